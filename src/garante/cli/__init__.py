@@ -1,0 +1,1 @@
+"""The ``garante`` command line: one Typer module per command group."""

@@ -1,0 +1,71 @@
+"""Shared CLI state: which store, which output, who acts; and parsing helpers for options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import typer
+
+from garante.domain.errors import ValidationError
+from garante.domain.timeutil import parse_time
+from garante.service.app import Garante
+from garante.signatures import decode_signature, load_private_key, sign_statement
+
+
+@dataclass
+class Settings:
+    db: str | None = None
+    json: bool = False
+    actor: str = "cli"
+
+
+def settings(ctx: typer.Context) -> Settings:
+    root = ctx.find_root()
+    if not isinstance(root.obj, Settings):
+        root.obj = Settings()
+    return root.obj
+
+
+def service(ctx: typer.Context) -> Garante:
+    current = settings(ctx)
+    return Garante.open(current.db, actor=current.actor)
+
+
+def split(values: list[str] | None) -> list[str]:
+    """Options take repeated values or comma lists: ``--permits seizure,arrest``."""
+    out: list[str] = []
+    for value in values or []:
+        out.extend(part.strip() for part in value.split(",") if part.strip())
+    return out
+
+
+def when(value: str | None, *, field: str) -> datetime | None:
+    return parse_time(value, field=field) if value else None
+
+
+def signature(
+    statement: dict[str, object], key: Path | None, signature_b64: str | None
+) -> bytes | None:
+    """Sign with a private key file, or take a detached signature made elsewhere."""
+    if key is not None and signature_b64 is not None:
+        raise ValidationError("give --key or --signature, not both", field="signature")
+    if key is not None:
+        return sign_statement(load_private_key(key), statement)
+    if signature_b64 is not None:
+        return decode_signature(signature_b64)
+    return None
+
+
+KEY_OPTION = typer.Option(
+    None, "--key", help="PEM Ed25519 private key of the signer; the CLI signs for you."
+)
+SIGNATURE_OPTION = typer.Option(
+    None, "--signature", help="Base64 Ed25519 signature over the canonical statement."
+)
+STATEMENT_OPTION = typer.Option(
+    False,
+    "--print-statement",
+    help="Print the canonical statement to sign elsewhere, and store nothing.",
+)

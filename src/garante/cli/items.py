@@ -1,0 +1,87 @@
+"""``garante items``: add STIX 2.1 bundles as items to share."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from garante.cli import output
+from garante.cli.context import service, settings, split
+from garante.domain.errors import ValidationError
+
+app = typer.Typer(help="Items: communications to share, as STIX 2.1 bundles.", no_args_is_help=True)
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    item_id: str = typer.Argument(..., metavar="ID"),
+    bundle: Path = typer.Option(..., "--bundle", help="STIX 2.1 bundle (JSON file)."),
+    title: str = typer.Option(..., "--title"),
+    category: str = typer.Option(..., "--category"),
+    region: str = typer.Option(..., "--region"),
+    tlp: str = typer.Option(..., "--tlp", help="clear, green, amber, amber+strict or red."),
+    originator: str = typer.Option(..., "--originator", help="The agency it comes from."),
+    releasable_to: list[str] | None = typer.Option(
+        None, "--releasable-to", help="Countries or agencies (comma list); none = no restriction."
+    ),
+) -> None:
+    """Add an item; the bundle is validated with the stix2 library."""
+    try:
+        text = bundle.read_text()
+    except OSError as exc:
+        raise ValidationError(f"cannot read {bundle}: {exc.strerror}", field="bundle") from None
+    change = service(ctx).add_item(
+        item_id,
+        title=title,
+        category=category,
+        region=region,
+        tlp=tlp,
+        originator=originator,
+        bundle=text,
+        releasable_to=split(releasable_to),
+    )
+    if settings(ctx).json:
+        output.emit_json(change.value)
+    else:
+        output.console.print(
+            f"Added item {item_id} ({category}, {region}, TLP:{tlp.upper()}), "
+            f"sha256 {change.value['content_sha256'][:16]}…"
+        )
+
+
+@app.command("list")
+def list_items(ctx: typer.Context) -> None:
+    """List items."""
+    rows = service(ctx).items()
+    if settings(ctx).json:
+        output.emit_json(rows)
+        return
+    output.table(
+        "Items",
+        ["id", "title", "category", "region", "TLP", "originator", "releasable to"],
+        (
+            [
+                r["id"],
+                r["title"],
+                r["category"],
+                r["region"],
+                r["tlp"],
+                r["originator"],
+                r["releasable_to"],
+            ]
+            for r in rows
+        ),
+    )
+
+
+@app.command("show")
+def show(ctx: typer.Context, item_id: str = typer.Argument(..., metavar="ID")) -> None:
+    """Show one item's marks (not its content)."""
+    value = service(ctx).item(item_id)
+    if settings(ctx).json:
+        output.emit_json(value)
+        return
+    for key, field_value in value.items():
+        output.console.print(f"{key:>14}: {output.cell(field_value)}")

@@ -1,0 +1,87 @@
+"""``garante``: the root command, the one place CLI errors are caught, and small commands."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+from garante import __version__
+from garante.cli import conditions, demo, items, orders, output, registry, releases, undertakings
+from garante.cli.context import Settings, service, settings
+from garante.domain.errors import GaranteError
+from garante.store.database import database_url
+
+
+class _Root(TyperGroup):
+    """Catches Garante's typed errors once, for every subcommand: message, hint, exit code."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer's vendored click Context
+        try:
+            return super().invoke(ctx)
+        except GaranteError as exc:
+            current = ctx.obj if isinstance(ctx.obj, Settings) else Settings()
+            output.error(exc, as_json=current.json)
+            if os.environ.get("GARANTE_DEBUG"):
+                raise
+            ctx.exit(exc.exit_code)
+
+
+app = typer.Typer(
+    cls=_Root,
+    help="Garante: conditional intelligence sharing with a verifiable audit log.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: str | None = typer.Option(
+        None, "--db", help="Database URL or SQLite file path (default: $GARANTE_DB or garante.db)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    actor: str = typer.Option(
+        os.environ.get("GARANTE_ACTOR", "cli"), "--as", help="Who is acting, for the audit log."
+    ),
+) -> None:
+    ctx.obj = Settings(db=db, json=as_json, actor=actor)
+
+
+@app.command()
+def version() -> None:
+    """Print Garante's version."""
+    output.console.print(__version__)
+
+
+@app.command()
+def init(ctx: typer.Context) -> None:
+    """Create the store (or bring its schema up to date)."""
+    garante = service(ctx)
+    url = database_url(settings(ctx).db)
+    if settings(ctx).json:
+        output.emit_json({"db": url, "ledger_size": garante.ledger_size()})
+    else:
+        output.console.print(f"Store ready at {url}.")
+
+
+app.add_typer(registry.keys, name="keys")
+app.add_typer(registry.agencies, name="agencies")
+app.add_typer(registry.authorities, name="authorities")
+app.add_typer(items.app, name="items")
+app.add_typer(undertakings.app, name="undertakings")
+app.add_typer(orders.app, name="orders")
+app.add_typer(conditions.app, name="conditions")
+app.add_typer(conditions.events, name="events")
+app.add_typer(releases.app, name="releases")
+app.command("request")(releases.request)
+app.command("held")(releases.held)
+app.command("demo")(demo.demo)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,244 @@
+"""``garante orders``: issue, amend and lift orders; each moves the held queue at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from garante.cli import output
+from garante.cli.context import (
+    KEY_OPTION,
+    SIGNATURE_OPTION,
+    STATEMENT_OPTION,
+    service,
+    settings,
+    signature,
+    split,
+    when,
+)
+from garante.domain.order import Requirement, Scope
+from garante.service.app import Change
+from garante.signatures import canonical
+
+app = typer.Typer(help="Orders: deny, hold, require or exempt sharing.", no_args_is_help=True)
+
+_AGENCIES = typer.Option(None, "--agencies", help="Scope: agency ids (comma list).")
+_COUNTRIES = typer.Option(None, "--countries", help="Scope: ISO country codes.")
+_CATEGORIES = typer.Option(None, "--categories", help="Scope: item categories.")
+_REGIONS = typer.Option(None, "--regions", help="Scope: item regions.")
+_REQ_PROHIBITS = typer.Option(
+    None, "--require-prohibits", help="require: purposes the undertaking must prohibit."
+)
+_REQ_PROTECTIONS = typer.Option(
+    None, "--require-protections", help="require: protections the undertaking must give."
+)
+_EXEMPTS = typer.Option(None, "--exempts", help="exempt: orders this one carves out of.")
+_WHILE = typer.Option(None, "--while", help="In force only while this condition is active.")
+
+
+def _scope(
+    agencies: list[str] | None,
+    countries: list[str] | None,
+    categories: list[str] | None,
+    regions: list[str] | None,
+) -> Scope:
+    return Scope(
+        agencies=frozenset(split(agencies)),
+        countries=frozenset(split(countries)),
+        categories=frozenset(split(categories)),
+        regions=frozenset(split(regions)),
+    )
+
+
+def _report(ctx: typer.Context, verb: str, change: Change) -> None:
+    if settings(ctx).json:
+        output.emit_json({"order": change.value, "moved": change.moved})
+        return
+    order = change.value
+    output.console.print(
+        f"{verb} order {order['id']} v{order['version']}: {order['effect']} "
+        f"for {_describe(order['scope'])}"
+        + (f" while {order['while_condition']}" if order["while_condition"] else "")
+    )
+    output.moved(change.moved)
+
+
+def _describe(scope: dict[str, Any]) -> str:
+    return Scope.from_dict(scope).describe()
+
+
+@app.command("issue")
+def issue(
+    ctx: typer.Context,
+    authority: str = typer.Option(..., "--authority"),
+    effect: str = typer.Option(..., "--effect", help="deny, hold, require or exempt."),
+    reason: str = typer.Option(..., "--reason", help="The instruction, in its own words."),
+    order_id: str | None = typer.Option(None, "--id"),
+    agencies: list[str] | None = _AGENCIES,
+    countries: list[str] | None = _COUNTRIES,
+    categories: list[str] | None = _CATEGORIES,
+    regions: list[str] | None = _REGIONS,
+    require_prohibits: list[str] | None = _REQ_PROHIBITS,
+    require_protections: list[str] | None = _REQ_PROTECTIONS,
+    exempts: list[str] | None = _EXEMPTS,
+    while_condition: str | None = _WHILE,
+    valid_from: str | None = typer.Option(None, "--valid-from"),
+    valid_until: str | None = typer.Option(None, "--valid-until"),
+    key: Path | None = KEY_OPTION,
+    signature_b64: str | None = SIGNATURE_OPTION,
+    print_statement: bool = STATEMENT_OPTION,
+) -> None:
+    """Issue an order; held requests in its scope are decided again in the same transaction."""
+    garante = service(ctx)
+    order = garante.draft_order(
+        authority_id=authority,
+        effect=effect,
+        scope=_scope(agencies, countries, categories, regions),
+        order_id=order_id,
+        requires=Requirement(
+            prohibits=frozenset(split(require_prohibits)),
+            protections=frozenset(split(require_protections)),
+        ),
+        exempts=split(exempts),
+        valid_from=when(valid_from, field="valid_from"),
+        valid_until=when(valid_until, field="valid_until"),
+        while_condition=while_condition,
+        reason=reason,
+    )
+    if print_statement:
+        output.plain(canonical(order.statement()).decode())
+        return
+    change = garante.issue_order(order, signature=signature(order.statement(), key, signature_b64))
+    _report(ctx, "Issued", change)
+
+
+@app.command("amend")
+def amend(
+    ctx: typer.Context,
+    order_id: str = typer.Argument(..., metavar="ID"),
+    authority: str = typer.Option(..., "--authority"),
+    reason: str | None = typer.Option(None, "--reason"),
+    effect: str | None = typer.Option(None, "--effect"),
+    agencies: list[str] | None = _AGENCIES,
+    countries: list[str] | None = _COUNTRIES,
+    categories: list[str] | None = _CATEGORIES,
+    regions: list[str] | None = _REGIONS,
+    require_prohibits: list[str] | None = _REQ_PROHIBITS,
+    require_protections: list[str] | None = _REQ_PROTECTIONS,
+    exempts: list[str] | None = _EXEMPTS,
+    while_condition: str | None = _WHILE,
+    clear_condition: bool = typer.Option(False, "--no-condition", help="Drop the condition."),
+    valid_until: str | None = typer.Option(None, "--valid-until"),
+    key: Path | None = KEY_OPTION,
+    signature_b64: str | None = SIGNATURE_OPTION,
+    print_statement: bool = STATEMENT_OPTION,
+) -> None:
+    """Amend an order: only the terms given change; the order gets a new signed version."""
+    garante = service(ctx)
+    scope_given = any((agencies, countries, categories, regions))
+    requires_given = bool(require_prohibits or require_protections)
+    amended = garante.draft_amendment(
+        order_id,
+        authority_id=authority,
+        effect=effect,
+        scope=_scope(agencies, countries, categories, regions) if scope_given else None,
+        requires=Requirement(
+            prohibits=frozenset(split(require_prohibits)),
+            protections=frozenset(split(require_protections)),
+        )
+        if requires_given
+        else None,
+        exempts=split(exempts) if exempts else None,
+        valid_until=when(valid_until, field="valid_until"),
+        while_condition=while_condition,
+        clear_condition=clear_condition,
+        reason=reason,
+    )
+    statement = {**amended.statement(), "amended_by": authority}
+    if print_statement:
+        output.plain(canonical(statement).decode())
+        return
+    change = garante.amend_order(
+        amended, authority_id=authority, signature=signature(statement, key, signature_b64)
+    )
+    _report(ctx, "Amended", change)
+
+
+@app.command("lift")
+def lift(
+    ctx: typer.Context,
+    order_id: str = typer.Argument(..., metavar="ID"),
+    authority: str = typer.Option(..., "--authority"),
+    reason: str = typer.Option(..., "--reason"),
+    key: Path | None = KEY_OPTION,
+    signature_b64: str | None = SIGNATURE_OPTION,
+    print_statement: bool = STATEMENT_OPTION,
+) -> None:
+    """Lift an order; everything it held is decided again at once."""
+    garante = service(ctx)
+    statement = garante.lift_statement(order_id, authority_id=authority, reason=reason)
+    if print_statement:
+        output.plain(canonical(statement).decode())
+        return
+    change = garante.lift_order(
+        order_id,
+        authority_id=authority,
+        reason=reason,
+        signature=signature(statement, key, signature_b64),
+    )
+    _report(ctx, "Lifted", change)
+
+
+@app.command("list")
+def list_orders(
+    ctx: typer.Context,
+    active_only: bool = typer.Option(False, "--active", help="Hide lifted orders."),
+) -> None:
+    """List orders in the order they were issued."""
+    rows = service(ctx).orders(include_lifted=not active_only)
+    if settings(ctx).json:
+        output.emit_json(rows)
+        return
+    output.table(
+        "Orders",
+        [
+            "id",
+            "v",
+            "authority",
+            "effect",
+            "scope",
+            "requires / exempts",
+            "while",
+            "from",
+            "lifted",
+        ],
+        (
+            [
+                r["id"],
+                r["version"],
+                r["authority"],
+                r["effect"],
+                _describe(r["scope"]),
+                Requirement.from_dict(r["requires"]).describe()
+                if r["effect"] == "require"
+                else (", ".join(r["exempts"]) or "-"),
+                r["while_condition"],
+                r["valid_from"],
+                r["lifted_at"],
+            ]
+            for r in rows
+        ),
+    )
+
+
+@app.command("show")
+def show(ctx: typer.Context, order_id: str = typer.Argument(..., metavar="ID")) -> None:
+    """Show one order."""
+    value = service(ctx).order(order_id)
+    if settings(ctx).json:
+        output.emit_json(value)
+        return
+    for key, field_value in value.items():
+        output.console.print(f"{key:>16}: {output.cell(field_value)}", markup=False)

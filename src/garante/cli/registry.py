@@ -1,0 +1,158 @@
+"""``garante keys``, ``garante agencies``, ``garante authorities``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+
+from garante.cli import output
+from garante.cli.context import service, settings
+from garante.domain.errors import ValidationError
+from garante.signatures import (
+    encode_public_key,
+    generate_private_key,
+    parse_public_key,
+    private_key_pem,
+    public_key_bytes,
+)
+
+keys = typer.Typer(help="Ed25519 key pairs for agencies and authorities.", no_args_is_help=True)
+agencies = typer.Typer(help="Agencies that send or receive intelligence.", no_args_is_help=True)
+authorities = typer.Typer(help="Authorities that issue orders.", no_args_is_help=True)
+
+
+def read_key(value: str | None) -> bytes | None:
+    return None if value is None else read_required_key(value)
+
+
+def read_required_key(value: str) -> bytes:
+    """A public key given inline (base64 or PEM) or as @FILE."""
+    if value.startswith("@"):
+        path = Path(value[1:])
+        try:
+            value = path.read_text()
+        except OSError as exc:
+            raise ValidationError(
+                f"cannot read {path}: {exc.strerror}", field="public_key"
+            ) from None
+    return parse_public_key(value)
+
+
+@keys.command("generate")
+def generate(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Name for the files: NAME.key and NAME.pub."),
+    directory: Path = typer.Option(Path("."), "--dir", help="Where to write the files."),
+) -> None:
+    """Create NAME.key (PEM private key, mode 0600) and NAME.pub (base64 public key)."""
+    private = directory / f"{name}.key"
+    public = directory / f"{name}.pub"
+    if private.exists():
+        raise ValidationError(f"{private} exists; refusing to overwrite a key", field="name")
+    key = generate_private_key()
+    directory.mkdir(parents=True, exist_ok=True)
+    fd = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(private_key_pem(key))
+    encoded = encode_public_key(public_key_bytes(key.public_key()))
+    public.write_text(encoded + "\n")
+    if settings(ctx).json:
+        output.emit_json({"private_key": str(private), "public_key": encoded})
+    else:
+        output.console.print(f"Wrote {private} (keep it secret) and {public}: {encoded}")
+
+
+@agencies.command("add")
+def add_agency(
+    ctx: typer.Context,
+    agency_id: str = typer.Argument(..., metavar="ID", help="Slug, e.g. dea."),
+    name: str = typer.Option(..., "--name"),
+    country: str = typer.Option(..., "--country", help="ISO 3166-1 alpha-2, e.g. US."),
+    domestic: bool = typer.Option(False, "--domestic", help="One of the operator's own services."),
+    requires_undertaking: bool = typer.Option(
+        False, "--requires-undertaking", help="Needs an undertaking even though domestic."
+    ),
+    public_key: str | None = typer.Option(
+        None, "--public-key", help="Base64 or PEM Ed25519 public key, or @FILE."
+    ),
+) -> None:
+    """Register an agency."""
+    change = service(ctx).register_agency(
+        agency_id,
+        name=name,
+        country=country,
+        domestic=domestic,
+        requires_undertaking=requires_undertaking,
+        public_key=read_key(public_key),
+    )
+    if settings(ctx).json:
+        output.emit_json(change.value)
+    else:
+        kind = "domestic service" if domestic else "foreign partner"
+        output.console.print(f"Registered {agency_id} ({name}, {country}, {kind}).")
+
+
+@agencies.command("set-key")
+def set_key(
+    ctx: typer.Context,
+    agency_id: str = typer.Argument(..., metavar="ID"),
+    public_key: str = typer.Argument(..., help="Base64 or PEM Ed25519 public key, or @FILE."),
+) -> None:
+    """Register an agency's public key; from then on its statements must be signed."""
+    change = service(ctx).set_agency_key(agency_id, read_required_key(public_key))
+    if settings(ctx).json:
+        output.emit_json(change.value)
+    else:
+        output.console.print(f"Key registered for {agency_id}.")
+
+
+@agencies.command("list")
+def list_agencies(ctx: typer.Context) -> None:
+    """List agencies."""
+    rows = service(ctx).agencies()
+    if settings(ctx).json:
+        output.emit_json(rows)
+        return
+    output.table(
+        "Agencies",
+        ["id", "name", "country", "domestic", "signed key", "active"],
+        (
+            [r["id"], r["name"], r["country"], r["domestic"], bool(r["public_key"]), r["active"]]
+            for r in rows
+        ),
+    )
+
+
+@authorities.command("add")
+def add_authority(
+    ctx: typer.Context,
+    authority_id: str = typer.Argument(..., metavar="ID", help="Slug, e.g. presidency."),
+    name: str = typer.Option(..., "--name"),
+    public_key: str | None = typer.Option(
+        None, "--public-key", help="Base64 or PEM Ed25519 public key, or @FILE."
+    ),
+) -> None:
+    """Register an authority that may issue orders."""
+    change = service(ctx).register_authority(
+        authority_id, name=name, public_key=read_key(public_key)
+    )
+    if settings(ctx).json:
+        output.emit_json(change.value)
+    else:
+        output.console.print(f"Registered authority {authority_id} ({name}).")
+
+
+@authorities.command("list")
+def list_authorities(ctx: typer.Context) -> None:
+    """List authorities."""
+    rows = service(ctx).authorities()
+    if settings(ctx).json:
+        output.emit_json(rows)
+        return
+    output.table(
+        "Authorities",
+        ["id", "name", "signed key"],
+        ([r["id"], r["name"], bool(r["public_key"])] for r in rows),
+    )

@@ -1,0 +1,62 @@
+"""Conditions: named states that orders can be made to depend on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConditionRule:
+    """Active while at least ``min_events`` events of ``kind`` in ``region`` fall in the window.
+
+    The window is the ``window_days`` before the moment asked about, so a condition lapses on its
+    own ``window_days`` after the last event that kept it active.
+    """
+
+    kind: str
+    region: str
+    min_events: int = 1
+    window_days: int = 30
+
+    @property
+    def window(self) -> timedelta:
+        return timedelta(days=self.window_days)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """A reported event (a vessel strike) that derived conditions count."""
+
+    kind: str
+    region: str
+    occurred_at: datetime
+    source: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Condition:
+    """A named state; set by hand (``manual_active``) or derived from events (``rule``)."""
+
+    id: str
+    description: str = ""
+    rule: ConditionRule | None = None
+    manual_active: bool = False
+    evidence: str = ""
+
+
+def condition_active(condition: Condition, events: list[Event], at: datetime) -> bool:
+    """Whether the condition holds at ``at``: pure, so the clock can be replayed."""
+    if condition.rule is None:
+        return condition.manual_active
+    rule = condition.rule
+    start = at - rule.window
+    count = sum(
+        1
+        for event in events
+        if event.kind == rule.kind
+        and event.region == rule.region
+        and start < event.occurred_at <= at
+    )
+    return count >= rule.min_events

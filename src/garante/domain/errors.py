@@ -1,0 +1,124 @@
+"""Typed errors with stable codes.
+
+Every refusal Garante makes is one of these. The code is part of the public contract (API
+clients and scripts branch on it), the message says what is wrong, and the hint says what the
+person can do about it. Interfaces map them once at their edge: an HTTP status from
+``http_status``, an exit code from ``exit_code``.
+"""
+
+from __future__ import annotations
+
+
+class GaranteError(Exception):
+    """Base of every error Garante reports to a person or a program."""
+
+    code = "garante.error"
+    http_status = 400
+    exit_code = 1
+
+    def __init__(self, message: str, *, field: str | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.hint = hint
+
+    def to_dict(self) -> dict[str, str]:
+        """The one error shape every interface emits."""
+        body = {"code": self.code, "message": self.message}
+        if self.field is not None:
+            body["field"] = self.field
+        if self.hint is not None:
+            body["hint"] = self.hint
+        return body
+
+
+class ValidationError(GaranteError):
+    """Input that is malformed or names something outside a vocabulary."""
+
+    code = "validation.invalid"
+    http_status = 422
+    exit_code = 2
+
+
+class UnknownValue(ValidationError):
+    """A value that is not in its vocabulary (purpose, category, region, TLP, effect...)."""
+
+    code = "validation.unknown_value"
+
+
+class InvalidBundle(ValidationError):
+    """A STIX 2.1 bundle that the stix2 library refuses."""
+
+    code = "item.invalid_bundle"
+
+
+class NotFound(GaranteError):
+    """A named object that does not exist."""
+
+    code = "not_found"
+    http_status = 404
+    exit_code = 3
+
+
+class AgencyNotFound(NotFound):
+    code = "agency.not_found"
+
+
+class AuthorityNotFound(NotFound):
+    code = "authority.not_found"
+
+
+class ItemNotFound(NotFound):
+    code = "item.not_found"
+
+
+class UndertakingNotFound(NotFound):
+    code = "undertaking.not_found"
+
+
+class OrderNotFound(NotFound):
+    code = "order.not_found"
+
+
+class ConditionNotFound(NotFound):
+    code = "condition.not_found"
+
+
+class RequestNotFound(NotFound):
+    code = "request.not_found"
+
+
+class Conflict(GaranteError):
+    """The request contradicts the stored state (duplicate id, lifting a lifted order...)."""
+
+    code = "conflict"
+    http_status = 409
+    exit_code = 4
+
+
+class AlreadyExists(Conflict):
+    code = "conflict.already_exists"
+
+
+class InvalidState(Conflict):
+    code = "conflict.invalid_state"
+
+
+class SignatureError(GaranteError):
+    """A signature that is missing where a key is registered, malformed, or does not verify."""
+
+    code = "signature.invalid"
+    http_status = 422
+    exit_code = 5
+
+
+class SignatureRequired(SignatureError):
+    code = "signature.required"
+
+
+class InvalidKey(GaranteError):
+    """A public or private key that cannot be read."""
+
+    code = "key.invalid"
+    http_status = 422
+    exit_code = 2

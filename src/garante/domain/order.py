@@ -1,0 +1,151 @@
+"""Orders: an authority's instruction to deny, hold, condition or exempt sharing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from garante.domain.timeutil import iso
+
+
+class Effect(StrEnum):
+    DENY = "deny"
+    HOLD = "hold"
+    REQUIRE = "require"
+    EXEMPT = "exempt"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scope:
+    """Which requests an order speaks to. Each dimension empty means "any"."""
+
+    agencies: frozenset[str] = frozenset()
+    countries: frozenset[str] = frozenset()
+    categories: frozenset[str] = frozenset()
+    regions: frozenset[str] = frozenset()
+
+    def matches(self, *, agency: str, country: str, category: str, region: str) -> bool:
+        return (
+            (not self.agencies or agency in self.agencies)
+            and (not self.countries or country in self.countries)
+            and (not self.categories or category in self.categories)
+            and (not self.regions or region in self.regions)
+        )
+
+    def to_dict(self) -> dict[str, list[str]]:
+        return {
+            "agencies": sorted(self.agencies),
+            "countries": sorted(self.countries),
+            "categories": sorted(self.categories),
+            "regions": sorted(self.regions),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Scope:
+        return cls(
+            agencies=frozenset(data.get("agencies") or ()),
+            countries=frozenset(data.get("countries") or ()),
+            categories=frozenset(data.get("categories") or ()),
+            regions=frozenset(data.get("regions") or ()),
+        )
+
+    def describe(self) -> str:
+        parts = [
+            f"{name} {', '.join(sorted(values))}"
+            for name, values in (
+                ("agencies", self.agencies),
+                ("countries", self.countries),
+                ("categories", self.categories),
+                ("regions", self.regions),
+            )
+            if values
+        ]
+        return "; ".join(parts) if parts else "everything"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Requirement:
+    """The clauses a ``require`` order asks of the recipient's undertaking."""
+
+    prohibits: frozenset[str] = frozenset()
+    protections: frozenset[str] = frozenset()
+
+    def to_dict(self) -> dict[str, list[str]]:
+        return {"prohibits": sorted(self.prohibits), "protections": sorted(self.protections)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Requirement:
+        return cls(
+            prohibits=frozenset(data.get("prohibits") or ()),
+            protections=frozenset(data.get("protections") or ()),
+        )
+
+    def describe(self) -> str:
+        parts = []
+        if self.prohibits:
+            parts.append("prohibits " + ", ".join(sorted(self.prohibits)))
+        if self.protections:
+            parts.append("guarantees " + ", ".join(sorted(self.protections)))
+        return " and ".join(parts) if parts else "no clauses"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Order:
+    """An order as it stands at its latest version.
+
+    ``effect`` is kept as the raw string so that an unknown effect reaches the decision and
+    holds (fail closed). ``sequence`` orders orders by issue, so that decisions cite them in a
+    stable order whatever the storage returns.
+    """
+
+    id: str
+    authority_id: str
+    effect: str
+    scope: Scope
+    valid_from: datetime
+    valid_until: datetime | None = None
+    while_condition: str | None = None
+    exempts: frozenset[str] = frozenset()
+    requires: Requirement = Requirement()
+    reason: str = ""
+    version: int = 1
+    lifted_at: datetime | None = None
+    sequence: int = 0
+
+    def in_window(self, at: datetime) -> bool:
+        """In force as far as time and lifting go; the condition is checked by the engine."""
+        if at < self.valid_from:
+            return False
+        if self.valid_until is not None and at >= self.valid_until:
+            return False
+        return self.lifted_at is None or at < self.lifted_at
+
+    def statement(self) -> dict[str, Any]:
+        """What the authority signs for this version, canonicalised by RFC 8785."""
+        return {
+            "type": "garante.order/v1",
+            "id": self.id,
+            "version": self.version,
+            "authority": self.authority_id,
+            "effect": self.effect,
+            "scope": self.scope.to_dict(),
+            "requires": self.requires.to_dict(),
+            "exempts": sorted(self.exempts),
+            "valid_from": iso(self.valid_from),
+            "valid_until": iso(self.valid_until) if self.valid_until else None,
+            "while_condition": self.while_condition,
+            "reason": self.reason,
+        }
+
+
+def lift_statement(order_id: str, version: int, reason: str, at: datetime) -> dict[str, Any]:
+    """What an authority signs to lift an order."""
+    return {
+        "type": "garante.order-lift/v1",
+        "id": order_id,
+        "version": version,
+        "reason": reason,
+        "lifted_at": iso(at),
+    }

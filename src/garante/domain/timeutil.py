@@ -1,0 +1,34 @@
+"""Time as Garante stores and signs it: timezone-aware UTC, ISO 8601 with a Z."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from garante.domain.errors import ValidationError
+
+
+def iso(value: datetime) -> str:
+    """The one text form of an instant, used in signed statements and audit entries."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(text: str, *, field: str = "time") -> datetime:
+    """Read an ISO 8601 instant or date; a naive value is taken as UTC."""
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationError(
+            f"'{text}' is not an ISO 8601 time",
+            field=field,
+            hint="write it like 2025-11-11T21:00:00Z or 2025-11-11",
+        ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).replace(microsecond=0)
+
+
+def utc(value: datetime) -> datetime:
+    """Coerce a stored value to aware UTC (SQLite returns naive datetimes)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).replace(microsecond=0)

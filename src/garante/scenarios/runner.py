@@ -1,0 +1,278 @@
+"""Replay a scenario file through the service, on a clock that moves step by step.
+
+The scenario is data (TOML), the replay goes through the same service calls as the CLI and
+the API, and every step states what it expects, so the demo and the scenario test check
+the same story.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from garante.domain.condition import ConditionRule
+from garante.domain.order import Requirement, Scope
+from garante.domain.timeutil import iso, parse_time
+from garante.scenarios.keys import demo_key
+from garante.service.app import Garante
+from garante.service.clock import FixedClock
+from garante.signatures import public_key_bytes, sign_statement
+
+SCENARIOS = Path(__file__).parent
+NOVEMBER_2025 = SCENARIOS / "november_2025.toml"
+
+
+@dataclass
+class StepResult:
+    at: datetime
+    action: str
+    narrative: str
+    decisions: list[dict[str, Any]] = field(default_factory=list)
+    summary: str = ""
+    mismatches: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "at": iso(self.at),
+            "action": self.action,
+            "narrative": self.narrative,
+            "summary": self.summary,
+            "decisions": self.decisions,
+            "mismatches": self.mismatches,
+        }
+
+
+@dataclass
+class ScenarioRun:
+    title: str
+    source: str
+    steps: list[StepResult]
+    requests: dict[str, int]
+
+    @property
+    def mismatches(self) -> list[str]:
+        return [m for step in self.steps for m in step.mismatches]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scenario": self.title,
+            "source": self.source,
+            "steps": [step.to_dict() for step in self.steps],
+            "decisions": [d for step in self.steps for d in step.decisions],
+            "requests": self.requests,
+            "mismatches": self.mismatches,
+        }
+
+
+def load(path: Path = NOVEMBER_2025) -> dict[str, Any]:
+    with path.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def replay(
+    garante: Garante,
+    clock: FixedClock,
+    path: Path = NOVEMBER_2025,
+    on_step: Callable[[StepResult], None] | None = None,
+) -> ScenarioRun:
+    """Run the scenario into ``garante`` (whose clock must be ``clock``) and pin its end time."""
+    data = load(path)
+    run = ScenarioRun(title=data["title"], source=data["source"], steps=[], requests={})
+    clock.set(parse_time(data["setup_at"]))
+    _setup(garante, data, path.parent)
+    for event in data.get("events", []):
+        clock.set(parse_time(event["at"]))
+        garante.record_event(
+            kind=data["conditions"][0]["kind"],
+            region=data["conditions"][0]["region"],
+            occurred_at=clock.now(),
+            source="press reports",
+            note=event["note"],
+        )
+    for step in data["steps"]:
+        clock.set(parse_time(step["at"]))
+        result = _step(garante, clock, step, run)
+        run.steps.append(result)
+        if on_step is not None:
+            on_step(result)
+    clock.set(parse_time(data["ends_at"]))
+    garante.pin_clock(clock.now())
+    return run
+
+
+def _setup(garante: Garante, data: dict[str, Any], base: Path) -> None:
+    for agency in data["agencies"]:
+        key = demo_key(agency["id"]) if agency.get("signs") else None
+        garante.register_agency(
+            agency["id"],
+            name=agency["name"],
+            country=agency["country"],
+            domestic=agency.get("domestic", False),
+            public_key=public_key_bytes(key.public_key()) if key else None,
+        )
+    for authority in data["authorities"]:
+        key = demo_key(authority["id"]) if authority.get("signs") else None
+        garante.register_authority(
+            authority["id"],
+            name=authority["name"],
+            public_key=public_key_bytes(key.public_key()) if key else None,
+        )
+    for condition in data.get("conditions", []):
+        garante.define_condition(
+            condition["id"],
+            description=condition["description"],
+            rule=ConditionRule(
+                kind=condition["kind"],
+                region=condition["region"],
+                min_events=condition.get("min_events", 1),
+                window_days=condition.get("window_days", 30),
+            ),
+        )
+    signing = {a["id"] for a in data["agencies"] if a.get("signs")}
+    for spec in data.get("undertakings", []):
+        _undertaking(garante, spec, signing)
+    for item in data["items"]:
+        garante.add_item(
+            item["id"],
+            title=item["title"],
+            category=item["category"],
+            region=item["region"],
+            tlp=item["tlp"],
+            originator=item["originator"],
+            releasable_to=item.get("releasable_to", []),
+            bundle=json.loads((base / "bundles" / f"{item['id']}.json").read_text()),
+        )
+
+
+def _undertaking(garante: Garante, spec: dict[str, Any], signing: set[str]) -> list[dict[str, Any]]:
+    terms = garante.draft_undertaking(
+        spec["agency"],
+        undertaking_id=spec.get("id"),
+        permits=spec["permits"],
+        prohibits=spec.get("prohibits", []),
+        protections=spec.get("protections", []),
+        categories=spec.get("categories", []),
+    )
+    signature = (
+        sign_statement(demo_key(spec["agency"]), terms.statement())
+        if spec["agency"] in signing
+        else None
+    )
+    return garante.record_undertaking(terms, signature=signature).moved
+
+
+def _step(
+    garante: Garante, clock: FixedClock, step: dict[str, Any], run: ScenarioRun
+) -> StepResult:
+    action = step["action"]
+    result = StepResult(at=clock.now(), action=action, narrative=step.get("narrative", ""))
+    if action == "request":
+        decided = garante.request_release(
+            step["item"], recipient=step["to"], purpose=step["purpose"]
+        )
+        run.requests[step["label"]] = decided["request"]
+        result.decisions = [decided]
+        result.summary = (
+            f"request {decided['request']}: {step['item']} to {step['to']} for {step['purpose']}"
+        )
+        if decided["outcome"] != step["expect"]:
+            result.mismatches.append(
+                f"{step['label']}: expected {step['expect']}, got {decided['outcome']}"
+            )
+        return result
+    if action == "event":
+        change = garante.record_event(
+            kind="vessel-strike",
+            region="caribbean",
+            occurred_at=clock.now(),
+            source="press reports",
+            note=step.get("note", ""),
+        )
+        result.decisions = change.moved
+        result.summary = f"event recorded: {step.get('note', '')}"
+    elif action == "order":
+        order = garante.draft_order(
+            authority_id=step["authority"],
+            effect=step["effect"],
+            order_id=step.get("id"),
+            scope=_scope(step),
+            exempts=step.get("exempts"),
+            requires=_requires(step),
+            while_condition=step.get("while_condition"),
+            reason=step["reason"],
+        )
+        signature = sign_statement(demo_key(step["authority"]), order.statement())
+        change = garante.issue_order(order, signature=signature)
+        result.decisions = change.moved
+        result.summary = f"order {order.id} issued by {step['authority']}: {order.effect}"
+    elif action == "amend":
+        amended = garante.draft_amendment(
+            step["order"],
+            authority_id=step["authority"],
+            effect=step.get("effect"),
+            requires=_requires(step),
+            reason=step.get("reason"),
+        )
+        statement = {**amended.statement(), "amended_by": step["authority"]}
+        change = garante.amend_order(
+            amended,
+            authority_id=step["authority"],
+            signature=sign_statement(demo_key(step["authority"]), statement),
+        )
+        result.decisions = change.moved
+        result.summary = (
+            f"order {amended.id} amended to version {amended.version}: {amended.effect}"
+        )
+    elif action == "lift":
+        statement = garante.lift_statement(
+            step["order"], authority_id=step["authority"], reason=step["reason"]
+        )
+        change = garante.lift_order(
+            step["order"],
+            authority_id=step["authority"],
+            reason=step["reason"],
+            signature=sign_statement(demo_key(step["authority"]), statement),
+        )
+        result.decisions = change.moved
+        result.summary = f"order {step['order']} lifted"
+    elif action == "undertaking":
+        result.decisions = _undertaking(garante, step, {step["agency"]})
+        result.summary = f"undertaking {step.get('id')} signed by {step['agency']}"
+    else:
+        raise ValueError(f"unknown scenario action '{action}'")
+    _check_moved(step, result, run)
+    return result
+
+
+def _check_moved(step: dict[str, Any], result: StepResult, run: ScenarioRun) -> None:
+    moved = {d["request"]: d["outcome"] for d in result.decisions}
+    for label, expected in step.get("expect_moved", {}).items():
+        request_id = run.requests.get(label)
+        actual = moved.get(request_id) if request_id is not None else None
+        if actual != expected:
+            result.mismatches.append(
+                f"{label}: expected to be decided again as {expected}, got {actual or 'nothing'}"
+            )
+
+
+def _scope(step: dict[str, Any]) -> Scope:
+    return Scope(
+        agencies=frozenset(step.get("agencies", [])),
+        countries=frozenset(step.get("countries", [])),
+        categories=frozenset(step.get("categories", [])),
+        regions=frozenset(step.get("regions", [])),
+    )
+
+
+def _requires(step: dict[str, Any]) -> Requirement | None:
+    if "require_prohibits" not in step and "require_protections" not in step:
+        return None
+    return Requirement(
+        prohibits=frozenset(step.get("require_prohibits", [])),
+        protections=frozenset(step.get("require_protections", [])),
+    )

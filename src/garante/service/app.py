@@ -1,0 +1,460 @@
+"""The service facade: every use case, each in one transaction, over one store.
+
+Interfaces (CLI, API, TAXII, console) call these methods and only translate. A method that
+changes state returns what it changed and every held request the change moved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from garante.domain.condition import ConditionRule
+from garante.domain.decision import Outcome
+from garante.domain.errors import RequestNotFound, UnknownValue
+from garante.domain.order import Order, Requirement, Scope
+from garante.domain.timeutil import parse_time
+from garante.domain.undertaking import Undertaking
+from garante.domain.vocabulary import Vocabulary, suggest
+from garante.service import (
+    conditions,
+    items,
+    lookup,
+    orders,
+    registry,
+    releases,
+    undertakings,
+    views,
+)
+from garante.service.clock import Clock, FixedClock, SystemClock
+from garante.service.releases import DecidedRequest
+from garante.service.transaction import Transaction, transaction
+from garante.store import queries
+from garante.store.database import create_store_engine, database_url, upgrade
+from garante.store.schema import (
+    AgencyRow,
+    AuthorityRow,
+    ConditionRow,
+    DecisionRow,
+    EventRow,
+    ItemRow,
+    OrderRow,
+    RequestRow,
+    UndertakingRow,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Change:
+    """What a state change produced: the object as stored, and the held requests it moved."""
+
+    value: dict[str, Any]
+    moved: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _moved(results: list[DecidedRequest]) -> list[dict[str, Any]]:
+    return [views.decided(result) for result in results]
+
+
+class Garante:
+    """One store, one clock, one acting person or system."""
+
+    def __init__(self, engine: Engine, *, clock: Clock | None = None, actor: str = "cli") -> None:
+        self.engine = engine
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self.actor = actor
+        self.clock = clock or self._stored_clock() or SystemClock()
+
+    @classmethod
+    def open(
+        cls, url: str | None = None, *, clock: Clock | None = None, actor: str = "cli"
+    ) -> Garante:
+        """Open (and migrate) the store at ``url``, ``GARANTE_DB``, or ./garante.db."""
+        engine = create_store_engine(database_url(url))
+        upgrade(engine)
+        return cls(engine, clock=clock, actor=actor)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _stored_clock(self) -> Clock | None:
+        """A store may pin its clock (the demo does): every command then sees that time."""
+        with self.sessions() as session:
+            pinned = queries.setting(session, "clock")
+        if pinned:
+            return FixedClock(parse_time(str(pinned)))
+        return None
+
+    @contextmanager
+    def _tx(self) -> Iterator[Transaction]:
+        with transaction(self.sessions, self.clock.now(), self.actor) as tx:
+            yield tx
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with self.sessions() as session:
+            yield session
+
+    # -- settings -------------------------------------------------------------------------
+
+    def pin_clock(self, at: datetime | None) -> None:
+        with self._tx() as tx:
+            queries.put_setting(tx.session, "clock", at.isoformat() if at else None)
+        self.clock = FixedClock(at) if at else SystemClock()
+
+    def vocabulary(self) -> Vocabulary:
+        with self._read() as session:
+            return queries.vocabulary(session)
+
+    # -- agencies and authorities ---------------------------------------------------------
+
+    def register_agency(
+        self,
+        agency_id: str,
+        *,
+        name: str,
+        country: str,
+        domestic: bool = False,
+        requires_undertaking: bool = False,
+        public_key: bytes | None = None,
+    ) -> Change:
+        with self._tx() as tx:
+            row = registry.register_agency(
+                tx,
+                agency_id=agency_id,
+                name=name,
+                country=country,
+                domestic=domestic,
+                requires_undertaking=requires_undertaking,
+                public_key=public_key,
+            )
+            return Change(value=views.agency(row))
+
+    def set_agency_key(self, agency_id: str, public_key: bytes) -> Change:
+        with self._tx() as tx:
+            return Change(
+                value=views.agency(
+                    registry.set_agency_key(tx, agency_id=agency_id, public_key=public_key)
+                )
+            )
+
+    def register_authority(
+        self, authority_id: str, *, name: str, public_key: bytes | None = None
+    ) -> Change:
+        with self._tx() as tx:
+            row = registry.register_authority(
+                tx, authority_id=authority_id, name=name, public_key=public_key
+            )
+            return Change(value=views.authority(row))
+
+    def agencies(self) -> list[dict[str, Any]]:
+        with self._read() as session:
+            return [
+                views.agency(r) for r in session.scalars(select(AgencyRow).order_by(AgencyRow.id))
+            ]
+
+    def agency(self, agency_id: str) -> dict[str, Any]:
+        with self._read() as session:
+            return views.agency(lookup.agency(session, agency_id))
+
+    def authorities(self) -> list[dict[str, Any]]:
+        with self._read() as session:
+            rows = session.scalars(select(AuthorityRow).order_by(AuthorityRow.id))
+            return [views.authority(r) for r in rows]
+
+    # -- items ----------------------------------------------------------------------------
+
+    def add_item(
+        self,
+        item_id: str,
+        *,
+        title: str,
+        category: str,
+        region: str,
+        tlp: str,
+        originator: str,
+        bundle: str | dict[str, Any],
+        releasable_to: list[str] | None = None,
+    ) -> Change:
+        with self._tx() as tx:
+            row = items.add_item(
+                tx,
+                item_id=item_id,
+                title=title,
+                category=category,
+                region=region,
+                tlp=tlp,
+                originator=originator,
+                releasable_to=releasable_to or [],
+                bundle=bundle,
+            )
+            return Change(value=views.item(row))
+
+    def items(self) -> list[dict[str, Any]]:
+        with self._read() as session:
+            return [views.item(r) for r in session.scalars(select(ItemRow).order_by(ItemRow.id))]
+
+    def item(self, item_id: str) -> dict[str, Any]:
+        with self._read() as session:
+            return views.item(lookup.item(session, item_id))
+
+    # -- undertakings ---------------------------------------------------------------------
+
+    def draft_undertaking(
+        self,
+        agency_id: str,
+        *,
+        permits: list[str],
+        prohibits: list[str] | None = None,
+        protections: list[str] | None = None,
+        categories: list[str] | None = None,
+        undertaking_id: str | None = None,
+        valid_from: datetime | None = None,
+        valid_until: datetime | None = None,
+    ) -> Undertaking:
+        """Validated terms, nothing stored: the agency signs ``terms.statement()``."""
+        with self._tx() as tx:
+            terms = undertakings.draft_undertaking(
+                tx,
+                agency_id=agency_id,
+                undertaking_id=undertaking_id,
+                permits=permits,
+                prohibits=prohibits or [],
+                protections=protections or [],
+                categories=categories or [],
+                valid_from=valid_from,
+                valid_until=valid_until,
+            )
+            tx.session.rollback()
+            return terms
+
+    def record_undertaking(self, terms: Undertaking, *, signature: bytes | None) -> Change:
+        with self._tx() as tx:
+            row, moved = undertakings.record_undertaking(tx, terms=terms, signature=signature)
+            return Change(value=views.undertaking(row), moved=_moved(moved))
+
+    def revoke_undertaking(self, undertaking_id: str, *, reason: str) -> Change:
+        with self._tx() as tx:
+            row, moved = undertakings.revoke_undertaking(
+                tx, undertaking_id=undertaking_id, reason=reason
+            )
+            return Change(value=views.undertaking(row), moved=_moved(moved))
+
+    def undertakings(self, agency_id: str | None = None) -> list[dict[str, Any]]:
+        with self._read() as session:
+            query = select(UndertakingRow).order_by(UndertakingRow.agency_id, UndertakingRow.id)
+            if agency_id:
+                query = query.where(UndertakingRow.agency_id == agency_id)
+            return [views.undertaking(r) for r in session.scalars(query)]
+
+    # -- orders ---------------------------------------------------------------------------
+
+    def draft_order(
+        self,
+        *,
+        authority_id: str,
+        effect: str,
+        scope: Scope,
+        order_id: str | None = None,
+        requires: Requirement | None = None,
+        exempts: list[str] | None = None,
+        valid_from: datetime | None = None,
+        valid_until: datetime | None = None,
+        while_condition: str | None = None,
+        reason: str = "",
+    ) -> Order:
+        """A validated order, nothing stored: the authority signs ``order.statement()``."""
+        with self._tx() as tx:
+            order = orders.draft_order(
+                tx,
+                authority_id=authority_id,
+                effect=effect,
+                scope=scope,
+                order_id=order_id,
+                requires=requires,
+                exempts=exempts,
+                valid_from=valid_from,
+                valid_until=valid_until,
+                while_condition=while_condition,
+                reason=reason,
+            )
+            tx.session.rollback()
+            return order
+
+    def issue_order(self, order: Order, *, signature: bytes | None) -> Change:
+        with self._tx() as tx:
+            row, moved = orders.issue_order(tx, order=order, signature=signature)
+            return Change(value=views.order(row), moved=_moved(moved))
+
+    def draft_amendment(self, order_id: str, *, authority_id: str, **changes: Any) -> Order:
+        """The next version of an order; the amending authority signs ``amendment_statement``."""
+        with self._tx() as tx:
+            amended = orders.draft_amendment(
+                tx, order_id=order_id, authority_id=authority_id, **changes
+            )
+            tx.session.rollback()
+            return amended
+
+    def amend_order(self, amended: Order, *, authority_id: str, signature: bytes | None) -> Change:
+        with self._tx() as tx:
+            row, moved = orders.amend_order(
+                tx, amended=amended, authority_id=authority_id, signature=signature
+            )
+            return Change(value=views.order(row), moved=_moved(moved))
+
+    def lift_statement(self, order_id: str, *, authority_id: str, reason: str) -> dict[str, Any]:
+        """What ``authority_id`` must sign to lift the order now."""
+        with self._tx() as tx:
+            lookup.authority(tx.session, authority_id)
+            statement = orders.lift_draft(tx, order_id=order_id, reason=reason)
+            tx.session.rollback()
+            return {**statement, "lifted_by": authority_id}
+
+    def lift_order(
+        self, order_id: str, *, authority_id: str, reason: str, signature: bytes | None
+    ) -> Change:
+        with self._tx() as tx:
+            row, moved = orders.lift_order(
+                tx, order_id=order_id, authority_id=authority_id, reason=reason, signature=signature
+            )
+            return Change(value=views.order(row), moved=_moved(moved))
+
+    def orders(self, *, include_lifted: bool = True) -> list[dict[str, Any]]:
+        with self._read() as session:
+            query = select(OrderRow).order_by(OrderRow.sequence)
+            if not include_lifted:
+                query = query.where(OrderRow.lifted_at.is_(None))
+            return [views.order(r) for r in session.scalars(query)]
+
+    def order(self, order_id: str) -> dict[str, Any]:
+        with self._read() as session:
+            return views.order(lookup.order(session, order_id))
+
+    # -- conditions and events ------------------------------------------------------------
+
+    def define_condition(
+        self,
+        condition_id: str,
+        *,
+        description: str,
+        rule: ConditionRule | None = None,
+        active: bool = False,
+        evidence: str = "",
+    ) -> Change:
+        with self._tx() as tx:
+            row = conditions.define_condition(
+                tx,
+                condition_id=condition_id,
+                description=description,
+                rule=rule,
+                active=active,
+                evidence=evidence,
+            )
+            return Change(value=views.condition(row))
+
+    def set_condition(self, condition_id: str, *, active: bool, evidence: str) -> Change:
+        with self._tx() as tx:
+            row, moved = conditions.set_condition(
+                tx, condition_id=condition_id, active=active, evidence=evidence
+            )
+            return Change(value=views.condition(row), moved=_moved(moved))
+
+    def record_event(
+        self, *, kind: str, region: str, occurred_at: datetime, source: str = "", note: str = ""
+    ) -> Change:
+        with self._tx() as tx:
+            row, moved = conditions.record_event(
+                tx, kind=kind, region=region, occurred_at=occurred_at, source=source, note=note
+            )
+            return Change(value=views.event(row), moved=_moved(moved))
+
+    def refresh_conditions(self) -> Change:
+        with self._tx() as tx:
+            moved = conditions.refresh_conditions(tx)
+            rows = tx.session.scalars(select(ConditionRow).order_by(ConditionRow.id))
+            return Change(
+                value={"conditions": [views.condition(r) for r in rows]}, moved=_moved(moved)
+            )
+
+    def conditions(self) -> list[dict[str, Any]]:
+        with self._read() as session:
+            rows = session.scalars(select(ConditionRow).order_by(ConditionRow.id))
+            return [views.condition(r) for r in rows]
+
+    def events(self) -> list[dict[str, Any]]:
+        with self._read() as session:
+            rows = session.scalars(select(EventRow).order_by(EventRow.occurred_at, EventRow.id))
+            return [views.event(r) for r in rows]
+
+    # -- release requests -----------------------------------------------------------------
+
+    def request_release(self, item_id: str, *, recipient: str, purpose: str) -> dict[str, Any]:
+        with self._tx() as tx:
+            result = releases.request_release(
+                tx, item_id=item_id, recipient_id=recipient, purpose=purpose
+            )
+            return views.decided(result)
+
+    def requests(
+        self, *, outcome: str | None = None, recipient: str | None = None
+    ) -> list[dict[str, Any]]:
+        with self._read() as session:
+            query = select(RequestRow).order_by(RequestRow.id)
+            if outcome:
+                if outcome not in set(Outcome):
+                    raise UnknownValue(
+                        f"unknown outcome '{outcome}'",
+                        field="outcome",
+                        hint=suggest(outcome, list(Outcome)),
+                    )
+                query = query.where(RequestRow.outcome == outcome)
+            if recipient:
+                query = query.where(RequestRow.recipient_id == recipient)
+            return [views.request(r) for r in session.scalars(query)]
+
+    def held_queue(self) -> list[dict[str, Any]]:
+        """Held requests, oldest first, each with the reason it is held and since when."""
+        now = self.clock.now()
+        with self._read() as session:
+            rows = session.scalars(
+                select(RequestRow)
+                .where(RequestRow.outcome == Outcome.HELD.value)
+                .order_by(RequestRow.requested_at, RequestRow.id)
+            ).all()
+            out = []
+            for row in rows:
+                latest = session.scalars(
+                    select(DecisionRow)
+                    .where(DecisionRow.request_id == row.id)
+                    .order_by(DecisionRow.id.desc())
+                    .limit(1)
+                ).one()
+                out.append(
+                    {
+                        **views.request(row),
+                        "reason": latest.explanation,
+                        "held_for_seconds": int((now - row.requested_at).total_seconds()),
+                    }
+                )
+            return out
+
+    def decisions(self, request_id: int) -> list[dict[str, Any]]:
+        with self._read() as session:
+            if session.get(RequestRow, request_id) is None:
+                raise RequestNotFound(f"no release request {request_id}", field="request")
+            rows = session.scalars(
+                select(DecisionRow)
+                .where(DecisionRow.request_id == request_id)
+                .order_by(DecisionRow.id)
+            )
+            return [views.decision(r) for r in rows]
+
+    def ledger_size(self) -> int:
+        with self._read() as session:
+            return queries.ledger_size(session)

@@ -1,0 +1,156 @@
+"""Conditions and the events they are derived from; orders ``while_condition`` follow them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from garante.domain.condition import ConditionRule
+from garante.domain.errors import AlreadyExists, InvalidState, ValidationError
+from garante.domain.events import EventKind
+from garante.domain.order import Scope
+from garante.domain.timeutil import iso
+from garante.service import lookup
+from garante.service.releases import DecidedRequest, in_scopes, redecide_held
+from garante.service.transaction import Transaction
+from garante.store import convert, queries
+from garante.store.schema import ConditionRow, EventRow, OrderRow
+
+
+def define_condition(
+    tx: Transaction,
+    *,
+    condition_id: str,
+    description: str,
+    rule: ConditionRule | None,
+    active: bool = False,
+    evidence: str = "",
+) -> ConditionRow:
+    """A condition is either set by hand (``active``) or derived from events (``rule``)."""
+    session = tx.session
+    lookup.slug(condition_id, field="id")
+    if session.get(ConditionRow, condition_id) is not None:
+        raise AlreadyExists(f"condition '{condition_id}' already exists", field="id")
+    if rule is not None:
+        tx.vocabulary.check("regions", [rule.region], field_name="rule.region")
+        if rule.min_events < 1:
+            raise ValidationError("min_events must be at least 1", field="rule.min_events")
+        if rule.window_days < 1:
+            raise ValidationError("window_days must be at least 1", field="rule.window_days")
+        lookup.slug(rule.kind, field="rule.kind")
+    row = ConditionRow(
+        id=condition_id,
+        description=description,
+        rule=None if rule is None else rule.__dict__.copy(),
+        manual_active=active if rule is None else False,
+        evidence=evidence,
+        active=False,
+        changed_at=tx.now,
+    )
+    session.add(row)
+    session.flush()
+    row.active = queries.condition_is_active(session, convert.condition(row), tx.now)
+    tx.audit(
+        EventKind.CONDITION_DEFINED,
+        {
+            "condition": condition_id,
+            "rule": row.rule,
+            "active": row.active,
+            "evidence": evidence,
+        },
+    )
+    return row
+
+
+def set_condition(
+    tx: Transaction, *, condition_id: str, active: bool, evidence: str
+) -> tuple[ConditionRow, list[DecidedRequest]]:
+    """Set a hand-kept condition, with the evidence for the change."""
+    row = lookup.condition(tx.session, condition_id)
+    if row.rule is not None:
+        raise InvalidState(
+            f"condition '{condition_id}' is derived from events; record events instead",
+            field="id",
+        )
+    if not evidence.strip():
+        raise ValidationError("give the evidence for the change", field="evidence")
+    row.manual_active = active
+    row.evidence = evidence.strip()
+    return row, _refresh_one(tx, row, evidence.strip())
+
+
+def record_event(
+    tx: Transaction,
+    *,
+    kind: str,
+    region: str,
+    occurred_at: datetime,
+    source: str = "",
+    note: str = "",
+) -> tuple[EventRow, list[DecidedRequest]]:
+    lookup.slug(kind, field="kind")
+    tx.vocabulary.check("regions", [region], field_name="region")
+    if occurred_at > tx.now:
+        raise ValidationError(
+            f"the event is dated {iso(occurred_at)}, after now ({iso(tx.now)})",
+            field="occurred_at",
+            hint="record events once they have happened",
+        )
+    row = EventRow(
+        kind=kind,
+        region=region,
+        occurred_at=occurred_at,
+        source=source,
+        note=note,
+        recorded_at=tx.now,
+    )
+    tx.session.add(row)
+    tx.session.flush()
+    tx.audit(
+        EventKind.EVENT_RECORDED,
+        {
+            "event": row.id,
+            "kind": kind,
+            "region": region,
+            "occurred_at": iso(occurred_at),
+            "source": source,
+        },
+    )
+    return row, refresh_conditions(tx)
+
+
+def refresh_conditions(tx: Transaction) -> list[DecidedRequest]:
+    """Re-evaluate every condition at ``tx.now``; those that changed move the held queue.
+
+    Derived conditions lapse on their own as time passes, so this runs on every event and on
+    each tick of the clock (``garante conditions refresh``).
+    """
+    moved: list[DecidedRequest] = []
+    for row in tx.session.scalars(select(ConditionRow).order_by(ConditionRow.id)).all():
+        moved.extend(_refresh_one(tx, row, "re-evaluated from events"))
+    return moved
+
+
+def _refresh_one(tx: Transaction, row: ConditionRow, evidence: str) -> list[DecidedRequest]:
+    session = tx.session
+    session.flush()
+    active = queries.condition_is_active(session, convert.condition(row), tx.now)
+    if active == row.active:
+        return []
+    row.active = active
+    row.changed_at = tx.now
+    tx.audit(
+        EventKind.CONDITION_CHANGED,
+        {"condition": row.id, "active": active, "evidence": evidence},
+    )
+    session.flush()
+    scopes = [
+        Scope.from_dict(order.scope)
+        for order in session.scalars(select(OrderRow).where(OrderRow.while_condition == row.id))
+    ]
+
+    state = "active" if active else "inactive"
+    return redecide_held(
+        tx, trigger=f"condition {row.id} became {state}", affects=in_scopes(scopes)
+    )

@@ -1,0 +1,132 @@
+"""Adding items: a STIX 2.1 bundle validated once, on the way in."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from typing import Any
+
+import stix2
+from sqlalchemy import select
+
+from garante.domain.errors import AlreadyExists, InvalidBundle, ValidationError
+from garante.domain.events import EventKind
+from garante.domain.vocabulary import Tlp, suggest
+from garante.service import lookup
+from garante.service.transaction import Transaction
+from garante.signatures import canonical
+from garante.store.schema import AgencyRow, ItemRow
+
+
+def parse_bundle(source: str | dict[str, Any]) -> dict[str, Any]:
+    """Validate a STIX 2.1 bundle with the stix2 library and return it as plain JSON.
+
+    Why here and only here: parsing costs about a third of a millisecond per object, so it is
+    paid once when an item enters, never when a partner reads its feed.
+    """
+    if isinstance(source, str):
+        try:
+            data = json.loads(source)
+        except json.JSONDecodeError as exc:
+            raise InvalidBundle(
+                f"the bundle is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+                field="bundle",
+            ) from None
+    else:
+        data = source
+    if not isinstance(data, dict) or data.get("type") != "bundle":
+        raise InvalidBundle(
+            'expected a STIX 2.1 bundle (a JSON object with "type": "bundle")',
+            field="bundle",
+        )
+    if not data.get("objects"):
+        raise InvalidBundle("the bundle has no objects; there is nothing to share", field="bundle")
+    try:
+        stix2.parse(data, allow_custom=False, version="2.1")
+    except Exception as exc:  # stix2 raises many types; all mean "not valid STIX 2.1"
+        raise InvalidBundle(
+            f"the bundle is not valid STIX 2.1: {exc}",
+            field="bundle",
+            hint="check it with the OASIS stix2-validator, or build it with the stix2 library",
+        ) from None
+    result: dict[str, Any] = json.loads(canonical(data))
+    return result
+
+
+def add_item(
+    tx: Transaction,
+    *,
+    item_id: str,
+    title: str,
+    category: str,
+    region: str,
+    tlp: str,
+    originator: str,
+    releasable_to: list[str],
+    bundle: str | dict[str, Any],
+) -> ItemRow:
+    session = tx.session
+    lookup.slug(item_id, field="id")
+    if session.get(ItemRow, item_id) is not None:
+        raise AlreadyExists(f"item '{item_id}' already exists", field="id")
+    if not title.strip():
+        raise ValidationError("an item needs a title", field="title")
+    vocabulary = tx.vocabulary
+    vocabulary.check("categories", [category], field_name="category")
+    vocabulary.check("regions", [region], field_name="region")
+    if tlp not in set(Tlp):
+        raise ValidationError(
+            f"unknown TLP marking '{tlp}'", field="tlp", hint=suggest(tlp, [t.value for t in Tlp])
+        )
+    lookup.agency(session, originator, field="originator")
+    known_agencies = set(session.scalars(select(AgencyRow.id)).all())
+    for target in releasable_to:
+        if target not in known_agencies and not (len(target) == 2 and target.isupper()):
+            raise ValidationError(
+                f"releasable_to entry '{target}' is neither an agency nor a country code",
+                field="releasable_to",
+                hint=suggest(target, known_agencies) + "; or a country code such as US",
+            )
+    content = parse_bundle(bundle)
+    body = canonical(content)
+    salt = os.urandom(16)
+    row = ItemRow(
+        id=item_id,
+        title=title.strip(),
+        category=category,
+        region=region,
+        tlp=tlp,
+        originator=originator,
+        releasable_to=sorted(set(releasable_to)),
+        bundle=body.decode(),
+        content_sha256=hashlib.sha256(body).hexdigest(),
+        commitment_salt=salt,
+        added_by=tx.actor,
+        created_at=tx.now,
+    )
+    session.add(row)
+    # The log carries a salted commitment, never the content or title: it can be handed to an
+    # inspector whole, and the operator can later show that a content matches it.
+    tx.audit(
+        EventKind.ITEM_ADDED,
+        {
+            "item": item_id,
+            "category": category,
+            "region": region,
+            "tlp": tlp,
+            "originator": originator,
+            "releasable_to": row.releasable_to,
+            "content_commitment": content_commitment(salt, row.title, body),
+        },
+    )
+    return row
+
+
+def content_commitment(salt: bytes, title: str, body: bytes) -> str:
+    """SHA-256 over salt, title and canonical bundle: hiding without the salt, binding with it."""
+    digest = hashlib.sha256()
+    digest.update(salt)
+    digest.update(canonical({"title": title}))
+    digest.update(body)
+    return digest.hexdigest()

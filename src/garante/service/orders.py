@@ -1,0 +1,325 @@
+"""Issuing, amending and lifting orders; each moves the held queue in the same transaction."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from garante.domain.errors import AlreadyExists, InvalidState, ValidationError
+from garante.domain.events import EventKind
+from garante.domain.order import Effect, Order, Requirement, Scope, lift_statement
+from garante.domain.vocabulary import suggest
+from garante.service import lookup
+from garante.service.releases import Affects, DecidedRequest, in_scopes, redecide_held
+from garante.service.transaction import Transaction
+from garante.signatures import canonical, check_signature, encode_signature
+from garante.store import convert
+from garante.store.schema import AgencyRow, OrderRow, OrderVersionRow
+
+
+def draft_order(
+    tx: Transaction,
+    *,
+    authority_id: str,
+    effect: str,
+    scope: Scope,
+    order_id: str | None = None,
+    requires: Requirement | None = None,
+    exempts: list[str] | None = None,
+    valid_from: datetime | None = None,
+    valid_until: datetime | None = None,
+    while_condition: str | None = None,
+    reason: str = "",
+) -> Order:
+    """Validate an order; the authority signs the result's ``statement()``.
+
+    Scope values are checked against what exists: an order scoped to a typo ("USA", "dae")
+    would hold nothing and look as if it held everything.
+    """
+    session = tx.session
+    lookup.authority(session, authority_id)
+    if effect not in set(Effect):
+        raise ValidationError(
+            f"unknown effect '{effect}'", field="effect", hint=suggest(effect, list(Effect))
+        )
+    _check_scope(tx, scope)
+    requires = requires or Requirement()
+    exempts = exempts or []
+    if effect == Effect.REQUIRE:
+        if not requires.prohibits and not requires.protections:
+            raise ValidationError(
+                "a require order must name the clauses it requires",
+                field="requires",
+                hint="for example --require-prohibits lethal-force "
+                "--require-protections protection-of-life",
+            )
+        tx.vocabulary.check("purposes", requires.prohibits, field_name="requires.prohibits")
+        tx.vocabulary.check("protections", requires.protections, field_name="requires.protections")
+    elif requires.prohibits or requires.protections:
+        raise ValidationError("only a require order takes required clauses", field="requires")
+    if effect == Effect.EXEMPT:
+        if not exempts:
+            raise ValidationError(
+                "an exempt order must name the orders it exempts from", field="exempts"
+            )
+        for target in exempts:
+            target_row = lookup.order(session, target, field="exempts")
+            if target_row.effect == Effect.EXEMPT:
+                raise ValidationError(
+                    f"order '{target}' is itself an exemption; exempt from the order it "
+                    "exempts instead",
+                    field="exempts",
+                )
+    elif exempts:
+        raise ValidationError("only an exempt order names orders to exempt", field="exempts")
+    if while_condition is not None:
+        lookup.condition(session, while_condition, field="while_condition")
+    start = valid_from or tx.now
+    if valid_until is not None and valid_until <= start:
+        raise ValidationError("valid_until must be after valid_from", field="valid_until")
+    if not reason.strip():
+        raise ValidationError(
+            "an order must give its reason", field="reason", hint="quote the instruction"
+        )
+    sequence = int(session.scalar(select(func.coalesce(func.max(OrderRow.sequence), 0))) or 0) + 1
+    order_id = order_id or f"order-{sequence}"
+    lookup.slug(order_id, field="id")
+    if session.get(OrderRow, order_id) is not None:
+        raise AlreadyExists(f"order '{order_id}' already exists", field="id")
+    return Order(
+        id=order_id,
+        authority_id=authority_id,
+        effect=effect,
+        scope=scope,
+        valid_from=start,
+        valid_until=valid_until,
+        while_condition=while_condition,
+        exempts=frozenset(exempts),
+        requires=requires,
+        reason=reason.strip(),
+        version=1,
+        sequence=sequence,
+    )
+
+
+def _check_scope(tx: Transaction, scope: Scope) -> None:
+    session = tx.session
+    for agency_id in sorted(scope.agencies):
+        lookup.agency(session, agency_id, field="scope.agencies")
+    countries = set(session.scalars(select(AgencyRow.country)).all())
+    for country in sorted(scope.countries):
+        lookup.country(country, field="scope.countries")
+        if country not in countries:
+            raise ValidationError(
+                f"no registered agency is in country '{country}'",
+                field="scope.countries",
+                hint=suggest(country, countries),
+            )
+    tx.vocabulary.check("categories", scope.categories, field_name="scope.categories")
+    tx.vocabulary.check("regions", scope.regions, field_name="scope.regions")
+
+
+def issue_order(
+    tx: Transaction, *, order: Order, signature: bytes | None
+) -> tuple[OrderRow, list[DecidedRequest]]:
+    session = tx.session
+    authority = lookup.authority(session, order.authority_id)
+    statement = order.statement()
+    check_signature(
+        signer=order.authority_id,
+        public_key=authority.public_key,
+        statement=statement,
+        signature=signature,
+    )
+    row = OrderRow(
+        id=order.id,
+        sequence=order.sequence,
+        authority_id=order.authority_id,
+        effect=order.effect,
+        scope=order.scope.to_dict(),
+        requires=order.requires.to_dict(),
+        exempts=sorted(order.exempts),
+        valid_from=order.valid_from,
+        valid_until=order.valid_until,
+        while_condition=order.while_condition,
+        reason=order.reason,
+        version=1,
+        issued_at=tx.now,
+        amended_at=None,
+        lifted_at=None,
+        lift_reason=None,
+    )
+    session.add(row)
+    _record_version(tx, order.id, 1, "issue", order.authority_id, statement, signature)
+    tx.audit(EventKind.ORDER_ISSUED, _entry(statement, signature))
+    session.flush()
+    moved = redecide_held(tx, trigger=f"order {order.id} issued", affects=_affected_by([order]))
+    return row, moved
+
+
+def draft_amendment(
+    tx: Transaction,
+    *,
+    order_id: str,
+    authority_id: str,
+    effect: str | None = None,
+    scope: Scope | None = None,
+    requires: Requirement | None = None,
+    exempts: list[str] | None = None,
+    valid_until: datetime | None = None,
+    while_condition: str | None = None,
+    clear_condition: bool = False,
+    reason: str | None = None,
+) -> Order:
+    """The next version of an order, with only the given terms changed."""
+    session = tx.session
+    row = lookup.order(session, order_id)
+    if row.lifted_at is not None:
+        raise InvalidState(f"order '{order_id}' was lifted; issue a new order instead", field="id")
+    current = convert.order(row)
+    lookup.authority(session, authority_id)
+    new_effect = effect or current.effect
+    new_requires = requires if requires is not None else current.requires
+    if new_effect != Effect.REQUIRE and requires is None:
+        new_requires = Requirement()
+    amended = replace(
+        current,
+        effect=new_effect,
+        scope=scope if scope is not None else current.scope,
+        requires=new_requires,
+        exempts=frozenset(exempts) if exempts is not None else current.exempts,
+        valid_until=valid_until if valid_until is not None else current.valid_until,
+        while_condition=None if clear_condition else (while_condition or current.while_condition),
+        reason=(reason or "").strip() or current.reason,
+        version=current.version + 1,
+    )
+    if new_effect not in set(Effect):
+        raise ValidationError(
+            f"unknown effect '{new_effect}'", field="effect", hint=suggest(new_effect, list(Effect))
+        )
+    _check_scope(tx, amended.scope)
+    if amended.effect == Effect.REQUIRE:
+        if not amended.requires.prohibits and not amended.requires.protections:
+            raise ValidationError(
+                "a require order must name the clauses it requires", field="requires"
+            )
+        tx.vocabulary.check("purposes", amended.requires.prohibits, field_name="requires.prohibits")
+        tx.vocabulary.check(
+            "protections", amended.requires.protections, field_name="requires.protections"
+        )
+    if amended.effect == Effect.EXEMPT and not amended.exempts:
+        raise ValidationError("an exempt order must name the orders it exempts", field="exempts")
+    if amended.effect != Effect.EXEMPT and amended.exempts:
+        raise ValidationError("only an exempt order names orders to exempt", field="exempts")
+    for target in sorted(amended.exempts):
+        lookup.order(session, target, field="exempts")
+    if amended.while_condition is not None:
+        lookup.condition(session, amended.while_condition, field="while_condition")
+    if amended.valid_until is not None and amended.valid_until <= amended.valid_from:
+        raise ValidationError("valid_until must be after valid_from", field="valid_until")
+    return amended
+
+
+def amend_order(
+    tx: Transaction, *, amended: Order, authority_id: str, signature: bytes | None
+) -> tuple[OrderRow, list[DecidedRequest]]:
+    session = tx.session
+    row = lookup.order(session, amended.id)
+    if row.version + 1 != amended.version:
+        raise InvalidState(
+            f"order '{amended.id}' is at version {row.version}; amend that version",
+            field="version",
+        )
+    before = convert.order(row)
+    authority = lookup.authority(session, authority_id)
+    statement = {**amended.statement(), "amended_by": authority_id}
+    check_signature(
+        signer=authority_id,
+        public_key=authority.public_key,
+        statement=statement,
+        signature=signature,
+    )
+    row.effect = amended.effect
+    row.scope = amended.scope.to_dict()
+    row.requires = amended.requires.to_dict()
+    row.exempts = sorted(amended.exempts)
+    row.valid_until = amended.valid_until
+    row.while_condition = amended.while_condition
+    row.reason = amended.reason
+    row.version = amended.version
+    row.amended_at = tx.now
+    _record_version(tx, amended.id, amended.version, "amend", authority_id, statement, signature)
+    tx.audit(EventKind.ORDER_AMENDED, _entry(statement, signature))
+    session.flush()
+    moved = redecide_held(
+        tx,
+        trigger=f"order {amended.id} amended to version {amended.version}",
+        affects=_affected_by([before, amended]),
+    )
+    return row, moved
+
+
+def lift_draft(tx: Transaction, *, order_id: str, reason: str) -> dict[str, object]:
+    row = lookup.order(tx.session, order_id)
+    if row.lifted_at is not None:
+        raise InvalidState(f"order '{order_id}' was already lifted", field="id")
+    if not reason.strip():
+        raise ValidationError("say why the order is lifted", field="reason")
+    return lift_statement(order_id, row.version + 1, reason.strip(), tx.now)
+
+
+def lift_order(
+    tx: Transaction, *, order_id: str, authority_id: str, reason: str, signature: bytes | None
+) -> tuple[OrderRow, list[DecidedRequest]]:
+    session = tx.session
+    statement = {**lift_draft(tx, order_id=order_id, reason=reason), "lifted_by": authority_id}
+    row = lookup.order(session, order_id)
+    authority = lookup.authority(session, authority_id)
+    check_signature(
+        signer=authority_id,
+        public_key=authority.public_key,
+        statement=statement,
+        signature=signature,
+    )
+    before = convert.order(row)
+    row.lifted_at = tx.now
+    row.lift_reason = reason.strip()
+    row.version += 1
+    _record_version(tx, order_id, row.version, "lift", authority_id, statement, signature)
+    tx.audit(EventKind.ORDER_LIFTED, _entry(statement, signature))
+    session.flush()
+    moved = redecide_held(tx, trigger=f"order {order_id} lifted", affects=_affected_by([before]))
+    return row, moved
+
+
+def _record_version(
+    tx: Transaction,
+    order_id: str,
+    version: int,
+    action: str,
+    signed_by: str,
+    statement: dict[str, object],
+    signature: bytes | None,
+) -> None:
+    tx.session.add(
+        OrderVersionRow(
+            order_id=order_id,
+            version=version,
+            action=action,
+            signed_by=signed_by,
+            statement=canonical(statement).decode(),
+            signature=signature,
+            recorded_at=tx.now,
+        )
+    )
+
+
+def _entry(statement: dict[str, object], signature: bytes | None) -> dict[str, object]:
+    return {"statement": statement, "signature": encode_signature(signature) if signature else None}
+
+
+def _affected_by(orders: list[Order]) -> Affects:
+    """An exemption's effect lands on requests inside its own scope, so scopes suffice."""
+    return in_scopes([order.scope for order in orders])

@@ -1,0 +1,84 @@
+"""Registering agencies and authorities, and their keys."""
+
+from __future__ import annotations
+
+from garante.domain.errors import AlreadyExists, ValidationError
+from garante.domain.events import EventKind
+from garante.service import lookup
+from garante.service.transaction import Transaction
+from garante.signatures import encode_public_key
+from garante.store.schema import AgencyRow, AuthorityRow
+
+
+def register_agency(
+    tx: Transaction,
+    *,
+    agency_id: str,
+    name: str,
+    country: str,
+    domestic: bool,
+    requires_undertaking: bool = False,
+    public_key: bytes | None = None,
+) -> AgencyRow:
+    lookup.slug(agency_id, field="id")
+    lookup.country(country)
+    if not name.strip():
+        raise ValidationError("an agency needs a name", field="name")
+    if tx.session.get(AgencyRow, agency_id) is not None:
+        raise AlreadyExists(f"agency '{agency_id}' already exists", field="id")
+    row = AgencyRow(
+        id=agency_id,
+        name=name.strip(),
+        country=country,
+        domestic=domestic,
+        requires_undertaking=requires_undertaking,
+        public_key=public_key,
+        active=True,
+        created_at=tx.now,
+    )
+    tx.session.add(row)
+    tx.audit(
+        EventKind.AGENCY_REGISTERED,
+        {
+            "agency": agency_id,
+            "name": row.name,
+            "country": country,
+            "domestic": domestic,
+            "requires_undertaking": requires_undertaking,
+            "public_key": encode_public_key(public_key) if public_key else None,
+        },
+    )
+    return row
+
+
+def set_agency_key(tx: Transaction, *, agency_id: str, public_key: bytes) -> AgencyRow:
+    row = lookup.agency(tx.session, agency_id)
+    row.public_key = public_key
+    tx.audit(
+        EventKind.AGENCY_KEY_SET,
+        {"agency": agency_id, "public_key": encode_public_key(public_key)},
+    )
+    return row
+
+
+def register_authority(
+    tx: Transaction, *, authority_id: str, name: str, public_key: bytes | None = None
+) -> AuthorityRow:
+    lookup.slug(authority_id, field="id")
+    if not name.strip():
+        raise ValidationError("an authority needs a name", field="name")
+    if tx.session.get(AuthorityRow, authority_id) is not None:
+        raise AlreadyExists(f"authority '{authority_id}' already exists", field="id")
+    row = AuthorityRow(
+        id=authority_id, name=name.strip(), public_key=public_key, active=True, created_at=tx.now
+    )
+    tx.session.add(row)
+    tx.audit(
+        EventKind.AUTHORITY_REGISTERED,
+        {
+            "authority": authority_id,
+            "name": row.name,
+            "public_key": encode_public_key(public_key) if public_key else None,
+        },
+    )
+    return row

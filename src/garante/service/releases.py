@@ -1,0 +1,171 @@
+"""Release requests: decide on arrival, and decide again whenever the held queue may move."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from garante.domain.decision import Decision, Outcome
+from garante.domain.events import EventKind
+from garante.domain.item import Item
+from garante.domain.order import Scope
+from garante.domain.parties import Agency
+from garante.domain.request import ReleaseRequest
+from garante.policy.decide import decide
+from garante.policy.state import PolicyState
+from garante.service import lookup
+from garante.service.transaction import Transaction
+from garante.store import queries
+from garante.store.schema import DecisionRow, RequestRow
+
+Affects = Callable[[Agency, Item], bool]
+
+
+def in_scopes(scopes: list[Scope]) -> Affects:
+    """Held requests an order change can move: those inside any of the given scopes."""
+
+    def affects(agency: Agency, item: Item) -> bool:
+        return any(
+            scope.matches(
+                agency=agency.id, country=agency.country, category=item.category, region=item.region
+            )
+            for scope in scopes
+        )
+
+    return affects
+
+
+@dataclass(frozen=True, kw_only=True)
+class DecidedRequest:
+    """A request with the decision that now stands for it, and what caused that decision."""
+
+    request: ReleaseRequest
+    decision: Decision
+    previous: Outcome | None
+    trigger: str
+    decided_at: datetime
+
+
+def request_release(
+    tx: Transaction, *, item_id: str, recipient_id: str, purpose: str
+) -> DecidedRequest:
+    """Record a request and its decision; unknown item, agency or purpose store nothing."""
+    session = tx.session
+    lookup.item(session, item_id)
+    lookup.agency(session, recipient_id, field="recipient")
+    tx.vocabulary.check("purposes", [purpose], field_name="purpose")
+    row = RequestRow(
+        item_id=item_id,
+        recipient_id=recipient_id,
+        purpose=purpose,
+        requested_by=tx.actor,
+        requested_at=tx.now,
+        outcome=Outcome.HELD.value,
+        decided_at=tx.now,
+    )
+    session.add(row)
+    session.flush()
+    request = as_request(row)
+    tx.audit(
+        EventKind.RELEASE_REQUESTED,
+        {"request": row.id, "item": item_id, "recipient": recipient_id, "purpose": purpose},
+    )
+    state = queries.policy_state(session, tx.now, item_ids=[item_id], agency_ids=[recipient_id])
+    decision = decide(request, state)
+    return _store(tx, row, request, decision, None, "request", EventKind.RELEASE_DECIDED)
+
+
+def redecide_held(
+    tx: Transaction, *, trigger: str, affects: Affects | None
+) -> list[DecidedRequest]:
+    """Decide again every held request the change may affect, storing each new decision.
+
+    Runs inside the transaction of the change that triggered it, so no reader ever sees the
+    order issued but the queue not yet moved.
+    """
+    session = tx.session
+    rows = session.scalars(
+        select(RequestRow).where(RequestRow.outcome == Outcome.HELD.value).order_by(RequestRow.id)
+    ).all()
+    if not rows:
+        return []
+    state = queries.policy_state(
+        session,
+        tx.now,
+        item_ids={row.item_id for row in rows},
+        agency_ids={row.recipient_id for row in rows},
+    )
+    return [
+        redecided
+        for row in rows
+        if (redecided := _redecide(tx, row, state, trigger, affects)) is not None
+    ]
+
+
+def _redecide(
+    tx: Transaction, row: RequestRow, state: PolicyState, trigger: str, affects: Affects | None
+) -> DecidedRequest | None:
+    agency = state.agencies.get(row.recipient_id)
+    item = state.items.get(row.item_id)
+    if agency is None or item is None:
+        return None
+    if affects is not None and not affects(agency, item):
+        return None
+    request = as_request(row)
+    decision = decide(request, state)
+    return _store(tx, row, request, decision, Outcome.HELD, trigger, EventKind.RELEASE_REDECIDED)
+
+
+def _store(
+    tx: Transaction,
+    row: RequestRow,
+    request: ReleaseRequest,
+    decision: Decision,
+    previous: Outcome | None,
+    trigger: str,
+    kind: EventKind,
+) -> DecidedRequest:
+    row.outcome = decision.outcome.value
+    row.undertaking_id = decision.undertaking_id
+    row.decided_at = tx.now
+    tx.session.add(
+        DecisionRow(
+            request_id=row.id,
+            outcome=decision.outcome.value,
+            explanation=decision.explanation,
+            rules=[hit.to_dict() for hit in decision.rules],
+            undertaking_id=decision.undertaking_id,
+            state_version=decision.state_version,
+            trigger=trigger,
+            decided_at=tx.now,
+        )
+    )
+    tx.audit(
+        kind,
+        {
+            "request": row.id,
+            "outcome": decision.outcome.value,
+            "previous": previous.value if previous else None,
+            "undertaking": decision.undertaking_id,
+            "state_version": decision.state_version,
+            "trigger": trigger,
+            "rules": [{"rule": h.rule, "cites": h.cites} for h in decision.rules],
+        },
+    )
+    return DecidedRequest(
+        request=request, decision=decision, previous=previous, trigger=trigger, decided_at=tx.now
+    )
+
+
+def as_request(row: RequestRow) -> ReleaseRequest:
+    return ReleaseRequest(
+        id=row.id,
+        item_id=row.item_id,
+        recipient_id=row.recipient_id,
+        purpose=row.purpose,
+        requested_by=row.requested_by,
+        requested_at=row.requested_at,
+    )

@@ -1,0 +1,79 @@
+"""One use case, one transaction: the state change and its audit entry commit together."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from garante.domain.events import EventKind
+from garante.domain.timeutil import iso
+from garante.domain.vocabulary import Vocabulary
+from garante.ledger.merkle import leaf_hash, subtrees_completed_by_leaf_hash
+from garante.signatures import canonical
+from garante.store import queries
+from garante.store.schema import LedgerEntryRow, LedgerSubtreeRow
+
+
+@dataclass
+class Transaction:
+    """What a use case works with: the session, the instant it happens at, and who acts."""
+
+    session: Session
+    now: datetime
+    actor: str
+    _size: int | None = None
+    _vocabulary: Vocabulary | None = None
+    entries: list[int] = field(default_factory=list)
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        if self._vocabulary is None:
+            self._vocabulary = queries.vocabulary(self.session)
+        return self._vocabulary
+
+    @property
+    def ledger_size(self) -> int:
+        if self._size is None:
+            self._size = queries.ledger_size(self.session)
+        return self._size
+
+    def audit(self, kind: EventKind, data: dict[str, Any]) -> int:
+        """Append one audit entry in this transaction and return its index.
+
+        The entry is the RFC 8785 canonical JSON of the event; its leaf hash and the complete
+        subtrees it closes are stored with it, so proofs never recompute the tree.
+        """
+        index = self.ledger_size
+        entry = canonical(
+            {"v": 1, "kind": kind.value, "at": iso(self.now), "actor": self.actor, "data": data}
+        )
+        leaf = leaf_hash(entry)
+        self.session.add(
+            LedgerEntryRow(
+                idx=index, kind=kind.value, entry=entry, leaf_hash=leaf, created_at=self.now
+            )
+        )
+        for level, node_index, node in subtrees_completed_by_leaf_hash(index, leaf, self._node):
+            self.session.add(LedgerSubtreeRow(level=level, idx=node_index, hash=node))
+        self.session.flush()
+        self._size = index + 1
+        self.entries.append(index)
+        return index
+
+    def _node(self, level: int, index: int) -> bytes:
+        row = self.session.get(LedgerSubtreeRow, (level, index))
+        if row is None:  # a gap means the stored tree is damaged; never paper over it
+            raise RuntimeError(f"ledger subtree ({level}, {index}) is missing")
+        return row.hash
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session], now: datetime, actor: str) -> Iterator[Transaction]:
+    """Commit everything or nothing: an error anywhere rolls back the change and its entries."""
+    with factory() as session, session.begin():
+        yield Transaction(session=session, now=now, actor=actor)

@@ -1,0 +1,138 @@
+"""Recording and revoking partners' use undertakings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from garante.domain.errors import AlreadyExists, InvalidState, ValidationError
+from garante.domain.events import EventKind
+from garante.domain.undertaking import Undertaking
+from garante.service import lookup
+from garante.service.releases import DecidedRequest, redecide_held
+from garante.service.transaction import Transaction
+from garante.signatures import canonical, check_signature, encode_signature
+from garante.store.schema import UndertakingRow
+
+
+def draft_undertaking(
+    tx: Transaction,
+    *,
+    agency_id: str,
+    undertaking_id: str | None,
+    permits: list[str],
+    prohibits: list[str],
+    protections: list[str],
+    categories: list[str],
+    valid_from: datetime | None,
+    valid_until: datetime | None,
+) -> Undertaking:
+    """Validate the terms; the agency signs the result's ``statement()``."""
+    session = tx.session
+    lookup.agency(session, agency_id)
+    vocabulary = tx.vocabulary
+    permits_ = vocabulary.check("purposes", permits, field_name="permits")
+    prohibits_ = vocabulary.check("purposes", prohibits, field_name="prohibits")
+    protections_ = vocabulary.check("protections", protections, field_name="protections")
+    categories_ = vocabulary.check("categories", categories, field_name="categories")
+    if not permits_:
+        raise ValidationError(
+            "an undertaking must permit at least one purpose",
+            field="permits",
+            hint="accepted: " + ", ".join(sorted(vocabulary.purposes)),
+        )
+    both = set(permits_) & set(prohibits_)
+    if both:
+        raise ValidationError(
+            f"{', '.join(sorted(both))} cannot be both permitted and prohibited",
+            field="prohibits",
+        )
+    start = valid_from or tx.now
+    if valid_until is not None and valid_until <= start:
+        raise ValidationError("valid_until must be after valid_from", field="valid_until")
+    if undertaking_id is None:
+        count = session.scalar(
+            select(func.count())
+            .select_from(UndertakingRow)
+            .where(UndertakingRow.agency_id == agency_id)
+        )
+        undertaking_id = f"{agency_id}-ut-{int(count or 0) + 1}"
+    lookup.slug(undertaking_id, field="id")
+    if session.get(UndertakingRow, undertaking_id) is not None:
+        raise AlreadyExists(f"undertaking '{undertaking_id}' already exists", field="id")
+    return Undertaking(
+        id=undertaking_id,
+        agency_id=agency_id,
+        permits=frozenset(permits_),
+        prohibits=frozenset(prohibits_),
+        protections=frozenset(protections_),
+        categories=frozenset(categories_),
+        valid_from=start,
+        valid_until=valid_until,
+    )
+
+
+def record_undertaking(
+    tx: Transaction, *, terms: Undertaking, signature: bytes | None
+) -> tuple[UndertakingRow, list[DecidedRequest]]:
+    """Store a signed undertaking and decide again the held requests of that agency."""
+    session = tx.session
+    agency_id = terms.agency_id
+    statement = terms.statement()
+    agency = lookup.agency(session, agency_id)
+    check_signature(
+        signer=agency_id, public_key=agency.public_key, statement=statement, signature=signature
+    )
+    row = UndertakingRow(
+        id=terms.id,
+        agency_id=agency_id,
+        permits=sorted(terms.permits),
+        prohibits=sorted(terms.prohibits),
+        protections=sorted(terms.protections),
+        categories=sorted(terms.categories),
+        valid_from=terms.valid_from,
+        valid_until=terms.valid_until,
+        statement=canonical(statement).decode(),
+        signature=signature,
+        recorded_by=tx.actor,
+        recorded_at=tx.now,
+        revoked_at=None,
+    )
+    session.add(row)
+    tx.audit(
+        EventKind.UNDERTAKING_SIGNED,
+        {
+            "undertaking": row.id,
+            "statement": statement,
+            "signature": encode_signature(signature) if signature else None,
+        },
+    )
+    session.flush()
+    moved = redecide_held(
+        tx,
+        trigger=f"undertaking {row.id} signed",
+        affects=lambda agency_, _item: agency_.id == agency_id,
+    )
+    return row, moved
+
+
+def revoke_undertaking(
+    tx: Transaction, *, undertaking_id: str, reason: str
+) -> tuple[UndertakingRow, list[DecidedRequest]]:
+    row = lookup.undertaking(tx.session, undertaking_id)
+    if row.revoked_at is not None:
+        raise InvalidState(f"undertaking '{undertaking_id}' was already revoked", field="id")
+    if not reason.strip():
+        raise ValidationError("say why the undertaking is revoked", field="reason")
+    row.revoked_at = tx.now
+    row.revoke_reason = reason.strip()
+    tx.audit(EventKind.UNDERTAKING_REVOKED, {"undertaking": row.id, "reason": row.revoke_reason})
+    tx.session.flush()
+    agency_id = row.agency_id
+    moved = redecide_held(
+        tx,
+        trigger=f"undertaking {row.id} revoked",
+        affects=lambda agency_, _item: agency_.id == agency_id,
+    )
+    return row, moved

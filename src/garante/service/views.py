@@ -1,0 +1,163 @@
+"""Plain-JSON views of stored objects, shared by the CLI's --json and, later, the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from garante.domain.timeutil import iso
+from garante.service.releases import DecidedRequest
+from garante.signatures import encode_public_key
+from garante.store.schema import (
+    AgencyRow,
+    AuthorityRow,
+    ConditionRow,
+    DecisionRow,
+    EventRow,
+    ItemRow,
+    OrderRow,
+    RequestRow,
+    UndertakingRow,
+)
+
+
+def _time(value: Any) -> str | None:
+    return iso(value) if value is not None else None
+
+
+def agency(row: AgencyRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "country": row.country,
+        "domestic": row.domestic,
+        "requires_undertaking": row.requires_undertaking,
+        "public_key": encode_public_key(row.public_key) if row.public_key else None,
+        "active": row.active,
+    }
+
+
+def authority(row: AuthorityRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "public_key": encode_public_key(row.public_key) if row.public_key else None,
+        "active": row.active,
+    }
+
+
+def item(row: ItemRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "title": row.title,
+        "category": row.category,
+        "region": row.region,
+        "tlp": row.tlp,
+        "originator": row.originator,
+        "releasable_to": row.releasable_to,
+        "content_sha256": row.content_sha256,
+        "added_at": _time(row.created_at),
+    }
+
+
+def undertaking(row: UndertakingRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "agency": row.agency_id,
+        "permits": row.permits,
+        "prohibits": row.prohibits,
+        "protections": row.protections,
+        "categories": row.categories,
+        "valid_from": _time(row.valid_from),
+        "valid_until": _time(row.valid_until),
+        "signed": row.signature is not None,
+        "revoked_at": _time(row.revoked_at),
+        "revoke_reason": row.revoke_reason,
+    }
+
+
+def order(row: OrderRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "authority": row.authority_id,
+        "effect": row.effect,
+        "scope": row.scope,
+        "requires": row.requires,
+        "exempts": row.exempts,
+        "valid_from": _time(row.valid_from),
+        "valid_until": _time(row.valid_until),
+        "while_condition": row.while_condition,
+        "reason": row.reason,
+        "version": row.version,
+        "issued_at": _time(row.issued_at),
+        "amended_at": _time(row.amended_at),
+        "lifted_at": _time(row.lifted_at),
+        "lift_reason": row.lift_reason,
+    }
+
+
+def condition(row: ConditionRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "description": row.description,
+        "rule": row.rule,
+        "active": row.active,
+        "evidence": row.evidence,
+        "changed_at": _time(row.changed_at),
+    }
+
+
+def event(row: EventRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "region": row.region,
+        "occurred_at": _time(row.occurred_at),
+        "source": row.source,
+        "note": row.note,
+    }
+
+
+def request(row: RequestRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "item": row.item_id,
+        "recipient": row.recipient_id,
+        "purpose": row.purpose,
+        "requested_by": row.requested_by,
+        "requested_at": _time(row.requested_at),
+        "outcome": row.outcome,
+        "undertaking": row.undertaking_id,
+        "decided_at": _time(row.decided_at),
+    }
+
+
+def decision(row: DecisionRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "request": row.request_id,
+        "outcome": row.outcome,
+        "explanation": row.explanation,
+        "rules": row.rules,
+        "undertaking": row.undertaking_id,
+        "state_version": row.state_version,
+        "trigger": row.trigger,
+        "decided_at": _time(row.decided_at),
+    }
+
+
+def decided(result: DecidedRequest) -> dict[str, Any]:
+    req = result.request
+    return {
+        "request": req.id,
+        "item": req.item_id,
+        "recipient": req.recipient_id,
+        "purpose": req.purpose,
+        "outcome": result.decision.outcome.value,
+        "previous": result.previous.value if result.previous else None,
+        "undertaking": result.decision.undertaking_id,
+        "explanation": result.decision.explanation,
+        "rules": [hit.to_dict() for hit in result.decision.rules],
+        "trigger": result.trigger,
+        "decided_at": iso(result.decided_at),
+        "state_version": result.decision.state_version,
+    }

@@ -1,0 +1,223 @@
+"""The relational schema, as SQLAlchemy models.
+
+Only portable SQL: every column type and constraint here runs unchanged on SQLite and
+PostgreSQL, so the PostgreSQL store needs no schema change. Lists are JSON columns; instants are
+timezone-aware UTC (``UTCDateTime``), because SQLite forgets the zone and signed statements
+must read back exactly as they were signed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware instants as UTC and returns them aware, on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; Garante stores UTC instants")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: dict[Any, Any] = {datetime: UTCDateTime(), list[str]: JSON}  # noqa: RUF012
+
+
+class SettingRow(Base):
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+
+
+class AgencyRow(Base):
+    __tablename__ = "agencies"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2))
+    domestic: Mapped[bool] = mapped_column(Boolean, default=False)
+    requires_undertaking: Mapped[bool] = mapped_column(Boolean, default=False)
+    public_key: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class AuthorityRow(Base):
+    __tablename__ = "authorities"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    public_key: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class ItemRow(Base):
+    __tablename__ = "items"
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    category: Mapped[str] = mapped_column(String(64))
+    region: Mapped[str] = mapped_column(String(64))
+    tlp: Mapped[str] = mapped_column(String(16))
+    originator: Mapped[str] = mapped_column(ForeignKey("agencies.id"))
+    releasable_to: Mapped[list[str]]
+    bundle: Mapped[str] = mapped_column(Text)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    commitment_salt: Mapped[bytes] = mapped_column(LargeBinary(16))
+    added_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+
+
+class UndertakingRow(Base):
+    __tablename__ = "undertakings"
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    permits: Mapped[list[str]]
+    prohibits: Mapped[list[str]]
+    protections: Mapped[list[str]]
+    categories: Mapped[list[str]]
+    valid_from: Mapped[datetime]
+    valid_until: Mapped[datetime | None]
+    statement: Mapped[str] = mapped_column(Text)
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    recorded_by: Mapped[str] = mapped_column(String(128))
+    recorded_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    revoke_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class OrderRow(Base):
+    __tablename__ = "orders"
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    sequence: Mapped[int] = mapped_column(Integer, unique=True)
+    authority_id: Mapped[str] = mapped_column(ForeignKey("authorities.id"))
+    effect: Mapped[str] = mapped_column(String(16))
+    scope: Mapped[dict[str, list[str]]] = mapped_column(JSON)
+    requires: Mapped[dict[str, list[str]]] = mapped_column(JSON)
+    exempts: Mapped[list[str]]
+    valid_from: Mapped[datetime]
+    valid_until: Mapped[datetime | None]
+    while_condition: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+    issued_at: Mapped[datetime]
+    amended_at: Mapped[datetime | None]
+    lifted_at: Mapped[datetime | None]
+    lift_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class OrderVersionRow(Base):
+    """Every signed version of an order, so an amendment never erases what was ordered before."""
+
+    __tablename__ = "order_versions"
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    action: Mapped[str] = mapped_column(String(16))
+    signed_by: Mapped[str] = mapped_column(String(64))
+    statement: Mapped[str] = mapped_column(Text)
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    recorded_at: Mapped[datetime]
+
+
+class ConditionRow(Base):
+    __tablename__ = "conditions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    description: Mapped[str] = mapped_column(Text)
+    rule: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    manual_active: Mapped[bool] = mapped_column(Boolean, default=False)
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+    changed_at: Mapped[datetime]
+
+
+class EventRow(Base):
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    region: Mapped[str] = mapped_column(String(64))
+    occurred_at: Mapped[datetime]
+    source: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_events_kind_region_time", "kind", "region", "occurred_at"),)
+
+
+class RequestRow(Base):
+    __tablename__ = "release_requests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id"))
+    recipient_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"))
+    purpose: Mapped[str] = mapped_column(String(64))
+    requested_by: Mapped[str] = mapped_column(String(128))
+    requested_at: Mapped[datetime]
+    outcome: Mapped[str] = mapped_column(String(16), index=True)
+    undertaking_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    decided_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_release_requests_recipient", "recipient_id", "outcome"),)
+
+
+class DecisionRow(Base):
+    """Every decision and re-decision, with what it read, so that it can be replayed."""
+
+    __tablename__ = "decisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("release_requests.id"), index=True)
+    outcome: Mapped[str] = mapped_column(String(16))
+    explanation: Mapped[str] = mapped_column(Text)
+    rules: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    undertaking_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    state_version: Mapped[int] = mapped_column(Integer)
+    trigger: Mapped[str] = mapped_column(String(200))
+    decided_at: Mapped[datetime]
+
+
+class LedgerEntryRow(Base):
+    """One audit entry: the canonical JSON of one event, at a dense index from 0."""
+
+    __tablename__ = "ledger_entries"
+    idx: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(64))
+    entry: Mapped[bytes] = mapped_column(LargeBinary)
+    leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    created_at: Mapped[datetime]
+
+
+class LedgerSubtreeRow(Base):
+    """Hashes of complete subtrees (level, index), so proofs read O(log n) rows."""
+
+    __tablename__ = "ledger_subtrees"
+    level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))

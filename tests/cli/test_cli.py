@@ -1,0 +1,185 @@
+"""The command line: readable output, JSON for scripts, one error shape with exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from garante.cli.main import app
+
+runner = CliRunner()
+
+
+def _run(db: Path, *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["--db", str(db), *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "cli.db"
+    _run(path, "agencies", "add", "dipol", "--name", "DIPOL", "--country", "CO", "--domestic")
+    _run(path, "agencies", "add", "dea", "--name", "DEA", "--country", "US")
+    _run(path, "undertakings", "sign", "dea", "--permits", "seizure,arrest")
+    bundle = Path(__file__).parents[2] / "src/garante/scenarios/bundles/co-2025-0417.json"
+    code, _out, err = _run(
+        path,
+        "items",
+        "add",
+        "lead",
+        "--bundle",
+        str(bundle),
+        "--title",
+        "Go-fast lead",
+        "--category",
+        "maritime-interdiction",
+        "--region",
+        "caribbean",
+        "--tlp",
+        "amber",
+        "--originator",
+        "dipol",
+    )
+    assert code == 0, err
+    return path
+
+
+def test_request_prints_the_decision_and_its_rules(db: Path) -> None:
+    code, out, _ = _run(db, "request", "lead", "--to", "dea", "--purpose", "seizure")
+    assert code == 0
+    assert "released" in out
+    assert "[4.undertaking]" in out
+
+
+def test_json_output_is_machine_readable(db: Path) -> None:
+    code, out, _ = _run(db, "--json", "request", "lead", "--to", "dea", "--purpose", "seizure")
+    assert code == 0
+    assert json.loads(out)["outcome"] == "released"
+
+
+def test_unknown_agency_is_refused_with_code_hint_and_exit_3(db: Path) -> None:
+    code, _, err = _run(db, "request", "lead", "--to", "dae", "--purpose", "seizure")
+    assert code == 3
+    assert "[agency.not_found]" in err
+    assert "did you mean 'dea'" in err
+    assert "Traceback" not in err
+
+
+def test_json_errors_have_the_one_error_shape(db: Path) -> None:
+    code, _, err = _run(db, "--json", "request", "lead", "--to", "dea", "--purpose", "sezure")
+    assert code == 2
+    body = json.loads(err)["error"]
+    assert body["code"] == "validation.unknown_value"
+    assert body["field"] == "purpose"
+    assert "seizure" in body["hint"]
+
+
+def test_authority_signs_an_order_with_its_key_file(db: Path, tmp_path: Path) -> None:
+    code, _, err = _run(db, "keys", "generate", "presidency", "--dir", str(tmp_path))
+    assert code == 0, err
+    assert (tmp_path / "presidency.key").stat().st_mode & 0o777 == 0o600
+    _run(
+        db,
+        "authorities",
+        "add",
+        "presidency",
+        "--name",
+        "Presidency",
+        "--public-key",
+        f"@{tmp_path / 'presidency.pub'}",
+    )
+    order = [
+        "orders",
+        "issue",
+        "--authority",
+        "presidency",
+        "--effect",
+        "hold",
+        "--countries",
+        "US",
+        "--reason",
+        "suspend",
+    ]
+    code, _, err = _run(db, *order)
+    assert code == 5
+    assert "[signature.required]" in err
+    code, out, err = _run(db, *order, "--key", str(tmp_path / "presidency.key"))
+    assert code == 0, err
+    assert "Issued order order-1 v1: hold for countries US" in out
+
+
+def test_print_statement_shows_the_canonical_bytes_to_sign_and_stores_nothing(db: Path) -> None:
+    _run(db, "authorities", "add", "presidency", "--name", "Presidency")
+    code, out, _ = _run(
+        db,
+        "orders",
+        "issue",
+        "--authority",
+        "presidency",
+        "--effect",
+        "hold",
+        "--countries",
+        "US",
+        "--reason",
+        "suspend",
+        "--print-statement",
+    )
+    assert code == 0
+    statement = json.loads(out)
+    assert statement["type"] == "garante.order/v1"
+    assert out.strip() == json.dumps(statement, sort_keys=True, separators=(",", ":"))
+    _, listed, _ = _run(db, "--json", "orders", "list")
+    assert json.loads(listed) == []
+
+
+def test_held_queue_lists_what_waits_and_why(db: Path) -> None:
+    _run(db, "authorities", "add", "presidency", "--name", "Presidency")
+    _run(
+        db,
+        "orders",
+        "issue",
+        "--authority",
+        "presidency",
+        "--effect",
+        "hold",
+        "--countries",
+        "US",
+        "--reason",
+        "suspend",
+    )
+    _run(db, "request", "lead", "--to", "dea", "--purpose", "seizure")
+    code, out, _ = _run(db, "--json", "held")
+    assert code == 0
+    [entry] = json.loads(out)
+    assert entry["recipient"] == "dea"
+    assert entry["reason"].startswith("Held: order order-1")
+
+
+def test_demo_json_prints_every_decision_of_the_scenario(tmp_path: Path) -> None:
+    """Through the installed console script, as a person or a script would run it."""
+    db = tmp_path / "demo.db"
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "garante"),
+            "--db",
+            str(db),
+            "--json",
+            "demo",
+            "--no-serve",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["mismatches"] == []
+    outcomes = [d["outcome"] for d in report["decisions"]]
+    assert outcomes.count("released") >= 6
+    assert {"released", "held", "denied"} <= set(outcomes)

@@ -1,0 +1,1 @@
+"""Tests for garante.ledger, the pure verifiable-log core."""

@@ -1,0 +1,252 @@
+"""Properties of ``decide`` over random small worlds (see ``policy_strategies``).
+
+Each property is a sentence of DESIGN.md's "The decision" that must hold whatever the data:
+deny orders bind, unknowns never release, decisions are reproducible, lifting and adding
+orders move outcomes only in the direction they should, and a foreign release always rests on
+an undertaking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from hypothesis import given, note, settings
+from hypothesis import strategies as st
+from policy_builders import AT, days, decide_for, order, scope, undertaking
+from policy_strategies import (
+    PROTECTIONS,
+    PURPOSES,
+    VALID_EFFECTS,
+    VALID_TLPS,
+    World,
+    order_strategy,
+    worlds,
+)
+
+from garante.domain import Order, Outcome
+from garante.policy import decide
+
+PROPERTY = settings(max_examples=200, deadline=None)
+
+
+def decision_for(world: World, orders: list[Order] | tuple[Order, ...] | None = None):
+    return decide(world.request, world.state(orders=orders))
+
+
+def carves_out(world: World, target: Order) -> bool:
+    """An exemption in force, whose scope matches the request, names ``target``."""
+    return any(
+        x.effect == "exempt" and target.id in x.exempts and world.in_force(x) and world.matches(x)
+        for x in world.orders
+    )
+
+
+def unknowns_in_play(world: World) -> list[str]:
+    """What the engine must look at for this request and cannot recognise.
+
+    Deliberately conservative: it lists only unknowns that no rule lets the engine step around
+    (an out-of-scope order, an expired undertaking, an order some exemption may carve out are
+    left out), so that every one listed must keep the request from being released.
+    """
+    found = []
+    if world.item.tlp not in VALID_TLPS:
+        found.append(f"tlp {world.item.tlp}")
+    exemptions = [x for x in world.orders if x.effect == "exempt"]
+    for o in world.orders:
+        if o.effect == "exempt" or not o.in_window(AT) or not world.matches(o):
+            continue
+        if not world.condition_known(o):
+            found.append(f"order {o.id} on unknown condition {o.while_condition}")
+            continue
+        if not world.in_force(o):
+            continue
+        if o.effect not in VALID_EFFECTS:
+            found.append(f"order {o.id} effect {o.effect}")
+            continue
+        naming = [x for x in exemptions if o.id in x.exempts]
+        if o.effect == "require" and not naming:
+            odd = (o.requires.prohibits - set(PURPOSES)) | (
+                o.requires.protections - set(PROTECTIONS)
+            )
+            if odd:
+                found.append(f"order {o.id} requires {sorted(odd)}")
+        undecided = [
+            x
+            for x in naming
+            if x.in_window(AT) and world.matches(x) and not world.condition_known(x)
+        ]
+        if undecided and not carves_out(world, o):
+            found.append(f"exemption {undecided[0].id} of {o.id} on an unknown condition")
+    for u in world.undertakings:
+        if u.agency_id != world.recipient.id or not u.is_active(AT):
+            continue
+        odd = ((u.permits | u.prohibits) - set(PURPOSES)) | (u.protections - set(PROTECTIONS))
+        if odd:
+            found.append(f"undertaking {u.id} has {sorted(odd)}")
+    return found
+
+
+# --- deny orders bind -----------------------------------------------------------------------
+
+
+@st.composite
+def worlds_with_a_deny_in_force(draw: st.DrawFn) -> tuple[World, Order]:
+    """A world plus deny order ``o-deny`` in force whose scope matches the request."""
+    world = draw(worlds())
+    recipient, item = world.recipient, world.item
+    own = {
+        "agencies": recipient.id,
+        "countries": recipient.country,
+        "categories": item.category,
+        "regions": item.region,
+    }
+    dimensions = draw(st.frozensets(st.sampled_from(sorted(own))))
+    deny = order(
+        "o-deny",
+        effect="deny",
+        scope=scope(**{d: [own[d]] for d in dimensions}),
+        valid_from=days(draw(st.integers(-3, 0))),
+        valid_until=draw(st.sampled_from([None, days(1), days(3)])),
+        lifted_at=draw(st.sampled_from([None, None, days(2)])),
+        while_condition=draw(st.sampled_from([None, "c-on"])),
+        sequence=draw(st.integers(0, 3)),
+    )
+    return world.with_orders((*world.orders, deny)), deny
+
+
+@PROPERTY
+@given(worlds_with_a_deny_in_force())
+def test_request_matched_by_a_deny_in_force_is_never_released(case):
+    world, deny = case
+    decision = decision_for(world)
+    note(f"{decision}")
+    if carves_out(world, deny):
+        return
+    assert decision.outcome != Outcome.RELEASED
+    assert decision.outcome == Outcome.DENIED or decision.rules[0].rule == "fail-closed"
+
+
+# --- unknowns never release -----------------------------------------------------------------
+
+
+@PROPERTY
+@given(worlds())
+def test_unknown_value_in_play_never_yields_released(world):
+    unknowns = unknowns_in_play(world)
+    decision = decision_for(world)
+    note(f"unknowns: {unknowns}; {decision}")
+    if unknowns:
+        assert decision.outcome != Outcome.RELEASED
+
+
+@PROPERTY
+@given(worlds())
+def test_fail_closed_decision_is_always_held_and_alone(world):
+    decision = decision_for(world)
+    if any(hit.rule == "fail-closed" for hit in decision.rules):
+        assert decision.outcome == Outcome.HELD
+        assert len(decision.rules) == 1
+        assert decision.undertaking_id is None
+
+
+@PROPERTY
+@given(worlds())
+def test_decision_cites_every_order_that_applies_in_issue_order(world):
+    decision = decision_for(world)
+    if decision.rules[0].rule == "fail-closed" or decision.rules[0].rule.startswith("2."):
+        return
+    applying = [
+        o.id
+        for o in sorted(world.orders, key=lambda o: (o.sequence, o.id))
+        if o.effect in ("deny", "hold", "require")
+        and world.in_force(o)
+        and world.matches(o)
+        and not carves_out(world, o)
+    ]
+    order_hits = [
+        hit.cites.removeprefix("order:")
+        for hit in decision.rules
+        if hit.rule.startswith("3.") and hit.rule != "3.order-exempted"
+    ]
+    assert order_hits == applying
+
+
+# --- reproducible ---------------------------------------------------------------------------
+
+
+@PROPERTY
+@given(worlds(), st.randoms(use_true_random=False))
+def test_decide_is_deterministic_whatever_the_order_of_the_orders(world, rng):
+    first = decision_for(world)
+    assert decision_for(world) == first
+    shuffled = list(world.orders)
+    rng.shuffle(shuffled)
+    assert decision_for(world, shuffled) == first
+
+
+# --- lifting and adding orders --------------------------------------------------------------
+
+
+@PROPERTY
+@given(worlds(min_orders=1), st.data())
+def test_lifting_a_non_exempt_order_never_turns_a_release_into_a_denial(world, data):
+    before = decision_for(world)
+    liftable = [n for n, o in enumerate(world.orders) if o.effect != "exempt"]
+    if before.outcome != Outcome.RELEASED or not liftable:
+        return
+    n = data.draw(st.sampled_from(liftable), label="lifted order")
+    lifted_at = data.draw(st.integers(-3, 0).map(days), label="lifted at")
+    orders = list(world.orders)
+    orders[n] = replace(orders[n], lifted_at=lifted_at)
+    after = decision_for(world, orders)
+    note(f"after: {after}")
+    assert after.outcome != Outcome.DENIED
+    assert after.outcome == Outcome.RELEASED  # stronger: lifting only ever removes a restriction
+
+
+def test_lifting_an_exempt_order_restores_the_order_it_carved_out():
+    """Intended: an exemption is a carve-out, so lifting it lets the suspension apply again."""
+    suspension = order("o-suspend", effect="deny", sequence=1)
+    carve_out = order(
+        "o-exempt", effect="exempt", exempts=["o-suspend"], scope=scope(agencies=["dea"])
+    )
+    undertakings = [undertaking()]
+    assert decide_for(orders=[suspension, carve_out], undertakings=undertakings).outcome == (
+        Outcome.RELEASED
+    )
+    lifted = replace(carve_out, lifted_at=AT)
+    assert decide_for(orders=[suspension, lifted], undertakings=undertakings).outcome == (
+        Outcome.DENIED
+    )
+
+
+@PROPERTY
+@given(worlds(), order_strategy("o-new"))
+def test_adding_an_order_never_releases_a_held_or_denied_request_unless_it_exempts(world, new):
+    before = decision_for(world)
+    after = decision_for(world, (*world.orders, new))
+    note(f"before: {before}\nafter: {after}")
+    if before.outcome != Outcome.RELEASED and new.effect != "exempt":
+        assert after.outcome != Outcome.RELEASED
+
+
+# --- foreign releases rest on an undertaking ------------------------------------------------
+
+
+@PROPERTY
+@given(worlds())
+def test_release_to_a_foreign_recipient_names_an_active_undertaking_permitting_the_purpose(world):
+    decision = decision_for(world)
+    recipient = world.recipient
+    if decision.outcome != Outcome.RELEASED or not recipient.needs_undertaking:
+        return
+    bound = [u for u in world.undertakings if u.id == decision.undertaking_id]
+    assert len(bound) == 1, f"released without a known undertaking: {decision}"
+    (u,) = bound
+    purpose = world.request.purpose
+    assert u.agency_id == recipient.id
+    assert u.is_active(AT)
+    assert purpose in u.permits
+    assert purpose not in u.prohibits
+    assert u.covers(world.item.category)
+    assert f"undertaking:{u.id}" in [hit.cites for hit in decision.rules]

@@ -1,0 +1,126 @@
+"""Rule (2): ``releasable_to``, TLP:RED and deactivated recipients deny before any order."""
+
+from __future__ import annotations
+
+import pytest
+from policy_builders import (
+    cited,
+    decide_for,
+    domestic,
+    foreign,
+    item,
+    order,
+    rule_ids,
+    undertaking,
+)
+
+from garante.domain import Outcome
+
+#: DEA has signed an undertaking for seizures, so only rule (2) stands between it and a release.
+DEA_UNDERTAKING = [undertaking()]
+AGENCIES = [domestic("dipol"), domestic("dijin"), foreign("dea"), foreign("fbi")]
+
+
+def releasable(*targets: str) -> list:
+    return [item(releasable_to=targets)]
+
+
+def test_empty_releasable_to_means_no_restriction():
+    decision = decide_for("dea", items=releasable(), undertakings=DEA_UNDERTAKING)
+    assert decision.outcome == Outcome.RELEASED
+
+
+def test_releasable_to_country_admits_an_agency_of_that_country():
+    decision = decide_for("dea", items=releasable("US"), undertakings=DEA_UNDERTAKING)
+    assert decision.outcome == Outcome.RELEASED
+
+
+def test_releasable_to_country_denies_an_agency_of_another_country():
+    decision = decide_for("dea", items=releasable("GB", "CO"), undertakings=DEA_UNDERTAKING)
+    assert decision.outcome == Outcome.DENIED
+    assert rule_ids(decision) == ["2.releasable-to"]
+    assert cited(decision) == ["item:intel-1"]
+
+
+def test_releasable_to_agency_id_admits_that_agency():
+    decision = decide_for("dea", items=releasable("dea"), undertakings=DEA_UNDERTAKING)
+    assert decision.outcome == Outcome.RELEASED
+
+
+def test_releasable_to_agency_id_denies_another_agency_of_the_same_country():
+    decision = decide_for(
+        "fbi",
+        agencies=AGENCIES,
+        items=releasable("dea"),
+        undertakings=[undertaking("fbi-ut-1", agency_id="fbi")],
+    )
+    assert decision.outcome == Outcome.DENIED
+    assert rule_ids(decision) == ["2.releasable-to"]
+
+
+def test_releasable_to_also_restricts_domestic_agencies():
+    decision = decide_for("dipol", items=releasable("dea"))
+    assert decision.outcome == Outcome.DENIED
+    assert rule_ids(decision) == ["2.releasable-to"]
+
+
+def test_releasable_to_denial_explains_who_may_receive():
+    decision = decide_for("dea", items=releasable("GB"), undertakings=DEA_UNDERTAKING)
+    assert decision.explanation.startswith("Denied:")
+    assert "GB" in decision.explanation
+
+
+def test_tlp_red_is_denied_to_a_foreign_non_originator():
+    decision = decide_for(
+        "dea", items=[item(tlp="red", originator="dipol")], undertakings=DEA_UNDERTAKING
+    )
+    assert decision.outcome == Outcome.DENIED
+    assert rule_ids(decision) == ["2.tlp-red"]
+    assert cited(decision) == ["item:intel-1"]
+
+
+def test_tlp_red_is_denied_to_a_domestic_non_originator():
+    decision = decide_for("dijin", agencies=AGENCIES, items=[item(tlp="red", originator="dipol")])
+    assert decision.outcome == Outcome.DENIED
+    assert rule_ids(decision) == ["2.tlp-red"]
+
+
+def test_tlp_red_is_released_to_its_domestic_originator():
+    decision = decide_for("dipol", items=[item(tlp="red", originator="dipol")])
+    assert decision.outcome == Outcome.RELEASED
+    assert rule_ids(decision) == ["4.domestic", "5.release"]
+    assert decision.undertaking_id is None
+
+
+@pytest.mark.parametrize("tlp", ["clear", "green", "amber"])
+def test_tlp_below_red_does_not_restrict_the_recipient(tlp):
+    decision = decide_for("dea", items=[item(tlp=tlp)], undertakings=DEA_UNDERTAKING)
+    assert decision.outcome == Outcome.RELEASED
+
+
+def test_deactivated_agency_is_denied():
+    decision = decide_for(
+        "dea",
+        agencies=[domestic(), foreign("dea", active=False)],
+        undertakings=DEA_UNDERTAKING,
+    )
+    assert decision.outcome == Outcome.DENIED
+    assert rule_ids(decision) == ["2.recipient-inactive"]
+    assert cited(decision) == ["agency:dea"]
+
+
+def test_deactivated_domestic_agency_is_denied():
+    decision = decide_for("dipol", agencies=[domestic(active=False)])
+    assert decision.outcome == Outcome.DENIED
+    assert rule_ids(decision) == ["2.recipient-inactive"]
+
+
+def test_releasability_denies_before_any_order_speaks():
+    decision = decide_for(
+        "dea",
+        items=releasable("GB"),
+        undertakings=DEA_UNDERTAKING,
+        orders=[order("o-hold", effect="hold")],
+    )
+    assert decision.outcome == Outcome.DENIED
+    assert rule_ids(decision) == ["2.releasable-to"]

@@ -1,0 +1,158 @@
+"""The November 2025 story, told step by step through the service, on a replayed clock.
+
+Colombia's president suspends intelligence sharing with US agencies while strikes on
+alleged drug vessels persist (11 November), lets them receive again under guarantees
+(12 November), and his interior minister confirms joint casework goes on (13 November).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from garante.scenarios import runner
+from garante.service.app import Garante
+from garante.service.clock import FixedClock
+
+
+@pytest.fixture(scope="module")
+def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Garante, runner.ScenarioRun]]:
+    clock = FixedClock(datetime(2025, 1, 1, tzinfo=UTC))
+    path = tmp_path_factory.mktemp("scenario") / "november.db"
+    garante = Garante.open(f"sqlite:///{path}", clock=clock, actor="scenario")
+    run = runner.replay(garante, clock)
+    yield garante, run
+    garante.close()
+
+
+def _step(run: runner.ScenarioRun, day: str, fragment: str) -> runner.StepResult:
+    return next(
+        s for s in run.steps if s.at.strftime("%Y-%m-%d") == day and fragment in s.narrative
+    )
+
+
+def _rules(decided: dict[str, Any]) -> list[str]:
+    return [hit["rule"] for hit in decided["rules"]]
+
+
+def test_every_step_decides_as_the_story_says(story: tuple[Garante, runner.ScenarioRun]) -> None:
+    _, run = story
+    assert run.mismatches == []
+
+
+def test_before_the_order_dea_receives_a_seizure_lead(
+    story: tuple[Garante, runner.ScenarioRun],
+) -> None:
+    [decided] = _step(story[1], "2025-11-03", "go-fast").decisions
+    assert decided["outcome"] == "released"
+    assert decided["undertaking"] == "dea-2025-01"
+    assert _rules(decided) == ["4.undertaking", "5.release"]
+
+
+def test_lethal_force_is_never_a_permitted_purpose(
+    story: tuple[Garante, runner.ScenarioRun],
+) -> None:
+    [decided] = _step(story[1], "2025-11-05", "lethal force").decisions
+    assert decided["outcome"] == "denied"
+    assert _rules(decided) == ["4.no-undertaking"]
+
+
+def test_tlp_red_source_reporting_stays_with_its_originator(
+    story: tuple[Garante, runner.ScenarioRun],
+) -> None:
+    [decided] = _step(story[1], "2025-11-06", "TLP:RED").decisions
+    assert decided["outcome"] == "denied"
+    assert _rules(decided) == ["2.tlp-red"]
+
+
+def test_items_not_releasable_to_the_us_are_denied(
+    story: tuple[Garante, runner.ScenarioRun],
+) -> None:
+    [decided] = _step(story[1], "2025-11-07", "not releasable").decisions
+    assert _rules(decided) == ["2.releasable-to"]
+
+
+def test_on_11_november_us_requests_are_held_while_strikes_persist(
+    story: tuple[Garante, runner.ScenarioRun],
+) -> None:
+    run = story[1]
+    held = [
+        d
+        for s in run.steps
+        if s.at.strftime("%Y-%m-%d") == "2025-11-11"
+        for d in s.decisions
+        if d["recipient"] in {"dea", "fbi", "hsi"}
+    ]
+    assert len(held) == 4
+    assert all(d["outcome"] == "held" for d in held)
+    assert all(d["rules"][0]["cites"] == "order:co-us-suspension" for d in held)
+    assert all(
+        "while condition caribbean-vessel-strikes is active" in d["explanation"] for d in held
+    )
+
+
+def test_the_uk_is_untouched_by_the_us_order(story: tuple[Garante, runner.ScenarioRun]) -> None:
+    [decided] = _step(story[1], "2025-11-11", "UK").decisions
+    assert decided["recipient"] == "nca"
+    assert decided["outcome"] == "released"
+
+
+def test_on_12_november_the_amendment_keeps_us_requests_held_until_guarantees(
+    story: tuple[Garante, runner.ScenarioRun],
+) -> None:
+    step = _step(story[1], "2025-11-12", "amends the order")
+    assert step.summary == "order co-us-suspension amended to version 2: require"
+    assert {d["recipient"] for d in step.decisions} == {"dea", "fbi", "hsi"}
+    assert all(_rules(d) == ["3.order-require-unmet"] for d in step.decisions)
+
+
+def test_dea_signs_the_guarantees_and_its_held_seizure_is_released(
+    story: tuple[Garante, runner.ScenarioRun],
+) -> None:
+    garante, run = story
+    [moved] = _step(run, "2025-11-12", "DEA signs").decisions
+    assert moved["request"] == run.requests["dea-0422-seizure"]
+    assert (moved["previous"], moved["outcome"]) == ("held", "released")
+    assert moved["undertaking"] == "dea-2025-11"
+    assert _rules(moved) == ["3.order-require-met", "4.undertaking", "5.release"]
+    dea = garante.undertakings("dea")
+    assert [u["signed"] for u in dea] == [True, True]
+
+
+def test_fbi_without_guarantees_stays_held(story: tuple[Garante, runner.ScenarioRun]) -> None:
+    garante, run = story
+    held = {r["id"] for r in garante.held_queue()}
+    assert run.requests["fbi-0431-arrest"] in held
+    assert run.requests["fbi-0431-arrest-2"] in held
+    assert run.requests["hsi-0417-interdiction"] in held
+
+
+def test_on_13_november_joint_casework_with_the_fbi_resumes(
+    story: tuple[Garante, runner.ScenarioRun],
+) -> None:
+    _garante, run = story
+    [moved] = _step(run, "2025-11-13", "joint in-country casework").decisions
+    assert moved["request"] == run.requests["fbi-0440-arrest"]
+    assert moved["outcome"] == "released"
+    assert "3.order-exempted" in _rules(moved)
+    assert moved["rules"][0]["cites"] == "order:joint-casework-exemption"
+
+
+def test_every_decision_cites_the_state_version_it_read(
+    story: tuple[Garante, runner.ScenarioRun],
+) -> None:
+    garante, run = story
+    versions = [d["state_version"] for s in run.steps for d in s.decisions]
+    assert versions == sorted(versions)
+    assert max(versions) < garante.ledger_size()
+
+
+def test_the_store_keeps_the_scenario_clock_after_the_replay(
+    story: tuple[Garante, runner.ScenarioRun],
+) -> None:
+    garante, _ = story
+    again = Garante(garante.engine)
+    assert again.clock.now() == datetime(2025, 11, 13, 23, 0, tzinfo=UTC)

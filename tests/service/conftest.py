@@ -1,0 +1,70 @@
+"""A small world for service tests: two Colombian services, the DEA, the NCA, one authority."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from garante.domain.condition import ConditionRule
+from garante.domain.order import Requirement, Scope
+from garante.scenarios.keys import demo_key
+from garante.service.app import Change, Garante
+from garante.signatures import public_key_bytes, sign_statement
+from tests.conftest import scenario_bundle
+
+
+@pytest.fixture
+def world(garante: Garante) -> Garante:
+    garante.register_agency("dipol", name="DIPOL", country="CO", domestic=True)
+    garante.register_agency("dea", name="DEA", country="US")
+    garante.register_agency("fbi", name="FBI", country="US")
+    garante.register_agency(
+        "nca", name="NCA", country="GB", public_key=public_key_bytes(demo_key("nca").public_key())
+    )
+    garante.register_authority("presidency", name="Presidency")
+    garante.register_authority(
+        "mininterior",
+        name="Interior ministry",
+        public_key=public_key_bytes(demo_key("mininterior").public_key()),
+    )
+    garante.define_condition(
+        "strikes",
+        description="strikes persist",
+        rule=ConditionRule(kind="vessel-strike", region="caribbean", min_events=1, window_days=30),
+    )
+    garante.add_item(
+        "lead",
+        title="Go-fast lead",
+        category="maritime-interdiction",
+        region="caribbean",
+        tlp="amber",
+        originator="dipol",
+        bundle=scenario_bundle(),
+    )
+    for agency in ("dea", "fbi"):
+        terms = garante.draft_undertaking(agency, permits=["seizure", "arrest"])
+        garante.record_undertaking(terms, signature=None)
+    terms = garante.draft_undertaking("nca", permits=["seizure"], prohibits=["lethal-force"])
+    garante.record_undertaking(terms, signature=sign_statement(demo_key("nca"), terms.statement()))
+    return garante
+
+
+def issue(garante: Garante, effect: str = "hold", **options: Any) -> Change:
+    """Issue an unsigned order from the presidency, US-scoped unless told otherwise."""
+    scope = options.pop("scope", Scope(countries=frozenset({"US"})))
+    requires = options.pop("requires", None)
+    if isinstance(requires, dict):
+        requires = Requirement(
+            prohibits=frozenset(requires.get("prohibits", ())),
+            protections=frozenset(requires.get("protections", ())),
+        )
+    order = garante.draft_order(
+        authority_id=options.pop("authority_id", "presidency"),
+        effect=effect,
+        scope=scope,
+        requires=requires,
+        reason=options.pop("reason", "test order"),
+        **options,
+    )
+    return garante.issue_order(order, signature=None)

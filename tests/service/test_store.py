@@ -1,0 +1,38 @@
+"""The store: a real SQLite file in WAL mode, migrated by Alembic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from garante.service.app import Garante
+from garante.store.database import database_url, is_current
+
+
+def test_store_is_a_sqlite_file_in_wal_mode(garante: Garante, tmp_path: Path) -> None:
+    assert (tmp_path / "garante.db").exists()
+    with garante.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_opening_migrates_the_schema_to_the_newest_revision(garante: Garante) -> None:
+    assert is_current(garante.engine)
+
+
+def test_opening_twice_keeps_what_was_stored(db_url: str, garante: Garante) -> None:
+    garante.register_agency("dipol", name="DIPOL", country="CO", domestic=True)
+    again = Garante.open(db_url)
+    assert [a["id"] for a in again.agencies()] == ["dipol"]
+    again.close()
+
+
+def test_a_bare_path_means_a_sqlite_file() -> None:
+    assert database_url("x/garante.db") == "sqlite:///x/garante.db"
+
+
+def test_garante_db_environment_variable_picks_the_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GARANTE_DB", "sqlite:///elsewhere.db")
+    assert database_url(None) == "sqlite:///elsewhere.db"
+    assert database_url("sqlite:///explicit.db") == "sqlite:///explicit.db"
