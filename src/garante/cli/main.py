@@ -9,7 +9,17 @@ import typer
 from typer.core import TyperGroup
 
 from garante import __version__
-from garante.cli import conditions, demo, items, orders, output, registry, releases, undertakings
+from garante.cli import (
+    audit,
+    conditions,
+    demo,
+    items,
+    orders,
+    output,
+    registry,
+    releases,
+    undertakings,
+)
 from garante.cli.context import Settings, service, settings
 from garante.domain.errors import GaranteError
 from garante.store.database import database_url
@@ -78,6 +88,7 @@ app.add_typer(orders.app, name="orders")
 app.add_typer(conditions.app, name="conditions")
 app.add_typer(conditions.events, name="events")
 app.add_typer(releases.app, name="releases")
+app.add_typer(audit.app, name="audit")
 app.command("request")(releases.request)
 app.command("held")(releases.held)
 app.command("demo")(demo.demo)

@@ -102,6 +102,8 @@ def replay(
             on_step(result)
     clock.set(parse_time(data["ends_at"]))
     garante.pin_clock(clock.now())
+    if garante.log_signer is not None:
+        garante.publish_checkpoint()
     return run
 
 

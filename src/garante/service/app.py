@@ -6,6 +6,7 @@ changes state returns what it changed and every held request the change moved.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,12 +18,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from garante.domain.condition import ConditionRule
 from garante.domain.decision import Outcome
-from garante.domain.errors import RequestNotFound, UnknownValue
+from garante.domain.errors import InvalidKey, RequestNotFound, UnknownValue, ValidationError
 from garante.domain.order import Order, Requirement, Scope
 from garante.domain.timeutil import parse_time
 from garante.domain.undertaking import Undertaking
 from garante.domain.vocabulary import Vocabulary, suggest
+from garante.ledger.logcheck import LogReport
+from garante.ledger.note import Signer, VerifierKey
 from garante.service import (
+    audit,
     conditions,
     items,
     lookup,
@@ -33,8 +37,10 @@ from garante.service import (
     views,
 )
 from garante.service.clock import Clock, FixedClock, SystemClock
+from garante.service.logkey import create_log_key, load_log_signer
 from garante.service.releases import DecidedRequest
 from garante.service.transaction import Transaction, transaction
+from garante.store import ledger as store_ledger
 from garante.store import queries
 from garante.store.database import create_store_engine, database_url, upgrade
 from garante.store.schema import (
@@ -65,20 +71,56 @@ def _moved(results: list[DecidedRequest]) -> list[dict[str, Any]]:
 class Garante:
     """One store, one clock, one acting person or system."""
 
-    def __init__(self, engine: Engine, *, clock: Clock | None = None, actor: str = "cli") -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        clock: Clock | None = None,
+        actor: str = "cli",
+        log_signer: Signer | None = None,
+        checkpoint_every: int = 100,
+    ) -> None:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
         self.actor = actor
         self.clock = clock or self._stored_clock() or SystemClock()
+        self.log_signer = log_signer
+        self.checkpoint_every = checkpoint_every
 
     @classmethod
     def open(
         cls, url: str | None = None, *, clock: Clock | None = None, actor: str = "cli"
     ) -> Garante:
-        """Open (and migrate) the store at ``url``, ``GARANTE_DB``, or ./garante.db."""
-        engine = create_store_engine(database_url(url))
+        """Open (and migrate) the store at ``url``, ``GARANTE_DB``, or ./garante.db.
+
+        A new SQLite store gets its log key file beside it; see ``service.logkey``.
+        """
+        db_url = database_url(url)
+        engine = create_store_engine(db_url)
         upgrade(engine)
-        return cls(engine, clock=clock, actor=actor)
+        signer = load_log_signer(db_url)
+        if signer is None:
+            created = create_log_key(db_url)
+            signer = created[0] if created else None
+        every = int(os.environ.get("GARANTE_CHECKPOINT_EVERY", "100"))
+        garante = cls(engine, clock=clock, actor=actor, log_signer=signer, checkpoint_every=every)
+        if signer is not None:
+            garante._record_log_key(signer)
+        return garante
+
+    def _record_log_key(self, signer: Signer) -> None:
+        """Keep the public verifier key in the store's settings, for anyone to fetch."""
+        verifier = signer.verifier_key().to_text()
+        with self.sessions() as session, session.begin():
+            stored = queries.setting(session, "log_verifier_key")
+            if stored is None:
+                queries.put_setting(session, "log_verifier_key", verifier)
+            elif stored != verifier:
+                raise InvalidKey(
+                    "the configured log key is not the key this store's log was signed with",
+                    field="log_key",
+                    hint=f"the store expects {stored}",
+                )
 
     def close(self) -> None:
         self.engine.dispose()
@@ -95,6 +137,16 @@ class Garante:
     def _tx(self) -> Iterator[Transaction]:
         with transaction(self.sessions, self.clock.now(), self.actor) as tx:
             yield tx
+        if tx.entries and self.log_signer is not None:
+            self._publish_if_due(self.log_signer)
+
+    def _publish_if_due(self, signer: Signer) -> None:
+        """Sequencing and publication are separate: sign a checkpoint once a batch is in."""
+        with self.sessions() as session, session.begin():
+            latest = store_ledger.latest_checkpoint(session)
+            published = latest.size if latest else 0
+            if queries.ledger_size(session) - published >= self.checkpoint_every:
+                audit.publish_checkpoint(session, signer, self.clock.now())
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
@@ -458,3 +510,95 @@ class Garante:
     def ledger_size(self) -> int:
         with self._read() as session:
             return queries.ledger_size(session)
+
+    # -- the audit log --------------------------------------------------------------------
+
+    def log_verifier_key(self) -> str:
+        with self._read() as session:
+            stored = queries.setting(session, "log_verifier_key")
+        if stored is None:
+            raise audit.LogKeyMissing(
+                "this store has no log key, so it publishes no checkpoints",
+                hint="set GARANTE_LOG_KEY or GARANTE_LOG_KEY_FILE, or run `garante init`",
+            )
+        return str(stored)
+
+    def publish_checkpoint(self) -> audit.PublishedCheckpoint:
+        signer = self._signer()
+        with self.sessions() as session, session.begin():
+            return audit.publish_checkpoint(session, signer, self.clock.now())
+
+    def latest_checkpoint(self) -> audit.PublishedCheckpoint | None:
+        with self._read() as session:
+            row = store_ledger.latest_checkpoint(session)
+            return audit.PublishedCheckpoint.from_row(row) if row else None
+
+    def checkpoints(self) -> list[audit.PublishedCheckpoint]:
+        with self._read() as session:
+            return [
+                audit.PublishedCheckpoint.from_row(r) for r in store_ledger.checkpoints(session)
+            ]
+
+    def add_cosignature(self, size: int, line: str) -> audit.PublishedCheckpoint:
+        with self.sessions() as session, session.begin():
+            return audit.add_cosignature(session, size, line)
+
+    def entries(self, start: int, end: int) -> list[dict[str, Any]]:
+        with self._read() as session:
+            return [
+                {
+                    "index": r.idx,
+                    "kind": r.kind,
+                    "entry": r.entry.decode(),
+                    "leaf_hash": r.leaf_hash.hex(),
+                }
+                for r in store_ledger.entries(session, start, end)
+            ]
+
+    def inclusion_proof(self, index: int, size: int | None = None) -> dict[str, Any]:
+        with self._read() as session:
+            size = audit.check_size(session, size)
+            audit.check_index(session, index, size)
+            [row] = store_ledger.entries(session, index, index + 1)
+            proof = store_ledger.inclusion_proof(session, index, size)
+            return {
+                "index": index,
+                "size": size,
+                "leaf_hash": row.leaf_hash,
+                "entry": row.entry,
+                "proof": proof,
+            }
+
+    def consistency_proof(self, old_size: int, new_size: int | None = None) -> dict[str, Any]:
+        with self._read() as session:
+            new_size = audit.check_size(session, new_size, field="new")
+            if not 0 < old_size <= new_size:
+                raise ValidationError(
+                    f"old size {old_size} must be from 1 to the new size {new_size}", field="old"
+                )
+            return {
+                "old_size": old_size,
+                "new_size": new_size,
+                "proof": store_ledger.consistency_proof(session, old_size, new_size),
+            }
+
+    def receipt(self, index: int) -> dict[str, Any]:
+        """A signed checkpoint covering entry ``index`` and the entry's inclusion proof in it."""
+        checkpoint = self.latest_checkpoint()
+        if checkpoint is None or checkpoint.size <= index:
+            checkpoint = self.publish_checkpoint()
+        proof = self.inclusion_proof(index, checkpoint.size)
+        return {**proof, "checkpoint": checkpoint.note}
+
+    def verify_log(self, log_key: str | None = None) -> LogReport:
+        key = VerifierKey.parse(log_key or self.log_verifier_key())
+        with self._read() as session:
+            return audit.verify_store(session, key)
+
+    def _signer(self) -> Signer:
+        if self.log_signer is None:
+            raise audit.LogKeyMissing(
+                "no log key is configured, so checkpoints cannot be signed",
+                hint="set GARANTE_LOG_KEY or GARANTE_LOG_KEY_FILE, or run `garante init`",
+            )
+        return self.log_signer

@@ -221,3 +221,14 @@ class LedgerSubtreeRow(Base):
     level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     idx: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class LedgerCheckpointRow(Base):
+    """A signed checkpoint the log published, with the witnesses' cosignature lines."""
+
+    __tablename__ = "ledger_checkpoints"
+    size: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    root_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    note: Mapped[str] = mapped_column(Text)
+    cosignatures: Mapped[list[str]]
+    published_at: Mapped[datetime]

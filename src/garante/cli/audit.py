@@ -1,0 +1,227 @@
+"""``garante audit``: checkpoints, proofs, receipts, export and verification of the log."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from garante.cli import output
+from garante.cli.context import service, settings
+from garante.domain.errors import GaranteError, ValidationError
+from garante.ledger.errors import LedgerError
+from garante.ledger.logcheck import LogReport, StoredEntry, check_log
+from garante.ledger.note import VerifierKey
+
+app = typer.Typer(help="The verifiable audit log.", no_args_is_help=True)
+
+
+class LogVerificationFailed(GaranteError):
+    code = "ledger.verification_failed"
+    exit_code = 7
+
+
+def _b64(value: bytes) -> str:
+    return base64.b64encode(value).decode()
+
+
+@app.command("key")
+def key(ctx: typer.Context) -> None:
+    """Print the log's public verifier key (give it to inspectors out of band)."""
+    value = service(ctx).log_verifier_key()
+    if settings(ctx).json:
+        output.emit_json({"log_key": value})
+    else:
+        output.plain(value)
+
+
+@app.command("checkpoint")
+def checkpoint(
+    ctx: typer.Context,
+    latest: bool = typer.Option(False, "--latest", help="Show the latest; publish nothing."),
+) -> None:
+    """Publish a signed checkpoint at the current size (C2SP tlog-checkpoint) and print it."""
+    garante = service(ctx)
+    published = garante.latest_checkpoint() if latest else garante.publish_checkpoint()
+    if published is None:
+        raise ValidationError("no checkpoint was published yet", hint="run without --latest")
+    if settings(ctx).json:
+        output.emit_json(
+            {"size": published.size, "root_hash": _b64(published.root_hash), "note": published.note}
+        )
+    else:
+        output.plain(published.note.rstrip("\n"))
+
+
+@app.command("prove")
+def prove(
+    ctx: typer.Context,
+    index: int = typer.Option(..., "--index", help="The entry to prove."),
+    size: int | None = typer.Option(None, "--size", help="Tree size (default: current)."),
+) -> None:
+    """Print an RFC 9162 inclusion proof of entry INDEX in the tree of SIZE entries."""
+    proof = service(ctx).inclusion_proof(index, size)
+    body = {
+        "index": proof["index"],
+        "size": proof["size"],
+        "leaf_hash": _b64(proof["leaf_hash"]),
+        "entry": proof["entry"].decode(),
+        "proof": [_b64(h) for h in proof["proof"]],
+    }
+    if settings(ctx).json:
+        output.emit_json(body)
+        return
+    output.console.print(f"entry {index} in tree of size {proof['size']}:", markup=False)
+    output.console.print(f"  {body['entry']}", markup=False)
+    output.console.print(f"  leaf hash {body['leaf_hash']}")
+    for step, value in enumerate(body["proof"]):
+        output.console.print(f"  proof[{step}] {value}")
+
+
+@app.command("consistency")
+def consistency(
+    ctx: typer.Context,
+    old: int = typer.Option(..., "--old", help="The older tree size."),
+    new: int | None = typer.Option(None, "--new", help="The newer tree size (default: current)."),
+) -> None:
+    """Print an RFC 9162 consistency proof between tree sizes OLD and NEW."""
+    proof = service(ctx).consistency_proof(old, new)
+    body = {**proof, "proof": [_b64(h) for h in proof["proof"]]}
+    if settings(ctx).json:
+        output.emit_json(body)
+        return
+    output.console.print(f"consistency of size {old} with size {proof['new_size']}:")
+    for step, value in enumerate(body["proof"]):
+        output.console.print(f"  proof[{step}] {value}")
+
+
+@app.command("receipt")
+def receipt(ctx: typer.Context, index: int = typer.Argument(..., help="Entry index.")) -> None:
+    """A signed checkpoint covering entry INDEX, with the entry's inclusion proof in it."""
+    value = service(ctx).receipt(index)
+    output.emit_json(
+        {
+            "index": value["index"],
+            "size": value["size"],
+            "entry": value["entry"].decode(),
+            "proof": [_b64(h) for h in value["proof"]],
+            "checkpoint": value["checkpoint"],
+        }
+    )
+
+
+@app.command("entries")
+def entries(
+    ctx: typer.Context,
+    start: int = typer.Option(0, "--start"),
+    limit: int = typer.Option(20, "--limit"),
+) -> None:
+    """Print audit entries (canonical JSON) from START."""
+    rows = service(ctx).entries(start, start + limit)
+    if settings(ctx).json:
+        output.emit_json(rows)
+        return
+    for row in rows:
+        output.console.print(f"{row['index']:>6} {row['entry']}", markup=False)
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context, directory: Path = typer.Argument(..., help="Where to write.")
+) -> None:
+    """Write the whole log for an inspector: entries.jsonl, checkpoints.json, log.vkey."""
+    garante = service(ctx)
+    directory.mkdir(parents=True, exist_ok=True)
+    size = garante.ledger_size()
+    with (directory / "entries.jsonl").open("w") as handle:
+        for start in range(0, size, 10_000):
+            for row in garante.entries(start, start + 10_000):
+                handle.write(json.dumps({"index": row["index"], "entry": row["entry"]}) + "\n")
+    notes = [c.note for c in garante.checkpoints()]
+    (directory / "checkpoints.json").write_text(json.dumps(notes, indent=1) + "\n")
+    (directory / "log.vkey").write_text(garante.log_verifier_key() + "\n")
+    output.console.print(f"Exported {size} entries and {len(notes)} checkpoints to {directory}.")
+
+
+@app.command("verify")
+def verify(
+    ctx: typer.Context,
+    export_dir: Path | None = typer.Option(
+        None, "--export", help="Verify an export (no database needed) instead of the store."
+    ),
+    log_key: str | None = typer.Option(
+        None, "--log-key", help="The log's verifier key, got out of band (text or @FILE)."
+    ),
+) -> None:
+    """Check every entry against every signed checkpoint; name the first index that fails."""
+    key_text = _read(log_key) if log_key else None
+    if export_dir is not None:
+        if key_text is None:
+            raise ValidationError(
+                "verifying an export needs the log's key from a source you trust",
+                field="log_key",
+                hint="pass --log-key with the key the operator published (not log.vkey from "
+                "the export itself)",
+            )
+        report = _verify_export(export_dir, key_text)
+    else:
+        report = service(ctx).verify_log(key_text)
+    _report(ctx, report)
+
+
+def _read(value: str) -> str:
+    if value.startswith("@"):
+        try:
+            return Path(value[1:]).read_text().strip()
+        except OSError as exc:
+            raise ValidationError(
+                f"cannot read {value[1:]}: {exc.strerror}", field="log_key"
+            ) from None
+    return value.strip()
+
+
+def _verify_export(directory: Path, key_text: str) -> LogReport:
+    try:
+        key = VerifierKey.parse(key_text)
+        notes: list[str] = json.loads((directory / "checkpoints.json").read_text())
+        with (directory / "entries.jsonl").open() as handle:
+            entries = [_entry(line) for line in handle if line.strip()]
+    except (OSError, ValueError, KeyError, LedgerError) as exc:
+        raise ValidationError(
+            f"cannot read the export in {directory}: {exc}", field="export"
+        ) from None
+    return check_log(entries, notes, key)
+
+
+def _entry(line: str) -> StoredEntry:
+    data: dict[str, Any] = json.loads(line)
+    return StoredEntry(index=int(data["index"]), entry=str(data["entry"]).encode())
+
+
+def _report(ctx: typer.Context, report: LogReport) -> None:
+    if settings(ctx).json:
+        output.emit_json(
+            {
+                "ok": report.ok,
+                "entries": report.entries,
+                "checkpoints_verified": report.checkpoints_verified,
+                "latest_verified_size": report.latest_verified_size,
+                "first_bad_index": report.first_bad_index,
+                "findings": [{"index": f.index, "message": f.message} for f in report.findings],
+            }
+        )
+    else:
+        for finding in report.findings:
+            output.console.print(f"[red]FAIL[/red] {finding}", highlight=False)
+        if report.ok:
+            output.console.print(
+                f"[green]OK[/green] {report.entries} entries; {report.checkpoints_verified} signed "
+                f"checkpoints verified, the latest at size {report.latest_verified_size}."
+            )
+    if not report.ok:
+        first = report.first_bad_index
+        where = f" (first bad index {first})" if first is not None else ""
+        raise LogVerificationFailed(f"the log does not verify{where}")

@@ -1,0 +1,120 @@
+"""Publishing checkpoints, serving proofs and receipts, and checking the stored log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from garante.domain.errors import GaranteError, InvalidState, NotFound, ValidationError
+from garante.ledger.checkpoint import Checkpoint, sign_checkpoint
+from garante.ledger.logcheck import LogReport, StoredEntry, check_log
+from garante.ledger.note import Signer, VerifierKey
+from garante.store import ledger, queries
+from garante.store.schema import LedgerCheckpointRow, LedgerEntryRow, LedgerSubtreeRow
+
+
+class LogKeyMissing(GaranteError):
+    code = "ledger.no_log_key"
+    http_status = 503
+    exit_code = 5
+
+
+class EntryNotFound(NotFound):
+    code = "ledger.entry_not_found"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublishedCheckpoint:
+    size: int
+    root_hash: bytes
+    note: str
+    published_at: datetime
+
+    @classmethod
+    def from_row(cls, row: LedgerCheckpointRow) -> PublishedCheckpoint:
+        note = row.note + "".join(row.cosignatures)
+        return cls(size=row.size, root_hash=row.root_hash, note=note, published_at=row.published_at)
+
+
+def publish_checkpoint(session: Session, signer: Signer, now: datetime) -> PublishedCheckpoint:
+    """Sign the tree head at the current size, unless that size is already published."""
+    size = queries.ledger_size(session)
+    latest = ledger.latest_checkpoint(session)
+    if latest is not None and latest.size == size:
+        return PublishedCheckpoint.from_row(latest)
+    checkpoint = Checkpoint(signer.name, size, ledger.root(session, size))
+    row = LedgerCheckpointRow(
+        size=size,
+        root_hash=checkpoint.root_hash,
+        note=sign_checkpoint(checkpoint, signer),
+        cosignatures=[],
+        published_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return PublishedCheckpoint.from_row(row)
+
+
+def add_cosignature(session: Session, size: int, line: str) -> PublishedCheckpoint:
+    row = session.get(LedgerCheckpointRow, size)
+    if row is None:
+        raise NotFound(f"no checkpoint was published at size {size}", field="size")
+    if not line.endswith("\n"):
+        line += "\n"
+    if line not in row.cosignatures:
+        row.cosignatures = [*row.cosignatures, line]
+    return PublishedCheckpoint.from_row(row)
+
+
+def check_size(session: Session, size: int | None, *, field: str = "size") -> int:
+    current = queries.ledger_size(session)
+    if size is None:
+        return current
+    if not 0 < size <= current:
+        raise ValidationError(
+            f"the log has {current} entries; size {size} is out of range",
+            field=field,
+            hint=f"give a size from 1 to {current}",
+        )
+    return size
+
+
+def check_index(session: Session, index: int, size: int) -> None:
+    if not 0 <= index < size:
+        raise EntryNotFound(
+            f"no entry {index} in a tree of size {size}",
+            field="index",
+            hint=f"give an index from 0 to {size - 1}",
+        )
+
+
+def stored_entries(session: Session) -> list[StoredEntry]:
+    """Entries with the operator's stored leaf hashes (both columns, cross-checked)."""
+    leaves: dict[int, bytes] = {
+        index: value
+        for index, value in session.execute(
+            select(LedgerSubtreeRow.idx, LedgerSubtreeRow.hash).where(LedgerSubtreeRow.level == 0)
+        )
+    }
+    out = []
+    for row in session.scalars(select(LedgerEntryRow).order_by(LedgerEntryRow.idx)):
+        leaf = row.leaf_hash
+        if leaves.get(row.idx, leaf) != leaf:
+            # The two stored copies disagree; an empty hash never matches, so the entry is
+            # reported as changed.
+            leaf = b""
+        out.append(StoredEntry(index=row.idx, entry=row.entry, stored_leaf=leaf))
+    return out
+
+
+def verify_store(session: Session, log_key: VerifierKey) -> LogReport:
+    notes = [PublishedCheckpoint.from_row(row).note for row in ledger.checkpoints(session)]
+    if not notes:
+        raise InvalidState(
+            "the log has published no checkpoint yet, so there is nothing signed to verify against",
+            hint="publish one with `garante audit checkpoint`",
+        )
+    return check_log(stored_entries(session), notes, log_key)

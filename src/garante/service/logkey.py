@@ -1,0 +1,60 @@
+"""The log's signing key: read from the environment or a file, never from the database.
+
+A checkpoint signed with a key kept beside the data it vouches for would prove nothing to an
+inspector who distrusts the operator's database. So the key comes from ``GARANTE_LOG_KEY`` (the
+note private key string), ``GARANTE_LOG_KEY_FILE``, or, for a SQLite store, a file beside it
+(``garante.db.log-key``, mode 0600) that ``garante init`` creates. The public verifier key is
+not secret; it is kept in the store's settings so anyone can ask for it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from garante.domain.errors import InvalidKey
+from garante.ledger.errors import LedgerError
+from garante.ledger.note import Signer
+
+
+def default_key_path(db_url: str) -> Path | None:
+    url = make_url(db_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(f"{url.database}.log-key")
+
+
+def load_log_signer(db_url: str) -> Signer | None:
+    """The log's signer, or None when no key is configured (checkpoints then cannot be signed)."""
+    text = os.environ.get("GARANTE_LOG_KEY")
+    source = "GARANTE_LOG_KEY"
+    if text is None:
+        path_text = os.environ.get("GARANTE_LOG_KEY_FILE")
+        path = Path(path_text) if path_text else default_key_path(db_url)
+        if path is None or not path.exists():
+            return None
+        source = str(path)
+        text = path.read_text()
+    try:
+        return Signer.from_private_key_string(text.strip())
+    except LedgerError as exc:
+        raise InvalidKey(
+            f"the log key in {source} cannot be read: {exc}", field="log_key"
+        ) from None
+
+
+def create_log_key(db_url: str, origin: str | None = None) -> tuple[Signer, Path] | None:
+    """Create the key file beside a SQLite store, if none is configured yet."""
+    path = default_key_path(db_url)
+    if path is None or path.exists() or "GARANTE_LOG_KEY" in os.environ:
+        return None
+    name = origin or f"garante.local/log-{secrets.token_hex(4)}"
+    signer = Signer.generate(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(signer.to_private_key_string() + "\n")
+    return signer, path

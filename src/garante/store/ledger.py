@@ -1,0 +1,83 @@
+"""The audit log as stored: entries, complete subtrees, checkpoints; proofs in O(log n) reads.
+
+The proof functions of ``garante.ledger.merkle`` read nodes through a callback, and which nodes
+they read depends only on the sizes and index, never on the hashes. So a proof is computed in two
+passes: the first records the (level, index) pairs it needs, one query fetches them all, and the
+second computes the proof from what was fetched. One round trip, whatever the tree's size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session
+
+from garante.ledger import merkle
+from garante.store.schema import LedgerCheckpointRow, LedgerEntryRow, LedgerSubtreeRow
+
+T = TypeVar("T")
+_DUMMY = bytes(32)
+
+
+class LedgerDamaged(RuntimeError):
+    """A stored subtree the tree needs is missing: the store was damaged or tampered with."""
+
+
+def _fetched(session: Session, compute: Callable[[merkle.GetNode], T]) -> T:
+    wanted: list[tuple[int, int]] = []
+
+    def record(level: int, index: int) -> bytes:
+        wanted.append((level, index))
+        return _DUMMY
+
+    compute(record)
+    if not wanted:
+        return compute(record)
+    rows = session.execute(
+        select(LedgerSubtreeRow.level, LedgerSubtreeRow.idx, LedgerSubtreeRow.hash).where(
+            tuple_(LedgerSubtreeRow.level, LedgerSubtreeRow.idx).in_(set(wanted))
+        )
+    ).all()
+    nodes = {(level, index): value for level, index, value in rows}
+
+    def get(level: int, index: int) -> bytes:
+        try:
+            return nodes[(level, index)]
+        except KeyError:
+            raise LedgerDamaged(f"stored subtree ({level}, {index}) is missing") from None
+
+    return compute(get)
+
+
+def root(session: Session, size: int) -> bytes:
+    return _fetched(session, lambda get: merkle.root(size, get))
+
+
+def inclusion_proof(session: Session, index: int, size: int) -> list[bytes]:
+    return _fetched(session, lambda get: merkle.inclusion_proof(index, size, get))
+
+
+def consistency_proof(session: Session, old_size: int, new_size: int) -> list[bytes]:
+    return _fetched(session, lambda get: merkle.consistency_proof(old_size, new_size, get))
+
+
+def entries(session: Session, start: int, end: int) -> list[LedgerEntryRow]:
+    return list(
+        session.scalars(
+            select(LedgerEntryRow)
+            .where(LedgerEntryRow.idx >= start, LedgerEntryRow.idx < end)
+            .order_by(LedgerEntryRow.idx)
+        )
+    )
+
+
+def latest_checkpoint(session: Session) -> LedgerCheckpointRow | None:
+    return session.scalars(
+        select(LedgerCheckpointRow).order_by(LedgerCheckpointRow.size.desc()).limit(1)
+    ).first()
+
+
+def checkpoints(session: Session) -> list[LedgerCheckpointRow]:
+    return list(session.scalars(select(LedgerCheckpointRow).order_by(LedgerCheckpointRow.size)))

@@ -1,0 +1,76 @@
+"""What an inspector runs: export the log, verify it with nothing but the log's public key."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from garante.cli.main import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def demo_db(tmp_path: Path) -> Path:
+    db = tmp_path / "demo.db"
+    result = runner.invoke(app, ["--db", str(db), "--json", "demo"])
+    assert result.exit_code == 0, result.stderr
+    return db
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_the_demo_log_verifies_against_its_signed_checkpoints(demo_db: Path) -> None:
+    code, out, _ = _run("--db", str(demo_db), "audit", "verify")
+    assert code == 0
+    assert out.startswith("OK ")
+
+
+def test_an_export_verifies_with_only_the_public_key(demo_db: Path, tmp_path: Path) -> None:
+    _, key, _ = _run("--db", str(demo_db), "audit", "key")
+    code, _, err = _run("--db", str(demo_db), "audit", "export", str(tmp_path / "export"))
+    assert code == 0, err
+    code, out, _ = _run(
+        "--json", "audit", "verify", "--export", str(tmp_path / "export"), "--log-key", key.strip()
+    )
+    assert code == 0
+    assert json.loads(out)["ok"] is True
+
+
+def test_verifying_an_export_without_a_trusted_key_is_refused(
+    demo_db: Path, tmp_path: Path
+) -> None:
+    _run("--db", str(demo_db), "audit", "export", str(tmp_path / "export"))
+    code, _, err = _run("audit", "verify", "--export", str(tmp_path / "export"))
+    assert code == 2
+    assert "log_key" in err
+
+
+def test_a_tampered_store_fails_verification_naming_the_index(demo_db: Path) -> None:
+    with sqlite3.connect(demo_db) as connection:
+        connection.execute("UPDATE ledger_entries SET entry = ? WHERE idx = 7", (b"{}",))
+    code, out, err = _run("--json", "--db", str(demo_db), "audit", "verify")
+    assert code == 7
+    assert json.loads(out)["first_bad_index"] == 7
+    assert "ledger.verification_failed" in err
+
+
+def test_prove_prints_a_proof_that_names_the_entry(demo_db: Path) -> None:
+    code, out, _ = _run("--json", "--db", str(demo_db), "audit", "prove", "--index", "3")
+    assert code == 0
+    body = json.loads(out)
+    assert body["index"] == 3
+    assert json.loads(body["entry"])["kind"] == "agency.registered"
+
+
+def test_prove_an_index_beyond_the_log_is_a_clear_error(demo_db: Path) -> None:
+    code, _, err = _run("--db", str(demo_db), "audit", "prove", "--index", "999")
+    assert code == 3
+    assert "[ledger.entry_not_found]" in err
