@@ -56,6 +56,24 @@ def checkpoint(
         output.plain(published.note.rstrip("\n"))
 
 
+@app.command("add-cosignature")
+def add_cosignature(
+    ctx: typer.Context,
+    size: int = typer.Option(..., "--size", help="The checkpoint's tree size."),
+    line: str = typer.Argument(..., help="The cosignature line a witness returned."),
+) -> None:
+    """Publish a witness's cosignature with the checkpoint it cosigned.
+
+    The witness checks the line; the log only keeps and serves it, so that readers can require
+    cosignatures from witnesses they trust (c2sp.org/tlog-witness).
+    """
+    published = service(ctx).add_cosignature(size, line)
+    if settings(ctx).json:
+        output.emit_json({"size": published.size, "note": published.note})
+    else:
+        output.plain(published.note.rstrip("\n"))
+
+
 @app.command("prove")
 def prove(
     ctx: typer.Context,

@@ -19,6 +19,7 @@ from garante.cli import (
     registry,
     releases,
     undertakings,
+    witness,
 )
 from garante.cli.context import Settings, service, settings
 from garante.domain.errors import GaranteError
@@ -89,6 +90,7 @@ app.add_typer(conditions.app, name="conditions")
 app.add_typer(conditions.events, name="events")
 app.add_typer(releases.app, name="releases")
 app.add_typer(audit.app, name="audit")
+app.add_typer(witness.app, name="witness")
 app.command("request")(releases.request)
 app.command("held")(releases.held)
 app.command("demo")(demo.demo)

@@ -22,3 +22,5 @@ class EventKind(StrEnum):
     RELEASE_DECIDED = "release.decided"
     RELEASE_REDECIDED = "release.redecided"
     SETTINGS_CHANGED = "settings.changed"
+    TOKEN_CREATED = "token.created"
+    TOKEN_REVOKED = "token.revoked"

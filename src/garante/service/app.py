@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Select, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from garante.domain.condition import ConditionRule
@@ -66,6 +66,23 @@ class Change:
 
 def _moved(results: list[DecidedRequest]) -> list[dict[str, Any]]:
     return [views.decided(result) for result in results]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Page:
+    """Keyset pagination: rows whose key is after ``after``, at most ``limit`` of them."""
+
+    after: str | int | None = None
+    limit: int = 100
+
+
+def _paged(query: Select[Any], key: Any, page: Page | None) -> Select[Any]:
+    query = query.order_by(key)
+    if page is None:
+        return query
+    if page.after is not None:
+        query = query.where(key > page.after)
+    return query.limit(page.limit)
 
 
 class Garante:
@@ -205,20 +222,19 @@ class Garante:
             )
             return Change(value=views.authority(row))
 
-    def agencies(self) -> list[dict[str, Any]]:
+    def agencies(self, page: Page | None = None) -> list[dict[str, Any]]:
         with self._read() as session:
-            return [
-                views.agency(r) for r in session.scalars(select(AgencyRow).order_by(AgencyRow.id))
-            ]
+            query = _paged(select(AgencyRow), AgencyRow.id, page)
+            return [views.agency(r) for r in session.scalars(query)]
 
     def agency(self, agency_id: str) -> dict[str, Any]:
         with self._read() as session:
             return views.agency(lookup.agency(session, agency_id))
 
-    def authorities(self) -> list[dict[str, Any]]:
+    def authorities(self, page: Page | None = None) -> list[dict[str, Any]]:
         with self._read() as session:
-            rows = session.scalars(select(AuthorityRow).order_by(AuthorityRow.id))
-            return [views.authority(r) for r in rows]
+            query = _paged(select(AuthorityRow), AuthorityRow.id, page)
+            return [views.authority(r) for r in session.scalars(query)]
 
     # -- items ----------------------------------------------------------------------------
 
@@ -248,9 +264,10 @@ class Garante:
             )
             return Change(value=views.item(row))
 
-    def items(self) -> list[dict[str, Any]]:
+    def items(self, page: Page | None = None) -> list[dict[str, Any]]:
         with self._read() as session:
-            return [views.item(r) for r in session.scalars(select(ItemRow).order_by(ItemRow.id))]
+            query = _paged(select(ItemRow), ItemRow.id, page)
+            return [views.item(r) for r in session.scalars(query)]
 
     def item(self, item_id: str) -> dict[str, Any]:
         with self._read() as session:
@@ -298,11 +315,14 @@ class Garante:
             )
             return Change(value=views.undertaking(row), moved=_moved(moved))
 
-    def undertakings(self, agency_id: str | None = None) -> list[dict[str, Any]]:
+    def undertakings(
+        self, agency_id: str | None = None, page: Page | None = None
+    ) -> list[dict[str, Any]]:
         with self._read() as session:
-            query = select(UndertakingRow).order_by(UndertakingRow.agency_id, UndertakingRow.id)
+            query = select(UndertakingRow)
             if agency_id:
                 query = query.where(UndertakingRow.agency_id == agency_id)
+            query = _paged(query, UndertakingRow.id, page)
             return [views.undertaking(r) for r in session.scalars(query)]
 
     # -- orders ---------------------------------------------------------------------------
@@ -377,11 +397,14 @@ class Garante:
             )
             return Change(value=views.order(row), moved=_moved(moved))
 
-    def orders(self, *, include_lifted: bool = True) -> list[dict[str, Any]]:
+    def orders(
+        self, *, include_lifted: bool = True, page: Page | None = None
+    ) -> list[dict[str, Any]]:
         with self._read() as session:
-            query = select(OrderRow).order_by(OrderRow.sequence)
+            query = select(OrderRow)
             if not include_lifted:
                 query = query.where(OrderRow.lifted_at.is_(None))
+            query = _paged(query, OrderRow.sequence, page)
             return [views.order(r) for r in session.scalars(query)]
 
     def order(self, order_id: str) -> dict[str, Any]:
@@ -434,15 +457,15 @@ class Garante:
                 value={"conditions": [views.condition(r) for r in rows]}, moved=_moved(moved)
             )
 
-    def conditions(self) -> list[dict[str, Any]]:
+    def conditions(self, page: Page | None = None) -> list[dict[str, Any]]:
         with self._read() as session:
-            rows = session.scalars(select(ConditionRow).order_by(ConditionRow.id))
-            return [views.condition(r) for r in rows]
+            query = _paged(select(ConditionRow), ConditionRow.id, page)
+            return [views.condition(r) for r in session.scalars(query)]
 
-    def events(self) -> list[dict[str, Any]]:
+    def events(self, page: Page | None = None) -> list[dict[str, Any]]:
         with self._read() as session:
-            rows = session.scalars(select(EventRow).order_by(EventRow.occurred_at, EventRow.id))
-            return [views.event(r) for r in rows]
+            query = _paged(select(EventRow), EventRow.id, page)
+            return [views.event(r) for r in session.scalars(query)]
 
     # -- release requests -----------------------------------------------------------------
 
@@ -454,10 +477,14 @@ class Garante:
             return views.decided(result)
 
     def requests(
-        self, *, outcome: str | None = None, recipient: str | None = None
+        self,
+        *,
+        outcome: str | None = None,
+        recipient: str | None = None,
+        page: Page | None = None,
     ) -> list[dict[str, Any]]:
         with self._read() as session:
-            query = select(RequestRow).order_by(RequestRow.id)
+            query = select(RequestRow)
             if outcome:
                 if outcome not in set(Outcome):
                     raise UnknownValue(
@@ -468,17 +495,15 @@ class Garante:
                 query = query.where(RequestRow.outcome == outcome)
             if recipient:
                 query = query.where(RequestRow.recipient_id == recipient)
+            query = _paged(query, RequestRow.id, page)
             return [views.request(r) for r in session.scalars(query)]
 
-    def held_queue(self) -> list[dict[str, Any]]:
+    def held_queue(self, page: Page | None = None) -> list[dict[str, Any]]:
         """Held requests, oldest first, each with the reason it is held and since when."""
         now = self.clock.now()
         with self._read() as session:
-            rows = session.scalars(
-                select(RequestRow)
-                .where(RequestRow.outcome == Outcome.HELD.value)
-                .order_by(RequestRow.requested_at, RequestRow.id)
-            ).all()
+            query = select(RequestRow).where(RequestRow.outcome == Outcome.HELD.value)
+            rows = session.scalars(_paged(query, RequestRow.id, page)).all()
             out = []
             for row in rows:
                 latest = session.scalars(

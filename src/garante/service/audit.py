@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from garante.domain.errors import GaranteError, InvalidState, NotFound, ValidationError
 from garante.ledger.checkpoint import Checkpoint, sign_checkpoint
+from garante.ledger.errors import LedgerError
 from garante.ledger.logcheck import LogReport, StoredEntry, check_log
-from garante.ledger.note import Signer, VerifierKey
+from garante.ledger.note import NoteSignature, Signer, VerifierKey
 from garante.store import ledger, queries
 from garante.store.schema import LedgerCheckpointRow, LedgerEntryRow, LedgerSubtreeRow
 
@@ -62,8 +63,12 @@ def add_cosignature(session: Session, size: int, line: str) -> PublishedCheckpoi
     row = session.get(LedgerCheckpointRow, size)
     if row is None:
         raise NotFound(f"no checkpoint was published at size {size}", field="size")
-    if not line.endswith("\n"):
-        line += "\n"
+    line = line.strip("\n")
+    try:
+        NoteSignature.parse_line(line)
+    except LedgerError as exc:
+        raise ValidationError(f"not a signed-note signature line: {exc}", field="line") from None
+    line += "\n"
     if line not in row.cosignatures:
         row.cosignatures = [*row.cosignatures, line]
     return PublishedCheckpoint.from_row(row)

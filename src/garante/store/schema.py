@@ -232,3 +232,17 @@ class LedgerCheckpointRow(Base):
     note: Mapped[str] = mapped_column(Text)
     cosignatures: Mapped[list[str]]
     published_at: Mapped[datetime]
+
+
+class TokenRow(Base):
+    """An API token: only its SHA-256 is stored; the secret is shown once, at creation."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    agency_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id"), nullable=True)
+    authority_id: Mapped[str | None] = mapped_column(ForeignKey("authorities.id"), nullable=True)
+    label: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
