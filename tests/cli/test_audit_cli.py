@@ -17,7 +17,7 @@ runner = CliRunner()
 @pytest.fixture
 def demo_db(tmp_path: Path) -> Path:
     db = tmp_path / "demo.db"
-    result = runner.invoke(app, ["--db", str(db), "--json", "demo"])
+    result = runner.invoke(app, ["--db", str(db), "--json", "demo", "--no-serve"])
     assert result.exit_code == 0, result.stderr
     return db
 

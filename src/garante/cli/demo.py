@@ -21,11 +21,8 @@ def demo(
         True, "--fresh/--keep", help="Start from an empty store (removes the demo file)."
     ),
     scenario: Path = typer.Option(runner.NOVEMBER_2025, "--scenario", help="Scenario file."),
-    no_serve: bool = typer.Option(
-        True,
-        "--no-serve",
-        help="Exit after the replay. (This version has no HTTP server yet, so it always does.)",
-    ),
+    no_serve: bool = typer.Option(False, "--no-serve", help="Exit after the replay."),
+    port: int = typer.Option(8000, "--port", help="Port for the API (0 picks a free one)."),
 ) -> None:
     """Replay the November 2025 scenario on a clock and show every decision.
 
@@ -64,11 +61,46 @@ def demo(
             f"\n{garante.ledger_size()} audit entries. "
             f"Explore it: garante --db {db} orders list | held | releases list"
         )
-    garante.close()
     if run.mismatches:
         for mismatch in run.mismatches:
             output.errors.print(f"[red]scenario mismatch[/red]: {mismatch}")
         raise typer.Exit(1)
+    if no_serve:
+        garante.close()
+        return
+    _serve(garante, port)
+
+
+DEMO_TOKENS = (
+    ("analyst", "dipol", None),
+    ("liaison", "dipol", None),
+    ("authority", None, "presidency"),
+    ("partner", "dea", None),
+    ("partner", "fbi", None),
+    ("overseer", "cti", None),
+)
+
+
+def _serve(garante: Garante, port: int) -> None:
+    """Serve the replayed store, with one token per role printed for the person trying it."""
+    from garante.api.server import serve
+
+    output.console.print("\nDemo tokens (shown once; stored hashed):")
+    for role, agency, authority in DEMO_TOKENS:
+        record, secret = garante.create_token(
+            role=role, agency_id=agency, authority_id=authority, label="demo"
+        )
+        output.console.print(f"  {role:<9} {record['agency'] or record['authority']:<11} {secret}")
+
+    def ready(url: str) -> None:
+        output.console.print(f"\nGarante API on {url}/api/v1 (OpenAPI: {url}/api/v1/docs).")
+        output.console.print(
+            "Try: curl -H 'Authorization: Bearer <analyst token>' "
+            f"{url}/api/v1/held   (Ctrl-C to stop)",
+            markup=False,
+        )
+
+    serve(garante, port=port, on_ready=ready)
 
 
 def _print_step(step: runner.StepResult) -> None:

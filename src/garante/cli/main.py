@@ -18,6 +18,8 @@ from garante.cli import (
     output,
     registry,
     releases,
+    serve,
+    tokens,
     undertakings,
     witness,
 )
@@ -91,9 +93,11 @@ app.add_typer(conditions.events, name="events")
 app.add_typer(releases.app, name="releases")
 app.add_typer(audit.app, name="audit")
 app.add_typer(witness.app, name="witness")
+app.add_typer(tokens.app, name="tokens")
 app.command("request")(releases.request)
 app.command("held")(releases.held)
 app.command("demo")(demo.demo)
+app.command("serve")(serve.serve)
 
 
 def main() -> None:

@@ -140,12 +140,14 @@ class Order:
         }
 
 
-def lift_statement(order_id: str, version: int, reason: str, at: datetime) -> dict[str, Any]:
-    """What an authority signs to lift an order."""
+def lift_statement(order_id: str, version: int, reason: str) -> dict[str, Any]:
+    """What an authority signs to lift an order.
+
+    No time in it, so a signer can prepare it ahead; the version it creates makes it single-use.
+    """
     return {
         "type": "garante.order-lift/v1",
         "id": order_id,
         "version": version,
         "reason": reason,
-        "lifted_at": iso(at),
     }

@@ -6,6 +6,7 @@ changes state returns what it changed and every held request the change moved.
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from garante.domain.condition import ConditionRule
 from garante.domain.decision import Outcome
 from garante.domain.errors import InvalidKey, RequestNotFound, UnknownValue, ValidationError
 from garante.domain.order import Order, Requirement, Scope
+from garante.domain.roles import Principal
 from garante.domain.timeutil import parse_time
 from garante.domain.undertaking import Undertaking
 from garante.domain.vocabulary import Vocabulary, suggest
@@ -33,6 +35,7 @@ from garante.service import (
     orders,
     registry,
     releases,
+    tokens,
     undertakings,
     views,
 )
@@ -52,6 +55,7 @@ from garante.store.schema import (
     ItemRow,
     OrderRow,
     RequestRow,
+    TokenRow,
     UndertakingRow,
 )
 
@@ -87,6 +91,12 @@ def _paged(query: Select[Any], key: Any, page: Page | None) -> Select[Any]:
 
 class Garante:
     """One store, one clock, one acting person or system."""
+
+    def acting_as(self, actor: str) -> Garante:
+        """The same store and clock, with another actor named in the audit log."""
+        other = copy.copy(self)
+        other.actor = actor
+        return other
 
     def __init__(
         self,
@@ -521,6 +531,13 @@ class Garante:
                 )
             return out
 
+    def request(self, request_id: int) -> dict[str, Any]:
+        with self._read() as session:
+            row = session.get(RequestRow, request_id)
+            if row is None:
+                raise RequestNotFound(f"no release request {request_id}", field="request_id")
+            return views.request(row)
+
     def decisions(self, request_id: int) -> list[dict[str, Any]]:
         with self._read() as session:
             if session.get(RequestRow, request_id) is None:
@@ -535,6 +552,35 @@ class Garante:
     def ledger_size(self) -> int:
         with self._read() as session:
             return queries.ledger_size(session)
+
+    # -- API tokens -----------------------------------------------------------------------
+
+    def create_token(
+        self,
+        *,
+        role: str,
+        agency_id: str | None = None,
+        authority_id: str | None = None,
+        label: str = "",
+    ) -> tuple[dict[str, Any], str]:
+        """A new token: its record, and the secret, which is shown once and never stored."""
+        with self._tx() as tx:
+            row, secret = tokens.create_token(
+                tx, role=role, agency_id=agency_id, authority_id=authority_id, label=label
+            )
+            return views.token(row), secret
+
+    def revoke_token(self, token_id: str) -> dict[str, Any]:
+        with self._tx() as tx:
+            return views.token(tokens.revoke_token(tx, token_id))
+
+    def tokens(self) -> list[dict[str, Any]]:
+        with self._read() as session:
+            return [views.token(r) for r in session.scalars(select(TokenRow).order_by(TokenRow.id))]
+
+    def authenticate(self, secret: str) -> Principal:
+        with self._read() as session:
+            return tokens.authenticate(session, secret)
 
     # -- the audit log --------------------------------------------------------------------
 

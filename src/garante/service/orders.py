@@ -267,7 +267,7 @@ def lift_draft(tx: Transaction, *, order_id: str, reason: str) -> dict[str, obje
         raise InvalidState(f"order '{order_id}' was already lifted", field="id")
     if not reason.strip():
         raise ValidationError("say why the order is lifted", field="reason")
-    return lift_statement(order_id, row.version + 1, reason.strip(), tx.now)
+    return lift_statement(order_id, row.version + 1, reason.strip())
 
 
 def lift_order(

@@ -16,6 +16,7 @@ from garante.store.schema import (
     ItemRow,
     OrderRow,
     RequestRow,
+    TokenRow,
     UndertakingRow,
 )
 
@@ -78,6 +79,7 @@ def undertaking(row: UndertakingRow) -> dict[str, Any]:
 def order(row: OrderRow) -> dict[str, Any]:
     return {
         "id": row.id,
+        "sequence": row.sequence,
         "authority": row.authority_id,
         "effect": row.effect,
         "scope": row.scope,
@@ -142,6 +144,18 @@ def decision(row: DecisionRow) -> dict[str, Any]:
         "state_version": row.state_version,
         "trigger": row.trigger,
         "decided_at": _time(row.decided_at),
+    }
+
+
+def token(row: TokenRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "role": row.role,
+        "agency": row.agency_id,
+        "authority": row.authority_id,
+        "label": row.label,
+        "created_at": _time(row.created_at),
+        "revoked_at": _time(row.revoked_at),
     }
 
 

@@ -1,0 +1,1 @@
+"""The HTTP API under /api/v1: resources, token roles, one error shape, an OpenAPI document."""

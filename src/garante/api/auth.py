@@ -1,0 +1,54 @@
+"""Bearer tokens to principals, and the role checks every route declares."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from garante.domain.roles import Principal, Role
+from garante.service.app import Garante
+from garante.service.tokens import Forbidden, Unauthenticated
+
+_bearer = HTTPBearer(auto_error=False, description="A Garante API token (gar_...).")
+
+
+def service(request: Request) -> Garante:
+    garante: Garante = request.app.state.garante
+    return garante
+
+
+def principal(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),  # noqa: B008
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthenticated(
+            "this endpoint needs a bearer token",
+            hint="send Authorization: Bearer gar_...; create one with `garante tokens create`",
+        )
+    return service(request).authenticate(credentials.credentials)
+
+
+def allow(*roles: Role) -> Callable[..., Principal]:
+    """A dependency that admits only the given roles."""
+
+    def check(who: Principal = Depends(principal)) -> Principal:  # noqa: B008
+        if who.role not in roles:
+            allowed = ", ".join(sorted(r.value for r in roles))
+            raise Forbidden(
+                f"a {who.role.value} token may not do this", hint=f"allowed roles: {allowed}"
+            )
+        return who
+
+    return check
+
+
+def acting(request: Request, who: Principal) -> Garante:
+    """The service, naming the caller in every audit entry it writes."""
+    return service(request).acting_as(who.name)
+
+
+INTERNAL = (Role.ANALYST, Role.LIAISON, Role.AUTHORITY, Role.OVERSEER)
+EVERYONE = (*INTERNAL, Role.PARTNER)

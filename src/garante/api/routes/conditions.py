@@ -1,0 +1,126 @@
+"""/conditions and /events: the states orders depend on, and what they are derived from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from garante.api.auth import INTERNAL, acting, allow, service
+from garante.api.errors import responses
+from garante.api.paging import page, paged
+from garante.api.schemas import (
+    ConditionChange,
+    ConditionIn,
+    ConditionOut,
+    ConditionSetIn,
+    EventChange,
+    EventIn,
+    EventOut,
+    PageOf,
+    RefreshOut,
+)
+from garante.domain.condition import ConditionRule
+from garante.domain.roles import Principal, Role
+
+router = APIRouter(tags=["conditions and events"])
+
+
+@router.get("/conditions", response_model=PageOf[ConditionOut], responses=responses(401, 403, 422))
+def list_conditions(
+    request: Request,
+    cursor: str | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+    _: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
+) -> dict[str, Any]:
+    current = page(cursor, limit)
+    return paged(service(request).conditions(current), current, "id")
+
+
+@router.post(
+    "/conditions",
+    status_code=201,
+    response_model=ConditionOut,
+    responses=responses(401, 403, 409, 422),
+)
+def define_condition(
+    body: ConditionIn,
+    request: Request,
+    who: Principal = Depends(allow(Role.AUTHORITY)),  # noqa: B008
+) -> dict[str, Any]:
+    """Define a condition: derived from events (``rule``) or kept by hand (``active``)."""
+    rule = ConditionRule(**body.rule.model_dump()) if body.rule else None
+    return (
+        acting(request, who)
+        .define_condition(
+            body.id,
+            description=body.description,
+            rule=rule,
+            active=body.active,
+            evidence=body.evidence,
+        )
+        .value
+    )
+
+
+@router.post(
+    "/conditions/refresh",
+    response_model=RefreshOut,
+    responses=responses(401, 403),
+)
+def refresh_conditions(
+    request: Request,
+    who: Principal = Depends(allow(Role.AUTHORITY, Role.ANALYST)),  # noqa: B008
+) -> dict[str, Any]:
+    """Re-evaluate derived conditions now; orders depending on them take effect or stop."""
+    change = acting(request, who).refresh_conditions()
+    return {**change.value, "moved": change.moved}
+
+
+@router.post(
+    "/conditions/{condition_id}/set",
+    response_model=ConditionChange,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def set_condition(
+    condition_id: str,
+    body: ConditionSetIn,
+    request: Request,
+    who: Principal = Depends(allow(Role.AUTHORITY)),  # noqa: B008
+) -> dict[str, Any]:
+    """Set a hand-kept condition, with the evidence for the change."""
+    change = acting(request, who).set_condition(
+        condition_id, active=body.active, evidence=body.evidence
+    )
+    return {"condition": change.value, "moved": change.moved}
+
+
+@router.get("/events", response_model=PageOf[EventOut], responses=responses(401, 403, 422))
+def list_events(
+    request: Request,
+    cursor: str | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+    _: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
+) -> dict[str, Any]:
+    current = page(cursor, limit)
+    return paged(service(request).events(current), current, "id")
+
+
+@router.post(
+    "/events", status_code=201, response_model=EventChange, responses=responses(401, 403, 422)
+)
+def record_event(
+    body: EventIn,
+    request: Request,
+    who: Principal = Depends(allow(Role.ANALYST, Role.AUTHORITY)),  # noqa: B008
+) -> dict[str, Any]:
+    """Record an event; conditions derived from it are re-evaluated at once."""
+    garante = acting(request, who)
+    change = garante.record_event(
+        kind=body.kind,
+        region=body.region,
+        occurred_at=body.occurred_at or garante.clock.now(),
+        source=body.source,
+        note=body.note,
+    )
+    return {"event": change.value, "moved": change.moved}

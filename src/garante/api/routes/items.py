@@ -1,0 +1,61 @@
+"""/items: what the originator shares (metadata only; content travels by release)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from garante.api.auth import acting, allow, service
+from garante.api.errors import responses
+from garante.api.paging import page, paged
+from garante.api.schemas import ItemIn, ItemOut, PageOf
+from garante.domain.roles import Principal, Role
+
+router = APIRouter(tags=["items"])
+READERS = (Role.ANALYST, Role.AUTHORITY, Role.OVERSEER)
+
+
+@router.get("/items", response_model=PageOf[ItemOut], responses=responses(401, 403, 422))
+def list_items(
+    request: Request,
+    cursor: str | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+    _: Principal = Depends(allow(*READERS)),  # noqa: B008
+) -> dict[str, Any]:
+    current = page(cursor, limit)
+    return paged(service(request).items(current), current, "id")
+
+
+@router.post(
+    "/items", status_code=201, response_model=ItemOut, responses=responses(401, 403, 409, 422)
+)
+def add_item(
+    body: ItemIn,
+    request: Request,
+    who: Principal = Depends(allow(Role.ANALYST)),  # noqa: B008
+) -> dict[str, Any]:
+    """Add an item from a STIX 2.1 bundle; the analyst's agency is its originator."""
+    return (
+        acting(request, who)
+        .add_item(
+            body.id,
+            title=body.title,
+            category=body.category,
+            region=body.region,
+            tlp=body.tlp,
+            originator=str(who.agency_id),
+            bundle=body.bundle,
+            releasable_to=body.releasable_to,
+        )
+        .value
+    )
+
+
+@router.get("/items/{item_id}", response_model=ItemOut, responses=responses(401, 403, 404))
+def get_item(
+    item_id: str,
+    request: Request,
+    _: Principal = Depends(allow(*READERS)),  # noqa: B008
+) -> dict[str, Any]:
+    return service(request).item(item_id)

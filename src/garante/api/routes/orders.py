@@ -1,0 +1,209 @@
+"""/orders: an authority's orders, signed, moving the held queue at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from garante.api.auth import INTERNAL, acting, allow, service
+from garante.api.errors import responses
+from garante.api.paging import page, paged
+from garante.api.schemas import (
+    AmendIn,
+    AmendTerms,
+    LiftIn,
+    OrderChange,
+    OrderIn,
+    OrderOut,
+    OrderTerms,
+    PageOf,
+    RequirementModel,
+    ScopeModel,
+    StatementOut,
+)
+from garante.domain.order import Order, Requirement, Scope
+from garante.domain.roles import Principal, Role
+from garante.service.app import Garante
+from garante.signatures import canonical, decode_signature
+
+router = APIRouter(tags=["orders"])
+AUTHORITY = allow(Role.AUTHORITY)
+
+
+def _scope(model: ScopeModel) -> Scope:
+    return Scope(
+        agencies=frozenset(model.agencies),
+        countries=frozenset(model.countries),
+        categories=frozenset(model.categories),
+        regions=frozenset(model.regions),
+    )
+
+
+def _requires(model: RequirementModel | None) -> Requirement | None:
+    if model is None:
+        return None
+    return Requirement(
+        prohibits=frozenset(model.prohibits), protections=frozenset(model.protections)
+    )
+
+
+def _draft(garante: Garante, who: Principal, body: OrderTerms) -> Order:
+    return garante.draft_order(
+        authority_id=str(who.authority_id),
+        effect=body.effect,
+        scope=_scope(body.scope),
+        order_id=body.id,
+        requires=_requires(body.requires),
+        exempts=body.exempts,
+        valid_from=body.valid_from,
+        valid_until=body.valid_until,
+        while_condition=body.while_condition,
+        reason=body.reason,
+    )
+
+
+def _amendment(garante: Garante, who: Principal, order_id: str, body: AmendTerms) -> Order:
+    return garante.draft_amendment(
+        order_id,
+        authority_id=str(who.authority_id),
+        effect=body.effect,
+        scope=_scope(body.scope) if body.scope is not None else None,
+        requires=_requires(body.requires),
+        exempts=body.exempts,
+        valid_until=body.valid_until,
+        while_condition=body.while_condition,
+        clear_condition=body.clear_condition,
+        reason=body.reason,
+    )
+
+
+def _statement(statement: dict[str, Any]) -> dict[str, Any]:
+    return {"statement": statement, "canonical": canonical(statement).decode()}
+
+
+@router.get("/orders", response_model=PageOf[OrderOut], responses=responses(401, 403, 422))
+def list_orders(
+    request: Request,
+    active: bool = Query(False, description="Hide lifted orders"),
+    cursor: str | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+    _: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
+) -> dict[str, Any]:
+    current = page(cursor, limit)
+    rows = service(request).orders(include_lifted=not active, page=current)
+    return paged(rows, current, "sequence")
+
+
+@router.get("/orders/{order_id}", response_model=OrderOut, responses=responses(401, 403, 404))
+def get_order(
+    order_id: str,
+    request: Request,
+    _: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
+) -> dict[str, Any]:
+    return service(request).order(order_id)
+
+
+@router.post(
+    "/orders/draft", response_model=StatementOut, responses=responses(401, 403, 404, 409, 422)
+)
+def draft_order(
+    body: OrderTerms,
+    request: Request,
+    who: Principal = Depends(AUTHORITY),  # noqa: B008
+) -> dict[str, Any]:
+    """The statement the authority signs for these terms; stores nothing.
+
+    Send the same terms, with the returned ``id`` and ``valid_from``, and the signature.
+    """
+    return _statement(_draft(service(request), who, body).statement())
+
+
+@router.post(
+    "/orders",
+    status_code=201,
+    response_model=OrderChange,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def issue_order(
+    body: OrderIn,
+    request: Request,
+    who: Principal = Depends(AUTHORITY),  # noqa: B008
+) -> dict[str, Any]:
+    """Issue an order as the token's authority; held requests in scope are decided again."""
+    garante = acting(request, who)
+    order = _draft(garante, who, body)
+    signature = decode_signature(body.signature) if body.signature else None
+    change = garante.issue_order(order, signature=signature)
+    return {"order": change.value, "moved": change.moved}
+
+
+@router.post(
+    "/orders/{order_id}/amend/draft",
+    response_model=StatementOut,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def draft_amendment(
+    order_id: str,
+    body: AmendTerms,
+    request: Request,
+    who: Principal = Depends(AUTHORITY),  # noqa: B008
+) -> dict[str, Any]:
+    amended = _amendment(service(request), who, order_id, body)
+    return _statement({**amended.statement(), "amended_by": who.authority_id})
+
+
+@router.post(
+    "/orders/{order_id}/amend",
+    response_model=OrderChange,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def amend_order(
+    order_id: str,
+    body: AmendIn,
+    request: Request,
+    who: Principal = Depends(AUTHORITY),  # noqa: B008
+) -> dict[str, Any]:
+    """Amend an order: only the terms given change; the order gets a new signed version."""
+    garante = acting(request, who)
+    amended = _amendment(garante, who, order_id, body)
+    signature = decode_signature(body.signature) if body.signature else None
+    change = garante.amend_order(amended, authority_id=str(who.authority_id), signature=signature)
+    return {"order": change.value, "moved": change.moved}
+
+
+@router.post(
+    "/orders/{order_id}/lift/draft",
+    response_model=StatementOut,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def draft_lift(
+    order_id: str,
+    body: LiftIn,
+    request: Request,
+    who: Principal = Depends(AUTHORITY),  # noqa: B008
+) -> dict[str, Any]:
+    return _statement(
+        service(request).lift_statement(
+            order_id, authority_id=str(who.authority_id), reason=body.reason
+        )
+    )
+
+
+@router.post(
+    "/orders/{order_id}/lift",
+    response_model=OrderChange,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def lift_order(
+    order_id: str,
+    body: LiftIn,
+    request: Request,
+    who: Principal = Depends(AUTHORITY),  # noqa: B008
+) -> dict[str, Any]:
+    """Lift an order; everything it held is decided again at once."""
+    signature = decode_signature(body.signature) if body.signature else None
+    change = acting(request, who).lift_order(
+        order_id, authority_id=str(who.authority_id), reason=body.reason, signature=signature
+    )
+    return {"order": change.value, "moved": change.moved}

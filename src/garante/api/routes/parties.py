@@ -1,0 +1,108 @@
+"""/agencies and /authorities."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from garante.api.auth import INTERNAL, acting, allow, service
+from garante.api.errors import responses
+from garante.api.paging import page, paged
+from garante.api.schemas import AgencyIn, AgencyOut, AuthorityIn, AuthorityOut, KeyIn, PageOf
+from garante.domain.errors import AgencyNotFound
+from garante.domain.roles import Principal, Role
+from garante.signatures import parse_public_key
+
+router = APIRouter(tags=["agencies and authorities"])
+
+
+@router.get("/agencies", response_model=PageOf[AgencyOut], responses=responses(401, 403, 422))
+def list_agencies(
+    request: Request,
+    cursor: str | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+    who: Principal = Depends(allow(*INTERNAL, Role.PARTNER)),  # noqa: B008
+) -> dict[str, Any]:
+    """Agencies. A partner sees only itself."""
+    if who.role == Role.PARTNER:
+        return {"items": [service(request).agency(str(who.agency_id))], "next_cursor": None}
+    current = page(cursor, limit)
+    return paged(service(request).agencies(current), current, "id")
+
+
+@router.post(
+    "/agencies", status_code=201, response_model=AgencyOut, responses=responses(401, 403, 409, 422)
+)
+def register_agency(
+    body: AgencyIn,
+    request: Request,
+    who: Principal = Depends(allow(Role.LIAISON)),  # noqa: B008
+) -> dict[str, Any]:
+    """Register an agency (liaison)."""
+    key = parse_public_key(body.public_key) if body.public_key else None
+    return (
+        acting(request, who)
+        .register_agency(
+            body.id,
+            name=body.name,
+            country=body.country,
+            domestic=body.domestic,
+            requires_undertaking=body.requires_undertaking,
+            public_key=key,
+        )
+        .value
+    )
+
+
+@router.get("/agencies/{agency_id}", response_model=AgencyOut, responses=responses(401, 403, 404))
+def get_agency(
+    agency_id: str,
+    request: Request,
+    who: Principal = Depends(allow(*INTERNAL, Role.PARTNER)),  # noqa: B008
+) -> dict[str, Any]:
+    if who.role == Role.PARTNER and agency_id != who.agency_id:
+        raise AgencyNotFound(f"no agency '{agency_id}'", field="agency_id")
+    return service(request).agency(agency_id)
+
+
+@router.put(
+    "/agencies/{agency_id}/key",
+    response_model=AgencyOut,
+    responses=responses(401, 403, 404, 422),
+)
+def set_agency_key(
+    agency_id: str,
+    body: KeyIn,
+    request: Request,
+    who: Principal = Depends(allow(Role.LIAISON)),  # noqa: B008
+) -> dict[str, Any]:
+    """Register an agency's public key; from then on its undertakings must be signed."""
+    return acting(request, who).set_agency_key(agency_id, parse_public_key(body.public_key)).value
+
+
+@router.get("/authorities", response_model=PageOf[AuthorityOut], responses=responses(401, 403, 422))
+def list_authorities(
+    request: Request,
+    cursor: str | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+    _: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
+) -> dict[str, Any]:
+    current = page(cursor, limit)
+    return paged(service(request).authorities(current), current, "id")
+
+
+@router.post(
+    "/authorities",
+    status_code=201,
+    response_model=AuthorityOut,
+    responses=responses(401, 403, 409, 422),
+)
+def register_authority(
+    body: AuthorityIn,
+    request: Request,
+    who: Principal = Depends(allow(Role.LIAISON)),  # noqa: B008
+) -> dict[str, Any]:
+    """Register an authority that may issue orders (liaison)."""
+    key = parse_public_key(body.public_key) if body.public_key else None
+    return acting(request, who).register_authority(body.id, name=body.name, public_key=key).value

@@ -1,0 +1,95 @@
+"""/releases and /held: release requests, their decisions, and the held queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from garante.api.auth import INTERNAL, acting, allow, service
+from garante.api.errors import responses
+from garante.api.paging import page, paged
+from garante.api.schemas import DecidedOut, DecisionOut, HeldOut, PageOf, ReleaseIn, RequestOut
+from garante.domain.errors import RequestNotFound
+from garante.domain.roles import Principal, Role
+
+router = APIRouter(tags=["releases"])
+
+
+@router.post(
+    "/releases",
+    status_code=201,
+    response_model=DecidedOut,
+    responses=responses(401, 403, 404, 422),
+)
+def request_release(
+    body: ReleaseIn,
+    request: Request,
+    who: Principal = Depends(allow(Role.ANALYST)),  # noqa: B008
+) -> dict[str, Any]:
+    """Request the release of an item to an agency for a purpose; returns the decision."""
+    return acting(request, who).request_release(
+        body.item, recipient=body.recipient, purpose=body.purpose
+    )
+
+
+@router.get("/releases", response_model=PageOf[RequestOut], responses=responses(401, 403, 422))
+def list_releases(
+    request: Request,
+    outcome: str | None = Query(None, description="released, held or denied"),
+    recipient: str | None = None,
+    cursor: str | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+    who: Principal = Depends(allow(*INTERNAL, Role.PARTNER)),  # noqa: B008
+) -> dict[str, Any]:
+    """Release requests and the decision that stands for each.
+
+    A partner sees only what was released to it: never another partner's, never its own
+    held or denied requests.
+    """
+    if who.role == Role.PARTNER:
+        recipient, outcome = who.agency_id, "released"
+    current = page(cursor, limit)
+    rows = service(request).requests(outcome=outcome, recipient=recipient, page=current)
+    return paged(rows, current, "id")
+
+
+@router.get("/releases/{request_id}", response_model=RequestOut, responses=responses(401, 403, 404))
+def get_release(
+    request_id: int,
+    request: Request,
+    who: Principal = Depends(allow(*INTERNAL, Role.PARTNER)),  # noqa: B008
+) -> dict[str, Any]:
+    row = service(request).request(request_id)
+    if who.role == Role.PARTNER and (
+        row["recipient"] != who.agency_id or row["outcome"] != "released"
+    ):
+        # The same answer as for a request that does not exist: nothing leaks.
+        raise RequestNotFound(f"no release request {request_id}", field="request_id")
+    return row
+
+
+@router.get(
+    "/releases/{request_id}/decisions",
+    response_model=list[DecisionOut],
+    responses=responses(401, 403, 404),
+)
+def release_decisions(
+    request_id: int,
+    request: Request,
+    _: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
+) -> list[dict[str, Any]]:
+    """Every decision taken on a request, with its rules, trigger and state version."""
+    return service(request).decisions(request_id)
+
+
+@router.get("/held", response_model=PageOf[HeldOut], responses=responses(401, 403, 422))
+def held_queue(
+    request: Request,
+    cursor: str | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+    _: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
+) -> dict[str, Any]:
+    """The held queue: what waits, for whom, why, and for how long."""
+    current = page(cursor, limit)
+    return paged(service(request).held_queue(current), current, "id")

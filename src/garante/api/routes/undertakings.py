@@ -1,0 +1,114 @@
+"""/undertakings: partners' signed use undertakings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from garante.api.auth import INTERNAL, acting, allow, service
+from garante.api.errors import responses
+from garante.api.paging import page, paged
+from garante.api.schemas import (
+    PageOf,
+    RevokeIn,
+    StatementOut,
+    UndertakingChange,
+    UndertakingIn,
+    UndertakingOut,
+    UndertakingTerms,
+)
+from garante.domain.roles import Principal, Role
+from garante.domain.undertaking import Undertaking
+from garante.service.app import Garante
+from garante.service.tokens import Forbidden
+from garante.signatures import canonical, decode_signature
+
+router = APIRouter(tags=["undertakings"])
+
+
+def _own(who: Principal, agency: str) -> None:
+    if who.role == Role.PARTNER and agency != who.agency_id:
+        raise Forbidden("a partner gives undertakings for its own agency only", field="agency")
+
+
+def _terms(garante: Garante, body: UndertakingTerms) -> Undertaking:
+    return garante.draft_undertaking(
+        body.agency,
+        undertaking_id=body.id,
+        permits=body.permits,
+        prohibits=body.prohibits,
+        protections=body.protections,
+        categories=body.categories,
+        valid_from=body.valid_from,
+        valid_until=body.valid_until,
+    )
+
+
+@router.get(
+    "/undertakings", response_model=PageOf[UndertakingOut], responses=responses(401, 403, 422)
+)
+def list_undertakings(
+    request: Request,
+    agency: str | None = None,
+    cursor: str | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+    who: Principal = Depends(allow(*INTERNAL, Role.PARTNER)),  # noqa: B008
+) -> dict[str, Any]:
+    """Undertakings; a partner sees only its own."""
+    if who.role == Role.PARTNER:
+        agency = who.agency_id
+    current = page(cursor, limit)
+    return paged(service(request).undertakings(agency, current), current, "id")
+
+
+@router.post(
+    "/undertakings/draft", response_model=StatementOut, responses=responses(401, 403, 404, 422)
+)
+def draft_undertaking(
+    body: UndertakingTerms,
+    request: Request,
+    who: Principal = Depends(allow(Role.LIAISON, Role.PARTNER)),  # noqa: B008
+) -> dict[str, Any]:
+    """The statement to sign for these terms (with its id and valid_from fixed); stores nothing."""
+    _own(who, body.agency)
+    statement = _terms(service(request), body).statement()
+    return {"statement": statement, "canonical": canonical(statement).decode()}
+
+
+@router.post(
+    "/undertakings",
+    status_code=201,
+    response_model=UndertakingChange,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def record_undertaking(
+    body: UndertakingIn,
+    request: Request,
+    who: Principal = Depends(allow(Role.LIAISON, Role.PARTNER)),  # noqa: B008
+) -> dict[str, Any]:
+    """Record an undertaking, signed by the agency's key when it has one registered.
+
+    Held requests of that agency are decided again in the same transaction.
+    """
+    _own(who, body.agency)
+    garante = acting(request, who)
+    terms = _terms(garante, body)
+    signature = decode_signature(body.signature) if body.signature else None
+    change = garante.record_undertaking(terms, signature=signature)
+    return {"undertaking": change.value, "moved": change.moved}
+
+
+@router.post(
+    "/undertakings/{undertaking_id}/revoke",
+    response_model=UndertakingChange,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def revoke_undertaking(
+    undertaking_id: str,
+    body: RevokeIn,
+    request: Request,
+    who: Principal = Depends(allow(Role.LIAISON)),  # noqa: B008
+) -> dict[str, Any]:
+    change = acting(request, who).revoke_undertaking(undertaking_id, reason=body.reason)
+    return {"undertaking": change.value, "moved": change.moved}

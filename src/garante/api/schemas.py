@@ -1,0 +1,390 @@
+"""Request and response bodies: the API's contract, and its OpenAPI document."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from garante.domain.timeutil import utc
+
+Slug = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return utc(value).replace(microsecond=0) if value is not None else None
+
+
+# -- agencies and authorities ------------------------------------------------------------------
+
+
+class AgencyIn(Body):
+    id: str = Slug
+    name: str = Field(min_length=1, max_length=200)
+    country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
+    domestic: bool = False
+    requires_undertaking: bool = False
+    public_key: str | None = Field(None, description="Base64 of the 32-byte Ed25519 key, or PEM")
+
+
+class AgencyOut(BaseModel):
+    id: str
+    name: str
+    country: str
+    domestic: bool
+    requires_undertaking: bool
+    public_key: str | None
+    active: bool
+
+
+class KeyIn(Body):
+    public_key: str
+
+
+class AuthorityIn(Body):
+    id: str = Slug
+    name: str = Field(min_length=1, max_length=200)
+    public_key: str | None = None
+
+
+class AuthorityOut(BaseModel):
+    id: str
+    name: str
+    public_key: str | None
+    active: bool
+
+
+# -- items -----------------------------------------------------------------------------------
+
+
+class ItemIn(Body):
+    id: str = Slug
+    title: str = Field(min_length=1, max_length=500)
+    category: str
+    region: str
+    tlp: str = Field(description="clear, green, amber, amber+strict or red (TLP 2.0)")
+    releasable_to: list[str] = Field(default_factory=list, max_length=200)
+    bundle: dict[str, Any] = Field(description="A STIX 2.1 bundle")
+
+
+class ItemOut(BaseModel):
+    id: str
+    title: str
+    category: str
+    region: str
+    tlp: str
+    originator: str
+    releasable_to: list[str]
+    content_sha256: str
+    added_at: str | None
+
+
+# -- undertakings ----------------------------------------------------------------------------
+
+
+class UndertakingTerms(Body):
+    agency: str
+    id: str | None = None
+    permits: list[str] = Field(min_length=1, max_length=50)
+    prohibits: list[str] = Field(default_factory=list, max_length=50)
+    protections: list[str] = Field(default_factory=list, max_length=50)
+    categories: list[str] = Field(default_factory=list, max_length=50)
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+    _aware = field_validator("valid_from", "valid_until")(_aware)
+
+
+class UndertakingIn(UndertakingTerms):
+    signature: str | None = Field(None, description="Base64 Ed25519 over the canonical statement")
+
+
+class UndertakingOut(BaseModel):
+    id: str
+    agency: str
+    permits: list[str]
+    prohibits: list[str]
+    protections: list[str]
+    categories: list[str]
+    valid_from: str | None
+    valid_until: str | None
+    signed: bool
+    revoked_at: str | None
+    revoke_reason: str | None
+
+
+class RevokeIn(Body):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+# -- orders ------------------------------------------------------------------------------------
+
+
+class ScopeModel(Body):
+    agencies: list[str] = Field(default_factory=list, max_length=500)
+    countries: list[str] = Field(default_factory=list, max_length=250)
+    categories: list[str] = Field(default_factory=list, max_length=100)
+    regions: list[str] = Field(default_factory=list, max_length=100)
+
+
+class RequirementModel(Body):
+    prohibits: list[str] = Field(default_factory=list, max_length=50)
+    protections: list[str] = Field(default_factory=list, max_length=50)
+
+
+class OrderTerms(Body):
+    id: str | None = None
+    effect: Literal["deny", "hold", "require", "exempt"]
+    scope: ScopeModel = Field(default_factory=ScopeModel)
+    requires: RequirementModel | None = None
+    exempts: list[str] = Field(default_factory=list, max_length=100)
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    while_condition: str | None = None
+    reason: str = Field(min_length=1, max_length=4000)
+
+    _aware = field_validator("valid_from", "valid_until")(_aware)
+
+
+class OrderIn(OrderTerms):
+    signature: str | None = None
+
+
+class AmendTerms(Body):
+    effect: Literal["deny", "hold", "require", "exempt"] | None = None
+    scope: ScopeModel | None = None
+    requires: RequirementModel | None = None
+    exempts: list[str] | None = None
+    valid_until: datetime | None = None
+    while_condition: str | None = None
+    clear_condition: bool = False
+    reason: str | None = Field(None, max_length=4000)
+
+    _aware = field_validator("valid_until")(_aware)
+
+
+class AmendIn(AmendTerms):
+    signature: str | None = None
+
+
+class LiftIn(Body):
+    reason: str = Field(min_length=1, max_length=4000)
+    signature: str | None = None
+
+
+class OrderOut(BaseModel):
+    id: str
+    sequence: int
+    authority: str
+    effect: str
+    scope: dict[str, list[str]]
+    requires: dict[str, list[str]]
+    exempts: list[str]
+    valid_from: str | None
+    valid_until: str | None
+    while_condition: str | None
+    reason: str
+    version: int
+    issued_at: str | None
+    amended_at: str | None
+    lifted_at: str | None
+    lift_reason: str | None
+
+
+class StatementOut(BaseModel):
+    """What to sign: the statement, and its RFC 8785 canonical bytes as text."""
+
+    statement: dict[str, Any]
+    canonical: str
+
+
+# -- decisions -------------------------------------------------------------------------------
+
+
+class RuleHitOut(BaseModel):
+    rule: str
+    verdict: str
+    cites: str
+    message: str
+
+
+class DecidedOut(BaseModel):
+    request: int
+    item: str
+    recipient: str
+    purpose: str
+    outcome: Literal["released", "held", "denied"]
+    previous: str | None
+    undertaking: str | None
+    explanation: str
+    rules: list[RuleHitOut]
+    trigger: str
+    decided_at: str
+    state_version: int
+
+
+class OrderChange(BaseModel):
+    order: OrderOut
+    moved: list[DecidedOut]
+
+
+class UndertakingChange(BaseModel):
+    undertaking: UndertakingOut
+    moved: list[DecidedOut]
+
+
+class ReleaseIn(Body):
+    item: str = Field(min_length=1, max_length=128)
+    recipient: str = Field(min_length=1, max_length=64)
+    purpose: str = Field(min_length=1, max_length=64)
+
+
+class RequestOut(BaseModel):
+    id: int
+    item: str
+    recipient: str
+    purpose: str
+    requested_by: str
+    requested_at: str | None
+    outcome: str
+    undertaking: str | None
+    decided_at: str | None
+
+
+class HeldOut(RequestOut):
+    reason: str
+    held_for_seconds: int
+
+
+class DecisionOut(BaseModel):
+    id: int
+    request: int
+    outcome: str
+    explanation: str
+    rules: list[RuleHitOut]
+    undertaking: str | None
+    state_version: int
+    trigger: str
+    decided_at: str | None
+
+
+# -- conditions and events ---------------------------------------------------------------------
+
+
+class RuleModel(Body):
+    kind: str = Field(min_length=1, max_length=64)
+    region: str
+    min_events: int = Field(1, ge=1, le=100_000)
+    window_days: int = Field(30, ge=1, le=3650)
+
+
+class ConditionIn(Body):
+    id: str = Slug
+    description: str = Field(min_length=1, max_length=2000)
+    rule: RuleModel | None = None
+    active: bool = False
+    evidence: str = Field("", max_length=4000)
+
+
+class ConditionSetIn(Body):
+    active: bool
+    evidence: str = Field(min_length=1, max_length=4000)
+
+
+class ConditionOut(BaseModel):
+    id: str
+    description: str
+    rule: dict[str, Any] | None
+    active: bool
+    evidence: str
+    changed_at: str | None
+
+
+class ConditionChange(BaseModel):
+    condition: ConditionOut
+    moved: list[DecidedOut]
+
+
+class RefreshOut(BaseModel):
+    conditions: list[ConditionOut]
+    moved: list[DecidedOut]
+
+
+class EventIn(Body):
+    kind: str = Field(min_length=1, max_length=64)
+    region: str
+    occurred_at: datetime | None = None
+    source: str = Field("", max_length=2000)
+    note: str = Field("", max_length=4000)
+
+    _aware = field_validator("occurred_at")(_aware)
+
+
+class EventOut(BaseModel):
+    id: int
+    kind: str
+    region: str
+    occurred_at: str | None
+    source: str
+    note: str
+
+
+class EventChange(BaseModel):
+    event: EventOut
+    moved: list[DecidedOut]
+
+
+# -- audit -----------------------------------------------------------------------------------
+
+
+class CheckpointOut(BaseModel):
+    size: int
+    root_hash: str = Field(description="Base64 SHA-256 root (RFC 9162)")
+    note: str = Field(description="C2SP signed note, with witnesses' cosignature lines")
+
+
+class EntryOut(BaseModel):
+    index: int
+    kind: str
+    entry: str = Field(description="The RFC 8785 canonical JSON of the event")
+    leaf_hash: str = Field(description="Hex SHA-256(0x00 || entry)")
+
+
+class InclusionOut(BaseModel):
+    index: int
+    size: int
+    leaf_hash: str
+    entry: str
+    proof: list[str]
+
+
+class ConsistencyOut(BaseModel):
+    old_size: int
+    new_size: int
+    proof: list[str]
+
+
+class LogKeyOut(BaseModel):
+    log_key: str = Field(description="C2SP signed-note verifier key of the log")
+
+
+class MeOut(BaseModel):
+    token: str
+    role: str
+    agency: str | None
+    authority: str | None
+
+
+T = TypeVar("T")
+
+
+class PageOf(BaseModel, Generic[T]):
+    """One page of a list; pass ``next_cursor`` back as ``cursor`` for the next."""
+
+    items: list[T]
+    next_cursor: str | None

@@ -1,0 +1,74 @@
+"""Running the API: a socket bound first (so port 0 works and is reported), then uvicorn.
+
+Beside the server, one background loop signs a checkpoint each interval when entries wait
+unpublished, and re-evaluates derived conditions as the clock passes: sequencing happens in
+each transaction, publication here.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from collections.abc import Callable
+
+import uvicorn
+
+from garante.api.app import create_app
+from garante.service.app import Garante
+
+log = logging.getLogger("garante.server")
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _every(seconds: float, stop: threading.Event, task: Callable[[], None]) -> None:
+    while not stop.wait(seconds):
+        try:
+            task()
+        except Exception:  # a failed tick must not stop the next one
+            log.exception("background task failed")
+
+
+def serve(
+    garante: Garante,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    checkpoint_interval: float = 1.0,
+    on_ready: Callable[[str], None] | None = None,
+) -> None:
+    sock = bind(host, port)
+    actual = sock.getsockname()[1]
+    url = f"http://{host if ':' not in host else f'[{host}]'}:{actual}"
+    stop = threading.Event()
+
+    def publish() -> None:
+        if garante.log_signer is None:
+            return
+        latest = garante.latest_checkpoint()
+        if latest is None or latest.size < garante.ledger_size():
+            garante.publish_checkpoint()
+
+    threads = [
+        threading.Thread(target=_every, args=(checkpoint_interval, stop, publish), daemon=True),
+        threading.Thread(target=_every, args=(60.0, stop, garante.refresh_conditions), daemon=True),
+    ]
+    for thread in threads:
+        thread.start()
+    if on_ready is not None:
+        on_ready(url)
+    config = uvicorn.Config(create_app(garante), log_level="warning", access_log=False)
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        stop.set()
+        sock.close()

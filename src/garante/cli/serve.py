@@ -1,0 +1,31 @@
+"""``garante serve``: the HTTP API on localhost."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from garante.cli import output
+from garante.cli.context import service
+
+
+def serve(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", help="Port; 0 picks a free one and prints it."),
+    checkpoint_interval: float = typer.Option(
+        1.0, "--checkpoint-interval", help="Seconds between checkpoint publications."
+    ),
+) -> None:
+    """Serve the API under /api/v1 (OpenAPI at /api/v1/openapi.json)."""
+    from garante.api.server import serve as run
+
+    garante = service(ctx)
+
+    def ready(url: str) -> None:
+        output.console.print(f"Garante API listening on {url}/api/v1", markup=False)
+        output.console.print(f"OpenAPI document: {url}/api/v1/openapi.json", markup=False)
+        sys.stdout.flush()
+
+    run(garante, host=host, port=port, checkpoint_interval=checkpoint_interval, on_ready=ready)
