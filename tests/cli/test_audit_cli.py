@@ -74,3 +74,29 @@ def test_prove_an_index_beyond_the_log_is_a_clear_error(demo_db: Path) -> None:
     code, _, err = _run("--db", str(demo_db), "audit", "prove", "--index", "999")
     assert code == 3
     assert "[ledger.entry_not_found]" in err
+
+
+def test_an_items_content_can_be_shown_to_match_its_logged_commitment(
+    demo_db: Path, tmp_path: Path
+) -> None:
+    _, out, _ = _run("--json", "--db", str(demo_db), "audit", "entries", "--limit", "100")
+    added = next(
+        json.loads(row["entry"])
+        for row in json.loads(out)
+        if row["kind"] == "item.added" and "co-2025-0417" in row["entry"]
+    )
+    commitment = added["data"]["content_commitment"]
+    opening = tmp_path / "opening.json"
+    code, _, err = _run(
+        "--db", str(demo_db), "items", "open-commitment", "co-2025-0417", "--out", str(opening)
+    )
+    assert code == 0, err
+    code, out, _ = _run("items", "check-commitment", str(opening), "--commitment", commitment)
+    assert code == 0
+    assert "OK" in out
+    forged = json.loads(opening.read_text())
+    forged["title"] = "Something else"
+    opening.write_text(json.dumps(forged))
+    code, _, err = _run("items", "check-commitment", str(opening), "--commitment", commitment)
+    assert code == 2
+    assert "item.commitment_mismatch" in err

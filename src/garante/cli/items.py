@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
@@ -9,6 +10,7 @@ import typer
 from garante.cli import output
 from garante.cli.context import service, settings, split
 from garante.domain.errors import ValidationError
+from garante.service.items import content_commitment
 
 app = typer.Typer(help="Items: communications to share, as STIX 2.1 bundles.", no_args_is_help=True)
 
@@ -85,3 +87,47 @@ def show(ctx: typer.Context, item_id: str = typer.Argument(..., metavar="ID")) -
         return
     for key, field_value in value.items():
         output.console.print(f"{key:>14}: {output.cell(field_value)}")
+
+
+@app.command("open-commitment")
+def open_commitment(
+    ctx: typer.Context,
+    item_id: str = typer.Argument(..., metavar="ID"),
+    out: Path = typer.Option(..., "--out", help="Where to write the opening (JSON)."),
+) -> None:
+    """Write what shows an item's content matches the commitment in the audit log.
+
+    The file holds the item's content: hand it only to whom may see that item.
+    """
+    opening = service(ctx).item_opening(item_id)
+    out.write_text(json.dumps(opening, ensure_ascii=False, indent=1) + "\n")
+    output.console.print(
+        f"Wrote the opening of {item_id}'s commitment {opening['commitment']} to {out}."
+    )
+
+
+@app.command("check-commitment")
+def check_commitment(
+    opening_file: Path = typer.Argument(..., help="An opening written by open-commitment."),
+    commitment: str = typer.Option(..., "--commitment", help="The content_commitment in the log."),
+) -> None:
+    """Check an opening against the commitment read from the audit log (no database needed)."""
+    try:
+        opening = json.loads(opening_file.read_text())
+        computed = content_commitment(
+            bytes.fromhex(opening["salt"]), opening["title"], opening["bundle"].encode()
+        )
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValidationError(
+            f"cannot read the opening {opening_file}: {exc}", field="opening"
+        ) from None
+    if computed != commitment:
+        raise CommitmentMismatch(
+            f"the opening gives commitment {computed}, not {commitment}",
+            hint="the content or the salt differs from what was logged",
+        )
+    output.console.print(f"OK: the content matches commitment {commitment}.")
+
+
+class CommitmentMismatch(ValidationError):
+    code = "item.commitment_mismatch"

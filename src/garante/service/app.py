@@ -283,6 +283,24 @@ class Garante:
         with self._read() as session:
             return views.item(lookup.item(session, item_id))
 
+    def item_opening(self, item_id: str) -> dict[str, Any]:
+        """What opens an item's commitment in the log: salt, title and canonical bundle.
+
+        Handed to an inspector only for the item in question, it shows that the content matches
+        the commitment logged when the item was added, without putting content in the log.
+        """
+        with self._read() as session:
+            row = lookup.item(session, item_id)
+            return {
+                "item": row.id,
+                "salt": row.commitment_salt.hex(),
+                "title": row.title,
+                "bundle": row.bundle,
+                "commitment": items.content_commitment(
+                    row.commitment_salt, row.title, row.bundle.encode()
+                ),
+            }
+
     # -- undertakings ---------------------------------------------------------------------
 
     def draft_undertaking(
