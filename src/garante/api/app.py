@@ -15,6 +15,7 @@ from garante.api.routes import audit, conditions, items, orders, parties, releas
 from garante.api.schemas import MeOut
 from garante.domain.roles import Principal
 from garante.service.app import Garante
+from garante.taxii.app import create_taxii_app
 
 PREFIX = "/api/v1"
 MAX_BODY = 2 * 1024 * 1024  # STIX bundles are the largest bodies; 2 MiB is generous
@@ -67,4 +68,5 @@ def create_app(garante: Garante) -> FastAPI:
             "authority": who.authority_id,
         }
 
+    app.mount("/taxii2", create_taxii_app(garante))
     return app

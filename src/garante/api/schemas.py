@@ -261,6 +261,13 @@ class HeldOut(RequestOut):
     held_for_seconds: int
 
 
+class RecallOut(BaseModel):
+    request: int
+    partner: str
+    status: Literal["recalled", "withdrawn"]
+    recalled_at: str | None
+
+
 class DecisionOut(BaseModel):
     id: int
     request: int

@@ -20,6 +20,7 @@ from garante.cli import (
     releases,
     serve,
     tokens,
+    trace,
     undertakings,
     witness,
 )
@@ -98,6 +99,8 @@ app.command("request")(releases.request)
 app.command("held")(releases.held)
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
+app.command("trace")(trace.trace)
+releases.app.command("recall")(trace.recall)
 
 
 def main() -> None:

@@ -30,6 +30,7 @@ from garante.ledger.note import Signer, VerifierKey
 from garante.service import (
     audit,
     conditions,
+    feed,
     items,
     lookup,
     orders,
@@ -43,9 +44,11 @@ from garante.service.clock import Clock, FixedClock, SystemClock
 from garante.service.logkey import create_log_key, load_log_signer
 from garante.service.releases import DecidedRequest
 from garante.service.transaction import Transaction, transaction
+from garante.store import feed as store_feed
 from garante.store import ledger as store_ledger
 from garante.store import queries
 from garante.store.database import create_store_engine, database_url, upgrade
+from garante.store.feed import FeedQuery, FeedRow
 from garante.store.schema import (
     AgencyRow,
     AuthorityRow,
@@ -570,6 +573,41 @@ class Garante:
     def ledger_size(self) -> int:
         with self._read() as session:
             return queries.ledger_size(session)
+
+    # -- partner feeds --------------------------------------------------------------------
+
+    def feed_page(self, query: FeedQuery) -> tuple[list[FeedRow], bool]:
+        """One page of a partner's feed; the first fetch of a release records its delivery.
+
+        Pages of already-delivered objects are plain reads. A page that delivers something
+        for the first time is read again inside a write transaction, which on SQLite
+        (BEGIN IMMEDIATE) and with the sequencer lock is serialised with every order: nothing
+        is delivered that an order committed before it withholds.
+        """
+        with self._read() as session:
+            rows, more = store_feed.page(session, query)
+            pending = [r.request_id for r in rows if r.request_id is not None]
+            if not store_feed.undelivered_requests(session, pending):
+                return rows, more
+        with self._tx() as tx:
+            rows, more = store_feed.page(tx.session, query)
+            feed.record_delivery(tx, {r.request_id for r in rows if r.request_id is not None})
+            return rows, more
+
+    def recall(self, request_id: int, *, reason: str) -> dict[str, Any]:
+        """Withdraw a release: delivered objects come back as revoked versions."""
+        with self._tx() as tx:
+            row = feed.recall(tx, request_id, reason)
+            return {
+                "request": row.request_id,
+                "partner": row.partner_id,
+                "status": row.status,
+                "recalled_at": views.time(row.recalled_at),
+            }
+
+    def trace(self, tokens: list[str]) -> list[dict[str, Any]]:
+        with self._read() as session:
+            return feed.trace(session, tokens)
 
     # -- API tokens -----------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from garante.domain.parties import Agency
 from garante.domain.request import ReleaseRequest
 from garante.policy.decide import decide
 from garante.policy.state import PolicyState
-from garante.service import lookup
+from garante.service import feed, lookup
 from garante.service.transaction import Transaction
 from garante.store import queries
 from garante.store.schema import DecisionRow, RequestRow
@@ -84,20 +84,26 @@ def redecide_held(
     """Decide again every held request the change may affect, storing each new decision.
 
     Runs inside the transaction of the change that triggered it, so no reader ever sees the
-    order issued but the queue not yet moved.
+    order issued but the queue not yet moved. Releases not yet delivered are enforced again in
+    the same pass: a change that would now hold or deny them withholds them from the feed.
     """
     session = tx.session
     rows = session.scalars(
         select(RequestRow).where(RequestRow.outcome == Outcome.HELD.value).order_by(RequestRow.id)
     ).all()
-    if not rows:
+    pending = feed.undelivered(session)
+    if not rows and not pending:
         return []
+    requests = [*rows, *(request for _, request in pending)]
     state = queries.policy_state(
         session,
         tx.now,
-        item_ids={row.item_id for row in rows},
-        agency_ids={row.recipient_id for row in rows},
+        item_ids={row.item_id for row in requests},
+        agency_ids={row.recipient_id for row in requests},
     )
+    for release, request in pending:
+        if _in_scope(state, request, affects):
+            feed.enforce(tx, release, as_request(request), state, trigger)
     return [
         redecided
         for row in rows
@@ -105,14 +111,18 @@ def redecide_held(
     ]
 
 
-def _redecide(
-    tx: Transaction, row: RequestRow, state: PolicyState, trigger: str, affects: Affects | None
-) -> DecidedRequest | None:
+def _in_scope(state: PolicyState, row: RequestRow, affects: Affects | None) -> bool:
     agency = state.agencies.get(row.recipient_id)
     item = state.items.get(row.item_id)
     if agency is None or item is None:
-        return None
-    if affects is not None and not affects(agency, item):
+        return False
+    return affects is None or affects(agency, item)
+
+
+def _redecide(
+    tx: Transaction, row: RequestRow, state: PolicyState, trigger: str, affects: Affects | None
+) -> DecidedRequest | None:
+    if not _in_scope(state, row, affects):
         return None
     request = as_request(row)
     decision = decide(request, state)
@@ -131,6 +141,8 @@ def _store(
     row.outcome = decision.outcome.value
     row.undertaking_id = decision.undertaking_id
     row.decided_at = tx.now
+    if decision.outcome == Outcome.RELEASED:
+        feed.materialize(tx, row, decision)
     tx.session.add(
         DecisionRow(
             request_id=row.id,

@@ -21,7 +21,7 @@ from garante.store.schema import (
 )
 
 
-def _time(value: Any) -> str | None:
+def time(value: Any) -> str | None:
     return iso(value) if value is not None else None
 
 
@@ -56,7 +56,7 @@ def item(row: ItemRow) -> dict[str, Any]:
         "originator": row.originator,
         "releasable_to": row.releasable_to,
         "content_sha256": row.content_sha256,
-        "added_at": _time(row.created_at),
+        "added_at": time(row.created_at),
     }
 
 
@@ -68,10 +68,10 @@ def undertaking(row: UndertakingRow) -> dict[str, Any]:
         "prohibits": row.prohibits,
         "protections": row.protections,
         "categories": row.categories,
-        "valid_from": _time(row.valid_from),
-        "valid_until": _time(row.valid_until),
+        "valid_from": time(row.valid_from),
+        "valid_until": time(row.valid_until),
         "signed": row.signature is not None,
-        "revoked_at": _time(row.revoked_at),
+        "revoked_at": time(row.revoked_at),
         "revoke_reason": row.revoke_reason,
     }
 
@@ -85,14 +85,14 @@ def order(row: OrderRow) -> dict[str, Any]:
         "scope": row.scope,
         "requires": row.requires,
         "exempts": row.exempts,
-        "valid_from": _time(row.valid_from),
-        "valid_until": _time(row.valid_until),
+        "valid_from": time(row.valid_from),
+        "valid_until": time(row.valid_until),
         "while_condition": row.while_condition,
         "reason": row.reason,
         "version": row.version,
-        "issued_at": _time(row.issued_at),
-        "amended_at": _time(row.amended_at),
-        "lifted_at": _time(row.lifted_at),
+        "issued_at": time(row.issued_at),
+        "amended_at": time(row.amended_at),
+        "lifted_at": time(row.lifted_at),
         "lift_reason": row.lift_reason,
     }
 
@@ -104,7 +104,7 @@ def condition(row: ConditionRow) -> dict[str, Any]:
         "rule": row.rule,
         "active": row.active,
         "evidence": row.evidence,
-        "changed_at": _time(row.changed_at),
+        "changed_at": time(row.changed_at),
     }
 
 
@@ -113,7 +113,7 @@ def event(row: EventRow) -> dict[str, Any]:
         "id": row.id,
         "kind": row.kind,
         "region": row.region,
-        "occurred_at": _time(row.occurred_at),
+        "occurred_at": time(row.occurred_at),
         "source": row.source,
         "note": row.note,
     }
@@ -126,10 +126,10 @@ def request(row: RequestRow) -> dict[str, Any]:
         "recipient": row.recipient_id,
         "purpose": row.purpose,
         "requested_by": row.requested_by,
-        "requested_at": _time(row.requested_at),
+        "requested_at": time(row.requested_at),
         "outcome": row.outcome,
         "undertaking": row.undertaking_id,
-        "decided_at": _time(row.decided_at),
+        "decided_at": time(row.decided_at),
     }
 
 
@@ -143,7 +143,7 @@ def decision(row: DecisionRow) -> dict[str, Any]:
         "undertaking": row.undertaking_id,
         "state_version": row.state_version,
         "trigger": row.trigger,
-        "decided_at": _time(row.decided_at),
+        "decided_at": time(row.decided_at),
     }
 
 
@@ -154,8 +154,8 @@ def token(row: TokenRow) -> dict[str, Any]:
         "agency": row.agency_id,
         "authority": row.authority_id,
         "label": row.label,
-        "created_at": _time(row.created_at),
-        "revoked_at": _time(row.revoked_at),
+        "created_at": time(row.created_at),
+        "revoked_at": time(row.revoked_at),
     }
 
 

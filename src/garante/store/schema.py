@@ -246,3 +246,40 @@ class TokenRow(Base):
     label: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class FeedReleaseRow(Base):
+    """A release as a partner's feed sees it: available, withheld, or recalled; delivered when."""
+
+    __tablename__ = "feed_releases"
+    request_id: Mapped[int] = mapped_column(ForeignKey("release_requests.id"), primary_key=True)
+    partner_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    trace_token: Mapped[str] = mapped_column(String(64), unique=True)
+    undertaking_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    status: Mapped[str] = mapped_column(String(16))
+    available_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    recalled_at: Mapped[datetime | None]
+
+
+class FeedObjectRow(Base):
+    """One STIX object version in one partner's collection, as canonical JSON to serve as is."""
+
+    __tablename__ = "feed_objects"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    partner_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"))
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("release_requests.id"), nullable=True, index=True
+    )
+    object_id: Mapped[str] = mapped_column(String(200))
+    object_type: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(40))
+    date_added: Mapped[datetime]
+    body: Mapped[str] = mapped_column(Text)
+    visible: Mapped[bool] = mapped_column(Boolean)
+    is_latest: Mapped[bool] = mapped_column(Boolean)
+
+    __table_args__ = (
+        Index("ix_feed_objects_page", "partner_id", "visible", "is_latest", "date_added", "seq"),
+        Index("ix_feed_objects_object", "partner_id", "object_id", "version", unique=True),
+    )

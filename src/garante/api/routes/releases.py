@@ -9,7 +9,16 @@ from fastapi import APIRouter, Depends, Query, Request
 from garante.api.auth import INTERNAL, acting, allow, service
 from garante.api.errors import responses
 from garante.api.paging import page, paged
-from garante.api.schemas import DecidedOut, DecisionOut, HeldOut, PageOf, ReleaseIn, RequestOut
+from garante.api.schemas import (
+    DecidedOut,
+    DecisionOut,
+    HeldOut,
+    PageOf,
+    RecallOut,
+    ReleaseIn,
+    RequestOut,
+    RevokeIn,
+)
 from garante.domain.errors import RequestNotFound
 from garante.domain.roles import Principal, Role
 
@@ -93,3 +102,18 @@ def held_queue(
     """The held queue: what waits, for whom, why, and for how long."""
     current = page(cursor, limit)
     return paged(service(request).held_queue(current), current, "id")
+
+
+@router.post(
+    "/releases/{request_id}/recall",
+    response_model=RecallOut,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def recall_release(
+    request_id: int,
+    body: RevokeIn,
+    request: Request,
+    who: Principal = Depends(allow(Role.ANALYST)),  # noqa: B008
+) -> dict[str, Any]:
+    """Recall a release: a delivered one reaches the partner's feed as revoked versions."""
+    return acting(request, who).recall(request_id, reason=body.reason)

@@ -1,0 +1,66 @@
+"""``garante trace FILE`` and ``garante releases recall``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from garante.cli import output
+from garante.cli.context import service, settings
+from garante.domain.errors import NotFound, ValidationError
+from garante.stix.markings import find_trace_tokens
+
+
+class TraceNotFound(NotFound):
+    code = "trace.not_found"
+
+
+def trace(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="A leaked STIX document: object, bundle or envelope."),
+) -> None:
+    """Name the release a leaked STIX copy came from, by its trace token."""
+    try:
+        document = json.loads(file.read_text())
+    except (OSError, ValueError) as exc:
+        raise ValidationError(f"cannot read {file} as JSON: {exc}", field="file") from None
+    tokens = find_trace_tokens(document)
+    if not tokens:
+        raise TraceNotFound(
+            f"{file} carries no Garante trace token",
+            hint="the copy was stripped of its extensions, or never came from Garante",
+        )
+    found = service(ctx).trace(tokens)
+    if settings(ctx).json:
+        output.emit_json(found)
+    else:
+        for release in found:
+            output.console.print(
+                f"trace {release['trace_token']}: request {release['request']}, item "
+                f"{release['item']} released to {release['partner']} for {release['purpose']} "
+                f"under undertaking {release['undertaking'] or '-'} at {release['released_at']}; "
+                f"delivered {release['delivered_at'] or 'not yet'}",
+                markup=False,
+            )
+    unknown = sorted(set(tokens) - {r["trace_token"] for r in found})
+    if unknown:
+        raise TraceNotFound(
+            f"trace token(s) {', '.join(unknown)} match no release in this store",
+            hint="check you are looking at the store that delivered the copy",
+        )
+
+
+def recall(
+    ctx: typer.Context,
+    request_id: int = typer.Argument(..., metavar="REQUEST"),
+    reason: str = typer.Option(..., "--reason"),
+) -> None:
+    """Recall a release: if delivered, the partner's feed carries revoked versions."""
+    result = service(ctx).recall(request_id, reason=reason)
+    if settings(ctx).json:
+        output.emit_json(result)
+    else:
+        how = "revoked versions sent" if result["status"] == "recalled" else "never delivered"
+        output.console.print(f"Recalled release {request_id} to {result['partner']}: {how}.")

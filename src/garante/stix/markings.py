@@ -1,0 +1,159 @@
+"""What a delivered STIX object carries: TLP 2.0, the undertaking's terms, a trace token.
+
+Pure functions over plain JSON dicts. Objects were validated with the stix2 library once, when
+their item was added; here they are only copied and marked, never parsed again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from garante.domain.undertaking import Undertaking
+from garante.domain.vocabulary import Tlp
+
+# The TLP 2.0 marking definitions of the OASIS "TLP 2.0 marking definition" property extension;
+# the same UUIDs are the official TLPv2 markings of CACAO (oasis-tcs/cacao, Data-Markings).
+TLP2_EXTENSION_ID = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
+TLP2_MARKING_IDS = {
+    Tlp.CLEAR: "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
+    Tlp.GREEN: "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+    Tlp.AMBER: "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
+    Tlp.AMBER_STRICT: "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
+    Tlp.RED: "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
+}
+_TLP2_CREATED = "2022-10-01T00:00:00.000Z"
+
+# Garante's own names: a fixed namespace, so ids are the same on every server and replay.
+_NAMESPACE = uuid.UUID("8a5c1f0e-6a3b-5d8e-9b0c-67617261e7e1")
+TRACE_EXTENSION_ID = f"extension-definition--{uuid.uuid5(_NAMESPACE, 'trace-extension/v1')}"
+TRACE_PROPERTY = "trace_token"
+_NOT_MARKED = frozenset({"marking-definition", "extension-definition", "language-content"})
+
+
+def stix_time(value: datetime) -> str:
+    """STIX timestamp with millisecond precision, as most producers write it."""
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def taxii_time(value: datetime) -> str:
+    """TAXII date_added: microsecond precision, so that resuming from one never skips another."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def tlp_marking(tlp: Tlp) -> dict[str, Any]:
+    return {
+        "type": "marking-definition",
+        "spec_version": "2.1",
+        "id": TLP2_MARKING_IDS[tlp],
+        "created": _TLP2_CREATED,
+        "name": f"TLP:{tlp.value.upper()}",
+        "extensions": {
+            TLP2_EXTENSION_ID: {"extension_type": "property-extension", "tlp_2_0": tlp.value}
+        },
+    }
+
+
+def operator_identity(name: str) -> dict[str, Any]:
+    """The operator that marks and delivers, named as the creator of Garante's definitions."""
+    return {
+        "type": "identity",
+        "spec_version": "2.1",
+        "id": f"identity--{uuid.uuid5(_NAMESPACE, 'operator:' + name)}",
+        "created": "2025-01-01T00:00:00.000Z",
+        "modified": "2025-01-01T00:00:00.000Z",
+        "name": name,
+        "identity_class": "organization",
+    }
+
+
+def trace_extension_definition(identity_id: str) -> dict[str, Any]:
+    return {
+        "type": "extension-definition",
+        "spec_version": "2.1",
+        "id": TRACE_EXTENSION_ID,
+        "created_by_ref": identity_id,
+        "created": "2025-01-01T00:00:00.000Z",
+        "modified": "2025-01-01T00:00:00.000Z",
+        "name": "Garante release trace",
+        "description": "A token that names the release a copy of this object was delivered "
+        "under; `garante trace FILE` resolves it to the partner, item and undertaking.",
+        "schema": "https://garante.invalid/schemas/trace-extension-v1.json",
+        "version": "1.0.0",
+        "extension_types": ["property-extension"],
+    }
+
+
+def statement_marking(undertaking: Undertaking, identity_id: str) -> dict[str, Any]:
+    """The undertaking's terms as a statement marking, so they travel with every object."""
+    terms = [f"permits {', '.join(sorted(undertaking.permits))}"]
+    if undertaking.prohibits:
+        terms.append(f"never for {', '.join(sorted(undertaking.prohibits))}")
+    if undertaking.protections:
+        terms.append(f"with {', '.join(sorted(undertaking.protections))}")
+    return {
+        "type": "marking-definition",
+        "spec_version": "2.1",
+        "id": f"marking-definition--{uuid.uuid5(_NAMESPACE, 'undertaking:' + undertaking.id)}",
+        "created": stix_time(undertaking.valid_from),
+        "created_by_ref": identity_id,
+        "name": f"Use undertaking {undertaking.id}",
+        "definition_type": "statement",
+        "definition": {
+            "statement": f"Released under use undertaking {undertaking.id} of "
+            f"{undertaking.agency_id}: " + "; ".join(terms) + "."
+        },
+    }
+
+
+def mark(obj: dict[str, Any], marking_ids: list[str], trace_token: str) -> dict[str, Any]:
+    """A copy of ``obj`` carrying the release's markings and its trace token."""
+    if obj.get("type") in _NOT_MARKED:
+        return dict(obj)
+    marked = dict(obj)
+    refs = list(obj.get("object_marking_refs", []))
+    marked["object_marking_refs"] = refs + [m for m in marking_ids if m not in refs]
+    extensions = dict(obj.get("extensions", {}))
+    extensions[TRACE_EXTENSION_ID] = {
+        "extension_type": "property-extension",
+        TRACE_PROPERTY: trace_token,
+    }
+    marked["extensions"] = extensions
+    return marked
+
+
+def revoked_version(obj: dict[str, Any], at: datetime) -> dict[str, Any]:
+    """The next version of ``obj``, revoked (STIX 2.1 versioning: a later ``modified``)."""
+    revoked = dict(obj)
+    revoked["revoked"] = True
+    previous = datetime.fromisoformat(version_of(obj).replace("Z", "+00:00"))
+    # Never a version that sorts before the one it replaces, whatever the clock says.
+    revoked["modified"] = stix_time(max(at, previous + timedelta(milliseconds=1)))
+    return revoked
+
+
+def version_of(obj: dict[str, Any]) -> str:
+    """The version string TAXII uses: ``modified``, else ``created``, else the object has one."""
+    return str(obj.get("modified") or obj.get("created") or "1970-01-01T00:00:00.000Z")
+
+
+def find_trace_tokens(document: Any) -> list[str]:
+    """Every trace token in a STIX document (object, bundle, TAXII envelope, or list)."""
+    found: list[str] = []
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            extension = (
+                node.get("extensions", {}).get(TRACE_EXTENSION_ID)
+                if isinstance(node.get("extensions"), dict)
+                else None
+            )
+            if isinstance(extension, dict) and isinstance(extension.get(TRACE_PROPERTY), str):
+                found.append(extension[TRACE_PROPERTY])
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return sorted(set(found))

@@ -1,0 +1,114 @@
+"""Reading a partner's feed: keyset pages over an index, never a count, never an offset.
+
+The cost of a page depends on the page size, not on the collection's: the index
+(partner, visible, is_latest, date_added, seq) leads straight to the first row after the cursor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from garante.store.schema import FeedObjectRow, FeedReleaseRow
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeedQuery:
+    partner_id: str
+    added_after: datetime | None = None
+    types: tuple[str, ...] = ()
+    ids: tuple[str, ...] = ()
+    versions: tuple[str, ...] = ("last",)
+    spec_versions: tuple[str, ...] = ()
+    after: tuple[datetime, int] | None = None
+    limit: int = 1000
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeedRow:
+    seq: int
+    object_id: str
+    object_type: str
+    version: str
+    date_added: datetime
+    body: str
+    request_id: int | None
+
+
+def _select(query: FeedQuery) -> Any:
+    o = FeedObjectRow
+    stmt: Any = select(
+        o.seq, o.object_id, o.object_type, o.version, o.date_added, o.body, o.request_id
+    )
+    stmt = stmt.where(o.partner_id == query.partner_id, o.visible.is_(True))
+    versions = set(query.versions)
+    if "all" not in versions:
+        wanted: list[ColumnElement[bool]] = []
+        if "last" in versions:
+            wanted.append(o.is_latest.is_(True))
+        if "first" in versions:
+            earlier = aliased(FeedObjectRow)
+            wanted.append(
+                ~select(earlier.seq)
+                .where(
+                    earlier.partner_id == o.partner_id,
+                    earlier.object_id == o.object_id,
+                    earlier.version < o.version,
+                )
+                .exists()
+            )
+        explicit = sorted(versions - {"last", "first"})
+        if explicit:
+            wanted.append(o.version.in_(explicit))
+        stmt = stmt.where(or_(*wanted))
+    if query.types:
+        stmt = stmt.where(o.object_type.in_(query.types))
+    if query.ids:
+        stmt = stmt.where(o.object_id.in_(query.ids))
+    if query.added_after is not None:
+        stmt = stmt.where(o.date_added > query.added_after)
+    if query.after is not None:
+        last_added, last_seq = query.after
+        stmt = stmt.where(
+            or_(o.date_added > last_added, and_(o.date_added == last_added, o.seq > last_seq))
+        )
+    return stmt
+
+
+def page(session: Session, query: FeedQuery) -> tuple[list[FeedRow], bool]:
+    """One page in date_added order, and whether more follow."""
+    if query.spec_versions and "2.1" not in query.spec_versions:
+        return [], False
+    stmt = _select(query).order_by(FeedObjectRow.date_added, FeedObjectRow.seq)
+    rows = session.execute(stmt.limit(query.limit + 1)).all()
+    out = [
+        FeedRow(
+            seq=row.seq,
+            object_id=row.object_id,
+            object_type=row.object_type,
+            version=row.version,
+            date_added=row.date_added,
+            body=row.body,
+            request_id=row.request_id,
+        )
+        for row in rows
+    ]
+    return out[: query.limit], len(out) > query.limit
+
+
+def undelivered_requests(session: Session, request_ids: Sequence[int]) -> bool:
+    if not request_ids:
+        return False
+    found = session.scalar(
+        select(func.count())
+        .select_from(FeedReleaseRow)
+        .where(
+            FeedReleaseRow.request_id.in_(set(request_ids)), FeedReleaseRow.delivered_at.is_(None)
+        )
+    )
+    return bool(found)

@@ -1,0 +1,153 @@
+"""Feeds: what a partner may be delivered now, enforced until delivery, recalled after."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from garante.domain.order import Scope
+from garante.domain.vocabulary import Tlp
+from garante.service.app import Garante
+from garante.service.clock import FixedClock
+from garante.stix.markings import TLP2_MARKING_IDS, TRACE_EXTENSION_ID, find_trace_tokens
+from garante.store.feed import FeedQuery
+from garante.store.schema import FeedObjectRow
+from tests.service.conftest import issue
+
+
+def _objects(garante: Garante, partner: str, **query: object) -> list[dict[str, object]]:
+    rows, _ = garante.feed_page(FeedQuery(partner_id=partner, **query))  # type: ignore[arg-type]
+    return [json.loads(row.body) for row in rows]
+
+
+def _reports(garante: Garante, partner: str) -> list[dict[str, object]]:
+    return [o for o in _objects(garante, partner) if o["type"] == "report"]
+
+
+def test_a_release_puts_the_items_objects_in_the_recipients_feed(world: Garante) -> None:
+    world.request_release("lead", recipient="dea", purpose="seizure")
+    assert len(_reports(world, "dea")) == 1
+
+
+def test_a_partner_never_receives_another_partners_objects(world: Garante) -> None:
+    world.request_release("lead", recipient="dea", purpose="seizure")
+    assert _reports(world, "fbi") == []
+    assert _objects(world, "fbi") == []
+
+
+def test_denied_and_held_requests_put_nothing_in_the_feed(world: Garante) -> None:
+    world.request_release("lead", recipient="dea", purpose="lethal-force")
+    issue(world, "hold", scope=Scope(agencies=frozenset({"fbi"})))
+    world.request_release("lead", recipient="fbi", purpose="seizure")
+    assert _objects(world, "dea") == []
+    assert _objects(world, "fbi") == []
+
+
+def test_delivered_objects_carry_tlp_the_undertakings_terms_and_a_trace_token(
+    world: Garante,
+) -> None:
+    world.request_release("lead", recipient="nca", purpose="seizure")
+    objects = _objects(world, "nca")
+    [report] = [o for o in objects if o["type"] == "report"]
+    refs = report["object_marking_refs"]
+    assert TLP2_MARKING_IDS[Tlp.AMBER] in refs  # type: ignore[operator]
+    [statement] = [o for o in objects if o.get("definition_type") == "statement"]
+    assert statement["id"] in refs  # type: ignore[operator]
+    assert "never for lethal-force" in json.dumps(statement)
+    assert TRACE_EXTENSION_ID in report["extensions"]  # type: ignore[operator]
+    assert any(o["type"] == "extension-definition" for o in objects)
+
+
+def test_an_order_issued_after_release_withholds_undelivered_objects(world: Garante) -> None:
+    world.request_release("lead", recipient="dea", purpose="seizure")
+    issue(world, "hold")
+    assert _reports(world, "dea") == []
+
+
+def test_lifting_the_order_makes_them_available_again_with_a_later_date_added(
+    world: Garante, clock: FixedClock
+) -> None:
+    world.request_release("lead", recipient="fbi", purpose="seizure")
+    before = _stored_report_date(world, "fbi")  # read without fetching: still undelivered
+    order = issue(world, "hold").value
+    clock.set(clock.now() + timedelta(hours=1))
+    world.lift_order(order["id"], authority_id="presidency", reason="over", signature=None)
+    [row] = world.feed_page(FeedQuery(partner_id="fbi", types=("report",)))[0]
+    assert row.date_added > before
+
+
+def _stored_report_date(garante: Garante, partner: str) -> datetime:
+    with garante.sessions() as session:
+        value = session.scalar(
+            select(FeedObjectRow.date_added).where(
+                FeedObjectRow.partner_id == partner, FeedObjectRow.object_type == "report"
+            )
+        )
+    assert value is not None
+    return value
+
+
+def test_an_order_never_withdraws_what_was_already_delivered(world: Garante) -> None:
+    world.request_release("lead", recipient="dea", purpose="seizure")
+    assert len(_reports(world, "dea")) == 1  # fetched: delivered
+    issue(world, "hold")
+    assert len(_reports(world, "dea")) == 1
+
+
+def test_the_first_fetch_records_one_delivery_entry_per_release(world: Garante) -> None:
+    world.request_release("lead", recipient="dea", purpose="seizure")
+    before = world.ledger_size()
+    _objects(world, "dea")
+    _objects(world, "dea")
+    kinds = [e["kind"] for e in world.entries(before, world.ledger_size())]
+    assert kinds == ["release.delivered"]
+
+
+def test_recall_of_a_delivered_release_sends_revoked_versions(
+    world: Garante, clock: FixedClock
+) -> None:
+    decided = world.request_release("lead", recipient="dea", purpose="seizure")
+    [original] = _reports(world, "dea")
+    clock.set(clock.now() + timedelta(minutes=5))
+    result = world.recall(decided["request"], reason="source compromised")
+    assert result["status"] == "recalled"
+    [latest] = _reports(world, "dea")
+    assert latest["revoked"] is True
+    assert latest["id"] == original["id"]
+    assert latest["modified"] > original["modified"]
+    versions = _objects(world, "dea", ids=(original["id"],), versions=("all",))
+    assert len(versions) == 2
+
+
+def test_recall_of_an_undelivered_release_withdraws_it_silently(world: Garante) -> None:
+    decided = world.request_release("lead", recipient="dea", purpose="seizure")
+    result = world.recall(decided["request"], reason="sent in error")
+    assert result["status"] == "withdrawn"
+    assert _reports(world, "dea") == []
+
+
+def test_recalling_what_was_never_released_is_refused(world: Garante) -> None:
+    decided = world.request_release("lead", recipient="dea", purpose="lethal-force")
+    with pytest.raises(Exception, match="never released"):
+        world.recall(decided["request"], reason="x")
+
+
+def test_a_trace_token_names_the_release(world: Garante) -> None:
+    decided = world.request_release("lead", recipient="dea", purpose="seizure")
+    leaked = _reports(world, "dea")[0]
+    [found] = world.trace(find_trace_tokens(leaked))
+    assert found["request"] == decided["request"]
+    assert found["partner"] == "dea"
+    assert found["item"] == "lead"
+
+
+def test_date_added_strictly_increases_within_a_feed(world: Garante) -> None:
+    world.request_release("lead", recipient="dea", purpose="seizure")
+    world.request_release("lead", recipient="dea", purpose="arrest")
+    rows, _ = world.feed_page(FeedQuery(partner_id="dea"))
+    dates = [row.date_added for row in rows]
+    assert dates == sorted(dates)
+    assert len(set(dates)) == len(dates)
