@@ -156,3 +156,46 @@ def test_the_store_keeps_the_scenario_clock_after_the_replay(
     garante, _ = story
     again = Garante(garante.engine)
     assert again.clock.now() == datetime(2025, 11, 13, 23, 0, tzinfo=UTC)
+
+
+def test_dea_reports_a_seizure_that_keeps_its_undertaking(
+    story: tuple[Garante, runner.ScenarioRun],
+) -> None:
+    garante, _run = story
+    [seizure] = [o for o in garante.outcomes("dea")]
+    assert seizure["kind"] == "seizure"
+    assert seizure["undertaking"] == "dea-2025-11"
+    assert seizure["breach"] is False
+    assert seizure["signed"] is True
+
+
+def test_a_strike_with_casualties_linked_to_hsi_suspends_hsi_automatically(
+    story: tuple[Garante, runner.ScenarioRun],
+) -> None:
+    garante, run = story
+    [breach] = garante.outcomes("hsi")
+    assert breach["breach"] is True
+    assert any("protection of life" in reason for reason in breach["breach_reasons"])
+    order = garante.order(breach["order"])
+    assert order["authority"] == "garante-system"
+    assert order["effect"] == "hold"
+    assert order["scope"]["agencies"] == ["hsi"]
+    assert f"release {run.requests['hsi-0417-interdiction-early']}" in order["reason"]
+    assert "hsi-2025-01" in order["reason"]
+
+
+def test_hsis_pending_requests_are_held_by_the_automatic_order(
+    story: tuple[Garante, runner.ScenarioRun],
+) -> None:
+    garante, run = story
+    [held] = [r for r in garante.held_queue() if r["recipient"] == "hsi"]
+    assert held["id"] == run.requests["hsi-0417-interdiction"]
+    assert held["reason"].startswith("Held: order breach-hsi-")
+
+
+def test_the_automatic_suspension_stays_until_an_authority_lifts_it(
+    story: tuple[Garante, runner.ScenarioRun],
+) -> None:
+    garante, _ = story
+    [breach] = garante.outcomes("hsi")
+    assert garante.order(breach["order"])["lifted_at"] is None

@@ -11,7 +11,16 @@ from starlette.responses import JSONResponse, Response
 from garante import __version__
 from garante.api import errors
 from garante.api.auth import principal
-from garante.api.routes import audit, conditions, items, orders, parties, releases, undertakings
+from garante.api.routes import (
+    audit,
+    conditions,
+    items,
+    orders,
+    outcomes,
+    parties,
+    releases,
+    undertakings,
+)
 from garante.api.schemas import MeOut
 from garante.domain.roles import Principal
 from garante.service.app import Garante
@@ -50,7 +59,7 @@ def create_app(garante: Garante) -> FastAPI:
     app.state.garante = garante
     app.add_middleware(BodyLimit)
     errors.install(app)
-    for module in (parties, items, undertakings, orders, conditions, releases, audit):
+    for module in (parties, items, undertakings, outcomes, orders, conditions, releases, audit):
         app.include_router(module.router, prefix=PREFIX)
 
     @app.get(f"{PREFIX}/health", tags=["meta"])

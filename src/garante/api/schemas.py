@@ -395,3 +395,46 @@ class PageOf(BaseModel, Generic[T]):
 
     items: list[T]
     next_cursor: str | None
+
+
+# -- outcomes ----------------------------------------------------------------------------
+
+
+class OutcomeIn(Body):
+    release: int
+    agency: str
+    kind: str = Field(description="seizure, arrest, interdiction, no-action, lethal-force, other")
+    occurred_at: datetime | None = None
+    casualties: int = Field(0, ge=0, le=100_000)
+    persons: int = Field(0, ge=0, le=100_000)
+    quantities: dict[str, float] = Field(default_factory=dict, max_length=50)
+    place: str = Field("", max_length=500)
+    note: str = Field("", max_length=4000)
+    signature: str | None = None
+
+    _aware = field_validator("occurred_at")(_aware)
+
+
+class OutcomeOut(BaseModel):
+    id: int
+    release: int
+    agency: str
+    kind: str
+    occurred_at: str | None
+    casualties: int
+    persons: int
+    quantities: dict[str, float]
+    place: str
+    note: str
+    undertaking: str | None
+    breach: bool
+    breach_reasons: list[str]
+    order: str | None
+    signed: bool
+    reported_by: str
+    reported_at: str | None
+
+
+class OutcomeChange(BaseModel):
+    outcome: OutcomeOut
+    moved: list[DecidedOut]

@@ -15,6 +15,7 @@ from garante.cli import (
     demo,
     items,
     orders,
+    outcomes,
     output,
     registry,
     releases,
@@ -95,6 +96,8 @@ app.add_typer(releases.app, name="releases")
 app.add_typer(audit.app, name="audit")
 app.add_typer(witness.app, name="witness")
 app.add_typer(tokens.app, name="tokens")
+app.add_typer(outcomes.app, name="outcomes")
+app.add_typer(outcomes.reports, name="reports")
 app.command("request")(releases.request)
 app.command("held")(releases.held)
 app.command("demo")(demo.demo)

@@ -18,6 +18,7 @@ from garante.cli.context import (
     split,
     when,
 )
+from garante.domain.errors import ValidationError
 from garante.domain.order import Requirement, Scope
 from garante.service.app import Change
 from garante.signatures import canonical
@@ -242,3 +243,75 @@ def show(ctx: typer.Context, order_id: str = typer.Argument(..., metavar="ID")) 
         return
     for key, field_value in value.items():
         output.console.print(f"{key:>16}: {output.cell(field_value)}", markup=False)
+
+
+@app.command("simulate")
+def simulate(
+    ctx: typer.Context,
+    start: str = typer.Option(..., "--from", help="Replay the requests made from..."),
+    end: str = typer.Option(..., "--to", help="...until (exclusive)."),
+    lift_order: str | None = typer.Option(None, "--lift", help="Simulate lifting this order."),
+    authority: str | None = typer.Option(None, "--authority"),
+    effect: str | None = typer.Option(None, "--effect", help="deny, hold, require or exempt."),
+    reason: str = typer.Option("simulation", "--reason"),
+    agencies: list[str] | None = _AGENCIES,
+    countries: list[str] | None = _COUNTRIES,
+    categories: list[str] | None = _CATEGORIES,
+    regions: list[str] | None = _REGIONS,
+    require_prohibits: list[str] | None = _REQ_PROHIBITS,
+    require_protections: list[str] | None = _REQ_PROTECTIONS,
+    exempts: list[str] | None = _EXEMPTS,
+    while_condition: str | None = _WHILE,
+) -> None:
+    """What a draft order (or lifting an order) would change, replayed on stored requests.
+
+    Nothing is stored: the draft is decided against the current state beside the state
+    without it, for every request of the period in its scope.
+    """
+    garante = service(ctx)
+    begin, finish = when(start, field="from"), when(end, field="to")
+    if begin is None or finish is None or finish <= begin:
+        raise ValidationError("--to must be after --from", field="to")
+    if lift_order is not None:
+        report = garante.simulate_lift(lift_order, start=begin, end=finish)
+    else:
+        if authority is None or effect is None:
+            raise ValidationError(
+                "a draft needs --authority and --effect (or use --lift ORDER)", field="effect"
+            )
+        draft = garante.draft_order(
+            authority_id=authority,
+            effect=effect,
+            scope=_scope(agencies, countries, categories, regions),
+            requires=Requirement(
+                prohibits=frozenset(split(require_prohibits)),
+                protections=frozenset(split(require_protections)),
+            ),
+            exempts=split(exempts),
+            while_condition=while_condition,
+            reason=reason,
+        )
+        report = garante.simulate_order(draft, start=begin, end=finish)
+    if settings(ctx).json:
+        output.emit_json(report)
+        return
+    output.console.print(
+        f"{report['requests']} requests in the period, {report['in_scope']} in scope, "
+        f"{report['changed']} would be decided differently."
+    )
+    output.table(
+        "Changes per partner",
+        ["partner", "changes"],
+        (
+            [p, ", ".join(f"{k}: {v}" for k, v in c.items())]
+            for p, c in report["by_partner"].items()
+        ),
+    )
+    output.table(
+        "Changes per category",
+        ["category", "changes"],
+        (
+            [p, ", ".join(f"{k}: {v}" for k, v in c.items())]
+            for p, c in report["by_category"].items()
+        ),
+    )

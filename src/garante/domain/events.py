@@ -26,5 +26,6 @@ class EventKind(StrEnum):
     RELEASE_DELIVERED = "release.delivered"
     RELEASE_RECALLED = "release.recalled"
     SETTINGS_CHANGED = "settings.changed"
+    OUTCOME_REPORTED = "outcome.reported"
     TOKEN_CREATED = "token.created"
     TOKEN_REVOKED = "token.revoked"

@@ -17,6 +17,7 @@ from typing import Any
 
 from garante.domain.condition import ConditionRule
 from garante.domain.order import Requirement, Scope
+from garante.domain.outcome import OutcomeReport
 from garante.domain.timeutil import iso, parse_time
 from garante.scenarios.keys import demo_key
 from garante.service.app import Garante
@@ -242,6 +243,8 @@ def _step(
         )
         result.decisions = change.moved
         result.summary = f"order {step['order']} lifted"
+    elif action == "outcome":
+        result.decisions, result.summary = _outcome(garante, clock, step, run)
     elif action == "undertaking":
         result.decisions = _undertaking(garante, step, {step["agency"]})
         result.summary = f"undertaking {step.get('id')} signed by {step['agency']}"
@@ -249,6 +252,40 @@ def _step(
         raise ValueError(f"unknown scenario action '{action}'")
     _check_moved(step, result, run)
     return result
+
+
+def _outcome(
+    garante: Garante, clock: FixedClock, step: dict[str, Any], run: ScenarioRun
+) -> tuple[list[dict[str, Any]], str]:
+    """A partner reports (signing when it has a key), or the originator reports for it."""
+    report = OutcomeReport(
+        request_id=run.requests[step["release"]],
+        agency_id=step["agency"],
+        kind=step["kind"],
+        occurred_at=clock.now(),
+        casualties=step.get("casualties", 0),
+        persons=step.get("persons", 0),
+        quantities=step.get("quantities", {}),
+        place=step.get("place", ""),
+        note=step.get("note", ""),
+    )
+    by_partner = step.get("reporter") == "partner"
+    signature = (
+        sign_statement(demo_key(step["agency"]), report.statement())
+        if by_partner and garante.agency(step["agency"])["public_key"]
+        else None
+    )
+    change = garante.report_outcome(report, signed=by_partner, signature=signature)
+    outcome = change.value
+    verdict = (
+        f"breach ({'; '.join(outcome['breach_reasons'])}); automatic order {outcome['order']}"
+        if outcome["breach"]
+        else "compliant"
+    )
+    return (
+        change.moved,
+        f"outcome {outcome['id']}: {outcome['kind']} by {outcome['agency']}: {verdict}",
+    )
 
 
 def _check_moved(step: dict[str, Any], result: StepResult, run: ScenarioRun) -> None:

@@ -21,12 +21,14 @@ from garante.domain.condition import ConditionRule
 from garante.domain.decision import Outcome
 from garante.domain.errors import InvalidKey, RequestNotFound, UnknownValue, ValidationError
 from garante.domain.order import Order, Requirement, Scope
+from garante.domain.outcome import OutcomeReport
 from garante.domain.roles import Principal
 from garante.domain.timeutil import parse_time
 from garante.domain.undertaking import Undertaking
 from garante.domain.vocabulary import Vocabulary, suggest
 from garante.ledger.logcheck import LogReport
 from garante.ledger.note import Signer, VerifierKey
+from garante.policy.decide import decide
 from garante.service import (
     audit,
     conditions,
@@ -34,8 +36,11 @@ from garante.service import (
     items,
     lookup,
     orders,
+    outcomes,
     registry,
     releases,
+    reports,
+    simulate,
     tokens,
     undertakings,
     views,
@@ -44,9 +49,9 @@ from garante.service.clock import Clock, FixedClock, SystemClock
 from garante.service.logkey import create_log_key, load_log_signer
 from garante.service.releases import DecidedRequest
 from garante.service.transaction import Transaction, transaction
+from garante.store import convert, queries
 from garante.store import feed as store_feed
 from garante.store import ledger as store_ledger
-from garante.store import queries
 from garante.store.database import create_store_engine, database_url, upgrade
 from garante.store.feed import FeedQuery, FeedRow
 from garante.store.schema import (
@@ -57,6 +62,7 @@ from garante.store.schema import (
     EventRow,
     ItemRow,
     OrderRow,
+    OutcomeRow,
     RequestRow,
     TokenRow,
     UndertakingRow,
@@ -573,6 +579,53 @@ class Garante:
     def ledger_size(self) -> int:
         with self._read() as session:
             return queries.ledger_size(session)
+
+    # -- outcomes, simulation, reports ----------------------------------------------------
+
+    def report_outcome(
+        self, report: OutcomeReport, *, signed: bool, signature: bytes | None = None
+    ) -> Change:
+        """Record an outcome; a breach suspends the partner at once (``moved`` shows it)."""
+        with self._tx() as tx:
+            row, moved = outcomes.report_outcome(
+                tx, report=report, signed=signed, signature=signature
+            )
+            return Change(value=views.outcome(row), moved=_moved(moved))
+
+    def outcomes(
+        self, agency_id: str | None = None, page: Page | None = None
+    ) -> list[dict[str, Any]]:
+        with self._read() as session:
+            query = select(OutcomeRow)
+            if agency_id:
+                query = query.where(OutcomeRow.agency_id == agency_id)
+            return [views.outcome(r) for r in session.scalars(_paged(query, OutcomeRow.id, page))]
+
+    def simulate_order(self, order: Order, *, start: datetime, end: datetime) -> dict[str, Any]:
+        """What issuing ``order`` would change for the requests of [start, end); stores nothing."""
+        with self._read() as session:
+            return simulate.simulate(session, self.clock.now(), start=start, end=end, add=order)
+
+    def simulate_lift(self, order_id: str, *, start: datetime, end: datetime) -> dict[str, Any]:
+        """What lifting an order would change for the requests of [start, end)."""
+        with self._read() as session:
+            order = convert.order(lookup.order(session, order_id))
+            return simulate.simulate(session, self.clock.now(), start=start, end=end, lift=order)
+
+    def decide_now(self, request_id: int) -> dict[str, Any]:
+        """How a stored request would be decided now, without storing anything."""
+        with self._read() as session:
+            row = session.get(RequestRow, request_id)
+            if row is None:
+                raise RequestNotFound(f"no release request {request_id}", field="request_id")
+            state = queries.policy_state(
+                session, self.clock.now(), item_ids=[row.item_id], agency_ids=[row.recipient_id]
+            )
+            return decide(releases.as_request(row), state).to_dict()
+
+    def partner_report(self, *, start: datetime, end: datetime) -> dict[str, Any]:
+        with self._read() as session:
+            return reports.partner_report(session, start, end)
 
     # -- partner feeds --------------------------------------------------------------------
 

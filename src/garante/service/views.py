@@ -15,6 +15,7 @@ from garante.store.schema import (
     EventRow,
     ItemRow,
     OrderRow,
+    OutcomeRow,
     RequestRow,
     TokenRow,
     UndertakingRow,
@@ -144,6 +145,28 @@ def decision(row: DecisionRow) -> dict[str, Any]:
         "state_version": row.state_version,
         "trigger": row.trigger,
         "decided_at": time(row.decided_at),
+    }
+
+
+def outcome(row: OutcomeRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "release": row.request_id,
+        "agency": row.agency_id,
+        "kind": row.kind,
+        "occurred_at": time(row.occurred_at),
+        "casualties": row.casualties,
+        "persons": row.persons,
+        "quantities": row.quantities,
+        "place": row.place,
+        "note": row.note,
+        "undertaking": row.undertaking_id,
+        "breach": row.breach,
+        "breach_reasons": row.breach_reasons,
+        "order": row.order_id,
+        "signed": row.signature is not None,
+        "reported_by": row.reported_by,
+        "reported_at": time(row.reported_at),
     }
 
 

@@ -283,3 +283,27 @@ class FeedObjectRow(Base):
         Index("ix_feed_objects_page", "partner_id", "visible", "is_latest", "date_added", "seq"),
         Index("ix_feed_objects_object", "partner_id", "object_id", "version", unique=True),
     )
+
+
+class OutcomeRow(Base):
+    """What was done with a release, and whether it kept the undertaking."""
+
+    __tablename__ = "outcomes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("release_requests.id"), index=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    occurred_at: Mapped[datetime]
+    casualties: Mapped[int] = mapped_column(Integer, default=0)
+    persons: Mapped[int] = mapped_column(Integer, default=0)
+    quantities: Mapped[dict[str, float]] = mapped_column(JSON)
+    place: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    undertaking_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    breach: Mapped[bool] = mapped_column(Boolean)
+    breach_reasons: Mapped[list[str]]
+    order_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    statement: Mapped[str] = mapped_column(Text)
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    reported_by: Mapped[str] = mapped_column(String(128))
+    reported_at: Mapped[datetime]

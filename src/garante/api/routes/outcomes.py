@@ -1,0 +1,133 @@
+"""/outcomes, /orders/simulate and /reports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from garante.api.auth import INTERNAL, acting, allow, service
+from garante.api.errors import responses
+from garante.api.paging import page, paged
+from garante.api.routes.orders import _draft
+from garante.api.schemas import OrderTerms, OutcomeChange, OutcomeIn, OutcomeOut, PageOf
+from garante.domain.errors import ValidationError
+from garante.domain.outcome import OutcomeReport
+from garante.domain.roles import Principal, Role
+from garante.domain.timeutil import utc
+from garante.service.reports import as_csv_rows
+from garante.service.tokens import Forbidden
+from garante.signatures import decode_signature
+
+router = APIRouter(tags=["outcomes and reports"])
+FROM = Query(alias="from", description="Start of the period (inclusive)")
+TO = Query(alias="to", description="End of the period (exclusive)")
+
+
+@router.post(
+    "/outcomes",
+    status_code=201,
+    response_model=OutcomeChange,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def report_outcome(
+    body: OutcomeIn,
+    request: Request,
+    who: Principal = Depends(allow(Role.PARTNER, Role.ANALYST)),  # noqa: B008
+) -> dict[str, Any]:
+    """Report what was done with a release. A partner reports its own (signed when it has a
+    key); an analyst reports for the originator. A breach suspends the partner at once."""
+    if who.role == Role.PARTNER and body.agency != who.agency_id:
+        raise Forbidden("a partner reports outcomes of its own releases only", field="agency")
+    garante = acting(request, who)
+    report = OutcomeReport(
+        request_id=body.release,
+        agency_id=body.agency,
+        kind=body.kind,
+        occurred_at=body.occurred_at or garante.clock.now(),
+        casualties=body.casualties,
+        persons=body.persons,
+        quantities=body.quantities,
+        place=body.place,
+        note=body.note,
+    )
+    signature = decode_signature(body.signature) if body.signature else None
+    change = garante.report_outcome(report, signed=who.role == Role.PARTNER, signature=signature)
+    return {"outcome": change.value, "moved": change.moved}
+
+
+@router.get("/outcomes", response_model=PageOf[OutcomeOut], responses=responses(401, 403, 422))
+def list_outcomes(
+    request: Request,
+    agency: str | None = None,
+    cursor: str | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+    who: Principal = Depends(allow(*INTERNAL, Role.PARTNER)),  # noqa: B008
+) -> dict[str, Any]:
+    """Outcomes; a partner sees only its own."""
+    if who.role == Role.PARTNER:
+        agency = who.agency_id
+    current = page(cursor, limit)
+    return paged(service(request).outcomes(agency, current), current, "id")
+
+
+def _period(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    begin, finish = utc(start), utc(end)
+    if finish <= begin:
+        raise ValidationError("'to' must be after 'from'", field="to")
+    return begin, finish
+
+
+@router.post("/orders/simulate", responses=responses(401, 403, 404, 422))
+def simulate_order(
+    body: OrderTerms,
+    request: Request,
+    start: datetime = FROM,
+    end: datetime = TO,
+    who: Principal = Depends(allow(Role.AUTHORITY)),  # noqa: B008
+) -> dict[str, Any]:
+    """What issuing these terms would change for the requests of [from, to); stores nothing."""
+    begin, finish = _period(start, end)
+    garante = service(request)
+    return garante.simulate_order(_draft(garante, who, body), start=begin, end=finish)
+
+
+@router.post("/orders/{order_id}/lift/simulate", responses=responses(401, 403, 404, 422))
+def simulate_lift(
+    order_id: str,
+    request: Request,
+    start: datetime = FROM,
+    end: datetime = TO,
+    _: Principal = Depends(allow(Role.AUTHORITY)),  # noqa: B008
+) -> dict[str, Any]:
+    """What lifting the order would change for the requests of [from, to)."""
+    begin, finish = _period(start, end)
+    return service(request).simulate_lift(order_id, start=begin, end=finish)
+
+
+@router.get(
+    "/reports/partners",
+    responses={
+        **responses(401, 403, 422),
+        200: {"content": {"application/json": {}, "text/csv": {}}},
+    },
+)
+def partner_report(
+    request: Request,
+    start: datetime = FROM,
+    end: datetime = TO,
+    format: str = Query("json", pattern="^(json|csv)$"),
+    _: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
+) -> Any:
+    """Per partner and period: releases by decision, time held, outcomes by kind, breaches."""
+    begin, finish = _period(start, end)
+    report = service(request).partner_report(start=begin, end=finish)
+    if format == "json":
+        return report
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(as_csv_rows(report))
+    return Response(buffer.getvalue(), media_type="text/csv")

@@ -1,0 +1,152 @@
+"""``garante outcomes`` and ``garante reports``."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import typer
+
+from garante.cli import output
+from garante.cli.context import KEY_OPTION, SIGNATURE_OPTION, service, settings, signature, when
+from garante.domain.errors import ValidationError
+from garante.domain.outcome import OutcomeReport
+from garante.service.reports import as_csv_rows
+
+app = typer.Typer(help="Outcomes: what partners did with what they received.", no_args_is_help=True)
+reports = typer.Typer(help="Reports per partner and period.", no_args_is_help=True)
+
+
+def _quantities(values: list[str] | None) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for value in values or []:
+        name, _, amount = value.partition("=")
+        try:
+            out[name.strip()] = float(amount)
+        except ValueError:
+            raise ValidationError(
+                f"'{value}' is not NAME=NUMBER", field="quantity", hint="e.g. cocaine_kg=1200"
+            ) from None
+    return out
+
+
+@app.command("report")
+def report(
+    ctx: typer.Context,
+    release: int = typer.Argument(..., help="The release request the outcome follows from."),
+    agency: str = typer.Option(..., "--agency", help="The partner that acted."),
+    kind: str = typer.Option(
+        ..., "--kind", help="seizure, arrest, interdiction, no-action, lethal-force or other."
+    ),
+    casualties: int = typer.Option(0, "--casualties"),
+    persons: int = typer.Option(0, "--persons", help="Persons arrested or detained."),
+    quantity: list[str] | None = typer.Option(None, "--quantity", help="NAME=NUMBER, repeatable."),
+    place: str = typer.Option("", "--place"),
+    note: str = typer.Option("", "--note"),
+    at: str | None = typer.Option(None, "--at", help="When it happened (default: now)."),
+    by_partner: bool = typer.Option(
+        False, "--by-partner", help="The partner reports itself: signed with its key if it has one."
+    ),
+    key: Path | None = KEY_OPTION,
+    signature_b64: str | None = SIGNATURE_OPTION,
+) -> None:
+    """Report an outcome; one that breaches the undertaking suspends the partner at once."""
+    garante = service(ctx)
+    outcome = OutcomeReport(
+        request_id=release,
+        agency_id=agency,
+        kind=kind,
+        occurred_at=when(at, field="at") or garante.clock.now(),
+        casualties=casualties,
+        persons=persons,
+        quantities=_quantities(quantity),
+        place=place,
+        note=note,
+    )
+    signed = signature(outcome.statement(), key, signature_b64) if by_partner else None
+    change = garante.report_outcome(outcome, signed=by_partner, signature=signed)
+    if settings(ctx).json:
+        output.emit_json({"outcome": change.value, "moved": change.moved})
+        return
+    value = change.value
+    if value["breach"]:
+        output.console.print(
+            f"Outcome {value['id']}: BREACH of {value['undertaking']}: "
+            + "; ".join(value["breach_reasons"]),
+            markup=False,
+        )
+        output.console.print(f"{agency} is suspended by automatic order {value['order']}.")
+    else:
+        output.console.print(
+            f"Outcome {value['id']} recorded: compliant with {value['undertaking']}."
+        )
+    output.moved(change.moved)
+
+
+@app.command("list")
+def list_outcomes(ctx: typer.Context, agency: str | None = typer.Option(None, "--agency")) -> None:
+    """List reported outcomes."""
+    rows = service(ctx).outcomes(agency)
+    if settings(ctx).json:
+        output.emit_json(rows)
+        return
+    output.table(
+        "Outcomes",
+        ["id", "release", "agency", "kind", "casualties", "undertaking", "breach", "order"],
+        (
+            [
+                r["id"],
+                r["release"],
+                r["agency"],
+                r["kind"],
+                r["casualties"],
+                r["undertaking"],
+                r["breach"],
+                r["order"],
+            ]
+            for r in rows
+        ),
+    )
+
+
+@reports.command("partners")
+def partners(
+    ctx: typer.Context,
+    start: str = typer.Option(..., "--from", help="Start of the period (inclusive)."),
+    end: str = typer.Option(..., "--to", help="End of the period (exclusive)."),
+    csv_file: Path | None = typer.Option(None, "--csv", help="Also write CSV here ('-': stdout)."),
+) -> None:
+    """Per partner: releases by decision, time held, outcomes by kind, breaches."""
+    begin = when(start, field="from")
+    finish = when(end, field="to")
+    if begin is None or finish is None or finish <= begin:
+        raise ValidationError("--to must be after --from", field="to")
+    data = service(ctx).partner_report(start=begin, end=finish)
+    if csv_file is not None:
+        rows = as_csv_rows(data)
+        if str(csv_file) == "-":
+            csv.writer(sys.stdout).writerows(rows)
+            return
+        with csv_file.open("w", newline="") as handle:
+            csv.writer(handle).writerows(rows)
+    if settings(ctx).json:
+        output.emit_json(data)
+        return
+    output.table(
+        f"Partners, {data['period']['from']} to {data['period']['to']}",
+        ["partner", "released", "held", "denied", "waited", "mean h held", "outcomes", "breaches"],
+        (
+            [
+                r["partner"],
+                r["released"],
+                r["held"],
+                r["denied"],
+                r["held_then_released"],
+                r["mean_hours_held"],
+                ", ".join(f"{k} {v}" for k, v in sorted(r["outcomes"].items())) or "-",
+                r["breaches"],
+            ]
+            for r in data["partners"]
+        ),
+    )

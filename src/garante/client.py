@@ -1,0 +1,915 @@
+"""A typed Python client for the Garante HTTP API (``/api/v1``).
+
+Why a client at all, when the API has an OpenAPI document: the parts that are easy to get
+wrong by hand are the same in every program -- following cursors to the end of a list, turning
+an error body into something to branch on, and above all signing. A partner or an authority
+signs the RFC 8785 canonical bytes of a statement the server drafts; the signing helpers here
+do draft, check, sign and submit in one call, and refuse to sign a statement that does not say
+what the caller asked for (a signer should never sign what the server made up).
+
+Results are the JSON objects the API returns, as ``dict[str, Any]``: the API's schema is the
+contract, and repeating it here as classes would be a second copy to keep in step.
+
+    from garante.client import GaranteClient, Scope
+    with GaranteClient("http://127.0.0.1:8000", token) as client:
+        for held in client.iter_held():
+            print(held["id"], held["recipient"], held["reason"])
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from garante.signatures import canonical, encode_public_key, public_key_bytes
+
+__all__ = [
+    "API_PREFIX",
+    "GaranteAPIError",
+    "GaranteClient",
+    "GaranteClientError",
+    "Page",
+    "Requirement",
+    "Scope",
+    "Statement",
+    "StatementMismatch",
+]
+
+API_PREFIX = "/api/v1"
+DEFAULT_TIMEOUT = 30.0
+PublicKey = Ed25519PublicKey | bytes | str
+
+# -- results and errors --------------------------------------------------------------------
+
+
+class GaranteClientError(Exception):
+    """Base of what this client raises itself (transport errors stay ``httpx`` errors)."""
+
+
+class GaranteAPIError(GaranteClientError):
+    """The server refused: its status and the API's one error shape.
+
+    ``code`` is stable (``auth.forbidden``, ``signature.required``, ``order.not_found``...):
+    branch on it, not on the message, which is written for people.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        field: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(f"{status} {code}: {message}" + (f" ({hint})" if hint else ""))
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+        self.hint = hint
+
+    @classmethod
+    def from_response(cls, response: httpx.Response) -> GaranteAPIError:
+        """Parse the error body; a body that is not the API's shape still gives an error."""
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and isinstance(body.get("code"), str):
+            return cls(
+                response.status_code,
+                body["code"],
+                str(body.get("message", "")),
+                _optional_str(body.get("field")),
+                _optional_str(body.get("hint")),
+            )
+        text = response.text.strip()[:500] or response.reason_phrase
+        return cls(response.status_code, f"http.{response.status_code}", text)
+
+
+class StatementMismatch(GaranteClientError):
+    """The drafted statement does not say what was asked; nothing was signed or sent."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list. Pass ``next_cursor`` back as ``cursor``; ``None`` is the end."""
+
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class Statement:
+    """What a draft endpoint returns: the statement and its canonical text, to be signed."""
+
+    statement: dict[str, Any]
+    canonical: str
+
+    def signing_bytes(self) -> bytes:
+        """The bytes to sign, after checking the server canonicalised the statement honestly.
+
+        The server sends both forms; signing its ``canonical`` text unchecked would sign
+        whatever it put there, so the client recomputes RFC 8785 and compares.
+        """
+        mine = canonical(self.statement)
+        if mine != self.canonical.encode():
+            raise StatementMismatch(
+                "the server's canonical text is not the RFC 8785 form of its statement"
+            )
+        return mine
+
+    def sign(self, key: Ed25519PrivateKey) -> str:
+        """Base64 of the Ed25519 signature over the canonical bytes, as the API takes it."""
+        return base64.b64encode(key.sign(self.signing_bytes())).decode()
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whom an order covers; each empty dimension means any."""
+
+    agencies: Sequence[str] = ()
+    countries: Sequence[str] = ()
+    categories: Sequence[str] = ()
+    regions: Sequence[str] = ()
+
+    def to_json(self) -> dict[str, list[str]]:
+        return {
+            "agencies": list(self.agencies),
+            "countries": list(self.countries),
+            "categories": list(self.categories),
+            "regions": list(self.regions),
+        }
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """The clauses a ``require`` order asks of the recipient's undertaking."""
+
+    prohibits: Sequence[str] = ()
+    protections: Sequence[str] = ()
+
+    def to_json(self) -> dict[str, list[str]]:
+        return {"prohibits": list(self.prohibits), "protections": list(self.protections)}
+
+
+@dataclass
+class _Terms:
+    """A request body being built: only the values given are sent."""
+
+    body: dict[str, Any] = field(default_factory=dict)
+
+    def put(self, name: str, value: Any) -> _Terms:
+        if value is not None:
+            self.body[name] = value
+        return self
+
+
+# -- the client ----------------------------------------------------------------------------
+
+
+class GaranteClient:
+    """One token's view of one Garante server.
+
+    ``base_url`` is the server's root (``http://127.0.0.1:8000``); ``/api/v1`` is added.
+    ``transport`` lets tests and embedders pass any ``httpx`` transport (an ASGI app, a mock).
+    Use it as a context manager, or call ``close()``, so the connection pool is released.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        root = base_url.rstrip("/").removesuffix(API_PREFIX)
+        headers = {"Accept": "application/json"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        self.base_url = root
+        self._http = httpx.Client(
+            base_url=root + API_PREFIX, headers=headers, timeout=timeout, transport=transport
+        )
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> Any:
+        query = {k: _param(v) for k, v in (params or {}).items() if v is not None}
+        response = self._http.request(method, path, json=body, params=query)
+        if response.is_error:
+            raise GaranteAPIError.from_response(response)
+        return response.json()
+
+    def _object(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        value = self._call(method, path, body=body, params=params)
+        if not isinstance(value, dict):
+            raise GaranteClientError(
+                f"{method} {path} returned {type(value).__name__}, not an object"
+            )
+        return value
+
+    def _list(self, path: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        value = self._call("GET", path, params=params)
+        if not isinstance(value, list):
+            raise GaranteClientError(f"GET {path} returned {type(value).__name__}, not a list")
+        return value
+
+    def _page(self, path: str, params: Mapping[str, Any]) -> Page:
+        value = self._object("GET", path, params=params)
+        return Page(items=list(value["items"]), next_cursor=value.get("next_cursor"))
+
+    @staticmethod
+    def _follow(fetch: Callable[[str | None], Page]) -> Iterator[dict[str, Any]]:
+        """Every item of a list, page by page, fetching the next page only when needed."""
+        cursor: str | None = None
+        while True:
+            page = fetch(cursor)
+            yield from page.items
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+    def _statement(self, path: str, body: Mapping[str, Any]) -> Statement:
+        value = self._object("POST", path, body=body)
+        return Statement(statement=value["statement"], canonical=value["canonical"])
+
+    # -- meta -----------------------------------------------------------------------------
+
+    def health(self) -> dict[str, Any]:
+        """Liveness, version and the audit log's size; needs no token."""
+        return self._object("GET", "/health")
+
+    def me(self) -> dict[str, Any]:
+        """Who this client's token stands for: token id, role, agency or authority."""
+        return self._object("GET", "/me")
+
+    # -- agencies and authorities ---------------------------------------------------------
+
+    def list_agencies(self, *, cursor: str | None = None, limit: int = 100) -> Page:
+        return self._page("/agencies", {"cursor": cursor, "limit": limit})
+
+    def iter_agencies(self, *, limit: int = 100) -> Iterator[dict[str, Any]]:
+        return self._follow(lambda c: self.list_agencies(cursor=c, limit=limit))
+
+    def get_agency(self, agency_id: str) -> dict[str, Any]:
+        return self._object("GET", f"/agencies/{agency_id}")
+
+    def register_agency(
+        self,
+        agency_id: str,
+        *,
+        name: str,
+        country: str,
+        domestic: bool = False,
+        requires_undertaking: bool = False,
+        public_key: PublicKey | None = None,
+    ) -> dict[str, Any]:
+        """Register an agency (liaison). With a key, its undertakings must be signed by it."""
+        body = _Terms(
+            {
+                "id": agency_id,
+                "name": name,
+                "country": country,
+                "domestic": domestic,
+                "requires_undertaking": requires_undertaking,
+            }
+        ).put("public_key", _public_key(public_key))
+        return self._object("POST", "/agencies", body=body.body)
+
+    def set_agency_key(self, agency_id: str, public_key: PublicKey) -> dict[str, Any]:
+        """Register or replace an agency's public key (liaison)."""
+        return self._object(
+            "PUT", f"/agencies/{agency_id}/key", body={"public_key": _public_key(public_key)}
+        )
+
+    def list_authorities(self, *, cursor: str | None = None, limit: int = 100) -> Page:
+        return self._page("/authorities", {"cursor": cursor, "limit": limit})
+
+    def iter_authorities(self, *, limit: int = 100) -> Iterator[dict[str, Any]]:
+        return self._follow(lambda c: self.list_authorities(cursor=c, limit=limit))
+
+    def register_authority(
+        self, authority_id: str, *, name: str, public_key: PublicKey | None = None
+    ) -> dict[str, Any]:
+        """Register an authority that may issue orders (liaison)."""
+        body = _Terms({"id": authority_id, "name": name}).put("public_key", _public_key(public_key))
+        return self._object("POST", "/authorities", body=body.body)
+
+    # -- items ----------------------------------------------------------------------------
+
+    def add_item(
+        self,
+        item_id: str,
+        *,
+        title: str,
+        category: str,
+        region: str,
+        tlp: str,
+        bundle: Mapping[str, Any],
+        releasable_to: Sequence[str] = (),
+    ) -> dict[str, Any]:
+        """Add an item from a STIX 2.1 bundle (analyst); the token's agency is the originator."""
+        body = {
+            "id": item_id,
+            "title": title,
+            "category": category,
+            "region": region,
+            "tlp": tlp,
+            "releasable_to": list(releasable_to),
+            "bundle": dict(bundle),
+        }
+        return self._object("POST", "/items", body=body)
+
+    def list_items(self, *, cursor: str | None = None, limit: int = 100) -> Page:
+        return self._page("/items", {"cursor": cursor, "limit": limit})
+
+    def iter_items(self, *, limit: int = 100) -> Iterator[dict[str, Any]]:
+        return self._follow(lambda c: self.list_items(cursor=c, limit=limit))
+
+    def get_item(self, item_id: str) -> dict[str, Any]:
+        return self._object("GET", f"/items/{item_id}")
+
+    # -- undertakings -----------------------------------------------------------------------
+
+    def draft_undertaking(
+        self,
+        agency: str,
+        *,
+        permits: Sequence[str],
+        prohibits: Sequence[str] = (),
+        protections: Sequence[str] = (),
+        categories: Sequence[str] = (),
+        undertaking_id: str | None = None,
+        valid_from: datetime | str | None = None,
+        valid_until: datetime | str | None = None,
+    ) -> Statement:
+        """The statement the agency signs for these terms, with its id and start fixed."""
+        body = _undertaking_terms(
+            agency,
+            permits,
+            prohibits,
+            protections,
+            categories,
+            undertaking_id,
+            valid_from,
+            valid_until,
+        )
+        return self._statement("/undertakings/draft", body)
+
+    def record_undertaking(
+        self,
+        agency: str,
+        *,
+        permits: Sequence[str],
+        prohibits: Sequence[str] = (),
+        protections: Sequence[str] = (),
+        categories: Sequence[str] = (),
+        undertaking_id: str | None = None,
+        valid_from: datetime | str | None = None,
+        valid_until: datetime | str | None = None,
+        key: Ed25519PrivateKey | None = None,
+        signature: str | None = None,
+    ) -> dict[str, Any]:
+        """Record an undertaking (liaison, or the partner itself); returns it and ``moved``.
+
+        With ``key``: draft, check the statement says these terms, sign, submit. With
+        ``signature``: a detached signature made elsewhere over the drafted statement.
+        Neither: unsigned, which the server accepts only while the agency has no key.
+        """
+        body = _undertaking_terms(
+            agency,
+            permits,
+            prohibits,
+            protections,
+            categories,
+            undertaking_id,
+            valid_from,
+            valid_until,
+        )
+        if key is not None:
+            _only_one(signature)
+            drafted = self._statement("/undertakings/draft", body)
+            _expect(
+                drafted.statement,
+                {
+                    "agency": agency,
+                    "permits": sorted(permits),
+                    "prohibits": sorted(prohibits),
+                    "protections": sorted(protections),
+                    "categories": sorted(categories),
+                    "id": undertaking_id,
+                },
+            )
+            signature = drafted.sign(key)
+            body = {
+                **body,
+                "id": drafted.statement["id"],
+                "valid_from": drafted.statement["valid_from"],
+                "valid_until": drafted.statement.get("valid_until"),
+            }
+        body = _Terms(dict(body)).put("signature", signature).body
+        return self._object("POST", "/undertakings", body=body)
+
+    def revoke_undertaking(self, undertaking_id: str, *, reason: str) -> dict[str, Any]:
+        """Revoke an undertaking (liaison); its agency's held requests are decided again."""
+        return self._object(
+            "POST", f"/undertakings/{undertaking_id}/revoke", body={"reason": reason}
+        )
+
+    def list_undertakings(
+        self, *, agency: str | None = None, cursor: str | None = None, limit: int = 100
+    ) -> Page:
+        return self._page("/undertakings", {"agency": agency, "cursor": cursor, "limit": limit})
+
+    def iter_undertakings(
+        self, *, agency: str | None = None, limit: int = 100
+    ) -> Iterator[dict[str, Any]]:
+        return self._follow(lambda c: self.list_undertakings(agency=agency, cursor=c, limit=limit))
+
+    # -- orders ---------------------------------------------------------------------------
+
+    def draft_order(
+        self,
+        effect: str,
+        *,
+        reason: str,
+        scope: Scope | None = None,
+        requires: Requirement | None = None,
+        exempts: Sequence[str] = (),
+        while_condition: str | None = None,
+        valid_from: datetime | str | None = None,
+        valid_until: datetime | str | None = None,
+        order_id: str | None = None,
+    ) -> Statement:
+        """The statement the token's authority signs for these terms; stores nothing."""
+        body = _order_terms(
+            effect,
+            reason,
+            scope,
+            requires,
+            exempts,
+            while_condition,
+            valid_from,
+            valid_until,
+            order_id,
+        )
+        return self._statement("/orders/draft", body)
+
+    def issue_order(
+        self,
+        effect: str,
+        *,
+        reason: str,
+        scope: Scope | None = None,
+        requires: Requirement | None = None,
+        exempts: Sequence[str] = (),
+        while_condition: str | None = None,
+        valid_from: datetime | str | None = None,
+        valid_until: datetime | str | None = None,
+        order_id: str | None = None,
+        key: Ed25519PrivateKey | None = None,
+        signature: str | None = None,
+    ) -> dict[str, Any]:
+        """Issue an order as the token's authority; returns ``order`` and ``moved``.
+
+        With ``key`` the order is drafted, checked, signed and issued; the id and start the
+        draft fixed are sent back, since they are part of what was signed.
+        """
+        body = _order_terms(
+            effect,
+            reason,
+            scope,
+            requires,
+            exempts,
+            while_condition,
+            valid_from,
+            valid_until,
+            order_id,
+        )
+        if key is not None:
+            _only_one(signature)
+            drafted = self._statement("/orders/draft", body)
+            expected: dict[str, Any] = {
+                "effect": effect,
+                "scope": _sorted_lists((scope or Scope()).to_json()),
+                "exempts": sorted(exempts),
+                "while_condition": while_condition,
+                "reason": reason.strip(),
+                "id": order_id,
+            }
+            if requires is not None:
+                expected["requires"] = _sorted_lists(requires.to_json())
+            _expect(drafted.statement, expected)
+            signature = drafted.sign(key)
+            body = {
+                **body,
+                "id": drafted.statement["id"],
+                "valid_from": drafted.statement["valid_from"],
+                "valid_until": drafted.statement.get("valid_until"),
+            }
+        body = _Terms(dict(body)).put("signature", signature).body
+        return self._object("POST", "/orders", body=body)
+
+    def draft_amendment(
+        self,
+        order_id: str,
+        *,
+        effect: str | None = None,
+        scope: Scope | None = None,
+        requires: Requirement | None = None,
+        exempts: Sequence[str] | None = None,
+        valid_until: datetime | str | None = None,
+        while_condition: str | None = None,
+        clear_condition: bool = False,
+        reason: str | None = None,
+    ) -> Statement:
+        """The next version of the order, as the token's authority would sign it."""
+        body = _amend_terms(
+            effect, scope, requires, exempts, valid_until, while_condition, clear_condition, reason
+        )
+        return self._statement(f"/orders/{order_id}/amend/draft", body)
+
+    def amend_order(
+        self,
+        order_id: str,
+        *,
+        effect: str | None = None,
+        scope: Scope | None = None,
+        requires: Requirement | None = None,
+        exempts: Sequence[str] | None = None,
+        valid_until: datetime | str | None = None,
+        while_condition: str | None = None,
+        clear_condition: bool = False,
+        reason: str | None = None,
+        key: Ed25519PrivateKey | None = None,
+        signature: str | None = None,
+    ) -> dict[str, Any]:
+        """Amend an order; only the terms given change. Returns ``order`` and ``moved``."""
+        body = _amend_terms(
+            effect, scope, requires, exempts, valid_until, while_condition, clear_condition, reason
+        )
+        if key is not None:
+            _only_one(signature)
+            drafted = self._statement(f"/orders/{order_id}/amend/draft", body)
+            expected: dict[str, Any] = {"id": order_id, "effect": effect}
+            if scope is not None:
+                expected["scope"] = _sorted_lists(scope.to_json())
+            if requires is not None:
+                expected["requires"] = _sorted_lists(requires.to_json())
+            if exempts is not None:
+                expected["exempts"] = sorted(exempts)
+            if reason is not None and reason.strip():
+                expected["reason"] = reason.strip()
+            _expect(drafted.statement, expected)
+            signature = drafted.sign(key)
+        body = _Terms(dict(body)).put("signature", signature).body
+        return self._object("POST", f"/orders/{order_id}/amend", body=body)
+
+    def draft_lift(self, order_id: str, *, reason: str) -> Statement:
+        """What the token's authority signs to lift the order now."""
+        return self._statement(f"/orders/{order_id}/lift/draft", {"reason": reason})
+
+    def lift_order(
+        self,
+        order_id: str,
+        *,
+        reason: str,
+        key: Ed25519PrivateKey | None = None,
+        signature: str | None = None,
+    ) -> dict[str, Any]:
+        """Lift an order; what it held is decided again. Returns ``order`` and ``moved``."""
+        if key is not None:
+            _only_one(signature)
+            drafted = self.draft_lift(order_id, reason=reason)
+            _expect(drafted.statement, {"id": order_id, "reason": reason.strip()})
+            signature = drafted.sign(key)
+        body = _Terms({"reason": reason}).put("signature", signature).body
+        return self._object("POST", f"/orders/{order_id}/lift", body=body)
+
+    def list_orders(
+        self, *, active: bool = False, cursor: str | None = None, limit: int = 100
+    ) -> Page:
+        """Orders in issue order; ``active=True`` hides lifted ones."""
+        return self._page("/orders", {"active": active, "cursor": cursor, "limit": limit})
+
+    def iter_orders(self, *, active: bool = False, limit: int = 100) -> Iterator[dict[str, Any]]:
+        return self._follow(lambda c: self.list_orders(active=active, cursor=c, limit=limit))
+
+    def get_order(self, order_id: str) -> dict[str, Any]:
+        return self._object("GET", f"/orders/{order_id}")
+
+    # -- conditions and events ----------------------------------------------------------
+
+    def define_condition(
+        self,
+        condition_id: str,
+        *,
+        description: str,
+        kind: str | None = None,
+        region: str | None = None,
+        min_events: int = 1,
+        window_days: int = 30,
+        active: bool = False,
+        evidence: str = "",
+    ) -> dict[str, Any]:
+        """Define a condition (authority): derived from events when ``kind`` is given
+        (active while at least ``min_events`` of that kind in ``region`` fall within
+        ``window_days``), otherwise kept by hand starting at ``active``."""
+        body: dict[str, Any] = {
+            "id": condition_id,
+            "description": description,
+            "active": active,
+            "evidence": evidence,
+        }
+        if kind is not None:
+            if region is None:
+                raise ValueError("a derived condition needs the region its events happen in")
+            body["rule"] = {
+                "kind": kind,
+                "region": region,
+                "min_events": min_events,
+                "window_days": window_days,
+            }
+        return self._object("POST", "/conditions", body=body)
+
+    def set_condition(self, condition_id: str, *, active: bool, evidence: str) -> dict[str, Any]:
+        """Set a hand-kept condition (authority); returns ``condition`` and ``moved``."""
+        return self._object(
+            "POST",
+            f"/conditions/{condition_id}/set",
+            body={"active": active, "evidence": evidence},
+        )
+
+    def refresh_conditions(self) -> dict[str, Any]:
+        """Re-evaluate derived conditions now; returns ``conditions`` and ``moved``."""
+        return self._object("POST", "/conditions/refresh")
+
+    def list_conditions(self, *, cursor: str | None = None, limit: int = 100) -> Page:
+        return self._page("/conditions", {"cursor": cursor, "limit": limit})
+
+    def iter_conditions(self, *, limit: int = 100) -> Iterator[dict[str, Any]]:
+        return self._follow(lambda c: self.list_conditions(cursor=c, limit=limit))
+
+    def record_event(
+        self,
+        kind: str,
+        *,
+        region: str,
+        occurred_at: datetime | str | None = None,
+        source: str = "",
+        note: str = "",
+    ) -> dict[str, Any]:
+        """Record an event (analyst, authority); returns ``event`` and ``moved``.
+
+        A naive ``occurred_at`` is taken as UTC; none means now on the server's clock.
+        """
+        body = _Terms({"kind": kind, "region": region, "source": source, "note": note}).put(
+            "occurred_at", _time(occurred_at)
+        )
+        return self._object("POST", "/events", body=body.body)
+
+    def list_events(self, *, cursor: str | None = None, limit: int = 100) -> Page:
+        return self._page("/events", {"cursor": cursor, "limit": limit})
+
+    def iter_events(self, *, limit: int = 100) -> Iterator[dict[str, Any]]:
+        return self._follow(lambda c: self.list_events(cursor=c, limit=limit))
+
+    # -- releases and the held queue --------------------------------------------------------
+
+    def request_release(self, item: str, *, recipient: str, purpose: str) -> dict[str, Any]:
+        """Ask to release an item to an agency for a purpose (analyst); returns the decision."""
+        return self._object(
+            "POST", "/releases", body={"item": item, "recipient": recipient, "purpose": purpose}
+        )
+
+    def list_releases(
+        self,
+        *,
+        outcome: str | None = None,
+        recipient: str | None = None,
+        cursor: str | None = None,
+        limit: int = 100,
+    ) -> Page:
+        """Release requests with the decision that stands; a partner sees only its releases."""
+        return self._page(
+            "/releases",
+            {"outcome": outcome, "recipient": recipient, "cursor": cursor, "limit": limit},
+        )
+
+    def iter_releases(
+        self, *, outcome: str | None = None, recipient: str | None = None, limit: int = 100
+    ) -> Iterator[dict[str, Any]]:
+        return self._follow(
+            lambda c: self.list_releases(
+                outcome=outcome, recipient=recipient, cursor=c, limit=limit
+            )
+        )
+
+    def get_release(self, request_id: int) -> dict[str, Any]:
+        return self._object("GET", f"/releases/{request_id}")
+
+    def release_decisions(self, request_id: int) -> list[dict[str, Any]]:
+        """Every decision taken on a request, oldest first, with its rules and trigger."""
+        return self._list(f"/releases/{request_id}/decisions")
+
+    def recall_release(self, request_id: int, *, reason: str) -> dict[str, Any]:
+        """Recall a release (analyst): withdrawn if not yet delivered, else revoked in the
+        partner's feed. Returns ``request``, ``partner``, ``status`` and ``recalled_at``."""
+        return self._object("POST", f"/releases/{request_id}/recall", body={"reason": reason})
+
+    def list_held(self, *, cursor: str | None = None, limit: int = 100) -> Page:
+        """The held queue: what waits, for whom, why, and for how long."""
+        return self._page("/held", {"cursor": cursor, "limit": limit})
+
+    def iter_held(self, *, limit: int = 100) -> Iterator[dict[str, Any]]:
+        return self._follow(lambda c: self.list_held(cursor=c, limit=limit))
+
+    # -- audit ----------------------------------------------------------------------------
+
+    def log_key(self) -> str:
+        """The log's C2SP verifier key. Public; an inspector should also get it out of band."""
+        return str(self._object("GET", "/audit/key")["log_key"])
+
+    def checkpoint(self) -> dict[str, Any]:
+        """The latest signed checkpoint: ``size``, ``root_hash`` (base64) and the ``note``."""
+        return self._object("GET", "/audit/checkpoint")
+
+    def audit_entries(self, start: int = 0, end: int | None = None) -> list[dict[str, Any]]:
+        """Entries ``[start, end)`` as canonical JSON with leaf hashes (at most 1000)."""
+        return self._list("/audit/entries", {"start": start, "end": end})
+
+    def inclusion_proof(self, index: int, *, size: int | None = None) -> dict[str, Any]:
+        """RFC 9162 inclusion proof of entry ``index`` in the tree of ``size`` entries.
+
+        Ask for the size of a checkpoint you hold, so the proof can be checked against its
+        signed root; without ``size`` the server uses the current tree size.
+        """
+        return self._object("GET", "/audit/proof/inclusion", params={"index": index, "size": size})
+
+    def consistency_proof(self, old: int, *, new: int | None = None) -> dict[str, Any]:
+        """RFC 9162 consistency proof between tree sizes ``old`` and ``new``."""
+        return self._object("GET", "/audit/proof/consistency", params={"old": old, "new": new})
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _optional_str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _param(value: Any) -> Any:
+    # httpx would send True as "True"; FastAPI reads "true" and "True" alike, but be exact.
+    return str(value).lower() if isinstance(value, bool) else value
+
+
+def _time(value: datetime | str | None) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return value.isoformat()
+
+
+def _public_key(value: PublicKey | None) -> str | None:
+    """Base64 of the raw key: what the API stores, whatever form the caller holds."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, Ed25519PublicKey):
+        return encode_public_key(public_key_bytes(value))
+    return encode_public_key(value)
+
+
+def _only_one(signature: str | None) -> None:
+    if signature is not None:
+        raise ValueError("pass key (to sign here) or signature (signed elsewhere), not both")
+
+
+def _sorted_lists(value: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {name: sorted(values) for name, values in value.items()}
+
+
+def _expect(statement: Mapping[str, Any], expected: Mapping[str, Any]) -> None:
+    """Refuse to sign unless the statement carries every term asked for (None: not asked)."""
+    for name, wanted in expected.items():
+        if wanted is None:
+            continue
+        if statement.get(name) != wanted:
+            raise StatementMismatch(
+                f"the drafted statement has {name}={statement.get(name)!r}, "
+                f"not the {wanted!r} asked for; nothing was signed"
+            )
+
+
+def _undertaking_terms(
+    agency: str,
+    permits: Sequence[str],
+    prohibits: Sequence[str],
+    protections: Sequence[str],
+    categories: Sequence[str],
+    undertaking_id: str | None,
+    valid_from: datetime | str | None,
+    valid_until: datetime | str | None,
+) -> dict[str, Any]:
+    return (
+        _Terms(
+            {
+                "agency": agency,
+                "permits": list(permits),
+                "prohibits": list(prohibits),
+                "protections": list(protections),
+                "categories": list(categories),
+            }
+        )
+        .put("id", undertaking_id)
+        .put("valid_from", _time(valid_from))
+        .put("valid_until", _time(valid_until))
+        .body
+    )
+
+
+def _order_terms(
+    effect: str,
+    reason: str,
+    scope: Scope | None,
+    requires: Requirement | None,
+    exempts: Sequence[str],
+    while_condition: str | None,
+    valid_from: datetime | str | None,
+    valid_until: datetime | str | None,
+    order_id: str | None,
+) -> dict[str, Any]:
+    return (
+        _Terms(
+            {
+                "effect": effect,
+                "reason": reason,
+                "scope": (scope or Scope()).to_json(),
+                "exempts": list(exempts),
+            }
+        )
+        .put("requires", requires.to_json() if requires is not None else None)
+        .put("while_condition", while_condition)
+        .put("valid_from", _time(valid_from))
+        .put("valid_until", _time(valid_until))
+        .put("id", order_id)
+        .body
+    )
+
+
+def _amend_terms(
+    effect: str | None,
+    scope: Scope | None,
+    requires: Requirement | None,
+    exempts: Sequence[str] | None,
+    valid_until: datetime | str | None,
+    while_condition: str | None,
+    clear_condition: bool,
+    reason: str | None,
+) -> dict[str, Any]:
+    return (
+        _Terms({"clear_condition": clear_condition})
+        .put("effect", effect)
+        .put("scope", scope.to_json() if scope is not None else None)
+        .put("requires", requires.to_json() if requires is not None else None)
+        .put("exempts", list(exempts) if exempts is not None else None)
+        .put("valid_until", _time(valid_until))
+        .put("while_condition", while_condition)
+        .put("reason", reason)
+        .body
+    )

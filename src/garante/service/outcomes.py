@@ -1,0 +1,139 @@
+"""Outcome reports, compliance, and the automatic suspension a breach brings."""
+
+from __future__ import annotations
+
+from garante.domain.decision import Outcome
+from garante.domain.errors import InvalidState, UnknownValue, ValidationError
+from garante.domain.events import EventKind
+from garante.domain.order import Effect, Scope
+from garante.domain.outcome import OutcomeKind, OutcomeReport
+from garante.domain.vocabulary import suggest
+from garante.policy.compliance import judge
+from garante.service import lookup, orders
+from garante.service.releases import DecidedRequest
+from garante.service.transaction import Transaction
+from garante.signatures import canonical, check_signature, encode_signature
+from garante.store import convert
+from garante.store.schema import AuthorityRow, OutcomeRow, RequestRow, UndertakingRow
+
+SYSTEM_AUTHORITY = "garante-system"
+
+
+class ReleaseNotFound(InvalidState):
+    code = "outcome.not_a_release"
+
+
+def report_outcome(
+    tx: Transaction, *, report: OutcomeReport, signed: bool, signature: bytes | None
+) -> tuple[OutcomeRow, list[DecidedRequest]]:
+    """Record an outcome; a breach suspends the partner in the same transaction.
+
+    ``signed`` says the reporter is the partner itself, whose statement must carry its
+    signature when it has a key; an analyst reporting for the originator signs nothing.
+    """
+    session = tx.session
+    if report.kind not in set(OutcomeKind):
+        raise UnknownValue(
+            f"unknown outcome kind '{report.kind}'",
+            field="kind",
+            hint=suggest(report.kind, list(OutcomeKind)),
+        )
+    if report.casualties < 0 or report.persons < 0:
+        raise ValidationError("casualties and persons cannot be negative", field="casualties")
+    request = session.get(RequestRow, report.request_id)
+    if request is None or request.outcome != Outcome.RELEASED.value:
+        raise ReleaseNotFound(
+            f"request {report.request_id} was not released, so it has no outcome to report",
+            field="release",
+        )
+    if request.recipient_id != report.agency_id:
+        raise ValidationError(
+            f"release {report.request_id} went to {request.recipient_id}, not {report.agency_id}",
+            field="agency",
+        )
+    if report.occurred_at > tx.now:
+        raise ValidationError("the outcome is dated in the future", field="occurred_at")
+    agency = lookup.agency(session, report.agency_id)
+    statement = report.statement()
+    if signed:
+        check_signature(
+            signer=agency.id,
+            public_key=agency.public_key,
+            statement=statement,
+            signature=signature,
+        )
+    undertaking_row = (
+        session.get(UndertakingRow, request.undertaking_id) if request.undertaking_id else None
+    )
+    undertaking = convert.undertaking(undertaking_row) if undertaking_row else None
+    verdict = judge(report, undertaking)
+    row = OutcomeRow(
+        request_id=report.request_id,
+        agency_id=report.agency_id,
+        kind=report.kind,
+        occurred_at=report.occurred_at,
+        casualties=report.casualties,
+        persons=report.persons,
+        quantities=report.quantities,
+        place=report.place,
+        note=report.note,
+        undertaking_id=request.undertaking_id,
+        breach=verdict.breach,
+        breach_reasons=list(verdict.reasons),
+        order_id=None,
+        statement=canonical(statement).decode(),
+        signature=signature if signed else None,
+        reported_by=tx.actor,
+        reported_at=tx.now,
+    )
+    session.add(row)
+    session.flush()
+    tx.audit(
+        EventKind.OUTCOME_REPORTED,
+        {
+            "outcome": row.id,
+            "statement": statement,
+            "signature": encode_signature(signature) if signed and signature else None,
+            "undertaking": request.undertaking_id,
+            "breach": verdict.breach,
+            "reasons": list(verdict.reasons),
+        },
+    )
+    if not verdict.breach:
+        return row, []
+    return row, _suspend(tx, row, verdict.reasons)
+
+
+def _suspend(
+    tx: Transaction, outcome: OutcomeRow, reasons: tuple[str, ...]
+) -> list[DecidedRequest]:
+    """The automatic hold a breach brings: issued by the system, lifted only by an authority."""
+    session = tx.session
+    if session.get(AuthorityRow, SYSTEM_AUTHORITY) is None:
+        session.add(
+            AuthorityRow(
+                id=SYSTEM_AUTHORITY,
+                name="Garante (automatic suspensions)",
+                public_key=None,
+                active=True,
+                created_at=tx.now,
+            )
+        )
+        session.flush()
+    order_id = f"breach-{outcome.agency_id}-{outcome.id}"
+    draft = orders.draft_order(
+        tx,
+        authority_id=SYSTEM_AUTHORITY,
+        effect=Effect.HOLD.value,
+        scope=Scope(agencies=frozenset({outcome.agency_id})),
+        order_id=order_id,
+        reason=(
+            f"Automatic suspension: outcome {outcome.id} ({outcome.kind}) of release "
+            f"{outcome.request_id} under undertaking {outcome.undertaking_id or '-'} breached it: "
+            + "; ".join(reasons)
+            + ". Stays until an authority lifts it."
+        ),
+    )
+    _, moved = orders.issue_order(tx, order=draft, signature=None)
+    outcome.order_id = order_id
+    return moved

@@ -1,0 +1,136 @@
+"""What an order would change, before it is issued: replay stored requests against a draft.
+
+Both sides are decided at the same instant against the same snapshot, one with the draft order
+added (or an order lifted), so the report isolates the order's own effect. Only requests in the
+scope of the order can differ, so only those are decided; and since ``decide`` is pure, each
+distinct (item, recipient, purpose) is decided once per side, however many requests repeat it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from garante.domain.decision import Outcome
+from garante.domain.order import Order, Scope
+from garante.domain.request import ReleaseRequest
+from garante.domain.timeutil import iso
+from garante.policy.decide import decide
+from garante.policy.state import OrderIndex, PolicyState
+from garante.store import queries
+from garante.store.schema import AgencyRow, ItemRow, RequestRow
+
+
+def _in_scope(scopes: list[Scope]) -> Any:
+    clauses = []
+    for scope in scopes:
+        parts = []
+        if scope.agencies:
+            parts.append(RequestRow.recipient_id.in_(scope.agencies))
+        if scope.countries:
+            parts.append(AgencyRow.country.in_(scope.countries))
+        if scope.categories:
+            parts.append(ItemRow.category.in_(scope.categories))
+        if scope.regions:
+            parts.append(ItemRow.region.in_(scope.regions))
+        if not parts:
+            return None  # an unscoped order can touch every request
+        clauses.append(and_(*parts))
+    return or_(*clauses)
+
+
+def simulate(
+    session: Session,
+    now: datetime,
+    *,
+    start: datetime,
+    end: datetime,
+    add: Order | None = None,
+    lift: Order | None = None,
+    examples: int = 20,
+) -> dict[str, Any]:
+    base = queries.policy_state(session, now)
+    orders = [o for o in base.orders if lift is None or o.id != lift.id]
+    if add is not None:
+        orders.append(add)
+    changed_state: PolicyState = replace(base, orders=OrderIndex(orders, at=now))
+    touched = [o for o in (add, lift) if o is not None]
+    period = and_(RequestRow.requested_at >= start, RequestRow.requested_at < end)
+    total = int(session.scalar(select(func.count()).select_from(RequestRow).where(period)) or 0)
+    query = (
+        select(
+            RequestRow.id,
+            RequestRow.item_id,
+            RequestRow.recipient_id,
+            RequestRow.purpose,
+            RequestRow.requested_at,
+            ItemRow.category,
+        )
+        .join(ItemRow, ItemRow.id == RequestRow.item_id)
+        .join(AgencyRow, AgencyRow.id == RequestRow.recipient_id)
+        .where(period)
+        .order_by(RequestRow.id)
+    )
+    condition = _in_scope([o.scope for o in touched])
+    if condition is not None:
+        query = query.where(condition)
+    memo: dict[tuple[str, str, str], tuple[Outcome, Outcome]] = {}
+    by_partner: dict[str, Counter[str]] = defaultdict(Counter)
+    by_category: dict[str, Counter[str]] = defaultdict(Counter)
+    before_totals: Counter[str] = Counter()
+    after_totals: Counter[str] = Counter()
+    samples: list[dict[str, Any]] = []
+    considered = 0
+    for request_id, item_id, recipient, purpose, requested_at, category in session.execute(query):
+        considered += 1
+        key = (item_id, recipient, purpose)
+        pair = memo.get(key)
+        if pair is None:
+            request = ReleaseRequest(
+                id=request_id,
+                item_id=item_id,
+                recipient_id=recipient,
+                purpose=purpose,
+                requested_by="simulation",
+                requested_at=requested_at,
+            )
+            pair = (decide(request, base).outcome, decide(request, changed_state).outcome)
+            memo[key] = pair
+        before, after = pair
+        before_totals[before.value] += 1
+        after_totals[after.value] += 1
+        if before != after:
+            change = f"{before.value}->{after.value}"
+            by_partner[recipient][change] += 1
+            by_category[category][change] += 1
+            if len(samples) < examples:
+                samples.append(
+                    {
+                        "request": request_id,
+                        "item": item_id,
+                        "recipient": recipient,
+                        "purpose": purpose,
+                        "before": before.value,
+                        "after": after.value,
+                    }
+                )
+    return {
+        "at": iso(now),
+        "period": {"from": iso(start), "to": iso(end)},
+        "order": touched[0].id if touched else None,
+        "action": "issue" if add is not None else "lift",
+        "requests": total,
+        "in_scope": considered,
+        "distinct_decisions": len(memo),
+        "changed": sum(sum(c.values()) for c in by_partner.values()),
+        "before": dict(before_totals),
+        "after": dict(after_totals),
+        "by_partner": {k: dict(v) for k, v in sorted(by_partner.items())},
+        "by_category": {k: dict(v) for k, v in sorted(by_category.items())},
+        "examples": samples,
+    }

@@ -1,0 +1,149 @@
+"""Outcome reports, breach suspension, simulation and reports."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from garante.domain.errors import SignatureRequired, ValidationError
+from garante.domain.order import Scope
+from garante.domain.outcome import OutcomeReport
+from garante.scenarios.keys import demo_key
+from garante.service.app import Garante
+from garante.service.clock import FixedClock
+from garante.service.outcomes import ReleaseNotFound
+from garante.signatures import sign_statement
+from tests.service.conftest import issue
+
+
+def _report(
+    garante: Garante, request: int, agency: str, kind: str, **details: int
+) -> OutcomeReport:
+    return OutcomeReport(
+        request_id=request, agency_id=agency, kind=kind, occurred_at=garante.clock.now(), **details
+    )
+
+
+def test_a_compliant_outcome_changes_nothing_else(world: Garante) -> None:
+    release = world.request_release("lead", recipient="dea", purpose="seizure")
+    change = world.report_outcome(
+        _report(world, release["request"], "dea", "seizure"), signed=False
+    )
+    assert change.value["breach"] is False
+    assert change.moved == []
+    assert world.orders() == []
+
+
+def test_a_breach_issues_an_automatic_hold_on_the_partner_in_the_same_transaction(
+    world: Garante,
+) -> None:
+    release = world.request_release("lead", recipient="dea", purpose="seizure")
+    before = world.ledger_size()
+    change = world.report_outcome(
+        _report(world, release["request"], "dea", "lethal-force"), signed=False
+    )
+    assert change.value["breach"] is True
+    [order] = world.orders()
+    assert order["id"] == change.value["order"]
+    assert order["scope"]["agencies"] == ["dea"]
+    kinds = [e["kind"] for e in world.entries(before, world.ledger_size())]
+    # The release was never fetched, so the suspension also withholds it from the feed.
+    assert kinds == ["outcome.reported", "order.issued", "release.withheld"]
+
+
+def test_after_a_breach_new_requests_of_that_partner_are_held(world: Garante) -> None:
+    release = world.request_release("lead", recipient="dea", purpose="seizure")
+    world.report_outcome(_report(world, release["request"], "dea", "lethal-force"), signed=False)
+    assert world.request_release("lead", recipient="dea", purpose="arrest")["outcome"] == "held"
+    assert world.request_release("lead", recipient="fbi", purpose="arrest")["outcome"] == "released"
+
+
+def test_lifting_the_automatic_order_decides_its_held_requests_again(world: Garante) -> None:
+    release = world.request_release("lead", recipient="dea", purpose="seizure")
+    order_id = world.report_outcome(
+        _report(world, release["request"], "dea", "lethal-force"), signed=False
+    ).value["order"]
+    held = world.request_release("lead", recipient="dea", purpose="arrest")
+    lifted = world.lift_order(
+        order_id, authority_id="presidency", reason="DEA explained and retrained", signature=None
+    )
+    assert [(m["request"], m["outcome"]) for m in lifted.moved] == [(held["request"], "released")]
+
+
+def test_a_partner_with_a_key_must_sign_its_own_report(world: Garante) -> None:
+    release = world.request_release("lead", recipient="nca", purpose="seizure")
+    report = _report(world, release["request"], "nca", "seizure")
+    with pytest.raises(SignatureRequired):
+        world.report_outcome(report, signed=True)
+    signed = world.report_outcome(
+        report, signed=True, signature=sign_statement(demo_key("nca"), report.statement())
+    )
+    assert signed.value["signed"] is True
+
+
+def test_an_outcome_of_a_request_that_was_not_released_is_refused(world: Garante) -> None:
+    denied = world.request_release("lead", recipient="dea", purpose="lethal-force")
+    with pytest.raises(ReleaseNotFound):
+        world.report_outcome(_report(world, denied["request"], "dea", "seizure"), signed=False)
+
+
+def test_an_outcome_reported_for_another_agency_is_refused(world: Garante) -> None:
+    release = world.request_release("lead", recipient="dea", purpose="seizure")
+    with pytest.raises(ValidationError) as raised:
+        world.report_outcome(_report(world, release["request"], "fbi", "seizure"), signed=False)
+    assert raised.value.field == "agency"
+
+
+def test_simulating_a_draft_order_predicts_what_issuing_it_produces(
+    world: Garante, clock: FixedClock
+) -> None:
+    start = clock.now()
+    requests = [
+        world.request_release("lead", recipient=agency, purpose=purpose)["request"]
+        for agency in ("dea", "fbi", "nca")
+        for purpose in ("seizure", "arrest")
+    ]
+    clock.set(clock.now() + timedelta(minutes=1))
+    draft = world.draft_order(
+        authority_id="presidency",
+        effect="hold",
+        scope=Scope(countries=frozenset({"US"})),
+        reason="simulate me",
+    )
+    report = world.simulate_order(draft, start=start, end=clock.now())
+    assert report["requests"] == len(requests)
+    assert report["by_partner"] == {"dea": {"released->held": 2}, "fbi": {"released->held": 2}}
+    world.issue_order(draft, signature=None)
+    predicted = {e["request"]: e["after"] for e in report["examples"]}
+    for request_id, outcome in predicted.items():
+        assert world.decide_now(request_id)["outcome"] == outcome
+
+
+def test_simulating_a_lift_shows_what_the_order_holds(world: Garante, clock: FixedClock) -> None:
+    start = clock.now()
+    order = issue(world, "hold").value
+    world.request_release("lead", recipient="dea", purpose="seizure")
+    clock.set(clock.now() + timedelta(minutes=1))
+    report = world.simulate_lift(order["id"], start=start, end=clock.now())
+    assert report["by_partner"] == {"dea": {"held->released": 1}}
+    assert world.orders()[0]["lifted_at"] is None  # nothing changed
+
+
+def test_the_partner_report_counts_decisions_waits_outcomes_and_breaches(
+    world: Garante, clock: FixedClock
+) -> None:
+    start = clock.now()
+    order = issue(world, "hold").value
+    world.request_release("lead", recipient="dea", purpose="seizure")
+    clock.set(clock.now() + timedelta(hours=6))
+    world.lift_order(order["id"], authority_id="presidency", reason="over", signature=None)
+    released = world.request_release("lead", recipient="fbi", purpose="arrest")
+    world.report_outcome(_report(world, released["request"], "fbi", "lethal-force"), signed=False)
+    report = world.partner_report(start=start, end=clock.now() + timedelta(seconds=1))
+    rows = {row["partner"]: row for row in report["partners"]}
+    assert rows["dea"]["released"] == 1
+    assert rows["dea"]["held_then_released"] == 1
+    assert rows["dea"]["mean_hours_held"] == 6.0
+    assert rows["fbi"]["outcomes"] == {"lethal-force": 1}
+    assert rows["fbi"]["breaches"] == 1
