@@ -7,11 +7,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx
 import typer
 
 from garante.cli import output
 from garante.cli.context import service, settings
 from garante.domain.errors import GaranteError, ValidationError
+from garante.inspector import inspect
 from garante.ledger.errors import LedgerError
 from garante.ledger.logcheck import LogReport, StoredEntry, check_log
 from garante.ledger.note import VerifierKey
@@ -173,9 +175,26 @@ def verify(
     log_key: str | None = typer.Option(
         None, "--log-key", help="The log's verifier key, got out of band (text or @FILE)."
     ),
+    server: str | None = typer.Option(
+        None, "--server", help="Check a running server over HTTP only, e.g. http://host:8000."
+    ),
+    token: str | None = typer.Option(
+        None, "--token", envvar="GARANTE_TOKEN", help="Overseer token, for proofs and entries."
+    ),
+    state: Path | None = typer.Option(
+        None, "--state", help="With --server: the last checkpoint verified, kept between runs."
+    ),
+    full: bool = typer.Option(False, "--full", help="With --server: rebuild the whole tree."),
 ) -> None:
-    """Check every entry against every signed checkpoint; name the first index that fails."""
+    """Check every entry against every signed checkpoint; name the first index that fails.
+
+    Three modes: the store (--db), an export (--export DIR), or a running server (--server URL),
+    which needs nothing but HTTP and the key: an inspector's check.
+    """
     key_text = _read(log_key) if log_key else None
+    if server is not None:
+        _verify_server(ctx, server, key_text, token, state, full)
+        return
     if export_dir is not None:
         if key_text is None:
             raise ValidationError(
@@ -188,6 +207,54 @@ def verify(
     else:
         report = service(ctx).verify_log(key_text)
     _report(ctx, report)
+
+
+def _verify_server(
+    ctx: typer.Context,
+    server: str,
+    key_text: str | None,
+    token: str | None,
+    state: Path | None,
+    full: bool,
+) -> None:
+    if key_text is None:
+        raise ValidationError(
+            "checking a server needs the log's key from a source you trust", field="log_key"
+        )
+    try:
+        result = inspect(
+            server, VerifierKey.parse(key_text), token=token, state_file=state, full=full
+        )
+    except (httpx.HTTPError, LedgerError) as exc:
+        raise LogVerificationFailed(f"the server's log cannot be verified: {exc}") from None
+    if settings(ctx).json:
+        output.emit_json(
+            {
+                "ok": result.ok,
+                "size": result.checkpoint.size,
+                "previous_size": result.previous_size,
+                "sampled": result.sampled,
+                "entries_checked": result.entries_checked,
+                "problems": result.problems,
+            }
+        )
+    else:
+        for problem in result.problems:
+            output.console.print(f"[red]FAIL[/red] {problem}", highlight=False)
+        if result.ok:
+            since = (
+                f"; consistent with size {result.previous_size} seen before"
+                if result.previous_size is not None
+                else ""
+            )
+            output.console.print(
+                f"[green]OK[/green] checkpoint of size {result.checkpoint.size} signed by the log"
+                f"{since}; {len(result.sampled)} inclusion proofs verified"
+                + (f"; {result.entries_checked} entries rebuilt" if full else "")
+                + "."
+            )
+    if not result.ok:
+        raise LogVerificationFailed("the server's log does not verify")
 
 
 def _read(value: str) -> str:
