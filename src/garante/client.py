@@ -21,9 +21,10 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
+from urllib.parse import quote
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -289,7 +290,7 @@ class GaranteClient:
         return self._follow(lambda c: self.list_agencies(cursor=c, limit=limit))
 
     def get_agency(self, agency_id: str) -> dict[str, Any]:
-        return self._object("GET", f"/agencies/{agency_id}")
+        return self._object("GET", f"/agencies/{_segment(agency_id)}")
 
     def register_agency(
         self,
@@ -316,7 +317,9 @@ class GaranteClient:
     def set_agency_key(self, agency_id: str, public_key: PublicKey) -> dict[str, Any]:
         """Register or replace an agency's public key (liaison)."""
         return self._object(
-            "PUT", f"/agencies/{agency_id}/key", body={"public_key": _public_key(public_key)}
+            "PUT",
+            f"/agencies/{_segment(agency_id)}/key",
+            body={"public_key": _public_key(public_key)},
         )
 
     def list_authorities(self, *, cursor: str | None = None, limit: int = 100) -> Page:
@@ -364,7 +367,7 @@ class GaranteClient:
         return self._follow(lambda c: self.list_items(cursor=c, limit=limit))
 
     def get_item(self, item_id: str) -> dict[str, Any]:
-        return self._object("GET", f"/items/{item_id}")
+        return self._object("GET", f"/items/{_segment(item_id)}")
 
     # -- undertakings -----------------------------------------------------------------------
 
@@ -450,7 +453,7 @@ class GaranteClient:
     def revoke_undertaking(self, undertaking_id: str, *, reason: str) -> dict[str, Any]:
         """Revoke an undertaking (liaison); its agency's held requests are decided again."""
         return self._object(
-            "POST", f"/undertakings/{undertaking_id}/revoke", body={"reason": reason}
+            "POST", f"/undertakings/{_segment(undertaking_id)}/revoke", body={"reason": reason}
         )
 
     def list_undertakings(
@@ -564,7 +567,7 @@ class GaranteClient:
         body = _amend_terms(
             effect, scope, requires, exempts, valid_until, while_condition, clear_condition, reason
         )
-        return self._statement(f"/orders/{order_id}/amend/draft", body)
+        return self._statement(f"/orders/{_segment(order_id)}/amend/draft", body)
 
     def amend_order(
         self,
@@ -587,7 +590,7 @@ class GaranteClient:
         )
         if key is not None:
             _only_one(signature)
-            drafted = self._statement(f"/orders/{order_id}/amend/draft", body)
+            drafted = self._statement(f"/orders/{_segment(order_id)}/amend/draft", body)
             expected: dict[str, Any] = {"id": order_id, "effect": effect}
             if scope is not None:
                 expected["scope"] = _sorted_lists(scope.to_json())
@@ -600,11 +603,11 @@ class GaranteClient:
             _expect(drafted.statement, expected)
             signature = drafted.sign(key)
         body = _Terms(dict(body)).put("signature", signature).body
-        return self._object("POST", f"/orders/{order_id}/amend", body=body)
+        return self._object("POST", f"/orders/{_segment(order_id)}/amend", body=body)
 
     def draft_lift(self, order_id: str, *, reason: str) -> Statement:
         """What the token's authority signs to lift the order now."""
-        return self._statement(f"/orders/{order_id}/lift/draft", {"reason": reason})
+        return self._statement(f"/orders/{_segment(order_id)}/lift/draft", {"reason": reason})
 
     def lift_order(
         self,
@@ -621,7 +624,7 @@ class GaranteClient:
             _expect(drafted.statement, {"id": order_id, "reason": reason.strip()})
             signature = drafted.sign(key)
         body = _Terms({"reason": reason}).put("signature", signature).body
-        return self._object("POST", f"/orders/{order_id}/lift", body=body)
+        return self._object("POST", f"/orders/{_segment(order_id)}/lift", body=body)
 
     def list_orders(
         self, *, active: bool = False, cursor: str | None = None, limit: int = 100
@@ -633,7 +636,7 @@ class GaranteClient:
         return self._follow(lambda c: self.list_orders(active=active, cursor=c, limit=limit))
 
     def get_order(self, order_id: str) -> dict[str, Any]:
-        return self._object("GET", f"/orders/{order_id}")
+        return self._object("GET", f"/orders/{_segment(order_id)}")
 
     # -- conditions and events ----------------------------------------------------------
 
@@ -673,7 +676,7 @@ class GaranteClient:
         """Set a hand-kept condition (authority); returns ``condition`` and ``moved``."""
         return self._object(
             "POST",
-            f"/conditions/{condition_id}/set",
+            f"/conditions/{_segment(condition_id)}/set",
             body={"active": active, "evidence": evidence},
         )
 
@@ -743,16 +746,18 @@ class GaranteClient:
         )
 
     def get_release(self, request_id: int) -> dict[str, Any]:
-        return self._object("GET", f"/releases/{request_id}")
+        return self._object("GET", f"/releases/{_segment(request_id)}")
 
     def release_decisions(self, request_id: int) -> list[dict[str, Any]]:
         """Every decision taken on a request, oldest first, with its rules and trigger."""
-        return self._list(f"/releases/{request_id}/decisions")
+        return self._list(f"/releases/{_segment(request_id)}/decisions")
 
     def recall_release(self, request_id: int, *, reason: str) -> dict[str, Any]:
         """Recall a release (analyst): withdrawn if not yet delivered, else revoked in the
         partner's feed. Returns ``request``, ``partner``, ``status`` and ``recalled_at``."""
-        return self._object("POST", f"/releases/{request_id}/recall", body={"reason": reason})
+        return self._object(
+            "POST", f"/releases/{_segment(request_id)}/recall", body={"reason": reason}
+        )
 
     def list_held(self, *, cursor: str | None = None, limit: int = 100) -> Page:
         """The held queue: what waits, for whom, why, and for how long."""
@@ -760,6 +765,141 @@ class GaranteClient:
 
     def iter_held(self, *, limit: int = 100) -> Iterator[dict[str, Any]]:
         return self._follow(lambda c: self.list_held(cursor=c, limit=limit))
+
+    # -- outcomes, simulation and reports ---------------------------------------------------
+
+    def report_outcome(
+        self,
+        release: int,
+        *,
+        agency: str,
+        kind: str,
+        occurred_at: datetime | str | None = None,
+        casualties: int = 0,
+        persons: int = 0,
+        quantities: Mapping[str, float] | None = None,
+        place: str = "",
+        note: str = "",
+        key: Ed25519PrivateKey | None = None,
+        signature: str | None = None,
+    ) -> dict[str, Any]:
+        """Report what was done with a release (the partner, or an analyst for the originator).
+
+        Returns ``outcome`` (with ``breach`` and its reasons) and ``moved``: a breach
+        suspends the partner at once. A partner with a registered key signs its report; there
+        is no draft endpoint, because the statement is exactly the report, so with ``key`` the
+        client builds it here, and fixes ``occurred_at`` (now, to the second, if not given)
+        since the time is part of what is signed.
+        """
+        amounts = {name: float(value) for name, value in (quantities or {}).items()}
+        when = _time(occurred_at)
+        if key is not None:
+            _only_one(signature)
+            if when is None:
+                when = _iso_now()
+            statement = {
+                "type": "garante.outcome/v1",
+                "release": release,
+                "agency": agency,
+                "kind": kind,
+                "occurred_at": _iso(when),
+                "casualties": casualties,
+                "persons": persons,
+                "quantities": dict(sorted(amounts.items())),
+                "place": place,
+                "note": note,
+            }
+            signature = base64.b64encode(key.sign(canonical(statement))).decode()
+        body = (
+            _Terms(
+                {
+                    "release": release,
+                    "agency": agency,
+                    "kind": kind,
+                    "casualties": casualties,
+                    "persons": persons,
+                    "quantities": amounts,
+                    "place": place,
+                    "note": note,
+                }
+            )
+            .put("occurred_at", when)
+            .put("signature", signature)
+            .body
+        )
+        return self._object("POST", "/outcomes", body=body)
+
+    def list_outcomes(
+        self, *, agency: str | None = None, cursor: str | None = None, limit: int = 100
+    ) -> Page:
+        """Outcome reports; a partner sees only its own."""
+        return self._page("/outcomes", {"agency": agency, "cursor": cursor, "limit": limit})
+
+    def iter_outcomes(
+        self, *, agency: str | None = None, limit: int = 100
+    ) -> Iterator[dict[str, Any]]:
+        return self._follow(lambda c: self.list_outcomes(agency=agency, cursor=c, limit=limit))
+
+    def simulate_order(
+        self,
+        effect: str,
+        *,
+        start: datetime | str,
+        end: datetime | str,
+        reason: str,
+        scope: Scope | None = None,
+        requires: Requirement | None = None,
+        exempts: Sequence[str] = (),
+        while_condition: str | None = None,
+        valid_from: datetime | str | None = None,
+        valid_until: datetime | str | None = None,
+        order_id: str | None = None,
+    ) -> dict[str, Any]:
+        """What issuing these terms would change for the requests of ``[start, end)``.
+
+        Stores and signs nothing: an authority looks before it leaps.
+        """
+        body = _order_terms(
+            effect,
+            reason,
+            scope,
+            requires,
+            exempts,
+            while_condition,
+            valid_from,
+            valid_until,
+            order_id,
+        )
+        return self._object(
+            "POST", "/orders/simulate", body=body, params={"from": _time(start), "to": _time(end)}
+        )
+
+    def simulate_lift(
+        self, order_id: str, *, start: datetime | str, end: datetime | str
+    ) -> dict[str, Any]:
+        """What lifting the order would change for the requests of ``[start, end)``."""
+        return self._object(
+            "POST",
+            f"/orders/{_segment(order_id)}/lift/simulate",
+            params={"from": _time(start), "to": _time(end)},
+        )
+
+    def partner_report(self, *, start: datetime | str, end: datetime | str) -> dict[str, Any]:
+        """Per partner over ``[start, end)``: releases by decision, time held, outcomes and
+        breaches."""
+        return self._object(
+            "GET", "/reports/partners", params={"from": _time(start), "to": _time(end)}
+        )
+
+    def partner_report_csv(self, *, start: datetime | str, end: datetime | str) -> str:
+        """The same report as CSV text, for a spreadsheet."""
+        response = self._http.get(
+            "/reports/partners",
+            params={"from": _time(start), "to": _time(end), "format": "csv"},
+        )
+        if response.is_error:
+            raise GaranteAPIError.from_response(response)
+        return response.text
 
     # -- audit ----------------------------------------------------------------------------
 
@@ -791,6 +931,11 @@ class GaranteClient:
 # -- helpers -------------------------------------------------------------------------------
 
 
+def _segment(value: str | int) -> str:
+    """One path segment: an id can never reach another route (``../``, ``?``, ``#``)."""
+    return quote(str(value), safe="")
+
+
 def _optional_str(value: Any) -> str | None:
     return None if value is None else str(value)
 
@@ -804,6 +949,19 @@ def _time(value: datetime | str | None) -> str | None:
     if value is None or isinstance(value, str):
         return value
     return value.isoformat()
+
+
+def _iso_now() -> str:
+    """Now, in UTC, to the second: the one text form Garante signs times in."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _iso(text: str) -> str:
+    """A time as the server writes it in a statement (UTC, seconds, ``Z``); naive is UTC."""
+    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _public_key(value: PublicKey | None) -> str | None:

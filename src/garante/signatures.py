@@ -12,17 +12,12 @@ import binascii
 from pathlib import Path
 from typing import Any
 
-import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from garante.canonical import canonical as canonical
 from garante.domain.errors import InvalidKey, SignatureError, SignatureRequired
-
-
-def canonical(value: Any) -> bytes:
-    """RFC 8785 (JCS) bytes of a JSON value."""
-    return bytes(rfc8785.dumps(value))
 
 
 def public_key_bytes(key: Ed25519PublicKey) -> bytes:
@@ -125,7 +120,7 @@ def check_signature(
         raise SignatureRequired(
             f"{signer} has a registered key, so this statement must be signed by it",
             field=field,
-            hint="sign the canonical statement with the signer's Ed25519 key (--key FILE)",
+            hint="sign the statement's RFC 8785 canonical bytes with the signer's Ed25519 key",
         )
     try:
         Ed25519PublicKey.from_public_bytes(public_key).verify(signature, canonical(statement))

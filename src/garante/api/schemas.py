@@ -359,7 +359,7 @@ class EntryOut(BaseModel):
     index: int
     kind: str
     entry: str = Field(description="The RFC 8785 canonical JSON of the event")
-    leaf_hash: str = Field(description="Hex SHA-256(0x00 || entry)")
+    leaf_hash: str = Field(description="Base64 SHA-256(0x00 || entry), as in the proofs")
 
 
 class InclusionOut(BaseModel):

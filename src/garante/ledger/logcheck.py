@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import rfc8785
 
+from garante.canonical import canonical
 from garante.ledger.checkpoint import Checkpoint, open_checkpoint
 from garante.ledger.errors import LedgerError
 from garante.ledger.merkle import EMPTY_ROOT, leaf_hash, node_hash
@@ -178,6 +179,6 @@ def _matches(builder: _RootBuilder, checkpoint: Checkpoint) -> bool:
 
 def _canonical(entry: bytes) -> bool:
     try:
-        return bytes(rfc8785.dumps(json.loads(entry))) == entry
+        return canonical(json.loads(entry)) == entry
     except (ValueError, TypeError, rfc8785.CanonicalizationError):
         return False

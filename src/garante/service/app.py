@@ -6,6 +6,7 @@ changes state returns what it changed and every held request the change moved.
 
 from __future__ import annotations
 
+import base64
 import copy
 import os
 from collections.abc import Iterator
@@ -730,7 +731,7 @@ class Garante:
                     "index": r.idx,
                     "kind": r.kind,
                     "entry": r.entry.decode(),
-                    "leaf_hash": r.leaf_hash.hex(),
+                    "leaf_hash": base64.b64encode(r.leaf_hash).decode(),
                 }
                 for r in store_ledger.entries(session, start, end)
             ]

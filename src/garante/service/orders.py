@@ -182,7 +182,9 @@ def draft_amendment(
     lookup.authority(session, authority_id)
     new_effect = effect or current.effect
     new_requires = requires if requires is not None else current.requires
-    if new_effect != Effect.REQUIRE and requires is None:
+    if new_effect != Effect.REQUIRE:
+        if requires is not None and (requires.prohibits or requires.protections):
+            raise ValidationError("only a require order takes required clauses", field="requires")
         new_requires = Requirement()
     amended = replace(
         current,

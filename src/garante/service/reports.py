@@ -39,8 +39,12 @@ def partner_report(session: Session, start: datetime, end: datetime) -> dict[str
             "breaches": 0,
         }
     )
-    for agency_id in session.scalars(select(AgencyRow.id).order_by(AgencyRow.id)):
-        rows[agency_id]  # every partner appears, even with nothing in the period
+    # Every foreign partner appears, even with nothing in the period; domestic services only
+    # when something was released to them.
+    for agency_id in session.scalars(
+        select(AgencyRow.id).where(AgencyRow.domestic.is_(False)).order_by(AgencyRow.id)
+    ):
+        rows[agency_id]
     counts = session.execute(
         select(RequestRow.recipient_id, RequestRow.outcome, func.count())
         .where(period)

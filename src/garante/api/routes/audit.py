@@ -21,7 +21,7 @@ def _b64(value: bytes) -> str:
     return base64.b64encode(value).decode()
 
 
-@router.get("/key", response_model=LogKeyOut, responses=responses(404))
+@router.get("/key", response_model=LogKeyOut, responses=responses(503))
 def log_key(request: Request) -> dict[str, Any]:
     """The log's verifier key. Public; an inspector should also get it out of band."""
     return {"log_key": service(request).log_verifier_key()}

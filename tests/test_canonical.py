@@ -1,0 +1,40 @@
+"""The canonical JSON fast path gives exactly the RFC 8785 bytes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from garante.canonical import canonical
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=500)
+@given(json_values)
+def test_canonical_equals_rfc8785_for_any_json(value: Any) -> None:
+    assert canonical(value) == bytes(rfc8785.dumps(value))
+
+
+def test_keys_are_sorted_by_utf16_code_units_when_astral_characters_appear() -> None:
+    value = {"\U0001f600": 1, "\ufb01": 2}
+    assert canonical(value) == bytes(rfc8785.dumps(value))
+
+
+def test_integers_beyond_two_to_the_53_are_refused_as_rfc8785_says() -> None:
+    with pytest.raises(rfc8785.IntegerDomainError):
+        canonical({"n": 2**60})
