@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -9,7 +10,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from garante.canonical import canonical
+from garante.canonical import canonical, is_canonical
 
 json_values = st.recursive(
     st.none()
@@ -38,3 +39,19 @@ def test_keys_are_sorted_by_utf16_code_units_when_astral_characters_appear() -> 
 def test_integers_beyond_two_to_the_53_are_refused_as_rfc8785_says() -> None:
     with pytest.raises(rfc8785.IntegerDomainError):
         canonical({"n": 2**60})
+
+
+@settings(max_examples=500)
+@given(json_values)
+def test_is_canonical_accepts_exactly_the_rfc8785_form(value: Any) -> None:
+    form = bytes(rfc8785.dumps(value))
+    assert is_canonical(form)
+    spaced = json.dumps(value, ensure_ascii=False, indent=1).encode()
+    assert is_canonical(spaced) == (spaced == form)
+
+
+def test_is_canonical_refuses_reordered_keys_and_floats_in_python_form() -> None:
+    assert not is_canonical(b'{"b":1,"a":2}')
+    assert is_canonical(b'{"a":2,"b":1}')
+    assert is_canonical(b'{"x":1e+21}') == (bytes(rfc8785.dumps({"x": 1e21})) == b'{"x":1e+21}')
+    assert not is_canonical(b"not json")

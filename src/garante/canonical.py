@@ -52,3 +52,41 @@ def canonical(value: Any) -> bytes:
             value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
         ).encode()
     return bytes(rfc8785.dumps(value))
+
+
+class _NotSimple(Exception):
+    """The document holds something the fast check does not cover."""
+
+
+def _no_float(text: str) -> Any:
+    raise _NotSimple(text)
+
+
+def _safe_int(text: str) -> int:
+    value = int(text)
+    if not -_MAX_SAFE < value < _MAX_SAFE:
+        raise _NotSimple(text)
+    return value
+
+
+def is_canonical(document: bytes) -> bool:
+    """Whether ``document`` is exactly the RFC 8785 form of the JSON it holds.
+
+    The verifier asks this of every entry, so the common case (no floats, no big integers, no
+    characters beyond the BMP, hence no 4-byte UTF-8 sequences) is checked by one parse and one
+    ``json.dumps``; anything else goes through the library.
+    """
+    try:
+        if not document.isascii() and any(byte >= 0xF0 for byte in document):
+            raise _NotSimple("astral")
+        value = json.loads(document, parse_float=_no_float, parse_int=_safe_int)
+    except _NotSimple:
+        try:
+            # JCS numbers are IEEE doubles: read every number as one.
+            return bytes(rfc8785.dumps(json.loads(document, parse_int=float))) == document
+        except (ValueError, TypeError, rfc8785.CanonicalizationError):
+            return False
+    except ValueError:
+        return False
+    encoded = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return encoded.encode() == document

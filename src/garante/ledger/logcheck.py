@@ -11,13 +11,10 @@ the last checkpoint that matches and the first that does not.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import rfc8785
-
-from garante.canonical import canonical
+from garante.canonical import is_canonical
 from garante.ledger.checkpoint import Checkpoint, open_checkpoint
 from garante.ledger.errors import LedgerError
 from garante.ledger.merkle import EMPTY_ROOT, leaf_hash, node_hash
@@ -178,7 +175,4 @@ def _matches(builder: _RootBuilder, checkpoint: Checkpoint) -> bool:
 
 
 def _canonical(entry: bytes) -> bool:
-    try:
-        return canonical(json.loads(entry)) == entry
-    except (ValueError, TypeError, rfc8785.CanonicalizationError):
-        return False
+    return is_canonical(entry)

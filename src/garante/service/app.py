@@ -630,7 +630,7 @@ class Garante:
 
     # -- partner feeds --------------------------------------------------------------------
 
-    def feed_page(self, query: FeedQuery) -> tuple[list[FeedRow], bool]:
+    def feed_page(self, query: FeedQuery, *, deliver: bool = True) -> tuple[list[FeedRow], bool]:
         """One page of a partner's feed; the first fetch of a release records its delivery.
 
         Pages of already-delivered objects are plain reads. A page that delivers something
@@ -641,7 +641,7 @@ class Garante:
         with self._read() as session:
             rows, more = store_feed.page(session, query)
             pending = [r.request_id for r in rows if r.request_id is not None]
-            if not store_feed.undelivered_requests(session, pending):
+            if not deliver or not store_feed.undelivered_requests(session, pending):
                 return rows, more
         with self._tx() as tx:
             rows, more = store_feed.page(tx.session, query)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session, aliased
 
 from garante.domain.errors import GaranteError, InvalidState, NotFound, ValidationError
 from garante.ledger.checkpoint import Checkpoint, sign_checkpoint
@@ -96,23 +97,22 @@ def check_index(session: Session, index: int, size: int) -> None:
         )
 
 
-def stored_entries(session: Session) -> list[StoredEntry]:
-    """Entries with the operator's stored leaf hashes (both columns, cross-checked)."""
-    leaves: dict[int, bytes] = {
-        index: value
-        for index, value in session.execute(
-            select(LedgerSubtreeRow.idx, LedgerSubtreeRow.hash).where(LedgerSubtreeRow.level == 0)
-        )
-    }
-    out = []
-    for row in session.scalars(select(LedgerEntryRow).order_by(LedgerEntryRow.idx)):
-        leaf = row.leaf_hash
-        if leaves.get(row.idx, leaf) != leaf:
-            # The two stored copies disagree; an empty hash never matches, so the entry is
-            # reported as changed.
-            leaf = b""
-        out.append(StoredEntry(index=row.idx, entry=row.entry, stored_leaf=leaf))
-    return out
+def stored_entries(session: Session) -> Iterator[StoredEntry]:
+    """Entries with the operator's stored leaf hashes, streamed (the log may be large).
+
+    Both stored copies of each leaf hash (the entry's column and the level-0 subtree) are read;
+    where they disagree an empty hash stands in, which never matches, so the entry is reported.
+    """
+    leaves = aliased(LedgerSubtreeRow)
+    query = (
+        select(LedgerEntryRow.idx, LedgerEntryRow.entry, LedgerEntryRow.leaf_hash, leaves.hash)
+        .outerjoin(leaves, and_(leaves.level == 0, leaves.idx == LedgerEntryRow.idx))
+        .order_by(LedgerEntryRow.idx)
+        .execution_options(yield_per=10_000)
+    )
+    for index, entry, leaf, subtree in session.execute(query):
+        stored = leaf if subtree is None or subtree == leaf else b""
+        yield StoredEntry(index=index, entry=entry, stored_leaf=stored)
 
 
 def verify_store(session: Session, log_key: VerifierKey) -> LogReport:

@@ -69,16 +69,10 @@ def _present(session: Session, partner_id: str, object_id: str) -> bool:
     )
 
 
-def materialize(tx: Transaction, request: RequestRow, decision: Decision) -> None:
-    """Put a released request's objects in its recipient's feed (once per request)."""
-    session = tx.session
-    if session.get(FeedReleaseRow, request.id) is not None:
-        return
-    item = session.get(ItemRow, request.item_id)
-    if item is None:  # the request was validated; a missing item means a damaged store
-        raise InvalidState(f"item {request.item_id} of request {request.id} is missing")
-    partner = request.recipient_id
-    token = secrets.token_hex(16)
+def _marked(
+    session: Session, item: ItemRow, undertaking_id: str | None, token: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The support objects a release needs, and the item's objects marked for it."""
     identity = markings.operator_identity(OPERATOR)
     support: list[dict[str, Any]] = [
         identity,
@@ -86,38 +80,75 @@ def materialize(tx: Transaction, request: RequestRow, decision: Decision) -> Non
         markings.tlp_marking(Tlp(item.tlp)),
     ]
     marking_ids = [markings.TLP2_MARKING_IDS[Tlp(item.tlp)]]
-    if decision.undertaking_id:
-        row = session.get(UndertakingRow, decision.undertaking_id)
+    if undertaking_id:
+        row = session.get(UndertakingRow, undertaking_id)
         if row is not None:
             statement = markings.statement_marking(convert.undertaking(row), identity["id"])
             support.append(statement)
             marking_ids.append(statement["id"])
-    session.add(
-        FeedReleaseRow(
-            request_id=request.id,
-            partner_id=partner,
-            trace_token=token,
-            undertaking_id=decision.undertaking_id,
-            status=AVAILABLE,
-            available_at=tx.now,
-            delivered_at=None,
-            recalled_at=None,
-        )
-    )
     bundle = json.loads(item.bundle)
+    return support, [markings.mark(obj, marking_ids, token) for obj in bundle["objects"]]
+
+
+def _item(session: Session, request: RequestRow) -> ItemRow:
+    item = session.get(ItemRow, request.item_id)
+    if item is None:  # the request was validated; a missing item means a damaged store
+        raise InvalidState(f"item {request.item_id} of request {request.id} is missing")
+    return item
+
+
+def materialize(tx: Transaction, request: RequestRow, decision: Decision) -> None:
+    """Put a released request's objects in its recipient's feed (once per request).
+
+    Objects the partner already holds (the same item released before, for another purpose)
+    are not sent twice: the new release then shares their delivery state.
+    """
+    session = tx.session
+    if session.get(FeedReleaseRow, request.id) is not None:
+        return
+    partner = request.recipient_id
+    token = secrets.token_hex(16)
+    support, objects = _marked(session, _item(session, request), decision.undertaking_id, token)
+    release = FeedReleaseRow(
+        request_id=request.id,
+        partner_id=partner,
+        trace_token=token,
+        undertaking_id=decision.undertaking_id,
+        status=AVAILABLE,
+        available_at=tx.now,
+        delivered_at=None,
+        recalled_at=None,
+    )
+    session.add(release)
     new: list[tuple[int | None, dict[str, Any]]] = [
         (None, obj) for obj in support if not _present(session, partner, obj["id"])
     ]
-    new += [
-        (request.id, markings.mark(obj, marking_ids, token))
-        for obj in bundle["objects"]
-        if not _present(session, partner, obj["id"])
-    ]
+    fresh = [obj for obj in objects if not _present(session, partner, obj["id"])]
+    if objects and not fresh:
+        release.delivered_at = _covering_delivery(session, partner, objects)
+    new += [(request.id, obj) for obj in fresh]
     for (request_id, obj), added in zip(
         new, _next_dates(session, partner, len(new), tx.now), strict=True
     ):
         session.add(_row(partner, request_id, obj, added))
     session.flush()
+
+
+def _covering_delivery(
+    session: Session, partner: str, objects: list[dict[str, Any]]
+) -> datetime | None:
+    """When the partner got the objects an earlier release already put in its feed."""
+    covering = session.scalars(
+        select(FeedReleaseRow.delivered_at)
+        .join(FeedObjectRow, FeedObjectRow.request_id == FeedReleaseRow.request_id)
+        .where(
+            FeedObjectRow.partner_id == partner,
+            FeedObjectRow.object_id.in_([obj["id"] for obj in objects]),
+        )
+    ).all()
+    if covering and all(value is not None for value in covering):
+        return max(value for value in covering if value is not None)
+    return None
 
 
 def _row(
@@ -168,6 +199,8 @@ def enforce(
         session.execute(objects.values(visible=False))
     else:
         feed.available_at = tx.now
+        if decision.undertaking_id != feed.undertaking_id:
+            _remark(tx, feed, request, decision.undertaking_id)
         rows = session.scalars(
             select(FeedObjectRow)
             .where(FeedObjectRow.request_id == feed.request_id)
@@ -187,6 +220,32 @@ def enforce(
             "rules": [{"rule": h.rule, "cites": h.cites} for h in decision.rules],
         },
     )
+
+
+def _remark(
+    tx: Transaction, feed: FeedReleaseRow, request: ReleaseRequest, undertaking_id: str | None
+) -> None:
+    """Objects restored under another undertaking than they were first marked with carry the
+    terms of the undertaking that releases them now."""
+    session = tx.session
+    row = session.get(RequestRow, request.id)
+    if row is None:
+        return
+    support, objects = _marked(session, _item(session, row), undertaking_id, feed.trace_token)
+    bodies = {obj["id"]: obj for obj in objects}
+    for stored in session.scalars(
+        select(FeedObjectRow).where(
+            FeedObjectRow.request_id == feed.request_id, FeedObjectRow.is_latest.is_(True)
+        )
+    ):
+        if stored.object_id in bodies:
+            stored.body = _row(feed.partner_id, None, bodies[stored.object_id], tx.now).body
+    missing = [obj for obj in support if not _present(session, feed.partner_id, obj["id"])]
+    for obj, added in zip(
+        missing, _next_dates(session, feed.partner_id, len(missing), tx.now), strict=True
+    ):
+        session.add(_row(feed.partner_id, None, obj, added))
+    feed.undertaking_id = undertaking_id
 
 
 def record_delivery(tx: Transaction, request_ids: set[int]) -> None:
@@ -223,9 +282,20 @@ def recall(tx: Transaction, request_id: int, reason: str) -> FeedReleaseRow:
     delivered = feed.delivered_at is not None
     feed.status = RECALLED if delivered else WITHDRAWN
     feed.recalled_at = tx.now
+    request = session.get(RequestRow, request_id)
+    if request is None:
+        raise ReleaseNotInFeed(f"no release request {request_id}", field="request")
+    # By object, not by the release that first sent it: a later release of the same item
+    # shares its objects, and recalling either withdraws them.
+    object_ids = [obj["id"] for obj in json.loads(_item(session, request).bundle)["objects"]]
     latest = session.scalars(
         select(FeedObjectRow)
-        .where(FeedObjectRow.request_id == request_id, FeedObjectRow.is_latest)
+        .where(
+            FeedObjectRow.partner_id == feed.partner_id,
+            FeedObjectRow.object_id.in_(object_ids),
+            FeedObjectRow.is_latest.is_(True),
+            FeedObjectRow.visible.is_(True),
+        )
         .order_by(FeedObjectRow.seq)
     ).all()
     if delivered:

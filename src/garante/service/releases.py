@@ -73,7 +73,9 @@ def request_release(
         EventKind.RELEASE_REQUESTED,
         {"request": row.id, "item": item_id, "recipient": recipient_id, "purpose": purpose},
     )
-    state = queries.policy_state(session, tx.now, item_ids=[item_id], agency_ids=[recipient_id])
+    state = queries.policy_state(
+        session, tx.now, item_ids=[item_id], agency_ids=[recipient_id], version=tx.ledger_size
+    )
     decision = decide(request, state)
     return _store(tx, row, request, decision, None, "request", EventKind.RELEASE_DECIDED)
 
@@ -100,6 +102,7 @@ def redecide_held(
         tx.now,
         item_ids={row.item_id for row in requests},
         agency_ids={row.recipient_id for row in requests},
+        version=tx.ledger_size,
     )
     for release, request in pending:
         if _in_scope(state, request, affects):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from garante.domain.events import EventKind
@@ -29,6 +30,9 @@ class Transaction:
     _size: int | None = None
     _vocabulary: Vocabulary | None = None
     entries: list[int] = field(default_factory=list)
+    _nodes: dict[tuple[int, int], bytes] = field(default_factory=dict)
+    _pending_entries: list[dict[str, Any]] = field(default_factory=list)
+    _pending_nodes: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def vocabulary(self) -> Vocabulary:
@@ -46,34 +50,58 @@ class Transaction:
         """Append one audit entry in this transaction and return its index.
 
         The entry is the RFC 8785 canonical JSON of the event; its leaf hash and the complete
-        subtrees it closes are stored with it, so proofs never recompute the tree.
+        subtrees it closes are stored with it, so proofs never recompute the tree. The rows are
+        written together when the transaction commits (``flush_ledger``): one insert per table,
+        not two per entry.
         """
         index = self.ledger_size
         entry = canonical(
             {"v": 1, "kind": kind.value, "at": iso(self.now), "actor": self.actor, "data": data}
         )
         leaf = leaf_hash(entry)
-        self.session.add(
-            LedgerEntryRow(
-                idx=index, kind=kind.value, entry=entry, leaf_hash=leaf, created_at=self.now
-            )
-        )
         for level, node_index, node in subtrees_completed_by_leaf_hash(index, leaf, self._node):
-            self.session.add(LedgerSubtreeRow(level=level, idx=node_index, hash=node))
-        self.session.flush()
+            self._nodes[(level, node_index)] = node
+            self._pending_nodes.append({"level": level, "idx": node_index, "hash": node})
+        self._pending_entries.append(
+            {
+                "idx": index,
+                "kind": kind.value,
+                "entry": entry,
+                "leaf_hash": leaf,
+                "created_at": self.now,
+            }
+        )
         self._size = index + 1
         self.entries.append(index)
         return index
 
+    def flush_ledger(self) -> None:
+        """Write the entries and subtrees appended in this transaction."""
+        if self._pending_entries:
+            self.session.execute(insert(LedgerEntryRow), self._pending_entries)
+            self.session.execute(insert(LedgerSubtreeRow), self._pending_nodes)
+            self._pending_entries = []
+            self._pending_nodes = []
+
     def _node(self, level: int, index: int) -> bytes:
-        row = self.session.get(LedgerSubtreeRow, (level, index))
-        if row is None:  # a gap means the stored tree is damaged; never paper over it
+        cached = self._nodes.get((level, index))
+        if cached is not None:
+            return cached
+        value = self.session.scalar(
+            select(LedgerSubtreeRow.hash).where(
+                LedgerSubtreeRow.level == level, LedgerSubtreeRow.idx == index
+            )
+        )
+        if value is None:  # a gap means the stored tree is damaged; never paper over it
             raise RuntimeError(f"ledger subtree ({level}, {index}) is missing")
-        return row.hash
+        self._nodes[(level, index)] = value
+        return value
 
 
 @contextmanager
 def transaction(factory: sessionmaker[Session], now: datetime, actor: str) -> Iterator[Transaction]:
     """Commit everything or nothing: an error anywhere rolls back the change and its entries."""
     with factory() as session, session.begin():
-        yield Transaction(session=session, now=now, actor=actor)
+        tx = Transaction(session=session, now=now, actor=actor)
+        yield tx
+        tx.flush_ledger()

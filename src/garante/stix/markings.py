@@ -135,8 +135,22 @@ def revoked_version(obj: dict[str, Any], at: datetime) -> dict[str, Any]:
 
 
 def version_of(obj: dict[str, Any]) -> str:
-    """The version string TAXII uses: ``modified``, else ``created``, else the object has one."""
-    return str(obj.get("modified") or obj.get("created") or "1970-01-01T00:00:00.000Z")
+    """The object's version (``modified``, else ``created``) as a fixed-width UTC timestamp.
+
+    Fixed width (microseconds, Z) so that versions compare as instants whatever precision the
+    producer wrote: ``2025-10-20T12:00:00Z`` and ``2025-10-20T12:00:00.000Z`` are one version.
+    """
+    return normalise_timestamp(
+        str(obj.get("modified") or obj.get("created") or "1970-01-01T00:00:00Z")
+    )
+
+
+def normalise_timestamp(text: str) -> str:
+    """An RFC 3339 timestamp as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (ValueError if not one)."""
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return taxii_time(value)
 
 
 def find_trace_tokens(document: Any) -> list[str]:

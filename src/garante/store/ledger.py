@@ -9,9 +9,10 @@ second computes the proof from what was fetched. One round trip, whatever the tr
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from functools import lru_cache
+from typing import Any, TypeVar
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from garante.ledger import merkle
@@ -35,12 +36,15 @@ def _fetched(session: Session, compute: Callable[[merkle.GetNode], T]) -> T:
     compute(record)
     if not wanted:
         return compute(record)
-    rows = session.execute(
-        select(LedgerSubtreeRow.level, LedgerSubtreeRow.idx, LedgerSubtreeRow.hash).where(
-            tuple_(LedgerSubtreeRow.level, LedgerSubtreeRow.idx).in_(set(wanted))
-        )
-    ).all()
-    nodes = {(level, index): value for level, index, value in rows}
+    keys = sorted(set(wanted))
+    params: dict[str, int] = {}
+    for n, (level, index) in enumerate(keys):
+        params[f"l{n}"] = level
+        params[f"i{n}"] = index
+    rows = session.execute(_nodes_query(len(keys)), params).all()
+    nodes: dict[tuple[int, int], bytes] = {
+        (int(level), int(index)): bytes(value) for level, index, value in rows
+    }
 
     def get(level: int, index: int) -> bytes:
         try:
@@ -49,6 +53,27 @@ def _fetched(session: Session, compute: Callable[[merkle.GetNode], T]) -> T:
             raise LedgerDamaged(f"stored subtree ({level}, {index}) is missing") from None
 
     return compute(get)
+
+
+@lru_cache(maxsize=128)
+def _nodes_query(count: int) -> Any:
+    """One statement per number of nodes: (level = ? AND idx = ?) OR ... on the primary key.
+
+    Why not ``(level, idx) IN (VALUES ...)``: SQLite plans that as a scan of the whole table,
+    which made every proof O(n). Each OR branch is a primary-key lookup on both backends, and
+    caching the statement by size keeps compilation off the hot path.
+    """
+    return select(LedgerSubtreeRow.level, LedgerSubtreeRow.idx, LedgerSubtreeRow.hash).where(
+        or_(
+            *(
+                and_(
+                    LedgerSubtreeRow.level == bindparam(f"l{n}"),
+                    LedgerSubtreeRow.idx == bindparam(f"i{n}"),
+                )
+                for n in range(count)
+            )
+        )
+    )
 
 
 def root(session: Session, size: int) -> bytes:

@@ -78,6 +78,7 @@ def policy_state(
     *,
     item_ids: Iterable[str] | None = None,
     agency_ids: Iterable[str] | None = None,
+    version: int | None = None,
 ) -> PolicyState:
     """Load the snapshot ``decide`` reads; limited to some items and agencies when given.
 
@@ -96,7 +97,7 @@ def policy_state(
     orders = select(OrderRow).where((OrderRow.lifted_at.is_(None)) | (OrderRow.lifted_at > at))
     return PolicyState.build(
         at=at,
-        version=ledger_size(session),
+        version=ledger_size(session) if version is None else version,
         vocabulary=vocabulary(session),
         agencies=[convert.agency(row) for row in session.scalars(agencies)],
         items=[convert.item(row) for row in session.scalars(items)],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +21,7 @@ from garante import __version__
 from garante.domain.roles import Role
 from garante.service.app import Garante
 from garante.service.tokens import Forbidden, Unauthenticated
-from garante.stix.markings import taxii_time
+from garante.stix.markings import normalise_timestamp, taxii_time
 from garante.store.feed import FeedQuery, FeedRow
 from garante.taxii import cursor, errors
 from garante.taxii.errors import TaxiiError
@@ -106,13 +107,15 @@ def create_taxii_app(garante: Garante) -> FastAPI:
     @app.get(f"/{API_ROOT}/collections/{{cid}}/objects/")
     def objects(cid: str, request: Request) -> Response:
         agency = own(request, cid)
-        rows, more, token = _page(garante, agency, request, "objects", ids=())
+        rows, more, token = _page(garante, agency, request, "objects", ids=(), deliver=True)
         return _envelope(rows, more, token)
 
     @app.get(f"/{API_ROOT}/collections/{{cid}}/objects/{{oid}}/")
     def one_object(cid: str, oid: str, request: Request) -> Response:
         agency = own(request, cid)
-        rows, more, token = _page(garante, agency, request, f"object:{oid}", ids=(oid,))
+        rows, more, token = _page(
+            garante, agency, request, f"object:{oid}", ids=(oid,), deliver=True
+        )
         if not rows and "next" not in request.query_params:
             raise TaxiiError(
                 404,
@@ -138,7 +141,7 @@ def create_taxii_app(garante: Garante) -> FastAPI:
         body: dict[str, Any] = {"more": more}
         if token:
             body["next"] = token
-        body["versions"] = [row.version for row in rows]
+        body["versions"] = [_stated_version(row) for row in rows]
         return _json(body, rows)
 
     @app.get(f"/{API_ROOT}/collections/{{cid}}/manifest/")
@@ -153,7 +156,7 @@ def create_taxii_app(garante: Garante) -> FastAPI:
                 {
                     "id": row.object_id,
                     "date_added": taxii_time(row.date_added),
-                    "version": row.version,
+                    "version": _stated_version(row),
                     "media_type": STIX_JSON,
                 }
                 for row in rows
@@ -161,6 +164,12 @@ def create_taxii_app(garante: Garante) -> FastAPI:
         return _json(body, rows)
 
     return app
+
+
+def _stated_version(row: FeedRow) -> str:
+    """The version as the object states it (its ``modified``), not the normalised sort key."""
+    obj = json.loads(row.body)
+    return str(obj.get("modified") or obj.get("created") or row.version)
 
 
 def _credentials(header: str | None) -> str:
@@ -208,7 +217,10 @@ def _page(
     *,
     ids: tuple[str, ...],
     default_version: str = "last",
+    deliver: bool = False,
 ) -> tuple[list[FeedRow], bool, str | None]:
+    """One page of a query; ``deliver`` for the endpoints that hand over object content (a
+    manifest or a versions list delivers nothing)."""
     params = request.query_params
     limit = MAX_PAGE
     if "limit" in params:
@@ -222,7 +234,7 @@ def _page(
         added_after = _timestamp(params["added_after"])
     types = _values(request, "match[type]")
     match_ids = ids or _values(request, "match[id]")
-    version_filter = _values(request, "match[version]") or (default_version,)
+    version_filter = _versions(_values(request, "match[version]") or (default_version,))
     spec_versions = _values(request, "match[spec_version]")
     filters = dumps(
         [endpoint, params.get("added_after"), types, match_ids, version_filter, spec_versions]
@@ -238,10 +250,30 @@ def _page(
             spec_versions=spec_versions,
             after=after,
             limit=limit,
-        )
+        ),
+        deliver=deliver,
     )
     token = cursor.encode(agency, filters, rows[-1].date_added, rows[-1].seq) if more else None
     return rows, more, token
+
+
+def _versions(values: tuple[str, ...]) -> tuple[str, ...]:
+    """last, first, all, or timestamps, normalised so they compare as instants."""
+    out = []
+    for value in values:
+        if value in ("last", "first", "all"):
+            out.append(value)
+            continue
+        try:
+            out.append(normalise_timestamp(value))
+        except ValueError:
+            raise TaxiiError(
+                400,
+                "Invalid match[version]",
+                f"'{value}' is not last, first, all or an RFC 3339 timestamp",
+                code="taxii.bad_version",
+            ) from None
+    return tuple(out)
 
 
 def _timestamp(text: str) -> datetime:

@@ -72,8 +72,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> Response:
+        headers = dict(exc.headers) if exc.headers else None  # e.g. Allow, on a 405
         return response(
-            exc.status_code, str(exc.detail), str(exc.detail), f"http.{exc.status_code}"
+            exc.status_code, str(exc.detail), str(exc.detail), f"http.{exc.status_code}", headers
         )
 
     @app.exception_handler(Exception)

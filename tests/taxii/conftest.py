@@ -1,0 +1,162 @@
+"""Fixtures: a real ``garante serve`` per test module, on a copy of one replayed demo store.
+
+The November 2025 scenario is replayed once per session, partner tokens are added to that
+store, and each module serves its own copy of it (``running_server`` from tests/api/server.py):
+a module may release, order and recall on its server without touching another module's.
+Replaying once and copying keeps the whole TAXII suite well under a minute.
+
+The replayed store keeps its clock pinned at the scenario's end (13 November 2025, 23:00Z), so
+everything the tests do through the CLI happens "then"; date_added still strictly increases
+within a feed, one microsecond at a time.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from garante.service.app import Garante
+from garante.taxii.app import collection_id
+from garante.taxii.media import TAXII_JSON
+from tests.api.server import GARANTE, Server, running_server
+
+PARTNERS = ("dea", "nca", "fbi", "hsi", "afp")
+NEWCOMER = "afp"  # registered after the replay: a partner nothing has been released to
+ANALYST_AGENCY = "dipol"  # an analyst token: internal, never a TAXII caller
+
+
+@dataclass(frozen=True)
+class Template:
+    db: Path
+    tokens: dict[str, str]  # partner agency id -> token; "analyst" -> an analyst token
+
+
+@dataclass
+class Taxii:
+    """A running server seen from the TAXII side: tokens and small request helpers."""
+
+    server: Server
+    tokens: dict[str, str]
+
+    @property
+    def discovery(self) -> str:
+        return f"{self.server.url}/taxii2/"
+
+    @property
+    def api_root(self) -> str:
+        return f"{self.server.url}/taxii2/api/"
+
+    def collection(self, agency: str) -> str:
+        """The URL of the agency's collection (ends with a slash, as TAXII wants)."""
+        return f"{self.api_root}collections/{collection_id(agency)}/"
+
+    def headers(self, agency: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[agency]}", "Accept": TAXII_JSON}
+
+    def get(self, url: str, agency: str | None, **params: Any) -> httpx.Response:
+        headers = self.headers(agency) if agency else {"Accept": TAXII_JSON}
+        return httpx.get(url, headers=headers, params=params, timeout=30)
+
+    def objects(self, agency: str, **params: Any) -> httpx.Response:
+        return self.get(self.collection(agency) + "objects/", agency, **params)
+
+    def manifest(self, agency: str, **params: Any) -> httpx.Response:
+        return self.get(self.collection(agency) + "manifest/", agency, **params)
+
+    def released(self, agency: str) -> list[dict[str, Any]]:
+        """The requests released to ``agency``, as the REST API shows them to that partner."""
+        response = httpx.get(
+            f"{self.server.api}/releases",
+            headers={"Authorization": f"Bearer {self.tokens[agency]}"},
+            params={"limit": 1000},
+            timeout=30,
+        )
+        assert response.status_code == 200, response.text
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+
+    def release(self, item: str, *, to: str, purpose: str) -> dict[str, Any]:
+        """An analyst requests a release over the REST API; returns the decision."""
+        response = httpx.post(
+            f"{self.server.api}/releases",
+            headers={"Authorization": f"Bearer {self.tokens['analyst']}"},
+            json={"item": item, "recipient": to, "purpose": purpose},
+            timeout=30,
+        )
+        assert response.status_code == 201, response.text
+        decided: dict[str, Any] = response.json()
+        return decided
+
+    def request_id(self, agency: str, item: str) -> str:
+        """The id of the (one) request that released ``item`` to ``agency``."""
+        (found,) = [r["id"] for r in self.released(agency) if r["item"] == item]
+        return str(found)
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run the CLI on the server's store, failing the test with its stderr if it fails."""
+        result = self.server.cli(*args)
+        assert result.returncode == 0, f"garante {' '.join(args)}:\n{result.stderr}"
+        return result
+
+
+def _replay(db: Path) -> None:
+    """Replay the demo scenario into ``db`` (what ``running_server(..., demo=True)`` does)."""
+    replay = subprocess.run(
+        [GARANTE, "--db", str(db), "--json", "demo", "--no-serve"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    if replay.returncode != 0:
+        raise RuntimeError(f"demo replay failed:\n{replay.stderr}")
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Template:
+    """The replayed scenario, a newcomer agency, a partner token per foreign agency and an
+    analyst token.
+
+    Tokens are made with the service the ``garante tokens create`` command calls, in this
+    process: a CLI process per token would cost a second or two each.
+    """
+    db = tmp_path_factory.mktemp("taxii-template") / "garante.db"
+    _replay(db)
+    garante = Garante.open(str(db), actor="tests")
+    try:
+        garante.register_agency(NEWCOMER, name="Australian Federal Police", country="AU")
+        tokens = {
+            agency: garante.create_token(role="partner", agency_id=agency)[1] for agency in PARTNERS
+        }
+        tokens["analyst"] = garante.create_token(role="analyst", agency_id=ANALYST_AGENCY)[1]
+    finally:
+        garante.close()
+    return Template(db=db, tokens=tokens)
+
+
+def _copy_store(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite store (WAL included), with its log key beside it."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+    key = Path(f"{source}.log-key")
+    copied = Path(f"{target}.log-key")
+    copied.write_bytes(key.read_bytes())
+    copied.chmod(0o600)
+
+
+@pytest.fixture(scope="module")
+def taxii(demo_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Taxii]:
+    """This module's own server, on its own copy of the replayed demo store."""
+    db = tmp_path_factory.mktemp("taxii") / "garante.db"
+    _copy_store(demo_template.db, db)
+    with running_server(db) as server:
+        yield Taxii(server=server, tokens=dict(demo_template.tokens))
