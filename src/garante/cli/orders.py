@@ -53,6 +53,12 @@ def _scope(
     )
 
 
+def _requires(prohibits: list[str] | None, protections: list[str] | None) -> Requirement:
+    return Requirement(
+        prohibits=frozenset(split(prohibits)), protections=frozenset(split(protections))
+    )
+
+
 def _report(ctx: typer.Context, verb: str, change: Change) -> None:
     if settings(ctx).json:
         output.emit_json({"order": change.value, "moved": change.moved})
@@ -98,10 +104,7 @@ def issue(
         effect=effect,
         scope=_scope(agencies, countries, categories, regions),
         order_id=order_id,
-        requires=Requirement(
-            prohibits=frozenset(split(require_prohibits)),
-            protections=frozenset(split(require_protections)),
-        ),
+        requires=_requires(require_prohibits, require_protections),
         exempts=split(exempts),
         valid_from=when(valid_from, field="valid_from"),
         valid_until=when(valid_until, field="valid_until"),
@@ -145,12 +148,7 @@ def amend(
         authority_id=authority,
         effect=effect,
         scope=_scope(agencies, countries, categories, regions) if scope_given else None,
-        requires=Requirement(
-            prohibits=frozenset(split(require_prohibits)),
-            protections=frozenset(split(require_protections)),
-        )
-        if requires_given
-        else None,
+        requires=_requires(require_prohibits, require_protections) if requires_given else None,
         exempts=split(exempts) if exempts else None,
         valid_until=when(valid_until, field="valid_until"),
         while_condition=while_condition,
@@ -283,10 +281,7 @@ def simulate(
             authority_id=authority,
             effect=effect,
             scope=_scope(agencies, countries, categories, regions),
-            requires=Requirement(
-                prohibits=frozenset(split(require_prohibits)),
-                protections=frozenset(split(require_protections)),
-            ),
+            requires=_requires(require_prohibits, require_protections),
             exempts=split(exempts),
             while_condition=while_condition,
             reason=reason,
