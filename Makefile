@@ -29,10 +29,12 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q
 	$(BIN)/python bench/decide.py --quick
+	$(BIN)/python bench/ledger.py --quick
 
 ## Benchmarks at full size (not part of `make test`: timing stays out of tests).
 bench: $(STAMP)
 	$(BIN)/python bench/decide.py
+	$(BIN)/python bench/ledger.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis garante-demo.db*
