@@ -30,11 +30,13 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest -q
 	$(BIN)/python bench/decide.py --quick
 	$(BIN)/python bench/ledger.py --quick
+	$(BIN)/python bench/simulate.py --quick
 
 ## Benchmarks at full size (not part of `make test`: timing stays out of tests).
 bench: $(STAMP)
 	$(BIN)/python bench/decide.py
 	$(BIN)/python bench/ledger.py
+	$(BIN)/python bench/simulate.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis garante-demo.db*

@@ -8,7 +8,6 @@ travel as base64 of the 32 raw bytes (or PEM); private keys live in PEM files th
 from __future__ import annotations
 
 import base64
-import binascii
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +36,7 @@ def parse_public_key(text: str, *, field: str = "public_key") -> bytes:
         return public_key_bytes(key)
     try:
         raw = base64.b64decode(text, validate=True)
-    except binascii.Error:
+    except ValueError:  # binascii.Error, or non-ASCII text
         raw = b""
     if len(raw) != 32:
         raise InvalidKey(
@@ -81,7 +80,7 @@ def sign_statement(key: Ed25519PrivateKey, statement: dict[str, Any]) -> bytes:
 def decode_signature(text: str, *, field: str = "signature") -> bytes:
     try:
         raw = base64.b64decode(text.strip(), validate=True)
-    except binascii.Error:
+    except ValueError:  # binascii.Error, or non-ASCII text
         raw = b""
     if len(raw) != 64:
         raise SignatureError(

@@ -68,27 +68,38 @@ def simulate(
             RequestRow.item_id,
             RequestRow.recipient_id,
             RequestRow.purpose,
-            RequestRow.requested_at,
             ItemRow.category,
         )
         .join(ItemRow, ItemRow.id == RequestRow.item_id)
         .join(AgencyRow, AgencyRow.id == RequestRow.recipient_id)
         .where(period)
         .order_by(RequestRow.id)
+        .execution_options(yield_per=10_000)
     )
     condition = _in_scope([o.scope for o in touched])
     if condition is not None:
         query = query.where(condition)
-    memo: dict[tuple[str, str, str], tuple[Outcome, Outcome]] = {}
+    # decide reads an item only through these attributes, so items alike decide alike.
+    likeness = {
+        item.id: (
+            item.category,
+            item.region,
+            item.tlp,
+            item.releasable_to,
+            item.originator if item.tlp == "red" else None,
+        )
+        for item in base.items.values()
+    }
+    memo: dict[tuple[object, str, str], tuple[Outcome, Outcome]] = {}
     by_partner: dict[str, Counter[str]] = defaultdict(Counter)
     by_category: dict[str, Counter[str]] = defaultdict(Counter)
     before_totals: Counter[str] = Counter()
     after_totals: Counter[str] = Counter()
     samples: list[dict[str, Any]] = []
     considered = 0
-    for request_id, item_id, recipient, purpose, requested_at, category in session.execute(query):
+    for request_id, item_id, recipient, purpose, category in session.execute(query):
         considered += 1
-        key = (item_id, recipient, purpose)
+        key = (likeness.get(item_id, item_id), recipient, purpose)
         pair = memo.get(key)
         if pair is None:
             request = ReleaseRequest(
@@ -97,7 +108,7 @@ def simulate(
                 recipient_id=recipient,
                 purpose=purpose,
                 requested_by="simulation",
-                requested_at=requested_at,
+                requested_at=now,
             )
             pair = (decide(request, base).outcome, decide(request, changed_state).outcome)
             memo[key] = pair

@@ -8,7 +8,6 @@ envelope: the stix2 parser never runs per object on the way out.
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import uuid
 from datetime import UTC, datetime
@@ -180,7 +179,7 @@ def _credentials(header: str | None) -> str:
         if scheme.lower() == "basic" and value:
             try:
                 _, _, password = base64.b64decode(value.strip()).decode().partition(":")
-            except (binascii.Error, UnicodeDecodeError):
+            except ValueError:  # binascii.Error, non-ASCII text, or not UTF-8
                 password = ""
             if password:
                 return password
