@@ -22,6 +22,7 @@ from garante.api.routes import (
     undertakings,
 )
 from garante.api.schemas import MeOut
+from garante.console import console_router
 from garante.domain.roles import Principal
 from garante.service.app import Garante
 from garante.taxii.app import create_taxii_app
@@ -78,4 +79,5 @@ def create_app(garante: Garante) -> FastAPI:
         }
 
     app.mount("/taxii2", create_taxii_app(garante))
+    app.include_router(console_router)
     return app

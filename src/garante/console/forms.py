@@ -1,0 +1,161 @@
+"""HTML form bodies (application/x-www-form-urlencoded) and the order terms they carry.
+
+Parsed by hand with the standard library: the console's forms are small and flat, and this
+keeps python-multipart out of the dependencies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import Request
+
+from garante.domain.errors import ValidationError
+from garante.domain.order import Requirement, Scope
+from garante.domain.timeutil import iso, parse_time
+
+MAX_FORM = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Form:
+    """Submitted fields: each name maps to every value sent for it, in order."""
+
+    fields: dict[str, list[str]] = field(default_factory=dict)
+
+    def get(self, name: str, default: str = "") -> str:
+        values = self.fields.get(name)
+        return values[0].strip() if values else default
+
+    def all(self, name: str) -> list[str]:
+        """Every value of a repeated field (checkboxes), blanks dropped, order kept."""
+        return [v.strip() for v in self.fields.get(name, []) if v.strip()]
+
+
+async def form(request: Request) -> Form:
+    """A dependency: the request's form fields (an empty form for anything else)."""
+    if request.method != "POST":
+        return Form()
+    body = await request.body()
+    if len(body) > MAX_FORM:
+        raise ValidationError(f"the form is larger than {MAX_FORM} bytes", field="form")
+    return Form(parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True))
+
+
+def optional_time(value: str, *, field: str) -> datetime | None:
+    return parse_time(value, field=field) if value else None
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderTerms:
+    """What the issue and amend forms submit, before the service validates it."""
+
+    id: str = ""
+    effect: str = ""
+    agencies: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    prohibits: tuple[str, ...] = ()
+    protections: tuple[str, ...] = ()
+    exempts: tuple[str, ...] = ()
+    valid_from: str = ""
+    valid_until: str = ""
+    while_condition: str = ""
+    reason: str = ""
+    days: int = 30
+
+    @classmethod
+    def parse(cls, data: Form) -> OrderTerms:
+        try:
+            days = int(data.get("days", "30") or "30")
+        except ValueError:
+            raise ValidationError(
+                "the simulation period must be a number of days", field="days"
+            ) from None
+        return cls(
+            id=data.get("id"),
+            effect=data.get("effect"),
+            agencies=tuple(data.all("agencies")),
+            countries=tuple(data.all("countries")),
+            categories=tuple(data.all("categories")),
+            regions=tuple(data.all("regions")),
+            prohibits=tuple(data.all("prohibits")),
+            protections=tuple(data.all("protections")),
+            exempts=tuple(data.all("exempts")),
+            valid_from=data.get("valid_from"),
+            valid_until=data.get("valid_until"),
+            while_condition=data.get("while_condition"),
+            reason=data.get("reason"),
+            days=min(max(days, 1), 3650),
+        )
+
+    @classmethod
+    def from_order(cls, order: dict[str, Any]) -> OrderTerms:
+        """The terms of an order as it stands, to prefill the amend form."""
+        scope = order.get("scope") or {}
+        requires = order.get("requires") or {}
+        return cls(
+            id=order["id"],
+            effect=order["effect"],
+            agencies=tuple(scope.get("agencies") or ()),
+            countries=tuple(scope.get("countries") or ()),
+            categories=tuple(scope.get("categories") or ()),
+            regions=tuple(scope.get("regions") or ()),
+            prohibits=tuple(requires.get("prohibits") or ()),
+            protections=tuple(requires.get("protections") or ()),
+            exempts=tuple(order.get("exempts") or ()),
+            valid_from=order.get("valid_from") or "",
+            valid_until=order.get("valid_until") or "",
+            while_condition=order.get("while_condition") or "",
+            reason=order.get("reason") or "",
+        )
+
+    def scope(self) -> Scope:
+        return Scope(
+            agencies=frozenset(self.agencies),
+            countries=frozenset(self.countries),
+            categories=frozenset(self.categories),
+            regions=frozenset(self.regions),
+        )
+
+    def requires(self) -> Requirement | None:
+        if not self.prohibits and not self.protections:
+            return None
+        return Requirement(
+            prohibits=frozenset(self.prohibits), protections=frozenset(self.protections)
+        )
+
+    def until(self) -> datetime | None:
+        return optional_time(self.valid_until, field="valid_until")
+
+    def start(self) -> datetime | None:
+        return optional_time(self.valid_from, field="valid_from")
+
+    def with_draft(self, order_id: str, valid_from: datetime) -> OrderTerms:
+        """The same terms, pinned to the id and start the draft gave, for signing."""
+        return OrderTerms(**{**self.__dict__, "id": order_id, "valid_from": iso(valid_from)})
+
+    def hidden(self) -> list[tuple[str, str]]:
+        """The terms as hidden fields, so the signed statement is drafted again identically."""
+        out = [("id", self.id), ("effect", self.effect), ("valid_from", self.valid_from)]
+        for name in (
+            "agencies",
+            "countries",
+            "categories",
+            "regions",
+            "prohibits",
+            "protections",
+            "exempts",
+        ):
+            out += [(name, value) for value in getattr(self, name)]
+        out += [
+            ("valid_until", self.valid_until),
+            ("while_condition", self.while_condition),
+            ("reason", self.reason),
+            ("days", str(self.days)),
+        ]
+        return out

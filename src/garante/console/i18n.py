@@ -1,0 +1,585 @@
+"""The console's words in English and Spanish: one catalogue, every key in both languages.
+
+Values named in braces (``{at}``) are filled by ``str.format``. Identifiers (order ids,
+agency ids, purposes, categories) stay as they are in both languages: they are data, and an
+inspector must be able to match them against the audit log.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, cast
+
+Lang = Literal["en", "es"]
+LANGUAGES: dict[str, str] = {"en": "English", "es": "Español"}
+
+_E = "en"
+CATALOGUE: dict[str, dict[str, str]] = {
+    # -- frame -------------------------------------------------------------------------
+    "app.tagline": {
+        "en": "conditional intelligence sharing",
+        "es": "intercambio condicionado de inteligencia",
+    },
+    "app.footer": {
+        "en": "Every action here goes through the service and lands in the verifiable audit log.",
+        "es": "Cada acción pasa por el servicio y queda en el registro de auditoría verificable.",
+    },
+    "nav.skip": {"en": "Skip to content", "es": "Saltar al contenido"},
+    "nav.main": {"en": "Main", "es": "Principal"},
+    "nav.language": {"en": "Language", "es": "Idioma"},
+    "nav.partners": {"en": "Partners", "es": "Socios"},
+    "nav.orders": {"en": "Orders", "es": "Órdenes"},
+    "nav.held": {"en": "Held queue", "es": "Cola retenida"},
+    "nav.releases": {"en": "Releases and outcomes", "es": "Entregas y resultados"},
+    "nav.audit": {"en": "Audit log", "es": "Registro de auditoría"},
+    "nav.charts": {"en": "Charts", "es": "Gráficos"},
+    "who.signed_in_as": {"en": "Signed in as", "es": "Sesión de"},
+    "who.sign_out": {"en": "Sign out", "es": "Cerrar sesión"},
+    # -- sign-in and errors ------------------------------------------------------------
+    "signin.title": {"en": "Sign in", "es": "Iniciar sesión"},
+    "signin.intro": {
+        "en": "Sign in with your Garante API token. The console grants the same role as the API.",
+        "es": "Inicie sesión con su token de la API de Garante. La consola otorga el mismo rol "
+        "que la API.",
+    },
+    "signin.token": {"en": "API token", "es": "Token de la API"},
+    "signin.token_help": {
+        "en": "Starts with gar_. Create one with `garante tokens create`.",
+        "es": "Empieza por gar_. Créelo con `garante tokens create`.",
+    },
+    "signin.submit": {"en": "Sign in", "es": "Entrar"},
+    "signin.failed": {
+        "en": "That token was not accepted: it is unknown, revoked, or the form expired. "
+        "Try again.",
+        "es": "No se aceptó ese token: es desconocido, fue revocado o el formulario caducó. "
+        "Inténtelo de nuevo.",
+    },
+    "error.title": {"en": "That did not work", "es": "No se pudo completar"},
+    "error.field": {"en": "Field", "es": "Campo"},
+    "error.hint": {"en": "Hint", "es": "Sugerencia"},
+    "error.code": {"en": "Error code", "es": "Código de error"},
+    "error.back": {"en": "Back to the console", "es": "Volver a la consola"},
+    "error.forbidden": {"en": "Not allowed", "es": "No permitido"},
+    "error.forbidden_text": {
+        "en": "Your role may not see or do this, as in the API.",
+        "es": "Su rol no puede ver ni hacer esto, igual que en la API.",
+    },
+    "error.csrf": {"en": "Form expired", "es": "Formulario caducado"},
+    "error.csrf_text": {
+        "en": "The form did not carry this session's token. Reload the page and try again.",
+        "es": "El formulario no llevaba el token de esta sesión. Recargue la página y reintente.",
+    },
+    # -- shared vocabulary -------------------------------------------------------------
+    "level.open": {"en": "Open", "es": "Abierto"},
+    "level.conditional": {"en": "Conditional", "es": "Condicionado"},
+    "level.held": {"en": "Held", "es": "Retenido"},
+    "level.suspended": {"en": "Suspended", "es": "Suspendido"},
+    "level.open.help": {
+        "en": "No order in force reaches this partner.",
+        "es": "Ninguna orden vigente alcanza a este socio.",
+    },
+    "level.conditional.help": {
+        "en": "A require order applies: releases wait for an undertaking with its clauses.",
+        "es": "Aplica una orden de exigencia: las entregas esperan un compromiso con sus "
+        "cláusulas.",
+    },
+    "level.held.help": {
+        "en": "A hold order applies: requests are held, not lost, and decided again when it "
+        "changes.",
+        "es": "Aplica una orden de retención: las solicitudes quedan retenidas, no perdidas, y se "
+        "deciden de nuevo cuando cambia.",
+    },
+    "level.suspended.help": {
+        "en": "A deny order applies, or the automatic hold a breach brings until an authority "
+        "lifts it.",
+        "es": "Aplica una orden de denegación, o la retención automática que trae un "
+        "incumplimiento hasta que una autoridad la levante.",
+    },
+    "effect.deny": {"en": "deny", "es": "denegar"},
+    "effect.hold": {"en": "hold", "es": "retener"},
+    "effect.require": {"en": "require", "es": "exigir"},
+    "effect.exempt": {"en": "exempt", "es": "eximir"},
+    "outcome.released": {"en": "released", "es": "entregado"},
+    "outcome.held": {"en": "held", "es": "retenido"},
+    "outcome.denied": {"en": "denied", "es": "denegado"},
+    "kind.seizure": {"en": "seizure", "es": "incautación"},
+    "kind.arrest": {"en": "arrest", "es": "captura"},
+    "kind.interdiction": {"en": "interdiction", "es": "interdicción"},
+    "kind.no-action": {"en": "no action", "es": "sin acción"},
+    "kind.lethal-force": {"en": "lethal force", "es": "fuerza letal"},
+    "kind.other": {"en": "other", "es": "otro"},
+    "scope.agencies": {"en": "Agencies", "es": "Agencias"},
+    "scope.countries": {"en": "Countries", "es": "Países"},
+    "scope.categories": {"en": "Categories", "es": "Categorías"},
+    "scope.regions": {"en": "Regions", "es": "Regiones"},
+    "scope.everything": {"en": "everything", "es": "todo"},
+    "requires.prohibits": {"en": "Prohibits", "es": "Prohíbe"},
+    "requires.protections": {"en": "Guarantees", "es": "Garantiza"},
+    "condition.active": {"en": "active", "es": "activa"},
+    "condition.inactive": {"en": "inactive", "es": "inactiva"},
+    "condition.since": {"en": "since {at}", "es": "desde {at}"},
+    "undertaking.revoked": {"en": "revoked", "es": "revocado"},
+    "undertaking.in_effect": {"en": "signed", "es": "firmado"},
+    "pager.label": {"en": "Pages", "es": "Páginas"},
+    "pager.first": {"en": "First page", "es": "Primera página"},
+    "pager.previous": {"en": "Previous page", "es": "Página anterior"},
+    "pager.next": {"en": "Next page", "es": "Página siguiente"},
+    "pager.last": {"en": "Last page", "es": "Última página"},
+    # -- column headings ---------------------------------------------------------------
+    "col.age": {"en": "Held for", "es": "Retenida hace"},
+    "col.agency": {"en": "Agency", "es": "Agencia"},
+    "col.before": {"en": "Before", "es": "Antes"},
+    "col.breach": {"en": "Breach", "es": "Incumplimiento"},
+    "col.condition": {"en": "While", "es": "Mientras"},
+    "col.count": {"en": "Requests", "es": "Solicitudes"},
+    "col.country": {"en": "Country", "es": "País"},
+    "col.decided": {"en": "Decided", "es": "Decidida"},
+    "col.details": {"en": "Details", "es": "Detalles"},
+    "col.effect": {"en": "Effect", "es": "Efecto"},
+    "col.from": {"en": "From", "es": "Desde"},
+    "col.id": {"en": "Id", "es": "Id"},
+    "col.index": {"en": "Index", "es": "Índice"},
+    "col.issued": {"en": "Issued", "es": "Emitida"},
+    "col.issuer": {"en": "Issued by", "es": "Emitida por"},
+    "col.item": {"en": "Item", "es": "Elemento"},
+    "col.kind": {"en": "Kind", "es": "Tipo"},
+    "col.now": {"en": "Now", "es": "Ahora"},
+    "col.occurred": {"en": "Occurred", "es": "Ocurrió"},
+    "col.order": {"en": "Order", "es": "Orden"},
+    "col.outcome": {"en": "Decision", "es": "Decisión"},
+    "col.partner": {"en": "Partner", "es": "Socio"},
+    "col.permits": {"en": "Permits", "es": "Permite"},
+    "col.prohibits": {"en": "Prohibits", "es": "Prohíbe"},
+    "col.protections": {"en": "Guarantees", "es": "Garantías"},
+    "col.purpose": {"en": "Purpose", "es": "Propósito"},
+    "col.reason": {"en": "Why it is held", "es": "Por qué se retiene"},
+    "col.release": {"en": "Release", "es": "Entrega"},
+    "col.reported_by": {"en": "Reported by", "es": "Informado por"},
+    "col.request": {"en": "Request", "es": "Solicitud"},
+    "col.requested": {"en": "Requested", "es": "Solicitada"},
+    "col.scope": {"en": "Scope", "es": "Alcance"},
+    "col.sharing": {"en": "Sharing", "es": "Intercambio"},
+    "col.state": {"en": "State", "es": "Estado"},
+    "col.undertaking": {"en": "Undertaking", "es": "Compromiso"},
+    "col.undertakings": {"en": "Active undertakings", "es": "Compromisos activos"},
+    "col.until": {"en": "Until", "es": "Hasta"},
+    "col.valid": {"en": "Valid", "es": "Vigencia"},
+    "col.version": {"en": "Version", "es": "Versión"},
+    "col.why": {"en": "Why", "es": "Por qué"},
+    # -- partners ----------------------------------------------------------------------
+    "partners.title": {"en": "Partners", "es": "Socios"},
+    "partners.intro": {
+        "en": "Whether sharing with each agency is open, conditional, held or suspended at {at}, "
+        "and the orders that decide it.",
+        "es": "Si el intercambio con cada agencia está abierto, condicionado, retenido o "
+        "suspendido a las {at}, y las órdenes que lo deciden.",
+    },
+    "partners.summary": {"en": "Partners by sharing level", "es": "Socios por nivel"},
+    "partners.caption": {
+        "en": "Sharing with each partner now",
+        "es": "Intercambio con cada socio ahora",
+    },
+    "partners.domestic": {"en": "domestic", "es": "nacional"},
+    "partners.inactive": {"en": "inactive", "es": "inactiva"},
+    "partners.no_order": {"en": "No order in force", "es": "Ninguna orden vigente"},
+    "partners.automatic": {
+        "en": "automatic, after a breach",
+        "es": "automática, tras un incumplimiento",
+    },
+    "partners.by": {"en": "by {authority}", "es": "de {authority}"},
+    "partners.only_categories": {
+        "en": "only categories {values}",
+        "es": "solo categorías {values}",
+    },
+    "partners.only_regions": {"en": "only regions {values}", "es": "solo regiones {values}"},
+    "partners.while": {"en": "while {condition}", "es": "mientras {condition}"},
+    "partners.requires": {"en": "requires:", "es": "exige:"},
+    "partners.met_by": {"en": "met by {undertakings}", "es": "cumplido por {undertakings}"},
+    "partners.not_met": {
+        "en": "no undertaking meets it: held",
+        "es": "ningún compromiso lo cumple: retenido",
+    },
+    "partners.exempted": {
+        "en": "exempted by {order} for {where}",
+        "es": "eximido por {order} para {where}",
+    },
+    "partners.no_undertaking": {
+        "en": "none: requests are denied",
+        "es": "ninguno: se deniegan las solicitudes",
+    },
+    "partners.not_needed": {"en": "not needed", "es": "no se requiere"},
+    "partners.conditions": {"en": "Conditions", "es": "Condiciones"},
+    "partners.legend": {"en": "What the levels mean", "es": "Qué significa cada nivel"},
+    "partners.self_title": {"en": "Your agency", "es": "Su agencia"},
+    "partners.self_note": {
+        "en": "Partners see their own record and undertakings; orders are internal.",
+        "es": "Los socios ven su propio registro y compromisos; las órdenes son internas.",
+    },
+    "partners.key": {"en": "Public key", "es": "Clave pública"},
+    "partners.none": {"en": "None.", "es": "Ninguno."},
+    # -- orders ------------------------------------------------------------------------
+    "orders.title": {"en": "Orders", "es": "Órdenes"},
+    "orders.intro": {
+        "en": "Every order, from when it took effect to its lift or end. Now is {at}.",
+        "es": "Todas las órdenes, desde que rigen hasta que se levantan o vencen. Ahora: {at}.",
+    },
+    "orders.issue_new": {"en": "Issue an order", "es": "Emitir una orden"},
+    "orders.timeline": {
+        "en": "Orders on a timeline, {start} to {end}",
+        "es": "Órdenes en el tiempo, de {start} a {end}",
+    },
+    "orders.bar": {
+        "en": "{order}, {effect}, from {start} to {end}",
+        "es": "{order}, {effect}, de {start} a {end}",
+    },
+    "orders.open_end": {"en": "until lifted", "es": "hasta que se levante"},
+    "orders.now": {"en": "now", "es": "ahora"},
+    "orders.amendment": {"en": "latest amendment", "es": "última modificación"},
+    "orders.amended_at": {"en": "amended {at}", "es": "modificada {at}"},
+    "orders.lifted_at": {"en": "lifted {at}", "es": "levantada {at}"},
+    "orders.lifted": {"en": "Lifted", "es": "Levantada"},
+    "orders.caption": {"en": "All orders, in issue order", "es": "Todas las órdenes, por emisión"},
+    "orders.exempts": {"en": "Exempts from", "es": "Exime de"},
+    "orders.none": {"en": "No orders.", "es": "No hay órdenes."},
+    "orders.amend": {"en": "Amend this order", "es": "Modificar esta orden"},
+    "orders.amend_help": {
+        "en": "The form shows the order as it stands; what you change becomes its next signed "
+        "version.",
+        "es": "El formulario muestra la orden como está; lo que cambie será su siguiente versión "
+        "firmada.",
+    },
+    "orders.lift": {"en": "Lift this order", "es": "Levantar esta orden"},
+    # -- order forms -------------------------------------------------------------------
+    "form.issue_intro": {
+        "en": "You issue as authority {authority}. Preview first: you will see what the order "
+        "would change and the statement to sign.",
+        "es": "Emite como autoridad {authority}. Primero la vista previa: verá qué cambiaría la "
+        "orden y la declaración que debe firmar.",
+    },
+    "form.id": {"en": "Order id (optional)", "es": "Id de la orden (opcional)"},
+    "form.id_help": {
+        "en": "Lower-case letters, digits and hyphens; left empty, one is assigned.",
+        "es": "Minúsculas, dígitos y guiones; si se deja vacío, se asigna uno.",
+    },
+    "form.effect": {"en": "Effect", "es": "Efecto"},
+    "form.effect_help": {
+        "en": "deny refuses; hold keeps requests waiting; require waits for an undertaking with "
+        "clauses; exempt carves its scope out of other orders.",
+        "es": "denegar rechaza; retener deja las solicitudes en espera; exigir espera un "
+        "compromiso con cláusulas; eximir excluye su alcance de otras órdenes.",
+    },
+    "form.scope": {"en": "Scope", "es": "Alcance"},
+    "form.scope_help": {
+        "en": "Tick nothing in a group to mean any value of it.",
+        "es": "No marcar nada en un grupo significa cualquier valor.",
+    },
+    "form.requires": {"en": "Required clauses", "es": "Cláusulas exigidas"},
+    "form.requires_help": {
+        "en": "Only for require orders: the clauses the recipient's undertaking must have.",
+        "es": "Solo para órdenes de exigencia: las cláusulas que debe tener el compromiso del "
+        "receptor.",
+    },
+    "form.exempts": {"en": "Orders to exempt from", "es": "Órdenes de las que eximir"},
+    "form.exempts_help": {
+        "en": "Only for exempt orders: inside this order's scope, these orders do not apply.",
+        "es": "Solo para órdenes de exención: dentro de este alcance, esas órdenes no aplican.",
+    },
+    "form.valid_until": {"en": "Until (UTC, optional)", "es": "Hasta (UTC, opcional)"},
+    "form.valid_until_help": {
+        "en": "Leave empty for an order in force until it is lifted.",
+        "es": "Déjelo vacío para una orden vigente hasta que se levante.",
+    },
+    "form.while_condition": {"en": "In force while", "es": "Vigente mientras"},
+    "form.no_condition": {"en": "always (no condition)", "es": "siempre (sin condición)"},
+    "form.reason": {"en": "Reason", "es": "Motivo"},
+    "form.reason_help": {
+        "en": "Quote the instruction; it is signed and logged.",
+        "es": "Cite la instrucción; se firma y queda registrada.",
+    },
+    "form.days": {"en": "Simulate over the last days", "es": "Simular sobre los últimos días"},
+    "form.days_help": {
+        "en": "Requests of this many days are decided again with the order, without storing "
+        "anything.",
+        "es": "Las solicitudes de estos días se deciden de nuevo con la orden, sin guardar nada.",
+    },
+    "form.preview": {"en": "Preview and simulate", "es": "Vista previa y simulación"},
+    "form.preview_amend": {"en": "Preview the amendment", "es": "Vista previa de la modificación"},
+    "form.preview_lift": {"en": "Preview the lift", "es": "Vista previa del levantamiento"},
+    "form.lift_reason": {"en": "Why it is lifted", "es": "Por qué se levanta"},
+    # -- preview -----------------------------------------------------------------------
+    "preview.issue": {"en": "Issue order", "es": "Emitir la orden"},
+    "preview.amend": {"en": "Amend order", "es": "Modificar la orden"},
+    "preview.lift": {"en": "Lift order", "es": "Levantar la orden"},
+    "preview.simulation": {"en": "What it would change", "es": "Qué cambiaría"},
+    "preview.simulation_intro": {
+        "en": "The requests made from {start} to {end}, decided now with and without it.",
+        "es": "Las solicitudes hechas de {start} a {end}, decididas ahora con y sin ella.",
+    },
+    "preview.requests": {"en": "Requests in the period", "es": "Solicitudes del periodo"},
+    "preview.in_scope": {"en": "In its scope", "es": "En su alcance"},
+    "preview.changed": {"en": "Decisions that change", "es": "Decisiones que cambian"},
+    "preview.by_partner": {"en": "Changes by partner", "es": "Cambios por socio"},
+    "preview.change": {"en": "Change", "es": "Cambio"},
+    "preview.no_change": {
+        "en": "No decision in the period would change.",
+        "es": "Ninguna decisión del periodo cambiaría.",
+    },
+    "preview.amend_no_simulation": {
+        "en": "An amendment is not simulated: the service simulates new orders and lifts.",
+        "es": "Una modificación no se simula: el servicio simula órdenes nuevas y levantamientos.",
+    },
+    "preview.statement": {"en": "Statement to sign", "es": "Declaración a firmar"},
+    "preview.statement_help": {
+        "en": "The canonical JSON (RFC 8785) below is what is signed and logged, byte for byte.",
+        "es": "El JSON canónico (RFC 8785) de abajo es lo que se firma y registra, byte a byte.",
+    },
+    "preview.key_file": {"en": "Your Ed25519 key (PEM)", "es": "Su clave Ed25519 (PEM)"},
+    "preview.key_file_help": {
+        "en": "Read and used only in this browser; it is never sent.",
+        "es": "Se lee y se usa solo en este navegador; nunca se envía.",
+    },
+    "preview.sign": {"en": "Sign the statement here", "es": "Firmar la declaración aquí"},
+    "preview.signed": {
+        "en": "Signed in this browser; the signature is filled in below.",
+        "es": "Firmada en este navegador; la firma está abajo.",
+    },
+    "preview.signature": {"en": "Signature (base64)", "es": "Firma (base64)"},
+    "preview.signature_help": {
+        "en": "Your authority has a registered key, so the statement must be signed. Sign it "
+        "here with your key file, or save the statement without a final newline as "
+        "statement.json and paste the output of:",
+        "es": "Su autoridad tiene una clave registrada, así que la declaración debe firmarse. "
+        "Fírmela aquí con su archivo de clave, o guárdela sin salto de línea final como "
+        "statement.json y pegue la salida de:",
+    },
+    "preview.unsigned": {
+        "en": "Your authority has no registered key: the order is recorded unsigned.",
+        "es": "Su autoridad no tiene clave registrada: la orden se registra sin firma.",
+    },
+    "preview.confirm_issue": {"en": "Issue the order", "es": "Emitir la orden"},
+    "preview.confirm_amend": {"en": "Amend the order", "es": "Modificar la orden"},
+    "preview.confirm_lift": {"en": "Lift the order", "es": "Levantar la orden"},
+    "preview.back": {"en": "Back to the form", "es": "Volver al formulario"},
+    "done.issued": {"en": "Order {order} issued", "es": "Orden {order} emitida"},
+    "done.amended": {"en": "Order {order} amended", "es": "Orden {order} modificada"},
+    "done.lifted": {"en": "Order {order} lifted", "es": "Orden {order} levantada"},
+    "done.audit": {
+        "en": "The change and every decision it moved are in the audit log.",
+        "es": "El cambio y cada decisión que movió están en el registro de auditoría.",
+    },
+    "done.moved": {
+        "en": "Held requests decided again: {count}",
+        "es": "Solicitudes retenidas decididas de nuevo: {count}",
+    },
+    "done.moved_caption": {"en": "Requests it moved", "es": "Solicitudes que movió"},
+    "done.none_moved": {
+        "en": "No held request was in its scope.",
+        "es": "Ninguna solicitud retenida estaba en su alcance.",
+    },
+    "done.see_order": {"en": "See the order", "es": "Ver la orden"},
+    # -- held queue --------------------------------------------------------------------
+    "held.title": {"en": "Held queue", "es": "Cola retenida"},
+    "held.intro": {
+        "en": "Requests held, oldest first, each with why and for how long (as of {at}). They "
+        "are decided again whenever an order, condition or undertaking changes.",
+        "es": "Solicitudes retenidas, la más antigua primero, con el motivo y el tiempo (a las "
+        "{at}). Se deciden de nuevo cuando cambia una orden, condición o compromiso.",
+    },
+    "held.caption": {"en": "Held requests on this page: {count}", "es": "Retenidas aquí: {count}"},
+    "held.empty": {"en": "Nothing is held.", "es": "No hay nada retenido."},
+    # -- releases ----------------------------------------------------------------------
+    "releases.title": {"en": "Releases and outcomes", "es": "Entregas y resultados"},
+    "releases.all_partners": {"en": "All partners", "es": "Todos los socios"},
+    "releases.all_outcomes": {"en": "All decisions", "es": "Todas las decisiones"},
+    "releases.filter": {"en": "Show", "es": "Mostrar"},
+    "releases.summary": {"en": "Per partner, all time", "es": "Por socio, todo el periodo"},
+    "releases.held_then_released": {
+        "en": "Held, then released",
+        "es": "Retenidas y luego entregadas",
+    },
+    "releases.mean_hours": {"en": "Mean hours held", "es": "Horas medias retenidas"},
+    "releases.outcomes": {"en": "Outcomes", "es": "Resultados"},
+    "releases.breaches": {"en": "Breaches", "es": "Incumplimientos"},
+    "releases.partner_intro": {
+        "en": "What has been released to {agency}, and the outcomes reported for it.",
+        "es": "Lo entregado a {agency} y los resultados informados.",
+    },
+    "releases.requests": {"en": "Release requests", "es": "Solicitudes de entrega"},
+    "releases.none": {"en": "No requests.", "es": "No hay solicitudes."},
+    "releases.reported": {"en": "Reported outcomes", "es": "Resultados informados"},
+    "releases.no_outcomes": {"en": "No outcomes reported.", "es": "No hay resultados."},
+    "releases.persons": {"en": "{n} persons", "es": "{n} personas"},
+    "releases.casualties": {"en": "{n} casualties", "es": "{n} víctimas"},
+    "releases.breach_yes": {"en": "breach", "es": "incumplimiento"},
+    "releases.breach_no": {"en": "compliant", "es": "conforme"},
+    "releases.signed": {"en": "signed", "es": "firmado"},
+    # -- audit log ---------------------------------------------------------------------
+    "audit.title": {"en": "Audit log", "es": "Registro de auditoría"},
+    "audit.intro": {
+        "en": "Every decision, order, undertaking and delivery is an entry in a Merkle tree "
+        "(RFC 9162). The log signs checkpoints; anyone with its public key can check them.",
+        "es": "Cada decisión, orden, compromiso y entrega es una entrada de un árbol de Merkle "
+        "(RFC 9162). El registro firma puntos de control; cualquiera con su clave pública puede "
+        "comprobarlos.",
+    },
+    "audit.checkpoint": {"en": "Latest checkpoint", "es": "Último punto de control"},
+    "audit.size": {"en": "Tree size", "es": "Tamaño del árbol"},
+    "audit.root": {"en": "Root hash", "es": "Hash raíz"},
+    "audit.published": {"en": "Published", "es": "Publicado"},
+    "audit.entries_now": {"en": "Entries now", "es": "Entradas ahora"},
+    "audit.note": {"en": "Signed note", "es": "Nota firmada"},
+    "audit.no_checkpoint": {
+        "en": "No checkpoint has been published yet.",
+        "es": "Aún no se ha publicado ningún punto de control.",
+    },
+    "audit.verify": {"en": "Verify in this browser", "es": "Verificar en este navegador"},
+    "audit.verify_intro": {
+        "en": "Your browser fetches the proofs and checks them itself: the checkpoint's "
+        "Ed25519 signature, the entry's inclusion proof and a consistency proof from an older "
+        "checkpoint. It trusts only the key below.",
+        "es": "Su navegador obtiene las pruebas y las comprueba él mismo: la firma Ed25519 del "
+        "punto de control, la prueba de inclusión de la entrada y una prueba de consistencia "
+        "desde un punto anterior. Solo confía en la clave de abajo.",
+    },
+    "audit.key": {"en": "Log verifier key", "es": "Clave verificadora del registro"},
+    "audit.key_help": {
+        "en": "As the server reports it. Compare it with the key you obtained out of band, or "
+        "paste that key here.",
+        "es": "Tal como la informa el servidor. Compárela con la clave obtenida por otro canal, o "
+        "pegue esa clave aquí.",
+    },
+    "audit.noscript": {
+        "en": "Verification runs in JavaScript; use `garante audit verify --server` without it.",
+        "es": "La verificación usa JavaScript; sin él, use `garante audit verify --server`.",
+    },
+    "audit.entry_index": {"en": "Entry index", "es": "Índice de la entrada"},
+    "audit.entry_index_help": {
+        "en": "From 0 to {last}, the entries this checkpoint covers.",
+        "es": "De 0 a {last}, las entradas que cubre este punto de control.",
+    },
+    "audit.old_checkpoint": {
+        "en": "Check consistency from",
+        "es": "Comprobar la consistencia desde",
+    },
+    "audit.old_checkpoint_help": {
+        "en": "The checkpoint this browser last verified, or an older published one.",
+        "es": "El último punto que verificó este navegador, o uno publicado anterior.",
+    },
+    "audit.remembered": {
+        "en": "the checkpoint this browser saw last",
+        "es": "el último punto que vio este navegador",
+    },
+    "audit.verify_button": {
+        "en": "Verify entry and checkpoint",
+        "es": "Verificar entrada y punto de control",
+    },
+    "audit.verify_checkpoint_button": {
+        "en": "Verify the checkpoint's signature",
+        "es": "Verificar la firma del punto de control",
+    },
+    "audit.entries": {
+        "en": "Entries {start} to {end} of {size}",
+        "es": "Entradas {start} a {end} de {size}",
+    },
+    "audit.leaf": {"en": "Leaf hash", "es": "Hash de hoja"},
+    "audit.entry": {"en": "Entry", "es": "Entrada"},
+    "audit.show_entry": {"en": "Show", "es": "Mostrar"},
+    "audit.verify_this": {"en": "Verify", "es": "Verificar"},
+    "audit.not_covered": {
+        "en": "after the checkpoint",
+        "es": "posterior al punto de control",
+    },
+    # -- charts ------------------------------------------------------------------------
+    "charts.title": {"en": "Charts", "es": "Gráficos"},
+    "charts.intro": {
+        "en": "Release requests per partner per day, by the decision that stands for them now "
+        "(a request held on one day and released later counts as released on the day it was "
+        "made).",
+        "es": "Solicitudes de entrega por socio y día, según la decisión vigente (una solicitud "
+        "retenida un día y entregada después cuenta como entregada el día en que se hizo).",
+    },
+    "charts.partner_intro": {
+        "en": "What has been released to your agency, per day.",
+        "es": "Lo entregado a su agencia, por día.",
+    },
+    "charts.days": {"en": "Period", "es": "Periodo"},
+    "charts.last_days": {"en": "last {n} days", "es": "últimos {n} días"},
+    "charts.show": {"en": "Show", "es": "Mostrar"},
+    "charts.empty": {
+        "en": "No requests in this period.",
+        "es": "No hay solicitudes en este periodo.",
+    },
+    "charts.canvas_label": {
+        "en": "Bar chart of requests to {partner} per day; the table below has the numbers.",
+        "es": "Gráfico de barras de solicitudes a {partner} por día; la tabla de abajo tiene las "
+        "cifras.",
+    },
+    "charts.table": {"en": "The numbers, as a table", "es": "Las cifras, en una tabla"},
+    "charts.day": {"en": "Day", "es": "Día"},
+    "charts.requests": {"en": "requests", "es": "solicitudes"},
+    # Messages the in-browser verifier shows (static/audit.js).
+    "js.working": {"en": "Verifying…", "es": "Verificando…"},
+    "js.verified": {"en": "Verified", "es": "Verificado"},
+    "js.failed": {"en": "Verification FAILED", "es": "La verificación FALLÓ"},
+    "js.signature": {
+        "en": "Checkpoint signed by {name} (Ed25519, {engine})",
+        "es": "Punto de control firmado por {name} (Ed25519, {engine})",
+    },
+    "js.leaf": {
+        "en": "Entry {index} hashes to the served leaf hash",
+        "es": "La entrada {index} da el hash de hoja servido",
+    },
+    "js.inclusion": {
+        "en": "Entry {index} is in the tree of size {size} (inclusion proof, {n} hashes)",
+        "es": "La entrada {index} está en el árbol de tamaño {size} (prueba de inclusión, "
+        "{n} hashes)",
+    },
+    "js.consistency": {
+        "en": "The tree of size {new} extends the one of size {old} (consistency proof, "
+        "{n} hashes)",
+        "es": "El árbol de tamaño {new} extiende el de tamaño {old} (prueba de consistencia, "
+        "{n} hashes)",
+    },
+    "js.same": {
+        "en": "The tree of size {size} has the root this browser saw before (no fork)",
+        "es": "El árbol de tamaño {size} tiene la raíz que este navegador vio antes (sin "
+        "bifurcación)",
+    },
+    "js.no_old": {
+        "en": "No older checkpoint to check consistency from yet",
+        "es": "Aún no hay un punto anterior desde el que comprobar la consistencia",
+    },
+    "js.remembered": {
+        "en": "This browser now remembers the checkpoint of size {size}",
+        "es": "Este navegador recuerda ahora el punto de control de tamaño {size}",
+    },
+}
+
+
+def negotiate(query: str | None, cookie: str | None, accept_language: str | None) -> Lang:
+    """The language asked for in the URL, else the remembered one, else the browser's."""
+    for choice in (query, cookie):
+        if choice in LANGUAGES:
+            return cast(Lang, choice)
+    for part in (accept_language or "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGUAGES:
+            return cast(Lang, code)
+    return "en"
+
+
+def translate(lang: Lang, key: str, **values: Any) -> str:
+    """The message ``key`` in ``lang``; an unknown key shows itself, so a gap is visible."""
+    entry = CATALOGUE.get(key)
+    if entry is None:
+        return key
+    text = entry.get(lang) or entry[_E]
+    return text.format(**values) if values else text
+
+
+def messages(lang: Lang, prefix: str) -> dict[str, str]:
+    """Every message under ``prefix`` (for scripts), keyed without it."""
+    return {
+        key.removeprefix(prefix): entry.get(lang) or entry[_E]
+        for key, entry in CATALOGUE.items()
+        if key.startswith(prefix)
+    }

@@ -1,0 +1,136 @@
+"""The audit log: the latest signed checkpoint, an entry browser, and proofs for the browser.
+
+The page hands the browser the signed checkpoint and the log's verifier key; the browser
+fetches proofs and checks them itself (``static/verify.js``), so the verdict it shows does
+not rest on the server's word. The key shown is the one the server reports: an inspector
+should compare it with the key obtained out of band, and may paste that key instead.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import JSONResponse, Response
+
+from garante.console.render import SECURITY_HEADERS, page
+from garante.console.routing import ConsoleRoute
+from garante.console.session import service, viewer
+from garante.domain.errors import GaranteError, ValidationError
+from garante.service.app import Garante
+
+router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
+PAGE_SIZE = 25
+
+
+def _b64(value: bytes) -> str:
+    return base64.b64encode(value).decode()
+
+
+def _int(request: Request, name: str, default: int | None = None) -> int | None:
+    value = request.query_params.get(name, "")
+    return int(value) if value.isdigit() else default
+
+
+def _checkpoints(garante: Garante) -> list[dict[str, Any]]:
+    return [
+        {
+            "size": c.size,
+            "root_hash": _b64(c.root_hash),
+            "note": c.note,
+            "published_at": c.published_at,
+        }
+        for c in garante.checkpoints()
+    ]
+
+
+@router.get("/audit")
+def audit(request: Request) -> Response:
+    who = viewer(request)
+    garante = service(request)
+    latest = garante.latest_checkpoint()
+    try:
+        key = garante.log_verifier_key()
+    except GaranteError:
+        key = None
+    size = garante.ledger_size()
+    entries: list[dict[str, Any]] = []
+    start = 0
+    previous: list[dict[str, Any]] = []
+    if who.internal:
+        # Newest first by default: the last page of the log.
+        default_start = max(size - PAGE_SIZE, 0)
+        start = min(_int(request, "start", default_start) or 0, max(size - 1, 0))
+        entries = garante.entries(start, min(start + PAGE_SIZE, size))
+        previous = [c for c in _checkpoints(garante) if latest and c["size"] < latest.size][-20:]
+    checkpoint = (
+        {
+            "size": latest.size,
+            "root_hash": _b64(latest.root_hash),
+            "note": latest.note,
+            "published_at": latest.published_at,
+        }
+        if latest
+        else None
+    )
+    return page(
+        request,
+        "audit.html",
+        viewer=who,
+        lang=who.lang,
+        checkpoint=checkpoint,
+        key=key,
+        size=size,
+        entries=entries,
+        start=start,
+        page_size=PAGE_SIZE,
+        previous=previous,
+        verify_data={
+            "key": key,
+            "checkpoint": checkpoint["note"] if checkpoint else None,
+            "previous": [{"size": c["size"], "note": c["note"]} for c in previous],
+        },
+    )
+
+
+def _json(body: dict[str, Any], status: int = 200) -> JSONResponse:
+    return JSONResponse(body, status_code=status, headers=SECURITY_HEADERS)
+
+
+@router.get("/audit/inclusion.json")
+def inclusion(request: Request) -> Response:
+    """An entry and its inclusion proof, for the browser to check against a checkpoint."""
+    who = viewer(request)
+    who.require_internal()
+    index, size = _int(request, "index"), _int(request, "size")
+    if index is None:
+        raise ValidationError("give the entry's index", field="index")
+    try:
+        proof = service(request).inclusion_proof(index, size)
+    except GaranteError as exc:
+        return _json(exc.to_dict(), exc.http_status)
+    return _json(
+        {
+            "index": proof["index"],
+            "size": proof["size"],
+            "leaf_hash": _b64(proof["leaf_hash"]),
+            "entry": proof["entry"].decode(),
+            "proof": [_b64(h) for h in proof["proof"]],
+        }
+    )
+
+
+@router.get("/audit/consistency.json")
+def consistency(request: Request) -> Response:
+    """A consistency proof between two tree sizes."""
+    who = viewer(request)
+    who.require_internal()
+    old, new = _int(request, "old"), _int(request, "new")
+    if old is None:
+        raise ValidationError("give the old tree size", field="old")
+    try:
+        proof = service(request).consistency_proof(old, new)
+    except GaranteError as exc:
+        return _json(exc.to_dict(), exc.http_status)
+    return _json({**proof, "proof": [_b64(h) for h in proof["proof"]]})

@@ -1,0 +1,338 @@
+"""Orders on a timeline, and the authority's issue, amend and lift forms.
+
+Every write is two steps, as in the API: a preview drafts the statement (and, for a new order
+or a lift, simulates it over recent requests) and shows what must be signed; the second post
+drafts the same terms again and hands the signature to the service, acting as the signed-in
+authority, so each change gets its audit entry like any other.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from garante.console.forms import Form, OrderTerms, form
+from garante.console.render import page
+from garante.console.routing import ConsoleRoute
+from garante.console.session import Viewer, check_csrf, service, viewer
+from garante.console.timeline import timeline
+from garante.domain.errors import GaranteError
+from garante.domain.order import Effect, Order
+from garante.service.app import Garante
+from garante.signatures import canonical, decode_signature
+
+router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
+
+
+def _choices(garante: Garante) -> dict[str, Any]:
+    """What the forms offer: known agencies, countries, vocabularies, conditions, orders."""
+    agencies = garante.agencies()
+    vocabulary = garante.vocabulary().to_dict()
+    return {
+        "agencies": agencies,
+        "countries": sorted({a["country"] for a in agencies}),
+        "vocabulary": vocabulary,
+        "conditions": garante.conditions(),
+        "exemptable": [o for o in garante.orders(include_lifted=False) if o["effect"] != "exempt"],
+        "effects": [e.value for e in Effect],
+    }
+
+
+def _orders_page(request: Request, who: Viewer) -> Response:
+    garante = service(request)
+    orders = garante.orders()
+    now = garante.clock.now()
+    conditions = {c["id"]: c for c in garante.conditions()}
+    return page(
+        request,
+        "orders.html",
+        viewer=who,
+        lang=who.lang,
+        orders=orders,
+        timeline=timeline(orders, now),
+        conditions=conditions,
+        now=now,
+    )
+
+
+@router.get("/orders")
+def orders(request: Request) -> Response:
+    who = viewer(request)
+    who.require_internal()
+    return _orders_page(request, who)
+
+
+def _form_page(
+    request: Request,
+    who: Viewer,
+    terms: OrderTerms,
+    *,
+    error: GaranteError | None = None,
+    status_code: int = 200,
+) -> Response:
+    return page(
+        request,
+        "order_new.html",
+        viewer=who,
+        lang=who.lang,
+        terms=terms,
+        error=error.to_dict() if error else None,
+        status_code=status_code,
+        **_choices(service(request)),
+    )
+
+
+@router.get("/orders/new")
+def new_order(request: Request) -> Response:
+    who = viewer(request)
+    who.require_authority()
+    return _form_page(request, who, OrderTerms(effect="hold"))
+
+
+def _draft(garante: Garante, who: Viewer, terms: OrderTerms) -> Order:
+    return garante.draft_order(
+        authority_id=str(who.principal.authority_id),
+        effect=terms.effect,
+        scope=terms.scope(),
+        order_id=terms.id or None,
+        requires=terms.requires() if terms.effect == Effect.REQUIRE else None,
+        exempts=list(terms.exempts) if terms.effect == Effect.EXEMPT else None,
+        valid_from=terms.start(),
+        valid_until=terms.until(),
+        while_condition=terms.while_condition or None,
+        reason=terms.reason,
+    )
+
+
+def _signing(statement: dict[str, Any]) -> dict[str, Any]:
+    return {"statement": statement, "canonical": canonical(statement).decode()}
+
+
+def _needs_signature(garante: Garante, who: Viewer) -> bool:
+    authorities = {a["id"]: a for a in garante.authorities()}
+    mine = authorities.get(str(who.principal.authority_id))
+    return bool(mine and mine.get("public_key"))
+
+
+@router.post("/orders/preview")
+def preview_order(request: Request, data: Form = Depends(form)) -> Response:  # noqa: B008
+    who = viewer(request)
+    who.require_authority()
+    check_csrf(request, data.get("csrf"))
+    garante = service(request)
+    terms = OrderTerms.parse(data)
+    try:
+        order = _draft(garante, who, terms)
+        now = garante.clock.now()
+        simulation = garante.simulate_order(
+            order, start=now - timedelta(days=terms.days), end=now + timedelta(seconds=1)
+        )
+    except GaranteError as exc:
+        return _form_page(request, who, terms, error=exc, status_code=exc.http_status)
+    return page(
+        request,
+        "order_preview.html",
+        viewer=who,
+        lang=who.lang,
+        action="issue",
+        target="/orders/issue",
+        order_id=order.id,
+        hidden=terms.with_draft(order.id, order.valid_from).hidden(),
+        simulation=simulation,
+        needs_signature=_needs_signature(garante, who),
+        error=None,
+        **_signing(order.statement()),
+    )
+
+
+def _signature(data: Form) -> bytes | None:
+    text = data.get("signature")
+    return decode_signature(text) if text else None
+
+
+@router.post("/orders/issue")
+def issue_order(request: Request, data: Form = Depends(form)) -> Response:  # noqa: B008
+    who = viewer(request)
+    who.require_authority()
+    check_csrf(request, data.get("csrf"))
+    garante = who.acting(service(request))
+    terms = OrderTerms.parse(data)
+    try:
+        order = _draft(garante, who, terms)
+        change = garante.issue_order(order, signature=_signature(data))
+    except GaranteError as exc:
+        return _form_page(request, who, terms, error=exc, status_code=exc.http_status)
+    return _changed(request, who, "issued", change.value, change.moved)
+
+
+def _changed(
+    request: Request, who: Viewer, action: str, order: dict[str, Any], moved: list[dict[str, Any]]
+) -> Response:
+    return page(
+        request,
+        "order_done.html",
+        viewer=who,
+        lang=who.lang,
+        action=action,
+        order=order,
+        moved=moved,
+    )
+
+
+def _order_page(
+    request: Request, who: Viewer, order_id: str, *, error: GaranteError | None = None
+) -> Response:
+    garante = service(request)
+    order = garante.order(order_id)
+    return page(
+        request,
+        "order_detail.html",
+        viewer=who,
+        lang=who.lang,
+        order=order,
+        error=error.to_dict() if error else None,
+        status_code=error.http_status if error else 200,
+        condition={c["id"]: c for c in garante.conditions()}.get(order["while_condition"] or ""),
+        **_choices(garante),
+    )
+
+
+@router.get("/orders/{order_id}")
+def order_detail(order_id: str, request: Request) -> Response:
+    who = viewer(request)
+    who.require_internal()
+    return _order_page(request, who, order_id)
+
+
+def _amendment(garante: Garante, who: Viewer, order_id: str, terms: OrderTerms) -> Order:
+    return garante.draft_amendment(
+        order_id,
+        authority_id=str(who.principal.authority_id),
+        effect=terms.effect or None,
+        scope=terms.scope(),
+        requires=terms.requires() if terms.effect == Effect.REQUIRE else None,
+        exempts=list(terms.exempts) if terms.effect == Effect.EXEMPT else [],
+        valid_until=terms.until(),
+        while_condition=terms.while_condition or None,
+        clear_condition=not terms.while_condition,
+        reason=terms.reason or None,
+    )
+
+
+def _amendment_statement(amended: Order, who: Viewer) -> dict[str, Any]:
+    return {**amended.statement(), "amended_by": who.principal.authority_id}
+
+
+@router.post("/orders/{order_id}/amend/preview")
+def preview_amendment(
+    order_id: str,
+    request: Request,
+    data: Form = Depends(form),  # noqa: B008
+) -> Response:
+    who = viewer(request)
+    who.require_authority()
+    check_csrf(request, data.get("csrf"))
+    garante = service(request)
+    terms = OrderTerms.parse(data)
+    try:
+        amended = _amendment(garante, who, order_id, terms)
+    except GaranteError as exc:
+        return _order_page(request, who, order_id, error=exc)
+    return page(
+        request,
+        "order_preview.html",
+        viewer=who,
+        lang=who.lang,
+        action="amend",
+        target=f"/orders/{order_id}/amend",
+        order_id=order_id,
+        hidden=terms.hidden(),
+        simulation=None,
+        needs_signature=_needs_signature(garante, who),
+        error=None,
+        **_signing(_amendment_statement(amended, who)),
+    )
+
+
+@router.post("/orders/{order_id}/amend")
+def amend_order(
+    order_id: str,
+    request: Request,
+    data: Form = Depends(form),  # noqa: B008
+) -> Response:
+    who = viewer(request)
+    who.require_authority()
+    check_csrf(request, data.get("csrf"))
+    garante = who.acting(service(request))
+    terms = OrderTerms.parse(data)
+    try:
+        amended = _amendment(garante, who, order_id, terms)
+        change = garante.amend_order(
+            amended, authority_id=str(who.principal.authority_id), signature=_signature(data)
+        )
+    except GaranteError as exc:
+        return _order_page(request, who, order_id, error=exc)
+    return _changed(request, who, "amended", change.value, change.moved)
+
+
+@router.post("/orders/{order_id}/lift/preview")
+def preview_lift(
+    order_id: str,
+    request: Request,
+    data: Form = Depends(form),  # noqa: B008
+) -> Response:
+    who = viewer(request)
+    who.require_authority()
+    check_csrf(request, data.get("csrf"))
+    garante = service(request)
+    reason = data.get("reason")
+    days = OrderTerms.parse(data).days
+    try:
+        statement = garante.lift_statement(
+            order_id, authority_id=str(who.principal.authority_id), reason=reason
+        )
+        now = garante.clock.now()
+        simulation = garante.simulate_lift(
+            order_id, start=now - timedelta(days=days), end=now + timedelta(seconds=1)
+        )
+    except GaranteError as exc:
+        return _order_page(request, who, order_id, error=exc)
+    return page(
+        request,
+        "order_preview.html",
+        viewer=who,
+        lang=who.lang,
+        action="lift",
+        target=f"/orders/{order_id}/lift",
+        order_id=order_id,
+        hidden=[("reason", reason), ("days", str(days))],
+        simulation=simulation,
+        needs_signature=_needs_signature(garante, who),
+        error=None,
+        **_signing(statement),
+    )
+
+
+@router.post("/orders/{order_id}/lift")
+def lift_order(
+    order_id: str,
+    request: Request,
+    data: Form = Depends(form),  # noqa: B008
+) -> Response:
+    who = viewer(request)
+    who.require_authority()
+    check_csrf(request, data.get("csrf"))
+    garante = who.acting(service(request))
+    try:
+        change = garante.lift_order(
+            order_id,
+            authority_id=str(who.principal.authority_id),
+            reason=data.get("reason"),
+            signature=_signature(data),
+        )
+    except GaranteError as exc:
+        return _order_page(request, who, order_id, error=exc)
+    return _changed(request, who, "lifted", change.value, change.moved)

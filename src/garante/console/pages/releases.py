@@ -1,0 +1,61 @@
+"""Releases and outcomes per partner; a partner sees only what was released to it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from garante.console.render import page
+from garante.console.routing import ConsoleRoute
+from garante.console.session import service, viewer
+from garante.domain.decision import Outcome
+from garante.service.app import Page
+
+router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
+PAGE_SIZE = 50
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_OUTCOMES = 500
+
+
+@router.get("/releases")
+def releases(request: Request) -> Response:
+    who = viewer(request)
+    garante = service(request)
+    params = request.query_params
+    after_text = params.get("after", "")
+    after = int(after_text) if after_text.isdigit() else None
+    outcomes = [o.value for o in Outcome]
+    if who.internal:
+        partner = params.get("partner") or None
+        outcome = params.get("outcome") if params.get("outcome") in outcomes else None
+    else:
+        # As the API: never another partner's, never its own held or denied requests.
+        partner, outcome = who.principal.agency_id, Outcome.RELEASED.value
+    rows = garante.requests(
+        outcome=outcome, recipient=partner, page=Page(after=after, limit=PAGE_SIZE + 1)
+    )
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    now = garante.clock.now()
+    summary = (
+        garante.partner_report(start=_EPOCH, end=now + timedelta(seconds=1))["partners"]
+        if who.internal
+        else []
+    )
+    return page(
+        request,
+        "releases.html",
+        viewer=who,
+        lang=who.lang,
+        rows=rows,
+        outcomes_list=outcomes,
+        partner=partner,
+        outcome=outcome,
+        agencies=garante.agencies() if who.internal else [],
+        summary=summary,
+        reported=garante.outcomes(partner, page=Page(limit=MAX_OUTCOMES)),
+        after=after,
+        next_after=rows[-1]["id"] if more and rows else None,
+    )

@@ -1,0 +1,143 @@
+"""Who is signed in to the console: the API token in a cookie, and per-form CSRF tokens.
+
+Nothing may live only in a process's memory (DESIGN.md, "Storage and scale"), so there is no
+server-side session table: the cookie carries the API token itself. It is ``HttpOnly`` (page
+scripts cannot read it), ``SameSite=Strict`` (no other site's page can send it) and ``Secure``
+over HTTPS. Every request authenticates the token again through the service, so a revoked
+token signs the console out at once.
+
+Forms also carry a CSRF token, HMAC-SHA256 keyed by the session token: a page of another
+origin cannot compute it without the cookie, and it needs no storage either.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from fastapi import Request
+from starlette.responses import Response
+
+from garante.console.i18n import Lang, negotiate
+from garante.domain.errors import GaranteError
+from garante.domain.roles import Principal, Role
+from garante.service.app import Garante
+
+SESSION_COOKIE = "garante_session"
+LANG_COOKIE = "garante_lang"
+_CSRF_CONTEXT = b"garante-console/csrf/v1"
+_INTERNAL = frozenset({Role.ANALYST, Role.LIAISON, Role.AUTHORITY, Role.OVERSEER})
+
+
+class SignInRequired(Exception):
+    """No valid session: the page redirects to the sign-in form."""
+
+
+class NotAllowed(Exception):
+    """The signed-in role may not see or do this (the API would answer 403)."""
+
+
+class BadCsrf(Exception):
+    """A form arrived without the CSRF token of the session it claims."""
+
+
+def service(request: Request) -> Garante:
+    garante: Garante = request.app.state.garante
+    return garante
+
+
+def csrf_token(session_token: str) -> str:
+    return hmac.new(session_token.encode(), _CSRF_CONTEXT, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Viewer:
+    """The person at the console: their principal, language and the form token."""
+
+    principal: Principal
+    lang: Lang
+    csrf: str
+
+    @property
+    def role(self) -> Role:
+        return self.principal.role
+
+    @property
+    def internal(self) -> bool:
+        """Analyst, liaison, authority or overseer: may read what the API's INTERNAL reads."""
+        return self.principal.role in _INTERNAL
+
+    @property
+    def authority(self) -> bool:
+        return self.principal.role == Role.AUTHORITY
+
+    def require_internal(self) -> None:
+        if not self.internal:
+            raise NotAllowed
+
+    def require_authority(self) -> None:
+        if not self.authority or not self.principal.authority_id:
+            raise NotAllowed
+
+    def acting(self, garante: Garante) -> Garante:
+        """The service, naming this person in every audit entry it writes."""
+        return garante.acting_as(self.principal.name)
+
+
+def language(request: Request) -> Lang:
+    return negotiate(
+        request.query_params.get("lang"),
+        request.cookies.get(LANG_COOKIE),
+        request.headers.get("accept-language"),
+    )
+
+
+def viewer(request: Request) -> Viewer:
+    """The signed-in viewer, or ``SignInRequired`` (a missing, unknown or revoked token)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise SignInRequired
+    try:
+        who = service(request).authenticate(token)
+    except GaranteError:
+        raise SignInRequired from None
+    return Viewer(principal=who, lang=language(request), csrf=csrf_token(token))
+
+
+def check_csrf(request: Request, submitted: str | None) -> None:
+    token = request.cookies.get(SESSION_COOKIE) or ""
+    if not token or not submitted or not hmac.compare_digest(csrf_token(token), submitted):
+        raise BadCsrf
+
+
+def start_session(request: Request, response: Response, token: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+
+
+def end_session(request: Request, response: Response) -> None:
+    response.delete_cookie(
+        SESSION_COOKIE,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+
+
+def remember_language(request: Request, response: Response, lang: Lang) -> None:
+    response.set_cookie(
+        LANG_COOKIE,
+        lang,
+        max_age=365 * 24 * 3600,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )

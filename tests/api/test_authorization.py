@@ -1,0 +1,295 @@
+"""Who may call what: every role against every operation of the OpenAPI document.
+
+One row per operation names the roles allowed to call it (``PUBLIC``: no token needed). Each
+row is tried with a token of every role and with none: an allowed role must get past the role
+check (neither 401 nor 403, nor a 5xx), any other role must get ``403 auth.forbidden``, and no
+token must get ``401 auth.unauthenticated``. A route the table does not list fails
+``test_every_operation_of_the_document_has_a_row``, so a new route cannot go unchecked.
+
+Allowed calls send plausible bodies and change this module's own server (never the shared
+``demo_server``): an allowed caller may still be refused past the role check (409 on a second
+call, 422 for a statement that needs a signature); only 401, 403 and 5xx count against it.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from garante.signatures import public_key_bytes
+from tests.api.server import Server, running_server
+from tests.conftest import scenario_bundle
+
+ANALYST, LIAISON, AUTHORITY, PARTNER, OVERSEER = (
+    "analyst",
+    "liaison",
+    "authority",
+    "partner",
+    "overseer",
+)
+ROLES = (ANALYST, LIAISON, AUTHORITY, PARTNER, OVERSEER)
+CALLERS = (*ROLES, None)  # None: no token at all
+INTERNAL = frozenset({ANALYST, LIAISON, AUTHORITY, OVERSEER})
+EVERYONE = INTERNAL | {PARTNER}
+PUBLIC = frozenset({*ROLES, None})
+
+PARTNER_AGENCY = "hsi"  # registers no key in the demo, so it may give undertakings unsigned
+
+# Objects of the demo that path parameters name.
+PATH = {
+    "agency_id": "cti",
+    "item_id": "co-2025-0417",
+    "undertaking_id": "fbi-2025-01",
+    "order_id": "co-us-suspension",
+    "condition_id": "caribbean-vessel-strikes",
+    "request_id": "1",
+}
+
+
+def _fresh_key() -> str:
+    return base64.b64encode(public_key_bytes(Ed25519PrivateKey.generate().public_key())).decode()
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    path: str  # as in the OpenAPI document, without the /api/v1 prefix
+    allowed: frozenset[str | None]
+    body: dict[str, Any] | None = None
+    query: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def url_path(self) -> str:
+        return self.path.format(**PATH)
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def _set(*roles: str) -> frozenset[str | None]:
+    return frozenset(roles)
+
+
+PERIOD = {"from": "2025-11-01T00:00:00Z", "to": "2025-11-14T00:00:00Z"}
+ORDER_TERMS = {"effect": "hold", "scope": {"agencies": ["nca"]}, "reason": "authorization matrix"}
+
+MATRIX: tuple[Row, ...] = (
+    # meta
+    Row("GET", "/health", PUBLIC),
+    Row("GET", "/me", EVERYONE),
+    # agencies and authorities
+    Row("GET", "/agencies", EVERYONE),
+    Row(
+        "POST",
+        "/agencies",
+        _set(LIAISON),
+        body={"id": "authz-agency", "name": "Authz Agency", "country": "PE"},
+    ),
+    Row("GET", "/agencies/{agency_id}", EVERYONE),
+    Row("PUT", "/agencies/{agency_id}/key", _set(LIAISON), body={"public_key": _fresh_key()}),
+    Row("GET", "/authorities", INTERNAL),
+    Row("POST", "/authorities", _set(LIAISON), body={"id": "authz-authority", "name": "Authz"}),
+    # items
+    Row("GET", "/items", _set(ANALYST, AUTHORITY, OVERSEER)),
+    Row(
+        "POST",
+        "/items",
+        _set(ANALYST),
+        body={
+            "id": "authz-item",
+            "title": "Authorization matrix item",
+            "category": "drug-trafficking",
+            "region": "caribbean",
+            "tlp": "amber",
+            "bundle": scenario_bundle(),
+        },
+    ),
+    Row("GET", "/items/{item_id}", _set(ANALYST, AUTHORITY, OVERSEER)),
+    # undertakings
+    Row("GET", "/undertakings", EVERYONE),
+    Row(
+        "POST",
+        "/undertakings/draft",
+        _set(LIAISON, PARTNER),
+        body={"agency": PARTNER_AGENCY, "permits": ["analysis"]},
+    ),
+    Row(
+        "POST",
+        "/undertakings",
+        _set(LIAISON, PARTNER),
+        body={"agency": PARTNER_AGENCY, "permits": ["analysis"]},
+    ),
+    Row(
+        "POST",
+        "/undertakings/{undertaking_id}/revoke",
+        _set(LIAISON),
+        body={"reason": "authorization matrix"},
+    ),
+    # orders
+    Row("GET", "/orders", INTERNAL),
+    Row("GET", "/orders/{order_id}", INTERNAL),
+    Row("POST", "/orders/draft", _set(AUTHORITY), body=ORDER_TERMS),
+    Row("POST", "/orders", _set(AUTHORITY), body=ORDER_TERMS),
+    Row("POST", "/orders/{order_id}/amend/draft", _set(AUTHORITY), body={"reason": "matrix"}),
+    Row("POST", "/orders/{order_id}/amend", _set(AUTHORITY), body={"reason": "matrix"}),
+    Row("POST", "/orders/{order_id}/lift/draft", _set(AUTHORITY), body={"reason": "matrix"}),
+    Row("POST", "/orders/{order_id}/lift", _set(AUTHORITY), body={"reason": "matrix"}),
+    Row("POST", "/orders/simulate", _set(AUTHORITY), body=ORDER_TERMS, query=PERIOD),
+    Row("POST", "/orders/{order_id}/lift/simulate", _set(AUTHORITY), query=PERIOD),
+    # outcomes and reports
+    Row("GET", "/outcomes", EVERYONE),
+    Row(
+        "POST",
+        "/outcomes",
+        _set(PARTNER, ANALYST),
+        body={"release": 1, "agency": PARTNER_AGENCY, "kind": "no-action"},
+    ),
+    Row("GET", "/reports/partners", INTERNAL, query=PERIOD),
+    # conditions and events
+    Row("GET", "/conditions", INTERNAL),
+    Row(
+        "POST",
+        "/conditions",
+        _set(AUTHORITY),
+        body={"id": "authz-condition", "description": "Authorization matrix", "active": False},
+    ),
+    Row("POST", "/conditions/refresh", _set(AUTHORITY, ANALYST)),
+    Row(
+        "POST",
+        "/conditions/{condition_id}/set",
+        _set(AUTHORITY),
+        body={"active": True, "evidence": "authorization matrix"},
+    ),
+    Row("GET", "/events", INTERNAL),
+    Row("POST", "/events", _set(ANALYST, AUTHORITY), body={"kind": "matrix", "region": "pacific"}),
+    # releases
+    Row(
+        "POST",
+        "/releases",
+        _set(ANALYST),
+        body={"item": "co-2025-0431", "recipient": "nca", "purpose": "analysis"},
+    ),
+    Row("GET", "/releases", EVERYONE),
+    Row("GET", "/releases/{request_id}", EVERYONE),
+    Row("GET", "/releases/{request_id}/decisions", INTERNAL),
+    Row(
+        "POST",
+        "/releases/{request_id}/recall",
+        _set(ANALYST),
+        body={"reason": "authorization matrix"},
+    ),
+    Row("GET", "/held", INTERNAL),
+    # audit
+    Row("GET", "/audit/key", PUBLIC),
+    Row("GET", "/audit/checkpoint", PUBLIC),
+    Row("GET", "/audit/entries", INTERNAL, query={"start": 0, "end": 2}),
+    Row("GET", "/audit/proof/inclusion", INTERNAL, query={"index": 0}),
+    Row("GET", "/audit/proof/consistency", INTERNAL, query={"old": 1}),
+)
+ROWS = {(row.method, row.path): row for row in MATRIX}
+MUTATING = tuple(row for row in MATRIX if row.method in ("POST", "PUT"))
+
+
+@pytest.fixture(scope="module")
+def authz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with running_server(tmp_path_factory.mktemp("authz") / "garante.db", demo=True) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def tokens(authz_server: Server) -> dict[str, str]:
+    return {
+        ANALYST: authz_server.token(ANALYST, agency="dipol"),
+        LIAISON: authz_server.token(LIAISON, agency="dipol"),
+        AUTHORITY: authz_server.token(AUTHORITY, authority="presidency"),
+        PARTNER: authz_server.token(PARTNER, agency=PARTNER_AGENCY),
+        OVERSEER: authz_server.token(OVERSEER, agency="cti"),
+    }
+
+
+@pytest.fixture(scope="module")
+def client(authz_server: Server) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=authz_server.api, timeout=30) as session:
+        yield session
+
+
+def _call(client: httpx.Client, row: Row, token: str | None, body: Any = None) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return client.request(
+        row.method,
+        row.url_path,
+        params=row.query,
+        json=row.body if body is None else body,
+        headers=headers,
+    )
+
+
+def _document_operations(client: httpx.Client) -> set[tuple[str, str]]:
+    document = client.get("/openapi.json").json()
+    return {
+        (method.upper(), path.removeprefix("/api/v1"))
+        for path, methods in document["paths"].items()
+        for method in methods
+    }
+
+
+def test_every_operation_of_the_document_has_a_row(client: httpx.Client) -> None:
+    missing = _document_operations(client) - set(ROWS)
+    assert not missing, f"add these routes to the authorization matrix: {sorted(missing)}"
+
+
+def test_every_row_is_an_operation_of_the_document(client: httpx.Client) -> None:
+    stale = set(ROWS) - _document_operations(client)
+    assert not stale, f"these rows name no route of the API: {sorted(stale)}"
+
+
+@pytest.mark.parametrize("caller", CALLERS, ids=lambda c: c or "no-token")
+@pytest.mark.parametrize("row", MATRIX, ids=lambda r: r.id)
+def test_role_is_allowed_or_refused_as_the_matrix_says(
+    client: httpx.Client, tokens: dict[str, str], row: Row, caller: str | None
+) -> None:
+    response = _call(client, row, tokens[caller] if caller else None)
+    if caller in row.allowed:
+        assert response.status_code not in (401, 403), response.text
+        assert response.status_code < 500, response.text
+    elif caller is None:
+        assert response.status_code == 401, response.text
+        assert response.json()["code"] == "auth.unauthenticated"
+    else:
+        assert response.status_code == 403, response.text
+        assert response.json()["code"] == "auth.forbidden"
+        assert response.json()["hint"].startswith("allowed roles: ")
+
+
+@pytest.mark.parametrize("row", MUTATING, ids=lambda r: r.id)
+def test_the_role_check_comes_before_body_validation(
+    client: httpx.Client, tokens: dict[str, str], row: Row
+) -> None:
+    """A body that fails validation still gets 401 without a token, 403 for a wrong role."""
+    invalid = {"unexpected": ["field"]}
+    assert _call(client, row, None, body=invalid).status_code == 401
+    refused = [role for role in ROLES if role not in row.allowed]
+    if refused:
+        response = _call(client, row, tokens[refused[0]], body=invalid)
+        assert response.status_code == 403, response.text
+
+
+@pytest.mark.parametrize(
+    "row", [row for row in MATRIX if None not in row.allowed], ids=lambda r: r.id
+)
+def test_an_unknown_token_is_401(client: httpx.Client, row: Row) -> None:
+    response = _call(client, row, "gar_" + "x" * 43)
+    assert response.status_code == 401
+    assert response.json()["code"] == "auth.unauthenticated"
+
+
+@pytest.mark.parametrize("path", ["/openapi.json", "/docs"])
+def test_the_api_description_is_public(client: httpx.Client, path: str) -> None:
+    assert client.get(path).status_code == 200

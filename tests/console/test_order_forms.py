@@ -1,0 +1,167 @@
+"""Issuing, amending and lifting through the console: preview, sign, then the service acts."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+
+from garante.scenarios.keys import demo_key
+from tests.console.conftest import Console
+
+EXEMPT_FBI = {
+    "id": "fbi-finance-exemption",
+    "effect": "exempt",
+    "agencies": "fbi",
+    "categories": "money-laundering",
+    "exempts": "co-us-suspension",
+    "reason": "Financing leads go to the FBI under its signed undertaking.",
+    "days": "30",
+}
+
+
+def _hidden(page: str) -> list[tuple[str, str]]:
+    form = page.split('id="sign-form"')[1].split("</form>")[0]
+    return [
+        (html.unescape(n), html.unescape(v))
+        for n, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form)
+    ]
+
+
+def _form(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """Repeated fields (checkboxes) as httpx takes them."""
+    out: dict[str, list[str]] = {}
+    for name, value in pairs:
+        out.setdefault(name, []).append(value)
+    return out
+
+
+def _canonical(page: str) -> bytes:
+    found = re.search(
+        r'<pre class="statement" id="statement-canonical"[^>]*>(.*?)</pre>', page, re.S
+    )
+    assert found, page
+    return html.unescape(found.group(1)).encode()
+
+
+def _sign(page: str, authority: str = "presidency") -> str:
+    return base64.b64encode(demo_key(authority).sign(_canonical(page))).decode()
+
+
+def _preview(console: Console, path: str, fields: dict[str, str]) -> str:
+    response = console.client.post(path, data={**fields, "csrf": console.csrf()})
+    assert response.status_code == 200, response.text
+    return str(response.text)
+
+
+def test_the_preview_simulates_the_order_and_stores_nothing(console: Console) -> None:
+    console.sign_in("authority")
+    before = console.garante.ledger_size()
+    page = _preview(console, "/orders/preview", EXEMPT_FBI)
+    assert '<strong id="sim-changed">2</strong>' in page
+    assert "held → released" in page
+    statement = json.loads(_canonical(page))
+    assert statement["type"] == "garante.order/v1"
+    assert statement["exempts"] == ["co-us-suspension"]
+    assert console.garante.ledger_size() == before
+    assert [o["id"] for o in console.garante.orders()].count("fbi-finance-exemption") == 0
+
+
+def test_issuing_a_signed_order_moves_the_held_queue(console: Console) -> None:
+    console.sign_in("authority")
+    page = _preview(console, "/orders/preview", EXEMPT_FBI)
+    fields = [*_hidden(page), ("signature", _sign(page))]
+    response = console.client.post("/orders/issue", data=_form(fields))
+    assert response.status_code == 200, response.text
+    assert "Order fbi-finance-exemption issued" in response.text
+    assert "Held requests decided again: 2" in response.text
+    held = [r["id"] for r in console.garante.held_queue()]
+    assert held == [10]
+    entry = console.garante.entries(0, console.garante.ledger_size())
+    issued = [json.loads(e["entry"]) for e in entry if e["kind"] == "order.issued"][-1]
+    assert issued["actor"] == "authority:presidency"
+    assert issued["data"]["statement"]["id"] == "fbi-finance-exemption"
+    assert issued["data"]["signature"] is not None
+
+
+def test_issuing_without_the_signature_a_key_requires_is_refused(console: Console) -> None:
+    console.sign_in("authority")
+    page = _preview(console, "/orders/preview", EXEMPT_FBI)
+    response = console.client.post("/orders/issue", data=_form(_hidden(page)))
+    assert response.status_code == 422
+    assert "must be signed" in response.text
+    assert 'role="alert"' in response.text
+    assert len(console.garante.held_queue()) == 3
+
+
+def test_a_signature_over_other_terms_is_refused(console: Console) -> None:
+    console.sign_in("authority")
+    page = _preview(console, "/orders/preview", EXEMPT_FBI)
+    signature = _sign(page)
+    fields = [(n, "other reason" if n == "reason" else v) for n, v in _hidden(page)]
+    response = console.client.post(
+        "/orders/issue",
+        data=_form([*fields, ("signature", signature)]),
+    )
+    assert response.status_code >= 400
+    assert len(console.garante.held_queue()) == 3
+
+
+def test_an_invalid_order_shows_the_form_again_with_the_error(console: Console) -> None:
+    console.sign_in("authority")
+    response = console.client.post(
+        "/orders/preview",
+        data={"effect": "require", "countries": "US", "reason": "x", "csrf": console.csrf()},
+    )
+    assert response.status_code == 422
+    assert "a require order must name the clauses it requires" in response.text
+    assert 'value="US" checked' in response.text  # what was entered is kept
+
+
+def test_amending_through_the_form(console: Console) -> None:
+    console.sign_in("authority")
+    form = console.client.get("/orders/co-us-suspension").text
+    assert 'value="lethal-force" checked' in form  # the form shows the order as it stands
+    fields = {
+        "effect": "hold",
+        "countries": "US",
+        "while_condition": "caribbean-vessel-strikes",
+        "reason": "Hold everything for the US again.",
+    }
+    page = _preview(console, "/orders/co-us-suspension/amend/preview", fields)
+    statement = json.loads(_canonical(page))
+    assert statement["version"] == 3 and statement["amended_by"] == "presidency"
+    response = console.client.post(
+        "/orders/co-us-suspension/amend",
+        data=_form([*_hidden(page), ("signature", _sign(page))]),
+    )
+    assert response.status_code == 200, response.text
+    assert "Order co-us-suspension amended" in response.text
+    order = console.garante.order("co-us-suspension")
+    assert order["effect"] == "hold" and order["version"] == 3
+
+
+def test_lifting_previews_the_simulation_then_lifts(console: Console) -> None:
+    console.sign_in("authority")
+    page = _preview(
+        console, "/orders/breach-hsi-2/lift/preview", {"reason": "Reviewed.", "days": "30"}
+    )
+    assert "What it would change" in page
+    assert json.loads(_canonical(page))["type"] == "garante.order-lift/v1"
+    response = console.client.post(
+        "/orders/breach-hsi-2/lift",
+        data=_form([*_hidden(page), ("signature", _sign(page))]),
+    )
+    assert response.status_code == 200, response.text
+    assert console.garante.order("breach-hsi-2")["lifted_at"] is not None
+
+
+def test_lifting_a_lifted_order_is_an_error_on_the_page(console: Console) -> None:
+    console.sign_in("authority")
+    page = _preview(console, "/orders/breach-hsi-2/lift/preview", {"reason": "Reviewed."})
+    fields = [*_hidden(page), ("signature", _sign(page))]
+    console.client.post("/orders/breach-hsi-2/lift", data=_form(fields))
+    again = console.client.post("/orders/breach-hsi-2/lift", data=_form(fields))
+    assert again.status_code == 409
+    assert "already lifted" in again.text
