@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from garante.canonical import canonical
 from garante.domain.decision import Decision, Outcome
 from garante.domain.errors import InvalidState, NotFound, ValidationError
 from garante.domain.events import EventKind
@@ -161,7 +162,7 @@ def _row(
         object_type=obj["type"],
         version=markings.version_of(obj),
         date_added=added,
-        body=json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False),
+        body=canonical(obj).decode(),
         visible=True,
         is_latest=True,
     )
@@ -239,7 +240,7 @@ def _remark(
         )
     ):
         if stored.object_id in bodies:
-            stored.body = _row(feed.partner_id, None, bodies[stored.object_id], tx.now).body
+            stored.body = canonical(bodies[stored.object_id]).decode()
     missing = [obj for obj in support if not _present(session, feed.partner_id, obj["id"])]
     for obj, added in zip(
         missing, _next_dates(session, feed.partner_id, len(missing), tx.now), strict=True
