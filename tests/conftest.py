@@ -1,8 +1,15 @@
-"""Shared fixtures: a real SQLite file per test, and a clock the test moves."""
+"""Shared fixtures: a real store per test (a SQLite file, or a PostgreSQL database), a clock.
+
+Suites that must hold on both stores override ``backend`` with ``params=BACKENDS`` (see
+tests/service/conftest.py); every other test runs on SQLite. The PostgreSQL cluster is started
+once per session, on first use, by ``tests/postgres.py``. Without PostgreSQL installed, its
+tests are skipped on a developer's machine and fail under CI, which must run them.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +20,7 @@ import pytest
 from garante.scenarios.runner import SCENARIOS
 from garante.service.app import Garante
 from garante.service.clock import FixedClock
+from tests import postgres
 
 START = datetime(2025, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -22,13 +30,46 @@ def clock() -> FixedClock:
     return FixedClock(START)
 
 
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[postgres.Cluster]:
+    if not postgres.available():
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed; .ci/run must install Debian's postgresql")
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    cluster = postgres.Cluster().start()
+    yield cluster
+    cluster.stop()
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
+def backend() -> str:
+    return "sqlite"
+
+
+@pytest.fixture
+def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    if backend == "postgresql":
+        cluster: postgres.Cluster = request.getfixturevalue("pg_cluster")
+        return cluster.new_database()
     return f"sqlite:///{tmp_path / 'garante.db'}"
 
 
 @pytest.fixture
-def garante(db_url: str, clock: FixedClock) -> Iterator[Garante]:
+def log_key_file(backend: str, tmp_path: Path) -> Path:
+    """Where the store's log key is: beside a SQLite file, or where GARANTE_LOG_KEY_FILE says."""
+    return tmp_path / ("garante.db.log-key" if backend == "sqlite" else "log-key")
+
+
+@pytest.fixture
+def garante(
+    db_url: str, clock: FixedClock, log_key_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Garante]:
+    if not db_url.startswith("sqlite"):
+        # A PostgreSQL store keeps its log key outside the database, as a deployment would.
+        monkeypatch.setenv("GARANTE_LOG_KEY_FILE", str(log_key_file))
     service = Garante.open(db_url, clock=clock, actor="test")
     yield service
     service.close()

@@ -40,16 +40,15 @@ def _key(garante: Garante) -> VerifierKey:
     return VerifierKey.parse(garante.log_verifier_key())
 
 
-def test_a_new_sqlite_store_gets_its_log_key_beside_it_readable_by_its_owner_only(
-    garante: Garante, tmp_path: Path
+def test_a_new_store_gets_its_log_key_file_readable_by_its_owner_only(
+    garante: Garante, log_key_file: Path
 ) -> None:
-    key_file = tmp_path / "garante.db.log-key"
-    assert key_file.stat().st_mode & 0o777 == 0o600
-    assert key_file.read_text().startswith("PRIVATE+KEY+")
+    assert log_key_file.stat().st_mode & 0o777 == 0o600
+    assert log_key_file.read_text().startswith("PRIVATE+KEY+")
 
 
-def test_the_store_keeps_only_the_public_verifier_key(garante: Garante, tmp_path: Path) -> None:
-    private = (tmp_path / "garante.db.log-key").read_text().strip()
+def test_the_store_keeps_only_the_public_verifier_key(garante: Garante, log_key_file: Path) -> None:
+    private = log_key_file.read_text().strip()
     with garante.engine.connect() as connection:
         stored = connection.execute(text("SELECT value FROM settings")).scalars().all()
     assert all("PRIVATE" not in str(value) for value in stored)

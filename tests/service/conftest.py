@@ -11,7 +11,14 @@ from garante.domain.order import Requirement, Scope
 from garante.scenarios.keys import demo_key
 from garante.service.app import Change, Garante
 from garante.signatures import public_key_bytes, sign_statement
-from tests.conftest import scenario_bundle
+from tests.conftest import BACKENDS, scenario_bundle
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Every service test runs on a SQLite file and on a PostgreSQL database."""
+    value: str = request.param
+    return value
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The store: a real SQLite file in WAL mode, migrated by Alembic."""
+"""The store: a real SQLite file in WAL mode or a PostgreSQL database, migrated by Alembic."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from garante.service.app import Garante
 from garante.store.database import database_url, is_current
 
 
-def test_store_is_a_sqlite_file_in_wal_mode(garante: Garante, tmp_path: Path) -> None:
+def test_store_is_a_sqlite_file_in_wal_mode(garante: Garante, backend: str, tmp_path: Path) -> None:
+    if backend != "sqlite":
+        pytest.skip("a SQLite-only property")
     assert (tmp_path / "garante.db").exists()
     with garante.engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
@@ -26,6 +28,31 @@ def test_opening_twice_keeps_what_was_stored(db_url: str, garante: Garante) -> N
     again = Garante.open(db_url)
     assert [a["id"] for a in again.agencies()] == ["dipol"]
     again.close()
+
+
+def test_write_transactions_take_the_sequencer_lock_on_postgresql(
+    garante: Garante, backend: str
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("a PostgreSQL-only property")
+    with garante.sessions() as session, session.begin():
+        held = session.execute(
+            text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
+        ).scalar()
+    assert held == 1
+
+
+def test_reads_take_no_lock_and_see_one_snapshot_on_postgresql(
+    garante: Garante, backend: str
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("a PostgreSQL-only property")
+    with garante.readers() as session:
+        level = session.execute(text("SHOW transaction_isolation")).scalar()
+        held = session.execute(
+            text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+        ).scalar()
+    assert (level, held) == ("repeatable read", 0)
 
 
 def test_a_bare_path_means_a_sqlite_file() -> None:

@@ -53,7 +53,7 @@ from garante.service.transaction import Transaction, transaction
 from garante.store import convert, queries
 from garante.store import feed as store_feed
 from garante.store import ledger as store_ledger
-from garante.store.database import create_store_engine, database_url, upgrade
+from garante.store.database import create_store_engine, database_url, reader, upgrade
 from garante.store.feed import FeedQuery, FeedRow
 from garante.store.schema import (
     AgencyRow,
@@ -119,6 +119,7 @@ class Garante:
     ) -> None:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self.readers = sessionmaker(reader(engine), expire_on_commit=False)
         self.actor = actor
         self.clock = clock or self._stored_clock() or SystemClock()
         self.log_signer = log_signer
@@ -134,15 +135,21 @@ class Garante:
         """
         db_url = database_url(url)
         engine = create_store_engine(db_url)
-        upgrade(engine)
-        signer = load_log_signer(db_url)
-        if signer is None:
-            created = create_log_key(db_url)
-            signer = created[0] if created else None
-        every = int(os.environ.get("GARANTE_CHECKPOINT_EVERY", "100"))
-        garante = cls(engine, clock=clock, actor=actor, log_signer=signer, checkpoint_every=every)
-        if signer is not None:
-            garante._record_log_key(signer)
+        try:
+            upgrade(engine)
+            signer = load_log_signer(db_url)
+            if signer is None:
+                created = create_log_key(db_url)
+                signer = created[0] if created else load_log_signer(db_url)
+            every = int(os.environ.get("GARANTE_CHECKPOINT_EVERY", "100"))
+            garante = cls(
+                engine, clock=clock, actor=actor, log_signer=signer, checkpoint_every=every
+            )
+            if signer is not None:
+                garante._record_log_key(signer)
+        except BaseException:
+            engine.dispose()  # a store that cannot be opened keeps no connection open
+            raise
         return garante
 
     def _record_log_key(self, signer: Signer) -> None:
@@ -164,7 +171,7 @@ class Garante:
 
     def _stored_clock(self) -> Clock | None:
         """A store may pin its clock (the demo does): every command then sees that time."""
-        with self.sessions() as session:
+        with self.readers() as session:
             pinned = queries.setting(session, "clock")
         if pinned:
             return FixedClock(parse_time(str(pinned)))
@@ -187,7 +194,7 @@ class Garante:
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
-        with self.sessions() as session:
+        with self.readers() as session:
             yield session
 
     # -- settings -------------------------------------------------------------------------

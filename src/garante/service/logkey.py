@@ -47,14 +47,26 @@ def load_log_signer(db_url: str) -> Signer | None:
 
 
 def create_log_key(db_url: str, origin: str | None = None) -> tuple[Signer, Path] | None:
-    """Create the key file beside a SQLite store, if none is configured yet."""
-    path = default_key_path(db_url)
-    if path is None or path.exists() or "GARANTE_LOG_KEY" in os.environ:
+    """Create the key file, if none is configured yet.
+
+    The file is ``GARANTE_LOG_KEY_FILE`` when that names a file that does not exist yet (how a
+    PostgreSQL deployment's first server makes its key), else the file beside a SQLite store.
+    ``O_EXCL`` means two servers starting at once never overwrite each other's key: the loser
+    fails, and the store's recorded verifier key catches any mismatch.
+    """
+    if "GARANTE_LOG_KEY" in os.environ:
+        return None
+    path_text = os.environ.get("GARANTE_LOG_KEY_FILE")
+    path = Path(path_text) if path_text else default_key_path(db_url)
+    if path is None or path.exists():
         return None
     name = origin or f"garante.local/log-{secrets.token_hex(4)}"
     signer = Signer.generate(name)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another server made it a moment ago: use that one
+        return None
     with os.fdopen(fd, "w") as handle:
         handle.write(signer.to_private_key_string() + "\n")
     return signer, path

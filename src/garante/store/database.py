@@ -36,17 +36,47 @@ def database_url(explicit: str | None = None) -> str:
     return url
 
 
-def create_store_engine(url: str) -> Engine:
-    """An engine whose transactions serialise writers.
+# The one sequencer lock on PostgreSQL: every write transaction holds it until it ends.
+SEQUENCER_LOCK = 0x6761_7261_6E74_65  # "garante"
+READ_OPTION = "garante_read"
 
-    On SQLite every transaction starts with ``BEGIN IMMEDIATE``: the ledger's next index and
-    the held queue are read and written in one transaction, and two writers must not both read
-    the same "next". WAL lets readers go on meanwhile.
+
+def create_store_engine(url: str) -> Engine:
+    """An engine whose write transactions are serialised in the database itself.
+
+    The ledger's next index and the held queue are read and written in one transaction, and
+    two writers, in one process or in several servers, must never both read the same "next".
+    So every write transaction begins by taking one lock that the database holds for it: on
+    SQLite ``BEGIN IMMEDIATE``, on PostgreSQL the transaction-scoped advisory lock
+    ``SEQUENCER_LOCK``. Nothing about sequencing lives in a process's memory.
+
+    Readers (``reader(engine)``) take no lock: a plain deferred transaction on SQLite (WAL
+    gives it a snapshot), ``REPEATABLE READ`` on PostgreSQL, so a read sees one instant.
     """
-    engine = create_engine(url, future=True)
+    if make_url(url).get_backend_name() == "postgresql":
+        engine = create_engine(url, future=True, pool_pre_ping=True, pool_size=10)
+        _configure_postgresql(engine)
+    else:
+        engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     return engine
+
+
+def reader(engine: Engine) -> Engine:
+    """The same pool, for transactions that only read: they never wait for the writer lock."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(**{READ_OPTION: True}, isolation_level="REPEATABLE READ")
+    return engine.execution_options(**{READ_OPTION: True})
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        if not connection.get_execution_options().get(READ_OPTION):
+            # READ COMMITTED (the default): every statement after the lock sees every write
+            # committed before it was granted, so the serial order is the lock's order.
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SEQUENCER_LOCK})")
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -63,7 +93,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_OPTION):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def alembic_config(engine: Engine) -> Config:
