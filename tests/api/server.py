@@ -2,6 +2,9 @@
 
 The server binds port 0 and prints its URL; the test reads it rather than guessing a free
 port (a race). If the server dies, its output is shown with the failure.
+
+A server runs on a ``Store``: a SQLite file (its log key beside it) or a PostgreSQL database
+(its log key in a file named by ``GARANTE_LOG_KEY_FILE``, as a deployment keeps it).
 """
 
 from __future__ import annotations
@@ -12,21 +15,74 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
+from tests.postgres import Cluster
+
 GARANTE = str(Path(sys.executable).parent / "garante")
+
+
+@dataclass(frozen=True)
+class Store:
+    """Where a server's data is: the ``--db`` argument and the environment its key needs."""
+
+    db: str
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def backend(self) -> str:
+        return "postgresql" if self.db.startswith("postgresql") else "sqlite"
+
+    @classmethod
+    def sqlite(cls, path: Path) -> Store:
+        return cls(db=str(path))
+
+    @classmethod
+    def postgresql(cls, cluster: Cluster, key_dir: Path) -> Store:
+        """A fresh migrated database of ``cluster``, its log key file in ``key_dir``."""
+        return cls(
+            db=cluster.new_database(), env={"GARANTE_LOG_KEY_FILE": str(key_dir / "log-key")}
+        )
+
+    def environ(self) -> dict[str, str]:
+        return {**os.environ, "GARANTE_DEBUG": "", **self.env}
+
+    def cli(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        """Run the CLI on this store (another process, the same database)."""
+        return subprocess.run(
+            [GARANTE, "--db", self.db, *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            env=self.environ(),
+        )
+
+
+def store_for(
+    backend: str, directory: Path, cluster_of: Callable[[], Cluster] | None = None
+) -> Store:
+    """A new empty store of ``backend``; ``cluster_of`` gives the PostgreSQL cluster."""
+    if backend == "sqlite":
+        return Store.sqlite(directory / "garante.db")
+    assert cluster_of is not None, "a PostgreSQL store needs the cluster"
+    return Store.postgresql(cluster_of(), directory)
 
 
 @dataclass
 class Server:
     url: str
-    db: Path
+    store: Store
     process: subprocess.Popen[str]
+
+    @property
+    def db(self) -> str:
+        return self.store.db
 
     @property
     def api(self) -> str:
@@ -34,13 +90,7 @@ class Server:
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run the CLI against the server's store (another process, the same database)."""
-        return subprocess.run(
-            [GARANTE, "--db", str(self.db), *args],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        return self.store.cli(*args)
 
     def token(self, role: str, *, agency: str | None = None, authority: str | None = None) -> str:
         args = ["--json", "tokens", "create", "--role", role]
@@ -55,22 +105,18 @@ class Server:
 
 
 @contextmanager
-def running_server(db: Path, *, demo: bool = False) -> Iterator[Server]:
+def running_server(
+    db: Path | Store, *, demo: bool = False, extra: Sequence[str] = ()
+) -> Iterator[Server]:
     """Start ``garante serve`` (after replaying the demo scenario, if asked) and stop it after."""
-    env = {**os.environ, "GARANTE_DEBUG": ""}
+    store = db if isinstance(db, Store) else Store.sqlite(db)
+    env = store.environ()
     if demo:
-        replay = subprocess.run(
-            [GARANTE, "--db", str(db), "--json", "demo", "--no-serve"],
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-            env=env,
-        )
+        replay = store.cli("--json", "demo", "--no-serve", timeout=180)
         if replay.returncode != 0:
             raise RuntimeError(f"demo replay failed:\n{replay.stderr}")
     process = subprocess.Popen(
-        [GARANTE, "--db", str(db), "serve", "--port", "0", "--checkpoint-interval", "0.2"],
+        [GARANTE, "--db", store.db, "serve", "--port", "0", "--checkpoint-interval", "0.2", *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -103,7 +149,7 @@ def running_server(db: Path, *, demo: bool = False) -> Iterator[Server]:
         except httpx.TransportError:
             time.sleep(0.05)
     try:
-        yield Server(url=url, db=db, process=process)
+        yield Server(url=url, store=store, process=process)
     finally:
         process.terminate()
         try:

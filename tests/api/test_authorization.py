@@ -23,6 +23,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from garante.signatures import public_key_bytes
+from tests.api.conftest import new_store
 from tests.api.server import Server, running_server
 from tests.conftest import scenario_bundle
 
@@ -198,8 +199,8 @@ MUTATING = tuple(row for row in MATRIX if row.method in ("POST", "PUT"))
 
 
 @pytest.fixture(scope="module")
-def authz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running_server(tmp_path_factory.mktemp("authz") / "garante.db", demo=True) as server:
+def authz_server(request: pytest.FixtureRequest, server_backend: str) -> Iterator[Server]:
+    with running_server(new_store(request, server_backend, "authz"), demo=True) as server:
         yield server
 
 

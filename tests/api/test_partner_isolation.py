@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from garante.domain.vocabulary import DEFAULT_PURPOSES
+from tests.api.conftest import new_store
 from tests.api.server import Server, running_server
 
 PARTNERS = ("dea", "fbi", "hsi", "nca")
@@ -41,8 +42,8 @@ release_requests = st.lists(
 
 
 @pytest.fixture(scope="module")
-def isolation_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running_server(tmp_path_factory.mktemp("isolation") / "garante.db", demo=True) as server:
+def isolation_server(request: pytest.FixtureRequest, server_backend: str) -> Iterator[Server]:
+    with running_server(new_store(request, server_backend, "isolation"), demo=True) as server:
         yield server
 
 

@@ -16,13 +16,24 @@ import pytest
 from garante.scenarios import runner
 from garante.service.app import Garante
 from garante.service.clock import FixedClock
+from tests.conftest import BACKENDS
 
 
-@pytest.fixture(scope="module")
-def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Garante, runner.ScenarioRun]]:
+@pytest.fixture(scope="module", params=BACKENDS)
+def story(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Garante, runner.ScenarioRun]]:
+    """The story replayed once on a SQLite file and once on a PostgreSQL database."""
     clock = FixedClock(datetime(2025, 1, 1, tzinfo=UTC))
-    path = tmp_path_factory.mktemp("scenario") / "november.db"
-    garante = Garante.open(f"sqlite:///{path}", clock=clock, actor="scenario")
+    directory = tmp_path_factory.mktemp("scenario")
+    if request.param == "postgresql":
+        url = request.getfixturevalue("pg_cluster").new_database()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("GARANTE_LOG_KEY_FILE", str(directory / "log-key"))
+            garante = Garante.open(url, clock=clock, actor="scenario")
+    else:
+        url = f"sqlite:///{directory / 'november.db'}"
+        garante = Garante.open(url, clock=clock, actor="scenario")
     run = runner.replay(garante, clock)
     yield garante, run
     garante.close()

@@ -25,7 +25,9 @@ import pytest
 from garante.service.app import Garante
 from garante.taxii.app import collection_id
 from garante.taxii.media import TAXII_JSON
-from tests.api.server import GARANTE, Server, running_server
+from tests.api.server import Server, Store, running_server, store_for
+from tests.conftest import BACKENDS
+from tests.postgres import Cluster
 
 PARTNERS = ("dea", "nca", "fbi", "hsi", "afp")
 NEWCOMER = "afp"  # registered after the replay: a partner nothing has been released to
@@ -34,7 +36,7 @@ ANALYST_AGENCY = "dipol"  # an analyst token: internal, never a TAXII caller
 
 @dataclass(frozen=True)
 class Template:
-    db: Path
+    store: Store
     tokens: dict[str, str]  # partner agency id -> token; "analyst" -> an analyst token
 
 
@@ -106,30 +108,28 @@ class Taxii:
         return result
 
 
-def _replay(db: Path) -> None:
-    """Replay the demo scenario into ``db`` (what ``running_server(..., demo=True)`` does)."""
-    replay = subprocess.run(
-        [GARANTE, "--db", str(db), "--json", "demo", "--no-serve"],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    if replay.returncode != 0:
-        raise RuntimeError(f"demo replay failed:\n{replay.stderr}")
-
-
-@pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Template:
+@pytest.fixture(scope="session", params=BACKENDS)
+def demo_template(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Template:
     """The replayed scenario, a newcomer agency, a partner token per foreign agency and an
-    analyst token.
+    analyst token, on a SQLite file and on a PostgreSQL database.
 
     Tokens are made with the service the ``garante tokens create`` command calls, in this
     process: a CLI process per token would cost a second or two each.
     """
-    db = tmp_path_factory.mktemp("taxii-template") / "garante.db"
-    _replay(db)
-    garante = Garante.open(str(db), actor="tests")
+    store = store_for(
+        request.param,
+        tmp_path_factory.mktemp("taxii-template"),
+        lambda: request.getfixturevalue("pg_cluster"),
+    )
+    replay = store.cli("--json", "demo", "--no-serve", timeout=180)
+    if replay.returncode != 0:
+        raise RuntimeError(f"demo replay failed:\n{replay.stderr}")
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in store.env.items():
+            patch.setenv(name, value)
+        garante = Garante.open(store.db, actor="tests")
     try:
         garante.register_agency(NEWCOMER, name="Australian Federal Police", country="AU")
         tokens = {
@@ -138,10 +138,10 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Template:
         tokens["analyst"] = garante.create_token(role="analyst", agency_id=ANALYST_AGENCY)[1]
     finally:
         garante.close()
-    return Template(db=db, tokens=tokens)
+    return Template(store=store, tokens=tokens)
 
 
-def _copy_store(source: Path, target: Path) -> None:
+def _copy_sqlite_store(source: Path, target: Path) -> None:
     """A consistent copy of a SQLite store (WAL included), with its log key beside it."""
     with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
         src.backup(dst)
@@ -153,10 +153,23 @@ def _copy_store(source: Path, target: Path) -> None:
     copied.chmod(0o600)
 
 
+def copy_store(template: Store, directory: Path, request: pytest.FixtureRequest) -> Store:
+    """This module's own copy of the template store: a file copy, or a database TEMPLATE."""
+    if template.backend == "sqlite":
+        target = directory / "garante.db"
+        _copy_sqlite_store(Path(template.db), target)
+        return Store.sqlite(target)
+    cluster: Cluster = request.getfixturevalue("pg_cluster")
+    return Store(db=cluster.copy_database(template.db), env=dict(template.env))
+
+
 @pytest.fixture(scope="module")
-def taxii(demo_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Taxii]:
+def taxii(
+    demo_template: Template,
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
+) -> Iterator[Taxii]:
     """This module's own server, on its own copy of the replayed demo store."""
-    db = tmp_path_factory.mktemp("taxii") / "garante.db"
-    _copy_store(demo_template.db, db)
-    with running_server(db) as server:
+    store = copy_store(demo_template.store, tmp_path_factory.mktemp("taxii"), request)
+    with running_server(store) as server:
         yield Taxii(server=server, tokens=dict(demo_template.tokens))
