@@ -179,7 +179,7 @@ class Garante:
 
     @contextmanager
     def _tx(self) -> Iterator[Transaction]:
-        with transaction(self.sessions, self.clock.now(), self.actor) as tx:
+        with transaction(self.sessions, self.clock.now, self.actor) as tx:
             yield tx
         if tx.entries and self.log_signer is not None:
             self._publish_if_due(self.log_signer)

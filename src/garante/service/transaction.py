@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -99,9 +99,17 @@ class Transaction:
 
 
 @contextmanager
-def transaction(factory: sessionmaker[Session], now: datetime, actor: str) -> Iterator[Transaction]:
-    """Commit everything or nothing: an error anywhere rolls back the change and its entries."""
+def transaction(
+    factory: sessionmaker[Session], clock: Callable[[], datetime], actor: str
+) -> Iterator[Transaction]:
+    """Commit everything or nothing: an error anywhere rolls back the change and its entries.
+
+    The instant is read from ``clock`` only once the writer lock is held. Read before, a
+    transaction that waited behind an order could be stamped earlier than that order's start,
+    and decide as if the order, already committed, were not yet in force.
+    """
     with factory() as session, session.begin():
-        tx = Transaction(session=session, now=now, actor=actor)
+        session.connection()  # begins the transaction, which takes the writer lock
+        tx = Transaction(session=session, now=clock(), actor=actor)
         yield tx
         tx.flush_ledger()
