@@ -168,10 +168,6 @@ def test_a_method_the_route_lacks_is_405_with_allow(client: httpx.Client) -> Non
     assert response.headers["allow"] == "GET"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Allow names only the first route's methods (GET for /items, which takes POST)",
-)
 def test_405_allow_lists_every_method_of_the_path(client: httpx.Client) -> None:
     response = client.delete("/items")
     assert_canonical_error(response, 405, "method_not_allowed")
@@ -219,10 +215,6 @@ def test_a_body_of_exactly_2_mib_is_read(
     assert_canonical_error(response, 422, "validation.invalid")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: BodyLimit checks Content-Length only; a chunked body of any size is read",
-)
 def test_a_chunked_body_over_2_mib_is_413_too_large(
     client: httpx.Client, auth: dict[str, dict[str, str]]
 ) -> None:
@@ -370,10 +362,6 @@ def test_a_body_that_is_not_json_is_422(
     assert_canonical_error(response, 422, "validation.invalid")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a JSON parse error names the character offset as its field ('field': '1')",
-)
 def test_a_body_that_is_not_json_names_no_character_offset_as_field(
     client: httpx.Client, auth: dict[str, dict[str, str]]
 ) -> None:
@@ -383,10 +371,6 @@ def test_a_body_that_is_not_json_names_no_character_offset_as_field(
     assert not error.get("field", "body").isdigit()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a body that is not UTF-8 is an undocumented 400 with code http.400",
-)
 def test_a_body_that_is_not_utf8_is_422_like_any_body_that_is_not_json(
     client: httpx.Client, auth: dict[str, dict[str, str]]
 ) -> None:
@@ -395,9 +379,6 @@ def test_a_body_that_is_not_utf8_is_422_like_any_body_that_is_not_json(
     assert_canonical_error(response, 422, "validation.invalid")
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: integers beyond SQLite's 64 bits reach the store and are a 500"
-)
 @pytest.mark.parametrize(
     "path",
     [f"/releases/{2**64}", f"/releases/{2**64}/decisions", f"/audit/entries?start={2**64}"],
@@ -411,10 +392,6 @@ def test_an_integer_beyond_64_bits_is_a_client_answer_not_a_500(
         assert_canonical_error(response, response.status_code)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a timestamp whose UTC time is before year 1 or after 9999 is a 500",
-)
 @pytest.mark.parametrize(
     ("role", "path", "body"),
     [

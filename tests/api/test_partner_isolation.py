@@ -214,10 +214,6 @@ def test_a_partner_lists_only_its_own_outcomes(
         assert _all_pages(client, "/outcomes", 1000, agency=other) == own
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="LEAK: POST /outcomes answers 'release N went to <other agency>' to a partner",
-)
 @pytest.mark.parametrize("agency", PARTNERS)
 def test_reporting_on_another_partners_release_answers_as_for_no_release(
     analyst: httpx.Client, partners: dict[str, httpx.Client], agency: str

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from garante.domain.errors import SignatureRequired, ValidationError
+from garante.domain.errors import SignatureRequired
 from garante.domain.order import Scope
 from garante.domain.outcome import OutcomeReport
 from garante.scenarios.keys import demo_key
@@ -88,11 +88,20 @@ def test_an_outcome_of_a_request_that_was_not_released_is_refused(world: Garante
         world.report_outcome(_report(world, denied["request"], "dea", "seizure"), signed=False)
 
 
-def test_an_outcome_reported_for_another_agency_is_refused(world: Garante) -> None:
+def test_an_outcome_reported_for_another_agency_is_refused_as_for_no_release(
+    world: Garante,
+) -> None:
     release = world.request_release("lead", recipient="dea", purpose="seizure")
-    with pytest.raises(ValidationError) as raised:
+    with pytest.raises(ReleaseNotFound) as raised:
         world.report_outcome(_report(world, release["request"], "fbi", "seizure"), signed=False)
-    assert raised.value.field == "agency"
+    with pytest.raises(ReleaseNotFound) as absent:
+        world.report_outcome(_report(world, 10**6, "fbi", "seizure"), signed=False)
+    # Who received it is not told: the answer is the one for a request that does not exist.
+    assert raised.value.field == absent.value.field == "release"
+    assert "dea" not in raised.value.message
+    assert raised.value.message.replace(
+        str(release["request"]), "N"
+    ) == absent.value.message.replace(str(10**6), "N")
 
 
 def test_simulating_a_draft_order_predicts_what_issuing_it_produces(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-from starlette.responses import JSONResponse, Response
+from fastapi import Depends, FastAPI
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from garante import __version__
 from garante.api import errors
@@ -31,21 +33,64 @@ PREFIX = "/api/v1"
 MAX_BODY = 2 * 1024 * 1024  # STIX bundles are the largest bodies; 2 MiB is generous
 
 
-class BodyLimit(BaseHTTPMiddleware):
-    """Refuse oversized bodies before reading them (Content-Length), and while reading."""
+class BodyTooLarge(StarletteHTTPException):
+    """Raised from ``receive`` once a body passes MAX_BODY; mapped to 413 like any HTTP error."""
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        length = request.headers.get("content-length")
+    def __init__(self) -> None:
+        super().__init__(413, f"the request body exceeds {MAX_BODY} bytes")
+
+
+class BodyLimit:
+    """Refuse a body over MAX_BODY: on its Content-Length before reading it, and otherwise
+    (a chunked body) by counting its bytes as they arrive, stopping at the first one too many.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = Headers(scope=scope).get("content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            return JSONResponse(
-                {
-                    "code": "request.too_large",
-                    "message": f"the request body exceeds {MAX_BODY} bytes",
-                    "hint": "split the bundle into several items",
-                },
-                status_code=413,
-            )
-        return await call_next(request)
+            await _too_large()(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > MAX_BODY:
+                    raise BodyTooLarge
+            return message
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, tracked)
+        except BodyTooLarge:
+            # Raised where no handler maps it (a body read outside a route's parameters).
+            if started:
+                raise
+            await _too_large()(scope, receive, send)
+
+
+def _too_large() -> JSONResponse:
+    return JSONResponse(
+        {
+            "code": "request.too_large",
+            "message": f"the request body exceeds {MAX_BODY} bytes",
+            "hint": errors.TOO_LARGE_HINT,
+        },
+        status_code=413,
+    )
 
 
 def create_app(garante: Garante) -> FastAPI:

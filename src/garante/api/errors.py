@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from garante.domain.errors import GaranteError
 
@@ -50,6 +51,30 @@ def _body(
     )
 
 
+HINT = "see the OpenAPI document at /api/v1/openapi.json for the expected shape"
+TOO_LARGE_HINT = "split the bundle into several items"
+
+
+def _not_json(message: str) -> JSONResponse:
+    hint = "send a JSON object in UTF-8, with Content-Type: application/json"
+    return JSONResponse(_body("validation.invalid", message, hint=hint), status_code=422)
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def _allowed(request: Request) -> list[str]:
+    """Every method some route takes on the request's path (Starlette names one route's)."""
+    routes = request.app.routes
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes
+        )
+    ]
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(GaranteError)
     async def garante_error(_: Request, exc: GaranteError) -> JSONResponse:
@@ -57,7 +82,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
-        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        first: dict[str, Any] = (
+            dict(exc.errors()[0]) if exc.errors() else {"loc": (), "msg": "invalid request"}
+        )
+        if first.get("type") == "json_invalid":
+            # Its location is a character offset, not a member: the body as a whole is at fault.
+            reason = (first.get("ctx") or {}).get("error") or "it cannot be parsed"
+            return _not_json(f"the body is not JSON: {reason}")
         location = [str(part) for part in first.get("loc", ()) if part not in ("body",)]
         field = ".".join(location) or None
         return JSONResponse(
@@ -65,17 +96,25 @@ def install(app: FastAPI) -> None:
                 "validation.invalid",
                 f"{field + ': ' if field else ''}{first.get('msg', 'invalid value')}",
                 field=field,
-                hint="see the OpenAPI document at /api/v1/openapi.json for the expected shape",
+                hint=HINT,
             ),
             status_code=422,
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+            # The request parser could not decode the body (not UTF-8): like any body that
+            # is not JSON, a 422.
+            return _not_json("the body is not JSON: it is not valid UTF-8")
         codes = {404: "not_found", 405: "method_not_allowed", 413: "request.too_large"}
         code = codes.get(exc.status_code, f"http.{exc.status_code}")
+        headers = exc.headers
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": ", ".join(_allowed(request))}
+        hint = TOO_LARGE_HINT if exc.status_code == 413 else None
         return JSONResponse(
-            _body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+            _body(code, str(exc.detail), hint=hint), status_code=exc.status_code, headers=headers
         )
 
     @app.exception_handler(Exception)

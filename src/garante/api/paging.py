@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from garante.api.schemas import INT_MAX, INT_MIN
 from garante.domain.errors import ValidationError
 from garante.service.app import Page
 
@@ -32,7 +33,11 @@ def page(cursor: str | None, limit: int) -> Page:
                 field="cursor",
                 hint="pass next_cursor from the previous page unchanged",
             ) from None
-        if not isinstance(after, str | int) or isinstance(after, bool):
+        if (
+            not isinstance(after, str | int)
+            or isinstance(after, bool)
+            or (isinstance(after, int) and not INT_MIN <= after <= INT_MAX)
+        ):
             raise ValidationError("the cursor is not one this server issued", field="cursor")
     # One more than asked, to know whether another page follows.
     return Page(after=after, limit=limit + 1)

@@ -3,21 +3,37 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from garante.domain.timeutil import utc
 
 Slug = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+# The stores keep integers in 64 bits (SQLite INTEGER, PostgreSQL BIGINT at most): a number
+# outside that range names nothing stored, and is refused as input before it reaches a query.
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+Int64 = Annotated[int, Field(ge=INT_MIN, le=INT_MAX)]
 
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    return utc(value).replace(microsecond=0) if value is not None else None
+def _aware(value: datetime) -> datetime:
+    """Aware UTC to the second; a time whose UTC falls outside years 1 to 9999 is refused."""
+    try:
+        return utc(value).replace(microsecond=0)
+    except OverflowError:
+        raise PydanticCustomError(
+            "datetime_range", "the time in UTC falls outside years 1 to 9999"
+        ) from None
+
+
+# Every timestamp the API reads, in a body or a query: aware UTC, seconds, years 1 to 9999.
+Instant = Annotated[datetime, AfterValidator(_aware)]
 
 
 # -- agencies and authorities ------------------------------------------------------------------
@@ -94,10 +110,8 @@ class UndertakingTerms(Body):
     prohibits: list[str] = Field(default_factory=list, max_length=50)
     protections: list[str] = Field(default_factory=list, max_length=50)
     categories: list[str] = Field(default_factory=list, max_length=50)
-    valid_from: datetime | None = None
-    valid_until: datetime | None = None
-
-    _aware = field_validator("valid_from", "valid_until")(_aware)
+    valid_from: Instant | None = None
+    valid_until: Instant | None = None
 
 
 class UndertakingIn(UndertakingTerms):
@@ -143,12 +157,10 @@ class OrderTerms(Body):
     scope: ScopeModel = Field(default_factory=ScopeModel)
     requires: RequirementModel | None = None
     exempts: list[str] = Field(default_factory=list, max_length=100)
-    valid_from: datetime | None = None
-    valid_until: datetime | None = None
+    valid_from: Instant | None = None
+    valid_until: Instant | None = None
     while_condition: str | None = None
     reason: str = Field(min_length=1, max_length=4000)
-
-    _aware = field_validator("valid_from", "valid_until")(_aware)
 
 
 class OrderIn(OrderTerms):
@@ -160,12 +172,10 @@ class AmendTerms(Body):
     scope: ScopeModel | None = None
     requires: RequirementModel | None = None
     exempts: list[str] | None = None
-    valid_until: datetime | None = None
+    valid_until: Instant | None = None
     while_condition: str | None = None
     clear_condition: bool = False
     reason: str | None = Field(None, max_length=4000)
-
-    _aware = field_validator("valid_until")(_aware)
 
 
 class AmendIn(AmendTerms):
@@ -325,11 +335,9 @@ class RefreshOut(BaseModel):
 class EventIn(Body):
     kind: str = Field(min_length=1, max_length=64)
     region: str
-    occurred_at: datetime | None = None
+    occurred_at: Instant | None = None
     source: str = Field("", max_length=2000)
     note: str = Field("", max_length=4000)
-
-    _aware = field_validator("occurred_at")(_aware)
 
 
 class EventOut(BaseModel):
@@ -401,18 +409,16 @@ class PageOf(BaseModel, Generic[T]):
 
 
 class OutcomeIn(Body):
-    release: int
+    release: Int64
     agency: str
     kind: str = Field(description="seizure, arrest, interdiction, no-action, lethal-force, other")
-    occurred_at: datetime | None = None
+    occurred_at: Instant | None = None
     casualties: int = Field(0, ge=0, le=100_000)
     persons: int = Field(0, ge=0, le=100_000)
     quantities: dict[str, float] = Field(default_factory=dict, max_length=50)
     place: str = Field("", max_length=500)
     note: str = Field("", max_length=4000)
     signature: str | None = None
-
-    _aware = field_validator("occurred_at")(_aware)
 
 
 class OutcomeOut(BaseModel):

@@ -24,7 +24,14 @@ def parse_time(text: str, *, field: str = "time") -> datetime:
         ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).replace(microsecond=0)
+    try:
+        return value.astimezone(UTC).replace(microsecond=0)
+    except OverflowError:
+        raise ValidationError(
+            f"'{text}' falls outside years 1 to 9999 in UTC",
+            field=field,
+            hint="write it like 2025-11-11T21:00:00Z or 2025-11-11",
+        ) from None
 
 
 def utc(value: datetime) -> datetime:

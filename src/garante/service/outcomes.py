@@ -41,15 +41,17 @@ def report_outcome(
     if report.casualties < 0 or report.persons < 0:
         raise ValidationError("casualties and persons cannot be negative", field="casualties")
     request = session.get(RequestRow, report.request_id)
-    if request is None or request.outcome != Outcome.RELEASED.value:
+    if (
+        request is None
+        or request.outcome != Outcome.RELEASED.value
+        or request.recipient_id != report.agency_id
+    ):
+        # One answer whether the request does not exist, was not released, or went to another
+        # agency: a partner must not learn who received another partner's release.
         raise ReleaseNotFound(
-            f"request {report.request_id} was not released, so it has no outcome to report",
+            f"request {report.request_id} was not released to {report.agency_id}, "
+            "so it has no outcome to report",
             field="release",
-        )
-    if request.recipient_id != report.agency_id:
-        raise ValidationError(
-            f"release {report.request_id} went to {request.recipient_id}, not {report.agency_id}",
-            field="agency",
         )
     if report.occurred_at > tx.now:
         raise ValidationError("the outcome is dated in the future", field="occurred_at")

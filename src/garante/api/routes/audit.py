@@ -9,7 +9,14 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from garante.api.auth import INTERNAL, allow, service
 from garante.api.errors import responses
-from garante.api.schemas import CheckpointOut, ConsistencyOut, EntryOut, InclusionOut, LogKeyOut
+from garante.api.schemas import (
+    INT_MAX,
+    CheckpointOut,
+    ConsistencyOut,
+    EntryOut,
+    InclusionOut,
+    LogKeyOut,
+)
 from garante.domain.errors import NotFound, ValidationError
 from garante.domain.roles import Principal
 
@@ -39,8 +46,10 @@ def latest_checkpoint(request: Request) -> dict[str, Any]:
 @router.get("/entries", response_model=list[EntryOut], responses=responses(401, 403, 422))
 def entries(
     request: Request,
-    start: int = Query(0, ge=0),
-    end: int | None = Query(None, ge=1, description=f"Exclusive; at most {MAX_ENTRIES} entries"),
+    start: int = Query(0, ge=0, le=INT_MAX),
+    end: int | None = Query(
+        None, ge=1, le=INT_MAX, description=f"Exclusive; at most {MAX_ENTRIES} entries"
+    ),
     _: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
 ) -> list[dict[str, Any]]:
     """Audit entries [start, end) as canonical JSON, with their leaf hashes."""
@@ -57,8 +66,8 @@ def entries(
 )
 def inclusion(
     request: Request,
-    index: int = Query(ge=0),
-    size: int | None = Query(None, ge=1),
+    index: int = Query(ge=0, le=INT_MAX),
+    size: int | None = Query(None, ge=1, le=INT_MAX),
     _: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
 ) -> dict[str, Any]:
     """RFC 9162 inclusion proof of entry ``index`` in the tree of ``size`` entries."""
@@ -75,8 +84,8 @@ def inclusion(
 @router.get("/proof/consistency", response_model=ConsistencyOut, responses=responses(401, 403, 422))
 def consistency(
     request: Request,
-    old: int = Query(ge=1),
-    new: int | None = Query(None, ge=1),
+    old: int = Query(ge=1, le=INT_MAX),
+    new: int | None = Query(None, ge=1, le=INT_MAX),
     _: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
 ) -> dict[str, Any]:
     """RFC 9162 consistency proof between tree sizes ``old`` and ``new``."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -14,7 +14,7 @@ from garante.api.auth import INTERNAL, acting, allow, service
 from garante.api.errors import responses
 from garante.api.paging import page, paged
 from garante.api.routes.orders import _draft
-from garante.api.schemas import OrderTerms, OutcomeChange, OutcomeIn, OutcomeOut, PageOf
+from garante.api.schemas import Instant, OrderTerms, OutcomeChange, OutcomeIn, OutcomeOut, PageOf
 from garante.domain.errors import ValidationError
 from garante.domain.outcome import OutcomeReport
 from garante.domain.roles import Principal, Role
@@ -86,8 +86,8 @@ def _period(start: datetime, end: datetime) -> tuple[datetime, datetime]:
 def simulate_order(
     body: OrderTerms,
     request: Request,
-    start: datetime = FROM,
-    end: datetime = TO,
+    start: Annotated[Instant, FROM],
+    end: Annotated[Instant, TO],
     who: Principal = Depends(allow(Role.AUTHORITY)),  # noqa: B008
 ) -> dict[str, Any]:
     """What issuing these terms would change for the requests of [from, to); stores nothing."""
@@ -100,8 +100,8 @@ def simulate_order(
 def simulate_lift(
     order_id: str,
     request: Request,
-    start: datetime = FROM,
-    end: datetime = TO,
+    start: Annotated[Instant, FROM],
+    end: Annotated[Instant, TO],
     _: Principal = Depends(allow(Role.AUTHORITY)),  # noqa: B008
 ) -> dict[str, Any]:
     """What lifting the order would change for the requests of [from, to)."""
@@ -118,8 +118,8 @@ def simulate_lift(
 )
 def partner_report(
     request: Request,
-    start: datetime = FROM,
-    end: datetime = TO,
+    start: Annotated[Instant, FROM],
+    end: Annotated[Instant, TO],
     format: str = Query("json", pattern="^(json|csv)$"),
     _: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
 ) -> Any:

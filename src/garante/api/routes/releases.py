@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from garante.api.auth import INTERNAL, acting, allow, service
 from garante.api.errors import responses
 from garante.api.paging import page, paged
 from garante.api.schemas import (
+    INT_MAX,
+    INT_MIN,
     DecidedOut,
     DecisionOut,
     HeldOut,
@@ -23,6 +25,7 @@ from garante.domain.errors import RequestNotFound
 from garante.domain.roles import Principal, Role
 
 router = APIRouter(tags=["releases"])
+RequestId = Annotated[int, Path(ge=INT_MIN, le=INT_MAX)]
 
 
 @router.post(
@@ -65,7 +68,7 @@ def list_releases(
 
 @router.get("/releases/{request_id}", response_model=RequestOut, responses=responses(401, 403, 404))
 def get_release(
-    request_id: int,
+    request_id: RequestId,
     request: Request,
     who: Principal = Depends(allow(*INTERNAL, Role.PARTNER)),  # noqa: B008
 ) -> dict[str, Any]:
@@ -84,7 +87,7 @@ def get_release(
     responses=responses(401, 403, 404),
 )
 def release_decisions(
-    request_id: int,
+    request_id: RequestId,
     request: Request,
     _: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
 ) -> list[dict[str, Any]]:
@@ -110,7 +113,7 @@ def held_queue(
     responses=responses(401, 403, 404, 409, 422),
 )
 def recall_release(
-    request_id: int,
+    request_id: RequestId,
     body: RevokeIn,
     request: Request,
     who: Principal = Depends(allow(Role.ANALYST)),  # noqa: B008
