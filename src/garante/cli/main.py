@@ -12,6 +12,7 @@ from garante import __version__
 from garante.cli import (
     audit,
     conditions,
+    db,
     demo,
     items,
     orders,
@@ -96,6 +97,7 @@ app.add_typer(releases.app, name="releases")
 app.add_typer(audit.app, name="audit")
 app.add_typer(witness.app, name="witness")
 app.add_typer(tokens.app, name="tokens")
+app.add_typer(db.app, name="db")
 app.add_typer(outcomes.app, name="outcomes")
 app.add_typer(outcomes.reports, name="reports")
 app.command("request")(releases.request)

@@ -1,0 +1,158 @@
+"""``garante db``: bring a store's schema up to date, and check a store before trusting it.
+
+Both commands open the engine themselves rather than through ``Garante.open``, which migrates
+on open: ``check`` must be able to report a schema that is behind, and ``upgrade`` is what an
+operator runs once, before starting N servers, so it needs no log key and changes nothing else.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+
+from garante.cli import output
+from garante.cli.context import settings
+from garante.service import dbcheck
+from garante.service.dbcheck import StoreCheckFailed, StoreReport
+from garante.service.logkey import load_log_signer
+from garante.store.database import create_store_engine, database_url, upgrade
+
+app = typer.Typer(
+    help="The store: schema migrations and a consistency check.", no_args_is_help=True
+)
+
+
+def _shown(url: str) -> str:
+    """The URL as printed: never with its password."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _engine(url: str, *, must_exist: bool) -> Engine:
+    """The store's engine; a SQLite file that is not there is refused rather than created."""
+    parsed = make_url(url)
+    if (
+        must_exist
+        and parsed.get_backend_name() == "sqlite"
+        and parsed.database not in (None, "", ":memory:")
+        and not Path(str(parsed.database)).exists()
+    ):
+        raise StoreCheckFailed(
+            f"there is no SQLite store at {parsed.database}",
+            field="db",
+            hint="create it with `garante db upgrade` (or `garante init`), or pass --db",
+        )
+    return create_store_engine(url)
+
+
+@app.command("upgrade")
+def upgrade_command(ctx: typer.Context) -> None:
+    """Migrate the schema to the newest revision (safe to run again); print it before and after.
+
+    Run it once per release, before the servers start; `garante serve` and every other command
+    also migrate on open, so a single-machine store needs nothing but them.
+    """
+    url = database_url(settings(ctx).db)
+    engine = _engine(url, must_exist=False)
+    try:
+        before = dbcheck.schema_revision(engine)
+        upgrade(engine)
+        after = dbcheck.schema_revision(engine)
+        head = dbcheck.head_revision(engine)
+    finally:
+        engine.dispose()
+    if settings(ctx).json:
+        output.emit_json(
+            {
+                "db": _shown(url),
+                "before": before,
+                "after": after,
+                "head": head,
+                "upgraded": before != after,
+            }
+        )
+        return
+    if before == after:
+        output.console.print(f"Schema already at revision {after}, the newest.", markup=False)
+    else:
+        output.console.print(
+            f"Schema upgraded from {before or 'nothing (empty database)'} to revision {after}.",
+            markup=False,
+        )
+
+
+@app.command("check")
+def check(ctx: typer.Context) -> None:
+    """Check the schema revision, the log against its signed checkpoints, and state against log.
+
+    Exits non-zero if the schema is not the newest, the log does not verify, or a state change
+    lacks its audit entry (or an entry its state change). It only reads, in one snapshot, so it
+    can run beside live servers; it never migrates.
+    """
+    url = database_url(settings(ctx).db)
+    engine = _engine(url, must_exist=True)
+    try:
+        signer = load_log_signer(url)
+        configured = signer.verifier_key().to_text() if signer is not None else None
+        report = dbcheck.check_store(engine, configured_key=configured)
+    finally:
+        engine.dispose()
+    if settings(ctx).json:
+        output.emit_json({"db": _shown(url), **report.to_dict()})
+    else:
+        _print(report)
+    if not report.ok:
+        hint = None
+        if not report.schema.ok:
+            hint = "run `garante db upgrade`, then `garante db check` again"
+        elif report.log is not None and not report.log.ok:
+            hint = "see docs/audit.md; `garante audit verify` names the first bad index"
+        raise StoreCheckFailed(
+            "the store fails its check: " + ", ".join(report.failed), field="db", hint=hint
+        )
+
+
+def _ok(passed: bool) -> str:
+    return "[green]OK[/green]  " if passed else "[red]FAIL[/red]"
+
+
+def _print(report: StoreReport) -> None:
+    say = output.console.print
+    schema = report.schema
+    fix = "" if schema.ok else "; run `garante db upgrade`"
+    say(f"{_ok(schema.ok)} schema: {schema.message}{fix}.")
+    log = report.log
+    if log is None:
+        say(f"{_ok(False)} audit log: not checked (the schema is not current).")
+    else:
+        for finding in log.findings:
+            say(f"{_ok(False)} audit log: {finding}", markup=False)
+        if log.ok and log.entries == 0:
+            say(f"{_ok(True)} audit log: empty, nothing to verify yet.")
+        elif log.ok:
+            unsigned = log.entries - (log.latest_checkpoint or 0)
+            tail = f"; {unsigned} newer entries await the next checkpoint" if unsigned else ""
+            say(
+                f"{_ok(True)} audit log: {log.entries} entries; {log.checkpoints} signed "
+                f"checkpoints verified, the latest at size {log.verified_size}{tail}."
+            )
+    links = report.links
+    if links is None:
+        say(f"{_ok(False)} state and log: not checked (the schema is not current).")
+    else:
+        for orphan in links.orphans:
+            say(f"{_ok(False)} state and log: {orphan.message}", markup=False)
+        for link, more in links.truncated.items():
+            say(f"{_ok(False)} state and log: {more} more for {link!r} not listed", markup=False)
+        if links.error is not None:
+            say(f"{_ok(False)} state and log: {links.error}", markup=False)
+        if links.ok:
+            say(
+                f"{_ok(True)} state and log: every state change has its entry and every entry "
+                f"its state change ({len(links.links)} links checked)."
+            )
+    say("Not checked:", style="dim")
+    for note in report.not_linked:
+        say(f"  - {note}", style="dim", markup=False)
