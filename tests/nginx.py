@@ -1,0 +1,107 @@
+"""nginx on loopback in front of several ``garante serve`` processes (Debian's ``nginx``).
+
+The configuration is the one docs/deploy.md recommends, minus TLS: round-robin over the
+upstreams with HTTP/1.1 keep-alive, the caller's Host passed on (TAXII answers absolute URLs
+built from it), and the same body limit as the API.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from tests.postgres import free_port
+
+CONFIG = """\
+worker_processes 2;
+daemon off;
+pid {root}/nginx.pid;
+error_log {root}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {root}/body;
+    proxy_temp_path {root}/proxy;
+    fastcgi_temp_path {root}/fastcgi;
+    uwsgi_temp_path {root}/uwsgi;
+    scgi_temp_path {root}/scgi;
+    upstream garante {{
+{servers}
+        keepalive 64;
+    }}
+    server {{
+        listen 127.0.0.1:{port};
+        client_max_body_size 2m;
+        location / {{
+            proxy_pass http://garante;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_next_upstream off;
+        }}
+    }}
+}}
+"""
+
+
+def binary() -> str | None:
+    return shutil.which("nginx") or (
+        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
+    )
+
+
+@contextmanager
+def running_nginx(upstreams: Sequence[str]) -> Iterator[str]:
+    """nginx balancing over ``upstreams`` (``http://127.0.0.1:port``); yields its base URL.
+
+    ``proxy_next_upstream off``: a request that failed on one server is not silently sent to
+    another, so a test sees every failure as it happened.
+    """
+    found = binary()
+    if found is None:
+        raise RuntimeError("nginx is not installed: apt-get install nginx")
+    root = Path(tempfile.mkdtemp(prefix="garante-nginx-"))
+    port = free_port()
+    servers = "\n".join(f"        server {u.removeprefix('http://')};" for u in upstreams)
+    (root / "nginx.conf").write_text(CONFIG.format(root=root, port=port, servers=servers))
+    process = subprocess.Popen(
+        [found, "-p", str(root), "-c", str(root / "nginx.conf")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            if process.poll() is not None:
+                assert process.stderr is not None
+                raise RuntimeError(f"nginx did not start:\n{process.stderr.read()}")
+            try:
+                if httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("nginx did not answer within 20 s")
+            time.sleep(0.05)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
+        shutil.rmtree(root, ignore_errors=True)
