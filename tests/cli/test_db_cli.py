@@ -1,0 +1,297 @@
+"""``garante db upgrade`` and ``garante db check``, on a SQLite file and on PostgreSQL.
+
+Each broken store is made the way an operator's mistake or an attacker would make it: with SQL
+straight at the tables, past the service, so that the check, not the service, has to find it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from sqlalchemy import Engine, create_engine, delete, insert, select, update
+from typer.testing import CliRunner
+
+from garante.cli.main import app
+from garante.domain.condition import ConditionRule
+from garante.domain.order import Scope
+from garante.domain.outcome import OutcomeReport
+from garante.ledger.note import Signer
+from garante.scenarios.keys import demo_key
+from garante.service.app import Garante
+from garante.service.clock import FixedClock
+from garante.signatures import public_key_bytes, sign_statement
+from garante.store.database import alembic_config
+from garante.store.feed import FeedQuery
+from garante.store.schema import AgencyRow, DecisionRow, EventRow, LedgerEntryRow
+from tests import postgres
+from tests.conftest import BACKENDS, START, scenario_bundle
+
+runner = CliRunner()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    value: str = request.param
+    return value
+
+
+def db(url: str, *args: str) -> tuple[int, dict[str, Any], str]:
+    """Run ``garante --json --db URL db ARGS`` and return its exit code, JSON and stderr."""
+    result = runner.invoke(app, ["--json", "--db", url, "db", *args])
+    return result.exit_code, json.loads(result.stdout) if result.stdout else {}, result.stderr
+
+
+def populate(garante: Garante, clock: FixedClock, *, outcomes: bool = True) -> None:
+    """A store that has seen every kind of state change, then a signed checkpoint."""
+    garante.register_agency("dipol", name="DIPOL", country="CO", domestic=True)
+    garante.register_agency("dea", name="DEA", country="US")
+    garante.register_agency("fbi", name="FBI", country="US")
+    garante.set_agency_key("fbi", public_key_bytes(demo_key("fbi").public_key()))
+    garante.register_authority("presidency", name="Presidency")
+    garante.define_condition(
+        "strikes",
+        description="strikes persist",
+        rule=ConditionRule(kind="vessel-strike", region="caribbean", min_events=1, window_days=30),
+    )
+    garante.record_event(kind="vessel-strike", region="caribbean", occurred_at=clock.now())
+    garante.add_item(
+        "lead",
+        title="Go-fast lead",
+        category="maritime-interdiction",
+        region="caribbean",
+        tlp="amber",
+        originator="dipol",
+        bundle=scenario_bundle(),
+    )
+    terms = garante.draft_undertaking("dea", permits=["seizure", "arrest"])
+    garante.record_undertaking(terms, signature=None)
+    kept = garante.request_release("lead", recipient="dea", purpose="seizure")
+    garante.feed_page(FeedQuery(partner_id="dea"))  # delivered
+    recalled = garante.request_release("lead", recipient="dea", purpose="arrest")
+    garante.recall(recalled["request"], reason="sent in error")
+    order = garante.draft_order(
+        authority_id="presidency",
+        effect="hold",
+        scope=Scope(countries=frozenset({"US"})),
+        reason="while the strikes persist",
+        while_condition="strikes",
+    )
+    garante.issue_order(order, signature=None)
+    garante.request_release("lead", recipient="dea", purpose="seizure")  # held
+    garante.amend_order(
+        garante.draft_amendment(order.id, authority_id="presidency", reason="narrowed"),
+        authority_id="presidency",
+        signature=None,
+    )
+    clock.set(clock.now() + timedelta(hours=1))
+    garante.lift_order(order.id, authority_id="presidency", reason="over", signature=None)
+    if outcomes:  # a breach: the system authority and its automatic hold
+        garante.report_outcome(
+            OutcomeReport(
+                request_id=kept["request"],
+                agency_id="dea",
+                kind="lethal-force",
+                occurred_at=clock.now(),
+            ),
+            signed=False,
+        )
+    terms = garante.draft_undertaking("fbi", permits=["arrest"])
+    garante.record_undertaking(terms, signature=sign_statement(demo_key("fbi"), terms.statement()))
+    garante.revoke_undertaking(terms.id, reason="withdrawn")
+    token, _secret = garante.create_token(role="overseer", agency_id="dipol", label="inspector")
+    garante.create_token(role="analyst", agency_id="dipol", label="desk")
+    garante.revoke_token(token["id"])
+    garante.publish_checkpoint()
+
+
+@pytest.fixture
+def store(garante: Garante, clock: FixedClock, db_url: str) -> Iterator[Engine]:
+    """A populated store, closed by the service; an engine for tampering with it."""
+    populate(garante, clock)
+    garante.close()
+    engine = create_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+def entry_index(engine: Engine, kind: str) -> int:
+    with engine.connect() as connection:
+        index = connection.scalar(
+            select(LedgerEntryRow.idx).where(LedgerEntryRow.kind == kind).limit(1)
+        )
+    assert index is not None
+    return int(index)
+
+
+def test_a_fresh_store_checks_clean(garante: Garante, db_url: str) -> None:
+    code, report, err = db(db_url, "check")
+    assert code == 0, err
+    assert report["ok"] is True
+    assert report["schema"] == {"ok": True, "revision": "0005", "head": "0005"}
+    assert report["log"]["entries"] == 0
+
+
+def test_a_store_with_every_kind_of_change_checks_clean(store: Engine, db_url: str) -> None:
+    code, report, err = db(db_url, "check")
+    assert code == 0, (err, report)
+    assert report["log"]["ok"] and report["log"]["verified_size"] == report["log"]["entries"]
+    assert report["links"]["orphans"] == []
+    result = runner.invoke(app, ["--db", db_url, "db", "check"])
+    assert result.exit_code == 0
+    assert "OK   state and log: every state change has its entry" in result.stdout
+    assert "Not checked:" in result.stdout
+
+
+def test_entries_with_no_signed_checkpoint_do_not_pass(garante: Garante, db_url: str) -> None:
+    garante.register_agency("dea", name="DEA", country="US")
+    code, report, err = db(db_url, "check")
+    assert code == 8
+    assert report["failed"] == ["audit log"]
+    assert "no signed checkpoint" in report["log"]["findings"][0]
+    assert "[store.check_failed]" not in err  # --json: the error is JSON too
+    assert json.loads(err)["error"]["code"] == "store.check_failed"
+
+
+def test_an_empty_database_is_not_current_and_upgrade_creates_the_schema(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    if backend == "postgresql":
+        cluster: postgres.Cluster = request.getfixturevalue("pg_cluster")
+        url = cluster.new_database(migrated=False)
+    else:
+        url = f"sqlite:///{tmp_path / 'empty.db'}"
+        create_engine(url).connect().close()  # an empty file
+    code, report, _ = db(url, "check")
+    assert code == 8
+    assert report["schema"] == {"ok": False, "revision": None, "head": "0005"}
+    assert report["log"] is None and report["links"] is None
+    result = runner.invoke(app, ["--db", url, "db", "check"])
+    assert "FAIL schema: no schema yet" in result.stdout
+    assert "garante db upgrade" in result.stdout + result.stderr
+
+    code, upgraded, err = db(url, "upgrade")
+    assert code == 0, err
+    assert upgraded["before"] is None and upgraded["after"] == "0005" and upgraded["upgraded"]
+    code, again, _ = db(url, "upgrade")
+    assert code == 0 and again["upgraded"] is False and again["before"] == "0005"
+    assert db(url, "check")[0] == 0
+
+
+def test_an_old_revision_is_reported_and_upgrade_brings_it_to_head(
+    garante: Garante, clock: FixedClock, db_url: str
+) -> None:
+    populate(garante, clock, outcomes=False)
+    command.downgrade(alembic_config(garante.engine), "0004")
+    garante.close()
+    code, report, err = db(db_url, "check")
+    assert code == 8
+    assert report["schema"]["revision"] == "0004"
+    assert "garante db upgrade" in json.loads(err)["error"]["hint"]
+    text = runner.invoke(app, ["--db", db_url, "db", "upgrade"]).stdout
+    assert "Schema upgraded from 0004 to revision 0005." in text
+    code, report, err = db(db_url, "check")
+    assert code == 0, (err, report)
+
+
+def test_a_changed_entry_is_found_at_its_index(store: Engine, db_url: str) -> None:
+    index = entry_index(store, "agency.registered")
+    with store.begin() as connection:
+        entry = connection.scalar(select(LedgerEntryRow.entry).where(LedgerEntryRow.idx == index))
+        assert entry is not None and b'"dipol"' in entry
+        connection.execute(
+            update(LedgerEntryRow)
+            .where(LedgerEntryRow.idx == index)
+            .values(entry=entry.replace(b'"dipol"', b'"dipo1"'))
+        )
+    code, report, _ = db(db_url, "check")
+    assert code == 8
+    assert report["log"]["first_bad_index"] == index
+    assert "state and log" in report["failed"]  # the entry now names an agency nobody holds
+    assert any(o["index"] == index and o["side"] == "entry" for o in report["links"]["orphans"])
+
+
+def test_an_entry_that_is_not_json_fails_both_checks_without_a_crash(
+    store: Engine, db_url: str
+) -> None:
+    with store.begin() as connection:
+        connection.execute(
+            update(LedgerEntryRow).where(LedgerEntryRow.idx == 3).values(entry=b"not json")
+        )
+    code, report, _ = db(db_url, "check")
+    assert code == 8
+    assert report["log"]["first_bad_index"] == 3
+    assert report["links"]["error"] is not None
+
+
+def test_a_deleted_entry_is_found(store: Engine, db_url: str) -> None:
+    index = entry_index(store, "token.revoked")
+    with store.begin() as connection:
+        connection.execute(delete(LedgerEntryRow).where(LedgerEntryRow.idx == index))
+    code, report, _ = db(db_url, "check")
+    assert code == 8
+    assert report["log"]["first_bad_index"] == index
+    [orphan] = report["links"]["orphans"]
+    assert orphan["side"] == "state" and orphan["link"] == "token revoked"
+
+
+def test_a_state_row_without_its_entry_is_found(store: Engine, db_url: str) -> None:
+    with store.begin() as connection:
+        connection.execute(
+            insert(AgencyRow).values(
+                id="ghost",
+                name="Unlogged",
+                country="US",
+                domestic=False,
+                requires_undertaking=False,
+                public_key=None,
+                active=True,
+                created_at=START,
+            )
+        )
+        decision = connection.execute(select(DecisionRow).limit(1)).mappings().one()
+        forged = {k: v for k, v in decision.items() if k != "id"} | {"trigger": "forged"}
+        connection.execute(insert(DecisionRow).values(forged))
+    code, report, _ = db(db_url, "check")
+    assert code == 8
+    assert report["failed"] == ["state and log"]  # the log itself is intact
+    found = {(o["side"], o["link"]) for o in report["links"]["orphans"]}
+    assert found == {("state", "agency registered"), ("state", "decision")}
+    messages = " ".join(o["message"] for o in report["links"]["orphans"])
+    assert "agencies ghost: no agency.registered entry records it" in messages
+
+
+def test_an_entry_without_its_state_change_is_found(store: Engine, db_url: str) -> None:
+    index = entry_index(store, "event.recorded")
+    with store.begin() as connection:
+        connection.execute(delete(EventRow))
+    code, report, _ = db(db_url, "check")
+    assert code == 8
+    assert report["failed"] == ["state and log"]
+    [orphan] = report["links"]["orphans"]
+    assert (orphan["side"], orphan["index"], orphan["link"]) == ("entry", index, "event recorded")
+    assert "which events does not hold" in orphan["message"]
+
+
+def test_a_server_configured_with_another_log_key_fails(
+    store: Engine, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(
+        "GARANTE_LOG_KEY", Signer.generate("other.example/log").to_private_key_string()
+    )
+    code, report, _ = db(db_url, "check")
+    assert code == 8
+    assert "not the key this store's log is signed with" in report["log"]["findings"][0]
+
+
+def test_check_never_creates_a_sqlite_file(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.db"
+    result = runner.invoke(app, ["--db", str(missing), "db", "check"])
+    assert result.exit_code == 8
+    assert "no SQLite store" in result.stderr
+    assert not missing.exists()
