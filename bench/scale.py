@@ -1,0 +1,297 @@
+"""Throughput with 1, 2 and 4 servers on PostgreSQL (and 1 on SQLite), and how fast an order holds.
+
+Run ``python bench/scale.py`` (``--quick`` for a smoke run). Everything is real and on this
+machine: a throwaway PostgreSQL cluster (initdb/pg_ctl, tests/postgres.py), ``garante serve``
+processes, and nginx on loopback in front of them (tests/nginx.py), each configuration on its
+own copy of the replayed November 2025 store, its clock unpinned.
+
+For each configuration, in one run:
+
+1. release requests/s: ``--clients`` threads POST /api/v1/releases through nginx for
+   ``--seconds``; every request is a write transaction (a decision and its audit entry), so
+   all servers serialise on the database's one writer lock, and what grows with processes is
+   the work around it (HTTP, JSON, validation, loading the snapshot);
+2. TAXII pages/s: the same threads GET the first page (50 objects) of a partner's collection,
+   already delivered, so plain lock-free reads;
+3. order latency: while (1)'s load runs, an authority issues a ``hold`` order covering one
+   partner; as soon as the issuing request returns (the order has committed), every server is
+   probed directly with a release request the order covers. The latency is how long until
+   every server has answered ``held``; a probe sent after the commit that came back
+   ``released`` is a violation and is counted. The order is lifted and the round repeated.
+
+Targets (issue 9): throughput grows with processes up to the machine's cores (2 here); an order
+holds everywhere within 100 ms p99 of its commit. Nothing is asserted; ``--check`` turns a
+violation (never a timing) into exit status 1. The client threads share the machine's two cores
+with the servers and PostgreSQL, so the figures are for this whole box, not one server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from garante.client import GaranteClient, Scope
+from garante.scenarios.keys import demo_key
+from garante.service.app import Garante
+from garante.taxii.app import collection_id
+from garante.taxii.media import TAXII_JSON
+from tests import nginx
+from tests.api.server import Store, running_server
+from tests.postgres import Cluster
+
+PARTNERS = ("dea", "nca", "fbi")
+PROBED = "nca"  # the partner each latency round's order covers
+ITEM = "co-2025-0417"
+AUTHORITY = "presidency"
+
+
+@dataclass
+class Template:
+    store: Store
+    tokens: dict[str, str]
+
+
+def prepare(store: Store) -> Template:
+    """Replay the scenario into ``store``, unpin its clock, deliver the partners' feeds once."""
+    replay = store.cli("--json", "demo", "--no-serve", timeout=300)
+    if replay.returncode != 0:
+        raise RuntimeError(replay.stderr)
+    saved = {k: os.environ.get(k) for k in store.env}
+    os.environ.update(store.env)
+    try:
+        garante = Garante.open(store.db, actor="bench")
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    try:
+        garante.pin_clock(None)
+        tokens = {a: garante.create_token(role="partner", agency_id=a)[1] for a in PARTNERS}
+        tokens["analyst"] = garante.create_token(role="analyst", agency_id="dipol")[1]
+        tokens["authority"] = garante.create_token(role="authority", authority_id=AUTHORITY)[1]
+    finally:
+        garante.close()
+    return Template(store=store, tokens=tokens)
+
+
+def copy_sqlite(template: Store, directory: Path) -> Store:
+    target = directory / "garante.db"
+    with sqlite3.connect(template.db) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+    shutil.copy(f"{template.db}.log-key", f"{target}.log-key")
+    return Store.sqlite(target)
+
+
+@contextmanager
+def deployment(store: Store, servers: int) -> Iterator[tuple[str, list[str]]]:
+    with ExitStack() as stack:
+        running = [stack.enter_context(running_server(store)) for _ in range(servers)]
+        urls = [s.url for s in running]
+        front = stack.enter_context(nginx.running_nginx(urls))
+        yield front, urls
+
+
+def rate(seconds: float, clients: int, call: Callable[[httpx.Client], bool]) -> float:
+    """Calls per second that succeeded, ``clients`` threads calling for ``seconds``."""
+    stop = time.monotonic() + seconds
+    counts = [0] * clients
+
+    def worker(n: int) -> None:
+        with httpx.Client(timeout=30) as http:
+            while time.monotonic() < stop:
+                if call(http):
+                    counts[n] += 1
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / (time.monotonic() - started)
+
+
+def releases(front: str, token: str) -> Callable[[httpx.Client], bool]:
+    counter = iter(range(10**9))
+
+    def call(http: httpx.Client) -> bool:
+        partner = PARTNERS[next(counter) % len(PARTNERS)]
+        response = http.post(
+            f"{front}/api/v1/releases",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"item": ITEM, "recipient": partner, "purpose": "seizure"},
+        )
+        return response.status_code == 201
+
+    return call
+
+
+def pages(front: str, tokens: dict[str, str]) -> Callable[[httpx.Client], bool]:
+    counter = iter(range(10**9))
+
+    def call(http: httpx.Client) -> bool:
+        partner = PARTNERS[next(counter) % len(PARTNERS)]
+        response = http.get(
+            f"{front}/taxii2/api/collections/{collection_id(partner)}/objects/",
+            headers={"Authorization": f"Bearer {tokens[partner]}", "Accept": TAXII_JSON},
+            params={"limit": 50},
+        )
+        return response.status_code == 200
+
+    return call
+
+
+@dataclass
+class Latency:
+    samples: list[float]
+    violations: int
+
+
+def order_latency(
+    front: str, servers: list[str], tokens: dict[str, str], rounds: int, load_seconds: float
+) -> Latency:
+    """Issue/lift rounds under release load; per round, ms until every server holds."""
+    key = demo_key(AUTHORITY)
+    samples: list[float] = []
+    violations = 0
+    stop = threading.Event()
+    load = releases(front, tokens["analyst"])
+
+    def background() -> None:
+        with httpx.Client(timeout=30) as http:
+            while not stop.is_set():
+                load(http)
+
+    loaders = [threading.Thread(target=background) for _ in range(4)]
+    for thread in loaders:
+        thread.start()
+    probes = [httpx.Client(timeout=30) for _ in servers]
+    try:
+        with (
+            GaranteClient(front, tokens["authority"]) as authority,
+            ThreadPoolExecutor(len(servers)) as pool,
+        ):
+            for number in range(rounds):
+                issued = authority.issue_order(
+                    "hold", reason=f"scale {number}", scope=Scope(agencies=[PROBED]), key=key
+                )
+                committed = time.perf_counter()
+
+                def probe(n: int, committed: float = committed) -> tuple[float, int]:
+                    bad = 0
+                    while True:
+                        response = probes[n].post(
+                            f"{servers[n]}/api/v1/releases",
+                            headers={"Authorization": f"Bearer {tokens['analyst']}"},
+                            json={"item": ITEM, "recipient": PROBED, "purpose": "seizure"},
+                        )
+                        outcome = response.json().get("outcome")
+                        if outcome == "held":
+                            return time.perf_counter() - committed, bad
+                        bad += 1
+
+                answers = list(pool.map(probe, range(len(servers))))
+                samples.append(max(a for a, _ in answers) * 1000)
+                violations += sum(b for _, b in answers)
+                authority.lift_order(issued["order"]["id"], reason="scale round", key=key)
+                time.sleep(load_seconds / rounds)
+    finally:
+        stop.set()
+        for thread in loaders:
+            thread.join()
+        for client in probes:
+            client.close()
+    return Latency(samples=samples, violations=violations)
+
+
+def p99(values: list[float]) -> float:
+    if len(values) < 2:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[98]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a short smoke run")
+    parser.add_argument("--seconds", type=float, help="seconds per throughput measurement")
+    parser.add_argument("--clients", type=int, default=8, help="client threads")
+    parser.add_argument("--rounds", type=int, help="order latency rounds per configuration")
+    parser.add_argument("--check", action="store_true", help="exit 1 on any violation")
+    args = parser.parse_args()
+    seconds = args.seconds or (2.0 if args.quick else 10.0)
+    rounds = args.rounds or (5 if args.quick else 40)
+    configurations = [("sqlite", 1), ("postgresql", 1), ("postgresql", 2), ("postgresql", 4)]
+
+    root = Path(tempfile.mkdtemp(prefix="garante-scale-"))
+    cluster = Cluster(max_connections=300).start()
+    results: list[tuple[str, int, float, float, Latency]] = []
+    try:
+        sqlite_template = prepare(Store.sqlite(root / "template.db"))
+        (root / "pg").mkdir()
+        pg_template = prepare(Store.postgresql(cluster, root / "pg"))
+        for number, (backend, servers) in enumerate(configurations):
+            directory = root / f"run-{number}"
+            directory.mkdir()
+            if backend == "sqlite":
+                template = sqlite_template
+                store = copy_sqlite(template.store, directory)
+            else:
+                template = pg_template
+                store = Store(db=cluster.copy_database(template.store.db), env=template.store.env)
+            with deployment(store, servers) as (front, urls):
+                writes = rate(seconds, args.clients, releases(front, template.tokens["analyst"]))
+                reads = rate(seconds, args.clients, pages(front, template.tokens))
+                latency = order_latency(front, urls, template.tokens, rounds, seconds)
+            results.append((backend, servers, writes, reads, latency))
+            print(
+                f"{backend:<10} {servers} server(s): {writes:8.1f} releases/s "
+                f"{reads:8.1f} TAXII pages/s  order holds everywhere in "
+                f"p50 {statistics.median(latency.samples):6.1f} ms, "
+                f"p99 {p99(latency.samples):6.1f} ms, violations {latency.violations}",
+                flush=True,
+            )
+    finally:
+        cluster.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+    print()
+    print(f"load average {os.getloadavg()[0]:.2f}, {os.cpu_count()} cores, {args.clients} clients")
+    pg = {servers: (w, r) for backend, servers, w, r, _ in results if backend == "postgresql"}
+    base_w, base_r = pg[1]
+    for servers in (2, 4):
+        w, r = pg[servers]
+        print(
+            f"postgresql x{servers} vs x1: releases {w / base_w:4.2f}x, "
+            f"TAXII pages {r / base_r:4.2f}x"
+        )
+    worst = max(p99(latency.samples) for *_, latency in results)
+    violations = sum(latency.violations for *_, latency in results)
+    print(
+        f"order latency p99, worst configuration: {worst:.1f} ms (target < 100 ms): "
+        f"{'met' if worst < 100 else 'MISSED'}; releases after commit: {violations}"
+    )
+    return 1 if args.check and violations else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
