@@ -148,3 +148,32 @@ def test_error_while_deciding_is_held_with_its_reason():
     object.__setattr__(broken, "permits", None)  # a missing attribute, as from a bad row
     decision = decide_for("dea", undertakings=[broken])
     assert_held_fail_closed(decision, "TypeError")
+
+
+@pytest.mark.parametrize(("unknown_sequence", "known_sequence"), [(1, 2), (2, 1)])
+def test_unknown_condition_on_an_exemption_holds_even_when_another_exemption_carves(
+    unknown_sequence, known_sequence
+):
+    """Regression (found by the reference model): every exemption in scope is judged.
+
+    The engine used to stop at the first exemption that carved, so an exemption on an unknown
+    condition held the request only when it was issued before the one that carved: the same
+    orders gave ``held`` or ``released`` depending on issue order. Now it holds either way, as an
+    unknown clause in one undertaking holds even when another qualifies.
+    """
+    decision = decide_for(
+        "dea",
+        orders=[
+            order("o-hold", effect="hold", sequence=0),
+            order("o-x-known", effect="exempt", exempts=["o-hold"], sequence=known_sequence),
+            order(
+                "o-x-unknown",
+                effect="exempt",
+                exempts=["o-hold"],
+                while_condition="?",
+                sequence=unknown_sequence,
+            ),
+        ],
+        undertakings=[DEA_UNDERTAKING],
+    )
+    assert_held_fail_closed(decision, "o-x-unknown")

@@ -275,10 +275,10 @@ def _condition_holds(order: Order, state: PolicyState) -> bool:
 
 
 def _exemption(order: Order, agency: Agency, item: Item, state: PolicyState) -> Order | None:
-    for exemption in state.orders.exemptions_for(order.id):
-        if _applies(exemption, agency, item, state):
-            return exemption
-    return None
+    # Every exemption is judged, not only those before the first that carves: stopping there
+    # made an unknown condition hold or not depending on issue order.
+    carving = [x for x in state.orders.exemptions_for(order.id) if _applies(x, agency, item, state)]
+    return carving[0] if carving else None
 
 
 def _check_clauses(requirement: Requirement, order_id: str, state: PolicyState) -> None:
