@@ -183,3 +183,21 @@ def test_demo_json_prints_every_decision_of_the_scenario(tmp_path: Path) -> None
     outcomes = [d["outcome"] for d in report["decisions"]]
     assert outcomes.count("released") >= 6
     assert {"released", "held", "denied"} <= set(outcomes)
+
+
+def test_an_unreachable_database_is_a_store_unavailable_error_with_the_password_hidden() -> None:
+    from tests.postgres import free_port
+
+    url = f"postgresql+psycopg://garante:s3cret@127.0.0.1:{free_port()}/garante"
+    result = runner.invoke(app, ["--json", "--db", url, "agencies", "list"])
+    error = json.loads(result.stderr)["error"]
+    assert (result.exit_code, error["code"], error["field"]) == (9, "store.unavailable", "db")
+    assert "s3cret" not in result.stderr
+    assert "Connection refused" in error["message"]
+
+
+def test_a_sqlite_file_in_a_missing_directory_is_a_store_unavailable_error(
+    tmp_path: Path,
+) -> None:
+    code, _, err = _run(tmp_path / "missing" / "garante.db", "--json", "agencies", "list")
+    assert (code, json.loads(err)["error"]["code"]) == (9, "store.unavailable")

@@ -122,3 +122,15 @@ class InvalidKey(GaranteError):
     code = "key.invalid"
     http_status = 422
     exit_code = 2
+
+
+class StoreUnavailable(GaranteError):
+    """The database cannot be reached or opened: nothing was read or changed.
+
+    Raised where the store is first touched, so a refused connection, a missing directory or
+    a wrong password reads as what it is, with the URL (password hidden) and what to check.
+    """
+
+    code = "store.unavailable"
+    http_status = 503
+    exit_code = 9

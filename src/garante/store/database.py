@@ -12,9 +12,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
-from garante.domain.errors import ValidationError
+from garante.domain.errors import StoreUnavailable, ValidationError
 
 DEFAULT_URL = "sqlite:///garante.db"
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -60,7 +60,29 @@ def create_store_engine(url: str) -> Engine:
         engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
+    _ensure_reachable(engine, url)
     return engine
+
+
+def _ensure_reachable(engine: Engine, url: str) -> None:
+    """Connect once now, so an unreachable store is one clear error, not a driver's traceback.
+
+    The connection goes back to the pool, so the first real transaction does not pay again.
+    """
+    try:
+        with engine.connect():
+            pass
+    except (OperationalError, InterfaceError) as exc:
+        engine.dispose()
+        shown = make_url(url).render_as_string(hide_password=True)
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        if engine.dialect.name == "sqlite":
+            hint = "check that the file's directory exists and that you may write to it"
+        else:
+            hint = "check that the server is running, the host, port, user and password"
+        raise StoreUnavailable(
+            f"cannot open the store at {shown}: {reason}", field="db", hint=hint
+        ) from None
 
 
 def reader(engine: Engine) -> Engine:
