@@ -122,7 +122,14 @@ def check_signature(
             hint="sign the statement's RFC 8785 canonical bytes with the signer's Ed25519 key",
         )
     try:
-        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, canonical(statement))
+        message = canonical(statement)
+    except ValueError:  # a lone surrogate, NaN, an integer beyond 2**53: RFC 8785 has no form
+        raise SignatureError(
+            "the statement has no RFC 8785 canonical form, so no signature over it verifies",
+            field=field,
+        ) from None
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
     except InvalidSignature:
         raise SignatureError(
             f"the signature does not verify against {signer}'s registered key",

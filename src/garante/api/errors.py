@@ -103,10 +103,14 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
-            # The request parser could not decode the body (not UTF-8): like any body that
-            # is not JSON, a 422.
-            return _not_json("the body is not JSON: it is not valid UTF-8")
+        if exc.status_code == 400 and exc.__cause__ is not None:
+            # The request parser could not read the body as JSON (FastAPI's "error parsing the
+            # body"): a 422, like any other body that is not JSON.
+            reason = {
+                UnicodeDecodeError: "it is not valid UTF-8",
+                RecursionError: "it is nested too deeply",
+            }.get(type(exc.__cause__), "it cannot be parsed")
+            return _not_json(f"the body is not JSON: {reason}")
         codes = {404: "not_found", 405: "method_not_allowed", 413: "request.too_large"}
         code = codes.get(exc.status_code, f"http.{exc.status_code}")
         headers = exc.headers

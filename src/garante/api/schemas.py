@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, FiniteFloat, model_validator
 from pydantic_core import PydanticCustomError
 
 from garante.domain.timeutil import utc
@@ -20,6 +20,37 @@ Int64 = Annotated[int, Field(ge=INT_MIN, le=INT_MAX)]
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unicode(cls, data: Any) -> Any:
+        """JSON's \\ud800 escapes decode to lone surrogates, which no store or signature takes."""
+        where = _surrogate(data)
+        if where is not None:
+            raise PydanticCustomError(
+                "string_unicode", "{where}: a lone surrogate is not Unicode text", {"where": where}
+            )
+        return data
+
+
+def _surrogate(value: Any, path: str = "body") -> str | None:
+    """The path of the first string (or key) in ``value`` holding a lone surrogate."""
+    stack = [(path, value)]
+    while stack:
+        where, node = stack.pop()
+        if isinstance(node, str):
+            if not node.isascii() and any("\ud800" <= ch <= "\udfff" for ch in node):
+                return where
+        elif isinstance(node, dict):
+            for key, member in node.items():
+                at = f"{where}.{key}".removeprefix("body.")
+                stack.append((at, key))
+                stack.append((at, member))
+        elif isinstance(node, list):
+            stack.extend(
+                (f"{where}.{i}".removeprefix("body."), member) for i, member in enumerate(node)
+            )
+    return None
 
 
 def _aware(value: datetime) -> datetime:
@@ -415,7 +446,7 @@ class OutcomeIn(Body):
     occurred_at: Instant | None = None
     casualties: int = Field(0, ge=0, le=100_000)
     persons: int = Field(0, ge=0, le=100_000)
-    quantities: dict[str, float] = Field(default_factory=dict, max_length=50)
+    quantities: dict[str, FiniteFloat] = Field(default_factory=dict, max_length=50)
     place: str = Field("", max_length=500)
     note: str = Field("", max_length=4000)
     signature: str | None = None

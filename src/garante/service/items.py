@@ -33,6 +33,8 @@ def parse_bundle(source: str | dict[str, Any]) -> dict[str, Any]:
                 f"the bundle is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
                 field="bundle",
             ) from None
+        except RecursionError:
+            raise InvalidBundle("the bundle is nested too deeply to read", field="bundle") from None
     else:
         data = source
     if not isinstance(data, dict) or data.get("type") != "bundle":
@@ -50,7 +52,12 @@ def parse_bundle(source: str | dict[str, Any]) -> dict[str, Any]:
             field="bundle",
             hint="check it with the OASIS stix2-validator, or build it with the stix2 library",
         ) from None
-    result: dict[str, Any] = json.loads(canonical(data))
+    try:
+        result: dict[str, Any] = json.loads(canonical(data))
+    except ValueError as exc:  # RFC 8785 has no form for it: a lone surrogate, NaN, a huge int
+        raise InvalidBundle(
+            f"the bundle has a value JSON cannot carry exactly: {exc}", field="bundle"
+        ) from None
     return result
 
 
