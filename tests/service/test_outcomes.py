@@ -48,8 +48,14 @@ def test_a_breach_issues_an_automatic_hold_on_the_partner_in_the_same_transactio
     assert order["id"] == change.value["order"]
     assert order["scope"]["agencies"] == ["dea"]
     kinds = [e["kind"] for e in world.entries(before, world.ledger_size())]
-    # The release was never fetched, so the suspension also withholds it from the feed.
-    assert kinds == ["outcome.reported", "order.issued", "release.withheld"]
+    # The first breach registers the system authority that issues the order, logged as any
+    # authority is; the release was never fetched, so the suspension also withholds it.
+    assert kinds == [
+        "outcome.reported",
+        "authority.registered",
+        "order.issued",
+        "release.withheld",
+    ]
 
 
 def test_after_a_breach_new_requests_of_that_partner_are_held(world: Garante) -> None:

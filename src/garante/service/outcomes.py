@@ -9,7 +9,7 @@ from garante.domain.order import Effect, Scope
 from garante.domain.outcome import OutcomeKind, OutcomeReport
 from garante.domain.vocabulary import suggest
 from garante.policy.compliance import judge
-from garante.service import lookup, orders
+from garante.service import lookup, orders, registry
 from garante.service.releases import DecidedRequest
 from garante.service.transaction import Transaction
 from garante.signatures import canonical, check_signature, encode_signature
@@ -112,14 +112,9 @@ def _suspend(
     """The automatic hold a breach brings: issued by the system, lifted only by an authority."""
     session = tx.session
     if session.get(AuthorityRow, SYSTEM_AUTHORITY) is None:
-        session.add(
-            AuthorityRow(
-                id=SYSTEM_AUTHORITY,
-                name="Garante (automatic suspensions)",
-                public_key=None,
-                active=True,
-                created_at=tx.now,
-            )
+        # Registered like any authority, with its own entry: one entry per state change.
+        registry.register_authority(
+            tx, authority_id=SYSTEM_AUTHORITY, name="Garante (automatic suspensions)"
         )
         session.flush()
     order_id = f"breach-{outcome.agency_id}-{outcome.id}"
