@@ -1,8 +1,10 @@
 """nginx on loopback in front of several ``garante serve`` processes (Debian's ``nginx``).
 
-The configuration is the one docs/deploy.md recommends, minus TLS: round-robin over the
-upstreams with HTTP/1.1 keep-alive, the caller's Host passed on (TAXII answers absolute URLs
-built from it), and the same body limit as the API.
+The configuration is the one docs/deploy.md recommends, minus TLS and with one change: round-
+robin over the upstreams with HTTP/1.1 keep-alive, the caller's Host passed on (TAXII answers
+absolute URLs built from it), and the same body limit as the API; but ``proxy_next_upstream
+off`` where the deployment retries idempotent requests on another server (``error timeout``),
+because a test must see every failure where it happened rather than have nginx hide it.
 """
 
 from __future__ import annotations
@@ -61,11 +63,7 @@ def binary() -> str | None:
 
 @contextmanager
 def running_nginx(upstreams: Sequence[str]) -> Iterator[str]:
-    """nginx balancing over ``upstreams`` (``http://127.0.0.1:port``); yields its base URL.
-
-    ``proxy_next_upstream off``: a request that failed on one server is not silently sent to
-    another, so a test sees every failure as it happened.
-    """
+    """nginx balancing over ``upstreams`` (``http://127.0.0.1:port``); yields its base URL."""
     found = binary()
     if found is None:
         raise RuntimeError("nginx is not installed: apt-get install nginx")
