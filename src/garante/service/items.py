@@ -33,8 +33,10 @@ def parse_bundle(source: str | dict[str, Any]) -> dict[str, Any]:
                 f"the bundle is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
                 field="bundle",
             ) from None
-        except RecursionError:
-            raise InvalidBundle("the bundle is nested too deeply to read", field="bundle") from None
+        except (ValueError, RecursionError) as exc:  # an integer of over 4300 digits, or deep
+            raise InvalidBundle(
+                f"the bundle cannot be read as JSON: {exc}", field="bundle"
+            ) from None
     else:
         data = source
     if not isinstance(data, dict) or data.get("type") != "bundle":
