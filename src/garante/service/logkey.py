@@ -63,10 +63,20 @@ def create_log_key(db_url: str, origin: str | None = None) -> tuple[Signer, Path
     name = origin or f"garante.local/log-{secrets.token_hex(4)}"
     signer = Signer.generate(name)
     path.parent.mkdir(parents=True, exist_ok=True)
+    # Written whole under a temporary name, then linked into place: a process killed midway
+    # leaves no empty key file that every later start would refuse, and another server never
+    # reads a key half-written. ``link`` fails if the name exists, like O_EXCL.
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another server made it a moment ago: use that one
-        return None
-    with os.fdopen(fd, "w") as handle:
-        handle.write(signer.to_private_key_string() + "\n")
+        with os.fdopen(fd, "w") as handle:
+            handle.write(signer.to_private_key_string() + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:  # another server made it a moment ago: use that one
+            return None
+    finally:
+        temporary.unlink(missing_ok=True)
     return signer, path
