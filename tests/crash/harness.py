@@ -10,7 +10,7 @@ the store, trusting nothing the restarted server says about itself:
   shown, an order version or lift, an event, a delivery, a published checkpoint);
 - ``whole``: nothing half-written is visible: ledger indexes are 0..n-1 and every state change
   has its entry and every entry its state change, table by table (and ``garante.service.
-  dbcheck``, the ``garante db check`` engine, agrees, when it is installed);
+  dbcheck``, the ``garante db check`` engine, agrees);
 - ``log``: the log verifies against its signed checkpoints, and every checkpoint a client
   fetched before the crash opens with the log's key and is consistent with the log now;
 - ``held``: every request a client last saw held is still held, or was decided again with a
@@ -49,6 +49,7 @@ from garante.scenarios import runner
 from garante.scenarios.keys import demo_key
 from garante.service.app import Garante
 from garante.service.clock import FixedClock
+from garante.service.dbcheck import check_store
 from garante.store.database import create_store_engine, database_url, reader
 from garante.taxii.app import collection_id
 from garante.taxii.media import TAXII_JSON
@@ -677,11 +678,7 @@ def _whole(tables: _Tables) -> list[str]:
 
 
 def _dbcheck(engine: Engine) -> list[str]:
-    """``garante db check``'s engine, when this tree has it (it is being written meanwhile)."""
-    try:
-        from garante.service.dbcheck import check_store
-    except ImportError:
-        return []
+    """``garante db check``'s engine agrees: schema current, log verified, no orphan."""
     report = check_store(engine)
     return [] if report.ok else [f"garante db check: {json.dumps(report.to_dict())[:2000]}"]
 
