@@ -95,8 +95,9 @@ def environment(demo_server: Server) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("docs")
+def workdir(tmp_path_factory: pytest.TempPathFactory, server_backend: str) -> Path:
+    """A directory per store: the examples write files (keys, exports) they expect new."""
+    return tmp_path_factory.mktemp(f"docs-{server_backend}")
 
 
 def test_every_shell_example_is_run_or_explicitly_skipped() -> None:

@@ -63,3 +63,29 @@ def test_garante_db_environment_variable_picks_the_store(monkeypatch: pytest.Mon
     monkeypatch.setenv("GARANTE_DB", "sqlite:///elsewhere.db")
     assert database_url(None) == "sqlite:///elsewhere.db"
     assert database_url("sqlite:///explicit.db") == "sqlite:///explicit.db"
+
+
+def test_a_database_that_goes_away_is_store_unavailable_and_changes_nothing(
+    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("needs a database server to stop")
+    from garante.domain.errors import StoreUnavailable
+    from tests.postgres import Cluster
+
+    cluster = Cluster().start()
+    try:
+        monkeypatch.setenv("GARANTE_LOG_KEY_FILE", str(tmp_path / "log-key"))
+        garante = Garante.open(cluster.new_database())
+        garante.register_agency("dipol", name="DIPOL", country="CO", domestic=True)
+        cluster.pg_ctl("stop", "-m", "fast")
+        with pytest.raises(StoreUnavailable) as refused:
+            garante.register_agency("dea", name="DEA", country="US")
+        assert refused.value.http_status == 503
+        with pytest.raises(StoreUnavailable):
+            garante.agencies()
+        cluster.pg_ctl("start")
+        assert [a["id"] for a in garante.agencies()] == ["dipol"]  # reconnects, nothing half-done
+        garante.close()
+    finally:
+        cluster.stop()

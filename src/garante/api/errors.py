@@ -34,7 +34,8 @@ _DESCRIPTIONS = {
     409: "Conflicts with the stored state (duplicate id, lifting a lifted order...)",
     413: "Request body too large (code request.too_large)",
     422: "Invalid input: the field and what would be accepted",
-    503: "The server is not configured for this (no log key: code ledger.no_log_key)",
+    503: "Not available now: no log key (ledger.no_log_key) or the database is unreachable"
+    " (store.unavailable)",
 }
 
 

@@ -15,14 +15,22 @@ from sqlalchemy.engine import make_url
 
 from garante.cli import output
 from garante.cli.context import settings
+from garante.domain.errors import GaranteError
 from garante.service import dbcheck
-from garante.service.dbcheck import StoreCheckFailed, StoreReport
+from garante.service.dbcheck import StoreReport
 from garante.service.logkey import load_log_signer
 from garante.store.database import create_store_engine, database_url, upgrade
 
 app = typer.Typer(
     help="The store: schema migrations and a consistency check.", no_args_is_help=True
 )
+
+
+class StoreCheckFailed(GaranteError):
+    """``garante db check`` found the store out of date or inconsistent with its log."""
+
+    code = "store.check_failed"
+    exit_code = 8
 
 
 def _shown(url: str) -> str:

@@ -53,7 +53,13 @@ from garante.service.transaction import Transaction, transaction
 from garante.store import convert, queries
 from garante.store import feed as store_feed
 from garante.store import ledger as store_ledger
-from garante.store.database import create_store_engine, database_url, reader, upgrade
+from garante.store.database import (
+    create_store_engine,
+    database_url,
+    reachable,
+    reader,
+    upgrade,
+)
 from garante.store.feed import FeedQuery, FeedRow
 from garante.store.schema import (
     AgencyRow,
@@ -179,7 +185,7 @@ class Garante:
 
     @contextmanager
     def _tx(self) -> Iterator[Transaction]:
-        with transaction(self.sessions, self.clock.now, self.actor) as tx:
+        with reachable(self.engine), transaction(self.sessions, self.clock.now, self.actor) as tx:
             yield tx
         if tx.entries and self.log_signer is not None:
             self._publish_if_due(self.log_signer)
@@ -194,7 +200,7 @@ class Garante:
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
-        with self.readers() as session:
+        with reachable(self.engine), self.readers() as session:
             yield session
 
     # -- settings -------------------------------------------------------------------------

@@ -40,7 +40,6 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from garante.domain.errors import GaranteError
 from garante.domain.events import EventKind
 from garante.ledger.errors import LedgerError
 from garante.ledger.note import VerifierKey
@@ -86,13 +85,6 @@ NOT_LINKED: tuple[str, ...] = (
     "feed_releases.delivered_at: a release whose objects the partner already held is marked "
     "delivered without a release.delivered entry, so only the other direction is checked",
 )
-
-
-class StoreCheckFailed(GaranteError):
-    """``garante db check`` found the store out of date or inconsistent with its log."""
-
-    code = "store.check_failed"
-    exit_code = 8
 
 
 # -- the report ---------------------------------------------------------------------------

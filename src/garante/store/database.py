@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +64,24 @@ def create_store_engine(url: str) -> Engine:
         _configure_sqlite(engine)
     _ensure_reachable(engine, url)
     return engine
+
+
+@contextmanager
+def reachable(engine: Engine) -> Iterator[None]:
+    """Turn the driver's "cannot reach the database" into ``StoreUnavailable``.
+
+    A PostgreSQL restart, a dropped connection or a SQLite file locked past the busy timeout
+    fails the transaction, which rolls back: nothing was changed, and the caller should hear
+    that (503 on HTTP) rather than a 500 with a driver's message.
+    """
+    try:
+        yield
+    except (OperationalError, InterfaceError) as exc:
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        raise StoreUnavailable(
+            f"the store cannot be reached: {reason}; nothing was changed",
+            hint="try again shortly; if it persists, the operator should check the database",
+        ) from None
 
 
 def _ensure_reachable(engine: Engine, url: str) -> None:
