@@ -303,7 +303,7 @@ def service_appends(factory: sessionmaker[Session], start: int, count: int, per_
 
     def run() -> None:
         for batch in batches:
-            with transaction(factory, NOW, ACTOR) as tx:
+            with transaction(factory, lambda: NOW, ACTOR) as tx:
                 for item in batch:
                     tx.audit(KIND, item)
 
@@ -425,7 +425,7 @@ class LogBuilder:
 
     def __init__(self, path: Path, factory: sessionmaker[Session]) -> None:
         self.path = path
-        with transaction(factory, NOW, ACTOR) as tx:
+        with transaction(factory, lambda: NOW, ACTOR) as tx:
             for i in range(SERVICE_PREFIX):
                 tx.audit(KIND, event_data(i))
         _, self.created_at = stored_shape(path)
@@ -752,7 +752,7 @@ def profile(directory: Path, factory: sessionmaker[Session], size: int) -> None:
     data = [event_data(i) for i in range(2 * BATCH)]
 
     def append(batch: Sequence[dict[str, Any]]) -> None:
-        with transaction(appends, NOW, ACTOR) as tx:
+        with transaction(appends, lambda: NOW, ACTOR) as tx:
             for item in batch:
                 tx.audit(KIND, item)
 
