@@ -188,14 +188,19 @@ class Garante:
         with reachable(self.engine), transaction(self.sessions, self.clock.now, self.actor) as tx:
             yield tx
         if tx.entries and self.log_signer is not None:
-            self._publish_if_due(self.log_signer)
+            self._publish_if_due(self.log_signer, tx.ledger_size)
 
-    def _publish_if_due(self, signer: Signer) -> None:
-        """Sequencing and publication are separate: sign a checkpoint once a batch is in."""
-        with self.sessions() as session, session.begin():
-            latest = store_ledger.latest_checkpoint(session)
-            published = latest.size if latest else 0
-            if queries.ledger_size(session) - published >= self.checkpoint_every:
+    def _publish_if_due(self, signer: Signer, size: int) -> None:
+        """Sequencing and publication are separate: sign a checkpoint once a batch is in.
+
+        Whether one is due is read without the writer lock: most writes find none due, and
+        should not queue behind other writers for nothing. Publishing re-reads under the lock
+        and skips a size another server published meanwhile.
+        """
+        with self.readers() as session:
+            published = store_ledger.published_size(session)
+        if size - published >= self.checkpoint_every:
+            with self.sessions() as session, session.begin():
                 audit.publish_checkpoint(session, signer, self.clock.now())
 
     @contextmanager

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from garante.ledger import merkle
@@ -102,6 +102,12 @@ def latest_checkpoint(session: Session) -> LedgerCheckpointRow | None:
     return session.scalars(
         select(LedgerCheckpointRow).order_by(LedgerCheckpointRow.size.desc()).limit(1)
     ).first()
+
+
+def published_size(session: Session) -> int:
+    """The size of the newest checkpoint, 0 before the first: what publication compares."""
+    size = session.scalar(select(func.max(LedgerCheckpointRow.size)))
+    return int(size) if size is not None else 0
 
 
 def checkpoints(session: Session) -> list[LedgerCheckpointRow]:
