@@ -201,3 +201,12 @@ def test_a_sqlite_file_in_a_missing_directory_is_a_store_unavailable_error(
 ) -> None:
     code, _, err = _run(tmp_path / "missing" / "garante.db", "--json", "agencies", "list")
     assert (code, json.loads(err)["error"]["code"]) == (9, "store.unavailable")
+
+
+def test_an_argument_that_is_not_utf8_is_refused_before_anything_is_stored(db: Path) -> None:
+    # What Python makes of the byte 0xff in argv: a lone surrogate, which no store can hold.
+    before = _run(db, "--json", "agencies", "list")[1]
+    code, _, err = _run(db, "agencies", "add", "afp", "--name", "A\udcffFP", "--country", "AU")
+    assert code == 2
+    assert "not valid UTF-8" in err
+    assert _run(db, "--json", "agencies", "list")[1] == before

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 import typer
@@ -27,12 +28,21 @@ from garante.cli import (
     witness,
 )
 from garante.cli.context import Settings, service, settings
-from garante.domain.errors import GaranteError
+from garante.domain.errors import GaranteError, ValidationError
 from garante.store.database import database_url
 
 
 class _Root(TyperGroup):
     """Catches Garante's typed errors once, for every subcommand: message, hint, exit code."""
+
+    def main(self, args: Any = None, *rest: Any, **options: Any) -> Any:
+        arguments = list(args) if args is not None else sys.argv[1:]
+        try:
+            _refuse_undecodable(arguments)
+        except GaranteError as exc:
+            output.error(exc, as_json="--json" in arguments)
+            sys.exit(exc.exit_code)
+        return super().main(args, *rest, **options)
 
     def invoke(self, ctx: Any) -> Any:  # typer's vendored click Context
         try:
@@ -43,6 +53,21 @@ class _Root(TyperGroup):
             if os.environ.get("GARANTE_DEBUG"):
                 raise
             ctx.exit(exc.exit_code)
+
+
+def _refuse_undecodable(arguments: list[Any]) -> None:
+    """An argument with bytes that are not UTF-8 reaches Python as lone surrogates, which no
+    store can hold: refuse it here, naming it, before anything is read or written."""
+    for argument in arguments:
+        if isinstance(argument, str):
+            try:
+                argument.encode("utf-8")
+            except UnicodeEncodeError:
+                shown = argument.encode("utf-8", "backslashreplace").decode("ascii", "replace")
+                raise ValidationError(
+                    f"the argument '{shown}' is not valid UTF-8",
+                    hint="check the terminal's or the script's character encoding",
+                ) from None
 
 
 app = typer.Typer(
