@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.api.server import stop
 from tests.postgres import free_port
 
 CONFIG = """\
@@ -94,12 +95,7 @@ def running_nginx(upstreams: Sequence[str]) -> Iterator[str]:
             time.sleep(0.05)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         if process.stderr is not None:
             process.stderr.close()
         shutil.rmtree(root, ignore_errors=True)

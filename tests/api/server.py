@@ -104,6 +104,16 @@ class Server:
         return str(json.loads(result.stdout)["token"])
 
 
+def stop(process: subprocess.Popen[str]) -> None:
+    """SIGTERM, then SIGKILL if the process has not ended within 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextmanager
 def running_server(
     db: Path | Store, *, demo: bool = False, extra: Sequence[str] = ()
@@ -151,12 +161,7 @@ def running_server(
     try:
         yield Server(url=url, store=store, process=process)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         drain.join(timeout=10)
         process.stdout.close()
         if process.returncode not in (0, -15):
