@@ -724,7 +724,7 @@ class Garante:
 
     def publish_checkpoint(self) -> audit.PublishedCheckpoint:
         signer = self._signer()
-        with self.sessions() as session, session.begin():
+        with reachable(self.engine), self.sessions() as session, session.begin():
             return audit.publish_checkpoint(session, signer, self.clock.now())
 
     def latest_checkpoint(self) -> audit.PublishedCheckpoint | None:
@@ -739,7 +739,7 @@ class Garante:
             ]
 
     def add_cosignature(self, size: int, line: str) -> audit.PublishedCheckpoint:
-        with self.sessions() as session, session.begin():
+        with reachable(self.engine), self.sessions() as session, session.begin():
             return audit.add_cosignature(session, size, line)
 
     def entries(self, start: int, end: int) -> list[dict[str, Any]]:

@@ -60,10 +60,15 @@ def create_store_engine(url: str) -> Engine:
         _configure_postgresql(engine)
     else:
         engine = create_engine(url, future=True)
-    if engine.dialect.name == "sqlite":
-        _configure_sqlite(engine)
+        if engine.dialect.name == "sqlite":
+            _configure_sqlite(engine)
     _ensure_reachable(engine, url)
     return engine
+
+
+def _reason(exc: OperationalError | InterfaceError) -> str:
+    """The driver's own first line: what a person can act on, without SQLAlchemy's wrapping."""
+    return str(getattr(exc, "orig", exc)).strip().splitlines()[0]
 
 
 @contextmanager
@@ -77,9 +82,8 @@ def reachable(engine: Engine) -> Iterator[None]:
     try:
         yield
     except (OperationalError, InterfaceError) as exc:
-        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
         raise StoreUnavailable(
-            f"the store cannot be reached: {reason}; nothing was changed",
+            f"the store cannot be reached: {_reason(exc)}; nothing was changed",
             hint="try again shortly; if it persists, the operator should check the database",
         ) from None
 
@@ -95,13 +99,12 @@ def _ensure_reachable(engine: Engine, url: str) -> None:
     except (OperationalError, InterfaceError) as exc:
         engine.dispose()
         shown = make_url(url).render_as_string(hide_password=True)
-        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
         if engine.dialect.name == "sqlite":
             hint = "check that the file's directory exists and that you may write to it"
         else:
             hint = "check that the server is running, the host, port, user and password"
         raise StoreUnavailable(
-            f"cannot open the store at {shown}: {reason}", field="db", hint=hint
+            f"cannot open the store at {shown}: {_reason(exc)}", field="db", hint=hint
         ) from None
 
 
