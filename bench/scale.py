@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -48,7 +47,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from garante.client import GaranteClient, Scope
 from garante.scenarios.keys import demo_key
-from garante.service.app import Garante
 from garante.taxii.app import collection_id
 from garante.taxii.media import TAXII_JSON
 from tests import nginx
@@ -68,38 +66,14 @@ class Template:
 
 
 def prepare(store: Store) -> Template:
-    """Replay the scenario into ``store``, unpin its clock, deliver the partners' feeds once."""
-    replay = store.cli("--json", "demo", "--no-serve", timeout=300)
-    if replay.returncode != 0:
-        raise RuntimeError(replay.stderr)
-    saved = {k: os.environ.get(k) for k in store.env}
-    os.environ.update(store.env)
-    try:
-        garante = Garante.open(store.db, actor="bench")
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-    try:
+    """Replay the scenario into ``store``, unpin its clock, and make the tokens the load uses."""
+    store.replay_demo(timeout=300)
+    with store.service("bench") as garante:
         garante.pin_clock(None)
         tokens = {a: garante.create_token(role="partner", agency_id=a)[1] for a in PARTNERS}
         tokens["analyst"] = garante.create_token(role="analyst", agency_id="dipol")[1]
         tokens["authority"] = garante.create_token(role="authority", authority_id=AUTHORITY)[1]
-    finally:
-        garante.close()
     return Template(store=store, tokens=tokens)
-
-
-def copy_sqlite(template: Store, directory: Path) -> Store:
-    target = directory / "garante.db"
-    with sqlite3.connect(template.db) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    src.close()
-    dst.close()
-    shutil.copy(f"{template.db}.log-key", f"{target}.log-key")
-    return Store.sqlite(target)
 
 
 @contextmanager
@@ -252,12 +226,8 @@ def main() -> int:
         for number, (backend, servers) in enumerate(configurations):
             directory = root / f"run-{number}"
             directory.mkdir()
-            if backend == "sqlite":
-                template = sqlite_template
-                store = copy_sqlite(template.store, directory)
-            else:
-                template = pg_template
-                store = Store(db=cluster.copy_database(template.store.db), env=template.store.env)
+            template = sqlite_template if backend == "sqlite" else pg_template
+            store = template.store.copy(directory, lambda: cluster)
             with deployment(store, servers) as (front, urls):
                 writes = rate(seconds, args.clients, releases(front, template.tokens["analyst"]))
                 reads = rate(seconds, args.clients, pages(front, template.tokens))

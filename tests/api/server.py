@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import httpx
 
+from garante.service.app import Garante
 from tests.postgres import Cluster
 
 GARANTE = str(Path(sys.executable).parent / "garante")
@@ -62,6 +64,45 @@ class Store:
             check=False,
             env=self.environ(),
         )
+
+    def replay_demo(self, *, timeout: float = 180) -> None:
+        """Replay the November 2025 scenario into this store, as ``garante demo`` does."""
+        replay = self.cli("--json", "demo", "--no-serve", timeout=timeout)
+        if replay.returncode != 0:
+            raise RuntimeError(f"demo replay failed:\n{replay.stderr}")
+
+    @contextmanager
+    def service(self, actor: str) -> Iterator[Garante]:
+        """The service on this store, in this process, with the environment its key needs."""
+        saved = {name: os.environ.get(name) for name in self.env}
+        os.environ.update(self.env)
+        try:
+            garante = Garante.open(self.db, actor=actor)
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+        try:
+            yield garante
+        finally:
+            garante.close()
+
+    def copy(self, directory: Path, cluster_of: Callable[[], Cluster]) -> Store:
+        """A copy of this store (no one may be writing to it): its file and log key beside
+        it for SQLite, ``CREATE DATABASE ... TEMPLATE`` for PostgreSQL (same key file)."""
+        if self.backend == "postgresql":
+            return Store(db=cluster_of().copy_database(self.db), env=dict(self.env))
+        source, target = Path(self.db), directory / "garante.db"
+        with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+            src.backup(dst)
+        src.close()
+        dst.close()
+        key = Path(f"{target}.log-key")
+        key.write_bytes(Path(f"{source}.log-key").read_bytes())
+        key.chmod(0o600)
+        return Store.sqlite(target)
 
 
 def store_for(
@@ -122,9 +163,7 @@ def running_server(
     store = db if isinstance(db, Store) else Store.sqlite(db)
     env = store.environ()
     if demo:
-        replay = store.cli("--json", "demo", "--no-serve", timeout=180)
-        if replay.returncode != 0:
-            raise RuntimeError(f"demo replay failed:\n{replay.stderr}")
+        store.replay_demo()
     process = subprocess.Popen(
         [GARANTE, "--db", store.db, "serve", "--port", "0", "--checkpoint-interval", "0.2", *extra],
         stdout=subprocess.PIPE,

@@ -451,17 +451,8 @@ class Load:
 
 
 @dataclass
-class Record:
-    """Everything acknowledged on one store, over every run so far."""
-
-    requests: dict[int, tuple[str, str, str]] = field(default_factory=dict)
-    decisions: list[Decision] = field(default_factory=list)
-    order_versions: set[tuple[str, int]] = field(default_factory=set)
-    lifted: set[str] = field(default_factory=set)
-    events: set[int] = field(default_factory=set)
-    received: set[str] = field(default_factory=set)
-    checkpoints: dict[int, str] = field(default_factory=dict)
-    counts: Counter[str] = field(default_factory=Counter)
+class Record(Seen):
+    """Everything acknowledged on one store, over every run so far: each run's ``Seen`` added."""
 
     def add(self, seen: Seen) -> None:
         self.requests |= seen.requests

@@ -265,26 +265,19 @@ def replay(rows: Iterable[tuple[int, bytes | str]]) -> Replay:
                 )
         elif kind == "release.delivered":
             report.deliveries += 1
-            for request_id in _delivered_requests(data):
-                request = world.requests.get(request_id)
-                if request is None:
-                    report.findings.append(Finding(idx, kind, "delivers a request never made"))
-                    continue
+            request = world.requests.get(int(data["request"]))
+            if request is None:
+                report.findings.append(Finding(idx, kind, "delivers a request never made"))
+            else:
                 decision = decide(request, world.state(at, idx))
                 if decision.outcome.value != "released":
                     report.findings.append(
                         Finding(
                             idx,
                             kind,
-                            f"request {request_id} delivered to {request.recipient_id} while "
+                            f"request {request.id} delivered to {request.recipient_id} while "
                             f"decide says {decision.outcome.value}: {decision.explanation}",
                         )
                     )
         world.apply(kind, at, data)
     return report
-
-
-def _delivered_requests(data: dict[str, Any]) -> list[int]:
-    if "requests" in data:
-        return [int(r) for r in data["requests"]]
-    return [int(data["request"])]

@@ -12,22 +12,18 @@ within a feed, one microsecond at a time.
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from garante.service.app import Garante
 from garante.taxii.app import collection_id
 from garante.taxii.media import TAXII_JSON
 from tests.api.server import Server, Store, running_server, store_for
 from tests.conftest import BACKENDS
-from tests.postgres import Cluster
 
 PARTNERS = ("dea", "nca", "fbi", "hsi", "afp")
 NEWCOMER = "afp"  # registered after the replay: a partner nothing has been released to
@@ -123,44 +119,14 @@ def demo_template(
         tmp_path_factory.mktemp("taxii-template"),
         lambda: request.getfixturevalue("pg_cluster"),
     )
-    replay = store.cli("--json", "demo", "--no-serve", timeout=180)
-    if replay.returncode != 0:
-        raise RuntimeError(f"demo replay failed:\n{replay.stderr}")
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in store.env.items():
-            patch.setenv(name, value)
-        garante = Garante.open(store.db, actor="tests")
-    try:
+    store.replay_demo()
+    with store.service("tests") as garante:
         garante.register_agency(NEWCOMER, name="Australian Federal Police", country="AU")
         tokens = {
             agency: garante.create_token(role="partner", agency_id=agency)[1] for agency in PARTNERS
         }
         tokens["analyst"] = garante.create_token(role="analyst", agency_id=ANALYST_AGENCY)[1]
-    finally:
-        garante.close()
     return Template(store=store, tokens=tokens)
-
-
-def _copy_sqlite_store(source: Path, target: Path) -> None:
-    """A consistent copy of a SQLite store (WAL included), with its log key beside it."""
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    src.close()
-    dst.close()
-    key = Path(f"{source}.log-key")
-    copied = Path(f"{target}.log-key")
-    copied.write_bytes(key.read_bytes())
-    copied.chmod(0o600)
-
-
-def copy_store(template: Store, directory: Path, request: pytest.FixtureRequest) -> Store:
-    """This module's own copy of the template store: a file copy, or a database TEMPLATE."""
-    if template.backend == "sqlite":
-        target = directory / "garante.db"
-        _copy_sqlite_store(Path(template.db), target)
-        return Store.sqlite(target)
-    cluster: Cluster = request.getfixturevalue("pg_cluster")
-    return Store(db=cluster.copy_database(template.db), env=dict(template.env))
 
 
 @pytest.fixture(scope="module")
@@ -170,6 +136,8 @@ def taxii(
     request: pytest.FixtureRequest,
 ) -> Iterator[Taxii]:
     """This module's own server, on its own copy of the replayed demo store."""
-    store = copy_store(demo_template.store, tmp_path_factory.mktemp("taxii"), request)
+    store = demo_template.store.copy(
+        tmp_path_factory.mktemp("taxii"), lambda: request.getfixturevalue("pg_cluster")
+    )
     with running_server(store) as server:
         yield Taxii(server=server, tokens=dict(demo_template.tokens))
