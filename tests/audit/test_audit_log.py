@@ -237,3 +237,30 @@ def test_proof_hashes_are_base64_in_the_cli_and_bytes_in_the_service(log: Garant
     proof = log.inclusion_proof(3)
     assert all(isinstance(h, bytes) and len(h) == 32 for h in proof["proof"])
     assert base64.b64encode(proof["leaf_hash"])
+
+
+# -- publication with several servers ------------------------------------------------------------
+
+
+def test_servers_sharing_a_store_publish_each_batch_exactly_once(
+    garante: Garante, db_url: str, clock: FixedClock
+) -> None:
+    """Two processes on one store: whichever writes, every batch of entries gets one checkpoint.
+
+    Each server knows only the checkpoints it has seen; the one that did not publish must still
+    find a batch due, and must not sign again a size the other has published.
+    """
+    other = Garante.open(db_url, clock=clock, actor="other")
+    try:
+        servers = [garante, other]
+        for server in servers:
+            server.checkpoint_every = 4
+        for number in range(30):
+            server = servers[(number // 3) % 2]  # a few writes on one, then on the other
+            server.register_agency(f"agency-{number}", name=f"Agency {number}", country="CO")
+            latest = server.latest_checkpoint()
+            assert server.ledger_size() - (latest.size if latest else 0) < 4
+        sizes = [checkpoint.size for checkpoint in garante.checkpoints()]
+        assert all(later - earlier >= 4 for earlier, later in itertools.pairwise(sizes))
+    finally:
+        other.close()

@@ -105,6 +105,17 @@ def _paged(query: Select[Any], key: Any, page: Page | None) -> Select[Any]:
     return query.limit(page.limit)
 
 
+class _PublishedFloor:
+    """The largest checkpoint size this process has seen published: a lower bound, since
+    published sizes only grow. A lost update between threads only costs one extra read."""
+
+    def __init__(self) -> None:
+        self.size = 0
+
+    def saw(self, size: int) -> None:
+        self.size = max(self.size, size)
+
+
 class Garante:
     """One store, one clock, one acting person or system."""
 
@@ -130,6 +141,9 @@ class Garante:
         self.clock = clock or self._stored_clock() or SystemClock()
         self.log_signer = log_signer
         self.checkpoint_every = checkpoint_every
+        # Shared by every ``acting_as`` copy (a server makes one per request), so what one
+        # request learns about publication spares the next one a read.
+        self._published = _PublishedFloor()
 
     @classmethod
     def open(
@@ -195,13 +209,19 @@ class Garante:
 
         Whether one is due is read without the writer lock: most writes find none due, and
         should not queue behind other writers for nothing. Publishing re-reads under the lock
-        and skips a size another server published meanwhile.
+        and skips a size another server published meanwhile. Published sizes only grow, so
+        the largest this process has seen is a floor: while the log is fewer than
+        ``checkpoint_every`` entries past it, nothing is due and nothing need be read.
         """
+        if size - self._published.size < self.checkpoint_every:
+            return  # a checkpoint at least this large is known to exist: none can be due
         with self.readers() as session:
             published = store_ledger.published_size(session)
+        self._published.saw(published)
         if size - published >= self.checkpoint_every:
             with self.sessions() as session, session.begin():
-                audit.publish_checkpoint(session, signer, self.clock.now())
+                checkpoint = audit.publish_checkpoint(session, signer, self.clock.now())
+            self._published.saw(checkpoint.size)
 
     @contextmanager
     def _read(self) -> Iterator[Session]:

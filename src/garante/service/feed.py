@@ -59,14 +59,19 @@ def _next_dates(session: Session, partner_id: str, count: int, now: datetime) ->
     return [start + _TICK * i for i in range(count)]
 
 
-def _present(session: Session, partner_id: str, object_id: str) -> bool:
-    return (
-        session.scalar(
-            select(FeedObjectRow.seq)
-            .where(FeedObjectRow.partner_id == partner_id, FeedObjectRow.object_id == object_id)
-            .limit(1)
+def _present(session: Session, partner_id: str, object_ids: list[str]) -> set[str]:
+    """Which of ``object_ids`` the partner's feed already holds: one query for them all."""
+    if not object_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(FeedObjectRow.object_id)
+            .where(
+                FeedObjectRow.partner_id == partner_id,
+                FeedObjectRow.object_id.in_(set(object_ids)),
+            )
+            .distinct()
         )
-        is not None
     )
 
 
@@ -98,14 +103,17 @@ def _item(session: Session, request: RequestRow) -> ItemRow:
     return item
 
 
-def materialize(tx: Transaction, request: RequestRow, decision: Decision) -> None:
+def materialize(
+    tx: Transaction, request: RequestRow, decision: Decision, *, new_request: bool
+) -> None:
     """Put a released request's objects in its recipient's feed (once per request).
 
     Objects the partner already holds (the same item released before, for another purpose)
-    are not sent twice: the new release then shares their delivery state.
+    are not sent twice: the new release then shares their delivery state. A request made in
+    this transaction (``new_request``) cannot be in the feed yet, so that is not looked up.
     """
     session = tx.session
-    if session.get(FeedReleaseRow, request.id) is not None:
+    if not new_request and session.get(FeedReleaseRow, request.id) is not None:
         return
     partner = request.recipient_id
     token = secrets.token_hex(16)
@@ -121,10 +129,11 @@ def materialize(tx: Transaction, request: RequestRow, decision: Decision) -> Non
         recalled_at=None,
     )
     session.add(release)
+    present = _present(session, partner, [obj["id"] for obj in (*support, *objects)])
     new: list[tuple[int | None, dict[str, Any]]] = [
-        (None, obj) for obj in support if not _present(session, partner, obj["id"])
+        (None, obj) for obj in support if obj["id"] not in present
     ]
-    fresh = [obj for obj in objects if not _present(session, partner, obj["id"])]
+    fresh = [obj for obj in objects if obj["id"] not in present]
     if objects and not fresh:
         release.delivered_at = _covering_delivery(session, partner, objects)
     new += [(request.id, obj) for obj in fresh]
@@ -241,7 +250,8 @@ def _remark(
     ):
         if stored.object_id in bodies:
             stored.body = canonical(bodies[stored.object_id]).decode()
-    missing = [obj for obj in support if not _present(session, feed.partner_id, obj["id"])]
+    present = _present(session, feed.partner_id, [obj["id"] for obj in support])
+    missing = [obj for obj in support if obj["id"] not in present]
     for obj, added in zip(
         missing, _next_dates(session, feed.partner_id, len(missing), tx.now), strict=True
     ):

@@ -18,7 +18,6 @@ from garante.policy.decide import decide
 from garante.policy.state import PolicyState
 from garante.service import feed, lookup
 from garante.service.transaction import Transaction
-from garante.store import queries
 from garante.store.schema import DecisionRow, RequestRow
 
 Affects = Callable[[Agency, Item], bool]
@@ -54,8 +53,7 @@ def request_release(
 ) -> DecidedRequest:
     """Record a request and its decision; unknown item, agency or purpose store nothing."""
     session = tx.session
-    lookup.item(session, item_id)
-    lookup.agency(session, recipient_id, field="recipient")
+    tx.hold(lookup.item(session, item_id), lookup.agency(session, recipient_id, field="recipient"))
     tx.vocabulary.check("purposes", [purpose], field_name="purpose")
     row = RequestRow(
         item_id=item_id,
@@ -73,9 +71,7 @@ def request_release(
         EventKind.RELEASE_REQUESTED,
         {"request": row.id, "item": item_id, "recipient": recipient_id, "purpose": purpose},
     )
-    state = queries.policy_state(
-        session, tx.now, item_ids=[item_id], agency_ids=[recipient_id], version=tx.ledger_size
-    )
+    state = tx.policy_state(item_ids=[item_id], agency_ids=[recipient_id])
     decision = decide(request, state)
     return _store(tx, row, request, decision, None, "request", EventKind.RELEASE_DECIDED)
 
@@ -97,12 +93,9 @@ def redecide_held(
     if not rows and not pending:
         return []
     requests = [*rows, *(request for _, request in pending)]
-    state = queries.policy_state(
-        session,
-        tx.now,
+    state = tx.policy_state(
         item_ids={row.item_id for row in requests},
         agency_ids={row.recipient_id for row in requests},
-        version=tx.ledger_size,
     )
     for release, request in pending:
         if _in_scope(state, request, affects):
@@ -145,7 +138,7 @@ def _store(
     row.undertaking_id = decision.undertaking_id
     row.decided_at = tx.now
     if decision.outcome == Outcome.RELEASED:
-        feed.materialize(tx, row, decision)
+        feed.materialize(tx, row, decision, new_request=previous is None)
     tx.session.add(
         DecisionRow(
             request_id=row.id,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,6 +15,7 @@ from garante.domain.events import EventKind
 from garante.domain.timeutil import iso
 from garante.domain.vocabulary import Vocabulary
 from garante.ledger.merkle import leaf_hash, subtrees_completed_by_leaf_hash
+from garante.policy.state import PolicyState
 from garante.signatures import canonical
 from garante.store import queries
 from garante.store.schema import LedgerEntryRow, LedgerSubtreeRow
@@ -33,6 +34,7 @@ class Transaction:
     _nodes: dict[tuple[int, int], bytes] = field(default_factory=dict)
     _pending_entries: list[dict[str, Any]] = field(default_factory=list)
     _pending_nodes: list[dict[str, Any]] = field(default_factory=list)
+    _loaded: list[object] = field(default_factory=list)
 
     @property
     def vocabulary(self) -> Vocabulary:
@@ -45,6 +47,32 @@ class Transaction:
         if self._size is None:
             self._size = queries.ledger_size(self.session)
         return self._size
+
+    def hold(self, *rows: object) -> None:
+        """Keep rows referenced until the transaction ends.
+
+        The session's identity map holds rows weakly; a row held here is found there when the
+        use case reads it again (``Session.get``), instead of being queried a second time.
+        """
+        self._loaded.extend(rows)
+
+    def policy_state(
+        self, *, item_ids: Iterable[str] | None = None, agency_ids: Iterable[str] | None = None
+    ) -> PolicyState:
+        """The snapshot ``decide`` reads now, citing the version this transaction has reached.
+
+        The rows it loads stay referenced until the transaction ends, so what the use case
+        reads next about the same item, agency or undertaking comes from the session.
+        """
+        return queries.policy_state(
+            self.session,
+            self.now,
+            item_ids=item_ids,
+            agency_ids=agency_ids,
+            version=self.ledger_size,
+            known_vocabulary=self.vocabulary,
+            keep=self._loaded,
+        )
 
     def audit(self, kind: EventKind, data: dict[str, Any]) -> int:
         """Append one audit entry in this transaction and return its index.

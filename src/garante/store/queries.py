@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from garante.domain.condition import Condition, condition_active
@@ -23,6 +23,8 @@ from garante.store.schema import (
     SettingRow,
     UndertakingRow,
 )
+
+T = TypeVar("T")
 
 
 def setting(session: Session, key: str) -> Any:
@@ -72,6 +74,23 @@ def conditions_at(session: Session, at: datetime) -> dict[str, bool]:
     }
 
 
+def _rows(session: Session, model: type[T], ids: Iterable[str] | None) -> list[T]:
+    """All rows, or those with the given primary keys.
+
+    One id is read with ``Session.get``, which the identity map answers without a query when
+    the caller has just looked the row up (a release request checks its item and recipient
+    exist before it loads the snapshot).
+    """
+    if ids is None:
+        return list(session.scalars(select(model)))
+    wanted = set(ids)
+    if len(wanted) == 1:
+        row = session.get(model, next(iter(wanted)))
+        return [] if row is None else [row]
+    key = inspect(model).primary_key[0]
+    return list(session.scalars(select(model).where(key.in_(wanted))))
+
+
 def policy_state(
     session: Session,
     at: datetime,
@@ -79,29 +98,35 @@ def policy_state(
     item_ids: Iterable[str] | None = None,
     agency_ids: Iterable[str] | None = None,
     version: int | None = None,
+    known_vocabulary: Vocabulary | None = None,
+    keep: list[object] | None = None,
 ) -> PolicyState:
     """Load the snapshot ``decide`` reads; limited to some items and agencies when given.
 
     Orders are loaded whole (minus those lifted before ``at``): their index is what keeps the
-    cost of each decision independent of how many cannot apply.
+    cost of each decision independent of how many cannot apply. Rows loaded are appended to
+    ``keep`` when given: the session's identity map holds rows weakly, and a transaction that
+    goes on to read them again (the undertaking a release is marked with) then finds them
+    there instead of querying again.
     """
-    items = select(ItemRow)
-    agencies = select(AgencyRow)
     undertakings = select(UndertakingRow)
-    if item_ids is not None:
-        items = items.where(ItemRow.id.in_(set(item_ids)))
     if agency_ids is not None:
-        wanted = set(agency_ids)
-        agencies = agencies.where(AgencyRow.id.in_(wanted))
-        undertakings = undertakings.where(UndertakingRow.agency_id.in_(wanted))
+        agency_ids = set(agency_ids)
+        undertakings = undertakings.where(UndertakingRow.agency_id.in_(agency_ids))
     orders = select(OrderRow).where((OrderRow.lifted_at.is_(None)) | (OrderRow.lifted_at > at))
+    agency_rows = _rows(session, AgencyRow, agency_ids)
+    item_rows = _rows(session, ItemRow, item_ids)
+    undertaking_rows = list(session.scalars(undertakings))
+    order_rows = list(session.scalars(orders))
+    if keep is not None:
+        keep.extend([*agency_rows, *item_rows, *undertaking_rows, *order_rows])
     return PolicyState.build(
         at=at,
         version=ledger_size(session) if version is None else version,
-        vocabulary=vocabulary(session),
-        agencies=[convert.agency(row) for row in session.scalars(agencies)],
-        items=[convert.item(row) for row in session.scalars(items)],
-        undertakings=[convert.undertaking(row) for row in session.scalars(undertakings)],
-        orders=[convert.order(row) for row in session.scalars(orders)],
+        vocabulary=vocabulary(session) if known_vocabulary is None else known_vocabulary,
+        agencies=[convert.agency(row) for row in agency_rows],
+        items=[convert.item(row) for row in item_rows],
+        undertakings=[convert.undertaking(row) for row in undertaking_rows],
+        orders=[convert.order(row) for row in order_rows],
         conditions=conditions_at(session, at),
     )
