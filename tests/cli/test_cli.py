@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -210,3 +212,33 @@ def test_an_argument_that_is_not_utf8_is_refused_before_anything_is_stored(db: P
     assert code == 2
     assert "not valid UTF-8" in err
     assert _run(db, "--json", "agencies", "list")[1] == before
+
+
+def test_orders_refresh_releases_what_an_order_held_once_its_period_has_ended(db: Path) -> None:
+    _run(db, "authorities", "add", "presidency", "--name", "Presidency")
+    until = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+    code, _, err = _run(
+        db,
+        "orders",
+        "issue",
+        "--authority",
+        "presidency",
+        "--effect",
+        "hold",
+        "--countries",
+        "US",
+        "--reason",
+        "suspend for two seconds",
+        "--valid-until",
+        until.isoformat(),
+    )
+    assert code == 0, err
+    _run(db, "request", "lead", "--to", "dea", "--purpose", "seizure")
+    while datetime.now(UTC) <= until:
+        time.sleep(0.2)
+    code, out, _ = _run(db, "orders", "refresh")
+    assert code == 0
+    assert "Order order-1 period ended" in out
+    assert "released" in out
+    code, out, _ = _run(db, "--json", "held")
+    assert json.loads(out) == []

@@ -243,6 +243,25 @@ def show(ctx: typer.Context, order_id: str = typer.Argument(..., metavar="ID")) 
         output.console.print(f"{key:>16}: {output.cell(field_value)}", markup=False)
 
 
+@app.command("refresh")
+def refresh(ctx: typer.Context) -> None:
+    """Apply the starts and ends of order periods the clock has passed since the last run.
+
+    `garante serve` does this every second; run it yourself when no server is running.
+    """
+    change = service(ctx).apply_order_periods()
+    if settings(ctx).json:
+        output.emit_json({**change.value, "moved": change.moved})
+        return
+    boundaries = change.value["boundaries"]
+    if not boundaries:
+        output.console.print("No order period began or ended since the last refresh.")
+    for boundary in boundaries:
+        what = "came into force" if boundary["began"] else "period ended"
+        output.console.print(f"Order {boundary['order']} {what} at {boundary['at']}.")
+    output.moved(change.moved)
+
+
 @app.command("simulate")
 def simulate(
     ctx: typer.Context,

@@ -38,6 +38,7 @@ from garante.service import (
     lookup,
     orders,
     outcomes,
+    periods,
     registry,
     releases,
     reports,
@@ -473,6 +474,27 @@ class Garante:
             )
             return Change(value=views.order(row), moved=_moved(moved))
 
+    def apply_order_periods(self) -> Change:
+        """Move what orders starting or ending by the clock now change (see ``periods``).
+
+        Which boundaries have passed is read first without the writer lock: a server runs this
+        every second, and most seconds nothing is due.
+        """
+        with self._read() as session:
+            if not periods.due(session, self.clock.now()):
+                return Change(value={"boundaries": []})
+        with self._tx() as tx:
+            boundaries, moved = periods.apply_order_periods(tx)
+            return Change(
+                value={
+                    "boundaries": [
+                        {"order": b.order_id, "at": views.time(b.at), "began": b.began}
+                        for b in boundaries
+                    ]
+                },
+                moved=_moved(moved),
+            )
+
     def orders(
         self, *, include_lifted: bool = True, page: Page | None = None
     ) -> list[dict[str, Any]]:
@@ -682,6 +704,8 @@ class Garante:
             if not deliver or not store_feed.undelivered_requests(session, pending):
                 return rows, more
         with self._tx() as tx:
+            # An order whose period began since the last tick withholds before anything goes.
+            periods.apply_order_periods(tx)
             rows, more = store_feed.page(tx.session, query)
             feed.record_delivery(tx, {r.request_id for r in rows if r.request_id is not None})
             return rows, more

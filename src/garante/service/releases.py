@@ -77,13 +77,15 @@ def request_release(
 
 
 def redecide_held(
-    tx: Transaction, *, trigger: str, affects: Affects | None
+    tx: Transaction, *, trigger: str, affects: Affects | None, changed_only: bool = False
 ) -> list[DecidedRequest]:
     """Decide again every held request the change may affect, storing each new decision.
 
     Runs inside the transaction of the change that triggered it, so no reader ever sees the
     order issued but the queue not yet moved. Releases not yet delivered are enforced again in
     the same pass: a change that would now hold or deny them withholds them from the feed.
+    With ``changed_only``, a request still held is left as it is: what the clock moves (an
+    order's period) stores only decisions that change, so a repeated tick writes nothing.
     """
     session = tx.session
     rows = session.scalars(
@@ -103,7 +105,7 @@ def redecide_held(
     return [
         redecided
         for row in rows
-        if (redecided := _redecide(tx, row, state, trigger, affects)) is not None
+        if (redecided := _redecide(tx, row, state, trigger, affects, changed_only)) is not None
     ]
 
 
@@ -116,12 +118,19 @@ def _in_scope(state: PolicyState, row: RequestRow, affects: Affects | None) -> b
 
 
 def _redecide(
-    tx: Transaction, row: RequestRow, state: PolicyState, trigger: str, affects: Affects | None
+    tx: Transaction,
+    row: RequestRow,
+    state: PolicyState,
+    trigger: str,
+    affects: Affects | None,
+    changed_only: bool,
 ) -> DecidedRequest | None:
     if not _in_scope(state, row, affects):
         return None
     request = as_request(row)
     decision = decide(request, state)
+    if changed_only and decision.outcome == Outcome.HELD:
+        return None
     return _store(tx, row, request, decision, Outcome.HELD, trigger, EventKind.RELEASE_REDECIDED)
 
 
