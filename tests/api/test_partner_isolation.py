@@ -230,3 +230,40 @@ def test_reporting_on_another_partners_release_answers_as_for_no_release(
     other = report(theirs["id"])
     assert (other.status_code, other.json()["code"]) == (absent.status_code, absent.json()["code"])
     assert theirs["recipient"] not in other.text
+
+
+def _draft(client: httpx.Client, agency: str, undertaking_id: str) -> httpx.Response:
+    return client.post(
+        "/undertakings/draft",
+        json={"agency": agency, "id": undertaking_id, "permits": ["seizure"]},
+    )
+
+
+def test_a_partner_cannot_tell_another_agencys_undertaking_id_from_one_never_used(
+    partners: dict[str, httpx.Client],
+) -> None:
+    """dea-2025-01 is the DEA's; to the NCA it answers exactly as an id nobody has."""
+    taken = _draft(partners["nca"], "nca", "dea-2025-01")
+    unused = _draft(partners["nca"], "nca", "dea-2099-99")
+    assert taken.status_code == unused.status_code == 422
+    assert taken.json()["code"] == "validation.invalid"
+    assert taken.json()["field"] == "id"
+    assert taken.json()["message"].replace("2025-01", "X") == unused.json()["message"].replace(
+        "2099-99", "X"
+    )
+
+
+def test_a_partner_names_its_undertakings_inside_its_own_namespace(
+    partners: dict[str, httpx.Client],
+) -> None:
+    response = _draft(partners["nca"], "nca", "nca-2026-01")
+    assert response.status_code == 200, response.text
+    assert response.json()["statement"]["id"] == "nca-2026-01"
+
+
+def test_a_partner_taking_its_own_used_id_is_told_it_exists(
+    partners: dict[str, httpx.Client],
+) -> None:
+    response = _draft(partners["nca"], "nca", "nca-2025-01")
+    assert response.status_code == 409
+    assert response.json()["field"] == "id"

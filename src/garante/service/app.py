@@ -363,8 +363,12 @@ class Garante:
         undertaking_id: str | None = None,
         valid_from: datetime | None = None,
         valid_until: datetime | None = None,
+        own_namespace: bool = False,
     ) -> Undertaking:
-        """Validated terms, nothing stored: the agency signs ``terms.statement()``."""
+        """Validated terms, nothing stored: the agency signs ``terms.statement()``.
+
+        ``own_namespace`` is for a partner naming its own: see ``undertakings.draft_undertaking``.
+        """
         with self._tx() as tx:
             terms = undertakings.draft_undertaking(
                 tx,
@@ -376,6 +380,7 @@ class Garante:
                 categories=categories or [],
                 valid_from=valid_from,
                 valid_until=valid_until,
+                own_namespace=own_namespace,
             )
             tx.session.rollback()
             return terms

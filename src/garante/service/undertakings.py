@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from garante.domain.errors import AlreadyExists, InvalidState, ValidationError
 from garante.domain.events import EventKind
@@ -13,7 +14,7 @@ from garante.service import lookup
 from garante.service.releases import DecidedRequest, redecide_held
 from garante.service.transaction import Transaction
 from garante.signatures import canonical, check_signature, encode_signature
-from garante.store.schema import UndertakingRow
+from garante.store.schema import AgencyRow, UndertakingRow
 
 
 def draft_undertaking(
@@ -27,8 +28,14 @@ def draft_undertaking(
     categories: list[str],
     valid_from: datetime | None,
     valid_until: datetime | None,
+    own_namespace: bool = False,
 ) -> Undertaking:
-    """Validate the terms; the agency signs the result's ``statement()``."""
+    """Validate the terms; the agency signs the result's ``statement()``.
+
+    With ``own_namespace`` (a partner naming its own undertaking), an id must lie in the
+    agency's namespace, checked before the store is asked whether the id is taken: otherwise a
+    partner could probe another agency's ids (``dea-ut-3``) and learn how many it has signed.
+    """
     session = tx.session
     lookup.agency(session, agency_id)
     vocabulary = tx.vocabulary
@@ -59,6 +66,8 @@ def draft_undertaking(
         )
         undertaking_id = f"{agency_id}-ut-{int(count or 0) + 1}"
     lookup.slug(undertaking_id, field="id")
+    if own_namespace:
+        _check_namespace(session, agency_id, undertaking_id)
     if session.get(UndertakingRow, undertaking_id) is not None:
         raise AlreadyExists(f"undertaking '{undertaking_id}' already exists", field="id")
     return Undertaking(
@@ -71,6 +80,24 @@ def draft_undertaking(
         valid_from=start,
         valid_until=valid_until,
     )
+
+
+def _check_namespace(session: Session, agency_id: str, undertaking_id: str) -> None:
+    """``<agency>-...``, and not inside a longer agency id's namespace (``dea-x-...`` for dea)."""
+    prefix = f"{agency_id}-"
+    others = session.scalars(
+        select(AgencyRow.id).where(
+            AgencyRow.id != agency_id, AgencyRow.id.startswith(prefix, autoescape=True)
+        )
+    ).all()
+    if not undertaking_id.startswith(prefix) or any(
+        undertaking_id.startswith(f"{other}-") for other in others
+    ):
+        raise ValidationError(
+            f"'{undertaking_id}' is not an id {agency_id} may give its undertaking",
+            field="id",
+            hint=f"start it with '{prefix}', or leave it out to have one assigned",
+        )
 
 
 def record_undertaking(

@@ -32,7 +32,7 @@ def _own(who: Principal, agency: str) -> None:
         raise Forbidden("a partner gives undertakings for its own agency only", field="agency")
 
 
-def _terms(garante: Garante, body: UndertakingTerms) -> Undertaking:
+def _terms(garante: Garante, body: UndertakingTerms, who: Principal) -> Undertaking:
     return garante.draft_undertaking(
         body.agency,
         undertaking_id=body.id,
@@ -42,6 +42,7 @@ def _terms(garante: Garante, body: UndertakingTerms) -> Undertaking:
         categories=body.categories,
         valid_from=body.valid_from,
         valid_until=body.valid_until,
+        own_namespace=who.role == Role.PARTNER,
     )
 
 
@@ -72,7 +73,7 @@ def draft_undertaking(
 ) -> dict[str, Any]:
     """The statement to sign for these terms (with its id and valid_from fixed); stores nothing."""
     _own(who, body.agency)
-    statement = _terms(service(request), body).statement()
+    statement = _terms(service(request), body, who).statement()
     return {"statement": statement, "canonical": canonical(statement).decode()}
 
 
@@ -93,7 +94,7 @@ def record_undertaking(
     """
     _own(who, body.agency)
     garante = acting(request, who)
-    terms = _terms(garante, body)
+    terms = _terms(garante, body, who)
     signature = decode_signature(body.signature) if body.signature else None
     change = garante.record_undertaking(terms, signature=signature)
     return {"undertaking": change.value, "moved": change.moved}
