@@ -20,6 +20,9 @@ from garante.signatures import canonical
 from garante.store import queries
 from garante.store.schema import LedgerEntryRow, LedgerSubtreeRow
 
+_ENTRIES = LedgerEntryRow.metadata.tables[LedgerEntryRow.__tablename__]
+_SUBTREES = LedgerSubtreeRow.metadata.tables[LedgerSubtreeRow.__tablename__]
+
 
 @dataclass
 class Transaction:
@@ -106,8 +109,12 @@ class Transaction:
     def flush_ledger(self) -> None:
         """Write the entries and subtrees appended in this transaction."""
         if self._pending_entries:
-            self.session.execute(insert(LedgerEntryRow), self._pending_entries)
-            self.session.execute(insert(LedgerSubtreeRow), self._pending_nodes)
+            # Core inserts on the transaction's connection: the ORM's bulk path costs more
+            # than the statement itself, and these run while the writer lock is held.
+            connection = self.session.connection()
+            connection.execute(insert(_ENTRIES), self._pending_entries)
+            if self._pending_nodes:
+                connection.execute(insert(_SUBTREES), self._pending_nodes)
             self._pending_entries = []
             self._pending_nodes = []
 
