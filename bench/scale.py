@@ -19,6 +19,11 @@ For each configuration, in one run:
    every server has answered ``held``; a probe sent after the commit that came back
    ``released`` is a violation and is counted. The order is lifted and the round repeated.
 
+Under each throughput figure, where the box's cores went while it was measured: all of them
+(/proc/stat), and per group of processes (/proc/<pid>/stat): the ``garante serve`` processes,
+PostgreSQL's, nginx's, and this client's. When the box is already busy on all its cores with
+one server, more servers cannot add throughput, only share it.
+
 Targets (issue 9): throughput grows with processes up to the machine's cores (2 here); an order
 holds everywhere within 100 ms p99 of its commit. Nothing is asserted; ``--check`` turns a
 violation (never a timing) into exit status 1. The client threads share the machine's two cores
@@ -83,6 +88,62 @@ def deployment(store: Store, servers: int) -> Iterator[tuple[str, list[str]]]:
         urls = [s.url for s in running]
         front = stack.enter_context(nginx.running_nginx(urls))
         yield front, urls
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+GROUPS = {"garante": "servers", "postgres": "postgresql", "nginx": "nginx"}
+
+
+def _process_ticks() -> dict[str, int]:
+    """CPU ticks (user + system) so far of every process, grouped as GROUPS names them."""
+    totals = dict.fromkeys([*GROUPS.values(), "bench client"], 0)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        comm = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
+        ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+        if int(entry.name) == os.getpid():
+            totals["bench client"] += ticks
+        elif comm in GROUPS:
+            totals[GROUPS[comm]] += ticks
+    return totals
+
+
+@dataclass
+class CpuUse:
+    """Where the box's cores went during a measurement, in cores (1.0 = one core busy)."""
+
+    busy: float
+    by_group: dict[str, float]
+
+    def describe(self) -> str:
+        parts = ", ".join(f"{name} {cores:.2f}" for name, cores in self.by_group.items())
+        return f"cores busy {self.busy:.2f} of {os.cpu_count()} ({parts})"
+
+
+def _busy_ticks() -> tuple[int, int]:
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle, iowait
+    return sum(values) - idle, sum(values)
+
+
+@contextmanager
+def cpu_use() -> Iterator[list[CpuUse]]:
+    """Measure CPU use over the block; the result is appended to the yielded list."""
+    result: list[CpuUse] = []
+    before, busy_before, started = _process_ticks(), _busy_ticks(), time.monotonic()
+    yield result
+    after, busy_after = _process_ticks(), _busy_ticks()
+    elapsed = time.monotonic() - started
+    cores = os.cpu_count() or 1
+    busy = (busy_after[0] - busy_before[0]) / max(1, busy_after[1] - busy_before[1]) * cores
+    groups = {name: (after[name] - before[name]) / _TICKS / elapsed for name in after}
+    result.append(CpuUse(busy=busy, by_group=groups))
 
 
 def rate(seconds: float, clients: int, call: Callable[[httpx.Client], bool]) -> float:
@@ -229,15 +290,21 @@ def main() -> int:
             template = sqlite_template if backend == "sqlite" else pg_template
             store = template.store.copy(directory, lambda: cluster)
             with deployment(store, servers) as (front, urls):
-                writes = rate(seconds, args.clients, releases(front, template.tokens["analyst"]))
-                reads = rate(seconds, args.clients, pages(front, template.tokens))
+                with cpu_use() as write_cpu:
+                    writes = rate(
+                        seconds, args.clients, releases(front, template.tokens["analyst"])
+                    )
+                with cpu_use() as read_cpu:
+                    reads = rate(seconds, args.clients, pages(front, template.tokens))
                 latency = order_latency(front, urls, template.tokens, rounds, seconds)
             results.append((backend, servers, writes, reads, latency))
             print(
                 f"{backend:<10} {servers} server(s): {writes:8.1f} releases/s "
                 f"{reads:8.1f} TAXII pages/s  order holds everywhere in "
                 f"p50 {statistics.median(latency.samples):6.1f} ms, "
-                f"p99 {p99(latency.samples):6.1f} ms, violations {latency.violations}",
+                f"p99 {p99(latency.samples):6.1f} ms, violations {latency.violations}\n"
+                f"{'':<10}   releases: {write_cpu[0].describe()}\n"
+                f"{'':<10}   pages:    {read_cpu[0].describe()}",
                 flush=True,
             )
     finally:
