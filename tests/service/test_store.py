@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from garante.service.app import Garante
+from garante.store import ledger as store_ledger
 from garante.store.database import database_url, is_current
 
 
@@ -89,3 +91,22 @@ def test_a_database_that_goes_away_is_store_unavailable_and_changes_nothing(
         garante.close()
     finally:
         cluster.stop()
+
+
+def test_a_store_lost_after_a_commit_does_not_fail_the_committed_change(
+    garante: Garante, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Publishing the batch's checkpoint comes after the commit; losing the store then is no
+    reason to tell the caller its change failed. The checkpoint is signed on a later try."""
+
+    def unreachable(_session: object) -> int:
+        raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+    garante.checkpoint_every = 1
+    with monkeypatch.context() as patched:
+        patched.setattr(store_ledger, "published_size", unreachable)
+        garante.register_agency("dea", name="DEA", country="US")
+    assert [a["id"] for a in garante.agencies()] == ["dea"]
+    garante.register_agency("nca", name="NCA", country="GB")
+    latest = garante.latest_checkpoint()
+    assert latest is not None and latest.size == garante.ledger_size()

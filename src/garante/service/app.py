@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +21,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from garante.domain.condition import ConditionRule
 from garante.domain.decision import Outcome
-from garante.domain.errors import InvalidKey, RequestNotFound, UnknownValue, ValidationError
+from garante.domain.errors import (
+    InvalidKey,
+    RequestNotFound,
+    StoreUnavailable,
+    UnknownValue,
+    ValidationError,
+)
 from garante.domain.order import Order, Requirement, Scope
 from garante.domain.outcome import OutcomeReport
 from garante.domain.roles import Principal
@@ -75,6 +82,8 @@ from garante.store.schema import (
     TokenRow,
     UndertakingRow,
 )
+
+log = logging.getLogger("garante.service")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -203,7 +212,14 @@ class Garante:
         with reachable(self.engine), transaction(self.sessions, self.clock.now, self.actor) as tx:
             yield tx
         if tx.entries and self.log_signer is not None:
-            self._publish_if_due(self.log_signer, tx.ledger_size)
+            try:
+                with reachable(self.engine):
+                    self._publish_if_due(self.log_signer, tx.ledger_size)
+            except StoreUnavailable:
+                # The change has committed, so its caller must hear that it succeeded, not
+                # that the store is away. The batch's checkpoint is signed by the next write
+                # that finds one due, or by the server's publisher within a second.
+                log.warning("checkpoint not published after a commit", exc_info=True)
 
     def _publish_if_due(self, signer: Signer, size: int) -> None:
         """Sequencing and publication are separate: sign a checkpoint once a batch is in.
