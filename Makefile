@@ -37,6 +37,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/decide.py
 	$(BIN)/python bench/ledger.py
 	$(BIN)/python bench/simulate.py
+	$(BIN)/python bench/api.py
+	$(BIN)/python bench/taxii.py
 	$(BIN)/python bench/scale.py
 
 ## decide() against the reference model on a million random pairs (not part of `make test`).

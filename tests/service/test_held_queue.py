@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -149,6 +150,16 @@ def test_condition_refresh_without_change_moves_nothing(world: Garante, clock: F
     clock.set(clock.now() + timedelta(days=29))
     assert world.refresh_conditions().moved == []
     assert world.ledger_size() == before
+
+
+def test_a_refresh_that_changes_nothing_does_not_wait_for_the_writer_lock(
+    world: Garante,
+) -> None:
+    """Servers refresh every second; one that finds nothing changed must not queue writers."""
+    with ThreadPoolExecutor(1) as pool, world.sessions() as session, session.begin():
+        session.connection()  # another writer holds the lock until this block ends
+        change = pool.submit(world.refresh_conditions).result(timeout=10)
+    assert change.moved == []
 
 
 def test_event_in_the_future_is_refused(world: Garante, clock: FixedClock) -> None:

@@ -1,8 +1,9 @@
 """Running the API: a socket bound first (so port 0 works and is reported), then uvicorn.
 
 Beside the server, background loops sign a checkpoint each interval when entries wait
-unpublished (sequencing happens in each transaction, publication here), re-evaluate derived
-conditions as the clock passes, and each second apply the orders whose period began or ended.
+unpublished (sequencing happens in each transaction, publication here), and each second
+re-evaluate derived conditions as the clock passes and apply the orders whose period began or
+ended (both read first, and write only when something changed).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def serve(
 
     threads = [
         threading.Thread(target=_every, args=(checkpoint_interval, stop, publish), daemon=True),
-        threading.Thread(target=_every, args=(60.0, stop, garante.refresh_conditions), daemon=True),
+        threading.Thread(target=_every, args=(1.0, stop, garante.refresh_conditions), daemon=True),
         threading.Thread(target=_every, args=(1.0, stop, garante.apply_order_periods), daemon=True),
     ]
     for thread in threads:

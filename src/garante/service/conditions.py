@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from garante.domain.condition import ConditionRule
 from garante.domain.errors import AlreadyExists, InvalidState, ValidationError
@@ -130,6 +131,18 @@ def refresh_conditions(tx: Transaction) -> list[DecidedRequest]:
     for row in tx.session.scalars(select(ConditionRow).order_by(ConditionRow.id)).all():
         moved.extend(_refresh_one(tx, row, "re-evaluated from events"))
     return moved
+
+
+def stale(session: Session, now: datetime) -> bool:
+    """Whether any condition's stored state differs from what its events say at ``now``.
+
+    A read: ``garante serve`` asks every second, and a refresh that would change nothing
+    should not queue behind other writers for the lock.
+    """
+    return any(
+        queries.condition_is_active(session, convert.condition(row), now) != row.active
+        for row in session.scalars(select(ConditionRow))
+    )
 
 
 def _refresh_one(tx: Transaction, row: ConditionRow, evidence: str) -> list[DecidedRequest]:
