@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -45,6 +46,21 @@ def test_item_entry_commits_to_content_without_revealing_it(world: Garante) -> N
     assert "title" not in entry["data"]
     assert len(entry["data"]["content_commitment"]) == 64
     assert "Go-fast" not in json.dumps(entry)
+
+
+def test_pinning_the_clock_is_logged_because_it_decides_what_is_in_force(
+    world: Garante,
+) -> None:
+    before = world.ledger_size()
+    at = datetime(2025, 11, 12, 9, 0, tzinfo=UTC)
+    world.pin_clock(at)
+    world.pin_clock(at)  # already so: no change, no entry
+    world.pin_clock(None)
+    logged = [json.loads(row.entry) for row in _entries(world)[before:]]
+    assert [(e["kind"], e["data"]) for e in logged] == [
+        ("settings.changed", {"setting": "clock", "value": "2025-11-12T09:00:00Z"}),
+        ("settings.changed", {"setting": "clock", "value": None}),
+    ]
 
 
 def test_a_request_logs_the_request_and_its_decision(world: Garante) -> None:

@@ -28,6 +28,7 @@ from garante.domain.errors import (
     UnknownValue,
     ValidationError,
 )
+from garante.domain.events import EventKind
 from garante.domain.order import Order, Requirement, Scope
 from garante.domain.outcome import OutcomeReport
 from garante.domain.roles import Principal
@@ -248,8 +249,20 @@ class Garante:
     # -- settings -------------------------------------------------------------------------
 
     def pin_clock(self, at: datetime | None) -> None:
+        """Decide at ``at`` from now on (``None``: the system clock again), and log it.
+
+        The instant decides which orders and undertakings are in force, so pinning it is a
+        change an inspector must see: it appends a ``settings.changed`` entry, unless the clock
+        already reads so.
+        """
+        value = at.isoformat() if at else None
         with self._tx() as tx:
-            queries.put_setting(tx.session, "clock", at.isoformat() if at else None)
+            if queries.setting(tx.session, "clock") != value:
+                queries.put_setting(tx.session, "clock", value)
+                tx.audit(
+                    EventKind.SETTINGS_CHANGED,
+                    {"setting": "clock", "value": views.time(at)},
+                )
         self.clock = FixedClock(at) if at else SystemClock()
 
     def vocabulary(self) -> Vocabulary:
