@@ -10,7 +10,10 @@ For each configuration, in one run:
 1. release requests/s: ``--clients`` threads POST /api/v1/releases through nginx for
    ``--seconds``; every request is a write transaction (a decision and its audit entry), so
    all servers serialise on the database's one writer lock, and what grows with processes is
-   the work around it (HTTP, JSON, validation, loading the snapshot);
+   the work around it (HTTP, JSON, authentication). Requests queued in one server share a
+   transaction (group commit, ``service.batch``); before PostgreSQL x1, the same load runs
+   once on a server with it off (``GARANTE_RELEASE_BATCH=1``), the baseline it is measured
+   against;
 2. TAXII pages/s: the same threads GET the first page (50 objects) of a partner's collection,
    already delivered, so plain lock-free reads;
 3. order latency: while (1)'s load runs, an authority issues a ``hold`` order covering one
@@ -259,6 +262,24 @@ def order_latency(
     return Latency(samples=samples, violations=violations)
 
 
+def one_transaction_each(
+    template: Template, directory: Path, cluster: Cluster, args: argparse.Namespace
+) -> float:
+    """The baseline: releases/s with one server whose group commit is off (batches of 1)."""
+    directory.mkdir()
+    store = template.store.copy(directory, lambda: cluster)
+    store.env["GARANTE_RELEASE_BATCH"] = "1"
+    seconds = args.seconds or (2.0 if args.quick else 10.0)
+    with deployment(store, 1) as (front, _urls), cpu_use() as cpu:
+        writes = rate(seconds, args.clients, releases(front, template.tokens["analyst"]))
+    print(
+        f"{'postgresql':<10} 1 server(s): {writes:8.1f} releases/s, one transaction per release "
+        f"(GARANTE_RELEASE_BATCH=1, the baseline)\n{'':<10}   releases: {cpu[0].describe()}",
+        flush=True,
+    )
+    return writes
+
+
 def p99(values: list[float]) -> float:
     if len(values) < 2:
         return values[0]
@@ -288,6 +309,8 @@ def main() -> int:
             directory = root / f"run-{number}"
             directory.mkdir()
             template = sqlite_template if backend == "sqlite" else pg_template
+            if (backend, servers) == ("postgresql", 1):
+                baseline = one_transaction_each(template, root / "baseline", cluster, args)
             store = template.store.copy(directory, lambda: cluster)
             with deployment(store, servers) as (front, urls):
                 with cpu_use() as write_cpu:
@@ -315,6 +338,10 @@ def main() -> int:
     print(f"load average {os.getloadavg()[0]:.2f}, {os.cpu_count()} cores, {args.clients} clients")
     pg = {servers: (w, r) for backend, servers, w, r, _ in results if backend == "postgresql"}
     base_w, base_r = pg[1]
+    print(
+        f"postgresql x1, group commit vs one transaction per release: "
+        f"releases {base_w / baseline:4.2f}x"
+    )
     for servers in (2, 4):
         w, r = pg[servers]
         print(

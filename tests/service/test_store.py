@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from garante.domain.errors import ValidationError
 from garante.service.app import Garante
 from garante.store import ledger as store_ledger
 from garante.store.database import database_url, is_current
@@ -110,3 +111,15 @@ def test_a_store_lost_after_a_commit_does_not_fail_the_committed_change(
     garante.register_agency("nca", name="NCA", country="GB")
     latest = garante.latest_checkpoint()
     assert latest is not None and latest.size == garante.ledger_size()
+
+
+@pytest.mark.parametrize("name", ["GARANTE_RELEASE_BATCH", "GARANTE_CHECKPOINT_EVERY"])
+@pytest.mark.parametrize("value", ["0", "many", "-3"])
+def test_a_malformed_numeric_setting_is_refused_by_name(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError) as refused:
+        Garante.open(db_url)
+    assert refused.value.field == name
+    assert "at least 1" in refused.value.message

@@ -55,6 +55,7 @@ from garante.service import (
     undertakings,
     views,
 )
+from garante.service.batch import GroupCommit
 from garante.service.clock import Clock, FixedClock, SystemClock
 from garante.service.logkey import create_log_key, load_log_signer
 from garante.service.releases import DecidedRequest
@@ -116,6 +117,20 @@ def _paged(query: Select[Any], key: Any, page: Page | None) -> Select[Any]:
     return query.limit(page.limit)
 
 
+def _positive_setting(name: str, default: int) -> int:
+    """A whole number from the environment, or the default; anything else is refused clearly."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValidationError(
+            f"{name}={raw!r} is not a whole number of at least 1",
+            field=name,
+            hint=f"unset it for the default ({default}), or set a number such as {default}",
+        )
+    return int(raw)
+
+
 class _PublishedFloor:
     """The largest checkpoint size this process has seen published: a lower bound, since
     published sizes only grow. A lost update between threads only costs one extra read."""
@@ -144,6 +159,7 @@ class Garante:
         actor: str = "cli",
         log_signer: Signer | None = None,
         checkpoint_every: int = 100,
+        release_batch: int = 32,
     ) -> None:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
@@ -155,6 +171,7 @@ class Garante:
         # Shared by every ``acting_as`` copy (a server makes one per request), so what one
         # request learns about publication spares the next one a read.
         self._published = _PublishedFloor()
+        self._releases = GroupCommit(limit=release_batch)
 
     @classmethod
     def open(
@@ -172,9 +189,13 @@ class Garante:
             if signer is None:
                 created = create_log_key(db_url)
                 signer = created[0] if created else load_log_signer(db_url)
-            every = int(os.environ.get("GARANTE_CHECKPOINT_EVERY", "100"))
             garante = cls(
-                engine, clock=clock, actor=actor, log_signer=signer, checkpoint_every=every
+                engine,
+                clock=clock,
+                actor=actor,
+                log_signer=signer,
+                checkpoint_every=_positive_setting("GARANTE_CHECKPOINT_EVERY", 100),
+                release_batch=_positive_setting("GARANTE_RELEASE_BATCH", 32),
             )
             if signer is not None:
                 garante._record_log_key(signer)
@@ -611,11 +632,15 @@ class Garante:
     # -- release requests -----------------------------------------------------------------
 
     def request_release(self, item_id: str, *, recipient: str, purpose: str) -> dict[str, Any]:
-        with self._tx() as tx:
-            result = releases.request_release(
+        """Record and decide a release request, in a transaction it may share (``batch``)."""
+
+        def work(tx: Transaction) -> dict[str, Any]:
+            decided = releases.request_release(
                 tx, item_id=item_id, recipient_id=recipient, purpose=purpose
             )
-            return views.decided(result)
+            return views.decided(decided)
+
+        return self._releases.run(self._tx, self.actor, work)
 
     def requests(
         self,

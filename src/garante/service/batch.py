@@ -1,0 +1,161 @@
+"""Group commit: release requests waiting in one process share one write transaction.
+
+Every write holds the store's one writer lock (``store.database``), so releases per second is
+one over the time a release holds it, however many servers there are. Much of that time is
+the same for one release or ten: taking the lock, reading the log's size, the ledger's
+inserts, the commit. So requests that arrive while a transaction runs wait here, and the next
+transaction takes them all, each decided in turn, in arrival order.
+
+Each request keeps its own fate. One refused before it wrote anything (an unknown item, agency
+or purpose) gets its error, and the others go on. Anything else that fails before the commit
+aborts the whole transaction, and its requests run again one transaction each, so one
+request's failure never becomes another's. A failed commit is not run again (it may have
+stored them): every request in it hears the error. Nobody hears a result before the
+transaction holding it commits.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from garante.domain.errors import GaranteError
+from garante.service.transaction import Transaction
+
+T = TypeVar("T")
+Begin = Callable[[], AbstractContextManager[Transaction]]
+Work = Callable[[Transaction], T]
+
+
+class BatchAborted(Exception):
+    """Raised inside a shared transaction to roll it back; never leaves this module."""
+
+
+@dataclass(eq=False)
+class _Waiting(Generic[T]):
+    begin: Begin
+    actor: str
+    work: Work[T]
+    wake: threading.Event = field(default_factory=threading.Event)
+    lead: bool = False
+    finished: bool = False
+    result: T | None = None
+    error: BaseException | None = None
+
+    def finish(self, result: T | None, error: BaseException | None) -> None:
+        self.result, self.error, self.finished = result, error, True
+        self.wake.set()
+
+
+class GroupCommit:
+    """Runs each piece of work in a write transaction it may share with others queued."""
+
+    def __init__(self, *, limit: int = 32) -> None:
+        self.limit = limit
+        self._lock = threading.Lock()
+        self._queue: list[_Waiting[Any]] = []
+        self._busy = False
+
+    @property
+    def busy(self) -> bool:
+        """Whether a transaction of queued work is running (or about to)."""
+        with self._lock:
+            return self._busy
+
+    @property
+    def waiting(self) -> int:
+        """How many pieces of work wait for the next transaction (the running one aside)."""
+        with self._lock:
+            return len(self._queue)
+
+    def run(self, begin: Begin, actor: str, work: Work[T]) -> T:
+        """``work(tx)`` in a committed transaction, acting as ``actor``; its result or error.
+
+        ``work`` must raise its typed refusals before it appends to the log: a refusal after
+        that cannot be told apart from a half-done change, and aborts the batch.
+        """
+        waiting: _Waiting[T] = _Waiting(begin=begin, actor=actor, work=work)
+        with self._lock:
+            self._queue.append(waiting)
+            if not self._busy:
+                self._busy = waiting.lead = True
+        while not (waiting.lead or waiting.finished):
+            waiting.wake.wait()
+            waiting.wake.clear()
+        if not waiting.finished:
+            self._lead()
+        if waiting.error is not None:
+            raise waiting.error
+        return waiting.result  # type: ignore[return-value]  # set with finished, no error
+
+    def _lead(self) -> None:
+        """Commit what is queued (this thread's own work first), then pass the lead on."""
+        with self._lock:
+            batch = self._queue[: self.limit]
+            del self._queue[: self.limit]
+        try:
+            self._commit(batch)
+        finally:
+            for waiting in batch:
+                if not waiting.finished:  # only on an error that is not an Exception
+                    waiting.finish(None, RuntimeError("the transaction was interrupted"))
+            with self._lock:
+                if self._queue:
+                    successor = self._queue[0]
+                    successor.lead = True
+                    successor.wake.set()
+                else:
+                    self._busy = False
+
+    def _commit(self, batch: list[_Waiting[Any]]) -> None:
+        if len(batch) == 1:
+            self._alone(batch[0])
+            return
+        outcomes: list[tuple[Any, BaseException | None]] = []
+        worked = False
+        try:
+            with batch[0].begin() as tx:
+                outcomes = self._work_through(tx, batch)
+                worked = True
+        except Exception as failed:
+            if worked:
+                # The commit itself failed, or what follows it: the changes may be stored,
+                # so running them again could store them twice. Everyone hears the error.
+                for waiting in batch:
+                    waiting.finish(None, failed)
+            else:
+                for waiting in batch:
+                    self._alone(waiting)
+            return
+        for waiting, (result, error) in zip(batch, outcomes, strict=True):
+            waiting.finish(result, error)
+
+    @staticmethod
+    def _work_through(
+        tx: Transaction, batch: list[_Waiting[Any]]
+    ) -> list[tuple[Any, BaseException | None]]:
+        outcomes: list[tuple[Any, BaseException | None]] = []
+        for waiting in batch:
+            tx.actor = waiting.actor
+            logged = tx.ledger_size
+            try:
+                outcomes.append((waiting.work(tx), None))
+            except GaranteError as refused:
+                if tx.ledger_size != logged:
+                    raise BatchAborted from refused
+                outcomes.append((None, refused))
+        return outcomes
+
+    @staticmethod
+    def _alone(waiting: _Waiting[Any]) -> None:
+        try:
+            with waiting.begin() as tx:
+                tx.actor = waiting.actor
+                result = waiting.work(tx)
+        except Exception as error:
+            waiting.finish(None, error)
+        else:
+            waiting.finish(result, None)

@@ -1,0 +1,152 @@
+"""Release requests queued in one process share a transaction, and each keeps its own fate."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
+
+from garante.domain.errors import InvalidState, ItemNotFound, StoreUnavailable
+from garante.domain.events import EventKind
+from garante.service.app import Garante
+from garante.service.transaction import Transaction
+
+Call = Callable[[], Any]
+
+
+def release(world: Garante, item: str = "lead", recipient: str = "dea") -> Call:
+    return lambda: world.request_release(item, recipient=recipient, purpose="seizure")
+
+
+@contextmanager
+def counting_commits(world: Garante) -> Iterator[list[object]]:
+    commits: list[object] = []
+
+    def count(connection: object) -> None:
+        commits.append(connection)
+
+    event.listen(world.engine, "commit", count)
+    try:
+        yield commits
+    finally:
+        event.remove(world.engine, "commit", count)
+
+
+def queued_behind_a_writer(world: Garante, first: Call, queued: list[Call]) -> list[Any]:
+    """Run ``first``, then ``queued``, while another writer holds the lock; their outcomes.
+
+    ``first`` leads the next transaction and waits for the lock; the others queue behind it
+    and are committed by the transaction after, together. An outcome is a result or an error.
+    """
+    with ThreadPoolExecutor(1 + len(queued)) as pool:
+        with world.sessions() as session, session.begin():
+            session.connection()  # the writer lock, held until this block ends
+            futures = [pool.submit(first)]
+            deadline = time.monotonic() + 10
+            group = world._releases
+            while not (group.busy and group.waiting == 0) and time.monotonic() < deadline:
+                time.sleep(0.005)  # until ``first`` has taken the lead and waits for the lock
+            futures += [pool.submit(call) for call in queued]
+            while group.waiting < len(queued) and time.monotonic() < deadline:
+                time.sleep(0.005)
+            assert group.waiting == len(queued), "the calls never queued"
+        return [future.exception(timeout=30) or future.result() for future in futures]
+
+
+def test_requests_queued_behind_a_writer_commit_in_one_transaction(world: Garante) -> None:
+    before = world.ledger_size()
+    with counting_commits(world) as commits:
+        outcomes = queued_behind_a_writer(world, release(world), [release(world)] * 4)
+    # the writer that held the lock, the leader's own transaction, then the four together
+    assert len(commits) == 3
+    assert [o["outcome"] for o in outcomes] == ["released"] * 5
+    assert len({o["request"] for o in outcomes}) == 5
+    assert world.ledger_size() == before + 2 * 5
+
+
+def test_each_request_in_a_shared_transaction_gets_its_own_decision(world: Garante) -> None:
+    outcomes = queued_behind_a_writer(
+        world, release(world), [release(world, recipient=r) for r in ("dea", "nca", "fbi")]
+    )
+    for outcome in outcomes:
+        [decision] = world.decisions(outcome["request"])
+        assert decision["outcome"] == outcome["outcome"]
+    assert [o["recipient"] for o in outcomes] == ["dea", "dea", "nca", "fbi"]
+
+
+def test_a_refused_request_in_a_batch_gets_its_error_and_the_others_commit(
+    world: Garante,
+) -> None:
+    before = world.ledger_size()
+    outcomes = queued_behind_a_writer(
+        world, release(world), [release(world), release(world, item="no-such-item"), release(world)]
+    )
+    assert isinstance(outcomes[2], ItemNotFound)
+    assert [o["outcome"] for i, o in enumerate(outcomes) if i != 2] == ["released"] * 3
+    assert world.ledger_size() == before + 2 * 3
+    assert len(world.requests()) == 3
+
+
+def test_a_failure_after_writing_aborts_the_batch_and_each_request_runs_alone(
+    world: Garante,
+) -> None:
+    """A change refused after it logged could be half done: nothing of it may commit."""
+
+    def half_done(tx: Transaction) -> None:
+        tx.audit(EventKind.SETTINGS_CHANGED, {"setting": "half-done"})
+        raise InvalidState("refused after logging")
+
+    def faulty() -> None:
+        world._releases.run(world._tx, "test", half_done)
+
+    before = world.ledger_size()
+    outcomes = queued_behind_a_writer(world, release(world), [release(world), faulty])
+    assert isinstance(outcomes[2], InvalidState)
+    assert [o["outcome"] for o in outcomes[:2]] == ["released"] * 2
+    assert world.ledger_size() == before + 2 * 2
+    assert "half-done" not in str(world.entries(before, world.ledger_size()))
+
+
+def test_a_failed_commit_is_not_run_again_and_every_request_in_it_hears_so(
+    world: Garante,
+) -> None:
+    """A commit that fails may still have stored the changes: running them again could
+    store them twice, so each caller hears the error and decides whether to retry."""
+    commits = 0
+
+    def fail_the_third(_connection: object) -> None:
+        nonlocal commits
+        commits += 1
+        if commits == 3:  # the writer holding the lock, the leader, then the batch
+            raise OperationalError("COMMIT", {}, Exception("connection lost at commit"))
+
+    before = world.ledger_size()
+    event.listen(world.engine, "commit", fail_the_third)
+    try:
+        outcomes = queued_behind_a_writer(world, release(world), [release(world)] * 2)
+    finally:
+        event.remove(world.engine, "commit", fail_the_third)
+    assert outcomes[0]["outcome"] == "released"
+    assert all(isinstance(o, StoreUnavailable) for o in outcomes[1:])
+    assert commits == 3
+    assert world.ledger_size() == before + 2
+    assert len(world.requests()) == 1
+
+
+@pytest.mark.parametrize("threads", [8])
+def test_many_threads_requesting_at_once_each_get_one_decision(
+    world: Garante, threads: int
+) -> None:
+    before = world.ledger_size()
+    with ThreadPoolExecutor(threads) as pool:
+        futures = [pool.submit(release(world)) for _ in range(10 * threads)]
+        outcomes = [future.result(timeout=60) for future in futures]
+    assert len({o["request"] for o in outcomes}) == 10 * threads
+    assert world.ledger_size() == before + 2 * 10 * threads
+    assert world._releases.waiting == 0
