@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from garante.domain.errors import InvalidState, ItemNotFound, StoreUnavailable
 from garante.domain.events import EventKind
 from garante.service.app import Garante
 from garante.service.transaction import Transaction
+from garante.store import queries
 
 Call = Callable[[], Any]
 
@@ -150,3 +152,13 @@ def test_many_threads_requesting_at_once_each_get_one_decision(
     assert len({o["request"] for o in outcomes}) == 10 * threads
     assert world.ledger_size() == before + 2 * 10 * threads
     assert world._releases.waiting == 0
+
+
+def test_orders_and_conditions_read_at_one_instant_are_never_shared_with_another(
+    world: Garante,
+) -> None:
+    with world.sessions() as session:
+        now = world.clock.now()
+        standing = queries.standing(session, now)
+        with pytest.raises(ValueError, match="cannot describe"):
+            queries.policy_state(session, now + timedelta(seconds=1), shared=standing)

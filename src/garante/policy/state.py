@@ -111,10 +111,14 @@ class PolicyState:
         agencies: Iterable[Agency] = (),
         items: Iterable[Item] = (),
         undertakings: Iterable[Undertaking] = (),
-        orders: Iterable[Order] = (),
+        orders: Iterable[Order] | OrderIndex = (),
         conditions: Mapping[str, bool] | Iterable[tuple[Condition, bool]] = (),
     ) -> PolicyState:
-        """Assemble a snapshot from plain lists; ``conditions`` maps id to whether it is active."""
+        """Assemble a snapshot from plain lists; ``conditions`` maps id to whether it is active.
+
+        ``orders`` may be an index already filed at ``at``, shared by several snapshots taken
+        at that instant (the requests of one transaction).
+        """
         by_agency: dict[str, list[Undertaking]] = defaultdict(list)
         for undertaking in undertakings:
             # Only undertakings in force at ``at`` can bind or refuse a release at ``at``.
@@ -131,6 +135,6 @@ class PolicyState:
             agencies={a.id: a for a in agencies},
             items={i.id: i for i in items},
             undertakings={k: tuple(sorted(v, key=lambda u: u.id)) for k, v in by_agency.items()},
-            orders=OrderIndex(orders, at=at),
+            orders=orders if isinstance(orders, OrderIndex) else OrderIndex(orders, at=at),
             conditions=condition_map,
         )

@@ -71,7 +71,9 @@ def request_release(
         EventKind.RELEASE_REQUESTED,
         {"request": row.id, "item": item_id, "recipient": recipient_id, "purpose": purpose},
     )
-    state = tx.policy_state(item_ids=[item_id], agency_ids=[recipient_id])
+    # A release changes no order, condition or event, so the requests of one transaction
+    # (``service.batch``) share what those are now.
+    state = tx.policy_state(item_ids=[item_id], agency_ids=[recipient_id], reuse_standing=True)
     decision = decide(request, state)
     return _store(tx, row, request, decision, None, "request", EventKind.RELEASE_DECIDED)
 

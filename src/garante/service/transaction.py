@@ -38,6 +38,7 @@ class Transaction:
     _pending_entries: list[dict[str, Any]] = field(default_factory=list)
     _pending_nodes: list[dict[str, Any]] = field(default_factory=list)
     _loaded: list[object] = field(default_factory=list)
+    _standing: queries.Standing | None = None
 
     @property
     def vocabulary(self) -> Vocabulary:
@@ -60,13 +61,25 @@ class Transaction:
         self._loaded.extend(rows)
 
     def policy_state(
-        self, *, item_ids: Iterable[str] | None = None, agency_ids: Iterable[str] | None = None
+        self,
+        *,
+        item_ids: Iterable[str] | None = None,
+        agency_ids: Iterable[str] | None = None,
+        reuse_standing: bool = False,
     ) -> PolicyState:
         """The snapshot ``decide`` reads now, citing the version this transaction has reached.
 
         The rows it loads stay referenced until the transaction ends, so what the use case
-        reads next about the same item, agency or undertaking comes from the session.
+        reads next about the same item, agency or undertaking comes from the session. With
+        ``reuse_standing``, the orders and conditions are read once per transaction and
+        shared by every snapshot that asks so: for use cases that never change orders,
+        conditions or events (release requests, many of which share one transaction).
         """
+        shared = None
+        if reuse_standing:
+            if self._standing is None:
+                self._standing = queries.standing(self.session, self.now, keep=self._loaded)
+            shared = self._standing
         return queries.policy_state(
             self.session,
             self.now,
@@ -75,6 +88,7 @@ class Transaction:
             version=self.ledger_size,
             known_vocabulary=self.vocabulary,
             keep=self._loaded,
+            shared=shared,
         )
 
     def audit(self, kind: EventKind, data: dict[str, Any]) -> int:

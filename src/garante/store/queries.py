@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from garante.domain.condition import Condition, condition_active
 from garante.domain.vocabulary import Vocabulary
-from garante.policy.state import PolicyState
+from garante.policy.state import OrderIndex, PolicyState
 from garante.store import convert
 from garante.store.schema import (
     AgencyRow,
@@ -91,6 +92,32 @@ def _rows(session: Session, model: type[T], ids: Iterable[str] | None) -> list[T
     return list(session.scalars(select(model).where(key.in_(wanted))))
 
 
+@dataclass(frozen=True)
+class Standing:
+    """The orders and conditions as they stand at ``at``: the part of a snapshot that is the
+    same whatever is requested, so requests decided at one instant can share it."""
+
+    at: datetime
+    orders: OrderIndex
+    conditions: dict[str, bool]
+
+
+def standing(session: Session, at: datetime, *, keep: list[object] | None = None) -> Standing:
+    """Orders not lifted before ``at``, filed at ``at``, and each condition's state then."""
+    rows = list(
+        session.scalars(
+            select(OrderRow).where((OrderRow.lifted_at.is_(None)) | (OrderRow.lifted_at > at))
+        )
+    )
+    if keep is not None:
+        keep.extend(rows)
+    return Standing(
+        at=at,
+        orders=OrderIndex([convert.order(row) for row in rows], at=at),
+        conditions=conditions_at(session, at),
+    )
+
+
 def policy_state(
     session: Session,
     at: datetime,
@@ -100,6 +127,7 @@ def policy_state(
     version: int | None = None,
     known_vocabulary: Vocabulary | None = None,
     keep: list[object] | None = None,
+    shared: Standing | None = None,
 ) -> PolicyState:
     """Load the snapshot ``decide`` reads; limited to some items and agencies when given.
 
@@ -107,19 +135,22 @@ def policy_state(
     cost of each decision independent of how many cannot apply. Rows loaded are appended to
     ``keep`` when given: the session's identity map holds rows weakly, and a transaction that
     goes on to read them again (the undertaking a release is marked with) then finds them
-    there instead of querying again.
+    there instead of querying again. ``shared``, the orders and conditions standing at ``at``
+    as read earlier in the same transaction, is used instead of reading them again: only a
+    transaction that has not changed them since may pass it.
     """
+    if shared is not None and shared.at != at:
+        raise ValueError(f"orders and conditions read at {shared.at} cannot describe {at}")
     undertakings = select(UndertakingRow)
     if agency_ids is not None:
         agency_ids = set(agency_ids)
         undertakings = undertakings.where(UndertakingRow.agency_id.in_(agency_ids))
-    orders = select(OrderRow).where((OrderRow.lifted_at.is_(None)) | (OrderRow.lifted_at > at))
     agency_rows = _rows(session, AgencyRow, agency_ids)
     item_rows = _rows(session, ItemRow, item_ids)
     undertaking_rows = list(session.scalars(undertakings))
-    order_rows = list(session.scalars(orders))
     if keep is not None:
-        keep.extend([*agency_rows, *item_rows, *undertaking_rows, *order_rows])
+        keep.extend([*agency_rows, *item_rows, *undertaking_rows])
+    now_standing = shared if shared is not None else standing(session, at, keep=keep)
     return PolicyState.build(
         at=at,
         version=ledger_size(session) if version is None else version,
@@ -127,6 +158,6 @@ def policy_state(
         agencies=[convert.agency(row) for row in agency_rows],
         items=[convert.item(row) for row in item_rows],
         undertakings=[convert.undertaking(row) for row in undertaking_rows],
-        orders=[convert.order(row) for row in order_rows],
-        conditions=conditions_at(session, at),
+        orders=now_standing.orders,
+        conditions=now_standing.conditions,
     )
