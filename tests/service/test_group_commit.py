@@ -26,6 +26,12 @@ def release(world: Garante, item: str = "lead", recipient: str = "dea") -> Call:
     return lambda: world.request_release(item, recipient=recipient, purpose="seizure")
 
 
+def half_done(tx: Transaction) -> None:
+    """A change that logs, then refuses: what a half-written change would look like."""
+    tx.audit(EventKind.SETTINGS_CHANGED, {"setting": "half-done"})
+    raise InvalidState("refused after logging")
+
+
 @contextmanager
 def counting_commits(world: Garante) -> Iterator[list[object]]:
     commits: list[object] = []
@@ -43,8 +49,9 @@ def counting_commits(world: Garante) -> Iterator[list[object]]:
 def queued_behind_a_writer(world: Garante, first: Call, queued: list[Call]) -> list[Any]:
     """Run ``first``, then ``queued``, while another writer holds the lock; their outcomes.
 
-    ``first`` leads the next transaction and waits for the lock; the others queue behind it
-    and are committed by the transaction after, together. An outcome is a result or an error.
+    ``first`` leads the next transaction and waits for the lock; the others queue behind it,
+    and once the lock is granted they are all committed together. An outcome is a result or an
+    error.
     """
     with ThreadPoolExecutor(1 + len(queued)) as pool:
         with world.sessions() as session, session.begin():
@@ -52,12 +59,12 @@ def queued_behind_a_writer(world: Garante, first: Call, queued: list[Call]) -> l
             futures = [pool.submit(first)]
             deadline = time.monotonic() + 10
             group = world._releases
-            while not (group.busy and group.waiting == 0) and time.monotonic() < deadline:
+            while not group.busy and time.monotonic() < deadline:
                 time.sleep(0.005)  # until ``first`` has taken the lead and waits for the lock
             futures += [pool.submit(call) for call in queued]
-            while group.waiting < len(queued) and time.monotonic() < deadline:
+            while group.waiting < 1 + len(queued) and time.monotonic() < deadline:
                 time.sleep(0.005)
-            assert group.waiting == len(queued), "the calls never queued"
+            assert group.waiting == 1 + len(queued), "the calls never queued"
         return [future.exception(timeout=30) or future.result() for future in futures]
 
 
@@ -65,8 +72,8 @@ def test_requests_queued_behind_a_writer_commit_in_one_transaction(world: Garant
     before = world.ledger_size()
     with counting_commits(world) as commits:
         outcomes = queued_behind_a_writer(world, release(world), [release(world)] * 4)
-    # the writer that held the lock, the leader's own transaction, then the four together
-    assert len(commits) == 3
+    # the writer that held the lock, then the leader and the four that queued meanwhile
+    assert len(commits) == 2
     assert [o["outcome"] for o in outcomes] == ["released"] * 5
     assert len({o["request"] for o in outcomes}) == 5
     assert world.ledger_size() == before + 2 * 5
@@ -100,10 +107,6 @@ def test_a_failure_after_writing_aborts_the_batch_and_each_request_runs_alone(
 ) -> None:
     """A change refused after it logged could be half done: nothing of it may commit."""
 
-    def half_done(tx: Transaction) -> None:
-        tx.audit(EventKind.SETTINGS_CHANGED, {"setting": "half-done"})
-        raise InvalidState("refused after logging")
-
     def faulty() -> None:
         world._releases.run(world._tx, "test", half_done)
 
@@ -112,7 +115,17 @@ def test_a_failure_after_writing_aborts_the_batch_and_each_request_runs_alone(
     assert isinstance(outcomes[2], InvalidState)
     assert [o["outcome"] for o in outcomes[:2]] == ["released"] * 2
     assert world.ledger_size() == before + 2 * 2
+    assert len(world.requests()) == 2
     assert "half-done" not in str(world.entries(before, world.ledger_size()))
+
+
+def test_a_lone_change_refused_after_writing_stores_nothing_and_hears_its_own_error(
+    world: Garante,
+) -> None:
+    before = world.ledger_size()
+    with pytest.raises(InvalidState, match="refused after logging"):
+        world._releases.run(world._tx, "test", half_done)
+    assert world.ledger_size() == before
 
 
 def test_a_failed_commit_is_not_run_again_and_every_request_in_it_hears_so(
@@ -125,7 +138,7 @@ def test_a_failed_commit_is_not_run_again_and_every_request_in_it_hears_so(
     def fail_the_third(_connection: object) -> None:
         nonlocal commits
         commits += 1
-        if commits == 3:  # the writer holding the lock, the leader, then the batch
+        if commits == 2:  # the writer holding the lock, then the batch
             raise OperationalError("COMMIT", {}, Exception("connection lost at commit"))
 
     before = world.ledger_size()
@@ -134,11 +147,10 @@ def test_a_failed_commit_is_not_run_again_and_every_request_in_it_hears_so(
         outcomes = queued_behind_a_writer(world, release(world), [release(world)] * 2)
     finally:
         event.remove(world.engine, "commit", fail_the_third)
-    assert outcomes[0]["outcome"] == "released"
-    assert all(isinstance(o, StoreUnavailable) for o in outcomes[1:])
-    assert commits == 3
-    assert world.ledger_size() == before + 2
-    assert len(world.requests()) == 1
+    assert all(isinstance(o, StoreUnavailable) for o in outcomes)
+    assert commits == 2
+    assert world.ledger_size() == before
+    assert world.requests() == []
 
 
 @pytest.mark.parametrize("threads", [8])

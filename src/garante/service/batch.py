@@ -4,7 +4,8 @@ Every write holds the store's one writer lock (``store.database``), so releases 
 one over the time a release holds it, however many servers there are. Much of that time is
 the same for one release or ten: taking the lock, reading the log's size, the ledger's
 inserts, the commit. So requests that arrive while a transaction runs wait here, and the next
-transaction takes them all, each decided in turn, in arrival order.
+transaction takes them all, each decided in turn, in arrival order. It takes them once it has
+the lock, so what arrived while it waited for the lock (behind other servers' writes) joins.
 
 Each request keeps its own fate. One refused before it wrote anything (an unknown item, agency
 or purpose) gets its error, and the others go on. Anything else that fails before the commit
@@ -86,23 +87,24 @@ class GroupCommit:
             waiting.wake.wait()
             waiting.wake.clear()
         if not waiting.finished:
-            self._lead()
+            self._lead(waiting)
         if waiting.error is not None:
             raise waiting.error
         return waiting.result  # type: ignore[return-value]  # set with finished, no error
 
-    def _lead(self) -> None:
+    def _lead(self, leader: _Waiting[Any]) -> None:
         """Commit what is queued (this thread's own work first), then pass the lead on."""
-        with self._lock:
-            batch = self._queue[: self.limit]
-            del self._queue[: self.limit]
+        taken: list[_Waiting[Any]] = []
         try:
-            self._commit(batch)
+            self._commit(leader, taken)
         finally:
-            for waiting in batch:
-                if not waiting.finished:  # only on an error that is not an Exception
-                    waiting.finish(None, RuntimeError("the transaction was interrupted"))
             with self._lock:
+                if not taken and leader in self._queue:  # interrupted before taking its batch
+                    self._queue.remove(leader)
+                    taken.append(leader)
+                for waiting in taken:
+                    if not waiting.finished:  # only on an error that is not an Exception
+                        waiting.finish(None, RuntimeError("the transaction was interrupted"))
                 if self._queue:
                     successor = self._queue[0]
                     successor.lead = True
@@ -110,22 +112,33 @@ class GroupCommit:
                 else:
                     self._busy = False
 
-    def _commit(self, batch: list[_Waiting[Any]]) -> None:
-        if len(batch) == 1:
-            self._alone(batch[0])
-            return
+    def _take(self, taken: list[_Waiting[Any]]) -> list[_Waiting[Any]]:
+        with self._lock:
+            taken.extend(self._queue[: self.limit])
+            del self._queue[: self.limit]
+        return taken
+
+    def _commit(self, leader: _Waiting[Any], taken: list[_Waiting[Any]]) -> None:
+        """Take the writer lock, then the batch: what arrived while waiting for it joins.
+
+        The batch taken is appended to ``taken``, so that the caller can answer everyone in
+        it whatever happens here.
+        """
         outcomes: list[tuple[Any, BaseException | None]] = []
         worked = False
         try:
-            with batch[0].begin() as tx:
+            with leader.begin() as tx:
+                batch = self._take(taken)
                 outcomes = self._work_through(tx, batch)
                 worked = True
         except Exception as failed:
-            if worked:
-                # The commit itself failed, or what follows it: the changes may be stored,
-                # so running them again could store them twice. Everyone hears the error.
+            batch = taken or self._take(taken)
+            if worked or len(batch) == 1:
+                # A failed commit may still have stored the changes, so running them again
+                # could store them twice: everyone hears the error. One alone hears its own.
+                error = (failed.__cause__ or failed) if isinstance(failed, BatchAborted) else failed
                 for waiting in batch:
-                    waiting.finish(None, failed)
+                    waiting.finish(None, error)
             else:
                 for waiting in batch:
                     self._alone(waiting)
