@@ -136,9 +136,9 @@ class GroupCommit:
             if worked or len(batch) == 1:
                 # A failed commit may still have stored the changes, so running them again
                 # could store them twice: everyone hears the error. One alone hears its own.
-                error = (failed.__cause__ or failed) if isinstance(failed, BatchAborted) else failed
+                heard = (failed.__cause__ or failed) if isinstance(failed, BatchAborted) else failed
                 for waiting in batch:
-                    waiting.finish(None, error)
+                    waiting.finish(None, heard)
             else:
                 for waiting in batch:
                     self._alone(waiting)
