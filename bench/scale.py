@@ -263,15 +263,14 @@ def order_latency(
 
 
 def one_transaction_each(
-    template: Template, directory: Path, cluster: Cluster, args: argparse.Namespace
+    template: Template, directory: Path, cluster: Cluster, seconds: float, clients: int
 ) -> float:
     """The baseline: releases/s with one server whose group commit is off (batches of 1)."""
     directory.mkdir()
     store = template.store.copy(directory, lambda: cluster)
     store.env["GARANTE_RELEASE_BATCH"] = "1"
-    seconds = args.seconds or (2.0 if args.quick else 10.0)
     with deployment(store, 1) as (front, _urls), cpu_use() as cpu:
-        writes = rate(seconds, args.clients, releases(front, template.tokens["analyst"]))
+        writes = rate(seconds, clients, releases(front, template.tokens["analyst"]))
     print(
         f"{'postgresql':<10} 1 server(s): {writes:8.1f} releases/s, one transaction per release "
         f"(GARANTE_RELEASE_BATCH=1, the baseline)\n{'':<10}   releases: {cpu[0].describe()}",
@@ -310,7 +309,9 @@ def main() -> int:
             directory.mkdir()
             template = sqlite_template if backend == "sqlite" else pg_template
             if (backend, servers) == ("postgresql", 1):
-                baseline = one_transaction_each(template, root / "baseline", cluster, args)
+                baseline = one_transaction_each(
+                    template, root / "baseline", cluster, seconds, args.clients
+                )
             store = template.store.copy(directory, lambda: cluster)
             with deployment(store, servers) as (front, urls):
                 with cpu_use() as write_cpu:

@@ -609,9 +609,9 @@ class Garante:
         second, and most seconds nothing has.
         """
         with self._read() as session:
-            if not conditions.stale(session, self.clock.now()):
-                rows = session.scalars(select(ConditionRow).order_by(ConditionRow.id))
-                return Change(value={"conditions": [views.condition(r) for r in rows]})
+            stored = list(session.scalars(select(ConditionRow).order_by(ConditionRow.id)))
+            if not conditions.stale(session, stored, self.clock.now()):
+                return Change(value={"conditions": [views.condition(r) for r in stored]})
         with self._tx() as tx:
             moved = conditions.refresh_conditions(tx)
             rows = tx.session.scalars(select(ConditionRow).order_by(ConditionRow.id))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -133,15 +134,15 @@ def refresh_conditions(tx: Transaction) -> list[DecidedRequest]:
     return moved
 
 
-def stale(session: Session, now: datetime) -> bool:
-    """Whether any condition's stored state differs from what its events say at ``now``.
+def stale(session: Session, rows: Iterable[ConditionRow], now: datetime) -> bool:
+    """Whether any of the conditions' stored state differs from what its events say at ``now``.
 
     A read: ``garante serve`` asks every second, and a refresh that would change nothing
     should not queue behind other writers for the lock.
     """
     return any(
         queries.condition_is_active(session, convert.condition(row), now) != row.active
-        for row in session.scalars(select(ConditionRow))
+        for row in rows
     )
 
 
