@@ -95,6 +95,10 @@ def _serve(garante: Garante, port: int) -> None:
     def ready(url: str) -> None:
         output.console.print(f"\nGarante API on {url}/api/v1 (OpenAPI: {url}/api/v1/docs).")
         output.console.print(
+            f"Web console on {url}/ (sign in with a token above); TAXII 2.1 on {url}/taxii2/.",
+            markup=False,
+        )
+        output.console.print(
             "Try: curl -H 'Authorization: Bearer <analyst token>' "
             f"{url}/api/v1/held   (Ctrl-C to stop)",
             markup=False,

@@ -18,7 +18,7 @@ def serve(
         1.0, "--checkpoint-interval", help="Seconds between checkpoint publications."
     ),
 ) -> None:
-    """Serve the API under /api/v1 (OpenAPI at /api/v1/openapi.json)."""
+    """Serve the API under /api/v1, the web console at / and the TAXII 2.1 feeds at /taxii2/."""
     from garante.api.server import serve as run
 
     garante = service(ctx)
@@ -26,6 +26,7 @@ def serve(
     def ready(url: str) -> None:
         output.console.print(f"Garante API listening on {url}/api/v1", markup=False)
         output.console.print(f"OpenAPI document: {url}/api/v1/openapi.json", markup=False)
+        output.console.print(f"Web console: {url}/ and TAXII 2.1: {url}/taxii2/", markup=False)
         sys.stdout.flush()
 
     run(garante, host=host, port=port, checkpoint_interval=checkpoint_interval, on_ready=ready)
