@@ -25,47 +25,24 @@ import httpx
 import pytest
 
 from tests.api.server import GARANTE, stop
+from tests.docblocks import Command, Fenced, fenced_blocks
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 DEMO_DB = "garante-demo.db"
 
 
-@dataclass(frozen=True)
-class Command:
-    line: int
-    shell: str
-    expected: list[str]
-
-
-def text_blocks() -> list[tuple[int, list[str]]]:
-    """Each ```text block of the README with the line number of its fence."""
-    lines = README.read_text().splitlines()
-    found = []
-    index = 0
-    while index < len(lines):
-        if lines[index] == "```text":
-            end = lines.index("```", index + 1)
-            found.append((index + 1, lines[index + 1 : end]))
-            index = end
-        index += 1
-    return found
+def text_blocks() -> list[Fenced]:
+    return [block for block in fenced_blocks(README) if block.language == "text"]
 
 
 def commands() -> list[Command]:
     """Every ``$ `` line of the text blocks, with the output lines shown below it."""
-    found: list[Command] = []
-    for fence, block in text_blocks():
-        for offset, text in enumerate(block):
-            if text.startswith("$ "):
-                found.append(Command(fence + offset + 1, text[2:], []))
-            elif found and found[-1].line > fence:
-                found[-1].expected.append(text)
-    return found
+    return [command for block in text_blocks() for command in block.commands]
 
 
 def demo_output_block() -> list[str]:
     """The block quoting what the demo prints: the first text block with no command in it."""
-    return next(block for _, block in text_blocks() if not any(t.startswith("$ ") for t in block))
+    return next(block.lines for block in text_blocks() if not block.commands)
 
 
 @dataclass
