@@ -6,7 +6,8 @@ reader runs the commands the README shows. So the test runs ``garante demo`` as 
 process (on a free port, in a temporary directory that stands for the checkout), checks the
 lines the README quotes from its output, waits for its first checkpoint, and then, while it
 still serves, runs every ``$ `` line of the tour's text blocks with bash, in document order,
-comparing what each prints with the lines the README shows under it.
+comparing what each prints with the lines the README shows under it. Then it runs, on the
+store the tour leaves, the examples of the pages that follow on from it (docs/outcomes.md).
 """
 
 from __future__ import annotations
@@ -27,17 +28,20 @@ import pytest
 from tests.api.server import GARANTE, stop
 from tests.docblocks import Command, Fenced, fenced_blocks
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
+# Pages whose examples follow on from the tour, on the store it leaves.
+FOLLOWING = (ROOT / "docs" / "outcomes.md",)
 DEMO_DB = "garante-demo.db"
 
 
-def text_blocks() -> list[Fenced]:
-    return [block for block in fenced_blocks(README) if block.language == "text"]
+def text_blocks(page: Path = README) -> list[Fenced]:
+    return [block for block in fenced_blocks(page) if block.language == "text"]
 
 
-def commands() -> list[Command]:
-    """Every ``$ `` line of the text blocks, with the output lines shown below it."""
-    return [command for block in text_blocks() for command in block.commands]
+def commands(page: Path) -> list[tuple[Path, Command]]:
+    """Every ``$ `` line of the page's text blocks, with the output lines shown below it."""
+    return [(page, command) for block in text_blocks(page) for command in block.commands]
 
 
 def demo_output_block() -> list[str]:
@@ -114,18 +118,25 @@ def test_the_demo_names_where_the_console_and_the_api_are(demo: tuple[Path, Demo
     assert httpx.get(f"{served.url}/", timeout=5).status_code in (200, 303)
 
 
-def test_every_command_of_the_tour_prints_what_the_readme_shows(demo: tuple[Path, Demo]) -> None:
+def test_every_command_of_the_tour_and_the_pages_after_it_prints_what_they_show(
+    demo: tuple[Path, Demo],
+) -> None:
     checkout, served = demo
     deadline = time.monotonic() + 30
-    while not _published_everything(
-        served.url, checkout / DEMO_DB
-    ):  # the server signs its tokens' entries
+    # The server signs its tokens' entries within a second; the tour's export counts on it.
+    while not _published_everything(served.url, checkout / DEMO_DB):
         assert time.monotonic() < deadline, "the demo server published no checkpoint"
         time.sleep(0.2)
-    env = {**os.environ, "PATH": f"{Path(GARANTE).parent}{os.pathsep}{os.environ['PATH']}"}
-    tour = commands()
+    env = {
+        **os.environ,
+        "PATH": f"{Path(GARANTE).parent}{os.pathsep}{os.environ['PATH']}",
+        "COLUMNS": "100",  # the pages' tables were captured on a terminal this wide
+    }
+    tour = commands(README)
     assert len(tour) >= 6, "the tour's commands were not found in README.md"
-    for command in tour:
+    for page in FOLLOWING:
+        tour += commands(page)
+    for page, command in tour:
         ran = subprocess.run(
             ["bash", "-c", command.shell],
             cwd=checkout,
@@ -137,5 +148,6 @@ def test_every_command_of_the_tour_prints_what_the_readme_shows(demo: tuple[Path
         )
         printed = (ran.stdout + ran.stderr).rstrip("\n").splitlines()
         assert [line.rstrip() for line in printed] == command.expected, (
-            f"README.md line {command.line}: $ {command.shell}\nprinted:\n{ran.stdout}{ran.stderr}"
+            f"{page.relative_to(ROOT)} line {command.line}: $ {command.shell}\n"
+            f"printed:\n{ran.stdout}{ran.stderr}"
         )
