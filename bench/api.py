@@ -29,11 +29,9 @@ reading the whole answer; the servers' CPU time comes from /proc.
 In this order: the list endpoints on the seeded store (first page of ``/releases?limit=100``,
 a page 90% deep through the cursor, first page of ``/held?limit=100``), ``POST /releases`` as
 an analyst (it adds rows), the ceiling; then the same service calls in this process without
-HTTP, to split each request's CPU between the service and the web stack. ``--what-if`` repeats
-the Garante rows against ``garante.api.server.serve`` run by this file with the fixes it
-suggests patched in, one on top of the other (TCP_NODELAY; read-only sessions in deferred
-transactions; this process's writers queued on a lock rather than in SQLite's busy handler);
-``--profile`` adds cProfile of that server, as shipped, under each load, after its warm-up.
+HTTP, to split each request's CPU between the service and the web stack. ``--profile`` adds
+cProfile of ``garante.api.server.serve`` run by this file, as shipped, under each load, after
+its warm-up.
 
 Targets (this bench's own; the project states none for the API), at 10^5 stored releases and
 8 connections: ``POST /releases`` at least 100 requests/s with p99 at most 250 ms; each list
@@ -54,7 +52,6 @@ import platform
 import pstats
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -70,8 +67,8 @@ from types import FrameType
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, event, func, insert, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
 
 from garante.api.paging import paged
 from garante.domain.events import EventKind
@@ -83,7 +80,6 @@ from garante.policy.state import PolicyState
 from garante.scenarios import runner
 from garante.service.app import Garante, Page
 from garante.service.clock import FixedClock
-from garante.service.transaction import Transaction
 from garante.signatures import canonical
 from garante.store import queries
 from garante.store.schema import (
@@ -977,83 +973,13 @@ def time_service(store: Store, plan: Plan, seed: int) -> list[ServiceTiming]:
 # -- profiling ------------------------------------------------------------------------------
 
 
-def bind_nodelay(host: str, port: int) -> socket.socket:
-    """``garante.api.server.bind`` with protocol IPPROTO_TCP, so asyncio sets TCP_NODELAY."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(2048)
-    sock.set_inheritable(True)
-    return sock
-
-
-def defer_reads(garante: Garante) -> None:
-    """Run the service's read-only sessions in plain (deferred) transactions.
-
-    The store's engine starts every transaction with BEGIN IMMEDIATE, reads included, so every
-    request (``authenticate`` is a read) queues for SQLite's one write lock, and a waiting
-    connection sleeps in SQLite's busy handler. In WAL mode a deferred reader needs no lock.
-    """
-    engine = create_engine(garante.engine.url)
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
-            cursor.execute(f"PRAGMA {pragma}")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
-
-    sessions = sessionmaker(engine, expire_on_commit=False)
-
-    @contextmanager
-    def read() -> Iterator[Session]:
-        with sessions() as session:
-            yield session
-
-    garante._read = read  # type: ignore[method-assign]
-
-
-def serialize_writes() -> None:
-    """Queue this process's write transactions on a lock, before they ask SQLite for theirs.
-
-    Concurrent writers otherwise meet in SQLite's busy handler, which sleeps (1, 2, 5, 10, ...
-    up to 100 ms a step) and retries; a lock hands over at once. ``busy_timeout`` still
-    covers other processes (the CLI). Patched on the class, so ``acting_as`` copies keep it.
-    """
-    lock = threading.Lock()
-    original = Garante._tx
-
-    @contextmanager
-    def locked(self: Garante) -> Iterator[Transaction]:
-        with lock, original(self) as tx:
-            yield tx
-
-    Garante._tx = locked  # type: ignore[method-assign]
-
-
-PATCHES = ("nodelay", "deferred-reads", "serial-writes")
-
-
 def new_profiler(clock: str) -> cProfile.Profile:
     """Per-thread CPU time (``thread_time``: waits left out) or wall time (waits counted)."""
     return cProfile.Profile(time.thread_time) if clock == "cpu" else cProfile.Profile()
 
 
-def serve_here(
-    db: str, *, patches: Sequence[str], profile_out: str | None, profile_clock: str
-) -> int:
+def serve_here(db: str, *, profile_out: str | None, profile_clock: str) -> int:
     """``garante.api.server.serve`` in this process until SIGTERM, as ``garante serve`` runs it.
-
-    ``patches`` try the fixes this bench suggests: ``nodelay`` replaces the server's ``bind``
-    by ``bind_nodelay``; ``deferred-reads`` applies ``defer_reads``; ``serial-writes``,
-    ``serialize_writes``.
 
     With ``profile_out``, profiles from SIGUSR1 (sent after the warm-up) to SIGTERM. cProfile
     follows one thread: the event-loop thread (the main one, where signal handlers run) gets
@@ -1063,13 +989,7 @@ def serve_here(
     """
     from garante.api import server
 
-    if "nodelay" in patches:
-        server.bind = bind_nodelay
     garante = Garante.open(db, actor="cli")
-    if "deferred-reads" in patches:
-        defer_reads(garante)
-    if "serial-writes" in patches:
-        serialize_writes()
     recording = threading.Event()
     loop = new_profiler(profile_clock)
     others: list[cProfile.Profile] = []
@@ -1101,15 +1021,9 @@ def serve_here(
 
 
 def in_process_server(
-    db: Path,
-    *,
-    patches: Sequence[str] = (),
-    profile_out: Path | None = None,
-    profile_clock: str = "cpu",
+    db: Path, *, profile_out: Path | None = None, profile_clock: str = "cpu"
 ) -> AbstractContextManager[Server]:
     command = [sys.executable, str(Path(__file__).resolve()), "--serve-here", str(db)]
-    for patch in patches:
-        command += ["--patch", patch]
     if profile_out is not None:
         command += ["--profile-out", str(profile_out), "--profile-clock", profile_clock]
     return running("in-process garante server", command, "listening on ")
@@ -1204,16 +1118,8 @@ def _ms(value: float | None, width: int, digits: int = 2) -> str:
     return f"{'n/a':>{width}}" if value is None else f"{value:>{width}.{digits}f}"
 
 
-WHAT_IF = {
-    "nodelay": ("nodelay",),
-    "nodelay+reads": ("nodelay", "deferred-reads"),
-    "nodelay+reads+writes": ("nodelay", "deferred-reads", "serial-writes"),
-}
 GROUPS = {
     "garante": "garante serve, as shipped",
-    "nodelay": "what if: TCP_NODELAY on (in-process serve, bind() patched)",
-    "nodelay+reads": "what if: TCP_NODELAY on, reads in deferred transactions",
-    "nodelay+reads+writes": "what if: both, and writers queued on a lock in the process",
     "ceiling": "ceiling: bare FastAPI app, same uvicorn settings, same client",
 }
 
@@ -1332,11 +1238,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=SEED, help="seed of the generated requests")
     parser.add_argument(
-        "--what-if",
-        action="store_true",
-        help="also measure garante's server with the suggested fixes patched in, in-process",
-    )
-    parser.add_argument(
         "--profile", action="store_true", help="also profile the server under the same load"
     )
     parser.add_argument(
@@ -1349,15 +1250,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--check", action="store_true", help="exit with status 1 when a target is missed"
     )
     parser.add_argument("--serve-here", help=argparse.SUPPRESS)
-    parser.add_argument("--patch", action="append", choices=PATCHES, help=argparse.SUPPRESS)
     parser.add_argument("--profile-out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_here:
         return serve_here(
-            args.serve_here,
-            patches=args.patch or (),
-            profile_out=args.profile_out,
-            profile_clock=args.profile_clock,
+            args.serve_here, profile_out=args.profile_out, profile_clock=args.profile_clock
         )
     plan = QUICK if args.quick else FULL
     if args.stored is not None:
@@ -1403,11 +1300,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             wait_healthy(server.url, f"{PREFIX}/health")
             check_answers(server, store)
             results += [run(server, load, "garante") for load in garante_loads]
-        if args.what_if:
-            for group, patches in WHAT_IF.items():
-                with in_process_server(store.db, patches=patches) as server:
-                    wait_healthy(server.url, f"{PREFIX}/health")
-                    results += [run(server, load, group) for load in garante_loads]
         with ceiling_server() as ceiling:
             wait_healthy(ceiling.url, "/const")
             plain = replace(ceiling, url=sibling_url(ceiling))
