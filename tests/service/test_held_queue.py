@@ -179,6 +179,22 @@ def test_held_queue_says_why_and_since_when(world: Garante, clock: FixedClock) -
     assert entry["reason"].startswith("Held: order order-1 (hold, issued by presidency)")
 
 
+def test_held_queue_gives_each_request_the_reason_of_its_newest_decision(world: Garante) -> None:
+    order = issue(world, "hold").value
+    first = world.request_release("lead", recipient="dea", purpose="seizure")
+    amended = world.draft_amendment(
+        order["id"], authority_id="presidency", effect="require", requires=_clauses()
+    )
+    world.amend_order(amended, authority_id="presidency", signature=None)
+    second = world.request_release("lead", recipient="fbi", purpose="seizure")
+    queue = world.held_queue()
+    assert [entry["id"] for entry in queue] == [first["request"], second["request"]]
+    for entry in queue:
+        newest = world.decisions(entry["id"])[-1]
+        assert entry["reason"] == newest["explanation"]
+        assert "requires an undertaking" in entry["reason"]
+
+
 def _clauses() -> Requirement:
     return Requirement(
         prohibits=frozenset({"lethal-force"}), protections=frozenset({"protection-of-life"})

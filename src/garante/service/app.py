@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, Select, select
+from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from garante.domain.condition import ConditionRule
@@ -665,27 +665,36 @@ class Garante:
             return [views.request(r) for r in session.scalars(query)]
 
     def held_queue(self, page: Page | None = None) -> list[dict[str, Any]]:
-        """Held requests, oldest first, each with the reason it is held and since when."""
+        """Held requests, oldest first, each with the reason it is held and since when.
+
+        The reasons of a whole page are read in one query (each request's newest decision),
+        not one query a row: this is the page a liaison officer keeps open.
+        """
         now = self.clock.now()
         with self._read() as session:
             query = select(RequestRow).where(RequestRow.outcome == Outcome.HELD.value)
             rows = session.scalars(_paged(query, RequestRow.id, page)).all()
-            out = []
-            for row in rows:
-                latest = session.scalars(
-                    select(DecisionRow)
-                    .where(DecisionRow.request_id == row.id)
-                    .order_by(DecisionRow.id.desc())
-                    .limit(1)
-                ).one()
-                out.append(
-                    {
-                        **views.request(row),
-                        "reason": latest.explanation,
-                        "held_for_seconds": int((now - row.requested_at).total_seconds()),
-                    }
+            newest = (
+                select(func.max(DecisionRow.id))
+                .where(DecisionRow.request_id.in_([row.id for row in rows]))
+                .group_by(DecisionRow.request_id)
+            )
+            reasons = {
+                request_id: explanation
+                for request_id, explanation in session.execute(
+                    select(DecisionRow.request_id, DecisionRow.explanation).where(
+                        DecisionRow.id.in_(newest)
+                    )
                 )
-            return out
+            }
+            return [
+                {
+                    **views.request(row),
+                    "reason": reasons[row.id],
+                    "held_for_seconds": int((now - row.requested_at).total_seconds()),
+                }
+                for row in rows
+            ]
 
     def request(self, request_id: int) -> dict[str, Any]:
         with self._read() as session:
