@@ -12,27 +12,19 @@ store the tour leaves, the examples of the pages that follow on from it (docs/ou
 
 from __future__ import annotations
 
-import os
-import re
-import sqlite3
-import subprocess
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.api.server import GARANTE, stop
+from tests.cli.demo_server import Demo, run_as_printed, serving_demo
 from tests.docblocks import Command, Fenced, fenced_blocks
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 # Pages whose examples follow on from the tour, on the store it leaves.
 FOLLOWING = (ROOT / "docs" / "outcomes.md",)
-DEMO_DB = "garante-demo.db"
 
 
 def text_blocks(page: Path = README) -> list[Fenced]:
@@ -49,105 +41,34 @@ def demo_output_block() -> list[str]:
     return next(block.lines for block in text_blocks() if not block.commands)
 
 
-@dataclass
-class Demo:
-    url: str
-    printed: list[str]
-
-
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Demo]]:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     """``garante demo`` serving from a fresh directory, as ``make demo`` leaves it."""
-    checkout = tmp_path_factory.mktemp("checkout")
-    process = subprocess.Popen(
-        [GARANTE, "--db", DEMO_DB, "demo", "--port", "0"],
-        cwd=checkout,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    printed: list[str] = []
-    url = None
-    deadline = time.monotonic() + 240
-    while url is None and time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        printed.append(line.rstrip("\n"))
-        if match := re.search(r"Garante API on (\S+)/api/v1", line):
-            url = match.group(1)
-    if url is None:
-        stop(process)
-        pytest.fail("garante demo did not start serving:\n" + "\n".join(printed))
-    drain = threading.Thread(
-        target=lambda: printed.extend(s.rstrip("\n") for s in iter(process.stdout.readline, ""))
-    )
-    drain.start()
-    try:
-        yield checkout, Demo(url=url, printed=printed)
-    finally:
-        stop(process)
-        drain.join(timeout=10)
-        process.stdout.close()
+    with serving_demo(tmp_path_factory.mktemp("checkout")) as served:
+        yield served
 
 
-def _published_everything(url: str, db: Path) -> bool:
-    """Whether the serving demo's latest checkpoint covers every entry (its tokens' too)."""
-    checkpoint = httpx.get(f"{url}/api/v1/audit/checkpoint", timeout=5)
-    with sqlite3.connect(db) as connection:
-        (last,) = connection.execute("SELECT max(idx) FROM ledger_entries").fetchone()
-    connection.close()
-    return checkpoint.status_code == 200 and checkpoint.json()["size"] == last + 1
-
-
-def test_the_demo_prints_the_lines_the_readme_quotes_in_order(demo: tuple[Path, Demo]) -> None:
-    _, served = demo
-    printed = iter(served.printed)
+def test_the_demo_prints_the_lines_the_readme_quotes_in_order(demo: Demo) -> None:
+    printed = iter(demo.printed)
     for quoted in demo_output_block():
         if quoted == "...":
             continue
         assert any(line == quoted for line in printed), f"the demo did not print: {quoted!r}"
 
 
-def test_the_demo_names_where_the_console_and_the_api_are(demo: tuple[Path, Demo]) -> None:
-    _, served = demo
-    assert f"Web console on {served.url}/ (sign in with a token above); " in "\n".join(
-        served.printed
-    )
-    assert httpx.get(f"{served.url}/", timeout=5).status_code in (200, 303)
+def test_the_demo_names_where_the_console_and_the_api_are(demo: Demo) -> None:
+    banner = f"Web console on {demo.url}/ (sign in with a token above); "
+    assert banner in "\n".join(demo.printed)
+    assert httpx.get(f"{demo.url}/", timeout=5).status_code in (200, 303)
 
 
 def test_every_command_of_the_tour_and_the_pages_after_it_prints_what_they_show(
-    demo: tuple[Path, Demo],
+    demo: Demo,
 ) -> None:
-    checkout, served = demo
-    deadline = time.monotonic() + 30
-    # The server signs its tokens' entries within a second; the tour's export counts on it.
-    while not _published_everything(served.url, checkout / DEMO_DB):
-        assert time.monotonic() < deadline, "the demo server published no checkpoint"
-        time.sleep(0.2)
-    env = {
-        **os.environ,
-        "PATH": f"{Path(GARANTE).parent}{os.pathsep}{os.environ['PATH']}",
-        "COLUMNS": "100",  # the pages' tables were captured on a terminal this wide
-    }
+    demo.wait_until_published()  # the tour's export counts the server's checkpoint
     tour = commands(README)
     assert len(tour) >= 6, "the tour's commands were not found in README.md"
     for page in FOLLOWING:
         tour += commands(page)
     for page, command in tour:
-        ran = subprocess.run(
-            ["bash", "-c", command.shell],
-            cwd=checkout,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        printed = (ran.stdout + ran.stderr).rstrip("\n").splitlines()
-        assert [line.rstrip() for line in printed] == command.expected, (
-            f"{page.relative_to(ROOT)} line {command.line}: $ {command.shell}\n"
-            f"printed:\n{ran.stdout}{ran.stderr}"
-        )
+        run_as_printed(page, command, demo.checkout)
