@@ -43,3 +43,13 @@ def fenced_blocks(page: Path) -> list[Fenced]:
             index = end
         index += 1
     return found
+
+
+def text_commands(page: Path) -> list[Command]:
+    """Every ``$ `` line of the page's ```text blocks, in document order."""
+    return [
+        command
+        for block in fenced_blocks(page)
+        if block.language == "text"
+        for command in block.commands
+    ]

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.demo_server import Demo, run_as_printed, serving_demo
-from tests.docblocks import fenced_blocks
+from tests.docblocks import text_commands
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "audit.md"
 EDITED = 42  # the entry the page edits
@@ -65,12 +65,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 
 
 def test_every_command_of_the_page_prints_what_it_shows(demo: Demo) -> None:
-    commands = [
-        command
-        for block in fenced_blocks(DOC)
-        if block.language == "text"
-        for command in block.commands
-    ]
+    commands = text_commands(DOC)
     assert len(commands) >= 10, "docs/audit.md's commands were not found"
     for command in commands:
         if command.expected and command.expected[0].startswith(f"FAIL entry {EDITED}:"):

@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from tests.cli.demo_server import Demo, run_as_printed, serving_demo
-from tests.docblocks import Command, Fenced, fenced_blocks
+from tests.docblocks import Command, Fenced, fenced_blocks, text_commands
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -33,7 +33,7 @@ def text_blocks(page: Path = README) -> list[Fenced]:
 
 def commands(page: Path) -> list[tuple[Path, Command]]:
     """Every ``$ `` line of the page's text blocks, with the output lines shown below it."""
-    return [(page, command) for block in text_blocks(page) for command in block.commands]
+    return [(page, command) for command in text_commands(page)]
 
 
 def demo_output_block() -> list[str]:

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.api.server import GARANTE, Server, running_server
-from tests.docblocks import Command, fenced_blocks
+from tests.docblocks import Command, fenced_blocks, text_commands
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "taxii.md"
 PAGE_URL = "http://127.0.0.1:8000"
@@ -88,12 +88,7 @@ def test_every_example_of_the_page_runs_as_printed(served: tuple[Server, str, Pa
     assert len(programs) == len(PROGRAMS), "docs/taxii.md's two programs were not found"
     for name, block in zip(PROGRAMS, programs, strict=True):
         (directory / name).write_text("\n".join(block.lines) + "\n")
-    tour = [
-        command
-        for block in fenced_blocks(DOC)
-        if block.language == "text"
-        for command in block.commands
-    ]
+    tour = text_commands(DOC)
     assert len(tour) >= 6, "docs/taxii.md's examples were not found"
     for command in tour:
         printed = _run(command, server, token, directory)
