@@ -9,7 +9,6 @@ tests are skipped on a developer's machine and fail under CI, which must run the
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +20,7 @@ from garante.scenarios.runner import SCENARIOS
 from garante.service.app import Garante
 from garante.service.clock import FixedClock
 from tests import postgres
+from tests.unavailable import unavailable
 
 START = datetime(2025, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -36,9 +36,7 @@ BACKENDS = ["sqlite", "postgresql"]
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[postgres.Cluster]:
     if not postgres.available():
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL is not installed; .ci/run must install Debian's postgresql")
-        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+        unavailable("PostgreSQL is not installed (apt-get install postgresql)")
     cluster = postgres.Cluster().start()
     yield cluster
     cluster.stop()

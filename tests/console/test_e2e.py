@@ -23,6 +23,7 @@ import pytest
 from garante.scenarios.keys import demo_key
 from garante.signatures import private_key_pem
 from tests.api.server import Server, running_server
+from tests.unavailable import unavailable
 
 CHROMIUM = os.environ.get("GARANTE_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
@@ -48,9 +49,7 @@ def _missing() -> str | None:
 
 _REASON = _missing()
 if _REASON is not None:
-    if os.environ.get("CI"):
-        pytest.fail(f"end-to-end console tests cannot run under CI: {_REASON}", pytrace=False)
-    pytest.skip(_REASON, allow_module_level=True)
+    unavailable(_REASON, module_level=True)
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -23,14 +22,14 @@ from garante.ledger.checkpoint import Checkpoint, sign_checkpoint
 from garante.ledger.merkle import consistency_proof, inclusion_proof, leaf_hash, root
 from garante.ledger.note import Signer
 from tests.ledger.memlog import MemoryLog
+from tests.unavailable import unavailable
 
 NODE = shutil.which("node")
 HARNESS = Path(__file__).with_name("verify_harness.mjs")
 SIZES = [1, 2, 3, 4, 5, 7, 8, 13, 16, 17]
 
-if NODE is None and os.environ.get("CI"):
-    pytest.fail("node is required to test the browser verifier under CI", pytrace=False)
-pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
+if NODE is None:
+    unavailable("node is not installed (apt-get install nodejs)", module_level=True)
 
 
 def _b64(value: bytes) -> str:

@@ -17,7 +17,6 @@ servers said about themselves:
 from __future__ import annotations
 
 import json
-import os
 import random
 import threading
 import time
@@ -39,6 +38,7 @@ from tests import nginx
 from tests.api.server import Server, Store, running_server
 from tests.postgres import Cluster
 from tests.race.ledger_replay import replay
+from tests.unavailable import unavailable
 
 SERVERS = 4
 DURATION = 20.0  # seconds of load
@@ -46,11 +46,8 @@ PARTNERS = ("dea", "nca", "fbi", "hsi")
 PURPOSES = ("seizure", "arrest", "interdiction", "analysis")
 AUTHORITY = "presidency"
 
-if nginx.binary() is None and os.environ.get("CI"):
-    # Under CI a missing nginx is .ci/run's fault, and a skip would hide that the race
-    # test never ran.
-    pytest.fail("nginx is not installed; .ci/run must install Debian's nginx", pytrace=False)
-pytestmark = pytest.mark.skipif(nginx.binary() is None, reason="nginx is not installed")
+if nginx.binary() is None:
+    unavailable("nginx is not installed (apt-get install nginx)", module_level=True)
 
 
 @dataclass
