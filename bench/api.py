@@ -73,6 +73,7 @@ from sqlalchemy.orm import Session
 from garante.api.paging import paged
 from garante.domain.events import EventKind
 from garante.domain.request import ReleaseRequest
+from garante.domain.roles import Principal, Role
 from garante.domain.timeutil import iso, parse_time
 from garante.ledger.merkle import leaf_hash, subtrees_completed_by_leaf_hash
 from garante.policy import decide
@@ -95,6 +96,7 @@ HOST = "127.0.0.1"
 PREFIX = "/api/v1"
 ANALYST_AGENCY = "dipol"
 ACTOR = f"analyst:{ANALYST_AGENCY}"  # how the audit log names the analyst token's holder
+ANALYST = Principal(token_id="bench", role=Role.ANALYST, agency_id=ANALYST_AGENCY)
 SERVICE_MADE = 20  # requests made through the service before the bulk rows
 CHUNK = 20_000  # bulk rows per executemany
 CANONICAL_SAMPLE = 2_000  # bulk requests encoded by canonical() and compared with jcs()
@@ -368,7 +370,7 @@ def build_store(directory: Path, count: int, seed: int) -> Store:
         rng = random.Random(seed)
         wanted = triples(rng, world, count)
         end = clock.now()
-        analyst = garante.acting_as(ACTOR)
+        analyst = garante.acting_as(ANALYST)
         replayed = len(garante.requests())
         made = min(SERVICE_MADE, count)
         for triple in wanted[:made]:
@@ -930,7 +932,7 @@ def time_service(store: Store, plan: Plan, seed: int) -> list[ServiceTiming]:
     """The same calls the routes make, in this process, one thread, no HTTP."""
     garante = Garante.open(str(store.db), actor="cli")
     try:
-        analyst = garante.acting_as(ACTOR)
+        analyst = garante.acting_as(ANALYST)
         deep = deep_after(store)
         bodies = triples(random.Random(seed + 2), store.world, plan.service_calls)
         calls: list[tuple[str, Callable[[int], object]]] = [

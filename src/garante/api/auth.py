@@ -47,7 +47,7 @@ def allow(*roles: Role) -> Callable[..., Principal]:
 
 def acting(request: Request, who: Principal) -> Garante:
     """The service, naming the caller in every audit entry it writes."""
-    return service(request).acting_as(who.name)
+    return service(request).acting_as(who)
 
 
 INTERNAL = (Role.ANALYST, Role.LIAISON, Role.AUTHORITY, Role.OVERSEER)

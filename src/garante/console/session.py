@@ -42,9 +42,19 @@ class BadCsrf(Exception):
     """A form arrived without the CSRF token of the session it claims."""
 
 
-def service(request: Request) -> Garante:
+def unbound(request: Request) -> Garante:
+    """The service acting for no one in particular: only to authenticate a token with."""
     garante: Garante = request.app.state.garante
     return garante
+
+
+def service(request: Request) -> Garante:
+    """The service acting for the signed-in viewer: a page reads only what they may see.
+
+    Which rows a partner may see is the service's to decide (``service.visibility``), so no
+    page keeps its own copy of that rule.
+    """
+    return unbound(request).acting_as(viewer(request).principal)
 
 
 def csrf_token(session_token: str) -> str:
@@ -82,7 +92,7 @@ class Viewer:
 
     def acting(self, garante: Garante) -> Garante:
         """The service, naming this person in every audit entry it writes."""
-        return garante.acting_as(self.principal.name)
+        return garante.acting_as(self.principal)
 
 
 def language(request: Request) -> Lang:
@@ -98,11 +108,16 @@ def viewer(request: Request) -> Viewer:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise SignInRequired
+    known = getattr(request.state, "viewer", None)
+    if isinstance(known, Viewer):
+        return known  # authenticated once per request, however many reads the page makes
     try:
-        who = service(request).authenticate(token)
+        who = unbound(request).authenticate(token)
     except GaranteError:
         raise SignInRequired from None
-    return Viewer(principal=who, lang=language(request), csrf=csrf_token(token))
+    known = Viewer(principal=who, lang=language(request), csrf=csrf_token(token))
+    request.state.viewer = known
+    return known
 
 
 def check_csrf(request: Request, submitted: str | None) -> None:

@@ -54,11 +54,11 @@ from garante.service import (
     tokens,
     undertakings,
     views,
+    visibility,
 )
 from garante.service.batch import GroupCommit
 from garante.service.clock import Clock, FixedClock, SystemClock
 from garante.service.logkey import create_log_key, load_log_signer
-from garante.service.releases import DecidedRequest
 from garante.service.transaction import Transaction, transaction
 from garante.store import convert, queries
 from garante.store import feed as store_feed
@@ -94,10 +94,6 @@ class Change:
 
     value: dict[str, Any]
     moved: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _moved(results: list[DecidedRequest]) -> list[dict[str, Any]]:
-    return [views.decided(result) for result in results]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -145,11 +141,17 @@ class _PublishedFloor:
 class Garante:
     """One store, one clock, one acting person or system."""
 
-    def acting_as(self, actor: str) -> Garante:
-        """The same store and clock, with another actor named in the audit log."""
+    def acting_as(self, principal: Principal) -> Garante:
+        """The same store and clock, acting for ``principal``: it is named in the audit log,
+        and what it sees is narrowed to what it may see (``visibility``)."""
         other = copy.copy(self)
-        other.actor = actor
+        other.principal = principal
         return other
+
+    @property
+    def actor(self) -> str:
+        """How the audit log names whoever this service acts for."""
+        return self.principal.name
 
     def __init__(
         self,
@@ -164,7 +166,7 @@ class Garante:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
         self.readers = sessionmaker(reader(engine), expire_on_commit=False)
-        self.actor = actor
+        self.principal = Principal.operator(actor)
         self.clock = clock or self._stored_clock() or SystemClock()
         self.log_signer = log_signer
         self.checkpoint_every = checkpoint_every
@@ -332,11 +334,17 @@ class Garante:
             return Change(value=views.authority(row))
 
     def agencies(self, page: Page | None = None) -> list[dict[str, Any]]:
+        """Agencies; a partner sees only itself."""
+        own = visibility.partner(self.principal)
         with self._read() as session:
-            query = _paged(select(AgencyRow), AgencyRow.id, page)
+            query = select(AgencyRow)
+            if own is not None:
+                query = query.where(AgencyRow.id == own)
+            query = _paged(query, AgencyRow.id, page)
             return [views.agency(r) for r in session.scalars(query)]
 
     def agency(self, agency_id: str) -> dict[str, Any]:
+        visibility.check_agency(self.principal, agency_id)
         with self._read() as session:
             return views.agency(lookup.agency(session, agency_id))
 
@@ -417,8 +425,11 @@ class Garante:
     ) -> Undertaking:
         """Validated terms, nothing stored: the agency signs ``terms.statement()``.
 
-        ``own_namespace`` is for a partner naming its own: see ``undertakings.draft_undertaking``.
+        ``own_namespace`` is for a partner naming its own: see ``undertakings.draft_undertaking``;
+        a partner always names its own, and drafts for its own agency only.
         """
+        visibility.acts_for(self.principal, agency_id, what="gives undertakings")
+        own_namespace = own_namespace or self.principal.is_partner
         with self._tx() as tx:
             terms = undertakings.draft_undertaking(
                 tx,
@@ -436,20 +447,27 @@ class Garante:
             return terms
 
     def record_undertaking(self, terms: Undertaking, *, signature: bytes | None) -> Change:
+        visibility.acts_for(self.principal, terms.agency_id, what="gives undertakings")
         with self._tx() as tx:
             row, moved = undertakings.record_undertaking(tx, terms=terms, signature=signature)
-            return Change(value=views.undertaking(row), moved=_moved(moved))
+            return Change(
+                value=views.undertaking(row), moved=visibility.moved(self.principal, moved)
+            )
 
     def revoke_undertaking(self, undertaking_id: str, *, reason: str) -> Change:
         with self._tx() as tx:
             row, moved = undertakings.revoke_undertaking(
                 tx, undertaking_id=undertaking_id, reason=reason
             )
-            return Change(value=views.undertaking(row), moved=_moved(moved))
+            return Change(
+                value=views.undertaking(row), moved=visibility.moved(self.principal, moved)
+            )
 
     def undertakings(
         self, agency_id: str | None = None, page: Page | None = None
     ) -> list[dict[str, Any]]:
+        """Undertakings, of one agency if given; a partner sees only its own."""
+        agency_id = visibility.agency_filter(self.principal, agency_id)
         with self._read() as session:
             query = select(UndertakingRow)
             if agency_id:
@@ -494,7 +512,7 @@ class Garante:
     def issue_order(self, order: Order, *, signature: bytes | None) -> Change:
         with self._tx() as tx:
             row, moved = orders.issue_order(tx, order=order, signature=signature)
-            return Change(value=views.order(row), moved=_moved(moved))
+            return Change(value=views.order(row), moved=visibility.moved(self.principal, moved))
 
     def draft_amendment(self, order_id: str, *, authority_id: str, **changes: Any) -> Order:
         """The next version of an order; the amending authority signs ``amendment_statement``."""
@@ -510,7 +528,7 @@ class Garante:
             row, moved = orders.amend_order(
                 tx, amended=amended, authority_id=authority_id, signature=signature
             )
-            return Change(value=views.order(row), moved=_moved(moved))
+            return Change(value=views.order(row), moved=visibility.moved(self.principal, moved))
 
     def lift_statement(self, order_id: str, *, authority_id: str, reason: str) -> dict[str, Any]:
         """What ``authority_id`` must sign to lift the order now."""
@@ -527,7 +545,7 @@ class Garante:
             row, moved = orders.lift_order(
                 tx, order_id=order_id, authority_id=authority_id, reason=reason, signature=signature
             )
-            return Change(value=views.order(row), moved=_moved(moved))
+            return Change(value=views.order(row), moved=visibility.moved(self.principal, moved))
 
     def apply_order_periods(self) -> Change:
         """Move what orders starting or ending by the clock now change (see ``periods``).
@@ -547,7 +565,7 @@ class Garante:
                         for b in boundaries
                     ]
                 },
-                moved=_moved(moved),
+                moved=visibility.moved(self.principal, moved),
             )
 
     def orders(
@@ -591,7 +609,7 @@ class Garante:
             row, moved = conditions.set_condition(
                 tx, condition_id=condition_id, active=active, evidence=evidence
             )
-            return Change(value=views.condition(row), moved=_moved(moved))
+            return Change(value=views.condition(row), moved=visibility.moved(self.principal, moved))
 
     def record_event(
         self, *, kind: str, region: str, occurred_at: datetime, source: str = "", note: str = ""
@@ -600,7 +618,7 @@ class Garante:
             row, moved = conditions.record_event(
                 tx, kind=kind, region=region, occurred_at=occurred_at, source=source, note=note
             )
-            return Change(value=views.event(row), moved=_moved(moved))
+            return Change(value=views.event(row), moved=visibility.moved(self.principal, moved))
 
     def refresh_conditions(self) -> Change:
         """Store what derived conditions are now, and move what their change moves.
@@ -616,7 +634,8 @@ class Garante:
             moved = conditions.refresh_conditions(tx)
             rows = tx.session.scalars(select(ConditionRow).order_by(ConditionRow.id))
             return Change(
-                value={"conditions": [views.condition(r) for r in rows]}, moved=_moved(moved)
+                value={"conditions": [views.condition(r) for r in rows]},
+                moved=visibility.moved(self.principal, moved),
             )
 
     def conditions(self, page: Page | None = None) -> list[dict[str, Any]]:
@@ -649,7 +668,15 @@ class Garante:
         recipient: str | None = None,
         page: Page | None = None,
     ) -> list[dict[str, Any]]:
+        """Release requests and the outcome that stands for each.
+
+        A partner sees only its own releases that stand released and deliverable to it, never
+        its held or denied requests, whatever filters it asks for.
+        """
         with self._read() as session:
+            own = visibility.requests(session, self.principal, page)
+            if own is not None:
+                return [views.request(r) for r in own]
             query = select(RequestRow)
             if outcome:
                 if outcome not in set(Outcome):
@@ -698,6 +725,7 @@ class Garante:
 
     def request(self, request_id: int) -> dict[str, Any]:
         with self._read() as session:
+            visibility.check_request(session, self.principal, request_id)
             row = session.get(RequestRow, request_id)
             if row is None:
                 raise RequestNotFound(f"no release request {request_id}", field="request_id")
@@ -721,23 +749,35 @@ class Garante:
     # -- outcomes, simulation, reports ----------------------------------------------------
 
     def report_outcome(
-        self, report: OutcomeReport, *, signed: bool, signature: bytes | None = None
+        self, report: OutcomeReport, *, signed: bool = False, signature: bytes | None = None
     ) -> Change:
-        """Record an outcome; a breach suspends the partner at once (``moved`` shows it)."""
+        """Record an outcome; a breach suspends the partner at once (``moved`` shows it).
+
+        ``signed``: the partner reports it itself, so its key signs it; always so for a
+        partner, which reports outcomes of its own releases only.
+        """
+        who = self.principal
+        visibility.acts_for(who, report.agency_id, what="reports outcomes")
         with self._tx() as tx:
             row, moved = outcomes.report_outcome(
-                tx, report=report, signed=signed, signature=signature
+                tx, report=report, signed=signed or who.is_partner, signature=signature
             )
-            return Change(value=views.outcome(row), moved=_moved(moved))
+            return Change(
+                value=visibility.outcome(who, views.outcome(row)),
+                moved=visibility.moved(who, moved),
+            )
 
     def outcomes(
         self, agency_id: str | None = None, page: Page | None = None
     ) -> list[dict[str, Any]]:
+        """Outcomes, of one agency if given; a partner sees only its own."""
+        agency_id = visibility.agency_filter(self.principal, agency_id)
         with self._read() as session:
             query = select(OutcomeRow)
             if agency_id:
                 query = query.where(OutcomeRow.agency_id == agency_id)
-            return [views.outcome(r) for r in session.scalars(_paged(query, OutcomeRow.id, page))]
+            rows = session.scalars(_paged(query, OutcomeRow.id, page))
+            return visibility.outcomes(self.principal, [views.outcome(r) for r in rows])
 
     def simulate_order(self, order: Order, *, start: datetime, end: datetime) -> dict[str, Any]:
         """What issuing ``order`` would change for the requests of [start, end); stores nothing."""

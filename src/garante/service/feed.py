@@ -30,6 +30,7 @@ from garante.policy.state import PolicyState
 from garante.service.transaction import Transaction
 from garante.stix import markings
 from garante.store import convert
+from garante.store.feed import AVAILABLE, RECALLED, WITHDRAWN, WITHHELD
 from garante.store.schema import (
     FeedObjectRow,
     FeedReleaseRow,
@@ -38,10 +39,6 @@ from garante.store.schema import (
     UndertakingRow,
 )
 
-AVAILABLE = "available"
-WITHHELD = "withheld"
-RECALLED = "recalled"
-WITHDRAWN = "withdrawn"
 OPERATOR = "Garante operator"
 _TICK = timedelta(microseconds=1)
 

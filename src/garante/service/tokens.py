@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from garante.domain.errors import GaranteError, UnknownValue, ValidationError
 from garante.domain.events import EventKind
-from garante.domain.roles import Principal, Role
+from garante.domain.roles import TOKEN_ROLES, Principal, Role
 from garante.domain.vocabulary import suggest
 from garante.service import lookup
 from garante.service.transaction import Transaction
@@ -44,8 +44,10 @@ def create_token(
     label: str,
 ) -> tuple[TokenRow, str]:
     """Store a new token's hash and return the row and the secret (shown once, never stored)."""
-    if role not in set(Role):
-        raise UnknownValue(f"unknown role '{role}'", field="role", hint=suggest(role, list(Role)))
+    if role not in set(TOKEN_ROLES):
+        raise UnknownValue(
+            f"unknown role '{role}'", field="role", hint=suggest(role, list(TOKEN_ROLES))
+        )
     if role == Role.AUTHORITY:
         if authority_id is None or agency_id is not None:
             raise ValidationError(

@@ -14,7 +14,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from garante.store.schema import FeedObjectRow, FeedReleaseRow
+from garante.domain.decision import Outcome
+from garante.store.schema import FeedObjectRow, FeedReleaseRow, RequestRow
+
+AVAILABLE = "available"  # released, not yet fetched, and an order may still withhold it
+WITHHELD = "withheld"  # released once, but what decides now would not release it
+RECALLED = "recalled"  # delivered, then recalled: the feed carries revoked versions
+WITHDRAWN = "withdrawn"  # recalled before delivery: the partner never received it
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,3 +118,49 @@ def undelivered_requests(session: Session, request_ids: Sequence[int]) -> bool:
         )
     )
     return bool(found)
+
+
+def _deliverable_to(partner_id: str) -> ColumnElement[bool]:
+    """A partner's own release that it may be delivered now or has been delivered.
+
+    A release an order now withholds, or one recalled before delivery, is not the partner's
+    to know of: it never received it, and may never.
+    """
+    return and_(
+        FeedReleaseRow.partner_id == partner_id,
+        or_(FeedReleaseRow.status == AVAILABLE, FeedReleaseRow.delivered_at.is_not(None)),
+    )
+
+
+def partner_requests(
+    session: Session, partner_id: str, *, after: int | None, limit: int | None
+) -> list[RequestRow]:
+    """A partner's own releases as it may see them, by request id (keyset pages)."""
+    query = (
+        select(RequestRow)
+        .join(FeedReleaseRow, FeedReleaseRow.request_id == RequestRow.id)
+        .where(_deliverable_to(partner_id), RequestRow.outcome == Outcome.RELEASED.value)
+        .order_by(RequestRow.id)
+    )
+    if after is not None:
+        query = query.where(RequestRow.id > after)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def partner_sees(session: Session, partner_id: str, request_ids: Sequence[int]) -> set[int]:
+    """Which of ``request_ids`` are the partner's own releases that it may see now."""
+    if not request_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(FeedReleaseRow.request_id)
+            .join(RequestRow, RequestRow.id == FeedReleaseRow.request_id)
+            .where(
+                FeedReleaseRow.request_id.in_(set(request_ids)),
+                _deliverable_to(partner_id),
+                RequestRow.outcome == Outcome.RELEASED.value,
+            )
+        )
+    )

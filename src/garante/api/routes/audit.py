@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from garante.api.auth import INTERNAL, allow, service
+from garante.api.auth import INTERNAL, acting, allow, service
 from garante.api.errors import responses
 from garante.api.schemas import (
     INT_MAX,
@@ -50,7 +50,7 @@ def entries(
     end: int | None = Query(
         None, ge=1, le=INT_MAX, description=f"Exclusive; at most {MAX_ENTRIES} entries"
     ),
-    _: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
+    who: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
 ) -> list[dict[str, Any]]:
     """Audit entries [start, end) as canonical JSON, with their leaf hashes."""
     stop = end if end is not None else start + 100
@@ -58,7 +58,7 @@ def entries(
         raise ValidationError(
             f"end must be after start and at most {MAX_ENTRIES} entries further", field="end"
         )
-    return service(request).entries(start, stop)
+    return acting(request, who).entries(start, stop)
 
 
 @router.get(
@@ -68,10 +68,10 @@ def inclusion(
     request: Request,
     index: int = Query(ge=0, le=INT_MAX),
     size: int | None = Query(None, ge=1, le=INT_MAX),
-    _: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
+    who: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
 ) -> dict[str, Any]:
     """RFC 9162 inclusion proof of entry ``index`` in the tree of ``size`` entries."""
-    proof = service(request).inclusion_proof(index, size)
+    proof = acting(request, who).inclusion_proof(index, size)
     return {
         "index": proof["index"],
         "size": proof["size"],
@@ -86,8 +86,8 @@ def consistency(
     request: Request,
     old: int = Query(ge=1, le=INT_MAX),
     new: int | None = Query(None, ge=1, le=INT_MAX),
-    _: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
+    who: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
 ) -> dict[str, Any]:
     """RFC 9162 consistency proof between tree sizes ``old`` and ``new``."""
-    proof = service(request).consistency_proof(old, new)
+    proof = acting(request, who).consistency_proof(old, new)
     return {**proof, "proof": [_b64(h) for h in proof["proof"]]}

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from garante.api.auth import INTERNAL, acting, allow, service
+from garante.api.auth import INTERNAL, acting, allow
 from garante.api.errors import responses
 from garante.api.paging import page, paged
 from garante.api.schemas import (
@@ -31,10 +31,10 @@ def list_conditions(
     request: Request,
     cursor: str | None = None,
     limit: int = Query(100, ge=1, le=1000),
-    _: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
+    who: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
 ) -> dict[str, Any]:
     current = page(cursor, limit)
-    return paged(service(request).conditions(current), current, "id")
+    return paged(acting(request, who).conditions(current), current, "id")
 
 
 @router.post(
@@ -100,10 +100,10 @@ def list_events(
     request: Request,
     cursor: str | None = None,
     limit: int = Query(100, ge=1, le=1000),
-    _: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
+    who: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
 ) -> dict[str, Any]:
     current = page(cursor, limit)
-    return paged(service(request).events(current), current, "id")
+    return paged(acting(request, who).events(current), current, "id")
 
 
 @router.post(

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from garante.api.auth import acting, allow, service
+from garante.api.auth import acting, allow
 from garante.api.errors import responses
 from garante.api.paging import page, paged
 from garante.api.schemas import ItemIn, ItemOut, PageOf
@@ -21,10 +21,10 @@ def list_items(
     request: Request,
     cursor: str | None = None,
     limit: int = Query(100, ge=1, le=1000),
-    _: Principal = Depends(allow(*READERS)),  # noqa: B008
+    who: Principal = Depends(allow(*READERS)),  # noqa: B008
 ) -> dict[str, Any]:
     current = page(cursor, limit)
-    return paged(service(request).items(current), current, "id")
+    return paged(acting(request, who).items(current), current, "id")
 
 
 @router.post(
@@ -56,6 +56,6 @@ def add_item(
 def get_item(
     item_id: str,
     request: Request,
-    _: Principal = Depends(allow(*READERS)),  # noqa: B008
+    who: Principal = Depends(allow(*READERS)),  # noqa: B008
 ) -> dict[str, Any]:
-    return service(request).item(item_id)
+    return acting(request, who).item(item_id)

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from garante.api.auth import INTERNAL, acting, allow, service
+from garante.api.auth import INTERNAL, acting, allow
 from garante.api.errors import responses
 from garante.api.paging import page, paged
 from garante.api.schemas import (
@@ -88,10 +88,10 @@ def list_orders(
     active: bool = Query(False, description="Hide lifted orders"),
     cursor: str | None = None,
     limit: int = Query(100, ge=1, le=1000),
-    _: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
+    who: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
 ) -> dict[str, Any]:
     current = page(cursor, limit)
-    rows = service(request).orders(include_lifted=not active, page=current)
+    rows = acting(request, who).orders(include_lifted=not active, page=current)
     return paged(rows, current, "sequence")
 
 
@@ -99,9 +99,9 @@ def list_orders(
 def get_order(
     order_id: str,
     request: Request,
-    _: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
+    who: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
 ) -> dict[str, Any]:
-    return service(request).order(order_id)
+    return acting(request, who).order(order_id)
 
 
 @router.post(
@@ -116,7 +116,7 @@ def draft_order(
 
     Send the same terms, with the returned ``id`` and ``valid_from``, and the signature.
     """
-    return _statement(_draft(service(request), who, body).statement())
+    return _statement(_draft(acting(request, who), who, body).statement())
 
 
 @router.post(
@@ -149,7 +149,7 @@ def draft_amendment(
     request: Request,
     who: Principal = Depends(AUTHORITY),  # noqa: B008
 ) -> dict[str, Any]:
-    amended = _amendment(service(request), who, order_id, body)
+    amended = _amendment(acting(request, who), who, order_id, body)
     return _statement({**amended.statement(), "amended_by": who.authority_id})
 
 
@@ -184,7 +184,7 @@ def draft_lift(
     who: Principal = Depends(AUTHORITY),  # noqa: B008
 ) -> dict[str, Any]:
     return _statement(
-        service(request).lift_statement(
+        acting(request, who).lift_statement(
             order_id, authority_id=str(who.authority_id), reason=body.reason
         )
     )

@@ -6,11 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from garante.api.auth import INTERNAL, acting, allow, service
+from garante.api.auth import INTERNAL, acting, allow
 from garante.api.errors import responses
 from garante.api.paging import page, paged
 from garante.api.schemas import AgencyIn, AgencyOut, AuthorityIn, AuthorityOut, KeyIn, PageOf
-from garante.domain.errors import AgencyNotFound
 from garante.domain.roles import Principal, Role
 from garante.signatures import parse_public_key
 
@@ -25,10 +24,8 @@ def list_agencies(
     who: Principal = Depends(allow(*INTERNAL, Role.PARTNER)),  # noqa: B008
 ) -> dict[str, Any]:
     """Agencies. A partner sees only itself."""
-    if who.role == Role.PARTNER:
-        return {"items": [service(request).agency(str(who.agency_id))], "next_cursor": None}
     current = page(cursor, limit)
-    return paged(service(request).agencies(current), current, "id")
+    return paged(acting(request, who).agencies(current), current, "id")
 
 
 @router.post(
@@ -61,9 +58,7 @@ def get_agency(
     request: Request,
     who: Principal = Depends(allow(*INTERNAL, Role.PARTNER)),  # noqa: B008
 ) -> dict[str, Any]:
-    if who.role == Role.PARTNER and agency_id != who.agency_id:
-        raise AgencyNotFound(f"no agency '{agency_id}'", field="agency_id")
-    return service(request).agency(agency_id)
+    return acting(request, who).agency(agency_id)
 
 
 @router.put(
@@ -86,10 +81,10 @@ def list_authorities(
     request: Request,
     cursor: str | None = None,
     limit: int = Query(100, ge=1, le=1000),
-    _: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
+    who: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
 ) -> dict[str, Any]:
     current = page(cursor, limit)
-    return paged(service(request).authorities(current), current, "id")
+    return paged(acting(request, who).authorities(current), current, "id")
 
 
 @router.post(

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from garante.api.auth import INTERNAL, acting, allow, service
+from garante.api.auth import INTERNAL, acting, allow
 from garante.api.errors import responses
 from garante.api.paging import page, paged
 from garante.api.schemas import (
@@ -21,18 +21,12 @@ from garante.api.schemas import (
 from garante.domain.roles import Principal, Role
 from garante.domain.undertaking import Undertaking
 from garante.service.app import Garante
-from garante.service.tokens import Forbidden
 from garante.signatures import canonical, decode_signature
 
 router = APIRouter(tags=["undertakings"])
 
 
-def _own(who: Principal, agency: str) -> None:
-    if who.role == Role.PARTNER and agency != who.agency_id:
-        raise Forbidden("a partner gives undertakings for its own agency only", field="agency")
-
-
-def _terms(garante: Garante, body: UndertakingTerms, who: Principal) -> Undertaking:
+def _terms(garante: Garante, body: UndertakingTerms) -> Undertaking:
     return garante.draft_undertaking(
         body.agency,
         undertaking_id=body.id,
@@ -42,7 +36,6 @@ def _terms(garante: Garante, body: UndertakingTerms, who: Principal) -> Undertak
         categories=body.categories,
         valid_from=body.valid_from,
         valid_until=body.valid_until,
-        own_namespace=who.role == Role.PARTNER,
     )
 
 
@@ -57,10 +50,8 @@ def list_undertakings(
     who: Principal = Depends(allow(*INTERNAL, Role.PARTNER)),  # noqa: B008
 ) -> dict[str, Any]:
     """Undertakings; a partner sees only its own."""
-    if who.role == Role.PARTNER:
-        agency = who.agency_id
     current = page(cursor, limit)
-    return paged(service(request).undertakings(agency, current), current, "id")
+    return paged(acting(request, who).undertakings(agency, current), current, "id")
 
 
 @router.post(
@@ -72,8 +63,7 @@ def draft_undertaking(
     who: Principal = Depends(allow(Role.LIAISON, Role.PARTNER)),  # noqa: B008
 ) -> dict[str, Any]:
     """The statement to sign for these terms (with its id and valid_from fixed); stores nothing."""
-    _own(who, body.agency)
-    statement = _terms(service(request), body, who).statement()
+    statement = _terms(acting(request, who), body).statement()
     return {"statement": statement, "canonical": canonical(statement).decode()}
 
 
@@ -92,9 +82,8 @@ def record_undertaking(
 
     Held requests of that agency are decided again in the same transaction.
     """
-    _own(who, body.agency)
     garante = acting(request, who)
-    terms = _terms(garante, body, who)
+    terms = _terms(garante, body)
     signature = decode_signature(body.signature) if body.signature else None
     change = garante.record_undertaking(terms, signature=signature)
     return {"undertaking": change.value, "moved": change.moved}

@@ -18,8 +18,8 @@ from garante.console.session import (
     end_session,
     language,
     remember_language,
-    service,
     start_session,
+    unbound,
     viewer,
 )
 from garante.domain.errors import GaranteError
@@ -83,7 +83,7 @@ def signin(request: Request, data: Form = Depends(form)) -> Response:  # noqa: B
         return _signin_page(request, error=True, status_code=403)
     token = data.get("token")
     try:
-        who = service(request).authenticate(token)
+        who = unbound(request).authenticate(token)
     except GaranteError:
         return _signin_page(request, error=True, status_code=401)
     target = safe_next(data.get("next"))

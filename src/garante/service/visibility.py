@@ -1,0 +1,119 @@
+"""What a principal may see: the partner rule, written once.
+
+DESIGN.md: a partner sees only what was released to it and may be delivered now, its own
+undertakings and outcomes, never an order, a rule, another partner, or a held or denied request.
+Every use case that hands data back passes it through here, so no interface (API, TAXII,
+console, CLI) keeps a copy of the rule, and a route added tomorrow cannot forget it. Internal
+roles and the operator see everything; what each of them may *do* is checked where they act.
+
+A partner is told "not found" for what is not its own, with the words a missing object gets:
+whether another partner's release, a held request or an order exists is itself not its to know.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from garante.domain.decision import Outcome
+from garante.domain.errors import AgencyNotFound, RequestNotFound
+from garante.domain.roles import Principal
+from garante.service import views
+from garante.service.releases import DecidedRequest
+from garante.service.tokens import Forbidden
+from garante.store import feed as store_feed
+from garante.store.schema import RequestRow
+
+
+class Keyset(Protocol):
+    """A page of a keyset listing (``app.Page``): rows after ``after``, at most ``limit``."""
+
+    @property
+    def after(self) -> str | int | None: ...
+
+    @property
+    def limit(self) -> int: ...
+
+
+def partner(who: Principal) -> str | None:
+    """The agency whose own data alone ``who`` may see, or None when it may see everything."""
+    if not who.is_partner:
+        return None
+    if who.agency_id is None:  # a partner token always names its agency; fail closed if not
+        raise Forbidden("this partner token names no agency", hint="create a new one")
+    return who.agency_id
+
+
+def agency_filter(who: Principal, asked: str | None) -> str | None:
+    """The agency a listing (undertakings, outcomes) is narrowed to: a partner's own, always."""
+    own = partner(who)
+    return asked if own is None else own
+
+
+def check_agency(who: Principal, agency_id: str) -> None:
+    """A partner asking about another agency hears that there is no such agency."""
+    own = partner(who)
+    if own is not None and agency_id != own:
+        raise AgencyNotFound(f"no agency '{agency_id}'", field="agency_id")
+
+
+def acts_for(who: Principal, agency_id: str, *, what: str) -> None:
+    """A partner acts (gives undertakings, reports outcomes) for its own agency only."""
+    own = partner(who)
+    if own is not None and agency_id != own:
+        raise Forbidden(f"a partner {what} for its own agency only", field="agency")
+
+
+def requests(session: Session, who: Principal, page: Keyset | None) -> list[RequestRow] | None:
+    """A partner's releases that stand released and deliverable to it; None: no narrowing."""
+    own = partner(who)
+    if own is None:
+        return None
+    after = page.after if page else None
+    if isinstance(after, str):
+        return []  # request ids are numbers: nothing comes after a text cursor
+    return store_feed.partner_requests(
+        session, own, after=after, limit=page.limit if page else None
+    )
+
+
+def check_request(session: Session, who: Principal, request_id: int) -> None:
+    """A partner sees a request only while it stands released and deliverable to it."""
+    own = partner(who)
+    if own is not None and not store_feed.partner_sees(session, own, [request_id]):
+        # The same answer as for a request that does not exist: nothing leaks.
+        raise RequestNotFound(f"no release request {request_id}", field="request_id")
+
+
+def moved(who: Principal, results: Sequence[DecidedRequest]) -> list[dict[str, Any]]:
+    """The held requests a change moved, as ``who`` may see them.
+
+    A partner hears only of its own requests the change released, and not which rules or
+    orders held them before, nor that they were held: only that they are released to it now.
+    """
+    own = partner(who)
+    if own is None:
+        return [views.decided(result) for result in results]
+    return [
+        {
+            **views.decided(replace(result, previous=None, trigger="")),
+            "rules": [],
+            "explanation": f"Released to {own} for {result.request.purpose}.",
+        }
+        for result in results
+        if result.request.recipient_id == own and result.decision.outcome == Outcome.RELEASED
+    ]
+
+
+def outcome(who: Principal, view: dict[str, Any]) -> dict[str, Any]:
+    """An outcome as ``who`` may see it: a partner sees its own, without the order it caused."""
+    if partner(who) is None:
+        return view
+    return {**view, "order": None}
+
+
+def outcomes(who: Principal, views_: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [outcome(who, view) for view in views_]
