@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from garante.domain.decision import Outcome
 from garante.domain.errors import InvalidState, UnknownValue, ValidationError
-from garante.domain.events import EventKind
+from garante.domain.events import OutcomeReported
 from garante.domain.order import Effect, Scope
 from garante.domain.outcome import OutcomeKind, OutcomeReport
 from garante.domain.vocabulary import suggest
@@ -91,15 +91,14 @@ def report_outcome(
     session.add(row)
     session.flush()
     tx.audit(
-        EventKind.OUTCOME_REPORTED,
-        {
-            "outcome": row.id,
-            "statement": statement,
-            "signature": encode_signature(signature) if signed and signature else None,
-            "undertaking": request.undertaking_id,
-            "breach": verdict.breach,
-            "reasons": list(verdict.reasons),
-        },
+        OutcomeReported(
+            outcome=row.id,
+            statement=statement,
+            signature=encode_signature(signature) if signed and signature else None,
+            undertaking=request.undertaking_id,
+            breach=verdict.breach,
+            reasons=tuple(verdict.reasons),
+        )
     )
     if not verdict.breach:
         return row, []
