@@ -1,18 +1,21 @@
-"""Checking a store as a whole: its schema revision, its log, and that state and log agree.
+"""The store against its schema and its log: what ``garante db check`` reads in SQL.
 
 DESIGN.md promises that an entry and its state change commit in one transaction: no state
 change without its entry, no entry without its state change. The service keeps that promise as
 it writes; this module checks, after the fact, that the stored data still does, on a store
-nobody needs to trust (restored from a backup, migrated, or edited by hand). It reads only, in
-one snapshot transaction, so it can run beside live servers, and it never migrates: a store at
-an old revision is reported as such, not silently upgraded.
+nobody needs to trust (restored from a backup, migrated, or edited by hand). It only reads,
+and it never migrates: a store at an old revision is reported as such, not silently upgraded.
+``service/dbcheck.py`` runs these checks with the log's own verification in one snapshot.
 
 State rows hold no ledger index. What ties a row to its entry is the id the entry's JSON
-carries (``data.agency``, ``data.request``, an order statement's ``id`` and ``version``...),
-so each link below compares a key computed from rows with a key extracted from entries, in
-both directions, and, where each change is logged exactly once, compares the counts too. The
-JSON is read in SQL (``json_extract`` on SQLite, ``jsonb_extract_path_text`` on PostgreSQL) so
-a large log is never loaded into memory.
+carries (``data.agency``, ``data.request``, an order statement's ``id`` and ``version``...).
+Which field carries which column is declared once, on the event classes
+(``domain/events.py``, ``ref``); each link below names the row's key columns and the events
+that record them, and the paths inside the JSON are derived from those declarations. A link
+compares a key computed from rows with a key extracted from entries, in both directions, and,
+where each change is logged exactly once, compares the counts too. The JSON is read in SQL
+(``json_extract`` on SQLite, ``jsonb_extract_path_text`` on PostgreSQL) so a large log is never
+loaded into memory.
 """
 
 from __future__ import annotations
@@ -24,11 +27,13 @@ from typing import Any, Literal
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import (
+    Column,
     ColumnElement,
     Engine,
     String,
     Text,
     and_,
+    case,
     cast,
     func,
     literal,
@@ -38,14 +43,36 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from garante.domain.events import EventKind
-from garante.ledger.errors import LedgerError
-from garante.ledger.note import VerifierKey
-from garante.service import audit
-from garante.service.outcomes import SYSTEM_AUTHORITY
-from garante.store import ledger, queries
+from garante.domain.events import (
+    AgencyKeySet,
+    AgencyRegistered,
+    AuditEvent,
+    AuthorityRegistered,
+    ConditionChanged,
+    ConditionDefined,
+    EventKind,
+    EventRecorded,
+    ItemAdded,
+    OrderAmended,
+    OrderIssued,
+    OrderLifted,
+    OutcomeReported,
+    ReleaseAvailable,
+    ReleaseDecided,
+    ReleaseDelivered,
+    ReleaseRecalled,
+    ReleaseRedecided,
+    ReleaseRequested,
+    ReleaseWithheld,
+    TokenCreated,
+    TokenRevoked,
+    UndertakingRevoked,
+    UndertakingSigned,
+    refs,
+)
+from garante.domain.parties import SYSTEM_AUTHORITY
 from garante.store.database import alembic_config, reader
 from garante.store.schema import (
     AgencyRow,
@@ -111,22 +138,6 @@ class SchemaCheck:
 
 
 @dataclass(frozen=True, kw_only=True)
-class LogCheck:
-    """The stored log verified against its signed checkpoints (``ledger.logcheck``)."""
-
-    entries: int
-    checkpoints: int
-    latest_checkpoint: int | None
-    verified_size: int
-    findings: list[str]
-    first_bad_index: int | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not self.findings
-
-
-@dataclass(frozen=True, kw_only=True)
 class Orphan:
     """A state row without its entry, an entry without its row, or counts that differ."""
 
@@ -152,73 +163,6 @@ class LinkCheck:
         return not self.orphans and self.error is None
 
 
-@dataclass(kw_only=True)
-class StoreReport:
-    """Everything ``garante db check`` found; ``log`` and ``links`` are None when skipped."""
-
-    schema: SchemaCheck
-    log: LogCheck | None = None
-    links: LinkCheck | None = None
-    not_linked: tuple[str, ...] = NOT_LINKED
-
-    @property
-    def failed(self) -> list[str]:
-        """The names of the checks that failed (a skipped check is not a pass)."""
-        names: list[str] = []
-        if not self.schema.ok:
-            names.append("schema")
-        if self.log is None or not self.log.ok:
-            names.append("audit log")
-        if self.links is None or not self.links.ok:
-            names.append("state and log")
-        return names
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "failed": self.failed,
-            "schema": {
-                "ok": self.schema.ok,
-                "revision": self.schema.revision,
-                "head": self.schema.head,
-            },
-            "log": None
-            if self.log is None
-            else {
-                "ok": self.log.ok,
-                "entries": self.log.entries,
-                "checkpoints": self.log.checkpoints,
-                "latest_checkpoint": self.log.latest_checkpoint,
-                "verified_size": self.log.verified_size,
-                "first_bad_index": self.log.first_bad_index,
-                "findings": self.log.findings,
-            },
-            "links": None
-            if self.links is None
-            else {
-                "ok": self.links.ok,
-                "checked": self.links.links,
-                "orphans": [
-                    {
-                        "side": o.side,
-                        "link": o.link,
-                        "key": o.key,
-                        "index": o.index,
-                        "message": o.message,
-                    }
-                    for o in self.links.orphans
-                ],
-                "not_listed": self.links.truncated,
-                "error": self.links.error,
-            },
-            "not_linked": list(self.not_linked),
-        }
-
-
 # -- the checks ---------------------------------------------------------------------------
 
 
@@ -240,77 +184,10 @@ def check_schema(engine: Engine) -> SchemaCheck:
     return SchemaCheck(revision=schema_revision(reader(engine)), head=head_revision(engine))
 
 
-def check_store(engine: Engine, *, configured_key: str | None = None) -> StoreReport:
-    """Run every check; a store at an old revision is not read further (its tables may differ).
-
-    ``configured_key`` is the verifier key of the signing key this process is configured with
-    (``GARANTE_LOG_KEY`` or its file), when there is one: it must be the store's own, or the
-    servers would sign checkpoints nobody can verify with the published key.
-    """
-    report = StoreReport(schema=check_schema(engine))
-    if not report.schema.ok:
-        return report
-    with Session(reader(engine)) as session, session.begin():
-        report.log = check_log(session, configured_key=configured_key)
-        report.links = check_links(session)
-    return report
-
-
-def check_log(session: Session, *, configured_key: str | None = None) -> LogCheck:
-    """The stored log against its signed checkpoints, with the verifier the project ships."""
-    size = queries.ledger_size(session)
-    latest = ledger.latest_checkpoint(session)
-    stored_key = queries.setting(session, "log_verifier_key")
-    findings: list[str] = []
-    if configured_key is not None and stored_key is not None and configured_key != stored_key:
-        findings.append(
-            "the configured log key (GARANTE_LOG_KEY or its file) is not the key this store's "
-            f"log is signed with; the store expects {stored_key}"
-        )
-
-    def unverified() -> LogCheck:
-        return LogCheck(
-            entries=size,
-            checkpoints=0,
-            latest_checkpoint=latest.size if latest else None,
-            verified_size=0,
-            findings=findings,
-        )
-
-    if size == 0 and latest is None:
-        return unverified()  # an empty log: nothing to sign yet
-    if stored_key is None:
-        findings.append(
-            f"the log has {size} entries but the store records no log verifier key, "
-            "so nothing can be verified (set GARANTE_LOG_KEY_FILE and run `garante init`)"
-        )
-        return unverified()
-    if latest is None:
-        findings.append(
-            f"the log has {size} entries and no signed checkpoint to verify them against "
-            "(publish one with `garante audit checkpoint`)"
-        )
-        return unverified()
-    try:
-        key = VerifierKey.parse(str(stored_key))
-    except LedgerError as exc:
-        findings.append(f"the store's log verifier key cannot be read: {exc}")
-        return unverified()
-    verified = audit.verify_store(session, key)
-    findings += [str(finding) for finding in verified.findings]
-    return LogCheck(
-        entries=verified.entries,
-        checkpoints=verified.checkpoints_verified,
-        latest_checkpoint=latest.size,
-        verified_size=verified.latest_verified_size,
-        findings=findings,
-        first_bad_index=verified.first_bad_index,
-    )
-
-
 # -- state against log --------------------------------------------------------------------
 
 Field = Callable[..., ColumnElement[str]]
+Mapped = InstrumentedAttribute[Any]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -320,7 +197,8 @@ class _Link:
     ``to_entry``: every row (matching ``where``) has an entry. ``to_state``: every entry (of
     ``kinds``, matching ``entry_where``) has a row. ``counted``: each row is logged exactly
     once, so a key must have as many entries as rows (a duplicated entry is an entry with no
-    state change of its own).
+    state change of its own). ``fields`` are the event fields the entry side reads, as
+    (class, field, member inside it or None), so a test can hold them against the classes.
     """
 
     name: str
@@ -330,6 +208,7 @@ class _Link:
     kinds: tuple[EventKind, ...]
     entry_key: ColumnElement[str]
     entry_where: ColumnElement[bool]
+    fields: tuple[tuple[type[AuditEvent], str, str | None], ...]
     to_entry: bool = True
     to_state: bool = True
     counted: bool = True
@@ -366,105 +245,146 @@ def _joined(*parts: Any) -> ColumnElement[str]:
     return key
 
 
+class UnlinkedColumn(LookupError):
+    """An event class declares no field for a column a link reads it for: a link and the
+    classes disagree, which ``tests/store/test_integrity_links.py`` catches before a release."""
+
+
+def event_field(event: type[AuditEvent], column: Mapped) -> tuple[str, str | None]:
+    """The field of ``event`` (and the member inside it) that holds ``column``'s value.
+
+    A field declares the columns it holds (``ref``). A foreign key holds the value of the
+    column it references, so ``decisions.request_id`` is found as ``release_requests.id``.
+    """
+    stored = _column(column)
+    wanted = [f"{stored.table.name}.{stored.name}"]
+    wanted += [fk.target_fullname for fk in stored.foreign_keys]
+    for target in wanted:
+        found = [(f.name, r.member) for f, r in refs(event) if r.column == target]
+        if len(found) > 1:
+            raise UnlinkedColumn(f"{event.__name__} has {len(found)} fields holding {target}")
+        if found:
+            return found[0]
+    raise UnlinkedColumn(f"{event.__name__} has no field holding {' or '.join(wanted)}")
+
+
+def _column(attribute: Mapped) -> Column[Any]:
+    column = attribute.property.columns[0]
+    if not isinstance(column, Column):  # a mapped expression, not a stored column
+        raise TypeError(f"{attribute} is not a stored column")
+    return column
+
+
+class _Values:
+    """The entry-side value of a column for the events of one link, noting what it reads."""
+
+    def __init__(self, data: Field, events: Sequence[type[AuditEvent]]) -> None:
+        self.data = data
+        self.events = tuple(events)
+        self.read: list[tuple[type[AuditEvent], str, str | None]] = []
+
+    def __call__(self, column: Mapped) -> ColumnElement[str]:
+        paths: dict[tuple[str, ...], list[EventKind]] = {}
+        for event in self.events:
+            name, member = event_field(event, column)
+            self.read.append((event, name, member))
+            path = ("data", name) if member is None else ("data", name, member)
+            paths.setdefault(path, []).append(event.entry_kind)
+        if len(paths) == 1:
+            return self.data(*next(iter(paths)))
+        # Events that hold the column in different fields: each entry is read by its kind.
+        return case(
+            *[
+                (LedgerEntryRow.kind.in_([kind.value for kind in kinds]), self.data(*path))
+                for path, kinds in paths.items()
+            ],
+            else_=None,
+        )
+
+
 def _links(data: Field) -> list[_Link]:
-    """Every link from schema.py's tables to the event kinds the service logs for them."""
+    """Every link from schema.py's tables to the events the service logs for them."""
 
     def links(
         name: str,
-        table: str,
-        key: Any,
-        kinds: Sequence[EventKind],
-        entry_key: ColumnElement[str],
+        key: Mapped | tuple[Mapped, ...],
+        events: Sequence[type[AuditEvent]],
         *,
         where: ColumnElement[bool] | None = None,
-        entry_where: ColumnElement[bool] | None = None,
+        logged_when: Callable[[_Values], ColumnElement[bool]] | None = None,
         to_entry: bool = True,
         to_state: bool = True,
         counted: bool = True,
     ) -> _Link:
+        columns = key if isinstance(key, tuple) else (key,)
+        value = _Values(data, events)
+        entry_key = _joined(*[value(c) for c in columns]) if len(columns) > 1 else value(columns[0])
+        entry_where = true() if logged_when is None else logged_when(value)
         return _Link(
             name=name,
-            table=table,
-            key=_text(key),
+            table=_column(columns[0]).table.name,
+            key=_joined(*columns) if len(columns) > 1 else _text(columns[0]),
             where=true() if where is None else where,
-            kinds=tuple(kinds),
+            kinds=tuple(event.entry_kind for event in events),
             entry_key=entry_key,
-            entry_where=true() if entry_where is None else entry_where,
+            entry_where=entry_where,
+            fields=tuple(value.read),
             to_entry=to_entry,
             to_state=to_state,
             counted=counted,
         )
 
-    K = EventKind
-    decided = (K.RELEASE_DECIDED, K.RELEASE_REDECIDED)
-    order_kinds = (K.ORDER_ISSUED, K.ORDER_AMENDED, K.ORDER_LIFTED)
+    decided = (ReleaseDecided, ReleaseRedecided)
     return [
-        links("agency registered", "agencies", AgencyRow.id, [K.AGENCY_REGISTERED],
-              data("data", "agency")),
+        links("agency registered", AgencyRow.id, [AgencyRegistered]),
         # A key is set at registration or later: either entry accounts for it.
-        links("agency key", "agencies", AgencyRow.id, [K.AGENCY_REGISTERED, K.AGENCY_KEY_SET],
-              data("data", "agency"), where=AgencyRow.public_key.is_not(None),
-              entry_where=data("data", "public_key").is_not(None), counted=False),
+        links("agency key", AgencyRow.id, [AgencyRegistered, AgencyKeySet],
+              where=AgencyRow.public_key.is_not(None),
+              logged_when=lambda value: value(AgencyRow.public_key).is_not(None),
+              counted=False),
         # The system authority that issues automatic suspensions is created with its first
         # order, unlogged as such: that order.issued entry, naming it, accounts for the row.
-        links("authority registered", "authorities", AuthorityRow.id,
-              [K.AUTHORITY_REGISTERED, K.ORDER_ISSUED],
-              func.coalesce(data("data", "authority"), data("data", "statement", "authority")),
-              entry_where=or_(
-                  LedgerEntryRow.kind == K.AUTHORITY_REGISTERED.value,
-                  data("data", "statement", "authority") == SYSTEM_AUTHORITY,
+        links("authority registered", AuthorityRow.id, [AuthorityRegistered, OrderIssued],
+              logged_when=lambda value: or_(
+                  LedgerEntryRow.kind == AuthorityRegistered.entry_kind.value,
+                  value(AuthorityRow.id) == SYSTEM_AUTHORITY,
               ),
               counted=False),
-        links("item added", "items", ItemRow.id, [K.ITEM_ADDED], data("data", "item")),
-        links("undertaking signed", "undertakings", UndertakingRow.id,
-              [K.UNDERTAKING_SIGNED], data("data", "undertaking")),
-        links("undertaking revoked", "undertakings", UndertakingRow.id,
-              [K.UNDERTAKING_REVOKED], data("data", "undertaking"),
+        links("item added", ItemRow.id, [ItemAdded]),
+        links("undertaking signed", UndertakingRow.id, [UndertakingSigned]),
+        links("undertaking revoked", UndertakingRow.id, [UndertakingRevoked],
               where=UndertakingRow.revoked_at.is_not(None)),
-        links("order issued", "orders", OrderRow.id, [K.ORDER_ISSUED],
-              data("data", "statement", "id")),
-        links("order version", "order_versions",
-              _joined(OrderVersionRow.order_id, _text(OrderVersionRow.version)), order_kinds,
-              _joined(data("data", "statement", "id"), data("data", "statement", "version"))),
-        links("order lifted", "orders", OrderRow.id, [K.ORDER_LIFTED],
-              data("data", "statement", "id"), where=OrderRow.lifted_at.is_not(None)),
-        links("condition defined", "conditions", ConditionRow.id, [K.CONDITION_DEFINED],
-              data("data", "condition")),
-        links("condition changed", "conditions", ConditionRow.id, [K.CONDITION_CHANGED],
-              data("data", "condition"), to_entry=False, counted=False),
-        links("event recorded", "events", EventRow.id, [K.EVENT_RECORDED],
-              data("data", "event")),
-        links("release requested", "release_requests", RequestRow.id, [K.RELEASE_REQUESTED],
-              data("data", "request")),
-        # Decisions are a multiset: the same request may be decided many times.
-        links("decision", "decisions",
-              _joined(_text(DecisionRow.request_id), DecisionRow.outcome,
-                      _text(DecisionRow.state_version), DecisionRow.trigger),
-              decided,
-              _joined(data("data", "request"), data("data", "outcome"),
-                      data("data", "state_version"), data("data", "trigger"))),
-        # A feed release is made by the decision that first released the request.
-        links("release in feed", "feed_releases", FeedReleaseRow.request_id, decided,
-              data("data", "request"), entry_where=data("data", "outcome") == "released",
-              counted=False),
-        links("release withheld", "feed_releases", FeedReleaseRow.request_id,
-              [K.RELEASE_WITHHELD], data("data", "request"),
-              where=FeedReleaseRow.status == "withheld", to_state=False, counted=False),
-        links("release made available", "feed_releases", FeedReleaseRow.request_id,
-              [K.RELEASE_WITHHELD, K.RELEASE_AVAILABLE], data("data", "request"),
+        links("order issued", OrderRow.id, [OrderIssued]),
+        links("order version", (OrderVersionRow.order_id, OrderVersionRow.version),
+              [OrderIssued, OrderAmended, OrderLifted]),
+        links("order lifted", OrderRow.id, [OrderLifted],
+              where=OrderRow.lifted_at.is_not(None)),
+        links("condition defined", ConditionRow.id, [ConditionDefined]),
+        links("condition changed", ConditionRow.id, [ConditionChanged],
               to_entry=False, counted=False),
-        links("release delivered", "feed_releases", FeedReleaseRow.request_id,
-              [K.RELEASE_DELIVERED], data("data", "request"),
+        links("event recorded", EventRow.id, [EventRecorded]),
+        links("release requested", RequestRow.id, [ReleaseRequested]),
+        # Decisions are a multiset: the same request may be decided many times.
+        links("decision",
+              (DecisionRow.request_id, DecisionRow.outcome, DecisionRow.state_version,
+               DecisionRow.trigger),
+              decided),
+        # A feed release is made by the decision that first released the request.
+        links("release in feed", FeedReleaseRow.request_id, decided,
+              logged_when=lambda value: value(DecisionRow.outcome) == "released",
+              counted=False),
+        links("release withheld", FeedReleaseRow.request_id, [ReleaseWithheld],
+              where=FeedReleaseRow.status == "withheld", to_state=False, counted=False),
+        links("release made available", FeedReleaseRow.request_id,
+              [ReleaseWithheld, ReleaseAvailable], to_entry=False, counted=False),
+        links("release delivered", FeedReleaseRow.request_id, [ReleaseDelivered],
               where=FeedReleaseRow.delivered_at.is_not(None), to_entry=False, counted=False),
-        links("release recalled", "feed_releases", FeedReleaseRow.request_id,
-              [K.RELEASE_RECALLED], data("data", "request"),
+        links("release recalled", FeedReleaseRow.request_id, [ReleaseRecalled],
               where=FeedReleaseRow.recalled_at.is_not(None)),
-        links("outcome reported", "outcomes", OutcomeRow.id, [K.OUTCOME_REPORTED],
-              data("data", "outcome")),
-        links("token created", "api_tokens", TokenRow.id, [K.TOKEN_CREATED],
-              data("data", "token")),
-        links("token revoked", "api_tokens", TokenRow.id, [K.TOKEN_REVOKED],
-              data("data", "token"), where=TokenRow.revoked_at.is_not(None)),
+        links("outcome reported", OutcomeRow.id, [OutcomeReported]),
+        links("token created", TokenRow.id, [TokenCreated]),
+        links("token revoked", TokenRow.id, [TokenRevoked],
+              where=TokenRow.revoked_at.is_not(None)),
     ]  # fmt: skip
 
 
