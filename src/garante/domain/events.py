@@ -12,7 +12,7 @@ than spelling out paths inside the JSON.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import Field, dataclass, field, fields, is_dataclass
 from datetime import datetime
 from enum import Enum, StrEnum
@@ -59,16 +59,12 @@ class EventKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Ref:
-    """A field holds the value of ``column`` (``table.column``); ``member`` names the key
-    inside the field's JSON object that holds it, when the field is an object (a statement)."""
+    """A field holds what ``column`` (``table.column``) holds: its value, or for a key its
+    text encoding. ``member`` names the key inside the field's JSON object that holds it, when
+    the field is an object (a signed statement)."""
 
     column: str
     member: str | None = None
-
-    @property
-    def path(self) -> tuple[str, ...]:
-        """Where the value sits inside the field: nowhere deeper, or one member down."""
-        return () if self.member is None else (self.member,)
 
 
 def ref(*columns: str, **members: str) -> dict[str, tuple[Ref, ...]]:
@@ -97,7 +93,7 @@ class AuditEvent:
 
     def data(self) -> dict[str, Json]:
         """The entry's ``data``: each field by name, as JSON."""
-        return {name: _json(getattr(self, name)) for name in _names(type(self))}
+        return _object(self)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -377,46 +373,60 @@ EVENTS: dict[EventKind, type[AuditEvent]] = {
 
 
 # -- as JSON -------------------------------------------------------------------------------
+#
+# ``data()`` runs for every entry, two per release request, so each type's conversion is chosen
+# once and kept: plain JSON values pass through, anything else goes by a table of its type.
 
-
-_PLAIN = (str, int, bool, float)
-
-
+_PLAIN = frozenset({str, int, bool, float, type(None)})
+_Convert = Callable[[Any], Json]
+_CONVERT: dict[type, _Convert] = {}
 _NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def _names(cls: Any) -> tuple[str, ...]:
-    """The field names of a dataclass, looked up once: ``data()`` runs on every entry."""
+    """The field names of a dataclass."""
     names = _NAMES.get(cls)
     if names is None:
         names = _NAMES[cls] = tuple(f.name for f in fields(cls))
     return names
 
 
-def _json(value: object) -> Json:
-    """A field's value as the JSON the entry holds.
-
-    Plain ``str`` and ``int``, never subclasses: ``canonical`` takes its fast path only for
-    those, and an enum's value is what the log has always held.
-    """
-    if value is None or type(value) in _PLAIN:
+def _json(value: Any) -> Json:
+    """A field's value as the JSON the entry holds."""
+    kind = type(value)
+    if kind in _PLAIN:
         return cast(Json, value)
-    if isinstance(value, Enum):
-        return _json(value.value)
-    if isinstance(value, bool):
-        return bool(value)
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, datetime):
-        return iso(value)
-    if isinstance(value, Mapping):
-        return {str(key): _json(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json(item) for item in value]
-    if is_dataclass(value) and not isinstance(value, type):
-        return {name: _json(getattr(value, name)) for name in _names(type(value))}
-    raise TypeError(f"an audit event cannot log a {type(value).__name__}")
+    convert = _CONVERT.get(kind)
+    if convert is None:
+        convert = _CONVERT[kind] = _converter(kind)
+    return convert(value)
+
+
+def _object(value: Any) -> dict[str, Json]:
+    out: dict[str, Json] = {}
+    for name in _names(type(value)):
+        item = getattr(value, name)
+        out[name] = item if type(item) in _PLAIN else _json(item)
+    return out
+
+
+def _converter(kind: type) -> _Convert:
+    """How a value of ``kind`` is logged.
+
+    As plain ``str``, ``int``, ``float`` and ``bool``, never subclasses: ``canonical`` takes its
+    fast path only for those, and an enum's value is what the log has always held.
+    """
+    if issubclass(kind, Enum):
+        return lambda value: _json(value._value_)  # ``value`` is a slower property
+    for plain in (bool, int, float, str):
+        if issubclass(kind, plain):
+            return plain
+    if issubclass(kind, datetime):
+        return iso
+    if issubclass(kind, Mapping):
+        return lambda value: {str(key): _json(item) for key, item in value.items()}
+    if issubclass(kind, list | tuple):
+        return lambda value: [_json(item) for item in value]
+    if is_dataclass(kind):
+        return _object
+    raise TypeError(f"an audit event cannot log a {kind.__name__}")
