@@ -55,13 +55,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import rfc8785
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from garante.domain.events import EventKind
+from garante.domain.events import EventRecorded
 from garante.domain.timeutil import iso
 from garante.domain.vocabulary import DEFAULT_REGIONS
 from garante.ledger import merkle
@@ -126,10 +125,11 @@ QUICK = Plan(
 NOW = datetime(2025, 11, 15, 12, 0, tzinfo=UTC)
 NOW_TEXT = iso(NOW)
 ACTOR = "bench"
-KIND = EventKind.EVENT_RECORDED
+KIND = EventRecorded.entry_kind
 EVENT_KINDS = ("vessel-strike", "vessel-sighting", "seizure", "arrest", "port-closure")
 SOURCES = ("navy-patrol-12", "coastguard-3", "customs-bog", "press-report", "partner-liaison")
-OCCURRED = tuple(iso(NOW - timedelta(minutes=m)) for m in range(1, 241))
+OCCURRED_AT = tuple(NOW - timedelta(minutes=m) for m in range(1, 241))
+OCCURRED = tuple(iso(at) for at in OCCURRED_AT)
 INSERT_ENTRY = (
     "INSERT INTO ledger_entries (idx, kind, entry, leaf_hash, created_at) VALUES (?, ?, ?, ?, ?)"
 )
@@ -139,15 +139,15 @@ INSERT_SUBTREE = "INSERT INTO ledger_subtrees (level, idx, hash) VALUES (?, ?, ?
 # -- entries ---------------------------------------------------------------------------------
 
 
-def event_data(i: int) -> dict[str, Any]:
-    """The data of the ``i``-th entry: an event recorded, as ``record_event`` audits it."""
-    return {
-        "event": i + 1,
-        "kind": EVENT_KINDS[i % len(EVENT_KINDS)],
-        "region": DEFAULT_REGIONS[(i // 7) % len(DEFAULT_REGIONS)],
-        "occurred_at": OCCURRED[i % len(OCCURRED)],
-        "source": SOURCES[(i * 13) % len(SOURCES)],
-    }
+def event_data(i: int) -> EventRecorded:
+    """The ``i``-th entry's event: an event recorded, as ``record_event`` audits it."""
+    return EventRecorded(
+        event=i + 1,
+        kind=EVENT_KINDS[i % len(EVENT_KINDS)],
+        region=DEFAULT_REGIONS[(i // 7) % len(DEFAULT_REGIONS)],
+        occurred_at=OCCURRED_AT[i % len(OCCURRED_AT)],
+        source=SOURCES[(i * 13) % len(SOURCES)],
+    )
 
 
 def entry_bytes(i: int) -> bytes:
@@ -169,7 +169,7 @@ def entry_bytes(i: int) -> bytes:
 
 def audited_entry(i: int) -> bytes:
     return canonical(
-        {"v": 1, "kind": KIND.value, "at": NOW_TEXT, "actor": ACTOR, "data": event_data(i)}
+        {"v": 1, "kind": KIND.value, "at": NOW_TEXT, "actor": ACTOR, "data": event_data(i).data()}
     )
 
 
@@ -305,7 +305,7 @@ def service_appends(factory: sessionmaker[Session], start: int, count: int, per_
         for batch in batches:
             with transaction(factory, lambda: NOW, ACTOR) as tx:
                 for item in batch:
-                    tx.audit(KIND, item)
+                    tx.audit(item)
 
     return seconds(run)
 
@@ -427,7 +427,7 @@ class LogBuilder:
         self.path = path
         with transaction(factory, lambda: NOW, ACTOR) as tx:
             for i in range(SERVICE_PREFIX):
-                tx.audit(KIND, event_data(i))
+                tx.audit(event_data(i))
         _, self.created_at = stored_shape(path)
         self.size = SERVICE_PREFIX
 
@@ -751,10 +751,10 @@ def profile(directory: Path, factory: sessionmaker[Session], size: int) -> None:
     engine, appends = open_store(directory / "profile.db")
     data = [event_data(i) for i in range(2 * BATCH)]
 
-    def append(batch: Sequence[dict[str, Any]]) -> None:
+    def append(batch: Sequence[EventRecorded]) -> None:
         with transaction(appends, lambda: NOW, ACTOR) as tx:
             for item in batch:
-                tx.audit(KIND, item)
+                tx.audit(item)
 
     append(data[:BATCH])
     profiler = cProfile.Profile()

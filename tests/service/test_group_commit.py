@@ -14,7 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
 from garante.domain.errors import InvalidState, ItemNotFound, StoreUnavailable
-from garante.domain.events import EventKind
+from garante.domain.events import SettingsChanged
 from garante.service.app import Garante
 from garante.service.transaction import Transaction
 from garante.store import queries
@@ -28,7 +28,7 @@ def release(world: Garante, item: str = "lead", recipient: str = "dea") -> Call:
 
 def half_done(tx: Transaction) -> None:
     """A change that logs, then refuses: what a half-written change would look like."""
-    tx.audit(EventKind.SETTINGS_CHANGED, {"setting": "half-done"})
+    tx.audit(SettingsChanged(setting="half-done", value=None))
     raise InvalidState("refused after logging")
 
 

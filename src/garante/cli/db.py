@@ -19,6 +19,7 @@ from garante.domain.errors import GaranteError
 from garante.service import dbcheck
 from garante.service.dbcheck import StoreReport
 from garante.service.logkey import load_log_signer
+from garante.store import integrity
 from garante.store.database import create_store_engine, database_url, upgrade
 
 app = typer.Typer(
@@ -65,10 +66,10 @@ def upgrade_command(ctx: typer.Context) -> None:
     url = database_url(settings(ctx).db)
     engine = _engine(url, must_exist=False)
     try:
-        before = dbcheck.schema_revision(engine)
+        before = integrity.schema_revision(engine)
         upgrade(engine)
-        after = dbcheck.schema_revision(engine)
-        head = dbcheck.head_revision(engine)
+        after = integrity.schema_revision(engine)
+        head = integrity.head_revision(engine)
     finally:
         engine.dispose()
     if settings(ctx).json:

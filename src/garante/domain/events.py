@@ -1,8 +1,31 @@
-"""The kinds of audit entries: every state change is one of these, logged in its transaction."""
+"""Audit events: every state change is one of these, logged in its transaction.
+
+One frozen dataclass per kind. Its fields are the entry's ``data``, key for key: ``data()``
+gives the JSON value ``Transaction.audit`` canonicalises (RFC 8785), so a field renamed here is
+a change of the log's format, pinned by ``tests/domain/test_events.py``.
+
+A field that names a stored row says so in its metadata (``ref("agencies.id")``): the value the
+entry holds is the value of that column. ``garante db check`` (``store/integrity.py``) derives
+from these references which entries record which rows, so its links follow the classes rather
+than spelling out paths inside the JSON.
+"""
 
 from __future__ import annotations
 
-from enum import StrEnum
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import Field, dataclass, field, fields, is_dataclass
+from datetime import datetime
+from enum import Enum, StrEnum
+from typing import Any, ClassVar, TypeAlias, cast
+
+from garante.domain.condition import ConditionRule
+from garante.domain.decision import Outcome, RuleHit
+from garante.domain.timeutil import iso
+
+Json: TypeAlias = "str | int | float | bool | Sequence[Json] | Mapping[str, Json] | None"
+JsonObject: TypeAlias = "Mapping[str, Json]"
+
+REFS = "garante.refs"  # the metadata key ``ref`` sets
 
 
 class EventKind(StrEnum):
@@ -29,3 +52,381 @@ class EventKind(StrEnum):
     OUTCOME_REPORTED = "outcome.reported"
     TOKEN_CREATED = "token.created"
     TOKEN_REVOKED = "token.revoked"
+
+
+# -- references to stored rows -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A field holds what ``column`` (``table.column``) holds: its value, or for a key its
+    text encoding. ``member`` names the key inside the field's JSON object that holds it, when
+    the field is an object (a signed statement)."""
+
+    column: str
+    member: str | None = None
+
+
+def ref(*columns: str, **members: str) -> dict[str, tuple[Ref, ...]]:
+    """A field's metadata naming stored rows: ``field(metadata=ref("agencies.id"))`` for a
+    plain value, ``ref(id="orders.id")`` for a member of an object."""
+    refs = tuple(Ref(column) for column in columns) + tuple(
+        Ref(column, member) for member, column in members.items()
+    )
+    return {REFS: refs}
+
+
+def refs(event: type[AuditEvent]) -> list[tuple[Field[Any], Ref]]:
+    """Every reference the fields of an event class declare, in field order."""
+    return [(f, r) for f in fields(event) for r in f.metadata.get(REFS, ())]
+
+
+# -- the events ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AuditEvent:
+    """One state change, as its entry's ``data`` records it."""
+
+    # Not ``kind``: that is a key of ``event.recorded``'s data (the kind of event reported).
+    entry_kind: ClassVar[EventKind]
+
+    def data(self) -> dict[str, Json]:
+        """The entry's ``data``: each field by name, as JSON."""
+        return _object(self)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RuleCited:
+    """A rule that spoke in a decision and the object it cites, as entries record it."""
+
+    rule: str
+    cites: str
+
+    @classmethod
+    def of(cls, hits: Sequence[RuleHit]) -> tuple[RuleCited, ...]:
+        return tuple(cls(rule=hit.rule, cites=hit.cites) for hit in hits)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AgencyRegistered(AuditEvent):
+    entry_kind = EventKind.AGENCY_REGISTERED
+    agency: str = field(metadata=ref("agencies.id"))
+    name: str
+    country: str
+    domestic: bool
+    requires_undertaking: bool
+    public_key: str | None = field(metadata=ref("agencies.public_key"))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AgencyKeySet(AuditEvent):
+    entry_kind = EventKind.AGENCY_KEY_SET
+    agency: str = field(metadata=ref("agencies.id"))
+    public_key: str = field(metadata=ref("agencies.public_key"))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AuthorityRegistered(AuditEvent):
+    entry_kind = EventKind.AUTHORITY_REGISTERED
+    authority: str = field(metadata=ref("authorities.id"))
+    name: str
+    public_key: str | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ItemAdded(AuditEvent):
+    """What an item is and a commitment to its content, never the content itself."""
+
+    entry_kind = EventKind.ITEM_ADDED
+    item: str = field(metadata=ref("items.id"))
+    category: str
+    region: str
+    tlp: str
+    originator: str = field(metadata=ref("agencies.id"))
+    releasable_to: tuple[str, ...]
+    content_commitment: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class UndertakingSigned(AuditEvent):
+    """The statement the agency signed (``Undertaking.statement``) and its signature."""
+
+    entry_kind = EventKind.UNDERTAKING_SIGNED
+    undertaking: str = field(metadata=ref("undertakings.id"))
+    statement: JsonObject = field(metadata=ref(agency="agencies.id"))
+    signature: str | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class UndertakingRevoked(AuditEvent):
+    entry_kind = EventKind.UNDERTAKING_REVOKED
+    undertaking: str = field(metadata=ref("undertakings.id"))
+    reason: str | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class OrderIssued(AuditEvent):
+    """The order's first statement (``Order.statement``), as its authority signed it."""
+
+    entry_kind = EventKind.ORDER_ISSUED
+    statement: JsonObject = field(
+        metadata=ref(id="orders.id", version="order_versions.version", authority="authorities.id")
+    )
+    signature: str | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class OrderAmended(AuditEvent):
+    """The order's next statement, with ``amended_by``, as the amending authority signed it."""
+
+    entry_kind = EventKind.ORDER_AMENDED
+    statement: JsonObject = field(metadata=ref(id="orders.id", version="order_versions.version"))
+    signature: str | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class OrderLifted(AuditEvent):
+    """The lift statement (``lift_statement``) with ``lifted_by``, as signed."""
+
+    entry_kind = EventKind.ORDER_LIFTED
+    statement: JsonObject = field(metadata=ref(id="orders.id", version="order_versions.version"))
+    signature: str | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ConditionDefined(AuditEvent):
+    entry_kind = EventKind.CONDITION_DEFINED
+    condition: str = field(metadata=ref("conditions.id"))
+    rule: ConditionRule | None
+    active: bool
+    evidence: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ConditionChanged(AuditEvent):
+    entry_kind = EventKind.CONDITION_CHANGED
+    condition: str = field(metadata=ref("conditions.id"))
+    active: bool
+    evidence: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class EventRecorded(AuditEvent):
+    """A reported event; ``kind`` in its data is the event's kind (``vessel-strike``)."""
+
+    entry_kind = EventKind.EVENT_RECORDED
+    event: int = field(metadata=ref("events.id"))
+    kind: str
+    region: str
+    occurred_at: datetime
+    source: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReleaseRequested(AuditEvent):
+    entry_kind = EventKind.RELEASE_REQUESTED
+    request: int = field(metadata=ref("release_requests.id"))
+    item: str = field(metadata=ref("items.id"))
+    recipient: str = field(metadata=ref("agencies.id"))
+    purpose: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _Decided(AuditEvent):
+    """A decision stored for a request: each field is a column of its ``decisions`` row."""
+
+    request: int = field(metadata=ref("release_requests.id"))
+    outcome: Outcome = field(metadata=ref("decisions.outcome"))
+    previous: Outcome | None
+    undertaking: str | None = field(metadata=ref("undertakings.id"))
+    state_version: int = field(metadata=ref("decisions.state_version"))
+    trigger: str = field(metadata=ref("decisions.trigger"))
+    rules: tuple[RuleCited, ...]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReleaseDecided(_Decided):
+    """A request's first decision."""
+
+    entry_kind = EventKind.RELEASE_DECIDED
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReleaseRedecided(_Decided):
+    """A held request decided again, after a change that may move it."""
+
+    entry_kind = EventKind.RELEASE_REDECIDED
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _Enforced(AuditEvent):
+    """A release not yet delivered, enforced again: what the decision says of it now."""
+
+    request: int = field(metadata=ref("release_requests.id"))
+    partner: str = field(metadata=ref("agencies.id"))
+    trigger: str
+    rules: tuple[RuleCited, ...]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReleaseWithheld(_Enforced):
+    entry_kind = EventKind.RELEASE_WITHHELD
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReleaseAvailable(_Enforced):
+    entry_kind = EventKind.RELEASE_AVAILABLE
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReleaseDelivered(AuditEvent):
+    """A release's objects first served to its partner, marked with ``trace``."""
+
+    entry_kind = EventKind.RELEASE_DELIVERED
+    request: int = field(metadata=ref("release_requests.id"))
+    partner: str = field(metadata=ref("agencies.id"))
+    trace: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReleaseRecalled(AuditEvent):
+    """A release withdrawn; ``objects`` are the STIX ids revoked if it was ``delivered``."""
+
+    entry_kind = EventKind.RELEASE_RECALLED
+    request: int = field(metadata=ref("release_requests.id"))
+    partner: str = field(metadata=ref("agencies.id"))
+    delivered: bool
+    objects: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SettingsChanged(AuditEvent):
+    """A setting that decides what is in force (the pinned clock); ``None`` unsets it."""
+
+    entry_kind = EventKind.SETTINGS_CHANGED
+    setting: str
+    value: str | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class OutcomeReported(AuditEvent):
+    """The statement reported (``OutcomeReport.statement``), its signature if the partner
+    signed it, and whether it breaks the undertaking the release was made under."""
+
+    entry_kind = EventKind.OUTCOME_REPORTED
+    outcome: int = field(metadata=ref("outcomes.id"))
+    statement: JsonObject = field(metadata=ref(release="release_requests.id", agency="agencies.id"))
+    signature: str | None
+    undertaking: str | None = field(metadata=ref("undertakings.id"))
+    breach: bool
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TokenCreated(AuditEvent):
+    """A token's id and whom it acts for; its secret is never logged."""
+
+    entry_kind = EventKind.TOKEN_CREATED
+    token: str = field(metadata=ref("api_tokens.id"))
+    role: str
+    agency: str | None = field(metadata=ref("agencies.id"))
+    authority: str | None = field(metadata=ref("authorities.id"))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TokenRevoked(AuditEvent):
+    entry_kind = EventKind.TOKEN_REVOKED
+    token: str = field(metadata=ref("api_tokens.id"))
+
+
+EVENTS: dict[EventKind, type[AuditEvent]] = {
+    cls.entry_kind: cls
+    for cls in (
+        AgencyRegistered,
+        AgencyKeySet,
+        AuthorityRegistered,
+        ItemAdded,
+        UndertakingSigned,
+        UndertakingRevoked,
+        OrderIssued,
+        OrderAmended,
+        OrderLifted,
+        ConditionDefined,
+        ConditionChanged,
+        EventRecorded,
+        ReleaseRequested,
+        ReleaseDecided,
+        ReleaseRedecided,
+        ReleaseWithheld,
+        ReleaseAvailable,
+        ReleaseDelivered,
+        ReleaseRecalled,
+        SettingsChanged,
+        OutcomeReported,
+        TokenCreated,
+        TokenRevoked,
+    )
+}
+"""The class of each kind of entry."""
+
+
+# -- as JSON -------------------------------------------------------------------------------
+#
+# ``data()`` runs for every entry, two per release request, so each type's conversion is chosen
+# once and kept: plain JSON values pass through, anything else goes by a table of its type.
+
+_PLAIN = frozenset({str, int, bool, float, type(None)})
+_Convert = Callable[[Any], Json]
+_CONVERT: dict[type, _Convert] = {}
+_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _names(cls: Any) -> tuple[str, ...]:
+    """The field names of a dataclass."""
+    names = _NAMES.get(cls)
+    if names is None:
+        names = _NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
+
+
+def _json(value: Any) -> Json:
+    """A field's value as the JSON the entry holds."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return cast(Json, value)
+    convert = _CONVERT.get(kind)
+    if convert is None:
+        convert = _CONVERT[kind] = _converter(kind)
+    return convert(value)
+
+
+def _object(value: Any) -> dict[str, Json]:
+    out: dict[str, Json] = {}
+    for name in _names(type(value)):
+        item = getattr(value, name)
+        out[name] = item if type(item) in _PLAIN else _json(item)
+    return out
+
+
+def _converter(kind: type) -> _Convert:
+    """How a value of ``kind`` is logged.
+
+    As plain ``str``, ``int``, ``float`` and ``bool``, never subclasses: ``canonical`` takes its
+    fast path only for those, and an enum's value is what the log has always held.
+    """
+    if issubclass(kind, Enum):
+        return lambda value: _json(value._value_)  # ``value`` is a slower property
+    for plain in (bool, int, float, str):
+        if issubclass(kind, plain):
+            return plain
+    if issubclass(kind, datetime):
+        return iso
+    if issubclass(kind, Mapping):
+        return lambda value: {str(key): _json(item) for key, item in value.items()}
+    if issubclass(kind, list | tuple):
+        return lambda value: [_json(item) for item in value]
+    if is_dataclass(kind):
+        return _object
+    raise TypeError(f"an audit event cannot log a {kind.__name__}")

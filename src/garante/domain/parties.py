@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The authority that issues the automatic hold an outcome in breach brings. The service
+# registers it with its first order; the store's integrity checks know it by this id.
+SYSTEM_AUTHORITY = "garante-system"
+
 
 @dataclass(frozen=True, kw_only=True)
 class Agency:

@@ -28,7 +28,7 @@ from garante.domain.errors import (
     UnknownValue,
     ValidationError,
 )
-from garante.domain.events import EventKind
+from garante.domain.events import SettingsChanged
 from garante.domain.order import Order, Requirement, Scope
 from garante.domain.outcome import OutcomeReport
 from garante.domain.roles import Principal
@@ -282,10 +282,7 @@ class Garante:
         with self._tx() as tx:
             if queries.setting(tx.session, "clock") != value:
                 queries.put_setting(tx.session, "clock", value)
-                tx.audit(
-                    EventKind.SETTINGS_CHANGED,
-                    {"setting": "clock", "value": views.time(at)},
-                )
+                tx.audit(SettingsChanged(setting="clock", value=views.time(at)))
         self.clock = FixedClock(at) if at else SystemClock()
 
     def vocabulary(self) -> Vocabulary:

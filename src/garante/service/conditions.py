@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from garante.domain.condition import ConditionRule
 from garante.domain.errors import AlreadyExists, InvalidState, ValidationError
-from garante.domain.events import EventKind
+from garante.domain.events import ConditionChanged, ConditionDefined, EventRecorded
 from garante.domain.order import Scope
 from garante.domain.timeutil import iso
 from garante.service import lookup
@@ -54,13 +54,7 @@ def define_condition(
     session.flush()
     row.active = queries.condition_is_active(session, convert.condition(row), tx.now)
     tx.audit(
-        EventKind.CONDITION_DEFINED,
-        {
-            "condition": condition_id,
-            "rule": row.rule,
-            "active": row.active,
-            "evidence": evidence,
-        },
+        ConditionDefined(condition=condition_id, rule=rule, active=row.active, evidence=evidence)
     )
     return row
 
@@ -110,14 +104,9 @@ def record_event(
     tx.session.add(row)
     tx.session.flush()
     tx.audit(
-        EventKind.EVENT_RECORDED,
-        {
-            "event": row.id,
-            "kind": kind,
-            "region": region,
-            "occurred_at": iso(occurred_at),
-            "source": source,
-        },
+        EventRecorded(
+            event=row.id, kind=kind, region=region, occurred_at=occurred_at, source=source
+        )
     )
     return row, refresh_conditions(tx)
 
@@ -154,10 +143,7 @@ def _refresh_one(tx: Transaction, row: ConditionRow, evidence: str) -> list[Deci
         return []
     row.active = active
     row.changed_at = tx.now
-    tx.audit(
-        EventKind.CONDITION_CHANGED,
-        {"condition": row.id, "active": active, "evidence": evidence},
-    )
+    tx.audit(ConditionChanged(condition=row.id, active=active, evidence=evidence))
     session.flush()
     scopes = [
         Scope.from_dict(order.scope)

@@ -22,7 +22,13 @@ from sqlalchemy.orm import Session
 from garante.canonical import canonical
 from garante.domain.decision import Decision, Outcome
 from garante.domain.errors import InvalidState, NotFound, ValidationError
-from garante.domain.events import EventKind
+from garante.domain.events import (
+    ReleaseAvailable,
+    ReleaseDelivered,
+    ReleaseRecalled,
+    ReleaseWithheld,
+    RuleCited,
+)
 from garante.domain.request import ReleaseRequest
 from garante.domain.vocabulary import Tlp
 from garante.policy.decide import decide
@@ -218,14 +224,14 @@ def enforce(
         ):
             row.visible = True
             row.date_added = added
+    enforced = ReleaseWithheld if wanted == WITHHELD else ReleaseAvailable
     tx.audit(
-        EventKind.RELEASE_WITHHELD if wanted == WITHHELD else EventKind.RELEASE_AVAILABLE,
-        {
-            "request": feed.request_id,
-            "partner": feed.partner_id,
-            "trigger": trigger,
-            "rules": [{"rule": h.rule, "cites": h.cites} for h in decision.rules],
-        },
+        enforced(
+            request=feed.request_id,
+            partner=feed.partner_id,
+            trigger=trigger,
+            rules=RuleCited.of(decision.rules),
+        )
     )
 
 
@@ -269,8 +275,9 @@ def record_delivery(tx: Transaction, request_ids: set[int]) -> None:
     ):
         feed.delivered_at = tx.now
         tx.audit(
-            EventKind.RELEASE_DELIVERED,
-            {"request": feed.request_id, "partner": feed.partner_id, "trace": feed.trace_token},
+            ReleaseDelivered(
+                request=feed.request_id, partner=feed.partner_id, trace=feed.trace_token
+            )
         )
 
 
@@ -316,14 +323,13 @@ def recall(tx: Transaction, request_id: int, reason: str) -> FeedReleaseRow:
         for row in latest:
             row.visible = False
     tx.audit(
-        EventKind.RELEASE_RECALLED,
-        {
-            "request": request_id,
-            "partner": feed.partner_id,
-            "delivered": delivered,
-            "objects": [row.object_id for row in latest],
-            "reason": reason.strip(),
-        },
+        ReleaseRecalled(
+            request=request_id,
+            partner=feed.partner_id,
+            delivered=delivered,
+            objects=tuple(row.object_id for row in latest),
+            reason=reason.strip(),
+        )
     )
     session.flush()
     return feed

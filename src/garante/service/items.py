@@ -11,7 +11,7 @@ import stix2
 from sqlalchemy import select
 
 from garante.domain.errors import AlreadyExists, InvalidBundle, ValidationError
-from garante.domain.events import EventKind
+from garante.domain.events import ItemAdded
 from garante.domain.vocabulary import Tlp, suggest
 from garante.service import lookup
 from garante.service.transaction import Transaction
@@ -118,16 +118,15 @@ def add_item(
     # The log carries a salted commitment, never the content or title: it can be handed to an
     # inspector whole, and the operator can later show that a content matches it.
     tx.audit(
-        EventKind.ITEM_ADDED,
-        {
-            "item": item_id,
-            "category": category,
-            "region": region,
-            "tlp": tlp,
-            "originator": originator,
-            "releasable_to": row.releasable_to,
-            "content_commitment": content_commitment(salt, row.title, body),
-        },
+        ItemAdded(
+            item=item_id,
+            category=category,
+            region=region,
+            tlp=tlp,
+            originator=originator,
+            releasable_to=tuple(row.releasable_to),
+            content_commitment=content_commitment(salt, row.title, body),
+        )
     )
     return row
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from garante.domain.errors import AlreadyExists, InvalidState, ValidationError
-from garante.domain.events import EventKind
+from garante.domain.events import Json, JsonObject, OrderAmended, OrderIssued, OrderLifted
 from garante.domain.order import Effect, Order, Requirement, Scope, lift_statement
 from garante.domain.vocabulary import suggest
 from garante.service import lookup
@@ -153,7 +153,7 @@ def issue_order(
     )
     session.add(row)
     _record_version(tx, order.id, 1, "issue", order.authority_id, statement, signature)
-    tx.audit(EventKind.ORDER_ISSUED, _entry(statement, signature))
+    tx.audit(OrderIssued(statement=statement, signature=_encoded(signature)))
     session.flush()
     moved = redecide_held(tx, trigger=f"order {order.id} issued", affects=_affected_by([order]))
     return row, moved
@@ -253,7 +253,7 @@ def amend_order(
     row.version = amended.version
     row.amended_at = tx.now
     _record_version(tx, amended.id, amended.version, "amend", authority_id, statement, signature)
-    tx.audit(EventKind.ORDER_AMENDED, _entry(statement, signature))
+    tx.audit(OrderAmended(statement=statement, signature=_encoded(signature)))
     session.flush()
     moved = redecide_held(
         tx,
@@ -263,7 +263,7 @@ def amend_order(
     return row, moved
 
 
-def lift_draft(tx: Transaction, *, order_id: str, reason: str) -> dict[str, object]:
+def lift_draft(tx: Transaction, *, order_id: str, reason: str) -> dict[str, Json]:
     row = lookup.order(tx.session, order_id)
     if row.lifted_at is not None:
         raise InvalidState(f"order '{order_id}' was already lifted", field="id")
@@ -290,7 +290,7 @@ def lift_order(
     row.lift_reason = reason.strip()
     row.version += 1
     _record_version(tx, order_id, row.version, "lift", authority_id, statement, signature)
-    tx.audit(EventKind.ORDER_LIFTED, _entry(statement, signature))
+    tx.audit(OrderLifted(statement=statement, signature=_encoded(signature)))
     session.flush()
     moved = redecide_held(tx, trigger=f"order {order_id} lifted", affects=_affected_by([before]))
     return row, moved
@@ -302,7 +302,7 @@ def _record_version(
     version: int,
     action: str,
     signed_by: str,
-    statement: dict[str, object],
+    statement: JsonObject,
     signature: bytes | None,
 ) -> None:
     tx.session.add(
@@ -318,8 +318,8 @@ def _record_version(
     )
 
 
-def _entry(statement: dict[str, object], signature: bytes | None) -> dict[str, object]:
-    return {"statement": statement, "signature": encode_signature(signature) if signature else None}
+def _encoded(signature: bytes | None) -> str | None:
+    return encode_signature(signature) if signature else None
 
 
 def _affected_by(orders: list[Order]) -> Affects:

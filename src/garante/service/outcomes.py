@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from garante.domain.decision import Outcome
 from garante.domain.errors import InvalidState, UnknownValue, ValidationError
-from garante.domain.events import EventKind
+from garante.domain.events import OutcomeReported
 from garante.domain.order import Effect, Scope
 from garante.domain.outcome import OutcomeKind, OutcomeReport
+from garante.domain.parties import SYSTEM_AUTHORITY as SYSTEM_AUTHORITY  # read here by others
 from garante.domain.vocabulary import suggest
 from garante.policy.compliance import judge
 from garante.service import lookup, orders, registry
@@ -15,8 +16,6 @@ from garante.service.transaction import Transaction
 from garante.signatures import canonical, check_signature, encode_signature
 from garante.store import convert
 from garante.store.schema import AuthorityRow, OutcomeRow, RequestRow, UndertakingRow
-
-SYSTEM_AUTHORITY = "garante-system"
 
 
 class ReleaseNotFound(InvalidState):
@@ -91,15 +90,14 @@ def report_outcome(
     session.add(row)
     session.flush()
     tx.audit(
-        EventKind.OUTCOME_REPORTED,
-        {
-            "outcome": row.id,
-            "statement": statement,
-            "signature": encode_signature(signature) if signed and signature else None,
-            "undertaking": request.undertaking_id,
-            "breach": verdict.breach,
-            "reasons": list(verdict.reasons),
-        },
+        OutcomeReported(
+            outcome=row.id,
+            statement=statement,
+            signature=encode_signature(signature) if signed and signature else None,
+            undertaking=request.undertaking_id,
+            breach=verdict.breach,
+            reasons=tuple(verdict.reasons),
+        )
     )
     if not verdict.breach:
         return row, []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from garante.domain.errors import AlreadyExists, ValidationError
-from garante.domain.events import EventKind
+from garante.domain.events import AgencyKeySet, AgencyRegistered, AuthorityRegistered
 from garante.service import lookup
 from garante.service.transaction import Transaction
 from garante.signatures import encode_public_key
@@ -38,15 +38,14 @@ def register_agency(
     )
     tx.session.add(row)
     tx.audit(
-        EventKind.AGENCY_REGISTERED,
-        {
-            "agency": agency_id,
-            "name": row.name,
-            "country": country,
-            "domestic": domestic,
-            "requires_undertaking": requires_undertaking,
-            "public_key": encode_public_key(public_key) if public_key else None,
-        },
+        AgencyRegistered(
+            agency=agency_id,
+            name=row.name,
+            country=country,
+            domestic=domestic,
+            requires_undertaking=requires_undertaking,
+            public_key=encode_public_key(public_key) if public_key else None,
+        )
     )
     return row
 
@@ -54,10 +53,7 @@ def register_agency(
 def set_agency_key(tx: Transaction, *, agency_id: str, public_key: bytes) -> AgencyRow:
     row = lookup.agency(tx.session, agency_id)
     row.public_key = public_key
-    tx.audit(
-        EventKind.AGENCY_KEY_SET,
-        {"agency": agency_id, "public_key": encode_public_key(public_key)},
-    )
+    tx.audit(AgencyKeySet(agency=agency_id, public_key=encode_public_key(public_key)))
     return row
 
 
@@ -74,11 +70,10 @@ def register_authority(
     )
     tx.session.add(row)
     tx.audit(
-        EventKind.AUTHORITY_REGISTERED,
-        {
-            "authority": authority_id,
-            "name": row.name,
-            "public_key": encode_public_key(public_key) if public_key else None,
-        },
+        AuthorityRegistered(
+            authority=authority_id,
+            name=row.name,
+            public_key=encode_public_key(public_key) if public_key else None,
+        )
     )
     return row

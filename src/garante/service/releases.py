@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from garante.domain.decision import Decision, Outcome
-from garante.domain.events import EventKind
+from garante.domain.events import ReleaseDecided, ReleaseRedecided, ReleaseRequested, RuleCited
 from garante.domain.item import Item
 from garante.domain.order import Scope
 from garante.domain.parties import Agency
@@ -68,14 +68,13 @@ def request_release(
     session.flush()
     request = as_request(row)
     tx.audit(
-        EventKind.RELEASE_REQUESTED,
-        {"request": row.id, "item": item_id, "recipient": recipient_id, "purpose": purpose},
+        ReleaseRequested(request=row.id, item=item_id, recipient=recipient_id, purpose=purpose)
     )
     # A release changes no order, condition or event, so the requests of one transaction
     # (``service.batch``) share what those are now.
     state = tx.policy_state(item_ids=[item_id], agency_ids=[recipient_id], reuse_standing=True)
     decision = decide(request, state)
-    return _store(tx, row, request, decision, None, "request", EventKind.RELEASE_DECIDED)
+    return _store(tx, row, request, decision, None, "request", ReleaseDecided)
 
 
 def redecide_held(
@@ -133,7 +132,7 @@ def _redecide(
     decision = decide(request, state)
     if changed_only and decision.outcome == Outcome.HELD:
         return None
-    return _store(tx, row, request, decision, Outcome.HELD, trigger, EventKind.RELEASE_REDECIDED)
+    return _store(tx, row, request, decision, Outcome.HELD, trigger, ReleaseRedecided)
 
 
 def _store(
@@ -143,7 +142,7 @@ def _store(
     decision: Decision,
     previous: Outcome | None,
     trigger: str,
-    kind: EventKind,
+    logged_as: type[ReleaseDecided | ReleaseRedecided],
 ) -> DecidedRequest:
     row.outcome = decision.outcome.value
     row.undertaking_id = decision.undertaking_id
@@ -163,16 +162,15 @@ def _store(
         )
     )
     tx.audit(
-        kind,
-        {
-            "request": row.id,
-            "outcome": decision.outcome.value,
-            "previous": previous.value if previous else None,
-            "undertaking": decision.undertaking_id,
-            "state_version": decision.state_version,
-            "trigger": trigger,
-            "rules": [{"rule": h.rule, "cites": h.cites} for h in decision.rules],
-        },
+        logged_as(
+            request=row.id,
+            outcome=decision.outcome,
+            previous=previous,
+            undertaking=decision.undertaking_id,
+            state_version=decision.state_version,
+            trigger=trigger,
+            rules=RuleCited.of(decision.rules),
+        )
     )
     return DecidedRequest(
         request=request, decision=decision, previous=previous, trigger=trigger, decided_at=tx.now

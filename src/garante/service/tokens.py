@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from garante.domain.errors import GaranteError, UnknownValue, ValidationError
-from garante.domain.events import EventKind
+from garante.domain.events import TokenCreated, TokenRevoked
 from garante.domain.roles import TOKEN_ROLES, Principal, Role
 from garante.domain.vocabulary import suggest
 from garante.service import lookup
@@ -76,10 +76,7 @@ def create_token(
         revoked_at=None,
     )
     tx.session.add(row)
-    tx.audit(
-        EventKind.TOKEN_CREATED,
-        {"token": row.id, "role": role, "agency": agency_id, "authority": authority_id},
-    )
+    tx.audit(TokenCreated(token=row.id, role=role, agency=agency_id, authority=authority_id))
     return row, secret
 
 
@@ -89,7 +86,7 @@ def revoke_token(tx: Transaction, token_id: str) -> TokenRow:
         raise GaranteError(f"no token '{token_id}'", field="token")
     if row.revoked_at is None:
         row.revoked_at = tx.now
-        tx.audit(EventKind.TOKEN_REVOKED, {"token": token_id})
+        tx.audit(TokenRevoked(token=token_id))
     return row
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from garante.domain.events import EventKind
+from garante.domain.events import AuditEvent
 from garante.domain.timeutil import iso
 from garante.domain.vocabulary import Vocabulary
 from garante.ledger.merkle import leaf_hash, subtrees_completed_by_leaf_hash
@@ -91,7 +91,7 @@ class Transaction:
             shared=shared,
         )
 
-    def audit(self, kind: EventKind, data: dict[str, Any]) -> int:
+    def audit(self, event: AuditEvent) -> int:
         """Append one audit entry in this transaction and return its index.
 
         The entry is the RFC 8785 canonical JSON of the event; its leaf hash and the complete
@@ -100,8 +100,9 @@ class Transaction:
         not two per entry.
         """
         index = self.ledger_size
+        kind = event.entry_kind.value
         entry = canonical(
-            {"v": 1, "kind": kind.value, "at": iso(self.now), "actor": self.actor, "data": data}
+            {"v": 1, "kind": kind, "at": iso(self.now), "actor": self.actor, "data": event.data()}
         )
         leaf = leaf_hash(entry)
         for level, node_index, node in subtrees_completed_by_leaf_hash(index, leaf, self._node):
@@ -110,7 +111,7 @@ class Transaction:
         self._pending_entries.append(
             {
                 "idx": index,
-                "kind": kind.value,
+                "kind": kind,
                 "entry": entry,
                 "leaf_hash": leaf,
                 "created_at": self.now,

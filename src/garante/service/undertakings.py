@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from garante.domain.errors import AlreadyExists, InvalidState, ValidationError
-from garante.domain.events import EventKind
+from garante.domain.events import UndertakingRevoked, UndertakingSigned
 from garante.domain.undertaking import Undertaking
 from garante.service import lookup
 from garante.service.releases import DecidedRequest, redecide_held
@@ -128,12 +128,11 @@ def record_undertaking(
     )
     session.add(row)
     tx.audit(
-        EventKind.UNDERTAKING_SIGNED,
-        {
-            "undertaking": row.id,
-            "statement": statement,
-            "signature": encode_signature(signature) if signature else None,
-        },
+        UndertakingSigned(
+            undertaking=row.id,
+            statement=statement,
+            signature=encode_signature(signature) if signature else None,
+        )
     )
     session.flush()
     moved = redecide_held(
@@ -154,7 +153,7 @@ def revoke_undertaking(
         raise ValidationError("say why the undertaking is revoked", field="reason")
     row.revoked_at = tx.now
     row.revoke_reason = reason.strip()
-    tx.audit(EventKind.UNDERTAKING_REVOKED, {"undertaking": row.id, "reason": row.revoke_reason})
+    tx.audit(UndertakingRevoked(undertaking=row.id, reason=row.revoke_reason))
     tx.session.flush()
     agency_id = row.agency_id
     moved = redecide_held(

@@ -11,8 +11,8 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from garante.domain.condition import Condition, condition_active
+from garante.domain.snapshot import OrderIndex, PolicyState
 from garante.domain.vocabulary import Vocabulary
-from garante.policy.state import OrderIndex, PolicyState
 from garante.store import convert
 from garante.store.schema import (
     AgencyRow,

@@ -1,0 +1,537 @@
+"""The store against its schema and its log: what ``garante db check`` reads in SQL.
+
+DESIGN.md promises that an entry and its state change commit in one transaction: no state
+change without its entry, no entry without its state change. The service keeps that promise as
+it writes; this module checks, after the fact, that the stored data still does, on a store
+nobody needs to trust (restored from a backup, migrated, or edited by hand). It only reads,
+and it never migrates: a store at an old revision is reported as such, not silently upgraded.
+``service/dbcheck.py`` runs these checks with the log's own verification in one snapshot.
+
+State rows hold no ledger index. What ties a row to its entry is the id the entry's JSON
+carries (``data.agency``, ``data.request``, an order statement's ``id`` and ``version``...).
+Which field carries which column is declared once, on the event classes
+(``domain/events.py``, ``ref``); each link below names the row's key columns and the events
+that record them, and the paths inside the JSON are derived from those declarations. A link
+compares a key computed from rows with a key extracted from entries, in both directions, and,
+where each change is logged exactly once, compares the counts too. The JSON is read in SQL
+(``json_extract`` on SQLite, ``jsonb_extract_path_text`` on PostgreSQL) so a large log is never
+loaded into memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Engine,
+    String,
+    Text,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from garante.domain.events import (
+    AgencyKeySet,
+    AgencyRegistered,
+    AuditEvent,
+    AuthorityRegistered,
+    ConditionChanged,
+    ConditionDefined,
+    EventKind,
+    EventRecorded,
+    ItemAdded,
+    OrderAmended,
+    OrderIssued,
+    OrderLifted,
+    OutcomeReported,
+    ReleaseAvailable,
+    ReleaseDecided,
+    ReleaseDelivered,
+    ReleaseRecalled,
+    ReleaseRedecided,
+    ReleaseRequested,
+    ReleaseWithheld,
+    TokenCreated,
+    TokenRevoked,
+    UndertakingRevoked,
+    UndertakingSigned,
+    refs,
+)
+from garante.domain.parties import SYSTEM_AUTHORITY
+from garante.store.database import alembic_config, reader
+from garante.store.schema import (
+    AgencyRow,
+    AuthorityRow,
+    ConditionRow,
+    DecisionRow,
+    EventRow,
+    FeedReleaseRow,
+    ItemRow,
+    LedgerEntryRow,
+    OrderRow,
+    OrderVersionRow,
+    OutcomeRow,
+    RequestRow,
+    TokenRow,
+    UndertakingRow,
+)
+
+# At most EXAMPLES findings are listed per link, of at most SCAN looked for: a store broken
+# everywhere is reported in a page, not in a million lines.
+EXAMPLES = 20
+SCAN = 1_000
+_SEP = "\x1f"  # joins the parts of a composite key; never appears in an id
+
+# What no link can reach, and why. Printed with every report, so that "OK" is never read as
+# more than it is.
+NOT_LINKED: tuple[str, ...] = (
+    "settings: the pinned clock and the log's verifier key are written without an audit "
+    "entry, so there is nothing in the log to compare them with",
+    "feed_objects: the STIX copies in partners' feeds are derived from a release; the log "
+    "records the release (and its trace token), not each object, so they are tied to the log "
+    "only through feed_releases",
+    "current values of mutable columns (a request's outcome, a condition's active flag, an "
+    "order's fields after an amendment): rows are matched to their entries by id, and a "
+    "change is seen only where it leaves a marker (revoked_at, lifted_at, recalled_at, a new "
+    "order version, a public key); a value edited in place is not replayed against the log",
+    "feed_releases.delivered_at: a release whose objects the partner already held is marked "
+    "delivered without a release.delivered entry, so only the other direction is checked",
+)
+
+
+# -- the report ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class SchemaCheck:
+    """Which Alembic revision the store is at, and the newest this Garante knows."""
+
+    revision: str | None
+    head: str
+
+    @property
+    def ok(self) -> bool:
+        return self.revision == self.head
+
+    @property
+    def message(self) -> str:
+        if self.ok:
+            return f"at revision {self.head}, the newest"
+        if self.revision is None:
+            return f"no schema yet (the newest revision is {self.head})"
+        return f"at revision {self.revision}; the newest is {self.head}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Orphan:
+    """A state row without its entry, an entry without its row, or counts that differ."""
+
+    side: Literal["state", "entry", "count"]
+    link: str
+    key: str | None
+    index: int | None
+    message: str
+
+
+@dataclass(kw_only=True)
+class LinkCheck:
+    """State rows against entries: which links were checked and what did not hold."""
+
+    links: list[str] = field(default_factory=list)
+    orphans: list[Orphan] = field(default_factory=list)
+    # link -> findings found but not listed (counted up to SCAN per query)
+    truncated: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.orphans and self.error is None
+
+
+# -- the checks ---------------------------------------------------------------------------
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The store's Alembic revision, or None for a database Garante never migrated."""
+    with engine.connect() as connection:
+        heads = MigrationContext.configure(connection).get_current_heads()
+    return ",".join(sorted(heads)) if heads else None
+
+
+def head_revision(engine: Engine) -> str:
+    """The newest revision this Garante's migrations reach."""
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    assert head is not None  # the package always ships its migrations
+    return head
+
+
+def check_schema(engine: Engine) -> SchemaCheck:
+    return SchemaCheck(revision=schema_revision(reader(engine)), head=head_revision(engine))
+
+
+# -- state against log --------------------------------------------------------------------
+
+Field = Callable[..., ColumnElement[str]]
+Mapped = InstrumentedAttribute[Any]
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Link:
+    """One kind of state change and the entries that record it.
+
+    ``to_entry``: every row (matching ``where``) has an entry. ``to_state``: every entry (of
+    ``kinds``, matching ``entry_where``) has a row. ``counted``: each row is logged exactly
+    once, so a key must have as many entries as rows (a duplicated entry is an entry with no
+    state change of its own). ``fields`` are the event fields the entry side reads, as
+    (class, field, member inside it or None), so a test can hold them against the classes.
+    """
+
+    name: str
+    table: str
+    key: ColumnElement[str]
+    where: ColumnElement[bool]
+    kinds: tuple[EventKind, ...]
+    entry_key: ColumnElement[str]
+    entry_where: ColumnElement[bool]
+    fields: tuple[tuple[type[AuditEvent], str, str | None], ...]
+    to_entry: bool = True
+    to_state: bool = True
+    counted: bool = True
+
+
+def _entry_field(dialect: str) -> Field:
+    """A text value inside each entry's JSON, in this dialect's SQL (NULL when absent)."""
+    if dialect == "postgresql":
+
+        def postgresql(*path: str) -> ColumnElement[str]:
+            document = cast(func.convert_from(LedgerEntryRow.entry, "UTF8"), JSONB)
+            return func.jsonb_extract_path_text(
+                document, *[literal(p, Text) for p in path], type_=Text
+            )
+
+        return postgresql
+
+    def sqlite(*path: str) -> ColumnElement[str]:
+        document = cast(LedgerEntryRow.entry, Text)  # BLOB to text, never read as JSONB
+        return cast(func.json_extract(document, "$." + ".".join(path)), Text)
+
+    return sqlite
+
+
+def _text(column: Any) -> ColumnElement[str]:
+    return cast(column, String)
+
+
+def _joined(*parts: Any) -> ColumnElement[str]:
+    """A composite key as one text value (NULL if any part is), comparable across tables."""
+    key = _text(parts[0])
+    for part in parts[1:]:
+        key = key + _SEP + _text(part)
+    return key
+
+
+class UnlinkedColumn(LookupError):
+    """An event class declares no field for a column a link reads it for: a link and the
+    classes disagree, which ``tests/store/test_integrity_links.py`` catches before a release."""
+
+
+def event_field(event: type[AuditEvent], column: Mapped) -> tuple[str, str | None]:
+    """The field of ``event`` (and the member inside it) that holds ``column``'s value.
+
+    A field declares the columns it holds (``ref``). A foreign key holds the value of the
+    column it references, so ``decisions.request_id`` is found as ``release_requests.id``.
+    """
+    stored = _column(column)
+    wanted = [f"{stored.table.name}.{stored.name}"]
+    wanted += [fk.target_fullname for fk in stored.foreign_keys]
+    for target in wanted:
+        found = [(f.name, r.member) for f, r in refs(event) if r.column == target]
+        if len(found) > 1:
+            raise UnlinkedColumn(f"{event.__name__} has {len(found)} fields holding {target}")
+        if found:
+            return found[0]
+    raise UnlinkedColumn(f"{event.__name__} has no field holding {' or '.join(wanted)}")
+
+
+def _column(attribute: Mapped) -> Column[Any]:
+    column = attribute.property.columns[0]
+    if not isinstance(column, Column):  # a mapped expression, not a stored column
+        raise TypeError(f"{attribute} is not a stored column")
+    return column
+
+
+class _Values:
+    """The entry-side value of a column for the events of one link, noting what it reads."""
+
+    def __init__(self, data: Field, events: Sequence[type[AuditEvent]]) -> None:
+        self.data = data
+        self.events = tuple(events)
+        self.read: list[tuple[type[AuditEvent], str, str | None]] = []
+
+    def __call__(self, column: Mapped) -> ColumnElement[str]:
+        paths: dict[tuple[str, ...], list[EventKind]] = {}
+        for event in self.events:
+            name, member = event_field(event, column)
+            self.read.append((event, name, member))
+            path = ("data", name) if member is None else ("data", name, member)
+            paths.setdefault(path, []).append(event.entry_kind)
+        if len(paths) == 1:
+            return self.data(*next(iter(paths)))
+        # Events that hold the column in different fields: each entry is read by its kind.
+        return case(
+            *[
+                (LedgerEntryRow.kind.in_([kind.value for kind in kinds]), self.data(*path))
+                for path, kinds in paths.items()
+            ],
+            else_=None,
+        )
+
+
+def _links(data: Field) -> list[_Link]:
+    """Every link from schema.py's tables to the events the service logs for them."""
+
+    def links(
+        name: str,
+        key: Mapped | tuple[Mapped, ...],
+        events: Sequence[type[AuditEvent]],
+        *,
+        where: ColumnElement[bool] | None = None,
+        logged_when: Callable[[_Values], ColumnElement[bool]] | None = None,
+        to_entry: bool = True,
+        to_state: bool = True,
+        counted: bool = True,
+    ) -> _Link:
+        columns = key if isinstance(key, tuple) else (key,)
+        value = _Values(data, events)
+        entry_key = _joined(*[value(c) for c in columns]) if len(columns) > 1 else value(columns[0])
+        entry_where = true() if logged_when is None else logged_when(value)
+        return _Link(
+            name=name,
+            table=_column(columns[0]).table.name,
+            key=_joined(*columns) if len(columns) > 1 else _text(columns[0]),
+            where=true() if where is None else where,
+            kinds=tuple(event.entry_kind for event in events),
+            entry_key=entry_key,
+            entry_where=entry_where,
+            fields=tuple(value.read),
+            to_entry=to_entry,
+            to_state=to_state,
+            counted=counted,
+        )
+
+    decided = (ReleaseDecided, ReleaseRedecided)
+    return [
+        links("agency registered", AgencyRow.id, [AgencyRegistered]),
+        # A key is set at registration or later: either entry accounts for it.
+        links("agency key", AgencyRow.id, [AgencyRegistered, AgencyKeySet],
+              where=AgencyRow.public_key.is_not(None),
+              logged_when=lambda value: value(AgencyRow.public_key).is_not(None),
+              counted=False),
+        # The system authority that issues automatic suspensions is created with its first
+        # order, unlogged as such: that order.issued entry, naming it, accounts for the row.
+        links("authority registered", AuthorityRow.id, [AuthorityRegistered, OrderIssued],
+              logged_when=lambda value: or_(
+                  LedgerEntryRow.kind == AuthorityRegistered.entry_kind.value,
+                  value(AuthorityRow.id) == SYSTEM_AUTHORITY,
+              ),
+              counted=False),
+        links("item added", ItemRow.id, [ItemAdded]),
+        links("undertaking signed", UndertakingRow.id, [UndertakingSigned]),
+        links("undertaking revoked", UndertakingRow.id, [UndertakingRevoked],
+              where=UndertakingRow.revoked_at.is_not(None)),
+        links("order issued", OrderRow.id, [OrderIssued]),
+        links("order version", (OrderVersionRow.order_id, OrderVersionRow.version),
+              [OrderIssued, OrderAmended, OrderLifted]),
+        links("order lifted", OrderRow.id, [OrderLifted],
+              where=OrderRow.lifted_at.is_not(None)),
+        links("condition defined", ConditionRow.id, [ConditionDefined]),
+        links("condition changed", ConditionRow.id, [ConditionChanged],
+              to_entry=False, counted=False),
+        links("event recorded", EventRow.id, [EventRecorded]),
+        links("release requested", RequestRow.id, [ReleaseRequested]),
+        # Decisions are a multiset: the same request may be decided many times.
+        links("decision",
+              (DecisionRow.request_id, DecisionRow.outcome, DecisionRow.state_version,
+               DecisionRow.trigger),
+              decided),
+        # A feed release is made by the decision that first released the request.
+        links("release in feed", FeedReleaseRow.request_id, decided,
+              logged_when=lambda value: value(DecisionRow.outcome) == "released",
+              counted=False),
+        links("release withheld", FeedReleaseRow.request_id, [ReleaseWithheld],
+              where=FeedReleaseRow.status == "withheld", to_state=False, counted=False),
+        links("release made available", FeedReleaseRow.request_id,
+              [ReleaseWithheld, ReleaseAvailable], to_entry=False, counted=False),
+        links("release delivered", FeedReleaseRow.request_id, [ReleaseDelivered],
+              where=FeedReleaseRow.delivered_at.is_not(None), to_entry=False, counted=False),
+        links("release recalled", FeedReleaseRow.request_id, [ReleaseRecalled],
+              where=FeedReleaseRow.recalled_at.is_not(None)),
+        links("outcome reported", OutcomeRow.id, [OutcomeReported]),
+        links("token created", TokenRow.id, [TokenCreated]),
+        links("token revoked", TokenRow.id, [TokenRevoked],
+              where=TokenRow.revoked_at.is_not(None)),
+    ]  # fmt: skip
+
+
+def check_links(session: Session) -> LinkCheck:
+    """Every link in both directions; a query the entries break is reported, not raised."""
+    data = _entry_field(session.get_bind().dialect.name)
+    result = LinkCheck()
+    try:
+        _check_kinds(session, data, result)
+        for link in _links(data):
+            result.links.append(link.name)
+            _check_link(session, link, result)
+    except DBAPIError as exc:
+        # An entry that is not UTF-8 JSON stops the database's JSON functions; the log check
+        # has already named it (it cannot match its leaf hash or be canonical JSON).
+        result.error = (
+            "the entries could not all be read as JSON, so the links were not all checked: "
+            f"{exc.orig}"
+        )
+    return result
+
+
+def _record(result: LinkCheck, link: str, orphans: list[Orphan]) -> None:
+    result.orphans += orphans[:EXAMPLES]
+    if len(orphans) > EXAMPLES:
+        result.truncated[link] = result.truncated.get(link, 0) + len(orphans) - EXAMPLES
+
+
+def _check_kinds(session: Session, data: Field, result: LinkCheck) -> None:
+    """The kind column (which the links filter on) must be the kind inside the signed entry."""
+    name = "entry kinds"
+    result.links.append(name)
+    inner = data("kind")
+    known = [kind.value for kind in EventKind]
+    rows = session.execute(
+        select(LedgerEntryRow.idx, LedgerEntryRow.kind, inner)
+        .where(
+            or_(
+                inner.is_(None),
+                inner != LedgerEntryRow.kind,
+                LedgerEntryRow.kind.not_in(known),
+            )
+        )
+        .order_by(LedgerEntryRow.idx)
+        .limit(SCAN)
+    ).all()
+    orphans = [
+        Orphan(
+            side="entry",
+            link=name,
+            key=kind,
+            index=idx,
+            message=f"entry {idx}: its kind column says {kind!r} but the entry says {logged!r}"
+            if logged != kind
+            else f"entry {idx}: kind {kind!r} is not a kind of state change Garante makes",
+        )
+        for idx, kind, logged in rows
+    ]
+    _record(result, name, orphans)
+
+
+def _check_link(session: Session, link: _Link, result: LinkCheck) -> None:
+    kinds = [kind.value for kind in link.kinds]
+    of_kind = and_(LedgerEntryRow.kind.in_(kinds), link.entry_where)
+    kind_text = "/".join(kinds)
+    orphans: list[Orphan] = []
+    if link.to_entry:
+        logged = select(link.entry_key).where(of_kind, link.entry_key.is_not(None))
+        for (key,) in session.execute(
+            select(link.key)
+            .where(link.where, link.key.not_in(logged))
+            .order_by(link.key)
+            .limit(SCAN)
+        ):
+            orphans.append(
+                Orphan(
+                    side="state",
+                    link=link.name,
+                    key=_shown(key),
+                    index=None,
+                    message=f"{link.table} {_shown(key)}: no {kind_text} entry records it",
+                )
+            )
+    if link.to_state:
+        stored = select(link.key).where(link.where)
+        for idx, key in session.execute(
+            select(LedgerEntryRow.idx, link.entry_key)
+            .where(of_kind, or_(link.entry_key.is_(None), link.entry_key.not_in(stored)))
+            .order_by(LedgerEntryRow.idx)
+            .limit(SCAN)
+        ):
+            orphans.append(
+                Orphan(
+                    side="entry",
+                    link=link.name,
+                    key=None if key is None else _shown(key),
+                    index=idx,
+                    message=f"entry {idx} ({kind_text}) names {_shown(key)}, "
+                    f"which {link.table} does not hold"
+                    if key is not None
+                    else f"entry {idx} ({kind_text}) names no {link.table} key",
+                )
+            )
+    if link.counted:
+        orphans += _count_mismatches(session, link, of_kind, kind_text)
+    _record(result, link.name, orphans)
+
+
+def _count_mismatches(
+    session: Session, link: _Link, of_kind: ColumnElement[bool], kind_text: str
+) -> list[Orphan]:
+    """Keys logged more (or fewer) times than they are stored: a duplicated or lost change."""
+    rows_inner = select(link.key.label("k")).where(link.where).subquery()
+    rows = select(rows_inner.c.k, func.count().label("n")).group_by(rows_inner.c.k).subquery()
+    entries_inner = (
+        select(link.entry_key.label("k"), LedgerEntryRow.idx.label("idx"))
+        .where(of_kind, link.entry_key.is_not(None))
+        .subquery()
+    )
+    entries = (
+        select(
+            entries_inner.c.k,
+            func.count().label("n"),
+            func.min(entries_inner.c.idx).label("first"),
+        )
+        .group_by(entries_inner.c.k)
+        .subquery()
+    )
+    query = (
+        select(rows.c.k, rows.c.n, entries.c.n, entries.c.first)
+        .join(entries, rows.c.k == entries.c.k)
+        .where(rows.c.n != entries.c.n)
+        .order_by(entries.c.first)
+        .limit(SCAN)
+    )
+    return [
+        Orphan(
+            side="count",
+            link=link.name,
+            key=_shown(key),
+            index=first,
+            message=f"{link.table} {_shown(key)}: {stored} row(s) but {logged} {kind_text} "
+            f"entries (the first at index {first})",
+        )
+        for key, stored, logged, first in session.execute(query)
+    ]
+
+
+def _shown(key: Any) -> str:
+    return str(key).replace(_SEP, "/")

@@ -1,0 +1,138 @@
+"""Audit events: one class per kind, whose fields are the entry's data key for key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+
+import pytest
+
+from garante.canonical import canonical
+from garante.domain.condition import ConditionRule
+from garante.domain.decision import Outcome
+from garante.domain.events import (
+    EVENTS,
+    AuditEvent,
+    ConditionDefined,
+    EventKind,
+    EventRecorded,
+    ReleaseDecided,
+    ReleaseRecalled,
+    RuleCited,
+)
+
+# The keys of each kind's data, as the log has always held them. A field renamed on an event
+# class changes the log's format, which verifiers and old stores read: it fails here first.
+LOGGED_KEYS: dict[EventKind, set[str]] = {
+    EventKind.AGENCY_REGISTERED: {
+        "agency", "name", "country", "domestic", "requires_undertaking", "public_key",
+    },
+    EventKind.AGENCY_KEY_SET: {"agency", "public_key"},
+    EventKind.AUTHORITY_REGISTERED: {"authority", "name", "public_key"},
+    EventKind.ITEM_ADDED: {
+        "item", "category", "region", "tlp", "originator", "releasable_to", "content_commitment",
+    },
+    EventKind.UNDERTAKING_SIGNED: {"undertaking", "statement", "signature"},
+    EventKind.UNDERTAKING_REVOKED: {"undertaking", "reason"},
+    EventKind.ORDER_ISSUED: {"statement", "signature"},
+    EventKind.ORDER_AMENDED: {"statement", "signature"},
+    EventKind.ORDER_LIFTED: {"statement", "signature"},
+    EventKind.CONDITION_DEFINED: {"condition", "rule", "active", "evidence"},
+    EventKind.CONDITION_CHANGED: {"condition", "active", "evidence"},
+    EventKind.EVENT_RECORDED: {"event", "kind", "region", "occurred_at", "source"},
+    EventKind.RELEASE_REQUESTED: {"request", "item", "recipient", "purpose"},
+    EventKind.RELEASE_DECIDED: {
+        "request", "outcome", "previous", "undertaking", "state_version", "trigger", "rules",
+    },
+    EventKind.RELEASE_REDECIDED: {
+        "request", "outcome", "previous", "undertaking", "state_version", "trigger", "rules",
+    },
+    EventKind.RELEASE_WITHHELD: {"request", "partner", "trigger", "rules"},
+    EventKind.RELEASE_AVAILABLE: {"request", "partner", "trigger", "rules"},
+    EventKind.RELEASE_DELIVERED: {"request", "partner", "trace"},
+    EventKind.RELEASE_RECALLED: {"request", "partner", "delivered", "objects", "reason"},
+    EventKind.SETTINGS_CHANGED: {"setting", "value"},
+    EventKind.OUTCOME_REPORTED: {
+        "outcome", "statement", "signature", "undertaking", "breach", "reasons",
+    },
+    EventKind.TOKEN_CREATED: {"token", "role", "agency", "authority"},
+    EventKind.TOKEN_REVOKED: {"token"},
+}  # fmt: skip
+
+AT = datetime(2025, 11, 13, 9, 30, tzinfo=UTC)
+
+
+def decided() -> ReleaseDecided:
+    return ReleaseDecided(
+        request=7,
+        outcome=Outcome.HELD,
+        previous=None,
+        undertaking="dea-ut-1",
+        state_version=12,
+        trigger="request",
+        rules=(RuleCited(rule="3.order", cites="order:us-suspension"),),
+    )
+
+
+def test_every_event_kind_has_a_class() -> None:
+    assert set(EVENTS) == set(EventKind)
+
+
+def test_each_class_is_filed_under_its_own_kind() -> None:
+    assert all(cls.entry_kind is kind for kind, cls in EVENTS.items())
+
+
+@pytest.mark.parametrize("kind", list(EventKind), ids=str)
+def test_each_kind_logs_the_keys_its_entries_have_always_held(kind: EventKind) -> None:
+    assert {f.name for f in fields(EVENTS[kind])} == LOGGED_KEYS[kind]
+
+
+def test_data_holds_every_field_by_name() -> None:
+    event = decided()
+    assert set(event.data()) == {f.name for f in fields(event)}
+
+
+def test_an_enum_is_logged_as_its_plain_value() -> None:
+    outcome = decided().data()["outcome"]
+    assert outcome == "held"
+    assert type(outcome) is str  # canonical's fast path takes plain str only
+
+
+def test_nested_values_are_logged_as_json_objects_and_arrays() -> None:
+    assert decided().data()["rules"] == [{"rule": "3.order", "cites": "order:us-suspension"}]
+
+
+def test_a_time_is_logged_as_rfc3339_utc() -> None:
+    event = EventRecorded(
+        event=1, kind="vessel-strike", region="caribbean", occurred_at=AT, source="navy"
+    )
+    assert event.data()["occurred_at"] == "2025-11-13T09:30:00Z"
+
+
+def test_a_condition_rule_is_logged_as_its_terms() -> None:
+    rule = ConditionRule(kind="vessel-strike", region="caribbean", min_events=2, window_days=7)
+    event = ConditionDefined(condition="strikes", rule=rule, active=False, evidence="")
+    assert event.data()["rule"] == {
+        "kind": "vessel-strike",
+        "region": "caribbean",
+        "min_events": 2,
+        "window_days": 7,
+    }
+
+
+def test_a_tuple_is_logged_as_the_array_a_list_was() -> None:
+    event = ReleaseRecalled(
+        request=2, partner="dea", delivered=True, objects=("report--1",), reason="error"
+    )
+    listed = {**event.data(), "objects": ["report--1"]}
+    assert canonical(event.data()) == canonical(listed)
+
+
+def test_a_value_json_cannot_hold_is_refused() -> None:
+    @dataclass(frozen=True, kw_only=True)
+    class Odd(AuditEvent):
+        entry_kind = EventKind.SETTINGS_CHANGED
+        value: object
+
+    with pytest.raises(TypeError, match="cannot log a bytes"):
+        Odd(value=b"raw").data()
