@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The authority that issues the automatic hold a breach brings (DESIGN.md, "Who may do what"):
+# reserved, never registered by anyone, so an order from it is always the breach rule's.
+SYSTEM_AUTHORITY = "garante-system"
+
 
 @dataclass(frozen=True, kw_only=True)
 class Agency:

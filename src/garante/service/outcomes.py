@@ -7,6 +7,7 @@ from garante.domain.errors import InvalidState, UnknownValue, ValidationError
 from garante.domain.events import EventKind
 from garante.domain.order import Effect, Scope
 from garante.domain.outcome import OutcomeKind, OutcomeReport
+from garante.domain.parties import SYSTEM_AUTHORITY as SYSTEM_AUTHORITY  # re-exported
 from garante.domain.vocabulary import suggest
 from garante.policy.compliance import judge
 from garante.service import lookup, orders, registry
@@ -15,8 +16,6 @@ from garante.service.transaction import Transaction
 from garante.signatures import canonical, check_signature, encode_signature
 from garante.store import convert
 from garante.store.schema import AuthorityRow, OutcomeRow, RequestRow, UndertakingRow
-
-SYSTEM_AUTHORITY = "garante-system"
 
 
 class ReleaseNotFound(InvalidState):
