@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import IntEnum
 from typing import NamedTuple
 
@@ -83,6 +84,7 @@ class PartnerStanding:
     """An agency's sharing level at the snapshot's time, and the orders that decide it."""
 
     agency: Agency
+    at: datetime
     level: Level
     reasons: tuple[Reason, ...] = ()
     undertakings: tuple[str, ...] = ()  # its active undertakings
@@ -159,6 +161,7 @@ def _standing(state: PolicyState, agency: Agency, live: Iterable[Order]) -> Part
         )
     return PartnerStanding(
         agency=agency,
+        at=state.at,
         level=max((r.level for r in reasons), default=Level.OPEN),
         reasons=tuple(reasons),
         undertakings=tuple(u.id for u in active),

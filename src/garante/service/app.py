@@ -937,8 +937,13 @@ class Garante:
             )
         return standing_of(state, agency_id)
 
-    def standings(self) -> tuple[PartnerStanding, ...]:
-        """The standing of every agency, by id, from one snapshot."""
+    def standings(self, page: Page | None = None) -> tuple[PartnerStanding, ...]:
+        """The standing of every agency (or of a page of them), by id, from one snapshot."""
         with self._read() as session:
-            state = queries.policy_state(session, self.clock.now(), item_ids=())
+            agency_ids = None
+            if page is not None:
+                agency_ids = list(session.scalars(_paged(select(AgencyRow.id), AgencyRow.id, page)))
+            state = queries.policy_state(
+                session, self.clock.now(), item_ids=(), agency_ids=agency_ids
+            )
         return standings_of(state)
