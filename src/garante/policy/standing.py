@@ -113,11 +113,12 @@ def _in_force(state: PolicyState) -> list[Order]:
     An unknown condition keeps an order in force but lets no exemption carve: either way
     more is stopped, never less.
     """
-    return [
+    live = [
         order
         for order in state.orders
         if in_force(order, state.conditions, state.at, if_unknown=order.effect != Effect.EXEMPT)
     ]
+    return sorted(live, key=lambda o: (o.sequence, o.id))
 
 
 def _standing(state: PolicyState, agency: Agency, live: Iterable[Order]) -> PartnerStanding:
