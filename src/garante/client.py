@@ -927,6 +927,20 @@ class GaranteClient:
         """RFC 9162 consistency proof between tree sizes ``old`` and ``new``."""
         return self._object("GET", "/audit/proof/consistency", params={"old": old, "new": new})
 
+    # -- partner standing -----------------------------------------------------------------
+
+    def agency_standing(self, agency_id: str) -> dict[str, Any]:
+        """Whether sharing with the agency is ``open``, ``conditional``, ``held`` or
+        ``suspended`` now, with a ``reasons`` entry per order that makes it so (not partners)."""
+        return self._object("GET", f"/agencies/{_segment(agency_id)}/standing")
+
+    def list_standings(self, *, cursor: str | None = None, limit: int = 100) -> Page:
+        """The standing of each agency, by id, one page (not partners)."""
+        return self._page("/standings", {"cursor": cursor, "limit": limit})
+
+    def iter_standings(self, *, limit: int = 100) -> Iterator[dict[str, Any]]:
+        return self._follow(lambda c: self.list_standings(cursor=c, limit=limit))
+
 
 # -- helpers -------------------------------------------------------------------------------
 

@@ -95,6 +95,8 @@ MATRIX: tuple[Row, ...] = (
     ),
     Row("GET", "/agencies/{agency_id}", EVERYONE),
     Row("PUT", "/agencies/{agency_id}/key", _set(LIAISON), body={"public_key": _fresh_key()}),
+    Row("GET", "/agencies/{agency_id}/standing", INTERNAL),
+    Row("GET", "/standings", INTERNAL),
     Row("GET", "/authorities", INTERNAL),
     Row("POST", "/authorities", _set(LIAISON), body={"id": "authz-authority", "name": "Authz"}),
     # items

@@ -128,6 +128,7 @@ def test_an_unknown_route_is_404_not_found(demo_server: Server, url: str) -> Non
     [
         ("analyst", "GET", "/items/no-such-item", None, "item.not_found"),
         ("analyst", "GET", "/agencies/no-such-agency", None, "agency.not_found"),
+        ("analyst", "GET", "/agencies/no-such-agency/standing", None, "agency.not_found"),
         ("analyst", "GET", "/orders/no-such-order", None, "order.not_found"),
         ("analyst", "GET", "/releases/999999", None, "request.not_found"),
         ("analyst", "GET", "/releases/999999/decisions", None, "request.not_found"),

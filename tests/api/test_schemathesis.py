@@ -211,6 +211,7 @@ LINKS: tuple[tuple[str, str, str, dict[str, str]], ...] = (
     ("list_releases_api_v1_releases_get", "200", "list_outcomes_api_v1_outcomes_get", {}),
     ("list_orders_api_v1_orders_get", "200", "simulate_order_api_v1_orders_simulate_post", {}),
     ("list_agencies_api_v1_agencies_get", "200", "list_authorities_api_v1_authorities_get", {}),
+    ("list_agencies_api_v1_agencies_get", "200", "list_standings_api_v1_standings_get", {}),
     (
         "register_authority_api_v1_authorities_post",
         "201",

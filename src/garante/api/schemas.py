@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar, cast
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, FiniteFloat, model_validator
 from pydantic_core import PydanticCustomError
 
-from garante.domain.timeutil import utc
+from garante.domain.timeutil import iso, utc
+from garante.policy.standing import PartnerStanding, Reason
 
 Slug = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
@@ -475,3 +476,85 @@ class OutcomeOut(BaseModel):
 class OutcomeChange(BaseModel):
     outcome: OutcomeOut
     moved: list[DecidedOut]
+
+
+# -- partner standing --------------------------------------------------------------------
+
+LevelName = Literal["open", "conditional", "held", "suspended"]
+
+
+class ExemptionOut(BaseModel):
+    """An exemption in force that carves the order out for these categories and regions."""
+
+    order: str
+    categories: list[str]
+    regions: list[str]
+
+
+class ClausesOut(BaseModel):
+    prohibits: list[str]
+    protections: list[str]
+
+
+class StandingReasonOut(BaseModel):
+    """One order in force that reaches the agency, and what it does there."""
+
+    order: str
+    effect: str
+    level: LevelName
+    authority: str
+    automatic: bool = Field(description="the hold a breach brings, issued by garante-system")
+    categories: list[str] = Field(description="the order reaches only these; empty: all")
+    regions: list[str] = Field(description="the order reaches only these; empty: all")
+    condition: str | None = Field(description="in force while this condition is active")
+    exempted_by: list[ExemptionOut]
+    requires: ClausesOut | None = Field(description="a require order's clauses")
+    met: bool | None = Field(description="whether an active undertaking has them")
+    met_by: list[str] = Field(description="the active undertakings that have them")
+
+    @classmethod
+    def of(cls, reason: Reason) -> StandingReasonOut:
+        requires = reason.requires
+        return cls(
+            order=reason.order,
+            effect=reason.effect,
+            level=cast(LevelName, reason.level.key),  # checked against the Literal all the same
+            authority=reason.authority,
+            automatic=reason.automatic,
+            categories=list(reason.categories),
+            regions=list(reason.regions),
+            condition=reason.condition,
+            exempted_by=[
+                ExemptionOut(order=e.order, categories=list(e.categories), regions=list(e.regions))
+                for e in reason.exempted_by
+            ],
+            requires=None
+            if requires is None
+            else ClausesOut(
+                prohibits=list(requires.prohibits), protections=list(requires.protections)
+            ),
+            met=reason.met,
+            met_by=list(reason.met_by),
+        )
+
+
+class StandingOut(BaseModel):
+    """Whether sharing with an agency is open, conditional, held or suspended, and why."""
+
+    agency: str
+    at: str
+    level: LevelName
+    reasons: list[StandingReasonOut]
+    undertakings: list[str] = Field(description="the agency's active undertakings")
+    needs_undertaking: bool
+
+    @classmethod
+    def of(cls, standing: PartnerStanding) -> StandingOut:
+        return cls(
+            agency=standing.agency.id,
+            at=iso(standing.at),
+            level=cast(LevelName, standing.level.key),
+            reasons=[StandingReasonOut.of(r) for r in standing.reasons],
+            undertakings=list(standing.undertakings),
+            needs_undertaking=standing.needs_undertaking,
+        )

@@ -34,6 +34,16 @@ class Scope:
             and (not self.regions or region in self.regions)
         )
 
+    def reaches(self, *, agency: str, country: str) -> bool:
+        """Speaks to some of what ``agency`` (in ``country``) may receive.
+
+        The agency-level half of ``matches``: an order that reaches an agency but is scoped to
+        some categories or regions applies to that part of its sharing only.
+        """
+        return (not self.agencies or agency in self.agencies) and (
+            not self.countries or country in self.countries
+        )
+
     def to_dict(self) -> dict[str, list[str]]:
         return {
             "agencies": sorted(self.agencies),

@@ -16,6 +16,7 @@ from garante.domain.parties import Agency
 from garante.domain.request import ReleaseRequest
 from garante.domain.undertaking import Undertaking
 from garante.domain.vocabulary import Tlp, suggest
+from garante.policy.orders import condition_holds, meets
 from garante.policy.state import PolicyState
 
 _EFFECTS = frozenset(Effect)
@@ -158,7 +159,7 @@ def _decide(request: ReleaseRequest, item: Item, agency: Agency, state: PolicySt
     if requirements:
         # Every require order must be met by the same undertaking, which must also qualify under
         # rule (4): the release is bound to it, so a breach of it can be traced to the release.
-        qualifying = [u for u in qualifying if all(_meets(u, o.requires) for o in requirements)]
+        qualifying = [u for u in qualifying if all(meets(u, o.requires) for o in requirements)]
         for position, order in requirement_slots:
             hits[position] = _requirement_hit(order, agency, met=bool(qualifying))
     if deciding is not None:
@@ -264,9 +265,7 @@ def _applies(order: Order, agency: Agency, item: Item, state: PolicyState) -> bo
 
 
 def _condition_holds(order: Order, state: PolicyState) -> bool:
-    if order.while_condition is None:
-        return True
-    active = state.conditions.get(order.while_condition)
+    active = condition_holds(order, state.conditions)
     if active is None:
         raise _Unrecognised(
             f"order {order.id} depends on condition '{order.while_condition}', which is unknown"
@@ -330,12 +329,6 @@ def _requirement_hit(order: Order, agency: Agency, *, met: bool) -> RuleHit:
         + (
             f"{agency.id} has one" if met else f"{agency.id} has none that also covers this request"
         ),
-    )
-
-
-def _meets(undertaking: Undertaking, requirement: Requirement) -> bool:
-    return requirement.prohibits <= undertaking.prohibits and (
-        requirement.protections <= undertaking.protections
     )
 
 

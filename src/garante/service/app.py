@@ -38,6 +38,9 @@ from garante.domain.vocabulary import Vocabulary, suggest
 from garante.ledger.logcheck import LogReport
 from garante.ledger.note import Signer, VerifierKey
 from garante.policy.decide import decide
+from garante.policy.standing import PartnerStanding
+from garante.policy.standing import standing as standing_of
+from garante.policy.standing import standings as standings_of
 from garante.service import (
     audit,
     conditions,
@@ -959,3 +962,30 @@ class Garante:
                 hint="set GARANTE_LOG_KEY or GARANTE_LOG_KEY_FILE, or run `garante init`",
             )
         return self.log_signer
+
+    # -- partner standing -----------------------------------------------------------------
+
+    def standing(self, agency_id: str) -> PartnerStanding:
+        """Whether sharing with ``agency_id`` is open, conditional, held or suspended, and why.
+
+        Not a partner's to read: a standing names the orders that reach the agency.
+        """
+        visibility.internal(self.principal, "a partner's standing names orders")
+        with self._read() as session:
+            lookup.agency(session, agency_id, field="agency_id")
+            state = queries.policy_state(
+                session, self.clock.now(), item_ids=(), agency_ids=[agency_id]
+            )
+        return standing_of(state, agency_id)
+
+    def standings(self, page: Page | None = None) -> tuple[PartnerStanding, ...]:
+        """The standing of every agency (or of a page of them), by id, from one snapshot."""
+        visibility.internal(self.principal, "a partner's standing names orders")
+        with self._read() as session:
+            agency_ids = None
+            if page is not None:
+                agency_ids = list(session.scalars(_paged(select(AgencyRow.id), AgencyRow.id, page)))
+            state = queries.policy_state(
+                session, self.clock.now(), item_ids=(), agency_ids=agency_ids
+            )
+        return standings_of(state)

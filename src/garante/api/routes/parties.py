@@ -9,7 +9,15 @@ from fastapi import APIRouter, Depends, Query, Request
 from garante.api.auth import INTERNAL, acting, allow
 from garante.api.errors import responses
 from garante.api.paging import page, paged
-from garante.api.schemas import AgencyIn, AgencyOut, AuthorityIn, AuthorityOut, KeyIn, PageOf
+from garante.api.schemas import (
+    AgencyIn,
+    AgencyOut,
+    AuthorityIn,
+    AuthorityOut,
+    KeyIn,
+    PageOf,
+    StandingOut,
+)
 from garante.domain.roles import Principal, Role
 from garante.signatures import parse_public_key
 
@@ -101,3 +109,33 @@ def register_authority(
     """Register an authority that may issue orders (liaison)."""
     key = parse_public_key(body.public_key) if body.public_key else None
     return acting(request, who).register_authority(body.id, name=body.name, public_key=key).value
+
+
+@router.get(
+    "/agencies/{agency_id}/standing",
+    response_model=StandingOut,
+    responses=responses(401, 403, 404),
+)
+def get_standing(
+    agency_id: str,
+    request: Request,
+    who: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
+) -> StandingOut:
+    """Whether sharing with the agency is open, conditional, held or suspended now, and why.
+
+    Not for partners: a standing names the orders that reach the agency.
+    """
+    return StandingOut.of(acting(request, who).standing(agency_id))
+
+
+@router.get("/standings", response_model=PageOf[StandingOut], responses=responses(401, 403, 422))
+def list_standings(
+    request: Request,
+    cursor: str | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+    who: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
+) -> dict[str, Any]:
+    """The standing of every agency, by id. Not for partners."""
+    current = page(cursor, limit)
+    rows = [StandingOut.of(s).model_dump() for s in acting(request, who).standings(current)]
+    return paged(rows, current, "agency")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
@@ -11,29 +10,8 @@ from starlette.responses import Response
 from garante.console.render import page
 from garante.console.routing import ConsoleRoute
 from garante.console.session import service, viewer
-from garante.console.status import PartnerStatus, as_order, partner_status
-from garante.service.app import Garante
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
-
-
-def statuses(garante: Garante) -> list[PartnerStatus]:
-    now = garante.clock.now()
-    orders = [as_order(o) for o in garante.orders()]
-    conditions = {c["id"]: bool(c["active"]) for c in garante.conditions()}
-    by_agency: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for undertaking in garante.undertakings():
-        by_agency[undertaking["agency"]].append(undertaking)
-    return [
-        partner_status(
-            agency,
-            orders=orders,
-            conditions=conditions,
-            undertakings=by_agency[agency["id"]],
-            at=now,
-        )
-        for agency in garante.agencies()
-    ]
 
 
 @router.get("/partners")
@@ -52,7 +30,7 @@ def partners(request: Request) -> Response:
             undertakings=garante.undertakings(agency_id),
             now=garante.clock.now(),
         )
-    rows = statuses(garante)
+    rows = garante.standings()
     counts: dict[str, int] = defaultdict(int)
     for row in rows:
         counts[row.level.key] += 1
