@@ -58,7 +58,7 @@ def queued_behind_a_writer(world: Garante, first: Call, queued: list[Call]) -> l
             session.connection()  # the writer lock, held until this block ends
             futures = [pool.submit(first)]
             deadline = time.monotonic() + 10
-            group = world._releases
+            group = world.context.releases
             while not group.busy and time.monotonic() < deadline:
                 time.sleep(0.005)  # until ``first`` has taken the lead and waits for the lock
             futures += [pool.submit(call) for call in queued]
@@ -108,7 +108,7 @@ def test_a_failure_after_writing_aborts_the_batch_and_each_request_runs_alone(
     """A change refused after it logged could be half done: nothing of it may commit."""
 
     def faulty() -> None:
-        world._releases.run(world._tx, "test", half_done)
+        world.context.releases.run(world._tx, "test", half_done)
 
     before = world.ledger_size()
     outcomes = queued_behind_a_writer(world, release(world), [release(world), faulty])
@@ -124,7 +124,7 @@ def test_a_lone_change_refused_after_writing_stores_nothing_and_hears_its_own_er
 ) -> None:
     before = world.ledger_size()
     with pytest.raises(InvalidState, match="refused after logging"):
-        world._releases.run(world._tx, "test", half_done)
+        world.context.releases.run(world._tx, "test", half_done)
     assert world.ledger_size() == before
 
 
@@ -163,7 +163,7 @@ def test_many_threads_requesting_at_once_each_get_one_decision(
         outcomes = [future.result(timeout=60) for future in futures]
     assert len({o["request"] for o in outcomes}) == 10 * threads
     assert world.ledger_size() == before + 2 * 10 * threads
-    assert world._releases.waiting == 0
+    assert world.context.releases.waiting == 0
 
 
 def test_orders_and_conditions_read_at_one_instant_are_never_shared_with_another(

@@ -9,9 +9,8 @@ from __future__ import annotations
 import base64
 import copy
 import logging
-import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,9 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from garante.domain.condition import ConditionRule
 from garante.domain.decision import Outcome
 from garante.domain.errors import (
-    InvalidKey,
     RequestNotFound,
-    StoreUnavailable,
     UnknownValue,
     ValidationError,
 )
@@ -32,7 +29,6 @@ from garante.domain.events import SettingsChanged
 from garante.domain.order import Order, Requirement, Scope
 from garante.domain.outcome import OutcomeReport
 from garante.domain.roles import Principal
-from garante.domain.timeutil import parse_time
 from garante.domain.undertaking import Undertaking
 from garante.domain.vocabulary import Vocabulary, suggest
 from garante.ledger.logcheck import LogReport
@@ -59,19 +55,14 @@ from garante.service import (
     views,
     visibility,
 )
-from garante.service.batch import GroupCommit
 from garante.service.clock import Clock, FixedClock, SystemClock
-from garante.service.logkey import create_log_key, load_log_signer
-from garante.service.transaction import Transaction, transaction
+from garante.service.context import Context, Settings
+from garante.service.transaction import Transaction
 from garante.store import convert, queries
 from garante.store import feed as store_feed
 from garante.store import ledger as store_ledger
 from garante.store.database import (
-    create_store_engine,
-    database_url,
     reachable,
-    reader,
-    upgrade,
 )
 from garante.store.feed import FeedQuery, FeedRow
 from garante.store.schema import (
@@ -116,31 +107,6 @@ def _paged(query: Select[Any], key: Any, page: Page | None) -> Select[Any]:
     return query.limit(page.limit)
 
 
-def _positive_setting(name: str, default: int) -> int:
-    """A whole number from the environment, or the default; anything else is refused clearly."""
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit() or int(raw) < 1:
-        raise ValidationError(
-            f"{name}={raw!r} is not a whole number of at least 1",
-            field=name,
-            hint=f"unset it for the default ({default}), or set a number such as {default}",
-        )
-    return int(raw)
-
-
-class _PublishedFloor:
-    """The largest checkpoint size this process has seen published: a lower bound, since
-    published sizes only grow. A lost update between threads only costs one extra read."""
-
-    def __init__(self) -> None:
-        self.size = 0
-
-    def saw(self, size: int) -> None:
-        self.size = max(self.size, size)
-
-
 class Garante:
     """One store, one clock, one acting person or system."""
 
@@ -158,7 +124,7 @@ class Garante:
 
     def __init__(
         self,
-        engine: Engine,
+        engine: Engine | Context,
         *,
         clock: Clock | None = None,
         actor: str = "cli",
@@ -166,111 +132,59 @@ class Garante:
         checkpoint_every: int = 100,
         release_batch: int = 32,
     ) -> None:
-        self.engine = engine
-        self.sessions = sessionmaker(engine, expire_on_commit=False)
-        self.readers = sessionmaker(reader(engine), expire_on_commit=False)
+        if isinstance(engine, Context):
+            self.context = engine
+        else:
+            settings = Settings(checkpoint_every=checkpoint_every, release_batch=release_batch)
+            self.context = Context(engine, clock=clock, log_signer=log_signer, settings=settings)
         self.principal = Principal.operator(actor)
-        self.clock = clock or self._stored_clock() or SystemClock()
-        self.log_signer = log_signer
-        self.checkpoint_every = checkpoint_every
-        # Shared by every ``acting_as`` copy (a server makes one per request), so what one
-        # request learns about publication spares the next one a read.
-        self._published = _PublishedFloor()
-        self._releases = GroupCommit(limit=release_batch)
 
     @classmethod
     def open(
         cls, url: str | None = None, *, clock: Clock | None = None, actor: str = "cli"
     ) -> Garante:
-        """Open (and migrate) the store at ``url``, ``GARANTE_DB``, or ./garante.db.
-
-        A new SQLite store gets its log key file beside it; see ``service.logkey``.
-        """
-        db_url = database_url(url)
-        engine = create_store_engine(db_url)
-        try:
-            upgrade(engine)
-            signer = load_log_signer(db_url)
-            if signer is None:
-                created = create_log_key(db_url)
-                signer = created[0] if created else load_log_signer(db_url)
-            garante = cls(
-                engine,
-                clock=clock,
-                actor=actor,
-                log_signer=signer,
-                checkpoint_every=_positive_setting("GARANTE_CHECKPOINT_EVERY", 100),
-                release_batch=_positive_setting("GARANTE_RELEASE_BATCH", 32),
-            )
-            if signer is not None:
-                garante._record_log_key(signer)
-        except BaseException:
-            engine.dispose()  # a store that cannot be opened keeps no connection open
-            raise
-        return garante
-
-    def _record_log_key(self, signer: Signer) -> None:
-        """Keep the public verifier key in the store's settings, for anyone to fetch."""
-        verifier = signer.verifier_key().to_text()
-        with self.sessions() as session, session.begin():
-            stored = queries.setting(session, "log_verifier_key")
-            if stored is None:
-                queries.put_setting(session, "log_verifier_key", verifier)
-            elif stored != verifier:
-                raise InvalidKey(
-                    "the configured log key is not the key this store's log was signed with",
-                    field="log_key",
-                    hint=f"the store expects {stored}",
-                )
+        """Open (and migrate) the store at ``url``, ``GARANTE_DB``, or ./garante.db."""
+        return cls(Context.open(url, clock=clock), actor=actor)
 
     def close(self) -> None:
-        self.engine.dispose()
+        self.context.close()
 
-    def _stored_clock(self) -> Clock | None:
-        """A store may pin its clock (the demo does): every command then sees that time."""
-        with self.readers() as session:
-            pinned = queries.setting(session, "clock")
-        if pinned:
-            return FixedClock(parse_time(str(pinned)))
-        return None
+    # What the context holds, read through the service by callers that predate it.
+    @property
+    def engine(self) -> Engine:
+        return self.context.engine
 
-    @contextmanager
-    def _tx(self) -> Iterator[Transaction]:
-        with reachable(self.engine), transaction(self.sessions, self.clock.now, self.actor) as tx:
-            yield tx
-        if tx.entries and self.log_signer is not None:
-            try:
-                with reachable(self.engine):
-                    self._publish_if_due(self.log_signer, tx.ledger_size)
-            except StoreUnavailable:
-                # The change has committed, so its caller must hear that it succeeded, not
-                # that the store is away. The batch's checkpoint is signed by the next write
-                # that finds one due, or by the server's publisher within a second.
-                log.warning("checkpoint not published after a commit", exc_info=True)
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        return self.context.sessions
 
-    def _publish_if_due(self, signer: Signer, size: int) -> None:
-        """Sequencing and publication are separate: sign a checkpoint once a batch is in.
+    @property
+    def readers(self) -> sessionmaker[Session]:
+        return self.context.readers
 
-        Whether one is due is read without the writer lock: most writes find none due, and
-        should not queue behind other writers for nothing. Publishing re-reads under the lock
-        and skips a size another server published meanwhile. Published sizes only grow, so
-        the largest this process has seen is a floor: while the log is fewer than
-        ``checkpoint_every`` entries past it, nothing is due and nothing need be read.
-        """
-        if size - self._published.size < self.checkpoint_every:
-            return  # a checkpoint at least this large is known to exist: none can be due
-        with self.readers() as session:
-            published = store_ledger.published_size(session)
-        self._published.saw(published)
-        if size - published >= self.checkpoint_every:
-            with self.sessions() as session, session.begin():
-                checkpoint = audit.publish_checkpoint(session, signer, self.clock.now())
-            self._published.saw(checkpoint.size)
+    @property
+    def log_signer(self) -> Signer | None:
+        return self.context.log_signer
+
+    @property
+    def clock(self) -> Clock:
+        return self.context.clock
+
+    @property
+    def checkpoint_every(self) -> int:
+        return self.context.settings.checkpoint_every
+
+    @checkpoint_every.setter
+    def checkpoint_every(self, value: int) -> None:
+        self.context.settings.checkpoint_every = value
+
+    def _tx(self) -> AbstractContextManager[Transaction]:
+        return self.context.writes(self.actor)
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
-        with reachable(self.engine), self.readers() as session:
-            yield session
+        with self.context.reads() as read:
+            yield read.session
 
     # -- settings -------------------------------------------------------------------------
 
@@ -286,7 +200,7 @@ class Garante:
             if queries.setting(tx.session, "clock") != value:
                 queries.put_setting(tx.session, "clock", value)
                 tx.audit(SettingsChanged(setting="clock", value=views.time(at)))
-        self.clock = FixedClock(at) if at else SystemClock()
+        self.context.clock = FixedClock(at) if at else SystemClock()
 
     def vocabulary(self) -> Vocabulary:
         with self._read() as session:
@@ -430,7 +344,7 @@ class Garante:
         """
         visibility.acts_for(self.principal, agency_id, what="gives undertakings")
         own_namespace = own_namespace or self.principal.is_partner
-        with self._tx() as tx:
+        with self.context.reads() as tx:
             terms = undertakings.draft_undertaking(
                 tx,
                 agency_id=agency_id,
@@ -443,7 +357,6 @@ class Garante:
                 valid_until=valid_until,
                 own_namespace=own_namespace,
             )
-            tx.session.rollback()
             return terms
 
     def record_undertaking(self, terms: Undertaking, *, signature: bytes | None) -> Change:
@@ -492,7 +405,7 @@ class Garante:
         reason: str = "",
     ) -> Order:
         """A validated order, nothing stored: the authority signs ``order.statement()``."""
-        with self._tx() as tx:
+        with self.context.reads() as tx:
             order = orders.draft_order(
                 tx,
                 authority_id=authority_id,
@@ -506,7 +419,6 @@ class Garante:
                 while_condition=while_condition,
                 reason=reason,
             )
-            tx.session.rollback()
             return order
 
     def issue_order(self, order: Order, *, signature: bytes | None) -> Change:
@@ -516,11 +428,10 @@ class Garante:
 
     def draft_amendment(self, order_id: str, *, authority_id: str, **changes: Any) -> Order:
         """The next version of an order; the amending authority signs ``amendment_statement``."""
-        with self._tx() as tx:
+        with self.context.reads() as tx:
             amended = orders.draft_amendment(
                 tx, order_id=order_id, authority_id=authority_id, **changes
             )
-            tx.session.rollback()
             return amended
 
     def amend_order(self, amended: Order, *, authority_id: str, signature: bytes | None) -> Change:
@@ -532,10 +443,9 @@ class Garante:
 
     def lift_statement(self, order_id: str, *, authority_id: str, reason: str) -> dict[str, Any]:
         """What ``authority_id`` must sign to lift the order now."""
-        with self._tx() as tx:
+        with self.context.reads() as tx:
             lookup.authority(tx.session, authority_id)
             statement = orders.lift_draft(tx, order_id=order_id, reason=reason)
-            tx.session.rollback()
             return {**statement, "lifted_by": authority_id}
 
     def lift_order(
@@ -659,7 +569,7 @@ class Garante:
             )
             return views.decided(decided)
 
-        return self._releases.run(self._tx, self.actor, work)
+        return self.context.releases.run(self._tx, self.actor, work)
 
     def requests(
         self,
@@ -884,9 +794,7 @@ class Garante:
         return str(stored)
 
     def publish_checkpoint(self) -> audit.PublishedCheckpoint:
-        signer = self._signer()
-        with reachable(self.engine), self.sessions() as session, session.begin():
-            return audit.publish_checkpoint(session, signer, self.clock.now())
+        return self.context.publish_checkpoint()
 
     def latest_checkpoint(self) -> audit.PublishedCheckpoint | None:
         with self._read() as session:
@@ -954,16 +862,6 @@ class Garante:
         key = VerifierKey.parse(log_key or self.log_verifier_key())
         with self._read() as session:
             return audit.verify_store(session, key)
-
-    def _signer(self) -> Signer:
-        if self.log_signer is None:
-            raise audit.LogKeyMissing(
-                "no log key is configured, so checkpoints cannot be signed",
-                hint="set GARANTE_LOG_KEY or GARANTE_LOG_KEY_FILE, or run `garante init`",
-            )
-        return self.log_signer
-
-    # -- partner standing -----------------------------------------------------------------
 
     def standing(self, agency_id: str) -> PartnerStanding:
         """Whether sharing with ``agency_id`` is open, conditional, held or suspended, and why.

@@ -13,14 +13,14 @@ from garante.domain.order import Effect, Order, Requirement, Scope, lift_stateme
 from garante.domain.vocabulary import suggest
 from garante.service import lookup
 from garante.service.releases import Affects, DecidedRequest, in_scopes, redecide_held
-from garante.service.transaction import Transaction
+from garante.service.transaction import Reading, Transaction
 from garante.signatures import canonical, check_signature, encode_signature
 from garante.store import convert
 from garante.store.schema import AgencyRow, OrderRow, OrderVersionRow
 
 
 def draft_order(
-    tx: Transaction,
+    tx: Reading,
     *,
     authority_id: str,
     effect: str,
@@ -104,7 +104,7 @@ def draft_order(
     )
 
 
-def _check_scope(tx: Transaction, scope: Scope) -> None:
+def _check_scope(tx: Reading, scope: Scope) -> None:
     session = tx.session
     for agency_id in sorted(scope.agencies):
         lookup.agency(session, agency_id, field="scope.agencies")
@@ -160,7 +160,7 @@ def issue_order(
 
 
 def draft_amendment(
-    tx: Transaction,
+    tx: Reading,
     *,
     order_id: str,
     authority_id: str,
@@ -263,7 +263,7 @@ def amend_order(
     return row, moved
 
 
-def lift_draft(tx: Transaction, *, order_id: str, reason: str) -> dict[str, Json]:
+def lift_draft(tx: Reading, *, order_id: str, reason: str) -> dict[str, Json]:
     row = lookup.order(tx.session, order_id)
     if row.lifted_at is not None:
         raise InvalidState(f"order '{order_id}' was already lifted", field="id")

@@ -24,27 +24,38 @@ _ENTRIES = LedgerEntryRow.metadata.tables[LedgerEntryRow.__tablename__]
 _SUBTREES = LedgerSubtreeRow.metadata.tables[LedgerSubtreeRow.__tablename__]
 
 
-@dataclass
-class Transaction:
-    """What a use case works with: the session, the instant it happens at, and who acts."""
+@dataclass(kw_only=True)
+class Reading:
+    """What a read-only use case works with: one consistent snapshot, at one instant.
+
+    Previews, drafts, simulations and every view run on one: they never take the writer lock,
+    so they never queue behind writes, and nothing they do is ever committed.
+    """
 
     session: Session
     now: datetime
-    actor: str
-    _size: int | None = None
     _vocabulary: Vocabulary | None = None
-    entries: list[int] = field(default_factory=list)
-    _nodes: dict[tuple[int, int], bytes] = field(default_factory=dict)
-    _pending_entries: list[dict[str, Any]] = field(default_factory=list)
-    _pending_nodes: list[dict[str, Any]] = field(default_factory=list)
-    _loaded: list[object] = field(default_factory=list)
-    _standing: queries.Standing | None = None
 
     @property
     def vocabulary(self) -> Vocabulary:
         if self._vocabulary is None:
             self._vocabulary = queries.vocabulary(self.session)
         return self._vocabulary
+
+
+@dataclass(kw_only=True)
+class Transaction(Reading):
+    """What a use case that changes state works with: a reading that holds the writer lock,
+    names who acts, and appends the audit entries that commit with the change."""
+
+    actor: str
+    _size: int | None = None
+    entries: list[int] = field(default_factory=list)
+    _nodes: dict[tuple[int, int], bytes] = field(default_factory=dict)
+    _pending_entries: list[dict[str, Any]] = field(default_factory=list)
+    _pending_nodes: list[dict[str, Any]] = field(default_factory=list)
+    _loaded: list[object] = field(default_factory=list)
+    _standing: queries.Standing | None = None
 
     @property
     def ledger_size(self) -> int:
@@ -163,3 +174,11 @@ def transaction(
         tx = Transaction(session=session, now=clock(), actor=actor)
         yield tx
         tx.flush_ledger()
+
+
+@contextmanager
+def reading(factory: sessionmaker[Session], clock: Callable[[], datetime]) -> Iterator[Reading]:
+    """A read transaction on ``factory``'s sessions (a reader engine: no writer lock). Closing
+    the session rolls it back, so a use case that only reads can never change anything."""
+    with factory() as session:
+        yield Reading(session=session, now=clock())

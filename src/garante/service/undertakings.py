@@ -12,13 +12,13 @@ from garante.domain.events import UndertakingRevoked, UndertakingSigned
 from garante.domain.undertaking import Undertaking
 from garante.service import lookup
 from garante.service.releases import DecidedRequest, redecide_held
-from garante.service.transaction import Transaction
+from garante.service.transaction import Reading, Transaction
 from garante.signatures import canonical, check_signature, encode_signature
 from garante.store.schema import AgencyRow, UndertakingRow
 
 
 def draft_undertaking(
-    tx: Transaction,
+    tx: Reading,
     *,
     agency_id: str,
     undertaking_id: str | None,

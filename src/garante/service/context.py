@@ -1,0 +1,193 @@
+"""What every use case runs in: one store, one clock, the log's signer and the settings.
+
+A use case that only reads runs in ``reads()``: a reader session, no writer lock, one
+consistent snapshot, rolled back at the end. Previews, drafts, simulations and every view run
+there, so none of them queues behind a write. A use case that changes state runs in
+``writes()``: the one write transaction, in which the change and its typed audit entries
+commit together; once it has committed, a checkpoint is signed if one is due.
+
+The context is shared by every principal a server acts for (``Garante.acting_as``): what one
+request learns about publication spares the next a read, and release requests of many callers
+share one group commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
+
+from garante.domain.errors import InvalidKey, StoreUnavailable, ValidationError
+from garante.domain.timeutil import parse_time
+from garante.ledger.note import Signer
+from garante.service import audit
+from garante.service.batch import GroupCommit
+from garante.service.clock import Clock, FixedClock, SystemClock
+from garante.service.logkey import create_log_key, load_log_signer
+from garante.service.transaction import Reading, Transaction, reading, transaction
+from garante.store import ledger as store_ledger
+from garante.store import queries
+from garante.store.database import create_store_engine, database_url, reachable, reader, upgrade
+
+log = logging.getLogger("garante.service")
+
+
+def _positive_setting(name: str, default: int) -> int:
+    """A whole number from the environment, or the default; anything else is refused clearly."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValidationError(
+            f"{name}={raw!r} is not a whole number of at least 1",
+            field=name,
+            hint=f"unset it for the default ({default}), or set a number such as {default}",
+        )
+    return int(raw)
+
+
+@dataclass(kw_only=True)
+class Settings:
+    """How often checkpoints are signed, and how many release requests share a commit."""
+
+    checkpoint_every: int = 100
+    release_batch: int = 32
+
+    @classmethod
+    def from_environment(cls) -> Settings:
+        return cls(
+            checkpoint_every=_positive_setting("GARANTE_CHECKPOINT_EVERY", 100),
+            release_batch=_positive_setting("GARANTE_RELEASE_BATCH", 32),
+        )
+
+
+class Context:
+    """One store, its clock, its log signer and its settings; ``reads()`` and ``writes()``."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        clock: Clock | None = None,
+        log_signer: Signer | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        self.engine = engine
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self.readers = sessionmaker(reader(engine), expire_on_commit=False)
+        self.log_signer = log_signer
+        self.settings = settings or Settings()
+        self.clock: Clock = clock or self._stored_clock() or SystemClock()
+        # Published sizes only grow: the largest seen is a floor (``_publish_if_due``). A
+        # lost update between threads costs one extra read, nothing more.
+        self._published = 0
+        self.releases = GroupCommit(limit=self.settings.release_batch)
+
+    @classmethod
+    def open(cls, url: str | None = None, *, clock: Clock | None = None) -> Context:
+        """Open (and migrate) the store at ``url``, ``GARANTE_DB``, or ./garante.db.
+
+        A new SQLite store gets its log key file beside it; see ``service.logkey``.
+        """
+        db_url = database_url(url)
+        engine = create_store_engine(db_url)
+        try:
+            upgrade(engine)
+            signer = load_log_signer(db_url)
+            if signer is None:
+                created = create_log_key(db_url)
+                signer = created[0] if created else load_log_signer(db_url)
+            context = cls(
+                engine, clock=clock, log_signer=signer, settings=Settings.from_environment()
+            )
+            if signer is not None:
+                context._record_log_key(signer)
+        except BaseException:
+            engine.dispose()  # a store that cannot be opened keeps no connection open
+            raise
+        return context
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _record_log_key(self, signer: Signer) -> None:
+        """Keep the public verifier key in the store's settings, for anyone to fetch."""
+        verifier = signer.verifier_key().to_text()
+        with self.sessions() as session, session.begin():
+            stored = queries.setting(session, "log_verifier_key")
+            if stored is None:
+                queries.put_setting(session, "log_verifier_key", verifier)
+            elif stored != verifier:
+                raise InvalidKey(
+                    "the configured log key is not the key this store's log was signed with",
+                    field="log_key",
+                    hint=f"the store expects {stored}",
+                )
+
+    def _stored_clock(self) -> Clock | None:
+        """A store may pin its clock (the demo does): every command then sees that time."""
+        with self.readers() as session:
+            pinned = queries.setting(session, "clock")
+        if pinned:
+            return FixedClock(parse_time(str(pinned)))
+        return None
+
+    @contextmanager
+    def reads(self) -> Iterator[Reading]:
+        """A read transaction: no writer lock, one consistent snapshot, nothing committed."""
+        with reachable(self.engine), reading(self.readers, self.clock.now) as read:
+            yield read
+
+    @contextmanager
+    def writes(self, actor: str) -> Iterator[Transaction]:
+        """The one write transaction, naming ``actor`` in the audit entries it appends."""
+        with reachable(self.engine), transaction(self.sessions, self.clock.now, actor) as tx:
+            yield tx
+        if tx.entries and self.log_signer is not None:
+            try:
+                with reachable(self.engine):
+                    self._publish_if_due(self.log_signer, tx.ledger_size)
+            except StoreUnavailable:
+                # The change has committed, so its caller must hear that it succeeded, not
+                # that the store is away. The batch's checkpoint is signed by the next write
+                # that finds one due, or by the server's publisher within a second.
+                log.warning("checkpoint not published after a commit", exc_info=True)
+
+    def _publish_if_due(self, signer: Signer, size: int) -> None:
+        """Sequencing and publication are separate: sign a checkpoint once a batch is in.
+
+        Whether one is due is read without the writer lock: most writes find none due, and
+        should not queue behind other writers for nothing. Publishing re-reads under the lock
+        and skips a size another server published meanwhile. While the log is fewer than
+        ``checkpoint_every`` entries past the largest size known published, nothing is due.
+        """
+        every = self.settings.checkpoint_every
+        if size - self._published < every:
+            return  # a checkpoint at least this large is known to exist: none can be due
+        with self.readers() as session:
+            published = store_ledger.published_size(session)
+        self._published = max(self._published, published)
+        if size - published >= every:
+            with self.sessions() as session, session.begin():
+                checkpoint = audit.publish_checkpoint(session, signer, self.clock.now())
+            self._published = max(self._published, checkpoint.size)
+
+    def signer(self) -> Signer:
+        """The log's signer, or a clear error where the store was opened without one."""
+        if self.log_signer is None:
+            raise audit.LogKeyMissing(
+                "no log key is configured, so checkpoints cannot be signed",
+                hint="set GARANTE_LOG_KEY or GARANTE_LOG_KEY_FILE, or run `garante init`",
+            )
+        return self.log_signer
+
+    def publish_checkpoint(self) -> audit.PublishedCheckpoint:
+        """Sign a checkpoint of the log as it is now (under the writer lock: sizes only grow)."""
+        signer = self.signer()
+        with reachable(self.engine), self.sessions() as session, session.begin():
+            return audit.publish_checkpoint(session, signer, self.clock.now())
