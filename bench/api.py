@@ -28,7 +28,9 @@ reading the whole answer; the servers' CPU time comes from /proc.
 
 In this order: the list endpoints on the seeded store (first page of ``/releases?limit=100``,
 a page 90% deep through the cursor, first page of ``/held?limit=100``), ``POST /releases`` as
-an analyst (it adds rows), the ceiling; then the same service calls in this process without
+an analyst (it adds rows), ``POST /orders/draft`` as an authority alone and then on one
+connection beside releases on the others (a preview must not queue for the writer lock), the
+ceiling; then the same service calls in this process without
 HTTP, to split each request's CPU between the service and the web stack. ``--profile`` adds
 cProfile of ``garante.api.server.serve`` run by this file, as shipped, under each load, after
 its warm-up.
@@ -36,7 +38,7 @@ its warm-up.
 Targets (this bench's own; the project states none for the API), at 10^5 stored releases and
 8 connections: ``POST /releases`` at least 100 requests/s with p99 at most 250 ms; each list
 at least 100 requests/s with p99 at most 250 ms; the deep page's p50 at most 1.5 times the
-first page's.
+first page's; a draft beside releases answers within their p50.
 """
 
 from __future__ import annotations
@@ -112,6 +114,9 @@ TARGET_POST_PER_SECOND = 100.0
 TARGET_LIST_PER_SECOND = 100.0
 TARGET_P99_MS = 250.0
 TARGET_DEEP_VS_FIRST = 1.5
+# A draft reads and stores nothing, so it must not queue for the writer lock: beside releases
+# that keep the lock busy, it answers faster than they do (p50).
+TARGET_DRAFT_VS_RELEASE = 1.0
 
 # Nine requests in ten go abroad; purposes weighted as in bench/decide.py.
 FOREIGN_SHARE = 0.9
@@ -155,6 +160,7 @@ class World:
 class Store:
     db: Path
     token: str
+    authority_token: str  # the presidency's, to draft orders with
     world: World
     first_id: int
     last_id: int
@@ -389,6 +395,9 @@ def build_store(directory: Path, count: int, seed: int) -> Store:
         garante.pin_clock(last_at)
         garante.refresh_conditions()  # nothing may move: the server's own refresh is a no-op
         _, token = garante.create_token(role="analyst", agency_id=ANALYST_AGENCY, label="bench")
+        _, authority_token = garante.create_token(
+            role="authority", authority_id="presidency", label="bench"
+        )
         garante.publish_checkpoint()
         seconds = time.perf_counter() - started
         checked = time.perf_counter()
@@ -405,6 +414,7 @@ def build_store(directory: Path, count: int, seed: int) -> Store:
         return Store(
             db=db,
             token=token,
+            authority_token=authority_token,
             world=world,
             first_id=first_id,
             last_id=made_last + len(bulk),
@@ -870,6 +880,96 @@ def post_load(store: Store, seed: int) -> Load:
     )
 
 
+def draft_load(store: Store) -> Load:
+    """An authority previewing an order: the statement to sign, nothing stored."""
+    headers = (*auth(store.authority_token), ("Content-Type", "application/json"))
+    body = {"effect": "hold", "scope": {"countries": ["US"]}, "reason": "bench: a preview"}
+    return Load(
+        label=f"POST {PREFIX}/orders/draft (authority)",
+        calls=[
+            Call(
+                method="POST",
+                path=f"{PREFIX}/orders/draft",
+                headers=headers,
+                body=json.dumps(body).encode(),
+            )
+        ],
+        expect=200,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Beside:
+    """Drafts alone, then drafts on one connection beside releases on all the others."""
+
+    alone: Result
+    draft: Result
+    releases: Result
+
+
+def _beside_result(label: str, driven: tuple[list[float], int, int, float]) -> Result:
+    latencies, errors, size, elapsed = driven
+    return Result(
+        label=label,
+        group="beside",
+        requests=len(latencies),
+        errors=errors,
+        seconds=elapsed,
+        latencies=latencies,
+        response_bytes=size,
+        server_cpu=None,
+        client_cpu=0.0,
+        others_cpu=None,
+    )
+
+
+def draft_beside_releases(
+    server: Server, store: Store, seed: int, concurrency: int, seconds: float
+) -> Beside:
+    """Whether a read-only preview queues behind writes: it did while drafts took the lock.
+
+    Alone: drafts on one connection. Beside: the same, while ``concurrency`` connections post
+    releases, which hold the writer lock one after another without a gap.
+    """
+    draft, post = draft_load(store), post_load(store, seed + 7)
+
+    async def both() -> tuple[Any, Any]:
+        return await asyncio.gather(
+            _drive_raw(server, post, concurrency, seconds), _drive_raw(server, draft, 1, seconds)
+        )
+
+    alone = _beside_result(
+        draft.label + ", alone", asyncio.run(_drive_raw(server, draft, 1, seconds))
+    )
+    posted, drafted = asyncio.run(both())
+    return Beside(
+        alone=alone,
+        draft=_beside_result(draft.label + ", beside releases", drafted),
+        releases=_beside_result(post.label + f" x{concurrency}, beside", posted),
+    )
+
+
+def report_beside(beside: Beside) -> bool:
+    print()
+    print(f"{'':2}a preview beside writes: one connection drafting an order while others release")
+    print(f"{'':4}{'':<62} {'requests':>8} {'p50 ms':>7} {'p99 ms':>7}")
+    for r in (beside.alone, beside.draft, beside.releases):
+        print(
+            f"{'':4}{r.label:<62} {r.requests:>8,} {r.percentile(0.5):>7.1f} "
+            f"{r.percentile(0.99):>7.1f}"
+        )
+        if r.errors:
+            print(f"{'':6}{r.errors:,} answers had an unexpected status")
+    ratio = beside.draft.percentile(0.5) / beside.releases.percentile(0.5)
+    met = ratio <= TARGET_DRAFT_VS_RELEASE and not beside.draft.errors
+    print(
+        f"target: a draft beside releases answers within {TARGET_DRAFT_VS_RELEASE:g}x their p50 "
+        f"(it does not queue for the writer lock); result: {ratio:.2f}x "
+        f"({'met' if met else 'MISSED'})"
+    )
+    return met
+
+
 CEILING_ASYNC = Load(
     label="GET, async def",
     calls=[Call(method="GET", path="/const", headers=())],
@@ -1302,6 +1402,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             wait_healthy(server.url, f"{PREFIX}/health")
             check_answers(server, store)
             results += [run(server, load, "garante") for load in garante_loads]
+            beside = draft_beside_releases(
+                server, store, args.seed, args.concurrency, plan.duration
+            )
         with ceiling_server() as ceiling:
             wait_healthy(ceiling.url, "/const")
             plain = replace(ceiling, url=sibling_url(ceiling))
@@ -1310,6 +1413,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             results.append(run(plain, CEILING_PLAIN, "ceiling"))
         service = time_service(store, plan, args.seed)
         met = report(results, service, store, args.concurrency)
+        met = report_beside(beside) and met
         if args.profile:
             profile(store, [garante_loads[3], garante_loads[0], garante_loads[2]], args, plan)
     print(f"\nwhole run {time.perf_counter() - started:.1f} s")

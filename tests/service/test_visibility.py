@@ -12,6 +12,7 @@ from garante.domain.errors import AgencyNotFound, RequestNotFound
 from garante.domain.roles import Principal, Role
 from garante.service.app import Garante
 from garante.service.tokens import Forbidden
+from garante.store.feed import FeedQuery
 from tests.service.conftest import issue
 
 DEA = Principal(token_id="t-dea", role=Role.PARTNER, agency_id="dea")
@@ -106,3 +107,10 @@ def test_a_partner_sees_only_its_own_undertakings_whatever_it_asks(world: Garant
 def test_a_partner_gives_undertakings_for_its_own_agency_only(world: Garante) -> None:
     with pytest.raises(Forbidden):
         world.acting_as(FBI).draft_undertaking("dea", permits=["seizure"])
+
+
+def test_a_partner_reads_its_own_feed_only(world: Garante) -> None:
+    _released(world, "fbi")
+    with pytest.raises(Forbidden):
+        world.acting_as(DEA).feed_page(FeedQuery(partner_id="fbi"))
+    assert world.acting_as(DEA).feed_page(FeedQuery(partner_id="dea")) == ([], False)

@@ -725,6 +725,7 @@ class Garante:
         (BEGIN IMMEDIATE) and with the sequencer lock is serialised with every order: nothing
         is delivered that an order committed before it withholds.
         """
+        visibility.check_feed(self.principal, query.partner_id)
         with self._read() as session:
             rows, more = store_feed.page(session, query)
             pending = [r.request_id for r in rows if r.request_id is not None]

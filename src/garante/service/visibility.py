@@ -73,6 +73,13 @@ def acts_for(who: Principal, agency_id: str, *, what: str) -> None:
         raise Forbidden(f"a partner {what} for its own agency only", field="agency")
 
 
+def check_feed(who: Principal, partner_id: str) -> None:
+    """A partner reads its own feed (its TAXII collection) only."""
+    own = partner(who)
+    if own is not None and partner_id != own:
+        raise Forbidden("a partner reads its own feed only", field="collection")
+
+
 def requests(session: Session, who: Principal, page: Keyset | None) -> list[RequestRow] | None:
     """A partner's releases that stand released and deliverable to it; None: no narrowing."""
     own = partner(who)

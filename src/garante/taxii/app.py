@@ -17,7 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from garante import __version__
-from garante.domain.roles import Role
+from garante.domain.roles import Principal, Role
 from garante.service.app import Garante
 from garante.service.tokens import Forbidden, Unauthenticated
 from garante.stix.markings import normalise_timestamp, taxii_time
@@ -40,7 +40,7 @@ def create_taxii_app(garante: Garante) -> FastAPI:
     app = FastAPI(title="Garante TAXII 2.1", openapi_url=None, docs_url=None, redoc_url=None)
     errors.install(app)
 
-    def partner(request: Request) -> str:
+    def partner(request: Request) -> Principal:
         if not acceptable(request.headers.get("accept")):
             raise TaxiiError(
                 406,
@@ -55,11 +55,11 @@ def create_taxii_app(garante: Garante) -> FastAPI:
                 "TAXII feeds are for partner tokens",
                 hint="create one with garante tokens create --role partner --agency ID",
             )
-        return who.agency_id
+        return who
 
-    def own(request: Request, cid: str) -> str:
-        agency = partner(request)
-        if cid != collection_id(agency):
+    def own(request: Request, cid: str) -> Principal:
+        who = partner(request)
+        if cid != collection_id(str(who.agency_id)):
             # The same answer whether the collection is another partner's or does not exist.
             raise TaxiiError(
                 404,
@@ -67,7 +67,7 @@ def create_taxii_app(garante: Garante) -> FastAPI:
                 f"no collection {cid} for this caller",
                 code="taxii.collection_not_found",
             )
-        return agency
+        return who
 
     @app.get("/")
     def discovery(request: Request) -> Response:
@@ -97,23 +97,30 @@ def create_taxii_app(garante: Garante) -> FastAPI:
 
     @app.get(f"/{API_ROOT}/collections/")
     def collections(request: Request) -> Response:
-        return _json({"collections": [_collection(partner(request))]})
+        return _json({"collections": [_collection(str(partner(request).agency_id))]})
 
     @app.get(f"/{API_ROOT}/collections/{{cid}}/")
     def collection(cid: str, request: Request) -> Response:
-        return _json(_collection(own(request, cid)))
+        return _json(_collection(str(own(request, cid).agency_id)))
 
     @app.get(f"/{API_ROOT}/collections/{{cid}}/objects/")
     def objects(cid: str, request: Request) -> Response:
-        agency = own(request, cid)
-        rows, more, token = _page(garante, agency, request, "objects", ids=(), deliver=True)
+        who = own(request, cid)
+        rows, more, token = _page(
+            garante.acting_as(who), str(who.agency_id), request, "objects", ids=(), deliver=True
+        )
         return _envelope(rows, more, token)
 
     @app.get(f"/{API_ROOT}/collections/{{cid}}/objects/{{oid}}/")
     def one_object(cid: str, oid: str, request: Request) -> Response:
-        agency = own(request, cid)
+        who = own(request, cid)
         rows, more, token = _page(
-            garante, agency, request, f"object:{oid}", ids=(oid,), deliver=True
+            garante.acting_as(who),
+            str(who.agency_id),
+            request,
+            f"object:{oid}",
+            ids=(oid,),
+            deliver=True,
         )
         if not rows and "next" not in request.query_params:
             raise TaxiiError(
@@ -126,9 +133,14 @@ def create_taxii_app(garante: Garante) -> FastAPI:
 
     @app.get(f"/{API_ROOT}/collections/{{cid}}/objects/{{oid}}/versions/")
     def versions(cid: str, oid: str, request: Request) -> Response:
-        agency = own(request, cid)
+        who = own(request, cid)
         rows, more, token = _page(
-            garante, agency, request, f"versions:{oid}", ids=(oid,), default_version="all"
+            garante.acting_as(who),
+            str(who.agency_id),
+            request,
+            f"versions:{oid}",
+            ids=(oid,),
+            default_version="all",
         )
         if not rows and "next" not in request.query_params:
             raise TaxiiError(
@@ -145,8 +157,10 @@ def create_taxii_app(garante: Garante) -> FastAPI:
 
     @app.get(f"/{API_ROOT}/collections/{{cid}}/manifest/")
     def manifest(cid: str, request: Request) -> Response:
-        agency = own(request, cid)
-        rows, more, token = _page(garante, agency, request, "manifest", ids=())
+        who = own(request, cid)
+        rows, more, token = _page(
+            garante.acting_as(who), str(who.agency_id), request, "manifest", ids=()
+        )
         body: dict[str, Any] = {"more": more}
         if token:
             body["next"] = token
