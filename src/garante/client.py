@@ -19,11 +19,12 @@ contract, and repeating it here as classes would be a second copy to keep in ste
 from __future__ import annotations
 
 import base64
+import inspect
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -46,6 +47,8 @@ __all__ = [
 API_PREFIX = "/api/v1"
 DEFAULT_TIMEOUT = 30.0
 PublicKey = Ed25519PublicKey | bytes | str
+_Client = TypeVar("_Client")
+_Filters = ParamSpec("_Filters")
 
 # -- results and errors --------------------------------------------------------------------
 
@@ -173,6 +176,35 @@ class _Terms:
         return self
 
 
+def _every(
+    listing: Callable[Concatenate[_Client, _Filters], Page],
+) -> Callable[Concatenate[_Client, _Filters], Iterator[dict[str, Any]]]:
+    """The ``iter_*`` twin of a ``list_*`` method, taking the same arguments.
+
+    It yields every item, page by page from ``cursor`` (the first page when none), and fetches
+    the next page only when the caller gets that far.
+    """
+
+    def every(
+        client: _Client, /, *args: _Filters.args, **kwargs: _Filters.kwargs
+    ) -> Iterator[dict[str, Any]]:
+        while True:
+            page = listing(client, *args, **kwargs)
+            yield from page.items
+            if page.next_cursor is None:
+                return
+            kwargs["cursor"] = page.next_cursor
+
+    name = listing.__name__.removeprefix("list_")
+    every.__name__ = every.__qualname__ = f"iter_{name}"
+    every.__doc__ = f"Every item that ``list_{name}`` pages through, following the cursors."
+    # help() and inspect show the listing's arguments, not (*args, **kwargs).
+    every.__signature__ = inspect.signature(listing).replace(  # type: ignore[attr-defined]
+        return_annotation="Iterator[dict[str, Any]]"
+    )
+    return every
+
+
 # -- the client ----------------------------------------------------------------------------
 
 
@@ -256,17 +288,6 @@ class GaranteClient:
         value = self._object("GET", path, params=params)
         return Page(items=list(value["items"]), next_cursor=value.get("next_cursor"))
 
-    @staticmethod
-    def _follow(fetch: Callable[[str | None], Page]) -> Iterator[dict[str, Any]]:
-        """Every item of a list, page by page, fetching the next page only when needed."""
-        cursor: str | None = None
-        while True:
-            page = fetch(cursor)
-            yield from page.items
-            if page.next_cursor is None:
-                return
-            cursor = page.next_cursor
-
     def _statement(self, path: str, body: Mapping[str, Any]) -> Statement:
         value = self._object("POST", path, body=body)
         return Statement(statement=value["statement"], canonical=value["canonical"])
@@ -286,8 +307,7 @@ class GaranteClient:
     def list_agencies(self, *, cursor: str | None = None, limit: int = 100) -> Page:
         return self._page("/agencies", {"cursor": cursor, "limit": limit})
 
-    def iter_agencies(self, *, limit: int = 100) -> Iterator[dict[str, Any]]:
-        return self._follow(lambda c: self.list_agencies(cursor=c, limit=limit))
+    iter_agencies = _every(list_agencies)
 
     def get_agency(self, agency_id: str) -> dict[str, Any]:
         return self._object("GET", f"/agencies/{_segment(agency_id)}")
@@ -325,8 +345,7 @@ class GaranteClient:
     def list_authorities(self, *, cursor: str | None = None, limit: int = 100) -> Page:
         return self._page("/authorities", {"cursor": cursor, "limit": limit})
 
-    def iter_authorities(self, *, limit: int = 100) -> Iterator[dict[str, Any]]:
-        return self._follow(lambda c: self.list_authorities(cursor=c, limit=limit))
+    iter_authorities = _every(list_authorities)
 
     def register_authority(
         self, authority_id: str, *, name: str, public_key: PublicKey | None = None
@@ -363,8 +382,7 @@ class GaranteClient:
     def list_items(self, *, cursor: str | None = None, limit: int = 100) -> Page:
         return self._page("/items", {"cursor": cursor, "limit": limit})
 
-    def iter_items(self, *, limit: int = 100) -> Iterator[dict[str, Any]]:
-        return self._follow(lambda c: self.list_items(cursor=c, limit=limit))
+    iter_items = _every(list_items)
 
     def get_item(self, item_id: str) -> dict[str, Any]:
         return self._object("GET", f"/items/{_segment(item_id)}")
@@ -461,10 +479,7 @@ class GaranteClient:
     ) -> Page:
         return self._page("/undertakings", {"agency": agency, "cursor": cursor, "limit": limit})
 
-    def iter_undertakings(
-        self, *, agency: str | None = None, limit: int = 100
-    ) -> Iterator[dict[str, Any]]:
-        return self._follow(lambda c: self.list_undertakings(agency=agency, cursor=c, limit=limit))
+    iter_undertakings = _every(list_undertakings)
 
     # -- orders ---------------------------------------------------------------------------
 
@@ -632,8 +647,7 @@ class GaranteClient:
         """Orders in issue order; ``active=True`` hides lifted ones."""
         return self._page("/orders", {"active": active, "cursor": cursor, "limit": limit})
 
-    def iter_orders(self, *, active: bool = False, limit: int = 100) -> Iterator[dict[str, Any]]:
-        return self._follow(lambda c: self.list_orders(active=active, cursor=c, limit=limit))
+    iter_orders = _every(list_orders)
 
     def get_order(self, order_id: str) -> dict[str, Any]:
         return self._object("GET", f"/orders/{_segment(order_id)}")
@@ -687,8 +701,7 @@ class GaranteClient:
     def list_conditions(self, *, cursor: str | None = None, limit: int = 100) -> Page:
         return self._page("/conditions", {"cursor": cursor, "limit": limit})
 
-    def iter_conditions(self, *, limit: int = 100) -> Iterator[dict[str, Any]]:
-        return self._follow(lambda c: self.list_conditions(cursor=c, limit=limit))
+    iter_conditions = _every(list_conditions)
 
     def record_event(
         self,
@@ -711,8 +724,7 @@ class GaranteClient:
     def list_events(self, *, cursor: str | None = None, limit: int = 100) -> Page:
         return self._page("/events", {"cursor": cursor, "limit": limit})
 
-    def iter_events(self, *, limit: int = 100) -> Iterator[dict[str, Any]]:
-        return self._follow(lambda c: self.list_events(cursor=c, limit=limit))
+    iter_events = _every(list_events)
 
     # -- releases and the held queue --------------------------------------------------------
 
@@ -736,14 +748,7 @@ class GaranteClient:
             {"outcome": outcome, "recipient": recipient, "cursor": cursor, "limit": limit},
         )
 
-    def iter_releases(
-        self, *, outcome: str | None = None, recipient: str | None = None, limit: int = 100
-    ) -> Iterator[dict[str, Any]]:
-        return self._follow(
-            lambda c: self.list_releases(
-                outcome=outcome, recipient=recipient, cursor=c, limit=limit
-            )
-        )
+    iter_releases = _every(list_releases)
 
     def get_release(self, request_id: int) -> dict[str, Any]:
         return self._object("GET", f"/releases/{_segment(request_id)}")
@@ -763,8 +768,7 @@ class GaranteClient:
         """The held queue: what waits, for whom, why, and for how long."""
         return self._page("/held", {"cursor": cursor, "limit": limit})
 
-    def iter_held(self, *, limit: int = 100) -> Iterator[dict[str, Any]]:
-        return self._follow(lambda c: self.list_held(cursor=c, limit=limit))
+    iter_held = _every(list_held)
 
     # -- outcomes, simulation and reports ---------------------------------------------------
 
@@ -835,10 +839,7 @@ class GaranteClient:
         """Outcome reports; a partner sees only its own."""
         return self._page("/outcomes", {"agency": agency, "cursor": cursor, "limit": limit})
 
-    def iter_outcomes(
-        self, *, agency: str | None = None, limit: int = 100
-    ) -> Iterator[dict[str, Any]]:
-        return self._follow(lambda c: self.list_outcomes(agency=agency, cursor=c, limit=limit))
+    iter_outcomes = _every(list_outcomes)
 
     def simulate_order(
         self,
