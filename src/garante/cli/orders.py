@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,6 @@ from garante.cli.context import (
     SIGNATURE_OPTION,
     STATEMENT_OPTION,
     service,
-    settings,
     signature,
     split,
     when,
@@ -60,16 +60,15 @@ def _requires(prohibits: list[str] | None, protections: list[str] | None) -> Req
 
 
 def _report(ctx: typer.Context, verb: str, change: Change) -> None:
-    if settings(ctx).json:
-        output.emit_json({"order": change.value, "moved": change.moved})
-        return
     order = change.value
-    output.console.print(
+    output.result(
+        ctx,
+        {"order": order},
         f"{verb} order {order['id']} v{order['version']}: {order['effect']} "
         f"for {_describe(order['scope'])}"
-        + (f" while {order['while_condition']}" if order["while_condition"] else "")
+        + (f" while {order['while_condition']}" if order["while_condition"] else ""),
+        moved=change.moved,
     )
-    output.moved(change.moved)
 
 
 def _describe(scope: dict[str, Any]) -> str:
@@ -196,51 +195,34 @@ def list_orders(
     active_only: bool = typer.Option(False, "--active", help="Hide lifted orders."),
 ) -> None:
     """List orders in the order they were issued."""
-    rows = service(ctx).orders(include_lifted=not active_only)
-    if settings(ctx).json:
-        output.emit_json(rows)
-        return
-    output.table(
+    output.listing(
+        ctx,
         "Orders",
-        [
-            "id",
-            "v",
-            "authority",
-            "effect",
-            "scope",
-            "requires / exempts",
-            "while",
-            "from",
-            "lifted",
-        ],
-        (
-            [
-                r["id"],
-                r["version"],
-                r["authority"],
-                r["effect"],
-                _describe(r["scope"]),
-                Requirement.from_dict(r["requires"]).describe()
-                if r["effect"] == "require"
-                else (", ".join(r["exempts"]) or "-"),
-                r["while_condition"],
-                r["valid_from"],
-                r["lifted_at"],
-            ]
-            for r in rows
-        ),
+        service(ctx).orders(include_lifted=not active_only),
+        {
+            "id": "id",
+            "v": "version",
+            "authority": "authority",
+            "effect": "effect",
+            "scope": lambda r: _describe(r["scope"]),
+            "requires / exempts": _terms,
+            "while": "while_condition",
+            "from": "valid_from",
+            "lifted": "lifted_at",
+        },
     )
+
+
+def _terms(order: Mapping[str, Any]) -> str:
+    if order["effect"] == "require":
+        return Requirement.from_dict(order["requires"]).describe()
+    return ", ".join(order["exempts"]) or "-"
 
 
 @app.command("show")
 def show(ctx: typer.Context, order_id: str = typer.Argument(..., metavar="ID")) -> None:
     """Show one order."""
-    value = service(ctx).order(order_id)
-    if settings(ctx).json:
-        output.emit_json(value)
-        return
-    for key, field_value in value.items():
-        output.console.print(f"{key:>16}: {output.cell(field_value)}", markup=False)
+    output.record(ctx, service(ctx).order(order_id), width=16)
 
 
 @app.command("refresh")
@@ -250,16 +232,16 @@ def refresh(ctx: typer.Context) -> None:
     `garante serve` does this every second; run it yourself when no server is running.
     """
     change = service(ctx).apply_order_periods()
-    if settings(ctx).json:
-        output.emit_json({**change.value, "moved": change.moved})
-        return
-    boundaries = change.value["boundaries"]
-    if not boundaries:
-        output.console.print("No order period began or ended since the last refresh.")
-    for boundary in boundaries:
-        what = "came into force" if boundary["began"] else "period ended"
-        output.console.print(f"Order {boundary['order']} {what} at {boundary['at']}.")
-    output.moved(change.moved)
+    lines = [
+        f"Order {b['order']} {'came into force' if b['began'] else 'period ended'} at {b['at']}."
+        for b in change.value["boundaries"]
+    ]
+    output.result(
+        ctx,
+        change.value,
+        "\n".join(lines) or "No order period began or ended since the last refresh.",
+        moved=change.moved,
+    )
 
 
 @app.command("simulate")
@@ -306,26 +288,22 @@ def simulate(
             reason=reason,
         )
         report = garante.simulate_order(draft, start=begin, end=finish)
-    if settings(ctx).json:
-        output.emit_json(report)
+    if output.as_json(ctx, report):
         return
     output.console.print(
         f"{report['requests']} requests in the period, {report['in_scope']} in scope, "
         f"{report['changed']} would be decided differently."
     )
-    output.table(
-        "Changes per partner",
-        ["partner", "changes"],
-        (
-            [p, ", ".join(f"{k}: {v}" for k, v in c.items())]
-            for p, c in report["by_partner"].items()
-        ),
-    )
-    output.table(
-        "Changes per category",
-        ["category", "changes"],
-        (
-            [p, ", ".join(f"{k}: {v}" for k, v in c.items())]
-            for p, c in report["by_category"].items()
-        ),
-    )
+    for title, heading, changes in (
+        ("Changes per partner", "partner", report["by_partner"]),
+        ("Changes per category", "category", report["by_category"]),
+    ):
+        output.table(
+            title,
+            ({heading: name, "changes": _tally(c)} for name, c in changes.items()),
+            {heading: heading, "changes": "changes"},
+        )
+
+
+def _tally(changes: Mapping[str, int]) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in changes.items())

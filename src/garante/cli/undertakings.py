@@ -12,7 +12,6 @@ from garante.cli.context import (
     SIGNATURE_OPTION,
     STATEMENT_OPTION,
     service,
-    settings,
     signature,
     split,
     when,
@@ -59,12 +58,13 @@ def sign(
     change = garante.record_undertaking(
         terms, signature=signature(terms.statement(), key, signature_b64)
     )
-    if settings(ctx).json:
-        output.emit_json({"undertaking": change.value, "moved": change.moved})
-        return
     signed = "signed" if change.value["signed"] else "unsigned (no key registered)"
-    output.console.print(f"Recorded undertaking {terms.id} for {agency}, {signed}.")
-    output.moved(change.moved)
+    output.result(
+        ctx,
+        {"undertaking": change.value},
+        f"Recorded undertaking {terms.id} for {agency}, {signed}.",
+        moved=change.moved,
+    )
 
 
 @app.command("revoke")
@@ -75,11 +75,12 @@ def revoke(
 ) -> None:
     """Revoke an undertaking; releases under it stop, held requests are decided again."""
     change = service(ctx).revoke_undertaking(undertaking_id, reason=reason)
-    if settings(ctx).json:
-        output.emit_json({"undertaking": change.value, "moved": change.moved})
-        return
-    output.console.print(f"Revoked undertaking {undertaking_id}.")
-    output.moved(change.moved)
+    output.result(
+        ctx,
+        {"undertaking": change.value},
+        f"Revoked undertaking {undertaking_id}.",
+        moved=change.moved,
+    )
 
 
 @app.command("list")
@@ -87,35 +88,19 @@ def list_undertakings(
     ctx: typer.Context, agency: str | None = typer.Option(None, "--agency")
 ) -> None:
     """List undertakings."""
-    rows = service(ctx).undertakings(agency)
-    if settings(ctx).json:
-        output.emit_json(rows)
-        return
-    output.table(
+    output.listing(
+        ctx,
         "Undertakings",
-        [
-            "id",
-            "agency",
-            "permits",
-            "prohibits",
-            "protections",
-            "from",
-            "until",
-            "signed",
-            "revoked",
-        ],
-        (
-            [
-                r["id"],
-                r["agency"],
-                r["permits"],
-                r["prohibits"],
-                r["protections"],
-                r["valid_from"],
-                r["valid_until"],
-                r["signed"],
-                r["revoked_at"],
-            ]
-            for r in rows
-        ),
+        service(ctx).undertakings(agency),
+        {
+            "id": "id",
+            "agency": "agency",
+            "permits": "permits",
+            "prohibits": "prohibits",
+            "protections": "protections",
+            "from": "valid_from",
+            "until": "valid_until",
+            "signed": "signed",
+            "revoked": "revoked_at",
+        },
     )
