@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
 from garante.cli import output
-from garante.cli.context import (
-    KEY_OPTION,
-    SIGNATURE_OPTION,
-    STATEMENT_OPTION,
-    service,
-    signature,
-    split,
-    when,
-)
-from garante.signatures import canonical
+from garante.cli.context import service, split, when
+from garante.cli.options import Signing, option_groups
 
 app = typer.Typer(help="Use undertakings that partners sign.", no_args_is_help=True)
 
 
 @app.command("sign")
+@option_groups
 def sign(
     ctx: typer.Context,
     agency: str = typer.Argument(..., help="The agency giving the undertaking."),
@@ -36,9 +27,8 @@ def sign(
     undertaking_id: str | None = typer.Option(None, "--id"),
     valid_from: str | None = typer.Option(None, "--valid-from"),
     valid_until: str | None = typer.Option(None, "--valid-until"),
-    key: Path | None = KEY_OPTION,
-    signature_b64: str | None = SIGNATURE_OPTION,
-    print_statement: bool = STATEMENT_OPTION,
+    *,
+    signing: Signing,
 ) -> None:
     """Record an undertaking, signed by the agency's key when it has one registered."""
     garante = service(ctx)
@@ -52,12 +42,9 @@ def sign(
         valid_from=when(valid_from, field="valid_from"),
         valid_until=when(valid_until, field="valid_until"),
     )
-    if print_statement:
-        output.plain(canonical(terms.statement()).decode())
+    if signing.printed(terms.statement()):
         return
-    change = garante.record_undertaking(
-        terms, signature=signature(terms.statement(), key, signature_b64)
-    )
+    change = garante.record_undertaking(terms, signature=signing.signature(terms.statement()))
     signed = "signed" if change.value["signed"] else "unsigned (no key registered)"
     output.result(
         ctx,
