@@ -292,6 +292,37 @@ class GaranteClient:
         value = self._object("POST", path, body=body)
         return Statement(statement=value["statement"], canonical=value["canonical"])
 
+    def _signed(
+        self,
+        draft: str,
+        body: dict[str, Any],
+        expected: Mapping[str, Any],
+        key: Ed25519PrivateKey | None,
+        signature: str | None,
+        *,
+        pin: bool,
+    ) -> dict[str, Any]:
+        """The body to submit, with its signature.
+
+        With ``key``: draft it at ``draft``, refuse unless the statement says what was asked
+        (``expected``), and sign it; with ``pin``, the id and period the draft fixed are sent
+        back, since they are part of what was signed. With ``signature``: a detached one made
+        elsewhere. Neither: unsigned.
+        """
+        if key is not None:
+            _only_one(signature)
+            drafted = self._statement(draft, body)
+            _expect(drafted.statement, expected)
+            signature = drafted.sign(key)
+            if pin:
+                body = {
+                    **body,
+                    "id": drafted.statement["id"],
+                    "valid_from": drafted.statement["valid_from"],
+                    "valid_until": drafted.statement.get("valid_until"),
+                }
+        return _Terms(dict(body)).put("signature", signature).body
+
     # -- meta -----------------------------------------------------------------------------
 
     def health(self) -> dict[str, Any]:
@@ -444,28 +475,15 @@ class GaranteClient:
             valid_from,
             valid_until,
         )
-        if key is not None:
-            _only_one(signature)
-            drafted = self._statement("/undertakings/draft", body)
-            _expect(
-                drafted.statement,
-                {
-                    "agency": agency,
-                    "permits": sorted(permits),
-                    "prohibits": sorted(prohibits),
-                    "protections": sorted(protections),
-                    "categories": sorted(categories),
-                    "id": undertaking_id,
-                },
-            )
-            signature = drafted.sign(key)
-            body = {
-                **body,
-                "id": drafted.statement["id"],
-                "valid_from": drafted.statement["valid_from"],
-                "valid_until": drafted.statement.get("valid_until"),
-            }
-        body = _Terms(dict(body)).put("signature", signature).body
+        expected = {
+            "agency": agency,
+            "permits": sorted(permits),
+            "prohibits": sorted(prohibits),
+            "protections": sorted(protections),
+            "categories": sorted(categories),
+            "id": undertaking_id,
+        }
+        body = self._signed("/undertakings/draft", body, expected, key, signature, pin=True)
         return self._object("POST", "/undertakings", body=body)
 
     def revoke_undertaking(self, undertaking_id: str, *, reason: str) -> dict[str, Any]:
@@ -541,28 +559,17 @@ class GaranteClient:
             valid_until,
             order_id,
         )
-        if key is not None:
-            _only_one(signature)
-            drafted = self._statement("/orders/draft", body)
-            expected: dict[str, Any] = {
-                "effect": effect,
-                "scope": _sorted_lists((scope or Scope()).to_json()),
-                "exempts": sorted(exempts),
-                "while_condition": while_condition,
-                "reason": reason.strip(),
-                "id": order_id,
-            }
-            if requires is not None:
-                expected["requires"] = _sorted_lists(requires.to_json())
-            _expect(drafted.statement, expected)
-            signature = drafted.sign(key)
-            body = {
-                **body,
-                "id": drafted.statement["id"],
-                "valid_from": drafted.statement["valid_from"],
-                "valid_until": drafted.statement.get("valid_until"),
-            }
-        body = _Terms(dict(body)).put("signature", signature).body
+        expected: dict[str, Any] = {
+            "effect": effect,
+            "scope": _sorted_lists((scope or Scope()).to_json()),
+            "exempts": sorted(exempts),
+            "while_condition": while_condition,
+            "reason": reason.strip(),
+            "id": order_id,
+        }
+        if requires is not None:
+            expected["requires"] = _sorted_lists(requires.to_json())
+        body = self._signed("/orders/draft", body, expected, key, signature, pin=True)
         return self._object("POST", "/orders", body=body)
 
     def draft_amendment(
@@ -603,22 +610,18 @@ class GaranteClient:
         body = _amend_terms(
             effect, scope, requires, exempts, valid_until, while_condition, clear_condition, reason
         )
-        if key is not None:
-            _only_one(signature)
-            drafted = self._statement(f"/orders/{_segment(order_id)}/amend/draft", body)
-            expected: dict[str, Any] = {"id": order_id, "effect": effect}
-            if scope is not None:
-                expected["scope"] = _sorted_lists(scope.to_json())
-            if requires is not None:
-                expected["requires"] = _sorted_lists(requires.to_json())
-            if exempts is not None:
-                expected["exempts"] = sorted(exempts)
-            if reason is not None and reason.strip():
-                expected["reason"] = reason.strip()
-            _expect(drafted.statement, expected)
-            signature = drafted.sign(key)
-        body = _Terms(dict(body)).put("signature", signature).body
-        return self._object("POST", f"/orders/{_segment(order_id)}/amend", body=body)
+        expected: dict[str, Any] = {"id": order_id, "effect": effect}
+        if scope is not None:
+            expected["scope"] = _sorted_lists(scope.to_json())
+        if requires is not None:
+            expected["requires"] = _sorted_lists(requires.to_json())
+        if exempts is not None:
+            expected["exempts"] = sorted(exempts)
+        if reason is not None and reason.strip():
+            expected["reason"] = reason.strip()
+        path = f"/orders/{_segment(order_id)}/amend"
+        body = self._signed(f"{path}/draft", body, expected, key, signature, pin=False)
+        return self._object("POST", path, body=body)
 
     def draft_lift(self, order_id: str, *, reason: str) -> Statement:
         """What the token's authority signs to lift the order now."""
@@ -633,13 +636,12 @@ class GaranteClient:
         signature: str | None = None,
     ) -> dict[str, Any]:
         """Lift an order; what it held is decided again. Returns ``order`` and ``moved``."""
-        if key is not None:
-            _only_one(signature)
-            drafted = self.draft_lift(order_id, reason=reason)
-            _expect(drafted.statement, {"id": order_id, "reason": reason.strip()})
-            signature = drafted.sign(key)
-        body = _Terms({"reason": reason}).put("signature", signature).body
-        return self._object("POST", f"/orders/{_segment(order_id)}/lift", body=body)
+        path = f"/orders/{_segment(order_id)}/lift"
+        expected = {"id": order_id, "reason": reason.strip()}
+        body = self._signed(
+            f"{path}/draft", {"reason": reason}, expected, key, signature, pin=False
+        )
+        return self._object("POST", path, body=body)
 
     def list_orders(
         self, *, active: bool = False, cursor: str | None = None, limit: int = 100
