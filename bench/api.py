@@ -69,6 +69,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
+from world import PURPOSE_WEIGHTS
 
 from garante.api.paging import paged
 from garante.domain.events import EventKind
@@ -111,17 +112,8 @@ TARGET_LIST_PER_SECOND = 100.0
 TARGET_P99_MS = 250.0
 TARGET_DEEP_VS_FIRST = 1.5
 
-# Nine requests in ten go abroad; purposes weighted as in bench/decide.py.
+# Nine requests in ten go abroad; purposes weighted as in the other benchmarks' world.
 FOREIGN_SHARE = 0.9
-PURPOSE_WEIGHTS = {
-    "analysis": 24,
-    "interdiction": 22,
-    "seizure": 16,
-    "arrest": 12,
-    "prosecution": 12,
-    "onward-sharing": 9,
-    "lethal-force": 5,
-}
 
 
 @dataclass(frozen=True, kw_only=True)
