@@ -71,6 +71,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
+from world import PURPOSE_WEIGHTS
 
 from garante.api.paging import paged
 from garante.domain.events import EventKind
@@ -118,17 +119,8 @@ TARGET_DEEP_VS_FIRST = 1.5
 # that keep the lock busy, it answers faster than they do (p50).
 TARGET_DRAFT_VS_RELEASE = 1.0
 
-# Nine requests in ten go abroad; purposes weighted as in bench/decide.py.
+# Nine requests in ten go abroad; purposes weighted as in the other benchmarks' world.
 FOREIGN_SHARE = 0.9
-PURPOSE_WEIGHTS = {
-    "analysis": 24,
-    "interdiction": 22,
-    "seizure": 16,
-    "arrest": 12,
-    "prosecution": 12,
-    "onward-sharing": 9,
-    "lethal-force": 5,
-}
 
 
 @dataclass(frozen=True, kw_only=True)

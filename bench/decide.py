@@ -8,11 +8,12 @@ agency and returns a constant decision. The trivial loop is the ceiling bare Pyt
 machine, so the ratio between the two is the engine's own cost. The target is 50,000 decisions
 a second or more at every size, and nearly the same at every size.
 
-The generated state is seeded and meant to look like an operator's: mostly narrow orders (one
-partner, a few partners, or one country for one category), some while a condition holds, most
-of them long expired or lifted; undertakings with varied clauses, some expired or revoked.
-Orders are issued at a steady rate, so the larger states are the same operator years later:
-about as many orders in force, a much longer history behind them.
+The generated state is seeded and is the world ``bench/simulate.py`` stores (``bench/world.py``),
+as policy values: mostly narrow orders (one partner, a few partners, or one country for one
+category), some while a condition holds, most of them long expired or lifted; undertakings with
+varied clauses, some expired or revoked. Orders are issued at a steady rate, so the larger
+states are the same operator years later: about as many orders in force, a much longer history
+behind them.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import gc
+import hashlib
 import platform
 import pstats
 import random
@@ -27,27 +29,19 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, replace
+
+from world import CONDITIONS, NOW, ORDERS_PER_DAY, PURPOSE_WEIGHTS, Size, World, build_world
+from world import build_orders as world_orders
 
 from garante.domain import (
     Agency,
     Decision,
-    Effect,
     Item,
     Order,
     Outcome,
     ReleaseRequest,
-    Requirement,
-    Scope,
-    Tlp,
     Undertaking,
-)
-from garante.domain.vocabulary import (
-    DEFAULT_CATEGORIES,
-    DEFAULT_PROTECTIONS,
-    DEFAULT_PURPOSES,
-    DEFAULT_REGIONS,
 )
 from garante.policy import PolicyState, decide
 
@@ -55,83 +49,23 @@ TARGET_PER_SECOND = 50_000
 # "Nearly flat": the slowest size is at most this much slower than the fastest.
 TARGET_FLATNESS = 1.5
 ORDER_COUNTS = (100, 1_000, 10_000)
-UNDERTAKING_COUNT = 10_000
-AGENCY_COUNT = 500
-ITEM_COUNT = 2_000
+SIZE = Size(agencies=500, items=2_000, undertakings=10_000)
 FULL_REQUESTS = 100_000
 QUICK_REQUESTS = 2_000
 WARM_UP = 2_000
 SEED = 20251113
-ORDERS_PER_DAY = 3.0
-
-AT = datetime(2025, 11, 15, 12, 0, tzinfo=UTC)
-DOMESTIC_COUNTRY = "CO"
-# The operator's country first, then partners: the first ones get more agencies and more orders.
-_COUNTRY_CODES = (
-    "CO US ES GB FR DE NL IT PA EC PE BR MX CA AU PT BE CH VE CL "
-    "AR BO PY UY CR GT HN SV NI DO JM TT BS BZ GY SR HT CU MA NG "
-    "GH SN ZA TR IL AE JP KR IN PH ID TH SG NZ PL SE NO DK IE AT"
-)
-COUNTRIES = tuple(_COUNTRY_CODES.split())
-AGENCY_KINDS = (
-    "police",
-    "customs",
-    "navy",
-    "coastguard",
-    "fiu",
-    "prosecutor",
-    "intel",
-    "antinarcotics",
-    "border",
-    "gendarmerie",
-)
-AUTHORITIES = ("presidency", "mininterior", "mindefense", "minjustice", "fiscalia", "court-1")
-# Conditions and whether each is active at AT.
-CONDITIONS = {
-    "caribbean-vessel-strikes": True,
-    "pacific-vessel-strikes": False,
-    "election-period": False,
-    "border-closure-ve": True,
-    "extradition-dispute-us": False,
-    "data-breach-investigation": True,
-    "cartel-retaliation-alert": False,
-    "hurricane-response": False,
-    "court-injunction-7": True,
-    "treaty-review": False,
-    "ceasefire-talks": True,
-    "port-strike": False,
-}
-TLP_WEIGHTS = {
-    Tlp.AMBER: 45,
-    Tlp.GREEN: 30,
-    Tlp.AMBER_STRICT: 12,
-    Tlp.CLEAR: 9,
-    Tlp.RED: 4,
-}
-PURPOSE_WEIGHTS = {
-    "analysis": 24,
-    "interdiction": 22,
-    "seizure": 16,
-    "arrest": 12,
-    "prosecution": 12,
-    "onward-sharing": 9,
-    "lethal-force": 5,
-}
-EFFECT_WEIGHTS = {Effect.DENY: 15, Effect.HOLD: 25, Effect.REQUIRE: 40, Effect.EXEMPT: 20}
+AT = NOW
 
 
 @dataclass(frozen=True, kw_only=True)
-class World:
-    """Everything but the orders: shared by the three states so only the order count varies."""
+class Base:
+    """The world as policy values, without orders: shared by the three states so only the
+    order count varies."""
 
+    world: World
     agencies: tuple[Agency, ...]
     items: tuple[Item, ...]
     undertakings: tuple[Undertaking, ...]
-    # Foreign agencies and how often each is a recipient (and the subject of an order).
-    partners: tuple[Agency, ...]
-    partner_weights: tuple[float, ...]
-    domestic: tuple[Agency, ...]
-    by_country: dict[str, tuple[Agency, ...]]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -154,284 +88,99 @@ class Result:
         return self.requests / self.baseline_seconds
 
 
-def _days(rng: random.Random, low: float, high: float) -> timedelta:
-    return timedelta(days=rng.uniform(low, high))
-
-
-def build_agencies(rng: random.Random) -> list[Agency]:
-    # Every country has at least one agency; the rest go mostly to the first countries.
-    weights = [
-        8.0 if i == 0 else 4.0 if i < 10 else 2.0 if i < 30 else 1.0 for i in range(len(COUNTRIES))
-    ]
-    extra = AGENCY_COUNT - len(COUNTRIES)
-    countries = list(COUNTRIES) + rng.choices(COUNTRIES, weights=weights, k=extra)
-    seen: Counter[str] = Counter()
-    agencies = []
-    for country in countries:
-        kind = AGENCY_KINDS[seen[country] % len(AGENCY_KINDS)]
-        seen[country] += 1
-        serial = (seen[country] - 1) // len(AGENCY_KINDS)
-        slug = f"{country.lower()}-{kind}" + (f"-{serial + 1}" if serial else "")
-        domestic = country == DOMESTIC_COUNTRY
-        agencies.append(
-            Agency(
-                id=slug,
-                name=f"{country} {kind} {serial + 1}",
-                country=country,
-                domestic=domestic,
-                # A few domestic services must sign an undertaking too.
-                requires_undertaking=domestic and rng.random() < 0.15,
-                # About one agency in a hundred has been deactivated.
-                active=rng.random() > 0.01,
-            )
-        )
-    return agencies
-
-
-def build_items(rng: random.Random, agencies: Sequence[Agency]) -> list[Item]:
-    domestic = [a for a in agencies if a.domestic]
-    foreign = [a for a in agencies if not a.domestic]
-    tlps = list(TLP_WEIGHTS)
-    tlp_weights = list(TLP_WEIGHTS.values())
-    items = []
-    for number in range(ITEM_COUNT):
-        originator = rng.choice(domestic if rng.random() < 0.85 else foreign)
-        releasable: frozenset[str] = frozenset()
-        if rng.random() < 0.12:
-            # Mostly countries, sometimes a named agency.
-            marks = [
-                rng.choice(COUNTRIES[:20]) if rng.random() < 0.8 else rng.choice(foreign).id
-                for _ in range(rng.randint(1, 3))
-            ]
-            releasable = frozenset([DOMESTIC_COUNTRY, *marks])
-        items.append(
+def build_base(seed: int) -> Base:
+    world = build_world(seed, SIZE)
+    rng = random.Random(seed - 1)
+    return Base(
+        world=world,
+        # About one agency in a hundred has been deactivated.
+        agencies=tuple(replace(a, active=rng.random() > 0.01) for a in world.agencies),
+        items=tuple(
             Item(
-                id=f"item-{number:05d}",
-                title=f"report {number}",
-                category=rng.choice(DEFAULT_CATEGORIES),
-                region=rng.choice(DEFAULT_REGIONS),
-                tlp=rng.choices(tlps, weights=tlp_weights)[0].value,
-                originator=originator.id,
-                releasable_to=releasable,
-                content_sha256=rng.randbytes(32).hex(),
+                id=i.id,
+                title=f"report {i.id}",
+                category=i.category,
+                region=i.region,
+                tlp=i.tlp,
+                originator=i.originator,
+                releasable_to=frozenset(i.releasable_to),
+                content_sha256=hashlib.sha256(i.id.encode()).hexdigest(),
             )
-        )
-    return items
-
-
-def build_undertakings(rng: random.Random, agencies: Sequence[Agency]) -> list[Undertaking]:
-    # Foreign partners and the domestic services that must sign; about one in twenty partners
-    # has never signed. The rest sign unevenly: a few big partners hold many undertakings.
-    signers = [a for a in agencies if a.needs_undertaking and rng.random() > 0.05]
-    weights = [rng.lognormvariate(0.0, 0.8) for _ in signers]
-    ordinary = [p for p in DEFAULT_PURPOSES if p != "lethal-force"]
-    undertakings = []
-    for number, agency in enumerate(rng.choices(signers, weights=weights, k=UNDERTAKING_COUNT)):
-        permits = set(rng.sample(ordinary, k=rng.randint(1, 5)))
-        if rng.random() < 0.06:
-            permits.add("lethal-force")
-        rest = [p for p in DEFAULT_PURPOSES if p not in permits]
-        prohibits = set()
-        if "lethal-force" in rest and rng.random() < 0.65:
-            prohibits.add("lethal-force")
-        if rest and rng.random() < 0.3:
-            prohibits.add(rng.choice(rest))
-        protections = rng.sample(DEFAULT_PROTECTIONS, k=rng.choices((0, 1, 2, 3), (2, 4, 3, 1))[0])
-        categories: list[str] = []
-        if rng.random() < 0.4:
-            categories = rng.sample(DEFAULT_CATEGORIES, k=rng.randint(1, 2))
-        valid_from = AT - _days(rng, 0, 4 * 365)
-        if rng.random() < 0.02:
-            valid_from = AT + _days(rng, 1, 60)  # signed, not yet in force
-        valid_until = None
-        if rng.random() < 0.55:
-            valid_until = valid_from + _days(rng, 180, 3 * 365)  # many already expired
-        revoked_at = None
-        if rng.random() < 0.05:
-            revoked_at = min(AT, valid_from + _days(rng, 30, 700))
-        undertakings.append(
+            for i in world.items
+        ),
+        undertakings=tuple(
             Undertaking(
-                id=f"u-{agency.id}-{number:05d}",
-                agency_id=agency.id,
-                permits=frozenset(permits),
-                prohibits=frozenset(prohibits),
-                protections=frozenset(protections),
-                categories=frozenset(categories),
-                valid_from=valid_from,
-                valid_until=valid_until,
-                revoked_at=revoked_at,
+                id=u.id,
+                agency_id=u.agency,
+                permits=frozenset(u.permits),
+                prohibits=frozenset(u.prohibits),
+                protections=frozenset(u.protections),
+                categories=frozenset(u.categories),
+                valid_from=u.valid_from,
+                valid_until=u.valid_until,
+                revoked_at=u.revoked_at,
                 signed=True,
             )
-        )
-    return undertakings
-
-
-def build_world(seed: int) -> World:
-    rng = random.Random(seed)
-    agencies = build_agencies(rng)
-    partners = tuple(a for a in agencies if not a.domestic)
-    # Some partners receive far more than others.
-    partner_weights = tuple(rng.paretovariate(1.5) for _ in partners)
-    by_country: dict[str, list[Agency]] = {}
-    for agency in agencies:
-        by_country.setdefault(agency.country, []).append(agency)
-    return World(
-        agencies=tuple(agencies),
-        items=tuple(build_items(rng, agencies)),
-        undertakings=tuple(build_undertakings(rng, agencies)),
-        partners=partners,
-        partner_weights=partner_weights,
-        domestic=tuple(a for a in agencies if a.domestic),
-        by_country={k: tuple(v) for k, v in by_country.items()},
+            for u in world.undertakings
+        ),
     )
 
 
-def _scope(rng: random.Random, world: World) -> Scope:
-    """Mostly narrow: one partner, a few partners, or one country for one category."""
-    anchor = rng.choices(world.partners, weights=world.partner_weights)[0]
-    category = frozenset([rng.choice(DEFAULT_CATEGORIES)])
-    roll = rng.random()
-    if roll < 0.42:
-        return Scope(
-            agencies=frozenset([anchor.id]),
-            categories=category if rng.random() < 0.5 else frozenset(),
-        )
-    if roll < 0.55:
-        peers = [a.id for a in world.by_country[anchor.country]]
-        chosen = {anchor.id, *rng.sample(peers, k=min(len(peers), rng.randint(1, 3)))}
-        return Scope(
-            agencies=frozenset(chosen),
-            categories=category if rng.random() < 0.3 else frozenset(),
-        )
-    if roll < 0.94:
-        return Scope(
-            countries=frozenset([anchor.country]),
-            categories=category,
-            regions=frozenset([rng.choice(DEFAULT_REGIONS)]) if rng.random() < 0.3 else frozenset(),
-        )
-    # Rarely, something broad: a whole country, or a category in a region, or a region.
-    if roll < 0.97:
-        return Scope(countries=frozenset([anchor.country]))
-    if roll < 0.995:
-        return Scope(categories=category, regions=frozenset([rng.choice(DEFAULT_REGIONS)]))
-    return Scope(regions=frozenset([rng.choice(DEFAULT_REGIONS)]))
-
-
-def _exempt_scope(rng: random.Random, world: World, target: Order) -> Scope:
-    """Carve one partner (or one category) out of the target's scope."""
-    scope = target.scope
-    if scope.agencies:
-        return Scope(agencies=frozenset([rng.choice(sorted(scope.agencies))]))
-    if scope.countries:
-        country = rng.choice(sorted(scope.countries))
-        return Scope(agencies=frozenset([rng.choice(world.by_country[country]).id]))
-    return Scope(
-        categories=scope.categories or frozenset([rng.choice(DEFAULT_CATEGORIES)]),
-        regions=scope.regions,
-    )
-
-
-def build_orders(rng: random.Random, world: World, count: int) -> list[Order]:
-    """``count`` orders issued at a steady rate up to ``AT``, oldest first.
+def build_orders(base: Base, count: int, seed: int) -> list[Order]:
+    """``count`` orders issued at a steady rate up to ``AT``, oldest first, some amended.
 
     The rate is fixed, so a larger state is an older one: the orders in force stay about as
     many (and the requests about as often blocked) while the history behind them grows.
     """
-    span = count / ORDERS_PER_DAY
-    issued = sorted(AT - _days(rng, 0, span) for _ in range(count))
-    effects = list(EFFECT_WEIGHTS)
-    effect_weights = list(EFFECT_WEIGHTS.values())
-    conditions = sorted(CONDITIONS)
-    orders: list[Order] = []
-    targets: list[Order] = []
-    for sequence, valid_from in enumerate(issued, start=1):
-        if rng.random() < 0.02:
-            valid_from = AT + _days(rng, 1, 30)  # issued now to take effect later
-        effect = rng.choices(effects, weights=effect_weights)[0]
-        if effect == Effect.EXEMPT and not targets:
-            effect = Effect.HOLD
-        exempts: frozenset[str] = frozenset()
-        requires = Requirement()
-        if effect == Effect.EXEMPT:
-            picked = [rng.choice(targets[-200:]) for _ in range(rng.randint(1, 2))]
-            scope = _exempt_scope(rng, world, picked[0])
-            exempts = frozenset(o.id for o in picked)
-        else:
-            scope = _scope(rng, world)
-        if effect == Effect.REQUIRE:
-            prohibits = {"lethal-force"} if rng.random() < 0.7 else set()
-            if rng.random() < 0.2:
-                prohibits.add("onward-sharing")
-            protections = rng.sample(DEFAULT_PROTECTIONS, k=rng.choices((0, 1, 2), (1, 6, 2))[0])
-            if not prohibits and not protections:
-                protections = ["protection-of-life"]
-            requires = Requirement(
-                prohibits=frozenset(prohibits), protections=frozenset(protections)
-            )
-        # Most orders last weeks, a few years; each ends by expiring or by being lifted.
-        if rng.random() < 0.006:
-            end = valid_from + _days(rng, 365, 10 * 365)
-        else:
-            end = valid_from + timedelta(days=1 + rng.expovariate(1 / 30))
-        valid_until = None
-        lifted_at = None
-        if rng.random() < 0.6:
-            valid_until = end
-        elif end <= AT:
-            lifted_at = end
-        while_condition = rng.choice(conditions) if rng.random() < 0.15 else None
-        order = Order(
-            id=f"o-{sequence:05d}",
-            authority_id=rng.choice(AUTHORITIES),
-            effect=effect.value,
-            scope=scope,
-            valid_from=valid_from,
-            valid_until=valid_until,
-            while_condition=while_condition,
-            exempts=exempts,
-            requires=requires,
-            reason=f"instruction {sequence} of {rng.choice(AUTHORITIES)}",
+    rng = random.Random(seed + count)
+    return [
+        Order(
+            id=o.id,
+            authority_id=o.authority,
+            effect=o.effect.value,
+            scope=o.scope,
+            valid_from=o.valid_from,
+            valid_until=o.valid_until,
+            while_condition=o.while_condition,
+            exempts=frozenset(o.exempts),
+            requires=o.requires,
+            reason=f"instruction {o.id} of {o.authority}",
             version=rng.choices((1, 2, 3), (8, 2, 1))[0],
-            lifted_at=lifted_at,
+            lifted_at=o.lifted_at,
             sequence=sequence,
         )
-        orders.append(order)
-        if effect != Effect.EXEMPT:
-            targets.append(order)
-    return orders
+        for sequence, o in enumerate(world_orders(rng, base.world, count), start=1)
+    ]
 
 
-def build_state(world: World, orders: Sequence[Order]) -> PolicyState:
+def build_state(base: Base, orders: Sequence[Order]) -> PolicyState:
     return PolicyState.build(
         at=AT,
         version=len(orders),
-        agencies=world.agencies,
-        items=world.items,
-        undertakings=world.undertakings,
+        agencies=base.agencies,
+        items=base.items,
+        undertakings=base.undertakings,
         orders=orders,
         conditions=CONDITIONS,
     )
 
 
-def build_requests(rng: random.Random, world: World, count: int) -> list[ReleaseRequest]:
+def build_requests(rng: random.Random, base: Base, count: int) -> list[ReleaseRequest]:
+    """Requests spread over the recipients as the world weighs them: nine in ten go abroad."""
     purposes = list(PURPOSE_WEIGHTS)
     purpose_weights = list(PURPOSE_WEIGHTS.values())
-    # Nine requests in ten go abroad.
-    foreign = rng.choices(world.partners, weights=world.partner_weights, k=count)
-    requests = []
-    for number in range(count):
-        recipient = foreign[number] if rng.random() < 0.9 else rng.choice(world.domestic)
-        requests.append(
-            ReleaseRequest(
-                id=number + 1,
-                item_id=rng.choice(world.items).id,
-                recipient_id=recipient.id,
-                purpose=rng.choices(purposes, weights=purpose_weights)[0],
-                requested_by="analyst",
-                requested_at=AT,
-            )
+    recipients = rng.choices(base.agencies, weights=base.world.recipient_weights, k=count)
+    return [
+        ReleaseRequest(
+            id=number + 1,
+            item_id=rng.choice(base.items).id,
+            recipient_id=recipient.id,
+            purpose=rng.choices(purposes, weights=purpose_weights)[0],
+            requested_by="analyst",
+            requested_at=AT,
         )
-    return requests
+        for number, recipient in enumerate(recipients)
+    ]
 
 
 _CONSTANT = Decision(outcome=Outcome.RELEASED, rules=(), explanation="Released.")
@@ -484,10 +233,10 @@ def candidates_per_request(requests: Sequence[ReleaseRequest], state: PolicyStat
 
 
 def measure(
-    world: World, requests: Sequence[ReleaseRequest], count: int, seed: int, repeat: int
+    base: Base, requests: Sequence[ReleaseRequest], count: int, seed: int, repeat: int
 ) -> Result:
     started = time.perf_counter()
-    state = build_state(world, build_orders(random.Random(seed + count), world, count))
+    state = build_state(base, build_orders(base, count, seed))
     setup = time.perf_counter() - started
     seconds, outcomes = timed(decide, requests, state, repeat)
     baseline_seconds, _ = timed(baseline, requests, state, repeat)
@@ -537,8 +286,8 @@ def report(results: Sequence[Result]) -> bool:
     return fast_enough and flat
 
 
-def profile(world: World, requests: Sequence[ReleaseRequest], count: int, seed: int) -> None:
-    state = build_state(world, build_orders(random.Random(seed + count), world, count))
+def profile(base: Base, requests: Sequence[ReleaseRequest], count: int, seed: int) -> None:
+    state = build_state(base, build_orders(base, count, seed))
     run(decide, requests[:WARM_UP], state)
     profiler = cProfile.Profile()
     profiler.runcall(run, decide, requests, state)
@@ -570,14 +319,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--requests and --repeat must be at least 1")
 
     started = time.perf_counter()
-    world = build_world(args.seed)
-    requests = build_requests(random.Random(args.seed + 1), world, count)
+    base = build_base(args.seed)
+    requests = build_requests(random.Random(args.seed + 1), base, count)
     setup = time.perf_counter() - started
     print(
         f"garante decide: {count:,} release requests per state, one process; "
-        f"{len(world.agencies)} agencies in {len(world.by_country)} countries "
-        f"({len(world.domestic)} domestic), {len(world.items):,} items, "
-        f"{len(world.undertakings):,} undertakings"
+        f"{len(base.agencies)} agencies in {len(base.world.by_country)} countries "
+        f"({sum(a.domestic for a in base.agencies)} domestic), {len(base.items):,} items, "
+        f"{len(base.undertakings):,} undertakings"
     )
     spans = ", ".join(f"{n / ORDERS_PER_DAY / 365:.1f}" for n in ORDER_COUNTS)
     print(
@@ -589,12 +338,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"on {platform.machine()}, seed {args.seed}"
     )
     print()
-    results = [measure(world, requests, n, args.seed, args.repeat) for n in ORDER_COUNTS]
+    results = [measure(base, requests, n, args.seed, args.repeat) for n in ORDER_COUNTS]
     met = report(results)
     setup += sum(r.setup_seconds for r in results)
     print(f"(generating the states and requests took {setup:.1f} s, not timed above)")
     if args.profile:
-        profile(world, requests, ORDER_COUNTS[-1], args.seed)
+        profile(base, requests, ORDER_COUNTS[-1], args.seed)
     return 1 if args.check and not met else 0
 
 

@@ -19,11 +19,12 @@ contract, and repeating it here as classes would be a second copy to keep in ste
 from __future__ import annotations
 
 import base64
+import inspect
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -46,6 +47,8 @@ __all__ = [
 API_PREFIX = "/api/v1"
 DEFAULT_TIMEOUT = 30.0
 PublicKey = Ed25519PublicKey | bytes | str
+_Client = TypeVar("_Client")
+_Filters = ParamSpec("_Filters")
 
 # -- results and errors --------------------------------------------------------------------
 
@@ -173,6 +176,35 @@ class _Terms:
         return self
 
 
+def _every(
+    listing: Callable[Concatenate[_Client, _Filters], Page],
+) -> Callable[Concatenate[_Client, _Filters], Iterator[dict[str, Any]]]:
+    """The ``iter_*`` twin of a ``list_*`` method, taking the same arguments.
+
+    It yields every item, page by page from ``cursor`` (the first page when none), and fetches
+    the next page only when the caller gets that far.
+    """
+
+    def every(
+        client: _Client, /, *args: _Filters.args, **kwargs: _Filters.kwargs
+    ) -> Iterator[dict[str, Any]]:
+        while True:
+            page = listing(client, *args, **kwargs)
+            yield from page.items
+            if page.next_cursor is None:
+                return
+            kwargs["cursor"] = page.next_cursor
+
+    name = listing.__name__.removeprefix("list_")
+    every.__name__ = every.__qualname__ = f"iter_{name}"
+    every.__doc__ = f"Every item that ``list_{name}`` pages through, following the cursors."
+    # help() and inspect show the listing's arguments, not (*args, **kwargs).
+    every.__signature__ = inspect.signature(listing).replace(  # type: ignore[attr-defined]
+        return_annotation="Iterator[dict[str, Any]]"
+    )
+    return every
+
+
 # -- the client ----------------------------------------------------------------------------
 
 
@@ -256,20 +288,40 @@ class GaranteClient:
         value = self._object("GET", path, params=params)
         return Page(items=list(value["items"]), next_cursor=value.get("next_cursor"))
 
-    @staticmethod
-    def _follow(fetch: Callable[[str | None], Page]) -> Iterator[dict[str, Any]]:
-        """Every item of a list, page by page, fetching the next page only when needed."""
-        cursor: str | None = None
-        while True:
-            page = fetch(cursor)
-            yield from page.items
-            if page.next_cursor is None:
-                return
-            cursor = page.next_cursor
-
     def _statement(self, path: str, body: Mapping[str, Any]) -> Statement:
         value = self._object("POST", path, body=body)
         return Statement(statement=value["statement"], canonical=value["canonical"])
+
+    def _signed(
+        self,
+        draft: str,
+        body: dict[str, Any],
+        expected: Mapping[str, Any],
+        key: Ed25519PrivateKey | None,
+        signature: str | None,
+        *,
+        pin: bool,
+    ) -> dict[str, Any]:
+        """The body to submit, with its signature.
+
+        With ``key``: draft it at ``draft``, refuse unless the statement says what was asked
+        (``expected``), and sign it; with ``pin``, the id and period the draft fixed are sent
+        back, since they are part of what was signed. With ``signature``: a detached one made
+        elsewhere. Neither: unsigned.
+        """
+        if key is not None:
+            _only_one(signature)
+            drafted = self._statement(draft, body)
+            _expect(drafted.statement, expected)
+            signature = drafted.sign(key)
+            if pin:
+                body = {
+                    **body,
+                    "id": drafted.statement["id"],
+                    "valid_from": drafted.statement["valid_from"],
+                    "valid_until": drafted.statement.get("valid_until"),
+                }
+        return _Terms(dict(body)).put("signature", signature).body
 
     # -- meta -----------------------------------------------------------------------------
 
@@ -286,8 +338,7 @@ class GaranteClient:
     def list_agencies(self, *, cursor: str | None = None, limit: int = 100) -> Page:
         return self._page("/agencies", {"cursor": cursor, "limit": limit})
 
-    def iter_agencies(self, *, limit: int = 100) -> Iterator[dict[str, Any]]:
-        return self._follow(lambda c: self.list_agencies(cursor=c, limit=limit))
+    iter_agencies = _every(list_agencies)
 
     def get_agency(self, agency_id: str) -> dict[str, Any]:
         return self._object("GET", f"/agencies/{_segment(agency_id)}")
@@ -325,8 +376,7 @@ class GaranteClient:
     def list_authorities(self, *, cursor: str | None = None, limit: int = 100) -> Page:
         return self._page("/authorities", {"cursor": cursor, "limit": limit})
 
-    def iter_authorities(self, *, limit: int = 100) -> Iterator[dict[str, Any]]:
-        return self._follow(lambda c: self.list_authorities(cursor=c, limit=limit))
+    iter_authorities = _every(list_authorities)
 
     def register_authority(
         self, authority_id: str, *, name: str, public_key: PublicKey | None = None
@@ -363,8 +413,7 @@ class GaranteClient:
     def list_items(self, *, cursor: str | None = None, limit: int = 100) -> Page:
         return self._page("/items", {"cursor": cursor, "limit": limit})
 
-    def iter_items(self, *, limit: int = 100) -> Iterator[dict[str, Any]]:
-        return self._follow(lambda c: self.list_items(cursor=c, limit=limit))
+    iter_items = _every(list_items)
 
     def get_item(self, item_id: str) -> dict[str, Any]:
         return self._object("GET", f"/items/{_segment(item_id)}")
@@ -426,28 +475,15 @@ class GaranteClient:
             valid_from,
             valid_until,
         )
-        if key is not None:
-            _only_one(signature)
-            drafted = self._statement("/undertakings/draft", body)
-            _expect(
-                drafted.statement,
-                {
-                    "agency": agency,
-                    "permits": sorted(permits),
-                    "prohibits": sorted(prohibits),
-                    "protections": sorted(protections),
-                    "categories": sorted(categories),
-                    "id": undertaking_id,
-                },
-            )
-            signature = drafted.sign(key)
-            body = {
-                **body,
-                "id": drafted.statement["id"],
-                "valid_from": drafted.statement["valid_from"],
-                "valid_until": drafted.statement.get("valid_until"),
-            }
-        body = _Terms(dict(body)).put("signature", signature).body
+        expected = {
+            "agency": agency,
+            "permits": sorted(permits),
+            "prohibits": sorted(prohibits),
+            "protections": sorted(protections),
+            "categories": sorted(categories),
+            "id": undertaking_id,
+        }
+        body = self._signed("/undertakings/draft", body, expected, key, signature, pin=True)
         return self._object("POST", "/undertakings", body=body)
 
     def revoke_undertaking(self, undertaking_id: str, *, reason: str) -> dict[str, Any]:
@@ -461,10 +497,7 @@ class GaranteClient:
     ) -> Page:
         return self._page("/undertakings", {"agency": agency, "cursor": cursor, "limit": limit})
 
-    def iter_undertakings(
-        self, *, agency: str | None = None, limit: int = 100
-    ) -> Iterator[dict[str, Any]]:
-        return self._follow(lambda c: self.list_undertakings(agency=agency, cursor=c, limit=limit))
+    iter_undertakings = _every(list_undertakings)
 
     # -- orders ---------------------------------------------------------------------------
 
@@ -526,28 +559,17 @@ class GaranteClient:
             valid_until,
             order_id,
         )
-        if key is not None:
-            _only_one(signature)
-            drafted = self._statement("/orders/draft", body)
-            expected: dict[str, Any] = {
-                "effect": effect,
-                "scope": _sorted_lists((scope or Scope()).to_json()),
-                "exempts": sorted(exempts),
-                "while_condition": while_condition,
-                "reason": reason.strip(),
-                "id": order_id,
-            }
-            if requires is not None:
-                expected["requires"] = _sorted_lists(requires.to_json())
-            _expect(drafted.statement, expected)
-            signature = drafted.sign(key)
-            body = {
-                **body,
-                "id": drafted.statement["id"],
-                "valid_from": drafted.statement["valid_from"],
-                "valid_until": drafted.statement.get("valid_until"),
-            }
-        body = _Terms(dict(body)).put("signature", signature).body
+        expected: dict[str, Any] = {
+            "effect": effect,
+            "scope": _sorted_lists((scope or Scope()).to_json()),
+            "exempts": sorted(exempts),
+            "while_condition": while_condition,
+            "reason": reason.strip(),
+            "id": order_id,
+        }
+        if requires is not None:
+            expected["requires"] = _sorted_lists(requires.to_json())
+        body = self._signed("/orders/draft", body, expected, key, signature, pin=True)
         return self._object("POST", "/orders", body=body)
 
     def draft_amendment(
@@ -588,22 +610,18 @@ class GaranteClient:
         body = _amend_terms(
             effect, scope, requires, exempts, valid_until, while_condition, clear_condition, reason
         )
-        if key is not None:
-            _only_one(signature)
-            drafted = self._statement(f"/orders/{_segment(order_id)}/amend/draft", body)
-            expected: dict[str, Any] = {"id": order_id, "effect": effect}
-            if scope is not None:
-                expected["scope"] = _sorted_lists(scope.to_json())
-            if requires is not None:
-                expected["requires"] = _sorted_lists(requires.to_json())
-            if exempts is not None:
-                expected["exempts"] = sorted(exempts)
-            if reason is not None and reason.strip():
-                expected["reason"] = reason.strip()
-            _expect(drafted.statement, expected)
-            signature = drafted.sign(key)
-        body = _Terms(dict(body)).put("signature", signature).body
-        return self._object("POST", f"/orders/{_segment(order_id)}/amend", body=body)
+        expected: dict[str, Any] = {"id": order_id, "effect": effect}
+        if scope is not None:
+            expected["scope"] = _sorted_lists(scope.to_json())
+        if requires is not None:
+            expected["requires"] = _sorted_lists(requires.to_json())
+        if exempts is not None:
+            expected["exempts"] = sorted(exempts)
+        if reason is not None and reason.strip():
+            expected["reason"] = reason.strip()
+        path = f"/orders/{_segment(order_id)}/amend"
+        body = self._signed(f"{path}/draft", body, expected, key, signature, pin=False)
+        return self._object("POST", path, body=body)
 
     def draft_lift(self, order_id: str, *, reason: str) -> Statement:
         """What the token's authority signs to lift the order now."""
@@ -618,13 +636,12 @@ class GaranteClient:
         signature: str | None = None,
     ) -> dict[str, Any]:
         """Lift an order; what it held is decided again. Returns ``order`` and ``moved``."""
-        if key is not None:
-            _only_one(signature)
-            drafted = self.draft_lift(order_id, reason=reason)
-            _expect(drafted.statement, {"id": order_id, "reason": reason.strip()})
-            signature = drafted.sign(key)
-        body = _Terms({"reason": reason}).put("signature", signature).body
-        return self._object("POST", f"/orders/{_segment(order_id)}/lift", body=body)
+        path = f"/orders/{_segment(order_id)}/lift"
+        expected = {"id": order_id, "reason": reason.strip()}
+        body = self._signed(
+            f"{path}/draft", {"reason": reason}, expected, key, signature, pin=False
+        )
+        return self._object("POST", path, body=body)
 
     def list_orders(
         self, *, active: bool = False, cursor: str | None = None, limit: int = 100
@@ -632,8 +649,7 @@ class GaranteClient:
         """Orders in issue order; ``active=True`` hides lifted ones."""
         return self._page("/orders", {"active": active, "cursor": cursor, "limit": limit})
 
-    def iter_orders(self, *, active: bool = False, limit: int = 100) -> Iterator[dict[str, Any]]:
-        return self._follow(lambda c: self.list_orders(active=active, cursor=c, limit=limit))
+    iter_orders = _every(list_orders)
 
     def get_order(self, order_id: str) -> dict[str, Any]:
         return self._object("GET", f"/orders/{_segment(order_id)}")
@@ -687,8 +703,7 @@ class GaranteClient:
     def list_conditions(self, *, cursor: str | None = None, limit: int = 100) -> Page:
         return self._page("/conditions", {"cursor": cursor, "limit": limit})
 
-    def iter_conditions(self, *, limit: int = 100) -> Iterator[dict[str, Any]]:
-        return self._follow(lambda c: self.list_conditions(cursor=c, limit=limit))
+    iter_conditions = _every(list_conditions)
 
     def record_event(
         self,
@@ -711,8 +726,7 @@ class GaranteClient:
     def list_events(self, *, cursor: str | None = None, limit: int = 100) -> Page:
         return self._page("/events", {"cursor": cursor, "limit": limit})
 
-    def iter_events(self, *, limit: int = 100) -> Iterator[dict[str, Any]]:
-        return self._follow(lambda c: self.list_events(cursor=c, limit=limit))
+    iter_events = _every(list_events)
 
     # -- releases and the held queue --------------------------------------------------------
 
@@ -736,14 +750,7 @@ class GaranteClient:
             {"outcome": outcome, "recipient": recipient, "cursor": cursor, "limit": limit},
         )
 
-    def iter_releases(
-        self, *, outcome: str | None = None, recipient: str | None = None, limit: int = 100
-    ) -> Iterator[dict[str, Any]]:
-        return self._follow(
-            lambda c: self.list_releases(
-                outcome=outcome, recipient=recipient, cursor=c, limit=limit
-            )
-        )
+    iter_releases = _every(list_releases)
 
     def get_release(self, request_id: int) -> dict[str, Any]:
         return self._object("GET", f"/releases/{_segment(request_id)}")
@@ -763,8 +770,7 @@ class GaranteClient:
         """The held queue: what waits, for whom, why, and for how long."""
         return self._page("/held", {"cursor": cursor, "limit": limit})
 
-    def iter_held(self, *, limit: int = 100) -> Iterator[dict[str, Any]]:
-        return self._follow(lambda c: self.list_held(cursor=c, limit=limit))
+    iter_held = _every(list_held)
 
     # -- outcomes, simulation and reports ---------------------------------------------------
 
@@ -835,10 +841,7 @@ class GaranteClient:
         """Outcome reports; a partner sees only its own."""
         return self._page("/outcomes", {"agency": agency, "cursor": cursor, "limit": limit})
 
-    def iter_outcomes(
-        self, *, agency: str | None = None, limit: int = 100
-    ) -> Iterator[dict[str, Any]]:
-        return self._follow(lambda c: self.list_outcomes(agency=agency, cursor=c, limit=limit))
+    iter_outcomes = _every(list_outcomes)
 
     def simulate_order(
         self,
@@ -938,8 +941,7 @@ class GaranteClient:
         """The standing of each agency, by id, one page (not partners)."""
         return self._page("/standings", {"cursor": cursor, "limit": limit})
 
-    def iter_standings(self, *, limit: int = 100) -> Iterator[dict[str, Any]]:
-        return self._follow(lambda c: self.list_standings(cursor=c, limit=limit))
+    iter_standings = _every(list_standings)
 
 
 # -- helpers -------------------------------------------------------------------------------

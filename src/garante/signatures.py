@@ -19,6 +19,15 @@ from garante.canonical import canonical as canonical
 from garante.domain.errors import InvalidKey, SignatureError, SignatureRequired
 
 
+def _base64_of(text: str, size: int) -> bytes | None:
+    """Strict base64 of exactly ``size`` bytes, or None."""
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except ValueError:  # binascii.Error, or non-ASCII text
+        return None
+    return raw if len(raw) == size else None
+
+
 def public_key_bytes(key: Ed25519PublicKey) -> bytes:
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
@@ -34,11 +43,8 @@ def parse_public_key(text: str, *, field: str = "public_key") -> bytes:
         if not isinstance(key, Ed25519PublicKey):
             raise InvalidKey("the public key is not an Ed25519 key", field=field)
         return public_key_bytes(key)
-    try:
-        raw = base64.b64decode(text, validate=True)
-    except ValueError:  # binascii.Error, or non-ASCII text
-        raw = b""
-    if len(raw) != 32:
+    raw = _base64_of(text, 32)
+    if raw is None:
         raise InvalidKey(
             "the public key must be base64 of 32 raw Ed25519 bytes, or a PEM public key",
             field=field,
@@ -78,11 +84,8 @@ def sign_statement(key: Ed25519PrivateKey, statement: dict[str, Any]) -> bytes:
 
 
 def decode_signature(text: str, *, field: str = "signature") -> bytes:
-    try:
-        raw = base64.b64decode(text.strip(), validate=True)
-    except ValueError:  # binascii.Error, or non-ASCII text
-        raw = b""
-    if len(raw) != 64:
+    raw = _base64_of(text.strip(), 64)
+    if raw is None:
         raise SignatureError(
             "a signature must be base64 of 64 Ed25519 signature bytes",
             field=field,

@@ -11,7 +11,7 @@ import httpx
 import typer
 
 from garante.cli import output
-from garante.cli.context import service, settings
+from garante.cli.context import service
 from garante.domain.errors import GaranteError, ValidationError
 from garante.inspector import inspect
 from garante.ledger.errors import LedgerError
@@ -34,9 +34,7 @@ def _b64(value: bytes) -> str:
 def key(ctx: typer.Context) -> None:
     """Print the log's public verifier key (give it to inspectors out of band)."""
     value = service(ctx).log_verifier_key()
-    if settings(ctx).json:
-        output.emit_json({"log_key": value})
-    else:
+    if not output.as_json(ctx, {"log_key": value}):
         output.plain(value)
 
 
@@ -50,11 +48,10 @@ def checkpoint(
     published = garante.latest_checkpoint() if latest else garante.publish_checkpoint()
     if published is None:
         raise ValidationError("no checkpoint was published yet", hint="run without --latest")
-    if settings(ctx).json:
-        output.emit_json(
-            {"size": published.size, "root_hash": _b64(published.root_hash), "note": published.note}
-        )
-    else:
+    if not output.as_json(
+        ctx,
+        {"size": published.size, "root_hash": _b64(published.root_hash), "note": published.note},
+    ):
         output.plain(published.note.rstrip("\n"))
 
 
@@ -70,9 +67,7 @@ def add_cosignature(
     cosignatures from witnesses they trust (c2sp.org/tlog-witness).
     """
     published = service(ctx).add_cosignature(size, line)
-    if settings(ctx).json:
-        output.emit_json({"size": published.size, "note": published.note})
-    else:
+    if not output.as_json(ctx, {"size": published.size, "note": published.note}):
         output.plain(published.note.rstrip("\n"))
 
 
@@ -91,8 +86,7 @@ def prove(
         "entry": proof["entry"].decode(),
         "proof": [_b64(h) for h in proof["proof"]],
     }
-    if settings(ctx).json:
-        output.emit_json(body)
+    if output.as_json(ctx, body):
         return
     output.console.print(f"entry {index} in tree of size {proof['size']}:", markup=False)
     output.console.print(f"  {body['entry']}", markup=False)
@@ -110,8 +104,7 @@ def consistency(
     """Print an RFC 9162 consistency proof between tree sizes OLD and NEW."""
     proof = service(ctx).consistency_proof(old, new)
     body = {**proof, "proof": [_b64(h) for h in proof["proof"]]}
-    if settings(ctx).json:
-        output.emit_json(body)
+    if output.as_json(ctx, body):
         return
     output.console.print(f"consistency of size {old} with size {proof['new_size']}:")
     for step, value in enumerate(body["proof"]):
@@ -141,8 +134,7 @@ def entries(
 ) -> None:
     """Print audit entries (canonical JSON) from START."""
     rows = service(ctx).entries(start, start + limit)
-    if settings(ctx).json:
-        output.emit_json(rows)
+    if output.as_json(ctx, rows):
         return
     for row in rows:
         output.console.print(f"{row['index']:>6} {row['entry']}", markup=False)
@@ -227,18 +219,17 @@ def _verify_server(
         )
     except (httpx.HTTPError, LedgerError) as exc:
         raise LogVerificationFailed(f"the server's log cannot be verified: {exc}") from None
-    if settings(ctx).json:
-        output.emit_json(
-            {
-                "ok": result.ok,
-                "size": result.checkpoint.size,
-                "previous_size": result.previous_size,
-                "sampled": result.sampled,
-                "entries_checked": result.entries_checked,
-                "problems": result.problems,
-            }
-        )
-    else:
+    if not output.as_json(
+        ctx,
+        {
+            "ok": result.ok,
+            "size": result.checkpoint.size,
+            "previous_size": result.previous_size,
+            "sampled": result.sampled,
+            "entries_checked": result.entries_checked,
+            "problems": result.problems,
+        },
+    ):
         for problem in result.problems:
             output.console.print(f"[red]FAIL[/red] {problem}", highlight=False)
         if result.ok:
@@ -287,18 +278,17 @@ def _entry(line: str) -> StoredEntry:
 
 
 def _report(ctx: typer.Context, report: LogReport) -> None:
-    if settings(ctx).json:
-        output.emit_json(
-            {
-                "ok": report.ok,
-                "entries": report.entries,
-                "checkpoints_verified": report.checkpoints_verified,
-                "latest_verified_size": report.latest_verified_size,
-                "first_bad_index": report.first_bad_index,
-                "findings": [{"index": f.index, "message": f.message} for f in report.findings],
-            }
-        )
-    else:
+    if not output.as_json(
+        ctx,
+        {
+            "ok": report.ok,
+            "entries": report.entries,
+            "checkpoints_verified": report.checkpoints_verified,
+            "latest_verified_size": report.latest_verified_size,
+            "first_bad_index": report.first_bad_index,
+            "findings": [{"index": f.index, "message": f.message} for f in report.findings],
+        },
+    ):
         for finding in report.findings:
             output.console.print(f"[red]FAIL[/red] {finding}", highlight=False)
         if report.ok:

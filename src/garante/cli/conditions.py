@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import typer
 
 from garante.cli import output
-from garante.cli.context import service, settings, when
+from garante.cli.context import service, when
 from garante.domain.condition import ConditionRule
 from garante.domain.errors import ValidationError
 
@@ -36,11 +39,8 @@ def add(
     change = service(ctx).define_condition(
         condition_id, description=description, rule=rule, active=active, evidence=evidence
     )
-    if settings(ctx).json:
-        output.emit_json(change.value)
-        return
     state = "active" if change.value["active"] else "inactive"
-    output.console.print(f"Defined condition {condition_id} (now {state}).")
+    output.result(ctx, change.value, f"Defined condition {condition_id} (now {state}).")
 
 
 @app.command("set")
@@ -52,51 +52,48 @@ def set_condition(
 ) -> None:
     """Set a hand-kept condition; orders that depend on it take effect or stop at once."""
     change = service(ctx).set_condition(condition_id, active=active, evidence=evidence)
-    if settings(ctx).json:
-        output.emit_json({"condition": change.value, "moved": change.moved})
-        return
-    output.console.print(f"Condition {condition_id} is {'active' if active else 'inactive'}.")
-    output.moved(change.moved)
+    output.result(
+        ctx,
+        {"condition": change.value},
+        f"Condition {condition_id} is {'active' if active else 'inactive'}.",
+        moved=change.moved,
+    )
 
 
 @app.command("refresh")
 def refresh(ctx: typer.Context) -> None:
     """Re-evaluate derived conditions at the clock's time (they lapse as time passes)."""
     change = service(ctx).refresh_conditions()
-    if settings(ctx).json:
-        output.emit_json({**change.value, "moved": change.moved})
-        return
-    for condition in change.value["conditions"]:
-        state = "active" if condition["active"] else "inactive"
-        output.console.print(f"{condition['id']}: {state}")
-    output.moved(change.moved)
+    states = (
+        f"{c['id']}: {'active' if c['active'] else 'inactive'}" for c in change.value["conditions"]
+    )
+    output.result(ctx, change.value, "\n".join(states), moved=change.moved)
 
 
 @app.command("list")
 def list_conditions(ctx: typer.Context) -> None:
     """List conditions and whether each is active."""
-    rows = service(ctx).conditions()
-    if settings(ctx).json:
-        output.emit_json(rows)
-        return
-    output.table(
+    output.listing(
+        ctx,
         "Conditions",
-        ["id", "active", "rule", "since", "description"],
-        (
-            [
-                r["id"],
-                r["active"],
-                (
-                    f"≥{r['rule']['min_events']} {r['rule']['kind']} in {r['rule']['region']} "
-                    f"within {r['rule']['window_days']} days"
-                )
-                if r["rule"]
-                else "set by hand",
-                r["changed_at"],
-                r["description"],
-            ]
-            for r in rows
-        ),
+        service(ctx).conditions(),
+        {
+            "id": "id",
+            "active": "active",
+            "rule": _rule,
+            "since": "changed_at",
+            "description": "description",
+        },
+    )
+
+
+def _rule(row: Mapping[str, Any]) -> str:
+    rule = row["rule"]
+    if not rule:
+        return "set by hand"
+    return (
+        f"≥{rule['min_events']} {rule['kind']} in {rule['region']} "
+        f"within {rule['window_days']} days"
     )
 
 
@@ -115,22 +112,26 @@ def record(
     change = garante.record_event(
         kind=kind, region=region, occurred_at=occurred, source=source, note=note
     )
-    if settings(ctx).json:
-        output.emit_json({"event": change.value, "moved": change.moved})
-        return
-    output.console.print(f"Recorded event {change.value['id']}: {kind} in {region}.")
-    output.moved(change.moved)
+    output.result(
+        ctx,
+        {"event": change.value},
+        f"Recorded event {change.value['id']}: {kind} in {region}.",
+        moved=change.moved,
+    )
 
 
 @events.command("list")
 def list_events(ctx: typer.Context) -> None:
     """List recorded events."""
-    rows = service(ctx).events()
-    if settings(ctx).json:
-        output.emit_json(rows)
-        return
-    output.table(
+    output.listing(
+        ctx,
         "Events",
-        ["id", "kind", "region", "occurred", "source"],
-        ([r["id"], r["kind"], r["region"], r["occurred_at"], r["source"]] for r in rows),
+        service(ctx).events(),
+        {
+            "id": "id",
+            "kind": "kind",
+            "region": "region",
+            "occurred": "occurred_at",
+            "source": "source",
+        },
     )

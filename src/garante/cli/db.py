@@ -72,16 +72,16 @@ def upgrade_command(ctx: typer.Context) -> None:
         head = integrity.head_revision(engine)
     finally:
         engine.dispose()
-    if settings(ctx).json:
-        output.emit_json(
-            {
-                "db": _shown(url),
-                "before": before,
-                "after": after,
-                "head": head,
-                "upgraded": before != after,
-            }
-        )
+    if output.as_json(
+        ctx,
+        {
+            "db": _shown(url),
+            "before": before,
+            "after": after,
+            "head": head,
+            "upgraded": before != after,
+        },
+    ):
         return
     if before == after:
         output.console.print(f"Schema already at revision {after}, the newest.", markup=False)
@@ -108,9 +108,7 @@ def check(ctx: typer.Context) -> None:
         report = dbcheck.check_store(engine, configured_key=configured)
     finally:
         engine.dispose()
-    if settings(ctx).json:
-        output.emit_json({"db": _shown(url), **report.to_dict()})
-    else:
+    if not output.as_json(ctx, {"db": _shown(url), **report.to_dict()}):
         _print(report)
     if not report.ok:
         hint = None

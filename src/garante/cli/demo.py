@@ -51,11 +51,16 @@ def demo(
         output.emit_json(run.to_dict())
     else:
         output.console.print("")
-        rows = garante.held_queue()
         output.table(
             "Held queue at the end of 13 November",
-            ["request", "item", "recipient", "purpose", "reason"],
-            ([r["id"], r["item"], r["recipient"], r["purpose"], r["reason"]] for r in rows),
+            garante.held_queue(),
+            {
+                "request": "id",
+                "item": "item",
+                "recipient": "recipient",
+                "purpose": "purpose",
+                "reason": "reason",
+            },
         )
         output.console.print(
             f"\n{garante.ledger_size()} audit entries. "
@@ -114,4 +119,4 @@ def _print_step(step: runner.StepResult) -> None:
             output.decision_line(decided)
         return
     output.console.print(f"  {step.summary}", style="cyan")
-    output.moved(step.decisions)
+    output.decided_again(step.decisions)

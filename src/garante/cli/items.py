@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from garante.cli import output
-from garante.cli.context import service, settings, split
+from garante.cli.context import service, split
 from garante.domain.errors import ValidationError
 from garante.service.items import content_commitment
 
@@ -44,49 +44,37 @@ def add(
         bundle=text,
         releasable_to=split(releasable_to),
     )
-    if settings(ctx).json:
-        output.emit_json(change.value)
-    else:
-        output.console.print(
-            f"Added item {item_id} ({category}, {region}, TLP:{tlp.upper()}), "
-            f"sha256 {change.value['content_sha256'][:16]}…"
-        )
+    output.result(
+        ctx,
+        change.value,
+        f"Added item {item_id} ({category}, {region}, TLP:{tlp.upper()}), "
+        f"sha256 {change.value['content_sha256'][:16]}…",
+    )
 
 
 @app.command("list")
 def list_items(ctx: typer.Context) -> None:
     """List items."""
-    rows = service(ctx).items()
-    if settings(ctx).json:
-        output.emit_json(rows)
-        return
-    output.table(
+    output.listing(
+        ctx,
         "Items",
-        ["id", "title", "category", "region", "TLP", "originator", "releasable to"],
-        (
-            [
-                r["id"],
-                r["title"],
-                r["category"],
-                r["region"],
-                r["tlp"],
-                r["originator"],
-                r["releasable_to"],
-            ]
-            for r in rows
-        ),
+        service(ctx).items(),
+        {
+            "id": "id",
+            "title": "title",
+            "category": "category",
+            "region": "region",
+            "TLP": "tlp",
+            "originator": "originator",
+            "releasable to": "releasable_to",
+        },
     )
 
 
 @app.command("show")
 def show(ctx: typer.Context, item_id: str = typer.Argument(..., metavar="ID")) -> None:
     """Show one item's marks (not its content)."""
-    value = service(ctx).item(item_id)
-    if settings(ctx).json:
-        output.emit_json(value)
-        return
-    for key, field_value in value.items():
-        output.console.print(f"{key:>14}: {output.cell(field_value)}")
+    output.record(ctx, service(ctx).item(item_id), width=14)
 
 
 @app.command("open-commitment")

@@ -104,9 +104,7 @@ def init(ctx: typer.Context) -> None:
     """Create the store (or bring its schema up to date)."""
     garante = service(ctx)
     url = database_url(settings(ctx).db)
-    if settings(ctx).json:
-        output.emit_json({"db": url, "ledger_size": garante.ledger_size()})
-    else:
+    if not output.as_json(ctx, {"db": url, "ledger_size": garante.ledger_size()}):
         output.console.print(f"Store ready at {url}.")
 
 

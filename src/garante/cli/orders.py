@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import typer
 
 from garante.cli import output
-from garante.cli.context import (
-    KEY_OPTION,
-    SIGNATURE_OPTION,
-    STATEMENT_OPTION,
-    service,
-    settings,
-    signature,
-    split,
-    when,
-)
+from garante.cli.context import service, split, when
+from garante.cli.options import Signing, option_groups
 from garante.domain.errors import ValidationError
 from garante.domain.order import Requirement, Scope
 from garante.service.app import Change
-from garante.signatures import canonical
 
 app = typer.Typer(help="Orders: deny, hold, require or exempt sharing.", no_args_is_help=True)
+
 
 _AGENCIES = typer.Option(None, "--agencies", help="Scope: agency ids (comma list).")
 _COUNTRIES = typer.Option(None, "--countries", help="Scope: ISO country codes.")
@@ -39,37 +32,44 @@ _EXEMPTS = typer.Option(None, "--exempts", help="exempt: orders this one carves 
 _WHILE = typer.Option(None, "--while", help="In force only while this condition is active.")
 
 
-def _scope(
-    agencies: list[str] | None,
-    countries: list[str] | None,
-    categories: list[str] | None,
-    regions: list[str] | None,
-) -> Scope:
-    return Scope(
-        agencies=frozenset(split(agencies)),
-        countries=frozenset(split(countries)),
-        categories=frozenset(split(categories)),
-        regions=frozenset(split(regions)),
-    )
+@dataclass(frozen=True, kw_only=True)
+class Terms:
+    """The terms an order is issued, amended or simulated with, as options."""
 
+    agencies: list[str] | None = _AGENCIES
+    countries: list[str] | None = _COUNTRIES
+    categories: list[str] | None = _CATEGORIES
+    regions: list[str] | None = _REGIONS
+    require_prohibits: list[str] | None = _REQ_PROHIBITS
+    require_protections: list[str] | None = _REQ_PROTECTIONS
+    exempts: list[str] | None = _EXEMPTS
+    while_condition: str | None = _WHILE
 
-def _requires(prohibits: list[str] | None, protections: list[str] | None) -> Requirement:
-    return Requirement(
-        prohibits=frozenset(split(prohibits)), protections=frozenset(split(protections))
-    )
+    def scope(self) -> Scope:
+        return Scope(
+            agencies=frozenset(split(self.agencies)),
+            countries=frozenset(split(self.countries)),
+            categories=frozenset(split(self.categories)),
+            regions=frozenset(split(self.regions)),
+        )
+
+    def requires(self) -> Requirement:
+        return Requirement(
+            prohibits=frozenset(split(self.require_prohibits)),
+            protections=frozenset(split(self.require_protections)),
+        )
 
 
 def _report(ctx: typer.Context, verb: str, change: Change) -> None:
-    if settings(ctx).json:
-        output.emit_json({"order": change.value, "moved": change.moved})
-        return
     order = change.value
-    output.console.print(
+    output.result(
+        ctx,
+        {"order": order},
         f"{verb} order {order['id']} v{order['version']}: {order['effect']} "
         f"for {_describe(order['scope'])}"
-        + (f" while {order['while_condition']}" if order["while_condition"] else "")
+        + (f" while {order['while_condition']}" if order["while_condition"] else ""),
+        moved=change.moved,
     )
-    output.moved(change.moved)
 
 
 def _describe(scope: dict[str, Any]) -> str:
@@ -77,115 +77,95 @@ def _describe(scope: dict[str, Any]) -> str:
 
 
 @app.command("issue")
+@option_groups
 def issue(
     ctx: typer.Context,
     authority: str = typer.Option(..., "--authority"),
     effect: str = typer.Option(..., "--effect", help="deny, hold, require or exempt."),
     reason: str = typer.Option(..., "--reason", help="The instruction, in its own words."),
     order_id: str | None = typer.Option(None, "--id"),
-    agencies: list[str] | None = _AGENCIES,
-    countries: list[str] | None = _COUNTRIES,
-    categories: list[str] | None = _CATEGORIES,
-    regions: list[str] | None = _REGIONS,
-    require_prohibits: list[str] | None = _REQ_PROHIBITS,
-    require_protections: list[str] | None = _REQ_PROTECTIONS,
-    exempts: list[str] | None = _EXEMPTS,
-    while_condition: str | None = _WHILE,
     valid_from: str | None = typer.Option(None, "--valid-from"),
     valid_until: str | None = typer.Option(None, "--valid-until"),
-    key: Path | None = KEY_OPTION,
-    signature_b64: str | None = SIGNATURE_OPTION,
-    print_statement: bool = STATEMENT_OPTION,
+    *,
+    terms: Terms,
+    signing: Signing,
 ) -> None:
     """Issue an order; held requests in its scope are decided again in the same transaction."""
     garante = service(ctx)
     order = garante.draft_order(
         authority_id=authority,
         effect=effect,
-        scope=_scope(agencies, countries, categories, regions),
+        scope=terms.scope(),
         order_id=order_id,
-        requires=_requires(require_prohibits, require_protections),
-        exempts=split(exempts),
+        requires=terms.requires(),
+        exempts=split(terms.exempts),
         valid_from=when(valid_from, field="valid_from"),
         valid_until=when(valid_until, field="valid_until"),
-        while_condition=while_condition,
+        while_condition=terms.while_condition,
         reason=reason,
     )
-    if print_statement:
-        output.plain(canonical(order.statement()).decode())
+    if signing.printed(order.statement()):
         return
-    change = garante.issue_order(order, signature=signature(order.statement(), key, signature_b64))
+    change = garante.issue_order(order, signature=signing.signature(order.statement()))
     _report(ctx, "Issued", change)
 
 
 @app.command("amend")
+@option_groups
 def amend(
     ctx: typer.Context,
     order_id: str = typer.Argument(..., metavar="ID"),
     authority: str = typer.Option(..., "--authority"),
     reason: str | None = typer.Option(None, "--reason"),
     effect: str | None = typer.Option(None, "--effect"),
-    agencies: list[str] | None = _AGENCIES,
-    countries: list[str] | None = _COUNTRIES,
-    categories: list[str] | None = _CATEGORIES,
-    regions: list[str] | None = _REGIONS,
-    require_prohibits: list[str] | None = _REQ_PROHIBITS,
-    require_protections: list[str] | None = _REQ_PROTECTIONS,
-    exempts: list[str] | None = _EXEMPTS,
-    while_condition: str | None = _WHILE,
     clear_condition: bool = typer.Option(False, "--no-condition", help="Drop the condition."),
     valid_until: str | None = typer.Option(None, "--valid-until"),
-    key: Path | None = KEY_OPTION,
-    signature_b64: str | None = SIGNATURE_OPTION,
-    print_statement: bool = STATEMENT_OPTION,
+    *,
+    terms: Terms,
+    signing: Signing,
 ) -> None:
     """Amend an order: only the terms given change; the order gets a new signed version."""
     garante = service(ctx)
-    scope_given = any((agencies, countries, categories, regions))
-    requires_given = bool(require_prohibits or require_protections)
+    scope_given = any((terms.agencies, terms.countries, terms.categories, terms.regions))
+    requires_given = bool(terms.require_prohibits or terms.require_protections)
     amended = garante.draft_amendment(
         order_id,
         authority_id=authority,
         effect=effect,
-        scope=_scope(agencies, countries, categories, regions) if scope_given else None,
-        requires=_requires(require_prohibits, require_protections) if requires_given else None,
-        exempts=split(exempts) if exempts else None,
+        scope=terms.scope() if scope_given else None,
+        requires=terms.requires() if requires_given else None,
+        exempts=split(terms.exempts) if terms.exempts else None,
         valid_until=when(valid_until, field="valid_until"),
-        while_condition=while_condition,
+        while_condition=terms.while_condition,
         clear_condition=clear_condition,
         reason=reason,
     )
     statement = {**amended.statement(), "amended_by": authority}
-    if print_statement:
-        output.plain(canonical(statement).decode())
+    if signing.printed(statement):
         return
     change = garante.amend_order(
-        amended, authority_id=authority, signature=signature(statement, key, signature_b64)
+        amended, authority_id=authority, signature=signing.signature(statement)
     )
     _report(ctx, "Amended", change)
 
 
 @app.command("lift")
+@option_groups
 def lift(
     ctx: typer.Context,
     order_id: str = typer.Argument(..., metavar="ID"),
     authority: str = typer.Option(..., "--authority"),
     reason: str = typer.Option(..., "--reason"),
-    key: Path | None = KEY_OPTION,
-    signature_b64: str | None = SIGNATURE_OPTION,
-    print_statement: bool = STATEMENT_OPTION,
+    *,
+    signing: Signing,
 ) -> None:
     """Lift an order; everything it held is decided again at once."""
     garante = service(ctx)
     statement = garante.lift_statement(order_id, authority_id=authority, reason=reason)
-    if print_statement:
-        output.plain(canonical(statement).decode())
+    if signing.printed(statement):
         return
     change = garante.lift_order(
-        order_id,
-        authority_id=authority,
-        reason=reason,
-        signature=signature(statement, key, signature_b64),
+        order_id, authority_id=authority, reason=reason, signature=signing.signature(statement)
     )
     _report(ctx, "Lifted", change)
 
@@ -196,51 +176,34 @@ def list_orders(
     active_only: bool = typer.Option(False, "--active", help="Hide lifted orders."),
 ) -> None:
     """List orders in the order they were issued."""
-    rows = service(ctx).orders(include_lifted=not active_only)
-    if settings(ctx).json:
-        output.emit_json(rows)
-        return
-    output.table(
+    output.listing(
+        ctx,
         "Orders",
-        [
-            "id",
-            "v",
-            "authority",
-            "effect",
-            "scope",
-            "requires / exempts",
-            "while",
-            "from",
-            "lifted",
-        ],
-        (
-            [
-                r["id"],
-                r["version"],
-                r["authority"],
-                r["effect"],
-                _describe(r["scope"]),
-                Requirement.from_dict(r["requires"]).describe()
-                if r["effect"] == "require"
-                else (", ".join(r["exempts"]) or "-"),
-                r["while_condition"],
-                r["valid_from"],
-                r["lifted_at"],
-            ]
-            for r in rows
-        ),
+        service(ctx).orders(include_lifted=not active_only),
+        {
+            "id": "id",
+            "v": "version",
+            "authority": "authority",
+            "effect": "effect",
+            "scope": lambda r: _describe(r["scope"]),
+            "requires / exempts": _terms,
+            "while": "while_condition",
+            "from": "valid_from",
+            "lifted": "lifted_at",
+        },
     )
+
+
+def _terms(order: Mapping[str, Any]) -> str:
+    if order["effect"] == "require":
+        return Requirement.from_dict(order["requires"]).describe()
+    return ", ".join(order["exempts"]) or "-"
 
 
 @app.command("show")
 def show(ctx: typer.Context, order_id: str = typer.Argument(..., metavar="ID")) -> None:
     """Show one order."""
-    value = service(ctx).order(order_id)
-    if settings(ctx).json:
-        output.emit_json(value)
-        return
-    for key, field_value in value.items():
-        output.console.print(f"{key:>16}: {output.cell(field_value)}", markup=False)
+    output.record(ctx, service(ctx).order(order_id), width=16)
 
 
 @app.command("refresh")
@@ -250,19 +213,20 @@ def refresh(ctx: typer.Context) -> None:
     `garante serve` does this every second; run it yourself when no server is running.
     """
     change = service(ctx).apply_order_periods()
-    if settings(ctx).json:
-        output.emit_json({**change.value, "moved": change.moved})
-        return
-    boundaries = change.value["boundaries"]
-    if not boundaries:
-        output.console.print("No order period began or ended since the last refresh.")
-    for boundary in boundaries:
-        what = "came into force" if boundary["began"] else "period ended"
-        output.console.print(f"Order {boundary['order']} {what} at {boundary['at']}.")
-    output.moved(change.moved)
+    lines = [
+        f"Order {b['order']} {'came into force' if b['began'] else 'period ended'} at {b['at']}."
+        for b in change.value["boundaries"]
+    ]
+    output.result(
+        ctx,
+        change.value,
+        "\n".join(lines) or "No order period began or ended since the last refresh.",
+        moved=change.moved,
+    )
 
 
 @app.command("simulate")
+@option_groups
 def simulate(
     ctx: typer.Context,
     start: str = typer.Option(..., "--from", help="Replay the requests made from..."),
@@ -271,14 +235,8 @@ def simulate(
     authority: str | None = typer.Option(None, "--authority"),
     effect: str | None = typer.Option(None, "--effect", help="deny, hold, require or exempt."),
     reason: str = typer.Option("simulation", "--reason"),
-    agencies: list[str] | None = _AGENCIES,
-    countries: list[str] | None = _COUNTRIES,
-    categories: list[str] | None = _CATEGORIES,
-    regions: list[str] | None = _REGIONS,
-    require_prohibits: list[str] | None = _REQ_PROHIBITS,
-    require_protections: list[str] | None = _REQ_PROTECTIONS,
-    exempts: list[str] | None = _EXEMPTS,
-    while_condition: str | None = _WHILE,
+    *,
+    terms: Terms,
 ) -> None:
     """What a draft order (or lifting an order) would change, replayed on stored requests.
 
@@ -299,33 +257,29 @@ def simulate(
         draft = garante.draft_order(
             authority_id=authority,
             effect=effect,
-            scope=_scope(agencies, countries, categories, regions),
-            requires=_requires(require_prohibits, require_protections),
-            exempts=split(exempts),
-            while_condition=while_condition,
+            scope=terms.scope(),
+            requires=terms.requires(),
+            exempts=split(terms.exempts),
+            while_condition=terms.while_condition,
             reason=reason,
         )
         report = garante.simulate_order(draft, start=begin, end=finish)
-    if settings(ctx).json:
-        output.emit_json(report)
+    if output.as_json(ctx, report):
         return
     output.console.print(
         f"{report['requests']} requests in the period, {report['in_scope']} in scope, "
         f"{report['changed']} would be decided differently."
     )
-    output.table(
-        "Changes per partner",
-        ["partner", "changes"],
-        (
-            [p, ", ".join(f"{k}: {v}" for k, v in c.items())]
-            for p, c in report["by_partner"].items()
-        ),
-    )
-    output.table(
-        "Changes per category",
-        ["category", "changes"],
-        (
-            [p, ", ".join(f"{k}: {v}" for k, v in c.items())]
-            for p, c in report["by_category"].items()
-        ),
-    )
+    for title, heading, changes in (
+        ("Changes per partner", "partner", report["by_partner"]),
+        ("Changes per category", "category", report["by_category"]),
+    ):
+        output.table(
+            title,
+            ({heading: name, "changes": _tally(c)} for name, c in changes.items()),
+            {heading: heading, "changes": "changes"},
+        )
+
+
+def _tally(changes: Mapping[str, int]) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in changes.items())

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from garante.cli import output
-from garante.cli.context import KEY_OPTION, SIGNATURE_OPTION, service, settings, signature, when
+from garante.cli.context import KEY_OPTION, SIGNATURE_OPTION, service, signature, when
 from garante.domain.errors import ValidationError
 from garante.domain.outcome import OutcomeReport
 from garante.service.reports import as_csv_rows
@@ -66,8 +66,7 @@ def report(
     )
     signed = signature(outcome.statement(), key, signature_b64) if by_partner else None
     change = garante.report_outcome(outcome, signed=by_partner, signature=signed)
-    if settings(ctx).json:
-        output.emit_json({"outcome": change.value, "moved": change.moved})
+    if output.as_json(ctx, {"outcome": change.value, "moved": change.moved}):
         return
     value = change.value
     if value["breach"]:
@@ -81,32 +80,26 @@ def report(
         output.console.print(
             f"Outcome {value['id']} recorded: compliant with {value['undertaking']}."
         )
-    output.moved(change.moved)
+    output.decided_again(change.moved)
 
 
 @app.command("list")
 def list_outcomes(ctx: typer.Context, agency: str | None = typer.Option(None, "--agency")) -> None:
     """List reported outcomes."""
-    rows = service(ctx).outcomes(agency)
-    if settings(ctx).json:
-        output.emit_json(rows)
-        return
-    output.table(
+    output.listing(
+        ctx,
         "Outcomes",
-        ["id", "release", "agency", "kind", "casualties", "undertaking", "breach", "order"],
-        (
-            [
-                r["id"],
-                r["release"],
-                r["agency"],
-                r["kind"],
-                r["casualties"],
-                r["undertaking"],
-                r["breach"],
-                r["order"],
-            ]
-            for r in rows
-        ),
+        service(ctx).outcomes(agency),
+        {
+            "id": "id",
+            "release": "release",
+            "agency": "agency",
+            "kind": "kind",
+            "casualties": "casualties",
+            "undertaking": "undertaking",
+            "breach": "breach",
+            "order": "order",
+        },
     )
 
 
@@ -130,23 +123,21 @@ def partners(
             return
         with csv_file.open("w", newline="") as handle:
             csv.writer(handle).writerows(rows)
-    if settings(ctx).json:
-        output.emit_json(data)
+    if output.as_json(ctx, data):
         return
     output.table(
         f"Partners, {data['period']['from']} to {data['period']['to']}",
-        ["partner", "released", "held", "denied", "waited", "mean h held", "outcomes", "breaches"],
-        (
-            [
-                r["partner"],
-                r["released"],
-                r["held"],
-                r["denied"],
-                r["held_then_released"],
-                r["mean_hours_held"],
-                ", ".join(f"{k} {v}" for k, v in sorted(r["outcomes"].items())) or "-",
-                r["breaches"],
-            ]
-            for r in data["partners"]
-        ),
+        data["partners"],
+        {
+            "partner": "partner",
+            "released": "released",
+            "held": "held",
+            "denied": "denied",
+            "waited": "held_then_released",
+            "mean h held": "mean_hours_held",
+            "outcomes": lambda r: (
+                ", ".join(f"{k} {v}" for k, v in sorted(r["outcomes"].items())) or "-"
+            ),
+            "breaches": "breaches",
+        },
     )

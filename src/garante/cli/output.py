@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from garante.cli.context import settings
 from garante.domain.errors import GaranteError
 
 console = Console(highlight=False, soft_wrap=True)
@@ -28,18 +30,64 @@ def plain(text: str) -> None:
     sys.stdout.write(text + "\n")
 
 
-def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+def as_json(ctx: typer.Context, value: Any) -> bool:
+    """With ``--json``, print ``value`` for scripts and say so: people's output is then skipped."""
+    if settings(ctx).json:
+        emit_json(value)
+        return True
+    return False
+
+
+def result(
+    ctx: typer.Context, value: Any, message: str, *, moved: list[dict[str, Any]] | None = None
+) -> None:
+    """What a command did: ``value`` as JSON (with ``moved`` beside it when the command can
+    move the held queue), or for people the message and the requests decided again."""
+    if as_json(ctx, value if moved is None else {**value, "moved": moved}):
+        return
+    if message:
+        console.print(message)
+    if moved is not None:
+        decided_again(moved)
+
+
+def record(ctx: typer.Context, value: dict[str, Any], *, width: int) -> None:
+    """One record: JSON, or a field a line, names right-aligned to ``width``."""
+    if as_json(ctx, value):
+        return
+    for name, field_value in value.items():
+        console.print(f"{name:>{width}}: {cell(field_value)}", markup=False)
+
+
+# A column shows a row's key, or what a function makes of the row.
+Column = str | Callable[[Mapping[str, Any]], Any]
+
+
+def listing(
+    ctx: typer.Context, title: str, rows: Sequence[Mapping[str, Any]], columns: Mapping[str, Column]
+) -> None:
+    """Rows as JSON, or as a table for people."""
+    if not as_json(ctx, rows):
+        table(title, rows, columns)
+
+
+def table(title: str, rows: Iterable[Mapping[str, Any]], columns: Mapping[str, Column]) -> None:
+    """Rows as a table, one column a heading and what it shows of each row."""
     grid = Table(title=title, title_justify="left", show_lines=False)
-    for column in columns:
-        grid.add_column(column, overflow="fold")
+    for heading in columns:
+        grid.add_column(heading, overflow="fold")
     count = 0
     for row in rows:
-        grid.add_row(*(cell(value) for value in row))
+        grid.add_row(*(cell(_value(row, column)) for column in columns.values()))
         count += 1
     if count == 0:
         console.print(f"{title}: none")
         return
     console.print(grid)
+
+
+def _value(row: Mapping[str, Any], column: Column) -> Any:
+    return row[column] if isinstance(column, str) else column(row)
 
 
 def cell(value: Any) -> str:
@@ -68,7 +116,8 @@ def decision_line(decided: dict[str, Any]) -> None:
     console.print(f"    {decided['explanation']}", style="dim", markup=False)
 
 
-def moved(decisions: list[dict[str, Any]]) -> None:
+def decided_again(decisions: list[dict[str, Any]]) -> None:
+    """The held requests a write decided again, one decision each."""
     if not decisions:
         return
     console.print(f"Held queue decided again ({len(decisions)}):")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from garante.cli import output
-from garante.cli.context import service, settings
+from garante.cli.context import service
 from garante.domain.errors import ValidationError
 from garante.signatures import (
     encode_public_key,
@@ -58,10 +60,11 @@ def generate(
         handle.write(private_key_pem(key))
     encoded = encode_public_key(public_key_bytes(key.public_key()))
     public.write_text(encoded + "\n")
-    if settings(ctx).json:
-        output.emit_json({"private_key": str(private), "public_key": encoded})
-    else:
-        output.console.print(f"Wrote {private} (keep it secret) and {public}: {encoded}")
+    output.result(
+        ctx,
+        {"private_key": str(private), "public_key": encoded},
+        f"Wrote {private} (keep it secret) and {public}: {encoded}",
+    )
 
 
 @agencies.command("add")
@@ -87,11 +90,8 @@ def add_agency(
         requires_undertaking=requires_undertaking,
         public_key=read_key(public_key),
     )
-    if settings(ctx).json:
-        output.emit_json(change.value)
-    else:
-        kind = "domestic service" if domestic else "foreign partner"
-        output.console.print(f"Registered {agency_id} ({name}, {country}, {kind}).")
+    kind = "domestic service" if domestic else "foreign partner"
+    output.result(ctx, change.value, f"Registered {agency_id} ({name}, {country}, {kind}).")
 
 
 @agencies.command("set-key")
@@ -102,26 +102,24 @@ def set_key(
 ) -> None:
     """Register an agency's public key; from then on its statements must be signed."""
     change = service(ctx).set_agency_key(agency_id, read_required_key(public_key))
-    if settings(ctx).json:
-        output.emit_json(change.value)
-    else:
-        output.console.print(f"Key registered for {agency_id}.")
+    output.result(ctx, change.value, f"Key registered for {agency_id}.")
 
 
 @agencies.command("list")
 def list_agencies(ctx: typer.Context) -> None:
     """List agencies."""
-    rows = service(ctx).agencies()
-    if settings(ctx).json:
-        output.emit_json(rows)
-        return
-    output.table(
+    output.listing(
+        ctx,
         "Agencies",
-        ["id", "name", "country", "domestic", "signed key", "active"],
-        (
-            [r["id"], r["name"], r["country"], r["domestic"], bool(r["public_key"]), r["active"]]
-            for r in rows
-        ),
+        service(ctx).agencies(),
+        {
+            "id": "id",
+            "name": "name",
+            "country": "country",
+            "domestic": "domestic",
+            "signed key": _has_key,
+            "active": "active",
+        },
     )
 
 
@@ -138,21 +136,19 @@ def add_authority(
     change = service(ctx).register_authority(
         authority_id, name=name, public_key=read_key(public_key)
     )
-    if settings(ctx).json:
-        output.emit_json(change.value)
-    else:
-        output.console.print(f"Registered authority {authority_id} ({name}).")
+    output.result(ctx, change.value, f"Registered authority {authority_id} ({name}).")
 
 
 @authorities.command("list")
 def list_authorities(ctx: typer.Context) -> None:
     """List authorities."""
-    rows = service(ctx).authorities()
-    if settings(ctx).json:
-        output.emit_json(rows)
-        return
-    output.table(
+    output.listing(
+        ctx,
         "Authorities",
-        ["id", "name", "signed key"],
-        ([r["id"], r["name"], bool(r["public_key"])] for r in rows),
+        service(ctx).authorities(),
+        {"id": "id", "name": "name", "signed key": _has_key},
     )
+
+
+def _has_key(row: Mapping[str, Any]) -> bool:
+    return bool(row["public_key"])

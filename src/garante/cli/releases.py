@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from garante.cli import output
-from garante.cli.context import service, settings
+from garante.cli.context import service
 
 app = typer.Typer(help="Release requests and their decisions.", no_args_is_help=True)
 
@@ -18,8 +18,7 @@ def request(
 ) -> None:
     """Request the release of an item to an agency for a purpose, and print the decision."""
     decided = service(ctx).request_release(item, recipient=to, purpose=purpose)
-    if settings(ctx).json:
-        output.emit_json(decided)
+    if output.as_json(ctx, decided):
         return
     output.decision_line(decided)
     for hit in decided["rules"]:
@@ -28,24 +27,18 @@ def request(
 
 def held(ctx: typer.Context) -> None:
     """The held queue: what waits, for whom, why, and for how long."""
-    rows = service(ctx).held_queue()
-    if settings(ctx).json:
-        output.emit_json(rows)
-        return
-    output.table(
+    output.listing(
+        ctx,
         "Held queue",
-        ["request", "item", "recipient", "purpose", "held for", "reason"],
-        (
-            [
-                r["id"],
-                r["item"],
-                r["recipient"],
-                r["purpose"],
-                _age(r["held_for_seconds"]),
-                r["reason"],
-            ]
-            for r in rows
-        ),
+        service(ctx).held_queue(),
+        {
+            "request": "id",
+            "item": "item",
+            "recipient": "recipient",
+            "purpose": "purpose",
+            "held for": lambda r: _age(r["held_for_seconds"]),
+            "reason": "reason",
+        },
     )
 
 
@@ -62,25 +55,19 @@ def list_requests(
     to: str | None = typer.Option(None, "--to", help="Only this recipient."),
 ) -> None:
     """List release requests with the decision that stands for each."""
-    rows = service(ctx).requests(outcome=outcome, recipient=to)
-    if settings(ctx).json:
-        output.emit_json(rows)
-        return
-    output.table(
+    output.listing(
+        ctx,
         "Release requests",
-        ["id", "item", "recipient", "purpose", "requested", "outcome", "undertaking"],
-        (
-            [
-                r["id"],
-                r["item"],
-                r["recipient"],
-                r["purpose"],
-                r["requested_at"],
-                output.outcome(r["outcome"]),
-                r["undertaking"],
-            ]
-            for r in rows
-        ),
+        service(ctx).requests(outcome=outcome, recipient=to),
+        {
+            "id": "id",
+            "item": "item",
+            "recipient": "recipient",
+            "purpose": "purpose",
+            "requested": "requested_at",
+            "outcome": lambda r: output.outcome(r["outcome"]),
+            "undertaking": "undertaking",
+        },
     )
 
 
@@ -88,8 +75,7 @@ def list_requests(
 def show(ctx: typer.Context, request_id: int = typer.Argument(..., metavar="ID")) -> None:
     """Every decision taken on one request, with the rules that spoke and what triggered it."""
     rows = service(ctx).decisions(request_id)
-    if settings(ctx).json:
-        output.emit_json(rows)
+    if output.as_json(ctx, rows):
         return
     for row in rows:
         output.console.print(

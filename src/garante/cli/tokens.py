@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from garante.cli import output
-from garante.cli.context import service, settings
+from garante.cli.context import service
 
 app = typer.Typer(help="API tokens for the roles of the HTTP API.", no_args_is_help=True)
 
@@ -26,8 +26,7 @@ def create(
     record, secret = service(ctx).create_token(
         role=role, agency_id=agency, authority_id=authority, label=label
     )
-    if settings(ctx).json:
-        output.emit_json({**record, "token": secret})
+    if output.as_json(ctx, {**record, "token": secret}):
         return
     subject = authority or agency
     output.console.print(
@@ -39,25 +38,19 @@ def create(
 @app.command("list")
 def list_tokens(ctx: typer.Context) -> None:
     """List tokens (never their secrets)."""
-    rows = service(ctx).tokens()
-    if settings(ctx).json:
-        output.emit_json(rows)
-        return
-    output.table(
+    output.listing(
+        ctx,
         "Tokens",
-        ["id", "role", "agency", "authority", "label", "created", "revoked"],
-        (
-            [
-                r["id"],
-                r["role"],
-                r["agency"],
-                r["authority"],
-                r["label"],
-                r["created_at"],
-                r["revoked_at"],
-            ]
-            for r in rows
-        ),
+        service(ctx).tokens(),
+        {
+            "id": "id",
+            "role": "role",
+            "agency": "agency",
+            "authority": "authority",
+            "label": "label",
+            "created": "created_at",
+            "revoked": "revoked_at",
+        },
     )
 
 
@@ -65,7 +58,4 @@ def list_tokens(ctx: typer.Context) -> None:
 def revoke(ctx: typer.Context, token_id: str = typer.Argument(..., metavar="ID")) -> None:
     """Revoke a token; requests with it are refused from then on."""
     record = service(ctx).revoke_token(token_id)
-    if settings(ctx).json:
-        output.emit_json(record)
-    else:
-        output.console.print(f"Revoked token {token_id}.")
+    output.result(ctx, record, f"Revoked token {token_id}.")

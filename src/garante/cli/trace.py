@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from garante.cli import output
-from garante.cli.context import service, settings
+from garante.cli.context import service
 from garante.domain.errors import NotFound, ValidationError
 from garante.stix.markings import find_trace_tokens
 
@@ -33,9 +33,7 @@ def trace(
             hint="the copy was stripped of its extensions, or never came from Garante",
         )
     found = service(ctx).trace(tokens)
-    if settings(ctx).json:
-        output.emit_json(found)
-    else:
+    if not output.as_json(ctx, found):
         for release in found:
             output.console.print(
                 f"trace {release['trace_token']}: request {release['request']}, item "
@@ -58,9 +56,6 @@ def recall(
     reason: str = typer.Option(..., "--reason"),
 ) -> None:
     """Recall a release: if delivered, the partner's feed carries revoked versions."""
-    result = service(ctx).recall(request_id, reason=reason)
-    if settings(ctx).json:
-        output.emit_json(result)
-    else:
-        how = "revoked versions sent" if result["status"] == "recalled" else "never delivered"
-        output.console.print(f"Recalled release {request_id} to {result['partner']}: {how}.")
+    recalled = service(ctx).recall(request_id, reason=reason)
+    how = "revoked versions sent" if recalled["status"] == "recalled" else "never delivered"
+    output.result(ctx, recalled, f"Recalled release {request_id} to {recalled['partner']}: {how}.")

@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
 from garante.cli import output
-from garante.cli.context import (
-    KEY_OPTION,
-    SIGNATURE_OPTION,
-    STATEMENT_OPTION,
-    service,
-    settings,
-    signature,
-    split,
-    when,
-)
-from garante.signatures import canonical
+from garante.cli.context import service, split, when
+from garante.cli.options import Signing, option_groups
 
 app = typer.Typer(help="Use undertakings that partners sign.", no_args_is_help=True)
 
 
 @app.command("sign")
+@option_groups
 def sign(
     ctx: typer.Context,
     agency: str = typer.Argument(..., help="The agency giving the undertaking."),
@@ -37,9 +27,8 @@ def sign(
     undertaking_id: str | None = typer.Option(None, "--id"),
     valid_from: str | None = typer.Option(None, "--valid-from"),
     valid_until: str | None = typer.Option(None, "--valid-until"),
-    key: Path | None = KEY_OPTION,
-    signature_b64: str | None = SIGNATURE_OPTION,
-    print_statement: bool = STATEMENT_OPTION,
+    *,
+    signing: Signing,
 ) -> None:
     """Record an undertaking, signed by the agency's key when it has one registered."""
     garante = service(ctx)
@@ -53,18 +42,16 @@ def sign(
         valid_from=when(valid_from, field="valid_from"),
         valid_until=when(valid_until, field="valid_until"),
     )
-    if print_statement:
-        output.plain(canonical(terms.statement()).decode())
+    if signing.printed(terms.statement()):
         return
-    change = garante.record_undertaking(
-        terms, signature=signature(terms.statement(), key, signature_b64)
-    )
-    if settings(ctx).json:
-        output.emit_json({"undertaking": change.value, "moved": change.moved})
-        return
+    change = garante.record_undertaking(terms, signature=signing.signature(terms.statement()))
     signed = "signed" if change.value["signed"] else "unsigned (no key registered)"
-    output.console.print(f"Recorded undertaking {terms.id} for {agency}, {signed}.")
-    output.moved(change.moved)
+    output.result(
+        ctx,
+        {"undertaking": change.value},
+        f"Recorded undertaking {terms.id} for {agency}, {signed}.",
+        moved=change.moved,
+    )
 
 
 @app.command("revoke")
@@ -75,11 +62,12 @@ def revoke(
 ) -> None:
     """Revoke an undertaking; releases under it stop, held requests are decided again."""
     change = service(ctx).revoke_undertaking(undertaking_id, reason=reason)
-    if settings(ctx).json:
-        output.emit_json({"undertaking": change.value, "moved": change.moved})
-        return
-    output.console.print(f"Revoked undertaking {undertaking_id}.")
-    output.moved(change.moved)
+    output.result(
+        ctx,
+        {"undertaking": change.value},
+        f"Revoked undertaking {undertaking_id}.",
+        moved=change.moved,
+    )
 
 
 @app.command("list")
@@ -87,35 +75,19 @@ def list_undertakings(
     ctx: typer.Context, agency: str | None = typer.Option(None, "--agency")
 ) -> None:
     """List undertakings."""
-    rows = service(ctx).undertakings(agency)
-    if settings(ctx).json:
-        output.emit_json(rows)
-        return
-    output.table(
+    output.listing(
+        ctx,
         "Undertakings",
-        [
-            "id",
-            "agency",
-            "permits",
-            "prohibits",
-            "protections",
-            "from",
-            "until",
-            "signed",
-            "revoked",
-        ],
-        (
-            [
-                r["id"],
-                r["agency"],
-                r["permits"],
-                r["prohibits"],
-                r["protections"],
-                r["valid_from"],
-                r["valid_until"],
-                r["signed"],
-                r["revoked_at"],
-            ]
-            for r in rows
-        ),
+        service(ctx).undertakings(agency),
+        {
+            "id": "id",
+            "agency": "agency",
+            "permits": "permits",
+            "prohibits": "prohibits",
+            "protections": "protections",
+            "from": "valid_from",
+            "until": "valid_until",
+            "signed": "signed",
+            "revoked": "revoked_at",
+        },
     )

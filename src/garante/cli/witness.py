@@ -28,7 +28,6 @@ from urllib.parse import quote
 import typer
 
 from garante.cli import output
-from garante.cli.context import settings
 from garante.domain.errors import AlreadyExists, GaranteError, InvalidKey, ValidationError
 from garante.ledger.errors import KeyFormatError, LedgerError
 from garante.ledger.note import SIG_COSIGNATURE_V1, Signer, VerifierKey
@@ -117,10 +116,9 @@ def init(
         handle.write(signer.to_private_key_string() + "\n")
     vkey = signer.verifier_key(SIG_COSIGNATURE_V1).to_text()
     public.write_text(vkey + "\n")
-    if settings(ctx).json:
-        output.emit_json(
-            {"name": name, "private_key": str(private), "verifier_key": vkey, "vkey": str(public)}
-        )
+    if output.as_json(
+        ctx, {"name": name, "private_key": str(private), "verifier_key": vkey, "vkey": str(public)}
+    ):
         return
     output.console.print(f"Wrote {private} (keep it secret) and {public}. Verifier key:")
     output.plain(vkey)
@@ -175,15 +173,15 @@ def cosign(
                 field="proof",
             )
         _write_state(path, new_state, note)
-    if settings(ctx).json:
-        output.emit_json(
-            {
-                **new_state.to_dict(),
-                "previous_size": None if state is None else state.size,
-                "witness": signer.name,
-                "cosignature": line.removesuffix("\n"),
-            }
-        )
+    if output.as_json(
+        ctx,
+        {
+            **new_state.to_dict(),
+            "previous_size": None if state is None else state.size,
+            "witness": signer.name,
+            "cosignature": line.removesuffix("\n"),
+        },
+    ):
         return
     output.plain(line.removesuffix("\n"))
 
@@ -201,15 +199,12 @@ def show(ctx: typer.Context, directory: Path = DIR_OPTION) -> None:
         rows.append({**state.to_dict(), "file": str(path)})
     vkey_path = directory / VKEY_FILE
     vkey = vkey_path.read_text().strip() if vkey_path.exists() else None
-    if settings(ctx).json:
-        output.emit_json({"verifier_key": vkey, "logs": rows})
+    if output.as_json(ctx, {"verifier_key": vkey, "logs": rows}):
         return
     if vkey is not None:
         output.console.print(f"Witness {vkey}", markup=False)
     output.table(
-        "Witnessed logs",
-        ["origin", "size", "root hash"],
-        ([r["origin"], r["size"], r["root_hash"]] for r in rows),
+        "Witnessed logs", rows, {"origin": "origin", "size": "size", "root hash": "root_hash"}
     )
 
 

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs
 from fastapi import Request
 
 from garante.domain.errors import ValidationError
-from garante.domain.order import Requirement, Scope
+from garante.domain.order import Effect, Requirement, Scope
 from garante.domain.timeutil import iso, parse_time
 
 MAX_FORM = 64 * 1024
@@ -123,7 +123,8 @@ class OrderTerms:
         )
 
     def requires(self) -> Requirement | None:
-        if not self.prohibits and not self.protections:
+        """The clauses asked of the recipient: only a ``require`` order asks any."""
+        if self.effect != Effect.REQUIRE or (not self.prohibits and not self.protections):
             return None
         return Requirement(
             prohibits=frozenset(self.prohibits), protections=frozenset(self.protections)

@@ -12,7 +12,7 @@ from starlette.responses import HTMLResponse
 
 from garante.console.forms import OrderTerms
 from garante.console.i18n import LANGUAGES, Lang, messages, translate
-from garante.console.session import Viewer
+from garante.console.session import Viewer, language
 from garante.domain.timeutil import parse_time
 
 TEMPLATES = files("garante.console") / "templates"
@@ -100,11 +100,14 @@ def page(
     template: str,
     *,
     viewer: Viewer | None,
-    lang: Lang,
+    lang: Lang | None = None,
     status_code: int = 200,
     **context: Any,
 ) -> HTMLResponse:
-    """Render ``template`` for ``viewer`` (None on the sign-in page) in ``lang``."""
+    """Render ``template`` for ``viewer`` (None on the sign-in page) in ``lang``: by default
+    the viewer's language, or the one the request asks for."""
+    if lang is None:
+        lang = viewer.lang if viewer is not None else language(request)
 
     def t(key: str, **values: Any) -> str:
         return translate(lang, key, **values)

@@ -126,15 +126,30 @@ def check_csrf(request: Request, submitted: str | None) -> None:
         raise BadCsrf
 
 
-def start_session(request: Request, response: Response, token: str) -> None:
+def set_cookie(
+    request: Request,
+    response: Response,
+    name: str,
+    value: str,
+    *,
+    path: str = "/",
+    max_age: int | None = None,
+    httponly: bool = True,
+) -> None:
+    """Every console cookie: same-site only, and sent back only over HTTPS when served on it."""
     response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        httponly=True,
+        name,
+        value,
+        max_age=max_age,
+        httponly=httponly,
         samesite="strict",
         secure=request.url.scheme == "https",
-        path="/",
+        path=path,
     )
+
+
+def start_session(request: Request, response: Response, token: str) -> None:
+    set_cookie(request, response, SESSION_COOKIE, token)
 
 
 def end_session(request: Request, response: Response) -> None:
@@ -148,11 +163,4 @@ def end_session(request: Request, response: Response) -> None:
 
 
 def remember_language(request: Request, response: Response, lang: Lang) -> None:
-    response.set_cookie(
-        LANG_COOKIE,
-        lang,
-        max_age=365 * 24 * 3600,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-        path="/",
-    )
+    set_cookie(request, response, LANG_COOKIE, lang, max_age=365 * 24 * 3600, httponly=False)

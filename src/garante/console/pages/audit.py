@@ -78,7 +78,6 @@ def audit(request: Request) -> Response:
         request,
         "audit.html",
         viewer=who,
-        lang=who.lang,
         checkpoint=checkpoint,
         key=key,
         size=size,

@@ -18,6 +18,7 @@ from garante.console.session import (
     end_session,
     language,
     remember_language,
+    set_cookie,
     start_session,
     unbound,
     viewer,
@@ -60,14 +61,7 @@ def _signin_page(request: Request, *, error: bool, status_code: int = 200) -> Re
         next=safe_next(request.query_params.get("next")),
         error=error,
     )
-    response.set_cookie(
-        SIGNIN_COOKIE,
-        nonce,
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-        path="/signin",
-    )
+    set_cookie(request, response, SIGNIN_COOKIE, nonce, path="/signin")
     return response
 
 

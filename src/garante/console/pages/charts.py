@@ -30,7 +30,6 @@ def chart_page(request: Request) -> Response:
         request,
         "charts.html",
         viewer=who,
-        lang=who.lang,
         days=days,
         window=window,
         series=series,

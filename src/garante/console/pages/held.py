@@ -32,7 +32,6 @@ def held(request: Request) -> Response:
         request,
         "held.html",
         viewer=who,
-        lang=who.lang,
         rows=rows,
         after=after,
         next_after=rows[-1]["id"] if more and rows else None,

@@ -8,7 +8,7 @@ authority, so each change gets its audit entry like any other.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -50,7 +50,6 @@ def _orders_page(request: Request, who: Viewer) -> Response:
         request,
         "orders.html",
         viewer=who,
-        lang=who.lang,
         orders=orders,
         timeline=timeline(orders, now),
         conditions=conditions,
@@ -77,7 +76,6 @@ def _form_page(
         request,
         "order_new.html",
         viewer=who,
-        lang=who.lang,
         terms=terms,
         error=error.to_dict() if error else None,
         status_code=status_code,
@@ -98,7 +96,7 @@ def _draft(garante: Garante, who: Viewer, terms: OrderTerms) -> Order:
         effect=terms.effect,
         scope=terms.scope(),
         order_id=terms.id or None,
-        requires=terms.requires() if terms.effect == Effect.REQUIRE else None,
+        requires=terms.requires(),
         exempts=list(terms.exempts) if terms.effect == Effect.EXEMPT else None,
         valid_from=terms.start(),
         valid_until=terms.until(),
@@ -117,34 +115,69 @@ def _needs_signature(garante: Garante, who: Viewer) -> bool:
     return bool(mine and mine.get("public_key"))
 
 
-@router.post("/orders/preview")
-def preview_order(request: Request, data: Form = Depends(form)) -> Response:  # noqa: B008
+def _authority(request: Request, data: Form) -> Viewer:
+    """The signed-in authority behind a form post, once its CSRF token is checked."""
     who = viewer(request)
     who.require_authority()
     check_csrf(request, data.get("csrf"))
-    garante = service(request)
-    terms = OrderTerms.parse(data)
-    try:
-        order = _draft(garante, who, terms)
-        now = garante.clock.now()
-        simulation = garante.simulate_order(
-            order, start=now - timedelta(days=terms.days), end=now + timedelta(seconds=1)
-        )
-    except GaranteError as exc:
-        return _form_page(request, who, terms, error=exc, status_code=exc.http_status)
+    return who
+
+
+def _recent(garante: Garante, days: int) -> tuple[datetime, datetime]:
+    """The period a preview simulates: the last ``days`` days, up to and including now."""
+    now = garante.clock.now()
+    return now - timedelta(days=days), now + timedelta(seconds=1)
+
+
+def _preview(
+    request: Request,
+    who: Viewer,
+    garante: Garante,
+    *,
+    action: str,
+    target: str,
+    order_id: str,
+    hidden: list[tuple[str, str]],
+    statement: dict[str, Any],
+    simulation: dict[str, Any] | None = None,
+) -> Response:
+    """The second step of every order form: what is to be signed, and what it would change."""
     return page(
         request,
         "order_preview.html",
         viewer=who,
-        lang=who.lang,
+        action=action,
+        target=target,
+        order_id=order_id,
+        hidden=hidden,
+        simulation=simulation,
+        needs_signature=_needs_signature(garante, who),
+        error=None,
+        **_signing(statement),
+    )
+
+
+@router.post("/orders/preview")
+def preview_order(request: Request, data: Form = Depends(form)) -> Response:  # noqa: B008
+    who = _authority(request, data)
+    garante = service(request)
+    terms = OrderTerms.parse(data)
+    try:
+        order = _draft(garante, who, terms)
+        start, end = _recent(garante, terms.days)
+        simulation = garante.simulate_order(order, start=start, end=end)
+    except GaranteError as exc:
+        return _form_page(request, who, terms, error=exc, status_code=exc.http_status)
+    return _preview(
+        request,
+        who,
+        garante,
         action="issue",
         target="/orders/issue",
         order_id=order.id,
         hidden=terms.with_draft(order.id, order.valid_from).hidden(),
+        statement=order.statement(),
         simulation=simulation,
-        needs_signature=_needs_signature(garante, who),
-        error=None,
-        **_signing(order.statement()),
     )
 
 
@@ -155,9 +188,7 @@ def _signature(data: Form) -> bytes | None:
 
 @router.post("/orders/issue")
 def issue_order(request: Request, data: Form = Depends(form)) -> Response:  # noqa: B008
-    who = viewer(request)
-    who.require_authority()
-    check_csrf(request, data.get("csrf"))
+    who = _authority(request, data)
     garante = who.acting(service(request))
     terms = OrderTerms.parse(data)
     try:
@@ -175,7 +206,6 @@ def _changed(
         request,
         "order_done.html",
         viewer=who,
-        lang=who.lang,
         action=action,
         order=order,
         moved=moved,
@@ -191,7 +221,6 @@ def _order_page(
         request,
         "order_detail.html",
         viewer=who,
-        lang=who.lang,
         order=order,
         error=error.to_dict() if error else None,
         status_code=error.http_status if error else 200,
@@ -213,7 +242,7 @@ def _amendment(garante: Garante, who: Viewer, order_id: str, terms: OrderTerms) 
         authority_id=str(who.principal.authority_id),
         effect=terms.effect or None,
         scope=terms.scope(),
-        requires=terms.requires() if terms.effect == Effect.REQUIRE else None,
+        requires=terms.requires(),
         exempts=list(terms.exempts) if terms.effect == Effect.EXEMPT else [],
         valid_until=terms.until(),
         while_condition=terms.while_condition or None,
@@ -232,28 +261,22 @@ def preview_amendment(
     request: Request,
     data: Form = Depends(form),  # noqa: B008
 ) -> Response:
-    who = viewer(request)
-    who.require_authority()
-    check_csrf(request, data.get("csrf"))
+    who = _authority(request, data)
     garante = service(request)
     terms = OrderTerms.parse(data)
     try:
         amended = _amendment(garante, who, order_id, terms)
     except GaranteError as exc:
         return _order_page(request, who, order_id, error=exc)
-    return page(
+    return _preview(
         request,
-        "order_preview.html",
-        viewer=who,
-        lang=who.lang,
+        who,
+        garante,
         action="amend",
         target=f"/orders/{order_id}/amend",
         order_id=order_id,
         hidden=terms.hidden(),
-        simulation=None,
-        needs_signature=_needs_signature(garante, who),
-        error=None,
-        **_signing(_amendment_statement(amended, who)),
+        statement=_amendment_statement(amended, who),
     )
 
 
@@ -263,9 +286,7 @@ def amend_order(
     request: Request,
     data: Form = Depends(form),  # noqa: B008
 ) -> Response:
-    who = viewer(request)
-    who.require_authority()
-    check_csrf(request, data.get("csrf"))
+    who = _authority(request, data)
     garante = who.acting(service(request))
     terms = OrderTerms.parse(data)
     try:
@@ -284,9 +305,7 @@ def preview_lift(
     request: Request,
     data: Form = Depends(form),  # noqa: B008
 ) -> Response:
-    who = viewer(request)
-    who.require_authority()
-    check_csrf(request, data.get("csrf"))
+    who = _authority(request, data)
     garante = service(request)
     reason = data.get("reason")
     days = OrderTerms.parse(data).days
@@ -294,25 +313,20 @@ def preview_lift(
         statement = garante.lift_statement(
             order_id, authority_id=str(who.principal.authority_id), reason=reason
         )
-        now = garante.clock.now()
-        simulation = garante.simulate_lift(
-            order_id, start=now - timedelta(days=days), end=now + timedelta(seconds=1)
-        )
+        start, end = _recent(garante, days)
+        simulation = garante.simulate_lift(order_id, start=start, end=end)
     except GaranteError as exc:
         return _order_page(request, who, order_id, error=exc)
-    return page(
+    return _preview(
         request,
-        "order_preview.html",
-        viewer=who,
-        lang=who.lang,
+        who,
+        garante,
         action="lift",
         target=f"/orders/{order_id}/lift",
         order_id=order_id,
         hidden=[("reason", reason), ("days", str(days))],
+        statement=statement,
         simulation=simulation,
-        needs_signature=_needs_signature(garante, who),
-        error=None,
-        **_signing(statement),
     )
 
 
@@ -322,9 +336,7 @@ def lift_order(
     request: Request,
     data: Form = Depends(form),  # noqa: B008
 ) -> Response:
-    who = viewer(request)
-    who.require_authority()
-    check_csrf(request, data.get("csrf"))
+    who = _authority(request, data)
     garante = who.acting(service(request))
     try:
         change = garante.lift_order(

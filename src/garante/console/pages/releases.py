@@ -45,7 +45,6 @@ def releases(request: Request) -> Response:
         request,
         "releases.html",
         viewer=who,
-        lang=who.lang,
         rows=rows,
         outcomes_list=outcomes,
         partner=partner,

@@ -1,0 +1,73 @@
+"""Options several commands share, declared once as a group."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from garante.cli import context, output
+from garante.signatures import canonical
+
+
+@dataclass(frozen=True, kw_only=True)
+class Signing:
+    """How a signed statement is given: signed here, signed elsewhere, or only printed."""
+
+    key: Path | None = context.KEY_OPTION
+    signature_b64: str | None = context.SIGNATURE_OPTION
+    print_statement: bool = context.STATEMENT_OPTION
+
+    def printed(self, statement: dict[str, Any]) -> bool:
+        """With --print-statement, print the canonical statement (nothing is stored)."""
+        if self.print_statement:
+            output.plain(canonical(statement).decode())
+        return self.print_statement
+
+    def signature(self, statement: dict[str, Any]) -> bytes | None:
+        return context.signature(statement, self.key, self.signature_b64)
+
+
+def option_groups(command: Callable[..., None]) -> Callable[..., None]:
+    """Let a command take a group of options as one value, so commands share their declaration.
+
+    A keyword-only parameter whose type is a dataclass of Typer options (``Signing``) is
+    offered to Typer as those options, in its place, and the command is handed one instance of
+    the dataclass.
+    """
+    declared = inspect.signature(command, eval_str=True)
+    groups: dict[str, type[Any]] = {}
+    parameters: list[inspect.Parameter] = []
+    for parameter in declared.parameters.values():
+        group = parameter.annotation
+        if not (isinstance(group, type) and dataclasses.is_dataclass(group)):
+            parameters.append(parameter)
+            continue
+        groups[parameter.name] = group
+        hints = typing.get_type_hints(group)
+        parameters += [
+            inspect.Parameter(
+                option.name,
+                parameter.kind,
+                default=option.default,
+                annotation=hints[option.name],
+            )
+            for option in dataclasses.fields(group)
+        ]
+
+    @functools.wraps(command)
+    def run(**values: Any) -> None:
+        for name, group in groups.items():
+            options = {f.name: values.pop(f.name) for f in dataclasses.fields(group)}
+            values[name] = group(**options)
+        command(**values)
+
+    # Typer reads the options from the signature and its annotations.
+    run.__signature__ = declared.replace(parameters=parameters)  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: p.annotation for p in parameters}
+    return run
