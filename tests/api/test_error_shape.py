@@ -24,7 +24,7 @@ from garante.api.app import MAX_BODY
 from garante.domain.errors import GaranteError
 from garante.ledger.errors import LedgerError
 from garante.ledger.verify import VerificationError
-from tests.api.server import Server
+from tests.support.servers import Server
 
 ROOT = Path(__file__).resolve().parents[2]
 ERRORS_DOC = ROOT / "docs" / "errors.md"

@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from garante.domain.vocabulary import DEFAULT_PURPOSES
-from tests.api.conftest import new_store
-from tests.api.server import Server, running_server
+from tests.support.servers import Server, running_server
+from tests.support.stores import new_store
 
 PARTNERS = ("dea", "fbi", "hsi", "nca")
 AGENCIES = ("dipol", "dijin", "cti", *PARTNERS)

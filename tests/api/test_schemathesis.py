@@ -45,8 +45,8 @@ from schemathesis.specs.openapi.checks import (
 
 from garante.api.app import PREFIX, create_app
 from garante.service.app import Garante
-from tests.api.server import Server, running_server
 from tests.api.test_authorization import MATRIX
+from tests.support.servers import Server, running_server
 
 
 def _document() -> dict[str, Any]:

@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from hypothesis import strategies as st
-from policy_builders import AT, days
 
 from garante.domain import Agency, Item, Order, ReleaseRequest, Requirement, Scope, Tlp, Undertaking
 from garante.policy import PolicyState
+from tests.policy.policy_builders import AT, days
 
 COUNTRIES = ("CO", "US", "GB")
 AGENCY_IDS = ("dipol", "dijin", "dea", "fbi", "nca")

@@ -7,7 +7,9 @@ seizures) and adds one thing the engine does not recognise.
 from __future__ import annotations
 
 import pytest
-from policy_builders import (
+
+from garante.domain import Outcome
+from tests.policy.policy_builders import (
     days,
     decide_for,
     item,
@@ -17,8 +19,6 @@ from policy_builders import (
     scope,
     undertaking,
 )
-
-from garante.domain import Outcome
 
 DEA_UNDERTAKING = undertaking()
 

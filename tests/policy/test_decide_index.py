@@ -11,11 +11,18 @@ from dataclasses import replace
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from policy_builders import AT, cited, days, decide_for, order, scope, undertaking
-from policy_strategies import AGENCY_IDS, CATEGORIES, COUNTRIES, REGIONS, order_strategy, worlds
 
 from garante.domain import Order, Outcome
 from garante.policy import OrderIndex, decide
+from tests.policy.policy_builders import AT, cited, days, decide_for, order, scope, undertaking
+from tests.policy.policy_strategies import (
+    AGENCY_IDS,
+    CATEGORIES,
+    COUNTRIES,
+    REGIONS,
+    order_strategy,
+    worlds,
+)
 
 DEA = {"agency": "dea", "country": "US", "category": "drug-trafficking", "region": "caribbean"}
 FBI_PACIFIC = {"agency": "fbi", "country": "GB", "category": "terrorism", "region": "pacific"}

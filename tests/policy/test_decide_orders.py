@@ -8,7 +8,9 @@ for a seizure is released: whatever else happens is the order's doing.
 from __future__ import annotations
 
 import pytest
-from policy_builders import (
+
+from garante.domain import Outcome
+from tests.policy.policy_builders import (
     AT,
     cited,
     days,
@@ -21,8 +23,6 @@ from policy_builders import (
     scope,
     undertaking,
 )
-
-from garante.domain import Outcome
 
 DEA_UNDERTAKING = undertaking()  # prohibits lethal-force, protection-of-life
 NO_LETHAL_FORCE = requirement(prohibits=["lethal-force"])

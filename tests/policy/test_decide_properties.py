@@ -12,8 +12,19 @@ from dataclasses import replace
 
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
-from policy_builders import AT, days, decide_for, order, requirement, scope, undertaking
-from policy_strategies import (
+
+from garante.domain import Order, Outcome
+from garante.policy import decide
+from tests.policy.policy_builders import (
+    AT,
+    days,
+    decide_for,
+    order,
+    requirement,
+    scope,
+    undertaking,
+)
+from tests.policy.policy_strategies import (
     BAD_EFFECT,
     BAD_PROTECTION,
     BAD_PURPOSE,
@@ -27,9 +38,6 @@ from policy_strategies import (
     order_strategy,
     worlds,
 )
-
-from garante.domain import Order, Outcome
-from garante.policy import decide
 
 PROPERTY = settings(max_examples=200, deadline=None)
 

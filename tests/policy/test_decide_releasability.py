@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from policy_builders import (
+
+from garante.domain import Outcome
+from tests.policy.policy_builders import (
     cited,
     decide_for,
     domestic,
@@ -13,8 +15,6 @@ from policy_builders import (
     rule_ids,
     undertaking,
 )
-
-from garante.domain import Outcome
 
 #: DEA has signed an undertaking for seizures, so only rule (2) stands between it and a release.
 DEA_UNDERTAKING = [undertaking()]

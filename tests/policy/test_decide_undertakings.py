@@ -4,7 +4,9 @@ undertaking that permits the purpose, covers the category and does not prohibit 
 
 from __future__ import annotations
 
-from policy_builders import (
+from garante.domain import Outcome
+from garante.policy import decide
+from tests.policy.policy_builders import (
     AT,
     cited,
     days,
@@ -16,9 +18,6 @@ from policy_builders import (
     state,
     undertaking,
 )
-
-from garante.domain import Outcome
-from garante.policy import decide
 
 
 def test_foreign_agency_without_undertaking_is_denied():

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from policy_builders import item, order, request, state
 
 from garante.domain import Vocabulary
 from garante.domain.errors import AgencyNotFound, ItemNotFound, UnknownValue
 from garante.policy import decide
+from tests.policy.policy_builders import item, order, request, state
 
 
 def test_unknown_item_raises_item_not_found_on_field_item():

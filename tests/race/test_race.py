@@ -34,11 +34,12 @@ from garante.client import GaranteAPIError, GaranteClient, Scope
 from garante.scenarios.keys import demo_key
 from garante.taxii.app import collection_id
 from garante.taxii.media import TAXII_JSON
-from tests import nginx
-from tests.api.server import Server, Store, running_server
-from tests.postgres import Cluster
 from tests.race.ledger_replay import replay
-from tests.unavailable import unavailable
+from tests.support import nginx
+from tests.support.postgres import Cluster
+from tests.support.servers import Server, running_server
+from tests.support.stores import Store
+from tests.support.unavailable import unavailable
 
 SERVERS = 4
 DURATION = 20.0  # seconds of load

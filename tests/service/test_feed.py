@@ -15,7 +15,7 @@ from garante.service.clock import FixedClock
 from garante.stix.markings import TLP2_MARKING_IDS, TRACE_EXTENSION_ID, find_trace_tokens
 from garante.store.feed import FeedQuery
 from garante.store.schema import FeedObjectRow
-from tests.service.conftest import issue
+from tests.service.orders import issue
 
 
 def _objects(garante: Garante, partner: str, **query: object) -> list[dict[str, object]]:

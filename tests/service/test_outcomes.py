@@ -14,7 +14,7 @@ from garante.service.app import Garante
 from garante.service.clock import FixedClock
 from garante.service.outcomes import ReleaseNotFound
 from garante.signatures import sign_statement
-from tests.service.conftest import issue
+from tests.service.orders import issue
 
 
 def _report(
