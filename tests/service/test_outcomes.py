@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ from tests.service.orders import issue
 
 
 def _report(
-    garante: Garante, request: int, agency: str, kind: str, **details: int
+    garante: Garante, request: int, agency: str, kind: str, **details: Any
 ) -> OutcomeReport:
     return OutcomeReport(
         request_id=request, agency_id=agency, kind=kind, occurred_at=garante.clock.now(), **details
