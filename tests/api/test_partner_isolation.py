@@ -75,6 +75,7 @@ def _all_pages(client: httpx.Client, path: str, limit: int, **params: str) -> li
     """Every item of a list, following next_cursor; the pages must neither repeat nor skip."""
     items: list[dict[str, Any]] = []
     cursor: str | None = None
+    query: dict[str, str | int]
     while True:
         query = {**params, "limit": limit, **({"cursor": cursor} if cursor else {})}
         response = client.get(path, params=query)
