@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import httpx
@@ -126,7 +127,8 @@ def _authority(deployment: Deployment, load: Load, seed: int) -> None:
             reason = f"race order {number}"
             issued = load.guard(
                 "order.issued",
-                lambda scope=scope, conditional=conditional, reason=reason: client.issue_order(
+                partial(
+                    client.issue_order,
                     rng.choice(["hold", "deny"]),
                     reason=reason,
                     scope=scope,
@@ -140,7 +142,8 @@ def _authority(deployment: Deployment, load: Load, seed: int) -> None:
             time.sleep(rng.uniform(0.05, 0.4))
             load.guard(
                 "order.amended",
-                lambda order_id=order_id: client.amend_order(
+                partial(
+                    client.amend_order,
                     order_id,
                     effect=rng.choice(["hold", "deny"]),
                     scope=Scope(agencies=[rng.choice(PARTNERS)]),
@@ -150,7 +153,7 @@ def _authority(deployment: Deployment, load: Load, seed: int) -> None:
             time.sleep(rng.uniform(0.05, 0.4))
             load.guard(
                 "order.lifted",
-                lambda order_id=order_id: client.lift_order(order_id, reason="race lift", key=key),
+                partial(client.lift_order, order_id, reason="race lift", key=key),
             )
             if number % 3 == 0:
                 load.guard(
@@ -211,7 +214,8 @@ def _partner(deployment: Deployment, load: Load, agency: str, seed: int) -> None
                 release = rng.choice(released)
                 load.guard(
                     "outcome.reported",
-                    lambda release=release: client.report_outcome(
+                    partial(
+                        client.report_outcome,
                         int(release["id"]),
                         agency=agency,
                         kind="seizure",
