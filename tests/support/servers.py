@@ -86,6 +86,14 @@ class Running:
         fields = text.rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+    def wait_for(self, text: str, seconds: float = 30) -> None:
+        """Until a line holding ``text`` has been read (lines after the ready one come later)."""
+        deadline = time.monotonic() + seconds
+        while not any(text in line for line in self.output):
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise ServerDidNotStart(f"{self.name} never printed {text!r}:\n" + self.printed())
+            time.sleep(0.02)
+
     def stop(self, grace: float = 10) -> None:
         """SIGTERM (SIGKILL after ``grace`` seconds); then the last of its output is read."""
         stop(self.process, grace)
@@ -278,4 +286,6 @@ def serving_demo(checkout: Path) -> Iterator[Demo]:
     with started("garante demo", command, ready="Garante API on ", cwd=checkout, timeout=240) as (
         running
     ):
+        # The banner goes on after the API's URL; a test reads all of it.
+        running.wait_for("(Ctrl-C to stop)")
         yield Demo(checkout=checkout, url=running.url, printed=running.output)
