@@ -29,19 +29,6 @@ import httpx
 
 from tests.support.stores import GARANTE, Store
 
-__all__ = [
-    "GARANTE",
-    "Demo",
-    "Running",
-    "Server",
-    "ServerDidNotStart",
-    "launch",
-    "running_server",
-    "serving_demo",
-    "started",
-    "stop",
-]
-
 API = "/api/v1"
 
 
