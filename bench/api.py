@@ -54,14 +54,13 @@ import platform
 import pstats
 import random
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -72,6 +71,8 @@ import httpx
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 from world import PURPOSE_WEIGHTS
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from garante.api.paging import paged
 from garante.domain.events import EventKind
@@ -93,6 +94,7 @@ from garante.store.schema import (
     LedgerSubtreeRow,
     RequestRow,
 )
+from tests.support.servers import Running, started
 
 SEED = 20251116
 HOST = "127.0.0.1"
@@ -506,76 +508,15 @@ uvicorn.Server(config).run(sockets=[tcp, plain])
 GARANTE_BIND_LINE = "garante bind() socket on "
 
 
-@dataclass
-class Server:
-    name: str
-    url: str
-    process: subprocess.Popen[str]
-    output: list[str]
-
-    @property
-    def port(self) -> int:
-        return int(self.url.rsplit(":", 1)[1])
-
-    def cpu_seconds(self) -> float | None:
-        """User plus system CPU time of the server process (all its threads), from /proc."""
-        try:
-            text = Path(f"/proc/{self.process.pid}/stat").read_text()
-        except OSError:
-            return None
-        fields = text.rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-@contextmanager
-def running(name: str, command: Sequence[str], ready: str) -> Iterator[Server]:
+def running(name: str, command: Sequence[str], ready: str) -> AbstractContextManager[Running]:
     """Start a server that prints ``<ready>http://host:port``; stop it afterwards, whatever."""
     env = {**os.environ, "GARANTE_DEBUG": "", "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        list(command),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-        start_new_session=True,
+    return started(
+        name, command, ready=ready, env=env, timeout=START_TIMEOUT, new_session=True, grace=15
     )
-    assert process.stdout is not None
-    seen: list[str] = []
-    drain: threading.Thread | None = None
-    try:
-        url = None
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                break
-            seen.append(line)
-            if ready in line:
-                url = line.split(ready, 1)[1].strip().removesuffix(PREFIX)
-                break
-        if url is None:
-            raise RuntimeError(f"{name} did not start:\n" + "".join(seen))
-        # Keep reading what the server prints, so a full pipe never blocks it.
-        stream = process.stdout
-        drain = threading.Thread(target=lambda: seen.extend(iter(stream.readline, "")))
-        drain.start()
-        yield Server(name=name, url=url, process=process, output=seen)
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if drain is not None:
-            drain.join(timeout=10)
-        process.stdout.close()
-        if process.returncode not in (0, -signal.SIGTERM):
-            sys.stderr.write(f"{name} exited with {process.returncode}:\n" + "".join(seen))
 
 
-def garante_server(db: Path) -> AbstractContextManager[Server]:
+def garante_server(db: Path) -> AbstractContextManager[Running]:
     return running(
         "garante serve",
         [GARANTE, "--db", str(db), "serve", "--host", HOST, "--port", "0"],
@@ -583,7 +524,7 @@ def garante_server(db: Path) -> AbstractContextManager[Server]:
     )
 
 
-def ceiling_server() -> AbstractContextManager[Server]:
+def ceiling_server() -> AbstractContextManager[Running]:
     return running("bare FastAPI", [sys.executable, "-c", CEILING_APP, HOST], "listening on ")
 
 
@@ -695,7 +636,7 @@ class RawConnection:
 
 
 async def _drive_raw(
-    server: Server, load: Load, concurrency: int, seconds: float
+    server: Running, load: Load, concurrency: int, seconds: float
 ) -> tuple[list[float], int, int, float]:
     port = server.port
     payloads = [call.raw(port) for call in load.calls]
@@ -726,7 +667,7 @@ async def _drive_raw(
 
 
 async def _drive_httpx(
-    server: Server, load: Load, concurrency: int, seconds: float
+    server: Running, load: Load, concurrency: int, seconds: float
 ) -> tuple[list[float], int, int, float]:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     picks = itertools.count()
@@ -765,7 +706,7 @@ def machine_cpu_seconds() -> float | None:
 
 
 def measure(
-    server: Server,
+    server: Running,
     load: Load,
     *,
     group: str,
@@ -916,7 +857,7 @@ def _beside_result(label: str, driven: tuple[list[float], int, int, float]) -> R
 
 
 def draft_beside_releases(
-    server: Server, store: Store, seed: int, concurrency: int, seconds: float
+    server: Running, store: Store, seed: int, concurrency: int, seconds: float
 ) -> Beside:
     """Whether a read-only preview queues behind writes: it did while drafts took the lock.
 
@@ -979,7 +920,7 @@ CEILING_PLAIN = Load(
 )
 
 
-def check_answers(server: Server, store: Store) -> None:
+def check_answers(server: Running, store: Store) -> None:
     """Untimed: the pages are what they claim to be, and following next_cursor works."""
     headers = dict(auth(store.token))
     with httpx.Client(base_url=server.url + PREFIX, headers=headers, timeout=60) as client:
@@ -1116,7 +1057,7 @@ def serve_here(db: str, *, profile_out: str | None, profile_clock: str) -> int:
 
 def in_process_server(
     db: Path, *, profile_out: Path | None = None, profile_clock: str = "cpu"
-) -> AbstractContextManager[Server]:
+) -> AbstractContextManager[Running]:
     command = [sys.executable, str(Path(__file__).resolve()), "--serve-here", str(db)]
     if profile_out is not None:
         command += ["--profile-out", str(profile_out), "--profile-clock", profile_clock]
@@ -1374,7 +1315,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"seed {args.seed}"
     )
 
-    def run(server: Server, load: Load, group: str) -> Result:
+    def run(server: Running, load: Load, group: str) -> Result:
         return measure(
             server,
             load,
@@ -1412,7 +1353,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 1 if args.check and not met else 0
 
 
-def sibling_url(ceiling: Server) -> str:
+def sibling_url(ceiling: Running) -> str:
     for line in ceiling.output:
         if GARANTE_BIND_LINE in line:
             return line.split(GARANTE_BIND_LINE, 1)[1].strip()

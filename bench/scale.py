@@ -1,9 +1,10 @@
 """Throughput with 1, 2 and 4 servers on PostgreSQL (and 1 on SQLite), and how fast an order holds.
 
 Run ``python bench/scale.py`` (``--quick`` for a smoke run). Everything is real and on this
-machine: a throwaway PostgreSQL cluster (initdb/pg_ctl, tests/postgres.py), ``garante serve``
-processes, and nginx on loopback in front of them (tests/nginx.py), each configuration on its
-own copy of the replayed November 2025 store, its clock unpinned.
+machine: a throwaway PostgreSQL cluster (initdb/pg_ctl, tests/support/postgres.py), ``garante
+serve`` processes (started as the tests start them, tests/support/servers.py), and nginx on
+loopback in front of them (tests/support/nginx.py), each configuration on its own copy of the
+replayed November 2025 store, its clock unpinned.
 
 For each configuration, in one run:
 
@@ -57,9 +58,10 @@ from garante.client import GaranteClient, Scope
 from garante.scenarios.keys import demo_key
 from garante.taxii.app import collection_id
 from garante.taxii.media import TAXII_JSON
-from tests import nginx
-from tests.api.server import Store, running_server
-from tests.postgres import Cluster
+from tests.support import nginx
+from tests.support.postgres import Cluster
+from tests.support.servers import running_server
+from tests.support.stores import Store
 
 PARTNERS = ("dea", "nca", "fbi")
 PROBED = "nca"  # the partner each latency round's order covers

@@ -22,10 +22,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 # The model and the generator live with the tests they serve; one copy of each, not two.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "policy"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from reference import decide, disagreement, observe
-from reference_pairs import pair
+from tests.policy.reference import decide, disagreement, observe
+from tests.policy.reference_pairs import pair
 
 SEED = 20251113
 COUNT = 1_000_000

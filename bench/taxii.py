@@ -66,7 +66,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -80,6 +79,8 @@ import httpx
 import stix2
 from sqlalchemy import event, select
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from garante.service.app import Garante
 from garante.service.clock import FixedClock
 from garante.stix import markings
@@ -88,6 +89,7 @@ from garante.store.schema import FeedObjectRow, FeedReleaseRow
 from garante.taxii import app as taxii_app
 from garante.taxii import cursor
 from garante.taxii.media import STIX_JSON, TAXII_JSON, dumps
+from tests.support.servers import Running, started
 
 SEED = 20251117
 HOST = "127.0.0.1"
@@ -469,59 +471,19 @@ def validate(bodies: Sequence[str]) -> None:
 # -- servers --------------------------------------------------------------------------------
 
 
-@dataclass
-class Server:
-    name: str
-    url: str
-    process: subprocess.Popen[str]
-    output: list[str]
-
-
-@contextlib.contextmanager
 def running(
     name: str, command: Sequence[str], ready: str, env: dict[str, str] | None = None
-) -> Iterator[Server]:
+) -> contextlib.AbstractContextManager[Running]:
     """Start a server that prints ``<ready>http://host:port``; stop it afterwards, whatever."""
-    process = subprocess.Popen(
-        list(command),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    return started(
+        name,
+        command,
+        ready=ready,
         env={**os.environ, "GARANTE_DEBUG": "", "PYTHONUNBUFFERED": "1", **(env or {})},
-        start_new_session=True,
+        timeout=START_TIMEOUT,
+        new_session=True,
+        grace=15,
     )
-    assert process.stdout is not None
-    seen: list[str] = []
-    drain: threading.Thread | None = None
-    try:
-        url = None
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                break
-            seen.append(line)
-            if ready in line:
-                url = line.split(ready, 1)[1].split()[0].strip().removesuffix("/api/v1")
-                break
-        if url is None:
-            raise RuntimeError(f"{name} did not start:\n" + "".join(seen[-40:]))
-        stream = process.stdout
-        # Keep reading what the server prints, so a full pipe never blocks it.
-        drain = threading.Thread(target=lambda: seen.extend(iter(stream.readline, "")))
-        drain.start()
-        yield Server(name=name, url=url, process=process, output=seen)
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if drain is not None:
-            drain.join(timeout=10)
-        process.stdout.close()
 
 
 CEILING_APP = """
@@ -907,7 +869,7 @@ def service_figures(feed: GaranteFeed, figures: Figures, repeat: int) -> None:
 # -- the runs -------------------------------------------------------------------------------
 
 
-def garante_target(server: Server, feed: GaranteFeed) -> Target:
+def garante_target(server: Running, feed: GaranteFeed) -> Target:
     return Target(
         name="garante",
         objects_url=f"{server.url}/taxii2/{taxii_app.API_ROOT}/collections/"
@@ -917,7 +879,7 @@ def garante_target(server: Server, feed: GaranteFeed) -> Target:
     )
 
 
-def garante_server(feed: GaranteFeed) -> contextlib.AbstractContextManager[Server]:
+def garante_server(feed: GaranteFeed) -> contextlib.AbstractContextManager[Running]:
     return running(
         "garante serve",
         [GARANTE, "--db", str(feed.db), "serve", "--host", HOST, "--port", "0"],

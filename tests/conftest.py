@@ -2,35 +2,29 @@
 
 Suites that must hold on both stores override ``backend`` with ``params=BACKENDS`` (see
 tests/service/conftest.py); every other test runs on SQLite. The PostgreSQL cluster is started
-once per session, on first use, by ``tests/postgres.py``. Without PostgreSQL installed, its
-tests are skipped on a developer's machine and fail under CI, which must run them.
+once per session, on first use, by ``tests/support/postgres.py``. Without PostgreSQL installed,
+its tests are skipped on a developer's machine and fail under CI, which must run them.
+
+Helpers shared by more than one suite are in ``tests/support/``; conftest files hold fixtures.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from garante.scenarios.runner import SCENARIOS
 from garante.service.app import Garante
 from garante.service.clock import FixedClock
-from tests import postgres
-from tests.unavailable import unavailable
-
-START = datetime(2025, 11, 1, 12, 0, tzinfo=UTC)
+from tests.support import postgres
+from tests.support.scenario import START
+from tests.support.unavailable import unavailable
 
 
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(START)
-
-
-BACKENDS = ["sqlite", "postgresql"]
 
 
 @pytest.fixture(scope="session")
@@ -71,8 +65,3 @@ def garante(
     service = Garante.open(db_url, clock=clock, actor="test")
     yield service
     service.close()
-
-
-def scenario_bundle(item_id: str = "co-2025-0417") -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((SCENARIOS / "bundles" / f"{item_id}.json").read_text())
-    return data

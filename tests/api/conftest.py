@@ -10,20 +10,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.api.server import Server, Store, running_server, store_for
-from tests.conftest import BACKENDS
+from tests.support.servers import Server, running_server
+from tests.support.stores import BACKENDS, new_store
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def server_backend(request: pytest.FixtureRequest) -> str:
     value: str = request.param
     return value
-
-
-def new_store(request: pytest.FixtureRequest, backend: str, name: str) -> Store:
-    """A new store of ``backend`` in a directory of its own, named ``name`` for the logs."""
-    directory = request.getfixturevalue("tmp_path_factory").mktemp(name)
-    return store_for(backend, directory, lambda: request.getfixturevalue("pg_cluster"))
 
 
 @pytest.fixture(scope="module")

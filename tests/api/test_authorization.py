@@ -23,9 +23,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from garante.signatures import public_key_bytes
-from tests.api.conftest import new_store
-from tests.api.server import Server, running_server
-from tests.conftest import scenario_bundle
+from tests.support.scenario import scenario_bundle
+from tests.support.servers import Server, running_server
+from tests.support.stores import new_store
 
 ANALYST, LIAISON, AUTHORITY, PARTNER, OVERSEER = (
     "analyst",

@@ -31,7 +31,7 @@ from garante.ledger.verify import verify_consistency, verify_inclusion
 from garante.scenarios import runner
 from garante.scenarios.keys import demo_key
 from garante.signatures import canonical, encode_public_key, public_key_bytes
-from tests.api.server import Server
+from tests.support.servers import Server
 
 SCENARIO = runner.load()
 BUNDLES = runner.SCENARIOS / "bundles"

@@ -14,8 +14,8 @@ import pytest
 
 from garante.client import GaranteClient, Scope
 from garante.scenarios.keys import demo_key
-from tests.api.conftest import new_store
-from tests.api.server import Server, running_server
+from tests.support.servers import Server, running_server
+from tests.support.stores import new_store
 
 AUTHORITY = "presidency"
 

@@ -24,7 +24,7 @@ import pytest
 import garante.api.app
 import garante.service.app
 from garante.domain.errors import GaranteError
-from tests.api.server import Server
+from tests.support.servers import Server
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 DEMO_URL = "http://127.0.0.1:8000"

@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -24,7 +24,7 @@ from garante.api.app import MAX_BODY
 from garante.domain.errors import GaranteError
 from garante.ledger.errors import LedgerError
 from garante.ledger.verify import VerificationError
-from tests.api.server import Server
+from tests.support.servers import Server
 
 ROOT = Path(__file__).resolve().parents[2]
 ERRORS_DOC = ROOT / "docs" / "errors.md"
@@ -467,13 +467,16 @@ def test_a_signature_or_key_with_non_ascii_characters_is_422_not_500(
 # -- docs/errors.md ---------------------------------------------------------------------------
 
 
-def _subclasses(cls: type) -> Iterator[type]:
+E = TypeVar("E", bound=Exception)
+
+
+def _subclasses(cls: type[E]) -> Iterator[type[E]]:
     for sub in cls.__subclasses__():
         yield sub
         yield from _subclasses(sub)
 
 
-def _error_classes() -> list[type]:
+def _error_classes() -> list[type[GaranteError] | type[LedgerError] | type[VerificationError]]:
     # The API app and the CLI import every module that defines an error class.
     assert garante.api.app and garante.cli.main
     return [
@@ -497,9 +500,10 @@ def test_every_error_class_has_its_code_in_docs_errors_md() -> None:
 
 def test_docs_errors_md_gives_each_garante_error_its_http_status() -> None:
     codes = documented_codes()
+    raised: list[type[GaranteError]] = [GaranteError, *_subclasses(GaranteError)]
     wrong = {
         cls.code: (cls.http_status, sorted(codes.get(cls.code, set())))
-        for cls in [GaranteError, *_subclasses(GaranteError)]
+        for cls in raised
         if str(cls.http_status) not in codes.get(cls.code, set())
     }
     assert not wrong, f"code: (status raised, statuses documented): {wrong}"

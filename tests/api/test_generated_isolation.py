@@ -40,8 +40,8 @@ from garante.scenarios.keys import demo_key
 from garante.service.app import Garante
 from garante.store.database import create_store_engine, database_url
 from garante.taxii.app import collection_id
-from tests.api.conftest import new_store
-from tests.api.server import Server, running_server
+from tests.support.servers import Server, running_server
+from tests.support.stores import new_store
 
 STATIC = Path(garante.console.__file__).parent / "static"
 PARTNER = "dea"
@@ -323,7 +323,7 @@ def _api_routes() -> list[tuple[str, str]]:
 def _walk(routes: list[BaseRoute], prefix: str = "") -> Iterator[tuple[str, str]]:
     for route in routes:
         if isinstance(route, APIRoute):
-            for method in sorted(route.methods - {"HEAD"}):
+            for method in sorted(set(route.methods or ()) - {"HEAD"}):
                 yield method, prefix + route.path
         elif isinstance(route, Mount):
             yield from _walk(list(route.routes), prefix + route.path)

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from garante.cli.main import app
 from garante.inspector import inspect
 from garante.ledger.note import VerifierKey
-from tests.api.server import Server
+from tests.support.servers import Server
 
 runner = CliRunner()
 

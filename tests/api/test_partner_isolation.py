@@ -23,8 +23,8 @@ from sqlalchemy import text
 
 from garante.domain.vocabulary import DEFAULT_PURPOSES
 from garante.store.database import create_store_engine, database_url
-from tests.api.conftest import new_store
-from tests.api.server import Server, running_server
+from tests.support.servers import Server, running_server
+from tests.support.stores import new_store
 
 PARTNERS = ("dea", "fbi", "hsi", "nca")
 AGENCIES = ("dipol", "dijin", "cti", *PARTNERS)
@@ -79,6 +79,7 @@ def _all_pages(client: httpx.Client, path: str, limit: int, **params: str) -> li
     """Every item of a list, following next_cursor; the pages must neither repeat nor skip."""
     items: list[dict[str, Any]] = []
     cursor: str | None = None
+    query: dict[str, str | int]
     while True:
         query = {**params, "limit": limit, **({"cursor": cursor} if cursor else {})}
         response = client.get(path, params=query)

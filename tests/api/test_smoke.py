@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.api.server import Server
+from tests.support.servers import Server
 
 
 def test_health_needs_no_token(demo_server: Server) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import BACKENDS
+from tests.support.stores import BACKENDS
 
 
 @pytest.fixture(params=BACKENDS)

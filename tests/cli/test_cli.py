@@ -188,7 +188,7 @@ def test_demo_json_prints_every_decision_of_the_scenario(tmp_path: Path) -> None
 
 
 def test_an_unreachable_database_is_a_store_unavailable_error_with_the_password_hidden() -> None:
-    from tests.postgres import free_port
+    from tests.support.postgres import free_port
 
     url = f"postgresql+psycopg://garante:s3cret@127.0.0.1:{free_port()}/garante"
     result = runner.invoke(app, ["--json", "--db", url, "agencies", "list"])

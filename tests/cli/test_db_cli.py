@@ -29,8 +29,9 @@ from garante.signatures import public_key_bytes, sign_statement
 from garante.store.database import alembic_config
 from garante.store.feed import FeedQuery
 from garante.store.schema import AgencyRow, DecisionRow, EventRow, LedgerEntryRow
-from tests import postgres
-from tests.conftest import BACKENDS, START, scenario_bundle
+from tests.support import postgres
+from tests.support.scenario import START, scenario_bundle
+from tests.support.stores import BACKENDS
 
 runner = CliRunner()
 

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.demo_server import Demo, run_as_printed, serving_demo
-from tests.docblocks import text_commands
+from tests.cli.as_printed import run_as_printed
+from tests.support.docblocks import text_commands
+from tests.support.servers import Demo, serving_demo
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "audit.md"
 EDITED = 42  # the entry the page edits

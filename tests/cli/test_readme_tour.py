@@ -18,8 +18,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.cli.demo_server import Demo, run_as_printed, serving_demo
-from tests.docblocks import Command, Fenced, fenced_blocks, text_commands
+from tests.cli.as_printed import run_as_printed
+from tests.support.docblocks import Command, Fenced, fenced_blocks, text_commands
+from tests.support.servers import Demo, serving_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"

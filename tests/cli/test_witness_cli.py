@@ -24,7 +24,7 @@ from garante.ledger.checkpoint import (
     verify_cosignature,
 )
 from garante.ledger.merkle import consistency_proof, root
-from tests.ledger.memlog import MemoryLog
+from tests.support.memlog import MemoryLog
 
 runner = CliRunner()
 ORIGIN = "garante.example/audit"

@@ -22,8 +22,8 @@ import pytest
 
 from garante.scenarios.keys import demo_key
 from garante.signatures import private_key_pem
-from tests.api.server import Server, running_server
-from tests.unavailable import unavailable
+from tests.support.servers import Server, running_server
+from tests.support.unavailable import unavailable
 
 CHROMIUM = os.environ.get("GARANTE_CHROMIUM", "/usr/bin/chromium")
 ARGS = [

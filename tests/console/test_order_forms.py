@@ -8,7 +8,7 @@ import json
 import re
 
 from garante.scenarios.keys import demo_key
-from tests.console.conftest import Console
+from tests.console.pages import Console
 
 EXEMPT_FBI = {
     "id": "fbi-finance-exemption",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.console.conftest import Console
+from tests.console.pages import Console
 
 PAGES = ["/partners", "/orders", "/orders/co-us-suspension", "/held", "/releases", "/audit"]
 PAGES += [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.console.conftest import Console, csrf, nonce
+from tests.console.pages import Console, csrf, nonce
 
 
 def _sign_in(console: Console, token: str, *, next_path: str = "/") -> tuple[int, str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from garante.console.render import STATIC
-from tests.console.conftest import Console
+from tests.console.pages import Console
 
 
 @pytest.mark.parametrize(

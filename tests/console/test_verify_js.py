@@ -21,8 +21,8 @@ from garante.console.render import STATIC
 from garante.ledger.checkpoint import Checkpoint, sign_checkpoint
 from garante.ledger.merkle import consistency_proof, inclusion_proof, leaf_hash, root
 from garante.ledger.note import Signer
-from tests.ledger.memlog import MemoryLog
-from tests.unavailable import unavailable
+from tests.support.memlog import MemoryLog
+from tests.support.unavailable import unavailable
 
 NODE = shutil.which("node")
 HARNESS = Path(__file__).with_name("verify_harness.mjs")

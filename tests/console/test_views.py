@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from tests.console.conftest import Console
+from tests.console.pages import Console
 
 
 def _row(page: str, row_id: str) -> str:

@@ -53,7 +53,8 @@ from garante.service.dbcheck import check_store
 from garante.store.database import create_store_engine, database_url, reader
 from garante.taxii.app import collection_id
 from garante.taxii.media import TAXII_JSON
-from tests.api.server import GARANTE, Store
+from tests.support.servers import ServerDidNotStart, await_health, launch
+from tests.support.stores import GARANTE, Store
 
 PARTNERS = ("dea", "nca", "fbi", "hsi")
 PURPOSES = ("seizure", "arrest", "interdiction", "analysis")
@@ -109,23 +110,9 @@ def prepare(store: Store) -> Prepared:
 # -- the server ----------------------------------------------------------------------------
 
 
-class ServerDidNotStart(RuntimeError):
-    pass
-
-
 def _serve_args(store: Store, checkpoint_interval: float) -> list[str]:
     interval = str(checkpoint_interval)
     return ["--db", store.db, "serve", "--port", "0", "--checkpoint-interval", interval]
-
-
-def _await_health(url: str) -> bool:
-    for _ in range(200):
-        try:
-            if httpx.get(f"{url}/api/v1/health", timeout=5).status_code == 200:
-                return True
-        except httpx.TransportError:
-            time.sleep(0.05)
-    return False
 
 
 def _url(line: str) -> str:
@@ -136,42 +123,18 @@ class ServerProcess:
     """``garante serve`` (the console script) on a store, to be killed with SIGKILL."""
 
     def __init__(self, store: Store, *, checkpoint_interval: float = 0.1) -> None:
-        self.output: list[str] = []
-        self.process = subprocess.Popen(
-            [GARANTE, *_serve_args(store, checkpoint_interval)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=store.environ(),
-        )
-        assert self.process.stdout is not None
-        url = None
-        while url is None:
-            line = self.process.stdout.readline()
-            if not line:
-                break
-            self.output.append(line)
-            if "listening on " in line:
-                url = _url(line)
-        if url is None:
-            self.process.wait()
-            raise ServerDidNotStart("garante serve did not start:\n" + "".join(self.output))
-        self.url = url
-        stdout = self.process.stdout
-        self._drain = threading.Thread(target=lambda: self.output.extend(iter(stdout.readline, "")))
-        self._drain.start()
-        if not _await_health(url):
+        command = [GARANTE, *_serve_args(store, checkpoint_interval)]
+        self._running = launch("garante serve", command, env=store.environ())
+        self.process = self._running.process
+        self.output = self._running.output
+        self.url = self._running.url
+        if not await_health(self.url, tries=200, timeout=5):
             self.kill()
-            raise ServerDidNotStart("garante serve never answered:\n" + "".join(self.output))
+            raise ServerDidNotStart("garante serve never answered:\n" + self._running.printed())
 
     def kill(self) -> None:
         """SIGKILL: no handler runs, no transaction is rolled back, no connection is closed."""
-        if self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait()
-        self._drain.join(timeout=10)
-        assert self.process.stdout is not None
-        self.process.stdout.close()
+        self._running.kill()
 
 
 class Zygote:
@@ -227,7 +190,7 @@ class ForkedServer:
                 url = _url(lines[0])
             else:
                 time.sleep(0.02)
-        if url is None or not _await_health(url):
+        if url is None or not await_health(url, tries=200, timeout=5):
             self.kill()
             raise ServerDidNotStart("garante serve did not start:\n" + self.output())
         self.url = url

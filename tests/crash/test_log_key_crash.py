@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.api.server import Store
+from tests.support.stores import Store
 
 KILLED_AT_FDOPEN = """
 import os, signal, sys

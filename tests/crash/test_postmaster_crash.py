@@ -17,11 +17,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests import postgres
-from tests.api.server import Store
 from tests.crash.harness import Crashes, ForkedServer, Zygote, crash_runs, prepare
-from tests.postgres import Cluster
-from tests.unavailable import unavailable
+from tests.support import postgres
+from tests.support.postgres import Cluster
+from tests.support.stores import Store
+from tests.support.unavailable import unavailable
 
 RUNS = int(os.environ.get("CRASH_POSTMASTER_RUNS", "4"))
 SEED = 90

@@ -15,10 +15,9 @@ import os
 
 import pytest
 
-from tests.api.server import store_for
-from tests.conftest import BACKENDS
 from tests.crash.harness import Crashes, ForkedServer, Zygote, crash_runs, prepare
-from tests.postgres import Cluster
+from tests.support.postgres import Cluster
+from tests.support.stores import BACKENDS, store_for
 
 RUNS = int(os.environ.get("CRASH_RUNS", "20"))
 SEED = 9  # issue 9

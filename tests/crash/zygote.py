@@ -17,6 +17,7 @@ import os
 import pkgutil
 import signal
 import sys
+from typing import Any
 
 
 def _import_everything() -> None:
@@ -30,7 +31,7 @@ def _import_everything() -> None:
     import uvicorn.protocols.http.auto  # noqa: F401
 
 
-def _child(request: dict[str, object]) -> None:
+def _child(request: dict[str, Any]) -> None:
     os.setsid()
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     log = os.open(str(request["log"]), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
@@ -39,8 +40,8 @@ def _child(request: dict[str, object]) -> None:
     os.dup2(log, 1)
     os.dup2(log, 2)
     os.environ.clear()
-    os.environ.update(request["env"])  # type: ignore[arg-type]
-    args = [str(a) for a in request["args"]]  # type: ignore[attr-defined]
+    os.environ.update(request["env"])
+    args = [str(a) for a in request["args"]]
     sys.argv = ["garante", *args]
     code = 0
     try:

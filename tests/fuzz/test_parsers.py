@@ -46,8 +46,8 @@ from garante.signatures import (
     public_key_bytes,
     sign_statement,
 )
-from tests.conftest import scenario_bundle
 from tests.fuzz.mutations import json_values, mutated, mutated_json, odd_text
+from tests.support.scenario import scenario_bundle
 
 CODE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 FAST = settings(

@@ -33,9 +33,9 @@ from garante.service.app import Garante
 from garante.service.clock import FixedClock
 from garante.signatures import public_key_bytes
 from garante.store.schema import Base
-from tests.conftest import scenario_bundle
 from tests.fuzz.mutations import mutated_json
 from tests.fuzz.mutations import odd_text as any_text
+from tests.support.scenario import scenario_bundle
 
 odd_text = any_text.filter(lambda text: not any("\ud800" <= ch <= "\udfff" for ch in text))
 CODE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")

@@ -9,8 +9,7 @@ import pytest
 from garante.ledger import merkle
 from garante.ledger.errors import BadIndexError, BadSizeError, LedgerError, ProofError
 from garante.ledger.verify import verify_consistency, verify_inclusion
-
-from .memlog import MemoryLog
+from tests.support.memlog import MemoryLog
 
 
 def _entries(n: int) -> list[bytes]:

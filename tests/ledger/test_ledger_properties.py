@@ -8,8 +8,7 @@ from hypothesis import strategies as st
 
 from garante.ledger import merkle
 from garante.ledger.verify import VerificationError, verify_consistency, verify_inclusion
-
-from .memlog import MemoryLog
+from tests.support.memlog import MemoryLog
 
 
 def _entry_lists(min_size: int, *, unique: bool = False) -> st.SearchStrategy[list[bytes]]:

@@ -12,8 +12,7 @@ from __future__ import annotations
 import pytest
 
 from garante.ledger import merkle
-
-from .memlog import MemoryLog
+from tests.support.memlog import MemoryLog
 
 pymerkle = pytest.importorskip("pymerkle", minversion="7")
 

@@ -20,8 +20,7 @@ from garante.ledger.verify import (
     verify_consistency,
     verify_inclusion,
 )
-
-from .memlog import MemoryLog
+from tests.support.memlog import MemoryLog
 
 H = bytes.fromhex
 

@@ -33,8 +33,7 @@ from garante.ledger.witness import (
     WitnessWrongOrigin,
     witness_checkpoint,
 )
-
-from .memlog import MemoryLog
+from tests.support.memlog import MemoryLog
 
 ORIGIN = "garante.example/audit"
 LOG = Signer.generate(ORIGIN)

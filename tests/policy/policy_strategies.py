@@ -12,12 +12,13 @@ drawn from, and rebuilding them per example made the suite several times slower.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from hypothesis import strategies as st
-from policy_builders import AT, days
 
 from garante.domain import Agency, Item, Order, ReleaseRequest, Requirement, Scope, Tlp, Undertaking
 from garante.policy import PolicyState
+from tests.policy.policy_builders import AT, days
 
 COUNTRIES = ("CO", "US", "GB")
 AGENCY_IDS = ("dipol", "dijin", "dea", "fbi", "nca")
@@ -93,7 +94,7 @@ order_conditions = st.sampled_from((None,) * 6 + ("c-on", "c-on", "c-off", UNKNO
 
 def order_strategy(
     order_id: str | st.SearchStrategy[str], effect: st.SearchStrategy[str] = effects
-):
+) -> st.SearchStrategy[Order]:
     """An order named ``order_id`` with a random effect, scope, window and condition."""
     ids = order_id if isinstance(order_id, st.SearchStrategy) else st.just(order_id)
     return st.builds(
@@ -114,7 +115,7 @@ def order_strategy(
 
 WORLD_ORDERS = {order_id: order_strategy(order_id) for order_id in ORDER_IDS}
 
-agency_rows = st.fixed_dictionaries(
+agency_rows: st.SearchStrategy[dict[str, Any]] = st.fixed_dictionaries(
     {
         "country": st.sampled_from(COUNTRIES),
         "domestic": st.booleans(),
@@ -122,7 +123,7 @@ agency_rows = st.fixed_dictionaries(
         "inactive": one_in(10),
     }
 )
-item_rows = st.fixed_dictionaries(
+item_rows: st.SearchStrategy[dict[str, Any]] = st.fixed_dictionaries(
     {
         "category": st.sampled_from(CATEGORIES),
         "region": st.sampled_from(REGIONS),

@@ -21,9 +21,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from policy_builders import AT
-from reference import Snapshot, in_scope
-
 from garante.domain import (
     Agency,
     Item,
@@ -34,6 +31,8 @@ from garante.domain import (
     Undertaking,
     Vocabulary,
 )
+from tests.policy.policy_builders import AT
+from tests.policy.reference import Snapshot, in_scope
 
 T = TypeVar("T")
 

@@ -11,20 +11,29 @@ from dataclasses import replace
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from policy_builders import AT, cited, days, decide_for, order, scope, undertaking
-from policy_strategies import AGENCY_IDS, CATEGORIES, COUNTRIES, REGIONS, order_strategy, worlds
 
 from garante.domain import Order, Outcome
 from garante.policy import OrderIndex, decide
+from tests.policy.policy_builders import AT, cited, days, decide_for, order, scope, undertaking
+from tests.policy.policy_strategies import (
+    AGENCY_IDS,
+    CATEGORIES,
+    COUNTRIES,
+    REGIONS,
+    World,
+    order_strategy,
+    worlds,
+)
 
 DEA = {"agency": "dea", "country": "US", "category": "drug-trafficking", "region": "caribbean"}
 FBI_PACIFIC = {"agency": "fbi", "country": "GB", "category": "terrorism", "region": "pacific"}
 
 
-class BruteForceOrders:
+class BruteForceOrders(OrderIndex):
     """The reference: every non-exemption order is a candidate; exemptions found by scanning."""
 
     def __init__(self, orders: list[Order]) -> None:
+        super().__init__(orders)
         self._orders = sorted(orders, key=lambda o: (o.sequence, o.id))
 
     def candidates(self, **_request: str) -> list[Order]:
@@ -48,25 +57,27 @@ FILED_UNDER = {
 
 
 @pytest.mark.parametrize("dimension", FILED_UNDER)
-def test_order_is_found_through_the_dimension_it_is_filed_under(dimension):
+def test_order_is_found_through_the_dimension_it_is_filed_under(dimension: str) -> None:
     index = OrderIndex([order("o-1", scope=FILED_UNDER[dimension])])
     assert ids(index.candidates(**DEA)) == ["o-1"]
 
 
 @pytest.mark.parametrize("dimension", [d for d in FILED_UNDER if d != "any"])
-def test_order_is_not_a_candidate_for_a_request_outside_its_filed_dimension(dimension):
+def test_order_is_not_a_candidate_for_a_request_outside_its_filed_dimension(
+    dimension: str,
+) -> None:
     index = OrderIndex([order("o-1", scope=FILED_UNDER[dimension])])
     assert index.candidates(**FBI_PACIFIC) == []
 
 
 @pytest.mark.parametrize("dimension", FILED_UNDER)
-def test_order_filed_under_any_dimension_holds_the_request(dimension):
+def test_order_filed_under_any_dimension_holds_the_request(dimension: str) -> None:
     decision = decide_for("dea", orders=[order("o-1", effect="hold", scope=FILED_UNDER[dimension])])
     assert decision.outcome == Outcome.HELD
     assert cited(decision) == ["order:o-1"]
 
 
-def test_order_filed_under_its_first_dimension_is_still_checked_on_the_others():
+def test_order_filed_under_its_first_dimension_is_still_checked_on_the_others() -> None:
     agency_but_not_region = scope(agencies=["dea"], regions=["pacific"])
     index = OrderIndex([order("o-1", effect="hold", scope=agency_but_not_region)])
     assert ids(index.candidates(**DEA)) == ["o-1"]
@@ -74,7 +85,7 @@ def test_order_filed_under_its_first_dimension_is_still_checked_on_the_others():
     assert decision.outcome == Outcome.RELEASED
 
 
-def test_order_matching_in_every_dimension_is_a_candidate_once():
+def test_order_matching_in_every_dimension_is_a_candidate_once() -> None:
     everywhere = scope(
         agencies=["dea", "fbi"],
         countries=["US", "GB"],
@@ -85,13 +96,13 @@ def test_order_matching_in_every_dimension_is_a_candidate_once():
     assert ids(index.candidates(**DEA)) == ["o-1"]
 
 
-def test_request_never_gets_an_order_cited_twice():
+def test_request_never_gets_an_order_cited_twice() -> None:
     everywhere = scope(agencies=["dea"], countries=["US"], regions=["caribbean", "pacific"])
     decision = decide_for("dea", orders=[order("o-1", effect="hold", scope=everywhere)])
     assert cited(decision) == ["order:o-1"]
 
 
-def test_candidates_come_in_issue_order_whatever_the_input_order():
+def test_candidates_come_in_issue_order_whatever_the_input_order() -> None:
     filed = [
         order("late", scope=scope(regions=["caribbean"]), sequence=3),
         order("early", scope=scope(agencies=["dea"]), sequence=1),
@@ -101,7 +112,7 @@ def test_candidates_come_in_issue_order_whatever_the_input_order():
     assert ids(OrderIndex(filed).candidates(**DEA)) == ["early", "middle-a", "middle-b", "late"]
 
 
-def test_exemptions_are_not_candidates_but_are_found_by_the_order_they_exempt():
+def test_exemptions_are_not_candidates_but_are_found_by_the_order_they_exempt() -> None:
     exemption = order("o-x", effect="exempt", exempts=["o-1", "o-2"])
     index = OrderIndex([order("o-1"), exemption])
     assert ids(index.candidates(**DEA)) == ["o-1"]
@@ -110,7 +121,7 @@ def test_exemptions_are_not_candidates_but_are_found_by_the_order_they_exempt():
     assert index.exemptions_for("o-3") == []
 
 
-def test_index_holds_every_order_by_id():
+def test_index_holds_every_order_by_id() -> None:
     filed = [order("o-1"), order("o-x", effect="exempt", exempts=["o-1"])]
     index = OrderIndex(filed)
     assert len(index) == 2
@@ -119,7 +130,7 @@ def test_index_holds_every_order_by_id():
     assert sorted(ids(list(index))) == ["o-1", "o-x"]
 
 
-def test_index_at_an_instant_files_only_orders_in_force_then():
+def test_index_at_an_instant_files_only_orders_in_force_then() -> None:
     filed = [
         order("current", valid_from=days(-1)),
         order("future", valid_from=days(1)),
@@ -132,7 +143,7 @@ def test_index_at_an_instant_files_only_orders_in_force_then():
     assert index.exemptions_for("current") == []
 
 
-def test_index_at_an_instant_still_knows_every_order_by_id():
+def test_index_at_an_instant_still_knows_every_order_by_id() -> None:
     filed = [order("current"), order("future", valid_from=days(1))]
     index = OrderIndex(filed, at=AT)
     assert len(index) == 2
@@ -158,7 +169,9 @@ random_orders = st.lists(
 
 @settings(max_examples=200, deadline=None)
 @given(some_orders=random_orders, request=requests_dims)
-def test_index_finds_exactly_the_orders_whose_scope_matches(some_orders, request):
+def test_index_finds_exactly_the_orders_whose_scope_matches(
+    some_orders: list[Order], request: dict[str, str]
+) -> None:
     found = OrderIndex(some_orders).candidates(**request)
     brute = [
         o
@@ -172,7 +185,7 @@ def test_index_finds_exactly_the_orders_whose_scope_matches(some_orders, request
 
 @settings(max_examples=200, deadline=None)
 @given(world=worlds())
-def test_decisions_through_the_index_equal_decisions_over_all_orders(world):
+def test_decisions_through_the_index_equal_decisions_over_all_orders(world: World) -> None:
     indexed = world.state()
     brute = replace(indexed, orders=BruteForceOrders(list(world.orders)))
     assert decide(world.request, indexed) == decide(world.request, brute)

@@ -8,12 +8,25 @@ an undertaking.
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
+from typing import Any
 
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
-from policy_builders import AT, days, decide_for, order, requirement, scope, undertaking
-from policy_strategies import (
+
+from garante.domain import Decision, Order, Outcome
+from garante.policy import decide
+from tests.policy.policy_builders import (
+    AT,
+    days,
+    decide_for,
+    order,
+    requirement,
+    scope,
+    undertaking,
+)
+from tests.policy.policy_strategies import (
     BAD_EFFECT,
     BAD_PROTECTION,
     BAD_PURPOSE,
@@ -28,13 +41,10 @@ from policy_strategies import (
     worlds,
 )
 
-from garante.domain import Order, Outcome
-from garante.policy import decide
-
 PROPERTY = settings(max_examples=200, deadline=None)
 
 
-def decision_for(world: World, orders: list[Order] | tuple[Order, ...] | None = None):
+def decision_for(world: World, orders: list[Order] | tuple[Order, ...] | None = None) -> Decision:
     return decide(world.request, world.state(orders=orders))
 
 
@@ -127,7 +137,7 @@ def worlds_with_a_deny_in_force(draw: st.DrawFn) -> tuple[World, Order]:
 
 @PROPERTY
 @given(worlds_with_a_deny_in_force())
-def test_request_matched_by_a_deny_in_force_is_never_released(case):
+def test_request_matched_by_a_deny_in_force_is_never_released(case: tuple[World, Order]) -> None:
     world, deny = case
     decision = decision_for(world)
     note(f"{decision}")
@@ -177,18 +187,21 @@ def worlds_with_an_unknown(draw: st.DrawFn) -> tuple[World, str]:
         return world.with_orders((*world.orders, odd)), kind
     clause = kind.removeprefix("undertaking ")
     bad = BAD_PROTECTION if clause == "protections" else BAD_PURPOSE
+    odd_clause: dict[str, Any] = {clause: [bad]}
     odd_undertaking = undertaking(
         "u-odd",
         agency_id=world.recipient.id,
         valid_from=days(draw(st.integers(-3, 0))),
-        **{clause: [bad]},
+        **odd_clause,
     )
     return replace(world, undertakings=(*world.undertakings, odd_undertaking)), kind
 
 
 @PROPERTY
 @given(worlds_with_an_unknown())
-def test_unknown_value_met_by_the_request_never_yields_released(case):
+def test_unknown_value_met_by_the_request_never_yields_released(
+    case: tuple[World, str],
+) -> None:
     world, kind = case
     decision = decision_for(world)
     note(f"{kind}: {decision}")
@@ -197,7 +210,7 @@ def test_unknown_value_met_by_the_request_never_yields_released(case):
 
 @PROPERTY
 @given(worlds())
-def test_unknown_value_in_play_never_yields_released(world):
+def test_unknown_value_in_play_never_yields_released(world: World) -> None:
     unknowns = unknowns_in_play(world)
     decision = decision_for(world)
     note(f"unknowns: {unknowns}; {decision}")
@@ -207,7 +220,7 @@ def test_unknown_value_in_play_never_yields_released(world):
 
 @PROPERTY
 @given(worlds())
-def test_decision_cites_every_order_that_applies_in_issue_order(world):
+def test_decision_cites_every_order_that_applies_in_issue_order(world: World) -> None:
     decision = decision_for(world)
     if decision.rules[0].rule == "fail-closed" or decision.rules[0].rule.startswith("2."):
         return
@@ -232,7 +245,9 @@ def test_decision_cites_every_order_that_applies_in_issue_order(world):
 
 @PROPERTY
 @given(worlds(), st.randoms(use_true_random=False))
-def test_decide_is_deterministic_whatever_the_order_of_the_orders(world, rng):
+def test_decide_is_deterministic_whatever_the_order_of_the_orders(
+    world: World, rng: random.Random
+) -> None:
     first = decision_for(world)
     assert decision_for(world) == first
     shuffled = list(world.orders)
@@ -245,7 +260,9 @@ def test_decide_is_deterministic_whatever_the_order_of_the_orders(world, rng):
 
 @PROPERTY
 @given(worlds(min_orders=1), st.data())
-def test_lifting_a_non_exempt_order_never_turns_a_release_into_a_denial(world, data):
+def test_lifting_a_non_exempt_order_never_turns_a_release_into_a_denial(
+    world: World, data: st.DataObject
+) -> None:
     before = decision_for(world)
     liftable = [n for n, o in enumerate(world.orders) if o.effect != "exempt"]
     if before.outcome != Outcome.RELEASED or not liftable:
@@ -260,7 +277,7 @@ def test_lifting_a_non_exempt_order_never_turns_a_release_into_a_denial(world, d
     assert after.outcome == Outcome.RELEASED  # stronger: lifting only ever removes a restriction
 
 
-def test_lifting_an_exempt_order_restores_the_order_it_carved_out():
+def test_lifting_an_exempt_order_restores_the_order_it_carved_out() -> None:
     """Intended: an exemption is a carve-out, so lifting it lets the suspension apply again."""
     suspension = order("o-suspend", effect="deny", sequence=1)
     carve_out = order(
@@ -278,7 +295,9 @@ def test_lifting_an_exempt_order_restores_the_order_it_carved_out():
 
 @PROPERTY
 @given(worlds(), order_strategy("o-new"))
-def test_adding_an_order_never_releases_a_held_or_denied_request_unless_it_exempts(world, new):
+def test_adding_an_order_never_releases_a_held_or_denied_request_unless_it_exempts(
+    world: World, new: Order
+) -> None:
     before = decision_for(world)
     after = decision_for(world, (*world.orders, new))
     note(f"before: {before}\nafter: {after}")
@@ -291,7 +310,9 @@ def test_adding_an_order_never_releases_a_held_or_denied_request_unless_it_exemp
 
 @PROPERTY
 @given(worlds())
-def test_release_to_a_foreign_recipient_names_an_active_undertaking_permitting_the_purpose(world):
+def test_release_to_a_foreign_recipient_names_an_active_undertaking_permitting_the_purpose(
+    world: World,
+) -> None:
     decision = decision_for(world)
     recipient = world.recipient
     if decision.outcome != Outcome.RELEASED or not recipient.needs_undertaking:

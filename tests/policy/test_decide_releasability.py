@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from policy_builders import (
+
+from garante.domain import Item, Outcome
+from tests.policy.policy_builders import (
     cited,
     decide_for,
     domestic,
@@ -14,40 +16,38 @@ from policy_builders import (
     undertaking,
 )
 
-from garante.domain import Outcome
-
 #: DEA has signed an undertaking for seizures, so only rule (2) stands between it and a release.
 DEA_UNDERTAKING = [undertaking()]
 AGENCIES = [domestic("dipol"), domestic("dijin"), foreign("dea"), foreign("fbi")]
 
 
-def releasable(*targets: str) -> list:
+def releasable(*targets: str) -> list[Item]:
     return [item(releasable_to=targets)]
 
 
-def test_empty_releasable_to_means_no_restriction():
+def test_empty_releasable_to_means_no_restriction() -> None:
     decision = decide_for("dea", items=releasable(), undertakings=DEA_UNDERTAKING)
     assert decision.outcome == Outcome.RELEASED
 
 
-def test_releasable_to_country_admits_an_agency_of_that_country():
+def test_releasable_to_country_admits_an_agency_of_that_country() -> None:
     decision = decide_for("dea", items=releasable("US"), undertakings=DEA_UNDERTAKING)
     assert decision.outcome == Outcome.RELEASED
 
 
-def test_releasable_to_country_denies_an_agency_of_another_country():
+def test_releasable_to_country_denies_an_agency_of_another_country() -> None:
     decision = decide_for("dea", items=releasable("GB", "CO"), undertakings=DEA_UNDERTAKING)
     assert decision.outcome == Outcome.DENIED
     assert rule_ids(decision) == ["2.releasable-to"]
     assert cited(decision) == ["item:intel-1"]
 
 
-def test_releasable_to_agency_id_admits_that_agency():
+def test_releasable_to_agency_id_admits_that_agency() -> None:
     decision = decide_for("dea", items=releasable("dea"), undertakings=DEA_UNDERTAKING)
     assert decision.outcome == Outcome.RELEASED
 
 
-def test_releasable_to_agency_id_denies_another_agency_of_the_same_country():
+def test_releasable_to_agency_id_denies_another_agency_of_the_same_country() -> None:
     decision = decide_for(
         "fbi",
         agencies=AGENCIES,
@@ -58,19 +58,19 @@ def test_releasable_to_agency_id_denies_another_agency_of_the_same_country():
     assert rule_ids(decision) == ["2.releasable-to"]
 
 
-def test_releasable_to_also_restricts_domestic_agencies():
+def test_releasable_to_also_restricts_domestic_agencies() -> None:
     decision = decide_for("dipol", items=releasable("dea"))
     assert decision.outcome == Outcome.DENIED
     assert rule_ids(decision) == ["2.releasable-to"]
 
 
-def test_releasable_to_denial_explains_who_may_receive():
+def test_releasable_to_denial_explains_who_may_receive() -> None:
     decision = decide_for("dea", items=releasable("GB"), undertakings=DEA_UNDERTAKING)
     assert decision.explanation.startswith("Denied:")
     assert "GB" in decision.explanation
 
 
-def test_tlp_red_is_denied_to_a_foreign_non_originator():
+def test_tlp_red_is_denied_to_a_foreign_non_originator() -> None:
     decision = decide_for(
         "dea", items=[item(tlp="red", originator="dipol")], undertakings=DEA_UNDERTAKING
     )
@@ -79,13 +79,13 @@ def test_tlp_red_is_denied_to_a_foreign_non_originator():
     assert cited(decision) == ["item:intel-1"]
 
 
-def test_tlp_red_is_denied_to_a_domestic_non_originator():
+def test_tlp_red_is_denied_to_a_domestic_non_originator() -> None:
     decision = decide_for("dijin", agencies=AGENCIES, items=[item(tlp="red", originator="dipol")])
     assert decision.outcome == Outcome.DENIED
     assert rule_ids(decision) == ["2.tlp-red"]
 
 
-def test_tlp_red_is_released_to_its_domestic_originator():
+def test_tlp_red_is_released_to_its_domestic_originator() -> None:
     decision = decide_for("dipol", items=[item(tlp="red", originator="dipol")])
     assert decision.outcome == Outcome.RELEASED
     assert rule_ids(decision) == ["4.domestic", "5.release"]
@@ -93,12 +93,12 @@ def test_tlp_red_is_released_to_its_domestic_originator():
 
 
 @pytest.mark.parametrize("tlp", ["clear", "green", "amber"])
-def test_tlp_below_red_does_not_restrict_the_recipient(tlp):
+def test_tlp_below_red_does_not_restrict_the_recipient(tlp: str) -> None:
     decision = decide_for("dea", items=[item(tlp=tlp)], undertakings=DEA_UNDERTAKING)
     assert decision.outcome == Outcome.RELEASED
 
 
-def test_deactivated_agency_is_denied():
+def test_deactivated_agency_is_denied() -> None:
     decision = decide_for(
         "dea",
         agencies=[domestic(), foreign("dea", active=False)],
@@ -109,13 +109,13 @@ def test_deactivated_agency_is_denied():
     assert cited(decision) == ["agency:dea"]
 
 
-def test_deactivated_domestic_agency_is_denied():
+def test_deactivated_domestic_agency_is_denied() -> None:
     decision = decide_for("dipol", agencies=[domestic(active=False)])
     assert decision.outcome == Outcome.DENIED
     assert rule_ids(decision) == ["2.recipient-inactive"]
 
 
-def test_releasability_denies_before_any_order_speaks():
+def test_releasability_denies_before_any_order_speaks() -> None:
     decision = decide_for(
         "dea",
         items=releasable("GB"),

@@ -16,12 +16,12 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-import reference
-from reference import Observed, Snapshot, Verdict, disagreement, observe
-from reference_pairs import corners, pairs
 
 from garante.domain import Agency, Item, Order, ReleaseRequest, Requirement, Undertaking
 from garante.policy import PolicyState
+from tests.policy import reference
+from tests.policy.reference import Observed, Snapshot, Verdict, disagreement, observe
+from tests.policy.reference_pairs import corners, pairs
 
 SEED = 20251113
 COUNT = 10_000

@@ -7,7 +7,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from policy_builders import (
+
+from garante.domain import Agency, Order, Undertaking
+from garante.domain.errors import AgencyNotFound
+from garante.policy.standing import Level, PartnerStanding, standing, standings
+from tests.policy.policy_builders import (
     AT,
     days,
     domestic,
@@ -18,10 +22,6 @@ from policy_builders import (
     state,
     undertaking,
 )
-
-from garante.domain import Agency, Order, Undertaking
-from garante.domain.errors import AgencyNotFound
-from garante.policy.standing import Level, PartnerStanding, standing, standings
 
 NOW = AT
 DEA = foreign("dea", country="US")

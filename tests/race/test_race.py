@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import httpx
@@ -34,11 +35,12 @@ from garante.client import GaranteAPIError, GaranteClient, Scope
 from garante.scenarios.keys import demo_key
 from garante.taxii.app import collection_id
 from garante.taxii.media import TAXII_JSON
-from tests import nginx
-from tests.api.server import Server, Store, running_server
-from tests.postgres import Cluster
 from tests.race.ledger_replay import replay
-from tests.unavailable import unavailable
+from tests.support import nginx
+from tests.support.postgres import Cluster
+from tests.support.servers import Server, running_server
+from tests.support.stores import Store
+from tests.support.unavailable import unavailable
 
 SERVERS = 4
 DURATION = 20.0  # seconds of load
@@ -125,7 +127,8 @@ def _authority(deployment: Deployment, load: Load, seed: int) -> None:
             reason = f"race order {number}"
             issued = load.guard(
                 "order.issued",
-                lambda scope=scope, conditional=conditional, reason=reason: client.issue_order(
+                partial(
+                    client.issue_order,
                     rng.choice(["hold", "deny"]),
                     reason=reason,
                     scope=scope,
@@ -139,7 +142,8 @@ def _authority(deployment: Deployment, load: Load, seed: int) -> None:
             time.sleep(rng.uniform(0.05, 0.4))
             load.guard(
                 "order.amended",
-                lambda order_id=order_id: client.amend_order(
+                partial(
+                    client.amend_order,
                     order_id,
                     effect=rng.choice(["hold", "deny"]),
                     scope=Scope(agencies=[rng.choice(PARTNERS)]),
@@ -149,7 +153,7 @@ def _authority(deployment: Deployment, load: Load, seed: int) -> None:
             time.sleep(rng.uniform(0.05, 0.4))
             load.guard(
                 "order.lifted",
-                lambda order_id=order_id: client.lift_order(order_id, reason="race lift", key=key),
+                partial(client.lift_order, order_id, reason="race lift", key=key),
             )
             if number % 3 == 0:
                 load.guard(
@@ -210,7 +214,8 @@ def _partner(deployment: Deployment, load: Load, agency: str, seed: int) -> None
                 release = rng.choice(released)
                 load.guard(
                     "outcome.reported",
-                    lambda release=release: client.report_outcome(
+                    partial(
+                        client.report_outcome,
                         int(release["id"]),
                         agency=agency,
                         kind="seizure",

@@ -16,7 +16,7 @@ import pytest
 from garante.scenarios import runner
 from garante.service.app import Garante
 from garante.service.clock import FixedClock
-from tests.conftest import BACKENDS
+from tests.support.stores import BACKENDS
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from garante.domain.condition import ConditionRule
-from garante.domain.order import Requirement, Scope
 from garante.scenarios.keys import demo_key
-from garante.service.app import Change, Garante
+from garante.service.app import Garante
 from garante.signatures import public_key_bytes, sign_statement
-from tests.conftest import BACKENDS, scenario_bundle
+from tests.support.scenario import scenario_bundle
+from tests.support.stores import BACKENDS
 
 
 @pytest.fixture(params=BACKENDS)
@@ -55,23 +53,3 @@ def world(garante: Garante) -> Garante:
     terms = garante.draft_undertaking("nca", permits=["seizure"], prohibits=["lethal-force"])
     garante.record_undertaking(terms, signature=sign_statement(demo_key("nca"), terms.statement()))
     return garante
-
-
-def issue(garante: Garante, effect: str = "hold", **options: Any) -> Change:
-    """Issue an unsigned order from the presidency, US-scoped unless told otherwise."""
-    scope = options.pop("scope", Scope(countries=frozenset({"US"})))
-    requires = options.pop("requires", None)
-    if isinstance(requires, dict):
-        requires = Requirement(
-            prohibits=frozenset(requires.get("prohibits", ())),
-            protections=frozenset(requires.get("protections", ())),
-        )
-    order = garante.draft_order(
-        authority_id=options.pop("authority_id", "presidency"),
-        effect=effect,
-        scope=scope,
-        requires=requires,
-        reason=options.pop("reason", "test order"),
-        **options,
-    )
-    return garante.issue_order(order, signature=None)

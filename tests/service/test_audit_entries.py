@@ -12,7 +12,7 @@ from garante.domain.errors import GaranteError
 from garante.ledger.merkle import leaf_hash
 from garante.service.app import Garante
 from garante.store.schema import LedgerEntryRow
-from tests.conftest import scenario_bundle
+from tests.support.scenario import scenario_bundle
 
 
 def _entries(garante: Garante) -> list[LedgerEntryRow]:

@@ -13,8 +13,8 @@ from garante.domain.errors import (
 )
 from garante.domain.order import Scope
 from garante.service.app import Garante
-from tests.conftest import scenario_bundle
-from tests.service.conftest import issue
+from tests.service.orders import issue
+from tests.support.scenario import scenario_bundle
 
 
 def test_unknown_recipient_suggests_the_closest_agency(world: Garante) -> None:

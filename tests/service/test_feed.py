@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -15,15 +16,15 @@ from garante.service.clock import FixedClock
 from garante.stix.markings import TLP2_MARKING_IDS, TRACE_EXTENSION_ID, find_trace_tokens
 from garante.store.feed import FeedQuery
 from garante.store.schema import FeedObjectRow
-from tests.service.conftest import issue
+from tests.service.orders import issue
 
 
-def _objects(garante: Garante, partner: str, **query: object) -> list[dict[str, object]]:
+def _objects(garante: Garante, partner: str, **query: object) -> list[dict[str, Any]]:
     rows, _ = garante.feed_page(FeedQuery(partner_id=partner, **query))  # type: ignore[arg-type]
     return [json.loads(row.body) for row in rows]
 
 
-def _reports(garante: Garante, partner: str) -> list[dict[str, object]]:
+def _reports(garante: Garante, partner: str) -> list[dict[str, Any]]:
     return [o for o in _objects(garante, partner) if o["type"] == "report"]
 
 
@@ -53,11 +54,11 @@ def test_delivered_objects_carry_tlp_the_undertakings_terms_and_a_trace_token(
     objects = _objects(world, "nca")
     [report] = [o for o in objects if o["type"] == "report"]
     refs = report["object_marking_refs"]
-    assert TLP2_MARKING_IDS[Tlp.AMBER] in refs  # type: ignore[operator]
+    assert TLP2_MARKING_IDS[Tlp.AMBER] in refs
     [statement] = [o for o in objects if o.get("definition_type") == "statement"]
-    assert statement["id"] in refs  # type: ignore[operator]
+    assert statement["id"] in refs
     assert "never for lethal-force" in json.dumps(statement)
-    assert TRACE_EXTENSION_ID in report["extensions"]  # type: ignore[operator]
+    assert TRACE_EXTENSION_ID in report["extensions"]
     assert any(o["type"] == "extension-definition" for o in objects)
 
 

@@ -13,8 +13,8 @@ from garante.domain.order import Requirement, Scope
 from garante.service.app import Garante
 from garante.service.clock import FixedClock
 from garante.store.schema import OrderVersionRow
-from tests.conftest import scenario_bundle
-from tests.service.conftest import issue
+from tests.service.orders import issue
+from tests.support.scenario import scenario_bundle
 
 
 def test_hold_order_holds_new_requests_in_scope(world: Garante) -> None:

@@ -9,7 +9,7 @@ from garante.domain.order import Scope
 from garante.service.app import Garante
 from garante.service.clock import FixedClock
 from garante.store.feed import FeedQuery
-from tests.service.conftest import issue
+from tests.service.orders import issue
 
 HOUR = timedelta(hours=1)
 DEA = Scope(agencies=frozenset({"dea"}))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -14,11 +15,11 @@ from garante.service.app import Garante
 from garante.service.clock import FixedClock
 from garante.service.outcomes import ReleaseNotFound
 from garante.signatures import sign_statement
-from tests.service.conftest import issue
+from tests.service.orders import issue
 
 
 def _report(
-    garante: Garante, request: int, agency: str, kind: str, **details: int
+    garante: Garante, request: int, agency: str, kind: str, **details: Any
 ) -> OutcomeReport:
     return OutcomeReport(
         request_id=request, agency_id=agency, kind=kind, occurred_at=garante.clock.now(), **details

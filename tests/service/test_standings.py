@@ -7,7 +7,7 @@ import pytest
 from garante.domain.errors import AgencyNotFound
 from garante.policy.standing import Level
 from garante.service.app import Garante, Page
-from tests.service.conftest import issue
+from tests.service.orders import issue
 
 
 def test_an_order_issued_holds_the_partners_it_reaches(world: Garante) -> None:

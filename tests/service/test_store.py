@@ -74,7 +74,7 @@ def test_a_database_that_goes_away_is_store_unavailable_and_changes_nothing(
     if backend != "postgresql":
         pytest.skip("needs a database server to stop")
     from garante.domain.errors import StoreUnavailable
-    from tests.postgres import Cluster
+    from tests.support.postgres import Cluster
 
     cluster = Cluster().start()
     try:

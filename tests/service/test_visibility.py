@@ -13,7 +13,7 @@ from garante.domain.roles import Principal, Role
 from garante.service.app import Garante
 from garante.service.tokens import Forbidden
 from garante.store.feed import FeedQuery
-from tests.service.conftest import issue
+from tests.service.orders import issue
 
 DEA = Principal(token_id="t-dea", role=Role.PARTNER, agency_id="dea")
 FBI = Principal(token_id="t-fbi", role=Role.PARTNER, agency_id="fbi")

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from garante.taxii.media import TAXII_JSON
-from tests.taxii.conftest import NEWCOMER, Taxii
+from tests.taxii.client import NEWCOMER, Taxii
 
 MICROSECONDS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 PARTNER = "dea"

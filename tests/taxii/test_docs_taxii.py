@@ -21,8 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.server import GARANTE, Server, running_server
-from tests.docblocks import Command, fenced_blocks, text_commands
+from tests.support.docblocks import Command, fenced_blocks, text_commands
+from tests.support.servers import Server, running_server
+from tests.support.stores import GARANTE
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "taxii.md"
 PAGE_URL = "http://127.0.0.1:8000"

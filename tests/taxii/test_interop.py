@@ -27,8 +27,8 @@ from taxii2client.v21 import ApiRoot, Collection, as_pages
 from taxii2client.v21 import Server as TaxiiServer
 
 from garante.taxii.app import collection_id
-from tests.conftest import scenario_bundle
-from tests.taxii.conftest import Taxii
+from tests.support.scenario import scenario_bundle
+from tests.taxii.client import Taxii
 
 PARTNER = "nca"
 BULK_ITEM = "co-2025-bulk"

@@ -21,8 +21,8 @@ from garante.signatures import private_key_pem
 from garante.stix.markings import TRACE_EXTENSION_ID, TRACE_PROPERTY
 from garante.taxii.app import collection_id
 from garante.taxii.media import TAXII_JSON
-from tests.conftest import scenario_bundle
-from tests.taxii.conftest import Taxii
+from tests.support.scenario import scenario_bundle
+from tests.taxii.client import Taxii
 
 PARTNERS = ("dea", "nca", "fbi")
 GO_FAST = "co-2025-0417"  # released to the DEA (twice), HSI and the NCA

@@ -1,32 +1,29 @@
-"""A real ``garante serve`` process on a free port, for end-to-end tests.
-
-The server binds port 0 and prints its URL; the test reads it rather than guessing a free
-port (a race). If the server dies, its output is shown with the failure.
-
-A server runs on a ``Store``: a SQLite file (its log key beside it) or a PostgreSQL database
+"""Where a server's data is: a SQLite file (its log key beside it) or a PostgreSQL database
 (its log key in a file named by ``GARANTE_LOG_KEY_FILE``, as a deployment keeps it).
+
+Suites that must hold on both stores run over ``BACKENDS``.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import subprocess
 import sys
-import threading
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import httpx
+from typing import TYPE_CHECKING
 
 from garante.service.app import Garante
-from tests.postgres import Cluster
+from tests.support.postgres import Cluster
+
+if TYPE_CHECKING:
+    import pytest
 
 GARANTE = str(Path(sys.executable).parent / "garante")
+BACKENDS = ["sqlite", "postgresql"]
 
 
 @dataclass(frozen=True)
@@ -89,10 +86,11 @@ class Store:
         finally:
             garante.close()
 
-    def copy(self, directory: Path, cluster_of: Callable[[], Cluster]) -> Store:
+    def copy(self, directory: Path, cluster_of: Callable[[], Cluster] | None = None) -> Store:
         """A copy of this store (no one may be writing to it): its file and log key beside
         it for SQLite, ``CREATE DATABASE ... TEMPLATE`` for PostgreSQL (same key file)."""
         if self.backend == "postgresql":
+            assert cluster_of is not None, "a PostgreSQL store is copied in its cluster"
             return Store(db=cluster_of().copy_database(self.db), env=dict(self.env))
         source, target = Path(self.db), directory / "garante.db"
         with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
@@ -115,93 +113,7 @@ def store_for(
     return Store.postgresql(cluster_of(), directory)
 
 
-@dataclass
-class Server:
-    url: str
-    store: Store
-    process: subprocess.Popen[str]
-
-    @property
-    def db(self) -> str:
-        return self.store.db
-
-    @property
-    def api(self) -> str:
-        return f"{self.url}/api/v1"
-
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """Run the CLI against the server's store (another process, the same database)."""
-        return self.store.cli(*args)
-
-    def token(self, role: str, *, agency: str | None = None, authority: str | None = None) -> str:
-        args = ["--json", "tokens", "create", "--role", role]
-        if agency:
-            args += ["--agency", agency]
-        if authority:
-            args += ["--authority", authority]
-        result = self.cli(*args)
-        if result.returncode != 0:
-            raise RuntimeError(result.stderr)
-        return str(json.loads(result.stdout)["token"])
-
-
-def stop(process: subprocess.Popen[str]) -> None:
-    """SIGTERM, then SIGKILL if the process has not ended within 10 s."""
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-@contextmanager
-def running_server(
-    db: Path | Store, *, demo: bool = False, extra: Sequence[str] = ()
-) -> Iterator[Server]:
-    """Start ``garante serve`` (after replaying the demo scenario, if asked) and stop it after."""
-    store = db if isinstance(db, Store) else Store.sqlite(db)
-    env = store.environ()
-    if demo:
-        store.replay_demo()
-    process = subprocess.Popen(
-        [GARANTE, "--db", store.db, "serve", "--port", "0", "--checkpoint-interval", "0.2", *extra],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    assert process.stdout is not None
-    url = None
-    deadline = time.monotonic() + 60
-    seen: list[str] = []
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        seen.append(line)
-        if "listening on " in line:
-            url = line.split("listening on ", 1)[1].strip().removesuffix("/api/v1")
-            break
-    if url is None:
-        process.kill()
-        process.wait()
-        process.stdout.close()
-        raise RuntimeError("garante serve did not start:\n" + "".join(seen))
-    # Keep reading what the server prints, so a full pipe never blocks it.
-    drain = threading.Thread(target=lambda: seen.extend(iter(process.stdout.readline, "")))
-    drain.start()
-    for _ in range(100):
-        try:
-            if httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.05)
-    try:
-        yield Server(url=url, store=store, process=process)
-    finally:
-        stop(process)
-        drain.join(timeout=10)
-        process.stdout.close()
-        if process.returncode not in (0, -15):
-            sys.stderr.write("garante serve output:\n" + "".join(seen))
+def new_store(request: pytest.FixtureRequest, backend: str, name: str) -> Store:
+    """A new store of ``backend`` in a directory of its own, named ``name`` for the logs."""
+    directory = request.getfixturevalue("tmp_path_factory").mktemp(name)
+    return store_for(backend, directory, lambda: request.getfixturevalue("pg_cluster"))

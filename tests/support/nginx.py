@@ -19,8 +19,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.api.server import stop
-from tests.postgres import free_port
+from tests.support.postgres import free_port
+from tests.support.servers import stop
 
 CONFIG = """\
 worker_processes 2;

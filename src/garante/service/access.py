@@ -1,0 +1,69 @@
+"""Who may do what: each use case names the roles that may call it, once, where it is defined.
+
+A use case is declared with ``@entitled(Role.ANALYST, ...)``; calling it for a principal of
+another role raises ``Forbidden`` before anything is read or written. The operator, who holds
+the store itself (the CLI, the demo, the server's loops), may call every use case. The API reads
+the same declaration (``roles_of``) for the dependency each route declares, so the roles a route
+admits and the roles the service admits cannot drift apart. What a principal may *see* among
+what it may read is ``service.visibility``'s to decide.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Concatenate, ParamSpec, Protocol, TypeVar
+
+from garante.domain.roles import Principal, Role
+from garante.service.tokens import Forbidden
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+INTERNAL = (Role.ANALYST, Role.LIAISON, Role.AUTHORITY, Role.OVERSEER)
+"""The originator's own roles, which may read every internal view."""
+
+_ROLES = "__garante_roles__"
+
+
+class Acting(Protocol):
+    """Anything that acts for a principal: the service."""
+
+    @property
+    def principal(self) -> Principal: ...
+
+
+S = TypeVar("S", bound=Acting)
+
+
+def entitled(
+    *roles: Role,
+) -> Callable[[Callable[Concatenate[S, P], R]], Callable[Concatenate[S, P], R]]:
+    """Admit ``roles`` (and the operator) to the decorated use case; refuse every other."""
+    allowed = frozenset(roles)
+
+    def declare(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P], R]:
+        @functools.wraps(method)
+        def checked(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            check(self.principal, allowed)
+            return method(self, *args, **kwargs)
+
+        setattr(checked, _ROLES, allowed)
+        return checked
+
+    return declare
+
+
+def check(who: Principal, allowed: frozenset[Role]) -> None:
+    if who.role == Role.OPERATOR or who.role in allowed:
+        return
+    names = ", ".join(sorted(role.value for role in allowed)) or "the operator only"
+    raise Forbidden(f"a {who.role.value} token may not do this", hint=f"allowed roles: {names}")
+
+
+def roles_of(use_case: Callable[..., object]) -> frozenset[Role]:
+    """The roles a use case admits besides the operator, as declared with ``entitled``."""
+    roles = getattr(use_case, _ROLES, None)
+    if not isinstance(roles, frozenset):
+        raise TypeError(f"{use_case.__qualname__} declares no roles: decorate it with @entitled")
+    return roles
