@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from garante.domain.roles import Principal, Role
+from garante.service.access import roles_of
 from garante.service.app import Garante
 from garante.service.tokens import Forbidden, Unauthenticated
 
@@ -43,6 +44,15 @@ def allow(*roles: Role) -> Callable[..., Principal]:
         return who
 
     return check
+
+
+def may(use_case: Callable[..., object]) -> Callable[..., Principal]:
+    """A dependency that admits the roles the service declares for ``use_case``.
+
+    The service checks them again when called (``service.access``); declaring them here too
+    answers 403 before the body is read, and documents the route's roles in OpenAPI.
+    """
+    return allow(*sorted(roles_of(use_case)))
 
 
 def acting(request: Request, who: Principal) -> Garante:

@@ -28,7 +28,7 @@ from garante.domain.errors import (
 from garante.domain.events import SettingsChanged
 from garante.domain.order import Order, Requirement, Scope
 from garante.domain.outcome import OutcomeReport
-from garante.domain.roles import Principal
+from garante.domain.roles import Principal, Role
 from garante.domain.undertaking import Undertaking
 from garante.domain.vocabulary import Vocabulary, suggest
 from garante.ledger.logcheck import LogReport
@@ -55,6 +55,7 @@ from garante.service import (
     views,
     visibility,
 )
+from garante.service.access import INTERNAL, entitled
 from garante.service.clock import Clock, FixedClock, SystemClock
 from garante.service.context import Context, Settings
 from garante.service.transaction import Transaction
@@ -188,6 +189,7 @@ class Garante:
 
     # -- settings -------------------------------------------------------------------------
 
+    @entitled()
     def pin_clock(self, at: datetime | None) -> None:
         """Decide at ``at`` from now on (``None``: the system clock again), and log it.
 
@@ -208,6 +210,7 @@ class Garante:
 
     # -- agencies and authorities ---------------------------------------------------------
 
+    @entitled(Role.LIAISON)
     def register_agency(
         self,
         agency_id: str,
@@ -230,6 +233,7 @@ class Garante:
             )
             return Change(value=views.agency(row))
 
+    @entitled(Role.LIAISON)
     def set_agency_key(self, agency_id: str, public_key: bytes) -> Change:
         with self._tx() as tx:
             return Change(
@@ -238,6 +242,7 @@ class Garante:
                 )
             )
 
+    @entitled(Role.LIAISON)
     def register_authority(
         self, authority_id: str, *, name: str, public_key: bytes | None = None
     ) -> Change:
@@ -247,6 +252,7 @@ class Garante:
             )
             return Change(value=views.authority(row))
 
+    @entitled(*INTERNAL, Role.PARTNER)
     def agencies(self, page: Page | None = None) -> list[dict[str, Any]]:
         """Agencies; a partner sees only itself."""
         own = visibility.partner(self.principal)
@@ -257,11 +263,13 @@ class Garante:
             query = _paged(query, AgencyRow.id, page)
             return [views.agency(r) for r in session.scalars(query)]
 
+    @entitled(*INTERNAL, Role.PARTNER)
     def agency(self, agency_id: str) -> dict[str, Any]:
         visibility.check_agency(self.principal, agency_id)
         with self._read() as session:
             return views.agency(lookup.agency(session, agency_id))
 
+    @entitled(*INTERNAL)
     def authorities(self, page: Page | None = None) -> list[dict[str, Any]]:
         with self._read() as session:
             query = _paged(select(AuthorityRow), AuthorityRow.id, page)
@@ -269,6 +277,7 @@ class Garante:
 
     # -- items ----------------------------------------------------------------------------
 
+    @entitled(Role.ANALYST)
     def add_item(
         self,
         item_id: str,
@@ -295,15 +304,18 @@ class Garante:
             )
             return Change(value=views.item(row))
 
+    @entitled(Role.ANALYST, Role.AUTHORITY, Role.OVERSEER)
     def items(self, page: Page | None = None) -> list[dict[str, Any]]:
         with self._read() as session:
             query = _paged(select(ItemRow), ItemRow.id, page)
             return [views.item(r) for r in session.scalars(query)]
 
+    @entitled(Role.ANALYST, Role.AUTHORITY, Role.OVERSEER)
     def item(self, item_id: str) -> dict[str, Any]:
         with self._read() as session:
             return views.item(lookup.item(session, item_id))
 
+    @entitled()
     def item_opening(self, item_id: str) -> dict[str, Any]:
         """What opens an item's commitment in the log: salt, title and canonical bundle.
 
@@ -324,6 +336,7 @@ class Garante:
 
     # -- undertakings ---------------------------------------------------------------------
 
+    @entitled(Role.LIAISON, Role.PARTNER)
     def draft_undertaking(
         self,
         agency_id: str,
@@ -359,6 +372,7 @@ class Garante:
             )
             return terms
 
+    @entitled(Role.LIAISON, Role.PARTNER)
     def record_undertaking(self, terms: Undertaking, *, signature: bytes | None) -> Change:
         visibility.acts_for(self.principal, terms.agency_id, what="gives undertakings")
         with self._tx() as tx:
@@ -367,6 +381,7 @@ class Garante:
                 value=views.undertaking(row), moved=visibility.moved(self.principal, moved)
             )
 
+    @entitled(Role.LIAISON)
     def revoke_undertaking(self, undertaking_id: str, *, reason: str) -> Change:
         with self._tx() as tx:
             row, moved = undertakings.revoke_undertaking(
@@ -376,6 +391,7 @@ class Garante:
                 value=views.undertaking(row), moved=visibility.moved(self.principal, moved)
             )
 
+    @entitled(*INTERNAL, Role.PARTNER)
     def undertakings(
         self, agency_id: str | None = None, page: Page | None = None
     ) -> list[dict[str, Any]]:
@@ -390,6 +406,7 @@ class Garante:
 
     # -- orders ---------------------------------------------------------------------------
 
+    @entitled(Role.AUTHORITY)
     def draft_order(
         self,
         *,
@@ -421,12 +438,14 @@ class Garante:
             )
             return order
 
+    @entitled(Role.AUTHORITY)
     def issue_order(self, order: Order, *, signature: bytes | None) -> Change:
         with self._tx() as tx:
             row, moved = orders.issue_order(tx, order=order, signature=signature)
             return Change(value=views.order(row), moved=visibility.moved(self.principal, moved))
 
-    def draft_amendment(self, order_id: str, *, authority_id: str, **changes: Any) -> Order:
+    @entitled(Role.AUTHORITY)
+    def draft_amendment(self, order_id: str, /, *, authority_id: str, **changes: Any) -> Order:
         """The next version of an order; the amending authority signs ``amendment_statement``."""
         with self.context.reads() as tx:
             amended = orders.draft_amendment(
@@ -434,6 +453,7 @@ class Garante:
             )
             return amended
 
+    @entitled(Role.AUTHORITY)
     def amend_order(self, amended: Order, *, authority_id: str, signature: bytes | None) -> Change:
         with self._tx() as tx:
             row, moved = orders.amend_order(
@@ -441,6 +461,7 @@ class Garante:
             )
             return Change(value=views.order(row), moved=visibility.moved(self.principal, moved))
 
+    @entitled(Role.AUTHORITY)
     def lift_statement(self, order_id: str, *, authority_id: str, reason: str) -> dict[str, Any]:
         """What ``authority_id`` must sign to lift the order now."""
         with self.context.reads() as tx:
@@ -448,6 +469,7 @@ class Garante:
             statement = orders.lift_draft(tx, order_id=order_id, reason=reason)
             return {**statement, "lifted_by": authority_id}
 
+    @entitled(Role.AUTHORITY)
     def lift_order(
         self, order_id: str, *, authority_id: str, reason: str, signature: bytes | None
     ) -> Change:
@@ -457,6 +479,7 @@ class Garante:
             )
             return Change(value=views.order(row), moved=visibility.moved(self.principal, moved))
 
+    @entitled()
     def apply_order_periods(self) -> Change:
         """Move what orders starting or ending by the clock now change (see ``periods``).
 
@@ -478,6 +501,7 @@ class Garante:
                 moved=visibility.moved(self.principal, moved),
             )
 
+    @entitled(*INTERNAL)
     def orders(
         self, *, include_lifted: bool = True, page: Page | None = None
     ) -> list[dict[str, Any]]:
@@ -488,12 +512,14 @@ class Garante:
             query = _paged(query, OrderRow.sequence, page)
             return [views.order(r) for r in session.scalars(query)]
 
+    @entitled(*INTERNAL)
     def order(self, order_id: str) -> dict[str, Any]:
         with self._read() as session:
             return views.order(lookup.order(session, order_id))
 
     # -- conditions and events ------------------------------------------------------------
 
+    @entitled(Role.AUTHORITY)
     def define_condition(
         self,
         condition_id: str,
@@ -514,6 +540,7 @@ class Garante:
             )
             return Change(value=views.condition(row))
 
+    @entitled(Role.AUTHORITY)
     def set_condition(self, condition_id: str, *, active: bool, evidence: str) -> Change:
         with self._tx() as tx:
             row, moved = conditions.set_condition(
@@ -521,6 +548,7 @@ class Garante:
             )
             return Change(value=views.condition(row), moved=visibility.moved(self.principal, moved))
 
+    @entitled(Role.ANALYST, Role.AUTHORITY)
     def record_event(
         self, *, kind: str, region: str, occurred_at: datetime, source: str = "", note: str = ""
     ) -> Change:
@@ -530,6 +558,7 @@ class Garante:
             )
             return Change(value=views.event(row), moved=visibility.moved(self.principal, moved))
 
+    @entitled(Role.ANALYST, Role.AUTHORITY)
     def refresh_conditions(self) -> Change:
         """Store what derived conditions are now, and move what their change moves.
 
@@ -548,11 +577,13 @@ class Garante:
                 moved=visibility.moved(self.principal, moved),
             )
 
+    @entitled(*INTERNAL)
     def conditions(self, page: Page | None = None) -> list[dict[str, Any]]:
         with self._read() as session:
             query = _paged(select(ConditionRow), ConditionRow.id, page)
             return [views.condition(r) for r in session.scalars(query)]
 
+    @entitled(*INTERNAL)
     def events(self, page: Page | None = None) -> list[dict[str, Any]]:
         with self._read() as session:
             query = _paged(select(EventRow), EventRow.id, page)
@@ -560,6 +591,7 @@ class Garante:
 
     # -- release requests -----------------------------------------------------------------
 
+    @entitled(Role.ANALYST)
     def request_release(self, item_id: str, *, recipient: str, purpose: str) -> dict[str, Any]:
         """Record and decide a release request, in a transaction it may share (``batch``)."""
 
@@ -571,6 +603,7 @@ class Garante:
 
         return self.context.releases.run(self._tx, self.actor, work)
 
+    @entitled(*INTERNAL, Role.PARTNER)
     def requests(
         self,
         *,
@@ -601,6 +634,7 @@ class Garante:
             query = _paged(query, RequestRow.id, page)
             return [views.request(r) for r in session.scalars(query)]
 
+    @entitled(*INTERNAL)
     def held_queue(self, page: Page | None = None) -> list[dict[str, Any]]:
         """Held requests, oldest first, each with the reason it is held and since when.
 
@@ -633,6 +667,7 @@ class Garante:
                 for row in rows
             ]
 
+    @entitled(*INTERNAL, Role.PARTNER)
     def request(self, request_id: int) -> dict[str, Any]:
         with self._read() as session:
             visibility.check_request(session, self.principal, request_id)
@@ -641,6 +676,7 @@ class Garante:
                 raise RequestNotFound(f"no release request {request_id}", field="request_id")
             return views.request(row)
 
+    @entitled(*INTERNAL)
     def decisions(self, request_id: int) -> list[dict[str, Any]]:
         with self._read() as session:
             if session.get(RequestRow, request_id) is None:
@@ -658,6 +694,7 @@ class Garante:
 
     # -- outcomes, simulation, reports ----------------------------------------------------
 
+    @entitled(Role.ANALYST, Role.PARTNER)
     def report_outcome(
         self, report: OutcomeReport, *, signed: bool = False, signature: bytes | None = None
     ) -> Change:
@@ -677,6 +714,7 @@ class Garante:
                 moved=visibility.moved(who, moved),
             )
 
+    @entitled(*INTERNAL, Role.PARTNER)
     def outcomes(
         self, agency_id: str | None = None, page: Page | None = None
     ) -> list[dict[str, Any]]:
@@ -689,17 +727,20 @@ class Garante:
             rows = session.scalars(_paged(query, OutcomeRow.id, page))
             return visibility.outcomes(self.principal, [views.outcome(r) for r in rows])
 
+    @entitled(Role.AUTHORITY)
     def simulate_order(self, order: Order, *, start: datetime, end: datetime) -> dict[str, Any]:
         """What issuing ``order`` would change for the requests of [start, end); stores nothing."""
         with self._read() as session:
             return simulate.simulate(session, self.clock.now(), start=start, end=end, add=order)
 
+    @entitled(Role.AUTHORITY)
     def simulate_lift(self, order_id: str, *, start: datetime, end: datetime) -> dict[str, Any]:
         """What lifting an order would change for the requests of [start, end)."""
         with self._read() as session:
             order = convert.order(lookup.order(session, order_id))
             return simulate.simulate(session, self.clock.now(), start=start, end=end, lift=order)
 
+    @entitled(*INTERNAL)
     def decide_now(self, request_id: int) -> dict[str, Any]:
         """How a stored request would be decided now, without storing anything."""
         with self._read() as session:
@@ -711,12 +752,14 @@ class Garante:
             )
             return decide(releases.as_request(row), state).to_dict()
 
+    @entitled(*INTERNAL)
     def partner_report(self, *, start: datetime, end: datetime) -> dict[str, Any]:
         with self._read() as session:
             return reports.partner_report(session, start, end)
 
     # -- partner feeds --------------------------------------------------------------------
 
+    @entitled(Role.PARTNER)
     def feed_page(self, query: FeedQuery, *, deliver: bool = True) -> tuple[list[FeedRow], bool]:
         """One page of a partner's feed; the first fetch of a release records its delivery.
 
@@ -738,6 +781,7 @@ class Garante:
             feed.record_delivery(tx, {r.request_id for r in rows if r.request_id is not None})
             return rows, more
 
+    @entitled(Role.ANALYST)
     def recall(self, request_id: int, *, reason: str) -> dict[str, Any]:
         """Withdraw a release: delivered objects come back as revoked versions."""
         with self._tx() as tx:
@@ -749,12 +793,14 @@ class Garante:
                 "recalled_at": views.time(row.recalled_at),
             }
 
+    @entitled()
     def trace(self, tokens: list[str]) -> list[dict[str, Any]]:
         with self._read() as session:
             return feed.trace(session, tokens)
 
     # -- API tokens -----------------------------------------------------------------------
 
+    @entitled()
     def create_token(
         self,
         *,
@@ -770,10 +816,12 @@ class Garante:
             )
             return views.token(row), secret
 
+    @entitled()
     def revoke_token(self, token_id: str) -> dict[str, Any]:
         with self._tx() as tx:
             return views.token(tokens.revoke_token(tx, token_id))
 
+    @entitled()
     def tokens(self) -> list[dict[str, Any]]:
         with self._read() as session:
             return [views.token(r) for r in session.scalars(select(TokenRow).order_by(TokenRow.id))]
@@ -794,6 +842,7 @@ class Garante:
             )
         return str(stored)
 
+    @entitled()
     def publish_checkpoint(self) -> audit.PublishedCheckpoint:
         return self.context.publish_checkpoint()
 
@@ -808,10 +857,12 @@ class Garante:
                 audit.PublishedCheckpoint.from_row(r) for r in store_ledger.checkpoints(session)
             ]
 
+    @entitled()
     def add_cosignature(self, size: int, line: str) -> audit.PublishedCheckpoint:
         with reachable(self.engine), self.sessions() as session, session.begin():
             return audit.add_cosignature(session, size, line)
 
+    @entitled(*INTERNAL)
     def entries(self, start: int, end: int) -> list[dict[str, Any]]:
         with self._read() as session:
             return [
@@ -824,6 +875,7 @@ class Garante:
                 for r in store_ledger.entries(session, start, end)
             ]
 
+    @entitled(*INTERNAL)
     def inclusion_proof(self, index: int, size: int | None = None) -> dict[str, Any]:
         with self._read() as session:
             size = audit.check_size(session, size)
@@ -838,6 +890,7 @@ class Garante:
                 "proof": proof,
             }
 
+    @entitled(*INTERNAL)
     def consistency_proof(self, old_size: int, new_size: int | None = None) -> dict[str, Any]:
         with self._read() as session:
             new_size = audit.check_size(session, new_size, field="new")
@@ -851,6 +904,7 @@ class Garante:
                 "proof": store_ledger.consistency_proof(session, old_size, new_size),
             }
 
+    @entitled()
     def receipt(self, index: int) -> dict[str, Any]:
         """A signed checkpoint covering entry ``index`` and the entry's inclusion proof in it."""
         checkpoint = self.latest_checkpoint()
@@ -859,17 +913,18 @@ class Garante:
         proof = self.inclusion_proof(index, checkpoint.size)
         return {**proof, "checkpoint": checkpoint.note}
 
+    @entitled()
     def verify_log(self, log_key: str | None = None) -> LogReport:
         key = VerifierKey.parse(log_key or self.log_verifier_key())
         with self._read() as session:
             return audit.verify_store(session, key)
 
+    @entitled(*INTERNAL)
     def standing(self, agency_id: str) -> PartnerStanding:
         """Whether sharing with ``agency_id`` is open, conditional, held or suspended, and why.
 
         Not a partner's to read: a standing names the orders that reach the agency.
         """
-        visibility.internal(self.principal, "a partner's standing names orders")
         with self._read() as session:
             lookup.agency(session, agency_id, field="agency_id")
             state = queries.policy_state(
@@ -877,9 +932,9 @@ class Garante:
             )
         return standing_of(state, agency_id)
 
+    @entitled(*INTERNAL)
     def standings(self, page: Page | None = None) -> tuple[PartnerStanding, ...]:
         """The standing of every agency (or of a page of them), by id, from one snapshot."""
-        visibility.internal(self.principal, "a partner's standing names orders")
         with self._read() as session:
             agency_ids = None
             if page is not None:

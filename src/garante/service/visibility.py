@@ -47,12 +47,6 @@ def partner(who: Principal) -> str | None:
     return who.agency_id
 
 
-def internal(who: Principal, why: str) -> None:
-    """What only the originator's own roles may read: ``why`` says what it would reveal."""
-    if partner(who) is not None:
-        raise Forbidden(f"a partner token may not read this: {why}")
-
-
 def agency_filter(who: Principal, asked: str | None) -> str | None:
     """The agency a listing (undertakings, outcomes) is narrowed to: a partner's own, always."""
     own = partner(who)

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from garante.api.auth import INTERNAL, acting, allow, service
+from garante.api.auth import acting, may, service
 from garante.api.errors import responses
 from garante.api.schemas import (
     INT_MAX,
@@ -19,6 +19,7 @@ from garante.api.schemas import (
 )
 from garante.domain.errors import NotFound, ValidationError
 from garante.domain.roles import Principal
+from garante.service.app import Garante
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 MAX_ENTRIES = 1000
@@ -50,7 +51,7 @@ def entries(
     end: int | None = Query(
         None, ge=1, le=INT_MAX, description=f"Exclusive; at most {MAX_ENTRIES} entries"
     ),
-    who: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
+    who: Principal = Depends(may(Garante.entries)),  # noqa: B008
 ) -> list[dict[str, Any]]:
     """Audit entries [start, end) as canonical JSON, with their leaf hashes."""
     stop = end if end is not None else start + 100
@@ -68,7 +69,7 @@ def inclusion(
     request: Request,
     index: int = Query(ge=0, le=INT_MAX),
     size: int | None = Query(None, ge=1, le=INT_MAX),
-    who: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
+    who: Principal = Depends(may(Garante.inclusion_proof)),  # noqa: B008
 ) -> dict[str, Any]:
     """RFC 9162 inclusion proof of entry ``index`` in the tree of ``size`` entries."""
     proof = acting(request, who).inclusion_proof(index, size)
@@ -86,7 +87,7 @@ def consistency(
     request: Request,
     old: int = Query(ge=1, le=INT_MAX),
     new: int | None = Query(None, ge=1, le=INT_MAX),
-    who: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
+    who: Principal = Depends(may(Garante.consistency_proof)),  # noqa: B008
 ) -> dict[str, Any]:
     """RFC 9162 consistency proof between tree sizes ``old`` and ``new``."""
     proof = acting(request, who).consistency_proof(old, new)

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from garante.api.auth import INTERNAL, acting, allow
+from garante.api.auth import acting, may
 from garante.api.errors import responses
 from garante.api.paging import page, paged
 from garante.api.schemas import (
@@ -21,7 +21,8 @@ from garante.api.schemas import (
     RefreshOut,
 )
 from garante.domain.condition import ConditionRule
-from garante.domain.roles import Principal, Role
+from garante.domain.roles import Principal
+from garante.service.app import Garante
 
 router = APIRouter(tags=["conditions and events"])
 
@@ -31,7 +32,7 @@ def list_conditions(
     request: Request,
     cursor: str | None = None,
     limit: int = Query(100, ge=1, le=1000),
-    who: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
+    who: Principal = Depends(may(Garante.conditions)),  # noqa: B008
 ) -> dict[str, Any]:
     current = page(cursor, limit)
     return paged(acting(request, who).conditions(current), current, "id")
@@ -46,7 +47,7 @@ def list_conditions(
 def define_condition(
     body: ConditionIn,
     request: Request,
-    who: Principal = Depends(allow(Role.AUTHORITY)),  # noqa: B008
+    who: Principal = Depends(may(Garante.define_condition)),  # noqa: B008
 ) -> dict[str, Any]:
     """Define a condition: derived from events (``rule``) or kept by hand (``active``)."""
     rule = ConditionRule(**body.rule.model_dump()) if body.rule else None
@@ -70,7 +71,7 @@ def define_condition(
 )
 def refresh_conditions(
     request: Request,
-    who: Principal = Depends(allow(Role.AUTHORITY, Role.ANALYST)),  # noqa: B008
+    who: Principal = Depends(may(Garante.refresh_conditions)),  # noqa: B008
 ) -> dict[str, Any]:
     """Re-evaluate derived conditions now; orders depending on them take effect or stop."""
     change = acting(request, who).refresh_conditions()
@@ -86,7 +87,7 @@ def set_condition(
     condition_id: str,
     body: ConditionSetIn,
     request: Request,
-    who: Principal = Depends(allow(Role.AUTHORITY)),  # noqa: B008
+    who: Principal = Depends(may(Garante.set_condition)),  # noqa: B008
 ) -> dict[str, Any]:
     """Set a hand-kept condition, with the evidence for the change."""
     change = acting(request, who).set_condition(
@@ -100,7 +101,7 @@ def list_events(
     request: Request,
     cursor: str | None = None,
     limit: int = Query(100, ge=1, le=1000),
-    who: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
+    who: Principal = Depends(may(Garante.events)),  # noqa: B008
 ) -> dict[str, Any]:
     current = page(cursor, limit)
     return paged(acting(request, who).events(current), current, "id")
@@ -112,7 +113,7 @@ def list_events(
 def record_event(
     body: EventIn,
     request: Request,
-    who: Principal = Depends(allow(Role.ANALYST, Role.AUTHORITY)),  # noqa: B008
+    who: Principal = Depends(may(Garante.record_event)),  # noqa: B008
 ) -> dict[str, Any]:
     """Record an event; conditions derived from it are re-evaluated at once."""
     garante = acting(request, who)

@@ -6,11 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from garante.api.auth import acting, allow
+from garante.api.auth import acting, may
 from garante.api.errors import responses
 from garante.api.paging import page, paged
 from garante.api.schemas import ItemIn, ItemOut, PageOf
 from garante.domain.roles import Principal, Role
+from garante.service.app import Garante
 
 router = APIRouter(tags=["items"])
 READERS = (Role.ANALYST, Role.AUTHORITY, Role.OVERSEER)
@@ -21,7 +22,7 @@ def list_items(
     request: Request,
     cursor: str | None = None,
     limit: int = Query(100, ge=1, le=1000),
-    who: Principal = Depends(allow(*READERS)),  # noqa: B008
+    who: Principal = Depends(may(Garante.items)),  # noqa: B008
 ) -> dict[str, Any]:
     current = page(cursor, limit)
     return paged(acting(request, who).items(current), current, "id")
@@ -33,7 +34,7 @@ def list_items(
 def add_item(
     body: ItemIn,
     request: Request,
-    who: Principal = Depends(allow(Role.ANALYST)),  # noqa: B008
+    who: Principal = Depends(may(Garante.add_item)),  # noqa: B008
 ) -> dict[str, Any]:
     """Add an item from a STIX 2.1 bundle; the analyst's agency is its originator."""
     return (
@@ -56,6 +57,6 @@ def add_item(
 def get_item(
     item_id: str,
     request: Request,
-    who: Principal = Depends(allow(*READERS)),  # noqa: B008
+    who: Principal = Depends(may(Garante.item)),  # noqa: B008
 ) -> dict[str, Any]:
     return acting(request, who).item(item_id)

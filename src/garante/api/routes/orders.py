@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from garante.api.auth import INTERNAL, acting, allow
+from garante.api.auth import acting, may
 from garante.api.errors import responses
 from garante.api.paging import page, paged
 from garante.api.schemas import (
@@ -23,12 +23,11 @@ from garante.api.schemas import (
     StatementOut,
 )
 from garante.domain.order import Order, Requirement, Scope
-from garante.domain.roles import Principal, Role
+from garante.domain.roles import Principal
 from garante.service.app import Garante
 from garante.signatures import canonical, decode_signature
 
 router = APIRouter(tags=["orders"])
-AUTHORITY = allow(Role.AUTHORITY)
 
 
 def _scope(model: ScopeModel) -> Scope:
@@ -88,7 +87,7 @@ def list_orders(
     active: bool = Query(False, description="Hide lifted orders"),
     cursor: str | None = None,
     limit: int = Query(100, ge=1, le=1000),
-    who: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
+    who: Principal = Depends(may(Garante.orders)),  # noqa: B008
 ) -> dict[str, Any]:
     current = page(cursor, limit)
     rows = acting(request, who).orders(include_lifted=not active, page=current)
@@ -99,7 +98,7 @@ def list_orders(
 def get_order(
     order_id: str,
     request: Request,
-    who: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
+    who: Principal = Depends(may(Garante.order)),  # noqa: B008
 ) -> dict[str, Any]:
     return acting(request, who).order(order_id)
 
@@ -110,7 +109,7 @@ def get_order(
 def draft_order(
     body: OrderTerms,
     request: Request,
-    who: Principal = Depends(AUTHORITY),  # noqa: B008
+    who: Principal = Depends(may(Garante.draft_order)),  # noqa: B008
 ) -> dict[str, Any]:
     """The statement the authority signs for these terms; stores nothing.
 
@@ -128,7 +127,7 @@ def draft_order(
 def issue_order(
     body: OrderIn,
     request: Request,
-    who: Principal = Depends(AUTHORITY),  # noqa: B008
+    who: Principal = Depends(may(Garante.issue_order)),  # noqa: B008
 ) -> dict[str, Any]:
     """Issue an order as the token's authority; held requests in scope are decided again."""
     garante = acting(request, who)
@@ -147,7 +146,7 @@ def draft_amendment(
     order_id: str,
     body: AmendTerms,
     request: Request,
-    who: Principal = Depends(AUTHORITY),  # noqa: B008
+    who: Principal = Depends(may(Garante.draft_amendment)),  # noqa: B008
 ) -> dict[str, Any]:
     amended = _amendment(acting(request, who), who, order_id, body)
     return _statement({**amended.statement(), "amended_by": who.authority_id})
@@ -162,7 +161,7 @@ def amend_order(
     order_id: str,
     body: AmendIn,
     request: Request,
-    who: Principal = Depends(AUTHORITY),  # noqa: B008
+    who: Principal = Depends(may(Garante.amend_order)),  # noqa: B008
 ) -> dict[str, Any]:
     """Amend an order: only the terms given change; the order gets a new signed version."""
     garante = acting(request, who)
@@ -181,7 +180,7 @@ def draft_lift(
     order_id: str,
     body: LiftIn,
     request: Request,
-    who: Principal = Depends(AUTHORITY),  # noqa: B008
+    who: Principal = Depends(may(Garante.lift_statement)),  # noqa: B008
 ) -> dict[str, Any]:
     return _statement(
         acting(request, who).lift_statement(
@@ -199,7 +198,7 @@ def lift_order(
     order_id: str,
     body: LiftIn,
     request: Request,
-    who: Principal = Depends(AUTHORITY),  # noqa: B008
+    who: Principal = Depends(may(Garante.lift_order)),  # noqa: B008
 ) -> dict[str, Any]:
     """Lift an order; everything it held is decided again at once."""
     signature = decode_signature(body.signature) if body.signature else None

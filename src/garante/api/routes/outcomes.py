@@ -10,15 +10,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from garante.api.auth import INTERNAL, acting, allow
+from garante.api.auth import acting, may
 from garante.api.errors import responses
 from garante.api.paging import page, paged
 from garante.api.routes.orders import _draft
 from garante.api.schemas import Instant, OrderTerms, OutcomeChange, OutcomeIn, OutcomeOut, PageOf
 from garante.domain.errors import ValidationError
 from garante.domain.outcome import OutcomeReport
-from garante.domain.roles import Principal, Role
+from garante.domain.roles import Principal
 from garante.domain.timeutil import utc
+from garante.service.app import Garante
 from garante.service.reports import as_csv_rows
 from garante.signatures import decode_signature
 
@@ -36,7 +37,7 @@ TO = Query(alias="to", description="End of the period (exclusive)")
 def report_outcome(
     body: OutcomeIn,
     request: Request,
-    who: Principal = Depends(allow(Role.PARTNER, Role.ANALYST)),  # noqa: B008
+    who: Principal = Depends(may(Garante.report_outcome)),  # noqa: B008
 ) -> dict[str, Any]:
     """Report what was done with a release. A partner reports its own (signed when it has a
     key); an analyst reports for the originator. A breach suspends the partner at once."""
@@ -63,7 +64,7 @@ def list_outcomes(
     agency: str | None = None,
     cursor: str | None = None,
     limit: int = Query(100, ge=1, le=1000),
-    who: Principal = Depends(allow(*INTERNAL, Role.PARTNER)),  # noqa: B008
+    who: Principal = Depends(may(Garante.outcomes)),  # noqa: B008
 ) -> dict[str, Any]:
     """Outcomes; a partner sees only its own."""
     current = page(cursor, limit)
@@ -83,7 +84,7 @@ def simulate_order(
     request: Request,
     start: Annotated[Instant, FROM],
     end: Annotated[Instant, TO],
-    who: Principal = Depends(allow(Role.AUTHORITY)),  # noqa: B008
+    who: Principal = Depends(may(Garante.simulate_order)),  # noqa: B008
 ) -> dict[str, Any]:
     """What issuing these terms would change for the requests of [from, to); stores nothing."""
     begin, finish = _period(start, end)
@@ -97,7 +98,7 @@ def simulate_lift(
     request: Request,
     start: Annotated[Instant, FROM],
     end: Annotated[Instant, TO],
-    who: Principal = Depends(allow(Role.AUTHORITY)),  # noqa: B008
+    who: Principal = Depends(may(Garante.simulate_lift)),  # noqa: B008
 ) -> dict[str, Any]:
     """What lifting the order would change for the requests of [from, to)."""
     begin, finish = _period(start, end)
@@ -116,7 +117,7 @@ def partner_report(
     start: Annotated[Instant, FROM],
     end: Annotated[Instant, TO],
     format: str = Query("json", pattern="^(json|csv)$"),
-    who: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
+    who: Principal = Depends(may(Garante.partner_report)),  # noqa: B008
 ) -> Any:
     """Per partner and period: releases by decision, time held, outcomes by kind, breaches."""
     begin, finish = _period(start, end)

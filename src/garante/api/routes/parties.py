@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from garante.api.auth import INTERNAL, acting, allow
+from garante.api.auth import acting, may
 from garante.api.errors import responses
 from garante.api.paging import page, paged
 from garante.api.schemas import (
@@ -18,7 +18,8 @@ from garante.api.schemas import (
     PageOf,
     StandingOut,
 )
-from garante.domain.roles import Principal, Role
+from garante.domain.roles import Principal
+from garante.service.app import Garante
 from garante.signatures import parse_public_key
 
 router = APIRouter(tags=["agencies and authorities"])
@@ -29,7 +30,7 @@ def list_agencies(
     request: Request,
     cursor: str | None = None,
     limit: int = Query(100, ge=1, le=1000),
-    who: Principal = Depends(allow(*INTERNAL, Role.PARTNER)),  # noqa: B008
+    who: Principal = Depends(may(Garante.agencies)),  # noqa: B008
 ) -> dict[str, Any]:
     """Agencies. A partner sees only itself."""
     current = page(cursor, limit)
@@ -42,7 +43,7 @@ def list_agencies(
 def register_agency(
     body: AgencyIn,
     request: Request,
-    who: Principal = Depends(allow(Role.LIAISON)),  # noqa: B008
+    who: Principal = Depends(may(Garante.register_agency)),  # noqa: B008
 ) -> dict[str, Any]:
     """Register an agency (liaison)."""
     key = parse_public_key(body.public_key) if body.public_key else None
@@ -64,7 +65,7 @@ def register_agency(
 def get_agency(
     agency_id: str,
     request: Request,
-    who: Principal = Depends(allow(*INTERNAL, Role.PARTNER)),  # noqa: B008
+    who: Principal = Depends(may(Garante.agency)),  # noqa: B008
 ) -> dict[str, Any]:
     return acting(request, who).agency(agency_id)
 
@@ -78,7 +79,7 @@ def set_agency_key(
     agency_id: str,
     body: KeyIn,
     request: Request,
-    who: Principal = Depends(allow(Role.LIAISON)),  # noqa: B008
+    who: Principal = Depends(may(Garante.set_agency_key)),  # noqa: B008
 ) -> dict[str, Any]:
     """Register an agency's public key; from then on its undertakings must be signed."""
     return acting(request, who).set_agency_key(agency_id, parse_public_key(body.public_key)).value
@@ -89,7 +90,7 @@ def list_authorities(
     request: Request,
     cursor: str | None = None,
     limit: int = Query(100, ge=1, le=1000),
-    who: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
+    who: Principal = Depends(may(Garante.authorities)),  # noqa: B008
 ) -> dict[str, Any]:
     current = page(cursor, limit)
     return paged(acting(request, who).authorities(current), current, "id")
@@ -104,7 +105,7 @@ def list_authorities(
 def register_authority(
     body: AuthorityIn,
     request: Request,
-    who: Principal = Depends(allow(Role.LIAISON)),  # noqa: B008
+    who: Principal = Depends(may(Garante.register_authority)),  # noqa: B008
 ) -> dict[str, Any]:
     """Register an authority that may issue orders (liaison)."""
     key = parse_public_key(body.public_key) if body.public_key else None
@@ -119,7 +120,7 @@ def register_authority(
 def get_standing(
     agency_id: str,
     request: Request,
-    who: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
+    who: Principal = Depends(may(Garante.standing)),  # noqa: B008
 ) -> StandingOut:
     """Whether sharing with the agency is open, conditional, held or suspended now, and why.
 
@@ -133,7 +134,7 @@ def list_standings(
     request: Request,
     cursor: str | None = None,
     limit: int = Query(100, ge=1, le=1000),
-    who: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
+    who: Principal = Depends(may(Garante.standings)),  # noqa: B008
 ) -> dict[str, Any]:
     """The standing of every agency, by id. Not for partners."""
     current = page(cursor, limit)

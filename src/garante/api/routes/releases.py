@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from garante.api.auth import INTERNAL, acting, allow
+from garante.api.auth import acting, may
 from garante.api.errors import responses
 from garante.api.paging import page, paged
 from garante.api.schemas import (
@@ -21,7 +21,8 @@ from garante.api.schemas import (
     RequestOut,
     RevokeIn,
 )
-from garante.domain.roles import Principal, Role
+from garante.domain.roles import Principal
+from garante.service.app import Garante
 
 router = APIRouter(tags=["releases"])
 RequestId = Annotated[int, Path(ge=INT_MIN, le=INT_MAX)]
@@ -36,7 +37,7 @@ RequestId = Annotated[int, Path(ge=INT_MIN, le=INT_MAX)]
 def request_release(
     body: ReleaseIn,
     request: Request,
-    who: Principal = Depends(allow(Role.ANALYST)),  # noqa: B008
+    who: Principal = Depends(may(Garante.request_release)),  # noqa: B008
 ) -> dict[str, Any]:
     """Request the release of an item to an agency for a purpose; returns the decision."""
     return acting(request, who).request_release(
@@ -51,7 +52,7 @@ def list_releases(
     recipient: str | None = None,
     cursor: str | None = None,
     limit: int = Query(100, ge=1, le=1000),
-    who: Principal = Depends(allow(*INTERNAL, Role.PARTNER)),  # noqa: B008
+    who: Principal = Depends(may(Garante.requests)),  # noqa: B008
 ) -> dict[str, Any]:
     """Release requests and the decision that stands for each.
 
@@ -67,7 +68,7 @@ def list_releases(
 def get_release(
     request_id: RequestId,
     request: Request,
-    who: Principal = Depends(allow(*INTERNAL, Role.PARTNER)),  # noqa: B008
+    who: Principal = Depends(may(Garante.request)),  # noqa: B008
 ) -> dict[str, Any]:
     """A release request; a partner sees its own while it stands released and deliverable."""
     return acting(request, who).request(request_id)
@@ -81,7 +82,7 @@ def get_release(
 def release_decisions(
     request_id: RequestId,
     request: Request,
-    who: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
+    who: Principal = Depends(may(Garante.decisions)),  # noqa: B008
 ) -> list[dict[str, Any]]:
     """Every decision taken on a request, with its rules, trigger and state version."""
     return acting(request, who).decisions(request_id)
@@ -92,7 +93,7 @@ def held_queue(
     request: Request,
     cursor: str | None = None,
     limit: int = Query(100, ge=1, le=1000),
-    who: Principal = Depends(allow(*INTERNAL)),  # noqa: B008
+    who: Principal = Depends(may(Garante.held_queue)),  # noqa: B008
 ) -> dict[str, Any]:
     """The held queue: what waits, for whom, why, and for how long."""
     current = page(cursor, limit)
@@ -108,7 +109,7 @@ def recall_release(
     request_id: RequestId,
     body: RevokeIn,
     request: Request,
-    who: Principal = Depends(allow(Role.ANALYST)),  # noqa: B008
+    who: Principal = Depends(may(Garante.recall)),  # noqa: B008
 ) -> dict[str, Any]:
     """Recall a release: a delivered one reaches the partner's feed as revoked versions."""
     return acting(request, who).recall(request_id, reason=body.reason)

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from garante.api.auth import INTERNAL, acting, allow
+from garante.api.auth import acting, may
 from garante.api.errors import responses
 from garante.api.paging import page, paged
 from garante.api.schemas import (
@@ -18,7 +18,7 @@ from garante.api.schemas import (
     UndertakingOut,
     UndertakingTerms,
 )
-from garante.domain.roles import Principal, Role
+from garante.domain.roles import Principal
 from garante.domain.undertaking import Undertaking
 from garante.service.app import Garante
 from garante.signatures import canonical, decode_signature
@@ -47,7 +47,7 @@ def list_undertakings(
     agency: str | None = None,
     cursor: str | None = None,
     limit: int = Query(100, ge=1, le=1000),
-    who: Principal = Depends(allow(*INTERNAL, Role.PARTNER)),  # noqa: B008
+    who: Principal = Depends(may(Garante.undertakings)),  # noqa: B008
 ) -> dict[str, Any]:
     """Undertakings; a partner sees only its own."""
     current = page(cursor, limit)
@@ -60,7 +60,7 @@ def list_undertakings(
 def draft_undertaking(
     body: UndertakingTerms,
     request: Request,
-    who: Principal = Depends(allow(Role.LIAISON, Role.PARTNER)),  # noqa: B008
+    who: Principal = Depends(may(Garante.draft_undertaking)),  # noqa: B008
 ) -> dict[str, Any]:
     """The statement to sign for these terms (with its id and valid_from fixed); stores nothing."""
     statement = _terms(acting(request, who), body).statement()
@@ -76,7 +76,7 @@ def draft_undertaking(
 def record_undertaking(
     body: UndertakingIn,
     request: Request,
-    who: Principal = Depends(allow(Role.LIAISON, Role.PARTNER)),  # noqa: B008
+    who: Principal = Depends(may(Garante.record_undertaking)),  # noqa: B008
 ) -> dict[str, Any]:
     """Record an undertaking, signed by the agency's key when it has one registered.
 
@@ -98,7 +98,7 @@ def revoke_undertaking(
     undertaking_id: str,
     body: RevokeIn,
     request: Request,
-    who: Principal = Depends(allow(Role.LIAISON)),  # noqa: B008
+    who: Principal = Depends(may(Garante.revoke_undertaking)),  # noqa: B008
 ) -> dict[str, Any]:
     change = acting(request, who).revoke_undertaking(undertaking_id, reason=body.reason)
     return {"undertaking": change.value, "moved": change.moved}

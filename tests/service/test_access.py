@@ -1,0 +1,75 @@
+"""Who may do what is the service's to decide: each use case declares its roles, once."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from garante.domain.order import Scope
+from garante.domain.roles import Principal, Role
+from garante.service.access import roles_of
+from garante.service.app import Garante
+from garante.service.tokens import Forbidden
+
+DEA = Principal(token_id="t-dea", role=Role.PARTNER, agency_id="dea")
+ANALYST = Principal(token_id="t-an", role=Role.ANALYST, agency_id="dipol")
+PRESIDENCY = Principal(token_id="t-pr", role=Role.AUTHORITY, authority_id="presidency")
+
+# What anyone may read: the log's public key and checkpoints, its size, the vocabulary; and
+# what is not a use case but the service's own plumbing.
+UNDECLARED = {
+    "acting_as",
+    "open",
+    "close",
+    "authenticate",
+    "log_verifier_key",
+    "latest_checkpoint",
+    "checkpoints",
+    "ledger_size",
+    "vocabulary",
+}
+
+
+def test_every_use_case_declares_the_roles_that_may_call_it() -> None:
+    undeclared = []
+    for name, member in inspect.getmembers(Garante, inspect.isfunction):
+        if name.startswith("_") or name in UNDECLARED:
+            continue
+        try:
+            roles_of(member)
+        except TypeError:
+            undeclared.append(name)
+    assert not undeclared, f"declare roles with @entitled: {undeclared}"
+
+
+def test_a_partner_may_not_issue_an_order(world: Garante) -> None:
+    with pytest.raises(Forbidden, match="a partner token may not do this"):
+        world.acting_as(DEA).draft_order(
+            authority_id="presidency", effect="hold", scope=Scope(), reason="no"
+        )
+
+
+def test_an_analyst_may_not_register_an_agency(world: Garante) -> None:
+    with pytest.raises(Forbidden) as refused:
+        world.acting_as(ANALYST).register_agency("cia", name="CIA", country="US")
+    assert refused.value.hint == "allowed roles: liaison"
+    assert "cia" not in {a["id"] for a in world.agencies()}
+
+
+def test_an_authority_may_not_request_a_release(world: Garante) -> None:
+    with pytest.raises(Forbidden):
+        world.acting_as(PRESIDENCY).request_release("lead", recipient="dea", purpose="seizure")
+    assert world.requests() == []
+
+
+def test_the_operator_may_do_what_only_the_operator_may(world: Garante) -> None:
+    record, _secret = world.create_token(role="overseer", agency_id="dipol")
+    assert record["role"] == "overseer"
+    with pytest.raises(Forbidden):
+        world.acting_as(ANALYST).create_token(role="overseer", agency_id="dipol")
+
+
+def test_an_analyst_may_request_a_release(world: Garante) -> None:
+    decided = world.acting_as(ANALYST).request_release("lead", recipient="dea", purpose="seizure")
+    assert decided["outcome"] == "released"
