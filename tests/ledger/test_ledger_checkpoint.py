@@ -97,6 +97,10 @@ def test_size_beyond_uint64_is_rejected() -> None:
     _fails(f"o\n{2**64}\n{ROOT_B64}\n", r"not an integer in \[0, 2\^64 - 1\]")
 
 
+def test_a_size_too_long_to_parse_is_rejected_as_a_checkpoint_error() -> None:
+    _fails(f"o\n{'9' * 5000}\n{ROOT_B64}\n", r"not an integer in \[0, 2\^64 - 1\]")
+
+
 def test_bad_base64_root_is_rejected() -> None:
     _fails("o\n5\nnot*base64!\n", r"line 3 \(root hash\) 'not\*base64!' is not standard base64")
 

@@ -109,6 +109,12 @@ class Checkpoint:
                 f"line 2 (tree size) {size_line[:40]!r} is not a decimal number",
                 hint="ASCII digits with no sign, spaces or leading zeros",
             )
+        if len(size_line) > _MAX_SIZE_DIGITS:
+            # Python refuses to parse a number past 4,300 digits with a ValueError that is not
+            # ours to leak; no uint64 is longer than 20 digits anyway.
+            raise CheckpointError(
+                f"tree size {size_line[:40]}... is not an integer in [0, 2^64 - 1]"
+            )
         try:
             root = base64.b64decode(root_line.encode("ascii"), validate=True)
         except (binascii.Error, UnicodeEncodeError) as exc:
@@ -122,6 +128,9 @@ class Checkpoint:
         if base64.b64encode(root).decode() != root_line:
             raise CheckpointError("line 3 (root hash) is not canonical base64")
         return cls(origin, int(size_line), root, tuple(extensions))
+
+
+_MAX_SIZE_DIGITS = len(str(2**64 - 1))
 
 
 def _check_line(value: str, n: int, what: str) -> None:
