@@ -7,6 +7,7 @@ import binascii
 import json
 from typing import Any
 
+from fastapi import Query
 from pydantic import BaseModel
 
 from garante.api.schemas import INT_MAX, INT_MIN
@@ -41,6 +42,14 @@ def page(cursor: str | None, limit: int) -> Page:
             raise ValidationError("the cursor is not one this server issued", field="cursor")
     # One more than asked, to know whether another page follows.
     return Page(after=after, limit=limit + 1)
+
+
+def keyset(
+    cursor: str | None = Query(None, description="next_cursor of the previous page"),
+    limit: int = Query(100, ge=1, le=MAX_LIMIT, description="at most this many items"),
+) -> Page:
+    """The page a list route was asked for: every list takes the same two parameters."""
+    return page(cursor, limit)
 
 
 def paged(rows: list[dict[str, Any]], request_page: Page, key: str) -> dict[str, Any]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 
 from garante.api.auth import acting, may
 from garante.api.errors import responses
-from garante.api.paging import page, paged
+from garante.api.paging import keyset, paged
 from garante.api.schemas import (
     ConditionChange,
     ConditionIn,
@@ -22,7 +22,7 @@ from garante.api.schemas import (
 )
 from garante.domain.condition import ConditionRule
 from garante.domain.roles import Principal
-from garante.service.app import Garante
+from garante.service.app import Garante, Page
 
 router = APIRouter(tags=["conditions and events"])
 
@@ -30,11 +30,9 @@ router = APIRouter(tags=["conditions and events"])
 @router.get("/conditions", response_model=PageOf[ConditionOut], responses=responses(401, 403, 422))
 def list_conditions(
     request: Request,
-    cursor: str | None = None,
-    limit: int = Query(100, ge=1, le=1000),
+    current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.conditions)),  # noqa: B008
 ) -> dict[str, Any]:
-    current = page(cursor, limit)
     return paged(acting(request, who).conditions(current), current, "id")
 
 
@@ -99,11 +97,9 @@ def set_condition(
 @router.get("/events", response_model=PageOf[EventOut], responses=responses(401, 403, 422))
 def list_events(
     request: Request,
-    cursor: str | None = None,
-    limit: int = Query(100, ge=1, le=1000),
+    current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.events)),  # noqa: B008
 ) -> dict[str, Any]:
-    current = page(cursor, limit)
     return paged(acting(request, who).events(current), current, "id")
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 
 from garante.api.auth import acting, may
 from garante.api.errors import responses
-from garante.api.paging import page, paged
+from garante.api.paging import keyset, paged
 from garante.api.schemas import ItemIn, ItemOut, PageOf
 from garante.domain.roles import Principal, Role
-from garante.service.app import Garante
+from garante.service.app import Garante, Page
 
 router = APIRouter(tags=["items"])
 READERS = (Role.ANALYST, Role.AUTHORITY, Role.OVERSEER)
@@ -20,11 +20,9 @@ READERS = (Role.ANALYST, Role.AUTHORITY, Role.OVERSEER)
 @router.get("/items", response_model=PageOf[ItemOut], responses=responses(401, 403, 422))
 def list_items(
     request: Request,
-    cursor: str | None = None,
-    limit: int = Query(100, ge=1, le=1000),
+    current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.items)),  # noqa: B008
 ) -> dict[str, Any]:
-    current = page(cursor, limit)
     return paged(acting(request, who).items(current), current, "id")
 
 

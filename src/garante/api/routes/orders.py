@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from garante.api.auth import acting, may
 from garante.api.errors import responses
-from garante.api.paging import page, paged
+from garante.api.paging import keyset, paged
 from garante.api.schemas import (
     AmendIn,
     AmendTerms,
@@ -24,7 +24,7 @@ from garante.api.schemas import (
 )
 from garante.domain.order import Order, Requirement, Scope
 from garante.domain.roles import Principal
-from garante.service.app import Garante
+from garante.service.app import Garante, Page
 from garante.signatures import canonical, decode_signature
 
 router = APIRouter(tags=["orders"])
@@ -85,11 +85,9 @@ def _statement(statement: dict[str, Any]) -> dict[str, Any]:
 def list_orders(
     request: Request,
     active: bool = Query(False, description="Hide lifted orders"),
-    cursor: str | None = None,
-    limit: int = Query(100, ge=1, le=1000),
+    current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.orders)),  # noqa: B008
 ) -> dict[str, Any]:
-    current = page(cursor, limit)
     rows = acting(request, who).orders(include_lifted=not active, page=current)
     return paged(rows, current, "sequence")
 

@@ -12,14 +12,14 @@ from fastapi.responses import Response
 
 from garante.api.auth import acting, may
 from garante.api.errors import responses
-from garante.api.paging import page, paged
+from garante.api.paging import keyset, paged
 from garante.api.routes.orders import _draft
 from garante.api.schemas import Instant, OrderTerms, OutcomeChange, OutcomeIn, OutcomeOut, PageOf
 from garante.domain.errors import ValidationError
 from garante.domain.outcome import OutcomeReport
 from garante.domain.roles import Principal
 from garante.domain.timeutil import utc
-from garante.service.app import Garante
+from garante.service.app import Garante, Page
 from garante.service.reports import as_csv_rows
 from garante.signatures import decode_signature
 
@@ -62,12 +62,10 @@ def report_outcome(
 def list_outcomes(
     request: Request,
     agency: str | None = None,
-    cursor: str | None = None,
-    limit: int = Query(100, ge=1, le=1000),
+    current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.outcomes)),  # noqa: B008
 ) -> dict[str, Any]:
     """Outcomes; a partner sees only its own."""
-    current = page(cursor, limit)
     return paged(acting(request, who).outcomes(agency, current), current, "id")
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 
 from garante.api.auth import acting, may
 from garante.api.errors import responses
-from garante.api.paging import page, paged
+from garante.api.paging import keyset, paged
 from garante.api.schemas import (
     AgencyIn,
     AgencyOut,
@@ -19,7 +19,7 @@ from garante.api.schemas import (
     StandingOut,
 )
 from garante.domain.roles import Principal
-from garante.service.app import Garante
+from garante.service.app import Garante, Page
 from garante.signatures import parse_public_key
 
 router = APIRouter(tags=["agencies and authorities"])
@@ -28,12 +28,10 @@ router = APIRouter(tags=["agencies and authorities"])
 @router.get("/agencies", response_model=PageOf[AgencyOut], responses=responses(401, 403, 422))
 def list_agencies(
     request: Request,
-    cursor: str | None = None,
-    limit: int = Query(100, ge=1, le=1000),
+    current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.agencies)),  # noqa: B008
 ) -> dict[str, Any]:
     """Agencies. A partner sees only itself."""
-    current = page(cursor, limit)
     return paged(acting(request, who).agencies(current), current, "id")
 
 
@@ -88,11 +86,9 @@ def set_agency_key(
 @router.get("/authorities", response_model=PageOf[AuthorityOut], responses=responses(401, 403, 422))
 def list_authorities(
     request: Request,
-    cursor: str | None = None,
-    limit: int = Query(100, ge=1, le=1000),
+    current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.authorities)),  # noqa: B008
 ) -> dict[str, Any]:
-    current = page(cursor, limit)
     return paged(acting(request, who).authorities(current), current, "id")
 
 
@@ -132,11 +128,9 @@ def get_standing(
 @router.get("/standings", response_model=PageOf[StandingOut], responses=responses(401, 403, 422))
 def list_standings(
     request: Request,
-    cursor: str | None = None,
-    limit: int = Query(100, ge=1, le=1000),
+    current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.standings)),  # noqa: B008
 ) -> dict[str, Any]:
     """The standing of every agency, by id. Not for partners."""
-    current = page(cursor, limit)
     rows = [StandingOut.of(s).model_dump() for s in acting(request, who).standings(current)]
     return paged(rows, current, "agency")

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 
 from garante.api.auth import acting, may
 from garante.api.errors import responses
-from garante.api.paging import page, paged
+from garante.api.paging import keyset, paged
 from garante.api.schemas import (
     INT_MAX,
     INT_MIN,
@@ -22,7 +22,7 @@ from garante.api.schemas import (
     RevokeIn,
 )
 from garante.domain.roles import Principal
-from garante.service.app import Garante
+from garante.service.app import Garante, Page
 
 router = APIRouter(tags=["releases"])
 RequestId = Annotated[int, Path(ge=INT_MIN, le=INT_MAX)]
@@ -50,8 +50,7 @@ def list_releases(
     request: Request,
     outcome: str | None = Query(None, description="released, held or denied"),
     recipient: str | None = None,
-    cursor: str | None = None,
-    limit: int = Query(100, ge=1, le=1000),
+    current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.requests)),  # noqa: B008
 ) -> dict[str, Any]:
     """Release requests and the decision that stands for each.
@@ -59,7 +58,6 @@ def list_releases(
     A partner sees only what was released to it: never another partner's, never its own
     held or denied requests.
     """
-    current = page(cursor, limit)
     rows = acting(request, who).requests(outcome=outcome, recipient=recipient, page=current)
     return paged(rows, current, "id")
 
@@ -91,12 +89,10 @@ def release_decisions(
 @router.get("/held", response_model=PageOf[HeldOut], responses=responses(401, 403, 422))
 def held_queue(
     request: Request,
-    cursor: str | None = None,
-    limit: int = Query(100, ge=1, le=1000),
+    current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.held_queue)),  # noqa: B008
 ) -> dict[str, Any]:
     """The held queue: what waits, for whom, why, and for how long."""
-    current = page(cursor, limit)
     return paged(acting(request, who).held_queue(current), current, "id")
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 
 from garante.api.auth import acting, may
 from garante.api.errors import responses
-from garante.api.paging import page, paged
+from garante.api.paging import keyset, paged
 from garante.api.schemas import (
     PageOf,
     RevokeIn,
@@ -20,7 +20,7 @@ from garante.api.schemas import (
 )
 from garante.domain.roles import Principal
 from garante.domain.undertaking import Undertaking
-from garante.service.app import Garante
+from garante.service.app import Garante, Page
 from garante.signatures import canonical, decode_signature
 
 router = APIRouter(tags=["undertakings"])
@@ -45,12 +45,10 @@ def _terms(garante: Garante, body: UndertakingTerms) -> Undertaking:
 def list_undertakings(
     request: Request,
     agency: str | None = None,
-    cursor: str | None = None,
-    limit: int = Query(100, ge=1, le=1000),
+    current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.undertakings)),  # noqa: B008
 ) -> dict[str, Any]:
     """Undertakings; a partner sees only its own."""
-    current = page(cursor, limit)
     return paged(acting(request, who).undertakings(agency, current), current, "id")
 
 
