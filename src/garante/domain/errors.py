@@ -104,6 +104,15 @@ class InvalidState(Conflict):
     code = "conflict.invalid_state"
 
 
+class NotEntitled(GaranteError):
+    """The role may do this kind of act, but not this one: an order another authority issued,
+    a token for an agency that cannot hold the role, an id reserved for Garante itself."""
+
+    code = "auth.not_entitled"
+    http_status = 403
+    exit_code = 10
+
+
 class SignatureError(GaranteError):
     """A signature that is missing where a key is registered, malformed, or does not verify."""
 

@@ -14,6 +14,7 @@ import functools
 from collections.abc import Callable
 from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
+from garante.domain.errors import NotEntitled
 from garante.domain.roles import Principal, Role
 from garante.service.tokens import Forbidden
 
@@ -59,6 +60,15 @@ def check(who: Principal, allowed: frozenset[Role]) -> None:
         return
     names = ", ".join(sorted(role.value for role in allowed)) or "the operator only"
     raise Forbidden(f"a {who.role.value} token may not do this", hint=f"allowed roles: {names}")
+
+
+def acts_as(who: Principal, authority_id: str) -> None:
+    """An authority's token signs for its own authority only; the operator names any."""
+    if who.role == Role.AUTHORITY and who.authority_id != authority_id:
+        raise NotEntitled(
+            f"this token acts for authority '{who.authority_id}', not '{authority_id}'",
+            field="authority",
+        )
 
 
 def roles_of(use_case: Callable[..., object]) -> frozenset[Role]:

@@ -55,7 +55,7 @@ from garante.service import (
     views,
     visibility,
 )
-from garante.service.access import INTERNAL, entitled
+from garante.service.access import INTERNAL, acts_as, entitled
 from garante.service.clock import Clock, FixedClock, SystemClock
 from garante.service.context import Context, Settings
 from garante.service.transaction import Transaction
@@ -422,6 +422,7 @@ class Garante:
         reason: str = "",
     ) -> Order:
         """A validated order, nothing stored: the authority signs ``order.statement()``."""
+        acts_as(self.principal, authority_id)
         with self.context.reads() as tx:
             order = orders.draft_order(
                 tx,
@@ -440,6 +441,7 @@ class Garante:
 
     @entitled(Role.AUTHORITY)
     def issue_order(self, order: Order, *, signature: bytes | None) -> Change:
+        acts_as(self.principal, order.authority_id)
         with self._tx() as tx:
             row, moved = orders.issue_order(tx, order=order, signature=signature)
             return Change(value=views.order(row), moved=visibility.moved(self.principal, moved))
@@ -447,6 +449,7 @@ class Garante:
     @entitled(Role.AUTHORITY)
     def draft_amendment(self, order_id: str, /, *, authority_id: str, **changes: Any) -> Order:
         """The next version of an order; the amending authority signs ``amendment_statement``."""
+        acts_as(self.principal, authority_id)
         with self.context.reads() as tx:
             amended = orders.draft_amendment(
                 tx, order_id=order_id, authority_id=authority_id, **changes
@@ -455,6 +458,7 @@ class Garante:
 
     @entitled(Role.AUTHORITY)
     def amend_order(self, amended: Order, *, authority_id: str, signature: bytes | None) -> Change:
+        acts_as(self.principal, authority_id)
         with self._tx() as tx:
             row, moved = orders.amend_order(
                 tx, amended=amended, authority_id=authority_id, signature=signature
@@ -464,15 +468,19 @@ class Garante:
     @entitled(Role.AUTHORITY)
     def lift_statement(self, order_id: str, *, authority_id: str, reason: str) -> dict[str, Any]:
         """What ``authority_id`` must sign to lift the order now."""
+        acts_as(self.principal, authority_id)
         with self.context.reads() as tx:
             lookup.authority(tx.session, authority_id)
-            statement = orders.lift_draft(tx, order_id=order_id, reason=reason)
+            statement = orders.lift_draft(
+                tx, order_id=order_id, reason=reason, authority_id=authority_id
+            )
             return {**statement, "lifted_by": authority_id}
 
     @entitled(Role.AUTHORITY)
     def lift_order(
         self, order_id: str, *, authority_id: str, reason: str, signature: bytes | None
     ) -> Change:
+        acts_as(self.principal, authority_id)
         with self._tx() as tx:
             row, moved = orders.lift_order(
                 tx, order_id=order_id, authority_id=authority_id, reason=reason, signature=signature

@@ -7,9 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from garante.domain.errors import AlreadyExists, InvalidState, ValidationError
+from garante.domain.errors import AlreadyExists, InvalidState, NotEntitled, ValidationError
 from garante.domain.events import Json, JsonObject, OrderAmended, OrderIssued, OrderLifted
 from garante.domain.order import Effect, Order, Requirement, Scope, lift_statement
+from garante.domain.parties import SYSTEM_AUTHORITY
 from garante.domain.vocabulary import suggest
 from garante.service import lookup
 from garante.service.releases import Affects, DecidedRequest, in_scopes, redecide_held
@@ -180,6 +181,7 @@ def draft_amendment(
         raise InvalidState(f"order '{order_id}' was lifted; issue a new order instead", field="id")
     current = convert.order(row)
     lookup.authority(session, authority_id)
+    answerable(order_id, row.authority_id, authority_id, act="amend")
     new_effect = effect or current.effect
     new_requires = requires if requires is not None else current.requires
     if new_effect != Effect.REQUIRE:
@@ -236,6 +238,7 @@ def amend_order(
         )
     before = convert.order(row)
     authority = lookup.authority(session, authority_id)
+    answerable(amended.id, row.authority_id, authority_id, act="amend")
     statement = {**amended.statement(), "amended_by": authority_id}
     check_signature(
         signer=authority_id,
@@ -263,10 +266,37 @@ def amend_order(
     return row, moved
 
 
-def lift_draft(tx: Reading, *, order_id: str, reason: str) -> dict[str, Json]:
+def answerable(order_id: str, issuer: str, authority_id: str, *, act: str) -> None:
+    """An order answers to the authority that issued it: only it amends or lifts it.
+
+    DESIGN.md, "Who may do what". The system authority's orders come only from the breach rule;
+    any authority lifts them (signed), and none amends them.
+    """
+    if authority_id == issuer:
+        return
+    if issuer == SYSTEM_AUTHORITY and act == "lift":
+        return
+    who = "Garante's breach rule" if issuer == SYSTEM_AUTHORITY else f"authority '{issuer}'"
+    raise NotEntitled(
+        f"order '{order_id}' was issued by {who}; '{authority_id}' may not {act} it",
+        field="authority",
+        hint=(
+            "lift it and issue a new order instead"
+            if issuer == SYSTEM_AUTHORITY
+            else f"ask {issuer} to {act} it, or issue an order of your own (an exemption)"
+        ),
+    )
+
+
+def lift_draft(
+    tx: Reading, *, order_id: str, reason: str, authority_id: str | None = None
+) -> dict[str, Json]:
+    """What lifting ``order_id`` states; ``authority_id``, if given, must be entitled to it."""
     row = lookup.order(tx.session, order_id)
     if row.lifted_at is not None:
         raise InvalidState(f"order '{order_id}' was already lifted", field="id")
+    if authority_id is not None:
+        answerable(order_id, row.authority_id, authority_id, act="lift")
     if not reason.strip():
         raise ValidationError("say why the order is lifted", field="reason")
     return lift_statement(order_id, row.version + 1, reason.strip())
@@ -276,7 +306,10 @@ def lift_order(
     tx: Transaction, *, order_id: str, authority_id: str, reason: str, signature: bytes | None
 ) -> tuple[OrderRow, list[DecidedRequest]]:
     session = tx.session
-    statement = {**lift_draft(tx, order_id=order_id, reason=reason), "lifted_by": authority_id}
+    statement = {
+        **lift_draft(tx, order_id=order_id, reason=reason, authority_id=authority_id),
+        "lifted_by": authority_id,
+    }
     row = lookup.order(session, order_id)
     authority = lookup.authority(session, authority_id)
     check_signature(

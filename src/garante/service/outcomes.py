@@ -112,7 +112,7 @@ def _suspend(
     if session.get(AuthorityRow, SYSTEM_AUTHORITY) is None:
         # Registered like any authority, with its own entry: one entry per state change.
         registry.register_authority(
-            tx, authority_id=SYSTEM_AUTHORITY, name="Garante (automatic suspensions)"
+            tx, authority_id=SYSTEM_AUTHORITY, name="Garante (automatic suspensions)", system=True
         )
         session.flush()
     order_id = f"breach-{outcome.agency_id}-{outcome.id}"

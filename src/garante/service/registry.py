@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from garante.domain.errors import AlreadyExists, ValidationError
+from garante.domain.errors import AlreadyExists, NotEntitled, ValidationError
 from garante.domain.events import AgencyKeySet, AgencyRegistered, AuthorityRegistered
+from garante.domain.parties import SYSTEM_AUTHORITY
 from garante.service import lookup
 from garante.service.transaction import Transaction
 from garante.signatures import encode_public_key
@@ -58,9 +59,23 @@ def set_agency_key(tx: Transaction, *, agency_id: str, public_key: bytes) -> Age
 
 
 def register_authority(
-    tx: Transaction, *, authority_id: str, name: str, public_key: bytes | None = None
+    tx: Transaction,
+    *,
+    authority_id: str,
+    name: str,
+    public_key: bytes | None = None,
+    system: bool = False,
 ) -> AuthorityRow:
+    """Register an authority. ``system`` is for the breach rule alone, which registers the
+    reserved system authority with its first automatic order; no one else may take that id."""
     lookup.slug(authority_id, field="id")
+    if authority_id == SYSTEM_AUTHORITY and not system:
+        raise NotEntitled(
+            f"the authority id '{SYSTEM_AUTHORITY}' is reserved for Garante's automatic "
+            "suspensions",
+            field="id",
+            hint="choose another id",
+        )
     if not name.strip():
         raise ValidationError("an authority needs a name", field="name")
     if tx.session.get(AuthorityRow, authority_id) is not None:

@@ -9,7 +9,7 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from garante.domain.errors import GaranteError, UnknownValue, ValidationError
+from garante.domain.errors import GaranteError, NotEntitled, UnknownValue, ValidationError
 from garante.domain.events import TokenCreated, TokenRevoked
 from garante.domain.roles import TOKEN_ROLES, Principal, Role
 from garante.domain.vocabulary import suggest
@@ -33,6 +33,23 @@ class Forbidden(GaranteError):
 def _hash(secret: str) -> bytes:
     # Tokens carry 256 random bits, so a fast hash is enough: nothing to brute-force.
     return hashlib.sha256(secret.encode()).digest()
+
+
+def _check_holds(role: str, agency_id: str, *, domestic: bool) -> None:
+    """Roles belong to agencies that can hold them (DESIGN.md, "Who may do what"): the
+    originator's roles to its own services, the partner role to partners."""
+    if role in (Role.ANALYST, Role.LIAISON) and not domestic:
+        raise NotEntitled(
+            f"'{agency_id}' is a partner agency: a {role} token acts for a domestic one",
+            field="agency",
+            hint=f"give '{agency_id}' a partner token, or name a domestic agency",
+        )
+    if role == Role.PARTNER and domestic:
+        raise NotEntitled(
+            f"'{agency_id}' is a domestic agency: a partner token acts for a partner",
+            field="agency",
+            hint="name a partner agency, or give a domestic one an analyst or liaison token",
+        )
 
 
 def create_token(
@@ -63,7 +80,8 @@ def create_token(
                 field="agency",
                 hint="pass --agency ID (and no --authority)",
             )
-        lookup.agency(tx.session, agency_id)
+        agency = lookup.agency(tx.session, agency_id)
+        _check_holds(role, agency_id, domestic=agency.domestic)
     secret = PREFIX + secrets.token_urlsafe(32)
     row = TokenRow(
         id=secrets.token_hex(8),

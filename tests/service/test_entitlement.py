@@ -1,0 +1,104 @@
+"""Every act entitled: orders answer to their authority, ids and roles belong where they may.
+
+DESIGN.md, "Who may do what". Each refusal is a typed error (``auth.not_entitled``) and leaves
+the store and its log as they were.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from garante.domain.errors import NotEntitled
+from garante.domain.outcome import OutcomeReport
+from garante.domain.parties import SYSTEM_AUTHORITY
+from garante.domain.roles import Principal, Role
+from garante.service.app import Garante
+from tests.service.orders import issue
+
+PRESIDENCY = Principal(token_id="t-pr", role=Role.AUTHORITY, authority_id="presidency")
+
+
+def _breach(world: Garante) -> str:
+    """A lethal-force outcome on a DEA release: the breach rule's automatic hold, by id."""
+    release = world.request_release("lead", recipient="dea", purpose="seizure")
+    report = OutcomeReport(
+        request_id=release["request"],
+        agency_id="dea",
+        kind="lethal-force",
+        occurred_at=world.clock.now(),
+    )
+    order_id: str = world.report_outcome(report).value["order"]
+    return order_id
+
+
+def test_an_authority_may_not_lift_an_order_another_authority_issued(world: Garante) -> None:
+    order = issue(world, "hold").value["id"]
+    before = world.ledger_size()
+    with pytest.raises(NotEntitled, match="issued by authority 'presidency'") as refused:
+        world.lift_order(order, authority_id="mininterior", reason="not mine", signature=None)
+    assert refused.value.field == "authority"
+    assert world.order(order)["lifted_at"] is None
+    assert world.ledger_size() == before
+
+
+def test_an_authority_may_not_draft_the_lift_of_another_authoritys_order(world: Garante) -> None:
+    order = issue(world, "hold").value["id"]
+    with pytest.raises(NotEntitled):
+        world.lift_statement(order, authority_id="mininterior", reason="not mine")
+
+
+def test_an_authority_may_not_amend_an_order_another_authority_issued(world: Garante) -> None:
+    order = issue(world, "hold").value["id"]
+    with pytest.raises(NotEntitled):
+        world.draft_amendment(order, authority_id="mininterior", reason="narrowed")
+
+
+def test_the_issuing_authority_lifts_its_own_order(world: Garante) -> None:
+    order = issue(world, "hold").value["id"]
+    world.lift_order(order, authority_id="presidency", reason="over", signature=None)
+    assert world.order(order)["lifted_at"] is not None
+
+
+def test_any_authority_lifts_an_automatic_breach_hold(world: Garante) -> None:
+    order = _breach(world)
+    world.lift_order(order, authority_id="presidency", reason="reviewed", signature=None)
+    assert world.order(order)["lifted_at"] is not None
+
+
+def test_no_authority_amends_an_automatic_breach_hold(world: Garante) -> None:
+    order = _breach(world)
+    with pytest.raises(NotEntitled, match="Garante's breach rule"):
+        world.draft_amendment(order, authority_id="presidency", reason="narrowed")
+
+
+def test_no_one_registers_the_system_authority(world: Garante) -> None:
+    before = world.ledger_size()
+    with pytest.raises(NotEntitled, match="reserved"):
+        world.register_authority(SYSTEM_AUTHORITY, name="Impostor")
+    assert world.ledger_size() == before
+
+
+def test_the_breach_rule_still_registers_the_system_authority(world: Garante) -> None:
+    _breach(world)
+    assert SYSTEM_AUTHORITY in {a["id"] for a in world.authorities()}
+
+
+def test_an_authority_token_signs_for_its_own_authority_only(world: Garante) -> None:
+    order = issue(world, "hold").value["id"]
+    with pytest.raises(NotEntitled, match="acts for authority 'presidency'"):
+        world.acting_as(PRESIDENCY).lift_statement(
+            order, authority_id="mininterior", reason="posing"
+        )
+
+
+@pytest.mark.parametrize("role", ["analyst", "liaison"])
+def test_an_originator_role_is_not_given_to_a_partner_agency(world: Garante, role: str) -> None:
+    with pytest.raises(NotEntitled, match="'dea' is a partner agency"):
+        world.create_token(role=role, agency_id="dea")
+    assert world.tokens() == []
+
+
+def test_a_partner_token_is_not_given_to_a_domestic_agency(world: Garante) -> None:
+    with pytest.raises(NotEntitled, match="'dipol' is a domestic agency"):
+        world.create_token(role="partner", agency_id="dipol")
+    assert world.tokens() == []
