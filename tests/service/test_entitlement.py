@@ -102,3 +102,13 @@ def test_a_partner_token_is_not_given_to_a_domestic_agency(world: Garante) -> No
     with pytest.raises(NotEntitled, match="'dipol' is a domestic agency"):
         world.create_token(role="partner", agency_id="dipol")
     assert world.tokens() == []
+
+
+def test_an_analyst_recalls_only_releases_of_items_its_agency_originated(world: Garante) -> None:
+    world.register_agency("dijin", name="DIJIN", country="CO", domestic=True)
+    release = world.request_release("lead", recipient="dea", purpose="seizure")["request"]
+    dijin = Principal(token_id="t-dj", role=Role.ANALYST, agency_id="dijin")
+    with pytest.raises(NotEntitled, match="dijin may not recall it"):
+        world.acting_as(dijin).recall(release, reason="not ours")
+    dipol = Principal(token_id="t-dp", role=Role.ANALYST, agency_id="dipol")
+    assert world.acting_as(dipol).recall(release, reason="ours")["status"] == "withdrawn"

@@ -791,9 +791,12 @@ class Garante:
 
     @entitled(Role.ANALYST)
     def recall(self, request_id: int, *, reason: str) -> dict[str, Any]:
-        """Withdraw a release: delivered objects come back as revoked versions."""
+        """Withdraw a release: delivered objects come back as revoked versions. An analyst
+        recalls releases of items its own agency originated."""
+        who = self.principal
+        by_agency = who.agency_id if who.role == Role.ANALYST else None
         with self._tx() as tx:
-            row = feed.recall(tx, request_id, reason)
+            row = feed.recall(tx, request_id, reason, by_agency=by_agency)
             return {
                 "request": row.request_id,
                 "partner": row.partner_id,

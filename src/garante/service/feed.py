@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from garante.canonical import canonical
 from garante.domain.decision import Decision, Outcome
-from garante.domain.errors import InvalidState, NotFound, ValidationError
+from garante.domain.errors import InvalidState, NotEntitled, NotFound, ValidationError
 from garante.domain.events import (
     ReleaseAvailable,
     ReleaseDelivered,
@@ -281,8 +281,14 @@ def record_delivery(tx: Transaction, request_ids: set[int]) -> None:
         )
 
 
-def recall(tx: Transaction, request_id: int, reason: str) -> FeedReleaseRow:
-    """Withdraw a release: revoked versions if delivered, never delivered if not."""
+def recall(
+    tx: Transaction, request_id: int, reason: str, *, by_agency: str | None = None
+) -> FeedReleaseRow:
+    """Withdraw a release: revoked versions if delivered, never delivered if not.
+
+    ``by_agency``: the agency recalling it, which must be the item's originator (the operator
+    recalls any release, and passes None).
+    """
     session = tx.session
     if not reason.strip():
         raise ValidationError("say why the release is recalled", field="reason")
@@ -292,6 +298,16 @@ def recall(tx: Transaction, request_id: int, reason: str) -> FeedReleaseRow:
             f"request {request_id} was never released, so there is nothing to recall",
             field="request",
         )
+    if by_agency is not None:
+        request = session.get(RequestRow, request_id)
+        originator = _item(session, request).originator if request is not None else None
+        if originator != by_agency:
+            raise NotEntitled(
+                f"release {request_id} is of an item {originator} originated; "
+                f"{by_agency} may not recall it",
+                field="request",
+                hint="the originating agency recalls its own releases",
+            )
     if feed.status in (RECALLED, WITHDRAWN):
         raise InvalidState(f"release {request_id} was already recalled", field="request")
     delivered = feed.delivered_at is not None
