@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import and_, bindparam, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from garante.ledger import merkle
@@ -20,6 +20,8 @@ from garante.store.schema import LedgerCheckpointRow, LedgerEntryRow, LedgerSubt
 
 T = TypeVar("T")
 _DUMMY = bytes(32)
+_ENTRIES = LedgerEntryRow.metadata.tables[LedgerEntryRow.__tablename__]
+_SUBTREES = LedgerSubtreeRow.metadata.tables[LedgerSubtreeRow.__tablename__]
 
 
 class LedgerDamaged(RuntimeError):
@@ -112,3 +114,24 @@ def published_size(session: Session) -> int:
 
 def checkpoints(session: Session) -> list[LedgerCheckpointRow]:
     return list(session.scalars(select(LedgerCheckpointRow).order_by(LedgerCheckpointRow.size)))
+
+
+def subtree(session: Session, level: int, index: int) -> bytes | None:
+    """One stored complete subtree's hash, or None when it is missing."""
+    return session.scalar(
+        select(LedgerSubtreeRow.hash).where(
+            LedgerSubtreeRow.level == level, LedgerSubtreeRow.idx == index
+        )
+    )
+
+
+def append(session: Session, entries: list[dict[str, Any]], nodes: list[dict[str, Any]]) -> None:
+    """Write entries and the subtrees they complete: one insert per table, not two per entry.
+
+    Core inserts on the transaction's connection: the ORM's bulk path costs more than the
+    statement itself, and these run while the writer lock is held.
+    """
+    connection = session.connection()
+    connection.execute(insert(_ENTRIES), entries)
+    if nodes:
+        connection.execute(insert(_SUBTREES), nodes)
