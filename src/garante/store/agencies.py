@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,3 +17,45 @@ def get(session: Session, agency_id: str) -> AgencyRow | None:
 def ids(session: Session) -> list[str]:
     """Every id, for the hint that names the ones that exist."""
     return list(session.scalars(select(AgencyRow.id)).all())
+
+
+def add(
+    session: Session,
+    *,
+    agency_id: str,
+    name: str,
+    country: str,
+    domestic: bool,
+    requires_undertaking: bool,
+    public_key: bytes | None,
+    at: datetime,
+) -> AgencyRow:
+    """A new active agency (written with the next flush)."""
+    row = AgencyRow(
+        id=agency_id,
+        name=name,
+        country=country,
+        domestic=domestic,
+        requires_undertaking=requires_undertaking,
+        public_key=public_key,
+        active=True,
+        created_at=at,
+    )
+    session.add(row)
+    return row
+
+
+def countries(session: Session) -> set[str]:
+    """The countries some registered agency is in."""
+    return set(session.scalars(select(AgencyRow.country)).all())
+
+
+def within(session: Session, agency_id: str, prefix: str) -> list[str]:
+    """Other agencies whose ids start with ``prefix`` (an agency's namespace)."""
+    return list(
+        session.scalars(
+            select(AgencyRow.id).where(
+                AgencyRow.id != agency_id, AgencyRow.id.startswith(prefix, autoescape=True)
+            )
+        ).all()
+    )
