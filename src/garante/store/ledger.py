@@ -8,12 +8,13 @@ second computes the proof from what was fetched. One round trip, whatever the tr
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy import and_, bindparam, func, insert, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from garante.ledger import merkle
 from garante.store.schema import LedgerCheckpointRow, LedgerEntryRow, LedgerSubtreeRow
@@ -135,3 +136,33 @@ def append(session: Session, entries: list[dict[str, Any]], nodes: list[dict[str
     connection.execute(insert(_ENTRIES), entries)
     if nodes:
         connection.execute(insert(_SUBTREES), nodes)
+
+
+def checkpoint(session: Session, size: int) -> LedgerCheckpointRow | None:
+    """The checkpoint published at ``size``, if any."""
+    return session.get(LedgerCheckpointRow, size)
+
+
+def add_checkpoint(
+    session: Session, *, size: int, root_hash: bytes, note: str, at: datetime
+) -> LedgerCheckpointRow:
+    """A signed tree head, not yet cosigned, flushed."""
+    row = LedgerCheckpointRow(
+        size=size, root_hash=root_hash, note=note, cosignatures=[], published_at=at
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def entries_with_leaves(session: Session) -> Iterator[tuple[int, bytes, bytes, bytes | None]]:
+    """Each entry's index, text and stored leaf hash, with the level-0 subtree's copy of that
+    hash (None when missing), streamed in index order (the log may be large)."""
+    leaves = aliased(LedgerSubtreeRow)
+    query = (
+        select(LedgerEntryRow.idx, LedgerEntryRow.entry, LedgerEntryRow.leaf_hash, leaves.hash)
+        .outerjoin(leaves, and_(leaves.level == 0, leaves.idx == LedgerEntryRow.idx))
+        .order_by(LedgerEntryRow.idx)
+        .execution_options(yield_per=10_000)
+    )
+    yield from session.execute(query)
