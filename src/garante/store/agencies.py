@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from garante.store.paging import Keyset, paged
 from garante.store.schema import AgencyRow
 
 
@@ -59,3 +60,24 @@ def within(session: Session, agency_id: str, prefix: str) -> list[str]:
             )
         ).all()
     )
+
+
+def foreign_ids(session: Session) -> list[str]:
+    """The ids of the foreign partners, in order."""
+    return list(
+        session.scalars(
+            select(AgencyRow.id).where(AgencyRow.domestic.is_(False)).order_by(AgencyRow.id)
+        )
+    )
+
+
+def page(session: Session, page: Keyset | None, *, only: str | None = None) -> list[AgencyRow]:
+    """Agencies by id (only ``only`` when given)."""
+    query = select(AgencyRow)
+    if only is not None:
+        query = query.where(AgencyRow.id == only)
+    return list(session.scalars(paged(query, AgencyRow.id, page)))
+
+
+def page_ids(session: Session, page: Keyset | None) -> list[str]:
+    return list(session.scalars(paged(select(AgencyRow.id), AgencyRow.id, page)))
