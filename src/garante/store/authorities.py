@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from garante.store.paging import Keyset, paged
 from garante.store.schema import AuthorityRow
 
 
@@ -28,3 +29,7 @@ def add(
     )
     session.add(row)
     return row
+
+
+def page(session: Session, page: Keyset | None) -> list[AuthorityRow]:
+    return list(session.scalars(paged(select(AuthorityRow), AuthorityRow.id, page)))

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from garante.store.paging import Keyset, paged
 from garante.store.schema import ConditionRow, EventRow
 
 
@@ -71,3 +72,11 @@ def add_event(
     session.add(row)
     session.flush()
     return row
+
+
+def page(session: Session, page: Keyset | None) -> list[ConditionRow]:
+    return list(session.scalars(paged(select(ConditionRow), ConditionRow.id, page)))
+
+
+def events_page(session: Session, page: Keyset | None) -> list[EventRow]:
+    return list(session.scalars(paged(select(EventRow), EventRow.id, page)))

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from garante.domain.order import Order
+from garante.store.paging import Keyset, paged
 from garante.store.schema import OrderRow, OrderVersionRow
 
 
@@ -110,3 +111,11 @@ def crossing_periods(session: Session, since: datetime | None, now: datetime) ->
             )
         ).all()
     )
+
+
+def page(session: Session, page: Keyset | None, *, include_lifted: bool = True) -> list[OrderRow]:
+    """Orders by sequence; without those lifted unless ``include_lifted``."""
+    query = select(OrderRow)
+    if not include_lifted:
+        query = query.where(OrderRow.lifted_at.is_(None))
+    return list(session.scalars(paged(query, OrderRow.sequence, page)))

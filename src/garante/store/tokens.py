@@ -42,3 +42,7 @@ def add(
     )
     session.add(row)
     return row
+
+
+def all_by_id(session: Session) -> list[TokenRow]:
+    return list(session.scalars(select(TokenRow).order_by(TokenRow.id)))

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from garante.domain.undertaking import Undertaking
+from garante.store.paging import Keyset, paged
 from garante.store.schema import UndertakingRow
 
 
@@ -57,3 +58,13 @@ def add(
     )
     session.add(row)
     return row
+
+
+def page(
+    session: Session, page: Keyset | None, *, agency_id: str | None = None
+) -> list[UndertakingRow]:
+    """Undertakings by id, of one agency when given."""
+    query = select(UndertakingRow)
+    if agency_id:
+        query = query.where(UndertakingRow.agency_id == agency_id)
+    return list(session.scalars(paged(query, UndertakingRow.id, page)))
