@@ -130,10 +130,6 @@ def _add(
     )
 
 
-def undelivered(session: Session) -> list[tuple[FeedReleaseRow, RequestRow]]:
-    return stored.undelivered(session)
-
-
 def enforce(
     tx: Transaction,
     feed: FeedReleaseRow,

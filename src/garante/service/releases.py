@@ -16,6 +16,7 @@ from garante.policy.decide import decide
 from garante.policy.state import PolicyState
 from garante.service import feed, lookup
 from garante.service.transaction import Transaction
+from garante.store import feed as stored_feed
 from garante.store import requests
 from garante.store.schema import RequestRow
 
@@ -86,7 +87,7 @@ def redecide_held(
     """
     session = tx.session
     rows = requests.held(session)
-    pending = feed.undelivered(session)
+    pending = stored_feed.undelivered(session)
     if not rows and not pending:
         return []
     involved = [*rows, *(request for _, request in pending)]

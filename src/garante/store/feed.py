@@ -1,6 +1,7 @@
-"""Reading a partner's feed: keyset pages over an index, never a count, never an offset.
+"""A partner's feed: the releases that fill it, the object versions they put in it, and pages.
 
-The cost of a page depends on the page size, not on the collection's: the index
+Pages are read by keyset over an index, never a count, never an offset. The cost of a page
+depends on the page size, not on the collection's: the index
 (partner, visible, is_latest, date_added, seq) leads straight to the first row after the cursor.
 """
 
