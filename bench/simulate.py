@@ -89,8 +89,8 @@ from garante.domain.order import Effect, Requirement, Scope
 from garante.domain.parties import Agency
 from garante.service.app import Garante
 from garante.service.clock import FixedClock
-from garante.service.simulate import _in_scope
 from garante.store import queries
+from garante.store.requests import _in_scope
 from garante.store.schema import AgencyRow, ItemRow, RequestRow
 
 TARGET_SECONDS = 30.0
@@ -332,7 +332,7 @@ RowsQuery = Select[int, str, str, str, datetime, str]
 
 
 def rows_statement(start: datetime, end: datetime, scopes: Sequence[Scope]) -> RowsQuery:
-    """The simulator's own statement (``service.simulate``), for the streaming baselines."""
+    """The simulator's own statement (``store.requests.in_scopes``), for the streaming baselines."""
     query = (
         select(
             RequestRow.id,

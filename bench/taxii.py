@@ -167,7 +167,7 @@ def indicators(seed: int) -> Iterator[dict[str, Any]]:
 
 
 def canonical_body(obj: dict[str, Any]) -> str:
-    """As ``service.feed._row`` serialises a feed object."""
+    """As ``service.feed._add`` serialises a feed object."""
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, Select, func, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from garante.domain.condition import ConditionRule
@@ -59,26 +59,22 @@ from garante.service.access import INTERNAL, acts_as, entitled
 from garante.service.clock import Clock, FixedClock, SystemClock
 from garante.service.context import Context, Settings
 from garante.service.transaction import Transaction
+from garante.store import agencies as store_agencies
+from garante.store import authorities as store_authorities
+from garante.store import conditions as store_conditions
 from garante.store import convert, queries
 from garante.store import feed as store_feed
+from garante.store import items as store_items
 from garante.store import ledger as store_ledger
+from garante.store import orders as store_orders
+from garante.store import outcomes as store_outcomes
+from garante.store import requests as store_requests
+from garante.store import tokens as store_tokens
+from garante.store import undertakings as store_undertakings
 from garante.store.database import (
     reachable,
 )
 from garante.store.feed import FeedQuery, FeedRow
-from garante.store.schema import (
-    AgencyRow,
-    AuthorityRow,
-    ConditionRow,
-    DecisionRow,
-    EventRow,
-    ItemRow,
-    OrderRow,
-    OutcomeRow,
-    RequestRow,
-    TokenRow,
-    UndertakingRow,
-)
 
 log = logging.getLogger("garante.service")
 
@@ -97,15 +93,6 @@ class Page:
 
     after: str | int | None = None
     limit: int = 100
-
-
-def _paged(query: Select[Any], key: Any, page: Page | None) -> Select[Any]:
-    query = query.order_by(key)
-    if page is None:
-        return query
-    if page.after is not None:
-        query = query.where(key > page.after)
-    return query.limit(page.limit)
 
 
 class Garante:
@@ -257,11 +244,7 @@ class Garante:
         """Agencies; a partner sees only itself."""
         own = visibility.partner(self.principal)
         with self._read() as session:
-            query = select(AgencyRow)
-            if own is not None:
-                query = query.where(AgencyRow.id == own)
-            query = _paged(query, AgencyRow.id, page)
-            return [views.agency(r) for r in session.scalars(query)]
+            return [views.agency(r) for r in store_agencies.page(session, page, only=own)]
 
     @entitled(*INTERNAL, Role.PARTNER)
     def agency(self, agency_id: str) -> dict[str, Any]:
@@ -272,8 +255,7 @@ class Garante:
     @entitled(*INTERNAL)
     def authorities(self, page: Page | None = None) -> list[dict[str, Any]]:
         with self._read() as session:
-            query = _paged(select(AuthorityRow), AuthorityRow.id, page)
-            return [views.authority(r) for r in session.scalars(query)]
+            return [views.authority(r) for r in store_authorities.page(session, page)]
 
     # -- items ----------------------------------------------------------------------------
 
@@ -307,8 +289,7 @@ class Garante:
     @entitled(Role.ANALYST, Role.AUTHORITY, Role.OVERSEER)
     def items(self, page: Page | None = None) -> list[dict[str, Any]]:
         with self._read() as session:
-            query = _paged(select(ItemRow), ItemRow.id, page)
-            return [views.item(r) for r in session.scalars(query)]
+            return [views.item(r) for r in store_items.page(session, page)]
 
     @entitled(Role.ANALYST, Role.AUTHORITY, Role.OVERSEER)
     def item(self, item_id: str) -> dict[str, Any]:
@@ -398,11 +379,8 @@ class Garante:
         """Undertakings, of one agency if given; a partner sees only its own."""
         agency_id = visibility.agency_filter(self.principal, agency_id)
         with self._read() as session:
-            query = select(UndertakingRow)
-            if agency_id:
-                query = query.where(UndertakingRow.agency_id == agency_id)
-            query = _paged(query, UndertakingRow.id, page)
-            return [views.undertaking(r) for r in session.scalars(query)]
+            rows = store_undertakings.page(session, page, agency_id=agency_id)
+            return [views.undertaking(r) for r in rows]
 
     # -- orders ---------------------------------------------------------------------------
 
@@ -514,11 +492,8 @@ class Garante:
         self, *, include_lifted: bool = True, page: Page | None = None
     ) -> list[dict[str, Any]]:
         with self._read() as session:
-            query = select(OrderRow)
-            if not include_lifted:
-                query = query.where(OrderRow.lifted_at.is_(None))
-            query = _paged(query, OrderRow.sequence, page)
-            return [views.order(r) for r in session.scalars(query)]
+            rows = store_orders.page(session, page, include_lifted=include_lifted)
+            return [views.order(r) for r in rows]
 
     @entitled(*INTERNAL)
     def order(self, order_id: str) -> dict[str, Any]:
@@ -574,12 +549,12 @@ class Garante:
         second, and most seconds nothing has.
         """
         with self._read() as session:
-            stored = list(session.scalars(select(ConditionRow).order_by(ConditionRow.id)))
+            stored = store_conditions.all_by_id(session)
             if not conditions.stale(session, stored, self.clock.now()):
                 return Change(value={"conditions": [views.condition(r) for r in stored]})
         with self._tx() as tx:
             moved = conditions.refresh_conditions(tx)
-            rows = tx.session.scalars(select(ConditionRow).order_by(ConditionRow.id))
+            rows = store_conditions.all_by_id(tx.session)
             return Change(
                 value={"conditions": [views.condition(r) for r in rows]},
                 moved=visibility.moved(self.principal, moved),
@@ -588,14 +563,12 @@ class Garante:
     @entitled(*INTERNAL)
     def conditions(self, page: Page | None = None) -> list[dict[str, Any]]:
         with self._read() as session:
-            query = _paged(select(ConditionRow), ConditionRow.id, page)
-            return [views.condition(r) for r in session.scalars(query)]
+            return [views.condition(r) for r in store_conditions.page(session, page)]
 
     @entitled(*INTERNAL)
     def events(self, page: Page | None = None) -> list[dict[str, Any]]:
         with self._read() as session:
-            query = _paged(select(EventRow), EventRow.id, page)
-            return [views.event(r) for r in session.scalars(query)]
+            return [views.event(r) for r in store_conditions.events_page(session, page)]
 
     # -- release requests -----------------------------------------------------------------
 
@@ -628,19 +601,14 @@ class Garante:
             own = visibility.requests(session, self.principal, page)
             if own is not None:
                 return [views.request(r) for r in own]
-            query = select(RequestRow)
-            if outcome:
-                if outcome not in set(Outcome):
-                    raise UnknownValue(
-                        f"unknown outcome '{outcome}'",
-                        field="outcome",
-                        hint=suggest(outcome, list(Outcome)),
-                    )
-                query = query.where(RequestRow.outcome == outcome)
-            if recipient:
-                query = query.where(RequestRow.recipient_id == recipient)
-            query = _paged(query, RequestRow.id, page)
-            return [views.request(r) for r in session.scalars(query)]
+            if outcome and outcome not in set(Outcome):
+                raise UnknownValue(
+                    f"unknown outcome '{outcome}'",
+                    field="outcome",
+                    hint=suggest(outcome, list(Outcome)),
+                )
+            rows = store_requests.page(session, page, outcome=outcome, recipient=recipient)
+            return [views.request(r) for r in rows]
 
     @entitled(*INTERNAL)
     def held_queue(self, page: Page | None = None) -> list[dict[str, Any]]:
@@ -651,21 +619,8 @@ class Garante:
         """
         now = self.clock.now()
         with self._read() as session:
-            query = select(RequestRow).where(RequestRow.outcome == Outcome.HELD.value)
-            rows = session.scalars(_paged(query, RequestRow.id, page)).all()
-            newest = (
-                select(func.max(DecisionRow.id))
-                .where(DecisionRow.request_id.in_([row.id for row in rows]))
-                .group_by(DecisionRow.request_id)
-            )
-            reasons = {
-                request_id: explanation
-                for request_id, explanation in session.execute(
-                    select(DecisionRow.request_id, DecisionRow.explanation).where(
-                        DecisionRow.id.in_(newest)
-                    )
-                )
-            }
+            rows = store_requests.held_page(session, page)
+            reasons = store_requests.newest_explanations(session, [row.id for row in rows])
             return [
                 {
                     **views.request(row),
@@ -679,7 +634,7 @@ class Garante:
     def request(self, request_id: int) -> dict[str, Any]:
         with self._read() as session:
             visibility.check_request(session, self.principal, request_id)
-            row = session.get(RequestRow, request_id)
+            row = store_requests.get(session, request_id)
             if row is None:
                 raise RequestNotFound(f"no release request {request_id}", field="request_id")
             return views.request(row)
@@ -687,13 +642,9 @@ class Garante:
     @entitled(*INTERNAL)
     def decisions(self, request_id: int) -> list[dict[str, Any]]:
         with self._read() as session:
-            if session.get(RequestRow, request_id) is None:
+            if store_requests.get(session, request_id) is None:
                 raise RequestNotFound(f"no release request {request_id}", field="request")
-            rows = session.scalars(
-                select(DecisionRow)
-                .where(DecisionRow.request_id == request_id)
-                .order_by(DecisionRow.id)
-            )
+            rows = store_requests.decisions(session, request_id)
             return [views.decision(r) for r in rows]
 
     def ledger_size(self) -> int:
@@ -729,10 +680,7 @@ class Garante:
         """Outcomes, of one agency if given; a partner sees only its own."""
         agency_id = visibility.agency_filter(self.principal, agency_id)
         with self._read() as session:
-            query = select(OutcomeRow)
-            if agency_id:
-                query = query.where(OutcomeRow.agency_id == agency_id)
-            rows = session.scalars(_paged(query, OutcomeRow.id, page))
+            rows = store_outcomes.page(session, page, agency_id=agency_id)
             return visibility.outcomes(self.principal, [views.outcome(r) for r in rows])
 
     @entitled(Role.AUTHORITY)
@@ -752,7 +700,7 @@ class Garante:
     def decide_now(self, request_id: int) -> dict[str, Any]:
         """How a stored request would be decided now, without storing anything."""
         with self._read() as session:
-            row = session.get(RequestRow, request_id)
+            row = store_requests.get(session, request_id)
             if row is None:
                 raise RequestNotFound(f"no release request {request_id}", field="request_id")
             state = queries.policy_state(
@@ -835,7 +783,7 @@ class Garante:
     @entitled()
     def tokens(self) -> list[dict[str, Any]]:
         with self._read() as session:
-            return [views.token(r) for r in session.scalars(select(TokenRow).order_by(TokenRow.id))]
+            return [views.token(r) for r in store_tokens.all_by_id(session)]
 
     def authenticate(self, secret: str) -> Principal:
         with self._read() as session:
@@ -949,7 +897,7 @@ class Garante:
         with self._read() as session:
             agency_ids = None
             if page is not None:
-                agency_ids = list(session.scalars(_paged(select(AgencyRow.id), AgencyRow.id, page)))
+                agency_ids = store_agencies.page_ids(session, page)
             state = queries.policy_state(
                 session, self.clock.now(), item_ids=(), agency_ids=agency_ids
             )

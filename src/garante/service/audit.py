@@ -6,8 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from garante.domain.errors import GaranteError, InvalidState, NotFound, ValidationError
 from garante.ledger.checkpoint import Checkpoint, sign_checkpoint
@@ -15,7 +14,7 @@ from garante.ledger.errors import LedgerError
 from garante.ledger.logcheck import LogReport, StoredEntry, check_log
 from garante.ledger.note import NoteSignature, Signer, VerifierKey
 from garante.store import ledger, queries
-from garante.store.schema import LedgerCheckpointRow, LedgerEntryRow, LedgerSubtreeRow
+from garante.store.schema import LedgerCheckpointRow
 
 
 class LogKeyMissing(GaranteError):
@@ -48,20 +47,18 @@ def publish_checkpoint(session: Session, signer: Signer, now: datetime) -> Publi
     if latest is not None and latest.size == size:
         return PublishedCheckpoint.from_row(latest)
     checkpoint = Checkpoint(signer.name, size, ledger.root(session, size))
-    row = LedgerCheckpointRow(
+    row = ledger.add_checkpoint(
+        session,
         size=size,
         root_hash=checkpoint.root_hash,
         note=sign_checkpoint(checkpoint, signer),
-        cosignatures=[],
-        published_at=now,
+        at=now,
     )
-    session.add(row)
-    session.flush()
     return PublishedCheckpoint.from_row(row)
 
 
 def add_cosignature(session: Session, size: int, line: str) -> PublishedCheckpoint:
-    row = session.get(LedgerCheckpointRow, size)
+    row = ledger.checkpoint(session, size)
     if row is None:
         raise NotFound(f"no checkpoint was published at size {size}", field="size")
     line = line.strip("\n")
@@ -103,14 +100,7 @@ def stored_entries(session: Session) -> Iterator[StoredEntry]:
     Both stored copies of each leaf hash (the entry's column and the level-0 subtree) are read;
     where they disagree an empty hash stands in, which never matches, so the entry is reported.
     """
-    leaves = aliased(LedgerSubtreeRow)
-    query = (
-        select(LedgerEntryRow.idx, LedgerEntryRow.entry, LedgerEntryRow.leaf_hash, leaves.hash)
-        .outerjoin(leaves, and_(leaves.level == 0, leaves.idx == LedgerEntryRow.idx))
-        .order_by(LedgerEntryRow.idx)
-        .execution_options(yield_per=10_000)
-    )
-    for index, entry, leaf, subtree in session.execute(query):
+    for index, entry, leaf, subtree in ledger.entries_with_leaves(session):
         stored = leaf if subtree is None or subtree == leaf else b""
         yield StoredEntry(index=index, entry=entry, stored_leaf=stored)
 

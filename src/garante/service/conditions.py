@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from garante.domain.condition import ConditionRule
@@ -16,8 +15,9 @@ from garante.domain.timeutil import iso
 from garante.service import lookup
 from garante.service.releases import DecidedRequest, in_scopes, redecide_held
 from garante.service.transaction import Transaction
-from garante.store import convert, queries
-from garante.store.schema import ConditionRow, EventRow, OrderRow
+from garante.store import conditions, convert, orders, queries
+from garante.store.schema import ConditionRow, EventRow
+from garante.store.session import flush
 
 
 def define_condition(
@@ -32,7 +32,7 @@ def define_condition(
     """A condition is either set by hand (``active``) or derived from events (``rule``)."""
     session = tx.session
     lookup.slug(condition_id, field="id")
-    if session.get(ConditionRow, condition_id) is not None:
+    if conditions.get(session, condition_id) is not None:
         raise AlreadyExists(f"condition '{condition_id}' already exists", field="id")
     if rule is not None:
         tx.vocabulary.check("regions", [rule.region], field_name="rule.region")
@@ -41,17 +41,15 @@ def define_condition(
         if rule.window_days < 1:
             raise ValidationError("window_days must be at least 1", field="rule.window_days")
         lookup.slug(rule.kind, field="rule.kind")
-    row = ConditionRow(
-        id=condition_id,
+    row = conditions.add(
+        session,
+        condition_id=condition_id,
         description=description,
         rule=None if rule is None else rule.__dict__.copy(),
         manual_active=active if rule is None else False,
         evidence=evidence,
-        active=False,
-        changed_at=tx.now,
+        at=tx.now,
     )
-    session.add(row)
-    session.flush()
     row.active = queries.condition_is_active(session, convert.condition(row), tx.now)
     tx.audit(
         ConditionDefined(condition=condition_id, rule=rule, active=row.active, evidence=evidence)
@@ -93,16 +91,15 @@ def record_event(
             field="occurred_at",
             hint="record events once they have happened",
         )
-    row = EventRow(
+    row = conditions.add_event(
+        tx.session,
         kind=kind,
         region=region,
         occurred_at=occurred_at,
         source=source,
         note=note,
-        recorded_at=tx.now,
+        at=tx.now,
     )
-    tx.session.add(row)
-    tx.session.flush()
     tx.audit(
         EventRecorded(
             event=row.id, kind=kind, region=region, occurred_at=occurred_at, source=source
@@ -118,7 +115,7 @@ def refresh_conditions(tx: Transaction) -> list[DecidedRequest]:
     each tick of the clock (``garante conditions refresh``).
     """
     moved: list[DecidedRequest] = []
-    for row in tx.session.scalars(select(ConditionRow).order_by(ConditionRow.id)).all():
+    for row in conditions.all_by_id(tx.session):
         moved.extend(_refresh_one(tx, row, "re-evaluated from events"))
     return moved
 
@@ -137,18 +134,15 @@ def stale(session: Session, rows: Iterable[ConditionRow], now: datetime) -> bool
 
 def _refresh_one(tx: Transaction, row: ConditionRow, evidence: str) -> list[DecidedRequest]:
     session = tx.session
-    session.flush()
+    flush(session)
     active = queries.condition_is_active(session, convert.condition(row), tx.now)
     if active == row.active:
         return []
     row.active = active
     row.changed_at = tx.now
     tx.audit(ConditionChanged(condition=row.id, active=active, evidence=evidence))
-    session.flush()
-    scopes = [
-        Scope.from_dict(order.scope)
-        for order in session.scalars(select(OrderRow).where(OrderRow.while_condition == row.id))
-    ]
+    flush(session)
+    scopes = [Scope.from_dict(order.scope) for order in orders.while_condition(session, row.id)]
 
     state = "active" if active else "inactive"
     return redecide_held(

@@ -8,7 +8,6 @@ import os
 from typing import Any
 
 import stix2
-from sqlalchemy import select
 
 from garante.domain.errors import AlreadyExists, InvalidBundle, ValidationError
 from garante.domain.events import ItemAdded
@@ -16,7 +15,8 @@ from garante.domain.vocabulary import Tlp, suggest
 from garante.service import lookup
 from garante.service.transaction import Transaction
 from garante.signatures import canonical
-from garante.store.schema import AgencyRow, ItemRow
+from garante.store import agencies, items
+from garante.store.schema import ItemRow
 
 
 def parse_bundle(source: str | dict[str, Any]) -> dict[str, Any]:
@@ -77,7 +77,7 @@ def add_item(
 ) -> ItemRow:
     session = tx.session
     lookup.slug(item_id, field="id")
-    if session.get(ItemRow, item_id) is not None:
+    if items.get(session, item_id) is not None:
         raise AlreadyExists(f"item '{item_id}' already exists", field="id")
     if not title.strip():
         raise ValidationError("an item needs a title", field="title")
@@ -89,7 +89,7 @@ def add_item(
             f"unknown TLP marking '{tlp}'", field="tlp", hint=suggest(tlp, [t.value for t in Tlp])
         )
     lookup.agency(session, originator, field="originator")
-    known_agencies = set(session.scalars(select(AgencyRow.id)).all())
+    known_agencies = set(agencies.ids(session))
     for target in releasable_to:
         if target not in known_agencies and not (len(target) == 2 and target.isupper()):
             raise ValidationError(
@@ -100,8 +100,9 @@ def add_item(
     content = parse_bundle(bundle)
     body = canonical(content)
     salt = os.urandom(16)
-    row = ItemRow(
-        id=item_id,
+    row = items.add(
+        session,
+        item_id=item_id,
         title=title.strip(),
         category=category,
         region=region,
@@ -112,9 +113,8 @@ def add_item(
         content_sha256=hashlib.sha256(body).hexdigest(),
         commitment_salt=salt,
         added_by=tx.actor,
-        created_at=tx.now,
+        at=tx.now,
     )
-    session.add(row)
     # The log carries a salted commitment, never the content or title: it can be handed to an
     # inspector whole, and the operator can later show that a content matches it.
     tx.audit(

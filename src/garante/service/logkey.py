@@ -13,18 +13,15 @@ import os
 import secrets
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
 from garante.domain.errors import InvalidKey
 from garante.ledger.errors import LedgerError
 from garante.ledger.note import Signer
+from garante.store.database import sqlite_file
 
 
 def default_key_path(db_url: str) -> Path | None:
-    url = make_url(db_url)
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-        return None
-    return Path(f"{url.database}.log-key")
+    database = sqlite_file(db_url)
+    return None if database is None else Path(f"{database}.log-key")
 
 
 def load_log_signer(db_url: str) -> Signer | None:

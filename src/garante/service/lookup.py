@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from garante.domain.errors import (
@@ -17,6 +16,7 @@ from garante.domain.errors import (
     ValidationError,
 )
 from garante.domain.vocabulary import suggest
+from garante.store import agencies, authorities, conditions, items, orders, undertakings
 from garante.store.schema import (
     AgencyRow,
     AuthorityRow,
@@ -52,9 +52,9 @@ def country(value: str, *, field: str = "country") -> str:
 
 
 def agency(session: Session, agency_id: str, *, field: str = "agency") -> AgencyRow:
-    row = session.get(AgencyRow, agency_id)
+    row = agencies.get(session, agency_id)
     if row is None:
-        known = session.scalars(select(AgencyRow.id)).all()
+        known = agencies.ids(session)
         raise AgencyNotFound(
             f"no agency '{agency_id}'", field=field, hint=suggest(agency_id, known)
         )
@@ -62,9 +62,9 @@ def agency(session: Session, agency_id: str, *, field: str = "agency") -> Agency
 
 
 def authority(session: Session, authority_id: str, *, field: str = "authority") -> AuthorityRow:
-    row = session.get(AuthorityRow, authority_id)
+    row = authorities.get(session, authority_id)
     if row is None:
-        known = session.scalars(select(AuthorityRow.id)).all()
+        known = authorities.ids(session)
         raise AuthorityNotFound(
             f"no authority '{authority_id}'", field=field, hint=suggest(authority_id, known)
         )
@@ -72,17 +72,17 @@ def authority(session: Session, authority_id: str, *, field: str = "authority") 
 
 
 def item(session: Session, item_id: str, *, field: str = "item") -> ItemRow:
-    row = session.get(ItemRow, item_id)
+    row = items.get(session, item_id)
     if row is None:
-        known = session.scalars(select(ItemRow.id)).all()
+        known = items.ids(session)
         raise ItemNotFound(f"no item '{item_id}'", field=field, hint=suggest(item_id, known))
     return row
 
 
 def undertaking(session: Session, undertaking_id: str) -> UndertakingRow:
-    row = session.get(UndertakingRow, undertaking_id)
+    row = undertakings.get(session, undertaking_id)
     if row is None:
-        known = session.scalars(select(UndertakingRow.id)).all()
+        known = undertakings.ids(session)
         raise UndertakingNotFound(
             f"no undertaking '{undertaking_id}'",
             field="undertaking",
@@ -92,17 +92,17 @@ def undertaking(session: Session, undertaking_id: str) -> UndertakingRow:
 
 
 def order(session: Session, order_id: str, *, field: str = "order") -> OrderRow:
-    row = session.get(OrderRow, order_id)
+    row = orders.get(session, order_id)
     if row is None:
-        known = session.scalars(select(OrderRow.id)).all()
+        known = orders.ids(session)
         raise OrderNotFound(f"no order '{order_id}'", field=field, hint=suggest(order_id, known))
     return row
 
 
 def condition(session: Session, condition_id: str, *, field: str = "condition") -> ConditionRow:
-    row = session.get(ConditionRow, condition_id)
+    row = conditions.get(session, condition_id)
     if row is None:
-        known = session.scalars(select(ConditionRow.id)).all()
+        known = conditions.ids(session)
         raise ConditionNotFound(
             f"no condition '{condition_id}'", field=field, hint=suggest(condition_id, known)
         )

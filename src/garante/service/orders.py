@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import func, select
-
 from garante.domain.errors import AlreadyExists, InvalidState, NotEntitled, ValidationError
 from garante.domain.events import Json, JsonObject, OrderAmended, OrderIssued, OrderLifted
 from garante.domain.order import Effect, Order, Requirement, Scope, lift_statement
@@ -16,8 +14,9 @@ from garante.service import lookup
 from garante.service.releases import Affects, DecidedRequest, in_scopes, redecide_held
 from garante.service.transaction import Reading, Transaction
 from garante.signatures import canonical, check_signature, encode_signature
-from garante.store import convert
-from garante.store.schema import AgencyRow, OrderRow, OrderVersionRow
+from garante.store import agencies, convert, orders
+from garante.store.schema import OrderRow
+from garante.store.session import flush
 
 
 def draft_order(
@@ -84,10 +83,10 @@ def draft_order(
         raise ValidationError(
             "an order must give its reason", field="reason", hint="quote the instruction"
         )
-    sequence = int(session.scalar(select(func.coalesce(func.max(OrderRow.sequence), 0))) or 0) + 1
+    sequence = orders.next_sequence(session)
     order_id = order_id or f"order-{sequence}"
     lookup.slug(order_id, field="id")
-    if session.get(OrderRow, order_id) is not None:
+    if orders.get(session, order_id) is not None:
         raise AlreadyExists(f"order '{order_id}' already exists", field="id")
     return Order(
         id=order_id,
@@ -109,7 +108,7 @@ def _check_scope(tx: Reading, scope: Scope) -> None:
     session = tx.session
     for agency_id in sorted(scope.agencies):
         lookup.agency(session, agency_id, field="scope.agencies")
-    countries = set(session.scalars(select(AgencyRow.country)).all())
+    countries = agencies.countries(session)
     for country in sorted(scope.countries):
         lookup.country(country, field="scope.countries")
         if country not in countries:
@@ -134,28 +133,10 @@ def issue_order(
         statement=statement,
         signature=signature,
     )
-    row = OrderRow(
-        id=order.id,
-        sequence=order.sequence,
-        authority_id=order.authority_id,
-        effect=order.effect,
-        scope=order.scope.to_dict(),
-        requires=order.requires.to_dict(),
-        exempts=sorted(order.exempts),
-        valid_from=order.valid_from,
-        valid_until=order.valid_until,
-        while_condition=order.while_condition,
-        reason=order.reason,
-        version=1,
-        issued_at=tx.now,
-        amended_at=None,
-        lifted_at=None,
-        lift_reason=None,
-    )
-    session.add(row)
+    row = orders.add(session, order, at=tx.now)
     _record_version(tx, order.id, 1, "issue", order.authority_id, statement, signature)
     tx.audit(OrderIssued(statement=statement, signature=_encoded(signature)))
-    session.flush()
+    flush(session)
     moved = redecide_held(tx, trigger=f"order {order.id} issued", affects=_affected_by([order]))
     return row, moved
 
@@ -257,7 +238,7 @@ def amend_order(
     row.amended_at = tx.now
     _record_version(tx, amended.id, amended.version, "amend", authority_id, statement, signature)
     tx.audit(OrderAmended(statement=statement, signature=_encoded(signature)))
-    session.flush()
+    flush(session)
     moved = redecide_held(
         tx,
         trigger=f"order {amended.id} amended to version {amended.version}",
@@ -324,7 +305,7 @@ def lift_order(
     row.version += 1
     _record_version(tx, order_id, row.version, "lift", authority_id, statement, signature)
     tx.audit(OrderLifted(statement=statement, signature=_encoded(signature)))
-    session.flush()
+    flush(session)
     moved = redecide_held(tx, trigger=f"order {order_id} lifted", affects=_affected_by([before]))
     return row, moved
 
@@ -338,16 +319,15 @@ def _record_version(
     statement: JsonObject,
     signature: bytes | None,
 ) -> None:
-    tx.session.add(
-        OrderVersionRow(
-            order_id=order_id,
-            version=version,
-            action=action,
-            signed_by=signed_by,
-            statement=canonical(statement).decode(),
-            signature=signature,
-            recorded_at=tx.now,
-        )
+    orders.add_version(
+        tx.session,
+        order_id=order_id,
+        version=version,
+        action=action,
+        signed_by=signed_by,
+        statement=canonical(statement).decode(),
+        signature=signature,
+        at=tx.now,
     )
 
 
@@ -355,6 +335,6 @@ def _encoded(signature: bytes | None) -> str | None:
     return encode_signature(signature) if signature else None
 
 
-def _affected_by(orders: list[Order]) -> Affects:
+def _affected_by(changed: list[Order]) -> Affects:
     """An exemption's effect lands on requests inside its own scope, so scopes suffice."""
-    return in_scopes([order.scope for order in orders])
+    return in_scopes([order.scope for order in changed])

@@ -14,8 +14,9 @@ from garante.service import lookup, orders, registry
 from garante.service.releases import DecidedRequest
 from garante.service.transaction import Transaction
 from garante.signatures import canonical, check_signature, encode_signature
-from garante.store import convert
-from garante.store.schema import AuthorityRow, OutcomeRow, RequestRow, UndertakingRow
+from garante.store import authorities, convert, outcomes, requests, undertakings
+from garante.store.schema import OutcomeRow
+from garante.store.session import flush
 
 
 class ReleaseNotFound(InvalidState):
@@ -39,7 +40,7 @@ def report_outcome(
         )
     if report.casualties < 0 or report.persons < 0:
         raise ValidationError("casualties and persons cannot be negative", field="casualties")
-    request = session.get(RequestRow, report.request_id)
+    request = requests.get(session, report.request_id)
     if (
         request is None
         or request.outcome != Outcome.RELEASED.value
@@ -64,31 +65,21 @@ def report_outcome(
             signature=signature,
         )
     undertaking_row = (
-        session.get(UndertakingRow, request.undertaking_id) if request.undertaking_id else None
+        undertakings.get(session, request.undertaking_id) if request.undertaking_id else None
     )
     undertaking = convert.undertaking(undertaking_row) if undertaking_row else None
     verdict = judge(report, undertaking)
-    row = OutcomeRow(
-        request_id=report.request_id,
-        agency_id=report.agency_id,
-        kind=report.kind,
-        occurred_at=report.occurred_at,
-        casualties=report.casualties,
-        persons=report.persons,
-        quantities=report.quantities,
-        place=report.place,
-        note=report.note,
+    row = outcomes.add(
+        session,
+        report,
         undertaking_id=request.undertaking_id,
         breach=verdict.breach,
         breach_reasons=list(verdict.reasons),
-        order_id=None,
         statement=canonical(statement).decode(),
         signature=signature if signed else None,
         reported_by=tx.actor,
-        reported_at=tx.now,
+        at=tx.now,
     )
-    session.add(row)
-    session.flush()
     tx.audit(
         OutcomeReported(
             outcome=row.id,
@@ -109,12 +100,12 @@ def _suspend(
 ) -> list[DecidedRequest]:
     """The automatic hold a breach brings: issued by the system, lifted only by an authority."""
     session = tx.session
-    if session.get(AuthorityRow, SYSTEM_AUTHORITY) is None:
+    if authorities.get(session, SYSTEM_AUTHORITY) is None:
         # Registered like any authority, with its own entry: one entry per state change.
         registry.register_authority(
             tx, authority_id=SYSTEM_AUTHORITY, name="Garante (automatic suspensions)", system=True
         )
-        session.flush()
+        flush(session)
     order_id = f"breach-{outcome.agency_id}-{outcome.id}"
     draft = orders.draft_order(
         tx,

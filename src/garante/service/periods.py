@@ -20,15 +20,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import Session
 
 from garante.domain.order import Scope
 from garante.domain.timeutil import parse_time, utc
 from garante.service.releases import DecidedRequest, in_scopes, redecide_held
 from garante.service.transaction import Transaction
-from garante.store import queries
-from garante.store.schema import OrderRow
+from garante.store import orders, queries
 
 APPLIED_UNTIL = "order_periods_applied_until"
 
@@ -46,23 +44,6 @@ class Boundary:
         return f"order {self.order_id} {'came into force' if self.began else 'period ended'}"
 
 
-def _crossed(
-    column: InstrumentedAttribute[datetime] | InstrumentedAttribute[datetime | None],
-    since: datetime | None,
-    now: datetime,
-) -> ColumnElement[bool]:
-    changed = func.coalesce(OrderRow.amended_at, OrderRow.issued_at)
-    conditions = [
-        column.is_not(None),
-        column <= now,
-        column > changed,
-        or_(OrderRow.lifted_at.is_(None), OrderRow.lifted_at > column),
-    ]
-    if since is not None:
-        conditions.append(column > since)
-    return and_(*conditions)
-
-
 def applied_until(session: Session) -> datetime | None:
     stored = queries.setting(session, APPLIED_UNTIL)
     return parse_time(str(stored)) if stored else None
@@ -71,14 +52,7 @@ def applied_until(session: Session) -> datetime | None:
 def due(session: Session, now: datetime) -> list[Boundary]:
     """Boundaries passed by ``now`` and not yet applied, oldest first."""
     since = applied_until(session)
-    rows = session.scalars(
-        select(OrderRow).where(
-            or_(
-                _crossed(OrderRow.valid_from, since, now),
-                _crossed(OrderRow.valid_until, since, now),
-            )
-        )
-    ).all()
+    rows = orders.crossing_periods(session, since, now)
     boundaries: list[Boundary] = []
     for row in rows:
         scope = Scope.from_dict(row.scope)

@@ -8,6 +8,7 @@ from garante.domain.parties import SYSTEM_AUTHORITY
 from garante.service import lookup
 from garante.service.transaction import Transaction
 from garante.signatures import encode_public_key
+from garante.store import agencies, authorities
 from garante.store.schema import AgencyRow, AuthorityRow
 
 
@@ -25,19 +26,18 @@ def register_agency(
     lookup.country(country)
     if not name.strip():
         raise ValidationError("an agency needs a name", field="name")
-    if tx.session.get(AgencyRow, agency_id) is not None:
+    if agencies.get(tx.session, agency_id) is not None:
         raise AlreadyExists(f"agency '{agency_id}' already exists", field="id")
-    row = AgencyRow(
-        id=agency_id,
+    row = agencies.add(
+        tx.session,
+        agency_id=agency_id,
         name=name.strip(),
         country=country,
         domestic=domestic,
         requires_undertaking=requires_undertaking,
         public_key=public_key,
-        active=True,
-        created_at=tx.now,
+        at=tx.now,
     )
-    tx.session.add(row)
     tx.audit(
         AgencyRegistered(
             agency=agency_id,
@@ -78,12 +78,11 @@ def register_authority(
         )
     if not name.strip():
         raise ValidationError("an authority needs a name", field="name")
-    if tx.session.get(AuthorityRow, authority_id) is not None:
+    if authorities.get(tx.session, authority_id) is not None:
         raise AlreadyExists(f"authority '{authority_id}' already exists", field="id")
-    row = AuthorityRow(
-        id=authority_id, name=name.strip(), public_key=public_key, active=True, created_at=tx.now
+    row = authorities.add(
+        tx.session, authority_id=authority_id, name=name.strip(), public_key=public_key, at=tx.now
     )
-    tx.session.add(row)
     tx.audit(
         AuthorityRegistered(
             authority=authority_id,

@@ -6,8 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-
 from garante.domain.decision import Decision, Outcome
 from garante.domain.events import ReleaseDecided, ReleaseRedecided, ReleaseRequested, RuleCited
 from garante.domain.item import Item
@@ -18,7 +16,9 @@ from garante.policy.decide import decide
 from garante.policy.state import PolicyState
 from garante.service import feed, lookup
 from garante.service.transaction import Transaction
-from garante.store.schema import DecisionRow, RequestRow
+from garante.store import feed as stored_feed
+from garante.store import requests
+from garante.store.schema import RequestRow
 
 Affects = Callable[[Agency, Item], bool]
 
@@ -55,17 +55,14 @@ def request_release(
     session = tx.session
     tx.hold(lookup.item(session, item_id), lookup.agency(session, recipient_id, field="recipient"))
     tx.vocabulary.check("purposes", [purpose], field_name="purpose")
-    row = RequestRow(
+    row = requests.add(
+        session,
         item_id=item_id,
         recipient_id=recipient_id,
         purpose=purpose,
         requested_by=tx.actor,
-        requested_at=tx.now,
-        outcome=Outcome.HELD.value,
-        decided_at=tx.now,
+        at=tx.now,
     )
-    session.add(row)
-    session.flush()
     request = as_request(row)
     tx.audit(
         ReleaseRequested(request=row.id, item=item_id, recipient=recipient_id, purpose=purpose)
@@ -89,16 +86,14 @@ def redecide_held(
     order's period) stores only decisions that change, so a repeated tick writes nothing.
     """
     session = tx.session
-    rows = session.scalars(
-        select(RequestRow).where(RequestRow.outcome == Outcome.HELD.value).order_by(RequestRow.id)
-    ).all()
-    pending = feed.undelivered(session)
+    rows = requests.held(session)
+    pending = stored_feed.undelivered(session)
     if not rows and not pending:
         return []
-    requests = [*rows, *(request for _, request in pending)]
+    involved = [*rows, *(request for _, request in pending)]
     state = tx.policy_state(
-        item_ids={row.item_id for row in requests},
-        agency_ids={row.recipient_id for row in requests},
+        item_ids={row.item_id for row in involved},
+        agency_ids={row.recipient_id for row in involved},
     )
     for release, request in pending:
         if _in_scope(state, request, affects):
@@ -149,18 +144,7 @@ def _store(
     row.decided_at = tx.now
     if decision.outcome == Outcome.RELEASED:
         feed.materialize(tx, row, decision, new_request=previous is None)
-    tx.session.add(
-        DecisionRow(
-            request_id=row.id,
-            outcome=decision.outcome.value,
-            explanation=decision.explanation,
-            rules=[hit.to_dict() for hit in decision.rules],
-            undertaking_id=decision.undertaking_id,
-            state_version=decision.state_version,
-            trigger=trigger,
-            decided_at=tx.now,
-        )
-    )
+    requests.add_decision(tx.session, row.id, decision, trigger=trigger, at=tx.now)
     tx.audit(
         logged_as(
             request=row.id,

@@ -6,11 +6,10 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from garante.domain.timeutil import iso
-from garante.store.schema import AgencyRow, DecisionRow, OutcomeRow, RequestRow
+from garante.store import agencies, outcomes, requests
 
 COLUMNS = (
     "partner",
@@ -26,7 +25,6 @@ COLUMNS = (
 
 
 def partner_report(session: Session, start: datetime, end: datetime) -> dict[str, Any]:
-    period = and_(RequestRow.requested_at >= start, RequestRow.requested_at < end)
     rows: dict[str, dict[str, Any]] = defaultdict(
         lambda: {
             "released": 0,
@@ -41,24 +39,12 @@ def partner_report(session: Session, start: datetime, end: datetime) -> dict[str
     )
     # Every foreign partner appears, even with nothing in the period; domestic services only
     # when something was released to them.
-    for agency_id in session.scalars(
-        select(AgencyRow.id).where(AgencyRow.domestic.is_(False)).order_by(AgencyRow.id)
-    ):
+    for agency_id in agencies.foreign_ids(session):
         rows[agency_id]
-    counts = session.execute(
-        select(RequestRow.recipient_id, RequestRow.outcome, func.count())
-        .where(period)
-        .group_by(RequestRow.recipient_id, RequestRow.outcome)
-    )
-    for agency_id, outcome, count in counts:
-        rows[agency_id][outcome] = int(count)
+    for agency_id, outcome, count in requests.counts_by_recipient(session, start, end):
+        rows[agency_id][outcome] = count
     # Held time: from the request to the re-decision that released it.
-    released_later = session.execute(
-        select(RequestRow.recipient_id, RequestRow.requested_at, func.min(DecisionRow.decided_at))
-        .join(DecisionRow, DecisionRow.request_id == RequestRow.id)
-        .where(period, DecisionRow.outcome == "released", DecisionRow.trigger != "request")
-        .group_by(RequestRow.id, RequestRow.recipient_id, RequestRow.requested_at)
-    )
+    released_later = requests.released_after_hold(session, start, end)
     waits: dict[str, list[float]] = defaultdict(list)
     for agency_id, requested_at, released_at in released_later:
         waits[agency_id].append((released_at - requested_at).total_seconds() / 3600)
@@ -66,16 +52,11 @@ def partner_report(session: Session, start: datetime, end: datetime) -> dict[str
         rows[agency_id]["held_then_released"] = len(hours)
         rows[agency_id]["mean_hours_held"] = round(sum(hours) / len(hours), 2)
         rows[agency_id]["max_hours_held"] = round(max(hours), 2)
-    outcomes = session.execute(
-        select(OutcomeRow.agency_id, OutcomeRow.kind, OutcomeRow.breach, func.count())
-        .where(OutcomeRow.occurred_at >= start, OutcomeRow.occurred_at < end)
-        .group_by(OutcomeRow.agency_id, OutcomeRow.kind, OutcomeRow.breach)
-    )
-    for agency_id, kind, breach, count in outcomes:
+    for agency_id, kind, breach, count in outcomes.counts_by_kind(session, start, end):
         by_kind = rows[agency_id]["outcomes"]
-        by_kind[kind] = by_kind.get(kind, 0) + int(count)
+        by_kind[kind] = by_kind.get(kind, 0) + count
         if breach:
-            rows[agency_id]["breaches"] += int(count)
+            rows[agency_id]["breaches"] += count
     return {
         "period": {"from": iso(start), "to": iso(end)},
         "partners": [
@@ -87,6 +68,6 @@ def partner_report(session: Session, start: datetime, end: datetime) -> dict[str
 def as_csv_rows(report: dict[str, Any]) -> list[list[str]]:
     out = [list(COLUMNS)]
     for row in report["partners"]:
-        outcomes = ";".join(f"{k}={v}" for k, v in sorted(row["outcomes"].items()))
-        out.append([str(row[c]) if c != "outcomes" else outcomes for c in COLUMNS])
+        kinds = ";".join(f"{k}={v}" for k, v in sorted(row["outcomes"].items()))
+        out.append([str(row[c]) if c != "outcomes" else kinds for c in COLUMNS])
     return out

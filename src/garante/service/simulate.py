@@ -13,35 +13,15 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from garante.domain.decision import Outcome
-from garante.domain.order import Order, Scope
+from garante.domain.order import Order
 from garante.domain.request import ReleaseRequest
 from garante.domain.timeutil import iso
 from garante.policy.decide import decide
 from garante.policy.state import OrderIndex, PolicyState
-from garante.store import queries
-from garante.store.schema import AgencyRow, ItemRow, RequestRow
-
-
-def _in_scope(scopes: list[Scope]) -> Any:
-    clauses = []
-    for scope in scopes:
-        parts = []
-        if scope.agencies:
-            parts.append(RequestRow.recipient_id.in_(scope.agencies))
-        if scope.countries:
-            parts.append(AgencyRow.country.in_(scope.countries))
-        if scope.categories:
-            parts.append(ItemRow.category.in_(scope.categories))
-        if scope.regions:
-            parts.append(ItemRow.region.in_(scope.regions))
-        if not parts:
-            return None  # an unscoped order can touch every request
-        clauses.append(and_(*parts))
-    return or_(*clauses)
+from garante.store import queries, requests
 
 
 def simulate(
@@ -60,25 +40,7 @@ def simulate(
         orders.append(add)
     changed_state: PolicyState = replace(base, orders=OrderIndex(orders, at=now))
     touched = [o for o in (add, lift) if o is not None]
-    period = and_(RequestRow.requested_at >= start, RequestRow.requested_at < end)
-    total = int(session.scalar(select(func.count()).select_from(RequestRow).where(period)) or 0)
-    query = (
-        select(
-            RequestRow.id,
-            RequestRow.item_id,
-            RequestRow.recipient_id,
-            RequestRow.purpose,
-            ItemRow.category,
-        )
-        .join(ItemRow, ItemRow.id == RequestRow.item_id)
-        .join(AgencyRow, AgencyRow.id == RequestRow.recipient_id)
-        .where(period)
-        .order_by(RequestRow.id)
-        .execution_options(yield_per=10_000)
-    )
-    condition = _in_scope([o.scope for o in touched])
-    if condition is not None:
-        query = query.where(condition)
+    total = requests.count_between(session, start, end)
     # decide reads an item only through these attributes, so items alike decide alike.
     likeness = {
         item.id: (
@@ -97,7 +59,8 @@ def simulate(
     after_totals: Counter[str] = Counter()
     samples: list[dict[str, Any]] = []
     considered = 0
-    for request_id, item_id, recipient, purpose, category in session.execute(query):
+    in_scope = requests.in_scopes(session, start, end, [o.scope for o in touched])
+    for request_id, item_id, recipient, purpose, category in in_scope:
         considered += 1
         key = (likeness.get(item_id, item_id), recipient, purpose)
         pair = memo.get(key)

@@ -6,7 +6,6 @@ import hashlib
 import hmac
 import secrets
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from garante.domain.errors import GaranteError, NotEntitled, UnknownValue, ValidationError
@@ -15,6 +14,7 @@ from garante.domain.roles import TOKEN_ROLES, Principal, Role
 from garante.domain.vocabulary import suggest
 from garante.service import lookup
 from garante.service.transaction import Transaction
+from garante.store import tokens
 from garante.store.schema import TokenRow
 
 PREFIX = "gar_"
@@ -83,23 +83,22 @@ def create_token(
         agency = lookup.agency(tx.session, agency_id)
         _check_holds(role, agency_id, domestic=agency.domestic)
     secret = PREFIX + secrets.token_urlsafe(32)
-    row = TokenRow(
-        id=secrets.token_hex(8),
+    row = tokens.add(
+        tx.session,
+        token_id=secrets.token_hex(8),
         token_hash=_hash(secret),
         role=role,
         agency_id=agency_id,
         authority_id=authority_id,
         label=label,
-        created_at=tx.now,
-        revoked_at=None,
+        at=tx.now,
     )
-    tx.session.add(row)
     tx.audit(TokenCreated(token=row.id, role=role, agency=agency_id, authority=authority_id))
     return row, secret
 
 
 def revoke_token(tx: Transaction, token_id: str) -> TokenRow:
-    row = tx.session.get(TokenRow, token_id)
+    row = tokens.get(tx.session, token_id)
     if row is None:
         raise GaranteError(f"no token '{token_id}'", field="token")
     if row.revoked_at is None:
@@ -113,7 +112,7 @@ def authenticate(session: Session, secret: str) -> Principal:
     if not secret.startswith(PREFIX):
         raise Unauthenticated("the token is not a Garante token", hint="tokens start with gar_")
     digest = _hash(secret)
-    row = session.scalars(select(TokenRow).where(TokenRow.token_hash == digest)).first()
+    row = tokens.by_hash(session, digest)
     # compare_digest keeps the final check constant-time, though the lookup is by hash.
     if row is None or not hmac.compare_digest(row.token_hash, digest) or row.revoked_at:
         raise Unauthenticated(

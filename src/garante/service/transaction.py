@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from garante.domain.events import AuditEvent
@@ -17,11 +16,7 @@ from garante.domain.vocabulary import Vocabulary
 from garante.ledger.merkle import leaf_hash, subtrees_completed_by_leaf_hash
 from garante.policy.state import PolicyState
 from garante.signatures import canonical
-from garante.store import queries
-from garante.store.schema import LedgerEntryRow, LedgerSubtreeRow
-
-_ENTRIES = LedgerEntryRow.metadata.tables[LedgerEntryRow.__tablename__]
-_SUBTREES = LedgerSubtreeRow.metadata.tables[LedgerSubtreeRow.__tablename__]
+from garante.store import ledger, queries
 
 
 @dataclass(kw_only=True)
@@ -135,12 +130,7 @@ class Transaction(Reading):
     def flush_ledger(self) -> None:
         """Write the entries and subtrees appended in this transaction."""
         if self._pending_entries:
-            # Core inserts on the transaction's connection: the ORM's bulk path costs more
-            # than the statement itself, and these run while the writer lock is held.
-            connection = self.session.connection()
-            connection.execute(insert(_ENTRIES), self._pending_entries)
-            if self._pending_nodes:
-                connection.execute(insert(_SUBTREES), self._pending_nodes)
+            ledger.append(self.session, self._pending_entries, self._pending_nodes)
             self._pending_entries = []
             self._pending_nodes = []
 
@@ -148,11 +138,7 @@ class Transaction(Reading):
         cached = self._nodes.get((level, index))
         if cached is not None:
             return cached
-        value = self.session.scalar(
-            select(LedgerSubtreeRow.hash).where(
-                LedgerSubtreeRow.level == level, LedgerSubtreeRow.idx == index
-            )
-        )
+        value = ledger.subtree(self.session, level, index)
         if value is None:  # a gap means the stored tree is damaged; never paper over it
             raise RuntimeError(f"ledger subtree ({level}, {index}) is missing")
         self._nodes[(level, index)] = value

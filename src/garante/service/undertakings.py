@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from garante.domain.errors import AlreadyExists, InvalidState, ValidationError
@@ -14,7 +13,9 @@ from garante.service import lookup
 from garante.service.releases import DecidedRequest, redecide_held
 from garante.service.transaction import Reading, Transaction
 from garante.signatures import canonical, check_signature, encode_signature
-from garante.store.schema import AgencyRow, UndertakingRow
+from garante.store import agencies, undertakings
+from garante.store.schema import UndertakingRow
+from garante.store.session import flush
 
 
 def draft_undertaking(
@@ -59,16 +60,12 @@ def draft_undertaking(
     if valid_until is not None and valid_until <= start:
         raise ValidationError("valid_until must be after valid_from", field="valid_until")
     if undertaking_id is None:
-        count = session.scalar(
-            select(func.count())
-            .select_from(UndertakingRow)
-            .where(UndertakingRow.agency_id == agency_id)
-        )
-        undertaking_id = f"{agency_id}-ut-{int(count or 0) + 1}"
+        count = undertakings.count_of(session, agency_id)
+        undertaking_id = f"{agency_id}-ut-{count + 1}"
     lookup.slug(undertaking_id, field="id")
     if own_namespace:
         _check_namespace(session, agency_id, undertaking_id)
-    if session.get(UndertakingRow, undertaking_id) is not None:
+    if undertakings.get(session, undertaking_id) is not None:
         raise AlreadyExists(f"undertaking '{undertaking_id}' already exists", field="id")
     return Undertaking(
         id=undertaking_id,
@@ -85,11 +82,7 @@ def draft_undertaking(
 def _check_namespace(session: Session, agency_id: str, undertaking_id: str) -> None:
     """``<agency>-...``, and not inside a longer agency id's namespace (``dea-x-...`` for dea)."""
     prefix = f"{agency_id}-"
-    others = session.scalars(
-        select(AgencyRow.id).where(
-            AgencyRow.id != agency_id, AgencyRow.id.startswith(prefix, autoescape=True)
-        )
-    ).all()
+    others = agencies.within(session, agency_id, prefix)
     if not undertaking_id.startswith(prefix) or any(
         undertaking_id.startswith(f"{other}-") for other in others
     ):
@@ -111,22 +104,14 @@ def record_undertaking(
     check_signature(
         signer=agency_id, public_key=agency.public_key, statement=statement, signature=signature
     )
-    row = UndertakingRow(
-        id=terms.id,
-        agency_id=agency_id,
-        permits=sorted(terms.permits),
-        prohibits=sorted(terms.prohibits),
-        protections=sorted(terms.protections),
-        categories=sorted(terms.categories),
-        valid_from=terms.valid_from,
-        valid_until=terms.valid_until,
+    row = undertakings.add(
+        session,
+        terms,
         statement=canonical(statement).decode(),
         signature=signature,
         recorded_by=tx.actor,
-        recorded_at=tx.now,
-        revoked_at=None,
+        at=tx.now,
     )
-    session.add(row)
     tx.audit(
         UndertakingSigned(
             undertaking=row.id,
@@ -134,7 +119,7 @@ def record_undertaking(
             signature=encode_signature(signature) if signature else None,
         )
     )
-    session.flush()
+    flush(session)
     moved = redecide_held(
         tx,
         trigger=f"undertaking {row.id} signed",
@@ -154,7 +139,7 @@ def revoke_undertaking(
     row.revoked_at = tx.now
     row.revoke_reason = reason.strip()
     tx.audit(UndertakingRevoked(undertaking=row.id, reason=row.revoke_reason))
-    tx.session.flush()
+    flush(tx.session)
     agency_id = row.agency_id
     moved = redecide_held(
         tx,

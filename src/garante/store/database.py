@@ -43,6 +43,16 @@ SEQUENCER_LOCK = 0x6761_7261_6E74_65  # "garante"
 READ_OPTION = "garante_read"
 
 
+def sqlite_file(url: str) -> str | None:
+    """The file a SQLite URL names; None for another database or an in-memory one."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    if parsed.database == ":memory:":
+        return None
+    return parsed.database
+
+
 def create_store_engine(url: str) -> Engine:
     """An engine whose write transactions are serialised in the database itself.
 

@@ -1,17 +1,18 @@
-"""Reading a partner's feed: keyset pages over an index, never a count, never an offset.
+"""A partner's feed: the releases that fill it, the object versions they put in it, and pages.
 
-The cost of a page depends on the page size, not on the collection's: the index
+Pages are read by keyset over an index, never a count, never an offset. The cost of a page
+depends on the page size, not on the collection's: the index
 (partner, visible, is_latest, date_added, seq) leads straight to the first row after the cursor.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from garante.domain.decision import Outcome
@@ -21,6 +22,8 @@ AVAILABLE = "available"  # released, not yet fetched, and an order may still wit
 WITHHELD = "withheld"  # released once, but what decides now would not release it
 RECALLED = "recalled"  # delivered, then recalled: the feed carries revoked versions
 WITHDRAWN = "withdrawn"  # recalled before delivery: the partner never received it
+
+_TICK = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -163,4 +166,178 @@ def partner_sees(session: Session, partner_id: str, request_ids: Sequence[int]) 
                 RequestRow.outcome == Outcome.RELEASED.value,
             )
         )
+    )
+
+
+# Writing a partner's feed: releases, the objects they put in it, and their state.
+
+
+def release(session: Session, request_id: int) -> FeedReleaseRow | None:
+    """The release of a request, found in the identity map when already loaded."""
+    return session.get(FeedReleaseRow, request_id)
+
+
+def release_by_token(session: Session, token: str) -> FeedReleaseRow | None:
+    return session.scalars(
+        select(FeedReleaseRow).where(FeedReleaseRow.trace_token == token)
+    ).first()
+
+
+def add_release(
+    session: Session,
+    *,
+    request_id: int,
+    partner_id: str,
+    trace_token: str,
+    undertaking_id: str | None,
+    at: datetime,
+) -> FeedReleaseRow:
+    """A release available to its partner from ``at`` (written with the next flush)."""
+    row = FeedReleaseRow(
+        request_id=request_id,
+        partner_id=partner_id,
+        trace_token=trace_token,
+        undertaking_id=undertaking_id,
+        status=AVAILABLE,
+        available_at=at,
+        delivered_at=None,
+        recalled_at=None,
+    )
+    session.add(row)
+    return row
+
+
+def add_object(
+    session: Session,
+    *,
+    partner_id: str,
+    request_id: int | None,
+    object_id: str,
+    object_type: str,
+    version: str,
+    date_added: datetime,
+    body: str,
+) -> None:
+    """One visible, latest object version in a partner's feed (written with the next flush)."""
+    session.add(
+        FeedObjectRow(
+            partner_id=partner_id,
+            request_id=request_id,
+            object_id=object_id,
+            object_type=object_type,
+            version=version,
+            date_added=date_added,
+            body=body,
+            visible=True,
+            is_latest=True,
+        )
+    )
+
+
+def next_dates(session: Session, partner_id: str, count: int, now: datetime) -> list[datetime]:
+    """Strictly increasing date_added per partner: resuming from one never skips another."""
+    last = session.scalar(
+        select(func.max(FeedObjectRow.date_added)).where(FeedObjectRow.partner_id == partner_id)
+    )
+    start = now if last is None or last < now else last + _TICK
+    return [start + _TICK * i for i in range(count)]
+
+
+def present(session: Session, partner_id: str, object_ids: list[str]) -> set[str]:
+    """Which of ``object_ids`` the partner's feed already holds: one query for them all."""
+    if not object_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(FeedObjectRow.object_id)
+            .where(
+                FeedObjectRow.partner_id == partner_id,
+                FeedObjectRow.object_id.in_(set(object_ids)),
+            )
+            .distinct()
+        )
+    )
+
+
+def covering_delivery(session: Session, partner_id: str, object_ids: list[str]) -> datetime | None:
+    """When the partner got the objects an earlier release already put in its feed."""
+    covering = session.scalars(
+        select(FeedReleaseRow.delivered_at)
+        .join(FeedObjectRow, FeedObjectRow.request_id == FeedReleaseRow.request_id)
+        .where(
+            FeedObjectRow.partner_id == partner_id,
+            FeedObjectRow.object_id.in_(object_ids),
+        )
+    ).all()
+    if covering and all(value is not None for value in covering):
+        return max(value for value in covering if value is not None)
+    return None
+
+
+def undelivered(session: Session) -> list[tuple[FeedReleaseRow, RequestRow]]:
+    """Releases not yet delivered (available or withheld), with their requests."""
+    rows = session.execute(
+        select(FeedReleaseRow, RequestRow)
+        .join(RequestRow, RequestRow.id == FeedReleaseRow.request_id)
+        .where(
+            FeedReleaseRow.status.in_((AVAILABLE, WITHHELD)),
+            FeedReleaseRow.delivered_at.is_(None),
+        )
+        .order_by(FeedReleaseRow.request_id)
+    ).all()
+    return [(feed, request) for feed, request in rows]
+
+
+def undelivered_of(session: Session, request_ids: set[int]) -> Iterable[FeedReleaseRow]:
+    """Which of the releases of ``request_ids`` are not delivered yet, by request id."""
+    return session.scalars(
+        select(FeedReleaseRow)
+        .where(
+            FeedReleaseRow.request_id.in_(request_ids),
+            FeedReleaseRow.delivered_at.is_(None),
+        )
+        .order_by(FeedReleaseRow.request_id)
+    )
+
+
+def hide_objects(session: Session, request_id: int) -> None:
+    """Withhold the objects a release put in its partner's feed."""
+    session.execute(
+        update(FeedObjectRow).where(FeedObjectRow.request_id == request_id).values(visible=False)
+    )
+
+
+def objects_of(session: Session, request_id: int) -> list[FeedObjectRow]:
+    """Every object version a release put in its partner's feed, in feed order."""
+    return list(
+        session.scalars(
+            select(FeedObjectRow)
+            .where(FeedObjectRow.request_id == request_id)
+            .order_by(FeedObjectRow.seq)
+        ).all()
+    )
+
+
+def latest_objects_of(session: Session, request_id: int) -> Iterable[FeedObjectRow]:
+    """The latest versions of the objects a release put in its partner's feed."""
+    return session.scalars(
+        select(FeedObjectRow).where(
+            FeedObjectRow.request_id == request_id, FeedObjectRow.is_latest.is_(True)
+        )
+    )
+
+
+def visible_latest(session: Session, partner_id: str, object_ids: list[str]) -> list[FeedObjectRow]:
+    """The partner's visible latest versions of the given objects, in feed order."""
+    return list(
+        session.scalars(
+            select(FeedObjectRow)
+            .where(
+                FeedObjectRow.partner_id == partner_id,
+                FeedObjectRow.object_id.in_(object_ids),
+                FeedObjectRow.is_latest.is_(True),
+                FeedObjectRow.visible.is_(True),
+            )
+            .order_by(FeedObjectRow.seq)
+        ).all()
     )

@@ -8,18 +8,21 @@ second computes the proof from what was fetched. One round trip, whatever the tr
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, bindparam, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, bindparam, func, insert, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from garante.ledger import merkle
 from garante.store.schema import LedgerCheckpointRow, LedgerEntryRow, LedgerSubtreeRow
 
 T = TypeVar("T")
 _DUMMY = bytes(32)
+_ENTRIES = LedgerEntryRow.metadata.tables[LedgerEntryRow.__tablename__]
+_SUBTREES = LedgerSubtreeRow.metadata.tables[LedgerSubtreeRow.__tablename__]
 
 
 class LedgerDamaged(RuntimeError):
@@ -112,3 +115,54 @@ def published_size(session: Session) -> int:
 
 def checkpoints(session: Session) -> list[LedgerCheckpointRow]:
     return list(session.scalars(select(LedgerCheckpointRow).order_by(LedgerCheckpointRow.size)))
+
+
+def subtree(session: Session, level: int, index: int) -> bytes | None:
+    """One stored complete subtree's hash, or None when it is missing."""
+    return session.scalar(
+        select(LedgerSubtreeRow.hash).where(
+            LedgerSubtreeRow.level == level, LedgerSubtreeRow.idx == index
+        )
+    )
+
+
+def append(session: Session, entries: list[dict[str, Any]], nodes: list[dict[str, Any]]) -> None:
+    """Write entries and the subtrees they complete: one insert per table, not two per entry.
+
+    Core inserts on the transaction's connection: the ORM's bulk path costs more than the
+    statement itself, and these run while the writer lock is held.
+    """
+    connection = session.connection()
+    connection.execute(insert(_ENTRIES), entries)
+    if nodes:
+        connection.execute(insert(_SUBTREES), nodes)
+
+
+def checkpoint(session: Session, size: int) -> LedgerCheckpointRow | None:
+    """The checkpoint published at ``size``, if any."""
+    return session.get(LedgerCheckpointRow, size)
+
+
+def add_checkpoint(
+    session: Session, *, size: int, root_hash: bytes, note: str, at: datetime
+) -> LedgerCheckpointRow:
+    """A signed tree head, not yet cosigned, flushed."""
+    row = LedgerCheckpointRow(
+        size=size, root_hash=root_hash, note=note, cosignatures=[], published_at=at
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def entries_with_leaves(session: Session) -> Iterator[tuple[int, bytes, bytes, bytes | None]]:
+    """Each entry's index, text and stored leaf hash, with the level-0 subtree's copy of that
+    hash (None when missing), streamed in index order (the log may be large)."""
+    leaves = aliased(LedgerSubtreeRow)
+    query = (
+        select(LedgerEntryRow.idx, LedgerEntryRow.entry, LedgerEntryRow.leaf_hash, leaves.hash)
+        .outerjoin(leaves, and_(leaves.level == 0, leaves.idx == LedgerEntryRow.idx))
+        .order_by(LedgerEntryRow.idx)
+        .execution_options(yield_per=10_000)
+    )
+    yield from session.execute(query)

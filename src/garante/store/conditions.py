@@ -1,0 +1,82 @@
+"""Conditions: states of the world orders can depend on."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from garante.store.paging import Keyset, paged
+from garante.store.schema import ConditionRow, EventRow
+
+
+def get(session: Session, condition_id: str) -> ConditionRow | None:
+    return session.get(ConditionRow, condition_id)
+
+
+def ids(session: Session) -> list[str]:
+    """Every id, for the hint that names the ones that exist."""
+    return list(session.scalars(select(ConditionRow.id)).all())
+
+
+def add(
+    session: Session,
+    *,
+    condition_id: str,
+    description: str,
+    rule: dict[str, Any] | None,
+    manual_active: bool,
+    evidence: str,
+    at: datetime,
+) -> ConditionRow:
+    """A new condition, inactive until evaluated, flushed."""
+    row = ConditionRow(
+        id=condition_id,
+        description=description,
+        rule=rule,
+        manual_active=manual_active,
+        evidence=evidence,
+        active=False,
+        changed_at=at,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def all_by_id(session: Session) -> list[ConditionRow]:
+    return list(session.scalars(select(ConditionRow).order_by(ConditionRow.id)).all())
+
+
+def add_event(
+    session: Session,
+    *,
+    kind: str,
+    region: str,
+    occurred_at: datetime,
+    source: str,
+    note: str,
+    at: datetime,
+) -> EventRow:
+    """An event as recorded, flushed so that it has its id."""
+    row = EventRow(
+        kind=kind,
+        region=region,
+        occurred_at=occurred_at,
+        source=source,
+        note=note,
+        recorded_at=at,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def page(session: Session, page: Keyset | None) -> list[ConditionRow]:
+    return list(session.scalars(paged(select(ConditionRow), ConditionRow.id, page)))
+
+
+def events_page(session: Session, page: Keyset | None) -> list[EventRow]:
+    return list(session.scalars(paged(select(EventRow), EventRow.id, page)))

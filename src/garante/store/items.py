@@ -1,0 +1,59 @@
+"""Items: the intelligence that may be released."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from garante.store.paging import Keyset, paged
+from garante.store.schema import ItemRow
+
+
+def get(session: Session, item_id: str) -> ItemRow | None:
+    return session.get(ItemRow, item_id)
+
+
+def ids(session: Session) -> list[str]:
+    """Every id, for the hint that names the ones that exist."""
+    return list(session.scalars(select(ItemRow.id)).all())
+
+
+def add(
+    session: Session,
+    *,
+    item_id: str,
+    title: str,
+    category: str,
+    region: str,
+    tlp: str,
+    originator: str,
+    releasable_to: list[str],
+    bundle: str,
+    content_sha256: str,
+    commitment_salt: bytes,
+    added_by: str,
+    at: datetime,
+) -> ItemRow:
+    """A new item (written with the next flush)."""
+    row = ItemRow(
+        id=item_id,
+        title=title,
+        category=category,
+        region=region,
+        tlp=tlp,
+        originator=originator,
+        releasable_to=releasable_to,
+        bundle=bundle,
+        content_sha256=content_sha256,
+        commitment_salt=commitment_salt,
+        added_by=added_by,
+        created_at=at,
+    )
+    session.add(row)
+    return row
+
+
+def page(session: Session, page: Keyset | None) -> list[ItemRow]:
+    return list(session.scalars(paged(select(ItemRow), ItemRow.id, page)))

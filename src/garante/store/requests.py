@@ -1,0 +1,203 @@
+"""Release requests and the decisions stored for them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from garante.domain.decision import Decision, Outcome
+from garante.domain.order import Scope
+from garante.store.paging import Keyset, paged
+from garante.store.schema import AgencyRow, DecisionRow, ItemRow, RequestRow
+
+
+def get(session: Session, request_id: int) -> RequestRow | None:
+    return session.get(RequestRow, request_id)
+
+
+def add(
+    session: Session,
+    *,
+    item_id: str,
+    recipient_id: str,
+    purpose: str,
+    requested_by: str,
+    at: datetime,
+) -> RequestRow:
+    """A new request, held until decided, flushed so that it has its id."""
+    row = RequestRow(
+        item_id=item_id,
+        recipient_id=recipient_id,
+        purpose=purpose,
+        requested_by=requested_by,
+        requested_at=at,
+        outcome=Outcome.HELD.value,
+        decided_at=at,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def held(session: Session) -> list[RequestRow]:
+    """The held queue, oldest first."""
+    return list(
+        session.scalars(
+            select(RequestRow)
+            .where(RequestRow.outcome == Outcome.HELD.value)
+            .order_by(RequestRow.id)
+        ).all()
+    )
+
+
+def add_decision(
+    session: Session, request_id: int, decision: Decision, *, trigger: str, at: datetime
+) -> None:
+    """Store a decision beside the request it decides (written with the next flush)."""
+    session.add(
+        DecisionRow(
+            request_id=request_id,
+            outcome=decision.outcome.value,
+            explanation=decision.explanation,
+            rules=[hit.to_dict() for hit in decision.rules],
+            undertaking_id=decision.undertaking_id,
+            state_version=decision.state_version,
+            trigger=trigger,
+            decided_at=at,
+        )
+    )
+
+
+def _between(start: datetime, end: datetime) -> Any:
+    return and_(RequestRow.requested_at >= start, RequestRow.requested_at < end)
+
+
+def count_between(session: Session, start: datetime, end: datetime) -> int:
+    """How many requests were made in [start, end)."""
+    found = session.scalar(select(func.count()).select_from(RequestRow).where(_between(start, end)))
+    return int(found or 0)
+
+
+def counts_by_recipient(
+    session: Session, start: datetime, end: datetime
+) -> list[tuple[str, str, int]]:
+    """How many requests made in [start, end) each recipient has with each outcome."""
+    rows = session.execute(
+        select(RequestRow.recipient_id, RequestRow.outcome, func.count())
+        .where(_between(start, end))
+        .group_by(RequestRow.recipient_id, RequestRow.outcome)
+    )
+    return [(recipient, outcome, int(count)) for recipient, outcome, count in rows]
+
+
+def released_after_hold(
+    session: Session, start: datetime, end: datetime
+) -> list[tuple[str, datetime, datetime]]:
+    """Requests made in [start, end) that a re-decision released: recipient, when requested,
+    and when first released."""
+    rows = session.execute(
+        select(RequestRow.recipient_id, RequestRow.requested_at, func.min(DecisionRow.decided_at))
+        .join(DecisionRow, DecisionRow.request_id == RequestRow.id)
+        .where(
+            _between(start, end),
+            DecisionRow.outcome == "released",
+            DecisionRow.trigger != "request",
+        )
+        .group_by(RequestRow.id, RequestRow.recipient_id, RequestRow.requested_at)
+    )
+    return [(recipient, requested_at, released_at) for recipient, requested_at, released_at in rows]
+
+
+def _in_scope(scopes: list[Scope]) -> Any:
+    clauses = []
+    for scope in scopes:
+        parts = []
+        if scope.agencies:
+            parts.append(RequestRow.recipient_id.in_(scope.agencies))
+        if scope.countries:
+            parts.append(AgencyRow.country.in_(scope.countries))
+        if scope.categories:
+            parts.append(ItemRow.category.in_(scope.categories))
+        if scope.regions:
+            parts.append(ItemRow.region.in_(scope.regions))
+        if not parts:
+            return None  # an unscoped order can touch every request
+        clauses.append(and_(*parts))
+    return or_(*clauses)
+
+
+def in_scopes(
+    session: Session, start: datetime, end: datetime, scopes: list[Scope]
+) -> Iterator[tuple[int, str, str, str, str]]:
+    """Requests made in [start, end) inside any of ``scopes`` (all of them for none), as
+    (id, item, recipient, purpose, item category), streamed in id order."""
+    query = (
+        select(
+            RequestRow.id,
+            RequestRow.item_id,
+            RequestRow.recipient_id,
+            RequestRow.purpose,
+            ItemRow.category,
+        )
+        .join(ItemRow, ItemRow.id == RequestRow.item_id)
+        .join(AgencyRow, AgencyRow.id == RequestRow.recipient_id)
+        .where(_between(start, end))
+        .order_by(RequestRow.id)
+        .execution_options(yield_per=10_000)
+    )
+    condition = _in_scope(scopes)
+    if condition is not None:
+        query = query.where(condition)
+    yield from session.execute(query)
+
+
+def page(
+    session: Session,
+    page: Keyset | None,
+    *,
+    outcome: str | None = None,
+    recipient: str | None = None,
+) -> list[RequestRow]:
+    """Requests by id, with one outcome or to one recipient when given."""
+    query = select(RequestRow)
+    if outcome:
+        query = query.where(RequestRow.outcome == outcome)
+    if recipient:
+        query = query.where(RequestRow.recipient_id == recipient)
+    return list(session.scalars(paged(query, RequestRow.id, page)))
+
+
+def held_page(session: Session, page: Keyset | None) -> list[RequestRow]:
+    """A page of the held queue, oldest first."""
+    query = select(RequestRow).where(RequestRow.outcome == Outcome.HELD.value)
+    return list(session.scalars(paged(query, RequestRow.id, page)).all())
+
+
+def newest_explanations(session: Session, request_ids: list[int]) -> dict[int, str]:
+    """Each request's newest decision's explanation, in one query for them all."""
+    newest = (
+        select(func.max(DecisionRow.id))
+        .where(DecisionRow.request_id.in_(request_ids))
+        .group_by(DecisionRow.request_id)
+    )
+    return {
+        request_id: explanation
+        for request_id, explanation in session.execute(
+            select(DecisionRow.request_id, DecisionRow.explanation).where(
+                DecisionRow.id.in_(newest)
+            )
+        )
+    }
+
+
+def decisions(session: Session, request_id: int) -> list[DecisionRow]:
+    """Every decision stored for a request, oldest first."""
+    return list(
+        session.scalars(
+            select(DecisionRow).where(DecisionRow.request_id == request_id).order_by(DecisionRow.id)
+        )
+    )

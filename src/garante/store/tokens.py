@@ -1,0 +1,48 @@
+"""API tokens as stored: the SHA-256 of the secret, never the secret."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from garante.store.schema import TokenRow
+
+
+def get(session: Session, token_id: str) -> TokenRow | None:
+    return session.get(TokenRow, token_id)
+
+
+def by_hash(session: Session, token_hash: bytes) -> TokenRow | None:
+    return session.scalars(select(TokenRow).where(TokenRow.token_hash == token_hash)).first()
+
+
+def add(
+    session: Session,
+    *,
+    token_id: str,
+    token_hash: bytes,
+    role: str,
+    agency_id: str | None,
+    authority_id: str | None,
+    label: str,
+    at: datetime,
+) -> TokenRow:
+    """A new token (written with the next flush)."""
+    row = TokenRow(
+        id=token_id,
+        token_hash=token_hash,
+        role=role,
+        agency_id=agency_id,
+        authority_id=authority_id,
+        label=label,
+        created_at=at,
+        revoked_at=None,
+    )
+    session.add(row)
+    return row
+
+
+def all_by_id(session: Session) -> list[TokenRow]:
+    return list(session.scalars(select(TokenRow).order_by(TokenRow.id)))
