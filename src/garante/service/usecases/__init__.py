@@ -1,0 +1,2 @@
+"""The use cases, one module per concept; ``service.app.Garante`` is all of them, for one
+principal, over one context."""

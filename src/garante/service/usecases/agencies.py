@@ -1,0 +1,111 @@
+"""Agencies and authorities, their keys, and each partner's standing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from garante.domain.roles import Role
+from garante.policy.standing import PartnerStanding
+from garante.policy.standing import standing as standing_of
+from garante.policy.standing import standings as standings_of
+from garante.service import (
+    lookup,
+    registry,
+    views,
+    visibility,
+)
+from garante.service.access import INTERNAL, entitled
+from garante.service.results import Change, Page
+from garante.service.usecases.base import UseCases
+from garante.store import agencies as store_agencies
+from garante.store import authorities as store_authorities
+from garante.store import queries
+
+
+class Agencies(UseCases):
+    """Agencies and authorities, their keys, and each partner's standing."""
+
+    @entitled(Role.LIAISON)
+    def register_agency(
+        self,
+        agency_id: str,
+        *,
+        name: str,
+        country: str,
+        domestic: bool = False,
+        requires_undertaking: bool = False,
+        public_key: bytes | None = None,
+    ) -> Change:
+        with self._tx() as tx:
+            row = registry.register_agency(
+                tx,
+                agency_id=agency_id,
+                name=name,
+                country=country,
+                domestic=domestic,
+                requires_undertaking=requires_undertaking,
+                public_key=public_key,
+            )
+            return Change(value=views.agency(row))
+
+    @entitled(Role.LIAISON)
+    def set_agency_key(self, agency_id: str, public_key: bytes) -> Change:
+        with self._tx() as tx:
+            return Change(
+                value=views.agency(
+                    registry.set_agency_key(tx, agency_id=agency_id, public_key=public_key)
+                )
+            )
+
+    @entitled(Role.LIAISON)
+    def register_authority(
+        self, authority_id: str, *, name: str, public_key: bytes | None = None
+    ) -> Change:
+        with self._tx() as tx:
+            row = registry.register_authority(
+                tx, authority_id=authority_id, name=name, public_key=public_key
+            )
+            return Change(value=views.authority(row))
+
+    @entitled(*INTERNAL, Role.PARTNER)
+    def agencies(self, page: Page | None = None) -> list[dict[str, Any]]:
+        """Agencies; a partner sees only itself."""
+        own = visibility.partner(self.principal)
+        with self._read() as session:
+            return [views.agency(r) for r in store_agencies.page(session, page, only=own)]
+
+    @entitled(*INTERNAL, Role.PARTNER)
+    def agency(self, agency_id: str) -> dict[str, Any]:
+        visibility.check_agency(self.principal, agency_id)
+        with self._read() as session:
+            return views.agency(lookup.agency(session, agency_id))
+
+    @entitled(*INTERNAL)
+    def authorities(self, page: Page | None = None) -> list[dict[str, Any]]:
+        with self._read() as session:
+            return [views.authority(r) for r in store_authorities.page(session, page)]
+
+    @entitled(*INTERNAL)
+    def standing(self, agency_id: str) -> PartnerStanding:
+        """Whether sharing with ``agency_id`` is open, conditional, held or suspended, and why.
+
+        Not a partner's to read: a standing names the orders that reach the agency.
+        """
+        with self._read() as session:
+            lookup.agency(session, agency_id, field="agency_id")
+            state = queries.policy_state(
+                session, self.clock.now(), item_ids=(), agency_ids=[agency_id]
+            )
+        return standing_of(state, agency_id)
+
+    @entitled(*INTERNAL)
+    def standings(self, page: Page | None = None) -> tuple[PartnerStanding, ...]:
+        """The standing of every agency (or of a page of them), by id, from one snapshot."""
+        with self._read() as session:
+            agency_ids = None
+            if page is not None:
+                agency_ids = store_agencies.page_ids(session, page)
+            state = queries.policy_state(
+                session, self.clock.now(), item_ids=(), agency_ids=agency_ids
+            )
+        return standings_of(state)

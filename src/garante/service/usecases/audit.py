@@ -1,0 +1,117 @@
+"""The audit log: its key, checkpoints, cosignatures, entries, proofs and verification."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from garante.domain.errors import (
+    ValidationError,
+)
+from garante.ledger.logcheck import LogReport
+from garante.ledger.note import VerifierKey
+from garante.service import (
+    audit,
+)
+from garante.service.access import INTERNAL, entitled
+from garante.service.usecases.base import UseCases
+from garante.store import ledger as store_ledger
+from garante.store import queries
+from garante.store.database import (
+    reachable,
+)
+
+
+class AuditLog(UseCases):
+    """The audit log: its key, checkpoints, cosignatures, entries, proofs and verification."""
+
+    def ledger_size(self) -> int:
+        with self._read() as session:
+            return queries.ledger_size(session)
+
+    def log_verifier_key(self) -> str:
+        with self._read() as session:
+            stored = queries.setting(session, "log_verifier_key")
+        if stored is None:
+            raise audit.LogKeyMissing(
+                "this store has no log key, so it publishes no checkpoints",
+                hint="set GARANTE_LOG_KEY or GARANTE_LOG_KEY_FILE, or run `garante init`",
+            )
+        return str(stored)
+
+    @entitled()
+    def publish_checkpoint(self) -> audit.PublishedCheckpoint:
+        return self.context.publish_checkpoint()
+
+    def latest_checkpoint(self) -> audit.PublishedCheckpoint | None:
+        with self._read() as session:
+            row = store_ledger.latest_checkpoint(session)
+            return audit.PublishedCheckpoint.from_row(row) if row else None
+
+    def checkpoints(self) -> list[audit.PublishedCheckpoint]:
+        with self._read() as session:
+            return [
+                audit.PublishedCheckpoint.from_row(r) for r in store_ledger.checkpoints(session)
+            ]
+
+    @entitled()
+    def add_cosignature(self, size: int, line: str) -> audit.PublishedCheckpoint:
+        with reachable(self.context.engine), self.context.sessions() as session, session.begin():
+            return audit.add_cosignature(session, size, line)
+
+    @entitled(*INTERNAL)
+    def entries(self, start: int, end: int) -> list[dict[str, Any]]:
+        with self._read() as session:
+            return [
+                {
+                    "index": r.idx,
+                    "kind": r.kind,
+                    "entry": r.entry.decode(),
+                    "leaf_hash": base64.b64encode(r.leaf_hash).decode(),
+                }
+                for r in store_ledger.entries(session, start, end)
+            ]
+
+    @entitled(*INTERNAL)
+    def inclusion_proof(self, index: int, size: int | None = None) -> dict[str, Any]:
+        with self._read() as session:
+            size = audit.check_size(session, size)
+            audit.check_index(session, index, size)
+            [row] = store_ledger.entries(session, index, index + 1)
+            proof = store_ledger.inclusion_proof(session, index, size)
+            return {
+                "index": index,
+                "size": size,
+                "leaf_hash": row.leaf_hash,
+                "entry": row.entry,
+                "proof": proof,
+            }
+
+    @entitled(*INTERNAL)
+    def consistency_proof(self, old_size: int, new_size: int | None = None) -> dict[str, Any]:
+        with self._read() as session:
+            new_size = audit.check_size(session, new_size, field="new")
+            if not 0 < old_size <= new_size:
+                raise ValidationError(
+                    f"old size {old_size} must be from 1 to the new size {new_size}", field="old"
+                )
+            return {
+                "old_size": old_size,
+                "new_size": new_size,
+                "proof": store_ledger.consistency_proof(session, old_size, new_size),
+            }
+
+    @entitled()
+    def receipt(self, index: int) -> dict[str, Any]:
+        """A signed checkpoint covering entry ``index`` and the entry's inclusion proof in it."""
+        checkpoint = self.latest_checkpoint()
+        if checkpoint is None or checkpoint.size <= index:
+            checkpoint = self.publish_checkpoint()
+        proof = self.inclusion_proof(index, checkpoint.size)
+        return {**proof, "checkpoint": checkpoint.note}
+
+    @entitled()
+    def verify_log(self, log_key: str | None = None) -> LogReport:
+        key = VerifierKey.parse(log_key or self.log_verifier_key())
+        with self._read() as session:
+            return audit.verify_store(session, key)

@@ -1,0 +1,90 @@
+"""Conditions and the events a derived condition counts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from garante.domain.condition import ConditionRule
+from garante.domain.roles import Role
+from garante.service import (
+    conditions,
+    views,
+    visibility,
+)
+from garante.service.access import INTERNAL, entitled
+from garante.service.results import Change, Page
+from garante.service.usecases.base import UseCases
+from garante.store import conditions as store_conditions
+
+
+class Conditions(UseCases):
+    """Conditions and the events a derived condition counts."""
+
+    @entitled(Role.AUTHORITY)
+    def define_condition(
+        self,
+        condition_id: str,
+        *,
+        description: str,
+        rule: ConditionRule | None = None,
+        active: bool = False,
+        evidence: str = "",
+    ) -> Change:
+        with self._tx() as tx:
+            row = conditions.define_condition(
+                tx,
+                condition_id=condition_id,
+                description=description,
+                rule=rule,
+                active=active,
+                evidence=evidence,
+            )
+            return Change(value=views.condition(row))
+
+    @entitled(Role.AUTHORITY)
+    def set_condition(self, condition_id: str, *, active: bool, evidence: str) -> Change:
+        with self._tx() as tx:
+            row, moved = conditions.set_condition(
+                tx, condition_id=condition_id, active=active, evidence=evidence
+            )
+            return Change(value=views.condition(row), moved=visibility.moved(self.principal, moved))
+
+    @entitled(Role.ANALYST, Role.AUTHORITY)
+    def record_event(
+        self, *, kind: str, region: str, occurred_at: datetime, source: str = "", note: str = ""
+    ) -> Change:
+        with self._tx() as tx:
+            row, moved = conditions.record_event(
+                tx, kind=kind, region=region, occurred_at=occurred_at, source=source, note=note
+            )
+            return Change(value=views.event(row), moved=visibility.moved(self.principal, moved))
+
+    @entitled(Role.ANALYST, Role.AUTHORITY)
+    def refresh_conditions(self) -> Change:
+        """Store what derived conditions are now, and move what their change moves.
+
+        Whether any changed is read first without the writer lock: a server runs this every
+        second, and most seconds nothing has.
+        """
+        with self._read() as session:
+            stored = store_conditions.all_by_id(session)
+            if not conditions.stale(session, stored, self.clock.now()):
+                return Change(value={"conditions": [views.condition(r) for r in stored]})
+        with self._tx() as tx:
+            moved = conditions.refresh_conditions(tx)
+            rows = store_conditions.all_by_id(tx.session)
+            return Change(
+                value={"conditions": [views.condition(r) for r in rows]},
+                moved=visibility.moved(self.principal, moved),
+            )
+
+    @entitled(*INTERNAL)
+    def conditions(self, page: Page | None = None) -> list[dict[str, Any]]:
+        with self._read() as session:
+            return [views.condition(r) for r in store_conditions.page(session, page)]
+
+    @entitled(*INTERNAL)
+    def events(self, page: Page | None = None) -> list[dict[str, Any]]:
+        with self._read() as session:
+            return [views.event(r) for r in store_conditions.events_page(session, page)]

@@ -1,0 +1,76 @@
+"""Items: what the originator shares, and the opening of an item's commitment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from garante.domain.roles import Role
+from garante.service import (
+    items,
+    lookup,
+    views,
+)
+from garante.service.access import entitled
+from garante.service.results import Change, Page
+from garante.service.usecases.base import UseCases
+from garante.store import items as store_items
+
+
+class Items(UseCases):
+    """Items: what the originator shares, and the opening of an item's commitment."""
+
+    @entitled(Role.ANALYST)
+    def add_item(
+        self,
+        item_id: str,
+        *,
+        title: str,
+        category: str,
+        region: str,
+        tlp: str,
+        originator: str,
+        bundle: str | dict[str, Any],
+        releasable_to: list[str] | None = None,
+    ) -> Change:
+        with self._tx() as tx:
+            row = items.add_item(
+                tx,
+                item_id=item_id,
+                title=title,
+                category=category,
+                region=region,
+                tlp=tlp,
+                originator=originator,
+                releasable_to=releasable_to or [],
+                bundle=bundle,
+            )
+            return Change(value=views.item(row))
+
+    @entitled(Role.ANALYST, Role.AUTHORITY, Role.OVERSEER)
+    def items(self, page: Page | None = None) -> list[dict[str, Any]]:
+        with self._read() as session:
+            return [views.item(r) for r in store_items.page(session, page)]
+
+    @entitled(Role.ANALYST, Role.AUTHORITY, Role.OVERSEER)
+    def item(self, item_id: str) -> dict[str, Any]:
+        with self._read() as session:
+            return views.item(lookup.item(session, item_id))
+
+    @entitled()
+    def item_opening(self, item_id: str) -> dict[str, Any]:
+        """What opens an item's commitment in the log: salt, title and canonical bundle.
+
+        Handed to an inspector only for the item in question, it shows that the content matches
+        the commitment logged when the item was added, without putting content in the log.
+        """
+        with self._read() as session:
+            row = lookup.item(session, item_id)
+            return {
+                "item": row.id,
+                "salt": row.commitment_salt.hex(),
+                "title": row.title,
+                "bundle": row.bundle,
+                "commitment": items.content_commitment(
+                    row.commitment_salt, row.title, row.bundle.encode()
+                ),
+            }

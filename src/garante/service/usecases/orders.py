@@ -1,0 +1,155 @@
+"""Orders: drafted, issued, amended and lifted by their authority; periods, simulations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from garante.domain.order import Order, Requirement, Scope
+from garante.domain.roles import Role
+from garante.service import (
+    lookup,
+    orders,
+    periods,
+    simulate,
+    views,
+    visibility,
+)
+from garante.service.access import INTERNAL, acts_as, entitled
+from garante.service.results import Change, Page
+from garante.service.usecases.base import UseCases
+from garante.store import convert
+from garante.store import orders as store_orders
+
+
+class Orders(UseCases):
+    """Orders: drafted, issued, amended and lifted by their authority; periods, simulations."""
+
+    @entitled(Role.AUTHORITY)
+    def draft_order(
+        self,
+        *,
+        authority_id: str,
+        effect: str,
+        scope: Scope,
+        order_id: str | None = None,
+        requires: Requirement | None = None,
+        exempts: list[str] | None = None,
+        valid_from: datetime | None = None,
+        valid_until: datetime | None = None,
+        while_condition: str | None = None,
+        reason: str = "",
+    ) -> Order:
+        """A validated order, nothing stored: the authority signs ``order.statement()``."""
+        acts_as(self.principal, authority_id)
+        with self.context.reads() as tx:
+            order = orders.draft_order(
+                tx,
+                authority_id=authority_id,
+                effect=effect,
+                scope=scope,
+                order_id=order_id,
+                requires=requires,
+                exempts=exempts,
+                valid_from=valid_from,
+                valid_until=valid_until,
+                while_condition=while_condition,
+                reason=reason,
+            )
+            return order
+
+    @entitled(Role.AUTHORITY)
+    def issue_order(self, order: Order, *, signature: bytes | None) -> Change:
+        acts_as(self.principal, order.authority_id)
+        with self._tx() as tx:
+            row, moved = orders.issue_order(tx, order=order, signature=signature)
+            return Change(value=views.order(row), moved=visibility.moved(self.principal, moved))
+
+    @entitled(Role.AUTHORITY)
+    def draft_amendment(self, order_id: str, /, *, authority_id: str, **changes: Any) -> Order:
+        """The next version of an order; the amending authority signs ``amendment_statement``."""
+        acts_as(self.principal, authority_id)
+        with self.context.reads() as tx:
+            amended = orders.draft_amendment(
+                tx, order_id=order_id, authority_id=authority_id, **changes
+            )
+            return amended
+
+    @entitled(Role.AUTHORITY)
+    def amend_order(self, amended: Order, *, authority_id: str, signature: bytes | None) -> Change:
+        acts_as(self.principal, authority_id)
+        with self._tx() as tx:
+            row, moved = orders.amend_order(
+                tx, amended=amended, authority_id=authority_id, signature=signature
+            )
+            return Change(value=views.order(row), moved=visibility.moved(self.principal, moved))
+
+    @entitled(Role.AUTHORITY)
+    def lift_statement(self, order_id: str, *, authority_id: str, reason: str) -> dict[str, Any]:
+        """What ``authority_id`` must sign to lift the order now."""
+        acts_as(self.principal, authority_id)
+        with self.context.reads() as tx:
+            lookup.authority(tx.session, authority_id)
+            statement = orders.lift_draft(
+                tx, order_id=order_id, reason=reason, authority_id=authority_id
+            )
+            return {**statement, "lifted_by": authority_id}
+
+    @entitled(Role.AUTHORITY)
+    def lift_order(
+        self, order_id: str, *, authority_id: str, reason: str, signature: bytes | None
+    ) -> Change:
+        acts_as(self.principal, authority_id)
+        with self._tx() as tx:
+            row, moved = orders.lift_order(
+                tx, order_id=order_id, authority_id=authority_id, reason=reason, signature=signature
+            )
+            return Change(value=views.order(row), moved=visibility.moved(self.principal, moved))
+
+    @entitled()
+    def apply_order_periods(self) -> Change:
+        """Move what orders starting or ending by the clock now change (see ``periods``).
+
+        Which boundaries have passed is read first without the writer lock: a server runs this
+        every second, and most seconds nothing is due.
+        """
+        with self._read() as session:
+            if not periods.due(session, self.clock.now()):
+                return Change(value={"boundaries": []})
+        with self._tx() as tx:
+            boundaries, moved = periods.apply_order_periods(tx)
+            return Change(
+                value={
+                    "boundaries": [
+                        {"order": b.order_id, "at": views.time(b.at), "began": b.began}
+                        for b in boundaries
+                    ]
+                },
+                moved=visibility.moved(self.principal, moved),
+            )
+
+    @entitled(*INTERNAL)
+    def orders(
+        self, *, include_lifted: bool = True, page: Page | None = None
+    ) -> list[dict[str, Any]]:
+        with self._read() as session:
+            rows = store_orders.page(session, page, include_lifted=include_lifted)
+            return [views.order(r) for r in rows]
+
+    @entitled(*INTERNAL)
+    def order(self, order_id: str) -> dict[str, Any]:
+        with self._read() as session:
+            return views.order(lookup.order(session, order_id))
+
+    @entitled(Role.AUTHORITY)
+    def simulate_order(self, order: Order, *, start: datetime, end: datetime) -> dict[str, Any]:
+        """What issuing ``order`` would change for the requests of [start, end); stores nothing."""
+        with self._read() as session:
+            return simulate.simulate(session, self.clock.now(), start=start, end=end, add=order)
+
+    @entitled(Role.AUTHORITY)
+    def simulate_lift(self, order_id: str, *, start: datetime, end: datetime) -> dict[str, Any]:
+        """What lifting an order would change for the requests of [start, end)."""
+        with self._read() as session:
+            order = convert.order(lookup.order(session, order_id))
+            return simulate.simulate(session, self.clock.now(), start=start, end=end, lift=order)

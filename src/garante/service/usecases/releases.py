@@ -1,0 +1,116 @@
+"""Release requests, their decisions, and the held queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from garante.domain.decision import Outcome
+from garante.domain.errors import (
+    RequestNotFound,
+    UnknownValue,
+)
+from garante.domain.roles import Role
+from garante.domain.vocabulary import suggest
+from garante.policy.decide import decide
+from garante.service import (
+    releases,
+    views,
+    visibility,
+)
+from garante.service.access import INTERNAL, entitled
+from garante.service.results import Page
+from garante.service.transaction import Transaction
+from garante.service.usecases.base import UseCases
+from garante.store import queries
+from garante.store import requests as store_requests
+
+
+class Releases(UseCases):
+    """Release requests, their decisions, and the held queue."""
+
+    @entitled(Role.ANALYST)
+    def request_release(self, item_id: str, *, recipient: str, purpose: str) -> dict[str, Any]:
+        """Record and decide a release request, in a transaction it may share (``batch``)."""
+
+        def work(tx: Transaction) -> dict[str, Any]:
+            decided = releases.request_release(
+                tx, item_id=item_id, recipient_id=recipient, purpose=purpose
+            )
+            return views.decided(decided)
+
+        return self.context.releases.run(self._tx, self.actor, work)
+
+    @entitled(*INTERNAL, Role.PARTNER)
+    def requests(
+        self,
+        *,
+        outcome: str | None = None,
+        recipient: str | None = None,
+        page: Page | None = None,
+    ) -> list[dict[str, Any]]:
+        """Release requests and the outcome that stands for each.
+
+        A partner sees only its own releases that stand released and deliverable to it, never
+        its held or denied requests, whatever filters it asks for.
+        """
+        with self._read() as session:
+            own = visibility.requests(session, self.principal, page)
+            if own is not None:
+                return [views.request(r) for r in own]
+            if outcome and outcome not in set(Outcome):
+                raise UnknownValue(
+                    f"unknown outcome '{outcome}'",
+                    field="outcome",
+                    hint=suggest(outcome, list(Outcome)),
+                )
+            rows = store_requests.page(session, page, outcome=outcome, recipient=recipient)
+            return [views.request(r) for r in rows]
+
+    @entitled(*INTERNAL)
+    def held_queue(self, page: Page | None = None) -> list[dict[str, Any]]:
+        """Held requests, oldest first, each with the reason it is held and since when.
+
+        The reasons of a whole page are read in one query (each request's newest decision),
+        not one query a row: this is the page a liaison officer keeps open.
+        """
+        now = self.clock.now()
+        with self._read() as session:
+            rows = store_requests.held_page(session, page)
+            reasons = store_requests.newest_explanations(session, [row.id for row in rows])
+            return [
+                {
+                    **views.request(row),
+                    "reason": reasons[row.id],
+                    "held_for_seconds": int((now - row.requested_at).total_seconds()),
+                }
+                for row in rows
+            ]
+
+    @entitled(*INTERNAL, Role.PARTNER)
+    def request(self, request_id: int) -> dict[str, Any]:
+        with self._read() as session:
+            visibility.check_request(session, self.principal, request_id)
+            row = store_requests.get(session, request_id)
+            if row is None:
+                raise RequestNotFound(f"no release request {request_id}", field="request_id")
+            return views.request(row)
+
+    @entitled(*INTERNAL)
+    def decisions(self, request_id: int) -> list[dict[str, Any]]:
+        with self._read() as session:
+            if store_requests.get(session, request_id) is None:
+                raise RequestNotFound(f"no release request {request_id}", field="request")
+            rows = store_requests.decisions(session, request_id)
+            return [views.decision(r) for r in rows]
+
+    @entitled(*INTERNAL)
+    def decide_now(self, request_id: int) -> dict[str, Any]:
+        """How a stored request would be decided now, without storing anything."""
+        with self._read() as session:
+            row = store_requests.get(session, request_id)
+            if row is None:
+                raise RequestNotFound(f"no release request {request_id}", field="request_id")
+            state = queries.policy_state(
+                session, self.clock.now(), item_ids=[row.item_id], agency_ids=[row.recipient_id]
+            )
+            return decide(releases.as_request(row), state).to_dict()
