@@ -53,6 +53,16 @@ class Terms:
             regions=frozenset(split(self.regions)),
         )
 
+    def scope_changes(self) -> dict[str, frozenset[str]]:
+        """The scope dimensions these options name, and only those."""
+        given = {
+            "agencies": self.agencies,
+            "countries": self.countries,
+            "categories": self.categories,
+            "regions": self.regions,
+        }
+        return {name: frozenset(split(values)) for name, values in given.items() if values}
+
     def requires(self) -> Requirement:
         return Requirement(
             prohibits=frozenset(split(self.require_prohibits)),
@@ -60,13 +70,15 @@ class Terms:
         )
 
 
-def _report(ctx: typer.Context, verb: str, change: Change) -> None:
+def _report(ctx: typer.Context, verb: str, change: Change, *, before: Scope | None = None) -> None:
     order = change.value
+    after = Scope.from_dict(order["scope"])
+    was = f" (scope was {before.describe()})" if before is not None and before != after else ""
     output.result(
         ctx,
         {"order": order},
         f"{verb} order {order['id']} v{order['version']}: {order['effect']} "
-        f"for {_describe(order['scope'])}"
+        f"for {after.describe()}{was}"
         + (f" while {order['while_condition']}" if order["while_condition"] else ""),
         moved=change.moved,
     )
@@ -110,6 +122,48 @@ def issue(
     _report(ctx, "Issued", change)
 
 
+@dataclass(frozen=True, kw_only=True)
+class Clearing:
+    """Which scope dimensions an amendment empties ("any"), said outright."""
+
+    clear_agencies: bool = typer.Option(
+        False, "--clear-agencies", help="Empty the agencies: the order reaches any agency."
+    )
+    clear_countries: bool = typer.Option(
+        False, "--clear-countries", help="Empty the countries: any country."
+    )
+    clear_categories: bool = typer.Option(
+        False, "--clear-categories", help="Empty the categories: any category."
+    )
+    clear_regions: bool = typer.Option(
+        False, "--clear-regions", help="Empty the regions: any region."
+    )
+
+    def dimensions(self) -> dict[str, frozenset[str]]:
+        cleared = {
+            "agencies": self.clear_agencies,
+            "countries": self.clear_countries,
+            "categories": self.clear_categories,
+            "regions": self.clear_regions,
+        }
+        return {name: frozenset() for name, clear in cleared.items() if clear}
+
+
+def _amended_scope(current: Scope, terms: Terms, clearing: Clearing) -> Scope | None:
+    """The order's scope with only the dimensions given changed, or None if none is."""
+    given, cleared = terms.scope_changes(), clearing.dimensions()
+    both = sorted(set(given) & set(cleared))
+    if both:
+        raise ValidationError(
+            f"--{both[0]} and --clear-{both[0]} contradict each other",
+            field=f"scope.{both[0]}",
+            hint=f"give --{both[0]} to replace them, or --clear-{both[0]} to empty them",
+        )
+    if not given and not cleared:
+        return None
+    return current.changed({**given, **cleared})
+
+
 @app.command("amend")
 @option_groups
 def amend(
@@ -122,17 +176,24 @@ def amend(
     valid_until: str | None = typer.Option(None, "--valid-until"),
     *,
     terms: Terms,
+    clearing: Clearing,
     signing: Signing,
 ) -> None:
-    """Amend an order: only the terms given change; the order gets a new signed version."""
+    """Amend an order: only the terms given change; the order gets a new signed version.
+
+    A scope option replaces that dimension alone: --agencies fbi on an order scoped to
+    money-laundering keeps the category. --clear-agencies (and the like) empties one. The
+    scope before and after is printed.
+    """
     garante = service(ctx)
-    scope_given = any((terms.agencies, terms.countries, terms.categories, terms.regions))
+    before = Scope.from_dict(garante.order(order_id)["scope"])
+    scope = _amended_scope(before, terms, clearing)
     requires_given = bool(terms.require_prohibits or terms.require_protections)
     amended = garante.draft_amendment(
         order_id,
         authority_id=authority,
         effect=effect,
-        scope=terms.scope() if scope_given else None,
+        scope=scope,
         requires=terms.requires() if requires_given else None,
         exempts=split(terms.exempts) if terms.exempts else None,
         valid_until=when(valid_until, field="valid_until"),
@@ -146,7 +207,7 @@ def amend(
     change = garante.amend_order(
         amended, authority_id=authority, signature=signing.signature(statement)
     )
-    _report(ctx, "Amended", change)
+    _report(ctx, "Amended", change, before=before)
 
 
 @app.command("lift")

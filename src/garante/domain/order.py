@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -15,6 +16,9 @@ class Effect(StrEnum):
     HOLD = "hold"
     REQUIRE = "require"
     EXEMPT = "exempt"
+
+
+SCOPE_DIMENSIONS = ("agencies", "countries", "categories", "regions")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,6 +47,17 @@ class Scope:
         return (not self.agencies or agency in self.agencies) and (
             not self.countries or country in self.countries
         )
+
+    def changed(self, changes: Mapping[str, frozenset[str]]) -> Scope:
+        """This scope with only the dimensions named in ``changes`` replaced.
+
+        An amendment that names the agencies must not also drop the categories: that turns
+        "hold money laundering for the FBI" into "hold everything for the FBI".
+        """
+        unknown = set(changes) - set(SCOPE_DIMENSIONS)
+        if unknown:
+            raise ValueError(f"not scope dimensions: {sorted(unknown)}")
+        return replace(self, **changes)
 
     def to_dict(self) -> dict[str, list[str]]:
         return {
