@@ -365,13 +365,26 @@ class GaranteClient:
         ).put("public_key", _public_key(public_key))
         return self._object("POST", "/agencies", body=body.body)
 
-    def set_agency_key(self, agency_id: str, public_key: PublicKey) -> dict[str, Any]:
-        """Register or replace an agency's public key (liaison)."""
-        return self._object(
-            "PUT",
-            f"/agencies/{_segment(agency_id)}/key",
-            body={"public_key": _public_key(public_key)},
-        )
+    def set_agency_key(
+        self,
+        agency_id: str,
+        public_key: PublicKey,
+        *,
+        recovered_by: str | None = None,
+        key: Ed25519PrivateKey | None = None,
+        signature: str | None = None,
+    ) -> dict[str, Any]:
+        """Register an agency's public key (liaison): a first key needs no proof.
+
+        To replace a registered key, ``key`` is the agency's current private key (or
+        ``signature`` one made elsewhere over the drafted statement); to replace a lost one,
+        ``recovered_by`` names an authority and ``key`` is that authority's private key.
+        """
+        path = f"/agencies/{_segment(agency_id)}/key"
+        body = _Terms({"public_key": _public_key(public_key)}).put("recovered_by", recovered_by)
+        expected = {"agency": agency_id, "public_key": body.body["public_key"]}
+        signed = self._signed(path + "/draft", body.body, expected, key, signature, pin=False)
+        return self._object("PUT", path, body=signed)
 
     def list_authorities(self, *, cursor: str | None = None, limit: int = 100) -> Page:
         return self._page("/authorities", {"cursor": cursor, "limit": limit})

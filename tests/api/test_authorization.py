@@ -94,6 +94,12 @@ MATRIX: tuple[Row, ...] = (
         body={"id": "authz-agency", "name": "Authz Agency", "country": "PE"},
     ),
     Row("GET", "/agencies/{agency_id}", EVERYONE),
+    Row(
+        "POST",
+        "/agencies/{agency_id}/key/draft",
+        _set(LIAISON),
+        body={"public_key": _fresh_key()},
+    ),
     Row("PUT", "/agencies/{agency_id}/key", _set(LIAISON), body={"public_key": _fresh_key()}),
     Row("GET", "/agencies/{agency_id}/standing", INTERNAL),
     Row("GET", "/standings", INTERNAL),

@@ -27,7 +27,7 @@ LOGGED_KEYS: dict[EventKind, set[str]] = {
     EventKind.AGENCY_REGISTERED: {
         "agency", "name", "country", "domestic", "requires_undertaking", "public_key",
     },
-    EventKind.AGENCY_KEY_SET: {"agency", "public_key"},
+    EventKind.AGENCY_KEY_SET: {"agency", "public_key", "statement", "signature", "recovered_by"},
     EventKind.AUTHORITY_REGISTERED: {"authority", "name", "public_key"},
     EventKind.ITEM_ADDED: {
         "item", "category", "region", "tlp", "originator", "releasable_to", "content_commitment",

@@ -90,8 +90,19 @@ class AgencyOut(BaseModel):
     active: bool
 
 
-class KeyIn(Body):
+class KeyDraftIn(Body):
     public_key: str
+    recovered_by: str | None = Field(
+        None, description="To replace a lost key: the authority whose key signs the recovery."
+    )
+
+
+class KeyIn(KeyDraftIn):
+    signature: str | None = Field(
+        None,
+        description="Base64 Ed25519 signature of the statement from .../key/draft: by the "
+        "agency's current key, or for a recovery by the authority's. A first key needs none.",
+    )
 
 
 class AuthorityIn(Body):

@@ -11,6 +11,7 @@ import typer
 
 from garante.cli import output
 from garante.cli.context import service
+from garante.cli.options import Signing, option_groups
 from garante.domain.errors import ValidationError
 from garante.signatures import (
     encode_public_key,
@@ -95,14 +96,38 @@ def add_agency(
 
 
 @agencies.command("set-key")
+@option_groups
 def set_key(
     ctx: typer.Context,
     agency_id: str = typer.Argument(..., metavar="ID"),
     public_key: str = typer.Argument(..., help="Base64 or PEM Ed25519 public key, or @FILE."),
+    recovered_by: str | None = typer.Option(
+        None,
+        "--recovered-by",
+        help="The key was lost: this authority signs the recovery (with --key or --signature).",
+    ),
+    *,
+    signing: Signing,
 ) -> None:
-    """Register an agency's public key; from then on its statements must be signed."""
-    change = service(ctx).set_agency_key(agency_id, read_required_key(public_key))
-    output.result(ctx, change.value, f"Key registered for {agency_id}.")
+    """Register an agency's public key; from then on its statements must be signed.
+
+    A first key needs no proof. To replace a registered key, sign with the current one (--key
+    OLD.key); to replace a lost one, an authority signs a recovery (--recovered-by ID --key
+    AUTHORITY.key). The log keeps the statement and marks a recovery as one.
+    """
+    garante = service(ctx)
+    new_key = read_required_key(public_key)
+    statement = garante.agency_key_statement(agency_id, new_key, recovered_by=recovered_by)
+    if signing.printed(statement):
+        return
+    change = garante.set_agency_key(
+        agency_id,
+        new_key,
+        signature=signing.signature(statement),
+        recovered_by=recovered_by,
+    )
+    how = f", recovered on {recovered_by}'s signature" if recovered_by else ""
+    output.result(ctx, change.value, f"Key registered for {agency_id}{how}.")
 
 
 @agencies.command("list")

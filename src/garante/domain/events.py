@@ -124,6 +124,11 @@ class AgencyKeySet(AuditEvent):
     entry_kind = EventKind.AGENCY_KEY_SET
     agency: str = field(metadata=ref("agencies.id"))
     public_key: str = field(metadata=ref("agencies.public_key"))
+    # What proves the change (``parties.key_statement``): signed by the previous key, or, for
+    # a recovery, by the authority it names; a first key has neither.
+    statement: JsonObject
+    signature: str | None
+    recovered_by: str | None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

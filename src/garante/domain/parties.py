@@ -39,3 +39,23 @@ class Authority:
     name: str
     public_key: bytes | None = None
     active: bool = True
+
+
+def key_statement(
+    agency_id: str, public_key: str, previous_key: str | None, *, recovered_by: str | None = None
+) -> dict[str, str | None]:
+    """What changing an agency's key states, keys in base64.
+
+    Signed by the agency's current key (``garante.key/v1``): only who holds the key replaces it.
+    When that key is lost, signed instead by an authority (``garante.key-recovery/v1``, naming
+    it), never by a liaison alone. A first key, with none before it, needs no proof.
+    """
+    statement: dict[str, str | None] = {
+        "type": "garante.key-recovery/v1" if recovered_by else "garante.key/v1",
+        "agency": agency_id,
+        "public_key": public_key,
+        "previous_key": previous_key,
+    }
+    if recovered_by:
+        statement["authority"] = recovered_by
+    return statement

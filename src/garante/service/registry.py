@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from garante.domain.errors import AlreadyExists, NotEntitled, ValidationError
 from garante.domain.events import AgencyKeySet, AgencyRegistered, AuthorityRegistered
-from garante.domain.parties import SYSTEM_AUTHORITY
+from garante.domain.parties import SYSTEM_AUTHORITY, key_statement
 from garante.service import lookup
 from garante.service.transaction import Transaction
-from garante.signatures import encode_public_key
+from garante.signatures import check_signature, encode_public_key, encode_signature
 from garante.store import agencies, authorities
 from garante.store.schema import AgencyRow, AuthorityRow
 
@@ -51,10 +53,69 @@ def register_agency(
     return row
 
 
-def set_agency_key(tx: Transaction, *, agency_id: str, public_key: bytes) -> AgencyRow:
+def agency_key_statement(
+    session: Session, *, agency_id: str, public_key: bytes, recovered_by: str | None = None
+) -> dict[str, str | None]:
+    """What replacing ``agency_id``'s key with ``public_key`` states, for its signer to sign."""
+    row = lookup.agency(session, agency_id)
+    previous = encode_public_key(row.public_key) if row.public_key else None
+    return key_statement(
+        agency_id, encode_public_key(public_key), previous, recovered_by=recovered_by
+    )
+
+
+def set_agency_key(
+    tx: Transaction,
+    *,
+    agency_id: str,
+    public_key: bytes,
+    signature: bytes | None = None,
+    recovered_by: str | None = None,
+) -> AgencyRow:
+    """Register or replace an agency's key, with the proof DESIGN.md asks for.
+
+    A first key needs none. A new key replaces a registered one only on a statement signed by
+    the registered key; a lost key, only on a recovery statement signed by an authority that
+    has a key of its own, and the log marks it as a recovery.
+    """
     row = lookup.agency(tx.session, agency_id)
+    statement = agency_key_statement(
+        tx.session, agency_id=agency_id, public_key=public_key, recovered_by=recovered_by
+    )
+    if recovered_by is None:
+        check_signature(
+            signer=agency_id, public_key=row.public_key, statement=statement, signature=signature
+        )
+    else:
+        if row.public_key is None:
+            raise ValidationError(
+                f"{agency_id} has no key to recover",
+                field="recovered_by",
+                hint="register its first key without recovered_by",
+            )
+        authority = lookup.authority(tx.session, recovered_by, field="recovered_by")
+        if authority.public_key is None:
+            raise NotEntitled(
+                f"authority '{recovered_by}' has no key, so it cannot vouch for a new one",
+                field="recovered_by",
+                hint="a recovery is signed by an authority with a registered key",
+            )
+        check_signature(
+            signer=recovered_by,
+            public_key=authority.public_key,
+            statement=statement,
+            signature=signature,
+        )
     row.public_key = public_key
-    tx.audit(AgencyKeySet(agency=agency_id, public_key=encode_public_key(public_key)))
+    tx.audit(
+        AgencyKeySet(
+            agency=agency_id,
+            public_key=encode_public_key(public_key),
+            statement=statement,
+            signature=encode_signature(signature) if signature else None,
+            recovered_by=recovered_by,
+        )
+    )
     return row
 
 

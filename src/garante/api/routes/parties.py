@@ -14,13 +14,15 @@ from garante.api.schemas import (
     AgencyOut,
     AuthorityIn,
     AuthorityOut,
+    KeyDraftIn,
     KeyIn,
     PageOf,
     StandingOut,
+    StatementOut,
 )
 from garante.domain.roles import Principal
 from garante.service.app import Garante, Page
-from garante.signatures import parse_public_key
+from garante.signatures import canonical, decode_signature, parse_public_key
 
 router = APIRouter(tags=["agencies and authorities"])
 
@@ -68,6 +70,25 @@ def get_agency(
     return acting(request, who).agency(agency_id)
 
 
+@router.post(
+    "/agencies/{agency_id}/key/draft",
+    response_model=StatementOut,
+    responses=responses(401, 403, 404, 422),
+)
+def draft_agency_key(
+    agency_id: str,
+    body: KeyDraftIn,
+    request: Request,
+    who: Principal = Depends(may(Garante.agency_key_statement)),  # noqa: B008
+) -> dict[str, Any]:
+    """What must be signed to put this key in place of the agency's current one; stores
+    nothing. The agency's current key signs it; to recover a lost key, the authority named."""
+    statement = acting(request, who).agency_key_statement(
+        agency_id, parse_public_key(body.public_key), recovered_by=body.recovered_by
+    )
+    return {"statement": statement, "canonical": canonical(statement).decode()}
+
+
 @router.put(
     "/agencies/{agency_id}/key",
     response_model=AgencyOut,
@@ -79,8 +100,18 @@ def set_agency_key(
     request: Request,
     who: Principal = Depends(may(Garante.set_agency_key)),  # noqa: B008
 ) -> dict[str, Any]:
-    """Register an agency's public key; from then on its undertakings must be signed."""
-    return acting(request, who).set_agency_key(agency_id, parse_public_key(body.public_key)).value
+    """Register an agency's public key; from then on its undertakings must be signed.
+
+    Replacing a registered key takes the statement of ``.../key/draft`` signed by that key (or,
+    with ``recovered_by``, by that authority's key); the log keeps the statement.
+    """
+    change = acting(request, who).set_agency_key(
+        agency_id,
+        parse_public_key(body.public_key),
+        signature=decode_signature(body.signature) if body.signature else None,
+        recovered_by=body.recovered_by,
+    )
+    return change.value
 
 
 @router.get("/authorities", response_model=PageOf[AuthorityOut], responses=responses(401, 403, 422))

@@ -49,13 +49,35 @@ class Agencies(UseCases):
             return Change(value=views.agency(row))
 
     @entitled(Role.LIAISON)
-    def set_agency_key(self, agency_id: str, public_key: bytes) -> Change:
-        with self._tx() as tx:
-            return Change(
-                value=views.agency(
-                    registry.set_agency_key(tx, agency_id=agency_id, public_key=public_key)
-                )
+    def agency_key_statement(
+        self, agency_id: str, public_key: bytes, *, recovered_by: str | None = None
+    ) -> dict[str, str | None]:
+        """What the agency's current key (or, to recover a lost one, the authority named)
+        signs to put ``public_key`` in its place; nothing stored."""
+        with self.context.reads() as read:
+            return registry.agency_key_statement(
+                read.session, agency_id=agency_id, public_key=public_key, recovered_by=recovered_by
             )
+
+    @entitled(Role.LIAISON)
+    def set_agency_key(
+        self,
+        agency_id: str,
+        public_key: bytes,
+        *,
+        signature: bytes | None = None,
+        recovered_by: str | None = None,
+    ) -> Change:
+        """Register an agency's first key, or replace it with proof (``registry``)."""
+        with self._tx() as tx:
+            row = registry.set_agency_key(
+                tx,
+                agency_id=agency_id,
+                public_key=public_key,
+                signature=signature,
+                recovered_by=recovered_by,
+            )
+            return Change(value=views.agency(row))
 
     @entitled(Role.LIAISON)
     def register_authority(
