@@ -701,13 +701,25 @@ class GaranteClient:
             }
         return self._object("POST", "/conditions", body=body)
 
-    def set_condition(self, condition_id: str, *, active: bool, evidence: str) -> dict[str, Any]:
-        """Set a hand-kept condition (authority); returns ``condition`` and ``moved``."""
-        return self._object(
-            "POST",
-            f"/conditions/{_segment(condition_id)}/set",
-            body={"active": active, "evidence": evidence},
-        )
+    def set_condition(
+        self,
+        condition_id: str,
+        *,
+        active: bool,
+        evidence: str,
+        key: Ed25519PrivateKey | None = None,
+        signature: str | None = None,
+    ) -> dict[str, Any]:
+        """Set a hand-kept condition (authority); returns ``condition`` and ``moved``.
+
+        With ``key`` (the authority's private key): draft, check and sign the statement, as an
+        authority with a registered key must; ``signature``: one made elsewhere.
+        """
+        path = f"/conditions/{_segment(condition_id)}/set"
+        body = {"active": active, "evidence": evidence}
+        expected = {"condition": condition_id, "active": active}
+        signed = self._signed(path + "/draft", body, expected, key, signature, pin=False)
+        return self._object("POST", path, body=signed)
 
     def refresh_conditions(self) -> dict[str, Any]:
         """Re-evaluate derived conditions now; returns ``conditions`` and ``moved``."""

@@ -172,6 +172,12 @@ MATRIX: tuple[Row, ...] = (
     Row("POST", "/conditions/refresh", _set(AUTHORITY, ANALYST)),
     Row(
         "POST",
+        "/conditions/{condition_id}/set/draft",
+        _set(AUTHORITY),
+        body={"active": True, "evidence": "authorization matrix"},
+    ),
+    Row(
+        "POST",
         "/conditions/{condition_id}/set",
         _set(AUTHORITY),
         body={"active": True, "evidence": "authorization matrix"},

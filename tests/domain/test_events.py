@@ -38,7 +38,7 @@ LOGGED_KEYS: dict[EventKind, set[str]] = {
     EventKind.ORDER_AMENDED: {"statement", "signature"},
     EventKind.ORDER_LIFTED: {"statement", "signature"},
     EventKind.CONDITION_DEFINED: {"condition", "rule", "active", "evidence"},
-    EventKind.CONDITION_CHANGED: {"condition", "active", "evidence"},
+    EventKind.CONDITION_CHANGED: {"condition", "active", "evidence", "statement", "signature"},
     EventKind.EVENT_RECORDED: {"event", "kind", "region", "occurred_at", "source"},
     EventKind.RELEASE_REQUESTED: {"request", "item", "recipient", "purpose"},
     EventKind.RELEASE_DECIDED: {

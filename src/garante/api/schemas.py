@@ -351,9 +351,17 @@ class ConditionIn(Body):
     evidence: str = Field("", max_length=4000)
 
 
-class ConditionSetIn(Body):
+class ConditionSetTerms(Body):
     active: bool
     evidence: str = Field(min_length=1, max_length=4000)
+
+
+class ConditionSetIn(ConditionSetTerms):
+    signature: str | None = Field(
+        None,
+        description="Base64 Ed25519 signature of the statement from .../set/draft by the "
+        "token's authority; required when the authority has a registered key.",
+    )
 
 
 class ConditionOut(BaseModel):

@@ -9,6 +9,7 @@ import typer
 
 from garante.cli import output
 from garante.cli.context import service, when
+from garante.cli.options import Signing, option_groups
 from garante.domain.condition import ConditionRule
 from garante.domain.errors import ValidationError
 
@@ -44,14 +45,35 @@ def add(
 
 
 @app.command("set")
+@option_groups
 def set_condition(
     ctx: typer.Context,
     condition_id: str = typer.Argument(..., metavar="ID"),
     active: bool = typer.Option(..., "--active/--inactive"),
     evidence: str = typer.Option(..., "--evidence"),
+    authority: str = typer.Option(
+        ..., "--authority", help="The authority on whose word the condition is set."
+    ),
+    *,
+    signing: Signing,
 ) -> None:
-    """Set a hand-kept condition; orders that depend on it take effect or stop at once."""
-    change = service(ctx).set_condition(condition_id, active=active, evidence=evidence)
+    """Set a hand-kept condition; orders that depend on it take effect or stop at once.
+
+    It is the authority's act: signed with its key (--key) when it has one registered.
+    """
+    garante = service(ctx)
+    statement = garante.condition_statement(
+        condition_id, active=active, evidence=evidence, authority_id=authority
+    )
+    if signing.printed(statement):
+        return
+    change = garante.set_condition(
+        condition_id,
+        active=active,
+        evidence=evidence,
+        authority_id=authority,
+        signature=signing.signature(statement),
+    )
     output.result(
         ctx,
         {"condition": change.value},

@@ -60,3 +60,20 @@ def condition_active(condition: Condition, events: list[Event], at: datetime) ->
         and start < event.occurred_at <= at
     )
     return count >= rule.min_events
+
+
+def condition_statement(
+    condition_id: str, *, active: bool, evidence: str, authority_id: str
+) -> dict[str, str | bool]:
+    """What an authority signs to set a hand-kept condition (``garante.condition/v1``).
+
+    A condition can start or stop every order that is in force ``while`` it holds, so setting
+    one is an act of an authority, signed with its key when it has one, as an order is.
+    """
+    return {
+        "type": "garante.condition/v1",
+        "condition": condition_id,
+        "active": active,
+        "evidence": evidence,
+        "authority": authority_id,
+    }

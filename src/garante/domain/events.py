@@ -214,6 +214,10 @@ class ConditionChanged(AuditEvent):
     condition: str = field(metadata=ref("conditions.id"))
     active: bool
     evidence: str
+    # Set by hand: the authority's statement (``condition.condition_statement``) and its
+    # signature; derived from events: neither.
+    statement: JsonObject | None
+    signature: str | None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from garante.domain.condition import ConditionRule
+from garante.domain.condition import ConditionRule, condition_statement
 from garante.domain.errors import AlreadyExists, InvalidState, ValidationError
 from garante.domain.events import ConditionChanged, ConditionDefined, EventRecorded
 from garante.domain.order import Scope
 from garante.domain.timeutil import iso
 from garante.service import lookup
 from garante.service.releases import DecidedRequest, in_scopes, redecide_held
-from garante.service.transaction import Transaction
+from garante.service.transaction import Reading, Transaction
+from garante.signatures import check_signature, encode_signature
 from garante.store import conditions, convert, orders, queries
 from garante.store.schema import ConditionRow, EventRow
 from garante.store.session import flush
@@ -57,10 +59,10 @@ def define_condition(
     return row
 
 
-def set_condition(
-    tx: Transaction, *, condition_id: str, active: bool, evidence: str
-) -> tuple[ConditionRow, list[DecidedRequest]]:
-    """Set a hand-kept condition, with the evidence for the change."""
+def set_statement(
+    tx: Reading, *, condition_id: str, active: bool, evidence: str, authority_id: str
+) -> dict[str, str | bool]:
+    """What ``authority_id`` signs to set a hand-kept condition; checked, nothing stored."""
     row = lookup.condition(tx.session, condition_id)
     if row.rule is not None:
         raise InvalidState(
@@ -69,9 +71,47 @@ def set_condition(
         )
     if not evidence.strip():
         raise ValidationError("give the evidence for the change", field="evidence")
+    lookup.authority(tx.session, authority_id)
+    return condition_statement(
+        condition_id, active=active, evidence=evidence.strip(), authority_id=authority_id
+    )
+
+
+def set_condition(
+    tx: Transaction,
+    *,
+    condition_id: str,
+    active: bool,
+    evidence: str,
+    authority_id: str,
+    signature: bytes | None,
+) -> tuple[ConditionRow, list[DecidedRequest]]:
+    """Set a hand-kept condition on an authority's signed word, with the evidence for it.
+
+    The entry keeps the statement and its signature; a set that changes nothing of the
+    condition's state is logged too, since its evidence is stored.
+    """
+    statement = set_statement(
+        tx,
+        condition_id=condition_id,
+        active=active,
+        evidence=evidence,
+        authority_id=authority_id,
+    )
+    authority = lookup.authority(tx.session, authority_id)
+    check_signature(
+        signer=authority_id,
+        public_key=authority.public_key,
+        statement=statement,
+        signature=signature,
+    )
+    row = lookup.condition(tx.session, condition_id)
     row.manual_active = active
     row.evidence = evidence.strip()
-    return row, _refresh_one(tx, row, evidence.strip())
+    signed = _Signed(
+        statement=statement, signature=encode_signature(signature) if signature else None
+    )
+    return row, _refresh_one(tx, row, evidence.strip(), signed=signed)
 
 
 def record_event(
@@ -132,15 +172,41 @@ def stale(session: Session, rows: Iterable[ConditionRow], now: datetime) -> bool
     )
 
 
-def _refresh_one(tx: Transaction, row: ConditionRow, evidence: str) -> list[DecidedRequest]:
+@dataclass(frozen=True, kw_only=True)
+class _Signed:
+    statement: dict[str, str | bool]
+    signature: str | None
+
+
+def _refresh_one(
+    tx: Transaction, row: ConditionRow, evidence: str, *, signed: _Signed | None = None
+) -> list[DecidedRequest]:
     session = tx.session
     flush(session)
     active = queries.condition_is_active(session, convert.condition(row), tx.now)
     if active == row.active:
+        if signed is not None:  # the evidence changed on an authority's word: logged as such
+            tx.audit(
+                ConditionChanged(
+                    condition=row.id,
+                    active=active,
+                    evidence=evidence,
+                    statement=signed.statement,
+                    signature=signed.signature,
+                )
+            )
         return []
     row.active = active
     row.changed_at = tx.now
-    tx.audit(ConditionChanged(condition=row.id, active=active, evidence=evidence))
+    tx.audit(
+        ConditionChanged(
+            condition=row.id,
+            active=active,
+            evidence=evidence,
+            statement=signed.statement if signed else None,
+            signature=signed.signature if signed else None,
+        )
+    )
     flush(session)
     scopes = [Scope.from_dict(order.scope) for order in orders.while_condition(session, row.id)]
 

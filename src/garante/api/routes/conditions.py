@@ -14,15 +14,18 @@ from garante.api.schemas import (
     ConditionIn,
     ConditionOut,
     ConditionSetIn,
+    ConditionSetTerms,
     EventChange,
     EventIn,
     EventOut,
     PageOf,
     RefreshOut,
+    StatementOut,
 )
 from garante.domain.condition import ConditionRule
 from garante.domain.roles import Principal
 from garante.service.app import Garante, Page
+from garante.signatures import canonical, decode_signature
 
 router = APIRouter(tags=["conditions and events"])
 
@@ -87,11 +90,37 @@ def set_condition(
     request: Request,
     who: Principal = Depends(may(Garante.set_condition)),  # noqa: B008
 ) -> dict[str, Any]:
-    """Set a hand-kept condition, with the evidence for the change."""
+    """Set a hand-kept condition, with the evidence for the change, signed by the token's
+    authority when it has a key (the statement of ``.../set/draft``)."""
     change = acting(request, who).set_condition(
-        condition_id, active=body.active, evidence=body.evidence
+        condition_id,
+        active=body.active,
+        evidence=body.evidence,
+        authority_id=str(who.authority_id),
+        signature=decode_signature(body.signature) if body.signature else None,
     )
     return {"condition": change.value, "moved": change.moved}
+
+
+@router.post(
+    "/conditions/{condition_id}/set/draft",
+    response_model=StatementOut,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def draft_condition_set(
+    condition_id: str,
+    body: ConditionSetTerms,
+    request: Request,
+    who: Principal = Depends(may(Garante.condition_statement)),  # noqa: B008
+) -> dict[str, Any]:
+    """What the token's authority signs to set this condition so; stores nothing."""
+    statement = acting(request, who).condition_statement(
+        condition_id,
+        active=body.active,
+        evidence=body.evidence,
+        authority_id=str(who.authority_id),
+    )
+    return {"statement": statement, "canonical": canonical(statement).decode()}
 
 
 @router.get("/events", response_model=PageOf[EventOut], responses=responses(401, 403, 422))

@@ -12,7 +12,7 @@ from garante.service import (
     views,
     visibility,
 )
-from garante.service.access import INTERNAL, entitled
+from garante.service.access import INTERNAL, acts_as, entitled
 from garante.service.results import Change, Page
 from garante.service.usecases.base import UseCases
 from garante.store import conditions as store_conditions
@@ -43,10 +43,41 @@ class Conditions(UseCases):
             return Change(value=views.condition(row))
 
     @entitled(Role.AUTHORITY)
-    def set_condition(self, condition_id: str, *, active: bool, evidence: str) -> Change:
+    def condition_statement(
+        self, condition_id: str, *, active: bool, evidence: str, authority_id: str
+    ) -> dict[str, str | bool]:
+        """What ``authority_id`` signs to set a hand-kept condition; nothing stored."""
+        acts_as(self.principal, authority_id)
+        with self.context.reads() as read:
+            return conditions.set_statement(
+                read,
+                condition_id=condition_id,
+                active=active,
+                evidence=evidence,
+                authority_id=authority_id,
+            )
+
+    @entitled(Role.AUTHORITY)
+    def set_condition(
+        self,
+        condition_id: str,
+        *,
+        active: bool,
+        evidence: str,
+        authority_id: str,
+        signature: bytes | None = None,
+    ) -> Change:
+        """Set a hand-kept condition on an authority's word, signed with its key if it has
+        one: orders in force while it holds start or stop at once."""
+        acts_as(self.principal, authority_id)
         with self._tx() as tx:
             row, moved = conditions.set_condition(
-                tx, condition_id=condition_id, active=active, evidence=evidence
+                tx,
+                condition_id=condition_id,
+                active=active,
+                evidence=evidence,
+                authority_id=authority_id,
+                signature=signature,
             )
             return Change(value=views.condition(row), moved=visibility.moved(self.principal, moved))
 
