@@ -1002,7 +1002,8 @@ def _iso(text: str) -> str:
     value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    at = value.astimezone(UTC)
+    return f"{at.year:04d}-{at:%m-%dT%H:%M:%S}Z"  # %Y would not pad a year before 1000
 
 
 def _public_key(value: PublicKey | None) -> str | None:

@@ -77,7 +77,7 @@ def test_an_added_after_without_a_zone_is_400(taxii: Taxii) -> None:
     _error(taxii.objects(PARTNER, added_after="2025-11-13T00:00:00"), 400)
 
 
-@pytest.mark.parametrize("limit", ["0", "-5", "ten"])
+@pytest.mark.parametrize("limit", ["0", "-5", "ten", "²", "9" * 30])
 def test_a_limit_that_is_not_a_positive_integer_is_400(taxii: Taxii, limit: str) -> None:
     body = _error(taxii.objects(PARTNER, limit=limit), 400)
     assert body["error_code"] == "taxii.bad_limit"

@@ -25,6 +25,7 @@ from garante.api.routes import (
 )
 from garante.api.schemas import MeOut
 from garante.console import console_router
+from garante.domain.numbers import whole_number
 from garante.domain.roles import Principal
 from garante.service.app import Garante
 from garante.taxii.app import create_taxii_app
@@ -53,7 +54,8 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         length = Headers(scope=scope).get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+        declared = None if length is None else whole_number(length)
+        if length is not None and (declared is None or declared > MAX_BODY):
             await _too_large()(scope, receive, send)
             return
         received = 0

@@ -38,7 +38,7 @@ def when(value: str | datetime | None) -> str:
     if value is None or value == "":
         return "—"
     at = parse_time(value) if isinstance(value, str) else value
-    return at.strftime("%Y-%m-%d %H:%M UTC")
+    return f"{at.year:04d}-{at:%m-%d %H:%M} UTC"  # %Y would not pad a year before 1000
 
 
 def duration(seconds: float) -> str:
@@ -58,7 +58,8 @@ def input_time(value: str | None) -> str:
     """An instant as a ``datetime-local`` input wants it: ``2025-11-20T12:00`` (UTC)."""
     if not value:
         return ""
-    return parse_time(value).strftime("%Y-%m-%dT%H:%M")
+    at = parse_time(value)
+    return f"{at.year:04d}-{at:%m-%dT%H:%M}"
 
 
 def zip_self(values: list[str]) -> list[tuple[str, str]]:

@@ -8,8 +8,13 @@ from garante.domain.errors import ValidationError
 
 
 def iso(value: datetime) -> str:
-    """The one text form of an instant, used in signed statements and audit entries."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """The one text form of an instant, used in signed statements and audit entries.
+
+    The year has four digits whatever it is: ``strftime("%Y")`` writes year 1 as ``1``, which
+    no ISO 8601 reader, ours included, takes back.
+    """
+    at = value.astimezone(UTC)
+    return f"{at.year:04d}-{at:%m-%dT%H:%M:%S}Z"
 
 
 def parse_time(text: str, *, field: str = "time") -> datetime:

@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 from garante.domain.errors import InvalidKey, StoreUnavailable, ValidationError
+from garante.domain.numbers import whole_number
 from garante.domain.timeutil import parse_time
 from garante.ledger.note import Signer
 from garante.service import audit
@@ -42,13 +43,14 @@ def _positive_setting(name: str, default: int) -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or int(raw) < 1:
+    value = whole_number(raw)
+    if value is None or value < 1:
         raise ValidationError(
             f"{name}={raw!r} is not a whole number of at least 1",
             field=name,
             hint=f"unset it for the default ({default}), or set a number such as {default}",
         )
-    return int(raw)
+    return value
 
 
 @dataclass(kw_only=True)

@@ -35,12 +35,13 @@ _NOT_MARKED = frozenset({"marking-definition", "extension-definition", "language
 def stix_time(value: datetime) -> str:
     """STIX timestamp with millisecond precision, as most producers write it."""
     value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return f"{value.year:04d}-{value:%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z"
 
 
 def taxii_time(value: datetime) -> str:
     """TAXII date_added: microsecond precision, so that resuming from one never skips another."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    at = value.astimezone(UTC)
+    return f"{at.year:04d}-{at:%m-%dT%H:%M:%S.%f}Z"  # %Y would not pad a year before 1000
 
 
 def tlp_marking(tlp: Tlp) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from garante import __version__
+from garante.domain.numbers import whole_number
 from garante.domain.roles import Principal, Role
 from garante.service.app import Garante
 from garante.service.tokens import Forbidden, Unauthenticated
@@ -237,11 +238,12 @@ def _page(
     params = request.query_params
     limit = MAX_PAGE
     if "limit" in params:
-        if not params["limit"].isdigit() or int(params["limit"]) < 1:
+        asked = whole_number(params["limit"])
+        if asked is None or asked < 1:
             raise TaxiiError(
                 400, "Invalid limit", "limit must be a positive integer", code="taxii.bad_limit"
             )
-        limit = min(int(params["limit"]), MAX_PAGE)
+        limit = min(asked, MAX_PAGE)
     added_after = None
     if "added_after" in params:
         added_after = _timestamp(params["added_after"])

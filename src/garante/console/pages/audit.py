@@ -18,6 +18,7 @@ from garante.console.render import SECURITY_HEADERS, page
 from garante.console.routing import ConsoleRoute
 from garante.console.session import service, viewer
 from garante.domain.errors import GaranteError, ValidationError
+from garante.domain.numbers import whole_number
 from garante.service.app import Garante
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
@@ -30,7 +31,8 @@ def _b64(value: bytes) -> str:
 
 def _int(request: Request, name: str, default: int | None = None) -> int | None:
     value = request.query_params.get(name, "")
-    return int(value) if value.isdigit() else default
+    number = whole_number(value)
+    return default if number is None else number
 
 
 def _checkpoints(garante: Garante) -> list[dict[str, Any]]:

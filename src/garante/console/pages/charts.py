@@ -9,6 +9,7 @@ from garante.console import charts
 from garante.console.render import page
 from garante.console.routing import ConsoleRoute
 from garante.console.session import service, viewer
+from garante.domain.numbers import whole_number
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 DEFAULT_DAYS = 14
@@ -19,7 +20,8 @@ def chart_page(request: Request) -> Response:
     who = viewer(request)
     garante = service(request)
     text = request.query_params.get("days", "")
-    days = min(int(text), charts.MAX_DAYS) if text.isdigit() and int(text) > 0 else DEFAULT_DAYS
+    asked = whole_number(text)
+    days = min(asked, charts.MAX_DAYS) if asked else DEFAULT_DAYS
     window = charts.window(garante.clock.now(), days)
     if who.internal:
         series = charts.active(charts.by_partner(garante, window))

@@ -8,6 +8,7 @@ from starlette.responses import Response
 from garante.console.render import page
 from garante.console.routing import ConsoleRoute
 from garante.console.session import service, viewer
+from garante.domain.numbers import whole_number
 from garante.service.app import Page
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
@@ -16,7 +17,7 @@ PAGE_SIZE = 50
 
 def _after(request: Request) -> int | None:
     value = request.query_params.get("after", "")
-    return int(value) if value.isdigit() else None
+    return whole_number(value)
 
 
 @router.get("/held")

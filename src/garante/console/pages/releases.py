@@ -11,6 +11,7 @@ from garante.console.render import page
 from garante.console.routing import ConsoleRoute
 from garante.console.session import service, viewer
 from garante.domain.decision import Outcome
+from garante.domain.numbers import whole_number
 from garante.service.app import Page
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
@@ -25,7 +26,7 @@ def releases(request: Request) -> Response:
     garante = service(request)
     params = request.query_params
     after_text = params.get("after", "")
-    after = int(after_text) if after_text.isdigit() else None
+    after = whole_number(after_text)
     outcomes = [o.value for o in Outcome]
     # The filters are a reader's choice; what a partner may see is narrowed by the service.
     partner = params.get("partner") or None
