@@ -11,6 +11,7 @@ from garante.cli.context import settings
 from garante.domain.errors import ValidationError
 from garante.domain.timeutil import parse_time
 from garante.scenarios import runner
+from garante.scenarios.keys import write_demo_keys
 from garante.service.app import Garante
 from garante.service.clock import FixedClock
 
@@ -66,6 +67,15 @@ def demo(
             f"\n{garante.ledger_size()} audit entries. "
             f"Explore it: garante --db {db} orders list | held | releases list"
         )
+        keys = _write_keys(garante, db)
+        if keys is not None:
+            directory, names = keys
+            output.console.print(
+                f"Signing keys of the demo's {', '.join(names)}: {directory}/NAME.key "
+                f"(sign with --key {directory}/presidency.key; demo keys only: anyone can "
+                "derive them).",
+                markup=False,
+            )
     if run.mismatches:
         for mismatch in run.mismatches:
             output.errors.print(f"[red]scenario mismatch[/red]: {mismatch}")
@@ -74,6 +84,21 @@ def demo(
         garante.close()
         return
     _serve(garante, port)
+
+
+def _write_keys(garante: Garante, db: str) -> tuple[str, list[str]] | None:
+    """Write the private keys of every party that signs in the demo beside its store file.
+
+    Without them nobody trying the demo could act as an authority: its orders must be
+    signed. Only for a store file; a database server's demo keeps none on disk.
+    """
+    if "://" in db:
+        return None
+    signers = [a["id"] for a in garante.authorities() if a["public_key"]]
+    signers += [a["id"] for a in garante.agencies() if a["public_key"]]
+    directory = f"{db}.keys"
+    write_demo_keys(Path(directory), signers)
+    return directory, sorted(signers)
 
 
 DEMO_TOKENS = (

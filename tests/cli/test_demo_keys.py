@@ -1,0 +1,55 @@
+"""`garante demo` leaves the keys of its signers beside the store, so every role can act."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from garante.cli.main import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("demo") / "demo.db"
+    result = runner.invoke(app, ["--db", str(db), "demo", "--no-serve"])
+    assert result.exit_code == 0, result.stderr
+    assert f"{db}.keys/NAME.key" in result.stdout
+    return db
+
+
+def test_the_demo_writes_each_signers_key_readable_by_its_owner_only(demo_db: Path) -> None:
+    keys = Path(f"{demo_db}.keys")
+    assert sorted(p.name for p in keys.iterdir()) == [
+        "dea.key",
+        "mininterior.key",
+        "nca.key",
+        "presidency.key",
+    ]
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in keys.iterdir())
+
+
+def test_an_authority_acts_in_the_demo_with_the_key_it_wrote(demo_db: Path) -> None:
+    """docs/outcomes.md: the presidency lifts the breach hold on HSI, signed."""
+    result = runner.invoke(
+        app,
+        [
+            "--db",
+            str(demo_db),
+            "orders",
+            "lift",
+            "breach-hsi-2",
+            "--authority",
+            "presidency",
+            "--reason",
+            "reviewed",
+            "--key",
+            f"{demo_db}.keys/presidency.key",
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "Lifted order breach-hsi-2" in result.stdout
