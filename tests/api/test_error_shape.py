@@ -527,3 +527,33 @@ def test_every_code_literal_in_src_is_listed_in_docs_errors_md() -> None:
     assert {"request.too_large", "internal.error", "method_not_allowed"} <= found.keys()
     missing = {code: where for code, where in found.items() if code not in documented_codes()}
     assert not missing, f"list these codes in docs/errors.md: {missing}"
+
+
+# -- NUL characters, which PostgreSQL refuses in any text --------------------------------------
+
+
+def test_a_nul_in_a_body_string_is_422_naming_the_field_and_stores_nothing(
+    client: httpx.Client, auth: dict[str, dict[str, str]]
+) -> None:
+    before = len(client.get("/events", headers=auth["analyst"]).json()["items"])
+    response = client.post(
+        "/events",
+        json={"kind": "vessel-strike", "region": "caribbean", "note": "cut\u0000here"},
+        headers=auth["analyst"],
+    )
+    assert "NUL" in assert_canonical_error(response, 422, "validation.invalid")["message"]
+    assert len(client.get("/events", headers=auth["analyst"]).json()["items"]) == before
+
+
+@pytest.mark.parametrize(
+    "path", ["/agencies/dea%00", "/releases?recipient=dea%00", "/orders/co-us%00suspension"]
+)
+def test_a_nul_in_a_path_or_query_is_422_on_every_store(
+    client: httpx.Client, auth: dict[str, dict[str, str]], path: str
+) -> None:
+    assert_canonical_error(client.get(path, headers=auth["analyst"]), 422, "validation.invalid")
+
+
+def test_a_nul_in_a_taxii_query_is_refused_not_a_server_error(demo_server: Server) -> None:
+    response = httpx.get(f"{demo_server.url}/taxii2/api/collections/?x=%00", timeout=30)
+    assert response.status_code == 422, response.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 from fastapi import Depends, FastAPI
 from starlette.datastructures import Headers
@@ -53,6 +54,9 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if _holds_nul(scope):
+            await _nul_in_request()(scope, receive, send)
+            return
         length = Headers(scope=scope).get("content-length")
         declared = None if length is None else whole_number(length)
         if length is not None and (declared is None or declared > MAX_BODY):
@@ -82,6 +86,25 @@ class BodyLimit:
             if started:
                 raise
             await _too_large()(scope, receive, send)
+
+
+def _holds_nul(scope: Scope) -> bool:
+    """Whether the path or query holds a NUL, which PostgreSQL refuses in any text it keeps
+    or compares (an id, a filter) with an error of its own: refused here, for every store."""
+    path: str = scope.get("path", "")
+    query = unquote(bytes(scope.get("query_string", b"")).decode("latin-1"))
+    return "\x00" in path or "\x00" in query
+
+
+def _nul_in_request() -> JSONResponse:
+    return JSONResponse(
+        {
+            "code": "validation.invalid",
+            "message": "the request's path or query holds a NUL character (%00)",
+            "hint": "ids and filters are text: leave out the NUL",
+        },
+        status_code=422,
+    )
 
 
 def _too_large() -> JSONResponse:

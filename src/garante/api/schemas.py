@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar, cast
 
@@ -25,23 +26,28 @@ class Body(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _unicode(cls, data: Any) -> Any:
-        """JSON's \\ud800 escapes decode to lone surrogates, which no store or signature takes."""
+        """JSON's \\ud800 escapes decode to lone surrogates, which no store or signature takes;
+        \\u0000 decodes to a NUL, which PostgreSQL refuses in any text it keeps."""
         where = _surrogate(data)
         if where is not None:
             raise PydanticCustomError(
                 "string_unicode", "{where}: a lone surrogate is not Unicode text", {"where": where}
             )
+        where = _nul(data)
+        if where is not None:
+            raise PydanticCustomError(
+                "string_nul", "{where}: a NUL character is not text Garante keeps", {"where": where}
+            )
         return data
 
 
-def _surrogate(value: Any, path: str = "body") -> str | None:
-    """The path of the first string (or key) in ``value`` holding a lone surrogate."""
+def _strings(value: Any, path: str = "body") -> Iterator[tuple[str, str]]:
+    """Every string (and key) in a decoded JSON body, with the path it stands at."""
     stack = [(path, value)]
     while stack:
         where, node = stack.pop()
         if isinstance(node, str):
-            if not node.isascii() and any("\ud800" <= ch <= "\udfff" for ch in node):
-                return where
+            yield where, node
         elif isinstance(node, dict):
             for key, member in node.items():
                 at = f"{where}.{key}".removeprefix("body.")
@@ -51,7 +57,19 @@ def _surrogate(value: Any, path: str = "body") -> str | None:
             stack.extend(
                 (f"{where}.{i}".removeprefix("body."), member) for i, member in enumerate(node)
             )
+
+
+def _surrogate(value: Any) -> str | None:
+    """The path of the first string (or key) in ``value`` holding a lone surrogate."""
+    for where, text in _strings(value):
+        if not text.isascii() and any("\ud800" <= ch <= "\udfff" for ch in text):
+            return where
     return None
+
+
+def _nul(value: Any) -> str | None:
+    """The path of the first string (or key) in ``value`` holding a NUL character."""
+    return next((where for where, text in _strings(value) if "\x00" in text), None)
 
 
 def _aware(value: datetime) -> datetime:
