@@ -32,6 +32,7 @@ class Items(UseCases):
         bundle: str | dict[str, Any],
         releasable_to: list[str] | None = None,
     ) -> Change:
+        content = items.parse_bundle(bundle)  # before the writer lock: see items.add_item
         with self._tx() as tx:
             row = items.add_item(
                 tx,
@@ -42,7 +43,7 @@ class Items(UseCases):
                 tlp=tlp,
                 originator=originator,
                 releasable_to=releasable_to or [],
-                bundle=bundle,
+                content=content,
             )
             return Change(value=views.item(row))
 
