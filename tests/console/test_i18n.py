@@ -16,6 +16,7 @@ _DYNAMIC = {
     "level.": ["open", "conditional", "held", "suspended"],
     "effect.": ["deny", "hold", "require", "exempt"],
     "outcome.": ["released", "held", "denied"],
+    "delivery.": ["available", "withheld", "delivered", "recalled", "withdrawn"],
     "kind.": ["seizure", "arrest", "interdiction", "no-action", "lethal-force", "other"],
     "preview.": ["issue", "amend", "lift"],
     "preview.confirm_": ["issue", "amend", "lift"],

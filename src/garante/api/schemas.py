@@ -325,6 +325,12 @@ class RequestOut(BaseModel):
     outcome: str
     undertaking: str | None
     decided_at: str | None
+    delivery: Literal["available", "withheld", "delivered", "recalled", "withdrawn"] | None = Field(
+        None,
+        description="Where the release stands in the partner's feed: available (not yet "
+        "fetched), withheld (an order now stops it), delivered, recalled (after delivery) "
+        "or withdrawn (recalled before delivery); null if it never reached the feed.",
+    )
 
 
 class HeldOut(RequestOut):

@@ -66,15 +66,27 @@ def list_requests(
             "purpose": "purpose",
             "requested": "requested_at",
             "outcome": lambda r: output.outcome(r["outcome"]),
+            "delivery": "delivery",
             "undertaking": "undertaking",
         },
     )
 
 
+DELIVERY = {
+    "available": "available, not yet fetched",
+    "withheld": "withheld: an order now stops it",
+    "delivered": "delivered",
+    "recalled": "recalled after delivery (the feed carries revoked versions)",
+    "withdrawn": "withdrawn before delivery (never received)",
+}
+
+
 @app.command("show")
 def show(ctx: typer.Context, request_id: int = typer.Argument(..., metavar="ID")) -> None:
-    """Every decision taken on one request, with the rules that spoke and what triggered it."""
-    rows = service(ctx).decisions(request_id)
+    """Every decision taken on one request, with the rules that spoke and what triggered it,
+    and where its release stands in the partner's feed (delivered, recalled, ...)."""
+    garante = service(ctx)
+    rows = garante.decisions(request_id)
     if output.as_json(ctx, rows):
         return
     for row in rows:
@@ -85,3 +97,7 @@ def show(ctx: typer.Context, request_id: int = typer.Argument(..., metavar="ID")
         output.console.print(f"  {row['explanation']}", style="dim")
         for hit in row["rules"]:
             output.console.print(f"    [{hit['rule']}] {hit['message']}", markup=False)
+    shown = garante.request(request_id)
+    if shown["delivery"] is not None:
+        what = DELIVERY[shown["delivery"]]
+        output.console.print(f"In {shown['recipient']}'s feed: {what}", markup=False)

@@ -120,7 +120,9 @@ def event(row: EventRow) -> dict[str, Any]:
     }
 
 
-def request(row: RequestRow) -> dict[str, Any]:
+def request(row: RequestRow, delivery: str | None = None) -> dict[str, Any]:
+    """A request; ``delivery``: where its release stands in the partner's feed, if it got there
+    (``store.feed.deliveries``), so a recall or a withholding is seen wherever it is shown."""
     return {
         "id": row.id,
         "item": row.item_id,
@@ -131,6 +133,7 @@ def request(row: RequestRow) -> dict[str, Any]:
         "outcome": row.outcome,
         "undertaking": row.undertaking_id,
         "decided_at": time(row.decided_at),
+        "delivery": delivery,
     }
 
 

@@ -22,6 +22,7 @@ AVAILABLE = "available"  # released, not yet fetched, and an order may still wit
 WITHHELD = "withheld"  # released once, but what decides now would not release it
 RECALLED = "recalled"  # delivered, then recalled: the feed carries revoked versions
 WITHDRAWN = "withdrawn"  # recalled before delivery: the partner never received it
+DELIVERED = "delivered"  # not a status kept: AVAILABLE with a delivery time, as shown
 
 _TICK = timedelta(microseconds=1)
 
@@ -341,3 +342,23 @@ def visible_latest(session: Session, partner_id: str, object_ids: list[str]) -> 
             .order_by(FeedObjectRow.seq)
         ).all()
     )
+
+
+def deliveries(session: Session, request_ids: Sequence[int]) -> dict[int, str]:
+    """Where each released request stands in its partner's feed, for those that reached it.
+
+    ``available`` (not yet fetched), ``withheld`` (an order now stops it), ``delivered``,
+    ``recalled`` (after delivery: the feed carries revoked versions) or ``withdrawn`` (recalled
+    before delivery). A request that never reached the feed has no entry. One query a page.
+    """
+    if not request_ids:
+        return {}
+    rows = session.execute(
+        select(FeedReleaseRow.request_id, FeedReleaseRow.status, FeedReleaseRow.delivered_at).where(
+            FeedReleaseRow.request_id.in_(set(request_ids))
+        )
+    )
+    return {
+        request_id: DELIVERED if status == AVAILABLE and delivered_at is not None else status
+        for request_id, status, delivered_at in rows
+    }

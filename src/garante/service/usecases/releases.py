@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from garante.domain.decision import Outcome
 from garante.domain.errors import (
@@ -21,8 +24,10 @@ from garante.service.access import INTERNAL, entitled
 from garante.service.results import Page
 from garante.service.transaction import Transaction
 from garante.service.usecases.base import UseCases
+from garante.store import feed as store_feed
 from garante.store import queries
 from garante.store import requests as store_requests
+from garante.store.schema import RequestRow
 
 
 class Releases(UseCases):
@@ -56,7 +61,7 @@ class Releases(UseCases):
         with self._read() as session:
             own = visibility.requests(session, self.principal, page)
             if own is not None:
-                return [views.request(r) for r in own]
+                return _shown(session, own)
             if outcome and outcome not in set(Outcome):
                 raise UnknownValue(
                     f"unknown outcome '{outcome}'",
@@ -64,7 +69,7 @@ class Releases(UseCases):
                     hint=suggest(outcome, list(Outcome)),
                 )
             rows = store_requests.page(session, page, outcome=outcome, recipient=recipient)
-            return [views.request(r) for r in rows]
+            return _shown(session, rows)
 
     @entitled(*INTERNAL)
     def held_queue(self, page: Page | None = None) -> list[dict[str, Any]]:
@@ -79,11 +84,11 @@ class Releases(UseCases):
             reasons = store_requests.newest_explanations(session, [row.id for row in rows])
             return [
                 {
-                    **views.request(row),
+                    **shown,
                     "reason": reasons[row.id],
                     "held_for_seconds": int((now - row.requested_at).total_seconds()),
                 }
-                for row in rows
+                for row, shown in zip(rows, _shown(session, rows), strict=True)
             ]
 
     @entitled(*INTERNAL, Role.PARTNER)
@@ -93,7 +98,8 @@ class Releases(UseCases):
             row = store_requests.get(session, request_id)
             if row is None:
                 raise RequestNotFound(f"no release request {request_id}", field="request_id")
-            return views.request(row)
+            [shown] = _shown(session, [row])
+            return shown
 
     @entitled(*INTERNAL)
     def decisions(self, request_id: int) -> list[dict[str, Any]]:
@@ -114,3 +120,9 @@ class Releases(UseCases):
                 session, self.clock.now(), item_ids=[row.item_id], agency_ids=[row.recipient_id]
             )
             return decide(releases.as_request(row), state).to_dict()
+
+
+def _shown(session: Session, rows: Sequence[RequestRow]) -> list[dict[str, Any]]:
+    """Requests as shown, each with where its release stands in the feed (one query)."""
+    delivery = store_feed.deliveries(session, [row.id for row in rows])
+    return [views.request(row, delivery.get(row.id)) for row in rows]
