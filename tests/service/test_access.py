@@ -5,12 +5,13 @@ from __future__ import annotations
 import inspect
 
 import pytest
+from sqlalchemy import text
 
 from garante.domain.order import Scope
 from garante.domain.roles import Principal, Role
 from garante.service.access import roles_of
 from garante.service.app import Garante
-from garante.service.tokens import Forbidden
+from garante.service.tokens import Forbidden, Unauthenticated
 
 DEA = Principal(token_id="t-dea", role=Role.PARTNER, agency_id="dea")
 ANALYST = Principal(token_id="t-an", role=Role.ANALYST, agency_id="dipol")
@@ -73,3 +74,14 @@ def test_the_operator_may_do_what_only_the_operator_may(world: Garante) -> None:
 def test_an_analyst_may_request_a_release(world: Garante) -> None:
     decided = world.acting_as(ANALYST).request_release("lead", recipient="dea", purpose="seizure")
     assert decided["outcome"] == "released"
+
+
+def test_a_token_whose_stored_role_was_edited_to_operator_is_refused(world: Garante) -> None:
+    """The operator may do everything, so no token may stand for it, even an edited one."""
+    record, secret = world.create_token(role="analyst", agency_id="dipol")
+    with world.sessions() as session, session.begin():
+        session.execute(
+            text("UPDATE api_tokens SET role = 'operator' WHERE id = :id"), {"id": record["id"]}
+        )
+    with pytest.raises(Unauthenticated):
+        world.authenticate(secret)

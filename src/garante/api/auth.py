@@ -8,9 +8,10 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from garante.domain.roles import Principal, Role
+from garante.service import access
 from garante.service.access import roles_of
 from garante.service.app import Garante
-from garante.service.tokens import Forbidden, Unauthenticated
+from garante.service.tokens import Unauthenticated
 
 _bearer = HTTPBearer(auto_error=False, description="A Garante API token (gar_...).")
 
@@ -35,12 +36,10 @@ def principal(
 def allow(*roles: Role) -> Callable[..., Principal]:
     """A dependency that admits only the given roles."""
 
+    allowed = frozenset(roles)
+
     def check(who: Principal = Depends(principal)) -> Principal:  # noqa: B008
-        if who.role not in roles:
-            allowed = ", ".join(sorted(r.value for r in roles))
-            raise Forbidden(
-                f"a {who.role.value} token may not do this", hint=f"allowed roles: {allowed}"
-            )
+        access.check(who, allowed)  # the service's own check: the same refusal, word for word
         return who
 
     return check

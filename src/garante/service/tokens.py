@@ -119,6 +119,13 @@ def authenticate(session: Session, secret: str) -> Principal:
             "the token is unknown or revoked",
             hint="ask for a token: garante tokens create --role ROLE --agency ID",
         )
+    if row.role not in set(TOKEN_ROLES):
+        # Only a store edited behind the service holds one: never let a token be the operator,
+        # who may do everything, nor a role the service does not know.
+        raise Unauthenticated(
+            "the token names a role no token may carry",
+            hint="revoke it and create a new one with garante tokens create",
+        )
     return Principal(
         token_id=row.id,
         role=Role(row.role),
