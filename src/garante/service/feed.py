@@ -219,27 +219,25 @@ def recall(
             f"request {request_id} was never released, so there is nothing to recall",
             field="request",
         )
-    if by_agency is not None:
-        asked = requests.get(session, request_id)
-        originator = _item(session, asked).originator if asked is not None else None
-        if originator != by_agency:
-            raise NotEntitled(
-                f"release {request_id} is of an item {originator} originated; "
-                f"{by_agency} may not recall it",
-                field="request",
-                hint="the originating agency recalls its own releases",
-            )
+    request = requests.get(session, request_id)
+    if request is None:
+        raise ReleaseNotInFeed(f"no release request {request_id}", field="request")
+    item = _item(session, request)
+    if by_agency is not None and item.originator != by_agency:
+        raise NotEntitled(
+            f"release {request_id} is of an item {item.originator} originated; "
+            f"{by_agency} may not recall it",
+            field="request",
+            hint="the originating agency recalls its own releases",
+        )
     if feed.status in (RECALLED, WITHDRAWN):
         raise InvalidState(f"release {request_id} was already recalled", field="request")
     delivered = feed.delivered_at is not None
     feed.status = RECALLED if delivered else WITHDRAWN
     feed.recalled_at = tx.now
-    request = requests.get(session, request_id)
-    if request is None:
-        raise ReleaseNotInFeed(f"no release request {request_id}", field="request")
     # By object, not by the release that first sent it: a later release of the same item
     # shares its objects, and recalling either withdraws them.
-    object_ids = [obj["id"] for obj in json.loads(_item(session, request).bundle)["objects"]]
+    object_ids = [obj["id"] for obj in json.loads(item.bundle)["objects"]]
     latest = stored.visible_latest(session, feed.partner_id, object_ids)
     if delivered:
         dates = stored.next_dates(session, feed.partner_id, len(latest), tx.now)

@@ -57,11 +57,14 @@ def agency_key_statement(
     session: Session, *, agency_id: str, public_key: bytes, recovered_by: str | None = None
 ) -> dict[str, str | None]:
     """What replacing ``agency_id``'s key with ``public_key`` states, for its signer to sign."""
-    row = lookup.agency(session, agency_id)
+    return _key_statement(lookup.agency(session, agency_id), public_key, recovered_by)
+
+
+def _key_statement(
+    row: AgencyRow, public_key: bytes, recovered_by: str | None
+) -> dict[str, str | None]:
     previous = encode_public_key(row.public_key) if row.public_key else None
-    return key_statement(
-        agency_id, encode_public_key(public_key), previous, recovered_by=recovered_by
-    )
+    return key_statement(row.id, encode_public_key(public_key), previous, recovered_by=recovered_by)
 
 
 def set_agency_key(
@@ -79,9 +82,7 @@ def set_agency_key(
     has a key of its own, and the log marks it as a recovery.
     """
     row = lookup.agency(tx.session, agency_id)
-    statement = agency_key_statement(
-        tx.session, agency_id=agency_id, public_key=public_key, recovered_by=recovered_by
-    )
+    statement = _key_statement(row, public_key, recovered_by)
     if recovered_by is None:
         check_signature(
             signer=agency_id, public_key=row.public_key, statement=statement, signature=signature

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -25,17 +25,8 @@ from garante.service import views
 from garante.service.releases import DecidedRequest
 from garante.service.tokens import Forbidden
 from garante.store import feed as store_feed
+from garante.store.paging import Keyset
 from garante.store.schema import RequestRow
-
-
-class Keyset(Protocol):
-    """A page of a keyset listing (``app.Page``): rows after ``after``, at most ``limit``."""
-
-    @property
-    def after(self) -> str | int | None: ...
-
-    @property
-    def limit(self) -> int: ...
 
 
 def partner(who: Principal) -> str | None:
@@ -79,12 +70,9 @@ def requests(session: Session, who: Principal, page: Keyset | None) -> list[Requ
     own = partner(who)
     if own is None:
         return None
-    after = page.after if page else None
-    if isinstance(after, str):
+    if page is not None and isinstance(page.after, str):
         return []  # request ids are numbers: nothing comes after a text cursor
-    return store_feed.partner_requests(
-        session, own, after=after, limit=page.limit if page else None
-    )
+    return store_feed.partner_requests(session, own, page)
 
 
 def check_request(session: Session, who: Principal, request_id: int) -> None:

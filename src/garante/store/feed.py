@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from garante.domain.decision import Outcome
+from garante.store.paging import Keyset, paged
 from garante.store.schema import FeedObjectRow, FeedReleaseRow, RequestRow
 
 AVAILABLE = "available"  # released, not yet fetched, and an order may still withhold it
@@ -124,33 +125,27 @@ def undelivered_requests(session: Session, request_ids: Sequence[int]) -> bool:
     return bool(found)
 
 
-def _deliverable_to(partner_id: str) -> ColumnElement[bool]:
-    """A partner's own release that it may be delivered now or has been delivered.
+def _visible_to(partner_id: str) -> ColumnElement[bool]:
+    """A partner's own release, standing released, that it may be delivered now or has been.
 
     A release an order now withholds, or one recalled before delivery, is not the partner's
-    to know of: it never received it, and may never.
+    to know of: it never received it, and may never. (Joined with ``release_requests``.)
     """
     return and_(
         FeedReleaseRow.partner_id == partner_id,
         or_(FeedReleaseRow.status == AVAILABLE, FeedReleaseRow.delivered_at.is_not(None)),
+        RequestRow.outcome == Outcome.RELEASED.value,
     )
 
 
-def partner_requests(
-    session: Session, partner_id: str, *, after: int | None, limit: int | None
-) -> list[RequestRow]:
+def partner_requests(session: Session, partner_id: str, page: Keyset | None) -> list[RequestRow]:
     """A partner's own releases as it may see them, by request id (keyset pages)."""
     query = (
         select(RequestRow)
         .join(FeedReleaseRow, FeedReleaseRow.request_id == RequestRow.id)
-        .where(_deliverable_to(partner_id), RequestRow.outcome == Outcome.RELEASED.value)
-        .order_by(RequestRow.id)
+        .where(_visible_to(partner_id))
     )
-    if after is not None:
-        query = query.where(RequestRow.id > after)
-    if limit is not None:
-        query = query.limit(limit)
-    return list(session.scalars(query))
+    return list(session.scalars(paged(query, RequestRow.id, page)))
 
 
 def partner_sees(session: Session, partner_id: str, request_ids: Sequence[int]) -> set[int]:
@@ -161,11 +156,7 @@ def partner_sees(session: Session, partner_id: str, request_ids: Sequence[int]) 
         session.scalars(
             select(FeedReleaseRow.request_id)
             .join(RequestRow, RequestRow.id == FeedReleaseRow.request_id)
-            .where(
-                FeedReleaseRow.request_id.in_(set(request_ids)),
-                _deliverable_to(partner_id),
-                RequestRow.outcome == Outcome.RELEASED.value,
-            )
+            .where(FeedReleaseRow.request_id.in_(set(request_ids)), _visible_to(partner_id))
         )
     )
 
