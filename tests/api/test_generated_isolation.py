@@ -94,7 +94,7 @@ class World:
     forbidden_requests: frozenset[int]
 
 
-def _client(server: Server, base: str, token: str) -> httpx.Client:
+def _client(base: str, token: str) -> httpx.Client:
     return httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30)
 
 
@@ -144,7 +144,7 @@ def _add_dea_cases(server: Server) -> None:
 
 def _add_dea_cases_with(server: Server, clients: ExitStack) -> None:
     def client(role: str, **subject: str) -> httpx.Client:
-        return clients.enter_context(_client(server, server.api, server.token(role, **subject)))
+        return clients.enter_context(_client(server.api, server.token(role, **subject)))
 
     analyst = client("analyst", agency="dipol")
     liaison = client("liaison", agency="dipol")
@@ -245,11 +245,11 @@ def world(request: pytest.FixtureRequest, server_backend: str) -> Iterator[World
     with running_server(new_store(request, server_backend, "generated"), demo=True) as server:
         _add_dea_cases(server)
         token = server.token("partner", agency=PARTNER)
-        partner = _client(server, server.api, token)
-        taxii = _client(server, server.url, token)
+        partner = _client(server.api, token)
+        taxii = _client(server.url, token)
         taxii.headers["Accept"] = TAXII
         console = httpx.Client(base_url=server.url, cookies={"garante_session": token}, timeout=30)
-        reader = _client(server, server.api, server.token(INTERNAL_READER, agency="dipol"))
+        reader = _client(server.api, server.token(INTERNAL_READER, agency="dipol"))
         words, requests = _forbidden(server, reader)
         yield World(
             server=server,

@@ -90,10 +90,6 @@ class Viewer:
         if not self.authority or not self.principal.authority_id:
             raise NotAllowed
 
-    def acting(self, garante: Garante) -> Garante:
-        """The service, naming this person in every audit entry it writes."""
-        return garante.acting_as(self.principal)
-
 
 def language(request: Request) -> Lang:
     return negotiate(

@@ -189,7 +189,7 @@ def _signature(data: Form) -> bytes | None:
 @router.post("/orders/issue")
 def issue_order(request: Request, data: Form = Depends(form)) -> Response:  # noqa: B008
     who = _authority(request, data)
-    garante = who.acting(service(request))
+    garante = service(request)
     terms = OrderTerms.parse(data)
     try:
         order = _draft(garante, who, terms)
@@ -287,7 +287,7 @@ def amend_order(
     data: Form = Depends(form),  # noqa: B008
 ) -> Response:
     who = _authority(request, data)
-    garante = who.acting(service(request))
+    garante = service(request)
     terms = OrderTerms.parse(data)
     try:
         amended = _amendment(garante, who, order_id, terms)
@@ -337,7 +337,7 @@ def lift_order(
     data: Form = Depends(form),  # noqa: B008
 ) -> Response:
     who = _authority(request, data)
-    garante = who.acting(service(request))
+    garante = service(request)
     try:
         change = garante.lift_order(
             order_id,
