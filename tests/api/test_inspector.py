@@ -94,3 +94,15 @@ def test_the_cli_checks_a_server_as_an_inspector_would(
     )
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("OK checkpoint of size")
+
+
+def test_the_cli_replays_a_running_servers_log_over_http(
+    demo_server: Server, overseer: str
+) -> None:
+    key = _key(demo_server).to_text()
+    result = runner.invoke(
+        app,
+        ["audit", "replay", "--server", demo_server.url, "--log-key", key, "--token", overseer],
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[-1].endswith("0 disagreements.")

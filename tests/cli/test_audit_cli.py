@@ -100,3 +100,51 @@ def test_an_items_content_can_be_shown_to_match_its_logged_commitment(
     code, _, err = _run("items", "check-commitment", str(opening), "--commitment", commitment)
     assert code == 2
     assert "item.commitment_mismatch" in err
+
+
+def _export(demo_db: Path, tmp_path: Path) -> tuple[Path, str]:
+    _, key, _ = _run("--db", str(demo_db), "audit", "key")
+    code, _, err = _run("--db", str(demo_db), "audit", "export", str(tmp_path / "export"))
+    assert code == 0, err
+    return tmp_path / "export", key.strip()
+
+
+def test_an_export_replays_with_only_the_published_key(demo_db: Path, tmp_path: Path) -> None:
+    export, key = _export(demo_db, tmp_path)
+    code, out, err = _run("audit", "replay", "--export", str(export), "--log-key", key)
+    assert code == 0, err
+    assert out.splitlines()[-1].endswith("0 disagreements.")
+
+
+def test_a_replay_reports_its_counts_as_json(demo_db: Path, tmp_path: Path) -> None:
+    export, key = _export(demo_db, tmp_path)
+    code, out, _ = _run("--json", "audit", "replay", "--export", str(export), "--log-key", key)
+    assert code == 0
+    replay = json.loads(out)["replay"]
+    assert replay["disagreements"] == []
+    assert replay["decisions_rederived"] > 0
+    assert replay["kinds"]["release.decided"] > 0
+
+
+def test_a_replay_refuses_the_key_shipped_inside_the_export(demo_db: Path, tmp_path: Path) -> None:
+    export, _ = _export(demo_db, tmp_path)
+    code, _, err = _run(
+        "audit", "replay", "--export", str(export), "--log-key", f"@{export / 'log.vkey'}"
+    )
+    assert code == 2
+    assert "proves nothing" in err
+
+
+def test_a_replay_names_the_first_entry_that_disagrees(demo_db: Path, tmp_path: Path) -> None:
+    export, key = _export(demo_db, tmp_path)
+    lines = (export / "entries.jsonl").read_text().splitlines()
+    rows = [json.loads(line) for line in lines]
+    # An edited entry, not re-signed: the hashes already give it away, and so does the replay.
+    entry = json.loads(rows[10]["entry"])
+    entry["data"]["signature"] = None
+    rows[10]["entry"] = json.dumps(entry, sort_keys=True, separators=(",", ":"))
+    (export / "entries.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    code, out, err = _run("audit", "replay", "--export", str(export), "--log-key", key)
+    assert code == 7
+    assert "FAIL replay: entry 10 (undertaking.signed)" in out
+    assert "does not verify" in err

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import typer
+from rich.markup import escape
 
 from garante.cli import output
 from garante.cli.context import service
@@ -17,6 +18,8 @@ from garante.inspector import inspect
 from garante.ledger.errors import LedgerError
 from garante.ledger.logcheck import LogReport, StoredEntry, check_log
 from garante.ledger.note import VerifierKey
+from garante.replay.run import LogReplay, replay_log
+from garante.replay.sources import UnreadableLog, from_export, from_server
 
 app = typer.Typer(help="The verifiable audit log.", no_args_is_help=True)
 
@@ -199,6 +202,140 @@ def verify(
     else:
         report = service(ctx).verify_log(key_text)
     _report(ctx, report)
+
+
+@app.command("replay")
+def replay(
+    ctx: typer.Context,
+    export_dir: Path | None = typer.Option(
+        None, "--export", help="Replay an export (`garante audit export DIR`)."
+    ),
+    server: str | None = typer.Option(
+        None, "--server", help="Replay a running server's log over HTTP, e.g. http://host:8000."
+    ),
+    log_key: str = typer.Option(
+        ...,
+        "--log-key",
+        help="The log's verifier key as the operator published it (text or @FILE); never the "
+        "log.vkey shipped inside an export.",
+    ),
+    token: str | None = typer.Option(
+        None, "--token", envvar="GARANTE_TOKEN", help="With --server: an overseer token."
+    ),
+) -> None:
+    """Rebuild the whole state from the log alone and re-derive every act in it.
+
+    Checks the entries against the signed checkpoints, then, entry by entry: every signature
+    against the keys the log registered at that point, that every act was entitled (orders
+    changed by their authority, the system's holds only from a breach, recalls by the
+    originator, tokens for agencies that can hold their role), and every decision, enforcement
+    and breach verdict decided again with the state at the version it cites. Prints the counts
+    and the first entry that disagrees. Needs no database.
+    """
+    if (export_dir is None) == (server is None):
+        raise ValidationError(
+            "replay reads one log: give --export DIR or --server URL",
+            field="export",
+            hint="garante audit replay --export DIR --log-key @published.vkey",
+        )
+    if export_dir is not None:
+        _refuse_key_from(export_dir, log_key, what="the export it would vouch for")
+    try:
+        key = VerifierKey.parse(_read(log_key))
+    except LedgerError as exc:
+        raise ValidationError(
+            f"the log key cannot be read: {exc}",
+            field="log_key",
+            hint="give the verifier key line the operator published (`garante audit key`)",
+        ) from None
+    try:
+        copy = from_export(export_dir) if export_dir is not None else None
+        if copy is None:
+            assert server is not None
+            copy = from_server(server, token=token)
+        result = replay_log(copy.entries, copy.checkpoints, key)
+    except UnreadableLog as exc:
+        raise ValidationError(str(exc), field="export" if export_dir else "server") from None
+    _replayed(ctx, result)
+
+
+def _refuse_key_from(place: Path, log_key: str, *, what: str) -> None:
+    """A key read from inside ``place`` came with what it would vouch for: refuse it."""
+    if not log_key.startswith("@"):
+        return
+    path = Path(log_key[1:]).resolve()
+    if path.is_relative_to(place.resolve()):
+        raise ValidationError(
+            f"{log_key[1:]} lies inside {place}: a key that comes with {what} proves nothing",
+            field="log_key",
+            hint="give the key the operator published (its website, a letter, a witness), "
+            "not one copied beside the data",
+        )
+
+
+def _replayed(ctx: typer.Context, result: LogReplay) -> None:
+    log, replay = result.log, result.replay
+    if not output.as_json(
+        ctx,
+        {
+            "ok": result.ok,
+            "log": {
+                "ok": log.ok,
+                "entries": log.entries,
+                "checkpoints_verified": log.checkpoints_verified,
+                "latest_verified_size": log.latest_verified_size,
+                "findings": [{"index": f.index, "message": f.message} for f in log.findings],
+            },
+            "replay": {
+                "ok": replay.ok,
+                "entries": replay.entries,
+                "kinds": dict(sorted(replay.kinds.items())),
+                "signatures_verified": replay.signatures_verified,
+                "decisions_rederived": replay.decisions_rederived,
+                "acts_checked": replay.acts_checked,
+                "disagreements": [
+                    {"index": d.index, "kind": d.kind, "message": d.message}
+                    for d in replay.disagreements
+                ],
+            },
+        },
+    ):
+        say = output.console.print
+        for finding in log.findings:
+            say(f"[red]FAIL[/red] log: {finding}", highlight=False)
+        if log.ok:
+            tail = (
+                f"; {result.unsigned} newer entries are not yet under a signed checkpoint"
+                if result.unsigned
+                else ""
+            )
+            say(
+                f"[green]OK[/green]   log: {log.entries} entries; {log.checkpoints_verified} "
+                f"signed checkpoints verified, the latest at size {log.latest_verified_size}"
+                f"{tail}.",
+                highlight=False,
+            )
+        shown = replay.disagreements[:20]
+        for disagreement in shown:
+            say(f"[red]FAIL[/red] replay: {escape(str(disagreement))}", highlight=False)
+        if len(replay.disagreements) > len(shown):
+            say(f"[red]FAIL[/red] replay: {len(replay.disagreements) - len(shown)} more not shown")
+        verdict = "[green]OK[/green]  " if replay.ok else "[red]FAIL[/red]"
+        say(
+            f"{verdict} replay: {replay.entries} entries; {replay.signatures_verified} "
+            f"signatures verified, {replay.decisions_rederived} decisions re-derived, "
+            f"{replay.acts_checked} acts checked; {len(replay.disagreements)} disagreements.",
+            highlight=False,
+        )
+    if not log.ok:
+        first = log.first_bad_index
+        where = f" (first bad index {first})" if first is not None else ""
+        raise LogVerificationFailed(f"the log does not verify{where}")
+    if replay.first is not None:
+        raise LogVerificationFailed(
+            f"the log disagrees with itself: {replay.first}",
+            hint="the entry named is the first an inspector should read",
+        )
 
 
 def _verify_server(

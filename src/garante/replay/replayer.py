@@ -1,0 +1,693 @@
+"""Replaying the log: every entry checked against the state the entries before it built.
+
+An inspector holds the log's public key and the entries; nothing else is trusted, least of all
+the operator's database. For each entry, in order, the replayer asks what DESIGN.md's "Who may
+do what" asks:
+
+- **Signed?** Every statement an entry carries (undertaking, order, amendment, lift, hand-set
+  condition, key change, outcome) verifies against the key the log had registered for its
+  signer at that point, key rotations and recoveries included; a signer with a key must sign.
+- **Entitled?** The actor may write that kind of entry: an order is amended or lifted by its
+  issuer, the system authority's orders come only from the breach rule, a recall comes from the
+  item's originator, a token carries a role its agency can hold.
+- **Re-derived?** Every decision is decided again with ``policy.decide`` on the state at the
+  version it cites, and must give the same outcome, undertaking and rules; every enforcement
+  (withheld, available) and every outcome's breach verdict likewise; a derived condition's
+  change must be what its events say.
+
+The replayer then applies the entry to its ``Projection``. It names each disagreement with the
+entry's index; the first is where an inspector starts reading.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from garante.canonical import canonical
+from garante.domain.decision import Decision, Outcome
+from garante.domain.errors import GaranteError
+from garante.domain.outcome import OutcomeReport
+from garante.domain.parties import SYSTEM_AUTHORITY
+from garante.domain.request import ReleaseRequest
+from garante.domain.roles import TOKEN_ROLES, Role
+from garante.policy.compliance import judge
+from garante.policy.decide import decide
+from garante.replay.entries import LoggedEntry, instant
+from garante.replay.projection import KINDS, Projection
+
+_TOKEN_ROLES = frozenset(role.value for role in TOKEN_ROLES)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Disagreement:
+    """An entry the replay cannot vouch for, and why."""
+
+    index: int
+    kind: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"entry {self.index} ({self.kind}): {self.message}"
+
+
+@dataclass(kw_only=True)
+class ReplayReport:
+    """What a replay checked, and where the log disagrees with itself."""
+
+    entries: int = 0
+    kinds: Counter[str] = field(default_factory=Counter)
+    signatures_verified: int = 0
+    decisions_rederived: int = 0
+    acts_checked: int = 0
+    disagreements: list[Disagreement] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.disagreements
+
+    @property
+    def first(self) -> Disagreement | None:
+        return self.disagreements[0] if self.disagreements else None
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who wrote an entry: a token's role and subject (``authority:presidency``), or the
+    operator under its own name (``demo``, ``cli``), who holds the store and may act for any
+    role but must still carry the signatures an act needs."""
+
+    role: Role
+    subject: str | None
+
+    @classmethod
+    def of(cls, name: str) -> Actor:
+        role, sep, subject = name.partition(":")
+        if sep and role in _TOKEN_ROLES:
+            return cls(Role(role), subject)
+        return cls(Role.OPERATOR, None)
+
+
+# Which token roles may write each kind of entry (the use cases' ``@entitled``). Entries that
+# follow from another act (decisions, enforcement, derived conditions) are not listed: they are
+# re-derived instead. The operator may write any kind.
+_WRITERS: dict[str, frozenset[Role]] = {
+    "agency.registered": frozenset({Role.LIAISON}),
+    "agency.key-set": frozenset({Role.LIAISON}),
+    "authority.registered": frozenset({Role.LIAISON}),
+    "item.added": frozenset({Role.ANALYST}),
+    "undertaking.signed": frozenset({Role.LIAISON, Role.PARTNER}),
+    "undertaking.revoked": frozenset({Role.LIAISON}),
+    "order.issued": frozenset({Role.AUTHORITY}),
+    "order.amended": frozenset({Role.AUTHORITY}),
+    "order.lifted": frozenset({Role.AUTHORITY}),
+    "condition.defined": frozenset({Role.AUTHORITY}),
+    "event.recorded": frozenset({Role.ANALYST, Role.AUTHORITY}),
+    "release.requested": frozenset({Role.ANALYST}),
+    "release.delivered": frozenset({Role.PARTNER}),
+    "release.recalled": frozenset({Role.ANALYST}),
+    "settings.changed": frozenset(),
+    "outcome.reported": frozenset({Role.ANALYST, Role.PARTNER}),
+    "token.created": frozenset(),
+    "token.revoked": frozenset(),
+}
+
+
+class Replayer:
+    """Feed it the entries in order; read ``report`` and ``state`` at the end."""
+
+    def __init__(self) -> None:
+        self.state = Projection()
+        self.report = ReplayReport()
+        self._keys: dict[bytes, Ed25519PublicKey] = {}
+        # The breach an outcome entry just reported: the system authority's entry and its
+        # automatic hold may follow it, in the same transaction, and nothing else may.
+        self._breach: tuple[str, int] | None = None
+
+    def replay(self, entries: Iterable[LoggedEntry]) -> ReplayReport:
+        for entry in entries:
+            self.feed(entry)
+        return self.report
+
+    def feed(self, entry: LoggedEntry) -> None:
+        report = self.report
+        if entry.index != self.state.size:
+            self._disagree(entry, f"comes where entry {self.state.size} was expected")
+        report.entries += 1
+        report.kinds[entry.kind] += 1
+        check = _CHECKS.get(entry.kind)
+        if check is None and entry.kind not in KINDS:
+            self._disagree(entry, "is of a kind this replay does not know")
+        else:
+            writers = _WRITERS.get(entry.kind)
+            if writers is not None:
+                self._entitled(entry, writers)
+            if check is not None:
+                try:
+                    check(self, entry, entry.data)
+                except (KeyError, TypeError, ValueError, GaranteError) as exc:
+                    self._disagree(entry, f"cannot be read: {type(exc).__name__}: {exc}")
+        if entry.kind not in ("outcome.reported", "authority.registered"):
+            self._breach = None
+        try:
+            self.state.apply(entry)
+        except (KeyError, TypeError, ValueError, GaranteError) as exc:
+            self._disagree(entry, f"cannot be applied: {type(exc).__name__}: {exc}")
+
+    def skip(self, index: int, message: str) -> None:
+        """An entry whose bytes cannot be read: named, and passed over."""
+        self.report.entries += 1
+        self.report.disagreements.append(Disagreement(index=index, kind="?", message=message))
+        self.state.size = index + 1
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _disagree(self, entry: LoggedEntry, message: str) -> None:
+        self.report.disagreements.append(
+            Disagreement(index=entry.index, kind=entry.kind, message=message)
+        )
+
+    def _entitled(self, entry: LoggedEntry, writers: frozenset[Role]) -> None:
+        self.report.acts_checked += 1
+        actor = Actor.of(entry.actor)
+        if actor.role is not Role.OPERATOR and actor.role not in writers:
+            if self._breach is not None and entry.kind in ("authority.registered", "order.issued"):
+                return  # the breach rule's own acts, in the transaction of whoever reported
+            allowed = ", ".join(sorted(writers)) or "the operator"
+            self._disagree(entry, f"was written by {entry.actor}, but only {allowed} may write it")
+
+    def _acts_as(self, entry: LoggedEntry, role: Role, subject: str, what: str) -> None:
+        """An actor of ``role`` must be ``subject`` itself (``authority:presidency``)."""
+        actor = Actor.of(entry.actor)
+        if actor.role is role and actor.subject != subject:
+            self._disagree(entry, f"{entry.actor} acted for {subject}, {what}")
+
+    def _signed(
+        self,
+        entry: LoggedEntry,
+        *,
+        signer: str,
+        key: bytes | None,
+        statement: Mapping[str, Any],
+        signature: str | None,
+    ) -> None:
+        """``signature`` verifies over ``statement`` with ``key``; a signer with a key must
+        sign, and one without cannot have signed anything checkable."""
+        if key is None:
+            if signature is not None:
+                self._disagree(entry, f"carries a signature, but {signer} had no key then")
+            return
+        if signature is None:
+            self._disagree(entry, f"is unsigned, but {signer} had a registered key then")
+            return
+        public = self._keys.get(key)
+        if public is None:
+            public = self._keys[key] = Ed25519PublicKey.from_public_bytes(key)
+        try:
+            public.verify(base64.b64decode(signature, validate=True), canonical(statement))
+        except (InvalidSignature, ValueError):
+            self._disagree(entry, f"its signature does not verify with {signer}'s key then")
+            return
+        self.report.signatures_verified += 1
+
+    def _authority_key(self, authority: str) -> bytes | None:
+        found = self.state.authorities.get(authority)
+        return None if found is None else found.public_key
+
+    def _decided(self, entry: LoggedEntry, request_id: int, version: int) -> Decision | None:
+        """Decide the request again on the state at ``version``; None if it cannot be."""
+        state = self.state
+        request = state.requests.get(request_id)
+        if request is None:
+            self._disagree(entry, f"decides request {request_id}, which was never requested")
+            return None
+        if not state.policy_version <= version <= entry.index:
+            self._disagree(
+                entry,
+                f"cites state version {version}, but the state it was decided on is that of "
+                f"version {state.policy_version} (entry {entry.index})",
+            )
+            return None
+        self.report.decisions_rederived += 1
+        try:
+            return decide(
+                ReleaseRequest(
+                    id=request.id,
+                    item_id=request.item,
+                    recipient_id=request.recipient,
+                    purpose=request.purpose,
+                    requested_by="",
+                    requested_at=entry.at,
+                ),
+                state.policy_state(entry.at, version),
+            )
+        except GaranteError as exc:
+            self._disagree(entry, f"decides a request the log cannot decide: {exc}")
+            return None
+
+    def _same_rules(self, entry: LoggedEntry, decision: Decision, logged: Any) -> None:
+        derived = [(str(hit.rule), hit.cites) for hit in decision.rules]
+        stated = [(str(r["rule"]), str(r["cites"])) for r in logged]
+        if derived != stated:
+            self._disagree(
+                entry,
+                "cites rules "
+                + _rules_text(stated)
+                + ", but deciding again cites "
+                + _rules_text(derived),
+            )
+
+
+def _rules_text(rules: list[tuple[str, str]]) -> str:
+    return "[" + ", ".join(f"{rule} {cites}" for rule, cites in rules) + "]"
+
+
+# -- the checks, one per kind --------------------------------------------------------------
+
+_Check = Callable[[Replayer, LoggedEntry, dict[str, Any]], None]
+
+
+def _agency_registered(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
+    if d["agency"] in r.state.agencies:
+        r._disagree(e, f"registers agency {d['agency']} again")
+
+
+def _agency_key_set(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
+    agency = r.state.agencies.get(d["agency"])
+    if agency is None:
+        r._disagree(e, f"sets the key of {d['agency']}, which is not registered")
+        return
+    statement = d["statement"]
+    previous = base64.b64encode(agency.public_key).decode() if agency.public_key else None
+    if (
+        statement.get("agency") != agency.id
+        or statement.get("public_key") != d["public_key"]
+        or statement.get("previous_key") != previous
+    ):
+        r._disagree(e, "its statement does not name this agency, this key and the key before it")
+        return
+    recovered_by = d["recovered_by"]
+    if recovered_by is None:
+        if statement.get("type") != "garante.key/v1":
+            r._disagree(e, "a key change not signed by the previous key must be a recovery")
+            return
+        if agency.public_key is None:
+            return  # a first key needs no proof
+        r._signed(
+            e,
+            signer=agency.id,
+            key=agency.public_key,
+            statement=statement,
+            signature=d["signature"],
+        )
+        return
+    if (
+        statement.get("type") != "garante.key-recovery/v1"
+        or statement.get("authority") != recovered_by
+    ):
+        r._disagree(e, "a recovery's statement must be a key recovery naming its authority")
+        return
+    key = r._authority_key(recovered_by)
+    if key is None:
+        r._disagree(e, f"is a recovery by {recovered_by}, which had no key to sign it with")
+        return
+    r._signed(e, signer=recovered_by, key=key, statement=statement, signature=d["signature"])
+
+
+def _authority_registered(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
+    if d["authority"] in r.state.authorities:
+        r._disagree(e, f"registers authority {d['authority']} again")
+    if d["authority"] == SYSTEM_AUTHORITY and r._breach is None:
+        r._disagree(e, f"registers the reserved authority {SYSTEM_AUTHORITY} outside a breach")
+
+
+def _item_added(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
+    if d["item"] in r.state.items:
+        r._disagree(e, f"adds item {d['item']} again")
+    if d["originator"] not in r.state.agencies:
+        r._disagree(e, f"names originator {d['originator']}, which is not registered")
+
+
+def _undertaking_signed(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
+    statement = d["statement"]
+    agency = r.state.agencies.get(statement["agency"])
+    if agency is None:
+        r._disagree(e, f"is an undertaking of {statement['agency']}, which is not registered")
+        return
+    if statement.get("type") != "garante.undertaking/v1" or statement["id"] != d["undertaking"]:
+        r._disagree(e, "its statement is not this undertaking's")
+    r._acts_as(e, Role.PARTNER, agency.id, "but a partner gives only its own undertakings")
+    r._signed(
+        e,
+        signer=agency.id,
+        key=agency.public_key,
+        statement=statement,
+        signature=d["signature"],
+    )
+
+
+def _undertaking_revoked(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
+    if d["undertaking"] not in r.state.undertakings:
+        r._disagree(e, f"revokes undertaking {d['undertaking']}, which was never signed")
+
+
+def _order_issued(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
+    statement = d["statement"]
+    authority = statement["authority"]
+    if statement["id"] in r.state.orders:
+        r._disagree(e, f"issues order {statement['id']} again")
+    if int(statement["version"]) != 1:
+        r._disagree(e, "an order's first statement must be its version 1")
+    if authority not in r.state.authorities:
+        r._disagree(e, f"is issued by {authority}, which is not a registered authority")
+        return
+    if authority == SYSTEM_AUTHORITY:
+        _breach_hold(r, e, statement)
+        return
+    r._acts_as(e, Role.AUTHORITY, authority, "but an authority issues only its own orders")
+    r._signed(
+        e,
+        signer=authority,
+        key=r._authority_key(authority),
+        statement=statement,
+        signature=d["signature"],
+    )
+
+
+def _breach_hold(r: Replayer, e: LoggedEntry, statement: Mapping[str, Any]) -> None:
+    """The system authority's only order: the hold the breach just reported brings."""
+    if r._breach is None:
+        r._disagree(e, f"is an order of {SYSTEM_AUTHORITY} that no breach brought")
+        return
+    agency, outcome = r._breach
+    if (
+        statement["id"] != f"breach-{agency}-{outcome}"
+        or statement["effect"] != "hold"
+        or dict(statement["scope"]).get("agencies") != [agency]
+        or statement.get("while_condition") is not None
+        or statement.get("valid_until") is not None
+    ):
+        r._disagree(e, f"is not the hold of {agency} that outcome {outcome}'s breach brings")
+
+
+def _answering(r: Replayer, e: LoggedEntry, order_id: str, by: str | None, act: str) -> None:
+    """An order changes only at the word of its issuer; the system's holds are lifted by any
+    authority and never amended."""
+    current = r.state.orders.get(order_id)
+    if current is None:
+        r._disagree(e, f"{act} order {order_id}, which was never issued")
+        return
+    order = current.order
+    if order.lifted_at is not None:
+        r._disagree(e, f"{act} order {order_id}, which was already lifted")
+    if by is None or by not in r.state.authorities:
+        r._disagree(e, f"{act} order {order_id} for {by}, which is not a registered authority")
+        return
+    system = order.authority_id == SYSTEM_AUTHORITY
+    if system and act == "amends":
+        r._disagree(e, f"amends {SYSTEM_AUTHORITY}'s order {order_id}, which no one amends")
+    elif not system and by != order.authority_id:
+        r._disagree(e, f"{act} order {order_id} for {by}, but it answers to {order.authority_id}")
+    r._acts_as(e, Role.AUTHORITY, by, "but an authority acts only for itself")
+
+
+def _order_amended(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
+    statement = d["statement"]
+    by = statement.get("amended_by")
+    _answering(r, e, statement["id"], by, "amends")
+    current = r.state.orders.get(statement["id"])
+    if current is not None:
+        if int(statement["version"]) != current.order.version + 1:
+            r._disagree(e, f"states version {statement['version']} after {current.order.version}")
+        if statement["authority"] != current.order.authority_id:
+            r._disagree(e, "changes the authority an order answers to")
+    if by is not None:
+        r._signed(
+            e,
+            signer=by,
+            key=r._authority_key(by),
+            statement=statement,
+            signature=d["signature"],
+        )
+
+
+def _order_lifted(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
+    statement = d["statement"]
+    by = statement.get("lifted_by")
+    _answering(r, e, statement["id"], by, "lifts")
+    current = r.state.orders.get(statement["id"])
+    if current is not None and int(statement["version"]) != current.order.version + 1:
+        r._disagree(e, f"states version {statement['version']} after {current.order.version}")
+    if by is not None:
+        r._signed(
+            e,
+            signer=by,
+            key=r._authority_key(by),
+            statement=statement,
+            signature=d["signature"],
+        )
+
+
+def _condition_defined(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
+    if d["condition"] in r.state.conditions:
+        r._disagree(e, f"defines condition {d['condition']} again")
+
+
+def _condition_changed(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
+    condition = r.state.conditions.get(d["condition"])
+    if condition is None:
+        r._disagree(e, f"changes condition {d['condition']}, which was never defined")
+        return
+    statement = d["statement"]
+    if condition.rule is not None:
+        if statement is not None:
+            r._disagree(e, "sets by hand a condition derived from events")
+        derived = r.state.conditions_at(e.at)[condition.id]
+        if derived != bool(d["active"]):
+            r._disagree(
+                e,
+                f"records {condition.id} as {'active' if d['active'] else 'inactive'}, but "
+                f"its events make it {'active' if derived else 'inactive'}",
+            )
+        return
+    if statement is None:
+        r._disagree(e, f"sets {condition.id} by hand without an authority's statement")
+        return
+    r._entitled(e, frozenset({Role.AUTHORITY}))
+    authority = statement.get("authority")
+    if (
+        statement.get("type") != "garante.condition/v1"
+        or statement.get("condition") != condition.id
+        or statement.get("active") != d["active"]
+        or statement.get("evidence") != d["evidence"]
+        or authority not in r.state.authorities
+    ):
+        r._disagree(e, "its statement is not this change by a registered authority")
+        return
+    r._acts_as(e, Role.AUTHORITY, authority, "but an authority acts only for itself")
+    r._signed(
+        e,
+        signer=authority,
+        key=r._authority_key(authority),
+        statement=statement,
+        signature=d["signature"],
+    )
+
+
+def _event_recorded(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
+    if int(d["event"]) in r.state.events:
+        r._disagree(e, f"records event {d['event']} again")
+
+
+def _release_requested(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
+    state = r.state
+    if int(d["request"]) in state.requests:
+        r._disagree(e, f"requests release {d['request']} again")
+    if d["item"] not in state.items:
+        r._disagree(e, f"requests item {d['item']}, which was never added")
+    if d["recipient"] not in state.agencies:
+        r._disagree(e, f"requests release to {d['recipient']}, which is not registered")
+
+
+def _release_decided(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
+    request = r.state.requests.get(int(d["request"]))
+    if request is not None:
+        first = e.kind == "release.decided"
+        if first and request.decisions:
+            r._disagree(e, f"decides request {request.id} a first time again")
+        if not first and request.outcome != Outcome.HELD:
+            r._disagree(e, f"decides request {request.id} again, but it was not held")
+        previous = None if d["previous"] is None else Outcome(d["previous"])
+        if previous != request.outcome:
+            r._disagree(e, f"says request {request.id} was {previous}, not {request.outcome}")
+    decision = r._decided(e, int(d["request"]), int(d["state_version"]))
+    if decision is None:
+        return
+    if decision.outcome != Outcome(d["outcome"]) or decision.undertaking_id != d["undertaking"]:
+        under = f" under {decision.undertaking_id}" if decision.undertaking_id else ""
+        r._disagree(
+            e,
+            f"records {d['outcome']} for request {d['request']}, but deciding it again at "
+            f"state version {d['state_version']} gives {decision.outcome}{under}: "
+            f"{decision.explanation}",
+        )
+        return
+    r._same_rules(e, decision, d["rules"])
+
+
+def _release_enforced(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
+    request = r.state.requests.get(int(d["request"]))
+    if request is None or request.outcome != Outcome.RELEASED:
+        r._disagree(e, f"enforces request {d['request']}, which was not released")
+        return
+    if request.recipient != d["partner"]:
+        r._disagree(e, f"names {d['partner']}, but request {request.id} is {request.recipient}'s")
+    decision = r._decided(e, request.id, e.index)
+    if decision is None:
+        return
+    withheld = e.kind == "release.withheld"
+    if (decision.outcome != Outcome.RELEASED) != withheld:
+        r._disagree(
+            e,
+            f"{'withholds' if withheld else 'makes available'} request {request.id}, but "
+            f"deciding it now gives {decision.outcome}: {decision.explanation}",
+        )
+        return
+    r._same_rules(e, decision, d["rules"])
+
+
+def _release_delivered(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
+    request = r.state.requests.get(int(d["request"]))
+    if request is None or request.outcome != Outcome.RELEASED:
+        r._disagree(e, f"delivers request {d['request']}, which was not released")
+        return
+    if request.withheld or request.recalled:
+        r._disagree(e, f"delivers request {request.id}, which was withheld or recalled")
+    if request.recipient != d["partner"]:
+        r._disagree(e, f"delivers request {request.id} to {d['partner']}, not its recipient")
+    r._acts_as(e, Role.PARTNER, request.recipient, "but a partner fetches only its own feed")
+
+
+def _release_recalled(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
+    request = r.state.requests.get(int(d["request"]))
+    if request is None or request.outcome != Outcome.RELEASED:
+        r._disagree(e, f"recalls request {d['request']}, which was not released")
+        return
+    if request.recalled:
+        r._disagree(e, f"recalls request {request.id} again")
+    if bool(d["delivered"]) != request.delivered:
+        r._disagree(
+            e,
+            f"says request {request.id} was{'' if d['delivered'] else ' not'} "
+            "delivered, which the log does not",
+        )
+    item = r.state.items.get(request.item)
+    if item is not None:
+        r._acts_as(e, Role.ANALYST, item.originator, "but only the originator recalls")
+
+
+def _settings_changed(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
+    if d["value"] is not None:
+        instant(str(d["value"]))
+
+
+def _outcome_reported(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
+    statement = d["statement"]
+    request = r.state.requests.get(int(statement["release"]))
+    if request is None or request.outcome != Outcome.RELEASED:
+        r._disagree(e, f"reports on release {statement['release']}, which was not released")
+        return
+    agency = r.state.agencies.get(statement["agency"])
+    if agency is None or agency.id != request.recipient:
+        r._disagree(e, f"is reported by {statement['agency']}, not the release's recipient")
+        return
+    r._acts_as(e, Role.PARTNER, agency.id, "but a partner reports only its own outcomes")
+    if d["signature"] is not None:
+        r._signed(
+            e,
+            signer=agency.id,
+            key=agency.public_key,
+            statement=statement,
+            signature=d["signature"],
+        )
+    if d["undertaking"] != request.undertaking:
+        r._disagree(e, f"names undertaking {d['undertaking']}, not {request.undertaking}")
+    undertaking = r.state.undertakings.get(request.undertaking or "")
+    report = OutcomeReport(
+        request_id=request.id,
+        agency_id=agency.id,
+        kind=statement["kind"],
+        occurred_at=instant(statement["occurred_at"]),
+        casualties=int(statement["casualties"]),
+        persons=int(statement["persons"]),
+        quantities=dict(statement["quantities"]),
+        place=statement["place"],
+        note=statement["note"],
+    )
+    verdict = judge(report, undertaking)
+    if verdict.breach != bool(d["breach"]) or list(verdict.reasons) != list(d["reasons"]):
+        r._disagree(
+            e,
+            f"records breach={d['breach']}, but judging it again gives breach="
+            f"{verdict.breach}" + (f" ({'; '.join(verdict.reasons)})" if verdict.reasons else ""),
+        )
+    if d["breach"]:
+        r._breach = (agency.id, int(d["outcome"]))
+
+
+def _token_created(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
+    role = d["role"]
+    if role not in _TOKEN_ROLES:
+        r._disagree(e, f"creates a token with role {role}, which no token may carry")
+        return
+    if role == Role.AUTHORITY:
+        if d["authority"] not in r.state.authorities or d["authority"] == SYSTEM_AUTHORITY:
+            r._disagree(e, f"creates an authority token for {d['authority']}")
+        return
+    if role == Role.OVERSEER:
+        return
+    agency = r.state.agencies.get(d["agency"] or "")
+    if agency is None:
+        r._disagree(e, f"creates a {role} token for {d['agency']}, which is not registered")
+    elif role == Role.PARTNER and agency.domestic:
+        r._disagree(e, f"creates a partner token for {agency.id}, a domestic agency")
+    elif role in (Role.ANALYST, Role.LIAISON) and not agency.domestic:
+        r._disagree(e, f"creates a {role} token for {agency.id}, a partner agency")
+
+
+def _token_revoked(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
+    if d["token"] not in r.state.tokens:
+        r._disagree(e, f"revokes token {d['token']}, which was never created")
+
+
+_CHECKS: dict[str, _Check] = {
+    "agency.registered": _agency_registered,
+    "agency.key-set": _agency_key_set,
+    "authority.registered": _authority_registered,
+    "item.added": _item_added,
+    "undertaking.signed": _undertaking_signed,
+    "undertaking.revoked": _undertaking_revoked,
+    "order.issued": _order_issued,
+    "order.amended": _order_amended,
+    "order.lifted": _order_lifted,
+    "condition.defined": _condition_defined,
+    "condition.changed": _condition_changed,
+    "event.recorded": _event_recorded,
+    "release.requested": _release_requested,
+    "release.decided": _release_decided,
+    "release.redecided": _release_decided,
+    "release.withheld": _release_enforced,
+    "release.available": _release_enforced,
+    "release.delivered": _release_delivered,
+    "release.recalled": _release_recalled,
+    "settings.changed": _settings_changed,
+    "outcome.reported": _outcome_reported,
+    "token.created": _token_created,
+    "token.revoked": _token_revoked,
+}

@@ -1,0 +1,209 @@
+"""``audit replay``: the log alone re-derives the state, the signatures, the rights and the
+decisions; a rewrite signed with the log's own key is still named at its entry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from garante.ledger.note import Signer
+from tests.replay.conftest import Log
+
+
+def _first(log: Log) -> str:
+    replayed = log.replayed()
+    assert replayed.log.ok, replayed.log.findings  # the forger re-signed: hashes prove nothing
+    assert replayed.replay.first is not None, "the replay found nothing"
+    return str(replayed.replay.first)
+
+
+def test_the_scenario_log_replays_with_no_disagreement(scenario_log: Log) -> None:
+    replayed = scenario_log.replayed()
+    assert replayed.ok, [str(d) for d in replayed.replay.disagreements]
+    assert replayed.replay.entries == len(scenario_log.entries)
+    assert replayed.replay.decisions_rederived >= 20
+    assert replayed.replay.signatures_verified >= 5
+
+
+def test_the_replayed_state_holds_the_orders_as_last_signed(scenario_log: Log) -> None:
+    state = scenario_log.replayed().replayer.state
+    suspension = state.orders["co-us-suspension"].order
+    assert suspension.version == 2
+    assert suspension.effect == "require"
+    assert state.orders["breach-hsi-2"].order.authority_id == "garante-system"
+
+
+def test_a_log_rewritten_and_signed_with_another_key_fails_against_the_published_key(
+    scenario_log: Log,
+) -> None:
+    impostor = Log(
+        entries=scenario_log.entries,
+        checkpoints=scenario_log.checkpoints,
+        key=scenario_log.key,
+        signer=Signer.generate(scenario_log.key.name),
+    )
+    [index] = impostor.indexes("release.decided", request=4)
+    forged = impostor.forged(index, lambda e: e["data"].update(outcome="released"))
+    replayed = forged.replayed()
+    assert not replayed.log.ok
+    assert not replayed.ok
+
+
+def test_a_held_decision_rewritten_as_released_is_named_at_its_entry(scenario_log: Log) -> None:
+    [index] = scenario_log.indexes("release.decided", request=8)
+
+    def release(entry: dict[str, Any]) -> None:
+        entry["data"]["outcome"] = "released"
+
+    message = _first(scenario_log.forged(index, release))
+    assert message.startswith(f"entry {index} (release.decided)")
+    assert "deciding it again" in message and "gives held" in message
+
+
+def test_a_decision_whose_rules_were_rewritten_is_named(scenario_log: Log) -> None:
+    [index] = scenario_log.indexes("release.decided", request=7)
+
+    def cite_nothing(entry: dict[str, Any]) -> None:
+        entry["data"]["rules"] = []
+
+    assert "deciding again cites" in _first(scenario_log.forged(index, cite_nothing))
+
+
+def test_a_withholding_the_order_does_not_bring_is_named(scenario_log: Log) -> None:
+    [index] = scenario_log.indexes("release.available", request=1)
+
+    def withhold(entry: dict[str, Any]) -> None:
+        entry["kind"] = "release.withheld"
+
+    assert "withholds request 1" in _first(scenario_log.forged(index, withhold))
+
+
+def test_an_order_lifted_by_an_authority_that_did_not_issue_it_is_named(
+    scenario_log: Log,
+) -> None:
+    lift = {
+        "v": 1,
+        "kind": "order.lifted",
+        "at": "2025-11-14T09:00:00Z",
+        "actor": "authority:mininterior",
+        "data": {
+            "statement": {
+                "type": "garante.order-lift/v1",
+                "id": "co-us-suspension",
+                "version": 3,
+                "reason": "lifted",
+                "lifted_by": "mininterior",
+            },
+            "signature": None,
+        },
+    }
+    message = _first(scenario_log.appended(lift))
+    assert "answers to presidency" in message
+
+
+def test_an_order_of_the_system_authority_that_no_breach_brought_is_named(
+    scenario_log: Log,
+) -> None:
+    [index] = scenario_log.indexes("order.issued")[:1]
+    issued = scenario_log.entry(index)
+    statement = dict(issued["data"]["statement"], id="forged", authority="garante-system")
+    order = {**issued, "data": {"statement": statement, "signature": None}}
+    assert "no breach brought" in _first(scenario_log.appended(order))
+
+
+def test_an_undertaking_unsigned_by_an_agency_with_a_key_is_named(scenario_log: Log) -> None:
+    [index] = scenario_log.indexes("undertaking.signed", undertaking="dea-2025-11")
+
+    def unsign(entry: dict[str, Any]) -> None:
+        entry["data"]["signature"] = None
+
+    assert "dea had a registered key" in _first(scenario_log.forged(index, unsign))
+
+
+def test_an_undertaking_whose_terms_were_rewritten_fails_its_signature(scenario_log: Log) -> None:
+    [index] = scenario_log.indexes("undertaking.signed", undertaking="dea-2025-11")
+
+    def permit_more(entry: dict[str, Any]) -> None:
+        entry["data"]["statement"]["permits"].append("onward-sharing")
+
+    assert "does not verify" in _first(scenario_log.forged(index, permit_more))
+
+
+def test_a_recall_by_an_agency_that_did_not_originate_the_item_is_named(
+    scenario_log: Log,
+) -> None:
+    recall = {
+        "v": 1,
+        "kind": "release.recalled",
+        "at": "2025-11-14T09:00:00Z",
+        "actor": "analyst:dijin",
+        "data": {
+            "request": 2,
+            "partner": "nca",
+            "delivered": False,
+            "objects": [],
+            "reason": "mistake",
+        },
+    }
+    assert "only the originator recalls" in _first(scenario_log.appended(recall))
+
+
+def test_a_partner_token_for_a_domestic_agency_is_named(scenario_log: Log) -> None:
+    token = {
+        "v": 1,
+        "kind": "token.created",
+        "at": "2025-11-14T09:00:00Z",
+        "actor": "cli",
+        "data": {"token": "t1", "role": "partner", "agency": "dipol", "authority": None},
+    }
+    assert "a domestic agency" in _first(scenario_log.appended(token))
+
+
+def test_a_token_created_through_a_token_is_named(scenario_log: Log) -> None:
+    token = {
+        "v": 1,
+        "kind": "token.created",
+        "at": "2025-11-14T09:00:00Z",
+        "actor": "liaison:dipol",
+        "data": {"token": "t1", "role": "overseer", "agency": "cti", "authority": None},
+    }
+    assert "only the operator may write it" in _first(scenario_log.appended(token))
+
+
+def test_a_derived_condition_recorded_against_its_events_is_named(scenario_log: Log) -> None:
+    [index] = scenario_log.indexes("condition.changed")
+
+    def deactivate(entry: dict[str, Any]) -> None:
+        entry["data"]["active"] = False
+
+    assert "its events make it active" in _first(scenario_log.forged(index, deactivate))
+
+
+def test_a_breach_verdict_the_undertaking_does_not_support_is_named(scenario_log: Log) -> None:
+    [index] = scenario_log.indexes("outcome.reported", breach=False)
+
+    def breach(entry: dict[str, Any]) -> None:
+        entry["data"]["breach"] = True
+
+    assert "judging it again gives breach=False" in _first(scenario_log.forged(index, breach))
+
+
+def test_a_decision_citing_a_state_before_the_latest_change_is_named(scenario_log: Log) -> None:
+    [index] = scenario_log.indexes("release.decided", request=7)
+
+    def stale(entry: dict[str, Any]) -> None:
+        entry["data"]["state_version"] = 30  # before the suspension, entry 38
+
+    assert "cites state version 30" in _first(scenario_log.forged(index, stale))
+
+
+def test_an_unreadable_entry_is_named_and_the_rest_still_replayed(scenario_log: Log) -> None:
+    from garante.ledger.logcheck import StoredEntry
+
+    entries = list(scenario_log.entries)
+    entries[3] = StoredEntry(index=3, entry=b"not json")
+    forged = Log(
+        entries=entries, checkpoints=[], key=scenario_log.key, signer=scenario_log.signer
+    )._signed(entries)
+    replayed = forged.replayed()
+    assert str(replayed.replay.disagreements[0]).startswith("entry 3 (?)")
+    assert replayed.replay.entries == len(entries)
