@@ -15,12 +15,14 @@ from sqlalchemy.engine import make_url
 
 from garante.cli import output
 from garante.cli.context import settings
-from garante.domain.errors import GaranteError
+from garante.domain.errors import GaranteError, ValidationError
+from garante.ledger.errors import LedgerError
+from garante.ledger.note import VerifierKey
 from garante.service import dbcheck
 from garante.service.dbcheck import StoreReport
 from garante.service.logkey import load_log_signer
 from garante.store import integrity
-from garante.store.database import create_store_engine, database_url, upgrade
+from garante.store.database import create_store_engine, database_url, sqlite_file, upgrade
 
 app = typer.Typer(
     help="The store: schema migrations and a consistency check.", no_args_is_help=True
@@ -93,19 +95,32 @@ def upgrade_command(ctx: typer.Context) -> None:
 
 
 @app.command("check")
-def check(ctx: typer.Context) -> None:
+def check(
+    ctx: typer.Context,
+    log_key: str | None = typer.Option(
+        None,
+        "--log-key",
+        help="The log's verifier key as the operator published it (text or @FILE). With it, "
+        "the log is verified against that key and replayed, and the store's state compared "
+        "with the replay, naming every row that differs.",
+    ),
+) -> None:
     """Check the schema revision, the log against its signed checkpoints, and state against log.
 
     Exits non-zero if the schema is not the newest, the log does not verify, or a state change
-    lacks its audit entry (or an entry its state change). It only reads, in one snapshot, so it
-    can run beside live servers; it never migrates.
+    lacks its audit entry (or an entry its state change). With --log-key it also replays the
+    log and fails on any row the log does not say (an edited scope, outcome, undertaking, key
+    or token role). Without it, the log is checked only with the key the store names, which
+    vouches for nothing to someone who does not trust the store. It only reads, in one
+    snapshot, so it can run beside live servers; it never migrates.
     """
     url = database_url(settings(ctx).db)
+    key = _published_key(log_key, url) if log_key is not None else None
     engine = _engine(url, must_exist=True)
     try:
         signer = load_log_signer(url)
         configured = signer.verifier_key().to_text() if signer is not None else None
-        report = dbcheck.check_store(engine, configured_key=configured)
+        report = dbcheck.check_store(engine, configured_key=configured, log_key=key)
     finally:
         engine.dispose()
     if not output.as_json(ctx, {"db": _shown(url), **report.to_dict()}):
@@ -119,6 +134,34 @@ def check(ctx: typer.Context) -> None:
         raise StoreCheckFailed(
             "the store fails its check: " + ", ".join(report.failed), field="db", hint=hint
         )
+
+
+def _published_key(value: str, url: str) -> VerifierKey:
+    """The key given to vouch for the store; never one kept beside the store's own file."""
+    database = sqlite_file(url)
+    if value.startswith("@") and database is not None:
+        path = Path(value[1:]).resolve()
+        store = Path(database).resolve()
+        if path.parent == store.parent and path.name.startswith(store.name):
+            raise ValidationError(
+                f"{value[1:]} is kept beside the store it would vouch for, so it proves nothing",
+                field="log_key",
+                hint="give the key the operator published (`garante audit key` printed it "
+                "when the store was made), from a copy you keep yourself",
+            )
+    text = value[1:] if value.startswith("@") else value
+    try:
+        if value.startswith("@"):
+            text = Path(text).read_text()
+        return VerifierKey.parse(text.strip())
+    except OSError as exc:
+        raise ValidationError(f"cannot read {value[1:]}: {exc.strerror}", field="log_key") from None
+    except LedgerError as exc:
+        raise ValidationError(
+            f"the log key cannot be read: {exc}",
+            field="log_key",
+            hint="give the verifier key line the operator published (`garante audit key`)",
+        ) from None
 
 
 def _ok(passed: bool) -> str:
@@ -159,6 +202,23 @@ def _print(report: StoreReport) -> None:
             say(
                 f"{_ok(True)} state and log: every state change has its entry and every entry "
                 f"its state change ({len(links.links)} links checked)."
+            )
+    replay = report.replay
+    if replay is None:
+        say(
+            "--    state against the replayed log: not checked; the log was verified only with "
+            "the key the store names. Give --log-key with the published key to vouch for it.",
+            markup=False,
+        )
+    else:
+        for problem in [*replay.disagreements, *replay.differences]:
+            say(f"{_ok(False)} state against the replayed log: {problem}", markup=False)
+        if replay.ok:
+            say(
+                f"{_ok(True)} state against the replayed log: {replay.entries} entries replayed "
+                f"({replay.signatures_verified} signatures verified, "
+                f"{replay.decisions_rederived} decisions re-derived); every row is as the log "
+                "says."
             )
     say("Not checked:", style="dim")
     for note in report.not_linked:

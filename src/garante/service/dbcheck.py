@@ -15,10 +15,14 @@ from sqlalchemy.orm import Session
 
 from garante.ledger.errors import LedgerError
 from garante.ledger.note import VerifierKey
+from garante.replay.run import replay_log
 from garante.service import audit
+from garante.service.audit import PublishedCheckpoint
+from garante.service.logstate import compare
 from garante.store import ledger, queries
 from garante.store.database import reader
 from garante.store.integrity import (
+    MUTABLE_COLUMNS,
     NOT_LINKED,
     LinkCheck,
     SchemaCheck,
@@ -43,13 +47,33 @@ class LogCheck:
         return not self.findings
 
 
+@dataclass(frozen=True, kw_only=True)
+class ReplayCheck:
+    """The store's state against its log replayed with the published key (``--log-key``)."""
+
+    entries: int
+    signatures_verified: int
+    decisions_rederived: int
+    disagreements: list[str]
+    differences: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.disagreements and not self.differences
+
+
 @dataclass(kw_only=True)
 class StoreReport:
-    """Everything ``garante db check`` found; ``log`` and ``links`` are None when skipped."""
+    """Everything ``garante db check`` found; ``log`` and ``links`` are None when skipped.
+
+    ``replay`` is None when no key was given: the log was then verified only with the key the
+    store itself names, which vouches for nothing to someone who does not trust the store.
+    """
 
     schema: SchemaCheck
     log: LogCheck | None = None
     links: LinkCheck | None = None
+    replay: ReplayCheck | None = None
     not_linked: tuple[str, ...] = NOT_LINKED
 
     @property
@@ -62,6 +86,8 @@ class StoreReport:
             names.append("audit log")
         if self.links is None or not self.links.ok:
             names.append("state and log")
+        if self.replay is not None and not self.replay.ok:
+            names.append("state against the replayed log")
         return names
 
     @property
@@ -106,6 +132,16 @@ class StoreReport:
                 "not_listed": self.links.truncated,
                 "error": self.links.error,
             },
+            "replay": None
+            if self.replay is None
+            else {
+                "ok": self.replay.ok,
+                "entries": self.replay.entries,
+                "signatures_verified": self.replay.signatures_verified,
+                "decisions_rederived": self.replay.decisions_rederived,
+                "disagreements": self.replay.disagreements,
+                "differences": self.replay.differences,
+            },
             "not_linked": list(self.not_linked),
         }
 
@@ -113,12 +149,16 @@ class StoreReport:
 # -- the checks ---------------------------------------------------------------------------
 
 
-def check_store(engine: Engine, *, configured_key: str | None = None) -> StoreReport:
+def check_store(
+    engine: Engine, *, configured_key: str | None = None, log_key: VerifierKey | None = None
+) -> StoreReport:
     """Run every check; a store at an old revision is not read further (its tables may differ).
 
     ``configured_key`` is the verifier key of the signing key this process is configured with
     (``GARANTE_LOG_KEY`` or its file), when there is one: it must be the store's own, or the
-    servers would sign checkpoints nobody can verify with the published key.
+    servers would sign checkpoints nobody can verify with the published key. ``log_key`` is
+    the key the operator published, given by whoever checks: with it, the log is verified
+    against that key and replayed, and the store's state compared with the replay.
     """
     report = StoreReport(schema=check_schema(engine))
     if not report.schema.ok:
@@ -126,7 +166,47 @@ def check_store(engine: Engine, *, configured_key: str | None = None) -> StoreRe
     with Session(reader(engine)) as session, session.begin():
         report.log = check_log(session, configured_key=configured_key)
         report.links = check_links(session)
+        if log_key is not None:
+            report.log, report.replay = check_replay(session, report.log, log_key)
+            report.not_linked = tuple(n for n in NOT_LINKED if n != MUTABLE_COLUMNS)
     return report
+
+
+def check_replay(
+    session: Session, stored: LogCheck, log_key: VerifierKey
+) -> tuple[LogCheck, ReplayCheck]:
+    """The log verified with the given key and replayed; the state compared with the replay."""
+    notes = [PublishedCheckpoint.from_row(row).note for row in ledger.checkpoints(session)]
+    result = replay_log(audit.stored_entries(session), notes, log_key)
+    findings = [str(finding) for finding in result.log.findings]
+    stored_key = queries.setting(session, "log_verifier_key")
+    if stored_key is not None and stored_key != log_key.to_text():
+        findings.insert(
+            0,
+            "the store names a different log key than the one given; its checkpoints are "
+            "checked against the one given",
+        )
+    if not notes and result.log.entries:
+        findings.append(
+            f"the log has {result.log.entries} entries and no signed checkpoint to verify "
+            "them against (publish one with `garante audit checkpoint`)"
+        )
+    log = LogCheck(
+        entries=result.log.entries,
+        checkpoints=result.log.checkpoints_verified,
+        latest_checkpoint=stored.latest_checkpoint,
+        verified_size=result.log.latest_verified_size,
+        findings=findings,
+        first_bad_index=result.log.first_bad_index,
+    )
+    replay = ReplayCheck(
+        entries=result.replay.entries,
+        signatures_verified=result.replay.signatures_verified,
+        decisions_rederived=result.replay.decisions_rederived,
+        disagreements=[str(d) for d in result.replay.disagreements],
+        differences=[str(d) for d in compare(session, result.replayer.state)],
+    )
+    return log, replay
 
 
 def check_log(session: Session, *, configured_key: str | None = None) -> LogCheck:

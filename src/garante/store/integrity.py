@@ -99,16 +99,21 @@ _SEP = "\x1f"  # joins the parts of a composite key; never appears in an id
 
 # What no link can reach, and why. Printed with every report, so that "OK" is never read as
 # more than it is.
+MUTABLE_COLUMNS = (
+    "current values of mutable columns (a request's outcome, a condition's active flag, an "
+    "order's fields after an amendment): rows are matched to their entries by id, and a "
+    "change is seen only where it leaves a marker (revoked_at, lifted_at, recalled_at, a new "
+    "order version, a public key); a value edited in place is seen only with --log-key, "
+    "which replays the log and compares every row with it"
+)
+
 NOT_LINKED: tuple[str, ...] = (
     "settings: the pinned clock and the log's verifier key are written without an audit "
     "entry, so there is nothing in the log to compare them with",
     "feed_objects: the STIX copies in partners' feeds are derived from a release; the log "
     "records the release (and its trace token), not each object, so they are tied to the log "
     "only through feed_releases",
-    "current values of mutable columns (a request's outcome, a condition's active flag, an "
-    "order's fields after an amendment): rows are matched to their entries by id, and a "
-    "change is seen only where it leaves a marker (revoked_at, lifted_at, recalled_at, a new "
-    "order version, a public key); a value edited in place is not replayed against the log",
+    MUTABLE_COLUMNS,
     "feed_releases.delivered_at: a release whose objects the partner already held is marked "
     "delivered without a release.delivered entry, so only the other direction is checked",
 )

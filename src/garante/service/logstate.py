@@ -1,0 +1,364 @@
+"""The store's state against the state its log records (``garante db check --log-key``).
+
+The log is the record and the store its projection. A row edited behind the log (an order's
+scope, a request's outcome, an undertaking's clauses, an agency's key, a token's role), a row
+with no entry or an entry whose row was deleted: each is a difference between the store and
+the log replayed from its entries alone, named by table, key and column.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from garante.domain.timeutil import iso, utc
+from garante.replay.projection import Projection
+from garante.service.items import content_commitment
+from garante.store.projected import StoredState, stored_state
+
+_Row = dict[str, Any]
+
+
+@dataclass(frozen=True, kw_only=True)
+class StateDifference:
+    """One value the store holds that its log does not say (or the other way round)."""
+
+    table: str
+    key: str
+    column: str | None
+    stored: str | None
+    logged: str | None
+
+    def __str__(self) -> str:
+        where = f"{self.table} row {self.key}"
+        if self.column is None:
+            if self.logged is None:
+                return f"{where} is in the store but no entry records it"
+            return f"{where} is recorded in the log but missing from the store"
+        return f"{where}: {self.column} is {self.stored} in the store but {self.logged} in the log"
+
+
+def compare(session: Session, replayed: Projection) -> list[StateDifference]:
+    """Every difference between the store, read in ``session``, and the replayed log."""
+    stored = stored_state(session)
+    differences: list[StateDifference] = []
+    for table, store_side, log_side in _tables(stored, replayed):
+        differences += _differences(table, store_side, log_side)
+    return differences
+
+
+def _tables(
+    stored: StoredState, log: Projection
+) -> Iterable[tuple[str, Mapping[str, _Row], Mapping[str, _Row]]]:
+    yield (
+        "agencies",
+        {
+            r.id: _agency(r.name, r.country, r.domestic, r.requires_undertaking, r.public_key)
+            for r in stored.agencies
+        },
+        {
+            a.id: _agency(a.name, a.country, a.domestic, a.requires_undertaking, a.public_key)
+            for a in log.agencies.values()
+        },
+    )
+    yield (
+        "authorities",
+        {r.id: {"name": r.name, "public_key": _key(r.public_key)} for r in stored.authorities},
+        {
+            a.id: {"name": a.name, "public_key": _key(a.public_key)}
+            for a in log.authorities.values()
+        },
+    )
+    yield (
+        "items",
+        {
+            r.id: _item(
+                r.category,
+                r.region,
+                r.tlp,
+                r.originator,
+                r.releasable_to,
+                content_commitment(r.commitment_salt, r.title, r.bundle.encode()),
+            )
+            for r in stored.items
+        },
+        {
+            i.id: _item(
+                i.category, i.region, i.tlp, i.originator, i.releasable_to, log.commitments[i.id]
+            )
+            for i in log.items.values()
+        },
+    )
+    yield (
+        "undertakings",
+        {
+            r.id: _undertaking(
+                r.agency_id,
+                r.permits,
+                r.prohibits,
+                r.protections,
+                r.categories,
+                r.valid_from,
+                r.valid_until,
+                r.revoked_at,
+                r.signature is not None,
+            )
+            for r in stored.undertakings
+        },
+        {
+            u.id: _undertaking(
+                u.agency_id,
+                u.permits,
+                u.prohibits,
+                u.protections,
+                u.categories,
+                u.valid_from,
+                u.valid_until,
+                u.revoked_at,
+                u.signed,
+            )
+            for u in log.undertakings.values()
+        },
+    )
+    yield (
+        "orders",
+        {
+            r.id: {
+                "authority_id": r.authority_id,
+                "effect": r.effect,
+                "scope": _scope(r.scope),
+                "requires": _scope(r.requires),
+                "exempts": _set(r.exempts),
+                "valid_from": _time(r.valid_from),
+                "valid_until": _time(r.valid_until),
+                "while_condition": r.while_condition,
+                "reason": r.reason,
+                "version": r.version,
+                "lifted_at": _time(r.lifted_at),
+            }
+            for r in stored.orders
+        },
+        {
+            o.order.id: {
+                "authority_id": o.order.authority_id,
+                "effect": o.order.effect,
+                "scope": _scope(o.order.scope.to_dict()),
+                "requires": _scope(o.order.requires.to_dict()),
+                "exempts": _set(o.order.exempts),
+                "valid_from": _time(o.order.valid_from),
+                "valid_until": _time(o.order.valid_until),
+                "while_condition": o.order.while_condition,
+                "reason": o.order.reason,
+                "version": o.order.version,
+                "lifted_at": _time(o.order.lifted_at),
+            }
+            for o in log.orders.values()
+        },
+    )
+    yield (
+        "conditions",
+        {
+            r.id: {"rule": _scope(r.rule or {}), "manual_active": r.manual_active}
+            for r in stored.conditions
+        },
+        {
+            c.id: {
+                "rule": _scope(vars(c.rule) if c.rule else {}),
+                "manual_active": c.manual_active,
+            }
+            for c in log.conditions.values()
+        },
+    )
+    yield (
+        "events",
+        {
+            str(r.id): {"kind": r.kind, "region": r.region, "occurred_at": _time(r.occurred_at)}
+            for r in stored.events
+        },
+        {
+            str(i): {"kind": e.kind, "region": e.region, "occurred_at": _time(e.occurred_at)}
+            for i, e in log.events.items()
+        },
+    )
+    yield (
+        "release_requests",
+        {
+            str(r.id): {
+                "item_id": r.item_id,
+                "recipient_id": r.recipient_id,
+                "purpose": r.purpose,
+                "outcome": r.outcome,
+                "undertaking_id": r.undertaking_id,
+                "decisions": stored.decisions.get(r.id, 0),
+            }
+            for r in stored.requests
+        },
+        {
+            str(q.id): {
+                "item_id": q.item,
+                "recipient_id": q.recipient,
+                "purpose": q.purpose,
+                "outcome": None if q.outcome is None else q.outcome.value,
+                "undertaking_id": q.undertaking,
+                "decisions": q.decisions,
+            }
+            for q in log.requests.values()
+        },
+    )
+    yield (
+        "outcomes",
+        {
+            str(r.id): {"request_id": r.request_id, "agency_id": r.agency_id, "breach": r.breach}
+            for r in stored.outcomes
+        },
+        {
+            str(o.id): {"request_id": o.request, "agency_id": o.agency, "breach": o.breach}
+            for o in log.outcomes.values()
+        },
+    )
+    yield (
+        "api_tokens",
+        {
+            r.id: {
+                "role": r.role,
+                "agency_id": r.agency_id,
+                "authority_id": r.authority_id,
+                "revoked": r.revoked_at is not None,
+            }
+            for r in stored.tokens
+        },
+        {
+            t.id: {
+                "role": t.role,
+                "agency_id": t.agency,
+                "authority_id": t.authority,
+                "revoked": t.revoked,
+            }
+            for t in log.tokens.values()
+        },
+    )
+
+
+def _differences(
+    table: str, stored: Mapping[str, _Row], logged: Mapping[str, _Row]
+) -> list[StateDifference]:
+    found: list[StateDifference] = []
+    for key in sorted(stored.keys() | logged.keys(), key=_natural):
+        row, entry = stored.get(key), logged.get(key)
+        if row is None or entry is None:
+            found.append(
+                StateDifference(
+                    table=table,
+                    key=key,
+                    column=None,
+                    stored=None if row is None else "present",
+                    logged=None if entry is None else "present",
+                )
+            )
+            continue
+        for column, value in row.items():
+            if entry[column] != value:
+                found.append(
+                    StateDifference(
+                        table=table,
+                        key=key,
+                        column=column,
+                        stored=_shown(value),
+                        logged=_shown(entry[column]),
+                    )
+                )
+    return found
+
+
+def _natural(key: str) -> tuple[int, str]:
+    return (int(key), "") if key.isdigit() else (0, key)
+
+
+def _agency(name: str, country: str, domestic: bool, requires: bool, key: bytes | None) -> _Row:
+    return {
+        "name": name,
+        "country": country,
+        "domestic": bool(domestic),
+        "requires_undertaking": bool(requires),
+        "public_key": _key(key),
+    }
+
+
+def _item(
+    category: str,
+    region: str,
+    tlp: str,
+    originator: str,
+    releasable_to: Iterable[str],
+    commitment: str,
+) -> _Row:
+    return {
+        "category": category,
+        "region": region,
+        "tlp": tlp,
+        "originator": originator,
+        "releasable_to": _set(releasable_to),
+        "content": commitment,
+    }
+
+
+def _undertaking(
+    agency: str,
+    permits: Iterable[str],
+    prohibits: Iterable[str],
+    protections: Iterable[str],
+    categories: Iterable[str],
+    valid_from: datetime,
+    valid_until: datetime | None,
+    revoked_at: datetime | None,
+    signed: bool,
+) -> _Row:
+    return {
+        "agency_id": agency,
+        "permits": _set(permits),
+        "prohibits": _set(prohibits),
+        "protections": _set(protections),
+        "categories": _set(categories),
+        "valid_from": _time(valid_from),
+        "valid_until": _time(valid_until),
+        "revoked_at": _time(revoked_at),
+        "signed": signed,
+    }
+
+
+def _key(value: bytes | None) -> str | None:
+    return None if value is None else base64.b64encode(value).decode()
+
+
+def _set(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted(values))
+
+
+def _time(value: datetime | None) -> str | None:
+    return None if value is None else iso(utc(value))
+
+
+def _scope(value: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """A JSON object of lists or scalars, compared whatever order or empty lists it was
+    written with."""
+    return tuple(
+        sorted(
+            (
+                name,
+                tuple(sorted(item)) if isinstance(item, list | tuple | set | frozenset) else item,
+            )
+            for name, item in value.items()
+            if item not in ([], (), None)
+        )
+    )
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_shown(v) for v in value) + "]"
+    return "null" if value is None else str(value)
