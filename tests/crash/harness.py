@@ -451,7 +451,7 @@ def check(prepared: Prepared, record: Record, url: str, run: str, findings: Find
         with reader(engine).connect() as connection:
             tables = _Tables.read(connection)
         findings.add("acknowledged", run, _acknowledged(tables, record))
-        findings.add("whole", run, _whole(tables) + _dbcheck(engine))
+        findings.add("whole", run, _whole(tables) + _dbcheck(engine, prepared.log_key))
         findings.add("log", run, _log(engine, tables, record, prepared.log_key))
         findings.add("held", run, _held(tables, record, url, prepared.tokens["overseer"]))
     finally:
@@ -631,9 +631,10 @@ def _whole(tables: _Tables) -> list[str]:
     return problems
 
 
-def _dbcheck(engine: Engine) -> list[str]:
-    """``garante db check``'s engine agrees: schema current, log verified, no orphan."""
-    report = check_store(engine)
+def _dbcheck(engine: Engine, log_key: str) -> list[str]:
+    """``garante db check --log-key``'s engine agrees: schema current, log verified, no
+    orphan, the log replays with no disagreement and every row is as the replay says."""
+    report = check_store(engine, log_key=VerifierKey.parse(log_key))
     return [] if report.ok else [f"garante db check: {json.dumps(report.to_dict())[:2000]}"]
 
 

@@ -5,9 +5,10 @@ analysts request releases, partners pull their TAXII feeds and report outcomes, 
 going through nginx to whichever server it reaches. Afterwards, checks that trust nothing the
 servers said about themselves:
 
-- the log replays: every stored decision equals ``decide`` on the state version it cites, and
-  no partner received anything at a moment when ``decide``, on the state the log describes,
-  would not release it (tests/race/ledger_replay.py);
+- the log replays (``garante audit replay``'s engine, ``garante.replay``): every stored
+  decision equals ``decide`` on the state version it cites, no partner received anything at a
+  moment when ``decide``, on the state the log describes, would not release it, and every act
+  was signed and entitled;
 - ledger indexes are 0..n-1, the log verifies against its signed checkpoints;
 - one entry per state change and one state change per entry, table by table;
 - every object a partner's client received belongs to a release delivered to that partner;
@@ -32,10 +33,10 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from garante.client import GaranteAPIError, GaranteClient, Scope
+from garante.replay import LoggedEntry, Replayer
 from garante.scenarios.keys import demo_key
 from garante.taxii.app import collection_id
 from garante.taxii.media import TAXII_JSON
-from tests.race.ledger_replay import replay
 from tests.support import nginx
 from tests.support.postgres import Cluster
 from tests.support.servers import Server, running_server
@@ -284,11 +285,11 @@ def test_four_servers_under_load_keep_every_rule_and_every_record(
     finally:
         engine.dispose()
 
-    report = replay((int(idx), bytes(entry)) for idx, entry in rows)
+    report = Replayer().replay(LoggedEntry.read(int(idx), bytes(entry)) for idx, entry in rows)
     entries = [json.loads(entry) for _, entry in rows]
-    assert report.findings == [], report.findings[:5]
-    assert report.decisions >= load.counts["release.requested"]
-    assert report.deliveries > 0
+    assert report.disagreements == [], [str(d) for d in report.disagreements[:5]]
+    assert report.decisions_rederived >= load.counts["release.requested"]
+    assert report.kinds["release.delivered"] > 0
 
     kinds = Counter(entry["kind"] for entry in entries)
     assert tables["release_requests"] == kinds["release.requested"]

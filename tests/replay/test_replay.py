@@ -207,3 +207,24 @@ def test_an_unreadable_entry_is_named_and_the_rest_still_replayed(scenario_log: 
     replayed = forged.replayed()
     assert str(replayed.replay.disagreements[0]).startswith("entry 3 (?)")
     assert replayed.replay.entries == len(entries)
+
+
+def test_a_delivery_while_an_order_withholds_the_release_is_named(scenario_log: Log) -> None:
+    [index] = scenario_log.indexes("release.withheld", request=1)
+
+    def deliver(entry: dict[str, Any]) -> None:
+        entry["kind"] = "release.delivered"
+        entry["data"] = {"request": 1, "partner": "dea", "trace": "doctored"}
+
+    message = _first(scenario_log.forged(index, deliver))
+    assert message.startswith(f"entry {index} (release.delivered)")
+    assert "while deciding it gives held" in message
+
+
+def test_a_gap_in_the_indexes_is_named(scenario_log: Log) -> None:
+    from garante.replay import LoggedEntry, Replayer
+
+    entries = [e for e in scenario_log.entries if e.index != 5]
+    report = Replayer().replay(LoggedEntry.read(e.index, e.entry) for e in entries)
+    assert str(report.disagreements[0]).startswith("entry 6 (")
+    assert "where entry 5 was expected" in str(report.disagreements[0])

@@ -572,6 +572,14 @@ def _release_delivered(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
     if request.recipient != d["partner"]:
         r._disagree(e, f"delivers request {request.id} to {d['partner']}, not its recipient")
     r._acts_as(e, Role.PARTNER, request.recipient, "but a partner fetches only its own feed")
+    # Nothing reaches a partner while a rule withholds it: decided again at the delivery.
+    decision = r._decided(e, request.id, e.index)
+    if decision is not None and decision.outcome != Outcome.RELEASED:
+        r._disagree(
+            e,
+            f"delivers request {request.id} to {request.recipient} while deciding it gives "
+            f"{decision.outcome}: {decision.explanation}",
+        )
 
 
 def _release_recalled(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
