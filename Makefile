@@ -31,12 +31,14 @@ unit: $(STAMP)
 	$(BIN)/python bench/decide.py --quick
 	$(BIN)/python bench/ledger.py --quick
 	$(BIN)/python bench/simulate.py --quick
+	$(BIN)/python bench/replay.py --quick
 
 ## Benchmarks at full size (not part of `make test`: timing stays out of tests).
 bench: $(STAMP)
 	$(BIN)/python bench/decide.py
 	$(BIN)/python bench/ledger.py
 	$(BIN)/python bench/simulate.py
+	$(BIN)/python bench/replay.py
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/taxii.py
 	$(BIN)/python bench/scale.py

@@ -112,6 +112,7 @@ class Projection:
     policy_version: int = 0
     _index: OrderIndex | None = None
     _by_agency: dict[str, tuple[Undertaking, ...]] | None = None
+    _conditions: tuple[datetime, int, dict[str, bool]] | None = None
 
     # -- what ``decide`` reads ---------------------------------------------------------------
 
@@ -144,8 +145,15 @@ class Projection:
         )
 
     def conditions_at(self, at: datetime) -> dict[str, bool]:
+        """Each condition's state at ``at``; kept until the time or the state moves, since
+        the decisions of one transaction share both."""
+        cached = self._conditions
+        if cached is not None and cached[0] == at and cached[1] == self.policy_version:
+            return cached[2]
         events = list(self.events.values())
-        return {cid: condition_active(c, events, at) for cid, c in self.conditions.items()}
+        found = {cid: condition_active(c, events, at) for cid, c in self.conditions.items()}
+        self._conditions = (at, self.policy_version, found)
+        return found
 
     # -- applying entries --------------------------------------------------------------------
 
