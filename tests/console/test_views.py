@@ -73,6 +73,14 @@ def test_audit_page_hands_the_browser_the_signed_checkpoint_and_key(console: Con
     assert f'data-verify-index="{checkpoint.size - 1}"' in page
 
 
+def test_audit_page_gives_the_command_that_replays_this_servers_log(console: Console) -> None:
+    console.sign_in("overseer")
+    page = console.client.get("/audit").text
+    replay = page.split('id="replay"')[1].split("</section>")[0]
+    key = console.garante.log_verifier_key()
+    assert f"garante audit replay --server http://testserver --log-key '{key}'" in replay
+
+
 def test_audit_entries_page_back(console: Console) -> None:
     console.sign_in("overseer")
     page = console.client.get("/audit?start=0").text

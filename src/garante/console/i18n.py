@@ -446,6 +446,19 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "punto de control, la prueba de inclusión de la entrada y una prueba de consistencia "
         "desde un punto anterior. Solo confía en la clave de abajo.",
     },
+    "audit.replay": {"en": "Replay the whole log", "es": "Reproducir todo el registro"},
+    "audit.replay_intro": {
+        "en": "Verifying entries proves the log was only appended to. Replaying it proves "
+        "more: it rebuilds the state from the entries alone, verifies every signature against "
+        "the keys registered at that point, checks each act was entitled and decides every "
+        "decision again. Run it on your own machine with the key you obtained out of band and "
+        "an overseer token; it needs nothing from this server but its entries.",
+        "es": "Verificar entradas prueba que al registro solo se le añadió. Reproducirlo prueba "
+        "más: reconstruye el estado solo con las entradas, verifica cada firma con las claves "
+        "registradas en ese momento, comprueba que cada acto estaba autorizado y vuelve a "
+        "decidir cada decisión. Ejecútelo en su propia máquina con la clave obtenida por otra "
+        "vía y un token de supervisor; de este servidor solo necesita sus entradas.",
+    },
     "audit.key": {"en": "Log verifier key", "es": "Clave verificadora del registro"},
     "audit.key_help": {
         "en": "As the server reports it. Compare it with the key you obtained out of band, or "

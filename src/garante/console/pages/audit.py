@@ -87,6 +87,7 @@ def audit(request: Request) -> Response:
         start=start,
         page_size=PAGE_SIZE,
         previous=previous,
+        server_url=str(request.base_url).rstrip("/"),
         verify_data={
             "key": key,
             "checkpoint": checkpoint["note"] if checkpoint else None,
