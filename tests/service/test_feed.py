@@ -130,6 +130,17 @@ def test_recall_of_an_undelivered_release_withdraws_it_silently(world: Garante) 
     assert _reports(world, "dea") == []
 
 
+def test_an_item_released_again_after_a_recall_before_delivery_is_served(
+    world: Garante,
+) -> None:
+    first = world.request_release("lead", recipient="dea", purpose="seizure")
+    world.recall(first["request"], reason="sent in error")
+    again = world.request_release("lead", recipient="dea", purpose="seizure")
+    assert again["outcome"] == "released"
+    assert len(_reports(world, "dea")) == 1
+    assert world.request(again["request"])["delivery"] == "delivered"
+
+
 def test_recalling_what_was_never_released_is_refused(world: Garante) -> None:
     decided = world.request_release("lead", recipient="dea", purpose="lethal-force")
     with pytest.raises(Exception, match="never released"):

@@ -98,6 +98,15 @@ def materialize(
         undertaking_id=decision.undertaking_id,
         at=tx.now,
     )
+    # What the partner holds but is not served (a release withdrawn before delivery, or one
+    # an order withholds) is this release's now: the same versions, served again, later.
+    # Without this, the new release would find them "present", add nothing, and never reach
+    # the partner.
+    hidden = stored.hidden_latest(session, partner, [obj["id"] for obj in objects])
+    for row, added in zip(
+        hidden, stored.next_dates(session, partner, len(hidden), tx.now), strict=True
+    ):
+        row.request_id, row.visible, row.date_added = request.id, True, added
     present = stored.present(session, partner, [obj["id"] for obj in (*support, *objects)])
     new: list[tuple[int | None, dict[str, Any]]] = [
         (None, obj) for obj in support if obj["id"] not in present
