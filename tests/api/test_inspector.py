@@ -106,3 +106,15 @@ def test_the_cli_replays_a_running_servers_log_over_http(
     )
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines()[-1].endswith("0 disagreements.")
+
+
+def test_checking_a_server_without_a_token_says_which_token_it_needs(demo_server: Server) -> None:
+    key = _key(demo_server).to_text()
+    for command in ("verify", "replay"):
+        result = runner.invoke(
+            app,
+            ["audit", command, "--server", demo_server.url, "--log-key", key],
+            env={"GARANTE_TOKEN": ""},
+        )
+        assert result.exit_code != 0, command
+        assert "overseer token" in result.stderr, (command, result.stderr)

@@ -184,7 +184,8 @@ def verify(
     """Check every entry against every signed checkpoint; name the first index that fails.
 
     Three modes: the store (--db), an export (--export DIR), or a running server (--server URL),
-    which needs nothing but HTTP and the key: an inspector's check.
+    which needs nothing but HTTP, the key and an overseer token (the signed checkpoint is
+    public; the entries and proofs it checks are not): an inspector's check.
     """
     key_text = _read(log_key) if log_key else None
     if server is not None:
@@ -255,7 +256,10 @@ def replay(
             copy = from_server(server, token=token)
         result = replay_log(copy.entries, copy.checkpoints, key)
     except UnreadableLog as exc:
-        raise ValidationError(str(exc), field="export" if export_dir else "server") from None
+        hint = NEEDS_TOKEN if server is not None and exc.refused else None
+        raise ValidationError(
+            str(exc), field="export" if export_dir else "server", hint=hint
+        ) from None
     _replayed(ctx, result)
 
 
@@ -355,7 +359,10 @@ def _verify_server(
             server, VerifierKey.parse(key_text), token=token, state_file=state, full=full
         )
     except (httpx.HTTPError, LedgerError) as exc:
-        raise LogVerificationFailed(f"the server's log cannot be verified: {exc}") from None
+        raise LogVerificationFailed(
+            f"the server's log cannot be verified: {exc}",
+            hint=_token_hint(exc, token),
+        ) from None
     if not output.as_json(
         ctx,
         {
@@ -383,6 +390,24 @@ def _verify_server(
             )
     if not result.ok:
         raise LogVerificationFailed("the server's log does not verify")
+
+
+NEEDS_TOKEN = (
+    "the entries and proofs are served to internal roles only: give an overseer token with "
+    "--token or GARANTE_TOKEN (the operator makes one with `garante tokens create --role "
+    "overseer --agency AGENCY`)"
+)
+
+
+def _token_hint(exc: Exception, token: str | None) -> str | None:
+    """Say what token is needed when the server refused to show entries or proofs."""
+    if isinstance(exc, httpx.HTTPStatusError) and exc.response.status_code in (401, 403):
+        return (
+            NEEDS_TOKEN
+            if token is None
+            else "the token given may not read the log: " + (NEEDS_TOKEN.split(": ", 1)[1])
+        )
+    return None
 
 
 def _read(value: str) -> str:

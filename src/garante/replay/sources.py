@@ -21,7 +21,12 @@ PAGE = 1000
 
 
 class UnreadableLog(ValueError):
-    """The export or server does not give a log this replay can read."""
+    """The export or server does not give a log this replay can read; ``refused`` when the
+    server would not show the entries to this caller (no token, or one that may not)."""
+
+    def __init__(self, message: str, *, refused: bool = False) -> None:
+        super().__init__(message)
+        self.refused = refused
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,5 +106,8 @@ def _get(http: httpx.Client, path: str, params: dict[str, int] | None = None) ->
             detail = response.json()["error"]["message"]
         except (ValueError, KeyError, TypeError):
             detail = response.text[:200]
-        raise UnreadableLog(f"{http.base_url}{path} answered {response.status_code}: {detail}")
+        raise UnreadableLog(
+            f"{http.base_url}{path} answered {response.status_code}: {detail}",
+            refused=response.status_code in (401, 403),
+        )
     return response.json()
