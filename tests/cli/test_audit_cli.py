@@ -148,3 +148,11 @@ def test_a_replay_names_the_first_entry_that_disagrees(demo_db: Path, tmp_path: 
     assert code == 7
     assert "FAIL replay: entry 10 (undertaking.signed)" in out
     assert "does not verify" in err
+
+
+def test_a_bad_key_is_reported_as_a_bad_key_not_a_bad_export(demo_db: Path, tmp_path: Path) -> None:
+    export, _ = _export(demo_db, tmp_path)
+    code, _, err = _run("audit", "verify", "--export", str(export), "--log-key", "not-a-key")
+    assert code == 2
+    assert "field: log_key" in err
+    assert "export" not in err.splitlines()[0]

@@ -241,14 +241,7 @@ def replay(
         )
     if export_dir is not None:
         _refuse_key_from(export_dir, log_key, what="the export it would vouch for")
-    try:
-        key = VerifierKey.parse(_read(log_key))
-    except LedgerError as exc:
-        raise ValidationError(
-            f"the log key cannot be read: {exc}",
-            field="log_key",
-            hint="give the verifier key line the operator published (`garante audit key`)",
-        ) from None
+    key = _verifier(_read(log_key))
     try:
         copy = from_export(export_dir) if export_dir is not None else None
         if copy is None:
@@ -421,9 +414,20 @@ def _read(value: str) -> str:
     return value.strip()
 
 
-def _verify_export(directory: Path, key_text: str) -> LogReport:
+def _verifier(key_text: str) -> VerifierKey:
     try:
-        key = VerifierKey.parse(key_text)
+        return VerifierKey.parse(key_text)
+    except LedgerError as exc:
+        raise ValidationError(
+            f"the log key cannot be read: {exc}",
+            field="log_key",
+            hint="give the verifier key line the operator published (`garante audit key`)",
+        ) from None
+
+
+def _verify_export(directory: Path, key_text: str) -> LogReport:
+    key = _verifier(key_text)
+    try:
         notes: list[str] = json.loads((directory / "checkpoints.json").read_text())
         with (directory / "entries.jsonl").open() as handle:
             entries = [_entry(line) for line in handle if line.strip()]
