@@ -216,7 +216,8 @@ def test_an_argument_that_is_not_utf8_is_refused_before_anything_is_stored(db: P
 
 def test_orders_refresh_releases_what_an_order_held_once_its_period_has_ended(db: Path) -> None:
     _run(db, "authorities", "add", "presidency", "--name", "Presidency")
-    until = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+    # Long enough for the order and the request to land inside it on a loaded machine.
+    until = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=5)
     code, _, err = _run(
         db,
         "orders",
@@ -228,12 +229,13 @@ def test_orders_refresh_releases_what_an_order_held_once_its_period_has_ended(db
         "--countries",
         "US",
         "--reason",
-        "suspend for two seconds",
+        "suspend for five seconds",
         "--valid-until",
         until.isoformat(),
     )
     assert code == 0, err
-    _run(db, "request", "lead", "--to", "dea", "--purpose", "seizure")
+    code, out, _ = _run(db, "--json", "request", "lead", "--to", "dea", "--purpose", "seizure")
+    assert json.loads(out)["outcome"] == "held"
     while datetime.now(UTC) <= until:
         time.sleep(0.2)
     code, out, _ = _run(db, "orders", "refresh")
@@ -242,3 +244,18 @@ def test_orders_refresh_releases_what_an_order_held_once_its_period_has_ended(db
     assert "released" in out
     code, out, _ = _run(db, "--json", "held")
     assert json.loads(out) == []
+
+
+def test_garantes_own_options_may_follow_the_command(db: Path) -> None:
+    result = runner.invoke(
+        app, ["request", "lead", "--to", "dea", "--purpose", "seizure", "--json", "--db", str(db)]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["outcome"] == "released"
+
+
+def test_options_after_a_double_dash_are_left_where_they_are(db: Path) -> None:
+    from garante.cli.main import _global_first
+
+    assert _global_first(["items", "list", "--json"]) == ["--json", "items", "list"]
+    assert _global_first(["a", "--db=x.db", "--", "--json"]) == ["--db=x.db", "a", "--", "--json"]

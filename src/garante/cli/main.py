@@ -42,7 +42,7 @@ class _Root(TyperGroup):
         except GaranteError as exc:
             output.error(exc, as_json="--json" in arguments)
             sys.exit(exc.exit_code)
-        return super().main(args, *rest, **options)
+        return super().main(_global_first(arguments), *rest, **options)
 
     def invoke(self, ctx: Any) -> Any:  # typer's vendored click Context
         try:
@@ -53,6 +53,37 @@ class _Root(TyperGroup):
             if os.environ.get("GARANTE_DEBUG"):
                 raise
             ctx.exit(exc.exit_code)
+
+
+_GLOBAL_FLAGS = frozenset({"--json"})
+_GLOBAL_OPTIONS = frozenset({"--db", "--as"})  # each takes a value
+
+
+def _global_first(arguments: list[Any]) -> list[Any]:
+    """Garante's own options moved before the command, wherever they were typed.
+
+    ``garante orders list --json`` is what people type; click only reads the root's options
+    before the subcommand. No subcommand has an option of the same name, so moving them
+    changes nothing else; nothing after ``--`` is touched.
+    """
+    front: list[Any] = []
+    rest: list[Any] = []
+    position = 0
+    while position < len(arguments):
+        argument = arguments[position]
+        if argument == "--":
+            rest += arguments[position:]
+            break
+        name = argument.split("=", 1)[0] if isinstance(argument, str) else argument
+        if argument in _GLOBAL_FLAGS or (name in _GLOBAL_OPTIONS and "=" in argument):
+            front.append(argument)
+        elif argument in _GLOBAL_OPTIONS and position + 1 < len(arguments):
+            front += arguments[position : position + 2]
+            position += 1
+        else:
+            rest.append(argument)
+        position += 1
+    return front + rest
 
 
 def _refuse_undecodable(arguments: list[Any]) -> None:
