@@ -58,7 +58,9 @@ _LABELS = {
 def suggest(value: str, known: Iterable[str]) -> str:
     """A "did you mean" hint, because scope typos are the likeliest way an order misfires."""
     options = sorted(known)
-    close = difflib.get_close_matches(value, options, n=1)
+    # Ids are lower case; 'DEA' for 'dea' is the likeliest slip of all.
+    same = [option for option in options if option.casefold() == value.casefold()]
+    close = same or difflib.get_close_matches(value.casefold(), options, n=1)
     accepted = ", ".join(options)
     if close:
         return f"did you mean '{close[0]}'? accepted: {accepted}"
