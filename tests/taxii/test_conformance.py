@@ -220,3 +220,25 @@ def test_a_post_to_the_read_only_collection_says_which_methods_are_allowed(taxii
     )
     _error(response, 405)
     assert "GET" in response.headers["Allow"].replace(" ", "").split(",")
+
+
+def _forged(token: str, **change: object) -> str:
+    """A token re-encoded with another position: its fingerprint anyone can compute."""
+    import base64
+    import json as _json
+
+    data = _json.loads(base64.urlsafe_b64decode(token.encode() + b"==="))
+    data.update(change)
+    raw = _json.dumps(data, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"s": 10**30}, {"s": -1}, {"d": "2025-11-11T21:00:00"}, {"d": "9999-12-31T23:59:59-01:00"}],
+    ids=["31-digit-sequence", "negative-sequence", "zoneless-date", "overflowing-date"],
+)
+def test_a_forged_next_position_is_400_not_500(taxii: Taxii, change: dict[str, object]) -> None:
+    token = _ok(taxii.objects(PARTNER, limit=2))["next"]
+    body = _error(taxii.objects(PARTNER, limit=2, next=_forged(token, **change)), 400)
+    assert body["error_code"] == "taxii.bad_next"

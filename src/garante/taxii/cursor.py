@@ -11,9 +11,11 @@ import base64
 import binascii
 import hashlib
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 from garante.taxii.errors import TaxiiError
+
+_MAX_SEQ = 2**63  # a signed 64-bit integer column, on SQLite and PostgreSQL
 
 
 def _fingerprint(partner: str, filters: str) -> str:
@@ -33,7 +35,13 @@ def decode(token: str, partner: str, filters: str) -> tuple[datetime, int]:
         data = json.loads(base64.urlsafe_b64decode(token.encode() + b"==="))
         position = (datetime.fromisoformat(data["d"]), int(data["s"]))
         fingerprint = data["f"]
-    except (ValueError, KeyError, TypeError, binascii.Error):
+        # The fingerprint binds a token to its query, not to this server: anyone can compute
+        # it, so a token's position is checked like any input. A date without a zone, or a
+        # sequence number no database column holds, is not one this server wrote.
+        if position[0].tzinfo is None or not 0 <= position[1] < _MAX_SEQ:
+            raise ValueError("out of range")
+        position = (position[0].astimezone(UTC), position[1])
+    except (ValueError, KeyError, TypeError, OverflowError, binascii.Error):
         raise TaxiiError(
             400,
             "Invalid next",
