@@ -242,3 +242,11 @@ def test_a_forged_next_position_is_400_not_500(taxii: Taxii, change: dict[str, o
     token = _ok(taxii.objects(PARTNER, limit=2))["next"]
     body = _error(taxii.objects(PARTNER, limit=2, next=_forged(token, **change)), 400)
     assert body["error_code"] == "taxii.bad_next"
+
+
+@pytest.mark.parametrize("parameter", ["added_after", "match[version]"])
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_a_timestamp_beyond_the_calendar_in_utc_is_400(
+    taxii: Taxii, parameter: str, when: str
+) -> None:
+    _error(taxii.objects(PARTNER, **{parameter: when}), 400)

@@ -281,11 +281,12 @@ def _versions(values: tuple[str, ...]) -> tuple[str, ...]:
             continue
         try:
             out.append(normalise_timestamp(value))
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: outside years 1-9999 in UTC
             raise TaxiiError(
                 400,
                 "Invalid match[version]",
-                f"'{value}' is not last, first, all or an RFC 3339 timestamp",
+                f"'{value}' is not last, first, all or an RFC 3339 timestamp in years 1 to "
+                "9999 (UTC)",
                 code="taxii.bad_version",
             ) from None
     return tuple(out)
@@ -308,7 +309,15 @@ def _timestamp(text: str) -> datetime:
             "the timestamp needs a zone (Z)",
             code="taxii.bad_added_after",
         )
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise TaxiiError(
+            400,
+            "Invalid added_after",
+            f"'{text}' falls outside years 1 to 9999 in UTC",
+            code="taxii.bad_added_after",
+        ) from None
 
 
 def _headers(rows: list[FeedRow]) -> dict[str, str]:
