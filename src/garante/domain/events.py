@@ -230,6 +230,10 @@ class EventRecorded(AuditEvent):
     region: str
     occurred_at: datetime
     source: str
+    agency: str = field(metadata=ref("agencies.id"))  # the reporting agency
+    # What the agency signed (``condition.event_statement``) and its signature, if it has a key.
+    statement: JsonObject
+    signature: str | None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
