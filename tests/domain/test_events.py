@@ -38,7 +38,9 @@ LOGGED_KEYS: dict[EventKind, set[str]] = {
     EventKind.ORDER_AMENDED: {"statement", "signature"},
     EventKind.ORDER_LIFTED: {"statement", "signature"},
     EventKind.CONDITION_DEFINED: {"condition", "rule", "active", "evidence"},
-    EventKind.CONDITION_CHANGED: {"condition", "active", "evidence", "statement", "signature"},
+    EventKind.CONDITION_CHANGED: {
+        "condition", "active", "evidence", "statement", "signature", "events", "orders",
+    },
     EventKind.EVENT_RECORDED: {
         "event", "kind", "region", "occurred_at", "source", "agency", "statement", "signature",
     },

@@ -238,9 +238,16 @@ class _Signed:
 def _refresh_one(
     tx: Transaction, row: ConditionRow, evidence: str, *, signed: _Signed | None = None
 ) -> list[DecidedRequest]:
+    """Store what the condition is now; a change is logged with its proof.
+
+    The entry names the orders the change starts or stops (those in force ``while`` the
+    condition holds, in their window now) and, for a derived condition, the events its rule
+    counts now: at least ``min_events`` of them once active, fewer once inactive.
+    """
     session = tx.session
     flush(session)
-    active = queries.condition_is_active(session, convert.condition(row), tx.now)
+    condition = convert.condition(row)
+    active = queries.condition_is_active(session, condition, tx.now)
     if active == row.active:
         if signed is not None:  # the evidence changed on an authority's word: logged as such
             tx.audit(
@@ -255,6 +262,10 @@ def _refresh_one(
         return []
     row.active = active
     row.changed_at = tx.now
+    following = list(orders.while_condition(session, row.id))
+    counted = (
+        () if condition.rule is None else queries.counted_events(session, condition.rule, tx.now)
+    )
     tx.audit(
         ConditionChanged(
             condition=row.id,
@@ -262,10 +273,12 @@ def _refresh_one(
             evidence=evidence,
             statement=signed.statement if signed else None,
             signature=signed.signature if signed else None,
+            events=tuple(event.id for event in counted),
+            orders=tuple(sorted(o.id for o in following if convert.order(o).in_window(tx.now))),
         )
     )
     flush(session)
-    scopes = [Scope.from_dict(order.scope) for order in orders.while_condition(session, row.id)]
+    scopes = [Scope.from_dict(order.scope) for order in following]
 
     state = "active" if active else "inactive"
     return redecide_held(
