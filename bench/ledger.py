@@ -60,6 +60,7 @@ import rfc8785
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from garante.domain.condition import event_statement
 from garante.domain.events import EventRecorded
 from garante.domain.timeutil import iso
 from garante.domain.vocabulary import DEFAULT_REGIONS
@@ -127,6 +128,7 @@ NOW_TEXT = iso(NOW)
 ACTOR = "bench"
 KIND = EventRecorded.entry_kind
 EVENT_KINDS = ("vessel-strike", "vessel-sighting", "seizure", "arrest", "port-closure")
+AGENCY = "dipol"
 SOURCES = ("navy-patrol-12", "coastguard-3", "customs-bog", "press-report", "partner-liaison")
 OCCURRED_AT = tuple(NOW - timedelta(minutes=m) for m in range(1, 241))
 OCCURRED = tuple(iso(at) for at in OCCURRED_AT)
@@ -140,13 +142,28 @@ INSERT_SUBTREE = "INSERT INTO ledger_subtrees (level, idx, hash) VALUES (?, ?, ?
 
 
 def event_data(i: int) -> EventRecorded:
-    """The ``i``-th entry's event: an event recorded, as ``record_event`` audits it."""
+    """The ``i``-th entry's event: an event recorded, as ``record_event`` audits it (reported
+    by an agency with no key, so unsigned)."""
+    kind = EVENT_KINDS[i % len(EVENT_KINDS)]
+    region = DEFAULT_REGIONS[(i // 7) % len(DEFAULT_REGIONS)]
+    occurred_at = OCCURRED_AT[i % len(OCCURRED_AT)]
+    source = SOURCES[(i * 13) % len(SOURCES)]
     return EventRecorded(
         event=i + 1,
-        kind=EVENT_KINDS[i % len(EVENT_KINDS)],
-        region=DEFAULT_REGIONS[(i // 7) % len(DEFAULT_REGIONS)],
-        occurred_at=OCCURRED_AT[i % len(OCCURRED_AT)],
-        source=SOURCES[(i * 13) % len(SOURCES)],
+        kind=kind,
+        region=region,
+        occurred_at=occurred_at,
+        source=source,
+        agency=AGENCY,
+        statement=event_statement(
+            kind=kind,
+            region=region,
+            occurred_at=occurred_at,
+            source=source,
+            note="",
+            agency_id=AGENCY,
+        ),
+        signature=None,
     )
 
 
@@ -156,11 +173,17 @@ def entry_bytes(i: int) -> bytes:
     Keys in RFC 8785 order and nothing to escape; ``check_entry_bytes`` compares a sample with
     ``canonical`` before anything is timed.
     """
+    kind = EVENT_KINDS[i % len(EVENT_KINDS)]
+    occurred = OCCURRED[i % len(OCCURRED)]
+    region = DEFAULT_REGIONS[(i // 7) % len(DEFAULT_REGIONS)]
+    source = SOURCES[(i * 13) % len(SOURCES)]
+    statement = (
+        f'{{"agency":"{AGENCY}","kind":"{kind}","note":"","occurred_at":"{occurred}",'
+        f'"region":"{region}","source":"{source}","type":"garante.event/v1"}}'
+    )
     data = (
-        f'{{"event":{i + 1},"kind":"{EVENT_KINDS[i % len(EVENT_KINDS)]}",'
-        f'"occurred_at":"{OCCURRED[i % len(OCCURRED)]}",'
-        f'"region":"{DEFAULT_REGIONS[(i // 7) % len(DEFAULT_REGIONS)]}",'
-        f'"source":"{SOURCES[(i * 13) % len(SOURCES)]}"}}'
+        f'{{"agency":"{AGENCY}","event":{i + 1},"kind":"{kind}","occurred_at":"{occurred}",'
+        f'"region":"{region}","signature":null,"source":"{source}","statement":{statement}}}'
     )
     return (
         f'{{"actor":"{ACTOR}","at":"{NOW_TEXT}","data":{data},"kind":"{KIND.value}","v":1}}'

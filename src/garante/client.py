@@ -738,15 +738,35 @@ class GaranteClient:
         occurred_at: datetime | str | None = None,
         source: str = "",
         note: str = "",
+        agency: str | None = None,
+        key: Ed25519PrivateKey | None = None,
+        signature: str | None = None,
     ) -> dict[str, Any]:
         """Record an event (analyst, authority); returns ``event`` and ``moved``.
 
-        A naive ``occurred_at`` is taken as UTC; none means now on the server's clock.
+        ``agency`` reports it: an analyst token's own by default, which an authority token
+        must name. A naive ``occurred_at`` is taken as UTC; none means now on the server's
+        clock. With ``key`` (the reporting agency's private key): draft, check and sign the
+        statement, as an agency with a registered key must, and send back the time the draft
+        fixed, since it is part of what was signed; ``signature``: one made elsewhere.
         """
-        body = _Terms({"kind": kind, "region": region, "source": source, "note": note}).put(
-            "occurred_at", _time(occurred_at)
+        when = _time(occurred_at)
+        body = (
+            _Terms({"kind": kind, "region": region, "source": source, "note": note})
+            .put("occurred_at", when)
+            .put("agency", agency)
+            .body
         )
-        return self._object("POST", "/events", body=body.body)
+        if key is not None:
+            _only_one(signature)
+            drafted = self._statement("/events/draft", body)
+            expected = {"kind": kind, "region": region, "source": source, "note": note}
+            _expect(drafted.statement, {**expected, "agency": agency})
+            if when is not None:
+                _expect(drafted.statement, {"occurred_at": _iso(when)})
+            signature = drafted.sign(key)
+            body = {**body, "occurred_at": drafted.statement["occurred_at"]}
+        return self._object("POST", "/events", body=_Terms(body).put("signature", signature).body)
 
     def list_events(self, *, cursor: str | None = None, limit: int = 100) -> Page:
         return self._page("/events", {"cursor": cursor, "limit": limit})

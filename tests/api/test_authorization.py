@@ -183,6 +183,12 @@ MATRIX: tuple[Row, ...] = (
         body={"active": True, "evidence": "authorization matrix"},
     ),
     Row("GET", "/events", INTERNAL),
+    Row(
+        "POST",
+        "/events/draft",
+        _set(ANALYST, AUTHORITY),
+        body={"kind": "matrix", "region": "pacific"},
+    ),
     Row("POST", "/events", _set(ANALYST, AUTHORITY), body={"kind": "matrix", "region": "pacific"}),
     # releases
     Row(

@@ -184,6 +184,30 @@ def test_a_strike_event_turns_the_derived_condition_active(story: Story) -> None
     assert (condition["id"], condition["active"]) == (CONDITION, True)
 
 
+def test_an_analyst_reports_events_for_its_own_agency_only(story: Story) -> None:
+    with pytest.raises(GaranteAPIError) as refused:
+        story.analyst.record_event("vessel-strike", region="caribbean", agency="dea")
+    assert (refused.value.status, refused.value.code) == (403, "auth.not_entitled")
+
+
+def test_an_event_reported_by_an_agency_with_a_key_is_signed_with_it(story: Story) -> None:
+    with pytest.raises(GaranteAPIError) as refused:
+        story.presidency.record_event("vessel-strike", region="caribbean", agency="dea")
+    assert (refused.value.status, refused.value.code) == (422, "signature.required")
+    before = story.overseer.health()["ledger_size"]
+    change = story.presidency.record_event(
+        "vessel-strike",
+        region="caribbean",
+        source="DEA liaison",
+        agency="dea",
+        key=demo_key("dea"),
+    )
+    assert (change["event"]["agency"], change["event"]["signed"]) == ("dea", True)
+    [entry] = [e for e in story.overseer.audit_entries(before) if e["kind"] == "event.recorded"]
+    assert '"type":"garante.event/v1"' in entry["entry"]
+    assert '"agency":"dea"' in entry["entry"]
+
+
 def test_the_liaison_records_dea_undertaking_signed_by_dea_key(story: Story) -> None:
     change = story.liaison.record_undertaking(
         "dea",

@@ -79,7 +79,9 @@ def test_a_derived_condition_lapses_when_its_last_event_leaves_the_window(
                 next(c for c in analyst.iter_conditions() if c["id"] == condition)["active"]
             )
 
-        analyst.record_event("vessel-strike", region="caribbean", occurred_at=occurred)
+        analyst.record_event(  # DIPOL reports the demo's strikes, signed with its key
+            "vessel-strike", region="caribbean", occurred_at=occurred, key=demo_key("dipol")
+        )
         assert active()
         deadline = time.monotonic() + 15
         while active() and time.monotonic() < deadline:

@@ -115,6 +115,21 @@ def test_authority_signs_an_order_with_its_key_file(db: Path, tmp_path: Path) ->
     assert "Issued order order-1 v1: hold for countries US" in out
 
 
+def test_an_agency_with_a_key_signs_the_events_it_reports(db: Path, tmp_path: Path) -> None:
+    code, _, err = _run(db, "keys", "generate", "dipol", "--dir", str(tmp_path))
+    assert code == 0, err
+    code, _, err = _run(db, "agencies", "set-key", "dipol", f"@{tmp_path / 'dipol.pub'}")
+    assert code == 0, err
+    event = ["events", "record", "--kind", "vessel-strike", "--region", "caribbean"]
+    event += ["--at", "2025-11-10T06:00:00Z", "--agency", "dipol"]
+    code, _, err = _run(db, *event)
+    assert code == 5
+    assert "[signature.required]" in err
+    code, out, err = _run(db, *event, "--key", str(tmp_path / "dipol.key"))
+    assert code == 0, err
+    assert "Recorded event 1: vessel-strike in caribbean, reported by dipol (signed)." in out
+
+
 def test_print_statement_shows_the_canonical_bytes_to_sign_and_stores_nothing(db: Path) -> None:
     _run(db, "authorities", "add", "presidency", "--name", "Presidency")
     code, out, _ = _run(

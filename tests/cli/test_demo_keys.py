@@ -26,6 +26,7 @@ def test_the_demo_writes_each_signers_key_readable_by_its_owner_only(demo_db: Pa
     keys = Path(f"{demo_db}.keys")
     assert sorted(p.name for p in keys.iterdir()) == [
         "dea.key",
+        "dipol.key",
         "mininterior.key",
         "nca.key",
         "presidency.key",

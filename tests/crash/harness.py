@@ -361,6 +361,7 @@ class Load:
                     "vessel-strike",
                     region="pacific",
                     source="crash test",
+                    agency="dijin",  # no key: reported unsigned
                 )
                 if event is not None:
                     with seen.lock:

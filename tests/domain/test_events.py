@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from garante.canonical import canonical
-from garante.domain.condition import ConditionRule
+from garante.domain.condition import ConditionRule, event_statement
 from garante.domain.decision import Outcome
 from garante.domain.events import (
     EVENTS,
@@ -38,8 +38,12 @@ LOGGED_KEYS: dict[EventKind, set[str]] = {
     EventKind.ORDER_AMENDED: {"statement", "signature"},
     EventKind.ORDER_LIFTED: {"statement", "signature"},
     EventKind.CONDITION_DEFINED: {"condition", "rule", "active", "evidence"},
-    EventKind.CONDITION_CHANGED: {"condition", "active", "evidence", "statement", "signature"},
-    EventKind.EVENT_RECORDED: {"event", "kind", "region", "occurred_at", "source"},
+    EventKind.CONDITION_CHANGED: {
+        "condition", "active", "evidence", "statement", "signature", "events", "orders",
+    },
+    EventKind.EVENT_RECORDED: {
+        "event", "kind", "region", "occurred_at", "source", "agency", "statement", "signature",
+    },
     EventKind.RELEASE_REQUESTED: {"request", "item", "recipient", "purpose"},
     EventKind.RELEASE_DECIDED: {
         "request", "outcome", "previous", "undertaking", "state_version", "trigger", "rules",
@@ -103,10 +107,26 @@ def test_nested_values_are_logged_as_json_objects_and_arrays() -> None:
 
 
 def test_a_time_is_logged_as_rfc3339_utc() -> None:
+    statement = event_statement(
+        kind="vessel-strike",
+        region="caribbean",
+        occurred_at=AT,
+        source="navy",
+        note="",
+        agency_id="dipol",
+    )
     event = EventRecorded(
-        event=1, kind="vessel-strike", region="caribbean", occurred_at=AT, source="navy"
+        event=1,
+        kind="vessel-strike",
+        region="caribbean",
+        occurred_at=AT,
+        source="navy",
+        agency="dipol",
+        statement=statement,
+        signature=None,
     )
     assert event.data()["occurred_at"] == "2025-11-13T09:30:00Z"
+    assert statement["occurred_at"] == "2025-11-13T09:30:00Z"
 
 
 def test_a_condition_rule_is_logged_as_its_terms() -> None:

@@ -159,8 +159,8 @@ def _authority(deployment: Deployment, load: Load, seed: int) -> None:
             if number % 3 == 0:
                 load.guard(
                     "event.recorded",
-                    lambda: client.record_event(
-                        "vessel-strike", region="caribbean", source="race test"
+                    lambda: client.record_event(  # DIJIN has no key: reported unsigned
+                        "vessel-strike", region="caribbean", source="race test", agency="dijin"
                     ),
                 )
 

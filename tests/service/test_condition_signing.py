@@ -62,7 +62,9 @@ def test_an_authority_token_sets_conditions_in_its_own_name_only(kept: Garante) 
 
 def test_a_derived_condition_change_carries_no_statement(world: Garante) -> None:
     before = world.ledger_size()
-    world.record_event(kind="vessel-strike", region="caribbean", occurred_at=world.clock.now())
+    world.record_event(
+        kind="vessel-strike", region="caribbean", occurred_at=world.clock.now(), agency_id="dipol"
+    )
     [entry] = [
         e for e in world.entries(before, world.ledger_size()) if e["kind"] == "condition.changed"
     ]

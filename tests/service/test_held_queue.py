@@ -132,7 +132,9 @@ def test_lifting_a_lifted_order_is_refused(world: Garante) -> None:
 def test_order_on_a_derived_condition_holds_while_events_persist(
     world: Garante, clock: FixedClock
 ) -> None:
-    world.record_event(kind="vessel-strike", region="caribbean", occurred_at=clock.now())
+    world.record_event(
+        kind="vessel-strike", region="caribbean", occurred_at=clock.now(), agency_id="dipol"
+    )
     issue(world, "hold", while_condition="strikes")
     held = world.request_release("lead", recipient="dea", purpose="seizure")
     assert held["outcome"] == "held"
@@ -143,7 +145,9 @@ def test_order_on_a_derived_condition_holds_while_events_persist(
 
 
 def test_condition_refresh_without_change_moves_nothing(world: Garante, clock: FixedClock) -> None:
-    world.record_event(kind="vessel-strike", region="caribbean", occurred_at=clock.now())
+    world.record_event(
+        kind="vessel-strike", region="caribbean", occurred_at=clock.now(), agency_id="dipol"
+    )
     issue(world, "hold", while_condition="strikes")
     world.request_release("lead", recipient="dea", purpose="seizure")
     before = world.ledger_size()
@@ -165,7 +169,10 @@ def test_a_refresh_that_changes_nothing_does_not_wait_for_the_writer_lock(
 def test_event_in_the_future_is_refused(world: Garante, clock: FixedClock) -> None:
     with pytest.raises(ValidationError) as raised:
         world.record_event(
-            kind="vessel-strike", region="caribbean", occurred_at=clock.now() + timedelta(hours=1)
+            kind="vessel-strike",
+            region="caribbean",
+            occurred_at=clock.now() + timedelta(hours=1),
+            agency_id="dipol",
         )
     assert raised.value.field == "occurred_at"
 

@@ -407,12 +407,26 @@ class RefreshOut(BaseModel):
     moved: list[DecidedOut]
 
 
-class EventIn(Body):
+class EventTerms(Body):
     kind: str = Field(min_length=1, max_length=64)
     region: str
     occurred_at: Instant | None = None
     source: str = Field("", max_length=2000)
     note: str = Field("", max_length=4000)
+    agency: str | None = Field(
+        None,
+        max_length=64,
+        description="The reporting agency: an analyst token's own by default (and no other); "
+        "an authority token must name one.",
+    )
+
+
+class EventIn(EventTerms):
+    signature: str | None = Field(
+        None,
+        description="Base64 Ed25519 signature of the statement from /events/draft by the "
+        "reporting agency; required when the agency has a registered key.",
+    )
 
 
 class EventOut(BaseModel):
@@ -422,6 +436,8 @@ class EventOut(BaseModel):
     occurred_at: str | None
     source: str
     note: str
+    agency: str | None
+    signed: bool
 
 
 class EventChange(BaseModel):

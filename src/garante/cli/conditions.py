@@ -120,6 +120,7 @@ def _rule(row: Mapping[str, Any]) -> str:
 
 
 @events.command("record")
+@option_groups
 def record(
     ctx: typer.Context,
     kind: str = typer.Option(..., "--kind"),
@@ -127,17 +128,32 @@ def record(
     at: str | None = typer.Option(None, "--at", help="When it happened (default: now)."),
     source: str = typer.Option("", "--source"),
     note: str = typer.Option("", "--note"),
+    agency: str = typer.Option(..., "--agency", help="The agency that reports the event."),
+    *,
+    signing: Signing,
 ) -> None:
-    """Record an event; conditions derived from it are re-evaluated at once."""
+    """Record an event; conditions derived from it are re-evaluated at once.
+
+    It is the reporting agency's word: signed with its key (--key) when it has one registered.
+    """
     garante = service(ctx)
-    occurred = when(at, field="at") or garante.clock.now()
-    change = garante.record_event(
-        kind=kind, region=region, occurred_at=occurred, source=source, note=note
-    )
+    terms: dict[str, Any] = {
+        "kind": kind,
+        "region": region,
+        "occurred_at": when(at, field="at") or garante.clock.now(),
+        "source": source,
+        "note": note,
+        "agency_id": agency,
+    }
+    statement = garante.event_statement(**terms)
+    if signing.printed(statement):
+        return
+    change = garante.record_event(**terms, signature=signing.signature(statement))
     output.result(
         ctx,
         {"event": change.value},
-        f"Recorded event {change.value['id']}: {kind} in {region}.",
+        f"Recorded event {change.value['id']}: {kind} in {region}, reported by {agency}"
+        f"{' (signed)' if change.value['signed'] else ''}.",
         moved=change.moved,
     )
 

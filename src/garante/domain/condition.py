@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from garante.domain.timeutil import iso
+
 
 @dataclass(frozen=True, kw_only=True)
 class ConditionRule:
@@ -76,4 +78,23 @@ def condition_statement(
         "active": active,
         "evidence": evidence,
         "authority": authority_id,
+    }
+
+
+def event_statement(
+    *, kind: str, region: str, occurred_at: datetime, source: str, note: str, agency_id: str
+) -> dict[str, str]:
+    """What the reporting agency signs for an event (``garante.event/v1``).
+
+    An event a derived condition counts can start or stop every order in force ``while`` that
+    condition holds, so it is the reporting agency's word, signed with its key when it has one.
+    """
+    return {
+        "type": "garante.event/v1",
+        "kind": kind,
+        "region": region,
+        "occurred_at": iso(occurred_at),
+        "source": source,
+        "note": note,
+        "agency": agency_id,
     }

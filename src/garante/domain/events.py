@@ -218,6 +218,12 @@ class ConditionChanged(AuditEvent):
     # signature; derived from events: neither.
     statement: JsonObject | None
     signature: str | None
+    # Derived from events: the ids of the events its rule counts at the change, which are the
+    # proof of it (at least ``min_events`` of them while active, fewer once inactive).
+    events: tuple[int, ...] = ()
+    # The orders in force ``while`` the condition holds that this change starts (it became
+    # active) or stops (it became inactive); none when its state did not change.
+    orders: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -230,6 +236,10 @@ class EventRecorded(AuditEvent):
     region: str
     occurred_at: datetime
     source: str
+    agency: str = field(metadata=ref("agencies.id"))  # the reporting agency
+    # What the agency signed (``condition.event_statement``) and its signature, if it has a key.
+    statement: JsonObject
+    signature: str | None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

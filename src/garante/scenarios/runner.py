@@ -88,13 +88,7 @@ def replay(
     _setup(garante, data, path.parent)
     for event in data.get("events", []):
         clock.set(parse_time(event["at"]))
-        garante.record_event(
-            kind=data["conditions"][0]["kind"],
-            region=data["conditions"][0]["region"],
-            occurred_at=clock.now(),
-            source="press reports",
-            note=event["note"],
-        )
+        _event(garante, clock, event)
     for step in data["steps"]:
         clock.set(parse_time(step["at"]))
         result = _step(garante, clock, step, run)
@@ -189,14 +183,7 @@ def _step(
             )
         return result
     if action == "event":
-        change = garante.record_event(
-            kind="vessel-strike",
-            region="caribbean",
-            occurred_at=clock.now(),
-            source="press reports",
-            note=step.get("note", ""),
-        )
-        result.decisions = change.moved
+        result.decisions = _event(garante, clock, step)
         result.summary = f"event recorded: {step.get('note', '')}"
     elif action == "order":
         order = garante.draft_order(
@@ -252,6 +239,24 @@ def _step(
         raise ValueError(f"unknown scenario action '{action}'")
     _check_moved(step, result, run)
     return result
+
+
+def _event(garante: Garante, clock: FixedClock, spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """A vessel strike, reported by its agency: signed with its key when it has one."""
+    terms: dict[str, Any] = {
+        "kind": spec.get("kind", "vessel-strike"),
+        "region": spec.get("region", "caribbean"),
+        "occurred_at": clock.now(),
+        "source": spec.get("source", "press reports"),
+        "note": spec.get("note", ""),
+        "agency_id": spec["agency"],
+    }
+    signature = (
+        sign_statement(demo_key(spec["agency"]), garante.event_statement(**terms))
+        if garante.agency(spec["agency"])["public_key"]
+        else None
+    )
+    return garante.record_event(**terms, signature=signature).moved
 
 
 def _outcome(

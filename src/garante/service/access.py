@@ -14,7 +14,7 @@ import functools
 from collections.abc import Callable
 from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
-from garante.domain.errors import NotEntitled
+from garante.domain.errors import NotEntitled, ValidationError
 from garante.domain.roles import Principal, Role
 from garante.service.tokens import Forbidden
 
@@ -69,6 +69,27 @@ def acts_as(who: Principal, authority_id: str) -> None:
             f"this token acts for authority '{who.authority_id}', not '{authority_id}'",
             field="authority",
         )
+
+
+def reporting_agency(who: Principal, agency_id: str | None) -> str:
+    """The agency an event is reported for: an analyst's own, unless it names another
+    (refused); an authority or the operator must name one."""
+    if who.role == Role.ANALYST:
+        if who.agency_id is None:  # an analyst token always names its agency; fail closed
+            raise Forbidden("this analyst token names no agency", hint="create a new one")
+        if agency_id is not None and agency_id != who.agency_id:
+            raise NotEntitled(
+                f"this token reports events for agency '{who.agency_id}', not '{agency_id}'",
+                field="agency",
+            )
+        return who.agency_id
+    if agency_id is None:
+        raise ValidationError(
+            "name the agency that reports the event",
+            field="agency",
+            hint="give the id of a registered agency (--agency ID)",
+        )
+    return agency_id
 
 
 def roles_of(use_case: Callable[..., object]) -> frozenset[Role]:

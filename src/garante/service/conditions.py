@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from garante.domain.condition import ConditionRule, condition_statement
+from garante.domain.condition import event_statement as event_statement_of
 from garante.domain.errors import AlreadyExists, InvalidState, ValidationError
 from garante.domain.events import ConditionChanged, ConditionDefined, EventRecorded
 from garante.domain.order import Scope
@@ -16,7 +17,7 @@ from garante.domain.timeutil import iso
 from garante.service import lookup
 from garante.service.releases import DecidedRequest, in_scopes, redecide_held
 from garante.service.transaction import Reading, Transaction
-from garante.signatures import check_signature, encode_signature
+from garante.signatures import canonical, check_signature, encode_signature
 from garante.store import conditions, convert, orders, queries
 from garante.store.schema import ConditionRow, EventRow
 from garante.store.session import flush
@@ -114,15 +115,20 @@ def set_condition(
     return row, _refresh_one(tx, row, evidence.strip(), signed=signed)
 
 
-def record_event(
-    tx: Transaction,
+def event_statement(
+    tx: Reading,
     *,
     kind: str,
     region: str,
     occurred_at: datetime,
-    source: str = "",
-    note: str = "",
-) -> tuple[EventRow, list[DecidedRequest]]:
+    source: str,
+    note: str,
+    agency_id: str,
+) -> dict[str, str]:
+    """What ``agency_id`` signs to report an event; checked, nothing stored.
+
+    The time is signed to the second, as ``iso`` writes it.
+    """
     lookup.slug(kind, field="kind")
     tx.vocabulary.check("regions", [region], field_name="region")
     if occurred_at > tx.now:
@@ -131,6 +137,47 @@ def record_event(
             field="occurred_at",
             hint="record events once they have happened",
         )
+    lookup.agency(tx.session, agency_id)
+    return event_statement_of(
+        kind=kind,
+        region=region,
+        occurred_at=occurred_at,
+        source=source,
+        note=note,
+        agency_id=agency_id,
+    )
+
+
+def record_event(
+    tx: Transaction,
+    *,
+    kind: str,
+    region: str,
+    occurred_at: datetime,
+    agency_id: str,
+    source: str = "",
+    note: str = "",
+    signature: bytes | None = None,
+) -> tuple[EventRow, list[DecidedRequest]]:
+    """Record an event on its reporting agency's word, signed with its key if it has one.
+
+    The entry keeps the statement and its signature, so the log alone shows who reported
+    each event a derived condition counts.
+    """
+    occurred_at = occurred_at.replace(microsecond=0)  # as signed
+    statement = event_statement(
+        tx,
+        kind=kind,
+        region=region,
+        occurred_at=occurred_at,
+        source=source,
+        note=note,
+        agency_id=agency_id,
+    )
+    agency = lookup.agency(tx.session, agency_id)
+    check_signature(
+        signer=agency_id, public_key=agency.public_key, statement=statement, signature=signature
+    )
     row = conditions.add_event(
         tx.session,
         kind=kind,
@@ -138,11 +185,21 @@ def record_event(
         occurred_at=occurred_at,
         source=source,
         note=note,
+        agency_id=agency_id,
+        statement=canonical(statement).decode(),
+        signature=signature,
         at=tx.now,
     )
     tx.audit(
         EventRecorded(
-            event=row.id, kind=kind, region=region, occurred_at=occurred_at, source=source
+            event=row.id,
+            kind=kind,
+            region=region,
+            occurred_at=occurred_at,
+            source=source,
+            agency=agency_id,
+            statement=statement,
+            signature=encode_signature(signature) if signature else None,
         )
     )
     return row, refresh_conditions(tx)
@@ -181,9 +238,16 @@ class _Signed:
 def _refresh_one(
     tx: Transaction, row: ConditionRow, evidence: str, *, signed: _Signed | None = None
 ) -> list[DecidedRequest]:
+    """Store what the condition is now; a change is logged with its proof.
+
+    The entry names the orders the change starts or stops (those in force ``while`` the
+    condition holds, in their window now) and, for a derived condition, the events its rule
+    counts now: at least ``min_events`` of them once active, fewer once inactive.
+    """
     session = tx.session
     flush(session)
-    active = queries.condition_is_active(session, convert.condition(row), tx.now)
+    condition = convert.condition(row)
+    active = queries.condition_is_active(session, condition, tx.now)
     if active == row.active:
         if signed is not None:  # the evidence changed on an authority's word: logged as such
             tx.audit(
@@ -198,6 +262,10 @@ def _refresh_one(
         return []
     row.active = active
     row.changed_at = tx.now
+    following = list(orders.while_condition(session, row.id))
+    counted = (
+        () if condition.rule is None else queries.counted_events(session, condition.rule, tx.now)
+    )
     tx.audit(
         ConditionChanged(
             condition=row.id,
@@ -205,10 +273,12 @@ def _refresh_one(
             evidence=evidence,
             statement=signed.statement if signed else None,
             signature=signed.signature if signed else None,
+            events=tuple(event.id for event in counted),
+            orders=tuple(sorted(o.id for o in following if convert.order(o).in_window(tx.now))),
         )
     )
     flush(session)
-    scopes = [Scope.from_dict(order.scope) for order in orders.while_condition(session, row.id)]
+    scopes = [Scope.from_dict(order.scope) for order in following]
 
     state = "active" if active else "inactive"
     return redecide_held(

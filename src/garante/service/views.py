@@ -117,6 +117,8 @@ def event(row: EventRow) -> dict[str, Any]:
         "occurred_at": time(row.occurred_at),
         "source": row.source,
         "note": row.note,
+        "agency": row.agency_id,
+        "signed": row.signature is not None,
     }
 
 

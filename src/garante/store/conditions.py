@@ -58,6 +58,9 @@ def add_event(
     occurred_at: datetime,
     source: str,
     note: str,
+    agency_id: str,
+    statement: str,
+    signature: bytes | None,
     at: datetime,
 ) -> EventRow:
     """An event as recorded, flushed so that it has its id."""
@@ -67,6 +70,9 @@ def add_event(
         occurred_at=occurred_at,
         source=source,
         note=note,
+        agency_id=agency_id,
+        statement=statement,
+        signature=signature,
         recorded_at=at,
     )
     session.add(row)

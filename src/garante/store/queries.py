@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
-from garante.domain.condition import Condition, condition_active
+from garante.domain.condition import Condition, ConditionRule, condition_active
 from garante.domain.snapshot import OrderIndex, PolicyState
 from garante.domain.vocabulary import Vocabulary
 from garante.store import convert
@@ -52,19 +52,28 @@ def ledger_size(session: Session) -> int:
     return 0 if last is None else int(last) + 1
 
 
+def counted_events(session: Session, rule: ConditionRule, at: datetime) -> list[EventRow]:
+    """The events ``rule`` counts at ``at``, by id: those of its kind and region in its window."""
+    return list(
+        session.scalars(
+            select(EventRow)
+            .where(
+                EventRow.kind == rule.kind,
+                EventRow.region == rule.region,
+                EventRow.occurred_at > at - rule.window,
+                EventRow.occurred_at <= at,
+            )
+            .order_by(EventRow.id)
+        ).all()
+    )
+
+
 def condition_is_active(session: Session, condition: Condition, at: datetime) -> bool:
     """Evaluate a condition at ``at``, reading only the events its rule can count."""
     rule = condition.rule
     if rule is None:
         return condition.manual_active
-    rows = session.scalars(
-        select(EventRow).where(
-            EventRow.kind == rule.kind,
-            EventRow.region == rule.region,
-            EventRow.occurred_at > at - rule.window,
-            EventRow.occurred_at <= at,
-        )
-    ).all()
+    rows = counted_events(session, rule, at)
     return condition_active(condition, [convert.event(row) for row in rows], at)
 
 

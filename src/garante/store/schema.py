@@ -169,6 +169,11 @@ class EventRow(Base):
     source: Mapped[str] = mapped_column(Text, default="")
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_at: Mapped[datetime]
+    # The reporting agency and what it signed (``garante.event/v1``); none on events recorded
+    # before events named their agency (revision 0006).
+    agency_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id"), nullable=True)
+    statement: Mapped[str | None] = mapped_column(Text, nullable=True)
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
     __table_args__ = (Index("ix_events_kind_region_time", "kind", "region", "occurred_at"),)
 

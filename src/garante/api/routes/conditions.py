@@ -18,6 +18,7 @@ from garante.api.schemas import (
     EventChange,
     EventIn,
     EventOut,
+    EventTerms,
     PageOf,
     RefreshOut,
     StatementOut,
@@ -133,14 +134,18 @@ def list_events(
 
 
 @router.post(
-    "/events", status_code=201, response_model=EventChange, responses=responses(401, 403, 422)
+    "/events",
+    status_code=201,
+    response_model=EventChange,
+    responses=responses(401, 403, 404, 422),
 )
 def record_event(
     body: EventIn,
     request: Request,
     who: Principal = Depends(may(Garante.record_event)),  # noqa: B008
 ) -> dict[str, Any]:
-    """Record an event; conditions derived from it are re-evaluated at once."""
+    """Record an event on its reporting agency's word, signed by the agency when it has a key
+    (the statement of ``/events/draft``); conditions derived from it are re-evaluated at once."""
     garante = acting(request, who)
     change = garante.record_event(
         kind=body.kind,
@@ -148,5 +153,31 @@ def record_event(
         occurred_at=body.occurred_at or garante.clock.now(),
         source=body.source,
         note=body.note,
+        agency_id=body.agency,
+        signature=decode_signature(body.signature) if body.signature else None,
     )
     return {"event": change.value, "moved": change.moved}
+
+
+@router.post(
+    "/events/draft",
+    response_model=StatementOut,
+    responses=responses(401, 403, 404, 422),
+)
+def draft_event(
+    body: EventTerms,
+    request: Request,
+    who: Principal = Depends(may(Garante.event_statement)),  # noqa: B008
+) -> dict[str, Any]:
+    """What the reporting agency signs for this event; stores nothing. Send its
+    ``occurred_at`` back with the signature: the time is part of what is signed."""
+    garante = acting(request, who)
+    statement = garante.event_statement(
+        kind=body.kind,
+        region=body.region,
+        occurred_at=body.occurred_at or garante.clock.now(),
+        source=body.source,
+        note=body.note,
+        agency_id=body.agency,
+    )
+    return {"statement": statement, "canonical": canonical(statement).decode()}

@@ -12,7 +12,7 @@ from garante.service import (
     views,
     visibility,
 )
-from garante.service.access import INTERNAL, acts_as, entitled
+from garante.service.access import INTERNAL, acts_as, entitled, reporting_agency
 from garante.service.results import Change, Page
 from garante.service.usecases.base import UseCases
 from garante.store import conditions as store_conditions
@@ -82,12 +82,57 @@ class Conditions(UseCases):
             return Change(value=views.condition(row), moved=visibility.moved(self.principal, moved))
 
     @entitled(Role.ANALYST, Role.AUTHORITY)
+    def event_statement(
+        self,
+        *,
+        kind: str,
+        region: str,
+        occurred_at: datetime,
+        source: str = "",
+        note: str = "",
+        agency_id: str | None = None,
+    ) -> dict[str, str]:
+        """What the reporting agency signs to report an event; nothing stored.
+
+        An analyst reports for its own agency (the default); others name the agency.
+        """
+        agency_id = reporting_agency(self.principal, agency_id)
+        with self.context.reads() as read:
+            return conditions.event_statement(
+                read,
+                kind=kind,
+                region=region,
+                occurred_at=occurred_at.replace(microsecond=0),
+                source=source,
+                note=note,
+                agency_id=agency_id,
+            )
+
+    @entitled(Role.ANALYST, Role.AUTHORITY)
     def record_event(
-        self, *, kind: str, region: str, occurred_at: datetime, source: str = "", note: str = ""
+        self,
+        *,
+        kind: str,
+        region: str,
+        occurred_at: datetime,
+        source: str = "",
+        note: str = "",
+        agency_id: str | None = None,
+        signature: bytes | None = None,
     ) -> Change:
+        """Record an event on its reporting agency's word, signed with the agency's key if it
+        has one; derived conditions are evaluated again at once."""
+        agency_id = reporting_agency(self.principal, agency_id)
         with self._tx() as tx:
             row, moved = conditions.record_event(
-                tx, kind=kind, region=region, occurred_at=occurred_at, source=source, note=note
+                tx,
+                kind=kind,
+                region=region,
+                occurred_at=occurred_at,
+                source=source,
+                note=note,
+                agency_id=agency_id,
+                signature=signature,
             )
             return Change(value=views.event(row), moved=visibility.moved(self.principal, moved))
 
