@@ -82,11 +82,11 @@ def populate(garante: Garante, clock: FixedClock, *, outcomes: bool = True) -> N
         scope=Scope(countries=frozenset({"US"})),
         reason="while the strikes persist",
         while_condition="strikes",
-    )
+    ).order
     garante.issue_order(order, signature=None)
     garante.request_release("lead", recipient="dea", purpose="seizure")  # held
     garante.amend_order(
-        garante.draft_amendment(order.id, authority_id="presidency", reason="narrowed"),
+        garante.draft_amendment(order.id, authority_id="presidency", reason="narrowed").order,
         authority_id="presidency",
         signature=None,
     )
