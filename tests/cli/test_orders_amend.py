@@ -23,6 +23,7 @@ def _run(db: Path, *args: str) -> tuple[int, str, str]:
 def db(tmp_path: Path) -> Iterator[Path]:
     """An order of the presidency's holding money laundering, and nothing else."""
     path = tmp_path / "amend.db"
+    assert _run(path, "init")[0] == 0
     _run(path, "agencies", "add", "fbi", "--name", "FBI", "--country", "US")
     _run(path, "authorities", "add", "presidency", "--name", "Presidency")
     code, _out, err = _run(

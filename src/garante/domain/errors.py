@@ -161,3 +161,10 @@ class StoreUnavailable(GaranteError):
     code = "store.unavailable"
     http_status = 503
     exit_code = 9
+
+
+class StoreMissing(StoreUnavailable):
+    """No store where one was named: a SQLite file that is not there, or a database without
+    Garante's schema, given to a command that does not create one (a mistyped ``--db``)."""
+
+    code = "store.missing"
