@@ -191,7 +191,7 @@ class Registrar:
             valid_until=o.valid_until,
             while_condition=o.while_condition,
             reason=f"instruction {o.id} of {o.authority}",
-        )
+        ).order
         self.garante.issue_order(order, signature=None)
 
     def lift(self, o: OrderSpec) -> None:
@@ -498,14 +498,14 @@ def cases(garante_: Garante, world: World, seed: int) -> list[Case]:
             prohibits=frozenset(["lethal-force"]), protections=frozenset(["protection-of-life"])
         ),
         reason="draft: no lethal use of anything shared with US agencies",
-    )
+    ).order
     category = Scope(categories=frozenset([FOCUS_CATEGORY]))
     hold = garante_.draft_order(
         authority_id="court-1",
         effect=Effect.HOLD.value,
         scope=category,
         reason=f"draft: hold every {FOCUS_CATEGORY} release pending review",
-    )
+    ).order
     lift_id, lift_scope = widest_in_force(garante_, world, seed)
     return [
         Case(

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Concatenate, ParamSpec, Self, TypeVar
+from typing import Any, Concatenate, Literal, ParamSpec, Self, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -33,11 +33,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from garante.signatures import canonical, encode_public_key, public_key_bytes
 
 __all__ = [
+    "ALL",
     "API_PREFIX",
     "GaranteAPIError",
     "GaranteClient",
     "GaranteClientError",
     "Page",
+    "Reach",
     "Requirement",
     "Scope",
     "Statement",
@@ -111,11 +113,25 @@ class Page:
 
 
 @dataclass(frozen=True)
+class Reach:
+    """Whom a drafted order's scope reaches: partners (agencies that are not domestic) and
+    agencies in all, each of how many are registered."""
+
+    partners: int
+    of_partners: int
+    agencies: int
+    of_agencies: int
+    summary: str
+
+
+@dataclass(frozen=True)
 class Statement:
-    """What a draft endpoint returns: the statement and its canonical text, to be signed."""
+    """What a draft endpoint returns: the statement and its canonical text, to be signed;
+    for an order or an amendment, also whom it reaches."""
 
     statement: dict[str, Any]
     canonical: str
+    reach: Reach | None = None
 
     def signing_bytes(self) -> bytes:
         """The bytes to sign, after checking the server canonicalised the statement honestly.
@@ -135,9 +151,14 @@ class Statement:
         return base64.b64encode(key.sign(self.signing_bytes())).decode()
 
 
+ALL: Literal["all"] = "all"
+"""The scope of an order that holds every partner and item: ``scope=ALL``. An order without a
+scope, or with an empty ``Scope()``, is refused (``validation.scope_not_explicit``)."""
+
+
 @dataclass(frozen=True)
 class Scope:
-    """Whom an order covers; each empty dimension means any."""
+    """Whom an order covers; each empty dimension means any, but not every one (use ``ALL``)."""
 
     agencies: Sequence[str] = ()
     countries: Sequence[str] = ()
@@ -290,7 +311,12 @@ class GaranteClient:
 
     def _statement(self, path: str, body: Mapping[str, Any]) -> Statement:
         value = self._object("POST", path, body=body)
-        return Statement(statement=value["statement"], canonical=value["canonical"])
+        reach = value.get("reach")
+        return Statement(
+            statement=value["statement"],
+            canonical=value["canonical"],
+            reach=Reach(**reach) if isinstance(reach, dict) else None,
+        )
 
     def _signed(
         self,
@@ -519,7 +545,7 @@ class GaranteClient:
         effect: str,
         *,
         reason: str,
-        scope: Scope | None = None,
+        scope: Scope | Literal["all"] | None = None,
         requires: Requirement | None = None,
         exempts: Sequence[str] = (),
         while_condition: str | None = None,
@@ -546,7 +572,7 @@ class GaranteClient:
         effect: str,
         *,
         reason: str,
-        scope: Scope | None = None,
+        scope: Scope | Literal["all"] | None = None,
         requires: Requirement | None = None,
         exempts: Sequence[str] = (),
         while_condition: str | None = None,
@@ -574,7 +600,7 @@ class GaranteClient:
         )
         expected: dict[str, Any] = {
             "effect": effect,
-            "scope": _sorted_lists((scope or Scope()).to_json()),
+            "scope": _scope_statement(scope),
             "exempts": sorted(exempts),
             "while_condition": while_condition,
             "reason": reason.strip(),
@@ -590,7 +616,7 @@ class GaranteClient:
         order_id: str,
         *,
         effect: str | None = None,
-        scope: Scope | None = None,
+        scope: Scope | Literal["all"] | None = None,
         requires: Requirement | None = None,
         exempts: Sequence[str] | None = None,
         valid_until: datetime | str | None = None,
@@ -609,7 +635,7 @@ class GaranteClient:
         order_id: str,
         *,
         effect: str | None = None,
-        scope: Scope | None = None,
+        scope: Scope | Literal["all"] | None = None,
         requires: Requirement | None = None,
         exempts: Sequence[str] | None = None,
         valid_until: datetime | str | None = None,
@@ -624,8 +650,7 @@ class GaranteClient:
             effect, scope, requires, exempts, valid_until, while_condition, clear_condition, reason
         )
         expected: dict[str, Any] = {"id": order_id, "effect": effect}
-        if scope is not None:
-            expected["scope"] = _sorted_lists(scope.to_json())
+        expected["scope"] = _scope_statement(scope)
         if requires is not None:
             expected["requires"] = _sorted_lists(requires.to_json())
         if exempts is not None:
@@ -895,7 +920,7 @@ class GaranteClient:
         start: datetime | str,
         end: datetime | str,
         reason: str,
-        scope: Scope | None = None,
+        scope: Scope | Literal["all"] | None = None,
         requires: Requirement | None = None,
         exempts: Sequence[str] = (),
         while_condition: str | None = None,
@@ -1044,6 +1069,18 @@ def _sorted_lists(value: dict[str, list[str]]) -> dict[str, list[str]]:
     return {name: sorted(values) for name, values in value.items()}
 
 
+def _scope_body(scope: Scope | Literal["all"] | None) -> dict[str, list[str]] | str | None:
+    """The scope as the API takes it: an object, the string "all", or left out."""
+    return scope.to_json() if isinstance(scope, Scope) else scope
+
+
+def _scope_statement(scope: Scope | Literal["all"] | None) -> dict[str, list[str]] | None:
+    """The scope a drafted statement must carry (None: not asked, so not checked)."""
+    if scope is None:
+        return None
+    return _sorted_lists((scope if isinstance(scope, Scope) else Scope()).to_json())
+
+
 def _expect(statement: Mapping[str, Any], expected: Mapping[str, Any]) -> None:
     """Refuse to sign unless the statement carries every term asked for (None: not asked)."""
     for name, wanted in expected.items():
@@ -1086,7 +1123,7 @@ def _undertaking_terms(
 def _order_terms(
     effect: str,
     reason: str,
-    scope: Scope | None,
+    scope: Scope | Literal["all"] | None,
     requires: Requirement | None,
     exempts: Sequence[str],
     while_condition: str | None,
@@ -1099,10 +1136,10 @@ def _order_terms(
             {
                 "effect": effect,
                 "reason": reason,
-                "scope": (scope or Scope()).to_json(),
                 "exempts": list(exempts),
             }
         )
+        .put("scope", _scope_body(scope))
         .put("requires", requires.to_json() if requires is not None else None)
         .put("while_condition", while_condition)
         .put("valid_from", _time(valid_from))
@@ -1114,7 +1151,7 @@ def _order_terms(
 
 def _amend_terms(
     effect: str | None,
-    scope: Scope | None,
+    scope: Scope | Literal["all"] | None,
     requires: Requirement | None,
     exempts: Sequence[str] | None,
     valid_until: datetime | str | None,
@@ -1125,7 +1162,7 @@ def _amend_terms(
     return (
         _Terms({"clear_condition": clear_condition})
         .put("effect", effect)
-        .put("scope", scope.to_json() if scope is not None else None)
+        .put("scope", _scope_body(scope))
         .put("requires", requires.to_json() if requires is not None else None)
         .put("exempts", list(exempts) if exempts is not None else None)
         .put("valid_until", _time(valid_until))

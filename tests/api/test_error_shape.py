@@ -317,7 +317,11 @@ def test_a_path_parameter_of_the_wrong_type_is_422(
 @pytest.mark.parametrize(
     ("role", "path", "body"),
     [
-        ("authority", "/orders", {"effect": "hold", "reason": "test", "signature": "%%%garbage"}),
+        (
+            "authority",
+            "/orders",
+            {"effect": "hold", "scope": "all", "reason": "test", "signature": "%%%garbage"},
+        ),
         (
             "liaison",
             "/undertakings",
@@ -437,7 +441,7 @@ def test_a_timestamp_outside_the_calendar_in_utc_is_422_not_500(
             "authority",
             "POST",
             "/orders",
-            {"effect": "hold", "reason": "x", "signature": "sígnature"},
+            {"effect": "hold", "scope": "all", "reason": "x", "signature": "sígnature"},
             "signature.invalid",
         ),
         (
@@ -557,3 +561,56 @@ def test_a_nul_in_a_path_or_query_is_422_on_every_store(
 def test_a_nul_in_a_taxii_query_is_refused_not_a_server_error(demo_server: Server) -> None:
     response = httpx.get(f"{demo_server.url}/taxii2/api/collections/?x=%00", timeout=30)
     assert response.status_code == 422, response.text
+
+
+@pytest.mark.parametrize(
+    "scope", [None, {}, {"agencies": []}], ids=["missing", "empty-object", "empty-lists"]
+)
+def test_an_order_without_a_scope_is_422_scope_not_explicit_saying_what_is_accepted(
+    client: httpx.Client, auth: dict[str, dict[str, str]], scope: dict[str, Any] | None
+) -> None:
+    body: dict[str, Any] = {"effect": "hold", "reason": "test"}
+    if scope is not None:
+        body["scope"] = scope
+    response = client.post("/orders/draft", json=body, headers=auth["authority"])
+    error = assert_canonical_error(response, 422, "validation.scope_not_explicit")
+    assert error["field"] == "scope"
+    assert '"all"' in error["hint"]
+
+
+def test_an_order_for_all_is_drafted_with_its_reach(
+    client: httpx.Client, auth: dict[str, dict[str, str]]
+) -> None:
+    body = {"effect": "hold", "scope": "all", "reason": "test"}
+    response = client.post("/orders/draft", json=body, headers=auth["authority"])
+    assert response.status_code == 200, response.text
+    drafted = response.json()
+    assert drafted["statement"]["scope"] == {
+        "agencies": [],
+        "countries": [],
+        "categories": [],
+        "regions": [],
+    }
+    reach = drafted["reach"]
+    assert reach["partners"] == reach["of_partners"] > 0
+    assert reach["agencies"] == reach["of_agencies"] > reach["partners"]
+    assert "(every partner)" in reach["summary"]
+
+
+def test_a_scope_that_is_neither_all_nor_an_object_is_422_on_field_scope(
+    client: httpx.Client, auth: dict[str, dict[str, str]]
+) -> None:
+    body = {"effect": "hold", "scope": "everything", "reason": "test"}
+    response = client.post("/orders/draft", json=body, headers=auth["authority"])
+    error = assert_canonical_error(response, 422, "validation.invalid")
+    assert error["field"] == "scope"
+    assert "'all'" in error["message"]
+
+
+def test_an_amendment_clearing_the_scope_must_say_all(
+    client: httpx.Client, auth: dict[str, dict[str, str]]
+) -> None:
+    path = "/orders/co-us-suspension/amend/draft"
+    refused = client.post(path, json={"scope": {}}, headers=auth["authority"])
+    error = assert_canonical_error(refused, 422, "validation.scope_not_explicit")
+    assert error["field"] == "scope"

@@ -25,6 +25,7 @@ def _run(db: Path, *args: str) -> tuple[int, str, str]:
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     path = tmp_path / "cli.db"
+    assert _run(path, "init")[0] == 0
     _run(path, "agencies", "add", "dipol", "--name", "DIPOL", "--country", "CO", "--domestic")
     _run(path, "agencies", "add", "dea", "--name", "DEA", "--country", "US")
     _run(path, "undertakings", "sign", "dea", "--permits", "seizure,arrest")
@@ -213,10 +214,13 @@ def test_an_unreachable_database_is_a_store_unavailable_error_with_the_password_
     assert "Connection refused" in error["message"]
 
 
-def test_a_sqlite_file_in_a_missing_directory_is_a_store_unavailable_error(
-    tmp_path: Path,
-) -> None:
+def test_a_sqlite_file_in_a_missing_directory_is_a_missing_store(tmp_path: Path) -> None:
     code, _, err = _run(tmp_path / "missing" / "garante.db", "--json", "agencies", "list")
+    assert (code, json.loads(err)["error"]["code"]) == (9, "store.missing")
+
+
+def test_init_in_a_missing_directory_is_a_store_unavailable_error(tmp_path: Path) -> None:
+    code, _, err = _run(tmp_path / "missing" / "garante.db", "--json", "init")
     assert (code, json.loads(err)["error"]["code"]) == (9, "store.unavailable")
 
 

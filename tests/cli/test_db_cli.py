@@ -7,6 +7,7 @@ straight at the tables, past the service, so that the check, not the service, ha
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -31,7 +32,7 @@ from garante.store.feed import FeedQuery
 from garante.store.schema import AgencyRow, DecisionRow, EventRow, LedgerEntryRow
 from tests.support import postgres
 from tests.support.scenario import START, scenario_bundle
-from tests.support.stores import BACKENDS
+from tests.support.stores import BACKENDS, GARANTE
 
 runner = CliRunner()
 
@@ -84,11 +85,11 @@ def populate(garante: Garante, clock: FixedClock, *, outcomes: bool = True) -> N
         scope=Scope(countries=frozenset({"US"})),
         reason="while the strikes persist",
         while_condition="strikes",
-    )
+    ).order
     garante.issue_order(order, signature=None)
     garante.request_release("lead", recipient="dea", purpose="seizure")  # held
     garante.amend_order(
-        garante.draft_amendment(order.id, authority_id="presidency", reason="narrowed"),
+        garante.draft_amendment(order.id, authority_id="presidency", reason="narrowed").order,
         authority_id="presidency",
         signature=None,
     )
@@ -161,7 +162,7 @@ def test_entries_with_no_signed_checkpoint_do_not_pass(garante: Garante, db_url:
     assert json.loads(err)["error"]["code"] == "store.check_failed"
 
 
-def test_an_empty_database_is_not_current_and_upgrade_creates_the_schema(
+def test_an_empty_database_is_not_current_and_only_init_creates_the_schema(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     if backend == "postgresql":
@@ -176,11 +177,17 @@ def test_an_empty_database_is_not_current_and_upgrade_creates_the_schema(
     assert report["log"] is None and report["links"] is None
     result = runner.invoke(app, ["--db", url, "db", "check"])
     assert "FAIL schema: no schema yet" in result.stdout
-    assert "garante db upgrade" in result.stdout + result.stderr
+    assert "garante init" in result.stdout + result.stderr
 
-    code, upgraded, err = db(url, "upgrade")
-    assert code == 0, err
-    assert upgraded["before"] is None and upgraded["after"] == "0006" and upgraded["upgraded"]
+    code, _, err = db(url, "upgrade")
+    assert (code, json.loads(err)["error"]["code"]) == (9, "store.missing")
+    code, _, err = db(url, "check")
+    assert code == 8  # upgrade created nothing
+    # In another process: a command that opens a store keeps its connections until it exits.
+    init = subprocess.run(
+        [GARANTE, "--db", url, "init"], capture_output=True, text=True, timeout=60
+    )
+    assert init.returncode == 0, init.stderr
     code, again, _ = db(url, "upgrade")
     assert code == 0 and again["upgraded"] is False and again["before"] == "0006"
     assert db(url, "check")[0] == 0
@@ -290,6 +297,16 @@ def test_a_server_configured_with_another_log_key_fails(
     code, report, _ = db(db_url, "check")
     assert code == 8
     assert "not the key this store's log is signed with" in report["log"]["findings"][0]
+
+
+def test_upgrade_never_creates_a_sqlite_file(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.db"
+    result = runner.invoke(app, ["--db", str(missing), "db", "upgrade"])
+    assert result.exit_code == 9
+    assert f"no store at {missing}: create one with `garante init --db {missing}`" in (
+        result.stderr
+    )
+    assert not missing.exists()
 
 
 def test_check_never_creates_a_sqlite_file(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ def _run(db: Path, *args: str) -> tuple[int, str, str]:
 def db(tmp_path: Path) -> Iterator[Path]:
     """An order of the presidency's holding money laundering, and nothing else."""
     path = tmp_path / "amend.db"
+    assert _run(path, "init")[0] == 0
     _run(path, "agencies", "add", "fbi", "--name", "FBI", "--country", "US")
     _run(path, "authorities", "add", "presidency", "--name", "Presidency")
     code, _out, err = _run(
@@ -84,3 +85,85 @@ def test_an_amendment_without_scope_options_keeps_the_scope(db: Path) -> None:
     code, _out, err = _amend(db, "--reason", "still under review")
     assert code == 0, err
     assert _scope(db)["categories"] == ["money-laundering"]
+
+
+def test_clearing_the_last_dimension_is_refused_without_all(db: Path) -> None:
+    code, _out, err = _amend(db, "--clear-categories")
+    assert code == 2
+    assert "[validation.scope_not_explicit]" in err
+    assert "--all to hold everything" in err
+    assert _scope(db)["categories"] == ["money-laundering"]
+
+
+def test_all_clears_every_dimension_and_says_whom_it_reaches(db: Path) -> None:
+    code, out, err = _amend(db, "--all")
+    assert code == 0, err
+    assert "Reaches: 1 of 1 partners (every partner); 1 of 1 agencies in all" in out
+    assert _scope(db) == {"agencies": [], "countries": [], "categories": [], "regions": []}
+
+
+def test_all_beside_a_scope_option_is_refused(db: Path) -> None:
+    code, _out, err = _amend(db, "--all", "--agencies", "fbi")
+    assert code == 2
+    assert "[validation.scope_not_explicit]" in err
+
+
+def _issue(db: Path, *options: str) -> tuple[int, str, str]:
+    return _run(
+        db,
+        "orders",
+        "issue",
+        "--authority",
+        "presidency",
+        "--effect",
+        "deny",
+        "--reason",
+        "stop",
+        *options,
+    )
+
+
+def test_an_order_without_scope_options_is_refused_naming_all(db: Path) -> None:
+    code, _out, err = _issue(db)
+    assert code == 2
+    assert "[validation.scope_not_explicit]" in err
+    assert "field: scope" in err
+    assert (
+        "hint: give --agencies/--countries/--categories/--regions, or --all to hold everything"
+        in err
+    )
+    code, out, _ = _run(db, "--json", "orders", "list")
+    assert [o["id"] for o in json.loads(out)] == ["ml-review"]
+
+
+def test_an_order_for_all_is_issued_saying_it_reaches_every_partner(db: Path) -> None:
+    code, out, err = _issue(db, "--all")
+    assert code == 0, err
+    assert out.startswith("Reaches: 1 of 1 partners (every partner); 1 of 1 agencies in all\n")
+    assert "deny for everything" in out
+
+
+def test_all_with_scope_options_is_refused(db: Path) -> None:
+    code, _out, err = _issue(db, "--all", "--countries", "US")
+    assert code == 2
+    assert "names countries US" in err
+    assert "not both" in err
+
+
+def test_a_printed_statement_keeps_the_reach_off_standard_output(db: Path) -> None:
+    code, out, err = _issue(db, "--countries", "US", "--print-statement")
+    assert code == 0, err
+    assert json.loads(out)["scope"]["countries"] == ["US"]
+    assert "Reaches: 1 of 1 partners (every partner)" in err
+
+
+def test_json_issue_carries_the_reach(db: Path) -> None:
+    code, out, err = _run(db, "--json", "orders", "issue", "--authority", "presidency",
+                          "--effect", "deny", "--reason", "stop", "--agencies", "fbi")  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out)["reach"] == {
+        "partners": 1,
+        "of_partners": 1,
+        "agencies": 1,
+        "of_agencies": 1,
+    }

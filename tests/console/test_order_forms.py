@@ -142,6 +142,47 @@ def test_amending_through_the_form(console: Console) -> None:
     assert order["effect"] == "hold" and order["version"] == 3
 
 
+def test_the_preview_says_whom_the_order_reaches(console: Console) -> None:
+    console.sign_in("authority")
+    page = _preview(console, "/orders/preview", EXEMPT_FBI)
+    assert "Reaches: 1 of 4 partners; 1 of 7 agencies in all." in page
+
+
+def test_an_order_with_nothing_ticked_is_refused_naming_the_checkbox(console: Console) -> None:
+    console.sign_in("authority")
+    fields = {"effect": "hold", "reason": "Hold it all.", "csrf": console.csrf()}
+    response = console.client.post("/orders/preview", data=fields)
+    assert response.status_code == 422
+    assert "validation.scope_not_explicit" in response.text
+    assert "Applies to every partner and item" in html.unescape(response.text)
+    refused = console.client.post("/orders/issue", data=fields)
+    assert refused.status_code == 422
+    assert "Hold it all." not in {o["reason"] for o in console.garante.orders()}
+
+
+def test_ticking_every_partner_and_item_previews_an_order_for_everything(
+    console: Console,
+) -> None:
+    console.sign_in("authority")
+    fields = {"effect": "hold", "everything": "yes", "reason": "Hold it all."}
+    page = _preview(console, "/orders/preview", fields)
+    assert json.loads(_canonical(page))["scope"]["countries"] == []
+    assert "Reaches: 4 of 4 partners; 7 of 7 agencies in all. <strong>Every partner.</strong>" in (
+        page
+    )
+    assert ("everything", "yes") in _hidden(page)
+    ticked = {**fields, "countries": "US", "csrf": console.csrf()}
+    response = console.client.post("/orders/preview", data=ticked)
+    assert response.status_code == 422
+    assert "validation.scope_not_explicit" in response.text
+
+
+def test_the_spanish_form_offers_the_checkbox(console: Console) -> None:
+    console.sign_in("authority")
+    page = console.client.get("/orders/new?lang=es").text
+    assert "Se aplica a todos los socios y elementos" in html.unescape(page)
+
+
 def test_lifting_previews_the_simulation_then_lifts(console: Console) -> None:
     console.sign_in("authority")
     page = _preview(

@@ -108,8 +108,13 @@ def garante(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Garante]:
     service.request_release("lead", recipient="dea", purpose="seizure")
     service.issue_order(
         service.draft_order(
-            authority_id="presidency", effect="hold", scope=Scope(), order_id="o1", reason="x"
-        ),
+            authority_id="presidency",
+            effect="hold",
+            scope=Scope(),
+            everything=True,
+            order_id="o1",
+            reason="x",
+        ).order,
         signature=None,
     )
     yield service
@@ -187,6 +192,7 @@ def test_an_undertaking_is_recorded_or_refused_leaving_the_store_unchanged(
     authority=_names(AUTHORITIES),
     effect=st.sampled_from(["deny", "hold", "require", "exempt", "allow", ""]),
     scope=scopes,
+    everything=st.booleans(),
     order_id=st.one_of(st.none(), _names(["o1", "o2"])),
     requires=st.one_of(
         st.none(),
@@ -208,7 +214,7 @@ def test_an_order_is_issued_or_refused_leaving_the_store_unchanged(
 ) -> None:
     def issue() -> None:
         draft = garante.draft_order(authority_id=authority, **terms)
-        garante.issue_order(draft, signature=signature)
+        garante.issue_order(draft.order, signature=signature)
 
     accepted_or_refused_unchanged(garante, issue)
 
@@ -219,6 +225,7 @@ def test_an_order_is_issued_or_refused_leaving_the_store_unchanged(
     authority=_names(AUTHORITIES),
     effect=st.one_of(st.none(), st.sampled_from(["deny", "hold", "allow"])),
     scope=st.one_of(st.none(), scopes),
+    everything=st.booleans(),
     valid_until=times,
     clear_condition=st.booleans(),
     reason=st.one_of(st.none(), odd_text),
@@ -243,7 +250,7 @@ def test_an_amendment_or_lift_is_made_or_refused_leaving_the_store_unchanged(
         amended = garante.draft_amendment(
             order_id, authority_id=authority, reason=reason, **changes
         )
-        garante.amend_order(amended, authority_id=authority, signature=signature)
+        garante.amend_order(amended.order, authority_id=authority, signature=signature)
 
     accepted_or_refused_unchanged(garante, amend)
 

@@ -24,5 +24,5 @@ def issue(garante: Garante, effect: str = "hold", **options: Any) -> Change:
         requires=requires,
         reason=options.pop("reason", "test order"),
         **options,
-    )
+    ).order
     return garante.issue_order(order, signature=None)

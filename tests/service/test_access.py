@@ -47,7 +47,7 @@ def test_every_use_case_declares_the_roles_that_may_call_it() -> None:
 def test_a_partner_may_not_issue_an_order(world: Garante) -> None:
     with pytest.raises(Forbidden, match="a partner token may not do this"):
         world.acting_as(DEA).draft_order(
-            authority_id="presidency", effect="hold", scope=Scope(), reason="no"
+            authority_id="presidency", effect="hold", scope=Scope(), everything=True, reason="no"
         )
 
 

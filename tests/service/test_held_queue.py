@@ -59,7 +59,7 @@ def test_amending_to_require_releases_once_the_undertaking_is_signed(world: Gara
         authority_id="presidency",
         effect="require",
         requires=_clauses(),
-    )
+    ).order
     change = world.amend_order(amended, authority_id="presidency", signature=None)
     assert change.value["version"] == 2
     assert [m["outcome"] for m in change.moved] == ["held"]
@@ -113,7 +113,7 @@ def test_amendment_keeps_every_signed_version(world: Garante) -> None:
         authority_id="presidency",
         reason="narrowed",
         scope=Scope(agencies=frozenset({"fbi"})),
-    )
+    ).order
     world.amend_order(amended, authority_id="presidency", signature=None)
     with world.sessions() as session:
         versions = session.scalars(
@@ -191,7 +191,7 @@ def test_held_queue_gives_each_request_the_reason_of_its_newest_decision(world: 
     first = world.request_release("lead", recipient="dea", purpose="seizure")
     amended = world.draft_amendment(
         order["id"], authority_id="presidency", effect="require", requires=_clauses()
-    )
+    ).order
     world.amend_order(amended, authority_id="presidency", signature=None)
     second = world.request_release("lead", recipient="fbi", purpose="seizure")
     queue = world.held_queue()

@@ -126,7 +126,7 @@ def test_simulating_a_draft_order_predicts_what_issuing_it_produces(
         effect="hold",
         scope=Scope(countries=frozenset({"US"})),
         reason="simulate me",
-    )
+    ).order
     report = world.simulate_order(draft, start=start, end=clock.now())
     assert report["requests"] == len(requests)
     assert report["by_partner"] == {"dea": {"released->held": 2}, "fbi": {"released->held": 2}}

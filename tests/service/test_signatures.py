@@ -56,8 +56,8 @@ def test_signature_from_an_agency_without_a_key_is_refused(world: Garante) -> No
 
 def test_authority_with_a_key_must_sign_its_order(world: Garante) -> None:
     order = world.draft_order(
-        authority_id="mininterior", effect="hold", scope=Scope(), reason="hold all"
-    )
+        authority_id="mininterior", effect="hold", scope=Scope(), everything=True, reason="hold all"
+    ).order
     with pytest.raises(SignatureRequired):
         world.issue_order(order, signature=None)
     signed = world.issue_order(
@@ -68,8 +68,8 @@ def test_authority_with_a_key_must_sign_its_order(world: Garante) -> None:
 
 def test_lifting_needs_the_lifting_authoritys_signature(world: Garante) -> None:
     order = world.draft_order(
-        authority_id="mininterior", effect="hold", scope=Scope(), reason="hold all"
-    )
+        authority_id="mininterior", effect="hold", scope=Scope(), everything=True, reason="hold all"
+    ).order
     world.issue_order(order, signature=sign_statement(demo_key("mininterior"), order.statement()))
     statement = world.lift_statement(order.id, authority_id="mininterior", reason="done")
     with pytest.raises(SignatureError):

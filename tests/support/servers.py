@@ -219,7 +219,7 @@ class Server:
 
 
 def serve_command(store: Store, *extra: str) -> list[str]:
-    return [GARANTE, "--db", store.db, "serve", "--port", "0", *extra]
+    return [GARANTE, "--db", store.db, "serve", "--init", "--port", "0", *extra]
 
 
 @contextmanager

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from garante.api.schemas import UNION_TAGS
 from garante.domain.errors import GaranteError
 
 log = logging.getLogger("garante.api")
@@ -90,7 +91,9 @@ def install(app: FastAPI) -> None:
             # Its location is a character offset, not a member: the body as a whole is at fault.
             reason = (first.get("ctx") or {}).get("error") or "it cannot be parsed"
             return _not_json(f"the body is not JSON: {reason}")
-        location = [str(part) for part in first.get("loc", ()) if part not in ("body",)]
+        location = [
+            str(part) for part in first.get("loc", ()) if part != "body" and part not in UNION_TAGS
+        ]
         field = ".".join(location) or None
         return JSONResponse(
             _body(

@@ -6,7 +6,16 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar, cast
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, FiniteFloat, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    FiniteFloat,
+    Tag,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from garante.domain.timeutil import iso, utc
@@ -212,10 +221,33 @@ class RequirementModel(Body):
     protections: list[str] = Field(default_factory=list, max_length=50)
 
 
+SCOPE_DESCRIPTION = (
+    "Which requests the order speaks to: an object naming agencies, countries, categories or "
+    'regions (a dimension left out or empty means any), or the string "all" for an order that '
+    "holds every partner and item. An order with no scope, or an empty one, is refused "
+    "(validation.scope_not_explicit)."
+)
+
+
+# The tags of a union the parser picks a member of by the input's type; an error inside one is
+# named without its tag (``scope.agencies``, not ``scope.scope-object.agencies``).
+UNION_TAGS = frozenset({"scope-object", "scope-all"})
+
+
+def _scope_kind(value: Any) -> str:
+    return "scope-all" if isinstance(value, str) else "scope-object"
+
+
+ScopeOrAll = Annotated[
+    Annotated[ScopeModel, Tag("scope-object")] | Annotated[Literal["all"], Tag("scope-all")],
+    Discriminator(_scope_kind),
+]
+
+
 class OrderTerms(Body):
     id: str | None = None
     effect: Literal["deny", "hold", "require", "exempt"]
-    scope: ScopeModel = Field(default_factory=ScopeModel)
+    scope: ScopeOrAll | None = Field(None, description=SCOPE_DESCRIPTION)
     requires: RequirementModel | None = None
     exempts: list[str] = Field(default_factory=list, max_length=100)
     valid_from: Instant | None = None
@@ -230,7 +262,12 @@ class OrderIn(OrderTerms):
 
 class AmendTerms(Body):
     effect: Literal["deny", "hold", "require", "exempt"] | None = None
-    scope: ScopeModel | None = None
+    scope: ScopeOrAll | None = Field(
+        None,
+        description="Left out: the scope stays. Otherwise the new scope, which replaces the "
+        'whole of it; "all" clears every dimension, and an object that names none is refused '
+        "(validation.scope_not_explicit).",
+    )
     requires: RequirementModel | None = None
     exempts: list[str] | None = None
     valid_until: Instant | None = None
@@ -272,6 +309,23 @@ class StatementOut(BaseModel):
 
     statement: dict[str, Any]
     canonical: str
+
+
+class ReachOut(BaseModel):
+    """Whom an order's scope reaches now: partners (agencies that are not domestic) and
+    agencies in all, each of how many are registered."""
+
+    partners: int
+    of_partners: int
+    agencies: int
+    of_agencies: int
+    summary: str
+
+
+class OrderDraftOut(StatementOut):
+    """What to sign for an order or its amendment, and whom it would reach."""
+
+    reach: ReachOut
 
 
 # -- decisions -------------------------------------------------------------------------------

@@ -28,9 +28,11 @@ def settings(ctx: typer.Context) -> Settings:
     return root.obj
 
 
-def service(ctx: typer.Context) -> Garante:
+def service(ctx: typer.Context, *, create: bool = False) -> Garante:
+    """The store ``--db`` names, which must exist: only the commands that create a store
+    (``init``, ``demo``, ``serve --init``) pass ``create``, so a mistyped path creates nothing."""
     current = settings(ctx)
-    return Garante.open(current.db, actor=current.actor)
+    return Garante.open(current.db, actor=current.actor, create=create)
 
 
 def split(values: list[str] | None) -> list[str]:

@@ -19,6 +19,7 @@ from garante.domain.errors import GaranteError, ValidationError
 from garante.ledger.errors import LedgerError
 from garante.ledger.note import VerifierKey
 from garante.service import dbcheck
+from garante.service.context import missing_store, require_store
 from garante.service.dbcheck import StoreReport
 from garante.service.logkey import load_log_signer
 from garante.store import integrity
@@ -53,7 +54,7 @@ def _engine(url: str, *, must_exist: bool) -> Engine:
         raise StoreCheckFailed(
             f"there is no SQLite store at {parsed.database}",
             field="db",
-            hint="create it with `garante db upgrade` (or `garante init`), or pass --db",
+            hint="create it with `garante init`, or pass --db",
         )
     return create_store_engine(url)
 
@@ -63,12 +64,16 @@ def upgrade_command(ctx: typer.Context) -> None:
     """Migrate the schema to the newest revision (safe to run again); print it before and after.
 
     Run it once per release, before the servers start; `garante serve` and every other command
-    also migrate on open, so a single-machine store needs nothing but them.
+    also migrate on open, so a single-machine store needs nothing but them. It migrates a store
+    that exists; `garante init` creates one.
     """
     url = database_url(settings(ctx).db)
-    engine = _engine(url, must_exist=False)
+    require_store(url)
+    engine = create_store_engine(url)
     try:
         before = integrity.schema_revision(engine)
+        if before is None:
+            raise missing_store(url)
         upgrade(engine)
         after = integrity.schema_revision(engine)
         head = integrity.head_revision(engine)
@@ -127,7 +132,9 @@ def check(
         _print(report)
     if not report.ok:
         hint = None
-        if not report.schema.ok:
+        if report.schema.revision is None:
+            hint = "create the store with `garante init` (or check --db for a typo)"
+        elif not report.schema.ok:
             hint = "run `garante db upgrade`, then `garante db check` again"
         elif report.log is not None and not report.log.ok:
             hint = "see docs/audit.md; `garante audit verify` names the first bad index"
@@ -172,6 +179,8 @@ def _print(report: StoreReport) -> None:
     say = output.console.print
     schema = report.schema
     fix = "" if schema.ok else "; run `garante db upgrade`"
+    if schema.revision is None:
+        fix = "; create the store with `garante init`"
     say(f"{_ok(schema.ok)} schema: {schema.message}{fix}.")
     log = report.log
     if log is None:

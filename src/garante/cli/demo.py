@@ -37,7 +37,7 @@ def demo(
             Path(db + suffix).unlink(missing_ok=True)
     start = parse_time(runner.load(scenario)["setup_at"])
     clock = FixedClock(start)
-    garante = Garante.open(db, clock=clock, actor="demo")
+    garante = Garante.open(db, clock=clock, actor="demo", create=True)
     if garante.ledger_size() > 0:
         raise ValidationError(
             f"{db} already holds data; the demo replays into an empty store",

@@ -114,7 +114,10 @@ app = typer.Typer(
 def root(
     ctx: typer.Context,
     db: str | None = typer.Option(
-        None, "--db", help="Database URL or SQLite file path (default: $GARANTE_DB or garante.db)."
+        None,
+        "--db",
+        help="Database URL or SQLite file path (default: $GARANTE_DB or garante.db). It must "
+        "hold a store already, except for init, demo and serve --init, which create one.",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
     actor: str = typer.Option(
@@ -132,8 +135,12 @@ def version() -> None:
 
 @app.command()
 def init(ctx: typer.Context) -> None:
-    """Create the store (or bring its schema up to date)."""
-    garante = service(ctx)
+    """Create the store (or bring its schema up to date).
+
+    The one command, with `garante demo` and `garante serve --init`, that creates a store:
+    every other command refuses a --db where there is none (exit 9, store.missing).
+    """
+    garante = service(ctx, create=True)
     url = database_url(settings(ctx).db)
     if not output.as_json(ctx, {"db": url, "ledger_size": garante.ledger_size()}):
         output.console.print(f"Store ready at {url}.")

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import typer
 
 from garante.cli import output
-from garante.cli.context import service, split, when
+from garante.cli.context import service, settings, split, when
 from garante.cli.options import Signing, option_groups
-from garante.domain.errors import ValidationError
+from garante.domain.errors import ScopeNotExplicit, ValidationError
 from garante.domain.order import Requirement, Scope
 from garante.service.app import Change
+from garante.service.results import Draft, Reach
 
 app = typer.Typer(help="Orders: deny, hold, require or exempt sharing.", no_args_is_help=True)
 
@@ -30,6 +32,12 @@ _REQ_PROTECTIONS = typer.Option(
 )
 _EXEMPTS = typer.Option(None, "--exempts", help="exempt: orders this one carves out of.")
 _WHILE = typer.Option(None, "--while", help="In force only while this condition is active.")
+_ALL = typer.Option(
+    False,
+    "--all",
+    help="The order applies to every partner and item: required for an order with no scope "
+    "options (on amend: clears every dimension).",
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,6 +52,7 @@ class Terms:
     require_protections: list[str] | None = _REQ_PROTECTIONS
     exempts: list[str] | None = _EXEMPTS
     while_condition: str | None = _WHILE
+    everything: bool = _ALL
 
     def scope(self) -> Scope:
         return Scope(
@@ -70,14 +79,53 @@ class Terms:
         )
 
 
-def _report(ctx: typer.Context, verb: str, change: Change, *, before: Scope | None = None) -> None:
+@contextmanager
+def _explicit() -> Iterator[None]:
+    """The service's refusal of an unsaid empty scope, with the hint in this CLI's options."""
+    try:
+        yield
+    except ScopeNotExplicit as exc:
+        hint = (
+            "give the scope options or --all, not both"
+            if exc.said_everything
+            else "give --agencies/--countries/--categories/--regions, or --all to hold everything"
+        )
+        raise ScopeNotExplicit(
+            exc.message, said_everything=exc.said_everything, field=exc.field, hint=hint
+        ) from None
+
+
+def _previewed(
+    ctx: typer.Context, draft: Draft, statement: dict[str, Any], signing: Signing
+) -> bool:
+    """Whom the draft reaches, said before it is signed; with --print-statement, on standard
+    error, so that standard output is the statement's bytes alone. True if only printed."""
+    if signing.print_statement:
+        if not settings(ctx).json:
+            output.errors.print(draft.reach.describe(), markup=False)
+        return signing.printed(statement)
+    return False
+
+
+def _report(
+    ctx: typer.Context,
+    verb: str,
+    change: Change,
+    *,
+    before: Scope | None = None,
+    reach: Reach | None = None,
+) -> None:
     order = change.value
     after = Scope.from_dict(order["scope"])
     was = f" (scope was {before.describe()})" if before is not None and before != after else ""
+    value: dict[str, Any] = {"order": order}
+    if reach is not None:
+        value["reach"] = reach.to_dict()
     output.result(
         ctx,
-        {"order": order},
-        f"{verb} order {order['id']} v{order['version']}: {order['effect']} "
+        value,
+        (f"{reach.describe()}\n" if reach is not None else "")
+        + f"{verb} order {order['id']} v{order['version']}: {order['effect']} "
         f"for {after.describe()}{was}"
         + (f" while {order['while_condition']}" if order["while_condition"] else ""),
         moved=change.moved,
@@ -102,24 +150,31 @@ def issue(
     terms: Terms,
     signing: Signing,
 ) -> None:
-    """Issue an order; held requests in its scope are decided again in the same transaction."""
+    """Issue an order; held requests in its scope are decided again in the same transaction.
+
+    An order without scope options applies to every partner and item: say so with --all.
+    Whom the order reaches is printed before it is issued (or signed elsewhere).
+    """
     garante = service(ctx)
-    order = garante.draft_order(
-        authority_id=authority,
-        effect=effect,
-        scope=terms.scope(),
-        order_id=order_id,
-        requires=terms.requires(),
-        exempts=split(terms.exempts),
-        valid_from=when(valid_from, field="valid_from"),
-        valid_until=when(valid_until, field="valid_until"),
-        while_condition=terms.while_condition,
-        reason=reason,
-    )
-    if signing.printed(order.statement()):
+    with _explicit():
+        draft = garante.draft_order(
+            authority_id=authority,
+            effect=effect,
+            scope=terms.scope(),
+            everything=terms.everything,
+            order_id=order_id,
+            requires=terms.requires(),
+            exempts=split(terms.exempts),
+            valid_from=when(valid_from, field="valid_from"),
+            valid_until=when(valid_until, field="valid_until"),
+            while_condition=terms.while_condition,
+            reason=reason,
+        )
+    order = draft.order
+    if _previewed(ctx, draft, order.statement(), signing):
         return
     change = garante.issue_order(order, signature=signing.signature(order.statement()))
-    _report(ctx, "Issued", change)
+    _report(ctx, "Issued", change, reach=draft.reach)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -182,32 +237,37 @@ def amend(
     """Amend an order: only the terms given change; the order gets a new signed version.
 
     A scope option replaces that dimension alone: --agencies fbi on an order scoped to
-    money-laundering keeps the category. --clear-agencies (and the like) empties one. The
-    scope before and after is printed.
+    money-laundering keeps the category. --clear-agencies (and the like) empties one; an
+    amendment that leaves no dimension applies to every partner and item, and says so with
+    --all (which alone clears them all). The scope before and after, and whom the amended
+    order reaches, are printed.
     """
     garante = service(ctx)
     before = Scope.from_dict(garante.order(order_id)["scope"])
     scope = _amended_scope(before, terms, clearing)
     requires_given = bool(terms.require_prohibits or terms.require_protections)
-    amended = garante.draft_amendment(
-        order_id,
-        authority_id=authority,
-        effect=effect,
-        scope=scope,
-        requires=terms.requires() if requires_given else None,
-        exempts=split(terms.exempts) if terms.exempts else None,
-        valid_until=when(valid_until, field="valid_until"),
-        while_condition=terms.while_condition,
-        clear_condition=clear_condition,
-        reason=reason,
-    )
+    with _explicit():
+        draft = garante.draft_amendment(
+            order_id,
+            authority_id=authority,
+            effect=effect,
+            scope=scope,
+            everything=terms.everything,
+            requires=terms.requires() if requires_given else None,
+            exempts=split(terms.exempts) if terms.exempts else None,
+            valid_until=when(valid_until, field="valid_until"),
+            while_condition=terms.while_condition,
+            clear_condition=clear_condition,
+            reason=reason,
+        )
+    amended = draft.order
     statement = {**amended.statement(), "amended_by": authority}
-    if signing.printed(statement):
+    if _previewed(ctx, draft, statement, signing):
         return
     change = garante.amend_order(
         amended, authority_id=authority, signature=signing.signature(statement)
     )
-    _report(ctx, "Amended", change, before=before)
+    _report(ctx, "Amended", change, before=before, reach=draft.reach)
 
 
 @app.command("lift")
@@ -315,16 +375,18 @@ def simulate(
             raise ValidationError(
                 "a draft needs --authority and --effect (or use --lift ORDER)", field="effect"
             )
-        draft = garante.draft_order(
-            authority_id=authority,
-            effect=effect,
-            scope=terms.scope(),
-            requires=terms.requires(),
-            exempts=split(terms.exempts),
-            while_condition=terms.while_condition,
-            reason=reason,
-        )
-        report = garante.simulate_order(draft, start=begin, end=finish)
+        with _explicit():
+            draft = garante.draft_order(
+                authority_id=authority,
+                effect=effect,
+                scope=terms.scope(),
+                everything=terms.everything,
+                requires=terms.requires(),
+                exempts=split(terms.exempts),
+                while_condition=terms.while_condition,
+                reason=reason,
+            )
+        report = garante.simulate_order(draft.order, start=begin, end=finish)
     if output.as_json(ctx, report):
         return
     output.console.print(

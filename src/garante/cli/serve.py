@@ -17,11 +17,17 @@ def serve(
     checkpoint_interval: float = typer.Option(
         1.0, "--checkpoint-interval", help="Seconds between checkpoint publications."
     ),
+    init: bool = typer.Option(
+        False, "--init", help="Create the store if there is none (as `garante init` does)."
+    ),
 ) -> None:
-    """Serve the API under /api/v1, the web console at / and the TAXII 2.1 feeds at /taxii2/."""
+    """Serve the API under /api/v1, the web console at / and the TAXII 2.1 feeds at /taxii2/.
+
+    The store must exist (create it with `garante init`), unless --init is given.
+    """
     from garante.api.server import serve as run
 
-    garante = service(ctx)
+    garante = service(ctx, create=init)
 
     def ready(url: str) -> None:
         output.console.print(f"Garante API listening on {url}/api/v1", markup=False)

@@ -59,6 +59,7 @@ class OrderTerms:
     countries: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
+    everything: bool = False
     prohibits: tuple[str, ...] = ()
     protections: tuple[str, ...] = ()
     exempts: tuple[str, ...] = ()
@@ -83,6 +84,7 @@ class OrderTerms:
             countries=tuple(data.all("countries")),
             categories=tuple(data.all("categories")),
             regions=tuple(data.all("regions")),
+            everything=data.get("everything") == "yes",
             prohibits=tuple(data.all("prohibits")),
             protections=tuple(data.all("protections")),
             exempts=tuple(data.all("exempts")),
@@ -105,6 +107,7 @@ class OrderTerms:
             countries=tuple(scope.get("countries") or ()),
             categories=tuple(scope.get("categories") or ()),
             regions=tuple(scope.get("regions") or ()),
+            everything=Scope.from_dict(scope).everything,
             prohibits=tuple(requires.get("prohibits") or ()),
             protections=tuple(requires.get("protections") or ()),
             exempts=tuple(order.get("exempts") or ()),
@@ -153,6 +156,8 @@ class OrderTerms:
             "exempts",
         ):
             out += [(name, value) for value in getattr(self, name)]
+        if self.everything:
+            out.append(("everything", "yes"))
         out += [
             ("valid_until", self.valid_until),
             ("while_condition", self.while_condition),

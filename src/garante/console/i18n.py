@@ -278,6 +278,26 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Tick nothing in a group to mean any value of it.",
         "es": "No marcar nada en un grupo significa cualquier valor.",
     },
+    "form.everything": {
+        "en": "Applies to every partner and item",
+        "es": "Se aplica a todos los socios y elementos",
+    },
+    "form.everything_help": {
+        "en": "Tick this, and nothing above, for an order that holds the whole of sharing; an "
+        "order with nothing ticked is refused without it.",
+        "es": "Marque esto, y nada más arriba, para una orden que abarca todo el intercambio; "
+        "sin ello se rechaza una orden sin nada marcado.",
+    },
+    "form.everything_required": {
+        "en": "tick the agencies, countries, categories or regions the order speaks to, or "
+        "tick “Applies to every partner and item”",
+        "es": "marque las agencias, países, categorías o regiones a las que se refiere la "
+        "orden, o marque “Se aplica a todos los socios y elementos”",
+    },
+    "form.everything_conflict": {
+        "en": "untick “Applies to every partner and item”, or untick the scope above",
+        "es": "desmarque “Se aplica a todos los socios y elementos”, o desmarque el alcance",
+    },
     "form.requires": {"en": "Required clauses", "es": "Cláusulas exigidas"},
     "form.requires_help": {
         "en": "Only for require orders: the clauses the recipient's undertaking must have.",
@@ -322,6 +342,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "preview.requests": {"en": "Requests in the period", "es": "Solicitudes del periodo"},
     "preview.in_scope": {"en": "In its scope", "es": "En su alcance"},
+    "preview.reach": {
+        "en": "Reaches: {partners} of {of_partners} partners; {agencies} of {of_agencies} "
+        "agencies in all.",
+        "es": "Alcanza: {partners} de {of_partners} socios; {agencies} de {of_agencies} "
+        "agencias en total.",
+    },
+    "preview.reach_every": {"en": "Every partner.", "es": "Todos los socios."},
     "preview.changed": {"en": "Decisions that change", "es": "Decisiones que cambian"},
     "preview.by_partner": {"en": "Changes by partner", "es": "Cambios por socio"},
     "preview.change": {"en": "Change", "es": "Cambio"},

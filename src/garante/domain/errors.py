@@ -46,6 +46,24 @@ class UnknownValue(ValidationError):
     code = "validation.unknown_value"
 
 
+class ScopeNotExplicit(ValidationError):
+    """An order whose scope is empty, so matches every request, without saying so; or one
+    said to be for everything that also names agencies, countries, categories or regions."""
+
+    code = "validation.scope_not_explicit"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        said_everything: bool,
+        field: str | None = "scope",
+        hint: str | None = None,
+    ):
+        super().__init__(message, field=field, hint=hint)
+        self.said_everything = said_everything
+
+
 class InvalidBundle(ValidationError):
     """A STIX 2.1 bundle that the stix2 library refuses."""
 
@@ -143,3 +161,10 @@ class StoreUnavailable(GaranteError):
     code = "store.unavailable"
     http_status = 503
     exit_code = 9
+
+
+class StoreMissing(StoreUnavailable):
+    """No store where one was named: a SQLite file that is not there, or a database without
+    Garante's schema, given to a command that does not create one (a mistyped ``--db``)."""
+
+    code = "store.missing"

@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from garante.domain.errors import ScopeNotExplicit
 from garante.domain.timeutil import iso
 
 
@@ -47,6 +48,33 @@ class Scope:
         return (not self.agencies or agency in self.agencies) and (
             not self.countries or country in self.countries
         )
+
+    @property
+    def everything(self) -> bool:
+        """No dimension is named: the order speaks to every request."""
+        return not (self.agencies or self.countries or self.categories or self.regions)
+
+    def require_explicit(self, *, everything: bool) -> None:
+        """An order that matches every request must be said to, and only such an order.
+
+        An empty scope is easily a slip (options forgotten, a form left blank) and it holds
+        the whole of sharing, so whoever drafts it says ``everything`` outright; saying so
+        while naming some agencies or categories is refused as contradictory. Interfaces
+        translate the hint into their own terms (``--all``, ``"scope": "all"``, a checkbox).
+        """
+        if everything and not self.everything:
+            raise ScopeNotExplicit(
+                f"an order for everything names no scope, but this one names {self.describe()}",
+                said_everything=True,
+                hint="drop the scope to hold everything, or drop 'everything' to keep the scope",
+            )
+        if not everything and self.everything:
+            raise ScopeNotExplicit(
+                "an empty scope matches every request of every partner; say so to mean it",
+                said_everything=False,
+                hint="name agencies, countries, categories or regions, or say the order is "
+                "for everything",
+            )
 
     def changed(self, changes: Mapping[str, frozenset[str]]) -> Scope:
         """This scope with only the dimensions named in ``changes`` replaced.

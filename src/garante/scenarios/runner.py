@@ -191,11 +191,12 @@ def _step(
             effect=step["effect"],
             order_id=step.get("id"),
             scope=_scope(step),
+            everything=step.get("scope") == "all",
             exempts=step.get("exempts"),
             requires=_requires(step),
             while_condition=step.get("while_condition"),
             reason=step["reason"],
-        )
+        ).order
         signature = sign_statement(demo_key(step["authority"]), order.statement())
         change = garante.issue_order(order, signature=signature)
         result.decisions = change.moved
@@ -207,7 +208,7 @@ def _step(
             effect=step.get("effect"),
             requires=_requires(step),
             reason=step.get("reason"),
-        )
+        ).order
         statement = {**amended.statement(), "amended_by": step["authority"]}
         change = garante.amend_order(
             amended,
@@ -305,6 +306,8 @@ def _check_moved(step: dict[str, Any], result: StepResult, run: ScenarioRun) -> 
 
 
 def _scope(step: dict[str, Any]) -> Scope:
+    """The step's agencies, countries, categories and regions; ``scope = "all"`` says an order
+    with none of them is meant to hold everything."""
     return Scope(
         agencies=frozenset(step.get("agencies", [])),
         countries=frozenset(step.get("countries", [])),

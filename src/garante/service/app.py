@@ -71,10 +71,16 @@ class Garante(
 
     @classmethod
     def open(
-        cls, url: str | None = None, *, clock: Clock | None = None, actor: str = "cli"
+        cls,
+        url: str | None = None,
+        *,
+        clock: Clock | None = None,
+        actor: str = "cli",
+        create: bool = True,
     ) -> Garante:
-        """Open (and migrate) the store at ``url``, ``GARANTE_DB``, or ./garante.db."""
-        return cls(Context.open(url, clock=clock), actor=actor)
+        """Open (and migrate) the store at ``url``, ``GARANTE_DB``, or ./garante.db; with
+        ``create=False``, only a store that exists (``StoreMissing`` otherwise)."""
+        return cls(Context.open(url, clock=clock, create=create), actor=actor)
 
     def close(self) -> None:
         self.context.close()

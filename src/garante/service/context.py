@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
-from garante.domain.errors import InvalidKey, StoreUnavailable, ValidationError
+from garante.domain.errors import InvalidKey, StoreMissing, StoreUnavailable, ValidationError
 from garante.domain.numbers import whole_number
 from garante.domain.timeutil import parse_time
 from garante.ledger.note import Signer
@@ -31,9 +31,17 @@ from garante.service.batch import GroupCommit
 from garante.service.clock import Clock, FixedClock, SystemClock
 from garante.service.logkey import create_log_key, load_log_signer
 from garante.service.transaction import Reading, Transaction, reading, transaction
+from garante.store import integrity, queries
 from garante.store import ledger as store_ledger
-from garante.store import queries
-from garante.store.database import create_store_engine, database_url, reachable, reader, upgrade
+from garante.store.database import (
+    create_store_engine,
+    database_url,
+    file_missing,
+    reachable,
+    reader,
+    shown,
+    upgrade,
+)
 
 log = logging.getLogger("garante.service")
 
@@ -68,6 +76,24 @@ class Settings:
         )
 
 
+def missing_store(url: str) -> StoreMissing:
+    """The refusal of a command that needs a store, where there is none."""
+    where = shown(url)
+    return StoreMissing(
+        f"no store at {where}: create one with `garante init --db {where}`",
+        field="db",
+        hint="check --db (and GARANTE_DB) for a typo; only `garante init`, `garante demo` and "
+        "`garante serve --init` create a store",
+    )
+
+
+def require_store(url: str) -> None:
+    """Refuse a SQLite file that is not there before anything connects (which would create
+    it). A database server's store is checked once connected: it must have Garante's schema."""
+    if file_missing(url):
+        raise missing_store(url)
+
+
 class Context:
     """One store, its clock, its log signer and its settings; ``reads()`` and ``writes()``."""
 
@@ -91,14 +117,22 @@ class Context:
         self.releases = GroupCommit(limit=self.settings.release_batch)
 
     @classmethod
-    def open(cls, url: str | None = None, *, clock: Clock | None = None) -> Context:
+    def open(
+        cls, url: str | None = None, *, clock: Clock | None = None, create: bool = True
+    ) -> Context:
         """Open (and migrate) the store at ``url``, ``GARANTE_DB``, or ./garante.db.
 
-        A new SQLite store gets its log key file beside it; see ``service.logkey``.
+        A new SQLite store gets its log key file beside it; see ``service.logkey``. With
+        ``create=False`` there must be a store already (``require_store``): a mistyped path
+        is refused, and nothing is created.
         """
         db_url = database_url(url)
+        if not create:
+            require_store(db_url)
         engine = create_store_engine(db_url)
         try:
+            if not create and integrity.schema_revision(engine) is None:
+                raise missing_store(db_url)
             upgrade(engine)
             signer = load_log_signer(db_url)
             if signer is None:

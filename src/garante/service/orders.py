@@ -12,6 +12,7 @@ from garante.domain.parties import SYSTEM_AUTHORITY
 from garante.domain.vocabulary import suggest
 from garante.service import lookup
 from garante.service.releases import Affects, DecidedRequest, in_scopes, redecide_held
+from garante.service.results import Reach
 from garante.service.transaction import Reading, Transaction
 from garante.signatures import canonical, check_signature, encode_signature
 from garante.store import agencies, convert, orders
@@ -25,6 +26,7 @@ def draft_order(
     authority_id: str,
     effect: str,
     scope: Scope,
+    everything: bool = False,
     order_id: str | None = None,
     requires: Requirement | None = None,
     exempts: list[str] | None = None,
@@ -36,7 +38,8 @@ def draft_order(
     """Validate an order; the authority signs the result's ``statement()``.
 
     Scope values are checked against what exists: an order scoped to a typo ("USA", "dae")
-    would hold nothing and look as if it held everything.
+    would hold nothing and look as if it held everything. An empty scope matches every
+    request, so it is taken only with ``everything`` (``Scope.require_explicit``).
     """
     session = tx.session
     lookup.authority(session, authority_id)
@@ -44,6 +47,7 @@ def draft_order(
         raise ValidationError(
             f"unknown effect '{effect}'", field="effect", hint=suggest(effect, list(Effect))
         )
+    scope.require_explicit(everything=everything)
     _check_scope(tx, scope)
     requires = requires or Requirement()
     exempts = exempts or []
@@ -121,6 +125,22 @@ def _check_scope(tx: Reading, scope: Scope) -> None:
     tx.vocabulary.check("regions", scope.regions, field_name="scope.regions")
 
 
+def reach(tx: Reading, scope: Scope) -> Reach:
+    """How many partners, and agencies in all, ``scope`` reaches now."""
+    places = agencies.places(tx.session)
+    reached = [
+        domestic
+        for agency_id, country, domestic in places
+        if scope.reaches(agency=agency_id, country=country)
+    ]
+    return Reach(
+        partners=sum(not domestic for domestic in reached),
+        of_partners=sum(not domestic for _, _, domestic in places),
+        agencies=len(reached),
+        of_agencies=len(places),
+    )
+
+
 def issue_order(
     tx: Transaction, *, order: Order, signature: bytes | None
 ) -> tuple[OrderRow, list[DecidedRequest]]:
@@ -148,6 +168,7 @@ def draft_amendment(
     authority_id: str,
     effect: str | None = None,
     scope: Scope | None = None,
+    everything: bool = False,
     requires: Requirement | None = None,
     exempts: list[str] | None = None,
     valid_until: datetime | None = None,
@@ -155,7 +176,11 @@ def draft_amendment(
     clear_condition: bool = False,
     reason: str | None = None,
 ) -> Order:
-    """The next version of an order, with only the given terms changed."""
+    """The next version of an order, with only the given terms changed.
+
+    A new scope follows the rule of a new order (``Scope.require_explicit``): one that clears
+    every dimension is taken only with ``everything``, which alone clears them all.
+    """
     session = tx.session
     row = lookup.order(session, order_id)
     if row.lifted_at is not None:
@@ -163,6 +188,10 @@ def draft_amendment(
     current = convert.order(row)
     lookup.authority(session, authority_id)
     answerable(order_id, row.authority_id, authority_id, act="amend")
+    if everything and scope is None:
+        scope = Scope()
+    if scope is not None:
+        scope.require_explicit(everything=everything)
     new_effect = effect or current.effect
     new_requires = requires if requires is not None else current.requires
     if new_effect != Effect.REQUIRE:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from garante.domain.order import Order
+
 
 @dataclass(frozen=True, kw_only=True)
 class Change:
@@ -20,3 +22,43 @@ class Page:
 
     after: str | int | None = None
     limit: int = 100
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reach:
+    """How many agencies an order's scope reaches (``Scope.reaches``), of how many there are.
+
+    Partners are the agencies that are not domestic. An order scoped to some categories or
+    regions reaches an agency for that part of its sharing only.
+    """
+
+    partners: int
+    of_partners: int
+    agencies: int
+    of_agencies: int
+
+    def describe(self) -> str:
+        every = " (every partner)" if self.of_partners and self.partners == self.of_partners else ""
+        return (
+            f"Reaches: {self.partners} of {self.of_partners} partners{every}; "
+            f"{self.agencies} of {self.of_agencies} agencies in all"
+        )
+
+    def to_dict(self) -> dict[str, int]:
+        return {
+            "partners": self.partners,
+            "of_partners": self.of_partners,
+            "agencies": self.agencies,
+            "of_agencies": self.of_agencies,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class Draft:
+    """A validated order (or the next version of one), nothing stored, and whom it reaches.
+
+    The authority signs ``order.statement()``; the preview shows ``reach``.
+    """
+
+    order: Order
+    reach: Reach

@@ -51,6 +51,14 @@ def countries(session: Session) -> set[str]:
     return set(session.scalars(select(AgencyRow.country)).all())
 
 
+def places(session: Session) -> list[tuple[str, str, bool]]:
+    """Every agency's id, country and whether it is domestic, by id."""
+    rows = session.execute(
+        select(AgencyRow.id, AgencyRow.country, AgencyRow.domestic).order_by(AgencyRow.id)
+    )
+    return [(agency_id, country, bool(domestic)) for agency_id, country, domestic in rows]
+
+
 def within(session: Session, agency_id: str, prefix: str) -> list[str]:
     """Other agencies whose ids start with ``prefix`` (an agency's namespace)."""
     return list(

@@ -53,6 +53,19 @@ def sqlite_file(url: str) -> str | None:
     return parsed.database
 
 
+def shown(url: str) -> str:
+    """Where a store is, as a person names it: a SQLite file's path, or the URL without its
+    password."""
+    path = sqlite_file(url)
+    return path if path is not None else make_url(url).render_as_string(hide_password=True)
+
+
+def file_missing(url: str) -> bool:
+    """A SQLite URL whose file is not there (connecting would create it)."""
+    path = sqlite_file(url)
+    return path is not None and not Path(path).exists()
+
+
 def create_store_engine(url: str) -> Engine:
     """An engine whose write transactions are serialised in the database itself.
 

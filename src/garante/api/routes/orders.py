@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,6 +16,7 @@ from garante.api.schemas import (
     AmendTerms,
     LiftIn,
     OrderChange,
+    OrderDraftOut,
     OrderIn,
     OrderOut,
     OrderTerms,
@@ -22,15 +25,19 @@ from garante.api.schemas import (
     ScopeModel,
     StatementOut,
 )
-from garante.domain.order import Order, Requirement, Scope
+from garante.domain.errors import ScopeNotExplicit
+from garante.domain.order import Requirement, Scope
 from garante.domain.roles import Principal
 from garante.service.app import Garante, Page
+from garante.service.results import Draft
 from garante.signatures import canonical, decode_signature
 
 router = APIRouter(tags=["orders"])
 
 
-def _scope(model: ScopeModel) -> Scope:
+def _scope(model: ScopeModel | str | None) -> Scope:
+    if not isinstance(model, ScopeModel):
+        return Scope()
     return Scope(
         agencies=frozenset(model.agencies),
         countries=frozenset(model.countries),
@@ -47,38 +54,66 @@ def _requires(model: RequirementModel | None) -> Requirement | None:
     )
 
 
-def _draft(garante: Garante, who: Principal, body: OrderTerms) -> Order:
-    return garante.draft_order(
-        authority_id=str(who.authority_id),
-        effect=body.effect,
-        scope=_scope(body.scope),
-        order_id=body.id,
-        requires=_requires(body.requires),
-        exempts=body.exempts,
-        valid_from=body.valid_from,
-        valid_until=body.valid_until,
-        while_condition=body.while_condition,
-        reason=body.reason,
-    )
+@contextmanager
+def _explicit() -> Iterator[None]:
+    """The service's refusal of an unsaid empty scope, with the hint in this API's terms."""
+    try:
+        yield
+    except ScopeNotExplicit as exc:
+        hint = (
+            'give "scope" as "all" or as an object naming a scope, not both'
+            if exc.said_everything
+            else 'give "scope" as an object naming agencies, countries, categories or regions, '
+            'or as the string "all" for an order that holds every partner and item'
+        )
+        raise ScopeNotExplicit(
+            exc.message, said_everything=exc.said_everything, field="scope", hint=hint
+        ) from None
 
 
-def _amendment(garante: Garante, who: Principal, order_id: str, body: AmendTerms) -> Order:
-    return garante.draft_amendment(
-        order_id,
-        authority_id=str(who.authority_id),
-        effect=body.effect,
-        scope=_scope(body.scope) if body.scope is not None else None,
-        requires=_requires(body.requires),
-        exempts=body.exempts,
-        valid_until=body.valid_until,
-        while_condition=body.while_condition,
-        clear_condition=body.clear_condition,
-        reason=body.reason,
-    )
+def _draft(garante: Garante, who: Principal, body: OrderTerms) -> Draft:
+    with _explicit():
+        return garante.draft_order(
+            authority_id=str(who.authority_id),
+            effect=body.effect,
+            scope=_scope(body.scope),
+            everything=body.scope == "all",
+            order_id=body.id,
+            requires=_requires(body.requires),
+            exempts=body.exempts,
+            valid_from=body.valid_from,
+            valid_until=body.valid_until,
+            while_condition=body.while_condition,
+            reason=body.reason,
+        )
+
+
+def _amendment(garante: Garante, who: Principal, order_id: str, body: AmendTerms) -> Draft:
+    with _explicit():
+        return garante.draft_amendment(
+            order_id,
+            authority_id=str(who.authority_id),
+            effect=body.effect,
+            scope=_scope(body.scope) if body.scope is not None else None,
+            everything=body.scope == "all",
+            requires=_requires(body.requires),
+            exempts=body.exempts,
+            valid_until=body.valid_until,
+            while_condition=body.while_condition,
+            clear_condition=body.clear_condition,
+            reason=body.reason,
+        )
 
 
 def _statement(statement: dict[str, Any]) -> dict[str, Any]:
     return {"statement": statement, "canonical": canonical(statement).decode()}
+
+
+def _previewed(draft: Draft, statement: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **_statement(statement),
+        "reach": {**draft.reach.to_dict(), "summary": draft.reach.describe()},
+    }
 
 
 @router.get("/orders", response_model=PageOf[OrderOut], responses=responses(401, 403, 422))
@@ -102,7 +137,7 @@ def get_order(
 
 
 @router.post(
-    "/orders/draft", response_model=StatementOut, responses=responses(401, 403, 404, 409, 422)
+    "/orders/draft", response_model=OrderDraftOut, responses=responses(401, 403, 404, 409, 422)
 )
 def draft_order(
     body: OrderTerms,
@@ -112,8 +147,10 @@ def draft_order(
     """The statement the authority signs for these terms; stores nothing.
 
     Send the same terms, with the returned ``id`` and ``valid_from``, and the signature.
+    ``reach`` says how many partners, and agencies in all, the scope reaches.
     """
-    return _statement(_draft(acting(request, who), who, body).statement())
+    draft = _draft(acting(request, who), who, body)
+    return _previewed(draft, draft.order.statement())
 
 
 @router.post(
@@ -129,7 +166,7 @@ def issue_order(
 ) -> dict[str, Any]:
     """Issue an order as the token's authority; held requests in scope are decided again."""
     garante = acting(request, who)
-    order = _draft(garante, who, body)
+    order = _draft(garante, who, body).order
     signature = decode_signature(body.signature) if body.signature else None
     change = garante.issue_order(order, signature=signature)
     return {"order": change.value, "moved": change.moved}
@@ -137,7 +174,7 @@ def issue_order(
 
 @router.post(
     "/orders/{order_id}/amend/draft",
-    response_model=StatementOut,
+    response_model=OrderDraftOut,
     responses=responses(401, 403, 404, 409, 422),
 )
 def draft_amendment(
@@ -146,8 +183,8 @@ def draft_amendment(
     request: Request,
     who: Principal = Depends(may(Garante.draft_amendment)),  # noqa: B008
 ) -> dict[str, Any]:
-    amended = _amendment(acting(request, who), who, order_id, body)
-    return _statement({**amended.statement(), "amended_by": who.authority_id})
+    draft = _amendment(acting(request, who), who, order_id, body)
+    return _previewed(draft, {**draft.order.statement(), "amended_by": who.authority_id})
 
 
 @router.post(
@@ -163,7 +200,7 @@ def amend_order(
 ) -> dict[str, Any]:
     """Amend an order: only the terms given change; the order gets a new signed version."""
     garante = acting(request, who)
-    amended = _amendment(garante, who, order_id, body)
+    amended = _amendment(garante, who, order_id, body).order
     signature = decode_signature(body.signature) if body.signature else None
     change = garante.amend_order(amended, authority_id=str(who.authority_id), signature=signature)
     return {"order": change.value, "moved": change.moved}

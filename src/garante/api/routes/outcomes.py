@@ -87,7 +87,7 @@ def simulate_order(
     """What issuing these terms would change for the requests of [from, to); stores nothing."""
     begin, finish = _period(start, end)
     garante = acting(request, who)
-    return garante.simulate_order(_draft(garante, who, body), start=begin, end=finish)
+    return garante.simulate_order(_draft(garante, who, body).order, start=begin, end=finish)
 
 
 @router.post("/orders/{order_id}/lift/simulate", responses=responses(401, 403, 404, 422))

@@ -8,6 +8,8 @@ authority, so each change gets its audit entry like any other.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,13 +17,15 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from garante.console.forms import Form, OrderTerms, form
+from garante.console.i18n import translate
 from garante.console.render import page
 from garante.console.routing import ConsoleRoute
 from garante.console.session import Viewer, check_csrf, service, viewer
 from garante.console.timeline import timeline
-from garante.domain.errors import GaranteError
+from garante.domain.errors import GaranteError, ScopeNotExplicit
 from garante.domain.order import Effect, Order
 from garante.service.app import Garante
+from garante.service.results import Draft, Reach
 from garante.signatures import canonical, decode_signature
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
@@ -90,19 +94,36 @@ def new_order(request: Request) -> Response:
     return _form_page(request, who, OrderTerms(effect="hold"))
 
 
-def _draft(garante: Garante, who: Viewer, terms: OrderTerms) -> Order:
-    return garante.draft_order(
-        authority_id=str(who.principal.authority_id),
-        effect=terms.effect,
-        scope=terms.scope(),
-        order_id=terms.id or None,
-        requires=terms.requires(),
-        exempts=list(terms.exempts) if terms.effect == Effect.EXEMPT else None,
-        valid_from=terms.start(),
-        valid_until=terms.until(),
-        while_condition=terms.while_condition or None,
-        reason=terms.reason,
-    )
+@contextmanager
+def _explicit(who: Viewer) -> Iterator[None]:
+    """The service's refusal of an unsaid empty scope, with the hint in the form's words."""
+    try:
+        yield
+    except ScopeNotExplicit as exc:
+        key = "form.everything_conflict" if exc.said_everything else "form.everything_required"
+        raise ScopeNotExplicit(
+            exc.message,
+            said_everything=exc.said_everything,
+            field=exc.field,
+            hint=translate(who.lang, key),
+        ) from None
+
+
+def _draft(garante: Garante, who: Viewer, terms: OrderTerms) -> Draft:
+    with _explicit(who):
+        return garante.draft_order(
+            authority_id=str(who.principal.authority_id),
+            effect=terms.effect,
+            scope=terms.scope(),
+            everything=terms.everything,
+            order_id=terms.id or None,
+            requires=terms.requires(),
+            exempts=list(terms.exempts) if terms.effect == Effect.EXEMPT else None,
+            valid_from=terms.start(),
+            valid_until=terms.until(),
+            while_condition=terms.while_condition or None,
+            reason=terms.reason,
+        )
 
 
 def _signing(statement: dict[str, Any]) -> dict[str, Any]:
@@ -140,6 +161,7 @@ def _preview(
     hidden: list[tuple[str, str]],
     statement: dict[str, Any],
     simulation: dict[str, Any] | None = None,
+    reach: Reach | None = None,
 ) -> Response:
     """The second step of every order form: what is to be signed, and what it would change."""
     return page(
@@ -151,6 +173,7 @@ def _preview(
         order_id=order_id,
         hidden=hidden,
         simulation=simulation,
+        reach=reach,
         needs_signature=_needs_signature(garante, who),
         error=None,
         **_signing(statement),
@@ -163,7 +186,8 @@ def preview_order(request: Request, data: Form = Depends(form)) -> Response:  # 
     garante = service(request)
     terms = OrderTerms.parse(data)
     try:
-        order = _draft(garante, who, terms)
+        draft = _draft(garante, who, terms)
+        order = draft.order
         start, end = _recent(garante, terms.days)
         simulation = garante.simulate_order(order, start=start, end=end)
     except GaranteError as exc:
@@ -178,6 +202,7 @@ def preview_order(request: Request, data: Form = Depends(form)) -> Response:  # 
         hidden=terms.with_draft(order.id, order.valid_from).hidden(),
         statement=order.statement(),
         simulation=simulation,
+        reach=draft.reach,
     )
 
 
@@ -192,7 +217,7 @@ def issue_order(request: Request, data: Form = Depends(form)) -> Response:  # no
     garante = service(request)
     terms = OrderTerms.parse(data)
     try:
-        order = _draft(garante, who, terms)
+        order = _draft(garante, who, terms).order
         change = garante.issue_order(order, signature=_signature(data))
     except GaranteError as exc:
         return _form_page(request, who, terms, error=exc, status_code=exc.http_status)
@@ -236,19 +261,21 @@ def order_detail(order_id: str, request: Request) -> Response:
     return _order_page(request, who, order_id)
 
 
-def _amendment(garante: Garante, who: Viewer, order_id: str, terms: OrderTerms) -> Order:
-    return garante.draft_amendment(
-        order_id,
-        authority_id=str(who.principal.authority_id),
-        effect=terms.effect or None,
-        scope=terms.scope(),
-        requires=terms.requires(),
-        exempts=list(terms.exempts) if terms.effect == Effect.EXEMPT else [],
-        valid_until=terms.until(),
-        while_condition=terms.while_condition or None,
-        clear_condition=not terms.while_condition,
-        reason=terms.reason or None,
-    )
+def _amendment(garante: Garante, who: Viewer, order_id: str, terms: OrderTerms) -> Draft:
+    with _explicit(who):
+        return garante.draft_amendment(
+            order_id,
+            authority_id=str(who.principal.authority_id),
+            effect=terms.effect or None,
+            scope=terms.scope(),
+            everything=terms.everything,
+            requires=terms.requires(),
+            exempts=list(terms.exempts) if terms.effect == Effect.EXEMPT else [],
+            valid_until=terms.until(),
+            while_condition=terms.while_condition or None,
+            clear_condition=not terms.while_condition,
+            reason=terms.reason or None,
+        )
 
 
 def _amendment_statement(amended: Order, who: Viewer) -> dict[str, Any]:
@@ -265,7 +292,7 @@ def preview_amendment(
     garante = service(request)
     terms = OrderTerms.parse(data)
     try:
-        amended = _amendment(garante, who, order_id, terms)
+        draft = _amendment(garante, who, order_id, terms)
     except GaranteError as exc:
         return _order_page(request, who, order_id, error=exc)
     return _preview(
@@ -276,7 +303,8 @@ def preview_amendment(
         target=f"/orders/{order_id}/amend",
         order_id=order_id,
         hidden=terms.hidden(),
-        statement=_amendment_statement(amended, who),
+        statement=_amendment_statement(draft.order, who),
+        reach=draft.reach,
     )
 
 
@@ -290,7 +318,7 @@ def amend_order(
     garante = service(request)
     terms = OrderTerms.parse(data)
     try:
-        amended = _amendment(garante, who, order_id, terms)
+        amended = _amendment(garante, who, order_id, terms).order
         change = garante.amend_order(
             amended, authority_id=str(who.principal.authority_id), signature=_signature(data)
         )

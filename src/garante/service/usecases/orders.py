@@ -16,7 +16,7 @@ from garante.service import (
     visibility,
 )
 from garante.service.access import INTERNAL, acts_as, entitled
-from garante.service.results import Change, Page
+from garante.service.results import Change, Draft, Page
 from garante.service.usecases.base import UseCases
 from garante.store import convert
 from garante.store import orders as store_orders
@@ -32,6 +32,7 @@ class Orders(UseCases):
         authority_id: str,
         effect: str,
         scope: Scope,
+        everything: bool = False,
         order_id: str | None = None,
         requires: Requirement | None = None,
         exempts: list[str] | None = None,
@@ -39,8 +40,11 @@ class Orders(UseCases):
         valid_until: datetime | None = None,
         while_condition: str | None = None,
         reason: str = "",
-    ) -> Order:
-        """A validated order, nothing stored: the authority signs ``order.statement()``."""
+    ) -> Draft:
+        """A validated order, nothing stored: the authority signs ``draft.order.statement()``.
+
+        An empty scope matches every request: it is taken only with ``everything``.
+        """
         acts_as(self.principal, authority_id)
         with self.context.reads() as tx:
             order = orders.draft_order(
@@ -48,6 +52,7 @@ class Orders(UseCases):
                 authority_id=authority_id,
                 effect=effect,
                 scope=scope,
+                everything=everything,
                 order_id=order_id,
                 requires=requires,
                 exempts=exempts,
@@ -56,7 +61,7 @@ class Orders(UseCases):
                 while_condition=while_condition,
                 reason=reason,
             )
-            return order
+            return Draft(order=order, reach=orders.reach(tx, order.scope))
 
     @entitled(Role.AUTHORITY)
     def issue_order(self, order: Order, *, signature: bytes | None) -> Change:
@@ -66,14 +71,15 @@ class Orders(UseCases):
             return Change(value=views.order(row), moved=visibility.moved(self.principal, moved))
 
     @entitled(Role.AUTHORITY)
-    def draft_amendment(self, order_id: str, /, *, authority_id: str, **changes: Any) -> Order:
-        """The next version of an order; the amending authority signs ``amendment_statement``."""
+    def draft_amendment(self, order_id: str, /, *, authority_id: str, **changes: Any) -> Draft:
+        """The next version of an order; the amending authority signs its statement with
+        ``amended_by``. A scope that clears every dimension needs ``everything=True``."""
         acts_as(self.principal, authority_id)
         with self.context.reads() as tx:
             amended = orders.draft_amendment(
                 tx, order_id=order_id, authority_id=authority_id, **changes
             )
-            return amended
+            return Draft(order=amended, reach=orders.reach(tx, amended.scope))
 
     @entitled(Role.AUTHORITY)
     def amend_order(self, amended: Order, *, authority_id: str, signature: bytes | None) -> Change:
