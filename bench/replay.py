@@ -107,7 +107,7 @@ def write_log(
                 order_id=order_id,
                 reason="bench: a partner held for a while",
             )
-            garante_.issue_order(draft, signature=None)
+            garante_.issue_order(draft.order, signature=None)
             holding.append((transactions + cadence.order_lasts, order_id))
             orders += 1
         while holding and holding[0][0] <= transactions:

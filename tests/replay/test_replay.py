@@ -228,3 +228,22 @@ def test_a_gap_in_the_indexes_is_named(scenario_log: Log) -> None:
     report = Replayer().replay(LoggedEntry.read(e.index, e.entry) for e in entries)
     assert str(report.disagreements[0]).startswith("entry 6 (")
     assert "where entry 5 was expected" in str(report.disagreements[0])
+
+
+def test_an_event_rewritten_after_its_agency_signed_it_is_named(scenario_log: Log) -> None:
+    index = scenario_log.indexes("event.recorded")[0]
+
+    def move(entry: dict[str, Any]) -> None:
+        entry["data"]["statement"]["region"] = "pacific"
+        entry["data"]["region"] = "pacific"
+
+    assert "does not verify with dipol's key" in _first(scenario_log.forged(index, move))
+
+
+def test_a_condition_change_naming_other_events_as_its_proof_is_named(scenario_log: Log) -> None:
+    [index] = scenario_log.indexes("condition.changed")
+
+    def other_proof(entry: dict[str, Any]) -> None:
+        entry["data"]["events"] = [99]
+
+    assert "as its proof, but its rule counts" in _first(scenario_log.forged(index, other_proof))

@@ -101,6 +101,10 @@ class Projection:
     orders: dict[str, LoggedOrder] = field(default_factory=dict)
     conditions: dict[str, Condition] = field(default_factory=dict)
     events: dict[int, Event] = field(default_factory=dict)
+    # Who reported each event, and whether it came signed (older entries name no one).
+    event_reporters: dict[int, tuple[str | None, bool]] = field(default_factory=dict)
+    # Each condition's state as its entries last recorded it (derived ones included).
+    recorded_active: dict[str, bool] = field(default_factory=dict)
     requests: dict[int, LoggedRequest] = field(default_factory=dict)
     outcomes: dict[int, LoggedOutcome] = field(default_factory=dict)
     tokens: dict[str, LoggedToken] = field(default_factory=dict)
@@ -297,12 +301,15 @@ def _condition_defined(p: Projection, e: LoggedEntry) -> bool:
     p.conditions[d["condition"]] = Condition(
         id=d["condition"], rule=rule, manual_active=bool(d["active"]), evidence=d["evidence"]
     )
+    p.recorded_active[d["condition"]] = bool(d["active"])
     return True
 
 
 def _condition_changed(p: Projection, e: LoggedEntry) -> bool:
     d = e.data
     found = p.conditions.get(d["condition"])
+    if found is not None:
+        p.recorded_active[found.id] = bool(d["active"])
     if found is None or found.rule is not None:
         return False  # a derived condition's state follows its events, not this entry
     p.conditions[found.id] = replace(found, manual_active=bool(d["active"]), evidence=d["evidence"])
@@ -317,6 +324,7 @@ def _event_recorded(p: Projection, e: LoggedEntry) -> bool:
         occurred_at=instant(d["occurred_at"]),
         source=d.get("source") or "",
     )
+    p.event_reporters[int(d["event"])] = (d.get("agency"), d.get("signature") is not None)
     return True
 
 

@@ -465,6 +465,9 @@ def _condition_changed(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
         r._disagree(e, f"changes condition {d['condition']}, which was never defined")
         return
     statement = d["statement"]
+    changed = r.state.recorded_active.get(condition.id) != bool(d["active"])
+    if changed and "orders" in d:
+        _moved_orders(r, e, condition.id, d["orders"])
     if condition.rule is not None:
         if statement is not None:
             r._disagree(e, "sets by hand a condition derived from events")
@@ -475,6 +478,20 @@ def _condition_changed(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
                 f"records {condition.id} as {'active' if d['active'] else 'inactive'}, but "
                 f"its events make it {'active' if derived else 'inactive'}",
             )
+        if changed and "events" in d:
+            counted = sorted(
+                i
+                for i, event in r.state.events.items()
+                if event.kind == condition.rule.kind
+                and event.region == condition.rule.region
+                and e.at - condition.rule.window < event.occurred_at <= e.at
+            )
+            if sorted(d["events"]) != counted:
+                r._disagree(
+                    e,
+                    f"names events {sorted(d['events'])} as its proof, but its rule counts "
+                    f"{counted} then",
+                )
         return
     if statement is None:
         r._disagree(e, f"sets {condition.id} by hand without an authority's statement")
@@ -500,9 +517,39 @@ def _condition_changed(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
     )
 
 
+def _moved_orders(r: Replayer, e: LoggedEntry, condition: str, named: Any) -> None:
+    """A condition's change names the orders in force ``while`` it holds that it moves."""
+    moved = sorted(
+        o.order.id
+        for o in r.state.orders.values()
+        if o.order.while_condition == condition and o.order.in_window(e.at)
+    )
+    if sorted(named) != moved:
+        r._disagree(e, f"names orders {sorted(named)} as moved, but {moved} follow {condition}")
+
+
 def _event_recorded(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
     if int(d["event"]) in r.state.events:
         r._disagree(e, f"records event {d['event']} again")
+    reporter = d.get("agency")
+    if reporter is None:
+        return  # logged before events named their reporting agency
+    agency = r.state.agencies.get(reporter)
+    if agency is None:
+        r._disagree(e, f"is reported by {reporter}, which is not registered")
+        return
+    statement = d["statement"]
+    if (
+        statement.get("type") != "garante.event/v1"
+        or statement.get("agency") != reporter
+        or any(statement.get(k) != d[k] for k in ("kind", "region", "occurred_at", "source"))
+    ):
+        r._disagree(e, "its statement is not this event as its agency reported it")
+        return
+    r._acts_as(e, Role.ANALYST, reporter, "but an analyst reports for its own agency only")
+    r._signed(
+        e, signer=reporter, key=agency.public_key, statement=statement, signature=d["signature"]
+    )
 
 
 def _release_requested(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:

@@ -177,11 +177,23 @@ def _tables(
     yield (
         "events",
         {
-            str(r.id): {"kind": r.kind, "region": r.region, "occurred_at": _time(r.occurred_at)}
+            str(r.id): {
+                "kind": r.kind,
+                "region": r.region,
+                "occurred_at": _time(r.occurred_at),
+                "agency_id": r.agency_id,
+                "signed": r.signature is not None,
+            }
             for r in stored.events
         },
         {
-            str(i): {"kind": e.kind, "region": e.region, "occurred_at": _time(e.occurred_at)}
+            str(i): {
+                "kind": e.kind,
+                "region": e.region,
+                "occurred_at": _time(e.occurred_at),
+                "agency_id": log.event_reporters[i][0],
+                "signed": log.event_reporters[i][1],
+            }
             for i, e in log.events.items()
         },
     )
