@@ -42,6 +42,10 @@ http {{
     server {{
         listen 127.0.0.1:{port};
         client_max_body_size 2m;
+        client_header_timeout 10s;
+        client_body_timeout 30s;
+        send_timeout 30s;
+        keepalive_timeout 15s;
         location / {{
             proxy_pass http://garante;
             proxy_http_version 1.1;

@@ -3,7 +3,9 @@
 Beside the server, background loops sign a checkpoint each interval when entries wait
 unpublished (sequencing happens in each transaction, publication here), and each second
 re-evaluate derived conditions as the clock passes and apply the orders whose period began or
-ended (both read first, and write only when something changed).
+ended (both read first, and write only when something changed). A client gets a deadline for
+its request's headers and one for its body (``api/deadlines.py``): a slow client is answered
+408 and let go, rather than holding a connection for as long as it likes.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Callable
 import uvicorn
 
 from garante.api.app import create_app
+from garante.api.deadlines import deadline_protocol
 from garante.service.app import Garante
 
 log = logging.getLogger("garante.server")
@@ -46,6 +49,8 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     checkpoint_interval: float = 1.0,
+    header_timeout: float = 10.0,
+    body_timeout: float = 60.0,
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
     sock = bind(host, port)
@@ -69,7 +74,12 @@ def serve(
         thread.start()
     if on_ready is not None:
         on_ready(url)
-    config = uvicorn.Config(create_app(garante), log_level="warning", access_log=False)
+    config = uvicorn.Config(
+        create_app(garante),
+        http=deadline_protocol(header_timeout=header_timeout, body_timeout=body_timeout),
+        log_level="warning",
+        access_log=False,
+    )
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:

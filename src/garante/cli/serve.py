@@ -20,6 +20,19 @@ def serve(
     init: bool = typer.Option(
         False, "--init", help="Create the store if there is none (as `garante init` does)."
     ),
+    header_timeout: float = typer.Option(
+        10.0,
+        "--header-timeout",
+        min=0.1,
+        help="Seconds a client has to send a request's headers; later, 408 and the connection "
+        "is closed.",
+    ),
+    body_timeout: float = typer.Option(
+        60.0,
+        "--body-timeout",
+        min=0.1,
+        help="Seconds a client has to send a request's whole body once its headers arrived.",
+    ),
 ) -> None:
     """Serve the API under /api/v1, the web console at / and the TAXII 2.1 feeds at /taxii2/.
 
@@ -35,4 +48,12 @@ def serve(
         output.console.print(f"Web console: {url}/ and TAXII 2.1: {url}/taxii2/", markup=False)
         sys.stdout.flush()
 
-    run(garante, host=host, port=port, checkpoint_interval=checkpoint_interval, on_ready=ready)
+    run(
+        garante,
+        host=host,
+        port=port,
+        checkpoint_interval=checkpoint_interval,
+        header_timeout=header_timeout,
+        body_timeout=body_timeout,
+        on_ready=ready,
+    )
