@@ -146,6 +146,29 @@ def test_the_11_november_order_is_on_the_timeline(
     page.context.close()
 
 
+def test_every_input_pattern_on_the_order_form_compiles_as_browsers_now_read_it(
+    browser: Browser, server: Server, tokens: dict[str, str]
+) -> None:
+    page = _page(browser, server, tokens["authority"])
+    logged: list[str] = []
+    page.on("console", lambda message: logged.append(message.text))
+    page.goto(f"{server.url}/orders/new")
+    patterns = page.eval_on_selector_all("input[pattern]", "els => els.map(e => e.pattern)")
+    assert patterns, "the order form has no pattern to check"
+    # Browsers compile pattern attributes with the v flag; an invalid one disables the check.
+    broken = page.evaluate(
+        """patterns => patterns.filter(p => {
+            try { new RegExp("^(?:" + p + ")$", "v"); return false; } catch (e) { return true; }
+        })""",
+        patterns,
+    )
+    assert broken == []
+    assert not [text for text in logged if "pattern" in text.lower()], logged
+    page.locator("#order-id").fill("Bad Id!")
+    assert page.eval_on_selector("#order-id", "e => e.validity.patternMismatch") is True
+    page.context.close()
+
+
 def test_issuing_an_order_through_the_form_moves_the_held_queue(
     browser: Browser, server: Server, tokens: dict[str, str], shots: Path, tmp_path: Path
 ) -> None:

@@ -98,7 +98,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "effect.hold": {"en": "hold", "es": "retener"},
     "effect.require": {"en": "require", "es": "exigir"},
     "effect.exempt": {"en": "exempt", "es": "eximir"},
-    "outcome.released": {"en": "released", "es": "entregado"},
+    "outcome.released": {"en": "released", "es": "autorizado"},
     "outcome.held": {"en": "held", "es": "retenido"},
     "outcome.denied": {"en": "denied", "es": "denegado"},
     "kind.seizure": {"en": "seizure", "es": "incautación"},
@@ -427,14 +427,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "releases.summary": {"en": "Per partner, all time", "es": "Por socio, todo el periodo"},
     "releases.held_then_released": {
         "en": "Held, then released",
-        "es": "Retenidas y luego entregadas",
+        "es": "Retenidas y luego autorizadas",
     },
     "releases.mean_hours": {"en": "Mean hours held", "es": "Horas medias retenidas"},
     "releases.outcomes": {"en": "Outcomes", "es": "Resultados"},
     "releases.breaches": {"en": "Breaches", "es": "Incumplimientos"},
     "releases.partner_intro": {
         "en": "What has been released to {agency}, and the outcomes reported for it.",
-        "es": "Lo entregado a {agency} y los resultados informados.",
+        "es": "Lo autorizado para {agency} y los resultados informados.",
     },
     "releases.requests": {"en": "Release requests", "es": "Solicitudes de entrega"},
     "releases.none": {"en": "No requests.", "es": "No hay solicitudes."},
@@ -541,11 +541,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "(a request held on one day and released later counts as released on the day it was "
         "made).",
         "es": "Solicitudes de entrega por socio y día, según la decisión vigente (una solicitud "
-        "retenida un día y entregada después cuenta como entregada el día en que se hizo).",
+        "retenida un día y autorizada después cuenta como autorizada el día en que se hizo).",
     },
     "charts.partner_intro": {
         "en": "What has been released to your agency, per day.",
-        "es": "Lo entregado a su agencia, por día.",
+        "es": "Lo autorizado para su agencia, por día.",
     },
     "charts.days": {"en": "Period", "es": "Periodo"},
     "charts.last_days": {"en": "last {n} days", "es": "últimos {n} días"},
