@@ -51,7 +51,7 @@ _REASON = _missing()
 if _REASON is not None:
     unavailable(_REASON, module_level=True)
 
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, Route, expect, sync_playwright  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
@@ -143,6 +143,25 @@ def test_the_11_november_order_is_on_the_timeline(
     _shoot(page, shots, "orders")
     page.keyboard.press("Tab")  # the skip link comes first, and shows when focused
     expect(page.locator("a.skip")).to_be_focused()
+    page.context.close()
+
+
+def test_the_api_docs_render_with_no_internet(browser: Browser, server: Server) -> None:
+    page = _new_page(browser, width=1366, height=900, locale="en-GB")
+    outside: list[str] = []
+
+    def only_this_server(route: Route) -> None:
+        if route.request.url.startswith(server.url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_this_server)
+    page.goto(f"{server.url}/api/v1/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Garante")
+    expect(page.locator(".opblock").first).to_be_visible()
+    assert outside == []
     page.context.close()
 
 

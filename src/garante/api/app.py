@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+import fastapi_offline
 from fastapi import Depends, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from garante import __version__
@@ -30,6 +34,9 @@ from garante.domain.numbers import whole_number
 from garante.domain.roles import Principal
 from garante.service.app import Garante
 from garante.taxii.app import create_taxii_app
+
+# Swagger UI 5 (OpenAPI 3.1), as the fastapi-offline package ships it.
+SWAGGER_UI = Path(fastapi_offline.__file__).parent / "static"
 
 PREFIX = "/api/v1"
 MAX_BODY = 2 * 1024 * 1024  # STIX bundles are the largest bodies; 2 MiB is generous
@@ -124,7 +131,7 @@ def create_app(garante: Garante) -> FastAPI:
         version=__version__,
         summary="Conditional intelligence sharing with a verifiable audit log.",
         openapi_url=f"{PREFIX}/openapi.json",
-        docs_url=f"{PREFIX}/docs",
+        docs_url=None,  # served below, from files shipped with Garante rather than a CDN
         redoc_url=None,
     )
     app.state.garante = garante
@@ -147,6 +154,19 @@ def create_app(garante: Garante) -> FastAPI:
             "agency": who.agency_id,
             "authority": who.authority_id,
         }
+
+    app.mount(f"{PREFIX}/docs/static", StaticFiles(directory=SWAGGER_UI), name="api-docs-static")
+
+    @app.get(f"{PREFIX}/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        """Swagger UI, from the copy ``fastapi-offline`` ships: it works with no internet."""
+        return get_swagger_ui_html(
+            openapi_url=f"{PREFIX}/openapi.json",
+            title="Garante API",
+            swagger_js_url=f"{PREFIX}/docs/static/swagger-ui-bundle.js",
+            swagger_css_url=f"{PREFIX}/docs/static/swagger-ui.css",
+            swagger_favicon_url=f"{PREFIX}/docs/static/favicon.png",
+        )
 
     app.mount("/taxii2", create_taxii_app(garante))
     app.include_router(console_router)
