@@ -134,7 +134,7 @@ def test_a_fresh_store_checks_clean(garante: Garante, db_url: str) -> None:
     code, report, err = db(db_url, "check")
     assert code == 0, err
     assert report["ok"] is True
-    assert report["schema"] == {"ok": True, "revision": "0005", "head": "0005"}
+    assert report["schema"] == {"ok": True, "revision": "0006", "head": "0006"}
     assert report["log"]["entries"] == 0
 
 
@@ -170,7 +170,7 @@ def test_an_empty_database_is_not_current_and_upgrade_creates_the_schema(
         create_engine(url).connect().close()  # an empty file
     code, report, _ = db(url, "check")
     assert code == 8
-    assert report["schema"] == {"ok": False, "revision": None, "head": "0005"}
+    assert report["schema"] == {"ok": False, "revision": None, "head": "0006"}
     assert report["log"] is None and report["links"] is None
     result = runner.invoke(app, ["--db", url, "db", "check"])
     assert "FAIL schema: no schema yet" in result.stdout
@@ -178,9 +178,9 @@ def test_an_empty_database_is_not_current_and_upgrade_creates_the_schema(
 
     code, upgraded, err = db(url, "upgrade")
     assert code == 0, err
-    assert upgraded["before"] is None and upgraded["after"] == "0005" and upgraded["upgraded"]
+    assert upgraded["before"] is None and upgraded["after"] == "0006" and upgraded["upgraded"]
     code, again, _ = db(url, "upgrade")
-    assert code == 0 and again["upgraded"] is False and again["before"] == "0005"
+    assert code == 0 and again["upgraded"] is False and again["before"] == "0006"
     assert db(url, "check")[0] == 0
 
 
@@ -195,7 +195,7 @@ def test_an_old_revision_is_reported_and_upgrade_brings_it_to_head(
     assert report["schema"]["revision"] == "0004"
     assert "garante db upgrade" in json.loads(err)["error"]["hint"]
     text = runner.invoke(app, ["--db", db_url, "db", "upgrade"]).stdout
-    assert "Schema upgraded from 0004 to revision 0005." in text
+    assert "Schema upgraded from 0004 to revision 0006." in text
     code, report, err = db(db_url, "check")
     assert code == 0, (err, report)
 

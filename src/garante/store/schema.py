@@ -82,6 +82,18 @@ class AuthorityRow(Base):
     created_at: Mapped[datetime]
 
 
+class AuthoritySuperiorRow(Base):
+    """``superior_id`` amends and lifts the orders ``subordinate_id`` issues (the operator's
+    configuration, ``authority.superior-set``)."""
+
+    __tablename__ = "authority_superiors"
+    superior_id: Mapped[str] = mapped_column(ForeignKey("authorities.id"), primary_key=True)
+    subordinate_id: Mapped[str] = mapped_column(
+        ForeignKey("authorities.id"), primary_key=True, index=True
+    )
+    set_at: Mapped[datetime]
+
+
 class ItemRow(Base):
     __tablename__ = "items"
     id: Mapped[str] = mapped_column(String(128), primary_key=True)
