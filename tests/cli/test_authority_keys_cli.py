@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -66,3 +67,41 @@ def test_authorities_set_key_help_says_what_proves_the_change() -> None:
     text = " ".join(result.stdout.split())
     assert "sign with the current one" in text
     assert "another authority with a key signs a recovery" in text
+
+
+def test_undertakings_list_marks_one_signed_after_a_key_recovery(tmp_path: Path) -> None:
+    db = tmp_path / "g.db"
+    old_key, old_pub = _keys(tmp_path, "old")
+    new_key, new_pub = _keys(tmp_path, "new")
+    pres_key, pres_pub = _keys(tmp_path, "pres")
+    _run(db, "authorities", "add", "presidency", "--name", "P", "--public-key", f"@{pres_pub}")
+    _run(
+        db,
+        "agencies",
+        "add",
+        "nca",
+        "--name",
+        "NCA",
+        "--country",
+        "GB",
+        "--public-key",
+        f"@{old_pub}",
+    )
+    sign = ("undertakings", "sign", "nca", "--permits", "analysis")
+    code, _out, err = _run(db, *sign, "--id", "nca-before", "--key", str(old_key))
+    assert code == 0, err
+    code, _out, err = _run(
+        db, "agencies", "set-key", "nca", f"@{new_pub}", "--recovered-by", "presidency",
+        "--key", str(pres_key),
+    )  # fmt: skip
+    assert code == 0, err
+    code, _out, err = _run(db, *sign, "--id", "nca-after", "--key", str(new_key))
+    assert code == 0, err
+    code, out, err = _run(db, "--json", "undertakings", "list")
+    assert code == 0, err
+    assert {u["id"]: u["key_recovered"] for u in json.loads(out)} == {
+        "nca-before": False,
+        "nca-after": True,
+    }
+    wide = runner.invoke(app, ["--db", str(db), "undertakings", "list"], env={"COLUMNS": "200"})
+    assert "after recovery" in wide.stdout

@@ -192,6 +192,10 @@ class UndertakingOut(BaseModel):
     valid_from: str | None
     valid_until: str | None
     signed: bool
+    key_recovered: bool = Field(
+        description="Signed with a key installed by a recovery statement (an authority vouched "
+        "for it after the agency's previous key was lost), not by the agency's own key chain."
+    )
     revoked_at: str | None
     revoke_reason: str | None
 

@@ -101,6 +101,7 @@ def set_agency_key(
         recovered_by=recovered_by,
     )
     row.public_key = public_key
+    row.key_recovered_by = recovered_by
     tx.audit(
         AgencyKeySet(
             agency=agency_id,
