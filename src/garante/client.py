@@ -412,6 +412,26 @@ class GaranteClient:
         signed = self._signed(path + "/draft", body.body, expected, key, signature, pin=False)
         return self._object("PUT", path, body=signed)
 
+    def set_authority_key(
+        self,
+        authority_id: str,
+        public_key: PublicKey,
+        *,
+        recovered_by: str | None = None,
+        key: Ed25519PrivateKey | None = None,
+        signature: str | None = None,
+    ) -> dict[str, Any]:
+        """Register an authority's public key (liaison), as ``set_agency_key`` an agency's.
+
+        To replace a registered key, ``key`` is the authority's current private key; to replace
+        a lost one, ``recovered_by`` names another authority and ``key`` is that one's.
+        """
+        path = f"/authorities/{_segment(authority_id)}/key"
+        body = _Terms({"public_key": _public_key(public_key)}).put("recovered_by", recovered_by)
+        expected = {"authority": authority_id, "public_key": body.body["public_key"]}
+        signed = self._signed(path + "/draft", body.body, expected, key, signature, pin=False)
+        return self._object("PUT", path, body=signed)
+
     def list_authorities(self, *, cursor: str | None = None, limit: int = 100) -> Page:
         return self._page("/authorities", {"cursor": cursor, "limit": limit})
 

@@ -45,6 +45,7 @@ PARTNER_AGENCY = "hsi"  # registers no key in the demo, so it may give undertaki
 # Objects of the demo that path parameters name.
 PATH = {
     "agency_id": "cti",
+    "authority_id": "presidency",
     "item_id": "co-2025-0417",
     "undertaking_id": "fbi-2025-01",
     "order_id": "co-us-suspension",
@@ -105,6 +106,13 @@ MATRIX: tuple[Row, ...] = (
     Row("GET", "/standings", INTERNAL),
     Row("GET", "/authorities", INTERNAL),
     Row("POST", "/authorities", _set(LIAISON), body={"id": "authz-authority", "name": "Authz"}),
+    Row(
+        "POST",
+        "/authorities/{authority_id}/key/draft",
+        _set(LIAISON),
+        body={"public_key": _fresh_key()},
+    ),
+    Row("PUT", "/authorities/{authority_id}/key", _set(LIAISON), body={"public_key": _fresh_key()}),
     # items
     Row("GET", "/items", _set(ANALYST, AUTHORITY, OVERSEER)),
     Row(

@@ -152,6 +152,7 @@ def test_the_roles_table_lists_every_route_of_the_api(demo_server: Server) -> No
 
 
 PATH_VALUES = {
+    "authority_id": "presidency",
     "agency_id": "dea",
     "item_id": "co-2025-0417",
     "undertaking_id": "dea-2025-01",

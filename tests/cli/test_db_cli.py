@@ -35,6 +35,7 @@ from tests.support.scenario import START, scenario_bundle
 from tests.support.stores import BACKENDS, GARANTE
 
 runner = CliRunner()
+RECOVERED_FBI = demo_key("fbi-recovered")
 
 
 @pytest.fixture(params=BACKENDS)
@@ -111,6 +112,20 @@ def populate(garante: Garante, clock: FixedClock, *, outcomes: bool = True) -> N
     token, _secret = garante.create_token(role="overseer", agency_id="dipol", label="inspector")
     garante.create_token(role="analyst", agency_id="dipol", label="desk")
     garante.revoke_token(token["id"])
+    # Authorities: a superior, keys set with proof, and an agency key recovered and used.
+    court = demo_key("court")
+    garante.register_authority(
+        "court", name="Court", public_key=public_key_bytes(court.public_key())
+    )
+    garante.set_superior("court", over=["presidency"])
+    garante.set_authority_key("presidency", public_key_bytes(demo_key("presidency").public_key()))
+    recovered = public_key_bytes(RECOVERED_FBI.public_key())
+    statement = garante.agency_key_statement("fbi", recovered, recovered_by="court")
+    garante.set_agency_key(
+        "fbi", recovered, signature=sign_statement(court, statement), recovered_by="court"
+    )
+    terms = garante.draft_undertaking("fbi", permits=["arrest"], undertaking_id="fbi-recovered")
+    garante.record_undertaking(terms, signature=sign_statement(RECOVERED_FBI, terms.statement()))
     garante.publish_checkpoint()
 
 
@@ -137,7 +152,7 @@ def test_a_fresh_store_checks_clean(garante: Garante, db_url: str) -> None:
     code, report, err = db(db_url, "check")
     assert code == 0, err
     assert report["ok"] is True
-    assert report["schema"] == {"ok": True, "revision": "0006", "head": "0006"}
+    assert report["schema"] == {"ok": True, "revision": "0008", "head": "0008"}
     assert report["log"]["entries"] == 0
 
 
@@ -173,7 +188,7 @@ def test_an_empty_database_is_not_current_and_only_init_creates_the_schema(
         create_engine(url).connect().close()  # an empty file
     code, report, _ = db(url, "check")
     assert code == 8
-    assert report["schema"] == {"ok": False, "revision": None, "head": "0006"}
+    assert report["schema"] == {"ok": False, "revision": None, "head": "0008"}
     assert report["log"] is None and report["links"] is None
     result = runner.invoke(app, ["--db", url, "db", "check"])
     assert "FAIL schema: no schema yet" in result.stdout
@@ -189,7 +204,7 @@ def test_an_empty_database_is_not_current_and_only_init_creates_the_schema(
     )
     assert init.returncode == 0, init.stderr
     code, again, _ = db(url, "upgrade")
-    assert code == 0 and again["upgraded"] is False and again["before"] == "0006"
+    assert code == 0 and again["upgraded"] is False and again["before"] == "0008"
     assert db(url, "check")[0] == 0
 
 
@@ -204,9 +219,23 @@ def test_an_old_revision_is_reported_and_upgrade_brings_it_to_head(
     assert report["schema"]["revision"] == "0005"
     assert "garante db upgrade" in json.loads(err)["error"]["hint"]
     text = runner.invoke(app, ["--db", db_url, "db", "upgrade"]).stdout
-    assert "Schema upgraded from 0005 to revision 0006." in text
+    assert "Schema upgraded from 0005 to revision 0008." in text
     code, report, err = db(db_url, "check")
     assert code == 0, (err, report)
+
+
+def test_upgrading_to_0008_marks_undertakings_signed_after_a_key_recovery_from_the_log(
+    garante: Garante, clock: FixedClock
+) -> None:
+    populate(garante, clock, outcomes=False)
+    command.downgrade(alembic_config(garante.engine), "0007")
+    command.upgrade(alembic_config(garante.engine), "head")
+    marks = {u["id"]: u["key_recovered"] for u in garante.undertakings("fbi")}
+    assert marks.pop("fbi-recovered") is True
+    assert set(marks.values()) == {False}
+    with garante.engine.connect() as connection:
+        row = connection.execute(select(AgencyRow.key_recovered_by).where(AgencyRow.id == "fbi"))
+        assert row.scalar_one() == "court"
 
 
 def test_a_changed_entry_is_found_at_its_index(store: Engine, db_url: str) -> None:

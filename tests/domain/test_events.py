@@ -29,14 +29,18 @@ LOGGED_KEYS: dict[EventKind, set[str]] = {
     },
     EventKind.AGENCY_KEY_SET: {"agency", "public_key", "statement", "signature", "recovered_by"},
     EventKind.AUTHORITY_REGISTERED: {"authority", "name", "public_key"},
+    EventKind.AUTHORITY_KEY_SET: {
+        "authority", "public_key", "statement", "signature", "recovered_by",
+    },
+    EventKind.AUTHORITY_SUPERIOR_SET: {"authority", "over"},
     EventKind.ITEM_ADDED: {
         "item", "category", "region", "tlp", "originator", "releasable_to", "content_commitment",
     },
     EventKind.UNDERTAKING_SIGNED: {"undertaking", "statement", "signature"},
     EventKind.UNDERTAKING_REVOKED: {"undertaking", "reason"},
     EventKind.ORDER_ISSUED: {"statement", "signature"},
-    EventKind.ORDER_AMENDED: {"statement", "signature"},
-    EventKind.ORDER_LIFTED: {"statement", "signature"},
+    EventKind.ORDER_AMENDED: {"statement", "signature", "acting_as"},
+    EventKind.ORDER_LIFTED: {"statement", "signature", "acting_as"},
     EventKind.CONDITION_DEFINED: {"condition", "rule", "active", "evidence"},
     EventKind.CONDITION_CHANGED: {
         "condition", "active", "evidence", "statement", "signature", "events", "orders",

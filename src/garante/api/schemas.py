@@ -120,7 +120,9 @@ class AgencyOut(BaseModel):
 class KeyDraftIn(Body):
     public_key: str
     recovered_by: str | None = Field(
-        None, description="To replace a lost key: the authority whose key signs the recovery."
+        None,
+        description="To replace a lost key: the authority whose key signs the recovery (for "
+        "an authority's own key, another authority).",
     )
 
 
@@ -128,7 +130,8 @@ class KeyIn(KeyDraftIn):
     signature: str | None = Field(
         None,
         description="Base64 Ed25519 signature of the statement from .../key/draft: by the "
-        "agency's current key, or for a recovery by the authority's. A first key needs none.",
+        "agency's or authority's current key, or for a recovery by the key of the authority "
+        "in recovered_by. A first key needs none.",
     )
 
 
@@ -198,6 +201,10 @@ class UndertakingOut(BaseModel):
     valid_from: str | None
     valid_until: str | None
     signed: bool
+    key_recovered: bool = Field(
+        description="Signed with a key installed by a recovery statement (an authority vouched "
+        "for it after the agency's previous key was lost), not by the agency's own key chain."
+    )
     revoked_at: str | None
     revoke_reason: str | None
 

@@ -20,6 +20,10 @@ from garante.service.results import Draft, Reach
 app = typer.Typer(help="Orders: deny, hold, require or exempt sharing.", no_args_is_help=True)
 
 
+ANSWERS = (
+    "The authority that signs: the order's issuer, or an authority configured as superior to "
+    "it (garante authorities set-superior)."
+)
 _AGENCIES = typer.Option(None, "--agencies", help="Scope: agency ids (comma list).")
 _COUNTRIES = typer.Option(None, "--countries", help="Scope: ISO country codes.")
 _CATEGORIES = typer.Option(None, "--categories", help="Scope: item categories.")
@@ -224,7 +228,7 @@ def _amended_scope(current: Scope, terms: Terms, clearing: Clearing) -> Scope | 
 def amend(
     ctx: typer.Context,
     order_id: str = typer.Argument(..., metavar="ID"),
-    authority: str = typer.Option(..., "--authority"),
+    authority: str = typer.Option(..., "--authority", help=ANSWERS),
     reason: str | None = typer.Option(None, "--reason"),
     effect: str | None = typer.Option(None, "--effect"),
     clear_condition: bool = typer.Option(False, "--no-condition", help="Drop the condition."),
@@ -275,7 +279,7 @@ def amend(
 def lift(
     ctx: typer.Context,
     order_id: str = typer.Argument(..., metavar="ID"),
-    authority: str = typer.Option(..., "--authority"),
+    authority: str = typer.Option(..., "--authority", help=ANSWERS),
     reason: str = typer.Option(..., "--reason"),
     *,
     signing: Signing,

@@ -164,14 +164,90 @@ def add_authority(
     output.result(ctx, change.value, f"Registered authority {authority_id} ({name}).")
 
 
+@authorities.command("set-key")
+@option_groups
+def set_authority_key(
+    ctx: typer.Context,
+    authority_id: str = typer.Argument(..., metavar="ID"),
+    public_key: str = typer.Argument(..., help="Base64 or PEM Ed25519 public key, or @FILE."),
+    recovered_by: str | None = typer.Option(
+        None,
+        "--recovered-by",
+        help="The key was lost: this other authority signs the recovery (with --key or "
+        "--signature).",
+    ),
+    *,
+    signing: Signing,
+) -> None:
+    """Register an authority's public key; from then on its orders must be signed.
+
+    A first key needs no proof. To replace a registered key, sign with the current one (--key
+    OLD.key); to replace a lost one, another authority with a key signs a recovery
+    (--recovered-by ID --key OTHER.key). The log keeps the statement and marks a recovery as one.
+    """
+    garante = service(ctx)
+    new_key = read_required_key(public_key)
+    statement = garante.authority_key_statement(authority_id, new_key, recovered_by=recovered_by)
+    if signing.printed(statement):
+        return
+    change = garante.set_authority_key(
+        authority_id,
+        new_key,
+        signature=signing.signature(statement),
+        recovered_by=recovered_by,
+    )
+    how = f", recovered on {recovered_by}'s signature" if recovered_by else ""
+    output.result(ctx, change.value, f"Key registered for {authority_id}{how}.")
+
+
+@authorities.command("set-superior")
+def set_superior(
+    ctx: typer.Context,
+    authority_id: str = typer.Argument(..., metavar="ID", help="The superior authority."),
+    over: list[str] | None = typer.Option(
+        None,
+        "--over",
+        metavar="ID",
+        help="An authority whose orders ID may amend and lift (repeat for several).",
+    ),
+    clear: bool = typer.Option(False, "--clear", help="ID is superior to no authority."),
+) -> None:
+    """Configure an authority as superior to others: it amends and lifts their orders.
+
+    The list given replaces the one before (--clear empties it); the log records each change.
+    A superior signs with its own key and the order's entry says it acted as superior. Not
+    transitive, and never over Garante's breach holds. The operator's alone: no API token may.
+    """
+    if clear == bool(over):
+        raise ValidationError(
+            "name the authorities it is over (--over ID) or --clear, not both or neither",
+            field="over",
+        )
+    change = service(ctx).set_superior(authority_id, over=over or [])
+    subordinates = change.value["over"]
+    text = (
+        f"{authority_id} is now superior to {', '.join(subordinates)}."
+        if subordinates
+        else f"{authority_id} is now superior to no authority."
+    )
+    output.result(ctx, change.value, text)
+
+
 @authorities.command("list")
 def list_authorities(ctx: typer.Context) -> None:
-    """List authorities."""
+    """List authorities, with the authorities each is configured as superior to."""
+    garante = service(ctx)
+    superiors = garante.superiors()
     output.listing(
         ctx,
         "Authorities",
-        service(ctx).authorities(),
-        {"id": "id", "name": "name", "signed key": _has_key},
+        [{**row, "over": superiors.get(row["id"], [])} for row in garante.authorities()],
+        {
+            "id": "id",
+            "name": "name",
+            "signed key": _has_key,
+            "superior to": lambda row: ", ".join(row["over"]) or "-",
+        },
     )
 
 

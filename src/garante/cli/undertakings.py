@@ -74,7 +74,8 @@ def revoke(
 def list_undertakings(
     ctx: typer.Context, agency: str | None = typer.Option(None, "--agency")
 ) -> None:
-    """List undertakings."""
+    """List undertakings; "after recovery" marks one signed with a key that an authority's
+    recovery statement installed, not one the agency's own previous key vouched for."""
     output.listing(
         ctx,
         "Undertakings",
@@ -88,6 +89,7 @@ def list_undertakings(
             "from": "valid_from",
             "until": "valid_until",
             "signed": "signed",
+            "after recovery": "key_recovered",
             "revoked": "revoked_at",
         },
     )

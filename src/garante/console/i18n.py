@@ -119,6 +119,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "condition.since": {"en": "since {at}", "es": "desde {at}"},
     "undertaking.revoked": {"en": "revoked", "es": "revocado"},
     "undertaking.in_effect": {"en": "signed", "es": "firmado"},
+    "undertaking.after_recovery": {"en": "after key recovery", "es": "tras recuperar la clave"},
+    "undertaking.after_recovery_note": {
+        "en": "Signed with a key an authority vouched for after the agency's own key was lost",
+        "es": "Firmado con una clave que una autoridad avaló tras perderse la de la agencia",
+    },
     "pager.label": {"en": "Pages", "es": "Páginas"},
     "pager.first": {"en": "First page", "es": "Primera página"},
     "pager.previous": {"en": "Previous page", "es": "Página anterior"},

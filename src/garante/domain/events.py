@@ -20,6 +20,7 @@ from typing import Any, ClassVar, TypeAlias, cast
 
 from garante.domain.condition import ConditionRule
 from garante.domain.decision import Outcome, RuleHit
+from garante.domain.order import Acting
 from garante.domain.timeutil import iso
 
 Json: TypeAlias = "str | int | float | bool | Sequence[Json] | Mapping[str, Json] | None"
@@ -32,6 +33,8 @@ class EventKind(StrEnum):
     AGENCY_REGISTERED = "agency.registered"
     AGENCY_KEY_SET = "agency.key-set"
     AUTHORITY_REGISTERED = "authority.registered"
+    AUTHORITY_KEY_SET = "authority.key-set"
+    AUTHORITY_SUPERIOR_SET = "authority.superior-set"
     ITEM_ADDED = "item.added"
     UNDERTAKING_SIGNED = "undertaking.signed"
     UNDERTAKING_REVOKED = "undertaking.revoked"
@@ -136,7 +139,31 @@ class AuthorityRegistered(AuditEvent):
     entry_kind = EventKind.AUTHORITY_REGISTERED
     authority: str = field(metadata=ref("authorities.id"))
     name: str
-    public_key: str | None
+    public_key: str | None = field(metadata=ref("authorities.public_key"))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AuthorityKeySet(AuditEvent):
+    """An authority's key set, with the proof ``AgencyKeySet`` carries for an agency's:
+    signed by its previous key, or for a recovery by the other authority it names."""
+
+    entry_kind = EventKind.AUTHORITY_KEY_SET
+    authority: str = field(metadata=ref("authorities.id"))
+    public_key: str = field(metadata=ref("authorities.public_key"))
+    statement: JsonObject
+    signature: str | None
+    recovered_by: str | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AuthoritySuperiorSet(AuditEvent):
+    """The operator configured ``authority`` as superior to exactly the authorities ``over``
+    (empty: to none). Each entry replaces the one before for that authority, so the relation
+    at any point of the log is the latest entry of each authority up to it."""
+
+    entry_kind = EventKind.AUTHORITY_SUPERIOR_SET
+    authority: str = field(metadata=ref("authorities.id", "authority_superiors.superior_id"))
+    over: tuple[str, ...]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -183,20 +210,28 @@ class OrderIssued(AuditEvent):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class OrderAmended(AuditEvent):
-    """The order's next statement, with ``amended_by``, as the amending authority signed it."""
+    """The order's next statement, with ``amended_by``, as the amending authority signed it,
+    and in what right it acted (``order.Acting``: ``issuer`` or ``superior``)."""
 
     entry_kind = EventKind.ORDER_AMENDED
     statement: JsonObject = field(metadata=ref(id="orders.id", version="order_versions.version"))
     signature: str | None
+    # Entries logged before superiors existed have no such key: their authority was the
+    # issuer (or, lifting a breach hold, any authority).
+    acting_as: Acting
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class OrderLifted(AuditEvent):
-    """The lift statement (``lift_statement``) with ``lifted_by``, as signed."""
+    """The lift statement (``lift_statement``) with ``lifted_by``, as signed, and in what right
+    the authority acted (``issuer``, ``superior``, or ``any-authority`` for a breach hold)."""
 
     entry_kind = EventKind.ORDER_LIFTED
     statement: JsonObject = field(metadata=ref(id="orders.id", version="order_versions.version"))
     signature: str | None
+    # Entries logged before superiors existed have no such key: their authority was the
+    # issuer (or, lifting a breach hold, any authority).
+    acting_as: Acting
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -366,6 +401,8 @@ EVENTS: dict[EventKind, type[AuditEvent]] = {
         AgencyRegistered,
         AgencyKeySet,
         AuthorityRegistered,
+        AuthorityKeySet,
+        AuthoritySuperiorSet,
         ItemAdded,
         UndertakingSigned,
         UndertakingRevoked,

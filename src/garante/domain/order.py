@@ -22,6 +22,19 @@ class Effect(StrEnum):
 SCOPE_DIMENSIONS = ("agencies", "countries", "categories", "regions")
 
 
+class Acting(StrEnum):
+    """In what right an authority amends or lifts an order; its entry records which.
+
+    ``issuer``: the authority that issued it. ``superior``: one the operator configured as
+    superior to the issuer (``garante authorities set-superior``) when it acted. ``any``: an
+    automatic breach hold of the system authority, which any authority lifts.
+    """
+
+    ISSUER = "issuer"
+    SUPERIOR = "superior"
+    ANY = "any-authority"
+
+
 @dataclass(frozen=True, kw_only=True)
 class Scope:
     """Which requests an order speaks to. Each dimension empty means "any"."""

@@ -59,3 +59,29 @@ def key_statement(
     if recovered_by:
         statement["authority"] = recovered_by
     return statement
+
+
+def authority_key_statement(
+    authority_id: str,
+    public_key: str,
+    previous_key: str | None,
+    *,
+    recovered_by: str | None = None,
+) -> dict[str, str | None]:
+    """What changing an authority's key states: ``key_statement``'s terms for an authority.
+
+    Its own types (``garante.authority-key/v1``, ``garante.authority-key-recovery/v1``), so a
+    statement about an agency's key is never read as one about an authority's. ``authority``
+    names the authority whose key changes; a recovery names the other authority that signs it
+    in ``recovered_by``. (The agency statement's bytes stay as they were, so old signatures
+    still verify.)
+    """
+    statement: dict[str, str | None] = {
+        "type": "garante.authority-key-recovery/v1" if recovered_by else "garante.authority-key/v1",
+        "authority": authority_id,
+        "public_key": public_key,
+        "previous_key": previous_key,
+    }
+    if recovered_by:
+        statement["recovered_by"] = recovered_by
+    return statement

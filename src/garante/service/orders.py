@@ -7,7 +7,7 @@ from datetime import datetime
 
 from garante.domain.errors import AlreadyExists, InvalidState, NotEntitled, ValidationError
 from garante.domain.events import Json, JsonObject, OrderAmended, OrderIssued, OrderLifted
-from garante.domain.order import Effect, Order, Requirement, Scope, lift_statement
+from garante.domain.order import Acting, Effect, Order, Requirement, Scope, lift_statement
 from garante.domain.parties import SYSTEM_AUTHORITY
 from garante.domain.vocabulary import suggest
 from garante.service import lookup
@@ -15,7 +15,7 @@ from garante.service.releases import Affects, DecidedRequest, in_scopes, redecid
 from garante.service.results import Reach
 from garante.service.transaction import Reading, Transaction
 from garante.signatures import canonical, check_signature, encode_signature
-from garante.store import agencies, convert, orders
+from garante.store import agencies, authorities, convert, orders
 from garante.store.schema import OrderRow
 from garante.store.session import flush
 
@@ -187,7 +187,7 @@ def draft_amendment(
         raise InvalidState(f"order '{order_id}' was lifted; issue a new order instead", field="id")
     current = convert.order(row)
     lookup.authority(session, authority_id)
-    answerable(order_id, row.authority_id, authority_id, act="amend")
+    answerable(tx, order_id, row.authority_id, authority_id, act="amend")
     if everything and scope is None:
         scope = Scope()
     if scope is not None:
@@ -248,7 +248,7 @@ def amend_order(
         )
     before = convert.order(row)
     authority = lookup.authority(session, authority_id)
-    answerable(amended.id, row.authority_id, authority_id, act="amend")
+    acting = answerable(tx, amended.id, row.authority_id, authority_id, act="amend")
     statement = {**amended.statement(), "amended_by": authority_id}
     check_signature(
         signer=authority_id,
@@ -266,7 +266,7 @@ def amend_order(
     row.version = amended.version
     row.amended_at = tx.now
     _record_version(tx, amended.id, amended.version, "amend", authority_id, statement, signature)
-    tx.audit(OrderAmended(statement=statement, signature=_encoded(signature)))
+    tx.audit(OrderAmended(statement=statement, signature=_encoded(signature), acting_as=acting))
     flush(session)
     moved = redecide_held(
         tx,
@@ -276,24 +276,35 @@ def amend_order(
     return row, moved
 
 
-def answerable(order_id: str, issuer: str, authority_id: str, *, act: str) -> None:
-    """An order answers to the authority that issued it: only it amends or lifts it.
+def answerable(tx: Reading, order_id: str, issuer: str, authority_id: str, *, act: str) -> Acting:
+    """An order answers to the authority that issued it, or to one the operator configured as
+    superior to that authority (``registry.set_superior``) when it acts; in which right it acts.
 
     DESIGN.md, "Who may do what". The system authority's orders come only from the breach rule;
-    any authority lifts them (signed), and none amends them.
+    any authority lifts them (signed), and none amends them, a superior neither.
     """
     if authority_id == issuer:
-        return
-    if issuer == SYSTEM_AUTHORITY and act == "lift":
-        return
-    who = "Garante's breach rule" if issuer == SYSTEM_AUTHORITY else f"authority '{issuer}'"
+        return Acting.ISSUER
+    if issuer == SYSTEM_AUTHORITY:
+        if act == "lift":
+            return Acting.ANY
+        raise NotEntitled(
+            f"order '{order_id}' was issued by Garante's breach rule; '{authority_id}' may not "
+            f"{act} it",
+            field="authority",
+            hint="lift it and issue a new order instead",
+        )
+    superiors = authorities.superiors(tx.session, issuer)
+    if authority_id in superiors:
+        return Acting.SUPERIOR
+    above = ", ".join(sorted(superiors))
     raise NotEntitled(
-        f"order '{order_id}' was issued by {who}; '{authority_id}' may not {act} it",
+        f"order '{order_id}' was issued by authority '{issuer}'; '{authority_id}' may not {act} it",
         field="authority",
         hint=(
-            "lift it and issue a new order instead"
-            if issuer == SYSTEM_AUTHORITY
-            else f"ask {issuer} to {act} it, or issue an order of your own (an exemption)"
+            f"{issuer} may {act} it"
+            + (f", or an authority superior to it ({above})" if above else "")
+            + "; or issue an order of your own (an exemption)"
         ),
     )
 
@@ -306,7 +317,7 @@ def lift_draft(
     if row.lifted_at is not None:
         raise InvalidState(f"order '{order_id}' was already lifted", field="id")
     if authority_id is not None:
-        answerable(order_id, row.authority_id, authority_id, act="lift")
+        answerable(tx, order_id, row.authority_id, authority_id, act="lift")
     if not reason.strip():
         raise ValidationError("say why the order is lifted", field="reason")
     return lift_statement(order_id, row.version + 1, reason.strip())
@@ -322,6 +333,7 @@ def lift_order(
     }
     row = lookup.order(session, order_id)
     authority = lookup.authority(session, authority_id)
+    acting = answerable(tx, order_id, row.authority_id, authority_id, act="lift")
     check_signature(
         signer=authority_id,
         public_key=authority.public_key,
@@ -333,7 +345,7 @@ def lift_order(
     row.lift_reason = reason.strip()
     row.version += 1
     _record_version(tx, order_id, row.version, "lift", authority_id, statement, signature)
-    tx.audit(OrderLifted(statement=statement, signature=_encoded(signature)))
+    tx.audit(OrderLifted(statement=statement, signature=_encoded(signature), acting_as=acting))
     flush(session)
     moved = redecide_held(tx, trigger=f"order {order_id} lifted", affects=_affected_by([before]))
     return row, moved

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.orm import Session
 
+from garante.domain import parties
 from garante.domain.errors import AlreadyExists, NotEntitled, ValidationError
-from garante.domain.events import AgencyKeySet, AgencyRegistered, AuthorityRegistered
+from garante.domain.events import (
+    AgencyKeySet,
+    AgencyRegistered,
+    AuthorityKeySet,
+    AuthorityRegistered,
+    AuthoritySuperiorSet,
+)
 from garante.domain.parties import SYSTEM_AUTHORITY, key_statement
 from garante.service import lookup
 from garante.service.transaction import Transaction
@@ -83,31 +92,16 @@ def set_agency_key(
     """
     row = lookup.agency(tx.session, agency_id)
     statement = _key_statement(row, public_key, recovered_by)
-    if recovered_by is None:
-        check_signature(
-            signer=agency_id, public_key=row.public_key, statement=statement, signature=signature
-        )
-    else:
-        if row.public_key is None:
-            raise ValidationError(
-                f"{agency_id} has no key to recover",
-                field="recovered_by",
-                hint="register its first key without recovered_by",
-            )
-        authority = lookup.authority(tx.session, recovered_by, field="recovered_by")
-        if authority.public_key is None:
-            raise NotEntitled(
-                f"authority '{recovered_by}' has no key, so it cannot vouch for a new one",
-                field="recovered_by",
-                hint="a recovery is signed by an authority with a registered key",
-            )
-        check_signature(
-            signer=recovered_by,
-            public_key=authority.public_key,
-            statement=statement,
-            signature=signature,
-        )
+    _check_key_proof(
+        tx,
+        subject=agency_id,
+        current=row.public_key,
+        statement=statement,
+        signature=signature,
+        recovered_by=recovered_by,
+    )
     row.public_key = public_key
+    row.key_recovered_by = recovered_by
     tx.audit(
         AgencyKeySet(
             agency=agency_id,
@@ -118,6 +112,142 @@ def set_agency_key(
         )
     )
     return row
+
+
+def _check_key_proof(
+    tx: Transaction,
+    *,
+    subject: str,
+    current: bytes | None,
+    statement: dict[str, str | None],
+    signature: bytes | None,
+    recovered_by: str | None,
+) -> None:
+    """The proof a new key for ``subject`` (an agency or an authority) needs.
+
+    Without ``recovered_by``: the current key's signature, or none for a first key. With it:
+    the signature of that authority, which must have a key and not be ``subject`` itself.
+    """
+    if recovered_by is None:
+        check_signature(
+            signer=subject, public_key=current, statement=statement, signature=signature
+        )
+        return
+    if current is None:
+        raise ValidationError(
+            f"{subject} has no key to recover",
+            field="recovered_by",
+            hint="register its first key without recovered_by",
+        )
+    if recovered_by == subject:
+        raise NotEntitled(
+            f"{subject} cannot vouch for its own lost key",
+            field="recovered_by",
+            hint="a recovery is signed by another authority with a registered key",
+        )
+    authority = lookup.authority(tx.session, recovered_by, field="recovered_by")
+    if authority.public_key is None:
+        raise NotEntitled(
+            f"authority '{recovered_by}' has no key, so it cannot vouch for a new one",
+            field="recovered_by",
+            hint="a recovery is signed by an authority with a registered key",
+        )
+    check_signature(
+        signer=recovered_by,
+        public_key=authority.public_key,
+        statement=statement,
+        signature=signature,
+    )
+
+
+def authority_key_statement(
+    session: Session, *, authority_id: str, public_key: bytes, recovered_by: str | None = None
+) -> dict[str, str | None]:
+    """What replacing ``authority_id``'s key with ``public_key`` states, for its signer."""
+    row = _keyed_authority(session, authority_id)
+    previous = encode_public_key(row.public_key) if row.public_key else None
+    return parties.authority_key_statement(
+        row.id, encode_public_key(public_key), previous, recovered_by=recovered_by
+    )
+
+
+def _keyed_authority(session: Session, authority_id: str) -> AuthorityRow:
+    if authority_id == SYSTEM_AUTHORITY:
+        raise NotEntitled(
+            f"'{SYSTEM_AUTHORITY}' is Garante's breach rule and signs nothing, so it has no key",
+            field="id",
+        )
+    return lookup.authority(session, authority_id)
+
+
+def set_authority_key(
+    tx: Transaction,
+    *,
+    authority_id: str,
+    public_key: bytes,
+    signature: bytes | None = None,
+    recovered_by: str | None = None,
+) -> AuthorityRow:
+    """Register or replace an authority's key, with the proof an agency's key needs.
+
+    A first key needs none; a new key, a statement signed by the registered key; a lost key, a
+    recovery statement signed by another authority that has a key, marked so in the log.
+    """
+    row = _keyed_authority(tx.session, authority_id)
+    statement = authority_key_statement(
+        tx.session, authority_id=authority_id, public_key=public_key, recovered_by=recovered_by
+    )
+    _check_key_proof(
+        tx,
+        subject=authority_id,
+        current=row.public_key,
+        statement=statement,
+        signature=signature,
+        recovered_by=recovered_by,
+    )
+    row.public_key = public_key
+    tx.audit(
+        AuthorityKeySet(
+            authority=authority_id,
+            public_key=encode_public_key(public_key),
+            statement=statement,
+            signature=encode_signature(signature) if signature else None,
+            recovered_by=recovered_by,
+        )
+    )
+    return row
+
+
+def set_superior(tx: Transaction, *, authority_id: str, over: Sequence[str]) -> list[str]:
+    """Configure ``authority_id`` as superior to exactly ``over`` (none clears it).
+
+    The operator's act alone. A superior amends and lifts the orders of the authorities it is
+    over (``orders.answerable``); the relation is not transitive, and the system authority is
+    neither a superior nor under one. Returns the authorities it is now over, by id.
+    """
+    session = tx.session
+    if authority_id == SYSTEM_AUTHORITY:
+        raise NotEntitled(
+            f"'{SYSTEM_AUTHORITY}' is Garante's breach rule, never a superior", field="id"
+        )
+    lookup.authority(session, authority_id)
+    subordinates = sorted(set(over))
+    for other in subordinates:
+        if other == SYSTEM_AUTHORITY:
+            raise NotEntitled(
+                f"no authority is superior to '{SYSTEM_AUTHORITY}': any authority lifts its "
+                "holds, and none amends them",
+                field="over",
+            )
+        if other == authority_id:
+            raise ValidationError(
+                f"'{authority_id}' cannot be superior to itself; it answers for its own orders",
+                field="over",
+            )
+        lookup.authority(session, other, field="over")
+    authorities.set_subordinates(session, authority_id, subordinates, at=tx.now)
+    tx.audit(AuthoritySuperiorSet(authority=authority_id, over=tuple(subordinates)))
+    return subordinates
 
 
 def register_authority(

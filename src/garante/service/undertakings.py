@@ -109,6 +109,10 @@ def record_undertaking(
         terms,
         statement=canonical(statement).decode(),
         signature=signature,
+        # Marked now, from the key that checked the signature: the key in force when it was
+        # recorded is what the mark is about, and a later key change must not move it. The
+        # agency's key history is otherwise only in the log, too costly to read per listing.
+        key_recovered=signature is not None and agency.key_recovered_by is not None,
         recorded_by=tx.actor,
         at=tx.now,
     )

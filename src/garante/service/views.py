@@ -72,6 +72,7 @@ def undertaking(row: UndertakingRow) -> dict[str, Any]:
         "valid_from": time(row.valid_from),
         "valid_until": time(row.valid_until),
         "signed": row.signature is not None,
+        "key_recovered": row.key_recovered,
         "revoked_at": time(row.revoked_at),
         "revoke_reason": row.revoke_reason,
     }

@@ -69,6 +69,9 @@ class AgencyRow(Base):
     domestic: Mapped[bool] = mapped_column(Boolean, default=False)
     requires_undertaking: Mapped[bool] = mapped_column(Boolean, default=False)
     public_key: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
+    # The authority whose recovery statement installed ``public_key``; None when the previous
+    # key signed it in, or it was the first.
+    key_recovered_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
 
@@ -80,6 +83,18 @@ class AuthorityRow(Base):
     public_key: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+
+
+class AuthoritySuperiorRow(Base):
+    """``superior_id`` amends and lifts the orders ``subordinate_id`` issues (the operator's
+    configuration, ``authority.superior-set``)."""
+
+    __tablename__ = "authority_superiors"
+    superior_id: Mapped[str] = mapped_column(ForeignKey("authorities.id"), primary_key=True)
+    subordinate_id: Mapped[str] = mapped_column(
+        ForeignKey("authorities.id"), primary_key=True, index=True
+    )
+    set_at: Mapped[datetime]
 
 
 class ItemRow(Base):
@@ -110,6 +125,8 @@ class UndertakingRow(Base):
     valid_until: Mapped[datetime | None]
     statement: Mapped[str] = mapped_column(Text)
     signature: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # Signed with a key a recovery installed (``agencies.key_recovered_by`` when recorded).
+    key_recovered: Mapped[bool] = mapped_column(Boolean, default=False)
     recorded_by: Mapped[str] = mapped_column(String(128))
     recorded_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]

@@ -39,6 +39,7 @@ def add(
     signature: bytes | None,
     recorded_by: str,
     at: datetime,
+    key_recovered: bool = False,
 ) -> UndertakingRow:
     """A signed undertaking as recorded (written with the next flush)."""
     row = UndertakingRow(
@@ -52,6 +53,7 @@ def add(
         valid_until=terms.valid_until,
         statement=statement,
         signature=signature,
+        key_recovered=key_recovered,
         recorded_by=recorded_by,
         recorded_at=at,
         revoked_at=None,

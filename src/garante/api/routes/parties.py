@@ -139,6 +139,51 @@ def register_authority(
     return acting(request, who).register_authority(body.id, name=body.name, public_key=key).value
 
 
+@router.post(
+    "/authorities/{authority_id}/key/draft",
+    response_model=StatementOut,
+    responses=responses(401, 403, 404, 422),
+)
+def draft_authority_key(
+    authority_id: str,
+    body: KeyDraftIn,
+    request: Request,
+    who: Principal = Depends(may(Garante.authority_key_statement)),  # noqa: B008
+) -> dict[str, Any]:
+    """What must be signed to put this key in place of the authority's current one; stores
+    nothing. The authority's current key signs it; to recover a lost key, the other authority
+    named."""
+    statement = acting(request, who).authority_key_statement(
+        authority_id, parse_public_key(body.public_key), recovered_by=body.recovered_by
+    )
+    return {"statement": statement, "canonical": canonical(statement).decode()}
+
+
+@router.put(
+    "/authorities/{authority_id}/key",
+    response_model=AuthorityOut,
+    responses=responses(401, 403, 404, 422),
+)
+def set_authority_key(
+    authority_id: str,
+    body: KeyIn,
+    request: Request,
+    who: Principal = Depends(may(Garante.set_authority_key)),  # noqa: B008
+) -> dict[str, Any]:
+    """Register an authority's public key; from then on its orders must be signed.
+
+    Replacing a registered key takes the statement of ``.../key/draft`` signed by that key (or,
+    with ``recovered_by``, by that other authority's key); the log keeps the statement.
+    """
+    change = acting(request, who).set_authority_key(
+        authority_id,
+        parse_public_key(body.public_key),
+        signature=decode_signature(body.signature) if body.signature else None,
+        recovered_by=body.recovered_by,
+    )
+    return change.value
+
+
 @router.get(
     "/agencies/{agency_id}/standing",
     response_model=StandingOut,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from garante.domain.roles import Role
@@ -88,6 +89,57 @@ class Agencies(UseCases):
                 tx, authority_id=authority_id, name=name, public_key=public_key
             )
             return Change(value=views.authority(row))
+
+    @entitled(Role.LIAISON)
+    def authority_key_statement(
+        self, authority_id: str, public_key: bytes, *, recovered_by: str | None = None
+    ) -> dict[str, str | None]:
+        """What the authority's current key (or, to recover a lost one, the other authority
+        named) signs to put ``public_key`` in its place; nothing stored."""
+        with self.context.reads() as read:
+            return registry.authority_key_statement(
+                read.session,
+                authority_id=authority_id,
+                public_key=public_key,
+                recovered_by=recovered_by,
+            )
+
+    @entitled(Role.LIAISON)
+    def set_authority_key(
+        self,
+        authority_id: str,
+        public_key: bytes,
+        *,
+        signature: bytes | None = None,
+        recovered_by: str | None = None,
+    ) -> Change:
+        """Register an authority's first key, or replace it with proof (``registry``)."""
+        with self._tx() as tx:
+            row = registry.set_authority_key(
+                tx,
+                authority_id=authority_id,
+                public_key=public_key,
+                signature=signature,
+                recovered_by=recovered_by,
+            )
+            return Change(value=views.authority(row))
+
+    @entitled()
+    def set_superior(self, authority_id: str, *, over: Sequence[str]) -> Change:
+        """Configure ``authority_id`` as superior to exactly ``over`` (empty: to none).
+
+        The operator's alone (the CLI), never a token's: who answers for an order is part of
+        the state the log proves, not something an authority grants itself.
+        """
+        with self._tx() as tx:
+            subordinates = registry.set_superior(tx, authority_id=authority_id, over=over)
+            return Change(value={"authority": authority_id, "over": subordinates})
+
+    @entitled(*INTERNAL)
+    def superiors(self) -> dict[str, list[str]]:
+        """Each authority configured as superior, with the authorities it is over."""
+        with self._read() as session:
+            return store_authorities.superior_map(session)
 
     @entitled(*INTERNAL, Role.PARTNER)
     def agencies(self, page: Page | None = None) -> list[dict[str, Any]]:
