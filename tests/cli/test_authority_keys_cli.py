@@ -25,6 +25,7 @@ def _keys(tmp_path: Path, name: str) -> tuple[Path, Path]:
 
 def test_set_key_replaces_an_authority_key_signed_by_the_current_one(tmp_path: Path) -> None:
     db = tmp_path / "g.db"
+    _run(db, "init")
     old_key, old_pub = _keys(tmp_path, "old")
     _new, new_pub = _keys(tmp_path, "new")
     _run(db, "authorities", "add", "court", "--name", "Court", "--public-key", f"@{old_pub}")
@@ -41,6 +42,7 @@ def test_set_key_recovers_a_lost_authority_key_on_another_authoritys_signature(
     tmp_path: Path,
 ) -> None:
     db = tmp_path / "g.db"
+    _run(db, "init")
     _lost, old_pub = _keys(tmp_path, "old")
     _new, new_pub = _keys(tmp_path, "new")
     pres_key, pres_pub = _keys(tmp_path, "pres")
@@ -71,6 +73,7 @@ def test_authorities_set_key_help_says_what_proves_the_change() -> None:
 
 def test_undertakings_list_marks_one_signed_after_a_key_recovery(tmp_path: Path) -> None:
     db = tmp_path / "g.db"
+    _run(db, "init")
     old_key, old_pub = _keys(tmp_path, "old")
     new_key, new_pub = _keys(tmp_path, "new")
     pres_key, pres_pub = _keys(tmp_path, "pres")

@@ -22,6 +22,7 @@ def _run(db: Path, *args: str) -> tuple[int, str, str]:
 def db(tmp_path: Path) -> Path:
     """Two authorities without keys; the ministry holds money laundering."""
     path = tmp_path / "superior.db"
+    _run(path, "init")
     _run(path, "authorities", "add", "presidency", "--name", "Presidency")
     _run(path, "authorities", "add", "interior", "--name", "Interior")
     code, _out, err = _run(

@@ -119,7 +119,7 @@ def test_the_new_authority_key_signs_its_orders_from_then_on(world: Garante) -> 
     world.set_authority_key("court", NEW_PUBLIC, signature=sign_statement(COURT, statement))
     order = world.draft_order(
         authority_id="court", effect="hold", scope=Scope(countries=frozenset({"US"})), reason="r"
-    )
+    ).order
     with pytest.raises(SignatureError):
         world.issue_order(order, signature=sign_statement(COURT, order.statement()))
     world.issue_order(order, signature=sign_statement(NEW, order.statement()))

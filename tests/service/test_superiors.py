@@ -47,7 +47,7 @@ def _lift_as_interior(world: Garante, order_id: str) -> None:
 
 
 def _amend_as_interior(world: Garante, order_id: str) -> None:
-    amended = world.draft_amendment(order_id, authority_id="mininterior", reason="narrowed")
+    amended = world.draft_amendment(order_id, authority_id="mininterior", reason="narrowed").order
     statement = {**amended.statement(), "amended_by": "mininterior"}
     world.amend_order(
         amended, authority_id="mininterior", signature=sign_statement(INTERIOR, statement)
