@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from garante.replay import LoggedEntry, Replayer
 from garante.service.app import Garante
 from garante.service.clock import FixedClock
 from tests.support import postgres
@@ -57,11 +58,25 @@ def log_key_file(backend: str, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def garante(
-    db_url: str, clock: FixedClock, log_key_file: Path, monkeypatch: pytest.MonkeyPatch
+    db_url: str,
+    clock: FixedClock,
+    log_key_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
 ) -> Iterator[Garante]:
+    """A store on the test's backend. When the test is done, its log must replay with no
+    disagreement (``garante audit replay``): every act it wrote was signed and entitled, and
+    every decision is what ``decide`` gives. Tests that damage the log on purpose say so with
+    ``@pytest.mark.tampers``."""
     if not db_url.startswith("sqlite"):
         # A PostgreSQL store keeps its log key outside the database, as a deployment would.
         monkeypatch.setenv("GARANTE_LOG_KEY_FILE", str(log_key_file))
     service = Garante.open(db_url, clock=clock, actor="test")
     yield service
-    service.close()
+    try:
+        if request.node.get_closest_marker("tampers") is None:
+            rows = service.entries(0, service.ledger_size())
+            report = Replayer().replay(LoggedEntry.read(r["index"], r["entry"]) for r in rows)
+            assert report.disagreements == [], [str(d) for d in report.disagreements[:5]]
+    finally:
+        service.close()

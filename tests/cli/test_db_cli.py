@@ -238,6 +238,7 @@ def test_upgrading_to_0008_marks_undertakings_signed_after_a_key_recovery_from_t
         assert row.scalar_one() == "court"
 
 
+@pytest.mark.tampers
 def test_a_changed_entry_is_found_at_its_index(store: Engine, db_url: str) -> None:
     index = entry_index(store, "agency.registered")
     with store.begin() as connection:
@@ -255,6 +256,7 @@ def test_a_changed_entry_is_found_at_its_index(store: Engine, db_url: str) -> No
     assert any(o["index"] == index and o["side"] == "entry" for o in report["links"]["orphans"])
 
 
+@pytest.mark.tampers
 def test_an_entry_that_is_not_json_fails_both_checks_without_a_crash(
     store: Engine, db_url: str
 ) -> None:
@@ -268,6 +270,7 @@ def test_an_entry_that_is_not_json_fails_both_checks_without_a_crash(
     assert report["links"]["error"] is not None
 
 
+@pytest.mark.tampers
 def test_a_deleted_entry_is_found(store: Engine, db_url: str) -> None:
     index = entry_index(store, "token.revoked")
     with store.begin() as connection:

@@ -247,3 +247,46 @@ def test_a_condition_change_naming_other_events_as_its_proof_is_named(scenario_l
         entry["data"]["events"] = [99]
 
     assert "as its proof, but its rule counts" in _first(scenario_log.forged(index, other_proof))
+
+
+def _lift_by_interior(acting_as: str) -> dict[str, Any]:
+    return {
+        "v": 1,
+        "kind": "order.lifted",
+        "at": "2025-11-14T09:00:00Z",
+        "actor": "authority:mininterior",
+        "data": {
+            "statement": {
+                "type": "garante.order-lift/v1",
+                "id": "co-us-suspension",
+                "version": 3,
+                "reason": "lifted",
+                "lifted_by": "mininterior",
+            },
+            "signature": None,
+            "acting_as": acting_as,
+        },
+    }
+
+
+def test_a_lift_by_a_superior_must_say_it_acted_as_superior(scenario_log: Log) -> None:
+    superior = {
+        "v": 1,
+        "kind": "authority.superior-set",
+        "at": "2025-11-14T08:00:00Z",
+        "actor": "cli",
+        "data": {"authority": "mininterior", "over": ["presidency"]},
+    }
+    log = scenario_log.appended(superior).appended(_lift_by_interior("issuer"))
+    assert "acted as issuer, but it could act as superior" in _first(log)
+
+
+def test_a_superior_relation_set_by_a_token_is_named(scenario_log: Log) -> None:
+    superior = {
+        "v": 1,
+        "kind": "authority.superior-set",
+        "at": "2025-11-14T08:00:00Z",
+        "actor": "authority:mininterior",
+        "data": {"authority": "mininterior", "over": ["presidency"]},
+    }
+    assert "only the operator may write it" in _first(scenario_log.appended(superior))

@@ -94,6 +94,8 @@ class Projection:
     agencies: dict[str, Agency] = field(default_factory=dict)
     agency_keys: dict[str, LoggedKey] = field(default_factory=dict)
     authorities: dict[str, Authority] = field(default_factory=dict)
+    # Which authorities each authority is configured as superior to, as the log last said.
+    superior_over: dict[str, frozenset[str]] = field(default_factory=dict)
     items: dict[str, Item] = field(default_factory=dict)
     commitments: dict[str, str] = field(default_factory=dict)
     undertakings: dict[str, Undertaking] = field(default_factory=dict)
@@ -148,6 +150,10 @@ class Projection:
             conditions=self.conditions_at(at),
         )
 
+    def superiors_of(self, authority: str) -> set[str]:
+        """The authorities configured, at this point of the log, as superior to ``authority``."""
+        return {s for s, over in self.superior_over.items() if authority in over}
+
     def conditions_at(self, at: datetime) -> dict[str, bool]:
         """Each condition's state at ``at``; kept until the time or the state moves, since
         the decisions of one transaction share both."""
@@ -201,6 +207,19 @@ def _authority_registered(p: Projection, e: LoggedEntry) -> bool:
     p.authorities[d["authority"]] = Authority(
         id=d["authority"], name=d["name"], public_key=key_bytes(d["public_key"])
     )
+    return False
+
+
+def _authority_key_set(p: Projection, e: LoggedEntry) -> bool:
+    d = e.data
+    authority = p.authorities.get(d["authority"])
+    if authority is not None:
+        p.authorities[authority.id] = replace(authority, public_key=key_bytes(d["public_key"]))
+    return False
+
+
+def _authority_superior_set(p: Projection, e: LoggedEntry) -> bool:
+    p.superior_over[e.data["authority"]] = frozenset(e.data["over"])
     return False
 
 
@@ -414,6 +433,8 @@ _APPLY: dict[str, Callable[[Projection, LoggedEntry], bool]] = {
     "agency.registered": _agency_registered,
     "agency.key-set": _agency_key_set,
     "authority.registered": _authority_registered,
+    "authority.key-set": _authority_key_set,
+    "authority.superior-set": _authority_superior_set,
     "item.added": _item_added,
     "undertaking.signed": _undertaking_signed,
     "undertaking.revoked": _undertaking_revoked,

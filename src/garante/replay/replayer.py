@@ -101,6 +101,8 @@ _WRITERS: dict[str, frozenset[Role]] = {
     "agency.registered": frozenset({Role.LIAISON}),
     "agency.key-set": frozenset({Role.LIAISON}),
     "authority.registered": frozenset({Role.LIAISON}),
+    "authority.key-set": frozenset({Role.LIAISON}),
+    "authority.superior-set": frozenset(),
     "item.added": frozenset({Role.ANALYST}),
     "undertaking.signed": frozenset({Role.LIAISON, Role.PARTNER}),
     "undertaking.revoked": frozenset({Role.LIAISON}),
@@ -320,6 +322,54 @@ def _agency_key_set(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
     r._signed(e, signer=recovered_by, key=key, statement=statement, signature=d["signature"])
 
 
+def _authority_key_set(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
+    authority = r.state.authorities.get(d["authority"])
+    if authority is None or authority.id == SYSTEM_AUTHORITY:
+        r._disagree(e, f"sets the key of {d['authority']}, which may hold none")
+        return
+    statement = d["statement"]
+    previous = base64.b64encode(authority.public_key).decode() if authority.public_key else None
+    recovered_by = d["recovered_by"]
+    if (
+        statement.get("authority") != authority.id
+        or statement.get("public_key") != d["public_key"]
+        or statement.get("previous_key") != previous
+        or statement.get("recovered_by") != recovered_by
+    ):
+        r._disagree(e, "its statement does not name this authority, this key and the one before")
+        return
+    if recovered_by is None:
+        if statement.get("type") != "garante.authority-key/v1":
+            r._disagree(e, "a key change not signed by the previous key must be a recovery")
+        elif authority.public_key is not None:
+            r._signed(
+                e,
+                signer=authority.id,
+                key=authority.public_key,
+                statement=statement,
+                signature=d["signature"],
+            )
+        return
+    key = r._authority_key(recovered_by)
+    if (
+        statement.get("type") != "garante.authority-key-recovery/v1"
+        or recovered_by == authority.id
+        or key is None
+    ):
+        r._disagree(e, f"is a recovery {recovered_by} could not sign for {authority.id}")
+        return
+    r._signed(e, signer=recovered_by, key=key, statement=statement, signature=d["signature"])
+
+
+def _authority_superior_set(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
+    named = [d["authority"], *d["over"]]
+    unknown = [a for a in named if a not in r.state.authorities]
+    if unknown:
+        r._disagree(e, f"names {', '.join(unknown)}, which are not registered authorities")
+    if SYSTEM_AUTHORITY in named or d["authority"] in d["over"]:
+        r._disagree(e, f"puts {SYSTEM_AUTHORITY} or an authority over itself in a superior role")
+
+
 def _authority_registered(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
     if d["authority"] in r.state.authorities:
         r._disagree(e, f"registers authority {d['authority']} again")
@@ -397,8 +447,9 @@ def _breach_hold(r: Replayer, e: LoggedEntry, statement: Mapping[str, Any]) -> N
 
 
 def _answering(r: Replayer, e: LoggedEntry, order_id: str, by: str | None, act: str) -> None:
-    """An order changes only at the word of its issuer; the system's holds are lifted by any
-    authority and never amended."""
+    """An order changes only at the word of its issuer or of an authority configured as
+    superior to it at that point; the system's holds are lifted by any authority and never
+    amended. The entry says in which right (``acting_as``), and it must be that one."""
     current = r.state.orders.get(order_id)
     if current is None:
         r._disagree(e, f"{act} order {order_id}, which was never issued")
@@ -410,10 +461,25 @@ def _answering(r: Replayer, e: LoggedEntry, order_id: str, by: str | None, act: 
         r._disagree(e, f"{act} order {order_id} for {by}, which is not a registered authority")
         return
     system = order.authority_id == SYSTEM_AUTHORITY
-    if system and act == "amends":
-        r._disagree(e, f"amends {SYSTEM_AUTHORITY}'s order {order_id}, which no one amends")
-    elif not system and by != order.authority_id:
-        r._disagree(e, f"{act} order {order_id} for {by}, but it answers to {order.authority_id}")
+    right: str | None = None
+    if system:
+        right = None if act == "amends" else "any-authority"
+    elif by == order.authority_id:
+        right = "issuer"
+    elif by in r.state.superiors_of(order.authority_id):
+        right = "superior"
+    if right is None:
+        if system:
+            r._disagree(e, f"amends {SYSTEM_AUTHORITY}'s order {order_id}, which no one amends")
+        else:
+            superiors = sorted(r.state.superiors_of(order.authority_id))
+            also = f" (or {', '.join(superiors)})" if superiors else ""
+            r._disagree(
+                e,
+                f"{act} order {order_id} for {by}, but it answers to {order.authority_id}{also}",
+            )
+    elif "acting_as" in e.data and e.data["acting_as"] != right:
+        r._disagree(e, f"says {by} acted as {e.data['acting_as']}, but it could act as {right}")
     r._acts_as(e, Role.AUTHORITY, by, "but an authority acts only for itself")
 
 
@@ -723,6 +789,8 @@ _CHECKS: dict[str, _Check] = {
     "agency.registered": _agency_registered,
     "agency.key-set": _agency_key_set,
     "authority.registered": _authority_registered,
+    "authority.key-set": _authority_key_set,
+    "authority.superior-set": _authority_superior_set,
     "item.added": _item_added,
     "undertaking.signed": _undertaking_signed,
     "undertaking.revoked": _undertaking_revoked,
