@@ -146,3 +146,19 @@ def test_without_a_key_the_check_says_it_vouches_for_nothing(demo_db: Path) -> N
     result = runner.invoke(app, ["--db", str(demo_db), "db", "check"])
     assert result.exit_code == 0
     assert "Give --log-key with the published key" in result.stdout
+
+
+def test_a_vocabulary_set_behind_the_log_is_named(demo_db: Path, published: str) -> None:
+    vocabulary = json.dumps({"purposes": ["seizure"]})
+    _sql(demo_db, "INSERT INTO settings (key, value) VALUES ('vocabulary', ?)", vocabulary)
+    assert _differences(demo_db, published) == [
+        "settings row vocabulary: value is set in the store but null in the log"
+    ]
+
+
+def test_a_clock_pinned_behind_the_log_is_named(demo_db: Path, published: str) -> None:
+    _sql(
+        demo_db, "UPDATE settings SET value = ? WHERE key = 'clock'", '"2030-01-01T00:00:00+00:00"'
+    )
+    [difference] = _differences(demo_db, published)
+    assert difference.startswith("settings row clock: value is 2030-01-01T00:00:00Z")

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from garante.domain.timeutil import iso, utc
+from garante.replay.entries import instant
 from garante.replay.projection import Projection
 from garante.service.items import content_commitment
 from garante.store.projected import StoredState, stored_state
@@ -233,6 +234,19 @@ def _tables(
             for o in log.outcomes.values()
         },
     )
+    # Settings that change decisions: the pinned clock (logged as settings.changed) and the
+    # vocabulary, which no entry records, so the replay decides with the default one.
+    yield (
+        "settings",
+        {
+            "clock": {"value": _setting_time(stored.settings.get("clock"))},
+            "vocabulary": {"value": "set" if stored.settings.get("vocabulary") else None},
+        },
+        {
+            "clock": {"value": _setting_time(log.settings.get("clock"))},
+            "vocabulary": {"value": None},
+        },
+    )
     yield (
         "api_tokens",
         {
@@ -368,6 +382,11 @@ def _scope(value: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
             if item not in ([], (), None)
         )
     )
+
+
+def _setting_time(value: Any) -> str | None:
+    """A stored or logged instant (``...+00:00`` or ``...Z``) in one form."""
+    return None if not value else iso(instant(str(value)))
 
 
 def _shown(value: Any) -> str:

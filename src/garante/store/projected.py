@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -23,6 +24,7 @@ from garante.store.schema import (
     OrderRow,
     OutcomeRow,
     RequestRow,
+    SettingRow,
     TokenRow,
     UndertakingRow,
 )
@@ -41,6 +43,7 @@ class StoredState:
     decisions: dict[int, int]
     outcomes: Sequence[OutcomeRow]
     tokens: Sequence[TokenRow]
+    settings: dict[str, Any]
 
 
 def stored_state(session: Session) -> StoredState:
@@ -59,4 +62,5 @@ def stored_state(session: Session) -> StoredState:
         decisions={int(request): int(count) for request, count in decisions},
         outcomes=list(session.scalars(select(OutcomeRow))),
         tokens=list(session.scalars(select(TokenRow))),
+        settings={row.key: row.value for row in session.scalars(select(SettingRow))},
     )
