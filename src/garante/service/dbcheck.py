@@ -22,8 +22,8 @@ from garante.service.logstate import compare
 from garante.store import ledger, queries
 from garante.store.database import reader
 from garante.store.integrity import (
-    MUTABLE_COLUMNS,
     NOT_LINKED,
+    REPLAYED,
     LinkCheck,
     SchemaCheck,
     check_links,
@@ -168,7 +168,7 @@ def check_store(
         report.links = check_links(session)
         if log_key is not None:
             report.log, report.replay = check_replay(session, report.log, log_key)
-            report.not_linked = tuple(n for n in NOT_LINKED if n != MUTABLE_COLUMNS)
+            report.not_linked = tuple(n for n in NOT_LINKED if n not in REPLAYED)
     return report
 
 

@@ -110,9 +110,17 @@ MUTABLE_COLUMNS = (
     "which replays the log and compares every row with it"
 )
 
+SETTINGS = (
+    "settings: the pinned clock, the vocabulary and the log's verifier key are compared only "
+    "with --log-key (the clock with its settings.changed entries, the vocabulary with the "
+    "default no entry changes, the key with the one given)"
+)
+
+REPLAYED = (MUTABLE_COLUMNS, SETTINGS)
+"""What ``--log-key``'s replay checks, so a check with it no longer lists them as not checked."""
+
 NOT_LINKED: tuple[str, ...] = (
-    "settings: the pinned clock and the log's verifier key are written without an audit "
-    "entry, so there is nothing in the log to compare them with",
+    SETTINGS,
     "feed_objects: the STIX copies in partners' feeds are derived from a release; the log "
     "records the release (and its trace token), not each object, so they are tied to the log "
     "only through feed_releases",
