@@ -40,7 +40,7 @@ from garante.domain.roles import TOKEN_ROLES, Role
 from garante.policy.compliance import judge
 from garante.policy.decide import decide
 from garante.replay.entries import LoggedEntry, instant
-from garante.replay.projection import KINDS, Projection
+from garante.replay.projection import KINDS, LoggedRequest, Projection
 
 _TOKEN_ROLES = frozenset(role.value for role in TOKEN_ROLES)
 
@@ -654,10 +654,18 @@ def _release_decided(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
     r._same_rules(e, decision, d["rules"])
 
 
-def _release_enforced(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
-    request = r.state.requests.get(int(d["request"]))
+def _released(r: Replayer, e: LoggedEntry, request_id: Any, act: str) -> LoggedRequest | None:
+    """The request an entry ``act``s on, if the log released it; else named, and None."""
+    request = r.state.requests.get(int(request_id))
     if request is None or request.outcome != Outcome.RELEASED:
-        r._disagree(e, f"enforces request {d['request']}, which was not released")
+        r._disagree(e, f"{act} request {request_id}, which was not released")
+        return None
+    return request
+
+
+def _release_enforced(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
+    request = _released(r, e, d["request"], "enforces")
+    if request is None:
         return
     if request.recipient != d["partner"]:
         r._disagree(e, f"names {d['partner']}, but request {request.id} is {request.recipient}'s")
@@ -676,9 +684,8 @@ def _release_enforced(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
 
 
 def _release_delivered(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
-    request = r.state.requests.get(int(d["request"]))
-    if request is None or request.outcome != Outcome.RELEASED:
-        r._disagree(e, f"delivers request {d['request']}, which was not released")
+    request = _released(r, e, d["request"], "delivers")
+    if request is None:
         return
     if request.withheld or request.recalled:
         r._disagree(e, f"delivers request {request.id}, which was withheld or recalled")
@@ -696,9 +703,8 @@ def _release_delivered(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
 
 
 def _release_recalled(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
-    request = r.state.requests.get(int(d["request"]))
-    if request is None or request.outcome != Outcome.RELEASED:
-        r._disagree(e, f"recalls request {d['request']}, which was not released")
+    request = _released(r, e, d["request"], "recalls")
+    if request is None:
         return
     if request.recalled:
         r._disagree(e, f"recalls request {request.id} again")
@@ -718,9 +724,8 @@ def _settings_changed(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
 
 def _outcome_reported(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
     statement = d["statement"]
-    request = r.state.requests.get(int(statement["release"]))
-    if request is None or request.outcome != Outcome.RELEASED:
-        r._disagree(e, f"reports on release {statement['release']}, which was not released")
+    request = _released(r, e, statement["release"], "reports on")
+    if request is None:
         return
     agency = r.state.agencies.get(statement["agency"])
     if agency is None or agency.id != request.recipient:
