@@ -12,9 +12,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-## Replay the November 2025 scenario into garante-demo.db and print every decision.
+## Replay the November 2025 scenario into garante-demo.db and print every decision; run again,
+## serve that store as it is (FRESH=1 starts a new history under a new log key).
 demo: $(STAMP)
-	$(BIN)/garante --db garante-demo.db demo
+	$(BIN)/garante --db garante-demo.db demo $(if $(FRESH),--fresh,)
 
 ## Lint, type-check and run every test.
 test: lint typecheck unit

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import typer
@@ -19,7 +20,10 @@ from garante.service.clock import FixedClock
 def demo(
     ctx: typer.Context,
     fresh: bool = typer.Option(
-        True, "--fresh/--keep", help="Start from an empty store (removes the demo file)."
+        False,
+        "--fresh",
+        help="Delete the demo store, its log key and its signing keys, and replay a new "
+        "history under a new log key. Without it, an existing demo store is served as it is.",
     ),
     scenario: Path = typer.Option(runner.NOVEMBER_2025, "--scenario", help="Scenario file."),
     no_serve: bool = typer.Option(False, "--no-serve", help="Exit after the replay."),
@@ -28,22 +32,20 @@ def demo(
     """Replay the November 2025 scenario on a clock and show every decision.
 
     The store defaults to garante-demo.db; its clock stays pinned at the scenario's end, so
-    commands run against it afterwards (garante --db garante-demo.db held) see that time.
+    commands run against it afterwards (garante --db garante-demo.db held) see that time. Run
+    again, it serves the store it made, as it is; --fresh starts a new history, which gets a
+    new log key: a witness that cosigned the old one would otherwise see the log rewritten.
     """
     current = settings(ctx)
     db = current.db or "garante-demo.db"
-    if fresh and "://" not in db:
-        for suffix in ("", "-wal", "-shm"):
-            Path(db + suffix).unlink(missing_ok=True)
+    if fresh:
+        _remove(db)
     start = parse_time(runner.load(scenario)["setup_at"])
     clock = FixedClock(start)
     garante = Garante.open(db, clock=clock, actor="demo", create=True)
     if garante.ledger_size() > 0:
-        raise ValidationError(
-            f"{db} already holds data; the demo replays into an empty store",
-            field="db",
-            hint="run with --fresh (the default) or point --db at a new file",
-        )
+        _existing(ctx, garante, db, no_serve=no_serve, port=port)
+        return
     if not current.json:
         output.console.print(f"[bold]{runner.load(scenario)['title']}[/bold]")
         output.console.print(f"Store: {db}. Clock replayed from {start:%d %B %Y}.\n")
@@ -80,6 +82,48 @@ def demo(
         for mismatch in run.mismatches:
             output.errors.print(f"[red]scenario mismatch[/red]: {mismatch}")
         raise typer.Exit(1)
+    if no_serve:
+        garante.close()
+        return
+    _serve(garante, port)
+
+
+def _remove(db: str) -> None:
+    """A demo store file, its log key and its signing keys, gone: said, never silent."""
+    if "://" in db:
+        raise ValidationError(
+            "--fresh deletes a demo store file; it does not empty a database server",
+            field="db",
+            hint="point --db at a new, empty database instead",
+        )
+    removed = [
+        path
+        for path in (Path(db + suffix) for suffix in ("", "-wal", "-shm", ".log-key"))
+        if path.exists()
+    ]
+    for path in removed:
+        path.unlink()
+    keys = Path(f"{db}.keys")
+    if keys.is_dir():
+        shutil.rmtree(keys)
+        removed.append(keys)
+    if removed:
+        output.errors.print(
+            f"Removed the previous demo: {', '.join(str(p) for p in removed)}. The new history "
+            "gets a new log key.",
+            markup=False,
+        )
+
+
+def _existing(ctx: typer.Context, garante: Garante, db: str, *, no_serve: bool, port: int) -> None:
+    """Serve a demo store made before, as it is: replaying over it would rewrite its log."""
+    if not output.as_json(ctx, {"db": db, "replayed": False, "ledger_size": garante.ledger_size()}):
+        output.console.print(
+            f"{db} holds a demo already ({garante.ledger_size()} audit entries): serving it as "
+            "it is. Start over with `garante demo --fresh` (`make demo FRESH=1`), which deletes "
+            "it and its log key.",
+            markup=False,
+        )
     if no_serve:
         garante.close()
         return
