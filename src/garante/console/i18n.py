@@ -531,6 +531,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Entries {start} to {end} of {size}",
         "es": "Entradas {start} a {end} de {size}",
     },
+    "audit.entries_caption": {
+        "en": "Log entries, oldest first",
+        "es": "Entradas del registro, de la más antigua a la más reciente",
+    },
     "audit.leaf": {"en": "Leaf hash", "es": "Hash de hoja"},
     "audit.entry": {"en": "Entry", "es": "Entrada"},
     "audit.show_entry": {"en": "Show", "es": "Mostrar"},
