@@ -1,11 +1,11 @@
 """Every console page on a phone (390 px) and a laptop (1366 px), in English and Spanish.
 
-Each page, in Debian's Chromium against a real ``garante serve`` with the demo replayed, must:
-fit the viewport (nothing wider than the screen outside the scroll regions the templates
-designate with ``data-scroll-region``), raise no script error, and pass axe-core with no
-violation (``tests/console/vendor/axe-core``, run with its default rules). The English pages
-are captured as ``<page>-<width>.png``; set ``GARANTE_SCREENSHOTS=docs/screenshots`` to refresh
-the committed ones.
+Each page (and the order form showing an error), in Debian's Chromium against a real
+``garante serve`` with the demo replayed, must fit the viewport (nothing wider than the screen
+outside the scroll regions the templates designate with ``data-scroll-region``), raise no
+script error, and pass axe-core with no violation (``tests/console/vendor/axe-core``, run with
+its default rules). The English pages are captured as ``<page>-<width>.png``; set
+``GARANTE_SCREENSHOTS=docs/screenshots`` to refresh the committed ones.
 """
 
 from __future__ import annotations
@@ -94,6 +94,16 @@ def _order_preview(page: Page, url: str) -> None:
     expect(page.locator("#sign-form")).to_be_visible()
 
 
+def _order_refused(page: Page, url: str) -> None:
+    page.goto(f"{url}/orders/new")
+    page.locator("#effect").select_option("require")
+    page.locator("input[name=countries][value=US]").check()
+    page.locator("#reason").fill("Clauses left out on purpose.")
+    page.locator("form.order-form button[type=submit]").click()
+    expect(page.locator("#form-error")).to_be_visible()
+    assert "--" not in page.locator("#form-error").inner_text()
+
+
 def _charts(page: Page, url: str) -> None:
     page.goto(f"{url}/charts")
     page.wait_for_function("() => window.Chart && Object.keys(Chart.instances).length === 4")
@@ -114,6 +124,7 @@ PAGES: dict[str, tuple[str, Callable[[Page, str], None]]] = {
     "order-detail": ("authority", _visit("/orders/co-us-suspension")),
     "order-new": ("authority", _visit("/orders/new")),
     "order-preview": ("authority", _order_preview),
+    "order-refused": ("authority", _order_refused),
     "held": ("authority", _visit("/held")),
     "releases": ("authority", _visit("/releases")),
     "charts": ("authority", _charts),
