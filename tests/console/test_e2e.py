@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,32 +21,11 @@ import pytest
 
 from garante.scenarios.keys import demo_key
 from garante.signatures import private_key_pem
+from tests.console.browser import ARGS, CHROMIUM, ERRORS, missing, new_page
 from tests.support.servers import Server, running_server
 from tests.support.unavailable import unavailable
 
-CHROMIUM = os.environ.get("GARANTE_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def _missing() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "playwright is not installed (pip install playwright; no browser download needed)"
-    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).is_file():
-        return f"Chromium is not at {CHROMIUM} (apt-get install -y chromium)"
-    return None
-
-
-_REASON = _missing()
+_REASON = missing()
 if _REASON is not None:
     unavailable(_REASON, module_level=True)
 
@@ -87,21 +65,8 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-# Script errors each page raised; a view that throws fails its test even if it looks right.
-ERRORS: dict[int, list[str]] = {}
-
-
-def _new_page(browser: Browser, *, width: int, height: int, locale: str) -> Page:
-    context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    errors = ERRORS.setdefault(id(page), [])
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return page
-
-
 def _page(browser: Browser, server: Server, token: str) -> Page:
-    page = _new_page(browser, width=1366, height=900, locale="en-GB")
+    page = new_page(browser, width=1366, height=900, locale="en-GB")
     page.goto(f"{server.url}/signin")
     page.get_by_label("API token").fill(token)
     page.get_by_role("button", name="Sign in").click()
@@ -147,7 +112,7 @@ def test_the_11_november_order_is_on_the_timeline(
 
 
 def test_the_api_docs_render_with_no_internet(browser: Browser, server: Server) -> None:
-    page = _new_page(browser, width=1366, height=900, locale="en-GB")
+    page = new_page(browser, width=1366, height=900, locale="en-GB")
     outside: list[str] = []
 
     def only_this_server(route: Route) -> None:
@@ -270,7 +235,7 @@ def test_releases_and_charts(
 def test_a_partner_sees_its_own_console_in_spanish_on_a_tablet(
     browser: Browser, server: Server, tokens: dict[str, str], shots: Path
 ) -> None:
-    page = _new_page(browser, width=820, height=1180, locale="es-CO")
+    page = new_page(browser, width=820, height=1180, locale="es-CO")
     page.goto(f"{server.url}/signin")
     page.get_by_label("Token de la API").fill(tokens["partner"])
     page.get_by_role("button", name="Entrar").click()

@@ -115,8 +115,62 @@ def test_an_invalid_order_shows_the_form_again_with_the_error(console: Console) 
         data={"effect": "require", "countries": "US", "reason": "x", "csrf": console.csrf()},
     )
     assert response.status_code == 422
-    assert "a require order must name the clauses it requires" in response.text
+    text = html.unescape(response.text)
+    assert "A require order needs at least one clause ticked under “Required clauses”" in text
+    assert "Field: Required clauses" in text
+    assert "--" not in text.split('id="form-error"')[1].split("</div>")[0]
     assert 'value="US" checked' in response.text  # what was entered is kept
+
+
+def _error_box(page: str) -> str:
+    return html.unescape(page.split('id="form-error"')[1].split("</div>")[0])
+
+
+def test_the_spanish_form_shows_its_errors_in_spanish_without_command_line_flags(
+    console: Console,
+) -> None:
+    console.sign_in("authority")
+    console.client.cookies.set("garante_lang", "es")
+    response = console.client.post(
+        "/orders/preview",
+        data={"effect": "require", "countries": "US", "reason": "x", "csrf": console.csrf()},
+    )
+    assert response.status_code == 422
+    box = _error_box(response.text)
+    assert "Una orden de exigencia necesita al menos una cláusula marcada" in box
+    assert "Campo: Cláusulas exigidas" in box
+    assert "Sugerencia: por ejemplo, marque lethal-force" in box
+    assert "--" not in box
+    assert "require order" not in box and "for example" not in box
+
+
+def test_every_order_form_error_has_console_words_in_both_languages(console: Console) -> None:
+    """Each refusal the order form can meet, in Spanish: none left in the service's English."""
+    console.sign_in("authority")
+    console.client.cookies.set("garante_lang", "es")
+    cases = {
+        "effect=require&countries=US&reason=x": "cláusula",
+        "effect=exempt&countries=US&reason=x": "exención",
+        "effect=hold&countries=US&reason=": "motivo",
+        "effect=hold&countries=US&reason=x&id=Bad!": "id de orden",
+        "effect=hold&countries=US&reason=x&id=co-us-suspension": "Ya existe",
+        "effect=hold&countries=US&reason=x&valid_until=2000-01-01T00:00": "Hasta",
+        "effect=hold&reason=x": "alcance",
+        "effect=hold&everything=yes&countries=US&reason=x": "alcance",
+        "effect=hold&agencies=nope&reason=x": "No existe la agencia",
+        "effect=hold&categories=nope&reason=x": "no es uno de los valores",
+        "effect=hold&countries=US&reason=x&days=many": "número de días",
+    }
+    for body, expected in cases.items():
+        response = console.client.post(
+            "/orders/preview",
+            content=f"{body}&csrf={console.csrf()}",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert response.status_code >= 400, body
+        box = _error_box(response.text)
+        assert expected in box, (body, box)
+        assert "--" not in box, (body, box)
 
 
 def test_amending_through_the_form(console: Console) -> None:

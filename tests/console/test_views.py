@@ -57,7 +57,7 @@ def test_releases_page_summarises_each_partner(console: Console) -> None:
     assert "Per partner, all time" in page
     assert "lethal force: 1" in page
     filtered = console.client.get("/releases?partner=fbi&outcome=held").text
-    table = filtered.split('<table id="requests">')[1].split("</table>")[0]
+    table = filtered.split('<table id="requests"')[1].split("</table>")[0]
     assert table.count("<tr>") == 3  # the header and fbi's two held requests
 
 

@@ -68,6 +68,143 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "The form did not carry this session's token. Reload the page and try again.",
         "es": "El formulario no llevaba el token de esta sesión. Recargue la página y reintente.",
     },
+    # -- service errors, in the console's words (console/errors.py) ---------------------
+    # fault.<code>[@<field>] is the message, fault_hint.<code>[@<field>] the hint; {name} is
+    # the first 'quoted' name of the service's message (an order id, say).
+    "fault.validation.invalid@requires": {
+        "en": "A require order needs at least one clause ticked under “Required clauses”; "
+        "other effects take none.",
+        "es": "Una orden de exigencia necesita al menos una cláusula marcada en “Cláusulas "
+        "exigidas”; los demás efectos no llevan ninguna.",
+    },
+    "fault_hint.validation.invalid@requires": {
+        "en": "for example, tick lethal-force under “Prohibits” and protection-of-life under "
+        "“Guarantees”",
+        "es": "por ejemplo, marque lethal-force en “Prohíbe” y protection-of-life en “Garantiza”",
+    },
+    "fault.validation.invalid@exempts": {
+        "en": "An exemption needs at least one order ticked under “Orders to exempt from”, "
+        "and none that is itself an exemption; other effects take none.",
+        "es": "Una exención necesita al menos una orden marcada en “Órdenes de las que "
+        "eximir”, ninguna que sea a su vez una exención; los demás efectos no llevan ninguna.",
+    },
+    "fault.validation.invalid@reason": {
+        "en": "Give the reason for the order.",
+        "es": "Indique el motivo de la orden.",
+    },
+    "fault_hint.validation.invalid@reason": {
+        "en": "quote the instruction it carries out",
+        "es": "cite la instrucción que cumple",
+    },
+    "fault.validation.invalid@valid_until": {
+        "en": "“Until” must be a date and time after the order takes effect.",
+        "es": "“Hasta” debe ser una fecha y hora posterior a la entrada en vigor de la orden.",
+    },
+    "fault.validation.invalid@id": {
+        "en": "That order id cannot be used.",
+        "es": "Ese id de orden no es válido.",
+    },
+    "fault_hint.validation.invalid@id": {
+        "en": "use lower-case letters, digits, '.', '_' or '-', starting with a letter or "
+        "digit; or leave it empty to have one assigned",
+        "es": "use minúsculas, dígitos, '.', '_' o '-', empezando por una letra o un dígito; "
+        "o déjelo vacío para que se asigne uno",
+    },
+    "fault.validation.invalid@days": {
+        "en": "The simulation period must be a number of days.",
+        "es": "El periodo de simulación debe ser un número de días.",
+    },
+    "fault.validation.invalid@effect": {
+        "en": "Choose one of the effects offered.",
+        "es": "Elija uno de los efectos ofrecidos.",
+    },
+    "fault.validation.invalid@scope.countries": {
+        "en": "No registered agency is in one of the countries chosen.",
+        "es": "Ninguna agencia registrada está en uno de los países elegidos.",
+    },
+    "fault.validation.invalid@form": {
+        "en": "The form is too large to send.",
+        "es": "El formulario es demasiado grande para enviarlo.",
+    },
+    "fault.validation.unknown_value": {
+        "en": "“{name}” is not one of the values offered.",
+        "es": "“{name}” no es uno de los valores ofrecidos.",
+    },
+    "fault.validation.scope_not_explicit@empty": {
+        "en": "The scope names nothing, so the order would reach every request of every "
+        "partner; say so to mean it.",
+        "es": "El alcance no indica nada, así que la orden alcanzaría todas las solicitudes "
+        "de todos los socios; dígalo si es lo que quiere.",
+    },
+    "fault.validation.scope_not_explicit@everything": {
+        "en": "The order is marked as applying to everything, but it also names a scope.",
+        "es": "La orden está marcada como aplicable a todo, pero también indica un alcance.",
+    },
+    "fault.conflict.already_exists@id": {
+        "en": "An order “{name}” already exists.",
+        "es": "Ya existe una orden “{name}”.",
+    },
+    "fault_hint.conflict.already_exists@id": {
+        "en": "choose another id, or leave it empty to have one assigned",
+        "es": "elija otro id, o déjelo vacío para que se asigne uno",
+    },
+    "fault.conflict.invalid_state@id": {
+        "en": "Order “{name}” was already lifted; it can no longer change.",
+        "es": "La orden “{name}” ya fue levantada; ya no puede cambiar.",
+    },
+    "fault_hint.conflict.invalid_state@id": {
+        "en": "issue a new order instead",
+        "es": "emita una orden nueva en su lugar",
+    },
+    "fault.order.not_found": {
+        "en": "There is no order “{name}”.",
+        "es": "No existe la orden “{name}”.",
+    },
+    "fault.agency.not_found": {
+        "en": "There is no agency “{name}”.",
+        "es": "No existe la agencia “{name}”.",
+    },
+    "fault.authority.not_found": {
+        "en": "There is no authority “{name}”.",
+        "es": "No existe la autoridad “{name}”.",
+    },
+    "fault.condition.not_found": {
+        "en": "There is no condition “{name}”.",
+        "es": "No existe la condición “{name}”.",
+    },
+    "fault.auth.not_entitled@authority": {
+        "en": "Order “{name}” was issued by another authority; yours may not change it.",
+        "es": "La orden “{name}” la emitió otra autoridad; la suya no puede modificarla.",
+    },
+    "fault_hint.auth.not_entitled@authority": {
+        "en": "ask the issuing authority, or one superior to it; or issue an exemption of your own",
+        "es": "pídaselo a la autoridad emisora o a una superior a ella; o emita una exención "
+        "propia",
+    },
+    "fault.auth.forbidden": {
+        "en": "Your role may not do this.",
+        "es": "Su rol no puede hacer esto.",
+    },
+    "fault.signature.required": {
+        "en": "Your authority has a registered key, so the statement must be signed with it.",
+        "es": "Su autoridad tiene una clave registrada, así que la declaración debe firmarse "
+        "con ella.",
+    },
+    "fault.signature.invalid": {
+        "en": "The signature was not accepted.",
+        "es": "No se aceptó la firma.",
+    },
+    "fault_hint.signature": {
+        "en": "sign exactly the statement shown with your authority's Ed25519 key, and paste "
+        "the signature in base64",
+        "es": "firme exactamente la declaración mostrada con la clave Ed25519 de su "
+        "autoridad y pegue la firma en base64",
+    },
+    "fault_hint.accepted": {"en": "accepted: {values}", "es": "valores aceptados: {values}"},
+    "fault_hint.did_you_mean": {
+        "en": "did you mean “{value}”? ",
+        "es": "¿quiso decir “{value}”? ",
+    },
     # -- shared vocabulary -------------------------------------------------------------
     "level.open": {"en": "Open", "es": "Abierto"},
     "level.conditional": {"en": "Conditional", "es": "Condicionado"},
@@ -530,6 +667,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "audit.entries": {
         "en": "Entries {start} to {end} of {size}",
         "es": "Entradas {start} a {end} de {size}",
+    },
+    "audit.entries_caption": {
+        "en": "Log entries, oldest first",
+        "es": "Entradas del registro, de la más antigua a la más reciente",
     },
     "audit.leaf": {"en": "Leaf hash", "es": "Hash de hoja"},
     "audit.entry": {"en": "Entry", "es": "Entrada"},

@@ -1,7 +1,8 @@
 """The console's route class: one place that turns errors into pages, not JSON.
 
 The API maps ``GaranteError`` to its JSON error shape; a person at the console gets a page
-instead, in their language, with the same code, message and hint. A missing session goes to
+instead, in their language, with the same code and the message and hint in the console's words
+(``console/errors.py``). A missing session goes to
 the sign-in form; a role that may not see a page gets 403, as the API would answer.
 """
 
@@ -15,6 +16,7 @@ from fastapi import Request
 from fastapi.routing import APIRoute
 from starlette.responses import RedirectResponse, Response
 
+from garante.console.errors import shown
 from garante.console.render import page
 from garante.console.session import (
     BadCsrf,
@@ -35,14 +37,15 @@ def _signed_in(request: Request) -> Viewer | None:
 
 
 def error_page(request: Request, status: int, title: str, error: GaranteError | None) -> Response:
+    lang = language(request)
     return page(
         request,
         "error.html",
         viewer=_signed_in(request),
-        lang=language(request),
+        lang=lang,
         status_code=status,
         title_key=title,
-        error=error.to_dict() if error is not None else None,
+        error=shown(error, lang) if error is not None else None,
     )
 
 

@@ -8,21 +8,19 @@ authority, so each change gets its audit entry like any other.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from garante.console.errors import shown
 from garante.console.forms import Form, OrderTerms, form
-from garante.console.i18n import translate
 from garante.console.render import page
 from garante.console.routing import ConsoleRoute
 from garante.console.session import Viewer, check_csrf, service, viewer
 from garante.console.timeline import timeline
-from garante.domain.errors import GaranteError, ScopeNotExplicit
+from garante.domain.errors import GaranteError
 from garante.domain.order import Effect, Order
 from garante.service.app import Garante
 from garante.service.results import Draft, Reach
@@ -81,7 +79,7 @@ def _form_page(
         "order_new.html",
         viewer=who,
         terms=terms,
-        error=error.to_dict() if error else None,
+        error=shown(error, who.lang) if error else None,
         status_code=status_code,
         **_choices(service(request)),
     )
@@ -94,36 +92,20 @@ def new_order(request: Request) -> Response:
     return _form_page(request, who, OrderTerms(effect="hold"))
 
 
-@contextmanager
-def _explicit(who: Viewer) -> Iterator[None]:
-    """The service's refusal of an unsaid empty scope, with the hint in the form's words."""
-    try:
-        yield
-    except ScopeNotExplicit as exc:
-        key = "form.everything_conflict" if exc.said_everything else "form.everything_required"
-        raise ScopeNotExplicit(
-            exc.message,
-            said_everything=exc.said_everything,
-            field=exc.field,
-            hint=translate(who.lang, key),
-        ) from None
-
-
 def _draft(garante: Garante, who: Viewer, terms: OrderTerms) -> Draft:
-    with _explicit(who):
-        return garante.draft_order(
-            authority_id=str(who.principal.authority_id),
-            effect=terms.effect,
-            scope=terms.scope(),
-            everything=terms.everything,
-            order_id=terms.id or None,
-            requires=terms.requires(),
-            exempts=list(terms.exempts) if terms.effect == Effect.EXEMPT else None,
-            valid_from=terms.start(),
-            valid_until=terms.until(),
-            while_condition=terms.while_condition or None,
-            reason=terms.reason,
-        )
+    return garante.draft_order(
+        authority_id=str(who.principal.authority_id),
+        effect=terms.effect,
+        scope=terms.scope(),
+        everything=terms.everything,
+        order_id=terms.id or None,
+        requires=terms.requires(),
+        exempts=list(terms.exempts) if terms.effect == Effect.EXEMPT else None,
+        valid_from=terms.start(),
+        valid_until=terms.until(),
+        while_condition=terms.while_condition or None,
+        reason=terms.reason,
+    )
 
 
 def _signing(statement: dict[str, Any]) -> dict[str, Any]:
@@ -247,7 +229,7 @@ def _order_page(
         "order_detail.html",
         viewer=who,
         order=order,
-        error=error.to_dict() if error else None,
+        error=shown(error, who.lang) if error else None,
         status_code=error.http_status if error else 200,
         condition={c["id"]: c for c in garante.conditions()}.get(order["while_condition"] or ""),
         **_choices(garante),
@@ -262,20 +244,19 @@ def order_detail(order_id: str, request: Request) -> Response:
 
 
 def _amendment(garante: Garante, who: Viewer, order_id: str, terms: OrderTerms) -> Draft:
-    with _explicit(who):
-        return garante.draft_amendment(
-            order_id,
-            authority_id=str(who.principal.authority_id),
-            effect=terms.effect or None,
-            scope=terms.scope(),
-            everything=terms.everything,
-            requires=terms.requires(),
-            exempts=list(terms.exempts) if terms.effect == Effect.EXEMPT else [],
-            valid_until=terms.until(),
-            while_condition=terms.while_condition or None,
-            clear_condition=not terms.while_condition,
-            reason=terms.reason or None,
-        )
+    return garante.draft_amendment(
+        order_id,
+        authority_id=str(who.principal.authority_id),
+        effect=terms.effect or None,
+        scope=terms.scope(),
+        everything=terms.everything,
+        requires=terms.requires(),
+        exempts=list(terms.exempts) if terms.effect == Effect.EXEMPT else [],
+        valid_until=terms.until(),
+        while_condition=terms.while_condition or None,
+        clear_condition=not terms.while_condition,
+        reason=terms.reason or None,
+    )
 
 
 def _amendment_statement(amended: Order, who: Viewer) -> dict[str, Any]:
