@@ -33,12 +33,15 @@ def partners(request: Request) -> Response:
     counts: dict[str, int] = defaultdict(int)
     for row in rows:
         counts[row.level.key] += 1
+    # Undertakings signed with a key a recovery installed, marked where they are listed.
+    recovered = {u["id"] for u in garante.undertakings() if u.get("key_recovered")}
     return page(
         request,
         "partners.html",
         viewer=who,
         rows=rows,
         counts=counts,
+        recovered=recovered,
         conditions=garante.conditions(),
         now=garante.clock.now(),
     )
