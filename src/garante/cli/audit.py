@@ -5,21 +5,22 @@ from __future__ import annotations
 import base64
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import typer
 from rich.markup import escape
 
 from garante.cli import output
 from garante.cli.context import service
 from garante.domain.errors import GaranteError, ValidationError
-from garante.inspector import inspect
-from garante.ledger.errors import LedgerError
-from garante.ledger.logcheck import LogReport, StoredEntry, check_log
-from garante.ledger.note import VerifierKey
-from garante.replay.run import LogReplay, replay_log
-from garante.replay.sources import UnreadableLog, from_export, from_server
+
+if TYPE_CHECKING:
+    from garante.ledger.logcheck import LogReport, StoredEntry
+    from garante.ledger.note import VerifierKey
+    from garante.replay.run import LogReplay
+
+# The ledger, httpx, the inspector and the replay are imported by the commands that use them,
+# so that the CLI starts without them.
 
 app = typer.Typer(help="The verifiable audit log.", no_args_is_help=True)
 
@@ -241,6 +242,9 @@ def replay(
         )
     if export_dir is not None:
         _refuse_key_from(export_dir, log_key, what="the export it would vouch for")
+    from garante.replay.run import replay_log
+    from garante.replay.sources import UnreadableLog, from_export, from_server
+
     key = _verifier(_read(log_key))
     try:
         copy = from_export(export_dir) if export_dir is not None else None
@@ -343,6 +347,12 @@ def _verify_server(
     state: Path | None,
     full: bool,
 ) -> None:
+    import httpx
+
+    from garante.inspector import inspect
+    from garante.ledger.errors import LedgerError
+    from garante.ledger.note import VerifierKey
+
     if key_text is None:
         raise ValidationError(
             "checking a server needs the log's key from a source you trust", field="log_key"
@@ -394,6 +404,8 @@ NEEDS_TOKEN = (
 
 def _token_hint(exc: Exception, token: str | None) -> str | None:
     """Say what token is needed when the server refused to show entries or proofs."""
+    import httpx
+
     if isinstance(exc, httpx.HTTPStatusError) and exc.response.status_code in (401, 403):
         return (
             NEEDS_TOKEN
@@ -415,6 +427,9 @@ def _read(value: str) -> str:
 
 
 def _verifier(key_text: str) -> VerifierKey:
+    from garante.ledger.errors import LedgerError
+    from garante.ledger.note import VerifierKey
+
     try:
         return VerifierKey.parse(key_text)
     except LedgerError as exc:
@@ -426,6 +441,9 @@ def _verifier(key_text: str) -> VerifierKey:
 
 
 def _verify_export(directory: Path, key_text: str) -> LogReport:
+    from garante.ledger.errors import LedgerError
+    from garante.ledger.logcheck import check_log
+
     key = _verifier(key_text)
     try:
         notes: list[str] = json.loads((directory / "checkpoints.json").read_text())
@@ -439,6 +457,8 @@ def _verify_export(directory: Path, key_text: str) -> LogReport:
 
 
 def _entry(line: str) -> StoredEntry:
+    from garante.ledger.logcheck import StoredEntry
+
     data: dict[str, Any] = json.loads(line)
     return StoredEntry(index=int(data["index"]), entry=str(data["entry"]).encode())
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -10,10 +11,11 @@ from garante.cli import output
 from garante.cli.context import settings
 from garante.domain.errors import ValidationError
 from garante.domain.timeutil import parse_time
-from garante.scenarios import runner
-from garante.scenarios.keys import write_demo_keys
-from garante.service.app import Garante
-from garante.service.clock import FixedClock
+from garante.scenarios import NOVEMBER_2025
+
+if TYPE_CHECKING:
+    from garante.scenarios.runner import StepResult
+    from garante.service.app import Garante
 
 
 def demo(
@@ -21,7 +23,7 @@ def demo(
     fresh: bool = typer.Option(
         True, "--fresh/--keep", help="Start from an empty store (removes the demo file)."
     ),
-    scenario: Path = typer.Option(runner.NOVEMBER_2025, "--scenario", help="Scenario file."),
+    scenario: Path = typer.Option(NOVEMBER_2025, "--scenario", help="Scenario file."),
     no_serve: bool = typer.Option(False, "--no-serve", help="Exit after the replay."),
     port: int = typer.Option(8000, "--port", help="Port for the API (0 picks a free one)."),
 ) -> None:
@@ -30,6 +32,10 @@ def demo(
     The store defaults to garante-demo.db; its clock stays pinned at the scenario's end, so
     commands run against it afterwards (garante --db garante-demo.db held) see that time.
     """
+    from garante.scenarios import runner
+    from garante.service.app import Garante
+    from garante.service.clock import FixedClock
+
     current = settings(ctx)
     db = current.db or "garante-demo.db"
     if fresh and "://" not in db:
@@ -92,6 +98,8 @@ def _write_keys(garante: Garante, db: str) -> tuple[str, list[str]] | None:
     Without them nobody trying the demo could act as an authority: its orders must be
     signed. Only for a store file; a database server's demo keeps none on disk.
     """
+    from garante.scenarios.keys import write_demo_keys
+
     if "://" in db:
         return None
     signers = [a["id"] for a in garante.authorities() if a["public_key"]]
@@ -137,7 +145,7 @@ def _serve(garante: Garante, port: int) -> None:
     serve(garante, port=port, on_ready=ready)
 
 
-def _print_step(step: runner.StepResult) -> None:
+def _print_step(step: StepResult) -> None:
     output.console.print(f"[bold]{step.at:%a %d %b %Y %H:%M}[/bold]  {step.narrative}")
     if step.action == "request":
         for decided in step.decisions:

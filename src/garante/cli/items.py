@@ -10,7 +10,6 @@ import typer
 from garante.cli import output
 from garante.cli.context import service, split
 from garante.domain.errors import ValidationError
-from garante.service.items import content_commitment
 
 app = typer.Typer(help="Items: communications to share, as STIX 2.1 bundles.", no_args_is_help=True)
 
@@ -100,6 +99,8 @@ def check_commitment(
     commitment: str = typer.Option(..., "--commitment", help="The content_commitment in the log."),
 ) -> None:
     """Check an opening against the commitment read from the audit log (no database needed)."""
+    from garante.service.items import content_commitment
+
     try:
         opening = json.loads(opening_file.read_text())
         computed = content_commitment(

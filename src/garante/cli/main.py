@@ -29,7 +29,6 @@ from garante.cli import (
 )
 from garante.cli.context import Settings, service, settings
 from garante.domain.errors import GaranteError, ValidationError
-from garante.store.database import database_url
 
 
 class _Root(TyperGroup):
@@ -140,6 +139,8 @@ def init(ctx: typer.Context) -> None:
     The one command, with `garante demo` and `garante serve --init`, that creates a store:
     every other command refuses a --db where there is none (exit 9, store.missing).
     """
+    from garante.store.database import database_url
+
     garante = service(ctx, create=True)
     url = database_url(settings(ctx).db)
     if not output.as_json(ctx, {"db": url, "ledger_size": garante.ledger_size()}):

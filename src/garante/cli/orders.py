@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -14,8 +14,10 @@ from garante.cli.context import service, settings, split, when
 from garante.cli.options import Signing, option_groups
 from garante.domain.errors import ScopeNotExplicit, ValidationError
 from garante.domain.order import Requirement, Scope
-from garante.service.app import Change
-from garante.service.results import Draft, Reach
+
+if TYPE_CHECKING:
+    from garante.service.app import Change
+    from garante.service.results import Draft, Reach
 
 app = typer.Typer(help="Orders: deny, hold, require or exempt sharing.", no_args_is_help=True)
 

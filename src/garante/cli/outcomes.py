@@ -12,7 +12,6 @@ from garante.cli import output
 from garante.cli.context import KEY_OPTION, SIGNATURE_OPTION, service, signature, when
 from garante.domain.errors import ValidationError
 from garante.domain.outcome import OutcomeReport
-from garante.service.reports import as_csv_rows
 
 app = typer.Typer(help="Outcomes: what partners did with what they received.", no_args_is_help=True)
 reports = typer.Typer(help="Reports per partner and period.", no_args_is_help=True)
@@ -117,6 +116,8 @@ def partners(
         raise ValidationError("--to must be after --from", field="to")
     data = service(ctx).partner_report(start=begin, end=finish)
     if csv_file is not None:
+        from garante.service.reports import as_csv_rows
+
         rows = as_csv_rows(data)
         if str(csv_file) == "-":
             csv.writer(sys.stdout).writerows(rows)

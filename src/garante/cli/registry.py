@@ -13,13 +13,6 @@ from garante.cli import output
 from garante.cli.context import service
 from garante.cli.options import Signing, option_groups
 from garante.domain.errors import ValidationError
-from garante.signatures import (
-    encode_public_key,
-    generate_private_key,
-    parse_public_key,
-    private_key_pem,
-    public_key_bytes,
-)
 
 keys = typer.Typer(help="Ed25519 key pairs for agencies and authorities.", no_args_is_help=True)
 agencies = typer.Typer(help="Agencies that send or receive intelligence.", no_args_is_help=True)
@@ -40,6 +33,8 @@ def read_required_key(value: str) -> bytes:
             raise ValidationError(
                 f"cannot read {path}: {exc.strerror}", field="public_key"
             ) from None
+    from garante.signatures import parse_public_key
+
     return parse_public_key(value)
 
 
@@ -50,6 +45,13 @@ def generate(
     directory: Path = typer.Option(Path("."), "--dir", help="Where to write the files."),
 ) -> None:
     """Create NAME.key (PEM private key, mode 0600) and NAME.pub (base64 public key)."""
+    from garante.signatures import (
+        encode_public_key,
+        generate_private_key,
+        private_key_pem,
+        public_key_bytes,
+    )
+
     private = directory / f"{name}.key"
     public = directory / f"{name}.pub"
     if private.exists():

@@ -10,7 +10,6 @@ import typer
 from garante.cli import output
 from garante.cli.context import service
 from garante.domain.errors import NotFound, ValidationError
-from garante.stix.markings import find_trace_tokens
 
 
 class TraceNotFound(NotFound):
@@ -22,6 +21,8 @@ def trace(
     file: Path = typer.Argument(..., help="A leaked STIX document: object, bundle or envelope."),
 ) -> None:
     """Name the release a leaked STIX copy came from, by its trace token."""
+    from garante.stix.markings import find_trace_tokens
+
     try:
         document = json.loads(file.read_text())
     except (OSError, ValueError) as exc:

@@ -22,22 +22,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import typer
 
 from garante.cli import output
 from garante.domain.errors import AlreadyExists, GaranteError, InvalidKey, ValidationError
-from garante.ledger.errors import KeyFormatError, LedgerError
-from garante.ledger.note import SIG_COSIGNATURE_V1, Signer, VerifierKey
-from garante.ledger.witness import (
-    WitnessError,
-    WitnessFork,
-    WitnessRollback,
-    WitnessState,
-    witness_checkpoint,
-)
+
+if TYPE_CHECKING:
+    from garante.ledger.note import Signer, VerifierKey
+    from garante.ledger.witness import WitnessError, WitnessState
+
+# The ledger (and with it cryptography) is imported by the commands, so the CLI starts without.
 
 app = typer.Typer(
     help="A witness for the audit log (c2sp.org/tlog-witness): cosigns a checkpoint only "
@@ -93,6 +90,9 @@ def init(
     directory: Path = DIR_OPTION,
 ) -> None:
     """Create DIR/witness.key (mode 0600) and DIR/witness.vkey; print the verifier key."""
+    from garante.ledger.errors import KeyFormatError
+    from garante.ledger.note import SIG_COSIGNATURE_V1, Signer
+
     private = directory / KEY_FILE
     public = directory / VKEY_FILE
     if private.exists():
@@ -143,6 +143,9 @@ def cosign(
     ),
 ) -> None:
     """Cosign a checkpoint if it is consistent with the last one cosigned for its log."""
+    from garante.ledger.errors import LedgerError
+    from garante.ledger.witness import WitnessError, witness_checkpoint
+
     signer = _load_signer(directory)
     key = _read_log_key(log_key)
     note = _read_text(checkpoint, "checkpoint")
@@ -189,6 +192,8 @@ def cosign(
 @app.command("show")
 def show(ctx: typer.Context, directory: Path = DIR_OPTION) -> None:
     """The logs this witness follows and the latest checkpoint cosigned for each."""
+    from garante.ledger.witness import WitnessError, WitnessState
+
     rows: list[dict[str, Any]] = []
     for path in sorted(directory.glob("state-*.json")):
         data = _read_state_file(path)
@@ -212,6 +217,9 @@ def show(ctx: typer.Context, directory: Path = DIR_OPTION) -> None:
 
 
 def _load_signer(directory: Path) -> Signer:
+    from garante.ledger.errors import KeyFormatError
+    from garante.ledger.note import Signer
+
     path = directory / KEY_FILE
     if not path.exists():
         raise ValidationError(
@@ -226,6 +234,9 @@ def _load_signer(directory: Path) -> Signer:
 
 
 def _read_log_key(value: str) -> VerifierKey:
+    from garante.ledger.errors import KeyFormatError
+    from garante.ledger.note import VerifierKey
+
     text = _read_text(Path(value[1:]), "log_key") if value.startswith("@") else value
     try:
         return VerifierKey.parse(text.strip())
@@ -282,6 +293,8 @@ def _read_state_file(path: Path) -> dict[str, Any]:
 
 
 def _load_state(path: Path, origin: str) -> tuple[WitnessState | None, str | None]:
+    from garante.ledger.witness import WitnessError, WitnessState
+
     if not path.exists():
         return None, None
     data = _read_state_file(path)
@@ -333,6 +346,8 @@ def _locked(directory: Path) -> Iterator[None]:
 
 
 def _evidence_hint(exc: WitnessError, state_file: Path, offered: Path) -> str | None:
+    from garante.ledger.witness import WitnessFork, WitnessRollback
+
     if not isinstance(exc, WitnessFork | WitnessRollback):
         return exc.hint
     where = (
