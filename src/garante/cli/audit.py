@@ -62,8 +62,10 @@ def checkpoint(
 @app.command("add-cosignature")
 def add_cosignature(
     ctx: typer.Context,
-    size: int = typer.Option(..., "--size", help="The checkpoint's tree size."),
-    line: str = typer.Argument(..., help="The cosignature line a witness returned."),
+    size: int = typer.Option(..., "--size", help="The checkpoint's tree size.", metavar="N"),
+    line: str = typer.Argument(
+        ..., help="The cosignature line a witness returned.", metavar="LINE"
+    ),
 ) -> None:
     """Publish a witness's cosignature with the checkpoint it cosigned.
 
@@ -78,8 +80,10 @@ def add_cosignature(
 @app.command("prove")
 def prove(
     ctx: typer.Context,
-    index: int = typer.Option(..., "--index", help="The entry to prove."),
-    size: int | None = typer.Option(None, "--size", help="Tree size (default: current)."),
+    index: int = typer.Option(..., "--index", help="The entry to prove.", metavar="N"),
+    size: int | None = typer.Option(
+        None, "--size", help="Tree size (default: current).", metavar="N"
+    ),
 ) -> None:
     """Print an RFC 9162 inclusion proof of entry INDEX in the tree of SIZE entries."""
     proof = service(ctx).inclusion_proof(index, size)
@@ -102,8 +106,10 @@ def prove(
 @app.command("consistency")
 def consistency(
     ctx: typer.Context,
-    old: int = typer.Option(..., "--old", help="The older tree size."),
-    new: int | None = typer.Option(None, "--new", help="The newer tree size (default: current)."),
+    old: int = typer.Option(..., "--old", help="The older tree size.", metavar="N"),
+    new: int | None = typer.Option(
+        None, "--new", help="The newer tree size (default: current).", metavar="N"
+    ),
 ) -> None:
     """Print an RFC 9162 consistency proof between tree sizes OLD and NEW."""
     proof = service(ctx).consistency_proof(old, new)
@@ -116,7 +122,9 @@ def consistency(
 
 
 @app.command("receipt")
-def receipt(ctx: typer.Context, index: int = typer.Argument(..., help="Entry index.")) -> None:
+def receipt(
+    ctx: typer.Context, index: int = typer.Argument(..., help="Entry index.", metavar="INDEX")
+) -> None:
     """A signed checkpoint covering entry INDEX, with the entry's inclusion proof in it."""
     value = service(ctx).receipt(index)
     output.emit_json(
@@ -133,8 +141,8 @@ def receipt(ctx: typer.Context, index: int = typer.Argument(..., help="Entry ind
 @app.command("entries")
 def entries(
     ctx: typer.Context,
-    start: int = typer.Option(0, "--start"),
-    limit: int = typer.Option(20, "--limit"),
+    start: int = typer.Option(0, "--start", metavar="N", help="The first entry's index."),
+    limit: int = typer.Option(20, "--limit", metavar="N", help="How many entries to print."),
 ) -> None:
     """Print audit entries (canonical JSON) from START."""
     rows = service(ctx).entries(start, start + limit)
@@ -146,7 +154,7 @@ def entries(
 
 @app.command("export")
 def export(
-    ctx: typer.Context, directory: Path = typer.Argument(..., help="Where to write.")
+    ctx: typer.Context, directory: Path = typer.Argument(..., help="Where to write.", metavar="DIR")
 ) -> None:
     """Write the whole log for an inspector: entries.jsonl, checkpoints.json, log.vkey."""
     garante = service(ctx)
@@ -166,19 +174,35 @@ def export(
 def verify(
     ctx: typer.Context,
     export_dir: Path | None = typer.Option(
-        None, "--export", help="Verify an export (no database needed) instead of the store."
+        None,
+        "--export",
+        help="Verify an export (no database needed) instead of the store.",
+        metavar="DIR",
     ),
     log_key: str | None = typer.Option(
-        None, "--log-key", help="The log's verifier key, got out of band (text or @FILE)."
+        None,
+        "--log-key",
+        help="The log's verifier key, got out of band (text or @FILE).",
+        metavar="KEY|@FILE",
     ),
     server: str | None = typer.Option(
-        None, "--server", help="Check a running server over HTTP only, e.g. http://host:8000."
+        None,
+        "--server",
+        help="Check a running server over HTTP only, e.g. http://host:8000.",
+        metavar="URL",
     ),
     token: str | None = typer.Option(
-        None, "--token", envvar="GARANTE_TOKEN", help="Overseer token, for proofs and entries."
+        None,
+        "--token",
+        envvar="GARANTE_TOKEN",
+        help="Overseer token, for proofs and entries.",
+        metavar="TOKEN",
     ),
     state: Path | None = typer.Option(
-        None, "--state", help="With --server: the last checkpoint verified, kept between runs."
+        None,
+        "--state",
+        help="With --server: the last checkpoint verified, kept between runs.",
+        metavar="FILE",
     ),
     full: bool = typer.Option(False, "--full", help="With --server: rebuild the whole tree."),
 ) -> None:
@@ -210,19 +234,27 @@ def verify(
 def replay(
     ctx: typer.Context,
     export_dir: Path | None = typer.Option(
-        None, "--export", help="Replay an export (`garante audit export DIR`)."
+        None, "--export", help="Replay an export (`garante audit export DIR`).", metavar="DIR"
     ),
     server: str | None = typer.Option(
-        None, "--server", help="Replay a running server's log over HTTP, e.g. http://host:8000."
+        None,
+        "--server",
+        help="Replay a running server's log over HTTP, e.g. http://host:8000.",
+        metavar="URL",
     ),
     log_key: str = typer.Option(
         ...,
         "--log-key",
         help="The log's verifier key as the operator published it (text or @FILE); never the "
         "log.vkey shipped inside an export.",
+        metavar="KEY|@FILE",
     ),
     token: str | None = typer.Option(
-        None, "--token", envvar="GARANTE_TOKEN", help="With --server: an overseer token."
+        None,
+        "--token",
+        envvar="GARANTE_TOKEN",
+        help="With --server: an overseer token.",
+        metavar="TOKEN",
     ),
 ) -> None:
     """Rebuild the whole state from the log alone and re-derive every act in it.

@@ -70,10 +70,16 @@ def signature(
 
 
 KEY_OPTION = typer.Option(
-    None, "--key", help="PEM Ed25519 private key of the signer; the CLI signs for you."
+    None,
+    "--key",
+    help="PEM Ed25519 private key of the signer; the CLI signs for you.",
+    metavar="FILE",
 )
 SIGNATURE_OPTION = typer.Option(
-    None, "--signature", help="Base64 Ed25519 signature over the canonical statement."
+    None,
+    "--signature",
+    help="Base64 Ed25519 signature over the canonical statement.",
+    metavar="BASE64",
 )
 STATEMENT_OPTION = typer.Option(
     False,

@@ -117,6 +117,7 @@ def check(
         help="The log's verifier key as the operator published it (text or @FILE). With it, "
         "the log is verified against that key and replayed, and the store's state compared "
         "with the replay, naming every row that differs.",
+        metavar="KEY|@FILE",
     ),
 ) -> None:
     """Check the schema revision, the log against its signed checkpoints, and state against log.

@@ -23,9 +23,13 @@ def demo(
     fresh: bool = typer.Option(
         True, "--fresh/--keep", help="Start from an empty store (removes the demo file)."
     ),
-    scenario: Path = typer.Option(NOVEMBER_2025, "--scenario", help="Scenario file."),
+    scenario: Path = typer.Option(
+        NOVEMBER_2025, "--scenario", help="Scenario file.", metavar="FILE"
+    ),
     no_serve: bool = typer.Option(False, "--no-serve", help="Exit after the replay."),
-    port: int = typer.Option(8000, "--port", help="Port for the API (0 picks a free one)."),
+    port: int = typer.Option(
+        8000, "--port", help="Port for the API (0 picks a free one).", metavar="PORT"
+    ),
 ) -> None:
     """Replay the November 2025 scenario on a clock and show every decision.
 

@@ -117,10 +117,14 @@ def root(
         "--db",
         help="Database URL or SQLite file path (default: $GARANTE_DB or garante.db). It must "
         "hold a store already, except for init, demo and serve --init, which create one.",
+        metavar="PATH|URL",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
     actor: str = typer.Option(
-        os.environ.get("GARANTE_ACTOR", "cli"), "--as", help="Who is acting, for the audit log."
+        os.environ.get("GARANTE_ACTOR", "cli"),
+        "--as",
+        help="Who is acting, for the audit log.",
+        metavar="NAME",
     ),
 ) -> None:
     ctx.obj = Settings(db=db, json=as_json, actor=actor)

@@ -33,17 +33,28 @@ def _quantities(values: list[str] | None) -> dict[str, float]:
 @app.command("report")
 def report(
     ctx: typer.Context,
-    release: int = typer.Argument(..., help="The release request the outcome follows from."),
-    agency: str = typer.Option(..., "--agency", help="The partner that acted."),
-    kind: str = typer.Option(
-        ..., "--kind", help="seizure, arrest, interdiction, no-action, lethal-force or other."
+    release: int = typer.Argument(
+        ..., help="The release request the outcome follows from.", metavar="RELEASE"
     ),
-    casualties: int = typer.Option(0, "--casualties"),
-    persons: int = typer.Option(0, "--persons", help="Persons arrested or detained."),
-    quantity: list[str] | None = typer.Option(None, "--quantity", help="NAME=NUMBER, repeatable."),
-    place: str = typer.Option("", "--place"),
-    note: str = typer.Option("", "--note"),
-    at: str | None = typer.Option(None, "--at", help="When it happened (default: now)."),
+    agency: str = typer.Option(..., "--agency", help="The partner that acted.", metavar="ID"),
+    kind: str = typer.Option(
+        ...,
+        "--kind",
+        help="seizure, arrest, interdiction, no-action, lethal-force or other.",
+        metavar="KIND",
+    ),
+    casualties: int = typer.Option(
+        0, "--casualties", metavar="N", help="People killed or injured."
+    ),
+    persons: int = typer.Option(0, "--persons", help="Persons arrested or detained.", metavar="N"),
+    quantity: list[str] | None = typer.Option(
+        None, "--quantity", help="NAME=NUMBER, repeatable.", metavar="NAME=NUMBER"
+    ),
+    place: str = typer.Option("", "--place", metavar="TEXT", help="Where it happened."),
+    note: str = typer.Option("", "--note", metavar="TEXT", help="A note on the outcome."),
+    at: str | None = typer.Option(
+        None, "--at", help="When it happened (default: now).", metavar="TIME"
+    ),
     by_partner: bool = typer.Option(
         False, "--by-partner", help="The partner reports itself: signed with its key if it has one."
     ),
@@ -83,7 +94,12 @@ def report(
 
 
 @app.command("list")
-def list_outcomes(ctx: typer.Context, agency: str | None = typer.Option(None, "--agency")) -> None:
+def list_outcomes(
+    ctx: typer.Context,
+    agency: str | None = typer.Option(
+        None, "--agency", metavar="ID", help="Only this partner's outcomes."
+    ),
+) -> None:
     """List reported outcomes."""
     output.listing(
         ctx,
@@ -105,9 +121,13 @@ def list_outcomes(ctx: typer.Context, agency: str | None = typer.Option(None, "-
 @reports.command("partners")
 def partners(
     ctx: typer.Context,
-    start: str = typer.Option(..., "--from", help="Start of the period (inclusive)."),
-    end: str = typer.Option(..., "--to", help="End of the period (exclusive)."),
-    csv_file: Path | None = typer.Option(None, "--csv", help="Also write CSV here ('-': stdout)."),
+    start: str = typer.Option(
+        ..., "--from", help="Start of the period (inclusive).", metavar="TIME"
+    ),
+    end: str = typer.Option(..., "--to", help="End of the period (exclusive).", metavar="TIME"),
+    csv_file: Path | None = typer.Option(
+        None, "--csv", help="Also write CSV here ('-': stdout).", metavar="FILE|-"
+    ),
 ) -> None:
     """Per partner: releases by decision, time held, outcomes by kind, breaches."""
     begin = when(start, field="from")

@@ -41,8 +41,12 @@ def read_required_key(value: str) -> bytes:
 @keys.command("generate")
 def generate(
     ctx: typer.Context,
-    name: str = typer.Argument(..., help="Name for the files: NAME.key and NAME.pub."),
-    directory: Path = typer.Option(Path("."), "--dir", help="Where to write the files."),
+    name: str = typer.Argument(
+        ..., help="Name for the files: NAME.key and NAME.pub.", metavar="NAME"
+    ),
+    directory: Path = typer.Option(
+        Path("."), "--dir", help="Where to write the files.", metavar="DIR"
+    ),
 ) -> None:
     """Create NAME.key (PEM private key, mode 0600) and NAME.pub (base64 public key)."""
     from garante.signatures import (
@@ -74,14 +78,19 @@ def generate(
 def add_agency(
     ctx: typer.Context,
     agency_id: str = typer.Argument(..., metavar="ID", help="Slug, e.g. dea."),
-    name: str = typer.Option(..., "--name"),
-    country: str = typer.Option(..., "--country", help="ISO 3166-1 alpha-2, e.g. US."),
+    name: str = typer.Option(..., "--name", metavar="NAME", help="The agency's full name."),
+    country: str = typer.Option(
+        ..., "--country", help="ISO 3166-1 alpha-2, e.g. US.", metavar="CODE"
+    ),
     domestic: bool = typer.Option(False, "--domestic", help="One of the operator's own services."),
     requires_undertaking: bool = typer.Option(
         False, "--requires-undertaking", help="Needs an undertaking even though domestic."
     ),
     public_key: str | None = typer.Option(
-        None, "--public-key", help="Base64 or PEM Ed25519 public key, or @FILE."
+        None,
+        "--public-key",
+        help="Base64 or PEM Ed25519 public key, or @FILE.",
+        metavar="KEY|@FILE",
     ),
 ) -> None:
     """Register an agency."""
@@ -101,12 +110,15 @@ def add_agency(
 @option_groups
 def set_key(
     ctx: typer.Context,
-    agency_id: str = typer.Argument(..., metavar="ID"),
-    public_key: str = typer.Argument(..., help="Base64 or PEM Ed25519 public key, or @FILE."),
+    agency_id: str = typer.Argument(..., metavar="ID", help="The agency's id."),
+    public_key: str = typer.Argument(
+        ..., help="Base64 or PEM Ed25519 public key, or @FILE.", metavar="KEY|@FILE"
+    ),
     recovered_by: str | None = typer.Option(
         None,
         "--recovered-by",
         help="The key was lost: this authority signs the recovery (with --key or --signature).",
+        metavar="ID",
     ),
     *,
     signing: Signing,
@@ -154,9 +166,12 @@ def list_agencies(ctx: typer.Context) -> None:
 def add_authority(
     ctx: typer.Context,
     authority_id: str = typer.Argument(..., metavar="ID", help="Slug, e.g. presidency."),
-    name: str = typer.Option(..., "--name"),
+    name: str = typer.Option(..., "--name", metavar="NAME", help="The authority's full name."),
     public_key: str | None = typer.Option(
-        None, "--public-key", help="Base64 or PEM Ed25519 public key, or @FILE."
+        None,
+        "--public-key",
+        help="Base64 or PEM Ed25519 public key, or @FILE.",
+        metavar="KEY|@FILE",
     ),
 ) -> None:
     """Register an authority that may issue orders."""
@@ -170,13 +185,16 @@ def add_authority(
 @option_groups
 def set_authority_key(
     ctx: typer.Context,
-    authority_id: str = typer.Argument(..., metavar="ID"),
-    public_key: str = typer.Argument(..., help="Base64 or PEM Ed25519 public key, or @FILE."),
+    authority_id: str = typer.Argument(..., metavar="ID", help="The authority's id."),
+    public_key: str = typer.Argument(
+        ..., help="Base64 or PEM Ed25519 public key, or @FILE.", metavar="KEY|@FILE"
+    ),
     recovered_by: str | None = typer.Option(
         None,
         "--recovered-by",
         help="The key was lost: this other authority signs the recovery (with --key or "
         "--signature).",
+        metavar="ID",
     ),
     *,
     signing: Signing,

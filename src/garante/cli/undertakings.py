@@ -15,18 +15,40 @@ app = typer.Typer(help="Use undertakings that partners sign.", no_args_is_help=T
 @option_groups
 def sign(
     ctx: typer.Context,
-    agency: str = typer.Argument(..., help="The agency giving the undertaking."),
-    permits: list[str] = typer.Option(..., "--permits", help="Purposes it may use items for."),
-    prohibits: list[str] | None = typer.Option(None, "--prohibits", help="Purposes never."),
+    agency: str = typer.Argument(..., help="The agency giving the undertaking.", metavar="AGENCY"),
+    permits: list[str] = typer.Option(
+        ..., "--permits", help="Purposes it may use items for.", metavar="PURPOSE[,PURPOSE...]"
+    ),
+    prohibits: list[str] | None = typer.Option(
+        None, "--prohibits", help="Purposes never.", metavar="PURPOSE[,PURPOSE...]"
+    ),
     protections: list[str] | None = typer.Option(
-        None, "--protections", help="Safeguards, e.g. protection-of-life."
+        None,
+        "--protections",
+        help="Safeguards, e.g. protection-of-life.",
+        metavar="PROTECTION[,PROTECTION...]",
     ),
     categories: list[str] | None = typer.Option(
-        None, "--categories", help="Item categories covered (none = all)."
+        None,
+        "--categories",
+        help="Item categories covered (none = all).",
+        metavar="CATEGORY[,CATEGORY...]",
     ),
-    undertaking_id: str | None = typer.Option(None, "--id"),
-    valid_from: str | None = typer.Option(None, "--valid-from"),
-    valid_until: str | None = typer.Option(None, "--valid-until"),
+    undertaking_id: str | None = typer.Option(
+        None, "--id", metavar="ID", help="The undertaking's id (default: one is made up)."
+    ),
+    valid_from: str | None = typer.Option(
+        None,
+        "--valid-from",
+        metavar="TIME",
+        help="In force from then (default: now). ISO 8601, e.g. 2025-11-14T09:00:00Z.",
+    ),
+    valid_until: str | None = typer.Option(
+        None,
+        "--valid-until",
+        metavar="TIME",
+        help="In force until then (default: until revoked). ISO 8601, e.g. 2025-11-14T09:00:00Z.",
+    ),
     *,
     signing: Signing,
 ) -> None:
@@ -57,8 +79,8 @@ def sign(
 @app.command("revoke")
 def revoke(
     ctx: typer.Context,
-    undertaking_id: str = typer.Argument(..., metavar="ID"),
-    reason: str = typer.Option(..., "--reason"),
+    undertaking_id: str = typer.Argument(..., metavar="ID", help="The undertaking to revoke."),
+    reason: str = typer.Option(..., "--reason", metavar="TEXT", help="Why it is revoked."),
 ) -> None:
     """Revoke an undertaking; releases under it stop, held requests are decided again."""
     change = service(ctx).revoke_undertaking(undertaking_id, reason=reason)
@@ -72,7 +94,10 @@ def revoke(
 
 @app.command("list")
 def list_undertakings(
-    ctx: typer.Context, agency: str | None = typer.Option(None, "--agency")
+    ctx: typer.Context,
+    agency: str | None = typer.Option(
+        None, "--agency", metavar="ID", help="Only this agency's undertakings."
+    ),
 ) -> None:
     """List undertakings; "after recovery" marks one signed with a key that an authority's
     recovery statement installed, not one the agency's own previous key vouched for."""

@@ -70,7 +70,7 @@ class ProofFile:
     hashes: tuple[bytes, ...]
 
 
-DIR_OPTION = typer.Option(..., "--dir", help="The witness directory.")
+DIR_OPTION = typer.Option(..., "--dir", help="The witness directory.", metavar="DIR")
 
 
 def state_path(directory: Path, origin: str) -> Path:
@@ -85,7 +85,9 @@ def state_path(directory: Path, origin: str) -> Path:
 def init(
     ctx: typer.Context,
     name: str = typer.Argument(
-        ..., help="The witness's key name, a schema-less URL, e.g. witness.example.org/w1."
+        ...,
+        help="The witness's key name, a schema-less URL, e.g. witness.example.org/w1.",
+        metavar="NAME",
     ),
     directory: Path = DIR_OPTION,
 ) -> None:
@@ -129,17 +131,26 @@ def cosign(
     ctx: typer.Context,
     directory: Path = DIR_OPTION,
     log_key: str = typer.Option(
-        ..., "--log-key", help="The log's verifier key (type 0x01 vkey text), or @FILE."
+        ...,
+        "--log-key",
+        help="The log's verifier key (type 0x01 vkey text), or @FILE.",
+        metavar="KEY|@FILE",
     ),
-    checkpoint: Path = typer.Option(..., "--checkpoint", help="The log's signed checkpoint."),
+    checkpoint: Path = typer.Option(
+        ..., "--checkpoint", help="The log's signed checkpoint.", metavar="FILE"
+    ),
     proof: Path | None = typer.Option(
         None,
         "--proof",
         help='JSON {"old_size": N, "new_size": M, "proof": [base64 hashes]}; '
         "omit for an empty proof with no old size claimed.",
+        metavar="FILE",
     ),
     origin: str | None = typer.Option(
-        None, "--origin", help="The log's origin line (default: the log key's name)."
+        None,
+        "--origin",
+        help="The log's origin line (default: the log key's name).",
+        metavar="ORIGIN",
     ),
 ) -> None:
     """Cosign a checkpoint if it is consistent with the last one cosigned for its log."""
