@@ -118,9 +118,9 @@ def list_conditions(ctx: typer.Context) -> None:
         {
             "id": "id",
             "active": "active",
-            "rule": _rule,
-            "since": "changed_at",
-            "description": "description",
+            "rule": output.Col(_rule, wrap=True, floor=16, drop=2),
+            "since": output.Col("changed_at", drop=1),
+            "description": output.Col("description", wrap=True, floor=16),
         },
     )
 
@@ -196,6 +196,6 @@ def list_events(ctx: typer.Context) -> None:
             "kind": "kind",
             "region": "region",
             "occurred": "occurred_at",
-            "source": "source",
+            "source": output.Col("source", wrap=True, drop=1),
         },
     )

@@ -68,9 +68,9 @@ def demo(
             {
                 "request": "id",
                 "item": "item",
-                "recipient": "recipient",
+                "to": "recipient",
                 "purpose": "purpose",
-                "reason": "reason",
+                "reason": output.Col("reason", wrap=True, floor=16),
             },
         )
         output.console.print(

@@ -75,13 +75,14 @@ def list_items(ctx: typer.Context) -> None:
         service(ctx).items(),
         {
             "id": "id",
-            "title": "title",
+            "title": output.Col("title", wrap=True),
             "category": "category",
-            "region": "region",
             "TLP": "tlp",
-            "originator": "originator",
-            "releasable to": "releasable_to",
+            "originator": output.Col("originator", drop=3),
+            "region": output.Col("region", drop=2),
+            "releasable to": output.Col("releasable_to", wrap=True, drop=1),
         },
+        more="garante items show ID",
     )
 
 
@@ -90,7 +91,7 @@ def show(
     ctx: typer.Context, item_id: str = typer.Argument(..., metavar="ID", help="The item's id.")
 ) -> None:
     """Show one item's marks (not its content)."""
-    output.record(ctx, service(ctx).item(item_id), width=14)
+    output.record(ctx, service(ctx).item(item_id))
 
 
 @app.command("open-commitment")

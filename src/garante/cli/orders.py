@@ -365,12 +365,13 @@ def list_orders(
             "v": "version",
             "authority": "authority",
             "effect": "effect",
-            "scope": lambda r: _describe(r["scope"]),
-            "requires / exempts": _terms,
-            "while": "while_condition",
-            "from": "valid_from",
-            "lifted": "lifted_at",
+            "scope": output.Col(lambda r: _describe(r["scope"]), wrap=True, floor=16),
+            "requires / exempts": output.Col(_terms, wrap=True, drop=4),
+            "while": output.Col("while_condition", drop=3),
+            "from": output.Col("valid_from", drop=1),
+            "lifted": output.Col("lifted_at", drop=2),
         },
+        more="garante orders show ID",
     )
 
 
@@ -384,8 +385,20 @@ def _terms(order: Mapping[str, Any]) -> str:
 def show(
     ctx: typer.Context, order_id: str = typer.Argument(..., metavar="ID", help="The order's id.")
 ) -> None:
-    """Show one order."""
-    output.record(ctx, service(ctx).order(order_id), width=16)
+    """Show one order: its scope, terms, period, reason and versions, in full."""
+    order = service(ctx).order(order_id)
+    output.record(
+        ctx,
+        order,
+        {
+            "scope": _describe(order["scope"]),
+            "requires": (
+                Requirement.from_dict(order["requires"]).describe()
+                if order["effect"] == "require"
+                else None
+            ),
+        },
+    )
 
 
 @app.command("refresh")
@@ -474,7 +487,7 @@ def simulate(
         output.table(
             title,
             ({heading: name, "changes": _tally(c)} for name, c in changes.items()),
-            {heading: heading, "changes": "changes"},
+            {heading: heading, "changes": output.Col("changes", wrap=True, floor=16)},
         )
 
 

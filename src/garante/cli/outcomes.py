@@ -111,7 +111,7 @@ def list_outcomes(
             "agency": "agency",
             "kind": "kind",
             "casualties": "casualties",
-            "undertaking": "undertaking",
+            "undertaking": output.Col("undertaking", drop=1),
             "breach": "breach",
             "order": "order",
         },
@@ -154,10 +154,12 @@ def partners(
             "released": "released",
             "held": "held",
             "denied": "denied",
-            "waited": "held_then_released",
-            "mean h held": "mean_hours_held",
-            "outcomes": lambda r: (
-                ", ".join(f"{k} {v}" for k, v in sorted(r["outcomes"].items())) or "-"
+            "waited": output.Col("held_then_released", drop=1),
+            "mean h held": output.Col("mean_hours_held", wrap=True, floor=0),
+            "outcomes": output.Col(
+                lambda r: ", ".join(f"{k} {v}" for k, v in sorted(r["outcomes"].items())) or "-",
+                wrap=True,
+                floor=12,
             ),
             "breaches": "breaches",
         },

@@ -153,10 +153,10 @@ def list_agencies(ctx: typer.Context) -> None:
         service(ctx).agencies(),
         {
             "id": "id",
-            "name": "name",
+            "name": output.Col("name", wrap=True),
             "country": "country",
             "domestic": "domestic",
-            "signed key": _has_key,
+            "key": _key,
             "active": "active",
         },
     )
@@ -264,12 +264,13 @@ def list_authorities(ctx: typer.Context) -> None:
         [{**row, "over": superiors.get(row["id"], [])} for row in garante.authorities()],
         {
             "id": "id",
-            "name": "name",
-            "signed key": _has_key,
-            "superior to": lambda row: ", ".join(row["over"]) or "-",
+            "name": output.Col("name", wrap=True),
+            "key": _key,
+            "superior to": output.Col(lambda row: ", ".join(row["over"]) or "-", wrap=True),
         },
     )
 
 
-def _has_key(row: Mapping[str, Any]) -> bool:
-    return bool(row["public_key"])
+def _key(row: Mapping[str, Any]) -> str:
+    """Whether a public key is registered: from then on the party's statements are signed."""
+    return "registered" if row["public_key"] else "none"

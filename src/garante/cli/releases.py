@@ -34,11 +34,12 @@ def held(ctx: typer.Context) -> None:
         {
             "request": "id",
             "item": "item",
-            "recipient": "recipient",
+            "to": "recipient",
             "purpose": "purpose",
-            "held for": lambda r: _age(r["held_for_seconds"]),
-            "reason": "reason",
+            "held for": output.Col(lambda r: _age(r["held_for_seconds"]), drop=1),
+            "reason": output.Col("reason", wrap=True, floor=16),
         },
+        more="garante releases show ID",
     )
 
 
@@ -66,11 +67,12 @@ def list_requests(
             "item": "item",
             "recipient": "recipient",
             "purpose": "purpose",
-            "requested": "requested_at",
+            "requested": output.Col("requested_at", drop=2),
             "outcome": lambda r: output.outcome(r["outcome"]),
             "delivery": "delivery",
-            "undertaking": "undertaking",
+            "undertaking": output.Col("undertaking", drop=1),
         },
+        more="garante releases show ID",
     )
 
 

@@ -51,9 +51,9 @@ def list_tokens(ctx: typer.Context) -> None:
             "role": "role",
             "agency": "agency",
             "authority": "authority",
-            "label": "label",
-            "created": "created_at",
-            "revoked": "revoked_at",
+            "label": output.Col("label", wrap=True, floor=10, drop=1),
+            "created": output.Col("created_at", drop=2),
+            "revoked": output.Col("revoked_at", drop=3),
         },
     )
 

@@ -220,7 +220,9 @@ def show(ctx: typer.Context, directory: Path = DIR_OPTION) -> None:
     if vkey is not None:
         output.console.print(f"Witness {vkey}", markup=False)
     output.table(
-        "Witnessed logs", rows, {"origin": "origin", "size": "size", "root hash": "root_hash"}
+        "Witnessed logs",
+        rows,
+        {"origin": "origin", "size": "size", "root hash": output.Col("root_hash", drop=1)},
     )
 
 
