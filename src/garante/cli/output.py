@@ -189,9 +189,9 @@ def _layout(
     """The columns shown and their widths, so the table is at most ``width`` wide.
 
     Each column has a least width: its longest value if it is never broken, its longest word
-    (or its ``floor``) if it wraps. Droppable columns go, highest first, until the least
-    widths fit; the room left widens the wrapped columns towards their longest line. If even
-    then it cannot fit, widths are left to Rich.
+    (or its ``floor``) if it wraps. Droppable columns go in their order (``drop`` 1 first)
+    until the least widths fit; the room left widens the wrapped columns towards their longest
+    line. If even then it cannot fit, widths are left to Rich.
     """
     from rich.cells import cell_len
 
