@@ -60,3 +60,12 @@ def test_help_and_version_still_print_what_they_did() -> None:
     assert "Usage: garante [OPTIONS] COMMAND" in str(_started(["--help"])["printed"])
     assert "--require-prohibits" in str(_started(["orders", "issue", "--help"])["printed"])
     assert str(_started(["version"])["printed"]).strip()[0].isdigit()
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["version"]], ids=["help", "version"])
+def test_help_and_version_do_not_build_typer_s_pydantic_coercion(argv: list[str]) -> None:
+    """The root's options are taken as given (cli/main.py, _take_verbatim): Pydantic, a third
+    of the start-up, is imported only by a command whose options need coercing."""
+    loaded = _started(argv)["loaded"]
+    assert isinstance(loaded, list)
+    assert "pydantic" not in loaded

@@ -43,6 +43,17 @@ class _Root(TyperGroup):
             sys.exit(exc.exit_code)
         return super().main(_global_first(arguments), *rest, **options)
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        _take_verbatim(self.get_params(ctx))
+        parsed: list[str] = super().parse_args(ctx, args)
+        return parsed
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None:
+            _take_verbatim([p for p in command.get_params(ctx) if p.name == "help"])
+        return name, command, rest
+
     def invoke(self, ctx: Any) -> Any:  # typer's vendored click Context
         try:
             return super().invoke(ctx)
@@ -52,6 +63,26 @@ class _Root(TyperGroup):
             if os.environ.get("GARANTE_DEBUG"):
                 raise
             ctx.exit(exc.exit_code)
+
+
+class _Verbatim:
+    """Coerces a string option to itself."""
+
+    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+        return value
+
+
+def _take_verbatim(params: list[Any]) -> None:
+    """These options (the root's strings and flags, --help) are used as given, uncoerced.
+
+    Typer coerces an option's value through a Pydantic adapter, built on first use; for the
+    root's --db, --as, its flags and --help that meant importing Pydantic before any command
+    ran, a third of `garante version`'s start-up, to turn a string into the same string.
+    Typer keeps the coercion in ``_runtime_param``; should it stop, this only costs time.
+    """
+    for param in params:
+        if hasattr(param, "_runtime_param"):
+            param._runtime_param = _Verbatim()
 
 
 _GLOBAL_FLAGS = frozenset({"--json"})
