@@ -3,18 +3,27 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The demo needs Garante alone, not the test tools: its own stamp, in the same venv.
+DEMO_STAMP := $(VENV)/.installed-demo
 
 .PHONY: demo test lint typecheck unit bench clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+
+$(DEMO_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $(DEMO_STAMP)
+
+# The test extra includes everything the demo needs, so it stamps both.
+$(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	touch $(STAMP) $(DEMO_STAMP)
 
 ## Replay the November 2025 scenario into garante-demo.db and print every decision; run again,
 ## serve that store as it is (FRESH=1 starts a new history under a new log key).
-demo: $(STAMP)
+demo: $(DEMO_STAMP)
 	$(BIN)/garante --db garante-demo.db demo $(if $(FRESH),--fresh,)
 
 ## Lint, type-check and run every test.
@@ -33,6 +42,7 @@ unit: $(STAMP)
 	$(BIN)/python bench/ledger.py --quick
 	$(BIN)/python bench/simulate.py --quick
 	$(BIN)/python bench/replay.py --quick
+	$(BIN)/python bench/cli.py --quick
 
 ## Benchmarks at full size (not part of `make test`: timing stays out of tests).
 bench: $(STAMP)
@@ -40,6 +50,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ledger.py
 	$(BIN)/python bench/simulate.py
 	$(BIN)/python bench/replay.py
+	$(BIN)/python bench/cli.py
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/taxii.py
 	$(BIN)/python bench/scale.py

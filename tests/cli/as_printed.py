@@ -20,7 +20,7 @@ def run_as_printed(
     directory: Path,
     *,
     masked: Callable[[str], str] = lambda line: line,
-    columns: int = 100,
+    columns: int = 80,
 ) -> None:
     """Run one ``$ `` line with bash in ``directory``; it must print the lines shown under it.
 

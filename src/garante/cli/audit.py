@@ -5,21 +5,22 @@ from __future__ import annotations
 import base64
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import typer
 from rich.markup import escape
 
 from garante.cli import output
 from garante.cli.context import service
 from garante.domain.errors import GaranteError, ValidationError
-from garante.inspector import inspect
-from garante.ledger.errors import LedgerError
-from garante.ledger.logcheck import LogReport, StoredEntry, check_log
-from garante.ledger.note import VerifierKey
-from garante.replay.run import LogReplay, replay_log
-from garante.replay.sources import UnreadableLog, from_export, from_server
+
+if TYPE_CHECKING:
+    from garante.ledger.logcheck import LogReport, StoredEntry
+    from garante.ledger.note import VerifierKey
+    from garante.replay.run import LogReplay
+
+# The ledger, httpx, the inspector and the replay are imported by the commands that use them,
+# so that the CLI starts without them.
 
 app = typer.Typer(help="The verifiable audit log.", no_args_is_help=True)
 
@@ -61,8 +62,10 @@ def checkpoint(
 @app.command("add-cosignature")
 def add_cosignature(
     ctx: typer.Context,
-    size: int = typer.Option(..., "--size", help="The checkpoint's tree size."),
-    line: str = typer.Argument(..., help="The cosignature line a witness returned."),
+    size: int = typer.Option(..., "--size", help="The checkpoint's tree size.", metavar="N"),
+    line: str = typer.Argument(
+        ..., help="The cosignature line a witness returned.", metavar="LINE"
+    ),
 ) -> None:
     """Publish a witness's cosignature with the checkpoint it cosigned.
 
@@ -77,8 +80,10 @@ def add_cosignature(
 @app.command("prove")
 def prove(
     ctx: typer.Context,
-    index: int = typer.Option(..., "--index", help="The entry to prove."),
-    size: int | None = typer.Option(None, "--size", help="Tree size (default: current)."),
+    index: int = typer.Option(..., "--index", help="The entry to prove.", metavar="N"),
+    size: int | None = typer.Option(
+        None, "--size", help="Tree size (default: current).", metavar="N"
+    ),
 ) -> None:
     """Print an RFC 9162 inclusion proof of entry INDEX in the tree of SIZE entries."""
     proof = service(ctx).inclusion_proof(index, size)
@@ -101,8 +106,10 @@ def prove(
 @app.command("consistency")
 def consistency(
     ctx: typer.Context,
-    old: int = typer.Option(..., "--old", help="The older tree size."),
-    new: int | None = typer.Option(None, "--new", help="The newer tree size (default: current)."),
+    old: int = typer.Option(..., "--old", help="The older tree size.", metavar="N"),
+    new: int | None = typer.Option(
+        None, "--new", help="The newer tree size (default: current).", metavar="N"
+    ),
 ) -> None:
     """Print an RFC 9162 consistency proof between tree sizes OLD and NEW."""
     proof = service(ctx).consistency_proof(old, new)
@@ -115,7 +122,9 @@ def consistency(
 
 
 @app.command("receipt")
-def receipt(ctx: typer.Context, index: int = typer.Argument(..., help="Entry index.")) -> None:
+def receipt(
+    ctx: typer.Context, index: int = typer.Argument(..., help="Entry index.", metavar="INDEX")
+) -> None:
     """A signed checkpoint covering entry INDEX, with the entry's inclusion proof in it."""
     value = service(ctx).receipt(index)
     output.emit_json(
@@ -132,8 +141,8 @@ def receipt(ctx: typer.Context, index: int = typer.Argument(..., help="Entry ind
 @app.command("entries")
 def entries(
     ctx: typer.Context,
-    start: int = typer.Option(0, "--start"),
-    limit: int = typer.Option(20, "--limit"),
+    start: int = typer.Option(0, "--start", metavar="N", help="The first entry's index."),
+    limit: int = typer.Option(20, "--limit", metavar="N", help="How many entries to print."),
 ) -> None:
     """Print audit entries (canonical JSON) from START."""
     rows = service(ctx).entries(start, start + limit)
@@ -145,7 +154,7 @@ def entries(
 
 @app.command("export")
 def export(
-    ctx: typer.Context, directory: Path = typer.Argument(..., help="Where to write.")
+    ctx: typer.Context, directory: Path = typer.Argument(..., help="Where to write.", metavar="DIR")
 ) -> None:
     """Write the whole log for an inspector: entries.jsonl, checkpoints.json, log.vkey."""
     garante = service(ctx)
@@ -165,19 +174,35 @@ def export(
 def verify(
     ctx: typer.Context,
     export_dir: Path | None = typer.Option(
-        None, "--export", help="Verify an export (no database needed) instead of the store."
+        None,
+        "--export",
+        help="Verify an export (no database needed) instead of the store.",
+        metavar="DIR",
     ),
     log_key: str | None = typer.Option(
-        None, "--log-key", help="The log's verifier key, got out of band (text or @FILE)."
+        None,
+        "--log-key",
+        help="The log's verifier key, got out of band (text or @FILE).",
+        metavar="KEY|@FILE",
     ),
     server: str | None = typer.Option(
-        None, "--server", help="Check a running server over HTTP only, e.g. http://host:8000."
+        None,
+        "--server",
+        help="Check a running server over HTTP only, e.g. http://host:8000.",
+        metavar="URL",
     ),
     token: str | None = typer.Option(
-        None, "--token", envvar="GARANTE_TOKEN", help="Overseer token, for proofs and entries."
+        None,
+        "--token",
+        envvar="GARANTE_TOKEN",
+        help="Overseer token, for proofs and entries.",
+        metavar="TOKEN",
     ),
     state: Path | None = typer.Option(
-        None, "--state", help="With --server: the last checkpoint verified, kept between runs."
+        None,
+        "--state",
+        help="With --server: the last checkpoint verified, kept between runs.",
+        metavar="FILE",
     ),
     full: bool = typer.Option(False, "--full", help="With --server: rebuild the whole tree."),
 ) -> None:
@@ -209,19 +234,27 @@ def verify(
 def replay(
     ctx: typer.Context,
     export_dir: Path | None = typer.Option(
-        None, "--export", help="Replay an export (`garante audit export DIR`)."
+        None, "--export", help="Replay an export (`garante audit export DIR`).", metavar="DIR"
     ),
     server: str | None = typer.Option(
-        None, "--server", help="Replay a running server's log over HTTP, e.g. http://host:8000."
+        None,
+        "--server",
+        help="Replay a running server's log over HTTP, e.g. http://host:8000.",
+        metavar="URL",
     ),
     log_key: str = typer.Option(
         ...,
         "--log-key",
         help="The log's verifier key as the operator published it (text or @FILE); never the "
         "log.vkey shipped inside an export.",
+        metavar="KEY|@FILE",
     ),
     token: str | None = typer.Option(
-        None, "--token", envvar="GARANTE_TOKEN", help="With --server: an overseer token."
+        None,
+        "--token",
+        envvar="GARANTE_TOKEN",
+        help="With --server: an overseer token.",
+        metavar="TOKEN",
     ),
 ) -> None:
     """Rebuild the whole state from the log alone and re-derive every act in it.
@@ -241,6 +274,9 @@ def replay(
         )
     if export_dir is not None:
         _refuse_key_from(export_dir, log_key, what="the export it would vouch for")
+    from garante.replay.run import replay_log
+    from garante.replay.sources import UnreadableLog, from_export, from_server
+
     key = _verifier(_read(log_key))
     try:
         copy = from_export(export_dir) if export_dir is not None else None
@@ -343,6 +379,12 @@ def _verify_server(
     state: Path | None,
     full: bool,
 ) -> None:
+    import httpx
+
+    from garante.inspector import inspect
+    from garante.ledger.errors import LedgerError
+    from garante.ledger.note import VerifierKey
+
     if key_text is None:
         raise ValidationError(
             "checking a server needs the log's key from a source you trust", field="log_key"
@@ -394,6 +436,8 @@ NEEDS_TOKEN = (
 
 def _token_hint(exc: Exception, token: str | None) -> str | None:
     """Say what token is needed when the server refused to show entries or proofs."""
+    import httpx
+
     if isinstance(exc, httpx.HTTPStatusError) and exc.response.status_code in (401, 403):
         return (
             NEEDS_TOKEN
@@ -415,6 +459,9 @@ def _read(value: str) -> str:
 
 
 def _verifier(key_text: str) -> VerifierKey:
+    from garante.ledger.errors import LedgerError
+    from garante.ledger.note import VerifierKey
+
     try:
         return VerifierKey.parse(key_text)
     except LedgerError as exc:
@@ -426,6 +473,9 @@ def _verifier(key_text: str) -> VerifierKey:
 
 
 def _verify_export(directory: Path, key_text: str) -> LogReport:
+    from garante.ledger.errors import LedgerError
+    from garante.ledger.logcheck import check_log
+
     key = _verifier(key_text)
     try:
         notes: list[str] = json.loads((directory / "checkpoints.json").read_text())
@@ -439,6 +489,8 @@ def _verify_export(directory: Path, key_text: str) -> LogReport:
 
 
 def _entry(line: str) -> StoredEntry:
+    from garante.ledger.logcheck import StoredEntry
+
     data: dict[str, Any] = json.loads(line)
     return StoredEntry(index=int(data["index"]), entry=str(data["entry"]).encode())
 

@@ -20,14 +20,28 @@ events = typer.Typer(help="Reported events that derived conditions count.", no_a
 @app.command("add")
 def add(
     ctx: typer.Context,
-    condition_id: str = typer.Argument(..., metavar="ID"),
-    description: str = typer.Option(..., "--description"),
-    kind: str | None = typer.Option(None, "--kind", help="Derived: the event kind counted."),
-    region: str | None = typer.Option(None, "--region", help="Derived: the region counted."),
-    min_events: int = typer.Option(1, "--min-events", help="Derived: at least this many..."),
-    window_days: int = typer.Option(30, "--window-days", help="...within this many days."),
+    condition_id: str = typer.Argument(
+        ..., metavar="ID", help="The condition's id, e.g. caribbean-vessel-strikes."
+    ),
+    description: str = typer.Option(
+        ..., "--description", metavar="TEXT", help="What the condition means, in words."
+    ),
+    kind: str | None = typer.Option(
+        None, "--kind", help="Derived: the event kind counted.", metavar="KIND"
+    ),
+    region: str | None = typer.Option(
+        None, "--region", help="Derived: the region counted.", metavar="REGION"
+    ),
+    min_events: int = typer.Option(
+        1, "--min-events", help="Derived: at least this many...", metavar="N"
+    ),
+    window_days: int = typer.Option(
+        30, "--window-days", help="...within this many days.", metavar="DAYS"
+    ),
     active: bool = typer.Option(False, "--active", help="Hand-kept: start active."),
-    evidence: str = typer.Option("", "--evidence"),
+    evidence: str = typer.Option(
+        "", "--evidence", metavar="TEXT", help="Hand-kept: why it starts active."
+    ),
 ) -> None:
     """Define a condition: derived from events (--kind/--region) or kept by hand."""
     if (kind is None) != (region is None):
@@ -48,11 +62,13 @@ def add(
 @option_groups
 def set_condition(
     ctx: typer.Context,
-    condition_id: str = typer.Argument(..., metavar="ID"),
-    active: bool = typer.Option(..., "--active/--inactive"),
-    evidence: str = typer.Option(..., "--evidence"),
+    condition_id: str = typer.Argument(..., metavar="ID", help="The hand-kept condition to set."),
+    active: bool = typer.Option(..., "--active/--inactive", help="The condition's new state."),
+    evidence: str = typer.Option(
+        ..., "--evidence", metavar="TEXT", help="Why: the evidence the authority relies on."
+    ),
     authority: str = typer.Option(
-        ..., "--authority", help="The authority on whose word the condition is set."
+        ..., "--authority", help="The authority on whose word the condition is set.", metavar="ID"
     ),
     *,
     signing: Signing,
@@ -102,9 +118,9 @@ def list_conditions(ctx: typer.Context) -> None:
         {
             "id": "id",
             "active": "active",
-            "rule": _rule,
-            "since": "changed_at",
-            "description": "description",
+            "rule": output.Col(_rule, wrap=True, floor=16, drop=2),
+            "since": output.Col("changed_at", drop=1),
+            "description": output.Col("description", wrap=True, floor=16),
         },
     )
 
@@ -123,12 +139,22 @@ def _rule(row: Mapping[str, Any]) -> str:
 @option_groups
 def record(
     ctx: typer.Context,
-    kind: str = typer.Option(..., "--kind"),
-    region: str = typer.Option(..., "--region"),
-    at: str | None = typer.Option(None, "--at", help="When it happened (default: now)."),
-    source: str = typer.Option("", "--source"),
-    note: str = typer.Option("", "--note"),
-    agency: str = typer.Option(..., "--agency", help="The agency that reports the event."),
+    kind: str = typer.Option(
+        ..., "--kind", metavar="KIND", help="The event's kind, e.g. vessel-strike."
+    ),
+    region: str = typer.Option(
+        ..., "--region", metavar="REGION", help="Where it happened, e.g. caribbean."
+    ),
+    at: str | None = typer.Option(
+        None, "--at", help="When it happened (default: now).", metavar="TIME"
+    ),
+    source: str = typer.Option(
+        "", "--source", metavar="TEXT", help="Where the report comes from, e.g. press reports."
+    ),
+    note: str = typer.Option("", "--note", metavar="TEXT", help="A note on the event."),
+    agency: str = typer.Option(
+        ..., "--agency", help="The agency that reports the event.", metavar="ID"
+    ),
     *,
     signing: Signing,
 ) -> None:
@@ -170,6 +196,6 @@ def list_events(ctx: typer.Context) -> None:
             "kind": "kind",
             "region": "region",
             "occurred": "occurred_at",
-            "source": "source",
+            "source": output.Col("source", wrap=True, drop=1),
         },
     )

@@ -5,13 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from garante.domain.errors import ValidationError
 from garante.domain.timeutil import parse_time
-from garante.service.app import Garante
-from garante.signatures import decode_signature, load_private_key, sign_statement
+
+if TYPE_CHECKING:
+    from garante.service.app import Garante
+
+# The service (SQLAlchemy, stix2, ...) is imported by the commands that open a store, not
+# when the CLI starts: `garante --help` and `garante version` need none of it.
 
 
 @dataclass
@@ -31,6 +36,8 @@ def settings(ctx: typer.Context) -> Settings:
 def service(ctx: typer.Context, *, create: bool = False) -> Garante:
     """The store ``--db`` names, which must exist: only the commands that create a store
     (``init``, ``demo``, ``serve --init``) pass ``create``, so a mistyped path creates nothing."""
+    from garante.service.app import Garante
+
     current = settings(ctx)
     return Garante.open(current.db, actor=current.actor, create=create)
 
@@ -51,6 +58,8 @@ def signature(
     statement: dict[str, object], key: Path | None, signature_b64: str | None
 ) -> bytes | None:
     """Sign with a private key file, or take a detached signature made elsewhere."""
+    from garante.signatures import decode_signature, load_private_key, sign_statement
+
     if key is not None and signature_b64 is not None:
         raise ValidationError("give --key or --signature, not both", field="signature")
     if key is not None:
@@ -61,10 +70,16 @@ def signature(
 
 
 KEY_OPTION = typer.Option(
-    None, "--key", help="PEM Ed25519 private key of the signer; the CLI signs for you."
+    None,
+    "--key",
+    help="PEM Ed25519 private key of the signer; the CLI signs for you.",
+    metavar="FILE",
 )
 SIGNATURE_OPTION = typer.Option(
-    None, "--signature", help="Base64 Ed25519 signature over the canonical statement."
+    None,
+    "--signature",
+    help="Base64 Ed25519 signature over the canonical statement.",
+    metavar="BASE64",
 )
 STATEMENT_OPTION = typer.Option(
     False,

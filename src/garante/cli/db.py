@@ -8,22 +8,21 @@ operator runs once, before starting N servers, so it needs no log key and change
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
 
 from garante.cli import output
 from garante.cli.context import settings
 from garante.domain.errors import GaranteError, ValidationError
-from garante.ledger.errors import LedgerError
-from garante.ledger.note import VerifierKey
-from garante.service import dbcheck
-from garante.service.context import missing_store, require_store
-from garante.service.dbcheck import StoreReport
-from garante.service.logkey import load_log_signer
-from garante.store import integrity
-from garante.store.database import create_store_engine, database_url, sqlite_file, upgrade
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from garante.ledger.note import VerifierKey
+    from garante.service.dbcheck import StoreReport
+
+# SQLAlchemy and the store are imported by the commands, so that the CLI starts without them.
 
 app = typer.Typer(
     help="The store: schema migrations and a consistency check.", no_args_is_help=True
@@ -39,11 +38,17 @@ class StoreCheckFailed(GaranteError):
 
 def _shown(url: str) -> str:
     """The URL as printed: never with its password."""
+    from sqlalchemy.engine import make_url
+
     return make_url(url).render_as_string(hide_password=True)
 
 
 def _engine(url: str, *, must_exist: bool) -> Engine:
     """The store's engine; a SQLite file that is not there is refused rather than created."""
+    from sqlalchemy.engine import make_url
+
+    from garante.store.database import create_store_engine
+
     parsed = make_url(url)
     if (
         must_exist
@@ -67,6 +72,10 @@ def upgrade_command(ctx: typer.Context) -> None:
     also migrate on open, so a single-machine store needs nothing but them. It migrates a store
     that exists; `garante init` creates one.
     """
+    from garante.service.context import missing_store, require_store
+    from garante.store import integrity
+    from garante.store.database import create_store_engine, database_url, upgrade
+
     url = database_url(settings(ctx).db)
     require_store(url)
     engine = create_store_engine(url)
@@ -108,6 +117,7 @@ def check(
         help="The log's verifier key as the operator published it (text or @FILE). With it, "
         "the log is verified against that key and replayed, and the store's state compared "
         "with the replay, naming every row that differs.",
+        metavar="KEY|@FILE",
     ),
 ) -> None:
     """Check the schema revision, the log against its signed checkpoints, and state against log.
@@ -119,6 +129,10 @@ def check(
     vouches for nothing to someone who does not trust the store. It only reads, in one
     snapshot, so it can run beside live servers; it never migrates.
     """
+    from garante.service import dbcheck
+    from garante.service.logkey import load_log_signer
+    from garante.store.database import database_url
+
     url = database_url(settings(ctx).db)
     key = _published_key(log_key, url) if log_key is not None else None
     engine = _engine(url, must_exist=True)
@@ -145,6 +159,10 @@ def check(
 
 def _published_key(value: str, url: str) -> VerifierKey:
     """The key given to vouch for the store; never one kept beside the store's own file."""
+    from garante.ledger.errors import LedgerError
+    from garante.ledger.note import VerifierKey
+    from garante.store.database import sqlite_file
+
     database = sqlite_file(url)
     if value.startswith("@") and database is not None:
         path = Path(value[1:]).resolve()

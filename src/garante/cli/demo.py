@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -11,10 +12,11 @@ from garante.cli import output
 from garante.cli.context import settings
 from garante.domain.errors import ValidationError
 from garante.domain.timeutil import parse_time
-from garante.scenarios import runner
-from garante.scenarios.keys import write_demo_keys
-from garante.service.app import Garante
-from garante.service.clock import FixedClock
+from garante.scenarios import NOVEMBER_2025
+
+if TYPE_CHECKING:
+    from garante.scenarios.runner import StepResult
+    from garante.service.app import Garante
 
 
 def demo(
@@ -25,9 +27,13 @@ def demo(
         help="Delete the demo store, its log key and its signing keys, and replay a new "
         "history under a new log key. Without it, an existing demo store is served as it is.",
     ),
-    scenario: Path = typer.Option(runner.NOVEMBER_2025, "--scenario", help="Scenario file."),
+    scenario: Path = typer.Option(
+        NOVEMBER_2025, "--scenario", help="Scenario file.", metavar="FILE"
+    ),
     no_serve: bool = typer.Option(False, "--no-serve", help="Exit after the replay."),
-    port: int = typer.Option(8000, "--port", help="Port for the API (0 picks a free one)."),
+    port: int = typer.Option(
+        8000, "--port", help="Port for the API (0 picks a free one).", metavar="PORT"
+    ),
 ) -> None:
     """Replay the November 2025 scenario on a clock and show every decision.
 
@@ -36,6 +42,10 @@ def demo(
     again, it serves the store it made, as it is; --fresh starts a new history, which gets a
     new log key: a witness that cosigned the old one would otherwise see the log rewritten.
     """
+    from garante.scenarios import runner
+    from garante.service.app import Garante
+    from garante.service.clock import FixedClock
+
     current = settings(ctx)
     db = current.db or "garante-demo.db"
     if fresh:
@@ -60,9 +70,9 @@ def demo(
             {
                 "request": "id",
                 "item": "item",
-                "recipient": "recipient",
+                "to": "recipient",
                 "purpose": "purpose",
-                "reason": "reason",
+                "reason": output.Col("reason", wrap=True, floor=16),
             },
         )
         output.console.print(
@@ -136,6 +146,8 @@ def _write_keys(garante: Garante, db: str) -> tuple[str, list[str]] | None:
     Without them nobody trying the demo could act as an authority: its orders must be
     signed. Only for a store file; a database server's demo keeps none on disk.
     """
+    from garante.scenarios.keys import write_demo_keys
+
     if "://" in db:
         return None
     signers = [a["id"] for a in garante.authorities() if a["public_key"]]
@@ -181,7 +193,7 @@ def _serve(garante: Garante, port: int) -> None:
     serve(garante, port=port, on_ready=ready)
 
 
-def _print_step(step: runner.StepResult) -> None:
+def _print_step(step: StepResult) -> None:
     output.console.print(f"[bold]{step.at:%a %d %b %Y %H:%M}[/bold]  {step.narrative}")
     if step.action == "request":
         for decided in step.decisions:

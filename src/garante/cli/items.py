@@ -10,7 +10,6 @@ import typer
 from garante.cli import output
 from garante.cli.context import service, split
 from garante.domain.errors import ValidationError
-from garante.service.items import content_commitment
 
 app = typer.Typer(help="Items: communications to share, as STIX 2.1 bundles.", no_args_is_help=True)
 
@@ -18,15 +17,30 @@ app = typer.Typer(help="Items: communications to share, as STIX 2.1 bundles.", n
 @app.command("add")
 def add(
     ctx: typer.Context,
-    item_id: str = typer.Argument(..., metavar="ID"),
-    bundle: Path = typer.Option(..., "--bundle", help="STIX 2.1 bundle (JSON file)."),
-    title: str = typer.Option(..., "--title"),
-    category: str = typer.Option(..., "--category"),
-    region: str = typer.Option(..., "--region"),
-    tlp: str = typer.Option(..., "--tlp", help="clear, green, amber, amber+strict or red."),
-    originator: str = typer.Option(..., "--originator", help="The agency it comes from."),
+    item_id: str = typer.Argument(..., metavar="ID", help="The item's id, e.g. co-2025-0417."),
+    bundle: Path = typer.Option(
+        ..., "--bundle", help="STIX 2.1 bundle (JSON file).", metavar="FILE"
+    ),
+    title: str = typer.Option(
+        ..., "--title", metavar="TEXT", help="A title people recognise the item by."
+    ),
+    category: str = typer.Option(
+        ..., "--category", metavar="CATEGORY", help="Its category, e.g. maritime-interdiction."
+    ),
+    region: str = typer.Option(
+        ..., "--region", metavar="REGION", help="Its region, e.g. caribbean."
+    ),
+    tlp: str = typer.Option(
+        ..., "--tlp", help="clear, green, amber, amber+strict or red.", metavar="TLP"
+    ),
+    originator: str = typer.Option(
+        ..., "--originator", help="The agency it comes from.", metavar="ID"
+    ),
     releasable_to: list[str] | None = typer.Option(
-        None, "--releasable-to", help="Countries or agencies (comma list); none = no restriction."
+        None,
+        "--releasable-to",
+        help="Countries or agencies (comma list); none = no restriction.",
+        metavar="CODE|ID[,...]",
     ),
 ) -> None:
     """Add an item; the bundle is validated with the stix2 library."""
@@ -61,27 +75,32 @@ def list_items(ctx: typer.Context) -> None:
         service(ctx).items(),
         {
             "id": "id",
-            "title": "title",
+            "title": output.Col("title", wrap=True),
             "category": "category",
-            "region": "region",
             "TLP": "tlp",
-            "originator": "originator",
-            "releasable to": "releasable_to",
+            "originator": output.Col("originator", drop=3),
+            "region": output.Col("region", drop=2),
+            "releasable to": output.Col("releasable_to", wrap=True, drop=1),
         },
+        more="garante items show ID",
     )
 
 
 @app.command("show")
-def show(ctx: typer.Context, item_id: str = typer.Argument(..., metavar="ID")) -> None:
+def show(
+    ctx: typer.Context, item_id: str = typer.Argument(..., metavar="ID", help="The item's id.")
+) -> None:
     """Show one item's marks (not its content)."""
-    output.record(ctx, service(ctx).item(item_id), width=14)
+    output.record(ctx, service(ctx).item(item_id))
 
 
 @app.command("open-commitment")
 def open_commitment(
     ctx: typer.Context,
-    item_id: str = typer.Argument(..., metavar="ID"),
-    out: Path = typer.Option(..., "--out", help="Where to write the opening (JSON)."),
+    item_id: str = typer.Argument(..., metavar="ID", help="The item's id."),
+    out: Path = typer.Option(
+        ..., "--out", help="Where to write the opening (JSON).", metavar="FILE"
+    ),
 ) -> None:
     """Write what shows an item's content matches the commitment in the audit log.
 
@@ -96,10 +115,16 @@ def open_commitment(
 
 @app.command("check-commitment")
 def check_commitment(
-    opening_file: Path = typer.Argument(..., help="An opening written by open-commitment."),
-    commitment: str = typer.Option(..., "--commitment", help="The content_commitment in the log."),
+    opening_file: Path = typer.Argument(
+        ..., help="An opening written by open-commitment.", metavar="FILE"
+    ),
+    commitment: str = typer.Option(
+        ..., "--commitment", help="The content_commitment in the log.", metavar="HASH"
+    ),
 ) -> None:
     """Check an opening against the commitment read from the audit log (no database needed)."""
+    from garante.service.items import content_commitment
+
     try:
         opening = json.loads(opening_file.read_text())
         computed = content_commitment(

@@ -29,7 +29,6 @@ from garante.cli import (
 )
 from garante.cli.context import Settings, service, settings
 from garante.domain.errors import GaranteError, ValidationError
-from garante.store.database import database_url
 
 
 class _Root(TyperGroup):
@@ -44,6 +43,17 @@ class _Root(TyperGroup):
             sys.exit(exc.exit_code)
         return super().main(_global_first(arguments), *rest, **options)
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        _take_verbatim(self.get_params(ctx))
+        parsed: list[str] = super().parse_args(ctx, args)
+        return parsed
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None:
+            _take_verbatim([p for p in command.get_params(ctx) if p.name == "help"])
+        return name, command, rest
+
     def invoke(self, ctx: Any) -> Any:  # typer's vendored click Context
         try:
             return super().invoke(ctx)
@@ -53,6 +63,26 @@ class _Root(TyperGroup):
             if os.environ.get("GARANTE_DEBUG"):
                 raise
             ctx.exit(exc.exit_code)
+
+
+class _Verbatim:
+    """Coerces a string option to itself."""
+
+    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+        return value
+
+
+def _take_verbatim(params: list[Any]) -> None:
+    """These options (the root's strings and flags, --help) are used as given, uncoerced.
+
+    Typer coerces an option's value through a Pydantic adapter, built on first use; for the
+    root's --db, --as, its flags and --help that meant importing Pydantic before any command
+    ran, a third of `garante version`'s start-up, to turn a string into the same string.
+    Typer keeps the coercion in ``_runtime_param``; should it stop, this only costs time.
+    """
+    for param in params:
+        if hasattr(param, "_runtime_param"):
+            param._runtime_param = _Verbatim()
 
 
 _GLOBAL_FLAGS = frozenset({"--json"})
@@ -118,10 +148,14 @@ def root(
         "--db",
         help="Database URL or SQLite file path (default: $GARANTE_DB or garante.db). It must "
         "hold a store already, except for init, demo and serve --init, which create one.",
+        metavar="PATH|URL",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
     actor: str = typer.Option(
-        os.environ.get("GARANTE_ACTOR", "cli"), "--as", help="Who is acting, for the audit log."
+        os.environ.get("GARANTE_ACTOR", "cli"),
+        "--as",
+        help="Who is acting, for the audit log.",
+        metavar="NAME",
     ),
 ) -> None:
     ctx.obj = Settings(db=db, json=as_json, actor=actor)
@@ -140,6 +174,8 @@ def init(ctx: typer.Context) -> None:
     The one command, with `garante demo` and `garante serve --init`, that creates a store:
     every other command refuses a --db where there is none (exit 9, store.missing).
     """
+    from garante.store.database import database_url
+
     garante = service(ctx, create=True)
     url = database_url(settings(ctx).db)
     if not output.as_json(ctx, {"db": url, "ledger_size": garante.ledger_size()}):

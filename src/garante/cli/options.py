@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from garante.cli import context, output
-from garante.signatures import canonical
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,6 +25,8 @@ class Signing:
     def printed(self, statement: dict[str, Any]) -> bool:
         """With --print-statement, print the canonical statement (nothing is stored)."""
         if self.print_statement:
+            from garante.signatures import canonical
+
             output.plain(canonical(statement).decode())
         return self.print_statement
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -14,8 +14,10 @@ from garante.cli.context import service, settings, split, when
 from garante.cli.options import Signing, option_groups
 from garante.domain.errors import ScopeNotExplicit, ValidationError
 from garante.domain.order import Requirement, Scope
-from garante.service.app import Change
-from garante.service.results import Draft, Reach
+
+if TYPE_CHECKING:
+    from garante.service.app import Change
+    from garante.service.results import Draft, Reach
 
 app = typer.Typer(help="Orders: deny, hold, require or exempt sharing.", no_args_is_help=True)
 
@@ -24,18 +26,36 @@ ANSWERS = (
     "The authority that signs: the order's issuer, or an authority configured as superior to "
     "it (garante authorities set-superior)."
 )
-_AGENCIES = typer.Option(None, "--agencies", help="Scope: agency ids (comma list).")
-_COUNTRIES = typer.Option(None, "--countries", help="Scope: ISO country codes.")
-_CATEGORIES = typer.Option(None, "--categories", help="Scope: item categories.")
-_REGIONS = typer.Option(None, "--regions", help="Scope: item regions.")
+_AGENCIES = typer.Option(
+    None, "--agencies", help="Scope: agency ids (comma list).", metavar="ID[,ID...]"
+)
+_COUNTRIES = typer.Option(
+    None, "--countries", help="Scope: ISO country codes.", metavar="CODE[,CODE...]"
+)
+_CATEGORIES = typer.Option(
+    None, "--categories", help="Scope: item categories.", metavar="CATEGORY[,CATEGORY...]"
+)
+_REGIONS = typer.Option(
+    None, "--regions", help="Scope: item regions.", metavar="REGION[,REGION...]"
+)
 _REQ_PROHIBITS = typer.Option(
-    None, "--require-prohibits", help="require: purposes the undertaking must prohibit."
+    None,
+    "--require-prohibits",
+    help="require: purposes the undertaking must prohibit.",
+    metavar="PURPOSE[,PURPOSE...]",
 )
 _REQ_PROTECTIONS = typer.Option(
-    None, "--require-protections", help="require: protections the undertaking must give."
+    None,
+    "--require-protections",
+    help="require: protections the undertaking must give.",
+    metavar="PROTECTION[,PROTECTION...]",
 )
-_EXEMPTS = typer.Option(None, "--exempts", help="exempt: orders this one carves out of.")
-_WHILE = typer.Option(None, "--while", help="In force only while this condition is active.")
+_EXEMPTS = typer.Option(
+    None, "--exempts", help="exempt: orders this one carves out of.", metavar="ID[,ID...]"
+)
+_WHILE = typer.Option(
+    None, "--while", help="In force only while this condition is active.", metavar="CONDITION"
+)
 _ALL = typer.Option(
     False,
     "--all",
@@ -144,12 +164,30 @@ def _describe(scope: dict[str, Any]) -> str:
 @option_groups
 def issue(
     ctx: typer.Context,
-    authority: str = typer.Option(..., "--authority"),
-    effect: str = typer.Option(..., "--effect", help="deny, hold, require or exempt."),
-    reason: str = typer.Option(..., "--reason", help="The instruction, in its own words."),
-    order_id: str | None = typer.Option(None, "--id"),
-    valid_from: str | None = typer.Option(None, "--valid-from"),
-    valid_until: str | None = typer.Option(None, "--valid-until"),
+    authority: str = typer.Option(
+        ..., "--authority", metavar="ID", help="The authority issuing the order (it signs it)."
+    ),
+    effect: str = typer.Option(
+        ..., "--effect", help="deny, hold, require or exempt.", metavar="EFFECT"
+    ),
+    reason: str = typer.Option(
+        ..., "--reason", help="The instruction, in its own words.", metavar="TEXT"
+    ),
+    order_id: str | None = typer.Option(
+        None, "--id", metavar="ID", help="The order's id (default: one is made up)."
+    ),
+    valid_from: str | None = typer.Option(
+        None,
+        "--valid-from",
+        metavar="TIME",
+        help="In force from then (default: now). ISO 8601, e.g. 2025-11-14T09:00:00Z.",
+    ),
+    valid_until: str | None = typer.Option(
+        None,
+        "--valid-until",
+        metavar="TIME",
+        help="In force until then (default: until lifted). ISO 8601, e.g. 2025-11-14T09:00:00Z.",
+    ),
     *,
     terms: Terms,
     signing: Signing,
@@ -227,12 +265,27 @@ def _amended_scope(current: Scope, terms: Terms, clearing: Clearing) -> Scope | 
 @option_groups
 def amend(
     ctx: typer.Context,
-    order_id: str = typer.Argument(..., metavar="ID"),
-    authority: str = typer.Option(..., "--authority", help=ANSWERS),
-    reason: str | None = typer.Option(None, "--reason"),
-    effect: str | None = typer.Option(None, "--effect"),
+    order_id: str = typer.Argument(..., metavar="ID", help="The order to amend."),
+    authority: str = typer.Option(..., "--authority", help=ANSWERS, metavar="ID"),
+    reason: str | None = typer.Option(
+        None,
+        "--reason",
+        metavar="TEXT",
+        help="The new instruction, in its own words (default: kept).",
+    ),
+    effect: str | None = typer.Option(
+        None,
+        "--effect",
+        metavar="EFFECT",
+        help="The new effect: deny, hold, require or exempt (default: kept).",
+    ),
     clear_condition: bool = typer.Option(False, "--no-condition", help="Drop the condition."),
-    valid_until: str | None = typer.Option(None, "--valid-until"),
+    valid_until: str | None = typer.Option(
+        None,
+        "--valid-until",
+        metavar="TIME",
+        help="The new end of its period. ISO 8601, e.g. 2025-11-14T09:00:00Z.",
+    ),
     *,
     terms: Terms,
     clearing: Clearing,
@@ -278,9 +331,11 @@ def amend(
 @option_groups
 def lift(
     ctx: typer.Context,
-    order_id: str = typer.Argument(..., metavar="ID"),
-    authority: str = typer.Option(..., "--authority", help=ANSWERS),
-    reason: str = typer.Option(..., "--reason"),
+    order_id: str = typer.Argument(..., metavar="ID", help="The order to lift."),
+    authority: str = typer.Option(..., "--authority", help=ANSWERS, metavar="ID"),
+    reason: str = typer.Option(
+        ..., "--reason", metavar="TEXT", help="Why it is lifted, in the authority's words."
+    ),
     *,
     signing: Signing,
 ) -> None:
@@ -310,12 +365,13 @@ def list_orders(
             "v": "version",
             "authority": "authority",
             "effect": "effect",
-            "scope": lambda r: _describe(r["scope"]),
-            "requires / exempts": _terms,
-            "while": "while_condition",
-            "from": "valid_from",
-            "lifted": "lifted_at",
+            "scope": output.Col(lambda r: _describe(r["scope"]), wrap=True, floor=16),
+            "requires / exempts": output.Col(_terms, wrap=True, drop=4),
+            "while": output.Col("while_condition", drop=3),
+            "from": output.Col("valid_from", drop=1),
+            "lifted": output.Col("lifted_at", drop=2),
         },
+        more="garante orders show ID",
     )
 
 
@@ -326,9 +382,23 @@ def _terms(order: Mapping[str, Any]) -> str:
 
 
 @app.command("show")
-def show(ctx: typer.Context, order_id: str = typer.Argument(..., metavar="ID")) -> None:
-    """Show one order."""
-    output.record(ctx, service(ctx).order(order_id), width=16)
+def show(
+    ctx: typer.Context, order_id: str = typer.Argument(..., metavar="ID", help="The order's id.")
+) -> None:
+    """Show one order: its scope, terms, period, reason and versions, in full."""
+    order = service(ctx).order(order_id)
+    output.record(
+        ctx,
+        order,
+        {
+            "scope": _describe(order["scope"]),
+            "requires": (
+                Requirement.from_dict(order["requires"]).describe()
+                if order["effect"] == "require"
+                else None
+            ),
+        },
+    )
 
 
 @app.command("refresh")
@@ -354,12 +424,25 @@ def refresh(ctx: typer.Context) -> None:
 @option_groups
 def simulate(
     ctx: typer.Context,
-    start: str = typer.Option(..., "--from", help="Replay the requests made from..."),
-    end: str = typer.Option(..., "--to", help="...until (exclusive)."),
-    lift_order: str | None = typer.Option(None, "--lift", help="Simulate lifting this order."),
-    authority: str | None = typer.Option(None, "--authority"),
-    effect: str | None = typer.Option(None, "--effect", help="deny, hold, require or exempt."),
-    reason: str = typer.Option("simulation", "--reason"),
+    start: str = typer.Option(
+        ..., "--from", help="Replay the requests made from...", metavar="TIME"
+    ),
+    end: str = typer.Option(..., "--to", help="...until (exclusive).", metavar="TIME"),
+    lift_order: str | None = typer.Option(
+        None, "--lift", help="Simulate lifting this order.", metavar="ID"
+    ),
+    authority: str | None = typer.Option(
+        None, "--authority", metavar="ID", help="The draft's authority (not with --lift)."
+    ),
+    effect: str | None = typer.Option(
+        None, "--effect", help="deny, hold, require or exempt.", metavar="EFFECT"
+    ),
+    reason: str = typer.Option(
+        "simulation",
+        "--reason",
+        metavar="TEXT",
+        help="The draft's reason (only recorded in the report).",
+    ),
     *,
     terms: Terms,
 ) -> None:
@@ -404,7 +487,7 @@ def simulate(
         output.table(
             title,
             ({heading: name, "changes": _tally(c)} for name, c in changes.items()),
-            {heading: heading, "changes": "changes"},
+            {heading: heading, "changes": output.Col("changes", wrap=True, floor=16)},
         )
 
 

@@ -12,7 +12,6 @@ from garante.cli import output
 from garante.cli.context import KEY_OPTION, SIGNATURE_OPTION, service, signature, when
 from garante.domain.errors import ValidationError
 from garante.domain.outcome import OutcomeReport
-from garante.service.reports import as_csv_rows
 
 app = typer.Typer(help="Outcomes: what partners did with what they received.", no_args_is_help=True)
 reports = typer.Typer(help="Reports per partner and period.", no_args_is_help=True)
@@ -34,17 +33,28 @@ def _quantities(values: list[str] | None) -> dict[str, float]:
 @app.command("report")
 def report(
     ctx: typer.Context,
-    release: int = typer.Argument(..., help="The release request the outcome follows from."),
-    agency: str = typer.Option(..., "--agency", help="The partner that acted."),
-    kind: str = typer.Option(
-        ..., "--kind", help="seizure, arrest, interdiction, no-action, lethal-force or other."
+    release: int = typer.Argument(
+        ..., help="The release request the outcome follows from.", metavar="RELEASE"
     ),
-    casualties: int = typer.Option(0, "--casualties"),
-    persons: int = typer.Option(0, "--persons", help="Persons arrested or detained."),
-    quantity: list[str] | None = typer.Option(None, "--quantity", help="NAME=NUMBER, repeatable."),
-    place: str = typer.Option("", "--place"),
-    note: str = typer.Option("", "--note"),
-    at: str | None = typer.Option(None, "--at", help="When it happened (default: now)."),
+    agency: str = typer.Option(..., "--agency", help="The partner that acted.", metavar="ID"),
+    kind: str = typer.Option(
+        ...,
+        "--kind",
+        help="seizure, arrest, interdiction, no-action, lethal-force or other.",
+        metavar="KIND",
+    ),
+    casualties: int = typer.Option(
+        0, "--casualties", metavar="N", help="People killed or injured."
+    ),
+    persons: int = typer.Option(0, "--persons", help="Persons arrested or detained.", metavar="N"),
+    quantity: list[str] | None = typer.Option(
+        None, "--quantity", help="NAME=NUMBER, repeatable.", metavar="NAME=NUMBER"
+    ),
+    place: str = typer.Option("", "--place", metavar="TEXT", help="Where it happened."),
+    note: str = typer.Option("", "--note", metavar="TEXT", help="A note on the outcome."),
+    at: str | None = typer.Option(
+        None, "--at", help="When it happened (default: now).", metavar="TIME"
+    ),
     by_partner: bool = typer.Option(
         False, "--by-partner", help="The partner reports itself: signed with its key if it has one."
     ),
@@ -84,7 +94,12 @@ def report(
 
 
 @app.command("list")
-def list_outcomes(ctx: typer.Context, agency: str | None = typer.Option(None, "--agency")) -> None:
+def list_outcomes(
+    ctx: typer.Context,
+    agency: str | None = typer.Option(
+        None, "--agency", metavar="ID", help="Only this partner's outcomes."
+    ),
+) -> None:
     """List reported outcomes."""
     output.listing(
         ctx,
@@ -96,7 +111,7 @@ def list_outcomes(ctx: typer.Context, agency: str | None = typer.Option(None, "-
             "agency": "agency",
             "kind": "kind",
             "casualties": "casualties",
-            "undertaking": "undertaking",
+            "undertaking": output.Col("undertaking", drop=1),
             "breach": "breach",
             "order": "order",
         },
@@ -106,9 +121,13 @@ def list_outcomes(ctx: typer.Context, agency: str | None = typer.Option(None, "-
 @reports.command("partners")
 def partners(
     ctx: typer.Context,
-    start: str = typer.Option(..., "--from", help="Start of the period (inclusive)."),
-    end: str = typer.Option(..., "--to", help="End of the period (exclusive)."),
-    csv_file: Path | None = typer.Option(None, "--csv", help="Also write CSV here ('-': stdout)."),
+    start: str = typer.Option(
+        ..., "--from", help="Start of the period (inclusive).", metavar="TIME"
+    ),
+    end: str = typer.Option(..., "--to", help="End of the period (exclusive).", metavar="TIME"),
+    csv_file: Path | None = typer.Option(
+        None, "--csv", help="Also write CSV here ('-': stdout).", metavar="FILE|-"
+    ),
 ) -> None:
     """Per partner: releases by decision, time held, outcomes by kind, breaches."""
     begin = when(start, field="from")
@@ -117,6 +136,8 @@ def partners(
         raise ValidationError("--to must be after --from", field="to")
     data = service(ctx).partner_report(start=begin, end=finish)
     if csv_file is not None:
+        from garante.service.reports import as_csv_rows
+
         rows = as_csv_rows(data)
         if str(csv_file) == "-":
             csv.writer(sys.stdout).writerows(rows)
@@ -133,10 +154,12 @@ def partners(
             "released": "released",
             "held": "held",
             "denied": "denied",
-            "waited": "held_then_released",
-            "mean h held": "mean_hours_held",
-            "outcomes": lambda r: (
-                ", ".join(f"{k} {v}" for k, v in sorted(r["outcomes"].items())) or "-"
+            "waited": output.Col("held_then_released", drop=1),
+            "mean h held": output.Col("mean_hours_held", wrap=True, floor=0),
+            "outcomes": output.Col(
+                lambda r: ", ".join(f"{k} {v}" for k, v in sorted(r["outcomes"].items())) or "-",
+                wrap=True,
+                floor=12,
             ),
             "breaches": "breaches",
         },

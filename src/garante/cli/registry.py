@@ -13,13 +13,6 @@ from garante.cli import output
 from garante.cli.context import service
 from garante.cli.options import Signing, option_groups
 from garante.domain.errors import ValidationError
-from garante.signatures import (
-    encode_public_key,
-    generate_private_key,
-    parse_public_key,
-    private_key_pem,
-    public_key_bytes,
-)
 
 keys = typer.Typer(help="Ed25519 key pairs for agencies and authorities.", no_args_is_help=True)
 agencies = typer.Typer(help="Agencies that send or receive intelligence.", no_args_is_help=True)
@@ -40,16 +33,29 @@ def read_required_key(value: str) -> bytes:
             raise ValidationError(
                 f"cannot read {path}: {exc.strerror}", field="public_key"
             ) from None
+    from garante.signatures import parse_public_key
+
     return parse_public_key(value)
 
 
 @keys.command("generate")
 def generate(
     ctx: typer.Context,
-    name: str = typer.Argument(..., help="Name for the files: NAME.key and NAME.pub."),
-    directory: Path = typer.Option(Path("."), "--dir", help="Where to write the files."),
+    name: str = typer.Argument(
+        ..., help="Name for the files: NAME.key and NAME.pub.", metavar="NAME"
+    ),
+    directory: Path = typer.Option(
+        Path("."), "--dir", help="Where to write the files.", metavar="DIR"
+    ),
 ) -> None:
     """Create NAME.key (PEM private key, mode 0600) and NAME.pub (base64 public key)."""
+    from garante.signatures import (
+        encode_public_key,
+        generate_private_key,
+        private_key_pem,
+        public_key_bytes,
+    )
+
     private = directory / f"{name}.key"
     public = directory / f"{name}.pub"
     if private.exists():
@@ -72,14 +78,19 @@ def generate(
 def add_agency(
     ctx: typer.Context,
     agency_id: str = typer.Argument(..., metavar="ID", help="Slug, e.g. dea."),
-    name: str = typer.Option(..., "--name"),
-    country: str = typer.Option(..., "--country", help="ISO 3166-1 alpha-2, e.g. US."),
+    name: str = typer.Option(..., "--name", metavar="NAME", help="The agency's full name."),
+    country: str = typer.Option(
+        ..., "--country", help="ISO 3166-1 alpha-2, e.g. US.", metavar="CODE"
+    ),
     domestic: bool = typer.Option(False, "--domestic", help="One of the operator's own services."),
     requires_undertaking: bool = typer.Option(
         False, "--requires-undertaking", help="Needs an undertaking even though domestic."
     ),
     public_key: str | None = typer.Option(
-        None, "--public-key", help="Base64 or PEM Ed25519 public key, or @FILE."
+        None,
+        "--public-key",
+        help="Base64 or PEM Ed25519 public key, or @FILE.",
+        metavar="KEY|@FILE",
     ),
 ) -> None:
     """Register an agency."""
@@ -99,12 +110,15 @@ def add_agency(
 @option_groups
 def set_key(
     ctx: typer.Context,
-    agency_id: str = typer.Argument(..., metavar="ID"),
-    public_key: str = typer.Argument(..., help="Base64 or PEM Ed25519 public key, or @FILE."),
+    agency_id: str = typer.Argument(..., metavar="ID", help="The agency's id."),
+    public_key: str = typer.Argument(
+        ..., help="Base64 or PEM Ed25519 public key, or @FILE.", metavar="KEY|@FILE"
+    ),
     recovered_by: str | None = typer.Option(
         None,
         "--recovered-by",
         help="The key was lost: this authority signs the recovery (with --key or --signature).",
+        metavar="ID",
     ),
     *,
     signing: Signing,
@@ -139,10 +153,10 @@ def list_agencies(ctx: typer.Context) -> None:
         service(ctx).agencies(),
         {
             "id": "id",
-            "name": "name",
+            "name": output.Col("name", wrap=True),
             "country": "country",
             "domestic": "domestic",
-            "signed key": _has_key,
+            "key": _key,
             "active": "active",
         },
     )
@@ -152,9 +166,12 @@ def list_agencies(ctx: typer.Context) -> None:
 def add_authority(
     ctx: typer.Context,
     authority_id: str = typer.Argument(..., metavar="ID", help="Slug, e.g. presidency."),
-    name: str = typer.Option(..., "--name"),
+    name: str = typer.Option(..., "--name", metavar="NAME", help="The authority's full name."),
     public_key: str | None = typer.Option(
-        None, "--public-key", help="Base64 or PEM Ed25519 public key, or @FILE."
+        None,
+        "--public-key",
+        help="Base64 or PEM Ed25519 public key, or @FILE.",
+        metavar="KEY|@FILE",
     ),
 ) -> None:
     """Register an authority that may issue orders."""
@@ -168,13 +185,16 @@ def add_authority(
 @option_groups
 def set_authority_key(
     ctx: typer.Context,
-    authority_id: str = typer.Argument(..., metavar="ID"),
-    public_key: str = typer.Argument(..., help="Base64 or PEM Ed25519 public key, or @FILE."),
+    authority_id: str = typer.Argument(..., metavar="ID", help="The authority's id."),
+    public_key: str = typer.Argument(
+        ..., help="Base64 or PEM Ed25519 public key, or @FILE.", metavar="KEY|@FILE"
+    ),
     recovered_by: str | None = typer.Option(
         None,
         "--recovered-by",
         help="The key was lost: this other authority signs the recovery (with --key or "
         "--signature).",
+        metavar="ID",
     ),
     *,
     signing: Signing,
@@ -244,12 +264,13 @@ def list_authorities(ctx: typer.Context) -> None:
         [{**row, "over": superiors.get(row["id"], [])} for row in garante.authorities()],
         {
             "id": "id",
-            "name": "name",
-            "signed key": _has_key,
-            "superior to": lambda row: ", ".join(row["over"]) or "-",
+            "name": output.Col("name", wrap=True),
+            "key": _key,
+            "superior to": output.Col(lambda row: ", ".join(row["over"]) or "-", wrap=True),
         },
     )
 
 
-def _has_key(row: Mapping[str, Any]) -> bool:
-    return bool(row["public_key"])
+def _key(row: Mapping[str, Any]) -> str:
+    """Whether a public key is registered: from then on the party's statements are signed."""
+    return "registered" if row["public_key"] else "none"

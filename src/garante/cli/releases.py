@@ -12,9 +12,9 @@ app = typer.Typer(help="Release requests and their decisions.", no_args_is_help=
 
 def request(
     ctx: typer.Context,
-    item: str = typer.Argument(..., help="The item to release."),
-    to: str = typer.Option(..., "--to", help="The recipient agency."),
-    purpose: str = typer.Option(..., "--purpose", help="The declared purpose."),
+    item: str = typer.Argument(..., help="The item to release.", metavar="ITEM"),
+    to: str = typer.Option(..., "--to", help="The recipient agency.", metavar="ID"),
+    purpose: str = typer.Option(..., "--purpose", help="The declared purpose.", metavar="PURPOSE"),
 ) -> None:
     """Request the release of an item to an agency for a purpose, and print the decision."""
     decided = service(ctx).request_release(item, recipient=to, purpose=purpose)
@@ -34,11 +34,12 @@ def held(ctx: typer.Context) -> None:
         {
             "request": "id",
             "item": "item",
-            "recipient": "recipient",
+            "to": "recipient",
             "purpose": "purpose",
-            "held for": lambda r: _age(r["held_for_seconds"]),
-            "reason": "reason",
+            "held for": output.Col(lambda r: _age(r["held_for_seconds"]), drop=1),
+            "reason": output.Col("reason", wrap=True, floor=16),
         },
+        more="garante releases show ID",
     )
 
 
@@ -51,8 +52,10 @@ def _age(seconds: int) -> str:
 @app.command("list")
 def list_requests(
     ctx: typer.Context,
-    outcome: str | None = typer.Option(None, "--outcome", help="released, held or denied."),
-    to: str | None = typer.Option(None, "--to", help="Only this recipient."),
+    outcome: str | None = typer.Option(
+        None, "--outcome", help="released, held or denied.", metavar="OUTCOME"
+    ),
+    to: str | None = typer.Option(None, "--to", help="Only this recipient.", metavar="ID"),
 ) -> None:
     """List release requests with the decision that stands for each."""
     output.listing(
@@ -64,11 +67,12 @@ def list_requests(
             "item": "item",
             "recipient": "recipient",
             "purpose": "purpose",
-            "requested": "requested_at",
+            "requested": output.Col("requested_at", drop=2),
             "outcome": lambda r: output.outcome(r["outcome"]),
             "delivery": "delivery",
-            "undertaking": "undertaking",
+            "undertaking": output.Col("undertaking", drop=1),
         },
+        more="garante releases show ID",
     )
 
 
@@ -82,7 +86,10 @@ DELIVERY = {
 
 
 @app.command("show")
-def show(ctx: typer.Context, request_id: int = typer.Argument(..., metavar="ID")) -> None:
+def show(
+    ctx: typer.Context,
+    request_id: int = typer.Argument(..., metavar="ID", help="The release request's number."),
+) -> None:
     """Every decision taken on one request, with the rules that spoke and what triggered it,
     and where its release stands in the partner's feed (delivered, recalled, ...)."""
     garante = service(ctx)

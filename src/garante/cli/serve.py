@@ -12,10 +12,15 @@ from garante.cli.context import service
 
 def serve(
     ctx: typer.Context,
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
-    port: int = typer.Option(8000, "--port", help="Port; 0 picks a free one and prints it."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on.", metavar="HOST"),
+    port: int = typer.Option(
+        8000, "--port", help="Port; 0 picks a free one and prints it.", metavar="PORT"
+    ),
     checkpoint_interval: float = typer.Option(
-        1.0, "--checkpoint-interval", help="Seconds between checkpoint publications."
+        1.0,
+        "--checkpoint-interval",
+        help="Seconds between checkpoint publications.",
+        metavar="SECONDS",
     ),
     init: bool = typer.Option(
         False, "--init", help="Create the store if there is none (as `garante init` does)."
@@ -26,12 +31,14 @@ def serve(
         min=0.1,
         help="Seconds a client has to send a request's headers; later, 408 and the connection "
         "is closed.",
+        metavar="SECONDS",
     ),
     body_timeout: float = typer.Option(
         60.0,
         "--body-timeout",
         min=0.1,
         help="Seconds a client has to send a request's whole body once its headers arrived.",
+        metavar="SECONDS",
     ),
 ) -> None:
     """Serve the API under /api/v1, the web console at / and the TAXII 2.1 feeds at /taxii2/.

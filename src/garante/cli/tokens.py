@@ -14,13 +14,17 @@ app = typer.Typer(help="API tokens for the roles of the HTTP API.", no_args_is_h
 def create(
     ctx: typer.Context,
     role: str = typer.Option(
-        ..., "--role", help="analyst, liaison, authority, partner or overseer."
+        ..., "--role", help="analyst, liaison, authority, partner or overseer.", metavar="ROLE"
     ),
-    agency: str | None = typer.Option(None, "--agency", help="The agency the token acts for."),
+    agency: str | None = typer.Option(
+        None, "--agency", help="The agency the token acts for.", metavar="ID"
+    ),
     authority: str | None = typer.Option(
-        None, "--authority", help="The authority an authority token acts for."
+        None, "--authority", help="The authority an authority token acts for.", metavar="ID"
     ),
-    label: str = typer.Option("", "--label", help="A note to recognise the token by."),
+    label: str = typer.Option(
+        "", "--label", help="A note to recognise the token by.", metavar="TEXT"
+    ),
 ) -> None:
     """Create a token. The secret is printed once; only its SHA-256 is stored."""
     record, secret = service(ctx).create_token(
@@ -47,15 +51,20 @@ def list_tokens(ctx: typer.Context) -> None:
             "role": "role",
             "agency": "agency",
             "authority": "authority",
-            "label": "label",
-            "created": "created_at",
-            "revoked": "revoked_at",
+            "label": output.Col("label", wrap=True, floor=10, drop=1),
+            "created": output.Col("created_at", drop=2),
+            "revoked": output.Col("revoked_at", drop=3),
         },
     )
 
 
 @app.command("revoke")
-def revoke(ctx: typer.Context, token_id: str = typer.Argument(..., metavar="ID")) -> None:
+def revoke(
+    ctx: typer.Context,
+    token_id: str = typer.Argument(
+        ..., metavar="ID", help="The token's id (as tokens list shows it)."
+    ),
+) -> None:
     """Revoke a token; requests with it are refused from then on."""
     record = service(ctx).revoke_token(token_id)
     output.result(ctx, record, f"Revoked token {token_id}.")

@@ -10,7 +10,6 @@ import typer
 from garante.cli import output
 from garante.cli.context import service
 from garante.domain.errors import NotFound, ValidationError
-from garante.stix.markings import find_trace_tokens
 
 
 class TraceNotFound(NotFound):
@@ -19,9 +18,13 @@ class TraceNotFound(NotFound):
 
 def trace(
     ctx: typer.Context,
-    file: Path = typer.Argument(..., help="A leaked STIX document: object, bundle or envelope."),
+    file: Path = typer.Argument(
+        ..., help="A leaked STIX document: object, bundle or envelope.", metavar="FILE"
+    ),
 ) -> None:
     """Name the release a leaked STIX copy came from, by its trace token."""
+    from garante.stix.markings import find_trace_tokens
+
     try:
         document = json.loads(file.read_text())
     except (OSError, ValueError) as exc:
@@ -52,8 +55,8 @@ def trace(
 
 def recall(
     ctx: typer.Context,
-    request_id: int = typer.Argument(..., metavar="REQUEST"),
-    reason: str = typer.Option(..., "--reason"),
+    request_id: int = typer.Argument(..., metavar="REQUEST", help="The release request to recall."),
+    reason: str = typer.Option(..., "--reason", metavar="TEXT", help="Why it is recalled."),
 ) -> None:
     """Recall a release: if delivered, the partner's feed carries revoked versions."""
     recalled = service(ctx).recall(request_id, reason=reason)

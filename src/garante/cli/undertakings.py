@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import typer
 
 from garante.cli import output
 from garante.cli.context import service, split, when
 from garante.cli.options import Signing, option_groups
+from garante.domain.errors import UndertakingNotFound
 
 app = typer.Typer(help="Use undertakings that partners sign.", no_args_is_help=True)
 
@@ -15,18 +19,40 @@ app = typer.Typer(help="Use undertakings that partners sign.", no_args_is_help=T
 @option_groups
 def sign(
     ctx: typer.Context,
-    agency: str = typer.Argument(..., help="The agency giving the undertaking."),
-    permits: list[str] = typer.Option(..., "--permits", help="Purposes it may use items for."),
-    prohibits: list[str] | None = typer.Option(None, "--prohibits", help="Purposes never."),
+    agency: str = typer.Argument(..., help="The agency giving the undertaking.", metavar="AGENCY"),
+    permits: list[str] = typer.Option(
+        ..., "--permits", help="Purposes it may use items for.", metavar="PURPOSE[,PURPOSE...]"
+    ),
+    prohibits: list[str] | None = typer.Option(
+        None, "--prohibits", help="Purposes never.", metavar="PURPOSE[,PURPOSE...]"
+    ),
     protections: list[str] | None = typer.Option(
-        None, "--protections", help="Safeguards, e.g. protection-of-life."
+        None,
+        "--protections",
+        help="Safeguards, e.g. protection-of-life.",
+        metavar="PROTECTION[,PROTECTION...]",
     ),
     categories: list[str] | None = typer.Option(
-        None, "--categories", help="Item categories covered (none = all)."
+        None,
+        "--categories",
+        help="Item categories covered (none = all).",
+        metavar="CATEGORY[,CATEGORY...]",
     ),
-    undertaking_id: str | None = typer.Option(None, "--id"),
-    valid_from: str | None = typer.Option(None, "--valid-from"),
-    valid_until: str | None = typer.Option(None, "--valid-until"),
+    undertaking_id: str | None = typer.Option(
+        None, "--id", metavar="ID", help="The undertaking's id (default: one is made up)."
+    ),
+    valid_from: str | None = typer.Option(
+        None,
+        "--valid-from",
+        metavar="TIME",
+        help="In force from then (default: now). ISO 8601, e.g. 2025-11-14T09:00:00Z.",
+    ),
+    valid_until: str | None = typer.Option(
+        None,
+        "--valid-until",
+        metavar="TIME",
+        help="In force until then (default: until revoked). ISO 8601, e.g. 2025-11-14T09:00:00Z.",
+    ),
     *,
     signing: Signing,
 ) -> None:
@@ -45,7 +71,7 @@ def sign(
     if signing.printed(terms.statement()):
         return
     change = garante.record_undertaking(terms, signature=signing.signature(terms.statement()))
-    signed = "signed" if change.value["signed"] else "unsigned (no key registered)"
+    signed = "signed" if change.value["signed"] else UNSIGNED
     output.result(
         ctx,
         {"undertaking": change.value},
@@ -57,8 +83,8 @@ def sign(
 @app.command("revoke")
 def revoke(
     ctx: typer.Context,
-    undertaking_id: str = typer.Argument(..., metavar="ID"),
-    reason: str = typer.Option(..., "--reason"),
+    undertaking_id: str = typer.Argument(..., metavar="ID", help="The undertaking to revoke."),
+    reason: str = typer.Option(..., "--reason", metavar="TEXT", help="Why it is revoked."),
 ) -> None:
     """Revoke an undertaking; releases under it stop, held requests are decided again."""
     change = service(ctx).revoke_undertaking(undertaking_id, reason=reason)
@@ -72,7 +98,10 @@ def revoke(
 
 @app.command("list")
 def list_undertakings(
-    ctx: typer.Context, agency: str | None = typer.Option(None, "--agency")
+    ctx: typer.Context,
+    agency: str | None = typer.Option(
+        None, "--agency", metavar="ID", help="Only this agency's undertakings."
+    ),
 ) -> None:
     """List undertakings; "after recovery" marks one signed with a key that an authority's
     recovery statement installed, not one the agency's own previous key vouched for."""
@@ -83,13 +112,47 @@ def list_undertakings(
         {
             "id": "id",
             "agency": "agency",
-            "permits": "permits",
-            "prohibits": "prohibits",
-            "protections": "protections",
-            "from": "valid_from",
-            "until": "valid_until",
-            "signed": "signed",
-            "after recovery": "key_recovered",
-            "revoked": "revoked_at",
+            "permits": output.Col("permits", wrap=True, floor=14),
+            "prohibits": output.Col("prohibits", wrap=True, floor=14, drop=4),
+            "protections": output.Col("protections", wrap=True, floor=14, drop=3),
+            "from": output.Col(lambda r: output.day(r["valid_from"]), drop=1),
+            "until": output.Col(lambda r: output.day(r["valid_until"]), drop=2),
+            "signature": output.Col(_signature, wrap=True, floor=12),
+            "after recovery": output.Col("key_recovered", wrap=True, floor=0),
+            "revoked": output.Col(lambda r: output.day(r["revoked_at"]), drop=5),
+        },
+        more="garante undertakings show ID",
+    )
+
+
+def _signature(row: Mapping[str, Any]) -> str:
+    """Whether the agency signed it: unsigned means it had no key registered when recorded."""
+    return "signed" if row["signed"] else UNSIGNED
+
+
+UNSIGNED = "unsigned (no key registered)"
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    undertaking_id: str = typer.Argument(..., metavar="ID", help="The undertaking's id."),
+) -> None:
+    """Show one undertaking: its terms, period, signature and revocation, in full."""
+    found = [u for u in service(ctx).undertakings(None) if u["id"] == undertaking_id]
+    if not found:
+        raise UndertakingNotFound(
+            f"no undertaking {undertaking_id}", field="id", hint="garante undertakings list"
+        )
+    undertaking = found[0]
+    output.record(
+        ctx,
+        undertaking,
+        {
+            "categories": undertaking["categories"] or "all",
+            "signed": output.Relabelled("signature", _signature(undertaking)),
+            "key_recovered": output.Relabelled(
+                "after recovery", "yes" if undertaking["key_recovered"] else "no"
+            ),
         },
     )

@@ -22,22 +22,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import typer
 
 from garante.cli import output
 from garante.domain.errors import AlreadyExists, GaranteError, InvalidKey, ValidationError
-from garante.ledger.errors import KeyFormatError, LedgerError
-from garante.ledger.note import SIG_COSIGNATURE_V1, Signer, VerifierKey
-from garante.ledger.witness import (
-    WitnessError,
-    WitnessFork,
-    WitnessRollback,
-    WitnessState,
-    witness_checkpoint,
-)
+
+if TYPE_CHECKING:
+    from garante.ledger.note import Signer, VerifierKey
+    from garante.ledger.witness import WitnessError, WitnessState
+
+# The ledger (and with it cryptography) is imported by the commands, so the CLI starts without.
 
 app = typer.Typer(
     help="A witness for the audit log (c2sp.org/tlog-witness): cosigns a checkpoint only "
@@ -73,7 +70,7 @@ class ProofFile:
     hashes: tuple[bytes, ...]
 
 
-DIR_OPTION = typer.Option(..., "--dir", help="The witness directory.")
+DIR_OPTION = typer.Option(..., "--dir", help="The witness directory.", metavar="DIR")
 
 
 def state_path(directory: Path, origin: str) -> Path:
@@ -88,11 +85,16 @@ def state_path(directory: Path, origin: str) -> Path:
 def init(
     ctx: typer.Context,
     name: str = typer.Argument(
-        ..., help="The witness's key name, a schema-less URL, e.g. witness.example.org/w1."
+        ...,
+        help="The witness's key name, a schema-less URL, e.g. witness.example.org/w1.",
+        metavar="NAME",
     ),
     directory: Path = DIR_OPTION,
 ) -> None:
     """Create DIR/witness.key (mode 0600) and DIR/witness.vkey; print the verifier key."""
+    from garante.ledger.errors import KeyFormatError
+    from garante.ledger.note import SIG_COSIGNATURE_V1, Signer
+
     private = directory / KEY_FILE
     public = directory / VKEY_FILE
     if private.exists():
@@ -129,20 +131,32 @@ def cosign(
     ctx: typer.Context,
     directory: Path = DIR_OPTION,
     log_key: str = typer.Option(
-        ..., "--log-key", help="The log's verifier key (type 0x01 vkey text), or @FILE."
+        ...,
+        "--log-key",
+        help="The log's verifier key (type 0x01 vkey text), or @FILE.",
+        metavar="KEY|@FILE",
     ),
-    checkpoint: Path = typer.Option(..., "--checkpoint", help="The log's signed checkpoint."),
+    checkpoint: Path = typer.Option(
+        ..., "--checkpoint", help="The log's signed checkpoint.", metavar="FILE"
+    ),
     proof: Path | None = typer.Option(
         None,
         "--proof",
         help='JSON {"old_size": N, "new_size": M, "proof": [base64 hashes]}; '
         "omit for an empty proof with no old size claimed.",
+        metavar="FILE",
     ),
     origin: str | None = typer.Option(
-        None, "--origin", help="The log's origin line (default: the log key's name)."
+        None,
+        "--origin",
+        help="The log's origin line (default: the log key's name).",
+        metavar="ORIGIN",
     ),
 ) -> None:
     """Cosign a checkpoint if it is consistent with the last one cosigned for its log."""
+    from garante.ledger.errors import LedgerError
+    from garante.ledger.witness import WitnessError, witness_checkpoint
+
     signer = _load_signer(directory)
     key = _read_log_key(log_key)
     note = _read_text(checkpoint, "checkpoint")
@@ -189,6 +203,8 @@ def cosign(
 @app.command("show")
 def show(ctx: typer.Context, directory: Path = DIR_OPTION) -> None:
     """The logs this witness follows and the latest checkpoint cosigned for each."""
+    from garante.ledger.witness import WitnessError, WitnessState
+
     rows: list[dict[str, Any]] = []
     for path in sorted(directory.glob("state-*.json")):
         data = _read_state_file(path)
@@ -204,7 +220,9 @@ def show(ctx: typer.Context, directory: Path = DIR_OPTION) -> None:
     if vkey is not None:
         output.console.print(f"Witness {vkey}", markup=False)
     output.table(
-        "Witnessed logs", rows, {"origin": "origin", "size": "size", "root hash": "root_hash"}
+        "Witnessed logs",
+        rows,
+        {"origin": "origin", "size": "size", "root hash": output.Col("root_hash", drop=1)},
     )
 
 
@@ -212,6 +230,9 @@ def show(ctx: typer.Context, directory: Path = DIR_OPTION) -> None:
 
 
 def _load_signer(directory: Path) -> Signer:
+    from garante.ledger.errors import KeyFormatError
+    from garante.ledger.note import Signer
+
     path = directory / KEY_FILE
     if not path.exists():
         raise ValidationError(
@@ -226,6 +247,9 @@ def _load_signer(directory: Path) -> Signer:
 
 
 def _read_log_key(value: str) -> VerifierKey:
+    from garante.ledger.errors import KeyFormatError
+    from garante.ledger.note import VerifierKey
+
     text = _read_text(Path(value[1:]), "log_key") if value.startswith("@") else value
     try:
         return VerifierKey.parse(text.strip())
@@ -282,6 +306,8 @@ def _read_state_file(path: Path) -> dict[str, Any]:
 
 
 def _load_state(path: Path, origin: str) -> tuple[WitnessState | None, str | None]:
+    from garante.ledger.witness import WitnessError, WitnessState
+
     if not path.exists():
         return None, None
     data = _read_state_file(path)
@@ -333,6 +359,8 @@ def _locked(directory: Path) -> Iterator[None]:
 
 
 def _evidence_hint(exc: WitnessError, state_file: Path, offered: Path) -> str | None:
+    from garante.ledger.witness import WitnessFork, WitnessRollback
+
     if not isinstance(exc, WitnessFork | WitnessRollback):
         return exc.hint
     where = (

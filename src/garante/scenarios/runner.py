@@ -19,13 +19,12 @@ from garante.domain.condition import ConditionRule
 from garante.domain.order import Requirement, Scope
 from garante.domain.outcome import OutcomeReport
 from garante.domain.timeutil import iso, parse_time
+from garante.scenarios import NOVEMBER_2025 as NOVEMBER_2025
+from garante.scenarios import SCENARIOS as SCENARIOS
 from garante.scenarios.keys import demo_key
 from garante.service.app import Garante
 from garante.service.clock import FixedClock
 from garante.signatures import public_key_bytes, sign_statement
-
-SCENARIOS = Path(__file__).parent
-NOVEMBER_2025 = SCENARIOS / "november_2025.toml"
 
 
 @dataclass
