@@ -11,7 +11,7 @@ from fastapi import Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import HTMLResponse, JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -33,6 +33,7 @@ from garante.console import console_router
 from garante.domain.numbers import whole_number
 from garante.domain.roles import Principal
 from garante.service.app import Garante
+from garante.taxii import errors as taxii_errors
 from garante.taxii.app import create_taxii_app
 
 # Swagger UI 5 (OpenAPI 3.1), as the fastapi-offline package ships it.
@@ -61,8 +62,9 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        taxii = str(scope.get("path", "")).startswith("/taxii2")
         if _holds_nul(scope):
-            await _nul_in_request()(scope, receive, send)
+            await (_taxii_nul() if taxii else _nul_in_request())(scope, receive, send)
             return
         length = Headers(scope=scope).get("content-length")
         declared = None if length is None else whole_number(length)
@@ -101,6 +103,16 @@ def _holds_nul(scope: Scope) -> bool:
     path: str = scope.get("path", "")
     query = unquote(bytes(scope.get("query_string", b"")).decode("latin-1"))
     return "\x00" in path or "\x00" in query
+
+
+def _taxii_nul() -> Response:
+    """The same refusal in TAXII's own error shape and media type, for a TAXII client."""
+    return taxii_errors.response(
+        422,
+        "NUL in the request",
+        "the request's path or query holds a NUL character (%00); leave it out",
+        code="validation.invalid",
+    )
 
 
 def _nul_in_request() -> JSONResponse:
