@@ -43,3 +43,20 @@ def test_a_fresh_demo_is_a_new_history_under_a_new_log_key(tmp_path: Path) -> No
     new = _key(db)
     assert new != key
     assert new.split("+")[0] != key.split("+")[0]  # the origin, which names the log, too
+
+
+def test_a_live_clock_demo_unpins_the_clock_after_the_replay_and_logs_it(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "demo.db"
+    result = runner.invoke(app, ["--db", str(db), "demo", "--no-serve", "--live-clock"])
+    assert result.exit_code == 0, result.stderr
+    assert "The clock now runs" in result.stdout
+    with sqlite3.connect(db) as connection:
+        (last,) = connection.execute(
+            "SELECT entry FROM ledger_entries ORDER BY idx DESC LIMIT 1"
+        ).fetchone()
+        (pinned,) = connection.execute("SELECT value FROM settings WHERE key = 'clock'").fetchone()
+    connection.close()
+    assert b'"kind":"settings.changed"' in last and b'"value":null' in last
+    assert json.loads(pinned) is None

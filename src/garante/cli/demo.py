@@ -31,6 +31,12 @@ def demo(
         NOVEMBER_2025, "--scenario", help="Scenario file.", metavar="FILE"
     ),
     no_serve: bool = typer.Option(False, "--no-serve", help="Exit after the replay."),
+    live_clock: bool = typer.Option(
+        False,
+        "--live-clock",
+        help="After the replay, let the clock run (the system clock) instead of staying at "
+        "the scenario's end, so what you do next happens now; logged as a settings change.",
+    ),
     port: int = typer.Option(
         8000, "--port", help="Port for the API (0 picks a free one).", metavar="PORT"
     ),
@@ -38,7 +44,8 @@ def demo(
     """Replay the November 2025 scenario on a clock and show every decision.
 
     The store defaults to garante-demo.db; its clock stays pinned at the scenario's end, so
-    commands run against it afterwards (garante --db garante-demo.db held) see that time. Run
+    commands run against it afterwards (garante --db garante-demo.db held) see that time;
+    --live-clock lets it run from then on instead. Run
     again, it serves the store it made, as it is; --fresh starts a new history, which gets a
     new log key: a witness that cosigned the old one would otherwise see the log rewritten.
     """
@@ -92,6 +99,14 @@ def demo(
         for mismatch in run.mismatches:
             output.errors.print(f"[red]scenario mismatch[/red]: {mismatch}")
         raise typer.Exit(1)
+    if live_clock:
+        garante.pin_clock(None)
+        if not current.json:
+            output.console.print(
+                "The clock now runs: what you do next happens at the present time, and the "
+                "scenario's orders stay in force until someone lifts them.",
+                markup=False,
+            )
     if no_serve:
         garante.close()
         return
