@@ -290,3 +290,25 @@ def test_a_superior_relation_set_by_a_token_is_named(scenario_log: Log) -> None:
         "data": {"authority": "mininterior", "over": ["presidency"]},
     }
     assert "only the operator may write it" in _first(scenario_log.appended(superior))
+
+
+def test_a_key_change_stating_another_previous_key_is_named(scenario_log: Log) -> None:
+    key_set = {
+        "v": 1,
+        "kind": "agency.key-set",
+        "at": "2025-11-14T09:00:00Z",
+        "actor": "liaison:dipol",
+        "data": {
+            "agency": "dea",
+            "public_key": "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=",
+            "statement": {
+                "type": "garante.key/v1",
+                "agency": "dea",
+                "public_key": "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=",
+                "previous_key": None,
+            },
+            "signature": None,
+            "recovered_by": None,
+        },
+    }
+    assert "not the one a change of dea's key states" in _first(scenario_log.appended(key_set))

@@ -34,7 +34,7 @@ from garante.canonical import canonical
 from garante.domain.decision import Decision, Outcome
 from garante.domain.errors import GaranteError
 from garante.domain.outcome import OutcomeReport
-from garante.domain.parties import SYSTEM_AUTHORITY
+from garante.domain.parties import SYSTEM_AUTHORITY, authority_key_statement, key_statement
 from garante.domain.request import ReleaseRequest
 from garante.domain.roles import TOKEN_ROLES, Role
 from garante.policy.compliance import judge
@@ -285,41 +285,10 @@ def _agency_key_set(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
     if agency is None:
         r._disagree(e, f"sets the key of {d['agency']}, which is not registered")
         return
-    statement = d["statement"]
-    previous = base64.b64encode(agency.public_key).decode() if agency.public_key else None
-    if (
-        statement.get("agency") != agency.id
-        or statement.get("public_key") != d["public_key"]
-        or statement.get("previous_key") != previous
-    ):
-        r._disagree(e, "its statement does not name this agency, this key and the key before it")
-        return
-    recovered_by = d["recovered_by"]
-    if recovered_by is None:
-        if statement.get("type") != "garante.key/v1":
-            r._disagree(e, "a key change not signed by the previous key must be a recovery")
-            return
-        if agency.public_key is None:
-            return  # a first key needs no proof
-        r._signed(
-            e,
-            signer=agency.id,
-            key=agency.public_key,
-            statement=statement,
-            signature=d["signature"],
-        )
-        return
-    if (
-        statement.get("type") != "garante.key-recovery/v1"
-        or statement.get("authority") != recovered_by
-    ):
-        r._disagree(e, "a recovery's statement must be a key recovery naming its authority")
-        return
-    key = r._authority_key(recovered_by)
-    if key is None:
-        r._disagree(e, f"is a recovery by {recovered_by}, which had no key to sign it with")
-        return
-    r._signed(e, signer=recovered_by, key=key, statement=statement, signature=d["signature"])
+    expected = key_statement(
+        agency.id, d["public_key"], _encoded(agency.public_key), recovered_by=d["recovered_by"]
+    )
+    _key_proof(r, e, d, subject=agency.id, current=agency.public_key, expected=expected)
 
 
 def _authority_key_set(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
@@ -327,36 +296,45 @@ def _authority_key_set(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
     if authority is None or authority.id == SYSTEM_AUTHORITY:
         r._disagree(e, f"sets the key of {d['authority']}, which may hold none")
         return
-    statement = d["statement"]
-    previous = base64.b64encode(authority.public_key).decode() if authority.public_key else None
-    recovered_by = d["recovered_by"]
-    if (
-        statement.get("authority") != authority.id
-        or statement.get("public_key") != d["public_key"]
-        or statement.get("previous_key") != previous
-        or statement.get("recovered_by") != recovered_by
-    ):
-        r._disagree(e, "its statement does not name this authority, this key and the one before")
+    if d["recovered_by"] == authority.id:
+        r._disagree(e, f"is a recovery {authority.id} could not sign for itself")
         return
+    expected = authority_key_statement(
+        authority.id,
+        d["public_key"],
+        _encoded(authority.public_key),
+        recovered_by=d["recovered_by"],
+    )
+    _key_proof(r, e, d, subject=authority.id, current=authority.public_key, expected=expected)
+
+
+def _encoded(key: bytes | None) -> str | None:
+    return base64.b64encode(key).decode() if key else None
+
+
+def _key_proof(
+    r: Replayer,
+    e: LoggedEntry,
+    d: dict[str, Any],
+    *,
+    subject: str,
+    current: bytes | None,
+    expected: Mapping[str, Any],
+) -> None:
+    """A key changes on the statement the service asks for (``domain/parties.py``), signed by
+    the key it replaces, or for a recovery by the authority it names; a first key needs none."""
+    statement = d["statement"]
+    if statement != expected:
+        r._disagree(e, f"its statement is not the one a change of {subject}'s key states")
+        return
+    recovered_by = d["recovered_by"]
     if recovered_by is None:
-        if statement.get("type") != "garante.authority-key/v1":
-            r._disagree(e, "a key change not signed by the previous key must be a recovery")
-        elif authority.public_key is not None:
-            r._signed(
-                e,
-                signer=authority.id,
-                key=authority.public_key,
-                statement=statement,
-                signature=d["signature"],
-            )
+        if current is not None:
+            r._signed(e, signer=subject, key=current, statement=statement, signature=d["signature"])
         return
     key = r._authority_key(recovered_by)
-    if (
-        statement.get("type") != "garante.authority-key-recovery/v1"
-        or recovered_by == authority.id
-        or key is None
-    ):
-        r._disagree(e, f"is a recovery {recovered_by} could not sign for {authority.id}")
+    if key is None:
+        r._disagree(e, f"is a recovery by {recovered_by}, which had no key to sign it with")
         return
     r._signed(e, signer=recovered_by, key=key, statement=statement, signature=d["signature"])
 
