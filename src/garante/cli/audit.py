@@ -10,13 +10,12 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.markup import escape
 
-from garante.cli import output
+from garante.cli import logkeys, output
 from garante.cli.context import service
 from garante.domain.errors import GaranteError, ValidationError
 
 if TYPE_CHECKING:
     from garante.ledger.logcheck import LogReport, StoredEntry
-    from garante.ledger.note import VerifierKey
     from garante.replay.run import LogReplay
 
 # The ledger, httpx, the inspector and the replay are imported by the commands that use them,
@@ -212,7 +211,7 @@ def verify(
     which needs nothing but HTTP, the key and an overseer token (the signed checkpoint is
     public; the entries and proofs it checks are not): an inspector's check.
     """
-    key_text = _read(log_key) if log_key else None
+    key_text = logkeys.key_text(log_key) if log_key else None
     if server is not None:
         _verify_server(ctx, server, key_text, token, state, full)
         return
@@ -277,7 +276,7 @@ def replay(
     from garante.replay.run import replay_log
     from garante.replay.sources import UnreadableLog, from_export, from_server
 
-    key = _verifier(_read(log_key))
+    key = logkeys.verifier_key(logkeys.key_text(log_key))
     try:
         copy = from_export(export_dir) if export_dir is not None else None
         if copy is None:
@@ -447,36 +446,11 @@ def _token_hint(exc: Exception, token: str | None) -> str | None:
     return None
 
 
-def _read(value: str) -> str:
-    if value.startswith("@"):
-        try:
-            return Path(value[1:]).read_text().strip()
-        except OSError as exc:
-            raise ValidationError(
-                f"cannot read {value[1:]}: {exc.strerror}", field="log_key"
-            ) from None
-    return value.strip()
-
-
-def _verifier(key_text: str) -> VerifierKey:
-    from garante.ledger.errors import LedgerError
-    from garante.ledger.note import VerifierKey
-
-    try:
-        return VerifierKey.parse(key_text)
-    except LedgerError as exc:
-        raise ValidationError(
-            f"the log key cannot be read: {exc}",
-            field="log_key",
-            hint="give the verifier key line the operator published (`garante audit key`)",
-        ) from None
-
-
 def _verify_export(directory: Path, key_text: str) -> LogReport:
     from garante.ledger.errors import LedgerError
     from garante.ledger.logcheck import check_log
 
-    key = _verifier(key_text)
+    key = logkeys.verifier_key(key_text)
     try:
         notes: list[str] = json.loads((directory / "checkpoints.json").read_text())
         with (directory / "entries.jsonl").open() as handle:

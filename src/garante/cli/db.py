@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from garante.cli import output
+from garante.cli import logkeys, output
 from garante.cli.context import settings
 from garante.domain.errors import GaranteError, ValidationError
 
@@ -159,8 +159,6 @@ def check(
 
 def _published_key(value: str, url: str) -> VerifierKey:
     """The key given to vouch for the store; never one kept beside the store's own file."""
-    from garante.ledger.errors import LedgerError
-    from garante.ledger.note import VerifierKey
     from garante.store.database import sqlite_file
 
     database = sqlite_file(url)
@@ -174,19 +172,7 @@ def _published_key(value: str, url: str) -> VerifierKey:
                 hint="give the key the operator published (`garante audit key` printed it "
                 "when the store was made), from a copy you keep yourself",
             )
-    text = value[1:] if value.startswith("@") else value
-    try:
-        if value.startswith("@"):
-            text = Path(text).read_text()
-        return VerifierKey.parse(text.strip())
-    except OSError as exc:
-        raise ValidationError(f"cannot read {value[1:]}: {exc.strerror}", field="log_key") from None
-    except LedgerError as exc:
-        raise ValidationError(
-            f"the log key cannot be read: {exc}",
-            field="log_key",
-            hint="give the verifier key line the operator published (`garante audit key`)",
-        ) from None
+    return logkeys.verifier_key(logkeys.key_text(value))
 
 
 def _ok(passed: bool) -> str:
