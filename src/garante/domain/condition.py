@@ -25,6 +25,14 @@ class ConditionRule:
     def window(self) -> timedelta:
         return timedelta(days=self.window_days)
 
+    def counts(self, event: Event, at: datetime) -> bool:
+        """Whether the rule counts ``event`` at ``at``: its kind, its region, in the window."""
+        return (
+            event.kind == self.kind
+            and event.region == self.region
+            and at - self.window < event.occurred_at <= at
+        )
+
 
 @dataclass(frozen=True, kw_only=True)
 class Event:
@@ -53,14 +61,7 @@ def condition_active(condition: Condition, events: list[Event], at: datetime) ->
     if condition.rule is None:
         return condition.manual_active
     rule = condition.rule
-    start = at - rule.window
-    count = sum(
-        1
-        for event in events
-        if event.kind == rule.kind
-        and event.region == rule.region
-        and start < event.occurred_at <= at
-    )
+    count = sum(1 for event in events if rule.counts(event, at))
     return count >= rule.min_events
 
 

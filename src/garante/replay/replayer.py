@@ -523,13 +523,8 @@ def _condition_changed(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
                 f"its events make it {'active' if derived else 'inactive'}",
             )
         if changed and "events" in d:
-            counted = sorted(
-                i
-                for i, event in r.state.events.items()
-                if event.kind == condition.rule.kind
-                and event.region == condition.rule.region
-                and e.at - condition.rule.window < event.occurred_at <= e.at
-            )
+            rule = condition.rule
+            counted = sorted(i for i, event in r.state.events.items() if rule.counts(event, e.at))
             if sorted(d["events"]) != counted:
                 r._disagree(
                     e,
