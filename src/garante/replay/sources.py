@@ -15,7 +15,10 @@ from typing import Any
 
 import httpx
 
+from garante.ledger.checkpoint import Checkpoint
+from garante.ledger.errors import LedgerError
 from garante.ledger.logcheck import StoredEntry
+from garante.ledger.note import parse_note
 
 PAGE = 1000
 
@@ -76,8 +79,9 @@ def from_server(
     )
     try:
         note = str(_get(http, "/audit/checkpoint")["note"])
-        size = int(note.splitlines()[1])
-    except (IndexError, ValueError, KeyError, TypeError) as exc:
+        # Read, not yet trusted: the replay verifies the note's signature with the key given.
+        size = Checkpoint.parse(parse_note(note)[0]).size
+    except (KeyError, TypeError, LedgerError) as exc:
         http.close()
         raise UnreadableLog(f"the server's checkpoint cannot be read: {exc}") from None
     except BaseException:
