@@ -211,9 +211,9 @@ class GaranteFeed:
             },
         )
         decided = g.request_release(ITEM, recipient=PARTNER, purpose=PURPOSE)
-        if decided["outcome"] != "released":
+        if decided.outcome != "released":
             raise SystemExit(f"bench bug: the release was not released: {decided}")
-        self.request_id = int(decided["request"])
+        self.request_id = int(decided.request)
         with g.sessions() as session:
             release = session.get(FeedReleaseRow, self.request_id)
             rows = session.scalars(select(FeedObjectRow).order_by(FeedObjectRow.seq)).all()

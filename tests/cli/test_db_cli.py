@@ -79,7 +79,7 @@ def populate(garante: Garante, clock: FixedClock, *, outcomes: bool = True) -> N
     kept = garante.request_release("lead", recipient="dea", purpose="seizure")
     garante.feed_page(FeedQuery(partner_id="dea"))  # delivered
     recalled = garante.request_release("lead", recipient="dea", purpose="arrest")
-    garante.recall(recalled["request"], reason="sent in error")
+    garante.recall(recalled.request, reason="sent in error")
     order = garante.draft_order(
         authority_id="presidency",
         effect="hold",
@@ -99,7 +99,7 @@ def populate(garante: Garante, clock: FixedClock, *, outcomes: bool = True) -> N
     if outcomes:  # a breach: the system authority and its automatic hold
         garante.report_outcome(
             OutcomeReport(
-                request_id=kept["request"],
+                request_id=kept.request,
                 agency_id="dea",
                 kind="lethal-force",
                 occurred_at=clock.now(),

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
+from garante.records import Decided
 from garante.scenarios import runner
 from garante.service.app import Garante
 from garante.service.clock import FixedClock
@@ -45,8 +45,8 @@ def _step(run: runner.ScenarioRun, day: str, fragment: str) -> runner.StepResult
     )
 
 
-def _rules(decided: dict[str, Any]) -> list[str]:
-    return [hit["rule"] for hit in decided["rules"]]
+def _rules(decided: Decided) -> list[str]:
+    return [hit.rule for hit in decided.rules]
 
 
 def test_every_step_decides_as_the_story_says(story: tuple[Garante, runner.ScenarioRun]) -> None:
@@ -58,8 +58,8 @@ def test_before_the_order_dea_receives_a_seizure_lead(
     story: tuple[Garante, runner.ScenarioRun],
 ) -> None:
     [decided] = _step(story[1], "2025-11-03", "go-fast").decisions
-    assert decided["outcome"] == "released"
-    assert decided["undertaking"] == "dea-2025-01"
+    assert decided.outcome == "released"
+    assert decided.undertaking == "dea-2025-01"
     assert _rules(decided) == ["4.undertaking", "5.release"]
 
 
@@ -67,7 +67,7 @@ def test_lethal_force_is_never_a_permitted_purpose(
     story: tuple[Garante, runner.ScenarioRun],
 ) -> None:
     [decided] = _step(story[1], "2025-11-05", "lethal force").decisions
-    assert decided["outcome"] == "denied"
+    assert decided.outcome == "denied"
     assert _rules(decided) == ["4.no-undertaking"]
 
 
@@ -75,7 +75,7 @@ def test_tlp_red_source_reporting_stays_with_its_originator(
     story: tuple[Garante, runner.ScenarioRun],
 ) -> None:
     [decided] = _step(story[1], "2025-11-06", "TLP:RED").decisions
-    assert decided["outcome"] == "denied"
+    assert decided.outcome == "denied"
     assert _rules(decided) == ["2.tlp-red"]
 
 
@@ -95,20 +95,18 @@ def test_on_11_november_us_requests_are_held_while_strikes_persist(
         for s in run.steps
         if s.at.strftime("%Y-%m-%d") == "2025-11-11"
         for d in s.decisions
-        if d["recipient"] in {"dea", "fbi", "hsi"}
+        if d.recipient in {"dea", "fbi", "hsi"}
     ]
     assert len(held) == 4
-    assert all(d["outcome"] == "held" for d in held)
-    assert all(d["rules"][0]["cites"] == "order:co-us-suspension" for d in held)
-    assert all(
-        "while condition caribbean-vessel-strikes is active" in d["explanation"] for d in held
-    )
+    assert all(d.outcome == "held" for d in held)
+    assert all(d.rules[0].cites == "order:co-us-suspension" for d in held)
+    assert all("while condition caribbean-vessel-strikes is active" in d.explanation for d in held)
 
 
 def test_the_uk_is_untouched_by_the_us_order(story: tuple[Garante, runner.ScenarioRun]) -> None:
     [decided] = _step(story[1], "2025-11-11", "UK").decisions
-    assert decided["recipient"] == "nca"
-    assert decided["outcome"] == "released"
+    assert decided.recipient == "nca"
+    assert decided.outcome == "released"
 
 
 def test_on_12_november_the_amendment_keeps_us_requests_held_until_guarantees(
@@ -116,7 +114,7 @@ def test_on_12_november_the_amendment_keeps_us_requests_held_until_guarantees(
 ) -> None:
     step = _step(story[1], "2025-11-12", "amends the order")
     assert step.summary == "order co-us-suspension amended to version 2: require"
-    assert {d["recipient"] for d in step.decisions} == {"dea", "fbi", "hsi"}
+    assert {d.recipient for d in step.decisions} == {"dea", "fbi", "hsi"}
     assert all(_rules(d) == ["3.order-require-unmet"] for d in step.decisions)
 
 
@@ -125,9 +123,9 @@ def test_dea_signs_the_guarantees_and_its_held_seizure_is_released(
 ) -> None:
     garante, run = story
     [moved] = _step(run, "2025-11-12", "DEA signs").decisions
-    assert moved["request"] == run.requests["dea-0422-seizure"]
-    assert (moved["previous"], moved["outcome"]) == ("held", "released")
-    assert moved["undertaking"] == "dea-2025-11"
+    assert moved.request == run.requests["dea-0422-seizure"]
+    assert (moved.previous, moved.outcome) == ("held", "released")
+    assert moved.undertaking == "dea-2025-11"
     assert _rules(moved) == ["3.order-require-met", "4.undertaking", "5.release"]
     dea = garante.undertakings("dea")
     assert [u["signed"] for u in dea] == [True, True]
@@ -146,17 +144,17 @@ def test_on_13_november_joint_casework_with_the_fbi_resumes(
 ) -> None:
     _garante, run = story
     [moved] = _step(run, "2025-11-13", "joint in-country casework").decisions
-    assert moved["request"] == run.requests["fbi-0440-arrest"]
-    assert moved["outcome"] == "released"
+    assert moved.request == run.requests["fbi-0440-arrest"]
+    assert moved.outcome == "released"
     assert "3.order-exempted" in _rules(moved)
-    assert moved["rules"][0]["cites"] == "order:joint-casework-exemption"
+    assert moved.rules[0].cites == "order:joint-casework-exemption"
 
 
 def test_every_decision_cites_the_state_version_it_read(
     story: tuple[Garante, runner.ScenarioRun],
 ) -> None:
     garante, run = story
-    versions = [d["state_version"] for s in run.steps for d in s.decisions]
+    versions = [d.state_version for s in run.steps for d in s.decisions]
     assert versions == sorted(versions)
     assert max(versions) < garante.ledger_size()
 

@@ -8,7 +8,7 @@ from garante.domain.order import Requirement, Scope
 from garante.service.app import Change, Garante
 
 
-def issue(garante: Garante, effect: str = "hold", **options: Any) -> Change:
+def issue(garante: Garante, effect: str = "hold", **options: Any) -> Change[dict[str, Any]]:
     """Issue an unsigned order from the presidency, US-scoped unless told otherwise."""
     scope = options.pop("scope", Scope(countries=frozenset({"US"})))
     requires = options.pop("requires", None)

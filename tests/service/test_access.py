@@ -73,7 +73,7 @@ def test_the_operator_may_do_what_only_the_operator_may(world: Garante) -> None:
 
 def test_an_analyst_may_request_a_release(world: Garante) -> None:
     decided = world.acting_as(ANALYST).request_release("lead", recipient="dea", purpose="seizure")
-    assert decided["outcome"] == "released"
+    assert decided.outcome == "released"
 
 
 def test_a_token_whose_stored_role_was_edited_to_operator_is_refused(world: Garante) -> None:

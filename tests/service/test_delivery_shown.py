@@ -9,7 +9,7 @@ from tests.service.orders import issue
 
 def _released(world: Garante) -> int:
     decided = world.request_release("lead", recipient="dea", purpose="seizure")
-    request_id: int = decided["request"]
+    request_id: int = decided.request
     return request_id
 
 
@@ -40,5 +40,5 @@ def test_a_fetched_release_is_delivered_and_once_recalled_is_recalled(world: Gar
 def test_a_request_that_never_reached_the_feed_has_no_delivery(world: Garante) -> None:
     issue(world, "hold")
     held = world.request_release("lead", recipient="dea", purpose="seizure")
-    assert world.request(held["request"])["delivery"] is None
+    assert world.request(held.request)["delivery"] is None
     assert [r["delivery"] for r in world.held_queue()] == [None]

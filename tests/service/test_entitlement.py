@@ -22,7 +22,7 @@ def _breach(world: Garante) -> str:
     """A lethal-force outcome on a DEA release: the breach rule's automatic hold, by id."""
     release = world.request_release("lead", recipient="dea", purpose="seizure")
     report = OutcomeReport(
-        request_id=release["request"],
+        request_id=release.request,
         agency_id="dea",
         kind="lethal-force",
         occurred_at=world.clock.now(),
@@ -106,7 +106,7 @@ def test_a_partner_token_is_not_given_to_a_domestic_agency(world: Garante) -> No
 
 def test_an_analyst_recalls_only_releases_of_items_its_agency_originated(world: Garante) -> None:
     world.register_agency("dijin", name="DIJIN", country="CO", domestic=True)
-    release = world.request_release("lead", recipient="dea", purpose="seizure")["request"]
+    release = world.request_release("lead", recipient="dea", purpose="seizure").request
     dijin = Principal(token_id="t-dj", role=Role.ANALYST, agency_id="dijin")
     with pytest.raises(NotEntitled, match="dijin may not recall it"):
         world.acting_as(dijin).recall(release, reason="not ours")

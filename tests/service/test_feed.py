@@ -113,7 +113,7 @@ def test_recall_of_a_delivered_release_sends_revoked_versions(
     decided = world.request_release("lead", recipient="dea", purpose="seizure")
     [original] = _reports(world, "dea")
     clock.set(clock.now() + timedelta(minutes=5))
-    result = world.recall(decided["request"], reason="source compromised")
+    result = world.recall(decided.request, reason="source compromised")
     assert result["status"] == "recalled"
     [latest] = _reports(world, "dea")
     assert latest["revoked"] is True
@@ -125,7 +125,7 @@ def test_recall_of_a_delivered_release_sends_revoked_versions(
 
 def test_recall_of_an_undelivered_release_withdraws_it_silently(world: Garante) -> None:
     decided = world.request_release("lead", recipient="dea", purpose="seizure")
-    result = world.recall(decided["request"], reason="sent in error")
+    result = world.recall(decided.request, reason="sent in error")
     assert result["status"] == "withdrawn"
     assert _reports(world, "dea") == []
 
@@ -134,24 +134,24 @@ def test_an_item_released_again_after_a_recall_before_delivery_is_served(
     world: Garante,
 ) -> None:
     first = world.request_release("lead", recipient="dea", purpose="seizure")
-    world.recall(first["request"], reason="sent in error")
+    world.recall(first.request, reason="sent in error")
     again = world.request_release("lead", recipient="dea", purpose="seizure")
-    assert again["outcome"] == "released"
+    assert again.outcome == "released"
     assert len(_reports(world, "dea")) == 1
-    assert world.request(again["request"])["delivery"] == "delivered"
+    assert world.request(again.request)["delivery"] == "delivered"
 
 
 def test_recalling_what_was_never_released_is_refused(world: Garante) -> None:
     decided = world.request_release("lead", recipient="dea", purpose="lethal-force")
     with pytest.raises(Exception, match="never released"):
-        world.recall(decided["request"], reason="x")
+        world.recall(decided.request, reason="x")
 
 
 def test_a_trace_token_names_the_release(world: Garante) -> None:
     decided = world.request_release("lead", recipient="dea", purpose="seizure")
     leaked = _reports(world, "dea")[0]
     [found] = world.trace(find_trace_tokens(leaked))
-    assert found["request"] == decided["request"]
+    assert found["request"] == decided.request
     assert found["partner"] == "dea"
     assert found["item"] == "lead"
 

@@ -74,8 +74,8 @@ def test_requests_queued_behind_a_writer_commit_in_one_transaction(world: Garant
         outcomes = queued_behind_a_writer(world, release(world), [release(world)] * 4)
     # the writer that held the lock, then the leader and the four that queued meanwhile
     assert len(commits) == 2
-    assert [o["outcome"] for o in outcomes] == ["released"] * 5
-    assert len({o["request"] for o in outcomes}) == 5
+    assert [o.outcome for o in outcomes] == ["released"] * 5
+    assert len({o.request for o in outcomes}) == 5
     assert world.ledger_size() == before + 2 * 5
 
 
@@ -84,9 +84,9 @@ def test_each_request_in_a_shared_transaction_gets_its_own_decision(world: Garan
         world, release(world), [release(world, recipient=r) for r in ("dea", "nca", "fbi")]
     )
     for outcome in outcomes:
-        [decision] = world.decisions(outcome["request"])
-        assert decision["outcome"] == outcome["outcome"]
-    assert [o["recipient"] for o in outcomes] == ["dea", "dea", "nca", "fbi"]
+        [decision] = world.decisions(outcome.request)
+        assert decision["outcome"] == outcome.outcome
+    assert [o.recipient for o in outcomes] == ["dea", "dea", "nca", "fbi"]
 
 
 def test_a_refused_request_in_a_batch_gets_its_error_and_the_others_commit(
@@ -97,7 +97,7 @@ def test_a_refused_request_in_a_batch_gets_its_error_and_the_others_commit(
         world, release(world), [release(world), release(world, item="no-such-item"), release(world)]
     )
     assert isinstance(outcomes[2], ItemNotFound)
-    assert [o["outcome"] for i, o in enumerate(outcomes) if i != 2] == ["released"] * 3
+    assert [o.outcome for i, o in enumerate(outcomes) if i != 2] == ["released"] * 3
     assert world.ledger_size() == before + 2 * 3
     assert len(world.requests()) == 3
 
@@ -113,7 +113,7 @@ def test_a_failure_after_writing_aborts_the_batch_and_each_request_runs_alone(
     before = world.ledger_size()
     outcomes = queued_behind_a_writer(world, release(world), [release(world), faulty])
     assert isinstance(outcomes[2], InvalidState)
-    assert [o["outcome"] for o in outcomes[:2]] == ["released"] * 2
+    assert [o.outcome for o in outcomes[:2]] == ["released"] * 2
     assert world.ledger_size() == before + 2 * 2
     assert len(world.requests()) == 2
     assert "half-done" not in str(world.entries(before, world.ledger_size()))
@@ -161,7 +161,7 @@ def test_many_threads_requesting_at_once_each_get_one_decision(
     with ThreadPoolExecutor(threads) as pool:
         futures = [pool.submit(release(world)) for _ in range(10 * threads)]
         outcomes = [future.result(timeout=60) for future in futures]
-    assert len({o["request"] for o in outcomes}) == 10 * threads
+    assert len({o.request for o in outcomes}) == 10 * threads
     assert world.ledger_size() == before + 2 * 10 * threads
     assert world.context.releases.waiting == 0
 

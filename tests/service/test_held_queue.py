@@ -19,22 +19,20 @@ from tests.support.scenario import scenario_bundle
 
 def test_hold_order_holds_new_requests_in_scope(world: Garante) -> None:
     issue(world, "hold")
-    assert world.request_release("lead", recipient="dea", purpose="seizure")["outcome"] == "held"
+    assert world.request_release("lead", recipient="dea", purpose="seizure").outcome == "held"
 
 
 def test_hold_order_does_not_touch_partners_outside_its_scope(world: Garante) -> None:
     issue(world, "hold")
-    assert (
-        world.request_release("lead", recipient="nca", purpose="seizure")["outcome"] == "released"
-    )
+    assert world.request_release("lead", recipient="nca", purpose="seizure").outcome == "released"
 
 
 def test_lifting_an_order_releases_what_it_held(world: Garante) -> None:
     order = issue(world, "hold").value
     held = world.request_release("lead", recipient="dea", purpose="seizure")
     change = world.lift_order(order["id"], authority_id="presidency", reason="over", signature=None)
-    assert [(m["request"], m["previous"], m["outcome"]) for m in change.moved] == [
-        (held["request"], "held", "released")
+    assert [(m.request, m.previous, m.outcome) for m in change.moved] == [
+        (held.request, "held", "released")
     ]
     assert world.held_queue() == []
 
@@ -43,7 +41,7 @@ def test_every_redecision_is_stored_with_its_trigger(world: Garante) -> None:
     order = issue(world, "hold").value
     held = world.request_release("lead", recipient="dea", purpose="seizure")
     world.lift_order(order["id"], authority_id="presidency", reason="over", signature=None)
-    history = world.decisions(held["request"])
+    history = world.decisions(held.request)
     assert [(d["outcome"], d["trigger"]) for d in history] == [
         ("held", "request"),
         ("released", f"order {order['id']} lifted"),
@@ -62,13 +60,13 @@ def test_amending_to_require_releases_once_the_undertaking_is_signed(world: Gara
     ).order
     change = world.amend_order(amended, authority_id="presidency", signature=None)
     assert change.value["version"] == 2
-    assert [m["outcome"] for m in change.moved] == ["held"]
+    assert [m.outcome for m in change.moved] == ["held"]
     terms = world.draft_undertaking(
         "dea", permits=["seizure"], prohibits=["lethal-force"], protections=["protection-of-life"]
     )
     signed = world.record_undertaking(terms, signature=None)
-    assert [(m["request"], m["outcome"], m["undertaking"]) for m in signed.moved] == [
-        (held["request"], "released", terms.id)
+    assert [(m.request, m.outcome, m.undertaking) for m in signed.moved] == [
+        (held.request, "released", terms.id)
     ]
 
 
@@ -78,7 +76,7 @@ def test_an_undertaking_moves_only_its_own_agencys_requests(world: Garante) -> N
     fbi = world.request_release("lead", recipient="fbi", purpose="seizure")
     terms = world.draft_undertaking("dea", permits=["seizure"], prohibits=["lethal-force"])
     moved = world.record_undertaking(terms, signature=None).moved
-    assert fbi["request"] not in [m["request"] for m in moved]
+    assert fbi.request not in [m.request for m in moved]
 
 
 def test_exemption_releases_held_requests_inside_its_scope_only(world: Garante) -> None:
@@ -100,10 +98,8 @@ def test_exemption_releases_held_requests_inside_its_scope_only(world: Garante) 
         exempts=[order["id"]],
         scope=Scope(agencies=frozenset({"fbi"}), categories=frozenset({"joint-casework"})),
     )
-    assert [(m["request"], m["outcome"]) for m in exemption.moved] == [
-        (joint["request"], "released")
-    ]
-    assert [r["id"] for r in world.held_queue()] == [other["request"]]
+    assert [(m.request, m.outcome) for m in exemption.moved] == [(joint.request, "released")]
+    assert [r["id"] for r in world.held_queue()] == [other.request]
 
 
 def test_amendment_keeps_every_signed_version(world: Garante) -> None:
@@ -137,11 +133,11 @@ def test_order_on_a_derived_condition_holds_while_events_persist(
     )
     issue(world, "hold", while_condition="strikes")
     held = world.request_release("lead", recipient="dea", purpose="seizure")
-    assert held["outcome"] == "held"
+    assert held.outcome == "held"
     clock.set(clock.now() + timedelta(days=31))
     change = world.refresh_conditions()
     assert [c["active"] for c in change.value["conditions"]] == [False]
-    assert [(m["request"], m["outcome"]) for m in change.moved] == [(held["request"], "released")]
+    assert [(m.request, m.outcome) for m in change.moved] == [(held.request, "released")]
 
 
 def test_condition_refresh_without_change_moves_nothing(world: Garante, clock: FixedClock) -> None:
@@ -195,7 +191,7 @@ def test_held_queue_gives_each_request_the_reason_of_its_newest_decision(world: 
     world.amend_order(amended, authority_id="presidency", signature=None)
     second = world.request_release("lead", recipient="fbi", purpose="seizure")
     queue = world.held_queue()
-    assert [entry["id"] for entry in queue] == [first["request"], second["request"]]
+    assert [entry["id"] for entry in queue] == [first.request, second.request]
     for entry in queue:
         newest = world.decisions(entry["id"])[-1]
         assert entry["reason"] == newest["explanation"]

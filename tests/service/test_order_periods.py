@@ -24,9 +24,7 @@ def test_a_hold_signed_for_later_does_not_hold_before_its_start(
     world: Garante, clock: FixedClock
 ) -> None:
     issue(world, "hold", scope=DEA, valid_from=clock.now() + HOUR)
-    assert world.request_release("lead", recipient="dea", purpose="seizure")["outcome"] == (
-        "released"
-    )
+    assert world.request_release("lead", recipient="dea", purpose="seizure").outcome == ("released")
 
 
 def test_once_a_hold_comes_into_force_undelivered_releases_are_withheld(
@@ -59,8 +57,8 @@ def test_when_a_holds_period_ends_what_it_held_is_released(
     assert change.value["boundaries"] == [
         {"order": order["id"], "at": order["valid_until"], "began": False}
     ]
-    assert [(m["request"], m["outcome"]) for m in change.moved] == [(held["request"], "released")]
-    [_, released] = world.decisions(held["request"])
+    assert [(m.request, m.outcome) for m in change.moved] == [(held.request, "released")]
+    [_, released] = world.decisions(held.request)
     assert released["trigger"] == f"order {order['id']} period ended"
     assert world.held_queue() == []
 
@@ -83,7 +81,7 @@ def test_a_request_still_held_by_another_order_gets_no_new_decision(
     held = world.request_release("lead", recipient="dea", purpose="seizure")
     clock.set(clock.now() + 2 * HOUR)
     assert world.apply_order_periods().moved == []
-    assert len(world.decisions(held["request"])) == 1
+    assert len(world.decisions(held.request)) == 1
 
 
 def test_an_order_lifted_before_its_end_is_not_ended_again(

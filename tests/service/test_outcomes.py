@@ -28,9 +28,7 @@ def _report(
 
 def test_a_compliant_outcome_changes_nothing_else(world: Garante) -> None:
     release = world.request_release("lead", recipient="dea", purpose="seizure")
-    change = world.report_outcome(
-        _report(world, release["request"], "dea", "seizure"), signed=False
-    )
+    change = world.report_outcome(_report(world, release.request, "dea", "seizure"), signed=False)
     assert change.value["breach"] is False
     assert change.moved == []
     assert world.orders() == []
@@ -42,7 +40,7 @@ def test_a_breach_issues_an_automatic_hold_on_the_partner_in_the_same_transactio
     release = world.request_release("lead", recipient="dea", purpose="seizure")
     before = world.ledger_size()
     change = world.report_outcome(
-        _report(world, release["request"], "dea", "lethal-force"), signed=False
+        _report(world, release.request, "dea", "lethal-force"), signed=False
     )
     assert change.value["breach"] is True
     [order] = world.orders()
@@ -61,26 +59,26 @@ def test_a_breach_issues_an_automatic_hold_on_the_partner_in_the_same_transactio
 
 def test_after_a_breach_new_requests_of_that_partner_are_held(world: Garante) -> None:
     release = world.request_release("lead", recipient="dea", purpose="seizure")
-    world.report_outcome(_report(world, release["request"], "dea", "lethal-force"), signed=False)
-    assert world.request_release("lead", recipient="dea", purpose="arrest")["outcome"] == "held"
-    assert world.request_release("lead", recipient="fbi", purpose="arrest")["outcome"] == "released"
+    world.report_outcome(_report(world, release.request, "dea", "lethal-force"), signed=False)
+    assert world.request_release("lead", recipient="dea", purpose="arrest").outcome == "held"
+    assert world.request_release("lead", recipient="fbi", purpose="arrest").outcome == "released"
 
 
 def test_lifting_the_automatic_order_decides_its_held_requests_again(world: Garante) -> None:
     release = world.request_release("lead", recipient="dea", purpose="seizure")
     order_id = world.report_outcome(
-        _report(world, release["request"], "dea", "lethal-force"), signed=False
+        _report(world, release.request, "dea", "lethal-force"), signed=False
     ).value["order"]
     held = world.request_release("lead", recipient="dea", purpose="arrest")
     lifted = world.lift_order(
         order_id, authority_id="presidency", reason="DEA explained and retrained", signature=None
     )
-    assert [(m["request"], m["outcome"]) for m in lifted.moved] == [(held["request"], "released")]
+    assert [(m.request, m.outcome) for m in lifted.moved] == [(held.request, "released")]
 
 
 def test_a_partner_with_a_key_must_sign_its_own_report(world: Garante) -> None:
     release = world.request_release("lead", recipient="nca", purpose="seizure")
-    report = _report(world, release["request"], "nca", "seizure")
+    report = _report(world, release.request, "nca", "seizure")
     with pytest.raises(SignatureRequired):
         world.report_outcome(report, signed=True)
     signed = world.report_outcome(
@@ -92,7 +90,7 @@ def test_a_partner_with_a_key_must_sign_its_own_report(world: Garante) -> None:
 def test_an_outcome_of_a_request_that_was_not_released_is_refused(world: Garante) -> None:
     denied = world.request_release("lead", recipient="dea", purpose="lethal-force")
     with pytest.raises(ReleaseNotFound):
-        world.report_outcome(_report(world, denied["request"], "dea", "seizure"), signed=False)
+        world.report_outcome(_report(world, denied.request, "dea", "seizure"), signed=False)
 
 
 def test_an_outcome_reported_for_another_agency_is_refused_as_for_no_release(
@@ -100,15 +98,15 @@ def test_an_outcome_reported_for_another_agency_is_refused_as_for_no_release(
 ) -> None:
     release = world.request_release("lead", recipient="dea", purpose="seizure")
     with pytest.raises(ReleaseNotFound) as raised:
-        world.report_outcome(_report(world, release["request"], "fbi", "seizure"), signed=False)
+        world.report_outcome(_report(world, release.request, "fbi", "seizure"), signed=False)
     with pytest.raises(ReleaseNotFound) as absent:
         world.report_outcome(_report(world, 10**6, "fbi", "seizure"), signed=False)
     # Who received it is not told: the answer is the one for a request that does not exist.
     assert raised.value.field == absent.value.field == "release"
     assert "dea" not in raised.value.message
-    assert raised.value.message.replace(
-        str(release["request"]), "N"
-    ) == absent.value.message.replace(str(10**6), "N")
+    assert raised.value.message.replace(str(release.request), "N") == absent.value.message.replace(
+        str(10**6), "N"
+    )
 
 
 def test_simulating_a_draft_order_predicts_what_issuing_it_produces(
@@ -116,7 +114,7 @@ def test_simulating_a_draft_order_predicts_what_issuing_it_produces(
 ) -> None:
     start = clock.now()
     requests = [
-        world.request_release("lead", recipient=agency, purpose=purpose)["request"]
+        world.request_release("lead", recipient=agency, purpose=purpose).request
         for agency in ("dea", "fbi", "nca")
         for purpose in ("seizure", "arrest")
     ]
@@ -155,7 +153,7 @@ def test_the_partner_report_counts_decisions_waits_outcomes_and_breaches(
     clock.set(clock.now() + timedelta(hours=6))
     world.lift_order(order["id"], authority_id="presidency", reason="over", signature=None)
     released = world.request_release("lead", recipient="fbi", purpose="arrest")
-    world.report_outcome(_report(world, released["request"], "fbi", "lethal-force"), signed=False)
+    world.report_outcome(_report(world, released.request, "fbi", "lethal-force"), signed=False)
     report = world.partner_report(start=start, end=clock.now() + timedelta(seconds=1))
     rows = {row["partner"]: row for row in report["partners"]}
     assert rows["dea"]["released"] == 1

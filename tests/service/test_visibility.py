@@ -21,8 +21,8 @@ FBI = Principal(token_id="t-fbi", role=Role.PARTNER, agency_id="fbi")
 
 def _released(world: Garante, recipient: str = "dea") -> int:
     decided = world.request_release("lead", recipient=recipient, purpose="seizure")
-    assert decided["outcome"] == "released"
-    request_id: int = decided["request"]
+    assert decided.outcome == "released"
+    request_id: int = decided.request
     return request_id
 
 
@@ -55,7 +55,7 @@ def test_a_partner_does_not_list_a_release_recalled_before_delivery(world: Garan
 
 def test_a_partner_does_not_list_its_held_request_whatever_it_filters(world: Garante) -> None:
     issue(world, "hold")
-    assert world.request_release("lead", recipient="dea", purpose="seizure")["outcome"] == "held"
+    assert world.request_release("lead", recipient="dea", purpose="seizure").outcome == "held"
     assert world.acting_as(DEA).requests(outcome="held", recipient="dea") == []
 
 
@@ -64,7 +64,7 @@ def test_recording_its_undertaking_tells_a_partner_nothing_of_requests_still_hel
 ) -> None:
     issue(world, "require", requires={"prohibits": ["lethal-force"]})
     held = world.request_release("lead", recipient="dea", purpose="arrest")
-    assert held["outcome"] == "held"
+    assert held.outcome == "held"
     dea = world.acting_as(DEA)
     terms = dea.draft_undertaking("dea", permits=["seizure"], prohibits=["lethal-force"])
     change = dea.record_undertaking(terms, signature=None)
@@ -79,8 +79,8 @@ def test_a_release_a_partners_undertaking_causes_names_no_order_and_no_rule(
     dea = world.acting_as(DEA)
     terms = dea.draft_undertaking("dea", permits=["seizure"], prohibits=["lethal-force"])
     [moved] = dea.record_undertaking(terms, signature=None).moved
-    assert (moved["request"], moved["outcome"]) == (held["request"], "released")
-    assert (moved["rules"], moved["previous"], moved["trigger"]) == ([], None, "")
+    assert (moved.request, moved.outcome) == (held.request, "released")
+    assert (moved.rules, moved.previous, moved.trigger) == ((), None, "")
     assert order not in str(moved)
 
 
@@ -89,8 +89,8 @@ def test_an_internal_principal_hears_every_request_a_change_moved(world: Garante
     world.request_release("lead", recipient="dea", purpose="seizure")
     terms = world.draft_undertaking("dea", permits=["seizure"], prohibits=["lethal-force"])
     [moved] = world.record_undertaking(terms, signature=None).moved
-    assert (moved["previous"], moved["outcome"]) == ("held", "released")
-    assert moved["rules"]
+    assert (moved.previous, moved.outcome) == ("held", "released")
+    assert moved.rules
 
 
 def test_a_partner_sees_only_its_own_agency(world: Garante) -> None:

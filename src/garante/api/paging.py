@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel
@@ -15,6 +17,8 @@ from garante.domain.errors import ValidationError
 from garante.service.app import Page
 
 MAX_LIMIT = 1000
+
+T = TypeVar("T")
 
 
 class Cursor(BaseModel):
@@ -52,12 +56,26 @@ def keyset(
     return page(cursor, limit)
 
 
-def paged(rows: list[dict[str, Any]], request_page: Page, key: str) -> dict[str, Any]:
+@dataclass(frozen=True, kw_only=True)
+class Paged(Generic[T]):
+    """One page of a list, as every list route serves it (``PageOf``)."""
+
+    items: list[T]
+    next_cursor: str | None
+
+
+def _key(row: object, key: str) -> object:
+    # Records are dataclasses; a few lists are still served as mappings.
+    return row[key] if isinstance(row, Mapping) else getattr(row, key)
+
+
+def paged(rows: Sequence[T], request_page: Page, key: str) -> Paged[T]:
+    """The first ``limit`` rows, and a cursor after the last one's ``key`` if more follow."""
     limit = request_page.limit - 1
-    items = rows[:limit]
+    items = list(rows[:limit])
     more = len(rows) > limit
     token = None
     if more and items:
-        raw = json.dumps({"after": items[-1][key]}).encode()
+        raw = json.dumps({"after": _key(items[-1], key)}).encode()
         token = base64.urlsafe_b64encode(raw).decode().rstrip("=")
-    return {"items": items, "next_cursor": token}
+    return Paged(items=items, next_cursor=token)

@@ -20,6 +20,7 @@ from pydantic_core import PydanticCustomError
 
 from garante.domain.timeutil import iso, utc
 from garante.policy.standing import PartnerStanding, Reason
+from garante.records import Decided
 
 Slug = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
@@ -345,29 +346,14 @@ class RuleHitOut(BaseModel):
     message: str
 
 
-class DecidedOut(BaseModel):
-    request: int
-    item: str
-    recipient: str
-    purpose: str
-    outcome: Literal["released", "held", "denied"]
-    previous: str | None
-    undertaking: str | None
-    explanation: str
-    rules: list[RuleHitOut]
-    trigger: str
-    decided_at: str
-    state_version: int
-
-
 class OrderChange(BaseModel):
     order: OrderOut
-    moved: list[DecidedOut]
+    moved: list[Decided]
 
 
 class UndertakingChange(BaseModel):
     undertaking: UndertakingOut
-    moved: list[DecidedOut]
+    moved: list[Decided]
 
 
 class ReleaseIn(Body):
@@ -460,12 +446,12 @@ class ConditionOut(BaseModel):
 
 class ConditionChange(BaseModel):
     condition: ConditionOut
-    moved: list[DecidedOut]
+    moved: list[Decided]
 
 
 class RefreshOut(BaseModel):
     conditions: list[ConditionOut]
-    moved: list[DecidedOut]
+    moved: list[Decided]
 
 
 class EventTerms(Body):
@@ -503,7 +489,7 @@ class EventOut(BaseModel):
 
 class EventChange(BaseModel):
     event: EventOut
-    moved: list[DecidedOut]
+    moved: list[Decided]
 
 
 # -- audit -----------------------------------------------------------------------------------
@@ -595,7 +581,7 @@ class OutcomeOut(BaseModel):
 
 class OutcomeChange(BaseModel):
     outcome: OutcomeOut
-    moved: list[DecidedOut]
+    moved: list[Decided]
 
 
 # -- partner standing --------------------------------------------------------------------

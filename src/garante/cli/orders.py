@@ -134,7 +134,7 @@ def _previewed(
 def _report(
     ctx: typer.Context,
     verb: str,
-    change: Change,
+    change: Change[dict[str, Any]],
     *,
     before: Scope | None = None,
     reach: Reach | None = None,

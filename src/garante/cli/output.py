@@ -14,6 +14,7 @@ from rich.markup import escape
 
 from garante.cli.context import settings
 from garante.domain.errors import GaranteError
+from garante.records import Decided
 
 console = Console(highlight=False, soft_wrap=True)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -22,7 +23,11 @@ _OUTCOME_STYLE = {"released": "green", "held": "yellow", "denied": "red"}
 
 
 def emit_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n")
+    """``value`` as JSON: records (dataclasses), enums and tuples as the API would say them."""
+    from pydantic_core import to_jsonable_python  # only when JSON is asked for: a fast start
+
+    text = json.dumps(to_jsonable_python(value), indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write(text + "\n")
 
 
 def plain(text: str) -> None:
@@ -39,7 +44,7 @@ def as_json(ctx: typer.Context, value: Any) -> bool:
 
 
 def result(
-    ctx: typer.Context, value: Any, message: str, *, moved: list[dict[str, Any]] | None = None
+    ctx: typer.Context, value: Any, message: str, *, moved: Sequence[Decided] | None = None
 ) -> None:
     """What a command did: ``value`` as JSON (with ``moved`` beside it when the command can
     move the held queue), or for people the message and the requests decided again."""
@@ -267,18 +272,18 @@ def outcome(value: str) -> str:
     return f"[{style}]{value}[/{style}]"
 
 
-def decision_line(decided: dict[str, Any]) -> None:
+def decision_line(decided: Decided) -> None:
     """One decision as a person reads it: who, what, outcome, and the sentence why."""
-    previous = decided.get("previous")
-    moved = f"{previous} → " if previous and previous != decided["outcome"] else ""
+    previous = decided.previous
+    moved = f"{previous} → " if previous and previous != decided.outcome else ""
     console.print(
-        f"  request {decided['request']}: {decided['item']} → {decided['recipient']} "
-        f"for {decided['purpose']}: {moved}{outcome(decided['outcome'])}"
+        f"  request {decided.request}: {decided.item} → {decided.recipient} "
+        f"for {decided.purpose}: {moved}{outcome(decided.outcome)}"
     )
-    console.print(f"    {decided['explanation']}", style="dim", markup=False)
+    console.print(f"    {decided.explanation}", style="dim", markup=False)
 
 
-def decided_again(decisions: list[dict[str, Any]]) -> None:
+def decided_again(decisions: Sequence[Decided]) -> None:
     """The held requests a write decided again, one decision each."""
     if not decisions:
         return

@@ -21,8 +21,8 @@ def request(
     if output.as_json(ctx, decided):
         return
     output.decision_line(decided)
-    for hit in decided["rules"]:
-        output.console.print(f"      [{hit['rule']}] {hit['message']}", markup=False)
+    for hit in decided.rules:
+        output.console.print(f"      [{hit.rule}] {hit.message}", markup=False)
 
 
 def held(ctx: typer.Context) -> None:

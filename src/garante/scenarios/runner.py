@@ -19,6 +19,7 @@ from garante.domain.condition import ConditionRule
 from garante.domain.order import Requirement, Scope
 from garante.domain.outcome import OutcomeReport
 from garante.domain.timeutil import iso, parse_time
+from garante.records import Decided
 from garante.scenarios import NOVEMBER_2025 as NOVEMBER_2025
 from garante.scenarios import SCENARIOS as SCENARIOS
 from garante.scenarios.keys import demo_key
@@ -32,7 +33,7 @@ class StepResult:
     at: datetime
     action: str
     narrative: str
-    decisions: list[dict[str, Any]] = field(default_factory=list)
+    decisions: list[Decided] = field(default_factory=list)
     summary: str = ""
     mismatches: list[str] = field(default_factory=list)
 
@@ -145,7 +146,7 @@ def _setup(garante: Garante, data: dict[str, Any], base: Path) -> None:
         )
 
 
-def _undertaking(garante: Garante, spec: dict[str, Any], signing: set[str]) -> list[dict[str, Any]]:
+def _undertaking(garante: Garante, spec: dict[str, Any], signing: set[str]) -> list[Decided]:
     terms = garante.draft_undertaking(
         spec["agency"],
         undertaking_id=spec.get("id"),
@@ -171,14 +172,14 @@ def _step(
         decided = garante.request_release(
             step["item"], recipient=step["to"], purpose=step["purpose"]
         )
-        run.requests[step["label"]] = decided["request"]
+        run.requests[step["label"]] = decided.request
         result.decisions = [decided]
         result.summary = (
-            f"request {decided['request']}: {step['item']} to {step['to']} for {step['purpose']}"
+            f"request {decided.request}: {step['item']} to {step['to']} for {step['purpose']}"
         )
-        if decided["outcome"] != step["expect"]:
+        if decided.outcome != step["expect"]:
             result.mismatches.append(
-                f"{step['label']}: expected {step['expect']}, got {decided['outcome']}"
+                f"{step['label']}: expected {step['expect']}, got {decided.outcome}"
             )
         return result
     if action == "event":
@@ -241,7 +242,7 @@ def _step(
     return result
 
 
-def _event(garante: Garante, clock: FixedClock, spec: dict[str, Any]) -> list[dict[str, Any]]:
+def _event(garante: Garante, clock: FixedClock, spec: dict[str, Any]) -> list[Decided]:
     """A vessel strike, reported by its agency: signed with its key when it has one."""
     terms: dict[str, Any] = {
         "kind": spec.get("kind", "vessel-strike"),
@@ -261,7 +262,7 @@ def _event(garante: Garante, clock: FixedClock, spec: dict[str, Any]) -> list[di
 
 def _outcome(
     garante: Garante, clock: FixedClock, step: dict[str, Any], run: ScenarioRun
-) -> tuple[list[dict[str, Any]], str]:
+) -> tuple[list[Decided], str]:
     """A partner reports (signing when it has a key), or the originator reports for it."""
     report = OutcomeReport(
         request_id=run.requests[step["release"]],
@@ -294,7 +295,7 @@ def _outcome(
 
 
 def _check_moved(step: dict[str, Any], result: StepResult, run: ScenarioRun) -> None:
-    moved = {d["request"]: d["outcome"] for d in result.decisions}
+    moved = {d.request: d.outcome for d in result.decisions}
     for label, expected in step.get("expect_moved", {}).items():
         request_id = run.requests.get(label)
         actual = moved.get(request_id) if request_id is not None else None

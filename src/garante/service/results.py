@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Generic, TypeVar
 
 from garante.domain.order import Order
+from garante.records import Decided
+
+V = TypeVar("V")
 
 
 @dataclass(frozen=True, kw_only=True)
-class Change:
+class Change(Generic[V]):
     """What a state change produced: the object as stored, and the held requests it moved."""
 
-    value: dict[str, Any]
-    moved: list[dict[str, Any]] = field(default_factory=list)
+    value: V
+    moved: list[Decided] = field(default_factory=list)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from garante.domain.timeutil import iso
+from garante.records import Decided
 from garante.service.releases import DecidedRequest
 from garante.signatures import encode_public_key
 from garante.store.schema import (
@@ -188,19 +189,19 @@ def token(row: TokenRow) -> dict[str, Any]:
     }
 
 
-def decided(result: DecidedRequest) -> dict[str, Any]:
+def decided(result: DecidedRequest) -> Decided:
     req = result.request
-    return {
-        "request": req.id,
-        "item": req.item_id,
-        "recipient": req.recipient_id,
-        "purpose": req.purpose,
-        "outcome": result.decision.outcome.value,
-        "previous": result.previous.value if result.previous else None,
-        "undertaking": result.decision.undertaking_id,
-        "explanation": result.decision.explanation,
-        "rules": [hit.to_dict() for hit in result.decision.rules],
-        "trigger": result.trigger,
-        "decided_at": iso(result.decided_at),
-        "state_version": result.decision.state_version,
-    }
+    return Decided(
+        request=req.id,
+        item=req.item_id,
+        recipient=req.recipient_id,
+        purpose=req.purpose,
+        outcome=result.decision.outcome,
+        previous=result.previous,
+        undertaking=result.decision.undertaking_id,
+        explanation=result.decision.explanation,
+        rules=result.decision.rules,
+        trigger=result.trigger,
+        decided_at=iso(result.decided_at),
+        state_version=result.decision.state_version,
+    )

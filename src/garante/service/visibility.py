@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from garante.domain.decision import Outcome
 from garante.domain.errors import AgencyNotFound, RequestNotFound
 from garante.domain.roles import Principal
+from garante.records import Decided
 from garante.service import views
 from garante.service.releases import DecidedRequest
 from garante.service.tokens import Forbidden
@@ -83,7 +84,7 @@ def check_request(session: Session, who: Principal, request_id: int) -> None:
         raise RequestNotFound(f"no release request {request_id}", field="request_id")
 
 
-def moved(who: Principal, results: Sequence[DecidedRequest]) -> list[dict[str, Any]]:
+def moved(who: Principal, results: Sequence[DecidedRequest]) -> list[Decided]:
     """The held requests a change moved, as ``who`` may see them.
 
     A partner hears only of its own requests the change released, and not which rules or
@@ -93,11 +94,11 @@ def moved(who: Principal, results: Sequence[DecidedRequest]) -> list[dict[str, A
     if own is None:
         return [views.decided(result) for result in results]
     return [
-        {
-            **views.decided(replace(result, previous=None, trigger="")),
-            "rules": [],
-            "explanation": f"Released to {own} for {result.request.purpose}.",
-        }
+        replace(
+            views.decided(replace(result, previous=None, trigger="")),
+            rules=(),
+            explanation=f"Released to {own} for {result.request.purpose}.",
+        )
         for result in results
         if result.request.recipient_id == own and result.decision.outcome == Outcome.RELEASED
     ]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 
 from garante.api.auth import acting, may
 from garante.api.errors import responses
-from garante.api.paging import keyset, paged
+from garante.api.paging import Paged, keyset, paged
 from garante.api.schemas import (
     ConditionChange,
     ConditionIn,
@@ -36,7 +36,7 @@ def list_conditions(
     request: Request,
     current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.conditions)),  # noqa: B008
-) -> dict[str, Any]:
+) -> Paged[dict[str, Any]]:
     return paged(acting(request, who).conditions(current), current, "id")
 
 
@@ -129,7 +129,7 @@ def list_events(
     request: Request,
     current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.events)),  # noqa: B008
-) -> dict[str, Any]:
+) -> Paged[dict[str, Any]]:
     return paged(acting(request, who).events(current), current, "id")
 
 

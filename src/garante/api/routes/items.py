@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 
 from garante.api.auth import acting, may
 from garante.api.errors import responses
-from garante.api.paging import keyset, paged
+from garante.api.paging import Paged, keyset, paged
 from garante.api.schemas import ItemIn, ItemOut, PageOf
 from garante.domain.roles import Principal, Role
 from garante.service.app import Garante, Page
@@ -22,7 +22,7 @@ def list_items(
     request: Request,
     current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.items)),  # noqa: B008
-) -> dict[str, Any]:
+) -> Paged[dict[str, Any]]:
     return paged(acting(request, who).items(current), current, "id")
 
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from garante.api.auth import acting, may
 from garante.api.errors import responses
-from garante.api.paging import keyset, paged
+from garante.api.paging import Paged, keyset, paged
 from garante.api.schemas import (
     AmendIn,
     AmendTerms,
@@ -122,7 +122,7 @@ def list_orders(
     active: bool = Query(False, description="Hide lifted orders"),
     current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.orders)),  # noqa: B008
-) -> dict[str, Any]:
+) -> Paged[dict[str, Any]]:
     rows = acting(request, who).orders(include_lifted=not active, page=current)
     return paged(rows, current, "sequence")
 

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from garante.api.auth import acting, may
 from garante.api.errors import responses
-from garante.api.paging import keyset, paged
+from garante.api.paging import Paged, keyset, paged
 from garante.api.routes.orders import _draft
 from garante.api.schemas import Instant, OrderTerms, OutcomeChange, OutcomeIn, OutcomeOut, PageOf
 from garante.domain.errors import ValidationError
@@ -64,7 +64,7 @@ def list_outcomes(
     agency: str | None = None,
     current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.outcomes)),  # noqa: B008
-) -> dict[str, Any]:
+) -> Paged[dict[str, Any]]:
     """Outcomes; a partner sees only its own."""
     return paged(acting(request, who).outcomes(agency, current), current, "id")
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 
 from garante.api.auth import acting, may
 from garante.api.errors import responses
-from garante.api.paging import keyset, paged
+from garante.api.paging import Paged, keyset, paged
 from garante.api.schemas import (
     AgencyIn,
     AgencyOut,
@@ -32,7 +32,7 @@ def list_agencies(
     request: Request,
     current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.agencies)),  # noqa: B008
-) -> dict[str, Any]:
+) -> Paged[dict[str, Any]]:
     """Agencies. A partner sees only itself."""
     return paged(acting(request, who).agencies(current), current, "id")
 
@@ -119,7 +119,7 @@ def list_authorities(
     request: Request,
     current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.authorities)),  # noqa: B008
-) -> dict[str, Any]:
+) -> Paged[dict[str, Any]]:
     return paged(acting(request, who).authorities(current), current, "id")
 
 
@@ -206,7 +206,7 @@ def list_standings(
     request: Request,
     current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.standings)),  # noqa: B008
-) -> dict[str, Any]:
+) -> Paged[dict[str, Any]]:
     """The standing of every agency, by id. Not for partners."""
     rows = [StandingOut.of(s).model_dump() for s in acting(request, who).standings(current)]
     return paged(rows, current, "agency")

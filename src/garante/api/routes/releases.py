@@ -8,11 +8,10 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 
 from garante.api.auth import acting, may
 from garante.api.errors import responses
-from garante.api.paging import keyset, paged
+from garante.api.paging import Paged, keyset, paged
 from garante.api.schemas import (
     INT_MAX,
     INT_MIN,
-    DecidedOut,
     DecisionOut,
     HeldOut,
     PageOf,
@@ -22,6 +21,7 @@ from garante.api.schemas import (
     RevokeIn,
 )
 from garante.domain.roles import Principal
+from garante.records import Decided
 from garante.service.app import Garante, Page
 
 router = APIRouter(tags=["releases"])
@@ -31,14 +31,14 @@ RequestId = Annotated[int, Path(ge=INT_MIN, le=INT_MAX)]
 @router.post(
     "/releases",
     status_code=201,
-    response_model=DecidedOut,
+    response_model=Decided,
     responses=responses(401, 403, 404, 422),
 )
 def request_release(
     body: ReleaseIn,
     request: Request,
     who: Principal = Depends(may(Garante.request_release)),  # noqa: B008
-) -> dict[str, Any]:
+) -> Decided:
     """Request the release of an item to an agency for a purpose; returns the decision."""
     return acting(request, who).request_release(
         body.item, recipient=body.recipient, purpose=body.purpose
@@ -52,7 +52,7 @@ def list_releases(
     recipient: str | None = None,
     current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.requests)),  # noqa: B008
-) -> dict[str, Any]:
+) -> Paged[dict[str, Any]]:
     """Release requests and the decision that stands for each.
 
     A partner sees only what was released to it: never another partner's, never its own
@@ -91,7 +91,7 @@ def held_queue(
     request: Request,
     current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.held_queue)),  # noqa: B008
-) -> dict[str, Any]:
+) -> Paged[dict[str, Any]]:
     """The held queue: what waits, for whom, why, and for how long."""
     return paged(acting(request, who).held_queue(current), current, "id")
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 
 from garante.api.auth import acting, may
 from garante.api.errors import responses
-from garante.api.paging import keyset, paged
+from garante.api.paging import Paged, keyset, paged
 from garante.api.schemas import (
     PageOf,
     RevokeIn,
@@ -47,7 +47,7 @@ def list_undertakings(
     agency: str | None = None,
     current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.undertakings)),  # noqa: B008
-) -> dict[str, Any]:
+) -> Paged[dict[str, Any]]:
     """Undertakings; a partner sees only its own."""
     return paged(acting(request, who).undertakings(agency, current), current, "id")
 

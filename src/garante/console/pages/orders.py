@@ -22,6 +22,7 @@ from garante.console.session import Viewer, check_csrf, service, viewer
 from garante.console.timeline import timeline
 from garante.domain.errors import GaranteError
 from garante.domain.order import Effect, Order
+from garante.records import Decided
 from garante.service.app import Garante
 from garante.service.results import Draft, Reach
 from garante.signatures import canonical, decode_signature
@@ -207,7 +208,7 @@ def issue_order(request: Request, data: Form = Depends(form)) -> Response:  # no
 
 
 def _changed(
-    request: Request, who: Viewer, action: str, order: dict[str, Any], moved: list[dict[str, Any]]
+    request: Request, who: Viewer, action: str, order: dict[str, Any], moved: list[Decided]
 ) -> Response:
     return page(
         request,

@@ -36,7 +36,7 @@ class Agencies(UseCases):
         domestic: bool = False,
         requires_undertaking: bool = False,
         public_key: bytes | None = None,
-    ) -> Change:
+    ) -> Change[dict[str, Any]]:
         with self._tx() as tx:
             row = registry.register_agency(
                 tx,
@@ -68,7 +68,7 @@ class Agencies(UseCases):
         *,
         signature: bytes | None = None,
         recovered_by: str | None = None,
-    ) -> Change:
+    ) -> Change[dict[str, Any]]:
         """Register an agency's first key, or replace it with proof (``registry``)."""
         with self._tx() as tx:
             row = registry.set_agency_key(
@@ -83,7 +83,7 @@ class Agencies(UseCases):
     @entitled(Role.LIAISON)
     def register_authority(
         self, authority_id: str, *, name: str, public_key: bytes | None = None
-    ) -> Change:
+    ) -> Change[dict[str, Any]]:
         with self._tx() as tx:
             row = registry.register_authority(
                 tx, authority_id=authority_id, name=name, public_key=public_key
@@ -112,7 +112,7 @@ class Agencies(UseCases):
         *,
         signature: bytes | None = None,
         recovered_by: str | None = None,
-    ) -> Change:
+    ) -> Change[dict[str, Any]]:
         """Register an authority's first key, or replace it with proof (``registry``)."""
         with self._tx() as tx:
             row = registry.set_authority_key(
@@ -125,7 +125,7 @@ class Agencies(UseCases):
             return Change(value=views.authority(row))
 
     @entitled()
-    def set_superior(self, authority_id: str, *, over: Sequence[str]) -> Change:
+    def set_superior(self, authority_id: str, *, over: Sequence[str]) -> Change[dict[str, Any]]:
         """Configure ``authority_id`` as superior to exactly ``over`` (empty: to none).
 
         The operator's alone (the CLI), never a token's: who answers for an order is part of

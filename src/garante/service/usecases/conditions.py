@@ -30,7 +30,7 @@ class Conditions(UseCases):
         rule: ConditionRule | None = None,
         active: bool = False,
         evidence: str = "",
-    ) -> Change:
+    ) -> Change[dict[str, Any]]:
         with self._tx() as tx:
             row = conditions.define_condition(
                 tx,
@@ -66,7 +66,7 @@ class Conditions(UseCases):
         evidence: str,
         authority_id: str,
         signature: bytes | None = None,
-    ) -> Change:
+    ) -> Change[dict[str, Any]]:
         """Set a hand-kept condition on an authority's word, signed with its key if it has
         one: orders in force while it holds start or stop at once."""
         acts_as(self.principal, authority_id)
@@ -119,7 +119,7 @@ class Conditions(UseCases):
         note: str = "",
         agency_id: str | None = None,
         signature: bytes | None = None,
-    ) -> Change:
+    ) -> Change[dict[str, Any]]:
         """Record an event on its reporting agency's word, signed with the agency's key if it
         has one; derived conditions are evaluated again at once."""
         agency_id = reporting_agency(self.principal, agency_id)
@@ -137,7 +137,7 @@ class Conditions(UseCases):
             return Change(value=views.event(row), moved=visibility.moved(self.principal, moved))
 
     @entitled(Role.ANALYST, Role.AUTHORITY)
-    def refresh_conditions(self) -> Change:
+    def refresh_conditions(self) -> Change[dict[str, Any]]:
         """Store what derived conditions are now, and move what their change moves.
 
         Whether any changed is read first without the writer lock: a server runs this every

@@ -31,7 +31,7 @@ class Items(UseCases):
         originator: str,
         bundle: str | dict[str, Any],
         releasable_to: list[str] | None = None,
-    ) -> Change:
+    ) -> Change[dict[str, Any]]:
         content = items.parse_bundle(bundle)  # before the writer lock: see items.add_item
         with self._tx() as tx:
             row = items.add_item(

@@ -64,7 +64,7 @@ class Orders(UseCases):
             return Draft(order=order, reach=orders.reach(tx, order.scope))
 
     @entitled(Role.AUTHORITY)
-    def issue_order(self, order: Order, *, signature: bytes | None) -> Change:
+    def issue_order(self, order: Order, *, signature: bytes | None) -> Change[dict[str, Any]]:
         acts_as(self.principal, order.authority_id)
         with self._tx() as tx:
             row, moved = orders.issue_order(tx, order=order, signature=signature)
@@ -82,7 +82,9 @@ class Orders(UseCases):
             return Draft(order=amended, reach=orders.reach(tx, amended.scope))
 
     @entitled(Role.AUTHORITY)
-    def amend_order(self, amended: Order, *, authority_id: str, signature: bytes | None) -> Change:
+    def amend_order(
+        self, amended: Order, *, authority_id: str, signature: bytes | None
+    ) -> Change[dict[str, Any]]:
         acts_as(self.principal, authority_id)
         with self._tx() as tx:
             row, moved = orders.amend_order(
@@ -104,7 +106,7 @@ class Orders(UseCases):
     @entitled(Role.AUTHORITY)
     def lift_order(
         self, order_id: str, *, authority_id: str, reason: str, signature: bytes | None
-    ) -> Change:
+    ) -> Change[dict[str, Any]]:
         acts_as(self.principal, authority_id)
         with self._tx() as tx:
             row, moved = orders.lift_order(
@@ -113,7 +115,7 @@ class Orders(UseCases):
             return Change(value=views.order(row), moved=visibility.moved(self.principal, moved))
 
     @entitled()
-    def apply_order_periods(self) -> Change:
+    def apply_order_periods(self) -> Change[dict[str, Any]]:
         """Move what orders starting or ending by the clock now change (see ``periods``).
 
         Which boundaries have passed is read first without the writer lock: a server runs this

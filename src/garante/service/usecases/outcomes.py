@@ -25,7 +25,7 @@ class Outcomes(UseCases):
     @entitled(Role.ANALYST, Role.PARTNER)
     def report_outcome(
         self, report: OutcomeReport, *, signed: bool = False, signature: bytes | None = None
-    ) -> Change:
+    ) -> Change[dict[str, Any]]:
         """Record an outcome; a breach suspends the partner at once (``moved`` shows it).
 
         ``signed``: the partner reports it itself, so its key signs it; always so for a

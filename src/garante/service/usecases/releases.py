@@ -15,6 +15,7 @@ from garante.domain.errors import (
 from garante.domain.roles import Role
 from garante.domain.vocabulary import suggest
 from garante.policy.decide import decide
+from garante.records import Decided
 from garante.service import (
     releases,
     views,
@@ -34,10 +35,10 @@ class Releases(UseCases):
     """Release requests, their decisions, and the held queue."""
 
     @entitled(Role.ANALYST)
-    def request_release(self, item_id: str, *, recipient: str, purpose: str) -> dict[str, Any]:
+    def request_release(self, item_id: str, *, recipient: str, purpose: str) -> Decided:
         """Record and decide a release request, in a transaction it may share (``batch``)."""
 
-        def work(tx: Transaction) -> dict[str, Any]:
+        def work(tx: Transaction) -> Decided:
             decided = releases.request_release(
                 tx, item_id=item_id, recipient_id=recipient, purpose=purpose
             )

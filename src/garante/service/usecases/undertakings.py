@@ -58,7 +58,9 @@ class Undertakings(UseCases):
             return terms
 
     @entitled(Role.LIAISON, Role.PARTNER)
-    def record_undertaking(self, terms: Undertaking, *, signature: bytes | None) -> Change:
+    def record_undertaking(
+        self, terms: Undertaking, *, signature: bytes | None
+    ) -> Change[dict[str, Any]]:
         visibility.acts_for(self.principal, terms.agency_id, what="gives undertakings")
         with self._tx() as tx:
             row, moved = undertakings.record_undertaking(tx, terms=terms, signature=signature)
@@ -67,7 +69,7 @@ class Undertakings(UseCases):
             )
 
     @entitled(Role.LIAISON)
-    def revoke_undertaking(self, undertaking_id: str, *, reason: str) -> Change:
+    def revoke_undertaking(self, undertaking_id: str, *, reason: str) -> Change[dict[str, Any]]:
         with self._tx() as tx:
             row, moved = undertakings.revoke_undertaking(
                 tx, undertaking_id=undertaking_id, reason=reason
