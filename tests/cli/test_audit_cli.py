@@ -156,3 +156,11 @@ def test_a_bad_key_is_reported_as_a_bad_key_not_a_bad_export(demo_db: Path, tmp_
     assert code == 2
     assert "field: log_key" in err
     assert "export" not in err.splitlines()[0]
+
+
+def test_a_bad_key_for_a_server_is_bad_input_before_any_request() -> None:
+    # Nothing listens on port 9: the key is refused before the server is asked anything.
+    code, _, err = _run("audit", "verify", "--server", "http://127.0.0.1:9", "--log-key", "x")
+    assert code == 2
+    assert "[validation.invalid]" in err and "field: log_key" in err
+    assert "server" not in err.splitlines()[0]

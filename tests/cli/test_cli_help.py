@@ -54,12 +54,12 @@ def test_every_parameter_has_help_and_a_readable_metavar(
 ) -> None:
     assert getattr(parameter, "help", None), f"{path}: {parameter.name} has no help text"
     ctx = typer.Context(command, info_name=path.split()[-1])
+    record = parameter.get_help_record(ctx)
+    assert record is not None
     if parameter.param_type_name == "argument":
-        shown = parameter.metavar
-        assert shown is not None, f"{path}: argument {parameter.name} has no metavar"
+        assert parameter.metavar is not None, f"{path}: argument {parameter.name} has no metavar"
+        shown = record[0]
     else:
-        record = parameter.get_help_record(ctx)
-        assert record is not None
         shown = record[0].split(" ", 1)[1] if " " in record[0] else ""
     for python in PYTHON_TYPES:
         assert python not in shown, f"{path}: {parameter.name} shows {shown!r}"

@@ -87,6 +87,19 @@ def test_on_a_wide_terminal_no_column_is_left_out(
     assert "Not shown" not in _printed(store, args, 250, monkeypatch)
 
 
+def test_the_partner_report_fits_80_columns_with_every_partner_whole(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    period = ("reports", "partners", "--from", "2025-11-01", "--to", "2025-12-01")
+    report = json.loads(runner.invoke(app, ["--db", str(store), "--json", *period]).stdout)
+    partners = [row["partner"] for row in report["partners"]]
+    assert partners, "the demo's report names no partner"
+    lines = _printed(store, period, 80, monkeypatch).splitlines()
+    assert [line for line in lines if cell_len(line.rstrip()) > 80] == []
+    for partner in partners:
+        assert any(re.search(rf"(?<![\w.-]){partner}(?![\w.-])", line) for line in lines)
+
+
 def test_the_columns_left_out_are_named_with_where_to_see_them(
     store: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

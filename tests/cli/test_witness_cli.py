@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import stat
 from pathlib import Path
 
 import pytest
 import typer
+from rich.cells import cell_len
 from typer.testing import CliRunner
 
-from garante.cli import main
+from garante.cli import main, output
 from garante.cli.context import Settings
 from garante.cli.witness import app as witness_app
 from garante.cli.witness import state_path
@@ -237,3 +239,18 @@ def test_show_lists_the_witnessed_logs(wdir: Path, tmp_path: Path) -> None:
 def test_state_file_name_keeps_the_origin_unambiguous(tmp_path: Path) -> None:
     assert state_path(tmp_path, "a/b") != state_path(tmp_path, "a_b")
     assert state_path(tmp_path, "a/b").parent == tmp_path
+
+
+def test_show_fits_80_columns_with_each_origin_and_key_whole(
+    wdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    note, proof = _files(tmp_path, HONEST, 5, 0, "c5")
+    assert _cosign(wdir, note, proof)[0] == 0
+    monkeypatch.setattr(output.console, "_width", 80)
+    code, out, err = _run("witness", "show", "--dir", str(wdir))
+    assert code == 0, err
+    lines = out.splitlines()
+    assert [line for line in lines if cell_len(line.rstrip()) > 80] == []
+    vkey = (wdir / "witness.vkey").read_text().strip()
+    assert any(vkey in line for line in lines), out
+    assert any(re.search(rf"\b{re.escape(ORIGIN)}\b.*\b5\b", line) for line in lines), out

@@ -382,16 +382,14 @@ def _verify_server(
 
     from garante.inspector import inspect
     from garante.ledger.errors import LedgerError
-    from garante.ledger.note import VerifierKey
 
     if key_text is None:
         raise ValidationError(
             "checking a server needs the log's key from a source you trust", field="log_key"
         )
+    key = logkeys.verifier_key(key_text)  # a malformed key is bad input (exit 2), not a bad log
     try:
-        result = inspect(
-            server, VerifierKey.parse(key_text), token=token, state_file=state, full=full
-        )
+        result = inspect(server, key, token=token, state_file=state, full=full)
     except (httpx.HTTPError, LedgerError) as exc:
         raise LogVerificationFailed(
             f"the server's log cannot be verified: {exc}",

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperGroup
 
 from garante import __version__
 from garante.cli import (
@@ -31,8 +31,32 @@ from garante.cli.context import Settings, service, settings
 from garante.domain.errors import GaranteError, ValidationError
 
 
+class _ArgumentByName(TyperArgument):
+    """An argument shown in help by its metavar alone (``ID``), as options are (``--to ID``).
+
+    Typer writes the Python type after an argument's name (``ID <str>``), which says nothing
+    to someone typing an order's id.
+    """
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None if self.metavar else super().display_type_rich(ctx)
+
+
+def _arguments_by_name(command: Any) -> None:
+    """Every argument of ``command`` and of its subcommands, shown by its metavar."""
+    for param in getattr(command, "params", []):
+        if type(param) is TyperArgument:
+            param.__class__ = _ArgumentByName
+    for sub in getattr(command, "commands", {}).values():
+        _arguments_by_name(sub)
+
+
 class _Root(TyperGroup):
     """Catches Garante's typed errors once, for every subcommand: message, hint, exit code."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _arguments_by_name(self)
 
     def main(self, args: Any = None, *rest: Any, **options: Any) -> Any:
         arguments = list(args) if args is not None else sys.argv[1:]
