@@ -6,6 +6,8 @@ at most ten generated requests (valid and invalid data), authenticated first as 
 events). Checked on every response: not a server error, a documented status code, a documented
 content type, a body that matches the documented schema, and the one error shape on every 4xx.
 
+The whole run is made on a SQLite file and on a PostgreSQL database (``server_backend``).
+
 Then a stateful run: schemathesis's state machine chains operations through OpenAPI links
 (those it infers from the document, plus the ones ``LINKS`` adds so that every operation is a
 step of some chain), each step sent with a token of a role that may call it, so that
@@ -49,6 +51,7 @@ from garante.api.app import PREFIX, create_app
 from garante.service.app import Garante
 from tests.api.test_authorization import MATRIX
 from tests.support.servers import Server, running_server
+from tests.support.stores import new_store
 
 
 def _document() -> dict[str, Any]:
@@ -105,8 +108,10 @@ CHECKS = [
 
 
 @pytest.fixture(scope="module")
-def fuzzed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running_server(tmp_path_factory.mktemp("fuzz") / "garante.db", demo=True) as server:
+def fuzzed_server(request: pytest.FixtureRequest, server_backend: str) -> Iterator[Server]:
+    """The demo, served on each store: PostgreSQL refuses a NUL in any text, which the
+    generated strings carry, so both must answer 4xx where SQLite alone would store it."""
+    with running_server(new_store(request, server_backend, "fuzz"), demo=True) as server:
         yield server
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import Engine, create_engine, delete, insert, select, update
+from sqlalchemy import Engine, create_engine, delete, insert, select, text, update
 from typer.testing import CliRunner
 
 from garante.cli.main import app
@@ -152,7 +152,7 @@ def test_a_fresh_store_checks_clean(garante: Garante, db_url: str) -> None:
     code, report, err = db(db_url, "check")
     assert code == 0, err
     assert report["ok"] is True
-    assert report["schema"] == {"ok": True, "revision": "0008", "head": "0008"}
+    assert report["schema"] == {"ok": True, "revision": "0009", "head": "0009"}
     assert report["log"]["entries"] == 0
 
 
@@ -188,7 +188,7 @@ def test_an_empty_database_is_not_current_and_only_init_creates_the_schema(
         create_engine(url).connect().close()  # an empty file
     code, report, _ = db(url, "check")
     assert code == 8
-    assert report["schema"] == {"ok": False, "revision": None, "head": "0008"}
+    assert report["schema"] == {"ok": False, "revision": None, "head": "0009"}
     assert report["log"] is None and report["links"] is None
     result = runner.invoke(app, ["--db", url, "db", "check"])
     assert "FAIL schema: no schema yet" in result.stdout
@@ -204,7 +204,7 @@ def test_an_empty_database_is_not_current_and_only_init_creates_the_schema(
     )
     assert init.returncode == 0, init.stderr
     code, again, _ = db(url, "upgrade")
-    assert code == 0 and again["upgraded"] is False and again["before"] == "0008"
+    assert code == 0 and again["upgraded"] is False and again["before"] == "0009"
     assert db(url, "check")[0] == 0
 
 
@@ -219,7 +219,7 @@ def test_an_old_revision_is_reported_and_upgrade_brings_it_to_head(
     assert report["schema"]["revision"] == "0005"
     assert "garante db upgrade" in json.loads(err)["error"]["hint"]
     text = runner.invoke(app, ["--db", db_url, "db", "upgrade"]).stdout
-    assert "Schema upgraded from 0005 to revision 0008." in text
+    assert "Schema upgraded from 0005 to revision 0009." in text
     code, report, err = db(db_url, "check")
     assert code == 0, (err, report)
 
@@ -236,6 +236,31 @@ def test_upgrading_to_0008_marks_undertakings_signed_after_a_key_recovery_from_t
     with garante.engine.connect() as connection:
         row = connection.execute(select(AgencyRow.key_recovered_by).where(AgencyRow.id == "fbi"))
         assert row.scalar_one() == "court"
+
+
+def test_after_0009_a_request_id_beyond_32_bits_is_stored_and_found(
+    garante: Garante, clock: FixedClock, backend: str
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("SQLite's INTEGER has always been 64-bit")
+    populate(garante, clock, outcomes=False)
+    command.downgrade(alembic_config(garante.engine), "0008")
+    command.upgrade(alembic_config(garante.engine), "head")
+    with garante.engine.begin() as connection:
+        columns = connection.scalars(
+            text(
+                "SELECT table_name || '.' || column_name FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND data_type = 'integer'"
+            )
+        ).all()
+        connection.execute(
+            text("SELECT setval(pg_get_serial_sequence('release_requests', 'id'), :at)"),
+            {"at": 2**31 + 4},
+        )
+    assert columns == []
+    decided = garante.request_release("lead", recipient="dea", purpose="seizure")
+    assert decided.request == 2**31 + 5
+    assert garante.request(decided.request)["id"] == decided.request
 
 
 @pytest.mark.tampers

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -51,8 +52,18 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+# Whole numbers (ids, log indexes, counts) are 64-bit everywhere: BIGINT on PostgreSQL, whose
+# INTEGER is 32-bit; INTEGER on SQLite, which is already 64-bit and whose rowid alias (what
+# autoincrement needs) is only ever spelt "INTEGER PRIMARY KEY".
+Int64 = BigInteger().with_variant(Integer(), "sqlite")
+
+
 class Base(DeclarativeBase):
-    type_annotation_map: dict[Any, Any] = {datetime: UTCDateTime(), list[str]: JSON}  # noqa: RUF012
+    type_annotation_map: dict[Any, Any] = {  # noqa: RUF012
+        datetime: UTCDateTime(),
+        list[str]: JSON,
+        int: Int64,
+    }
 
 
 class SettingRow(Base):
@@ -136,7 +147,7 @@ class UndertakingRow(Base):
 class OrderRow(Base):
     __tablename__ = "orders"
     id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    sequence: Mapped[int] = mapped_column(Integer, unique=True)
+    sequence: Mapped[int] = mapped_column(Int64, unique=True)
     authority_id: Mapped[str] = mapped_column(ForeignKey("authorities.id"))
     effect: Mapped[str] = mapped_column(String(16))
     scope: Mapped[dict[str, list[str]]] = mapped_column(JSON)
@@ -146,7 +157,7 @@ class OrderRow(Base):
     valid_until: Mapped[datetime | None]
     while_condition: Mapped[str | None] = mapped_column(String(64), nullable=True)
     reason: Mapped[str] = mapped_column(Text)
-    version: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Int64)
     issued_at: Mapped[datetime]
     amended_at: Mapped[datetime | None]
     lifted_at: Mapped[datetime | None]
@@ -158,7 +169,7 @@ class OrderVersionRow(Base):
 
     __tablename__ = "order_versions"
     order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), primary_key=True)
-    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Int64, primary_key=True)
     action: Mapped[str] = mapped_column(String(16))
     signed_by: Mapped[str] = mapped_column(String(64))
     statement: Mapped[str] = mapped_column(Text)
@@ -179,7 +190,7 @@ class ConditionRow(Base):
 
 class EventRow(Base):
     __tablename__ = "events"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Int64, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(64))
     region: Mapped[str] = mapped_column(String(64))
     occurred_at: Mapped[datetime]
@@ -197,7 +208,7 @@ class EventRow(Base):
 
 class RequestRow(Base):
     __tablename__ = "release_requests"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Int64, primary_key=True, autoincrement=True)
     item_id: Mapped[str] = mapped_column(ForeignKey("items.id"))
     recipient_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"))
     purpose: Mapped[str] = mapped_column(String(64))
@@ -214,13 +225,13 @@ class DecisionRow(Base):
     """Every decision and re-decision, with what it read, so that it can be replayed."""
 
     __tablename__ = "decisions"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Int64, primary_key=True, autoincrement=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("release_requests.id"), index=True)
     outcome: Mapped[str] = mapped_column(String(16))
     explanation: Mapped[str] = mapped_column(Text)
     rules: Mapped[list[dict[str, str]]] = mapped_column(JSON)
     undertaking_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
-    state_version: Mapped[int] = mapped_column(Integer)
+    state_version: Mapped[int] = mapped_column(Int64)
     trigger: Mapped[str] = mapped_column(String(200))
     decided_at: Mapped[datetime]
 
@@ -229,7 +240,7 @@ class LedgerEntryRow(Base):
     """One audit entry: the canonical JSON of one event, at a dense index from 0."""
 
     __tablename__ = "ledger_entries"
-    idx: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(Int64, primary_key=True, autoincrement=False)
     kind: Mapped[str] = mapped_column(String(64))
     entry: Mapped[bytes] = mapped_column(LargeBinary)
     leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
@@ -240,8 +251,8 @@ class LedgerSubtreeRow(Base):
     """Hashes of complete subtrees (level, index), so proofs read O(log n) rows."""
 
     __tablename__ = "ledger_subtrees"
-    level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    idx: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    level: Mapped[int] = mapped_column(Int64, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(Int64, primary_key=True, autoincrement=False)
     hash: Mapped[bytes] = mapped_column(LargeBinary(32))
 
 
@@ -249,7 +260,7 @@ class LedgerCheckpointRow(Base):
     """A signed checkpoint the log published, with the witnesses' cosignature lines."""
 
     __tablename__ = "ledger_checkpoints"
-    size: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    size: Mapped[int] = mapped_column(Int64, primary_key=True, autoincrement=False)
     root_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     note: Mapped[str] = mapped_column(Text)
     cosignatures: Mapped[list[str]]
@@ -288,7 +299,7 @@ class FeedObjectRow(Base):
     """One STIX object version in one partner's collection, as canonical JSON to serve as is."""
 
     __tablename__ = "feed_objects"
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    seq: Mapped[int] = mapped_column(Int64, primary_key=True, autoincrement=True)
     partner_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"))
     request_id: Mapped[int | None] = mapped_column(
         ForeignKey("release_requests.id"), nullable=True, index=True
@@ -311,13 +322,13 @@ class OutcomeRow(Base):
     """What was done with a release, and whether it kept the undertaking."""
 
     __tablename__ = "outcomes"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Int64, primary_key=True, autoincrement=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("release_requests.id"), index=True)
     agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
     occurred_at: Mapped[datetime]
-    casualties: Mapped[int] = mapped_column(Integer, default=0)
-    persons: Mapped[int] = mapped_column(Integer, default=0)
+    casualties: Mapped[int] = mapped_column(Int64, default=0)
+    persons: Mapped[int] = mapped_column(Int64, default=0)
     quantities: Mapped[dict[str, float]] = mapped_column(JSON)
     place: Mapped[str] = mapped_column(Text, default="")
     note: Mapped[str] = mapped_column(Text, default="")
