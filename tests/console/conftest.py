@@ -6,30 +6,14 @@ with a token per role created through the service, as ``garante tokens create`` 
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from garante.api.app import create_app
 from garante.service.app import Garante
-from tests.console.pages import Console
+from tests.console.pages import Console, serving
 from tests.support.stores import Store
-
-with warnings.catch_warnings():
-    # Starlette prefers httpx2 for its TestClient and warns on import with httpx; either works.
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
-
-ROLES = {
-    "authority": {"authority_id": "presidency"},
-    "overseer": {"agency_id": "cti"},
-    "analyst": {"agency_id": "dipol"},
-    "liaison": {"agency_id": "dipol"},
-    "partner": {"agency_id": "dea"},
-    "partner-hsi": {"agency_id": "hsi"},
-}
 
 
 @pytest.fixture(scope="session")
@@ -44,10 +28,6 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def console(demo_store: Path, tmp_path: Path) -> Iterator[Console]:
     db = Store.sqlite(demo_store).copy(tmp_path).db
     garante = Garante.open(f"sqlite:///{db}")
-    tokens = {
-        role: garante.create_token(role=role.split("-")[0], label=f"console {role}", **subject)[1]
-        for role, subject in ROLES.items()
-    }
-    with TestClient(create_app(garante), base_url="http://testserver") as client:
-        yield Console(garante=garante, client=client, tokens=tokens)
+    with serving(garante) as served:
+        yield served
     garante.close()

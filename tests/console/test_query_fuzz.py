@@ -1,12 +1,20 @@
-"""Hostile query parameters on every console page: a page or a clear refusal, never a 500."""
+"""Hostile query parameters on every console page: a page or a clear refusal, never a 500.
+
+Run on the demo in a SQLite file and in a PostgreSQL database: PostgreSQL refuses a NUL in
+any text and keeps whole numbers in fixed-width columns, where SQLite would not complain.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.console.pages import Console
+from tests.console.pages import Console, serving
 from tests.fuzz.mutations import mutated, odd_text
+from tests.support.stores import BACKENDS, Store, new_store
 
 PAGES = {
     "/held": ("after",),
@@ -19,6 +27,22 @@ PAGES = {
     "/partners": ("lang",),
     "/signin": ("next",),
 }
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def fuzzed_store(request: pytest.FixtureRequest) -> Store:
+    store = new_store(request, request.param, "console-fuzz")
+    store.replay_demo()
+    return store
+
+
+@pytest.fixture
+def console(fuzzed_store: Store) -> Iterator[Console]:
+    """The console over this module's demo, on each store (in place of the SQLite-only one)."""
+    with fuzzed_store.service("console") as garante, serving(garante) as served:
+        yield served
+
+
 values = st.one_of(
     odd_text,
     st.sampled_from(["10", "dea", "released", "https://evil.example/", "2025-11-11"]).flatmap(
