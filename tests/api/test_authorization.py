@@ -205,6 +205,12 @@ MATRIX: tuple[Row, ...] = (
         _set(ANALYST),
         body={"item": "co-2025-0431", "recipient": "nca", "purpose": "analysis"},
     ),
+    Row(
+        "POST",
+        "/releases/batch",
+        _set(ANALYST),
+        body={"releases": [{"item": "co-2025-0431", "recipient": "nca", "purpose": "analysis"}]},
+    ),
     Row("GET", "/releases", EVERYONE),
     Row("GET", "/releases/{request_id}", EVERYONE),
     Row("GET", "/releases/{request_id}/decisions", INTERNAL),

@@ -171,6 +171,7 @@ LINKS: tuple[tuple[str, str, str, dict[str, str]], ...] = (
     ("health_api_v1_health_get", "200", "me_api_v1_me_get", {}),
     ("health_api_v1_health_get", "200", "held_queue_api_v1_held_get", {}),
     ("health_api_v1_health_get", "200", "request_release_api_v1_releases_post", {}),
+    ("health_api_v1_health_get", "200", "request_releases_api_v1_releases_batch_post", {}),
     ("health_api_v1_health_get", "200", "record_event_api_v1_events_post", {}),
     ("health_api_v1_health_get", "200", "draft_event_api_v1_events_draft_post", {}),
     ("health_api_v1_health_get", "200", "report_outcome_api_v1_outcomes_post", {}),

@@ -362,6 +362,22 @@ class ReleaseIn(Body):
     purpose: str = Field(min_length=1, max_length=64)
 
 
+class ReleaseBatchIn(Body):
+    """Many releases in one call, each decided on its own; all are stored or none."""
+
+    releases: list[ReleaseIn] = Field(
+        min_length=1,
+        max_length=10_000,
+        description="Up to 10,000 (item, recipient, purpose) triples, decided in this order",
+    )
+
+
+class ReleaseBatchOut(BaseModel):
+    """One decision per triple, in the order given."""
+
+    decisions: list[Decided]
+
+
 class RequestOut(BaseModel):
     id: int
     item: str

@@ -6,23 +6,125 @@ import typer
 
 from garante.cli import output
 from garante.cli.context import service
+from garante.domain.errors import GaranteError, ValidationError
+from garante.domain.request import ReleaseTriple
 
 app = typer.Typer(help="Release requests and their decisions.", no_args_is_help=True)
 
 
 def request(
     ctx: typer.Context,
-    item: str = typer.Argument(..., help="The item to release.", metavar="ITEM"),
-    to: str = typer.Option(..., "--to", help="The recipient agency.", metavar="ID"),
-    purpose: str = typer.Option(..., "--purpose", help="The declared purpose.", metavar="PURPOSE"),
+    item: str | None = typer.Argument(
+        None, help="The item to release (or give --file).", metavar="ITEM"
+    ),
+    to: str | None = typer.Option(
+        None, "--to", help="The recipient agency, or several: dea,fbi,nca.", metavar="ID[,ID...]"
+    ),
+    purpose: str | None = typer.Option(
+        None, "--purpose", help="The declared purpose.", metavar="PURPOSE"
+    ),
+    file: str | None = typer.Option(
+        None,
+        "--file",
+        help="A CSV file of releases with the header item,recipient,purpose ('-': stdin).",
+        metavar="FILE|-",
+    ),
 ) -> None:
-    """Request the release of an item to an agency for a purpose, and print the decision."""
-    decided = service(ctx).request_release(item, recipient=to, purpose=purpose)
-    if output.as_json(ctx, decided):
+    """Request the release of an item to one or more agencies for a purpose, or of every
+    line of a CSV file, and print each decision.
+
+    Several releases are decided one by one and stored together, or not at all: a line that
+    names an unknown item, agency or purpose is reported with its number, and nothing is
+    stored.
+    """
+    triples = _from_file(file) if file is not None else _from_options(item, to, purpose)
+    garante = service(ctx)
+    if file is None and len(triples) == 1:
+        decided = garante.request_release(item or "", recipient=to or "", purpose=purpose or "")
+        if output.as_json(ctx, decided):
+            return
+        output.decision_line(decided)
+        for hit in decided.rules:
+            output.console.print(f"      [{hit.rule}] {hit.message}", markup=False)
         return
-    output.decision_line(decided)
-    for hit in decided.rules:
-        output.console.print(f"      [{hit.rule}] {hit.message}", markup=False)
+    try:
+        decisions = garante.request_releases(triples)
+    except GaranteError as exc:
+        raise _by_line(exc, file) from None
+    if output.as_json(ctx, {"decisions": decisions}):
+        return
+    for decided in decisions:
+        output.decision_line(decided)
+
+
+def _by_line(exc: GaranteError, file: str | None) -> GaranteError:
+    """A refusal of ``releases[N]`` said of the file's line (N + 2, after the header)."""
+    import re
+
+    found = re.match(r"releases\[(\d+)\]", exc.field or "")
+    if file is None or found is None:
+        return exc
+    line = f"releases[{found[1]}] is line {int(found[1]) + 2} of {file}"
+    exc.hint = f"{line}; {exc.hint}" if exc.hint else line
+    return exc
+
+
+def _from_options(item: str | None, to: str | None, purpose: str | None) -> list[ReleaseTriple]:
+    missing = [
+        name for name, value in (("ITEM", item), ("--to", to), ("--purpose", purpose)) if not value
+    ]
+    if missing:
+        raise ValidationError(
+            f"missing {', '.join(missing)}",
+            field="item" if "ITEM" in missing else missing[0].lstrip("-"),
+            hint="garante request ITEM --to ID[,ID...] --purpose PURPOSE, or --file FILE",
+        )
+    recipients = [name.strip() for name in (to or "").split(",")]
+    if "" in recipients:
+        raise ValidationError(
+            f"--to '{to}' names an empty agency",
+            field="to",
+            hint="separate ids with commas: dea,fbi",
+        )
+    return [
+        ReleaseTriple(item_id=item or "", recipient_id=recipient, purpose=purpose or "")
+        for recipient in recipients
+    ]
+
+
+def _from_file(path: str) -> list[ReleaseTriple]:
+    """The releases a CSV file lists; a malformed line is refused with its line number."""
+    import csv
+    import io
+    import sys
+    from pathlib import Path
+
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValidationError(f"cannot read {path}: {exc}", field="file") from None
+    rows = csv.reader(io.StringIO(text))
+    header = [cell.strip() for cell in next(rows, [])]
+    if header != ["item", "recipient", "purpose"]:
+        raise ValidationError(
+            f"{path}: the first line is {','.join(header) or 'empty'}",
+            field="file",
+            hint="start the file with the header line item,recipient,purpose",
+        )
+    triples: list[ReleaseTriple] = []
+    for line, row in enumerate(rows, start=2):
+        cells = [cell.strip() for cell in row]
+        if not cells:
+            continue
+        if len(cells) != 3 or "" in cells:
+            raise ValidationError(
+                f"{path} line {line}: expected item,recipient,purpose, got {','.join(row)!r}",
+                field="file",
+            )
+        triples.append(ReleaseTriple(item_id=cells[0], recipient_id=cells[1], purpose=cells[2]))
+    if not triples:
+        raise ValidationError(f"{path} lists no release", field="file")
+    return triples
 
 
 def held(ctx: typer.Context) -> None:

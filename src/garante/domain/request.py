@@ -14,3 +14,12 @@ class ReleaseRequest:
     purpose: str
     requested_by: str
     requested_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReleaseTriple:
+    """One release asked for in a batch, before it is stored: item, recipient, purpose."""
+
+    item_id: str
+    recipient_id: str
+    purpose: str

@@ -16,10 +16,13 @@ from garante.api.schemas import (
     HeldOut,
     PageOf,
     RecallOut,
+    ReleaseBatchIn,
+    ReleaseBatchOut,
     ReleaseIn,
     RequestOut,
     RevokeIn,
 )
+from garante.domain.request import ReleaseTriple
 from garante.domain.roles import Principal
 from garante.records import Decided
 from garante.service.app import Garante, Page
@@ -43,6 +46,30 @@ def request_release(
     return acting(request, who).request_release(
         body.item, recipient=body.recipient, purpose=body.purpose
     )
+
+
+@router.post(
+    "/releases/batch",
+    status_code=201,
+    response_model=ReleaseBatchOut,
+    responses=responses(401, 403, 404, 413, 422),
+)
+def request_releases(
+    body: ReleaseBatchIn,
+    request: Request,
+    who: Principal = Depends(may(Garante.request_releases)),  # noqa: B008
+) -> ReleaseBatchOut:
+    """Request many releases at once (up to 10,000); returns each one's decision, in order.
+
+    All are stored, in one transaction, or none: a triple naming an unknown item, agency or
+    purpose refuses the batch with that error, its ``field`` naming the triple
+    (``releases[3].recipient``).
+    """
+    triples = [
+        ReleaseTriple(item_id=r.item, recipient_id=r.recipient, purpose=r.purpose)
+        for r in body.releases
+    ]
+    return ReleaseBatchOut(decisions=acting(request, who).request_releases(triples))
 
 
 @router.get("/releases", response_model=PageOf[RequestOut], responses=responses(401, 403, 422))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,9 +10,12 @@ from sqlalchemy.orm import Session
 
 from garante.domain.decision import Outcome
 from garante.domain.errors import (
+    GaranteError,
     RequestNotFound,
     UnknownValue,
+    ValidationError,
 )
+from garante.domain.request import ReleaseTriple
 from garante.domain.roles import Role
 from garante.domain.vocabulary import suggest
 from garante.policy.decide import decide
@@ -45,6 +49,38 @@ class Releases(UseCases):
             return views.decided(decided)
 
         return self.context.releases.run(self._tx, self.actor, work)
+
+    @entitled(Role.ANALYST)
+    def request_releases(self, triples: Sequence[ReleaseTriple]) -> list[Decided]:
+        """Record and decide many release requests: each decided on its own, all stored in one
+        transaction or none.
+
+        A triple naming an unknown item, agency or purpose refuses the whole batch with its
+        own error, naming the triple's index (``releases[3].recipient``), so the caller can
+        mend that one line and send the batch again.
+        """
+        if not triples:
+            raise ValidationError("the batch names no release", field="releases")
+        if len(triples) > MAX_BATCH:
+            raise ValidationError(
+                f"the batch names {len(triples)} releases; at most {MAX_BATCH} go in one",
+                field="releases",
+                hint=f"send it in batches of {MAX_BATCH} or fewer",
+            )
+        decided: list[Decided] = []
+        with self._tx() as tx:
+            for index, triple in enumerate(triples):
+                try:
+                    result = releases.request_release(
+                        tx,
+                        item_id=triple.item_id,
+                        recipient_id=triple.recipient_id,
+                        purpose=triple.purpose,
+                    )
+                except GaranteError as exc:
+                    raise _in_batch(index, exc) from None
+                decided.append(views.decided(result))
+        return decided
 
     @entitled(*INTERNAL, Role.PARTNER)
     def requests(
@@ -127,3 +163,15 @@ def _shown(session: Session, rows: Sequence[RequestRow]) -> list[dict[str, Any]]
     """Requests as shown, each with where its release stands in the feed (one query)."""
     delivery = store_feed.deliveries(session, [row.id for row in rows])
     return [views.request(row, delivery.get(row.id)) for row in rows]
+
+
+MAX_BATCH = 10_000
+
+
+def _in_batch(index: int, exc: GaranteError) -> GaranteError:
+    """``exc``, with its code, said of the batch's ``index``-th release."""
+    refused = copy.copy(exc)
+    refused.message = f"releases[{index}]: {exc.message}; nothing of the batch was stored"
+    refused.args = (refused.message,)
+    refused.field = f"releases[{index}]" + (f".{exc.field}" if exc.field else "")
+    return refused
