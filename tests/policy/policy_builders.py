@@ -65,6 +65,8 @@ def item(
     tlp: str = "amber",
     originator: str = "dipol",
     releasable_to: Iterable[str] = (),
+    embargo_until: datetime | None = None,
+    expires_at: datetime | None = None,
 ) -> Item:
     return Item(
         id=id,
@@ -74,6 +76,8 @@ def item(
         tlp=tlp,
         originator=originator,
         releasable_to=frozenset(releasable_to),
+        embargo_until=embargo_until,
+        expires_at=expires_at,
     )
 
 

@@ -130,6 +130,9 @@ item_rows: st.SearchStrategy[dict[str, Any]] = st.fixed_dictionaries(
         "tlp": st.sampled_from(NOT_RED * 3 + ("red", *BAD_TLPS)),
         "originator": st.sampled_from(AGENCY_IDS),
         "releasable_to": often_empty(COUNTRIES + AGENCY_IDS, weight=5),
+        # Mostly none; else a day before, the very instant of, or a day after the decision.
+        "embargo_until": st.sampled_from((None, None, None, days(-1), AT, days(1))),
+        "expires_at": st.sampled_from((None, None, None, days(-1), AT, days(1))),
     }
 )
 undertaking_rows = st.fixed_dictionaries(

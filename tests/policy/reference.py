@@ -284,6 +284,20 @@ def step_2_releasability(item: Item, agency: Agency) -> Step | None:
     return None
 
 
+def step_2_embargo_and_expiry(item: Item, at: datetime) -> Step | None:
+    """Held before the item's embargo ends; denied once it has expired.
+
+    Reading: DESIGN.md lists both at step 2, after releasability and TLP:RED ("the item is under
+    embargo: held ... the item has expired: denied"). The embargo ends at ``embargo_until``
+    (released from that instant); the item has expired at ``expires_at`` itself.
+    """
+    if item.embargo_until is not None and at < item.embargo_until:
+        return ("2.embargo", "held", f"item:{item.id}")
+    if item.expires_at is not None and at >= item.expires_at:
+        return ("2.expired", "denied", f"item:{item.id}")
+    return None
+
+
 # --- rule (3) -----------------------------------------------------------------------------------
 
 
@@ -433,6 +447,9 @@ def _decide(request: ReleaseRequest, item: Item, agency: Agency, snapshot: Snaps
     refusal = step_2_releasability(item, agency)
     if refusal is not None:
         return _verdict("denied", [refusal], snapshot, decisive=refusal)
+    dated = step_2_embargo_and_expiry(item, snapshot.at)
+    if dated is not None:
+        return _verdict(dated[1], [dated], snapshot, decisive=dated)
     problems = unrecognised(request, item, agency, snapshot)
     if problems:
         raise CannotJudge("; ".join(problems))

@@ -142,6 +142,8 @@ def random_items(rng: random.Random, agencies: tuple[Agency, ...]) -> tuple[Item
                 tlp=tlp,
                 originator=pick(rng, agencies).id,
                 releasable_to=frozenset() if chance(rng, 0.7) else some(rng, targets, 3),
+                embargo_until=maybe_time(rng, 0.9),
+                expires_at=maybe_time(rng, 0.9),
             )
         )
     return tuple(items)

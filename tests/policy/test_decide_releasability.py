@@ -1,4 +1,5 @@
-"""Rule (2): ``releasable_to``, TLP:RED and deactivated recipients deny before any order."""
+"""Rule (2): ``releasable_to``, TLP:RED and deactivated recipients deny before any order; an
+embargo holds, an expiry denies."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import pytest
 
 from garante.domain import Item, Outcome
 from tests.policy.policy_builders import (
+    AT,
     cited,
+    days,
     decide_for,
     domestic,
     foreign,
@@ -124,3 +127,44 @@ def test_releasability_denies_before_any_order_speaks() -> None:
     )
     assert decision.outcome == Outcome.DENIED
     assert rule_ids(decision) == ["2.releasable-to"]
+
+
+# -- embargo and expiry (step 2) ---------------------------------------------------------------
+
+
+def test_an_item_under_embargo_is_held_saying_until_when() -> None:
+    decision = decide_for(items=[item(embargo_until=days(1))], undertakings=DEA_UNDERTAKING)
+    assert decision.outcome == Outcome.HELD
+    assert rule_ids(decision) == ["2.embargo"]
+    assert "under embargo until 2025-11-14T12:00:00Z" in decision.explanation
+
+
+def test_an_embargo_ends_at_its_instant() -> None:
+    decision = decide_for(items=[item(embargo_until=AT)], undertakings=DEA_UNDERTAKING)
+    assert decision.outcome == Outcome.RELEASED
+
+
+def test_an_expired_item_is_denied() -> None:
+    decision = decide_for(items=[item(expires_at=AT)], undertakings=DEA_UNDERTAKING)
+    assert decision.outcome == Outcome.DENIED
+    assert rule_ids(decision) == ["2.expired"]
+    assert "expired at 2025-11-13T12:00:00Z" in decision.explanation
+
+
+def test_an_item_that_expires_later_is_released_now() -> None:
+    decision = decide_for(items=[item(expires_at=days(1))], undertakings=DEA_UNDERTAKING)
+    assert decision.outcome == Outcome.RELEASED
+
+
+def test_releasability_is_judged_before_an_embargo() -> None:
+    embargoed = item(embargo_until=days(1), releasable_to=["GB"])
+    decision = decide_for(items=[embargoed], undertakings=DEA_UNDERTAKING)
+    assert decision.outcome == Outcome.DENIED
+    assert rule_ids(decision) == ["2.releasable-to"]
+
+
+def test_an_embargo_is_judged_before_a_deny_order() -> None:
+    embargoed = item(embargo_until=days(1))
+    decision = decide_for(items=[embargoed], orders=[order("o-deny", effect="deny")])
+    assert decision.outcome == Outcome.HELD
+    assert rule_ids(decision) == ["2.embargo"]

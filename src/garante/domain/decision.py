@@ -19,6 +19,8 @@ class Rule(StrEnum):
     RELEASABILITY = "2.releasable-to"
     TLP_RED = "2.tlp-red"
     RECIPIENT_INACTIVE = "2.recipient-inactive"
+    EMBARGO = "2.embargo"
+    EXPIRED = "2.expired"
     ORDER_DENY = "3.order-deny"
     ORDER_HOLD = "3.order-hold"
     ORDER_REQUIRE_UNMET = "3.order-require-unmet"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -12,6 +13,8 @@ class Item:
     ``tlp`` is kept as the raw string so that a marking the engine does not recognise reaches
     the decision and is held there (fail closed) instead of failing to load.
     ``releasable_to`` holds ISO 3166 country codes and agency ids; empty means no restriction.
+    Before ``embargo_until`` nothing of it is released (requests are held and decided again
+    when the embargo ends); from ``expires_at`` on nothing more is.
     """
 
     id: str
@@ -22,3 +25,5 @@ class Item:
     originator: str
     releasable_to: frozenset[str] = frozenset()
     content_sha256: str = ""
+    embargo_until: datetime | None = None
+    expires_at: datetime | None = None

@@ -14,6 +14,7 @@ from garante.domain.item import Item
 from garante.domain.order import Effect, Order, Requirement
 from garante.domain.parties import Agency
 from garante.domain.request import ReleaseRequest
+from garante.domain.timeutil import iso
 from garante.domain.undertaking import Undertaking
 from garante.domain.vocabulary import Tlp, suggest
 from garante.policy.orders import condition_holds, meets
@@ -115,6 +116,24 @@ def _decide(request: ReleaseRequest, item: Item, agency: Agency, state: PolicySt
             Rule.TLP_RED,
             f"item:{item.id}",
             f"item {item.id} is TLP:RED and {agency.id} is not its originator ({item.originator})",
+            state,
+        )
+    if item.embargo_until is not None and at < item.embargo_until:
+        return _final(
+            Outcome.HELD,
+            hits,
+            Rule.EMBARGO,
+            f"item:{item.id}",
+            f"item {item.id} is under embargo until {iso(item.embargo_until)}",
+            state,
+        )
+    if item.expires_at is not None and at >= item.expires_at:
+        return _final(
+            Outcome.DENIED,
+            hits,
+            Rule.EXPIRED,
+            f"item:{item.id}",
+            f"item {item.id} expired at {iso(item.expires_at)}",
             state,
         )
 
