@@ -50,10 +50,10 @@ def own_releases(garante: Garante, agency_id: str, days: list[date]) -> dict[str
             outcome="released", recipient=agency_id, page=Page(after=after, limit=500)
         )
         for row in page:
-            counts[parse_time(row["requested_at"]).date()] += 1
+            counts[parse_time(row.requested_at).date()] += 1
         if len(page) < 500:
             break
-        after = int(page[-1]["id"])
+        after = page[-1].id
     return {"released": [counts[d] for d in days]}
 
 
