@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -12,6 +12,9 @@ from garante.cli.context import service, when
 from garante.cli.options import Signing, option_groups
 from garante.domain.condition import ConditionRule
 from garante.domain.errors import ValidationError
+
+if TYPE_CHECKING:
+    from garante.service.usecases.conditions import EventTerms
 
 app = typer.Typer(help="Conditions: named states orders can depend on.", no_args_is_help=True)
 events = typer.Typer(help="Reported events that derived conditions count.", no_args_is_help=True)
@@ -158,7 +161,7 @@ def record(
     It is the reporting agency's word: signed with its key (--key) when it has one registered.
     """
     garante = service(ctx)
-    terms: dict[str, Any] = {
+    terms: EventTerms = {
         "kind": kind,
         "region": region,
         "occurred_at": when(at, field="at") or garante.clock.now(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -17,6 +17,7 @@ from garante.domain.errors import ScopeNotExplicit, ValidationError
 from garante.domain.order import Requirement, Scope
 
 if TYPE_CHECKING:
+    from garante.domain.events import Json
     from garante.service.app import Change
     from garante.service.results import Draft, Reach
 
@@ -121,7 +122,7 @@ def _explicit() -> Iterator[None]:
 
 
 def _previewed(
-    ctx: typer.Context, draft: Draft, statement: dict[str, Any], signing: Signing
+    ctx: typer.Context, draft: Draft, statement: dict[str, Json], signing: Signing
 ) -> bool:
     """Whom the draft reaches, said before it is signed; with --print-statement, on standard
     error, so that standard output is the statement's bytes alone. True if only printed."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypedDict
 
 from garante import records
 from garante.domain.condition import ConditionRule
@@ -16,6 +17,17 @@ from garante.service.access import INTERNAL, acts_as, entitled, reporting_agency
 from garante.service.results import Change, Page
 from garante.service.usecases.base import UseCases
 from garante.store import conditions as store_conditions
+
+
+class EventTerms(TypedDict):
+    """What an event says, as ``event_statement`` and ``record_event`` both take it."""
+
+    kind: str
+    region: str
+    occurred_at: datetime
+    source: str
+    note: str
+    agency_id: str | None
 
 
 class Conditions(UseCases):
