@@ -85,6 +85,7 @@ from world import (
 )
 
 import garante
+from garante import records
 from garante.domain.order import Effect, Requirement, Scope
 from garante.domain.parties import Agency
 from garante.service.app import Garante
@@ -431,11 +432,11 @@ class Result:
 class Case:
     label: str
     scope: Scope
-    run: Callable[[], dict[str, Any]]
+    run: Callable[[], records.Simulation]
 
 
 def measure(garante_: Garante, case: Case, repeat: int) -> Result:
-    report: dict[str, Any] = {}
+    report: records.Simulation | None = None
     best = cpu = float("inf")
     for _ in range(repeat):
         gc.collect()
@@ -444,23 +445,24 @@ def measure(garante_: Garante, case: Case, repeat: int) -> Result:
         report = case.run()
         cpu = min(cpu, time.process_time() - began_cpu)
         best = min(best, time.perf_counter() - began)
+    assert report is not None
     load = min(load_state(garante_) for _ in range(repeat))
     rows, stream = stream_statement(garante_, rows_statement(PERIOD_START, NOW, [case.scope]))
-    if rows != report["in_scope"]:
-        raise SystemExit(f"bench bug: {case.label}: {rows} rows streamed, {report['in_scope']}")
+    if rows != report.in_scope:
+        raise SystemExit(f"bench bug: {case.label}: {rows} rows streamed, {report.in_scope}")
     return Result(
         label=case.label,
         scope=case.scope.describe(),
-        requests=report["requests"],
-        in_scope=report["in_scope"],
-        distinct=report["distinct_decisions"],
-        changed=report["changed"],
+        requests=report.requests,
+        in_scope=report.in_scope,
+        distinct=report.distinct_decisions,
+        changed=report.changed,
         seconds=best,
         cpu_seconds=cpu,
         load_seconds=load,
         stream_seconds=stream,
-        before=report["before"],
-        after=report["after"],
+        before=report.before,
+        after=report.after,
     )
 
 
@@ -642,9 +644,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             inserted = insert_requests(garante_.engine, world, plan.requests, args.seed)
             size = db.stat().st_size + sum(p.stat().st_size for p in directory.glob("garante.db-*"))
             in_force = sum(
-                1
-                for o in garante_.orders(include_lifted=False)
-                if o["valid_from"] <= NOW.isoformat()
+                1 for o in garante_.orders(include_lifted=False) if o.valid_from <= NOW.isoformat()
             )
             print(
                 f"garante simulate: {plan.requests:,} stored release requests over the year to "

@@ -9,8 +9,10 @@ so what the API says and what the log signed read the same.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Literal, get_args
 
+from garante.domain.condition import ConditionRule
 from garante.domain.decision import Outcome, RuleHit
 
 # -- decisions -------------------------------------------------------------------------------
@@ -33,3 +35,183 @@ class Decided:
     trigger: str
     decided_at: str
     state_version: int
+
+
+# -- orders, conditions, events and release requests -----------------------------------------
+
+# Where a release stands in its partner's feed (``store.feed.deliveries``).
+Delivery = Literal["available", "withheld", "delivered", "recalled", "withdrawn"]
+DELIVERIES: frozenset[str] = frozenset(get_args(Delivery))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Order:
+    """An order as it stands at its latest version, and when it was issued, amended, lifted.
+
+    ``effect`` is the stored text, as the domain's ``Order`` keeps it: an effect this version
+    does not know still shows (and holds, fail closed), it does not break the listing.
+    ``scope`` and ``requires`` are ``Scope.to_dict`` and ``Requirement.to_dict`` as stored.
+    """
+
+    id: str
+    sequence: int
+    authority: str
+    effect: str
+    scope: dict[str, list[str]]
+    requires: dict[str, list[str]]
+    exempts: tuple[str, ...]
+    valid_from: str
+    valid_until: str | None
+    while_condition: str | None
+    reason: str
+    version: int
+    issued_at: str
+    amended_at: str | None
+    lifted_at: str | None
+    lift_reason: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Boundary:
+    """An order period's start (``began``) or end that the clock passed, and when it fell."""
+
+    order: str
+    at: str
+    began: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sample:
+    """One stored request a simulated order would decide differently."""
+
+    request: int
+    item: str
+    recipient: str
+    purpose: str
+    before: Outcome
+    after: Outcome
+
+
+@dataclass(frozen=True, kw_only=True)
+class Simulation:
+    """What issuing (or lifting) an order would change for the requests of a period.
+
+    ``period`` is ``{"from": ..., "to": ...}`` (``from`` is no name a field can have).
+    ``before``/``after`` count outcomes of the requests in scope; ``by_partner`` and
+    ``by_category`` count changes such as ``"released->held"``; ``examples`` are the first.
+    """
+
+    at: str
+    period: dict[str, str]
+    order: str | None
+    action: Literal["issue", "lift"]
+    requests: int
+    in_scope: int
+    distinct_decisions: int
+    changed: int
+    before: dict[str, int]
+    after: dict[str, int]
+    by_partner: dict[str, dict[str, int]]
+    by_category: dict[str, dict[str, int]]
+    examples: tuple[Sample, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Condition:
+    """A named state orders can depend on: derived from events by ``rule``, or kept by hand
+    (no rule), with the evidence for its last change."""
+
+    id: str
+    description: str
+    rule: ConditionRule | None
+    active: bool
+    evidence: str
+    changed_at: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """A reported event derived conditions count, and the agency on whose word it stands."""
+
+    id: int
+    kind: str
+    region: str
+    occurred_at: str
+    source: str
+    note: str
+    agency: str | None
+    signed: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class Request:
+    """A release request and the outcome that stands for it."""
+
+    id: int
+    item: str
+    recipient: str
+    purpose: str
+    requested_by: str
+    requested_at: str
+    outcome: Outcome
+    undertaking: str | None
+    decided_at: str
+    delivery: Delivery | None = field(
+        metadata={
+            "description": "Where the release stands in the partner's feed: available (not "
+            "yet fetched), withheld (an order now stops it), delivered, recalled (after "
+            "delivery) or withdrawn (recalled before delivery); null if it never reached the "
+            "feed."
+        },
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Held(Request):
+    """A request in the held queue: why it is held, and for how long it has waited."""
+
+    reason: str
+    held_for_seconds: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Decision:
+    """One decision taken on a request: a first decision or a decision taken again, with
+    every rule that spoke, what triggered it and the state version it read."""
+
+    id: int
+    request: int
+    outcome: Outcome
+    explanation: str
+    rules: tuple[RuleHit, ...]
+    undertaking: str | None
+    state_version: int
+    trigger: str
+    decided_at: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Recall:
+    """A recalled release: ``recalled`` if it was delivered (revoked versions follow),
+    ``withdrawn`` if the partner never received it."""
+
+    request: int
+    partner: str
+    status: Literal["recalled", "withdrawn"]
+    recalled_at: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Traced:
+    """The release a trace token names: to whom, what, under which undertaking, and when
+    it was released and delivered (TAXII times)."""
+
+    trace_token: str
+    request: int
+    partner: str
+    item: str
+    purpose: str
+    undertaking: str | None
+    released_at: str
+    delivered_at: str | None
+    status: str

@@ -260,7 +260,7 @@ def test_after_0009_a_request_id_beyond_32_bits_is_stored_and_found(
     assert columns == []
     decided = garante.request_release("lead", recipient="dea", purpose="seizure")
     assert decided.request == 2**31 + 5
-    assert garante.request(decided.request)["id"] == decided.request
+    assert garante.request(decided.request).id == decided.request
 
 
 @pytest.mark.tampers

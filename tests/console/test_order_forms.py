@@ -65,7 +65,7 @@ def test_the_preview_simulates_the_order_and_stores_nothing(console: Console) ->
     assert statement["type"] == "garante.order/v1"
     assert statement["exempts"] == ["co-us-suspension"]
     assert console.garante.ledger_size() == before
-    assert [o["id"] for o in console.garante.orders()].count("fbi-finance-exemption") == 0
+    assert [o.id for o in console.garante.orders()].count("fbi-finance-exemption") == 0
 
 
 def test_issuing_a_signed_order_moves_the_held_queue(console: Console) -> None:
@@ -76,7 +76,7 @@ def test_issuing_a_signed_order_moves_the_held_queue(console: Console) -> None:
     assert response.status_code == 200, response.text
     assert "Order fbi-finance-exemption issued" in response.text
     assert "Held requests decided again: 2" in response.text
-    held = [r["id"] for r in console.garante.held_queue()]
+    held = [r.id for r in console.garante.held_queue()]
     assert held == [10]
     entry = console.garante.entries(0, console.garante.ledger_size())
     issued = [json.loads(e["entry"]) for e in entry if e["kind"] == "order.issued"][-1]
@@ -193,7 +193,7 @@ def test_amending_through_the_form(console: Console) -> None:
     assert response.status_code == 200, response.text
     assert "Order co-us-suspension amended" in response.text
     order = console.garante.order("co-us-suspension")
-    assert order["effect"] == "hold" and order["version"] == 3
+    assert order.effect == "hold" and order.version == 3
 
 
 def test_the_preview_says_whom_the_order_reaches(console: Console) -> None:
@@ -211,7 +211,7 @@ def test_an_order_with_nothing_ticked_is_refused_naming_the_checkbox(console: Co
     assert "Applies to every partner and item" in html.unescape(response.text)
     refused = console.client.post("/orders/issue", data=fields)
     assert refused.status_code == 422
-    assert "Hold it all." not in {o["reason"] for o in console.garante.orders()}
+    assert "Hold it all." not in {o.reason for o in console.garante.orders()}
 
 
 def test_ticking_every_partner_and_item_previews_an_order_for_everything(
@@ -249,7 +249,7 @@ def test_lifting_previews_the_simulation_then_lifts(console: Console) -> None:
         data=_form([*_hidden(page), ("signature", _sign(page))]),
     )
     assert response.status_code == 200, response.text
-    assert console.garante.order("breach-hsi-2")["lifted_at"] is not None
+    assert console.garante.order("breach-hsi-2").lifted_at is not None
 
 
 def test_lifting_a_lifted_order_is_an_error_on_the_page(console: Console) -> None:

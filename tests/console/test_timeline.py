@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
+from garante import records
 from garante.console.timeline import timeline
 
 NOW = datetime(2025, 11, 13, 23, tzinfo=UTC)
 
 
-def _order(order_id: str, start: str, **terms: Any) -> dict[str, Any]:
-    return {"id": order_id, "valid_from": start, "valid_until": None, "lifted_at": None, **terms}
+def _order(order_id: str, start: str, **terms: str) -> records.Order:
+    return records.Order(
+        id=order_id,
+        sequence=1,
+        authority="presidency",
+        effect="hold",
+        scope={"countries": ["US"]},
+        requires={},
+        exempts=(),
+        valid_from=start,
+        valid_until=terms.get("valid_until"),
+        while_condition=None,
+        reason="test order",
+        version=1,
+        issued_at=start,
+        amended_at=terms.get("amended_at"),
+        lifted_at=terms.get("lifted_at"),
+        lift_reason=None,
+    )
 
 
 def test_no_orders_no_timeline() -> None:

@@ -133,7 +133,7 @@ def test_dea_signs_the_guarantees_and_its_held_seizure_is_released(
 
 def test_fbi_without_guarantees_stays_held(story: tuple[Garante, runner.ScenarioRun]) -> None:
     garante, run = story
-    held = {r["id"] for r in garante.held_queue()}
+    held = {r.id for r in garante.held_queue()}
     assert run.requests["fbi-0431-arrest"] in held
     assert run.requests["fbi-0431-arrest-2"] in held
     assert run.requests["hsi-0417-interdiction"] in held
@@ -186,20 +186,20 @@ def test_a_strike_with_casualties_linked_to_hsi_suspends_hsi_automatically(
     assert breach["breach"] is True
     assert any("protection of life" in reason for reason in breach["breach_reasons"])
     order = garante.order(breach["order"])
-    assert order["authority"] == "garante-system"
-    assert order["effect"] == "hold"
-    assert order["scope"]["agencies"] == ["hsi"]
-    assert f"release {run.requests['hsi-0417-interdiction-early']}" in order["reason"]
-    assert "hsi-2025-01" in order["reason"]
+    assert order.authority == "garante-system"
+    assert order.effect == "hold"
+    assert order.scope["agencies"] == ["hsi"]
+    assert f"release {run.requests['hsi-0417-interdiction-early']}" in order.reason
+    assert "hsi-2025-01" in order.reason
 
 
 def test_hsis_pending_requests_are_held_by_the_automatic_order(
     story: tuple[Garante, runner.ScenarioRun],
 ) -> None:
     garante, run = story
-    [held] = [r for r in garante.held_queue() if r["recipient"] == "hsi"]
-    assert held["id"] == run.requests["hsi-0417-interdiction"]
-    assert held["reason"].startswith("Held: order breach-hsi-")
+    [held] = [r for r in garante.held_queue() if r.recipient == "hsi"]
+    assert held.id == run.requests["hsi-0417-interdiction"]
+    assert held.reason.startswith("Held: order breach-hsi-")
 
 
 def test_the_automatic_suspension_stays_until_an_authority_lifts_it(
@@ -207,4 +207,4 @@ def test_the_automatic_suspension_stays_until_an_authority_lifts_it(
 ) -> None:
     garante, _ = story
     [breach] = garante.outcomes("hsi")
-    assert garante.order(breach["order"])["lifted_at"] is None
+    assert garante.order(breach["order"]).lifted_at is None

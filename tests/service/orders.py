@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from garante import records
 from garante.domain.order import Requirement, Scope
 from garante.service.app import Change, Garante
 
 
-def issue(garante: Garante, effect: str = "hold", **options: Any) -> Change[dict[str, Any]]:
+def issue(garante: Garante, effect: str = "hold", **options: Any) -> Change[records.Order]:
     """Issue an unsigned order from the presidency, US-scoped unless told otherwise."""
     scope = options.pop("scope", Scope(countries=frozenset({"US"})))
     requires = options.pop("requires", None)

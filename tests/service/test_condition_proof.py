@@ -24,15 +24,15 @@ def _strike(world: Garante, days_ago: int = 0) -> int:
     change = world.record_event(
         kind="vessel-strike", region="caribbean", occurred_at=at, agency_id="dipol"
     )
-    event: int = change.value["id"]
+    event: int = change.value.id
     return event
 
 
 def test_a_derived_flip_names_the_events_counted_and_the_orders_it_starts(
     world: Garante,
 ) -> None:
-    hold = issue(world, "hold", while_condition="strikes").value["id"]
-    lifted = issue(world, "hold", while_condition="strikes").value["id"]  # not in force: unnamed
+    hold = issue(world, "hold", while_condition="strikes").value.id
+    lifted = issue(world, "hold", while_condition="strikes").value.id  # not in force: unnamed
     world.lift_order(lifted, authority_id="presidency", reason="over", signature=None)
     old = _strike(world, days_ago=40)  # outside the 30-day window: not counted
     before = world.ledger_size()
@@ -46,7 +46,7 @@ def test_a_derived_flip_names_the_events_counted_and_the_orders_it_starts(
 def test_a_derived_lapse_names_the_orders_it_stops_and_counts_no_events(
     world: Garante, clock: FixedClock
 ) -> None:
-    hold = issue(world, "hold", while_condition="strikes").value["id"]
+    hold = issue(world, "hold", while_condition="strikes").value.id
     _strike(world)
     clock.set(clock.now() + timedelta(days=31))
     before = world.ledger_size()
@@ -57,7 +57,7 @@ def test_a_derived_lapse_names_the_orders_it_stops_and_counts_no_events(
 
 def test_a_hand_set_change_names_the_orders_it_stops(world: Garante) -> None:
     world.define_condition("talks", description="talks go on", active=True, evidence="opened")
-    hold = issue(world, "hold", while_condition="talks").value["id"]
+    hold = issue(world, "hold", while_condition="talks").value.id
     statement = world.condition_statement(
         "talks", active=False, evidence="ended", authority_id="mininterior"
     )

@@ -23,8 +23,8 @@ def kept(world: Garante) -> Garante:
 
 
 def _active(world: Garante) -> bool:
-    [condition] = [c for c in world.conditions() if c["id"] == "talks"]
-    active: bool = condition["active"]
+    [condition] = [c for c in world.conditions() if c.id == "talks"]
+    active: bool = condition.active
     return active
 
 

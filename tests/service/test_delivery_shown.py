@@ -14,31 +14,31 @@ def _released(world: Garante) -> int:
 
 
 def test_a_release_not_yet_fetched_is_available(world: Garante) -> None:
-    assert world.request(_released(world))["delivery"] == "available"
+    assert world.request(_released(world)).delivery == "available"
 
 
 def test_a_release_an_order_now_stops_is_withheld(world: Garante) -> None:
     request_id = _released(world)
     issue(world, "hold")
-    assert world.request(request_id)["delivery"] == "withheld"
+    assert world.request(request_id).delivery == "withheld"
 
 
 def test_a_release_recalled_before_delivery_is_withdrawn(world: Garante) -> None:
     request_id = _released(world)
     world.recall(request_id, reason="wrong desk")
-    assert [r["delivery"] for r in world.requests()] == ["withdrawn"]
+    assert [r.delivery for r in world.requests()] == ["withdrawn"]
 
 
 def test_a_fetched_release_is_delivered_and_once_recalled_is_recalled(world: Garante) -> None:
     request_id = _released(world)
     world.feed_page(FeedQuery(partner_id="dea"))
-    assert world.request(request_id)["delivery"] == "delivered"
+    assert world.request(request_id).delivery == "delivered"
     world.recall(request_id, reason="wrong desk")
-    assert world.request(request_id)["delivery"] == "recalled"
+    assert world.request(request_id).delivery == "recalled"
 
 
 def test_a_request_that_never_reached_the_feed_has_no_delivery(world: Garante) -> None:
     issue(world, "hold")
     held = world.request_release("lead", recipient="dea", purpose="seizure")
-    assert world.request(held.request)["delivery"] is None
-    assert [r["delivery"] for r in world.held_queue()] == [None]
+    assert world.request(held.request).delivery is None
+    assert [r.delivery for r in world.held_queue()] == [None]

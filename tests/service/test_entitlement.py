@@ -32,37 +32,37 @@ def _breach(world: Garante) -> str:
 
 
 def test_an_authority_may_not_lift_an_order_another_authority_issued(world: Garante) -> None:
-    order = issue(world, "hold").value["id"]
+    order = issue(world, "hold").value.id
     before = world.ledger_size()
     with pytest.raises(NotEntitled, match="issued by authority 'presidency'") as refused:
         world.lift_order(order, authority_id="mininterior", reason="not mine", signature=None)
     assert refused.value.field == "authority"
-    assert world.order(order)["lifted_at"] is None
+    assert world.order(order).lifted_at is None
     assert world.ledger_size() == before
 
 
 def test_an_authority_may_not_draft_the_lift_of_another_authoritys_order(world: Garante) -> None:
-    order = issue(world, "hold").value["id"]
+    order = issue(world, "hold").value.id
     with pytest.raises(NotEntitled):
         world.lift_statement(order, authority_id="mininterior", reason="not mine")
 
 
 def test_an_authority_may_not_amend_an_order_another_authority_issued(world: Garante) -> None:
-    order = issue(world, "hold").value["id"]
+    order = issue(world, "hold").value.id
     with pytest.raises(NotEntitled):
         world.draft_amendment(order, authority_id="mininterior", reason="narrowed")
 
 
 def test_the_issuing_authority_lifts_its_own_order(world: Garante) -> None:
-    order = issue(world, "hold").value["id"]
+    order = issue(world, "hold").value.id
     world.lift_order(order, authority_id="presidency", reason="over", signature=None)
-    assert world.order(order)["lifted_at"] is not None
+    assert world.order(order).lifted_at is not None
 
 
 def test_any_authority_lifts_an_automatic_breach_hold(world: Garante) -> None:
     order = _breach(world)
     world.lift_order(order, authority_id="presidency", reason="reviewed", signature=None)
-    assert world.order(order)["lifted_at"] is not None
+    assert world.order(order).lifted_at is not None
 
 
 def test_no_authority_amends_an_automatic_breach_hold(world: Garante) -> None:
@@ -84,7 +84,7 @@ def test_the_breach_rule_still_registers_the_system_authority(world: Garante) ->
 
 
 def test_an_authority_token_signs_for_its_own_authority_only(world: Garante) -> None:
-    order = issue(world, "hold").value["id"]
+    order = issue(world, "hold").value.id
     with pytest.raises(NotEntitled, match="acts for authority 'presidency'"):
         world.acting_as(PRESIDENCY).lift_statement(
             order, authority_id="mininterior", reason="posing"
@@ -111,4 +111,4 @@ def test_an_analyst_recalls_only_releases_of_items_its_agency_originated(world: 
     with pytest.raises(NotEntitled, match="dijin may not recall it"):
         world.acting_as(dijin).recall(release, reason="not ours")
     dipol = Principal(token_id="t-dp", role=Role.ANALYST, agency_id="dipol")
-    assert world.acting_as(dipol).recall(release, reason="ours")["status"] == "withdrawn"
+    assert world.acting_as(dipol).recall(release, reason="ours").status == "withdrawn"

@@ -45,8 +45,8 @@ def _terms(world: Garante, **changes: Any) -> dict[str, Any]:
 
 def _state(world: Garante) -> tuple[int, int, bool]:
     """Events stored, entries logged, and whether the derived condition holds."""
-    [strikes] = [c for c in world.conditions() if c["id"] == "strikes"]
-    return len(world.events()), world.ledger_size(), strikes["active"]
+    [strikes] = [c for c in world.conditions() if c.id == "strikes"]
+    return len(world.events()), world.ledger_size(), strikes.active
 
 
 def _recorded(world: Garante, start: int) -> dict[str, Any]:
@@ -62,7 +62,7 @@ def test_a_signed_event_is_accepted_and_logged_with_its_statement(keyed: Garante
     signature = sign_statement(demo_key("dipol"), statement)
     before = keyed.ledger_size()
     event = keyed.record_event(**terms, signature=signature).value
-    assert (event["agency"], event["signed"]) == ("dipol", True)
+    assert (event.agency, event.signed) == ("dipol", True)
     data = _recorded(keyed, before)
     assert data["statement"] == statement
     assert data["statement"]["type"] == "garante.event/v1"
@@ -97,7 +97,7 @@ def test_a_signature_over_other_terms_is_refused(keyed: Garante) -> None:
 def test_an_event_of_an_agency_without_a_key_is_recorded_unsigned(world: Garante) -> None:
     before = world.ledger_size()
     event = world.record_event(**_terms(world)).value
-    assert (event["agency"], event["signed"]) == ("dipol", False)
+    assert (event.agency, event.signed) == ("dipol", False)
     data = _recorded(world, before)
     assert data["signature"] is None and data["statement"]["agency"] == "dipol"
 
@@ -105,7 +105,7 @@ def test_an_event_of_an_agency_without_a_key_is_recorded_unsigned(world: Garante
 def test_an_analyst_reports_for_its_own_agency_by_default(world: Garante) -> None:
     terms = {k: v for k, v in _terms(world).items() if k != "agency_id"}
     event = world.acting_as(ANALYST).record_event(**terms).value
-    assert event["agency"] == "dipol"
+    assert event.agency == "dipol"
 
 
 def test_an_analyst_cannot_report_for_another_agency(world: Garante) -> None:

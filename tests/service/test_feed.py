@@ -75,7 +75,7 @@ def test_lifting_the_order_makes_them_available_again_with_a_later_date_added(
     before = _stored_report_date(world, "fbi")  # read without fetching: still undelivered
     order = issue(world, "hold").value
     clock.set(clock.now() + timedelta(hours=1))
-    world.lift_order(order["id"], authority_id="presidency", reason="over", signature=None)
+    world.lift_order(order.id, authority_id="presidency", reason="over", signature=None)
     [row] = world.feed_page(FeedQuery(partner_id="fbi", types=("report",)))[0]
     assert row.date_added > before
 
@@ -114,7 +114,7 @@ def test_recall_of_a_delivered_release_sends_revoked_versions(
     [original] = _reports(world, "dea")
     clock.set(clock.now() + timedelta(minutes=5))
     result = world.recall(decided.request, reason="source compromised")
-    assert result["status"] == "recalled"
+    assert result.status == "recalled"
     [latest] = _reports(world, "dea")
     assert latest["revoked"] is True
     assert latest["id"] == original["id"]
@@ -126,7 +126,7 @@ def test_recall_of_a_delivered_release_sends_revoked_versions(
 def test_recall_of_an_undelivered_release_withdraws_it_silently(world: Garante) -> None:
     decided = world.request_release("lead", recipient="dea", purpose="seizure")
     result = world.recall(decided.request, reason="sent in error")
-    assert result["status"] == "withdrawn"
+    assert result.status == "withdrawn"
     assert _reports(world, "dea") == []
 
 
@@ -138,7 +138,7 @@ def test_an_item_released_again_after_a_recall_before_delivery_is_served(
     again = world.request_release("lead", recipient="dea", purpose="seizure")
     assert again.outcome == "released"
     assert len(_reports(world, "dea")) == 1
-    assert world.request(again.request)["delivery"] == "delivered"
+    assert world.request(again.request).delivery == "delivered"
 
 
 def test_recalling_what_was_never_released_is_refused(world: Garante) -> None:
@@ -151,9 +151,9 @@ def test_a_trace_token_names_the_release(world: Garante) -> None:
     decided = world.request_release("lead", recipient="dea", purpose="seizure")
     leaked = _reports(world, "dea")[0]
     [found] = world.trace(find_trace_tokens(leaked))
-    assert found["request"] == decided.request
-    assert found["partner"] == "dea"
-    assert found["item"] == "lead"
+    assert found.request == decided.request
+    assert found.partner == "dea"
+    assert found.item == "lead"
 
 
 def test_date_added_strictly_increases_within_a_feed(world: Garante) -> None:

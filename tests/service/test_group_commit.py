@@ -85,7 +85,7 @@ def test_each_request_in_a_shared_transaction_gets_its_own_decision(world: Garan
     )
     for outcome in outcomes:
         [decision] = world.decisions(outcome.request)
-        assert decision["outcome"] == outcome.outcome
+        assert decision.outcome == outcome.outcome
     assert [o.recipient for o in outcomes] == ["dea", "dea", "nca", "fbi"]
 
 

@@ -30,7 +30,7 @@ def test_hold_order_does_not_touch_partners_outside_its_scope(world: Garante) ->
 def test_lifting_an_order_releases_what_it_held(world: Garante) -> None:
     order = issue(world, "hold").value
     held = world.request_release("lead", recipient="dea", purpose="seizure")
-    change = world.lift_order(order["id"], authority_id="presidency", reason="over", signature=None)
+    change = world.lift_order(order.id, authority_id="presidency", reason="over", signature=None)
     assert [(m.request, m.previous, m.outcome) for m in change.moved] == [
         (held.request, "held", "released")
     ]
@@ -40,26 +40,26 @@ def test_lifting_an_order_releases_what_it_held(world: Garante) -> None:
 def test_every_redecision_is_stored_with_its_trigger(world: Garante) -> None:
     order = issue(world, "hold").value
     held = world.request_release("lead", recipient="dea", purpose="seizure")
-    world.lift_order(order["id"], authority_id="presidency", reason="over", signature=None)
+    world.lift_order(order.id, authority_id="presidency", reason="over", signature=None)
     history = world.decisions(held.request)
-    assert [(d["outcome"], d["trigger"]) for d in history] == [
+    assert [(d.outcome, d.trigger) for d in history] == [
         ("held", "request"),
-        ("released", f"order {order['id']} lifted"),
+        ("released", f"order {order.id} lifted"),
     ]
-    assert history[1]["state_version"] > history[0]["state_version"]
+    assert history[1].state_version > history[0].state_version
 
 
 def test_amending_to_require_releases_once_the_undertaking_is_signed(world: Garante) -> None:
     order = issue(world, "hold").value
     held = world.request_release("lead", recipient="dea", purpose="seizure")
     amended = world.draft_amendment(
-        order["id"],
+        order.id,
         authority_id="presidency",
         effect="require",
         requires=_clauses(),
     ).order
     change = world.amend_order(amended, authority_id="presidency", signature=None)
-    assert change.value["version"] == 2
+    assert change.value.version == 2
     assert [m.outcome for m in change.moved] == ["held"]
     terms = world.draft_undertaking(
         "dea", permits=["seizure"], prohibits=["lethal-force"], protections=["protection-of-life"]
@@ -95,17 +95,17 @@ def test_exemption_releases_held_requests_inside_its_scope_only(world: Garante) 
     exemption = issue(
         world,
         "exempt",
-        exempts=[order["id"]],
+        exempts=[order.id],
         scope=Scope(agencies=frozenset({"fbi"}), categories=frozenset({"joint-casework"})),
     )
     assert [(m.request, m.outcome) for m in exemption.moved] == [(joint.request, "released")]
-    assert [r["id"] for r in world.held_queue()] == [other.request]
+    assert [r.id for r in world.held_queue()] == [other.request]
 
 
 def test_amendment_keeps_every_signed_version(world: Garante) -> None:
     order = issue(world, "hold").value
     amended = world.draft_amendment(
-        order["id"],
+        order.id,
         authority_id="presidency",
         reason="narrowed",
         scope=Scope(agencies=frozenset({"fbi"})),
@@ -113,16 +113,16 @@ def test_amendment_keeps_every_signed_version(world: Garante) -> None:
     world.amend_order(amended, authority_id="presidency", signature=None)
     with world.sessions() as session:
         versions = session.scalars(
-            select(OrderVersionRow.version).where(OrderVersionRow.order_id == order["id"])
+            select(OrderVersionRow.version).where(OrderVersionRow.order_id == order.id)
         ).all()
     assert sorted(versions) == [1, 2]
 
 
 def test_lifting_a_lifted_order_is_refused(world: Garante) -> None:
     order = issue(world, "hold").value
-    world.lift_order(order["id"], authority_id="presidency", reason="over", signature=None)
+    world.lift_order(order.id, authority_id="presidency", reason="over", signature=None)
     with pytest.raises(InvalidState):
-        world.lift_order(order["id"], authority_id="presidency", reason="again", signature=None)
+        world.lift_order(order.id, authority_id="presidency", reason="again", signature=None)
 
 
 def test_order_on_a_derived_condition_holds_while_events_persist(
@@ -136,7 +136,7 @@ def test_order_on_a_derived_condition_holds_while_events_persist(
     assert held.outcome == "held"
     clock.set(clock.now() + timedelta(days=31))
     change = world.refresh_conditions()
-    assert [c["active"] for c in change.value["conditions"]] == [False]
+    assert [c.active for c in change.value] == [False]
     assert [(m.request, m.outcome) for m in change.moved] == [(held.request, "released")]
 
 
@@ -178,24 +178,24 @@ def test_held_queue_says_why_and_since_when(world: Garante, clock: FixedClock) -
     world.request_release("lead", recipient="dea", purpose="seizure")
     clock.set(clock.now() + timedelta(hours=5))
     [entry] = world.held_queue()
-    assert entry["held_for_seconds"] == 5 * 3600
-    assert entry["reason"].startswith("Held: order order-1 (hold, issued by presidency)")
+    assert entry.held_for_seconds == 5 * 3600
+    assert entry.reason.startswith("Held: order order-1 (hold, issued by presidency)")
 
 
 def test_held_queue_gives_each_request_the_reason_of_its_newest_decision(world: Garante) -> None:
     order = issue(world, "hold").value
     first = world.request_release("lead", recipient="dea", purpose="seizure")
     amended = world.draft_amendment(
-        order["id"], authority_id="presidency", effect="require", requires=_clauses()
+        order.id, authority_id="presidency", effect="require", requires=_clauses()
     ).order
     world.amend_order(amended, authority_id="presidency", signature=None)
     second = world.request_release("lead", recipient="fbi", purpose="seizure")
     queue = world.held_queue()
-    assert [entry["id"] for entry in queue] == [first.request, second.request]
+    assert [entry.id for entry in queue] == [first.request, second.request]
     for entry in queue:
-        newest = world.decisions(entry["id"])[-1]
-        assert entry["reason"] == newest["explanation"]
-        assert "requires an undertaking" in entry["reason"]
+        newest = world.decisions(entry.id)[-1]
+        assert entry.reason == newest.explanation
+        assert "requires an undertaking" in entry.reason
 
 
 def _clauses() -> Requirement:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from garante import records
 from garante.domain.order import Scope
 from garante.service.app import Garante
 from garante.service.clock import FixedClock
@@ -54,12 +55,12 @@ def test_when_a_holds_period_ends_what_it_held_is_released(
     held = world.request_release("lead", recipient="dea", purpose="seizure")
     clock.set(clock.now() + 2 * HOUR)
     change = world.apply_order_periods()
-    assert change.value["boundaries"] == [
-        {"order": order["id"], "at": order["valid_until"], "began": False}
-    ]
+    assert change.value == (
+        records.Boundary(order=order.id, at=str(order.valid_until), began=False),
+    )
     assert [(m.request, m.outcome) for m in change.moved] == [(held.request, "released")]
     [_, released] = world.decisions(held.request)
-    assert released["trigger"] == f"order {order['id']} period ended"
+    assert released.trigger == f"order {order.id} period ended"
     assert world.held_queue() == []
 
 
@@ -88,9 +89,9 @@ def test_an_order_lifted_before_its_end_is_not_ended_again(
     world: Garante, clock: FixedClock
 ) -> None:
     order = issue(world, "hold", scope=DEA, valid_until=clock.now() + 2 * HOUR).value
-    world.lift_order(order["id"], authority_id="presidency", reason="over", signature=None)
+    world.lift_order(order.id, authority_id="presidency", reason="over", signature=None)
     clock.set(clock.now() + 3 * HOUR)
-    assert world.apply_order_periods().value["boundaries"] == []
+    assert world.apply_order_periods().value == ()
 
 
 def test_a_boundary_already_passed_when_the_order_was_signed_is_not_applied(
@@ -99,7 +100,7 @@ def test_a_boundary_already_passed_when_the_order_was_signed_is_not_applied(
     """Signing re-decided what the order covers at that moment; its start is behind it."""
     issue(world, "hold", scope=DEA, valid_from=clock.now() - HOUR)
     clock.set(clock.now() + HOUR)
-    assert world.apply_order_periods().value["boundaries"] == []
+    assert world.apply_order_periods().value == ()
 
 
 def test_partners_outside_the_orders_scope_are_not_touched(

@@ -44,8 +44,8 @@ def test_a_breach_issues_an_automatic_hold_on_the_partner_in_the_same_transactio
     )
     assert change.value["breach"] is True
     [order] = world.orders()
-    assert order["id"] == change.value["order"]
-    assert order["scope"]["agencies"] == ["dea"]
+    assert order.id == change.value["order"]
+    assert order.scope["agencies"] == ["dea"]
     kinds = [e["kind"] for e in world.entries(before, world.ledger_size())]
     # The first breach registers the system authority that issues the order, logged as any
     # authority is; the release was never fetched, so the suspension also withholds it.
@@ -126,12 +126,12 @@ def test_simulating_a_draft_order_predicts_what_issuing_it_produces(
         reason="simulate me",
     ).order
     report = world.simulate_order(draft, start=start, end=clock.now())
-    assert report["requests"] == len(requests)
-    assert report["by_partner"] == {"dea": {"released->held": 2}, "fbi": {"released->held": 2}}
+    assert report.requests == len(requests)
+    assert report.by_partner == {"dea": {"released->held": 2}, "fbi": {"released->held": 2}}
     world.issue_order(draft, signature=None)
-    predicted = {e["request"]: e["after"] for e in report["examples"]}
+    predicted = {e.request: e.after for e in report.examples}
     for request_id, outcome in predicted.items():
-        assert world.decide_now(request_id)["outcome"] == outcome
+        assert world.decide_now(request_id).outcome == outcome
 
 
 def test_simulating_a_lift_shows_what_the_order_holds(world: Garante, clock: FixedClock) -> None:
@@ -139,9 +139,9 @@ def test_simulating_a_lift_shows_what_the_order_holds(world: Garante, clock: Fix
     order = issue(world, "hold").value
     world.request_release("lead", recipient="dea", purpose="seizure")
     clock.set(clock.now() + timedelta(minutes=1))
-    report = world.simulate_lift(order["id"], start=start, end=clock.now())
-    assert report["by_partner"] == {"dea": {"held->released": 1}}
-    assert world.orders()[0]["lifted_at"] is None  # nothing changed
+    report = world.simulate_lift(order.id, start=start, end=clock.now())
+    assert report.by_partner == {"dea": {"held->released": 1}}
+    assert world.orders()[0].lifted_at is None  # nothing changed
 
 
 def test_the_partner_report_counts_decisions_waits_outcomes_and_breaches(
@@ -151,7 +151,7 @@ def test_the_partner_report_counts_decisions_waits_outcomes_and_breaches(
     order = issue(world, "hold").value
     world.request_release("lead", recipient="dea", purpose="seizure")
     clock.set(clock.now() + timedelta(hours=6))
-    world.lift_order(order["id"], authority_id="presidency", reason="over", signature=None)
+    world.lift_order(order.id, authority_id="presidency", reason="over", signature=None)
     released = world.request_release("lead", recipient="fbi", purpose="arrest")
     world.report_outcome(_report(world, released.request, "fbi", "lethal-force"), signed=False)
     report = world.partner_report(start=start, end=clock.now() + timedelta(seconds=1))

@@ -63,7 +63,7 @@ def test_authority_with_a_key_must_sign_its_order(world: Garante) -> None:
     signed = world.issue_order(
         order, signature=sign_statement(demo_key("mininterior"), order.statement())
     )
-    assert signed.value["effect"] == "hold"
+    assert signed.value.effect == "hold"
 
 
 def test_lifting_needs_the_lifting_authoritys_signature(world: Garante) -> None:
@@ -85,4 +85,4 @@ def test_lifting_needs_the_lifting_authoritys_signature(world: Garante) -> None:
         reason="done",
         signature=sign_statement(demo_key("mininterior"), statement),
     )
-    assert lifted.value["lifted_at"] is not None
+    assert lifted.value.lifted_at is not None

@@ -14,13 +14,13 @@ def test_an_order_issued_holds_the_partners_it_reaches(world: Garante) -> None:
     order = issue(world, "hold").value
     standing = world.standing("dea")
     assert standing.level == Level.HELD
-    assert [r.order for r in standing.reasons] == [order["id"]]
+    assert [r.order for r in standing.reasons] == [order.id]
     assert world.standing("nca").level == Level.OPEN
 
 
 def test_a_lifted_order_no_longer_holds(world: Garante) -> None:
     order = issue(world, "hold").value
-    world.lift_order(order["id"], authority_id="presidency", reason="over", signature=None)
+    world.lift_order(order.id, authority_id="presidency", reason="over", signature=None)
     assert world.standing("dea").level == Level.OPEN
 
 

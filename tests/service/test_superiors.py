@@ -56,18 +56,18 @@ def _amend_as_interior(world: Garante, order_id: str) -> None:
 
 def test_a_superior_lifts_an_order_of_the_authority_it_is_over(world: Garante) -> None:
     world.set_superior("mininterior", over=["presidency"])
-    order = issue(world, "hold").value["id"]
+    order = issue(world, "hold").value.id
     _lift_as_interior(world, order)
-    assert world.order(order)["lifted_at"] is not None
+    assert world.order(order).lifted_at is not None
     lifted = _entry(world, "order.lifted")
     assert (lifted["acting_as"], lifted["statement"]["lifted_by"]) == ("superior", "mininterior")
 
 
 def test_a_superior_amends_an_order_of_the_authority_it_is_over(world: Garante) -> None:
     world.set_superior("mininterior", over=["presidency"])
-    order = issue(world, "hold").value["id"]
+    order = issue(world, "hold").value.id
     _amend_as_interior(world, order)
-    assert world.order(order)["version"] == 2
+    assert world.order(order).version == 2
     amended = _entry(world, "order.amended")
     assert (amended["acting_as"], amended["statement"]["amended_by"]) == (
         "superior",
@@ -76,23 +76,23 @@ def test_a_superior_amends_an_order_of_the_authority_it_is_over(world: Garante) 
 
 
 def test_the_issuer_acting_on_its_own_order_is_logged_as_issuer(world: Garante) -> None:
-    order = issue(world, "hold").value["id"]
+    order = issue(world, "hold").value.id
     world.lift_order(order, authority_id="presidency", reason="over", signature=None)
     assert _entry(world, "order.lifted")["acting_as"] == "issuer"
 
 
 def test_a_superior_signs_with_its_own_key(world: Garante) -> None:
     world.set_superior("mininterior", over=["presidency"])
-    order = issue(world, "hold").value["id"]
+    order = issue(world, "hold").value.id
     with pytest.raises(SignatureRequired):
         world.lift_order(order, authority_id="mininterior", reason="reviewed", signature=None)
-    assert world.order(order)["lifted_at"] is None
+    assert world.order(order).lifted_at is None
 
 
 def test_an_authority_not_superior_to_the_issuer_is_refused_and_nothing_changes(
     world: Garante,
 ) -> None:
-    order = issue(world, "hold").value["id"]
+    order = issue(world, "hold").value.id
     before, size = world.order(order), world.ledger_size()
     with pytest.raises(NotEntitled) as refused:
         _lift_as_interior(world, order)
@@ -107,7 +107,7 @@ def test_an_authority_not_superior_to_the_issuer_is_refused_and_nothing_changes(
 def test_the_refusal_names_the_superiors_that_may(world: Garante) -> None:
     world.register_authority("court", name="Court")
     world.set_superior("court", over=["presidency"])
-    order = issue(world, "hold").value["id"]
+    order = issue(world, "hold").value.id
     with pytest.raises(NotEntitled) as refused:
         _lift_as_interior(world, order)
     assert refused.value.hint is not None and "(court)" in refused.value.hint
@@ -116,17 +116,17 @@ def test_the_refusal_names_the_superiors_that_may(world: Garante) -> None:
 def test_superiority_removed_the_former_superior_is_refused_again(world: Garante) -> None:
     world.set_superior("mininterior", over=["presidency"])
     world.set_superior("mininterior", over=[])
-    order = issue(world, "hold").value["id"]
+    order = issue(world, "hold").value.id
     with pytest.raises(NotEntitled):
         _lift_as_interior(world, order)
-    assert world.order(order)["lifted_at"] is None
+    assert world.order(order).lifted_at is None
 
 
 def test_superiority_is_not_transitive(world: Garante) -> None:
     world.register_authority("court", name="Court")
     world.set_superior("mininterior", over=["court"])
     world.set_superior("court", over=["presidency"])
-    order = issue(world, "hold").value["id"]
+    order = issue(world, "hold").value.id
     with pytest.raises(NotEntitled):
         _lift_as_interior(world, order)
 

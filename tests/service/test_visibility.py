@@ -28,7 +28,7 @@ def _released(world: Garante, recipient: str = "dea") -> int:
 
 def test_a_partner_lists_its_own_deliverable_release(world: Garante) -> None:
     request_id = _released(world)
-    assert [r["id"] for r in world.acting_as(DEA).requests()] == [request_id]
+    assert [r.id for r in world.acting_as(DEA).requests()] == [request_id]
 
 
 def test_a_partner_does_not_list_another_partners_release(world: Garante) -> None:
@@ -39,7 +39,7 @@ def test_a_partner_does_not_list_another_partners_release(world: Garante) -> Non
 def test_a_partner_does_not_list_a_release_an_order_now_withholds(world: Garante) -> None:
     request_id = _released(world)
     issue(world, "hold")  # US-scoped: the DEA's undelivered release is withheld from its feed
-    assert world.request(request_id)["outcome"] == "released"
+    assert world.request(request_id).outcome == "released"
     assert world.acting_as(DEA).requests() == []
     with pytest.raises(RequestNotFound):
         world.acting_as(DEA).request(request_id)
@@ -74,7 +74,7 @@ def test_recording_its_undertaking_tells_a_partner_nothing_of_requests_still_hel
 def test_a_release_a_partners_undertaking_causes_names_no_order_and_no_rule(
     world: Garante,
 ) -> None:
-    order = issue(world, "require", requires={"prohibits": ["lethal-force"]}).value["id"]
+    order = issue(world, "require", requires={"prohibits": ["lethal-force"]}).value.id
     held = world.request_release("lead", recipient="dea", purpose="seizure")
     dea = world.acting_as(DEA)
     terms = dea.draft_undertaking("dea", permits=["seizure"], prohibits=["lethal-force"])

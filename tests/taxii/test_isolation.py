@@ -148,7 +148,7 @@ def test_a_shared_item_reaches_each_partner_with_its_own_trace_token(taxii: Taxi
     # What `garante trace leaked.json` runs, called in-process: a CLI process costs seconds.
     garante = Garante.open(str(taxii.server.db))
     try:
-        found = {(t["partner"], t["item"]) for t in garante.trace(tokens)}
+        found = {(t.partner, t.item) for t in garante.trace(tokens)}
     finally:
         garante.close()
     assert found == {("dea", GO_FAST), ("nca", GO_FAST)}

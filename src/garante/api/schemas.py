@@ -18,9 +18,11 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from garante import records
 from garante.domain.timeutil import iso, utc
 from garante.policy.standing import PartnerStanding, Reason
 from garante.records import Decided
+from garante.service.results import Reach
 
 Slug = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
@@ -293,25 +295,6 @@ class LiftIn(Body):
     signature: str | None = None
 
 
-class OrderOut(BaseModel):
-    id: str
-    sequence: int
-    authority: str
-    effect: str
-    scope: dict[str, list[str]]
-    requires: dict[str, list[str]]
-    exempts: list[str]
-    valid_from: str | None
-    valid_until: str | None
-    while_condition: str | None
-    reason: str
-    version: int
-    issued_at: str | None
-    amended_at: str | None
-    lifted_at: str | None
-    lift_reason: str | None
-
-
 class StatementOut(BaseModel):
     """What to sign: the statement, and its RFC 8785 canonical bytes as text."""
 
@@ -329,6 +312,10 @@ class ReachOut(BaseModel):
     of_agencies: int
     summary: str
 
+    @classmethod
+    def of(cls, reach: Reach) -> ReachOut:
+        return cls(**reach.to_dict(), summary=reach.describe())
+
 
 class OrderDraftOut(StatementOut):
     """What to sign for an order or its amendment, and whom it would reach."""
@@ -339,15 +326,8 @@ class OrderDraftOut(StatementOut):
 # -- decisions -------------------------------------------------------------------------------
 
 
-class RuleHitOut(BaseModel):
-    rule: str
-    verdict: str
-    cites: str
-    message: str
-
-
 class OrderChange(BaseModel):
-    order: OrderOut
+    order: records.Order
     moved: list[Decided]
 
 
@@ -376,48 +356,6 @@ class ReleaseBatchOut(BaseModel):
     """One decision per triple, in the order given."""
 
     decisions: list[Decided]
-
-
-class RequestOut(BaseModel):
-    id: int
-    item: str
-    recipient: str
-    purpose: str
-    requested_by: str
-    requested_at: str | None
-    outcome: str
-    undertaking: str | None
-    decided_at: str | None
-    delivery: Literal["available", "withheld", "delivered", "recalled", "withdrawn"] | None = Field(
-        None,
-        description="Where the release stands in the partner's feed: available (not yet "
-        "fetched), withheld (an order now stops it), delivered, recalled (after delivery) "
-        "or withdrawn (recalled before delivery); null if it never reached the feed.",
-    )
-
-
-class HeldOut(RequestOut):
-    reason: str
-    held_for_seconds: int
-
-
-class RecallOut(BaseModel):
-    request: int
-    partner: str
-    status: Literal["recalled", "withdrawn"]
-    recalled_at: str | None
-
-
-class DecisionOut(BaseModel):
-    id: int
-    request: int
-    outcome: str
-    explanation: str
-    rules: list[RuleHitOut]
-    undertaking: str | None
-    state_version: int
-    trigger: str
-    decided_at: str | None
 
 
 # -- conditions and events ---------------------------------------------------------------------
@@ -451,22 +389,13 @@ class ConditionSetIn(ConditionSetTerms):
     )
 
 
-class ConditionOut(BaseModel):
-    id: str
-    description: str
-    rule: dict[str, Any] | None
-    active: bool
-    evidence: str
-    changed_at: str | None
-
-
 class ConditionChange(BaseModel):
-    condition: ConditionOut
+    condition: records.Condition
     moved: list[Decided]
 
 
 class RefreshOut(BaseModel):
-    conditions: list[ConditionOut]
+    conditions: list[records.Condition]
     moved: list[Decided]
 
 
@@ -492,19 +421,8 @@ class EventIn(EventTerms):
     )
 
 
-class EventOut(BaseModel):
-    id: int
-    kind: str
-    region: str
-    occurred_at: str | None
-    source: str
-    note: str
-    agency: str | None
-    signed: bool
-
-
 class EventChange(BaseModel):
-    event: EventOut
+    event: records.Event
     moved: list[Decided]
 
 

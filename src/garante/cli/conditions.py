@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
+from garante import records
 from garante.cli import output
 from garante.cli.context import service, when
 from garante.cli.options import Signing, option_groups
 from garante.domain.condition import ConditionRule
 from garante.domain.errors import ValidationError
+
+if TYPE_CHECKING:
+    from garante.service.usecases.conditions import EventTerms
 
 app = typer.Typer(help="Conditions: named states orders can depend on.", no_args_is_help=True)
 events = typer.Typer(help="Reported events that derived conditions count.", no_args_is_help=True)
@@ -54,7 +57,7 @@ def add(
     change = service(ctx).define_condition(
         condition_id, description=description, rule=rule, active=active, evidence=evidence
     )
-    state = "active" if change.value["active"] else "inactive"
+    state = "active" if change.value.active else "inactive"
     output.result(ctx, change.value, f"Defined condition {condition_id} (now {state}).")
 
 
@@ -102,10 +105,8 @@ def set_condition(
 def refresh(ctx: typer.Context) -> None:
     """Re-evaluate derived conditions at the clock's time (they lapse as time passes)."""
     change = service(ctx).refresh_conditions()
-    states = (
-        f"{c['id']}: {'active' if c['active'] else 'inactive'}" for c in change.value["conditions"]
-    )
-    output.result(ctx, change.value, "\n".join(states), moved=change.moved)
+    states = (f"{c.id}: {'active' if c.active else 'inactive'}" for c in change.value)
+    output.result(ctx, {"conditions": change.value}, "\n".join(states), moved=change.moved)
 
 
 @app.command("list")
@@ -125,14 +126,11 @@ def list_conditions(ctx: typer.Context) -> None:
     )
 
 
-def _rule(row: Mapping[str, Any]) -> str:
-    rule = row["rule"]
-    if not rule:
+def _rule(row: records.Condition) -> str:
+    rule = row.rule
+    if rule is None:
         return "set by hand"
-    return (
-        f"≥{rule['min_events']} {rule['kind']} in {rule['region']} "
-        f"within {rule['window_days']} days"
-    )
+    return f"≥{rule.min_events} {rule.kind} in {rule.region} within {rule.window_days} days"
 
 
 @events.command("record")
@@ -163,7 +161,7 @@ def record(
     It is the reporting agency's word: signed with its key (--key) when it has one registered.
     """
     garante = service(ctx)
-    terms: dict[str, Any] = {
+    terms: EventTerms = {
         "kind": kind,
         "region": region,
         "occurred_at": when(at, field="at") or garante.clock.now(),
@@ -178,8 +176,8 @@ def record(
     output.result(
         ctx,
         {"event": change.value},
-        f"Recorded event {change.value['id']}: {kind} in {region}, reported by {agency}"
-        f"{' (signed)' if change.value['signed'] else ''}.",
+        f"Recorded event {change.value.id}: {kind} in {region}, reported by {agency}"
+        f"{' (signed)' if change.value.signed else ''}.",
         moved=change.moved,
     )
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
+from garante import records
 from garante.cli import output
 from garante.cli.context import service, settings, split, when
 from garante.cli.options import Signing, option_groups
@@ -16,6 +17,7 @@ from garante.domain.errors import ScopeNotExplicit, ValidationError
 from garante.domain.order import Requirement, Scope
 
 if TYPE_CHECKING:
+    from garante.domain.events import Json
     from garante.service.app import Change
     from garante.service.results import Draft, Reach
 
@@ -120,7 +122,7 @@ def _explicit() -> Iterator[None]:
 
 
 def _previewed(
-    ctx: typer.Context, draft: Draft, statement: dict[str, Any], signing: Signing
+    ctx: typer.Context, draft: Draft, statement: dict[str, Json], signing: Signing
 ) -> bool:
     """Whom the draft reaches, said before it is signed; with --print-statement, on standard
     error, so that standard output is the statement's bytes alone. True if only printed."""
@@ -134,29 +136,29 @@ def _previewed(
 def _report(
     ctx: typer.Context,
     verb: str,
-    change: Change[dict[str, Any]],
+    change: Change[records.Order],
     *,
     before: Scope | None = None,
     reach: Reach | None = None,
 ) -> None:
     order = change.value
-    after = Scope.from_dict(order["scope"])
+    after = Scope.from_dict(order.scope)
     was = f" (scope was {before.describe()})" if before is not None and before != after else ""
-    value: dict[str, Any] = {"order": order}
+    value: dict[str, object] = {"order": order}
     if reach is not None:
         value["reach"] = reach.to_dict()
     output.result(
         ctx,
         value,
         (f"{reach.describe()}\n" if reach is not None else "")
-        + f"{verb} order {order['id']} v{order['version']}: {order['effect']} "
+        + f"{verb} order {order.id} v{order.version}: {order.effect} "
         f"for {after.describe()}{was}"
-        + (f" while {order['while_condition']}" if order["while_condition"] else ""),
+        + (f" while {order.while_condition}" if order.while_condition else ""),
         moved=change.moved,
     )
 
 
-def _describe(scope: dict[str, Any]) -> str:
+def _describe(scope: dict[str, list[str]]) -> str:
     return Scope.from_dict(scope).describe()
 
 
@@ -300,7 +302,7 @@ def amend(
     order reaches, are printed.
     """
     garante = service(ctx)
-    before = Scope.from_dict(garante.order(order_id)["scope"])
+    before = Scope.from_dict(garante.order(order_id).scope)
     scope = _amended_scope(before, terms, clearing)
     requires_given = bool(terms.require_prohibits or terms.require_protections)
     with _explicit():
@@ -365,7 +367,7 @@ def list_orders(
             "v": "version",
             "authority": "authority",
             "effect": "effect",
-            "scope": output.Col(lambda r: _describe(r["scope"]), wrap=True, floor=16),
+            "scope": output.Col(_scope, wrap=True, floor=16),
             "requires / exempts": output.Col(_terms, wrap=True, drop=4),
             "while": output.Col("while_condition", drop=3),
             "from": output.Col("valid_from", drop=1),
@@ -375,10 +377,14 @@ def list_orders(
     )
 
 
-def _terms(order: Mapping[str, Any]) -> str:
-    if order["effect"] == "require":
-        return Requirement.from_dict(order["requires"]).describe()
-    return ", ".join(order["exempts"]) or "-"
+def _scope(order: records.Order) -> str:
+    return _describe(order.scope)
+
+
+def _terms(order: records.Order) -> str:
+    if order.effect == "require":
+        return Requirement.from_dict(order.requires).describe()
+    return ", ".join(order.exempts) or "-"
 
 
 @app.command("show")
@@ -391,10 +397,10 @@ def show(
         ctx,
         order,
         {
-            "scope": _describe(order["scope"]),
+            "scope": _describe(order.scope),
             "requires": (
-                Requirement.from_dict(order["requires"]).describe()
-                if order["effect"] == "require"
+                Requirement.from_dict(order.requires).describe()
+                if order.effect == "require"
                 else None
             ),
         },
@@ -409,12 +415,12 @@ def refresh(ctx: typer.Context) -> None:
     """
     change = service(ctx).apply_order_periods()
     lines = [
-        f"Order {b['order']} {'came into force' if b['began'] else 'period ended'} at {b['at']}."
-        for b in change.value["boundaries"]
+        f"Order {b.order} {'came into force' if b.began else 'period ended'} at {b.at}."
+        for b in change.value
     ]
     output.result(
         ctx,
-        change.value,
+        {"boundaries": change.value},
         "\n".join(lines) or "No order period began or ended since the last refresh.",
         moved=change.moved,
     )
@@ -477,12 +483,12 @@ def simulate(
     if output.as_json(ctx, report):
         return
     output.console.print(
-        f"{report['requests']} requests in the period, {report['in_scope']} in scope, "
-        f"{report['changed']} would be decided differently."
+        f"{report.requests} requests in the period, {report.in_scope} in scope, "
+        f"{report.changed} would be decided differently."
     )
     for title, heading, changes in (
-        ("Changes per partner", "partner", report["by_partner"]),
-        ("Changes per category", "category", report["by_category"]),
+        ("Changes per partner", "partner", report.by_partner),
+        ("Changes per category", "category", report.by_category),
     ):
         output.table(
             title,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -48,7 +49,7 @@ def result(
 ) -> None:
     """What a command did: ``value`` as JSON (with ``moved`` beside it when the command can
     move the held queue), or for people the message and the requests decided again."""
-    if as_json(ctx, value if moved is None else {**value, "moved": moved}):
+    if as_json(ctx, value if moved is None else {**fields_of(value), "moved": moved}):
         return
     if message:
         console.print(message)
@@ -59,9 +60,18 @@ def result(
 NONE = "—"
 
 
+def fields_of(value: object) -> Mapping[str, Any]:
+    """A record's fields by name (a dataclass's, shallow), or a mapping as it is."""
+    if isinstance(value, Mapping):
+        return value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    raise TypeError(f"not a record: {type(value).__name__}")
+
+
 def record(
     ctx: typer.Context,
-    value: Mapping[str, Any],
+    value: object,
     shown: Mapping[str, Any] | None = None,
 ) -> None:
     """One record: ``value`` as JSON, or for people a field a line, names right-aligned.
@@ -76,7 +86,7 @@ def record(
     import textwrap
 
     fields: dict[str, Any] = {}
-    for name, field_value in {**value, **(shown or {})}.items():
+    for name, field_value in {**fields_of(value), **(shown or {})}.items():
         if isinstance(field_value, Relabelled):
             fields[field_value.label] = field_value.text
         else:
@@ -126,20 +136,21 @@ class Col:
     be left out when the table does not fit the terminal, 1 first, then 2, ...; 0 never.
     """
 
-    value: str | Callable[[Mapping[str, Any]], Any]
+    value: str | Callable[[Any], Any]
     wrap: bool = False
     drop: int = 0
     floor: int = 20  # a wrapped column is never narrower than this, unless its text is
 
 
-# A column shows a row's key, or what a function makes of the row; a plain one is never broken.
-Column = str | Callable[[Mapping[str, Any]], Any] | Col
+# A column shows a row's field (a record's attribute, a mapping's key), or what a function
+# makes of the row; a plain one is never broken.
+Column = str | Callable[[Any], Any] | Col
 
 
 def listing(
     ctx: typer.Context,
     title: str,
-    rows: Sequence[Mapping[str, Any]],
+    rows: Sequence[object],
     columns: Mapping[str, Column],
     *,
     more: str | None = None,
@@ -151,7 +162,7 @@ def listing(
 
 def table(
     title: str,
-    rows: Iterable[Mapping[str, Any]],
+    rows: Iterable[object],
     columns: Mapping[str, Column],
     *,
     more: str | None = None,
@@ -253,8 +264,10 @@ def day(value: Any) -> str | None:
     return None if value is None else str(value)[:10]
 
 
-def _value(row: Mapping[str, Any], column: str | Callable[[Mapping[str, Any]], Any]) -> Any:
-    return row[column] if isinstance(column, str) else column(row)
+def _value(row: object, column: str | Callable[[Any], Any]) -> Any:
+    if not isinstance(column, str):
+        return column(row)
+    return row[column] if isinstance(row, Mapping) else getattr(row, column)
 
 
 def cell(value: Any) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from garante import records
 from garante.cli import output
 from garante.cli.context import service
 from garante.domain.errors import GaranteError, ValidationError
@@ -138,11 +139,15 @@ def held(ctx: typer.Context) -> None:
             "item": "item",
             "to": "recipient",
             "purpose": "purpose",
-            "held for": output.Col(lambda r: _age(r["held_for_seconds"]), drop=1),
+            "held for": output.Col(_held_for, drop=1),
             "reason": output.Col("reason", wrap=True, floor=16),
         },
         more="garante releases show ID",
     )
+
+
+def _held_for(row: records.Held) -> str:
+    return _age(row.held_for_seconds)
 
 
 def _age(seconds: int) -> str:
@@ -170,12 +175,16 @@ def list_requests(
             "recipient": "recipient",
             "purpose": "purpose",
             "requested": output.Col("requested_at", drop=2),
-            "outcome": lambda r: output.outcome(r["outcome"]),
+            "outcome": _outcome,
             "delivery": "delivery",
             "undertaking": output.Col("undertaking", drop=1),
         },
         more="garante releases show ID",
     )
+
+
+def _outcome(row: records.Request) -> str:
+    return output.outcome(row.outcome)
 
 
 DELIVERY = {
@@ -200,13 +209,13 @@ def show(
         return
     for row in rows:
         output.console.print(
-            f"{row['decided_at']} {output.outcome(row['outcome'])} "
-            f"(trigger: {row['trigger']}, state version {row['state_version']})"
+            f"{row.decided_at} {output.outcome(row.outcome)} "
+            f"(trigger: {row.trigger}, state version {row.state_version})"
         )
-        output.console.print(f"  {row['explanation']}", style="dim")
-        for hit in row["rules"]:
-            output.console.print(f"    [{hit['rule']}] {hit['message']}", markup=False)
+        output.console.print(f"  {row.explanation}", style="dim")
+        for hit in row.rules:
+            output.console.print(f"    [{hit.rule}] {hit.message}", markup=False)
     shown = garante.request(request_id)
-    if shown["delivery"] is not None:
-        what = DELIVERY[shown["delivery"]]
-        output.console.print(f"In {shown['recipient']}'s feed: {what}", markup=False)
+    if shown.delivery is not None:
+        what = DELIVERY[shown.delivery]
+        output.console.print(f"In {shown.recipient}'s feed: {what}", markup=False)

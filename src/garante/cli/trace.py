@@ -39,13 +39,13 @@ def trace(
     if not output.as_json(ctx, found):
         for release in found:
             output.console.print(
-                f"trace {release['trace_token']}: request {release['request']}, item "
-                f"{release['item']} released to {release['partner']} for {release['purpose']} "
-                f"under undertaking {release['undertaking'] or '-'} at {release['released_at']}; "
-                f"delivered {release['delivered_at'] or 'not yet'}",
+                f"trace {release.trace_token}: request {release.request}, item "
+                f"{release.item} released to {release.partner} for {release.purpose} "
+                f"under undertaking {release.undertaking or '-'} at {release.released_at}; "
+                f"delivered {release.delivered_at or 'not yet'}",
                 markup=False,
             )
-    unknown = sorted(set(tokens) - {r["trace_token"] for r in found})
+    unknown = sorted(set(tokens) - {r.trace_token for r in found})
     if unknown:
         raise TraceNotFound(
             f"trace token(s) {', '.join(unknown)} match no release in this store",
@@ -60,5 +60,5 @@ def recall(
 ) -> None:
     """Recall a release: if delivered, the partner's feed carries revoked versions."""
     recalled = service(ctx).recall(request_id, reason=reason)
-    how = "revoked versions sent" if recalled["status"] == "recalled" else "never delivered"
-    output.result(ctx, recalled, f"Recalled release {request_id} to {recalled['partner']}: {how}.")
+    how = "revoked versions sent" if recalled.status == "recalled" else "never delivered"
+    output.result(ctx, recalled, f"Recalled release {request_id} to {recalled.partner}: {how}.")

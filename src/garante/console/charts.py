@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TypedDict
 
 from garante.domain.timeutil import parse_time
 from garante.service.app import Garante, Page
@@ -50,10 +50,10 @@ def own_releases(garante: Garante, agency_id: str, days: list[date]) -> dict[str
             outcome="released", recipient=agency_id, page=Page(after=after, limit=500)
         )
         for row in page:
-            counts[parse_time(row["requested_at"]).date()] += 1
+            counts[parse_time(row.requested_at).date()] += 1
         if len(page) < 500:
             break
-        after = int(page[-1]["id"])
+        after = page[-1].id
     return {"released": [counts[d] for d in days]}
 
 
@@ -66,8 +66,19 @@ def active(series: dict[str, dict[str, list[int]]]) -> dict[str, dict[str, list[
     }
 
 
-def chart_data(days: list[date], series: dict[str, dict[str, list[int]]]) -> dict[str, Any]:
+class PartnerSeries(TypedDict):
+    id: str
+    series: dict[str, list[int]]
+
+
+class ChartData(TypedDict):
     """The JSON the page's script draws from (and the tables show without it)."""
+
+    days: list[str]
+    partners: list[PartnerSeries]
+
+
+def chart_data(days: list[date], series: dict[str, dict[str, list[int]]]) -> ChartData:
     return {
         "days": [d.isoformat() for d in days],
         "partners": [

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import Request
 
+from garante import records
 from garante.domain.errors import ValidationError
 from garante.domain.order import Effect, Requirement, Scope
 from garante.domain.timeutil import iso, parse_time
@@ -96,13 +96,13 @@ class OrderTerms:
         )
 
     @classmethod
-    def from_order(cls, order: dict[str, Any]) -> OrderTerms:
+    def from_order(cls, order: records.Order) -> OrderTerms:
         """The terms of an order as it stands, to prefill the amend form."""
-        scope = order.get("scope") or {}
-        requires = order.get("requires") or {}
+        scope = order.scope
+        requires = order.requires
         return cls(
-            id=order["id"],
-            effect=order["effect"],
+            id=order.id,
+            effect=order.effect,
             agencies=tuple(scope.get("agencies") or ()),
             countries=tuple(scope.get("countries") or ()),
             categories=tuple(scope.get("categories") or ()),
@@ -110,11 +110,11 @@ class OrderTerms:
             everything=Scope.from_dict(scope).everything,
             prohibits=tuple(requires.get("prohibits") or ()),
             protections=tuple(requires.get("protections") or ()),
-            exempts=tuple(order.get("exempts") or ()),
-            valid_from=order.get("valid_from") or "",
-            valid_until=order.get("valid_until") or "",
-            while_condition=order.get("while_condition") or "",
-            reason=order.get("reason") or "",
+            exempts=order.exempts,
+            valid_from=order.valid_from,
+            valid_until=order.valid_until or "",
+            while_condition=order.while_condition or "",
+            reason=order.reason,
         )
 
     def scope(self) -> Scope:

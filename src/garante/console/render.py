@@ -10,6 +10,7 @@ from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.responses import HTMLResponse
 
+from garante import records
 from garante.console.forms import OrderTerms
 from garante.console.i18n import LANGUAGES, Lang, messages, translate
 from garante.console.session import Viewer, language
@@ -71,7 +72,7 @@ def agency_options(agencies: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return [(a["id"], f"{a['name']} ({a['id']})") for a in agencies]
 
 
-def as_terms(order: dict[str, Any]) -> OrderTerms:
+def as_terms(order: records.Order) -> OrderTerms:
     return OrderTerms.from_order(order)
 
 

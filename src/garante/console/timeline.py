@@ -7,10 +7,11 @@ to a little after the latest instant shown, "now" included, so current orders ar
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
+from garante import records
 from garante.domain.timeutil import parse_time
 
 _STEPS = tuple(
@@ -21,7 +22,7 @@ _MAX_TICKS = 8
 
 @dataclass(frozen=True, kw_only=True)
 class Bar:
-    order: dict[str, Any]
+    order: records.Order
     start: datetime
     end: datetime | None  # None: open-ended
     ended_by: str | None  # "lifted", "expired" or None
@@ -43,9 +44,9 @@ class Timeline:
     ticks: tuple[tuple[float, str], ...]
 
 
-def _end(order: dict[str, Any]) -> tuple[datetime | None, str | None]:
-    lifted = parse_time(order["lifted_at"]) if order.get("lifted_at") else None
-    until = parse_time(order["valid_until"]) if order.get("valid_until") else None
+def _end(order: records.Order) -> tuple[datetime | None, str | None]:
+    lifted = parse_time(order.lifted_at) if order.lifted_at else None
+    until = parse_time(order.valid_until) if order.valid_until else None
     if lifted is not None and (until is None or lifted <= until):
         return lifted, "lifted"
     if until is not None:
@@ -53,11 +54,11 @@ def _end(order: dict[str, Any]) -> tuple[datetime | None, str | None]:
     return None, None
 
 
-def timeline(orders: list[dict[str, Any]], now: datetime) -> Timeline | None:
-    """Lay out ``orders`` (service views) against ``now``; ``None`` if there are none."""
+def timeline(orders: Sequence[records.Order], now: datetime) -> Timeline | None:
+    """Lay out ``orders`` against ``now``; ``None`` if there are none."""
     if not orders:
         return None
-    spans = [(parse_time(o["valid_from"]), *_end(o)) for o in orders]
+    spans = [(parse_time(o.valid_from), *_end(o)) for o in orders]
     first = min(start for start, _, _ in spans)
     last = max([now, *(end for _, end, _ in spans if end is not None)])
     width = max(last - first, timedelta(hours=1))
@@ -71,7 +72,7 @@ def timeline(orders: list[dict[str, Any]], now: datetime) -> Timeline | None:
     bars = []
     for order, (start, end, ended_by) in zip(orders, spans, strict=True):
         right = x(end) if end is not None else 100.0
-        amended = parse_time(order["amended_at"]) if order.get("amended_at") else None
+        amended = parse_time(order.amended_at) if order.amended_at else None
         bars.append(
             Bar(
                 order=order,

@@ -25,6 +25,7 @@ from garante.scenarios import SCENARIOS as SCENARIOS
 from garante.scenarios.keys import demo_key
 from garante.service.app import Garante
 from garante.service.clock import FixedClock
+from garante.service.usecases.conditions import EventTerms
 from garante.signatures import public_key_bytes, sign_statement
 
 
@@ -244,7 +245,7 @@ def _step(
 
 def _event(garante: Garante, clock: FixedClock, spec: dict[str, Any]) -> list[Decided]:
     """A vessel strike, reported by its agency: signed with its key when it has one."""
-    terms: dict[str, Any] = {
+    terms: EventTerms = {
         "kind": spec.get("kind", "vessel-strike"),
         "region": spec.get("region", "caribbean"),
         "occurred_at": clock.now(),

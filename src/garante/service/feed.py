@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from garante import records
 from garante.canonical import canonical
 from garante.domain.decision import Decision, Outcome
 from garante.domain.errors import InvalidState, NotEntitled, NotFound, ValidationError
@@ -270,7 +271,7 @@ def recall(
     return feed
 
 
-def trace(session: Session, tokens: list[str]) -> list[dict[str, Any]]:
+def trace(session: Session, tokens: list[str]) -> list[records.Traced]:
     """The releases the given trace tokens name."""
     out = []
     for token in tokens:
@@ -280,18 +281,16 @@ def trace(session: Session, tokens: list[str]) -> list[dict[str, Any]]:
         request = requests.get(session, feed.request_id)
         assert request is not None
         out.append(
-            {
-                "trace_token": token,
-                "request": feed.request_id,
-                "partner": feed.partner_id,
-                "item": request.item_id,
-                "purpose": request.purpose,
-                "undertaking": feed.undertaking_id,
-                "released_at": markings.taxii_time(request.decided_at),
-                "delivered_at": markings.taxii_time(feed.delivered_at)
-                if feed.delivered_at
-                else None,
-                "status": feed.status,
-            }
+            records.Traced(
+                trace_token=token,
+                request=feed.request_id,
+                partner=feed.partner_id,
+                item=request.item_id,
+                purpose=request.purpose,
+                undertaking=feed.undertaking_id,
+                released_at=markings.taxii_time(request.decided_at),
+                delivered_at=markings.taxii_time(feed.delivered_at) if feed.delivered_at else None,
+                status=feed.status,
+            )
         )
     return out

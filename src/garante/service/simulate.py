@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.orm import Session
 
+from garante import records
 from garante.domain.decision import Outcome
 from garante.domain.order import Order
 from garante.domain.request import ReleaseRequest
@@ -33,7 +33,7 @@ def simulate(
     add: Order | None = None,
     lift: Order | None = None,
     examples: int = 20,
-) -> dict[str, Any]:
+) -> records.Simulation:
     base = queries.policy_state(session, now)
     orders = [o for o in base.orders if lift is None or o.id != lift.id]
     if add is not None:
@@ -57,7 +57,7 @@ def simulate(
     by_category: dict[str, Counter[str]] = defaultdict(Counter)
     before_totals: Counter[str] = Counter()
     after_totals: Counter[str] = Counter()
-    samples: list[dict[str, Any]] = []
+    samples: list[records.Sample] = []
     considered = 0
     in_scope = requests.in_scopes(session, start, end, [o.scope for o in touched])
     for request_id, item_id, recipient, purpose, category in in_scope:
@@ -84,27 +84,27 @@ def simulate(
             by_category[category][change] += 1
             if len(samples) < examples:
                 samples.append(
-                    {
-                        "request": request_id,
-                        "item": item_id,
-                        "recipient": recipient,
-                        "purpose": purpose,
-                        "before": before.value,
-                        "after": after.value,
-                    }
+                    records.Sample(
+                        request=request_id,
+                        item=item_id,
+                        recipient=recipient,
+                        purpose=purpose,
+                        before=before,
+                        after=after,
+                    )
                 )
-    return {
-        "at": iso(now),
-        "period": {"from": iso(start), "to": iso(end)},
-        "order": touched[0].id if touched else None,
-        "action": "issue" if add is not None else "lift",
-        "requests": total,
-        "in_scope": considered,
-        "distinct_decisions": len(memo),
-        "changed": sum(sum(c.values()) for c in by_partner.values()),
-        "before": dict(before_totals),
-        "after": dict(after_totals),
-        "by_partner": {k: dict(v) for k, v in sorted(by_partner.items())},
-        "by_category": {k: dict(v) for k, v in sorted(by_category.items())},
-        "examples": samples,
-    }
+    return records.Simulation(
+        at=iso(now),
+        period={"from": iso(start), "to": iso(end)},
+        order=touched[0].id if touched else None,
+        action="issue" if add is not None else "lift",
+        requests=total,
+        in_scope=considered,
+        distinct_decisions=len(memo),
+        changed=sum(sum(c.values()) for c in by_partner.values()),
+        before=dict(before_totals),
+        after=dict(after_totals),
+        by_partner={k: dict(v) for k, v in sorted(by_partner.items())},
+        by_category={k: dict(v) for k, v in sorted(by_category.items())},
+        examples=tuple(samples),
+    )

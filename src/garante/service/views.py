@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal, cast
 
+from garante import records
+from garante.domain.condition import ConditionRule
+from garante.domain.decision import Outcome, RuleHit
 from garante.domain.timeutil import iso
 from garante.records import Decided
 from garante.service.releases import DecidedRequest
@@ -14,6 +18,7 @@ from garante.store.schema import (
     ConditionRow,
     DecisionRow,
     EventRow,
+    FeedReleaseRow,
     ItemRow,
     OrderRow,
     OutcomeRow,
@@ -79,80 +84,116 @@ def undertaking(row: UndertakingRow) -> dict[str, Any]:
     }
 
 
-def order(row: OrderRow) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "sequence": row.sequence,
-        "authority": row.authority_id,
-        "effect": row.effect,
-        "scope": row.scope,
-        "requires": row.requires,
-        "exempts": row.exempts,
-        "valid_from": time(row.valid_from),
-        "valid_until": time(row.valid_until),
-        "while_condition": row.while_condition,
-        "reason": row.reason,
-        "version": row.version,
-        "issued_at": time(row.issued_at),
-        "amended_at": time(row.amended_at),
-        "lifted_at": time(row.lifted_at),
-        "lift_reason": row.lift_reason,
-    }
+def order(row: OrderRow) -> records.Order:
+    return records.Order(
+        id=row.id,
+        sequence=row.sequence,
+        authority=row.authority_id,
+        effect=row.effect,
+        scope=row.scope,
+        requires=row.requires,
+        exempts=tuple(row.exempts),
+        valid_from=iso(row.valid_from),
+        valid_until=time(row.valid_until),
+        while_condition=row.while_condition,
+        reason=row.reason,
+        version=row.version,
+        issued_at=iso(row.issued_at),
+        amended_at=time(row.amended_at),
+        lifted_at=time(row.lifted_at),
+        lift_reason=row.lift_reason,
+    )
 
 
-def condition(row: ConditionRow) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "description": row.description,
-        "rule": row.rule,
-        "active": row.active,
-        "evidence": row.evidence,
-        "changed_at": time(row.changed_at),
-    }
+def condition(row: ConditionRow) -> records.Condition:
+    return records.Condition(
+        id=row.id,
+        description=row.description,
+        rule=ConditionRule(**row.rule) if row.rule else None,
+        active=row.active,
+        evidence=row.evidence,
+        changed_at=iso(row.changed_at),
+    )
 
 
-def event(row: EventRow) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "kind": row.kind,
-        "region": row.region,
-        "occurred_at": time(row.occurred_at),
-        "source": row.source,
-        "note": row.note,
-        "agency": row.agency_id,
-        "signed": row.signature is not None,
-    }
+def event(row: EventRow) -> records.Event:
+    return records.Event(
+        id=row.id,
+        kind=row.kind,
+        region=row.region,
+        occurred_at=iso(row.occurred_at),
+        source=row.source,
+        note=row.note,
+        agency=row.agency_id,
+        signed=row.signature is not None,
+    )
 
 
-def request(row: RequestRow, delivery: str | None = None) -> dict[str, Any]:
+def request(row: RequestRow, delivery: str | None = None) -> records.Request:
     """A request; ``delivery``: where its release stands in the partner's feed, if it got there
     (``store.feed.deliveries``), so a recall or a withholding is seen wherever it is shown."""
-    return {
-        "id": row.id,
-        "item": row.item_id,
-        "recipient": row.recipient_id,
-        "purpose": row.purpose,
-        "requested_by": row.requested_by,
-        "requested_at": time(row.requested_at),
-        "outcome": row.outcome,
-        "undertaking": row.undertaking_id,
-        "decided_at": time(row.decided_at),
-        "delivery": delivery,
-    }
+    return records.Request(
+        id=row.id,
+        item=row.item_id,
+        recipient=row.recipient_id,
+        purpose=row.purpose,
+        requested_by=row.requested_by,
+        requested_at=iso(row.requested_at),
+        outcome=Outcome(row.outcome),
+        undertaking=row.undertaking_id,
+        decided_at=iso(row.decided_at),
+        delivery=_delivery(delivery),
+    )
 
 
-def decision(row: DecisionRow) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "request": row.request_id,
-        "outcome": row.outcome,
-        "explanation": row.explanation,
-        "rules": row.rules,
-        "undertaking": row.undertaking_id,
-        "state_version": row.state_version,
-        "trigger": row.trigger,
-        "decided_at": time(row.decided_at),
-    }
+def held(row: RequestRow, delivery: str | None, *, reason: str, now: datetime) -> records.Held:
+    """A held request (as ``request`` shows it), why it is held and how long it has waited."""
+    return records.Held(
+        id=row.id,
+        item=row.item_id,
+        recipient=row.recipient_id,
+        purpose=row.purpose,
+        requested_by=row.requested_by,
+        requested_at=iso(row.requested_at),
+        outcome=Outcome(row.outcome),
+        undertaking=row.undertaking_id,
+        decided_at=iso(row.decided_at),
+        delivery=_delivery(delivery),
+        reason=reason,
+        held_for_seconds=int((now - row.requested_at).total_seconds()),
+    )
+
+
+def _delivery(value: str | None) -> records.Delivery | None:
+    if value is not None and value not in records.DELIVERIES:
+        raise ValueError(f"not a delivery status: {value!r}")
+    return cast("records.Delivery | None", value)
+
+
+def decision(row: DecisionRow) -> records.Decision:
+    return records.Decision(
+        id=row.id,
+        request=row.request_id,
+        outcome=Outcome(row.outcome),
+        explanation=row.explanation,
+        rules=tuple(RuleHit(**hit) for hit in row.rules),
+        undertaking=row.undertaking_id,
+        state_version=row.state_version,
+        trigger=row.trigger,
+        decided_at=iso(row.decided_at),
+    )
+
+
+def recall(row: FeedReleaseRow) -> records.Recall:
+    """A release just recalled: its status is ``recalled`` or ``withdrawn``."""
+    if row.status not in ("recalled", "withdrawn"):
+        raise ValueError(f"release {row.request_id} is {row.status}, not recalled")
+    return records.Recall(
+        request=row.request_id,
+        partner=row.partner_id,
+        status=cast('Literal["recalled", "withdrawn"]', row.status),
+        recalled_at=time(row.recalled_at),
+    )
 
 
 def outcome(row: OutcomeRow) -> dict[str, Any]:

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Request
 
+from garante import records
 from garante.api.auth import acting, may
 from garante.api.errors import responses
 from garante.api.paging import Paged, keyset, paged
 from garante.api.schemas import (
     ConditionChange,
     ConditionIn,
-    ConditionOut,
     ConditionSetIn,
     ConditionSetTerms,
     EventChange,
     EventIn,
-    EventOut,
     EventTerms,
     PageOf,
     RefreshOut,
@@ -31,26 +28,28 @@ from garante.signatures import canonical, decode_signature
 router = APIRouter(tags=["conditions and events"])
 
 
-@router.get("/conditions", response_model=PageOf[ConditionOut], responses=responses(401, 403, 422))
+@router.get(
+    "/conditions", response_model=PageOf[records.Condition], responses=responses(401, 403, 422)
+)
 def list_conditions(
     request: Request,
     current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.conditions)),  # noqa: B008
-) -> Paged[dict[str, Any]]:
+) -> Paged[records.Condition]:
     return paged(acting(request, who).conditions(current), current, "id")
 
 
 @router.post(
     "/conditions",
     status_code=201,
-    response_model=ConditionOut,
+    response_model=records.Condition,
     responses=responses(401, 403, 409, 422),
 )
 def define_condition(
     body: ConditionIn,
     request: Request,
     who: Principal = Depends(may(Garante.define_condition)),  # noqa: B008
-) -> dict[str, Any]:
+) -> records.Condition:
     """Define a condition: derived from events (``rule``) or kept by hand (``active``)."""
     rule = ConditionRule(**body.rule.model_dump()) if body.rule else None
     return (
@@ -74,10 +73,10 @@ def define_condition(
 def refresh_conditions(
     request: Request,
     who: Principal = Depends(may(Garante.refresh_conditions)),  # noqa: B008
-) -> dict[str, Any]:
+) -> RefreshOut:
     """Re-evaluate derived conditions now; orders depending on them take effect or stop."""
     change = acting(request, who).refresh_conditions()
-    return {**change.value, "moved": change.moved}
+    return RefreshOut(conditions=list(change.value), moved=change.moved)
 
 
 @router.post(
@@ -90,7 +89,7 @@ def set_condition(
     body: ConditionSetIn,
     request: Request,
     who: Principal = Depends(may(Garante.set_condition)),  # noqa: B008
-) -> dict[str, Any]:
+) -> ConditionChange:
     """Set a hand-kept condition, with the evidence for the change, signed by the token's
     authority when it has a key (the statement of ``.../set/draft``)."""
     change = acting(request, who).set_condition(
@@ -100,7 +99,7 @@ def set_condition(
         authority_id=str(who.authority_id),
         signature=decode_signature(body.signature) if body.signature else None,
     )
-    return {"condition": change.value, "moved": change.moved}
+    return ConditionChange(condition=change.value, moved=change.moved)
 
 
 @router.post(
@@ -113,7 +112,7 @@ def draft_condition_set(
     body: ConditionSetTerms,
     request: Request,
     who: Principal = Depends(may(Garante.condition_statement)),  # noqa: B008
-) -> dict[str, Any]:
+) -> StatementOut:
     """What the token's authority signs to set this condition so; stores nothing."""
     statement = acting(request, who).condition_statement(
         condition_id,
@@ -121,15 +120,15 @@ def draft_condition_set(
         evidence=body.evidence,
         authority_id=str(who.authority_id),
     )
-    return {"statement": statement, "canonical": canonical(statement).decode()}
+    return StatementOut(statement=dict(statement), canonical=canonical(statement).decode())
 
 
-@router.get("/events", response_model=PageOf[EventOut], responses=responses(401, 403, 422))
+@router.get("/events", response_model=PageOf[records.Event], responses=responses(401, 403, 422))
 def list_events(
     request: Request,
     current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.events)),  # noqa: B008
-) -> Paged[dict[str, Any]]:
+) -> Paged[records.Event]:
     return paged(acting(request, who).events(current), current, "id")
 
 
@@ -143,7 +142,7 @@ def record_event(
     body: EventIn,
     request: Request,
     who: Principal = Depends(may(Garante.record_event)),  # noqa: B008
-) -> dict[str, Any]:
+) -> EventChange:
     """Record an event on its reporting agency's word, signed by the agency when it has a key
     (the statement of ``/events/draft``); conditions derived from it are re-evaluated at once."""
     garante = acting(request, who)
@@ -156,7 +155,7 @@ def record_event(
         agency_id=body.agency,
         signature=decode_signature(body.signature) if body.signature else None,
     )
-    return {"event": change.value, "moved": change.moved}
+    return EventChange(event=change.value, moved=change.moved)
 
 
 @router.post(
@@ -168,7 +167,7 @@ def draft_event(
     body: EventTerms,
     request: Request,
     who: Principal = Depends(may(Garante.event_statement)),  # noqa: B008
-) -> dict[str, Any]:
+) -> StatementOut:
     """What the reporting agency signs for this event; stores nothing. Send its
     ``occurred_at`` back with the signature: the time is part of what is signed."""
     garante = acting(request, who)
@@ -180,4 +179,4 @@ def draft_event(
         note=body.note,
         agency_id=body.agency,
     )
-    return {"statement": statement, "canonical": canonical(statement).decode()}
+    return StatementOut(statement=dict(statement), canonical=canonical(statement).decode())

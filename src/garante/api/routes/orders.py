@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from garante import records
 from garante.api.auth import acting, may
 from garante.api.errors import responses
 from garante.api.paging import Paged, keyset, paged
@@ -18,14 +18,15 @@ from garante.api.schemas import (
     OrderChange,
     OrderDraftOut,
     OrderIn,
-    OrderOut,
     OrderTerms,
     PageOf,
+    ReachOut,
     RequirementModel,
     ScopeModel,
     StatementOut,
 )
 from garante.domain.errors import ScopeNotExplicit
+from garante.domain.events import Json
 from garante.domain.order import Requirement, Scope
 from garante.domain.roles import Principal
 from garante.service.app import Garante, Page
@@ -105,34 +106,35 @@ def _amendment(garante: Garante, who: Principal, order_id: str, body: AmendTerms
         )
 
 
-def _statement(statement: dict[str, Any]) -> dict[str, Any]:
-    return {"statement": statement, "canonical": canonical(statement).decode()}
+def _statement(statement: Mapping[str, Json]) -> StatementOut:
+    return StatementOut(statement=dict(statement), canonical=canonical(statement).decode())
 
 
-def _previewed(draft: Draft, statement: dict[str, Any]) -> dict[str, Any]:
-    return {
-        **_statement(statement),
-        "reach": {**draft.reach.to_dict(), "summary": draft.reach.describe()},
-    }
+def _previewed(draft: Draft, statement: Mapping[str, Json]) -> OrderDraftOut:
+    return OrderDraftOut(
+        statement=dict(statement),
+        canonical=canonical(statement).decode(),
+        reach=ReachOut.of(draft.reach),
+    )
 
 
-@router.get("/orders", response_model=PageOf[OrderOut], responses=responses(401, 403, 422))
+@router.get("/orders", response_model=PageOf[records.Order], responses=responses(401, 403, 422))
 def list_orders(
     request: Request,
     active: bool = Query(False, description="Hide lifted orders"),
     current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.orders)),  # noqa: B008
-) -> Paged[dict[str, Any]]:
+) -> Paged[records.Order]:
     rows = acting(request, who).orders(include_lifted=not active, page=current)
     return paged(rows, current, "sequence")
 
 
-@router.get("/orders/{order_id}", response_model=OrderOut, responses=responses(401, 403, 404))
+@router.get("/orders/{order_id}", response_model=records.Order, responses=responses(401, 403, 404))
 def get_order(
     order_id: str,
     request: Request,
     who: Principal = Depends(may(Garante.order)),  # noqa: B008
-) -> dict[str, Any]:
+) -> records.Order:
     return acting(request, who).order(order_id)
 
 
@@ -143,7 +145,7 @@ def draft_order(
     body: OrderTerms,
     request: Request,
     who: Principal = Depends(may(Garante.draft_order)),  # noqa: B008
-) -> dict[str, Any]:
+) -> OrderDraftOut:
     """The statement the authority signs for these terms; stores nothing.
 
     Send the same terms, with the returned ``id`` and ``valid_from``, and the signature.
@@ -163,13 +165,13 @@ def issue_order(
     body: OrderIn,
     request: Request,
     who: Principal = Depends(may(Garante.issue_order)),  # noqa: B008
-) -> dict[str, Any]:
+) -> OrderChange:
     """Issue an order as the token's authority; held requests in scope are decided again."""
     garante = acting(request, who)
     order = _draft(garante, who, body).order
     signature = decode_signature(body.signature) if body.signature else None
     change = garante.issue_order(order, signature=signature)
-    return {"order": change.value, "moved": change.moved}
+    return OrderChange(order=change.value, moved=change.moved)
 
 
 @router.post(
@@ -182,7 +184,7 @@ def draft_amendment(
     body: AmendTerms,
     request: Request,
     who: Principal = Depends(may(Garante.draft_amendment)),  # noqa: B008
-) -> dict[str, Any]:
+) -> OrderDraftOut:
     draft = _amendment(acting(request, who), who, order_id, body)
     return _previewed(draft, {**draft.order.statement(), "amended_by": who.authority_id})
 
@@ -197,13 +199,13 @@ def amend_order(
     body: AmendIn,
     request: Request,
     who: Principal = Depends(may(Garante.amend_order)),  # noqa: B008
-) -> dict[str, Any]:
+) -> OrderChange:
     """Amend an order: only the terms given change; the order gets a new signed version."""
     garante = acting(request, who)
     amended = _amendment(garante, who, order_id, body).order
     signature = decode_signature(body.signature) if body.signature else None
     change = garante.amend_order(amended, authority_id=str(who.authority_id), signature=signature)
-    return {"order": change.value, "moved": change.moved}
+    return OrderChange(order=change.value, moved=change.moved)
 
 
 @router.post(
@@ -216,7 +218,7 @@ def draft_lift(
     body: LiftIn,
     request: Request,
     who: Principal = Depends(may(Garante.lift_statement)),  # noqa: B008
-) -> dict[str, Any]:
+) -> StatementOut:
     return _statement(
         acting(request, who).lift_statement(
             order_id, authority_id=str(who.authority_id), reason=body.reason
@@ -234,10 +236,10 @@ def lift_order(
     body: LiftIn,
     request: Request,
     who: Principal = Depends(may(Garante.lift_order)),  # noqa: B008
-) -> dict[str, Any]:
+) -> OrderChange:
     """Lift an order; everything it held is decided again at once."""
     signature = decode_signature(body.signature) if body.signature else None
     change = acting(request, who).lift_order(
         order_id, authority_id=str(who.authority_id), reason=body.reason, signature=signature
     )
-    return {"order": change.value, "moved": change.moved}
+    return OrderChange(order=change.value, moved=change.moved)

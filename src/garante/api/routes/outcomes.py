@@ -19,6 +19,7 @@ from garante.domain.errors import ValidationError
 from garante.domain.outcome import OutcomeReport
 from garante.domain.roles import Principal
 from garante.domain.timeutil import utc
+from garante.records import Simulation
 from garante.service.app import Garante, Page
 from garante.service.reports import as_csv_rows
 from garante.signatures import decode_signature
@@ -83,7 +84,7 @@ def simulate_order(
     start: Annotated[Instant, FROM],
     end: Annotated[Instant, TO],
     who: Principal = Depends(may(Garante.simulate_order)),  # noqa: B008
-) -> dict[str, Any]:
+) -> Simulation:
     """What issuing these terms would change for the requests of [from, to); stores nothing."""
     begin, finish = _period(start, end)
     garante = acting(request, who)
@@ -97,7 +98,7 @@ def simulate_lift(
     start: Annotated[Instant, FROM],
     end: Annotated[Instant, TO],
     who: Principal = Depends(may(Garante.simulate_lift)),  # noqa: B008
-) -> dict[str, Any]:
+) -> Simulation:
     """What lifting the order would change for the requests of [from, to)."""
     begin, finish = _period(start, end)
     return acting(request, who).simulate_lift(order_id, start=begin, end=finish)

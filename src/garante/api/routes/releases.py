@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
+from garante import records
 from garante.api.auth import acting, may
 from garante.api.errors import responses
 from garante.api.paging import Paged, keyset, paged
 from garante.api.schemas import (
     INT_MAX,
     INT_MIN,
-    DecisionOut,
-    HeldOut,
     PageOf,
-    RecallOut,
     ReleaseBatchIn,
     ReleaseBatchOut,
     ReleaseIn,
-    RequestOut,
     RevokeIn,
 )
 from garante.domain.request import ReleaseTriple
@@ -72,14 +69,14 @@ def request_releases(
     return ReleaseBatchOut(decisions=acting(request, who).request_releases(triples))
 
 
-@router.get("/releases", response_model=PageOf[RequestOut], responses=responses(401, 403, 422))
+@router.get("/releases", response_model=PageOf[records.Request], responses=responses(401, 403, 422))
 def list_releases(
     request: Request,
     outcome: str | None = Query(None, description="released, held or denied"),
     recipient: str | None = None,
     current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.requests)),  # noqa: B008
-) -> Paged[dict[str, Any]]:
+) -> Paged[records.Request]:
     """Release requests and the decision that stands for each.
 
     A partner sees only what was released to it: never another partner's, never its own
@@ -89,43 +86,45 @@ def list_releases(
     return paged(rows, current, "id")
 
 
-@router.get("/releases/{request_id}", response_model=RequestOut, responses=responses(401, 403, 404))
+@router.get(
+    "/releases/{request_id}", response_model=records.Request, responses=responses(401, 403, 404)
+)
 def get_release(
     request_id: RequestId,
     request: Request,
     who: Principal = Depends(may(Garante.request)),  # noqa: B008
-) -> dict[str, Any]:
+) -> records.Request:
     """A release request; a partner sees its own while it stands released and deliverable."""
     return acting(request, who).request(request_id)
 
 
 @router.get(
     "/releases/{request_id}/decisions",
-    response_model=list[DecisionOut],
+    response_model=list[records.Decision],
     responses=responses(401, 403, 404),
 )
 def release_decisions(
     request_id: RequestId,
     request: Request,
     who: Principal = Depends(may(Garante.decisions)),  # noqa: B008
-) -> list[dict[str, Any]]:
+) -> list[records.Decision]:
     """Every decision taken on a request, with its rules, trigger and state version."""
     return acting(request, who).decisions(request_id)
 
 
-@router.get("/held", response_model=PageOf[HeldOut], responses=responses(401, 403, 422))
+@router.get("/held", response_model=PageOf[records.Held], responses=responses(401, 403, 422))
 def held_queue(
     request: Request,
     current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.held_queue)),  # noqa: B008
-) -> Paged[dict[str, Any]]:
+) -> Paged[records.Held]:
     """The held queue: what waits, for whom, why, and for how long."""
     return paged(acting(request, who).held_queue(current), current, "id")
 
 
 @router.post(
     "/releases/{request_id}/recall",
-    response_model=RecallOut,
+    response_model=records.Recall,
     responses=responses(401, 403, 404, 409, 422),
 )
 def recall_release(
@@ -133,6 +132,6 @@ def recall_release(
     body: RevokeIn,
     request: Request,
     who: Principal = Depends(may(Garante.recall)),  # noqa: B008
-) -> dict[str, Any]:
+) -> records.Recall:
     """Recall a release: a delivered one reaches the partner's feed as revoked versions."""
     return acting(request, who).recall(request_id, reason=body.reason)

@@ -35,6 +35,6 @@ def held(request: Request) -> Response:
         viewer=who,
         rows=rows,
         after=after,
-        next_after=rows[-1]["id"] if more and rows else None,
+        next_after=rows[-1].id if more and rows else None,
         now=garante.clock.now(),
     )

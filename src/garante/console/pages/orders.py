@@ -8,12 +8,14 @@ authority, so each change gets its audit entry like any other.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TypedDict
 
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from garante import records
 from garante.console.errors import shown
 from garante.console.forms import Form, OrderTerms, form
 from garante.console.render import page
@@ -21,6 +23,7 @@ from garante.console.routing import ConsoleRoute
 from garante.console.session import Viewer, check_csrf, service, viewer
 from garante.console.timeline import timeline
 from garante.domain.errors import GaranteError
+from garante.domain.events import Json
 from garante.domain.order import Effect, Order
 from garante.records import Decided
 from garante.service.app import Garante
@@ -30,25 +33,34 @@ from garante.signatures import canonical, decode_signature
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 
 
-def _choices(garante: Garante) -> dict[str, Any]:
+class Choices(TypedDict):
     """What the forms offer: known agencies, countries, vocabularies, conditions, orders."""
+
+    agencies: Sequence[object]
+    countries: list[str]
+    vocabulary: dict[str, list[str]]
+    conditions: list[records.Condition]
+    exemptable: list[records.Order]
+    effects: list[str]
+
+
+def _choices(garante: Garante) -> Choices:
     agencies = garante.agencies()
-    vocabulary = garante.vocabulary().to_dict()
-    return {
-        "agencies": agencies,
-        "countries": sorted({a["country"] for a in agencies}),
-        "vocabulary": vocabulary,
-        "conditions": garante.conditions(),
-        "exemptable": [o for o in garante.orders(include_lifted=False) if o["effect"] != "exempt"],
-        "effects": [e.value for e in Effect],
-    }
+    return Choices(
+        agencies=agencies,
+        countries=sorted({a["country"] for a in agencies}),
+        vocabulary=garante.vocabulary().to_dict(),
+        conditions=garante.conditions(),
+        exemptable=[o for o in garante.orders(include_lifted=False) if o.effect != Effect.EXEMPT],
+        effects=[e.value for e in Effect],
+    )
 
 
 def _orders_page(request: Request, who: Viewer) -> Response:
     garante = service(request)
     orders = garante.orders()
     now = garante.clock.now()
-    conditions = {c["id"]: c for c in garante.conditions()}
+    conditions = {c.id: c for c in garante.conditions()}
     return page(
         request,
         "orders.html",
@@ -109,10 +121,6 @@ def _draft(garante: Garante, who: Viewer, terms: OrderTerms) -> Draft:
     )
 
 
-def _signing(statement: dict[str, Any]) -> dict[str, Any]:
-    return {"statement": statement, "canonical": canonical(statement).decode()}
-
-
 def _needs_signature(garante: Garante, who: Viewer) -> bool:
     authorities = {a["id"]: a for a in garante.authorities()}
     mine = authorities.get(str(who.principal.authority_id))
@@ -142,8 +150,8 @@ def _preview(
     target: str,
     order_id: str,
     hidden: list[tuple[str, str]],
-    statement: dict[str, Any],
-    simulation: dict[str, Any] | None = None,
+    statement: Mapping[str, Json],
+    simulation: records.Simulation | None = None,
     reach: Reach | None = None,
 ) -> Response:
     """The second step of every order form: what is to be signed, and what it would change."""
@@ -159,7 +167,8 @@ def _preview(
         reach=reach,
         needs_signature=_needs_signature(garante, who),
         error=None,
-        **_signing(statement),
+        statement=statement,
+        canonical=canonical(statement).decode(),
     )
 
 
@@ -208,7 +217,7 @@ def issue_order(request: Request, data: Form = Depends(form)) -> Response:  # no
 
 
 def _changed(
-    request: Request, who: Viewer, action: str, order: dict[str, Any], moved: list[Decided]
+    request: Request, who: Viewer, action: str, order: records.Order, moved: list[Decided]
 ) -> Response:
     return page(
         request,
@@ -232,7 +241,7 @@ def _order_page(
         order=order,
         error=shown(error, who.lang) if error else None,
         status_code=error.http_status if error else 200,
-        condition={c["id"]: c for c in garante.conditions()}.get(order["while_condition"] or ""),
+        condition={c.id: c for c in garante.conditions()}.get(order.while_condition or ""),
         **_choices(garante),
     )
 
@@ -260,7 +269,7 @@ def _amendment(garante: Garante, who: Viewer, order_id: str, terms: OrderTerms) 
     )
 
 
-def _amendment_statement(amended: Order, who: Viewer) -> dict[str, Any]:
+def _amendment_statement(amended: Order, who: Viewer) -> dict[str, Json]:
     return {**amended.statement(), "amended_by": who.principal.authority_id}
 
 

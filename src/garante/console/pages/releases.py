@@ -54,5 +54,5 @@ def releases(request: Request) -> Response:
         summary=summary,
         reported=garante.outcomes(partner, page=Page(limit=MAX_OUTCOMES)),
         after=after,
-        next_after=rows[-1]["id"] if more and rows else None,
+        next_after=rows[-1].id if more and rows else None,
     )

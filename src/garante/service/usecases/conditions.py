@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TypedDict
 
+from garante import records
 from garante.domain.condition import ConditionRule
 from garante.domain.roles import Role
 from garante.service import (
@@ -16,6 +17,17 @@ from garante.service.access import INTERNAL, acts_as, entitled, reporting_agency
 from garante.service.results import Change, Page
 from garante.service.usecases.base import UseCases
 from garante.store import conditions as store_conditions
+
+
+class EventTerms(TypedDict):
+    """What an event says, as ``event_statement`` and ``record_event`` both take it."""
+
+    kind: str
+    region: str
+    occurred_at: datetime
+    source: str
+    note: str
+    agency_id: str | None
 
 
 class Conditions(UseCases):
@@ -30,7 +42,7 @@ class Conditions(UseCases):
         rule: ConditionRule | None = None,
         active: bool = False,
         evidence: str = "",
-    ) -> Change[dict[str, Any]]:
+    ) -> Change[records.Condition]:
         with self._tx() as tx:
             row = conditions.define_condition(
                 tx,
@@ -66,7 +78,7 @@ class Conditions(UseCases):
         evidence: str,
         authority_id: str,
         signature: bytes | None = None,
-    ) -> Change[dict[str, Any]]:
+    ) -> Change[records.Condition]:
         """Set a hand-kept condition on an authority's word, signed with its key if it has
         one: orders in force while it holds start or stop at once."""
         acts_as(self.principal, authority_id)
@@ -119,7 +131,7 @@ class Conditions(UseCases):
         note: str = "",
         agency_id: str | None = None,
         signature: bytes | None = None,
-    ) -> Change[dict[str, Any]]:
+    ) -> Change[records.Event]:
         """Record an event on its reporting agency's word, signed with the agency's key if it
         has one; derived conditions are evaluated again at once."""
         agency_id = reporting_agency(self.principal, agency_id)
@@ -137,7 +149,7 @@ class Conditions(UseCases):
             return Change(value=views.event(row), moved=visibility.moved(self.principal, moved))
 
     @entitled(Role.ANALYST, Role.AUTHORITY)
-    def refresh_conditions(self) -> Change[dict[str, Any]]:
+    def refresh_conditions(self) -> Change[tuple[records.Condition, ...]]:
         """Store what derived conditions are now, and move what their change moves.
 
         Whether any changed is read first without the writer lock: a server runs this every
@@ -146,21 +158,21 @@ class Conditions(UseCases):
         with self._read() as session:
             stored = store_conditions.all_by_id(session)
             if not conditions.stale(session, stored, self.clock.now()):
-                return Change(value={"conditions": [views.condition(r) for r in stored]})
+                return Change(value=tuple(views.condition(r) for r in stored))
         with self._tx() as tx:
             moved = conditions.refresh_conditions(tx)
             rows = store_conditions.all_by_id(tx.session)
             return Change(
-                value={"conditions": [views.condition(r) for r in rows]},
+                value=tuple(views.condition(r) for r in rows),
                 moved=visibility.moved(self.principal, moved),
             )
 
     @entitled(*INTERNAL)
-    def conditions(self, page: Page | None = None) -> list[dict[str, Any]]:
+    def conditions(self, page: Page | None = None) -> list[records.Condition]:
         with self._read() as session:
             return [views.condition(r) for r in store_conditions.page(session, page)]
 
     @entitled(*INTERNAL)
-    def events(self, page: Page | None = None) -> list[dict[str, Any]]:
+    def events(self, page: Page | None = None) -> list[records.Event]:
         with self._read() as session:
             return [views.event(r) for r in store_conditions.events_page(session, page)]

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from garante import records
 from garante.domain.roles import Role
 from garante.service import (
     feed,
@@ -43,21 +42,16 @@ class Feeds(UseCases):
             return rows, more
 
     @entitled(Role.ANALYST)
-    def recall(self, request_id: int, *, reason: str) -> dict[str, Any]:
+    def recall(self, request_id: int, *, reason: str) -> records.Recall:
         """Withdraw a release: delivered objects come back as revoked versions. An analyst
         recalls releases of items its own agency originated."""
         who = self.principal
         by_agency = who.agency_id if who.role == Role.ANALYST else None
         with self._tx() as tx:
             row = feed.recall(tx, request_id, reason, by_agency=by_agency)
-            return {
-                "request": row.request_id,
-                "partner": row.partner_id,
-                "status": row.status,
-                "recalled_at": views.time(row.recalled_at),
-            }
+            return views.recall(row)
 
     @entitled()
-    def trace(self, tokens: list[str]) -> list[dict[str, Any]]:
+    def trace(self, tokens: list[str]) -> list[records.Traced]:
         with self._read() as session:
             return feed.trace(session, tokens)

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from garante import records
+from garante.domain.events import Json
 from garante.domain.order import Order, Requirement, Scope
 from garante.domain.roles import Role
+from garante.domain.timeutil import iso
 from garante.service import (
     lookup,
     orders,
@@ -64,7 +67,7 @@ class Orders(UseCases):
             return Draft(order=order, reach=orders.reach(tx, order.scope))
 
     @entitled(Role.AUTHORITY)
-    def issue_order(self, order: Order, *, signature: bytes | None) -> Change[dict[str, Any]]:
+    def issue_order(self, order: Order, *, signature: bytes | None) -> Change[records.Order]:
         acts_as(self.principal, order.authority_id)
         with self._tx() as tx:
             row, moved = orders.issue_order(tx, order=order, signature=signature)
@@ -84,7 +87,7 @@ class Orders(UseCases):
     @entitled(Role.AUTHORITY)
     def amend_order(
         self, amended: Order, *, authority_id: str, signature: bytes | None
-    ) -> Change[dict[str, Any]]:
+    ) -> Change[records.Order]:
         acts_as(self.principal, authority_id)
         with self._tx() as tx:
             row, moved = orders.amend_order(
@@ -93,7 +96,7 @@ class Orders(UseCases):
             return Change(value=views.order(row), moved=visibility.moved(self.principal, moved))
 
     @entitled(Role.AUTHORITY)
-    def lift_statement(self, order_id: str, *, authority_id: str, reason: str) -> dict[str, Any]:
+    def lift_statement(self, order_id: str, *, authority_id: str, reason: str) -> dict[str, Json]:
         """What ``authority_id`` must sign to lift the order now."""
         acts_as(self.principal, authority_id)
         with self.context.reads() as tx:
@@ -106,7 +109,7 @@ class Orders(UseCases):
     @entitled(Role.AUTHORITY)
     def lift_order(
         self, order_id: str, *, authority_id: str, reason: str, signature: bytes | None
-    ) -> Change[dict[str, Any]]:
+    ) -> Change[records.Order]:
         acts_as(self.principal, authority_id)
         with self._tx() as tx:
             row, moved = orders.lift_order(
@@ -115,7 +118,7 @@ class Orders(UseCases):
             return Change(value=views.order(row), moved=visibility.moved(self.principal, moved))
 
     @entitled()
-    def apply_order_periods(self) -> Change[dict[str, Any]]:
+    def apply_order_periods(self) -> Change[tuple[records.Boundary, ...]]:
         """Move what orders starting or ending by the clock now change (see ``periods``).
 
         Which boundaries have passed is read first without the writer lock: a server runs this
@@ -123,40 +126,38 @@ class Orders(UseCases):
         """
         with self._read() as session:
             if not periods.due(session, self.clock.now()):
-                return Change(value={"boundaries": []})
+                return Change(value=())
         with self._tx() as tx:
             boundaries, moved = periods.apply_order_periods(tx)
             return Change(
-                value={
-                    "boundaries": [
-                        {"order": b.order_id, "at": views.time(b.at), "began": b.began}
-                        for b in boundaries
-                    ]
-                },
+                value=tuple(
+                    records.Boundary(order=b.order_id, at=iso(b.at), began=b.began)
+                    for b in boundaries
+                ),
                 moved=visibility.moved(self.principal, moved),
             )
 
     @entitled(*INTERNAL)
     def orders(
         self, *, include_lifted: bool = True, page: Page | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[records.Order]:
         with self._read() as session:
             rows = store_orders.page(session, page, include_lifted=include_lifted)
             return [views.order(r) for r in rows]
 
     @entitled(*INTERNAL)
-    def order(self, order_id: str) -> dict[str, Any]:
+    def order(self, order_id: str) -> records.Order:
         with self._read() as session:
             return views.order(lookup.order(session, order_id))
 
     @entitled(Role.AUTHORITY)
-    def simulate_order(self, order: Order, *, start: datetime, end: datetime) -> dict[str, Any]:
+    def simulate_order(self, order: Order, *, start: datetime, end: datetime) -> records.Simulation:
         """What issuing ``order`` would change for the requests of [start, end); stores nothing."""
         with self._read() as session:
             return simulate.simulate(session, self.clock.now(), start=start, end=end, add=order)
 
     @entitled(Role.AUTHORITY)
-    def simulate_lift(self, order_id: str, *, start: datetime, end: datetime) -> dict[str, Any]:
+    def simulate_lift(self, order_id: str, *, start: datetime, end: datetime) -> records.Simulation:
         """What lifting an order would change for the requests of [start, end)."""
         with self._read() as session:
             order = convert.order(lookup.order(session, order_id))

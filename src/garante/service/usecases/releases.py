@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy.orm import Session
 
-from garante.domain.decision import Outcome
+from garante import records
+from garante.domain.decision import Decision, Outcome
 from garante.domain.errors import (
     GaranteError,
     RequestNotFound,
@@ -89,7 +89,7 @@ class Releases(UseCases):
         outcome: str | None = None,
         recipient: str | None = None,
         page: Page | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[records.Request]:
         """Release requests and the outcome that stands for each.
 
         A partner sees only its own releases that stand released and deliverable to it, never
@@ -109,7 +109,7 @@ class Releases(UseCases):
             return _shown(session, rows)
 
     @entitled(*INTERNAL)
-    def held_queue(self, page: Page | None = None) -> list[dict[str, Any]]:
+    def held_queue(self, page: Page | None = None) -> list[records.Held]:
         """Held requests, oldest first, each with the reason it is held and since when.
 
         The reasons of a whole page are read in one query (each request's newest decision),
@@ -119,17 +119,14 @@ class Releases(UseCases):
         with self._read() as session:
             rows = store_requests.held_page(session, page)
             reasons = store_requests.newest_explanations(session, [row.id for row in rows])
+            delivery = store_feed.deliveries(session, [row.id for row in rows])
             return [
-                {
-                    **shown,
-                    "reason": reasons[row.id],
-                    "held_for_seconds": int((now - row.requested_at).total_seconds()),
-                }
-                for row, shown in zip(rows, _shown(session, rows), strict=True)
+                views.held(row, delivery.get(row.id), reason=reasons[row.id], now=now)
+                for row in rows
             ]
 
     @entitled(*INTERNAL, Role.PARTNER)
-    def request(self, request_id: int) -> dict[str, Any]:
+    def request(self, request_id: int) -> records.Request:
         with self._read() as session:
             visibility.check_request(session, self.principal, request_id)
             row = store_requests.get(session, request_id)
@@ -139,7 +136,7 @@ class Releases(UseCases):
             return shown
 
     @entitled(*INTERNAL)
-    def decisions(self, request_id: int) -> list[dict[str, Any]]:
+    def decisions(self, request_id: int) -> list[records.Decision]:
         with self._read() as session:
             if store_requests.get(session, request_id) is None:
                 raise RequestNotFound(f"no release request {request_id}", field="request")
@@ -147,7 +144,7 @@ class Releases(UseCases):
             return [views.decision(r) for r in rows]
 
     @entitled(*INTERNAL)
-    def decide_now(self, request_id: int) -> dict[str, Any]:
+    def decide_now(self, request_id: int) -> Decision:
         """How a stored request would be decided now, without storing anything."""
         with self._read() as session:
             row = store_requests.get(session, request_id)
@@ -156,10 +153,10 @@ class Releases(UseCases):
             state = queries.policy_state(
                 session, self.clock.now(), item_ids=[row.item_id], agency_ids=[row.recipient_id]
             )
-            return decide(releases.as_request(row), state).to_dict()
+            return decide(releases.as_request(row), state)
 
 
-def _shown(session: Session, rows: Sequence[RequestRow]) -> list[dict[str, Any]]:
+def _shown(session: Session, rows: Sequence[RequestRow]) -> list[records.Request]:
     """Requests as shown, each with where its release stands in the feed (one query)."""
     delivery = store_feed.deliveries(session, [row.id for row in rows])
     return [views.request(row, delivery.get(row.id)) for row in rows]
