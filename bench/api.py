@@ -363,9 +363,9 @@ def build_store(directory: Path, count: int, seed: int) -> Store:
             raise SystemExit(f"bench bug: the demo replay went wrong: {run.mismatches}")
         agencies = garante.agencies()
         world = World(
-            items=tuple(i["id"] for i in garante.items()),
-            foreign=tuple(a["id"] for a in agencies if not a["domestic"]),
-            domestic=tuple(a["id"] for a in agencies if a["domestic"]),
+            items=tuple(i.id for i in garante.items()),
+            foreign=tuple(a.id for a in agencies if not a.domestic),
+            domestic=tuple(a.id for a in agencies if a.domestic),
         )
         rng = random.Random(seed)
         wanted = triples(rng, world, count)
@@ -756,7 +756,7 @@ def auth(token: str) -> tuple[tuple[str, str], ...]:
 
 def cursor_after(request_id: int) -> str:
     """The ``next_cursor`` the API hands out on a page that ends at ``request_id``."""
-    token = paged([{"id": request_id}, {"id": request_id + 1}], Page(limit=2), "id")["next_cursor"]
+    token = paged([{"id": request_id}, {"id": request_id + 1}], Page(limit=2), "id").next_cursor
     assert isinstance(token, str)
     return token
 

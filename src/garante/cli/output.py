@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
 import typer
 from rich.console import Console
@@ -61,7 +62,7 @@ NONE = "—"
 
 def record(
     ctx: typer.Context,
-    value: Mapping[str, Any],
+    value: Mapping[str, Any] | Record,
     shown: Mapping[str, Any] | None = None,
 ) -> None:
     """One record: ``value`` as JSON, or for people a field a line, names right-aligned.
@@ -76,7 +77,7 @@ def record(
     import textwrap
 
     fields: dict[str, Any] = {}
-    for name, field_value in {**value, **(shown or {})}.items():
+    for name, field_value in {**_fields(value), **(shown or {})}.items():
         if isinstance(field_value, Relabelled):
             fields[field_value.label] = field_value.text
         else:
@@ -90,6 +91,19 @@ def record(
         console.print(f"{name:>{width}}: {lines[0]}", markup=False)
         for line in lines[1:]:
             console.print(f"{'':>{width}}  {line}", markup=False)
+
+
+class Record(Protocol):
+    """A record the service hands back (``garante.records``): any dataclass instance."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+
+def _fields(value: Mapping[str, Any] | Record) -> Mapping[str, Any]:
+    """A record's fields by name, in order (not converted: a person reads them, not JSON)."""
+    if isinstance(value, Mapping):
+        return value
+    return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
 
 
 @dataclass(frozen=True)
@@ -126,20 +140,21 @@ class Col:
     be left out when the table does not fit the terminal, 1 first, then 2, ...; 0 never.
     """
 
-    value: str | Callable[[Mapping[str, Any]], Any]
+    value: str | Callable[[Any], Any]
     wrap: bool = False
     drop: int = 0
     floor: int = 20  # a wrapped column is never narrower than this, unless its text is
 
 
-# A column shows a row's key, or what a function makes of the row; a plain one is never broken.
-Column = str | Callable[[Mapping[str, Any]], Any] | Col
+# A column shows a row's key (a record's field), or what a function makes of the row; a plain
+# one is never broken.
+Column = str | Callable[[Any], Any] | Col
 
 
 def listing(
     ctx: typer.Context,
     title: str,
-    rows: Sequence[Mapping[str, Any]],
+    rows: Sequence[Mapping[str, Any] | Record],
     columns: Mapping[str, Column],
     *,
     more: str | None = None,
@@ -151,7 +166,7 @@ def listing(
 
 def table(
     title: str,
-    rows: Iterable[Mapping[str, Any]],
+    rows: Iterable[Mapping[str, Any] | Record],
     columns: Mapping[str, Column],
     *,
     more: str | None = None,
@@ -253,8 +268,10 @@ def day(value: Any) -> str | None:
     return None if value is None else str(value)[:10]
 
 
-def _value(row: Mapping[str, Any], column: str | Callable[[Mapping[str, Any]], Any]) -> Any:
-    return row[column] if isinstance(column, str) else column(row)
+def _value(row: Mapping[str, Any] | Record, column: str | Callable[[Any], Any]) -> Any:
+    if not isinstance(column, str):
+        return column(row)
+    return row[column] if isinstance(row, Mapping) else getattr(row, column)
 
 
 def cell(value: Any) -> str:

@@ -10,6 +10,7 @@ from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.responses import HTMLResponse
 
+from garante import records
 from garante.console.forms import OrderTerms
 from garante.console.i18n import LANGUAGES, Lang, messages, translate
 from garante.console.session import Viewer, language
@@ -67,8 +68,8 @@ def zip_self(values: list[str]) -> list[tuple[str, str]]:
     return [(v, v) for v in values]
 
 
-def agency_options(agencies: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    return [(a["id"], f"{a['name']} ({a['id']})") for a in agencies]
+def agency_options(agencies: list[records.Agency]) -> list[tuple[str, str]]:
+    return [(a.id, f"{a.name} ({a.id})") for a in agencies]
 
 
 def as_terms(order: dict[str, Any]) -> OrderTerms:

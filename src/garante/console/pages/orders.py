@@ -36,7 +36,7 @@ def _choices(garante: Garante) -> dict[str, Any]:
     vocabulary = garante.vocabulary().to_dict()
     return {
         "agencies": agencies,
-        "countries": sorted({a["country"] for a in agencies}),
+        "countries": sorted({a.country for a in agencies}),
         "vocabulary": vocabulary,
         "conditions": garante.conditions(),
         "exemptable": [o for o in garante.orders(include_lifted=False) if o["effect"] != "exempt"],
@@ -114,9 +114,9 @@ def _signing(statement: dict[str, Any]) -> dict[str, Any]:
 
 
 def _needs_signature(garante: Garante, who: Viewer) -> bool:
-    authorities = {a["id"]: a for a in garante.authorities()}
+    authorities = {a.id: a for a in garante.authorities()}
     mine = authorities.get(str(who.principal.authority_id))
-    return bool(mine and mine.get("public_key"))
+    return bool(mine and mine.public_key)
 
 
 def _authority(request: Request, data: Form) -> Viewer:
