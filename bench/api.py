@@ -363,9 +363,9 @@ def build_store(directory: Path, count: int, seed: int) -> Store:
             raise SystemExit(f"bench bug: the demo replay went wrong: {run.mismatches}")
         agencies = garante.agencies()
         world = World(
-            items=tuple(i["id"] for i in garante.items()),
-            foreign=tuple(a["id"] for a in agencies if not a["domestic"]),
-            domestic=tuple(a["id"] for a in agencies if a["domestic"]),
+            items=tuple(i.id for i in garante.items()),
+            foreign=tuple(a.id for a in agencies if not a.domestic),
+            domestic=tuple(a.id for a in agencies if a.domestic),
         )
         rng = random.Random(seed)
         wanted = triples(rng, world, count)

@@ -14,6 +14,8 @@ from typing import Literal, get_args
 
 from garante.domain.condition import ConditionRule
 from garante.domain.decision import Outcome, RuleHit
+from garante.domain.outcome import OutcomeKind
+from garante.domain.vocabulary import Tlp
 
 # -- decisions -------------------------------------------------------------------------------
 
@@ -215,3 +217,158 @@ class Traced:
     released_at: str
     delivered_at: str | None
     status: str
+
+
+# -- agencies, authorities, items, undertakings, outcomes, tokens, reports --------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Agency:
+    """An agency that sends or receives intelligence: one of the operator's own services
+    (``domestic``) or a foreign partner, and the key its statements are signed with, if any
+    (base64 of the raw Ed25519 key)."""
+
+    id: str
+    name: str
+    country: str
+    domestic: bool
+    requires_undertaking: bool
+    public_key: str | None
+    active: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class Authority:
+    """An authority that issues orders, and the key its orders are signed with, if any."""
+
+    id: str
+    name: str
+    public_key: str | None
+    active: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class Superior:
+    """An authority configured as superior (``authority``) to the authorities in ``over``,
+    whose orders it amends and lifts; none when the configuration was cleared."""
+
+    authority: str
+    over: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Item:
+    """An item the originator shares: its marks and the SHA-256 of its content, never the
+    content itself."""
+
+    id: str
+    title: str
+    category: str
+    region: str
+    tlp: Tlp
+    originator: str
+    releasable_to: tuple[str, ...]
+    content_sha256: str
+    added_at: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ItemOpening:
+    """What opens an item's commitment in the log: the salt (hex), the title and the
+    canonical bundle, which hash to ``commitment``. It holds the item's content."""
+
+    item: str
+    salt: str
+    title: str
+    bundle: str
+    commitment: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Undertaking:
+    """An undertaking as recorded: the terms a partner gave, whether its key signed them
+    (``key_recovered``: a key a recovery statement installed), and its revocation, if any."""
+
+    id: str
+    agency: str
+    permits: tuple[str, ...]
+    prohibits: tuple[str, ...]
+    protections: tuple[str, ...]
+    categories: tuple[str, ...]
+    valid_from: str
+    valid_until: str | None
+    signed: bool
+    key_recovered: bool = field(
+        metadata={
+            "description": "Signed with a key installed by a recovery statement (an authority "
+            "vouched for it after the agency's previous key was lost), not by the agency's own "
+            "key chain."
+        }
+    )
+    revoked_at: str | None
+    revoke_reason: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportedOutcome:
+    """What a partner did with a release, whether it kept the undertaking it was released
+    under, and the automatic order a breach brought (``order``; never shown to a partner)."""
+
+    id: int
+    release: int
+    agency: str
+    kind: OutcomeKind
+    occurred_at: str
+    casualties: int
+    persons: int
+    quantities: dict[str, float]
+    place: str
+    note: str
+    undertaking: str | None
+    breach: bool
+    breach_reasons: tuple[str, ...]
+    order: str | None
+    signed: bool
+    reported_by: str
+    reported_at: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Token:
+    """An API token, never its secret. ``role`` is the stored text: a token naming a role no
+    token may carry still lists (to be revoked), though it authenticates as nobody."""
+
+    id: str
+    role: str
+    agency: str | None
+    authority: str | None
+    label: str
+    created_at: str
+    revoked_at: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PartnerLine:
+    """One partner's line of the partner report: its requests by the decision that stands,
+    those a re-decision released after a hold and for how long (hours), and the outcomes it
+    reported by kind, breaches among them."""
+
+    partner: str
+    released: int
+    held: int
+    denied: int
+    held_then_released: int
+    mean_hours_held: float
+    max_hours_held: float
+    outcomes: dict[str, int]
+    breaches: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class PartnerReport:
+    """Per partner over a period: ``period`` is ``{"from": ..., "to": ...}`` (``from`` is no
+    name a field can have); every foreign partner has a line, a domestic service only when
+    something was requested for it."""
+
+    period: dict[str, str]
+    partners: tuple[PartnerLine, ...]

@@ -111,7 +111,7 @@ def populate(garante: Garante, clock: FixedClock, *, outcomes: bool = True) -> N
     garante.revoke_undertaking(terms.id, reason="withdrawn")
     token, _secret = garante.create_token(role="overseer", agency_id="dipol", label="inspector")
     garante.create_token(role="analyst", agency_id="dipol", label="desk")
-    garante.revoke_token(token["id"])
+    garante.revoke_token(token.id)
     # Authorities: a superior, keys set with proof, and an agency key recovered and used.
     court = demo_key("court")
     garante.register_authority(
@@ -230,7 +230,7 @@ def test_upgrading_to_0008_marks_undertakings_signed_after_a_key_recovery_from_t
     populate(garante, clock, outcomes=False)
     command.downgrade(alembic_config(garante.engine), "0007")
     command.upgrade(alembic_config(garante.engine), "head")
-    marks = {u["id"]: u["key_recovered"] for u in garante.undertakings("fbi")}
+    marks = {u.id: u.key_recovered for u in garante.undertakings("fbi")}
     assert marks.pop("fbi-recovered") is True
     assert set(marks.values()) == {False}
     with garante.engine.connect() as connection:

@@ -14,7 +14,7 @@ def test_an_undertaking_signed_after_a_key_recovery_is_marked_on_the_partners_pa
 ) -> None:
     garante = console.garante
     new = public_key_bytes(RECOVERED.public_key())
-    assert garante.agency("dea")["public_key"] is not None  # the demo's DEA signs
+    assert garante.agency("dea").public_key is not None  # the demo's DEA signs
     statement = garante.agency_key_statement("dea", new, recovered_by="mininterior")
     garante.set_agency_key(
         "dea",

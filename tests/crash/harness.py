@@ -100,7 +100,7 @@ def prepare(store: Store) -> Prepared:
             "overseer": garante.create_token(role="overseer", agency_id="cti")[1],
             HELD_PARTNER: garante.create_token(role="partner", agency_id=HELD_PARTNER)[1],
         }
-        items = [item["id"] for item in garante.items()]
+        items = [item.id for item in garante.items()]
         log_key = garante.log_verifier_key()
     finally:
         garante.close()

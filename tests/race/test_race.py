@@ -74,7 +74,7 @@ def deployment(
         tokens = {a: garante.create_token(role="partner", agency_id=a)[1] for a in PARTNERS}
         tokens["analyst"] = garante.create_token(role="analyst", agency_id="dipol")[1]
         tokens["authority"] = garante.create_token(role="authority", authority_id=AUTHORITY)[1]
-        items = [i["id"] for i in garante.items()]
+        items = [i.id for i in garante.items()]
     with ExitStack() as stack:
         servers = [stack.enter_context(running_server(store)) for _ in range(SERVERS)]
         url = stack.enter_context(nginx.running_nginx([s.url for s in servers]))

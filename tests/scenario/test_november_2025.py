@@ -128,7 +128,7 @@ def test_dea_signs_the_guarantees_and_its_held_seizure_is_released(
     assert moved.undertaking == "dea-2025-11"
     assert _rules(moved) == ["3.order-require-met", "4.undertaking", "5.release"]
     dea = garante.undertakings("dea")
-    assert [u["signed"] for u in dea] == [True, True]
+    assert [u.signed for u in dea] == [True, True]
 
 
 def test_fbi_without_guarantees_stays_held(story: tuple[Garante, runner.ScenarioRun]) -> None:
@@ -172,10 +172,10 @@ def test_dea_reports_a_seizure_that_keeps_its_undertaking(
 ) -> None:
     garante, _run = story
     [seizure] = [o for o in garante.outcomes("dea")]
-    assert seizure["kind"] == "seizure"
-    assert seizure["undertaking"] == "dea-2025-11"
-    assert seizure["breach"] is False
-    assert seizure["signed"] is True
+    assert seizure.kind == "seizure"
+    assert seizure.undertaking == "dea-2025-11"
+    assert seizure.breach is False
+    assert seizure.signed is True
 
 
 def test_a_strike_with_casualties_linked_to_hsi_suspends_hsi_automatically(
@@ -183,9 +183,10 @@ def test_a_strike_with_casualties_linked_to_hsi_suspends_hsi_automatically(
 ) -> None:
     garante, run = story
     [breach] = garante.outcomes("hsi")
-    assert breach["breach"] is True
-    assert any("protection of life" in reason for reason in breach["breach_reasons"])
-    order = garante.order(breach["order"])
+    assert breach.breach is True
+    assert any("protection of life" in reason for reason in breach.breach_reasons)
+    assert breach.order is not None
+    order = garante.order(breach.order)
     assert order.authority == "garante-system"
     assert order.effect == "hold"
     assert order.scope["agencies"] == ["hsi"]
@@ -207,4 +208,5 @@ def test_the_automatic_suspension_stays_until_an_authority_lifts_it(
 ) -> None:
     garante, _ = story
     [breach] = garante.outcomes("hsi")
-    assert garante.order(breach["order"]).lifted_at is None
+    assert breach.order is not None
+    assert garante.order(breach.order).lifted_at is None

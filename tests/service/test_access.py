@@ -55,7 +55,7 @@ def test_an_analyst_may_not_register_an_agency(world: Garante) -> None:
     with pytest.raises(Forbidden) as refused:
         world.acting_as(ANALYST).register_agency("cia", name="CIA", country="US")
     assert refused.value.hint == "allowed roles: liaison"
-    assert "cia" not in {a["id"] for a in world.agencies()}
+    assert "cia" not in {a.id for a in world.agencies()}
 
 
 def test_an_authority_may_not_request_a_release(world: Garante) -> None:
@@ -66,7 +66,7 @@ def test_an_authority_may_not_request_a_release(world: Garante) -> None:
 
 def test_the_operator_may_do_what_only_the_operator_may(world: Garante) -> None:
     record, _secret = world.create_token(role="overseer", agency_id="dipol")
-    assert record["role"] == "overseer"
+    assert record.role == "overseer"
     with pytest.raises(Forbidden):
         world.acting_as(ANALYST).create_token(role="overseer", agency_id="dipol")
 
@@ -81,7 +81,7 @@ def test_a_token_whose_stored_role_was_edited_to_operator_is_refused(world: Gara
     record, secret = world.create_token(role="analyst", agency_id="dipol")
     with world.sessions() as session, session.begin():
         session.execute(
-            text("UPDATE api_tokens SET role = 'operator' WHERE id = :id"), {"id": record["id"]}
+            text("UPDATE api_tokens SET role = 'operator' WHERE id = :id"), {"id": record.id}
         )
     with pytest.raises(Unauthenticated):
         world.authenticate(secret)

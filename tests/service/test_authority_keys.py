@@ -21,7 +21,7 @@ COURT = Ed25519PrivateKey.generate()
 
 
 def _key(world: Garante, authority_id: str) -> str | None:
-    key: str | None = {a["id"]: a for a in world.authorities()}[authority_id]["public_key"]
+    key: str | None = {a.id: a for a in world.authorities()}[authority_id].public_key
     return key
 
 

@@ -27,7 +27,8 @@ def _breach(world: Garante) -> str:
         kind="lethal-force",
         occurred_at=world.clock.now(),
     )
-    order_id: str = world.report_outcome(report).value["order"]
+    order_id = world.report_outcome(report).value.order
+    assert order_id is not None
     return order_id
 
 
@@ -80,7 +81,7 @@ def test_no_one_registers_the_system_authority(world: Garante) -> None:
 
 def test_the_breach_rule_still_registers_the_system_authority(world: Garante) -> None:
     _breach(world)
-    assert SYSTEM_AUTHORITY in {a["id"] for a in world.authorities()}
+    assert SYSTEM_AUTHORITY in {a.id for a in world.authorities()}
 
 
 def test_an_authority_token_signs_for_its_own_authority_only(world: Garante) -> None:

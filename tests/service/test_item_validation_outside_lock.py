@@ -28,4 +28,4 @@ def test_an_invalid_bundle_is_refused_while_another_writer_holds_the_lock(
             )
             refused = future.exception(timeout=20)  # a call queued behind the lock never returns
         assert isinstance(refused, InvalidBundle)
-    assert "bad" not in {item["id"] for item in world.items()}
+    assert "bad" not in {item.id for item in world.items()}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from garante import records
 from garante.scenarios.keys import demo_key
 from garante.service.app import Garante
 from garante.signatures import public_key_bytes, sign_statement
@@ -24,16 +25,13 @@ def _recover_nca(world: Garante) -> None:
     )
 
 
-def _sign_undertaking(world: Garante, key: Ed25519PrivateKey) -> dict[str, object]:
+def _sign_undertaking(world: Garante, key: Ed25519PrivateKey) -> records.Undertaking:
     terms = world.draft_undertaking("nca", permits=["analysis"])
-    value: dict[str, object] = world.record_undertaking(
-        terms, signature=sign_statement(key, terms.statement())
-    ).value
-    return value
+    return world.record_undertaking(terms, signature=sign_statement(key, terms.statement())).value
 
 
 def _marks(world: Garante) -> dict[str, bool]:
-    return {u["id"]: u["key_recovered"] for u in world.undertakings("nca")}
+    return {u.id: u.key_recovered for u in world.undertakings("nca")}
 
 
 def test_an_undertaking_signed_with_the_agencys_own_key_is_not_marked(world: Garante) -> None:
@@ -43,8 +41,8 @@ def test_an_undertaking_signed_with_the_agencys_own_key_is_not_marked(world: Gar
 def test_an_undertaking_signed_after_a_key_recovery_is_marked(world: Garante) -> None:
     _recover_nca(world)
     signed = _sign_undertaking(world, RECOVERED)
-    assert signed["key_recovered"] is True
-    assert _marks(world)[str(signed["id"])] is True
+    assert signed.key_recovered is True
+    assert _marks(world)[str(signed.id)] is True
 
 
 def test_undertakings_signed_before_the_recovery_stay_unmarked(world: Garante) -> None:
@@ -61,4 +59,4 @@ def test_a_key_the_recovered_key_signed_in_is_not_itself_marked(world: Garante) 
     new = public_key_bytes(ROTATED.public_key())
     statement = world.agency_key_statement("nca", new)
     world.set_agency_key("nca", new, signature=sign_statement(RECOVERED, statement))
-    assert _sign_undertaking(world, ROTATED)["key_recovered"] is False
+    assert _sign_undertaking(world, ROTATED).key_recovered is False

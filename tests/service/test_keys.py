@@ -15,13 +15,13 @@ NEW_PUBLIC = public_key_bytes(NEW.public_key())
 
 
 def _nca_key(world: Garante) -> str | None:
-    key: str | None = world.agency("nca")["public_key"]
+    key: str | None = world.agency("nca").public_key
     return key
 
 
 def test_a_first_key_needs_no_proof(world: Garante) -> None:
     world.set_agency_key("fbi", NEW_PUBLIC)
-    assert world.agency("fbi")["public_key"] == encode_public_key(NEW_PUBLIC)
+    assert world.agency("fbi").public_key == encode_public_key(NEW_PUBLIC)
 
 
 def test_a_registered_key_is_not_replaced_without_its_signature(world: Garante) -> None:

@@ -29,7 +29,7 @@ def _report(
 def test_a_compliant_outcome_changes_nothing_else(world: Garante) -> None:
     release = world.request_release("lead", recipient="dea", purpose="seizure")
     change = world.report_outcome(_report(world, release.request, "dea", "seizure"), signed=False)
-    assert change.value["breach"] is False
+    assert change.value.breach is False
     assert change.moved == []
     assert world.orders() == []
 
@@ -42,9 +42,9 @@ def test_a_breach_issues_an_automatic_hold_on_the_partner_in_the_same_transactio
     change = world.report_outcome(
         _report(world, release.request, "dea", "lethal-force"), signed=False
     )
-    assert change.value["breach"] is True
+    assert change.value.breach is True
     [order] = world.orders()
-    assert order.id == change.value["order"]
+    assert order.id == change.value.order
     assert order.scope["agencies"] == ["dea"]
     kinds = [e["kind"] for e in world.entries(before, world.ledger_size())]
     # The first breach registers the system authority that issues the order, logged as any
@@ -68,7 +68,8 @@ def test_lifting_the_automatic_order_decides_its_held_requests_again(world: Gara
     release = world.request_release("lead", recipient="dea", purpose="seizure")
     order_id = world.report_outcome(
         _report(world, release.request, "dea", "lethal-force"), signed=False
-    ).value["order"]
+    ).value.order
+    assert order_id is not None
     held = world.request_release("lead", recipient="dea", purpose="arrest")
     lifted = world.lift_order(
         order_id, authority_id="presidency", reason="DEA explained and retrained", signature=None
@@ -84,7 +85,7 @@ def test_a_partner_with_a_key_must_sign_its_own_report(world: Garante) -> None:
     signed = world.report_outcome(
         report, signed=True, signature=sign_statement(demo_key("nca"), report.statement())
     )
-    assert signed.value["signed"] is True
+    assert signed.value.signed is True
 
 
 def test_an_outcome_of_a_request_that_was_not_released_is_refused(world: Garante) -> None:
@@ -155,9 +156,9 @@ def test_the_partner_report_counts_decisions_waits_outcomes_and_breaches(
     released = world.request_release("lead", recipient="fbi", purpose="arrest")
     world.report_outcome(_report(world, released.request, "fbi", "lethal-force"), signed=False)
     report = world.partner_report(start=start, end=clock.now() + timedelta(seconds=1))
-    rows = {row["partner"]: row for row in report["partners"]}
-    assert rows["dea"]["released"] == 1
-    assert rows["dea"]["held_then_released"] == 1
-    assert rows["dea"]["mean_hours_held"] == 6.0
-    assert rows["fbi"]["outcomes"] == {"lethal-force": 1}
-    assert rows["fbi"]["breaches"] == 1
+    rows = {row.partner: row for row in report.partners}
+    assert rows["dea"].released == 1
+    assert rows["dea"].held_then_released == 1
+    assert rows["dea"].mean_hours_held == 6.0
+    assert rows["fbi"].outcomes == {"lethal-force": 1}
+    assert rows["fbi"].breaches == 1

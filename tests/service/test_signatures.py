@@ -26,7 +26,7 @@ def test_signature_by_another_key_is_refused_and_nothing_is_stored(world: Garant
             terms, signature=sign_statement(demo_key("someone-else"), terms.statement())
         )
     assert world.ledger_size() == before
-    assert [u["id"] for u in world.undertakings("nca")] == ["nca-ut-1"]
+    assert [u.id for u in world.undertakings("nca")] == ["nca-ut-1"]
 
 
 def test_signature_over_other_terms_is_refused(world: Garante) -> None:
@@ -43,7 +43,7 @@ def test_valid_signature_is_accepted_and_recorded_as_signed(world: Garante) -> N
     change = world.record_undertaking(
         terms, signature=sign_statement(demo_key("nca"), terms.statement())
     )
-    assert change.value["signed"] is True
+    assert change.value.signed is True
 
 
 def test_signature_from_an_agency_without_a_key_is_refused(world: Garante) -> None:

@@ -30,7 +30,7 @@ def test_an_order_while_an_inactive_derived_condition_holds_nothing(world: Garan
 
 
 def test_the_standing_lists_the_active_undertakings(world: Garante) -> None:
-    assert world.standing("nca").undertakings == tuple(u["id"] for u in world.undertakings("nca"))
+    assert world.standing("nca").undertakings == tuple(u.id for u in world.undertakings("nca"))
 
 
 def test_standings_cover_every_agency_by_id(world: Garante) -> None:

@@ -29,7 +29,7 @@ def test_opening_migrates_the_schema_to_the_newest_revision(garante: Garante) ->
 def test_opening_twice_keeps_what_was_stored(db_url: str, garante: Garante) -> None:
     garante.register_agency("dipol", name="DIPOL", country="CO", domestic=True)
     again = Garante.open(db_url)
-    assert [a["id"] for a in again.agencies()] == ["dipol"]
+    assert [a.id for a in again.agencies()] == ["dipol"]
     again.close()
 
 
@@ -88,7 +88,7 @@ def test_a_database_that_goes_away_is_store_unavailable_and_changes_nothing(
         with pytest.raises(StoreUnavailable):
             garante.agencies()
         cluster.pg_ctl("start")
-        assert [a["id"] for a in garante.agencies()] == ["dipol"]  # reconnects, nothing half-done
+        assert [a.id for a in garante.agencies()] == ["dipol"]  # reconnects, nothing half-done
         garante.close()
     finally:
         cluster.stop()
@@ -107,7 +107,7 @@ def test_a_store_lost_after_a_commit_does_not_fail_the_committed_change(
     with monkeypatch.context() as patched:
         patched.setattr(store_ledger, "published_size", unreachable)
         garante.register_agency("dea", name="DEA", country="US")
-    assert [a["id"] for a in garante.agencies()] == ["dea"]
+    assert [a.id for a in garante.agencies()] == ["dea"]
     garante.register_agency("nca", name="NCA", country="GB")
     latest = garante.latest_checkpoint()
     assert latest is not None and latest.size == garante.ledger_size()

@@ -94,14 +94,14 @@ def test_an_internal_principal_hears_every_request_a_change_moved(world: Garante
 
 
 def test_a_partner_sees_only_its_own_agency(world: Garante) -> None:
-    assert [a["id"] for a in world.acting_as(DEA).agencies()] == ["dea"]
+    assert [a.id for a in world.acting_as(DEA).agencies()] == ["dea"]
     with pytest.raises(AgencyNotFound):
         world.acting_as(DEA).agency("fbi")
 
 
 def test_a_partner_sees_only_its_own_undertakings_whatever_it_asks(world: Garante) -> None:
     listed = world.acting_as(DEA).undertakings("fbi")
-    assert listed and {u["agency"] for u in listed} == {"dea"}
+    assert listed and {u.agency for u in listed} == {"dea"}
 
 
 def test_a_partner_gives_undertakings_for_its_own_agency_only(world: Garante) -> None:

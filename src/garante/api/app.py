@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote
 
 import fastapi_offline
@@ -28,7 +27,7 @@ from garante.api.routes import (
     releases,
     undertakings,
 )
-from garante.api.schemas import MeOut
+from garante.api.schemas import HealthOut, MeOut
 from garante.console import console_router
 from garante.domain.numbers import whole_number
 from garante.domain.roles import Principal
@@ -152,20 +151,20 @@ def create_app(garante: Garante) -> FastAPI:
     for module in (parties, items, undertakings, outcomes, orders, conditions, releases, audit):
         app.include_router(module.router, prefix=PREFIX)
 
-    @app.get(f"{PREFIX}/health", tags=["meta"])
-    def health() -> dict[str, Any]:
+    @app.get(f"{PREFIX}/health", tags=["meta"], response_model=HealthOut)
+    def health() -> HealthOut:
         """Liveness and the log's size; no token needed."""
-        return {"status": "ok", "version": __version__, "ledger_size": garante.ledger_size()}
+        return HealthOut(status="ok", version=__version__, ledger_size=garante.ledger_size())
 
     @app.get(f"{PREFIX}/me", tags=["meta"], response_model=MeOut, responses=errors.responses(401))
-    def me(who: Principal = Depends(principal)) -> dict[str, Any]:  # noqa: B008
+    def me(who: Principal = Depends(principal)) -> MeOut:  # noqa: B008
         """Who the token stands for."""
-        return {
-            "token": who.token_id,
-            "role": who.role.value,
-            "agency": who.agency_id,
-            "authority": who.authority_id,
-        }
+        return MeOut(
+            token=who.token_id,
+            role=who.role.value,
+            agency=who.agency_id,
+            authority=who.authority_id,
+        )
 
     app.mount(f"{PREFIX}/docs/static", StaticFiles(directory=SWAGGER_UI), name="api-docs-static")
 

@@ -110,16 +110,6 @@ class AgencyIn(Body):
     public_key: str | None = Field(None, description="Base64 of the 32-byte Ed25519 key, or PEM")
 
 
-class AgencyOut(BaseModel):
-    id: str
-    name: str
-    country: str
-    domestic: bool
-    requires_undertaking: bool
-    public_key: str | None
-    active: bool
-
-
 class KeyDraftIn(Body):
     public_key: str
     recovered_by: str | None = Field(
@@ -144,13 +134,6 @@ class AuthorityIn(Body):
     public_key: str | None = None
 
 
-class AuthorityOut(BaseModel):
-    id: str
-    name: str
-    public_key: str | None
-    active: bool
-
-
 # -- items -----------------------------------------------------------------------------------
 
 
@@ -162,18 +145,6 @@ class ItemIn(Body):
     tlp: str = Field(description="clear, green, amber, amber+strict or red (TLP 2.0)")
     releasable_to: list[str] = Field(default_factory=list, max_length=200)
     bundle: dict[str, Any] = Field(description="A STIX 2.1 bundle")
-
-
-class ItemOut(BaseModel):
-    id: str
-    title: str
-    category: str
-    region: str
-    tlp: str
-    originator: str
-    releasable_to: list[str]
-    content_sha256: str
-    added_at: str | None
 
 
 # -- undertakings ----------------------------------------------------------------------------
@@ -192,24 +163,6 @@ class UndertakingTerms(Body):
 
 class UndertakingIn(UndertakingTerms):
     signature: str | None = Field(None, description="Base64 Ed25519 over the canonical statement")
-
-
-class UndertakingOut(BaseModel):
-    id: str
-    agency: str
-    permits: list[str]
-    prohibits: list[str]
-    protections: list[str]
-    categories: list[str]
-    valid_from: str | None
-    valid_until: str | None
-    signed: bool
-    key_recovered: bool = Field(
-        description="Signed with a key installed by a recovery statement (an authority vouched "
-        "for it after the agency's previous key was lost), not by the agency's own key chain."
-    )
-    revoked_at: str | None
-    revoke_reason: str | None
 
 
 class RevokeIn(Body):
@@ -332,7 +285,7 @@ class OrderChange(BaseModel):
 
 
 class UndertakingChange(BaseModel):
-    undertaking: UndertakingOut
+    undertaking: records.Undertaking
     moved: list[Decided]
 
 
@@ -461,10 +414,20 @@ class LogKeyOut(BaseModel):
 
 
 class MeOut(BaseModel):
+    """Whom a token stands for: its role, and the agency or authority it acts for."""
+
     token: str
     role: str
     agency: str | None
     authority: str | None
+
+
+class HealthOut(BaseModel):
+    """Liveness: the server's version and the audit log's size."""
+
+    status: Literal["ok"]
+    version: str
+    ledger_size: int
 
 
 T = TypeVar("T")
@@ -493,28 +456,8 @@ class OutcomeIn(Body):
     signature: str | None = None
 
 
-class OutcomeOut(BaseModel):
-    id: int
-    release: int
-    agency: str
-    kind: str
-    occurred_at: str | None
-    casualties: int
-    persons: int
-    quantities: dict[str, float]
-    place: str
-    note: str
-    undertaking: str | None
-    breach: bool
-    breach_reasons: list[str]
-    order: str | None
-    signed: bool
-    reported_by: str
-    reported_at: str | None
-
-
 class OutcomeChange(BaseModel):
-    outcome: OutcomeOut
+    outcome: records.ReportedOutcome
     moved: list[Decided]
 
 

@@ -165,8 +165,8 @@ def _write_keys(garante: Garante, db: str) -> tuple[str, list[str]] | None:
 
     if "://" in db:
         return None
-    signers = [a["id"] for a in garante.authorities() if a["public_key"]]
-    signers += [a["id"] for a in garante.agencies() if a["public_key"]]
+    signers = [a.id for a in garante.authorities() if a.public_key]
+    signers += [a.id for a in garante.agencies() if a.public_key]
     directory = f"{db}.keys"
     write_demo_keys(Path(directory), signers)
     return directory, sorted(signers)
@@ -191,7 +191,7 @@ def _serve(garante: Garante, port: int) -> None:
         record, secret = garante.create_token(
             role=role, agency_id=agency, authority_id=authority, label="demo"
         )
-        output.console.print(f"  {role:<9} {record['agency'] or record['authority']:<11} {secret}")
+        output.console.print(f"  {role:<9} {record.agency or record.authority:<11} {secret}")
 
     def ready(url: str) -> None:
         output.console.print(f"\nGarante API on {url}/api/v1 (OpenAPI: {url}/api/v1/docs).")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import typer
@@ -62,7 +63,7 @@ def add(
         ctx,
         change.value,
         f"Added item {item_id} ({category}, {region}, TLP:{tlp.upper()}), "
-        f"sha256 {change.value['content_sha256'][:16]}…",
+        f"sha256 {change.value.content_sha256[:16]}…",
     )
 
 
@@ -107,9 +108,9 @@ def open_commitment(
     The file holds the item's content: hand it only to whom may see that item.
     """
     opening = service(ctx).item_opening(item_id)
-    out.write_text(json.dumps(opening, ensure_ascii=False, indent=1) + "\n")
+    out.write_text(json.dumps(asdict(opening), ensure_ascii=False, indent=1) + "\n")
     output.console.print(
-        f"Wrote the opening of {item_id}'s commitment {opening['commitment']} to {out}."
+        f"Wrote the opening of {item_id}'s commitment {opening.commitment} to {out}."
     )
 
 

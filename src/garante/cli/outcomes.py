@@ -79,17 +79,15 @@ def report(
     if output.as_json(ctx, {"outcome": change.value, "moved": change.moved}):
         return
     value = change.value
-    if value["breach"]:
+    if value.breach:
         output.console.print(
-            f"Outcome {value['id']}: BREACH of {value['undertaking']}: "
-            + "; ".join(value["breach_reasons"]),
+            f"Outcome {value.id}: BREACH of {value.undertaking}: "
+            + "; ".join(value.breach_reasons),
             markup=False,
         )
-        output.console.print(f"{agency} is suspended by automatic order {value['order']}.")
+        output.console.print(f"{agency} is suspended by automatic order {value.order}.")
     else:
-        output.console.print(
-            f"Outcome {value['id']} recorded: compliant with {value['undertaking']}."
-        )
+        output.console.print(f"Outcome {value.id} recorded: compliant with {value.undertaking}.")
     output.decided_again(change.moved)
 
 
@@ -147,8 +145,8 @@ def partners(
     if output.as_json(ctx, data):
         return
     output.table(
-        f"Partners, {data['period']['from']} to {data['period']['to']}",
-        data["partners"],
+        f"Partners, {data.period['from']} to {data.period['to']}",
+        data.partners,
         {
             "partner": "partner",
             "released": "released",
@@ -157,7 +155,7 @@ def partners(
             "waited": output.Col("held_then_released", drop=1),
             "mean h held": output.Col("mean_hours_held", wrap=True, floor=0),
             "outcomes": output.Col(
-                lambda r: ", ".join(f"{k} {v}" for k, v in sorted(r["outcomes"].items())) or "-",
+                lambda r: ", ".join(f"{k} {v}" for k, v in sorted(r.outcomes.items())) or "-",
                 wrap=True,
                 floor=12,
             ),

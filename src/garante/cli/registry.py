@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import typer
 
+from garante import records
 from garante.cli import output
 from garante.cli.context import service
 from garante.cli.options import Signing, option_groups
@@ -244,7 +246,7 @@ def set_superior(
             field="over",
         )
     change = service(ctx).set_superior(authority_id, over=over or [])
-    subordinates = change.value["over"]
+    subordinates = change.value.over
     text = (
         f"{authority_id} is now superior to {', '.join(subordinates)}."
         if subordinates
@@ -261,7 +263,7 @@ def list_authorities(ctx: typer.Context) -> None:
     output.listing(
         ctx,
         "Authorities",
-        [{**row, "over": superiors.get(row["id"], [])} for row in garante.authorities()],
+        [{**asdict(row), "over": superiors.get(row.id, [])} for row in garante.authorities()],
         {
             "id": "id",
             "name": output.Col("name", wrap=True),
@@ -271,6 +273,7 @@ def list_authorities(ctx: typer.Context) -> None:
     )
 
 
-def _key(row: Mapping[str, Any]) -> str:
+def _key(row: records.Agency | records.Authority | Mapping[str, Any]) -> str:
     """Whether a public key is registered: from then on the party's statements are signed."""
-    return "registered" if row["public_key"] else "none"
+    key = row["public_key"] if isinstance(row, Mapping) else row.public_key
+    return "registered" if key else "none"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import typer
 
 from garante.cli import output
@@ -30,11 +32,11 @@ def create(
     record, secret = service(ctx).create_token(
         role=role, agency_id=agency, authority_id=authority, label=label
     )
-    if output.as_json(ctx, {**record, "token": secret}):
+    if output.as_json(ctx, {**asdict(record), "token": secret}):
         return
     subject = authority or agency
     output.console.print(
-        f"Token {record['id']} ({role} for {subject}). Copy it now; it is not shown again:"
+        f"Token {record.id} ({role} for {subject}). Copy it now; it is not shown again:"
     )
     output.plain(secret)
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import typer
 
+from garante import records
 from garante.cli import output
 from garante.cli.context import service, split, when
 from garante.cli.options import Signing, option_groups
@@ -71,7 +69,7 @@ def sign(
     if signing.printed(terms.statement()):
         return
     change = garante.record_undertaking(terms, signature=signing.signature(terms.statement()))
-    signed = "signed" if change.value["signed"] else UNSIGNED
+    signed = "signed" if change.value.signed else UNSIGNED
     output.result(
         ctx,
         {"undertaking": change.value},
@@ -115,19 +113,19 @@ def list_undertakings(
             "permits": output.Col("permits", wrap=True, floor=14),
             "prohibits": output.Col("prohibits", wrap=True, floor=14, drop=4),
             "protections": output.Col("protections", wrap=True, floor=14, drop=3),
-            "from": output.Col(lambda r: output.day(r["valid_from"]), drop=1),
-            "until": output.Col(lambda r: output.day(r["valid_until"]), drop=2),
+            "from": output.Col(lambda r: output.day(r.valid_from), drop=1),
+            "until": output.Col(lambda r: output.day(r.valid_until), drop=2),
             "signature": output.Col(_signature, wrap=True, floor=12),
             "after recovery": output.Col("key_recovered", wrap=True, floor=0),
-            "revoked": output.Col(lambda r: output.day(r["revoked_at"]), drop=5),
+            "revoked": output.Col(lambda r: output.day(r.revoked_at), drop=5),
         },
         more="garante undertakings show ID",
     )
 
 
-def _signature(row: Mapping[str, Any]) -> str:
+def _signature(row: records.Undertaking) -> str:
     """Whether the agency signed it: unsigned means it had no key registered when recorded."""
-    return "signed" if row["signed"] else UNSIGNED
+    return "signed" if row.signed else UNSIGNED
 
 
 UNSIGNED = "unsigned (no key registered)"
@@ -139,7 +137,7 @@ def show(
     undertaking_id: str = typer.Argument(..., metavar="ID", help="The undertaking's id."),
 ) -> None:
     """Show one undertaking: its terms, period, signature and revocation, in full."""
-    found = [u for u in service(ctx).undertakings(None) if u["id"] == undertaking_id]
+    found = [u for u in service(ctx).undertakings(None) if u.id == undertaking_id]
     if not found:
         raise UndertakingNotFound(
             f"no undertaking {undertaking_id}", field="id", hint="garante undertakings list"
@@ -149,10 +147,10 @@ def show(
         ctx,
         undertaking,
         {
-            "categories": undertaking["categories"] or "all",
+            "categories": undertaking.categories or "all",
             "signed": output.Relabelled("signature", _signature(undertaking)),
             "key_recovered": output.Relabelled(
-                "after recovery", "yes" if undertaking["key_recovered"] else "no"
+                "after recovery", "yes" if undertaking.key_recovered else "no"
             ),
         },
     )

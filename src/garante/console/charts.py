@@ -34,10 +34,11 @@ def by_partner(garante: Garante, days: list[date]) -> dict[str, dict[str, list[i
     out: dict[str, dict[str, list[int]]] = {}
     for n, day in enumerate(days):
         report = garante.partner_report(start=_midnight(day), end=_midnight(day + timedelta(1)))
-        for row in report["partners"]:
-            series = out.setdefault(row["partner"], {k: [0] * len(days) for k in OUTCOMES})
-            for outcome in OUTCOMES:
-                series[outcome][n] = int(row.get(outcome, 0))
+        for row in report.partners:
+            series = out.setdefault(row.partner, {k: [0] * len(days) for k in OUTCOMES})
+            series["released"][n] = row.released
+            series["held"][n] = row.held
+            series["denied"][n] = row.denied
     return out
 
 

@@ -68,8 +68,8 @@ def zip_self(values: list[str]) -> list[tuple[str, str]]:
     return [(v, v) for v in values]
 
 
-def agency_options(agencies: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    return [(a["id"], f"{a['name']} ({a['id']})") for a in agencies]
+def agency_options(agencies: list[records.Agency]) -> list[tuple[str, str]]:
+    return [(a.id, f"{a.name} ({a.id})") for a in agencies]
 
 
 def as_terms(order: records.Order) -> OrderTerms:

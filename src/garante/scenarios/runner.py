@@ -255,7 +255,7 @@ def _event(garante: Garante, clock: FixedClock, spec: dict[str, Any]) -> list[De
     }
     signature = (
         sign_statement(demo_key(spec["agency"]), garante.event_statement(**terms))
-        if garante.agency(spec["agency"])["public_key"]
+        if garante.agency(spec["agency"]).public_key
         else None
     )
     return garante.record_event(**terms, signature=signature).moved
@@ -279,19 +279,19 @@ def _outcome(
     by_partner = step.get("reporter") == "partner"
     signature = (
         sign_statement(demo_key(step["agency"]), report.statement())
-        if by_partner and garante.agency(step["agency"])["public_key"]
+        if by_partner and garante.agency(step["agency"]).public_key
         else None
     )
     change = garante.report_outcome(report, signed=by_partner, signature=signature)
     outcome = change.value
     verdict = (
-        f"breach ({'; '.join(outcome['breach_reasons'])}); automatic order {outcome['order']}"
-        if outcome["breach"]
+        f"breach ({'; '.join(outcome.breach_reasons)}); automatic order {outcome.order}"
+        if outcome.breach
         else "compliant"
     )
     return (
         change.moved,
-        f"outcome {outcome['id']}: {outcome['kind']} by {outcome['agency']}: {verdict}",
+        f"outcome {outcome.id}: {outcome.kind} by {outcome.agency}: {verdict}",
     )
 
 

@@ -8,7 +8,9 @@ from typing import Any, Literal, cast
 from garante import records
 from garante.domain.condition import ConditionRule
 from garante.domain.decision import Outcome, RuleHit
+from garante.domain.outcome import OutcomeKind
 from garante.domain.timeutil import iso
+from garante.domain.vocabulary import Tlp
 from garante.records import Decided
 from garante.service.releases import DecidedRequest
 from garante.signatures import encode_public_key
@@ -32,56 +34,57 @@ def time(value: Any) -> str | None:
     return iso(value) if value is not None else None
 
 
-def agency(row: AgencyRow) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "name": row.name,
-        "country": row.country,
-        "domestic": row.domestic,
-        "requires_undertaking": row.requires_undertaking,
-        "public_key": encode_public_key(row.public_key) if row.public_key else None,
-        "active": row.active,
-    }
+def agency(row: AgencyRow) -> records.Agency:
+    return records.Agency(
+        id=row.id,
+        name=row.name,
+        country=row.country,
+        domestic=row.domestic,
+        requires_undertaking=row.requires_undertaking,
+        public_key=_key(row.public_key),
+        active=row.active,
+    )
 
 
-def authority(row: AuthorityRow) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "name": row.name,
-        "public_key": encode_public_key(row.public_key) if row.public_key else None,
-        "active": row.active,
-    }
+def authority(row: AuthorityRow) -> records.Authority:
+    return records.Authority(
+        id=row.id, name=row.name, public_key=_key(row.public_key), active=row.active
+    )
 
 
-def item(row: ItemRow) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "title": row.title,
-        "category": row.category,
-        "region": row.region,
-        "tlp": row.tlp,
-        "originator": row.originator,
-        "releasable_to": row.releasable_to,
-        "content_sha256": row.content_sha256,
-        "added_at": time(row.created_at),
-    }
+def _key(public_key: bytes | None) -> str | None:
+    return encode_public_key(public_key) if public_key else None
 
 
-def undertaking(row: UndertakingRow) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "agency": row.agency_id,
-        "permits": row.permits,
-        "prohibits": row.prohibits,
-        "protections": row.protections,
-        "categories": row.categories,
-        "valid_from": time(row.valid_from),
-        "valid_until": time(row.valid_until),
-        "signed": row.signature is not None,
-        "key_recovered": row.key_recovered,
-        "revoked_at": time(row.revoked_at),
-        "revoke_reason": row.revoke_reason,
-    }
+def item(row: ItemRow) -> records.Item:
+    return records.Item(
+        id=row.id,
+        title=row.title,
+        category=row.category,
+        region=row.region,
+        tlp=Tlp(row.tlp),
+        originator=row.originator,
+        releasable_to=tuple(row.releasable_to),
+        content_sha256=row.content_sha256,
+        added_at=iso(row.created_at),
+    )
+
+
+def undertaking(row: UndertakingRow) -> records.Undertaking:
+    return records.Undertaking(
+        id=row.id,
+        agency=row.agency_id,
+        permits=tuple(row.permits),
+        prohibits=tuple(row.prohibits),
+        protections=tuple(row.protections),
+        categories=tuple(row.categories),
+        valid_from=iso(row.valid_from),
+        valid_until=time(row.valid_until),
+        signed=row.signature is not None,
+        key_recovered=row.key_recovered,
+        revoked_at=time(row.revoked_at),
+        revoke_reason=row.revoke_reason,
+    )
 
 
 def order(row: OrderRow) -> records.Order:
@@ -196,38 +199,38 @@ def recall(row: FeedReleaseRow) -> records.Recall:
     )
 
 
-def outcome(row: OutcomeRow) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "release": row.request_id,
-        "agency": row.agency_id,
-        "kind": row.kind,
-        "occurred_at": time(row.occurred_at),
-        "casualties": row.casualties,
-        "persons": row.persons,
-        "quantities": row.quantities,
-        "place": row.place,
-        "note": row.note,
-        "undertaking": row.undertaking_id,
-        "breach": row.breach,
-        "breach_reasons": row.breach_reasons,
-        "order": row.order_id,
-        "signed": row.signature is not None,
-        "reported_by": row.reported_by,
-        "reported_at": time(row.reported_at),
-    }
+def outcome(row: OutcomeRow) -> records.ReportedOutcome:
+    return records.ReportedOutcome(
+        id=row.id,
+        release=row.request_id,
+        agency=row.agency_id,
+        kind=OutcomeKind(row.kind),
+        occurred_at=iso(row.occurred_at),
+        casualties=row.casualties,
+        persons=row.persons,
+        quantities=dict(row.quantities),
+        place=row.place,
+        note=row.note,
+        undertaking=row.undertaking_id,
+        breach=row.breach,
+        breach_reasons=tuple(row.breach_reasons),
+        order=row.order_id,
+        signed=row.signature is not None,
+        reported_by=row.reported_by,
+        reported_at=iso(row.reported_at),
+    )
 
 
-def token(row: TokenRow) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "role": row.role,
-        "agency": row.agency_id,
-        "authority": row.authority_id,
-        "label": row.label,
-        "created_at": time(row.created_at),
-        "revoked_at": time(row.revoked_at),
-    }
+def token(row: TokenRow) -> records.Token:
+    return records.Token(
+        id=row.id,
+        role=row.role,
+        agency=row.agency_id,
+        authority=row.authority_id,
+        label=row.label,
+        created_at=iso(row.created_at),
+        revoked_at=time(row.revoked_at),
+    )
 
 
 def decided(result: DecidedRequest) -> Decided:

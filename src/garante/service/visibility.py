@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
 
 from sqlalchemy.orm import Session
 
+from garante import records
 from garante.domain.decision import Outcome
 from garante.domain.errors import AgencyNotFound, RequestNotFound
 from garante.domain.roles import Principal
@@ -104,12 +104,14 @@ def moved(who: Principal, results: Sequence[DecidedRequest]) -> list[Decided]:
     ]
 
 
-def outcome(who: Principal, view: dict[str, Any]) -> dict[str, Any]:
+def outcome(who: Principal, record: records.ReportedOutcome) -> records.ReportedOutcome:
     """An outcome as ``who`` may see it: a partner sees its own, without the order it caused."""
     if partner(who) is None:
-        return view
-    return {**view, "order": None}
+        return record
+    return replace(record, order=None)
 
 
-def outcomes(who: Principal, views_: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [outcome(who, view) for view in views_]
+def outcomes(
+    who: Principal, outcomes_: Sequence[records.ReportedOutcome]
+) -> list[records.ReportedOutcome]:
+    return [outcome(who, record) for record in outcomes_]

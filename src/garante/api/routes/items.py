@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Request
 
+from garante import records
 from garante.api.auth import acting, may
 from garante.api.errors import responses
 from garante.api.paging import Paged, keyset, paged
-from garante.api.schemas import ItemIn, ItemOut, PageOf
+from garante.api.schemas import ItemIn, PageOf
 from garante.domain.roles import Principal, Role
 from garante.service.app import Garante, Page
 
@@ -17,23 +16,26 @@ router = APIRouter(tags=["items"])
 READERS = (Role.ANALYST, Role.AUTHORITY, Role.OVERSEER)
 
 
-@router.get("/items", response_model=PageOf[ItemOut], responses=responses(401, 403, 422))
+@router.get("/items", response_model=PageOf[records.Item], responses=responses(401, 403, 422))
 def list_items(
     request: Request,
     current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.items)),  # noqa: B008
-) -> Paged[dict[str, Any]]:
+) -> Paged[records.Item]:
     return paged(acting(request, who).items(current), current, "id")
 
 
 @router.post(
-    "/items", status_code=201, response_model=ItemOut, responses=responses(401, 403, 409, 422)
+    "/items",
+    status_code=201,
+    response_model=records.Item,
+    responses=responses(401, 403, 409, 422),
 )
 def add_item(
     body: ItemIn,
     request: Request,
     who: Principal = Depends(may(Garante.add_item)),  # noqa: B008
-) -> dict[str, Any]:
+) -> records.Item:
     """Add an item from a STIX 2.1 bundle; the analyst's agency is its originator."""
     return (
         acting(request, who)
@@ -51,10 +53,10 @@ def add_item(
     )
 
 
-@router.get("/items/{item_id}", response_model=ItemOut, responses=responses(401, 403, 404))
+@router.get("/items/{item_id}", response_model=records.Item, responses=responses(401, 403, 404))
 def get_item(
     item_id: str,
     request: Request,
     who: Principal = Depends(may(Garante.item)),  # noqa: B008
-) -> dict[str, Any]:
+) -> records.Item:
     return acting(request, who).item(item_id)

@@ -5,16 +5,17 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from garante import records
 from garante.api.auth import acting, may
 from garante.api.errors import responses
 from garante.api.paging import Paged, keyset, paged
 from garante.api.routes.orders import _draft
-from garante.api.schemas import Instant, OrderTerms, OutcomeChange, OutcomeIn, OutcomeOut, PageOf
+from garante.api.schemas import Instant, OrderTerms, OutcomeChange, OutcomeIn, PageOf
 from garante.domain.errors import ValidationError
 from garante.domain.outcome import OutcomeReport
 from garante.domain.roles import Principal
@@ -39,7 +40,7 @@ def report_outcome(
     body: OutcomeIn,
     request: Request,
     who: Principal = Depends(may(Garante.report_outcome)),  # noqa: B008
-) -> dict[str, Any]:
+) -> OutcomeChange:
     """Report what was done with a release. A partner reports its own (signed when it has a
     key); an analyst reports for the originator. A breach suspends the partner at once."""
     garante = acting(request, who)
@@ -56,16 +57,18 @@ def report_outcome(
     )
     signature = decode_signature(body.signature) if body.signature else None
     change = garante.report_outcome(report, signature=signature)
-    return {"outcome": change.value, "moved": change.moved}
+    return OutcomeChange(outcome=change.value, moved=change.moved)
 
 
-@router.get("/outcomes", response_model=PageOf[OutcomeOut], responses=responses(401, 403, 422))
+@router.get(
+    "/outcomes", response_model=PageOf[records.ReportedOutcome], responses=responses(401, 403, 422)
+)
 def list_outcomes(
     request: Request,
     agency: str | None = None,
     current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.outcomes)),  # noqa: B008
-) -> Paged[dict[str, Any]]:
+) -> Paged[records.ReportedOutcome]:
     """Outcomes; a partner sees only its own."""
     return paged(acting(request, who).outcomes(agency, current), current, "id")
 
@@ -106,6 +109,7 @@ def simulate_lift(
 
 @router.get(
     "/reports/partners",
+    response_model=records.PartnerReport,
     responses={
         **responses(401, 403, 422),
         200: {"content": {"application/json": {}, "text/csv": {}}},
@@ -117,7 +121,7 @@ def partner_report(
     end: Annotated[Instant, TO],
     format: str = Query("json", pattern="^(json|csv)$"),
     who: Principal = Depends(may(Garante.partner_report)),  # noqa: B008
-) -> Any:
+) -> records.PartnerReport | Response:
     """Per partner and period: releases by decision, time held, outcomes by kind, breaches."""
     begin, finish = _period(start, end)
     report = acting(request, who).partner_report(start=begin, end=finish)

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Request
 
+from garante import records
 from garante.api.auth import acting, may
 from garante.api.errors import responses
 from garante.api.paging import Paged, keyset, paged
 from garante.api.schemas import (
     AgencyIn,
-    AgencyOut,
     AuthorityIn,
-    AuthorityOut,
     KeyDraftIn,
     KeyIn,
     PageOf,
@@ -27,24 +24,27 @@ from garante.signatures import canonical, decode_signature, parse_public_key
 router = APIRouter(tags=["agencies and authorities"])
 
 
-@router.get("/agencies", response_model=PageOf[AgencyOut], responses=responses(401, 403, 422))
+@router.get("/agencies", response_model=PageOf[records.Agency], responses=responses(401, 403, 422))
 def list_agencies(
     request: Request,
     current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.agencies)),  # noqa: B008
-) -> Paged[dict[str, Any]]:
+) -> Paged[records.Agency]:
     """Agencies. A partner sees only itself."""
     return paged(acting(request, who).agencies(current), current, "id")
 
 
 @router.post(
-    "/agencies", status_code=201, response_model=AgencyOut, responses=responses(401, 403, 409, 422)
+    "/agencies",
+    status_code=201,
+    response_model=records.Agency,
+    responses=responses(401, 403, 409, 422),
 )
 def register_agency(
     body: AgencyIn,
     request: Request,
     who: Principal = Depends(may(Garante.register_agency)),  # noqa: B008
-) -> dict[str, Any]:
+) -> records.Agency:
     """Register an agency (liaison)."""
     key = parse_public_key(body.public_key) if body.public_key else None
     return (
@@ -61,12 +61,14 @@ def register_agency(
     )
 
 
-@router.get("/agencies/{agency_id}", response_model=AgencyOut, responses=responses(401, 403, 404))
+@router.get(
+    "/agencies/{agency_id}", response_model=records.Agency, responses=responses(401, 403, 404)
+)
 def get_agency(
     agency_id: str,
     request: Request,
     who: Principal = Depends(may(Garante.agency)),  # noqa: B008
-) -> dict[str, Any]:
+) -> records.Agency:
     return acting(request, who).agency(agency_id)
 
 
@@ -80,18 +82,18 @@ def draft_agency_key(
     body: KeyDraftIn,
     request: Request,
     who: Principal = Depends(may(Garante.agency_key_statement)),  # noqa: B008
-) -> dict[str, Any]:
+) -> StatementOut:
     """What must be signed to put this key in place of the agency's current one; stores
     nothing. The agency's current key signs it; to recover a lost key, the authority named."""
     statement = acting(request, who).agency_key_statement(
         agency_id, parse_public_key(body.public_key), recovered_by=body.recovered_by
     )
-    return {"statement": statement, "canonical": canonical(statement).decode()}
+    return StatementOut(statement=statement, canonical=canonical(statement).decode())
 
 
 @router.put(
     "/agencies/{agency_id}/key",
-    response_model=AgencyOut,
+    response_model=records.Agency,
     responses=responses(401, 403, 404, 422),
 )
 def set_agency_key(
@@ -99,7 +101,7 @@ def set_agency_key(
     body: KeyIn,
     request: Request,
     who: Principal = Depends(may(Garante.set_agency_key)),  # noqa: B008
-) -> dict[str, Any]:
+) -> records.Agency:
     """Register an agency's public key; from then on its undertakings must be signed.
 
     Replacing a registered key takes the statement of ``.../key/draft`` signed by that key (or,
@@ -114,26 +116,28 @@ def set_agency_key(
     return change.value
 
 
-@router.get("/authorities", response_model=PageOf[AuthorityOut], responses=responses(401, 403, 422))
+@router.get(
+    "/authorities", response_model=PageOf[records.Authority], responses=responses(401, 403, 422)
+)
 def list_authorities(
     request: Request,
     current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.authorities)),  # noqa: B008
-) -> Paged[dict[str, Any]]:
+) -> Paged[records.Authority]:
     return paged(acting(request, who).authorities(current), current, "id")
 
 
 @router.post(
     "/authorities",
     status_code=201,
-    response_model=AuthorityOut,
+    response_model=records.Authority,
     responses=responses(401, 403, 409, 422),
 )
 def register_authority(
     body: AuthorityIn,
     request: Request,
     who: Principal = Depends(may(Garante.register_authority)),  # noqa: B008
-) -> dict[str, Any]:
+) -> records.Authority:
     """Register an authority that may issue orders (liaison)."""
     key = parse_public_key(body.public_key) if body.public_key else None
     return acting(request, who).register_authority(body.id, name=body.name, public_key=key).value
@@ -149,19 +153,19 @@ def draft_authority_key(
     body: KeyDraftIn,
     request: Request,
     who: Principal = Depends(may(Garante.authority_key_statement)),  # noqa: B008
-) -> dict[str, Any]:
+) -> StatementOut:
     """What must be signed to put this key in place of the authority's current one; stores
     nothing. The authority's current key signs it; to recover a lost key, the other authority
     named."""
     statement = acting(request, who).authority_key_statement(
         authority_id, parse_public_key(body.public_key), recovered_by=body.recovered_by
     )
-    return {"statement": statement, "canonical": canonical(statement).decode()}
+    return StatementOut(statement=statement, canonical=canonical(statement).decode())
 
 
 @router.put(
     "/authorities/{authority_id}/key",
-    response_model=AuthorityOut,
+    response_model=records.Authority,
     responses=responses(401, 403, 404, 422),
 )
 def set_authority_key(
@@ -169,7 +173,7 @@ def set_authority_key(
     body: KeyIn,
     request: Request,
     who: Principal = Depends(may(Garante.set_authority_key)),  # noqa: B008
-) -> dict[str, Any]:
+) -> records.Authority:
     """Register an authority's public key; from then on its orders must be signed.
 
     Replacing a registered key takes the statement of ``.../key/draft`` signed by that key (or,
@@ -206,7 +210,7 @@ def list_standings(
     request: Request,
     current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.standings)),  # noqa: B008
-) -> Paged[dict[str, Any]]:
+) -> Paged[StandingOut]:
     """The standing of every agency, by id. Not for partners."""
-    rows = [StandingOut.of(s).model_dump() for s in acting(request, who).standings(current)]
+    rows = [StandingOut.of(s) for s in acting(request, who).standings(current)]
     return paged(rows, current, "agency")

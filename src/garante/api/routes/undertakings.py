@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Request
 
+from garante import records
 from garante.api.auth import acting, may
 from garante.api.errors import responses
 from garante.api.paging import Paged, keyset, paged
@@ -15,7 +14,6 @@ from garante.api.schemas import (
     StatementOut,
     UndertakingChange,
     UndertakingIn,
-    UndertakingOut,
     UndertakingTerms,
 )
 from garante.domain.roles import Principal
@@ -40,14 +38,16 @@ def _terms(garante: Garante, body: UndertakingTerms) -> Undertaking:
 
 
 @router.get(
-    "/undertakings", response_model=PageOf[UndertakingOut], responses=responses(401, 403, 422)
+    "/undertakings",
+    response_model=PageOf[records.Undertaking],
+    responses=responses(401, 403, 422),
 )
 def list_undertakings(
     request: Request,
     agency: str | None = None,
     current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.undertakings)),  # noqa: B008
-) -> Paged[dict[str, Any]]:
+) -> Paged[records.Undertaking]:
     """Undertakings; a partner sees only its own."""
     return paged(acting(request, who).undertakings(agency, current), current, "id")
 
@@ -59,10 +59,10 @@ def draft_undertaking(
     body: UndertakingTerms,
     request: Request,
     who: Principal = Depends(may(Garante.draft_undertaking)),  # noqa: B008
-) -> dict[str, Any]:
+) -> StatementOut:
     """The statement to sign for these terms (with its id and valid_from fixed); stores nothing."""
     statement = _terms(acting(request, who), body).statement()
-    return {"statement": statement, "canonical": canonical(statement).decode()}
+    return StatementOut(statement=statement, canonical=canonical(statement).decode())
 
 
 @router.post(
@@ -75,7 +75,7 @@ def record_undertaking(
     body: UndertakingIn,
     request: Request,
     who: Principal = Depends(may(Garante.record_undertaking)),  # noqa: B008
-) -> dict[str, Any]:
+) -> UndertakingChange:
     """Record an undertaking, signed by the agency's key when it has one registered.
 
     Held requests of that agency are decided again in the same transaction.
@@ -84,7 +84,7 @@ def record_undertaking(
     terms = _terms(garante, body)
     signature = decode_signature(body.signature) if body.signature else None
     change = garante.record_undertaking(terms, signature=signature)
-    return {"undertaking": change.value, "moved": change.moved}
+    return UndertakingChange(undertaking=change.value, moved=change.moved)
 
 
 @router.post(
@@ -97,6 +97,6 @@ def revoke_undertaking(
     body: RevokeIn,
     request: Request,
     who: Principal = Depends(may(Garante.revoke_undertaking)),  # noqa: B008
-) -> dict[str, Any]:
+) -> UndertakingChange:
     change = acting(request, who).revoke_undertaking(undertaking_id, reason=body.reason)
-    return {"undertaking": change.value, "moved": change.moved}
+    return UndertakingChange(undertaking=change.value, moved=change.moved)

@@ -8,7 +8,7 @@ authority, so each change gets its audit entry like any other.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import TypedDict
 
@@ -36,7 +36,7 @@ router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 class Choices(TypedDict):
     """What the forms offer: known agencies, countries, vocabularies, conditions, orders."""
 
-    agencies: Sequence[object]
+    agencies: list[records.Agency]
     countries: list[str]
     vocabulary: dict[str, list[str]]
     conditions: list[records.Condition]
@@ -48,7 +48,7 @@ def _choices(garante: Garante) -> Choices:
     agencies = garante.agencies()
     return Choices(
         agencies=agencies,
-        countries=sorted({a["country"] for a in agencies}),
+        countries=sorted({a.country for a in agencies}),
         vocabulary=garante.vocabulary().to_dict(),
         conditions=garante.conditions(),
         exemptable=[o for o in garante.orders(include_lifted=False) if o.effect != Effect.EXEMPT],
@@ -122,9 +122,9 @@ def _draft(garante: Garante, who: Viewer, terms: OrderTerms) -> Draft:
 
 
 def _needs_signature(garante: Garante, who: Viewer) -> bool:
-    authorities = {a["id"]: a for a in garante.authorities()}
+    authorities = {a.id: a for a in garante.authorities()}
     mine = authorities.get(str(who.principal.authority_id))
-    return bool(mine and mine.get("public_key"))
+    return bool(mine and mine.public_key)
 
 
 def _authority(request: Request, data: Form) -> Viewer:

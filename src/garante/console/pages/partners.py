@@ -34,7 +34,7 @@ def partners(request: Request) -> Response:
     for row in rows:
         counts[row.level.key] += 1
     # Undertakings signed with a key a recovery installed, marked where they are listed.
-    recovered = {u["id"] for u in garante.undertakings() if u.get("key_recovered")}
+    recovered = {u.id for u in garante.undertakings() if u.key_recovered}
     return page(
         request,
         "partners.html",

@@ -38,7 +38,7 @@ def releases(request: Request) -> Response:
     rows = rows[:PAGE_SIZE]
     now = garante.clock.now()
     summary = (
-        garante.partner_report(start=_EPOCH, end=now + timedelta(seconds=1))["partners"]
+        garante.partner_report(start=_EPOCH, end=now + timedelta(seconds=1)).partners
         if who.internal
         else []
     )

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
+from garante import records
 from garante.domain.roles import Role
 from garante.policy.standing import PartnerStanding
 from garante.policy.standing import standing as standing_of
@@ -36,7 +36,7 @@ class Agencies(UseCases):
         domestic: bool = False,
         requires_undertaking: bool = False,
         public_key: bytes | None = None,
-    ) -> Change[dict[str, Any]]:
+    ) -> Change[records.Agency]:
         with self._tx() as tx:
             row = registry.register_agency(
                 tx,
@@ -68,7 +68,7 @@ class Agencies(UseCases):
         *,
         signature: bytes | None = None,
         recovered_by: str | None = None,
-    ) -> Change[dict[str, Any]]:
+    ) -> Change[records.Agency]:
         """Register an agency's first key, or replace it with proof (``registry``)."""
         with self._tx() as tx:
             row = registry.set_agency_key(
@@ -83,7 +83,7 @@ class Agencies(UseCases):
     @entitled(Role.LIAISON)
     def register_authority(
         self, authority_id: str, *, name: str, public_key: bytes | None = None
-    ) -> Change[dict[str, Any]]:
+    ) -> Change[records.Authority]:
         with self._tx() as tx:
             row = registry.register_authority(
                 tx, authority_id=authority_id, name=name, public_key=public_key
@@ -112,7 +112,7 @@ class Agencies(UseCases):
         *,
         signature: bytes | None = None,
         recovered_by: str | None = None,
-    ) -> Change[dict[str, Any]]:
+    ) -> Change[records.Authority]:
         """Register an authority's first key, or replace it with proof (``registry``)."""
         with self._tx() as tx:
             row = registry.set_authority_key(
@@ -125,7 +125,7 @@ class Agencies(UseCases):
             return Change(value=views.authority(row))
 
     @entitled()
-    def set_superior(self, authority_id: str, *, over: Sequence[str]) -> Change[dict[str, Any]]:
+    def set_superior(self, authority_id: str, *, over: Sequence[str]) -> Change[records.Superior]:
         """Configure ``authority_id`` as superior to exactly ``over`` (empty: to none).
 
         The operator's alone (the CLI), never a token's: who answers for an order is part of
@@ -133,7 +133,7 @@ class Agencies(UseCases):
         """
         with self._tx() as tx:
             subordinates = registry.set_superior(tx, authority_id=authority_id, over=over)
-            return Change(value={"authority": authority_id, "over": subordinates})
+            return Change(value=records.Superior(authority=authority_id, over=tuple(subordinates)))
 
     @entitled(*INTERNAL)
     def superiors(self) -> dict[str, list[str]]:
@@ -142,20 +142,20 @@ class Agencies(UseCases):
             return store_authorities.superior_map(session)
 
     @entitled(*INTERNAL, Role.PARTNER)
-    def agencies(self, page: Page | None = None) -> list[dict[str, Any]]:
+    def agencies(self, page: Page | None = None) -> list[records.Agency]:
         """Agencies; a partner sees only itself."""
         own = visibility.partner(self.principal)
         with self._read() as session:
             return [views.agency(r) for r in store_agencies.page(session, page, only=own)]
 
     @entitled(*INTERNAL, Role.PARTNER)
-    def agency(self, agency_id: str) -> dict[str, Any]:
+    def agency(self, agency_id: str) -> records.Agency:
         visibility.check_agency(self.principal, agency_id)
         with self._read() as session:
             return views.agency(lookup.agency(session, agency_id))
 
     @entitled(*INTERNAL)
-    def authorities(self, page: Page | None = None) -> list[dict[str, Any]]:
+    def authorities(self, page: Page | None = None) -> list[records.Authority]:
         with self._read() as session:
             return [views.authority(r) for r in store_authorities.page(session, page)]
 

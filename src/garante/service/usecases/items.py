@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from garante import records
 from garante.domain.roles import Role
 from garante.service import (
     items,
@@ -31,7 +32,7 @@ class Items(UseCases):
         originator: str,
         bundle: str | dict[str, Any],
         releasable_to: list[str] | None = None,
-    ) -> Change[dict[str, Any]]:
+    ) -> Change[records.Item]:
         content = items.parse_bundle(bundle)  # before the writer lock: see items.add_item
         with self._tx() as tx:
             row = items.add_item(
@@ -48,17 +49,17 @@ class Items(UseCases):
             return Change(value=views.item(row))
 
     @entitled(Role.ANALYST, Role.AUTHORITY, Role.OVERSEER)
-    def items(self, page: Page | None = None) -> list[dict[str, Any]]:
+    def items(self, page: Page | None = None) -> list[records.Item]:
         with self._read() as session:
             return [views.item(r) for r in store_items.page(session, page)]
 
     @entitled(Role.ANALYST, Role.AUTHORITY, Role.OVERSEER)
-    def item(self, item_id: str) -> dict[str, Any]:
+    def item(self, item_id: str) -> records.Item:
         with self._read() as session:
             return views.item(lookup.item(session, item_id))
 
     @entitled()
-    def item_opening(self, item_id: str) -> dict[str, Any]:
+    def item_opening(self, item_id: str) -> records.ItemOpening:
         """What opens an item's commitment in the log: salt, title and canonical bundle.
 
         Handed to an inspector only for the item in question, it shows that the content matches
@@ -66,12 +67,12 @@ class Items(UseCases):
         """
         with self._read() as session:
             row = lookup.item(session, item_id)
-            return {
-                "item": row.id,
-                "salt": row.commitment_salt.hex(),
-                "title": row.title,
-                "bundle": row.bundle,
-                "commitment": items.content_commitment(
+            return records.ItemOpening(
+                item=row.id,
+                salt=row.commitment_salt.hex(),
+                title=row.title,
+                bundle=row.bundle,
+                commitment=items.content_commitment(
                     row.commitment_salt, row.title, row.bundle.encode()
                 ),
-            }
+            )

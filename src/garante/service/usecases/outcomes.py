@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
+from garante import records
 from garante.domain.outcome import OutcomeReport
 from garante.domain.roles import Role
 from garante.service import (
@@ -25,7 +25,7 @@ class Outcomes(UseCases):
     @entitled(Role.ANALYST, Role.PARTNER)
     def report_outcome(
         self, report: OutcomeReport, *, signed: bool = False, signature: bytes | None = None
-    ) -> Change[dict[str, Any]]:
+    ) -> Change[records.ReportedOutcome]:
         """Record an outcome; a breach suspends the partner at once (``moved`` shows it).
 
         ``signed``: the partner reports it itself, so its key signs it; always so for a
@@ -45,7 +45,7 @@ class Outcomes(UseCases):
     @entitled(*INTERNAL, Role.PARTNER)
     def outcomes(
         self, agency_id: str | None = None, page: Page | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[records.ReportedOutcome]:
         """Outcomes, of one agency if given; a partner sees only its own."""
         agency_id = visibility.agency_filter(self.principal, agency_id)
         with self._read() as session:
@@ -53,6 +53,6 @@ class Outcomes(UseCases):
             return visibility.outcomes(self.principal, [views.outcome(r) for r in rows])
 
     @entitled(*INTERNAL)
-    def partner_report(self, *, start: datetime, end: datetime) -> dict[str, Any]:
+    def partner_report(self, *, start: datetime, end: datetime) -> records.PartnerReport:
         with self._read() as session:
             return reports.partner_report(session, start, end)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from garante import records
 from garante.domain.roles import Principal
 from garante.service import (
     tokens,
@@ -25,7 +24,7 @@ class Tokens(UseCases):
         agency_id: str | None = None,
         authority_id: str | None = None,
         label: str = "",
-    ) -> tuple[dict[str, Any], str]:
+    ) -> tuple[records.Token, str]:
         """A new token: its record, and the secret, which is shown once and never stored."""
         with self._tx() as tx:
             row, secret = tokens.create_token(
@@ -34,12 +33,12 @@ class Tokens(UseCases):
             return views.token(row), secret
 
     @entitled()
-    def revoke_token(self, token_id: str) -> dict[str, Any]:
+    def revoke_token(self, token_id: str) -> records.Token:
         with self._tx() as tx:
             return views.token(tokens.revoke_token(tx, token_id))
 
     @entitled()
-    def tokens(self) -> list[dict[str, Any]]:
+    def tokens(self) -> list[records.Token]:
         with self._read() as session:
             return [views.token(r) for r in store_tokens.all_by_id(session)]
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
+from garante import records
 from garante.domain.roles import Role
 from garante.domain.undertaking import Undertaking
 from garante.service import (
@@ -60,7 +60,7 @@ class Undertakings(UseCases):
     @entitled(Role.LIAISON, Role.PARTNER)
     def record_undertaking(
         self, terms: Undertaking, *, signature: bytes | None
-    ) -> Change[dict[str, Any]]:
+    ) -> Change[records.Undertaking]:
         visibility.acts_for(self.principal, terms.agency_id, what="gives undertakings")
         with self._tx() as tx:
             row, moved = undertakings.record_undertaking(tx, terms=terms, signature=signature)
@@ -69,7 +69,9 @@ class Undertakings(UseCases):
             )
 
     @entitled(Role.LIAISON)
-    def revoke_undertaking(self, undertaking_id: str, *, reason: str) -> Change[dict[str, Any]]:
+    def revoke_undertaking(
+        self, undertaking_id: str, *, reason: str
+    ) -> Change[records.Undertaking]:
         with self._tx() as tx:
             row, moved = undertakings.revoke_undertaking(
                 tx, undertaking_id=undertaking_id, reason=reason
@@ -81,7 +83,7 @@ class Undertakings(UseCases):
     @entitled(*INTERNAL, Role.PARTNER)
     def undertakings(
         self, agency_id: str | None = None, page: Page | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[records.Undertaking]:
         """Undertakings, of one agency if given; a partner sees only its own."""
         agency_id = visibility.agency_filter(self.principal, agency_id)
         with self._read() as session:
