@@ -253,7 +253,7 @@ def order_latency(
                 answers = list(pool.map(probe, range(len(servers))))
                 samples.append(max(a for a, _ in answers) * 1000)
                 violations += sum(b for _, b in answers)
-                authority.lift_order(issued["order"]["id"], reason="scale round", key=key)
+                authority.lift_order(issued.order.id, reason="scale round", key=key)
                 time.sleep(load_seconds / rounds)
     finally:
         stop.set()

@@ -7,13 +7,15 @@ signs the RFC 8785 canonical bytes of a statement the server drafts; the signing
 do draft, check, sign and submit in one call, and refuse to sign a statement that does not say
 what the caller asked for (a signer should never sign what the server made up).
 
-Results are the JSON objects the API returns, as ``dict[str, Any]``: the API's schema is the
-contract, and repeating it here as classes would be a second copy to keep in step.
+Results are typed: the very records the server's API serves as its response models
+(``garante.records``, and the API's own models for what wraps them, such as an order change
+with the held requests it moved), read from the JSON with pydantic. There is no second copy of
+the schema to keep in step, and a field the server adds is ignored, not an error.
 
     from garante.client import GaranteClient, Scope
     with GaranteClient("http://127.0.0.1:8000", token) as client:
         for held in client.iter_held():
-            print(held["id"], held["recipient"], held["reason"])
+            print(held.id, held.recipient, held.reason)
 """
 
 from __future__ import annotations
@@ -24,12 +26,33 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Concatenate, Literal, ParamSpec, Self, TypeVar
+from typing import Any, Concatenate, Generic, Literal, ParamSpec, Self, TypeVar
 from urllib.parse import quote
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from pydantic import TypeAdapter
+
+from garante import records
+from garante.api.schemas import (
+    CheckpointOut,
+    ConditionChange,
+    ConsistencyOut,
+    EntryOut,
+    EventChange,
+    HealthOut,
+    InclusionOut,
+    LogKeyOut,
+    MeOut,
+    OrderChange,
+    OutcomeChange,
+    RefreshOut,
+    ReleaseBatchOut,
+    StandingOut,
+    UndertakingChange,
+)
+from garante.domain.events import Json
 from garante.signatures import canonical, encode_public_key, public_key_bytes
 
 __all__ = [
@@ -51,6 +74,7 @@ DEFAULT_TIMEOUT = 30.0
 PublicKey = Ed25519PublicKey | bytes | str
 _Client = TypeVar("_Client")
 _Filters = ParamSpec("_Filters")
+T = TypeVar("T")
 
 # -- results and errors --------------------------------------------------------------------
 
@@ -105,11 +129,33 @@ class StatementMismatch(GaranteClientError):
 
 
 @dataclass(frozen=True)
-class Page:
+class Page(Generic[T]):
     """One page of a list. Pass ``next_cursor`` back as ``cursor``; ``None`` is the end."""
 
-    items: list[dict[str, Any]]
+    items: list[T]
     next_cursor: str | None
+
+
+_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
+
+
+def _adapter(kind: Any) -> TypeAdapter[Any]:
+    """One adapter per type, built on first use (building one costs more than reading)."""
+    adapter = _ADAPTERS.get(kind)
+    if adapter is None:
+        adapter = _ADAPTERS[kind] = TypeAdapter(kind)
+    return adapter
+
+
+def _read(kind: type[T], value: object) -> T:
+    """``value`` (parsed JSON) as a ``kind``; an answer of another shape is the server's fault."""
+    from pydantic import ValidationError
+
+    try:
+        read: T = _adapter(kind).validate_python(value)
+    except ValidationError as exc:
+        raise GaranteClientError(f"the server's answer is not a {kind}: {exc}") from None
+    return read
 
 
 @dataclass(frozen=True)
@@ -129,7 +175,7 @@ class Statement:
     """What a draft endpoint returns: the statement and its canonical text, to be signed;
     for an order or an amendment, also whom it reaches."""
 
-    statement: dict[str, Any]
+    statement: dict[str, Json]
     canonical: str
     reach: Reach | None = None
 
@@ -189,26 +235,24 @@ class Requirement:
 class _Terms:
     """A request body being built: only the values given are sent."""
 
-    body: dict[str, Any] = field(default_factory=dict)
+    body: dict[str, Json] = field(default_factory=dict)
 
-    def put(self, name: str, value: Any) -> _Terms:
+    def put(self, name: str, value: Json) -> _Terms:
         if value is not None:
             self.body[name] = value
         return self
 
 
 def _every(
-    listing: Callable[Concatenate[_Client, _Filters], Page],
-) -> Callable[Concatenate[_Client, _Filters], Iterator[dict[str, Any]]]:
+    listing: Callable[Concatenate[_Client, _Filters], Page[T]],
+) -> Callable[Concatenate[_Client, _Filters], Iterator[T]]:
     """The ``iter_*`` twin of a ``list_*`` method, taking the same arguments.
 
     It yields every item, page by page from ``cursor`` (the first page when none), and fetches
     the next page only when the caller gets that far.
     """
 
-    def every(
-        client: _Client, /, *args: _Filters.args, **kwargs: _Filters.kwargs
-    ) -> Iterator[dict[str, Any]]:
+    def every(client: _Client, /, *args: _Filters.args, **kwargs: _Filters.kwargs) -> Iterator[T]:
         while True:
             page = listing(client, *args, **kwargs)
             yield from page.items
@@ -220,8 +264,9 @@ def _every(
     every.__name__ = every.__qualname__ = f"iter_{name}"
     every.__doc__ = f"Every item that ``list_{name}`` pages through, following the cursors."
     # help() and inspect show the listing's arguments, not (*args, **kwargs).
+    shown = str(inspect.signature(listing).return_annotation).replace("Page[", "Iterator[", 1)
     every.__signature__ = inspect.signature(listing).replace(  # type: ignore[attr-defined]
-        return_annotation="Iterator[dict[str, Any]]"
+        return_annotation=shown
     )
     return every
 
@@ -284,50 +329,46 @@ class GaranteClient:
             raise GaranteAPIError.from_response(response)
         return response.json()
 
-    def _object(
+    def _as(
         self,
+        kind: type[T],
         method: str,
         path: str,
         *,
-        body: Mapping[str, Any] | None = None,
+        body: Mapping[str, Json] | None = None,
         params: Mapping[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        value = self._call(method, path, body=body, params=params)
-        if not isinstance(value, dict):
-            raise GaranteClientError(
-                f"{method} {path} returned {type(value).__name__}, not an object"
-            )
-        return value
+    ) -> T:
+        """The answer to ``method path``, read as a ``kind``."""
+        return _read(kind, self._call(method, path, body=body, params=params))
 
-    def _list(self, path: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    def _page(self, kind: type[T], path: str, params: Mapping[str, Any]) -> Page[T]:
         value = self._call("GET", path, params=params)
-        if not isinstance(value, list):
-            raise GaranteClientError(f"GET {path} returned {type(value).__name__}, not a list")
-        return value
+        if not isinstance(value, dict) or not isinstance(value.get("items"), list):
+            raise GaranteClientError(f"GET {path} returned no page of items")
+        items = [_read(kind, item) for item in value["items"]]
+        return Page(items=items, next_cursor=value.get("next_cursor"))
 
-    def _page(self, path: str, params: Mapping[str, Any]) -> Page:
-        value = self._object("GET", path, params=params)
-        return Page(items=list(value["items"]), next_cursor=value.get("next_cursor"))
-
-    def _statement(self, path: str, body: Mapping[str, Any]) -> Statement:
-        value = self._object("POST", path, body=body)
+    def _statement(self, path: str, body: Mapping[str, Json]) -> Statement:
+        value = self._call("POST", path, body=body)
+        if not isinstance(value, dict) or not isinstance(value.get("statement"), dict):
+            raise GaranteClientError(f"POST {path} returned no statement to sign")
         reach = value.get("reach")
         return Statement(
             statement=value["statement"],
-            canonical=value["canonical"],
+            canonical=str(value["canonical"]),
             reach=Reach(**reach) if isinstance(reach, dict) else None,
         )
 
     def _signed(
         self,
         draft: str,
-        body: dict[str, Any],
-        expected: Mapping[str, Any],
+        body: dict[str, Json],
+        expected: Mapping[str, Json],
         key: Ed25519PrivateKey | None,
         signature: str | None,
         *,
         pin: bool,
-    ) -> dict[str, Any]:
+    ) -> dict[str, Json]:
         """The body to submit, with its signature.
 
         With ``key``: draft it at ``draft``, refuse unless the statement says what was asked
@@ -351,23 +392,23 @@ class GaranteClient:
 
     # -- meta -----------------------------------------------------------------------------
 
-    def health(self) -> dict[str, Any]:
+    def health(self) -> HealthOut:
         """Liveness, version and the audit log's size; needs no token."""
-        return self._object("GET", "/health")
+        return self._as(HealthOut, "GET", "/health")
 
-    def me(self) -> dict[str, Any]:
+    def me(self) -> MeOut:
         """Who this client's token stands for: token id, role, agency or authority."""
-        return self._object("GET", "/me")
+        return self._as(MeOut, "GET", "/me")
 
     # -- agencies and authorities ---------------------------------------------------------
 
-    def list_agencies(self, *, cursor: str | None = None, limit: int = 100) -> Page:
-        return self._page("/agencies", {"cursor": cursor, "limit": limit})
+    def list_agencies(self, *, cursor: str | None = None, limit: int = 100) -> Page[records.Agency]:
+        return self._page(records.Agency, "/agencies", {"cursor": cursor, "limit": limit})
 
     iter_agencies = _every(list_agencies)
 
-    def get_agency(self, agency_id: str) -> dict[str, Any]:
-        return self._object("GET", f"/agencies/{_segment(agency_id)}")
+    def get_agency(self, agency_id: str) -> records.Agency:
+        return self._as(records.Agency, "GET", f"/agencies/{_segment(agency_id)}")
 
     def register_agency(
         self,
@@ -378,7 +419,7 @@ class GaranteClient:
         domestic: bool = False,
         requires_undertaking: bool = False,
         public_key: PublicKey | None = None,
-    ) -> dict[str, Any]:
+    ) -> records.Agency:
         """Register an agency (liaison). With a key, its undertakings must be signed by it."""
         body = _Terms(
             {
@@ -389,7 +430,7 @@ class GaranteClient:
                 "requires_undertaking": requires_undertaking,
             }
         ).put("public_key", _public_key(public_key))
-        return self._object("POST", "/agencies", body=body.body)
+        return self._as(records.Agency, "POST", "/agencies", body=body.body)
 
     def set_agency_key(
         self,
@@ -399,7 +440,7 @@ class GaranteClient:
         recovered_by: str | None = None,
         key: Ed25519PrivateKey | None = None,
         signature: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> records.Agency:
         """Register an agency's public key (liaison): a first key needs no proof.
 
         To replace a registered key, ``key`` is the agency's current private key (or
@@ -410,7 +451,7 @@ class GaranteClient:
         body = _Terms({"public_key": _public_key(public_key)}).put("recovered_by", recovered_by)
         expected = {"agency": agency_id, "public_key": body.body["public_key"]}
         signed = self._signed(path + "/draft", body.body, expected, key, signature, pin=False)
-        return self._object("PUT", path, body=signed)
+        return self._as(records.Agency, "PUT", path, body=signed)
 
     def set_authority_key(
         self,
@@ -420,7 +461,7 @@ class GaranteClient:
         recovered_by: str | None = None,
         key: Ed25519PrivateKey | None = None,
         signature: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> records.Authority:
         """Register an authority's public key (liaison), as ``set_agency_key`` an agency's.
 
         To replace a registered key, ``key`` is the authority's current private key; to replace
@@ -430,19 +471,21 @@ class GaranteClient:
         body = _Terms({"public_key": _public_key(public_key)}).put("recovered_by", recovered_by)
         expected = {"authority": authority_id, "public_key": body.body["public_key"]}
         signed = self._signed(path + "/draft", body.body, expected, key, signature, pin=False)
-        return self._object("PUT", path, body=signed)
+        return self._as(records.Authority, "PUT", path, body=signed)
 
-    def list_authorities(self, *, cursor: str | None = None, limit: int = 100) -> Page:
-        return self._page("/authorities", {"cursor": cursor, "limit": limit})
+    def list_authorities(
+        self, *, cursor: str | None = None, limit: int = 100
+    ) -> Page[records.Authority]:
+        return self._page(records.Authority, "/authorities", {"cursor": cursor, "limit": limit})
 
     iter_authorities = _every(list_authorities)
 
     def register_authority(
         self, authority_id: str, *, name: str, public_key: PublicKey | None = None
-    ) -> dict[str, Any]:
+    ) -> records.Authority:
         """Register an authority that may issue orders (liaison)."""
         body = _Terms({"id": authority_id, "name": name}).put("public_key", _public_key(public_key))
-        return self._object("POST", "/authorities", body=body.body)
+        return self._as(records.Authority, "POST", "/authorities", body=body.body)
 
     # -- items ----------------------------------------------------------------------------
 
@@ -456,9 +499,9 @@ class GaranteClient:
         tlp: str,
         bundle: Mapping[str, Any],
         releasable_to: Sequence[str] = (),
-    ) -> dict[str, Any]:
+    ) -> records.Item:
         """Add an item from a STIX 2.1 bundle (analyst); the token's agency is the originator."""
-        body = {
+        body: dict[str, Json] = {
             "id": item_id,
             "title": title,
             "category": category,
@@ -467,15 +510,15 @@ class GaranteClient:
             "releasable_to": list(releasable_to),
             "bundle": dict(bundle),
         }
-        return self._object("POST", "/items", body=body)
+        return self._as(records.Item, "POST", "/items", body=body)
 
-    def list_items(self, *, cursor: str | None = None, limit: int = 100) -> Page:
-        return self._page("/items", {"cursor": cursor, "limit": limit})
+    def list_items(self, *, cursor: str | None = None, limit: int = 100) -> Page[records.Item]:
+        return self._page(records.Item, "/items", {"cursor": cursor, "limit": limit})
 
     iter_items = _every(list_items)
 
-    def get_item(self, item_id: str) -> dict[str, Any]:
-        return self._object("GET", f"/items/{_segment(item_id)}")
+    def get_item(self, item_id: str) -> records.Item:
+        return self._as(records.Item, "GET", f"/items/{_segment(item_id)}")
 
     # -- undertakings -----------------------------------------------------------------------
 
@@ -517,7 +560,7 @@ class GaranteClient:
         valid_until: datetime | str | None = None,
         key: Ed25519PrivateKey | None = None,
         signature: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> UndertakingChange:
         """Record an undertaking (liaison, or the partner itself); returns it and ``moved``.
 
         With ``key``: draft, check the statement says these terms, sign, submit. With
@@ -543,18 +586,25 @@ class GaranteClient:
             "id": undertaking_id,
         }
         body = self._signed("/undertakings/draft", body, expected, key, signature, pin=True)
-        return self._object("POST", "/undertakings", body=body)
+        return self._as(UndertakingChange, "POST", "/undertakings", body=body)
 
-    def revoke_undertaking(self, undertaking_id: str, *, reason: str) -> dict[str, Any]:
+    def revoke_undertaking(self, undertaking_id: str, *, reason: str) -> UndertakingChange:
         """Revoke an undertaking (liaison); its agency's held requests are decided again."""
-        return self._object(
-            "POST", f"/undertakings/{_segment(undertaking_id)}/revoke", body={"reason": reason}
+        return self._as(
+            UndertakingChange,
+            "POST",
+            f"/undertakings/{_segment(undertaking_id)}/revoke",
+            body={"reason": reason},
         )
 
     def list_undertakings(
         self, *, agency: str | None = None, cursor: str | None = None, limit: int = 100
-    ) -> Page:
-        return self._page("/undertakings", {"agency": agency, "cursor": cursor, "limit": limit})
+    ) -> Page[records.Undertaking]:
+        return self._page(
+            records.Undertaking,
+            "/undertakings",
+            {"agency": agency, "cursor": cursor, "limit": limit},
+        )
 
     iter_undertakings = _every(list_undertakings)
 
@@ -601,7 +651,7 @@ class GaranteClient:
         order_id: str | None = None,
         key: Ed25519PrivateKey | None = None,
         signature: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> OrderChange:
         """Issue an order as the token's authority; returns ``order`` and ``moved``.
 
         With ``key`` the order is drafted, checked, signed and issued; the id and start the
@@ -618,7 +668,7 @@ class GaranteClient:
             valid_until,
             order_id,
         )
-        expected: dict[str, Any] = {
+        expected: dict[str, Json] = {
             "effect": effect,
             "scope": _scope_statement(scope),
             "exempts": sorted(exempts),
@@ -629,7 +679,7 @@ class GaranteClient:
         if requires is not None:
             expected["requires"] = _sorted_lists(requires.to_json())
         body = self._signed("/orders/draft", body, expected, key, signature, pin=True)
-        return self._object("POST", "/orders", body=body)
+        return self._as(OrderChange, "POST", "/orders", body=body)
 
     def draft_amendment(
         self,
@@ -664,12 +714,12 @@ class GaranteClient:
         reason: str | None = None,
         key: Ed25519PrivateKey | None = None,
         signature: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> OrderChange:
         """Amend an order; only the terms given change. Returns ``order`` and ``moved``."""
         body = _amend_terms(
             effect, scope, requires, exempts, valid_until, while_condition, clear_condition, reason
         )
-        expected: dict[str, Any] = {"id": order_id, "effect": effect}
+        expected: dict[str, Json] = {"id": order_id, "effect": effect}
         expected["scope"] = _scope_statement(scope)
         if requires is not None:
             expected["requires"] = _sorted_lists(requires.to_json())
@@ -679,7 +729,7 @@ class GaranteClient:
             expected["reason"] = reason.strip()
         path = f"/orders/{_segment(order_id)}/amend"
         body = self._signed(f"{path}/draft", body, expected, key, signature, pin=False)
-        return self._object("POST", path, body=body)
+        return self._as(OrderChange, "POST", path, body=body)
 
     def draft_lift(self, order_id: str, *, reason: str) -> Statement:
         """What the token's authority signs to lift the order now."""
@@ -692,25 +742,27 @@ class GaranteClient:
         reason: str,
         key: Ed25519PrivateKey | None = None,
         signature: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> OrderChange:
         """Lift an order; what it held is decided again. Returns ``order`` and ``moved``."""
         path = f"/orders/{_segment(order_id)}/lift"
         expected = {"id": order_id, "reason": reason.strip()}
         body = self._signed(
             f"{path}/draft", {"reason": reason}, expected, key, signature, pin=False
         )
-        return self._object("POST", path, body=body)
+        return self._as(OrderChange, "POST", path, body=body)
 
     def list_orders(
         self, *, active: bool = False, cursor: str | None = None, limit: int = 100
-    ) -> Page:
+    ) -> Page[records.Order]:
         """Orders in issue order; ``active=True`` hides lifted ones."""
-        return self._page("/orders", {"active": active, "cursor": cursor, "limit": limit})
+        return self._page(
+            records.Order, "/orders", {"active": active, "cursor": cursor, "limit": limit}
+        )
 
     iter_orders = _every(list_orders)
 
-    def get_order(self, order_id: str) -> dict[str, Any]:
-        return self._object("GET", f"/orders/{_segment(order_id)}")
+    def get_order(self, order_id: str) -> records.Order:
+        return self._as(records.Order, "GET", f"/orders/{_segment(order_id)}")
 
     # -- conditions and events ----------------------------------------------------------
 
@@ -725,11 +777,11 @@ class GaranteClient:
         window_days: int = 30,
         active: bool = False,
         evidence: str = "",
-    ) -> dict[str, Any]:
+    ) -> records.Condition:
         """Define a condition (authority): derived from events when ``kind`` is given
         (active while at least ``min_events`` of that kind in ``region`` fall within
         ``window_days``), otherwise kept by hand starting at ``active``."""
-        body: dict[str, Any] = {
+        body: dict[str, Json] = {
             "id": condition_id,
             "description": description,
             "active": active,
@@ -744,7 +796,7 @@ class GaranteClient:
                 "min_events": min_events,
                 "window_days": window_days,
             }
-        return self._object("POST", "/conditions", body=body)
+        return self._as(records.Condition, "POST", "/conditions", body=body)
 
     def set_condition(
         self,
@@ -754,24 +806,26 @@ class GaranteClient:
         evidence: str,
         key: Ed25519PrivateKey | None = None,
         signature: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> ConditionChange:
         """Set a hand-kept condition (authority); returns ``condition`` and ``moved``.
 
         With ``key`` (the authority's private key): draft, check and sign the statement, as an
         authority with a registered key must; ``signature``: one made elsewhere.
         """
         path = f"/conditions/{_segment(condition_id)}/set"
-        body = {"active": active, "evidence": evidence}
-        expected = {"condition": condition_id, "active": active}
+        body: dict[str, Json] = {"active": active, "evidence": evidence}
+        expected: dict[str, Json] = {"condition": condition_id, "active": active}
         signed = self._signed(path + "/draft", body, expected, key, signature, pin=False)
-        return self._object("POST", path, body=signed)
+        return self._as(ConditionChange, "POST", path, body=signed)
 
-    def refresh_conditions(self) -> dict[str, Any]:
+    def refresh_conditions(self) -> RefreshOut:
         """Re-evaluate derived conditions now; returns ``conditions`` and ``moved``."""
-        return self._object("POST", "/conditions/refresh")
+        return self._as(RefreshOut, "POST", "/conditions/refresh")
 
-    def list_conditions(self, *, cursor: str | None = None, limit: int = 100) -> Page:
-        return self._page("/conditions", {"cursor": cursor, "limit": limit})
+    def list_conditions(
+        self, *, cursor: str | None = None, limit: int = 100
+    ) -> Page[records.Condition]:
+        return self._page(records.Condition, "/conditions", {"cursor": cursor, "limit": limit})
 
     iter_conditions = _every(list_conditions)
 
@@ -786,7 +840,7 @@ class GaranteClient:
         agency: str | None = None,
         key: Ed25519PrivateKey | None = None,
         signature: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> EventChange:
         """Record an event (analyst, authority); returns ``event`` and ``moved``.
 
         ``agency`` reports it: an analyst token's own by default, which an authority token
@@ -811,20 +865,38 @@ class GaranteClient:
                 _expect(drafted.statement, {"occurred_at": _iso(when)})
             signature = drafted.sign(key)
             body = {**body, "occurred_at": drafted.statement["occurred_at"]}
-        return self._object("POST", "/events", body=_Terms(body).put("signature", signature).body)
+        return self._as(
+            EventChange, "POST", "/events", body=_Terms(body).put("signature", signature).body
+        )
 
-    def list_events(self, *, cursor: str | None = None, limit: int = 100) -> Page:
-        return self._page("/events", {"cursor": cursor, "limit": limit})
+    def list_events(self, *, cursor: str | None = None, limit: int = 100) -> Page[records.Event]:
+        return self._page(records.Event, "/events", {"cursor": cursor, "limit": limit})
 
     iter_events = _every(list_events)
 
     # -- releases and the held queue --------------------------------------------------------
 
-    def request_release(self, item: str, *, recipient: str, purpose: str) -> dict[str, Any]:
+    def request_release(self, item: str, *, recipient: str, purpose: str) -> records.Decided:
         """Ask to release an item to an agency for a purpose (analyst); returns the decision."""
-        return self._object(
-            "POST", "/releases", body={"item": item, "recipient": recipient, "purpose": purpose}
+        return self._as(
+            records.Decided,
+            "POST",
+            "/releases",
+            body={"item": item, "recipient": recipient, "purpose": purpose},
         )
+
+    def request_releases(self, triples: Sequence[tuple[str, str, str]]) -> list[records.Decided]:
+        """Ask for many releases at once (analyst): ``(item, recipient, purpose)`` triples, up
+        to 10,000; returns each one's decision, in order. All are stored or none: an unknown
+        item, agency or purpose refuses the whole batch, its error's ``field`` naming the triple
+        (``releases[3].recipient``)."""
+        body: dict[str, Json] = {
+            "releases": [
+                {"item": item, "recipient": recipient, "purpose": purpose}
+                for item, recipient, purpose in triples
+            ]
+        }
+        return self._as(ReleaseBatchOut, "POST", "/releases/batch", body=body).decisions
 
     def list_releases(
         self,
@@ -833,32 +905,38 @@ class GaranteClient:
         recipient: str | None = None,
         cursor: str | None = None,
         limit: int = 100,
-    ) -> Page:
+    ) -> Page[records.Request]:
         """Release requests with the decision that stands; a partner sees only its releases."""
         return self._page(
+            records.Request,
             "/releases",
             {"outcome": outcome, "recipient": recipient, "cursor": cursor, "limit": limit},
         )
 
     iter_releases = _every(list_releases)
 
-    def get_release(self, request_id: int) -> dict[str, Any]:
-        return self._object("GET", f"/releases/{_segment(request_id)}")
+    def get_release(self, request_id: int) -> records.Request:
+        return self._as(records.Request, "GET", f"/releases/{_segment(request_id)}")
 
-    def release_decisions(self, request_id: int) -> list[dict[str, Any]]:
+    def release_decisions(self, request_id: int) -> list[records.Decision]:
         """Every decision taken on a request, oldest first, with its rules and trigger."""
-        return self._list(f"/releases/{_segment(request_id)}/decisions")
-
-    def recall_release(self, request_id: int, *, reason: str) -> dict[str, Any]:
-        """Recall a release (analyst): withdrawn if not yet delivered, else revoked in the
-        partner's feed. Returns ``request``, ``partner``, ``status`` and ``recalled_at``."""
-        return self._object(
-            "POST", f"/releases/{_segment(request_id)}/recall", body={"reason": reason}
+        return self._as(
+            list[records.Decision], "GET", f"/releases/{_segment(request_id)}/decisions"
         )
 
-    def list_held(self, *, cursor: str | None = None, limit: int = 100) -> Page:
+    def recall_release(self, request_id: int, *, reason: str) -> records.Recall:
+        """Recall a release (analyst): withdrawn if not yet delivered, else revoked in the
+        partner's feed. Returns ``request``, ``partner``, ``status`` and ``recalled_at``."""
+        return self._as(
+            records.Recall,
+            "POST",
+            f"/releases/{_segment(request_id)}/recall",
+            body={"reason": reason},
+        )
+
+    def list_held(self, *, cursor: str | None = None, limit: int = 100) -> Page[records.Held]:
         """The held queue: what waits, for whom, why, and for how long."""
-        return self._page("/held", {"cursor": cursor, "limit": limit})
+        return self._page(records.Held, "/held", {"cursor": cursor, "limit": limit})
 
     iter_held = _every(list_held)
 
@@ -878,7 +956,7 @@ class GaranteClient:
         note: str = "",
         key: Ed25519PrivateKey | None = None,
         signature: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> OutcomeChange:
         """Report what was done with a release (the partner, or an analyst for the originator).
 
         Returns ``outcome`` (with ``breach`` and its reasons) and ``moved``: a breach
@@ -923,13 +1001,17 @@ class GaranteClient:
             .put("signature", signature)
             .body
         )
-        return self._object("POST", "/outcomes", body=body)
+        return self._as(OutcomeChange, "POST", "/outcomes", body=body)
 
     def list_outcomes(
         self, *, agency: str | None = None, cursor: str | None = None, limit: int = 100
-    ) -> Page:
+    ) -> Page[records.ReportedOutcome]:
         """Outcome reports; a partner sees only its own."""
-        return self._page("/outcomes", {"agency": agency, "cursor": cursor, "limit": limit})
+        return self._page(
+            records.ReportedOutcome,
+            "/outcomes",
+            {"agency": agency, "cursor": cursor, "limit": limit},
+        )
 
     iter_outcomes = _every(list_outcomes)
 
@@ -947,7 +1029,7 @@ class GaranteClient:
         valid_from: datetime | str | None = None,
         valid_until: datetime | str | None = None,
         order_id: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> records.Simulation:
         """What issuing these terms would change for the requests of ``[start, end)``.
 
         Stores and signs nothing: an authority looks before it leaps.
@@ -963,25 +1045,35 @@ class GaranteClient:
             valid_until,
             order_id,
         )
-        return self._object(
-            "POST", "/orders/simulate", body=body, params={"from": _time(start), "to": _time(end)}
+        return self._as(
+            records.Simulation,
+            "POST",
+            "/orders/simulate",
+            body=body,
+            params={"from": _time(start), "to": _time(end)},
         )
 
     def simulate_lift(
         self, order_id: str, *, start: datetime | str, end: datetime | str
-    ) -> dict[str, Any]:
+    ) -> records.Simulation:
         """What lifting the order would change for the requests of ``[start, end)``."""
-        return self._object(
+        return self._as(
+            records.Simulation,
             "POST",
             f"/orders/{_segment(order_id)}/lift/simulate",
             params={"from": _time(start), "to": _time(end)},
         )
 
-    def partner_report(self, *, start: datetime | str, end: datetime | str) -> dict[str, Any]:
+    def partner_report(
+        self, *, start: datetime | str, end: datetime | str
+    ) -> records.PartnerReport:
         """Per partner over ``[start, end)``: releases by decision, time held, outcomes and
         breaches."""
-        return self._object(
-            "GET", "/reports/partners", params={"from": _time(start), "to": _time(end)}
+        return self._as(
+            records.PartnerReport,
+            "GET",
+            "/reports/partners",
+            params={"from": _time(start), "to": _time(end)},
         )
 
     def partner_report_csv(self, *, start: datetime | str, end: datetime | str) -> str:
@@ -998,38 +1090,44 @@ class GaranteClient:
 
     def log_key(self) -> str:
         """The log's C2SP verifier key. Public; an inspector should also get it out of band."""
-        return str(self._object("GET", "/audit/key")["log_key"])
+        return self._as(LogKeyOut, "GET", "/audit/key").log_key
 
-    def checkpoint(self) -> dict[str, Any]:
+    def checkpoint(self) -> CheckpointOut:
         """The latest signed checkpoint: ``size``, ``root_hash`` (base64) and the ``note``."""
-        return self._object("GET", "/audit/checkpoint")
+        return self._as(CheckpointOut, "GET", "/audit/checkpoint")
 
-    def audit_entries(self, start: int = 0, end: int | None = None) -> list[dict[str, Any]]:
+    def audit_entries(self, start: int = 0, end: int | None = None) -> list[EntryOut]:
         """Entries ``[start, end)`` as canonical JSON with leaf hashes (at most 1000)."""
-        return self._list("/audit/entries", {"start": start, "end": end})
+        return self._as(
+            list[EntryOut], "GET", "/audit/entries", params={"start": start, "end": end}
+        )
 
-    def inclusion_proof(self, index: int, *, size: int | None = None) -> dict[str, Any]:
+    def inclusion_proof(self, index: int, *, size: int | None = None) -> InclusionOut:
         """RFC 9162 inclusion proof of entry ``index`` in the tree of ``size`` entries.
 
         Ask for the size of a checkpoint you hold, so the proof can be checked against its
         signed root; without ``size`` the server uses the current tree size.
         """
-        return self._object("GET", "/audit/proof/inclusion", params={"index": index, "size": size})
+        return self._as(
+            InclusionOut, "GET", "/audit/proof/inclusion", params={"index": index, "size": size}
+        )
 
-    def consistency_proof(self, old: int, *, new: int | None = None) -> dict[str, Any]:
+    def consistency_proof(self, old: int, *, new: int | None = None) -> ConsistencyOut:
         """RFC 9162 consistency proof between tree sizes ``old`` and ``new``."""
-        return self._object("GET", "/audit/proof/consistency", params={"old": old, "new": new})
+        return self._as(
+            ConsistencyOut, "GET", "/audit/proof/consistency", params={"old": old, "new": new}
+        )
 
     # -- partner standing -----------------------------------------------------------------
 
-    def agency_standing(self, agency_id: str) -> dict[str, Any]:
+    def agency_standing(self, agency_id: str) -> StandingOut:
         """Whether sharing with the agency is ``open``, ``conditional``, ``held`` or
         ``suspended`` now, with a ``reasons`` entry per order that makes it so (not partners)."""
-        return self._object("GET", f"/agencies/{_segment(agency_id)}/standing")
+        return self._as(StandingOut, "GET", f"/agencies/{_segment(agency_id)}/standing")
 
-    def list_standings(self, *, cursor: str | None = None, limit: int = 100) -> Page:
+    def list_standings(self, *, cursor: str | None = None, limit: int = 100) -> Page[StandingOut]:
         """The standing of each agency, by id, one page (not partners)."""
-        return self._page("/standings", {"cursor": cursor, "limit": limit})
+        return self._page(StandingOut, "/standings", {"cursor": cursor, "limit": limit})
 
     iter_standings = _every(list_standings)
 
@@ -1122,7 +1220,7 @@ def _undertaking_terms(
     undertaking_id: str | None,
     valid_from: datetime | str | None,
     valid_until: datetime | str | None,
-) -> dict[str, Any]:
+) -> dict[str, Json]:
     return (
         _Terms(
             {
@@ -1150,7 +1248,7 @@ def _order_terms(
     valid_from: datetime | str | None,
     valid_until: datetime | str | None,
     order_id: str | None,
-) -> dict[str, Any]:
+) -> dict[str, Json]:
     return (
         _Terms(
             {
@@ -1178,7 +1276,7 @@ def _amend_terms(
     while_condition: str | None,
     clear_condition: bool,
     reason: str | None,
-) -> dict[str, Any]:
+) -> dict[str, Json]:
     return (
         _Terms({"clear_condition": clear_condition})
         .put("effect", effect)

@@ -20,7 +20,7 @@ def liaison(demo_server: Server) -> Iterator[GaranteClient]:
 
 
 def _key(client: GaranteClient, authority_id: str) -> str | None:
-    key: str | None = {a["id"]: a for a in client.iter_authorities()}[authority_id]["public_key"]
+    key: str | None = {a.id: a for a in client.iter_authorities()}[authority_id].public_key
     return key
 
 
@@ -38,5 +38,5 @@ def test_the_current_authority_key_signs_its_successor_over_the_api(
 ) -> None:
     new = public_key_bytes(Ed25519PrivateKey.generate().public_key())
     changed = liaison.set_authority_key("mininterior", new, key=demo_key("mininterior"))
-    assert changed["public_key"] == encode_public_key(new)
+    assert changed.public_key == encode_public_key(new)
     assert _key(liaison, "mininterior") == encode_public_key(new)

@@ -18,16 +18,17 @@ import json
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 import pytest
 
+from garante.api.schemas import CheckpointOut, OrderChange, UndertakingChange
 from garante.client import GaranteAPIError, GaranteClient, Requirement, Scope, StatementMismatch
 from garante.ledger.checkpoint import VerifierKey, open_checkpoint
 from garante.ledger.verify import verify_consistency, verify_inclusion
+from garante.records import Decided, Held
 from garante.scenarios import runner
 from garante.scenarios.keys import demo_key
 from garante.signatures import canonical, encode_public_key, public_key_bytes
@@ -58,7 +59,7 @@ class Story:
 
     server: Server
     requests: dict[str, int] = field(default_factory=dict)
-    checkpoints: list[dict[str, Any]] = field(default_factory=list)
+    checkpoints: list[CheckpointOut] = field(default_factory=list)
     _clients: dict[tuple[str, str], GaranteClient] = field(default_factory=dict)
 
     def client(
@@ -94,17 +95,15 @@ class Story:
     def overseer(self) -> GaranteClient:
         return self.client("overseer", agency="cti")
 
-    def request(self, label: str, item: str, to: str, purpose: str) -> dict[str, Any]:
+    def request(self, label: str, item: str, to: str, purpose: str) -> Decided:
         decided = self.analyst.request_release(item, recipient=to, purpose=purpose)
-        self.requests[label] = decided["request"]
+        self.requests[label] = decided.request
         return decided
 
-    def moved(self, change: dict[str, Any]) -> dict[str, str]:
+    def moved(self, change: OrderChange | UndertakingChange) -> dict[str, str]:
         """Re-decisions by scenario label (requests not named in the story are left out)."""
         labels = {number: label for label, number in self.requests.items()}
-        return {
-            labels[d["request"]]: d["outcome"] for d in change["moved"] if d["request"] in labels
-        }
+        return {labels[d.request]: d.outcome for d in change.moved if d.request in labels}
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +124,7 @@ def story(empty_server: Server) -> Iterator[Story]:
 
 
 def test_the_bootstrap_token_speaks_for_the_first_agency(story: Story) -> None:
-    assert story.liaison.me() | {"token": None} == {
+    assert story.liaison.me().model_dump() | {"token": None} == {
         "token": None,
         "role": "liaison",
         "agency": "dipol",
@@ -148,12 +147,12 @@ def test_the_liaison_registers_agencies_and_authorities_with_demo_keys(story: St
         story.liaison.register_authority(
             spec["id"], name=spec["name"], public_key=public(spec["id"])
         )
-    agencies = {a["id"]: a for a in story.liaison.iter_agencies(limit=2)}
+    agencies = {a.id: a for a in story.liaison.iter_agencies(limit=2)}
     assert sorted(agencies) == sorted(a["id"] for a in SCENARIO["agencies"])
-    assert agencies["dea"]["public_key"] == public("dea")
-    assert agencies["fbi"]["public_key"] is None
-    authorities = {a["id"]: a for a in story.liaison.iter_authorities()}
-    assert authorities["presidency"]["public_key"] == public("presidency")
+    assert agencies["dea"].public_key == public("dea")
+    assert agencies["fbi"].public_key is None
+    authorities = {a.id: a for a in story.liaison.iter_authorities()}
+    assert authorities["presidency"].public_key == public("presidency")
 
 
 def test_registering_an_agency_twice_is_a_conflict(story: Story) -> None:
@@ -172,7 +171,7 @@ def test_a_strike_event_turns_the_derived_condition_active(story: Story) -> None
         min_events=spec["min_events"],
         window_days=spec["window_days"],
     )
-    assert defined["active"] is False
+    assert defined.active is False
     story.analyst.record_event(
         "vessel-strike",
         region="caribbean",
@@ -181,7 +180,7 @@ def test_a_strike_event_turns_the_derived_condition_active(story: Story) -> None
         note="Strike on an alleged drug vessel in the Caribbean",
     )
     [condition] = story.presidency.list_conditions().items
-    assert (condition["id"], condition["active"]) == (CONDITION, True)
+    assert (condition.id, condition.active) == (CONDITION, True)
 
 
 def test_an_analyst_reports_events_for_its_own_agency_only(story: Story) -> None:
@@ -194,7 +193,7 @@ def test_an_event_reported_by_an_agency_with_a_key_is_signed_with_it(story: Stor
     with pytest.raises(GaranteAPIError) as refused:
         story.presidency.record_event("vessel-strike", region="caribbean", agency="dea")
     assert (refused.value.status, refused.value.code) == (422, "signature.required")
-    before = story.overseer.health()["ledger_size"]
+    before = story.overseer.health().ledger_size
     change = story.presidency.record_event(
         "vessel-strike",
         region="caribbean",
@@ -202,10 +201,10 @@ def test_an_event_reported_by_an_agency_with_a_key_is_signed_with_it(story: Stor
         agency="dea",
         key=demo_key("dea"),
     )
-    assert (change["event"]["agency"], change["event"]["signed"]) == ("dea", True)
-    [entry] = [e for e in story.overseer.audit_entries(before) if e["kind"] == "event.recorded"]
-    assert '"type":"garante.event/v1"' in entry["entry"]
-    assert '"agency":"dea"' in entry["entry"]
+    assert (change.event.agency, change.event.signed) == ("dea", True)
+    [entry] = [e for e in story.overseer.audit_entries(before) if e.kind == "event.recorded"]
+    assert '"type":"garante.event/v1"' in entry.entry
+    assert '"agency":"dea"' in entry.entry
 
 
 def test_the_liaison_records_dea_undertaking_signed_by_dea_key(story: Story) -> None:
@@ -216,8 +215,8 @@ def test_the_liaison_records_dea_undertaking_signed_by_dea_key(story: Story) -> 
         protections=["human-rights"],
         key=demo_key("dea"),
     )
-    assert change["undertaking"]["signed"] is True
-    assert change["moved"] == []
+    assert change.undertaking.signed is True
+    assert change.moved == []
 
 
 def test_an_unsigned_undertaking_of_an_agency_with_a_key_is_refused(story: Story) -> None:
@@ -246,8 +245,8 @@ def test_the_other_partners_undertakings_are_recorded(story: Story) -> None:
             protections=spec.get("protections", []),
             key=demo_key(spec["agency"]) if signs else None,
         )
-        assert change["undertaking"]["signed"] is signs
-    listed = {u["id"] for u in story.liaison.iter_undertakings(limit=1)}
+        assert change.undertaking.signed is signs
+    listed = {u.id for u in story.liaison.iter_undertakings(limit=1)}
     assert listed == {u["id"] for u in SCENARIO["undertakings"]}
 
 
@@ -263,10 +262,10 @@ def test_the_analyst_adds_the_items_from_the_scenario_bundles(story: Story) -> N
             releasable_to=spec.get("releasable_to", []),
             bundle=bundle,
         )
-        assert added["originator"] == "dipol"
+        assert added.originator == "dipol"
     item = story.analyst.get_item("co-2025-0452")
-    assert item["releasable_to"] == ["CO", "GB"]
-    assert len(item["content_sha256"]) == 64
+    assert item.releasable_to == ("CO", "GB")
+    assert len(item.content_sha256) == 64
 
 
 # -- before 11 November: sharing as usual --------------------------------------------------
@@ -274,23 +273,23 @@ def test_the_analyst_adds_the_items_from_the_scenario_bundles(story: Story) -> N
 
 def test_before_any_order_a_seizure_lead_is_released_to_the_dea(story: Story) -> None:
     decided = story.request("dea-0417-seizure", "co-2025-0417", "dea", "seizure")
-    assert decided["outcome"] == "released"
-    assert decided["undertaking"] == "dea-2025-01"
+    assert decided.outcome == "released"
+    assert decided.undertaking == "dea-2025-01"
 
 
 def test_hsi_receives_the_same_lead_under_its_older_undertaking(story: Story) -> None:
     decided = story.request("hsi-0417-early", "co-2025-0417", "hsi", "interdiction")
-    assert (decided["outcome"], decided["undertaking"]) == ("released", "hsi-2025-01")
+    assert (decided.outcome, decided.undertaking) == ("released", "hsi-2025-01")
 
 
 def test_no_undertaking_permits_lethal_force_so_it_is_denied(story: Story) -> None:
     decided = story.request("dea-0417-lethal", "co-2025-0417", "dea", "lethal-force")
-    assert decided["outcome"] == "denied"
+    assert decided.outcome == "denied"
 
 
 def test_the_container_route_is_released_to_the_nca(story: Story) -> None:
     decided = story.request("nca-0452-seizure", "co-2025-0452", "nca", "seizure")
-    assert decided["outcome"] == "released"
+    assert decided.outcome == "released"
 
 
 # -- Tuesday 11 November: the suspension ----------------------------------------------------
@@ -305,14 +304,14 @@ def test_the_presidency_issues_a_signed_hold_on_us_agencies(story: Story) -> Non
         reason=SUSPENSION_REASON,
         key=demo_key("presidency"),
     )
-    order = change["order"]
-    assert (order["id"], order["authority"], order["effect"], order["version"]) == (
+    order = change.order
+    assert (order.id, order.authority, order.effect, order.version) == (
         SUSPENSION,
         "presidency",
         "hold",
         1,
     )
-    assert order["while_condition"] == CONDITION
+    assert order.while_condition == CONDITION
 
 
 def test_an_unsigned_order_from_an_authority_with_a_key_is_refused(story: Story) -> None:
@@ -323,19 +322,19 @@ def test_an_unsigned_order_from_an_authority_with_a_key_is_refused(story: Story)
 
 def test_new_requests_to_us_agencies_are_held_not_lost(story: Story) -> None:
     outcomes = [
-        story.request("dea-0422-seizure", "co-2025-0422", "dea", "seizure")["outcome"],
-        story.request("fbi-0431-arrest", "co-2025-0431", "fbi", "arrest")["outcome"],
-        story.request("fbi-0440-arrest", "co-2025-0440", "fbi", "arrest")["outcome"],
+        story.request("dea-0422-seizure", "co-2025-0422", "dea", "seizure").outcome,
+        story.request("fbi-0431-arrest", "co-2025-0431", "fbi", "arrest").outcome,
+        story.request("fbi-0440-arrest", "co-2025-0440", "fbi", "arrest").outcome,
     ]
     assert outcomes == ["held", "held", "held"]
-    held = {row["id"]: row for row in story.analyst.iter_held(limit=1)}
+    held = {row.id: row for row in story.analyst.iter_held(limit=1)}
     assert story.requests["dea-0422-seizure"] in held
-    assert SUSPENSION in held[story.requests["fbi-0440-arrest"]]["reason"]
+    assert SUSPENSION in held[story.requests["fbi-0440-arrest"]].reason
 
 
 def test_the_suspension_does_not_touch_the_uk(story: Story) -> None:
     decided = story.request("nca-0417-seizure", "co-2025-0417", "nca", "seizure")
-    assert decided["outcome"] == "released"
+    assert decided.outcome == "released"
 
 
 # -- Wednesday 12 November: sharing under guarantees ---------------------------------------
@@ -352,7 +351,7 @@ def test_amending_to_require_guarantees_decides_the_held_again_and_keeps_them_he
         "undermining human rights and arrests with protection of life.",
         key=demo_key("presidency"),
     )
-    assert (change["order"]["effect"], change["order"]["version"]) == ("require", 2)
+    assert (change.order.effect, change.order.version) == ("require", 2)
     assert story.moved(change) == {
         "dea-0422-seizure": "held",
         "fbi-0431-arrest": "held",
@@ -371,7 +370,7 @@ def test_the_dea_signs_an_undertaking_with_the_guarantees_and_its_lead_is_releas
         protections=list(GUARANTEES.protections),
         key=demo_key("dea"),
     )
-    assert change["undertaking"]["signed"] is True
+    assert change.undertaking.signed is True
     assert story.moved(change) == {"dea-0422-seizure": "released"}
 
 
@@ -385,13 +384,13 @@ def test_the_dea_reports_a_signed_seizure_which_keeps_its_promise(story: Story) 
         place="Pacific, off Tumaco",
         key=demo_key("dea"),
     )
-    outcome = change["outcome"]
-    assert (outcome["signed"], outcome["breach"], outcome["undertaking"]) == (
+    outcome = change.outcome
+    assert (outcome.signed, outcome.breach, outcome.undertaking) == (
         True,
         False,
         "dea-2025-11",
     )
-    assert change["moved"] == []
+    assert change.moved == []
 
 
 def test_a_partner_gives_undertakings_for_its_own_agency_only(story: Story) -> None:
@@ -402,7 +401,7 @@ def test_a_partner_gives_undertakings_for_its_own_agency_only(story: Story) -> N
 
 def test_new_dea_requests_are_released_under_the_new_undertaking(story: Story) -> None:
     decided = story.request("dea-0417-interdiction", "co-2025-0417", "dea", "interdiction")
-    assert (decided["outcome"], decided["undertaking"]) == ("released", "dea-2025-11")
+    assert (decided.outcome, decided.undertaking) == ("released", "dea-2025-11")
 
 
 # -- Thursday 13 November: joint work in Colombia continues ---------------------------------
@@ -417,36 +416,33 @@ def test_the_joint_casework_exemption_releases_the_fbi_extradition_case(story: S
         reason="The FBI, DEA and HSI keep working in Colombia alongside DIPOL, DIJIN and CTI.",
         key=demo_key("mininterior"),
     )
-    assert change["order"]["authority"] == "mininterior"
+    assert change.order.authority == "mininterior"
     assert story.moved(change) == {"fbi-0440-arrest": "released"}
 
 
 def test_outside_joint_casework_the_fbi_stays_held(story: Story) -> None:
     decided = story.request("fbi-0431-arrest-2", "co-2025-0431", "fbi", "arrest")
-    assert decided["outcome"] == "held"
-    held = {row["id"] for row in story.analyst.iter_held()}
+    assert decided.outcome == "held"
+    held = {row.id for row in story.analyst.iter_held()}
     assert held == {story.requests["fbi-0431-arrest"], story.requests["fbi-0431-arrest-2"]}
 
 
 def test_simulating_the_lift_shows_what_it_would_release_and_stores_nothing(
     story: Story,
 ) -> None:
-    def held() -> list[dict[str, Any]]:
+    def held() -> list[Held]:
         # held_for_seconds is the clock's, not the store's: it ticks between two reads.
-        return [
-            {k: v for k, v in row.items() if k != "held_for_seconds"}
-            for row in story.analyst.iter_held()
-        ]
+        return [replace(row, held_for_seconds=0) for row in story.analyst.iter_held()]
 
     now = datetime.now(UTC)
     held_before = held()
     report = story.presidency.simulate_lift(
         SUSPENSION, start=now - timedelta(days=1), end=now + timedelta(days=1)
     )
-    assert (report["order"], report["action"]) == (SUSPENSION, "lift")
-    assert report["by_partner"]["fbi"] == {"held->released": 2}
+    assert (report.order, report.action) == (SUSPENSION, "lift")
+    assert report.by_partner["fbi"] == {"held->released": 2}
     assert held() == held_before
-    assert story.presidency.get_order(SUSPENSION)["lifted_at"] is None
+    assert story.presidency.get_order(SUSPENSION).lifted_at is None
 
 
 def test_a_strike_with_casualties_from_hsi_lead_suspends_hsi_at_once(story: Story) -> None:
@@ -458,35 +454,36 @@ def test_a_strike_with_casualties_from_hsi_lead_suspends_hsi_at_once(story: Stor
         place="Caribbean, off La Guajira",
         note="Press reports link the lead to a strike on the go-fast boat.",
     )
-    outcome = change["outcome"]
-    assert (outcome["breach"], outcome["signed"]) == (True, False)
-    suspension = story.presidency.get_order(outcome["order"])
-    assert (suspension["authority"], suspension["effect"]) == ("garante-system", "hold")
-    assert suspension["scope"]["agencies"] == ["hsi"]
+    outcome = change.outcome
+    assert (outcome.breach, outcome.signed) == (True, False)
+    assert outcome.order is not None
+    suspension = story.presidency.get_order(outcome.order)
+    assert (suspension.authority, suspension.effect) == ("garante-system", "hold")
+    assert suspension.scope["agencies"] == ["hsi"]
     decided = story.request("hsi-0431-analysis", "co-2025-0431", "hsi", "analysis")
-    assert decided["outcome"] == "held"
+    assert decided.outcome == "held"
 
 
 def test_every_decision_on_the_dea_lead_is_kept_with_its_trigger(story: Story) -> None:
     decisions = story.overseer.release_decisions(story.requests["dea-0422-seizure"])
-    assert [d["outcome"] for d in decisions] == ["held", "held", "released"]
-    assert SUSPENSION in decisions[1]["trigger"]
-    assert decisions[-1]["undertaking"] == "dea-2025-11"
+    assert [d.outcome for d in decisions] == ["held", "held", "released"]
+    assert SUSPENSION in decisions[1].trigger
+    assert decisions[-1].undertaking == "dea-2025-11"
 
 
 def test_no_order_ever_touched_the_nca(story: Story) -> None:
     for label in ("nca-0452-seizure", "nca-0417-seizure"):
         decisions = story.overseer.release_decisions(story.requests[label])
-        assert [d["outcome"] for d in decisions] == ["released"]
-        assert not [r for r in decisions[0]["rules"] if r["cites"].startswith("order:")]
+        assert [d.outcome for d in decisions] == ["released"]
+        assert not [r for r in decisions[0].rules if r.cites.startswith("order:")]
 
 
 # -- what each role may see and do ---------------------------------------------------------
 
 
 def test_a_partner_lists_only_its_own_released_requests(story: Story) -> None:
-    seen = {row["id"]: row for row in story.dea.iter_releases(limit=1)}
-    assert {(r["recipient"], r["outcome"]) for r in seen.values()} == {("dea", "released")}
+    seen = {row.id: row for row in story.dea.iter_releases(limit=1)}
+    assert {(r.recipient, r.outcome) for r in seen.values()} == {("dea", "released")}
     assert set(seen) == {
         story.requests[label]
         for label in ("dea-0417-seizure", "dea-0422-seizure", "dea-0417-interdiction")
@@ -547,13 +544,13 @@ def test_lists_follow_cursors_to_the_end(story: Story) -> None:
 # -- the audit log ------------------------------------------------------------------------
 
 
-def _checkpoint(client: GaranteClient, at_least: int) -> dict[str, Any]:
+def _checkpoint(client: GaranteClient, at_least: int) -> CheckpointOut:
     """The latest checkpoint once the publisher (every 0.2 s here) has covered ``at_least``."""
     deadline = time.monotonic() + 10
     while True:
         try:
             checkpoint = client.checkpoint()
-            if checkpoint["size"] >= at_least:
+            if checkpoint.size >= at_least:
                 return checkpoint
         except GaranteAPIError as exc:
             if exc.code != "not_found":
@@ -564,43 +561,43 @@ def _checkpoint(client: GaranteClient, at_least: int) -> dict[str, Any]:
 
 
 def test_the_checkpoint_verifies_with_the_log_key(story: Story) -> None:
-    size = story.overseer.health()["ledger_size"]
+    size = story.overseer.health().ledger_size
     published = _checkpoint(story.overseer, size)
     key = VerifierKey.parse(story.overseer.log_key())
-    checkpoint, signers = open_checkpoint(published["note"], [key])
+    checkpoint, signers = open_checkpoint(published.note, [key])
     assert signers == (key.name,)
-    assert checkpoint.size == published["size"]
-    assert base64.b64encode(checkpoint.root_hash).decode() == published["root_hash"]
+    assert checkpoint.size == published.size
+    assert base64.b64encode(checkpoint.root_hash).decode() == published.root_hash
     story.checkpoints.append(published)
 
 
 def test_the_amendment_is_provably_in_the_signed_log(story: Story) -> None:
     [published] = story.checkpoints
-    size = published["size"]
+    size = published.size
     entries = story.overseer.audit_entries(0, size)
-    [index] = [e["index"] for e in entries if e["kind"] == "order.amended"]
+    [index] = [e.index for e in entries if e.kind == "order.amended"]
     proof = story.overseer.inclusion_proof(index, size=size)
-    leaf = base64.b64decode(proof["leaf_hash"])
-    assert leaf == hashlib.sha256(b"\x00" + proof["entry"].encode()).digest()
-    assert SUSPENSION in proof["entry"]
+    leaf = base64.b64decode(proof.leaf_hash)
+    assert leaf == hashlib.sha256(b"\x00" + proof.entry.encode()).digest()
+    assert SUSPENSION in proof.entry
     verify_inclusion(
         leaf,
         index,
         size,
-        [base64.b64decode(h) for h in proof["proof"]],
-        base64.b64decode(published["root_hash"]),
+        [base64.b64decode(h) for h in proof.proof],
+        base64.b64decode(published.root_hash),
     )
 
 
 def test_a_later_checkpoint_is_consistent_with_the_earlier_one(story: Story) -> None:
     [old] = story.checkpoints
     story.request("nca-0431-analysis", "co-2025-0431", "nca", "analysis")
-    new = _checkpoint(story.overseer, old["size"] + 1)
-    proof = story.overseer.consistency_proof(old["size"], new=new["size"])
+    new = _checkpoint(story.overseer, old.size + 1)
+    proof = story.overseer.consistency_proof(old.size, new=new.size)
     verify_consistency(
-        old["size"],
-        new["size"],
-        base64.b64decode(old["root_hash"]),
-        base64.b64decode(new["root_hash"]),
-        [base64.b64decode(h) for h in proof["proof"]],
+        old.size,
+        new.size,
+        base64.b64decode(old.root_hash),
+        base64.b64decode(new.root_hash),
+        [base64.b64decode(h) for h in proof.proof],
     )

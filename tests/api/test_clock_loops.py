@@ -53,15 +53,15 @@ def test_a_hold_whose_period_ends_releases_what_it_held_without_anyone_asking(
             key=demo_key(AUTHORITY),
         )
         held = analyst.request_release("co-2025-0417", recipient="nca", purpose="seizure")
-        assert held["outcome"] == "held"
+        assert held.outcome == "held"
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
-            if analyst.get_release(held["request"])["outcome"] != "held":
+            if analyst.get_release(held.request).outcome != "held":
                 break
             time.sleep(0.2)
-        assert analyst.get_release(held["request"])["outcome"] == "released"
-        last = analyst.release_decisions(held["request"])[-1]
-    assert last["trigger"] == f"order {issued['order']['id']} period ended"
+        assert analyst.get_release(held.request).outcome == "released"
+        last = analyst.release_decisions(held.request)[-1]
+    assert last.trigger == f"order {issued.order.id} period ended"
 
 
 def test_a_derived_condition_lapses_when_its_last_event_leaves_the_window(
@@ -75,9 +75,7 @@ def test_a_derived_condition_lapses_when_its_last_event_leaves_the_window(
     with GaranteClient(server.url, tokens["analyst"]) as analyst:
 
         def active() -> bool:
-            return bool(
-                next(c for c in analyst.iter_conditions() if c["id"] == condition)["active"]
-            )
+            return bool(next(c for c in analyst.iter_conditions() if c.id == condition).active)
 
         analyst.record_event(  # DIPOL reports the demo's strikes, signed with its key
             "vessel-strike", region="caribbean", occurred_at=occurred, key=demo_key("dipol")

@@ -695,7 +695,7 @@ def _held(tables: _Tables, record: Record, url: str, overseer: str) -> list[str]
                 "with no later decision recorded"
             )
     with GaranteClient(url, overseer, timeout=60) as client:
-        served = {int(h["id"]) for h in client.iter_held(limit=1000)}
+        served = {int(h.id) for h in client.iter_held(limit=1000)}
     stored_held = {r for r, row in tables.requests.items() if row[3] == "held"}
     if served != stored_held:
         problems.append(
