@@ -31,7 +31,6 @@ from urllib.parse import quote
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-
 from pydantic import TypeAdapter
 
 from garante import records
