@@ -12,9 +12,15 @@ entry and verification pays it.
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeAlias
 
 import rfc8785
+
+# A JSON value and a JSON object, as Python holds them: what a signed statement, an audit
+# entry's data or a STIX object is. Precise where ``Any`` would switch checking off.
+Json: TypeAlias = "str | int | float | bool | Sequence[Json] | Mapping[str, Json] | None"
+JsonObject: TypeAlias = "Mapping[str, Json]"
 
 _MAX_SAFE = 2**53
 _ASTRAL = "\U00010000"

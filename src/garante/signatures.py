@@ -8,13 +8,14 @@ travel as base64 of the 32 raw bytes (or PEM); private keys live in PEM files th
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from garante.canonical import Json
 from garante.canonical import canonical as canonical
 from garante.domain.errors import InvalidKey, SignatureError, SignatureRequired
 
@@ -79,7 +80,7 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
     return key
 
 
-def sign_statement(key: Ed25519PrivateKey, statement: dict[str, Any]) -> bytes:
+def sign_statement(key: Ed25519PrivateKey, statement: Mapping[str, Json]) -> bytes:
     return key.sign(canonical(statement))
 
 
@@ -101,7 +102,7 @@ def check_signature(
     *,
     signer: str,
     public_key: bytes | None,
-    statement: dict[str, Any],
+    statement: Mapping[str, Json],
     signature: bytes | None,
     field: str = "signature",
 ) -> None:

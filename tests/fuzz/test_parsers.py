@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from garante.canonical import Json
 from garante.domain.errors import GaranteError
 from garante.ledger.checkpoint import (
     Checkpoint,
@@ -61,7 +62,12 @@ SIGNED = sign_checkpoint(CHECKPOINT, LOG)
 COSIGNATURE = cosign(CHECKPOINT.to_text(), WITNESS, 1_700_000_000)
 COSIGNER = WITNESS.verifier_key(SIG_COSIGNATURE_V1)
 KEY = Ed25519PrivateKey.generate()
-STATEMENT = {"type": "garante.order/v1", "id": "o-1", "version": 1, "reason": "test"}
+STATEMENT: dict[str, Json] = {
+    "type": "garante.order/v1",
+    "id": "o-1",
+    "version": 1,
+    "reason": "test",
+}
 BUNDLE = scenario_bundle()
 
 

@@ -13,6 +13,9 @@ from garante.domain.errors import ValidationError
 from garante.domain.timeutil import parse_time
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from garante.canonical import Json
     from garante.service.app import Garante
 
 # The service (SQLAlchemy, stix2, ...) is imported by the commands that open a store, not
@@ -55,7 +58,7 @@ def when(value: str | None, *, field: str) -> datetime | None:
 
 
 def signature(
-    statement: dict[str, object], key: Path | None, signature_b64: str | None
+    statement: Mapping[str, Json], key: Path | None, signature_b64: str | None
 ) -> bytes | None:
     """Sign with a private key file, or take a detached signature made elsewhere."""
     from garante.signatures import decode_signature, load_private_key, sign_statement

@@ -6,12 +6,15 @@ import dataclasses
 import functools
 import inspect
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from garante.cli import context, output
+
+if TYPE_CHECKING:
+    from garante.canonical import Json
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -22,7 +25,7 @@ class Signing:
     signature_b64: str | None = context.SIGNATURE_OPTION
     print_statement: bool = context.STATEMENT_OPTION
 
-    def printed(self, statement: dict[str, Any]) -> bool:
+    def printed(self, statement: Mapping[str, Json]) -> bool:
         """With --print-statement, print the canonical statement (nothing is stored)."""
         if self.print_statement:
             from garante.signatures import canonical
@@ -30,7 +33,7 @@ class Signing:
             output.plain(canonical(statement).decode())
         return self.print_statement
 
-    def signature(self, statement: dict[str, Any]) -> bytes | None:
+    def signature(self, statement: Mapping[str, Json]) -> bytes | None:
         return context.signature(statement, self.key, self.signature_b64)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 
 class Outcome(StrEnum):
@@ -59,12 +58,3 @@ class Decision:
     explanation: str
     undertaking_id: str | None = None
     state_version: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "outcome": self.outcome.value,
-            "explanation": self.explanation,
-            "undertaking": self.undertaking_id,
-            "state_version": self.state_version,
-            "rules": [hit.to_dict() for hit in self.rules],
-        }

@@ -16,15 +16,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import Field, dataclass, field, fields, is_dataclass
 from datetime import datetime
 from enum import Enum, StrEnum
-from typing import Any, ClassVar, TypeAlias, cast
+from typing import Any, ClassVar, cast
 
+from garante.canonical import Json as Json
+from garante.canonical import JsonObject as JsonObject
 from garante.domain.condition import ConditionRule
 from garante.domain.decision import Outcome, RuleHit
 from garante.domain.order import Acting
 from garante.domain.timeutil import iso
-
-Json: TypeAlias = "str | int | float | bool | Sequence[Json] | Mapping[str, Json] | None"
-JsonObject: TypeAlias = "Mapping[str, Json]"
 
 REFS = "garante.refs"  # the metadata key ``ref`` sets
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING
 
 from garante.domain.errors import ScopeNotExplicit
 from garante.domain.timeutil import iso
+
+if TYPE_CHECKING:
+    from garante.canonical import Json
 
 
 class Effect(StrEnum):
@@ -109,12 +112,14 @@ class Scope:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Scope:
+    def from_dict(cls, data: Mapping[str, Json]) -> Scope:
+        """A scope from its JSON form (``to_dict``); a dimension that is not a list of
+        strings is refused, not read as empty."""
         return cls(
-            agencies=frozenset(data.get("agencies") or ()),
-            countries=frozenset(data.get("countries") or ()),
-            categories=frozenset(data.get("categories") or ()),
-            regions=frozenset(data.get("regions") or ()),
+            agencies=_strings(data, "agencies"),
+            countries=_strings(data, "countries"),
+            categories=_strings(data, "categories"),
+            regions=_strings(data, "regions"),
         )
 
     def describe(self) -> str:
@@ -142,10 +147,10 @@ class Requirement:
         return {"prohibits": sorted(self.prohibits), "protections": sorted(self.protections)}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Requirement:
+    def from_dict(cls, data: Mapping[str, Json]) -> Requirement:
         return cls(
-            prohibits=frozenset(data.get("prohibits") or ()),
-            protections=frozenset(data.get("protections") or ()),
+            prohibits=_strings(data, "prohibits"),
+            protections=_strings(data, "protections"),
         )
 
     def describe(self) -> str:
@@ -188,7 +193,7 @@ class Order:
             return False
         return self.lifted_at is None or at < self.lifted_at
 
-    def statement(self) -> dict[str, Any]:
+    def statement(self) -> dict[str, Json]:
         """What the authority signs for this version, canonicalised by RFC 8785."""
         return {
             "type": "garante.order/v1",
@@ -206,7 +211,7 @@ class Order:
         }
 
 
-def lift_statement(order_id: str, version: int, reason: str) -> dict[str, Any]:
+def lift_statement(order_id: str, version: int, reason: str) -> dict[str, Json]:
     """What an authority signs to lift an order.
 
     No time in it, so a signer can prepare it ahead; the version it creates makes it single-use.
@@ -217,3 +222,15 @@ def lift_statement(order_id: str, version: int, reason: str) -> dict[str, Any]:
         "version": version,
         "reason": reason,
     }
+
+
+def _strings(data: Mapping[str, Json], name: str) -> frozenset[str]:
+    """``data[name]``, a list of strings (missing or null: none)."""
+    value = data.get(name)
+    if value is None:
+        return frozenset()
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise ValueError(f"{name} must be a list of strings, not {value!r}")
+    if not all(isinstance(item, str) for item in value):
+        raise ValueError(f"{name} must be a list of strings, not {value!r}")
+    return frozenset(str(item) for item in value)

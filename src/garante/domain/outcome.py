@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING
 
 from garante.domain.timeutil import iso
+
+if TYPE_CHECKING:
+    from garante.canonical import Json
 
 
 class OutcomeKind(StrEnum):
@@ -42,7 +45,7 @@ class OutcomeReport:
     place: str = ""
     note: str = ""
 
-    def statement(self) -> dict[str, Any]:
+    def statement(self) -> dict[str, Json]:
         """What a partner signs when it reports (RFC 8785 canonical JSON)."""
         return {
             "type": "garante.outcome/v1",

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from garante.domain.timeutil import iso
+
+if TYPE_CHECKING:
+    from garante.canonical import Json
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,7 +51,7 @@ class Undertaking:
     def covers(self, category: str) -> bool:
         return not self.categories or category in self.categories
 
-    def statement(self) -> dict[str, Any]:
+    def statement(self) -> dict[str, Json]:
         """What the agency signs: every term, canonicalised by RFC 8785 before signing."""
         return undertaking_statement(
             id=self.id,
@@ -72,7 +75,7 @@ def undertaking_statement(
     categories: frozenset[str] | tuple[str, ...],
     valid_from: datetime,
     valid_until: datetime | None,
-) -> dict[str, Any]:
+) -> dict[str, Json]:
     return {
         "type": "garante.undertaking/v1",
         "id": id,
