@@ -355,7 +355,7 @@ def build_store(directory: Path, count: int, seed: int) -> Store:
     started = time.perf_counter()
     db = directory / "garante.db"
     scenario = runner.load()
-    clock = FixedClock(parse_time(scenario["setup_at"]))
+    clock = FixedClock(parse_time(scenario.setup_at))
     garante = Garante.open(str(db), clock=clock, actor="demo")
     try:
         run = runner.replay(garante, clock)

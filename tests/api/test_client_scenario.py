@@ -133,22 +133,22 @@ def test_the_bootstrap_token_speaks_for_the_first_agency(story: Story) -> None:
 
 
 def test_the_liaison_registers_agencies_and_authorities_with_demo_keys(story: Story) -> None:
-    for spec in SCENARIO["agencies"]:
-        if spec["id"] == "dipol":
+    for spec in SCENARIO.agencies:
+        if spec.id == "dipol":
             continue
         story.liaison.register_agency(
-            spec["id"],
-            name=spec["name"],
-            country=spec["country"],
-            domestic=spec.get("domestic", False),
-            public_key=demo_key(spec["id"]).public_key() if spec.get("signs") else None,
+            spec.id,
+            name=spec.name,
+            country=spec.country,
+            domestic=spec.domestic,
+            public_key=demo_key(spec.id).public_key() if spec.signs else None,
         )
-    for spec in SCENARIO["authorities"]:
+    for authority in SCENARIO.authorities:
         story.liaison.register_authority(
-            spec["id"], name=spec["name"], public_key=public(spec["id"])
+            authority.id, name=authority.name, public_key=public(authority.id)
         )
     agencies = {a.id: a for a in story.liaison.iter_agencies(limit=2)}
-    assert sorted(agencies) == sorted(a["id"] for a in SCENARIO["agencies"])
+    assert sorted(agencies) == sorted(a.id for a in SCENARIO.agencies)
     assert agencies["dea"].public_key == public("dea")
     assert agencies["fbi"].public_key is None
     authorities = {a.id: a for a in story.liaison.iter_authorities()}
@@ -162,14 +162,14 @@ def test_registering_an_agency_twice_is_a_conflict(story: Story) -> None:
 
 
 def test_a_strike_event_turns_the_derived_condition_active(story: Story) -> None:
-    spec = SCENARIO["conditions"][0]
+    spec = SCENARIO.conditions[0]
     defined = story.presidency.define_condition(
         CONDITION,
-        description=spec["description"],
-        kind=spec["kind"],
-        region=spec["region"],
-        min_events=spec["min_events"],
-        window_days=spec["window_days"],
+        description=spec.description,
+        kind=spec.kind,
+        region=spec.region,
+        min_events=spec.min_events,
+        window_days=spec.window_days,
     )
     assert defined.active is False
     story.analyst.record_event(
@@ -235,31 +235,31 @@ def test_an_undertaking_signed_with_another_key_is_refused(story: Story) -> None
 
 
 def test_the_other_partners_undertakings_are_recorded(story: Story) -> None:
-    for spec in SCENARIO["undertakings"][1:]:
-        signs = spec["agency"] == "nca"
+    for spec in SCENARIO.undertakings[1:]:
+        signs = spec.agency == "nca"
         change = story.liaison.record_undertaking(
-            spec["agency"],
-            undertaking_id=spec["id"],
-            permits=spec["permits"],
-            prohibits=spec.get("prohibits", []),
-            protections=spec.get("protections", []),
-            key=demo_key(spec["agency"]) if signs else None,
+            spec.agency,
+            undertaking_id=spec.id,
+            permits=spec.permits,
+            prohibits=spec.prohibits,
+            protections=spec.protections,
+            key=demo_key(spec.agency) if signs else None,
         )
         assert change.undertaking.signed is signs
     listed = {u.id for u in story.liaison.iter_undertakings(limit=1)}
-    assert listed == {u["id"] for u in SCENARIO["undertakings"]}
+    assert listed == {u.id for u in SCENARIO.undertakings}
 
 
 def test_the_analyst_adds_the_items_from_the_scenario_bundles(story: Story) -> None:
-    for spec in SCENARIO["items"]:
-        bundle = json.loads((BUNDLES / f"{spec['id']}.json").read_text())
+    for spec in SCENARIO.items:
+        bundle = json.loads((BUNDLES / f"{spec.id}.json").read_text())
         added = story.analyst.add_item(
-            spec["id"],
-            title=spec["title"],
-            category=spec["category"],
-            region=spec["region"],
-            tlp=spec["tlp"],
-            releasable_to=spec.get("releasable_to", []),
+            spec.id,
+            title=spec.title,
+            category=spec.category,
+            region=spec.region,
+            tlp=spec.tlp,
+            releasable_to=spec.releasable_to,
             bundle=bundle,
         )
         assert added.originator == "dipol"

@@ -87,7 +87,7 @@ class Prepared:
 
 def prepare(store: Store) -> Prepared:
     """Replay the demo scenario into ``store`` (in this process: faster than ``garante demo``)."""
-    start = parse_time(runner.load()["setup_at"])
+    start = parse_time(runner.load().setup_at)
     clock = FixedClock(start)
     with store_environment(store):
         garante = Garante.open(store.db, clock=clock, actor="crash-setup")

@@ -57,14 +57,14 @@ def demo(
     db = current.db or "garante-demo.db"
     if fresh:
         _remove(db)
-    start = parse_time(runner.load(scenario)["setup_at"])
+    start = parse_time(runner.load(scenario).setup_at)
     clock = FixedClock(start)
     garante = Garante.open(db, clock=clock, actor="demo", create=True)
     if garante.ledger_size() > 0:
         _existing(ctx, garante, db, no_serve=no_serve, port=port)
         return
     if not current.json:
-        output.console.print(f"[bold]{runner.load(scenario)['title']}[/bold]")
+        output.console.print(f"[bold]{runner.load(scenario).title}[/bold]")
         output.console.print(f"Store: {db}. Clock replayed from {start:%d %B %Y}.\n")
     run = runner.replay(garante, clock, scenario, on_step=None if current.json else _print_step)
     if current.json:

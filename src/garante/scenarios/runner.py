@@ -8,12 +8,10 @@ the same story.
 from __future__ import annotations
 
 import json
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from garante.domain.condition import ConditionRule
 from garante.domain.order import Requirement, Scope
@@ -23,6 +21,8 @@ from garante.records import Decided
 from garante.scenarios import NOVEMBER_2025 as NOVEMBER_2025
 from garante.scenarios import SCENARIOS as SCENARIOS
 from garante.scenarios.keys import demo_key
+from garante.scenarios.spec import EventSpec, Scenario, Step, UndertakingSpec
+from garante.scenarios.spec import load as load_spec
 from garante.service.app import Garante
 from garante.service.clock import FixedClock
 from garante.service.usecases.conditions import EventTerms
@@ -38,7 +38,7 @@ class StepResult:
     summary: str = ""
     mismatches: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "at": iso(self.at),
             "action": self.action,
@@ -60,7 +60,7 @@ class ScenarioRun:
     def mismatches(self) -> list[str]:
         return [m for step in self.steps for m in step.mismatches]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "scenario": self.title,
             "source": self.source,
@@ -71,9 +71,8 @@ class ScenarioRun:
         }
 
 
-def load(path: Path = NOVEMBER_2025) -> dict[str, Any]:
-    with path.open("rb") as handle:
-        return tomllib.load(handle)
+def load(path: Path = NOVEMBER_2025) -> Scenario:
+    return load_spec(path)
 
 
 def replay(
@@ -84,202 +83,193 @@ def replay(
 ) -> ScenarioRun:
     """Run the scenario into ``garante`` (whose clock must be ``clock``) and pin its end time."""
     data = load(path)
-    run = ScenarioRun(title=data["title"], source=data["source"], steps=[], requests={})
-    clock.set(parse_time(data["setup_at"]))
+    run = ScenarioRun(title=data.title, source=data.source, steps=[], requests={})
+    clock.set(parse_time(data.setup_at))
     _setup(garante, data, path.parent)
-    for event in data.get("events", []):
-        clock.set(parse_time(event["at"]))
+    for event in data.events:
+        clock.set(parse_time(event.at))
         _event(garante, clock, event)
-    for step in data["steps"]:
-        clock.set(parse_time(step["at"]))
+    for step in data.steps:
+        clock.set(parse_time(step.at))
         result = _step(garante, clock, step, run)
         run.steps.append(result)
         if on_step is not None:
             on_step(result)
-    clock.set(parse_time(data["ends_at"]))
+    clock.set(parse_time(data.ends_at))
     garante.pin_clock(clock.now())
     if garante.log_signer is not None:
         garante.publish_checkpoint()
     return run
 
 
-def _setup(garante: Garante, data: dict[str, Any], base: Path) -> None:
-    for agency in data["agencies"]:
-        key = demo_key(agency["id"]) if agency.get("signs") else None
+def _setup(garante: Garante, data: Scenario, base: Path) -> None:
+    for agency in data.agencies:
+        key = demo_key(agency.id) if agency.signs else None
         garante.register_agency(
-            agency["id"],
-            name=agency["name"],
-            country=agency["country"],
-            domestic=agency.get("domestic", False),
+            agency.id,
+            name=agency.name,
+            country=agency.country,
+            domestic=agency.domestic,
             public_key=public_key_bytes(key.public_key()) if key else None,
         )
-    for authority in data["authorities"]:
-        key = demo_key(authority["id"]) if authority.get("signs") else None
+    for authority in data.authorities:
+        key = demo_key(authority.id) if authority.signs else None
         garante.register_authority(
-            authority["id"],
-            name=authority["name"],
+            authority.id,
+            name=authority.name,
             public_key=public_key_bytes(key.public_key()) if key else None,
         )
-    for condition in data.get("conditions", []):
+    for condition in data.conditions:
         garante.define_condition(
-            condition["id"],
-            description=condition["description"],
+            condition.id,
+            description=condition.description,
             rule=ConditionRule(
-                kind=condition["kind"],
-                region=condition["region"],
-                min_events=condition.get("min_events", 1),
-                window_days=condition.get("window_days", 30),
+                kind=condition.kind,
+                region=condition.region,
+                min_events=condition.min_events,
+                window_days=condition.window_days,
             ),
         )
-    signing = {a["id"] for a in data["agencies"] if a.get("signs")}
-    for spec in data.get("undertakings", []):
+    signing = {a.id for a in data.agencies if a.signs}
+    for spec in data.undertakings:
         _undertaking(garante, spec, signing)
-    for item in data["items"]:
+    for item in data.items:
         garante.add_item(
-            item["id"],
-            title=item["title"],
-            category=item["category"],
-            region=item["region"],
-            tlp=item["tlp"],
-            originator=item["originator"],
-            releasable_to=item.get("releasable_to", []),
-            bundle=json.loads((base / "bundles" / f"{item['id']}.json").read_text()),
+            item.id,
+            title=item.title,
+            category=item.category,
+            region=item.region,
+            tlp=item.tlp,
+            originator=item.originator,
+            releasable_to=item.releasable_to,
+            bundle=json.loads((base / "bundles" / f"{item.id}.json").read_text()),
         )
 
 
-def _undertaking(garante: Garante, spec: dict[str, Any], signing: set[str]) -> list[Decided]:
+def _undertaking(
+    garante: Garante, spec: UndertakingSpec | Step, signing: set[str]
+) -> list[Decided]:
     terms = garante.draft_undertaking(
-        spec["agency"],
-        undertaking_id=spec.get("id"),
-        permits=spec["permits"],
-        prohibits=spec.get("prohibits", []),
-        protections=spec.get("protections", []),
-        categories=spec.get("categories", []),
+        spec.agency,
+        undertaking_id=spec.id,
+        permits=spec.permits,
+        prohibits=spec.prohibits,
+        protections=spec.protections,
+        categories=spec.categories,
     )
     signature = (
-        sign_statement(demo_key(spec["agency"]), terms.statement())
-        if spec["agency"] in signing
-        else None
+        sign_statement(demo_key(spec.agency), terms.statement()) if spec.agency in signing else None
     )
     return garante.record_undertaking(terms, signature=signature).moved
 
 
-def _step(
-    garante: Garante, clock: FixedClock, step: dict[str, Any], run: ScenarioRun
-) -> StepResult:
-    action = step["action"]
-    result = StepResult(at=clock.now(), action=action, narrative=step.get("narrative", ""))
+def _step(garante: Garante, clock: FixedClock, step: Step, run: ScenarioRun) -> StepResult:
+    action = step.action
+    result = StepResult(at=clock.now(), action=action, narrative=step.narrative)
     if action == "request":
-        decided = garante.request_release(
-            step["item"], recipient=step["to"], purpose=step["purpose"]
-        )
-        run.requests[step["label"]] = decided.request
+        decided = garante.request_release(step.item, recipient=step.to, purpose=step.purpose)
+        run.requests[step.label] = decided.request
         result.decisions = [decided]
-        result.summary = (
-            f"request {decided.request}: {step['item']} to {step['to']} for {step['purpose']}"
-        )
-        if decided.outcome != step["expect"]:
-            result.mismatches.append(
-                f"{step['label']}: expected {step['expect']}, got {decided.outcome}"
-            )
+        result.summary = f"request {decided.request}: {step.item} to {step.to} for {step.purpose}"
+        if decided.outcome != step.expect:
+            result.mismatches.append(f"{step.label}: expected {step.expect}, got {decided.outcome}")
         return result
     if action == "event":
         result.decisions = _event(garante, clock, step)
-        result.summary = f"event recorded: {step.get('note', '')}"
+        result.summary = f"event recorded: {step.note}"
     elif action == "order":
         order = garante.draft_order(
-            authority_id=step["authority"],
-            effect=step["effect"],
-            order_id=step.get("id"),
+            authority_id=step.authority,
+            effect=_needs(step.effect, "effect", step),
+            order_id=step.id,
             scope=_scope(step),
-            everything=step.get("scope") == "all",
-            exempts=step.get("exempts"),
+            everything=step.scope == "all",
+            exempts=step.exempts,
             requires=_requires(step),
-            while_condition=step.get("while_condition"),
-            reason=step["reason"],
+            while_condition=step.while_condition,
+            reason=_needs(step.reason, "reason", step),
         ).order
-        signature = sign_statement(demo_key(step["authority"]), order.statement())
+        signature = sign_statement(demo_key(step.authority), order.statement())
         change = garante.issue_order(order, signature=signature)
         result.decisions = change.moved
-        result.summary = f"order {order.id} issued by {step['authority']}: {order.effect}"
+        result.summary = f"order {order.id} issued by {step.authority}: {order.effect}"
     elif action == "amend":
         amended = garante.draft_amendment(
-            step["order"],
-            authority_id=step["authority"],
-            effect=step.get("effect"),
+            step.order,
+            authority_id=step.authority,
+            effect=step.effect,
             requires=_requires(step),
-            reason=step.get("reason"),
+            reason=step.reason,
         ).order
-        statement = {**amended.statement(), "amended_by": step["authority"]}
+        statement = {**amended.statement(), "amended_by": step.authority}
         change = garante.amend_order(
             amended,
-            authority_id=step["authority"],
-            signature=sign_statement(demo_key(step["authority"]), statement),
+            authority_id=step.authority,
+            signature=sign_statement(demo_key(step.authority), statement),
         )
         result.decisions = change.moved
         result.summary = (
             f"order {amended.id} amended to version {amended.version}: {amended.effect}"
         )
     elif action == "lift":
-        statement = garante.lift_statement(
-            step["order"], authority_id=step["authority"], reason=step["reason"]
-        )
+        reason = _needs(step.reason, "reason", step)
+        statement = garante.lift_statement(step.order, authority_id=step.authority, reason=reason)
         change = garante.lift_order(
-            step["order"],
-            authority_id=step["authority"],
-            reason=step["reason"],
-            signature=sign_statement(demo_key(step["authority"]), statement),
+            step.order,
+            authority_id=step.authority,
+            reason=reason,
+            signature=sign_statement(demo_key(step.authority), statement),
         )
         result.decisions = change.moved
-        result.summary = f"order {step['order']} lifted"
+        result.summary = f"order {step.order} lifted"
     elif action == "outcome":
         result.decisions, result.summary = _outcome(garante, clock, step, run)
     elif action == "undertaking":
-        result.decisions = _undertaking(garante, step, {step["agency"]})
-        result.summary = f"undertaking {step.get('id')} signed by {step['agency']}"
+        result.decisions = _undertaking(garante, step, {step.agency})
+        result.summary = f"undertaking {step.id} signed by {step.agency}"
     else:
         raise ValueError(f"unknown scenario action '{action}'")
     _check_moved(step, result, run)
     return result
 
 
-def _event(garante: Garante, clock: FixedClock, spec: dict[str, Any]) -> list[Decided]:
+def _event(garante: Garante, clock: FixedClock, spec: EventSpec | Step) -> list[Decided]:
     """A vessel strike, reported by its agency: signed with its key when it has one."""
     terms: EventTerms = {
-        "kind": spec.get("kind", "vessel-strike"),
-        "region": spec.get("region", "caribbean"),
+        "kind": spec.kind or "vessel-strike",
+        "region": spec.region or "caribbean",
         "occurred_at": clock.now(),
-        "source": spec.get("source", "press reports"),
-        "note": spec.get("note", ""),
-        "agency_id": spec["agency"],
+        "source": spec.source or "press reports",
+        "note": spec.note,
+        "agency_id": spec.agency,
     }
     signature = (
-        sign_statement(demo_key(spec["agency"]), garante.event_statement(**terms))
-        if garante.agency(spec["agency"]).public_key
+        sign_statement(demo_key(spec.agency), garante.event_statement(**terms))
+        if garante.agency(spec.agency).public_key
         else None
     )
     return garante.record_event(**terms, signature=signature).moved
 
 
 def _outcome(
-    garante: Garante, clock: FixedClock, step: dict[str, Any], run: ScenarioRun
+    garante: Garante, clock: FixedClock, step: Step, run: ScenarioRun
 ) -> tuple[list[Decided], str]:
     """A partner reports (signing when it has a key), or the originator reports for it."""
     report = OutcomeReport(
-        request_id=run.requests[step["release"]],
-        agency_id=step["agency"],
-        kind=step["kind"],
+        request_id=run.requests[step.release],
+        agency_id=step.agency,
+        kind=_needs(step.kind, "kind", step),
         occurred_at=clock.now(),
-        casualties=step.get("casualties", 0),
-        persons=step.get("persons", 0),
-        quantities=step.get("quantities", {}),
-        place=step.get("place", ""),
-        note=step.get("note", ""),
+        casualties=step.casualties,
+        persons=step.persons,
+        quantities=step.quantities,
+        place=step.place,
+        note=step.note,
     )
-    by_partner = step.get("reporter") == "partner"
+    by_partner = step.reporter == "partner"
     signature = (
-        sign_statement(demo_key(step["agency"]), report.statement())
-        if by_partner and garante.agency(step["agency"]).public_key
+        sign_statement(demo_key(step.agency), report.statement())
+        if by_partner and garante.agency(step.agency).public_key
         else None
     )
     change = garante.report_outcome(report, signed=by_partner, signature=signature)
@@ -295,9 +285,9 @@ def _outcome(
     )
 
 
-def _check_moved(step: dict[str, Any], result: StepResult, run: ScenarioRun) -> None:
+def _check_moved(step: Step, result: StepResult, run: ScenarioRun) -> None:
     moved = {d.request: d.outcome for d in result.decisions}
-    for label, expected in step.get("expect_moved", {}).items():
+    for label, expected in step.expect_moved.items():
         request_id = run.requests.get(label)
         actual = moved.get(request_id) if request_id is not None else None
         if actual != expected:
@@ -306,21 +296,28 @@ def _check_moved(step: dict[str, Any], result: StepResult, run: ScenarioRun) -> 
             )
 
 
-def _scope(step: dict[str, Any]) -> Scope:
+def _scope(step: Step) -> Scope:
     """The step's agencies, countries, categories and regions; ``scope = "all"`` says an order
     with none of them is meant to hold everything."""
     return Scope(
-        agencies=frozenset(step.get("agencies", [])),
-        countries=frozenset(step.get("countries", [])),
-        categories=frozenset(step.get("categories", [])),
-        regions=frozenset(step.get("regions", [])),
+        agencies=frozenset(step.agencies),
+        countries=frozenset(step.countries),
+        categories=frozenset(step.categories),
+        regions=frozenset(step.regions),
     )
 
 
-def _requires(step: dict[str, Any]) -> Requirement | None:
-    if "require_prohibits" not in step and "require_protections" not in step:
+def _requires(step: Step) -> Requirement | None:
+    if step.require_prohibits is None and step.require_protections is None:
         return None
     return Requirement(
-        prohibits=frozenset(step.get("require_prohibits", [])),
-        protections=frozenset(step.get("require_protections", [])),
+        prohibits=frozenset(step.require_prohibits or ()),
+        protections=frozenset(step.require_protections or ()),
     )
+
+
+def _needs(value: str | None, name: str, step: Step) -> str:
+    """A field the step's action cannot do without."""
+    if not value:
+        raise ValueError(f"the {step.action} step at {step.at} needs {name}")
+    return value
