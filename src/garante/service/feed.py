@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import secrets
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -35,6 +34,7 @@ from garante.policy.decide import decide
 from garante.policy.state import PolicyState
 from garante.service.transaction import Transaction
 from garante.stix import markings
+from garante.stix.markings import StixObject
 from garante.store import convert, items, requests, undertakings
 from garante.store import feed as stored
 from garante.store.feed import AVAILABLE, RECALLED, WITHDRAWN, WITHHELD
@@ -50,21 +50,24 @@ class ReleaseNotInFeed(NotFound):
 
 def _marked(
     session: Session, item: ItemRow, undertaking_id: str | None, token: str
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[list[StixObject], list[StixObject]]:
     """The support objects a release needs, and the item's objects marked for it."""
     identity = markings.operator_identity(OPERATOR)
-    support: list[dict[str, Any]] = [
+    identity_id = markings.object_id(identity)
+    support: list[StixObject] = [
         identity,
-        markings.trace_extension_definition(identity["id"]),
+        markings.trace_extension_definition(identity_id),
         markings.tlp_marking(Tlp(item.tlp)),
     ]
     marking_ids = [markings.TLP2_MARKING_IDS[Tlp(item.tlp)]]
     if undertaking_id:
         row = undertakings.get(session, undertaking_id)
         if row is not None:
-            statement = markings.statement_marking(convert.undertaking(row), identity["id"])
+            statement = markings.statement_marking(
+                convert.undertaking(row), markings.object_id(identity)
+            )
             support.append(statement)
-            marking_ids.append(statement["id"])
+            marking_ids.append(markings.object_id(statement))
     bundle = json.loads(item.bundle)
     return support, [markings.mark(obj, marking_ids, token) for obj in bundle["objects"]]
 
@@ -103,19 +106,21 @@ def materialize(
     # an order withholds) is this release's now: the same versions, served again, later.
     # Without this, the new release would find them "present", add nothing, and never reach
     # the partner.
-    hidden = stored.hidden_latest(session, partner, [obj["id"] for obj in objects])
+    hidden = stored.hidden_latest(session, partner, [markings.object_id(obj) for obj in objects])
     for row, added in zip(
         hidden, stored.next_dates(session, partner, len(hidden), tx.now), strict=True
     ):
         row.request_id, row.visible, row.date_added = request.id, True, added
-    present = stored.present(session, partner, [obj["id"] for obj in (*support, *objects)])
-    new: list[tuple[int | None, dict[str, Any]]] = [
-        (None, obj) for obj in support if obj["id"] not in present
+    present = stored.present(
+        session, partner, [markings.object_id(obj) for obj in (*support, *objects)]
+    )
+    new: list[tuple[int | None, StixObject]] = [
+        (None, obj) for obj in support if markings.object_id(obj) not in present
     ]
-    fresh = [obj for obj in objects if obj["id"] not in present]
+    fresh = [obj for obj in objects if markings.object_id(obj) not in present]
     if objects and not fresh:
         release.delivered_at = stored.covering_delivery(
-            session, partner, [obj["id"] for obj in objects]
+            session, partner, [markings.object_id(obj) for obj in objects]
         )
     new += [(request.id, obj) for obj in fresh]
     for (request_id, obj), added in zip(
@@ -126,14 +131,14 @@ def materialize(
 
 
 def _add(
-    session: Session, partner: str, request_id: int | None, obj: dict[str, Any], added: datetime
+    session: Session, partner: str, request_id: int | None, obj: StixObject, added: datetime
 ) -> None:
     stored.add_object(
         session,
         partner_id=partner,
         request_id=request_id,
-        object_id=obj["id"],
-        object_type=obj["type"],
+        object_id=markings.object_id(obj),
+        object_type=str(obj["type"]),
         version=markings.version_of(obj),
         date_added=added,
         body=canonical(obj).decode(),
@@ -187,12 +192,12 @@ def _remark(
     if row is None:
         return
     support, objects = _marked(session, _item(session, row), undertaking_id, feed.trace_token)
-    bodies = {obj["id"]: obj for obj in objects}
+    bodies = {markings.object_id(obj): obj for obj in objects}
     for kept in stored.latest_objects_of(session, feed.request_id):
         if kept.object_id in bodies:
             kept.body = canonical(bodies[kept.object_id]).decode()
-    present = stored.present(session, feed.partner_id, [obj["id"] for obj in support])
-    missing = [obj for obj in support if obj["id"] not in present]
+    present = stored.present(session, feed.partner_id, [markings.object_id(obj) for obj in support])
+    missing = [obj for obj in support if markings.object_id(obj) not in present]
     for obj, added in zip(
         missing, stored.next_dates(session, feed.partner_id, len(missing), tx.now), strict=True
     ):
@@ -247,7 +252,7 @@ def recall(
     feed.recalled_at = tx.now
     # By object, not by the release that first sent it: a later release of the same item
     # shares its objects, and recalling either withdraws them.
-    object_ids = [obj["id"] for obj in json.loads(item.bundle)["objects"]]
+    object_ids = [markings.object_id(obj) for obj in json.loads(item.bundle)["objects"]]
     latest = stored.visible_latest(session, feed.partner_id, object_ids)
     if delivered:
         dates = stored.next_dates(session, feed.partner_id, len(latest), tx.now)

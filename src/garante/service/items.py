@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from typing import Any
+from collections.abc import Mapping
 
 import stix2
 
@@ -15,11 +15,12 @@ from garante.domain.vocabulary import Tlp, suggest
 from garante.service import lookup
 from garante.service.transaction import Transaction
 from garante.signatures import canonical
+from garante.stix.markings import StixObject
 from garante.store import agencies, items
 from garante.store.schema import ItemRow
 
 
-def parse_bundle(source: str | dict[str, Any]) -> dict[str, Any]:
+def parse_bundle(source: str | Mapping[str, object]) -> StixObject:
     """Validate a STIX 2.1 bundle with the stix2 library and return it as plain JSON.
 
     Why here and only here: parsing costs about a third of a millisecond per object, so it is
@@ -55,7 +56,7 @@ def parse_bundle(source: str | dict[str, Any]) -> dict[str, Any]:
             hint="check it with the OASIS stix2-validator, or build it with the stix2 library",
         ) from None
     try:
-        result: dict[str, Any] = json.loads(canonical(data))
+        result: StixObject = json.loads(canonical(data))
     except ValueError as exc:  # RFC 8785 has no form for it: a lone surrogate, NaN, a huge int
         raise InvalidBundle(
             f"the bundle has a value JSON cannot carry exactly: {exc}", field="bundle"
@@ -73,7 +74,7 @@ def add_item(
     tlp: str,
     originator: str,
     releasable_to: list[str],
-    content: dict[str, Any],
+    content: StixObject,
 ) -> ItemRow:
     """Store an item whose bundle ``parse_bundle`` has already validated.
 

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeAlias
 
+from garante.canonical import Json
 from garante.domain.undertaking import Undertaking
 from garante.domain.vocabulary import Tlp
+
+# A STIX 2.1 object as JSON: what a bundle holds and a feed serves.
+StixObject: TypeAlias = dict[str, Json]
 
 # The TLP 2.0 marking definitions of the OASIS "TLP 2.0 marking definition" property extension;
 # the same UUIDs are the official TLPv2 markings of CACAO (oasis-tcs/cacao, Data-Markings).
@@ -44,7 +48,7 @@ def taxii_time(value: datetime) -> str:
     return f"{at.year:04d}-{at:%m-%dT%H:%M:%S.%f}Z"  # %Y would not pad a year before 1000
 
 
-def tlp_marking(tlp: Tlp) -> dict[str, Any]:
+def tlp_marking(tlp: Tlp) -> StixObject:
     return {
         "type": "marking-definition",
         "spec_version": "2.1",
@@ -57,7 +61,7 @@ def tlp_marking(tlp: Tlp) -> dict[str, Any]:
     }
 
 
-def operator_identity(name: str) -> dict[str, Any]:
+def operator_identity(name: str) -> StixObject:
     """The operator that marks and delivers, named as the creator of Garante's definitions."""
     return {
         "type": "identity",
@@ -70,7 +74,7 @@ def operator_identity(name: str) -> dict[str, Any]:
     }
 
 
-def trace_extension_definition(identity_id: str) -> dict[str, Any]:
+def trace_extension_definition(identity_id: str) -> StixObject:
     return {
         "type": "extension-definition",
         "spec_version": "2.1",
@@ -87,7 +91,7 @@ def trace_extension_definition(identity_id: str) -> dict[str, Any]:
     }
 
 
-def statement_marking(undertaking: Undertaking, identity_id: str) -> dict[str, Any]:
+def statement_marking(undertaking: Undertaking, identity_id: str) -> StixObject:
     """The undertaking's terms as a statement marking, so they travel with every object."""
     terms = [f"permits {', '.join(sorted(undertaking.permits))}"]
     if undertaking.prohibits:
@@ -109,14 +113,21 @@ def statement_marking(undertaking: Undertaking, identity_id: str) -> dict[str, A
     }
 
 
-def mark(obj: dict[str, Any], marking_ids: list[str], trace_token: str) -> dict[str, Any]:
+def object_id(obj: StixObject) -> str:
+    """The object's ``id`` (every STIX object has one; the bundle was validated on entry)."""
+    return str(obj["id"])
+
+
+def mark(obj: StixObject, marking_ids: list[str], trace_token: str) -> StixObject:
     """A copy of ``obj`` carrying the release's markings and its trace token."""
     if obj.get("type") in _NOT_MARKED:
         return dict(obj)
     marked = dict(obj)
-    refs = list(obj.get("object_marking_refs", []))
+    listed = obj.get("object_marking_refs")
+    refs = [ref for ref in listed if isinstance(ref, str)] if isinstance(listed, list) else []
     marked["object_marking_refs"] = refs + [m for m in marking_ids if m not in refs]
-    extensions = dict(obj.get("extensions", {}))
+    given = obj.get("extensions")
+    extensions: dict[str, Json] = dict(given) if isinstance(given, dict) else {}
     extensions[TRACE_EXTENSION_ID] = {
         "extension_type": "property-extension",
         TRACE_PROPERTY: trace_token,
@@ -125,7 +136,7 @@ def mark(obj: dict[str, Any], marking_ids: list[str], trace_token: str) -> dict[
     return marked
 
 
-def revoked_version(obj: dict[str, Any], at: datetime) -> dict[str, Any]:
+def revoked_version(obj: StixObject, at: datetime) -> StixObject:
     """The next version of ``obj``, revoked (STIX 2.1 versioning: a later ``modified``)."""
     revoked = dict(obj)
     revoked["revoked"] = True
@@ -135,7 +146,7 @@ def revoked_version(obj: dict[str, Any], at: datetime) -> dict[str, Any]:
     return revoked
 
 
-def version_of(obj: dict[str, Any]) -> str:
+def version_of(obj: StixObject) -> str:
     """The object's version (``modified``, else ``created``) as a fixed-width UTC timestamp.
 
     Fixed width (microseconds, Z) so that versions compare as instants whatever precision the

@@ -11,12 +11,12 @@ import base64
 import json
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from garante import __version__
+from garante.canonical import Json
 from garante.domain.numbers import whole_number
 from garante.domain.roles import Principal, Role
 from garante.service.app import Garante
@@ -150,7 +150,7 @@ def create_taxii_app(garante: Garante) -> FastAPI:
                 f"no object {oid} in this collection",
                 code="taxii.object_not_found",
             )
-        body: dict[str, Any] = {"more": more}
+        body: dict[str, Json] = {"more": more}
         if token:
             body["next"] = token
         body["versions"] = [_stated_version(row) for row in rows]
@@ -162,7 +162,7 @@ def create_taxii_app(garante: Garante) -> FastAPI:
         rows, more, token = _page(
             garante.acting_as(who), str(who.agency_id), request, "manifest", ids=()
         )
-        body: dict[str, Any] = {"more": more}
+        body: dict[str, Json] = {"more": more}
         if token:
             body["next"] = token
         if rows:
@@ -204,7 +204,7 @@ def _credentials(header: str | None) -> str:
     )
 
 
-def _collection(agency: str) -> dict[str, Any]:
+def _collection(agency: str) -> dict[str, Json]:
     return {
         "id": collection_id(agency),
         "title": f"Releases to {agency}",
@@ -329,7 +329,7 @@ def _headers(rows: list[FeedRow]) -> dict[str, str]:
     }
 
 
-def _json(body: dict[str, Any], rows: list[FeedRow] | None = None) -> Response:
+def _json(body: dict[str, Json], rows: list[FeedRow] | None = None) -> Response:
     return Response(dumps(body), media_type=TAXII_JSON, headers=_headers(rows or []))
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from garante.canonical import Json
 from garante.domain.errors import GaranteError
 from garante.taxii.media import TAXII_JSON, dumps
 
@@ -43,7 +43,7 @@ def response(
     code: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    body: dict[str, Any] = {"title": title, "description": description, "http_status": str(status)}
+    body: dict[str, Json] = {"title": title, "description": description, "http_status": str(status)}
     if code:
         body["error_code"] = code
     return Response(dumps(body), status_code=status, media_type=TAXII_JSON, headers=headers)

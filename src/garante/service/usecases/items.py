@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 from garante import records
 from garante.domain.roles import Role
@@ -30,7 +30,7 @@ class Items(UseCases):
         region: str,
         tlp: str,
         originator: str,
-        bundle: str | dict[str, Any],
+        bundle: str | Mapping[str, object],
         releasable_to: list[str] | None = None,
     ) -> Change[records.Item]:
         content = items.parse_bundle(bundle)  # before the writer lock: see items.add_item
