@@ -967,6 +967,33 @@ class GaranteClient:
             "POST", "/orders/simulate", body=body, params={"from": _time(start), "to": _time(end)}
         )
 
+    def simulate_amendment(
+        self,
+        order_id: str,
+        *,
+        start: datetime | str,
+        end: datetime | str,
+        effect: str | None = None,
+        scope: Scope | Literal["all"] | None = None,
+        requires: Requirement | None = None,
+        exempts: Sequence[str] | None = None,
+        valid_until: datetime | str | None = None,
+        while_condition: str | None = None,
+        clear_condition: bool = False,
+    ) -> dict[str, Any]:
+        """What amending the order with these terms would change for the requests of
+        ``[start, end)``: each decided with the order as it stands and as amended. Stores
+        nothing."""
+        body = _amend_terms(
+            effect, scope, requires, exempts, valid_until, while_condition, clear_condition, None
+        )
+        return self._object(
+            "POST",
+            f"/orders/{_segment(order_id)}/amend/simulate",
+            body=body,
+            params={"from": _time(start), "to": _time(end)},
+        )
+
     def simulate_lift(
         self, order_id: str, *, start: datetime | str, end: datetime | str
     ) -> dict[str, Any]:

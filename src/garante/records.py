@@ -96,7 +96,7 @@ class Sample:
 
 @dataclass(frozen=True, kw_only=True)
 class Simulation:
-    """What issuing (or lifting) an order would change for the requests of a period.
+    """What issuing, amending or lifting an order would change for the requests of a period.
 
     ``period`` is ``{"from": ..., "to": ...}`` (``from`` is no name a field can have).
     ``before``/``after`` count outcomes of the requests in scope; ``by_partner`` and
@@ -106,7 +106,7 @@ class Simulation:
     at: str
     period: dict[str, str]
     order: str | None
-    action: Literal["issue", "lift"]
+    action: Literal["issue", "amend", "lift"]
     requests: int
     in_scope: int
     distinct_decisions: int

@@ -196,6 +196,26 @@ def test_amending_through_the_form(console: Console) -> None:
     assert order.effect == "hold" and order.version == 3
 
 
+def test_the_amendment_preview_simulates_it_and_shows_the_scope_before_and_after(
+    console: Console,
+) -> None:
+    console.sign_in("authority")
+    before = console.garante.ledger_size()
+    fields = {"effect": "hold", "agencies": "dea", "reason": "Hold the DEA.", "days": "30"}
+    page = _preview(console, "/orders/co-us-suspension/amend/preview", fields)
+    scopes = page.split('id="scopes"')[1].split("</dl>")[0]
+    assert "Scope before</dt><dd>Countries: US</dd>" in scopes
+    assert "Scope after</dt><dd><strong>Agencies: dea</strong></dd>" in scopes
+    assert "with the order as it stands and with the amended version" in page
+    # Both scopes count: the DEA comes in, the FBI (in the US scope before) goes out.
+    assert '<strong id="sim-changed">5</strong>' in page
+    assert 'dea</th><td data-label="Change">released → held' in page
+    assert 'fbi</th><td data-label="Change">held → released' in page
+    assert ("days", "30") in _hidden(page)
+    assert console.garante.ledger_size() == before
+    assert console.garante.order("co-us-suspension").version == 2
+
+
 def test_the_preview_says_whom_the_order_reaches(console: Console) -> None:
     console.sign_in("authority")
     page = _preview(console, "/orders/preview", EXEMPT_FBI)

@@ -482,6 +482,23 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "The requests made from {start} to {end}, decided now with and without it.",
         "es": "Las solicitudes hechas de {start} a {end}, decididas ahora con y sin ella.",
     },
+    "preview.simulation_intro_amend": {
+        "en": "The requests made from {start} to {end}, decided now with the order as it stands "
+        "and with the amended version.",
+        "es": "Las solicitudes hechas de {start} a {end}, decididas ahora con la orden tal como "
+        "está y con la versión modificada.",
+    },
+    "preview.simulation_past": {
+        "en": "These are past requests, replayed without storing anything. What the change does "
+        "now is on the next page: held requests decided again, and releases not yet delivered "
+        "withheld or made available again.",
+        "es": "Son solicitudes pasadas, repetidas sin guardar nada. Lo que el cambio hace ahora "
+        "aparece en la página siguiente: solicitudes retenidas decididas de nuevo, y entregas "
+        "aún no recibidas retenidas o disponibles de nuevo.",
+    },
+    "preview.scope_before": {"en": "Scope before", "es": "Alcance anterior"},
+    "preview.scope_after": {"en": "Scope after", "es": "Alcance modificado"},
+    "preview.scope_kept": {"en": "unchanged", "es": "sin cambios"},
     "preview.requests": {"en": "Requests in the period", "es": "Solicitudes del periodo"},
     "preview.in_scope": {"en": "In its scope", "es": "En su alcance"},
     "preview.reach": {
@@ -491,16 +508,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "agencias en total.",
     },
     "preview.reach_every": {"en": "Every partner.", "es": "Todos los socios."},
-    "preview.changed": {"en": "Decisions that change", "es": "Decisiones que cambian"},
+    "preview.changed": {
+        "en": "Past requests it would have decided differently",
+        "es": "Solicitudes pasadas que habría decidido de otro modo",
+    },
     "preview.by_partner": {"en": "Changes by partner", "es": "Cambios por socio"},
     "preview.change": {"en": "Change", "es": "Cambio"},
     "preview.no_change": {
         "en": "No decision in the period would change.",
         "es": "Ninguna decisión del periodo cambiaría.",
-    },
-    "preview.amend_no_simulation": {
-        "en": "An amendment is not simulated: the service simulates new orders and lifts.",
-        "es": "Una modificación no se simula: el servicio simula órdenes nuevas y levantamientos.",
     },
     "preview.statement": {"en": "Statement to sign", "es": "Declaración a firmar"},
     "preview.statement_help": {

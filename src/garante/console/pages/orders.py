@@ -1,7 +1,8 @@
 """Orders on a timeline, and the authority's issue, amend and lift forms.
 
-Every write is two steps, as in the API: a preview drafts the statement (and, for a new order
-or a lift, simulates it over recent requests) and shows what must be signed; the second post
+Every write is two steps, as in the API: a preview drafts the statement, simulates it over
+recent requests (a new order, an amendment beside the order as it stands, or a lift) and shows
+what must be signed; the second post
 drafts the same terms again and hands the signature to the service, acting as the signed-in
 authority, so each change gets its audit entry like any other.
 """
@@ -153,8 +154,12 @@ def _preview(
     statement: Mapping[str, Json],
     simulation: records.Simulation | None = None,
     reach: Reach | None = None,
+    scopes: tuple[dict[str, list[str]], dict[str, list[str]]] | None = None,
 ) -> Response:
-    """The second step of every order form: what is to be signed, and what it would change."""
+    """The second step of every order form: what is to be signed, and what it would change.
+
+    ``scopes``: an amendment's scope before and after, as ``Scope.to_dict`` gives them.
+    """
     return page(
         request,
         "order_preview.html",
@@ -165,6 +170,7 @@ def _preview(
         hidden=hidden,
         simulation=simulation,
         reach=reach,
+        scopes=scopes,
         needs_signature=_needs_signature(garante, who),
         error=None,
         statement=statement,
@@ -283,7 +289,10 @@ def preview_amendment(
     garante = service(request)
     terms = OrderTerms.parse(data)
     try:
+        before = garante.order(order_id).scope
         draft = _amendment(garante, who, order_id, terms)
+        start, end = _recent(garante, terms.days)
+        simulation = garante.simulate_amendment(order_id, draft.order, start=start, end=end)
     except GaranteError as exc:
         return _order_page(request, who, order_id, error=exc)
     return _preview(
@@ -295,7 +304,9 @@ def preview_amendment(
         order_id=order_id,
         hidden=terms.hidden(),
         statement=_amendment_statement(draft.order, who),
+        simulation=simulation,
         reach=draft.reach,
+        scopes=(before, draft.order.scope.to_dict()),
     )
 
 

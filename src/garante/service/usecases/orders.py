@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from garante import records
+from garante.domain.errors import ValidationError
 from garante.domain.events import Json
 from garante.domain.order import Order, Requirement, Scope
 from garante.domain.roles import Role
@@ -155,6 +156,23 @@ class Orders(UseCases):
         """What issuing ``order`` would change for the requests of [start, end); stores nothing."""
         with self._read() as session:
             return simulate.simulate(session, self.clock.now(), start=start, end=end, add=order)
+
+    @entitled(Role.AUTHORITY)
+    def simulate_amendment(
+        self, order_id: str, amended: Order, *, start: datetime, end: datetime
+    ) -> records.Simulation:
+        """What amending ``order_id`` to ``amended`` (``draft_amendment``) would change for the
+        requests of [start, end): each decided with the order as it stands and with the amended
+        version. Stores nothing."""
+        with self._read() as session:
+            current = convert.order(lookup.order(session, order_id))
+            if amended.id != current.id:
+                raise ValidationError(
+                    f"the amendment is of order '{amended.id}', not '{order_id}'", field="id"
+                )
+            return simulate.simulate(
+                session, self.clock.now(), start=start, end=end, add=amended, lift=current
+            )
 
     @entitled(Role.AUTHORITY)
     def simulate_lift(self, order_id: str, *, start: datetime, end: datetime) -> records.Simulation:
