@@ -602,7 +602,8 @@ class GaranteClient:
         key: Ed25519PrivateKey | None = None,
         signature: str | None = None,
     ) -> dict[str, Any]:
-        """Issue an order as the token's authority; returns ``order`` and ``moved``.
+        """Issue an order as the token's authority; returns ``order``, ``moved``, ``withheld``
+        and ``available`` (releases not yet delivered that the order stops or lets through).
 
         With ``key`` the order is drafted, checked, signed and issued; the id and start the
         draft fixed are sent back, since they are part of what was signed.
@@ -665,7 +666,8 @@ class GaranteClient:
         key: Ed25519PrivateKey | None = None,
         signature: str | None = None,
     ) -> dict[str, Any]:
-        """Amend an order; only the terms given change. Returns ``order`` and ``moved``."""
+        """Amend an order; only the terms given change. Returns ``order``, ``moved``,
+        ``withheld`` and ``available``."""
         body = _amend_terms(
             effect, scope, requires, exempts, valid_until, while_condition, clear_condition, reason
         )
@@ -693,7 +695,8 @@ class GaranteClient:
         key: Ed25519PrivateKey | None = None,
         signature: str | None = None,
     ) -> dict[str, Any]:
-        """Lift an order; what it held is decided again. Returns ``order`` and ``moved``."""
+        """Lift an order; what it held is decided again. Returns ``order``, ``moved``,
+        ``withheld`` and ``available``."""
         path = f"/orders/{_segment(order_id)}/lift"
         expected = {"id": order_id, "reason": reason.strip()}
         body = self._signed(

@@ -39,6 +39,24 @@ class Decided:
     state_version: int
 
 
+@dataclass(frozen=True, kw_only=True)
+class Enforced:
+    """A release not yet delivered that a write enforced again: withheld from its partner's
+    feed because the decision that stands for it now no longer releases it, or made available
+    there again. ``outcome`` and ``explanation`` are that decision; ``at`` is when."""
+
+    request: int
+    item: str
+    recipient: str
+    purpose: str
+    outcome: Outcome
+    undertaking: str | None
+    explanation: str
+    rules: tuple[RuleHit, ...]
+    trigger: str
+    at: str
+
+
 # -- orders, conditions, events and release requests -----------------------------------------
 
 # Where a release stands in its partner's feed (``store.feed.deliveries``).

@@ -147,15 +147,26 @@ def _report(
     value: dict[str, object] = {"order": order}
     if reach is not None:
         value["reach"] = reach.to_dict()
+    value["withheld"], value["available"] = change.withheld, change.available
     output.result(
         ctx,
         value,
         (f"{reach.describe()}\n" if reach is not None else "")
         + f"{verb} order {order.id} v{order.version}: {order.effect} "
         f"for {after.describe()}{was}"
-        + (f" while {order.while_condition}" if order.while_condition else ""),
+        + (f" while {order.while_condition}" if order.while_condition else "")
+        + _enforced("Releases now withheld from partners' feeds", change.withheld)
+        + _enforced("Releases made available again", change.available),
         moved=change.moved,
     )
+
+
+def _enforced(title: str, releases: tuple[records.Enforced, ...]) -> str:
+    """Undelivered releases the write enforced again, a line for people; none, nothing."""
+    if not releases:
+        return ""
+    named = ", ".join(f"{r.request} ({r.recipient}, {r.purpose})" for r in releases)
+    return f"\n{title}: {named}"
 
 
 def _describe(scope: dict[str, list[str]]) -> str:

@@ -20,10 +20,12 @@ from garante.service import (
     visibility,
 )
 from garante.service.access import INTERNAL, acts_as, entitled
+from garante.service.releases import Redecided
 from garante.service.results import Change, Draft, Page
 from garante.service.usecases.base import UseCases
 from garante.store import convert
 from garante.store import orders as store_orders
+from garante.store.schema import OrderRow
 
 
 class Orders(UseCases):
@@ -71,8 +73,19 @@ class Orders(UseCases):
     def issue_order(self, order: Order, *, signature: bytes | None) -> Change[records.Order]:
         acts_as(self.principal, order.authority_id)
         with self._tx() as tx:
-            row, moved = orders.issue_order(tx, order=order, signature=signature)
-            return Change(value=views.order(row), moved=visibility.moved(self.principal, moved))
+            row, redecided = orders.issue_order(tx, order=order, signature=signature)
+            return self._changed(row, redecided)
+
+    def _changed(self, row: OrderRow, redecided: Redecided) -> Change[records.Order]:
+        """An order write's result, built in its transaction: the held requests it moved and
+        the undelivered releases it withheld or made available again."""
+        who = self.principal
+        return Change(
+            value=views.order(row),
+            moved=visibility.moved(who, redecided.moved),
+            withheld=visibility.enforced(who, redecided.enforced, withheld=True),
+            available=visibility.enforced(who, redecided.enforced, withheld=False),
+        )
 
     @entitled(Role.AUTHORITY)
     def draft_amendment(self, order_id: str, /, *, authority_id: str, **changes: Any) -> Draft:
@@ -91,10 +104,10 @@ class Orders(UseCases):
     ) -> Change[records.Order]:
         acts_as(self.principal, authority_id)
         with self._tx() as tx:
-            row, moved = orders.amend_order(
+            row, redecided = orders.amend_order(
                 tx, amended=amended, authority_id=authority_id, signature=signature
             )
-            return Change(value=views.order(row), moved=visibility.moved(self.principal, moved))
+            return self._changed(row, redecided)
 
     @entitled(Role.AUTHORITY)
     def lift_statement(self, order_id: str, *, authority_id: str, reason: str) -> dict[str, Json]:
@@ -113,10 +126,10 @@ class Orders(UseCases):
     ) -> Change[records.Order]:
         acts_as(self.principal, authority_id)
         with self._tx() as tx:
-            row, moved = orders.lift_order(
+            row, redecided = orders.lift_order(
                 tx, order_id=order_id, authority_id=authority_id, reason=reason, signature=signature
             )
-            return Change(value=views.order(row), moved=visibility.moved(self.principal, moved))
+            return self._changed(row, redecided)
 
     @entitled()
     def apply_order_periods(self) -> Change[tuple[records.Boundary, ...]]:
