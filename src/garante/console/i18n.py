@@ -566,6 +566,42 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "No held request was in its scope.",
         "es": "Ninguna solicitud retenida estaba en su alcance.",
     },
+    "done.now": {"en": "What changed now", "es": "Qué cambió ahora"},
+    "done.now_intro": {
+        "en": "What this change did when it was recorded: held requests decided again, and "
+        "releases not yet delivered that partners' feeds now withhold or offer again. The "
+        "preview's simulation replayed the past requests of a period instead, so it can count "
+        "requests that are not here (already delivered, or decided before).",
+        "es": "Lo que este cambio hizo al registrarse: solicitudes retenidas decididas de nuevo, "
+        "y entregas aún no recibidas que los canales de los socios ahora retienen o vuelven a "
+        "ofrecer. La simulación de la vista previa repetía en cambio las solicitudes pasadas de "
+        "un periodo, así que puede contar solicitudes que aquí no están (ya recibidas, o "
+        "decididas antes).",
+    },
+    "done.withheld": {
+        "en": "Releases now withheld from partners' feeds: {count}",
+        "es": "Entregas ahora retenidas en los canales de los socios: {count}",
+    },
+    "done.withheld_caption": {
+        "en": "Releases not yet delivered that it withholds",
+        "es": "Entregas aún no recibidas que retiene",
+    },
+    "done.none_withheld": {
+        "en": "No release waiting for delivery is withheld by it.",
+        "es": "No retiene ninguna entrega pendiente de recibir.",
+    },
+    "done.available": {
+        "en": "Releases made available again: {count}",
+        "es": "Entregas disponibles de nuevo: {count}",
+    },
+    "done.available_caption": {
+        "en": "Releases not yet delivered that it lets through again",
+        "es": "Entregas aún no recibidas que vuelve a dejar pasar",
+    },
+    "done.none_available": {
+        "en": "No withheld release is made available by it.",
+        "es": "No vuelve a dejar disponible ninguna entrega retenida.",
+    },
     "done.see_order": {"en": "See the order", "es": "Ver la orden"},
     # -- held queue --------------------------------------------------------------------
     "held.title": {"en": "Held queue", "es": "Cola retenida"},

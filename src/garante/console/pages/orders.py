@@ -26,9 +26,8 @@ from garante.console.timeline import timeline
 from garante.domain.errors import GaranteError
 from garante.domain.events import Json
 from garante.domain.order import Effect, Order
-from garante.records import Decided
 from garante.service.app import Garante
-from garante.service.results import Draft, Reach
+from garante.service.results import Change, Draft, Reach
 from garante.signatures import canonical, decode_signature
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
@@ -219,19 +218,21 @@ def issue_order(request: Request, data: Form = Depends(form)) -> Response:  # no
         change = garante.issue_order(order, signature=_signature(data))
     except GaranteError as exc:
         return _form_page(request, who, terms, error=exc, status_code=exc.http_status)
-    return _changed(request, who, "issued", change.value, change.moved)
+    return _changed(request, who, "issued", change)
 
 
-def _changed(
-    request: Request, who: Viewer, action: str, order: records.Order, moved: list[Decided]
-) -> Response:
+def _changed(request: Request, who: Viewer, action: str, change: Change[records.Order]) -> Response:
+    """What the write changed now: the held requests it decided again, and the releases not
+    yet delivered it withheld or made available again (not the preview's past requests)."""
     return page(
         request,
         "order_done.html",
         viewer=who,
         action=action,
-        order=order,
-        moved=moved,
+        order=change.value,
+        moved=change.moved,
+        withheld=change.withheld,
+        available=change.available,
     )
 
 
@@ -326,7 +327,7 @@ def amend_order(
         )
     except GaranteError as exc:
         return _order_page(request, who, order_id, error=exc)
-    return _changed(request, who, "amended", change.value, change.moved)
+    return _changed(request, who, "amended", change)
 
 
 @router.post("/orders/{order_id}/lift/preview")
@@ -377,4 +378,4 @@ def lift_order(
         )
     except GaranteError as exc:
         return _order_page(request, who, order_id, error=exc)
-    return _changed(request, who, "lifted", change.value, change.moved)
+    return _changed(request, who, "lifted", change)
