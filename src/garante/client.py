@@ -651,7 +651,8 @@ class GaranteClient:
         key: Ed25519PrivateKey | None = None,
         signature: str | None = None,
     ) -> OrderChange:
-        """Issue an order as the token's authority; returns ``order`` and ``moved``.
+        """Issue an order as the token's authority; returns ``order``, ``moved``, ``withheld``
+        and ``available`` (releases not yet delivered that the order stops or lets through).
 
         With ``key`` the order is drafted, checked, signed and issued; the id and start the
         draft fixed are sent back, since they are part of what was signed.
@@ -714,7 +715,8 @@ class GaranteClient:
         key: Ed25519PrivateKey | None = None,
         signature: str | None = None,
     ) -> OrderChange:
-        """Amend an order; only the terms given change. Returns ``order`` and ``moved``."""
+        """Amend an order; only the terms given change. Returns ``order``, ``moved``,
+        ``withheld`` and ``available``."""
         body = _amend_terms(
             effect, scope, requires, exempts, valid_until, while_condition, clear_condition, reason
         )
@@ -742,7 +744,8 @@ class GaranteClient:
         key: Ed25519PrivateKey | None = None,
         signature: str | None = None,
     ) -> OrderChange:
-        """Lift an order; what it held is decided again. Returns ``order`` and ``moved``."""
+        """Lift an order; what it held is decided again. Returns ``order``, ``moved``,
+        ``withheld`` and ``available``."""
         path = f"/orders/{_segment(order_id)}/lift"
         expected = {"id": order_id, "reason": reason.strip()}
         body = self._signed(
@@ -1048,6 +1051,34 @@ class GaranteClient:
             records.Simulation,
             "POST",
             "/orders/simulate",
+            body=body,
+            params={"from": _time(start), "to": _time(end)},
+        )
+
+    def simulate_amendment(
+        self,
+        order_id: str,
+        *,
+        start: datetime | str,
+        end: datetime | str,
+        effect: str | None = None,
+        scope: Scope | Literal["all"] | None = None,
+        requires: Requirement | None = None,
+        exempts: Sequence[str] | None = None,
+        valid_until: datetime | str | None = None,
+        while_condition: str | None = None,
+        clear_condition: bool = False,
+    ) -> records.Simulation:
+        """What amending the order with these terms would change for the requests of
+        ``[start, end)``: each decided with the order as it stands and as amended. Stores
+        nothing."""
+        body = _amend_terms(
+            effect, scope, requires, exempts, valid_until, while_condition, clear_condition, None
+        )
+        return self._as(
+            records.Simulation,
+            "POST",
+            f"/orders/{_segment(order_id)}/amend/simulate",
             body=body,
             params={"from": _time(start), "to": _time(end)},
         )

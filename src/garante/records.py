@@ -39,6 +39,24 @@ class Decided:
     state_version: int
 
 
+@dataclass(frozen=True, kw_only=True)
+class Enforced:
+    """A release not yet delivered that a write enforced again: withheld from its partner's
+    feed because the decision that stands for it now no longer releases it, or made available
+    there again. ``outcome`` and ``explanation`` are that decision; ``at`` is when."""
+
+    request: int
+    item: str
+    recipient: str
+    purpose: str
+    outcome: Outcome
+    undertaking: str | None
+    explanation: str
+    rules: tuple[RuleHit, ...]
+    trigger: str
+    at: str
+
+
 # -- orders, conditions, events and release requests -----------------------------------------
 
 # Where a release stands in its partner's feed (``store.feed.deliveries``).
@@ -96,7 +114,7 @@ class Sample:
 
 @dataclass(frozen=True, kw_only=True)
 class Simulation:
-    """What issuing (or lifting) an order would change for the requests of a period.
+    """What issuing, amending or lifting an order would change for the requests of a period.
 
     ``period`` is ``{"from": ..., "to": ...}`` (``from`` is no name a field can have).
     ``before``/``after`` count outcomes of the requests in scope; ``by_partner`` and
@@ -106,7 +124,7 @@ class Simulation:
     at: str
     period: dict[str, str]
     order: str | None
-    action: Literal["issue", "lift"]
+    action: Literal["issue", "amend", "lift"]
     requests: int
     in_scope: int
     distinct_decisions: int

@@ -159,6 +159,13 @@ MATRIX: tuple[Row, ...] = (
     Row("POST", "/orders/{order_id}/lift/draft", _set(AUTHORITY), body={"reason": "matrix"}),
     Row("POST", "/orders/{order_id}/lift", _set(AUTHORITY), body={"reason": "matrix"}),
     Row("POST", "/orders/simulate", _set(AUTHORITY), body=ORDER_TERMS, query=PERIOD),
+    Row(
+        "POST",
+        "/orders/{order_id}/amend/simulate",
+        _set(AUTHORITY),
+        body={"reason": "matrix"},
+        query=PERIOD,
+    ),
     Row("POST", "/orders/{order_id}/lift/simulate", _set(AUTHORITY), query=PERIOD),
     # outcomes and reports
     Row("GET", "/outcomes", EVERYONE),

@@ -167,3 +167,28 @@ def test_json_issue_carries_the_reach(db: Path) -> None:
         "agencies": 1,
         "of_agencies": 1,
     }
+
+
+def test_simulating_an_amendment_prints_the_scope_before_and_after_and_stores_nothing(
+    db: Path,
+) -> None:
+    code, out, err = _run(
+        db,
+        "orders",
+        "simulate",
+        "--amend",
+        "ml-review",
+        "--authority",
+        "presidency",
+        "--agencies",
+        "fbi",
+        "--from",
+        "2000-01-01T00:00:00Z",
+        "--to",
+        "2100-01-01T00:00:00Z",
+    )
+    assert code == 0, err
+    assert "Scope before: categories money-laundering" in out
+    assert "Scope after: agencies fbi; categories money-laundering" in out
+    assert "0 requests in the period" in out
+    assert _scope(db)["agencies"] == []

@@ -196,6 +196,26 @@ def test_amending_through_the_form(console: Console) -> None:
     assert order.effect == "hold" and order.version == 3
 
 
+def test_the_amendment_preview_simulates_it_and_shows_the_scope_before_and_after(
+    console: Console,
+) -> None:
+    console.sign_in("authority")
+    before = console.garante.ledger_size()
+    fields = {"effect": "hold", "agencies": "dea", "reason": "Hold the DEA.", "days": "30"}
+    page = _preview(console, "/orders/co-us-suspension/amend/preview", fields)
+    scopes = page.split('id="scopes"')[1].split("</dl>")[0]
+    assert "Scope before</dt><dd>Countries: US</dd>" in scopes
+    assert "Scope after</dt><dd><strong>Agencies: dea</strong></dd>" in scopes
+    assert "with the order as it stands and with the amended version" in page
+    # Both scopes count: the DEA comes in, the FBI (in the US scope before) goes out.
+    assert '<strong id="sim-changed">5</strong>' in page
+    assert 'dea</th><td data-label="Change">released → held' in page
+    assert 'fbi</th><td data-label="Change">held → released' in page
+    assert ("days", "30") in _hidden(page)
+    assert console.garante.ledger_size() == before
+    assert console.garante.order("co-us-suspension").version == 2
+
+
 def test_the_preview_says_whom_the_order_reaches(console: Console) -> None:
     console.sign_in("authority")
     page = _preview(console, "/orders/preview", EXEMPT_FBI)
@@ -260,3 +280,65 @@ def test_lifting_a_lifted_order_is_an_error_on_the_page(console: Console) -> Non
     again = console.client.post("/orders/breach-hsi-2/lift", data=_form(fields))
     assert again.status_code == 409
     assert "already lifted" in again.text
+
+
+DENY_NCA = {
+    "id": "nca-denial",
+    "effect": "deny",
+    "agencies": "nca",
+    "reason": "Nothing more for the NCA.",
+    "days": "30",
+}
+
+
+def _issued(console: Console, fields: dict[str, str]) -> str:
+    page = _preview(console, "/orders/preview", fields)
+    response = console.client.post(
+        "/orders/issue", data=_form([*_hidden(page), ("signature", _sign(page))])
+    )
+    assert response.status_code == 200, response.text
+    return str(response.text)
+
+
+def _rows(page: str, table: str) -> list[str]:
+    body = page.split(f'<table id="{table}"')[1].split("</tbody>")[0].split("<tbody>")[1]
+    return re.findall(r'<th scope="row"[^>]*>(\d+)</th>', body)
+
+
+def test_the_result_lists_the_undelivered_releases_the_order_withholds(
+    console: Console,
+) -> None:
+    console.sign_in("authority")
+    page = _issued(console, DENY_NCA)
+    assert "What changed now" in page
+    assert "Releases now withheld from partners&#39; feeds: 2" in page
+    assert _rows(page, "withheld") == ["2", "11"]
+    withheld = page.split('<table id="withheld"')[1].split("</table>")[0]
+    assert withheld.count(">nca</td>") == 2
+    assert "Denied: order nca-denial" in withheld
+    assert "Releases made available again: 0" in page
+
+
+def test_lifting_the_order_lists_the_releases_it_makes_available_again(
+    console: Console,
+) -> None:
+    console.sign_in("authority")
+    _issued(console, DENY_NCA)
+    page = _preview(console, "/orders/nca-denial/lift/preview", {"reason": "Reviewed."})
+    response = console.client.post(
+        "/orders/nca-denial/lift", data=_form([*_hidden(page), ("signature", _sign(page))])
+    )
+    assert response.status_code == 200, response.text
+    assert _rows(response.text, "available") == ["2", "11"]
+    assert "Releases now withheld from partners&#39; feeds: 0" in response.text
+
+
+def test_the_spanish_result_says_what_changed_now_in_spanish(console: Console) -> None:
+    console.sign_in("authority")
+    console.client.cookies.set("garante_lang", "es")
+    page = html.unescape(_issued(console, DENY_NCA))
+    assert "Qué cambió ahora" in page
+    assert "Entregas ahora retenidas en los canales de los socios: 2" in page
+    assert "Entregas aún no recibidas que retiene" in page
+    assert "Entregas disponibles de nuevo: 0" in page
+    assert "What changed now" not in page and "Releases now withheld" not in page

@@ -145,6 +145,25 @@ def test_simulating_a_lift_shows_what_the_order_holds(world: Garante, clock: Fix
     assert world.orders()[0].lifted_at is None  # nothing changed
 
 
+def test_simulating_an_amendment_decides_with_the_amended_version_and_stores_nothing(
+    world: Garante, clock: FixedClock
+) -> None:
+    start = clock.now()
+    order = issue(world, "hold").value
+    world.request_release("lead", recipient="dea", purpose="seizure")
+    world.request_release("lead", recipient="fbi", purpose="seizure")
+    clock.set(clock.now() + timedelta(minutes=1))
+    amended = world.draft_amendment(
+        order.id, authority_id="presidency", scope=Scope(agencies=frozenset({"fbi"}))
+    ).order
+    before = world.ledger_size()
+    report = world.simulate_amendment(order.id, amended, start=start, end=clock.now())
+    assert report.action == "amend" and report.order == order.id
+    assert report.by_partner == {"dea": {"held->released": 1}}  # fbi stays held
+    assert world.ledger_size() == before
+    assert world.order(order.id).version == 1
+
+
 def test_the_partner_report_counts_decisions_waits_outcomes_and_breaches(
     world: Garante, clock: FixedClock
 ) -> None:

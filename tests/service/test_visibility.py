@@ -6,11 +6,17 @@ partner, with no interface in between: every interface inherits what holds here.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from garante.domain.decision import Decision, Outcome, RuleHit
 from garante.domain.errors import AgencyNotFound, RequestNotFound
+from garante.domain.request import ReleaseRequest
 from garante.domain.roles import Principal, Role
+from garante.service import visibility
 from garante.service.app import Garante
+from garante.service.feed import Enforcement
 from garante.service.tokens import Forbidden
 from garante.store.feed import FeedQuery
 from tests.service.orders import issue
@@ -114,3 +120,40 @@ def test_a_partner_reads_its_own_feed_only(world: Garante) -> None:
     with pytest.raises(Forbidden):
         world.acting_as(DEA).feed_page(FeedQuery(partner_id="fbi"))
     assert world.acting_as(DEA).feed_page(FeedQuery(partner_id="dea")) == ([], False)
+
+
+def _enforced(request_id: int, recipient: str, *, withheld: bool) -> Enforcement:
+    at = datetime(2025, 11, 12, tzinfo=UTC)
+    hit = RuleHit(rule="4.deny", verdict="deny", cites="order:o1", message="order o1")
+    return Enforcement(
+        request=ReleaseRequest(
+            id=request_id,
+            item_id="lead",
+            recipient_id=recipient,
+            purpose="seizure",
+            requested_by="analyst",
+            requested_at=at,
+        ),
+        decision=Decision(
+            outcome=Outcome.DENIED if withheld else Outcome.RELEASED,
+            rules=(hit,),
+            explanation="Denied: order o1." if withheld else "Released: order o1 lifted.",
+        ),
+        withheld=withheld,
+        trigger="order o1 issued",
+        at=at,
+    )
+
+
+def test_a_partner_never_hears_that_a_release_was_withheld_from_it() -> None:
+    results = [_enforced(1, "dea", withheld=True), _enforced(2, "fbi", withheld=True)]
+    assert visibility.enforced(DEA, results, withheld=True) == ()
+    operator = Principal.operator("test")
+    assert [r.request for r in visibility.enforced(operator, results, withheld=True)] == [1, 2]
+
+
+def test_a_partner_hears_of_its_own_releases_made_available_naming_no_rule() -> None:
+    results = [_enforced(1, "dea", withheld=False), _enforced(2, "fbi", withheld=False)]
+    [seen] = visibility.enforced(DEA, results, withheld=False)
+    assert (seen.request, seen.rules, seen.trigger) == (1, (), "")
+    assert "o1" not in seen.explanation

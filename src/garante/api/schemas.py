@@ -22,7 +22,7 @@ from garante import records
 from garante.domain.timeutil import iso, utc
 from garante.policy.standing import PartnerStanding, Reason
 from garante.records import Decided
-from garante.service.results import Reach
+from garante.service.results import Change, Reach
 
 Slug = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
@@ -280,8 +280,26 @@ class OrderDraftOut(StatementOut):
 
 
 class OrderChange(BaseModel):
+    """An order as the write left it, and what the write changed now, in its transaction.
+
+    ``moved``: the held requests decided again. ``withheld`` and ``available``: releases not
+    yet delivered that the order now withholds from partners' feeds, or makes available there
+    again. A simulation replays past requests instead, and can count others.
+    """
+
     order: records.Order
     moved: list[Decided]
+    withheld: list[records.Enforced] = Field(default_factory=list)
+    available: list[records.Enforced] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, change: Change[records.Order]) -> OrderChange:
+        return cls(
+            order=change.value,
+            moved=change.moved,
+            withheld=list(change.withheld),
+            available=list(change.available),
+        )
 
 
 class UndertakingChange(BaseModel):

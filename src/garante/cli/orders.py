@@ -147,15 +147,26 @@ def _report(
     value: dict[str, object] = {"order": order}
     if reach is not None:
         value["reach"] = reach.to_dict()
+    value["withheld"], value["available"] = change.withheld, change.available
     output.result(
         ctx,
         value,
         (f"{reach.describe()}\n" if reach is not None else "")
         + f"{verb} order {order.id} v{order.version}: {order.effect} "
         f"for {after.describe()}{was}"
-        + (f" while {order.while_condition}" if order.while_condition else ""),
+        + (f" while {order.while_condition}" if order.while_condition else "")
+        + _enforced("Releases now withheld from partners' feeds", change.withheld)
+        + _enforced("Releases made available again", change.available),
         moved=change.moved,
     )
+
+
+def _enforced(title: str, releases: tuple[records.Enforced, ...]) -> str:
+    """Undelivered releases the write enforced again, a line for people; none, nothing."""
+    if not releases:
+        return ""
+    named = ", ".join(f"{r.request} ({r.recipient}, {r.purpose})" for r in releases)
+    return f"\n{title}: {named}"
 
 
 def _describe(scope: dict[str, list[str]]) -> str:
@@ -246,6 +257,11 @@ class Clearing:
             "regions": self.clear_regions,
         }
         return {name: frozenset() for name, clear in cleared.items() if clear}
+
+
+_NO_CLEARING = Clearing(
+    clear_agencies=False, clear_countries=False, clear_categories=False, clear_regions=False
+)
 
 
 def _amended_scope(current: Scope, terms: Terms, clearing: Clearing) -> Scope | None:
@@ -437,8 +453,17 @@ def simulate(
     lift_order: str | None = typer.Option(
         None, "--lift", help="Simulate lifting this order.", metavar="ID"
     ),
+    amend_order: str | None = typer.Option(
+        None,
+        "--amend",
+        help="Simulate amending this order with the terms given (only those change).",
+        metavar="ID",
+    ),
     authority: str | None = typer.Option(
-        None, "--authority", metavar="ID", help="The draft's authority (not with --lift)."
+        None,
+        "--authority",
+        metavar="ID",
+        help="The draft's (or amending) authority (not with --lift).",
     ),
     effect: str | None = typer.Option(
         None, "--effect", help="deny, hold, require or exempt.", metavar="EFFECT"
@@ -452,17 +477,40 @@ def simulate(
     *,
     terms: Terms,
 ) -> None:
-    """What a draft order (or lifting an order) would change, replayed on stored requests.
+    """What a draft order (or amending or lifting an order) would change, replayed on stored
+    requests.
 
     Nothing is stored: the draft is decided against the current state beside the state
-    without it, for every request of the period in its scope.
+    without it, for every request of the period in its scope. With --amend, the order as it
+    stands beside its amended version; the scope before and after is printed.
     """
     garante = service(ctx)
     begin, finish = when(start, field="from"), when(end, field="to")
     if begin is None or finish is None or finish <= begin:
         raise ValidationError("--to must be after --from", field="to")
+    if lift_order is not None and amend_order is not None:
+        raise ValidationError("give --lift or --amend, not both", field="amend")
+    scopes = ""
     if lift_order is not None:
         report = garante.simulate_lift(lift_order, start=begin, end=finish)
+    elif amend_order is not None:
+        if authority is None:
+            raise ValidationError("an amendment needs --authority", field="authority")
+        before = Scope.from_dict(garante.order(amend_order).scope)
+        requires_given = bool(terms.require_prohibits or terms.require_protections)
+        with _explicit():
+            amended = garante.draft_amendment(
+                amend_order,
+                authority_id=authority,
+                effect=effect,
+                scope=_amended_scope(before, terms, _NO_CLEARING),
+                everything=terms.everything,
+                requires=terms.requires() if requires_given else None,
+                exempts=split(terms.exempts) if terms.exempts else None,
+                while_condition=terms.while_condition,
+            ).order
+        report = garante.simulate_amendment(amend_order, amended, start=begin, end=finish)
+        scopes = f"Scope before: {before.describe()}\nScope after: {amended.scope.describe()}\n"
     else:
         if authority is None or effect is None:
             raise ValidationError(
@@ -483,7 +531,7 @@ def simulate(
     if output.as_json(ctx, report):
         return
     output.console.print(
-        f"{report.requests} requests in the period, {report.in_scope} in scope, "
+        scopes + f"{report.requests} requests in the period, {report.in_scope} in scope, "
         f"{report.changed} would be decided differently."
     )
     for title, heading, changes in (

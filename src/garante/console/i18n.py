@@ -482,6 +482,23 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "The requests made from {start} to {end}, decided now with and without it.",
         "es": "Las solicitudes hechas de {start} a {end}, decididas ahora con y sin ella.",
     },
+    "preview.simulation_intro_amend": {
+        "en": "The requests made from {start} to {end}, decided now with the order as it stands "
+        "and with the amended version.",
+        "es": "Las solicitudes hechas de {start} a {end}, decididas ahora con la orden tal como "
+        "está y con la versión modificada.",
+    },
+    "preview.simulation_past": {
+        "en": "These are past requests, replayed without storing anything. What the change does "
+        "now is on the next page: held requests decided again, and releases not yet delivered "
+        "withheld or made available again.",
+        "es": "Son solicitudes pasadas, repetidas sin guardar nada. Lo que el cambio hace ahora "
+        "aparece en la página siguiente: solicitudes retenidas decididas de nuevo, y entregas "
+        "aún no recibidas retenidas o disponibles de nuevo.",
+    },
+    "preview.scope_before": {"en": "Scope before", "es": "Alcance anterior"},
+    "preview.scope_after": {"en": "Scope after", "es": "Alcance modificado"},
+    "preview.scope_kept": {"en": "unchanged", "es": "sin cambios"},
     "preview.requests": {"en": "Requests in the period", "es": "Solicitudes del periodo"},
     "preview.in_scope": {"en": "In its scope", "es": "En su alcance"},
     "preview.reach": {
@@ -491,16 +508,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "agencias en total.",
     },
     "preview.reach_every": {"en": "Every partner.", "es": "Todos los socios."},
-    "preview.changed": {"en": "Decisions that change", "es": "Decisiones que cambian"},
+    "preview.changed": {
+        "en": "Past requests it would have decided differently",
+        "es": "Solicitudes pasadas que habría decidido de otro modo",
+    },
     "preview.by_partner": {"en": "Changes by partner", "es": "Cambios por socio"},
     "preview.change": {"en": "Change", "es": "Cambio"},
     "preview.no_change": {
         "en": "No decision in the period would change.",
         "es": "Ninguna decisión del periodo cambiaría.",
-    },
-    "preview.amend_no_simulation": {
-        "en": "An amendment is not simulated: the service simulates new orders and lifts.",
-        "es": "Una modificación no se simula: el servicio simula órdenes nuevas y levantamientos.",
     },
     "preview.statement": {"en": "Statement to sign", "es": "Declaración a firmar"},
     "preview.statement_help": {
@@ -549,6 +565,42 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "done.none_moved": {
         "en": "No held request was in its scope.",
         "es": "Ninguna solicitud retenida estaba en su alcance.",
+    },
+    "done.now": {"en": "What changed now", "es": "Qué cambió ahora"},
+    "done.now_intro": {
+        "en": "What this change did when it was recorded: held requests decided again, and "
+        "releases not yet delivered that partners' feeds now withhold or offer again. The "
+        "preview's simulation replayed the past requests of a period instead, so it can count "
+        "requests that are not here (already delivered, or decided before).",
+        "es": "Lo que este cambio hizo al registrarse: solicitudes retenidas decididas de nuevo, "
+        "y entregas aún no recibidas que los canales de los socios ahora retienen o vuelven a "
+        "ofrecer. La simulación de la vista previa repetía en cambio las solicitudes pasadas de "
+        "un periodo, así que puede contar solicitudes que aquí no están (ya recibidas, o "
+        "decididas antes).",
+    },
+    "done.withheld": {
+        "en": "Releases now withheld from partners' feeds: {count}",
+        "es": "Entregas ahora retenidas en los canales de los socios: {count}",
+    },
+    "done.withheld_caption": {
+        "en": "Releases not yet delivered that it withholds",
+        "es": "Entregas aún no recibidas que retiene",
+    },
+    "done.none_withheld": {
+        "en": "No release waiting for delivery is withheld by it.",
+        "es": "No retiene ninguna entrega pendiente de recibir.",
+    },
+    "done.available": {
+        "en": "Releases made available again: {count}",
+        "es": "Entregas disponibles de nuevo: {count}",
+    },
+    "done.available_caption": {
+        "en": "Releases not yet delivered that it lets through again",
+        "es": "Entregas aún no recibidas que vuelve a dejar pasar",
+    },
+    "done.none_available": {
+        "en": "No withheld release is made available by it.",
+        "es": "No vuelve a dejar disponible ninguna entrega retenida.",
     },
     "done.see_order": {"en": "See the order", "es": "Ver la orden"},
     # -- held queue --------------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -145,18 +146,32 @@ def _add(
     )
 
 
+@dataclass(frozen=True, kw_only=True)
+class Enforcement:
+    """An undelivered release a change enforced again: ``withheld`` from its partner's feed
+    (``decide`` no longer releases it), or made available there again; with the decision that
+    says so, and the change that caused it."""
+
+    request: ReleaseRequest
+    decision: Decision
+    withheld: bool
+    trigger: str
+    at: datetime
+
+
 def enforce(
     tx: Transaction,
     feed: FeedReleaseRow,
     request: ReleaseRequest,
     state: PolicyState,
     trigger: str,
-) -> None:
-    """Withhold or restore one undelivered release, as ``decide`` now says."""
+) -> Enforcement | None:
+    """Withhold or restore one undelivered release, as ``decide`` now says; what changed, or
+    None if its place in the feed stands."""
     decision = decide(request, state)
     wanted = AVAILABLE if decision.outcome == Outcome.RELEASED else WITHHELD
     if wanted == feed.status:
-        return
+        return None
     session = tx.session
     feed.status = wanted
     if wanted == WITHHELD:
@@ -179,6 +194,9 @@ def enforce(
             trigger=trigger,
             rules=RuleCited.of(decision.rules),
         )
+    )
+    return Enforcement(
+        request=request, decision=decision, withheld=wanted == WITHHELD, trigger=trigger, at=tx.now
     )
 
 

@@ -1,4 +1,5 @@
-"""Issuing, amending and lifting orders; each moves the held queue in the same transaction."""
+"""Issuing, amending and lifting orders; each moves the held queue, and enforces undelivered
+releases again, in the same transaction."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from garante.domain.order import Acting, Effect, Order, Requirement, Scope, lift
 from garante.domain.parties import SYSTEM_AUTHORITY
 from garante.domain.vocabulary import suggest
 from garante.service import lookup
-from garante.service.releases import Affects, DecidedRequest, in_scopes, redecide_held
+from garante.service.releases import Affects, Redecided, in_scopes, redecide
 from garante.service.results import Reach
 from garante.service.transaction import Reading, Transaction
 from garante.signatures import canonical, check_signature, encode_signature
@@ -143,7 +144,7 @@ def reach(tx: Reading, scope: Scope) -> Reach:
 
 def issue_order(
     tx: Transaction, *, order: Order, signature: bytes | None
-) -> tuple[OrderRow, list[DecidedRequest]]:
+) -> tuple[OrderRow, Redecided]:
     session = tx.session
     authority = lookup.authority(session, order.authority_id)
     statement = order.statement()
@@ -157,8 +158,8 @@ def issue_order(
     _record_version(tx, order.id, 1, "issue", order.authority_id, statement, signature)
     tx.audit(OrderIssued(statement=statement, signature=_encoded(signature)))
     flush(session)
-    moved = redecide_held(tx, trigger=f"order {order.id} issued", affects=_affected_by([order]))
-    return row, moved
+    redecided = redecide(tx, trigger=f"order {order.id} issued", affects=_affected_by([order]))
+    return row, redecided
 
 
 def draft_amendment(
@@ -238,7 +239,7 @@ def draft_amendment(
 
 def amend_order(
     tx: Transaction, *, amended: Order, authority_id: str, signature: bytes | None
-) -> tuple[OrderRow, list[DecidedRequest]]:
+) -> tuple[OrderRow, Redecided]:
     session = tx.session
     row = lookup.order(session, amended.id)
     if row.version + 1 != amended.version:
@@ -268,12 +269,12 @@ def amend_order(
     _record_version(tx, amended.id, amended.version, "amend", authority_id, statement, signature)
     tx.audit(OrderAmended(statement=statement, signature=_encoded(signature), acting_as=acting))
     flush(session)
-    moved = redecide_held(
+    redecided = redecide(
         tx,
         trigger=f"order {amended.id} amended to version {amended.version}",
         affects=_affected_by([before, amended]),
     )
-    return row, moved
+    return row, redecided
 
 
 def answerable(tx: Reading, order_id: str, issuer: str, authority_id: str, *, act: str) -> Acting:
@@ -325,7 +326,7 @@ def lift_draft(
 
 def lift_order(
     tx: Transaction, *, order_id: str, authority_id: str, reason: str, signature: bytes | None
-) -> tuple[OrderRow, list[DecidedRequest]]:
+) -> tuple[OrderRow, Redecided]:
     session = tx.session
     statement = {
         **lift_draft(tx, order_id=order_id, reason=reason, authority_id=authority_id),
@@ -347,8 +348,8 @@ def lift_order(
     _record_version(tx, order_id, row.version, "lift", authority_id, statement, signature)
     tx.audit(OrderLifted(statement=statement, signature=_encoded(signature), acting_as=acting))
     flush(session)
-    moved = redecide_held(tx, trigger=f"order {order_id} lifted", affects=_affected_by([before]))
-    return row, moved
+    redecided = redecide(tx, trigger=f"order {order_id} lifted", affects=_affected_by([before]))
+    return row, redecided
 
 
 def _record_version(

@@ -120,6 +120,6 @@ def _suspend(
             + ". Stays until an authority lifts it."
         ),
     )
-    _, moved = orders.issue_order(tx, order=draft, signature=None)
+    _, redecided = orders.issue_order(tx, order=draft, signature=None)
     outcome.order_id = order_id
-    return moved
+    return redecided.moved

@@ -74,9 +74,25 @@ def request_release(
     return _store(tx, row, request, decision, None, "request", ReleaseDecided)
 
 
+@dataclass(frozen=True, kw_only=True)
+class Redecided:
+    """What a change moved in the same transaction: the held requests it decided again, and
+    the undelivered releases it withheld from their partners' feeds or made available again."""
+
+    moved: list[DecidedRequest]
+    enforced: list[feed.Enforcement]
+
+
 def redecide_held(
     tx: Transaction, *, trigger: str, affects: Affects | None, changed_only: bool = False
 ) -> list[DecidedRequest]:
+    """The held requests the change moved (``redecide``), for callers that report no more."""
+    return redecide(tx, trigger=trigger, affects=affects, changed_only=changed_only).moved
+
+
+def redecide(
+    tx: Transaction, *, trigger: str, affects: Affects | None, changed_only: bool = False
+) -> Redecided:
     """Decide again every held request the change may affect, storing each new decision.
 
     Runs inside the transaction of the change that triggered it, so no reader ever sees the
@@ -89,20 +105,25 @@ def redecide_held(
     rows = requests.held(session)
     pending = stored_feed.undelivered(session)
     if not rows and not pending:
-        return []
+        return Redecided(moved=[], enforced=[])
     involved = [*rows, *(request for _, request in pending)]
     state = tx.policy_state(
         item_ids={row.item_id for row in involved},
         agency_ids={row.recipient_id for row in involved},
     )
-    for release, request in pending:
-        if _in_scope(state, request, affects):
-            feed.enforce(tx, release, as_request(request), state, trigger)
-    return [
+    enforced = [
+        enforcement
+        for release, request in pending
+        if _in_scope(state, request, affects)
+        and (enforcement := feed.enforce(tx, release, as_request(request), state, trigger))
+        is not None
+    ]
+    moved = [
         redecided
         for row in rows
         if (redecided := _redecide(tx, row, state, trigger, affects, changed_only)) is not None
     ]
+    return Redecided(moved=moved, enforced=enforced)
 
 
 def _in_scope(state: PolicyState, row: RequestRow, affects: Affects | None) -> bool:

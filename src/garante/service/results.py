@@ -6,17 +6,25 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from garante.domain.order import Order
-from garante.records import Decided
+from garante.records import Decided, Enforced
 
 V = TypeVar("V")
 
 
 @dataclass(frozen=True, kw_only=True)
 class Change(Generic[V]):
-    """What a state change produced: the object as stored, and the held requests it moved."""
+    """What a state change produced: the object as stored, the held requests it moved, and
+    the releases not yet delivered it ``withheld`` from partners' feeds or made ``available``
+    there again (``feed.enforce``), all in the one transaction.
+
+    Only order writes fill ``withheld`` and ``available`` so far; the other writes that enforce
+    releases again (conditions, undertakings, order periods) report ``moved`` alone.
+    """
 
     value: V
     moved: list[Decided] = field(default_factory=list)
+    withheld: tuple[Enforced, ...] = ()
+    available: tuple[Enforced, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,7 +1,8 @@
 """What an order would change, before it is issued: replay stored requests against a draft.
 
 Both sides are decided at the same instant against the same snapshot, one with the draft order
-added (or an order lifted), so the report isolates the order's own effect. Only requests in the
+added (or an order lifted, or an order replaced by its amended version: lifted and added), so
+the report isolates the order's own effect. Only requests in the
 scope of the order can differ, so only those are decided; and since ``decide`` is pure, each
 distinct (item, recipient, purpose) is decided once per side, however many requests repeat it.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import replace
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy.orm import Session
 
@@ -97,7 +99,7 @@ def simulate(
         at=iso(now),
         period={"from": iso(start), "to": iso(end)},
         order=touched[0].id if touched else None,
-        action="issue" if add is not None else "lift",
+        action=_action(add, lift),
         requests=total,
         in_scope=considered,
         distinct_decisions=len(memo),
@@ -108,3 +110,9 @@ def simulate(
         by_category={k: dict(v) for k, v in sorted(by_category.items())},
         examples=tuple(samples),
     )
+
+
+def _action(add: Order | None, lift: Order | None) -> Literal["issue", "amend", "lift"]:
+    if add is not None and lift is not None:
+        return "amend"
+    return "issue" if add is not None else "lift"

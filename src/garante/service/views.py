@@ -12,6 +12,7 @@ from garante.domain.outcome import OutcomeKind
 from garante.domain.timeutil import iso
 from garante.domain.vocabulary import Tlp
 from garante.records import Decided
+from garante.service.feed import Enforcement
 from garante.service.releases import DecidedRequest
 from garante.signatures import encode_public_key
 from garante.store.schema import (
@@ -230,6 +231,22 @@ def token(row: TokenRow) -> records.Token:
         label=row.label,
         created_at=iso(row.created_at),
         revoked_at=time(row.revoked_at),
+    )
+
+
+def enforced(result: Enforcement) -> records.Enforced:
+    req = result.request
+    return records.Enforced(
+        request=req.id,
+        item=req.item_id,
+        recipient=req.recipient_id,
+        purpose=req.purpose,
+        outcome=result.decision.outcome,
+        undertaking=result.decision.undertaking_id,
+        explanation=result.decision.explanation,
+        rules=result.decision.rules,
+        trigger=result.trigger,
+        at=iso(result.at),
     )
 
 

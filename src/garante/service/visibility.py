@@ -23,6 +23,7 @@ from garante.domain.errors import AgencyNotFound, RequestNotFound
 from garante.domain.roles import Principal
 from garante.records import Decided
 from garante.service import views
+from garante.service.feed import Enforcement
 from garante.service.releases import DecidedRequest
 from garante.service.tokens import Forbidden
 from garante.store import feed as store_feed
@@ -102,6 +103,33 @@ def moved(who: Principal, results: Sequence[DecidedRequest]) -> list[Decided]:
         for result in results
         if result.request.recipient_id == own and result.decision.outcome == Outcome.RELEASED
     ]
+
+
+def enforced(
+    who: Principal, results: Sequence[Enforcement], *, withheld: bool
+) -> tuple[records.Enforced, ...]:
+    """The undelivered releases a change withheld (or, not ``withheld``, made available
+    again), as ``who`` may see them.
+
+    A partner never hears that a release was withheld from it: that says an order or a rule
+    stops it. Of releases made available, it hears of its own alone, as ``moved`` tells them.
+    """
+    chosen = [result for result in results if result.withheld == withheld]
+    own = partner(who)
+    if own is None:
+        return tuple(views.enforced(result) for result in chosen)
+    if withheld:
+        return ()
+    return tuple(
+        replace(
+            views.enforced(result),
+            rules=(),
+            trigger="",
+            explanation=f"Released to {own} for {result.request.purpose}.",
+        )
+        for result in chosen
+        if result.request.recipient_id == own
+    )
 
 
 def outcome(who: Principal, record: records.ReportedOutcome) -> records.ReportedOutcome:

@@ -166,12 +166,14 @@ def issue_order(
     request: Request,
     who: Principal = Depends(may(Garante.issue_order)),  # noqa: B008
 ) -> OrderChange:
-    """Issue an order as the token's authority; held requests in scope are decided again."""
+    """Issue an order as the token's authority; held requests in scope are decided again, and
+    releases not yet delivered are withheld or made available again (``withheld``,
+    ``available``)."""
     garante = acting(request, who)
     order = _draft(garante, who, body).order
     signature = decode_signature(body.signature) if body.signature else None
     change = garante.issue_order(order, signature=signature)
-    return OrderChange(order=change.value, moved=change.moved)
+    return OrderChange.of(change)
 
 
 @router.post(
@@ -205,7 +207,7 @@ def amend_order(
     amended = _amendment(garante, who, order_id, body).order
     signature = decode_signature(body.signature) if body.signature else None
     change = garante.amend_order(amended, authority_id=str(who.authority_id), signature=signature)
-    return OrderChange(order=change.value, moved=change.moved)
+    return OrderChange.of(change)
 
 
 @router.post(
@@ -242,4 +244,4 @@ def lift_order(
     change = acting(request, who).lift_order(
         order_id, authority_id=str(who.authority_id), reason=body.reason, signature=signature
     )
-    return OrderChange(order=change.value, moved=change.moved)
+    return OrderChange.of(change)

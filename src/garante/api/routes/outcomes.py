@@ -1,4 +1,5 @@
-"""/outcomes, /orders/simulate and /reports."""
+"""/outcomes, the simulations of orders (/orders/simulate, .../amend/simulate,
+.../lift/simulate) and /reports."""
 
 from __future__ import annotations
 
@@ -14,8 +15,15 @@ from garante import records
 from garante.api.auth import acting, may
 from garante.api.errors import responses
 from garante.api.paging import Paged, keyset, paged
-from garante.api.routes.orders import _draft
-from garante.api.schemas import Instant, OrderTerms, OutcomeChange, OutcomeIn, PageOf
+from garante.api.routes.orders import _amendment, _draft
+from garante.api.schemas import (
+    AmendTerms,
+    Instant,
+    OrderTerms,
+    OutcomeChange,
+    OutcomeIn,
+    PageOf,
+)
 from garante.domain.errors import ValidationError
 from garante.domain.outcome import OutcomeReport
 from garante.domain.roles import Principal
@@ -92,6 +100,23 @@ def simulate_order(
     begin, finish = _period(start, end)
     garante = acting(request, who)
     return garante.simulate_order(_draft(garante, who, body).order, start=begin, end=finish)
+
+
+@router.post("/orders/{order_id}/amend/simulate", responses=responses(401, 403, 404, 409, 422))
+def simulate_amendment(
+    order_id: str,
+    body: AmendTerms,
+    request: Request,
+    start: Annotated[Instant, FROM],
+    end: Annotated[Instant, TO],
+    who: Principal = Depends(may(Garante.simulate_amendment)),  # noqa: B008
+) -> Simulation:
+    """What amending the order with these terms would change for the requests of [from, to):
+    each decided with the order as it stands and with the amended version; stores nothing."""
+    begin, finish = _period(start, end)
+    garante = acting(request, who)
+    amended = _amendment(garante, who, order_id, body).order
+    return garante.simulate_amendment(order_id, amended, start=begin, end=finish)
 
 
 @router.post("/orders/{order_id}/lift/simulate", responses=responses(401, 403, 404, 422))

@@ -1,7 +1,8 @@
 """Orders on a timeline, and the authority's issue, amend and lift forms.
 
-Every write is two steps, as in the API: a preview drafts the statement (and, for a new order
-or a lift, simulates it over recent requests) and shows what must be signed; the second post
+Every write is two steps, as in the API: a preview drafts the statement, simulates it over
+recent requests (a new order, an amendment beside the order as it stands, or a lift) and shows
+what must be signed; the second post
 drafts the same terms again and hands the signature to the service, acting as the signed-in
 authority, so each change gets its audit entry like any other.
 """
@@ -25,9 +26,8 @@ from garante.console.timeline import timeline
 from garante.domain.errors import GaranteError
 from garante.domain.events import Json
 from garante.domain.order import Effect, Order
-from garante.records import Decided
 from garante.service.app import Garante
-from garante.service.results import Draft, Reach
+from garante.service.results import Change, Draft, Reach
 from garante.signatures import canonical, decode_signature
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
@@ -153,8 +153,12 @@ def _preview(
     statement: Mapping[str, Json],
     simulation: records.Simulation | None = None,
     reach: Reach | None = None,
+    scopes: tuple[dict[str, list[str]], dict[str, list[str]]] | None = None,
 ) -> Response:
-    """The second step of every order form: what is to be signed, and what it would change."""
+    """The second step of every order form: what is to be signed, and what it would change.
+
+    ``scopes``: an amendment's scope before and after, as ``Scope.to_dict`` gives them.
+    """
     return page(
         request,
         "order_preview.html",
@@ -165,6 +169,7 @@ def _preview(
         hidden=hidden,
         simulation=simulation,
         reach=reach,
+        scopes=scopes,
         needs_signature=_needs_signature(garante, who),
         error=None,
         statement=statement,
@@ -213,19 +218,21 @@ def issue_order(request: Request, data: Form = Depends(form)) -> Response:  # no
         change = garante.issue_order(order, signature=_signature(data))
     except GaranteError as exc:
         return _form_page(request, who, terms, error=exc, status_code=exc.http_status)
-    return _changed(request, who, "issued", change.value, change.moved)
+    return _changed(request, who, "issued", change)
 
 
-def _changed(
-    request: Request, who: Viewer, action: str, order: records.Order, moved: list[Decided]
-) -> Response:
+def _changed(request: Request, who: Viewer, action: str, change: Change[records.Order]) -> Response:
+    """What the write changed now: the held requests it decided again, and the releases not
+    yet delivered it withheld or made available again (not the preview's past requests)."""
     return page(
         request,
         "order_done.html",
         viewer=who,
         action=action,
-        order=order,
-        moved=moved,
+        order=change.value,
+        moved=change.moved,
+        withheld=change.withheld,
+        available=change.available,
     )
 
 
@@ -283,7 +290,10 @@ def preview_amendment(
     garante = service(request)
     terms = OrderTerms.parse(data)
     try:
+        before = garante.order(order_id).scope
         draft = _amendment(garante, who, order_id, terms)
+        start, end = _recent(garante, terms.days)
+        simulation = garante.simulate_amendment(order_id, draft.order, start=start, end=end)
     except GaranteError as exc:
         return _order_page(request, who, order_id, error=exc)
     return _preview(
@@ -295,7 +305,9 @@ def preview_amendment(
         order_id=order_id,
         hidden=terms.hidden(),
         statement=_amendment_statement(draft.order, who),
+        simulation=simulation,
         reach=draft.reach,
+        scopes=(before, draft.order.scope.to_dict()),
     )
 
 
@@ -315,7 +327,7 @@ def amend_order(
         )
     except GaranteError as exc:
         return _order_page(request, who, order_id, error=exc)
-    return _changed(request, who, "amended", change.value, change.moved)
+    return _changed(request, who, "amended", change)
 
 
 @router.post("/orders/{order_id}/lift/preview")
@@ -366,4 +378,4 @@ def lift_order(
         )
     except GaranteError as exc:
         return _order_page(request, who, order_id, error=exc)
-    return _changed(request, who, "lifted", change.value, change.moved)
+    return _changed(request, who, "lifted", change)

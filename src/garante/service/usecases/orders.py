@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from garante import records
+from garante.domain.errors import ValidationError
 from garante.domain.events import Json
 from garante.domain.order import Order, Requirement, Scope
 from garante.domain.roles import Role
@@ -19,10 +20,12 @@ from garante.service import (
     visibility,
 )
 from garante.service.access import INTERNAL, acts_as, entitled
+from garante.service.releases import Redecided
 from garante.service.results import Change, Draft, Page
 from garante.service.usecases.base import UseCases
 from garante.store import convert
 from garante.store import orders as store_orders
+from garante.store.schema import OrderRow
 
 
 class Orders(UseCases):
@@ -70,8 +73,19 @@ class Orders(UseCases):
     def issue_order(self, order: Order, *, signature: bytes | None) -> Change[records.Order]:
         acts_as(self.principal, order.authority_id)
         with self._tx() as tx:
-            row, moved = orders.issue_order(tx, order=order, signature=signature)
-            return Change(value=views.order(row), moved=visibility.moved(self.principal, moved))
+            row, redecided = orders.issue_order(tx, order=order, signature=signature)
+            return self._changed(row, redecided)
+
+    def _changed(self, row: OrderRow, redecided: Redecided) -> Change[records.Order]:
+        """An order write's result, built in its transaction: the held requests it moved and
+        the undelivered releases it withheld or made available again."""
+        who = self.principal
+        return Change(
+            value=views.order(row),
+            moved=visibility.moved(who, redecided.moved),
+            withheld=visibility.enforced(who, redecided.enforced, withheld=True),
+            available=visibility.enforced(who, redecided.enforced, withheld=False),
+        )
 
     @entitled(Role.AUTHORITY)
     def draft_amendment(self, order_id: str, /, *, authority_id: str, **changes: Any) -> Draft:
@@ -90,10 +104,10 @@ class Orders(UseCases):
     ) -> Change[records.Order]:
         acts_as(self.principal, authority_id)
         with self._tx() as tx:
-            row, moved = orders.amend_order(
+            row, redecided = orders.amend_order(
                 tx, amended=amended, authority_id=authority_id, signature=signature
             )
-            return Change(value=views.order(row), moved=visibility.moved(self.principal, moved))
+            return self._changed(row, redecided)
 
     @entitled(Role.AUTHORITY)
     def lift_statement(self, order_id: str, *, authority_id: str, reason: str) -> dict[str, Json]:
@@ -112,10 +126,10 @@ class Orders(UseCases):
     ) -> Change[records.Order]:
         acts_as(self.principal, authority_id)
         with self._tx() as tx:
-            row, moved = orders.lift_order(
+            row, redecided = orders.lift_order(
                 tx, order_id=order_id, authority_id=authority_id, reason=reason, signature=signature
             )
-            return Change(value=views.order(row), moved=visibility.moved(self.principal, moved))
+            return self._changed(row, redecided)
 
     @entitled()
     def apply_order_periods(self) -> Change[tuple[records.Boundary, ...]]:
@@ -155,6 +169,23 @@ class Orders(UseCases):
         """What issuing ``order`` would change for the requests of [start, end); stores nothing."""
         with self._read() as session:
             return simulate.simulate(session, self.clock.now(), start=start, end=end, add=order)
+
+    @entitled(Role.AUTHORITY)
+    def simulate_amendment(
+        self, order_id: str, amended: Order, *, start: datetime, end: datetime
+    ) -> records.Simulation:
+        """What amending ``order_id`` to ``amended`` (``draft_amendment``) would change for the
+        requests of [start, end): each decided with the order as it stands and with the amended
+        version. Stores nothing."""
+        with self._read() as session:
+            current = convert.order(lookup.order(session, order_id))
+            if amended.id != current.id:
+                raise ValidationError(
+                    f"the amendment is of order '{amended.id}', not '{order_id}'", field="id"
+                )
+            return simulate.simulate(
+                session, self.clock.now(), start=start, end=end, add=amended, lift=current
+            )
 
     @entitled(Role.AUTHORITY)
     def simulate_lift(self, order_id: str, *, start: datetime, end: datetime) -> records.Simulation:
