@@ -118,7 +118,7 @@ def inspect(
             for start in range(0, checkpoint.size, PAGE):
                 end = min(start + PAGE, checkpoint.size)
                 for row in _get(http, "/audit/entries", params={"start": start, "end": end}):
-                    entries.append(StoredEntry(index=row["index"], entry=row["entry"].encode()))
+                    entries.append(StoredEntry.from_json(row))
             report = check_log(entries, [note], log_key)
             result.entries_checked = report.entries
             result.problems.extend(str(f) for f in report.findings)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -15,7 +15,7 @@ from garante.cli.context import service
 from garante.domain.errors import GaranteError, ValidationError
 
 if TYPE_CHECKING:
-    from garante.ledger.logcheck import LogReport, StoredEntry
+    from garante.ledger.logcheck import LogReport
     from garante.replay.run import LogReplay
 
 # The ledger, httpx, the inspector and the replay are imported by the commands that use them,
@@ -422,25 +422,18 @@ def _token_hint(exc: Exception, token: str | None) -> str | None:
 
 def _verify_export(directory: Path, key_text: str) -> LogReport:
     from garante.ledger.errors import LedgerError
-    from garante.ledger.logcheck import check_log
+    from garante.ledger.logcheck import StoredEntry, check_log
 
     key = logkeys.verifier_key(key_text)
     try:
         notes: list[str] = json.loads((directory / "checkpoints.json").read_text())
         with (directory / "entries.jsonl").open() as handle:
-            entries = [_entry(line) for line in handle if line.strip()]
+            entries = [StoredEntry.from_json(json.loads(line)) for line in handle if line.strip()]
     except (OSError, ValueError, KeyError, LedgerError) as exc:
         raise ValidationError(
             f"cannot read the export in {directory}: {exc}", field="export"
         ) from None
     return check_log(entries, notes, key)
-
-
-def _entry(line: str) -> StoredEntry:
-    from garante.ledger.logcheck import StoredEntry
-
-    data: dict[str, Any] = json.loads(line)
-    return StoredEntry(index=int(data["index"]), entry=str(data["entry"]).encode())
 
 
 def _report(ctx: typer.Context, report: LogReport) -> None:

@@ -63,6 +63,14 @@ class StoredEntry:
     entry: bytes
     stored_leaf: bytes | None = None
 
+    @classmethod
+    def from_json(cls, row: object) -> StoredEntry:
+        """An entry as ``garante audit export`` writes it (a line of ``entries.jsonl``) and the
+        API serves it (``/audit/entries``): ``{"index": N, "entry": "canonical JSON"}``."""
+        if not isinstance(row, dict):
+            raise ValueError(f"{str(row)[:40]} is not an object")
+        return cls(index=int(row["index"]), entry=str(row["entry"]).encode())
+
 
 class _RootBuilder:
     """Roots of growing prefixes in O(log n) memory (a stack of complete subtrees)."""
