@@ -76,7 +76,7 @@ def garante(
     try:
         if request.node.get_closest_marker("tampers") is None:
             rows = service.entries(0, service.ledger_size())
-            report = Replayer().replay(LoggedEntry.read(r["index"], r["entry"]) for r in rows)
+            report = Replayer().replay(LoggedEntry.read(r.index, r.entry) for r in rows)
             assert report.disagreements == [], [str(d) for d in report.disagreements[:5]]
     finally:
         service.close()

@@ -75,6 +75,10 @@ def _safe_int(text: str) -> int:
     return value
 
 
+NOT_JSON: object = type("NotJson", (), {"__repr__": lambda self: "NOT_JSON"})()
+"""What ``read_canonical`` gives as the value of a document that is not JSON."""
+
+
 def is_canonical(document: bytes) -> bool:
     """Whether ``document`` is exactly the RFC 8785 form of the JSON it holds.
 
@@ -82,17 +86,27 @@ def is_canonical(document: bytes) -> bool:
     characters beyond the BMP, hence no 4-byte UTF-8 sequences) is checked by one parse and one
     ``json.dumps``; anything else goes through the library.
     """
+    return read_canonical(document)[0]
+
+
+def read_canonical(document: bytes) -> tuple[bool, object]:
+    """``is_canonical(document)``, and the JSON value the document holds (``NOT_JSON`` if
+    none), for a reader of the entries that would otherwise parse each one again."""
     try:
         if not document.isascii() and any(byte >= 0xF0 for byte in document):
             raise _NotSimple("astral")
         value = json.loads(document, parse_float=_no_float, parse_int=_safe_int)
     except _NotSimple:
         try:
+            value = json.loads(document)
+        except ValueError:
+            return False, NOT_JSON
+        try:
             # JCS numbers are IEEE doubles: read every number as one.
-            return bytes(rfc8785.dumps(json.loads(document, parse_int=float))) == document
+            return bytes(rfc8785.dumps(json.loads(document, parse_int=float))) == document, value
         except (ValueError, TypeError, rfc8785.CanonicalizationError):
-            return False
+            return False, value
     except ValueError:
-        return False
+        return False, NOT_JSON
     encoded = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return encoded.encode() == document
+    return encoded.encode() == document, value

@@ -35,14 +35,9 @@ from pydantic import TypeAdapter
 
 from garante import records
 from garante.api.schemas import (
-    CheckpointOut,
     ConditionChange,
-    ConsistencyOut,
-    EntryOut,
     EventChange,
     HealthOut,
-    InclusionOut,
-    LogKeyOut,
     MeOut,
     OrderChange,
     OutcomeChange,
@@ -1120,32 +1115,42 @@ class GaranteClient:
 
     def log_key(self) -> str:
         """The log's C2SP verifier key. Public; an inspector should also get it out of band."""
-        return self._as(LogKeyOut, "GET", "/audit/key").log_key
+        return self._as(records.LogKey, "GET", "/audit/key").log_key
 
-    def checkpoint(self) -> CheckpointOut:
+    def checkpoint(self) -> records.Checkpoint:
         """The latest signed checkpoint: ``size``, ``root_hash`` (base64) and the ``note``."""
-        return self._as(CheckpointOut, "GET", "/audit/checkpoint")
+        return self._as(records.Checkpoint, "GET", "/audit/checkpoint")
 
-    def audit_entries(self, start: int = 0, end: int | None = None) -> list[EntryOut]:
+    def audit_entries(self, start: int = 0, end: int | None = None) -> list[records.LogEntry]:
         """Entries ``[start, end)`` as canonical JSON with leaf hashes (at most 1000)."""
         return self._as(
-            list[EntryOut], "GET", "/audit/entries", params={"start": start, "end": end}
+            list[records.LogEntry], "GET", "/audit/entries", params={"start": start, "end": end}
         )
 
-    def inclusion_proof(self, index: int, *, size: int | None = None) -> InclusionOut:
+    def inclusion_proof(
+        self, index: int, *, size: int | None = None
+    ) -> records.EncodedInclusionProof:
         """RFC 9162 inclusion proof of entry ``index`` in the tree of ``size`` entries.
 
         Ask for the size of a checkpoint you hold, so the proof can be checked against its
         signed root; without ``size`` the server uses the current tree size.
         """
         return self._as(
-            InclusionOut, "GET", "/audit/proof/inclusion", params={"index": index, "size": size}
+            records.EncodedInclusionProof,
+            "GET",
+            "/audit/proof/inclusion",
+            params={"index": index, "size": size},
         )
 
-    def consistency_proof(self, old: int, *, new: int | None = None) -> ConsistencyOut:
+    def consistency_proof(
+        self, old: int, *, new: int | None = None
+    ) -> records.EncodedConsistencyProof:
         """RFC 9162 consistency proof between tree sizes ``old`` and ``new``."""
         return self._as(
-            ConsistencyOut, "GET", "/audit/proof/consistency", params={"old": old, "new": new}
+            records.EncodedConsistencyProof,
+            "GET",
+            "/audit/proof/consistency",
+            params={"old": old, "new": new},
         )
 
     # -- partner standing -----------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,32 @@ class Inspection:
         return not self.problems
 
 
+@dataclass(frozen=True, kw_only=True)
+class Seen:
+    """What an inspector keeps between visits (its state file): the last checkpoint it
+    verified, whose successors must extend it."""
+
+    size: int
+    root: bytes
+    note: str | None
+
+    @classmethod
+    def load(cls, state_file: Path | None) -> Seen | None:
+        if state_file is None or not state_file.exists():
+            return None
+        data = json.loads(state_file.read_text())
+        note = data.get("note")
+        return cls(
+            size=int(data["size"]),
+            root=_b64(data["root"]),
+            note=note if isinstance(note, str) else None,
+        )
+
+    def save(self, state_file: Path) -> None:
+        state = {"size": self.size, "root": base64.b64encode(self.root).decode(), "note": self.note}
+        state_file.write_text(json.dumps(state))
+
+
 def _b64(value: str) -> bytes:
     return base64.b64decode(value, validate=True)
 
@@ -61,9 +88,9 @@ def inspect(
         note = _get(http, "/audit/checkpoint")["note"]
         checkpoint, _ = open_checkpoint(note, [log_key])
         result = Inspection(checkpoint=checkpoint)
-        previous = _load(state_file)
+        previous = Seen.load(state_file)
         if previous is not None:
-            result.previous_size = previous["size"]
+            result.previous_size = previous.size
             _check_consistency(http, previous, checkpoint, result)
         rng = random.Random()
         indexes = sorted(rng.sample(range(checkpoint.size), min(sample, checkpoint.size)))
@@ -91,27 +118,19 @@ def inspect(
             for start in range(0, checkpoint.size, PAGE):
                 end = min(start + PAGE, checkpoint.size)
                 for row in _get(http, "/audit/entries", params={"start": start, "end": end}):
-                    entries.append(StoredEntry(index=row["index"], entry=row["entry"].encode()))
+                    entries.append(StoredEntry.from_json(row))
             report = check_log(entries, [note], log_key)
             result.entries_checked = report.entries
             result.problems.extend(str(f) for f in report.findings)
     if result.ok and state_file is not None:
-        state_file.write_text(
-            json.dumps(
-                {
-                    "size": checkpoint.size,
-                    "root": base64.b64encode(checkpoint.root_hash).decode(),
-                    "note": note,
-                }
-            )
-        )
+        Seen(size=checkpoint.size, root=checkpoint.root_hash, note=note).save(state_file)
     return result
 
 
 def _check_consistency(
-    http: httpx.Client, previous: dict[str, Any], checkpoint: Checkpoint, result: Inspection
+    http: httpx.Client, previous: Seen, checkpoint: Checkpoint, result: Inspection
 ) -> None:
-    old_size, old_root = int(previous["size"]), _b64(previous["root"])
+    old_size, old_root = previous.size, previous.root
     if checkpoint.size < old_size:
         result.problems.append(
             f"the log shrank: it served size {checkpoint.size} after size {old_size} (rollback)"
@@ -136,14 +155,7 @@ def _check_consistency(
         )
 
 
-def _load(state_file: Path | None) -> dict[str, Any] | None:
-    if state_file is None or not state_file.exists():
-        return None
-    data: dict[str, Any] = json.loads(state_file.read_text())
-    return data
-
-
-def _get(http: httpx.Client, path: str, params: dict[str, Any] | None = None) -> Any:
+def _get(http: httpx.Client, path: str, params: Mapping[str, int] | None = None) -> Any:
     response = http.get(path, params=params)
     if response.status_code != 200:
         try:

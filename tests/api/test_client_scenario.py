@@ -24,11 +24,11 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from garante.api.schemas import CheckpointOut, OrderChange, UndertakingChange
+from garante.api.schemas import OrderChange, UndertakingChange
 from garante.client import GaranteAPIError, GaranteClient, Requirement, Scope, StatementMismatch
 from garante.ledger.checkpoint import VerifierKey, open_checkpoint
 from garante.ledger.verify import verify_consistency, verify_inclusion
-from garante.records import Decided, Held
+from garante.records import Checkpoint, Decided, Held
 from garante.scenarios import runner
 from garante.scenarios.keys import demo_key
 from garante.signatures import canonical, encode_public_key, public_key_bytes
@@ -59,7 +59,7 @@ class Story:
 
     server: Server
     requests: dict[str, int] = field(default_factory=dict)
-    checkpoints: list[CheckpointOut] = field(default_factory=list)
+    checkpoints: list[Checkpoint] = field(default_factory=list)
     _clients: dict[tuple[str, str], GaranteClient] = field(default_factory=dict)
 
     def client(
@@ -544,7 +544,7 @@ def test_lists_follow_cursors_to_the_end(story: Story) -> None:
 # -- the audit log ------------------------------------------------------------------------
 
 
-def _checkpoint(client: GaranteClient, at_least: int) -> CheckpointOut:
+def _checkpoint(client: GaranteClient, at_least: int) -> Checkpoint:
     """The latest checkpoint once the publisher (every 0.2 s here) has covered ``at_least``."""
     deadline = time.monotonic() + 10
     while True:

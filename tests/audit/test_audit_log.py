@@ -84,13 +84,13 @@ def test_every_entry_has_an_inclusion_proof_against_the_latest_checkpoint(log: G
     assert latest is not None
     for index in range(latest.size):
         proof = log.inclusion_proof(index, latest.size)
-        verify_inclusion(proof["leaf_hash"], index, latest.size, proof["proof"], latest.root_hash)
+        verify_inclusion(proof.leaf_hash, index, latest.size, proof.proof, latest.root_hash)
 
 
 def test_each_checkpoint_is_consistent_with_the_next(log: Garante) -> None:
     published = log.checkpoints()
     for old, new in itertools.pairwise(published):
-        proof = log.consistency_proof(old.size, new.size)["proof"]
+        proof = log.consistency_proof(old.size, new.size).proof
         verify_consistency(old.size, new.size, old.root_hash, new.root_hash, proof)
 
 
@@ -105,12 +105,10 @@ def test_any_proof_served_from_the_store_verifies(log: Garante, data: st.DataObj
     roots = {c.size: c.root_hash for c in log.checkpoints()}
     proof = log.inclusion_proof(index, new)
     if new in roots:
-        verify_inclusion(proof["leaf_hash"], index, new, proof["proof"], roots[new])
+        verify_inclusion(proof.leaf_hash, index, new, proof.proof, roots[new])
     if old in roots and new in roots:
-        verify_consistency(
-            old, new, roots[old], roots[new], log.consistency_proof(old, new)["proof"]
-        )
-    assert new_root["size"] == new
+        verify_consistency(old, new, roots[old], roots[new], log.consistency_proof(old, new).proof)
+    assert new_root.size == new
 
 
 def test_a_receipt_carries_a_checkpoint_covering_the_entry_and_its_proof(
@@ -118,11 +116,9 @@ def test_a_receipt_carries_a_checkpoint_covering_the_entry_and_its_proof(
 ) -> None:
     garante.register_agency("dipol", name="DIPOL", country="CO", domestic=True)
     receipt = garante.receipt(0)
-    checkpoint, _ = open_checkpoint(receipt["checkpoint"], [_key(garante)])
+    checkpoint, _ = open_checkpoint(receipt.checkpoint, [_key(garante)])
     assert checkpoint.size >= 1
-    verify_inclusion(
-        receipt["leaf_hash"], 0, checkpoint.size, receipt["proof"], checkpoint.root_hash
-    )
+    verify_inclusion(receipt.leaf_hash, 0, checkpoint.size, receipt.proof, checkpoint.root_hash)
 
 
 def test_the_untouched_log_verifies(log: Garante) -> None:
@@ -235,8 +231,8 @@ def test_a_checkpoint_signed_by_another_key_is_refused(tampered: Garante) -> Non
 
 def test_proof_hashes_are_base64_in_the_cli_and_bytes_in_the_service(log: Garante) -> None:
     proof = log.inclusion_proof(3)
-    assert all(isinstance(h, bytes) and len(h) == 32 for h in proof["proof"])
-    assert base64.b64encode(proof["leaf_hash"])
+    assert all(isinstance(h, bytes) and len(h) == 32 for h in proof.proof)
+    assert base64.b64encode(proof.leaf_hash)
 
 
 # -- publication with several servers ------------------------------------------------------------

@@ -79,7 +79,7 @@ def test_issuing_a_signed_order_moves_the_held_queue(console: Console) -> None:
     held = [r.id for r in console.garante.held_queue()]
     assert held == [10]
     entry = console.garante.entries(0, console.garante.ledger_size())
-    issued = [json.loads(e["entry"]) for e in entry if e["kind"] == "order.issued"][-1]
+    issued = [json.loads(e.entry) for e in entry if e.kind == "order.issued"][-1]
     assert issued["actor"] == "authority:presidency"
     assert issued["data"]["statement"]["id"] == "fbi-finance-exemption"
     assert issued["data"]["signature"] is not None

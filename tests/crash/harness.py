@@ -661,7 +661,7 @@ def _log(engine: Engine, tables: _Tables, record: Record, log_key: str) -> list[
             continue
         if checkpoint.size == 0:
             continue
-        proof = garante.consistency_proof(checkpoint.size, size)["proof"]
+        proof = garante.consistency_proof(checkpoint.size, size).proof
         try:
             verify_consistency(checkpoint.size, size, checkpoint.root_hash, root, proof)
         except Exception as exc:

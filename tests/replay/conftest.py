@@ -83,7 +83,7 @@ def scenario_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Log]:
         runner.replay(garante, clock)
         garante.publish_checkpoint()
         entries = [
-            StoredEntry(index=row["index"], entry=row["entry"].encode())
+            StoredEntry(index=row.index, entry=row.entry.encode())
             for row in garante.entries(0, garante.ledger_size())
         ]
         notes = [c.note for c in garante.checkpoints()]

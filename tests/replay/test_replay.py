@@ -312,3 +312,40 @@ def test_a_key_change_stating_another_previous_key_is_named(scenario_log: Log) -
         },
     }
     assert "not the one a change of dea's key states" in _first(scenario_log.appended(key_set))
+
+
+def test_a_decision_whose_request_is_not_a_number_is_named_and_the_rest_replayed(
+    scenario_log: Log,
+) -> None:
+    [index] = scenario_log.indexes("release.decided", request=8)
+
+    def mistype(entry: dict[str, Any]) -> None:
+        entry["data"]["request"] = "8"
+
+    replayed = scenario_log.forged(index, mistype).replayed()
+    assert str(replayed.replay.first) == (
+        f'entry {index} (release.decided): cannot be read: data.request is "8" (str), not int'
+    )
+    assert replayed.replay.entries == len(scenario_log.entries)
+
+
+def test_an_entry_missing_a_field_of_its_kind_is_named(scenario_log: Log) -> None:
+    [index] = scenario_log.indexes("undertaking.signed", undertaking="dea-2025-11")
+
+    def drop(entry: dict[str, Any]) -> None:
+        del entry["data"]["signature"]
+
+    message = _first(scenario_log.forged(index, drop))
+    assert (
+        message == f"entry {index} (undertaking.signed): cannot be read: data.signature is missing"
+    )
+
+
+def test_a_statement_member_of_the_wrong_type_is_named(scenario_log: Log) -> None:
+    [index] = scenario_log.indexes("order.issued")[:1]
+
+    def mistype(entry: dict[str, Any]) -> None:
+        entry["data"]["statement"]["version"] = "1"
+
+    message = _first(scenario_log.forged(index, mistype))
+    assert "cannot be read: its statement's version is" in message

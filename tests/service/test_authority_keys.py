@@ -65,8 +65,8 @@ def test_the_current_authority_key_signs_its_successor_and_the_log_keeps_it(
     )
     assert _key(world, "mininterior") == encode_public_key(NEW_PUBLIC)
     [entry] = world.entries(size, world.ledger_size())
-    assert entry["kind"] == "authority.key-set"
-    data = json.loads(entry["entry"])["data"]
+    assert entry.kind == "authority.key-set"
+    data = json.loads(entry.entry)["data"]
     assert (data["statement"], data["recovered_by"]) == (statement, None)
 
 
@@ -85,7 +85,7 @@ def test_a_lost_authority_key_is_recovered_on_another_authoritys_signature_marke
     )
     assert _key(world, "mininterior") == encode_public_key(NEW_PUBLIC)
     [entry] = world.entries(size, world.ledger_size())
-    assert json.loads(entry["entry"])["data"]["recovered_by"] == "court"
+    assert json.loads(entry.entry)["data"]["recovered_by"] == "court"
 
 
 def test_an_authority_does_not_vouch_for_its_own_lost_key(world: Garante) -> None:

@@ -16,7 +16,7 @@ from tests.service.orders import issue
 
 def _changes(world: Garante, start: int) -> list[dict[str, Any]]:
     entries = world.entries(start, world.ledger_size())
-    return [json.loads(e["entry"])["data"] for e in entries if e["kind"] == "condition.changed"]
+    return [json.loads(e.entry)["data"] for e in entries if e.kind == "condition.changed"]
 
 
 def _strike(world: Garante, days_ago: int = 0) -> int:

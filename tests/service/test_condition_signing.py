@@ -45,11 +45,9 @@ def test_the_signed_change_is_logged_with_its_statement(kept: Garante) -> None:
         "talks", active=False, evidence="ended", authority_id="mininterior", signature=signature
     )
     assert not _active(kept)
-    [entry] = [
-        e for e in kept.entries(before, kept.ledger_size()) if e["kind"] == "condition.changed"
-    ]
-    assert '"type":"garante.condition/v1"' in entry["entry"]
-    assert '"authority":"mininterior"' in entry["entry"]
+    [entry] = [e for e in kept.entries(before, kept.ledger_size()) if e.kind == "condition.changed"]
+    assert '"type":"garante.condition/v1"' in entry.entry
+    assert '"authority":"mininterior"' in entry.entry
 
 
 def test_an_authority_token_sets_conditions_in_its_own_name_only(kept: Garante) -> None:
@@ -66,6 +64,6 @@ def test_a_derived_condition_change_carries_no_statement(world: Garante) -> None
         kind="vessel-strike", region="caribbean", occurred_at=world.clock.now(), agency_id="dipol"
     )
     [entry] = [
-        e for e in world.entries(before, world.ledger_size()) if e["kind"] == "condition.changed"
+        e for e in world.entries(before, world.ledger_size()) if e.kind == "condition.changed"
     ]
-    assert '"statement":null' in entry["entry"]
+    assert '"statement":null' in entry.entry

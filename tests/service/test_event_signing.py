@@ -51,8 +51,8 @@ def _state(world: Garante) -> tuple[int, int, bool]:
 
 def _recorded(world: Garante, start: int) -> dict[str, Any]:
     entries = world.entries(start, world.ledger_size())
-    [entry] = [e for e in entries if e["kind"] == "event.recorded"]
-    data: dict[str, Any] = json.loads(entry["entry"])["data"]
+    [entry] = [e for e in entries if e.kind == "event.recorded"]
+    data: dict[str, Any] = json.loads(entry.entry)["data"]
     return data
 
 

@@ -103,7 +103,7 @@ def test_the_first_fetch_records_one_delivery_entry_per_release(world: Garante) 
     before = world.ledger_size()
     _objects(world, "dea")
     _objects(world, "dea")
-    kinds = [e["kind"] for e in world.entries(before, world.ledger_size())]
+    kinds = [e.kind for e in world.entries(before, world.ledger_size())]
     assert kinds == ["release.delivered"]
 
 

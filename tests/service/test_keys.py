@@ -48,9 +48,9 @@ def test_the_current_key_signs_its_successor_and_the_log_keeps_the_statement(
     world.set_agency_key("nca", NEW_PUBLIC, signature=signature)
     assert _nca_key(world) == encode_public_key(NEW_PUBLIC)
     [entry] = world.entries(before, world.ledger_size())
-    assert entry["kind"] == "agency.key-set"
-    assert '"type":"garante.key/v1"' in entry["entry"]
-    assert '"recovered_by":null' in entry["entry"]
+    assert entry.kind == "agency.key-set"
+    assert '"type":"garante.key/v1"' in entry.entry
+    assert '"recovered_by":null' in entry.entry
 
 
 def test_a_lost_key_is_recovered_on_an_authoritys_signature_and_marked_so(
@@ -63,7 +63,7 @@ def test_a_lost_key_is_recovered_on_an_authoritys_signature_and_marked_so(
     world.set_agency_key("nca", NEW_PUBLIC, signature=signature, recovered_by="mininterior")
     assert _nca_key(world) == encode_public_key(NEW_PUBLIC)
     [entry] = world.entries(before, world.ledger_size())
-    assert '"recovered_by":"mininterior"' in entry["entry"]
+    assert '"recovered_by":"mininterior"' in entry.entry
 
 
 def test_an_authority_without_a_key_cannot_vouch_for_a_recovery(world: Garante) -> None:

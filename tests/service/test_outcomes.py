@@ -46,7 +46,7 @@ def test_a_breach_issues_an_automatic_hold_on_the_partner_in_the_same_transactio
     [order] = world.orders()
     assert order.id == change.value.order
     assert order.scope["agencies"] == ["dea"]
-    kinds = [e["kind"] for e in world.entries(before, world.ledger_size())]
+    kinds = [e.kind for e in world.entries(before, world.ledger_size())]
     # The first breach registers the system authority that issues the order, logged as any
     # authority is; the release was never fetched, so the suspension also withholds it.
     assert kinds == [

@@ -25,14 +25,14 @@ INTERIOR = demo_key("mininterior")
 
 def _last(world: Garante) -> dict[str, Any]:
     [entry] = world.entries(world.ledger_size() - 1, world.ledger_size())
-    data: dict[str, Any] = json.loads(entry["entry"])
+    data: dict[str, Any] = json.loads(entry.entry)
     return data
 
 
 def _entry(world: Garante, kind: str) -> dict[str, Any]:
     size = world.ledger_size()
-    found = [e for e in world.entries(0, size) if e["kind"] == kind]
-    data: dict[str, Any] = json.loads(found[-1]["entry"])["data"]
+    found = [e for e in world.entries(0, size) if e.kind == kind]
+    data: dict[str, Any] = json.loads(found[-1].entry)["data"]
     return data
 
 

@@ -397,40 +397,6 @@ class EventChange(BaseModel):
     moved: list[Decided]
 
 
-# -- audit -----------------------------------------------------------------------------------
-
-
-class CheckpointOut(BaseModel):
-    size: int
-    root_hash: str = Field(description="Base64 SHA-256 root (RFC 9162)")
-    note: str = Field(description="C2SP signed note, with witnesses' cosignature lines")
-
-
-class EntryOut(BaseModel):
-    index: int
-    kind: str
-    entry: str = Field(description="The RFC 8785 canonical JSON of the event")
-    leaf_hash: str = Field(description="Base64 SHA-256(0x00 || entry), as in the proofs")
-
-
-class InclusionOut(BaseModel):
-    index: int
-    size: int
-    leaf_hash: str
-    entry: str
-    proof: list[str]
-
-
-class ConsistencyOut(BaseModel):
-    old_size: int
-    new_size: int
-    proof: list[str]
-
-
-class LogKeyOut(BaseModel):
-    log_key: str = Field(description="C2SP signed-note verifier key of the log")
-
-
 class MeOut(BaseModel):
     """Whom a token stands for: its role, and the agency or authority it acts for."""
 

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 
+from garante import records
 from garante.cli import logkeys, output
 from garante.cli.context import service
 from garante.domain.errors import GaranteError, ValidationError
 
 if TYPE_CHECKING:
-    from garante.ledger.logcheck import LogReport, StoredEntry
+    from garante.ledger.logcheck import LogReport
     from garante.replay.run import LogReplay
 
 # The ledger, httpx, the inspector and the replay are imported by the commands that use them,
@@ -29,15 +29,11 @@ class LogVerificationFailed(GaranteError):
     exit_code = 7
 
 
-def _b64(value: bytes) -> str:
-    return base64.b64encode(value).decode()
-
-
 @app.command("key")
 def key(ctx: typer.Context) -> None:
     """Print the log's public verifier key (give it to inspectors out of band)."""
     value = service(ctx).log_verifier_key()
-    if not output.as_json(ctx, {"log_key": value}):
+    if not output.as_json(ctx, records.LogKey(log_key=value)):
         output.plain(value)
 
 
@@ -51,10 +47,7 @@ def checkpoint(
     published = garante.latest_checkpoint() if latest else garante.publish_checkpoint()
     if published is None:
         raise ValidationError("no checkpoint was published yet", hint="run without --latest")
-    if not output.as_json(
-        ctx,
-        {"size": published.size, "root_hash": _b64(published.root_hash), "note": published.note},
-    ):
+    if not output.as_json(ctx, published.served()):
         output.plain(published.note.rstrip("\n"))
 
 
@@ -85,20 +78,13 @@ def prove(
     ),
 ) -> None:
     """Print an RFC 9162 inclusion proof of entry INDEX in the tree of SIZE entries."""
-    proof = service(ctx).inclusion_proof(index, size)
-    body = {
-        "index": proof["index"],
-        "size": proof["size"],
-        "leaf_hash": _b64(proof["leaf_hash"]),
-        "entry": proof["entry"].decode(),
-        "proof": [_b64(h) for h in proof["proof"]],
-    }
-    if output.as_json(ctx, body):
+    proof = service(ctx).inclusion_proof(index, size).encoded()
+    if output.as_json(ctx, proof):
         return
-    output.console.print(f"entry {index} in tree of size {proof['size']}:", markup=False)
-    output.console.print(f"  {body['entry']}", markup=False)
-    output.console.print(f"  leaf hash {body['leaf_hash']}")
-    for step, value in enumerate(body["proof"]):
+    output.console.print(f"entry {index} in tree of size {proof.size}:", markup=False)
+    output.console.print(f"  {proof.entry}", markup=False)
+    output.console.print(f"  leaf hash {proof.leaf_hash}")
+    for step, value in enumerate(proof.proof):
         output.console.print(f"  proof[{step}] {value}")
 
 
@@ -111,12 +97,11 @@ def consistency(
     ),
 ) -> None:
     """Print an RFC 9162 consistency proof between tree sizes OLD and NEW."""
-    proof = service(ctx).consistency_proof(old, new)
-    body = {**proof, "proof": [_b64(h) for h in proof["proof"]]}
-    if output.as_json(ctx, body):
+    proof = service(ctx).consistency_proof(old, new).encoded()
+    if output.as_json(ctx, proof):
         return
-    output.console.print(f"consistency of size {old} with size {proof['new_size']}:")
-    for step, value in enumerate(body["proof"]):
+    output.console.print(f"consistency of size {old} with size {proof.new_size}:")
+    for step, value in enumerate(proof.proof):
         output.console.print(f"  proof[{step}] {value}")
 
 
@@ -125,16 +110,7 @@ def receipt(
     ctx: typer.Context, index: int = typer.Argument(..., help="Entry index.", metavar="INDEX")
 ) -> None:
     """A signed checkpoint covering entry INDEX, with the entry's inclusion proof in it."""
-    value = service(ctx).receipt(index)
-    output.emit_json(
-        {
-            "index": value["index"],
-            "size": value["size"],
-            "entry": value["entry"].decode(),
-            "proof": [_b64(h) for h in value["proof"]],
-            "checkpoint": value["checkpoint"],
-        }
-    )
+    output.emit_json(service(ctx).receipt(index).encoded())
 
 
 @app.command("entries")
@@ -148,7 +124,7 @@ def entries(
     if output.as_json(ctx, rows):
         return
     for row in rows:
-        output.console.print(f"{row['index']:>6} {row['entry']}", markup=False)
+        output.console.print(f"{row.index:>6} {row.entry}", markup=False)
 
 
 @app.command("export")
@@ -162,7 +138,7 @@ def export(
     with (directory / "entries.jsonl").open("w") as handle:
         for start in range(0, size, 10_000):
             for row in garante.entries(start, start + 10_000):
-                handle.write(json.dumps({"index": row["index"], "entry": row["entry"]}) + "\n")
+                handle.write(json.dumps({"index": row.index, "entry": row.entry}) + "\n")
     notes = [c.note for c in garante.checkpoints()]
     (directory / "checkpoints.json").write_text(json.dumps(notes, indent=1) + "\n")
     (directory / "log.vkey").write_text(garante.log_verifier_key() + "\n")
@@ -446,25 +422,18 @@ def _token_hint(exc: Exception, token: str | None) -> str | None:
 
 def _verify_export(directory: Path, key_text: str) -> LogReport:
     from garante.ledger.errors import LedgerError
-    from garante.ledger.logcheck import check_log
+    from garante.ledger.logcheck import StoredEntry, check_log
 
     key = logkeys.verifier_key(key_text)
     try:
         notes: list[str] = json.loads((directory / "checkpoints.json").read_text())
         with (directory / "entries.jsonl").open() as handle:
-            entries = [_entry(line) for line in handle if line.strip()]
+            entries = [StoredEntry.from_json(json.loads(line)) for line in handle if line.strip()]
     except (OSError, ValueError, KeyError, LedgerError) as exc:
         raise ValidationError(
             f"cannot read the export in {directory}: {exc}", field="export"
         ) from None
     return check_log(entries, notes, key)
-
-
-def _entry(line: str) -> StoredEntry:
-    from garante.ledger.logcheck import StoredEntry
-
-    data: dict[str, Any] = json.loads(line)
-    return StoredEntry(index=int(data["index"]), entry=str(data["entry"]).encode())
 
 
 def _report(ctx: typer.Context, report: LogReport) -> None:

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import typer
@@ -203,16 +203,11 @@ def cosign(
 @app.command("show")
 def show(ctx: typer.Context, directory: Path = DIR_OPTION) -> None:
     """The logs this witness follows and the latest checkpoint cosigned for each."""
-    from garante.ledger.witness import WitnessError, WitnessState
 
-    rows: list[dict[str, Any]] = []
+    rows: list[dict[str, object]] = []
     for path in sorted(directory.glob("state-*.json")):
-        data = _read_state_file(path)
-        try:
-            state = WitnessState.from_dict(data.get("state", {}))
-        except WitnessError as exc:
-            raise ValidationError(f"{path}: {exc.message}", field="dir") from None
-        rows.append({**state.to_dict(), "file": str(path)})
+        saved = _read_state_file(path)
+        rows.append({**saved.state.to_dict(), "file": str(path)})
     vkey_path = directory / VKEY_FILE
     vkey = vkey_path.read_text().strip() if vkey_path.exists() else None
     if output.as_json(ctx, {"verifier_key": vkey, "logs": rows}):
@@ -293,7 +288,18 @@ def _read_proof(path: Path) -> ProofFile:
     return ProofFile(old_size, new_size, tuple(decoded))
 
 
-def _read_state_file(path: Path) -> dict[str, Any]:
+@dataclass(frozen=True, kw_only=True)
+class _StateFile:
+    """A witness's state file for one log: the state it cosigned last (``WitnessState``) and
+    that checkpoint's note, the evidence it keeps should the log fork or roll back."""
+
+    state: WitnessState
+    checkpoint: str | None
+
+
+def _read_state_file(path: Path) -> _StateFile:
+    from garante.ledger.witness import WitnessError, WitnessState
+
     try:
         data = json.loads(path.read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -302,25 +308,23 @@ def _read_state_file(path: Path) -> dict[str, Any]:
         raise ValidationError(
             f"{path} is not a version {STATE_VERSION} witness state file", field="dir"
         )
-    return data
-
-
-def _load_state(path: Path, origin: str) -> tuple[WitnessState | None, str | None]:
-    from garante.ledger.witness import WitnessError, WitnessState
-
-    if not path.exists():
-        return None, None
-    data = _read_state_file(path)
     try:
         state = WitnessState.from_dict(data.get("state", {}))
     except WitnessError as exc:
         raise ValidationError(f"{path}: {exc.message}", field="dir") from None
-    if state.origin != origin:
-        raise ValidationError(
-            f"{path} holds state for {state.origin!r}, not {origin!r}", field="dir"
-        )
     note = data.get("checkpoint")
-    return state, note if isinstance(note, str) else None
+    return _StateFile(state=state, checkpoint=note if isinstance(note, str) else None)
+
+
+def _load_state(path: Path, origin: str) -> tuple[WitnessState | None, str | None]:
+    if not path.exists():
+        return None, None
+    saved = _read_state_file(path)
+    if saved.state.origin != origin:
+        raise ValidationError(
+            f"{path} holds state for {saved.state.origin!r}, not {origin!r}", field="dir"
+        )
+    return saved.state, saved.checkpoint
 
 
 def _write_state(path: Path, state: WitnessState, note: str) -> None:

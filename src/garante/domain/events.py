@@ -26,6 +26,7 @@ from garante.domain.order import Acting
 from garante.domain.timeutil import iso
 
 REFS = "garante.refs"  # the metadata key ``ref`` sets
+LATER = "garante.later"  # the metadata key ``later`` sets
 
 
 class EventKind(StrEnum):
@@ -76,6 +77,13 @@ def ref(*columns: str, **members: str) -> dict[str, tuple[Ref, ...]]:
         Ref(column, member) for member, column in members.items()
     )
     return {REFS: refs}
+
+
+def later(**metadata: object) -> dict[str, object]:
+    """A field's metadata (with ``metadata`` beside it) saying that entries logged before the
+    field existed lack it: reading such an entry gives None, so its type must allow None. The
+    service always gives it."""
+    return {**metadata, LATER: True}
 
 
 def refs(event: type[AuditEvent]) -> list[tuple[Field[Any], Ref]]:
@@ -215,9 +223,9 @@ class OrderAmended(AuditEvent):
     entry_kind = EventKind.ORDER_AMENDED
     statement: JsonObject = field(metadata=ref(id="orders.id", version="order_versions.version"))
     signature: str | None
-    # Entries logged before superiors existed have no such key: their authority was the
-    # issuer (or, lifting a breach hold, any authority).
-    acting_as: Acting
+    # Entries logged before superiors existed have no such key (None when read): their
+    # authority was the issuer (or, lifting a breach hold, any authority).
+    acting_as: Acting | None = field(metadata=later())
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -228,9 +236,9 @@ class OrderLifted(AuditEvent):
     entry_kind = EventKind.ORDER_LIFTED
     statement: JsonObject = field(metadata=ref(id="orders.id", version="order_versions.version"))
     signature: str | None
-    # Entries logged before superiors existed have no such key: their authority was the
-    # issuer (or, lifting a breach hold, any authority).
-    acting_as: Acting
+    # Entries logged before superiors existed have no such key (None when read): their
+    # authority was the issuer (or, lifting a breach hold, any authority).
+    acting_as: Acting | None = field(metadata=later())
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -254,10 +262,11 @@ class ConditionChanged(AuditEvent):
     signature: str | None
     # Derived from events: the ids of the events its rule counts at the change, which are the
     # proof of it (at least ``min_events`` of them while active, fewer once inactive).
-    events: tuple[int, ...] = ()
+    # Entries logged before proofs were named have neither key (None when read).
+    events: tuple[int, ...] | None = field(default=(), metadata=later())
     # The orders in force ``while`` the condition holds that this change starts (it became
     # active) or stops (it became inactive); none when its state did not change.
-    orders: tuple[str, ...] = ()
+    orders: tuple[str, ...] | None = field(default=(), metadata=later())
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -270,10 +279,11 @@ class EventRecorded(AuditEvent):
     region: str
     occurred_at: datetime
     source: str
-    agency: str = field(metadata=ref("agencies.id"))  # the reporting agency
-    # What the agency signed (``condition.event_statement``) and its signature, if it has a key.
-    statement: JsonObject
-    signature: str | None
+    # The reporting agency, what it signed (``condition.event_statement``) and its signature,
+    # if it has a key; entries logged before events named their agency have none of the three.
+    agency: str | None = field(metadata=later(**ref("agencies.id")))
+    statement: JsonObject | None = field(metadata=later())
+    signature: str | None = field(metadata=later())
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -11,10 +11,10 @@ the last checkpoint that matches and the first that does not.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from garante.canonical import is_canonical
+from garante.canonical import read_canonical
 from garante.ledger.checkpoint import Checkpoint, open_checkpoint
 from garante.ledger.errors import LedgerError
 from garante.ledger.merkle import EMPTY_ROOT, leaf_hash, node_hash
@@ -63,6 +63,14 @@ class StoredEntry:
     entry: bytes
     stored_leaf: bytes | None = None
 
+    @classmethod
+    def from_json(cls, row: object) -> StoredEntry:
+        """An entry as ``garante audit export`` writes it (a line of ``entries.jsonl``) and the
+        API serves it (``/audit/entries``): ``{"index": N, "entry": "canonical JSON"}``."""
+        if not isinstance(row, dict):
+            raise ValueError(f"{str(row)[:40]} is not an object")
+        return cls(index=int(row["index"]), entry=str(row["entry"]).encode())
+
 
 class _RootBuilder:
     """Roots of growing prefixes in O(log n) memory (a stack of complete subtrees)."""
@@ -90,9 +98,18 @@ class _RootBuilder:
 
 
 def check_log(
-    entries: Iterable[StoredEntry], signed_checkpoints: Iterable[str], log_key: VerifierKey
+    entries: Iterable[StoredEntry],
+    signed_checkpoints: Iterable[str],
+    log_key: VerifierKey,
+    *,
+    then: Callable[[StoredEntry, object], None] | None = None,
 ) -> LogReport:
-    """Verify a log; every problem found becomes a finding, none is fatal to the check."""
+    """Verify a log; every problem found becomes a finding, none is fatal to the check.
+
+    ``then``, if given, is called with each entry once it is checked, and the JSON value the
+    check parsed from it (``canonical.NOT_JSON`` if none): a reader of the entries in the same
+    pass (the replay) parses none of them again.
+    """
     report = LogReport()
     targets: dict[int, Checkpoint] = {}
     for note in signed_checkpoints:
@@ -133,10 +150,13 @@ def check_log(
                     message="does not match its stored leaf hash (changed, reordered or inserted)",
                 )
             )
-        if not _canonical(stored.entry):
+        canonical, value = read_canonical(stored.entry)
+        if not canonical:
             report.findings.append(
                 Finding(index=stored.index, message="is not RFC 8785 canonical JSON")
             )
+        if then is not None:
+            then(stored, value)
         builder.append(leaf)
         expected += 1
         target = targets.get(builder.size)
@@ -172,7 +192,3 @@ def check_log(
 
 def _matches(builder: _RootBuilder, checkpoint: Checkpoint) -> bool:
     return builder.root() == checkpoint.root_hash
-
-
-def _canonical(entry: bytes) -> bool:
-    return is_canonical(entry)

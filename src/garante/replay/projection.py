@@ -14,20 +14,49 @@ each entry against the state *before* it, then applies it here.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from garante.domain.condition import Condition, ConditionRule, Event, condition_active
+from garante.domain.condition import Condition, Event, condition_active
 from garante.domain.decision import Outcome
+from garante.domain.events import (
+    AgencyKeySet,
+    AgencyRegistered,
+    AuditEvent,
+    AuthorityKeySet,
+    AuthorityRegistered,
+    AuthoritySuperiorSet,
+    ConditionChanged,
+    ConditionDefined,
+    EventRecorded,
+    ItemAdded,
+    JsonObject,
+    OrderAmended,
+    OrderIssued,
+    OrderLifted,
+    OutcomeReported,
+    ReleaseAvailable,
+    ReleaseDecided,
+    ReleaseDelivered,
+    ReleaseRecalled,
+    ReleaseRedecided,
+    ReleaseRequested,
+    ReleaseWithheld,
+    SettingsChanged,
+    TokenCreated,
+    TokenRevoked,
+    UndertakingRevoked,
+    UndertakingSigned,
+)
 from garante.domain.item import Item
 from garante.domain.order import Order, Requirement, Scope
 from garante.domain.parties import Agency, Authority
 from garante.domain.snapshot import OrderIndex, PolicyState
 from garante.domain.undertaking import Undertaking
 from garante.domain.vocabulary import Vocabulary
-from garante.replay.entries import LoggedEntry, instant
+from garante.replay.entries import LoggedEntry, instant, maybe_text, member, text, texts, whole
 
 
 def key_bytes(text: str | None) -> bytes | None:
@@ -75,7 +104,7 @@ class LoggedOutcome:
     agency: str
     breach: bool
     reasons: tuple[str, ...]
-    statement: Mapping[str, Any]
+    statement: JsonObject
 
 
 @dataclass(kw_only=True)
@@ -170,292 +199,273 @@ class Projection:
     def apply(self, entry: LoggedEntry) -> None:
         """Change the state as ``entry`` records; an entry of an unknown kind changes nothing
         here (the replayer reports it)."""
-        handler = _APPLY.get(entry.kind)
-        if handler is not None and handler(self, entry):
+        event = entry.event
+        if event is not None and _APPLY[type(event)](self, entry, event):
             self.policy_version = entry.index + 1
             self._index = None
             self._by_agency = None
         self.size = entry.index + 1
 
 
-def _agency_registered(p: Projection, e: LoggedEntry) -> bool:
-    d = e.data
-    p.agencies[d["agency"]] = Agency(
-        id=d["agency"],
-        name=d["name"],
-        country=d["country"],
-        domestic=bool(d["domestic"]),
-        requires_undertaking=bool(d["requires_undertaking"]),
-        public_key=key_bytes(d["public_key"]),
+_Apply = Callable[["Projection", LoggedEntry, Any], bool]
+_APPLY: dict[type[AuditEvent], _Apply] = {}
+"""How each kind of entry changes the state; True when it changes what ``decide`` reads."""
+E = TypeVar("E", bound=AuditEvent)
+
+
+def _apply(event: type[E], apply: Callable[[Projection, LoggedEntry, E], bool]) -> None:
+    _APPLY[event] = apply
+
+
+def _agency_registered(p: Projection, e: LoggedEntry, d: AgencyRegistered) -> bool:
+    p.agencies[d.agency] = Agency(
+        id=d.agency,
+        name=d.name,
+        country=d.country,
+        domestic=d.domestic,
+        requires_undertaking=d.requires_undertaking,
+        public_key=key_bytes(d.public_key),
     )
-    if d["public_key"] is not None:
-        p.agency_keys[d["agency"]] = LoggedKey(entry=e.index, recovered_by=None)
+    if d.public_key is not None:
+        p.agency_keys[d.agency] = LoggedKey(entry=e.index, recovered_by=None)
     return True
 
 
-def _agency_key_set(p: Projection, e: LoggedEntry) -> bool:
-    d = e.data
-    agency = p.agencies.get(d["agency"])
+def _agency_key_set(p: Projection, e: LoggedEntry, d: AgencyKeySet) -> bool:
+    agency = p.agencies.get(d.agency)
     if agency is not None:
-        p.agencies[agency.id] = replace(agency, public_key=key_bytes(d["public_key"]))
-        p.agency_keys[agency.id] = LoggedKey(entry=e.index, recovered_by=d.get("recovered_by"))
+        p.agencies[agency.id] = replace(agency, public_key=key_bytes(d.public_key))
+        p.agency_keys[agency.id] = LoggedKey(entry=e.index, recovered_by=d.recovered_by)
     return True
 
 
-def _authority_registered(p: Projection, e: LoggedEntry) -> bool:
-    d = e.data
-    p.authorities[d["authority"]] = Authority(
-        id=d["authority"], name=d["name"], public_key=key_bytes(d["public_key"])
+def _authority_registered(p: Projection, e: LoggedEntry, d: AuthorityRegistered) -> bool:
+    p.authorities[d.authority] = Authority(
+        id=d.authority, name=d.name, public_key=key_bytes(d.public_key)
     )
     return False
 
 
-def _authority_key_set(p: Projection, e: LoggedEntry) -> bool:
-    d = e.data
-    authority = p.authorities.get(d["authority"])
+def _authority_key_set(p: Projection, e: LoggedEntry, d: AuthorityKeySet) -> bool:
+    authority = p.authorities.get(d.authority)
     if authority is not None:
-        p.authorities[authority.id] = replace(authority, public_key=key_bytes(d["public_key"]))
+        p.authorities[authority.id] = replace(authority, public_key=key_bytes(d.public_key))
     return False
 
 
-def _authority_superior_set(p: Projection, e: LoggedEntry) -> bool:
-    p.superior_over[e.data["authority"]] = frozenset(e.data["over"])
+def _authority_superior_set(p: Projection, e: LoggedEntry, d: AuthoritySuperiorSet) -> bool:
+    p.superior_over[d.authority] = frozenset(d.over)
     return False
 
 
-def _item_added(p: Projection, e: LoggedEntry) -> bool:
-    d = e.data
-    p.items[d["item"]] = Item(
-        id=d["item"],
+def _item_added(p: Projection, e: LoggedEntry, d: ItemAdded) -> bool:
+    p.items[d.item] = Item(
+        id=d.item,
         title="",
-        category=d["category"],
-        region=d["region"],
-        tlp=d["tlp"],
-        originator=d["originator"],
-        releasable_to=frozenset(d["releasable_to"]),
+        category=d.category,
+        region=d.region,
+        tlp=d.tlp,
+        originator=d.originator,
+        releasable_to=frozenset(d.releasable_to),
     )
-    p.commitments[d["item"]] = d["content_commitment"]
+    p.commitments[d.item] = d.content_commitment
     return True
 
 
-def undertaking_of(statement: Mapping[str, Any], *, signed: bool) -> Undertaking:
+def undertaking_of(statement: JsonObject, *, signed: bool) -> Undertaking:
     """The undertaking a signed statement (``garante.undertaking/v1``) states."""
-    until = statement.get("valid_until")
+    until = maybe_text(statement, "valid_until")
     return Undertaking(
-        id=statement["id"],
-        agency_id=statement["agency"],
-        permits=frozenset(statement["permits"]),
-        prohibits=frozenset(statement["prohibits"]),
-        protections=frozenset(statement["protections"]),
-        categories=frozenset(statement["categories"]),
-        valid_from=instant(statement["valid_from"]),
+        id=text(statement, "id"),
+        agency_id=text(statement, "agency"),
+        permits=frozenset(texts(statement, "permits")),
+        prohibits=frozenset(texts(statement, "prohibits")),
+        protections=frozenset(texts(statement, "protections")),
+        categories=frozenset(texts(statement, "categories")),
+        valid_from=instant(text(statement, "valid_from")),
         valid_until=instant(until) if until else None,
         signed=signed,
     )
 
 
-def _undertaking_signed(p: Projection, e: LoggedEntry) -> bool:
-    statement = e.data["statement"]
-    undertaking = undertaking_of(statement, signed=e.data["signature"] is not None)
+def _undertaking_signed(p: Projection, e: LoggedEntry, d: UndertakingSigned) -> bool:
+    undertaking = undertaking_of(d.statement, signed=d.signature is not None)
     p.undertakings[undertaking.id] = undertaking
     p.undertaking_keys[undertaking.id] = p.agency_keys.get(undertaking.agency_id)
     return True
 
 
-def _undertaking_revoked(p: Projection, e: LoggedEntry) -> bool:
-    found = p.undertakings.get(e.data["undertaking"])
+def _undertaking_revoked(p: Projection, e: LoggedEntry, d: UndertakingRevoked) -> bool:
+    found = p.undertakings.get(d.undertaking)
     if found is not None:
         p.undertakings[found.id] = replace(found, revoked_at=e.at)
     return True
 
 
-def order_of(statement: Mapping[str, Any], *, sequence: int) -> Order:
+def order_of(statement: JsonObject, *, sequence: int) -> Order:
     """The order a signed statement (``garante.order/v1``) states."""
-    until = statement.get("valid_until")
+    until = maybe_text(statement, "valid_until")
+    requires = statement.get("requires")
     return Order(
-        id=statement["id"],
-        authority_id=statement["authority"],
-        effect=statement["effect"],
-        scope=Scope.from_dict(dict(statement["scope"])),
-        valid_from=instant(statement["valid_from"]),
+        id=text(statement, "id"),
+        authority_id=text(statement, "authority"),
+        effect=text(statement, "effect"),
+        scope=Scope.from_dict(dict(member(statement, "scope"))),
+        valid_from=instant(text(statement, "valid_from")),
         valid_until=instant(until) if until else None,
-        while_condition=statement.get("while_condition"),
-        exempts=frozenset(statement.get("exempts") or ()),
-        requires=Requirement.from_dict(dict(statement.get("requires") or {})),
-        reason=statement.get("reason") or "",
-        version=int(statement["version"]),
+        while_condition=maybe_text(statement, "while_condition"),
+        exempts=frozenset(texts(statement, "exempts")),
+        requires=Requirement.from_dict(dict(member(statement, "requires")) if requires else {}),
+        reason=maybe_text(statement, "reason") or "",
+        version=whole(statement, "version"),
         sequence=sequence,
     )
 
 
-def _order_issued(p: Projection, e: LoggedEntry) -> bool:
-    statement = e.data["statement"]
-    p.orders[statement["id"]] = LoggedOrder(
-        order=order_of(statement, sequence=len(p.orders) + 1),
-        signed=e.data["signature"] is not None,
-    )
+def _order_issued(p: Projection, e: LoggedEntry, d: OrderIssued) -> bool:
+    order = order_of(d.statement, sequence=len(p.orders) + 1)
+    p.orders[order.id] = LoggedOrder(order=order, signed=d.signature is not None)
     return True
 
 
-def _order_amended(p: Projection, e: LoggedEntry) -> bool:
-    statement = e.data["statement"]
-    current = p.orders.get(statement["id"])
+def _order_amended(p: Projection, e: LoggedEntry, d: OrderAmended) -> bool:
+    current = p.orders.get(text(d.statement, "id"))
     if current is not None:
-        current.order = order_of(statement, sequence=current.order.sequence)
-        current.signed = e.data["signature"] is not None
+        current.order = order_of(d.statement, sequence=current.order.sequence)
+        current.signed = d.signature is not None
     return True
 
 
-def _order_lifted(p: Projection, e: LoggedEntry) -> bool:
-    statement = e.data["statement"]
-    current = p.orders.get(statement["id"])
+def _order_lifted(p: Projection, e: LoggedEntry, d: OrderLifted) -> bool:
+    current = p.orders.get(text(d.statement, "id"))
     if current is not None:
-        current.order = replace(current.order, lifted_at=e.at, version=int(statement["version"]))
+        version = whole(d.statement, "version")
+        current.order = replace(current.order, lifted_at=e.at, version=version)
     return True
 
 
-def _condition_defined(p: Projection, e: LoggedEntry) -> bool:
-    d = e.data
-    rule = ConditionRule(**d["rule"]) if d["rule"] else None
-    p.conditions[d["condition"]] = Condition(
-        id=d["condition"], rule=rule, manual_active=bool(d["active"]), evidence=d["evidence"]
+def _condition_defined(p: Projection, e: LoggedEntry, d: ConditionDefined) -> bool:
+    p.conditions[d.condition] = Condition(
+        id=d.condition, rule=d.rule, manual_active=d.active, evidence=d.evidence
     )
-    p.recorded_active[d["condition"]] = bool(d["active"])
+    p.recorded_active[d.condition] = d.active
     return True
 
 
-def _condition_changed(p: Projection, e: LoggedEntry) -> bool:
-    d = e.data
-    found = p.conditions.get(d["condition"])
+def _condition_changed(p: Projection, e: LoggedEntry, d: ConditionChanged) -> bool:
+    found = p.conditions.get(d.condition)
     if found is not None:
-        p.recorded_active[found.id] = bool(d["active"])
+        p.recorded_active[found.id] = d.active
     if found is None or found.rule is not None:
         return False  # a derived condition's state follows its events, not this entry
-    p.conditions[found.id] = replace(found, manual_active=bool(d["active"]), evidence=d["evidence"])
+    p.conditions[found.id] = replace(found, manual_active=d.active, evidence=d.evidence)
     return True
 
 
-def _event_recorded(p: Projection, e: LoggedEntry) -> bool:
-    d = e.data
-    p.events[int(d["event"])] = Event(
-        kind=d["kind"],
-        region=d["region"],
-        occurred_at=instant(d["occurred_at"]),
-        source=d.get("source") or "",
+def _event_recorded(p: Projection, e: LoggedEntry, d: EventRecorded) -> bool:
+    p.events[d.event] = Event(
+        kind=d.kind, region=d.region, occurred_at=d.occurred_at, source=d.source
     )
-    p.event_reporters[int(d["event"])] = (d.get("agency"), d.get("signature") is not None)
+    p.event_reporters[d.event] = (d.agency, d.signature is not None)
     return True
 
 
-def _release_requested(p: Projection, e: LoggedEntry) -> bool:
-    d = e.data
-    request = int(d["request"])
-    p.requests[request] = LoggedRequest(
-        id=request, item=d["item"], recipient=d["recipient"], purpose=d["purpose"]
+def _release_requested(p: Projection, e: LoggedEntry, d: ReleaseRequested) -> bool:
+    p.requests[d.request] = LoggedRequest(
+        id=d.request, item=d.item, recipient=d.recipient, purpose=d.purpose
     )
     return False
 
 
-def _release_decided(p: Projection, e: LoggedEntry) -> bool:
-    d = e.data
-    request = p.requests.get(int(d["request"]))
+def _release_decided(p: Projection, e: LoggedEntry, d: ReleaseDecided | ReleaseRedecided) -> bool:
+    request = p.requests.get(d.request)
     if request is not None:
-        request.outcome = Outcome(d["outcome"])
-        request.undertaking = d["undertaking"]
+        request.outcome = d.outcome
+        request.undertaking = d.undertaking
         request.decisions += 1
         request.withheld = False
     return False
 
 
-def _release_withheld(p: Projection, e: LoggedEntry) -> bool:
-    request = p.requests.get(int(e.data["request"]))
+def _release_withheld(p: Projection, e: LoggedEntry, d: ReleaseWithheld) -> bool:
+    request = p.requests.get(d.request)
     if request is not None:
         request.withheld = True
     return False
 
 
-def _release_available(p: Projection, e: LoggedEntry) -> bool:
-    request = p.requests.get(int(e.data["request"]))
+def _release_available(p: Projection, e: LoggedEntry, d: ReleaseAvailable) -> bool:
+    request = p.requests.get(d.request)
     if request is not None:
         request.withheld = False
     return False
 
 
-def _release_delivered(p: Projection, e: LoggedEntry) -> bool:
-    request = p.requests.get(int(e.data["request"]))
+def _release_delivered(p: Projection, e: LoggedEntry, d: ReleaseDelivered) -> bool:
+    request = p.requests.get(d.request)
     if request is not None:
         request.delivered = True
     return False
 
 
-def _release_recalled(p: Projection, e: LoggedEntry) -> bool:
-    request = p.requests.get(int(e.data["request"]))
+def _release_recalled(p: Projection, e: LoggedEntry, d: ReleaseRecalled) -> bool:
+    request = p.requests.get(d.request)
     if request is not None:
         request.recalled = True
     return False
 
 
-def _settings_changed(p: Projection, e: LoggedEntry) -> bool:
-    p.settings[e.data["setting"]] = e.data["value"]
+def _settings_changed(p: Projection, e: LoggedEntry, d: SettingsChanged) -> bool:
+    p.settings[d.setting] = d.value
     return False
 
 
-def _outcome_reported(p: Projection, e: LoggedEntry) -> bool:
-    d = e.data
-    statement = d["statement"]
-    p.outcomes[int(d["outcome"])] = LoggedOutcome(
-        id=int(d["outcome"]),
-        request=int(statement["release"]),
-        agency=statement["agency"],
-        breach=bool(d["breach"]),
-        reasons=tuple(d["reasons"]),
-        statement=statement,
+def _outcome_reported(p: Projection, e: LoggedEntry, d: OutcomeReported) -> bool:
+    p.outcomes[d.outcome] = LoggedOutcome(
+        id=d.outcome,
+        request=whole(d.statement, "release"),
+        agency=text(d.statement, "agency"),
+        breach=d.breach,
+        reasons=d.reasons,
+        statement=d.statement,
     )
     return False
 
 
-def _token_created(p: Projection, e: LoggedEntry) -> bool:
-    d = e.data
-    p.tokens[d["token"]] = LoggedToken(
-        id=d["token"], role=d["role"], agency=d["agency"], authority=d["authority"]
-    )
+def _token_created(p: Projection, e: LoggedEntry, d: TokenCreated) -> bool:
+    p.tokens[d.token] = LoggedToken(id=d.token, role=d.role, agency=d.agency, authority=d.authority)
     return False
 
 
-def _token_revoked(p: Projection, e: LoggedEntry) -> bool:
-    token = p.tokens.get(e.data["token"])
+def _token_revoked(p: Projection, e: LoggedEntry, d: TokenRevoked) -> bool:
+    token = p.tokens.get(d.token)
     if token is not None:
         token.revoked = True
     return False
 
 
-_APPLY: dict[str, Callable[[Projection, LoggedEntry], bool]] = {
-    "agency.registered": _agency_registered,
-    "agency.key-set": _agency_key_set,
-    "authority.registered": _authority_registered,
-    "authority.key-set": _authority_key_set,
-    "authority.superior-set": _authority_superior_set,
-    "item.added": _item_added,
-    "undertaking.signed": _undertaking_signed,
-    "undertaking.revoked": _undertaking_revoked,
-    "order.issued": _order_issued,
-    "order.amended": _order_amended,
-    "order.lifted": _order_lifted,
-    "condition.defined": _condition_defined,
-    "condition.changed": _condition_changed,
-    "event.recorded": _event_recorded,
-    "release.requested": _release_requested,
-    "release.decided": _release_decided,
-    "release.redecided": _release_decided,
-    "release.withheld": _release_withheld,
-    "release.available": _release_available,
-    "release.delivered": _release_delivered,
-    "release.recalled": _release_recalled,
-    "settings.changed": _settings_changed,
-    "outcome.reported": _outcome_reported,
-    "token.created": _token_created,
-    "token.revoked": _token_revoked,
-}
-"""How each kind of entry changes the state; True when it changes what ``decide`` reads."""
-
-KINDS: Sequence[str] = tuple(_APPLY)
+_apply(AgencyRegistered, _agency_registered)
+_apply(AgencyKeySet, _agency_key_set)
+_apply(AuthorityRegistered, _authority_registered)
+_apply(AuthorityKeySet, _authority_key_set)
+_apply(AuthoritySuperiorSet, _authority_superior_set)
+_apply(ItemAdded, _item_added)
+_apply(UndertakingSigned, _undertaking_signed)
+_apply(UndertakingRevoked, _undertaking_revoked)
+_apply(OrderIssued, _order_issued)
+_apply(OrderAmended, _order_amended)
+_apply(OrderLifted, _order_lifted)
+_apply(ConditionDefined, _condition_defined)
+_apply(ConditionChanged, _condition_changed)
+_apply(EventRecorded, _event_recorded)
+_apply(ReleaseRequested, _release_requested)
+_apply(ReleaseDecided, _release_decided)
+_apply(ReleaseRedecided, _release_decided)
+_apply(ReleaseWithheld, _release_withheld)
+_apply(ReleaseAvailable, _release_available)
+_apply(ReleaseDelivered, _release_delivered)
+_apply(ReleaseRecalled, _release_recalled)
+_apply(SettingsChanged, _settings_changed)
+_apply(OutcomeReported, _outcome_reported)
+_apply(TokenCreated, _token_created)
+_apply(TokenRevoked, _token_revoked)

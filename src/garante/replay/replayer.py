@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import base64
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -33,14 +33,53 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from garante.canonical import canonical
 from garante.domain.decision import Decision, Outcome
 from garante.domain.errors import GaranteError
+from garante.domain.events import (
+    AgencyKeySet,
+    AgencyRegistered,
+    AuditEvent,
+    AuthorityKeySet,
+    AuthorityRegistered,
+    AuthoritySuperiorSet,
+    ConditionChanged,
+    ConditionDefined,
+    EventRecorded,
+    ItemAdded,
+    JsonObject,
+    OrderAmended,
+    OrderIssued,
+    OrderLifted,
+    OutcomeReported,
+    ReleaseAvailable,
+    ReleaseDecided,
+    ReleaseDelivered,
+    ReleaseRecalled,
+    ReleaseRedecided,
+    ReleaseRequested,
+    ReleaseWithheld,
+    RuleCited,
+    SettingsChanged,
+    TokenCreated,
+    TokenRevoked,
+    UndertakingRevoked,
+    UndertakingSigned,
+)
 from garante.domain.outcome import OutcomeReport
 from garante.domain.parties import SYSTEM_AUTHORITY, authority_key_statement, key_statement
 from garante.domain.request import ReleaseRequest
 from garante.domain.roles import TOKEN_ROLES, Role
+from garante.domain.timeutil import iso
 from garante.policy.compliance import judge
 from garante.policy.decide import decide
-from garante.replay.entries import LoggedEntry, instant
-from garante.replay.projection import KINDS, LoggedRequest, Projection
+from garante.replay.entries import (
+    LoggedEntry,
+    UnreadableEvent,
+    instant,
+    maybe_text,
+    member,
+    text,
+    whole,
+)
+from garante.replay.projection import LoggedRequest, Projection
 
 _TOKEN_ROLES = frozenset(role.value for role in TOKEN_ROLES)
 
@@ -143,22 +182,28 @@ class Replayer:
             self._disagree(entry, f"comes where entry {self.state.size} was expected")
         report.entries += 1
         report.kinds[entry.kind] += 1
-        check = _CHECKS.get(entry.kind)
-        if check is None and entry.kind not in KINDS:
+        event = entry.event
+        if event is None and entry.unreadable is None:
             self._disagree(entry, "is of a kind this replay does not know")
         else:
             writers = _WRITERS.get(entry.kind)
             if writers is not None:
                 self._entitled(entry, writers)
-            if check is not None:
+            if event is None:
+                self._disagree(entry, f"cannot be read: {entry.unreadable}")
+            else:
                 try:
-                    check(self, entry, entry.data)
+                    _CHECKS[type(event)](self, entry, event)
+                except UnreadableEvent as exc:
+                    self._disagree(entry, f"cannot be read: {exc}")
                 except (KeyError, TypeError, ValueError, GaranteError) as exc:
                     self._disagree(entry, f"cannot be read: {type(exc).__name__}: {exc}")
         if entry.kind not in ("outcome.reported", "authority.registered"):
             self._breach = None
         try:
             self.state.apply(entry)
+        except UnreadableEvent as exc:
+            self._disagree(entry, f"cannot be applied: {exc}")
         except (KeyError, TypeError, ValueError, GaranteError) as exc:
             self._disagree(entry, f"cannot be applied: {type(exc).__name__}: {exc}")
 
@@ -196,7 +241,7 @@ class Replayer:
         *,
         signer: str,
         key: bytes | None,
-        statement: Mapping[str, Any],
+        statement: JsonObject,
         signature: str | None,
     ) -> None:
         """``signature`` verifies over ``statement`` with ``key``; a signer with a key must
@@ -253,9 +298,11 @@ class Replayer:
             self._disagree(entry, f"decides a request the log cannot decide: {exc}")
             return None
 
-    def _same_rules(self, entry: LoggedEntry, decision: Decision, logged: Any) -> None:
+    def _same_rules(
+        self, entry: LoggedEntry, decision: Decision, logged: tuple[RuleCited, ...]
+    ) -> None:
         derived = [(str(hit.rule), hit.cites) for hit in decision.rules]
-        stated = [(str(r["rule"]), str(r["cites"])) for r in logged]
+        stated = [(r.rule, r.cites) for r in logged]
         if derived != stated:
             self._disagree(
                 entry,
@@ -272,38 +319,42 @@ def _rules_text(rules: list[tuple[str, str]]) -> str:
 
 # -- the checks, one per kind --------------------------------------------------------------
 
-_Check = Callable[[Replayer, LoggedEntry, dict[str, Any]], None]
+_Check = Callable[[Replayer, LoggedEntry, Any], None]
+_CHECKS: dict[type[AuditEvent], _Check] = {}
+E = TypeVar("E", bound=AuditEvent)
 
 
-def _agency_registered(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
-    if d["agency"] in r.state.agencies:
-        r._disagree(e, f"registers agency {d['agency']} again")
+def _check(event: type[E], check: Callable[[Replayer, LoggedEntry, E], None]) -> None:
+    """``check`` is what an entry of ``event``'s kind must pass."""
+    _CHECKS[event] = check
 
 
-def _agency_key_set(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
-    agency = r.state.agencies.get(d["agency"])
+def _agency_registered(r: Replayer, e: LoggedEntry, d: AgencyRegistered) -> None:
+    if d.agency in r.state.agencies:
+        r._disagree(e, f"registers agency {d.agency} again")
+
+
+def _agency_key_set(r: Replayer, e: LoggedEntry, d: AgencyKeySet) -> None:
+    agency = r.state.agencies.get(d.agency)
     if agency is None:
-        r._disagree(e, f"sets the key of {d['agency']}, which is not registered")
+        r._disagree(e, f"sets the key of {d.agency}, which is not registered")
         return
     expected = key_statement(
-        agency.id, d["public_key"], _encoded(agency.public_key), recovered_by=d["recovered_by"]
+        agency.id, d.public_key, _encoded(agency.public_key), recovered_by=d.recovered_by
     )
     _key_proof(r, e, d, subject=agency.id, current=agency.public_key, expected=expected)
 
 
-def _authority_key_set(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
-    authority = r.state.authorities.get(d["authority"])
+def _authority_key_set(r: Replayer, e: LoggedEntry, d: AuthorityKeySet) -> None:
+    authority = r.state.authorities.get(d.authority)
     if authority is None or authority.id == SYSTEM_AUTHORITY:
-        r._disagree(e, f"sets the key of {d['authority']}, which may hold none")
+        r._disagree(e, f"sets the key of {d.authority}, which may hold none")
         return
-    if d["recovered_by"] == authority.id:
+    if d.recovered_by == authority.id:
         r._disagree(e, f"is a recovery {authority.id} could not sign for itself")
         return
     expected = authority_key_statement(
-        authority.id,
-        d["public_key"],
-        _encoded(authority.public_key),
-        recovered_by=d["recovered_by"],
+        authority.id, d.public_key, _encoded(authority.public_key), recovered_by=d.recovered_by
     )
     _key_proof(r, e, d, subject=authority.id, current=authority.public_key, expected=expected)
 
@@ -315,82 +366,79 @@ def _encoded(key: bytes | None) -> str | None:
 def _key_proof(
     r: Replayer,
     e: LoggedEntry,
-    d: dict[str, Any],
+    d: AgencyKeySet | AuthorityKeySet,
     *,
     subject: str,
     current: bytes | None,
-    expected: Mapping[str, Any],
+    expected: JsonObject,
 ) -> None:
     """A key changes on the statement the service asks for (``domain/parties.py``), signed by
     the key it replaces, or for a recovery by the authority it names; a first key needs none."""
-    statement = d["statement"]
+    statement = d.statement
     if statement != expected:
         r._disagree(e, f"its statement is not the one a change of {subject}'s key states")
         return
-    recovered_by = d["recovered_by"]
+    recovered_by = d.recovered_by
     if recovered_by is None:
         if current is not None:
-            r._signed(e, signer=subject, key=current, statement=statement, signature=d["signature"])
+            r._signed(e, signer=subject, key=current, statement=statement, signature=d.signature)
         return
     key = r._authority_key(recovered_by)
     if key is None:
         r._disagree(e, f"is a recovery by {recovered_by}, which had no key to sign it with")
         return
-    r._signed(e, signer=recovered_by, key=key, statement=statement, signature=d["signature"])
+    r._signed(e, signer=recovered_by, key=key, statement=statement, signature=d.signature)
 
 
-def _authority_superior_set(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
-    named = [d["authority"], *d["over"]]
+def _authority_superior_set(r: Replayer, e: LoggedEntry, d: AuthoritySuperiorSet) -> None:
+    named = [d.authority, *d.over]
     unknown = [a for a in named if a not in r.state.authorities]
     if unknown:
         r._disagree(e, f"names {', '.join(unknown)}, which are not registered authorities")
-    if SYSTEM_AUTHORITY in named or d["authority"] in d["over"]:
+    if SYSTEM_AUTHORITY in named or d.authority in d.over:
         r._disagree(e, f"puts {SYSTEM_AUTHORITY} or an authority over itself in a superior role")
 
 
-def _authority_registered(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
-    if d["authority"] in r.state.authorities:
-        r._disagree(e, f"registers authority {d['authority']} again")
-    if d["authority"] == SYSTEM_AUTHORITY and r._breach is None:
+def _authority_registered(r: Replayer, e: LoggedEntry, d: AuthorityRegistered) -> None:
+    if d.authority in r.state.authorities:
+        r._disagree(e, f"registers authority {d.authority} again")
+    if d.authority == SYSTEM_AUTHORITY and r._breach is None:
         r._disagree(e, f"registers the reserved authority {SYSTEM_AUTHORITY} outside a breach")
 
 
-def _item_added(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
-    if d["item"] in r.state.items:
-        r._disagree(e, f"adds item {d['item']} again")
-    if d["originator"] not in r.state.agencies:
-        r._disagree(e, f"names originator {d['originator']}, which is not registered")
+def _item_added(r: Replayer, e: LoggedEntry, d: ItemAdded) -> None:
+    if d.item in r.state.items:
+        r._disagree(e, f"adds item {d.item} again")
+    if d.originator not in r.state.agencies:
+        r._disagree(e, f"names originator {d.originator}, which is not registered")
 
 
-def _undertaking_signed(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
-    statement = d["statement"]
-    agency = r.state.agencies.get(statement["agency"])
+def _undertaking_signed(r: Replayer, e: LoggedEntry, d: UndertakingSigned) -> None:
+    statement = d.statement
+    agency_id = text(statement, "agency")
+    agency = r.state.agencies.get(agency_id)
     if agency is None:
-        r._disagree(e, f"is an undertaking of {statement['agency']}, which is not registered")
+        r._disagree(e, f"is an undertaking of {agency_id}, which is not registered")
         return
-    if statement.get("type") != "garante.undertaking/v1" or statement["id"] != d["undertaking"]:
+    if statement.get("type") != "garante.undertaking/v1" or statement.get("id") != d.undertaking:
         r._disagree(e, "its statement is not this undertaking's")
     r._acts_as(e, Role.PARTNER, agency.id, "but a partner gives only its own undertakings")
     r._signed(
-        e,
-        signer=agency.id,
-        key=agency.public_key,
-        statement=statement,
-        signature=d["signature"],
+        e, signer=agency.id, key=agency.public_key, statement=statement, signature=d.signature
     )
 
 
-def _undertaking_revoked(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
-    if d["undertaking"] not in r.state.undertakings:
-        r._disagree(e, f"revokes undertaking {d['undertaking']}, which was never signed")
+def _undertaking_revoked(r: Replayer, e: LoggedEntry, d: UndertakingRevoked) -> None:
+    if d.undertaking not in r.state.undertakings:
+        r._disagree(e, f"revokes undertaking {d.undertaking}, which was never signed")
 
 
-def _order_issued(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
-    statement = d["statement"]
-    authority = statement["authority"]
-    if statement["id"] in r.state.orders:
-        r._disagree(e, f"issues order {statement['id']} again")
-    if int(statement["version"]) != 1:
+def _order_issued(r: Replayer, e: LoggedEntry, d: OrderIssued) -> None:
+    statement = d.statement
+    order_id, authority = text(statement, "id"), text(statement, "authority")
+    if order_id in r.state.orders:
+        r._disagree(e, f"issues order {order_id} again")
+    if whole(statement, "version") != 1:
         r._disagree(e, "an order's first statement must be its version 1")
     if authority not in r.state.authorities:
         r._disagree(e, f"is issued by {authority}, which is not a registered authority")
@@ -404,27 +452,34 @@ def _order_issued(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
         signer=authority,
         key=r._authority_key(authority),
         statement=statement,
-        signature=d["signature"],
+        signature=d.signature,
     )
 
 
-def _breach_hold(r: Replayer, e: LoggedEntry, statement: Mapping[str, Any]) -> None:
+def _breach_hold(r: Replayer, e: LoggedEntry, statement: JsonObject) -> None:
     """The system authority's only order: the hold the breach just reported brings."""
     if r._breach is None:
         r._disagree(e, f"is an order of {SYSTEM_AUTHORITY} that no breach brought")
         return
     agency, outcome = r._breach
     if (
-        statement["id"] != f"breach-{agency}-{outcome}"
-        or statement["effect"] != "hold"
-        or dict(statement["scope"]).get("agencies") != [agency]
+        statement.get("id") != f"breach-{agency}-{outcome}"
+        or statement.get("effect") != "hold"
+        or member(statement, "scope").get("agencies") != [agency]
         or statement.get("while_condition") is not None
         or statement.get("valid_until") is not None
     ):
         r._disagree(e, f"is not the hold of {agency} that outcome {outcome}'s breach brings")
 
 
-def _answering(r: Replayer, e: LoggedEntry, order_id: str, by: str | None, act: str) -> None:
+def _answering(
+    r: Replayer,
+    e: LoggedEntry,
+    d: OrderAmended | OrderLifted,
+    order_id: str,
+    by: str | None,
+    act: str,
+) -> None:
     """An order changes only at the word of its issuer or of an authority configured as
     superior to it at that point; the system's holds are lifted by any authority and never
     amended. The entry says in which right (``acting_as``), and it must be that one."""
@@ -456,79 +511,74 @@ def _answering(r: Replayer, e: LoggedEntry, order_id: str, by: str | None, act: 
                 e,
                 f"{act} order {order_id} for {by}, but it answers to {order.authority_id}{also}",
             )
-    elif "acting_as" in e.data and e.data["acting_as"] != right:
-        r._disagree(e, f"says {by} acted as {e.data['acting_as']}, but it could act as {right}")
+    elif d.acting_as is not None and d.acting_as != right:
+        r._disagree(e, f"says {by} acted as {d.acting_as}, but it could act as {right}")
     r._acts_as(e, Role.AUTHORITY, by, "but an authority acts only for itself")
 
 
-def _order_amended(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
-    statement = d["statement"]
-    by = statement.get("amended_by")
-    _answering(r, e, statement["id"], by, "amends")
-    current = r.state.orders.get(statement["id"])
+def _order_amended(r: Replayer, e: LoggedEntry, d: OrderAmended) -> None:
+    statement = d.statement
+    order_id, by = text(statement, "id"), maybe_text(statement, "amended_by")
+    _answering(r, e, d, order_id, by, "amends")
+    current = r.state.orders.get(order_id)
     if current is not None:
-        if int(statement["version"]) != current.order.version + 1:
-            r._disagree(e, f"states version {statement['version']} after {current.order.version}")
-        if statement["authority"] != current.order.authority_id:
+        version = whole(statement, "version")
+        if version != current.order.version + 1:
+            r._disagree(e, f"states version {version} after {current.order.version}")
+        if statement.get("authority") != current.order.authority_id:
             r._disagree(e, "changes the authority an order answers to")
     if by is not None:
         r._signed(
-            e,
-            signer=by,
-            key=r._authority_key(by),
-            statement=statement,
-            signature=d["signature"],
+            e, signer=by, key=r._authority_key(by), statement=statement, signature=d.signature
         )
 
 
-def _order_lifted(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
-    statement = d["statement"]
-    by = statement.get("lifted_by")
-    _answering(r, e, statement["id"], by, "lifts")
-    current = r.state.orders.get(statement["id"])
-    if current is not None and int(statement["version"]) != current.order.version + 1:
-        r._disagree(e, f"states version {statement['version']} after {current.order.version}")
+def _order_lifted(r: Replayer, e: LoggedEntry, d: OrderLifted) -> None:
+    statement = d.statement
+    order_id, by = text(statement, "id"), maybe_text(statement, "lifted_by")
+    _answering(r, e, d, order_id, by, "lifts")
+    current = r.state.orders.get(order_id)
+    if current is not None:
+        version = whole(statement, "version")
+        if version != current.order.version + 1:
+            r._disagree(e, f"states version {version} after {current.order.version}")
     if by is not None:
         r._signed(
-            e,
-            signer=by,
-            key=r._authority_key(by),
-            statement=statement,
-            signature=d["signature"],
+            e, signer=by, key=r._authority_key(by), statement=statement, signature=d.signature
         )
 
 
-def _condition_defined(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
-    if d["condition"] in r.state.conditions:
-        r._disagree(e, f"defines condition {d['condition']} again")
+def _condition_defined(r: Replayer, e: LoggedEntry, d: ConditionDefined) -> None:
+    if d.condition in r.state.conditions:
+        r._disagree(e, f"defines condition {d.condition} again")
 
 
-def _condition_changed(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
-    condition = r.state.conditions.get(d["condition"])
+def _condition_changed(r: Replayer, e: LoggedEntry, d: ConditionChanged) -> None:
+    condition = r.state.conditions.get(d.condition)
     if condition is None:
-        r._disagree(e, f"changes condition {d['condition']}, which was never defined")
+        r._disagree(e, f"changes condition {d.condition}, which was never defined")
         return
-    statement = d["statement"]
-    changed = r.state.recorded_active.get(condition.id) != bool(d["active"])
-    if changed and "orders" in d:
-        _moved_orders(r, e, condition.id, d["orders"])
+    statement = d.statement
+    changed = r.state.recorded_active.get(condition.id) != d.active
+    if changed and d.orders is not None:
+        _moved_orders(r, e, condition.id, d.orders)
     if condition.rule is not None:
         if statement is not None:
             r._disagree(e, "sets by hand a condition derived from events")
         derived = r.state.conditions_at(e.at)[condition.id]
-        if derived != bool(d["active"]):
+        if derived != d.active:
             r._disagree(
                 e,
-                f"records {condition.id} as {'active' if d['active'] else 'inactive'}, but "
+                f"records {condition.id} as {'active' if d.active else 'inactive'}, but "
                 f"its events make it {'active' if derived else 'inactive'}",
             )
-        if changed and "events" in d:
+        if changed and d.events is not None:
             rule = condition.rule
             counted = sorted(i for i, event in r.state.events.items() if rule.counts(event, e.at))
-            if sorted(d["events"]) != counted:
+            if sorted(d.events) != counted:
                 r._disagree(
                     e,
-                    f"names events {sorted(d['events'])} as its proof, but its rule counts "
+                    f"names events {sorted(d.events)} as its proof, but its rule counts "
                     f"{counted} then",
                 )
         return
@@ -536,12 +586,13 @@ def _condition_changed(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
         r._disagree(e, f"sets {condition.id} by hand without an authority's statement")
         return
     r._entitled(e, frozenset({Role.AUTHORITY}))
-    authority = statement.get("authority")
+    authority = maybe_text(statement, "authority")
     if (
         statement.get("type") != "garante.condition/v1"
         or statement.get("condition") != condition.id
-        or statement.get("active") != d["active"]
-        or statement.get("evidence") != d["evidence"]
+        or statement.get("active") != d.active
+        or statement.get("evidence") != d.evidence
+        or authority is None
         or authority not in r.state.authorities
     ):
         r._disagree(e, "its statement is not this change by a registered authority")
@@ -552,11 +603,11 @@ def _condition_changed(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
         signer=authority,
         key=r._authority_key(authority),
         statement=statement,
-        signature=d["signature"],
+        signature=d.signature,
     )
 
 
-def _moved_orders(r: Replayer, e: LoggedEntry, condition: str, named: Any) -> None:
+def _moved_orders(r: Replayer, e: LoggedEntry, condition: str, named: tuple[str, ...]) -> None:
     """A condition's change names the orders in force ``while`` it holds that it moves."""
     moved = sorted(
         o.order.id
@@ -567,85 +618,86 @@ def _moved_orders(r: Replayer, e: LoggedEntry, condition: str, named: Any) -> No
         r._disagree(e, f"names orders {sorted(named)} as moved, but {moved} follow {condition}")
 
 
-def _event_recorded(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
-    if int(d["event"]) in r.state.events:
-        r._disagree(e, f"records event {d['event']} again")
-    reporter = d.get("agency")
+def _event_recorded(r: Replayer, e: LoggedEntry, d: EventRecorded) -> None:
+    if d.event in r.state.events:
+        r._disagree(e, f"records event {d.event} again")
+    reporter = d.agency
     if reporter is None:
         return  # logged before events named their reporting agency
     agency = r.state.agencies.get(reporter)
     if agency is None:
         r._disagree(e, f"is reported by {reporter}, which is not registered")
         return
-    statement = d["statement"]
+    statement = d.statement
     if (
-        statement.get("type") != "garante.event/v1"
+        statement is None
+        or statement.get("type") != "garante.event/v1"
         or statement.get("agency") != reporter
-        or any(statement.get(k) != d[k] for k in ("kind", "region", "occurred_at", "source"))
+        or statement.get("kind") != d.kind
+        or statement.get("region") != d.region
+        or statement.get("occurred_at") != iso(d.occurred_at)
+        or statement.get("source") != d.source
     ):
         r._disagree(e, "its statement is not this event as its agency reported it")
         return
     r._acts_as(e, Role.ANALYST, reporter, "but an analyst reports for its own agency only")
-    r._signed(
-        e, signer=reporter, key=agency.public_key, statement=statement, signature=d["signature"]
-    )
+    r._signed(e, signer=reporter, key=agency.public_key, statement=statement, signature=d.signature)
 
 
-def _release_requested(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
+def _release_requested(r: Replayer, e: LoggedEntry, d: ReleaseRequested) -> None:
     state = r.state
-    if int(d["request"]) in state.requests:
-        r._disagree(e, f"requests release {d['request']} again")
-    if d["item"] not in state.items:
-        r._disagree(e, f"requests item {d['item']}, which was never added")
-    if d["recipient"] not in state.agencies:
-        r._disagree(e, f"requests release to {d['recipient']}, which is not registered")
+    if d.request in state.requests:
+        r._disagree(e, f"requests release {d.request} again")
+    if d.item not in state.items:
+        r._disagree(e, f"requests item {d.item}, which was never added")
+    if d.recipient not in state.agencies:
+        r._disagree(e, f"requests release to {d.recipient}, which is not registered")
 
 
-def _release_decided(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
-    request = r.state.requests.get(int(d["request"]))
+def _release_decided(r: Replayer, e: LoggedEntry, d: ReleaseDecided | ReleaseRedecided) -> None:
+    request = r.state.requests.get(d.request)
     if request is not None:
-        first = e.kind == "release.decided"
+        first = isinstance(d, ReleaseDecided)
         if first and request.decisions:
             r._disagree(e, f"decides request {request.id} a first time again")
         if not first and request.outcome != Outcome.HELD:
             r._disagree(e, f"decides request {request.id} again, but it was not held")
-        previous = None if d["previous"] is None else Outcome(d["previous"])
-        if previous != request.outcome:
-            r._disagree(e, f"says request {request.id} was {previous}, not {request.outcome}")
-    decision = r._decided(e, int(d["request"]), int(d["state_version"]))
+        if d.previous != request.outcome:
+            r._disagree(e, f"says request {request.id} was {d.previous}, not {request.outcome}")
+    decision = r._decided(e, d.request, d.state_version)
     if decision is None:
         return
-    if decision.outcome != Outcome(d["outcome"]) or decision.undertaking_id != d["undertaking"]:
+    if decision.outcome != d.outcome or decision.undertaking_id != d.undertaking:
         under = f" under {decision.undertaking_id}" if decision.undertaking_id else ""
         r._disagree(
             e,
-            f"records {d['outcome']} for request {d['request']}, but deciding it again at "
-            f"state version {d['state_version']} gives {decision.outcome}{under}: "
+            f"records {d.outcome} for request {d.request}, but deciding it again at "
+            f"state version {d.state_version} gives {decision.outcome}{under}: "
             f"{decision.explanation}",
         )
         return
-    r._same_rules(e, decision, d["rules"])
+    r._same_rules(e, decision, d.rules)
 
 
-def _released(r: Replayer, e: LoggedEntry, request_id: Any, act: str) -> LoggedRequest | None:
+def _released(r: Replayer, e: LoggedEntry, request_id: int, act: str) -> LoggedRequest | None:
     """The request an entry ``act``s on, if the log released it; else named, and None."""
-    request = r.state.requests.get(int(request_id))
+    request = r.state.requests.get(request_id)
     if request is None or request.outcome != Outcome.RELEASED:
         r._disagree(e, f"{act} request {request_id}, which was not released")
         return None
     return request
 
 
-def _release_enforced(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
-    request = _released(r, e, d["request"], "enforces")
+def _release_enforced(r: Replayer, e: LoggedEntry, d: ReleaseWithheld | ReleaseAvailable) -> None:
+    request = _released(r, e, d.request, "enforces")
     if request is None:
         return
-    if request.recipient != d["partner"]:
-        r._disagree(e, f"names {d['partner']}, but request {request.id} is {request.recipient}'s")
+    if request.recipient != d.partner:
+        r._disagree(e, f"names {d.partner}, but request {request.id} is {request.recipient}'s")
     decision = r._decided(e, request.id, e.index)
     if decision is None:
         return
-    withheld = e.kind == "release.withheld"
+    withheld = isinstance(d, ReleaseWithheld)
     if (decision.outcome != Outcome.RELEASED) != withheld:
         r._disagree(
             e,
@@ -653,17 +705,17 @@ def _release_enforced(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
             f"deciding it now gives {decision.outcome}: {decision.explanation}",
         )
         return
-    r._same_rules(e, decision, d["rules"])
+    r._same_rules(e, decision, d.rules)
 
 
-def _release_delivered(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
-    request = _released(r, e, d["request"], "delivers")
+def _release_delivered(r: Replayer, e: LoggedEntry, d: ReleaseDelivered) -> None:
+    request = _released(r, e, d.request, "delivers")
     if request is None:
         return
     if request.withheld or request.recalled:
         r._disagree(e, f"delivers request {request.id}, which was withheld or recalled")
-    if request.recipient != d["partner"]:
-        r._disagree(e, f"delivers request {request.id} to {d['partner']}, not its recipient")
+    if request.recipient != d.partner:
+        r._disagree(e, f"delivers request {request.id} to {d.partner}, not its recipient")
     r._acts_as(e, Role.PARTNER, request.recipient, "but a partner fetches only its own feed")
     # Nothing reaches a partner while a rule withholds it: decided again at the delivery.
     decision = r._decided(e, request.id, e.index)
@@ -675,13 +727,13 @@ def _release_delivered(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
         )
 
 
-def _release_recalled(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
-    request = _released(r, e, d["request"], "recalls")
+def _release_recalled(r: Replayer, e: LoggedEntry, d: ReleaseRecalled) -> None:
+    request = _released(r, e, d.request, "recalls")
     if request is None:
         return
     if request.recalled:
         r._disagree(e, f"recalls request {request.id} again")
-    if request.delivered and not d["delivered"]:
+    if request.delivered and not d.delivered:
         # Not the other way: a partner that already held the objects is served them without
         # a ``release.delivered`` entry, and a recall then revokes what it holds.
         r._disagree(e, f"says request {request.id} was not delivered, but the log delivered it")
@@ -690,103 +742,107 @@ def _release_recalled(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
         r._acts_as(e, Role.ANALYST, item.originator, "but only the originator recalls")
 
 
-def _settings_changed(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
-    if d["value"] is not None:
-        instant(str(d["value"]))
+def _settings_changed(r: Replayer, e: LoggedEntry, d: SettingsChanged) -> None:
+    if d.value is not None:
+        instant(d.value)
 
 
-def _outcome_reported(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
-    statement = d["statement"]
-    request = _released(r, e, statement["release"], "reports on")
+def _outcome_reported(r: Replayer, e: LoggedEntry, d: OutcomeReported) -> None:
+    statement = d.statement
+    request = _released(r, e, whole(statement, "release"), "reports on")
     if request is None:
         return
-    agency = r.state.agencies.get(statement["agency"])
+    reporter = text(statement, "agency")
+    agency = r.state.agencies.get(reporter)
     if agency is None or agency.id != request.recipient:
-        r._disagree(e, f"is reported by {statement['agency']}, not the release's recipient")
+        r._disagree(e, f"is reported by {reporter}, not the release's recipient")
         return
     r._acts_as(e, Role.PARTNER, agency.id, "but a partner reports only its own outcomes")
-    if d["signature"] is not None:
+    if d.signature is not None:
         r._signed(
-            e,
-            signer=agency.id,
-            key=agency.public_key,
-            statement=statement,
-            signature=d["signature"],
+            e, signer=agency.id, key=agency.public_key, statement=statement, signature=d.signature
         )
-    if d["undertaking"] != request.undertaking:
-        r._disagree(e, f"names undertaking {d['undertaking']}, not {request.undertaking}")
+    if d.undertaking != request.undertaking:
+        r._disagree(e, f"names undertaking {d.undertaking}, not {request.undertaking}")
     undertaking = r.state.undertakings.get(request.undertaking or "")
     report = OutcomeReport(
         request_id=request.id,
         agency_id=agency.id,
-        kind=statement["kind"],
-        occurred_at=instant(statement["occurred_at"]),
-        casualties=int(statement["casualties"]),
-        persons=int(statement["persons"]),
-        quantities=dict(statement["quantities"]),
-        place=statement["place"],
-        note=statement["note"],
+        kind=text(statement, "kind"),
+        occurred_at=instant(text(statement, "occurred_at")),
+        casualties=whole(statement, "casualties"),
+        persons=whole(statement, "persons"),
+        quantities=_quantities(statement),
+        place=text(statement, "place"),
+        note=text(statement, "note"),
     )
     verdict = judge(report, undertaking)
-    if verdict.breach != bool(d["breach"]) or list(verdict.reasons) != list(d["reasons"]):
+    if verdict.breach != d.breach or tuple(verdict.reasons) != d.reasons:
         r._disagree(
             e,
-            f"records breach={d['breach']}, but judging it again gives breach="
+            f"records breach={d.breach}, but judging it again gives breach="
             f"{verdict.breach}" + (f" ({'; '.join(verdict.reasons)})" if verdict.reasons else ""),
         )
-    if d["breach"]:
-        r._breach = (agency.id, int(d["outcome"]))
+    if d.breach:
+        r._breach = (agency.id, d.outcome)
 
 
-def _token_created(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
-    role = d["role"]
+def _quantities(statement: JsonObject) -> dict[str, float]:
+    found: dict[str, float] = {}
+    for name, value in member(statement, "quantities").items():
+        if type(value) is not int and type(value) is not float:
+            raise UnreadableEvent(f"its statement's quantity {name} is not a number")
+        found[name] = value
+    return found
+
+
+def _token_created(r: Replayer, e: LoggedEntry, d: TokenCreated) -> None:
+    role = d.role
     if role not in _TOKEN_ROLES:
         r._disagree(e, f"creates a token with role {role}, which no token may carry")
         return
     if role == Role.AUTHORITY:
-        if d["authority"] not in r.state.authorities or d["authority"] == SYSTEM_AUTHORITY:
-            r._disagree(e, f"creates an authority token for {d['authority']}")
+        if d.authority not in r.state.authorities or d.authority == SYSTEM_AUTHORITY:
+            r._disagree(e, f"creates an authority token for {d.authority}")
         return
     if role == Role.OVERSEER:
         return
-    agency = r.state.agencies.get(d["agency"] or "")
+    agency = r.state.agencies.get(d.agency or "")
     if agency is None:
-        r._disagree(e, f"creates a {role} token for {d['agency']}, which is not registered")
+        r._disagree(e, f"creates a {role} token for {d.agency}, which is not registered")
     elif role == Role.PARTNER and agency.domestic:
         r._disagree(e, f"creates a partner token for {agency.id}, a domestic agency")
     elif role in (Role.ANALYST, Role.LIAISON) and not agency.domestic:
         r._disagree(e, f"creates a {role} token for {agency.id}, a partner agency")
 
 
-def _token_revoked(r: Replayer, e: LoggedEntry, d: dict[str, Any]) -> None:
-    if d["token"] not in r.state.tokens:
-        r._disagree(e, f"revokes token {d['token']}, which was never created")
+def _token_revoked(r: Replayer, e: LoggedEntry, d: TokenRevoked) -> None:
+    if d.token not in r.state.tokens:
+        r._disagree(e, f"revokes token {d.token}, which was never created")
 
 
-_CHECKS: dict[str, _Check] = {
-    "agency.registered": _agency_registered,
-    "agency.key-set": _agency_key_set,
-    "authority.registered": _authority_registered,
-    "authority.key-set": _authority_key_set,
-    "authority.superior-set": _authority_superior_set,
-    "item.added": _item_added,
-    "undertaking.signed": _undertaking_signed,
-    "undertaking.revoked": _undertaking_revoked,
-    "order.issued": _order_issued,
-    "order.amended": _order_amended,
-    "order.lifted": _order_lifted,
-    "condition.defined": _condition_defined,
-    "condition.changed": _condition_changed,
-    "event.recorded": _event_recorded,
-    "release.requested": _release_requested,
-    "release.decided": _release_decided,
-    "release.redecided": _release_decided,
-    "release.withheld": _release_enforced,
-    "release.available": _release_enforced,
-    "release.delivered": _release_delivered,
-    "release.recalled": _release_recalled,
-    "settings.changed": _settings_changed,
-    "outcome.reported": _outcome_reported,
-    "token.created": _token_created,
-    "token.revoked": _token_revoked,
-}
+_check(AgencyRegistered, _agency_registered)
+_check(AgencyKeySet, _agency_key_set)
+_check(AuthorityRegistered, _authority_registered)
+_check(AuthorityKeySet, _authority_key_set)
+_check(AuthoritySuperiorSet, _authority_superior_set)
+_check(ItemAdded, _item_added)
+_check(UndertakingSigned, _undertaking_signed)
+_check(UndertakingRevoked, _undertaking_revoked)
+_check(OrderIssued, _order_issued)
+_check(OrderAmended, _order_amended)
+_check(OrderLifted, _order_lifted)
+_check(ConditionDefined, _condition_defined)
+_check(ConditionChanged, _condition_changed)
+_check(EventRecorded, _event_recorded)
+_check(ReleaseRequested, _release_requested)
+_check(ReleaseDecided, _release_decided)
+_check(ReleaseRedecided, _release_decided)
+_check(ReleaseWithheld, _release_enforced)
+_check(ReleaseAvailable, _release_enforced)
+_check(ReleaseDelivered, _release_delivered)
+_check(ReleaseRecalled, _release_recalled)
+_check(SettingsChanged, _settings_changed)
+_check(OutcomeReported, _outcome_reported)
+_check(TokenCreated, _token_created)
+_check(TokenRevoked, _token_revoked)

@@ -1,14 +1,15 @@
 """One pass over a log: its hashes against the signed checkpoints, its entries replayed.
 
 The entries stream through both checks at once, so a log of millions of entries is never held
-in memory, and each entry's bytes are parsed once for the replay.
+in memory, and each entry's bytes are parsed once, by the check of its canonical form, for both.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from garante.canonical import NOT_JSON
 from garante.ledger.logcheck import LogReport, StoredEntry, check_log
 from garante.ledger.note import VerifierKey
 from garante.replay.entries import LoggedEntry, UnreadableEntry
@@ -39,15 +40,15 @@ def replay_log(
 ) -> LogReplay:
     replayer = Replayer()
 
-    def tee() -> Iterator[StoredEntry]:
-        for stored in entries:
-            yield stored
-            try:
-                entry = LoggedEntry.read(stored.index, stored.entry)
-            except UnreadableEntry as exc:
-                replayer.skip(stored.index, str(exc))
-            else:
-                replayer.feed(entry)
+    def then(stored: StoredEntry, value: object) -> None:
+        try:
+            if value is NOT_JSON:
+                LoggedEntry.read(stored.index, stored.entry)  # raises, saying why
+            entry = LoggedEntry.of(stored.index, value)
+        except UnreadableEntry as exc:
+            replayer.skip(stored.index, str(exc))
+        else:
+            replayer.feed(entry)
 
-    log = check_log(tee(), checkpoints, key)
+    log = check_log(entries, checkpoints, key, then=then)
     return LogReplay(log=log, replay=replayer.report, replayer=replayer)

@@ -59,8 +59,7 @@ def from_export(directory: Path) -> LogCopy:
                 if not line.strip():
                     continue
                 try:
-                    row: dict[str, Any] = json.loads(line)
-                    yield StoredEntry(index=int(row["index"]), entry=str(row["entry"]).encode())
+                    yield StoredEntry.from_json(json.loads(line))
                 except (ValueError, KeyError, TypeError) as exc:
                     raise UnreadableLog(
                         f"line {number} of {directory / 'entries.jsonl'} is not an entry: {exc}"
@@ -93,7 +92,7 @@ def from_server(
             for start in range(0, size, PAGE):
                 end = min(start + PAGE, size)
                 for row in _get(http, "/audit/entries", {"start": start, "end": end}):
-                    yield StoredEntry(index=int(row["index"]), entry=str(row["entry"]).encode())
+                    yield StoredEntry.from_json(row)
         finally:
             http.close()
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from garante import records
 from garante.domain.errors import GaranteError, InvalidState, NotFound, ValidationError
 from garante.ledger.checkpoint import Checkpoint, sign_checkpoint
 from garante.ledger.errors import LedgerError
@@ -38,6 +40,12 @@ class PublishedCheckpoint:
     def from_row(cls, row: LedgerCheckpointRow) -> PublishedCheckpoint:
         note = row.note + "".join(row.cosignatures)
         return cls(size=row.size, root_hash=row.root_hash, note=note, published_at=row.published_at)
+
+    def served(self) -> records.Checkpoint:
+        """As the log serves it: the root in base64, the note with its cosignatures."""
+        return records.Checkpoint(
+            size=self.size, root_hash=base64.b64encode(self.root_hash).decode(), note=self.note
+        )
 
 
 def publish_checkpoint(session: Session, signer: Signer, now: datetime) -> PublishedCheckpoint:

@@ -8,11 +8,11 @@ reads only, in one snapshot transaction, so it can run beside live servers.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from garante.domain.events import Json
 from garante.ledger.errors import LedgerError
 from garante.ledger.note import VerifierKey
 from garante.replay.run import replay_log
@@ -94,7 +94,8 @@ class StoreReport:
     def ok(self) -> bool:
         return not self.failed
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Json]:
+        """The report as ``garante db check --json`` prints it."""
         return {
             "ok": self.ok,
             "failed": self.failed,

@@ -12,7 +12,6 @@ import base64
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -22,7 +21,8 @@ from garante.replay.projection import Projection
 from garante.service.items import content_commitment
 from garante.store.projected import StoredState, stored_state
 
-_Row = dict[str, Any]
+_Row = Mapping[str, object]
+"""A row's values by column, compared only: as the store holds them, or as the log says."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -369,7 +369,7 @@ def _time(value: datetime | None) -> str | None:
     return None if value is None else iso(utc(value))
 
 
-def _scope(value: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+def _scope(value: Mapping[str, object]) -> tuple[tuple[str, object], ...]:
     """A JSON object of lists or scalars, compared whatever order or empty lists it was
     written with."""
     return tuple(
@@ -384,12 +384,12 @@ def _scope(value: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
     )
 
 
-def _setting_time(value: Any) -> str | None:
+def _setting_time(value: object) -> str | None:
     """A stored or logged instant (``...+00:00`` or ``...Z``) in one form."""
     return None if not value else iso(instant(str(value)))
 
 
-def _shown(value: Any) -> str:
+def _shown(value: object) -> str:
     if isinstance(value, tuple):
         return "[" + ", ".join(_shown(v) for v in value) + "]"
     return "null" if value is None else str(value)

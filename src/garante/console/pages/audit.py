@@ -8,25 +8,23 @@ should compare it with the key obtained out of band, and may paste that key inst
 
 from __future__ import annotations
 
-import base64
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
 
 from fastapi import APIRouter, Request
+from pydantic_core import to_jsonable_python
 from starlette.responses import JSONResponse, Response
 
+from garante import records
 from garante.console.render import SECURITY_HEADERS, page
 from garante.console.routing import ConsoleRoute
 from garante.console.session import service, viewer
 from garante.domain.errors import GaranteError, ValidationError
 from garante.domain.numbers import whole_number
-from garante.service.app import Garante
+from garante.service.audit import PublishedCheckpoint
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 PAGE_SIZE = 25
-
-
-def _b64(value: bytes) -> str:
-    return base64.b64encode(value).decode()
 
 
 def _int(request: Request, name: str, default: int | None = None) -> int | None:
@@ -35,16 +33,21 @@ def _int(request: Request, name: str, default: int | None = None) -> int | None:
     return default if number is None else number
 
 
-def _checkpoints(garante: Garante) -> list[dict[str, Any]]:
-    return [
-        {
-            "size": c.size,
-            "root_hash": _b64(c.root_hash),
-            "note": c.note,
-            "published_at": c.published_at,
-        }
-        for c in garante.checkpoints()
-    ]
+@dataclass(frozen=True, kw_only=True)
+class _Shown(records.Checkpoint):
+    """A checkpoint as the page shows it: as the log serves it, and when it was published."""
+
+    published_at: datetime
+
+    @classmethod
+    def of(cls, published: PublishedCheckpoint) -> _Shown:
+        served = published.served()
+        return cls(
+            size=served.size,
+            root_hash=served.root_hash,
+            note=served.note,
+            published_at=published.published_at,
+        )
 
 
 @router.get("/audit")
@@ -57,25 +60,18 @@ def audit(request: Request) -> Response:
     except GaranteError:
         key = None
     size = garante.ledger_size()
-    entries: list[dict[str, Any]] = []
+    entries: list[records.LogEntry] = []
     start = 0
-    previous: list[dict[str, Any]] = []
+    previous: list[_Shown] = []
     if who.internal:
         # Newest first by default: the last page of the log.
         default_start = max(size - PAGE_SIZE, 0)
         start = min(_int(request, "start", default_start) or 0, max(size - 1, 0))
         entries = garante.entries(start, min(start + PAGE_SIZE, size))
-        previous = [c for c in _checkpoints(garante) if latest and c["size"] < latest.size][-20:]
-    checkpoint = (
-        {
-            "size": latest.size,
-            "root_hash": _b64(latest.root_hash),
-            "note": latest.note,
-            "published_at": latest.published_at,
-        }
-        if latest
-        else None
-    )
+        previous = [_Shown.of(c) for c in garante.checkpoints() if latest and c.size < latest.size][
+            -20:
+        ]
+    checkpoint = _Shown.of(latest) if latest else None
     return page(
         request,
         "audit.html",
@@ -90,14 +86,15 @@ def audit(request: Request) -> Response:
         server_url=str(request.base_url).rstrip("/"),
         verify_data={
             "key": key,
-            "checkpoint": checkpoint["note"] if checkpoint else None,
-            "previous": [{"size": c["size"], "note": c["note"]} for c in previous],
+            "checkpoint": checkpoint.note if checkpoint else None,
+            "previous": [{"size": c.size, "note": c.note} for c in previous],
         },
     )
 
 
-def _json(body: dict[str, Any], status: int = 200) -> JSONResponse:
-    return JSONResponse(body, status_code=status, headers=SECURITY_HEADERS)
+def _json(body: object, status: int = 200) -> JSONResponse:
+    """``body`` (a record, or an error's JSON) as the browser reads it."""
+    return JSONResponse(to_jsonable_python(body), status_code=status, headers=SECURITY_HEADERS)
 
 
 @router.get("/audit/inclusion.json")
@@ -112,15 +109,7 @@ def inclusion(request: Request) -> Response:
         proof = service(request).inclusion_proof(index, size)
     except GaranteError as exc:
         return _json(exc.to_dict(), exc.http_status)
-    return _json(
-        {
-            "index": proof["index"],
-            "size": proof["size"],
-            "leaf_hash": _b64(proof["leaf_hash"]),
-            "entry": proof["entry"].decode(),
-            "proof": [_b64(h) for h in proof["proof"]],
-        }
-    )
+    return _json(proof.encoded())
 
 
 @router.get("/audit/consistency.json")
@@ -135,4 +124,4 @@ def consistency(request: Request) -> Response:
         proof = service(request).consistency_proof(old, new)
     except GaranteError as exc:
         return _json(exc.to_dict(), exc.http_status)
-    return _json({**proof, "proof": [_b64(h) for h in proof["proof"]]})
+    return _json(proof.encoded())

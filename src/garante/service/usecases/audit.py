@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import base64
-from typing import Any
 
+from garante import records
 from garante.domain.errors import (
     ValidationError,
 )
@@ -60,55 +60,59 @@ class AuditLog(UseCases):
             return audit.add_cosignature(session, size, line)
 
     @entitled(*INTERNAL)
-    def entries(self, start: int, end: int) -> list[dict[str, Any]]:
+    def entries(self, start: int, end: int) -> list[records.LogEntry]:
         with self._read() as session:
             return [
-                {
-                    "index": r.idx,
-                    "kind": r.kind,
-                    "entry": r.entry.decode(),
-                    "leaf_hash": base64.b64encode(r.leaf_hash).decode(),
-                }
+                records.LogEntry(
+                    index=r.idx,
+                    kind=r.kind,
+                    entry=r.entry.decode(),
+                    leaf_hash=base64.b64encode(r.leaf_hash).decode(),
+                )
                 for r in store_ledger.entries(session, start, end)
             ]
 
     @entitled(*INTERNAL)
-    def inclusion_proof(self, index: int, size: int | None = None) -> dict[str, Any]:
+    def inclusion_proof(self, index: int, size: int | None = None) -> records.InclusionProof:
         with self._read() as session:
             size = audit.check_size(session, size)
             audit.check_index(session, index, size)
             [row] = store_ledger.entries(session, index, index + 1)
             proof = store_ledger.inclusion_proof(session, index, size)
-            return {
-                "index": index,
-                "size": size,
-                "leaf_hash": row.leaf_hash,
-                "entry": row.entry,
-                "proof": proof,
-            }
+            return records.InclusionProof(
+                index=index, size=size, leaf_hash=row.leaf_hash, entry=row.entry, proof=tuple(proof)
+            )
 
     @entitled(*INTERNAL)
-    def consistency_proof(self, old_size: int, new_size: int | None = None) -> dict[str, Any]:
+    def consistency_proof(
+        self, old_size: int, new_size: int | None = None
+    ) -> records.ConsistencyProof:
         with self._read() as session:
             new_size = audit.check_size(session, new_size, field="new")
             if not 0 < old_size <= new_size:
                 raise ValidationError(
                     f"old size {old_size} must be from 1 to the new size {new_size}", field="old"
                 )
-            return {
-                "old_size": old_size,
-                "new_size": new_size,
-                "proof": store_ledger.consistency_proof(session, old_size, new_size),
-            }
+            proof = store_ledger.consistency_proof(session, old_size, new_size)
+            return records.ConsistencyProof(
+                old_size=old_size, new_size=new_size, proof=tuple(proof)
+            )
 
     @entitled()
-    def receipt(self, index: int) -> dict[str, Any]:
+    def receipt(self, index: int) -> records.Receipt:
         """A signed checkpoint covering entry ``index`` and the entry's inclusion proof in it."""
         checkpoint = self.latest_checkpoint()
         if checkpoint is None or checkpoint.size <= index:
             checkpoint = self.publish_checkpoint()
         proof = self.inclusion_proof(index, checkpoint.size)
-        return {**proof, "checkpoint": checkpoint.note}
+        return records.Receipt(
+            index=proof.index,
+            size=proof.size,
+            leaf_hash=proof.leaf_hash,
+            entry=proof.entry,
+            proof=proof.proof,
+            checkpoint=checkpoint.note,
+        )
 
     @entitled()
     def verify_log(self, log_key: str | None = None) -> LogReport:
