@@ -28,6 +28,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.routing import APIRoute
+from pydantic_core import to_jsonable_python
 from sqlalchemy import text
 from starlette.routing import BaseRoute, Mount
 
@@ -431,7 +432,7 @@ def test_a_partner_writes_only_what_it_may_and_hears_only_its_own(
     write = PARTNER_WRITES.get((method, path))
     if write is not None:
         with GaranteClient(world.server.url, world.token) as client:
-            answer = json.dumps(write(world, client))
+            answer = json.dumps(to_jsonable_python(write(world, client)))
         leaks = [w for w in world.forbidden_words if _word(w).search(answer)]
         leaks += [
             f"request {r}"

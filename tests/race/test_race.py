@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -42,6 +42,8 @@ from tests.support.postgres import Cluster
 from tests.support.servers import Server, running_server
 from tests.support.stores import Store
 from tests.support.unavailable import unavailable
+
+T = TypeVar("T")
 
 SERVERS = 4
 DURATION = 20.0  # seconds of load
@@ -96,7 +98,7 @@ class Load:
         with self.lock:
             self.counts[what] += 1
 
-    def guard(self, what: str, call: Callable[[], Any]) -> Any:
+    def guard(self, what: str, call: Callable[[], T]) -> T | None:
         """Run one client call; 4xx refusals are part of the game, 5xx never."""
         try:
             result = call()
@@ -139,7 +141,7 @@ def _authority(deployment: Deployment, load: Load, seed: int) -> None:
             )
             if issued is None:
                 continue
-            order_id = issued["order"]["id"]
+            order_id = issued.order.id
             time.sleep(rng.uniform(0.05, 0.4))
             load.guard(
                 "order.amended",
@@ -178,7 +180,7 @@ def _analyst(deployment: Deployment, load: Load, seed: int) -> None:
                 ),
             )
             if decided is not None:
-                load.note(f"decided {decided.get('outcome')}")
+                load.note(f"decided {decided.outcome}")
 
 
 def _partner(deployment: Deployment, load: Load, agency: str, seed: int) -> None:
@@ -217,7 +219,7 @@ def _partner(deployment: Deployment, load: Load, agency: str, seed: int) -> None
                     "outcome.reported",
                     partial(
                         client.report_outcome,
-                        int(release["id"]),
+                        release.id,
                         agency=agency,
                         kind="seizure",
                         persons=1,
