@@ -29,11 +29,11 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import httpx
 import pytest
@@ -45,6 +45,7 @@ from garante.ledger.checkpoint import open_checkpoint
 from garante.ledger.merkle import leaf_hash, root_from_leaf_hashes
 from garante.ledger.note import VerifierKey
 from garante.ledger.verify import verify_consistency
+from garante.records import Decided
 from garante.scenarios import runner
 from garante.scenarios.keys import demo_key
 from garante.service.app import Garante
@@ -55,6 +56,9 @@ from garante.taxii.app import collection_id
 from garante.taxii.media import TAXII_JSON
 from tests.support.servers import ServerDidNotStart, await_health, launch
 from tests.support.stores import GARANTE, Store
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 PARTNERS = ("dea", "nca", "fbi", "hsi")
 PURPOSES = ("seizure", "arrest", "interdiction", "analysis")
@@ -225,15 +229,16 @@ class Seen:
     counts: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def decided(self, answers: list[dict[str, Any]]) -> None:
+    def decided(self, answers: Sequence[Decided]) -> None:
         with self.lock:
             self.decisions += [
-                (int(a["request"]), a["outcome"], int(a["state_version"]), a["trigger"])
-                for a in answers
+                (a.request, a.outcome.value, a.state_version, a.trigger) for a in answers
             ]
 
 
-def _attempt(seen: Seen, what: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+def _attempt(
+    seen: Seen, what: str, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+) -> T | None:
     """One call: an answer is kept; a refusal, a dead server or a dead database is not."""
     try:
         result = call(*args, **kwargs)
@@ -275,7 +280,7 @@ class Load:
             )  # fmt: skip
         self.took_first_write = decided is not None
         if decided is not None:
-            self.seen.requests[int(decided["request"])] = (item, recipient, purpose)
+            self.seen.requests[int(decided.request)] = (item, recipient, purpose)
             self.seen.decided([decided])
         for thread in self.threads:
             thread.start()
@@ -311,7 +316,7 @@ class Load:
                 )
                 if decided is not None:
                     with seen.lock:
-                        seen.requests[int(decided["request"])] = (item, recipient, purpose)
+                        seen.requests[int(decided.request)] = (item, recipient, purpose)
                     seen.decided([decided])
 
     def _authority(self, seed: int) -> None:
@@ -333,26 +338,24 @@ class Load:
                     key=key,
                 )
                 if issued is not None:
-                    order = issued["order"]
+                    order = issued.order
                     with seen.lock:
-                        seen.order_versions.add((order["id"], int(order["version"])))
-                    seen.decided(issued["moved"])
+                        seen.order_versions.add((order.id, int(order.version)))
+                    seen.decided(issued.moved)
                     time.sleep(rng.uniform(0.0, 0.05))
                     lifted = _attempt(
                         seen,
                         "order.lifted",
                         client.lift_order,
-                        order["id"],
+                        order.id,
                         reason="crash test lift",
                         key=key,
                     )
                     if lifted is not None:
                         with seen.lock:
-                            seen.order_versions.add(
-                                (lifted["order"]["id"], int(lifted["order"]["version"]))
-                            )
-                            seen.lifted.add(lifted["order"]["id"])
-                        seen.decided(lifted["moved"])
+                            seen.order_versions.add((lifted.order.id, int(lifted.order.version)))
+                            seen.lifted.add(lifted.order.id)
+                        seen.decided(lifted.moved)
                 # A strike far from the one condition's region: an entry, no re-decision.
                 event = _attempt(
                     seen,
@@ -365,8 +368,8 @@ class Load:
                 )
                 if event is not None:
                     with seen.lock:
-                        seen.events.add(int(event["event"]["id"]))
-                    seen.decided(event["moved"])
+                        seen.events.add(int(event.event.id))
+                    seen.decided(event.moved)
 
     def _partner(self) -> None:
         """Pull the held partner's TAXII feed from the start, again and again (deliveries)."""
