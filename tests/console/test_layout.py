@@ -104,6 +104,20 @@ def _order_refused(page: Page, url: str) -> None:
     assert "--" not in page.locator("#form-error").inner_text()
 
 
+def _amendment_preview(page: Page, url: str) -> None:
+    page.goto(f"{url}/orders/co-us-suspension")
+    page.locator("form[action$='/amend/preview'] input[name=agencies][value=dea]").check()
+    page.locator("form[action$='/amend/preview'] button[type=submit]").click()
+    expect(page.locator("#sign-form")).to_be_visible()
+
+
+def _lift_preview(page: Page, url: str) -> None:
+    page.goto(f"{url}/orders/co-us-suspension")
+    page.locator("#lift-reason").fill("The undertakings now protect life.")
+    page.locator("form[action$='/lift/preview'] button[type=submit]").click()
+    expect(page.locator("#sign-form")).to_be_visible()
+
+
 def _charts(page: Page, url: str) -> None:
     page.goto(f"{url}/charts")
     page.wait_for_function("() => window.Chart && Object.keys(Chart.instances).length === 4")
@@ -125,6 +139,8 @@ PAGES: dict[str, tuple[str, Callable[[Page, str], None]]] = {
     "order-new": ("authority", _visit("/orders/new")),
     "order-preview": ("authority", _order_preview),
     "order-refused": ("authority", _order_refused),
+    "amendment-preview": ("authority", _amendment_preview),
+    "lift-preview": ("authority", _lift_preview),
     "held": ("authority", _visit("/held")),
     "releases": ("authority", _visit("/releases")),
     "charts": ("authority", _charts),
