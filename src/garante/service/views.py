@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Any, Literal, cast
 
@@ -152,17 +153,9 @@ def request(row: RequestRow, delivery: str | None = None) -> records.Request:
 
 def held(row: RequestRow, delivery: str | None, *, reason: str, now: datetime) -> records.Held:
     """A held request (as ``request`` shows it), why it is held and how long it has waited."""
+    shown = request(row, delivery)
     return records.Held(
-        id=row.id,
-        item=row.item_id,
-        recipient=row.recipient_id,
-        purpose=row.purpose,
-        requested_by=row.requested_by,
-        requested_at=iso(row.requested_at),
-        outcome=Outcome(row.outcome),
-        undertaking=row.undertaking_id,
-        decided_at=iso(row.decided_at),
-        delivery=_delivery(delivery),
+        **{f.name: getattr(shown, f.name) for f in dataclasses.fields(shown)},
         reason=reason,
         held_for_seconds=int((now - row.requested_at).total_seconds()),
     )
