@@ -17,8 +17,10 @@ from garante.domain.errors import ScopeNotExplicit, ValidationError
 from garante.domain.order import Requirement, Scope
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from garante.domain.events import Json
-    from garante.service.app import Change
+    from garante.service.app import Change, Garante
     from garante.service.results import Draft, Reach
 
 app = typer.Typer(help="Orders: deny, hold, require or exempt sharing.", no_args_is_help=True)
@@ -279,6 +281,39 @@ def _amended_scope(current: Scope, terms: Terms, clearing: Clearing) -> Scope | 
     return current.changed({**given, **cleared})
 
 
+def _draft_amendment(
+    garante: Garante,
+    order_id: str,
+    *,
+    authority: str,
+    effect: str | None,
+    terms: Terms,
+    clearing: Clearing = _NO_CLEARING,
+    valid_until: datetime | None = None,
+    clear_condition: bool = False,
+    reason: str | None = None,
+) -> tuple[Scope, Draft]:
+    """The order's scope as it stands, and the amendment the options draw from it (shared
+    by ``amend`` and ``simulate --amend``, so both read the options alike)."""
+    before = Scope.from_dict(garante.order(order_id).scope)
+    requires_given = bool(terms.require_prohibits or terms.require_protections)
+    with _explicit():
+        draft = garante.draft_amendment(
+            order_id,
+            authority_id=authority,
+            effect=effect,
+            scope=_amended_scope(before, terms, clearing),
+            everything=terms.everything,
+            requires=terms.requires() if requires_given else None,
+            exempts=split(terms.exempts) if terms.exempts else None,
+            valid_until=valid_until,
+            while_condition=terms.while_condition,
+            clear_condition=clear_condition,
+            reason=reason,
+        )
+    return before, draft
+
+
 @app.command("amend")
 @option_groups
 def amend(
@@ -318,23 +353,17 @@ def amend(
     order reaches, are printed.
     """
     garante = service(ctx)
-    before = Scope.from_dict(garante.order(order_id).scope)
-    scope = _amended_scope(before, terms, clearing)
-    requires_given = bool(terms.require_prohibits or terms.require_protections)
-    with _explicit():
-        draft = garante.draft_amendment(
-            order_id,
-            authority_id=authority,
-            effect=effect,
-            scope=scope,
-            everything=terms.everything,
-            requires=terms.requires() if requires_given else None,
-            exempts=split(terms.exempts) if terms.exempts else None,
-            valid_until=when(valid_until, field="valid_until"),
-            while_condition=terms.while_condition,
-            clear_condition=clear_condition,
-            reason=reason,
-        )
+    before, draft = _draft_amendment(
+        garante,
+        order_id,
+        authority=authority,
+        effect=effect,
+        terms=terms,
+        clearing=clearing,
+        valid_until=when(valid_until, field="valid_until"),
+        clear_condition=clear_condition,
+        reason=reason,
+    )
     amended = draft.order
     statement = {**amended.statement(), "amended_by": authority}
     if _previewed(ctx, draft, statement, signing):
@@ -496,19 +525,10 @@ def simulate(
     elif amend_order is not None:
         if authority is None:
             raise ValidationError("an amendment needs --authority", field="authority")
-        before = Scope.from_dict(garante.order(amend_order).scope)
-        requires_given = bool(terms.require_prohibits or terms.require_protections)
-        with _explicit():
-            amended = garante.draft_amendment(
-                amend_order,
-                authority_id=authority,
-                effect=effect,
-                scope=_amended_scope(before, terms, _NO_CLEARING),
-                everything=terms.everything,
-                requires=terms.requires() if requires_given else None,
-                exempts=split(terms.exempts) if terms.exempts else None,
-                while_condition=terms.while_condition,
-            ).order
+        before, draft = _draft_amendment(
+            garante, amend_order, authority=authority, effect=effect, terms=terms
+        )
+        amended = draft.order
         report = garante.simulate_amendment(amend_order, amended, start=begin, end=finish)
         scopes = f"Scope before: {before.describe()}\nScope after: {amended.scope.describe()}\n"
     else:
