@@ -384,6 +384,25 @@ class GaranteClient:
                 }
         return _Terms(dict(body)).put("signature", signature).body
 
+    def _set_key(
+        self,
+        kind: type[T],
+        party: Literal["agency", "authority"],
+        party_id: str,
+        public_key: PublicKey,
+        recovered_by: str | None,
+        key: Ed25519PrivateKey | None,
+        signature: str | None,
+    ) -> T:
+        """Register a party's public key: drafted, checked and signed as ``_signed`` does, by
+        the party's current key or, with ``recovered_by``, that authority's."""
+        collection = "agencies" if party == "agency" else "authorities"
+        path = f"/{collection}/{_segment(party_id)}/key"
+        body = _Terms({"public_key": _public_key(public_key)}).put("recovered_by", recovered_by)
+        expected = {party: party_id, "public_key": body.body["public_key"]}
+        signed = self._signed(path + "/draft", body.body, expected, key, signature, pin=False)
+        return self._as(kind, "PUT", path, body=signed)
+
     # -- meta -----------------------------------------------------------------------------
 
     def health(self) -> HealthOut:
@@ -441,11 +460,9 @@ class GaranteClient:
         ``signature`` one made elsewhere over the drafted statement); to replace a lost one,
         ``recovered_by`` names an authority and ``key`` is that authority's private key.
         """
-        path = f"/agencies/{_segment(agency_id)}/key"
-        body = _Terms({"public_key": _public_key(public_key)}).put("recovered_by", recovered_by)
-        expected = {"agency": agency_id, "public_key": body.body["public_key"]}
-        signed = self._signed(path + "/draft", body.body, expected, key, signature, pin=False)
-        return self._as(records.Agency, "PUT", path, body=signed)
+        return self._set_key(
+            records.Agency, "agency", agency_id, public_key, recovered_by, key, signature
+        )
 
     def set_authority_key(
         self,
@@ -461,11 +478,9 @@ class GaranteClient:
         To replace a registered key, ``key`` is the authority's current private key; to replace
         a lost one, ``recovered_by`` names another authority and ``key`` is that one's.
         """
-        path = f"/authorities/{_segment(authority_id)}/key"
-        body = _Terms({"public_key": _public_key(public_key)}).put("recovered_by", recovered_by)
-        expected = {"authority": authority_id, "public_key": body.body["public_key"]}
-        signed = self._signed(path + "/draft", body.body, expected, key, signature, pin=False)
-        return self._as(records.Authority, "PUT", path, body=signed)
+        return self._set_key(
+            records.Authority, "authority", authority_id, public_key, recovered_by, key, signature
+        )
 
     def list_authorities(
         self, *, cursor: str | None = None, limit: int = 100
