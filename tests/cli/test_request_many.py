@@ -79,3 +79,13 @@ def test_one_recipient_prints_the_decision_with_its_rules_as_before(store: Path)
     )
     assert ran.exit_code == 0, ran.stderr
     assert "[3.order-require-unmet]" in ran.stdout
+
+
+def test_a_bad_line_after_a_blank_one_is_named_by_its_own_line(store: Path, tmp_path: Path) -> None:
+    lines = tmp_path / "releases.csv"
+    lines.write_text(
+        "item,recipient,purpose\n\nco-2025-0417,nca,analysis\nco-2025-0417,DEA,seizure\n"
+    )
+    ran = runner.invoke(app, ["--db", str(store), "request", "--file", str(lines)])
+    assert ran.exit_code == 3
+    assert f"releases[1] is line 4 of {lines}" in ran.stderr

@@ -38,10 +38,17 @@ def request(
     names an unknown item, agency or purpose is reported with its number, and nothing is
     stored.
     """
-    triples = _from_file(file) if file is not None else _from_options(item, to, purpose)
+    lines: list[int] = []
+    if file is not None:
+        lines, triples = _from_file(file)
+    else:
+        triples = _from_options(item, to, purpose)
     garante = service(ctx)
     if file is None and len(triples) == 1:
-        decided = garante.request_release(item or "", recipient=to or "", purpose=purpose or "")
+        [only] = triples
+        decided = garante.request_release(
+            only.item_id, recipient=only.recipient_id, purpose=only.purpose
+        )
         if output.as_json(ctx, decided):
             return
         output.decision_line(decided)
@@ -51,21 +58,21 @@ def request(
     try:
         decisions = garante.request_releases(triples)
     except GaranteError as exc:
-        raise _by_line(exc, file) from None
+        raise _by_line(exc, file, lines) from None
     if output.as_json(ctx, {"decisions": decisions}):
         return
     for decided in decisions:
         output.decision_line(decided)
 
 
-def _by_line(exc: GaranteError, file: str | None) -> GaranteError:
-    """A refusal of ``releases[N]`` said of the file's line (N + 2, after the header)."""
+def _by_line(exc: GaranteError, file: str | None, lines: list[int]) -> GaranteError:
+    """A refusal of ``releases[N]`` said of the file's line that listed it."""
     import re
 
     found = re.match(r"releases\[(\d+)\]", exc.field or "")
-    if file is None or found is None:
+    if file is None or found is None or int(found[1]) >= len(lines):
         return exc
-    line = f"releases[{found[1]}] is line {int(found[1]) + 2} of {file}"
+    line = f"releases[{found[1]}] is line {lines[int(found[1])]} of {file}"
     exc.hint = f"{line}; {exc.hint}" if exc.hint else line
     return exc
 
@@ -93,8 +100,9 @@ def _from_options(item: str | None, to: str | None, purpose: str | None) -> list
     ]
 
 
-def _from_file(path: str) -> list[ReleaseTriple]:
-    """The releases a CSV file lists; a malformed line is refused with its line number."""
+def _from_file(path: str) -> tuple[list[int], list[ReleaseTriple]]:
+    """The releases a CSV file lists, and the line each stands on; a malformed line is
+    refused with its line number."""
     import csv
     import io
     import sys
@@ -112,8 +120,10 @@ def _from_file(path: str) -> list[ReleaseTriple]:
             field="file",
             hint="start the file with the header line item,recipient,purpose",
         )
+    lines: list[int] = []
     triples: list[ReleaseTriple] = []
-    for line, row in enumerate(rows, start=2):
+    for row in rows:
+        line = rows.line_num
         cells = [cell.strip() for cell in row]
         if not cells:
             continue
@@ -122,10 +132,11 @@ def _from_file(path: str) -> list[ReleaseTriple]:
                 f"{path} line {line}: expected item,recipient,purpose, got {','.join(row)!r}",
                 field="file",
             )
+        lines.append(line)
         triples.append(ReleaseTriple(item_id=cells[0], recipient_id=cells[1], purpose=cells[2]))
     if not triples:
         raise ValidationError(f"{path} lists no release", field="file")
-    return triples
+    return lines, triples
 
 
 def held(ctx: typer.Context) -> None:
