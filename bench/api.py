@@ -64,7 +64,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from types import FrameType
+from types import FrameType, SimpleNamespace
 from typing import Any
 
 import httpx
@@ -756,7 +756,9 @@ def auth(token: str) -> tuple[tuple[str, str], ...]:
 
 def cursor_after(request_id: int) -> str:
     """The ``next_cursor`` the API hands out on a page that ends at ``request_id``."""
-    token = paged([{"id": request_id}, {"id": request_id + 1}], Page(limit=2), "id").next_cursor
+    token = paged(
+        [SimpleNamespace(id=request_id), SimpleNamespace(id=request_id + 1)], Page(limit=2), "id"
+    ).next_cursor
     assert isinstance(token, str)
     return token
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -64,11 +64,6 @@ class Paged(Generic[T]):
     next_cursor: str | None
 
 
-def _key(row: object, key: str) -> object:
-    # Records are dataclasses; a few lists are still served as mappings.
-    return row[key] if isinstance(row, Mapping) else getattr(row, key)
-
-
 def paged(rows: Sequence[T], request_page: Page, key: str) -> Paged[T]:
     """The first ``limit`` rows, and a cursor after the last one's ``key`` if more follow."""
     limit = request_page.limit - 1
@@ -76,6 +71,6 @@ def paged(rows: Sequence[T], request_page: Page, key: str) -> Paged[T]:
     more = len(rows) > limit
     token = None
     if more and items:
-        raw = json.dumps({"after": _key(items[-1], key)}).encode()
+        raw = json.dumps({"after": getattr(items[-1], key)}).encode()
         token = base64.urlsafe_b64encode(raw).decode().rstrip("=")
     return Paged(items=items, next_cursor=token)
