@@ -508,8 +508,11 @@ class GaranteClient:
         tlp: str,
         bundle: Mapping[str, Any],
         releasable_to: Sequence[str] = (),
+        embargo_until: datetime | None = None,
+        expires_at: datetime | None = None,
     ) -> records.Item:
-        """Add an item from a STIX 2.1 bundle (analyst); the token's agency is the originator."""
+        """Add an item from a STIX 2.1 bundle (analyst); the token's agency is the originator.
+        Nothing of it is released before ``embargo_until``, nor delivered from ``expires_at``."""
         body: dict[str, Json] = {
             "id": item_id,
             "title": title,
@@ -519,6 +522,10 @@ class GaranteClient:
             "releasable_to": list(releasable_to),
             "bundle": dict(bundle),
         }
+        if embargo_until is not None:
+            body["embargo_until"] = embargo_until.isoformat()
+        if expires_at is not None:
+            body["expires_at"] = expires_at.isoformat()
         return self._as(records.Item, "POST", "/items", body=body)
 
     def list_items(self, *, cursor: str | None = None, limit: int = 100) -> Page[records.Item]:

@@ -289,6 +289,19 @@ class Item:
     releasable_to: tuple[str, ...]
     content_sha256: str
     added_at: str
+    embargo_until: str | None = None
+    expires_at: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class WindowPassed:
+    """An item's embargo end or expiry that the clock passed, when it fell, and (at an expiry)
+    the releases it withdrew from their partners' feeds."""
+
+    item: str
+    at: str
+    expired: bool
+    recalled: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

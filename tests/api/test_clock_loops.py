@@ -14,6 +14,7 @@ import pytest
 
 from garante.client import GaranteClient, Scope
 from garante.scenarios.keys import demo_key
+from tests.support.scenario import scenario_bundle
 from tests.support.servers import Server, running_server
 from tests.support.stores import new_store
 
@@ -85,3 +86,31 @@ def test_a_derived_condition_lapses_when_its_last_event_leaves_the_window(
         while active() and time.monotonic() < deadline:
             time.sleep(0.2)
         assert not active()
+
+
+def test_an_items_embargo_ends_and_the_server_releases_what_it_held_without_anyone_asking(
+    live: tuple[Server, dict[str, str]],
+) -> None:
+    server, tokens = live
+    ends = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=3)
+    with GaranteClient(server.url, tokens["analyst"]) as analyst:
+        item = analyst.add_item(
+            "co-embargoed",
+            title="Embargoed until the operation ends",
+            category="maritime-interdiction",
+            region="caribbean",
+            tlp="amber",
+            bundle=scenario_bundle("co-2025-0422"),
+            embargo_until=ends,
+        )
+        assert item.embargo_until is not None
+        held = analyst.request_release("co-embargoed", recipient="dea", purpose="seizure")
+        assert held.outcome == "held"
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if analyst.get_release(held.request).outcome != "held":
+                break
+            time.sleep(0.2)
+        assert analyst.get_release(held.request).outcome == "released"
+        last = analyst.release_decisions(held.request)[-1]
+    assert last.trigger.startswith("item co-embargoed embargo ended at")

@@ -278,3 +278,43 @@ def test_options_after_a_double_dash_are_left_where_they_are(db: Path) -> None:
 
     assert _global_first(["items", "list", "--json"]) == ["--json", "items", "list"]
     assert _global_first(["a", "--db=x.db", "--", "--json"]) == ["--db=x.db", "a", "--", "--json"]
+
+
+def _add_item(db: Path, item_id: str, *extra: str) -> tuple[int, str, str]:
+    bundle = Path(__file__).parents[2] / "src/garante/scenarios/bundles/co-2025-0422.json"
+    return _run(
+        db,
+        "items",
+        "add",
+        item_id,
+        "--bundle",
+        str(bundle),
+        "--title",
+        "Embargoed lead",
+        "--category",
+        "maritime-interdiction",
+        "--region",
+        "caribbean",
+        "--tlp",
+        "amber",
+        "--originator",
+        "dipol",
+        *extra,
+    )
+
+
+def test_an_item_under_embargo_is_held_until_it_ends(db: Path) -> None:
+    ends = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+    code, _, err = _add_item(db, "later", "--embargo-until", ends)
+    assert code == 0, err
+    code, out, _ = _run(db, "request", "later", "--to", "dea", "--purpose", "seizure")
+    assert code == 0 and "held" in out and "[2.embargo]" in out
+    code, out, _ = _run(db, "items", "refresh")
+    assert code == 0 and "No embargo ended and no item expired" in out
+
+
+def test_an_expiry_in_the_past_is_refused_with_the_field_named(db: Path) -> None:
+    code, _, err = _add_item(db, "stale", "--expires-at", "2020-01-01T00:00:00Z")
+    assert code != 0
+    assert "expires_at" in err and "not in the future" in err
+    assert _run(db, "items", "show", "stale")[0] != 0

@@ -145,6 +145,13 @@ class ItemIn(Body):
     tlp: str = Field(description="clear, green, amber, amber+strict or red (TLP 2.0)")
     releasable_to: list[str] = Field(default_factory=list, max_length=200)
     bundle: dict[str, Any] = Field(description="A STIX 2.1 bundle")
+    embargo_until: Instant | None = Field(
+        None, description="Nothing is released before this time (requests are held until then)"
+    )
+    expires_at: Instant | None = Field(
+        None,
+        description="From this time nothing more is delivered; partners get revoked versions",
+    )
 
 
 # -- undertakings ----------------------------------------------------------------------------

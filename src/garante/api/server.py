@@ -69,6 +69,7 @@ def serve(
         threading.Thread(target=_every, args=(checkpoint_interval, stop, publish), daemon=True),
         threading.Thread(target=_every, args=(1.0, stop, garante.refresh_conditions), daemon=True),
         threading.Thread(target=_every, args=(1.0, stop, garante.apply_order_periods), daemon=True),
+        threading.Thread(target=_every, args=(1.0, stop, garante.apply_item_windows), daemon=True),
     ]
     for thread in threads:
         thread.start()

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from garante.cli import output
-from garante.cli.context import service, split
+from garante.cli.context import service, split, when
 from garante.domain.errors import ValidationError
 
 app = typer.Typer(help="Items: communications to share, as STIX 2.1 bundles.", no_args_is_help=True)
@@ -43,6 +43,18 @@ def add(
         help="Countries or agencies (comma list); none = no restriction.",
         metavar="CODE|ID[,...]",
     ),
+    embargo_until: str | None = typer.Option(
+        None,
+        "--embargo-until",
+        metavar="TIME",
+        help="Release nothing before this time (ISO 8601); requests wait, held, until then.",
+    ),
+    expires_at: str | None = typer.Option(
+        None,
+        "--expires-at",
+        metavar="TIME",
+        help="From this time (ISO 8601) nothing more is delivered; partners get revoked versions.",
+    ),
 ) -> None:
     """Add an item; the bundle is validated with the stix2 library."""
     try:
@@ -58,6 +70,8 @@ def add(
         originator=originator,
         bundle=text,
         releasable_to=split(releasable_to),
+        embargo_until=when(embargo_until, field="embargo_until"),
+        expires_at=when(expires_at, field="expires_at"),
     )
     output.result(
         ctx,
@@ -145,3 +159,24 @@ def check_commitment(
 
 class CommitmentMismatch(ValidationError):
     code = "item.commitment_mismatch"
+
+
+@app.command("refresh")
+def refresh(ctx: typer.Context) -> None:
+    """Apply the embargo ends and expiries the clock has passed since the last run.
+
+    `garante serve` does this every second; run it yourself when no server is running.
+    """
+    change = service(ctx).apply_item_windows()
+    lines = [
+        f"Item {p.item} expired at {p.at}; {len(p.recalled)} release(s) withdrawn."
+        if p.expired
+        else f"Item {p.item}'s embargo ended at {p.at}."
+        for p in change.value
+    ]
+    output.result(
+        ctx,
+        {"windows": change.value},
+        "\n".join(lines) or "No embargo ended and no item expired since the last refresh.",
+        moved=change.moved,
+    )

@@ -27,6 +27,7 @@ from garante.domain.timeutil import iso
 
 REFS = "garante.refs"  # the metadata key ``ref`` sets
 LATER = "garante.later"  # the metadata key ``later`` sets
+OPTIONAL = "garante.optional"  # the metadata key ``optional`` sets
 
 
 class EventKind(StrEnum):
@@ -84,6 +85,13 @@ def later(**metadata: object) -> dict[str, object]:
     field existed lack it: reading such an entry gives None, so its type must allow None. The
     service always gives it."""
     return {**metadata, LATER: True}
+
+
+def optional(**metadata: object) -> dict[str, object]:
+    """A field's metadata saying it is logged only when it has a value: an entry without it
+    reads as None. For terms most records lack (an item's embargo), so that the entries of the
+    records that lack them stay as they were before the field existed."""
+    return {**metadata, LATER: True, OPTIONAL: True}
 
 
 def refs(event: type[AuditEvent]) -> list[tuple[Field[Any], Ref]]:
@@ -185,6 +193,8 @@ class ItemAdded(AuditEvent):
     originator: str = field(metadata=ref("agencies.id"))
     releasable_to: tuple[str, ...]
     content_commitment: str
+    embargo_until: datetime | None = field(default=None, metadata=optional())
+    expires_at: datetime | None = field(default=None, metadata=optional())
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -448,6 +458,17 @@ _CONVERT: dict[type, _Convert] = {}
 _NAMES: dict[type, tuple[str, ...]] = {}
 
 
+_OPTIONAL: dict[type, frozenset[str]] = {}
+
+
+def _optional(cls: Any) -> frozenset[str]:
+    """The names of a dataclass's fields logged only when they have a value."""
+    names = _OPTIONAL.get(cls)
+    if names is None:
+        names = _OPTIONAL[cls] = frozenset(f.name for f in fields(cls) if f.metadata.get(OPTIONAL))
+    return names
+
+
 def _names(cls: Any) -> tuple[str, ...]:
     """The field names of a dataclass."""
     names = _NAMES.get(cls)
@@ -471,6 +492,8 @@ def _object(value: Any) -> dict[str, Json]:
     out: dict[str, Json] = {}
     for name in _names(type(value)):
         item = getattr(value, name)
+        if item is None and name in _optional(type(value)):
+            continue
         out[name] = item if type(item) in _PLAIN else _json(item)
     return out
 

@@ -267,6 +267,8 @@ def _item_added(p: Projection, e: LoggedEntry, d: ItemAdded) -> bool:
         tlp=d.tlp,
         originator=d.originator,
         releasable_to=frozenset(d.releasable_to),
+        embargo_until=d.embargo_until,
+        expires_at=d.expires_at,
     )
     p.commitments[d.item] = d.content_commitment
     return True

@@ -6,11 +6,13 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
+from datetime import datetime
 
 import stix2
 
 from garante.domain.errors import AlreadyExists, InvalidBundle, ValidationError
 from garante.domain.events import ItemAdded
+from garante.domain.timeutil import iso, utc
 from garante.domain.vocabulary import Tlp, suggest
 from garante.service import lookup
 from garante.service.transaction import Transaction
@@ -75,6 +77,8 @@ def add_item(
     originator: str,
     releasable_to: list[str],
     content: StixObject,
+    embargo_until: datetime | None = None,
+    expires_at: datetime | None = None,
 ) -> ItemRow:
     """Store an item whose bundle ``parse_bundle`` has already validated.
 
@@ -104,6 +108,9 @@ def add_item(
                 field="releasable_to",
                 hint=suggest(target, known_agencies) + "; or a country code such as US",
             )
+    embargo_until = utc(embargo_until) if embargo_until is not None else None
+    expires_at = utc(expires_at) if expires_at is not None else None
+    _check_window(embargo_until, expires_at, tx.now)
     body = canonical(content)
     salt = os.urandom(16)
     row = items.add(
@@ -120,6 +127,8 @@ def add_item(
         commitment_salt=salt,
         added_by=tx.actor,
         at=tx.now,
+        embargo_until=embargo_until,
+        expires_at=expires_at,
     )
     # The log carries a salted commitment, never the content or title: it can be handed to an
     # inspector whole, and the operator can later show that a content matches it.
@@ -132,9 +141,34 @@ def add_item(
             originator=originator,
             releasable_to=tuple(row.releasable_to),
             content_commitment=content_commitment(salt, row.title, body),
+            embargo_until=embargo_until,
+            expires_at=expires_at,
         )
     )
     return row
+
+
+def _check_window(
+    embargo_until: datetime | None, expires_at: datetime | None, now: datetime
+) -> None:
+    """An item must be releasable at some moment: an expiry already past, or not after the
+    embargo, would leave it stored but never shareable, which is a mistake worth refusing."""
+    if expires_at is None:
+        return
+    if expires_at <= now:
+        raise ValidationError(
+            f"expires_at {iso(expires_at)} is not in the future (now {iso(now)}): "
+            "the item could never be released",
+            field="expires_at",
+            hint="give a later expiry, or none",
+        )
+    if embargo_until is not None and expires_at <= embargo_until:
+        raise ValidationError(
+            f"expires_at {iso(expires_at)} is not after embargo_until {iso(embargo_until)}: "
+            "the item could never be released",
+            field="expires_at",
+            hint="the embargo must end before the item expires",
+        )
 
 
 def content_commitment(salt: bytes, title: str, body: bytes) -> str:

@@ -69,6 +69,8 @@ def item(row: ItemRow) -> records.Item:
         releasable_to=tuple(row.releasable_to),
         content_sha256=row.content_sha256,
         added_at=iso(row.created_at),
+        embargo_until=iso(row.embargo_until) if row.embargo_until else None,
+        expires_at=iso(row.expires_at) if row.expires_at else None,
     )
 
 

@@ -44,6 +44,8 @@ def item(row: ItemRow) -> Item:
         originator=row.originator,
         releasable_to=frozenset(row.releasable_to),
         content_sha256=row.content_sha256,
+        embargo_until=row.embargo_until,
+        expires_at=row.expires_at,
     )
 
 

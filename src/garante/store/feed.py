@@ -169,6 +169,18 @@ def release(session: Session, request_id: int) -> FeedReleaseRow | None:
     return session.get(FeedReleaseRow, request_id)
 
 
+def standing_of_item(session: Session, item_id: str) -> list[FeedReleaseRow]:
+    """The releases of an item that still stand (available or withheld), oldest first."""
+    return list(
+        session.scalars(
+            select(FeedReleaseRow)
+            .join(RequestRow, RequestRow.id == FeedReleaseRow.request_id)
+            .where(RequestRow.item_id == item_id, FeedReleaseRow.status.in_((AVAILABLE, WITHHELD)))
+            .order_by(FeedReleaseRow.request_id)
+        )
+    )
+
+
 def release_by_token(session: Session, token: str) -> FeedReleaseRow | None:
     return session.scalars(
         select(FeedReleaseRow).where(FeedReleaseRow.trace_token == token)

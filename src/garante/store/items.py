@@ -35,6 +35,8 @@ def add(
     commitment_salt: bytes,
     added_by: str,
     at: datetime,
+    embargo_until: datetime | None = None,
+    expires_at: datetime | None = None,
 ) -> ItemRow:
     """A new item (written with the next flush)."""
     row = ItemRow(
@@ -50,6 +52,8 @@ def add(
         commitment_salt=commitment_salt,
         added_by=added_by,
         created_at=at,
+        embargo_until=embargo_until,
+        expires_at=expires_at,
     )
     session.add(row)
     return row
@@ -57,3 +61,19 @@ def add(
 
 def page(session: Session, page: Keyset | None) -> list[ItemRow]:
     return list(session.scalars(paged(select(ItemRow), ItemRow.id, page)))
+
+
+def embargoes_ending(session: Session, since: datetime | None, until: datetime) -> list[ItemRow]:
+    """Items whose embargo ended after ``since`` (any time, if None) and by ``until``."""
+    query = select(ItemRow).where(ItemRow.embargo_until <= until)
+    if since is not None:
+        query = query.where(ItemRow.embargo_until > since)
+    return list(session.scalars(query.order_by(ItemRow.embargo_until, ItemRow.id)))
+
+
+def expiring(session: Session, since: datetime | None, until: datetime) -> list[ItemRow]:
+    """Items that expired after ``since`` (any time, if None) and by ``until``."""
+    query = select(ItemRow).where(ItemRow.expires_at <= until)
+    if since is not None:
+        query = query.where(ItemRow.expires_at > since)
+    return list(session.scalars(query.order_by(ItemRow.expires_at, ItemRow.id)))

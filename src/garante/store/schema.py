@@ -122,6 +122,9 @@ class ItemRow(Base):
     commitment_salt: Mapped[bytes] = mapped_column(LargeBinary(16))
     added_by: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime]
+    # Nothing is released before ``embargo_until``; nothing more is delivered from ``expires_at``.
+    embargo_until: Mapped[datetime | None] = mapped_column(default=None)
+    expires_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
 
 
 class UndertakingRow(Base):

@@ -48,6 +48,8 @@ def add_item(
             originator=str(who.agency_id),
             bundle=body.bundle,
             releasable_to=body.releasable_to,
+            embargo_until=body.embargo_until,
+            expires_at=body.expires_at,
         )
         .value
     )

@@ -9,6 +9,7 @@ from garante.service import (
     periods,
     views,
     visibility,
+    windows,
 )
 from garante.service.access import entitled
 from garante.service.usecases.base import UseCases
@@ -37,6 +38,7 @@ class Feeds(UseCases):
         with self._tx() as tx:
             # An order whose period began since the last tick withholds before anything goes.
             periods.apply_order_periods(tx)
+            windows.apply_item_windows(tx)  # and an item that expired delivers nothing more
             rows, more = store_feed.page(tx.session, query)
             feed.record_delivery(tx, {r.request_id for r in rows if r.request_id is not None})
             return rows, more

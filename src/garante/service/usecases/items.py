@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from garante import records
 from garante.domain.roles import Role
+from garante.domain.timeutil import iso
 from garante.service import (
     items,
     lookup,
     views,
+    visibility,
+    windows,
 )
 from garante.service.access import entitled
 from garante.service.results import Change, Page
@@ -32,6 +36,8 @@ class Items(UseCases):
         originator: str,
         bundle: str | Mapping[str, object],
         releasable_to: list[str] | None = None,
+        embargo_until: datetime | None = None,
+        expires_at: datetime | None = None,
     ) -> Change[records.Item]:
         content = items.parse_bundle(bundle)  # before the writer lock: see items.add_item
         with self._tx() as tx:
@@ -45,8 +51,32 @@ class Items(UseCases):
                 originator=originator,
                 releasable_to=releasable_to or [],
                 content=content,
+                embargo_until=embargo_until,
+                expires_at=expires_at,
             )
             return Change(value=views.item(row))
+
+    @entitled()
+    def apply_item_windows(self) -> Change[tuple[records.WindowPassed, ...]]:
+        """Move what embargo ends and expiries the clock passed now change (see ``windows``).
+
+        What is due is read first without the writer lock: a server runs this every second,
+        and most seconds nothing is due.
+        """
+        with self._read() as session:
+            if not windows.due(session, self.clock.now()):
+                return Change(value=())
+        with self._tx() as tx:
+            applied = windows.apply_item_windows(tx)
+            return Change(
+                value=tuple(
+                    records.WindowPassed(
+                        item=p.item_id, at=iso(p.at), expired=p.expired, recalled=p.recalled
+                    )
+                    for p in applied.passed
+                ),
+                moved=visibility.moved(self.principal, applied.moved),
+            )
 
     @entitled(Role.ANALYST, Role.AUTHORITY, Role.OVERSEER)
     def items(self, page: Page | None = None) -> list[records.Item]:
