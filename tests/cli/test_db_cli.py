@@ -152,7 +152,7 @@ def test_a_fresh_store_checks_clean(garante: Garante, db_url: str) -> None:
     code, report, err = db(db_url, "check")
     assert code == 0, err
     assert report["ok"] is True
-    assert report["schema"] == {"ok": True, "revision": "0010", "head": "0010"}
+    assert report["schema"] == {"ok": True, "revision": "0011", "head": "0011"}
     assert report["log"]["entries"] == 0
 
 
@@ -188,7 +188,7 @@ def test_an_empty_database_is_not_current_and_only_init_creates_the_schema(
         create_engine(url).connect().close()  # an empty file
     code, report, _ = db(url, "check")
     assert code == 8
-    assert report["schema"] == {"ok": False, "revision": None, "head": "0010"}
+    assert report["schema"] == {"ok": False, "revision": None, "head": "0011"}
     assert report["log"] is None and report["links"] is None
     result = runner.invoke(app, ["--db", url, "db", "check"])
     assert "FAIL schema: no schema yet" in result.stdout
@@ -204,7 +204,7 @@ def test_an_empty_database_is_not_current_and_only_init_creates_the_schema(
     )
     assert init.returncode == 0, init.stderr
     code, again, _ = db(url, "upgrade")
-    assert code == 0 and again["upgraded"] is False and again["before"] == "0010"
+    assert code == 0 and again["upgraded"] is False and again["before"] == "0011"
     assert db(url, "check")[0] == 0
 
 

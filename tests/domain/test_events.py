@@ -18,6 +18,7 @@ from garante.domain.events import (
     EventRecorded,
     ReleaseDecided,
     ReleaseRecalled,
+    ReleaseRequested,
     RuleCited,
 )
 
@@ -35,6 +36,7 @@ LOGGED_KEYS: dict[EventKind, set[str]] = {
     EventKind.AUTHORITY_SUPERIOR_SET: {"authority", "over"},
     EventKind.ITEM_ADDED: {
         "item", "category", "region", "tlp", "originator", "releasable_to", "content_commitment",
+        "embargo_until", "expires_at",
     },
     EventKind.UNDERTAKING_SIGNED: {"undertaking", "statement", "signature"},
     EventKind.UNDERTAKING_REVOKED: {"undertaking", "reason"},
@@ -48,7 +50,7 @@ LOGGED_KEYS: dict[EventKind, set[str]] = {
     EventKind.EVENT_RECORDED: {
         "event", "kind", "region", "occurred_at", "source", "agency", "statement", "signature",
     },
-    EventKind.RELEASE_REQUESTED: {"request", "item", "recipient", "purpose"},
+    EventKind.RELEASE_REQUESTED: {"request", "item", "recipient", "purpose", "agreement"},
     EventKind.RELEASE_DECIDED: {
         "request", "outcome", "previous", "undertaking", "state_version", "trigger", "rules",
     },
@@ -65,6 +67,11 @@ LOGGED_KEYS: dict[EventKind, set[str]] = {
     },
     EventKind.TOKEN_CREATED: {"token", "role", "agency", "authority"},
     EventKind.TOKEN_REVOKED: {"token"},
+    EventKind.AGREEMENT_MADE: {"agreement", "partner", "statement", "signature"},
+    EventKind.AGREEMENT_AMENDED: {"agreement", "partner", "statement", "signature"},
+    EventKind.AGREEMENT_SUSPENDED: {"agreement", "reason"},
+    EventKind.AGREEMENT_RESUMED: {"agreement", "reason"},
+    EventKind.AGREEMENT_ENDED: {"agreement", "reason"},
 }  # fmt: skip
 
 AT = datetime(2025, 11, 13, 9, 30, tzinfo=UTC)
@@ -160,3 +167,15 @@ def test_a_value_json_cannot_hold_is_refused() -> None:
 
     with pytest.raises(TypeError, match="cannot log a bytes"):
         Odd(value=b"raw").data()
+
+
+def test_a_request_made_by_hand_logs_the_keys_it_always_had() -> None:
+    event = ReleaseRequested(request=1, item="lead", recipient="dea", purpose="seizure")
+    assert set(event.data()) == {"request", "item", "recipient", "purpose"}
+
+
+def test_a_request_an_agreement_started_names_the_agreement() -> None:
+    event = ReleaseRequested(
+        request=1, item="lead", recipient="dea", purpose="seizure", agreement="dea-ag-1"
+    )
+    assert event.data()["agreement"] == "dea-ag-1"

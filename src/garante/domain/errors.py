@@ -106,6 +106,10 @@ class RequestNotFound(NotFound):
     code = "request.not_found"
 
 
+class AgreementNotFound(NotFound):
+    code = "agreement.not_found"
+
+
 class Conflict(GaranteError):
     """The request contradicts the stored state (duplicate id, lifting a lifted order...)."""
 

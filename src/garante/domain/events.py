@@ -56,6 +56,12 @@ class EventKind(StrEnum):
     OUTCOME_REPORTED = "outcome.reported"
     TOKEN_CREATED = "token.created"
     TOKEN_REVOKED = "token.revoked"
+    # -- standing agreements
+    AGREEMENT_MADE = "agreement.made"
+    AGREEMENT_AMENDED = "agreement.amended"
+    AGREEMENT_SUSPENDED = "agreement.suspended"
+    AGREEMENT_RESUMED = "agreement.resumed"
+    AGREEMENT_ENDED = "agreement.ended"
 
 
 # -- references to stored rows -------------------------------------------------------------
@@ -303,6 +309,9 @@ class ReleaseRequested(AuditEvent):
     item: str = field(metadata=ref("items.id"))
     recipient: str = field(metadata=ref("agencies.id"))
     purpose: str
+    # The standing agreement that started the request (``service/fanout.py``); logged only
+    # then, so a request made by hand has the entry it always had.
+    agreement: str | None = field(default=None, metadata=optional(**ref("agreements.id")))
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -414,6 +423,59 @@ class TokenRevoked(AuditEvent):
     token: str = field(metadata=ref("api_tokens.id"))
 
 
+# -- standing agreements -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _AgreementTerms(AuditEvent):
+    """An agreement's terms as its partner may countersign them (``Agreement.statement``), and
+    the countersignature if it gave one."""
+
+    agreement: str = field(metadata=ref("agreements.id"))
+    partner: str = field(metadata=ref("agencies.id"))
+    statement: JsonObject = field(metadata=ref(version="agreements.version"))
+    signature: str | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AgreementMade(_AgreementTerms):
+    """An agreement made, at its version 1."""
+
+    entry_kind = EventKind.AGREEMENT_MADE
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AgreementAmended(_AgreementTerms):
+    """An agreement's next terms, at the version after the one in force."""
+
+    entry_kind = EventKind.AGREEMENT_AMENDED
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _AgreementChanged(AuditEvent):
+    agreement: str = field(metadata=ref("agreements.id"))
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AgreementSuspended(_AgreementChanged):
+    """From this entry on the agreement starts nothing, until it is resumed."""
+
+    entry_kind = EventKind.AGREEMENT_SUSPENDED
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AgreementResumed(_AgreementChanged):
+    entry_kind = EventKind.AGREEMENT_RESUMED
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AgreementEnded(_AgreementChanged):
+    """From this entry on the agreement starts nothing, for good."""
+
+    entry_kind = EventKind.AGREEMENT_ENDED
+
+
 EVENTS: dict[EventKind, type[AuditEvent]] = {
     cls.entry_kind: cls
     for cls in (
@@ -442,6 +504,11 @@ EVENTS: dict[EventKind, type[AuditEvent]] = {
         OutcomeReported,
         TokenCreated,
         TokenRevoked,
+        AgreementMade,
+        AgreementAmended,
+        AgreementSuspended,
+        AgreementResumed,
+        AgreementEnded,
     )
 }
 """The class of each kind of entry."""

@@ -48,6 +48,11 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from garante.domain.events import (
     AgencyKeySet,
     AgencyRegistered,
+    AgreementAmended,
+    AgreementEnded,
+    AgreementMade,
+    AgreementResumed,
+    AgreementSuspended,
     AuditEvent,
     AuthorityKeySet,
     AuthorityRegistered,
@@ -78,6 +83,7 @@ from garante.domain.parties import SYSTEM_AUTHORITY
 from garante.store.database import alembic_config, reader
 from garante.store.schema import (
     AgencyRow,
+    AgreementRow,
     AuthorityRow,
     AuthoritySuperiorRow,
     ConditionRow,
@@ -408,6 +414,25 @@ def _links(data: Field) -> list[_Link]:
         links("token created", TokenRow.id, [TokenCreated]),
         links("token revoked", TokenRow.id, [TokenRevoked],
               where=TokenRow.revoked_at.is_not(None)),
+        # -- standing agreements
+        links("agreement made", AgreementRow.id, [AgreementMade]),
+        # The version in force was logged, made or amended; earlier versions keep no row.
+        links("agreement version", (AgreementRow.id, AgreementRow.version),
+              [AgreementMade, AgreementAmended], to_state=False, counted=False),
+        links("agreement amended", AgreementRow.id, [AgreementAmended],
+              where=AgreementRow.version > 1, counted=False),
+        # Suspended and resumed any number of times: a suspended row has its entry, and every
+        # such entry names a stored agreement (suspended now or not).
+        links("agreement suspended", AgreementRow.id, [AgreementSuspended],
+              where=AgreementRow.suspended_at.is_not(None), to_state=False, counted=False),
+        links("agreement suspended or resumed", AgreementRow.id,
+              [AgreementSuspended, AgreementResumed], to_entry=False, counted=False),
+        links("agreement ended", AgreementRow.id, [AgreementEnded],
+              where=AgreementRow.ended_at.is_not(None)),
+        # A request an agreement started names it in its entry, and only such a request.
+        links("release started by agreement", (RequestRow.id, RequestRow.agreement_id),
+              [ReleaseRequested], where=RequestRow.agreement_id.is_not(None),
+              logged_when=lambda value: value(RequestRow.agreement_id).is_not(None)),
     ]  # fmt: skip
 
 

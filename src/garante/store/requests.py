@@ -27,9 +27,12 @@ def add(
     purpose: str,
     requested_by: str,
     at: datetime,
+    agreement_id: str | None = None,
 ) -> RequestRow:
-    """A new request, held until decided, flushed so that it has its id."""
+    """A new request, held until decided, flushed so that it has its id; ``agreement_id``
+    names the standing agreement that started it, if one did."""
     row = RequestRow(
+        agreement_id=agreement_id,
         item_id=item_id,
         recipient_id=recipient_id,
         purpose=purpose,

@@ -147,6 +147,35 @@ class UndertakingRow(Base):
     revoke_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
+# -- standing agreements -------------------------------------------------------------------
+
+
+class AgreementRow(Base):
+    """A partner's standing request, at its latest version (``domain.agreement.Agreement``)."""
+
+    __tablename__ = "agreements"
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    partner_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    purposes: Mapped[list[str]]
+    categories: Mapped[list[str]]
+    regions: Mapped[list[str]]
+    tlp_ceiling: Mapped[str] = mapped_column(String(16))
+    originators: Mapped[list[str]]
+    valid_from: Mapped[datetime]
+    valid_until: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Int64)
+    # The statement of the current version, and the partner's countersignature if it gave one.
+    statement: Mapped[str] = mapped_column(Text)
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    made_by: Mapped[str] = mapped_column(String(128))
+    made_at: Mapped[datetime]
+    amended_at: Mapped[datetime | None]
+    suspended_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Why it was last amended, suspended, resumed or ended.
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
 class OrderRow(Base):
     __tablename__ = "orders"
     id: Mapped[str] = mapped_column(String(128), primary_key=True)
@@ -220,8 +249,15 @@ class RequestRow(Base):
     outcome: Mapped[str] = mapped_column(String(16), index=True)
     undertaking_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     decided_at: Mapped[datetime]
+    # The standing agreement that started the request; None for one made by hand.
+    agreement_id: Mapped[str | None] = mapped_column(
+        ForeignKey("agreements.id"), nullable=True, default=None
+    )
 
-    __table_args__ = (Index("ix_release_requests_recipient", "recipient_id", "outcome"),)
+    __table_args__ = (
+        Index("ix_release_requests_recipient", "recipient_id", "outcome"),
+        Index("ix_release_requests_item", "item_id", "recipient_id", "purpose"),
+    )
 
 
 class DecisionRow(Base):

@@ -1,0 +1,142 @@
+"""Standing agreements, and what the fan-out reads: agreements in force, requests that exist,
+items added since a date."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from garante.domain.agreement import Agreement, AgreementScope
+from garante.domain.vocabulary import Tlp
+from garante.store.paging import Keyset, paged
+from garante.store.schema import AgreementRow, ItemRow, RequestRow
+
+
+def get(session: Session, agreement_id: str) -> AgreementRow | None:
+    return session.get(AgreementRow, agreement_id)
+
+
+def ids(session: Session) -> list[str]:
+    """Every id, for the hint that names the ones that exist."""
+    return list(session.scalars(select(AgreementRow.id)).all())
+
+
+def count_of(session: Session, partner_id: str) -> int:
+    """How many agreements a partner has (ended ones included)."""
+    count = session.scalar(
+        select(func.count()).select_from(AgreementRow).where(AgreementRow.partner_id == partner_id)
+    )
+    return int(count or 0)
+
+
+def add(
+    session: Session,
+    terms: Agreement,
+    *,
+    statement: str,
+    signature: bytes | None,
+    made_by: str,
+    at: datetime,
+) -> AgreementRow:
+    """A new agreement at its first version (written with the next flush)."""
+    row = AgreementRow(
+        id=terms.id,
+        partner_id=terms.partner,
+        made_by=made_by,
+        made_at=at,
+        amended_at=None,
+        suspended_at=None,
+        ended_at=None,
+        reason=None,
+    )
+    set_terms(row, terms, statement=statement, signature=signature)
+    session.add(row)
+    return row
+
+
+def set_terms(
+    row: AgreementRow, terms: Agreement, *, statement: str, signature: bytes | None
+) -> None:
+    """Put ``terms`` (a first version, or an amendment) in ``row``."""
+    scope = terms.scope
+    row.purposes = sorted(terms.purposes)
+    row.categories = sorted(scope.categories)
+    row.regions = sorted(scope.regions)
+    row.tlp_ceiling = scope.tlp_ceiling.value
+    row.originators = sorted(scope.originators)
+    row.valid_from = terms.valid_from
+    row.valid_until = terms.valid_until
+    row.version = terms.version
+    row.statement = statement
+    row.signature = signature
+
+
+def page(
+    session: Session, page: Keyset | None, *, partner_id: str | None = None
+) -> list[AgreementRow]:
+    """Agreements by id, of one partner when given."""
+    query = select(AgreementRow)
+    if partner_id:
+        query = query.where(AgreementRow.partner_id == partner_id)
+    return list(session.scalars(paged(query, AgreementRow.id, page)))
+
+
+def in_force(session: Session, at: datetime) -> list[AgreementRow]:
+    """Agreements in force at ``at``, by id: valid then, neither suspended nor ended."""
+    query = (
+        select(AgreementRow)
+        .where(
+            AgreementRow.valid_from <= at,
+            or_(AgreementRow.valid_until.is_(None), AgreementRow.valid_until > at),
+            or_(AgreementRow.suspended_at.is_(None), AgreementRow.suspended_at > at),
+            or_(AgreementRow.ended_at.is_(None), AgreementRow.ended_at > at),
+        )
+        .order_by(AgreementRow.id)
+    )
+    return list(session.scalars(query))
+
+
+def as_agreement(row: AgreementRow) -> Agreement:
+    return Agreement(
+        id=row.id,
+        partner=row.partner_id,
+        purposes=frozenset(row.purposes),
+        scope=AgreementScope(
+            categories=frozenset(row.categories),
+            regions=frozenset(row.regions),
+            tlp_ceiling=Tlp(row.tlp_ceiling),
+            originators=frozenset(row.originators),
+        ),
+        valid_from=row.valid_from,
+        valid_until=row.valid_until,
+        version=row.version,
+        suspended_at=row.suspended_at,
+        ended_at=row.ended_at,
+    )
+
+
+def requested(session: Session, item_ids: Iterable[str]) -> set[tuple[str, str, str]]:
+    """The (item, recipient, purpose) of every request for ``item_ids``, however decided."""
+    wanted = sorted(set(item_ids))
+    found: set[tuple[str, str, str]] = set()
+    for start in range(0, len(wanted), 500):  # bound the parameters of one statement
+        rows = session.execute(
+            select(RequestRow.item_id, RequestRow.recipient_id, RequestRow.purpose)
+            .where(RequestRow.item_id.in_(wanted[start : start + 500]))
+            .distinct()
+        )
+        found.update((item, recipient, purpose) for item, recipient, purpose in rows)
+    return found
+
+
+def items_added_between(session: Session, since: datetime, until: datetime) -> list[ItemRow]:
+    """Items added in [since, until], oldest first."""
+    query = (
+        select(ItemRow)
+        .where(ItemRow.created_at >= since, ItemRow.created_at <= until)
+        .order_by(ItemRow.created_at, ItemRow.id)
+    )
+    return list(session.scalars(query))
