@@ -537,3 +537,56 @@ class Receipt:
 
 def _b64(value: bytes) -> str:
     return base64.b64encode(value).decode()
+
+
+# -- standing agreements ---------------------------------------------------------------------
+
+AgreementStatus = Literal["active", "pending", "suspended", "expired", "ended"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Agreement:
+    """A partner's standing request at its latest version, and where it stands now.
+
+    Empty ``categories``, ``regions`` or ``originators`` cover any; ``tlp_ceiling`` is the most
+    restricted marking it takes. ``countersigned``: the partner signed this version's
+    statement. ``reason`` is why it was last amended, suspended, resumed or ended.
+    """
+
+    id: str
+    partner: str
+    purposes: tuple[str, ...]
+    categories: tuple[str, ...]
+    regions: tuple[str, ...]
+    tlp_ceiling: Tlp
+    originators: tuple[str, ...]
+    valid_from: str
+    valid_until: str | None
+    version: int
+    countersigned: bool
+    status: AgreementStatus
+    made_by: str
+    made_at: str
+    amended_at: str | None
+    suspended_at: str | None
+    ended_at: str | None
+    reason: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgreementPreview:
+    """What an agreement would start for the items already stored that were added since
+    ``since``: how many it covers, the requests it would start (one per purpose, none where
+    a request for that item, partner and purpose exists), and how each would be decided now.
+    Nothing is stored."""
+
+    agreement: str
+    partner: str
+    since: str
+    at: str
+    items: int
+    requests: int
+    already_requested: int
+    released: int
+    held: int
+    denied: int

@@ -19,11 +19,17 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
+from garante.domain.agreement import Agreement, AgreementScope
 from garante.domain.condition import Condition, Event, condition_active
 from garante.domain.decision import Outcome
 from garante.domain.events import (
     AgencyKeySet,
     AgencyRegistered,
+    AgreementAmended,
+    AgreementEnded,
+    AgreementMade,
+    AgreementResumed,
+    AgreementSuspended,
     AuditEvent,
     AuthorityKeySet,
     AuthorityRegistered,
@@ -55,7 +61,7 @@ from garante.domain.order import Order, Requirement, Scope
 from garante.domain.parties import Agency, Authority
 from garante.domain.snapshot import OrderIndex, PolicyState
 from garante.domain.undertaking import Undertaking
-from garante.domain.vocabulary import Vocabulary
+from garante.domain.vocabulary import Tlp, Vocabulary
 from garante.replay.entries import LoggedEntry, instant, maybe_text, member, text, texts, whole
 
 
@@ -86,6 +92,7 @@ class LoggedRequest:
     delivered: bool = False
     recalled: bool = False
     withheld: bool = False
+    agreement: str | None = None
 
 
 @dataclass(kw_only=True)
@@ -141,6 +148,10 @@ class Projection:
     tokens: dict[str, LoggedToken] = field(default_factory=dict)
     settings: dict[str, str | None] = field(default_factory=dict)
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
+    # Standing agreements at their latest version, and the (item, recipient, purpose) of every
+    # request so far, which an agreement never asks for twice.
+    agreements: dict[str, Agreement] = field(default_factory=dict)
+    requested: set[tuple[str, str, str]] = field(default_factory=set)
     size: int = 0
     # The size after the last entry that changed what ``decide`` reads: a decision citing an
     # earlier version was made on a state this projection no longer holds.
@@ -374,8 +385,9 @@ def _event_recorded(p: Projection, e: LoggedEntry, d: EventRecorded) -> bool:
 
 def _release_requested(p: Projection, e: LoggedEntry, d: ReleaseRequested) -> bool:
     p.requests[d.request] = LoggedRequest(
-        id=d.request, item=d.item, recipient=d.recipient, purpose=d.purpose
+        id=d.request, item=d.item, recipient=d.recipient, purpose=d.purpose, agreement=d.agreement
     )
+    p.requested.add((d.item, d.recipient, d.purpose))
     return False
 
 
@@ -446,6 +458,70 @@ def _token_revoked(p: Projection, e: LoggedEntry, d: TokenRevoked) -> bool:
     return False
 
 
+# -- standing agreements -------------------------------------------------------------------
+
+
+def agreement_of(statement: JsonObject) -> Agreement:
+    """The agreement a statement (``garante.agreement/v1``) states."""
+    until = maybe_text(statement, "valid_until")
+    return Agreement(
+        id=text(statement, "id"),
+        partner=text(statement, "partner"),
+        purposes=frozenset(texts(statement, "purposes")),
+        scope=AgreementScope(
+            categories=frozenset(texts(statement, "categories")),
+            regions=frozenset(texts(statement, "regions")),
+            tlp_ceiling=Tlp(text(statement, "tlp_ceiling")),
+            originators=frozenset(texts(statement, "originators")),
+        ),
+        valid_from=instant(text(statement, "valid_from")),
+        valid_until=instant(until) if until else None,
+        version=whole(statement, "version"),
+    )
+
+
+def _agreement_made(p: Projection, e: LoggedEntry, d: AgreementMade) -> bool:
+    agreement = agreement_of(d.statement)
+    p.agreements[agreement.id] = agreement
+    return False
+
+
+def _agreement_amended(p: Projection, e: LoggedEntry, d: AgreementAmended) -> bool:
+    current = p.agreements.get(d.agreement)
+    if current is not None:
+        amended = agreement_of(d.statement)
+        p.agreements[current.id] = replace(
+            amended, suspended_at=current.suspended_at, ended_at=current.ended_at
+        )
+    return False
+
+
+def _agreement_suspended(p: Projection, e: LoggedEntry, d: AgreementSuspended) -> bool:
+    current = p.agreements.get(d.agreement)
+    if current is not None:
+        p.agreements[current.id] = replace(current, suspended_at=e.at)
+    return False
+
+
+def _agreement_resumed(p: Projection, e: LoggedEntry, d: AgreementResumed) -> bool:
+    current = p.agreements.get(d.agreement)
+    if current is not None:
+        p.agreements[current.id] = replace(current, suspended_at=None)
+    return False
+
+
+def _agreement_ended(p: Projection, e: LoggedEntry, d: AgreementEnded) -> bool:
+    current = p.agreements.get(d.agreement)
+    if current is not None:
+        p.agreements[current.id] = replace(current, ended_at=e.at)
+    return False
+
+
+_apply(AgreementMade, _agreement_made)
+_apply(AgreementAmended, _agreement_amended)
+_apply(AgreementSuspended, _agreement_suspended)
+_apply(AgreementResumed, _agreement_resumed)
+_apply(AgreementEnded, _agreement_ended)
 _apply(AgencyRegistered, _agency_registered)
 _apply(AgencyKeySet, _agency_key_set)
 _apply(AuthorityRegistered, _authority_registered)

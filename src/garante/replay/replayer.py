@@ -31,11 +31,17 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from garante.canonical import canonical
+from garante.domain.agreement import Agreement
 from garante.domain.decision import Decision, Outcome
 from garante.domain.errors import GaranteError
 from garante.domain.events import (
     AgencyKeySet,
     AgencyRegistered,
+    AgreementAmended,
+    AgreementEnded,
+    AgreementMade,
+    AgreementResumed,
+    AgreementSuspended,
     AuditEvent,
     AuthorityKeySet,
     AuthorityRegistered,
@@ -157,7 +163,16 @@ _WRITERS: dict[str, frozenset[Role]] = {
     "outcome.reported": frozenset({Role.ANALYST, Role.PARTNER}),
     "token.created": frozenset(),
     "token.revoked": frozenset(),
+    "agreement.made": frozenset({Role.LIAISON}),
+    "agreement.amended": frozenset({Role.LIAISON}),
+    "agreement.suspended": frozenset({Role.LIAISON}),
+    "agreement.resumed": frozenset({Role.LIAISON}),
+    "agreement.ended": frozenset({Role.LIAISON}),
 }
+
+# A request an agreement started is written by whoever added the item (an analyst), or, for
+# a new agreement's backfill, by the liaison who made the agreement.
+_STARTED_BY_AGREEMENT = frozenset({Role.ANALYST, Role.LIAISON})
 
 
 class Replayer:
@@ -187,6 +202,8 @@ class Replayer:
             self._disagree(entry, "is of a kind this replay does not know")
         else:
             writers = _WRITERS.get(entry.kind)
+            if isinstance(event, ReleaseRequested) and event.agreement is not None:
+                writers = _STARTED_BY_AGREEMENT
             if writers is not None:
                 self._entitled(entry, writers)
             if event is None:
@@ -652,6 +669,104 @@ def _release_requested(r: Replayer, e: LoggedEntry, d: ReleaseRequested) -> None
         r._disagree(e, f"requests item {d.item}, which was never added")
     if d.recipient not in state.agencies:
         r._disagree(e, f"requests release to {d.recipient}, which is not registered")
+    if d.agreement is not None:
+        _started_by(r, e, d, d.agreement)
+
+
+# -- standing agreements -------------------------------------------------------------------
+
+
+def _started_by(r: Replayer, e: LoggedEntry, d: ReleaseRequested, agreement_id: str) -> None:
+    """An agreement starts a request only for what it covered at that moment: in force, its
+    partner, one of its purposes, an item its scope matches, and not asked for before."""
+    state = r.state
+    agreement = state.agreements.get(agreement_id)
+    if agreement is None:
+        r._disagree(e, f"was started by agreement {agreement_id}, which was never made")
+        return
+    said = f"was started by agreement {agreement_id}, but"
+    if not agreement.in_force(e.at):
+        r._disagree(e, f"{said} it was {agreement.status(e.at)} then")
+    if d.recipient != agreement.partner:
+        r._disagree(e, f"{said} it is {agreement.partner}'s, not {d.recipient}'s")
+    if d.purpose not in agreement.purposes:
+        purposes = ", ".join(sorted(agreement.purposes))
+        r._disagree(e, f"{said} its purposes are {purposes}, not {d.purpose}")
+    item = state.items.get(d.item)
+    if item is not None and not agreement.scope.matches(item):
+        r._disagree(
+            e,
+            f"{said} its scope does not cover item {item.id} ({item.category}, {item.region}, "
+            f"TLP {item.tlp}, from {item.originator})",
+        )
+    if (d.item, d.recipient, d.purpose) in state.requested:
+        r._disagree(e, f"{said} {d.item} was already requested for {d.recipient} and {d.purpose}")
+
+
+def _agreement_terms(r: Replayer, e: LoggedEntry, d: AgreementMade | AgreementAmended) -> None:
+    """Terms name a registered partner and are this agreement's; a countersignature, given,
+    verifies with the partner's key at that point."""
+    statement = d.statement
+    if (
+        statement.get("type") != "garante.agreement/v1"
+        or statement.get("id") != d.agreement
+        or statement.get("partner") != d.partner
+    ):
+        r._disagree(e, "its statement is not this agreement's")
+    partner = r.state.agencies.get(d.partner)
+    if partner is None:
+        r._disagree(e, f"is an agreement with {d.partner}, which is not registered")
+        return
+    if d.signature is not None:
+        r._signed(
+            e, signer=partner.id, key=partner.public_key, statement=statement, signature=d.signature
+        )
+
+
+def _agreement_made(r: Replayer, e: LoggedEntry, d: AgreementMade) -> None:
+    if d.agreement in r.state.agreements:
+        r._disagree(e, f"makes agreement {d.agreement} again")
+    if whole(d.statement, "version") != 1:
+        r._disagree(e, "an agreement's first statement must be its version 1")
+    _agreement_terms(r, e, d)
+
+
+def _changeable(r: Replayer, e: LoggedEntry, agreement_id: str, act: str) -> Agreement | None:
+    """The agreement an entry ``act``s on, if it was made and not ended; else named."""
+    current = r.state.agreements.get(agreement_id)
+    if current is None:
+        r._disagree(e, f"{act} agreement {agreement_id}, which was never made")
+        return None
+    if current.ended_at is not None:
+        r._disagree(e, f"{act} agreement {agreement_id}, which was already ended")
+    return current
+
+
+def _agreement_amended(r: Replayer, e: LoggedEntry, d: AgreementAmended) -> None:
+    current = _changeable(r, e, d.agreement, "amends")
+    if current is not None:
+        version = whole(d.statement, "version")
+        if version != current.version + 1:
+            r._disagree(e, f"states version {version} after {current.version}")
+        if d.partner != current.partner:
+            r._disagree(e, f"moves agreement {current.id} from {current.partner} to {d.partner}")
+    _agreement_terms(r, e, d)
+
+
+def _agreement_suspended(r: Replayer, e: LoggedEntry, d: AgreementSuspended) -> None:
+    current = _changeable(r, e, d.agreement, "suspends")
+    if current is not None and current.suspended_at is not None:
+        r._disagree(e, f"suspends agreement {current.id}, which was already suspended")
+
+
+def _agreement_resumed(r: Replayer, e: LoggedEntry, d: AgreementResumed) -> None:
+    current = _changeable(r, e, d.agreement, "resumes")
+    if current is not None and current.suspended_at is None:
+        r._disagree(e, f"resumes agreement {current.id}, which was not suspended")
+
+
+def _agreement_ended(r: Replayer, e: LoggedEntry, d: AgreementEnded) -> None:
+    _changeable(r, e, d.agreement, "ends")
 
 
 def _release_decided(r: Replayer, e: LoggedEntry, d: ReleaseDecided | ReleaseRedecided) -> None:
@@ -821,6 +936,11 @@ def _token_revoked(r: Replayer, e: LoggedEntry, d: TokenRevoked) -> None:
         r._disagree(e, f"revokes token {d.token}, which was never created")
 
 
+_check(AgreementMade, _agreement_made)
+_check(AgreementAmended, _agreement_amended)
+_check(AgreementSuspended, _agreement_suspended)
+_check(AgreementResumed, _agreement_resumed)
+_check(AgreementEnded, _agreement_ended)
 _check(AgencyRegistered, _agency_registered)
 _check(AgencyKeySet, _agency_key_set)
 _check(AuthorityRegistered, _authority_registered)

@@ -26,6 +26,7 @@ from garante.service.context import Context, Settings
 from garante.service.results import Change as Change
 from garante.service.results import Page as Page
 from garante.service.usecases.agencies import Agencies
+from garante.service.usecases.agreements import Agreements
 from garante.service.usecases.audit import AuditLog
 from garante.service.usecases.conditions import Conditions
 from garante.service.usecases.feeds import Feeds
@@ -49,6 +50,7 @@ class Garante(
     Feeds,
     Tokens,
     AuditLog,
+    Agreements,
 ):
     """One store, one clock, one acting person or system."""
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from garante.domain.errors import (
     AgencyNotFound,
+    AgreementNotFound,
     AuthorityNotFound,
     ConditionNotFound,
     ItemNotFound,
@@ -16,9 +17,18 @@ from garante.domain.errors import (
     ValidationError,
 )
 from garante.domain.vocabulary import suggest
-from garante.store import agencies, authorities, conditions, items, orders, undertakings
+from garante.store import (
+    agencies,
+    agreements,
+    authorities,
+    conditions,
+    items,
+    orders,
+    undertakings,
+)
 from garante.store.schema import (
     AgencyRow,
+    AgreementRow,
     AuthorityRow,
     ConditionRow,
     ItemRow,
@@ -105,5 +115,15 @@ def condition(session: Session, condition_id: str, *, field: str = "condition") 
         known = conditions.ids(session)
         raise ConditionNotFound(
             f"no condition '{condition_id}'", field=field, hint=suggest(condition_id, known)
+        )
+    return row
+
+
+def agreement(session: Session, agreement_id: str, *, field: str = "agreement") -> AgreementRow:
+    row = agreements.get(session, agreement_id)
+    if row is None:
+        known = agreements.ids(session)
+        raise AgreementNotFound(
+            f"no agreement '{agreement_id}'", field=field, hint=suggest(agreement_id, known)
         )
     return row

@@ -19,12 +19,16 @@ class Change(Generic[V]):
 
     Only order writes fill ``withheld`` and ``available`` so far; the other writes that enforce
     releases again (conditions, undertakings, order periods) report ``moved`` alone.
+
+    ``started``: the release requests standing agreements started in the same transaction
+    (an item added, an agreement made with a backfill), each with its first decision.
     """
 
     value: V
     moved: list[Decided] = field(default_factory=list)
     withheld: tuple[Enforced, ...] = ()
     available: tuple[Enforced, ...] = ()
+    started: list[Decided] = field(default_factory=list)
 
 
 @dataclass(frozen=True, kw_only=True)

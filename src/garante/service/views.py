@@ -16,8 +16,10 @@ from garante.records import Decided
 from garante.service.feed import Enforcement
 from garante.service.releases import DecidedRequest
 from garante.signatures import encode_public_key
+from garante.store import agreements as store_agreements
 from garante.store.schema import (
     AgencyRow,
+    AgreementRow,
     AuthorityRow,
     ConditionRow,
     DecisionRow,
@@ -260,4 +262,32 @@ def decided(result: DecidedRequest) -> Decided:
         trigger=result.trigger,
         decided_at=iso(result.decided_at),
         state_version=result.decision.state_version,
+    )
+
+
+# -- standing agreements ---------------------------------------------------------------------
+
+
+def agreement(row: AgreementRow, *, now: datetime) -> records.Agreement:
+    """An agreement as stored, with its status at ``now``."""
+    status = store_agreements.as_agreement(row).status(now)
+    return records.Agreement(
+        id=row.id,
+        partner=row.partner_id,
+        purposes=tuple(row.purposes),
+        categories=tuple(row.categories),
+        regions=tuple(row.regions),
+        tlp_ceiling=Tlp(row.tlp_ceiling),
+        originators=tuple(row.originators),
+        valid_from=iso(row.valid_from),
+        valid_until=time(row.valid_until),
+        version=row.version,
+        countersigned=row.signature is not None,
+        status=cast("records.AgreementStatus", status),
+        made_by=row.made_by,
+        made_at=iso(row.made_at),
+        amended_at=time(row.amended_at),
+        suspended_at=time(row.suspended_at),
+        ended_at=time(row.ended_at),
+        reason=row.reason,
     )

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from garante import records
 from garante.domain.decision import Outcome
-from garante.domain.errors import AgencyNotFound, RequestNotFound
+from garante.domain.errors import AgencyNotFound, AgreementNotFound, RequestNotFound
 from garante.domain.roles import Principal
 from garante.records import Decided
 from garante.service import views
@@ -143,3 +143,14 @@ def outcomes(
     who: Principal, outcomes_: Sequence[records.ReportedOutcome]
 ) -> list[records.ReportedOutcome]:
     return [outcome(who, record) for record in outcomes_]
+
+
+# -- standing agreements -------------------------------------------------------------------
+
+
+def check_agreement(who: Principal, agreement_id: str, partner_id: str | None) -> None:
+    """A partner sees its own agreements only: another's, like one that does not exist, is
+    "not found", with no hint naming the agreements there are."""
+    own = partner(who)
+    if own is not None and partner_id != own:
+        raise AgreementNotFound(f"no agreement '{agreement_id}'", field="agreement_id")

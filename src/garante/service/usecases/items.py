@@ -9,6 +9,7 @@ from garante import records
 from garante.domain.roles import Role
 from garante.domain.timeutil import iso
 from garante.service import (
+    fanout,
     items,
     lookup,
     views,
@@ -54,7 +55,8 @@ class Items(UseCases):
                 embargo_until=embargo_until,
                 expires_at=expires_at,
             )
-            return Change(value=views.item(row))
+            started = fanout.fan_out(tx, row)  # standing agreements, in this transaction
+            return Change(value=views.item(row), started=visibility.moved(self.principal, started))
 
     @entitled()
     def apply_item_windows(self) -> Change[tuple[records.WindowPassed, ...]]:

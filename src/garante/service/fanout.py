@@ -1,0 +1,143 @@
+"""Fan-out: the release requests standing agreements start, each decided like any other.
+
+When an item is added, every agreement in force whose scope covers it starts one request per
+purpose, in the item's own transaction: the item and every request and decision it started
+commit together or not at all. Each request goes through ``releases.request_release``, the
+path of a request made by hand, and is decided by ``policy.decide`` on the same snapshot; a
+held one joins the held queue and moves with it. An agreement never bypasses a rule.
+
+A (item, partner, purpose) that already has a request, or that another agreement of the same
+fan-out already started, is skipped: an agreement asks once for what it covers.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
+
+from garante import records
+from garante.domain.agreement import Agreement
+from garante.domain.decision import Outcome
+from garante.domain.item import Item
+from garante.domain.request import ReleaseRequest
+from garante.domain.timeutil import iso
+from garante.policy.decide import decide
+from garante.service.releases import DecidedRequest, request_release
+from garante.service.transaction import Reading, Transaction
+from garante.store import agreements as store_agreements
+from garante.store import convert, queries
+from garante.store.schema import ItemRow
+from garante.store.session import flush
+
+
+def fan_out(
+    tx: Transaction, item: ItemRow, *, agreements: Iterable[Agreement] | None = None
+) -> list[DecidedRequest]:
+    """Start and decide the requests the agreements in force at ``tx.now`` make for ``item``.
+
+    ``agreements``: only these (a new agreement's backfill); by default every one in force.
+    """
+    flush(tx.session)  # the item, if just added, is read back by the requests
+    domain_item = convert.item(item)
+    candidates = (
+        list(agreements)
+        if agreements is not None
+        else [
+            store_agreements.as_agreement(r) for r in store_agreements.in_force(tx.session, tx.now)
+        ]
+    )
+    covering = [a for a in candidates if a.covers(domain_item, tx.now)]
+    if not covering:
+        return []
+    requested = {
+        (recipient, purpose)
+        for _, recipient, purpose in store_agreements.requested(tx.session, [item.id])
+    }
+    state = tx.policy_state(
+        item_ids=[item.id], agency_ids={a.partner for a in covering}, reuse_standing=True
+    )
+    started: list[DecidedRequest] = []
+    for agreement in sorted(covering, key=lambda a: a.id):
+        for purpose in sorted(agreement.purposes):
+            if (agreement.partner, purpose) in requested:
+                continue
+            requested.add((agreement.partner, purpose))
+            started.append(
+                request_release(
+                    tx,
+                    item_id=item.id,
+                    recipient_id=agreement.partner,
+                    purpose=purpose,
+                    agreement_id=agreement.id,
+                    state=state,
+                )
+            )
+    return started
+
+
+def backfill(tx: Transaction, agreement: Agreement, *, since: datetime) -> list[DecidedRequest]:
+    """The requests a new agreement starts for the items added since ``since`` that it covers.
+
+    Runs in the transaction that makes the agreement, whole: the agreement and everything it
+    started commit together or not at all (no chunks), so no one ever sees an agreement made
+    with half its backfill.
+    """
+    started: list[DecidedRequest] = []
+    for item in store_agreements.items_added_between(tx.session, since, tx.now):
+        started += fan_out(tx, item, agreements=[agreement])
+    return started
+
+
+def preview(tx: Reading, agreement: Agreement, *, since: datetime) -> records.AgreementPreview:
+    """What ``backfill`` would start for ``agreement`` now, decided now, with nothing stored.
+
+    The same ``decide`` on the snapshot of the items it covers and its partner; an agreement
+    not in force now would start nothing.
+    """
+    session = tx.session
+    rows = store_agreements.items_added_between(session, since, tx.now)
+    items = [convert.item(row) for row in rows]
+    covered = [i for i in items if agreement.covers(i, tx.now)]
+    requested = store_agreements.requested(session, [i.id for i in covered])
+    wanted = [
+        (item, purpose)
+        for item in covered
+        for purpose in sorted(agreement.purposes)
+        if (item.id, agreement.partner, purpose) not in requested
+    ]
+    outcomes: Counter[Outcome] = Counter()
+    if wanted:
+        state = queries.policy_state(
+            session,
+            tx.now,
+            item_ids={item.id for item, _ in wanted},
+            agency_ids=[agreement.partner],
+            known_vocabulary=tx.vocabulary,
+        )
+        for number, (item, purpose) in enumerate(wanted):
+            request = _request(number, item, agreement.partner, purpose, tx.now)
+            outcomes[decide(request, state).outcome] += 1
+    return records.AgreementPreview(
+        agreement=agreement.id,
+        partner=agreement.partner,
+        since=iso(since),
+        at=iso(tx.now),
+        items=len(covered),
+        requests=len(wanted),
+        already_requested=len(covered) * len(agreement.purposes) - len(wanted),
+        released=outcomes[Outcome.RELEASED],
+        held=outcomes[Outcome.HELD],
+        denied=outcomes[Outcome.DENIED],
+    )
+
+
+def _request(number: int, item: Item, partner: str, purpose: str, at: datetime) -> ReleaseRequest:
+    return ReleaseRequest(
+        id=-(number + 1),  # never stored
+        item_id=item.id,
+        recipient_id=partner,
+        purpose=purpose,
+        requested_by="preview",
+        requested_at=at,
+    )
