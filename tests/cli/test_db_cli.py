@@ -29,7 +29,14 @@ from garante.service.clock import FixedClock
 from garante.signatures import public_key_bytes, sign_statement
 from garante.store.database import alembic_config
 from garante.store.feed import FeedQuery
-from garante.store.schema import AgencyRow, DecisionRow, EventRow, LedgerEntryRow
+from garante.store.schema import (
+    AgencyRow,
+    AgreementRow,
+    DecisionRow,
+    EventRow,
+    LedgerEntryRow,
+    RequestRow,
+)
 from tests.support import postgres
 from tests.support.scenario import START, scenario_bundle
 from tests.support.stores import BACKENDS, GARANTE
@@ -50,7 +57,9 @@ def db(url: str, *args: str) -> tuple[int, dict[str, Any], str]:
     return result.exit_code, json.loads(result.stdout) if result.stdout else {}, result.stderr
 
 
-def populate(garante: Garante, clock: FixedClock, *, outcomes: bool = True) -> None:
+def populate(
+    garante: Garante, clock: FixedClock, *, outcomes: bool = True, agreements: bool = True
+) -> None:
     """A store that has seen every kind of state change, then a signed checkpoint."""
     garante.register_agency("dipol", name="DIPOL", country="CO", domestic=True)
     garante.register_agency("dea", name="DEA", country="US")
@@ -126,7 +135,34 @@ def populate(garante: Garante, clock: FixedClock, *, outcomes: bool = True) -> N
     )
     terms = garante.draft_undertaking("fbi", permits=["arrest"], undertaking_id="fbi-recovered")
     garante.record_undertaking(terms, signature=sign_statement(RECOVERED_FBI, terms.statement()))
+    if agreements:  # not in a store downgraded below 0011, which drops them
+        _agreements(garante, clock)
     garante.publish_checkpoint()
+
+
+def _agreements(garante: Garante, clock: FixedClock) -> None:
+    """Standing agreements: one made with a backfill, amended, suspended, resumed; an item
+    fanned out to it; another ended."""
+    made = garante.draft_agreement(
+        "dea", purposes=["seizure", "analysis"], tlp_ceiling="amber", agreement_id="dea-sea"
+    )
+    garante.make_agreement(made, backfill_from=clock.now() - timedelta(days=1))
+    amended = garante.draft_agreement_amendment("dea-sea", regions=["caribbean"])
+    garante.amend_agreement(amended, reason="the Caribbean only")
+    garante.suspend_agreement("dea-sea", reason="audit")
+    garante.resume_agreement("dea-sea", reason="audit over")
+    garante.add_item(
+        "lead-2",
+        title="Second lead",
+        category="maritime-interdiction",
+        region="caribbean",
+        tlp="green",
+        originator="dipol",
+        bundle=scenario_bundle(),
+    )
+    ended = garante.draft_agreement("fbi", purposes=["arrest"], tlp_ceiling="red")
+    garante.make_agreement(ended)
+    garante.end_agreement(ended.id, reason="the operation closed")
 
 
 @pytest.fixture
@@ -211,7 +247,7 @@ def test_an_empty_database_is_not_current_and_only_init_creates_the_schema(
 def test_an_old_revision_is_reported_and_upgrade_brings_it_to_head(
     garante: Garante, clock: FixedClock, db_url: str
 ) -> None:
-    populate(garante, clock, outcomes=False)
+    populate(garante, clock, outcomes=False, agreements=False)
     command.downgrade(alembic_config(garante.engine), "0005")
     garante.close()
     code, report, err = db(db_url, "check")
@@ -219,7 +255,7 @@ def test_an_old_revision_is_reported_and_upgrade_brings_it_to_head(
     assert report["schema"]["revision"] == "0005"
     assert "garante db upgrade" in json.loads(err)["error"]["hint"]
     text = runner.invoke(app, ["--db", db_url, "db", "upgrade"]).stdout
-    assert "Schema upgraded from 0005 to revision 0009." in text
+    assert "Schema upgraded from 0005 to revision 0011." in text
     code, report, err = db(db_url, "check")
     assert code == 0, (err, report)
 
@@ -227,7 +263,7 @@ def test_an_old_revision_is_reported_and_upgrade_brings_it_to_head(
 def test_upgrading_to_0008_marks_undertakings_signed_after_a_key_recovery_from_the_log(
     garante: Garante, clock: FixedClock
 ) -> None:
-    populate(garante, clock, outcomes=False)
+    populate(garante, clock, outcomes=False, agreements=False)
     command.downgrade(alembic_config(garante.engine), "0007")
     command.upgrade(alembic_config(garante.engine), "head")
     marks = {u.id: u.key_recovered for u in garante.undertakings("fbi")}
@@ -243,7 +279,7 @@ def test_after_0009_a_request_id_beyond_32_bits_is_stored_and_found(
 ) -> None:
     if backend != "postgresql":
         pytest.skip("SQLite's INTEGER has always been 64-bit")
-    populate(garante, clock, outcomes=False)
+    populate(garante, clock, outcomes=False, agreements=False)
     command.downgrade(alembic_config(garante.engine), "0008")
     command.upgrade(alembic_config(garante.engine), "head")
     with garante.engine.begin() as connection:
@@ -343,6 +379,30 @@ def test_an_entry_without_its_state_change_is_found(store: Engine, db_url: str) 
     [orphan] = report["links"]["orphans"]
     assert (orphan["side"], orphan["index"], orphan["link"]) == ("entry", index, "event recorded")
     assert "which events does not hold" in orphan["message"]
+
+
+def test_a_request_that_no_longer_names_the_agreement_that_started_it_is_found(
+    store: Engine, db_url: str
+) -> None:
+    with store.begin() as connection:
+        connection.execute(update(RequestRow).values(agreement_id=None))
+    code, report, _ = db(db_url, "check")
+    assert code == 8
+    links = {(o["side"], o["link"]) for o in report["links"]["orphans"]}
+    assert links == {("entry", "release started by agreement")}
+
+
+def test_agreement_terms_edited_behind_the_log_are_found(store: Engine, db_url: str) -> None:
+    with store.begin() as connection:
+        connection.execute(
+            update(AgreementRow).where(AgreementRow.id == "dea-sea").values(version=7)
+        )
+        connection.execute(update(AgreementRow).values(ended_at=None))
+    code, report, _ = db(db_url, "check")
+    assert code == 8
+    found = {(o["side"], o["link"], o["key"]) for o in report["links"]["orphans"]}
+    assert ("state", "agreement version", "dea-sea/7") in found
+    assert ("entry", "agreement ended", None) in {(s, link, None) for s, link, _ in found}
 
 
 def test_a_server_configured_with_another_log_key_fails(

@@ -232,6 +232,7 @@ def amend_agreement(
 ) -> AgreementRow:
     """Put the next version in force (``draft_amendment``); requests already started stand,
     and items added from now on are matched against the new terms."""
+    said = _reason(reason, "amended")
     terms = _whole_seconds(terms)
     row = lookup.agreement(tx.session, terms.id, field="id")
     _not_ended(row, "amended")
@@ -249,7 +250,7 @@ def amend_agreement(
     _countersigned(tx, terms, statement, signature)
     agreements.set_terms(row, terms, statement=canonical(statement).decode(), signature=signature)
     row.amended_at = tx.now
-    row.reason = _reason(reason, "amended")
+    row.reason = said
     tx.audit(
         AgreementAmended(
             agreement=row.id,
@@ -264,12 +265,13 @@ def amend_agreement(
 
 def suspend_agreement(tx: Transaction, *, agreement_id: str, reason: str) -> AgreementRow:
     """From now until it is resumed, the agreement starts nothing."""
+    said = _reason(reason, "suspended")
     row = lookup.agreement(tx.session, agreement_id, field="id")
     _not_ended(row, "suspended")
     if row.suspended_at is not None:
         raise InvalidState(f"agreement '{row.id}' is already suspended", field="id")
     row.suspended_at = tx.now
-    row.reason = _reason(reason, "suspended")
+    row.reason = said
     tx.audit(AgreementSuspended(agreement=row.id, reason=row.reason))
     flush(tx.session)
     return row
@@ -277,12 +279,13 @@ def suspend_agreement(tx: Transaction, *, agreement_id: str, reason: str) -> Agr
 
 def resume_agreement(tx: Transaction, *, agreement_id: str, reason: str) -> AgreementRow:
     """A suspended agreement starts requests again, for items added from now on."""
+    said = _reason(reason, "resumed")
     row = lookup.agreement(tx.session, agreement_id, field="id")
     _not_ended(row, "resumed")
     if row.suspended_at is None:
         raise InvalidState(f"agreement '{row.id}' is not suspended", field="id")
     row.suspended_at = None
-    row.reason = _reason(reason, "resumed")
+    row.reason = said
     tx.audit(AgreementResumed(agreement=row.id, reason=row.reason))
     flush(tx.session)
     return row
@@ -290,10 +293,11 @@ def resume_agreement(tx: Transaction, *, agreement_id: str, reason: str) -> Agre
 
 def end_agreement(tx: Transaction, *, agreement_id: str, reason: str) -> AgreementRow:
     """The agreement starts nothing more, for good; requests it started stand."""
+    said = _reason(reason, "ended")
     row = lookup.agreement(tx.session, agreement_id, field="id")
     _not_ended(row, "ended")
     row.ended_at = tx.now
-    row.reason = _reason(reason, "ended")
+    row.reason = said
     tx.audit(AgreementEnded(agreement=row.id, reason=row.reason))
     flush(tx.session)
     return row
