@@ -219,7 +219,7 @@ def test_an_old_revision_is_reported_and_upgrade_brings_it_to_head(
     assert report["schema"]["revision"] == "0005"
     assert "garante db upgrade" in json.loads(err)["error"]["hint"]
     text = runner.invoke(app, ["--db", db_url, "db", "upgrade"]).stdout
-    assert "Schema upgraded from 0005 to revision 0009." in text
+    assert "Schema upgraded from 0005 to revision 0010." in text
     code, report, err = db(db_url, "check")
     assert code == 0, (err, report)
 
