@@ -16,6 +16,7 @@ from garante.domain.events import (
     ConditionDefined,
     EventKind,
     EventRecorded,
+    ItemAdded,
     ReleaseDecided,
     ReleaseRecalled,
     ReleaseRequested,
@@ -105,6 +106,29 @@ def test_each_kind_logs_the_keys_its_entries_have_always_held(kind: EventKind) -
 def test_data_holds_every_field_by_name() -> None:
     event = decided()
     assert set(event.data()) == {f.name for f in fields(event)}
+
+
+def _item_added(**window: datetime) -> ItemAdded:
+    return ItemAdded(
+        item="lead",
+        category="maritime-interdiction",
+        region="caribbean",
+        tlp="amber",
+        originator="dipol",
+        releasable_to=(),
+        content_commitment="00",
+        **window,
+    )
+
+
+def test_an_optional_field_without_a_value_is_left_out_so_older_entries_read_the_same() -> None:
+    assert "embargo_until" not in _item_added().data()
+    assert "expires_at" not in _item_added().data()
+
+
+def test_an_optional_field_with_a_value_is_logged() -> None:
+    at = datetime(2025, 11, 20, tzinfo=UTC)
+    assert _item_added(embargo_until=at).data()["embargo_until"] == "2025-11-20T00:00:00Z"
 
 
 def test_an_enum_is_logged_as_its_plain_value() -> None:

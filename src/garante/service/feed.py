@@ -49,10 +49,16 @@ class ReleaseNotInFeed(NotFound):
     code = "release.not_in_feed"
 
 
-def _marked(
-    session: Session, item: ItemRow, undertaking_id: str | None, token: str
-) -> tuple[list[StixObject], list[StixObject]]:
-    """The support objects a release needs, and the item's objects marked for it."""
+def marked(
+    session: Session,
+    item: ItemRow,
+    undertaking_id: str | None,
+    token: str,
+    *,
+    objects: list[StixObject] | None = None,
+) -> tuple[list[StixObject], list[StixObject], list[str]]:
+    """The support objects a release needs, the item's objects marked for it (``objects``:
+    the item's bundle objects, when the caller has parsed them already), and the markings."""
     identity = markings.operator_identity(OPERATOR)
     identity_id = markings.object_id(identity)
     support: list[StixObject] = [
@@ -69,8 +75,9 @@ def _marked(
             )
             support.append(statement)
             marking_ids.append(markings.object_id(statement))
-    bundle = json.loads(item.bundle)
-    return support, [markings.mark(obj, marking_ids, token) for obj in bundle["objects"]]
+    if objects is None:
+        objects = json.loads(item.bundle)["objects"]
+    return support, [markings.mark(obj, marking_ids, token) for obj in objects], marking_ids
 
 
 def _item(session: Session, request: RequestRow) -> ItemRow:
@@ -94,7 +101,7 @@ def materialize(
         return
     partner = request.recipient_id
     token = secrets.token_hex(16)
-    support, objects = _marked(session, _item(session, request), decision.undertaking_id, token)
+    support, objects, _ = marked(session, _item(session, request), decision.undertaking_id, token)
     release = stored.add_release(
         session,
         request_id=request.id,
@@ -209,7 +216,7 @@ def _remark(
     row = requests.get(session, request.id)
     if row is None:
         return
-    support, objects = _marked(session, _item(session, row), undertaking_id, feed.trace_token)
+    support, objects, _ = marked(session, _item(session, row), undertaking_id, feed.trace_token)
     bodies = {markings.object_id(obj): obj for obj in objects}
     for kept in stored.latest_objects_of(session, feed.request_id):
         if kept.object_id in bodies:

@@ -7,12 +7,12 @@ depends on the page size, not on the collection's: the index
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, insert, literal, or_, select, tuple_, update
 from sqlalchemy.orm import Session, aliased
 
 from garante.domain.decision import Outcome
@@ -25,7 +25,7 @@ RECALLED = "recalled"  # delivered, then recalled: the feed carries revoked vers
 WITHDRAWN = "withdrawn"  # recalled before delivery: the partner never received it
 DELIVERED = "delivered"  # not a status kept: AVAILABLE with a delivery time, as shown
 
-_TICK = timedelta(microseconds=1)
+TICK = timedelta(microseconds=1)  # the step between two date_added in one feed
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,9 +84,13 @@ def _select(query: FeedQuery) -> Any:
     if query.added_after is not None:
         stmt = stmt.where(o.date_added > query.added_after)
     if query.after is not None:
+        # A row value, not ``a > x OR (a = x AND b > y)``: both stores seek the page index to
+        # it, where the OR form makes SQLite scan from the partner's first row (a page deep in
+        # a collection of 10^6 objects cost 300 ms instead of a few).
         last_added, last_seq = query.after
         stmt = stmt.where(
-            or_(o.date_added > last_added, and_(o.date_added == last_added, o.seq > last_seq))
+            tuple_(o.date_added, o.seq)
+            > tuple_(literal(last_added, o.date_added.type), literal(last_seq, o.seq.type))
         )
     return stmt
 
@@ -243,8 +247,109 @@ def next_dates(session: Session, partner_id: str, count: int, now: datetime) -> 
     last = session.scalar(
         select(func.max(FeedObjectRow.date_added)).where(FeedObjectRow.partner_id == partner_id)
     )
-    start = now if last is None or last < now else last + _TICK
-    return [start + _TICK * i for i in range(count)]
+    start = now if last is None or last < now else last + TICK
+    return [start + TICK * i for i in range(count)]
+
+
+_RELEASES = FeedReleaseRow.metadata.tables[FeedReleaseRow.__tablename__]
+_OBJECTS = FeedObjectRow.metadata.tables[FeedObjectRow.__tablename__]
+
+
+def last_dates(session: Session, partner_ids: Iterable[str]) -> dict[str, datetime]:
+    """The latest date_added in each partner's feed (partners with an empty feed are absent):
+    where ``next_dates`` continues from, for many partners in one query per 500."""
+    found: dict[str, datetime] = {}
+    for chunk in _chunks(sorted(set(partner_ids))):
+        query = (
+            select(FeedObjectRow.partner_id, func.max(FeedObjectRow.date_added))
+            .where(FeedObjectRow.partner_id.in_(chunk))
+            .group_by(FeedObjectRow.partner_id)
+        )
+        found.update({partner: last for partner, last in session.execute(query)})
+    return found
+
+
+def held_by(
+    session: Session, partner_ids: Iterable[str], object_ids: Iterable[str]
+) -> set[tuple[str, str]]:
+    """Which (partner, object) pairs any feed row holds, served or not, for many partners."""
+    objects = sorted(set(object_ids))
+    held: set[tuple[str, str]] = set()
+    if not objects:
+        return held
+    for chunk in _chunks(sorted(set(partner_ids))):
+        query = (
+            select(FeedObjectRow.partner_id, FeedObjectRow.object_id)
+            .where(FeedObjectRow.partner_id.in_(chunk), FeedObjectRow.object_id.in_(objects))
+            .distinct()
+        )
+        held.update((partner, obj) for partner, obj in session.execute(query))
+    return held
+
+
+@dataclass(frozen=True, slots=True)
+class NewObject:
+    """One object version to put in a partner's feed, visible and latest."""
+
+    partner_id: str
+    request_id: int | None
+    object_id: str
+    object_type: str
+    version: str
+    date_added: datetime
+    body: str
+
+
+def add_many(
+    session: Session,
+    releases: Sequence[tuple[int, str, str, str | None]],
+    objects: Sequence[NewObject],
+    *,
+    at: datetime,
+) -> None:
+    """Releases, as (request id, partner, trace token, undertaking), available from ``at``,
+    and the objects they put in their partners' feeds: one insert per table."""
+    connection = session.connection()
+    if releases:
+        connection.execute(
+            insert(_RELEASES),
+            [
+                {
+                    "request_id": request_id,
+                    "partner_id": partner_id,
+                    "trace_token": token,
+                    "undertaking_id": undertaking_id,
+                    "status": AVAILABLE,
+                    "available_at": at,
+                    "delivered_at": None,
+                    "recalled_at": None,
+                }
+                for request_id, partner_id, token, undertaking_id in releases
+            ],
+        )
+    if objects:
+        connection.execute(
+            insert(_OBJECTS),
+            [
+                {
+                    "partner_id": o.partner_id,
+                    "request_id": o.request_id,
+                    "object_id": o.object_id,
+                    "object_type": o.object_type,
+                    "version": o.version,
+                    "date_added": o.date_added,
+                    "body": o.body,
+                    "visible": True,
+                    "is_latest": True,
+                }
+                for o in objects
+            ],
+        )
+
+
+def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def present(session: Session, partner_id: str, object_ids: list[str]) -> set[str]:

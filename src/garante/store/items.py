@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -13,6 +14,14 @@ from garante.store.schema import ItemRow
 
 def get(session: Session, item_id: str) -> ItemRow | None:
     return session.get(ItemRow, item_id)
+
+
+def get_many(session: Session, ids: Iterable[str]) -> dict[str, ItemRow]:
+    """The items with these ids that exist, by id: one query for them all."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {r.id: r for r in session.scalars(select(ItemRow).where(ItemRow.id.in_(wanted)))}
 
 
 def ids(session: Session) -> list[str]:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from garante.domain.decision import Decision, Outcome
 from garante.domain.order import Scope
+from garante.domain.request import ReleaseRequest
 from garante.store.paging import Keyset, paged
 from garante.store.schema import AgencyRow, DecisionRow, ItemRow, RequestRow
 
@@ -44,6 +46,82 @@ def add(
     session.add(row)
     session.flush()
     return row
+
+
+_REQUESTS = RequestRow.metadata.tables[RequestRow.__tablename__]
+_DECISIONS = DecisionRow.metadata.tables[DecisionRow.__tablename__]
+
+
+def next_ids(session: Session, count: int) -> list[int]:
+    """Ids for ``count`` new requests, taken at once, so that a batch is decided (and logged
+    with its ids) before any of its rows is written.
+
+    PostgreSQL draws them from the column's sequence; SQLite, whose single writer the caller
+    holds, continues after the largest id stored.
+    """
+    if count <= 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        drawn = session.execute(
+            text(
+                "SELECT nextval(pg_get_serial_sequence('release_requests', 'id')) "
+                "FROM generate_series(1, :count)"
+            ),
+            {"count": count},
+        )
+        return sorted(int(value) for (value,) in drawn)
+    last = session.scalar(select(func.max(RequestRow.id))) or 0
+    return list(range(last + 1, last + 1 + count))
+
+
+@dataclass(frozen=True, slots=True)
+class NewRequest:
+    """A new request decided before it is stored, with its first decision."""
+
+    request: ReleaseRequest
+    decision: Decision
+    agreement_id: str | None = None
+
+
+def add_decided(session: Session, decided: Sequence[NewRequest], *, trigger: str) -> None:
+    """Store requests decided at once (``next_ids`` gave their ids) and their decisions: one
+    insert per table for the whole batch."""
+    if not decided:
+        return
+    connection = session.connection()
+    connection.execute(
+        insert(_REQUESTS),
+        [
+            {
+                "id": d.request.id,
+                "item_id": d.request.item_id,
+                "recipient_id": d.request.recipient_id,
+                "purpose": d.request.purpose,
+                "requested_by": d.request.requested_by,
+                "requested_at": d.request.requested_at,
+                "outcome": d.decision.outcome.value,
+                "undertaking_id": d.decision.undertaking_id,
+                "decided_at": d.request.requested_at,
+            }
+            for d in decided
+        ],
+    )
+    connection.execute(
+        insert(_DECISIONS),
+        [
+            {
+                "request_id": d.request.id,
+                "outcome": d.decision.outcome.value,
+                "explanation": d.decision.explanation,
+                "rules": [hit.to_dict() for hit in d.decision.rules],
+                "undertaking_id": d.decision.undertaking_id,
+                "state_version": d.decision.state_version,
+                "trigger": trigger,
+                "decided_at": d.request.requested_at,
+            }
+            for d in decided
+        ],
+    )
 
 
 def held(session: Session) -> list[RequestRow]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
@@ -10,7 +9,6 @@ from sqlalchemy.orm import Session
 from garante import records
 from garante.domain.decision import Decision, Outcome
 from garante.domain.errors import (
-    GaranteError,
     RequestNotFound,
     UnknownValue,
     ValidationError,
@@ -21,6 +19,7 @@ from garante.domain.vocabulary import suggest
 from garante.policy.decide import decide
 from garante.records import Decided
 from garante.service import (
+    bulk,
     releases,
     views,
     visibility,
@@ -67,20 +66,8 @@ class Releases(UseCases):
                 field="releases",
                 hint=f"send it in batches of {MAX_BATCH} or fewer",
             )
-        decided: list[Decided] = []
         with self._tx() as tx:
-            for index, triple in enumerate(triples):
-                try:
-                    result = releases.request_release(
-                        tx,
-                        item_id=triple.item_id,
-                        recipient_id=triple.recipient_id,
-                        purpose=triple.purpose,
-                    )
-                except GaranteError as exc:
-                    raise _in_batch(index, exc) from None
-                decided.append(views.decided(result))
-        return decided
+            return [views.decided(result) for result in bulk.request_many(tx, triples)]
 
     @entitled(*INTERNAL, Role.PARTNER)
     def requests(
@@ -163,12 +150,3 @@ def _shown(session: Session, rows: Sequence[RequestRow]) -> list[records.Request
 
 
 MAX_BATCH = 10_000
-
-
-def _in_batch(index: int, exc: GaranteError) -> GaranteError:
-    """``exc``, with its code, said of the batch's ``index``-th release."""
-    refused = copy.copy(exc)
-    refused.message = f"releases[{index}]: {exc.message}; nothing of the batch was stored"
-    refused.args = (refused.message,)
-    refused.field = f"releases[{index}]" + (f".{exc.field}" if exc.field else "")
-    return refused
