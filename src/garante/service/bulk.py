@@ -100,6 +100,7 @@ def request_many(
                 item=triple.item_id,
                 recipient=triple.recipient_id,
                 purpose=triple.purpose,
+                agreement=agreement_id,
             )
         )
         # Alone, a request is decided on a snapshot taken just after its entry is logged.

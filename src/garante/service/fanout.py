@@ -2,9 +2,10 @@
 
 When an item is added, every agreement in force whose scope covers it starts one request per
 purpose, in the item's own transaction: the item and every request and decision it started
-commit together or not at all. Each request goes through ``releases.request_release``, the
-path of a request made by hand, and is decided by ``policy.decide`` on the same snapshot; a
-held one joins the held queue and moves with it. An agreement never bypasses a rule.
+commit together or not at all. The requests go through ``bulk.request_many``, which decides
+and logs each exactly as a request made by hand (``releases.request_release``) would be, on
+one snapshot, and writes them with one insert per table; a held one joins the held queue and
+moves with it. An agreement never bypasses a rule.
 
 A (item, partner, purpose) that already has a request, or that another agreement of the same
 fan-out already started, is skipped: an agreement asks once for what it covers.
@@ -13,17 +14,18 @@ fan-out already started, is skipped: an agreement asks once for what it covers.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from garante import records
 from garante.domain.agreement import Agreement
 from garante.domain.decision import Outcome
 from garante.domain.item import Item
-from garante.domain.request import ReleaseRequest
+from garante.domain.request import ReleaseRequest, ReleaseTriple
 from garante.domain.timeutil import iso
 from garante.policy.decide import decide
-from garante.service.releases import DecidedRequest, request_release
+from garante.service import bulk
+from garante.service.releases import DecidedRequest
 from garante.service.transaction import Reading, Transaction
 from garante.store import agreements as store_agreements
 from garante.store import convert, queries
@@ -39,7 +41,6 @@ def fan_out(
     ``agreements``: only these (a new agreement's backfill); by default every one in force.
     """
     flush(tx.session)  # the item, if just added, is read back by the requests
-    domain_item = convert.item(item)
     candidates = (
         list(agreements)
         if agreements is not None
@@ -47,33 +48,7 @@ def fan_out(
             store_agreements.as_agreement(r) for r in store_agreements.in_force(tx.session, tx.now)
         ]
     )
-    covering = [a for a in candidates if a.covers(domain_item, tx.now)]
-    if not covering:
-        return []
-    requested = {
-        (recipient, purpose)
-        for _, recipient, purpose in store_agreements.requested(tx.session, [item.id])
-    }
-    state = tx.policy_state(
-        item_ids=[item.id], agency_ids={a.partner for a in covering}, reuse_standing=True
-    )
-    started: list[DecidedRequest] = []
-    for agreement in sorted(covering, key=lambda a: a.id):
-        for purpose in sorted(agreement.purposes):
-            if (agreement.partner, purpose) in requested:
-                continue
-            requested.add((agreement.partner, purpose))
-            started.append(
-                request_release(
-                    tx,
-                    item_id=item.id,
-                    recipient_id=agreement.partner,
-                    purpose=purpose,
-                    agreement_id=agreement.id,
-                    state=state,
-                )
-            )
-    return started
+    return _started(tx, _asked(tx, [item], candidates))
 
 
 def backfill(tx: Transaction, agreement: Agreement, *, since: datetime) -> list[DecidedRequest]:
@@ -83,10 +58,53 @@ def backfill(tx: Transaction, agreement: Agreement, *, since: datetime) -> list[
     started commit together or not at all (no chunks), so no one ever sees an agreement made
     with half its backfill.
     """
+    rows = store_agreements.items_added_between(tx.session, since, tx.now)
+    return _started(tx, _asked(tx, rows, [agreement]))
+
+
+def _asked(
+    tx: Transaction, rows: Sequence[ItemRow], agreements: Sequence[Agreement]
+) -> list[tuple[ReleaseTriple, str]]:
+    """What ``agreements`` ask for ``rows`` at ``tx.now``: one (item, partner, purpose) per
+    purpose of each agreement in force that covers the item, with the agreement that asks it
+    (the first by id, where two ask the same), less what was requested already."""
+    if not rows or not agreements:
+        return []
+    ordered = sorted(agreements, key=lambda a: a.id)
+    covering = {
+        row.id: [a for a in ordered if a.covers(item, tx.now)]
+        for row, item in ((row, convert.item(row)) for row in rows)
+    }
+    wanted = [item_id for item_id, found in covering.items() if found]
+    requested = store_agreements.requested(tx.session, wanted)
+    asked: list[tuple[ReleaseTriple, str]] = []
+    for item_id in wanted:
+        for agreement in covering[item_id]:
+            for purpose in sorted(agreement.purposes):
+                key = (item_id, agreement.partner, purpose)
+                if key not in requested:
+                    requested.add(key)
+                    triple = ReleaseTriple(
+                        item_id=item_id, recipient_id=agreement.partner, purpose=purpose
+                    )
+                    asked.append((triple, agreement.id))
+    return asked
+
+
+def _started(tx: Transaction, asked: list[tuple[ReleaseTriple, str]]) -> list[DecidedRequest]:
+    """Each request asked for, decided and logged as one made by hand would be, in ``tx``;
+    written in batches of ``MAX_BATCH`` that all commit with it."""
     started: list[DecidedRequest] = []
-    for item in store_agreements.items_added_between(tx.session, since, tx.now):
-        started += fan_out(tx, item, agreements=[agreement])
+    for start in range(0, len(asked), MAX_BATCH):
+        chunk = asked[start : start + MAX_BATCH]
+        started += bulk.request_many(
+            tx, [triple for triple, _ in chunk], agreement_ids=[a for _, a in chunk]
+        )
     return started
+
+
+MAX_BATCH = 10_000
+"""Requests decided on one snapshot and written with one insert per table."""
 
 
 def preview(tx: Reading, agreement: Agreement, *, since: datetime) -> records.AgreementPreview:

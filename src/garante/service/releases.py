@@ -49,21 +49,9 @@ class DecidedRequest:
 
 
 def request_release(
-    tx: Transaction,
-    *,
-    item_id: str,
-    recipient_id: str,
-    purpose: str,
-    agreement_id: str | None = None,
-    state: PolicyState | None = None,
+    tx: Transaction, *, item_id: str, recipient_id: str, purpose: str
 ) -> DecidedRequest:
-    """Record a request and its decision; unknown item, agency or purpose store nothing.
-
-    ``agreement_id`` names the standing agreement that started the request (``fanout``), and
-    ``state`` is the snapshot its fan-out loaded once for the item and every partner it
-    reaches, read in this transaction after the item was added: the decision is the one a
-    request made by hand would get, from the same ``decide`` on the same state.
-    """
+    """Record a request and its decision; unknown item, agency or purpose store nothing."""
     session = tx.session
     tx.hold(lookup.item(session, item_id), lookup.agency(session, recipient_id, field="recipient"))
     tx.vocabulary.check("purposes", [purpose], field_name="purpose")
@@ -74,22 +62,14 @@ def request_release(
         purpose=purpose,
         requested_by=tx.actor,
         at=tx.now,
-        agreement_id=agreement_id,
     )
     request = as_request(row)
     tx.audit(
-        ReleaseRequested(
-            request=row.id,
-            item=item_id,
-            recipient=recipient_id,
-            purpose=purpose,
-            agreement=agreement_id,
-        )
+        ReleaseRequested(request=row.id, item=item_id, recipient=recipient_id, purpose=purpose)
     )
-    if state is None:
-        # A release changes no order, condition or event, so the requests of one transaction
-        # (``service.batch``) share what those are now.
-        state = tx.policy_state(item_ids=[item_id], agency_ids=[recipient_id], reuse_standing=True)
+    # A release changes no order, condition or event, so the requests of one transaction
+    # (``service.batch``) share what those are now.
+    state = tx.policy_state(item_ids=[item_id], agency_ids=[recipient_id], reuse_standing=True)
     decision = decide(request, state)
     return _store(tx, row, request, decision, None, "request", ReleaseDecided)
 

@@ -102,6 +102,7 @@ def add_decided(session: Session, decided: Sequence[NewRequest], *, trigger: str
                 "outcome": d.decision.outcome.value,
                 "undertaking_id": d.decision.undertaking_id,
                 "decided_at": d.request.requested_at,
+                "agreement_id": d.agreement_id,
             }
             for d in decided
         ],
