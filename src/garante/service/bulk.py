@@ -20,17 +20,23 @@ first.
 from __future__ import annotations
 
 import copy
+import gc
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from garante.canonical import canonical
 from garante.domain.decision import Outcome
-from garante.domain.errors import GaranteError
+from garante.domain.errors import GaranteError, InvalidState
 from garante.domain.events import ReleaseDecided, ReleaseRequested, RuleCited
 from garante.domain.request import ReleaseRequest, ReleaseTriple
+from garante.domain.undertaking import Undertaking
+from garante.domain.vocabulary import Tlp
 from garante.policy.decide import decide
+from garante.policy.state import PolicyState
 from garante.service import feed, lookup
 from garante.service.releases import DecidedRequest
 from garante.service.transaction import Transaction
@@ -54,6 +60,25 @@ def in_batch(index: int, exc: GaranteError) -> GaranteError:
     return refused
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a batch is decided and written.
+
+    A batch allocates a few hundred thousand short-lived containers (requests, decisions,
+    entries, feed rows); each time they cross the collector's thresholds it walks the whole
+    heap, the session's identity map and the caches included, which measured as a third of a
+    batch's time. Reference counting still frees what the batch lets go of; the collector,
+    resumed after it (or by another batch that ends first), finds the rest.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def request_many(
     tx: Transaction,
     triples: Sequence[ReleaseTriple],
@@ -65,6 +90,15 @@ def request_many(
 
     ``agreement_ids``: for each triple, the standing agreement that started it, if any.
     """
+    with _collector_paused():
+        return _request_many(tx, triples, agreement_ids)
+
+
+def _request_many(
+    tx: Transaction,
+    triples: Sequence[ReleaseTriple],
+    agreement_ids: Sequence[str | None] | None,
+) -> list[DecidedRequest]:
     session = tx.session
     found_items = items.get_many(session, (t.item_id for t in triples))
     found_agencies = agencies.get_many(session, (t.recipient_id for t in triples))
@@ -118,7 +152,8 @@ def request_many(
         )
         decided.append(NewRequest(request=request, decision=decision, agreement_id=agreement_id))
     requests.add_decided(session, decided, trigger="request")
-    _fill_feeds(tx, [d for d in decided if d.decision.outcome == Outcome.RELEASED], found_items)
+    released = [d for d in decided if d.decision.outcome == Outcome.RELEASED]
+    _fill_feeds(tx, released, found_items, state)
     return [
         DecidedRequest(
             request=d.request,
@@ -131,65 +166,87 @@ def request_many(
     ]
 
 
-_NEEDLE = f'"{markings.TRACE_PROPERTY}":"{_TOKEN}"'
+_TRACE = f'"{markings.TRACE_PROPERTY}":"{_TOKEN}"'
+_STATEMENT = "marking-definition--00000000-0000-4000-8000-000000000000"  # the undertaking's
 
 
 @dataclass(frozen=True, slots=True)
 class _Marked:
-    """One object as a release of an item under one undertaking puts it in a feed."""
+    """One object as a release puts it in a feed: canonical JSON, with ``_TRACE`` where its
+    trace token goes and ``_STATEMENT`` where its undertaking's marking id goes (``traced``)."""
 
     object_id: str
     kind: str
     version: str
-    body: str  # canonical JSON; where ``traced``, with ``_NEEDLE`` where the token goes
+    body: str
     traced: bool
-    source: StixObject | None  # marked again for each release when the needle is ambiguous
+    source: StixObject  # the item's object as stored, marked again where a template cannot be
+    templated: bool
 
     def for_release(self, token: str, marking_ids: list[str]) -> str:
         if not self.traced:
             return self.body
-        if self.source is not None:
+        if not self.templated:
             return canonical(markings.mark(self.source, marking_ids, token)).decode()
-        return self.body.replace(_NEEDLE, f'"{markings.TRACE_PROPERTY}":"{token}"')
+        body = self.body.replace(_TRACE, f'"{markings.TRACE_PROPERTY}":"{token}"')
+        return body.replace(_STATEMENT, marking_ids[1]) if len(marking_ids) > 1 else body
 
 
 @dataclass(frozen=True, slots=True)
 class _Template:
-    """A release's objects for one item and undertaking, marked once for every partner."""
+    """An item's objects marked for a release with an undertaking (``bound``) or without, once
+    for every partner; and the support objects' ids and bodies common to all of them."""
 
-    support: list[_Marked]
     objects: list[_Marked]
-    marking_ids: list[str]
+    support: list[_Marked]
 
 
-def _template(
-    tx: Transaction, item: ItemRow, objects: list[StixObject], undertaking_id: str | None
-) -> _Template:
-    support, marked, marking_ids = feed.marked(
-        tx.session, item, undertaking_id, _TOKEN, objects=objects
+def _template(item: ItemRow, objects: list[StixObject], bound: bool) -> _Template:
+    placeholder = Undertaking(
+        id="", agency_id="", permits=frozenset(), valid_from=datetime.fromtimestamp(0, UTC)
     )
-    return _Template(
-        support=[_as_marked(obj, None) for obj in support],
-        objects=[_as_marked(obj, source) for obj, source in zip(marked, objects, strict=True)],
-        marking_ids=marking_ids,
-    )
+    support, marking_ids = feed.release_markings(Tlp(item.tlp), placeholder if bound else None)
+    if bound:
+        marking_ids[1] = _STATEMENT
+        support = support[:-1]  # the statement is each undertaking's own
+    marked = []
+    for source in objects:
+        body = canonical(markings.mark(source, marking_ids, _TOKEN)).decode()
+        listed = source.get("object_marking_refs")
+        # Where the item's own object already names markings, or the placeholders occur more
+        # than once, a plain replacement could differ from marking it: mark it each time.
+        plain = body.count(_TRACE) == 1 and body.count(_STATEMENT) == (1 if bound else 0)
+        marked.append(
+            _Marked(
+                object_id=markings.object_id(source),
+                kind=str(source["type"]),
+                version=markings.version_of(source),
+                body=body,
+                traced=markings.is_marked(source),
+                source=source,
+                templated=plain and not listed,
+            )
+        )
+    return _Template(objects=marked, support=[_support(obj) for obj in support])
 
 
-def _as_marked(obj: StixObject, source: StixObject | None) -> _Marked:
-    body = canonical(obj).decode()
-    needles = body.count(_NEEDLE) if source is not None else 0
+def _support(obj: StixObject) -> _Marked:
     return _Marked(
         object_id=markings.object_id(obj),
         kind=str(obj["type"]),
         version=markings.version_of(obj),
-        body=body,
-        traced=needles > 0,
-        source=source if needles > 1 else None,
+        body=canonical(obj).decode(),
+        traced=False,
+        source=obj,
+        templated=True,
     )
 
 
 def _fill_feeds(
-    tx: Transaction, released: Sequence[NewRequest], found_items: dict[str, ItemRow]
+    tx: Transaction,
+    released: Sequence[NewRequest],
+    found_items: dict[str, ItemRow],
+    state: PolicyState,
 ) -> None:
     """Put each released request's objects in its partner's feed, as ``feed.materialize``
     would, one request after another, but written with one insert per table."""
@@ -216,28 +273,42 @@ def _fill_feeds(
         if any(object_id in item_objects[item] for item in released_to[partner])
     }
     fast = [d for d in released if d.request.recipient_id not in slow]
-    templates: dict[tuple[str, str | None], _Template] = {}
-    for d in fast:
-        key = (d.request.item_id, d.decision.undertaking_id)
-        if key not in templates:
-            templates[key] = _template(tx, found_items[key[0]], parsed[key[0]], key[1])
     partners = set(released_to) - slow
-    present = stored_feed.held_by(
-        session, partners, {s.object_id for t in templates.values() for s in t.support}
-    )
+    templates: dict[tuple[str, bool], _Template] = {}
+    statements: dict[str, tuple[_Marked, list[str]]] = {}
+    for d in fast:
+        key = (d.request.item_id, d.decision.undertaking_id is not None)
+        if key not in templates:
+            templates[key] = _template(found_items[key[0]], parsed[key[0]], key[1])
+        undertaking_id = d.decision.undertaking_id
+        if undertaking_id is not None and undertaking_id not in statements:
+            undertaking = _undertaking(state, d.request.recipient_id, undertaking_id)
+            needed, marking_ids = feed.release_markings(
+                Tlp(found_items[d.request.item_id].tlp), undertaking
+            )
+            statements[undertaking_id] = (_support(needed[-1]), marking_ids)
+    support_ids = {s.object_id for t in templates.values() for s in t.support}
+    support_ids |= {s.object_id for s, _ in statements.values()}
+    present = stored_feed.held_by(session, partners, support_ids)
     last = stored_feed.last_dates(session, partners)
     added: dict[str, set[str]] = {}
     releases: list[tuple[int, str, str, str | None]] = []
     objects: list[NewObject] = []
     for d in fast:
         partner = d.request.recipient_id
-        template = templates[(d.request.item_id, d.decision.undertaking_id)]
+        undertaking_id = d.decision.undertaking_id
+        template = templates[(d.request.item_id, undertaking_id is not None)]
+        support: list[_Marked] = template.support
+        marking_ids = [markings.TLP2_MARKING_IDS[Tlp(found_items[d.request.item_id].tlp)]]
+        if undertaking_id is not None:
+            statement, marking_ids = statements[undertaking_id]
+            support = [*support, statement]
         token = secrets.token_hex(16)
-        releases.append((d.request.id, partner, token, d.decision.undertaking_id))
+        releases.append((d.request.id, partner, token, undertaking_id))
         have = added.setdefault(partner, set())
         new = [
             (None, s)
-            for s in template.support
+            for s in support
             if s.object_id not in have and (partner, s.object_id) not in present
         ] + [(d.request.id, o) for o in template.objects if o.object_id not in have]
         if not new:
@@ -253,7 +324,7 @@ def _fill_feeds(
                     object_type=marked.kind,
                     version=marked.version,
                     date_added=start + stored_feed.TICK * offset,
-                    body=marked.for_release(token, template.marking_ids),
+                    body=marked.for_release(token, marking_ids),
                 )
             )
             have.add(marked.object_id)
@@ -264,3 +335,11 @@ def _fill_feeds(
             row = requests.get(session, d.request.id)
             assert row is not None  # stored above, in this transaction
             feed.materialize(tx, row, d.decision, new_request=True)
+
+
+def _undertaking(state: PolicyState, agency_id: str, undertaking_id: str) -> Undertaking:
+    """The undertaking a decision named: in the snapshot it was decided on."""
+    for undertaking in state.undertakings.get(agency_id, ()):
+        if undertaking.id == undertaking_id:
+            return undertaking
+    raise InvalidState(f"undertaking {undertaking_id} of {agency_id} is not in the snapshot")

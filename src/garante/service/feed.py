@@ -30,6 +30,7 @@ from garante.domain.events import (
     RuleCited,
 )
 from garante.domain.request import ReleaseRequest
+from garante.domain.undertaking import Undertaking
 from garante.domain.vocabulary import Tlp
 from garante.policy.decide import decide
 from garante.policy.state import PolicyState
@@ -49,35 +50,36 @@ class ReleaseNotInFeed(NotFound):
     code = "release.not_in_feed"
 
 
-def marked(
-    session: Session,
-    item: ItemRow,
-    undertaking_id: str | None,
-    token: str,
-    *,
-    objects: list[StixObject] | None = None,
-) -> tuple[list[StixObject], list[StixObject], list[str]]:
-    """The support objects a release needs, the item's objects marked for it (``objects``:
-    the item's bundle objects, when the caller has parsed them already), and the markings."""
+def release_markings(
+    tlp: Tlp, undertaking: Undertaking | None
+) -> tuple[list[StixObject], list[str]]:
+    """The support objects a release needs in its partner's feed (the operator's identity, the
+    trace extension's definition, the TLP marking and the undertaking's statement), and the
+    ids of the markings its objects carry."""
     identity = markings.operator_identity(OPERATOR)
     identity_id = markings.object_id(identity)
     support: list[StixObject] = [
         identity,
         markings.trace_extension_definition(identity_id),
-        markings.tlp_marking(Tlp(item.tlp)),
+        markings.tlp_marking(tlp),
     ]
-    marking_ids = [markings.TLP2_MARKING_IDS[Tlp(item.tlp)]]
-    if undertaking_id:
-        row = undertakings.get(session, undertaking_id)
-        if row is not None:
-            statement = markings.statement_marking(
-                convert.undertaking(row), markings.object_id(identity)
-            )
-            support.append(statement)
-            marking_ids.append(markings.object_id(statement))
-    if objects is None:
-        objects = json.loads(item.bundle)["objects"]
-    return support, [markings.mark(obj, marking_ids, token) for obj in objects], marking_ids
+    marking_ids = [markings.TLP2_MARKING_IDS[tlp]]
+    if undertaking is not None:
+        statement = markings.statement_marking(undertaking, identity_id)
+        support.append(statement)
+        marking_ids.append(markings.object_id(statement))
+    return support, marking_ids
+
+
+def _marked(
+    session: Session, item: ItemRow, undertaking_id: str | None, token: str
+) -> tuple[list[StixObject], list[StixObject]]:
+    """The support objects a release needs, and the item's objects marked for it."""
+    row = undertakings.get(session, undertaking_id) if undertaking_id else None
+    undertaking = convert.undertaking(row) if row is not None else None
+    support, marking_ids = release_markings(Tlp(item.tlp), undertaking)
+    bundle = json.loads(item.bundle)
+    return support, [markings.mark(obj, marking_ids, token) for obj in bundle["objects"]]
 
 
 def _item(session: Session, request: RequestRow) -> ItemRow:
@@ -101,7 +103,7 @@ def materialize(
         return
     partner = request.recipient_id
     token = secrets.token_hex(16)
-    support, objects, _ = marked(session, _item(session, request), decision.undertaking_id, token)
+    support, objects = _marked(session, _item(session, request), decision.undertaking_id, token)
     release = stored.add_release(
         session,
         request_id=request.id,
@@ -216,7 +218,7 @@ def _remark(
     row = requests.get(session, request.id)
     if row is None:
         return
-    support, objects, _ = marked(session, _item(session, row), undertaking_id, feed.trace_token)
+    support, objects = _marked(session, _item(session, row), undertaking_id, feed.trace_token)
     bodies = {markings.object_id(obj): obj for obj in objects}
     for kept in stored.latest_objects_of(session, feed.request_id):
         if kept.object_id in bodies:

@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -47,8 +46,8 @@ class Transaction(Reading):
     _size: int | None = None
     entries: list[int] = field(default_factory=list)
     _nodes: dict[tuple[int, int], bytes] = field(default_factory=dict)
-    _pending_entries: list[dict[str, Any]] = field(default_factory=list)
-    _pending_nodes: list[dict[str, Any]] = field(default_factory=list)
+    _pending_entries: list[ledger.Entry] = field(default_factory=list)
+    _pending_nodes: list[ledger.Node] = field(default_factory=list)
     _loaded: list[object] = field(default_factory=list)
     _standing: queries.Standing | None = None
 
@@ -113,16 +112,8 @@ class Transaction(Reading):
         leaf = leaf_hash(entry)
         for level, node_index, node in subtrees_completed_by_leaf_hash(index, leaf, self._node):
             self._nodes[(level, node_index)] = node
-            self._pending_nodes.append({"level": level, "idx": node_index, "hash": node})
-        self._pending_entries.append(
-            {
-                "idx": index,
-                "kind": kind,
-                "entry": entry,
-                "leaf_hash": leaf,
-                "created_at": self.now,
-            }
-        )
+            self._pending_nodes.append((level, node_index, node))
+        self._pending_entries.append((index, kind, entry, leaf, self.now))
         self._size = index + 1
         self.entries.append(index)
         return index

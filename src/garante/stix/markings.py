@@ -118,9 +118,14 @@ def object_id(obj: StixObject) -> str:
     return str(obj["id"])
 
 
+def is_marked(obj: StixObject) -> bool:
+    """Whether a release marks ``obj`` (and puts its trace token on it): definitions are not."""
+    return obj.get("type") not in _NOT_MARKED
+
+
 def mark(obj: StixObject, marking_ids: list[str], trace_token: str) -> StixObject:
     """A copy of ``obj`` carrying the release's markings and its trace token."""
-    if obj.get("type") in _NOT_MARKED:
+    if not is_marked(obj):
         return dict(obj)
     marked = dict(obj)
     listed = obj.get("object_marking_refs")

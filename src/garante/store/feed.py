@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, insert, literal, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select, tuple_, update
 from sqlalchemy.orm import Session, aliased
 
 from garante.domain.decision import Outcome
 from garante.store.paging import Keyset, paged
 from garante.store.schema import FeedObjectRow, FeedReleaseRow, RequestRow
+from garante.store.session import insert_many
 
 AVAILABLE = "available"  # released, not yet fetched, and an order may still withhold it
 WITHHELD = "withheld"  # released once, but what decides now would not release it
@@ -309,42 +310,44 @@ def add_many(
 ) -> None:
     """Releases, as (request id, partner, trace token, undertaking), available from ``at``,
     and the objects they put in their partners' feeds: one insert per table."""
-    connection = session.connection()
-    if releases:
-        connection.execute(
-            insert(_RELEASES),
-            [
-                {
-                    "request_id": request_id,
-                    "partner_id": partner_id,
-                    "trace_token": token,
-                    "undertaking_id": undertaking_id,
-                    "status": AVAILABLE,
-                    "available_at": at,
-                    "delivered_at": None,
-                    "recalled_at": None,
-                }
-                for request_id, partner_id, token, undertaking_id in releases
-            ],
-        )
-    if objects:
-        connection.execute(
-            insert(_OBJECTS),
-            [
-                {
-                    "partner_id": o.partner_id,
-                    "request_id": o.request_id,
-                    "object_id": o.object_id,
-                    "object_type": o.object_type,
-                    "version": o.version,
-                    "date_added": o.date_added,
-                    "body": o.body,
-                    "visible": True,
-                    "is_latest": True,
-                }
-                for o in objects
-            ],
-        )
+    insert_many(
+        session,
+        _RELEASES,
+        ("request_id", "partner_id", "trace_token", "undertaking_id", "status", "available_at"),
+        [
+            (request_id, partner_id, token, undertaking_id, AVAILABLE, at)
+            for request_id, partner_id, token, undertaking_id in releases
+        ],
+    )
+    insert_many(
+        session,
+        _OBJECTS,
+        (
+            "partner_id",
+            "request_id",
+            "object_id",
+            "object_type",
+            "version",
+            "date_added",
+            "body",
+            "visible",
+            "is_latest",
+        ),
+        [
+            (
+                o.partner_id,
+                o.request_id,
+                o.object_id,
+                o.object_type,
+                o.version,
+                o.date_added,
+                o.body,
+                True,
+                True,
+            )
+            for o in objects
+        ],
+    )
 
 
 def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:

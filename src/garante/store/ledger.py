@@ -8,16 +8,17 @@ second computes the proof from what was fetched. One round trip, whatever the tr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from garante.ledger import merkle
 from garante.store.schema import LedgerCheckpointRow, LedgerEntryRow, LedgerSubtreeRow
+from garante.store.session import insert_many
 
 T = TypeVar("T")
 _DUMMY = bytes(32)
@@ -126,16 +127,18 @@ def subtree(session: Session, level: int, index: int) -> bytes | None:
     )
 
 
-def append(session: Session, entries: list[dict[str, Any]], nodes: list[dict[str, Any]]) -> None:
-    """Write entries and the subtrees they complete: one insert per table, not two per entry.
+Entry = tuple[int, str, bytes, bytes, datetime]
+"""An entry's row: index, kind, canonical entry, leaf hash, when it was appended."""
+Node = tuple[int, int, bytes]
+"""A complete subtree's row: level, index at that level, hash."""
 
-    Core inserts on the transaction's connection: the ORM's bulk path costs more than the
-    statement itself, and these run while the writer lock is held.
-    """
-    connection = session.connection()
-    connection.execute(insert(_ENTRIES), entries)
-    if nodes:
-        connection.execute(insert(_SUBTREES), nodes)
+
+def append(session: Session, entries: Sequence[Entry], nodes: Sequence[Node]) -> None:
+    """Write entries and the subtrees they complete: one insert per table, not two per entry,
+    through the driver's executemany (``insert_many``): these run while the writer lock is
+    held."""
+    insert_many(session, _ENTRIES, ("idx", "kind", "entry", "leaf_hash", "created_at"), entries)
+    insert_many(session, _SUBTREES, ("level", "idx", "hash"), nodes)
 
 
 def checkpoint(session: Session, size: int) -> LedgerCheckpointRow | None:

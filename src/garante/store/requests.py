@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, text
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from garante.domain.decision import Decision, Outcome
@@ -15,6 +15,7 @@ from garante.domain.order import Scope
 from garante.domain.request import ReleaseRequest
 from garante.store.paging import Keyset, paged
 from garante.store.schema import AgencyRow, DecisionRow, ItemRow, RequestRow
+from garante.store.session import insert_many
 
 
 def get(session: Session, request_id: int) -> RequestRow | None:
@@ -88,38 +89,61 @@ def add_decided(session: Session, decided: Sequence[NewRequest], *, trigger: str
     insert per table for the whole batch."""
     if not decided:
         return
-    connection = session.connection()
-    connection.execute(
-        insert(_REQUESTS),
+    insert_many(
+        session,
+        _REQUESTS,
+        (
+            "id",
+            "item_id",
+            "recipient_id",
+            "purpose",
+            "requested_by",
+            "requested_at",
+            "outcome",
+            "undertaking_id",
+            "decided_at",
+            "agreement_id",
+        ),
         [
-            {
-                "id": d.request.id,
-                "item_id": d.request.item_id,
-                "recipient_id": d.request.recipient_id,
-                "purpose": d.request.purpose,
-                "requested_by": d.request.requested_by,
-                "requested_at": d.request.requested_at,
-                "outcome": d.decision.outcome.value,
-                "undertaking_id": d.decision.undertaking_id,
-                "decided_at": d.request.requested_at,
-                "agreement_id": d.agreement_id,
-            }
+            (
+                d.request.id,
+                d.request.item_id,
+                d.request.recipient_id,
+                d.request.purpose,
+                d.request.requested_by,
+                d.request.requested_at,
+                d.decision.outcome.value,
+                d.decision.undertaking_id,
+                d.request.requested_at,
+                d.agreement_id,
+            )
             for d in decided
         ],
     )
-    connection.execute(
-        insert(_DECISIONS),
+    insert_many(
+        session,
+        _DECISIONS,
+        (
+            "request_id",
+            "outcome",
+            "explanation",
+            "rules",
+            "undertaking_id",
+            "state_version",
+            "trigger",
+            "decided_at",
+        ),
         [
-            {
-                "request_id": d.request.id,
-                "outcome": d.decision.outcome.value,
-                "explanation": d.decision.explanation,
-                "rules": [hit.to_dict() for hit in d.decision.rules],
-                "undertaking_id": d.decision.undertaking_id,
-                "state_version": d.decision.state_version,
-                "trigger": trigger,
-                "decided_at": d.request.requested_at,
-            }
+            (
+                d.request.id,
+                d.decision.outcome.value,
+                d.decision.explanation,
+                [hit.to_dict() for hit in d.decision.rules],
+                d.decision.undertaking_id,
+                d.decision.state_version,
+                trigger,
+                d.request.requested_at,
+            )
             for d in decided
         ],
     )

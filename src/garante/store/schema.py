@@ -37,9 +37,11 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
+        zone = value.tzinfo
+        if zone is None:
             raise ValueError("naive datetime given to the store; Garante stores UTC instants")
-        value = value.astimezone(UTC)
+        if zone is not UTC:  # the service's own instants are UTC already: the common case
+            value = value.astimezone(UTC)
         if dialect.name == "sqlite":
             return value.replace(tzinfo=None)
         return value
