@@ -51,9 +51,9 @@ def windows(item: records.Item, now: datetime) -> list[Window]:
     return stated
 
 
-def _after(request: Request, name: str = "after") -> str | None:
-    value = request.query_params.get(name, "")
-    return value or None
+def _after(request: Request) -> str | None:
+    """The item id a page of items starts after (item ids are text)."""
+    return request.query_params.get("after") or None
 
 
 @router.get("/items")
@@ -65,7 +65,6 @@ def items(request: Request) -> Response:
     rows = garante.items(Page(after=after, limit=PAGE_SIZE + 1))
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
-    now = garante.clock.now()
     return page(
         request,
         "items.html",
@@ -73,8 +72,7 @@ def items(request: Request) -> Response:
         rows=rows,
         after=after,
         next_after=rows[-1].id if more and rows else None,
-        windows={row.id: windows(row, now) for row in rows},
-        now=now,
+        now=garante.clock.now(),
     )
 
 
