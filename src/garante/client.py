@@ -922,14 +922,22 @@ class GaranteClient:
         *,
         outcome: str | None = None,
         recipient: str | None = None,
+        item: str | None = None,
         cursor: str | None = None,
         limit: int = 100,
     ) -> Page[records.Request]:
-        """Release requests with the decision that stands; a partner sees only its releases."""
+        """Release requests with the decision that stands (to ``recipient``, of ``item``,
+        when given); a partner sees only its releases."""
         return self._page(
             records.Request,
             "/releases",
-            {"outcome": outcome, "recipient": recipient, "cursor": cursor, "limit": limit},
+            {
+                "outcome": outcome,
+                "recipient": recipient,
+                "item": item,
+                "cursor": cursor,
+                "limit": limit,
+            },
         )
 
     iter_releases = _every(list_releases)

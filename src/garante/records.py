@@ -238,6 +238,21 @@ class Traced:
     status: str
 
 
+# -- an item's requests, each with the decision that stands (the console's item page) ------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Standing(Request):
+    """A request (as ``Request`` shows it) with the decision that stands for it: the rules
+    that spoke, its explanation, and what triggered it (``request`` for the first decision;
+    an order, a condition, an undertaking, an embargo end or an expiry for a decision taken
+    again)."""
+
+    explanation: str
+    rules: tuple[RuleHit, ...]
+    trigger: str
+
+
 # -- agencies, authorities, items, undertakings, outcomes, tokens, reports --------------------
 
 

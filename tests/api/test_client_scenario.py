@@ -492,6 +492,21 @@ def test_a_partner_lists_only_its_own_released_requests(story: Story) -> None:
     assert story.dea.list_releases(recipient="fbi", outcome="held").items == list(seen.values())
 
 
+def test_the_releases_of_one_item_are_its_requests(story: Story) -> None:
+    asked = {label for label in story.requests if "-0417-" in label}
+    rows = story.overseer.list_releases(item="co-2025-0417", limit=100).items
+    assert [r.id for r in rows] == sorted(story.requests[label] for label in asked)
+    assert {r.item for r in rows} == {"co-2025-0417"}
+
+
+def test_a_partner_listing_an_items_releases_gets_only_its_own_released(story: Story) -> None:
+    rows = story.dea.list_releases(item="co-2025-0417").items
+    assert [r.id for r in rows] == [
+        story.requests["dea-0417-seizure"],
+        story.requests["dea-0417-interdiction"],
+    ]
+
+
 def test_a_partner_cannot_read_another_partners_release(story: Story) -> None:
     with pytest.raises(GaranteAPIError) as refused:
         story.dea.get_release(story.requests["fbi-0440-arrest"])

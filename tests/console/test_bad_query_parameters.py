@@ -10,6 +10,8 @@ ODD = ["²", "9" * 20, "-3", "abc"]
 PAGES = [
     ("/held", "after"),
     ("/releases", "after"),
+    ("/items", "after"),
+    ("/items/co-2025-0417", "after"),
     ("/audit", "start"),
     ("/audit", "size"),
     ("/charts", "days"),

@@ -19,6 +19,8 @@ from tests.support.stores import BACKENDS, Store, new_store
 PAGES = {
     "/held": ("after",),
     "/releases": ("after", "partner", "outcome"),
+    "/items": ("after",),
+    "/items/co-2025-0417": ("after",),
     "/audit": ("start", "size"),
     "/audit/inclusion.json": ("index", "size"),
     "/audit/consistency.json": ("old", "new"),

@@ -13,15 +13,20 @@ PAGES += [
     "/audit/inclusion.json?index=0",
     "/audit/consistency.json?old=1",
 ]
+PAGES += ["/items", "/items/co-2025-0417", "/releases/10"]
 INTERNAL = {"authority", "overseer", "analyst", "liaison"}
 # Pages every signed-in role sees (a partner sees its own part of them).
 EVERYONE = {"/partners", "/releases", "/audit", "/charts"}
 AUTHORITY_ONLY = {"/orders/new"}
+# Items and who they went to: the roles the service admits to items (not a liaison officer).
+ITEMS = {"/items", "/items/co-2025-0417"}
 
 
 def _allowed(role: str, path: str) -> bool:
     if path in AUTHORITY_ONLY:
         return role == "authority"
+    if path in ITEMS:
+        return role in {"authority", "overseer", "analyst"}
     if path in EVERYONE:
         return True
     return role in INTERNAL

@@ -122,6 +122,9 @@ def test_every_page_renders_in_spanish(console: Console) -> None:
         ("/orders/new", "Emitir una orden"),
         ("/held", "Cola retenida"),
         ("/releases", "Entregas y resultados"),
+        ("/items", "Elementos"),
+        ("/items/co-2025-0417", "A quién fue y por qué"),
+        ("/releases/10", "Cada decisión tomada sobre esta solicitud"),
         ("/audit", "Verificar en este navegador"),
         ("/charts", "Gráficos"),
     ]:

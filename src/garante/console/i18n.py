@@ -760,6 +760,75 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "charts.table": {"en": "The numbers, as a table", "es": "Las cifras, en una tabla"},
     "charts.day": {"en": "Day", "es": "Día"},
     "charts.requests": {"en": "requests", "es": "solicitudes"},
+    # -- items, and who each went to and why ------------------------------------------
+    "nav.items": {"en": "Items", "es": "Elementos"},
+    "items.title": {"en": "Items", "es": "Elementos"},
+    "items.intro": {
+        "en": "What the originator shares, with its marks, as of {at}. Open an item to see "
+        "who it went to and why.",
+        "es": "Lo que comparte el originador, con sus marcas, a {at}. Abra un elemento para "
+        "ver a quién fue y por qué.",
+    },
+    "items.caption": {"en": "Items on this page: {count}", "es": "Elementos aquí: {count}"},
+    "items.empty": {"en": "No items yet.", "es": "Aún no hay elementos."},
+    "col.title": {"en": "Title", "es": "Título"},
+    "col.category": {"en": "Category", "es": "Categoría"},
+    "col.region": {"en": "Region", "es": "Región"},
+    "col.tlp": {"en": "TLP", "es": "TLP"},
+    "col.embargo_until": {"en": "Embargo until", "es": "Embargo hasta"},
+    "col.expires_at": {"en": "Expires at", "es": "Caduca el"},
+    "col.added": {"en": "Added", "es": "Añadido"},
+    "col.originator": {"en": "Originator", "es": "Originador"},
+    "col.releasable_to": {"en": "Releasable to", "es": "Entregable a"},
+    "col.sha256": {"en": "Content SHA-256", "es": "SHA-256 del contenido"},
+    "col.trigger": {"en": "Triggered by", "es": "Motivada por"},
+    "col.state_version": {"en": "State version", "es": "Versión del estado"},
+    "items.releasable_any": {
+        "en": "any partner the rules allow (no releasability mark)",
+        "es": "cualquier socio que permitan las reglas (sin marca de entregabilidad)",
+    },
+    "items.windows": {"en": "Embargo and expiry", "es": "Embargo y caducidad"},
+    "items.no_windows": {"en": "No embargo, no expiry.", "es": "Sin embargo ni caducidad."},
+    "items.embargoed": {"en": "Under embargo until {at}", "es": "Bajo embargo hasta {at}"},
+    "items.embargo_ended": {"en": "Embargo ended at {at}", "es": "El embargo terminó el {at}"},
+    "items.expired": {"en": "Expired at {at}", "es": "Caducó el {at}"},
+    "items.expires": {"en": "Expires at {at}", "es": "Caduca el {at}"},
+    "items.went": {"en": "Who it went to and why", "es": "A quién fue y por qué"},
+    "items.went_intro": {
+        "en": "Every release request for this item, with the decision that stands for it as "
+        "of {at}: the rules that spoke, what triggered it, and where the release stands in "
+        "the partner's feed.",
+        "es": "Cada solicitud de entrega de este elemento, con la decisión vigente a {at}: "
+        "las reglas que se pronunciaron, qué la motivó y dónde está la entrega en el canal "
+        "del socio.",
+    },
+    "items.went_caption": {
+        "en": "Requests for this item on this page: {count}",
+        "es": "Solicitudes de este elemento aquí: {count}",
+    },
+    "items.no_requests": {
+        "en": "No release of this item has been requested.",
+        "es": "No se ha solicitado ninguna entrega de este elemento.",
+    },
+    "items.trigger_request": {"en": "the request itself", "es": "la propia solicitud"},
+    "items.decisions_link": {"en": "every decision", "es": "todas las decisiones"},
+    "items.agreement": {
+        "en": "started by agreement {agreement}",
+        "es": "iniciada por el acuerdo {agreement}",
+    },
+    "release.title": {"en": "Request {id}", "es": "Solicitud {id}"},
+    "release.decisions": {
+        "en": "Every decision taken on this request, oldest first: {count}",
+        "es": "Cada decisión tomada sobre esta solicitud, de la más antigua: {count}",
+    },
+    "fault.item.not_found": {
+        "en": "There is no item “{name}”.",
+        "es": "No existe el elemento “{name}”.",
+    },
+    "fault.request.not_found": {
+        "en": "There is no such release request.",
+        "es": "No existe esa solicitud de entrega.",
+    },
     # Messages the in-browser verifier shows (static/audit.js).
     "js.working": {"en": "Verifying…", "es": "Verificando…"},
     "js.verified": {"en": "Verified", "es": "Verificado"},

@@ -22,6 +22,7 @@ from starlette.responses import Response
 from garante.console.i18n import Lang, negotiate
 from garante.domain.errors import GaranteError
 from garante.domain.roles import Principal, Role
+from garante.service.access import roles_of
 from garante.service.app import Garante
 
 SESSION_COOKIE = "garante_session"
@@ -81,6 +82,16 @@ class Viewer:
     @property
     def authority(self) -> bool:
         return self.principal.role == Role.AUTHORITY
+
+    @property
+    def reads_items(self) -> bool:
+        """May read items and who they went to: the roles the service admits to ``items``
+        (not a liaison officer, who sees the requests but not the items' marks)."""
+        return self.principal.role in roles_of(Garante.items)
+
+    def require_items(self) -> None:
+        if not self.reads_items:
+            raise NotAllowed
 
     def require_internal(self) -> None:
         if not self.internal:

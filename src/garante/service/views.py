@@ -165,6 +165,20 @@ def held(row: RequestRow, delivery: str | None, *, reason: str, now: datetime) -
     )
 
 
+# -- an item's requests, each with the decision that stands (the console's item page) --
+
+
+def standing(row: RequestRow, delivery: str | None, decided: DecisionRow) -> records.Standing:
+    """A request (as ``request`` shows it) with ``decided``, the decision that stands for it."""
+    shown = request(row, delivery)
+    return records.Standing(
+        **{f.name: getattr(shown, f.name) for f in dataclasses.fields(shown)},
+        explanation=decided.explanation,
+        rules=tuple(RuleHit(**hit) for hit in decided.rules),
+        trigger=decided.trigger,
+    )
+
+
 def _delivery(value: str | None) -> records.Delivery | None:
     if value is not None and value not in records.DELIVERIES:
         raise ValueError(f"not a delivery status: {value!r}")

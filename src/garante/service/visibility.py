@@ -67,14 +67,17 @@ def check_feed(who: Principal, partner_id: str) -> None:
         raise Forbidden("a partner reads its own feed only", field="collection")
 
 
-def requests(session: Session, who: Principal, page: Keyset | None) -> list[RequestRow] | None:
-    """A partner's releases that stand released and deliverable to it; None: no narrowing."""
+def requests(
+    session: Session, who: Principal, page: Keyset | None, *, item: str | None = None
+) -> list[RequestRow] | None:
+    """A partner's releases that stand released and deliverable to it (of ``item``, when
+    given); None: no narrowing."""
     own = partner(who)
     if own is None:
         return None
     if page is not None and isinstance(page.after, str):
         return []  # request ids are numbers: nothing comes after a text cursor
-    return store_feed.partner_requests(session, own, page)
+    return store_feed.partner_requests(session, own, page, item=item)
 
 
 def check_request(session: Session, who: Principal, request_id: int) -> None:

@@ -143,13 +143,18 @@ def _visible_to(partner_id: str) -> ColumnElement[bool]:
     )
 
 
-def partner_requests(session: Session, partner_id: str, page: Keyset | None) -> list[RequestRow]:
-    """A partner's own releases as it may see them, by request id (keyset pages)."""
+def partner_requests(
+    session: Session, partner_id: str, page: Keyset | None, *, item: str | None = None
+) -> list[RequestRow]:
+    """A partner's own releases as it may see them (of one item when given), by request id
+    (keyset pages)."""
     query = (
         select(RequestRow)
         .join(FeedReleaseRow, FeedReleaseRow.request_id == RequestRow.id)
         .where(_visible_to(partner_id))
     )
+    if item:
+        query = query.where(RequestRow.item_id == item)
     return list(session.scalars(paged(query, RequestRow.id, page)))
 
 

@@ -267,13 +267,16 @@ def page(
     *,
     outcome: str | None = None,
     recipient: str | None = None,
+    item: str | None = None,
 ) -> list[RequestRow]:
-    """Requests by id, with one outcome or to one recipient when given."""
+    """Requests by id, with one outcome, to one recipient or of one item when given."""
     query = select(RequestRow)
     if outcome:
         query = query.where(RequestRow.outcome == outcome)
     if recipient:
         query = query.where(RequestRow.recipient_id == recipient)
+    if item:
+        query = query.where(RequestRow.item_id == item)
     return list(session.scalars(paged(query, RequestRow.id, page)))
 
 
@@ -297,6 +300,21 @@ def newest_explanations(session: Session, request_ids: list[int]) -> dict[int, s
                 DecisionRow.id.in_(newest)
             )
         )
+    }
+
+
+def newest_decisions(session: Session, request_ids: list[int]) -> dict[int, DecisionRow]:
+    """Each request's newest decision (the one that stands), in one query for them all."""
+    if not request_ids:
+        return {}
+    newest = (
+        select(func.max(DecisionRow.id))
+        .where(DecisionRow.request_id.in_(request_ids))
+        .group_by(DecisionRow.request_id)
+    )
+    return {
+        row.request_id: row
+        for row in session.scalars(select(DecisionRow).where(DecisionRow.id.in_(newest)))
     }
 
 

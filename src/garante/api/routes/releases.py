@@ -74,6 +74,7 @@ def list_releases(
     request: Request,
     outcome: str | None = Query(None, description="released, held or denied"),
     recipient: str | None = None,
+    item: str | None = Query(None, description="only the requests for this item"),
     current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.requests)),  # noqa: B008
 ) -> Paged[records.Request]:
@@ -82,7 +83,9 @@ def list_releases(
     A partner sees only what was released to it: never another partner's, never its own
     held or denied requests.
     """
-    rows = acting(request, who).requests(outcome=outcome, recipient=recipient, page=current)
+    rows = acting(request, who).requests(
+        outcome=outcome, recipient=recipient, item=item, page=current
+    )
     return paged(rows, current, "id")
 
 

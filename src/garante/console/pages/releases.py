@@ -11,6 +11,7 @@ from garante.console.render import page
 from garante.console.routing import ConsoleRoute
 from garante.console.session import service, viewer
 from garante.domain.decision import Outcome
+from garante.domain.errors import RequestNotFound
 from garante.domain.numbers import whole_number
 from garante.service.app import Page
 
@@ -55,4 +56,28 @@ def releases(request: Request) -> Response:
         reported=garante.outcomes(partner, page=Page(limit=MAX_OUTCOMES)),
         after=after,
         next_after=rows[-1].id if more and rows else None,
+    )
+
+
+# -- a request and every decision taken on it (linked from an item's page) ----------------
+
+
+@router.get("/releases/{request_id}")
+def release_decisions(request_id: str, request: Request) -> Response:
+    """A request, and every decision taken on it, oldest first: its rules, trigger and the
+    state version it read. Internal only, as the decisions are; an id that is not a number
+    is a request that does not exist."""
+    who = viewer(request)
+    who.require_internal()
+    garante = service(request)
+    number = whole_number(request_id)
+    if number is None:
+        raise RequestNotFound(f"no release request {request_id}", field="request")
+    shown = garante.request(number)
+    return page(
+        request,
+        "release_decisions.html",
+        viewer=who,
+        release=shown,
+        decisions=garante.decisions(number),
     )
