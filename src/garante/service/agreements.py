@@ -181,6 +181,7 @@ def make_agreement(
         made_by=tx.actor,
         at=tx.now,
     )
+    agreements.changed(session)
     tx.audit(
         AgreementMade(
             agreement=row.id,
@@ -251,6 +252,7 @@ def amend_agreement(
     agreements.set_terms(row, terms, statement=canonical(statement).decode(), signature=signature)
     row.amended_at = tx.now
     row.reason = said
+    agreements.changed(tx.session)
     tx.audit(
         AgreementAmended(
             agreement=row.id,
@@ -272,6 +274,7 @@ def suspend_agreement(tx: Transaction, *, agreement_id: str, reason: str) -> Agr
         raise InvalidState(f"agreement '{row.id}' is already suspended", field="id")
     row.suspended_at = tx.now
     row.reason = said
+    agreements.changed(tx.session)
     tx.audit(AgreementSuspended(agreement=row.id, reason=row.reason))
     flush(tx.session)
     return row
@@ -286,6 +289,7 @@ def resume_agreement(tx: Transaction, *, agreement_id: str, reason: str) -> Agre
         raise InvalidState(f"agreement '{row.id}' is not suspended", field="id")
     row.suspended_at = None
     row.reason = said
+    agreements.changed(tx.session)
     tx.audit(AgreementResumed(agreement=row.id, reason=row.reason))
     flush(tx.session)
     return row
@@ -298,6 +302,7 @@ def end_agreement(tx: Transaction, *, agreement_id: str, reason: str) -> Agreeme
     _not_ended(row, "ended")
     row.ended_at = tx.now
     row.reason = said
+    agreements.changed(tx.session)
     tx.audit(AgreementEnded(agreement=row.id, reason=row.reason))
     flush(tx.session)
     return row

@@ -14,8 +14,11 @@ fan-out already started, is skipped: an agreement asks once for what it covers.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+
+from sqlalchemy.orm import Session
 
 from garante import records
 from garante.domain.agreement import Agreement
@@ -44,11 +47,53 @@ def fan_out(
     candidates = (
         list(agreements)
         if agreements is not None
-        else [
-            store_agreements.as_agreement(r) for r in store_agreements.in_force(tx.session, tx.now)
-        ]
+        else standing(tx.session).of(item.originator)
     )
     return _started(tx, _asked(tx, [item], candidates))
+
+
+@dataclass(frozen=True)
+class Standing:
+    """The agreements not ended, as of one ``generation``, filed by the originators they take.
+
+    An item fans out against every agreement in force; reading and converting thousands of
+    agreement rows for each item cost more than deciding its releases. They change rarely, so
+    each process keeps them, read once per change (``store.agreements.changed`` marks each
+    change in its own transaction, so the generation read in a transaction says whether what
+    is kept is what that transaction sees).
+    """
+
+    generation: str
+    by_originator: Mapping[str, tuple[Agreement, ...]]
+    any_originator: tuple[Agreement, ...]
+
+    def of(self, originator: str) -> list[Agreement]:
+        """The agreements that may take an item of ``originator``; ``covers`` decides."""
+        return [*self.by_originator.get(originator, ()), *self.any_originator]
+
+
+_KEPT: dict[str, Standing] = {}
+
+
+def standing(session: Session) -> Standing:
+    """The agreements not ended, kept per database while none has changed."""
+    key = str(session.connection().engine.url)
+    generation = store_agreements.generation(session)
+    kept = _KEPT.get(key)
+    if kept is not None and kept.generation == generation:
+        return kept
+    found = [store_agreements.as_agreement(row) for row in store_agreements.not_ended(session)]
+    by_originator: dict[str, list[Agreement]] = {}
+    for agreement in found:
+        for originator in agreement.scope.originators:
+            by_originator.setdefault(originator, []).append(agreement)
+    kept = Standing(
+        generation=generation,
+        by_originator={o: tuple(a) for o, a in by_originator.items()},
+        any_originator=tuple(a for a in found if not a.scope.originators),
+    )
+    _KEPT[key] = kept
+    return kept
 
 
 def backfill(tx: Transaction, agreement: Agreement, *, since: datetime) -> list[DecidedRequest]:

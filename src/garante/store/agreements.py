@@ -3,6 +3,7 @@ items added since a date."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from garante.domain.agreement import Agreement, AgreementScope
 from garante.domain.vocabulary import Tlp
+from garante.store import queries
 from garante.store.paging import Keyset, paged
 from garante.store.schema import AgreementRow, ItemRow, RequestRow
 
@@ -96,6 +98,26 @@ def in_force(session: Session, at: datetime) -> list[AgreementRow]:
         )
         .order_by(AgreementRow.id)
     )
+    return list(session.scalars(query))
+
+
+GENERATION = "agreements_generation"
+
+
+def changed(session: Session) -> None:
+    """Mark that an agreement changed, in the transaction that changes it: readers that keep
+    the agreements in memory (``standing``) read them again."""
+    queries.put_setting(session, GENERATION, uuid.uuid4().hex)
+
+
+def generation(session: Session) -> str:
+    """What ``changed`` last wrote: equal while no agreement has changed since."""
+    return str(queries.setting(session, GENERATION) or "")
+
+
+def not_ended(session: Session) -> list[AgreementRow]:
+    """Every agreement not ended, by id: those that are, or may yet be, in force."""
+    query = select(AgreementRow).where(AgreementRow.ended_at.is_(None)).order_by(AgreementRow.id)
     return list(session.scalars(query))
 
 
