@@ -12,7 +12,13 @@ import typer
 from garante import records
 from garante.cli import output
 from garante.cli.context import service, settings, split, when
-from garante.cli.options import Signing, option_groups
+from garante.cli.options import (
+    VALID_FROM_OPTION,
+    Signing,
+    id_option,
+    option_groups,
+    valid_until_option,
+)
 from garante.domain.errors import ScopeNotExplicit, ValidationError
 from garante.domain.order import Requirement, Scope
 
@@ -188,21 +194,9 @@ def issue(
     reason: str = typer.Option(
         ..., "--reason", help="The instruction, in its own words.", metavar="TEXT"
     ),
-    order_id: str | None = typer.Option(
-        None, "--id", metavar="ID", help="The order's id (default: one is made up)."
-    ),
-    valid_from: str | None = typer.Option(
-        None,
-        "--valid-from",
-        metavar="TIME",
-        help="In force from then (default: now). ISO 8601, e.g. 2025-11-14T09:00:00Z.",
-    ),
-    valid_until: str | None = typer.Option(
-        None,
-        "--valid-until",
-        metavar="TIME",
-        help="In force until then (default: until lifted). ISO 8601, e.g. 2025-11-14T09:00:00Z.",
-    ),
+    order_id: str | None = id_option("order"),
+    valid_from: str | None = VALID_FROM_OPTION,
+    valid_until: str | None = valid_until_option("lifted"),
     *,
     terms: Terms,
     signing: Signing,
