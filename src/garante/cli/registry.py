@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import typer
 
@@ -15,6 +15,9 @@ from garante.cli import output
 from garante.cli.context import service
 from garante.cli.options import Signing, option_groups
 from garante.domain.errors import ValidationError
+
+if TYPE_CHECKING:
+    from garante.service.results import Change
 
 keys = typer.Typer(help="Ed25519 key pairs for agencies and authorities.", no_args_is_help=True)
 agencies = typer.Typer(help="Agencies that send or receive intelligence.", no_args_is_help=True)
@@ -132,18 +135,58 @@ def set_key(
     AUTHORITY.key). The log keeps the statement and marks a recovery as one.
     """
     garante = service(ctx)
+    _set_key(
+        ctx,
+        garante.agency_key_statement,
+        garante.set_agency_key,
+        agency_id,
+        public_key,
+        recovered_by,
+        signing,
+    )
+
+
+class _KeyStatement(Protocol):
+    def __call__(
+        self, party_id: str, public_key: bytes, /, *, recovered_by: str | None
+    ) -> dict[str, str | None]: ...
+
+
+class _KeySetter(Protocol):
+    def __call__(
+        self,
+        party_id: str,
+        public_key: bytes,
+        /,
+        *,
+        signature: bytes | None,
+        recovered_by: str | None,
+    ) -> Change[Any]: ...
+
+
+def _set_key(
+    ctx: typer.Context,
+    statement_of: _KeyStatement,
+    set_key: _KeySetter,
+    party_id: str,
+    public_key: str,
+    recovered_by: str | None,
+    signing: Signing,
+) -> None:
+    """``set-key`` of an agency or an authority: the statement the new key needs, signed (or
+    only printed), then the key set."""
     new_key = read_required_key(public_key)
-    statement = garante.agency_key_statement(agency_id, new_key, recovered_by=recovered_by)
+    statement = statement_of(party_id, new_key, recovered_by=recovered_by)
     if signing.printed(statement):
         return
-    change = garante.set_agency_key(
-        agency_id,
+    change = set_key(
+        party_id,
         new_key,
         signature=signing.signature(statement),
         recovered_by=recovered_by,
     )
     how = f", recovered on {recovered_by}'s signature" if recovered_by else ""
-    output.result(ctx, change.value, f"Key registered for {agency_id}{how}.")
+    output.result(ctx, change.value, f"Key registered for {party_id}{how}.")
 
 
 @agencies.command("list")
@@ -208,18 +251,15 @@ def set_authority_key(
     (--recovered-by ID --key OTHER.key). The log keeps the statement and marks a recovery as one.
     """
     garante = service(ctx)
-    new_key = read_required_key(public_key)
-    statement = garante.authority_key_statement(authority_id, new_key, recovered_by=recovered_by)
-    if signing.printed(statement):
-        return
-    change = garante.set_authority_key(
+    _set_key(
+        ctx,
+        garante.authority_key_statement,
+        garante.set_authority_key,
         authority_id,
-        new_key,
-        signature=signing.signature(statement),
-        recovered_by=recovered_by,
+        public_key,
+        recovered_by,
+        signing,
     )
-    how = f", recovered on {recovered_by}'s signature" if recovered_by else ""
-    output.result(ctx, change.value, f"Key registered for {authority_id}{how}.")
 
 
 @authorities.command("set-superior")
