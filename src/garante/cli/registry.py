@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -17,7 +17,7 @@ from garante.cli.options import Signing, option_groups
 from garante.domain.errors import ValidationError
 
 if TYPE_CHECKING:
-    from garante.service.results import Change
+    from garante.service.usecases.agencies import KeyStatementOf, SetsKey
 
 keys = typer.Typer(help="Ed25519 key pairs for agencies and authorities.", no_args_is_help=True)
 agencies = typer.Typer(help="Agencies that send or receive intelligence.", no_args_is_help=True)
@@ -146,28 +146,10 @@ def set_key(
     )
 
 
-class _KeyStatement(Protocol):
-    def __call__(
-        self, party_id: str, public_key: bytes, /, *, recovered_by: str | None
-    ) -> dict[str, str | None]: ...
-
-
-class _KeySetter(Protocol):
-    def __call__(
-        self,
-        party_id: str,
-        public_key: bytes,
-        /,
-        *,
-        signature: bytes | None,
-        recovered_by: str | None,
-    ) -> Change[Any]: ...
-
-
 def _set_key(
     ctx: typer.Context,
-    statement_of: _KeyStatement,
-    set_key: _KeySetter,
+    statement_of: KeyStatementOf,
+    set_key: SetsKey[Any],
     party_id: str,
     public_key: str,
     recovered_by: str | None,
