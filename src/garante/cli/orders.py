@@ -11,7 +11,7 @@ import typer
 
 from garante import records
 from garante.cli import output
-from garante.cli.context import service, settings, split, when
+from garante.cli.context import period, service, settings, split, when
 from garante.cli.options import (
     VALID_FROM_OPTION,
     Signing,
@@ -508,9 +508,7 @@ def simulate(
     stands beside its amended version; the scope before and after is printed.
     """
     garante = service(ctx)
-    begin, finish = when(start, field="from"), when(end, field="to")
-    if begin is None or finish is None or finish <= begin:
-        raise ValidationError("--to must be after --from", field="to")
+    begin, finish = period(start, end)
     if lift_order is not None and amend_order is not None:
         raise ValidationError("give --lift or --amend, not both", field="amend")
     scopes = ""
