@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,7 +19,7 @@ from garante.cli.options import (
     option_groups,
     valid_until_option,
 )
-from garante.domain.errors import ScopeNotExplicit, ValidationError
+from garante.domain.errors import ValidationError, scope_hinted
 from garante.domain.order import Requirement, Scope
 
 if TYPE_CHECKING:
@@ -113,20 +113,12 @@ class Terms:
         )
 
 
-@contextmanager
-def _explicit() -> Iterator[None]:
+def _explicit() -> AbstractContextManager[None]:
     """The service's refusal of an unsaid empty scope, with the hint in this CLI's options."""
-    try:
-        yield
-    except ScopeNotExplicit as exc:
-        hint = (
-            "give the scope options or --all, not both"
-            if exc.said_everything
-            else "give --agencies/--countries/--categories/--regions, or --all to hold everything"
-        )
-        raise ScopeNotExplicit(
-            exc.message, said_everything=exc.said_everything, field=exc.field, hint=hint
-        ) from None
+    return scope_hinted(
+        both="give the scope options or --all, not both",
+        unsaid="give --agencies/--countries/--categories/--regions, or --all to hold everything",
+    )
 
 
 def _previewed(
