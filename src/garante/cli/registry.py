@@ -24,6 +24,21 @@ agencies = typer.Typer(help="Agencies that send or receive intelligence.", no_ar
 authorities = typer.Typer(help="Authorities that issue orders.", no_args_is_help=True)
 
 
+_KEY_HELP = "Base64 or PEM Ed25519 public key, or @FILE."
+_PUBLIC_KEY_ARGUMENT = typer.Argument(..., help=_KEY_HELP, metavar="KEY|@FILE")
+_PUBLIC_KEY_OPTION = typer.Option(None, "--public-key", help=_KEY_HELP, metavar="KEY|@FILE")
+
+
+def _recovered_by(signer: str) -> Any:
+    """``--recovered-by`` of a set-key command, saying who ``signer`` is."""
+    return typer.Option(
+        None,
+        "--recovered-by",
+        help=f"The key was lost: {signer} signs the recovery (with --key or --signature).",
+        metavar="ID",
+    )
+
+
 def read_key(value: str | None) -> bytes | None:
     return None if value is None else read_required_key(value)
 
@@ -91,12 +106,7 @@ def add_agency(
     requires_undertaking: bool = typer.Option(
         False, "--requires-undertaking", help="Needs an undertaking even though domestic."
     ),
-    public_key: str | None = typer.Option(
-        None,
-        "--public-key",
-        help="Base64 or PEM Ed25519 public key, or @FILE.",
-        metavar="KEY|@FILE",
-    ),
+    public_key: str | None = _PUBLIC_KEY_OPTION,
 ) -> None:
     """Register an agency."""
     change = service(ctx).register_agency(
@@ -116,15 +126,8 @@ def add_agency(
 def set_key(
     ctx: typer.Context,
     agency_id: str = typer.Argument(..., metavar="ID", help="The agency's id."),
-    public_key: str = typer.Argument(
-        ..., help="Base64 or PEM Ed25519 public key, or @FILE.", metavar="KEY|@FILE"
-    ),
-    recovered_by: str | None = typer.Option(
-        None,
-        "--recovered-by",
-        help="The key was lost: this authority signs the recovery (with --key or --signature).",
-        metavar="ID",
-    ),
+    public_key: str = _PUBLIC_KEY_ARGUMENT,
+    recovered_by: str | None = _recovered_by("this authority"),
     *,
     signing: Signing,
 ) -> None:
@@ -194,12 +197,7 @@ def add_authority(
     ctx: typer.Context,
     authority_id: str = typer.Argument(..., metavar="ID", help="Slug, e.g. presidency."),
     name: str = typer.Option(..., "--name", metavar="NAME", help="The authority's full name."),
-    public_key: str | None = typer.Option(
-        None,
-        "--public-key",
-        help="Base64 or PEM Ed25519 public key, or @FILE.",
-        metavar="KEY|@FILE",
-    ),
+    public_key: str | None = _PUBLIC_KEY_OPTION,
 ) -> None:
     """Register an authority that may issue orders."""
     change = service(ctx).register_authority(
@@ -213,16 +211,8 @@ def add_authority(
 def set_authority_key(
     ctx: typer.Context,
     authority_id: str = typer.Argument(..., metavar="ID", help="The authority's id."),
-    public_key: str = typer.Argument(
-        ..., help="Base64 or PEM Ed25519 public key, or @FILE.", metavar="KEY|@FILE"
-    ),
-    recovered_by: str | None = typer.Option(
-        None,
-        "--recovered-by",
-        help="The key was lost: this other authority signs the recovery (with --key or "
-        "--signature).",
-        metavar="ID",
-    ),
+    public_key: str = _PUBLIC_KEY_ARGUMENT,
+    recovered_by: str | None = _recovered_by("this other authority"),
     *,
     signing: Signing,
 ) -> None:
