@@ -447,22 +447,17 @@ def latest_objects_of(session: Session, request_id: int) -> Iterable[FeedObjectR
 def hidden_latest(session: Session, partner_id: str, object_ids: list[str]) -> list[FeedObjectRow]:
     """The partner's latest versions of the given objects that it is not served (withdrawn
     before delivery, or withheld), in feed order."""
-    return list(
-        session.scalars(
-            select(FeedObjectRow)
-            .where(
-                FeedObjectRow.partner_id == partner_id,
-                FeedObjectRow.object_id.in_(object_ids),
-                FeedObjectRow.is_latest.is_(True),
-                FeedObjectRow.visible.is_(False),
-            )
-            .order_by(FeedObjectRow.seq)
-        ).all()
-    )
+    return _latest(session, partner_id, object_ids, visible=False)
 
 
 def visible_latest(session: Session, partner_id: str, object_ids: list[str]) -> list[FeedObjectRow]:
     """The partner's visible latest versions of the given objects, in feed order."""
+    return _latest(session, partner_id, object_ids, visible=True)
+
+
+def _latest(
+    session: Session, partner_id: str, object_ids: list[str], *, visible: bool
+) -> list[FeedObjectRow]:
     return list(
         session.scalars(
             select(FeedObjectRow)
@@ -470,7 +465,7 @@ def visible_latest(session: Session, partner_id: str, object_ids: list[str]) -> 
                 FeedObjectRow.partner_id == partner_id,
                 FeedObjectRow.object_id.in_(object_ids),
                 FeedObjectRow.is_latest.is_(True),
-                FeedObjectRow.visible.is_(True),
+                FeedObjectRow.visible.is_(visible),
             )
             .order_by(FeedObjectRow.seq)
         ).all()
