@@ -45,9 +45,7 @@ def fan_out(
     """
     flush(tx.session)  # the item, if just added, is read back by the requests
     candidates = (
-        list(agreements)
-        if agreements is not None
-        else standing(tx.session).of(item.originator)
+        list(agreements) if agreements is not None else standing(tx.session).of(item.originator)
     )
     return _started(tx, _asked(tx, [item], candidates))
 
