@@ -41,14 +41,12 @@ import json
 import os
 import platform
 import pstats
-import re
 import resource
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -63,7 +61,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from garante.service.app import Garante
 from garante.service.clock import FixedClock
 from tests.support.postgres import Cluster, available
-from tests.support.scenario import scenario_bundle
+from tests.support.scenario import own_bundle
 
 AT = datetime(2025, 11, 11, 9, tzinfo=UTC)
 TIERS = (100, 1_000, 10_000)
@@ -74,10 +72,6 @@ TARGET_RATE = 5_000.0  # decisions committed and logged per second, SQLite, one 
 TARGET_SHARE = 0.2  # of the plain-insert rate of the same rows
 TARGET_ONE_TO_1000 = 1.0  # seconds, one item to 1,000 partners, end to end
 TARGET_PEAK_MB = 200.0  # resident, a fan-out to 10,000 partners
-_IDS = re.compile(
-    r"\b[a-z][a-z0-9-]*--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"
-)
-_NAMESPACE = uuid.UUID("6b1f4c2e-0d1a-5e8f-9c3b-62656e636866")
 TABLES = (
     "release_requests",
     "decisions",
@@ -137,17 +131,6 @@ def build(url: str, partners: int) -> None:
         garante.close()
 
 
-def bundle_of(item_id: str) -> dict[str, Any]:
-    """The demo's ``co-2025-0417`` bundle with ids of this item's own (uuid5 of the item and
-    the original id, references rewritten): items share no object, as distinct reports do."""
-    text = json.dumps(scenario_bundle())
-    for found in sorted(set(_IDS.findall(text))):
-        kind = found.split("--", 1)[0]
-        text = text.replace(found, f"{kind}--{uuid.uuid5(_NAMESPACE, item_id + found)}")
-    copy: dict[str, Any] = json.loads(text)
-    return copy
-
-
 def add_item(garante: Garante, item_id: str, originator: str) -> int:
     """Add one item of ``originator``; the number of requests its fan-out started."""
     change = garante.add_item(
@@ -157,7 +140,7 @@ def add_item(garante: Garante, item_id: str, originator: str) -> int:
         region="caribbean",
         tlp="amber",
         originator=originator,
-        bundle=bundle_of(item_id),
+        bundle=own_bundle(item_id),
     )
     return len(change.started)
 
