@@ -267,15 +267,15 @@ def _fill_feeds(
     # a release needs (the operator's identity, the trace extension, the TLP markings, each
     # undertaking's statement): one query.
     identity = markings.object_id(markings.operator_identity(feed.OPERATOR))
-    wanted = {identity, markings.TRACE_EXTENSION_ID}
-    wanted |= {markings.TLP2_MARKING_IDS[Tlp(found_items[i].tlp)] for i in item_objects}
-    wanted |= {
-        markings.statement_marking_id(d.decision.undertaking_id)
-        for d in released
-        if d.decision.undertaking_id is not None
-    }
-    wanted |= {o for ids in item_objects.values() for o in ids}
-    held = stored_feed.held_by(session, released_to, wanted)
+    wanted: set[tuple[str, str]] = set()
+    for d in released:
+        partner, item_id = d.request.recipient_id, d.request.item_id
+        tlp_id = markings.TLP2_MARKING_IDS[Tlp(found_items[item_id].tlp)]
+        wanted |= {(partner, o) for o in (identity, markings.TRACE_EXTENSION_ID, tlp_id)}
+        wanted |= {(partner, o) for o in item_objects[item_id]}
+        if d.decision.undertaking_id is not None:
+            wanted.add((partner, markings.statement_marking_id(d.decision.undertaking_id)))
+    held = stored_feed.held_by(session, wanted)
     # A partner whose feed holds any of a released item's objects goes one request at a time.
     slow = {
         partner
