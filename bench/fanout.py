@@ -411,6 +411,7 @@ def report(figures: list[Figure]) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Fan-out through standing agreements.")
     parser.add_argument("--quick", action="store_true", help="100 and 1,000 partners, 50 items")
+    parser.add_argument("--items", type=int, help="items fanned out to 100 partners each")
     parser.add_argument("--sqlite-only", action="store_true", help="leave PostgreSQL out")
     parser.add_argument("--profile", action="store_true", help="profile the widest fan-out")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
@@ -423,7 +424,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         child(url, item_id, originator, args.profile)
         return 0
     tiers = QUICK_TIERS if args.quick else TIERS
-    items = QUICK_ITEMS if args.quick else ITEMS
+    items = args.items if args.items is not None else QUICK_ITEMS if args.quick else ITEMS
+    if items < 1:
+        parser.error("--items must be at least 1")
     postgres = not args.sqlite_only and available()
     if not postgres and not args.sqlite_only:
         print("PostgreSQL is not installed: SQLite only (apt-get install postgresql)")

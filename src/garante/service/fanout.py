@@ -80,7 +80,7 @@ def standing(session: Session) -> Standing:
     kept = _KEPT.get(key)
     if kept is not None and kept.generation == generation:
         return kept
-    found = [store_agreements.as_agreement(row) for row in store_agreements.not_ended(session)]
+    found = store_agreements.not_ended(session)
     by_originator: dict[str, list[Agreement]] = {}
     for agreement in found:
         for originator in agreement.scope.originators:
