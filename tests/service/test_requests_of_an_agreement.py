@@ -56,9 +56,7 @@ def test_an_agreements_requests_leave_out_requests_made_by_hand_and_other_agreem
     world.request_release("lead", recipient="dea", purpose="arrest")
     dea = _agreement(world, "dea", "seizure")
     _agreement(world, "fbi", "seizure")
-    assert [(r.recipient, r.purpose) for r in world.agreement_requests(dea)] == [
-        ("dea", "seizure")
-    ]
+    assert [(r.recipient, r.purpose) for r in world.agreement_requests(dea)] == [("dea", "seizure")]
 
 
 def test_an_agreements_requests_carry_the_decision_that_stands(world: Garante) -> None:
