@@ -23,8 +23,10 @@ _DYNAMIC = {
     "done.": ["issued", "amended", "lifted"],
     "scope.": ["agencies", "countries", "categories", "regions"],
     # an agreement's page: its changes' forms and their help; its status badges
-    "agreement.": ["suspend", "resume", "end", "suspend_help", "resume_help", "end_help"]
-    + ["active", "pending", "suspended", "expired", "ended"],
+    "agreement.": [
+        *("suspend", "resume", "end", "suspend_help", "resume_help", "end_help"),
+        *("active", "pending", "suspended", "expired", "ended"),
+    ],
     "agreement.done.": ["made", "amended", "suspended", "resumed", "ended"],
 }
 

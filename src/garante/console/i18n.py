@@ -1066,6 +1066,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "“Until” must be a date and time after “From”.",
         "es": "“Hasta” debe ser una fecha y hora posterior a “Desde”.",
     },
+    "fault_hint.validation.invalid@agreement.valid_until": {
+        "en": "give a later end, or none",
+        "es": "indique un fin posterior, o ninguno",
+    },
+    "fault_hint.validation.invalid@agreement.backfill_from": {
+        "en": "give a date in the past, or leave it empty to cover items added from now on",
+        "es": "indique una fecha pasada, o déjela vacía para cubrir los elementos que se "
+        "añadan desde ahora",
+    },
     "fault.validation.invalid@agreement.backfill_from": {
         "en": "Items already added can be covered only from a date in the past, by an agreement "
         "in force now.",
