@@ -6,6 +6,7 @@ import json
 import re
 
 from tests.console.pages import Console
+from tests.support.agreements import BEFORE_THE_ITEMS, make_agreement
 
 
 def _row(page: str, row_id: str) -> str:
@@ -115,6 +116,7 @@ def test_charts_have_a_series_per_partner_with_requests(console: Console) -> Non
 
 
 def test_every_page_renders_in_spanish(console: Console) -> None:
+    make_agreement(console.garante, backfill_from=BEFORE_THE_ITEMS)
     console.sign_in("authority")
     for path, words in [
         ("/partners", "Suspendido"),
@@ -125,8 +127,22 @@ def test_every_page_renders_in_spanish(console: Console) -> None:
         ("/items", "Elementos"),
         ("/items/co-2025-0417", "A quién fue y por qué"),
         ("/releases/10", "Cada decisión tomada sobre esta solicitud"),
+        ("/agreements", "Acuerdos permanentes"),
+        ("/agreements/dea-ag-1", "Solicitudes que inició"),
         ("/audit", "Verificar en este navegador"),
         ("/charts", "Gráficos"),
+    ]:
+        page = console.client.get(path + "?lang=es").text
+        assert words in page, path
+        assert '<html lang="es">' in page
+
+
+def test_the_agreement_forms_render_in_spanish(console: Console) -> None:
+    make_agreement(console.garante)
+    console.sign_in("liaison")
+    for path, words in [
+        ("/agreements/new", "También para los elementos añadidos desde"),
+        ("/agreements/dea-ag-1", "Suspender el acuerdo"),
     ]:
         page = console.client.get(path + "?lang=es").text
         assert words in page, path
