@@ -215,8 +215,10 @@ def _step(
     result = StepResult(at=clock.now(), action=action, narrative=step.narrative)
     if action == "item":
         result.decisions = _add_item(garante, context.items[step.item], context.base)
+        started = len(result.decisions)
         result.summary = (
-            f"item {step.item} added: {len(result.decisions)} request(s) started by agreements"
+            f"item {step.item} added; standing agreements started "
+            f"{started} request{'' if started == 1 else 's'}"
         )
         _check_started(step, result, run)
         return result
