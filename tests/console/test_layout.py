@@ -145,7 +145,7 @@ PAGES: dict[str, tuple[str, Callable[[Page, str], None]]] = {
     "releases": ("authority", _visit("/releases")),
     "items": ("authority", _visit("/items")),
     "item-detail": ("authority", _visit("/items/co-2025-0417")),
-    "release-decisions": ("authority", _visit("/releases/10")),
+    "release-decisions": ("authority", _visit("/releases/11")),
     "charts": ("authority", _charts),
     "audit": ("authority", _visit("/audit")),
     "partner-self": ("partner", _visit("/partners")),

@@ -13,7 +13,7 @@ PAGES += [
     "/audit/inclusion.json?index=0",
     "/audit/consistency.json?old=1",
 ]
-PAGES += ["/items", "/items/co-2025-0417", "/releases/10"]
+PAGES += ["/items", "/items/co-2025-0417", "/releases/11"]
 INTERNAL = {"authority", "overseer", "analyst", "liaison"}
 # Pages every signed-in role sees (a partner sees its own part of them).
 EVERYONE = {"/partners", "/releases", "/audit", "/charts"}
