@@ -182,7 +182,7 @@ PAGES: dict[str, tuple[str, Callable[[Page, str], None]]] = {
     "releases": ("authority", _visit("/releases")),
     "items": ("authority", _visit("/items")),
     "item-detail": ("authority", _visit("/items/co-2025-0417")),
-    "release-decisions": ("authority", _visit("/releases/10")),
+    "release-decisions": ("authority", _visit("/releases/11")),
     "agreements": ("authority", _visit("/agreements")),
     "agreement-detail": ("liaison", _visit("/agreements/dea-ag-1")),
     "agreement-new": ("liaison", _visit("/agreements/new")),

@@ -14,7 +14,7 @@ PAGES += [
     "/audit/inclusion.json?index=0",
     "/audit/consistency.json?old=1",
 ]
-PAGES += ["/items", "/items/co-2025-0417", "/releases/10"]
+PAGES += ["/items", "/items/co-2025-0417", "/releases/11"]
 # Standing agreements: the test makes dea-ag-1, the DEA's (the partner signed in).
 PAGES += ["/agreements", "/agreements/new", "/agreements/dea-ag-1"]
 INTERNAL = {"authority", "overseer", "analyst", "liaison"}

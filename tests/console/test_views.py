@@ -46,7 +46,7 @@ def test_held_queue_shows_reasons_and_ages(console: Console) -> None:
     console.sign_in("analyst")
     page = console.client.get("/held").text
     rows = re.findall(r'<tr data-request="(\d+)" data-recipient="(\w+)"', page)
-    assert rows == [("8", "fbi"), ("10", "hsi"), ("13", "fbi")]
+    assert rows == [("9", "fbi"), ("11", "hsi"), ("14", "fbi")]
     assert "2 d 0 h" in page  # held since 11 November 22:05, now 13 November 23:00
     assert "breach-hsi-2" in page
     assert "requires an undertaking" in page
@@ -126,7 +126,7 @@ def test_every_page_renders_in_spanish(console: Console) -> None:
         ("/releases", "Entregas y resultados"),
         ("/items", "Elementos"),
         ("/items/co-2025-0417", "A quién fue y por qué"),
-        ("/releases/10", "Cada decisión tomada sobre esta solicitud"),
+        ("/releases/11", "Cada decisión tomada sobre esta solicitud"),
         ("/agreements", "Acuerdos permanentes"),
         ("/agreements/dea-ag-1", "Solicitudes que inició"),
         ("/audit", "Verificar en este navegador"),
