@@ -38,6 +38,7 @@ http {{
     upstream garante {{
 {servers}
         keepalive 64;
+        keepalive_timeout 4s;
     }}
     server {{
         listen 127.0.0.1:{port};
