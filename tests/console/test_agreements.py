@@ -2,8 +2,11 @@
 the requests it started, and the liaison officer's make (preview, then done), amend, suspend,
 resume and end.
 
-Over the November 2025 demo, whose six items were all added on 2025-01-15 and whose clock
-stands at 2025-11-13 23:00 UTC; the DEA already asked for co-2025-0417 for seizure.
+Over the November 2025 demo, whose clock stands at 2025-11-13 23:00 UTC: its items were added on
+2025-01-15 but for co-2025-0417 (3 November) and co-2025-0422 (11 November), which the DEA's
+standing agreement dea-maritime asked for for seizure; the NCA has nca-pacific. An agreement
+the tests make through ``make_agreement`` is <partner>-ag-1; one made through the form takes
+the service's next id, dea-ag-2 for the DEA.
 """
 
 from __future__ import annotations
@@ -36,6 +39,13 @@ def _hidden(page: str) -> dict[str, list[str]]:
     return out
 
 
+DEMOS = ["dea-maritime", "nca-pacific"]  # the scenario's own agreements
+
+
+def _ids(console: Console) -> list[str]:
+    return [a.id for a in console.garante.agreements()]
+
+
 def _row(page: str, agreement_id: str) -> str:
     start = page.index(f'<tr data-agreement="{agreement_id}"')
     return page[start : page.index("</tr>", start)]
@@ -62,9 +72,9 @@ def test_the_agreements_page_filters_by_partner(console: Console) -> None:
     make_agreement(console.garante, "nca")
     console.sign_in("analyst")
     page = console.client.get("/agreements", params={"partner": "nca"}).text
-    assert re.findall(r'<tr data-agreement="([^"]+)"', page) == ["nca-ag-1"]
-    everyone = console.client.get("/agreements").text
-    assert re.findall(r'<tr data-agreement="([^"]+)"', everyone) == ["dea-ag-1", "nca-ag-1"]
+    assert re.findall(r'<tr data-agreement="([^"]+)"', page) == ["nca-ag-1", "nca-pacific"]
+    everyone = re.findall(r'<tr data-agreement="([^"]+)"', console.client.get("/agreements").text)
+    assert everyone == ["dea-ag-1", "dea-maritime", "nca-ag-1", "nca-pacific"]
 
 
 def test_an_agreements_status_says_suspended_ended_or_not_yet_valid(console: Console) -> None:
@@ -137,7 +147,7 @@ def test_the_preview_counts_the_items_and_outcomes_of_the_backfill_and_stores_no
     counts = [int(n) for n in re.findall(r'id="backfill-(?:released|held|denied)">(\d+)', page)]
     assert sum(counts) == 2
     assert '"type":"garante.agreement/v1"' in page and '"partner":"dea"' in page
-    assert console.garante.ledger_size() == before and console.garante.agreements() == []
+    assert console.garante.ledger_size() == before and _ids(console) == DEMOS
 
 
 def test_making_the_previewed_agreement_lists_the_requests_it_started(console: Console) -> None:
@@ -145,11 +155,11 @@ def test_making_the_previewed_agreement_lists_the_requests_it_started(console: C
     page = _post(console, "/agreements/preview", {**MARITIME, "backfill_from": "2025-01-01T00:00"})
     counts = re.findall(r'id="backfill-(released|held|denied)">(\d+)', page)
     done = _post(console, "/agreements/make", dict(_hidden(page)))
-    assert "Agreement dea-ag-1 made" in done and "Requests it started: 2" in done
+    assert "Agreement dea-ag-2 made" in done and "Requests it started: 2" in done
     rows = done.split('id="started-table"')[1].split("</table>")[0]
     for outcome, count in counts:
         assert rows.count(f'class="badge outcome-{outcome}"') == int(count)
-    assert [a.id for a in console.garante.agreements()] == ["dea-ag-1"]
+    assert _ids(console) == ["dea-ag-2", *DEMOS]
 
 
 def test_an_agreement_for_items_added_from_now_on_starts_nothing(console: Console) -> None:
@@ -158,7 +168,7 @@ def test_an_agreement_for_items_added_from_now_on_starts_nothing(console: Consol
     assert "no date was given for items already added" in page
     done = _post(console, "/agreements/make", dict(_hidden(page)))
     assert "Requests it started: 0" in done
-    assert console.garante.agreement_requests("dea-ag-1") == []
+    assert console.garante.agreement_requests("dea-ag-2") == []
 
 
 def test_an_unknown_purpose_is_shown_beside_the_purposes(console: Console) -> None:
@@ -202,7 +212,7 @@ def test_a_partner_may_not_make_an_agreement(console: Console) -> None:
     for path in ("/agreements/preview", "/agreements/make"):
         response = console.client.post(path, data={**MARITIME, "csrf": token})
         assert response.status_code == 403, path
-    assert console.garante.ledger_size() == before and console.garante.agreements() == []
+    assert console.garante.ledger_size() == before and _ids(console) == DEMOS
 
 
 # -- changing one from its page -------------------------------------------------------------
@@ -283,7 +293,7 @@ def test_a_partner_sees_only_its_own_agreements(console: Console) -> None:
     make_agreement(console.garante, "nca")
     console.sign_in("partner")
     page = console.client.get("/agreements", params={"partner": "nca"}).text
-    assert re.findall(r'<tr data-agreement="([^"]+)"', page) == ["dea-ag-1"]
+    assert re.findall(r'<tr data-agreement="([^"]+)"', page) == ["dea-ag-1", "dea-maritime"]
     assert console.client.get("/agreements/nca-ag-1").status_code == 404
     own = console.client.get("/agreements/dea-ag-1")
     assert own.status_code == 200 and 'id="requests"' not in own.text
@@ -294,7 +304,7 @@ def test_a_partners_own_page_lists_its_agreements(console: Console) -> None:
     make_agreement(console.garante, "nca")
     console.sign_in("partner")
     page = console.client.get("/partners").text
-    assert re.findall(r'<tr data-agreement="([^"]+)"', page) == ["dea-ag-1"]
+    assert re.findall(r'<tr data-agreement="([^"]+)"', page) == ["dea-ag-1", "dea-maritime"]
 
 
 def test_every_role_has_the_agreements_link(console: Console) -> None:

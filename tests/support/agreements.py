@@ -30,5 +30,8 @@ def make_agreement(
     terms.setdefault("categories", ["maritime-interdiction"])
     terms.setdefault("tlp_ceiling", "amber")
     liaison = garante.acting_as(LIAISON)
+    if "agreement_id" not in terms:  # the demo's own (dea-maritime, nca-pacific) aside
+        made = [a.id for a in liaison.agreements() if a.id.startswith(f"{partner}-ag-")]
+        terms["agreement_id"] = f"{partner}-ag-{len(made) + 1}"
     drafted = liaison.draft_agreement(partner, **terms)
     return liaison.make_agreement(drafted, backfill_from=backfill_from)
