@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from garante.client import GaranteAPIError, GaranteClient, StatementMismatch
+from garante.domain.decision import Outcome
 from garante.scenarios.keys import demo_key
 from tests.support.scenario import scenario_bundle
 from tests.support.servers import Server
@@ -83,8 +84,8 @@ def test_the_backfill_preview_counts_what_making_the_agreement_then_starts(
     assert change.agreement.id == terms["agreement_id"]
     assert len(change.started) == preview.requests
     assert {d.recipient for d in change.started} == {"nca"}
-    outcomes = [d.outcome for d in change.started]
-    assert outcomes.count("released") == preview.released
+    released = [d for d in change.started if d.outcome == Outcome.RELEASED]
+    assert len(released) == preview.released
 
 
 def test_an_agreement_countersigned_with_the_partners_key_is_marked_so(
@@ -107,7 +108,7 @@ def test_a_countersignature_by_another_key_is_refused(liaison: GaranteClient) ->
 
 
 def test_the_client_refuses_to_countersign_a_draft_for_another_partner(
-    liaison: GaranteClient,
+    demo_server: Server,
 ) -> None:
     class Lying(GaranteClient):
         def _statement(self, path: str, body: Any) -> Any:
@@ -116,7 +117,7 @@ def test_the_client_refuses_to_countersign_a_draft_for_another_partner(
             return drafted
 
     with (
-        Lying(liaison.base_url, liaison._http.headers["Authorization"].split()[1]) as lying,
+        Lying(demo_server.url, demo_server.token("liaison", agency="dipol")) as lying,
         pytest.raises(StatementMismatch),
     ):
         lying.make_agreement("dea", purposes=["seizure"], tlp_ceiling="green", key=demo_key("dea"))
