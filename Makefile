@@ -43,6 +43,7 @@ unit: $(STAMP)
 	$(BIN)/python bench/simulate.py --quick
 	$(BIN)/python bench/replay.py --quick
 	$(BIN)/python bench/cli.py --quick
+	$(BIN)/python bench/fanout.py --quick
 
 ## Benchmarks at full size (not part of `make test`: timing stays out of tests).
 bench: $(STAMP)
@@ -51,6 +52,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/simulate.py
 	$(BIN)/python bench/replay.py
 	$(BIN)/python bench/cli.py
+	$(BIN)/python bench/fanout.py
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/taxii.py
 	$(BIN)/python bench/scale.py

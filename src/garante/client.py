@@ -405,6 +405,16 @@ class GaranteClient:
         signed = self._signed(path + "/draft", body.body, expected, key, signature, pin=False)
         return self._as(kind, "PUT", path, body=signed)
 
+    def _simulation(
+        self,
+        path: str,
+        start: datetime | str,
+        end: datetime | str,
+        body: Mapping[str, Json] | None = None,
+    ) -> records.Simulation:
+        """What the change ``path`` simulates would do to the requests of ``[start, end)``."""
+        return self._as(records.Simulation, "POST", path, body=body, params=_period(start, end))
+
     # -- meta -----------------------------------------------------------------------------
 
     def health(self) -> HealthOut:
@@ -1281,13 +1291,7 @@ class GaranteClient:
             valid_until,
             order_id,
         )
-        return self._as(
-            records.Simulation,
-            "POST",
-            "/orders/simulate",
-            body=body,
-            params={"from": _time(start), "to": _time(end)},
-        )
+        return self._simulation("/orders/simulate", start, end, body=body)
 
     def simulate_amendment(
         self,
@@ -1309,24 +1313,13 @@ class GaranteClient:
         body = _amend_terms(
             effect, scope, requires, exempts, valid_until, while_condition, clear_condition, None
         )
-        return self._as(
-            records.Simulation,
-            "POST",
-            f"/orders/{_segment(order_id)}/amend/simulate",
-            body=body,
-            params={"from": _time(start), "to": _time(end)},
-        )
+        return self._simulation(f"/orders/{_segment(order_id)}/amend/simulate", start, end, body)
 
     def simulate_lift(
         self, order_id: str, *, start: datetime | str, end: datetime | str
     ) -> records.Simulation:
         """What lifting the order would change for the requests of ``[start, end)``."""
-        return self._as(
-            records.Simulation,
-            "POST",
-            f"/orders/{_segment(order_id)}/lift/simulate",
-            params={"from": _time(start), "to": _time(end)},
-        )
+        return self._simulation(f"/orders/{_segment(order_id)}/lift/simulate", start, end)
 
     def partner_report(
         self, *, start: datetime | str, end: datetime | str
@@ -1337,14 +1330,14 @@ class GaranteClient:
             records.PartnerReport,
             "GET",
             "/reports/partners",
-            params={"from": _time(start), "to": _time(end)},
+            params=_period(start, end),
         )
 
     def partner_report_csv(self, *, start: datetime | str, end: datetime | str) -> str:
         """The same report as CSV text, for a spreadsheet."""
         response = self._http.get(
             "/reports/partners",
-            params={"from": _time(start), "to": _time(end), "format": "csv"},
+            params={**_period(start, end), "format": "csv"},
         )
         if response.is_error:
             raise GaranteAPIError.from_response(response)
@@ -1427,6 +1420,11 @@ def _time(value: datetime | str | None) -> str | None:
     if value is None or isinstance(value, str):
         return value
     return value.isoformat()
+
+
+def _period(start: datetime | str, end: datetime | str) -> dict[str, str | None]:
+    """The ``from`` and ``to`` of a period, as the query of a simulation or a report."""
+    return {"from": _time(start), "to": _time(end)}
 
 
 def _iso_now() -> str:

@@ -9,12 +9,16 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import httpx
 import pytest
 
 from garante.client import GaranteClient, Scope
 from garante.scenarios.keys import demo_key
-from tests.support.scenario import scenario_bundle
+from garante.taxii.app import collection_id
+from garante.taxii.media import TAXII_JSON
+from tests.support.scenario import own_bundle, scenario_bundle
 from tests.support.servers import Server, running_server
 from tests.support.stores import new_store
 
@@ -32,9 +36,23 @@ def live(
         tokens = {
             "analyst": garante.create_token(role="analyst", agency_id="dipol")[1],
             "authority": garante.create_token(role="authority", authority_id=AUTHORITY)[1],
+            **{
+                partner: garante.create_token(role="partner", agency_id=partner)[1]
+                for partner in ("dea", "nca", "fbi")
+            },
         }
     with running_server(store) as server:
         yield server, tokens
+
+
+def _once_no_longer_held(client: GaranteClient, request: int) -> str:
+    """The request's outcome once the server's loop has moved it, or after 15 s."""
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if (outcome := client.get_release(request).outcome) != "held":
+            return outcome
+        time.sleep(0.2)
+    return client.get_release(request).outcome
 
 
 def test_a_hold_whose_period_ends_releases_what_it_held_without_anyone_asking(
@@ -55,12 +73,7 @@ def test_a_hold_whose_period_ends_releases_what_it_held_without_anyone_asking(
         )
         held = analyst.request_release("co-2025-0417", recipient="nca", purpose="seizure")
         assert held.outcome == "held"
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            if analyst.get_release(held.request).outcome != "held":
-                break
-            time.sleep(0.2)
-        assert analyst.get_release(held.request).outcome == "released"
+        assert _once_no_longer_held(analyst, held.request) == "released"
         last = analyst.release_decisions(held.request)[-1]
     assert last.trigger == f"order {issued.order.id} period ended"
 
@@ -106,11 +119,51 @@ def test_an_items_embargo_ends_and_the_server_releases_what_it_held_without_anyo
         assert item.embargo_until is not None
         held = analyst.request_release("co-embargoed", recipient="dea", purpose="seizure")
         assert held.outcome == "held"
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            if analyst.get_release(held.request).outcome != "held":
-                break
-            time.sleep(0.2)
-        assert analyst.get_release(held.request).outcome == "released"
+        assert _once_no_longer_held(analyst, held.request) == "released"
         last = analyst.release_decisions(held.request)[-1]
     assert last.trigger.startswith("item co-embargoed embargo ended at")
+
+
+def _taxii_reports(server: Server, token: str, partner: str, item_ids: set[str]) -> list[Any]:
+    """The partner's TAXII collection, every version, of the reports with these ids."""
+    response = httpx.get(
+        f"{server.url}/taxii2/api/collections/{collection_id(partner)}/objects/",
+        params={"match[version]": "all", "match[type]": "report"},
+        headers={"Authorization": f"Bearer {token}", "Accept": TAXII_JSON},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    return [o for o in response.json().get("objects", []) if o["id"] in item_ids]
+
+
+def test_an_item_that_expires_reaches_exactly_the_partners_that_received_it_revoked(
+    live: tuple[Server, dict[str, str]],
+) -> None:
+    server, tokens = live
+    expires = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=4)
+    bundle = own_bundle("co-expiring")
+    [report_id] = [o["id"] for o in bundle["objects"] if o["type"] == "report"]
+    with GaranteClient(server.url, tokens["analyst"]) as analyst:
+        analyst.add_item(
+            "co-expiring",
+            title="Valid until the boats leave",
+            category="maritime-interdiction",
+            region="caribbean",
+            tlp="amber",
+            bundle=bundle,
+            expires_at=expires,
+        )
+        for partner in ("dea", "nca"):
+            released = analyst.request_release("co-expiring", recipient=partner, purpose="seizure")
+            assert released.outcome == "released"
+    [delivered] = _taxii_reports(server, tokens["dea"], "dea", {report_id})  # the NCA never pulls
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        versions = _taxii_reports(server, tokens["dea"], "dea", {report_id})
+        if any(v.get("revoked") for v in versions):
+            break
+        time.sleep(0.3)
+    assert [v.get("revoked", False) for v in versions] == [False, True]
+    assert versions[0] == delivered
+    assert _taxii_reports(server, tokens["nca"], "nca", {report_id}) == []
+    assert _taxii_reports(server, tokens["fbi"], "fbi", {report_id}) == []

@@ -4,7 +4,7 @@ The page runs on the store ``make demo`` leaves (the scenario, the demo's tokens
 checkpoint), so the test serves ``garante demo`` in a fresh directory and runs every ``$ `` line
 of the page there, in order, with bash. The log key, the witness key, checkpoint roots and
 signatures are made anew for every store, so they are masked on both sides; counts, sizes,
-indexes, verdicts and messages must match. Where the page says entry 42 "was edited in the
+indexes, verdicts and messages must match. Where the page says entry 44 "was edited in the
 database", the test edits it, runs the command, and puts it back.
 """
 
@@ -23,7 +23,7 @@ from tests.support.docblocks import text_commands
 from tests.support.servers import Demo, serving_demo
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "audit.md"
-EDITED = 42  # the entry the page edits
+EDITED = 44  # the entry the page edits
 ORIGIN = re.compile(r"garante\.local/log-[0-9a-f]{8}")
 KEY_HASH = re.compile(r"\+[0-9a-f]{8}\+")
 BASE64 = re.compile(r"[A-Za-z0-9+/]{40,}={0,2}")

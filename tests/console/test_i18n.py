@@ -22,6 +22,12 @@ _DYNAMIC = {
     "preview.confirm_": ["issue", "amend", "lift"],
     "done.": ["issued", "amended", "lifted"],
     "scope.": ["agencies", "countries", "categories", "regions"],
+    # an agreement's page: its changes' forms and their help; its status badges
+    "agreement.": [
+        *("suspend", "resume", "end", "suspend_help", "resume_help", "end_help"),
+        *("active", "pending", "suspended", "expired", "ended"),
+    ],
+    "agreement.done.": ["made", "amended", "suspended", "resumed", "ended"],
 }
 
 

@@ -33,7 +33,7 @@ def test_the_items_page_lists_an_item_with_its_marks_and_a_link(console: Console
     assert f'href="/items/{ITEM}"' in row
     assert "Go-fast departure window, La Guajira coast" in row
     assert "maritime-interdiction" in row and "caribbean" in row and "TLP:AMBER" in row
-    assert "2025-01-15 12:00 UTC" in row
+    assert "2025-11-03 09:00 UTC" in row  # added by its step, not at setup
 
 
 def test_the_items_page_lists_items_by_id(console: Console) -> None:
@@ -58,15 +58,15 @@ def test_an_item_shows_each_partner_it_was_released_to_with_the_rule_and_purpose
 ) -> None:
     console.sign_in("overseer")
     page = html.unescape(console.client.get(f"/items/{ITEM}").text)
-    released = {1: ("dea", "seizure"), 11: ("nca", "seizure"), 12: ("dea", "interdiction")}
+    released = {1: ("dea", "seizure"), 12: ("nca", "seizure"), 13: ("dea", "interdiction")}
     for request_id, (partner, purpose) in released.items():
         row = _row(page, request_id)
         assert f'data-recipient="{partner}" data-outcome="released"' in row
         assert f">{purpose}</td>" in row
         assert "<code>5.release</code>" in row and "no rule withholds the item" in row
         assert f'href="/releases/{request_id}"' in row
-    assert "order co-us-suspension requires an undertaking" in _row(page, 12)
-    assert 'href="/orders/co-us-suspension"' in _row(page, 12)
+    assert "order co-us-suspension requires an undertaking" in _row(page, 13)
+    assert 'href="/orders/co-us-suspension"' in _row(page, 13)
 
 
 def test_a_denied_request_shows_the_rule_that_denied_it(console: Console) -> None:
@@ -78,7 +78,7 @@ def test_a_denied_request_shows_the_rule_that_denied_it(console: Console) -> Non
 
 def test_a_held_request_shows_what_holds_it_and_what_triggered_it(console: Console) -> None:
     console.sign_in("analyst")
-    row = html.unescape(_row(console.client.get(f"/items/{ITEM}").text, 10))
+    row = html.unescape(_row(console.client.get(f"/items/{ITEM}").text, 11))
     assert 'data-recipient="hsi" data-outcome="held"' in row
     assert "<code>3.order-hold</code>" in row
     assert "Held: order breach-hsi-2 (hold, issued by garante-system) is in force." in row
@@ -94,9 +94,9 @@ def test_a_release_an_order_withholds_shows_withheld(console: Console) -> None:
 
 def test_a_recalled_release_shows_recalled(console: Console) -> None:
     console.garante.feed_page(FeedQuery(partner_id="nca"))
-    console.garante.recall(11, reason="sent to the wrong desk")
+    console.garante.recall(12, reason="sent to the wrong desk")
     console.sign_in("overseer")
-    row = _row(console.client.get(f"/items/{ITEM}").text, 11)
+    row = _row(console.client.get(f"/items/{ITEM}").text, 12)
     assert 'data-delivery="recalled"' in row and "recalled after delivery" in row
 
 
@@ -122,9 +122,9 @@ def test_an_embargo_is_stated_against_the_clocks_now(console: Console) -> None:
 
 def test_the_request_page_lists_every_decision_taken_on_it(console: Console) -> None:
     console.sign_in("overseer")
-    page = html.unescape(console.client.get("/releases/10").text)
+    page = html.unescape(console.client.get("/releases/11").text)
     rows = re.findall(r'<tr data-decision="(\d+)"', page)
-    assert len(rows) == len(console.garante.decisions(10)) > 1
+    assert len(rows) == len(console.garante.decisions(11)) > 1
     assert "order breach-hsi-2 issued" in page
     assert f'href="/items/{ITEM}"' in page
 

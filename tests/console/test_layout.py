@@ -18,7 +18,9 @@ from typing import Any
 import pytest
 
 from tests.console.browser import ARGS, CHROMIUM, ERRORS, missing, new_page, sign_in
+from tests.support.agreements import BEFORE_THE_ITEMS, make_agreement
 from tests.support.servers import Server, running_server
+from tests.support.stores import Store
 from tests.support.unavailable import unavailable
 
 _REASON = missing()
@@ -36,7 +38,12 @@ LOCALES = {"en": "en-GB", "es": "es-ES"}
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running_server(tmp_path_factory.mktemp("console-layout") / "garante.db", demo=True) as s:
+    """The demo, and the DEA's agreement dea-ag-1 with the requests its backfill started."""
+    store = Store.sqlite(tmp_path_factory.mktemp("console-layout") / "garante.db")
+    store.replay_demo()
+    with store.service("test") as garante:
+        make_agreement(garante, backfill_from=BEFORE_THE_ITEMS)
+    with running_server(store) as s:
         yield s
 
 
@@ -65,6 +72,7 @@ def pages(browser: Browser, server: Server) -> Iterator[Pages]:
     tokens = {
         "authority": server.token("authority", authority="presidency"),
         "partner": server.token("partner", agency="dea"),
+        "liaison": server.token("liaison", agency="dipol"),
     }
     made: dict[tuple[str, int, str], Page] = {}
 
@@ -118,6 +126,35 @@ def _lift_preview(page: Page, url: str) -> None:
     expect(page.locator("#sign-form")).to_be_visible()
 
 
+def _agreement_terms(page: Page, url: str, partner: str) -> None:
+    page.goto(f"{url}/agreements/new")
+    page.locator("#partner").select_option(partner)
+    page.locator("input[name=purposes][value=seizure]").check()
+    page.locator("input[name=purposes][value=analysis]").check()
+    page.locator("input[name=categories][value=maritime-interdiction]").check()
+    page.locator("#backfill-from").fill("2025-01-01T00:00")
+
+
+def _agreement_preview(page: Page, url: str) -> None:
+    _agreement_terms(page, url, "nca")
+    page.locator("#agreement-form button[type=submit]").click()
+    expect(page.locator("#make-form")).to_be_visible()
+
+
+def _agreement_done(page: Page, url: str) -> None:
+    _agreement_preview(page, url)
+    page.locator("#make-form button[type=submit]").click()
+    expect(page.locator("#started")).to_be_visible()
+
+
+def _agreement_refused(page: Page, url: str) -> None:
+    _agreement_terms(page, url, "hsi")
+    page.locator("#valid-from").fill("2025-12-01T00:00")
+    page.locator("#valid-until").fill("2025-11-30T00:00")
+    page.locator("#agreement-form button[type=submit]").click()
+    expect(page.locator("#valid_until-error")).to_be_visible()
+
+
 def _charts(page: Page, url: str) -> None:
     page.goto(f"{url}/charts")
     page.wait_for_function("() => window.Chart && Object.keys(Chart.instances).length === 4")
@@ -145,7 +182,13 @@ PAGES: dict[str, tuple[str, Callable[[Page, str], None]]] = {
     "releases": ("authority", _visit("/releases")),
     "items": ("authority", _visit("/items")),
     "item-detail": ("authority", _visit("/items/co-2025-0417")),
-    "release-decisions": ("authority", _visit("/releases/10")),
+    "release-decisions": ("authority", _visit("/releases/11")),
+    "agreements": ("authority", _visit("/agreements")),
+    "agreement-detail": ("liaison", _visit("/agreements/dea-ag-1")),
+    "agreement-new": ("liaison", _visit("/agreements/new")),
+    "agreement-preview": ("liaison", _agreement_preview),
+    "agreement-refused": ("liaison", _agreement_refused),
+    "agreement-done": ("liaison", _agreement_done),
     "charts": ("authority", _charts),
     "audit": ("authority", _visit("/audit")),
     "partner-self": ("partner", _visit("/partners")),

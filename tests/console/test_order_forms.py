@@ -77,7 +77,7 @@ def test_issuing_a_signed_order_moves_the_held_queue(console: Console) -> None:
     assert "Order fbi-finance-exemption issued" in response.text
     assert "Held requests decided again: 2" in response.text
     held = [r.id for r in console.garante.held_queue()]
-    assert held == [10]
+    assert held == [11]
     entry = console.garante.entries(0, console.garante.ledger_size())
     issued = [json.loads(e.entry) for e in entry if e.kind == "order.issued"][-1]
     assert issued["actor"] == "authority:presidency"
@@ -311,10 +311,10 @@ def test_the_result_lists_the_undelivered_releases_the_order_withholds(
     console.sign_in("authority")
     page = _issued(console, DENY_NCA)
     assert "What changed now" in page
-    assert "Releases now withheld from partners&#39; feeds: 2" in page
-    assert _rows(page, "withheld") == ["2", "11"]
+    assert "Releases now withheld from partners&#39; feeds: 3" in page
+    assert _rows(page, "withheld") == ["2", "8", "12"]
     withheld = page.split('<table id="withheld"')[1].split("</table>")[0]
-    assert withheld.count(">nca</td>") == 2
+    assert withheld.count(">nca</td>") == 3
     assert "Denied: order nca-denial" in withheld
     assert "Releases made available again: 0" in page
 
@@ -329,7 +329,7 @@ def test_lifting_the_order_lists_the_releases_it_makes_available_again(
         "/orders/nca-denial/lift", data=_form([*_hidden(page), ("signature", _sign(page))])
     )
     assert response.status_code == 200, response.text
-    assert _rows(response.text, "available") == ["2", "11"]
+    assert _rows(response.text, "available") == ["2", "8", "12"]
     assert "Releases now withheld from partners&#39; feeds: 0" in response.text
 
 
@@ -338,7 +338,7 @@ def test_the_spanish_result_says_what_changed_now_in_spanish(console: Console) -
     console.client.cookies.set("garante_lang", "es")
     page = html.unescape(_issued(console, DENY_NCA))
     assert "Qué cambió ahora" in page
-    assert "Entregas ahora retenidas en los canales de los socios: 2" in page
+    assert "Entregas ahora retenidas en los canales de los socios: 3" in page
     assert "Entregas aún no recibidas que retiene" in page
     assert "Entregas disponibles de nuevo: 0" in page
     assert "What changed now" not in page and "Releases now withheld" not in page

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from tests.console.pages import Console, serving
 from tests.fuzz.mutations import mutated, odd_text
+from tests.support.agreements import BEFORE_THE_ITEMS, make_agreement
 from tests.support.stores import BACKENDS, Store, new_store
 
 PAGES = {
@@ -21,6 +22,8 @@ PAGES = {
     "/releases": ("after", "partner", "outcome"),
     "/items": ("after",),
     "/items/co-2025-0417": ("after",),
+    "/agreements": ("after", "partner"),
+    "/agreements/dea-ag-1": ("after",),
     "/audit": ("start", "size"),
     "/audit/inclusion.json": ("index", "size"),
     "/audit/consistency.json": ("old", "new"),
@@ -35,6 +38,8 @@ PAGES = {
 def fuzzed_store(request: pytest.FixtureRequest) -> Store:
     store = new_store(request, request.param, "console-fuzz")
     store.replay_demo()
+    with store.service("test") as garante:
+        make_agreement(garante, backfill_from=BEFORE_THE_ITEMS)  # dea-ag-1, with requests
     return store
 
 

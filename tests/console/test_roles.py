@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.console.pages import Console
+from tests.support.agreements import make_agreement
 
 PAGES = ["/partners", "/orders", "/orders/co-us-suspension", "/held", "/releases", "/audit"]
 PAGES += [
@@ -13,11 +14,14 @@ PAGES += [
     "/audit/inclusion.json?index=0",
     "/audit/consistency.json?old=1",
 ]
-PAGES += ["/items", "/items/co-2025-0417", "/releases/10"]
+PAGES += ["/items", "/items/co-2025-0417", "/releases/11"]
+# Standing agreements: the test makes dea-ag-1, the DEA's (the partner signed in).
+PAGES += ["/agreements", "/agreements/new", "/agreements/dea-ag-1"]
 INTERNAL = {"authority", "overseer", "analyst", "liaison"}
 # Pages every signed-in role sees (a partner sees its own part of them).
-EVERYONE = {"/partners", "/releases", "/audit", "/charts"}
+EVERYONE = {"/partners", "/releases", "/audit", "/charts", "/agreements", "/agreements/dea-ag-1"}
 AUTHORITY_ONLY = {"/orders/new"}
+LIAISON_ONLY = {"/agreements/new"}
 # Items and who they went to: the roles the service admits to items (not a liaison officer).
 ITEMS = {"/items", "/items/co-2025-0417"}
 
@@ -25,6 +29,8 @@ ITEMS = {"/items", "/items/co-2025-0417"}
 def _allowed(role: str, path: str) -> bool:
     if path in AUTHORITY_ONLY:
         return role == "authority"
+    if path in LIAISON_ONLY:
+        return role == "liaison"
     if path in ITEMS:
         return role in {"authority", "overseer", "analyst"}
     if path in EVERYONE:
@@ -35,6 +41,8 @@ def _allowed(role: str, path: str) -> bool:
 @pytest.mark.parametrize("path", PAGES)
 @pytest.mark.parametrize("role", ["authority", "overseer", "analyst", "liaison", "partner"])
 def test_role_sees_a_page_or_gets_403(console: Console, role: str, path: str) -> None:
+    if path.startswith("/agreements/"):
+        make_agreement(console.garante)
     console.sign_in(role)
     response = console.client.get(path, follow_redirects=False)
     assert response.status_code == (200 if _allowed(role, path) else 403), response.text[:500]
@@ -69,6 +77,42 @@ def test_order_forms_need_the_csrf_token(console: Console, path: str, data: dict
     response = console.client.post(path, data=data, follow_redirects=False)
     assert response.status_code == 403
     assert "Form expired" in response.text
+
+
+AGREEMENT_WRITES = [
+    ("/agreements/preview", {"partner": "dea", "purposes": "seizure", "tlp_ceiling": "amber"}),
+    ("/agreements/make", {"partner": "dea", "purposes": "seizure", "tlp_ceiling": "amber"}),
+    ("/agreements/dea-ag-1/amend", {"purposes": "arrest", "reason": "r"}),
+    ("/agreements/dea-ag-1/suspend", {"reason": "r"}),
+    ("/agreements/dea-ag-1/resume", {"reason": "r"}),
+    ("/agreements/dea-ag-1/end", {"reason": "r"}),
+]
+
+
+@pytest.mark.parametrize(("path", "data"), AGREEMENT_WRITES, ids=[w[0] for w in AGREEMENT_WRITES])
+@pytest.mark.parametrize("role", ["authority", "overseer", "analyst", "partner"])
+def test_only_a_liaison_may_post_agreement_forms(
+    console: Console, role: str, path: str, data: dict[str, str]
+) -> None:
+    make_agreement(console.garante)
+    console.sign_in(role)
+    token = console.csrf("/agreements")
+    before = console.garante.ledger_size()
+    response = console.client.post(path, data={**data, "csrf": token}, follow_redirects=False)
+    assert response.status_code == 403
+    assert console.garante.ledger_size() == before
+
+
+@pytest.mark.parametrize(("path", "data"), AGREEMENT_WRITES, ids=[w[0] for w in AGREEMENT_WRITES])
+def test_agreement_forms_need_the_csrf_token(
+    console: Console, path: str, data: dict[str, str]
+) -> None:
+    make_agreement(console.garante)
+    console.sign_in("liaison")
+    before = console.garante.ledger_size()
+    response = console.client.post(path, data=data, follow_redirects=False)
+    assert response.status_code == 403 and "Form expired" in response.text
+    assert console.garante.ledger_size() == before
 
 
 def test_a_post_without_a_session_goes_to_sign_in(console: Console) -> None:

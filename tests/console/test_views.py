@@ -6,6 +6,7 @@ import json
 import re
 
 from tests.console.pages import Console
+from tests.support.agreements import BEFORE_THE_ITEMS, make_agreement
 
 
 def _row(page: str, row_id: str) -> str:
@@ -45,7 +46,7 @@ def test_held_queue_shows_reasons_and_ages(console: Console) -> None:
     console.sign_in("analyst")
     page = console.client.get("/held").text
     rows = re.findall(r'<tr data-request="(\d+)" data-recipient="(\w+)"', page)
-    assert rows == [("8", "fbi"), ("10", "hsi"), ("13", "fbi")]
+    assert rows == [("9", "fbi"), ("11", "hsi"), ("14", "fbi")]
     assert "2 d 0 h" in page  # held since 11 November 22:05, now 13 November 23:00
     assert "breach-hsi-2" in page
     assert "requires an undertaking" in page
@@ -115,6 +116,7 @@ def test_charts_have_a_series_per_partner_with_requests(console: Console) -> Non
 
 
 def test_every_page_renders_in_spanish(console: Console) -> None:
+    make_agreement(console.garante, backfill_from=BEFORE_THE_ITEMS)
     console.sign_in("authority")
     for path, words in [
         ("/partners", "Suspendido"),
@@ -124,9 +126,23 @@ def test_every_page_renders_in_spanish(console: Console) -> None:
         ("/releases", "Entregas y resultados"),
         ("/items", "Elementos"),
         ("/items/co-2025-0417", "A quién fue y por qué"),
-        ("/releases/10", "Cada decisión tomada sobre esta solicitud"),
+        ("/releases/11", "Cada decisión tomada sobre esta solicitud"),
+        ("/agreements", "Acuerdos permanentes"),
+        ("/agreements/dea-ag-1", "Solicitudes que inició"),
         ("/audit", "Verificar en este navegador"),
         ("/charts", "Gráficos"),
+    ]:
+        page = console.client.get(path + "?lang=es").text
+        assert words in page, path
+        assert '<html lang="es">' in page
+
+
+def test_the_agreement_forms_render_in_spanish(console: Console) -> None:
+    make_agreement(console.garante)
+    console.sign_in("liaison")
+    for path, words in [
+        ("/agreements/new", "También para los elementos añadidos desde"),
+        ("/agreements/dea-ag-1", "Suspender el acuerdo"),
     ]:
         page = console.client.get(path + "?lang=es").text
         assert words in page, path

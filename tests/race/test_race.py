@@ -1,9 +1,10 @@
 """Four servers on one PostgreSQL, behind nginx, under load while orders change.
 
 While one authority issues, amends and lifts orders in a loop and records vessel strikes,
-analysts request releases, partners pull their TAXII feeds and report outcomes, every request
-going through nginx to whichever server it reaches. Afterwards, checks that trust nothing the
-servers said about themselves:
+analysts request releases, one by one and in batches, and add items that fan out through the
+partners' standing agreements, partners pull their TAXII feeds and report outcomes, every
+request going through nginx to whichever server it reaches. Afterwards, checks that trust
+nothing the servers said about themselves:
 
 - the log replays (``garante audit replay``'s engine, ``garante.replay``): every stored
   decision equals ``decide`` on the state version it cites, no partner received anything at a
@@ -39,6 +40,7 @@ from garante.taxii.app import collection_id
 from garante.taxii.media import TAXII_JSON
 from tests.support import nginx
 from tests.support.postgres import Cluster
+from tests.support.scenario import own_bundle
 from tests.support.servers import Server, running_server
 from tests.support.stores import Store
 from tests.support.unavailable import unavailable
@@ -77,6 +79,9 @@ def deployment(
         tokens["analyst"] = garante.create_token(role="analyst", agency_id="dipol")[1]
         tokens["authority"] = garante.create_token(role="authority", authority_id=AUTHORITY)[1]
         items = [i.id for i in garante.items()]
+        for agency in PARTNERS:  # each added item fans out to every partner, for seizure
+            terms = garante.draft_agreement(agency, purposes=["seizure"], tlp_ceiling="amber")
+            garante.make_agreement(terms)
     with ExitStack() as stack:
         servers = [stack.enter_context(running_server(store)) for _ in range(SERVERS)]
         url = stack.enter_context(nginx.running_nginx([s.url for s in servers]))
@@ -183,6 +188,34 @@ def _analyst(deployment: Deployment, load: Load, seed: int) -> None:
                 load.note(f"decided {decided.outcome}")
 
 
+def _originator(deployment: Deployment, load: Load, seed: int) -> None:
+    """Add items, each fanning out through the partners' agreements, and ask for batches of
+    releases: the volume paths, racing the orders like the single requests."""
+    rng = random.Random(seed)
+    with GaranteClient(deployment.url, deployment.tokens["analyst"]) as client:
+        number = 0
+        while not load.stop.is_set():
+            number += 1
+            item_id = f"race-{seed}-{number}"
+            load.guard(
+                "item.added",
+                partial(
+                    client.add_item,
+                    item_id,
+                    title=f"Race item {number}",
+                    category=rng.choice(["maritime-interdiction", "drug-trafficking"]),
+                    region=rng.choice(["caribbean", "pacific"]),
+                    tlp="amber",
+                    bundle=own_bundle(item_id),
+                ),
+            )
+            triples = [
+                (rng.choice(deployment.items), rng.choice(PARTNERS), rng.choice(PURPOSES))
+                for _ in range(rng.randint(2, 8))
+            ]
+            load.guard("releases.batch", partial(client.request_releases, triples))
+
+
 def _partner(deployment: Deployment, load: Load, agency: str, seed: int) -> None:
     """Pull the feed from the start, page by page, again and again; report some outcomes."""
     rng = random.Random(seed)
@@ -234,6 +267,7 @@ def test_four_servers_under_load_keep_every_rule_and_every_record(
     load = Load()
     workers = [threading.Thread(target=_authority, args=(deployment, load, 1))]
     workers += [threading.Thread(target=_analyst, args=(deployment, load, s)) for s in (2, 3)]
+    workers += [threading.Thread(target=_originator, args=(deployment, load, 4))]
     workers += [
         threading.Thread(target=_partner, args=(deployment, load, a, 10 + n))
         for n, a in enumerate(PARTNERS)
@@ -248,7 +282,14 @@ def test_four_servers_under_load_keep_every_rule_and_every_record(
 
     assert load.server_errors == []
     # The load did what it is for: orders changed while releases and deliveries went on.
-    for what in ("order.issued", "order.amended", "order.lifted", "release.requested"):
+    for what in (
+        "order.issued",
+        "order.amended",
+        "order.lifted",
+        "release.requested",
+        "item.added",
+        "releases.batch",
+    ):
         assert load.counts[what] >= 3, load.counts
 
     engine = create_engine(deployment.store.db)
@@ -295,6 +336,8 @@ def test_four_servers_under_load_keep_every_rule_and_every_record(
 
     kinds = Counter(entry["kind"] for entry in entries)
     assert tables["release_requests"] == kinds["release.requested"]
+    started = [e for e in entries if e["kind"] == "release.requested" and "agreement" in e["data"]]
+    assert tables["started_by_agreements"] == len(started) >= load.counts["item.added"]
     assert tables["decisions"] == kinds["release.decided"] + kinds["release.redecided"]
     assert tables["order_versions"] == (
         kinds["order.issued"] + kinds["order.amended"] + kinds["order.lifted"]
@@ -332,6 +375,9 @@ def test_four_servers_under_load_keep_every_rule_and_every_record(
 def _table_counts(connection: Any) -> dict[str, int]:
     queries = {
         "release_requests": "SELECT count(*) FROM release_requests",
+        "started_by_agreements": (
+            "SELECT count(*) FROM release_requests WHERE agreement_id IS NOT NULL"
+        ),
         "decisions": "SELECT count(*) FROM decisions",
         "order_versions": "SELECT count(*) FROM order_versions",
         "outcomes": "SELECT count(*) FROM outcomes",

@@ -49,7 +49,7 @@ def test_a_log_rewritten_and_signed_with_another_key_fails_against_the_published
 
 
 def test_a_held_decision_rewritten_as_released_is_named_at_its_entry(scenario_log: Log) -> None:
-    [index] = scenario_log.indexes("release.decided", request=8)
+    [index] = scenario_log.indexes("release.decided", request=9)
 
     def release(entry: dict[str, Any]) -> None:
         entry["data"]["outcome"] = "released"
@@ -175,7 +175,7 @@ def test_a_decision_citing_a_state_before_the_latest_change_is_named(scenario_lo
     [index] = scenario_log.indexes("release.decided", request=7)
 
     def stale(entry: dict[str, Any]) -> None:
-        entry["data"]["state_version"] = 30  # before the suspension, entry 38
+        entry["data"]["state_version"] = 30  # before the suspension, entry 39
 
     assert "cites state version 30" in _first(scenario_log.forged(index, stale))
 
@@ -304,7 +304,7 @@ def test_a_key_change_stating_another_previous_key_is_named(scenario_log: Log) -
 def test_a_decision_whose_request_is_not_a_number_is_named_and_the_rest_replayed(
     scenario_log: Log,
 ) -> None:
-    [index] = scenario_log.indexes("release.decided", request=8)
+    [index] = scenario_log.indexes("release.decided", request=9)
 
     def mistype(entry: dict[str, Any]) -> None:
         entry["data"]["request"] = "8"

@@ -54,10 +54,25 @@ def test_every_step_decides_as_the_story_says(story: tuple[Garante, runner.Scena
     assert run.mismatches == []
 
 
+def test_both_standing_agreements_are_made_at_setup_and_countersigned(
+    story: tuple[Garante, runner.ScenarioRun],
+) -> None:
+    garante, _ = story
+    made = {a.id: (a.partner, a.status, a.countersigned) for a in garante.agreements()}
+    assert made == {
+        "dea-maritime": ("dea", "active", True),
+        "nca-pacific": ("nca", "active", True),
+    }
+
+
 def test_before_the_order_dea_receives_a_seizure_lead(
     story: tuple[Garante, runner.ScenarioRun],
 ) -> None:
-    [decided] = _step(story[1], "2025-11-03", "go-fast").decisions
+    step = _step(story[1], "2025-11-03", "go-fast")
+    assert step.action == "item"
+    [decided] = step.decisions
+    assert decided.request == story[1].requests["dea-0417-seizure"]
+    assert (decided.recipient, decided.purpose) == ("dea", "seizure")
     assert decided.outcome == "released"
     assert decided.undertaking == "dea-2025-01"
     assert _rules(decided) == ["4.undertaking", "5.release"]
@@ -104,9 +119,25 @@ def test_on_11_november_us_requests_are_held_while_strikes_persist(
 
 
 def test_the_uk_is_untouched_by_the_us_order(story: tuple[Garante, runner.ScenarioRun]) -> None:
-    [decided] = _step(story[1], "2025-11-11", "UK").decisions
+    [decided] = _step(story[1], "2025-11-11", "the NCA still receives").decisions
     assert decided.recipient == "nca"
     assert decided.outcome == "released"
+
+
+def test_a_pacific_lead_added_after_the_order_is_held_for_the_dea_and_released_to_the_nca(
+    story: tuple[Garante, runner.ScenarioRun],
+) -> None:
+    run = story[1]
+    step = _step(run, "2025-11-11", "Pacific agreement")
+    assert step.action == "item"
+    decided = {d.recipient: d for d in step.decisions}
+    assert set(decided) == {"dea", "nca"}
+    assert decided["dea"].request == run.requests["dea-0422-seizure"]
+    assert decided["dea"].outcome == "held"
+    assert decided["dea"].rules[0].cites == "order:co-us-suspension"
+    assert decided["nca"].request == run.requests["nca-0422-seizure"]
+    assert decided["nca"].outcome == "released"
+    assert decided["nca"].undertaking == "nca-2025-01"
 
 
 def test_on_12_november_the_amendment_keeps_us_requests_held_until_guarantees(

@@ -13,7 +13,19 @@ from garante.scenarios.spec import load
 def test_the_november_2025_file_reads_as_a_scenario() -> None:
     scenario = load(NOVEMBER_2025)
     assert scenario.steps and scenario.agencies and scenario.items
-    assert {step.action for step in scenario.steps} >= {"request", "order", "amend", "outcome"}
+    assert {step.action for step in scenario.steps} >= {
+        "request",
+        "item",
+        "order",
+        "amend",
+        "outcome",
+    }
+    assert {agreement.id for agreement in scenario.agreements} == {"dea-maritime", "nca-pacific"}
+
+
+def test_items_an_item_step_adds_are_not_added_at_setup() -> None:
+    scenario = load(NOVEMBER_2025)
+    assert scenario.added_later == {"co-2025-0417", "co-2025-0422"}
 
 
 def test_a_misspelt_key_is_refused_naming_it(tmp_path: Path) -> None:
@@ -29,4 +41,22 @@ def test_an_unknown_action_is_refused(tmp_path: Path) -> None:
     broken = tmp_path / "broken.toml"
     broken.write_text(text)
     with pytest.raises(ValueError, match="action"):
+        load(broken)
+
+
+def test_an_item_step_naming_no_item_of_the_file_is_refused(tmp_path: Path) -> None:
+    text = NOVEMBER_2025.read_text().replace(
+        'action = "item"\nitem = "co-2025-0417"', 'action = "item"\nitem = "co-2025-9999"', 1
+    )
+    broken = tmp_path / "broken.toml"
+    broken.write_text(text)
+    with pytest.raises(ValueError, match="co-2025-9999"):
+        load(broken)
+
+
+def test_a_started_request_without_its_expectation_is_refused(tmp_path: Path) -> None:
+    text = NOVEMBER_2025.read_text().replace(', expect = "released" }]', " }]", 1)
+    broken = tmp_path / "broken.toml"
+    broken.write_text(text)
+    with pytest.raises(ValueError, match="expect"):
         load(broken)

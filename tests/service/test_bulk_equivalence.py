@@ -65,6 +65,7 @@ def _world(url: str) -> Garante:
             originator="dipol",
             bundle=scenario_bundle(bundle),
         )
+    g.request_release("other", recipient="p2", purpose="arrest")  # p2 holds the support objects
     first = g.request_release("lead", recipient="p1", purpose="seizure")
     g.recall(first.request, reason="sent too early")
     issue(g, "hold", scope=Scope(agencies=frozenset({"fbi"})))

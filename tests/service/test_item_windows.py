@@ -160,3 +160,40 @@ def test_an_expiry_already_past_is_refused(world: Garante, clock: FixedClock) ->
 def test_an_expiry_before_the_embargo_ends_is_refused(world: Garante, clock: FixedClock) -> None:
     with pytest.raises(ValidationError, match="not after embargo_until"):
         _add(world, "w", embargo_until=clock.now() + 2 * HOUR, expires_at=clock.now() + HOUR)
+
+
+def _agreement(world: Garante, partner: str) -> None:
+    world.make_agreement(world.draft_agreement(partner, purposes=["seizure"], tlp_ceiling="amber"))
+
+
+def test_an_agreement_made_during_the_embargo_asks_when_it_ends(
+    world: Garante, clock: FixedClock
+) -> None:
+    _add(world, "w", embargo_until=clock.now() + HOUR)
+    _agreement(world, "dea")
+    clock.set(clock.now() + 2 * HOUR)
+    change = world.apply_item_windows()
+    assert [(d.recipient, d.purpose, d.outcome) for d in change.started] == [
+        ("dea", "seizure", "released")
+    ]
+
+
+def test_an_agreement_that_asked_at_the_add_is_released_at_the_end_not_asked_twice(
+    world: Garante, clock: FixedClock
+) -> None:
+    _agreement(world, "dea")
+    started = world.add_item(
+        "w",
+        title="Item w",
+        category="maritime-interdiction",
+        region="caribbean",
+        tlp="amber",
+        originator="dipol",
+        bundle=scenario_bundle("co-2025-0422"),
+        embargo_until=clock.now() + HOUR,
+    ).started
+    assert [(d.recipient, d.outcome) for d in started] == [("dea", "held")]
+    clock.set(clock.now() + 2 * HOUR)
+    change = world.apply_item_windows()
+    assert change.started == []
+    assert [(m.request, m.outcome) for m in change.moved] == [(started[0].request, "released")]

@@ -231,9 +231,10 @@ def test_added_after_the_last_date_added_gets_exactly_the_new_objects(
 ) -> None:
     last = _all(as_pages(collection.get_manifest, per_request=1000))[-1]["date_added"]
     assert "objects" not in collection.get_objects(added_after=last)  # nothing new yet
-    assert taxii.release("co-2025-0422", to=PARTNER, purpose="seizure")["outcome"] == "released"
+    # co-2025-0431: in no partner's feed yet (co-2025-0422 reached the NCA by its agreement)
+    assert taxii.release("co-2025-0431", to=PARTNER, purpose="seizure")["outcome"] == "released"
     new = collection.get_objects(added_after=last)["objects"]
-    expected = [obj["id"] for obj in scenario_bundle("co-2025-0422")["objects"]]
+    expected = [obj["id"] for obj in scenario_bundle("co-2025-0431")["objects"]]
     assert [obj["id"] for obj in new] == expected
     for obj in new:
         _valid(obj)

@@ -28,7 +28,7 @@ PARTNERS = ("dea", "nca", "fbi")
 GO_FAST = "co-2025-0417"  # released to the DEA (twice), HSI and the NCA
 CONTAINER = "co-2025-0452"  # released to the NCA only
 CASEWORK = "co-2025-0440"  # released to the FBI only
-LOADING_SITE = "co-2025-0422"  # released to the DEA; here also to the NCA
+LOADING_SITE = "co-2025-0422"  # released to the DEA and, by its agreement, the NCA
 
 
 def _ids(item: str) -> list[str]:
@@ -79,30 +79,30 @@ def key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def order_lifecycle(taxii: Taxii, key_file: Path) -> dict[str, Any]:
-    """What the NCA's feed shows as a release meets an order, and after the order is lifted.
+    """What the DEA's feed shows as a release meets an order, and after the order is lifted.
 
-    The NCA first fetches everything it has (so its earlier releases are delivered); then the
-    loading-site item is released to it, and before it fetches again the presidency orders
-    sharing with the NCA held; later the order is lifted.
+    The DEA first fetches everything it has (so its earlier releases are delivered); then the
+    joint-casework item, of a marking it already holds, is released to it, and before it
+    fetches again the presidency orders sharing with the DEA held; later the order is lifted.
     """
-    _objects(taxii, "nca")
-    before_release = _last_date_added(taxii, "nca")
-    assert taxii.release(LOADING_SITE, to="nca", purpose="seizure")["outcome"] == "released"
+    _objects(taxii, "dea")
+    before_release = _last_date_added(taxii, "dea")
+    assert taxii.release(CASEWORK, to="dea", purpose="arrest")["outcome"] == "released"
     taxii.cli(
-        "orders", "issue", "--id", "nca-pause", "--authority", "presidency", "--effect", "hold",
-        "--agencies", "nca", "--reason", "Pause sharing with the NCA pending review.",
+        "orders", "issue", "--id", "dea-pause", "--authority", "presidency", "--effect", "hold",
+        "--agencies", "dea", "--reason", "Pause sharing with the DEA pending review.",
         "--key", str(key_file),
     )  # fmt: skip
     during = {
-        "reports": _reports(taxii, "nca"),
-        "added_after": taxii.objects("nca", added_after=before_release),
-        "by_id": taxii.get(taxii.collection("nca") + f"objects/{_report(LOADING_SITE)}/", "nca"),
+        "reports": _reports(taxii, "dea"),
+        "added_after": taxii.objects("dea", added_after=before_release),
+        "by_id": taxii.get(taxii.collection("dea") + f"objects/{_report(CASEWORK)}/", "dea"),
     }
     taxii.cli(
-        "orders", "lift", "nca-pause", "--authority", "presidency",
+        "orders", "lift", "dea-pause", "--authority", "presidency",
         "--reason", "Review complete.", "--key", str(key_file),
     )  # fmt: skip
-    after = {"added_after": taxii.objects("nca", added_after=before_release)}
+    after = {"added_after": taxii.objects("dea", added_after=before_release)}
     return {"during": during, "after": after}
 
 
@@ -191,21 +191,21 @@ def test_an_order_issued_after_release_withholds_the_undelivered_objects(
     order_lifecycle: dict[str, Any],
 ) -> None:
     during = order_lifecycle["during"]
-    assert _report(LOADING_SITE) not in during["reports"]
+    assert _report(CASEWORK) not in during["reports"]
     assert during["added_after"].status_code == 200
     assert "objects" not in during["added_after"].json()
     _assert_taxii_error(during["by_id"], 404)
 
 
 def test_an_order_leaves_what_was_already_delivered(order_lifecycle: dict[str, Any]) -> None:
-    assert {_report(CONTAINER), _report(GO_FAST)} <= order_lifecycle["during"]["reports"]
+    assert {_report(GO_FAST), _report(LOADING_SITE)} <= order_lifecycle["during"]["reports"]
 
 
 def test_lifting_the_order_delivers_to_a_client_resuming_from_added_after(
     order_lifecycle: dict[str, Any],
 ) -> None:
     resumed = order_lifecycle["after"]["added_after"]
-    assert [obj["id"] for obj in resumed.json()["objects"]] == _ids(LOADING_SITE)
+    assert [obj["id"] for obj in resumed.json()["objects"]] == _ids(CASEWORK)
 
 
 def test_a_recall_reaches_the_partner_as_revoked_versions(recall: dict[str, Any]) -> None:

@@ -57,6 +57,14 @@ def when(value: str | None, *, field: str) -> datetime | None:
     return parse_time(value, field=field) if value else None
 
 
+def period(start: str, end: str) -> tuple[datetime, datetime]:
+    """``--from`` and ``--to``: a period that ends after it begins."""
+    begin, finish = when(start, field="from"), when(end, field="to")
+    if begin is None or finish is None or finish <= begin:
+        raise ValidationError("--to must be after --from", field="to")
+    return begin, finish
+
+
 def signature(
     statement: Mapping[str, Json], key: Path | None, signature_b64: str | None
 ) -> bytes | None:

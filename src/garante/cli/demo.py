@@ -215,4 +215,8 @@ def _print_step(step: StepResult) -> None:
             output.decision_line(decided)
         return
     output.console.print(f"  {step.summary}", style="cyan")
+    if step.action == "item":  # what the agreements started, not the held queue moving
+        for decided in step.decisions:
+            output.decision_line(decided)
+        return
     output.decided_again(step.decisions)

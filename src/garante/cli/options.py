@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import typer
+
 from garante.cli import context, output
 
 if TYPE_CHECKING:
@@ -75,3 +77,35 @@ def option_groups(command: Callable[..., None]) -> Callable[..., None]:
     run.__signature__ = declared.replace(parameters=parameters)  # type: ignore[attr-defined]
     run.__annotations__ = {p.name: p.annotation for p in parameters}
     return run
+
+
+# -- a statement's id and period --------------------------------------------------------------
+# An undertaking and an order are both signed with an id and a period the draft fixes; their
+# commands name them with the same options, worded for what each one is.
+
+_ISO_EXAMPLE = "ISO 8601, e.g. 2025-11-14T09:00:00Z."
+
+
+def id_option(what: str) -> Any:
+    """``--id`` of a new ``what`` ("order"), made up when not given."""
+    return typer.Option(
+        None, "--id", metavar="ID", help=f"The {what}'s id (default: one is made up)."
+    )
+
+
+VALID_FROM_OPTION: Any = typer.Option(
+    None,
+    "--valid-from",
+    metavar="TIME",
+    help=f"In force from then (default: now). {_ISO_EXAMPLE}",
+)
+
+
+def valid_until_option(ends: str) -> Any:
+    """``--valid-until``, open-ended by default: in force until ``ends`` ("lifted")."""
+    return typer.Option(
+        None,
+        "--valid-until",
+        metavar="TIME",
+        help=f"In force until then (default: until {ends}). {_ISO_EXAMPLE}",
+    )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -11,9 +11,15 @@ import typer
 
 from garante import records
 from garante.cli import output
-from garante.cli.context import service, settings, split, when
-from garante.cli.options import Signing, option_groups
-from garante.domain.errors import ScopeNotExplicit, ValidationError
+from garante.cli.context import period, service, settings, split, when
+from garante.cli.options import (
+    VALID_FROM_OPTION,
+    Signing,
+    id_option,
+    option_groups,
+    valid_until_option,
+)
+from garante.domain.errors import ValidationError, scope_hinted
 from garante.domain.order import Requirement, Scope
 
 if TYPE_CHECKING:
@@ -107,20 +113,12 @@ class Terms:
         )
 
 
-@contextmanager
-def _explicit() -> Iterator[None]:
+def _explicit() -> AbstractContextManager[None]:
     """The service's refusal of an unsaid empty scope, with the hint in this CLI's options."""
-    try:
-        yield
-    except ScopeNotExplicit as exc:
-        hint = (
-            "give the scope options or --all, not both"
-            if exc.said_everything
-            else "give --agencies/--countries/--categories/--regions, or --all to hold everything"
-        )
-        raise ScopeNotExplicit(
-            exc.message, said_everything=exc.said_everything, field=exc.field, hint=hint
-        ) from None
+    return scope_hinted(
+        both="give the scope options or --all, not both",
+        unsaid="give --agencies/--countries/--categories/--regions, or --all to hold everything",
+    )
 
 
 def _previewed(
@@ -188,21 +186,9 @@ def issue(
     reason: str = typer.Option(
         ..., "--reason", help="The instruction, in its own words.", metavar="TEXT"
     ),
-    order_id: str | None = typer.Option(
-        None, "--id", metavar="ID", help="The order's id (default: one is made up)."
-    ),
-    valid_from: str | None = typer.Option(
-        None,
-        "--valid-from",
-        metavar="TIME",
-        help="In force from then (default: now). ISO 8601, e.g. 2025-11-14T09:00:00Z.",
-    ),
-    valid_until: str | None = typer.Option(
-        None,
-        "--valid-until",
-        metavar="TIME",
-        help="In force until then (default: until lifted). ISO 8601, e.g. 2025-11-14T09:00:00Z.",
-    ),
+    order_id: str | None = id_option("order"),
+    valid_from: str | None = VALID_FROM_OPTION,
+    valid_until: str | None = valid_until_option("lifted"),
     *,
     terms: Terms,
     signing: Signing,
@@ -514,9 +500,7 @@ def simulate(
     stands beside its amended version; the scope before and after is printed.
     """
     garante = service(ctx)
-    begin, finish = when(start, field="from"), when(end, field="to")
-    if begin is None or finish is None or finish <= begin:
-        raise ValidationError("--to must be after --from", field="to")
+    begin, finish = period(start, end)
     if lift_order is not None and amend_order is not None:
         raise ValidationError("give --lift or --amend, not both", field="amend")
     scopes = ""

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from garante.cli import output
-from garante.cli.context import KEY_OPTION, SIGNATURE_OPTION, service, signature, when
+from garante.cli.context import KEY_OPTION, SIGNATURE_OPTION, period, service, signature, when
 from garante.domain.errors import ValidationError
 from garante.domain.outcome import OutcomeReport
 
@@ -128,10 +128,7 @@ def partners(
     ),
 ) -> None:
     """Per partner: releases by decision, time held, outcomes by kind, breaches."""
-    begin = when(start, field="from")
-    finish = when(end, field="to")
-    if begin is None or finish is None or finish <= begin:
-        raise ValidationError("--to must be after --from", field="to")
+    begin, finish = period(start, end)
     data = service(ctx).partner_report(start=begin, end=finish)
     if csv_file is not None:
         from garante.service.reports import as_csv_rows

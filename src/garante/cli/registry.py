@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -16,9 +16,27 @@ from garante.cli.context import service
 from garante.cli.options import Signing, option_groups
 from garante.domain.errors import ValidationError
 
+if TYPE_CHECKING:
+    from garante.service.usecases.agencies import KeyStatementOf, SetsKey
+
 keys = typer.Typer(help="Ed25519 key pairs for agencies and authorities.", no_args_is_help=True)
 agencies = typer.Typer(help="Agencies that send or receive intelligence.", no_args_is_help=True)
 authorities = typer.Typer(help="Authorities that issue orders.", no_args_is_help=True)
+
+
+_KEY_HELP = "Base64 or PEM Ed25519 public key, or @FILE."
+_PUBLIC_KEY_ARGUMENT = typer.Argument(..., help=_KEY_HELP, metavar="KEY|@FILE")
+_PUBLIC_KEY_OPTION = typer.Option(None, "--public-key", help=_KEY_HELP, metavar="KEY|@FILE")
+
+
+def _recovered_by(signer: str) -> Any:
+    """``--recovered-by`` of a set-key command, saying who ``signer`` is."""
+    return typer.Option(
+        None,
+        "--recovered-by",
+        help=f"The key was lost: {signer} signs the recovery (with --key or --signature).",
+        metavar="ID",
+    )
 
 
 def read_key(value: str | None) -> bytes | None:
@@ -88,12 +106,7 @@ def add_agency(
     requires_undertaking: bool = typer.Option(
         False, "--requires-undertaking", help="Needs an undertaking even though domestic."
     ),
-    public_key: str | None = typer.Option(
-        None,
-        "--public-key",
-        help="Base64 or PEM Ed25519 public key, or @FILE.",
-        metavar="KEY|@FILE",
-    ),
+    public_key: str | None = _PUBLIC_KEY_OPTION,
 ) -> None:
     """Register an agency."""
     change = service(ctx).register_agency(
@@ -113,15 +126,8 @@ def add_agency(
 def set_key(
     ctx: typer.Context,
     agency_id: str = typer.Argument(..., metavar="ID", help="The agency's id."),
-    public_key: str = typer.Argument(
-        ..., help="Base64 or PEM Ed25519 public key, or @FILE.", metavar="KEY|@FILE"
-    ),
-    recovered_by: str | None = typer.Option(
-        None,
-        "--recovered-by",
-        help="The key was lost: this authority signs the recovery (with --key or --signature).",
-        metavar="ID",
-    ),
+    public_key: str = _PUBLIC_KEY_ARGUMENT,
+    recovered_by: str | None = _recovered_by("this authority"),
     *,
     signing: Signing,
 ) -> None:
@@ -132,18 +138,40 @@ def set_key(
     AUTHORITY.key). The log keeps the statement and marks a recovery as one.
     """
     garante = service(ctx)
+    _set_key(
+        ctx,
+        garante.agency_key_statement,
+        garante.set_agency_key,
+        agency_id,
+        public_key,
+        recovered_by,
+        signing,
+    )
+
+
+def _set_key(
+    ctx: typer.Context,
+    statement_of: KeyStatementOf,
+    set_key: SetsKey[Any],
+    party_id: str,
+    public_key: str,
+    recovered_by: str | None,
+    signing: Signing,
+) -> None:
+    """``set-key`` of an agency or an authority: the statement the new key needs, signed (or
+    only printed), then the key set."""
     new_key = read_required_key(public_key)
-    statement = garante.agency_key_statement(agency_id, new_key, recovered_by=recovered_by)
+    statement = statement_of(party_id, new_key, recovered_by=recovered_by)
     if signing.printed(statement):
         return
-    change = garante.set_agency_key(
-        agency_id,
+    change = set_key(
+        party_id,
         new_key,
         signature=signing.signature(statement),
         recovered_by=recovered_by,
     )
     how = f", recovered on {recovered_by}'s signature" if recovered_by else ""
-    output.result(ctx, change.value, f"Key registered for {agency_id}{how}.")
+    output.result(ctx, change.value, f"Key registered for {party_id}{how}.")
 
 
 @agencies.command("list")
@@ -169,12 +197,7 @@ def add_authority(
     ctx: typer.Context,
     authority_id: str = typer.Argument(..., metavar="ID", help="Slug, e.g. presidency."),
     name: str = typer.Option(..., "--name", metavar="NAME", help="The authority's full name."),
-    public_key: str | None = typer.Option(
-        None,
-        "--public-key",
-        help="Base64 or PEM Ed25519 public key, or @FILE.",
-        metavar="KEY|@FILE",
-    ),
+    public_key: str | None = _PUBLIC_KEY_OPTION,
 ) -> None:
     """Register an authority that may issue orders."""
     change = service(ctx).register_authority(
@@ -188,16 +211,8 @@ def add_authority(
 def set_authority_key(
     ctx: typer.Context,
     authority_id: str = typer.Argument(..., metavar="ID", help="The authority's id."),
-    public_key: str = typer.Argument(
-        ..., help="Base64 or PEM Ed25519 public key, or @FILE.", metavar="KEY|@FILE"
-    ),
-    recovered_by: str | None = typer.Option(
-        None,
-        "--recovered-by",
-        help="The key was lost: this other authority signs the recovery (with --key or "
-        "--signature).",
-        metavar="ID",
-    ),
+    public_key: str = _PUBLIC_KEY_ARGUMENT,
+    recovered_by: str | None = _recovered_by("this other authority"),
     *,
     signing: Signing,
 ) -> None:
@@ -208,18 +223,15 @@ def set_authority_key(
     (--recovered-by ID --key OTHER.key). The log keeps the statement and marks a recovery as one.
     """
     garante = service(ctx)
-    new_key = read_required_key(public_key)
-    statement = garante.authority_key_statement(authority_id, new_key, recovered_by=recovered_by)
-    if signing.printed(statement):
-        return
-    change = garante.set_authority_key(
+    _set_key(
+        ctx,
+        garante.authority_key_statement,
+        garante.set_authority_key,
         authority_id,
-        new_key,
-        signature=signing.signature(statement),
-        recovered_by=recovered_by,
+        public_key,
+        recovered_by,
+        signing,
     )
-    how = f", recovered on {recovered_by}'s signature" if recovered_by else ""
-    output.result(ctx, change.value, f"Key registered for {authority_id}{how}.")
 
 
 @authorities.command("set-superior")

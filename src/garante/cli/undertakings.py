@@ -7,7 +7,13 @@ import typer
 from garante import records
 from garante.cli import output
 from garante.cli.context import service, split, when
-from garante.cli.options import Signing, option_groups
+from garante.cli.options import (
+    VALID_FROM_OPTION,
+    Signing,
+    id_option,
+    option_groups,
+    valid_until_option,
+)
 from garante.domain.errors import UndertakingNotFound
 
 app = typer.Typer(help="Use undertakings that partners sign.", no_args_is_help=True)
@@ -36,21 +42,9 @@ def sign(
         help="Item categories covered (none = all).",
         metavar="CATEGORY[,CATEGORY...]",
     ),
-    undertaking_id: str | None = typer.Option(
-        None, "--id", metavar="ID", help="The undertaking's id (default: one is made up)."
-    ),
-    valid_from: str | None = typer.Option(
-        None,
-        "--valid-from",
-        metavar="TIME",
-        help="In force from then (default: now). ISO 8601, e.g. 2025-11-14T09:00:00Z.",
-    ),
-    valid_until: str | None = typer.Option(
-        None,
-        "--valid-until",
-        metavar="TIME",
-        help="In force until then (default: until revoked). ISO 8601, e.g. 2025-11-14T09:00:00Z.",
-    ),
+    undertaking_id: str | None = id_option("undertaking"),
+    valid_from: str | None = VALID_FROM_OPTION,
+    valid_until: str | None = valid_until_option("revoked"),
     *,
     signing: Signing,
 ) -> None:

@@ -12,7 +12,17 @@ from pathlib import PurePosixPath
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from garante.console.pages import audit, auth, charts, held, items, orders, partners, releases
+from garante.console.pages import (
+    agreements,
+    audit,
+    auth,
+    charts,
+    held,
+    items,
+    orders,
+    partners,
+    releases,
+)
 from garante.console.render import STATIC
 
 _TYPES = {".js": "text/javascript", ".css": "text/css", ".md": "text/plain", "": "text/plain"}
@@ -37,7 +47,7 @@ def static_file(path: str) -> Response:
 
 def create_console_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
-    for module in (auth, partners, items, orders, held, releases, audit, charts):
+    for module in (auth, partners, agreements, items, orders, held, releases, audit, charts):
         router.include_router(module.router)
     router.add_api_route("/static/{path:path}", static_file, methods=["GET"])
     return router

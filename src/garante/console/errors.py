@@ -36,6 +36,23 @@ FIELD_LABELS = {
     "signature": "preview.signature",
 }
 
+# -- the agreement forms' fields, as they label them (``shown(..., form="agreement")``) ------
+AGREEMENT_FIELD_LABELS = {
+    "id": "agreement.form.id",
+    "partner": "col.partner",
+    "purposes": "agreement.form.purposes",
+    "categories": "scope.categories",
+    "regions": "scope.regions",
+    "tlp_ceiling": "agreement.form.tlp_ceiling",
+    "originators": "agreement.form.originators",
+    "valid_from": "agreement.form.valid_from",
+    "valid_until": "agreement.form.valid_until",
+    "backfill_from": "agreement.form.backfill_from",
+    "reason": "agreement.form.reason",
+    "signature": "agreement.form.signature",
+}
+FORM_FIELD_LABELS = {"agreement": AGREEMENT_FIELD_LABELS}
+
 _FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
 _COMMAND = re.compile(r"`?garante [a-z]")
 _QUOTED = re.compile(r"'([^']*)'")
@@ -50,8 +67,10 @@ def _known(key: str) -> bool:
     return key in CATALOGUE
 
 
-def _message(error: GaranteError, lang: Lang) -> str:
+def _message(error: GaranteError, lang: Lang, form: str | None) -> str:
     keys = [f"fault.{error.code}@{error.field}", f"fault.{error.code}"]
+    if form is not None:  # a form's own words; the order form's field words are not its
+        keys = [f"fault.{error.code}@{form}.{error.field}", f"fault.{error.code}"]
     if isinstance(error, ScopeNotExplicit):
         keys.insert(0, f"fault.{error.code}@{'everything' if error.said_everything else 'empty'}")
     quoted = _QUOTED.search(error.message)
@@ -61,16 +80,21 @@ def _message(error: GaranteError, lang: Lang) -> str:
     return _FLAG.sub("…", error.message)  # never a flag, though no message carries one today
 
 
-def _hint(error: GaranteError, lang: Lang) -> str | None:
-    if isinstance(error, ScopeNotExplicit):
-        key = "form.everything_conflict" if error.said_everything else "form.everything_required"
-        return translate(lang, key)
+def _hint(error: GaranteError, lang: Lang, form: str | None) -> str | None:
     family = error.code.split(".")[0]
-    for key in (f"fault_hint.{error.code}@{error.field}", f"fault_hint.{error.code}"):
+    if form is not None:
+        keys = [f"fault_hint.{error.code}@{form}.{error.field}", f"fault_hint.{family}@{form}"]
+    else:
+        if isinstance(error, ScopeNotExplicit):
+            said = error.said_everything
+            return translate(
+                lang, "form.everything_conflict" if said else "form.everything_required"
+            )
+        keys = [f"fault_hint.{error.code}@{error.field}", f"fault_hint.{error.code}"]
+        keys.append(f"fault_hint.{family}")
+    for key in keys:
         if _known(key):
             return translate(lang, key)
-    if _known(f"fault_hint.{family}"):
-        return translate(lang, f"fault_hint.{family}")
     hint = error.hint
     if not hint or speaks_of_the_command_line(hint):
         return None
@@ -83,13 +107,21 @@ def _hint(error: GaranteError, lang: Lang) -> str | None:
     return hint
 
 
-def shown(error: GaranteError, lang: Lang) -> dict[str, str]:
-    """``error`` as the console's error box shows it: code, message, field label and hint."""
-    out = {"code": error.code, "message": _message(error, lang)}
+def shown(error: GaranteError, lang: Lang, *, form: str | None = None) -> dict[str, str]:
+    """``error`` as the console's error box shows it: code, message, field label and hint;
+    ``at``, the field's name, for the form to show the message beside that field.
+
+    ``form``: the form the error answers, where it is not an order form ("agreement"): its
+    own words (``fault.<code>@agreement.<field>``) and field labels, never the order form's.
+    """
+    out = {"code": error.code, "message": _message(error, lang, form)}
     if error.field is not None:
-        label = FIELD_LABELS.get(error.field)
+        labels = FORM_FIELD_LABELS.get(form, FIELD_LABELS) if form else FIELD_LABELS
+        label = labels.get(error.field)
         out["field"] = translate(lang, label) if label else error.field
-    hint = _hint(error, lang)
+        if form is not None:
+            out["at"] = error.field
+    hint = _hint(error, lang, form)
     if hint:
         out["hint"] = hint
     return out

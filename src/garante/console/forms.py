@@ -165,3 +165,81 @@ class OrderTerms:
             ("days", str(self.days)),
         ]
         return out
+
+
+# -- standing agreements: the make and amend forms --------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgreementTerms:
+    """What the agreement forms submit, before the service validates it. A ``backfill_from``
+    asks to also start requests for the items added since then."""
+
+    id: str = ""
+    partner: str = ""
+    purposes: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    tlp_ceiling: str = "amber"
+    originators: tuple[str, ...] = ()
+    valid_from: str = ""
+    valid_until: str = ""
+    backfill_from: str = ""
+    reason: str = ""
+
+    @classmethod
+    def parse(cls, data: Form) -> AgreementTerms:
+        return cls(
+            id=data.get("id"),
+            partner=data.get("partner"),
+            purposes=tuple(data.all("purposes")),
+            categories=tuple(data.all("categories")),
+            regions=tuple(data.all("regions")),
+            tlp_ceiling=data.get("tlp_ceiling"),
+            originators=tuple(data.all("originators")),
+            valid_from=data.get("valid_from"),
+            valid_until=data.get("valid_until"),
+            backfill_from=data.get("backfill_from"),
+            reason=data.get("reason"),
+        )
+
+    @classmethod
+    def from_agreement(cls, agreement: records.Agreement) -> AgreementTerms:
+        """The terms of an agreement as it stands, to prefill the amend form."""
+        return cls(
+            id=agreement.id,
+            partner=agreement.partner,
+            purposes=agreement.purposes,
+            categories=agreement.categories,
+            regions=agreement.regions,
+            tlp_ceiling=agreement.tlp_ceiling,
+            originators=agreement.originators,
+            valid_from=agreement.valid_from,
+            valid_until=agreement.valid_until or "",
+        )
+
+    def start(self) -> datetime | None:
+        return optional_time(self.valid_from, field="valid_from")
+
+    def until(self) -> datetime | None:
+        return optional_time(self.valid_until, field="valid_until")
+
+    def since(self) -> datetime | None:
+        """Where the backfill starts, if one is asked for."""
+        return optional_time(self.backfill_from, field="backfill_from")
+
+    def with_draft(self, agreement_id: str, valid_from: datetime) -> AgreementTerms:
+        """The same terms, pinned to the id and start the draft gave, so that making it
+        drafts the statement shown again identically."""
+        return AgreementTerms(
+            **{**self.__dict__, "id": agreement_id, "valid_from": iso(valid_from)}
+        )
+
+    def hidden(self) -> list[tuple[str, str]]:
+        """The terms as hidden fields, for the preview's confirm form."""
+        out = [("id", self.id), ("partner", self.partner), ("tlp_ceiling", self.tlp_ceiling)]
+        for name in ("purposes", "categories", "regions", "originators"):
+            out += [(name, value) for value in getattr(self, name)]
+        out += [("valid_from", self.valid_from), ("valid_until", self.valid_until)]
+        out.append(("backfill_from", self.backfill_from))
+        return out

@@ -829,6 +829,288 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "There is no such release request.",
         "es": "No existe esa solicitud de entrega.",
     },
+    # -- standing agreements: each partner's, an agreement's page, the liaison's forms ----
+    "nav.agreements": {"en": "Agreements", "es": "Acuerdos"},
+    "agreements.title": {"en": "Standing agreements", "es": "Acuerdos permanentes"},
+    "agreements.intro": {
+        "en": "Each partner's standing requests, and where each stands as of {at}. An agreement "
+        "in force starts a release request for every item its scope covers when the item is "
+        "added; each request is decided like one made by hand.",
+        "es": "Las solicitudes permanentes de cada socio y su estado a {at}. Un acuerdo vigente "
+        "inicia una solicitud de entrega por cada elemento que cubre su alcance cuando se "
+        "añade; cada solicitud se decide como una hecha a mano.",
+    },
+    "agreements.intro_partner": {
+        "en": "Your agency's standing agreements, and where each stands as of {at}.",
+        "es": "Los acuerdos permanentes de su agencia y su estado a {at}.",
+    },
+    "agreements.caption": {
+        "en": "Agreements on this page: {count}",
+        "es": "Acuerdos en esta página: {count}",
+    },
+    "agreements.empty": {"en": "No agreements.", "es": "No hay acuerdos."},
+    "agreements.own": {"en": "Its standing agreements", "es": "Sus acuerdos permanentes"},
+    "agreements.own_help": {
+        "en": "What your agency receives without asking each time, on the terms shown.",
+        "es": "Lo que su agencia recibe sin pedirlo cada vez, en los términos indicados.",
+    },
+    "agreement.active": {"en": "in force", "es": "vigente"},
+    "agreement.pending": {"en": "not yet valid", "es": "aún no vigente"},
+    "agreement.suspended": {"en": "suspended", "es": "suspendido"},
+    "agreement.expired": {"en": "expired", "es": "vencido"},
+    "agreement.ended": {"en": "ended", "es": "terminado"},
+    "agreement.title": {"en": "Agreement {id}", "es": "Acuerdo {id}"},
+    "agreement.categories": {"en": "Categories", "es": "Categorías"},
+    "agreement.regions": {"en": "Regions", "es": "Regiones"},
+    "agreement.originators": {"en": "Originators", "es": "Originadores"},
+    "agreement.any": {"en": "any", "es": "cualquiera"},
+    "agreement.up_to": {"en": "up to {tlp}", "es": "hasta {tlp}"},
+    "agreement.open_end": {"en": "no end", "es": "sin fin"},
+    "agreement.countersigned": {
+        "en": "Countersigned by the partner",
+        "es": "Refrendado por el socio",
+    },
+    "agreement.countersigned_yes": {"en": "yes, this version", "es": "sí, esta versión"},
+    "agreement.countersigned_no": {"en": "no", "es": "no"},
+    "agreement.history": {"en": "History", "es": "Historial"},
+    "agreement.history_made": {"en": "Made at {at} by {by}", "es": "Hecho el {at} por {by}"},
+    "agreement.history_amended": {
+        "en": "Last amended at {at}: now at version {version}",
+        "es": "Modificado por última vez el {at}: ahora en la versión {version}",
+    },
+    "agreement.history_suspended": {"en": "Suspended at {at}", "es": "Suspendido el {at}"},
+    "agreement.history_ended": {"en": "Ended at {at}", "es": "Terminado el {at}"},
+    "agreement.last_reason": {"en": "Reason last given:", "es": "Último motivo dado:"},
+    "agreement.history_help": {
+        "en": "Every change, with its reason, is an entry in the audit log.",
+        "es": "Cada cambio, con su motivo, es una entrada del registro de auditoría.",
+    },
+    "agreement.requests": {"en": "Requests it started", "es": "Solicitudes que inició"},
+    "agreement.requests_caption": {
+        "en": "Requests this agreement started, on this page: {count}",
+        "es": "Solicitudes que inició este acuerdo, en esta página: {count}",
+    },
+    "agreement.requests_none": {
+        "en": "This agreement has started no request yet.",
+        "es": "Este acuerdo aún no ha iniciado ninguna solicitud.",
+    },
+    "agreement.new": {"en": "Make an agreement", "es": "Hacer un acuerdo"},
+    "agreement.new_intro": {
+        "en": "A partner's standing request: from when it is in force, every item added that "
+        "its scope covers starts one release request per purpose. Nothing is stored until you "
+        "confirm on the next page.",
+        "es": "La solicitud permanente de un socio: desde que está vigente, cada elemento "
+        "añadido que cubre su alcance inicia una solicitud de entrega por propósito. Nada se "
+        "guarda hasta que confirme en la página siguiente.",
+    },
+    "agreement.form.id": {"en": "Agreement id (optional)", "es": "Id del acuerdo (opcional)"},
+    "agreement.form.id_help": {
+        "en": "Left empty, the next free one is given (dea-ag-1, dea-ag-2…).",
+        "es": "Si se deja vacío se asigna el siguiente libre (dea-ag-1, dea-ag-2…).",
+    },
+    "agreement.form.choose_partner": {"en": "Choose a partner", "es": "Elija un socio"},
+    "agreement.form.purposes": {"en": "Purposes", "es": "Propósitos"},
+    "agreement.form.purposes_help": {
+        "en": "One release request is started per purpose ticked: at least one.",
+        "es": "Se inicia una solicitud de entrega por cada propósito marcado: al menos uno.",
+    },
+    "agreement.form.scope": {"en": "Items covered", "es": "Elementos cubiertos"},
+    "agreement.form.scope_help": {
+        "en": "Categories, regions or originators left unticked cover any.",
+        "es": "Las categorías, regiones u originadores sin marcar cubren cualquiera.",
+    },
+    "agreement.form.originators": {"en": "Originators", "es": "Originadores"},
+    "agreement.form.tlp_ceiling": {"en": "TLP ceiling", "es": "Techo TLP"},
+    "agreement.form.tlp_help": {
+        "en": "The most restricted marking it covers.",
+        "es": "La marca más restringida que cubre.",
+    },
+    "agreement.form.valid_from": {"en": "From (UTC, optional)", "es": "Desde (UTC, opcional)"},
+    "agreement.form.valid_from_help": {
+        "en": "Left empty: from now.",
+        "es": "Si se deja vacío: desde ahora.",
+    },
+    "agreement.form.valid_until": {"en": "Until (UTC, optional)", "es": "Hasta (UTC, opcional)"},
+    "agreement.form.valid_until_help": {
+        "en": "Left empty: until it is ended.",
+        "es": "Si se deja vacío: hasta que se termine.",
+    },
+    "agreement.form.backfill_from": {
+        "en": "Also for items added since (UTC, optional)",
+        "es": "También para los elementos añadidos desde (UTC, opcional)",
+    },
+    "agreement.form.backfill_help": {
+        "en": "Given, the preview shows how many items already added since then it covers and "
+        "how each request would be decided; making it starts them.",
+        "es": "Si se indica, la vista previa muestra cuántos elementos ya añadidos desde "
+        "entonces cubre y cómo se decidiría cada solicitud; al hacerlo se inician.",
+    },
+    "agreement.form.preview": {"en": "Preview", "es": "Vista previa"},
+    "agreement.form.reason": {"en": "Reason", "es": "Motivo"},
+    "agreement.form.signature": {
+        "en": "The partner's countersignature (optional, base64)",
+        "es": "Refrendo del socio (opcional, base64)",
+    },
+    "agreement.form.signature_help": {
+        "en": "The partner's Ed25519 signature of the statement above, if it gave one; it must "
+        "verify against the partner's registered key.",
+        "es": "La firma Ed25519 del socio sobre la declaración anterior, si la dio; debe "
+        "verificarse con la clave registrada del socio.",
+    },
+    "agreement.preview": {"en": "Make agreement {id}?", "es": "¿Hacer el acuerdo {id}?"},
+    "agreement.backfill": {"en": "Items already added", "es": "Elementos ya añadidos"},
+    "agreement.backfill_intro": {
+        "en": "Items added from {since} to now ({at}) that the agreement covers, and how the "
+        "requests it would start for them would be decided now:",
+        "es": "Elementos añadidos desde {since} hasta ahora ({at}) que cubre el acuerdo, y "
+        "cómo se decidirían ahora las solicitudes que iniciaría para ellos:",
+    },
+    "agreement.backfill_items": {"en": "Items covered", "es": "Elementos cubiertos"},
+    "agreement.backfill_requests": {
+        "en": "Requests it would start",
+        "es": "Solicitudes que iniciaría",
+    },
+    "agreement.backfill_already": {
+        "en": "Already requested for this partner and purpose",
+        "es": "Ya solicitadas para este socio y propósito",
+    },
+    "agreement.backfill_nothing_stored": {
+        "en": "Nothing is stored until you confirm.",
+        "es": "Nada se guarda hasta que confirme.",
+    },
+    "agreement.no_backfill": {
+        "en": "Only items added from now on: no date was given for items already added.",
+        "es": "Solo los elementos que se añadan desde ahora: no se indicó fecha para los ya "
+        "añadidos.",
+    },
+    "agreement.statement": {"en": "The terms", "es": "Los términos"},
+    "agreement.statement_help": {
+        "en": "The statement the partner may countersign, exactly as logged.",
+        "es": "La declaración que el socio puede refrendar, tal como se registra.",
+    },
+    "agreement.confirm": {"en": "Make the agreement", "es": "Hacer el acuerdo"},
+    "agreement.back": {"en": "Back to the form", "es": "Volver al formulario"},
+    "agreement.done.made": {"en": "Agreement {id} made", "es": "Acuerdo {id} hecho"},
+    "agreement.done.amended": {"en": "Agreement {id} amended", "es": "Acuerdo {id} modificado"},
+    "agreement.done.suspended": {
+        "en": "Agreement {id} suspended",
+        "es": "Acuerdo {id} suspendido",
+    },
+    "agreement.done.resumed": {"en": "Agreement {id} resumed", "es": "Acuerdo {id} reanudado"},
+    "agreement.done.ended": {"en": "Agreement {id} ended", "es": "Acuerdo {id} terminado"},
+    "agreement.started": {
+        "en": "Requests it started: {count}",
+        "es": "Solicitudes que inició: {count}",
+    },
+    "agreement.started_caption": {
+        "en": "Each request started for an item already added, with its decision",
+        "es": "Cada solicitud iniciada para un elemento ya añadido, con su decisión",
+    },
+    "agreement.started_none": {
+        "en": "None: it covers items added from now on.",
+        "es": "Ninguna: cubre los elementos que se añadan desde ahora.",
+    },
+    "agreement.see": {"en": "See the agreement", "es": "Ver el acuerdo"},
+    "agreement.amend": {"en": "Amend", "es": "Modificar"},
+    "agreement.amend_help": {
+        "en": "The terms below replace the current ones as the next version; requests already "
+        "started stand.",
+        "es": "Los términos siguientes sustituyen a los actuales como la versión siguiente; "
+        "las solicitudes ya iniciadas se mantienen.",
+    },
+    "agreement.amend_button": {"en": "Amend the agreement", "es": "Modificar el acuerdo"},
+    "agreement.suspend": {"en": "Suspend", "es": "Suspender"},
+    "agreement.suspend_help": {
+        "en": "Until it is resumed, items added start nothing under it.",
+        "es": "Hasta que se reanude, los elementos añadidos no inician nada bajo él.",
+    },
+    "agreement.suspend_button": {"en": "Suspend the agreement", "es": "Suspender el acuerdo"},
+    "agreement.resume": {"en": "Resume", "es": "Reanudar"},
+    "agreement.resume_help": {
+        "en": "Items added from now on start requests again; those added while it was "
+        "suspended do not.",
+        "es": "Los elementos que se añadan desde ahora vuelven a iniciar solicitudes; los "
+        "añadidos mientras estuvo suspendido no.",
+    },
+    "agreement.resume_button": {"en": "Resume the agreement", "es": "Reanudar el acuerdo"},
+    "agreement.end": {"en": "End", "es": "Terminar"},
+    "agreement.end_help": {
+        "en": "For good: it starts nothing more and cannot change again. Requests it started "
+        "stand.",
+        "es": "Para siempre: no inicia nada más y ya no puede cambiar. Las solicitudes que "
+        "inició se mantienen.",
+    },
+    "agreement.end_button": {"en": "End the agreement", "es": "Terminar el acuerdo"},
+    # The agreement forms' errors (console/errors.py, ``form="agreement"``).
+    "fault.agreement.not_found": {
+        "en": "There is no agreement “{name}”.",
+        "es": "No existe el acuerdo “{name}”.",
+    },
+    "fault.validation.invalid@agreement.reason": {
+        "en": "Say why: the reason goes into the audit log.",
+        "es": "Indique el motivo: queda en el registro de auditoría.",
+    },
+    "fault.validation.invalid@agreement.purposes": {
+        "en": "Tick at least one purpose.",
+        "es": "Marque al menos un propósito.",
+    },
+    "fault.validation.invalid@agreement.tlp_ceiling": {
+        "en": "Choose one of the TLP markings offered.",
+        "es": "Elija una de las marcas TLP ofrecidas.",
+    },
+    "fault.validation.invalid@agreement.valid_from": {
+        "en": "“From” must be a date and time.",
+        "es": "“Desde” debe ser una fecha y hora.",
+    },
+    "fault.validation.invalid@agreement.valid_until": {
+        "en": "“Until” must be a date and time after “From”.",
+        "es": "“Hasta” debe ser una fecha y hora posterior a “Desde”.",
+    },
+    "fault_hint.validation.invalid@agreement.valid_until": {
+        "en": "give a later end, or none",
+        "es": "indique un fin posterior, o ninguno",
+    },
+    "fault_hint.validation.invalid@agreement.backfill_from": {
+        "en": "give a date in the past, or leave it empty to cover items added from now on",
+        "es": "indique una fecha pasada, o déjela vacía para cubrir los elementos que se "
+        "añadan desde ahora",
+    },
+    "fault.validation.invalid@agreement.backfill_from": {
+        "en": "Items already added can be covered only from a date in the past, by an agreement "
+        "in force now.",
+        "es": "Los elementos ya añadidos solo se pueden cubrir desde una fecha pasada, con un "
+        "acuerdo vigente ahora.",
+    },
+    "fault.validation.invalid@agreement.id": {
+        "en": "That agreement id cannot be used.",
+        "es": "Ese id de acuerdo no es válido.",
+    },
+    "fault_hint.validation.invalid@agreement.id": {
+        "en": "use lower-case letters, digits, '.', '_' or '-', starting with a letter or "
+        "digit; or leave it empty to have one assigned",
+        "es": "use minúsculas, dígitos, '.', '_' o '-', empezando por una letra o un dígito; "
+        "o déjelo vacío para que se asigne uno",
+    },
+    "fault.conflict.already_exists@agreement.id": {
+        "en": "An agreement “{name}” already exists.",
+        "es": "Ya existe un acuerdo “{name}”.",
+    },
+    "fault_hint.conflict.already_exists@agreement.id": {
+        "en": "choose another id, or leave it empty to have one assigned",
+        "es": "elija otro id, o déjelo vacío para que se asigne uno",
+    },
+    "fault.conflict.invalid_state@agreement.id": {
+        "en": "Agreement “{name}” cannot change so: an ended agreement never changes, only a "
+        "suspended one is resumed, and a suspended one is not suspended again.",
+        "es": "El acuerdo “{name}” no puede cambiar así: un acuerdo terminado nunca cambia, "
+        "solo uno suspendido se reanuda y uno suspendido no se suspende de nuevo.",
+    },
+    "fault_hint.signature@agreement": {
+        "en": "the partner signs exactly the statement shown with its registered Ed25519 key; "
+        "paste its signature in base64, or leave it empty",
+        "es": "el socio firma exactamente la declaración mostrada con su clave Ed25519 "
+        "registrada; pegue su firma en base64, o déjela vacía",
+    },
     # Messages the in-browser verifier shows (static/audit.js).
     "js.working": {"en": "Verifying…", "es": "Verificando…"},
     "js.verified": {"en": "Verified", "es": "Verificado"},

@@ -14,6 +14,7 @@ from garante import records
 from garante.console.forms import OrderTerms
 from garante.console.i18n import LANGUAGES, Lang, messages, translate
 from garante.console.session import Viewer, language
+from garante.domain.errors import GaranteError
 from garante.domain.timeutil import parse_time
 
 TEMPLATES = files("garante.console") / "templates"
@@ -56,10 +57,15 @@ def duration(seconds: float) -> str:
 
 
 def input_time(value: str | None) -> str:
-    """An instant as a ``datetime-local`` input wants it: ``2025-11-20T12:00`` (UTC)."""
+    """An instant as a ``datetime-local`` input wants it: ``2025-11-20T12:00`` (UTC); empty
+    for a value sent back that is not one (a browser would empty the input anyway), so that
+    a form shown again with its error still renders."""
     if not value:
         return ""
-    at = parse_time(value)
+    try:
+        at = parse_time(value)
+    except GaranteError:
+        return ""
     return f"{at.year:04d}-{at:%m-%dT%H:%M}"
 
 

@@ -93,6 +93,18 @@ class Viewer:
         if not self.reads_items:
             raise NotAllowed
 
+    # -- standing agreements -----------------------------------------------------------
+
+    @property
+    def makes_agreements(self) -> bool:
+        """May make, amend, suspend, resume and end agreements: the roles the service admits
+        to ``make_agreement`` (a liaison officer)."""
+        return self.principal.role in roles_of(Garante.make_agreement)
+
+    def require_agreements(self) -> None:
+        if not self.makes_agreements:
+            raise NotAllowed
+
     def require_internal(self) -> None:
         if not self.internal:
             raise NotAllowed

@@ -8,6 +8,9 @@ person can do about it. Interfaces map them once at their edge: an HTTP status f
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class GaranteError(Exception):
     """Base of every error Garante reports to a person or a program."""
@@ -62,6 +65,20 @@ class ScopeNotExplicit(ValidationError):
     ):
         super().__init__(message, field=field, hint=hint)
         self.said_everything = said_everything
+
+
+@contextmanager
+def scope_hinted(*, both: str, unsaid: str) -> Iterator[None]:
+    """A ``ScopeNotExplicit`` raised inside, with the hint in an interface's own terms:
+    ``both`` for a scope said to be everything that also names some, ``unsaid`` for an empty
+    scope not said to be everything."""
+    try:
+        yield
+    except ScopeNotExplicit as exc:
+        hint = both if exc.said_everything else unsaid
+        raise ScopeNotExplicit(
+            exc.message, said_everything=exc.said_everything, field=exc.field, hint=hint
+        ) from None
 
 
 class InvalidBundle(ValidationError):

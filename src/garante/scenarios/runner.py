@@ -21,7 +21,14 @@ from garante.records import Decided
 from garante.scenarios import NOVEMBER_2025 as NOVEMBER_2025
 from garante.scenarios import SCENARIOS as SCENARIOS
 from garante.scenarios.keys import demo_key
-from garante.scenarios.spec import EventSpec, Scenario, Step, UndertakingSpec
+from garante.scenarios.spec import (
+    AgreementSpec,
+    EventSpec,
+    ItemSpec,
+    Scenario,
+    Step,
+    UndertakingSpec,
+)
 from garante.scenarios.spec import load as load_spec
 from garante.service.app import Garante
 from garante.service.clock import FixedClock
@@ -75,6 +82,15 @@ def load(path: Path = NOVEMBER_2025) -> Scenario:
     return load_spec(path)
 
 
+@dataclass
+class _Context:
+    """What steps need beyond the service: the items ``item`` steps add, and the directory
+    their bundles are in."""
+
+    items: dict[str, ItemSpec]
+    base: Path
+
+
 def replay(
     garante: Garante,
     clock: FixedClock,
@@ -89,9 +105,10 @@ def replay(
     for event in data.events:
         clock.set(parse_time(event.at))
         _event(garante, clock, event)
+    context = _Context(items={item.id: item for item in data.items}, base=path.parent)
     for step in data.steps:
         clock.set(parse_time(step.at))
-        result = _step(garante, clock, step, run)
+        result = _step(garante, clock, step, run, context)
         run.steps.append(result)
         if on_step is not None:
             on_step(result)
@@ -133,17 +150,45 @@ def _setup(garante: Garante, data: Scenario, base: Path) -> None:
     signing = {a.id for a in data.agencies if a.signs}
     for spec in data.undertakings:
         _undertaking(garante, spec, signing)
+    for agreement in data.agreements:
+        _agreement(garante, agreement, signing)
+    later = data.added_later
     for item in data.items:
-        garante.add_item(
-            item.id,
-            title=item.title,
-            category=item.category,
-            region=item.region,
-            tlp=item.tlp,
-            originator=item.originator,
-            releasable_to=item.releasable_to,
-            bundle=json.loads((base / "bundles" / f"{item.id}.json").read_text()),
-        )
+        if item.id not in later:
+            _add_item(garante, item, base)
+
+
+def _add_item(garante: Garante, item: ItemSpec, base: Path) -> list[Decided]:
+    """Add ``item`` with its bundle; what the agreements that cover it started."""
+    return garante.add_item(
+        item.id,
+        title=item.title,
+        category=item.category,
+        region=item.region,
+        tlp=item.tlp,
+        originator=item.originator,
+        releasable_to=item.releasable_to,
+        bundle=json.loads((base / "bundles" / f"{item.id}.json").read_text()),
+    ).started
+
+
+def _agreement(garante: Garante, spec: AgreementSpec, signing: set[str]) -> None:
+    """A liaison officer makes the agreement; a partner with a key countersigns its terms."""
+    terms = garante.draft_agreement(
+        spec.partner,
+        agreement_id=spec.id,
+        purposes=spec.purposes,
+        tlp_ceiling=spec.tlp_ceiling,
+        categories=spec.categories,
+        regions=spec.regions,
+        originators=spec.originators,
+    )
+    signature = (
+        sign_statement(demo_key(spec.partner), terms.statement())
+        if spec.partner in signing
+        else None
+    )
+    garante.make_agreement(terms, signature=signature)
 
 
 def _undertaking(
@@ -163,9 +208,20 @@ def _undertaking(
     return garante.record_undertaking(terms, signature=signature).moved
 
 
-def _step(garante: Garante, clock: FixedClock, step: Step, run: ScenarioRun) -> StepResult:
+def _step(
+    garante: Garante, clock: FixedClock, step: Step, run: ScenarioRun, context: _Context
+) -> StepResult:
     action = step.action
     result = StepResult(at=clock.now(), action=action, narrative=step.narrative)
+    if action == "item":
+        result.decisions = _add_item(garante, context.items[step.item], context.base)
+        started = len(result.decisions)
+        result.summary = (
+            f"item {step.item} added; standing agreements started "
+            f"{started} request{'' if started == 1 else 's'}"
+        )
+        _check_started(step, result, run)
+        return result
     if action == "request":
         decided = garante.request_release(step.item, recipient=step.to, purpose=step.purpose)
         run.requests[step.label] = decided.request
@@ -283,6 +339,29 @@ def _outcome(
         change.moved,
         f"outcome {outcome.id}: {outcome.kind} by {outcome.agency}: {verdict}",
     )
+
+
+def _check_started(step: Step, result: StepResult, run: ScenarioRun) -> None:
+    """The agreements started exactly the requests the step lists; each gets its label."""
+    started = {(d.recipient, d.purpose): d for d in result.decisions}
+    for expected in step.started:
+        decided = started.pop((expected.to, expected.purpose), None)
+        if decided is None:
+            result.mismatches.append(
+                f"{expected.label}: expected {expected.to} for {expected.purpose} to be started, "
+                "got nothing"
+            )
+            continue
+        run.requests[expected.label] = decided.request
+        if decided.outcome != expected.expect:
+            result.mismatches.append(
+                f"{expected.label}: expected {expected.expect}, got {decided.outcome}"
+            )
+    for recipient, purpose in started:
+        result.mismatches.append(
+            f"{step.item}: an agreement started a request to {recipient} for {purpose}, "
+            "which the step does not expect"
+        )
 
 
 def _check_moved(step: Step, result: StepResult, run: ScenarioRun) -> None:

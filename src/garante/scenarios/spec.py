@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 
 class _Spec(BaseModel):
@@ -60,6 +60,29 @@ class UndertakingSpec(_Spec):
     categories: list[str] = Field(default_factory=list)
 
 
+class AgreementSpec(_Spec):
+    """A partner's standing agreement, made at setup by a liaison officer: its requests start
+    when an item it covers is added (an ``item`` step)."""
+
+    id: str
+    partner: str
+    purposes: list[str]
+    tlp_ceiling: str
+    categories: list[str] = Field(default_factory=list)
+    regions: list[str] = Field(default_factory=list)
+    originators: list[str] = Field(default_factory=list)
+
+
+class StartedSpec(_Spec):
+    """A request an ``item`` step expects an agreement to start, named by ``label`` like a
+    request step's."""
+
+    label: str
+    to: str
+    purpose: str
+    expect: str
+
+
 class EventSpec(_Spec):
     """An event reported before the story's steps, by ``agency``."""
 
@@ -76,7 +99,7 @@ class Step(_Spec):
     depends on its ``action``; the runner reads only those."""
 
     at: str
-    action: Literal["request", "event", "order", "amend", "lift", "outcome", "undertaking"]
+    action: Literal["request", "item", "event", "order", "amend", "lift", "outcome", "undertaking"]
     narrative: str = ""
     # request
     label: str = ""
@@ -84,6 +107,8 @@ class Step(_Spec):
     to: str = ""
     purpose: str = ""
     expect: str = ""
+    # item: the requests the agreements start when it is added (``item`` names it)
+    started: list[StartedSpec] = Field(default_factory=list)
     # event, outcome, undertaking
     agency: str = ""
     kind: str | None = None
@@ -129,9 +154,30 @@ class Scenario(_Spec):
     authorities: tuple[AuthoritySpec, ...]
     conditions: tuple[ConditionSpec, ...] = ()
     undertakings: tuple[UndertakingSpec, ...] = ()
+    agreements: tuple[AgreementSpec, ...] = ()
     items: tuple[ItemSpec, ...]
     events: tuple[EventSpec, ...] = ()
     steps: tuple[Step, ...]
+
+    @model_validator(mode="after")
+    def _items_added_once(self) -> Scenario:
+        """An ``item`` step adds an ``[[items]]`` entry, once."""
+        known = {item.id for item in self.items}
+        added: set[str] = set()
+        for step in self.steps:
+            if step.action != "item":
+                continue
+            if step.item not in known:
+                raise ValueError(f"the item step at {step.at} adds '{step.item}', not in [[items]]")
+            if step.item in added:
+                raise ValueError(f"'{step.item}' is added by more than one item step")
+            added.add(step.item)
+        return self
+
+    @property
+    def added_later(self) -> frozenset[str]:
+        """The items an ``item`` step adds, not added at setup."""
+        return frozenset(step.item for step in self.steps if step.action == "item")
 
 
 def load(path: Path) -> Scenario:

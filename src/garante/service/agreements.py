@@ -181,6 +181,7 @@ def make_agreement(
         made_by=tx.actor,
         at=tx.now,
     )
+    agreements.changed(session)
     tx.audit(
         AgreementMade(
             agreement=row.id,
@@ -251,6 +252,7 @@ def amend_agreement(
     agreements.set_terms(row, terms, statement=canonical(statement).decode(), signature=signature)
     row.amended_at = tx.now
     row.reason = said
+    agreements.changed(tx.session)
     tx.audit(
         AgreementAmended(
             agreement=row.id,
@@ -265,40 +267,50 @@ def amend_agreement(
 
 def suspend_agreement(tx: Transaction, *, agreement_id: str, reason: str) -> AgreementRow:
     """From now until it is resumed, the agreement starts nothing."""
-    said = _reason(reason, "suspended")
-    row = lookup.agreement(tx.session, agreement_id, field="id")
-    _not_ended(row, "suspended")
+    row, said = _to_change(tx, agreement_id, reason, "suspended")
     if row.suspended_at is not None:
         raise InvalidState(f"agreement '{row.id}' is already suspended", field="id")
     row.suspended_at = tx.now
-    row.reason = said
-    tx.audit(AgreementSuspended(agreement=row.id, reason=row.reason))
-    flush(tx.session)
-    return row
+    return _changed(tx, row, said, AgreementSuspended)
 
 
 def resume_agreement(tx: Transaction, *, agreement_id: str, reason: str) -> AgreementRow:
     """A suspended agreement starts requests again, for items added from now on."""
-    said = _reason(reason, "resumed")
-    row = lookup.agreement(tx.session, agreement_id, field="id")
-    _not_ended(row, "resumed")
+    row, said = _to_change(tx, agreement_id, reason, "resumed")
     if row.suspended_at is None:
         raise InvalidState(f"agreement '{row.id}' is not suspended", field="id")
     row.suspended_at = None
-    row.reason = said
-    tx.audit(AgreementResumed(agreement=row.id, reason=row.reason))
-    flush(tx.session)
-    return row
+    return _changed(tx, row, said, AgreementResumed)
 
 
 def end_agreement(tx: Transaction, *, agreement_id: str, reason: str) -> AgreementRow:
     """The agreement starts nothing more, for good; requests it started stand."""
-    said = _reason(reason, "ended")
-    row = lookup.agreement(tx.session, agreement_id, field="id")
-    _not_ended(row, "ended")
+    row, said = _to_change(tx, agreement_id, reason, "ended")
     row.ended_at = tx.now
+    return _changed(tx, row, said, AgreementEnded)
+
+
+def _to_change(
+    tx: Transaction, agreement_id: str, reason: str, what: str
+) -> tuple[AgreementRow, str]:
+    """The agreement to be ``what`` (suspended, resumed, ended), and the reason given: refused
+    without a reason, and for an agreement already ended."""
+    said = _reason(reason, what)
+    row = lookup.agreement(tx.session, agreement_id, field="id")
+    _not_ended(row, what)
+    return row, said
+
+
+def _changed(
+    tx: Transaction,
+    row: AgreementRow,
+    said: str,
+    event: type[AgreementSuspended | AgreementResumed | AgreementEnded],
+) -> AgreementRow:
+    """Record the reason, mark the agreements changed for readers that keep them, log it."""
     row.reason = said
-    tx.audit(AgreementEnded(agreement=row.id, reason=row.reason))
+    agreements.changed(tx.session)
+    tx.audit(event(agreement=row.id, reason=said))
     flush(tx.session)
     return row
 

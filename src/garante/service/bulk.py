@@ -263,9 +263,19 @@ def _fill_feeds(
     released_to: dict[str, set[str]] = {}
     for d in released:
         released_to.setdefault(d.request.recipient_id, set()).add(d.request.item_id)
-    held = stored_feed.held_by(
-        session, released_to, {o for ids in item_objects.values() for o in ids}
-    )
+    # What the partners' feeds hold already, of the items' objects and of the support objects
+    # a release needs (the operator's identity, the trace extension, the TLP markings, each
+    # undertaking's statement): one query.
+    identity = markings.object_id(markings.operator_identity(feed.OPERATOR))
+    wanted: set[tuple[str, str]] = set()
+    for d in released:
+        partner, item_id = d.request.recipient_id, d.request.item_id
+        tlp_id = markings.TLP2_MARKING_IDS[Tlp(found_items[item_id].tlp)]
+        wanted |= {(partner, o) for o in (identity, markings.TRACE_EXTENSION_ID, tlp_id)}
+        wanted |= {(partner, o) for o in item_objects[item_id]}
+        if d.decision.undertaking_id is not None:
+            wanted.add((partner, markings.statement_marking_id(d.decision.undertaking_id)))
+    held = stored_feed.held_by(session, wanted)
     # A partner whose feed holds any of a released item's objects goes one request at a time.
     slow = {
         partner
@@ -274,22 +284,13 @@ def _fill_feeds(
     }
     fast = [d for d in released if d.request.recipient_id not in slow]
     partners = set(released_to) - slow
+    present = held
     templates: dict[tuple[str, bool], _Template] = {}
-    statements: dict[str, tuple[_Marked, list[str]]] = {}
     for d in fast:
         key = (d.request.item_id, d.decision.undertaking_id is not None)
         if key not in templates:
             templates[key] = _template(found_items[key[0]], parsed[key[0]], key[1])
-        undertaking_id = d.decision.undertaking_id
-        if undertaking_id is not None and undertaking_id not in statements:
-            undertaking = _undertaking(state, d.request.recipient_id, undertaking_id)
-            needed, marking_ids = feed.release_markings(
-                Tlp(found_items[d.request.item_id].tlp), undertaking
-            )
-            statements[undertaking_id] = (_support(needed[-1]), marking_ids)
-    support_ids = {s.object_id for t in templates.values() for s in t.support}
-    support_ids |= {s.object_id for s, _ in statements.values()}
-    present = stored_feed.held_by(session, partners, support_ids)
+    statements: dict[str, tuple[_Marked | None, list[str]]] = {}
     last = stored_feed.last_dates(session, partners)
     added: dict[str, set[str]] = {}
     releases: list[tuple[int, str, str, str | None]] = []
@@ -301,8 +302,11 @@ def _fill_feeds(
         support: list[_Marked] = template.support
         marking_ids = [markings.TLP2_MARKING_IDS[Tlp(found_items[d.request.item_id].tlp)]]
         if undertaking_id is not None:
-            statement, marking_ids = statements[undertaking_id]
-            support = [*support, statement]
+            statement, marking_ids = _statement(
+                statements, state, d, found_items, (partner, d.request.item_id), present
+            )
+            if statement is not None:
+                support = [*support, statement]
         token = secrets.token_hex(16)
         releases.append((d.request.id, partner, token, undertaking_id))
         have = added.setdefault(partner, set())
@@ -335,6 +339,32 @@ def _fill_feeds(
             row = requests.get(session, d.request.id)
             assert row is not None  # stored above, in this transaction
             feed.materialize(tx, row, d.decision, new_request=True)
+
+
+def _statement(
+    kept: dict[str, tuple[_Marked | None, list[str]]],
+    state: PolicyState,
+    decided: NewRequest,
+    found_items: dict[str, ItemRow],
+    where: tuple[str, str],
+    present: set[tuple[str, str]],
+) -> tuple[_Marked | None, list[str]]:
+    """The statement marking a release under its undertaking needs in its partner's feed (None
+    when the feed holds it already: it is built only for partners that lack it), and the
+    marking ids its objects carry."""
+    undertaking_id = decided.decision.undertaking_id
+    assert undertaking_id is not None
+    partner, item_id = where
+    tlp_id = markings.TLP2_MARKING_IDS[Tlp(found_items[item_id].tlp)]
+    statement_id = markings.statement_marking_id(undertaking_id)
+    if (partner, statement_id) in present:
+        return None, [tlp_id, statement_id]
+    if undertaking_id not in kept or kept[undertaking_id][0] is None:
+        undertaking = _undertaking(state, partner, undertaking_id)
+        needed, _ = feed.release_markings(Tlp(found_items[item_id].tlp), undertaking)
+        kept[undertaking_id] = (_support(needed[-1]), [])
+    statement = kept[undertaking_id][0]
+    return statement, [tlp_id, statement_id]
 
 
 def _undertaking(state: PolicyState, agency_id: str, undertaking_id: str) -> Undertaking:

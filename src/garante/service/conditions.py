@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from garante.domain.condition import ConditionRule, condition_statement
+from garante.domain.condition import ConditionRule, Event, condition_statement
 from garante.domain.condition import event_statement as event_statement_of
 from garante.domain.errors import AlreadyExists, InvalidState, ValidationError
 from garante.domain.events import ConditionChanged, ConditionDefined, EventRecorded
@@ -115,76 +115,47 @@ def set_condition(
     return row, _refresh_one(tx, row, evidence.strip(), signed=signed)
 
 
-def event_statement(
-    tx: Reading,
-    *,
-    kind: str,
-    region: str,
-    occurred_at: datetime,
-    source: str,
-    note: str,
-    agency_id: str,
-) -> dict[str, str]:
-    """What ``agency_id`` signs to report an event; checked, nothing stored.
+def event_statement(tx: Reading, event: Event, *, agency_id: str) -> dict[str, str]:
+    """What ``agency_id`` signs to report ``event``; checked, nothing stored.
 
     The time is signed to the second, as ``iso`` writes it.
     """
-    lookup.slug(kind, field="kind")
-    tx.vocabulary.check("regions", [region], field_name="region")
-    if occurred_at > tx.now:
+    lookup.slug(event.kind, field="kind")
+    tx.vocabulary.check("regions", [event.region], field_name="region")
+    if event.occurred_at > tx.now:
         raise ValidationError(
-            f"the event is dated {iso(occurred_at)}, after now ({iso(tx.now)})",
+            f"the event is dated {iso(event.occurred_at)}, after now ({iso(tx.now)})",
             field="occurred_at",
             hint="record events once they have happened",
         )
     lookup.agency(tx.session, agency_id)
     return event_statement_of(
-        kind=kind,
-        region=region,
-        occurred_at=occurred_at,
-        source=source,
-        note=note,
+        kind=event.kind,
+        region=event.region,
+        occurred_at=event.occurred_at,
+        source=event.source,
+        note=event.note,
         agency_id=agency_id,
     )
 
 
 def record_event(
-    tx: Transaction,
-    *,
-    kind: str,
-    region: str,
-    occurred_at: datetime,
-    agency_id: str,
-    source: str = "",
-    note: str = "",
-    signature: bytes | None = None,
+    tx: Transaction, event: Event, *, agency_id: str, signature: bytes | None = None
 ) -> tuple[EventRow, list[DecidedRequest]]:
     """Record an event on its reporting agency's word, signed with its key if it has one.
 
     The entry keeps the statement and its signature, so the log alone shows who reported
     each event a derived condition counts.
     """
-    occurred_at = occurred_at.replace(microsecond=0)  # as signed
-    statement = event_statement(
-        tx,
-        kind=kind,
-        region=region,
-        occurred_at=occurred_at,
-        source=source,
-        note=note,
-        agency_id=agency_id,
-    )
+    event = replace(event, occurred_at=event.occurred_at.replace(microsecond=0))  # as signed
+    statement = event_statement(tx, event, agency_id=agency_id)
     agency = lookup.agency(tx.session, agency_id)
     check_signature(
         signer=agency_id, public_key=agency.public_key, statement=statement, signature=signature
     )
     row = conditions.add_event(
         tx.session,
-        kind=kind,
-        region=region,
-        occurred_at=occurred_at,
-        source=source,
-        note=note,
+        event,
         agency_id=agency_id,
         statement=canonical(statement).decode(),
         signature=signature,
@@ -193,10 +164,10 @@ def record_event(
     tx.audit(
         EventRecorded(
             event=row.id,
-            kind=kind,
-            region=region,
-            occurred_at=occurred_at,
-            source=source,
+            kind=event.kind,
+            region=event.region,
+            occurred_at=event.occurred_at,
+            source=event.source,
             agency=agency_id,
             statement=statement,
             signature=encode_signature(signature) if signature else None,

@@ -100,13 +100,13 @@ def add_item(
             f"unknown TLP marking '{tlp}'", field="tlp", hint=suggest(tlp, [t.value for t in Tlp])
         )
     lookup.agency(session, originator, field="originator")
-    known_agencies = set(agencies.ids(session))
+    named = agencies.get_many(session, releasable_to)  # not every agency: there may be many
     for target in releasable_to:
-        if target not in known_agencies and not (len(target) == 2 and target.isupper()):
+        if target not in named and not (len(target) == 2 and target.isupper()):
             raise ValidationError(
                 f"releasable_to entry '{target}' is neither an agency nor a country code",
                 field="releasable_to",
-                hint=suggest(target, known_agencies) + "; or a country code such as US",
+                hint=suggest(target, agencies.ids(session)) + "; or a country code such as US",
             )
     embargo_until = utc(embargo_until) if embargo_until is not None else None
     expires_at = utc(expires_at) if expires_at is not None else None

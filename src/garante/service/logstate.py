@@ -12,6 +12,7 @@ import base64
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
@@ -128,36 +129,9 @@ def _tables(
     )
     yield (
         "orders",
+        {r.id: _order(r, r.scope, r.requires) for r in stored.orders},
         {
-            r.id: {
-                "authority_id": r.authority_id,
-                "effect": r.effect,
-                "scope": _scope(r.scope),
-                "requires": _scope(r.requires),
-                "exempts": _set(r.exempts),
-                "valid_from": _time(r.valid_from),
-                "valid_until": _time(r.valid_until),
-                "while_condition": r.while_condition,
-                "reason": r.reason,
-                "version": r.version,
-                "lifted_at": _time(r.lifted_at),
-            }
-            for r in stored.orders
-        },
-        {
-            o.order.id: {
-                "authority_id": o.order.authority_id,
-                "effect": o.order.effect,
-                "scope": _scope(o.order.scope.to_dict()),
-                "requires": _scope(o.order.requires.to_dict()),
-                "exempts": _set(o.order.exempts),
-                "valid_from": _time(o.order.valid_from),
-                "valid_until": _time(o.order.valid_until),
-                "while_condition": o.order.while_condition,
-                "reason": o.order.reason,
-                "version": o.order.version,
-                "lifted_at": _time(o.order.lifted_at),
-            }
+            o.order.id: _order(o.order, o.order.scope.to_dict(), o.order.requires.to_dict())
             for o in log.orders.values()
         },
     )
@@ -354,6 +328,46 @@ def _undertaking(
         "valid_until": _time(valid_until),
         "revoked_at": _time(revoked_at),
         "signed": signed,
+    }
+
+
+class _OrderTerms(Protocol):
+    """What an order's row and the order the log rebuilds both say, alike but for the scope
+    and the requirement (a mapping in the row, a value in the log)."""
+
+    @property
+    def authority_id(self) -> str: ...
+    @property
+    def effect(self) -> str: ...
+    @property
+    def exempts(self) -> Iterable[str]: ...
+    @property
+    def valid_from(self) -> datetime: ...
+    @property
+    def valid_until(self) -> datetime | None: ...
+    @property
+    def while_condition(self) -> str | None: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def lifted_at(self) -> datetime | None: ...
+
+
+def _order(order: _OrderTerms, scope: Mapping[str, object], requires: Mapping[str, object]) -> _Row:
+    return {
+        "authority_id": order.authority_id,
+        "effect": order.effect,
+        "scope": _scope(scope),
+        "requires": _scope(requires),
+        "exempts": _set(order.exempts),
+        "valid_from": _time(order.valid_from),
+        "valid_until": _time(order.valid_until),
+        "while_condition": order.while_condition,
+        "reason": order.reason,
+        "version": order.version,
+        "lifted_at": _time(order.lifted_at),
     }
 
 

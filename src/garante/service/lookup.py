@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -12,6 +13,7 @@ from garante.domain.errors import (
     AuthorityNotFound,
     ConditionNotFound,
     ItemNotFound,
+    NotFound,
     OrderNotFound,
     UndertakingNotFound,
     ValidationError,
@@ -39,6 +41,8 @@ from garante.store.schema import (
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
+R_co = TypeVar("R_co", covariant=True)
+
 
 def slug(value: str, *, field: str) -> str:
     """Ids are lowercase slugs so that they read the same in URLs, logs and orders."""
@@ -62,60 +66,52 @@ def country(value: str, *, field: str = "country") -> str:
 
 
 def agency(session: Session, agency_id: str, *, field: str = "agency") -> AgencyRow:
-    row = agencies.get(session, agency_id)
-    if row is None:
-        known = agencies.ids(session)
-        raise AgencyNotFound(
-            f"no agency '{agency_id}'", field=field, hint=suggest(agency_id, known)
-        )
-    return row
+    return _found(session, agencies, AgencyNotFound, "agency", agency_id, field)
 
 
 def authority(session: Session, authority_id: str, *, field: str = "authority") -> AuthorityRow:
-    row = authorities.get(session, authority_id)
-    if row is None:
-        known = authorities.ids(session)
-        raise AuthorityNotFound(
-            f"no authority '{authority_id}'", field=field, hint=suggest(authority_id, known)
-        )
-    return row
+    return _found(session, authorities, AuthorityNotFound, "authority", authority_id, field)
 
 
 def item(session: Session, item_id: str, *, field: str = "item") -> ItemRow:
-    row = items.get(session, item_id)
-    if row is None:
-        known = items.ids(session)
-        raise ItemNotFound(f"no item '{item_id}'", field=field, hint=suggest(item_id, known))
-    return row
+    return _found(session, items, ItemNotFound, "item", item_id, field)
 
 
 def undertaking(session: Session, undertaking_id: str) -> UndertakingRow:
-    row = undertakings.get(session, undertaking_id)
-    if row is None:
-        known = undertakings.ids(session)
-        raise UndertakingNotFound(
-            f"no undertaking '{undertaking_id}'",
-            field="undertaking",
-            hint=suggest(undertaking_id, known),
-        )
-    return row
+    return _found(
+        session, undertakings, UndertakingNotFound, "undertaking", undertaking_id, "undertaking"
+    )
 
 
 def order(session: Session, order_id: str, *, field: str = "order") -> OrderRow:
-    row = orders.get(session, order_id)
-    if row is None:
-        known = orders.ids(session)
-        raise OrderNotFound(f"no order '{order_id}'", field=field, hint=suggest(order_id, known))
-    return row
+    return _found(session, orders, OrderNotFound, "order", order_id, field)
 
 
 def condition(session: Session, condition_id: str, *, field: str = "condition") -> ConditionRow:
-    row = conditions.get(session, condition_id)
+    return _found(session, conditions, ConditionNotFound, "condition", condition_id, field)
+
+
+class _Rows(Protocol[R_co]):
+    """A store module's reads by id: ``store.agencies``, ``store.orders``..."""
+
+    def get(self, session: Session, key: str, /) -> R_co | None: ...
+
+    def ids(self, session: Session, /) -> list[str]: ...
+
+
+def _found(
+    session: Session,
+    store: _Rows[R_co],
+    missing: type[NotFound],
+    what: str,
+    key: str,
+    field: str,
+) -> R_co:
+    """The row stored under ``key``, or ``missing`` with a hint naming the nearest ids."""
+    row = store.get(session, key)
     if row is None:
-        known = conditions.ids(session)
-        raise ConditionNotFound(
-            f"no condition '{condition_id}'", field=field, hint=suggest(condition_id, known)
-        )
+        known = store.ids(session)
+        raise missing(f"no {what} '{key}'", field=field, hint=suggest(key, known))
     return row
 
 

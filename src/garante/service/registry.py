@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypedDict
 
 from sqlalchemy.orm import Session
 
@@ -92,26 +93,46 @@ def set_agency_key(
     """
     row = lookup.agency(tx.session, agency_id)
     statement = _key_statement(row, public_key, recovered_by)
+    proof = _replace_key(tx, row, statement, public_key, signature, recovered_by)
+    row.key_recovered_by = recovered_by
+    tx.audit(AgencyKeySet(agency=agency_id, **proof))
+    return row
+
+
+class _KeyProof(TypedDict):
+    """What a key change's entry carries besides the party it is for."""
+
+    public_key: str
+    statement: dict[str, str | None]
+    signature: str | None
+    recovered_by: str | None
+
+
+def _replace_key(
+    tx: Transaction,
+    row: AgencyRow | AuthorityRow,
+    statement: dict[str, str | None],
+    public_key: bytes,
+    signature: bytes | None,
+    recovered_by: str | None,
+) -> _KeyProof:
+    """Put ``public_key`` in place of the party's key once ``_check_key_proof`` accepts the
+    proof; returns what the log records of it."""
     _check_key_proof(
         tx,
-        subject=agency_id,
+        subject=row.id,
         current=row.public_key,
         statement=statement,
         signature=signature,
         recovered_by=recovered_by,
     )
     row.public_key = public_key
-    row.key_recovered_by = recovered_by
-    tx.audit(
-        AgencyKeySet(
-            agency=agency_id,
-            public_key=encode_public_key(public_key),
-            statement=statement,
-            signature=encode_signature(signature) if signature else None,
-            recovered_by=recovered_by,
-        )
+    return _KeyProof(
+        public_key=encode_public_key(public_key),
+        statement=statement,
+        signature=encode_signature(signature) if signature else None,
+        recovered_by=recovered_by,
     )
-    return row
 
 
 def _check_key_proof(
@@ -197,24 +218,8 @@ def set_authority_key(
     statement = authority_key_statement(
         tx.session, authority_id=authority_id, public_key=public_key, recovered_by=recovered_by
     )
-    _check_key_proof(
-        tx,
-        subject=authority_id,
-        current=row.public_key,
-        statement=statement,
-        signature=signature,
-        recovered_by=recovered_by,
-    )
-    row.public_key = public_key
-    tx.audit(
-        AuthorityKeySet(
-            authority=authority_id,
-            public_key=encode_public_key(public_key),
-            statement=statement,
-            signature=encode_signature(signature) if signature else None,
-            recovered_by=recovered_by,
-        )
-    )
+    proof = _replace_key(tx, row, statement, public_key, signature, recovered_by)
+    tx.audit(AuthorityKeySet(authority=authority_id, **proof))
     return row
 
 

@@ -8,7 +8,9 @@ clock has passed since it last ran, and:
 
 - at an embargo's end, decides again every held request for the item: what only the embargo
   held is released now, and what something else still holds is stored as held with the rule
-  that holds it now (so the queue never shows an embargo that has passed);
+  that holds it now (so the queue never shows an embargo that has passed); and the item fans
+  out again, so an agreement made or resumed during the embargo asks for it now (agreements
+  that asked when it was added are not asked twice);
 - at an expiry, withdraws every release of the item that still stands, as a recall does:
   delivered ones come back to their partners as revoked versions, undelivered ones are never
   delivered; the held requests for the item are decided again, and denied.
@@ -20,13 +22,13 @@ settings, so each tick reads only what is new and a repeated tick writes nothing
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from garante.domain.timeutil import iso, parse_time, utc
-from garante.service import feed
+from garante.service import fanout, feed
 from garante.service.releases import DecidedRequest, redecide_held
 from garante.service.transaction import Transaction
 from garante.store import feed as stored_feed
@@ -51,6 +53,7 @@ class Applied:
 
     passed: list[Passed]
     moved: list[DecidedRequest]
+    started: list[DecidedRequest] = field(default_factory=list)
 
 
 def applied_until(session: Session) -> datetime | None:
@@ -87,7 +90,14 @@ def apply_item_windows(tx: Transaction) -> Applied:
         trigger="; ".join(_describe(p) for p in passed),
         affects=lambda _agency, item: item.id in ids,
     )
-    return Applied(passed=done, moved=moved)
+    # Agreements made or resumed during the embargo ask now, as they would have at the add.
+    started = [
+        decided
+        for p in passed
+        if not p.expired and (row := items.get(tx.session, p.item_id)) is not None
+        for decided in fanout.fan_out(tx, row)
+    ]
+    return Applied(passed=done, moved=moved, started=started)
 
 
 def _expire(tx: Transaction, passed: Passed) -> Passed:

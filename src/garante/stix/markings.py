@@ -91,6 +91,11 @@ def trace_extension_definition(identity_id: str) -> StixObject:
     }
 
 
+def statement_marking_id(undertaking_id: str) -> str:
+    """The id of an undertaking's statement marking (``statement_marking``), from its id alone."""
+    return f"marking-definition--{uuid.uuid5(_NAMESPACE, 'undertaking:' + undertaking_id)}"
+
+
 def statement_marking(undertaking: Undertaking, identity_id: str) -> StixObject:
     """The undertaking's terms as a statement marking, so they travel with every object."""
     terms = [f"permits {', '.join(sorted(undertaking.permits))}"]
@@ -101,7 +106,7 @@ def statement_marking(undertaking: Undertaking, identity_id: str) -> StixObject:
     return {
         "type": "marking-definition",
         "spec_version": "2.1",
-        "id": f"marking-definition--{uuid.uuid5(_NAMESPACE, 'undertaking:' + undertaking.id)}",
+        "id": statement_marking_id(undertaking.id),
         "created": stix_time(undertaking.valid_from),
         "created_by_ref": identity_id,
         "name": f"Use undertaking {undertaking.id}",

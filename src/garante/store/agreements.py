@@ -3,14 +3,17 @@ items added since a date."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Row, func, or_, select
 from sqlalchemy.orm import Session
 
 from garante.domain.agreement import Agreement, AgreementScope
 from garante.domain.vocabulary import Tlp
+from garante.store import queries
 from garante.store.paging import Keyset, paged
 from garante.store.schema import AgreementRow, ItemRow, RequestRow
 
@@ -99,7 +102,29 @@ def in_force(session: Session, at: datetime) -> list[AgreementRow]:
     return list(session.scalars(query))
 
 
-def as_agreement(row: AgreementRow) -> Agreement:
+GENERATION = "agreements_generation"
+
+
+def changed(session: Session) -> None:
+    """Mark that an agreement changed, in the transaction that changes it: readers that keep
+    the agreements in memory (``standing``) read them again."""
+    queries.put_setting(session, GENERATION, uuid.uuid4().hex)
+
+
+def generation(session: Session) -> str:
+    """What ``changed`` last wrote: equal while no agreement has changed since."""
+    return str(queries.setting(session, GENERATION) or "")
+
+
+def not_ended(session: Session) -> list[Agreement]:
+    """Every agreement not ended, by id: those that are, or may yet be, in force. Read as
+    plain rows, not ORM objects: a process reads thousands at once (``fanout.standing``)."""
+    table = AgreementRow.metadata.tables[AgreementRow.__tablename__]
+    query = select(table).where(table.c.ended_at.is_(None)).order_by(table.c.id)
+    return [as_agreement(row) for row in session.execute(query)]
+
+
+def as_agreement(row: AgreementRow | Row[Any]) -> Agreement:
     return Agreement(
         id=row.id,
         partner=row.partner_id,

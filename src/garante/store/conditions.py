@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from garante.domain.condition import Event
 from garante.store.paging import Keyset, paged
 from garante.store.schema import ConditionRow, EventRow
 
@@ -52,12 +53,8 @@ def all_by_id(session: Session) -> list[ConditionRow]:
 
 def add_event(
     session: Session,
+    event: Event,
     *,
-    kind: str,
-    region: str,
-    occurred_at: datetime,
-    source: str,
-    note: str,
     agency_id: str,
     statement: str,
     signature: bytes | None,
@@ -65,11 +62,11 @@ def add_event(
 ) -> EventRow:
     """An event as recorded, flushed so that it has its id."""
     row = EventRow(
-        kind=kind,
-        region=region,
-        occurred_at=occurred_at,
-        source=source,
-        note=note,
+        kind=event.kind,
+        region=event.region,
+        occurred_at=event.occurred_at,
+        source=event.source,
+        note=event.note,
         agency_id=agency_id,
         statement=statement,
         signature=signature,

@@ -268,8 +268,10 @@ def page(
     outcome: str | None = None,
     recipient: str | None = None,
     item: str | None = None,
+    agreement: str | None = None,
 ) -> list[RequestRow]:
-    """Requests by id, with one outcome, to one recipient or of one item when given."""
+    """Requests by id, with one outcome, to one recipient, of one item or started by one
+    standing agreement when given."""
     query = select(RequestRow)
     if outcome:
         query = query.where(RequestRow.outcome == outcome)
@@ -277,6 +279,8 @@ def page(
         query = query.where(RequestRow.recipient_id == recipient)
     if item:
         query = query.where(RequestRow.item_id == item)
+    if agreement:
+        query = query.where(RequestRow.agreement_id == agreement)
     return list(session.scalars(paged(query, RequestRow.id, page)))
 
 

@@ -70,6 +70,36 @@ def create_taxii_app(garante: Garante) -> FastAPI:
             )
         return who
 
+    def page(
+        cid: str,
+        request: Request,
+        endpoint: str,
+        *,
+        object_id: str | None = None,
+        default_version: str = "last",
+        deliver: bool = False,
+    ) -> tuple[list[FeedRow], bool, str | None]:
+        """One page of the caller's own collection, as ``_page`` reads it; with ``object_id``,
+        of that object alone, which the first page must find."""
+        who = own(request, cid)
+        rows, more, token = _page(
+            garante.acting_as(who),
+            str(who.agency_id),
+            request,
+            endpoint,
+            ids=() if object_id is None else (object_id,),
+            default_version=default_version,
+            deliver=deliver,
+        )
+        if object_id is not None and not rows and "next" not in request.query_params:
+            raise TaxiiError(
+                404,
+                "No such object",
+                f"no object {object_id} in this collection",
+                code="taxii.object_not_found",
+            )
+        return rows, more, token
+
     @app.get("/")
     def discovery(request: Request) -> Response:
         partner(request)
@@ -106,50 +136,17 @@ def create_taxii_app(garante: Garante) -> FastAPI:
 
     @app.get(f"/{API_ROOT}/collections/{{cid}}/objects/")
     def objects(cid: str, request: Request) -> Response:
-        who = own(request, cid)
-        rows, more, token = _page(
-            garante.acting_as(who), str(who.agency_id), request, "objects", ids=(), deliver=True
-        )
-        return _envelope(rows, more, token)
+        return _envelope(*page(cid, request, "objects", deliver=True))
 
     @app.get(f"/{API_ROOT}/collections/{{cid}}/objects/{{oid}}/")
     def one_object(cid: str, oid: str, request: Request) -> Response:
-        who = own(request, cid)
-        rows, more, token = _page(
-            garante.acting_as(who),
-            str(who.agency_id),
-            request,
-            f"object:{oid}",
-            ids=(oid,),
-            deliver=True,
-        )
-        if not rows and "next" not in request.query_params:
-            raise TaxiiError(
-                404,
-                "No such object",
-                f"no object {oid} in this collection",
-                code="taxii.object_not_found",
-            )
-        return _envelope(rows, more, token)
+        return _envelope(*page(cid, request, f"object:{oid}", object_id=oid, deliver=True))
 
     @app.get(f"/{API_ROOT}/collections/{{cid}}/objects/{{oid}}/versions/")
     def versions(cid: str, oid: str, request: Request) -> Response:
-        who = own(request, cid)
-        rows, more, token = _page(
-            garante.acting_as(who),
-            str(who.agency_id),
-            request,
-            f"versions:{oid}",
-            ids=(oid,),
-            default_version="all",
+        rows, more, token = page(
+            cid, request, f"versions:{oid}", object_id=oid, default_version="all"
         )
-        if not rows and "next" not in request.query_params:
-            raise TaxiiError(
-                404,
-                "No such object",
-                f"no object {oid} in this collection",
-                code="taxii.object_not_found",
-            )
         body: dict[str, Json] = {"more": more}
         if token:
             body["next"] = token
@@ -158,10 +155,7 @@ def create_taxii_app(garante: Garante) -> FastAPI:
 
     @app.get(f"/{API_ROOT}/collections/{{cid}}/manifest/")
     def manifest(cid: str, request: Request) -> Response:
-        who = own(request, cid)
-        rows, more, token = _page(
-            garante.acting_as(who), str(who.agency_id), request, "manifest", ids=()
-        )
+        rows, more, token = page(cid, request, "manifest")
         body: dict[str, Json] = {"more": more}
         if token:
             body["next"] = token

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 
 from fastapi import APIRouter, Depends, Query, Request
 
@@ -25,7 +25,7 @@ from garante.api.schemas import (
     ScopeModel,
     StatementOut,
 )
-from garante.domain.errors import ScopeNotExplicit
+from garante.domain.errors import scope_hinted
 from garante.domain.events import Json
 from garante.domain.order import Requirement, Scope
 from garante.domain.roles import Principal
@@ -55,21 +55,13 @@ def _requires(model: RequirementModel | None) -> Requirement | None:
     )
 
 
-@contextmanager
-def _explicit() -> Iterator[None]:
+def _explicit() -> AbstractContextManager[None]:
     """The service's refusal of an unsaid empty scope, with the hint in this API's terms."""
-    try:
-        yield
-    except ScopeNotExplicit as exc:
-        hint = (
-            'give "scope" as "all" or as an object naming a scope, not both'
-            if exc.said_everything
-            else 'give "scope" as an object naming agencies, countries, categories or regions, '
-            'or as the string "all" for an order that holds every partner and item'
-        )
-        raise ScopeNotExplicit(
-            exc.message, said_everything=exc.said_everything, field="scope", hint=hint
-        ) from None
+    return scope_hinted(
+        both='give "scope" as "all" or as an object naming a scope, not both',
+        unsaid='give "scope" as an object naming agencies, countries, categories or regions, '
+        'or as the string "all" for an order that holds every partner and item',
+    )
 
 
 def _draft(garante: Garante, who: Principal, body: OrderTerms) -> Draft:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from fastapi import APIRouter, Depends, Request
 
 from garante import records
@@ -19,9 +21,12 @@ from garante.api.schemas import (
 )
 from garante.domain.roles import Principal
 from garante.service.app import Garante, Page
+from garante.service.usecases.agencies import KeyStatementOf, SetsKey
 from garante.signatures import canonical, decode_signature, parse_public_key
 
 router = APIRouter(tags=["agencies and authorities"])
+
+T = TypeVar("T")
 
 
 @router.get("/agencies", response_model=PageOf[records.Agency], responses=responses(401, 403, 422))
@@ -85,10 +90,7 @@ def draft_agency_key(
 ) -> StatementOut:
     """What must be signed to put this key in place of the agency's current one; stores
     nothing. The agency's current key signs it; to recover a lost key, the authority named."""
-    statement = acting(request, who).agency_key_statement(
-        agency_id, parse_public_key(body.public_key), recovered_by=body.recovered_by
-    )
-    return StatementOut(statement=statement, canonical=canonical(statement).decode())
+    return _key_statement(acting(request, who).agency_key_statement, agency_id, body)
 
 
 @router.put(
@@ -107,13 +109,7 @@ def set_agency_key(
     Replacing a registered key takes the statement of ``.../key/draft`` signed by that key (or,
     with ``recovered_by``, by that authority's key); the log keeps the statement.
     """
-    change = acting(request, who).set_agency_key(
-        agency_id,
-        parse_public_key(body.public_key),
-        signature=decode_signature(body.signature) if body.signature else None,
-        recovered_by=body.recovered_by,
-    )
-    return change.value
+    return _set_key(acting(request, who).set_agency_key, agency_id, body)
 
 
 @router.get(
@@ -157,10 +153,7 @@ def draft_authority_key(
     """What must be signed to put this key in place of the authority's current one; stores
     nothing. The authority's current key signs it; to recover a lost key, the other authority
     named."""
-    statement = acting(request, who).authority_key_statement(
-        authority_id, parse_public_key(body.public_key), recovered_by=body.recovered_by
-    )
-    return StatementOut(statement=statement, canonical=canonical(statement).decode())
+    return _key_statement(acting(request, who).authority_key_statement, authority_id, body)
 
 
 @router.put(
@@ -179,13 +172,7 @@ def set_authority_key(
     Replacing a registered key takes the statement of ``.../key/draft`` signed by that key (or,
     with ``recovered_by``, by that other authority's key); the log keeps the statement.
     """
-    change = acting(request, who).set_authority_key(
-        authority_id,
-        parse_public_key(body.public_key),
-        signature=decode_signature(body.signature) if body.signature else None,
-        recovered_by=body.recovered_by,
-    )
-    return change.value
+    return _set_key(acting(request, who).set_authority_key, authority_id, body)
 
 
 @router.get(
@@ -214,3 +201,22 @@ def list_standings(
     """The standing of every agency, by id. Not for partners."""
     rows = [StandingOut.of(s) for s in acting(request, who).standings(current)]
     return paged(rows, current, "agency")
+
+
+def _key_statement(statement_of: KeyStatementOf, party_id: str, body: KeyDraftIn) -> StatementOut:
+    """What an agency or an authority must sign to put ``body``'s key in place of its own."""
+    statement = statement_of(
+        party_id, parse_public_key(body.public_key), recovered_by=body.recovered_by
+    )
+    return StatementOut(statement=statement, canonical=canonical(statement).decode())
+
+
+def _set_key(set_key: SetsKey[T], party_id: str, body: KeyIn) -> T:
+    """An agency's or an authority's new key, with its proof, as ``set_key`` registers it."""
+    change = set_key(
+        party_id,
+        parse_public_key(body.public_key),
+        signature=decode_signature(body.signature) if body.signature else None,
+        recovered_by=body.recovered_by,
+    )
+    return change.value

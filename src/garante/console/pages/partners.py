@@ -27,6 +27,7 @@ def partners(request: Request) -> Response:
             viewer=who,
             agency=garante.agency(agency_id),
             undertakings=garante.undertakings(agency_id),
+            agreements=garante.agreements(),  # its own: the service narrows
             now=garante.clock.now(),
         )
     rows = garante.standings()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol, TypeVar
 
 from garante import records
 from garante.domain.roles import Role
@@ -21,6 +22,30 @@ from garante.service.usecases.base import UseCases
 from garante.store import agencies as store_agencies
 from garante.store import authorities as store_authorities
 from garante.store import queries
+
+R = TypeVar("R")
+
+
+class KeyStatementOf(Protocol):
+    """``agency_key_statement`` or ``authority_key_statement``: what a new key needs signed."""
+
+    def __call__(
+        self, party_id: str, public_key: bytes, /, *, recovered_by: str | None = None
+    ) -> dict[str, str | None]: ...
+
+
+class SetsKey(Protocol[R]):
+    """``set_agency_key`` or ``set_authority_key``, for an interface that serves both alike."""
+
+    def __call__(
+        self,
+        party_id: str,
+        public_key: bytes,
+        /,
+        *,
+        signature: bytes | None = None,
+        recovered_by: str | None = None,
+    ) -> Change[R]: ...
 
 
 class Agencies(UseCases):

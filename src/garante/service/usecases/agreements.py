@@ -12,6 +12,8 @@ from garante.service.access import INTERNAL, entitled
 from garante.service.results import Change, Page
 from garante.service.usecases.base import UseCases
 from garante.store import agreements as store_agreements
+from garante.store import feed as store_feed
+from garante.store import requests as store_requests
 
 
 class Agreements(UseCases):
@@ -151,3 +153,21 @@ class Agreements(UseCases):
             if row is None:  # the names there are, for the internal roles only
                 row = lookup.agreement(tx.session, agreement_id, field="agreement_id")
             return views.agreement(row, now=tx.now)
+
+    # -- the requests an agreement started (the console's agreement page) ----------------
+
+    @entitled(*INTERNAL)
+    def agreement_requests(
+        self, agreement_id: str, page: Page | None = None
+    ) -> list[records.Standing]:
+        """Every request ``agreement_id`` started (when made with a backfill, or when an item
+        it covers was added), by id, each with the decision that stands for it and where the
+        release stands in the partner's feed, as ``item_requests`` shows an item's. An
+        unknown agreement is ``AgreementNotFound``, as ``agreement`` says."""
+        with self.context.reads() as tx:
+            lookup.agreement(tx.session, agreement_id, field="agreement_id")
+            rows = store_requests.page(tx.session, page, agreement=agreement_id)
+            ids = [row.id for row in rows]
+            standing = store_requests.newest_decisions(tx.session, ids)
+            delivery = store_feed.deliveries(tx.session, ids)
+            return [views.standing(row, delivery.get(row.id), standing[row.id]) for row in rows]

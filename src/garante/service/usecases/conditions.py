@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TypedDict
 
 from garante import records
-from garante.domain.condition import ConditionRule
+from garante.domain.condition import ConditionRule, Event
 from garante.domain.roles import Role
 from garante.service import (
     conditions,
@@ -108,17 +108,16 @@ class Conditions(UseCases):
 
         An analyst reports for its own agency (the default); others name the agency.
         """
+        event = Event(
+            kind=kind,
+            region=region,
+            occurred_at=occurred_at.replace(microsecond=0),
+            source=source,
+            note=note,
+        )
         agency_id = reporting_agency(self.principal, agency_id)
         with self.context.reads() as read:
-            return conditions.event_statement(
-                read,
-                kind=kind,
-                region=region,
-                occurred_at=occurred_at.replace(microsecond=0),
-                source=source,
-                note=note,
-                agency_id=agency_id,
-            )
+            return conditions.event_statement(read, event, agency_id=agency_id)
 
     @entitled(Role.ANALYST, Role.AUTHORITY)
     def record_event(
@@ -134,17 +133,11 @@ class Conditions(UseCases):
     ) -> Change[records.Event]:
         """Record an event on its reporting agency's word, signed with the agency's key if it
         has one; derived conditions are evaluated again at once."""
+        event = Event(kind=kind, region=region, occurred_at=occurred_at, source=source, note=note)
         agency_id = reporting_agency(self.principal, agency_id)
         with self._tx() as tx:
             row, moved = conditions.record_event(
-                tx,
-                kind=kind,
-                region=region,
-                occurred_at=occurred_at,
-                source=source,
-                note=note,
-                agency_id=agency_id,
-                signature=signature,
+                tx, event, agency_id=agency_id, signature=signature
             )
             return Change(value=views.event(row), moved=visibility.moved(self.principal, moved))
 

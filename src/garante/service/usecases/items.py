@@ -78,6 +78,7 @@ class Items(UseCases):
                     for p in applied.passed
                 ),
                 moved=visibility.moved(self.principal, applied.moved),
+                started=visibility.moved(self.principal, applied.started),
             )
 
     @entitled(Role.ANALYST, Role.AUTHORITY, Role.OVERSEER)

@@ -1,0 +1,453 @@
+"""Fan-out: items added while standing agreements are in force, each release decided, stored
+and logged, on SQLite and on PostgreSQL.
+
+Run ``python bench/fanout.py`` (``--quick`` for a smoke run CI can afford; ``--sqlite-only``
+without PostgreSQL; ``--profile`` to see where the time goes). Each store is built through the
+service (``Garante``): three originating agencies (``o100``, ``o1000``, ``o10000``) and up to
+10,000 partner agencies, each with a use undertaking for seizure and one standing agreement for
+seizure up to TLP:AMBER whose originators say how wide its tier is: partner ``i`` takes items of
+``o10000``, and of ``o1000`` when ``i`` < 1,000, and of ``o100`` when ``i`` < 100. So an item of
+``o100`` fans out to 100 partners, of ``o1000`` to 1,000, of ``o10000`` to 10,000.
+
+Measured, one after another on the same store:
+
+1. one item to 100, 1,000 and 10,000 partners: ``add_item`` end to end (the bundle validated,
+   the item stored, every agreement's request decided, the releases put in the partners' feeds,
+   two log entries per request, one commit), each in a process of its own that opens the store,
+   adds an item no agreement takes (untimed: a running server has read the agreements
+   already), then the item, and reports its time and its peak resident memory (``ru_maxrss``);
+2. 10,000 items to 100 partners (10^6 decisions; ``--quick``: 50 items), one ``add_item`` after
+   another in one process.
+
+Figures: release decisions committed and logged per second (requests started / wall time).
+Beside each, in the same run, the plain-insert baseline: the very rows the fan-out wrote
+(its ``release_requests``, ``decisions``, ``feed_releases``, ``feed_objects``,
+``ledger_entries`` and the ``ledger_subtrees`` its entries completed), read back and inserted
+again with the driver's own ``executemany`` (stdlib ``sqlite3``; psycopg) into an empty copy of
+the schema, one transaction per table set, no SQLAlchemy: what storing them costs before any
+deciding, marking, hashing or ORM.
+
+Targets (SQLite, one core): at least 5,000 decisions committed and logged per second at 1,000
+and at 10,000 partners and over the 10,000 items; at least a fifth of the plain-insert rate of
+the same rows; one item to 1,000 partners in under 1 s end to end; a fan-out to 10,000 partners
+under 200 MB resident at its peak. PostgreSQL's figures are printed beside them. No timing is
+asserted: ``--check`` only turns a missed target into exit status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import platform
+import pstats
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from garante.service.app import Garante
+from garante.service.clock import FixedClock
+from tests.support.postgres import Cluster, available
+from tests.support.scenario import own_bundle
+
+AT = datetime(2025, 11, 11, 9, tzinfo=UTC)
+TIERS = (100, 1_000, 10_000)
+QUICK_TIERS = (100, 1_000)
+ITEMS = 10_000
+QUICK_ITEMS = 50
+TARGET_RATE = 5_000.0  # decisions committed and logged per second, SQLite, one core
+TARGET_SHARE = 0.2  # of the plain-insert rate of the same rows
+TARGET_ONE_TO_1000 = 1.0  # seconds, one item to 1,000 partners, end to end
+TARGET_PEAK_MB = 200.0  # resident, a fan-out to 10,000 partners
+TABLES = (
+    "release_requests",
+    "decisions",
+    "feed_releases",
+    "feed_objects",
+    "ledger_entries",
+    "ledger_subtrees",
+)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One measured fan-out: what it did, how long it took, and the plain inserts beside it."""
+
+    store: str
+    what: str
+    decisions: int
+    seconds: float
+    plain_seconds: float
+    peak_mb: float | None = None
+
+    @property
+    def rate(self) -> float:
+        return self.decisions / self.seconds
+
+    @property
+    def plain_rate(self) -> float:
+        return self.decisions / self.plain_seconds
+
+
+# -- the store ---------------------------------------------------------------------------------
+
+
+def partner(index: int) -> str:
+    return f"p{index:05d}"
+
+
+def build(url: str, partners: int) -> None:
+    """Originators, partners, their undertakings and agreements, through the service."""
+    garante = Garante.open(url, clock=FixedClock(AT), actor="bench")
+    try:
+        for tier in TIERS:
+            garante.register_agency(
+                f"o{tier}", name=f"Originator {tier}", country="CO", domestic=True
+            )
+        garante.register_agency(
+            "o0", name="Originator of no agreement", country="CO", domestic=True
+        )
+        for index in range(partners):
+            agency = partner(index)
+            garante.register_agency(agency, name=f"Partner {index}", country="US")
+            terms = garante.draft_undertaking(agency, permits=["seizure"])
+            garante.record_undertaking(terms, signature=None)
+            originators = [f"o{tier}" for tier in TIERS if index < tier]
+            agreement = garante.draft_agreement(
+                agency, purposes=["seizure"], tlp_ceiling="amber", originators=originators
+            )
+            garante.make_agreement(agreement)
+    finally:
+        garante.close()
+
+
+def add_item(garante: Garante, item_id: str, originator: str) -> int:
+    """Add one item of ``originator``; the number of requests its fan-out started."""
+    change = garante.add_item(
+        item_id,
+        title=f"Lead {item_id}",
+        category="maritime-interdiction",
+        region="caribbean",
+        tlp="amber",
+        originator=originator,
+        bundle=own_bundle(item_id),
+    )
+    return len(change.started)
+
+
+# -- the plain-insert baseline -------------------------------------------------------------------
+
+
+def marks(url: str) -> dict[str, int]:
+    """Where each table ends now, to read back what a fan-out adds after it."""
+    queries = {
+        "release_requests": "SELECT coalesce(max(id), 0) FROM release_requests",
+        "decisions": "SELECT coalesce(max(id), 0) FROM decisions",
+        "feed_objects": "SELECT coalesce(max(seq), 0) FROM feed_objects",
+        "ledger_entries": "SELECT count(*) FROM ledger_entries",
+    }
+    engine = create_engine(_url(url))
+    try:
+        with engine.connect() as connection:
+            return {name: int(connection.scalar(text(sql)) or 0) for name, sql in queries.items()}
+    finally:
+        engine.dispose()
+
+
+def written_since(
+    url: str, before: dict[str, int]
+) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
+    """The rows each table gained since ``before``: (columns, rows), as the driver returns them."""
+    size = before["ledger_entries"]
+    where = {
+        "release_requests": f"id > {before['release_requests']}",
+        "decisions": f"id > {before['decisions']}",
+        "feed_releases": f"request_id > {before['release_requests']}",
+        "feed_objects": f"seq > {before['feed_objects']}",
+        "ledger_entries": f"idx >= {size}",
+        # The subtrees the new entries completed: their last leaf is a new one.
+        "ledger_subtrees": f"(idx + 1) * (CAST(1 AS BIGINT) << CAST(level AS INTEGER)) - 1 "
+        f">= {size}",
+    }
+    found: dict[str, tuple[list[str], list[tuple[Any, ...]]]] = {}
+    engine = create_engine(_url(url))
+    try:
+        with engine.connect() as connection:
+            for table in TABLES:
+                result = connection.exec_driver_sql(f"SELECT * FROM {table} WHERE {where[table]}")
+                found[table] = (list(result.keys()), [tuple(row) for row in result])
+    finally:
+        engine.dispose()
+    return found
+
+
+def plain_insert(empty_url: str, rows: dict[str, tuple[list[str], list[tuple[Any, ...]]]]) -> float:
+    """Insert ``rows`` with the driver's executemany into an empty copy of the schema, in one
+    transaction, and drop them again; the seconds the inserts and the commit took."""
+    if empty_url.startswith("sqlite"):
+        connection: Any = sqlite3.connect(empty_url.removeprefix("sqlite:///"))
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        mark = "?"
+    else:
+        import psycopg
+        from psycopg.types.json import Json
+
+        rows = {  # JSON columns come back as Python values; the driver sends them as JSON
+            table: (
+                columns,
+                [
+                    tuple(Json(v) if isinstance(v, dict | list) else v for v in row)
+                    for row in values
+                ],
+            )
+            for table, (columns, values) in rows.items()
+        }
+        connection = psycopg.connect(empty_url.replace("postgresql+psycopg", "postgresql"))
+        connection.execute("SET session_replication_role = replica")  # no foreign keys here
+        connection.commit()
+        mark = "%s"
+    try:
+        cursor = connection.cursor()
+        started = time.perf_counter()
+        if mark == "?":
+            cursor.execute("BEGIN IMMEDIATE")
+        for table in TABLES:
+            columns, values = rows[table]
+            if values:
+                cursor.executemany(
+                    f"INSERT INTO {table} ({', '.join(columns)}) "
+                    f"VALUES ({', '.join(mark for _ in columns)})",
+                    values,
+                )
+        connection.commit()
+        seconds = time.perf_counter() - started
+        for table in TABLES:
+            cursor.execute(f"DELETE FROM {table}")
+        connection.commit()
+        return seconds
+    finally:
+        connection.close()
+
+
+def _url(url: str) -> str:
+    return url if "://" in url else f"sqlite:///{url}"
+
+
+# -- one item in a process of its own ------------------------------------------------------------
+
+
+def child(url: str, item_id: str, originator: str, profile: bool) -> None:
+    """Open the store, add one item, print the time and the peak resident memory as JSON.
+
+    First, untimed, an item no agreement takes: a running server has read its agreements
+    already (once per change), so the timed item does not pay for reading them."""
+    garante = Garante.open(url, clock=FixedClock(AT), actor="bench")
+    try:
+        add_item(garante, f"warm-{item_id}", "o0")
+        profiler = cProfile.Profile() if profile else None
+        started = time.perf_counter()
+        if profiler is not None:
+            profiler.enable()
+        started_requests = add_item(garante, item_id, originator)
+        seconds = time.perf_counter() - started
+        if profiler is not None:
+            profiler.disable()
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(30)
+    finally:
+        garante.close()
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        json.dumps({"decisions": started_requests, "seconds": seconds, "peak_mb": peak_kb / 1024})
+    )
+
+
+def one_item(
+    url: str, env: dict[str, str], item_id: str, originator: str, profile: bool
+) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--child", url, item_id, originator]
+    if profile:
+        command.append("--profile")
+    done = subprocess.run(
+        command, capture_output=True, text=True, check=False, env={**os.environ, **env}
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"the fan-out of {item_id} failed:\n{done.stderr}")
+    if profile:
+        print(done.stderr)
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+# -- a whole run on one store --------------------------------------------------------------------
+
+
+def run_store(
+    name: str,
+    url: str,
+    empty_url: str,
+    env: dict[str, str],
+    tiers: Sequence[int],
+    items: int,
+    profile: bool,
+) -> list[Figure]:
+    began = time.perf_counter()
+    os.environ.update(env)
+    build(url, max(tiers))
+    print(
+        f"{name}: built {max(tiers):,} partners with undertakings and agreements "
+        f"in {time.perf_counter() - began:.0f} s",
+        flush=True,
+    )
+    figures = []
+    for tier in tiers:
+        before = marks(url)
+        measured = one_item(url, env, f"one-to-{tier}", f"o{tier}", profile and tier == max(tiers))
+        if measured["decisions"] != tier:
+            raise SystemExit(f"bench bug: {measured['decisions']} requests started, not {tier}")
+        plain = plain_insert(empty_url, written_since(url, before))
+        figures.append(
+            Figure(
+                name,
+                f"1 item to {tier:,} partners",
+                tier,
+                measured["seconds"],
+                plain,
+                measured["peak_mb"],
+            )
+        )
+        print(f"  {figures[-1].what}: {figures[-1].rate:,.0f}/s", flush=True)
+    before = marks(url)
+    garante = Garante.open(url, clock=FixedClock(AT), actor="bench")
+    try:
+        started = time.perf_counter()
+        decisions = sum(add_item(garante, f"many-{n:05d}", "o100") for n in range(items))
+        seconds = time.perf_counter() - started
+    finally:
+        garante.close()
+    plain = plain_insert(empty_url, written_since(url, before))
+    figures.append(Figure(name, f"{items:,} items to 100 partners", decisions, seconds, plain))
+    print(f"  {figures[-1].what}: {figures[-1].rate:,.0f}/s", flush=True)
+    return figures
+
+
+@contextmanager
+def stores(directory: Path, postgres: bool) -> Iterator[list[tuple[str, str, str, dict[str, str]]]]:
+    """(name, url, empty url, environment) of each store to measure."""
+    sqlite_url = f"sqlite:///{directory / 'garante.db'}"
+    empty = f"sqlite:///{directory / 'empty.db'}"
+    Garante.open(empty, clock=FixedClock(AT), actor="bench").close()
+    found: list[tuple[str, str, str, dict[str, str]]] = [("SQLite", sqlite_url, empty, {})]
+    with ExitStack() as stack:
+        if postgres:
+            cluster = Cluster().start()
+            stack.callback(cluster.stop)
+            env = {"GARANTE_LOG_KEY_FILE": str(directory / "pg-log-key")}
+            found.append(("PostgreSQL", cluster.new_database(), cluster.new_database(), env))
+        yield found
+
+
+def report(figures: list[Figure]) -> bool:
+    print()
+    print(
+        f"python {platform.python_version()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}"
+    )
+    print(
+        f"{'store':<11} {'fan-out':<28} {'decisions':>9} {'seconds':>8} {'decided/s':>10} "
+        f"{'plain/s':>10} {'share':>6} {'peak MB':>8}"
+    )
+    for f in figures:
+        peak = f"{f.peak_mb:8.0f}" if f.peak_mb is not None else f"{'':>8}"
+        print(
+            f"{f.store:<11} {f.what:<28} {f.decisions:>9,} {f.seconds:>8.3f} {f.rate:>10,.0f} "
+            f"{f.plain_rate:>10,.0f} {f.rate / f.plain_rate:>6.2f} {peak}"
+        )
+    sqlite = [f for f in figures if f.store == "SQLite" and f.decisions >= 1_000]
+    checks: list[tuple[str, str, bool]] = []
+    slowest = min(sqlite, key=lambda f: f.rate)
+    checks.append(
+        (
+            f">= {TARGET_RATE:,.0f} decisions/s on SQLite at 1,000 partners and beyond",
+            f"slowest {slowest.rate:,.0f}/s ({slowest.what})",
+            slowest.rate >= TARGET_RATE,
+        )
+    )
+    least = min(sqlite, key=lambda f: f.rate / f.plain_rate)
+    checks.append(
+        (
+            f">= {TARGET_SHARE:.0%} of the plain-insert rate of the same rows",
+            f"lowest {least.rate / least.plain_rate:.0%} ({least.what})",
+            least.rate / least.plain_rate >= TARGET_SHARE,
+        )
+    )
+    [thousand] = [f for f in sqlite if f.what == "1 item to 1,000 partners"]
+    checks.append(
+        (
+            f"1 item to 1,000 partners in < {TARGET_ONE_TO_1000:.0f} s end to end",
+            f"{thousand.seconds:.3f} s",
+            thousand.seconds < TARGET_ONE_TO_1000,
+        )
+    )
+    widest = max((f for f in figures if f.peak_mb is not None), key=lambda f: f.decisions)
+    checks.append(
+        (
+            f"the widest fan-out (10,000 partners; --quick: 1,000) under {TARGET_PEAK_MB:.0f} MB "
+            "resident",
+            f"peak {widest.peak_mb:.0f} MB ({widest.store}, {widest.what})",
+            (widest.peak_mb or 0) < TARGET_PEAK_MB,
+        )
+    )
+    for target, measured, met in checks:
+        print(f"target: {target}; result: {measured} ({'met' if met else 'MISSED'})")
+    return all(met for _, _, met in checks)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Fan-out through standing agreements.")
+    parser.add_argument("--quick", action="store_true", help="100 and 1,000 partners, 50 items")
+    parser.add_argument("--items", type=int, help="items fanned out to 100 partners each")
+    parser.add_argument("--sqlite-only", action="store_true", help="leave PostgreSQL out")
+    parser.add_argument("--profile", action="store_true", help="profile the widest fan-out")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument(
+        "--child", nargs=3, metavar=("URL", "ITEM", "ORIGINATOR"), help=argparse.SUPPRESS
+    )
+    args = parser.parse_args(argv)
+    if args.child:
+        url, item_id, originator = args.child
+        child(url, item_id, originator, args.profile)
+        return 0
+    tiers = QUICK_TIERS if args.quick else TIERS
+    items = args.items if args.items is not None else QUICK_ITEMS if args.quick else ITEMS
+    if items < 1:
+        parser.error("--items must be at least 1")
+    postgres = not args.sqlite_only and available()
+    if not postgres and not args.sqlite_only:
+        print("PostgreSQL is not installed: SQLite only (apt-get install postgresql)")
+    figures: list[Figure] = []
+    with (
+        tempfile.TemporaryDirectory(prefix="garante-fanout-") as name,
+        stores(Path(name), postgres) as found,
+    ):
+        for store, url, empty, env in found:
+            figures += run_store(store, url, empty, env, tiers, items, args.profile)
+    met = report(figures)
+    return 1 if args.check and not met else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
