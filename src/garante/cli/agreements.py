@@ -10,7 +10,13 @@ import typer
 
 from garante.cli import output
 from garante.cli.context import service, split, when
-from garante.cli.options import Signing, option_groups
+from garante.cli.options import (
+    VALID_FROM_OPTION,
+    Signing,
+    id_option,
+    option_groups,
+    valid_until_option,
+)
 from garante.domain.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -121,18 +127,9 @@ def make(
         help="The most restricted marking it takes: clear, green, amber, amber+strict or red.",
         metavar="TLP",
     ),
-    agreement_id: str | None = typer.Option(
-        None, "--id", metavar="ID", help="The agreement's id (default: PARTNER-ag-N)."
-    ),
-    valid_from: str | None = typer.Option(
-        None, "--valid-from", metavar="TIME", help=f"In force from then (default: now). {_ISO}"
-    ),
-    valid_until: str | None = typer.Option(
-        None,
-        "--valid-until",
-        metavar="TIME",
-        help=f"In force until then (default: until ended). {_ISO}",
-    ),
+    agreement_id: str | None = id_option("agreement"),
+    valid_from: str | None = VALID_FROM_OPTION,
+    valid_until: str | None = valid_until_option("ended"),
     backfill_from: str | None = typer.Option(
         None,
         "--backfill-from",
