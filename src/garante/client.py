@@ -35,9 +35,11 @@ from pydantic import TypeAdapter
 
 from garante import records
 from garante.api.schemas import (
+    AgreementChange,
     ConditionChange,
     EventChange,
     HealthOut,
+    ItemAdded,
     MeOut,
     OrderChange,
     OutcomeChange,
@@ -520,9 +522,11 @@ class GaranteClient:
         releasable_to: Sequence[str] = (),
         embargo_until: datetime | None = None,
         expires_at: datetime | None = None,
-    ) -> records.Item:
+    ) -> ItemAdded:
         """Add an item from a STIX 2.1 bundle (analyst); the token's agency is the originator.
-        Nothing of it is released before ``embargo_until``, nor delivered from ``expires_at``."""
+        Nothing of it is released before ``embargo_until``, nor delivered from ``expires_at``.
+        The answer is the item (a ``records.Item``) with ``started``: the requests standing
+        agreements covering it started, each with its decision."""
         body: dict[str, Json] = {
             "id": item_id,
             "title": title,
@@ -536,7 +540,7 @@ class GaranteClient:
             body["embargo_until"] = embargo_until.isoformat()
         if expires_at is not None:
             body["expires_at"] = expires_at.isoformat()
-        return self._as(records.Item, "POST", "/items", body=body)
+        return self._as(ItemAdded, "POST", "/items", body=body)
 
     def list_items(self, *, cursor: str | None = None, limit: int = 100) -> Page[records.Item]:
         return self._page(records.Item, "/items", {"cursor": cursor, "limit": limit})
@@ -633,6 +637,211 @@ class GaranteClient:
         )
 
     iter_undertakings = _every(list_undertakings)
+
+    # -- standing agreements ----------------------------------------------------------------
+
+    def draft_agreement(
+        self,
+        partner: str,
+        *,
+        purposes: Sequence[str],
+        tlp_ceiling: str,
+        categories: Sequence[str] = (),
+        regions: Sequence[str] = (),
+        originators: Sequence[str] = (),
+        agreement_id: str | None = None,
+        valid_from: datetime | str | None = None,
+        valid_until: datetime | str | None = None,
+    ) -> Statement:
+        """The validated terms as the statement the partner countersigns, with its id and
+        start fixed (liaison); stores nothing."""
+        body = _agreement_terms(
+            partner,
+            purposes,
+            tlp_ceiling,
+            categories,
+            regions,
+            originators,
+            agreement_id,
+            valid_from,
+            valid_until,
+        )
+        return self._statement("/agreements/draft", body)
+
+    def make_agreement(
+        self,
+        partner: str,
+        *,
+        purposes: Sequence[str],
+        tlp_ceiling: str,
+        categories: Sequence[str] = (),
+        regions: Sequence[str] = (),
+        originators: Sequence[str] = (),
+        agreement_id: str | None = None,
+        valid_from: datetime | str | None = None,
+        valid_until: datetime | str | None = None,
+        backfill_from: datetime | str | None = None,
+        key: Ed25519PrivateKey | None = None,
+        signature: str | None = None,
+    ) -> AgreementChange:
+        """Make a standing agreement (liaison); returns ``agreement`` and ``started``.
+
+        With ``backfill_from``, the items added since then that it covers start their requests
+        too, in the same transaction (``simulate_agreement`` previews them). With ``key`` (the
+        partner's): draft, check the statement says these terms, countersign, submit; with
+        ``signature``: a countersignature made elsewhere. Neither: not countersigned.
+        """
+        body = _agreement_terms(
+            partner,
+            purposes,
+            tlp_ceiling,
+            categories,
+            regions,
+            originators,
+            agreement_id,
+            valid_from,
+            valid_until,
+        )
+        expected: dict[str, Json] = {
+            "partner": partner,
+            "purposes": sorted(purposes),
+            "tlp_ceiling": tlp_ceiling,
+            "categories": sorted(categories),
+            "regions": sorted(regions),
+            "originators": sorted(originators),
+            "version": 1,
+            "id": agreement_id,
+        }
+        body = self._signed("/agreements/draft", body, expected, key, signature, pin=True)
+        body = _Terms(body).put("backfill_from", _time(backfill_from)).body
+        return self._as(AgreementChange, "POST", "/agreements", body=body)
+
+    def simulate_agreement(
+        self,
+        partner: str,
+        *,
+        purposes: Sequence[str],
+        tlp_ceiling: str,
+        backfill_from: datetime | str,
+        categories: Sequence[str] = (),
+        regions: Sequence[str] = (),
+        originators: Sequence[str] = (),
+        agreement_id: str | None = None,
+        valid_from: datetime | str | None = None,
+        valid_until: datetime | str | None = None,
+    ) -> records.AgreementPreview:
+        """What making these terms with ``backfill_from`` would start now: the items it covers,
+        the requests, and how many would be released, held or denied. Stores nothing."""
+        body = _agreement_terms(
+            partner,
+            purposes,
+            tlp_ceiling,
+            categories,
+            regions,
+            originators,
+            agreement_id,
+            valid_from,
+            valid_until,
+        )
+        body["backfill_from"] = _time(backfill_from)
+        return self._as(records.AgreementPreview, "POST", "/agreements/simulate", body=body)
+
+    def draft_agreement_amendment(
+        self,
+        agreement_id: str,
+        *,
+        purposes: Sequence[str] | None = None,
+        tlp_ceiling: str | None = None,
+        categories: Sequence[str] | None = None,
+        regions: Sequence[str] | None = None,
+        originators: Sequence[str] | None = None,
+        valid_from: datetime | str | None = None,
+        valid_until: datetime | str | None = None,
+        clear_valid_until: bool = False,
+    ) -> Statement:
+        """The statement of the agreement's next version, for the partner to countersign."""
+        body = _agreement_amendment(
+            purposes,
+            tlp_ceiling,
+            categories,
+            regions,
+            originators,
+            valid_from,
+            valid_until,
+            clear_valid_until,
+        )
+        return self._statement(f"/agreements/{_segment(agreement_id)}/amend/draft", body)
+
+    def amend_agreement(
+        self,
+        agreement_id: str,
+        *,
+        reason: str,
+        purposes: Sequence[str] | None = None,
+        tlp_ceiling: str | None = None,
+        categories: Sequence[str] | None = None,
+        regions: Sequence[str] | None = None,
+        originators: Sequence[str] | None = None,
+        valid_from: datetime | str | None = None,
+        valid_until: datetime | str | None = None,
+        clear_valid_until: bool = False,
+        key: Ed25519PrivateKey | None = None,
+        signature: str | None = None,
+    ) -> AgreementChange:
+        """Put the agreement's next version in force (liaison); only the terms given change.
+        ``key`` or ``signature``: the partner's countersignature, as for ``make_agreement``."""
+        body = _agreement_amendment(
+            purposes,
+            tlp_ceiling,
+            categories,
+            regions,
+            originators,
+            valid_from,
+            valid_until,
+            clear_valid_until,
+        )
+        expected: dict[str, Json] = {
+            "id": agreement_id,
+            "purposes": sorted(purposes) if purposes is not None else None,
+            "tlp_ceiling": tlp_ceiling,
+            "categories": sorted(categories) if categories is not None else None,
+            "regions": sorted(regions) if regions is not None else None,
+            "originators": sorted(originators) if originators is not None else None,
+        }
+        path = f"/agreements/{_segment(agreement_id)}/amend"
+        body = self._signed(f"{path}/draft", body, expected, key, signature, pin=False)
+        return self._as(AgreementChange, "POST", path, body={**body, "reason": reason})
+
+    def suspend_agreement(self, agreement_id: str, *, reason: str) -> AgreementChange:
+        """Suspend an agreement (liaison): it starts nothing until resumed."""
+        return self._agreement_act(agreement_id, "suspend", reason)
+
+    def resume_agreement(self, agreement_id: str, *, reason: str) -> AgreementChange:
+        """Resume a suspended agreement (liaison), for items added from now on."""
+        return self._agreement_act(agreement_id, "resume", reason)
+
+    def end_agreement(self, agreement_id: str, *, reason: str) -> AgreementChange:
+        """End an agreement for good (liaison); the requests it started stand."""
+        return self._agreement_act(agreement_id, "end", reason)
+
+    def _agreement_act(self, agreement_id: str, act: str, reason: str) -> AgreementChange:
+        path = f"/agreements/{_segment(agreement_id)}/{act}"
+        return self._as(AgreementChange, "POST", path, body={"reason": reason})
+
+    def list_agreements(
+        self, *, partner: str | None = None, cursor: str | None = None, limit: int = 100
+    ) -> Page[records.Agreement]:
+        """Agreements by id, of one partner if given; a partner token sees only its own."""
+        return self._page(
+            records.Agreement,
+            "/agreements",
+            {"partner": partner, "cursor": cursor, "limit": limit},
+        )
+
+    iter_agreements = _every(list_agreements)
+
+    def get_agreement(self, agreement_id: str) -> records.Agreement:
+        return self._as(records.Agreement, "GET", f"/agreements/{_segment(agreement_id)}")
 
     # -- orders ---------------------------------------------------------------------------
 
@@ -1349,5 +1558,63 @@ def _amend_terms(
         .put("valid_until", _time(valid_until))
         .put("while_condition", while_condition)
         .put("reason", reason)
+        .body
+    )
+
+
+# -- standing agreements' bodies --------------------------------------------------------------
+
+
+def _agreement_terms(
+    partner: str,
+    purposes: Sequence[str],
+    tlp_ceiling: str,
+    categories: Sequence[str],
+    regions: Sequence[str],
+    originators: Sequence[str],
+    agreement_id: str | None,
+    valid_from: datetime | str | None,
+    valid_until: datetime | str | None,
+) -> dict[str, Json]:
+    return (
+        _Terms(
+            {
+                "partner": partner,
+                "purposes": list(purposes),
+                "tlp_ceiling": tlp_ceiling,
+                "categories": list(categories),
+                "regions": list(regions),
+                "originators": list(originators),
+            }
+        )
+        .put("id", agreement_id)
+        .put("valid_from", _time(valid_from))
+        .put("valid_until", _time(valid_until))
+        .body
+    )
+
+
+def _agreement_amendment(
+    purposes: Sequence[str] | None,
+    tlp_ceiling: str | None,
+    categories: Sequence[str] | None,
+    regions: Sequence[str] | None,
+    originators: Sequence[str] | None,
+    valid_from: datetime | str | None,
+    valid_until: datetime | str | None,
+    clear_valid_until: bool,
+) -> dict[str, Json]:
+    def listed(values: Sequence[str] | None) -> list[Json] | None:
+        return None if values is None else list(values)
+
+    return (
+        _Terms({"clear_valid_until": clear_valid_until})
+        .put("purposes", listed(purposes))
+        .put("tlp_ceiling", tlp_ceiling)
+        .put("categories", listed(categories))
+        .put("regions", listed(regions))
+        .put("originators", listed(originators))
+        .put("valid_from", _time(valid_from))
+        .put("valid_until", _time(valid_until))
         .body
     )

@@ -51,6 +51,7 @@ PATH = {
     "order_id": "co-us-suspension",
     "condition_id": "caribbean-vessel-strikes",
     "request_id": "1",
+    "agreement_id": "hsi-authz",
 }
 
 
@@ -81,6 +82,7 @@ def _set(*roles: str) -> frozenset[str | None]:
 
 PERIOD = {"from": "2025-11-01T00:00:00Z", "to": "2025-11-14T00:00:00Z"}
 ORDER_TERMS = {"effect": "hold", "scope": {"agencies": ["nca"]}, "reason": "authorization matrix"}
+AGREEMENT_TERMS = {"partner": "hsi", "purposes": ["analysis"], "tlp_ceiling": "green"}
 
 MATRIX: tuple[Row, ...] = (
     # meta
@@ -149,6 +151,22 @@ MATRIX: tuple[Row, ...] = (
         _set(LIAISON),
         body={"reason": "authorization matrix"},
     ),
+    # standing agreements
+    Row("GET", "/agreements", EVERYONE),
+    Row("GET", "/agreements/{agreement_id}", EVERYONE),
+    Row("POST", "/agreements/draft", _set(LIAISON), body=AGREEMENT_TERMS),
+    Row("POST", "/agreements", _set(LIAISON), body={**AGREEMENT_TERMS, "id": "hsi-authz"}),
+    Row(
+        "POST",
+        "/agreements/simulate",
+        _set(LIAISON),
+        body={**AGREEMENT_TERMS, "backfill_from": "2025-01-01T00:00:00Z"},
+    ),
+    Row("POST", "/agreements/{agreement_id}/amend/draft", _set(LIAISON), body={}),
+    Row("POST", "/agreements/{agreement_id}/amend", _set(LIAISON), body={"reason": "matrix"}),
+    Row("POST", "/agreements/{agreement_id}/suspend", _set(LIAISON), body={"reason": "matrix"}),
+    Row("POST", "/agreements/{agreement_id}/resume", _set(LIAISON), body={"reason": "matrix"}),
+    Row("POST", "/agreements/{agreement_id}/end", _set(LIAISON), body={"reason": "matrix"}),
     # orders
     Row("GET", "/orders", INTERNAL),
     Row("GET", "/orders/{order_id}", INTERNAL),

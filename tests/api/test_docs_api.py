@@ -159,6 +159,7 @@ PATH_VALUES = {
     "order_id": "co-us-suspension",
     "condition_id": "caribbean-vessel-strikes",
     "request_id": "1",
+    "agreement_id": "dea-maritime",
 }
 
 

@@ -191,6 +191,10 @@ def _add_dea_cases_with(server: Server, clients: ExitStack) -> None:
     }
     _ok(authority.post("/orders", json=order))
     assert request("gen-held")["outcome"] == "held"
+    # A standing agreement of the DEA's own, and one of another partner's it must not see.
+    for partner in (PARTNER, "fbi"):
+        terms = {"partner": partner, "purposes": ["seizure"], "tlp_ceiling": "amber"}
+        _ok(liaison.post("/agreements", json={**terms, "id": f"gen-{partner}-standing"}))
 
 
 def _forbidden(server: Server, reader: httpx.Client) -> tuple[frozenset[str], frozenset[int]]:
@@ -206,7 +210,9 @@ def _forbidden(server: Server, reader: httpx.Client) -> tuple[frozenset[str], fr
     seen_items = {r["item"] for r in requests if r["id"] in visible}
     hidden_items = {r["item"] for r in requests if r["id"] in hidden} - seen_items
     assert others and orders and hidden and hidden_items, "the store must hold every case"
-    words = others | orders | hidden_items | {rule.value for rule in Rule}
+    agreements = {a["id"] for a in _all(reader, "/agreements") if a["partner"] != PARTNER}
+    assert agreements, "another partner's agreement must be there to hide"
+    words = others | orders | hidden_items | agreements | {rule.value for rule in Rule}
     return frozenset(words), frozenset(hidden)
 
 
@@ -234,6 +240,7 @@ def _ids(server: Server, reader: httpx.Client) -> dict[str, set[str]]:
         "order_id": {o["id"] for o in _all(reader, "/orders")},
         "condition_id": {c["id"] for c in _all(reader, "/conditions")},
         "request_id": {str(r["id"]) for r in _all(reader, "/releases")},
+        "agreement_id": {a["id"] for a in _all(reader, "/agreements")},
         "cid": {collection_id(agency) for agency in foreign},
         "oid": objects,
         "code": set(LANGUAGES),  # the console's languages

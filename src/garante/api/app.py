@@ -18,6 +18,7 @@ from garante import __version__
 from garante.api import errors
 from garante.api.auth import principal
 from garante.api.routes import (
+    agreements,
     audit,
     conditions,
     items,
@@ -148,7 +149,17 @@ def create_app(garante: Garante) -> FastAPI:
     app.state.garante = garante
     app.add_middleware(BodyLimit)
     errors.install(app)
-    for module in (parties, items, undertakings, outcomes, orders, conditions, releases, audit):
+    for module in (
+        parties,
+        items,
+        undertakings,
+        agreements,
+        outcomes,
+        orders,
+        conditions,
+        releases,
+        audit,
+    ):
         app.include_router(module.router, prefix=PREFIX)
 
     @app.get(f"{PREFIX}/health", tags=["meta"], response_model=HealthOut)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar, cast
 
@@ -532,3 +533,95 @@ class StandingOut(BaseModel):
             undertakings=list(standing.undertakings),
             needs_undertaking=standing.needs_undertaking,
         )
+
+
+# -- standing agreements -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ItemAdded(records.Item):
+    """An item as added, and the release requests the standing agreements that cover it
+    started in the same transaction (``started``), each with its first decision."""
+
+    started: tuple[Decided, ...] = ()
+
+    @classmethod
+    def of(cls, change: Change[records.Item]) -> ItemAdded:
+        item = change.value
+        shown = {f.name: getattr(item, f.name) for f in fields(records.Item)}
+        return cls(**shown, started=tuple(change.started))
+
+
+class AgreementTerms(Body):
+    """An agreement's terms at version 1. Left out: ``id`` is ``<partner>-ag-<n>``,
+    ``valid_from`` is now, and it runs until ended."""
+
+    partner: str = Field(min_length=1, max_length=64)
+    id: str | None = Field(None, max_length=64)
+    purposes: list[str] = Field(max_length=50, description="At least one, e.g. seizure")
+    tlp_ceiling: str = Field(
+        description="The most restricted marking it takes: clear, green, amber, amber+strict "
+        "or red (TLP 2.0)"
+    )
+    categories: list[str] = Field(default_factory=list, max_length=200, description="Empty: any")
+    regions: list[str] = Field(default_factory=list, max_length=200, description="Empty: any")
+    originators: list[str] = Field(
+        default_factory=list, max_length=200, description="Agencies; empty: any"
+    )
+    valid_from: Instant | None = None
+    valid_until: Instant | None = None
+
+
+class AgreementIn(AgreementTerms):
+    signature: str | None = Field(
+        None,
+        description="Base64 Ed25519 countersignature by the partner's key of the statement "
+        "from /agreements/draft (optional; checked when given)",
+    )
+    backfill_from: Instant | None = Field(
+        None,
+        description="Also start requests for the items added since then that it covers, in "
+        "the same transaction (preview with /agreements/simulate)",
+    )
+
+
+class AgreementSimulateIn(AgreementTerms):
+    backfill_from: Instant = Field(description="Items added since then are previewed")
+
+
+class AgreementAmendTerms(Body):
+    """The next version: the terms given replace the current ones, the others stay."""
+
+    purposes: list[str] | None = Field(None, max_length=50)
+    tlp_ceiling: str | None = None
+    categories: list[str] | None = Field(None, max_length=200)
+    regions: list[str] | None = Field(None, max_length=200)
+    originators: list[str] | None = Field(None, max_length=200)
+    valid_from: Instant | None = None
+    valid_until: Instant | None = None
+    clear_valid_until: bool = Field(False, description="Run until ended, with no end date")
+
+
+class AgreementAmendIn(AgreementAmendTerms):
+    reason: str = Field(min_length=1, max_length=4000)
+    signature: str | None = Field(
+        None,
+        description="Base64 Ed25519 countersignature by the partner's key of the statement "
+        "from .../amend/draft (optional; checked when given)",
+    )
+
+
+class AgreementReasonIn(Body):
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class AgreementChange(BaseModel):
+    """An agreement as the write left it, and the release requests it started (a backfill),
+    each with its first decision; empty for every other change."""
+
+    agreement: records.Agreement
+    started: list[Decided] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, change: Change[records.Agreement]) -> AgreementChange:
+        return cls(agreement=change.value, started=change.started)

@@ -11,6 +11,7 @@ from typer.core import TyperArgument, TyperGroup
 
 from garante import __version__
 from garante.cli import (
+    agreements,
     audit,
     conditions,
     db,
@@ -211,6 +212,7 @@ app.add_typer(registry.agencies, name="agencies")
 app.add_typer(registry.authorities, name="authorities")
 app.add_typer(items.app, name="items")
 app.add_typer(undertakings.app, name="undertakings")
+app.add_typer(agreements.app, name="agreements")
 app.add_typer(orders.app, name="orders")
 app.add_typer(conditions.app, name="conditions")
 app.add_typer(conditions.events, name="events")

@@ -8,7 +8,7 @@ from garante import records
 from garante.api.auth import acting, may
 from garante.api.errors import responses
 from garante.api.paging import Paged, keyset, paged
-from garante.api.schemas import ItemIn, PageOf
+from garante.api.schemas import ItemAdded, ItemIn, PageOf
 from garante.domain.roles import Principal, Role
 from garante.service.app import Garante, Page
 
@@ -28,31 +28,30 @@ def list_items(
 @router.post(
     "/items",
     status_code=201,
-    response_model=records.Item,
+    response_model=ItemAdded,
     responses=responses(401, 403, 409, 422),
 )
 def add_item(
     body: ItemIn,
     request: Request,
     who: Principal = Depends(may(Garante.add_item)),  # noqa: B008
-) -> records.Item:
-    """Add an item from a STIX 2.1 bundle; the analyst's agency is its originator."""
-    return (
-        acting(request, who)
-        .add_item(
-            body.id,
-            title=body.title,
-            category=body.category,
-            region=body.region,
-            tlp=body.tlp,
-            originator=str(who.agency_id),
-            bundle=body.bundle,
-            releasable_to=body.releasable_to,
-            embargo_until=body.embargo_until,
-            expires_at=body.expires_at,
-        )
-        .value
+) -> ItemAdded:
+    """Add an item from a STIX 2.1 bundle; the analyst's agency is its originator. The
+    answer is the item, with the requests the standing agreements covering it started
+    (``started``, each with its decision)."""
+    change = acting(request, who).add_item(
+        body.id,
+        title=body.title,
+        category=body.category,
+        region=body.region,
+        tlp=body.tlp,
+        originator=str(who.agency_id),
+        bundle=body.bundle,
+        releasable_to=body.releasable_to,
+        embargo_until=body.embargo_until,
+        expires_at=body.expires_at,
     )
+    return ItemAdded.of(change)
 
 
 @router.get("/items/{item_id}", response_model=records.Item, responses=responses(401, 403, 404))
