@@ -197,3 +197,17 @@ def test_an_agreement_that_asked_at_the_add_is_released_at_the_end_not_asked_twi
     change = world.apply_item_windows()
     assert change.started == []
     assert [(m.request, m.outcome) for m in change.moved] == [(started[0].request, "released")]
+
+
+def test_expiry_withdraws_two_releases_of_the_item_to_one_partner(
+    world: Garante, clock: FixedClock
+) -> None:
+    _add(world, "w", expires_at=clock.now() + HOUR)
+    world.request_release("w", recipient="dea", purpose="seizure")
+    world.request_release("w", recipient="dea", purpose="arrest")
+    [delivered] = _reports(world, "dea")
+    clock.set(clock.now() + 2 * HOUR)
+    [passed] = world.apply_item_windows().value
+    assert len(passed.recalled) == 2
+    versions = [r for r in _reports(world, "dea") if r["id"] == delivered["id"]]
+    assert [r.get("revoked", False) for r in versions] == [True]

@@ -288,6 +288,9 @@ def recall(
             revoked = markings.revoked_version(json.loads(row.body), tx.now)
             _add(session, feed.partner_id, request_id, revoked, added)
     else:
+        # Never delivered: withdraw what this release put in the feed, not the objects another
+        # release of the item holds there (already delivered, or revoked versions of them).
+        latest = [row for row in latest if row.request_id == request_id]
         for row in latest:
             row.visible = False
     tx.audit(
