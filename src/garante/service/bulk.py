@@ -284,13 +284,12 @@ def _fill_feeds(
     }
     fast = [d for d in released if d.request.recipient_id not in slow]
     partners = set(released_to) - slow
-    present = held
     templates: dict[tuple[str, bool], _Template] = {}
     for d in fast:
         key = (d.request.item_id, d.decision.undertaking_id is not None)
         if key not in templates:
             templates[key] = _template(found_items[key[0]], parsed[key[0]], key[1])
-    statements: dict[str, tuple[_Marked | None, list[str]]] = {}
+    statements: dict[str, _Marked] = {}
     last = stored_feed.last_dates(session, partners)
     added: dict[str, set[str]] = {}
     releases: list[tuple[int, str, str, str | None]] = []
@@ -300,20 +299,22 @@ def _fill_feeds(
         undertaking_id = d.decision.undertaking_id
         template = templates[(d.request.item_id, undertaking_id is not None)]
         support: list[_Marked] = template.support
-        marking_ids = [markings.TLP2_MARKING_IDS[Tlp(found_items[d.request.item_id].tlp)]]
+        tlp = Tlp(found_items[d.request.item_id].tlp)
+        marking_ids = [markings.TLP2_MARKING_IDS[tlp]]
         if undertaking_id is not None:
-            statement, marking_ids = _statement(
-                statements, state, d, found_items, (partner, d.request.item_id), present
-            )
-            if statement is not None:
-                support = [*support, statement]
+            statement_id = markings.statement_marking_id(undertaking_id)
+            marking_ids.append(statement_id)
+            if (partner, statement_id) not in held:  # built only for a partner that lacks it
+                if undertaking_id not in statements:
+                    statements[undertaking_id] = _statement(state, partner, undertaking_id, tlp)
+                support = [*support, statements[undertaking_id]]
         token = secrets.token_hex(16)
         releases.append((d.request.id, partner, token, undertaking_id))
         have = added.setdefault(partner, set())
         new = [
             (None, s)
             for s in support
-            if s.object_id not in have and (partner, s.object_id) not in present
+            if s.object_id not in have and (partner, s.object_id) not in held
         ] + [(d.request.id, o) for o in template.objects if o.object_id not in have]
         if not new:
             continue
@@ -341,30 +342,12 @@ def _fill_feeds(
             feed.materialize(tx, row, d.decision, new_request=True)
 
 
-def _statement(
-    kept: dict[str, tuple[_Marked | None, list[str]]],
-    state: PolicyState,
-    decided: NewRequest,
-    found_items: dict[str, ItemRow],
-    where: tuple[str, str],
-    present: set[tuple[str, str]],
-) -> tuple[_Marked | None, list[str]]:
-    """The statement marking a release under its undertaking needs in its partner's feed (None
-    when the feed holds it already: it is built only for partners that lack it), and the
-    marking ids its objects carry."""
-    undertaking_id = decided.decision.undertaking_id
-    assert undertaking_id is not None
-    partner, item_id = where
-    tlp_id = markings.TLP2_MARKING_IDS[Tlp(found_items[item_id].tlp)]
-    statement_id = markings.statement_marking_id(undertaking_id)
-    if (partner, statement_id) in present:
-        return None, [tlp_id, statement_id]
-    if undertaking_id not in kept or kept[undertaking_id][0] is None:
-        undertaking = _undertaking(state, partner, undertaking_id)
-        needed, _ = feed.release_markings(Tlp(found_items[item_id].tlp), undertaking)
-        kept[undertaking_id] = (_support(needed[-1]), [])
-    statement = kept[undertaking_id][0]
-    return statement, [tlp_id, statement_id]
+def _statement(state: PolicyState, partner: str, undertaking_id: str, tlp: Tlp) -> _Marked:
+    """The statement marking of the undertaking a release to ``partner`` is made under, as
+    its feed will hold it."""
+    undertaking = _undertaking(state, partner, undertaking_id)
+    needed, _ = feed.release_markings(tlp, undertaking)
+    return _support(needed[-1])
 
 
 def _undertaking(state: PolicyState, agency_id: str, undertaking_id: str) -> Undertaking:

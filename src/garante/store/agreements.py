@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, or_, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from garante.domain.agreement import Agreement, AgreementScope
@@ -85,21 +85,6 @@ def page(
     if partner_id:
         query = query.where(AgreementRow.partner_id == partner_id)
     return list(session.scalars(paged(query, AgreementRow.id, page)))
-
-
-def in_force(session: Session, at: datetime) -> list[AgreementRow]:
-    """Agreements in force at ``at``, by id: valid then, neither suspended nor ended."""
-    query = (
-        select(AgreementRow)
-        .where(
-            AgreementRow.valid_from <= at,
-            or_(AgreementRow.valid_until.is_(None), AgreementRow.valid_until > at),
-            or_(AgreementRow.suspended_at.is_(None), AgreementRow.suspended_at > at),
-            or_(AgreementRow.ended_at.is_(None), AgreementRow.ended_at > at),
-        )
-        .order_by(AgreementRow.id)
-    )
-    return list(session.scalars(query))
 
 
 GENERATION = "agreements_generation"
