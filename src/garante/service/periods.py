@@ -23,7 +23,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from garante.domain.order import Scope
-from garante.domain.timeutil import parse_time, utc
+from garante.domain.timeutil import utc
 from garante.service.releases import DecidedRequest, in_scopes, redecide_held
 from garante.service.transaction import Transaction
 from garante.store import orders, queries
@@ -44,14 +44,9 @@ class Boundary:
         return f"order {self.order_id} {'came into force' if self.began else 'period ended'}"
 
 
-def applied_until(session: Session) -> datetime | None:
-    stored = queries.setting(session, APPLIED_UNTIL)
-    return parse_time(str(stored)) if stored else None
-
-
 def due(session: Session, now: datetime) -> list[Boundary]:
     """Boundaries passed by ``now`` and not yet applied, oldest first."""
-    since = applied_until(session)
+    since = queries.instant_setting(session, APPLIED_UNTIL)
     rows = orders.crossing_periods(session, since, now)
     boundaries: list[Boundary] = []
     for row in rows:

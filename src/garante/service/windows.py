@@ -27,7 +27,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from garante.domain.timeutil import iso, parse_time, utc
+from garante.domain.timeutil import iso, utc
 from garante.service import fanout, feed
 from garante.service.releases import DecidedRequest, redecide_held
 from garante.service.transaction import Transaction
@@ -56,14 +56,9 @@ class Applied:
     started: list[DecidedRequest] = field(default_factory=list)
 
 
-def applied_until(session: Session) -> datetime | None:
-    stored = queries.setting(session, APPLIED_UNTIL)
-    return parse_time(str(stored)) if stored else None
-
-
 def due(session: Session, now: datetime) -> list[Passed]:
     """Embargo ends and expiries passed by ``now`` and not yet applied, oldest first."""
-    since = applied_until(session)
+    since = queries.instant_setting(session, APPLIED_UNTIL)
     ended = [
         Passed(row.id, utc(row.embargo_until), expired=False)
         for row in items.embargoes_ending(session, since, now)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from garante.domain.condition import Condition, ConditionRule, condition_active
 from garante.domain.snapshot import OrderIndex, PolicyState
+from garante.domain.timeutil import parse_time
 from garante.domain.vocabulary import Vocabulary
 from garante.store import convert
 from garante.store.schema import (
@@ -31,6 +32,12 @@ T = TypeVar("T")
 def setting(session: Session, key: str) -> Any:
     row = session.get(SettingRow, key)
     return None if row is None else row.value
+
+
+def instant_setting(session: Session, key: str) -> datetime | None:
+    """A setting that holds an instant (ISO 8601), such as how far a clock loop has applied."""
+    stored = setting(session, key)
+    return parse_time(str(stored)) if stored else None
 
 
 def put_setting(session: Session, key: str, value: Any) -> None:
