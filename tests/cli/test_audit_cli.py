@@ -62,6 +62,23 @@ def test_a_tampered_store_fails_verification_naming_the_index(demo_db: Path) -> 
     assert "ledger.verification_failed" in err
 
 
+def test_an_export_verifies_by_its_tree_alone(demo_db: Path, tmp_path: Path) -> None:
+    export, key = _export(demo_db, tmp_path)
+    code, out, _ = _run(
+        "--json", "audit", "verify", "--export", str(export), "--log-key", key, "--tree-only"
+    )
+    assert code == 0
+    assert json.loads(out)["ok"] is True
+
+
+def test_the_tree_only_check_still_names_a_changed_entry(demo_db: Path) -> None:
+    with sqlite3.connect(demo_db) as connection:
+        connection.execute("UPDATE ledger_entries SET entry = ? WHERE idx = 7", (b"{}",))
+    code, out, _ = _run("--json", "--db", str(demo_db), "audit", "verify", "--tree-only")
+    assert code == 7
+    assert json.loads(out)["first_bad_index"] == 7
+
+
 def test_prove_prints_a_proof_that_names_the_entry(demo_db: Path) -> None:
     code, out, _ = _run("--json", "--db", str(demo_db), "audit", "prove", "--index", "3")
     assert code == 0

@@ -108,16 +108,22 @@ def stored_entries(session: Session) -> Iterator[StoredEntry]:
     Both stored copies of each leaf hash (the entry's column and the level-0 subtree) are read;
     where they disagree an empty hash stands in, which never matches, so the entry is reported.
     """
-    for index, entry, leaf, subtree in ledger.entries_with_leaves(session):
-        stored = leaf if subtree is None or subtree == leaf else b""
-        yield StoredEntry(index=index, entry=entry, stored_leaf=stored)
+    for rows in ledger.entries_with_leaves(session):
+        yield from [
+            StoredEntry(
+                index=index,
+                entry=entry,
+                stored_leaf=leaf if subtree is None or subtree == leaf else b"",
+            )
+            for index, entry, leaf, subtree in rows
+        ]
 
 
-def verify_store(session: Session, log_key: VerifierKey) -> LogReport:
+def verify_store(session: Session, log_key: VerifierKey, *, forms: bool = True) -> LogReport:
     notes = [PublishedCheckpoint.from_row(row).note for row in ledger.checkpoints(session)]
     if not notes:
         raise InvalidState(
             "the log has published no checkpoint yet, so there is nothing signed to verify against",
             hint="publish one with `garante audit checkpoint`",
         )
-    return check_log(stored_entries(session), notes, log_key)
+    return check_log(stored_entries(session), notes, log_key, forms=forms)

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy import and_, bindparam, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from garante.ledger import merkle
 from garante.store.schema import LedgerCheckpointRow, LedgerEntryRow, LedgerSubtreeRow
@@ -41,11 +41,16 @@ def _fetched(session: Session, compute: Callable[[merkle.GetNode], T]) -> T:
     if not wanted:
         return compute(record)
     keys = sorted(set(wanted))
+    # Pad to the next power of two by repeating the last key: a handful of statements serve
+    # every proof, each compiled once, instead of one per node count (a compilation costs
+    # more than the proof, and used to land in the slowest proofs).
+    width = 1 << max(2, (len(keys) - 1).bit_length())
+    keys += [keys[-1]] * (width - len(keys))
     params: dict[str, int] = {}
     for n, (level, index) in enumerate(keys):
         params[f"l{n}"] = level
         params[f"i{n}"] = index
-    rows = session.execute(_nodes_query(len(keys)), params).all()
+    rows = session.execute(_nodes_query(width), params).all()
     nodes: dict[tuple[int, int], bytes] = {
         (int(level), int(index)): bytes(value) for level, index, value in rows
     }
@@ -61,7 +66,8 @@ def _fetched(session: Session, compute: Callable[[merkle.GetNode], T]) -> T:
 
 @lru_cache(maxsize=128)
 def _nodes_query(count: int) -> Any:
-    """One statement per number of nodes: (level = ? AND idx = ?) OR ... on the primary key.
+    """One statement per (padded) number of nodes: (level = ? AND idx = ?) OR ... on the
+    primary key.
 
     Why not ``(level, idx) IN (VALUES ...)``: SQLite plans that as a scan of the whole table,
     which made every proof O(n). Each OR branch is a primary-key lookup on both backends, and
@@ -158,14 +164,48 @@ def add_checkpoint(
     return row
 
 
-def entries_with_leaves(session: Session) -> Iterator[tuple[int, bytes, bytes, bytes | None]]:
+def entries_with_leaves(
+    session: Session, *, chunk: int = 10_000
+) -> Iterator[list[tuple[int, bytes, bytes, bytes | None]]]:
     """Each entry's index, text and stored leaf hash, with the level-0 subtree's copy of that
-    hash (None when missing), streamed in index order (the log may be large)."""
-    leaves = aliased(LedgerSubtreeRow)
-    query = (
-        select(LedgerEntryRow.idx, LedgerEntryRow.entry, LedgerEntryRow.leaf_hash, leaves.hash)
-        .outerjoin(leaves, and_(leaves.level == 0, leaves.idx == LedgerEntryRow.idx))
-        .order_by(LedgerEntryRow.idx)
-        .execution_options(yield_per=10_000)
+    hash (None when missing), in index order, a list of up to ``chunk`` entries at a time (the
+    log may be large).
+
+    Read a range of indices at a time through the driver's own cursor: two range scans on the
+    primary keys (the entries, then their level-0 subtrees) and plain tuples, not a join and a
+    result row object per entry, which cost more than the verification itself.
+    """
+    last = session.scalar(select(func.max(LedgerEntryRow.idx)))
+    if last is None:
+        return
+    connection = session.connection()
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    entries_sql = (
+        f"SELECT idx, entry, leaf_hash FROM {_ENTRIES.name} "
+        f"WHERE idx >= {mark} AND idx < {mark} ORDER BY idx"
     )
-    yield from session.execute(query)
+    leaves_sql = (
+        f"SELECT idx, hash FROM {_SUBTREES.name} "
+        f"WHERE level = 0 AND idx >= {mark} AND idx < {mark} ORDER BY idx"
+    )
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        for start in range(0, int(last) + 1, chunk):
+            bounds = (start, start + chunk)
+            cursor.execute(entries_sql, bounds)
+            rows = cursor.fetchall()
+            cursor.execute(leaves_sql, bounds)
+            leaves = cursor.fetchall()
+            if [row[0] for row in leaves] == [row[0] for row in rows]:
+                yield [
+                    (index, bytes(entry), bytes(leaf), bytes(copy))
+                    for (index, entry, leaf), (_, copy) in zip(rows, leaves, strict=True)
+                ]
+            else:
+                copies = {index: bytes(copy) for index, copy in leaves}
+                yield [
+                    (index, bytes(entry), bytes(leaf), copies.get(index))
+                    for index, entry, leaf in rows
+                ]
+    finally:
+        cursor.close()
