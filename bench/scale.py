@@ -23,6 +23,10 @@ For each configuration, in one run:
    every server has answered ``held``; a probe sent after the commit that came back
    ``released`` is a violation and is counted. The order is lifted and the round repeated.
 
+Before them, the SQL statements a release costs, counted in one process on a copy of the
+SQLite store under the same requests: one transaction per release, and with group commit
+(requests queued together are decided and stored as one bulk, ``service.bulk``).
+
 Under each throughput figure, where the box's cores went while it was measured: all of them
 (/proc/stat), and per group of processes (/proc/<pid>/stat): the ``garante serve`` processes,
 PostgreSQL's, nginx's, and this client's. When the box is already busy on all its cores with
@@ -54,7 +58,10 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sqlalchemy import event
+
 from garante.client import GaranteClient, Scope
+from garante.domain.roles import Principal, Role
 from garante.scenarios.keys import demo_key
 from garante.taxii.app import collection_id
 from garante.taxii.media import TAXII_JSON
@@ -281,6 +288,49 @@ def one_transaction_each(
     return writes
 
 
+def statements_per_release(template: Template, directory: Path, clients: int) -> None:
+    """SQL statements per release, counted in this process on a copy of the SQLite store:
+    ``clients`` threads making the HTTP load's requests through the service, one transaction
+    each (batches of 1) and with group commit."""
+    figures = []
+    for limit in ("1", None):
+        copy_dir = directory / f"statements-{limit or 'group'}"
+        copy_dir.mkdir(parents=True)
+        store = template.store.copy(copy_dir)
+        if limit is not None:
+            store.env["GARANTE_RELEASE_BATCH"] = limit
+        figures.append(_statements(store, clients, per_thread=40))
+    print(
+        f"statements per release (SQLite, {clients} threads in one process, the requests below): "
+        f"{figures[0]:.1f} one transaction each, {figures[1]:.1f} with group commit",
+        flush=True,
+    )
+
+
+def _statements(store: Store, clients: int, *, per_thread: int) -> float:
+    with store.service("bench") as garante:
+        analyst = garante.acting_as(
+            Principal(token_id="bench", role=Role.ANALYST, agency_id="dipol")
+        )
+        counted = [0]
+
+        def count(*_args: object) -> None:
+            counted[0] += 1
+
+        def work(n: int) -> None:
+            for i in range(per_thread):
+                partner = PARTNERS[(n + i) % len(PARTNERS)]
+                analyst.request_release(ITEM, recipient=partner, purpose="seizure")
+
+        event.listen(garante.engine, "before_cursor_execute", count)
+        try:
+            with ThreadPoolExecutor(clients) as pool:
+                list(pool.map(work, range(clients)))
+        finally:
+            event.remove(garante.engine, "before_cursor_execute", count)
+    return counted[0] / (clients * per_thread)
+
+
 def p99(values: list[float]) -> float:
     if len(values) < 2:
         return values[0]
@@ -304,6 +354,7 @@ def main() -> int:
     results: list[tuple[str, int, float, float, Latency]] = []
     try:
         sqlite_template = prepare(Store.sqlite(root / "template.db"))
+        statements_per_release(sqlite_template, root, args.clients)
         (root / "pg").mkdir()
         pg_template = prepare(Store.postgresql(cluster, root / "pg"))
         for number, (backend, servers) in enumerate(configurations):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 
 from garante.domain.errors import InvalidState, ItemNotFound, StoreUnavailable
 from garante.domain.events import SettingsChanged
+from garante.domain.roles import Principal, Role
 from garante.service.app import Garante
 from garante.service.transaction import Transaction
 from garante.store import queries
@@ -87,6 +89,43 @@ def test_each_request_in_a_shared_transaction_gets_its_own_decision(world: Garan
         [decision] = world.decisions(outcome.request)
         assert decision.outcome == outcome.outcome
     assert [o.recipient for o in outcomes] == ["dea", "dea", "nca", "fbi"]
+
+
+def test_requests_queued_together_are_stored_with_one_insert_per_table(world: Garante) -> None:
+    inserts: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        if statement.startswith("INSERT INTO release_requests"):
+            inserts.append(statement)
+
+    event.listen(world.engine, "before_cursor_execute", seen)
+    try:
+        outcomes = queued_behind_a_writer(
+            world, release(world), [release(world, recipient=r) for r in ("dea", "nca", "fbi")]
+        )
+    finally:
+        event.remove(world.engine, "before_cursor_execute", seen)
+    assert len({o.request for o in outcomes}) == 4
+    assert len(world.requests()) == 4
+    # The leader's group of one, then the three that queued behind it, as one bulk.
+    assert len(inserts) <= 2
+
+
+def test_each_request_of_a_group_is_logged_in_its_callers_name(world: Garante) -> None:
+    def analyst(name: str) -> Garante:
+        return world.acting_as(Principal(token_id=name, role=Role.ANALYST, agency_id="dipol"))
+
+    callers = [analyst(name) for name in ("an-1", "an-2", "an-3")]
+    before = world.ledger_size()
+    queued_behind_a_writer(
+        world,
+        release(world),
+        [release(caller) for caller in callers],
+    )
+    logged = [e for e in world.entries(before, world.ledger_size()) if e.kind.startswith("release")]
+    expected = [world.actor] * 2 + [c.actor for c in callers for _ in range(2)]
+    assert [json.loads(e.entry)["actor"] for e in logged] == expected
+    assert [r.requested_by for r in world.requests()] == [world.actor, *(c.actor for c in callers)]
 
 
 def test_a_refused_request_in_a_batch_gets_its_error_and_the_others_commit(

@@ -7,6 +7,10 @@ inserts, the commit. So requests that arrive while a transaction runs wait here,
 transaction takes them all, each decided in turn, in arrival order. It takes them once it has
 the lock, so what arrived while it waited for the lock (behind other servers' writes) joins.
 
+Work of one kind can also be done for the whole group at once (``run_many``): release requests
+queued together are decided and stored by ``service.bulk`` with one insert per table, not one
+request after another.
+
 Each request keeps its own fate. One refused before it wrote anything (an unknown item, agency
 or purpose) gets its error, and the others go on. Anything else that fails before the commit
 aborts the whole transaction, and its requests run again one transaction each, so one
@@ -27,8 +31,14 @@ from garante.domain.errors import GaranteError
 from garante.service.transaction import Transaction
 
 T = TypeVar("T")
+P = TypeVar("P")
 Begin = Callable[[], AbstractContextManager[Transaction]]
 Work = Callable[[Transaction], T]
+Outcome = tuple[T | None, BaseException | None]
+Many = Callable[[Transaction, list[tuple[str, P]]], list[Outcome[T]]]
+"""Work for a group (``Many[Payload, Result]``): each caller's actor and payload in, each
+one's result or refusal out. It refuses before it appends to the log (as ``Work`` does), and
+answers every caller."""
 
 
 class BatchAborted(Exception):
@@ -40,6 +50,8 @@ class _Waiting(Generic[T]):
     begin: Begin
     actor: str
     work: Work[T]
+    many: Many[Any, Any] | None = None
+    payload: Any = None
     wake: threading.Event = field(default_factory=threading.Event)
     lead: bool = False
     finished: bool = False
@@ -78,7 +90,21 @@ class GroupCommit:
         ``work`` must raise its typed refusals before it appends to the log: a refusal after
         that cannot be told apart from a half-done change, and aborts the batch.
         """
-        waiting: _Waiting[T] = _Waiting(begin=begin, actor=actor, work=work)
+        return self._run(_Waiting(begin=begin, actor=actor, work=work))
+
+    def run_many(self, begin: Begin, actor: str, payload: P, many: Many[P, T]) -> T:
+        """``payload``'s result in a committed transaction, done by ``many`` together with
+        the payloads of the same ``many`` queued beside it; alone, a group of one."""
+
+        def alone(tx: Transaction) -> T:
+            [(result, error)] = many(tx, [(actor, payload)])
+            if error is not None:
+                raise error
+            return result  # type: ignore[return-value]  # no error: the result is set
+
+        return self._run(_Waiting(begin=begin, actor=actor, work=alone, many=many, payload=payload))
+
+    def _run(self, waiting: _Waiting[T]) -> T:
         with self._lock:
             self._queue.append(waiting)
             if not self._busy:
@@ -151,7 +177,23 @@ class GroupCommit:
         tx: Transaction, batch: list[_Waiting[Any]]
     ) -> list[tuple[Any, BaseException | None]]:
         outcomes: list[tuple[Any, BaseException | None]] = []
-        for waiting in batch:
+        start = 0
+        while start < len(batch):
+            waiting = batch[start]
+            if waiting.many is not None:
+                end = start + 1
+                while end < len(batch) and batch[end].many is waiting.many:
+                    end += 1
+                group = batch[start:end]
+                try:
+                    done = waiting.many(tx, [(w.actor, w.payload) for w in group])
+                except Exception as failed:
+                    # Its refusals are answered in ``done``; anything raised is unforeseen:
+                    # everyone runs again alone, to hear only their own fate.
+                    raise BatchAborted from failed
+                outcomes.extend(done)
+                start = end
+                continue
             tx.actor = waiting.actor
             logged = tx.ledger_size
             try:
@@ -160,6 +202,7 @@ class GroupCommit:
                 if tx.ledger_size != logged:
                     raise BatchAborted from refused
                 outcomes.append((None, refused))
+            start += 1
         return outcomes
 
     @staticmethod

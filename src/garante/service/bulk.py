@@ -46,7 +46,7 @@ from garante.store import agencies, items, requests
 from garante.store import feed as stored_feed
 from garante.store.feed import NewObject
 from garante.store.requests import NewRequest
-from garante.store.schema import ItemRow
+from garante.store.schema import AgencyRow, ItemRow
 
 _TOKEN = "0" * 32  # where the trace token goes in a marked template: never a real token's place
 
@@ -84,26 +84,42 @@ def request_many(
     triples: Sequence[ReleaseTriple],
     *,
     agreement_ids: Sequence[str | None] | None = None,
+    actors: Sequence[str] | None = None,
 ) -> list[DecidedRequest]:
     """Record and decide every triple, in order, in ``tx``; a bad triple raises its error with
     its index (``in_batch``) before anything is written.
 
     ``agreement_ids``: for each triple, the standing agreement that started it, if any.
+    ``actors``: for each triple, who asked for it (group commit shares one transaction among
+    several callers), else the transaction's actor for all.
     """
     with _collector_paused():
-        return _request_many(tx, triples, agreement_ids)
+        found_items = items.get_many(tx.session, (t.item_id for t in triples))
+        found_agencies = agencies.get_many(tx.session, (t.recipient_id for t in triples))
+        for index, refused in enumerate(_refusals(tx, triples, found_items, found_agencies)):
+            if refused is not None:
+                raise in_batch(index, refused) from None
+        return _request_many(tx, triples, agreement_ids, actors, found_items, found_agencies)
 
 
-def _request_many(
+def refusals(tx: Transaction, triples: Sequence[ReleaseTriple]) -> list[GaranteError | None]:
+    """For each triple, the error that refuses it (an unknown item, agency or purpose), or
+    None: what a caller that answers each triple on its own checks before ``request_many``."""
+    found_items = items.get_many(tx.session, (t.item_id for t in triples))
+    found_agencies = agencies.get_many(tx.session, (t.recipient_id for t in triples))
+    return _refusals(tx, triples, found_items, found_agencies)
+
+
+def _refusals(
     tx: Transaction,
     triples: Sequence[ReleaseTriple],
-    agreement_ids: Sequence[str | None] | None,
-) -> list[DecidedRequest]:
+    found_items: dict[str, ItemRow],
+    found_agencies: dict[str, AgencyRow],
+) -> list[GaranteError | None]:
     session = tx.session
-    found_items = items.get_many(session, (t.item_id for t in triples))
-    found_agencies = agencies.get_many(session, (t.recipient_id for t in triples))
     purposes: set[str] = set()
-    for index, triple in enumerate(triples):
+    refused: list[GaranteError | None] = []
+    for triple in triples:
         try:
             if triple.item_id not in found_items:
                 lookup.item(session, triple.item_id)  # raises, with the ids that exist
@@ -113,13 +129,31 @@ def _request_many(
                 tx.vocabulary.check("purposes", [triple.purpose], field_name="purpose")
                 purposes.add(triple.purpose)
         except GaranteError as exc:
-            raise in_batch(index, exc) from None
+            refused.append(exc)
+        else:
+            refused.append(None)
+    return refused
+
+
+def _request_many(
+    tx: Transaction,
+    triples: Sequence[ReleaseTriple],
+    agreement_ids: Sequence[str | None] | None,
+    actors: Sequence[str] | None,
+    found_items: dict[str, ItemRow],
+    found_agencies: dict[str, AgencyRow],
+) -> list[DecidedRequest]:
+    session = tx.session
     tx.hold(*found_items.values(), *found_agencies.values())
     state = tx.policy_state(item_ids=found_items, agency_ids=found_agencies, reuse_standing=True)
     ids = requests.next_ids(session, len(triples))
     agreements = agreement_ids or [None] * len(triples)
     decided: list[NewRequest] = []
-    for request_id, triple, agreement_id in zip(ids, triples, agreements, strict=True):
+    for index, (request_id, triple, agreement_id) in enumerate(
+        zip(ids, triples, agreements, strict=True)
+    ):
+        if actors is not None:
+            tx.actor = actors[index]
         request = ReleaseRequest(
             id=request_id,
             item_id=triple.item_id,

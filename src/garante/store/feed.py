@@ -250,6 +250,8 @@ def add_object(
 
 def next_dates(session: Session, partner_id: str, count: int, now: datetime) -> list[datetime]:
     """Strictly increasing date_added per partner: resuming from one never skips another."""
+    if count == 0:
+        return []  # nothing to date: no need to read where the feed ends
     last = session.scalar(
         select(func.max(FeedObjectRow.date_added)).where(FeedObjectRow.partner_id == partner_id)
     )

@@ -40,15 +40,10 @@ class Releases(UseCases):
 
     @entitled(Role.ANALYST)
     def request_release(self, item_id: str, *, recipient: str, purpose: str) -> Decided:
-        """Record and decide a release request, in a transaction it may share (``batch``)."""
-
-        def work(tx: Transaction) -> Decided:
-            decided = releases.request_release(
-                tx, item_id=item_id, recipient_id=recipient, purpose=purpose
-            )
-            return views.decided(decided)
-
-        return self.context.releases.run(self._tx, self.actor, work)
+        """Record and decide a release request, in a transaction it may share (``batch``):
+        the requests queued together are decided and stored as one bulk (``bulk``)."""
+        triple = ReleaseTriple(item_id=item_id, recipient_id=recipient, purpose=purpose)
+        return self.context.releases.run_many(self._tx, self.actor, triple, _request_group)
 
     @entitled(Role.ANALYST)
     def request_releases(self, triples: Sequence[ReleaseTriple]) -> list[Decided]:
@@ -164,6 +159,28 @@ class Releases(UseCases):
                 session, self.clock.now(), item_ids=[row.item_id], agency_ids=[row.recipient_id]
             )
             return decide(releases.as_request(row), state)
+
+
+def _request_group(
+    tx: Transaction, asked: list[tuple[str, ReleaseTriple]]
+) -> list[tuple[Decided | None, BaseException | None]]:
+    """The release requests of a group commit: each refused on its own (an unknown item,
+    agency or purpose), the others decided and stored together, each in its caller's name.
+
+    What is stored and logged is what the same requests made one by one store and log
+    (``bulk``; a test holds the two to the same log)."""
+    triples = [triple for _, triple in asked]
+    refused = bulk.refusals(tx, triples)
+    kept = [n for n, error in enumerate(refused) if error is None]
+    decided = iter(
+        bulk.request_many(tx, [triples[n] for n in kept], actors=[asked[n][0] for n in kept])
+        if kept
+        else []
+    )
+    return [
+        (views.decided(next(decided)), None) if error is None else (None, error)
+        for error in refused
+    ]
 
 
 def _shown(session: Session, rows: Sequence[RequestRow]) -> list[records.Request]:
