@@ -49,13 +49,15 @@ def check_tiles(note: str, key: VerifierKey, fetch: Fetch) -> TilesReport:
     checkpoint, _ = open_checkpoint(note, [key])
     size = checkpoint.size
     report = TilesReport(entries=size, checkpoint=checkpoint)
-    bodies: dict[TileRef, bytes] = {}
+    tiles: dict[TileRef, bytes] = {}  # hash tiles, kept for the root from the tiles alone
 
     def get(ref: TileRef) -> bytes:
-        body = bodies.get(ref)
+        body = tiles.get(ref)
         if body is None:
-            body = bodies[ref] = fetch(ref)
+            body = fetch(ref)
             report.fetched.append(ref)
+            if not ref.entries:  # bundles are read once; a big log's entries stay out of memory
+                tiles[ref] = body
         return body
 
     leaves: list[bytes] = []
