@@ -101,6 +101,15 @@ def test_without_the_logs_key_nothing_is_fetched(server: Server) -> None:
     assert "needs the log's key" in ran.stderr
 
 
+def test_tiles_are_one_copy_of_the_log_to_verify_not_one_more(server: Server) -> None:
+    ran = _run(
+        server, "audit", "verify", "--tiles", f"{server.url}/log", "--server", server.url,
+        "--log-key", _key(server),
+    )  # fmt: skip
+    assert ran.returncode == 2
+    assert "give --tiles, --server or --export" in ran.stderr
+
+
 def test_a_tampered_tile_is_found_and_named(tmp_path: Path) -> None:
     """A leaf hash changed in the store is served in its tile, and verification names it."""
     with _serve(tmp_path) as tampered:

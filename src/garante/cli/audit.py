@@ -198,6 +198,11 @@ def verify(
     """
     key_text = logkeys.key_text(log_key) if log_key else None
     if tiles is not None:
+        if server is not None or export_dir is not None:
+            raise ValidationError(
+                "verify checks one copy of the log: give --tiles, --server or --export",
+                field="tiles",
+            )
         _verify_tiles(ctx, tiles, key_text, token)
         return
     if server is not None:
