@@ -5,7 +5,8 @@ checkpoint), so the test serves ``garante demo`` in a fresh directory and runs e
 of the page there, in order, with bash. The log key, the witness key, checkpoint roots and
 signatures are made anew for every store, so they are masked on both sides; counts, sizes,
 indexes, verdicts and messages must match. Where the page says entry 44 "was edited in the
-database", the test edits it, runs the command, and puts it back.
+database", the test edits it, runs the command, and puts it back. The page's server address is
+the demo's, and ``$OVERSEER`` the overseer token the demo printed.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,7 @@ from tests.support.servers import Demo, serving_demo
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "audit.md"
 EDITED = 44  # the entry the page edits
+DEMO_URL = "http://127.0.0.1:8000"  # where the page says the demo serves
 ORIGIN = re.compile(r"garante\.local/log-[0-9a-f]{8}")
 KEY_HASH = re.compile(r"\+[0-9a-f]{8}\+")
 BASE64 = re.compile(r"[A-Za-z0-9+/]{40,}={0,2}")
@@ -65,10 +68,23 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         yield served
 
 
-def test_every_command_of_the_page_prints_what_it_shows(demo: Demo) -> None:
+def overseer_token(demo: Demo) -> str:
+    """The overseer token of those the demo prints, one a line: role, agency, secret."""
+    for line in demo.printed:
+        words = line.split()
+        if words[:1] == ["overseer"]:
+            return words[-1]
+    raise AssertionError("the demo printed no overseer token")
+
+
+def test_every_command_of_the_page_prints_what_it_shows(
+    demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
     commands = text_commands(DOC)
     assert len(commands) >= 10, "docs/audit.md's commands were not found"
-    for command in commands:
+    monkeypatch.setenv("OVERSEER", overseer_token(demo))
+    for printed in commands:
+        command = replace(printed, shell=printed.shell.replace(DEMO_URL, demo.url))
         if command.expected and command.expected[0].startswith(f"FAIL entry {EDITED}:"):
             with entry_edited(demo.db, EDITED):
                 run_as_printed(DOC, command, demo.checkout, masked=masked)

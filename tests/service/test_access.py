@@ -29,6 +29,7 @@ UNDECLARED = {
     "checkpoints",
     "ledger_size",
     "vocabulary",
+    "log_tile",  # the checkpoint's tiles of hashes (c2sp.org/tlog-tiles), public like it
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from garante.ledger.merkle import subtrees_completed_by_append
+from garante.ledger.tiles import TileRef, tile_bytes
 
 
 class MemoryLog:
@@ -28,3 +29,8 @@ class MemoryLog:
             assert (level, index) not in self.nodes, "a complete subtree is written once"
             self.nodes[(level, index)] = h
         self.size += 1
+
+    def tile(self, ref: TileRef) -> bytes:
+        """Tile ``ref``'s body as a tiled log serves it: the stored hashes at its tree level."""
+        level = ref.tree_level
+        return tile_bytes([self.nodes[(level, ref.first + i)] for i in range(ref.width)])

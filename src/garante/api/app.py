@@ -26,6 +26,7 @@ from garante.api.routes import (
     outcomes,
     parties,
     releases,
+    tiles,
     undertakings,
 )
 from garante.api.schemas import HealthOut, MeOut
@@ -190,6 +191,7 @@ def create_app(garante: Garante) -> FastAPI:
             swagger_favicon_url=f"{PREFIX}/docs/static/favicon.png",
         )
 
+    app.include_router(tiles.router)  # /log: C2SP tlog-tiles beside the checkpoint
     app.mount("/taxii2", create_taxii_app(garante))
     app.include_router(console_router)
     return app

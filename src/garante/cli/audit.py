@@ -186,14 +186,31 @@ def verify(
         help="With the store or an export: check the tree alone (indices, leaf hashes, signed "
         "roots), not that each entry is RFC 8785 canonical JSON; several times faster.",
     ),
+    tiles: str | None = typer.Option(
+        None,
+        "--tiles",
+        help="Check a tiled log (c2sp.org/tlog-tiles) at its prefix, e.g. "
+        "http://host:8000/log: every tile and entry bundle of its latest checkpoint.",
+        metavar="URL",
+    ),
 ) -> None:
     """Check every entry against every signed checkpoint; name the first index that fails.
 
-    Three modes: the store (--db), an export (--export DIR), or a running server (--server URL),
+    Four modes: the store (--db), an export (--export DIR), a running server (--server URL),
     which needs nothing but HTTP, the key and an overseer token (the signed checkpoint is
-    public; the entries and proofs it checks are not): an inspector's check.
+    public; the entries and proofs it checks are not): an inspector's check; or a tiled log
+    (--tiles URL), whose every tile and entry bundle is checked against its latest checkpoint,
+    the requests it took counted.
     """
     key_text = logkeys.key_text(log_key) if log_key else None
+    if tiles is not None:
+        if server is not None or export_dir is not None:
+            raise ValidationError(
+                "verify checks one copy of the log: give --tiles, --server or --export",
+                field="tiles",
+            )
+        _verify_tiles(ctx, tiles, key_text, token)
+        return
     if server is not None:
         _verify_server(ctx, server, key_text, token, state, full)
         return
@@ -426,6 +443,31 @@ def _token_hint(exc: Exception, token: str | None) -> str | None:
     return None
 
 
+def _verify_tiles(ctx: typer.Context, url: str, key_text: str | None, token: str | None) -> None:
+    """Check a tiled log: its checkpoint with the key, then every tile and bundle against it."""
+    import httpx
+
+    from garante.ledger.errors import LedgerError
+    from garante.ledger.tilecheck import check_tiles
+    from garante.tiled import TiledLog
+
+    if key_text is None:
+        raise ValidationError(
+            "checking a tiled log needs the log's key from a source you trust", field="log_key"
+        )
+    key = logkeys.verifier_key(key_text)  # a malformed key is bad input (exit 2), not a bad log
+    with TiledLog(url, token=token) as log:
+        try:
+            report = check_tiles(log.checkpoint(), key, log.fetch)
+        except (httpx.HTTPError, LedgerError, UnicodeDecodeError) as exc:
+            raise LogVerificationFailed(
+                f"the tiled log cannot be verified: {exc}",
+                hint=_token_hint(exc, token) or f"{log.requests} requests made",
+            ) from None
+        requests = log.requests
+    _report(ctx, report, requests=requests)
+
+
 def _verify_export(directory: Path, key_text: str, *, forms: bool) -> LogReport:
     from garante.ledger.errors import LedgerError
     from garante.ledger.logcheck import StoredEntry, check_log
@@ -442,10 +484,12 @@ def _verify_export(directory: Path, key_text: str, *, forms: bool) -> LogReport:
     return check_log(entries, notes, key, forms=forms)
 
 
-def _report(ctx: typer.Context, report: LogReport) -> None:
+def _report(ctx: typer.Context, report: LogReport, *, requests: int | None = None) -> None:
+    fetched = {} if requests is None else {"requests": requests}
     if not output.as_json(
         ctx,
         {
+            **fetched,
             "ok": report.ok,
             "entries": report.entries,
             "checkpoints_verified": report.checkpoints_verified,
@@ -457,10 +501,13 @@ def _report(ctx: typer.Context, report: LogReport) -> None:
         for finding in report.findings:
             output.console.print(f"[red]FAIL[/red] {finding}", highlight=False)
         if report.ok:
+            took = f" in {requests} requests" if requests is not None else ""
             output.console.print(
                 f"[green]OK[/green] {report.entries} entries; {report.checkpoints_verified} signed "
-                f"checkpoints verified, the latest at size {report.latest_verified_size}."
+                f"checkpoints verified, the latest at size {report.latest_verified_size}{took}."
             )
+        elif requests is not None:
+            output.console.print(f"{requests} requests made.")
     if not report.ok:
         first = report.first_bad_index
         where = f" (first bad index {first})" if first is not None else ""

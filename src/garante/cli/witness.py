@@ -136,8 +136,11 @@ def cosign(
         help="The log's verifier key (type 0x01 vkey text), or @FILE.",
         metavar="KEY|@FILE",
     ),
-    checkpoint: Path = typer.Option(
-        ..., "--checkpoint", help="The log's signed checkpoint.", metavar="FILE"
+    checkpoint: Path | None = typer.Option(
+        None,
+        "--checkpoint",
+        help="The log's signed checkpoint (with --tiles: read from the log if omitted).",
+        metavar="FILE",
     ),
     proof: Path | None = typer.Option(
         None,
@@ -152,19 +155,41 @@ def cosign(
         help="The log's origin line (default: the log key's name).",
         metavar="ORIGIN",
     ),
+    tiles: str | None = typer.Option(
+        None,
+        "--tiles",
+        help="The log's tiles (c2sp.org/tlog-tiles) at their prefix, e.g. http://host:8000/log: "
+        "the consistency proof from the last size cosigned is computed from them instead of "
+        "read from --proof, and the checkpoint read from them unless --checkpoint is given.",
+        metavar="URL",
+    ),
 ) -> None:
     """Cosign a checkpoint if it is consistent with the last one cosigned for its log."""
     from garante.ledger.errors import LedgerError
     from garante.ledger.witness import WitnessError, witness_checkpoint
 
+    if tiles is not None and proof is not None:
+        raise ValidationError(
+            "--tiles computes the consistency proof: give --proof or --tiles, not both",
+            field="proof",
+        )
+    if tiles is None and checkpoint is None:
+        raise ValidationError(
+            "which checkpoint? give --checkpoint FILE, or --tiles URL to read the log's",
+            field="checkpoint",
+        )
     signer = _load_signer(directory)
     key = _read_log_key(log_key)
-    note = _read_text(checkpoint, "checkpoint")
+    note = None if checkpoint is None else _read_text(checkpoint, "checkpoint")
     claim = None if proof is None else _read_proof(proof)
     expected = origin if origin is not None else key.name
     path = state_path(directory, expected)
+    requests: dict[str, int] = {}
     with _locked(directory):
         state, _previous_note = _load_state(path, expected)
+        if tiles is not None:
+            note, claim, requests["requests"] = _from_tiles(tiles, note, state, key)
+        assert note is not None
         try:
             new_state, line = witness_checkpoint(
                 state,
@@ -177,7 +202,8 @@ def cosign(
                 old_size=None if claim is None else claim.old_size,
             )
         except WitnessError as exc:
-            raise WitnessRefused(exc, hint=_evidence_hint(exc, path, checkpoint)) from None
+            offered = checkpoint if checkpoint is not None else f"{tiles}/checkpoint"
+            raise WitnessRefused(exc, hint=_evidence_hint(exc, path, offered)) from None
         except LedgerError as exc:
             raise InvalidKey(exc.message, field="log_key", hint=exc.hint) from None
         if claim is not None and claim.new_size != new_state.size:
@@ -194,6 +220,7 @@ def cosign(
             "previous_size": None if state is None else state.size,
             "witness": signer.name,
             "cosignature": line.removesuffix("\n"),
+            **requests,
         },
     ):
         return
@@ -219,6 +246,42 @@ def show(ctx: typer.Context, directory: Path = DIR_OPTION) -> None:
         rows,
         {"origin": "origin", "size": "size", "root hash": output.Col("root_hash", drop=1)},
     )
+
+
+def _from_tiles(
+    url: str, note: str | None, state: WitnessState | None, key: VerifierKey
+) -> tuple[str, ProofFile | None, int]:
+    """The checkpoint (``note``, or the log's) and the consistency proof from ``state``'s size
+    to its size, computed from the log's tiles as the log would compute it from its store;
+    and how many requests that took. The witness checks both as it checks any it is given."""
+    import httpx
+
+    from garante.ledger.checkpoint import Checkpoint
+    from garante.ledger.errors import LedgerError
+    from garante.ledger.note import open_note
+    from garante.ledger.tiles import TileReader
+    from garante.tiled import TiledLog
+
+    with TiledLog(url) as log:
+        try:
+            if note is None:
+                note = log.checkpoint()
+            try:
+                new_size = Checkpoint.parse(open_note(note, [key])[0]).size
+            except LedgerError:
+                return note, None, log.requests  # the witness refuses it, saying why
+            if state is None:
+                return note, None, log.requests
+            hashes: list[bytes] = []
+            if 0 < state.size < new_size:
+                hashes = TileReader(new_size, log.fetch).consistency_proof(state.size)
+            return note, ProofFile(state.size, new_size, tuple(hashes)), log.requests
+        except (httpx.HTTPError, LedgerError, UnicodeDecodeError) as exc:
+            raise ValidationError(
+                f"cannot read the log's tiles: {exc}",
+                field="tiles",
+                hint="give the prefix the log serves its tiles under, e.g. http://host:8000/log",
+            ) from None
 
 
 # -- files ----------------------------------------------------------------------------
@@ -362,7 +425,7 @@ def _locked(directory: Path) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-def _evidence_hint(exc: WitnessError, state_file: Path, offered: Path) -> str | None:
+def _evidence_hint(exc: WitnessError, state_file: Path, offered: Path | str) -> str | None:
     from garante.ledger.witness import WitnessFork, WitnessRollback
 
     if not isinstance(exc, WitnessFork | WitnessRollback):

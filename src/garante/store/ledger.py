@@ -209,3 +209,39 @@ def entries_with_leaves(
                 ]
     finally:
         cursor.close()
+
+
+# -- tiles (c2sp.org/tlog-tiles) ---------------------------------------------------------------
+
+
+def level_hashes(session: Session, level: int, start: int, end: int) -> list[bytes]:
+    """The stored complete subtrees ``(level, start)`` to ``(level, end - 1)``, in order: one
+    range scan of the primary key, the body of one tile. Raises ``LedgerDamaged`` if any is
+    missing."""
+    rows = session.scalars(
+        select(LedgerSubtreeRow.hash)
+        .where(
+            LedgerSubtreeRow.level == level,
+            LedgerSubtreeRow.idx >= start,
+            LedgerSubtreeRow.idx < end,
+        )
+        .order_by(LedgerSubtreeRow.idx)
+    ).all()
+    if len(rows) != end - start:
+        raise LedgerDamaged(
+            f"stored subtrees ({level}, {start}..{end - 1}): {end - start - len(rows)} missing"
+        )
+    return [bytes(h) for h in rows]
+
+
+def entry_texts(session: Session, start: int, end: int) -> list[bytes]:
+    """Entries ``[start, end)``'s canonical bytes, in order: one range scan, one entry bundle.
+    Raises ``LedgerDamaged`` if any is missing."""
+    rows = session.scalars(
+        select(LedgerEntryRow.entry)
+        .where(LedgerEntryRow.idx >= start, LedgerEntryRow.idx < end)
+        .order_by(LedgerEntryRow.idx)
+    ).all()
+    if len(rows) != end - start:
+        raise LedgerDamaged(f"entries {start}..{end - 1}: {end - start - len(rows)} missing")
+    return [bytes(e) for e in rows]
