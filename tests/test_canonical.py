@@ -55,3 +55,18 @@ def test_is_canonical_refuses_reordered_keys_and_floats_in_python_form() -> None
     assert is_canonical(b'{"a":2,"b":1}')
     assert is_canonical(b'{"x":1e+21}') == (bytes(rfc8785.dumps({"x": 1e21})) == b'{"x":1e+21}')
     assert not is_canonical(b"not json")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        -0.0,
+        1e21,
+        {"a": [1, {"b": 2.5}]},
+        [2**53 - 1, -(2**53) + 1],
+        {"reason": "ratio:1.5, then 1e3", "n": 12},
+        {"token": "3e5a1e0f" * 8},
+    ],
+)
+def test_numbers_that_look_like_floats_anywhere_give_the_rfc8785_form(value: Any) -> None:
+    assert canonical(value) == bytes(rfc8785.dumps(value))

@@ -50,6 +50,7 @@ class Transaction(Reading):
     _pending_nodes: list[ledger.Node] = field(default_factory=list)
     _loaded: list[object] = field(default_factory=list)
     _standing: queries.Standing | None = None
+    _at: tuple[datetime, str] | None = None
 
     @property
     def ledger_size(self) -> int:
@@ -106,8 +107,10 @@ class Transaction(Reading):
         """
         index = self.ledger_size
         kind = event.entry_kind.value
+        if self._at is None or self._at[0] != self.now:
+            self._at = (self.now, iso(self.now))  # one instant per transaction: format it once
         entry = canonical(
-            {"v": 1, "kind": kind, "at": iso(self.now), "actor": self.actor, "data": event.data()}
+            {"v": 1, "kind": kind, "at": self._at[1], "actor": self.actor, "data": event.data()}
         )
         leaf = leaf_hash(entry)
         for level, node_index, node in subtrees_completed_by_leaf_hash(index, leaf, self._node):
