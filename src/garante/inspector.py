@@ -157,15 +157,22 @@ def _check_consistency(
 
 def _get(http: httpx.Client, path: str, params: Mapping[str, int] | None = None) -> Any:
     response = http.get(path, params=params)
-    if response.status_code != 200:
-        try:
-            body = response.json()
-            message = f"{body.get('code')}: {body.get('message')}"
-        except ValueError:
-            message = response.text[:200]
-        raise httpx.HTTPStatusError(
-            f"GET {path} answered {response.status_code} ({message})",
-            request=response.request,
-            response=response,
-        )
+    raise_unless_ok(response, path)
     return response.json()
+
+
+def raise_unless_ok(response: httpx.Response, shown: str) -> None:
+    """Refuse an answer other than 200, saying the server's error code and message (or the
+    start of its body) and which GET (``shown``) it answered."""
+    if response.status_code == 200:
+        return
+    try:
+        body = response.json()
+        message = f"{body.get('code')}: {body.get('message')}"
+    except ValueError:
+        message = response.text[:200]
+    raise httpx.HTTPStatusError(
+        f"GET {shown} answered {response.status_code} ({message})",
+        request=response.request,
+        response=response,
+    )

@@ -12,6 +12,7 @@ from types import TracebackType
 
 import httpx
 
+from garante.inspector import raise_unless_ok
 from garante.ledger.tiles import TileRef
 
 
@@ -42,17 +43,7 @@ class TiledLog:
     def _get(self, path: str) -> bytes:
         self.requests += 1
         response = self._http.get(path)
-        if response.status_code != 200:
-            try:
-                body = response.json()
-                message = f"{body.get('code')}: {body.get('message')}"
-            except ValueError:
-                message = response.text[:200]
-            raise httpx.HTTPStatusError(
-                f"GET {self.prefix}/{path} answered {response.status_code} ({message})",
-                request=response.request,
-                response=response,
-            )
+        raise_unless_ok(response, f"{self.prefix}/{path}")
         return response.content
 
     def close(self) -> None:
