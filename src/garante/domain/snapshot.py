@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from garante.domain.condition import Condition
 from garante.domain.item import Item
@@ -42,6 +43,9 @@ class OrderIndex:
         self._by: dict[str, dict[str, list[Order]]] = {d: defaultdict(list) for d in _DIMENSIONS}
         self._exemptions: dict[str, list[Order]] = defaultdict(list)
         self._all: dict[str, Order] = {}
+        # The candidates of each (agency, country, category, region) asked about so far: the
+        # buckets never change once filed, so each combination is merged and sorted once.
+        self._found: dict[tuple[str, str, str, str], tuple[Order, ...]] = {}
         for order in sorted(orders, key=lambda o: (o.sequence, o.id)):
             self._all[order.id] = order
             if at is not None and not order.in_window(at):
@@ -64,6 +68,13 @@ class OrderIndex:
 
     def candidates(self, *, agency: str, country: str, category: str, region: str) -> list[Order]:
         """Orders whose filed dimension matches the request, in issue order."""
+        key = (agency, country, category, region)
+        merged = self._found.get(key)
+        if merged is None:
+            merged = self._found[key] = tuple(self._merge(agency, country, category, region))
+        return list(merged)
+
+    def _merge(self, agency: str, country: str, category: str, region: str) -> list[Order]:
         found = list(self._any)
         for dimension, value in (
             ("agencies", agency),
@@ -103,6 +114,13 @@ class PolicyState:
     undertakings: Mapping[str, tuple[Undertaking, ...]] = field(default_factory=dict)
     orders: OrderIndex = field(default_factory=lambda: OrderIndex(()))
     conditions: Mapping[str, bool] = field(default_factory=dict)
+    #: What ``decide`` works out from this snapshot once and reads again on later requests
+    #: (the orders in force for a scope, an agency's undertakings for a purpose). Filled on
+    #: first use, so a snapshot read once costs no more than before; never part of its value,
+    #: and a snapshot made with ``dataclasses.replace`` starts with its own.
+    memo: dict[object, Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     @classmethod
     def build(
