@@ -115,9 +115,10 @@ class PolicyState:
     orders: OrderIndex = field(default_factory=lambda: OrderIndex(()))
     conditions: Mapping[str, bool] = field(default_factory=dict)
     #: What ``decide`` works out from this snapshot once and reads again on later requests
-    #: (the orders in force for a scope, an agency's undertakings for a purpose). Filled on
-    #: first use, so a snapshot read once costs no more than before; never part of its value,
-    #: and a snapshot made with ``dataclasses.replace`` starts with its own.
+    #: (the orders in force for a scope, an agency's undertakings for a purpose), filled as
+    #: requests ask. Never part of the snapshot's value; a snapshot made with
+    #: ``dataclasses.replace`` starts with an empty one. Whoever changes the maps a snapshot was
+    #: built from must build a new snapshot, as they must already for a decision to be one.
     memo: dict[object, Any] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
     )
