@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from garante.domain.condition import Condition
@@ -27,6 +28,8 @@ from garante.domain.undertaking import Undertaking
 from garante.domain.vocabulary import Vocabulary
 
 _DIMENSIONS = ("agencies", "countries", "categories", "regions")
+# Orders in issue order: (sequence, id).
+_ISSUE = attrgetter("sequence", "id")
 
 
 class OrderIndex:
@@ -46,7 +49,7 @@ class OrderIndex:
         # The candidates of each (agency, country, category, region) asked about so far: the
         # buckets never change once filed, so each combination is merged and sorted once.
         self._found: dict[tuple[str, str, str, str], tuple[Order, ...]] = {}
-        for order in sorted(orders, key=lambda o: (o.sequence, o.id)):
+        for order in sorted(orders, key=_ISSUE):
             self._all[order.id] = order
             if at is not None and not order.in_window(at):
                 continue
@@ -86,7 +89,7 @@ class OrderIndex:
             if bucket:
                 found.extend(bucket)
         if len(found) > 1:
-            found.sort(key=lambda o: (o.sequence, o.id))
+            found.sort(key=_ISSUE)
         return found
 
     def exemptions_for(self, order_id: str) -> list[Order]:

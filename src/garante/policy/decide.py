@@ -7,6 +7,7 @@ the same numbers, so a decision can be read against the brief line by line.
 from __future__ import annotations
 
 from datetime import datetime
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from garante.domain.decision import Decision, Outcome, Rule, RuleHit
@@ -25,6 +26,10 @@ _EFFECTS = frozenset(Effect)
 # Stands in the rule list where a require order's hit goes once its undertakings are known.
 _PLACEHOLDER = RuleHit(rule="", verdict="", cites="", message="")
 _TLPS = frozenset(Tlp)
+# Undertakings sort by this, newest last: (valid_from, id).
+_NEWEST = attrgetter("valid_from", "id")
+# How a decision's sentence opens ("Held"), by outcome.
+_OPENING = {outcome: outcome.value.capitalize() for outcome in Outcome}
 _T = TypeVar("_T")
 
 
@@ -179,7 +184,7 @@ def _decide(request: ReleaseRequest, item: Item, agency: Agency, state: PolicySt
         return Decision(
             outcome=Outcome.HELD,
             rules=hits,
-            explanation=_sentence(Outcome.HELD, orders.unmet_why(memo) + purpose),
+            explanation=orders.unmet_sentence(purpose, memo),
             state_version=state.version,
         )
 
@@ -309,6 +314,7 @@ class _Orders:
     __slots__ = (
         "_met",
         "_unmet",
+        "_unmet_sentences",
         "agency_id",
         "error",
         "hits",
@@ -338,6 +344,7 @@ class _Orders:
         self.error = error
         self._met: tuple[RuleHit, ...] | None = None
         self._unmet: tuple[RuleHit, ...] | None = None
+        self._unmet_sentences: dict[str, str] | None = None
 
     def met(self, memo: _Memo) -> tuple[RuleHit, ...]:
         if self._met is None:
@@ -355,14 +362,21 @@ class _Orders:
             hits[position] = _wording(order, memo).required(self.agency_id, met=met)
         return tuple(hits)
 
-    def unmet_why(self, memo: _Memo) -> str:
-        """Why a request is held for want of an undertaking meeting them, but the purpose."""
-        first = self.requiring[0]
-        return (
-            f"order {first.id} (issued by {first.authority_id}) requires an undertaking "
-            f"that {_wording(first, memo).requires()}, and {self.agency_id} has not signed one "
-            "that permits "
-        )
+    def unmet_sentence(self, purpose: str, memo: _Memo) -> str:
+        """The sentence of a request for ``purpose`` held for want of an undertaking meeting
+        every require order among them."""
+        if self._unmet_sentences is None:
+            self._unmet_sentences = {}
+        sentence = self._unmet_sentences.get(purpose)
+        if sentence is None:
+            first = self.requiring[0]
+            sentence = self._unmet_sentences[purpose] = _sentence(
+                Outcome.HELD,
+                f"order {first.id} (issued by {first.authority_id}) requires an undertaking "
+                f"that {_wording(first, memo).requires()}, and {self.agency_id} has not signed "
+                f"one that permits {purpose}",
+            )
+        return sentence
 
 
 class _Recipient:
@@ -525,7 +539,7 @@ def _undertakings(
             found = _qualifying_undertakings(purpose, item, recipient)
     except Exception as exc:
         return _failure(exc)
-    found.sort(key=lambda u: (u.valid_from, u.id), reverse=True)
+    found.sort(key=_NEWEST, reverse=True)
     qualifying = tuple(found)
     return memo.share(("undertakings", *map(id, qualifying)), qualifying)
 
@@ -659,7 +673,8 @@ def _qualifying_undertakings(purpose: str, item: Item, recipient: _Recipient) ->
     found = [
         undertaking
         for undertaking in recipient.active
-        if undertaking.covers(category)
+        # Undertaking.covers, inlined: this runs for each of the agency's undertakings.
+        if (not undertaking.categories or category in undertaking.categories)
         and purpose in undertaking.permits
         and purpose not in undertaking.prohibits
     ]
@@ -697,7 +712,7 @@ def _order_hit(order: Order, rule: Rule, outcome: Outcome, state: PolicyState) -
 
 
 def _sentence(outcome: Outcome, why: str) -> str:
-    return f"{outcome.value.capitalize()}: {why.rstrip('.')}."
+    return f"{_OPENING[outcome]}: {why.rstrip('.')}."
 
 
 def _final(outcome: Outcome, rule: Rule, cites: str, why: str, state: PolicyState) -> Decision:
