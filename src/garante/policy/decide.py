@@ -379,6 +379,10 @@ class _Orders:
         return sentence
 
 
+#: No order in force for the request speaks: the answer of most scopes.
+_NO_ORDERS = _Orders()
+
+
 class _Recipient:
     """An agency's undertakings in force whose clauses are all known, in the snapshot's order,
     and, if one could not be judged, why (``error``): those after it were not read."""
@@ -448,12 +452,15 @@ def _judge_orders(agency: Agency, item: Item, state: PolicyState, memo: _Memo) -
             slots=tuple(slots),
             agency_id=agency.id,
         )
+    if not hits:
+        return _NO_ORDERS
     # Each hit is its order's own (``_Wording``), so equal answers hold the very same hits.
     said = tuple(hits)
-    return memo.share(
-        ("orders", sentence, None if outcome is None else outcome.value, *map(id, said)),
-        _Orders(hits=said, outcome=outcome, sentence=sentence),
-    )
+    key = ("orders", sentence, None if outcome is None else outcome.value, *map(id, said))
+    found: _Orders | None = memo.shared.get(key)
+    if found is None:
+        found = memo.shared[key] = _Orders(hits=said, outcome=outcome, sentence=sentence)
+    return found
 
 
 class _Wording:
