@@ -28,6 +28,10 @@ _PLACEHOLDER = RuleHit(rule="", verdict="", cites="", message="")
 _TLPS = frozenset(Tlp)
 # Undertakings sort by this, newest last: (valid_from, id).
 _NEWEST = attrgetter("valid_from", "id")
+# Enum members the decision of every request reads, read once: reading one from its class
+# costs more than the comparison it is for.
+_RED, _HELD, _RELEASED = Tlp.RED, Outcome.HELD, Outcome.RELEASED
+_BOUND, _DOMESTIC = Rule.UNDERTAKING_BOUND, Rule.DOMESTIC
 # How a decision's sentence opens ("Held"), by outcome.
 _OPENING = {outcome: outcome.value.capitalize() for outcome in Outcome}
 _T = TypeVar("_T")
@@ -113,7 +117,7 @@ def _decide(request: ReleaseRequest, item: Item, agency: Agency, state: PolicySt
             "is not among them",
             state,
         )
-    if item.tlp == Tlp.RED and agency.id != item.originator:
+    if item.tlp == _RED and agency.id != item.originator:
         return _final(
             Outcome.DENIED,
             Rule.TLP_RED,
@@ -182,7 +186,7 @@ def _decide(request: ReleaseRequest, item: Item, agency: Agency, state: PolicySt
         )
     if requiring and not qualifying:
         return Decision(
-            outcome=Outcome.HELD,
+            outcome=_HELD,
             rules=hits,
             explanation=orders.unmet_sentence(purpose, memo),
             state_version=state.version,
@@ -215,14 +219,14 @@ def _decide(request: ReleaseRequest, item: Item, agency: Agency, state: PolicySt
         worded = memo.bound.get(bound_key)
         if worded is None:
             worded = memo.bound[bound_key] = _bound(agency, purpose, category, qualifying[0].id)
-        rule = Rule.UNDERTAKING_BOUND
+        rule = _BOUND
     else:
         bound_id = None
         domestic_key = (agency.id, purpose)
         worded = memo.domestic.get(domestic_key)
         if worded is None:
             worded = memo.domestic[domestic_key] = _domestic(agency, purpose)
-        rule = Rule.DOMESTIC
+        rule = _DOMESTIC
     cites, message, explanation = worded
     bound_hit = RuleHit(rule=rule, verdict="continue", cites=cites, message=message)
 
@@ -236,7 +240,7 @@ def _decide(request: ReleaseRequest, item: Item, agency: Agency, state: PolicySt
             message="no rule withholds the item",
         )
     return Decision(
-        outcome=Outcome.RELEASED,
+        outcome=_RELEASED,
         rules=(*hits, bound_hit, release_hit),
         explanation=explanation,
         undertaking_id=bound_id,
