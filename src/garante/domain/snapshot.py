@@ -47,8 +47,10 @@ class OrderIndex:
         self._exemptions: dict[str, list[Order]] = defaultdict(list)
         self._all: dict[str, Order] = {}
         # The candidates of each (agency, country, category, region) asked about so far: the
-        # buckets never change once filed, so each combination is merged and sorted once.
+        # buckets never change once filed, so each combination is merged and sorted once. Many
+        # combinations have the same candidates, kept once (by the orders' identities).
         self._found: dict[tuple[str, str, str, str], tuple[Order, ...]] = {}
+        self._alike: dict[tuple[int, ...], tuple[Order, ...]] = {}
         for order in sorted(orders, key=_ISSUE):
             self._all[order.id] = order
             if at is not None and not order.in_window(at):
@@ -74,7 +76,8 @@ class OrderIndex:
         key = (agency, country, category, region)
         merged = self._found.get(key)
         if merged is None:
-            merged = self._found[key] = tuple(self._merge(agency, country, category, region))
+            found = tuple(self._merge(agency, country, category, region))
+            merged = self._found[key] = self._alike.setdefault(tuple(map(id, found)), found)
         return list(merged)
 
     def _merge(self, agency: str, country: str, category: str, region: str) -> list[Order]:

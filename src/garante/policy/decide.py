@@ -169,13 +169,14 @@ def _decide(request: ReleaseRequest, item: Item, agency: Agency, state: PolicySt
     if requiring:
         # Every require order must be met by the same undertaking, which must also qualify under
         # rule (4): the release is bound to it, so a breach of it can be traced to the release.
-        meeting_key = (id(held), id(orders))  # both kept by the memo, so the ids stay theirs
-        meeting = memo.meeting.get(meeting_key)
-        if meeting is None:
-            meeting = memo.meeting[meeting_key] = tuple(
-                u for u in held if all(meets(u, order.requires) for order in requiring)
-            )
-        qualifying = meeting
+        if held:
+            meeting_key = (id(held), id(orders))  # both kept by the memo: the ids stay theirs
+            meeting = memo.meeting.get(meeting_key)
+            if meeting is None:
+                meeting = memo.meeting[meeting_key] = tuple(
+                    u for u in held if all(meets(u, order.requires) for order in requiring)
+                )
+            qualifying = meeting
         hits = orders.met(memo) if qualifying else orders.unmet(memo)
     if orders.outcome is not None:
         return Decision(
