@@ -510,10 +510,17 @@ class Observed:
     explanation: str
 
 
-def observe(request: ReleaseRequest, snapshot: Snapshot) -> Observed:
-    """Run ``garante.policy.decide`` on the snapshot, as the service would build it."""
+def observe(
+    request: ReleaseRequest, snapshot: Snapshot, state: PolicyState | None = None
+) -> Observed:
+    """Run ``garante.policy.decide`` on the snapshot, as the service would build it.
+
+    ``state``: the snapshot already built, shared by many requests as a batch shares it.
+    """
     try:
-        decision: Decision = engine_decide(request, snapshot.policy_state())
+        decision: Decision = engine_decide(
+            request, snapshot.policy_state() if state is None else state
+        )
     except ItemNotFound:
         step: Step = ("1.unknown-item", INVALID, f"item:{request.item_id}")
     except AgencyNotFound:

@@ -33,7 +33,7 @@ class Rule(StrEnum):
     FAIL_CLOSED = "fail-closed"
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class RuleHit:
     """One rule that spoke, the object it cites (``order:us-suspension``), and why."""
 
@@ -51,7 +51,7 @@ class RuleHit:
         }
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Decision:
     outcome: Outcome
     rules: tuple[RuleHit, ...]

@@ -17,6 +17,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
+from typing import Any
 
 from garante.domain.condition import Condition
 from garante.domain.item import Item
@@ -26,6 +28,8 @@ from garante.domain.undertaking import Undertaking
 from garante.domain.vocabulary import Vocabulary
 
 _DIMENSIONS = ("agencies", "countries", "categories", "regions")
+# Orders in issue order: (sequence, id).
+_ISSUE = attrgetter("sequence", "id")
 
 
 class OrderIndex:
@@ -42,7 +46,12 @@ class OrderIndex:
         self._by: dict[str, dict[str, list[Order]]] = {d: defaultdict(list) for d in _DIMENSIONS}
         self._exemptions: dict[str, list[Order]] = defaultdict(list)
         self._all: dict[str, Order] = {}
-        for order in sorted(orders, key=lambda o: (o.sequence, o.id)):
+        # The candidates of each (agency, country, category, region) asked about so far: the
+        # buckets never change once filed, so each combination is merged and sorted once. Many
+        # combinations have the same candidates, kept once (by the orders' identities).
+        self._found: dict[tuple[str, str, str, str], tuple[Order, ...]] = {}
+        self._alike: dict[tuple[int, ...], tuple[Order, ...]] = {}
+        for order in sorted(orders, key=_ISSUE):
             self._all[order.id] = order
             if at is not None and not order.in_window(at):
                 continue
@@ -64,6 +73,14 @@ class OrderIndex:
 
     def candidates(self, *, agency: str, country: str, category: str, region: str) -> list[Order]:
         """Orders whose filed dimension matches the request, in issue order."""
+        key = (agency, country, category, region)
+        merged = self._found.get(key)
+        if merged is None:
+            found = tuple(self._merge(agency, country, category, region))
+            merged = self._found[key] = self._alike.setdefault(tuple(map(id, found)), found)
+        return list(merged)
+
+    def _merge(self, agency: str, country: str, category: str, region: str) -> list[Order]:
         found = list(self._any)
         for dimension, value in (
             ("agencies", agency),
@@ -75,7 +92,7 @@ class OrderIndex:
             if bucket:
                 found.extend(bucket)
         if len(found) > 1:
-            found.sort(key=lambda o: (o.sequence, o.id))
+            found.sort(key=_ISSUE)
         return found
 
     def exemptions_for(self, order_id: str) -> list[Order]:
@@ -103,6 +120,14 @@ class PolicyState:
     undertakings: Mapping[str, tuple[Undertaking, ...]] = field(default_factory=dict)
     orders: OrderIndex = field(default_factory=lambda: OrderIndex(()))
     conditions: Mapping[str, bool] = field(default_factory=dict)
+    #: What ``decide`` works out from this snapshot once and reads again on later requests
+    #: (the orders in force for a scope, an agency's undertakings for a purpose), filled as
+    #: requests ask. Never part of the snapshot's value; a snapshot made with
+    #: ``dataclasses.replace`` starts with an empty one. Whoever changes the maps a snapshot was
+    #: built from must build a new snapshot, as they must already for a decision to be one.
+    memo: dict[object, Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     @classmethod
     def build(
