@@ -37,8 +37,8 @@ the server's own at the smaller sizes, and extrapolated), and p50/p99 latency of
 1,000 (the first page, and a page 90% deep through its ``next`` token), each repeated.
 Same-run baselines: a bare FastAPI app under the same uvicorn settings serving the same bytes as
 Garante's first page (the ceiling for Python on this machine); for Garante, the same pages
-through ``Garante.feed_page`` and the envelope in this process (no HTTP), and the page's SELECT
-alone in sqlite3, as ``feed_page`` binds it and with its keyset written as a row value; then
+through ``Garante.feed_bodies`` and the envelope in this process (no HTTP), and the page's SELECT
+alone in sqlite3, as ``feed_bodies`` binds it and with its keyset written as a row value; then
 the deep page's SQL with SQLite's query plan. ``--profile`` adds cProfile of the endpoint's own
 work at the largest size. ``--quick``: 1,000 and 10,000 objects, 20 requests per page, and a
 peer (when already installed) gets one pass, whose page is its only sample.
@@ -369,7 +369,7 @@ class GaranteFeed:
         return row[0], row[1]
 
     def _captured(self, after: tuple[datetime, int] | None) -> list[tuple[str, Any]]:
-        """The SQL (and its parameters) one page issues through ``feed_page``."""
+        """The SQL (and its parameters) one page issues through ``feed_bodies``."""
         seen: list[tuple[str, Any]] = []
 
         def record(
@@ -379,13 +379,13 @@ class GaranteFeed:
 
         event.listen(self.garante.engine, "before_cursor_execute", record)
         try:
-            self.garante.feed_page(FeedQuery(partner_id=PARTNER, after=after, limit=PAGE))
+            self.garante.feed_bodies(FeedQuery(partner_id=PARTNER, after=after, limit=PAGE))
         finally:
             event.remove(self.garante.engine, "before_cursor_execute", record)
         return seen
 
     def statements(self, after: tuple[datetime, int] | None) -> list[tuple[str, str]]:
-        """The SQL one page issues through ``feed_page``, each with SQLite's query plan."""
+        """The SQL one page issues through ``feed_bodies``, each with SQLite's query plan."""
         out = []
         with contextlib.closing(sqlite3.connect(self.db)) as raw:
             for statement, parameters in self._captured(after):
@@ -399,7 +399,7 @@ class GaranteFeed:
     def sql_times(
         self, after: tuple[datetime, int] | None, repeat: int, *, row_value: bool = False
     ) -> list[float]:
-        """The page's SELECT alone, in sqlite3: as ``feed_page`` binds it, or with the keyset
+        """The page's SELECT alone, in sqlite3: as ``feed_bodies`` binds it, or with the keyset
         written as a row value, ``(date_added, seq) > (?, ?)``, which SQLite can seek to."""
         [(statement, parameters)] = [
             (s, p) for s, p in self._captured(after) if "FROM feed_objects" in s
@@ -411,7 +411,7 @@ class GaranteFeed:
                 self.garante.engine.dialect
             )
             statement = (
-                "SELECT seq, object_id, object_type, version, date_added, body, request_id "
+                "SELECT body, request_id, seq, date_added "
                 "FROM feed_objects WHERE partner_id = ? AND visible IS 1 AND is_latest IS 1 "
                 "AND (date_added, seq) > (?, ?) ORDER BY date_added, seq LIMIT ?"
             )
@@ -432,11 +432,11 @@ class GaranteFeed:
         """What the objects endpoint does for one page, without HTTP: read, envelope, cursor."""
         self.garante.authenticate(self.token)
         query = FeedQuery(partner_id=PARTNER, after=after, limit=PAGE)
-        rows, more = self.garante.feed_page(query)
-        token = (
-            cursor.encode(PARTNER, _FILTERS, rows[-1].date_added, rows[-1].seq) if more else None
-        )
-        body = taxii_app._envelope(rows, more, token).body
+        page = self.garante.feed_bodies(query)
+        token = None
+        if page.more and page.last_added is not None and page.last_seq is not None:
+            token = cursor.encode(PARTNER, _FILTERS, page.last_added, page.last_seq)
+        body = taxii_app._envelope(page, token).body
         return bytes(body).decode(), token
 
     def close(self) -> None:
@@ -668,7 +668,7 @@ class Figures:
     deep_index: int | None = None
     service_first: list[float] = field(default_factory=list)
     service_deep: list[float] = field(default_factory=list)
-    sql_first: list[float] = field(default_factory=list)  # feed_page's SELECT, raw sqlite3
+    sql_first: list[float] = field(default_factory=list)  # feed_bodies' SELECT, raw sqlite3
     sql_deep: list[float] = field(default_factory=list)
     sql_row_value: list[float] = field(default_factory=list)  # the deep page, (a, b) > (?, ?)
     note: str = ""
@@ -846,7 +846,7 @@ def measure(
 
 
 def service_figures(feed: GaranteFeed, figures: Figures, repeat: int) -> None:
-    """The same first and deep pages through ``Garante.feed_page``, in this process."""
+    """The same first and deep pages through ``Garante.feed_bodies``, in this process."""
 
     def timed(after: tuple[datetime, int] | None) -> list[float]:
         feed.page_in_process(after)
@@ -1058,8 +1058,8 @@ def profile_pages(feed: GaranteFeed, deep_index: int | None) -> None:
 def print_plans(feed: GaranteFeed, deep_index: int | None) -> None:
     after = feed.position(deep_index) if deep_index is not None else None
     print(
-        f"SQL of one deep page (page {deep_index}) at {feed.size:,} objects, as Garante.feed_page "
-        "issues it, with SQLite's plan for those bound parameters:"
+        f"SQL of one deep page (page {deep_index}) at {feed.size:,} objects, as "
+        "Garante.feed_bodies issues it, with SQLite's plan for those bound parameters:"
     )
     for statement, plan in feed.statements(after):
         print(f"  {statement[:150]}{' ...' if len(statement) > 150 else ''}")
@@ -1091,8 +1091,8 @@ def print_table(rows: Sequence[Figures]) -> None:
 
 def print_service(rows: Sequence[Figures]) -> None:
     print(
-        "Garante split, p50 in ms. sql: the page's SELECT as Garante.feed_page binds it, run "
-        "alone in sqlite3; service: feed_page and the envelope in this process (no HTTP); "
+        "Garante split, p50 in ms. sql: the page's SELECT as Garante.feed_bodies binds it, run "
+        "alone in sqlite3; service: feed_bodies and the envelope in this process (no HTTP); "
         "http: the rest (HTTP, uvicorn, FastAPI, transfer); row value: the deep SELECT with its "
         "keyset written (date_added, seq) > (?, ?)"
     )
