@@ -237,17 +237,23 @@ def _added_processor(session: Session) -> Callable[[Any], datetime]:
     return cast(Callable[[Any], datetime], process)
 
 
+_UNDELIVERED = (
+    select(FeedReleaseRow.request_id)
+    .where(
+        FeedReleaseRow.request_id.in_(bindparam("ids", expanding=True)),
+        FeedReleaseRow.delivered_at.is_(None),
+    )
+    .limit(1)
+)
+
+
 def undelivered_requests(session: Session, request_ids: Collection[int]) -> bool:
+    """Whether any of the releases of ``request_ids`` is not delivered yet (every page asks,
+    so one prepared Core statement that stops at the first)."""
     if not request_ids:
         return False
-    found = session.scalar(
-        select(func.count())
-        .select_from(FeedReleaseRow)
-        .where(
-            FeedReleaseRow.request_id.in_(set(request_ids)), FeedReleaseRow.delivered_at.is_(None)
-        )
-    )
-    return bool(found)
+    found = session.connection().execute(_UNDELIVERED, {"ids": sorted(set(request_ids))})
+    return found.first() is not None
 
 
 def _visible_to(partner_id: str) -> ColumnElement[bool]:
