@@ -359,12 +359,23 @@ def _json(body: dict[str, Json], rows: list[FeedRow] | None = None) -> Response:
 
 
 def _envelope(page: FeedBodies, token: str | None) -> Response:
-    """The envelope as bytes around the stored objects: no parse, no re-serialisation."""
+    """The envelope as text around the stored objects: no parse, no re-serialisation.
+
+    The page's text is built by one join and encoded once: the envelope's head rides on the
+    first object and its tail on the last. Every further copy of a page this size (a concatenation,
+    an f-string around the join) cost more than its copying, about a millisecond a page in the
+    server: freshly mapped memory, faulted in page by page.
+    """
     head = '{"more":true' if page.more else '{"more":false'
     if token:
         head += f',"next":"{token}"'
-    # TAXII: empty lists are left out
-    text = f'{head},"objects":[{",".join(page.bodies)}]}}' if page.bodies else head + "}"
+    if not page.bodies:  # TAXII: empty lists are left out
+        text = head + "}"
+    else:
+        pieces = list(page.bodies)
+        pieces[0] = f'{head},"objects":[{pieces[0]}'
+        pieces[-1] += "]}"
+        text = ",".join(pieces)
     return Response(
         text.encode(),
         media_type=TAXII_JSON,
