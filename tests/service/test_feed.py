@@ -163,3 +163,56 @@ def test_date_added_strictly_increases_within_a_feed(world: Garante) -> None:
     dates = [row.date_added for row in rows]
     assert dates == sorted(dates)
     assert len(set(dates)) == len(dates)
+
+
+# The objects endpoint's reading of a page: ``feed_bodies`` serves what ``feed_page`` reads.
+
+
+def _same_page(world: Garante, query: FeedQuery) -> None:
+    rows, more = world.feed_page(query, deliver=False)
+    page = world.feed_bodies(query, deliver=False)
+    assert page.bodies == [row.body for row in rows]
+    assert page.more == more
+    if rows:
+        assert (page.first_added, page.last_added, page.last_seq) == (
+            rows[0].date_added,
+            rows[-1].date_added,
+            rows[-1].seq,
+        )
+        assert page.request_ids == {r.request_id for r in rows if r.request_id is not None}
+    else:
+        assert (page.first_added, page.last_added, page.last_seq) == (None, None, None)
+
+
+def test_feed_bodies_serve_the_rows_feed_page_reads_under_every_filter(
+    world: Garante, clock: FixedClock
+) -> None:
+    decided = world.request_release("lead", recipient="dea", purpose="seizure")
+    _objects(world, "dea")  # delivered, so that a recall leaves revoked versions
+    clock.set(clock.now() + timedelta(minutes=5))
+    world.recall(decided.request, reason="source compromised")
+    rows, _ = world.feed_page(FeedQuery(partner_id="dea", versions=("all",)))
+    report = next(r for r in rows if r.object_type == "report")  # two versions: the recall's
+    middle = rows[len(rows) // 2]
+    for query in (
+        FeedQuery(partner_id="dea"),
+        FeedQuery(partner_id="dea", limit=2),
+        FeedQuery(partner_id="dea", limit=2, after=(middle.date_added, middle.seq)),
+        FeedQuery(partner_id="dea", types=("report", "identity")),
+        FeedQuery(partner_id="dea", ids=(report.object_id,), versions=("all",)),
+        FeedQuery(partner_id="dea", ids=(report.object_id,), versions=("first",)),
+        FeedQuery(partner_id="dea", versions=(report.version,)),
+        FeedQuery(partner_id="dea", added_after=middle.date_added),
+        FeedQuery(partner_id="dea", spec_versions=("2.0",)),
+        FeedQuery(partner_id="fbi"),
+    ):
+        _same_page(world, query)
+
+
+def test_the_first_fetch_through_feed_bodies_records_the_delivery(world: Garante) -> None:
+    world.request_release("lead", recipient="dea", purpose="seizure")
+    before = world.ledger_size()
+    page = world.feed_bodies(FeedQuery(partner_id="dea"))
+    world.feed_bodies(FeedQuery(partner_id="dea"))
+    kinds = [e.kind for e in world.entries(before, world.ledger_size())]
+    assert page.bodies and kinds == ["release.delivered"]

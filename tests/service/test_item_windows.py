@@ -8,11 +8,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from garante import records
 from garante.domain.errors import ValidationError
 from garante.domain.order import Scope
 from garante.domain.timeutil import iso
+from garante.service import windows
 from garante.service.app import Garante
 from garante.service.clock import FixedClock
 from garante.store.feed import FeedQuery
@@ -211,3 +213,39 @@ def test_expiry_withdraws_two_releases_of_the_item_to_one_partner(
     assert len(passed.recalled) == 2
     versions = [r for r in _reports(world, "dea") if r["id"] == delivered["id"]]
     assert [r.get("revoked", False) for r in versions] == [True]
+
+
+def test_a_delivering_page_with_no_window_due_seeks_the_items_by_index(
+    world: Garante, clock: FixedClock, backend: str
+) -> None:
+    """Every page that delivers applies the windows the clock passed; with none due, that
+    costs index probes that find nothing, never a read of every item."""
+    if backend != "sqlite":
+        pytest.skip("the plan is SQLite's; PostgreSQL plans a table this small by its size")
+    for n in range(3):
+        _add(
+            world, f"later-{n}", embargo_until=clock.now() + HOUR, expires_at=clock.now() + 9 * HOUR
+        )
+    with world.context.writes("test") as tx:
+        windows.apply_item_windows(tx)  # the first run: nothing applied before
+    clock.set(clock.now() + timedelta(minutes=1))
+    seen: list[tuple[str, Any]] = []
+
+    def record(*args: Any) -> None:
+        statement, parameters = args[2], args[3]
+        if "FROM items" in " ".join(statement.split()):
+            seen.append((statement, parameters))
+
+    event.listen(world.engine, "before_cursor_execute", record)
+    try:
+        with world.context.writes("test") as tx:
+            applied = windows.apply_item_windows(tx)
+    finally:
+        event.remove(world.engine, "before_cursor_execute", record)
+    assert applied.passed == [] and len(seen) == 2  # embargo ends, expiries
+    with world.engine.connect() as connection:
+        for statement, parameters in seen:
+            plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            steps = [str(step[-1]) for step in plan]
+            assert any("USING INDEX" in step for step in steps), steps
+            assert not any(step.startswith("SCAN items") for step in steps), steps

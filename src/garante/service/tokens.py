@@ -114,7 +114,7 @@ def authenticate(session: Session, secret: str) -> Principal:
     digest = _hash(secret)
     row = tokens.by_hash(session, digest)
     # compare_digest keeps the final check constant-time, though the lookup is by hash.
-    if row is None or not hmac.compare_digest(row.token_hash, digest) or row.revoked_at:
+    if row is None or not hmac.compare_digest(row.token_hash, digest) or row.revoked:
         raise Unauthenticated(
             "the token is unknown or revoked",
             hint="ask for a token: garante tokens create --role ROLE --agency ID",

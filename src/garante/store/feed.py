@@ -7,12 +7,25 @@ depends on the page size, not on the collection's: the index
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import functools
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    tuple_,
+    type_coerce,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 
 from garante.domain.decision import Outcome
@@ -52,18 +65,86 @@ class FeedRow:
     request_id: int | None
 
 
-def _select(query: FeedQuery) -> Any:
+@dataclass(frozen=True, slots=True)
+class FeedBodies:
+    """One page as the objects endpoint serves it: the stored canonical JSON of each object
+    version, in feed order, and only what the envelope, its headers and the next token need
+    besides. No per-row object is built, and only the first and last ``date_added`` are parsed.
+    """
+
+    bodies: list[str]
+    more: bool
+    first_added: datetime | None = None
+    last_added: datetime | None = None
+    last_seq: int | None = None
+    request_ids: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """Which filters a query uses: one statement per shape, built once, values bound."""
+
+    every_version: bool
+    last: bool
+    first: bool
+    explicit: bool
+    types: bool
+    ids: bool
+    added_after: bool
+    after: bool
+
+    @classmethod
+    def of(cls, query: FeedQuery) -> _Shape:
+        versions = set(query.versions)
+        every = "all" in versions
+        return cls(
+            every_version=every,
+            last=not every and "last" in versions,
+            first=not every and "first" in versions,
+            explicit=not every and bool(versions - {"last", "first"}),
+            types=bool(query.types),
+            ids=bool(query.ids),
+            added_after=query.added_after is not None,
+            after=query.after is not None,
+        )
+
+
+def _params(query: FeedQuery, shape: _Shape) -> dict[str, Any]:
+    """The values a statement of ``shape`` binds for ``query``."""
+    params: dict[str, Any] = {"partner": query.partner_id, "limit": query.limit + 1}
+    if shape.explicit:
+        params["explicit"] = sorted(set(query.versions) - {"last", "first"})
+    if shape.types:
+        params["types"] = list(query.types)
+    if shape.ids:
+        params["ids"] = list(query.ids)
+    if query.added_after is not None:
+        params["added_after"] = query.added_after
+    if query.after is not None:
+        params["after_added"], params["after_seq"] = query.after
+    return params
+
+
+_ROW_COLUMNS = ("seq", "object_id", "object_type", "version", "date_added", "body", "request_id")
+
+
+@functools.cache
+def _statement(shape: _Shape, bodies: bool) -> Any:
+    """A page's SELECT for queries of ``shape``, ``limit + 1`` rows in date_added order: with
+    ``bodies``, the columns ``FeedBodies`` needs and ``date_added`` as the driver returns it."""
     o = FeedObjectRow
-    stmt: Any = select(
-        o.seq, o.object_id, o.object_type, o.version, o.date_added, o.body, o.request_id
-    )
-    stmt = stmt.where(o.partner_id == query.partner_id, o.visible.is_(True))
-    versions = set(query.versions)
-    if "all" not in versions:
+    columns: list[Any]
+    if bodies:
+        columns = [o.body, o.request_id, o.seq, type_coerce(o.date_added, String)]
+    else:
+        columns = [getattr(o, name) for name in _ROW_COLUMNS]
+    stmt: Any = select(*columns)
+    stmt = stmt.where(o.partner_id == bindparam("partner"), o.visible.is_(True))
+    if not shape.every_version:
         wanted: list[ColumnElement[bool]] = []
-        if "last" in versions:
+        if shape.last:
             wanted.append(o.is_latest.is_(True))
-        if "first" in versions:
+        if shape.first:
             earlier = aliased(FeedObjectRow)
             wanted.append(
                 ~select(earlier.seq)
@@ -74,60 +155,105 @@ def _select(query: FeedQuery) -> Any:
                 )
                 .exists()
             )
-        explicit = sorted(versions - {"last", "first"})
-        if explicit:
-            wanted.append(o.version.in_(explicit))
+        if shape.explicit:
+            wanted.append(o.version.in_(bindparam("explicit", expanding=True)))
         stmt = stmt.where(or_(*wanted))
-    if query.types:
-        stmt = stmt.where(o.object_type.in_(query.types))
-    if query.ids:
-        stmt = stmt.where(o.object_id.in_(query.ids))
-    if query.added_after is not None:
-        stmt = stmt.where(o.date_added > query.added_after)
-    if query.after is not None:
+    if shape.types:
+        stmt = stmt.where(o.object_type.in_(bindparam("types", expanding=True)))
+    if shape.ids:
+        stmt = stmt.where(o.object_id.in_(bindparam("ids", expanding=True)))
+    if shape.added_after:
+        stmt = stmt.where(o.date_added > bindparam("added_after", type_=o.date_added.type))
+    if shape.after:
         # A row value, not ``a > x OR (a = x AND b > y)``: both stores seek the page index to
         # it, where the OR form makes SQLite scan from the partner's first row (a page deep in
         # a collection of 10^6 objects cost 300 ms instead of a few).
-        last_added, last_seq = query.after
         stmt = stmt.where(
             tuple_(o.date_added, o.seq)
-            > tuple_(literal(last_added, o.date_added.type), literal(last_seq, o.seq.type))
+            > tuple_(
+                bindparam("after_added", type_=o.date_added.type),
+                bindparam("after_seq", type_=o.seq.type),
+            )
         )
-    return stmt
+    return stmt.order_by(o.date_added, o.seq).limit(bindparam("limit", type_=Integer))
+
+
+def _execute(session: Session, query: FeedQuery, *, bodies: bool) -> Sequence[Any]:
+    """The page's rows (one more than ``limit``, to know whether more follow), through Core:
+    the statement is built once per shape and compiled once per store."""
+    shape = _Shape.of(query)
+    return session.connection().execute(_statement(shape, bodies), _params(query, shape)).all()
 
 
 def page(session: Session, query: FeedQuery) -> tuple[list[FeedRow], bool]:
     """One page in date_added order, and whether more follow."""
     if query.spec_versions and "2.1" not in query.spec_versions:
         return [], False
-    stmt = _select(query).order_by(FeedObjectRow.date_added, FeedObjectRow.seq)
-    rows = session.execute(stmt.limit(query.limit + 1)).all()
+    rows = _execute(session, query, bodies=False)
     out = [
         FeedRow(
-            seq=row.seq,
-            object_id=row.object_id,
-            object_type=row.object_type,
-            version=row.version,
-            date_added=row.date_added,
-            body=row.body,
-            request_id=row.request_id,
+            seq=seq,
+            object_id=object_id,
+            object_type=object_type,
+            version=version,
+            date_added=date_added,
+            body=body,
+            request_id=request_id,
         )
-        for row in rows
+        for seq, object_id, object_type, version, date_added, body, request_id in rows
     ]
     return out[: query.limit], len(out) > query.limit
 
 
-def undelivered_requests(session: Session, request_ids: Sequence[int]) -> bool:
+def page_bodies(session: Session, query: FeedQuery) -> FeedBodies:
+    """One page as ``FeedBodies``: the same rows, in the same order, as ``page`` reads."""
+    if query.spec_versions and "2.1" not in query.spec_versions:
+        return FeedBodies(bodies=[], more=False)
+    rows = _execute(session, query, bodies=True)
+    more = len(rows) > query.limit
+    if more:
+        rows = rows[: query.limit]
+    if not rows:
+        return FeedBodies(bodies=[], more=False)
+    instant = _added_processor(session)
+    return FeedBodies(
+        bodies=[row[0] for row in rows],
+        more=more,
+        first_added=instant(rows[0][3]),
+        last_added=instant(rows[-1][3]),
+        last_seq=rows[-1][2],
+        request_ids=frozenset(row[1] for row in rows if row[1] is not None),
+    )
+
+
+def _added_processor(session: Session) -> Callable[[Any], datetime]:
+    """How ``date_added`` as the driver returns it becomes an aware UTC instant, as the
+    column's own type reads it."""
+    dialect = session.get_bind().dialect
+    column = FeedObjectRow.__table__.c.date_added
+    process = column.type.dialect_impl(dialect).result_processor(dialect, None)
+    if process is None:  # pragma: no cover - UTCDateTime always processes
+        raise TypeError("date_added has no result processor")
+    return cast(Callable[[Any], datetime], process)
+
+
+_UNDELIVERED = (
+    select(FeedReleaseRow.request_id)
+    .where(
+        FeedReleaseRow.request_id.in_(bindparam("ids", expanding=True)),
+        FeedReleaseRow.delivered_at.is_(None),
+    )
+    .limit(1)
+)
+
+
+def undelivered_requests(session: Session, request_ids: Collection[int]) -> bool:
+    """Whether any of the releases of ``request_ids`` is not delivered yet (every page asks,
+    so one prepared Core statement that stops at the first)."""
     if not request_ids:
         return False
-    found = session.scalar(
-        select(func.count())
-        .select_from(FeedReleaseRow)
-        .where(
-            FeedReleaseRow.request_id.in_(set(request_ids)), FeedReleaseRow.delivered_at.is_(None)
-        )
-    )
-    return bool(found)
+    found = session.connection().execute(_UNDELIVERED, {"ids": sorted(set(request_ids))})
+    return found.first() is not None
 
 
 def _visible_to(partner_id: str) -> ColumnElement[bool]:

@@ -125,7 +125,7 @@ class ItemRow(Base):
     added_by: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime]
     # Nothing is released before ``embargo_until``; nothing more is delivered from ``expires_at``.
-    embargo_until: Mapped[datetime | None] = mapped_column(default=None)
+    embargo_until: Mapped[datetime | None] = mapped_column(default=None, index=True)
     expires_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
 
 

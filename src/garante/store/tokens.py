@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from garante.store.schema import TokenRow
@@ -14,8 +15,32 @@ def get(session: Session, token_id: str) -> TokenRow | None:
     return session.get(TokenRow, token_id)
 
 
-def by_hash(session: Session, token_hash: bytes) -> TokenRow | None:
-    return session.scalars(select(TokenRow).where(TokenRow.token_hash == token_hash)).first()
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """What authenticating a token needs of its row."""
+
+    id: str
+    token_hash: bytes
+    role: str
+    agency_id: str | None
+    authority_id: str | None
+    revoked: bool
+
+
+_BY_HASH = select(
+    TokenRow.id,
+    TokenRow.token_hash,
+    TokenRow.role,
+    TokenRow.agency_id,
+    TokenRow.authority_id,
+    TokenRow.revoked_at.is_not(None),
+).where(TokenRow.token_hash == bindparam("token_hash"))
+
+
+def by_hash(session: Session, token_hash: bytes) -> Holder | None:
+    """The token with this hash, as one Core row: every API and TAXII request asks."""
+    row = session.connection().execute(_BY_HASH, {"token_hash": token_hash}).first()
+    return None if row is None else Holder(*row)
 
 
 def add(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from fastapi import FastAPI, Request
@@ -22,7 +23,7 @@ from garante.domain.roles import Principal, Role
 from garante.service.app import Garante
 from garante.service.tokens import Forbidden, Unauthenticated
 from garante.stix.markings import normalise_timestamp, taxii_time
-from garante.store.feed import FeedQuery, FeedRow
+from garante.store.feed import FeedBodies, FeedQuery, FeedRow
 from garante.taxii import cursor, errors
 from garante.taxii.errors import TaxiiError
 from garante.taxii.media import STIX_JSON, TAXII_JSON, acceptable, dumps
@@ -70,6 +71,31 @@ def create_taxii_app(garante: Garante) -> FastAPI:
             )
         return who
 
+    def query(
+        cid: str,
+        request: Request,
+        endpoint: str,
+        *,
+        object_id: str | None = None,
+        default_version: str = "last",
+    ) -> tuple[Garante, _Query]:
+        """The caller's own collection's query, as ``_query`` reads it, and the service
+        acting for the caller."""
+        who = own(request, cid)
+        agency = str(who.agency_id)
+        ids = () if object_id is None else (object_id,)
+        return garante.acting_as(who), _query(agency, request, endpoint, ids, default_version)
+
+    def missing(request: Request, object_id: str | None, found: bool) -> None:
+        """With ``object_id``, the first page must find the object."""
+        if object_id is not None and not found and "next" not in request.query_params:
+            raise TaxiiError(
+                404,
+                "No such object",
+                f"no object {object_id} in this collection",
+                code="taxii.object_not_found",
+            )
+
     def page(
         cid: str,
         request: Request,
@@ -77,28 +103,28 @@ def create_taxii_app(garante: Garante) -> FastAPI:
         *,
         object_id: str | None = None,
         default_version: str = "last",
-        deliver: bool = False,
     ) -> tuple[list[FeedRow], bool, str | None]:
-        """One page of the caller's own collection, as ``_page`` reads it; with ``object_id``,
-        of that object alone, which the first page must find."""
-        who = own(request, cid)
-        rows, more, token = _page(
-            garante.acting_as(who),
-            str(who.agency_id),
-            request,
-            endpoint,
-            ids=() if object_id is None else (object_id,),
-            default_version=default_version,
-            deliver=deliver,
+        """One page of the caller's own collection that delivers nothing (a manifest or a
+        versions list); with ``object_id``, of that object alone."""
+        service, asked = query(
+            cid, request, endpoint, object_id=object_id, default_version=default_version
         )
-        if object_id is not None and not rows and "next" not in request.query_params:
-            raise TaxiiError(
-                404,
-                "No such object",
-                f"no object {object_id} in this collection",
-                code="taxii.object_not_found",
-            )
+        rows, more = service.feed_page(asked.feed, deliver=False)
+        missing(request, object_id, bool(rows))
+        token = asked.token(rows[-1].date_added, rows[-1].seq) if more else None
         return rows, more, token
+
+    def delivered(
+        cid: str, request: Request, endpoint: str, *, object_id: str | None = None
+    ) -> Response:
+        """One page of objects, delivered: the stored bodies joined into the envelope."""
+        service, asked = query(cid, request, endpoint, object_id=object_id)
+        found = service.feed_bodies(asked.feed)
+        missing(request, object_id, bool(found.bodies))
+        token = None
+        if found.more and found.last_added is not None and found.last_seq is not None:
+            token = asked.token(found.last_added, found.last_seq)
+        return _envelope(found, token)
 
     @app.get("/")
     def discovery(request: Request) -> Response:
@@ -136,11 +162,11 @@ def create_taxii_app(garante: Garante) -> FastAPI:
 
     @app.get(f"/{API_ROOT}/collections/{{cid}}/objects/")
     def objects(cid: str, request: Request) -> Response:
-        return _envelope(*page(cid, request, "objects", deliver=True))
+        return delivered(cid, request, "objects")
 
     @app.get(f"/{API_ROOT}/collections/{{cid}}/objects/{{oid}}/")
     def one_object(cid: str, oid: str, request: Request) -> Response:
-        return _envelope(*page(cid, request, f"object:{oid}", object_id=oid, deliver=True))
+        return delivered(cid, request, f"object:{oid}", object_id=oid)
 
     @app.get(f"/{API_ROOT}/collections/{{cid}}/objects/{{oid}}/versions/")
     def versions(cid: str, oid: str, request: Request) -> Response:
@@ -217,18 +243,26 @@ def _values(request: Request, name: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def _page(
-    garante: Garante,
+@dataclass(frozen=True)
+class _Query:
+    """A request's feed query, and the filters its next tokens are bound to."""
+
+    feed: FeedQuery
+    agency: str
+    filters: str
+
+    def token(self, date_added: datetime, seq: int) -> str:
+        return cursor.encode(self.agency, self.filters, date_added, seq)
+
+
+def _query(
     agency: str,
     request: Request,
     endpoint: str,
-    *,
     ids: tuple[str, ...],
-    default_version: str = "last",
-    deliver: bool = False,
-) -> tuple[list[FeedRow], bool, str | None]:
-    """One page of a query; ``deliver`` for the endpoints that hand over object content (a
-    manifest or a versions list delivers nothing)."""
+    default_version: str,
+) -> _Query:
+    """A request's parameters as a query of the caller's collection (TAXII 2.1, 3.4)."""
     params = request.query_params
     limit = MAX_PAGE
     if "limit" in params:
@@ -249,21 +283,17 @@ def _page(
         [endpoint, params.get("added_after"), types, match_ids, version_filter, spec_versions]
     )
     after = cursor.decode(params["next"], agency, filters) if "next" in params else None
-    rows, more = garante.feed_page(
-        FeedQuery(
-            partner_id=agency,
-            added_after=added_after,
-            types=types,
-            ids=match_ids,
-            versions=version_filter,
-            spec_versions=spec_versions,
-            after=after,
-            limit=limit,
-        ),
-        deliver=deliver,
+    feed = FeedQuery(
+        partner_id=agency,
+        added_after=added_after,
+        types=types,
+        ids=match_ids,
+        versions=version_filter,
+        spec_versions=spec_versions,
+        after=after,
+        limit=limit,
     )
-    token = cursor.encode(agency, filters, rows[-1].date_added, rows[-1].seq) if more else None
-    return rows, more, token
+    return _Query(feed=feed, agency=agency, filters=filters)
 
 
 def _versions(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -314,27 +344,40 @@ def _timestamp(text: str) -> datetime:
         ) from None
 
 
-def _headers(rows: list[FeedRow]) -> dict[str, str]:
-    if not rows:
+def _headers(first: datetime | None, last: datetime | None) -> dict[str, str]:
+    if first is None or last is None:
         return {}
     return {
-        "X-TAXII-Date-Added-First": taxii_time(rows[0].date_added),
-        "X-TAXII-Date-Added-Last": taxii_time(rows[-1].date_added),
+        "X-TAXII-Date-Added-First": taxii_time(first),
+        "X-TAXII-Date-Added-Last": taxii_time(last),
     }
 
 
 def _json(body: dict[str, Json], rows: list[FeedRow] | None = None) -> Response:
-    return Response(dumps(body), media_type=TAXII_JSON, headers=_headers(rows or []))
+    headers = _headers(rows[0].date_added, rows[-1].date_added) if rows else {}
+    return Response(dumps(body), media_type=TAXII_JSON, headers=headers)
 
 
-def _envelope(rows: list[FeedRow], more: bool, token: str | None) -> Response:
-    """The envelope as text around the stored objects: no parse, no re-serialisation."""
-    parts = ['{"more":', "true" if more else "false"]
+def _envelope(page: FeedBodies, token: str | None) -> Response:
+    """The envelope as text around the stored objects: no parse, no re-serialisation.
+
+    The page's text is built by one join and encoded once: the envelope's head rides on the
+    first object and its tail on the last. Every further copy of a page this size (a concatenation,
+    an f-string around the join) cost more than its copying, about a millisecond a page in the
+    server: freshly mapped memory, faulted in page by page.
+    """
+    head = '{"more":true' if page.more else '{"more":false'
     if token:
-        parts.append(f',"next":"{token}"')
-    if rows:  # TAXII: empty lists are left out
-        parts.append(',"objects":[')
-        parts.append(",".join(row.body for row in rows))
-        parts.append("]")
-    parts.append("}")
-    return Response("".join(parts), media_type=TAXII_JSON, headers=_headers(rows))
+        head += f',"next":"{token}"'
+    if not page.bodies:  # TAXII: empty lists are left out
+        text = head + "}"
+    else:
+        pieces = list(page.bodies)
+        pieces[0] = f'{head},"objects":[{pieces[0]}'
+        pieces[-1] += "]}"
+        text = ",".join(pieces)
+    return Response(
+        text.encode(),
+        media_type=TAXII_JSON,
+        headers=_headers(page.first_added, page.last_added),
+    )

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
+from typing import TypeVar
+
+from sqlalchemy.orm import Session
+
 from garante import records
 from garante.domain.roles import Role
 from garante.service import (
@@ -14,7 +19,9 @@ from garante.service import (
 from garante.service.access import entitled
 from garante.service.usecases.base import UseCases
 from garante.store import feed as store_feed
-from garante.store.feed import FeedQuery, FeedRow
+from garante.store.feed import FeedBodies, FeedQuery, FeedRow
+
+P = TypeVar("P")
 
 
 class Feeds(UseCases):
@@ -29,19 +36,40 @@ class Feeds(UseCases):
         (BEGIN IMMEDIATE) and with the sequencer lock is serialised with every order: nothing
         is delivered that an order committed before it withholds.
         """
+        return self._served(
+            query,
+            deliver,
+            store_feed.page,
+            lambda page: {r.request_id for r in page[0] if r.request_id is not None},
+        )
+
+    @entitled(Role.PARTNER)
+    def feed_bodies(self, query: FeedQuery, *, deliver: bool = True) -> FeedBodies:
+        """The same page as ``feed_page``, delivered the same way, as the objects endpoint
+        serves it: the stored bodies and the few values its envelope needs."""
+        return self._served(query, deliver, store_feed.page_bodies, lambda page: page.request_ids)
+
+    def _served(
+        self,
+        query: FeedQuery,
+        deliver: bool,
+        read: Callable[[Session, FeedQuery], P],
+        releases: Callable[[P], Collection[int]],
+    ) -> P:
+        """A page read by ``read``; where it delivers a release for the first time, read
+        again and delivered in one write transaction."""
         visibility.check_feed(self.principal, query.partner_id)
         with self._read() as session:
-            rows, more = store_feed.page(session, query)
-            pending = [r.request_id for r in rows if r.request_id is not None]
-            if not deliver or not store_feed.undelivered_requests(session, pending):
-                return rows, more
+            page = read(session, query)
+            if not deliver or not store_feed.undelivered_requests(session, releases(page)):
+                return page
         with self._tx() as tx:
             # An order whose period began since the last tick withholds before anything goes.
             periods.apply_order_periods(tx)
             windows.apply_item_windows(tx)  # and an item that expired delivers nothing more
-            rows, more = store_feed.page(tx.session, query)
-            feed.record_delivery(tx, {r.request_id for r in rows if r.request_id is not None})
-            return rows, more
+            page = read(tx.session, query)
+            feed.record_delivery(tx, set(releases(page)))
+            return page
 
     @entitled(Role.ANALYST)
     def recall(self, request_id: int, *, reason: str) -> records.Recall:
