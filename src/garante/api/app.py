@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from garante import __version__
 from garante.api import errors
 from garante.api.auth import principal
+from garante.api.dispatch import dispatch_by_prefix
 from garante.api.routes import (
     agreements,
     audit,
@@ -194,4 +195,5 @@ def create_app(garante: Garante) -> FastAPI:
     app.include_router(tiles.router)  # /log: C2SP tlog-tiles beside the checkpoint
     app.mount("/taxii2", create_taxii_app(garante))
     app.include_router(console_router)
+    dispatch_by_prefix(app.router, PREFIX)  # once every route is in: see api/dispatch.py
     return app

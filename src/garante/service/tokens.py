@@ -112,7 +112,7 @@ def authenticate(session: Session, secret: str) -> Principal:
     if not secret.startswith(PREFIX):
         raise Unauthenticated("the token is not a Garante token", hint="tokens start with gar_")
     digest = _hash(secret)
-    row = tokens.by_hash(session, digest)
+    row = tokens.credentials(session, digest)
     # compare_digest keeps the final check constant-time, though the lookup is by hash.
     if row is None or not hmac.compare_digest(row.token_hash, digest) or row.revoked_at:
         raise Unauthenticated(

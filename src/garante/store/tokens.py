@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from garante.store.schema import TokenRow
@@ -14,8 +14,23 @@ def get(session: Session, token_id: str) -> TokenRow | None:
     return session.get(TokenRow, token_id)
 
 
-def by_hash(session: Session, token_hash: bytes) -> TokenRow | None:
-    return session.scalars(select(TokenRow).where(TokenRow.token_hash == token_hash)).first()
+# What authenticating a request reads: the few columns a principal is made of, as a plain row
+# (Core, no ORM object), on every request that carries a token.
+_CREDENTIALS = select(
+    TokenRow.id,
+    TokenRow.token_hash,
+    TokenRow.role,
+    TokenRow.agency_id,
+    TokenRow.authority_id,
+    TokenRow.revoked_at,
+)
+
+
+def credentials(
+    session: Session, token_hash: bytes
+) -> Row[str, bytes, str, str | None, str | None, datetime | None] | None:
+    """The token stored under ``token_hash``: its id, hash, role, subject and revocation."""
+    return session.execute(_CREDENTIALS.where(TokenRow.token_hash == token_hash)).first()
 
 
 def add(
