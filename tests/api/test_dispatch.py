@@ -141,3 +141,21 @@ def test_a_route_added_after_the_dispatch_was_built_is_served() -> None:
     app.include_router(late, prefix=PREFIX)
     # /things/{thing} takes ints only, so the late route is the one that answers.
     assert Client(app).get(f"{PREFIX}/things/late/3").json() == -3
+
+
+def test_a_route_added_later_to_an_included_router_is_served() -> None:
+    app = FastAPI()
+    router = APIRouter()
+
+    @router.get("/things")
+    def things() -> str:
+        return "things"
+
+    app.include_router(router, prefix=PREFIX)
+    dispatch_by_prefix(app.router, PREFIX)
+
+    @router.get("/others")
+    def others() -> str:
+        return "others"
+
+    assert Client(app).get(f"{PREFIX}/others").json() == "others"

@@ -11,8 +11,11 @@ that leads each path (``api/v1/releases``, ``taxii2``, ``log``, ``login``): the 
 runs as before over that bucket alone, in the original order: a route filed under another
 segment can match neither fully nor partly, so the first full match, the 405 for a partial one
 and the trailing-slash redirect are what they were. A route whose leading segment is a
-parameter is filed in every bucket; a request whose segment leads no route, and any request
-made after a route was added, goes through the whole router as before.
+parameter is filed in every bucket. A request whose segment leads no route, one that no route
+of its bucket matches, and any request once the application's own list of routes changed, go
+through the whole router as before (so a route added later is still found; one added later
+to an included router is found unless its path already matches a route of its bucket, as the
+same path with another method would).
 """
 
 from __future__ import annotations
@@ -74,11 +77,11 @@ class PrefixDispatch:
     def _narrowed(self, indices: Iterable[int]) -> APIRouter:
         narrowed = copy.copy(self.router)
         narrowed.routes = [self.router.routes[i] for i in indices]
+        narrowed.default = self.whole  # nothing here matched: the whole router decides
         return narrowed
 
-    def _version(self) -> object:
-        version = getattr(self.router, "_get_routes_version", None)
-        return (len(self.router.routes), version() if version is not None else None)
+    def _version(self) -> tuple[int, object]:
+        return len(self.router.routes), getattr(self.router, "_routes_version", None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self._version() == self.version:
