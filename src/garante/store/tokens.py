@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from garante.store.schema import TokenRow
@@ -14,23 +15,22 @@ def get(session: Session, token_id: str) -> TokenRow | None:
     return session.get(TokenRow, token_id)
 
 
-# What authenticating a request reads: the few columns a principal is made of, as a plain row
-# (Core, no ORM object), on every request that carries a token.
+# What authenticating a request reads, on every request that carries a token: the few columns
+# a principal is made of, as a plain row (Core, no ORM object), by a statement built once.
+_TOKENS = TokenRow.__table__
 _CREDENTIALS = select(
-    TokenRow.id,
-    TokenRow.token_hash,
-    TokenRow.role,
-    TokenRow.agency_id,
-    TokenRow.authority_id,
-    TokenRow.revoked_at,
-)
+    _TOKENS.c.id,
+    _TOKENS.c.token_hash,
+    _TOKENS.c.role,
+    _TOKENS.c.agency_id,
+    _TOKENS.c.authority_id,
+    _TOKENS.c.revoked_at,
+).where(_TOKENS.c.token_hash == bindparam("token_hash"))
 
 
-def credentials(
-    session: Session, token_hash: bytes
-) -> Row[str, bytes, str, str | None, str | None, datetime | None] | None:
+def credentials(session: Session, token_hash: bytes) -> Row[Any, Any, Any, Any, Any, Any] | None:
     """The token stored under ``token_hash``: its id, hash, role, subject and revocation."""
-    return session.execute(_CREDENTIALS.where(TokenRow.token_hash == token_hash)).first()
+    return session.execute(_CREDENTIALS, {"token_hash": token_hash}).first()
 
 
 def add(
