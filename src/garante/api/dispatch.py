@@ -21,7 +21,7 @@ same path with another method would).
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from fastapi.routing import APIRouter
 from starlette._utils import get_route_path
@@ -60,7 +60,7 @@ class PrefixDispatch:
         self.prefix = prefix
         self.whole: ASGIApp = router.middleware_stack
         self.version = self._version()
-        self.buckets: dict[str, Callable[[Scope, Receive, Send], object]] = {}
+        self.buckets: dict[str, ASGIApp] = {}
         everywhere: list[int] = []
         filed: dict[str, list[int]] = {}
         for index, route in enumerate(router.routes):
@@ -88,7 +88,7 @@ class PrefixDispatch:
             app = self.buckets.get(segment(get_route_path(scope), self.prefix))
             if app is not None:
                 scope.setdefault("router", self.router)  # url_for sees every route
-                await app(scope, receive, send)  # type: ignore[misc]
+                await app(scope, receive, send)
                 return
         await self.whole(scope, receive, send)
 
