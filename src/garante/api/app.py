@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from garante import __version__
 from garante.api import errors
 from garante.api.auth import principal
+from garante.api.dispatch import dispatch_by_prefix
 from garante.api.routes import (
     agreements,
     audit,
@@ -197,4 +198,5 @@ def create_app(garante: Garante) -> FastAPI:
     # its requests need not be tried against every API route before they reach it.
     app.router.routes.insert(0, Mount("/taxii2", app=create_taxii_app(garante)))
     app.include_router(console_router)
+    dispatch_by_prefix(app.router, PREFIX)  # once every route is in: see api/dispatch.py
     return app

@@ -38,7 +38,13 @@ def allow(*roles: Role) -> Callable[..., Principal]:
 
     allowed = frozenset(roles)
 
-    def check(who: Principal = Depends(principal)) -> Principal:  # noqa: B008
+    def check(
+        request: Request,
+        credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),  # noqa: B008
+    ) -> Principal:
+        # One dependency, not one on ``principal``: the token is looked up and its role checked
+        # in the same trip to the thread pool.
+        who = principal(request, credentials)
         access.check(who, allowed)  # the service's own check: the same refusal, word for word
         return who
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from starlette.responses import Response
 
 from garante import records
 from garante.api.auth import acting, may
+from garante.api.direct import Answer
 from garante.api.errors import responses
 from garante.api.paging import Paged, keyset, paged
 from garante.api.schemas import (
@@ -25,6 +27,7 @@ from garante.records import Decided
 from garante.service.app import Garante, Page
 
 router = APIRouter(tags=["releases"])
+_decided = Answer(Decided)
 RequestId = Annotated[int, Path(ge=INT_MIN, le=INT_MAX)]
 
 
@@ -38,11 +41,12 @@ def request_release(
     body: ReleaseIn,
     request: Request,
     who: Principal = Depends(may(Garante.request_release)),  # noqa: B008
-) -> Decided:
+) -> Response:
     """Request the release of an item to an agency for a purpose; returns the decision."""
-    return acting(request, who).request_release(
+    decided = acting(request, who).request_release(
         body.item, recipient=body.recipient, purpose=body.purpose
     )
+    return _decided(decided, status_code=201)  # serialized here, in the route's own thread
 
 
 @router.post(
