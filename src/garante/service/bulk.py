@@ -102,12 +102,31 @@ def request_many(
         return _request_many(tx, triples, agreement_ids, actors, found_items, found_agencies)
 
 
-def refusals(tx: Transaction, triples: Sequence[ReleaseTriple]) -> list[GaranteError | None]:
-    """For each triple, the error that refuses it (an unknown item, agency or purpose), or
-    None: what a caller that answers each triple on its own checks before ``request_many``."""
-    found_items = items.get_many(tx.session, (t.item_id for t in triples))
-    found_agencies = agencies.get_many(tx.session, (t.recipient_id for t in triples))
-    return _refusals(tx, triples, found_items, found_agencies)
+def request_each(
+    tx: Transaction, triples: Sequence[ReleaseTriple], *, actors: Sequence[str]
+) -> list[DecidedRequest | GaranteError]:
+    """For each triple, in order: its error if it is refused (an unknown item, agency or
+    purpose), else its request recorded and decided, with the others, as ``request_many``
+    does; each in the name of its caller in ``actors``. For group commit, whose callers each
+    hear only their own fate; the items and agencies are read once for both."""
+    with _collector_paused():
+        found_items = items.get_many(tx.session, (t.item_id for t in triples))
+        found_agencies = agencies.get_many(tx.session, (t.recipient_id for t in triples))
+        refused = _refusals(tx, triples, found_items, found_agencies)
+        kept = [n for n, error in enumerate(refused) if error is None]
+        if not kept:
+            return [error for error in refused if error is not None]
+        decided = iter(
+            _request_many(
+                tx,
+                [triples[n] for n in kept],
+                None,
+                [actors[n] for n in kept],
+                found_items,
+                found_agencies,
+            )
+        )
+        return [next(decided) if error is None else error for error in refused]
 
 
 def _refusals(

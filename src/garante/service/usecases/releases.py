@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from garante import records
 from garante.domain.decision import Decision, Outcome
 from garante.domain.errors import (
+    GaranteError,
     RequestNotFound,
     UnknownValue,
     ValidationError,
@@ -169,17 +170,12 @@ def _request_group(
 
     What is stored and logged is what the same requests made one by one store and log
     (``bulk``; a test holds the two to the same log)."""
-    triples = [triple for _, triple in asked]
-    refused = bulk.refusals(tx, triples)
-    kept = [n for n, error in enumerate(refused) if error is None]
-    decided = iter(
-        bulk.request_many(tx, [triples[n] for n in kept], actors=[asked[n][0] for n in kept])
-        if kept
-        else []
+    answers = bulk.request_each(
+        tx, [triple for _, triple in asked], actors=[actor for actor, _ in asked]
     )
     return [
-        (views.decided(next(decided)), None) if error is None else (None, error)
-        for error in refused
+        (None, answer) if isinstance(answer, GaranteError) else (views.decided(answer), None)
+        for answer in answers
     ]
 
 
