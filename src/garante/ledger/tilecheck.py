@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from garante.ledger.checkpoint import Checkpoint, open_checkpoint
 from garante.ledger.errors import LedgerError
 from garante.ledger.logcheck import Finding, LogReport
-from garante.ledger.merkle import leaf_hash, root_from_leaf_hashes
+from garante.ledger.merkle import leaf_hashes, root_from_leaf_hashes
 from garante.ledger.note import VerifierKey
 from garante.ledger.tiles import (
     FULL_WIDTH,
@@ -64,7 +64,7 @@ def check_tiles(note: str, key: VerifierKey, fetch: Fetch) -> TilesReport:
     for bundle in bundles_for(size):
         tile = TileRef(0, bundle.index, bundle.width)
         try:
-            hashes = [leaf_hash(e) for e in bundle_entries(bundle, get(bundle))]
+            hashes = leaf_hashes(bundle_entries(bundle, get(bundle)))
             served = tile_hashes(tile, get(tile))
         except LedgerError as exc:
             report.findings.append(Finding(index=None, message=str(exc), range_start=bundle.first))

@@ -250,7 +250,7 @@ def tile_hash(hashes: Sequence[bytes]) -> bytes:
     """The Merkle Tree Hash of a full tile's 256 hashes: its hash in the tile level above."""
     if len(hashes) != FULL_WIDTH:
         raise TileError(f"only a full tile ({FULL_WIDTH} hashes) has a hash in the level above")
-    return merkle.root_from_leaf_hashes(hashes)
+    return merkle.subtree_root(hashes)
 
 
 def tile_for_node(level: int, index: int, size: int) -> tuple[TileRef, int, int]:
