@@ -11,7 +11,6 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -194,9 +193,7 @@ def create_app(garante: Garante) -> FastAPI:
         )
 
     app.include_router(tiles.router)  # /log: C2SP tlog-tiles beside the checkpoint
-    # TAXII first: partners page through it most, and nothing else lives under /taxii2/, so
-    # its requests need not be tried against every API route before they reach it.
-    app.router.routes.insert(0, Mount("/taxii2", app=create_taxii_app(garante)))
+    app.mount("/taxii2", create_taxii_app(garante))
     app.include_router(console_router)
     dispatch_by_prefix(app.router, PREFIX)  # once every route is in: see api/dispatch.py
     return app
