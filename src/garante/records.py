@@ -236,6 +236,9 @@ class Traced:
     released_at: str
     delivered_at: str | None
     status: str
+    # Where the item came from, when a source gave it: the source and the upstream object.
+    source: str | None = None
+    upstream_id: str | None = None
 
 
 # -- an item's requests, each with the decision that stands (the console's item page) ------
@@ -306,6 +309,8 @@ class Item:
     added_at: str
     embargo_until: str | None = None
     expires_at: str | None = None
+    # Why an item a source gave is held for review; empty when it is not held.
+    review: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -605,3 +610,53 @@ class AgreementPreview:
     released: int
     held: int
     denied: int
+
+
+# -- sources ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Source:
+    """A source of items and how its pulls go. Its credentials are never shown: only how it
+    authenticates (``none``, ``basic``, ``bearer``)."""
+
+    id: str
+    kind: str
+    url: str
+    collection: str | None
+    auth: str
+    originator: str
+    interval: int
+    grouping: str
+    category: str
+    region: str
+    tlp: str
+    mapping: dict[str, object]
+    added_at: str
+    paused: bool
+    removed: bool
+    position: str | None  # the upstream's last date_added taken in full
+    last_attempt_at: str | None
+    last_success_at: str | None
+    last_error: str | None
+    last_error_at: str | None
+    lag_seconds: float | None  # since the last success; None if never pulled
+    items: int
+    versions_seen: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pulled:
+    """What one pull of a source took: pages and objects read, the items made (and of those
+    the ones held for review), versions already taken, later versions recorded, and what was
+    refused, with why."""
+
+    source: str
+    pages: int
+    objects: int
+    items: tuple[str, ...]
+    held: tuple[str, ...]
+    duplicates: int
+    versions_seen: int
+    rejected: tuple[str, ...]
+    position: str | None

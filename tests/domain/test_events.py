@@ -37,7 +37,7 @@ LOGGED_KEYS: dict[EventKind, set[str]] = {
     EventKind.AUTHORITY_SUPERIOR_SET: {"authority", "over"},
     EventKind.ITEM_ADDED: {
         "item", "category", "region", "tlp", "originator", "releasable_to", "content_commitment",
-        "embargo_until", "expires_at",
+        "embargo_until", "expires_at", "review",
     },
     EventKind.UNDERTAKING_SIGNED: {"undertaking", "statement", "signature"},
     EventKind.UNDERTAKING_REVOKED: {"undertaking", "reason"},
@@ -73,6 +73,19 @@ LOGGED_KEYS: dict[EventKind, set[str]] = {
     EventKind.AGREEMENT_SUSPENDED: {"agreement", "reason"},
     EventKind.AGREEMENT_RESUMED: {"agreement", "reason"},
     EventKind.AGREEMENT_ENDED: {"agreement", "reason"},
+    EventKind.SOURCE_ADDED: {
+        "source", "kind", "url", "collection", "auth", "credentials", "originator", "interval",
+        "grouping", "category", "region", "tlp", "mapping",
+    },
+    EventKind.SOURCE_PAUSED: {"source", "reason"},
+    EventKind.SOURCE_RESUMED: {"source", "reason"},
+    EventKind.SOURCE_REMOVED: {"source", "reason"},
+    EventKind.ITEM_INGESTED: {
+        "source", "upstream_id", "upstream_version", "content_commitment", "item",
+    },
+    EventKind.UPSTREAM_VERSION_SEEN: {
+        "source", "upstream_id", "upstream_version", "content_commitment", "item",
+    },
 }  # fmt: skip
 
 AT = datetime(2025, 11, 13, 9, 30, tzinfo=UTC)

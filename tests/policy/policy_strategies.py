@@ -133,6 +133,8 @@ item_rows: st.SearchStrategy[dict[str, Any]] = st.fixed_dictionaries(
         # Mostly none; else a day before, the very instant of, or a day after the decision.
         "embargo_until": st.sampled_from((None, None, None, days(-1), AT, days(1))),
         "expires_at": st.sampled_from((None, None, None, days(-1), AT, days(1))),
+        # Mostly not held for review (an ingested item whose markings could not be read).
+        "review": st.sampled_from(((),) * 7 + (("unknown marking definition",),)),
     }
 )
 undertaking_rows = st.fixed_dictionaries(

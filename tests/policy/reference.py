@@ -267,6 +267,17 @@ def unrecognised(
 # --- rule (2) -----------------------------------------------------------------------------------
 
 
+def step_2_review(item: Item) -> Step | None:
+    """An item held for review (a source could not read its markings without loss) is held.
+
+    Reading: its marking, releasability and dates came from what could not be read, so it is
+    held before any of them is judged (a denial would be final; a hold is decided again).
+    """
+    if item.review:
+        return ("2.review", "held", f"item:{item.id}")
+    return None
+
+
 def step_2_releasability(item: Item, agency: Agency) -> Step | None:
     """A deactivated recipient, ``releasable_to`` excluding it, or TLP:RED to a non-originator.
 
@@ -444,6 +455,9 @@ def decide(request: ReleaseRequest, snapshot: Snapshot) -> Verdict:
 
 def _decide(request: ReleaseRequest, item: Item, agency: Agency, snapshot: Snapshot) -> Verdict:
     check_marking(item)
+    review = step_2_review(item)
+    if review is not None:
+        return _verdict("held", [review], snapshot, decisive=review)
     refusal = step_2_releasability(item, agency)
     if refusal is not None:
         return _verdict("denied", [refusal], snapshot, decisive=refusal)

@@ -189,3 +189,19 @@ class StoreMissing(StoreUnavailable):
     Garante's schema, given to a command that does not create one (a mistyped ``--db``)."""
 
     code = "store.missing"
+
+
+# -- sources ---------------------------------------------------------------------------------
+
+
+class UpstreamFailed(GaranteError):
+    """A source's upstream could not be read: unreachable, refusing, failing, or answering
+    what is not TAXII. The pull recorded it as the source's last error."""
+
+    code = "source.upstream_failed"
+    http_status = 502
+    exit_code = 11
+
+
+class SourceNotFound(NotFound):
+    code = "source.not_found"

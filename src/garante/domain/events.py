@@ -62,6 +62,13 @@ class EventKind(StrEnum):
     AGREEMENT_SUSPENDED = "agreement.suspended"
     AGREEMENT_RESUMED = "agreement.resumed"
     AGREEMENT_ENDED = "agreement.ended"
+    # -- sources
+    SOURCE_ADDED = "source.added"
+    SOURCE_PAUSED = "source.paused"
+    SOURCE_RESUMED = "source.resumed"
+    SOURCE_REMOVED = "source.removed"
+    ITEM_INGESTED = "item.ingested"
+    UPSTREAM_VERSION_SEEN = "source.version-seen"
 
 
 # -- references to stored rows -------------------------------------------------------------
@@ -201,6 +208,9 @@ class ItemAdded(AuditEvent):
     content_commitment: str
     embargo_until: datetime | None = field(default=None, metadata=optional())
     expires_at: datetime | None = field(default=None, metadata=optional())
+    # Why an item ingested from a source is held for review (``Item.review``); logged only
+    # then, so every other item's entry is what it always was.
+    review: tuple[str, ...] | None = field(default=None, metadata=optional())
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -476,6 +486,87 @@ class AgreementEnded(_AgreementChanged):
     entry_kind = EventKind.AGREEMENT_ENDED
 
 
+# -- sources -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SourceAdded(AuditEvent):
+    """A source of items (a TAXII 2.1 collection) and the terms its items are ingested under.
+
+    Its credentials are never logged: ``credentials`` is a salted commitment to them (the
+    store keeps the salt and the secret), or None for a source read without any.
+    """
+
+    entry_kind = EventKind.SOURCE_ADDED
+    source: str = field(metadata=ref("sources.id"))
+    kind: str
+    url: str
+    collection: str | None
+    auth: str
+    credentials: str | None
+    originator: str = field(metadata=ref("agencies.id"))
+    interval: int
+    grouping: str
+    category: str
+    region: str
+    tlp: str
+    mapping: JsonObject
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _SourceChanged(AuditEvent):
+    source: str = field(metadata=ref("sources.id"))
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SourcePaused(_SourceChanged):
+    """From this entry on the source is not pulled on its schedule, until it is resumed."""
+
+    entry_kind = EventKind.SOURCE_PAUSED
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SourceResumed(_SourceChanged):
+    entry_kind = EventKind.SOURCE_RESUMED
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SourceRemoved(_SourceChanged):
+    """From this entry on the source is never pulled again; its items and their provenance
+    stay."""
+
+    entry_kind = EventKind.SOURCE_REMOVED
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _Ingest(AuditEvent):
+    """One upstream version taken from a source: where it came from, and a commitment to the
+    content it became (salted as an item's is: ``service.items.content_commitment``)."""
+
+    source: str = field(metadata=ref("sources.id"))
+    upstream_id: str = field(metadata=ref("source_ingests.upstream_id"))
+    upstream_version: str = field(metadata=ref("source_ingests.upstream_version"))
+    content_commitment: str
+    item: str = field(metadata=ref("items.id"))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ItemIngested(_Ingest):
+    """An upstream version that became the item ``item`` (its ``item.added`` entry comes
+    just before, in the same transaction)."""
+
+    entry_kind = EventKind.ITEM_INGESTED
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class UpstreamVersionSeen(_Ingest):
+    """A later upstream version of what became the item ``item``. Items have no versions yet:
+    the version is recorded (its content kept in the store, committed to here), not applied."""
+
+    entry_kind = EventKind.UPSTREAM_VERSION_SEEN
+
+
 EVENTS: dict[EventKind, type[AuditEvent]] = {
     cls.entry_kind: cls
     for cls in (
@@ -509,6 +600,12 @@ EVENTS: dict[EventKind, type[AuditEvent]] = {
         AgreementSuspended,
         AgreementResumed,
         AgreementEnded,
+        SourceAdded,
+        SourcePaused,
+        SourceResumed,
+        SourceRemoved,
+        ItemIngested,
+        UpstreamVersionSeen,
     )
 }
 """The class of each kind of entry."""

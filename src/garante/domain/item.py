@@ -15,6 +15,8 @@ class Item:
     ``releasable_to`` holds ISO 3166 country codes and agency ids; empty means no restriction.
     Before ``embargo_until`` nothing of it is released (requests are held and decided again
     when the embargo ends); from ``expires_at`` on nothing more is.
+    ``review`` holds the reasons an item ingested from a source is held for review (a marking
+    that could not be read without loss): while there are any, nothing of it is released.
     """
 
     id: str
@@ -27,3 +29,4 @@ class Item:
     content_sha256: str = ""
     embargo_until: datetime | None = None
     expires_at: datetime | None = None
+    review: tuple[str, ...] = ()

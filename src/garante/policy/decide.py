@@ -97,7 +97,17 @@ def _decide(request: ReleaseRequest, item: Item, agency: Agency, state: PolicySt
     if item.tlp not in _TLPS:
         raise _Unrecognised(f"item {item.id} has TLP marking '{item.tlp}', which is not TLP 2.0")
 
-    # (2) releasability and TLP:RED.
+    # (2) an item held for review, releasability and TLP:RED. An item held for review has
+    # markings its source could not read without loss: its other fields cannot be trusted
+    # either, so it is held before anything else is judged, and decided again once reviewed.
+    if item.review:
+        return _final(
+            Outcome.HELD,
+            Rule.REVIEW,
+            f"item:{item.id}",
+            f"item {item.id} is held for review: {'; '.join(item.review)}",
+            state,
+        )
     if not agency.active:
         return _final(
             Outcome.DENIED,

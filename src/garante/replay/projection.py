@@ -38,6 +38,7 @@ from garante.domain.events import (
     ConditionDefined,
     EventRecorded,
     ItemAdded,
+    ItemIngested,
     JsonObject,
     OrderAmended,
     OrderIssued,
@@ -51,10 +52,15 @@ from garante.domain.events import (
     ReleaseRequested,
     ReleaseWithheld,
     SettingsChanged,
+    SourceAdded,
+    SourcePaused,
+    SourceRemoved,
+    SourceResumed,
     TokenCreated,
     TokenRevoked,
     UndertakingRevoked,
     UndertakingSigned,
+    UpstreamVersionSeen,
 )
 from garante.domain.item import Item
 from garante.domain.order import Order, Requirement, Scope
@@ -124,6 +130,38 @@ class LoggedKey:
 
 
 @dataclass(kw_only=True)
+class LoggedSource:
+    """A source as its entries state it (its credentials only as a commitment)."""
+
+    id: str
+    kind: str
+    url: str
+    collection: str | None
+    auth: str
+    credentials: str | None
+    originator: str
+    interval: int
+    grouping: str
+    category: str
+    region: str
+    tlp: str
+    paused: bool = False
+    removed: bool = False
+
+
+@dataclass(kw_only=True)
+class LoggedIngest:
+    """One upstream version a source gave: the item it became or would update."""
+
+    source: str
+    upstream_id: str
+    upstream_version: str
+    item: str
+    status: str  # "item" or "version-seen", as ``store.sources`` names them
+    content_commitment: str
+
+
+@dataclass(kw_only=True)
 class Projection:
     """Everything the entries so far say, keyed as the store keys it."""
 
@@ -152,6 +190,12 @@ class Projection:
     # request so far, which an agreement never asks for twice.
     agreements: dict[str, Agreement] = field(default_factory=dict)
     requested: set[tuple[str, str, str]] = field(default_factory=set)
+    # Sources, and what each gave, keyed by (source, upstream id, upstream version).
+    sources: dict[str, LoggedSource] = field(default_factory=dict)
+    ingests: dict[tuple[str, str, str], LoggedIngest] = field(default_factory=dict)
+    # The item each (source, upstream id) became.
+    upstream_items: dict[tuple[str, str], str] = field(default_factory=dict)
+    _item_ingests: dict[str, LoggedIngest] = field(default_factory=dict)
     size: int = 0
     # The size after the last entry that changed what ``decide`` reads: a decision citing an
     # earlier version was made on a state this projection no longer holds.
@@ -189,6 +233,10 @@ class Projection:
             orders=self._index,
             conditions=self.conditions_at(at),
         )
+
+    def ingest_of_item(self, item: str) -> LoggedIngest | None:
+        """The upstream version that became ``item``, if a source gave it."""
+        return self._item_ingests.get(item)
 
     def superiors_of(self, authority: str) -> set[str]:
         """The authorities configured, at this point of the log, as superior to ``authority``."""
@@ -280,6 +328,7 @@ def _item_added(p: Projection, e: LoggedEntry, d: ItemAdded) -> bool:
         releasable_to=frozenset(d.releasable_to),
         embargo_until=d.embargo_until,
         expires_at=d.expires_at,
+        review=tuple(d.review or ()),
     )
     p.commitments[d.item] = d.content_commitment
     return True
@@ -517,6 +566,70 @@ def _agreement_ended(p: Projection, e: LoggedEntry, d: AgreementEnded) -> bool:
     return False
 
 
+# -- sources -------------------------------------------------------------------------------
+
+
+def _source_added(p: Projection, e: LoggedEntry, d: SourceAdded) -> bool:
+    p.sources[d.source] = LoggedSource(
+        id=d.source,
+        kind=d.kind,
+        url=d.url,
+        collection=d.collection,
+        auth=d.auth,
+        credentials=d.credentials,
+        originator=d.originator,
+        interval=d.interval,
+        grouping=d.grouping,
+        category=d.category,
+        region=d.region,
+        tlp=d.tlp,
+    )
+    return False
+
+
+def _source_paused(p: Projection, e: LoggedEntry, d: SourcePaused) -> bool:
+    found = p.sources.get(d.source)
+    if found is not None:
+        found.paused = True
+    return False
+
+
+def _source_resumed(p: Projection, e: LoggedEntry, d: SourceResumed) -> bool:
+    found = p.sources.get(d.source)
+    if found is not None:
+        found.paused = False
+    return False
+
+
+def _source_removed(p: Projection, e: LoggedEntry, d: SourceRemoved) -> bool:
+    found = p.sources.get(d.source)
+    if found is not None:
+        found.removed = True
+    return False
+
+
+def _ingested(p: Projection, e: LoggedEntry, d: ItemIngested | UpstreamVersionSeen) -> bool:
+    status = "item" if isinstance(d, ItemIngested) else "version-seen"
+    p.ingests[(d.source, d.upstream_id, d.upstream_version)] = ingest = LoggedIngest(
+        source=d.source,
+        upstream_id=d.upstream_id,
+        upstream_version=d.upstream_version,
+        item=d.item,
+        status=status,
+        content_commitment=d.content_commitment,
+    )
+    if status == "item":
+        p._item_ingests[d.item] = ingest
+        p.upstream_items[(d.source, d.upstream_id)] = d.item
+    return False
+
+
+_apply(SourceAdded, _source_added)
+_apply(SourcePaused, _source_paused)
+_apply(SourceResumed, _source_resumed)
+_apply(SourceRemoved, _source_removed)
+_apply(ItemIngested, _ingested)
+_apply(UpstreamVersionSeen, _ingested)
 _apply(AgreementMade, _agreement_made)
 _apply(AgreementAmended, _agreement_amended)
 _apply(AgreementSuspended, _agreement_suspended)

@@ -50,6 +50,7 @@ from garante.domain.events import (
     ConditionDefined,
     EventRecorded,
     ItemAdded,
+    ItemIngested,
     JsonObject,
     OrderAmended,
     OrderIssued,
@@ -64,10 +65,15 @@ from garante.domain.events import (
     ReleaseWithheld,
     RuleCited,
     SettingsChanged,
+    SourceAdded,
+    SourcePaused,
+    SourceRemoved,
+    SourceResumed,
     TokenCreated,
     TokenRevoked,
     UndertakingRevoked,
     UndertakingSigned,
+    UpstreamVersionSeen,
 )
 from garante.domain.outcome import OutcomeReport
 from garante.domain.parties import SYSTEM_AUTHORITY, authority_key_statement, key_statement
@@ -168,6 +174,13 @@ _WRITERS: dict[str, frozenset[Role]] = {
     "agreement.suspended": frozenset({Role.LIAISON}),
     "agreement.resumed": frozenset({Role.LIAISON}),
     "agreement.ended": frozenset({Role.LIAISON}),
+    # An analyst of the originating agency manages its sources and pulls them.
+    "source.added": frozenset({Role.ANALYST}),
+    "source.paused": frozenset({Role.ANALYST}),
+    "source.resumed": frozenset({Role.ANALYST}),
+    "source.removed": frozenset({Role.ANALYST}),
+    "item.ingested": frozenset({Role.ANALYST}),
+    "source.version-seen": frozenset({Role.ANALYST}),
 }
 
 # A request an agreement started is written by whoever added the item (an analyst), or, for
@@ -769,6 +782,76 @@ def _agreement_ended(r: Replayer, e: LoggedEntry, d: AgreementEnded) -> None:
     _changeable(r, e, d.agreement, "ends")
 
 
+# -- sources -------------------------------------------------------------------------------
+
+
+def _source_added(r: Replayer, e: LoggedEntry, d: SourceAdded) -> None:
+    if d.source in r.state.sources:
+        r._disagree(e, f"adds source {d.source} again")
+    if d.originator not in r.state.agencies:
+        r._disagree(e, f"names originator {d.originator}, which is not registered")
+    r._acts_as(e, Role.ANALYST, d.originator, "not for its own agency")
+    if (d.auth == "none") != (d.credentials is None):
+        r._disagree(e, f"has auth {d.auth} but {'no' if d.credentials is None else 'a'} commitment")
+
+
+def _source_of(r: Replayer, e: LoggedEntry, source_id: str, act: str) -> str | None:
+    """The source an entry ``act``s on, if it was added and not removed; else named."""
+    found = r.state.sources.get(source_id)
+    if found is None:
+        r._disagree(e, f"{act} source {source_id}, which was never added")
+        return None
+    if found.removed:
+        r._disagree(e, f"{act} source {source_id}, which was removed")
+    r._acts_as(e, Role.ANALYST, found.originator, "not for its own agency")
+    return found.id
+
+
+def _source_paused(r: Replayer, e: LoggedEntry, d: SourcePaused) -> None:
+    if _source_of(r, e, d.source, "pauses") and r.state.sources[d.source].paused:
+        r._disagree(e, f"pauses source {d.source}, which was already paused")
+
+
+def _source_resumed(r: Replayer, e: LoggedEntry, d: SourceResumed) -> None:
+    if _source_of(r, e, d.source, "resumes") and not r.state.sources[d.source].paused:
+        r._disagree(e, f"resumes source {d.source}, which was not paused")
+
+
+def _source_removed(r: Replayer, e: LoggedEntry, d: SourceRemoved) -> None:
+    _source_of(r, e, d.source, "removes")
+
+
+def _item_ingested(r: Replayer, e: LoggedEntry, d: ItemIngested) -> None:
+    """The item was added in this transaction from this source, with this very content; and
+    no earlier entry took the same upstream version or made an item of the same upstream id."""
+    source = _source_of(r, e, d.source, "ingests from")
+    key = (d.source, d.upstream_id, d.upstream_version)
+    if key in r.state.ingests:
+        r._disagree(e, f"ingests {d.upstream_id} version {d.upstream_version} again")
+    if (d.source, d.upstream_id) in r.state.upstream_items:
+        r._disagree(e, f"makes a second item of upstream {d.upstream_id}")
+    item = r.state.items.get(d.item)
+    if item is None:
+        r._disagree(e, f"names item {d.item}, which was never added")
+        return
+    if r.state.commitments.get(d.item) != d.content_commitment:
+        r._disagree(e, f"commits to content other than item {d.item}'s")
+    if source is not None and item.originator != r.state.sources[source].originator:
+        r._disagree(e, f"item {d.item} is not from the source's originator")
+    if r.state.ingest_of_item(d.item) is not None:
+        r._disagree(e, f"item {d.item} was already ingested")
+
+
+def _version_seen(r: Replayer, e: LoggedEntry, d: UpstreamVersionSeen) -> None:
+    _source_of(r, e, d.source, "records a version from")
+    key = (d.source, d.upstream_id, d.upstream_version)
+    if key in r.state.ingests:
+        r._disagree(e, f"records {d.upstream_id} version {d.upstream_version} again")
+    first = r.state.ingest_of_item(d.item)
+    if first is None or (first.source, first.upstream_id) != (d.source, d.upstream_id):
+        r._disagree(e, f"item {d.item} was not made from {d.source}'s {d.upstream_id}")
+
+
 def _release_decided(r: Replayer, e: LoggedEntry, d: ReleaseDecided | ReleaseRedecided) -> None:
     request = r.state.requests.get(d.request)
     if request is not None:
@@ -966,3 +1049,9 @@ _check(SettingsChanged, _settings_changed)
 _check(OutcomeReported, _outcome_reported)
 _check(TokenCreated, _token_created)
 _check(TokenRevoked, _token_revoked)
+_check(SourceAdded, _source_added)
+_check(SourcePaused, _source_paused)
+_check(SourceResumed, _source_resumed)
+_check(SourceRemoved, _source_removed)
+_check(ItemIngested, _item_ingested)
+_check(UpstreamVersionSeen, _version_seen)

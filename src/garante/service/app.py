@@ -34,6 +34,7 @@ from garante.service.usecases.items import Items
 from garante.service.usecases.orders import Orders
 from garante.service.usecases.outcomes import Outcomes
 from garante.service.usecases.releases import Releases
+from garante.service.usecases.sources import Sources
 from garante.service.usecases.tiles import LogTiles
 from garante.service.usecases.tokens import Tokens
 from garante.service.usecases.undertakings import Undertakings
@@ -53,6 +54,7 @@ class Garante(
     AuditLog,
     Agreements,
     LogTiles,
+    Sources,
 ):
     """One store, one clock, one acting person or system."""
 

@@ -79,8 +79,11 @@ def add_item(
     content: StixObject,
     embargo_until: datetime | None = None,
     expires_at: datetime | None = None,
+    review: tuple[str, ...] = (),
 ) -> ItemRow:
     """Store an item whose bundle ``parse_bundle`` has already validated.
+
+    ``review``: why an item a source gave is held for review (``Item.review``), if it is.
 
     Validating a bundle costs about a third of a millisecond per object, seconds for a large
     one: the caller does it before the write transaction, so a big item does not hold the
@@ -130,6 +133,8 @@ def add_item(
         embargo_until=embargo_until,
         expires_at=expires_at,
     )
+    if review:
+        row.review = list(review)
     # The log carries a salted commitment, never the content or title: it can be handed to an
     # inspector whole, and the operator can later show that a content matches it.
     tx.audit(
@@ -143,6 +148,7 @@ def add_item(
             content_commitment=content_commitment(salt, row.title, body),
             embargo_until=embargo_until,
             expires_at=expires_at,
+            review=tuple(review) if review else None,
         )
     )
     return row

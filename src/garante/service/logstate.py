@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from garante.domain.timeutil import iso, utc
 from garante.replay.entries import instant
 from garante.replay.projection import Projection
+from garante.service import sources
 from garante.service.items import content_commitment
 from garante.store.projected import StoredState, stored_state
 
@@ -86,16 +87,24 @@ def _tables(
                 r.originator,
                 r.releasable_to,
                 content_commitment(r.commitment_salt, r.title, r.bundle.encode()),
+                r.review or (),
             )
             for r in stored.items
         },
         {
             i.id: _item(
-                i.category, i.region, i.tlp, i.originator, i.releasable_to, log.commitments[i.id]
+                i.category,
+                i.region,
+                i.tlp,
+                i.originator,
+                i.releasable_to,
+                log.commitments[i.id],
+                i.review,
             )
             for i in log.items.values()
         },
     )
+    yield from _sources(stored, log)
     yield (
         "undertakings",
         {
@@ -296,6 +305,7 @@ def _item(
     originator: str,
     releasable_to: Iterable[str],
     commitment: str,
+    review: Iterable[str],
 ) -> _Row:
     return {
         "category": category,
@@ -304,7 +314,75 @@ def _item(
         "originator": originator,
         "releasable_to": _set(releasable_to),
         "content": commitment,
+        "review": tuple(review),
     }
+
+
+def _sources(
+    stored: StoredState, log: Projection
+) -> Iterable[tuple[str, Mapping[str, _Row], Mapping[str, _Row]]]:
+    """Sources (their terms, paused and removed, a commitment to their credentials) and
+    what each gave. Their pull state is not logged, so not compared."""
+    yield (
+        "sources",
+        {
+            r.id: {
+                "kind": r.kind,
+                "url": r.url,
+                "collection": r.collection,
+                "auth": r.auth,
+                "credentials": sources.credentials_commitment(
+                    r.credentials_salt, r.username, r.secret
+                ),
+                "originator": r.originator,
+                "interval": r.interval,
+                "grouping": r.grouping,
+                "category": r.category,
+                "region": r.region,
+                "tlp": r.tlp,
+                "paused": r.paused_at is not None,
+                "removed": r.removed_at is not None,
+            }
+            for r in stored.sources
+        },
+        {
+            s.id: {
+                "kind": s.kind,
+                "url": s.url,
+                "collection": s.collection,
+                "auth": s.auth,
+                "credentials": s.credentials,
+                "originator": s.originator,
+                "interval": s.interval,
+                "grouping": s.grouping,
+                "category": s.category,
+                "region": s.region,
+                "tlp": s.tlp,
+                "paused": s.paused,
+                "removed": s.removed,
+            }
+            for s in log.sources.values()
+        },
+    )
+    yield (
+        "source_ingests",
+        {
+            f"{r.source_id}/{r.upstream_id}/{r.upstream_version}": {
+                "item_id": r.item_id,
+                "status": r.status,
+                "content": r.content_commitment,
+            }
+            for r in stored.ingests
+        },
+        {
+            f"{i.source}/{i.upstream_id}/{i.upstream_version}": {
+                "item_id": i.item,
+                "status": i.status,
+                "content": i.content_commitment,
+            }
+            for i in log.ingests.values()
+        },
+    )
 
 
 def _undertaking(

@@ -29,6 +29,7 @@ from garante.store.schema import (
     OrderRow,
     OutcomeRow,
     RequestRow,
+    SourceRow,
     TokenRow,
     UndertakingRow,
 )
@@ -73,6 +74,7 @@ def item(row: ItemRow) -> records.Item:
         added_at=iso(row.created_at),
         embargo_until=iso(row.embargo_until) if row.embargo_until else None,
         expires_at=iso(row.expires_at) if row.expires_at else None,
+        review=tuple(row.review or ()),
     )
 
 
@@ -304,4 +306,36 @@ def agreement(row: AgreementRow, *, now: datetime) -> records.Agreement:
         suspended_at=time(row.suspended_at),
         ended_at=time(row.ended_at),
         reason=row.reason,
+    )
+
+
+# -- sources ---------------------------------------------------------------------------------
+
+
+def source(row: SourceRow, *, now: datetime, items: int, versions_seen: int) -> records.Source:
+    """A source as shown: never its username or secret."""
+    return records.Source(
+        id=row.id,
+        kind=row.kind,
+        url=row.url,
+        collection=row.collection,
+        auth=row.auth,
+        originator=row.originator,
+        interval=row.interval,
+        grouping=row.grouping,
+        category=row.category,
+        region=row.region,
+        tlp=row.tlp,
+        mapping=dict(row.mapping),
+        added_at=iso(row.added_at),
+        paused=row.paused_at is not None,
+        removed=row.removed_at is not None,
+        position=row.position_added,
+        last_attempt_at=iso(row.last_attempt_at) if row.last_attempt_at else None,
+        last_success_at=iso(row.last_success_at) if row.last_success_at else None,
+        last_error=row.last_error,
+        last_error_at=iso(row.last_error_at) if row.last_error_at else None,
+        lag_seconds=(now - row.last_success_at).total_seconds() if row.last_success_at else None,
+        items=items,
+        versions_seen=versions_seen,
     )

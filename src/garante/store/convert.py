@@ -46,6 +46,7 @@ def item(row: ItemRow) -> Item:
         content_sha256=row.content_sha256,
         embargo_until=row.embargo_until,
         expires_at=row.expires_at,
+        review=tuple(row.review or ()),
     )
 
 

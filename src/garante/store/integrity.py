@@ -62,6 +62,7 @@ from garante.domain.events import (
     EventKind,
     EventRecorded,
     ItemAdded,
+    ItemIngested,
     OrderAmended,
     OrderIssued,
     OrderLifted,
@@ -73,10 +74,15 @@ from garante.domain.events import (
     ReleaseRedecided,
     ReleaseRequested,
     ReleaseWithheld,
+    SourceAdded,
+    SourcePaused,
+    SourceRemoved,
+    SourceResumed,
     TokenCreated,
     TokenRevoked,
     UndertakingRevoked,
     UndertakingSigned,
+    UpstreamVersionSeen,
     refs,
 )
 from garante.domain.parties import SYSTEM_AUTHORITY
@@ -96,6 +102,8 @@ from garante.store.schema import (
     OrderVersionRow,
     OutcomeRow,
     RequestRow,
+    SourceIngestRow,
+    SourceRow,
     TokenRow,
     UndertakingRow,
 )
@@ -133,6 +141,8 @@ NOT_LINKED: tuple[str, ...] = (
     MUTABLE_COLUMNS,
     "feed_releases.delivered_at: a release whose objects the partner already held is marked "
     "delivered without a release.delivered entry, so only the other direction is checked",
+    "sources' pull state (position, last attempt, success and error): how far pulls got, not "
+    "a change of what is shared, so it is not logged; each item a pull made is",
 )
 
 
@@ -433,6 +443,22 @@ def _links(data: Field) -> list[_Link]:
         links("release started by agreement", (RequestRow.id, RequestRow.agreement_id),
               [ReleaseRequested], where=RequestRow.agreement_id.is_not(None),
               logged_when=lambda value: value(RequestRow.agreement_id).is_not(None)),
+        # -- sources
+        links("source added", SourceRow.id, [SourceAdded]),
+        links("source paused", SourceRow.id, [SourcePaused],
+              where=SourceRow.paused_at.is_not(None), to_state=False, counted=False),
+        links("source paused or resumed", SourceRow.id, [SourcePaused, SourceResumed],
+              to_entry=False, counted=False),
+        links("source removed", SourceRow.id, [SourceRemoved],
+              where=SourceRow.removed_at.is_not(None)),
+        links("item ingested",
+              (SourceIngestRow.source_id, SourceIngestRow.upstream_id,
+               SourceIngestRow.upstream_version),
+              [ItemIngested], where=SourceIngestRow.status == "item"),
+        links("upstream version seen",
+              (SourceIngestRow.source_id, SourceIngestRow.upstream_id,
+               SourceIngestRow.upstream_version),
+              [UpstreamVersionSeen], where=SourceIngestRow.status == "version-seen"),
     ]  # fmt: skip
 
 

@@ -25,6 +25,8 @@ from garante.store.schema import (
     OutcomeRow,
     RequestRow,
     SettingRow,
+    SourceIngestRow,
+    SourceRow,
     TokenRow,
     UndertakingRow,
 )
@@ -44,6 +46,8 @@ class StoredState:
     outcomes: Sequence[OutcomeRow]
     tokens: Sequence[TokenRow]
     settings: dict[str, Any]
+    sources: Sequence[SourceRow] = ()
+    ingests: Sequence[SourceIngestRow] = ()
 
 
 def stored_state(session: Session) -> StoredState:
@@ -63,4 +67,6 @@ def stored_state(session: Session) -> StoredState:
         outcomes=list(session.scalars(select(OutcomeRow))),
         tokens=list(session.scalars(select(TokenRow))),
         settings={row.key: row.value for row in session.scalars(select(SettingRow))},
+        sources=list(session.scalars(select(SourceRow))),
+        ingests=list(session.scalars(select(SourceIngestRow))),
     )

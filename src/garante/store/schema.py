@@ -127,6 +127,8 @@ class ItemRow(Base):
     # Nothing is released before ``embargo_until``; nothing more is delivered from ``expires_at``.
     embargo_until: Mapped[datetime | None] = mapped_column(default=None, index=True)
     expires_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
+    # Why an item ingested from a source is held for review; None (or empty) when it is not.
+    review: Mapped[list[str] | None] = mapped_column(JSON, nullable=True, default=None)
 
 
 class UndertakingRow(Base):
@@ -381,3 +383,80 @@ class OutcomeRow(Base):
     signature: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     reported_by: Mapped[str] = mapped_column(String(128))
     reported_at: Mapped[datetime]
+
+
+# -- sources ---------------------------------------------------------------------------------
+
+
+class SourceRow(Base):
+    """Where items come from (a TAXII 2.1 collection), the terms they are ingested under, and
+    how far the last pull got.
+
+    ``secret`` (a password or bearer token) is kept here and nowhere else: never logged, never
+    shown; the log holds a commitment to it salted with ``credentials_salt``. The pull state
+    (``position_*``, ``last_*``) is how far the pulls got, not a change of what is shared: it
+    is not logged.
+    """
+
+    __tablename__ = "sources"
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    url: Mapped[str] = mapped_column(Text)
+    collection: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    auth: Mapped[str] = mapped_column(String(16))
+    username: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    secret: Mapped[str | None] = mapped_column(Text, nullable=True)
+    credentials_salt: Mapped[bytes | None] = mapped_column(LargeBinary(16), nullable=True)
+    originator: Mapped[str] = mapped_column(ForeignKey("agencies.id"))
+    interval: Mapped[int] = mapped_column(Int64)
+    grouping: Mapped[str] = mapped_column(String(32))
+    category: Mapped[str] = mapped_column(String(64))
+    region: Mapped[str] = mapped_column(String(64))
+    tlp: Mapped[str] = mapped_column(String(16))
+    mapping: Mapped[dict[str, Any]] = mapped_column(JSON)
+    added_by: Mapped[str] = mapped_column(String(128))
+    added_at: Mapped[datetime]
+    paused_at: Mapped[datetime | None] = mapped_column(default=None)
+    removed_at: Mapped[datetime | None] = mapped_column(default=None)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
+    # How far the pulls got: the upstream's last ``date_added`` taken in full (the next pull's
+    # ``added_after``) and the ``next`` token of the page after it, if the upstream gave one.
+    position_added: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
+    position_next: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_success_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_error_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
+
+
+class SourceIngestRow(Base):
+    """One upstream version taken from a source: the item it became (``status`` ``item``), or,
+    for a later version of the same upstream id, the item it would update (``version-seen``,
+    its canonical bundle and salt kept here until items have versions). One row per
+    (source, upstream id, upstream version): the same version pulled twice is one item."""
+
+    __tablename__ = "source_ingests"
+    id: Mapped[int] = mapped_column(Int64, primary_key=True, autoincrement=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"))
+    upstream_id: Mapped[str] = mapped_column(String(200))
+    upstream_version: Mapped[str] = mapped_column(String(64))
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    content_commitment: Mapped[str] = mapped_column(String(64))
+    # A recorded later version's own opening (salt, title, canonical bundle); None for a
+    # version that became an item, which holds them.
+    commitment_salt: Mapped[bytes | None] = mapped_column(LargeBinary(16), nullable=True)
+    title: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    bundle: Mapped[str | None] = mapped_column(Text, nullable=True)
+    ingested_by: Mapped[str] = mapped_column(String(128))
+    ingested_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index(
+            "ix_source_ingests_upstream",
+            "source_id",
+            "upstream_id",
+            "upstream_version",
+            unique=True,
+        ),
+    )

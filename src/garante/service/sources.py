@@ -1,0 +1,406 @@
+"""Sources: where items come from, and taking one upstream version as an item.
+
+A source is added, paused, resumed and removed by an analyst of its originating agency (or the
+operator), each change logged. Each upstream version a pull takes is one transaction: the item
+(added as ``garante items add`` adds one, validated and committed to, and fanned out to the
+standing agreements in force), its provenance row and both entries commit together, or none of
+them does; there is no half-ingested item.
+
+What an upstream version becomes:
+- a version never taken of an upstream id never taken: a new item (``item.added`` then
+  ``item.ingested``), held for review if its markings could not be read without loss;
+- the same (source, upstream id, version) again: nothing (a unique key says so);
+- a later version of an upstream id that already made an item: recorded with its content
+  (``source.version-seen``), not applied, because items have no versions yet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from garante.domain.errors import (
+    AlreadyExists,
+    InvalidState,
+    NotEntitled,
+    SourceNotFound,
+    ValidationError,
+)
+from garante.domain.events import (
+    ItemIngested,
+    SourceAdded,
+    SourcePaused,
+    SourceRemoved,
+    SourceResumed,
+    UpstreamVersionSeen,
+)
+from garante.domain.roles import Principal, Role
+from garante.domain.vocabulary import Tlp, suggest
+from garante.service import fanout, items, lookup
+from garante.service.releases import DecidedRequest
+from garante.service.transaction import Transaction
+from garante.signatures import canonical
+from garante.stix.markings import StixObject
+from garante.store import sources as store
+from garante.store.schema import ItemRow, SourceIngestRow, SourceRow
+
+
+class SourceKind(StrEnum):
+    TAXII = "taxii"  # a TAXII 2.1 collection; MISP feeds and folders come next
+
+
+class SourceAuth(StrEnum):
+    NONE = "none"
+    BASIC = "basic"
+    BEARER = "bearer"
+
+
+class SourceGrouping(StrEnum):
+    """What objects not gathered by a report or grouping make one item."""
+
+    PER_OBJECT = "per-object"
+    PER_BUNDLE = "per-bundle"  # for a TAXII collection: each page
+
+
+MAX_ID = 32  # an item a source makes is "<source>-<24 hex>", within an id's 64 characters
+
+
+def credentials_commitment(
+    salt: bytes | None, username: str | None, secret: str | None
+) -> str | None:
+    """SHA-256 over salt, username and secret: the log can show credentials were set and
+    changed, never what they are. None for a source without credentials."""
+    if salt is None:
+        return None
+    digest = hashlib.sha256()
+    digest.update(salt)
+    digest.update(canonical({"username": username, "secret": secret}))
+    return digest.hexdigest()
+
+
+def source(tx: Transaction | Any, source_id: str) -> SourceRow:
+    row = store.get(tx.session, source_id)
+    if row is None:
+        raise SourceNotFound(
+            f"no source '{source_id}'",
+            field="source",
+            hint=suggest(source_id, store.ids(tx.session)),
+        )
+    return row
+
+
+def managed_by(who: Principal, row: SourceRow) -> None:
+    """An analyst manages and pulls the sources of its own agency only."""
+    if who.role == Role.ANALYST and who.agency_id != row.originator:
+        raise NotEntitled(
+            f"source '{row.id}' brings items of agency '{row.originator}', not of "
+            f"'{who.agency_id}'",
+            field="source",
+        )
+
+
+def add_source(
+    tx: Transaction,
+    who: Principal,
+    *,
+    source_id: str,
+    kind: str,
+    url: str,
+    collection: str | None,
+    auth: str,
+    username: str | None,
+    secret: str | None,
+    originator: str | None,
+    interval: int,
+    grouping: str,
+    category: str,
+    region: str,
+    tlp: str,
+    mapping: Mapping[str, Any] | None,
+) -> SourceRow:
+    session = tx.session
+    lookup.slug(source_id, field="id")
+    if len(source_id) > MAX_ID:
+        raise ValidationError(
+            f"a source id has at most {MAX_ID} characters", field="id", hint="shorten it"
+        )
+    if store.get(session, source_id) is not None:
+        raise AlreadyExists(
+            f"source '{source_id}' already exists (or existed: a removed id is not reused, "
+            "since its items name it)",
+            field="id",
+        )
+    kind = _member(SourceKind, kind, "kind")
+    auth = _member(SourceAuth, auth, "auth")
+    grouping = _member(SourceGrouping, grouping, "grouping")
+    if not url.startswith(("http://", "https://")):
+        raise ValidationError(
+            f"'{url}' is not an http(s) URL", field="url", hint="give the TAXII API root's URL"
+        )
+    if kind == SourceKind.TAXII and not collection:
+        raise ValidationError(
+            "a TAXII source names its collection", field="collection", hint="--collection ID"
+        )
+    if auth == SourceAuth.NONE and (username or secret):
+        raise ValidationError(
+            "credentials given for a source without authentication",
+            field="auth",
+            hint="--auth basic or --auth bearer",
+        )
+    if auth == SourceAuth.BASIC and not (username and secret):
+        raise ValidationError(
+            "basic authentication needs a username and a password", field="secret"
+        )
+    if auth == SourceAuth.BEARER and (not secret or username):
+        raise ValidationError("bearer authentication needs a token and no username", field="secret")
+    if who.role == Role.ANALYST:
+        if originator is not None and originator != who.agency_id:
+            raise NotEntitled(
+                f"this token adds sources for agency '{who.agency_id}', not '{originator}'",
+                field="originator",
+            )
+        originator = who.agency_id
+    if originator is None:
+        raise ValidationError(
+            "name the agency whose items the source brings",
+            field="originator",
+            hint="--originator ID",
+        )
+    lookup.agency(session, originator, field="originator")
+    if interval < 10:
+        raise ValidationError("pull at most every 10 seconds", field="interval")
+    tx.vocabulary.check("categories", [category], field_name="category")
+    tx.vocabulary.check("regions", [region], field_name="region")
+    if tlp not in set(Tlp):
+        raise ValidationError(
+            f"unknown TLP marking '{tlp}'", field="tlp", hint=suggest(tlp, [t.value for t in Tlp])
+        )
+    salt = os.urandom(16) if auth != SourceAuth.NONE else None
+    plain_mapping = dict(mapping or {})
+    row = store.add(
+        session,
+        source_id=source_id,
+        kind=kind,
+        url=url,
+        collection=collection,
+        auth=auth,
+        username=username,
+        secret=secret,
+        credentials_salt=salt,
+        originator=originator,
+        interval=interval,
+        grouping=grouping,
+        category=category,
+        region=region,
+        tlp=tlp,
+        mapping=plain_mapping,
+        added_by=tx.actor,
+        at=tx.now,
+    )
+    tx.audit(
+        SourceAdded(
+            source=source_id,
+            kind=kind,
+            url=url,
+            collection=collection,
+            auth=auth,
+            credentials=credentials_commitment(salt, username, secret),
+            originator=originator,
+            interval=interval,
+            grouping=grouping,
+            category=category,
+            region=region,
+            tlp=tlp,
+            mapping=plain_mapping,
+        )
+    )
+    return row
+
+
+def _member(enum: type[StrEnum], value: str, name: str) -> str:
+    known = [m.value for m in enum]
+    if value not in known:
+        raise ValidationError(f"unknown {name} '{value}'", field=name, hint=suggest(value, known))
+    return value
+
+
+def pause_source(tx: Transaction, who: Principal, *, source_id: str, reason: str) -> SourceRow:
+    row = _to_change(tx, who, source_id, reason, "paused")
+    if row.paused_at is not None:
+        raise InvalidState(f"source '{row.id}' is already paused", field="id")
+    row.paused_at = tx.now
+    row.reason = reason.strip()
+    tx.audit(SourcePaused(source=row.id, reason=reason.strip()))
+    return row
+
+
+def resume_source(tx: Transaction, who: Principal, *, source_id: str, reason: str) -> SourceRow:
+    row = _to_change(tx, who, source_id, reason, "resumed")
+    if row.paused_at is None:
+        raise InvalidState(f"source '{row.id}' is not paused", field="id")
+    row.paused_at = None
+    row.reason = reason.strip()
+    tx.audit(SourceResumed(source=row.id, reason=reason.strip()))
+    return row
+
+
+def remove_source(tx: Transaction, who: Principal, *, source_id: str, reason: str) -> SourceRow:
+    """The source is never pulled again; the items it gave, and where they came from, stay.
+    Its credentials are forgotten."""
+    row = _to_change(tx, who, source_id, reason, "removed")
+    row.removed_at = tx.now
+    row.reason = reason.strip()
+    row.secret = None
+    tx.audit(SourceRemoved(source=row.id, reason=reason.strip()))
+    return row
+
+
+def _to_change(
+    tx: Transaction, who: Principal, source_id: str, reason: str, what: str
+) -> SourceRow:
+    if not reason.strip():
+        raise ValidationError(f"say why the source is {what}", field="reason", hint="--reason TEXT")
+    row = source(tx, source_id)
+    managed_by(who, row)
+    if row.removed_at is not None:
+        raise InvalidState(f"source '{row.id}' was removed", field="id")
+    return row
+
+
+# -- taking one upstream version -----------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Candidate:
+    """One upstream version, ready to take: its objects validated as a bundle (before the
+    writer lock, as ``items add`` does), with the fields its markings and mapping gave."""
+
+    upstream_id: str
+    version: str
+    title: str
+    content: StixObject
+    tlp: str
+    category: str
+    region: str
+    review: tuple[str, ...] = ()
+    revoked: bool = False
+
+
+@dataclass(kw_only=True)
+class Taken:
+    """What taking one candidate did."""
+
+    item: str | None = None  # the new item's id
+    held: bool = False
+    duplicate: bool = False
+    version_seen: bool = False
+    skipped: str | None = None  # why nothing was taken (a revocation of what never came)
+    started: list[DecidedRequest] = field(default_factory=list)
+
+
+def item_id(source_id: str, upstream_id: str) -> str:
+    """The id of the item an upstream object makes: stable, so a retried pull finds it."""
+    return f"{source_id}-{hashlib.sha256(upstream_id.encode()).hexdigest()[:24]}"
+
+
+def bundle(
+    source_id: str, upstream_id: str, version: str, objects: Sequence[StixObject]
+) -> StixObject:
+    """The STIX bundle an upstream version's objects make; its id derived from what it is,
+    so the same version always makes the same bundle."""
+    name = f"garante:{source_id}:{upstream_id}:{version}"
+    return {
+        "type": "bundle",
+        "id": f"bundle--{uuid.uuid5(uuid.NAMESPACE_URL, name)}",
+        "objects": list(objects),
+    }
+
+
+def take(tx: Transaction, row: SourceRow, candidate: Candidate) -> Taken:
+    """Take one upstream version in this transaction (see the module's docstring)."""
+    session = tx.session
+    if store.ingest(session, row.id, candidate.upstream_id, candidate.version) is not None:
+        return Taken(duplicate=True)
+    first = store.first_ingest(session, row.id, candidate.upstream_id)
+    if first is not None:
+        _version_seen(tx, row, candidate, first)
+        return Taken(version_seen=True)
+    if candidate.revoked:
+        return Taken(skipped=f"{candidate.upstream_id}: revoked upstream before it was taken")
+    made = items.add_item(
+        tx,
+        item_id=item_id(row.id, candidate.upstream_id),
+        title=candidate.title,
+        category=candidate.category,
+        region=candidate.region,
+        tlp=candidate.tlp,
+        originator=row.originator,
+        releasable_to=[],
+        content=candidate.content,
+        review=candidate.review,
+    )
+    commitment = _commitment(made)
+    store.add_ingest(
+        session,
+        source_id=row.id,
+        upstream_id=candidate.upstream_id,
+        upstream_version=candidate.version,
+        item_id=made.id,
+        status=store.INGESTED,
+        content_commitment=commitment,
+        commitment_salt=None,
+        bundle=None,
+        ingested_by=tx.actor,
+        at=tx.now,
+    )
+    tx.audit(
+        ItemIngested(
+            source=row.id,
+            upstream_id=candidate.upstream_id,
+            upstream_version=candidate.version,
+            content_commitment=commitment,
+            item=made.id,
+        )
+    )
+    started = fanout.fan_out(tx, made)
+    return Taken(item=made.id, held=bool(candidate.review), started=started)
+
+
+def _commitment(row: ItemRow) -> str:
+    return items.content_commitment(row.commitment_salt, row.title, row.bundle.encode())
+
+
+def _version_seen(
+    tx: Transaction, row: SourceRow, candidate: Candidate, first: SourceIngestRow
+) -> None:
+    body = canonical(candidate.content)
+    salt = os.urandom(16)
+    commitment = items.content_commitment(salt, candidate.title, body)
+    store.add_ingest(
+        tx.session,
+        source_id=row.id,
+        upstream_id=candidate.upstream_id,
+        upstream_version=candidate.version,
+        item_id=first.item_id,
+        status=store.VERSION_SEEN,
+        content_commitment=commitment,
+        commitment_salt=salt,
+        title=candidate.title,
+        bundle=body.decode(),
+        ingested_by=tx.actor,
+        at=tx.now,
+    )
+    tx.audit(
+        UpstreamVersionSeen(
+            source=row.id,
+            upstream_id=candidate.upstream_id,
+            upstream_version=candidate.version,
+            content_commitment=commitment,
+            item=first.item_id,
+        )
+    )

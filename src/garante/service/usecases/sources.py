@@ -1,0 +1,328 @@
+"""Sources: where items come from, managed and pulled by an analyst of the originating agency.
+
+Who may do what: an analyst adds, pauses, resumes, removes and pulls the sources of its own
+agency (the items a source brings are that agency's, as the items an analyst adds are); an
+overseer and any analyst read them; the operator (the CLI on the store, ``garante serve``'s
+schedule) does all of it. A source's credentials are never shown to anyone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from garante import records
+from garante.domain.errors import GaranteError, InvalidState, UpstreamFailed
+from garante.domain.roles import Role
+from garante.domain.vocabulary import Tlp
+from garante.service import items, sources, views, visibility
+from garante.service.access import entitled
+from garante.service.releases import DecidedRequest
+from garante.service.results import Change, Page
+from garante.service.sources import Candidate
+from garante.service.usecases.base import UseCases
+from garante.stix.markings import StixObject
+from garante.store import sources as store
+from garante.upstream import taxii
+
+TITLE = 500  # an item title's length in the store
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Terms:
+    """What a pull reads of its source, read once before it starts."""
+
+    id: str
+    upstream: taxii.Upstream
+    grouping: str
+    tlp: str
+    category: str
+    region: str
+    mapping: Mapping[str, Any]
+    position: str | None
+    next_token: str | None
+
+
+class Sources(UseCases):
+    """Sources: where items come from, managed and pulled by an analyst."""
+
+    @entitled(Role.ANALYST)
+    def add_source(
+        self,
+        source_id: str,
+        *,
+        url: str,
+        collection: str | None,
+        category: str,
+        region: str,
+        tlp: str,
+        kind: str = "taxii",
+        auth: str = "none",
+        username: str | None = None,
+        secret: str | None = None,
+        originator: str | None = None,
+        interval: int = 3600,
+        grouping: str = "per-object",
+        mapping: Mapping[str, Any] | None = None,
+    ) -> records.Source:
+        with self._tx() as tx:
+            row = sources.add_source(
+                tx,
+                self.principal,
+                source_id=source_id,
+                kind=kind,
+                url=url,
+                collection=collection,
+                auth=auth,
+                username=username,
+                secret=secret,
+                originator=originator,
+                interval=interval,
+                grouping=grouping,
+                category=category,
+                region=region,
+                tlp=tlp,
+                mapping=mapping,
+            )
+            return views.source(row, now=tx.now, items=0, versions_seen=0)
+
+    @entitled(Role.ANALYST)
+    def pause_source(self, source_id: str, *, reason: str) -> records.Source:
+        with self._tx() as tx:
+            row = sources.pause_source(tx, self.principal, source_id=source_id, reason=reason)
+            return self._shown(tx.session, row, tx.now)
+
+    @entitled(Role.ANALYST)
+    def resume_source(self, source_id: str, *, reason: str) -> records.Source:
+        with self._tx() as tx:
+            row = sources.resume_source(tx, self.principal, source_id=source_id, reason=reason)
+            return self._shown(tx.session, row, tx.now)
+
+    @entitled(Role.ANALYST)
+    def remove_source(self, source_id: str, *, reason: str) -> records.Source:
+        with self._tx() as tx:
+            row = sources.remove_source(tx, self.principal, source_id=source_id, reason=reason)
+            return self._shown(tx.session, row, tx.now)
+
+    @entitled(Role.ANALYST, Role.OVERSEER)
+    def sources(self, page: Page | None = None, *, removed: bool = False) -> list[records.Source]:
+        with self.context.reads() as read:
+            return [
+                self._shown(read.session, row, read.now)
+                for row in store.page(read.session, page, removed=removed)
+            ]
+
+    @entitled(Role.ANALYST, Role.OVERSEER)
+    def source(self, source_id: str) -> records.Source:
+        with self.context.reads() as read:
+            return self._shown(read.session, sources.source(read, source_id), read.now)
+
+    @staticmethod
+    def _shown(session: Any, row: Any, now: datetime) -> records.Source:
+        made, seen = store.counts(session, row.id)
+        return views.source(row, now=now, items=made, versions_seen=seen)
+
+    # -- pulling ---------------------------------------------------------------------------
+
+    @entitled(Role.ANALYST)
+    def pull_source(
+        self,
+        source_id: str,
+        *,
+        progress: Callable[[records.Pulled], None] | None = None,
+        retry: taxii.Retry | None = None,
+        limit: int = taxii.PAGE,
+    ) -> Change[records.Pulled]:
+        """Take what the source's upstream added since the last pull, one item a transaction.
+
+        The position is recorded after each page, so a pull stopped anywhere (the process
+        killed, the upstream gone) resumes where it stopped: the page in progress is read
+        again, and what of it was taken is found taken (one item per upstream version).
+        A failing upstream is retried with backoff; if it still fails, the failure is
+        recorded as the source's last error and raised (``UpstreamFailed``).
+        """
+        terms = self._terms(source_id)
+        pulled = _Tally(source=terms.id, position=terms.position)
+        started: list[DecidedRequest] = []
+        next_token = terms.next_token
+        try:
+            for page in taxii.pages(
+                terms.upstream,
+                added_after=terms.position,
+                next_token=next_token,
+                limit=limit,
+                retry=retry,
+            ):
+                pulled.pages += 1
+                pulled.objects += len(page.objects)
+                candidates, refused = _candidates(terms, page.objects)
+                pulled.rejected += refused
+                for candidate in candidates:
+                    started += self._take(terms.id, candidate, pulled)
+                pulled.position, next_token = page.added, page.next
+                with self._tx() as tx:
+                    store.record_position(
+                        tx.session, terms.id, position_added=page.added, position_next=page.next
+                    )
+                if progress is not None:
+                    progress(pulled.record())
+        except UpstreamFailed as exc:
+            with self._tx() as tx:
+                store.record_attempt(
+                    tx.session,
+                    terms.id,
+                    at=tx.now,
+                    position_added=pulled.position,
+                    position_next=next_token,
+                    error=exc.message,
+                )
+            raise
+        with self._tx() as tx:
+            store.record_attempt(
+                tx.session,
+                terms.id,
+                at=tx.now,
+                position_added=pulled.position,
+                position_next=None,
+                error=None,
+            )
+        return Change(value=pulled.record(), started=visibility.moved(self.principal, started))
+
+    @entitled()
+    def pull_due_sources(self) -> list[records.Pulled]:
+        """Pull every source whose interval has passed (``garante serve`` runs this); a
+        source that fails is recorded as failing, and the others are pulled all the same."""
+        with self.context.reads() as read:
+            due = [row.id for row in store.due(read.session, read.now)]
+        done = []
+        for source_id in due:
+            try:
+                done.append(self.pull_source(source_id).value)
+            except GaranteError:
+                continue  # recorded as the source's last error
+        return done
+
+    def _terms(self, source_id: str) -> _Terms:
+        with self.context.reads() as read:
+            row = sources.source(read, source_id)
+            sources.managed_by(self.principal, row)
+            if row.removed_at is not None:
+                raise InvalidState(f"source '{row.id}' was removed", field="source")
+            if row.paused_at is not None:
+                raise InvalidState(
+                    f"source '{row.id}' is paused",
+                    field="source",
+                    hint=f"resume it first: garante sources resume {row.id} --reason TEXT",
+                )
+            return _Terms(
+                id=row.id,
+                upstream=taxii.Upstream(
+                    api_root=row.url,
+                    collection=row.collection or "",
+                    auth=row.auth,
+                    username=row.username,
+                    secret=row.secret,
+                ),
+                grouping=row.grouping,
+                tlp=row.tlp,
+                category=row.category,
+                region=row.region,
+                mapping=dict(row.mapping),
+                position=row.position_added,
+                next_token=row.position_next,
+            )
+
+    def _take(self, source_id: str, candidate: Candidate, pulled: _Tally) -> list[DecidedRequest]:
+        try:
+            with self._tx() as tx:
+                row = sources.source(tx, source_id)
+                taken = sources.take(tx, row, candidate)
+        except GaranteError as exc:  # this one is refused; the rest of the page is taken
+            pulled.rejected.append(f"{candidate.upstream_id}: {exc.message}")
+            return []
+        if taken.item is not None:
+            pulled.items.append(taken.item)
+            if taken.held:
+                pulled.held.append(taken.item)
+        pulled.duplicates += taken.duplicate
+        pulled.versions_seen += taken.version_seen
+        if taken.skipped is not None:
+            pulled.rejected.append(taken.skipped)
+        return taken.started
+
+
+@dataclass(kw_only=True)
+class _Tally:
+    source: str
+    position: str | None
+    pages: int = 0
+    objects: int = 0
+    duplicates: int = 0
+    versions_seen: int = 0
+
+    def __post_init__(self) -> None:
+        self.items: list[str] = []
+        self.held: list[str] = []
+        self.rejected: list[str] = []
+
+    def record(self) -> records.Pulled:
+        return records.Pulled(
+            source=self.source,
+            pages=self.pages,
+            objects=self.objects,
+            items=tuple(self.items),
+            held=tuple(self.held),
+            duplicates=self.duplicates,
+            versions_seen=self.versions_seen,
+            rejected=tuple(self.rejected),
+            position=self.position,
+        )
+
+
+def _candidates(
+    terms: _Terms, objects: Sequence[dict[str, Any]]
+) -> tuple[list[sources.Candidate], list[str]]:
+    """The upstream versions a page's objects make (the source's grouping rule), each with
+    the TLP its markings give (else the source's default) and held for review when they could
+    not be read without loss; and the ones refused, with why."""
+    from garante.sources.grouping import Grouping, group_objects
+    from garante.sources.markings import read_markings
+
+    rule = Grouping.PER_BUNDLE if terms.grouping == "per-bundle" else Grouping.PER_OBJECT
+    out: list[sources.Candidate] = []
+    refused: list[str] = []
+    for group in group_objects(list(objects), rule):
+        version = str(group.version)
+        found = read_markings(group.objects, default=Tlp(terms.tlp))
+        review = tuple(found.review)
+        tlp = found.tlp.value if found.tlp is not None else terms.tlp
+        if found.tlp is None and not review:
+            review = ("no TLP marking could be read",)
+        try:
+            content = items.parse_bundle(
+                sources.bundle(terms.id, group.upstream_id, version, _plain(group.objects))
+            )
+        except GaranteError as exc:
+            refused.append(f"{group.upstream_id}: {exc.message}")
+            continue
+        title = (group.title or group.upstream_id).strip()[:TITLE] or group.upstream_id
+        out.append(
+            sources.Candidate(
+                upstream_id=group.upstream_id,
+                version=version,
+                title=title,
+                content=content,
+                tlp=tlp,
+                category=terms.category,
+                region=terms.region,
+                review=review,
+                revoked=bool(group.revoked),
+            )
+        )
+    return out, refused
+
+
+def _plain(objects: Sequence[Any]) -> list[StixObject]:
+    return [dict(o) for o in objects]
