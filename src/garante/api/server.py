@@ -3,7 +3,8 @@
 Beside the server, background loops sign a checkpoint each interval when entries wait
 unpublished (sequencing happens in each transaction, publication here), and each second
 re-evaluate derived conditions as the clock passes and apply the orders whose period began or
-ended (both read first, and write only when something changed). A client gets a deadline for
+ended (both read first, and write only when something changed); every few seconds they pull
+the sources whose schedule has come (``Sources.pull_due_sources``). A client gets a deadline for
 its request's headers and one for its body (``api/deadlines.py``): a slow client is answered
 408 and let go, rather than holding a connection for as long as it likes.
 """
@@ -52,6 +53,7 @@ def serve(
     header_timeout: float = 10.0,
     body_timeout: float = 60.0,
     on_ready: Callable[[str], None] | None = None,
+    sources_interval: float = 5.0,
 ) -> None:
     sock = bind(host, port)
     actual = sock.getsockname()[1]
@@ -70,6 +72,12 @@ def serve(
         threading.Thread(target=_every, args=(1.0, stop, garante.refresh_conditions), daemon=True),
         threading.Thread(target=_every, args=(1.0, stop, garante.apply_order_periods), daemon=True),
         threading.Thread(target=_every, args=(1.0, stop, garante.apply_item_windows), daemon=True),
+        # Sources whose interval has passed, pulled in a thread of their own: a slow upstream
+        # delays nothing else. Each item is its own transaction, so a pull stopped with the
+        # server leaves no half-ingested item, and the next resumes from its position.
+        threading.Thread(
+            target=_every, args=(sources_interval, stop, garante.pull_due_sources), daemon=True
+        ),
     ]
     for thread in threads:
         thread.start()

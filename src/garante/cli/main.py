@@ -23,6 +23,7 @@ from garante.cli import (
     registry,
     releases,
     serve,
+    sources,
     tokens,
     trace,
     undertakings,
@@ -223,6 +224,7 @@ app.add_typer(tokens.app, name="tokens")
 app.add_typer(db.app, name="db")
 app.add_typer(outcomes.app, name="outcomes")
 app.add_typer(outcomes.reports, name="reports")
+app.add_typer(sources.app, name="sources")
 app.command("request")(releases.request)
 app.command("held")(releases.held)
 app.command("demo")(demo.demo)

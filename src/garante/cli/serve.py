@@ -40,6 +40,13 @@ def serve(
         help="Seconds a client has to send a request's whole body once its headers arrived.",
         metavar="SECONDS",
     ),
+    sources_check: float = typer.Option(
+        5.0,
+        "--sources-check",
+        min=0.5,
+        help="Seconds between looks for sources due a pull (each is pulled on its own --interval).",
+        metavar="SECONDS",
+    ),
 ) -> None:
     """Serve the API under /api/v1, the web console at / and the TAXII 2.1 feeds at /taxii2/.
 
@@ -63,4 +70,5 @@ def serve(
         header_timeout=header_timeout,
         body_timeout=body_timeout,
         on_ready=ready,
+        sources_interval=sources_check,
     )

@@ -45,6 +45,12 @@ def trace(
                 f"delivered {release.delivered_at or 'not yet'}",
                 markup=False,
             )
+            if release.source is not None:
+                output.console.print(
+                    f"  item {release.item} came from source {release.source} "
+                    f"(upstream {release.upstream_id})",
+                    markup=False,
+                )
     unknown = sorted(set(tokens) - {r.trace_token for r in found})
     if unknown:
         raise TraceNotFound(

@@ -39,6 +39,7 @@ from garante.stix import markings
 from garante.stix.markings import StixObject
 from garante.store import convert, items, requests, undertakings
 from garante.store import feed as stored
+from garante.store import sources as store_sources
 from garante.store.feed import AVAILABLE, RECALLED, WITHDRAWN, WITHHELD
 from garante.store.schema import FeedReleaseRow, ItemRow, RequestRow
 from garante.store.session import flush
@@ -315,6 +316,7 @@ def trace(session: Session, tokens: list[str]) -> list[records.Traced]:
             continue
         request = requests.get(session, feed.request_id)
         assert request is not None
+        came = store_sources.ingests_of_items(session, [request.item_id]).get(request.item_id)
         out.append(
             records.Traced(
                 trace_token=token,
@@ -326,6 +328,8 @@ def trace(session: Session, tokens: list[str]) -> list[records.Traced]:
                 released_at=markings.taxii_time(request.decided_at),
                 delivered_at=markings.taxii_time(feed.delivered_at) if feed.delivered_at else None,
                 status=feed.status,
+                source=came.source_id if came is not None else None,
+                upstream_id=came.upstream_id if came is not None else None,
             )
         )
     return out
