@@ -90,8 +90,10 @@ from garante.store.feed import FeedQuery
 from garante.store.schema import FeedObjectRow, FeedReleaseRow
 from garante.taxii import app as taxii_app
 from garante.taxii import cursor
-from garante.taxii.media import STIX_JSON, TAXII_JSON, dumps
-from tests.support.servers import Running, started
+from garante.taxii.media import TAXII_JSON, dumps
+from tests.support import peers
+from tests.support.peers import Peer, peers_dir, running
+from tests.support.servers import Running
 
 SEED = 20251117
 HOST = "127.0.0.1"
@@ -112,8 +114,6 @@ SAMPLE_PAGES = 100
 SQL_REPEAT = 10  # raw SELECTs per page (p50 only)
 PEER_BUDGET = 60.0  # seconds of repeats per peer page (medallion pays ~10 s a page)
 QUICK_PEER_BUDGET = 0.0
-START_TIMEOUT = 60.0
-INSTALL_TIMEOUT = 900.0
 
 TARGET_VS_MEDALLION = 100.0
 TARGET_VS_OPENTAXII = 2.0
@@ -475,21 +475,6 @@ def validate(bodies: Sequence[str]) -> None:
 # -- servers --------------------------------------------------------------------------------
 
 
-def running(
-    name: str, command: Sequence[str], ready: str, env: dict[str, str] | None = None
-) -> contextlib.AbstractContextManager[Running]:
-    """Start a server that prints ``<ready>http://host:port``; stop it afterwards, whatever."""
-    return started(
-        name,
-        command,
-        ready=ready,
-        env={**os.environ, "GARANTE_DEBUG": "", "PYTHONUNBUFFERED": "1", **(env or {})},
-        timeout=START_TIMEOUT,
-        new_session=True,
-        grace=15,
-    )
-
-
 CEILING_APP = """
 import sys
 import uvicorn
@@ -508,142 +493,6 @@ sock = bind(sys.argv[1], 0)
 print(f"ceiling listening on http://{sys.argv[1]}:{sock.getsockname()[1]}", flush=True)
 uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False)).run(sockets=[sock])
 """
-
-OPENTAXII_SETUP = """
-import datetime, json, sys
-from opentaxii.cli import app
-from opentaxii.entities import Account
-from opentaxii.local import context
-from opentaxii.persistence.sqldb import taxii2models
-
-def instant(text):
-    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-rows = json.load(open(sys.argv[1]))
-with app.app_context():
-    context.account = Account(id=None, username="local-admin", permissions=None, is_admin=True)
-    api = app.taxii_server.servers.taxii2.persistence.api
-    root = api.add_api_root(title="bench", description="TAXII benchmark", default=True)
-    collection = api.add_collection(api_root_id=root.id, title="bench", description="")
-    auth = app.taxii_server.auth
-    # An admin: OpenTAXII 0.9.3 reads TAXII 2.1 read permissions as a list, stores a string.
-    auth.api.create_account(username=sys.argv[2], password=sys.argv[3], is_admin=True)
-    session = api.db.session
-    for row in rows:
-        obj = row["object"]
-        session.add(taxii2models.STIXObject(
-            id=obj["id"], collection_id=collection.id, type=obj["type"],
-            spec_version=obj["spec_version"], date_added=instant(row["date_added"]),
-            version=instant(obj.get("modified") or obj["created"]),
-            serialized_data={k: v for k, v in obj.items()
-                             if k not in ("id", "type", "spec_version")},
-        ))
-    session.commit()
-    token = auth.authenticate(sys.argv[2], sys.argv[3])
-    print(json.dumps({"root": str(root.id), "collection": str(collection.id), "token": token}))
-"""
-
-OPENTAXII_RUN = """
-import sys
-from werkzeug.serving import make_server
-from opentaxii.http import app
-
-server = make_server(sys.argv[1], 0, app, threaded=True)
-print(f"opentaxii listening on http://{sys.argv[1]}:{server.server_port}", flush=True)
-server.serve_forever()
-"""
-
-OPENTAXII_CONFIG = """
-domain: "{host}"
-support_basic_auth: yes
-return_server_error_details: yes
-auth_api:
-  class: opentaxii.auth.sqldb.SQLDatabaseAPI
-  parameters:
-    db_connection: sqlite:///{auth}
-    create_tables: yes
-    secret: {secret}
-    token_ttl_secs: 3600
-taxii1:
-taxii2:
-  persistence_api:
-    class: opentaxii.persistence.sqldb.Taxii2SQLDatabaseAPI
-    parameters:
-      db_connection: sqlite:///{data}
-      create_tables: yes
-  title: bench
-  max_content_length: 100000000
-logging:
-  opentaxii: warning
-  root: warning
-"""
-
-
-# -- peers: their own virtual environments --------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class Peer:
-    name: str  # the PyPI distribution
-    module: str
-    venv: Path
-
-    @property
-    def python(self) -> Path:
-        return self.venv / "bin" / "python"
-
-    def installed(self) -> bool:
-        if not self.python.exists():
-            return False
-        probe = subprocess.run(
-            [str(self.python), "-c", f"import {self.module}"],
-            capture_output=True,
-            timeout=120,
-            check=False,
-        )
-        return probe.returncode == 0
-
-    def version(self) -> str:
-        probe = subprocess.run(
-            [
-                str(self.python),
-                "-c",
-                f"import importlib.metadata as m; print(m.version('{self.name}'))",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        return probe.stdout.strip() or "?"
-
-    def install(self) -> str | None:
-        """Install into the peer's own venv; None when it worked, else why not."""
-        if self.installed():
-            return None
-        shutil.rmtree(self.venv, ignore_errors=True)
-        self.venv.parent.mkdir(parents=True, exist_ok=True)
-        steps = [
-            [sys.executable, "-m", "venv", str(self.venv)],
-            [str(self.python), "-m", "pip", "install", "--quiet", self.name],
-        ]
-        for step in steps:
-            try:
-                done = subprocess.run(
-                    step, capture_output=True, text=True, timeout=INSTALL_TIMEOUT, check=False
-                )
-            except subprocess.TimeoutExpired:
-                return f"`{' '.join(step[-2:])}` took over {INSTALL_TIMEOUT:.0f} s"
-            if done.returncode != 0:
-                tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
-                return f"`{' '.join(step[-2:])}` failed: " + " / ".join(tail)
-        return None if self.installed() else f"{self.module} does not import after install"
-
-
-def peers_dir() -> Path:
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache) / "garante-bench"
-
 
 # -- the client -----------------------------------------------------------------------------
 
@@ -898,64 +747,23 @@ def run_medallion(
     # version) for its TAXII version and answers every page with HTTP 500.
     served = [r for r in rows if "version" not in json.loads(r.body)]
     dropped = [r.object_type for r in rows if r not in served]
-    collection = str(uuid.UUID(int=SEED, version=4))
-    data = {
-        "/discovery": {
-            "title": "bench",
-            "description": "TAXII benchmark",
-            "default": f"http://{HOST}/bench/",
-            "api_roots": [f"http://{HOST}/bench/"],
-        },
-        "bench": {
-            "information": {
-                "title": "bench",
-                "description": "TAXII benchmark",
-                "versions": [TAXII_JSON],
-                "max_content_length": 100_000_000,
-            },
-            "status": [],
-            "collections": [
-                {
-                    "id": collection,
-                    "title": "bench",
-                    "description": "",
-                    "can_read": True,
-                    "can_write": False,
-                    "media_types": [STIX_JSON],
-                    "objects": [json.loads(r.body) for r in served],
-                    "manifest": [
-                        {
-                            "id": r.object_id,
-                            "date_added": markings.taxii_time(r.date_added),
-                            "version": r.version,
-                            "media_type": STIX_JSON,
-                        }
-                        for r in served
-                    ],
-                }
-            ],
-        },
-    }
-    home = directory / "medallion"
-    home.mkdir()
-    (home / "data.json").write_text(json.dumps(data))
-    config = {
-        "backend": {
-            "module": "medallion.backends.memory_backend",
-            "module_class": "MemoryBackend",
-            "filename": str(home / "data.json"),
-            "session_timeout": 3600,
-        },
-        "users": {PEER_USER: PEER_PASSWORD},
-        "taxii": {"max_page_size": PAGE},
-    }
-    (home / "config.json").write_text(json.dumps(config))
-    medallion = str(peer.venv / "bin" / "medallion")
-    command = [medallion, "--host", HOST, "--port", "0", str(home / "config.json")]
-    with running("medallion", command, "Running on ") as server:
+    collection = peers.Collection(
+        id=str(uuid.UUID(int=SEED, version=4)),
+        title="bench",
+        objects=[json.loads(r.body) for r in served],
+        dates_added=[markings.taxii_time(r.date_added) for r in served],
+    )
+    with peers.medallion(
+        peer,
+        directory / "medallion",
+        [collection],
+        users={PEER_USER: PEER_PASSWORD},
+        page_size=PAGE,
+        root="bench",
+    ) as server:
         target = Target(
             name="medallion",
-            objects_url=f"{server.url}/bench/collections/{collection}/objects/",
+            objects_url=server.objects_url(collection.id),
             headers={"Accept": ACCEPT},
             auth=(PEER_USER, PEER_PASSWORD),
             reusable_next=False,
@@ -968,54 +776,21 @@ def run_medallion(
 def run_opentaxii(
     peer: Peer, directory: Path, rows: Sequence[StoredRow], repeat: int, budget: float
 ) -> tuple[Figures, str]:
-    home = directory / "opentaxii"
-    home.mkdir()
-    config = home / "config.yml"
-    config.write_text(
-        OPENTAXII_CONFIG.format(
-            host=HOST,
-            auth=home / "auth.db",
-            data=home / "data.db",
-            secret=uuid.UUID(int=SEED, version=4).hex * 2,
-        )
-    )
-    (home / "rows.json").write_text(
-        json.dumps(
-            [
-                {"object": json.loads(r.body), "date_added": markings.taxii_time(r.date_added)}
-                for r in rows
-            ]
-        )
-    )
-    env = {**os.environ, "OPENTAXII_CONFIG": str(config), "PYTHONWARNINGS": "ignore"}
-    setup = subprocess.run(
+    with peers.opentaxii(
+        peer,
+        directory / "opentaxii",
         [
-            str(peer.python),
-            "-c",
-            OPENTAXII_SETUP,
-            str(home / "rows.json"),
-            PEER_USER,
-            PEER_PASSWORD,
+            {"object": json.loads(r.body), "date_added": markings.taxii_time(r.date_added)}
+            for r in rows
         ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        env=env,
-        cwd=home,
-    )
-    if setup.returncode != 0:
-        raise RuntimeError("OpenTAXII setup failed:\n" + setup.stderr[-2000:])
-    made = json.loads(setup.stdout.strip().splitlines()[-1])
-    command = [str(peer.python), "-c", OPENTAXII_RUN, HOST]
-    with running(
-        "opentaxii", command, "listening on ", {"OPENTAXII_CONFIG": str(config)}
+        user=PEER_USER,
+        password=PEER_PASSWORD,
+        secret=uuid.UUID(int=SEED, version=4).hex * 2,
     ) as server:
         target = Target(
             name="opentaxii",
-            objects_url=f"{server.url}/taxii2/{made['root']}/collections/"
-            f"{made['collection']}/objects/",
-            headers={"Accept": ACCEPT, "Authorization": f"Bearer {made['token']}"},
+            objects_url=server.objects_url,
+            headers={"Accept": ACCEPT, "Authorization": f"Bearer {server.token}"},
         )
         figures = measure(target, expected=len(rows), repeat=repeat, budget=budget)
     return figures, "inserted through its SQL models (its add_objects wants `modified`)"

@@ -121,7 +121,12 @@ def test_data_holds_every_field_by_name() -> None:
     assert set(event.data()) == {f.name for f in fields(event)}
 
 
-def _item_added(**window: datetime) -> ItemAdded:
+def _item_added(
+    *,
+    embargo_until: datetime | None = None,
+    expires_at: datetime | None = None,
+    review: tuple[str, ...] | None = None,
+) -> ItemAdded:
     return ItemAdded(
         item="lead",
         category="maritime-interdiction",
@@ -130,13 +135,21 @@ def _item_added(**window: datetime) -> ItemAdded:
         originator="dipol",
         releasable_to=(),
         content_commitment="00",
-        **window,
+        embargo_until=embargo_until,
+        expires_at=expires_at,
+        review=review,
     )
 
 
 def test_an_optional_field_without_a_value_is_left_out_so_older_entries_read_the_same() -> None:
     assert "embargo_until" not in _item_added().data()
     assert "expires_at" not in _item_added().data()
+    assert "review" not in _item_added().data()  # an item not held for review
+
+
+def test_the_reasons_an_item_is_held_for_review_are_logged() -> None:
+    logged = _item_added(review=("unknown marking",)).data()
+    assert logged["review"] == ["unknown marking"]
 
 
 def test_an_optional_field_with_a_value_is_logged() -> None:

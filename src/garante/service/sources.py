@@ -45,6 +45,7 @@ from garante.service import fanout, items, lookup
 from garante.service.releases import DecidedRequest
 from garante.service.transaction import Transaction
 from garante.signatures import canonical
+from garante.sources.grouping import Grouping
 from garante.stix.markings import StixObject
 from garante.store import sources as store
 from garante.store.schema import ItemRow, SourceIngestRow, SourceRow
@@ -58,13 +59,6 @@ class SourceAuth(StrEnum):
     NONE = "none"
     BASIC = "basic"
     BEARER = "bearer"
-
-
-class SourceGrouping(StrEnum):
-    """What objects not gathered by a report or grouping make one item."""
-
-    PER_OBJECT = "per-object"
-    PER_BUNDLE = "per-bundle"  # for a TAXII collection: each page
 
 
 MAX_ID = 32  # an item a source makes is "<source>-<24 hex>", within an id's 64 characters
@@ -137,7 +131,7 @@ def add_source(
         )
     kind = _member(SourceKind, kind, "kind")
     auth = _member(SourceAuth, auth, "auth")
-    grouping = _member(SourceGrouping, grouping, "grouping")
+    grouping = _member(Grouping, grouping, "grouping")
     if not url.startswith(("http://", "https://")):
         raise ValidationError(
             f"'{url}' is not an http(s) URL", field="url", hint="give the TAXII API root's URL"

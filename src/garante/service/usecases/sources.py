@@ -8,8 +8,9 @@ schedule) does all of it. A source's credentials are never shown to anyone.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +24,8 @@ from garante.service.releases import DecidedRequest
 from garante.service.results import Change, Page
 from garante.service.sources import Candidate
 from garante.service.usecases.base import UseCases
+from garante.sources.grouping import Grouping, group_objects
+from garante.sources.markings import read_markings
 from garante.stix.markings import StixObject
 from garante.store import sources as store
 from garante.upstream import taxii
@@ -134,6 +137,7 @@ class Sources(UseCases):
         progress: Callable[[records.Pulled], None] | None = None,
         retry: taxii.Retry | None = None,
         limit: int = taxii.PAGE,
+        timeout: float | None = None,
     ) -> Change[records.Pulled]:
         """Take what the source's upstream added since the last pull, one item a transaction.
 
@@ -144,6 +148,8 @@ class Sources(UseCases):
         recorded as the source's last error and raised (``UpstreamFailed``).
         """
         terms = self._terms(source_id)
+        if timeout is not None:
+            terms = replace(terms, upstream=replace(terms.upstream, timeout=timeout))
         pulled = _Tally(source=terms.id, position=terms.position)
         started: list[DecidedRequest] = []
         next_token = terms.next_token
@@ -283,46 +289,51 @@ class _Tally:
 
 def _candidates(
     terms: _Terms, objects: Sequence[dict[str, Any]]
-) -> tuple[list[sources.Candidate], list[str]]:
-    """The upstream versions a page's objects make (the source's grouping rule), each with
-    the TLP its markings give (else the source's default) and held for review when they could
-    not be read without loss; and the ones refused, with why."""
-    from garante.sources.grouping import Grouping, group_objects
-    from garante.sources.markings import read_markings
+) -> tuple[list[Candidate], list[str]]:
+    """The upstream versions a page's objects make (the source's grouping rule), and the ones
+    refused, with why.
 
-    rule = Grouping.PER_BUNDLE if terms.grouping == "per-bundle" else Grouping.PER_OBJECT
-    out: list[sources.Candidate] = []
+    Each takes the TLP its markings give, else the source's default. One whose markings
+    cannot be read without loss is held for review with the reasons, and stored as TLP:RED
+    meanwhile: an unknown marking is never read as a lighter one.
+    """
+    rule = Grouping(terms.grouping)
+    page = _page_id(terms.id, objects) if rule is Grouping.PER_BUNDLE else None
+    out: list[Candidate] = []
     refused: list[str] = []
-    for group in group_objects(list(objects), rule):
-        version = str(group.version)
+    try:
+        groups = group_objects(objects, rule, bundle_id=page)
+    except GaranteError as exc:
+        return [], [f"a page of {len(objects)} objects: {exc.message}"]
+    for group in groups:
         found = read_markings(group.objects, default=Tlp(terms.tlp))
         review = tuple(found.review)
-        tlp = found.tlp.value if found.tlp is not None else terms.tlp
-        if found.tlp is None and not review:
-            review = ("no TLP marking could be read",)
+        tlp = found.tlp.value if found.tlp is not None and not review else Tlp.RED.value
         try:
             content = items.parse_bundle(
-                sources.bundle(terms.id, group.upstream_id, version, _plain(group.objects))
+                sources.bundle(terms.id, group.upstream_id, group.version, group.objects)
             )
         except GaranteError as exc:
             refused.append(f"{group.upstream_id}: {exc.message}")
             continue
         title = (group.title or group.upstream_id).strip()[:TITLE] or group.upstream_id
         out.append(
-            sources.Candidate(
+            Candidate(
                 upstream_id=group.upstream_id,
-                version=version,
+                version=group.version,
                 title=title,
                 content=content,
                 tlp=tlp,
                 category=terms.category,
                 region=terms.region,
                 review=review,
-                revoked=bool(group.revoked),
+                revoked=group.revoked,
             )
         )
     return out, refused
 
 
-def _plain(objects: Sequence[Any]) -> list[StixObject]:
-    return [dict(o) for o in objects]
+def _page_id(source_id: str, objects: Sequence[StixObject]) -> str:
+    """The id of the bundle a page makes: the same page read again makes the same bundle."""
+    ids = ",".join(str(o.get("id")) for o in objects)
+    return f"bundle--{uuid.uuid5(uuid.NAMESPACE_URL, f'garante:{source_id}:{ids}')}"
