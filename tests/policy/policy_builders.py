@@ -67,6 +67,7 @@ def item(
     releasable_to: Iterable[str] = (),
     embargo_until: datetime | None = None,
     expires_at: datetime | None = None,
+    review: tuple[str, ...] = (),
 ) -> Item:
     return Item(
         id=id,
@@ -78,6 +79,7 @@ def item(
         releasable_to=frozenset(releasable_to),
         embargo_until=embargo_until,
         expires_at=expires_at,
+        review=review,
     )
 
 

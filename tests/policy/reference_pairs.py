@@ -144,6 +144,7 @@ def random_items(rng: random.Random, agencies: tuple[Agency, ...]) -> tuple[Item
                 releasable_to=frozenset() if chance(rng, 0.7) else some(rng, targets, 3),
                 embargo_until=maybe_time(rng, 0.9),
                 expires_at=maybe_time(rng, 0.9),
+                review=("unknown marking definition",) if chance(rng, 0.05) else (),
             )
         )
     return tuple(items)

@@ -144,9 +144,10 @@ def test_request_matched_by_a_deny_in_force_is_never_released(case: tuple[World,
     if carves_out(world, deny):
         return
     assert decision.outcome != Outcome.RELEASED
-    # An embargo (step 2) comes before orders (step 3): held until it ends, then denied.
+    # An embargo or a review (step 2) comes before orders (step 3): held until it ends.
     assert decision.outcome == Outcome.DENIED or decision.rules[0].rule in {
         "fail-closed",
+        "2.review",
         "2.embargo",
     }
 

@@ -1,5 +1,5 @@
-"""Rule (2): ``releasable_to``, TLP:RED and deactivated recipients deny before any order; an
-embargo holds, an expiry denies."""
+"""Rule (2): an item held for review is held first; ``releasable_to``, TLP:RED and deactivated
+recipients deny before any order; an embargo holds, an expiry denies."""
 
 from __future__ import annotations
 
@@ -168,3 +168,22 @@ def test_an_embargo_is_judged_before_a_deny_order() -> None:
     decision = decide_for(items=[embargoed], orders=[order("o-deny", effect="deny")])
     assert decision.outcome == Outcome.HELD
     assert rule_ids(decision) == ["2.embargo"]
+
+
+# -- held for review (step 2, first) -----------------------------------------------------------
+
+
+def test_an_item_held_for_review_is_held_with_the_reasons() -> None:
+    held = item(review=("marking-definition--x is not a marking Garante knows",))
+    decision = decide_for(items=[held], undertakings=DEA_UNDERTAKING)
+    assert decision.outcome == Outcome.HELD
+    assert rule_ids(decision) == ["2.review"]
+    assert cited(decision) == ["item:intel-1"]
+    assert "is not a marking Garante knows" in decision.explanation
+
+
+def test_a_review_is_judged_before_releasability_so_it_can_be_decided_again() -> None:
+    held = item(review=("contradictory TLP markings",), releasable_to=["GB"])
+    decision = decide_for(items=[held], undertakings=DEA_UNDERTAKING)
+    assert decision.outcome == Outcome.HELD
+    assert rule_ids(decision) == ["2.review"]
