@@ -1,0 +1,96 @@
+"""Replaying sources: what a pull logged is rebuilt from the log alone, and an entry forged
+with the log's own key (a second item of one upstream version, a commitment to other content,
+a source managed for another agency) is named."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from garante.ledger.logcheck import StoredEntry
+from garante.ledger.note import Signer, VerifierKey
+from garante.service.app import Garante
+from garante.upstream.taxii import Retry
+from tests.ingest.conftest import PASSWORD, add_source
+from tests.replay.conftest import Log
+from tests.support import peers
+
+
+@pytest.fixture
+def pulled_log(world: Garante, medallion: peers.Medallion, log_key_file: Path) -> Log:
+    analyst = add_source(world, medallion.api_root)
+    analyst.pull_source("upstream", retry=Retry(attempts=1))
+    analyst.pause_source("upstream", reason="maintenance")
+    world.publish_checkpoint()
+    return Log(
+        entries=[
+            StoredEntry(index=r.index, entry=r.entry.encode())
+            for r in world.entries(0, world.ledger_size())
+        ],
+        checkpoints=[c.note for c in world.checkpoints()],
+        key=VerifierKey.parse(world.log_verifier_key()),
+        signer=Signer.from_private_key_string(log_key_file.read_text().strip()),
+    )
+
+
+def messages(log: Log) -> list[str]:
+    return [d.message for d in log.replayed().replay.disagreements]
+
+
+def test_a_pulled_log_replays_with_its_sources_and_ingests_rebuilt(pulled_log: Log) -> None:
+    replayed = pulled_log.replayed()
+
+    assert replayed.ok, [str(d) for d in replayed.replay.disagreements]
+    state = replayed.replayer.state
+    assert state.sources["upstream"].paused
+    assert len(state.ingests) == 5
+    assert all(i.status == "item" and i.item in state.items for i in state.ingests.values())
+
+
+def test_an_ingest_logged_twice_is_named(pulled_log: Log) -> None:
+    (first, *_) = pulled_log.indexes("item.ingested")
+    again: dict[str, Any] = pulled_log.entry(first)
+
+    forged = pulled_log.appended(again)
+
+    assert any("again" in m for m in messages(forged))
+
+
+def test_an_ingest_committing_to_other_content_than_its_item_is_named(pulled_log: Log) -> None:
+    (first, *_) = pulled_log.indexes("item.ingested")
+
+    def other_content(entry: dict[str, Any]) -> None:
+        entry["data"]["content_commitment"] = "00" * 32
+
+    forged = pulled_log.forged(first, other_content)
+
+    assert any("commits to content other than" in m for m in messages(forged))
+
+
+def test_a_source_added_by_an_analyst_of_another_agency_is_named(pulled_log: Log) -> None:
+    (added,) = pulled_log.indexes("source.added")
+
+    def by_another(entry: dict[str, Any]) -> None:
+        entry["actor"] = "analyst:dea"
+
+    forged = pulled_log.forged(added, by_another)
+
+    assert any("acted for dipol" in m for m in messages(forged)), messages(forged)
+
+
+def test_an_entry_that_names_no_added_source_is_named(pulled_log: Log) -> None:
+    (paused,) = pulled_log.indexes("source.paused")
+
+    def elsewhere(entry: dict[str, Any]) -> None:
+        entry["data"]["source"] = "never-added"
+
+    forged = pulled_log.forged(paused, elsewhere)
+
+    assert any("never added" in m for m in messages(forged))
+
+
+def test_no_entry_of_a_pull_carries_the_upstream_credentials(pulled_log: Log) -> None:
+    assert all(PASSWORD not in json.dumps(pulled_log.entry(e.index)) for e in pulled_log.entries)
