@@ -126,3 +126,32 @@ def add_source(garante: Garante, url: str, *, source_id: str = "upstream", **ter
         **terms,
     )
     return analyst
+
+
+@pytest.fixture(scope="session")
+def opentaxii_peer() -> peers.Peer:
+    peer = peers.Peer.opentaxii()
+    why = peer.install()
+    if why is not None:
+        pytest.skip(f"OpenTAXII cannot be installed: {why}")
+    return peer
+
+
+@pytest.fixture
+def opentaxii(opentaxii_peer: peers.Peer, tmp_path: Path) -> Iterator[peers.OpenTaxii]:
+    """Three green indicators in OpenTAXII, read with a bearer token. Their ``date_added``
+    have microseconds: OpenTAXII 0.9 refuses its own next token ("Not a valid value") when
+    the instant in it is a whole second."""
+    rows = [
+        {"object": indicator(n), "date_added": added(n).replace(".000000Z", f".{n + 1:06d}Z")}
+        for n in range(3)
+    ]
+    with peers.opentaxii(
+        opentaxii_peer,
+        tmp_path / "opentaxii",
+        rows,
+        user=USER,
+        password=PASSWORD,
+        secret=uuid.UUID(int=5, version=4).hex * 2,
+    ) as server:
+        yield server

@@ -65,7 +65,11 @@ def _state(source: records.Source) -> str:
     if source.paused:
         return "paused"
     if source.last_error is not None:
-        return "failing"
+        # A pull that succeeded but refused objects records both at the same instant.
+        refusing = (
+            source.last_success_at is not None and source.last_success_at == source.last_error_at
+        )
+        return "refusing" if refusing else "failing"
     return "ok" if source.last_success_at else "new"
 
 

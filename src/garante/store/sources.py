@@ -99,15 +99,17 @@ def record_attempt(
     position_added: str | None,
     position_next: str | None,
     error: str | None,
+    refused: str | None = None,
 ) -> None:
-    """Where a pull got to and how it ended: a success clears the last error."""
+    """Where a pull got to and how it ended: a success clears the last error, unless it
+    refused objects, which is then said (``refused``) as the last error, at the same time."""
     values: dict[str, Any] = {
         "last_attempt_at": at,
         "position_added": position_added,
         "position_next": position_next,
     }
     if error is None:
-        values.update(last_success_at=at, last_error=None, last_error_at=None)
+        values.update(last_success_at=at, last_error=refused, last_error_at=at if refused else None)
     else:
         values.update(last_error=error, last_error_at=at)
     session.execute(update(SourceRow).where(SourceRow.id == source_id).values(**values))

@@ -158,7 +158,15 @@ def _collection(upstream: Upstream, seen: dict[str, str]) -> Collection:
             seen["added"] = value
 
     session.hooks["response"].append(note)
-    return Collection(upstream.collection_url, conn=connection)
+    # The collection is named, so its information resource is not asked for: only its
+    # objects are read, and an upstream that may not read them answers 401 or 403 there.
+    # (OpenTAXII 0.9 answers its collection resource with HTTP 500 where its objects work.)
+    known = {"id": upstream.collection, "title": upstream.collection}
+    return Collection(
+        upstream.collection_url,
+        conn=connection,
+        collection_info={**known, "can_read": True, "can_write": False},
+    )
 
 
 _FINAL = frozenset({400, 401, 403, 404, 406, 416})
@@ -167,9 +175,11 @@ _FINAL = frozenset({400, 401, 403, 404, 406, 416})
 def _attempt(call: Callable[[], Any], upstream: Upstream, retry: Retry) -> Any:
     where = upstream.collection_url
     failure = ""
+    tries = 0
     for attempt in range(max(1, retry.attempts)):
         if attempt:
             retry.sleep(retry.backoff * 2 ** (attempt - 1))
+        tries += 1
         try:
             return call()
         except requests.HTTPError as exc:
@@ -187,7 +197,6 @@ def _attempt(call: Callable[[], Any], upstream: Upstream, retry: Retry) -> Any:
             failure = f"{where} answered something that is not a TAXII 2.1 envelope: {exc}"
         except requests.RequestException as exc:
             failure = f"{where}: {exc}"
-    tries = max(1, retry.attempts)
     raise UpstreamFailed(
         f"{failure} (after {tries} attempt{'s' if tries != 1 else ''})",
         field="url",

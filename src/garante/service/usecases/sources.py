@@ -193,6 +193,7 @@ class Sources(UseCases):
                 position_added=pulled.position,
                 position_next=None,
                 error=None,
+                refused=_refused(pulled.rejected),
             )
         return Change(value=pulled.record(), started=visibility.moved(self.principal, started))
 
@@ -331,6 +332,14 @@ def _candidates(
             )
         )
     return out, refused
+
+
+def _refused(reasons: Sequence[str]) -> str | None:
+    """What a pull that refused objects says of them in the source's state."""
+    if not reasons:
+        return None
+    more = f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""
+    return f"{len(reasons)} not taken; {reasons[0]}{more}"
 
 
 def _page_id(source_id: str, objects: Sequence[StixObject]) -> str:
