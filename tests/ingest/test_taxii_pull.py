@@ -36,6 +36,7 @@ from tests.ingest.conftest import (
 )
 from tests.support import peers
 from tests.support.agreements import make_agreement
+from tests.support.stores import BACKENDS
 
 FAST = Retry(attempts=3, backoff=0.01)
 
@@ -59,6 +60,7 @@ def post(medallion: peers.Medallion, objects: list[dict[str, Any]]) -> None:
 # -- ingest ----------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_each_upstream_object_becomes_one_item_logged_with_where_it_came_from(
     world: Garante, medallion: peers.Medallion
 ) -> None:
@@ -127,14 +129,38 @@ class Stop(Exception):
     """The process stopping between two pages."""
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_pull_stopped_inside_a_page_takes_the_rest_after_a_restart_and_nothing_twice(
+    world: Garante, medallion: peers.Medallion, db_url: str, clock: FixedClock
+) -> None:
+    analyst = add_source(world, medallion.api_root)
+
+    def stop_after_three(now: Pulled) -> None:
+        if len(now.items) == 3:
+            raise Stop
+
+    with pytest.raises(Stop):
+        analyst.pull_source("upstream", retry=FAST, progress=stop_after_three)
+    assert analyst.source("upstream").position is None  # the page was not finished
+    restarted = Garante.open(db_url, clock=clock, actor="test")
+    try:
+        rest = restarted.acting_as(analyst.principal).pull_source("upstream", retry=FAST).value
+    finally:
+        restarted.close()
+
+    assert (rest.objects, len(rest.items), rest.duplicates) == (5, 2, 3)
+    ingested = [e["upstream_id"] for e in kinds(world, "item.ingested")]
+    assert sorted(ingested) == sorted(indicator(n)["id"] for n in range(5))
+
+
 def test_a_pull_stopped_between_pages_resumes_after_a_restart_without_duplicates_or_gaps(
     world: Garante, medallion: peers.Medallion, db_url: str, clock: FixedClock
 ) -> None:
     analyst = add_source(world, medallion.api_root)
 
     def stop_after_two(now: Pulled) -> None:
-        if now.pages == 2:
-            raise Stop
+        if now.pages == 2 and now.position == "2025-02-04T00:00:00.000000Z":
+            raise Stop  # once the second page is recorded
 
     with pytest.raises(Stop):
         analyst.pull_source("upstream", retry=FAST, limit=2, progress=stop_after_two)

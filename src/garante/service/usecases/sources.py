@@ -145,7 +145,8 @@ class Sources(UseCases):
         killed, the upstream gone) resumes where it stopped: the page in progress is read
         again, and what of it was taken is found taken (one item per upstream version).
         A failing upstream is retried with backoff; if it still fails, the failure is
-        recorded as the source's last error and raised (``UpstreamFailed``).
+        recorded as the source's last error and raised (``UpstreamFailed``). ``progress`` is
+        told what the pull has taken so far after each item and after each page.
         """
         terms = self._terms(source_id)
         if timeout is not None:
@@ -167,6 +168,8 @@ class Sources(UseCases):
                 pulled.rejected += refused
                 for candidate in candidates:
                     started += self._take(terms.id, candidate, pulled)
+                    if progress is not None:
+                        progress(pulled.record())
                 pulled.position, next_token = page.added, page.next
                 with self._tx() as tx:
                     store.record_position(
