@@ -347,6 +347,8 @@ def test_db_check_with_the_log_key_finds_the_store_as_the_log_says_after_ingests
     post(medallion, [indicator(0, modified="2025-03-01T00:00:00.000Z")])
     analyst.pull_source("upstream", retry=FAST)
     analyst.pause_source("upstream", reason="upstream maintenance")
+    add_source(world, medallion.api_root, source_id="replaced")
+    analyst.remove_source("replaced", reason="replaced by upstream")
     world.publish_checkpoint()
 
     report = check_store(world.engine, log_key=VerifierKey.parse(world.log_verifier_key()))

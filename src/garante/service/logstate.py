@@ -331,9 +331,12 @@ def _sources(
                 "url": r.url,
                 "collection": r.collection,
                 "auth": r.auth,
+                # A removed source's secret is forgotten: its commitment no longer opens.
                 "credentials": sources.credentials_commitment(
                     r.credentials_salt, r.username, r.secret
-                ),
+                )
+                if r.removed_at is None
+                else "forgotten",
                 "originator": r.originator,
                 "interval": r.interval,
                 "grouping": r.grouping,
@@ -351,7 +354,7 @@ def _sources(
                 "url": s.url,
                 "collection": s.collection,
                 "auth": s.auth,
-                "credentials": s.credentials,
+                "credentials": s.credentials if not s.removed else "forgotten",
                 "originator": s.originator,
                 "interval": s.interval,
                 "grouping": s.grouping,

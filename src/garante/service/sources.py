@@ -43,7 +43,7 @@ from garante.domain.roles import Principal, Role
 from garante.domain.vocabulary import Tlp, suggest
 from garante.service import fanout, items, lookup
 from garante.service.releases import DecidedRequest
-from garante.service.transaction import Transaction
+from garante.service.transaction import Reading, Transaction
 from garante.signatures import canonical
 from garante.sources.grouping import Grouping
 from garante.stix.markings import StixObject
@@ -77,7 +77,7 @@ def credentials_commitment(
     return digest.hexdigest()
 
 
-def source(tx: Transaction | Any, source_id: str) -> SourceRow:
+def source(tx: Reading, source_id: str) -> SourceRow:
     row = store.get(tx.session, source_id)
     if row is None:
         raise SourceNotFound(
@@ -318,6 +318,8 @@ def bundle(
 def take(tx: Transaction, row: SourceRow, candidate: Candidate) -> Taken:
     """Take one upstream version in this transaction (see the module's docstring)."""
     session = tx.session
+    if row.removed_at is not None:  # removed while the pull ran: it takes nothing more
+        raise InvalidState(f"source '{row.id}' was removed", field="source")
     if store.ingest(session, row.id, candidate.upstream_id, candidate.version) is not None:
         return Taken(duplicate=True)
     first = store.first_ingest(session, row.id, candidate.upstream_id)
