@@ -345,7 +345,7 @@ class _Reader:
 
     # MISP tags
 
-    def tag(self, tag: str) -> None:
+    def tag(self, tag: str, subject: str = TAGS_SUBJECT) -> None:
         name = tag.strip()
         folded = name.casefold()
         if folded.startswith("tlp:"):
@@ -354,14 +354,14 @@ class _Reader:
             if tlp is None:
                 self.note(f"the tag '{tag}' names no TLP level Garante knows")
             else:
-                self.state("tlp", tlp.value, tag, TAGS_SUBJECT)
+                self.state("tlp", tlp.value, tag, subject)
         elif folded.startswith("pap:"):
             self.sources.add(tag)
             pap = _PAP_WORDS.get(_strip_prefix(name, "pap:"))
             if pap is None:
                 self.note(f"the tag '{tag}' names no PAP level Garante knows")
             else:
-                self.state("pap", pap.value, tag, TAGS_SUBJECT)
+                self.state("pap", pap.value, tag, subject)
         elif folded.startswith(_UNMAPPED_TAG_NAMESPACES):
             self.sources.add(tag)
             self.note(f"the tag '{tag}' states handling that Garante does not map")
@@ -426,7 +426,8 @@ def read_markings(
 ) -> Markings:
     """Read the markings of an upstream item: its objects' and the upstream's tags.
 
-    Every object's ``object_marking_refs`` and ``granular_markings`` count; marking
+    Every object's ``object_marking_refs``, ``granular_markings`` and ``tlp:``/``PAP:``
+    labels (MISP tags as misp-stix carries them) count; marking
     definitions are looked up among ``objects`` (the four TLP 1.0 and five TLP 2.0 markings
     are known without). ``tags`` are the item's MISP tags (event and galaxy tags). The item's
     TLP is the most restrictive found; ``default`` (the source's configured default) applies
@@ -456,6 +457,12 @@ def read_markings(
                     reader.note(f"{subject} has a granular marking Garante cannot read")
         elif granular is not None:
             reader.note(f"{subject} has granular_markings that are not a list")
+        labels = obj.get("labels")
+        if isinstance(labels, list):
+            # MISP tags that misp-stix carries as labels (an attribute's PAP: tag) mark it.
+            for label in labels:
+                if isinstance(label, str):
+                    reader.tag(label, subject)
     for tag in tags:
         reader.tag(tag)
     return reader.markings(default)
