@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
 from datetime import timedelta
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from garante.domain.errors import ValidationError
 from garante.domain.vocabulary import Tlp
 from garante.sources.markings import Pap, read_markings
-from garante.sources.misp import event_to_bundle, load_event, read_feed
+from garante.sources.misp import event_to_bundle, http_fetch, load_event, read_feed
 from garante.stix.markings import TLP2_MARKING_IDS
 from tests.support.misp_feed import WHEN, feed_json, misp_event, write_feed
 
@@ -240,6 +245,50 @@ def test_a_feed_is_read_through_the_callers_fetch_for_a_url(tmp_path: Path) -> N
         "https://misp.invalid/feeds/garante/manifest.json",
         f"https://misp.invalid/feeds/garante/{event.uuid}.json",
     ]
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """A directory served over HTTP on loopback, as a web server publishes a MISP feed."""
+    directory = tmp_path / "www"
+    directory.mkdir()
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(directory)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield directory, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_a_feed_is_read_over_http(served: tuple[Path, str]) -> None:
+    directory, url = served
+    event = misp_event(info="Published over HTTP", tags=("tlp:green",))
+    write_feed(directory / "feed", [event])
+    with httpx.Client(timeout=10) as client:
+        feed = read_feed(f"{url}/feed/", fetch=http_fetch(client))
+        converted = feed.event(event.uuid)
+    assert converted.title == "Published over HTTP"
+    assert read_markings(converted.objects, tags=converted.marking_tags).tlp is Tlp.GREEN
+
+
+def test_a_feed_url_that_answers_404_raises_the_http_error(served: tuple[Path, str]) -> None:
+    _, url = served
+    with httpx.Client(timeout=10) as client, pytest.raises(httpx.HTTPStatusError):
+        read_feed(f"{url}/nothing-here", fetch=http_fetch(client))
+
+
+def test_a_feed_url_needs_an_http_client() -> None:
+    with pytest.raises(ValidationError) as raised:
+        read_feed("https://misp.invalid/feed")
+    assert raised.value.field == "location"
 
 
 def test_a_feed_without_a_manifest_is_refused(tmp_path: Path) -> None:

@@ -24,20 +24,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from garante.domain.errors import GaranteError, ValidationError
+import httpx
+
+from garante.domain.errors import ValidationError
 from garante.sources.grouping import UpstreamItem
 from garante.stix.markings import StixObject
 
 _TRUE = frozenset({True, "1", "true", "True"})
 _FALSE = frozenset({False, "0", "false", "False", None})
-
-
-class FeedUnavailable(GaranteError):
-    """A MISP feed that could not be fetched (an HTTP error or no answer)."""
-
-    code = "source.feed_unavailable"
-    http_status = 502
-    exit_code = 4
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -299,14 +293,20 @@ class MispFeed:
 def read_feed(location: str | Path, *, fetch: Callable[[str], bytes] | None = None) -> MispFeed:
     """Read a MISP feed's manifest from a directory or from an http(s) URL.
 
-    ``fetch`` reads a URL's bytes (the caller's HTTP client, with its credentials, timeouts
-    and retries); without it a URL is fetched with httpx once, and a failure is a
-    ``FeedUnavailable``.
+    A directory is read as files. A URL is read with ``fetch`` (a URL's bytes: the caller's
+    HTTP client, with its credentials, timeouts and retries, as ``http_fetch`` makes one);
+    its failures (``httpx.HTTPError``) are the caller's to report and retry, as they are for
+    any upstream that does not answer.
     """
     text = str(location)
     if text.startswith(("http://", "https://")):
-        base = text.rstrip("/")
-        get = fetch or _http_get
+        if fetch is None:
+            raise ValidationError(
+                f"reading the feed at {text} needs an HTTP client",
+                field="location",
+                hint="pass fetch=http_fetch(client)",
+            )
+        base, get = text.rstrip("/"), fetch
 
         def read(name: str) -> bytes:
             return get(f"{base}/{name}")
@@ -331,6 +331,18 @@ def read_feed(location: str | Path, *, fetch: Callable[[str], bytes] | None = No
     return MispFeed(location=text, entries=_entries(manifest, text), _read=read)
 
 
+def http_fetch(client: httpx.Client) -> Callable[[str], bytes]:
+    """``fetch`` for ``read_feed`` over ``client``: a URL's body, or ``httpx.HTTPError`` (no
+    answer, or an answer other than 200)."""
+
+    def fetch(url: str) -> bytes:
+        response = client.get(url)
+        response.raise_for_status()
+        return response.content
+
+    return fetch
+
+
 def _entries(manifest: Mapping[str, Any], where: str) -> tuple[FeedEntry, ...]:
     entries: list[FeedEntry] = []
     for key, entry in manifest.items():
@@ -349,19 +361,3 @@ def _entries(manifest: Mapping[str, Any], where: str) -> tuple[FeedEntry, ...]:
         info = entry.get("info") if isinstance(entry, Mapping) else None
         entries.append(FeedEntry(uuid=key, timestamp=str(timestamp), info=str(info or "")))
     return tuple(entries)
-
-
-def _http_get(url: str) -> bytes:
-    import httpx
-
-    try:
-        response = httpx.get(url, timeout=30.0, follow_redirects=True)
-    except httpx.HTTPError as exc:
-        raise FeedUnavailable(f"{url} did not answer: {exc}", field="location") from None
-    if response.status_code != 200:
-        raise FeedUnavailable(
-            f"{url} answered {response.status_code}",
-            field="location",
-            hint="check the feed's URL and whether it needs credentials",
-        )
-    return response.content
