@@ -493,3 +493,15 @@ def test_one_unknown_marking_in_any_mix_holds_the_item(
     result: Markings = read_markings(objects, tags=tags, default=Tlp.CLEAR)
     assert result.tlp is None
     assert unknown in result.sources
+
+
+def test_a_tlp_or_pap_label_on_an_object_counts_as_its_marking() -> None:
+    markings = read_markings([sdo(INDICATOR, GREEN1, labels=["PAP:RED", "malicious-activity"])])
+    assert markings.pap is Pap.RED
+    assert markings.sources == tuple(sorted((GREEN1, "PAP:RED")))
+
+
+def test_a_label_contradicting_its_objects_marking_holds_the_item() -> None:
+    markings = read_markings([sdo(INDICATOR, GREEN1, labels=["tlp:red"])])
+    assert markings.tlp is None
+    assert any("contradictory TLP" in reason for reason in markings.review)

@@ -348,23 +348,24 @@ class _Reader:
     def tag(self, tag: str, subject: str = TAGS_SUBJECT) -> None:
         name = tag.strip()
         folded = name.casefold()
+        said = f"the tag '{tag}'" if subject == TAGS_SUBJECT else f"the label '{tag}' of {subject}"
         if folded.startswith("tlp:"):
             self.sources.add(tag)
             tlp = _TLP_WORDS.get(_strip_prefix(name, "tlp:"))
             if tlp is None:
-                self.note(f"the tag '{tag}' names no TLP level Garante knows")
+                self.note(f"{said} names no TLP level Garante knows")
             else:
                 self.state("tlp", tlp.value, tag, subject)
         elif folded.startswith("pap:"):
             self.sources.add(tag)
             pap = _PAP_WORDS.get(_strip_prefix(name, "pap:"))
             if pap is None:
-                self.note(f"the tag '{tag}' names no PAP level Garante knows")
+                self.note(f"{said} names no PAP level Garante knows")
             else:
                 self.state("pap", pap.value, tag, subject)
         elif folded.startswith(_UNMAPPED_TAG_NAMESPACES):
             self.sources.add(tag)
-            self.note(f"the tag '{tag}' states handling that Garante does not map")
+            self.note(f"{said} states handling that Garante does not map")
 
     # The decision
 
@@ -378,7 +379,12 @@ class _Reader:
                         f"{field}:{value.upper()} ({', '.join(sorted(sources))})"
                         for value, sources in sorted(values.items())
                     )
-                    self.note(f"{subject} is marked with contradictory {field} levels: {said}")
+                    who = (
+                        "the item's tags carry"
+                        if subject == TAGS_SUBJECT
+                        else f"{subject} is marked with"
+                    )
+                    self.note(f"{who} contradictory {field} levels: {said}")
         iep = self.iep()
         levels = {Tlp(value) for values in tlps.values() for value in values}
         tlp: Tlp | None
