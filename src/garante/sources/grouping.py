@@ -17,6 +17,7 @@ Pure: plain JSON in, frozen values out.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -158,9 +159,9 @@ def _with_definitions(
     """The members followed by the definitions any of them references (markings and
     extensions, and the markings of those definitions), each once."""
     out = {str(obj["id"]): obj for obj in members}
-    pending = list(members)
+    pending = deque(members)
     while pending:
-        obj = pending.pop(0)
+        obj = pending.popleft()
         for ref in _referenced_definitions(obj):
             if ref in definitions and ref not in out:
                 out[ref] = definitions[ref]
