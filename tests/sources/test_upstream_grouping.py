@@ -180,3 +180,9 @@ def test_every_object_is_in_an_item_and_every_container_is_one(
             refs = container.get("object_refs") or []
             assert set(ids(item)) == {item.upstream_id} | (set(refs) & present)  # type: ignore[arg-type]
             assert set(item.missing_refs) == set(refs) - present  # type: ignore[arg-type]
+
+
+def test_an_object_whose_type_is_not_text_is_still_placed() -> None:
+    odd: StixObject = {"id": "x-odd--1", "type": {"not": "text"}}
+    (item,) = group_objects([odd], Grouping.PER_OBJECT)
+    assert item.upstream_id == "x-odd--1"

@@ -505,3 +505,17 @@ def test_a_label_contradicting_its_objects_marking_holds_the_item() -> None:
     markings = read_markings([sdo(INDICATOR, GREEN1, labels=["tlp:red"])])
     assert markings.tlp is None
     assert any("contradictory TLP" in reason for reason in markings.review)
+
+
+def test_many_objects_marked_alike_give_one_reason() -> None:
+    objects = [sdo(f"indicator--{n:08d}-0000-4000-8000-000000000000", UNKNOWN) for n in range(500)]
+    markings = read_markings(objects, default=Tlp.GREEN)
+    assert len(markings.review) == 1
+    assert "and 499 other objects" in markings.review[0]
+    assert UNKNOWN in markings.review[0]
+
+
+def test_hostile_text_in_a_reason_is_cut() -> None:
+    markings = read_markings([sdo()], tags=("tlp:" + "x" * 10_000,))
+    assert markings.tlp is None
+    assert len(markings.review[0]) < 300

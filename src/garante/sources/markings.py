@@ -235,12 +235,18 @@ class _Reader:
         self.definitions = definitions
         self.found: list[MarkingSource] = []
         self.ieps: list[IepPolicy] = []
-        self.review: list[str] = []
+        # Reasons in the order found, each once; per-object reasons are gathered by what they
+        # say, so that ten thousand objects marked alike give one reason, not ten thousand.
+        self.review: dict[str, None] = {}
+        self.per_object: dict[str, list[str]] = {}
         self.sources: set[str] = set()
 
     def note(self, reason: str) -> None:
-        if reason not in self.review:
-            self.review.append(reason)
+        self.review.setdefault(reason, None)
+
+    def note_on(self, subject: str, reason: str) -> None:
+        """A reason about one object: ``reason`` follows the object's id."""
+        self.per_object.setdefault(reason, []).append(subject)
 
     def state(self, field: str, value: str, source: str, subject: str) -> None:
         self.found.append(MarkingSource(field=field, value=value, source=source, subject=subject))
@@ -249,7 +255,7 @@ class _Reader:
 
     def marking_ref(self, ref: Json, subject: str) -> None:
         if not isinstance(ref, str):
-            self.note(f"{subject} names a marking that is not an id: {ref!r}")
+            self.note_on(subject, f"names a marking that is not an id: {_quote(str(ref))}")
             return
         self.sources.add(ref)
         definition = self.definitions.get(ref)
@@ -266,9 +272,10 @@ class _Reader:
             self.state("tlp", well_known.value, ref, subject)
             return
         if definition is None:
-            self.note(
-                f"{subject} is marked with {ref}, which is neither in the upstream's objects "
-                "nor a TLP marking Garante knows"
+            self.note_on(
+                subject,
+                f"is marked with {ref}, which is neither in the upstream's objects "
+                "nor a TLP marking Garante knows",
             )
             return
         self.definition(ref, definition, subject)
@@ -348,7 +355,11 @@ class _Reader:
     def tag(self, tag: str, subject: str = TAGS_SUBJECT) -> None:
         name = tag.strip()
         folded = name.casefold()
-        said = f"the tag '{tag}'" if subject == TAGS_SUBJECT else f"the label '{tag}' of {subject}"
+        said = (
+            f"the tag {_quote(tag)}"
+            if subject == TAGS_SUBJECT
+            else f"the label {_quote(tag)} of {subject}"
+        )
         if folded.startswith("tlp:"):
             self.sources.add(tag)
             tlp = _TLP_WORDS.get(_strip_prefix(name, "tlp:"))
@@ -379,12 +390,16 @@ class _Reader:
                         f"{field}:{value.upper()} ({', '.join(sorted(sources))})"
                         for value, sources in sorted(values.items())
                     )
-                    who = (
-                        "the item's tags carry"
-                        if subject == TAGS_SUBJECT
-                        else f"{subject} is marked with"
-                    )
-                    self.note(f"{who} contradictory {field} levels: {said}")
+                    if subject == TAGS_SUBJECT:
+                        self.note(f"the item's tags carry contradictory {field} levels: {said}")
+                    else:
+                        self.note_on(
+                            subject, f"is marked with contradictory {field} levels: {said}"
+                        )
+        for reason, subjects in self.per_object.items():
+            others = len(subjects) - 1
+            also = f" (and {others} other object{'s' if others > 1 else ''})" if others else ""
+            self.note(f"{subjects[0]}{also} {reason}")
         iep = self.iep()
         levels = {Tlp(value) for values in tlps.values() for value in values}
         tlp: Tlp | None
@@ -453,16 +468,16 @@ def read_markings(
             for ref in refs:
                 reader.marking_ref(ref, subject)
         elif refs is not None:
-            reader.note(f"{subject} has object_marking_refs that are not a list")
+            reader.note_on(subject, "has object_marking_refs that are not a list")
         granular = obj.get("granular_markings")
         if isinstance(granular, list):
             for index, marking in enumerate(granular):
                 if isinstance(marking, Mapping) and "marking_ref" in marking:
                     reader.marking_ref(marking["marking_ref"], f"{subject} (granular {index})")
                 elif not (isinstance(marking, Mapping) and "lang" in marking):
-                    reader.note(f"{subject} has a granular marking Garante cannot read")
+                    reader.note_on(subject, "has a granular marking Garante cannot read")
         elif granular is not None:
-            reader.note(f"{subject} has granular_markings that are not a list")
+            reader.note_on(subject, "has granular_markings that are not a list")
         labels = obj.get("labels")
         if isinstance(labels, list):
             # MISP tags that misp-stix carries as labels (an attribute's PAP: tag) mark it.
@@ -472,6 +487,11 @@ def read_markings(
     for tag in tags:
         reader.tag(tag)
     return reader.markings(default)
+
+
+def _quote(text: str, limit: int = 120) -> str:
+    """Upstream text in a reason: quoted, and cut so that a hostile value cannot flood it."""
+    return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
 def _strip_prefix(value: str, prefix: str) -> str:

@@ -131,8 +131,8 @@ def event_to_bundle(event_json: Mapping[str, Any]) -> MispConverted:
         event_uuid=str(event["uuid"]),
         version=str(event["timestamp"]),
         title=str(event["info"]),
-        published=event.get("published") in _TRUE,
-        deleted=event.get("deleted") in _TRUE,
+        published=_flag(event.get("published")) is True,
+        deleted=_flag(event.get("deleted")) is True,
         tags=_tag_names(event.get("Tag")),
         galaxy_tags=_galaxy_tags(event.get("Galaxy"), _tag_names(event.get("Tag"))),
         bundle=bundle,
@@ -151,7 +151,7 @@ def _check_event(event_json: Mapping[str, Any]) -> dict[str, Any]:
     raw_uuid = event.get("uuid")
     if not isinstance(raw_uuid, str) or not _is_uuid(raw_uuid):
         raise ValidationError(
-            f"the event's uuid {event.get('uuid')!r} is not a UUID",
+            f"the event's uuid {_short(event.get('uuid'))} is not a UUID",
             field="Event.uuid",
             hint="every MISP event has a uuid: it is the item's upstream id",
         )
@@ -163,7 +163,7 @@ def _check_event(event_json: Mapping[str, Any]) -> dict[str, Any]:
         isinstance(timestamp, int) or (isinstance(timestamp, str) and timestamp.isdigit())
     ):
         raise ValidationError(
-            f"{where} has timestamp {timestamp!r}, not seconds since the epoch",
+            f"{where} has timestamp {_short(timestamp)}, not seconds since the epoch",
             field="Event.timestamp",
             hint="the timestamp is the event's version: without it a change cannot be seen",
         )
@@ -173,9 +173,10 @@ def _check_event(event_json: Mapping[str, Any]) -> dict[str, Any]:
             f"{where} has no creating organisation (Orgc with a name)", field="Event.Orgc"
         )
     for flag in ("published", "deleted"):
-        if event.get(flag) not in _TRUE | _FALSE:
+        if _flag(event.get(flag)) is None:
             raise ValidationError(
-                f"{where} has {flag} {event.get(flag)!r}, not true or false", field=f"Event.{flag}"
+                f"{where} has {flag} {_short(event.get(flag))}, not true or false",
+                field=f"Event.{flag}",
             )
     _check_list(event, "Tag", where, lambda tag: isinstance(tag.get("name"), str), "a name")
     _check_list(event, "Galaxy", where, lambda g: _is_list(g.get("GalaxyCluster", [])), "clusters")
@@ -194,6 +195,22 @@ def _check_event(event_json: Mapping[str, Any]) -> dict[str, Any]:
         "a name and a list of attributes",
     )
     return event
+
+
+def _flag(value: object) -> bool | None:
+    """A MISP boolean (true, "1", 0...) as a bool; None for anything else."""
+    if isinstance(value, bool | int | str) or value is None:
+        if value in _TRUE:
+            return True
+        if value in _FALSE:
+            return False
+    return None
+
+
+def _short(value: object, limit: int = 80) -> str:
+    """A value in a message, cut so that hostile input cannot flood it."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _is_uuid(text: str) -> bool:
