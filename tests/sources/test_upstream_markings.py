@@ -519,3 +519,19 @@ def test_hostile_text_in_a_reason_is_cut() -> None:
     markings = read_markings([sdo()], tags=("tlp:" + "x" * 10_000,))
     assert markings.tlp is None
     assert len(markings.review[0]) < 300
+
+
+@pytest.mark.parametrize(
+    "definition",
+    [{"tlp": "amber+strict"}, {"TLP": "TLP:AMBER+STRICT"}, {"Tlp": " tlp:Amber+Strict "}],
+)
+def test_a_tlp_definition_under_another_id_maps_in_any_case(definition: dict[str, str]) -> None:
+    marking = "marking-definition--826578e1-40ad-459f-bc73-ede076f81f37"
+    stated: StixObject = {
+        "type": "marking-definition",
+        "id": marking,
+        "created": "2024-01-01T00:00:00Z",
+        "definition_type": "TLP",
+        "definition": dict(definition),
+    }
+    assert read_markings([sdo(INDICATOR, marking), stated]).tlp is Tlp.AMBER_STRICT

@@ -508,7 +508,7 @@ def _definition_tlp(definition: StixObject) -> Tlp | None:
     body = definition.get("definition")
     kind = definition.get("definition_type")
     if isinstance(kind, str) and kind.casefold() == "tlp" and isinstance(body, Mapping):
-        # Keys and values in any case, "TLP:" or not: OpenCTI writes {"TLP": "TLP:AMBER"}.
+        # Keys and values in any case, "TLP:" or not: {"tlp": "amber"}, {"TLP": "TLP:AMBER"}.
         said = {
             _strip_prefix(v, "tlp:")
             for k, v in body.items()
