@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from garante.domain.errors import ValidationError
 from garante.domain.vocabulary import Tlp
@@ -145,3 +147,42 @@ def test_a_bundle_item_is_revoked_when_all_its_objects_are() -> None:
     assert group_objects(both, Grouping.PER_BUNDLE, bundle_id=BUNDLE)[0].revoked
     one = [{**LOOSE, "revoked": True}, MALWARE]
     assert not group_objects(one, Grouping.PER_BUNDLE, bundle_id=BUNDLE)[0].revoked
+
+
+KINDS = ("indicator", "malware", "identity", "report", "grouping")
+
+
+@st.composite
+def upstream_pages(draw: st.DrawFn) -> list[StixObject]:
+    """A page of objects, some of them reports or groupings naming others (or absent ones)."""
+    count = draw(st.integers(min_value=1, max_value=12))
+    made = [obj(draw(st.sampled_from(KINDS)), n) for n in range(count)]
+    every = [str(o["id"]) for o in made] + ["indicator--99999999-0000-4000-8000-000000000000"]
+    for o in made:
+        if o["type"] in ("report", "grouping"):
+            o["object_refs"] = draw(st.lists(st.sampled_from(every), max_size=5))
+    return made
+
+
+@given(upstream_pages(), st.sampled_from(list(Grouping)))
+def test_every_object_is_in_an_item_and_every_container_is_one(
+    page: list[StixObject], rule: Grouping
+) -> None:
+    items = group_objects(page, rule, bundle_id=BUNDLE)
+    placed = {oid for item in items for oid in ids(item)}
+    assert placed == {str(o["id"]) for o in page}
+    containers = {str(o["id"]) for o in page if o["type"] in ("report", "grouping")}
+    assert containers <= {item.upstream_id for item in items}
+    present = {str(o["id"]) for o in page}
+    for item in items:
+        if item.upstream_id in containers:
+            (container,) = [o for o in page if o["id"] == item.upstream_id]
+            refs = container.get("object_refs") or []
+            assert set(ids(item)) == {item.upstream_id} | (set(refs) & present)  # type: ignore[arg-type]
+            assert set(item.missing_refs) == set(refs) - present  # type: ignore[arg-type]
+
+
+def test_an_object_whose_type_is_not_text_is_still_placed() -> None:
+    odd: StixObject = {"id": "x-odd--1", "type": {"not": "text"}}
+    (item,) = group_objects([odd], Grouping.PER_OBJECT)
+    assert item.upstream_id == "x-odd--1"

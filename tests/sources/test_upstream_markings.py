@@ -493,3 +493,45 @@ def test_one_unknown_marking_in_any_mix_holds_the_item(
     result: Markings = read_markings(objects, tags=tags, default=Tlp.CLEAR)
     assert result.tlp is None
     assert unknown in result.sources
+
+
+def test_a_tlp_or_pap_label_on_an_object_counts_as_its_marking() -> None:
+    markings = read_markings([sdo(INDICATOR, GREEN1, labels=["PAP:RED", "malicious-activity"])])
+    assert markings.pap is Pap.RED
+    assert markings.sources == tuple(sorted((GREEN1, "PAP:RED")))
+
+
+def test_a_label_contradicting_its_objects_marking_holds_the_item() -> None:
+    markings = read_markings([sdo(INDICATOR, GREEN1, labels=["tlp:red"])])
+    assert markings.tlp is None
+    assert any("contradictory TLP" in reason for reason in markings.review)
+
+
+def test_many_objects_marked_alike_give_one_reason() -> None:
+    objects = [sdo(f"indicator--{n:08d}-0000-4000-8000-000000000000", UNKNOWN) for n in range(500)]
+    markings = read_markings(objects, default=Tlp.GREEN)
+    assert len(markings.review) == 1
+    assert "and 499 other objects" in markings.review[0]
+    assert UNKNOWN in markings.review[0]
+
+
+def test_hostile_text_in_a_reason_is_cut() -> None:
+    markings = read_markings([sdo()], tags=("tlp:" + "x" * 10_000,))
+    assert markings.tlp is None
+    assert len(markings.review[0]) < 300
+
+
+@pytest.mark.parametrize(
+    "definition",
+    [{"tlp": "amber+strict"}, {"TLP": "TLP:AMBER+STRICT"}, {"Tlp": " tlp:Amber+Strict "}],
+)
+def test_a_tlp_definition_under_another_id_maps_in_any_case(definition: dict[str, str]) -> None:
+    marking = "marking-definition--826578e1-40ad-459f-bc73-ede076f81f37"
+    stated: StixObject = {
+        "type": "marking-definition",
+        "id": marking,
+        "created": "2024-01-01T00:00:00Z",
+        "definition_type": "TLP",
+        "definition": dict(definition),
+    }
+    assert read_markings([sdo(INDICATOR, marking), stated]).tlp is Tlp.AMBER_STRICT

@@ -17,6 +17,7 @@ Pure: plain JSON in, frozen values out.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -68,12 +69,12 @@ def group_objects(
     required for that rule.
     """
     latest = _latest_versions(objects)
-    definitions = {oid: obj for oid, obj in latest.items() if obj.get("type") in _DEFINITIONS}
+    definitions = {oid: obj for oid, obj in latest.items() if _kind(obj) in _DEFINITIONS}
     claimed: set[str] = set()
     items: list[tuple[int, UpstreamItem]] = []
     order = {oid: index for index, oid in enumerate(latest)}
     for oid, obj in latest.items():
-        if obj.get("type") not in _CONTAINERS:
+        if _kind(obj) not in _CONTAINERS:
             continue
         refs = _string_list(obj.get("object_refs"))
         members = [obj] + [latest[ref] for ref in dict.fromkeys(refs) if ref in latest]
@@ -92,11 +93,11 @@ def group_objects(
                 ),
             )
         )
-    containers = {oid for oid, obj in latest.items() if obj.get("type") in _CONTAINERS}
+    containers = {oid for oid, obj in latest.items() if _kind(obj) in _CONTAINERS}
     unclaimed = [
         obj
         for oid, obj in latest.items()
-        if oid not in claimed and oid not in containers and obj.get("type") not in _DEFINITIONS
+        if oid not in claimed and oid not in containers and _kind(obj) not in _DEFINITIONS
     ]
     if rule is Grouping.PER_OBJECT:
         for obj in unclaimed:
@@ -158,9 +159,9 @@ def _with_definitions(
     """The members followed by the definitions any of them references (markings and
     extensions, and the markings of those definitions), each once."""
     out = {str(obj["id"]): obj for obj in members}
-    pending = list(members)
+    pending = deque(members)
     while pending:
-        obj = pending.pop(0)
+        obj = pending.popleft()
         for ref in _referenced_definitions(obj):
             if ref in definitions and ref not in out:
                 out[ref] = definitions[ref]
@@ -181,6 +182,12 @@ def _referenced_definitions(obj: StixObject) -> list[str]:
     if isinstance(extensions, Mapping):
         refs += [key for key in extensions if key.startswith("extension-definition--")]
     return refs
+
+
+def _kind(obj: StixObject) -> str:
+    """The object's ``type``; empty when the upstream sent something else there."""
+    kind = obj.get("type")
+    return kind if isinstance(kind, str) else ""
 
 
 def _string_list(value: Json) -> list[str]:

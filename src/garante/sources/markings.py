@@ -235,12 +235,18 @@ class _Reader:
         self.definitions = definitions
         self.found: list[MarkingSource] = []
         self.ieps: list[IepPolicy] = []
-        self.review: list[str] = []
+        # Reasons in the order found, each once; per-object reasons are gathered by what they
+        # say, so that ten thousand objects marked alike give one reason, not ten thousand.
+        self.review: dict[str, None] = {}
+        self.per_object: dict[str, list[str]] = {}
         self.sources: set[str] = set()
 
     def note(self, reason: str) -> None:
-        if reason not in self.review:
-            self.review.append(reason)
+        self.review.setdefault(reason, None)
+
+    def note_on(self, subject: str, reason: str) -> None:
+        """A reason about one object: ``reason`` follows the object's id."""
+        self.per_object.setdefault(reason, []).append(subject)
 
     def state(self, field: str, value: str, source: str, subject: str) -> None:
         self.found.append(MarkingSource(field=field, value=value, source=source, subject=subject))
@@ -249,7 +255,7 @@ class _Reader:
 
     def marking_ref(self, ref: Json, subject: str) -> None:
         if not isinstance(ref, str):
-            self.note(f"{subject} names a marking that is not an id: {ref!r}")
+            self.note_on(subject, f"names a marking that is not an id: {_quote(str(ref))}")
             return
         self.sources.add(ref)
         definition = self.definitions.get(ref)
@@ -266,9 +272,10 @@ class _Reader:
             self.state("tlp", well_known.value, ref, subject)
             return
         if definition is None:
-            self.note(
-                f"{subject} is marked with {ref}, which is neither in the upstream's objects "
-                "nor a TLP marking Garante knows"
+            self.note_on(
+                subject,
+                f"is marked with {ref}, which is neither in the upstream's objects "
+                "nor a TLP marking Garante knows",
             )
             return
         self.definition(ref, definition, subject)
@@ -345,26 +352,31 @@ class _Reader:
 
     # MISP tags
 
-    def tag(self, tag: str) -> None:
+    def tag(self, tag: str, subject: str = TAGS_SUBJECT) -> None:
         name = tag.strip()
         folded = name.casefold()
+        said = (
+            f"the tag {_quote(tag)}"
+            if subject == TAGS_SUBJECT
+            else f"the label {_quote(tag)} of {subject}"
+        )
         if folded.startswith("tlp:"):
             self.sources.add(tag)
             tlp = _TLP_WORDS.get(_strip_prefix(name, "tlp:"))
             if tlp is None:
-                self.note(f"the tag '{tag}' names no TLP level Garante knows")
+                self.note(f"{said} names no TLP level Garante knows")
             else:
-                self.state("tlp", tlp.value, tag, TAGS_SUBJECT)
+                self.state("tlp", tlp.value, tag, subject)
         elif folded.startswith("pap:"):
             self.sources.add(tag)
             pap = _PAP_WORDS.get(_strip_prefix(name, "pap:"))
             if pap is None:
-                self.note(f"the tag '{tag}' names no PAP level Garante knows")
+                self.note(f"{said} names no PAP level Garante knows")
             else:
-                self.state("pap", pap.value, tag, TAGS_SUBJECT)
+                self.state("pap", pap.value, tag, subject)
         elif folded.startswith(_UNMAPPED_TAG_NAMESPACES):
             self.sources.add(tag)
-            self.note(f"the tag '{tag}' states handling that Garante does not map")
+            self.note(f"{said} states handling that Garante does not map")
 
     # The decision
 
@@ -378,7 +390,16 @@ class _Reader:
                         f"{field}:{value.upper()} ({', '.join(sorted(sources))})"
                         for value, sources in sorted(values.items())
                     )
-                    self.note(f"{subject} is marked with contradictory {field} levels: {said}")
+                    if subject == TAGS_SUBJECT:
+                        self.note(f"the item's tags carry contradictory {field} levels: {said}")
+                    else:
+                        self.note_on(
+                            subject, f"is marked with contradictory {field} levels: {said}"
+                        )
+        for reason, subjects in self.per_object.items():
+            others = len(subjects) - 1
+            also = f" (and {others} other object{'s' if others > 1 else ''})" if others else ""
+            self.note(f"{subjects[0]}{also} {reason}")
         iep = self.iep()
         levels = {Tlp(value) for values in tlps.values() for value in values}
         tlp: Tlp | None
@@ -426,7 +447,8 @@ def read_markings(
 ) -> Markings:
     """Read the markings of an upstream item: its objects' and the upstream's tags.
 
-    Every object's ``object_marking_refs`` and ``granular_markings`` count; marking
+    Every object's ``object_marking_refs``, ``granular_markings`` and ``tlp:``/``PAP:``
+    labels (MISP tags as misp-stix carries them) count; marking
     definitions are looked up among ``objects`` (the four TLP 1.0 and five TLP 2.0 markings
     are known without). ``tags`` are the item's MISP tags (event and galaxy tags). The item's
     TLP is the most restrictive found; ``default`` (the source's configured default) applies
@@ -446,19 +468,30 @@ def read_markings(
             for ref in refs:
                 reader.marking_ref(ref, subject)
         elif refs is not None:
-            reader.note(f"{subject} has object_marking_refs that are not a list")
+            reader.note_on(subject, "has object_marking_refs that are not a list")
         granular = obj.get("granular_markings")
         if isinstance(granular, list):
             for index, marking in enumerate(granular):
                 if isinstance(marking, Mapping) and "marking_ref" in marking:
                     reader.marking_ref(marking["marking_ref"], f"{subject} (granular {index})")
                 elif not (isinstance(marking, Mapping) and "lang" in marking):
-                    reader.note(f"{subject} has a granular marking Garante cannot read")
+                    reader.note_on(subject, "has a granular marking Garante cannot read")
         elif granular is not None:
-            reader.note(f"{subject} has granular_markings that are not a list")
+            reader.note_on(subject, "has granular_markings that are not a list")
+        labels = obj.get("labels")
+        if isinstance(labels, list):
+            # MISP tags that misp-stix carries as labels (an attribute's PAP: tag) mark it.
+            for label in labels:
+                if isinstance(label, str):
+                    reader.tag(label, subject)
     for tag in tags:
         reader.tag(tag)
     return reader.markings(default)
+
+
+def _quote(text: str, limit: int = 120) -> str:
+    """Upstream text in a reason: quoted, and cut so that a hostile value cannot flood it."""
+    return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
 def _strip_prefix(value: str, prefix: str) -> str:
@@ -475,7 +508,7 @@ def _definition_tlp(definition: StixObject) -> Tlp | None:
     body = definition.get("definition")
     kind = definition.get("definition_type")
     if isinstance(kind, str) and kind.casefold() == "tlp" and isinstance(body, Mapping):
-        # Keys and values in any case, "TLP:" or not: OpenCTI writes {"TLP": "TLP:AMBER"}.
+        # Keys and values in any case, "TLP:" or not: {"tlp": "amber"}, {"TLP": "TLP:AMBER"}.
         said = {
             _strip_prefix(v, "tlp:")
             for k, v in body.items()
