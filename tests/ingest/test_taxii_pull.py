@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from garante.domain.errors import UpstreamFailed
+from garante.domain.errors import UnknownValue, UpstreamFailed
 from garante.ledger.note import VerifierKey
 from garante.records import Pulled
 from garante.service.app import Garante
@@ -203,6 +203,39 @@ def test_a_later_version_of_an_object_is_recorded_not_made_a_second_item(
     (first,) = [e for e in kinds(world, "item.ingested") if e["upstream_id"] == seen["upstream_id"]]
     assert seen["item"] == first["item"]
     assert seen["upstream_version"] == "2025-03-01T00:00:00.000Z"
+
+
+# -- mapping ---------------------------------------------------------------------------------
+
+
+def test_the_source_s_mapping_rules_give_category_and_region_else_its_defaults(
+    world: Garante, medallion_peer: peers.Peer, tmp_path: Path
+) -> None:
+    laundering = {**indicator(0), "labels": ["money-laundering-ring"]}
+    rules = {
+        "rules": [
+            {"on": "stix-label", "pattern": "money-laundering*", "category": "money-laundering"},
+            {"on": "stix-label", "pattern": "*-ring", "region": "andean"},
+        ]
+    }
+    with upstream(medallion_peer, tmp_path, [laundering, indicator(1)]) as medallion:
+        analyst = add_source(world, medallion.api_root, mapping=rules)
+        analyst.pull_source("upstream", retry=FAST)
+
+    added = {e["item"]: (e["category"], e["region"]) for e in kinds(world, "item.added")}
+    assert sorted(added.values()) == [
+        ("maritime-interdiction", "caribbean"),  # the source's defaults
+        ("money-laundering", "andean"),
+    ]
+
+
+def test_a_mapping_rule_outside_the_vocabulary_is_refused_when_the_source_is_added(
+    world: Garante, medallion: peers.Medallion
+) -> None:
+    rules = {"rules": [{"on": "stix-label", "pattern": "x", "category": "piracy"}]}
+
+    with pytest.raises(UnknownValue, match="piracy"):
+        add_source(world, medallion.api_root, mapping=rules)
 
 
 # -- markings --------------------------------------------------------------------------------

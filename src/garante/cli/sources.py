@@ -124,7 +124,11 @@ def add(
         "per-bundle (each page).",
     ),
     mapping: Path | None = typer.Option(
-        None, "--mapping", metavar="FILE", help="Mapping rules (JSON) for category and region."
+        None,
+        "--mapping",
+        metavar="FILE",
+        help='Category and region rules, in order, as JSON: {"rules": [{"on": "stix-label", '
+        '"pattern": "drug*", "category": "drug-trafficking"}]} (see docs/sources.md).',
     ),
 ) -> None:
     """Add a TAXII 2.1 collection as a source of items."""

@@ -46,6 +46,7 @@ from garante.service.releases import DecidedRequest
 from garante.service.transaction import Reading, Transaction
 from garante.signatures import canonical
 from garante.sources.grouping import Grouping
+from garante.sources.mapping import MappingRule, check_rules
 from garante.stix.markings import StixObject
 from garante.store import sources as store
 from garante.store.schema import ItemRow, SourceIngestRow, SourceRow
@@ -174,8 +175,9 @@ def add_source(
         raise ValidationError(
             f"unknown TLP marking '{tlp}'", field="tlp", hint=suggest(tlp, [t.value for t in Tlp])
         )
-    salt = os.urandom(16) if auth != SourceAuth.NONE else None
     plain_mapping = dict(mapping or {})
+    check_rules(mapping_rules(plain_mapping), tx.vocabulary)
+    salt = os.urandom(16) if auth != SourceAuth.NONE else None
     row = store.add(
         session,
         source_id=source_id,
@@ -214,6 +216,22 @@ def add_source(
         )
     )
     return row
+
+
+def mapping_rules(mapping: Mapping[str, Any]) -> list[MappingRule]:
+    """A source's mapping rules, as its configuration states them: ``{"rules": [{"on":
+    "stix-label", "pattern": "drug*", "category": "drug-trafficking"}, ...]}``, in order."""
+    unknown = set(mapping) - {"rules"}
+    if unknown:
+        raise ValidationError(
+            f"a source's mapping has rules only, not {', '.join(sorted(unknown))}",
+            field="mapping",
+            hint='{"rules": [{"on": "stix-label", "pattern": "...", "category": "..."}]}',
+        )
+    rules = mapping.get("rules", [])
+    if not isinstance(rules, list) or not all(isinstance(r, Mapping) for r in rules):
+        raise ValidationError("a source's mapping rules are a list of objects", field="mapping")
+    return [MappingRule.from_dict(rule) for rule in rules]
 
 
 def _member(enum: type[StrEnum], value: str, name: str) -> str:

@@ -25,6 +25,7 @@ from garante.service.results import Change, Page
 from garante.service.sources import Candidate
 from garante.service.usecases.base import UseCases
 from garante.sources.grouping import Grouping, group_objects
+from garante.sources.mapping import MappingRule, map_item
 from garante.sources.markings import read_markings
 from garante.stix.markings import StixObject
 from garante.store import sources as store
@@ -43,7 +44,7 @@ class _Terms:
     tlp: str
     category: str
     region: str
-    mapping: Mapping[str, Any]
+    rules: tuple[MappingRule, ...]
     position: str | None
     next_token: str | None
 
@@ -239,7 +240,7 @@ class Sources(UseCases):
                 tlp=row.tlp,
                 category=row.category,
                 region=row.region,
-                mapping=dict(row.mapping),
+                rules=tuple(sources.mapping_rules(row.mapping)),
                 position=row.position_added,
                 next_token=row.position_next,
             )
@@ -321,6 +322,12 @@ def _candidates(
             refused.append(f"{group.upstream_id}: {exc.message}")
             continue
         title = (group.title or group.upstream_id).strip()[:TITLE] or group.upstream_id
+        mapped = map_item(
+            group.objects,
+            terms.rules,
+            default_category=terms.category,
+            default_region=terms.region,
+        )
         out.append(
             Candidate(
                 upstream_id=group.upstream_id,
@@ -328,8 +335,8 @@ def _candidates(
                 title=title,
                 content=content,
                 tlp=tlp,
-                category=terms.category,
-                region=terms.region,
+                category=mapped.category,
+                region=mapped.region,
                 review=review,
                 revoked=group.revoked,
             )
