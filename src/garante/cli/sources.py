@@ -49,6 +49,9 @@ def _mapping(path: Path | None) -> dict[str, Any] | None:
     return value
 
 
+_AUTH = {"none": "no authentication", "basic": "basic auth", "bearer": "bearer token"}
+
+
 def _lag(seconds: float | None) -> str:
     if seconds is None:
         return "never pulled"
@@ -151,7 +154,8 @@ def add(
         ctx,
         source,
         f"Added source {source.id}: {source.url} collection {source.collection} "
-        f"({source.auth} auth), items of {source.originator}, pulled every {source.interval} s.",
+        f"({_AUTH.get(source.auth, source.auth)}), items of {source.originator}, pulled every "
+        f"{source.interval} s.",
     )
 
 
