@@ -342,6 +342,43 @@ def test_a_garbage_body_is_retried_with_backoff_then_recorded(
     assert "not a TAXII 2.1 envelope" in (analyst.source("upstream").last_error or "")
 
 
+@pytest.fixture
+def looping() -> Iterator[str]:
+    """A TAXII server on loopback whose every page says there is more, with the same next."""
+    page = json.dumps({"more": True, "next": "again", "objects": [indicator(0)]}).encode()
+
+    class Looping(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", peers.TAXII_JSON)
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Looping)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/root/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_an_upstream_that_hands_the_same_next_token_round_is_stopped_and_recorded(
+    world: Garante, looping: str
+) -> None:
+    analyst = add_source(world, looping, auth="none")
+
+    with pytest.raises(UpstreamFailed, match="next token it had already given"):
+        analyst.pull_source("upstream", retry=FAST)
+
+    assert len(analyst.items()) == 1  # the one object it sent, taken once
+    assert "already given" in (analyst.source("upstream").last_error or "")
+
+
 def test_an_upstream_that_never_answers_times_out_and_is_recorded(world: Garante) -> None:
     with socket.socket() as silent:  # accepts connections into its backlog, never answers
         silent.bind(("127.0.0.1", 0))

@@ -106,6 +106,7 @@ def pages(
     collection = _collection(upstream, seen)
     position = added_after
     resuming = next_token is not None
+    followed: set[str] = set()
     try:
         while True:
             filters: dict[str, Any] = {"limit": limit}
@@ -133,6 +134,13 @@ def pages(
             yield Page(objects=objects, added=position, next=after, more=more)
             if not more or not next_token:
                 return
+            if next_token in followed:  # it would hand the same pages round for ever
+                raise UpstreamFailed(
+                    f"{upstream.collection_url} gave a next token it had already given; the "
+                    "pull stopped there",
+                    field="url",
+                )
+            followed.add(next_token)
     finally:
         collection.close()
 
