@@ -5,14 +5,17 @@ printed."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from typer.testing import CliRunner
 
 from garante.cli.main import app
 from garante.service.app import Garante
+from garante.store.feed import FeedQuery
 from tests.ingest.conftest import MAIN, PASSWORD, USER
 from tests.support import peers
+from tests.support.agreements import make_agreement
 
 runner = CliRunner()
 
@@ -130,3 +133,20 @@ def test_a_removed_source_is_listed_only_when_asked(
 
     assert "upstream" not in cli(db_url, "sources", "list")[1]
     assert "removed" in cli(db_url, "sources", "list", "--removed")[1]
+
+
+def test_trace_names_the_source_and_upstream_object_of_a_leaked_copy(
+    world: Garante, medallion: peers.Medallion, db_url: str, tmp_path: Path
+) -> None:
+    make_agreement(world, "dea", purposes=["seizure"], tlp_ceiling="amber")
+    add(db_url, medallion.api_root)
+    cli(db_url, "sources", "pull", "upstream")
+    rows, _more = world.feed_page(FeedQuery(partner_id="dea"))
+    leaked = next(json.loads(r.body) for r in rows if r.object_type == "indicator")
+    copy = tmp_path / "leaked.json"
+    copy.write_text(json.dumps(leaked))
+
+    code, out, err = cli(db_url, "trace", str(copy))
+
+    assert code == 0, err
+    assert f"came from source upstream (upstream {leaked['id']})" in out
