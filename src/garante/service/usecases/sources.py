@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from garante import records
 from garante.domain.errors import GaranteError, InvalidState, UpstreamFailed
 from garante.domain.roles import Role
@@ -29,6 +31,7 @@ from garante.sources.mapping import MappingRule, map_item
 from garante.sources.markings import read_markings
 from garante.stix.markings import StixObject
 from garante.store import sources as store
+from garante.store.schema import SourceRow
 from garante.upstream import taxii
 
 TITLE = 500  # an item title's length in the store
@@ -124,7 +127,7 @@ class Sources(UseCases):
             return self._shown(read.session, sources.source(read, source_id), read.now)
 
     @staticmethod
-    def _shown(session: Any, row: Any, now: datetime) -> records.Source:
+    def _shown(session: Session, row: SourceRow, now: datetime) -> records.Source:
         made, seen = store.counts(session, row.id)
         return views.source(row, now=now, items=made, versions_seen=seen)
 
