@@ -35,6 +35,7 @@ from garante.store.schema import SourceRow
 from garante.upstream import taxii
 
 TITLE = 500  # an item title's length in the store
+UPSTREAM_ID, VERSION = 200, 64  # the lengths the store keeps of an upstream id and version
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -314,6 +315,9 @@ def _candidates(
     except GaranteError as exc:
         return [], [f"a page of {len(objects)} objects: {exc.message}"]
     for group in groups:
+        if len(group.upstream_id) > UPSTREAM_ID or len(group.version) > VERSION:
+            refused.append(f"{group.upstream_id[:UPSTREAM_ID]}...: an id or version too long")
+            continue
         found = read_markings(group.objects, default=Tlp(terms.tlp))
         review = tuple(found.review)
         tlp = found.tlp.value if found.tlp is not None and not review else Tlp.RED.value
