@@ -143,6 +143,9 @@ def _library(pkcs11: Any, uri: Pkcs11Uri) -> Any:
     try:
         return pkcs11.lib(uri.module_path)
     except pkcs11.exceptions.PKCS11Error as exc:
+        if not str(exc).startswith(("OS exception while loading", "Unknown exception while")):
+            # Loaded, but C_Initialize failed: the module cannot reach its HSM.
+            raise _unavailable(uri, exc) from None
         raise HsmModuleMissing(
             f"cannot load the PKCS#11 module {uri.module_path}: {exc}",
             field="log_key_uri",
