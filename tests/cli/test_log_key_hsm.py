@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -22,8 +23,9 @@ import pytest
 from garante.ledger.checkpoint import open_checkpoint
 from garante.ledger.note import VerifierKey
 from tests.support.servers import API, Running, started
-from tests.support.softhsm import PIN, SoftToken, soft_token
+from tests.support.softhsm import LABEL, MODULE, PIN, SoftToken, soft_token
 from tests.support.stores import BACKENDS, GARANTE, Store
+from tests.support.unavailable import unavailable
 
 
 @pytest.fixture
@@ -126,6 +128,26 @@ def test_the_token_key_has_a_verifier_line_of_the_file_key_form(token: SoftToken
     assert key.name == "garante.test/hsm-log"
     assert key.to_text() == token.verifier_key  # name+hex8+base64(0x01 || 32-byte key)
     assert VerifierKey.from_public_key(key.name, key.public_key, 0x01) == key
+
+
+def test_a_key_made_with_pkcs11_tool_signs_checkpoints_too(tmp_path: Path) -> None:
+    """docs/deploy.md's other way: OpenSC's pkcs11-tool makes the key (its EC_PARAMS are the
+    curve's name, edwards25519, where Garante writes its OID)."""
+    if shutil.which("pkcs11-tool") is None:
+        unavailable("OpenSC's pkcs11-tool is not installed (apt-get install opensc)")
+    token = soft_token(tmp_path / "hsm", make_key=False)
+    env = {**os.environ, "GARANTE_DEBUG": "", **token.environ()}
+    made = subprocess.run(
+        ["pkcs11-tool", "--module", MODULE, "--token-label", LABEL, "--login", "--pin", PIN,
+         "--keypairgen", "--key-type", "EC:edwards25519", "--label", "log", "--id", "01"],
+        capture_output=True, text=True, check=False, env=env, timeout=60,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    store = Store(db=str(tmp_path / "garante.db"), env={**env, "GARANTE_LOG_KEY_URI": token.uri()})
+    _ok(store.cli("init"))
+    key = VerifierKey.parse(_ok(store.cli("audit", "key")).strip())
+    note = _ok(store.cli("audit", "checkpoint"))
+    assert open_checkpoint(note, [key])[1] == ("garante.test/hsm-log",)
 
 
 def test_no_key_file_is_made_beside_a_store_whose_key_is_in_the_token(

@@ -67,8 +67,9 @@ class SoftToken:
         (self.directory / "tokens.away").rename(self.tokens)
 
 
-def soft_token(directory: Path) -> SoftToken:
-    """A new token in ``directory`` with the log's Ed25519 key made on it by Garante."""
+def soft_token(directory: Path, *, make_key: bool = True) -> SoftToken:
+    """A new token in ``directory`` with the log's Ed25519 key made on it by Garante (unless
+    ``make_key`` is false: then the token is empty and ``verifier_key`` too)."""
     require_softhsm()
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "tokens").mkdir()
@@ -88,6 +89,8 @@ def soft_token(directory: Path) -> SoftToken:
     pin.write_text(PIN + "\n")
     pin.chmod(0o600)
     token = SoftToken(directory=directory, verifier_key="")
+    if not make_key:
+        return token
     key = subprocess.run(
         [GARANTE, "audit", "key", "--generate-in", token.uri(), "--name", KEY_NAME],
         capture_output=True, text=True, check=False, env=env, timeout=60,
