@@ -10,8 +10,10 @@ second login would be refused), shared by every signer of that process under a l
 is not safe to use from two threads at once). When the token fails (removed, restarted,
 unreachable), signing raises ``LogKeyUnavailable``; the next signature asked for reconnects
 (the module is finalised and initialised again, which is how a PKCS#11 application sees a token
-come back). A PIN the token refuses on reconnection is not tried again until the process
-restarts, so that a changed PIN never locks the token by repeated tries.
+come back), at most once a second: in between, signing fails at once, so that writes whose
+checkpoint is due do not each wait on an HSM that is away. A PIN the token refuses on
+reconnection is not tried again until the process restarts, so that a changed PIN never locks
+the token by repeated tries.
 
 Every signature is checked against the public key before it is used: a token that returns
 something else is treated as a failed token, never published.
@@ -23,6 +25,7 @@ import contextlib
 import hashlib
 import logging
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidSignature
@@ -47,6 +50,8 @@ log = logging.getLogger("garante.hsm")
 ED25519_OID = "1.3.101.112"
 """RFC 8410's id-Ed25519; PKCS#11 3.0 also allows the printable string ``edwards25519``."""
 _ED25519_NAMES = (b"\x06\x03\x2b\x65\x70", b"\x13\x0cedwards25519")  # DER OID, PrintableString
+RETRY_SECONDS = 1.0
+"""After a failed reconnection, how long signatures are refused without asking the token."""
 _PROBE = b"garante: does the token sign with the key it shows?"
 
 
@@ -91,6 +96,7 @@ class _Token:
         self.lock = threading.Lock()
         self.session: Session | None = None
         self.refused: LogKeyUnavailable | None = None
+        self.failed: tuple[float, LogKeyUnavailable] | None = None  # when, and why
 
     def connect(self, *, again: bool = False) -> Session:
         """The open session; ``again`` first finalises the module so a returned token shows."""
@@ -238,15 +244,24 @@ class TokenSigner(NoteSigner):
         self._verify = Ed25519PublicKey.from_public_bytes(public_key)
 
     def sign(self, message: bytes) -> bytes:
-        with self._token.lock:
+        token = self._token
+        with token.lock:
+            if token.failed is not None and time.monotonic() - token.failed[0] < RETRY_SECONDS:
+                raise token.failed[1]  # down a moment ago: a write waits for no reconnection
             try:
                 signature = self._sign_once(message, again=False)
             except LogKeyUnavailable as first:
                 if isinstance(first, HsmPinIncorrect):
                     raise
-                log.warning("the log key's token failed (%s); reconnecting", first.message)
-                signature = self._sign_once(message, again=True)
+                if token.failed is None:
+                    log.warning("the log key's token failed (%s); reconnecting", first.message)
+                try:
+                    signature = self._sign_once(message, again=True)
+                except LogKeyUnavailable as exc:
+                    token.failed = (time.monotonic(), exc)
+                    raise
                 log.warning("the log key's token answers again")
+            token.failed = None
         return signature
 
     def _sign_once(self, message: bytes, *, again: bool) -> bytes:
