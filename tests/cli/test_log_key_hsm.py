@@ -194,6 +194,29 @@ def test_a_restarted_server_signs_with_the_same_key_and_the_witness_cosigns_on(
     assert again["previous_size"] == before.size and again["size"] == after.size
 
 
+def test_a_uri_beside_a_key_file_is_refused_as_two_keys(token: SoftToken, tmp_path: Path) -> None:
+    env = {**token.environ(), "GARANTE_LOG_KEY_URI": token.uri()}
+    store = Store(db=str(tmp_path / "garante.db"), env={**env, "GARANTE_LOG_KEY_FILE": "/x/key"})
+    ran = store.cli("init")
+    assert ran.returncode != 0
+    assert "configured twice" in ran.stderr and "unset GARANTE_LOG_KEY_FILE" in ran.stderr
+    assert not (tmp_path / "garante.db.log-key").exists()
+
+
+def test_the_same_key_under_another_name_is_refused_with_the_name_to_set(
+    token: SoftToken, tmp_path: Path
+) -> None:
+    env = {**token.environ(), "GARANTE_LOG_KEY_URI": token.uri()}
+    _ok(Store(db=str(tmp_path / "garante.db"), env=env).cli("init"))
+    renamed = Store(
+        db=str(tmp_path / "garante.db"), env={**env, "GARANTE_LOG_KEY_NAME": "x.test/l"}
+    )
+    ran = renamed.cli("audit", "checkpoint")
+    assert ran.returncode == 2
+    assert "key.invalid" in ran.stderr
+    assert "set GARANTE_LOG_KEY_NAME=garante.test/hsm-log" in ran.stderr
+
+
 # -- a token that cannot be used at start: the server does not start --------------------------
 
 
