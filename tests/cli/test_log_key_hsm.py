@@ -150,6 +150,16 @@ def test_a_key_made_with_pkcs11_tool_signs_checkpoints_too(tmp_path: Path) -> No
     assert open_checkpoint(note, [key])[1] == ("garante.test/hsm-log",)
 
 
+def test_a_second_key_under_the_same_label_is_refused(token: SoftToken) -> None:
+    ran = subprocess.run(
+        [GARANTE, "audit", "key", "--generate-in", token.uri()],
+        capture_output=True, text=True, check=False, timeout=60,
+        env={**os.environ, "GARANTE_DEBUG": "", **token.environ()},
+    )  # fmt: skip
+    assert ran.returncode == 4
+    assert "already holds a key labelled 'log'" in ran.stderr
+
+
 def test_no_key_file_is_made_beside_a_store_whose_key_is_in_the_token(
     token: SoftToken, tmp_path: Path
 ) -> None:

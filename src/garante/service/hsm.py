@@ -32,12 +32,14 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from garante.domain.errors import (
+    AlreadyExists,
     HsmKeyNotFound,
     HsmModuleMissing,
     HsmPinIncorrect,
     HsmSupportMissing,
     HsmTokenNotFound,
     LogKeyUnavailable,
+    ValidationError,
 )
 from garante.ledger.note import NoteSigner, check_key_name
 from garante.service.pkcs11uri import Pkcs11Uri
@@ -117,7 +119,13 @@ class _Token:
                 raise _unavailable(self.uri, exc) from None
         token = _find_token(pkcs11, lib, self.uri)
         try:
-            self.session = token.open(rw=True, user_pin=self.uri.pin())
+            pin = self.uri.pin()
+        except ValidationError as exc:
+            if not again:
+                raise  # at start, a configuration to correct
+            raise LogKeyUnavailable(exc.message, field=exc.field, hint=exc.hint) from None
+        try:
+            self.session = token.open(rw=True, user_pin=pin)
         except (pkcs11.exceptions.PinIncorrect, pkcs11.exceptions.PinLocked) as exc:
             refused = HsmPinIncorrect(
                 f"the token {token.label!r} refused the PIN ({type(exc).__name__})",
@@ -311,7 +319,6 @@ def open_token_signer(uri_text: str, name: str | None = None) -> TokenSigner:
 
 
 def check_name(name: str) -> None:
-    from garante.domain.errors import ValidationError
     from garante.ledger.errors import KeyFormatError
 
     try:
@@ -329,9 +336,8 @@ def generate_key(uri_text: str, name: str | None = None) -> TokenSigner:
     its private half is sensitive and never extractable. Refuses if one is there already."""
     uri = Pkcs11Uri.parse(uri_text)
     if uri.object is None:
-        raise HsmKeyNotFound(
-            "give the new key a label: object=<label> in the URI",
-            field="log_key_uri",
+        raise ValidationError(
+            "give the new key a label: object=<label> in the URI", field="log_key_uri"
         )
     if name is not None:
         check_name(name)
@@ -351,8 +357,6 @@ def generate_key(uri_text: str, name: str | None = None) -> TokenSigner:
                 )
             ]
             if existing:
-                from garante.domain.errors import AlreadyExists
-
                 raise AlreadyExists(
                     f"the token already holds a key labelled {uri.object!r}",
                     field="log_key_uri",
