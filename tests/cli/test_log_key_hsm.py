@@ -54,12 +54,12 @@ def _serve_env(store: Store) -> dict[str, str]:
 
 
 @contextmanager
-def _serving(store: Store, token: SoftToken) -> Iterator[Running]:
+def _serving(store: Store, token: SoftToken, **env: str) -> Iterator[Running]:
     command = [
         GARANTE, "--db", store.db, "serve", "--init", "--port", "0",
         "--checkpoint-interval", "0.2", "--log-key-uri", token.uri(),
     ]  # fmt: skip
-    with started("garante serve (HSM)", command, env=_serve_env(store)) as running:
+    with started("garante serve (HSM)", command, env={**_serve_env(store), **env}) as running:
         yield running
 
 
@@ -312,13 +312,14 @@ def test_without_python_pkcs11_the_uri_is_refused_naming_the_extra(
 def test_a_token_failing_later_holds_checkpoints_loudly_until_it_is_back(
     store: Store, token: SoftToken
 ) -> None:
-    with _serving(store, token) as server:
+    # A checkpoint is due after every write, so the write itself asks the token to sign.
+    with _serving(store, token, GARANTE_CHECKPOINT_EVERY="1") as server:
         liaison = _liaison(store)
         _register(server.url, liaison, "dea")
         size = _ledger_size(store)
         _published(server.url, size)
         token.away()
-        _register(server.url, liaison, "nca")  # the change commits all the same
+        _register(server.url, liaison, "nca")  # the change commits (201) all the same
         server.wait_for("checkpoint not published")
         assert "hsm.unavailable" in server.printed()
         assert _checkpoint(server.url)[0] == size  # nothing signed, by this key or another
