@@ -20,6 +20,7 @@ import uvicorn
 
 from garante.api.app import create_app
 from garante.api.deadlines import deadline_protocol
+from garante.domain.errors import LogKeyUnavailable
 from garante.service.app import Garante
 
 log = logging.getLogger("garante.server")
@@ -60,12 +61,23 @@ def serve(
     url = f"http://{host if ':' not in host else f'[{host}]'}:{actual}"
     stop = threading.Event()
 
+    failing: list[str] = []  # the HSM's last failure, while checkpoints cannot be signed
+
     def publish() -> None:
         if garante.log_signer is None:
             return
         latest = garante.latest_checkpoint()
         if latest is None or latest.size < garante.ledger_size():
-            garante.publish_checkpoint()
+            try:
+                garante.publish_checkpoint()
+            except LogKeyUnavailable as exc:
+                # Loud, every interval, and without a traceback: what failed and what to do.
+                log.error("checkpoint not published: %s (%s); %s", exc.message, exc.code, exc.hint)
+                failing[:] = [exc.code]
+                return
+            if failing:
+                log.warning("checkpoints are signed again: the log key's token answers")
+                failing.clear()
 
     threads = [
         threading.Thread(target=_every, args=(checkpoint_interval, stop, publish), daemon=True),

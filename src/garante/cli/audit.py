@@ -30,8 +30,35 @@ class LogVerificationFailed(GaranteError):
 
 
 @app.command("key")
-def key(ctx: typer.Context) -> None:
+def key(
+    ctx: typer.Context,
+    generate_in: str | None = typer.Option(
+        None,
+        "--generate-in",
+        help="Make the log's Ed25519 key in an HSM instead, at this PKCS#11 URI (its object= "
+        "is the new key's label), and print its verifier key; no store is opened.",
+        metavar="URI",
+    ),
+    name: str | None = typer.Option(
+        None,
+        "--name",
+        help="With --generate-in: the key's note name (the log's origin), e.g. "
+        "garante.example.org/log; default: one derived from the public key. Give the same "
+        "name to the server as GARANTE_LOG_KEY_NAME.",
+        metavar="NAME",
+    ),
+) -> None:
     """Print the log's public verifier key (give it to inspectors out of band)."""
+    if generate_in is not None:
+        from garante.service.hsm import generate_key
+
+        signer = generate_key(generate_in, name)
+        value = signer.verifier_key().to_text()
+        if not output.as_json(ctx, records.LogKey(log_key=value)):
+            output.plain(value)
+        return
+    if name is not None:
+        raise ValidationError("--name goes with --generate-in", field="name")
     value = service(ctx).log_verifier_key()
     if not output.as_json(ctx, records.LogKey(log_key=value)):
         output.plain(value)

@@ -36,13 +36,13 @@ def settings(ctx: typer.Context) -> Settings:
     return root.obj
 
 
-def service(ctx: typer.Context, *, create: bool = False) -> Garante:
+def service(ctx: typer.Context, *, create: bool = False, log_key_uri: str | None = None) -> Garante:
     """The store ``--db`` names, which must exist: only the commands that create a store
     (``init``, ``demo``, ``serve --init``) pass ``create``, so a mistyped path creates nothing."""
     from garante.service.app import Garante
 
     current = settings(ctx)
-    return Garante.open(current.db, actor=current.actor, create=create)
+    return Garante.open(current.db, actor=current.actor, create=create, log_key_uri=log_key_uri)
 
 
 def split(values: list[str] | None) -> list[str]:

@@ -22,6 +22,15 @@ def serve(
         help="Seconds between checkpoint publications.",
         metavar="SECONDS",
     ),
+    log_key_uri: str | None = typer.Option(
+        None,
+        "--log-key-uri",
+        help="The log's signing key in an HSM, as a PKCS#11 URI (RFC 7512), e.g. "
+        "'pkcs11:token=garante;object=log?module-path=/usr/lib/softhsm/libsofthsm2.so"
+        "&pin-source=file:/etc/garante/hsm-pin' (default: GARANTE_LOG_KEY_URI). If the token "
+        "cannot be used, the server does not start.",
+        metavar="URI",
+    ),
     init: bool = typer.Option(
         False, "--init", help="Create the store if there is none (as `garante init` does)."
     ),
@@ -54,7 +63,7 @@ def serve(
     """
     from garante.api.server import serve as run
 
-    garante = service(ctx, create=init)
+    garante = service(ctx, create=init, log_key_uri=log_key_uri)
 
     def ready(url: str) -> None:
         output.console.print(f"Garante API listening on {url}/api/v1", markup=False)

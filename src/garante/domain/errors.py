@@ -205,3 +205,48 @@ class UpstreamFailed(GaranteError):
 
 class SourceNotFound(NotFound):
     code = "source.not_found"
+
+
+# -- the log's key in a hardware security module (PKCS#11) -----------------------------------
+
+
+class LogKeyUnavailable(GaranteError):
+    """The log's signing key, kept in an HSM, cannot be used: nothing is signed without it.
+
+    At start the server refuses to run (exit code 12); later, the checkpoint that needed a
+    signature is not published (503) until the token answers again. The subclasses say why.
+    """
+
+    code = "hsm.unavailable"
+    http_status = 503
+    exit_code = 12
+
+
+class HsmSupportMissing(LogKeyUnavailable):
+    """``python-pkcs11`` is not installed (the ``hsm`` extra)."""
+
+    code = "hsm.support_missing"
+
+
+class HsmModuleMissing(LogKeyUnavailable):
+    """The PKCS#11 module (the vendor's shared library) cannot be loaded."""
+
+    code = "hsm.module_missing"
+
+
+class HsmTokenNotFound(LogKeyUnavailable):
+    """No token the URI describes is present in any slot of the module."""
+
+    code = "hsm.token_not_found"
+
+
+class HsmPinIncorrect(LogKeyUnavailable):
+    """The token refused the PIN (or has locked it): the key stays out of reach."""
+
+    code = "hsm.pin_incorrect"
+
+
+class HsmKeyNotFound(LogKeyUnavailable):
+    """The token holds no Ed25519 key pair the URI describes (or several)."""
+
+    code = "hsm.key_not_found"

@@ -29,7 +29,7 @@ from garante.ledger.merkle import (
     root_from_leaf_hashes,
     subtrees_completed_by_append,
 )
-from garante.ledger.note import Signer, VerifierKey, open_note, sign_note
+from garante.ledger.note import NoteSigner, Signer, VerifierKey, open_note, sign_note
 from garante.ledger.verify import VerificationError, verify_consistency, verify_inclusion
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "KeyFormatError",
     "LedgerError",
     "NoteError",
+    "NoteSigner",
     "ProofError",
     "SignatureError",
     "Signer",

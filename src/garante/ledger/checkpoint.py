@@ -21,6 +21,7 @@ from garante.ledger.note import (
     SIG_COSIGNATURE_V1,
     SIG_ED25519,
     NoteSignature,
+    NoteSigner,
     Signer,
     VerifiedSignature,
     VerifierKey,
@@ -141,7 +142,7 @@ def _check_line(value: str, n: int, what: str) -> None:
             raise CheckpointError(f"line {n} ({what}) contains a lone surrogate (not UTF-8)")
 
 
-def sign_checkpoint(checkpoint: Checkpoint, *signers: Signer) -> str:
+def sign_checkpoint(checkpoint: Checkpoint, *signers: NoteSigner) -> str:
     """The checkpoint as a signed note (tlog-checkpoint, "Signatures")."""
     return sign_note(checkpoint.to_text(), *signers)
 
@@ -154,7 +155,7 @@ def open_checkpoint(
     return Checkpoint.parse(text), names
 
 
-def cosign(checkpoint_text: str, signer: Signer, timestamp: int) -> str:
+def cosign(checkpoint_text: str, signer: NoteSigner, timestamp: int) -> str:
     """A witness cosignature line over a checkpoint (tlog-cosignature, Ed25519).
 
     The signature is over ``cosignature/v1\\ntime <t>\\n`` plus the checkpoint body and

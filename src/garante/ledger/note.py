@@ -16,6 +16,7 @@ import base64
 import binascii
 import hashlib
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -34,6 +35,7 @@ __all__ = [
     "SIG_COSIGNATURE_V1",
     "SIG_ED25519",
     "NoteSignature",
+    "NoteSigner",
     "Signer",
     "VerifiedSignature",
     "VerifierKey",
@@ -113,18 +115,62 @@ def cosignature_message(text: str, timestamp: int) -> bytes:
     return f"cosignature/v1\ntime {timestamp}\n{text}".encode()
 
 
-class Signer:
-    """An Ed25519 private key with its key name; signs notes (type 0x01).
+class NoteSigner(ABC):
+    """An Ed25519 key with its key name, however the private half is kept; signs notes.
+
+    The key name, the key IDs and the verifier key follow from the name and the public key
+    alone, here, so every kind of signer (a key in a file, a key in an HSM) gives the same
+    verifier line for the same key. A subclass only says how to ``sign``.
+    """
+
+    def __init__(self, name: str, public_key: bytes) -> None:
+        check_key_name(name)
+        if len(public_key) != _ED25519_KEY_SIZE:
+            raise KeyFormatError(f"Ed25519 public key must be 32 bytes, got {len(public_key)}")
+        self._name = name
+        self._public = public_key
+
+    @property
+    def name(self) -> str:
+        """The key name that appears in signature lines."""
+        return self._name
+
+    @property
+    def public_key(self) -> bytes:
+        """The raw 32-byte Ed25519 public key (RFC 8032)."""
+        return self._public
+
+    @property
+    def key_id(self) -> bytes:
+        """4-byte key ID for note signatures (type 0x01)."""
+        return key_id(self._name, SIG_ED25519, self._public)
+
+    @property
+    def cosignature_key_id(self) -> bytes:
+        """4-byte key ID for witness cosignatures (type 0x04)."""
+        return key_id(self._name, SIG_COSIGNATURE_V1, self._public)
+
+    @abstractmethod
+    def sign(self, message: bytes) -> bytes:
+        """A raw 64-byte Ed25519 signature over ``message`` (RFC 8032)."""
+
+    def verifier_key(self, sig_type: int = SIG_ED25519) -> VerifierKey:
+        """The public verifier key for this signer, as a note signer or a cosigner."""
+        return VerifierKey.from_public_key(self._name, self._public, sig_type)
+
+
+class Signer(NoteSigner):
+    """An Ed25519 private key held in memory with its key name; signs notes (type 0x01).
 
     The same key can produce witness cosignatures (type 0x04); those carry their own
     key ID (``cosignature_key_id``) so verifiers keep the two apart.
     """
 
     def __init__(self, name: str, private_key: Ed25519PrivateKey) -> None:
-        check_key_name(name)
-        self._name = name
+        super().__init__(
+            name, private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        )
         self._key = private_key
-        self._public = private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
 
     @classmethod
     def generate(cls, name: str) -> Signer:
@@ -154,33 +200,9 @@ class Signer:
         material = base64.b64encode(bytes([SIG_ED25519]) + seed).decode()
         return f"PRIVATE+KEY+{self._name}+{self.key_id.hex()}+{material}"
 
-    @property
-    def name(self) -> str:
-        """The key name that appears in signature lines."""
-        return self._name
-
-    @property
-    def public_key(self) -> bytes:
-        """The raw 32-byte Ed25519 public key (RFC 8032)."""
-        return self._public
-
-    @property
-    def key_id(self) -> bytes:
-        """4-byte key ID for note signatures (type 0x01)."""
-        return key_id(self._name, SIG_ED25519, self._public)
-
-    @property
-    def cosignature_key_id(self) -> bytes:
-        """4-byte key ID for witness cosignatures (type 0x04)."""
-        return key_id(self._name, SIG_COSIGNATURE_V1, self._public)
-
     def sign(self, message: bytes) -> bytes:
         """A raw 64-byte Ed25519 signature over ``message`` (RFC 8032)."""
         return self._key.sign(message)
-
-    def verifier_key(self, sig_type: int = SIG_ED25519) -> VerifierKey:
-        """The public verifier key for this signer, as a note signer or a cosigner."""
-        return VerifierKey.from_public_key(self._name, self._public, sig_type)
 
 
 @dataclass(frozen=True)
@@ -309,7 +331,7 @@ def _check_text(text: str) -> None:
     _check_note_chars(text, "note text")
 
 
-def sign_note(text: str, *signers: Signer) -> str:
+def sign_note(text: str, *signers: NoteSigner) -> str:
     """Sign ``text`` with each signer (Ed25519, type 0x01) and return the note."""
     _check_text(text)
     if not signers:

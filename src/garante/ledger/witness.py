@@ -49,7 +49,7 @@ from garante.ledger.errors import (
 from garante.ledger.note import (
     MAX_TIMESTAMP,
     SIG_ED25519,
-    Signer,
+    NoteSigner,
     VerifierKey,
     open_note,
 )
@@ -242,7 +242,7 @@ def witness_checkpoint(
     signed_checkpoint: str,
     consistency_proof: Sequence[bytes],
     log_key: VerifierKey,
-    witness: Signer,
+    witness: NoteSigner,
     timestamp: int,
     *,
     origin: str | None = None,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from garante.domain.events import SettingsChanged
 from garante.domain.roles import Principal
 from garante.domain.vocabulary import Vocabulary
-from garante.ledger.note import Signer
+from garante.ledger.note import NoteSigner
 from garante.service import views
 from garante.service.access import entitled
 from garante.service.clock import Clock, FixedClock, SystemClock
@@ -64,7 +64,7 @@ class Garante(
         *,
         clock: Clock | None = None,
         actor: str = "cli",
-        log_signer: Signer | None = None,
+        log_signer: NoteSigner | None = None,
         checkpoint_every: int = 100,
         release_batch: int = 32,
     ) -> None:
@@ -83,10 +83,12 @@ class Garante(
         clock: Clock | None = None,
         actor: str = "cli",
         create: bool = True,
+        log_key_uri: str | None = None,
     ) -> Garante:
         """Open (and migrate) the store at ``url``, ``GARANTE_DB``, or ./garante.db; with
         ``create=False``, only a store that exists (``StoreMissing`` otherwise)."""
-        return cls(Context.open(url, clock=clock, create=create), actor=actor)
+        context = Context.open(url, clock=clock, create=create, log_key_uri=log_key_uri)
+        return cls(context, actor=actor)
 
     def close(self) -> None:
         self.context.close()
@@ -112,7 +114,7 @@ class Garante(
         return self.context.readers
 
     @property
-    def log_signer(self) -> Signer | None:
+    def log_signer(self) -> NoteSigner | None:
         return self.context.log_signer
 
     @property

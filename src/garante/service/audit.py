@@ -14,7 +14,7 @@ from garante.domain.errors import GaranteError, InvalidState, NotFound, Validati
 from garante.ledger.checkpoint import Checkpoint, sign_checkpoint
 from garante.ledger.errors import LedgerError
 from garante.ledger.logcheck import LogReport, StoredEntry, check_log
-from garante.ledger.note import NoteSignature, Signer, VerifierKey
+from garante.ledger.note import NoteSignature, NoteSigner, VerifierKey
 from garante.store import ledger, queries
 from garante.store.schema import LedgerCheckpointRow
 
@@ -48,7 +48,7 @@ class PublishedCheckpoint:
         )
 
 
-def publish_checkpoint(session: Session, signer: Signer, now: datetime) -> PublishedCheckpoint:
+def publish_checkpoint(session: Session, signer: NoteSigner, now: datetime) -> PublishedCheckpoint:
     """Sign the tree head at the current size, unless that size is already published."""
     size = queries.ledger_size(session)
     latest = ledger.latest_checkpoint(session)

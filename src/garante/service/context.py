@@ -22,10 +22,16 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
-from garante.domain.errors import InvalidKey, StoreMissing, StoreUnavailable, ValidationError
+from garante.domain.errors import (
+    InvalidKey,
+    LogKeyUnavailable,
+    StoreMissing,
+    StoreUnavailable,
+    ValidationError,
+)
 from garante.domain.numbers import whole_number
 from garante.domain.timeutil import parse_time
-from garante.ledger.note import Signer
+from garante.ledger.note import SIG_ED25519, NoteSigner, VerifierKey
 from garante.service import audit
 from garante.service.batch import GroupCommit
 from garante.service.clock import Clock, FixedClock, SystemClock
@@ -102,7 +108,7 @@ class Context:
         engine: Engine,
         *,
         clock: Clock | None = None,
-        log_signer: Signer | None = None,
+        log_signer: NoteSigner | None = None,
         settings: Settings | None = None,
     ) -> None:
         self.engine = engine
@@ -118,13 +124,19 @@ class Context:
 
     @classmethod
     def open(
-        cls, url: str | None = None, *, clock: Clock | None = None, create: bool = True
+        cls,
+        url: str | None = None,
+        *,
+        clock: Clock | None = None,
+        create: bool = True,
+        log_key_uri: str | None = None,
     ) -> Context:
         """Open (and migrate) the store at ``url``, ``GARANTE_DB``, or ./garante.db.
 
         A new SQLite store gets its log key file beside it; see ``service.logkey``. With
         ``create=False`` there must be a store already (``require_store``): a mistyped path
-        is refused, and nothing is created.
+        is refused, and nothing is created. ``log_key_uri`` (or ``GARANTE_LOG_KEY_URI``) names
+        the log key in an HSM; a token that cannot be used then refuses the open.
         """
         db_url = database_url(url)
         if not create:
@@ -134,7 +146,7 @@ class Context:
             if not create and integrity.schema_revision(engine) is None:
                 raise missing_store(db_url)
             upgrade(engine)
-            signer = load_log_signer(db_url)
+            signer = load_log_signer(db_url, key_uri=log_key_uri)
             if signer is None:
                 created = create_log_key(db_url)
                 signer = created[0] if created else load_log_signer(db_url)
@@ -151,7 +163,7 @@ class Context:
     def close(self) -> None:
         self.engine.dispose()
 
-    def _record_log_key(self, signer: Signer) -> None:
+    def _record_log_key(self, signer: NoteSigner) -> None:
         """Keep the public verifier key in the store's settings, for anyone to fetch."""
         verifier = signer.verifier_key().to_text()
         with self.sessions() as session, session.begin():
@@ -159,10 +171,16 @@ class Context:
             if stored is None:
                 queries.put_setting(session, "log_verifier_key", verifier)
             elif stored != verifier:
+                hint = f"the store expects {stored}"
+                name = str(stored).split("+", 1)[0]
+                if VerifierKey.from_public_key(name, signer.public_key, SIG_ED25519).to_text() == (
+                    stored
+                ):
+                    hint = f"the same key under another name: set GARANTE_LOG_KEY_NAME={name}"
                 raise InvalidKey(
                     "the configured log key is not the key this store's log was signed with",
                     field="log_key",
-                    hint=f"the store expects {stored}",
+                    hint=hint,
                 )
 
     def _stored_clock(self) -> Clock | None:
@@ -193,8 +211,12 @@ class Context:
                 # that the store is away. The batch's checkpoint is signed by the next write
                 # that finds one due, or by the server's publisher within a second.
                 log.warning("checkpoint not published after a commit", exc_info=True)
+            except LogKeyUnavailable as exc:
+                # Likewise committed; the checkpoint waits for the HSM to answer again, and
+                # says so loudly (the server's publisher retries each interval).
+                log.error("checkpoint not published: %s (%s)", exc.message, exc.code)
 
-    def _publish_if_due(self, signer: Signer, size: int) -> None:
+    def _publish_if_due(self, signer: NoteSigner, size: int) -> None:
         """Sequencing and publication are separate: sign a checkpoint once a batch is in.
 
         Whether one is due is read without the writer lock: most writes find none due, and
@@ -213,7 +235,7 @@ class Context:
                 checkpoint = audit.publish_checkpoint(session, signer, self.clock.now())
             self._published = max(self._published, checkpoint.size)
 
-    def signer(self) -> Signer:
+    def signer(self) -> NoteSigner:
         """The log's signer, or a clear error where the store was opened without one."""
         if self.log_signer is None:
             raise audit.LogKeyMissing(

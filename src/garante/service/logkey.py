@@ -5,6 +5,11 @@ inspector who distrusts the operator's database. So the key comes from ``GARANTE
 note private key string), ``GARANTE_LOG_KEY_FILE``, or, for a SQLite store, a file beside it
 (``garante.db.log-key``, mode 0600) that ``garante init`` creates. The public verifier key is
 not secret; it is kept in the store's settings so anyone can ask for it.
+
+Or the key lives in an HSM and never leaves it: ``GARANTE_LOG_KEY_URI`` (or ``garante serve
+--log-key-uri``) is a PKCS#11 URI naming it (``service.hsm``), and ``GARANTE_LOG_KEY_NAME`` its
+note key name (by default one derived from its public key). Then no file key is read or made:
+a token that cannot be used stops the store from opening, so nothing is signed by another key.
 """
 
 from __future__ import annotations
@@ -13,9 +18,9 @@ import os
 import secrets
 from pathlib import Path
 
-from garante.domain.errors import InvalidKey
+from garante.domain.errors import InvalidKey, ValidationError
 from garante.ledger.errors import LedgerError
-from garante.ledger.note import Signer
+from garante.ledger.note import NoteSigner, Signer
 from garante.store.database import sqlite_file
 
 
@@ -24,8 +29,30 @@ def default_key_path(db_url: str) -> Path | None:
     return None if database is None else Path(f"{database}.log-key")
 
 
-def load_log_signer(db_url: str) -> Signer | None:
-    """The log's signer, or None when no key is configured (checkpoints then cannot be signed)."""
+def configured_uri(key_uri: str | None = None) -> str | None:
+    """The PKCS#11 URI of the log key: ``key_uri`` (``--log-key-uri``), else the environment's."""
+    uri = key_uri or os.environ.get("GARANTE_LOG_KEY_URI", "").strip()
+    return uri or None
+
+
+def load_log_signer(db_url: str, *, key_uri: str | None = None) -> NoteSigner | None:
+    """The log's signer, or None when no key is configured (checkpoints then cannot be signed).
+
+    With a PKCS#11 URI configured, the token's key or a typed error (``LogKeyUnavailable``
+    and its kinds), never None and never a key from a file.
+    """
+    uri = configured_uri(key_uri)
+    if uri is not None:
+        both = [name for name in ("GARANTE_LOG_KEY", "GARANTE_LOG_KEY_FILE") if name in os.environ]
+        if both:
+            raise ValidationError(
+                f"the log key is configured twice: a PKCS#11 URI and {both[0]}",
+                field="log_key_uri",
+                hint=f"unset {both[0]}: a log has one key, here the one in the HSM",
+            )
+        from garante.service.hsm import open_token_signer
+
+        return open_token_signer(uri, os.environ.get("GARANTE_LOG_KEY_NAME") or None)
     text = os.environ.get("GARANTE_LOG_KEY")
     source = "GARANTE_LOG_KEY"
     if text is None:
