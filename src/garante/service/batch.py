@@ -1,11 +1,14 @@
 """Group commit: release requests waiting in one process share one write transaction.
 
-Every write holds the store's one writer lock (``store.database``), so releases per second is
-one over the time a release holds it, however many servers there are. Much of that time is
-the same for one release or ten: taking the lock, reading the log's size, the ledger's
-inserts, the commit. So requests that arrive while a transaction runs wait here, and the next
-transaction takes them all, each decided in turn, in arrival order. It takes them once it has
-the lock, so what arrived while it waited for the lock (behind other servers' writes) joins.
+Every write holds the store's writer lock (``store.database``): on SQLite the one writer, for
+the whole transaction; on PostgreSQL a release holds the policy lock shared and the sequencer
+only from its first entry to its commit. Either way, releases per second is bounded by one
+over the time a release holds the serial part, however many servers there are. Much of that
+time is the same for one release or ten: taking the lock, reading the log's size, the
+ledger's inserts, the commit. So requests that arrive while a transaction runs wait here, and
+the next transaction takes them all, each decided in turn, in arrival order. It takes them
+once it has its lock, so what arrived while it waited for the lock (behind other servers'
+writes) joins.
 
 Work of one kind can also be done for the whole group at once (``run_many``): release requests
 queued together are decided and stored by ``service.bulk`` with one insert per table, not one
@@ -139,13 +142,23 @@ class GroupCommit:
                     self._busy = False
 
     def _take(self, taken: list[_Waiting[Any]]) -> list[_Waiting[Any]]:
+        """Move up to ``limit`` less what ``taken`` holds from the queue to ``taken``; what
+        was moved."""
         with self._lock:
-            taken.extend(self._queue[: self.limit])
-            del self._queue[: self.limit]
-        return taken
+            room = max(self.limit - len(taken), 0)
+            moved = self._queue[:room]
+            del self._queue[:room]
+        taken.extend(moved)
+        return moved
 
     def _commit(self, leader: _Waiting[Any], taken: list[_Waiting[Any]]) -> None:
         """Take the writer lock, then the batch: what arrived while waiting for it joins.
+
+        A release transaction on PostgreSQL begins with the shared policy lock, granted at
+        once, and waits for the sequencer only at its first entry (``store.database``): so
+        once its batch has taken the sequencer, what queued while it waited joins the same
+        transaction, decided under the sequencer, as it would have joined a batch waiting for
+        the one writer lock.
 
         The batch taken is appended to ``taken``, so that the caller can answer everyone in
         it whatever happens here.
@@ -154,11 +167,16 @@ class GroupCommit:
         worked = False
         try:
             with leader.begin() as tx:
-                batch = self._take(taken)
-                outcomes = self._work_through(tx, batch)
+                late = not tx.sequenced
+                outcomes = self._work_through(tx, self._take(taken))
+                if late and tx.sequenced:
+                    outcomes += self._work_through(tx, self._take(taken))
                 worked = True
+            batch = taken
         except Exception as failed:
-            batch = taken or self._take(taken)
+            if not taken:
+                self._take(taken)
+            batch = taken
             if worked or len(batch) == 1:
                 # A failed commit may still have stored the changes, so running them again
                 # could store them twice: everyone hears the error. One alone hears its own.
