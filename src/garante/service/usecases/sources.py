@@ -38,6 +38,7 @@ from garante.upstream import feeds, taxii
 
 TITLE = 500  # an item title's length in the store
 UPSTREAM_ID, VERSION = 200, 64  # the lengths the store keeps of an upstream id and version
+POSITION_EVERY = 100  # MISP events between two records of a feed's position
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -230,9 +231,10 @@ class Sources(UseCases):
         retry: taxii.Retry,
     ) -> None:
         """The feed's events whose manifest timestamp is not older than the position, oldest
-        first, one item each. The position is the timestamp of the last event taken: events
-        of that same second are read again next time and found taken, so a restart after any
-        event leaves neither a gap nor a duplicate."""
+        first, one item each. The position is the timestamp of the last event taken, recorded
+        every ``POSITION_EVERY`` events and at the end: events from it on are read again next
+        time and found taken (without converting them), so a restart after any event leaves
+        neither a gap nor a duplicate."""
         upstream = terms.upstream
         with feeds.client(upstream) as client:
             feed = feeds.read_misp_feed(terms.url, client, retry)
@@ -256,7 +258,8 @@ class Sources(UseCases):
                     else:
                         started += self._take(terms.id, made, pulled)
                 pulled.position = entry.timestamp
-                self._record_position(terms.id, pulled)
+                if pulled.objects % POSITION_EVERY == 0:
+                    self._record_position(terms.id, pulled)
                 if progress is not None:
                     progress(pulled.record())
 
