@@ -55,6 +55,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/fanout.py
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/taxii.py
+	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/scale.py
 
 ## decide() against the reference model on a million random pairs (not part of `make test`).
