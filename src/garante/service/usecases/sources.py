@@ -221,6 +221,7 @@ class Sources(UseCases):
             self._record_position(terms.id, pulled)
             if progress is not None:
                 progress(pulled.record())
+        pulled.next = None  # every page taken: the next pull starts from the position
 
     def _pull_misp_feed(
         self,
