@@ -238,3 +238,49 @@ def test_misp_events_go_to_a_misp_feed_source_only(world: Garante, tmp_path: Pat
 
     with pytest.raises(InvalidState, match="not a MISP feed"):
         analyst.ingest_misp("folder", json.dumps(feed_json(events(1)[0])))
+
+
+def test_an_events_galaxy_and_tags_map_its_category_and_region(
+    world: Garante, tmp_path: Path
+) -> None:
+    clan = 'misp-galaxy:threat-actor="Clan del Golfo"'
+    event = misp_event(tags=("tlp:green", clan, "region:pacific"), event_uuid=UUIDS[0])
+    analyst = add_feed(
+        world,
+        str(write_feed(tmp_path / "feed", [event])),
+        mapping={
+            "rules": [
+                {
+                    "on": "misp-galaxy",
+                    "pattern": "*Clan del Golfo*",
+                    "category": "drug-trafficking",
+                },
+                {"on": "misp-tag", "pattern": "region:pacific", "region": "pacific"},
+            ]
+        },
+    )
+
+    analyst.pull_source("misp")
+
+    (item,) = analyst.items()
+    assert (item.category, item.region, item.tlp) == ("drug-trafficking", "pacific", "green")
+
+
+def test_a_deleted_event_is_recorded_as_a_later_version_of_its_item(
+    world: Garante, tmp_path: Path
+) -> None:
+    directory = write_feed(tmp_path / "feed", events(1))
+    analyst = add_feed(world, str(directory))
+    analyst.pull_source("misp")
+    later = misp_event("Go-fast boat 0", tags=("tlp:green",), timestamp=WHEN + timedelta(hours=2))
+    later.uuid = UUIDS[0]
+    write_feed(directory, [later])
+    event_file = directory / f"{UUIDS[0]}.json"
+    event = json.loads(event_file.read_text())
+    event["Event"]["deleted"] = True  # as MISP marks a deleted event (PyMISP's feed leaves it out)
+    event_file.write_text(json.dumps(event))
+
+    again = analyst.pull_source("misp").value
+
+    assert (again.items, again.versions_seen) == ((), 1)
+    assert len(analyst.items()) == 1
