@@ -44,6 +44,7 @@ unit: $(STAMP)
 	$(BIN)/python bench/replay.py --quick
 	$(BIN)/python bench/cli.py --quick
 	$(BIN)/python bench/fanout.py --quick
+	$(BIN)/python bench/ingest.py --quick
 
 ## Benchmarks at full size (not part of `make test`: timing stays out of tests).
 bench: $(STAMP)
