@@ -136,6 +136,17 @@ def test_a_folder_source_names_an_existing_directory_by_its_absolute_path(
         add_folder(world, tmp_path / "nowhere")
 
 
+def test_a_due_folder_is_pulled_on_its_schedule_like_the_other_sources(
+    world: Garante, folder: Path
+) -> None:
+    add_folder(world, folder)
+
+    done = world.pull_due_sources()
+
+    assert [(p.source, len(p.items)) for p in done] == [("drop", 3)]
+    assert world.pull_due_sources() == []  # not again until its interval passes
+
+
 def _ingested(garante: Garante) -> list[dict[str, Any]]:
     found = [json.loads(e.entry) for e in garante.entries(0, garante.ledger_size())]
     return [e["data"] for e in found if e["kind"] == "item.ingested"]
