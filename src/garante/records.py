@@ -635,7 +635,7 @@ class Source:
     added_at: str
     paused: bool
     removed: bool
-    position: str | None  # the upstream's last date_added taken in full
+    position: str | None  # TAXII: the last date_added taken; MISP: the last event timestamp
     last_attempt_at: str | None
     last_success_at: str | None
     last_error: str | None

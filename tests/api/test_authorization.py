@@ -14,6 +14,7 @@ call, 422 for a statement that needs a signature); only 401, 403 and 5xx count a
 from __future__ import annotations
 
 import base64
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,6 +53,7 @@ PATH = {
     "condition_id": "caribbean-vessel-strikes",
     "request_id": "1",
     "agreement_id": "hsi-authz",
+    "source_id": "authz-source",
 }
 
 
@@ -252,6 +254,27 @@ MATRIX: tuple[Row, ...] = (
     Row("GET", "/audit/entries", INTERNAL, query={"start": 0, "end": 2}),
     Row("GET", "/audit/proof/inclusion", INTERNAL, query={"index": 0}),
     Row("GET", "/audit/proof/consistency", INTERNAL, query={"old": 1}),
+    # sources
+    Row("GET", "/sources", _set(ANALYST, OVERSEER)),
+    Row(
+        "POST",
+        "/sources",
+        _set(ANALYST),
+        body={
+            "id": "authz-source",
+            "kind": "folder",
+            "url": tempfile.gettempdir(),
+            "category": "drug-trafficking",
+            "region": "caribbean",
+            "tlp": "amber",
+            "interval": 86400,
+        },
+    ),
+    Row("GET", "/sources/{source_id}", _set(ANALYST, OVERSEER)),
+    Row("POST", "/sources/{source_id}/pause", _set(ANALYST), body={"reason": "matrix"}),
+    Row("POST", "/sources/{source_id}/resume", _set(ANALYST), body={"reason": "matrix"}),
+    Row("POST", "/sources/{source_id}/remove", _set(ANALYST), body={"reason": "matrix"}),
+    Row("POST", "/sources/{source_id}/pull", _set(ANALYST)),
 )
 ROWS = {(row.method, row.path): row for row in MATRIX}
 MUTATING = tuple(row for row in MATRIX if row.method in ("POST", "PUT"))

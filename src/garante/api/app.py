@@ -27,6 +27,7 @@ from garante.api.routes import (
     outcomes,
     parties,
     releases,
+    sources,
     tiles,
     undertakings,
 )
@@ -161,6 +162,7 @@ def create_app(garante: Garante) -> FastAPI:
         conditions,
         releases,
         audit,
+        sources,
     ):
         app.include_router(module.router, prefix=PREFIX)
 

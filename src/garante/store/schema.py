@@ -421,6 +421,8 @@ class SourceRow(Base):
     reason: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
     # How far the pulls got: the upstream's last ``date_added`` taken in full (the next pull's
     # ``added_after``) and the ``next`` token of the page after it, if the upstream gave one.
+    # A MISP feed: the ``timestamp`` of the last event taken, and no next. A folder: how many
+    # files were taken, and (in ``position_next``) each one's name and SHA-256, as JSON.
     position_added: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
     position_next: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
     last_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
