@@ -19,6 +19,7 @@ from collections.abc import Callable
 import uvicorn
 
 from garante.api.app import create_app
+from garante.api.clientcert import TrustedProxies
 from garante.api.deadlines import deadline_protocol
 from garante.domain.errors import LogKeyUnavailable
 from garante.service.app import Garante
@@ -55,6 +56,7 @@ def serve(
     body_timeout: float = 60.0,
     on_ready: Callable[[str], None] | None = None,
     sources_interval: float = 5.0,
+    trusted_proxies: TrustedProxies | None = None,
 ) -> None:
     sock = bind(host, port)
     actual = sock.getsockname()[1]
@@ -96,7 +98,7 @@ def serve(
     if on_ready is not None:
         on_ready(url)
     config = uvicorn.Config(
-        create_app(garante),
+        create_app(garante, trusted_proxies=trusted_proxies),
         http=deadline_protocol(header_timeout=header_timeout, body_timeout=body_timeout),
         log_level="warning",
         access_log=False,
