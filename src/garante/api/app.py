@@ -22,6 +22,7 @@ from garante.api.dispatch import dispatch_by_prefix
 from garante.api.routes import (
     agreements,
     audit,
+    certificates,
     conditions,
     items,
     orders,
@@ -165,6 +166,7 @@ def create_app(garante: Garante, *, trusted_proxies: TrustedProxies | None = Non
         audit,
     ):
         app.include_router(module.router, prefix=PREFIX)
+    app.include_router(certificates.router, prefix=PREFIX)  # partners' client certificates
 
     @app.get(f"{PREFIX}/health", tags=["meta"], response_model=HealthOut)
     def health() -> HealthOut:

@@ -625,3 +625,21 @@ class AgreementChange(BaseModel):
     @classmethod
     def of(cls, change: Change[records.Agreement]) -> AgreementChange:
         return cls(agreement=change.value, started=change.started)
+
+
+# -- client certificates of partners ---------------------------------------------------------
+
+
+class CertificateIn(Body):
+    certificate: str = Field(
+        min_length=1,
+        max_length=20000,
+        description="The PEM certificate, or the SHA-256 of its DER encoding (hex, colons allowed)",
+    )
+    label: str = Field("", max_length=200)
+
+
+class CertificateRotationIn(Body):
+    old: str = Field(min_length=1, max_length=20000, description="The certificate in use")
+    new: str = Field(min_length=1, max_length=20000, description="Its replacement")
+    label: str = Field("", max_length=200)
