@@ -160,6 +160,7 @@ PATH_VALUES = {
     "condition_id": "caribbean-vessel-strikes",
     "request_id": "1",
     "agreement_id": "dea-maritime",
+    "fingerprint": "12" * 32,
 }
 
 
