@@ -90,7 +90,7 @@ def authenticate(session: Session, fingerprint: str) -> Principal:
             hint="a liaison registers it: garante agencies certificate add AGENCY CERT.pem",
         )
     agency = lookup.agency(session, row.agency_id)
-    if not agency.active or agency.domestic:
+    if not agency.active:
         raise Forbidden(
             f"the client certificate is {agency.id}'s, which is deactivated",
             hint="ask the originating agency's liaison",
