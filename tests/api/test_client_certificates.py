@@ -124,6 +124,16 @@ def test_the_api_knows_the_certificate_as_the_partner(deployment: Deployment) ->
     assert (me.json()["role"], me.json()["agency"]) == ("partner", PARTNER)
 
 
+def test_the_proxy_is_recognised_by_its_own_address_not_the_forwarded_one(
+    deployment: Deployment,
+) -> None:
+    """Through nginx, the request's client is the partner's address (X-Forwarded-For, which the
+    server believes from loopback): the certificate is still taken, since nginx is the peer."""
+    me = deployment.get("/api/v1/me", deployment.partner, **{"X-Forwarded-For": "203.0.113.9"})
+    assert me.status_code == 200, me.text
+    assert me.json()["agency"] == PARTNER
+
+
 def test_a_certificate_from_another_ca_is_refused_by_nginx(deployment: Deployment) -> None:
     response = deployment.get("/api/v1/me", deployment.stranger)
     assert response.status_code == 400  # nginx: "The SSL certificate error"

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from garante.api.clientcert import TrustedProxies, certificate_principal
+from garante.api.clientcert import TrustedProxies, certificate_principal, peer_host
 from garante.domain.roles import Principal, Role
 from garante.service import access
 from garante.service.access import roles_of
@@ -33,7 +33,7 @@ def principal(
     credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),  # noqa: B008
 ) -> Principal:
     # A client certificate verified by a trusted proxy wins over a token (api/clientcert.py).
-    host = request.client.host if request.client else None
+    host = peer_host(request)
     certified = certificate_principal(
         service(request), trusted_proxies(request), host, request.headers
     )

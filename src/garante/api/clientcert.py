@@ -5,6 +5,10 @@ passes two headers, named here and nowhere else. Garante reads them only on a co
 a trusted proxy address (``garante serve --trusted-proxy CIDR``); from any other address they
 are ignored, as if absent, so a client that forges them gets nothing for it.
 
+The address checked is the TCP peer's, recorded (``RecordPeer``) before uvicorn replaces the
+request's client with the one ``X-Forwarded-For`` names: that one is the partner's address,
+never nginx's, and partly the client's to choose.
+
 A request with both a verified certificate and a bearer token acts for the certificate: it was
 proved on the connection with its private key, where a token is a secret anyone who copied it
 may send; so a partner system cannot step outside its certificate's agency with a token, and
@@ -18,6 +22,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote
 
+from starlette.requests import HTTPConnection
+from starlette.types import ASGIApp, Receive, Scope, Send
+
 from garante.certificates import fingerprint_of_pem
 from garante.domain.errors import ValidationError
 from garante.domain.roles import Principal
@@ -27,6 +34,7 @@ from garante.service.tokens import Unauthenticated
 VERIFY_HEADER = "X-SSL-Client-Verify"  # nginx: $ssl_client_verify (SUCCESS, FAILED:..., NONE)
 CERT_HEADER = "X-SSL-Client-Cert"  # nginx: $ssl_client_escaped_cert (the PEM, URL-escaped)
 VERIFIED = "SUCCESS"
+PEER = "garante.peer"  # the scope key RecordPeer sets: the connection's own (host, port)
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -64,6 +72,28 @@ class TrustedProxies:
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
             address = address.ipv4_mapped
         return any(address in network for network in self.networks)
+
+
+class RecordPeer:
+    """Keeps the connection's peer under ``PEER`` in the scope, for the proxy headers
+    middleware inside it to rewrite ``client`` as it likes."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            scope[PEER] = scope.get("client")
+        await self.app(scope, receive, send)
+
+
+def peer_host(connection: HTTPConnection) -> str | None:
+    """The address the request came from on the wire (see ``RecordPeer``); without it (an app
+    served another way), the request's client."""
+    recorded = connection.scope.get(PEER)
+    if recorded:
+        return str(recorded[0])
+    return connection.client.host if connection.client else None
 
 
 def certificate_principal(

@@ -17,7 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from garante import __version__
-from garante.api.clientcert import TrustedProxies, certificate_principal
+from garante.api.clientcert import TrustedProxies, certificate_principal, peer_host
 from garante.canonical import Json
 from garante.domain.numbers import whole_number
 from garante.domain.roles import Principal, Role
@@ -47,7 +47,7 @@ def create_taxii_app(garante: Garante, *, trusted_proxies: TrustedProxies | None
     def authenticated(request: Request) -> Principal:
         """A client certificate a trusted proxy verified, else the token (api/clientcert.py
         says why the certificate wins when both come)."""
-        host = request.client.host if request.client else None
+        host = peer_host(request)
         certified = certificate_principal(garante, trusted, host, request.headers)
         if certified is not None:
             return certified
