@@ -1478,6 +1478,45 @@ class GaranteClient:
         code ``source.upstream_failed`` (502)."""
         return self._as(PullOut, "POST", f"/sources/{_segment(source_id)}/pull")
 
+    # -- client certificates of partners ----------------------------------------------------
+
+    def add_certificate(
+        self, agency_id: str, certificate: str, *, label: str = ""
+    ) -> records.AgencyCertificate:
+        """Register a partner's client certificate (liaison): ``certificate`` is the PEM, or
+        the SHA-256 fingerprint of its DER encoding."""
+        return self._as(
+            records.AgencyCertificate,
+            "POST",
+            f"/agencies/{_segment(agency_id)}/certificates",
+            body={"certificate": certificate, "label": label},
+        )
+
+    def rotate_certificate(
+        self, agency_id: str, *, old: str, new: str, label: str = ""
+    ) -> records.AgencyCertificate:
+        """``new`` replaces ``old`` at once (liaison); the new certificate's record."""
+        return self._as(
+            records.AgencyCertificate,
+            "POST",
+            f"/agencies/{_segment(agency_id)}/certificates/rotate",
+            body={"old": old, "new": new, "label": label},
+        )
+
+    def remove_certificate(self, agency_id: str, fingerprint: str) -> records.AgencyCertificate:
+        """The certificate authenticates no more (liaison)."""
+        return self._as(
+            records.AgencyCertificate,
+            "DELETE",
+            f"/agencies/{_segment(agency_id)}/certificates/{_segment(fingerprint)}",
+        )
+
+    def list_certificates(self, agency_id: str) -> list[records.AgencyCertificate]:
+        """An agency's certificates, removed ones too (a partner: its own)."""
+        return self._as(
+            list[records.AgencyCertificate], "GET", f"/agencies/{_segment(agency_id)}/certificates"
+        )
+
 
 # -- helpers -------------------------------------------------------------------------------
 

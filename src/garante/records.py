@@ -660,3 +660,17 @@ class Pulled:
     versions_seen: int
     rejected: tuple[str, ...]
     position: str | None
+
+
+# -- client certificates of partners ---------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgencyCertificate:
+    """A client certificate registered for a partner agency, by its SHA-256 fingerprint."""
+
+    fingerprint: str
+    agency: str
+    label: str
+    created_at: str
+    removed_at: str | None

@@ -161,6 +161,7 @@ PATH_VALUES = {
     "request_id": "1",
     "agreement_id": "dea-maritime",
     "source_id": "no-such-source",
+    "fingerprint": "12" * 32,
 }
 
 

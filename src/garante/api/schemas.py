@@ -666,3 +666,21 @@ class PullOut(BaseModel):
 
     pulled: records.Pulled
     started: list[Decided]
+
+
+# -- client certificates of partners ---------------------------------------------------------
+
+
+class CertificateIn(Body):
+    certificate: str = Field(
+        min_length=1,
+        max_length=20000,
+        description="The PEM certificate, or the SHA-256 of its DER encoding (hex, colons allowed)",
+    )
+    label: str = Field("", max_length=200)
+
+
+class CertificateRotationIn(Body):
+    old: str = Field(min_length=1, max_length=20000, description="The certificate in use")
+    new: str = Field(min_length=1, max_length=20000, description="Its replacement")
+    label: str = Field("", max_length=200)

@@ -462,3 +462,19 @@ class SourceIngestRow(Base):
             unique=True,
         ),
     )
+
+
+# -- client certificates of partners ---------------------------------------------------------
+
+
+class AgencyCertificateRow(Base):
+    """A client certificate that authenticates as an agency's partner principal, by the SHA-256
+    of its DER encoding (hex). A removed one keeps its row (``removed_at``), so a fingerprint
+    is never registered twice."""
+
+    __tablename__ = "agency_certificates"
+    fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    label: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    removed_at: Mapped[datetime | None]
