@@ -16,6 +16,7 @@ from garante.domain.errors import ValidationError
 
 if TYPE_CHECKING:
     from garante import records
+    from garante.service.results import Change
 
 app = typer.Typer(
     help="Sources: TAXII 2.1 collections, MISP feeds and folders of STIX bundles whose "
@@ -245,12 +246,7 @@ def pull(
         f"position {pulled.position or 'start'}.",
         markup=False,
     )
-    for why in pulled.rejected:
-        output.console.print(f"  not taken: {why}", markup=False)
-    if change.started:
-        output.console.print(f"Requests started ({len(change.started)}):")
-        for decided in change.started:
-            output.decision_line(decided)
+    _print_refused_and_started(change)
 
 
 @app.command("ingest-misp")
@@ -280,12 +276,7 @@ def ingest_misp(
         f"{pulled.versions_seen} later versions recorded.",
         markup=False,
     )
-    for why in pulled.rejected:
-        output.console.print(f"  not taken: {why}", markup=False)
-    if change.started:
-        output.console.print(f"Requests started ({len(change.started)}):")
-        for decided in change.started:
-            output.decision_line(decided)
+    _print_refused_and_started(change)
 
 
 def _changed(ctx: typer.Context, source: records.Source, message: str) -> None:
@@ -325,3 +316,13 @@ def remove(
         service(ctx).remove_source(source_id, reason=reason),
         f"Removed {source_id}; its items stay.",
     )
+
+
+def _print_refused_and_started(change: Change[records.Pulled]) -> None:
+    """What a pull or an ingest did not take, and the requests standing agreements started."""
+    for why in change.value.rejected:
+        output.console.print(f"  not taken: {why}", markup=False)
+    if change.started:
+        output.console.print(f"Requests started ({len(change.started)}):")
+        for decided in change.started:
+            output.decision_line(decided)
