@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from garante.service.app import Garante
-from tests.console.pages import Console, serving
+from tests.console.pages import BASE, Console, copy_served
+from tests.support.oidc import OidcProvider, running_provider
+from tests.support.oidc import missing as missing_node
 from tests.support.stores import Store
+from tests.support.unavailable import unavailable
 
 
 @pytest.fixture(scope="session")
@@ -24,10 +26,27 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return Path(store.db)
 
 
+@pytest.fixture(scope="session")
+def oidc_provider() -> Iterator[OidcProvider]:
+    """The real OpenID provider, its client the in-process console at ``BASE``."""
+    reason = missing_node()
+    if reason is not None:
+        unavailable(reason)
+    with running_provider() as provider:
+        provider.register(BASE)
+        yield provider
+
+
+@pytest.fixture
+def oidc_console(
+    demo_store: Path, tmp_path: Path, oidc_provider: OidcProvider
+) -> Iterator[Console]:
+    """The console of a copy of the demo store, signing people in through the provider."""
+    with copy_served(demo_store, tmp_path, oidc_provider) as served:
+        yield served
+
+
 @pytest.fixture
 def console(demo_store: Path, tmp_path: Path) -> Iterator[Console]:
-    db = Store.sqlite(demo_store).copy(tmp_path).db
-    garante = Garante.open(f"sqlite:///{db}")
-    with serving(garante) as served:
+    with copy_served(demo_store, tmp_path) as served:
         yield served
-    garante.close()

@@ -1,10 +1,17 @@
-"""The console's role rules are the API's: who may see each page, and who may write."""
+"""The console's role rules are the API's: who may see each page, and who may write.
+
+Every rule here holds however the person signed in: with an API token through the form, or
+through the real OpenID provider (tests/support/oidc), its claims mapped to the same roles.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
-from tests.console.pages import Console
+from tests.console.pages import Console, copy_served
 from tests.support.agreements import make_agreement
 
 PAGES = ["/partners", "/orders", "/orders/co-us-suspension", "/held", "/releases", "/audit"]
@@ -17,6 +24,15 @@ PAGES += [
 PAGES += ["/items", "/items/co-2025-0417", "/releases/11"]
 # Standing agreements: the test makes dea-ag-1, the DEA's (the partner signed in).
 PAGES += ["/agreements", "/agreements/new", "/agreements/dea-ag-1"]
+
+
+@pytest.fixture(params=["token", "oidc"])
+def console(request: pytest.FixtureRequest, demo_store: Path, tmp_path: Path) -> Iterator[Console]:
+    provider = request.getfixturevalue("oidc_provider") if request.param == "oidc" else None
+    with copy_served(demo_store, tmp_path, provider) as served:
+        yield served
+
+
 INTERNAL = {"authority", "overseer", "analyst", "liaison"}
 # Pages every signed-in role sees (a partner sees its own part of them).
 EVERYONE = {"/partners", "/releases", "/audit", "/charts", "/agreements", "/agreements/dea-ag-1"}

@@ -35,6 +35,7 @@ from garante.api.routes import (
 )
 from garante.api.schemas import HealthOut, MeOut
 from garante.console import console_router
+from garante.console.oidc import OidcSettings, Provider
 from garante.domain.numbers import whole_number
 from garante.domain.roles import Principal
 from garante.service.app import Garante
@@ -142,7 +143,12 @@ def _too_large() -> JSONResponse:
     )
 
 
-def create_app(garante: Garante, *, trusted_proxies: TrustedProxies | None = None) -> FastAPI:
+def create_app(
+    garante: Garante,
+    *,
+    trusted_proxies: TrustedProxies | None = None,
+    oidc: OidcSettings | None = None,
+) -> FastAPI:
     app = FastAPI(
         title="Garante",
         version=__version__,
@@ -153,6 +159,8 @@ def create_app(garante: Garante, *, trusted_proxies: TrustedProxies | None = Non
     )
     app.state.garante = garante
     app.state.trusted_proxies = trusted_proxies or TrustedProxies()
+    # The console's sign-in through an OpenID provider, if the operator named one.
+    app.state.oidc = Provider(oidc) if oidc is not None else None
     app.add_middleware(BodyLimit)
     errors.install(app)
     for module in (

@@ -23,6 +23,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from garante.api.app import create_app
 from garante.api.clientcert import RecordPeer, TrustedProxies
 from garante.api.deadlines import deadline_protocol
+from garante.console.oidc import OidcSettings
 from garante.domain.errors import LogKeyUnavailable
 from garante.service.app import Garante
 
@@ -59,6 +60,7 @@ def serve(
     on_ready: Callable[[str], None] | None = None,
     sources_interval: float = 5.0,
     trusted_proxies: TrustedProxies | None = None,
+    oidc: OidcSettings | None = None,
 ) -> None:
     sock = bind(host, port)
     actual = sock.getsockname()[1]
@@ -99,7 +101,7 @@ def serve(
         thread.start()
     if on_ready is not None:
         on_ready(url)
-    app = create_app(garante, trusted_proxies=trusted_proxies)
+    app = create_app(garante, trusted_proxies=trusted_proxies, oidc=oidc)
     config = uvicorn.Config(
         app,
         http=deadline_protocol(header_timeout=header_timeout, body_timeout=body_timeout),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import typer
 
@@ -66,6 +67,15 @@ def serve(
         help="Seconds between looks for sources due a pull (each is pulled on its own --interval).",
         metavar="SECONDS",
     ),
+    oidc_config: Path | None = typer.Option(
+        None,
+        "--oidc-config",
+        envvar="GARANTE_OIDC_CONFIG",
+        help="A TOML file naming an OpenID provider the console signs people in with, and how "
+        "its claims map to roles, agencies and authorities (docs/deploy.md, 'Sign-in with "
+        "OpenID Connect'). Token sign-in keeps working beside it.",
+        metavar="FILE",
+    ),
 ) -> None:
     """Serve the API under /api/v1, the web console at / and the TAXII 2.1 feeds at /taxii2/.
 
@@ -73,8 +83,10 @@ def serve(
     """
     from garante.api.clientcert import TrustedProxies
     from garante.api.server import serve as run
+    from garante.console.oidc import OidcSettings
 
     trusted = TrustedProxies.parse(trusted_proxy or ())
+    oidc = OidcSettings.load(oidc_config) if oidc_config is not None else None
 
     garante = service(ctx, create=init, log_key_uri=log_key_uri)
 
@@ -82,6 +94,8 @@ def serve(
         output.console.print(f"Garante API listening on {url}/api/v1", markup=False)
         output.console.print(f"OpenAPI document: {url}/api/v1/openapi.json", markup=False)
         output.console.print(f"Web console: {url}/ and TAXII 2.1: {url}/taxii2/", markup=False)
+        if oidc is not None:
+            output.console.print(f"Console sign-in also with {oidc.issuer}", markup=False)
         sys.stdout.flush()
 
     run(
@@ -94,4 +108,5 @@ def serve(
         on_ready=ready,
         sources_interval=sources_check,
         trusted_proxies=trusted,
+        oidc=oidc,
     )

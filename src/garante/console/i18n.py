@@ -68,6 +68,45 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "The form did not carry this session's token. Reload the page and try again.",
         "es": "El formulario no llevaba el token de esta sesión. Recargue la página y reintente.",
     },
+    # -- sign-in with OpenID Connect (console/oidc.py) ----------------------------------
+    "signin.or": {"en": "Or", "es": "O bien"},
+    "signin.oidc": {"en": "Sign in with {name}", "es": "Iniciar sesión con {name}"},
+    "signin.done": {"en": "Signed in", "es": "Sesión iniciada"},
+    "signin.continue": {"en": "Continue to the console", "es": "Continuar a la consola"},
+    "error.oidc_off": {"en": "No OpenID sign-in", "es": "Sin inicio de sesión OpenID"},
+    "error.oidc_off_text": {
+        "en": "This server signs in with API tokens only.",
+        "es": "Este servidor solo inicia sesión con tokens de la API.",
+    },
+    "error.oidc_token": {"en": "Sign-in refused", "es": "Inicio de sesión rechazado"},
+    "error.oidc_token_text": {
+        "en": "The identity provider's answer could not be accepted: the ID token was expired, "
+        "altered or not for this console, or the sign-in took too long. No session was "
+        "started. Sign in again; if it keeps failing, tell the operator (the server logged why).",
+        "es": "No se pudo aceptar la respuesta del proveedor de identidad: el token de "
+        "identidad había caducado, estaba alterado o no era para esta consola, o el inicio de "
+        "sesión tardó demasiado. No se inició ninguna sesión. Vuelva a iniciar sesión; si "
+        "sigue fallando, avise al operador (el servidor registró el motivo).",
+    },
+    "error.oidc_unmapped": {"en": "No Garante role", "es": "Sin rol en Garante"},
+    "error.oidc_unmapped_text": {
+        "en": "You signed in with the identity provider, but your account gives no single "
+        "Garante role, or names an agency or authority this console does not know. No "
+        "session was started. Ask the operator to map your group or agency.",
+        "es": "Inició sesión con el proveedor de identidad, pero su cuenta no da un único rol "
+        "de Garante, o nombra una agencia o autoridad que esta consola no conoce. No se inició "
+        "ninguna sesión. Pida al operador que asigne su grupo o agencia.",
+    },
+    "error.oidc_unavailable": {
+        "en": "Identity provider unavailable",
+        "es": "Proveedor de identidad no disponible",
+    },
+    "error.oidc_unavailable_text": {
+        "en": "The identity provider could not be reached. Try again later, or sign in with "
+        "an API token.",
+        "es": "No se pudo contactar con el proveedor de identidad. Inténtelo más tarde o "
+        "inicie sesión con un token de la API.",
+    },
     # -- service errors, in the console's words (console/errors.py) ---------------------
     # fault.<code>[@<field>] is the message, fault_hint.<code>[@<field>] the hint; {name} is
     # the first 'quoted' name of the service's message (an order id, say).

@@ -6,6 +6,10 @@ scripts cannot read it), ``SameSite=Strict`` (no other site's page can send it) 
 over HTTPS. Every request authenticates the token again through the service, so a revoked
 token signs the console out at once.
 
+A person signed in through OpenID Connect has no API token: their cookie holds the principal
+the ID token's claims gave and when the session ends, signed by the server (``console/oidc.py``).
+It is refused once past that end, or if the server's session key changed.
+
 Forms also carry a CSRF token, HMAC-SHA256 keyed by the session token: a page of another
 origin cannot compute it without the cookie, and it needs no storage either.
 """
@@ -20,6 +24,7 @@ from fastapi import Request
 from starlette.responses import Response
 
 from garante.console.i18n import Lang, negotiate
+from garante.console.oidc import SESSION_PREFIX, Provider
 from garante.domain.errors import GaranteError
 from garante.domain.roles import Principal, Role
 from garante.service.access import roles_of
@@ -122,18 +127,32 @@ def language(request: Request) -> Lang:
     )
 
 
+def oidc_provider(request: Request) -> Provider | None:
+    """The OpenID provider the console signs people in with, if the operator named one."""
+    found = getattr(request.app.state, "oidc", None)
+    return found if isinstance(found, Provider) else None
+
+
 def viewer(request: Request) -> Viewer:
-    """The signed-in viewer, or ``SignInRequired`` (a missing, unknown or revoked token)."""
+    """The signed-in viewer, or ``SignInRequired`` (a missing, unknown or revoked token, or an
+    OpenID session past its end)."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise SignInRequired
     known = getattr(request.state, "viewer", None)
     if isinstance(known, Viewer):
         return known  # authenticated once per request, however many reads the page makes
-    try:
-        who = unbound(request).authenticate(token)
-    except GaranteError:
-        raise SignInRequired from None
+    if token.startswith(SESSION_PREFIX):
+        provider = oidc_provider(request)
+        signed = provider.settings.session_principal(token) if provider else None
+        if signed is None:
+            raise SignInRequired
+        who = signed
+    else:
+        try:
+            who = unbound(request).authenticate(token)
+        except GaranteError:
+            raise SignInRequired from None
     known = Viewer(principal=who, lang=language(request), csrf=csrf_token(token))
     request.state.viewer = known
     return known
@@ -167,8 +186,10 @@ def set_cookie(
     )
 
 
-def start_session(request: Request, response: Response, token: str) -> None:
-    set_cookie(request, response, SESSION_COOKIE, token)
+def start_session(
+    request: Request, response: Response, token: str, *, max_age: int | None = None
+) -> None:
+    set_cookie(request, response, SESSION_COOKIE, token, max_age=max_age)
 
 
 def end_session(request: Request, response: Response) -> None:
