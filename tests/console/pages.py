@@ -52,7 +52,8 @@ class Console:
         start = self.client.get("/signin/oidc", follow_redirects=False)
         assert start.status_code == 303, start.text
         back = self.provider.log_in(start.headers["location"], account, BASE)
-        return self.client.get(back.removeprefix(BASE), follow_redirects=False)
+        answer: Response = self.client.get(back.removeprefix(BASE), follow_redirects=False)
+        return answer
 
     def csrf(self, path: str = "/partners") -> str:
         return csrf(self.client.get(path).text)
