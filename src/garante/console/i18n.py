@@ -73,6 +73,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "signin.oidc": {"en": "Sign in with {name}", "es": "Iniciar sesión con {name}"},
     "signin.done": {"en": "Signed in", "es": "Sesión iniciada"},
     "signin.continue": {"en": "Continue to the console", "es": "Continuar a la consola"},
+    "signout.done": {"en": "Signed out", "es": "Sesión cerrada"},
+    "signout.provider": {
+        "en": "Sign out of the identity provider too",
+        "es": "Cerrar también la sesión del proveedor de identidad",
+    },
     "error.oidc_off": {"en": "No OpenID sign-in", "es": "Sin inicio de sesión OpenID"},
     "error.oidc_off_text": {
         "en": "This server signs in with API tokens only.",

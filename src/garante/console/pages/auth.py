@@ -99,12 +99,23 @@ def signin(request: Request, data: Form = Depends(form)) -> Response:  # noqa: B
 @router.post("/signout")
 def signout(request: Request, data: Form = Depends(form)) -> Response:  # noqa: B008
     check_csrf(request, data.get("csrf"))
-    target = "/signin"
     provider = oidc_provider(request)
+    there = None
     if provider is not None and request.cookies.get(SESSION_COOKIE, "").startswith(SESSION_PREFIX):
         # Signed in through the provider: sign out there too, if it has an endpoint for it.
-        target = provider.end_session_url(str(request.base_url).rstrip("/") + "/signin") or target
-    response = RedirectResponse(target, status_code=303)
+        there = provider.end_session_url(str(request.base_url).rstrip("/") + "/signin")
+    response: Response = RedirectResponse("/signin", status_code=303)
+    if there is not None:
+        # A page, not a redirect: the console's form-action policy keeps a form's redirect
+        # on this site.
+        response = page(
+            request,
+            "moving_on.html",
+            viewer=None,
+            target=there,
+            title_key="signout.done",
+            link_key="signout.provider",
+        )
     end_session(request, response)
     return response
 
@@ -210,7 +221,14 @@ def signin_oidc_callback(request: Request) -> Response:
     target = flow["next"] if flow["next"] != "/" else home_for(who.role)
     # The person arrives here from the provider's site, and a SameSite=Strict cookie is not
     # sent on the rest of that navigation: a page of ours moves on to the target instead.
-    response = page(request, "signin_done.html", viewer=None, target=target)
+    response = page(
+        request,
+        "moving_on.html",
+        viewer=None,
+        target=target,
+        title_key="signin.done",
+        link_key="signin.continue",
+    )
     start_session(
         request,
         response,
