@@ -211,3 +211,19 @@ def test_the_secrets_may_come_from_the_environment(tmp_path: Path) -> None:
     settings = OidcSettings.parse(raw, env)
     assert settings.client_secret == "s3cret"
     assert settings.session_key == b"k" * 32
+
+
+def test_the_configuration_docs_deploy_shows_is_one_serve_reads() -> None:
+    import tomllib
+
+    deploy = (Path(__file__).parents[2] / "docs" / "deploy.md").read_text(encoding="utf-8")
+    block = re.search(r"```toml\n(# /etc/garante/oidc.toml\n.*?)```", deploy, re.S)
+    assert block is not None
+    settings = OidcSettings.parse(
+        tomllib.loads(block.group(1)), {"GARANTE_OIDC_SESSION_KEY": "k" * 64}
+    )
+    assert settings.roles["garante-liaison"] == Role.LIAISON
+    assert settings.client_secret is None
+    assert settings.principal(
+        {"sub": "ana", "garante_groups": ["garante-analysts"], "agency": "Police Directorate"}
+    ) == Principal(token_id="oidc:ana", role=Role.ANALYST, agency_id="dipol")
