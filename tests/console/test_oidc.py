@@ -12,12 +12,16 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from starlette.testclient import TestClient
 
+from garante.api.app import create_app
 from garante.console.oidc import OidcSettings
 from garante.domain.errors import ValidationError
 from garante.domain.roles import Principal, Role
-from tests.console.pages import Console, csrf
+from garante.service.app import Garante
+from tests.console.pages import BASE, Console, csrf
 from tests.support.oidc import CLIENT_ID, settings_toml
+from tests.support.stores import Store
 
 ANALYST = Principal(token_id="oidc:analyst", role=Role.ANALYST, agency_id="dipol")
 
@@ -27,7 +31,8 @@ def _cookies(response: object) -> str:
 
 
 def _session(console: Console) -> str | None:
-    return console.client.cookies.get("garante_session")
+    found: str | None = console.client.cookies.get("garante_session")
+    return found
 
 
 def test_the_sign_in_page_offers_the_provider_beside_the_token(oidc_console: Console) -> None:
@@ -173,6 +178,16 @@ def test_token_sign_in_keeps_working_beside_the_provider(oidc_console: Console) 
 def test_without_a_provider_the_openid_routes_say_so(console: Console) -> None:
     assert console.client.get("/signin/oidc", follow_redirects=False).status_code == 404
     assert "signin-oidc" not in console.client.get("/signin").text
+
+
+def test_a_provider_that_cannot_be_reached_gets_a_page(demo_store: Path, tmp_path: Path) -> None:
+    settings = OidcSettings.parse(_raw("http://127.0.0.1:9"), {})  # the discard port: closed
+    garante = Garante.open(f"sqlite:///{Store.sqlite(demo_store).copy(tmp_path).db}")
+    with TestClient(create_app(garante, oidc=settings), base_url=BASE) as client:
+        response = client.get("/signin/oidc", follow_redirects=False)
+    garante.close()
+    assert response.status_code == 502
+    assert "Identity provider unavailable" in response.text
 
 
 # -- the configuration -------------------------------------------------------------------------

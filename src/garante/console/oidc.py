@@ -244,6 +244,9 @@ class Provider:
             found = self._get_json(url)
             if found.get("issuer") != self.settings.issuer:
                 raise SignInFailed(f"{url} names issuer {found.get('issuer')!r}")
+            for endpoint in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
+                if not isinstance(found.get(endpoint), str):
+                    raise SignInFailed(f"{url} gives no {endpoint}")
             self._metadata = found
         return self._metadata
 
@@ -286,15 +289,19 @@ class Provider:
             raise SignInFailed(f"the token endpoint cannot be reached: {exc}") from None
         if response.status_code != 200:
             raise SignInFailed(f"the token endpoint answered {response.status_code}")
-        id_token = response.json().get("id_token")
+        try:
+            tokens = response.json()
+        except ValueError:
+            raise SignInFailed("the token endpoint answered with no JSON") from None
+        id_token = tokens.get("id_token") if isinstance(tokens, dict) else None
         if not isinstance(id_token, str):
             raise SignInFailed("the token endpoint gave no ID token")
         return self.verify(id_token, nonce=nonce)
 
     def verify(self, id_token: str, *, nonce: str, now: int | None = None) -> dict[str, Any]:
-        jwks = self._get_json(str(self.metadata()["jwks_uri"]))
-        keys = KeySet.import_key_set(cast("KeySetSerialization", jwks))
+        jwks = self._get_json(str(self.metadata().get("jwks_uri")))
         try:
+            keys = KeySet.import_key_set(cast("KeySetSerialization", jwks))
             token = jwt.decode(id_token, keys, algorithms=ALGORITHMS)
             jwt.JWTClaimsRegistry(
                 now=now,
@@ -305,7 +312,7 @@ class Provider:
                 sub={"essential": True},
                 nonce={"essential": True, "value": nonce},
             ).validate(token.claims)
-        except (JoseError, ValueError) as exc:
+        except (JoseError, ValueError, KeyError, TypeError) as exc:
             raise SignInFailed(f"the ID token was refused: {type(exc).__name__}: {exc}") from None
         claims = dict(token.claims)
         audience = claims.get("aud")
