@@ -41,7 +41,7 @@ from garante.store import convert, items, requests, undertakings
 from garante.store import feed as stored
 from garante.store import sources as store_sources
 from garante.store.feed import AVAILABLE, RECALLED, WITHDRAWN, WITHHELD
-from garante.store.schema import FeedReleaseRow, ItemRow, RequestRow
+from garante.store.schema import FeedObjectRow, FeedReleaseRow, ItemRow, RequestRow
 from garante.store.session import flush
 
 OPERATOR = "Garante operator"
@@ -143,8 +143,8 @@ def materialize(
 
 def _add(
     session: Session, partner: str, request_id: int | None, obj: StixObject, added: datetime
-) -> None:
-    stored.add_object(
+) -> FeedObjectRow:
+    return stored.add_object(
         session,
         partner_id=partner,
         request_id=request_id,
@@ -231,6 +231,49 @@ def _remark(
     ):
         _add(session, feed.partner_id, None, obj, added)
     feed.undertaking_id = undertaking_id
+
+
+# -- item versions ---------------------------------------------------------------------------
+
+
+def revise(tx: Transaction, feed: FeedReleaseRow, item: ItemRow, before: list[StixObject]) -> None:
+    """A standing release's item has a new version, still released to its partner: each object
+    whose version changed gets its new version in the partner's feed, marked as the release's
+    objects are (its undertaking, its trace token, the item's TLP now); an object the new
+    version no longer has gets a revoked version if the partner may hold it, else is withdrawn.
+    A release an order withholds keeps its objects out of sight until it is made available."""
+    session = tx.session
+    partner = feed.partner_id
+    support, objects = _marked(session, item, feed.undertaking_id, feed.trace_token)
+    now_ids = {markings.object_id(obj) for obj in objects}
+    dropped = [markings.object_id(obj) for obj in before if markings.object_id(obj) not in now_ids]
+    held = {row.object_id: row for row in stored.latest(session, partner, [*now_ids, *dropped])}
+    served = feed.status == AVAILABLE
+    new: list[tuple[FeedObjectRow | None, StixObject]] = []
+    for obj in objects:
+        kept = held.get(markings.object_id(obj))
+        if kept is not None and kept.version == markings.version_of(obj):
+            continue  # this object did not change: the partner has this version already
+        new.append((kept, obj))
+    for object_id in dropped:
+        kept = held.get(object_id)
+        if kept is None or not kept.visible:
+            continue
+        if feed.delivered_at is None:
+            kept.visible = False
+        else:
+            new.append((kept, markings.revoked_version(json.loads(kept.body), tx.now)))
+    present = stored.present(session, partner, [markings.object_id(obj) for obj in support])
+    new += [(None, obj) for obj in support if markings.object_id(obj) not in present]
+    for (kept, obj), added in zip(
+        new, stored.next_dates(session, partner, len(new), tx.now), strict=True
+    ):
+        if kept is not None:
+            kept.is_latest = False
+        is_support = kept is None and markings.object_id(obj) not in now_ids
+        row = _add(session, partner, None if is_support else feed.request_id, obj, added)
+        row.visible = served or is_support
+    flush(session)
 
 
 def record_delivery(tx: Transaction, request_ids: set[int]) -> None:

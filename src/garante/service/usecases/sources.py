@@ -398,6 +398,11 @@ class Sources(UseCases):
                 pulled.held.append(taken.item)
         pulled.duplicates += taken.duplicate
         pulled.versions_seen += taken.version_seen
+        if taken.revised is not None:
+            pulled.revised.append(taken.revised)
+        if taken.revoked is not None:
+            pulled.revoked.append(taken.revoked)
+        pulled.recalled += taken.recalled
         if taken.skipped is not None:
             pulled.rejected.append(taken.skipped)
         return taken.started
@@ -417,6 +422,9 @@ class _Tally:
         self.items: list[str] = []
         self.held: list[str] = []
         self.rejected: list[str] = []
+        self.revised: list[str] = []
+        self.revoked: list[str] = []
+        self.recalled: list[int] = []
 
     def record(self) -> records.Pulled:
         return records.Pulled(
@@ -429,6 +437,9 @@ class _Tally:
             versions_seen=self.versions_seen,
             rejected=tuple(self.rejected),
             position=self.position,
+            revised=tuple(self.revised),
+            revoked=tuple(self.revoked),
+            recalled=tuple(self.recalled),
         )
 
 
