@@ -7,16 +7,23 @@ order changes nothing. The log replays with no disagreement and db check agrees 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
+
+from taxii2client.v21 import Collection
 
 from garante.ledger.note import VerifierKey
 from garante.service.app import Garante
 from garante.service.dbcheck import check_store
 from garante.store.feed import FeedQuery
+from garante.taxii.app import collection_id
 from garante.upstream.taxii import Retry
-from tests.ingest.conftest import add_source, indicator
+from tests.ingest.conftest import ANALYST, add_source, indicator
 from tests.support import peers
 from tests.support.agreements import make_agreement
+from tests.support.misp_feed import WHEN, misp_event, write_feed
+from tests.support.servers import running_server
 
 FAST = Retry(attempts=3, backoff=0.01)
 LATER = "2025-03-01T00:00:00.000Z"
@@ -137,4 +144,123 @@ def test_an_older_version_read_after_a_newer_one_changes_nothing(
     assert served(world) == before
     assert served(world)[indicator(3)["id"]]["modified"] == LATER
     assert len(kinds(world, "item.revised")) == 1
+    replays_and_checks(world)
+
+
+# -- a MISP feed made by PyMISP ----------------------------------------------------------------
+
+
+def misp_world(world: Garante, directory: Path) -> Garante:
+    """A feed of two events (TLP:GREEN), pulled and released to the DEA, and fetched by it."""
+    make_agreement(world, "dea", purposes=["seizure"], tlp_ceiling="amber")
+    write_feed(directory, [boat(0), boat(1)])
+    analyst = world.acting_as(ANALYST)
+    analyst.add_source(
+        "misp",
+        kind="misp-feed",
+        url=str(directory),
+        collection=None,
+        category="maritime-interdiction",
+        region="caribbean",
+        tlp="red",
+    )
+    pulled = analyst.pull_source("misp").value
+    assert len(pulled.items) == 2
+    world.feed_page(FeedQuery(partner_id="dea"))
+    return analyst
+
+
+def boat(n: int, *, minutes: int = 0, info: str | None = None, extra: bool = False) -> Any:
+    attributes = [("ip-dst", f"203.0.113.{n}")]
+    if extra:
+        attributes.append(("domain", f"boat{n}.example"))
+    return misp_event(
+        info or f"Go-fast boat {n}",
+        tags=("tlp:green",),
+        attributes=attributes,
+        timestamp=WHEN + timedelta(minutes=minutes),
+        event_uuid=MISP_UUIDS[n],
+    )
+
+
+MISP_UUIDS = [f"5f1a2b3c-0000-4000-8000-00000000010{n}" for n in range(2)]
+
+
+def test_a_misp_event_updated_in_the_feed_reaches_the_partner_as_a_new_version(
+    world: Garante, tmp_path: Path
+) -> None:
+    directory = tmp_path / "feed"
+    analyst = misp_world(world, directory)
+    before = served(world)
+
+    write_feed(
+        directory, [boat(0, minutes=30, info="Go-fast boat 0, two crew", extra=True), boat(1)]
+    )
+    pulled = analyst.pull_source("misp").value
+
+    (item,) = pulled.revised
+    assert pulled.recalled == ()
+    now = served(world)
+    (report,) = [
+        o
+        for o in now.values()
+        if o["type"] in ("report", "grouping")
+        and o["id"] in before
+        and o["name"] == "Go-fast boat 0, two crew"
+    ]
+    assert report["modified"] > before[report["id"]]["modified"]
+    assert len(now) > len(before)  # the new attribute's objects came too
+    assert [v.version for v in analyst.item_versions(item)] == [1, 2]
+    replays_and_checks(world)
+
+
+def test_a_misp_event_deleted_from_the_feed_is_recalled_from_the_partner(
+    world: Garante, tmp_path: Path
+) -> None:
+    directory = tmp_path / "feed"
+    analyst = misp_world(world, directory)
+
+    write_feed(directory, [boat(1)])  # MISP deleted event 0: its feed no longer lists it
+    pulled = analyst.pull_source("misp").value
+
+    (item,) = pulled.revoked
+    (recalled,) = kinds(world, "release.recalled")
+    assert f"no longer publishes {MISP_UUIDS[0]}" in recalled["reason"]
+    withdrawn = [o for o in served(world).values() if o.get("revoked") is True]
+    assert withdrawn and {o["id"] for o in withdrawn} == set(recalled["objects"])
+    assert analyst.request_release(item, recipient="dea", purpose="analysis").outcome.value == (
+        "denied"
+    )
+    again = analyst.pull_source("misp").value
+    assert again.revoked == ()  # revoked once
+    replays_and_checks(world)
+
+
+# -- through Garante's TAXII server, read by the OASIS client ----------------------------------
+
+
+def test_the_partner_s_taxii_client_reads_the_new_version_and_then_the_revocation(
+    world: Garante, medallion: peers.Medallion
+) -> None:
+    analyst = released_world(world, medallion)
+    _record, token = world.create_token(role="partner", agency_id="dea")
+    target = indicator(0)["id"]
+    changed = {**indicator(0, modified=LATER), "name": "go-fast contact 0, corrected"}
+    revoked = {**changed, "modified": "2025-04-01T00:00:00.000Z", "revoked": True}
+    database = str(world.engine.url.database)
+
+    with running_server(Path(database)) as server:
+        url = f"{server.url}/taxii2/api/collections/{collection_id('dea')}/"
+        collection = Collection(url, user="dea", password=token)
+        post(medallion, [changed])
+        analyst.pull_source("upstream", retry=FAST)
+        (new,) = collection.get_object(target)["objects"]
+        every = collection.get_object(target, version="all")["objects"]
+        post(medallion, [revoked])
+        analyst.pull_source("upstream", retry=FAST)
+        (last,) = collection.get_object(target)["objects"]
+
+    assert (new["modified"], new["name"]) == (LATER, "go-fast contact 0, corrected")
+    assert sorted(o["modified"] for o in every) == ["2025-01-01T00:00:00.000Z", LATER]
+    assert last["revoked"] is True and last["modified"] > LATER
     replays_and_checks(world)

@@ -549,24 +549,55 @@ def _revise(tx: Transaction, row: SourceRow, candidate: Candidate, item: ItemRow
 
 def _revoke(tx: Transaction, row: SourceRow, candidate: Candidate, item: ItemRow) -> Taken:
     """The upstream revoked the item: recalled from every partner, denied from now on."""
-    body = canonical(candidate.content)
-    salt = os.urandom(16)
-    commitment = items.content_commitment(salt, candidate.title, body)
     reason = (
         f"revoked upstream: source {row.id} revoked {candidate.upstream_id} "
         f"(version {candidate.version})"
     )
+    return _revoked(
+        tx, row, item, candidate.upstream_id, candidate.version, candidate.title,
+        candidate.content, reason,
+    )  # fmt: skip
+
+
+def revoke_gone(tx: Transaction, row: SourceRow, upstream_id: str) -> Taken:
+    """An event that left a MISP feed's manifest: MISP deleted it (its feed generator lists
+    every event it still publishes), so its item is revoked as a STIX revocation is."""
+    first = store.first_ingest(tx.session, row.id, upstream_id)
+    item = stored_items.get(tx.session, first.item_id) if first is not None else None
+    if item is None or item.revoked_at is not None:
+        return Taken()
+    reason = (
+        f"revoked upstream: source {row.id} no longer publishes {upstream_id} "
+        "(deleted from the MISP feed)"
+    )
+    version = f"deleted-{tx.now.strftime('%Y%m%dT%H%M%S.%fZ')}"
+    return _revoked(tx, row, item, upstream_id, version, item.title, {}, reason)
+
+
+def _revoked(
+    tx: Transaction,
+    row: SourceRow,
+    item: ItemRow,
+    upstream_id: str,
+    version: str,
+    title: str,
+    content: StixObject,
+    reason: str,
+) -> Taken:
+    body = canonical(content)
+    salt = os.urandom(16)
+    commitment = items.content_commitment(salt, title, body)
     item.revoked_at, item.revoked_reason = tx.now, reason
     store.add_ingest(
         tx.session,
         source_id=row.id,
-        upstream_id=candidate.upstream_id,
-        upstream_version=candidate.version,
+        upstream_id=upstream_id,
+        upstream_version=version,
         item_id=item.id,
         status=store.REVOKED,
         content_commitment=commitment,
         commitment_salt=salt,
-        title=candidate.title,
+        title=title,
         bundle=body.decode(),
         ingested_by=tx.actor,
         at=tx.now,
@@ -575,8 +606,8 @@ def _revoke(tx: Transaction, row: SourceRow, candidate: Candidate, item: ItemRow
     tx.audit(
         ItemRevoked(
             source=row.id,
-            upstream_id=candidate.upstream_id,
-            upstream_version=candidate.version,
+            upstream_id=upstream_id,
+            upstream_version=version,
             content_commitment=commitment,
             item=item.id,
             reason=reason,

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from garante.store.paging import Keyset, paged
-from garante.store.schema import SourceIngestRow, SourceRow
+from garante.store.schema import ItemRow, SourceIngestRow, SourceRow
 
 INGESTED = "item"  # the upstream version became an item
 VERSION_SEEN = "version-seen"  # an older version than the item's current: recorded, not applied
@@ -176,6 +176,22 @@ def versions_of(session: Session, item_id: str) -> list[SourceIngestRow]:
         session.scalars(
             select(SourceIngestRow)
             .where(SourceIngestRow.item_id == item_id)
+            .order_by(SourceIngestRow.id)
+        )
+    )
+
+
+def standing_upstream_ids(session: Session, source_id: str) -> list[str]:
+    """The upstream ids of the source that made items not revoked, in the order taken."""
+    return list(
+        session.scalars(
+            select(SourceIngestRow.upstream_id)
+            .join(ItemRow, ItemRow.id == SourceIngestRow.item_id)
+            .where(
+                SourceIngestRow.source_id == source_id,
+                SourceIngestRow.status == INGESTED,
+                ItemRow.revoked_at.is_(None),
+            )
             .order_by(SourceIngestRow.id)
         )
     )

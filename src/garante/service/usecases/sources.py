@@ -263,6 +263,24 @@ class Sources(UseCases):
                     self._record_position(terms.id, pulled)
                 if progress is not None:
                     progress(pulled.record())
+            self._revoke_gone(terms.id, {e.uuid for e in feed.entries}, pulled)
+
+    def _revoke_gone(self, source_id: str, listed: set[str], pulled: _Tally) -> None:
+        """Each event the feed's manifest no longer lists was deleted in MISP: its item is
+        revoked, one transaction each. An empty manifest revokes nothing: a feed is never
+        emptied by deleting every event, but it is by a failed export."""
+        if not listed:
+            return
+        with self.context.reads() as read:
+            gone = [
+                u for u in store.standing_upstream_ids(read.session, source_id) if u not in listed
+            ]
+        for upstream_id in gone:
+            with self._tx() as tx:
+                taken = sources.revoke_gone(tx, sources.source(tx, source_id), upstream_id)
+            if taken.revoked is not None:
+                pulled.revoked.append(taken.revoked)
+            pulled.recalled += taken.recalled
 
     def _pull_folder(
         self,
