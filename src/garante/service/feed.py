@@ -125,8 +125,13 @@ def materialize(
     present = stored.present(
         session, partner, [markings.object_id(obj) for obj in (*support, *objects)]
     )
+    # A definition the item itself carries (an upstream's TLP 2.0 marking) goes as the item's
+    # object, not a second time as support.
+    own = {markings.object_id(obj) for obj in objects}
     new: list[tuple[int | None, StixObject]] = [
-        (None, obj) for obj in support if markings.object_id(obj) not in present
+        (None, obj)
+        for obj in support
+        if markings.object_id(obj) not in present and markings.object_id(obj) not in own
     ]
     fresh = [obj for obj in objects if markings.object_id(obj) not in present]
     if objects and not fresh:
@@ -264,7 +269,11 @@ def revise(tx: Transaction, feed: FeedReleaseRow, item: ItemRow, before: list[St
         else:
             new.append((kept, markings.revoked_version(json.loads(kept.body), tx.now)))
     present = stored.present(session, partner, [markings.object_id(obj) for obj in support])
-    new += [(None, obj) for obj in support if markings.object_id(obj) not in present]
+    new += [
+        (None, obj)
+        for obj in support
+        if markings.object_id(obj) not in present and markings.object_id(obj) not in now_ids
+    ]
     for (kept, obj), added in zip(
         new, stored.next_dates(session, partner, len(new), tx.now), strict=True
     ):
