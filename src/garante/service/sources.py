@@ -549,10 +549,7 @@ def _revise(tx: Transaction, row: SourceRow, candidate: Candidate, item: ItemRow
 
 def _revoke(tx: Transaction, row: SourceRow, candidate: Candidate, item: ItemRow) -> Taken:
     """The upstream revoked the item: recalled from every partner, denied from now on."""
-    reason = (
-        f"revoked upstream: source {row.id} revoked {candidate.upstream_id} "
-        f"(version {candidate.version})"
-    )
+    reason = f"source {row.id} revoked {candidate.upstream_id} (version {candidate.version})"
     return _revoked(
         tx, row, item, candidate.upstream_id, candidate.version, candidate.title,
         candidate.content, reason,
@@ -566,10 +563,7 @@ def revoke_gone(tx: Transaction, row: SourceRow, upstream_id: str) -> Taken:
     item = stored_items.get(tx.session, first.item_id) if first is not None else None
     if item is None or item.revoked_at is not None:
         return Taken()
-    reason = (
-        f"revoked upstream: source {row.id} no longer publishes {upstream_id} "
-        "(deleted from the MISP feed)"
-    )
+    reason = f"source {row.id} no longer publishes {upstream_id} (deleted from the MISP feed)"
     version = f"deleted-{tx.now.strftime('%Y%m%dT%H%M%S.%fZ')}"
     return _revoked(tx, row, item, upstream_id, version, item.title, {}, reason)
 
@@ -617,7 +611,7 @@ def _revoked(
     for release in stored_feed.standing_of_item(tx.session, item.id):
         feed.recall(tx, release.request_id, reason)
         recalled.append(release.request_id)
-    _after_change(tx, item, f"item {item.id} {reason}")
+    _after_change(tx, item, f"item {item.id} revoked upstream: {reason}")
     return Taken(revoked=item.id, recalled=recalled)
 
 

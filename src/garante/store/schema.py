@@ -131,7 +131,7 @@ class ItemRow(Base):
     review: Mapped[list[str] | None] = mapped_column(JSON, nullable=True, default=None)
     # -- versions: the current version's number (1 when added; a source's later upstream
     # version makes the next), and the revocation that ended the item, if its upstream revoked it.
-    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_reason: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
 
@@ -458,7 +458,7 @@ class SourceIngestRow(Base):
     title: Mapped[str | None] = mapped_column(String(500), nullable=True)
     bundle: Mapped[str | None] = mapped_column(Text, nullable=True)
     # -- versions: the item version a ``revised`` row made, and its TLP.
-    item_version: Mapped[int | None] = mapped_column(Integer, nullable=True, default=None)
+    item_version: Mapped[int | None] = mapped_column(nullable=True, default=None)
     tlp: Mapped[str | None] = mapped_column(String(16), nullable=True, default=None)
     ingested_by: Mapped[str] = mapped_column(String(128))
     ingested_at: Mapped[datetime]

@@ -22,23 +22,25 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _WHEN = sa.DateTime(timezone=True)
+_INT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # no 32-bit integers on PostgreSQL
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("items") as batch:
-        batch.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
-        batch.add_column(sa.Column("revoked_at", _WHEN, nullable=True))
-        batch.add_column(sa.Column("revoked_reason", sa.Text(), nullable=True))
-    with op.batch_alter_table("source_ingests") as batch:
-        batch.add_column(sa.Column("item_version", sa.Integer(), nullable=True))
-        batch.add_column(sa.Column("tlp", sa.String(length=16), nullable=True))
+    op.add_column("items", sa.Column("version", _INT, nullable=False, server_default="1"))
+    op.add_column("items", sa.Column("revoked_at", _WHEN, nullable=True))
+    op.add_column("items", sa.Column("revoked_reason", sa.Text(), nullable=True))
+    op.add_column("source_ingests", sa.Column("item_version", _INT, nullable=True))
+    op.add_column("source_ingests", sa.Column("tlp", sa.String(length=16), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("source_ingests") as batch:
-        batch.drop_column("tlp")
-        batch.drop_column("item_version")
-    with op.batch_alter_table("items") as batch:
-        batch.drop_column("revoked_reason")
-        batch.drop_column("revoked_at")
-        batch.drop_column("version")
+    # Plain DROP COLUMN (SQLite 3.35+, PostgreSQL): rebuilding ``items`` as a batch would trip
+    # the foreign keys that name it.
+    for table, column in (
+        ("source_ingests", "tlp"),
+        ("source_ingests", "item_version"),
+        ("items", "revoked_reason"),
+        ("items", "revoked_at"),
+        ("items", "version"),
+    ):
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
