@@ -13,13 +13,15 @@ from typing import Any
 
 from taxii2client.v21 import Collection
 
-from garante.ledger.note import VerifierKey
+from garante.ledger.logcheck import StoredEntry
+from garante.ledger.note import Signer, VerifierKey
 from garante.service.app import Garante
 from garante.service.dbcheck import check_store
 from garante.store.feed import FeedQuery
 from garante.taxii.app import collection_id
 from garante.upstream.taxii import Retry
 from tests.ingest.conftest import ANALYST, add_source, indicator
+from tests.replay.conftest import Log
 from tests.support import peers
 from tests.support.agreements import make_agreement
 from tests.support.misp_feed import WHEN, misp_event, write_feed
@@ -264,3 +266,50 @@ def test_the_partner_s_taxii_client_reads_the_new_version_and_then_the_revocatio
     assert sorted(o["modified"] for o in every) == ["2025-01-01T00:00:00.000Z", LATER]
     assert last["revoked"] is True and last["modified"] > LATER
     replays_and_checks(world)
+
+
+# -- the replay ----------------------------------------------------------------------------------
+
+
+def revised_log(world: Garante, medallion: peers.Medallion, log_key_file: Path) -> Log:
+    analyst = released_world(world, medallion)
+    post(medallion, [indicator(0, modified=LATER)])
+    analyst.pull_source("upstream", retry=FAST)
+    world.publish_checkpoint()
+    return Log(
+        entries=[
+            StoredEntry(index=r.index, entry=r.entry.encode())
+            for r in world.entries(0, world.ledger_size())
+        ],
+        checkpoints=[c.note for c in world.checkpoints()],
+        key=VerifierKey.parse(world.log_verifier_key()),
+        signer=Signer.from_private_key_string(log_key_file.read_text().strip()),
+    )
+
+
+def test_a_revision_that_keeps_a_release_the_new_version_does_not_allow_is_named(
+    world: Garante, medallion: peers.Medallion, log_key_file: Path
+) -> None:
+    log = revised_log(world, medallion, log_key_file)
+    (revised,) = log.indexes("item.revised")
+
+    def made_red(entry: dict[str, Any]) -> None:
+        entry["data"]["tlp"] = "red"
+
+    messages = [d.message for d in log.forged(revised, made_red).replayed().replay.disagreements]
+
+    assert any("keeps request" in m and "TLP:RED" in m for m in messages), messages
+
+
+def test_a_revision_that_skips_a_version_number_is_named(
+    world: Garante, medallion: peers.Medallion, log_key_file: Path
+) -> None:
+    log = revised_log(world, medallion, log_key_file)
+    (revised,) = log.indexes("item.revised")
+
+    def skipped(entry: dict[str, Any]) -> None:
+        entry["data"]["version"] = 3
+
+    messages = [d.message for d in log.forged(revised, skipped).replayed().replay.disagreements]
+
+    assert any("not version 2" in m for m in messages), messages
