@@ -266,7 +266,7 @@ def test_an_events_galaxy_and_tags_map_its_category_and_region(
     assert (item.category, item.region, item.tlp) == ("drug-trafficking", "pacific", "green")
 
 
-def test_a_deleted_event_is_recorded_as_a_later_version_of_its_item(
+def test_an_event_marked_deleted_revokes_its_item(
     world: Garante, tmp_path: Path
 ) -> None:
     directory = write_feed(tmp_path / "feed", events(1))
@@ -282,5 +282,6 @@ def test_a_deleted_event_is_recorded_as_a_later_version_of_its_item(
 
     again = analyst.pull_source("misp").value
 
-    assert (again.items, again.versions_seen) == ((), 1)
+    assert (again.items, len(again.revoked), again.versions_seen) == ((), 1, 0)
+    assert [r["upstream_id"] for r in kinds(world, "item.revoked")] == [UUIDS[0]]
     assert len(analyst.items()) == 1
