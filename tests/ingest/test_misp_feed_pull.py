@@ -266,9 +266,7 @@ def test_an_events_galaxy_and_tags_map_its_category_and_region(
     assert (item.category, item.region, item.tlp) == ("drug-trafficking", "pacific", "green")
 
 
-def test_an_event_marked_deleted_revokes_its_item(
-    world: Garante, tmp_path: Path
-) -> None:
+def test_an_event_marked_deleted_revokes_its_item(world: Garante, tmp_path: Path) -> None:
     directory = write_feed(tmp_path / "feed", events(1))
     analyst = add_feed(world, str(directory))
     analyst.pull_source("misp")

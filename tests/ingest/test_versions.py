@@ -152,10 +152,10 @@ def test_an_older_version_read_after_a_newer_one_changes_nothing(
 # -- a MISP feed made by PyMISP ----------------------------------------------------------------
 
 
-def misp_world(world: Garante, directory: Path) -> Garante:
+def misp_world(world: Garante, directory: Path, *, extra: bool = False) -> Garante:
     """A feed of two events (TLP:GREEN), pulled and released to the DEA, and fetched by it."""
     make_agreement(world, "dea", purposes=["seizure"], tlp_ceiling="amber")
-    write_feed(directory, [boat(0), boat(1)])
+    write_feed(directory, [boat(0, extra=extra), boat(1)])
     analyst = world.acting_as(ANALYST)
     analyst.add_source(
         "misp",
@@ -213,6 +213,50 @@ def test_a_misp_event_updated_in_the_feed_reaches_the_partner_as_a_new_version(
     assert report["modified"] > before[report["id"]]["modified"]
     assert len(now) > len(before)  # the new attribute's objects came too
     assert [v.version for v in analyst.item_versions(item)] == [1, 2]
+    replays_and_checks(world)
+
+
+def test_objects_a_new_version_dropped_reach_the_partner_revoked(
+    world: Garante, tmp_path: Path
+) -> None:
+    directory = tmp_path / "feed"
+    analyst = misp_world(world, directory, extra=True)
+    before = served(world)
+
+    write_feed(directory, [boat(0, minutes=30), boat(1)])  # the domain attribute removed
+    analyst.pull_source("misp")
+
+    now = served(world)
+    dropped = {i for i, o in now.items() if o.get("revoked") is True}
+    assert dropped and all(before[i].get("revoked") is not True for i in dropped)
+    assert all(now[i]["modified"] > before[i].get("modified", "") for i in dropped)
+    assert kinds(world, "release.recalled") == []
+    replays_and_checks(world)
+
+
+def test_a_new_version_that_drops_objects_and_is_not_released_revokes_them_all(
+    world: Garante, tmp_path: Path
+) -> None:
+    directory = tmp_path / "feed"
+    analyst = misp_world(world, directory, extra=True)
+    before = served(world)
+
+    red = misp_event(
+        "Go-fast boat 0",
+        tags=("tlp:red",),
+        attributes=(("ip-dst", "203.0.113.0"),),
+        timestamp=WHEN + timedelta(minutes=30),
+        event_uuid=MISP_UUIDS[0],
+    )
+    write_feed(directory, [red, boat(1)])
+    pulled = analyst.pull_source("misp").value
+
+    assert len(pulled.recalled) == 1
+    now = served(world)
+    revoked = {i for i, o in now.items() if o.get("revoked") is True}
+    (recalled,) = kinds(world, "release.recalled")
+    assert set(recalled["objects"]) == revoked
+    assert len(revoked) > 2 and revoked <= set(before)  # the dropped objects among them
     replays_and_checks(world)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -298,12 +299,18 @@ def record_delivery(tx: Transaction, request_ids: set[int]) -> None:
 
 
 def recall(
-    tx: Transaction, request_id: int, reason: str, *, by_agency: str | None = None
+    tx: Transaction,
+    request_id: int,
+    reason: str,
+    *,
+    by_agency: str | None = None,
+    also: Sequence[str] = (),
 ) -> FeedReleaseRow:
     """Withdraw a release: revoked versions if delivered, never delivered if not.
 
     ``by_agency``: the agency recalling it, which must be the item's originator (the operator
-    recalls any release, and passes None).
+    recalls any release, and passes None). ``also``: ids of objects withdrawn with the item's
+    own (those of the version the partner was sent, when a new version dropped them).
     """
     session = tx.session
     if not reason.strip():
@@ -333,6 +340,7 @@ def recall(
     # By object, not by the release that first sent it: a later release of the same item
     # shares its objects, and recalling either withdraws them.
     object_ids = [markings.object_id(obj) for obj in json.loads(item.bundle)["objects"]]
+    object_ids += [object_id for object_id in also if object_id not in object_ids]
     latest = stored.visible_latest(session, feed.partner_id, object_ids)
     if delivered:
         dates = stored.next_dates(session, feed.partner_id, len(latest), tx.now)

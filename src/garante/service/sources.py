@@ -541,7 +541,7 @@ def _revise(tx: Transaction, row: SourceRow, candidate: Candidate, item: ItemRow
                 f"item {item.id} version {item.version} from source {row.id} is not released "
                 f"to {release.partner_id}: {decision.explanation}"
             )
-            feed.recall(tx, release.request_id, reason)
+            feed.recall(tx, release.request_id, reason, also=[str(o["id"]) for o in before])
             recalled.append(release.request_id)
     started = _after_change(tx, item, f"item {item.id} revised to version {item.version}")
     return Taken(revised=item.id, held=bool(candidate.review), recalled=recalled, started=started)
