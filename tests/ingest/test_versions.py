@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from taxii2client.v21 import Collection
 
 from garante.ledger.logcheck import StoredEntry
@@ -26,6 +27,7 @@ from tests.support import peers
 from tests.support.agreements import make_agreement
 from tests.support.misp_feed import WHEN, misp_event, write_feed
 from tests.support.servers import running_server
+from tests.support.stores import BACKENDS
 
 FAST = Retry(attempts=3, backoff=0.01)
 LATER = "2025-03-01T00:00:00.000Z"
@@ -68,6 +70,7 @@ def released_world(world: Garante, medallion: peers.Medallion) -> Garante:
     return analyst
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_a_later_upstream_version_is_the_item_s_next_version_and_reaches_the_partner(
     world: Garante, medallion: peers.Medallion
 ) -> None:
@@ -111,6 +114,7 @@ def test_a_new_version_no_longer_released_to_a_partner_is_recalled_from_it_with_
     replays_and_checks(world)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_a_revocation_recalls_the_item_from_every_partner_and_denies_it_afterwards(
     world: Garante, medallion: peers.Medallion
 ) -> None:
@@ -260,6 +264,7 @@ def test_a_new_version_that_drops_objects_and_is_not_released_revokes_them_all(
     replays_and_checks(world)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_a_misp_event_deleted_from_the_feed_is_recalled_from_the_partner(
     world: Garante, tmp_path: Path
 ) -> None:
