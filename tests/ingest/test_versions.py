@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from taxii2client.v21 import Collection
 
@@ -21,7 +22,7 @@ from garante.service.dbcheck import check_store
 from garante.store.feed import FeedQuery
 from garante.taxii.app import collection_id
 from garante.upstream.taxii import Retry
-from tests.ingest.conftest import ANALYST, add_source, indicator
+from tests.ingest.conftest import ANALYST, MAIN, PASSWORD, USER, add_source, indicator
 from tests.replay.conftest import Log
 from tests.support import peers
 from tests.support.agreements import make_agreement
@@ -40,9 +41,14 @@ def kinds(garante: Garante, kind: str) -> list[dict[str, Any]]:
 
 
 def post(medallion: peers.Medallion, objects: list[dict[str, Any]]) -> None:
-    from tests.ingest.test_taxii_pull import post as add
-
-    add(medallion, objects)
+    """Objects added upstream, as a producer adds them (TAXII 2.1 Add Objects)."""
+    answer = httpx.post(
+        medallion.objects_url(MAIN),
+        auth=(USER, PASSWORD),
+        headers={"Accept": peers.TAXII_JSON, "Content-Type": peers.TAXII_JSON},
+        json={"objects": objects},
+    )
+    assert answer.status_code == 202, answer.text
 
 
 def served(garante: Garante, partner: str = "dea") -> dict[str, dict[str, Any]]:
