@@ -313,6 +313,27 @@ class Item:
     review: tuple[str, ...] = ()
 
 
+# -- item versions ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ItemVersion:
+    """One upstream version of an item a source gave: the item version it became (None for one
+    not applied: older than the item was at, or of a revoked item), its status (``item``, the
+    first; ``revised``; ``revoked``; ``version-seen``), its TLP when applied, and the salted
+    commitment to its content that the log holds."""
+
+    item: str
+    source: str
+    upstream_id: str
+    upstream_version: str
+    version: int | None
+    status: str
+    tlp: str | None
+    content_commitment: str
+    taken_at: str
+
+
 @dataclass(frozen=True, kw_only=True)
 class WindowPassed:
     """An item's embargo end or expiry that the clock passed, when it fell, and (at an expiry)
@@ -648,7 +669,7 @@ class Source:
 @dataclass(frozen=True, kw_only=True)
 class Pulled:
     """What one pull of a source took: pages and objects read, the items made (and of those
-    the ones held for review), versions already taken, later versions recorded, and what was
+    the ones held for review), versions already taken, older versions recorded, and what was
     refused, with why."""
 
     source: str
@@ -660,6 +681,11 @@ class Pulled:
     versions_seen: int
     rejected: tuple[str, ...]
     position: str | None
+    # -- versions: the items a later version revised, those a revocation revoked, and the
+    # releases either recalled.
+    revised: tuple[str, ...] = ()
+    revoked: tuple[str, ...] = ()
+    recalled: tuple[int, ...] = ()
 
 
 # -- client certificates of partners ---------------------------------------------------------

@@ -86,6 +86,14 @@ LOGGED_KEYS: dict[EventKind, set[str]] = {
     EventKind.UPSTREAM_VERSION_SEEN: {
         "source", "upstream_id", "upstream_version", "content_commitment", "item",
     },
+    # -- item versions and upstream revocations
+    EventKind.ITEM_REVISED: {
+        "source", "upstream_id", "upstream_version", "content_commitment", "item", "version",
+        "tlp", "review", "kept",
+    },
+    EventKind.ITEM_REVOKED: {
+        "source", "upstream_id", "upstream_version", "content_commitment", "item", "reason",
+    },
     # -- client certificates of partners
     EventKind.AGENCY_CERTIFICATE_ADDED: {"agency", "fingerprint", "label"},
     EventKind.AGENCY_CERTIFICATE_REMOVED: {"agency", "fingerprint"},

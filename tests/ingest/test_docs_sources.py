@@ -108,6 +108,34 @@ def page_folder(directory: Path) -> Path:
     return directory
 
 
+def page_versions(directory: Path) -> None:
+    """The MISP exports of "Versions and revocations": the feed's first event corrected, then
+    raised to TLP:RED, and its second event deleted."""
+    first, second = (f"5f1a2b3c-0000-4000-8000-00000000000{n}" for n in (1, 2))
+    corrected = misp_event(
+        "Go-fast boat sighted off Tumaco, two crew",
+        tags=("tlp:green",),
+        timestamp=WHEN + timedelta(hours=2),
+        event_uuid=first,
+    )
+    red = misp_event(
+        "Go-fast boat sighted off Tumaco, two crew",
+        tags=("tlp:red",),
+        timestamp=WHEN + timedelta(hours=3),
+        event_uuid=first,
+    )
+    deleted = misp_event(
+        "Semi-submersible leaving Buenaventura",
+        tags=("tlp:amber",),
+        timestamp=WHEN + timedelta(hours=4),
+        event_uuid=second,
+    )
+    deleted.deleted = True
+    (directory / "event-v2.json").write_text(corrected.to_json())
+    (directory / "event-red.json").write_text(red.to_json())
+    (directory / "event-deleted.json").write_text(deleted.to_json())
+
+
 def test_every_command_of_the_page_prints_what_it_shows(
     page_store: Path,
     page_upstream: peers.Medallion,
@@ -117,6 +145,7 @@ def test_every_command_of_the_page_prints_what_it_shows(
     page_folder(page_store.parent / "drop")
     event = page_store.parent / "event.json"
     event.write_text(json.dumps(feed_json(misp_event("Fishing vessel", event_uuid="bad"))))
+    page_versions(page_store.parent)
     here = str(page_store.parent)
     monkeypatch.setenv("GARANTE_DB", str(page_store))
     monkeypatch.setenv("UPSTREAM", page_upstream.api_root)

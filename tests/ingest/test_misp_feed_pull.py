@@ -1,6 +1,6 @@
 """Pulling a MISP feed made by PyMISP, from its directory and over HTTP: one event one item,
 marked by its tags, taken once, resumed from the manifest's timestamps, a changed event
-recorded as a later version, and MISP JSON events taken from a file through the same path."""
+the item's next version, and MISP JSON events taken from a file through the same path."""
 
 from __future__ import annotations
 
@@ -116,7 +116,7 @@ def test_a_pull_stopped_after_an_event_takes_the_rest_after_a_restart_and_nothin
     assert sorted(e["upstream_id"] for e in kinds(world, "item.ingested")) == UUIDS[:3]
 
 
-def test_an_event_whose_timestamp_moved_is_recorded_as_a_later_version(
+def test_an_event_whose_timestamp_moved_is_the_item_s_next_version(
     world: Garante, tmp_path: Path
 ) -> None:
     directory = write_feed(tmp_path / "feed", events(1))
@@ -132,9 +132,9 @@ def test_an_event_whose_timestamp_moved_is_recorded_as_a_later_version(
     write_feed(directory, [changed])
     again = analyst.pull_source("misp").value
 
-    assert (again.items, again.versions_seen) == ((), 1)
-    seen = kinds(world, "source.version-seen")
-    assert [s["upstream_id"] for s in seen] == [UUIDS[0]]
+    assert (again.items, len(again.revised), again.versions_seen) == ((), 1, 0)
+    revised = kinds(world, "item.revised")
+    assert [(r["upstream_id"], r["version"]) for r in revised] == [(UUIDS[0], 2)]
 
 
 def test_a_malformed_event_is_refused_with_why_and_the_others_are_taken(
@@ -266,9 +266,7 @@ def test_an_events_galaxy_and_tags_map_its_category_and_region(
     assert (item.category, item.region, item.tlp) == ("drug-trafficking", "pacific", "green")
 
 
-def test_a_deleted_event_is_recorded_as_a_later_version_of_its_item(
-    world: Garante, tmp_path: Path
-) -> None:
+def test_an_event_marked_deleted_revokes_its_item(world: Garante, tmp_path: Path) -> None:
     directory = write_feed(tmp_path / "feed", events(1))
     analyst = add_feed(world, str(directory))
     analyst.pull_source("misp")
@@ -282,5 +280,6 @@ def test_a_deleted_event_is_recorded_as_a_later_version_of_its_item(
 
     again = analyst.pull_source("misp").value
 
-    assert (again.items, again.versions_seen) == ((), 1)
+    assert (again.items, len(again.revoked), again.versions_seen) == ((), 1, 0)
+    assert [r["upstream_id"] for r in kinds(world, "item.revoked")] == [UUIDS[0]]
     assert len(analyst.items()) == 1

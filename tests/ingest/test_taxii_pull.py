@@ -189,7 +189,7 @@ def test_objects_added_upstream_later_are_taken_by_the_next_pull_and_nothing_els
     assert len(kinds(world, "item.ingested")) == 7
 
 
-def test_a_later_version_of_an_object_is_recorded_not_made_a_second_item(
+def test_a_later_version_of_an_object_is_the_item_s_next_version_not_a_second_item(
     world: Garante, medallion: peers.Medallion
 ) -> None:
     analyst = add_source(world, medallion.api_root)
@@ -198,11 +198,13 @@ def test_a_later_version_of_an_object_is_recorded_not_made_a_second_item(
     post(medallion, [indicator(0, modified="2025-03-01T00:00:00.000Z")])
     later = analyst.pull_source("upstream", retry=FAST).value
 
-    assert (later.items, later.versions_seen) == ((), 1)
-    (seen,) = kinds(world, "source.version-seen")
-    (first,) = [e for e in kinds(world, "item.ingested") if e["upstream_id"] == seen["upstream_id"]]
-    assert seen["item"] == first["item"]
-    assert seen["upstream_version"] == "2025-03-01T00:00:00.000Z"
+    assert (later.items, len(later.revised), later.versions_seen) == ((), 1, 0)
+    (revised,) = kinds(world, "item.revised")
+    (first,) = [
+        e for e in kinds(world, "item.ingested") if e["upstream_id"] == revised["upstream_id"]
+    ]
+    assert (revised["item"], revised["version"]) == (first["item"], 2)
+    assert revised["upstream_version"] == "2025-03-01T00:00:00.000Z"
 
 
 # -- mapping ---------------------------------------------------------------------------------

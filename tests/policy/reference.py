@@ -267,6 +267,14 @@ def unrecognised(
 # --- rule (2) -----------------------------------------------------------------------------------
 
 
+def step_2_revoked(item: Item) -> Step | None:
+    """An item its upstream revoked is denied, before anything else of rule (2): what the
+    source withdrew is never released again, whatever its other fields say."""
+    if item.revoked is not None:
+        return ("2.revoked", "denied", f"item:{item.id}")
+    return None
+
+
 def step_2_review(item: Item) -> Step | None:
     """An item held for review (a source could not read its markings without loss) is held.
 
@@ -455,6 +463,9 @@ def decide(request: ReleaseRequest, snapshot: Snapshot) -> Verdict:
 
 def _decide(request: ReleaseRequest, item: Item, agency: Agency, snapshot: Snapshot) -> Verdict:
     check_marking(item)
+    revoked = step_2_revoked(item)
+    if revoked is not None:
+        return _verdict("denied", [revoked], snapshot, decisive=revoked)
     review = step_2_review(item)
     if review is not None:
         return _verdict("held", [review], snapshot, decisive=review)

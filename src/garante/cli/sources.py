@@ -242,7 +242,7 @@ def pull(
     output.console.print(
         f"Pulled {pulled.source}: {pulled.pages} pages, {pulled.objects} objects; "
         f"{len(pulled.items)} new items ({len(pulled.held)} held for review), "
-        f"{pulled.duplicates} already taken, {pulled.versions_seen} later versions recorded; "
+        f"{pulled.duplicates} already taken, {pulled.versions_seen} older versions recorded; "
         f"position {pulled.position or 'start'}.",
         markup=False,
     )
@@ -273,7 +273,7 @@ def ingest_misp(
     output.console.print(
         f"Took {pulled.objects} MISP events through {pulled.source}: {len(pulled.items)} new "
         f"items ({len(pulled.held)} held for review), {pulled.duplicates} already taken, "
-        f"{pulled.versions_seen} later versions recorded.",
+        f"{pulled.versions_seen} older versions recorded.",
         markup=False,
     )
     _print_refused_and_started(change)
@@ -322,6 +322,13 @@ def _print_refused_and_started(change: Change[records.Pulled]) -> None:
     """What a pull or an ingest did not take, and the requests standing agreements started."""
     for why in change.value.rejected:
         output.console.print(f"  not taken: {why}", markup=False)
+    for item in change.value.revised:
+        output.console.print(f"  new version of {item}", markup=False)
+    for item in change.value.revoked:
+        output.console.print(f"  revoked upstream: {item}", markup=False)
+    if change.value.recalled:
+        recalled = ", ".join(str(n) for n in change.value.recalled)
+        output.console.print(f"  releases recalled: {recalled}", markup=False)
     if change.started:
         output.console.print(f"Requests started ({len(change.started)}):")
         for decided in change.started:

@@ -15,6 +15,7 @@ class Outcome(StrEnum):
 class Rule(StrEnum):
     """Rule ids, numbered after DESIGN.md's precedence so a decision reads against the brief."""
 
+    REVOKED = "2.revoked"
     REVIEW = "2.review"
     RELEASABILITY = "2.releasable-to"
     TLP_RED = "2.tlp-red"

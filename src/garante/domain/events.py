@@ -69,6 +69,9 @@ class EventKind(StrEnum):
     SOURCE_REMOVED = "source.removed"
     ITEM_INGESTED = "item.ingested"
     UPSTREAM_VERSION_SEEN = "source.version-seen"
+    # -- item versions and upstream revocations
+    ITEM_REVISED = "item.revised"
+    ITEM_REVOKED = "item.revoked"
     # -- client certificates of partners
     AGENCY_CERTIFICATE_ADDED = "agency.certificate-added"
     AGENCY_CERTIFICATE_REMOVED = "agency.certificate-removed"
@@ -564,10 +567,41 @@ class ItemIngested(_Ingest):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class UpstreamVersionSeen(_Ingest):
-    """A later upstream version of what became the item ``item``. Items have no versions yet:
-    the version is recorded (its content kept in the store, committed to here), not applied."""
+    """An upstream version of what became the item ``item``, recorded (its content kept in the
+    store, committed to here) and not applied: a version older than the item's current one (a
+    page read out of order). Logs written before items had versions also hold later versions
+    as this entry."""
 
     entry_kind = EventKind.UPSTREAM_VERSION_SEEN
+
+
+# -- item versions and upstream revocations --------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ItemRevised(_Ingest):
+    """A later upstream version became the item's version ``version``: its content (committed
+    to, salted), TLP and review reasons are the item's from this entry on. ``kept`` are the
+    standing releases of the item decided again at this version and still released (their
+    partners get the new versions of the objects); the ones now not released follow as
+    ``release.recalled`` entries in the same transaction."""
+
+    entry_kind = EventKind.ITEM_REVISED
+    version: int
+    tlp: str
+    review: tuple[str, ...] = ()
+    kept: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ItemRevoked(_Ingest):
+    """The upstream revoked what became ``item`` (STIX ``revoked``, a MISP event's deletion;
+    the revoking version committed to as any other):
+    every standing release of it is recalled (``release.recalled`` entries follow in the same
+    transaction, with ``reason``), and releases of it are denied from here on."""
+
+    entry_kind = EventKind.ITEM_REVOKED
+    reason: str
 
 
 # -- client certificates of partners -------------------------------------------------------
@@ -632,6 +666,8 @@ EVENTS: dict[EventKind, type[AuditEvent]] = {
         SourceRemoved,
         ItemIngested,
         UpstreamVersionSeen,
+        ItemRevised,
+        ItemRevoked,
         AgencyCertificateAdded,
         AgencyCertificateRemoved,
     )

@@ -17,6 +17,8 @@ class Item:
     when the embargo ends); from ``expires_at`` on nothing more is.
     ``review`` holds the reasons an item ingested from a source is held for review (a marking
     that could not be read without loss): while there are any, nothing of it is released.
+    ``revoked`` says why its upstream revoked it (None while it stands): nothing more of it
+    is released.
     """
 
     id: str
@@ -30,3 +32,4 @@ class Item:
     embargo_until: datetime | None = None
     expires_at: datetime | None = None
     review: tuple[str, ...] = ()
+    revoked: str | None = None

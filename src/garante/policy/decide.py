@@ -97,6 +97,15 @@ def _decide(request: ReleaseRequest, item: Item, agency: Agency, state: PolicySt
     if item.tlp not in _TLPS:
         raise _Unrecognised(f"item {item.id} has TLP marking '{item.tlp}', which is not TLP 2.0")
 
+    # (2) an item its upstream revoked: nothing more of it is released, whatever else holds.
+    if item.revoked is not None:
+        return _final(
+            Outcome.DENIED,
+            Rule.REVOKED,
+            f"item:{item.id}",
+            f"item {item.id} was revoked upstream: {item.revoked}",
+            state,
+        )
     # (2) an item held for review, releasability and TLP:RED. An item held for review has
     # markings its source could not read without loss: its other fields cannot be trusted
     # either, so it is held before anything else is judged, and decided again once reviewed.

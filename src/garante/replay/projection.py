@@ -41,6 +41,8 @@ from garante.domain.events import (
     EventRecorded,
     ItemAdded,
     ItemIngested,
+    ItemRevised,
+    ItemRevoked,
     JsonObject,
     OrderAmended,
     OrderIssued,
@@ -168,7 +170,7 @@ class LoggedIngest:
     upstream_id: str
     upstream_version: str
     item: str
-    status: str  # "item" or "version-seen", as ``store.sources`` names them
+    status: str  # "item", "revised", "revoked" or "version-seen", as ``store.sources`` names them
     content_commitment: str
 
 
@@ -208,6 +210,10 @@ class Projection:
     # The item each (source, upstream id) became.
     upstream_items: dict[tuple[str, str], str] = field(default_factory=dict)
     _item_ingests: dict[str, LoggedIngest] = field(default_factory=dict)
+    # -- versions: each item's current version number (1 unless a source revised it), and the
+    # upstream version it is at, by item.
+    item_versions: dict[str, int] = field(default_factory=dict)
+    current_versions: dict[str, str] = field(default_factory=dict)
     size: int = 0
     # The size after the last entry that changed what ``decide`` reads: a decision citing an
     # earlier version was made on a state this projection no longer holds.
@@ -633,7 +639,43 @@ def _ingested(p: Projection, e: LoggedEntry, d: ItemIngested | UpstreamVersionSe
     if status == "item":
         p._item_ingests[d.item] = ingest
         p.upstream_items[(d.source, d.upstream_id)] = d.item
+        p.current_versions[d.item] = d.upstream_version
     return False
+
+
+def _revised(p: Projection, e: LoggedEntry, d: ItemRevised) -> bool:
+    p.ingests[(d.source, d.upstream_id, d.upstream_version)] = LoggedIngest(
+        source=d.source,
+        upstream_id=d.upstream_id,
+        upstream_version=d.upstream_version,
+        item=d.item,
+        status="revised",
+        content_commitment=d.content_commitment,
+    )
+    item = p.items.get(d.item)
+    if item is None:
+        return False
+    p.items[d.item] = replace(item, tlp=d.tlp, review=tuple(d.review))
+    p.commitments[d.item] = d.content_commitment
+    p.item_versions[d.item] = d.version
+    p.current_versions[d.item] = d.upstream_version
+    return True
+
+
+def _revoked(p: Projection, e: LoggedEntry, d: ItemRevoked) -> bool:
+    p.ingests[(d.source, d.upstream_id, d.upstream_version)] = LoggedIngest(
+        source=d.source,
+        upstream_id=d.upstream_id,
+        upstream_version=d.upstream_version,
+        item=d.item,
+        status="revoked",
+        content_commitment=d.content_commitment,
+    )
+    item = p.items.get(d.item)
+    if item is None:
+        return False
+    p.items[d.item] = replace(item, revoked=d.reason)
+    return True
 
 
 _apply(SourceAdded, _source_added)
@@ -642,6 +684,8 @@ _apply(SourceResumed, _source_resumed)
 _apply(SourceRemoved, _source_removed)
 _apply(ItemIngested, _ingested)
 _apply(UpstreamVersionSeen, _ingested)
+_apply(ItemRevised, _revised)
+_apply(ItemRevoked, _revoked)
 _apply(AgreementMade, _agreement_made)
 _apply(AgreementAmended, _agreement_amended)
 _apply(AgreementSuspended, _agreement_suspended)

@@ -53,6 +53,8 @@ from garante.domain.events import (
     EventRecorded,
     ItemAdded,
     ItemIngested,
+    ItemRevised,
+    ItemRevoked,
     JsonObject,
     OrderAmended,
     OrderIssued,
@@ -183,6 +185,8 @@ _WRITERS: dict[str, frozenset[Role]] = {
     "source.removed": frozenset({Role.ANALYST}),
     "item.ingested": frozenset({Role.ANALYST}),
     "source.version-seen": frozenset({Role.ANALYST}),
+    "item.revised": frozenset({Role.ANALYST}),
+    "item.revoked": frozenset({Role.ANALYST}),
 }
 
 # A request an agreement started is written by whoever added the item (an analyst), or, for
@@ -238,6 +242,8 @@ class Replayer:
             self._disagree(entry, f"cannot be applied: {exc}")
         except (KeyError, TypeError, ValueError, GaranteError) as exc:
             self._disagree(entry, f"cannot be applied: {type(exc).__name__}: {exc}")
+        if isinstance(event, ItemRevised):
+            _revision_kept(self, entry, event)
 
     def skip(self, index: int, message: str) -> None:
         """An entry whose bytes cannot be read: named, and passed over."""
@@ -854,6 +860,70 @@ def _version_seen(r: Replayer, e: LoggedEntry, d: UpstreamVersionSeen) -> None:
         r._disagree(e, f"item {d.item} was not made from {d.source}'s {d.upstream_id}")
 
 
+# -- item versions and upstream revocations --------------------------------------------------
+
+
+def _made_from(r: Replayer, e: LoggedEntry, d: ItemRevised | ItemRevoked, act: str) -> None:
+    """A revision or revocation takes a new upstream version of what made the item, of an item
+    its upstream has not revoked."""
+    _source_of(r, e, d.source, act)
+    if (d.source, d.upstream_id, d.upstream_version) in r.state.ingests:
+        r._disagree(e, f"takes {d.upstream_id} version {d.upstream_version} again")
+    first = r.state.ingest_of_item(d.item)
+    if first is None or (first.source, first.upstream_id) != (d.source, d.upstream_id):
+        r._disagree(e, f"item {d.item} was not made from {d.source}'s {d.upstream_id}")
+    item = r.state.items.get(d.item)
+    if item is not None and item.revoked is not None:
+        r._disagree(e, f"item {d.item} was revoked before")
+
+
+def _item_revised(r: Replayer, e: LoggedEntry, d: ItemRevised) -> None:
+    _made_from(r, e, d, "revises an item from")
+    expected = r.state.item_versions.get(d.item, 1) + 1
+    if d.version != expected:
+        r._disagree(e, f"makes version {d.version} of item {d.item}, not version {expected}")
+    for request_id in d.kept:
+        request = r.state.requests.get(request_id)
+        if request is None or request.item != d.item or request.recalled:
+            r._disagree(e, f"keeps request {request_id}, which is no standing release of it")
+
+
+def _revision_kept(r: Replayer, e: LoggedEntry, d: ItemRevised) -> None:
+    """Each release the revision kept is released at the new version (the state this entry
+    made), as the server decided it."""
+    state = r.state
+    for request_id in d.kept:
+        request = state.requests.get(request_id)
+        if request is None:
+            continue
+        r.report.decisions_rederived += 1
+        try:
+            decision = decide(
+                ReleaseRequest(
+                    id=request.id,
+                    item_id=request.item,
+                    recipient_id=request.recipient,
+                    purpose=request.purpose,
+                    requested_by="",
+                    requested_at=e.at,
+                ),
+                state.policy_state(e.at, state.policy_version),
+            )
+        except GaranteError as exc:
+            r._disagree(e, f"keeps a request the log cannot decide: {exc}")
+            continue
+        if decision.outcome != Outcome.RELEASED:
+            r._disagree(
+                e,
+                f"keeps request {request_id}, but deciding it at version {d.version} gives "
+                f"{decision.outcome}: {decision.explanation}",
+            )
+
+
+def _item_revoked(r: Replayer, e: LoggedEntry, d: ItemRevoked) -> None:
+    _made_from(r, e, d, "revokes an item from")
+
+
 def _release_decided(r: Replayer, e: LoggedEntry, d: ReleaseDecided | ReleaseRedecided) -> None:
     request = r.state.requests.get(d.request)
     if request is not None:
@@ -1057,6 +1127,8 @@ _check(SourceResumed, _source_resumed)
 _check(SourceRemoved, _source_removed)
 _check(ItemIngested, _item_ingested)
 _check(UpstreamVersionSeen, _version_seen)
+_check(ItemRevised, _item_revised)
+_check(ItemRevoked, _item_revoked)
 
 
 # -- client certificates of partners ---------------------------------------------------------

@@ -371,10 +371,15 @@ def _fill_feeds(
         token = secrets.token_hex(16)
         releases.append((d.request.id, partner, token, undertaking_id))
         have = added.setdefault(partner, set())
+        # A definition the item itself carries (an upstream's TLP 2.0 marking) goes as the item's
+        # object, not a second time as support.
+        own = {o.object_id for o in template.objects}
         new = [
             (None, s)
             for s in support
-            if s.object_id not in have and (partner, s.object_id) not in held
+            if s.object_id not in have
+            and s.object_id not in own
+            and (partner, s.object_id) not in held
         ] + [(d.request.id, o) for o in template.objects if o.object_id not in have]
         if not new:
             continue

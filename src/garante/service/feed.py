@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -41,7 +42,7 @@ from garante.store import convert, items, requests, undertakings
 from garante.store import feed as stored
 from garante.store import sources as store_sources
 from garante.store.feed import AVAILABLE, RECALLED, WITHDRAWN, WITHHELD
-from garante.store.schema import FeedReleaseRow, ItemRow, RequestRow
+from garante.store.schema import FeedObjectRow, FeedReleaseRow, ItemRow, RequestRow
 from garante.store.session import flush
 
 OPERATOR = "Garante operator"
@@ -125,8 +126,13 @@ def materialize(
     present = stored.present(
         session, partner, [markings.object_id(obj) for obj in (*support, *objects)]
     )
+    # A definition the item itself carries (an upstream's TLP 2.0 marking) goes as the item's
+    # object, not a second time as support.
+    own = {markings.object_id(obj) for obj in objects}
     new: list[tuple[int | None, StixObject]] = [
-        (None, obj) for obj in support if markings.object_id(obj) not in present
+        (None, obj)
+        for obj in support
+        if markings.object_id(obj) not in present and markings.object_id(obj) not in own
     ]
     fresh = [obj for obj in objects if markings.object_id(obj) not in present]
     if objects and not fresh:
@@ -143,8 +149,8 @@ def materialize(
 
 def _add(
     session: Session, partner: str, request_id: int | None, obj: StixObject, added: datetime
-) -> None:
-    stored.add_object(
+) -> FeedObjectRow:
+    return stored.add_object(
         session,
         partner_id=partner,
         request_id=request_id,
@@ -233,6 +239,53 @@ def _remark(
     feed.undertaking_id = undertaking_id
 
 
+# -- item versions ---------------------------------------------------------------------------
+
+
+def revise(tx: Transaction, feed: FeedReleaseRow, item: ItemRow, before: list[StixObject]) -> None:
+    """A standing release's item has a new version, still released to its partner: each object
+    whose version changed gets its new version in the partner's feed, marked as the release's
+    objects are (its undertaking, its trace token, the item's TLP now); an object the new
+    version no longer has gets a revoked version if the partner may hold it, else is withdrawn.
+    A release an order withholds keeps its objects out of sight until it is made available."""
+    session = tx.session
+    partner = feed.partner_id
+    support, objects = _marked(session, item, feed.undertaking_id, feed.trace_token)
+    now_ids = {markings.object_id(obj) for obj in objects}
+    dropped = [markings.object_id(obj) for obj in before if markings.object_id(obj) not in now_ids]
+    held = {row.object_id: row for row in stored.latest(session, partner, [*now_ids, *dropped])}
+    served = feed.status == AVAILABLE
+    new: list[tuple[FeedObjectRow | None, StixObject]] = []
+    for obj in objects:
+        kept = held.get(markings.object_id(obj))
+        if kept is not None and kept.version == markings.version_of(obj):
+            continue  # this object did not change: the partner has this version already
+        new.append((kept, obj))
+    for object_id in dropped:
+        kept = held.get(object_id)
+        if kept is None or not kept.visible:
+            continue
+        if feed.delivered_at is None:
+            kept.visible = False
+        else:
+            new.append((kept, markings.revoked_version(json.loads(kept.body), tx.now)))
+    present = stored.present(session, partner, [markings.object_id(obj) for obj in support])
+    new += [
+        (None, obj)
+        for obj in support
+        if markings.object_id(obj) not in present and markings.object_id(obj) not in now_ids
+    ]
+    for (kept, obj), added in zip(
+        new, stored.next_dates(session, partner, len(new), tx.now), strict=True
+    ):
+        if kept is not None:
+            kept.is_latest = False
+        is_support = kept is None and markings.object_id(obj) not in now_ids
+        row = _add(session, partner, None if is_support else feed.request_id, obj, added)
+        row.visible = served or is_support
+    flush(session)
+
+
 def record_delivery(tx: Transaction, request_ids: set[int]) -> None:
     """The first time a partner fetches a release's objects, it is delivered: logged once."""
     session = tx.session
@@ -246,12 +299,18 @@ def record_delivery(tx: Transaction, request_ids: set[int]) -> None:
 
 
 def recall(
-    tx: Transaction, request_id: int, reason: str, *, by_agency: str | None = None
+    tx: Transaction,
+    request_id: int,
+    reason: str,
+    *,
+    by_agency: str | None = None,
+    also: Sequence[str] = (),
 ) -> FeedReleaseRow:
     """Withdraw a release: revoked versions if delivered, never delivered if not.
 
     ``by_agency``: the agency recalling it, which must be the item's originator (the operator
-    recalls any release, and passes None).
+    recalls any release, and passes None). ``also``: ids of objects withdrawn with the item's
+    own (those of the version the partner was sent, when a new version dropped them).
     """
     session = tx.session
     if not reason.strip():
@@ -281,6 +340,7 @@ def recall(
     # By object, not by the release that first sent it: a later release of the same item
     # shares its objects, and recalling either withdraws them.
     object_ids = [markings.object_id(obj) for obj in json.loads(item.bundle)["objects"]]
+    object_ids += [object_id for object_id in also if object_id not in object_ids]
     latest = stored.visible_latest(session, feed.partner_id, object_ids)
     if delivered:
         dates = stored.next_dates(session, feed.partner_id, len(latest), tx.now)

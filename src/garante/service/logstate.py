@@ -88,6 +88,8 @@ def _tables(
                 r.releasable_to,
                 content_commitment(r.commitment_salt, r.title, r.bundle.encode()),
                 r.review or (),
+                r.version,
+                r.revoked_reason if r.revoked_at is not None else None,
             )
             for r in stored.items
         },
@@ -100,6 +102,8 @@ def _tables(
                 i.releasable_to,
                 log.commitments[i.id],
                 i.review,
+                log.item_versions.get(i.id, 1),
+                i.revoked,
             )
             for i in log.items.values()
         },
@@ -326,8 +330,12 @@ def _item(
     releasable_to: Iterable[str],
     commitment: str,
     review: Iterable[str],
+    version: int,
+    revoked: str | None,
 ) -> _Row:
     return {
+        "version": version,
+        "revoked": revoked,
         "category": category,
         "region": region,
         "tlp": tlp,

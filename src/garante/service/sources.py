@@ -10,20 +10,32 @@ What an upstream version becomes:
 - a version never taken of an upstream id never taken: a new item (``item.added`` then
   ``item.ingested``), held for review if its markings could not be read without loss;
 - the same (source, upstream id, version) again: nothing (a unique key says so);
-- a later version of an upstream id that already made an item: recorded with its content
-  (``source.version-seen``), not applied, because items have no versions yet.
+- a later version of an upstream id that already made an item: the item's next version
+  (``item.revised``, its content, TLP and review reasons the item's now, the version's
+  opening kept as its history); each standing release of the item is decided again at it:
+  still released, the partner's feed gets the new versions of the objects (and revoked
+  versions of those the new version dropped); not released now (held for review, TLP:RED),
+  it is recalled from that partner, with why;
+- a revoked version (STIX ``revoked``, a MISP event's ``deleted`` flag): the item is revoked
+  (``item.revoked``), recalled from every partner with the source as the reason, and denied
+  from then on (rule ``2.revoked``);
+- a version older than the item's current one (a page read out of order), or any version of
+  a revoked item: recorded with its content (``source.version-seen``), never applied.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from garante.domain.decision import Outcome
 from garante.domain.errors import (
     AlreadyExists,
     InvalidState,
@@ -33,6 +45,8 @@ from garante.domain.errors import (
 )
 from garante.domain.events import (
     ItemIngested,
+    ItemRevised,
+    ItemRevoked,
     SourceAdded,
     SourcePaused,
     SourceRemoved,
@@ -40,16 +54,22 @@ from garante.domain.events import (
     UpstreamVersionSeen,
 )
 from garante.domain.roles import Principal, Role
+from garante.domain.timeutil import utc
 from garante.domain.vocabulary import Tlp, suggest
-from garante.service import fanout, items, lookup
-from garante.service.releases import DecidedRequest
+from garante.policy.decide import decide
+from garante.service import fanout, feed, items, lookup
+from garante.service.releases import DecidedRequest, as_request, redecide_held
 from garante.service.transaction import Reading, Transaction
 from garante.signatures import canonical
 from garante.sources.grouping import Grouping
 from garante.sources.mapping import MappingRule, check_rules
 from garante.stix.markings import StixObject
+from garante.store import feed as stored_feed
+from garante.store import items as stored_items
+from garante.store import requests as stored_requests
 from garante.store import sources as store
 from garante.store.schema import ItemRow, SourceIngestRow, SourceRow
+from garante.store.session import flush
 
 
 class SourceKind(StrEnum):
@@ -350,6 +370,9 @@ class Taken:
     held: bool = False
     duplicate: bool = False
     version_seen: bool = False
+    revised: str | None = None  # the item a later version revised
+    revoked: str | None = None  # the item a revocation revoked
+    recalled: list[int] = field(default_factory=list)  # the releases either recalled
     skipped: str | None = None  # why nothing was taken (a revocation of what never came)
     started: list[DecidedRequest] = field(default_factory=list)
 
@@ -381,8 +404,7 @@ def take(tx: Transaction, row: SourceRow, candidate: Candidate) -> Taken:
         return Taken(duplicate=True)
     first = store.first_ingest(session, row.id, candidate.upstream_id)
     if first is not None:
-        _version_seen(tx, row, candidate, first)
-        return Taken(version_seen=True)
+        return _next_version(tx, row, candidate, first)
     if candidate.revoked:
         return Taken(skipped=f"{candidate.upstream_id}: revoked upstream before it was taken")
     made = items.add_item(
@@ -408,6 +430,7 @@ def take(tx: Transaction, row: SourceRow, candidate: Candidate) -> Taken:
         content_commitment=commitment,
         commitment_salt=None,
         bundle=None,
+        tlp=candidate.tlp,
         ingested_by=tx.actor,
         at=tx.now,
     )
@@ -422,6 +445,183 @@ def take(tx: Transaction, row: SourceRow, candidate: Candidate) -> Taken:
     )
     started = fanout.fan_out(tx, made)
     return Taken(item=made.id, held=bool(candidate.review), started=started)
+
+
+# -- versions and revocations --------------------------------------------------------------
+
+
+def version_key(version: str) -> tuple[int, float, str]:
+    """How upstream versions order: a MISP timestamp as a number, a STIX ``modified`` as an
+    instant (whatever precision it was written with), anything else as text."""
+    if version.isdigit():
+        return (0, float(int(version)), version)
+    try:
+        return (1, utc(datetime.fromisoformat(version.replace("Z", "+00:00"))).timestamp(), "")
+    except ValueError:
+        return (2, 0.0, version)
+
+
+def _next_version(
+    tx: Transaction, row: SourceRow, candidate: Candidate, first: SourceIngestRow
+) -> Taken:
+    item = stored_items.get(tx.session, first.item_id)
+    current = store.current_ingest(tx.session, row.id, candidate.upstream_id) or first
+    if item is None or item.revoked_at is not None:
+        _version_seen(tx, row, candidate, first)
+        return Taken(version_seen=True)
+    if candidate.revoked:
+        return _revoke(tx, row, candidate, item)
+    if version_key(candidate.version) <= version_key(current.upstream_version):
+        _version_seen(tx, row, candidate, first)  # older than what the item is at: not applied
+        return Taken(version_seen=True)
+    return _revise(tx, row, candidate, item)
+
+
+def _revise(tx: Transaction, row: SourceRow, candidate: Candidate, item: ItemRow) -> Taken:
+    """The candidate becomes the item's next version; its standing releases decided again."""
+    session = tx.session
+    before = json.loads(item.bundle)["objects"]
+    body = canonical(candidate.content)
+    salt = os.urandom(16)
+    title = candidate.title.strip() or item.title
+    commitment = items.content_commitment(salt, title, body)
+    item.version += 1
+    item.title, item.bundle, item.tlp = title, body.decode(), candidate.tlp
+    item.content_sha256 = hashlib.sha256(body).hexdigest()
+    item.commitment_salt = salt
+    item.review = list(candidate.review) or None
+    store.add_ingest(
+        session,
+        source_id=row.id,
+        upstream_id=candidate.upstream_id,
+        upstream_version=candidate.version,
+        item_id=item.id,
+        status=store.REVISED,
+        content_commitment=commitment,
+        commitment_salt=salt,
+        title=title,
+        bundle=body.decode(),
+        item_version=item.version,
+        tlp=candidate.tlp,
+        ingested_by=tx.actor,
+        at=tx.now,
+    )
+    flush(session)
+    standing = stored_feed.standing_of_item(session, item.id)
+    requests = {
+        r.request_id: as_request(found)
+        for r in standing
+        if (found := stored_requests.get(session, r.request_id)) is not None
+    }
+    state = tx.policy_state(
+        item_ids=[item.id], agency_ids={r.recipient_id for r in requests.values()}
+    )
+    decisions = {request_id: decide(request, state) for request_id, request in requests.items()}
+    kept = [r for r in standing if decisions[r.request_id].outcome == Outcome.RELEASED]
+    tx.audit(
+        ItemRevised(
+            source=row.id,
+            upstream_id=candidate.upstream_id,
+            upstream_version=candidate.version,
+            content_commitment=commitment,
+            item=item.id,
+            version=item.version,
+            tlp=candidate.tlp,
+            review=tuple(candidate.review),
+            kept=tuple(r.request_id for r in kept),
+        )
+    )
+    recalled = []
+    for release in standing:
+        decision = decisions[release.request_id]
+        if decision.outcome == Outcome.RELEASED:
+            feed.revise(tx, release, item, before)
+        else:
+            reason = (
+                f"item {item.id} version {item.version} from source {row.id} is not released "
+                f"to {release.partner_id}: {decision.explanation}"
+            )
+            feed.recall(tx, release.request_id, reason, also=[str(o["id"]) for o in before])
+            recalled.append(release.request_id)
+    started = _after_change(tx, item, f"item {item.id} revised to version {item.version}")
+    return Taken(revised=item.id, held=bool(candidate.review), recalled=recalled, started=started)
+
+
+def _revoke(tx: Transaction, row: SourceRow, candidate: Candidate, item: ItemRow) -> Taken:
+    """The upstream revoked the item: recalled from every partner, denied from now on."""
+    reason = f"source {row.id} revoked {candidate.upstream_id} (version {candidate.version})"
+    return _revoked(
+        tx, row, item, candidate.upstream_id, candidate.version, candidate.title,
+        candidate.content, reason,
+    )  # fmt: skip
+
+
+def revoke_gone(tx: Transaction, row: SourceRow, upstream_id: str) -> Taken:
+    """An event that left a MISP feed's manifest: MISP deleted it (its feed generator lists
+    every event it still publishes), so its item is revoked as a STIX revocation is."""
+    first = store.first_ingest(tx.session, row.id, upstream_id)
+    item = stored_items.get(tx.session, first.item_id) if first is not None else None
+    if item is None or item.revoked_at is not None:
+        return Taken()
+    reason = f"source {row.id} no longer publishes {upstream_id} (deleted from the MISP feed)"
+    version = f"deleted-{tx.now.strftime('%Y%m%dT%H%M%S.%fZ')}"
+    return _revoked(tx, row, item, upstream_id, version, item.title, {}, reason)
+
+
+def _revoked(
+    tx: Transaction,
+    row: SourceRow,
+    item: ItemRow,
+    upstream_id: str,
+    version: str,
+    title: str,
+    content: StixObject,
+    reason: str,
+) -> Taken:
+    body = canonical(content)
+    salt = os.urandom(16)
+    commitment = items.content_commitment(salt, title, body)
+    item.revoked_at, item.revoked_reason = tx.now, reason
+    store.add_ingest(
+        tx.session,
+        source_id=row.id,
+        upstream_id=upstream_id,
+        upstream_version=version,
+        item_id=item.id,
+        status=store.REVOKED,
+        content_commitment=commitment,
+        commitment_salt=salt,
+        title=title,
+        bundle=body.decode(),
+        ingested_by=tx.actor,
+        at=tx.now,
+    )
+    flush(tx.session)
+    tx.audit(
+        ItemRevoked(
+            source=row.id,
+            upstream_id=upstream_id,
+            upstream_version=version,
+            content_commitment=commitment,
+            item=item.id,
+            reason=reason,
+        )
+    )
+    recalled = []
+    for release in stored_feed.standing_of_item(tx.session, item.id):
+        feed.recall(tx, release.request_id, reason)
+        recalled.append(release.request_id)
+    _after_change(tx, item, f"item {item.id} revoked upstream: {reason}")
+    return Taken(revoked=item.id, recalled=recalled)
+
+
+def _after_change(tx: Transaction, item: ItemRow, trigger: str) -> list[DecidedRequest]:
+    """What waits on the item is decided again at its new state: its held requests, and the
+    standing agreements that have not asked for it yet (a review the new version lifted)."""
+    redecide_held(tx, trigger=trigger, affects=lambda _agency, it: it.id == item.id)
+    if item.revoked_at is not None:
+        return []
+    return fanout.fan_out(tx, item)
 
 
 def _commitment(row: ItemRow) -> str:

@@ -30,6 +30,7 @@ from garante.store.schema import (
     OrderRow,
     OutcomeRow,
     RequestRow,
+    SourceIngestRow,
     SourceRow,
     TokenRow,
     UndertakingRow,
@@ -352,4 +353,21 @@ def agency_certificate(row: AgencyCertificateRow) -> records.AgencyCertificate:
         label=row.label,
         created_at=iso(row.created_at),
         removed_at=iso(row.removed_at) if row.removed_at else None,
+    )
+
+
+# -- item versions ---------------------------------------------------------------------------
+
+
+def item_version(row: SourceIngestRow) -> records.ItemVersion:
+    return records.ItemVersion(
+        item=row.item_id,
+        source=row.source_id,
+        upstream_id=row.upstream_id,
+        upstream_version=row.upstream_version,
+        version=1 if row.status == "item" else row.item_version,
+        status=row.status,
+        tlp=row.tlp,
+        content_commitment=row.content_commitment,
+        taken_at=iso(row.ingested_at),
     )

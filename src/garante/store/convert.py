@@ -47,6 +47,7 @@ def item(row: ItemRow) -> Item:
         embargo_until=row.embargo_until,
         expires_at=row.expires_at,
         review=tuple(row.review or ()),
+        revoked=row.revoked_reason if row.revoked_at is not None else None,
     )
 
 

@@ -357,21 +357,21 @@ def add_object(
     version: str,
     date_added: datetime,
     body: str,
-) -> None:
+) -> FeedObjectRow:
     """One visible, latest object version in a partner's feed (written with the next flush)."""
-    session.add(
-        FeedObjectRow(
-            partner_id=partner_id,
-            request_id=request_id,
-            object_id=object_id,
-            object_type=object_type,
-            version=version,
-            date_added=date_added,
-            body=body,
-            visible=True,
-            is_latest=True,
-        )
+    row = FeedObjectRow(
+        partner_id=partner_id,
+        request_id=request_id,
+        object_id=object_id,
+        object_type=object_type,
+        version=version,
+        date_added=date_added,
+        body=body,
+        visible=True,
+        is_latest=True,
     )
+    session.add(row)
+    return row
 
 
 def next_dates(session: Session, partner_id: str, count: int, now: datetime) -> list[datetime]:
@@ -592,20 +592,21 @@ def visible_latest(session: Session, partner_id: str, object_ids: list[str]) -> 
 
 
 def _latest(
-    session: Session, partner_id: str, object_ids: list[str], *, visible: bool
+    session: Session, partner_id: str, object_ids: list[str], *, visible: bool | None
 ) -> list[FeedObjectRow]:
-    return list(
-        session.scalars(
-            select(FeedObjectRow)
-            .where(
-                FeedObjectRow.partner_id == partner_id,
-                FeedObjectRow.object_id.in_(object_ids),
-                FeedObjectRow.is_latest.is_(True),
-                FeedObjectRow.visible.is_(visible),
-            )
-            .order_by(FeedObjectRow.seq)
-        ).all()
+    query = select(FeedObjectRow).where(
+        FeedObjectRow.partner_id == partner_id,
+        FeedObjectRow.object_id.in_(object_ids),
+        FeedObjectRow.is_latest.is_(True),
     )
+    if visible is not None:
+        query = query.where(FeedObjectRow.visible.is_(visible))
+    return list(session.scalars(query.order_by(FeedObjectRow.seq)).all())
+
+
+def latest(session: Session, partner_id: str, object_ids: list[str]) -> list[FeedObjectRow]:
+    """The partner's latest versions of the given objects, served or not, in feed order."""
+    return _latest(session, partner_id, object_ids, visible=None)
 
 
 def deliveries(session: Session, request_ids: Sequence[int]) -> dict[int, str]:

@@ -129,6 +129,11 @@ class ItemRow(Base):
     expires_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
     # Why an item ingested from a source is held for review; None (or empty) when it is not.
     review: Mapped[list[str] | None] = mapped_column(JSON, nullable=True, default=None)
+    # -- versions: the current version's number (1 when added; a source's later upstream
+    # version makes the next), and the revocation that ended the item, if its upstream revoked it.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_reason: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
 
 
 class UndertakingRow(Base):
@@ -432,10 +437,12 @@ class SourceRow(Base):
 
 
 class SourceIngestRow(Base):
-    """One upstream version taken from a source: the item it became (``status`` ``item``), or,
-    for a later version of the same upstream id, the item it would update (``version-seen``,
-    its canonical bundle and salt kept here until items have versions). One row per
-    (source, upstream id, upstream version): the same version pulled twice is one item."""
+    """One upstream version taken from a source: the item it became (``status`` ``item``), a
+    later version that became the item's next version (``revised``, ``item_version`` its
+    number, its opening and TLP kept here: the item's history), its revocation (``revoked``),
+    or a version older than the item's current one, recorded and not applied
+    (``version-seen``). One row per (source, upstream id, upstream version): the same version
+    pulled twice is taken once."""
 
     __tablename__ = "source_ingests"
     id: Mapped[int] = mapped_column(Int64, primary_key=True, autoincrement=True)
@@ -450,6 +457,9 @@ class SourceIngestRow(Base):
     commitment_salt: Mapped[bytes | None] = mapped_column(LargeBinary(16), nullable=True)
     title: Mapped[str | None] = mapped_column(String(500), nullable=True)
     bundle: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # -- versions: the item version a ``revised`` row made, and its TLP.
+    item_version: Mapped[int | None] = mapped_column(nullable=True, default=None)
+    tlp: Mapped[str | None] = mapped_column(String(16), nullable=True, default=None)
     ingested_by: Mapped[str] = mapped_column(String(128))
     ingested_at: Mapped[datetime]
 

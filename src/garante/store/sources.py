@@ -10,10 +10,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from garante.store.paging import Keyset, paged
-from garante.store.schema import SourceIngestRow, SourceRow
+from garante.store.schema import ItemRow, SourceIngestRow, SourceRow
 
 INGESTED = "item"  # the upstream version became an item
-VERSION_SEEN = "version-seen"  # a later version of one that did: recorded, not applied
+VERSION_SEEN = "version-seen"  # an older version than the item's current: recorded, not applied
+REVISED = "revised"  # a later version of one that did: the item's next version
+REVOKED = "revoked"  # the upstream revoked it: the item is revoked
+APPLIED = (INGESTED, REVISED)  # the versions an item was at, in order
 
 
 def get(session: Session, source_id: str) -> SourceRow | None:
@@ -153,6 +156,47 @@ def first_ingest(session: Session, source_id: str, upstream_id: str) -> SourceIn
     ).first()
 
 
+def current_ingest(session: Session, source_id: str, upstream_id: str) -> SourceIngestRow | None:
+    """The upstream version the item of this upstream id is at now (the last one applied)."""
+    return session.scalars(
+        select(SourceIngestRow)
+        .where(
+            SourceIngestRow.source_id == source_id,
+            SourceIngestRow.upstream_id == upstream_id,
+            SourceIngestRow.status.in_(APPLIED),
+        )
+        .order_by(SourceIngestRow.id.desc())
+        .limit(1)
+    ).first()
+
+
+def versions_of(session: Session, item_id: str) -> list[SourceIngestRow]:
+    """An item's history: every upstream version of it taken, in the order taken."""
+    return list(
+        session.scalars(
+            select(SourceIngestRow)
+            .where(SourceIngestRow.item_id == item_id)
+            .order_by(SourceIngestRow.id)
+        )
+    )
+
+
+def standing_upstream_ids(session: Session, source_id: str) -> list[str]:
+    """The upstream ids of the source that made items not revoked, in the order taken."""
+    return list(
+        session.scalars(
+            select(SourceIngestRow.upstream_id)
+            .join(ItemRow, ItemRow.id == SourceIngestRow.item_id)
+            .where(
+                SourceIngestRow.source_id == source_id,
+                SourceIngestRow.status == INGESTED,
+                ItemRow.revoked_at.is_(None),
+            )
+            .order_by(SourceIngestRow.id)
+        )
+    )
+
+
 def add_ingest(
     session: Session,
     *,
@@ -167,6 +211,8 @@ def add_ingest(
     ingested_by: str,
     at: datetime,
     title: str | None = None,
+    item_version: int | None = None,
+    tlp: str | None = None,
 ) -> SourceIngestRow:
     row = SourceIngestRow(
         source_id=source_id,
@@ -178,6 +224,8 @@ def add_ingest(
         commitment_salt=commitment_salt,
         title=title,
         bundle=bundle,
+        item_version=item_version,
+        tlp=tlp,
         ingested_by=ingested_by,
         ingested_at=at,
     )
@@ -199,7 +247,8 @@ def ingests_of_items(session: Session, item_ids: Iterable[str]) -> dict[str, Sou
 
 
 def counts(session: Session, source_id: str) -> tuple[int, int]:
-    """How many items the source gave, and how many later versions were recorded."""
+    """How many items the source gave, and how many other versions (later, older, revoking)
+    it recorded of them."""
     rows = session.execute(
         select(SourceIngestRow.status).where(SourceIngestRow.source_id == source_id)
     ).all()

@@ -20,6 +20,7 @@ from garante.service.access import entitled
 from garante.service.results import Change, Page
 from garante.service.usecases.base import UseCases
 from garante.store import items as store_items
+from garante.store import sources as store_sources
 
 
 class Items(UseCases):
@@ -90,6 +91,13 @@ class Items(UseCases):
     def item(self, item_id: str) -> records.Item:
         with self._read() as session:
             return views.item(lookup.item(session, item_id))
+
+    @entitled(Role.ANALYST, Role.AUTHORITY, Role.OVERSEER)
+    def item_versions(self, item_id: str) -> list[records.ItemVersion]:
+        """An item's history: each upstream version its source gave, in the order taken."""
+        with self._read() as session:
+            row = lookup.item(session, item_id)
+            return [views.item_version(h) for h in store_sources.versions_of(session, row.id)]
 
     @entitled()
     def item_opening(self, item_id: str) -> records.ItemOpening:

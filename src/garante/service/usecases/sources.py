@@ -263,6 +263,24 @@ class Sources(UseCases):
                     self._record_position(terms.id, pulled)
                 if progress is not None:
                     progress(pulled.record())
+            self._revoke_gone(terms.id, {e.uuid for e in feed.entries}, pulled)
+
+    def _revoke_gone(self, source_id: str, listed: set[str], pulled: _Tally) -> None:
+        """Each event the feed's manifest no longer lists was deleted in MISP: its item is
+        revoked, one transaction each. An empty manifest revokes nothing: a feed is never
+        emptied by deleting every event, but it is by a failed export."""
+        if not listed:
+            return
+        with self.context.reads() as read:
+            gone = [
+                u for u in store.standing_upstream_ids(read.session, source_id) if u not in listed
+            ]
+        for upstream_id in gone:
+            with self._tx() as tx:
+                taken = sources.revoke_gone(tx, sources.source(tx, source_id), upstream_id)
+            if taken.revoked is not None:
+                pulled.revoked.append(taken.revoked)
+            pulled.recalled += taken.recalled
 
     def _pull_folder(
         self,
@@ -398,6 +416,11 @@ class Sources(UseCases):
                 pulled.held.append(taken.item)
         pulled.duplicates += taken.duplicate
         pulled.versions_seen += taken.version_seen
+        if taken.revised is not None:
+            pulled.revised.append(taken.revised)
+        if taken.revoked is not None:
+            pulled.revoked.append(taken.revoked)
+        pulled.recalled += taken.recalled
         if taken.skipped is not None:
             pulled.rejected.append(taken.skipped)
         return taken.started
@@ -417,6 +440,9 @@ class _Tally:
         self.items: list[str] = []
         self.held: list[str] = []
         self.rejected: list[str] = []
+        self.revised: list[str] = []
+        self.revoked: list[str] = []
+        self.recalled: list[int] = []
 
     def record(self) -> records.Pulled:
         return records.Pulled(
@@ -429,6 +455,9 @@ class _Tally:
             versions_seen=self.versions_seen,
             rejected=tuple(self.rejected),
             position=self.position,
+            revised=tuple(self.revised),
+            revoked=tuple(self.revoked),
+            recalled=tuple(self.recalled),
         )
 
 
