@@ -9,9 +9,11 @@ replayed November 2025 store, its clock unpinned.
 For each configuration, in one run:
 
 1. release requests/s: ``--clients`` threads POST /api/v1/releases through nginx for
-   ``--seconds``; every request is a write transaction (a decision and its audit entry), so
-   all servers serialise on the database's one writer lock, and what grows with processes is
-   the work around it (HTTP, JSON, authentication). Requests queued in one server share a
+   ``--seconds``; every request is a write transaction (a decision and its audit entry). On
+   PostgreSQL releases decide under the policy lock held shared and serialise only to append
+   (the sequencer, ``store.database``); on SQLite every write holds the one writer lock. What
+   grows with processes is the work around the serial part (HTTP, JSON, authentication,
+   reading the state and deciding). Requests queued in one server share a
    transaction (group commit, ``service.batch``); before PostgreSQL x1, the same load runs
    once on a server with it off (``GARANTE_RELEASE_BATCH=1``), the baseline it is measured
    against;

@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 from garante.domain.errors import ValidationError
 from garante.service.app import Garante
 from garante.store import ledger as store_ledger
-from garante.store.database import database_url, is_current
+from garante.store.database import POLICY_LOCK, SEQUENCER_LOCK, database_url, is_current
 
 
 def test_store_is_a_sqlite_file_in_wal_mode(garante: Garante, backend: str, tmp_path: Path) -> None:
@@ -33,16 +33,21 @@ def test_opening_twice_keeps_what_was_stored(db_url: str, garante: Garante) -> N
     again.close()
 
 
-def test_write_transactions_take_the_sequencer_lock_on_postgresql(
+def test_write_transactions_take_the_policy_lock_then_the_sequencer_on_postgresql(
     garante: Garante, backend: str
 ) -> None:
     if backend != "postgresql":
         pytest.skip("a PostgreSQL-only property")
     with garante.sessions() as session, session.begin():
         held = session.execute(
-            text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
-        ).scalar()
-    assert held == 1
+            text(
+                "SELECT objid, mode FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "ORDER BY objid"
+            )
+        ).all()
+    assert sorted(held) == sorted(
+        (key & 0xFFFF_FFFF, "ExclusiveLock") for key in (POLICY_LOCK, SEQUENCER_LOCK)
+    )
 
 
 def test_reads_take_no_lock_and_see_one_snapshot_on_postgresql(

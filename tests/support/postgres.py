@@ -18,10 +18,11 @@ import socket
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 DEBIAN_BINDIRS = "/usr/lib/postgresql/*/bin"
 
@@ -172,3 +173,40 @@ class Cluster:
                 engine.dispose()
             self._template = "garante_template"
         return self._template
+
+
+# -- advisory locks, as pg_locks shows them -------------------------------------------------------
+
+
+def advisory_locks(engine: Engine, key: int) -> list[tuple[str, bool]]:
+    """Who holds or waits for the advisory lock ``key``: (mode, granted) for each transaction,
+    ``ShareLock`` for a shared holder, ``ExclusiveLock`` for an exclusive one. A 64-bit key is
+    shown split in two, its high half as ``classid`` and its low half as ``objid``. Read on a
+    reader connection of ``engine``, which takes no lock itself."""
+    from garante.store.database import reader
+
+    with reader(engine).connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT mode, granted FROM pg_locks WHERE locktype = 'advisory' "
+                "AND classid = :high AND objid = :low AND objsubid = 1 "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                "ORDER BY granted DESC, mode"
+            ),
+            {"high": key >> 32, "low": key & 0xFFFF_FFFF},
+        ).all()
+    return [(str(mode), bool(granted)) for mode, granted in rows]
+
+
+def await_waiter(engine: Engine, key: int, *, seconds: float = 60) -> list[tuple[str, bool]]:
+    """The advisory lock ``key``'s holders and waiters, once some transaction waits for it (a
+    barrier: a waiter shows in pg_locks as soon as it asks). Fails after ``seconds`` with what
+    pg_locks showed, if none ever waited."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = advisory_locks(engine, key)
+        if any(not granted for _, granted in found):
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"nobody waited for advisory lock {key:#x}: {found}")
+        time.sleep(0.01)

@@ -1,11 +1,14 @@
 """Group commit: release requests waiting in one process share one write transaction.
 
-Every write holds the store's one writer lock (``store.database``), so releases per second is
-one over the time a release holds it, however many servers there are. Much of that time is
-the same for one release or ten: taking the lock, reading the log's size, the ledger's
-inserts, the commit. So requests that arrive while a transaction runs wait here, and the next
-transaction takes them all, each decided in turn, in arrival order. It takes them once it has
-the lock, so what arrived while it waited for the lock (behind other servers' writes) joins.
+Every write holds the store's writer lock (``store.database``): on SQLite the one writer, for
+the whole transaction; on PostgreSQL a release holds the policy lock shared and the sequencer
+only from its first entry to its commit. Either way, releases per second is bounded by one
+over the time a release holds the serial part, however many servers there are. Much of that
+time is the same for one release or ten: taking the lock, reading the log's size, the
+ledger's inserts, the commit. So requests that arrive while a transaction runs wait here, and
+the next transaction takes them all, each decided in turn, in arrival order. It takes them
+once it has its lock, so what arrived while it waited for the lock (behind other servers'
+writes) joins.
 
 Work of one kind can also be done for the whole group at once (``run_many``): release requests
 queued together are decided and stored by ``service.bulk`` with one insert per table, not one

@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from garante.canonical import canonical
-from garante.domain.decision import Outcome
+from garante.domain.decision import Decision, Outcome
 from garante.domain.errors import GaranteError, InvalidState
 from garante.domain.events import ReleaseDecided, ReleaseRequested, RuleCited
 from garante.domain.request import ReleaseRequest, ReleaseTriple
@@ -164,37 +164,44 @@ def _request_many(
 ) -> list[DecidedRequest]:
     session = tx.session
     tx.hold(*found_items.values(), *found_agencies.values())
-    state = tx.policy_state(item_ids=found_items, agency_ids=found_agencies, reuse_standing=True)
+    # Read and decided before the sequencer (``Transaction.sequence``): on PostgreSQL, under
+    # the shared policy lock only, beside other servers' releases. Each decision's version is
+    # cited once its entry's index is known.
+    state = tx.policy_state(
+        item_ids=found_items, agency_ids=found_agencies, reuse_standing=True, version=0
+    )
     ids = requests.next_ids(session, len(triples))
     agreements = agreement_ids or [None] * len(triples)
-    decided: list[NewRequest] = []
-    for index, (request_id, triple, agreement_id) in enumerate(
-        zip(ids, triples, agreements, strict=True)
-    ):
-        if actors is not None:
-            tx.actor = actors[index]
+    asked = [tx.actor] * len(triples) if actors is None else actors
+    made: list[tuple[ReleaseRequest, Decision]] = []
+    for request_id, triple, actor in zip(ids, triples, asked, strict=True):
         request = ReleaseRequest(
             id=request_id,
             item_id=triple.item_id,
             recipient_id=triple.recipient_id,
             purpose=triple.purpose,
-            requested_by=tx.actor,
+            requested_by=actor,
             requested_at=tx.now,
         )
+        made.append((request, decide(request, state)))
+    tx.sequence()
+    decided: list[NewRequest] = []
+    for (request, decided_on), agreement_id, actor in zip(made, agreements, asked, strict=True):
+        tx.actor = actor
         requested = tx.audit(
             ReleaseRequested(
-                request=request_id,
-                item=triple.item_id,
-                recipient=triple.recipient_id,
-                purpose=triple.purpose,
+                request=request.id,
+                item=request.item_id,
+                recipient=request.recipient_id,
+                purpose=request.purpose,
                 agreement=agreement_id,
             )
         )
         # Alone, a request is decided on a snapshot taken just after its entry is logged.
-        decision = replace(decide(request, state), state_version=requested + 1)
+        decision = replace(decided_on, state_version=requested + 1)
         tx.audit(
             ReleaseDecided(
-                request=request_id,
+                request=request.id,
                 outcome=decision.outcome,
                 previous=None,
                 undertaking=decision.undertaking_id,

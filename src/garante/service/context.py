@@ -4,7 +4,9 @@ A use case that only reads runs in ``reads()``: a reader session, no writer lock
 consistent snapshot, rolled back at the end. Previews, drafts, simulations and every view run
 there, so none of them queues behind a write. A use case that changes state runs in
 ``writes()``: the one write transaction, in which the change and its typed audit entries
-commit together; once it has committed, a checkpoint is signed if one is due.
+commit together; once it has committed, a checkpoint is signed if one is due. Release requests
+run in ``writes(actor, release=True)``: on PostgreSQL they hold the policy lock shared, so
+releases of several servers decide at once, and wait only for each other's appends.
 
 The context is shared by every principal a server acts for (``Garante.acting_as``): what one
 request learns about publication spares the next a read, and release requests of many callers
@@ -45,6 +47,7 @@ from garante.store.database import (
     file_missing,
     reachable,
     reader,
+    releaser,
     shown,
     upgrade,
 )
@@ -114,6 +117,7 @@ class Context:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
         self.readers = sessionmaker(reader(engine), expire_on_commit=False)
+        self.releasers = sessionmaker(releaser(engine), expire_on_commit=False)
         self.log_signer = log_signer
         self.settings = settings or Settings()
         self.clock: Clock = clock or self._stored_clock() or SystemClock()
@@ -198,9 +202,16 @@ class Context:
             yield read
 
     @contextmanager
-    def writes(self, actor: str) -> Iterator[Transaction]:
-        """The one write transaction, naming ``actor`` in the audit entries it appends."""
-        with reachable(self.engine), transaction(self.sessions, self.clock.now, actor) as tx:
+    def writes(self, actor: str, *, release: bool = False) -> Iterator[Transaction]:
+        """The one write transaction, naming ``actor`` in the audit entries it appends.
+
+        ``release``: a transaction that only requests releases (no order, condition,
+        undertaking, key, agreement or item changes in it), which on PostgreSQL holds the
+        policy lock shared and decides concurrently with other releases (``store.database``).
+        Only release paths ask for it; every other write holds the policy lock exclusively.
+        """
+        sessions = self.releasers if release else self.sessions
+        with reachable(self.engine), transaction(sessions, self.clock.now, actor) as tx:
             yield tx
         if tx.entries and self.log_signer is not None:
             try:

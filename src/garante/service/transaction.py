@@ -1,4 +1,24 @@
-"""One use case, one transaction: the state change and its audit entry commit together."""
+"""One use case, one transaction: the state change and its audit entry commit together.
+
+A write transaction holds the sequencer (``store.database``) for everything that needs a
+serial order: the log's size and its entries, the feeds' next positions, what a partner
+already holds, the held queue. Every write takes it at its start, except a release
+transaction on PostgreSQL (``Context.writes(actor, release=True)``, begun on
+``store.database.releaser``'s engine), which begins holding only the policy lock, shared, and
+takes the sequencer at the first thing that needs it (``Transaction.sequence``;
+``ledger_size``, and so ``audit``, take it themselves). Before that, a release reads the
+policy state and decides, concurrently with other releases.
+
+Why that keeps "once an order commits, nothing it covers is released": policy changes
+(orders, conditions, undertakings, keys, agreements, items) hold the policy lock exclusively,
+so none commits between a release's reading of the state and its commit. The release's
+decision still describes the state when its entries are appended, whatever other releases
+appended in between (they change nothing ``decide`` reads), and the state version it cites,
+its request entry's index plus one, names a state equal to the one it read: ``audit replay``
+decides it again on that and agrees. The held queue is re-decided only by changes under the
+exclusive lock; a release only adds to it. So a re-decision never overlaps a release of the
+same request, and never gives it two outcomes.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +36,7 @@ from garante.ledger.merkle import leaf_hash, subtrees_completed_by_leaf_hash
 from garante.policy.state import PolicyState
 from garante.signatures import canonical
 from garante.store import ledger, queries
+from garante.store.database import sequencer_taken, take_sequencer
 
 
 @dataclass(kw_only=True)
@@ -43,6 +64,7 @@ class Transaction(Reading):
     names who acts, and appends the audit entries that commit with the change."""
 
     actor: str
+    sequenced: bool = True
     _size: int | None = None
     entries: list[int] = field(default_factory=list)
     _nodes: dict[tuple[int, int], bytes] = field(default_factory=dict)
@@ -52,9 +74,18 @@ class Transaction(Reading):
     _standing: queries.Standing | None = None
     _at: tuple[datetime, str] | None = None
 
+    def sequence(self) -> None:
+        """Hold the sequencer from now on: call it before reading anything whose result a
+        write depends on and that another release may change (the log's size, the feeds).
+        A no-op where it is held already (every transaction but a release's on PostgreSQL)."""
+        if not self.sequenced:
+            take_sequencer(self.session)
+            self.sequenced = True
+
     @property
     def ledger_size(self) -> int:
         if self._size is None:
+            self.sequence()
             self._size = queries.ledger_size(self.session)
         return self._size
 
@@ -72,8 +103,10 @@ class Transaction(Reading):
         item_ids: Iterable[str] | None = None,
         agency_ids: Iterable[str] | None = None,
         reuse_standing: bool = False,
+        version: int | None = None,
     ) -> PolicyState:
-        """The snapshot ``decide`` reads now, citing the version this transaction has reached.
+        """The snapshot ``decide`` reads now, citing the version this transaction has reached
+        (or ``version``, for a caller that cites its own and must not take the sequencer yet).
 
         The rows it loads stay referenced until the transaction ends, so what the use case
         reads next about the same item, agency or undertaking comes from the session. With
@@ -91,7 +124,7 @@ class Transaction(Reading):
             self.now,
             item_ids=item_ids,
             agency_ids=agency_ids,
-            version=self.ledger_size,
+            version=self.ledger_size if version is None else version,
             known_vocabulary=self.vocabulary,
             keep=self._loaded,
             shared=shared,
@@ -145,13 +178,17 @@ def transaction(
 ) -> Iterator[Transaction]:
     """Commit everything or nothing: an error anywhere rolls back the change and its entries.
 
-    The instant is read from ``clock`` only once the writer lock is held. Read before, a
-    transaction that waited behind an order could be stamped earlier than that order's start,
-    and decide as if the order, already committed, were not yet in force.
+    The instant is read from ``clock`` only once the lock the transaction begins with is held
+    (the writer lock, or a release's shared policy lock). Read before, a transaction that
+    waited behind an order could be stamped earlier than that order's start, and decide as if
+    the order, already committed, were not yet in force. ``factory``'s engine says which lock
+    that is (``store.database.releaser``).
     """
     with factory() as session, session.begin():
-        session.connection()  # begins the transaction, which takes the writer lock
-        tx = Transaction(session=session, now=clock(), actor=actor)
+        connection = session.connection()  # begins the transaction, which takes its lock
+        tx = Transaction(
+            session=session, now=clock(), actor=actor, sequenced=sequencer_taken(connection)
+        )
         yield tx
         tx.flush_ledger()
 

@@ -12,9 +12,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
+from sqlalchemy.orm import Session
 
 from garante.domain.errors import StoreUnavailable, ValidationError
 
@@ -38,9 +39,15 @@ def database_url(explicit: str | None = None) -> str:
     return url
 
 
-# The one sequencer lock on PostgreSQL: every write transaction holds it until it ends.
+# -- the two locks on PostgreSQL ---------------------------------------------------------------
+# The sequencer lock: whoever holds it appends to the log (and writes the feeds and the held
+# queue); every write transaction holds it until it ends, from its start or, in a release,
+# from its first entry (``take_sequencer``).
 SEQUENCER_LOCK = 0x6761_7261_6E74_65  # "garante"
+# The policy lock: releases hold it shared, every other write exclusively, until they end.
+POLICY_LOCK = 0x6761_7261_6E74_66
 READ_OPTION = "garante_read"
+RELEASE_OPTION = "garante_release"
 
 
 def sqlite_file(url: str) -> str | None:
@@ -67,13 +74,31 @@ def file_missing(url: str) -> bool:
 
 
 def create_store_engine(url: str) -> Engine:
-    """An engine whose write transactions are serialised in the database itself.
+    """An engine whose write transactions are ordered by locks the database holds for them.
 
-    The ledger's next index and the held queue are read and written in one transaction, and
-    two writers, in one process or in several servers, must never both read the same "next".
-    So every write transaction begins by taking one lock that the database holds for it: on
-    SQLite ``BEGIN IMMEDIATE``, on PostgreSQL the transaction-scoped advisory lock
-    ``SEQUENCER_LOCK``. Nothing about sequencing lives in a process's memory.
+    The ledger's next index, the feeds' next positions and the held queue are read and
+    written in one transaction, and two writers, in one process or in several servers, must
+    never both read the same "next". So every write transaction holds the sequencer until it
+    ends: on SQLite ``BEGIN IMMEDIATE`` (the one writer), on PostgreSQL the transaction-scoped
+    advisory lock ``SEQUENCER_LOCK``. Nothing about sequencing lives in a process's memory.
+
+    On PostgreSQL the policy state (orders, conditions, undertakings, keys, agreements,
+    items) has its own lock, ``POLICY_LOCK``, taken before the sequencer, always in that
+    order, so no two transactions wait for each other in a cycle:
+
+    - a release transaction (``releaser(engine)``) takes it shared at its start, reads the
+      policy state and decides, concurrently with other releases, and takes the sequencer only
+      for its writes (``take_sequencer``), just before its first entry;
+    - every other write transaction takes it exclusively, then the sequencer, at its start.
+
+    So a release and a policy change never overlap: an order waits for the releases that hold
+    the policy lock to commit, and a release that asks after the order waits for it to commit
+    (PostgreSQL queues a shared request behind an exclusive one already waiting, so orders are
+    not starved). Every release then decides on the state every committed change left, and
+    "once an order commits, nothing it covers is released" holds across servers. A release
+    changes nothing another release decides on, so releases need not wait for each other to
+    decide; they wait only to append, in the sequencer's order. The held queue is re-decided
+    only by changes, under the exclusive lock, so never while a release is being decided.
 
     Readers (``reader(engine)``) take no lock: a plain deferred transaction on SQLite (WAL
     gives it a snapshot), ``REPEATABLE READ`` on PostgreSQL, so a read sees one instant.
@@ -138,13 +163,44 @@ def reader(engine: Engine) -> Engine:
     return engine.execution_options(**{READ_OPTION: True})
 
 
+def releaser(engine: Engine) -> Engine:
+    """The same pool, for release transactions: on PostgreSQL they hold the policy lock
+    shared and take the sequencer late (``take_sequencer``); on SQLite they are writes like
+    any other (the one writer, from the start)."""
+    return engine.execution_options(**{RELEASE_OPTION: True})
+
+
+def sequencer_taken(connection: Connection) -> bool:
+    """Whether the write transaction on ``connection`` took the sequencer when it began: every
+    one does but a release transaction on PostgreSQL."""
+    return connection.dialect.name != "postgresql" or not connection.get_execution_options().get(
+        RELEASE_OPTION
+    )
+
+
+def take_sequencer(session: Session) -> None:
+    """Take the sequencer in a release transaction on PostgreSQL, held until it ends.
+
+    READ COMMITTED: every statement after this one sees every write committed before the lock
+    was granted, so what the release reads from here on (the log's size, the feeds' positions,
+    what a partner already holds) is what the releases before it left.
+    """
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SEQUENCER_LOCK})
+
+
 def _configure_postgresql(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        if not connection.get_execution_options().get(READ_OPTION):
-            # READ COMMITTED (the default): every statement after the lock sees every write
-            # committed before it was granted, so the serial order is the lock's order.
-            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SEQUENCER_LOCK})")
+        options = connection.get_execution_options()
+        if options.get(READ_OPTION):
+            return
+        if options.get(RELEASE_OPTION):
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock_shared({POLICY_LOCK})")
+            return
+        # READ COMMITTED (the default): every statement after the locks sees every write
+        # committed before they were granted, so the serial order is the locks' order.
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({POLICY_LOCK})")
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SEQUENCER_LOCK})")
 
 
 def _configure_sqlite(engine: Engine) -> None:

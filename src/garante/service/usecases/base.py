@@ -32,6 +32,11 @@ class UseCases:
     def _tx(self) -> AbstractContextManager[Transaction]:
         return self.context.writes(self.actor)
 
+    def _release_tx(self) -> AbstractContextManager[Transaction]:
+        """A transaction that only requests releases: on PostgreSQL it decides under the
+        shared policy lock, concurrently with other releases (``Context.writes``)."""
+        return self.context.writes(self.actor, release=True)
+
     @contextmanager
     def _read(self) -> Iterator[Session]:
         with self.context.reads() as read:

@@ -44,7 +44,7 @@ class Releases(UseCases):
         """Record and decide a release request, in a transaction it may share (``batch``):
         the requests queued together are decided and stored as one bulk (``bulk``)."""
         triple = ReleaseTriple(item_id=item_id, recipient_id=recipient, purpose=purpose)
-        return self.context.releases.run_many(self._tx, self.actor, triple, _request_group)
+        return self.context.releases.run_many(self._release_tx, self.actor, triple, _request_group)
 
     @entitled(Role.ANALYST)
     def request_releases(self, triples: Sequence[ReleaseTriple]) -> list[Decided]:
@@ -63,7 +63,7 @@ class Releases(UseCases):
                 field="releases",
                 hint=f"send it in batches of {MAX_BATCH} or fewer",
             )
-        with self._tx() as tx:
+        with self._release_tx() as tx:
             return [views.decided(result) for result in bulk.request_many(tx, triples)]
 
     @entitled(*INTERNAL, Role.PARTNER)
