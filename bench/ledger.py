@@ -75,6 +75,7 @@ from garante.ledger.merkle import leaf_hash, subtrees_completed_by_leaf_hash
 from garante.ledger.note import Signer
 from garante.ledger.verify import verify_consistency, verify_inclusion
 from garante.service.audit import publish_checkpoint, stored_entries
+from garante.service.integrator import integrate_batch
 from garante.service.transaction import transaction
 from garante.signatures import canonical
 from garante.store import ledger
@@ -456,6 +457,8 @@ class LogBuilder:
         with transaction(factory, lambda: NOW, ACTOR) as tx:
             for i in range(SERVICE_PREFIX):
                 tx.audit(event_data(i))
+        with factory() as session, session.begin():  # the integrator's batch: their subtrees
+            integrate_batch(session, SERVICE_PREFIX)
         _, self.created_at = stored_shape(path)
         self.size = SERVICE_PREFIX
 
@@ -469,6 +472,10 @@ class LogBuilder:
                     connection.executemany(INSERT_ENTRY, [entry for entry, _ in rows])
                     connection.executemany(
                         INSERT_SUBTREE, [node for _, nodes in rows for node in nodes]
+                    )
+                    # These rows come with their subtrees: the tree is integrated up to them.
+                    connection.execute(
+                        "UPDATE ledger_integration SET size = ?", (min(size, lo + BUILD_CHUNK),)
                     )
         finally:
             connection.close()
