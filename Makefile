@@ -44,6 +44,7 @@ unit: $(STAMP)
 	$(BIN)/python bench/replay.py --quick
 	$(BIN)/python bench/cli.py --quick
 	$(BIN)/python bench/fanout.py --quick
+	$(BIN)/python bench/ingest.py --quick
 
 ## Benchmarks at full size (not part of `make test`: timing stays out of tests).
 bench: $(STAMP)
@@ -55,6 +56,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/fanout.py
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/taxii.py
+	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/scale.py
 
 ## decide() against the reference model on a million random pairs (not part of `make test`).

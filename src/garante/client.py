@@ -43,6 +43,7 @@ from garante.api.schemas import (
     MeOut,
     OrderChange,
     OutcomeChange,
+    PullOut,
     RefreshOut,
     ReleaseBatchOut,
     StandingOut,
@@ -1397,6 +1398,124 @@ class GaranteClient:
         return self._page(StandingOut, "/standings", {"cursor": cursor, "limit": limit})
 
     iter_standings = _every(list_standings)
+
+    # -- sources --------------------------------------------------------------------------
+
+    def add_source(
+        self,
+        source_id: str,
+        *,
+        url: str,
+        category: str,
+        region: str,
+        tlp: str,
+        kind: Literal["taxii", "misp-feed", "folder"] = "taxii",
+        collection: str | None = None,
+        auth: Literal["none", "basic", "bearer"] = "none",
+        username: str | None = None,
+        secret: str | None = None,
+        originator: str | None = None,
+        interval: int = 3600,
+        grouping: Literal["per-object", "per-bundle"] = "per-object",
+        mapping: Mapping[str, Json] | None = None,
+    ) -> records.Source:
+        """Add a source of items (analyst: of its own agency): a TAXII 2.1 collection, a MISP
+        feed (URL or server directory) or a folder of bundles. ``secret`` is sent once and
+        never answered back."""
+        body = (
+            _Terms(
+                {
+                    "id": source_id,
+                    "kind": kind,
+                    "url": url,
+                    "category": category,
+                    "region": region,
+                    "tlp": tlp,
+                    "auth": auth,
+                    "interval": interval,
+                    "grouping": grouping,
+                }
+            )
+            .put("collection", collection)
+            .put("username", username)
+            .put("secret", secret)
+            .put("originator", originator)
+            .put("mapping", dict(mapping) if mapping is not None else None)
+            .body
+        )
+        return self._as(records.Source, "POST", "/sources", body=body)
+
+    def list_sources(
+        self, *, removed: bool = False, cursor: str | None = None, limit: int = 100
+    ) -> Page[records.Source]:
+        """Sources with their health, by id, one page (removed ones only if asked)."""
+        return self._page(
+            records.Source, "/sources", {"removed": removed, "cursor": cursor, "limit": limit}
+        )
+
+    iter_sources = _every(list_sources)
+
+    def get_source(self, source_id: str) -> records.Source:
+        return self._as(records.Source, "GET", f"/sources/{_segment(source_id)}")
+
+    def pause_source(self, source_id: str, *, reason: str) -> records.Source:
+        return self._source_act(source_id, "pause", reason)
+
+    def resume_source(self, source_id: str, *, reason: str) -> records.Source:
+        return self._source_act(source_id, "resume", reason)
+
+    def remove_source(self, source_id: str, *, reason: str) -> records.Source:
+        """Remove a source for good; its items stay."""
+        return self._source_act(source_id, "remove", reason)
+
+    def _source_act(self, source_id: str, act: str, reason: str) -> records.Source:
+        path = f"/sources/{_segment(source_id)}/{act}"
+        return self._as(records.Source, "POST", path, body={"reason": reason})
+
+    def pull_source(self, source_id: str) -> PullOut:
+        """Pull a source now; ``pulled`` says what it took, ``started`` the requests standing
+        agreements started. An upstream that cannot be read raises ``GaranteAPIError`` with
+        code ``source.upstream_failed`` (502)."""
+        return self._as(PullOut, "POST", f"/sources/{_segment(source_id)}/pull")
+
+    # -- client certificates of partners ----------------------------------------------------
+
+    def add_certificate(
+        self, agency_id: str, certificate: str, *, label: str = ""
+    ) -> records.AgencyCertificate:
+        """Register a partner's client certificate (liaison): ``certificate`` is the PEM, or
+        the SHA-256 fingerprint of its DER encoding."""
+        return self._as(
+            records.AgencyCertificate,
+            "POST",
+            f"/agencies/{_segment(agency_id)}/certificates",
+            body={"certificate": certificate, "label": label},
+        )
+
+    def rotate_certificate(
+        self, agency_id: str, *, old: str, new: str, label: str = ""
+    ) -> records.AgencyCertificate:
+        """``new`` replaces ``old`` at once (liaison); the new certificate's record."""
+        return self._as(
+            records.AgencyCertificate,
+            "POST",
+            f"/agencies/{_segment(agency_id)}/certificates/rotate",
+            body={"old": old, "new": new, "label": label},
+        )
+
+    def remove_certificate(self, agency_id: str, fingerprint: str) -> records.AgencyCertificate:
+        """The certificate authenticates no more (liaison)."""
+        return self._as(
+            records.AgencyCertificate,
+            "DELETE",
+            f"/agencies/{_segment(agency_id)}/certificates/{_segment(fingerprint)}",
+        )
+
+    def list_certificates(self, agency_id: str) -> list[records.AgencyCertificate]:
+        """An agency's certificates, removed ones too (a partner: its own)."""
+        return self._as(
+            list[records.AgencyCertificate], "GET", f"/agencies/{_segment(agency_id)}/certificates"
+        )
 
 
 # -- helpers -------------------------------------------------------------------------------

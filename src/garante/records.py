@@ -635,7 +635,7 @@ class Source:
     added_at: str
     paused: bool
     removed: bool
-    position: str | None  # the upstream's last date_added taken in full
+    position: str | None  # TAXII: the last date_added taken; MISP: the last event timestamp
     last_attempt_at: str | None
     last_success_at: str | None
     last_error: str | None
@@ -660,3 +660,17 @@ class Pulled:
     versions_seen: int
     rejected: tuple[str, ...]
     position: str | None
+
+
+# -- client certificates of partners ---------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgencyCertificate:
+    """A client certificate registered for a partner agency, by its SHA-256 fingerprint."""
+
+    fingerprint: str
+    agency: str
+    label: str
+    created_at: str
+    removed_at: str | None

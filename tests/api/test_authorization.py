@@ -3,7 +3,9 @@
 One row per operation names the roles allowed to call it (``PUBLIC``: no token needed). Each
 row is tried with a token of every role and with none: an allowed role must get past the role
 check (neither 401 nor 403, nor a 5xx), any other role must get ``403 auth.forbidden``, and no
-token must get ``401 auth.unauthenticated``. A route the table does not list fails
+token must get ``401 auth.unauthenticated``. A partner authenticated by its client certificate
+(the headers a trusted proxy sets, sent from loopback, which this server trusts) is held to the
+partner's row. A route the table does not list fails
 ``test_every_operation_of_the_document_has_a_row``, so a new route cannot go unchecked.
 
 Allowed calls send plausible bodies and change this module's own server (never the shared
@@ -14,6 +16,7 @@ call, 422 for a statement that needs a signature); only 401, 403 and 5xx count a
 from __future__ import annotations
 
 import base64
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +25,9 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from garante.api.clientcert import CERT_HEADER, VERIFIED, VERIFY_HEADER
 from garante.signatures import public_key_bytes
+from tests.support.pki import Pki
 from tests.support.scenario import scenario_bundle
 from tests.support.servers import Server, running_server
 from tests.support.stores import new_store
@@ -35,7 +40,8 @@ ANALYST, LIAISON, AUTHORITY, PARTNER, OVERSEER = (
     "overseer",
 )
 ROLES = (ANALYST, LIAISON, AUTHORITY, PARTNER, OVERSEER)
-CALLERS = (*ROLES, None)  # None: no token at all
+PARTNER_CERT = "partner-certificate"  # the partner, by a client certificate a proxy verified
+CALLERS = (*ROLES, PARTNER_CERT, None)  # None: no token at all
 INTERNAL = frozenset({ANALYST, LIAISON, AUTHORITY, OVERSEER})
 EVERYONE = INTERNAL | {PARTNER}
 PUBLIC = frozenset({*ROLES, None})
@@ -52,6 +58,7 @@ PATH = {
     "condition_id": "caribbean-vessel-strikes",
     "request_id": "1",
     "agreement_id": "hsi-authz",
+    "source_id": "authz-source",
 }
 
 
@@ -66,10 +73,11 @@ class Row:
     allowed: frozenset[str | None]
     body: dict[str, Any] | None = None
     query: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)  # path parameters other than PATH's
 
     @property
     def url_path(self) -> str:
-        return self.path.format(**PATH)
+        return self.path.format(**{**PATH, **self.params})
 
     @property
     def id(self) -> str:
@@ -252,6 +260,49 @@ MATRIX: tuple[Row, ...] = (
     Row("GET", "/audit/entries", INTERNAL, query={"start": 0, "end": 2}),
     Row("GET", "/audit/proof/inclusion", INTERNAL, query={"index": 0}),
     Row("GET", "/audit/proof/consistency", INTERNAL, query={"old": 1}),
+    # sources
+    Row("GET", "/sources", _set(ANALYST, OVERSEER)),
+    Row(
+        "POST",
+        "/sources",
+        _set(ANALYST),
+        body={
+            "id": "authz-source",
+            "kind": "folder",
+            "url": tempfile.gettempdir(),
+            "category": "drug-trafficking",
+            "region": "caribbean",
+            "tlp": "amber",
+            "interval": 86400,
+        },
+    ),
+    Row("GET", "/sources/{source_id}", _set(ANALYST, OVERSEER)),
+    Row("POST", "/sources/{source_id}/pause", _set(ANALYST), body={"reason": "matrix"}),
+    Row("POST", "/sources/{source_id}/resume", _set(ANALYST), body={"reason": "matrix"}),
+    Row("POST", "/sources/{source_id}/remove", _set(ANALYST), body={"reason": "matrix"}),
+    Row("POST", "/sources/{source_id}/pull", _set(ANALYST)),
+    # client certificates of partners
+    Row("GET", "/agencies/{agency_id}/certificates", EVERYONE),
+    Row(
+        "POST",
+        "/agencies/{agency_id}/certificates",
+        _set(LIAISON),
+        body={"certificate": "ab" * 32},
+        params={"agency_id": PARTNER_AGENCY},
+    ),
+    Row(
+        "POST",
+        "/agencies/{agency_id}/certificates/rotate",
+        _set(LIAISON),
+        body={"old": "cd" * 32, "new": "ef" * 32},
+        params={"agency_id": PARTNER_AGENCY},
+    ),
+    Row(
+        "DELETE",
+        "/agencies/{agency_id}/certificates/{fingerprint}",
+        _set(LIAISON),
+        params={"agency_id": PARTNER_AGENCY, "fingerprint": "12" * 32},
+    ),
 )
 ROWS = {(row.method, row.path): row for row in MATRIX}
 MUTATING = tuple(row for row in MATRIX if row.method in ("POST", "PUT"))
@@ -259,18 +310,32 @@ MUTATING = tuple(row for row in MATRIX if row.method in ("POST", "PUT"))
 
 @pytest.fixture(scope="module")
 def authz_server(request: pytest.FixtureRequest, server_backend: str) -> Iterator[Server]:
-    with running_server(new_store(request, server_backend, "authz"), demo=True) as server:
+    store = new_store(request, server_backend, "authz")
+    extra = ("--trusted-proxy", "127.0.0.1/32")  # the test stands in for nginx on loopback
+    with running_server(store, demo=True, extra=extra) as server:
         yield server
 
 
 @pytest.fixture(scope="module")
-def tokens(authz_server: Server) -> dict[str, str]:
-    return {
+def tokens(
+    authz_server: Server, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, dict[str, str]]:
+    """The headers each caller sends: a token's, or the ones nginx sets for a certificate."""
+    certificate = Pki(tmp_path_factory.mktemp("authz-pki")).issue("hsi-feed")
+    done = authz_server.cli(
+        "agencies", "certificate", "add", PARTNER_AGENCY, f"@{certificate.cert}"
+    )
+    assert done.returncode == 0, done.stderr
+    bearer = {
         ANALYST: authz_server.token(ANALYST, agency="dipol"),
         LIAISON: authz_server.token(LIAISON, agency="dipol"),
         AUTHORITY: authz_server.token(AUTHORITY, authority="presidency"),
         PARTNER: authz_server.token(PARTNER, agency=PARTNER_AGENCY),
         OVERSEER: authz_server.token(OVERSEER, agency="cti"),
+    }
+    return {
+        **{role: {"Authorization": f"Bearer {token}"} for role, token in bearer.items()},
+        PARTNER_CERT: {VERIFY_HEADER: VERIFIED, CERT_HEADER: certificate.escaped()},
     }
 
 
@@ -280,14 +345,15 @@ def client(authz_server: Server) -> Iterator[httpx.Client]:
         yield session
 
 
-def _call(client: httpx.Client, row: Row, token: str | None, body: Any = None) -> httpx.Response:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+def _call(
+    client: httpx.Client, row: Row, headers: dict[str, str] | None, body: Any = None
+) -> httpx.Response:
     return client.request(
         row.method,
         row.url_path,
         params=row.query,
         json=row.body if body is None else body,
-        headers=headers,
+        headers=headers or {},
     )
 
 
@@ -313,10 +379,10 @@ def test_every_row_is_an_operation_of_the_document(client: httpx.Client) -> None
 @pytest.mark.parametrize("caller", CALLERS, ids=lambda c: c or "no-token")
 @pytest.mark.parametrize("row", MATRIX, ids=lambda r: r.id)
 def test_role_is_allowed_or_refused_as_the_matrix_says(
-    client: httpx.Client, tokens: dict[str, str], row: Row, caller: str | None
+    client: httpx.Client, tokens: dict[str, dict[str, str]], row: Row, caller: str | None
 ) -> None:
     response = _call(client, row, tokens[caller] if caller else None)
-    if caller in row.allowed:
+    if caller in row.allowed or (caller == PARTNER_CERT and PARTNER in row.allowed):
         assert response.status_code not in (401, 403), response.text
         assert response.status_code < 500, response.text
     elif caller is None:
@@ -330,7 +396,7 @@ def test_role_is_allowed_or_refused_as_the_matrix_says(
 
 @pytest.mark.parametrize("row", MUTATING, ids=lambda r: r.id)
 def test_the_role_check_comes_before_body_validation(
-    client: httpx.Client, tokens: dict[str, str], row: Row
+    client: httpx.Client, tokens: dict[str, dict[str, str]], row: Row
 ) -> None:
     """A body that fails validation still gets 401 without a token, 403 for a wrong role."""
     invalid = {"unexpected": ["field"]}
@@ -345,7 +411,7 @@ def test_the_role_check_comes_before_body_validation(
     "row", [row for row in MATRIX if None not in row.allowed], ids=lambda r: r.id
 )
 def test_an_unknown_token_is_401(client: httpx.Client, row: Row) -> None:
-    response = _call(client, row, "gar_" + "x" * 43)
+    response = _call(client, row, {"Authorization": "Bearer gar_" + "x" * 43})
     assert response.status_code == 401
     assert response.json()["code"] == "auth.unauthenticated"
 

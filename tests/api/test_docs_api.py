@@ -160,6 +160,8 @@ PATH_VALUES = {
     "condition_id": "caribbean-vessel-strikes",
     "request_id": "1",
     "agreement_id": "dea-maritime",
+    "source_id": "no-such-source",
+    "fingerprint": "12" * 32,
 }
 
 

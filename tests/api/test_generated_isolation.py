@@ -241,6 +241,10 @@ def _ids(server: Server, reader: httpx.Client) -> dict[str, set[str]]:
         "condition_id": {c["id"] for c in _all(reader, "/conditions")},
         "request_id": {str(r["id"]) for r in _all(reader, "/releases")},
         "agreement_id": {a["id"] for a in _all(reader, "/agreements")},
+        # The demo has no sources and no client certificates: an id that names none still
+        # checks that a partner is refused before anything is looked up.
+        "source_id": {s["id"] for s in _all(reader, "/sources")} | {"no-such-source"},
+        "fingerprint": {"12" * 32},
         "cid": {collection_id(agency) for agency in foreign},
         "oid": objects,
         "code": set(LANGUAGES),  # the console's languages

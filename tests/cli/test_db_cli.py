@@ -135,9 +135,19 @@ def populate(
     )
     terms = garante.draft_undertaking("fbi", permits=["arrest"], undertaking_id="fbi-recovered")
     garante.record_undertaking(terms, signature=sign_statement(RECOVERED_FBI, terms.statement()))
-    if agreements:  # not in a store downgraded below 0011, which drops them
+    if agreements:  # not in a store downgraded below 0011 (or 0014), which drops them
         _agreements(garante, clock)
+        _certificates(garante)
     garante.publish_checkpoint()
+
+
+def _certificates(garante: Garante) -> None:
+    """A partner's client certificate registered, rotated out for another, which is removed."""
+    first, second, third = "a1" * 32, "b2" * 32, "c3" * 32
+    garante.add_certificate("dea", first, label="feed reader")
+    garante.rotate_certificate("dea", old=first, new=second)
+    garante.add_certificate("fbi", third)
+    garante.remove_certificate("fbi", third)
 
 
 def _agreements(garante: Garante, clock: FixedClock) -> None:
@@ -188,7 +198,7 @@ def test_a_fresh_store_checks_clean(garante: Garante, db_url: str) -> None:
     code, report, err = db(db_url, "check")
     assert code == 0, err
     assert report["ok"] is True
-    assert report["schema"] == {"ok": True, "revision": "0014", "head": "0014"}
+    assert report["schema"] == {"ok": True, "revision": "0015", "head": "0015"}
     assert report["log"]["entries"] == 0
 
 
@@ -224,7 +234,7 @@ def test_an_empty_database_is_not_current_and_only_init_creates_the_schema(
         create_engine(url).connect().close()  # an empty file
     code, report, _ = db(url, "check")
     assert code == 8
-    assert report["schema"] == {"ok": False, "revision": None, "head": "0014"}
+    assert report["schema"] == {"ok": False, "revision": None, "head": "0015"}
     assert report["log"] is None and report["links"] is None
     result = runner.invoke(app, ["--db", url, "db", "check"])
     assert "FAIL schema: no schema yet" in result.stdout
@@ -240,7 +250,7 @@ def test_an_empty_database_is_not_current_and_only_init_creates_the_schema(
     )
     assert init.returncode == 0, init.stderr
     code, again, _ = db(url, "upgrade")
-    assert code == 0 and again["upgraded"] is False and again["before"] == "0014"
+    assert code == 0 and again["upgraded"] is False and again["before"] == "0015"
     assert db(url, "check")[0] == 0
 
 
@@ -255,7 +265,7 @@ def test_an_old_revision_is_reported_and_upgrade_brings_it_to_head(
     assert report["schema"]["revision"] == "0005"
     assert "garante db upgrade" in json.loads(err)["error"]["hint"]
     text = runner.invoke(app, ["--db", db_url, "db", "upgrade"]).stdout
-    assert "Schema upgraded from 0005 to revision 0014." in text
+    assert "Schema upgraded from 0005 to revision 0015." in text
     code, report, err = db(db_url, "check")
     assert code == 0, (err, report)
 

@@ -86,6 +86,9 @@ LOGGED_KEYS: dict[EventKind, set[str]] = {
     EventKind.UPSTREAM_VERSION_SEEN: {
         "source", "upstream_id", "upstream_version", "content_commitment", "item",
     },
+    # -- client certificates of partners
+    EventKind.AGENCY_CERTIFICATE_ADDED: {"agency", "fingerprint", "label"},
+    EventKind.AGENCY_CERTIFICATE_REMOVED: {"agency", "fingerprint"},
 }  # fmt: skip
 
 AT = datetime(2025, 11, 13, 9, 30, tzinfo=UTC)

@@ -10,8 +10,10 @@ request numbers are masked on both sides.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,7 @@ from tests.cli.as_printed import run_as_printed
 from tests.ingest.conftest import GREEN, MAIN, PASSWORD, UNKNOWN, USER, indicator, upstream
 from tests.support import peers
 from tests.support.docblocks import text_commands
+from tests.support.misp_feed import WHEN, feed_json, misp_event, write_feed
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "sources.md"
 ADDRESS = re.compile(r"http://127\.0\.0\.1:\d+")
@@ -72,11 +75,49 @@ def page_upstream(medallion_peer: peers.Peer, tmp_path: Path) -> Iterator[peers.
         yield served
 
 
+def page_feed(directory: Path) -> Path:
+    """The MISP feed of "Connect a MISP feed": two events, made by PyMISP."""
+    return write_feed(
+        directory,
+        [
+            misp_event(
+                "Go-fast boat sighted off Tumaco",
+                tags=("tlp:green",),
+                event_uuid="5f1a2b3c-0000-4000-8000-000000000001",
+            ),
+            misp_event(
+                "Semi-submersible leaving Buenaventura",
+                tags=("tlp:amber",),
+                timestamp=WHEN + timedelta(hours=1),
+                event_uuid="5f1a2b3c-0000-4000-8000-000000000002",
+            ),
+        ],
+    )
+
+
+def page_folder(directory: Path) -> Path:
+    """The folder of "A folder of bundles": a bundle of two indicators, and a broken file."""
+    directory.mkdir()
+    bundle = {
+        "type": "bundle",
+        "id": "bundle--6c1b2c4e-0000-4000-8000-000000000001",
+        "objects": [indicator(10, marking=GREEN), indicator(11, marking=GREEN)],
+    }
+    (directory / "2026-01-07-tumaco.json").write_text(json.dumps(bundle))
+    (directory / "2026-01-08-draft.json").write_text('{"type": "bundle", "objects": [')
+    return directory
+
+
 def test_every_command_of_the_page_prints_what_it_shows(
     page_store: Path,
     page_upstream: peers.Medallion,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    page_feed(page_store.parent / "feed")
+    page_folder(page_store.parent / "drop")
+    event = page_store.parent / "event.json"
+    event.write_text(json.dumps(feed_json(misp_event("Fishing vessel", event_uuid="bad"))))
+    here = str(page_store.parent)
     monkeypatch.setenv("GARANTE_DB", str(page_store))
     monkeypatch.setenv("UPSTREAM", page_upstream.api_root)
     monkeypatch.setenv("COLLECTION", MAIN)
@@ -85,4 +126,10 @@ def test_every_command_of_the_page_prints_what_it_shows(
     commands = text_commands(DOC)
     assert commands, "docs/sources.md shows no commands"
     for command in commands:
-        run_as_printed(DOC, command, page_store.parent, masked=masked, columns=100)
+        run_as_printed(
+            DOC,
+            command,
+            page_store.parent,
+            masked=lambda line: masked(line.replace(here, "/srv/garante")),
+            columns=100,
+        )

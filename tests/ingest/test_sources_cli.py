@@ -60,7 +60,7 @@ def test_a_source_added_and_pulled_from_the_command_line(
 ) -> None:
     code, out, err = add(db_url, medallion.api_root)
     assert code == 0, err
-    assert "Added source upstream" in out
+    assert "Added taxii source upstream" in out
 
     code, out, err = cli(db_url, "sources", "pull", "upstream")
 

@@ -425,3 +425,16 @@ def test_db_check_with_the_log_key_finds_the_store_as_the_log_says_after_ingests
 
     assert report.failed == []
     assert report.replay is not None and report.replay.ok
+
+
+def test_a_collection_of_several_pages_under_one_paging_session_is_taken_whole(
+    world: Garante, medallion_peer: peers.Peer, tmp_path: Path
+) -> None:
+    """medallion's next token names its paging session: the same on every page."""
+    objects = [indicator(n) for n in range(5)]
+    with upstream(medallion_peer, tmp_path / "paged", objects, page_size=2) as served:
+        analyst = add_source(world, served.api_root)
+
+        pulled = analyst.pull_source("upstream", retry=FAST, limit=2).value
+
+    assert (pulled.pages, len(pulled.items)) == (3, 5)

@@ -30,6 +30,7 @@ UNDECLARED = {
     "ledger_size",
     "vocabulary",
     "log_tile",  # the checkpoint's tiles of hashes (c2sp.org/tlog-tiles), public like it
+    "authenticate_certificate",  # as authenticate: it makes the principal the roles are of
 }
 
 

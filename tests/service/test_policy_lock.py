@@ -8,9 +8,11 @@ the tests wait for that, never for a time.
 from __future__ import annotations
 
 import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from sqlalchemy import event
 
 from garante.domain.decision import Outcome
 from garante.domain.order import Scope
@@ -125,3 +127,38 @@ def test_a_release_waits_for_a_policy_change_and_decides_on_what_it_committed(
             assert not release.done()
         assert release.result(timeout=60).outcome == Outcome.DENIED
     assert _kinds(world)[-3:] == ["order.issued", "release.requested", "release.decided"]
+
+
+def test_releases_queued_while_a_batch_waits_for_the_sequencer_join_its_transaction(
+    world: Garante,
+) -> None:
+    """A release's batch is taken before it waits for the sequencer (its shared lock is
+    granted at once); what queues in the server meanwhile is committed with it, as it would
+    have joined a batch waiting for the one writer lock, not in transactions of its own."""
+    committed: list[object] = []
+
+    def count(connection: object) -> None:
+        committed.append(connection)
+
+    event.listen(world.engine, "commit", count)
+    group = world.context.releases
+    with ThreadPoolExecutor(3) as pool:
+        with world.context.writes("test", release=True) as holder:
+            holder.sequence()  # the sequencer, held until this block ends
+            first = pool.submit(world.request_release, "lead", recipient="dea", purpose="seizure")
+            assert await_waiter(world.engine, SEQUENCER_LOCK) == [
+                EXCLUSIVE,
+                ("ExclusiveLock", False),
+            ]
+            queued = [
+                pool.submit(world.request_release, "lead", recipient=r, purpose="arrest")
+                for r in ("dea", "fbi")
+            ]
+            deadline = time.monotonic() + 60
+            while group.waiting < 2:  # both queued behind the batch waiting for the sequencer
+                assert time.monotonic() < deadline, "the requests never queued"
+                time.sleep(0.01)
+        decided = [f.result(timeout=60) for f in (first, *queued)]
+    event.remove(world.engine, "commit", count)
+    assert [d.outcome for d in decided] == [Outcome.RELEASED] * 3
+    assert len(committed) == 2  # the holder's, and one for the three releases

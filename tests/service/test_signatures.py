@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from garante.domain.errors import SignatureError, SignatureRequired
-from garante.domain.order import Scope
+from garante.domain.errors import AlreadyExists, SignatureError, SignatureRequired
+from garante.domain.order import Order, Scope
 from garante.scenarios.keys import demo_key
 from garante.service.app import Garante
 from garante.signatures import sign_statement
@@ -86,3 +86,42 @@ def test_lifting_needs_the_lifting_authoritys_signature(world: Garante) -> None:
         signature=sign_statement(demo_key("mininterior"), statement),
     )
     assert lifted.value.lifted_at is not None
+
+
+def _signed_hold(
+    world: Garante, authority: str, order_id: str | None = None
+) -> tuple[Order, bytes]:
+    order = world.draft_order(
+        authority_id=authority,
+        order_id=order_id,
+        effect="hold",
+        scope=Scope(),
+        everything=True,
+        reason="hold all",
+    ).order
+    return order, sign_statement(demo_key(authority), order.statement())
+
+
+def test_two_orders_drafted_at_once_are_numbered_in_the_order_they_are_issued(
+    world: Garante,
+) -> None:
+    first, first_signature = _signed_hold(world, "mininterior", "interior-hold")
+    second, second_signature = _signed_hold(world, "mininterior", "second-hold")
+    assert first.sequence == second.sequence  # both drafted before either was issued
+    world.issue_order(second, signature=second_signature)
+    world.issue_order(first, signature=first_signature)
+    sequences = {order.id: order.sequence for order in world.orders()}
+    assert sequences["second-hold"] < sequences["interior-hold"]
+
+
+def test_an_order_whose_drafted_id_was_taken_meanwhile_is_refused_as_a_conflict(
+    world: Garante,
+) -> None:
+    first, first_signature = _signed_hold(world, "mininterior")
+    second, second_signature = _signed_hold(world, "mininterior")
+    assert first.id == second.id  # both named after the same next number
+    world.issue_order(first, signature=first_signature)
+    before = world.ledger_size()
+    with pytest.raises(AlreadyExists, match="another order took its id"):
+        world.issue_order(second, signature=second_signature)
+    assert world.ledger_size() == before

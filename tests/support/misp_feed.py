@@ -8,8 +8,12 @@ and ``MISPEvent.manifest`` for ``manifest.json``, as PyMISP's own feed generator
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -68,3 +72,23 @@ def write_feed(directory: Path, events: Sequence[MISPEvent]) -> Path:
         manifest.update(event.manifest)
     (directory / "manifest.json").write_text(json.dumps(manifest))
     return directory
+
+
+@contextmanager
+def served(directory: Path) -> Iterator[str]:
+    """``directory`` served over HTTP on loopback, as a web server publishes a MISP feed: the
+    URL it is at."""
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(directory)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

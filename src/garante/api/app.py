@@ -17,16 +17,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from garante import __version__
 from garante.api import errors
 from garante.api.auth import principal
+from garante.api.clientcert import TrustedProxies
 from garante.api.dispatch import dispatch_by_prefix
 from garante.api.routes import (
     agreements,
     audit,
+    certificates,
     conditions,
     items,
     orders,
     outcomes,
     parties,
     releases,
+    sources,
     tiles,
     undertakings,
 )
@@ -139,7 +142,7 @@ def _too_large() -> JSONResponse:
     )
 
 
-def create_app(garante: Garante) -> FastAPI:
+def create_app(garante: Garante, *, trusted_proxies: TrustedProxies | None = None) -> FastAPI:
     app = FastAPI(
         title="Garante",
         version=__version__,
@@ -149,6 +152,7 @@ def create_app(garante: Garante) -> FastAPI:
         redoc_url=None,
     )
     app.state.garante = garante
+    app.state.trusted_proxies = trusted_proxies or TrustedProxies()
     app.add_middleware(BodyLimit)
     errors.install(app)
     for module in (
@@ -161,8 +165,10 @@ def create_app(garante: Garante) -> FastAPI:
         conditions,
         releases,
         audit,
+        sources,
     ):
         app.include_router(module.router, prefix=PREFIX)
+    app.include_router(certificates.router, prefix=PREFIX)  # partners' client certificates
 
     @app.get(f"{PREFIX}/health", tags=["meta"], response_model=HealthOut)
     def health() -> HealthOut:
@@ -193,7 +199,7 @@ def create_app(garante: Garante) -> FastAPI:
         )
 
     app.include_router(tiles.router)  # /log: C2SP tlog-tiles beside the checkpoint
-    app.mount("/taxii2", create_taxii_app(garante))
+    app.mount("/taxii2", create_taxii_app(garante, trusted_proxies=app.state.trusted_proxies))
     app.include_router(console_router)
     dispatch_by_prefix(app.router, PREFIX)  # once every route is in: see api/dispatch.py
     return app

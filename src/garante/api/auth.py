@@ -1,4 +1,5 @@
-"""Bearer tokens to principals, and the role checks every route declares."""
+"""Bearer tokens (or client certificates a trusted proxy verified) to principals, and the role
+checks every route declares."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from garante.api.clientcert import TrustedProxies, certificate_principal, peer_host
 from garante.domain.roles import Principal, Role
 from garante.service import access
 from garante.service.access import roles_of
@@ -21,10 +23,22 @@ def service(request: Request) -> Garante:
     return garante
 
 
+def trusted_proxies(request: Request) -> TrustedProxies:
+    trusted: TrustedProxies = getattr(request.app.state, "trusted_proxies", TrustedProxies())
+    return trusted
+
+
 def principal(
     request: Request,
     credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),  # noqa: B008
 ) -> Principal:
+    # A client certificate verified by a trusted proxy wins over a token (api/clientcert.py).
+    host = peer_host(request)
+    certified = certificate_principal(
+        service(request), trusted_proxies(request), host, request.headers
+    )
+    if certified is not None:
+        return certified
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated(
             "this endpoint needs a bearer token",

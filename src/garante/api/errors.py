@@ -35,6 +35,8 @@ _DESCRIPTIONS = {
     409: "Conflicts with the stored state (duplicate id, lifting a lifted order...)",
     413: "Request body too large (code request.too_large)",
     422: "Invalid input: the field and what would be accepted",
+    502: "A source's upstream could not be read (code source.upstream_failed); recorded as its"
+    " last error",
     503: "Not available now: no log key (ledger.no_log_key) or the database is unreachable"
     " (store.unavailable)",
 }

@@ -625,3 +625,62 @@ class AgreementChange(BaseModel):
     @classmethod
     def of(cls, change: Change[records.Agreement]) -> AgreementChange:
         return cls(agreement=change.value, started=change.started)
+
+
+# -- sources -----------------------------------------------------------------------------------
+
+
+class SourceIn(Body):
+    """A source of items. Its secret (a password or bearer token) is kept in the store only:
+    never logged, never answered."""
+
+    id: str = Slug
+    kind: Literal["taxii", "misp-feed", "folder"] = "taxii"
+    url: str = Field(
+        min_length=1,
+        max_length=2000,
+        description="The TAXII 2.1 API root, the MISP feed's URL or directory, or the folder "
+        "(an absolute path on the server)",
+    )
+    collection: str | None = Field(None, max_length=200, description="TAXII: the collection id")
+    category: str
+    region: str
+    tlp: str = Field(description="The TLP of what carries no marking (never read into one)")
+    auth: Literal["none", "basic", "bearer"] = "none"
+    username: str | None = Field(None, max_length=200)
+    secret: str | None = Field(None, max_length=4000, description="Never answered back")
+    originator: str | None = Field(None, description="An analyst's own agency, the default")
+    interval: int = Field(3600, ge=10, le=366 * 86400, description="Seconds between pulls")
+    grouping: Literal["per-object", "per-bundle"] = "per-object"
+    mapping: dict[str, Any] | None = Field(
+        None, description='Category and region rules: {"rules": [{"on": ..., "pattern": ...}]}'
+    )
+
+
+class ReasonIn(Body):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class PullOut(BaseModel):
+    """What a pull took, with the requests the standing agreements started."""
+
+    pulled: records.Pulled
+    started: list[Decided]
+
+
+# -- client certificates of partners ---------------------------------------------------------
+
+
+class CertificateIn(Body):
+    certificate: str = Field(
+        min_length=1,
+        max_length=20000,
+        description="The PEM certificate, or the SHA-256 of its DER encoding (hex, colons allowed)",
+    )
+    label: str = Field("", max_length=200)
+
+
+class CertificateRotationIn(Body):
+    old: str = Field(min_length=1, max_length=20000, description="The certificate in use")
+    new: str = Field(min_length=1, max_length=20000, description="Its replacement")
+    label: str = Field("", max_length=200)

@@ -16,10 +16,13 @@ import logging
 import socket
 import threading
 from collections.abc import Callable
+from typing import Any, cast
 
 import uvicorn
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from garante.api.app import create_app
+from garante.api.clientcert import RecordPeer, TrustedProxies
 from garante.api.deadlines import deadline_protocol
 from garante.domain.errors import LogKeyUnavailable
 from garante.service.app import Garante
@@ -57,6 +60,7 @@ def serve(
     body_timeout: float = 60.0,
     on_ready: Callable[[str], None] | None = None,
     sources_interval: float = 5.0,
+    trusted_proxies: TrustedProxies | None = None,
 ) -> None:
     sock = bind(host, port)
     actual = sock.getsockname()[1]
@@ -109,12 +113,19 @@ def serve(
         thread.start()
     if on_ready is not None:
         on_ready(url)
+    app = create_app(garante, trusted_proxies=trusted_proxies)
     config = uvicorn.Config(
-        create_app(garante),
+        app,
         http=deadline_protocol(header_timeout=header_timeout, body_timeout=body_timeout),
         log_level="warning",
         access_log=False,
+        proxy_headers=False,  # applied below, inside RecordPeer
     )
+    # X-Forwarded-* from FORWARDED_ALLOW_IPS as uvicorn does, the wire's peer kept beside them
+    # for the trusted-proxy check of client certificates (api/clientcert.py).
+    # (uvicorn and Starlette type the same ASGI callables differently: Any between them.)
+    forwarded = ProxyHeadersMiddleware(cast(Any, app), trusted_hosts=config.forwarded_allow_ips)
+    config.app = RecordPeer(cast(Any, forwarded))
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:

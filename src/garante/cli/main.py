@@ -13,6 +13,7 @@ from garante import __version__
 from garante.cli import (
     agreements,
     audit,
+    certificates,
     conditions,
     db,
     demo,
@@ -225,6 +226,8 @@ app.add_typer(db.app, name="db")
 app.add_typer(outcomes.app, name="outcomes")
 app.add_typer(outcomes.reports, name="reports")
 app.add_typer(sources.app, name="sources")
+# -- client certificates of partners
+registry.agencies.add_typer(certificates.app, name="certificate")
 app.command("request")(releases.request)
 app.command("held")(releases.held)
 app.command("demo")(demo.demo)

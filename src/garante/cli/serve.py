@@ -66,6 +66,16 @@ def serve(
         "integrated size integrate first, whatever this is.",
         metavar="MS",
     ),
+    trusted_proxy: list[str] | None = typer.Option(
+        None,
+        "--trusted-proxy",
+        envvar="GARANTE_TRUSTED_PROXIES",
+        help="An address or CIDR block of a reverse proxy that verifies partners' client "
+        "certificates (repeat for several; the variable takes them comma-separated). Only "
+        "from these are the X-SSL-Client-Verify and X-SSL-Client-Cert headers read; from "
+        "anywhere else they are ignored.",
+        metavar="CIDR",
+    ),
     sources_check: float = typer.Option(
         5.0,
         "--sources-check",
@@ -78,7 +88,10 @@ def serve(
 
     The store must exist (create it with `garante init`), unless --init is given.
     """
+    from garante.api.clientcert import TrustedProxies
     from garante.api.server import serve as run
+
+    trusted = TrustedProxies.parse(trusted_proxy or ())
 
     garante = service(ctx, create=init, log_key_uri=log_key_uri)
     if integrate_batch is not None:
@@ -101,4 +114,5 @@ def serve(
         body_timeout=body_timeout,
         on_ready=ready,
         sources_interval=sources_check,
+        trusted_proxies=trusted,
     )

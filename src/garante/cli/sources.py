@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,9 +16,11 @@ from garante.domain.errors import ValidationError
 
 if TYPE_CHECKING:
     from garante import records
+    from garante.service.results import Change
 
 app = typer.Typer(
-    help="Sources: TAXII 2.1 collections whose objects become items, pulled on a schedule.",
+    help="Sources: TAXII 2.1 collections, MISP feeds and folders of STIX bundles whose "
+    "objects become items, pulled on a schedule.",
     no_args_is_help=True,
 )
 
@@ -80,9 +83,17 @@ def _state(source: records.Source) -> str:
 def add(
     ctx: typer.Context,
     source_id: str = typer.Argument(..., metavar="ID", help="The source's id (a short slug)."),
-    url: str = typer.Option(..., "--url", metavar="URL", help="The TAXII 2.1 API root's URL."),
-    collection: str = typer.Option(
-        ..., "--collection", metavar="ID", help="The collection's id under that API root."
+    url: str = typer.Option(
+        ...,
+        "--url",
+        metavar="URL|DIR",
+        help="The TAXII 2.1 API root's URL, the MISP feed's URL or directory, or the folder.",
+    ),
+    collection: str | None = typer.Option(
+        None, "--collection", metavar="ID", help="The collection's id under that API root."
+    ),
+    kind: str = typer.Option(
+        "taxii", "--kind", metavar="KIND", help="taxii, misp-feed or folder (of bundle files)."
     ),
     category: str = typer.Option(
         ..., "--category", metavar="CATEGORY", help="Its items' category, unless mapped."
@@ -134,9 +145,12 @@ def add(
         '"pattern": "drug*", "category": "drug-trafficking"}]} (see docs/sources.md).',
     ),
 ) -> None:
-    """Add a TAXII 2.1 collection as a source of items."""
+    """Add a TAXII 2.1 collection, a MISP feed or a folder of bundles as a source of items."""
+    if kind != "taxii" and not url.startswith(("http://", "https://")):
+        url = str(Path(url).expanduser().resolve())
     source = service(ctx).add_source(
         source_id,
+        kind=kind,
         url=url,
         collection=collection,
         category=category,
@@ -153,7 +167,8 @@ def add(
     output.result(
         ctx,
         source,
-        f"Added source {source.id}: {source.url} collection {source.collection} "
+        f"Added {source.kind} source {source.id}: {source.url}"
+        f"{f' collection {source.collection}' if source.collection else ''} "
         f"({_AUTH.get(source.auth, source.auth)}), items of {source.originator}, pulled every "
         f"{source.interval} s.",
     )
@@ -231,12 +246,37 @@ def pull(
         f"position {pulled.position or 'start'}.",
         markup=False,
     )
-    for why in pulled.rejected:
-        output.console.print(f"  not taken: {why}", markup=False)
-    if change.started:
-        output.console.print(f"Requests started ({len(change.started)}):")
-        for decided in change.started:
-            output.decision_line(decided)
+    _print_refused_and_started(change)
+
+
+@app.command("ingest-misp")
+def ingest_misp(
+    ctx: typer.Context,
+    source_id: str = typer.Argument(..., metavar="ID", help="The MISP feed source they come by."),
+    events: str = typer.Argument(
+        ..., metavar="FILE|-", help="MISP JSON: one event, a list, or an export ('-': stdin)."
+    ),
+) -> None:
+    """Take MISP JSON events as items, through a MISP feed source: converted, marked and
+    mapped as its pulls do, logged with where they came from; a malformed event takes none."""
+    if events == "-":
+        text = sys.stdin.buffer.read()
+    else:
+        try:
+            text = Path(events).read_bytes()
+        except OSError as exc:
+            raise ValidationError(f"cannot read {events}: {exc.strerror}", field="events") from None
+    change = service(ctx).ingest_misp(source_id, text)
+    pulled = change.value
+    if output.as_json(ctx, {"pulled": pulled, "started": change.started}):
+        return
+    output.console.print(
+        f"Took {pulled.objects} MISP events through {pulled.source}: {len(pulled.items)} new "
+        f"items ({len(pulled.held)} held for review), {pulled.duplicates} already taken, "
+        f"{pulled.versions_seen} later versions recorded.",
+        markup=False,
+    )
+    _print_refused_and_started(change)
 
 
 def _changed(ctx: typer.Context, source: records.Source, message: str) -> None:
@@ -276,3 +316,13 @@ def remove(
         service(ctx).remove_source(source_id, reason=reason),
         f"Removed {source_id}; its items stay.",
     )
+
+
+def _print_refused_and_started(change: Change[records.Pulled]) -> None:
+    """What a pull or an ingest did not take, and the requests standing agreements started."""
+    for why in change.value.rejected:
+        output.console.print(f"  not taken: {why}", markup=False)
+    if change.started:
+        output.console.print(f"Requests started ({len(change.started)}):")
+        for decided in change.started:
+            output.decision_line(decided)

@@ -69,6 +69,9 @@ class EventKind(StrEnum):
     SOURCE_REMOVED = "source.removed"
     ITEM_INGESTED = "item.ingested"
     UPSTREAM_VERSION_SEEN = "source.version-seen"
+    # -- client certificates of partners
+    AGENCY_CERTIFICATE_ADDED = "agency.certificate-added"
+    AGENCY_CERTIFICATE_REMOVED = "agency.certificate-removed"
 
 
 # -- references to stored rows -------------------------------------------------------------
@@ -567,6 +570,29 @@ class UpstreamVersionSeen(_Ingest):
     entry_kind = EventKind.UPSTREAM_VERSION_SEEN
 
 
+# -- client certificates of partners -------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AgencyCertificateAdded(AuditEvent):
+    """A client certificate, by the SHA-256 of its DER encoding (hex), that authenticates as
+    ``agency``'s partner principal once nginx has verified it against the partner CA."""
+
+    entry_kind = EventKind.AGENCY_CERTIFICATE_ADDED
+    agency: str = field(metadata=ref("agencies.id"))
+    fingerprint: str = field(metadata=ref("agency_certificates.fingerprint"))
+    label: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AgencyCertificateRemoved(AuditEvent):
+    """A certificate no longer authenticates (rotated out, or withdrawn); never added again."""
+
+    entry_kind = EventKind.AGENCY_CERTIFICATE_REMOVED
+    agency: str = field(metadata=ref("agencies.id"))
+    fingerprint: str = field(metadata=ref("agency_certificates.fingerprint"))
+
+
 EVENTS: dict[EventKind, type[AuditEvent]] = {
     cls.entry_kind: cls
     for cls in (
@@ -606,6 +632,8 @@ EVENTS: dict[EventKind, type[AuditEvent]] = {
         SourceRemoved,
         ItemIngested,
         UpstreamVersionSeen,
+        AgencyCertificateAdded,
+        AgencyCertificateRemoved,
     )
 }
 """The class of each kind of entry."""

@@ -23,6 +23,8 @@ from garante.domain.agreement import Agreement, AgreementScope
 from garante.domain.condition import Condition, Event, condition_active
 from garante.domain.decision import Outcome
 from garante.domain.events import (
+    AgencyCertificateAdded,
+    AgencyCertificateRemoved,
     AgencyKeySet,
     AgencyRegistered,
     AgreementAmended,
@@ -99,6 +101,15 @@ class LoggedRequest:
     recalled: bool = False
     withheld: bool = False
     agreement: str | None = None
+
+
+@dataclass(kw_only=True)
+class LoggedCertificate:
+    """A partner's client certificate, by fingerprint, as the log registered it."""
+
+    fingerprint: str
+    agency: str
+    removed: bool = False
 
 
 @dataclass(kw_only=True)
@@ -184,6 +195,7 @@ class Projection:
     requests: dict[int, LoggedRequest] = field(default_factory=dict)
     outcomes: dict[int, LoggedOutcome] = field(default_factory=dict)
     tokens: dict[str, LoggedToken] = field(default_factory=dict)
+    certificates: dict[str, LoggedCertificate] = field(default_factory=dict)
     settings: dict[str, str | None] = field(default_factory=dict)
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
     # Standing agreements at their latest version, and the (item, recipient, purpose) of every
@@ -660,3 +672,22 @@ _apply(SettingsChanged, _settings_changed)
 _apply(OutcomeReported, _outcome_reported)
 _apply(TokenCreated, _token_created)
 _apply(TokenRevoked, _token_revoked)
+
+
+# -- client certificates of partners ---------------------------------------------------------
+
+
+def _certificate_added(p: Projection, e: LoggedEntry, d: AgencyCertificateAdded) -> bool:
+    p.certificates[d.fingerprint] = LoggedCertificate(fingerprint=d.fingerprint, agency=d.agency)
+    return False
+
+
+def _certificate_removed(p: Projection, e: LoggedEntry, d: AgencyCertificateRemoved) -> bool:
+    certificate = p.certificates.get(d.fingerprint)
+    if certificate is not None:
+        certificate.removed = True
+    return False
+
+
+_apply(AgencyCertificateAdded, _certificate_added)
+_apply(AgencyCertificateRemoved, _certificate_removed)

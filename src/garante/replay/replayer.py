@@ -35,6 +35,8 @@ from garante.domain.agreement import Agreement
 from garante.domain.decision import Decision, Outcome
 from garante.domain.errors import GaranteError
 from garante.domain.events import (
+    AgencyCertificateAdded,
+    AgencyCertificateRemoved,
     AgencyKeySet,
     AgencyRegistered,
     AgreementAmended,
@@ -1055,3 +1057,30 @@ _check(SourceResumed, _source_resumed)
 _check(SourceRemoved, _source_removed)
 _check(ItemIngested, _item_ingested)
 _check(UpstreamVersionSeen, _version_seen)
+
+
+# -- client certificates of partners ---------------------------------------------------------
+
+
+def _certificate_added(r: Replayer, e: LoggedEntry, d: AgencyCertificateAdded) -> None:
+    agency = r.state.agencies.get(d.agency)
+    if agency is None:
+        r._disagree(e, f"registers a certificate for {d.agency}, which is not registered")
+    elif agency.domestic:
+        r._disagree(e, f"registers a client certificate for {d.agency}, a domestic agency")
+    elif d.fingerprint in r.state.certificates:
+        r._disagree(e, f"registers certificate {d.fingerprint}, which was registered before")
+    elif len(d.fingerprint) != 64 or d.fingerprint.strip("0123456789abcdef"):
+        r._disagree(e, f"registers {d.fingerprint!r}, which is no SHA-256 fingerprint")
+
+
+def _certificate_removed(r: Replayer, e: LoggedEntry, d: AgencyCertificateRemoved) -> None:
+    certificate = r.state.certificates.get(d.fingerprint)
+    if certificate is None or certificate.agency != d.agency:
+        r._disagree(e, f"removes certificate {d.fingerprint}, which {d.agency} never had")
+    elif certificate.removed:
+        r._disagree(e, f"removes certificate {d.fingerprint} again")
+
+
+_check(AgencyCertificateAdded, _certificate_added)
+_check(AgencyCertificateRemoved, _certificate_removed)

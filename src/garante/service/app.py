@@ -28,6 +28,7 @@ from garante.service.results import Page as Page
 from garante.service.usecases.agencies import Agencies
 from garante.service.usecases.agreements import Agreements
 from garante.service.usecases.audit import AuditLog
+from garante.service.usecases.certificates import Certificates
 from garante.service.usecases.conditions import Conditions
 from garante.service.usecases.feeds import Feeds
 from garante.service.usecases.items import Items
@@ -55,6 +56,7 @@ class Garante(
     Agreements,
     LogTiles,
     Sources,
+    Certificates,
 ):
     """One store, one clock, one acting person or system."""
 

@@ -142,13 +142,23 @@ class GroupCommit:
                     self._busy = False
 
     def _take(self, taken: list[_Waiting[Any]]) -> list[_Waiting[Any]]:
+        """Move up to ``limit`` less what ``taken`` holds from the queue to ``taken``; what
+        was moved."""
         with self._lock:
-            taken.extend(self._queue[: self.limit])
-            del self._queue[: self.limit]
-        return taken
+            room = max(self.limit - len(taken), 0)
+            moved = self._queue[:room]
+            del self._queue[:room]
+        taken.extend(moved)
+        return moved
 
     def _commit(self, leader: _Waiting[Any], taken: list[_Waiting[Any]]) -> None:
         """Take the writer lock, then the batch: what arrived while waiting for it joins.
+
+        A release transaction on PostgreSQL begins with the shared policy lock, granted at
+        once, and waits for the sequencer only at its first entry (``store.database``): so
+        once its batch has taken the sequencer, what queued while it waited joins the same
+        transaction, decided under the sequencer, as it would have joined a batch waiting for
+        the one writer lock.
 
         The batch taken is appended to ``taken``, so that the caller can answer everyone in
         it whatever happens here.
@@ -157,11 +167,16 @@ class GroupCommit:
         worked = False
         try:
             with leader.begin() as tx:
-                batch = self._take(taken)
-                outcomes = self._work_through(tx, batch)
+                late = not tx.sequenced
+                outcomes = self._work_through(tx, self._take(taken))
+                if late and tx.sequenced:
+                    outcomes += self._work_through(tx, self._take(taken))
                 worked = True
+            batch = taken
         except Exception as failed:
-            batch = taken or self._take(taken)
+            if not taken:
+                self._take(taken)
+            batch = taken
             if worked or len(batch) == 1:
                 # A failed commit may still have stored the changes, so running them again
                 # could store them twice: everyone hears the error. One alone hears its own.

@@ -251,6 +251,26 @@ def _tables(
             for t in log.tokens.values()
         },
     )
+    yield from _certificates(stored, log)
+
+
+# -- client certificates of partners ---------------------------------------------------------
+
+
+def _certificates(
+    stored: StoredState, log: Projection
+) -> Iterable[tuple[str, Mapping[str, _Row], Mapping[str, _Row]]]:
+    yield (
+        "agency_certificates",
+        {
+            r.fingerprint: {"agency_id": r.agency_id, "removed": r.removed_at is not None}
+            for r in stored.certificates
+        },
+        {
+            c.fingerprint: {"agency_id": c.agency, "removed": c.removed}
+            for c in log.certificates.values()
+        },
+    )
 
 
 def _differences(

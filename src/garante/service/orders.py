@@ -154,6 +154,16 @@ def issue_order(
         statement=statement,
         signature=signature,
     )
+    if orders.get(session, order.id) is not None:
+        raise AlreadyExists(
+            f"order '{order.id}' already exists: another order took its id after it was drafted",
+            field="id",
+            hint="draft the order again (or give it an id of its own) and sign the new statement",
+        )
+    # The sequence is not signed: it is the order's place in issue order, so it is taken here,
+    # under the writer lock, not from the draft (two authorities drafting at once would both
+    # have drawn the same one). Replay numbers orders the same way, by their place in the log.
+    order = replace(order, sequence=orders.next_sequence(session))
     row = orders.add(session, order, at=tx.now)
     _record_version(tx, order.id, 1, "issue", order.authority_id, statement, signature)
     tx.audit(OrderIssued(statement=statement, signature=_encoded(signature)))

@@ -53,7 +53,9 @@ from garante.store.schema import ItemRow, SourceIngestRow, SourceRow
 
 
 class SourceKind(StrEnum):
-    TAXII = "taxii"  # a TAXII 2.1 collection; MISP feeds and folders come next
+    TAXII = "taxii"  # a TAXII 2.1 collection (url: its API root)
+    MISP_FEED = "misp-feed"  # a MISP feed (url: its directory, or its http(s) URL)
+    FOLDER = "folder"  # a directory of STIX 2.1 bundle files (url: the directory)
 
 
 class SourceAuth(StrEnum):
@@ -133,13 +135,15 @@ def add_source(
     kind = _member(SourceKind, kind, "kind")
     auth = _member(SourceAuth, auth, "auth")
     grouping = _member(Grouping, grouping, "grouping")
-    if not url.startswith(("http://", "https://")):
+    _check_location(kind, url, collection)
+    directory = kind == SourceKind.FOLDER or (
+        kind == SourceKind.MISP_FEED and not url.startswith(("http://", "https://"))
+    )
+    if directory and auth != SourceAuth.NONE:
         raise ValidationError(
-            f"'{url}' is not an http(s) URL", field="url", hint="give the TAXII API root's URL"
-        )
-    if kind == SourceKind.TAXII and not collection:
-        raise ValidationError(
-            "a TAXII source names its collection", field="collection", hint="--collection ID"
+            "a directory is read as files: it takes no authentication",
+            field="auth",
+            hint="--auth none",
         )
     if auth == SourceAuth.NONE and (username or secret):
         raise ValidationError(
@@ -216,6 +220,41 @@ def add_source(
         )
     )
     return row
+
+
+def _check_location(kind: str, url: str, collection: str | None) -> None:
+    """Where a source of ``kind`` is: a TAXII API root and collection, a MISP feed's URL or
+    directory, or a folder of bundles (a directory on the machine that pulls)."""
+    web = url.startswith(("http://", "https://"))
+    if kind == SourceKind.TAXII:
+        if not web:
+            raise ValidationError(
+                f"'{url}' is not an http(s) URL", field="url", hint="give the TAXII API root's URL"
+            )
+        if not collection:
+            raise ValidationError(
+                "a TAXII source names its collection", field="collection", hint="--collection ID"
+            )
+        return
+    if collection:
+        raise ValidationError(
+            f"a {kind} source has no collection", field="collection", hint="leave it out"
+        )
+    if kind == SourceKind.MISP_FEED and web:
+        return
+    what = (
+        "a MISP feed's directory or http(s) URL"
+        if kind == SourceKind.MISP_FEED
+        else ("the directory of bundle files")
+    )
+    if not os.path.isabs(url):
+        raise ValidationError(
+            f"'{url}' is not an absolute path",
+            field="url",
+            hint=f"give {what}, as an absolute path",
+        )
+    if not os.path.isdir(url):
+        raise ValidationError(f"{url} is not a directory", field="url", hint=f"give {what}")
 
 
 def mapping_rules(mapping: Mapping[str, Any]) -> list[MappingRule]:

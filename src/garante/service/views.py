@@ -18,6 +18,7 @@ from garante.service.releases import DecidedRequest
 from garante.signatures import encode_public_key
 from garante.store import agreements as store_agreements
 from garante.store.schema import (
+    AgencyCertificateRow,
     AgencyRow,
     AgreementRow,
     AuthorityRow,
@@ -338,4 +339,17 @@ def source(row: SourceRow, *, now: datetime, items: int, versions_seen: int) -> 
         lag_seconds=(now - row.last_success_at).total_seconds() if row.last_success_at else None,
         items=items,
         versions_seen=versions_seen,
+    )
+
+
+# -- client certificates of partners ---------------------------------------------------------
+
+
+def agency_certificate(row: AgencyCertificateRow) -> records.AgencyCertificate:
+    return records.AgencyCertificate(
+        fingerprint=row.fingerprint,
+        agency=row.agency_id,
+        label=row.label,
+        created_at=iso(row.created_at),
+        removed_at=iso(row.removed_at) if row.removed_at else None,
     )

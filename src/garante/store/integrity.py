@@ -46,6 +46,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from garante.domain.events import (
+    AgencyCertificateAdded,
+    AgencyCertificateRemoved,
     AgencyKeySet,
     AgencyRegistered,
     AgreementAmended,
@@ -88,6 +90,7 @@ from garante.domain.events import (
 from garante.domain.parties import SYSTEM_AUTHORITY
 from garante.store.database import alembic_config, reader
 from garante.store.schema import (
+    AgencyCertificateRow,
     AgencyRow,
     AgreementRow,
     AuthorityRow,
@@ -459,6 +462,11 @@ def _links(data: Field) -> list[_Link]:
               (SourceIngestRow.source_id, SourceIngestRow.upstream_id,
                SourceIngestRow.upstream_version),
               [UpstreamVersionSeen], where=SourceIngestRow.status == "version-seen"),
+        # -- client certificates of partners
+        links("agency certificate added", AgencyCertificateRow.fingerprint,
+              [AgencyCertificateAdded]),
+        links("agency certificate removed", AgencyCertificateRow.fingerprint,
+              [AgencyCertificateRemoved], where=AgencyCertificateRow.removed_at.is_not(None)),
     ]  # fmt: skip
 
 

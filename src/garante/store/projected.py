@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from garante.store.schema import (
+    AgencyCertificateRow,
     AgencyRow,
     AuthorityRow,
     ConditionRow,
@@ -48,6 +49,7 @@ class StoredState:
     settings: dict[str, Any]
     sources: Sequence[SourceRow] = ()
     ingests: Sequence[SourceIngestRow] = ()
+    certificates: Sequence[AgencyCertificateRow] = ()
 
 
 def stored_state(session: Session) -> StoredState:
@@ -69,4 +71,5 @@ def stored_state(session: Session) -> StoredState:
         settings={row.key: row.value for row in session.scalars(select(SettingRow))},
         sources=list(session.scalars(select(SourceRow))),
         ingests=list(session.scalars(select(SourceIngestRow))),
+        certificates=list(session.scalars(select(AgencyCertificateRow))),
     )

@@ -435,6 +435,8 @@ class SourceRow(Base):
     reason: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
     # How far the pulls got: the upstream's last ``date_added`` taken in full (the next pull's
     # ``added_after``) and the ``next`` token of the page after it, if the upstream gave one.
+    # A MISP feed: the ``timestamp`` of the last event taken, and no next. A folder: how many
+    # files were taken, and (in ``position_next``) each one's name and SHA-256, as JSON.
     position_added: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
     position_next: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
     last_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -474,3 +476,19 @@ class SourceIngestRow(Base):
             unique=True,
         ),
     )
+
+
+# -- client certificates of partners ---------------------------------------------------------
+
+
+class AgencyCertificateRow(Base):
+    """A client certificate that authenticates as an agency's partner principal, by the SHA-256
+    of its DER encoding (hex). A removed one keeps its row (``removed_at``), so a fingerprint
+    is never registered twice."""
+
+    __tablename__ = "agency_certificates"
+    fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    label: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    removed_at: Mapped[datetime | None]

@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from garante import __version__
+from garante.api.clientcert import TrustedProxies, certificate_principal, peer_host
 from garante.canonical import Json
 from garante.domain.numbers import whole_number
 from garante.domain.roles import Principal, Role
@@ -38,9 +39,19 @@ def collection_id(partner_id: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"releases:{partner_id}"))
 
 
-def create_taxii_app(garante: Garante) -> FastAPI:
+def create_taxii_app(garante: Garante, *, trusted_proxies: TrustedProxies | None = None) -> FastAPI:
     app = FastAPI(title="Garante TAXII 2.1", openapi_url=None, docs_url=None, redoc_url=None)
     errors.install(app)
+    trusted = trusted_proxies or TrustedProxies()
+
+    def authenticated(request: Request) -> Principal:
+        """A client certificate a trusted proxy verified, else the token (api/clientcert.py
+        says why the certificate wins when both come)."""
+        host = peer_host(request)
+        certified = certificate_principal(garante, trusted, host, request.headers)
+        if certified is not None:
+            return certified
+        return garante.authenticate(_credentials(request.headers.get("authorization")))
 
     def partner(request: Request) -> Principal:
         if not acceptable(request.headers.get("accept")):
@@ -50,8 +61,7 @@ def create_taxii_app(garante: Garante) -> FastAPI:
                 f"this server answers with {TAXII_JSON}",
                 code="taxii.not_acceptable",
             )
-        secret = _credentials(request.headers.get("authorization"))
-        who = garante.authenticate(secret)
+        who = authenticated(request)
         if who.role != Role.PARTNER or who.agency_id is None:
             raise Forbidden(
                 "TAXII feeds are for partner tokens",

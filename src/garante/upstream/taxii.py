@@ -13,6 +13,7 @@ pass by waiting (401, 403, 404) is not. The last failure is raised as ``Upstream
 from __future__ import annotations
 
 import functools
+import hashlib
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -106,7 +107,7 @@ def pages(
     collection = _collection(upstream, seen)
     position = added_after
     resuming = next_token is not None
-    followed: set[str] = set()
+    followed: set[tuple[str, str]] = set()
     try:
         while True:
             filters: dict[str, Any] = {"limit": limit}
@@ -134,15 +135,26 @@ def pages(
             yield Page(objects=objects, added=position, next=after, more=more)
             if not more or not next_token:
                 return
-            if next_token in followed:  # it would hand the same pages round for ever
+            # A next token may name a paging session (medallion's does, the same on every
+            # page); the same token after the same page again would hand it round for ever.
+            turn = (next_token, _page_signature(objects))
+            if turn in followed:
                 raise UpstreamFailed(
-                    f"{upstream.collection_url} gave a next token it had already given; the "
-                    "pull stopped there",
+                    f"{upstream.collection_url} gave a next token it had already given, after "
+                    "the same page; the pull stopped there",
                     field="url",
                 )
-            followed.add(next_token)
+            followed.add(turn)
     finally:
         collection.close()
+
+
+def _page_signature(objects: list[dict[str, Any]]) -> str:
+    """What a page holds: its objects' ids and versions, in order."""
+    digest = hashlib.sha256()
+    for obj in objects:
+        digest.update(f"{obj.get('id')}|{obj.get('modified')}\n".encode())
+    return digest.hexdigest()
 
 
 def _collection(upstream: Upstream, seen: dict[str, str]) -> Collection:

@@ -8,6 +8,7 @@ schedule) does all of it. A source's credentials are never shown to anyone.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -17,25 +18,27 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from garante import records
-from garante.domain.errors import GaranteError, InvalidState, UpstreamFailed
+from garante.domain.errors import GaranteError, InvalidState, UpstreamFailed, ValidationError
 from garante.domain.roles import Role
 from garante.domain.vocabulary import Tlp
 from garante.service import items, sources, views, visibility
 from garante.service.access import entitled
 from garante.service.releases import DecidedRequest
 from garante.service.results import Change, Page
-from garante.service.sources import Candidate
+from garante.service.sources import Candidate, SourceKind
 from garante.service.usecases.base import UseCases
-from garante.sources.grouping import Grouping, group_objects
+from garante.sources import misp
+from garante.sources.grouping import Grouping, UpstreamItem, group_objects
 from garante.sources.mapping import MappingRule, map_item
 from garante.sources.markings import read_markings
 from garante.stix.markings import StixObject
 from garante.store import sources as store
 from garante.store.schema import SourceRow
-from garante.upstream import taxii
+from garante.upstream import feeds, taxii
 
 TITLE = 500  # an item title's length in the store
 UPSTREAM_ID, VERSION = 200, 64  # the lengths the store keeps of an upstream id and version
+POSITION_EVERY = 100  # MISP events between two records of a feed's position
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,6 +46,8 @@ class _Terms:
     """What a pull reads of its source, read once before it starts."""
 
     id: str
+    kind: str
+    url: str
     upstream: taxii.Upstream
     grouping: str
     tlp: str
@@ -156,32 +161,15 @@ class Sources(UseCases):
         terms = self._terms(source_id)
         if timeout is not None:
             terms = replace(terms, upstream=replace(terms.upstream, timeout=timeout))
-        pulled = _Tally(source=terms.id, position=terms.position)
+        pulled = _Tally(source=terms.id, position=terms.position, next=terms.next_token)
         started: list[DecidedRequest] = []
-        next_token = terms.next_token
         try:
-            for page in taxii.pages(
-                terms.upstream,
-                added_after=terms.position,
-                next_token=next_token,
-                limit=limit,
-                retry=retry,
-            ):
-                pulled.pages += 1
-                pulled.objects += len(page.objects)
-                candidates, refused = _candidates(terms, page.objects)
-                pulled.rejected += refused
-                for candidate in candidates:
-                    started += self._take(terms.id, candidate, pulled)
-                    if progress is not None:
-                        progress(pulled.record())
-                pulled.position, next_token = page.added, page.next
-                with self._tx() as tx:
-                    store.record_position(
-                        tx.session, terms.id, position_added=page.added, position_next=page.next
-                    )
-                if progress is not None:
-                    progress(pulled.record())
+            if terms.kind == SourceKind.MISP_FEED:
+                self._pull_misp_feed(terms, pulled, started, progress, retry or taxii.Retry())
+            elif terms.kind == SourceKind.FOLDER:
+                self._pull_folder(terms, pulled, started, progress)
+            else:
+                self._pull_taxii(terms, pulled, started, progress, retry, limit)
         except UpstreamFailed as exc:
             with self._tx() as tx:
                 store.record_attempt(
@@ -189,7 +177,7 @@ class Sources(UseCases):
                     terms.id,
                     at=tx.now,
                     position_added=pulled.position,
-                    position_next=next_token,
+                    position_next=pulled.next,
                     error=exc.message,
                 )
             raise
@@ -199,10 +187,155 @@ class Sources(UseCases):
                 terms.id,
                 at=tx.now,
                 position_added=pulled.position,
-                position_next=None,
+                position_next=pulled.next,
                 error=None,
                 refused=_refused(pulled.rejected),
             )
+        return Change(value=pulled.record(), started=visibility.moved(self.principal, started))
+
+    def _pull_taxii(
+        self,
+        terms: _Terms,
+        pulled: _Tally,
+        started: list[DecidedRequest],
+        progress: Callable[[records.Pulled], None] | None,
+        retry: taxii.Retry | None,
+        limit: int,
+    ) -> None:
+        for page in taxii.pages(
+            terms.upstream,
+            added_after=terms.position,
+            next_token=terms.next_token,
+            limit=limit,
+            retry=retry,
+        ):
+            pulled.pages += 1
+            pulled.objects += len(page.objects)
+            candidates, refused = _candidates(terms, page.objects)
+            pulled.rejected += refused
+            for candidate in candidates:
+                started += self._take(terms.id, candidate, pulled)
+                if progress is not None:
+                    progress(pulled.record())
+            pulled.position, pulled.next = page.added, page.next
+            self._record_position(terms.id, pulled)
+            if progress is not None:
+                progress(pulled.record())
+        pulled.next = None  # every page taken: the next pull starts from the position
+
+    def _pull_misp_feed(
+        self,
+        terms: _Terms,
+        pulled: _Tally,
+        started: list[DecidedRequest],
+        progress: Callable[[records.Pulled], None] | None,
+        retry: taxii.Retry,
+    ) -> None:
+        """The feed's events whose manifest timestamp is not older than the position, oldest
+        first, one item each. The position is the timestamp of the last event taken, recorded
+        every ``POSITION_EVERY`` events and at the end: events from it on are read again next
+        time and found taken (without converting them), so a restart after any event leaves
+        neither a gap nor a duplicate."""
+        upstream = terms.upstream
+        with feeds.client(upstream) as client:
+            feed = feeds.read_misp_feed(terms.url, client, retry)
+            since = int(terms.position) if terms.position and terms.position.isdigit() else -1
+            due = sorted(
+                (e for e in feed.entries if int(e.timestamp) >= since),
+                key=lambda e: (int(e.timestamp), e.uuid),
+            )
+            pulled.pages += 1
+            for entry in due:
+                pulled.objects += 1
+                if self._taken(terms.id, entry.uuid, entry.timestamp):
+                    pulled.duplicates += 1
+                else:
+                    try:
+                        made = _misp_candidate(terms, feeds.misp_event(feed, entry.uuid))
+                    except ValidationError as exc:
+                        made = f"event {entry.uuid}: {exc.message}"
+                    if isinstance(made, str):
+                        pulled.rejected.append(made)
+                    else:
+                        started += self._take(terms.id, made, pulled)
+                pulled.position = entry.timestamp
+                if pulled.objects % POSITION_EVERY == 0:
+                    self._record_position(terms.id, pulled)
+                if progress is not None:
+                    progress(pulled.record())
+
+    def _pull_folder(
+        self,
+        terms: _Terms,
+        pulled: _Tally,
+        started: list[DecidedRequest],
+        progress: Callable[[records.Pulled], None] | None,
+    ) -> None:
+        """Each bundle file new or changed since it was last taken (its SHA-256 is the
+        position), by the source's grouping rule; per bundle, an item is the bundle. A file
+        that cannot be read as a bundle, or of which an object was refused, is said in the
+        source's state and read again next time (what of it was taken is found taken)."""
+        seen = feeds.seen_files(pulled.next)
+        for bundle_file in feeds.bundle_files(terms.url):
+            if seen.get(bundle_file.name) == bundle_file.sha256:
+                continue
+            pulled.pages += 1
+            try:
+                bundle_id, objects = feeds.read_bundle(bundle_file)
+            except ValidationError as exc:
+                pulled.rejected.append(f"{bundle_file.name}: {exc.message}")
+                continue
+            pulled.objects += len(objects)
+            candidates, refused = _candidates(terms, objects, bundle_id=bundle_id)
+            before = len(pulled.rejected)
+            pulled.rejected += [f"{bundle_file.name}: {why}" for why in refused]
+            for candidate in candidates:
+                started += self._take(terms.id, candidate, pulled)
+            if len(pulled.rejected) == before:
+                seen[bundle_file.name] = bundle_file.sha256
+                pulled.position = f"{len(seen)} files"
+                pulled.next = feeds.seen_position(seen)
+                self._record_position(terms.id, pulled)
+            if progress is not None:
+                progress(pulled.record())
+
+    def _record_position(self, source_id: str, pulled: _Tally) -> None:
+        with self._tx() as tx:
+            store.record_position(
+                tx.session, source_id, position_added=pulled.position, position_next=pulled.next
+            )
+
+    def _taken(self, source_id: str, upstream_id: str, version: str) -> bool:
+        """Whether this upstream version was taken before: a MISP event is converted only
+        if it was not."""
+        with self.context.reads() as read:
+            return store.ingest(read.session, source_id, upstream_id, version) is not None
+
+    @entitled(Role.ANALYST)
+    def ingest_misp(self, source_id: str, text: str | bytes) -> Change[records.Pulled]:
+        """MISP JSON events (an export: one event, a list of them, or ``{"response": [...]}``)
+        taken through a MISP feed source, as its pulls take them: one item per event, marked
+        and mapped by its tags, logged with the source and the event's uuid and timestamp.
+
+        Every event is read and converted before any is taken: a malformed one refuses the
+        lot, with why, and nothing is stored."""
+        terms = self._terms(source_id)
+        if terms.kind != SourceKind.MISP_FEED:
+            raise InvalidState(
+                f"source '{terms.id}' is a {terms.kind} source, not a MISP feed",
+                field="source",
+                hint="MISP events go to a source added with --kind misp-feed",
+            )
+        candidates: list[Candidate] = []
+        for where, event in _misp_events(text):
+            made = _misp_candidate(terms, misp.event_to_bundle(event))
+            if isinstance(made, str):
+                raise ValidationError(f"{where}: {made}", field="event")
+            candidates.append(made)
+        pulled = _Tally(source=terms.id, position=None, objects=len(candidates))
+        started: list[DecidedRequest] = []
+        for candidate in candidates:
+            started += self._take(terms.id, candidate, pulled)
         return Change(value=pulled.record(), started=visibility.moved(self.principal, started))
 
     @entitled()
@@ -233,6 +366,8 @@ class Sources(UseCases):
                 )
             return _Terms(
                 id=row.id,
+                kind=row.kind,
+                url=row.url,
                 upstream=taxii.Upstream(
                     api_root=row.url,
                     collection=row.collection or "",
@@ -272,6 +407,7 @@ class Sources(UseCases):
 class _Tally:
     source: str
     position: str | None
+    next: str | None = None  # the TAXII next token, or a folder's files seen
     pages: int = 0
     objects: int = 0
     duplicates: int = 0
@@ -297,7 +433,7 @@ class _Tally:
 
 
 def _candidates(
-    terms: _Terms, objects: Sequence[dict[str, Any]]
+    terms: _Terms, objects: Sequence[dict[str, Any]], *, bundle_id: str | None = None
 ) -> tuple[list[Candidate], list[str]]:
     """The upstream versions a page's objects make (the source's grouping rule), and the ones
     refused, with why.
@@ -307,7 +443,9 @@ def _candidates(
     meanwhile: an unknown marking is never read as a lighter one.
     """
     rule = Grouping(terms.grouping)
-    page = _page_id(terms.id, objects) if rule is Grouping.PER_BUNDLE else None
+    page = None
+    if rule is Grouping.PER_BUNDLE:
+        page = bundle_id or _page_id(terms.id, objects)
     out: list[Candidate] = []
     refused: list[str] = []
     try:
@@ -315,40 +453,99 @@ def _candidates(
     except GaranteError as exc:
         return [], [f"a page of {len(objects)} objects: {exc.message}"]
     for group in groups:
-        if len(group.upstream_id) > UPSTREAM_ID or len(group.version) > VERSION:
-            refused.append(f"{group.upstream_id[:UPSTREAM_ID]}...: an id or version too long")
-            continue
-        found = read_markings(group.objects, default=Tlp(terms.tlp))
-        review = tuple(found.review)
-        tlp = found.tlp.value if found.tlp is not None and not review else Tlp.RED.value
-        try:
-            content = items.parse_bundle(
-                sources.bundle(terms.id, group.upstream_id, group.version, group.objects)
-            )
-        except GaranteError as exc:
-            refused.append(f"{group.upstream_id}: {exc.message}")
-            continue
-        title = (group.title or group.upstream_id).strip()[:TITLE] or group.upstream_id
-        mapped = map_item(
-            group.objects,
-            terms.rules,
-            default_category=terms.category,
-            default_region=terms.region,
-        )
-        out.append(
-            Candidate(
-                upstream_id=group.upstream_id,
-                version=group.version,
-                title=title,
-                content=content,
-                tlp=tlp,
-                category=mapped.category,
-                region=mapped.region,
-                review=review,
-                revoked=group.revoked,
-            )
-        )
+        made = _candidate(terms, group)
+        if isinstance(made, str):
+            refused.append(made)
+        else:
+            out.append(made)
     return out, refused
+
+
+def _candidate(
+    terms: _Terms,
+    group: UpstreamItem,
+    *,
+    marking_tags: Sequence[str] = (),
+    tags: Sequence[str] = (),
+    galaxies: Sequence[str] = (),
+) -> Candidate | str:
+    """The candidate one upstream item makes, or why it is refused. ``tags`` and ``galaxies``
+    are a MISP event's tags and galaxy tags, mapped; ``marking_tags`` the tags read with its
+    objects' markings."""
+    if len(group.upstream_id) > UPSTREAM_ID or len(group.version) > VERSION:
+        return f"{group.upstream_id[:UPSTREAM_ID]}...: an id or version too long"
+    found = read_markings(group.objects, tags=marking_tags, default=Tlp(terms.tlp))
+    review = tuple(found.review)
+    tlp = found.tlp.value if found.tlp is not None and not review else Tlp.RED.value
+    try:
+        content = items.parse_bundle(
+            sources.bundle(terms.id, group.upstream_id, group.version, group.objects)
+        )
+    except GaranteError as exc:
+        return f"{group.upstream_id}: {exc.message}"
+    title = (group.title or group.upstream_id).strip()[:TITLE] or group.upstream_id
+    mapped = map_item(
+        group.objects,
+        terms.rules,
+        default_category=terms.category,
+        default_region=terms.region,
+        tags=tags,
+        galaxies=galaxies,
+    )
+    return Candidate(
+        upstream_id=group.upstream_id,
+        version=group.version,
+        title=title,
+        content=content,
+        tlp=tlp,
+        category=mapped.category,
+        region=mapped.region,
+        review=review,
+        revoked=group.revoked,
+    )
+
+
+def _misp_candidate(terms: _Terms, event: misp.MispConverted) -> Candidate | str:
+    """One MISP event as one candidate: its tags and galaxy tags marked and mapped."""
+    return _candidate(
+        terms,
+        event.item(),
+        marking_tags=event.marking_tags,
+        tags=event.tags,
+        galaxies=event.galaxy_tags,
+    )
+
+
+def _misp_events(text: str | bytes) -> list[tuple[str, dict[str, Any]]]:
+    """The events of a MISP JSON export, each with where it is in it."""
+    loaded: Any = misp.load_event(text) if not _is_list(text) else _load_list(text)
+    if isinstance(loaded, dict) and isinstance(loaded.get("response"), list):
+        loaded = loaded["response"]
+    if isinstance(loaded, dict):
+        return [("the event", loaded)]
+    events = []
+    for index, event in enumerate(loaded):
+        if not isinstance(event, dict):
+            raise ValidationError(f"event {index} is not a JSON object", field="event")
+        events.append((f"event {index}", event))
+    if not events:
+        raise ValidationError("the file holds no MISP event", field="event")
+    return events
+
+
+def _is_list(text: str | bytes) -> bool:
+    head = text.lstrip()[:1]
+    return head in ("[", b"[")
+
+
+def _load_list(text: str | bytes) -> list[Any]:
+    try:
+        loaded = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationError(f"the MISP events are not JSON: {exc}", field="event") from None
+    if not isinstance(loaded, list):
+        raise ValidationError("the MISP events are not a JSON list", field="event")
+    return loaded
 
 
 def _refused(reasons: Sequence[str]) -> str | None:
