@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from garante.ledger.verify import verify_inclusion
 from garante.service.app import Garante
-from garante.service.integrator import integrate_batch
+from garante.service.integrator import IntegrationLost, integrate_batch
 from garante.store import ledger
 from garante.store.schema import LedgerSubtreeRow
 
@@ -92,5 +94,44 @@ def test_two_integrators_racing_store_each_node_once(db_url: str, garante: Garan
     assert errors == []
     size = garante.ledger_size()
     assert _integrated(garante) == size
+    garante.publish_checkpoint()
+    assert garante.verify_log().ok
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_batch_that_finds_the_tree_moved_commits_nothing(
+    db_url: str, garante: Garante, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An integrator not elected through the lock (a store restored under it, say) loses the
+    race at its conditional advance: ``IntegrationLost``, and none of its nodes are stored.
+
+    Only PostgreSQL can interleave two integrators: on SQLite the election is the one writer.
+    The other integrator runs at the moment this one has read its leaves (the real store
+    function, called through, then the barrier)."""
+    garante.context.settings.checkpoint_every = 10**6
+    garante.context.integrate()
+    start = _integrated(garante)
+    _agencies(garante, 6)
+    other = Garante.open(db_url)
+    read_leaves = ledger.leaf_hashes
+
+    def leaves_then_the_other_integrates(session: Session, begin: int, limit: int) -> list[bytes]:
+        found = read_leaves(session, begin, limit)
+        monkeypatch.setattr(ledger, "leaf_hashes", read_leaves)
+        worker = threading.Thread(target=other.context.integrate)
+        worker.start()
+        worker.join()
+        return found
+
+    monkeypatch.setattr(ledger, "leaf_hashes", leaves_then_the_other_integrates)
+    nodes_after_other: int | None = None
+    with pytest.raises(IntegrationLost), garante.context.sessions() as session, session.begin():
+        try:
+            integrate_batch(session, 3)
+        finally:
+            nodes_after_other = _nodes(other)
+    other.close()
+    assert _integrated(garante) == garante.ledger_size() > start
+    assert _nodes(garante) == nodes_after_other  # the lost batch stored none of its nodes
     garante.publish_checkpoint()
     assert garante.verify_log().ok
