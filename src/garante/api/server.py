@@ -1,7 +1,8 @@
 """Running the API: a socket bound first (so port 0 works and is reported), then uvicorn.
 
-Beside the server, background loops sign a checkpoint each interval when entries wait
-unpublished (sequencing happens in each transaction, publication here), and each second
+Beside the server, background loops integrate the log's tree every few milliseconds (entries
+are sequenced in each transaction, their tree integrated here in batches), sign a checkpoint
+each interval when integrated entries wait unpublished, and each second
 re-evaluate derived conditions as the clock passes and apply the orders whose period began or
 ended (both read first, and write only when something changed); every few seconds they pull
 the sources whose schedule has come (``Sources.pull_due_sources``). A client gets a deadline for
@@ -26,6 +27,7 @@ from garante.api.deadlines import deadline_protocol
 from garante.console.oidc import OidcSettings
 from garante.domain.errors import LogKeyUnavailable
 from garante.service.app import Garante
+from garante.service.integrator import IntegrationLost
 
 log = logging.getLogger("garante.server")
 
@@ -85,7 +87,19 @@ def serve(
                 log.warning("checkpoints are signed again: the log key's token answers")
                 failing.clear()
 
+    def integrate() -> None:
+        try:
+            garante.context.integrate()
+        except IntegrationLost:
+            # Another server's integrator moved the tree under this batch, which rolled back;
+            # the next tick starts again from the stored integrated size.
+            log.warning("integration batch abandoned: another integrator got there first")
+
+    integrate_interval = garante.context.settings.integrate_interval_ms / 1000
     threads = [
+        # The integrator: the tree of the entries committed since the last batch, a batch of
+        # up to --integrate-batch entries per transaction (``service.integrator``).
+        threading.Thread(target=_every, args=(integrate_interval, stop, integrate), daemon=True),
         threading.Thread(target=_every, args=(checkpoint_interval, stop, publish), daemon=True),
         threading.Thread(target=_every, args=(1.0, stop, garante.refresh_conditions), daemon=True),
         threading.Thread(target=_every, args=(1.0, stop, garante.apply_order_periods), daemon=True),

@@ -50,6 +50,23 @@ def serve(
         help="Seconds a client has to send a request's whole body once its headers arrived.",
         metavar="SECONDS",
     ),
+    integrate_batch: int | None = typer.Option(
+        None,
+        "--integrate-batch",
+        min=1,
+        help="Most log entries whose tree one integration transaction computes "
+        "(default: GARANTE_INTEGRATE_BATCH, else 1000).",
+        metavar="ENTRIES",
+    ),
+    integrate_interval: int | None = typer.Option(
+        None,
+        "--integrate-interval",
+        min=1,
+        help="Milliseconds between looks for log entries to integrate into the tree "
+        "(default: GARANTE_INTEGRATE_INTERVAL_MS, else 50). Proofs and checkpoints past the "
+        "integrated size integrate first, whatever this is.",
+        metavar="MS",
+    ),
     trusted_proxy: list[str] | None = typer.Option(
         None,
         "--trusted-proxy",
@@ -89,6 +106,10 @@ def serve(
     oidc = OidcSettings.load(oidc_config) if oidc_config is not None else None
 
     garante = service(ctx, create=init, log_key_uri=log_key_uri)
+    if integrate_batch is not None:
+        garante.context.settings.integrate_batch = integrate_batch
+    if integrate_interval is not None:
+        garante.context.settings.integrate_interval_ms = integrate_interval
 
     def ready(url: str) -> None:
         output.console.print(f"Garante API listening on {url}/api/v1", markup=False)

@@ -49,10 +49,11 @@ class PublishedCheckpoint:
 
 
 def publish_checkpoint(session: Session, signer: NoteSigner, now: datetime) -> PublishedCheckpoint:
-    """Sign the tree head at the current size, unless that size is already published."""
-    size = queries.ledger_size(session)
+    """Sign the tree head at the integrated size, unless that size is already published: a
+    checkpoint commits to stored nodes only (``Context.publish_checkpoint`` integrates first)."""
+    size = ledger.integrated_size(session)
     latest = ledger.latest_checkpoint(session)
-    if latest is not None and latest.size == size:
+    if latest is not None and latest.size >= size:
         return PublishedCheckpoint.from_row(latest)
     checkpoint = Checkpoint(signer.name, size, ledger.root(session, size))
     row = ledger.add_checkpoint(

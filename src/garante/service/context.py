@@ -37,6 +37,7 @@ from garante.ledger.note import SIG_ED25519, NoteSigner, VerifierKey
 from garante.service import audit
 from garante.service.batch import GroupCommit
 from garante.service.clock import Clock, FixedClock, SystemClock
+from garante.service.integrator import integrate_batch
 from garante.service.logkey import create_log_key, load_log_signer
 from garante.service.transaction import Reading, Transaction, reading, transaction
 from garante.store import integrity, queries
@@ -45,6 +46,7 @@ from garante.store.database import (
     create_store_engine,
     database_url,
     file_missing,
+    integrator,
     reachable,
     reader,
     releaser,
@@ -76,12 +78,18 @@ class Settings:
 
     checkpoint_every: int = 100
     release_batch: int = 32
+    # -- integration: a batch of the tree is up to ``integrate_batch`` entries, and the
+    # server's integrator looks for entries to integrate every ``integrate_interval_ms``.
+    integrate_batch: int = 1000
+    integrate_interval_ms: int = 50
 
     @classmethod
     def from_environment(cls) -> Settings:
         return cls(
             checkpoint_every=_positive_setting("GARANTE_CHECKPOINT_EVERY", 100),
             release_batch=_positive_setting("GARANTE_RELEASE_BATCH", 32),
+            integrate_batch=_positive_setting("GARANTE_INTEGRATE_BATCH", 1000),
+            integrate_interval_ms=_positive_setting("GARANTE_INTEGRATE_INTERVAL_MS", 50),
         )
 
 
@@ -124,6 +132,9 @@ class Context:
         # Published sizes only grow: the largest seen is a floor (``_publish_if_due``). A
         # lost update between threads costs one extra read, nothing more.
         self._published = 0
+        self.integrators = sessionmaker(integrator(engine), expire_on_commit=False)
+        # Likewise for the integrated size: a floor, so a proof within it reads nothing more.
+        self._integrated = 0
         self.releases = GroupCommit(limit=self.settings.release_batch)
 
     @classmethod
@@ -242,9 +253,32 @@ class Context:
             published = store_ledger.published_size(session)
         self._published = max(self._published, published)
         if size - published >= every:
+            self.integrate(size)
             with self.sessions() as session, session.begin():
                 checkpoint = audit.publish_checkpoint(session, signer, self.clock.now())
             self._published = max(self._published, checkpoint.size)
+
+    # -- integration ----------------------------------------------------------------------------
+
+    def integrate(self, until: int | None = None) -> int:
+        """Integrate the tree in batches, each its own transaction under the integrator
+        election, until it covers ``until`` entries (None: every entry committed now); the
+        integrated size reached.
+
+        The server's integrator calls it every ``integrate_interval_ms``; anything that serves
+        a proof or signs a checkpoint past the integrated size calls it first, so a receipt
+        waits for the batch that covers its entry and never for more.
+        """
+        if until is not None and until <= self._integrated:
+            return self._integrated
+        limit = self.settings.integrate_batch
+        with reachable(self.engine):
+            while True:
+                with self.integrators() as session, session.begin():
+                    old, new = integrate_batch(session, limit)
+                self._integrated = max(self._integrated, new)
+                if new == old or (until is not None and new >= until):
+                    return new
 
     def signer(self) -> NoteSigner:
         """The log's signer, or a clear error where the store was opened without one."""
@@ -258,5 +292,6 @@ class Context:
     def publish_checkpoint(self) -> audit.PublishedCheckpoint:
         """Sign a checkpoint of the log as it is now (under the writer lock: sizes only grow)."""
         signer = self.signer()
+        self.integrate()
         with reachable(self.engine), self.sessions() as session, session.begin():
             return audit.publish_checkpoint(session, signer, self.clock.now())

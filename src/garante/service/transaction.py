@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from garante.domain.events import AuditEvent
 from garante.domain.timeutil import iso
 from garante.domain.vocabulary import Vocabulary
-from garante.ledger.merkle import leaf_hash, subtrees_completed_by_leaf_hash
+from garante.ledger.merkle import leaf_hash
 from garante.policy.state import PolicyState
 from garante.signatures import canonical
 from garante.store import ledger, queries
@@ -67,9 +67,7 @@ class Transaction(Reading):
     sequenced: bool = True
     _size: int | None = None
     entries: list[int] = field(default_factory=list)
-    _nodes: dict[tuple[int, int], bytes] = field(default_factory=dict)
     _pending_entries: list[ledger.Entry] = field(default_factory=list)
-    _pending_nodes: list[ledger.Node] = field(default_factory=list)
     _loaded: list[object] = field(default_factory=list)
     _standing: queries.Standing | None = None
     _at: tuple[datetime, str] | None = None
@@ -133,10 +131,12 @@ class Transaction(Reading):
     def audit(self, event: AuditEvent) -> int:
         """Append one audit entry in this transaction and return its index.
 
-        The entry is the RFC 8785 canonical JSON of the event; its leaf hash and the complete
-        subtrees it closes are stored with it, so proofs never recompute the tree. The rows are
-        written together when the transaction commits (``flush_ledger``): one insert per table,
-        not two per entry.
+        The entry is the RFC 8785 canonical JSON of the event, stored with its leaf hash at the
+        next dense index. The tree is not computed here: the integrator
+        (``service.integrator``) stores the subtrees the entry completes in a later batch, off
+        the sequencer, and whatever serves a proof or a checkpoint past the integrated size
+        integrates first. The rows are written together when the transaction commits
+        (``flush_ledger``): one insert, not one per entry.
         """
         index = self.ledger_size
         kind = event.entry_kind.value
@@ -145,31 +145,16 @@ class Transaction(Reading):
         entry = canonical(
             {"v": 1, "kind": kind, "at": self._at[1], "actor": self.actor, "data": event.data()}
         )
-        leaf = leaf_hash(entry)
-        for level, node_index, node in subtrees_completed_by_leaf_hash(index, leaf, self._node):
-            self._nodes[(level, node_index)] = node
-            self._pending_nodes.append((level, node_index, node))
-        self._pending_entries.append((index, kind, entry, leaf, self.now))
+        self._pending_entries.append((index, kind, entry, leaf_hash(entry), self.now))
         self._size = index + 1
         self.entries.append(index)
         return index
 
     def flush_ledger(self) -> None:
-        """Write the entries and subtrees appended in this transaction."""
+        """Write the entries appended in this transaction."""
         if self._pending_entries:
-            ledger.append(self.session, self._pending_entries, self._pending_nodes)
+            ledger.append(self.session, self._pending_entries)
             self._pending_entries = []
-            self._pending_nodes = []
-
-    def _node(self, level: int, index: int) -> bytes:
-        cached = self._nodes.get((level, index))
-        if cached is not None:
-            return cached
-        value = ledger.subtree(self.session, level, index)
-        if value is None:  # a gap means the stored tree is damaged; never paper over it
-            raise RuntimeError(f"ledger subtree ({level}, {index}) is missing")
-        self._nodes[(level, index)] = value
-        return value
 
 
 @contextmanager

@@ -49,6 +49,12 @@ POLICY_LOCK = 0x6761_7261_6E74_66
 READ_OPTION = "garante_read"
 RELEASE_OPTION = "garante_release"
 
+# -- integration ------------------------------------------------------------------------------
+# The integrator lock: whoever holds it computes the tree of entries already sequenced. It is
+# neither the policy lock nor the sequencer, so integrating never makes a writer wait.
+INTEGRATOR_LOCK = 0x6761_7261_6E74_67
+INTEGRATE_OPTION = "garante_integrate"
+
 
 def sqlite_file(url: str) -> str | None:
     """The file a SQLite URL names; None for another database or an in-memory one."""
@@ -170,6 +176,13 @@ def releaser(engine: Engine) -> Engine:
     return engine.execution_options(**{RELEASE_OPTION: True})
 
 
+def integrator(engine: Engine) -> Engine:
+    """The same pool, for integration transactions: on PostgreSQL they hold only the
+    integrator lock (``INTEGRATOR_LOCK``), so writers never wait for them nor they for
+    writers; on SQLite they are short writes like any other (the one writer)."""
+    return engine.execution_options(**{INTEGRATE_OPTION: True})
+
+
 def sequencer_taken(connection: Connection) -> bool:
     """Whether the write transaction on ``connection`` took the sequencer when it began: every
     one does but a release transaction on PostgreSQL."""
@@ -196,6 +209,11 @@ def _configure_postgresql(engine: Engine) -> None:
             return
         if options.get(RELEASE_OPTION):
             connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock_shared({POLICY_LOCK})")
+            return
+        if options.get(INTEGRATE_OPTION):
+            # The election: one integrator at a time, READ COMMITTED, so after the lock it sees
+            # what the previous integrator committed (its integrated size, its nodes).
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({INTEGRATOR_LOCK})")
             return
         # READ COMMITTED (the default): every statement after the locks sees every write
         # committed before they were granted, so the serial order is the locks' order.

@@ -13,11 +13,16 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from garante.ledger import merkle
-from garante.store.schema import LedgerCheckpointRow, LedgerEntryRow, LedgerSubtreeRow
+from garante.store.schema import (
+    LedgerCheckpointRow,
+    LedgerEntryRow,
+    LedgerIntegrationRow,
+    LedgerSubtreeRow,
+)
 from garante.store.session import insert_many
 
 T = TypeVar("T")
@@ -139,12 +144,62 @@ Node = tuple[int, int, bytes]
 """A complete subtree's row: level, index at that level, hash."""
 
 
-def append(session: Session, entries: Sequence[Entry], nodes: Sequence[Node]) -> None:
-    """Write entries and the subtrees they complete: one insert per table, not two per entry,
-    through the driver's executemany (``insert_many``): these run while the writer lock is
-    held."""
+def append(session: Session, entries: Sequence[Entry]) -> None:
+    """Write entries: one insert through the driver's executemany (``insert_many``), since it
+    runs while the sequencer is held. Their subtrees are the integrator's (``add_subtrees``)."""
     insert_many(session, _ENTRIES, ("idx", "kind", "entry", "leaf_hash", "created_at"), entries)
+
+
+# -- integration ------------------------------------------------------------------------------
+
+
+def integrated_size(session: Session) -> int:
+    """How many entries have their subtrees stored. Where the row is missing (a store made
+    without migrations), the level-0 nodes say: every one was stored with its entry then."""
+    size = session.scalar(select(LedgerIntegrationRow.size).where(LedgerIntegrationRow.id == 1))
+    if size is not None:
+        return int(size)
+    leaves = session.scalar(
+        select(func.max(LedgerSubtreeRow.idx)).where(LedgerSubtreeRow.level == 0)
+    )
+    return 0 if leaves is None else int(leaves) + 1
+
+
+def leaf_hashes(session: Session, start: int, limit: int) -> list[bytes]:
+    """The leaf hashes of the committed entries from ``start``, at most ``limit``, stopping at
+    the first index not (yet) visible: the dense prefix is all an integrator may take."""
+    rows = session.execute(
+        select(LedgerEntryRow.idx, LedgerEntryRow.leaf_hash)
+        .where(LedgerEntryRow.idx >= start, LedgerEntryRow.idx < start + limit)
+        .order_by(LedgerEntryRow.idx)
+    ).all()
+    out: list[bytes] = []
+    for index, leaf in rows:
+        if index != start + len(out):
+            break
+        out.append(bytes(leaf))
+    return out
+
+
+def add_subtrees(session: Session, nodes: Sequence[Node]) -> None:
+    """Write a batch's complete subtrees: one executemany."""
     insert_many(session, _SUBTREES, ("level", "idx", "hash"), nodes)
+
+
+def advance_integrated(session: Session, old: int, new: int) -> bool:
+    """Record the tree integrated up to ``new``, only if it still stands at ``old``: False
+    tells an integrator that another one moved it meanwhile, so its batch must not commit."""
+    if session.get(LedgerIntegrationRow, 1) is None and old == integrated_size(session):
+        session.add(LedgerIntegrationRow(id=1, size=new))
+        session.flush()
+        return True
+    result = session.execute(
+        update(LedgerIntegrationRow)
+        .where(LedgerIntegrationRow.id == 1, LedgerIntegrationRow.size == old)
+        .values(size=new)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def checkpoint(session: Session, size: int) -> LedgerCheckpointRow | None:

@@ -304,6 +304,20 @@ class LedgerSubtreeRow(Base):
     hash: Mapped[bytes] = mapped_column(LargeBinary(32))
 
 
+# -- integration ------------------------------------------------------------------------------
+
+
+class LedgerIntegrationRow(Base):
+    """How far the tree is integrated: the subtrees of entries ``[0, size)`` are stored.
+
+    One row (``id`` 1). Entries past it are sequenced and committed but have no nodes yet; the
+    integrator (``service.integrator``) advances it, a batch per transaction."""
+
+    __tablename__ = "ledger_integration"
+    id: Mapped[int] = mapped_column(Int64, primary_key=True, autoincrement=False)
+    size: Mapped[int] = mapped_column(Int64)
+
+
 class LedgerCheckpointRow(Base):
     """A signed checkpoint the log published, with the witnesses' cosignature lines."""
 

@@ -77,6 +77,8 @@ class AuditLog(UseCases):
         with self._read() as session:
             size = audit.check_size(session, size)
             audit.check_index(session, index, size)
+        self.context.integrate(size)  # a proof past the integrated size waits for its batch
+        with self._read() as session:
             [row] = store_ledger.entries(session, index, index + 1)
             proof = store_ledger.inclusion_proof(session, index, size)
             return records.InclusionProof(
@@ -93,6 +95,8 @@ class AuditLog(UseCases):
                 raise ValidationError(
                     f"old size {old_size} must be from 1 to the new size {new_size}", field="old"
                 )
+        self.context.integrate(new_size)
+        with self._read() as session:
             proof = store_ledger.consistency_proof(session, old_size, new_size)
             return records.ConsistencyProof(
                 old_size=old_size, new_size=new_size, proof=tuple(proof)
