@@ -28,6 +28,7 @@ from garante.api.routes import (
     orders,
     outcomes,
     parties,
+    receipts,
     releases,
     sources,
     tiles,
@@ -169,6 +170,7 @@ def create_app(garante: Garante, *, trusted_proxies: TrustedProxies | None = Non
     ):
         app.include_router(module.router, prefix=PREFIX)
     app.include_router(certificates.router, prefix=PREFIX)  # partners' client certificates
+    app.include_router(receipts.router, prefix=PREFIX)  # partners' proofs of delivery
 
     @app.get(f"{PREFIX}/health", tags=["meta"], response_model=HealthOut)
     def health() -> HealthOut:

@@ -327,9 +327,27 @@ class ReleaseRequested(AuditEvent):
     agreement: str | None = field(default=None, metadata=optional(**ref("agreements.id")))
 
 
+# -- receipts: what a release entry says of the objects it puts in a feed ------------------
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DeliveredObject:
+    """One STIX object a release puts in its partner's feed: its id and the digest of its
+    content (``stix.markings.content_digest``), so that a partner holding the object can show
+    that this entry released this very object."""
+
+    id: str
+    digest: str
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class _Decided(AuditEvent):
-    """A decision stored for a request: each field is a column of its ``decisions`` row."""
+    """A decision stored for a request: each field is a column of its ``decisions`` row.
+
+    A decision that releases also names the release's trace token (``trace``) and the objects
+    it puts in the feed (``objects``), each delivered object's trace extension naming this
+    entry's index: the entry a partner's receipt proves (``ledger.delivery``). Logged only when
+    it releases (and not in entries logged before receipts existed)."""
 
     request: int = field(metadata=ref("release_requests.id"))
     outcome: Outcome = field(metadata=ref("decisions.outcome"))
@@ -338,6 +356,9 @@ class _Decided(AuditEvent):
     state_version: int = field(metadata=ref("decisions.state_version"))
     trigger: str = field(metadata=ref("decisions.trigger"))
     rules: tuple[RuleCited, ...]
+    # -- receipts
+    trace: str | None = field(default=None, metadata=optional())
+    objects: tuple[DeliveredObject, ...] | None = field(default=None, metadata=optional())
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -101,6 +101,7 @@ class LoggedRequest:
     recalled: bool = False
     withheld: bool = False
     agreement: str | None = None
+    trace: str | None = None  # the trace token its release entry names (receipts), if any
 
 
 @dataclass(kw_only=True)
@@ -459,6 +460,8 @@ def _release_decided(p: Projection, e: LoggedEntry, d: ReleaseDecided | ReleaseR
         request.undertaking = d.undertaking
         request.decisions += 1
         request.withheld = False
+        if d.trace is not None:
+            request.trace = d.trace
     return False
 
 

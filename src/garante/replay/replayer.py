@@ -877,6 +877,8 @@ def _release_decided(r: Replayer, e: LoggedEntry, d: ReleaseDecided | ReleaseRed
         )
         return
     r._same_rules(e, decision, d.rules)
+    if d.trace is not None and d.outcome != Outcome.RELEASED:
+        r._disagree(e, f"names trace {d.trace} for request {d.request}, which it does not release")
 
 
 def _released(r: Replayer, e: LoggedEntry, request_id: int, act: str) -> LoggedRequest | None:
@@ -917,6 +919,8 @@ def _release_delivered(r: Replayer, e: LoggedEntry, d: ReleaseDelivered) -> None
     if request.recipient != d.partner:
         r._disagree(e, f"delivers request {request.id} to {d.partner}, not its recipient")
     r._acts_as(e, Role.PARTNER, request.recipient, "but a partner fetches only its own feed")
+    if request.trace is not None and d.trace != request.trace:
+        r._disagree(e, f"delivers request {request.id} with trace {d.trace}, not {request.trace}")
     # Nothing reaches a partner while a rule withholds it: decided again at the delivery.
     decision = r._decided(e, request.id, e.index)
     if decision is not None and decision.outcome != Outcome.RELEASED:

@@ -23,6 +23,7 @@ from garante.canonical import canonical
 from garante.domain.decision import Decision, Outcome
 from garante.domain.errors import InvalidState, NotEntitled, NotFound, ValidationError
 from garante.domain.events import (
+    DeliveredObject,
     ReleaseAvailable,
     ReleaseDelivered,
     ReleaseRecalled,
@@ -32,12 +33,14 @@ from garante.domain.events import (
 from garante.domain.request import ReleaseRequest
 from garante.domain.undertaking import Undertaking
 from garante.domain.vocabulary import Tlp
+from garante.ledger.errors import LedgerError
+from garante.ledger.note import VerifierKey
 from garante.policy.decide import decide
 from garante.policy.state import PolicyState
 from garante.service.transaction import Transaction
 from garante.stix import markings
 from garante.stix.markings import StixObject
-from garante.store import convert, items, requests, undertakings
+from garante.store import convert, items, queries, requests, undertakings
 from garante.store import feed as stored
 from garante.store import sources as store_sources
 from garante.store.feed import AVAILABLE, RECALLED, WITHDRAWN, WITHHELD
@@ -73,14 +76,52 @@ def release_markings(
 
 
 def _marked(
-    session: Session, item: ItemRow, undertaking_id: str | None, token: str
+    session: Session,
+    item: ItemRow,
+    undertaking_id: str | None,
+    token: str,
+    entry: markings.LogEntryRef | None,
 ) -> tuple[list[StixObject], list[StixObject]]:
     """The support objects a release needs, and the item's objects marked for it."""
     row = undertakings.get(session, undertaking_id) if undertaking_id else None
     undertaking = convert.undertaking(row) if row is not None else None
     support, marking_ids = release_markings(Tlp(item.tlp), undertaking)
     bundle = json.loads(item.bundle)
-    return support, [markings.mark(obj, marking_ids, token) for obj in bundle["objects"]]
+    return support, [markings.mark(obj, marking_ids, token, entry) for obj in bundle["objects"]]
+
+
+# -- receipts: the entry that releases names the objects; the objects name the entry ---------
+
+
+def delivered_objects(objects: list[StixObject]) -> tuple[DeliveredObject, ...]:
+    """What a release entry says of an item's objects: each traced object's id and digest."""
+    return tuple(
+        DeliveredObject(id=markings.object_id(obj), digest=markings.content_digest(obj))
+        for obj in objects
+        if markings.is_marked(obj)
+    )
+
+
+def log_origin(session: Session) -> str | None:
+    """The origin line of the log's checkpoints (its key's name), if the store has a key."""
+    stored_key = queries.setting(session, "log_verifier_key")
+    if stored_key is None:
+        return None
+    try:
+        return VerifierKey.parse(str(stored_key)).name
+    except LedgerError:
+        return None
+
+
+def release_terms(
+    tx: Transaction, request: RequestRow, *, new_request: bool
+) -> tuple[str, tuple[DeliveredObject, ...]]:
+    """The trace token a release's objects carry (a new one, or the one its feed release has
+    if it has one already) and the objects its entry names."""
+    existing = None if new_request else stored.release(tx.session, request.id)
+    token = existing.trace_token if existing is not None else secrets.token_hex(16)
+    objects = json.loads(_item(tx.session, request).bundle)["objects"]
+    return token, delivered_objects(objects)
 
 
 def _item(session: Session, request: RequestRow) -> ItemRow:
@@ -91,9 +132,16 @@ def _item(session: Session, request: RequestRow) -> ItemRow:
 
 
 def materialize(
-    tx: Transaction, request: RequestRow, decision: Decision, *, new_request: bool
+    tx: Transaction,
+    request: RequestRow,
+    decision: Decision,
+    *,
+    new_request: bool,
+    token: str,
+    entry: int,
 ) -> None:
-    """Put a released request's objects in its recipient's feed (once per request).
+    """Put a released request's objects in its recipient's feed (once per request), marked
+    with ``token`` and naming ``entry``, the index of the entry that released them.
 
     Objects the partner already holds (the same item released before, for another purpose)
     are not sent twice: the new release then shares their delivery state. A request made in
@@ -103,8 +151,10 @@ def materialize(
     if not new_request and stored.release(session, request.id) is not None:
         return
     partner = request.recipient_id
-    token = secrets.token_hex(16)
-    support, objects = _marked(session, _item(session, request), decision.undertaking_id, token)
+    released_by = markings.LogEntryRef(entry, log_origin(session))
+    support, objects = _marked(
+        session, _item(session, request), decision.undertaking_id, token, released_by
+    )
     release = stored.add_release(
         session,
         request_id=request.id,
@@ -219,11 +269,14 @@ def _remark(
     row = requests.get(session, request.id)
     if row is None:
         return
-    support, objects = _marked(session, _item(session, row), undertaking_id, feed.trace_token)
+    support, objects = _marked(session, _item(session, row), undertaking_id, feed.trace_token, None)
     bodies = {markings.object_id(obj): obj for obj in objects}
     for kept in stored.latest_objects_of(session, feed.request_id):
         if kept.object_id in bodies:
-            kept.body = canonical(bodies[kept.object_id]).decode()
+            # The copy still names the entry that released it: its terms change, not that.
+            entry = markings.entry_of(json.loads(kept.body))
+            again = markings.mark(bodies[kept.object_id], [], feed.trace_token, entry)
+            kept.body = canonical(again).decode()
     present = stored.present(session, feed.partner_id, [markings.object_id(obj) for obj in support])
     missing = [obj for obj in support if markings.object_id(obj) not in present]
     for obj, added in zip(

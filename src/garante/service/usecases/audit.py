@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import base64
+import json
+
+from sqlalchemy.orm import Session
 
 from garante import records
+from garante.domain.decision import Outcome
 from garante.domain.errors import (
+    NotFound,
     ValidationError,
 )
+from garante.domain.events import EventKind
+from garante.domain.roles import Principal, Role
 from garante.ledger.logcheck import LogReport
 from garante.ledger.note import VerifierKey
 from garante.service import (
@@ -16,10 +23,30 @@ from garante.service import (
 from garante.service.access import INTERNAL, entitled
 from garante.service.usecases.base import UseCases
 from garante.store import ledger as store_ledger
-from garante.store import queries
+from garante.store import queries, requests
 from garante.store.database import (
     reachable,
 )
+
+
+class ReceiptNotFound(NotFound):
+    code = "ledger.no_receipt"
+
+
+_RELEASES = frozenset({EventKind.RELEASE_DECIDED.value, EventKind.RELEASE_REDECIDED.value})
+
+
+def _released_to(session: Session, entry: bytes, who: Principal) -> bool:
+    """Whether ``entry`` is a decision that released something to ``who``'s agency."""
+    try:
+        parsed = json.loads(entry)
+        data = parsed["data"]
+        if parsed["kind"] not in _RELEASES or data["outcome"] != Outcome.RELEASED.value:
+            return False
+        request = requests.get(session, int(data["request"]))
+    except (ValueError, KeyError, TypeError):
+        return False
+    return request is not None and request.recipient_id == who.agency_id
 
 
 class AuditLog(UseCases):
@@ -111,6 +138,40 @@ class AuditLog(UseCases):
             leaf_hash=proof.leaf_hash,
             entry=proof.entry,
             proof=proof.proof,
+            checkpoint=checkpoint.note,
+        )
+
+    # -- receipts for partners: a delivery's proof ---------------------------------------------
+
+    @entitled(*INTERNAL, Role.PARTNER)
+    def delivery_receipt(self, index: int) -> records.Receipt:
+        """The receipt of entry ``index`` (``receipt``): for a partner, only of an entry that
+        released something to it; any other index (another partner's release, an order, one
+        beyond the log) is ``ReceiptNotFound``, said alike, so that nothing about the rest of
+        the log shows. The checkpoint is the latest, published first if none covers the entry
+        yet, so a receipt is there as soon as the object is."""
+        who = self.principal
+        with self._read() as session:
+            size = queries.ledger_size(session)
+            found = store_ledger.entries(session, index, index + 1) if 0 <= index < size else []
+            if not found or (who.is_partner and not _released_to(session, found[0].entry, who)):
+                raise ReceiptNotFound(
+                    "no such receipt",
+                    field="index",
+                    hint="a delivered object names its receipt in its trace extension (log_index)",
+                )
+        checkpoint = self.latest_checkpoint()
+        if checkpoint is None or checkpoint.size <= index:
+            checkpoint = self.context.publish_checkpoint()
+        with self._read() as session:
+            [row] = store_ledger.entries(session, index, index + 1)
+            proof = store_ledger.inclusion_proof(session, index, checkpoint.size)
+        return records.Receipt(
+            index=index,
+            size=checkpoint.size,
+            leaf_hash=row.leaf_hash,
+            entry=row.entry,
+            proof=tuple(proof),
             checkpoint=checkpoint.note,
         )
 
