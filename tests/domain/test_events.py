@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 
 import pytest
@@ -19,6 +19,7 @@ from garante.domain.events import (
     EventRecorded,
     ItemAdded,
     ReleaseDecided,
+    ReleaseMarked,
     ReleaseRecalled,
     ReleaseRequested,
     RuleCited,
@@ -53,18 +54,15 @@ LOGGED_KEYS: dict[EventKind, set[str]] = {
         "event", "kind", "region", "occurred_at", "source", "agency", "statement", "signature",
     },
     EventKind.RELEASE_REQUESTED: {"request", "item", "recipient", "purpose", "agreement"},
-    # ``trace`` and ``objects`` only when it releases (receipts): a held request's entry is
-    # as it always was.
     EventKind.RELEASE_DECIDED: {
         "request", "outcome", "previous", "undertaking", "state_version", "trigger", "rules",
-        "trace", "objects",
     },
     EventKind.RELEASE_REDECIDED: {
         "request", "outcome", "previous", "undertaking", "state_version", "trigger", "rules",
-        "trace", "objects",
     },
     EventKind.RELEASE_WITHHELD: {"request", "partner", "trigger", "rules"},
     EventKind.RELEASE_AVAILABLE: {"request", "partner", "trigger", "rules"},
+    EventKind.RELEASE_MARKED: {"request", "partner", "trace", "objects"},
     EventKind.RELEASE_DELIVERED: {"request", "partner", "trace"},
     EventKind.RELEASE_RECALLED: {"request", "partner", "delivered", "objects", "reason"},
     EventKind.SETTINGS_CHANGED: {"setting", "value"},
@@ -125,17 +123,23 @@ def test_each_kind_logs_the_keys_its_entries_have_always_held(kind: EventKind) -
 
 
 def test_data_holds_every_field_by_name() -> None:
-    event = replace(
-        decided(),
-        outcome=Outcome.RELEASED,
-        trace="0" * 32,
-        objects=(DeliveredObject(id="report--1", digest="ab" * 32),),
-    )
+    event = decided()
     assert set(event.data()) == {f.name for f in fields(event)}
 
 
-def test_a_decision_that_does_not_release_logs_no_trace_or_objects() -> None:
-    assert "trace" not in decided().data() and "objects" not in decided().data()
+def test_a_release_marked_names_each_object_by_id_and_digest() -> None:
+    marked = ReleaseMarked(
+        request=7,
+        partner="dea",
+        trace="0" * 32,
+        objects=(DeliveredObject(id="report--1", digest="ab" * 32),),
+    )
+    assert marked.data() == {
+        "request": 7,
+        "partner": "dea",
+        "trace": "0" * 32,
+        "objects": [{"id": "report--1", "digest": "ab" * 32}],
+    }
 
 
 def _item_added(

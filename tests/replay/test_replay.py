@@ -205,6 +205,30 @@ def test_a_delivery_while_an_order_withholds_the_release_is_named(scenario_log: 
     assert "while deciding it gives held" in message
 
 
+def test_a_delivery_under_another_trace_than_its_release_marked_is_named(
+    scenario_log: Log,
+) -> None:
+    index = scenario_log.indexes("release.delivered")[0]
+
+    def doctor(entry: dict[str, Any]) -> None:
+        entry["data"]["trace"] = "doctored"
+
+    message = _first(scenario_log.forged(index, doctor))
+    assert message.startswith(f"entry {index} (release.delivered)")
+    assert "with trace doctored, not" in message
+
+
+def test_a_release_marked_in_another_partners_feed_is_named(scenario_log: Log) -> None:
+    [index] = scenario_log.indexes("release.marked", request=1)
+
+    def elsewhere(entry: dict[str, Any]) -> None:
+        entry["data"]["partner"] = "nca"
+
+    message = _first(scenario_log.forged(index, elsewhere))
+    assert message.startswith(f"entry {index} (release.marked)")
+    assert "in nca's feed, not its recipient's" in message
+
+
 def test_a_gap_in_the_indexes_is_named(scenario_log: Log) -> None:
     from garante.replay import LoggedEntry, Replayer
 

@@ -153,7 +153,7 @@ def test_an_altered_entry_is_not_proven_in_the_signed_tree(
 ) -> None:
     obj = _traced(envelope)
     receipt = _receipt(client, markings.entry_of(obj).index)  # type: ignore[union-attr]
-    altered = receipt.entry.replace('"released"', '"held"')
+    altered = receipt.entry.replace('"partner":"nca"', '"partner":"dea"')
     assert altered != receipt.entry
     check = delivery.verify(
         obj,

@@ -84,15 +84,17 @@ def verify_delivery(
                 "Checkpoint": lambda c: (
                     "-" if c.checkpoint_size is None else str(c.checkpoint_size)
                 ),
-                "Result": lambda c: "verified" if c.verified else f"FAILED: {c.problem}",
+                "Result": output.Col(
+                    lambda c: "verified" if c.verified else f"FAILED: {c.problem}", wrap=True
+                ),
             },
         )
     failed = [c for c in checks if not c.verified]
     if failed:
         first = failed[0]
         raise DeliveryNotVerified(
-            f"{len(failed)} of {len(checks)} object(s) not verified; {first.object_id}: "
-            f"{first.problem}",
+            f"{len(failed)} of {len(checks)} object(s) not verified; the first, "
+            f"{first.object_id}: {first.problem}",
             field="file",
             hint=first.hint,
         )

@@ -50,6 +50,7 @@ class EventKind(StrEnum):
     RELEASE_REDECIDED = "release.redecided"
     RELEASE_WITHHELD = "release.withheld"
     RELEASE_AVAILABLE = "release.available"
+    RELEASE_MARKED = "release.marked"
     RELEASE_DELIVERED = "release.delivered"
     RELEASE_RECALLED = "release.recalled"
     SETTINGS_CHANGED = "settings.changed"
@@ -342,12 +343,7 @@ class DeliveredObject:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class _Decided(AuditEvent):
-    """A decision stored for a request: each field is a column of its ``decisions`` row.
-
-    A decision that releases also names the release's trace token (``trace``) and the objects
-    it puts in the feed (``objects``), each delivered object's trace extension naming this
-    entry's index: the entry a partner's receipt proves (``ledger.delivery``). Logged only when
-    it releases (and not in entries logged before receipts existed)."""
+    """A decision stored for a request: each field is a column of its ``decisions`` row."""
 
     request: int = field(metadata=ref("release_requests.id"))
     outcome: Outcome = field(metadata=ref("decisions.outcome"))
@@ -356,9 +352,6 @@ class _Decided(AuditEvent):
     state_version: int = field(metadata=ref("decisions.state_version"))
     trigger: str = field(metadata=ref("decisions.trigger"))
     rules: tuple[RuleCited, ...]
-    # -- receipts
-    trace: str | None = field(default=None, metadata=optional())
-    objects: tuple[DeliveredObject, ...] | None = field(default=None, metadata=optional())
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -393,6 +386,21 @@ class ReleaseWithheld(_Enforced):
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ReleaseAvailable(_Enforced):
     entry_kind = EventKind.RELEASE_AVAILABLE
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReleaseMarked(AuditEvent):
+    """A release's objects put in its partner's feed, marked with ``trace``: each object's id
+    and content digest (``objects``). Logged right after the decision that releases, and named
+    by each delivered copy's trace extension (``log_index``): the entry a partner's receipt
+    proves (``ledger.delivery``). It says nothing but what the partner holds, so a partner may
+    be given it whole; the decision's entry cites rules and orders it may not see."""
+
+    entry_kind = EventKind.RELEASE_MARKED
+    request: int = field(metadata=ref("release_requests.id"))
+    partner: str = field(metadata=ref("agencies.id"))
+    trace: str
+    objects: tuple[DeliveredObject, ...]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -636,6 +644,7 @@ EVENTS: dict[EventKind, type[AuditEvent]] = {
         ReleaseRedecided,
         ReleaseWithheld,
         ReleaseAvailable,
+        ReleaseMarked,
         ReleaseDelivered,
         ReleaseRecalled,
         SettingsChanged,

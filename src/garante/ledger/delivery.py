@@ -4,10 +4,12 @@ Pure: no network, no store. The caller (``garante verify-delivery``, ``Client.ve
 fetches each object's receipt from ``/api/v1/receipts/{index}`` and passes it here with the
 log's public key, which it got out of band.
 
-A release's log entry (``release.decided``, or ``release.redecided``) names the release's trace
-token and, for each object it puts in the feed, the object's id and the SHA-256 of its content
-(``stix.markings.content_digest``: the object without ``object_marking_refs`` and the trace
-extension, which a release adds). Each delivered copy's trace extension names that entry back
+A release's ``release.marked`` entry, logged right after the decision that releases, names the
+partner, the release's trace token and, for each object it puts in the feed, the object's id and
+the SHA-256 of its content (``stix.markings.content_digest``: the object without
+``object_marking_refs`` and the trace extension, which a release adds). Not the decision's entry:
+that one cites the rules and orders that spoke, which a partner may not see, and a receipt gives
+the entry whole. Each delivered copy's trace extension names that entry back
 (``log_index``) and the log (``log_origin``). So an object is verified when
 
 1. the receipt's checkpoint is signed by the log key, and is of the log the object names;
@@ -34,7 +36,7 @@ from garante.records import DeliveryCheck
 from garante.stix import markings
 from garante.stix.markings import StixObject
 
-_RELEASES = ("release.decided", "release.redecided")
+_MARKED = "release.marked"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -186,9 +188,9 @@ def _released(obj: StixObject, index: int, text: str, carried: object) -> None:
         kind = parsed["kind"]
     except (ValueError, KeyError, TypeError):
         raise _Failed(f"entry {index} is not an audit entry", "report it to the operator") from None
-    if kind not in _RELEASES or data.get("outcome") != "released":
+    if kind != _MARKED or not isinstance(data, dict):
         raise _Failed(
-            f"entry {index} is a {kind}, not a release",
+            f"entry {index} is a {kind}, not a release's",
             "the object's log_index was altered; this copy is not the one delivered",
         )
     if data.get("trace") != carried:
@@ -200,16 +202,16 @@ def _released(obj: StixObject, index: int, text: str, carried: object) -> None:
     named = {o.get("id"): o.get("digest") for o in data.get("objects") or [] if isinstance(o, dict)}
     if object_id not in named:
         raise _Failed(
-            f"entry {index} did not release {object_id}",
+            f"entry {index} released no object of its id",
             "the object's id was altered; this copy is not the one delivered",
         )
     if obj.get("revoked") is True:
         raise _Failed(
-            f"{object_id} is a revoked version: its release was recalled",
+            "it is a revoked version: its release was recalled",
             "stop using it; the feed's revoked version says so",
         )
     if named[object_id] != markings.content_digest(obj):
         raise _Failed(
-            f"{object_id}'s content differs from what entry {index} released",
+            f"its content differs from what entry {index} released",
             "the object was changed after delivery; fetch it from the feed again",
         )

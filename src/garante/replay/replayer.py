@@ -61,6 +61,7 @@ from garante.domain.events import (
     ReleaseAvailable,
     ReleaseDecided,
     ReleaseDelivered,
+    ReleaseMarked,
     ReleaseRecalled,
     ReleaseRedecided,
     ReleaseRequested,
@@ -877,8 +878,6 @@ def _release_decided(r: Replayer, e: LoggedEntry, d: ReleaseDecided | ReleaseRed
         )
         return
     r._same_rules(e, decision, d.rules)
-    if d.trace is not None and d.outcome != Outcome.RELEASED:
-        r._disagree(e, f"names trace {d.trace} for request {d.request}, which it does not release")
 
 
 def _released(r: Replayer, e: LoggedEntry, request_id: int, act: str) -> LoggedRequest | None:
@@ -910,6 +909,16 @@ def _release_enforced(r: Replayer, e: LoggedEntry, d: ReleaseWithheld | ReleaseA
     r._same_rules(e, decision, d.rules)
 
 
+def _release_marked(r: Replayer, e: LoggedEntry, d: ReleaseMarked) -> None:
+    request = _released(r, e, d.request, "marks")
+    if request is None:
+        return
+    if request.recipient != d.partner:
+        r._disagree(e, f"puts request {request.id} in {d.partner}'s feed, not its recipient's")
+    if request.trace is not None:
+        r._disagree(e, f"marks request {request.id} a second time")
+
+
 def _release_delivered(r: Replayer, e: LoggedEntry, d: ReleaseDelivered) -> None:
     request = _released(r, e, d.request, "delivers")
     if request is None:
@@ -919,8 +928,6 @@ def _release_delivered(r: Replayer, e: LoggedEntry, d: ReleaseDelivered) -> None
     if request.recipient != d.partner:
         r._disagree(e, f"delivers request {request.id} to {d.partner}, not its recipient")
     r._acts_as(e, Role.PARTNER, request.recipient, "but a partner fetches only its own feed")
-    if request.trace is not None and d.trace != request.trace:
-        r._disagree(e, f"delivers request {request.id} with trace {d.trace}, not {request.trace}")
     # Nothing reaches a partner while a rule withholds it: decided again at the delivery.
     decision = r._decided(e, request.id, e.index)
     if decision is not None and decision.outcome != Outcome.RELEASED:
@@ -929,6 +936,8 @@ def _release_delivered(r: Replayer, e: LoggedEntry, d: ReleaseDelivered) -> None
             f"delivers request {request.id} to {request.recipient} while deciding it gives "
             f"{decision.outcome}: {decision.explanation}",
         )
+    if request.trace is not None and d.trace != request.trace:
+        r._disagree(e, f"delivers request {request.id} with trace {d.trace}, not {request.trace}")
 
 
 def _release_recalled(r: Replayer, e: LoggedEntry, d: ReleaseRecalled) -> None:
@@ -1049,6 +1058,7 @@ _check(ReleaseDecided, _release_decided)
 _check(ReleaseRedecided, _release_decided)
 _check(ReleaseWithheld, _release_enforced)
 _check(ReleaseAvailable, _release_enforced)
+_check(ReleaseMarked, _release_marked)
 _check(ReleaseDelivered, _release_delivered)
 _check(ReleaseRecalled, _release_recalled)
 _check(SettingsChanged, _settings_changed)

@@ -31,7 +31,13 @@ from datetime import UTC, datetime
 from garante.canonical import canonical
 from garante.domain.decision import Decision, Outcome
 from garante.domain.errors import GaranteError, InvalidState
-from garante.domain.events import DeliveredObject, ReleaseDecided, ReleaseRequested, RuleCited
+from garante.domain.events import (
+    DeliveredObject,
+    ReleaseDecided,
+    ReleaseMarked,
+    ReleaseRequested,
+    RuleCited,
+)
 from garante.domain.request import ReleaseRequest, ReleaseTriple
 from garante.domain.undertaking import Undertaking
 from garante.domain.vocabulary import Tlp
@@ -202,15 +208,7 @@ def _request_many(
         )
         # Alone, a request is decided on a snapshot taken just after its entry is logged.
         decision = replace(decided_on, state_version=requested + 1)
-        token: str | None = None
-        objects: tuple[DeliveredObject, ...] | None = None
-        if decision.outcome == Outcome.RELEASED:
-            token = secrets.token_hex(16)
-            objects = named.get(request.item_id)
-            if objects is None:
-                bundle = json.loads(found_items[request.item_id].bundle)["objects"]
-                objects = named[request.item_id] = feed.delivered_objects(bundle)
-        entry = tx.audit(
+        tx.audit(
             ReleaseDecided(
                 request=request.id,
                 outcome=decision.outcome,
@@ -219,12 +217,18 @@ def _request_many(
                 state_version=decision.state_version,
                 trigger="request",
                 rules=RuleCited.of(decision.rules),
-                trace=token,
-                objects=objects,
             )
         )
-        if token is not None:
-            terms[request.id] = (token, entry)
+        if decision.outcome == Outcome.RELEASED:  # as ``feed.mark_release`` logs it
+            objects = named.get(request.item_id)
+            if objects is None:
+                bundle = json.loads(found_items[request.item_id].bundle)["objects"]
+                objects = named[request.item_id] = feed.delivered_objects(bundle)
+            token = secrets.token_hex(16)
+            marked = ReleaseMarked(
+                request=request.id, partner=request.recipient_id, trace=token, objects=objects
+            )
+            terms[request.id] = (token, tx.audit(marked))
         decided.append(NewRequest(request=request, decision=decision, agreement_id=agreement_id))
     requests.add_decided(session, decided, trigger="request")
     released = [d for d in decided if d.decision.outcome == Outcome.RELEASED]
@@ -431,7 +435,7 @@ def _fill_feeds(
             row = requests.get(session, d.request.id)
             assert row is not None  # stored above, in this transaction
             token, entry = terms[d.request.id]
-            feed.materialize(tx, row, d.decision, new_request=True, token=token, entry=entry)
+            feed.materialize_marked(tx, row, d.decision, token=token, entry=entry)
 
 
 def _statement(state: PolicyState, partner: str, undertaking_id: str, tlp: Tlp) -> _Marked:

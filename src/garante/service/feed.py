@@ -26,6 +26,7 @@ from garante.domain.events import (
     DeliveredObject,
     ReleaseAvailable,
     ReleaseDelivered,
+    ReleaseMarked,
     ReleaseRecalled,
     ReleaseWithheld,
     RuleCited,
@@ -113,17 +114,6 @@ def log_origin(session: Session) -> str | None:
         return None
 
 
-def release_terms(
-    tx: Transaction, request: RequestRow, *, new_request: bool
-) -> tuple[str, tuple[DeliveredObject, ...]]:
-    """The trace token a release's objects carry (a new one, or the one its feed release has
-    if it has one already) and the objects its entry names."""
-    existing = None if new_request else stored.release(tx.session, request.id)
-    token = existing.trace_token if existing is not None else secrets.token_hex(16)
-    objects = json.loads(_item(tx.session, request).bundle)["objects"]
-    return token, delivered_objects(objects)
-
-
 def _item(session: Session, request: RequestRow) -> ItemRow:
     item = items.get(session, request.item_id)
     if item is None:  # the request was validated; a missing item means a damaged store
@@ -131,25 +121,48 @@ def _item(session: Session, request: RequestRow) -> ItemRow:
     return item
 
 
+def mark_release(
+    tx: Transaction, request_id: int, partner: str, objects: list[StixObject]
+) -> tuple[str, int]:
+    """A new release's trace token, and the index of the ``release.marked`` entry, logged
+    here, that names it and the item's ``objects``: the entry its delivered copies name."""
+    token = secrets.token_hex(16)
+    entry = tx.audit(
+        ReleaseMarked(
+            request=request_id, partner=partner, trace=token, objects=delivered_objects(objects)
+        )
+    )
+    return token, entry
+
+
 def materialize(
-    tx: Transaction,
-    request: RequestRow,
-    decision: Decision,
-    *,
-    new_request: bool,
-    token: str,
-    entry: int,
+    tx: Transaction, request: RequestRow, decision: Decision, *, new_request: bool
 ) -> None:
     """Put a released request's objects in its recipient's feed (once per request), marked
-    with ``token`` and naming ``entry``, the index of the entry that released them.
+    with a new trace token and naming the ``release.marked`` entry logged for them.
+
+    A request made in this transaction (``new_request``) cannot be in the feed yet, so that is
+    not looked up.
+    """
+    if not new_request and stored.release(tx.session, request.id) is not None:
+        return
+    item = _item(tx.session, request)
+    token, entry = mark_release(
+        tx, request.id, request.recipient_id, json.loads(item.bundle)["objects"]
+    )
+    materialize_marked(tx, request, decision, token=token, entry=entry)
+
+
+def materialize_marked(
+    tx: Transaction, request: RequestRow, decision: Decision, *, token: str, entry: int
+) -> None:
+    """Put a released request's objects in its recipient's feed, marked with ``token`` and
+    naming ``entry``, the index of its ``release.marked`` entry (``mark_release``).
 
     Objects the partner already holds (the same item released before, for another purpose)
-    are not sent twice: the new release then shares their delivery state. A request made in
-    this transaction (``new_request``) cannot be in the feed yet, so that is not looked up.
+    are not sent twice: the new release then shares their delivery state.
     """
     session = tx.session
-    if not new_request and stored.release(session, request.id) is not None:
-        return
     partner = request.recipient_id
     released_by = markings.LogEntryRef(entry, log_origin(session))
     support, objects = _marked(

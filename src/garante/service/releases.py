@@ -163,13 +163,8 @@ def _store(
     row.outcome = decision.outcome.value
     row.undertaking_id = decision.undertaking_id
     row.decided_at = tx.now
-    released = decision.outcome == Outcome.RELEASED
-    # A release's entry names its trace token and objects; its objects name the entry.
-    token, objects = (
-        feed.release_terms(tx, row, new_request=previous is None) if released else (None, None)
-    )
     requests.add_decision(tx.session, row.id, decision, trigger=trigger, at=tx.now)
-    entry = tx.audit(
+    tx.audit(
         logged_as(
             request=row.id,
             outcome=decision.outcome,
@@ -178,12 +173,10 @@ def _store(
             state_version=decision.state_version,
             trigger=trigger,
             rules=RuleCited.of(decision.rules),
-            trace=token,
-            objects=objects,
         )
     )
-    if token is not None:
-        feed.materialize(tx, row, decision, new_request=previous is None, token=token, entry=entry)
+    if decision.outcome == Outcome.RELEASED:  # after its decision: ``release.marked`` follows
+        feed.materialize(tx, row, decision, new_request=previous is None)
     return DecidedRequest(
         request=request, decision=decision, previous=previous, trigger=trigger, decided_at=tx.now
     )

@@ -5,10 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
-from sqlalchemy.orm import Session
-
 from garante import records
-from garante.domain.decision import Outcome
 from garante.domain.errors import (
     NotFound,
     ValidationError,
@@ -23,7 +20,7 @@ from garante.service import (
 from garante.service.access import INTERNAL, entitled
 from garante.service.usecases.base import UseCases
 from garante.store import ledger as store_ledger
-from garante.store import queries, requests
+from garante.store import queries
 from garante.store.database import (
     reachable,
 )
@@ -33,20 +30,17 @@ class ReceiptNotFound(NotFound):
     code = "ledger.no_receipt"
 
 
-_RELEASES = frozenset({EventKind.RELEASE_DECIDED.value, EventKind.RELEASE_REDECIDED.value})
-
-
-def _released_to(session: Session, entry: bytes, who: Principal) -> bool:
-    """Whether ``entry`` is a decision that released something to ``who``'s agency."""
+def _released_to(entry: bytes, who: Principal) -> bool:
+    """Whether ``entry`` put objects in ``who``'s feed (``release.marked``): the only entries a
+    partner is given, since they say nothing but what it holds."""
     try:
         parsed = json.loads(entry)
-        data = parsed["data"]
-        if parsed["kind"] not in _RELEASES or data["outcome"] != Outcome.RELEASED.value:
-            return False
-        request = requests.get(session, int(data["request"]))
+        return bool(
+            parsed["kind"] == EventKind.RELEASE_MARKED.value
+            and parsed["data"]["partner"] == who.agency_id
+        )
     except (ValueError, KeyError, TypeError):
         return False
-    return request is not None and request.recipient_id == who.agency_id
 
 
 class AuditLog(UseCases):
@@ -145,16 +139,16 @@ class AuditLog(UseCases):
 
     @entitled(*INTERNAL, Role.PARTNER)
     def delivery_receipt(self, index: int) -> records.Receipt:
-        """The receipt of entry ``index`` (``receipt``): for a partner, only of an entry that
-        released something to it; any other index (another partner's release, an order, one
-        beyond the log) is ``ReceiptNotFound``, said alike, so that nothing about the rest of
-        the log shows. The checkpoint is the latest, published first if none covers the entry
-        yet, so a receipt is there as soon as the object is."""
+        """The receipt of entry ``index`` (``receipt``): for a partner, only of a
+        ``release.marked`` entry of its own; any other index (another partner's release, an
+        order, one beyond the log) is ``ReceiptNotFound``, said alike, so that nothing about
+        the rest of the log shows. The checkpoint is the latest, published first if none
+        covers the entry yet, so a receipt is there as soon as the object is."""
         who = self.principal
         with self._read() as session:
             size = queries.ledger_size(session)
             found = store_ledger.entries(session, index, index + 1) if 0 <= index < size else []
-            if not found or (who.is_partner and not _released_to(session, found[0].entry, who)):
+            if not found or (who.is_partner and not _released_to(found[0].entry, who)):
                 raise ReceiptNotFound(
                     "no such receipt",
                     field="index",
