@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -55,14 +56,16 @@ def log_key(taxii: Taxii) -> str:
 
 
 @pytest.fixture(scope="module")
-def client(taxii: Taxii) -> Any:
+def client(taxii: Taxii) -> Iterator[GaranteClient]:
     with GaranteClient(taxii.server.url, taxii.tokens[PARTNER]) as partner:
         yield partner
 
 
 def _traced(envelope: dict[str, Any]) -> dict[str, Any]:
     """One object of the envelope that names its release's entry."""
-    found = [o for o in envelope["objects"] if markings.entry_of(o) is not None]
+    found: list[dict[str, Any]] = [
+        o for o in envelope["objects"] if markings.entry_of(o) is not None
+    ]
     assert found, "no delivered object names its log entry"
     return found[0]
 

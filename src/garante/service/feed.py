@@ -7,6 +7,12 @@ stay under continuous enforcement: any change that makes ``decide`` stop releasi
 later change that releases it again makes them available with a new ``date_added``, so a client
 resuming from its last ``date_added`` still gets them. Once delivered, only a recall withdraws:
 the feed then carries revoked versions.
+
+Receipts: each release logs ``release.marked`` (``mark_release``), naming its partner, trace
+token and each object's id and content digest, and every copy's trace extension names that
+entry's index and the log's origin, written into the body once, when it is stored. The
+checkpoint covering it is not in the body (bodies are never re-encoded per fetch): the receipt
+route gives the latest one, published then if none covers the entry yet (``ledger.delivery``).
 """
 
 from __future__ import annotations
