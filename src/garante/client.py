@@ -50,6 +50,7 @@ from garante.api.schemas import (
     UndertakingChange,
 )
 from garante.domain.events import Json
+from garante.ledger import delivery
 from garante.signatures import canonical, encode_public_key, public_key_bytes
 
 __all__ = [
@@ -1385,6 +1386,59 @@ class GaranteClient:
             "/audit/proof/consistency",
             params={"old": old, "new": new},
         )
+
+    # -- receipts: proving what was delivered --------------------------------------------
+
+    def receipt(self, index: int) -> records.EncodedReceipt:
+        """Entry ``index`` (a delivered object's ``log_index``) with its inclusion proof and
+        the signed checkpoint covering it. A partner gets only its own releases' receipts."""
+        return self._as(records.EncodedReceipt, "GET", f"/receipts/{index}")
+
+    def verify_delivery(
+        self, document: Any, log_key: str, *, trace: str | None = None
+    ) -> list[records.DeliveryCheck]:
+        """Check each object a Garante feed delivered (in ``document``: a STIX object, a
+        bundle or a TAXII envelope) against its receipt, with the log's public key
+        ``log_key`` got out of band: one result per object, verified or saying what failed.
+        With ``trace``, each object must also carry that trace token."""
+        key = delivery.VerifierKey.parse(log_key)
+        checks = []
+        for obj in delivery.delivered_objects(document):
+            index = delivery.wanted_index(obj)
+            if index is None:
+                checks.append(delivery.no_entry(obj))
+                continue
+            try:
+                served = self.receipt(index)
+            except GaranteAPIError as exc:
+                checks.append(
+                    delivery.unproven(
+                        obj,
+                        f"the server gives no receipt for entry {index}: {exc.message}",
+                        "check --server is the server that delivered it, and your token its",
+                    )
+                )
+                continue
+            try:
+                proof = tuple(base64.b64decode(h, validate=True) for h in served.proof)
+            except ValueError:
+                checks.append(
+                    delivery.unproven(
+                        obj,
+                        f"the receipt for entry {index} has a proof that is not base64",
+                        "fetch it again and, if it still fails, report it to the operator",
+                    )
+                )
+                continue
+            receipt = delivery.ServedReceipt(
+                index=served.index,
+                size=served.size,
+                entry=served.entry,
+                proof=proof,
+                checkpoint=served.checkpoint,
+            )
+            checks.append(delivery.verify(obj, receipt, key, token=trace))
+        return checks
 
     # -- partner standing -----------------------------------------------------------------
 

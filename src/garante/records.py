@@ -700,3 +700,19 @@ class AgencyCertificate:
     label: str
     created_at: str
     removed_at: str | None
+
+
+# -- receipts: a partner's proof of what it received ----------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeliveryCheck:
+    """One delivered STIX object checked against its receipt (``ledger.delivery``): verified,
+    or ``problem`` says what failed and ``hint`` what to do."""
+
+    object_id: str
+    index: int | None  # the log entry the object names (None: it names none)
+    checkpoint_size: int | None  # the signed tree the entry was proven in
+    verified: bool
+    problem: str | None = None
+    hint: str | None = None

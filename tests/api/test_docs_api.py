@@ -162,6 +162,7 @@ PATH_VALUES = {
     "agreement_id": "dea-maritime",
     "source_id": "no-such-source",
     "fingerprint": "12" * 32,
+    "index": "0",
 }
 
 

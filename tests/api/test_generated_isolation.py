@@ -245,11 +245,20 @@ def _ids(server: Server, reader: httpx.Client) -> dict[str, set[str]]:
         # checks that a partner is refused before anything is looked up.
         "source_id": {s["id"] for s in _all(reader, "/sources")} | {"no-such-source"},
         "fingerprint": {"12" * 32},
+        "index": {str(index) for index in range(_log_size(reader) + 1)},  # and one beyond
         "cid": {collection_id(agency) for agency in foreign},
         "oid": objects,
         "code": set(LANGUAGES),  # the console's languages
         "path": {p.name for p in STATIC.iterdir() if p.is_file()},  # the console's own assets
     }
+
+
+def _log_size(reader: httpx.Client) -> int:
+    """How many entries the log holds (the receipts' indexes)."""
+    size = 0
+    while batch := _ok(reader.get("/audit/entries", params={"start": size, "end": size + 1000})):
+        size += len(batch)
+    return size
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ from tests.support.docblocks import text_commands
 from tests.support.servers import Demo, serving_demo
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "audit.md"
-EDITED = 44  # the entry the page edits
+EDITED = 47  # the entry the page edits
 DEMO_URL = "http://127.0.0.1:8000"  # where the page says the demo serves
 ORIGIN = re.compile(r"garante\.local/log-[0-9a-f]{8}")
 KEY_HASH = re.compile(r"\+[0-9a-f]{8}\+")

@@ -14,10 +14,12 @@ from garante.domain.events import (
     EVENTS,
     AuditEvent,
     ConditionDefined,
+    DeliveredObject,
     EventKind,
     EventRecorded,
     ItemAdded,
     ReleaseDecided,
+    ReleaseMarked,
     ReleaseRecalled,
     ReleaseRequested,
     RuleCited,
@@ -60,6 +62,7 @@ LOGGED_KEYS: dict[EventKind, set[str]] = {
     },
     EventKind.RELEASE_WITHHELD: {"request", "partner", "trigger", "rules"},
     EventKind.RELEASE_AVAILABLE: {"request", "partner", "trigger", "rules"},
+    EventKind.RELEASE_MARKED: {"request", "partner", "trace", "objects"},
     EventKind.RELEASE_DELIVERED: {"request", "partner", "trace"},
     EventKind.RELEASE_RECALLED: {"request", "partner", "delivered", "objects", "reason"},
     EventKind.SETTINGS_CHANGED: {"setting", "value"},
@@ -130,6 +133,21 @@ def test_each_kind_logs_the_keys_its_entries_have_always_held(kind: EventKind) -
 def test_data_holds_every_field_by_name() -> None:
     event = decided()
     assert set(event.data()) == {f.name for f in fields(event)}
+
+
+def test_a_release_marked_names_each_object_by_id_and_digest() -> None:
+    marked = ReleaseMarked(
+        request=7,
+        partner="dea",
+        trace="0" * 32,
+        objects=(DeliveredObject(id="report--1", digest="ab" * 32),),
+    )
+    assert marked.data() == {
+        "request": 7,
+        "partner": "dea",
+        "trace": "0" * 32,
+        "objects": [{"id": "report--1", "digest": "ab" * 32}],
+    }
 
 
 def _item_added(

@@ -205,6 +205,34 @@ def test_a_delivery_while_an_order_withholds_the_release_is_named(scenario_log: 
     assert "while deciding it gives held" in message
 
 
+def test_a_delivery_under_another_trace_than_its_release_marked_is_named(
+    scenario_log: Log,
+) -> None:
+    marked = scenario_log.indexes("release.marked")[0]
+    data = scenario_log.entry(marked)["data"]
+    index = marked + 1  # the entry after it, forged into the release's delivery
+
+    def deliver(entry: dict[str, Any]) -> None:
+        entry["kind"] = "release.delivered"
+        entry["actor"] = f"partner:{data['partner']}"
+        entry["data"] = {"request": data["request"], "partner": data["partner"], "trace": "x"}
+
+    message = _first(scenario_log.forged(index, deliver))
+    assert message.startswith(f"entry {index} (release.delivered)")
+    assert f"with trace x, not {data['trace']}" in message
+
+
+def test_a_release_marked_in_another_partners_feed_is_named(scenario_log: Log) -> None:
+    [index] = scenario_log.indexes("release.marked", request=1)
+
+    def elsewhere(entry: dict[str, Any]) -> None:
+        entry["data"]["partner"] = "nca"
+
+    message = _first(scenario_log.forged(index, elsewhere))
+    assert message.startswith(f"entry {index} (release.marked)")
+    assert "in nca's feed, not its recipient's" in message
+
+
 def test_a_gap_in_the_indexes_is_named(scenario_log: Log) -> None:
     from garante.replay import LoggedEntry, Replayer
 

@@ -63,11 +63,13 @@ def test_pinning_the_clock_is_logged_because_it_decides_what_is_in_force(
     ]
 
 
-def test_a_request_logs_the_request_and_its_decision(world: Garante) -> None:
+def test_a_request_logs_the_request_its_decision_and_the_objects_it_marks(
+    world: Garante,
+) -> None:
     before = world.ledger_size()
     world.request_release("lead", recipient="dea", purpose="seizure")
     kinds = [row.kind for row in _entries(world)[before:]]
-    assert kinds == ["release.requested", "release.decided"]
+    assert kinds == ["release.requested", "release.decided", "release.marked"]
 
 
 @pytest.mark.parametrize(

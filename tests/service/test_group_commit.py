@@ -23,6 +23,9 @@ from garante.store import queries
 
 Call = Callable[[], Any]
 
+# A released request logs its request, its decision and the objects it marks.
+RELEASED_ENTRIES = 3
+
 
 def release(world: Garante, item: str = "lead", recipient: str = "dea") -> Call:
     return lambda: world.request_release(item, recipient=recipient, purpose="seizure")
@@ -78,7 +81,7 @@ def test_requests_queued_behind_a_writer_commit_in_one_transaction(world: Garant
     assert len(commits) == 2
     assert [o.outcome for o in outcomes] == ["released"] * 5
     assert len({o.request for o in outcomes}) == 5
-    assert world.ledger_size() == before + 2 * 5
+    assert world.ledger_size() == before + RELEASED_ENTRIES * 5
 
 
 def test_each_request_in_a_shared_transaction_gets_its_own_decision(world: Garante) -> None:
@@ -123,7 +126,9 @@ def test_each_request_of_a_group_is_logged_in_its_callers_name(world: Garante) -
         [release(caller) for caller in callers],
     )
     logged = [e for e in world.entries(before, world.ledger_size()) if e.kind.startswith("release")]
-    expected = [world.actor] * 2 + [c.actor for c in callers for _ in range(2)]
+    expected = [world.actor] * RELEASED_ENTRIES + [
+        c.actor for c in callers for _ in range(RELEASED_ENTRIES)
+    ]
     assert [json.loads(e.entry)["actor"] for e in logged] == expected
     assert [r.requested_by for r in world.requests()] == [world.actor, *(c.actor for c in callers)]
 
@@ -137,7 +142,7 @@ def test_a_refused_request_in_a_batch_gets_its_error_and_the_others_commit(
     )
     assert isinstance(outcomes[2], ItemNotFound)
     assert [o.outcome for i, o in enumerate(outcomes) if i != 2] == ["released"] * 3
-    assert world.ledger_size() == before + 2 * 3
+    assert world.ledger_size() == before + RELEASED_ENTRIES * 3
     assert len(world.requests()) == 3
 
 
@@ -153,7 +158,7 @@ def test_a_failure_after_writing_aborts_the_batch_and_each_request_runs_alone(
     outcomes = queued_behind_a_writer(world, release(world), [release(world), faulty])
     assert isinstance(outcomes[2], InvalidState)
     assert [o.outcome for o in outcomes[:2]] == ["released"] * 2
-    assert world.ledger_size() == before + 2 * 2
+    assert world.ledger_size() == before + RELEASED_ENTRIES * 2
     assert len(world.requests()) == 2
     assert "half-done" not in str(world.entries(before, world.ledger_size()))
 
@@ -201,7 +206,7 @@ def test_many_threads_requesting_at_once_each_get_one_decision(
         futures = [pool.submit(release(world)) for _ in range(10 * threads)]
         outcomes = [future.result(timeout=60) for future in futures]
     assert len({o.request for o in outcomes}) == 10 * threads
-    assert world.ledger_size() == before + 2 * 10 * threads
+    assert world.ledger_size() == before + RELEASED_ENTRIES * 10 * threads
     assert world.context.releases.waiting == 0
 
 

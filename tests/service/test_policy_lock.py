@@ -80,7 +80,7 @@ def test_two_releases_decide_at_once(world: Garante) -> None:
     assert decided.decision.outcome == Outcome.RELEASED
     requested = [r.recipient for r in world.requests()]
     assert sorted(requested) == ["dea", "fbi"]
-    assert _kinds(world)[-4:] == ["release.requested", "release.decided"] * 2
+    assert _kinds(world)[-6:] == ["release.requested", "release.decided", "release.marked"] * 2
 
 
 def test_an_order_waits_for_the_releases_that_hold_the_policy_lock(world: Garante) -> None:
@@ -97,9 +97,10 @@ def test_an_order_waits_for_the_releases_that_hold_the_policy_lock(world: Garant
             [decided] = bulk.request_many(tx, [TO_DEA])
         assert order.result(timeout=60).value.effect == "deny"
     assert decided.decision.outcome == Outcome.RELEASED
-    assert _kinds(world)[-4:] == [
+    assert _kinds(world)[-5:] == [
         "release.requested",
         "release.decided",
+        "release.marked",
         "order.issued",
         "release.withheld",
     ]

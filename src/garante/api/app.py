@@ -28,6 +28,7 @@ from garante.api.routes import (
     orders,
     outcomes,
     parties,
+    receipts,
     releases,
     sources,
     tiles,
@@ -177,6 +178,7 @@ def create_app(
     ):
         app.include_router(module.router, prefix=PREFIX)
     app.include_router(certificates.router, prefix=PREFIX)  # partners' client certificates
+    app.include_router(receipts.router, prefix=PREFIX)  # partners' proofs of delivery
 
     @app.get(f"{PREFIX}/health", tags=["meta"], response_model=HealthOut)
     def health() -> HealthOut:

@@ -16,6 +16,7 @@ from garante.cli import (
     certificates,
     conditions,
     db,
+    delivery,
     demo,
     items,
     orders,
@@ -233,6 +234,7 @@ app.command("held")(releases.held)
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
 app.command("trace")(trace.trace)
+app.command("verify-delivery")(delivery.verify_delivery)  # receipts: a partner's proof
 releases.app.command("recall")(trace.recall)
 
 

@@ -50,6 +50,7 @@ class EventKind(StrEnum):
     RELEASE_REDECIDED = "release.redecided"
     RELEASE_WITHHELD = "release.withheld"
     RELEASE_AVAILABLE = "release.available"
+    RELEASE_MARKED = "release.marked"
     RELEASE_DELIVERED = "release.delivered"
     RELEASE_RECALLED = "release.recalled"
     SETTINGS_CHANGED = "settings.changed"
@@ -330,6 +331,19 @@ class ReleaseRequested(AuditEvent):
     agreement: str | None = field(default=None, metadata=optional(**ref("agreements.id")))
 
 
+# -- receipts: what a release entry says of the objects it puts in a feed ------------------
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DeliveredObject:
+    """One STIX object a release puts in its partner's feed: its id and the digest of its
+    content (``stix.markings.content_digest``), so that a partner holding the object can show
+    that this entry released this very object."""
+
+    id: str
+    digest: str
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class _Decided(AuditEvent):
     """A decision stored for a request: each field is a column of its ``decisions`` row."""
@@ -375,6 +389,21 @@ class ReleaseWithheld(_Enforced):
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ReleaseAvailable(_Enforced):
     entry_kind = EventKind.RELEASE_AVAILABLE
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReleaseMarked(AuditEvent):
+    """A release's objects put in its partner's feed, marked with ``trace``: each object's id
+    and content digest (``objects``). Logged right after the decision that releases, and named
+    by each delivered copy's trace extension (``log_index``): the entry a partner's receipt
+    proves (``ledger.delivery``). It says nothing but what the partner holds, so a partner may
+    be given it whole; the decision's entry cites rules and orders it may not see."""
+
+    entry_kind = EventKind.RELEASE_MARKED
+    request: int = field(metadata=ref("release_requests.id"))
+    partner: str = field(metadata=ref("agencies.id"))
+    trace: str
+    objects: tuple[DeliveredObject, ...]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -649,6 +678,7 @@ EVENTS: dict[EventKind, type[AuditEvent]] = {
         ReleaseRedecided,
         ReleaseWithheld,
         ReleaseAvailable,
+        ReleaseMarked,
         ReleaseDelivered,
         ReleaseRecalled,
         SettingsChanged,

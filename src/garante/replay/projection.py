@@ -51,6 +51,7 @@ from garante.domain.events import (
     ReleaseAvailable,
     ReleaseDecided,
     ReleaseDelivered,
+    ReleaseMarked,
     ReleaseRecalled,
     ReleaseRedecided,
     ReleaseRequested,
@@ -103,6 +104,7 @@ class LoggedRequest:
     recalled: bool = False
     withheld: bool = False
     agreement: str | None = None
+    trace: str | None = None  # the trace token its ``release.marked`` entry names, if any
 
 
 @dataclass(kw_only=True)
@@ -468,6 +470,13 @@ def _release_decided(p: Projection, e: LoggedEntry, d: ReleaseDecided | ReleaseR
     return False
 
 
+def _release_marked(p: Projection, e: LoggedEntry, d: ReleaseMarked) -> bool:
+    request = p.requests.get(d.request)
+    if request is not None:
+        request.trace = d.trace
+    return False
+
+
 def _release_withheld(p: Projection, e: LoggedEntry, d: ReleaseWithheld) -> bool:
     request = p.requests.get(d.request)
     if request is not None:
@@ -710,6 +719,7 @@ _apply(ReleaseDecided, _release_decided)
 _apply(ReleaseRedecided, _release_decided)
 _apply(ReleaseWithheld, _release_withheld)
 _apply(ReleaseAvailable, _release_available)
+_apply(ReleaseMarked, _release_marked)
 _apply(ReleaseDelivered, _release_delivered)
 _apply(ReleaseRecalled, _release_recalled)
 _apply(SettingsChanged, _settings_changed)

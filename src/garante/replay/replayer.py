@@ -63,6 +63,7 @@ from garante.domain.events import (
     ReleaseAvailable,
     ReleaseDecided,
     ReleaseDelivered,
+    ReleaseMarked,
     ReleaseRecalled,
     ReleaseRedecided,
     ReleaseRequested,
@@ -978,6 +979,16 @@ def _release_enforced(r: Replayer, e: LoggedEntry, d: ReleaseWithheld | ReleaseA
     r._same_rules(e, decision, d.rules)
 
 
+def _release_marked(r: Replayer, e: LoggedEntry, d: ReleaseMarked) -> None:
+    request = _released(r, e, d.request, "marks")
+    if request is None:
+        return
+    if request.recipient != d.partner:
+        r._disagree(e, f"puts request {request.id} in {d.partner}'s feed, not its recipient's")
+    if request.trace is not None:
+        r._disagree(e, f"marks request {request.id} a second time")
+
+
 def _release_delivered(r: Replayer, e: LoggedEntry, d: ReleaseDelivered) -> None:
     request = _released(r, e, d.request, "delivers")
     if request is None:
@@ -995,6 +1006,8 @@ def _release_delivered(r: Replayer, e: LoggedEntry, d: ReleaseDelivered) -> None
             f"delivers request {request.id} to {request.recipient} while deciding it gives "
             f"{decision.outcome}: {decision.explanation}",
         )
+    if request.trace is not None and d.trace != request.trace:
+        r._disagree(e, f"delivers request {request.id} with trace {d.trace}, not {request.trace}")
 
 
 def _release_recalled(r: Replayer, e: LoggedEntry, d: ReleaseRecalled) -> None:
@@ -1115,6 +1128,7 @@ _check(ReleaseDecided, _release_decided)
 _check(ReleaseRedecided, _release_decided)
 _check(ReleaseWithheld, _release_enforced)
 _check(ReleaseAvailable, _release_enforced)
+_check(ReleaseMarked, _release_marked)
 _check(ReleaseDelivered, _release_delivered)
 _check(ReleaseRecalled, _release_recalled)
 _check(SettingsChanged, _settings_changed)

@@ -31,7 +31,13 @@ from datetime import UTC, datetime
 from garante.canonical import canonical
 from garante.domain.decision import Decision, Outcome
 from garante.domain.errors import GaranteError, InvalidState
-from garante.domain.events import ReleaseDecided, ReleaseRequested, RuleCited
+from garante.domain.events import (
+    DeliveredObject,
+    ReleaseDecided,
+    ReleaseMarked,
+    ReleaseRequested,
+    RuleCited,
+)
 from garante.domain.request import ReleaseRequest, ReleaseTriple
 from garante.domain.undertaking import Undertaking
 from garante.domain.vocabulary import Tlp
@@ -186,6 +192,9 @@ def _request_many(
         made.append((request, decide(request, state)))
     tx.sequence()
     decided: list[NewRequest] = []
+    # What each release's entry names: its trace token and the item's objects (once per item).
+    terms: dict[int, tuple[str, int]] = {}
+    named: dict[str, tuple[DeliveredObject, ...]] = {}
     for (request, decided_on), agreement_id, actor in zip(made, agreements, asked, strict=True):
         tx.actor = actor
         requested = tx.audit(
@@ -210,10 +219,20 @@ def _request_many(
                 rules=RuleCited.of(decision.rules),
             )
         )
+        if decision.outcome == Outcome.RELEASED:  # as ``feed.mark_release`` logs it
+            objects = named.get(request.item_id)
+            if objects is None:
+                bundle = json.loads(found_items[request.item_id].bundle)["objects"]
+                objects = named[request.item_id] = feed.delivered_objects(bundle)
+            token = secrets.token_hex(16)
+            marked = ReleaseMarked(
+                request=request.id, partner=request.recipient_id, trace=token, objects=objects
+            )
+            terms[request.id] = (token, tx.audit(marked))
         decided.append(NewRequest(request=request, decision=decision, agreement_id=agreement_id))
     requests.add_decided(session, decided, trigger="request")
     released = [d for d in decided if d.decision.outcome == Outcome.RELEASED]
-    _fill_feeds(tx, released, found_items, state)
+    _fill_feeds(tx, released, found_items, state, terms)
     return [
         DecidedRequest(
             request=d.request,
@@ -227,6 +246,8 @@ def _request_many(
 
 
 _TRACE = f'"{markings.TRACE_PROPERTY}":"{_TOKEN}"'
+_ENTRY = 10**15  # where the release's entry index goes: no real log is that long
+_INDEX = f'"{markings.LOG_INDEX}":{_ENTRY}'
 _STATEMENT = "marking-definition--00000000-0000-4000-8000-000000000000"  # the undertaking's
 
 
@@ -243,12 +264,16 @@ class _Marked:
     source: StixObject  # the item's object as stored, marked again where a template cannot be
     templated: bool
 
-    def for_release(self, token: str, marking_ids: list[str]) -> str:
+    def for_release(
+        self, token: str, marking_ids: list[str], entry: int, origin: str | None
+    ) -> str:
         if not self.traced:
             return self.body
         if not self.templated:
-            return canonical(markings.mark(self.source, marking_ids, token)).decode()
+            released_by = markings.LogEntryRef(entry, origin)
+            return canonical(markings.mark(self.source, marking_ids, token, released_by)).decode()
         body = self.body.replace(_TRACE, f'"{markings.TRACE_PROPERTY}":"{token}"')
+        body = body.replace(_INDEX, f'"{markings.LOG_INDEX}":{entry}')
         return body.replace(_STATEMENT, marking_ids[1]) if len(marking_ids) > 1 else body
 
 
@@ -261,7 +286,9 @@ class _Template:
     support: list[_Marked]
 
 
-def _template(item: ItemRow, objects: list[StixObject], bound: bool) -> _Template:
+def _template(
+    item: ItemRow, objects: list[StixObject], bound: bool, origin: str | None
+) -> _Template:
     placeholder = Undertaking(
         id="", agency_id="", permits=frozenset(), valid_from=datetime.fromtimestamp(0, UTC)
     )
@@ -271,11 +298,16 @@ def _template(item: ItemRow, objects: list[StixObject], bound: bool) -> _Templat
         support = support[:-1]  # the statement is each undertaking's own
     marked = []
     for source in objects:
-        body = canonical(markings.mark(source, marking_ids, _TOKEN)).decode()
+        at_entry = markings.LogEntryRef(_ENTRY, origin)
+        body = canonical(markings.mark(source, marking_ids, _TOKEN, at_entry)).decode()
         listed = source.get("object_marking_refs")
         # Where the item's own object already names markings, or the placeholders occur more
         # than once, a plain replacement could differ from marking it: mark it each time.
-        plain = body.count(_TRACE) == 1 and body.count(_STATEMENT) == (1 if bound else 0)
+        plain = (
+            body.count(_TRACE) == 1
+            and body.count(_INDEX) == 1
+            and body.count(_STATEMENT) == (1 if bound else 0)
+        )
         marked.append(
             _Marked(
                 object_id=markings.object_id(source),
@@ -307,12 +339,15 @@ def _fill_feeds(
     released: Sequence[NewRequest],
     found_items: dict[str, ItemRow],
     state: PolicyState,
+    terms: dict[int, tuple[str, int]],
 ) -> None:
     """Put each released request's objects in its partner's feed, as ``feed.materialize``
-    would, one request after another, but written with one insert per table."""
+    would, one request after another, but written with one insert per table. ``terms``: each
+    release's trace token and the index of the entry that released it."""
     if not released:
         return
     session = tx.session
+    origin = feed.log_origin(session)
     parsed = {
         item_id: json.loads(found_items[item_id].bundle)["objects"]
         for item_id in {d.request.item_id for d in released}
@@ -348,7 +383,7 @@ def _fill_feeds(
     for d in fast:
         key = (d.request.item_id, d.decision.undertaking_id is not None)
         if key not in templates:
-            templates[key] = _template(found_items[key[0]], parsed[key[0]], key[1])
+            templates[key] = _template(found_items[key[0]], parsed[key[0]], key[1], origin)
     statements: dict[str, _Marked] = {}
     last = stored_feed.last_dates(session, partners)
     added: dict[str, set[str]] = {}
@@ -368,7 +403,7 @@ def _fill_feeds(
                 if undertaking_id not in statements:
                     statements[undertaking_id] = _statement(state, partner, undertaking_id, tlp)
                 support = [*support, statements[undertaking_id]]
-        token = secrets.token_hex(16)
+        token, entry = terms[d.request.id]
         releases.append((d.request.id, partner, token, undertaking_id))
         have = added.setdefault(partner, set())
         # A definition the item itself carries (an upstream's TLP 2.0 marking) goes as the item's
@@ -394,7 +429,7 @@ def _fill_feeds(
                     object_type=marked.kind,
                     version=marked.version,
                     date_added=start + stored_feed.TICK * offset,
-                    body=marked.for_release(token, marking_ids),
+                    body=marked.for_release(token, marking_ids, entry, origin),
                 )
             )
             have.add(marked.object_id)
@@ -404,7 +439,8 @@ def _fill_feeds(
         if d.request.recipient_id in slow:
             row = requests.get(session, d.request.id)
             assert row is not None  # stored above, in this transaction
-            feed.materialize(tx, row, d.decision, new_request=True)
+            token, entry = terms[d.request.id]
+            feed.materialize_marked(tx, row, d.decision, token=token, entry=entry)
 
 
 def _statement(state: PolicyState, partner: str, undertaking_id: str, tlp: Tlp) -> _Marked:

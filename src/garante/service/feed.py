@@ -7,6 +7,12 @@ stay under continuous enforcement: any change that makes ``decide`` stop releasi
 later change that releases it again makes them available with a new ``date_added``, so a client
 resuming from its last ``date_added`` still gets them. Once delivered, only a recall withdraws:
 the feed then carries revoked versions.
+
+Receipts: each release logs ``release.marked`` (``mark_release``), naming its partner, trace
+token and each object's id and content digest, and every copy's trace extension names that
+entry's index and the log's origin, written into the body once, when it is stored. The
+checkpoint covering it is not in the body (bodies are never re-encoded per fetch): the receipt
+route gives the latest one, published then if none covers the entry yet (``ledger.delivery``).
 """
 
 from __future__ import annotations
@@ -24,8 +30,10 @@ from garante.canonical import canonical
 from garante.domain.decision import Decision, Outcome
 from garante.domain.errors import InvalidState, NotEntitled, NotFound, ValidationError
 from garante.domain.events import (
+    DeliveredObject,
     ReleaseAvailable,
     ReleaseDelivered,
+    ReleaseMarked,
     ReleaseRecalled,
     ReleaseWithheld,
     RuleCited,
@@ -33,12 +41,14 @@ from garante.domain.events import (
 from garante.domain.request import ReleaseRequest
 from garante.domain.undertaking import Undertaking
 from garante.domain.vocabulary import Tlp
+from garante.ledger.errors import LedgerError
+from garante.ledger.note import VerifierKey
 from garante.policy.decide import decide
 from garante.policy.state import PolicyState
 from garante.service.transaction import Transaction
 from garante.stix import markings
 from garante.stix.markings import StixObject
-from garante.store import convert, items, requests, undertakings
+from garante.store import convert, items, queries, requests, undertakings
 from garante.store import feed as stored
 from garante.store import sources as store_sources
 from garante.store.feed import AVAILABLE, RECALLED, WITHDRAWN, WITHHELD
@@ -74,14 +84,41 @@ def release_markings(
 
 
 def _marked(
-    session: Session, item: ItemRow, undertaking_id: str | None, token: str
+    session: Session,
+    item: ItemRow,
+    undertaking_id: str | None,
+    token: str,
+    entry: markings.LogEntryRef | None,
 ) -> tuple[list[StixObject], list[StixObject]]:
     """The support objects a release needs, and the item's objects marked for it."""
     row = undertakings.get(session, undertaking_id) if undertaking_id else None
     undertaking = convert.undertaking(row) if row is not None else None
     support, marking_ids = release_markings(Tlp(item.tlp), undertaking)
     bundle = json.loads(item.bundle)
-    return support, [markings.mark(obj, marking_ids, token) for obj in bundle["objects"]]
+    return support, [markings.mark(obj, marking_ids, token, entry) for obj in bundle["objects"]]
+
+
+# -- receipts: the entry that releases names the objects; the objects name the entry ---------
+
+
+def delivered_objects(objects: list[StixObject]) -> tuple[DeliveredObject, ...]:
+    """What a release entry says of an item's objects: each traced object's id and digest."""
+    return tuple(
+        DeliveredObject(id=markings.object_id(obj), digest=markings.content_digest(obj))
+        for obj in objects
+        if markings.is_marked(obj)
+    )
+
+
+def log_origin(session: Session) -> str | None:
+    """The origin line of the log's checkpoints (its key's name), if the store has a key."""
+    stored_key = queries.setting(session, "log_verifier_key")
+    if stored_key is None:
+        return None
+    try:
+        return VerifierKey.parse(str(stored_key)).name
+    except LedgerError:
+        return None
 
 
 def _item(session: Session, request: RequestRow) -> ItemRow:
@@ -91,21 +128,53 @@ def _item(session: Session, request: RequestRow) -> ItemRow:
     return item
 
 
+def mark_release(
+    tx: Transaction, request_id: int, partner: str, objects: list[StixObject]
+) -> tuple[str, int]:
+    """A new release's trace token, and the index of the ``release.marked`` entry, logged
+    here, that names it and the item's ``objects``: the entry its delivered copies name."""
+    token = secrets.token_hex(16)
+    entry = tx.audit(
+        ReleaseMarked(
+            request=request_id, partner=partner, trace=token, objects=delivered_objects(objects)
+        )
+    )
+    return token, entry
+
+
 def materialize(
     tx: Transaction, request: RequestRow, decision: Decision, *, new_request: bool
 ) -> None:
-    """Put a released request's objects in its recipient's feed (once per request).
+    """Put a released request's objects in its recipient's feed (once per request), marked
+    with a new trace token and naming the ``release.marked`` entry logged for them.
+
+    A request made in this transaction (``new_request``) cannot be in the feed yet, so that is
+    not looked up.
+    """
+    if not new_request and stored.release(tx.session, request.id) is not None:
+        return
+    item = _item(tx.session, request)
+    token, entry = mark_release(
+        tx, request.id, request.recipient_id, json.loads(item.bundle)["objects"]
+    )
+    materialize_marked(tx, request, decision, token=token, entry=entry)
+
+
+def materialize_marked(
+    tx: Transaction, request: RequestRow, decision: Decision, *, token: str, entry: int
+) -> None:
+    """Put a released request's objects in its recipient's feed, marked with ``token`` and
+    naming ``entry``, the index of its ``release.marked`` entry (``mark_release``).
 
     Objects the partner already holds (the same item released before, for another purpose)
-    are not sent twice: the new release then shares their delivery state. A request made in
-    this transaction (``new_request``) cannot be in the feed yet, so that is not looked up.
+    are not sent twice: the new release then shares their delivery state.
     """
     session = tx.session
-    if not new_request and stored.release(session, request.id) is not None:
-        return
     partner = request.recipient_id
-    token = secrets.token_hex(16)
-    support, objects = _marked(session, _item(session, request), decision.undertaking_id, token)
+    released_by = markings.LogEntryRef(entry, log_origin(session))
+    support, objects = _marked(
+        session, _item(session, request), decision.undertaking_id, token, released_by
+    )
     release = stored.add_release(
         session,
         request_id=request.id,
@@ -225,11 +294,14 @@ def _remark(
     row = requests.get(session, request.id)
     if row is None:
         return
-    support, objects = _marked(session, _item(session, row), undertaking_id, feed.trace_token)
+    support, objects = _marked(session, _item(session, row), undertaking_id, feed.trace_token, None)
     bodies = {markings.object_id(obj): obj for obj in objects}
     for kept in stored.latest_objects_of(session, feed.request_id):
         if kept.object_id in bodies:
-            kept.body = canonical(bodies[kept.object_id]).decode()
+            # The copy still names the entry that released it: its terms change, not that.
+            entry = markings.entry_of(json.loads(kept.body))
+            again = markings.mark(bodies[kept.object_id], [], feed.trace_token, entry)
+            kept.body = canonical(again).decode()
     present = stored.present(session, feed.partner_id, [markings.object_id(obj) for obj in support])
     missing = [obj for obj in support if markings.object_id(obj) not in present]
     for obj, added in zip(

@@ -163,8 +163,6 @@ def _store(
     row.outcome = decision.outcome.value
     row.undertaking_id = decision.undertaking_id
     row.decided_at = tx.now
-    if decision.outcome == Outcome.RELEASED:
-        feed.materialize(tx, row, decision, new_request=previous is None)
     requests.add_decision(tx.session, row.id, decision, trigger=trigger, at=tx.now)
     tx.audit(
         logged_as(
@@ -177,6 +175,8 @@ def _store(
             rules=RuleCited.of(decision.rules),
         )
     )
+    if decision.outcome == Outcome.RELEASED:  # after its decision: ``release.marked`` follows
+        feed.materialize(tx, row, decision, new_request=previous is None)
     return DecidedRequest(
         request=request, decision=decision, previous=previous, trigger=trigger, decided_at=tx.now
     )

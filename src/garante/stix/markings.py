@@ -6,11 +6,13 @@ their item was added; here they are only copied and marked, never parsed again.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeAlias
 
-from garante.canonical import Json
+from garante.canonical import Json, canonical
 from garante.domain.undertaking import Undertaking
 from garante.domain.vocabulary import Tlp
 
@@ -128,8 +130,14 @@ def is_marked(obj: StixObject) -> bool:
     return obj.get("type") not in _NOT_MARKED
 
 
-def mark(obj: StixObject, marking_ids: list[str], trace_token: str) -> StixObject:
-    """A copy of ``obj`` carrying the release's markings and its trace token."""
+def mark(
+    obj: StixObject,
+    marking_ids: list[str],
+    trace_token: str,
+    entry: LogEntryRef | None = None,
+) -> StixObject:
+    """A copy of ``obj`` carrying the release's markings and its trace token, and ``entry``,
+    the log entry that released it (``LOG_INDEX``, ``LOG_ORIGIN``)."""
     if not is_marked(obj):
         return dict(obj)
     marked = dict(obj)
@@ -138,12 +146,62 @@ def mark(obj: StixObject, marking_ids: list[str], trace_token: str) -> StixObjec
     marked["object_marking_refs"] = refs + [m for m in marking_ids if m not in refs]
     given = obj.get("extensions")
     extensions: dict[str, Json] = dict(given) if isinstance(given, dict) else {}
-    extensions[TRACE_EXTENSION_ID] = {
-        "extension_type": "property-extension",
-        TRACE_PROPERTY: trace_token,
-    }
+    trace: dict[str, Json] = {"extension_type": "property-extension", TRACE_PROPERTY: trace_token}
+    if entry is not None:
+        trace[LOG_INDEX] = entry.index
+        if entry.origin is not None:
+            trace[LOG_ORIGIN] = entry.origin
+    extensions[TRACE_EXTENSION_ID] = trace
     marked["extensions"] = extensions
     return marked
+
+
+# -- receipts -------------------------------------------------------------------------------
+
+LOG_INDEX = "log_index"  # the trace extension's property naming the release's log entry
+LOG_ORIGIN = "log_origin"  # and the origin line of the log's checkpoints
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntryRef:
+    """The log entry that released a delivered object: its index, in the log of ``origin``."""
+
+    index: int
+    origin: str | None
+
+
+def trace_of(obj: StixObject) -> dict[str, Json] | None:
+    """The object's trace extension, if it carries one."""
+    given = obj.get("extensions")
+    found = given.get(TRACE_EXTENSION_ID) if isinstance(given, dict) else None
+    return found if isinstance(found, dict) else None
+
+
+def entry_of(obj: StixObject) -> LogEntryRef | None:
+    """The log entry a delivered object names (None for objects delivered before receipts)."""
+    trace = trace_of(obj)
+    index = trace.get(LOG_INDEX) if trace is not None else None
+    if trace is None or type(index) is not int:
+        return None
+    origin = trace.get(LOG_ORIGIN)
+    return LogEntryRef(index, origin if isinstance(origin, str) else None)
+
+
+def content_digest(obj: StixObject) -> str:
+    """SHA-256 (hex) of the object's content as its originator shared it: its canonical JSON
+    without what a release adds or changes (``object_marking_refs`` and the trace extension).
+    The same for the item's object and for every copy of it a release delivers, so a release's
+    entry can name it before its copies are marked, and a marking changed later (restored under
+    another undertaking) leaves it as it was."""
+    content = {k: v for k, v in obj.items() if k != "object_marking_refs"}
+    given = obj.get("extensions")
+    if isinstance(given, dict):
+        kept = {k: v for k, v in given.items() if k != TRACE_EXTENSION_ID}
+        if kept:
+            content["extensions"] = kept
+        else:
+            del content["extensions"]
+    return hashlib.sha256(canonical(content)).hexdigest()
 
 
 def revoked_version(obj: StixObject, at: datetime) -> StixObject:

@@ -74,6 +74,7 @@ from garante.domain.events import (
     ReleaseAvailable,
     ReleaseDecided,
     ReleaseDelivered,
+    ReleaseMarked,
     ReleaseRecalled,
     ReleaseRedecided,
     ReleaseRequested,
@@ -417,6 +418,10 @@ def _links(data: Field) -> list[_Link]:
         links("release in feed", FeedReleaseRow.request_id, decided,
               logged_when=lambda value: value(DecisionRow.outcome) == "released",
               counted=False),
+        # Its objects named in the entry their copies name (receipts); a release made before
+        # receipts existed has none, so only entries are checked against rows.
+        links("release marked", FeedReleaseRow.request_id, [ReleaseMarked],
+              to_entry=False, counted=False),
         links("release withheld", FeedReleaseRow.request_id, [ReleaseWithheld],
               where=FeedReleaseRow.status == "withheld", to_state=False, counted=False),
         links("release made available", FeedReleaseRow.request_id,

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import base64
+import json
+
+from sqlalchemy.orm import Session
 
 from garante import records
 from garante.domain.errors import (
+    NotFound,
     ValidationError,
 )
+from garante.domain.events import EventKind
+from garante.domain.roles import Principal, Role
 from garante.ledger.logcheck import LogReport
 from garante.ledger.note import VerifierKey
 from garante.service import (
@@ -15,11 +21,31 @@ from garante.service import (
 )
 from garante.service.access import INTERNAL, entitled
 from garante.service.usecases.base import UseCases
+from garante.store import feed as stored_feed
 from garante.store import ledger as store_ledger
 from garante.store import queries
 from garante.store.database import (
     reachable,
 )
+
+
+class ReceiptNotFound(NotFound):
+    code = "ledger.no_receipt"
+
+
+def _delivered_to(session: Session, entry: bytes, who: Principal) -> bool:
+    """Whether ``entry`` put objects in ``who``'s feed (``release.marked``) that it has been
+    delivered: the only entries a partner is given. They say nothing but what it holds; one
+    of a release withheld or withdrawn before delivery would tell it that release existed."""
+    try:
+        parsed = json.loads(entry)
+        data = parsed["data"]
+        if parsed["kind"] != EventKind.RELEASE_MARKED.value or data["partner"] != who.agency_id:
+            return False
+        release = stored_feed.release(session, int(data["request"]))
+    except (ValueError, KeyError, TypeError):
+        return False
+    return release is not None and release.delivered_at is not None
 
 
 class AuditLog(UseCases):
@@ -115,6 +141,40 @@ class AuditLog(UseCases):
             leaf_hash=proof.leaf_hash,
             entry=proof.entry,
             proof=proof.proof,
+            checkpoint=checkpoint.note,
+        )
+
+    # -- receipts for partners: a delivery's proof ---------------------------------------------
+
+    @entitled(*INTERNAL, Role.PARTNER)
+    def delivery_receipt(self, index: int) -> records.Receipt:
+        """The receipt of entry ``index`` (``receipt``): for a partner, only of a
+        ``release.marked`` entry of its own, once delivered; any other index (another partner's
+        release, an order, one beyond the log) is ``ReceiptNotFound``, said alike, so that
+        nothing about the rest of the log shows. The checkpoint is the latest, published first
+        if none covers the entry yet, so a receipt is there as soon as the object is."""
+        who = self.principal
+        with self._read() as session:
+            size = queries.ledger_size(session)
+            found = store_ledger.entries(session, index, index + 1) if 0 <= index < size else []
+            if not found or (who.is_partner and not _delivered_to(session, found[0].entry, who)):
+                raise ReceiptNotFound(
+                    "no such receipt",
+                    field="index",
+                    hint="a delivered object names its receipt in its trace extension (log_index)",
+                )
+        checkpoint = self.latest_checkpoint()
+        if checkpoint is None or checkpoint.size <= index:
+            checkpoint = self.context.publish_checkpoint()
+        with self._read() as session:
+            [row] = store_ledger.entries(session, index, index + 1)
+            proof = store_ledger.inclusion_proof(session, index, checkpoint.size)
+        return records.Receipt(
+            index=index,
+            size=checkpoint.size,
+            leaf_hash=row.leaf_hash,
+            entry=row.entry,
+            proof=tuple(proof),
             checkpoint=checkpoint.note,
         )
 
