@@ -15,10 +15,12 @@ import httpx
 import pytest
 from taxii2client.v21 import Collection
 
+from garante.ledger import delivery
 from garante.ledger.logcheck import StoredEntry
 from garante.ledger.note import Signer, VerifierKey
 from garante.service.app import Garante
 from garante.service.dbcheck import check_store
+from garante.stix import markings
 from garante.store.feed import FeedQuery
 from garante.taxii.app import collection_id
 from garante.upstream.taxii import Retry
@@ -101,6 +103,36 @@ def test_a_later_upstream_version_is_the_item_s_next_version_and_reaches_the_par
         "2025-01-01T00:00:00.000Z",
         LATER,
     ]
+    replays_and_checks(world)
+
+
+def test_a_new_version_delivered_names_an_entry_that_proves_that_version(
+    world: Garante, medallion: peers.Medallion
+) -> None:
+    """A revision marks the release again (same trace token): the new copy names an entry
+    listing the new version's digest, so the partner's receipt proves what it now holds."""
+    analyst = released_world(world, medallion)
+    before = served(world)[indicator(0)["id"]]
+    changed = {**indicator(0, modified=LATER), "name": "go-fast contact 0, corrected"}
+
+    post(medallion, [changed])
+    analyst.pull_source("upstream", retry=FAST)
+
+    now = served(world)[changed["id"]]
+    old_entry, new_entry = markings.entry_of(before), markings.entry_of(now)
+    assert old_entry is not None and new_entry is not None
+    assert new_entry.index > old_entry.index
+    receipt = world.delivery_receipt(new_entry.index)
+    served_receipt = delivery.ServedReceipt(
+        index=receipt.index,
+        size=receipt.size,
+        entry=receipt.entry.decode(),
+        proof=receipt.proof,
+        checkpoint=receipt.checkpoint,
+    )
+    key = VerifierKey.parse(world.log_verifier_key())
+    assert delivery.verify(now, served_receipt, key).verified
+    assert not delivery.verify(before, served_receipt, key).verified
     replays_and_checks(world)
 
 

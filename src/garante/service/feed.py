@@ -322,7 +322,18 @@ def revise(tx: Transaction, feed: FeedReleaseRow, item: ItemRow, before: list[St
     A release an order withholds keeps its objects out of sight until it is made available."""
     session = tx.session
     partner = feed.partner_id
-    support, objects = _marked(session, item, feed.undertaking_id, feed.trace_token)
+    # The new version's objects are named by an entry of their own (same release, same trace
+    # token): a partner's receipt proves the version it holds, not the one before.
+    entry = tx.audit(
+        ReleaseMarked(
+            request=feed.request_id,
+            partner=partner,
+            trace=feed.trace_token,
+            objects=delivered_objects(json.loads(item.bundle)["objects"]),
+        )
+    )
+    released_by = markings.LogEntryRef(entry, log_origin(session))
+    support, objects = _marked(session, item, feed.undertaking_id, feed.trace_token, released_by)
     now_ids = {markings.object_id(obj) for obj in objects}
     dropped = [markings.object_id(obj) for obj in before if markings.object_id(obj) not in now_ids]
     held = {row.object_id: row for row in stored.latest(session, partner, [*now_ids, *dropped])}
