@@ -21,6 +21,7 @@ from garante.store.schema import (
     AgencyCertificateRow,
     AgencyRow,
     AgreementRow,
+    AuthorityPasskeyRow,
     AuthorityRow,
     ConditionRow,
     DecisionRow,
@@ -352,4 +353,18 @@ def agency_certificate(row: AgencyCertificateRow) -> records.AgencyCertificate:
         label=row.label,
         created_at=iso(row.created_at),
         removed_at=iso(row.removed_at) if row.removed_at else None,
+    )
+
+
+# -- passkeys of authorities (WebAuthn) -------------------------------------------------------
+
+
+def passkey(row: AuthorityPasskeyRow) -> records.Passkey:
+    return records.Passkey(
+        credential_id=row.credential_id,
+        authority=row.authority_id,
+        rp_id=row.rp_id,
+        origin=row.origin,
+        sign_count=row.sign_count,
+        created_at=iso(row.created_at),
     )
