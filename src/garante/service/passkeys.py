@@ -20,6 +20,7 @@ from garante.domain.errors import (
     InvalidState,
     NotEntitled,
     SignatureError,
+    SignatureRequired,
     ValidationError,
 )
 from garante.domain.events import AuthorityPasskeyRegistered
@@ -154,7 +155,7 @@ def check_signed(
         )
         return
     if public_key is None and passkeys.of_authority(session, signer):
-        raise SignatureError(
+        raise SignatureRequired(
             f"{signer} signs with a passkey, so this statement must carry its assertion",
             field="assertion",
             hint="sign in the console with the passkey, or send its assertion",
