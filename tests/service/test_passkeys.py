@@ -16,13 +16,20 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from garante.canonical import Json
-from garante.domain.errors import InvalidState, NotEntitled, SignatureError, SignatureRequired
+from garante.domain.errors import (
+    InvalidState,
+    NotEntitled,
+    SignatureError,
+    SignatureRequired,
+    ValidationError,
+)
 from garante.domain.order import Order, Scope
-from garante.domain.passkeys import Assertion
+from garante.domain.passkeys import Assertion, RelyingParty
 from garante.ledger.note import VerifierKey
 from garante.replay import LoggedEntry, Replayer
 from garante.scenarios.keys import demo_key
 from garante.service.app import Garante
+from garante.service.context import relying_party_of
 from garante.service.dbcheck import check_store
 from garante.signatures import public_key_bytes, sign_statement
 from tests.support.passkey import RP, SoftAuthenticator
@@ -421,3 +428,33 @@ def test_replay_names_an_unsigned_order_of_an_authority_with_a_passkey(world: Ga
         del _last(entries, "order.issued")["assertion"]
 
     assert "is unsigned, but presidency had a passkey then" in _replayed(world, strip)
+
+
+# -- the relying party, from serve's options -------------------------------------------------
+
+
+def test_the_relying_party_is_the_origins_host_unless_a_domain_above_it_is_named() -> None:
+    assert relying_party_of("https://garante.example.org/") == RelyingParty(
+        rp_id="garante.example.org", origin="https://garante.example.org"
+    )
+    assert relying_party_of("https://garante.example.org", "example.org") == RelyingParty(
+        rp_id="example.org", origin="https://garante.example.org"
+    )
+    assert relying_party_of(None) is None
+
+
+@pytest.mark.parametrize(
+    ("origin", "rp_id"),
+    [
+        ("http://garante.example.org", None),  # browsers refuse WebAuthn there
+        ("https://10.0.0.7", None),  # no IP address is a relying party id
+        ("https://garante.example.org/console", None),  # a path is no origin
+        ("https://garante.example.org", "other.org"),  # not a domain above the host
+        (None, "example.org"),  # an rp id without an origin
+    ],
+)
+def test_a_relying_party_browsers_would_refuse_is_refused_at_start(
+    origin: str | None, rp_id: str | None
+) -> None:
+    with pytest.raises(ValidationError):
+        relying_party_of(origin, rp_id)

@@ -15,6 +15,7 @@ share one group commit.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 from collections.abc import Iterator
@@ -116,6 +117,16 @@ def relying_party_of(origin: str | None, rp_id: str | None = None) -> RelyingPar
         raise ValidationError(
             "browsers offer passkeys only to https origins, or http://localhost",
             field="webauthn_origin",
+        )
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        raise ValidationError(
+            f"{origin!r} is an IP address: WebAuthn takes only a domain name as relying party",
+            field="webauthn_origin",
+            hint="serve the console under a host name (localhost on this machine)",
         )
     rp = (rp_id or host).strip().lower()
     if host != rp and not host.endswith("." + rp):
