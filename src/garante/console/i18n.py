@@ -1201,6 +1201,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "es": "Firme con una de las llaves de acceso o de seguridad de su autoridad: firma el "
         "SHA-256 de la declaración de arriba y el formulario se envía enseguida.",
     },
+    "passkeys.unavailable": {
+        "en": "Passkeys cannot be registered here yet: the operator has not configured the "
+        'address of this console for them (docs/deploy.md, "Orders signed with a passkey or '
+        'security key").',
+        "es": "Aún no se pueden registrar llaves de acceso aquí: el operador no ha configurado "
+        'la dirección de esta consola para ellas (docs/deploy.md, "Orders signed with a '
+        'passkey or security key").',
+    },
     "passkeys.needs_script": {
         "en": "Passkeys need JavaScript in this page.",
         "es": "Las llaves de acceso necesitan JavaScript en esta página.",
