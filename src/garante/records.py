@@ -716,3 +716,42 @@ class DeliveryCheck:
     verified: bool
     problem: str | None = None
     hint: str | None = None
+
+
+# -- passkeys of authorities (WebAuthn) -------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Passkey:
+    """A passkey or security key an authority signs orders with: its credential id, the
+    relying party it was created for and the signature counter it last reported."""
+
+    credential_id: str
+    authority: str
+    rp_id: str
+    origin: str
+    sign_count: int
+    created_at: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PasskeyOptions:
+    """What ``navigator.credentials.create`` needs to make a passkey for an authority: the
+    relying party, a fresh challenge (base64url), the user handle (the authority's id) and the
+    credentials it already has, which the authenticator must not make again."""
+
+    rp_id: str
+    origin: str
+    challenge: str
+    user_id: str
+    user_name: str
+    exclude: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PasskeyStatement:
+    """What registering a verified new credential states, for the authority's current key to
+    sign, and whether one must: an authority with no key yet registers its first without."""
+
+    statement: dict[str, str]
+    needs_signature: bool

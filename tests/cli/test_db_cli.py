@@ -37,7 +37,7 @@ from garante.store.schema import (
     LedgerEntryRow,
     RequestRow,
 )
-from tests.support import postgres
+from tests.support import passkey, postgres
 from tests.support.scenario import START, scenario_bundle
 from tests.support.stores import BACKENDS, GARANTE
 
@@ -135,9 +135,10 @@ def populate(
     )
     terms = garante.draft_undertaking("fbi", permits=["arrest"], undertaking_id="fbi-recovered")
     garante.record_undertaking(terms, signature=sign_statement(RECOVERED_FBI, terms.statement()))
-    if agreements:  # not in a store downgraded below 0011 (or 0014), which drops them
+    if agreements:  # not in a store downgraded below 0011 (or 0014, 0015), which drops them
         _agreements(garante, clock)
         _certificates(garante)
+        _passkeys(garante)
     garante.publish_checkpoint()
 
 
@@ -148,6 +149,29 @@ def _certificates(garante: Garante) -> None:
     garante.rotate_certificate("dea", old=first, new=second)
     garante.add_certificate("fbi", third)
     garante.remove_certificate("fbi", third)
+
+
+def _passkeys(garante: Garante) -> None:
+    """A passkey registered for the court (on its Ed25519 key's word), which signs an order
+    and lifts it."""
+    garante.context.settings.relying_party = passkey.RP
+    device = passkey.SoftAuthenticator()
+    attestation = device.create()
+    proposed = garante.passkey_statement("court", attestation).statement
+    garante.register_passkey(
+        "court", attestation, signature=sign_statement(demo_key("court"), proposed)
+    )
+    order = garante.draft_order(
+        authority_id="court",
+        effect="hold",
+        scope=Scope(countries=frozenset({"US"})),
+        reason="signed with a passkey",
+    ).order
+    garante.issue_order(order, signature=None, assertion=device.sign(order.statement()))
+    lift = garante.lift_statement(order.id, authority_id="court", reason="over")
+    garante.lift_order(
+        order.id, authority_id="court", reason="over", signature=None, assertion=device.sign(lift)
+    )
 
 
 def _agreements(garante: Garante, clock: FixedClock) -> None:
@@ -198,7 +222,7 @@ def test_a_fresh_store_checks_clean(garante: Garante, db_url: str) -> None:
     code, report, err = db(db_url, "check")
     assert code == 0, err
     assert report["ok"] is True
-    assert report["schema"] == {"ok": True, "revision": "0016", "head": "0016"}
+    assert report["schema"] == {"ok": True, "revision": "0017", "head": "0017"}
     assert report["log"]["entries"] == 0
 
 
@@ -234,7 +258,7 @@ def test_an_empty_database_is_not_current_and_only_init_creates_the_schema(
         create_engine(url).connect().close()  # an empty file
     code, report, _ = db(url, "check")
     assert code == 8
-    assert report["schema"] == {"ok": False, "revision": None, "head": "0016"}
+    assert report["schema"] == {"ok": False, "revision": None, "head": "0017"}
     assert report["log"] is None and report["links"] is None
     result = runner.invoke(app, ["--db", url, "db", "check"])
     assert "FAIL schema: no schema yet" in result.stdout
@@ -250,7 +274,7 @@ def test_an_empty_database_is_not_current_and_only_init_creates_the_schema(
     )
     assert init.returncode == 0, init.stderr
     code, again, _ = db(url, "upgrade")
-    assert code == 0 and again["upgraded"] is False and again["before"] == "0016"
+    assert code == 0 and again["upgraded"] is False and again["before"] == "0017"
     assert db(url, "check")[0] == 0
 
 
@@ -265,7 +289,7 @@ def test_an_old_revision_is_reported_and_upgrade_brings_it_to_head(
     assert report["schema"]["revision"] == "0005"
     assert "garante db upgrade" in json.loads(err)["error"]["hint"]
     text = runner.invoke(app, ["--db", db_url, "db", "upgrade"]).stdout
-    assert "Schema upgraded from 0005 to revision 0016." in text
+    assert "Schema upgraded from 0005 to revision 0017." in text
     code, report, err = db(db_url, "check")
     assert code == 0, (err, report)
 

@@ -24,6 +24,8 @@ PAGES += [
 PAGES += ["/items", "/items/co-2025-0417", "/releases/11"]
 # Standing agreements: the test makes dea-ag-1, the DEA's (the partner signed in).
 PAGES += ["/agreements", "/agreements/new", "/agreements/dea-ag-1"]
+# An authority's passkeys (WebAuthn).
+PAGES += ["/passkeys"]
 
 
 @pytest.fixture(params=["token", "oidc"])
@@ -36,7 +38,7 @@ def console(request: pytest.FixtureRequest, demo_store: Path, tmp_path: Path) ->
 INTERNAL = {"authority", "overseer", "analyst", "liaison"}
 # Pages every signed-in role sees (a partner sees its own part of them).
 EVERYONE = {"/partners", "/releases", "/audit", "/charts", "/agreements", "/agreements/dea-ag-1"}
-AUTHORITY_ONLY = {"/orders/new"}
+AUTHORITY_ONLY = {"/orders/new", "/passkeys"}
 LIAISON_ONLY = {"/agreements/new"}
 # Items and who they went to: the roles the service admits to items (not a liaison officer).
 ITEMS = {"/items", "/items/co-2025-0417"}
@@ -71,6 +73,8 @@ WRITES = [
     ("/orders/co-us-suspension/amend", {"effect": "hold"}),
     ("/orders/co-us-suspension/lift/preview", {"reason": "r"}),
     ("/orders/co-us-suspension/lift", {"reason": "r"}),
+    ("/passkeys/preview", {"challenge": "AA", "client_data_json": "AA"}),
+    ("/passkeys", {"challenge": "AA", "client_data_json": "AA"}),
 ]
 
 
@@ -191,3 +195,9 @@ def test_the_authority_gets_the_order_forms(console: Console) -> None:
     page = console.client.get("/orders/co-us-suspension").text
     assert 'action="/orders/co-us-suspension/amend/preview"' in page
     assert 'action="/orders/co-us-suspension/lift/preview"' in page
+
+
+def test_the_passkeys_page_says_when_the_server_has_no_relying_party(console: Console) -> None:
+    console.sign_in("authority")
+    page = console.client.get("/passkeys").text
+    assert 'id="passkeys-unavailable"' in page and "Orders signed with a passkey" in page

@@ -43,9 +43,9 @@ LOGGED_KEYS: dict[EventKind, set[str]] = {
     },
     EventKind.UNDERTAKING_SIGNED: {"undertaking", "statement", "signature"},
     EventKind.UNDERTAKING_REVOKED: {"undertaking", "reason"},
-    EventKind.ORDER_ISSUED: {"statement", "signature"},
-    EventKind.ORDER_AMENDED: {"statement", "signature", "acting_as"},
-    EventKind.ORDER_LIFTED: {"statement", "signature", "acting_as"},
+    EventKind.ORDER_ISSUED: {"statement", "signature", "assertion"},
+    EventKind.ORDER_AMENDED: {"statement", "signature", "acting_as", "assertion"},
+    EventKind.ORDER_LIFTED: {"statement", "signature", "acting_as", "assertion"},
     EventKind.CONDITION_DEFINED: {"condition", "rule", "active", "evidence"},
     EventKind.CONDITION_CHANGED: {
         "condition", "active", "evidence", "statement", "signature", "events", "orders",
@@ -100,6 +100,11 @@ LOGGED_KEYS: dict[EventKind, set[str]] = {
     # -- client certificates of partners
     EventKind.AGENCY_CERTIFICATE_ADDED: {"agency", "fingerprint", "label"},
     EventKind.AGENCY_CERTIFICATE_REMOVED: {"agency", "fingerprint"},
+    # -- passkeys of authorities (WebAuthn)
+    EventKind.AUTHORITY_PASSKEY_REGISTERED: {
+        "authority", "credential_id", "statement", "attestation", "sign_count", "signature",
+        "assertion",
+    },
 }  # fmt: skip
 
 AT = datetime(2025, 11, 13, 9, 30, tzinfo=UTC)

@@ -20,6 +20,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from garante import records
+from garante.domain.passkeys import Assertion
 from garante.domain.timeutil import iso, utc
 from garante.policy.standing import PartnerStanding, Reason
 from garante.records import Decided
@@ -227,8 +228,44 @@ class OrderTerms(Body):
     reason: str = Field(min_length=1, max_length=4000)
 
 
+# -- passkeys of authorities (WebAuthn) -------------------------------------------------------
+
+_B64URL = r"^[A-Za-z0-9_-]*={0,2}$"
+
+
+class AssertionIn(Body):
+    """What ``navigator.credentials.get`` returned, each part base64url: the authenticator
+    signed ``authenticator_data || SHA-256(client_data_json)``, and the client data's challenge
+    is the SHA-256 of the statement's canonical bytes (``canonical`` in the draft's answer)."""
+
+    credential_id: str = Field(min_length=1, max_length=1400, pattern=_B64URL)
+    authenticator_data: str = Field(min_length=1, max_length=8192, pattern=_B64URL)
+    client_data_json: str = Field(min_length=1, max_length=8192, pattern=_B64URL)
+    signature: str = Field(min_length=1, max_length=2048, pattern=_B64URL)
+
+    def value(self) -> Assertion:
+        return Assertion(
+            credential_id=self.credential_id,
+            authenticator_data=self.authenticator_data,
+            client_data_json=self.client_data_json,
+            signature=self.signature,
+        )
+
+
+_ASSERTION = Field(
+    None,
+    description="Instead of signature: the assertion of one of the authority's passkeys "
+    "(WebAuthn) over the statement; give one or the other.",
+)
+
+
+def assertion_of(model: AssertionIn | None) -> Assertion | None:
+    return model.value() if model is not None else None
+
+
 class OrderIn(OrderTerms):
     signature: str | None = None
+    assertion: AssertionIn | None = _ASSERTION
 
 
 class AmendTerms(Body):
@@ -249,11 +286,13 @@ class AmendTerms(Body):
 
 class AmendIn(AmendTerms):
     signature: str | None = None
+    assertion: AssertionIn | None = _ASSERTION
 
 
 class LiftIn(Body):
     reason: str = Field(min_length=1, max_length=4000)
     signature: str | None = None
+    assertion: AssertionIn | None = _ASSERTION
 
 
 class StatementOut(BaseModel):

@@ -77,6 +77,22 @@ def serve(
         "anywhere else they are ignored.",
         metavar="CIDR",
     ),
+    webauthn_origin: str | None = typer.Option(
+        None,
+        "--webauthn-origin",
+        envvar="GARANTE_WEBAUTHN_ORIGIN",
+        help="Where people open the console, e.g. https://garante.example.org: authorities "
+        "register passkeys and security keys (WebAuthn) for it, and sign orders with them. "
+        "Without it, no passkey can be registered (those registered still sign).",
+        metavar="ORIGIN",
+    ),
+    webauthn_rp_id: str | None = typer.Option(
+        None,
+        "--webauthn-rp-id",
+        envvar="GARANTE_WEBAUTHN_RP_ID",
+        help="The WebAuthn relying party id: the origin's host (the default) or a domain above it.",
+        metavar="DOMAIN",
+    ),
     sources_check: float = typer.Option(
         5.0,
         "--sources-check",
@@ -101,15 +117,19 @@ def serve(
     from garante.api.clientcert import TrustedProxies
     from garante.api.server import serve as run
     from garante.console.oidc import OidcSettings
+    from garante.service.context import relying_party_of
 
     trusted = TrustedProxies.parse(trusted_proxy or ())
     oidc = OidcSettings.load(oidc_config) if oidc_config is not None else None
+    rp = relying_party_of(webauthn_origin, webauthn_rp_id)
 
     garante = service(ctx, create=init, log_key_uri=log_key_uri)
     if integrate_batch is not None:
         garante.context.settings.integrate_batch = integrate_batch
     if integrate_interval is not None:
         garante.context.settings.integrate_interval_ms = integrate_interval
+    if rp is not None:
+        garante.context.settings.relying_party = rp
 
     def ready(url: str) -> None:
         output.console.print(f"Garante API listening on {url}/api/v1", markup=False)

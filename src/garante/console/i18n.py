@@ -1191,6 +1191,72 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "This browser now remembers the checkpoint of size {size}",
         "es": "Este navegador recuerda ahora el punto de control de tamaño {size}",
     },
+    # -- passkeys of authorities (WebAuthn) ----------------------------------------------
+    "passkeys.title": {"en": "Passkeys and security keys", "es": "Llaves de acceso y de seguridad"},
+    "passkeys.intro": {
+        "en": "Your authority may sign orders with a passkey or a security key instead of its "
+        "Ed25519 key file. The authenticator signs the SHA-256 of the statement shown, and the "
+        "audit log keeps its signature, so an inspector verifies it as any other.",
+        "es": "Su autoridad puede firmar órdenes con una llave de acceso o de seguridad en vez "
+        "de su archivo de clave Ed25519. El autenticador firma el SHA-256 de la declaración "
+        "mostrada y el registro de auditoría guarda su firma, que un inspector verifica como "
+        "cualquier otra.",
+    },
+    "passkeys.list": {"en": "Registered", "es": "Registradas"},
+    "passkeys.credential": {"en": "Credential", "es": "Credencial"},
+    "passkeys.origin": {"en": "Console", "es": "Consola"},
+    "passkeys.count": {"en": "Signatures counted", "es": "Firmas contadas"},
+    "passkeys.created": {"en": "Registered", "es": "Registrada"},
+    "passkeys.none": {
+        "en": "Your authority has no passkey yet.",
+        "es": "Su autoridad aún no tiene llave de acceso.",
+    },
+    "passkeys.new": {"en": "Register a passkey", "es": "Registrar una llave de acceso"},
+    "passkeys.new_help": {
+        "en": "Your browser asks the authenticator to make a key for this console ({origin}). "
+        "You then sign the statement that registers it with the key your authority already has.",
+        "es": "Su navegador pide al autenticador una clave para esta consola ({origin}). Después "
+        "firma la declaración que la registra con la clave que su autoridad ya tiene.",
+    },
+    "passkeys.create": {"en": "Create a passkey", "es": "Crear una llave de acceso"},
+    "passkeys.preview": {
+        "en": "Register the new passkey",
+        "es": "Registrar la nueva llave de acceso",
+    },
+    "passkeys.statement_help": {
+        "en": "Registering a key is a change of keys: this statement is signed by the key your "
+        "authority already has.",
+        "es": "Registrar una clave es un cambio de claves: esta declaración la firma la clave "
+        "que su autoridad ya tiene.",
+    },
+    "passkeys.first": {
+        "en": "Your authority has no key yet: this passkey is its first, registered unsigned.",
+        "es": "Su autoridad aún no tiene clave: esta llave es la primera y se registra sin firma.",
+    },
+    "passkeys.confirm": {"en": "Register the passkey", "es": "Registrar la llave"},
+    "passkeys.registered": {
+        "en": "Passkey {credential} registered.",
+        "es": "Llave de acceso {credential} registrada.",
+    },
+    "passkeys.sign": {"en": "Sign with a passkey", "es": "Firmar con una llave de acceso"},
+    "passkeys.sign_help": {
+        "en": "Sign with one of your authority's passkeys or security keys: it signs the "
+        "SHA-256 of the statement above, and the form is sent at once.",
+        "es": "Firme con una de las llaves de acceso o de seguridad de su autoridad: firma el "
+        "SHA-256 de la declaración de arriba y el formulario se envía enseguida.",
+    },
+    "passkeys.unavailable": {
+        "en": "Passkeys cannot be registered here yet: the operator has not configured the "
+        'address of this console for them (docs/deploy.md, "Orders signed with a passkey or '
+        'security key").',
+        "es": "Aún no se pueden registrar llaves de acceso aquí: el operador no ha configurado "
+        'la dirección de esta consola para ellas (docs/deploy.md, "Orders signed with a '
+        'passkey or security key").',
+    },
+    "passkeys.needs_script": {
+        "en": "Passkeys need JavaScript in this page.",
+        "es": "Las llaves de acceso necesitan JavaScript en esta página.",
+    },
 }
 
 

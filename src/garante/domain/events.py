@@ -23,6 +23,7 @@ from garante.canonical import JsonObject as JsonObject
 from garante.domain.condition import ConditionRule
 from garante.domain.decision import Outcome, RuleHit
 from garante.domain.order import Acting
+from garante.domain.passkeys import Assertion, Attestation
 from garante.domain.timeutil import iso
 
 REFS = "garante.refs"  # the metadata key ``ref`` sets
@@ -76,6 +77,8 @@ class EventKind(StrEnum):
     # -- client certificates of partners
     AGENCY_CERTIFICATE_ADDED = "agency.certificate-added"
     AGENCY_CERTIFICATE_REMOVED = "agency.certificate-removed"
+    # -- passkeys of authorities (WebAuthn)
+    AUTHORITY_PASSKEY_REGISTERED = "authority.passkey-registered"
 
 
 # -- references to stored rows -------------------------------------------------------------
@@ -246,6 +249,8 @@ class OrderIssued(AuditEvent):
         metadata=ref(id="orders.id", version="order_versions.version", authority="authorities.id")
     )
     signature: str | None
+    # Signed with a passkey instead of the Ed25519 key: the assertion, logged only then.
+    assertion: Assertion | None = field(default=None, metadata=optional())
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -259,6 +264,8 @@ class OrderAmended(AuditEvent):
     # Entries logged before superiors existed have no such key (None when read): their
     # authority was the issuer (or, lifting a breach hold, any authority).
     acting_as: Acting | None = field(metadata=later())
+    # Signed with a passkey instead of the Ed25519 key: the assertion, logged only then.
+    assertion: Assertion | None = field(default=None, metadata=optional())
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -272,6 +279,8 @@ class OrderLifted(AuditEvent):
     # Entries logged before superiors existed have no such key (None when read): their
     # authority was the issuer (or, lifting a breach hold, any authority).
     acting_as: Acting | None = field(metadata=later())
+    # Signed with a passkey instead of the Ed25519 key: the assertion, logged only then.
+    assertion: Assertion | None = field(default=None, metadata=optional())
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -656,6 +665,29 @@ class AgencyCertificateRemoved(AuditEvent):
     fingerprint: str = field(metadata=ref("agency_certificates.fingerprint"))
 
 
+# -- passkeys of authorities (WebAuthn) -----------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AuthorityPasskeyRegistered(AuditEvent):
+    """A passkey or security key an authority may sign orders with from now on.
+
+    ``statement`` (``passkeys.passkey_statement``) names the credential, its COSE public key and
+    its relying party; like a key change it is signed by the key the authority had: its Ed25519
+    key (``signature``) or a passkey it registered before (``assertion``); a first key of an
+    authority with none needs neither. ``attestation`` is what the authenticator returned when
+    it created the credential, so an inspector checks the key came from it."""
+
+    entry_kind = EventKind.AUTHORITY_PASSKEY_REGISTERED
+    authority: str = field(metadata=ref("authorities.id"))
+    credential_id: str = field(metadata=ref("authority_passkeys.credential_id"))
+    statement: JsonObject
+    attestation: Attestation
+    sign_count: int
+    signature: str | None
+    assertion: Assertion | None
+
+
 EVENTS: dict[EventKind, type[AuditEvent]] = {
     cls.entry_kind: cls
     for cls in (
@@ -700,6 +732,7 @@ EVENTS: dict[EventKind, type[AuditEvent]] = {
         ItemRevoked,
         AgencyCertificateAdded,
         AgencyCertificateRemoved,
+        AuthorityPasskeyRegistered,
     )
 }
 """The class of each kind of entry."""

@@ -34,6 +34,7 @@ from garante.domain.events import (
     AgreementSuspended,
     AuditEvent,
     AuthorityKeySet,
+    AuthorityPasskeyRegistered,
     AuthorityRegistered,
     AuthoritySuperiorSet,
     ConditionChanged,
@@ -70,9 +71,11 @@ from garante.domain.events import (
 from garante.domain.item import Item
 from garante.domain.order import Order, Requirement, Scope
 from garante.domain.parties import Agency, Authority
+from garante.domain.passkeys import Assertion, Passkey
 from garante.domain.snapshot import OrderIndex, PolicyState
 from garante.domain.undertaking import Undertaking
 from garante.domain.vocabulary import Tlp, Vocabulary
+from garante.passkeys import reported_count
 from garante.replay.entries import LoggedEntry, instant, maybe_text, member, text, texts, whole
 
 
@@ -200,6 +203,8 @@ class Projection:
     outcomes: dict[int, LoggedOutcome] = field(default_factory=dict)
     tokens: dict[str, LoggedToken] = field(default_factory=dict)
     certificates: dict[str, LoggedCertificate] = field(default_factory=dict)
+    # Authorities' passkeys by credential id, each with the counter its latest assertion gave.
+    passkeys: dict[str, Passkey] = field(default_factory=dict)
     settings: dict[str, str | None] = field(default_factory=dict)
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
     # Standing agreements at their latest version, and the (item, recipient, purpose) of every
@@ -406,7 +411,7 @@ def order_of(statement: JsonObject, *, sequence: int) -> Order:
 
 def _order_issued(p: Projection, e: LoggedEntry, d: OrderIssued) -> bool:
     order = order_of(d.statement, sequence=len(p.orders) + 1)
-    p.orders[order.id] = LoggedOrder(order=order, signed=d.signature is not None)
+    p.orders[order.id] = LoggedOrder(order=order, signed=_signed(p, d.signature, d.assertion))
     return True
 
 
@@ -414,11 +419,12 @@ def _order_amended(p: Projection, e: LoggedEntry, d: OrderAmended) -> bool:
     current = p.orders.get(text(d.statement, "id"))
     if current is not None:
         current.order = order_of(d.statement, sequence=current.order.sequence)
-        current.signed = d.signature is not None
+        current.signed = _signed(p, d.signature, d.assertion)
     return True
 
 
 def _order_lifted(p: Projection, e: LoggedEntry, d: OrderLifted) -> bool:
+    _signed(p, d.signature, d.assertion)
     current = p.orders.get(text(d.statement, "id"))
     if current is not None:
         version = whole(d.statement, "version")
@@ -745,3 +751,34 @@ def _certificate_removed(p: Projection, e: LoggedEntry, d: AgencyCertificateRemo
 
 _apply(AgencyCertificateAdded, _certificate_added)
 _apply(AgencyCertificateRemoved, _certificate_removed)
+
+
+# -- passkeys of authorities (WebAuthn) -------------------------------------------------------
+
+
+def _signed(p: Projection, signature: str | None, assertion: Assertion | None) -> bool:
+    """Whether an entry is signed; a passkey that signed it keeps the counter it reported."""
+    if assertion is not None:
+        passkey = p.passkeys.get(assertion.credential_id)
+        count = reported_count(assertion)
+        if passkey is not None and count is not None:
+            p.passkeys[passkey.credential_id] = replace(passkey, sign_count=count)
+        return True
+    return signature is not None
+
+
+def _passkey_registered(p: Projection, e: LoggedEntry, d: AuthorityPasskeyRegistered) -> bool:
+    _signed(p, d.signature, d.assertion)
+    statement = d.statement
+    p.passkeys[d.credential_id] = Passkey(
+        credential_id=d.credential_id,
+        authority=d.authority,
+        public_key=str(statement.get("public_key")),
+        rp_id=str(statement.get("rp_id")),
+        origin=str(statement.get("origin")),
+        sign_count=d.sign_count,
+    )
+    return False
+
+
+_apply(AuthorityPasskeyRegistered, _passkey_registered)

@@ -46,6 +46,7 @@ from garante.domain.events import (
     AgreementSuspended,
     AuditEvent,
     AuthorityKeySet,
+    AuthorityPasskeyRegistered,
     AuthorityRegistered,
     AuthoritySuperiorSet,
     ConditionChanged,
@@ -82,9 +83,11 @@ from garante.domain.events import (
 )
 from garante.domain.outcome import OutcomeReport
 from garante.domain.parties import SYSTEM_AUTHORITY, authority_key_statement, key_statement
+from garante.domain.passkeys import Assertion, RelyingParty, passkey_statement
 from garante.domain.request import ReleaseRequest
 from garante.domain.roles import TOKEN_ROLES, Role
 from garante.domain.timeutil import iso
+from garante.passkeys import verify_assertion, verify_attestation
 from garante.policy.compliance import judge
 from garante.policy.decide import decide
 from garante.replay.entries import (
@@ -159,6 +162,7 @@ _WRITERS: dict[str, frozenset[Role]] = {
     "authority.registered": frozenset({Role.LIAISON}),
     "authority.key-set": frozenset({Role.LIAISON}),
     "authority.superior-set": frozenset(),
+    "authority.passkey-registered": frozenset({Role.AUTHORITY}),
     "item.added": frozenset({Role.ANALYST}),
     "undertaking.signed": frozenset({Role.LIAISON, Role.PARTNER}),
     "undertaking.revoked": frozenset({Role.LIAISON}),
@@ -282,9 +286,14 @@ class Replayer:
         key: bytes | None,
         statement: JsonObject,
         signature: str | None,
+        assertion: Assertion | None = None,
     ) -> None:
-        """``signature`` verifies over ``statement`` with ``key``; a signer with a key must
-        sign, and one without cannot have signed anything checkable."""
+        """``signature`` verifies over ``statement`` with ``key``, or ``assertion`` with one of
+        the signer's passkeys then; a signer with a key must sign, and one without cannot have
+        signed anything checkable."""
+        if assertion is not None:
+            self._passkey_signed(entry, signer, statement, signature, assertion)
+            return
         if key is None:
             if signature is not None:
                 self._disagree(entry, f"carries a signature, but {signer} had no key then")
@@ -299,6 +308,63 @@ class Replayer:
             public.verify(base64.b64decode(signature, validate=True), canonical(statement))
         except (InvalidSignature, ValueError):
             self._disagree(entry, f"its signature does not verify with {signer}'s key then")
+            return
+        self.report.signatures_verified += 1
+
+    def _authority_signed(
+        self,
+        entry: LoggedEntry,
+        *,
+        signer: str,
+        statement: JsonObject,
+        signature: str | None,
+        assertion: Assertion | None = None,
+    ) -> None:
+        """``_signed`` for an authority: by its Ed25519 key or one of its passkeys then; one
+        with a passkey and no Ed25519 key must sign too."""
+        key = self._authority_key(signer)
+        unsigned = signature is None and assertion is None
+        if (
+            key is None
+            and unsigned
+            and any(p.authority == signer for p in self.state.passkeys.values())
+        ):
+            self._disagree(entry, f"is unsigned, but {signer} had a passkey then")
+            return
+        self._signed(
+            entry,
+            signer=signer,
+            key=key,
+            statement=statement,
+            signature=signature,
+            assertion=assertion,
+        )
+
+    def _passkey_signed(
+        self,
+        entry: LoggedEntry,
+        signer: str,
+        statement: JsonObject,
+        signature: str | None,
+        assertion: Assertion,
+    ) -> None:
+        """The assertion is by a passkey ``signer`` had then, over the statement's hash, with
+        a counter above the one before (``passkeys.verify_assertion``, as the service ran it)."""
+        if signature is not None:
+            self._disagree(entry, "carries both a signature and a passkey assertion")
+            return
+        passkey = self.state.passkeys.get(assertion.credential_id)
+        if passkey is None or passkey.authority != signer:
+            self._disagree(
+                entry,
+                f"is signed with credential {assertion.credential_id}, which was no passkey of "
+                f"{signer} then",
+            )
+            return
+        try:
+            verify_assertion(assertion, signer=signer, passkey=passkey, statement=statement)
+        except GaranteError as exc:
+            self._disagree(entry, f"its passkey assertion does not verify: {exc}")
             return
         self.report.signatures_verified += 1
 
@@ -391,6 +457,10 @@ def _authority_key_set(r: Replayer, e: LoggedEntry, d: AuthorityKeySet) -> None:
         return
     if d.recovered_by == authority.id:
         r._disagree(e, f"is a recovery {authority.id} could not sign for itself")
+        return
+    passkey = any(p.authority == authority.id for p in r.state.passkeys.values())
+    if authority.public_key is None and passkey and d.recovered_by is None:
+        r._disagree(e, f"sets a key of {authority.id}, which had a passkey, without a recovery")
         return
     expected = authority_key_statement(
         authority.id, d.public_key, _encoded(authority.public_key), recovered_by=d.recovered_by
@@ -486,12 +556,8 @@ def _order_issued(r: Replayer, e: LoggedEntry, d: OrderIssued) -> None:
         _breach_hold(r, e, statement)
         return
     r._acts_as(e, Role.AUTHORITY, authority, "but an authority issues only its own orders")
-    r._signed(
-        e,
-        signer=authority,
-        key=r._authority_key(authority),
-        statement=statement,
-        signature=d.signature,
+    r._authority_signed(
+        e, signer=authority, statement=statement, signature=d.signature, assertion=d.assertion
     )
 
 
@@ -567,8 +633,8 @@ def _order_amended(r: Replayer, e: LoggedEntry, d: OrderAmended) -> None:
         if statement.get("authority") != current.order.authority_id:
             r._disagree(e, "changes the authority an order answers to")
     if by is not None:
-        r._signed(
-            e, signer=by, key=r._authority_key(by), statement=statement, signature=d.signature
+        r._authority_signed(
+            e, signer=by, statement=statement, signature=d.signature, assertion=d.assertion
         )
 
 
@@ -582,8 +648,8 @@ def _order_lifted(r: Replayer, e: LoggedEntry, d: OrderLifted) -> None:
         if version != current.order.version + 1:
             r._disagree(e, f"states version {version} after {current.order.version}")
     if by is not None:
-        r._signed(
-            e, signer=by, key=r._authority_key(by), statement=statement, signature=d.signature
+        r._authority_signed(
+            e, signer=by, statement=statement, signature=d.signature, assertion=d.assertion
         )
 
 
@@ -637,13 +703,7 @@ def _condition_changed(r: Replayer, e: LoggedEntry, d: ConditionChanged) -> None
         r._disagree(e, "its statement is not this change by a registered authority")
         return
     r._acts_as(e, Role.AUTHORITY, authority, "but an authority acts only for itself")
-    r._signed(
-        e,
-        signer=authority,
-        key=r._authority_key(authority),
-        statement=statement,
-        signature=d.signature,
-    )
+    r._authority_signed(e, signer=authority, statement=statement, signature=d.signature)
 
 
 def _moved_orders(r: Replayer, e: LoggedEntry, condition: str, named: tuple[str, ...]) -> None:
@@ -1174,3 +1234,49 @@ def _certificate_removed(r: Replayer, e: LoggedEntry, d: AgencyCertificateRemove
 
 _check(AgencyCertificateAdded, _certificate_added)
 _check(AgencyCertificateRemoved, _certificate_removed)
+
+
+# -- passkeys of authorities (WebAuthn) -------------------------------------------------------
+
+
+def _passkey_registered(r: Replayer, e: LoggedEntry, d: AuthorityPasskeyRegistered) -> None:
+    """A passkey is registered on the statement the service builds from the credential the
+    attestation proves the authenticator made, signed as a key change is: by the key (or a
+    passkey) the authority had, unless it had none."""
+    authority = r.state.authorities.get(d.authority)
+    if authority is None or authority.id == SYSTEM_AUTHORITY:
+        r._disagree(e, f"registers a passkey for {d.authority}, which may hold none")
+        return
+    if d.credential_id in r.state.passkeys:
+        r._disagree(e, f"registers credential {d.credential_id}, which was registered before")
+    statement = d.statement
+    rp_id, origin = maybe_text(statement, "rp_id"), maybe_text(statement, "origin")
+    if rp_id is None or origin is None:
+        r._disagree(e, "its statement names no relying party")
+        return
+    try:
+        new = verify_attestation(d.attestation, rp=RelyingParty(rp_id=rp_id, origin=origin))
+    except GaranteError as exc:
+        r._disagree(e, f"its attestation does not verify: {exc}")
+        return
+    expected = passkey_statement(
+        authority.id,
+        credential_id=new.credential_id,
+        public_key=new.public_key,
+        rp_id=rp_id,
+        origin=origin,
+    )
+    if statement != expected or d.credential_id != new.credential_id:
+        r._disagree(e, "its statement is not the one the attested credential states")
+        return
+    if d.sign_count != new.sign_count:
+        r._disagree(
+            e, f"says the counter starts at {d.sign_count}, the attestation {new.sign_count}"
+        )
+    r._acts_as(e, Role.AUTHORITY, authority.id, "but an authority registers only its own keys")
+    r._authority_signed(
+        e, signer=authority.id, statement=statement, signature=d.signature, assertion=d.assertion
+    )
+
+
+_check(AuthorityPasskeyRegistered, _passkey_registered)

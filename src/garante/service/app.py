@@ -34,6 +34,7 @@ from garante.service.usecases.feeds import Feeds
 from garante.service.usecases.items import Items
 from garante.service.usecases.orders import Orders
 from garante.service.usecases.outcomes import Outcomes
+from garante.service.usecases.passkeys import Passkeys
 from garante.service.usecases.releases import Releases
 from garante.service.usecases.sources import Sources
 from garante.service.usecases.tiles import LogTiles
@@ -57,6 +58,7 @@ class Garante(
     LogTiles,
     Sources,
     Certificates,
+    Passkeys,
 ):
     """One store, one clock, one acting person or system."""
 

@@ -15,6 +15,7 @@ from garante.domain.events import ConditionChanged, ConditionDefined, EventRecor
 from garante.domain.order import Scope
 from garante.domain.timeutil import iso
 from garante.service import lookup
+from garante.service.passkeys import check_signed
 from garante.service.releases import DecidedRequest, in_scopes, redecide_held
 from garante.service.transaction import Reading, Transaction
 from garante.signatures import canonical, check_signature, encode_signature
@@ -100,11 +101,13 @@ def set_condition(
         authority_id=authority_id,
     )
     authority = lookup.authority(tx.session, authority_id)
-    check_signature(
+    check_signed(  # an authority that signs with a passkey alone must sign here too
+        tx.session,
         signer=authority_id,
         public_key=authority.public_key,
         statement=statement,
         signature=signature,
+        assertion=None,
     )
     row = lookup.condition(tx.session, condition_id)
     row.manual_active = active

@@ -15,11 +15,13 @@ share one group commit.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
@@ -32,6 +34,7 @@ from garante.domain.errors import (
     ValidationError,
 )
 from garante.domain.numbers import whole_number
+from garante.domain.passkeys import RelyingParty
 from garante.domain.timeutil import parse_time
 from garante.ledger.note import SIG_ED25519, NoteSigner, VerifierKey
 from garante.service import audit
@@ -82,6 +85,8 @@ class Settings:
     # server's integrator looks for entries to integrate every ``integrate_interval_ms``.
     integrate_batch: int = 1000
     integrate_interval_ms: int = 50
+    # Where the console runs, for passkeys (WebAuthn); None: no passkey can be registered.
+    relying_party: RelyingParty | None = None
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -90,7 +95,54 @@ class Settings:
             release_batch=_positive_setting("GARANTE_RELEASE_BATCH", 32),
             integrate_batch=_positive_setting("GARANTE_INTEGRATE_BATCH", 1000),
             integrate_interval_ms=_positive_setting("GARANTE_INTEGRATE_INTERVAL_MS", 50),
+            relying_party=relying_party_of(
+                os.environ.get("GARANTE_WEBAUTHN_ORIGIN"), os.environ.get("GARANTE_WEBAUTHN_RP_ID")
+            ),
         )
+
+
+def relying_party_of(origin: str | None, rp_id: str | None = None) -> RelyingParty | None:
+    """The WebAuthn relying party of a console served at ``origin`` (``https://host[:port]``);
+    its rp id is the origin's host unless ``rp_id`` names it (a parent domain of the host)."""
+    origin = (origin or "").strip().rstrip("/")
+    if not origin:
+        if rp_id:
+            raise ValidationError(
+                "a WebAuthn rp id needs the origin the console is served at",
+                field="webauthn_origin",
+                hint="give --webauthn-origin https://console.example.org too",
+            )
+        return None
+    parts = urlsplit(origin)
+    host = parts.hostname or ""
+    if parts.scheme not in ("https", "http") or not host or parts.path or parts.query:
+        raise ValidationError(
+            f"{origin!r} is not an origin: a scheme, a host and maybe a port",
+            field="webauthn_origin",
+            hint="for example https://console.example.org (http only for localhost)",
+        )
+    if parts.scheme == "http" and host != "localhost":
+        raise ValidationError(
+            "browsers offer passkeys only to https origins, or http://localhost",
+            field="webauthn_origin",
+        )
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        raise ValidationError(
+            f"{origin!r} is an IP address: WebAuthn takes only a domain name as relying party",
+            field="webauthn_origin",
+            hint="serve the console under a host name (localhost on this machine)",
+        )
+    rp = (rp_id or host).strip().lower()
+    if host != rp and not host.endswith("." + rp):
+        raise ValidationError(
+            f"the rp id {rp!r} is neither the console's host {host!r} nor a domain above it",
+            field="webauthn_rp_id",
+        )
+    return RelyingParty(rp_id=rp, origin=origin)
 
 
 def missing_store(url: str) -> StoreMissing:

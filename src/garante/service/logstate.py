@@ -256,6 +256,7 @@ def _tables(
         },
     )
     yield from _certificates(stored, log)
+    yield from _passkeys(stored, log)
 
 
 # -- client certificates of partners ---------------------------------------------------------
@@ -273,6 +274,37 @@ def _certificates(
         {
             c.fingerprint: {"agency_id": c.agency, "removed": c.removed}
             for c in log.certificates.values()
+        },
+    )
+
+
+# -- passkeys of authorities (WebAuthn) -------------------------------------------------------
+
+
+def _passkeys(
+    stored: StoredState, log: Projection
+) -> Iterable[tuple[str, Mapping[str, _Row], Mapping[str, _Row]]]:
+    yield (
+        "authority_passkeys",
+        {
+            r.credential_id: {
+                "authority_id": r.authority_id,
+                "public_key": r.public_key,
+                "rp_id": r.rp_id,
+                "origin": r.origin,
+                "sign_count": r.sign_count,
+            }
+            for r in stored.passkeys
+        },
+        {
+            p.credential_id: {
+                "authority_id": p.authority,
+                "public_key": p.public_key,
+                "rp_id": p.rp_id,
+                "origin": p.origin,
+                "sign_count": p.sign_count,
+            }
+            for p in log.passkeys.values()
         },
     )
 

@@ -10,12 +10,14 @@ from garante.domain.errors import AlreadyExists, InvalidState, NotEntitled, Vali
 from garante.domain.events import Json, JsonObject, OrderAmended, OrderIssued, OrderLifted
 from garante.domain.order import Acting, Effect, Order, Requirement, Scope, lift_statement
 from garante.domain.parties import SYSTEM_AUTHORITY
+from garante.domain.passkeys import Assertion
 from garante.domain.vocabulary import suggest
 from garante.service import lookup
+from garante.service.passkeys import assertion_text, check_signed
 from garante.service.releases import Affects, Redecided, in_scopes, redecide
 from garante.service.results import Reach
 from garante.service.transaction import Reading, Transaction
-from garante.signatures import canonical, check_signature, encode_signature
+from garante.signatures import canonical, encode_signature
 from garante.store import agencies, authorities, convert, orders
 from garante.store.schema import OrderRow
 from garante.store.session import flush
@@ -143,16 +145,18 @@ def reach(tx: Reading, scope: Scope) -> Reach:
 
 
 def issue_order(
-    tx: Transaction, *, order: Order, signature: bytes | None
+    tx: Transaction, *, order: Order, signature: bytes | None, assertion: Assertion | None = None
 ) -> tuple[OrderRow, Redecided]:
     session = tx.session
     authority = lookup.authority(session, order.authority_id)
     statement = order.statement()
-    check_signature(
+    check_signed(
+        session,
         signer=order.authority_id,
         public_key=authority.public_key,
         statement=statement,
         signature=signature,
+        assertion=assertion,
     )
     if orders.get(session, order.id) is not None:
         raise AlreadyExists(
@@ -165,8 +169,8 @@ def issue_order(
     # have drawn the same one). Replay numbers orders the same way, by their place in the log.
     order = replace(order, sequence=orders.next_sequence(session))
     row = orders.add(session, order, at=tx.now)
-    _record_version(tx, order.id, 1, "issue", order.authority_id, statement, signature)
-    tx.audit(OrderIssued(statement=statement, signature=_encoded(signature)))
+    _record_version(tx, order.id, 1, "issue", order.authority_id, statement, signature, assertion)
+    tx.audit(OrderIssued(statement=statement, signature=_encoded(signature), assertion=assertion))
     flush(session)
     redecided = redecide(tx, trigger=f"order {order.id} issued", affects=_affected_by([order]))
     return row, redecided
@@ -248,7 +252,12 @@ def draft_amendment(
 
 
 def amend_order(
-    tx: Transaction, *, amended: Order, authority_id: str, signature: bytes | None
+    tx: Transaction,
+    *,
+    amended: Order,
+    authority_id: str,
+    signature: bytes | None,
+    assertion: Assertion | None = None,
 ) -> tuple[OrderRow, Redecided]:
     session = tx.session
     row = lookup.order(session, amended.id)
@@ -261,11 +270,13 @@ def amend_order(
     authority = lookup.authority(session, authority_id)
     acting = answerable(tx, amended.id, row.authority_id, authority_id, act="amend")
     statement = {**amended.statement(), "amended_by": authority_id}
-    check_signature(
+    check_signed(
+        session,
         signer=authority_id,
         public_key=authority.public_key,
         statement=statement,
         signature=signature,
+        assertion=assertion,
     )
     row.effect = amended.effect
     row.scope = amended.scope.to_dict()
@@ -276,8 +287,17 @@ def amend_order(
     row.reason = amended.reason
     row.version = amended.version
     row.amended_at = tx.now
-    _record_version(tx, amended.id, amended.version, "amend", authority_id, statement, signature)
-    tx.audit(OrderAmended(statement=statement, signature=_encoded(signature), acting_as=acting))
+    _record_version(
+        tx, amended.id, amended.version, "amend", authority_id, statement, signature, assertion
+    )
+    tx.audit(
+        OrderAmended(
+            statement=statement,
+            signature=_encoded(signature),
+            acting_as=acting,
+            assertion=assertion,
+        )
+    )
     flush(session)
     redecided = redecide(
         tx,
@@ -335,7 +355,13 @@ def lift_draft(
 
 
 def lift_order(
-    tx: Transaction, *, order_id: str, authority_id: str, reason: str, signature: bytes | None
+    tx: Transaction,
+    *,
+    order_id: str,
+    authority_id: str,
+    reason: str,
+    signature: bytes | None,
+    assertion: Assertion | None = None,
 ) -> tuple[OrderRow, Redecided]:
     session = tx.session
     statement = {
@@ -345,18 +371,29 @@ def lift_order(
     row = lookup.order(session, order_id)
     authority = lookup.authority(session, authority_id)
     acting = answerable(tx, order_id, row.authority_id, authority_id, act="lift")
-    check_signature(
+    check_signed(
+        session,
         signer=authority_id,
         public_key=authority.public_key,
         statement=statement,
         signature=signature,
+        assertion=assertion,
     )
     before = convert.order(row)
     row.lifted_at = tx.now
     row.lift_reason = reason.strip()
     row.version += 1
-    _record_version(tx, order_id, row.version, "lift", authority_id, statement, signature)
-    tx.audit(OrderLifted(statement=statement, signature=_encoded(signature), acting_as=acting))
+    _record_version(
+        tx, order_id, row.version, "lift", authority_id, statement, signature, assertion
+    )
+    tx.audit(
+        OrderLifted(
+            statement=statement,
+            signature=_encoded(signature),
+            acting_as=acting,
+            assertion=assertion,
+        )
+    )
     flush(session)
     redecided = redecide(tx, trigger=f"order {order_id} lifted", affects=_affected_by([before]))
     return row, redecided
@@ -370,6 +407,7 @@ def _record_version(
     signed_by: str,
     statement: JsonObject,
     signature: bytes | None,
+    assertion: Assertion | None = None,
 ) -> None:
     orders.add_version(
         tx.session,
@@ -380,6 +418,7 @@ def _record_version(
         statement=canonical(statement).decode(),
         signature=signature,
         at=tx.now,
+        assertion=assertion_text(assertion),
     )
 
 

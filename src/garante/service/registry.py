@@ -20,7 +20,7 @@ from garante.domain.parties import SYSTEM_AUTHORITY, key_statement
 from garante.service import lookup
 from garante.service.transaction import Transaction
 from garante.signatures import check_signature, encode_public_key, encode_signature
-from garante.store import agencies, authorities
+from garante.store import agencies, authorities, passkeys
 from garante.store.schema import AgencyRow, AuthorityRow
 
 
@@ -115,6 +115,8 @@ def _replace_key(
     public_key: bytes,
     signature: bytes | None,
     recovered_by: str | None,
+    *,
+    keyed: bool = False,
 ) -> _KeyProof:
     """Put ``public_key`` in place of the party's key once ``_check_key_proof`` accepts the
     proof; returns what the log records of it."""
@@ -125,6 +127,7 @@ def _replace_key(
         statement=statement,
         signature=signature,
         recovered_by=recovered_by,
+        keyed=keyed,
     )
     row.public_key = public_key
     return _KeyProof(
@@ -143,6 +146,7 @@ def _check_key_proof(
     statement: dict[str, str | None],
     signature: bytes | None,
     recovered_by: str | None,
+    keyed: bool = False,
 ) -> None:
     """The proof a new key for ``subject`` (an agency or an authority) needs.
 
@@ -154,7 +158,7 @@ def _check_key_proof(
             signer=subject, public_key=current, statement=statement, signature=signature
         )
         return
-    if current is None:
+    if current is None and not keyed:  # ``keyed``: an authority with a passkey alone
         raise ValidationError(
             f"{subject} has no key to recover",
             field="recovered_by",
@@ -218,7 +222,20 @@ def set_authority_key(
     statement = authority_key_statement(
         tx.session, authority_id=authority_id, public_key=public_key, recovered_by=recovered_by
     )
-    proof = _replace_key(tx, row, statement, public_key, signature, recovered_by)
+    if row.public_key is None and passkeys.of_authority(tx.session, authority_id):
+        # A passkey is a key: an Ed25519 key beside it is a change of keys, which its holder
+        # cannot sign with the passkey here, so another authority vouches for it.
+        if recovered_by is None:
+            raise NotEntitled(
+                f"{authority_id} signs with a passkey, so an Ed25519 key for it needs a "
+                "recovery statement signed by another authority",
+                field="recovered_by",
+                hint="name the authority that vouches for the key in recovered_by, with its "
+                "signature",
+            )
+        proof = _replace_key(tx, row, statement, public_key, signature, recovered_by, keyed=True)
+    else:
+        proof = _replace_key(tx, row, statement, public_key, signature, recovered_by)
     tx.audit(AuthorityKeySet(authority=authority_id, **proof))
     return row
 

@@ -21,6 +21,7 @@ from garante.store.schema import (
     AgencyCertificateRow,
     AgencyRow,
     AgreementRow,
+    AuthorityPasskeyRow,
     AuthorityRow,
     ConditionRow,
     DecisionRow,
@@ -370,4 +371,18 @@ def item_version(row: SourceIngestRow) -> records.ItemVersion:
         tlp=row.tlp,
         content_commitment=row.content_commitment,
         taken_at=iso(row.ingested_at),
+    )
+
+
+# -- passkeys of authorities (WebAuthn) -------------------------------------------------------
+
+
+def passkey(row: AuthorityPasskeyRow) -> records.Passkey:
+    return records.Passkey(
+        credential_id=row.credential_id,
+        authority=row.authority_id,
+        rp_id=row.rp_id,
+        origin=row.origin,
+        sign_count=row.sign_count,
+        created_at=iso(row.created_at),
     )

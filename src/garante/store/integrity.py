@@ -57,6 +57,7 @@ from garante.domain.events import (
     AgreementSuspended,
     AuditEvent,
     AuthorityKeySet,
+    AuthorityPasskeyRegistered,
     AuthorityRegistered,
     AuthoritySuperiorSet,
     ConditionChanged,
@@ -96,6 +97,7 @@ from garante.store.schema import (
     AgencyCertificateRow,
     AgencyRow,
     AgreementRow,
+    AuthorityPasskeyRow,
     AuthorityRow,
     AuthoritySuperiorRow,
     ConditionRow,
@@ -482,6 +484,9 @@ def _links(data: Field) -> list[_Link]:
               [AgencyCertificateAdded]),
         links("agency certificate removed", AgencyCertificateRow.fingerprint,
               [AgencyCertificateRemoved], where=AgencyCertificateRow.removed_at.is_not(None)),
+        # -- passkeys of authorities (WebAuthn)
+        links("authority passkey registered", AuthorityPasskeyRow.credential_id,
+              [AuthorityPasskeyRegistered]),
     ]  # fmt: skip
 
 

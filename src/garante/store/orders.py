@@ -61,6 +61,7 @@ def add_version(
     statement: str,
     signature: bytes | None,
     at: datetime,
+    assertion: str | None = None,
 ) -> None:
     """One signed version of an order: issued, amended or lifted."""
     session.add(
@@ -72,6 +73,7 @@ def add_version(
             statement=statement,
             signature=signature,
             recorded_at=at,
+            assertion=assertion,
         )
     )
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from garante.store.schema import (
     AgencyCertificateRow,
     AgencyRow,
+    AuthorityPasskeyRow,
     AuthorityRow,
     ConditionRow,
     DecisionRow,
@@ -50,6 +51,7 @@ class StoredState:
     sources: Sequence[SourceRow] = ()
     ingests: Sequence[SourceIngestRow] = ()
     certificates: Sequence[AgencyCertificateRow] = ()
+    passkeys: Sequence[AuthorityPasskeyRow] = ()
 
 
 def stored_state(session: Session) -> StoredState:
@@ -72,4 +74,5 @@ def stored_state(session: Session) -> StoredState:
         sources=list(session.scalars(select(SourceRow))),
         ingests=list(session.scalars(select(SourceIngestRow))),
         certificates=list(session.scalars(select(AgencyCertificateRow))),
+        passkeys=list(session.scalars(select(AuthorityPasskeyRow))),
     )

@@ -216,6 +216,9 @@ class OrderVersionRow(Base):
     statement: Mapped[str] = mapped_column(Text)
     signature: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     recorded_at: Mapped[datetime]
+    # A version signed with a passkey instead (issue 22): the assertion, as canonical JSON of
+    # ``domain.passkeys.Assertion``; None for one signed with the Ed25519 key, or unsigned.
+    assertion: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class ConditionRow(Base):
@@ -502,3 +505,21 @@ class AgencyCertificateRow(Base):
     label: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
     removed_at: Mapped[datetime | None]
+
+
+# -- passkeys of authorities (WebAuthn) -------------------------------------------------------
+
+
+class AuthorityPasskeyRow(Base):
+    """A WebAuthn credential (passkey or security key) an authority signs orders with: its id
+    and COSE public key (base64url), the relying party it was created for, and the signature
+    counter its latest assertion reported."""
+
+    __tablename__ = "authority_passkeys"
+    credential_id: Mapped[str] = mapped_column(String(1400), primary_key=True)
+    authority_id: Mapped[str] = mapped_column(ForeignKey("authorities.id"), index=True)
+    public_key: Mapped[str] = mapped_column(Text)
+    rp_id: Mapped[str] = mapped_column(String(253))
+    origin: Mapped[str] = mapped_column(String(300))
+    sign_count: Mapped[int] = mapped_column(Int64)
+    created_at: Mapped[datetime]

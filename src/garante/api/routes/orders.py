@@ -24,6 +24,7 @@ from garante.api.schemas import (
     RequirementModel,
     ScopeModel,
     StatementOut,
+    assertion_of,
 )
 from garante.domain.errors import scope_hinted
 from garante.domain.events import Json
@@ -164,7 +165,7 @@ def issue_order(
     garante = acting(request, who)
     order = _draft(garante, who, body).order
     signature = decode_signature(body.signature) if body.signature else None
-    change = garante.issue_order(order, signature=signature)
+    change = garante.issue_order(order, signature=signature, assertion=assertion_of(body.assertion))
     return OrderChange.of(change)
 
 
@@ -198,7 +199,12 @@ def amend_order(
     garante = acting(request, who)
     amended = _amendment(garante, who, order_id, body).order
     signature = decode_signature(body.signature) if body.signature else None
-    change = garante.amend_order(amended, authority_id=str(who.authority_id), signature=signature)
+    change = garante.amend_order(
+        amended,
+        authority_id=str(who.authority_id),
+        signature=signature,
+        assertion=assertion_of(body.assertion),
+    )
     return OrderChange.of(change)
 
 
@@ -234,6 +240,10 @@ def lift_order(
     """Lift an order; everything it held is decided again at once."""
     signature = decode_signature(body.signature) if body.signature else None
     change = acting(request, who).lift_order(
-        order_id, authority_id=str(who.authority_id), reason=body.reason, signature=signature
+        order_id,
+        authority_id=str(who.authority_id),
+        reason=body.reason,
+        signature=signature,
+        assertion=assertion_of(body.assertion),
     )
     return OrderChange.of(change)

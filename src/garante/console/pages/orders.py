@@ -19,6 +19,7 @@ from starlette.responses import Response
 from garante import records
 from garante.console.errors import shown
 from garante.console.forms import Form, OrderTerms, form
+from garante.console.pages.passkeys import assertion_of, signature_of, signing
 from garante.console.render import page
 from garante.console.routing import ConsoleRoute
 from garante.console.session import Viewer, check_csrf, service, viewer
@@ -28,7 +29,7 @@ from garante.domain.events import Json
 from garante.domain.order import Effect, Order
 from garante.service.app import Garante
 from garante.service.results import Change, Draft, Reach
-from garante.signatures import canonical, decode_signature
+from garante.signatures import canonical
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 
@@ -121,12 +122,6 @@ def _draft(garante: Garante, who: Viewer, terms: OrderTerms) -> Draft:
     )
 
 
-def _needs_signature(garante: Garante, who: Viewer) -> bool:
-    authorities = {a.id: a for a in garante.authorities()}
-    mine = authorities.get(str(who.principal.authority_id))
-    return bool(mine and mine.public_key)
-
-
 def _authority(request: Request, data: Form) -> Viewer:
     """The signed-in authority behind a form post, once its CSRF token is checked."""
     who = viewer(request)
@@ -170,10 +165,10 @@ def _preview(
         simulation=simulation,
         reach=reach,
         scopes=scopes,
-        needs_signature=_needs_signature(garante, who),
         error=None,
         statement=statement,
         canonical=canonical(statement).decode(),
+        **signing(garante, str(who.principal.authority_id), statement),
     )
 
 
@@ -203,11 +198,6 @@ def preview_order(request: Request, data: Form = Depends(form)) -> Response:  # 
     )
 
 
-def _signature(data: Form) -> bytes | None:
-    text = data.get("signature")
-    return decode_signature(text) if text else None
-
-
 @router.post("/orders/issue")
 def issue_order(request: Request, data: Form = Depends(form)) -> Response:  # noqa: B008
     who = _authority(request, data)
@@ -215,7 +205,9 @@ def issue_order(request: Request, data: Form = Depends(form)) -> Response:  # no
     terms = OrderTerms.parse(data)
     try:
         order = _draft(garante, who, terms).order
-        change = garante.issue_order(order, signature=_signature(data))
+        change = garante.issue_order(
+            order, signature=signature_of(data), assertion=assertion_of(data)
+        )
     except GaranteError as exc:
         return _form_page(request, who, terms, error=exc, status_code=exc.http_status)
     return _changed(request, who, "issued", change)
@@ -323,7 +315,10 @@ def amend_order(
     try:
         amended = _amendment(garante, who, order_id, terms).order
         change = garante.amend_order(
-            amended, authority_id=str(who.principal.authority_id), signature=_signature(data)
+            amended,
+            authority_id=str(who.principal.authority_id),
+            signature=signature_of(data),
+            assertion=assertion_of(data),
         )
     except GaranteError as exc:
         return _order_page(request, who, order_id, error=exc)
@@ -374,7 +369,8 @@ def lift_order(
             order_id,
             authority_id=str(who.principal.authority_id),
             reason=data.get("reason"),
-            signature=_signature(data),
+            signature=signature_of(data),
+            assertion=assertion_of(data),
         )
     except GaranteError as exc:
         return _order_page(request, who, order_id, error=exc)

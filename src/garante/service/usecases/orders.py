@@ -9,6 +9,7 @@ from garante import records
 from garante.domain.errors import ValidationError
 from garante.domain.events import Json
 from garante.domain.order import Order, Requirement, Scope
+from garante.domain.passkeys import Assertion
 from garante.domain.roles import Role
 from garante.domain.timeutil import iso
 from garante.service import (
@@ -70,10 +71,16 @@ class Orders(UseCases):
             return Draft(order=order, reach=orders.reach(tx, order.scope))
 
     @entitled(Role.AUTHORITY)
-    def issue_order(self, order: Order, *, signature: bytes | None) -> Change[records.Order]:
+    def issue_order(
+        self, order: Order, *, signature: bytes | None, assertion: Assertion | None = None
+    ) -> Change[records.Order]:
+        """Issue a drafted order, signed with the authority's Ed25519 key (``signature``) or
+        one of its passkeys (``assertion`` over SHA-256 of the statement)."""
         acts_as(self.principal, order.authority_id)
         with self._tx() as tx:
-            row, redecided = orders.issue_order(tx, order=order, signature=signature)
+            row, redecided = orders.issue_order(
+                tx, order=order, signature=signature, assertion=assertion
+            )
             return self._changed(row, redecided)
 
     def _changed(self, row: OrderRow, redecided: Redecided) -> Change[records.Order]:
@@ -100,12 +107,21 @@ class Orders(UseCases):
 
     @entitled(Role.AUTHORITY)
     def amend_order(
-        self, amended: Order, *, authority_id: str, signature: bytes | None
+        self,
+        amended: Order,
+        *,
+        authority_id: str,
+        signature: bytes | None,
+        assertion: Assertion | None = None,
     ) -> Change[records.Order]:
         acts_as(self.principal, authority_id)
         with self._tx() as tx:
             row, redecided = orders.amend_order(
-                tx, amended=amended, authority_id=authority_id, signature=signature
+                tx,
+                amended=amended,
+                authority_id=authority_id,
+                signature=signature,
+                assertion=assertion,
             )
             return self._changed(row, redecided)
 
@@ -122,12 +138,23 @@ class Orders(UseCases):
 
     @entitled(Role.AUTHORITY)
     def lift_order(
-        self, order_id: str, *, authority_id: str, reason: str, signature: bytes | None
+        self,
+        order_id: str,
+        *,
+        authority_id: str,
+        reason: str,
+        signature: bytes | None,
+        assertion: Assertion | None = None,
     ) -> Change[records.Order]:
         acts_as(self.principal, authority_id)
         with self._tx() as tx:
             row, redecided = orders.lift_order(
-                tx, order_id=order_id, authority_id=authority_id, reason=reason, signature=signature
+                tx,
+                order_id=order_id,
+                authority_id=authority_id,
+                reason=reason,
+                signature=signature,
+                assertion=assertion,
             )
             return self._changed(row, redecided)
 
