@@ -89,6 +89,9 @@ LOGGED_KEYS: dict[EventKind, set[str]] = {
     # -- client certificates of partners
     EventKind.AGENCY_CERTIFICATE_ADDED: {"agency", "fingerprint", "label"},
     EventKind.AGENCY_CERTIFICATE_REMOVED: {"agency", "fingerprint"},
+    # -- partners writing back
+    EventKind.RELEASE_ACKNOWLEDGED: {"acknowledgement", "statement", "signature"},
+    EventKind.RECALL_ACKNOWLEDGED: {"acknowledgement", "statement", "signature"},
 }  # fmt: skip
 
 AT = datetime(2025, 11, 13, 9, 30, tzinfo=UTC)

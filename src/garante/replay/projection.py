@@ -46,6 +46,8 @@ from garante.domain.events import (
     OrderIssued,
     OrderLifted,
     OutcomeReported,
+    RecallAcknowledged,
+    ReleaseAcknowledged,
     ReleaseAvailable,
     ReleaseDecided,
     ReleaseDelivered,
@@ -110,6 +112,16 @@ class LoggedCertificate:
     fingerprint: str
     agency: str
     removed: bool = False
+
+
+@dataclass(kw_only=True)
+class LoggedAcknowledgement:
+    """A partner's acknowledgement of a delivery or a recall, as the log recorded it."""
+
+    id: str
+    kind: str
+    request: int
+    agency: str
 
 
 @dataclass(kw_only=True)
@@ -196,6 +208,7 @@ class Projection:
     outcomes: dict[int, LoggedOutcome] = field(default_factory=dict)
     tokens: dict[str, LoggedToken] = field(default_factory=dict)
     certificates: dict[str, LoggedCertificate] = field(default_factory=dict)
+    acknowledgements: dict[str, LoggedAcknowledgement] = field(default_factory=dict)
     settings: dict[str, str | None] = field(default_factory=dict)
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
     # Standing agreements at their latest version, and the (item, recipient, purpose) of every
@@ -691,3 +704,22 @@ def _certificate_removed(p: Projection, e: LoggedEntry, d: AgencyCertificateRemo
 
 _apply(AgencyCertificateAdded, _certificate_added)
 _apply(AgencyCertificateRemoved, _certificate_removed)
+
+
+# -- partners writing back -------------------------------------------------------------------
+
+
+def _acknowledged(
+    p: Projection, e: LoggedEntry, d: ReleaseAcknowledged | RecallAcknowledged
+) -> bool:
+    p.acknowledgements[d.acknowledgement] = LoggedAcknowledgement(
+        id=d.acknowledgement,
+        kind=text(d.statement, "of"),
+        request=whole(d.statement, "release"),
+        agency=text(d.statement, "agency"),
+    )
+    return False
+
+
+_apply(ReleaseAcknowledged, _acknowledged)
+_apply(RecallAcknowledged, _acknowledged)

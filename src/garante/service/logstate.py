@@ -252,6 +252,7 @@ def _tables(
         },
     )
     yield from _certificates(stored, log)
+    yield from _acknowledgements(stored, log)
 
 
 # -- client certificates of partners ---------------------------------------------------------
@@ -269,6 +270,25 @@ def _certificates(
         {
             c.fingerprint: {"agency_id": c.agency, "removed": c.removed}
             for c in log.certificates.values()
+        },
+    )
+
+
+# -- partners writing back -------------------------------------------------------------------
+
+
+def _acknowledgements(
+    stored: StoredState, log: Projection
+) -> Iterable[tuple[str, Mapping[str, _Row], Mapping[str, _Row]]]:
+    yield (
+        "acknowledgements",
+        {
+            r.id: {"kind": r.kind, "request_id": r.request_id, "agency_id": r.agency_id}
+            for r in stored.acknowledgements
+        },
+        {
+            a.id: {"kind": a.kind, "request_id": a.request, "agency_id": a.agency}
+            for a in log.acknowledgements.values()
         },
     )
 

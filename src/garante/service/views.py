@@ -18,6 +18,7 @@ from garante.service.releases import DecidedRequest
 from garante.signatures import encode_public_key
 from garante.store import agreements as store_agreements
 from garante.store.schema import (
+    AcknowledgementRow,
     AgencyCertificateRow,
     AgencyRow,
     AgreementRow,
@@ -352,4 +353,29 @@ def agency_certificate(row: AgencyCertificateRow) -> records.AgencyCertificate:
         label=row.label,
         created_at=iso(row.created_at),
         removed_at=iso(row.removed_at) if row.removed_at else None,
+    )
+
+
+# -- partners writing back -------------------------------------------------------------------
+
+
+def acknowledgement(row: AcknowledgementRow) -> records.Acknowledgement:
+    return records.Acknowledgement(
+        id=row.id,
+        of=row.kind,
+        release=row.request_id,
+        agency=row.agency_id,
+        acknowledged_at=iso(row.acknowledged_at),
+        received_at=iso(row.received_at),
+        signature=row.signature,
+    )
+
+
+def unacknowledged_recall(row: FeedReleaseRow) -> records.UnacknowledgedRecall:
+    assert row.recalled_at is not None  # only recalled releases are listed
+    return records.UnacknowledgedRecall(
+        release=row.request_id,
+        agency=row.partner_id,
+        recalled_at=iso(row.recalled_at),
+        delivered=row.delivered_at is not None,
     )

@@ -69,6 +69,8 @@ from garante.domain.events import (
     OrderIssued,
     OrderLifted,
     OutcomeReported,
+    RecallAcknowledged,
+    ReleaseAcknowledged,
     ReleaseAvailable,
     ReleaseDecided,
     ReleaseDelivered,
@@ -90,6 +92,7 @@ from garante.domain.events import (
 from garante.domain.parties import SYSTEM_AUTHORITY
 from garante.store.database import alembic_config, reader
 from garante.store.schema import (
+    AcknowledgementRow,
     AgencyCertificateRow,
     AgencyRow,
     AgreementRow,
@@ -467,6 +470,11 @@ def _links(data: Field) -> list[_Link]:
               [AgencyCertificateAdded]),
         links("agency certificate removed", AgencyCertificateRow.fingerprint,
               [AgencyCertificateRemoved], where=AgencyCertificateRow.removed_at.is_not(None)),
+        # -- partners writing back
+        links("delivery acknowledged", AcknowledgementRow.id, [ReleaseAcknowledged],
+              where=AcknowledgementRow.kind == "delivery"),
+        links("recall acknowledged", AcknowledgementRow.id, [RecallAcknowledged],
+              where=AcknowledgementRow.kind == "recall"),
     ]  # fmt: skip
 
 

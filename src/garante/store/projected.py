@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from garante.store.schema import (
+    AcknowledgementRow,
     AgencyCertificateRow,
     AgencyRow,
     AuthorityRow,
@@ -50,6 +51,7 @@ class StoredState:
     sources: Sequence[SourceRow] = ()
     ingests: Sequence[SourceIngestRow] = ()
     certificates: Sequence[AgencyCertificateRow] = ()
+    acknowledgements: Sequence[AcknowledgementRow] = ()
 
 
 def stored_state(session: Session) -> StoredState:
@@ -72,4 +74,5 @@ def stored_state(session: Session) -> StoredState:
         sources=list(session.scalars(select(SourceRow))),
         ingests=list(session.scalars(select(SourceIngestRow))),
         certificates=list(session.scalars(select(AgencyCertificateRow))),
+        acknowledgements=list(session.scalars(select(AcknowledgementRow))),
     )
