@@ -247,7 +247,7 @@ def test_a_recall_stays_unacknowledged_until_the_partner_acknowledges_it(taxii: 
     release = int(taxii.request_id(PARTNER, "co-2025-0417"))
     taxii.cli("releases", "recall", str(release), "--reason", "source compromised")
     api = f"{taxii.server.api}/recalls/unacknowledged"
-    operator = {"Authorization": f"Bearer {taxii.server.token('liaison')}"}
+    operator = {"Authorization": f"Bearer {taxii.tokens['analyst']}"}
     listed = httpx.get(api, headers=operator, timeout=10).json()
     assert release in [r["release"] for r in listed]
     status = _write_collection(taxii).add_objects(_envelope(_ack_note(release, "recall")))

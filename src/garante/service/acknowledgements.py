@@ -50,6 +50,18 @@ def acknowledge(
         )
     if not ack.id or len(ack.id) > 128:
         raise ValidationError("an acknowledgement's id is 1 to 128 characters", field="id")
+    # The signature first: what no key of the partner's signed learns nothing of the state.
+    agency = lookup.agency(session, ack.agency_id)
+    if agency.public_key is None:
+        raise SignatureRequired(
+            f"{agency.id} has no registered public key, so its acknowledgement cannot be checked",
+            field="signature",
+            hint="ask the operator to register your Ed25519 public key first",
+        )
+    statement = ack.statement()
+    check_signature(
+        signer=agency.id, public_key=agency.public_key, statement=statement, signature=signature
+    )
     release = stored.release(session, ack.request_id)
     if release is None or release.partner_id != ack.agency_id:
         # One answer whether the release does not exist or went to another partner.
@@ -71,17 +83,6 @@ def acknowledge(
         )
     if ack.acknowledged_at > tx.now:
         raise ValidationError("the acknowledgement is dated in the future", field="acknowledged_at")
-    agency = lookup.agency(session, ack.agency_id)
-    if agency.public_key is None:
-        raise SignatureRequired(
-            f"{agency.id} has no registered public key, so its acknowledgement cannot be checked",
-            field="signature",
-            hint="ask the operator to register your Ed25519 public key first",
-        )
-    statement = ack.statement()
-    check_signature(
-        signer=agency.id, public_key=agency.public_key, statement=statement, signature=signature
-    )
     assert signature is not None  # check_signature refuses a missing one for a registered key
     text = canonical(statement).decode()
     same = acknowledgements.get(session, ack.id)
