@@ -2,9 +2,9 @@
 
 The page's setup is followed as it says: the demo replayed with ``--no-serve``, a partner token
 for the DEA, ``garante serve``. Then every ``$ `` line of its text blocks runs in document order
-in one working directory: ``python partner.py`` and ``python resume.py`` run the page's two
-Python programs (the first and second ```python blocks) with the real ``taxii2-client``;
-``garante`` and ``curl`` lines run with bash. Trace tokens are random (the page says so), so
+in one working directory: ``python partner.py``, ``python resume.py`` and ``python
+writeback.py`` run the page's three Python programs (its ```python blocks, in order) with the
+real ``taxii2-client``; ``garante`` and ``curl`` lines run with bash. Trace tokens are random (the page says so), so
 they are masked on both sides; the page's address stands for the test server's. For ``curl
 -si``, the status line and the body must match, and every header the page shows must be sent
 (the page leaves out ``date``, ``server`` and ``content-length``).
@@ -28,7 +28,7 @@ from tests.support.stores import GARANTE
 DOC = Path(__file__).resolve().parents[2] / "docs" / "taxii.md"
 PAGE_URL = "http://127.0.0.1:8000"
 TRACE = re.compile(r"\btrace [0-9a-f]{32}\b")
-PROGRAMS = ("partner.py", "resume.py")  # the page's ```python blocks, in order
+PROGRAMS = ("partner.py", "resume.py", "writeback.py")  # the page's ```python blocks, in order
 
 
 def _masked(line: str, url: str) -> str:
@@ -86,7 +86,7 @@ def _check_http(command: Command, printed: list[str], url: str) -> None:
 def test_every_example_of_the_page_runs_as_printed(served: tuple[Server, str, Path]) -> None:
     server, token, directory = served
     programs = [block for block in fenced_blocks(DOC) if block.language == "python"]
-    assert len(programs) == len(PROGRAMS), "docs/taxii.md's two programs were not found"
+    assert len(programs) == len(PROGRAMS), "docs/taxii.md's programs were not found"
     for name, block in zip(PROGRAMS, programs, strict=True):
         (directory / name).write_text("\n".join(block.lines) + "\n")
     tour = text_commands(DOC)
