@@ -4,8 +4,9 @@ The page's setup is followed as it says: the demo replayed with ``--no-serve``, 
 for the DEA, ``garante serve``. Then every ``$ `` line of its text blocks runs in document order
 in one working directory: ``python partner.py``, ``python resume.py`` and ``python
 writeback.py`` run the page's three Python programs (its ```python blocks, in order) with the
-real ``taxii2-client``; ``garante`` and ``curl`` lines run with bash. Trace tokens are random (the page says so), so
-they are masked on both sides; the page's address stands for the test server's. For ``curl
+real ``taxii2-client``; ``garante`` and ``curl`` lines run with bash. Trace tokens are random
+(the page says so), so they are masked on both sides; the page's address stands for the test
+server's. For ``curl
 -si``, the status line and the body must match, and every header the page shows must be sent
 (the page leaves out ``date``, ``server`` and ``content-length``).
 """
