@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from garante.scenarios.keys import write_demo_keys
 from tests.support.docblocks import Command, fenced_blocks, text_commands
 from tests.support.servers import Server, running_server
 from tests.support.stores import GARANTE
@@ -41,6 +42,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, s
     """The demo served as the page sets it up, a DEA partner token, and a working directory."""
     directory = tmp_path_factory.mktemp("partner")
     with running_server(directory / "garante-demo.db", demo=True) as server:
+        # The page's `garante demo` writes the signers' demo keys beside the store; the
+        # replay here runs it with --json, which does not, so the DEA's is written as it would.
+        write_demo_keys(directory / "garante-demo.db.keys", ["dea"])
         yield server, server.token("partner", agency="dea"), directory
 
 

@@ -225,7 +225,14 @@ def create_taxii_app(garante: Garante, *, trusted_proxies: TrustedProxies | None
             raise _too_large()
         return who
 
-    @app.post(f"/{API_ROOT}/collections/{{cid}}/objects/")
+    @app.api_route(f"/{API_ROOT}/collections/{{cid}}/objects/", methods=["GET", "POST"])
+    async def objects(cid: str, request: Request) -> Response:
+        """GET reads the read collection (5.3); POST writes to the write collection (5.4).
+        One route for both, so a method neither takes is told both in ``Allow``."""
+        if request.method == "GET":
+            return await run_in_threadpool(delivered, cid, request, "objects")
+        return await add_objects(cid, request)
+
     async def add_objects(cid: str, request: Request) -> Response:
         who = await run_in_threadpool(writer, request, cid)
         body = bytearray()
@@ -244,10 +251,6 @@ def create_taxii_app(garante: Garante, *, trusted_proxies: TrustedProxies | None
     # taxii2-client asks for the status at the URL without the final slash.
     app.get(f"/{API_ROOT}/status/{{sid}}/")(status)
     app.get(f"/{API_ROOT}/status/{{sid}}")(status)
-
-    @app.get(f"/{API_ROOT}/collections/{{cid}}/objects/")
-    def objects(cid: str, request: Request) -> Response:
-        return delivered(cid, request, "objects")
 
     @app.get(f"/{API_ROOT}/collections/{{cid}}/objects/{{oid}}/")
     def one_object(cid: str, oid: str, request: Request) -> Response:
