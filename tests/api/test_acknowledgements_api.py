@@ -4,18 +4,27 @@ release are refused, and the recalls awaiting one are listed. Runs on each store
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from garante.client import GaranteAPIError, GaranteClient
 from garante.scenarios.keys import demo_key
+from garante.taxii.app import collection_id
 from tests.support.servers import Server
 
-RELEASE = 7  # the demo's release of DIJIN's co-2025-0422 to the DEA, never fetched
+RELEASE = 7  # the demo's release of DIJIN's co-2025-0422 to the DEA
 AT = "2025-11-13T22:00:00Z"  # before the demo store's pinned clock
 
 
 @pytest.fixture(scope="module")
 def recalled(demo_server: Server) -> Server:
+    """The DEA reads its TAXII collection (so the release is delivered), then it is recalled."""
+    read = httpx.get(
+        f"{demo_server.url}/taxii2/api/collections/{collection_id('dea')}/objects/",
+        headers={"Authorization": f"Bearer {demo_server.token('partner', agency='dea')}"},
+        timeout=30,
+    )
+    assert read.status_code == 200, read.text
     with GaranteClient(demo_server.url, demo_server.token("analyst", agency="dijin")) as analyst:
         analyst.recall_release(RELEASE, reason="source compromised")
     return demo_server

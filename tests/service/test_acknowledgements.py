@@ -116,6 +116,18 @@ def test_a_recall_is_unacknowledged_until_its_partner_acknowledges_it(world: Gar
     assert world.unacknowledged_recalls() == []
 
 
+def test_a_recall_of_a_release_never_delivered_is_not_the_partners_to_see(
+    world: Garante,
+) -> None:
+    release = _released(world, fetch=False)
+    world.recall(release, reason="sent in error")
+    assert [r.release for r in world.unacknowledged_recalls()] == [release]
+    assert _partner(world, "nca").unacknowledged_recalls() == []
+    ack = _ack(world, release, "recall")
+    with pytest.raises(AcknowledgedReleaseNotFound):
+        _partner(world, "nca").acknowledge(ack, signature=_signed(ack))
+
+
 def test_a_signed_outcome_written_twice_is_recorded_once(world: Garante) -> None:
     release = _released(world)
     report = OutcomeReport(

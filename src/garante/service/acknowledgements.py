@@ -63,7 +63,9 @@ def acknowledge(
         signer=agency.id, public_key=agency.public_key, statement=statement, signature=signature
     )
     release = stored.release(session, ack.request_id)
-    if release is None or release.partner_id != ack.agency_id:
+    withdrawn = release is not None and release.delivered_at is None and release.recalled_at
+    if release is None or release.partner_id != ack.agency_id or withdrawn:
+        # A release withdrawn before delivery never reached the partner: nothing it knows of.
         # One answer whether the release does not exist or went to another partner.
         raise AcknowledgedReleaseNotFound(
             f"release {ack.request_id} was not released to {ack.agency_id}, "

@@ -44,6 +44,9 @@ class WriteBack(UseCases):
         agency_id = visibility.agency_filter(self.principal, agency_id)
         with self._read() as session:
             rows = store_acknowledgements.unacknowledged_recalls(session, agency_id)
+            if visibility.partner(self.principal) is not None:
+                # A release withdrawn before it was delivered never reached the partner.
+                rows = [r for r in rows if r.delivered_at is not None]
             return [views.unacknowledged_recall(r) for r in rows]
 
     @entitled(Role.PARTNER)

@@ -20,6 +20,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _WHEN = sa.DateTime(timezone=True)
+_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # release_requests.id since 0009
 
 
 def upgrade() -> None:
@@ -27,7 +28,7 @@ def upgrade() -> None:
         "acknowledgements",
         sa.Column("id", sa.String(length=128), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
-        sa.Column("request_id", sa.Integer(), nullable=False),
+        sa.Column("request_id", _ID, nullable=False),
         sa.Column("agency_id", sa.String(length=64), nullable=False),
         sa.Column("statement", sa.Text(), nullable=False),
         sa.Column("signature", sa.String(length=128), nullable=False),
