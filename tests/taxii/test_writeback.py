@@ -245,6 +245,7 @@ def test_a_bad_write_is_refused_with_a_taxii_error(
 
 def test_a_recall_stays_unacknowledged_until_the_partner_acknowledges_it(taxii: Taxii) -> None:
     release = int(taxii.request_id(PARTNER, "co-2025-0417"))
+    assert taxii.objects(PARTNER).status_code == 200  # delivered: a recall the partner must apply
     taxii.cli("releases", "recall", str(release), "--reason", "source compromised")
     api = f"{taxii.server.api}/recalls/unacknowledged"
     operator = {"Authorization": f"Bearer {taxii.tokens['analyst']}"}
