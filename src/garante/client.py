@@ -52,6 +52,7 @@ from garante.api.schemas import (
 from garante.domain.events import Json
 from garante.ledger import delivery
 from garante.signatures import canonical, encode_public_key, public_key_bytes
+from garante.stix import writeback
 
 __all__ = [
     "ALL",
@@ -1570,6 +1571,94 @@ class GaranteClient:
         return self._as(
             list[records.AgencyCertificate], "GET", f"/agencies/{_segment(agency_id)}/certificates"
         )
+
+    # -- partners writing back ----------------------------------------------------------------
+
+    def acknowledge(
+        self,
+        release: int,
+        *,
+        of: Literal["delivery", "recall"],
+        agency: str,
+        key: Ed25519PrivateKey | None = None,
+        signature: str | None = None,
+        ack_id: str | None = None,
+        acknowledged_at: datetime | str | None = None,
+    ) -> records.Acknowledged:
+        """A partner acknowledges the delivery or the recall of its release, signed.
+
+        With ``key`` the client builds the statement (``garante.acknowledgement/v1``) and signs
+        it here; ``ack_id`` (a fresh ``note--`` id if not given) and ``acknowledged_at`` (now, to
+        the second) are part of what is signed. With ``signature``: one made elsewhere over that
+        statement, then ``ack_id`` and ``acknowledged_at`` must be the ones signed.
+        """
+        ack_id = ack_id or writeback.note_id()
+        when = _iso(_time(acknowledged_at) or _iso_now())
+        if key is not None:
+            _only_one(signature)
+            statement = acknowledgement_statement(
+                ack_id=ack_id, of=of, release=release, agency=agency, acknowledged_at=when
+            )
+            signature = base64.b64encode(key.sign(canonical(statement))).decode()
+        if signature is None:
+            raise ValueError("an acknowledgement is signed: pass key, or signature")
+        body: dict[str, Json] = {
+            "id": ack_id,
+            "of": of,
+            "release": release,
+            "agency": agency,
+            "acknowledged_at": when,
+            "signature": signature,
+        }
+        return self._as(records.Acknowledged, "POST", "/acknowledgements", body=body)
+
+    def list_acknowledgements(self, *, agency: str | None = None) -> list[records.Acknowledgement]:
+        """Acknowledgements received (a partner: its own)."""
+        return self._as(
+            list[records.Acknowledgement], "GET", "/acknowledgements", params={"agency": agency}
+        )
+
+    def unacknowledged_recalls(
+        self, *, agency: str | None = None
+    ) -> list[records.UnacknowledgedRecall]:
+        """Recalled releases whose partner has not acknowledged the recall, oldest first."""
+        return self._as(
+            list[records.UnacknowledgedRecall],
+            "GET",
+            "/recalls/unacknowledged",
+            params={"agency": agency},
+        )
+
+
+# -- partners writing back: statements and the STIX notes that carry them ---------------------
+
+
+def acknowledgement_statement(
+    *, ack_id: str, of: str, release: int, agency: str, acknowledged_at: str
+) -> dict[str, Json]:
+    """The statement a partner signs to acknowledge a delivery or a recall."""
+    return writeback.acknowledgement_statement(
+        note=ack_id, of=of, release=release, agency=agency, at=_parsed(acknowledged_at)
+    )
+
+
+def signed_note(
+    statement: Mapping[str, Json], key: Ed25519PrivateKey, *, object_refs: Sequence[str]
+) -> dict[str, Any]:
+    """A STIX note carrying ``statement`` (an acknowledgement, or an outcome report's
+    ``garante.outcome/v1``) signed with ``key``, for the partner's TAXII write collection:
+    ``Collection.add_objects({"objects": [note]})``. ``object_refs``: the STIX ids it is about."""
+    signature = base64.b64encode(key.sign(canonical(statement))).decode()
+    return writeback.note(
+        statement=statement,
+        signature=signature,
+        object_refs=object_refs,
+        created=datetime.now(UTC),
+    )
+
+
+def _parsed(text: str) -> datetime:
+    return datetime.fromisoformat(_iso(text).replace("Z", "+00:00"))
 
 
 # -- helpers -------------------------------------------------------------------------------

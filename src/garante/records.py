@@ -755,3 +755,65 @@ class PasskeyStatement:
 
     statement: dict[str, str]
     needs_signature: bool
+
+
+# -- partners writing back -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Acknowledgement:
+    """A partner's signed acknowledgement that it received a release (``delivery``) or applied
+    its recall (``recall``), by the STIX id of the object that carried it."""
+
+    id: str
+    of: str
+    release: int
+    agency: str
+    acknowledged_at: str
+    received_at: str
+    signature: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnacknowledgedRecall:
+    """A recalled release whose partner has not acknowledged the recall, and since when."""
+
+    release: int
+    agency: str
+    recalled_at: str
+    delivered: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class WriteResult:
+    """What became of one object written to a partner's write collection (TAXII 2.1 status
+    details): ``message`` says what is wrong and what to do, or what was recorded."""
+
+    id: str
+    version: str
+    message: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class WriteStatus:
+    """The status of one write to a partner's write collection (TAXII 2.1, 4.3)."""
+
+    id: str
+    agency: str
+    status: str
+    request_timestamp: str
+    total_count: int
+    success_count: int
+    failure_count: int
+    pending_count: int
+    successes: tuple[WriteResult, ...]
+    failures: tuple[WriteResult, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Acknowledged:
+    """An acknowledgement as recorded; ``new`` is false when it (or one of the same release and
+    kind) had come before, and nothing more was logged."""
+
+    acknowledgement: Acknowledgement
+    new: bool

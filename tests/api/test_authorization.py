@@ -305,6 +305,22 @@ MATRIX: tuple[Row, ...] = (
         _set(LIAISON),
         params={"agency_id": PARTNER_AGENCY, "fingerprint": "12" * 32},
     ),
+    # partners writing back
+    Row(
+        "POST",
+        "/acknowledgements",
+        _set(PARTNER),
+        body={
+            "id": "note--authz",
+            "of": "delivery",
+            "release": 1,
+            "agency": PARTNER_AGENCY,
+            "acknowledged_at": "2025-11-13T22:00:00Z",
+            "signature": base64.b64encode(bytes(64)).decode(),
+        },
+    ),
+    Row("GET", "/acknowledgements", EVERYONE),
+    Row("GET", "/recalls/unacknowledged", EVERYONE),
 )
 ROWS = {(row.method, row.path): row for row in MATRIX}
 MUTATING = tuple(row for row in MATRIX if row.method in ("POST", "PUT"))

@@ -34,7 +34,7 @@ from starlette.routing import BaseRoute, Mount
 
 import garante.console
 from garante.api.app import create_app
-from garante.client import GaranteClient
+from garante.client import GaranteAPIError, GaranteClient
 from garante.console.i18n import LANGUAGES
 from garante.domain.decision import Rule
 from garante.scenarios.keys import demo_key
@@ -246,6 +246,7 @@ def _ids(server: Server, reader: httpx.Client) -> dict[str, set[str]]:
         "source_id": {s["id"] for s in _all(reader, "/sources")} | {"no-such-source"},
         "fingerprint": {"12" * 32},
         "index": {str(index) for index in range(_log_size(reader) + 1)},  # and one beyond
+        "sid": {"no-such-status"},  # a TAXII write's status: another partner's answers the same
         "cid": {collection_id(agency) for agency in foreign},
         "oid": objects,
         "code": set(LANGUAGES),  # the console's languages
@@ -436,12 +437,30 @@ def _report_outcome(world: World, client: GaranteClient) -> Any:
     )
 
 
+def _acknowledge(world: World, client: GaranteClient) -> Any:
+    """A delivery acknowledged: ``_ids`` read every partner's feed, so the DEA's are delivered."""
+    listed = _ok(world.partner.get("/releases"))["items"]
+    for release in listed:
+        try:
+            return client.acknowledge(
+                release["id"],
+                of="delivery",
+                agency=PARTNER,
+                key=demo_key(PARTNER),
+                acknowledged_at="2025-11-13T22:00:00Z",
+            )
+        except GaranteAPIError:
+            continue
+    raise AssertionError("the DEA has no delivered release to acknowledge")
+
+
 # The writes a partner may make, each made as a partner would (signed, with its typed client);
 # any other write must refuse a partner outright.
 PARTNER_WRITES: dict[tuple[str, str], Callable[[World, GaranteClient], Any]] = {
     ("POST", "/api/v1/undertakings/draft"): _draft_undertaking,
     ("POST", "/api/v1/undertakings"): _record_undertaking,
     ("POST", "/api/v1/outcomes"): _report_outcome,
+    ("POST", "/api/v1/acknowledgements"): _acknowledge,
 }
 
 

@@ -105,6 +105,9 @@ LOGGED_KEYS: dict[EventKind, set[str]] = {
         "authority", "credential_id", "statement", "attestation", "sign_count", "signature",
         "assertion",
     },
+    # -- partners writing back
+    EventKind.RELEASE_ACKNOWLEDGED: {"acknowledgement", "statement", "signature"},
+    EventKind.RECALL_ACKNOWLEDGED: {"acknowledgement", "statement", "signature"},
 }  # fmt: skip
 
 AT = datetime(2025, 11, 13, 9, 30, tzinfo=UTC)

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from garante.taxii.app import write_collection_id
 from garante.taxii.media import TAXII_JSON
 from tests.taxii.client import NEWCOMER, Taxii
 
@@ -212,12 +213,21 @@ def test_a_next_token_the_server_never_issued_is_400(taxii: Taxii) -> None:
 # -- HTTP -------------------------------------------------------------------------------------
 
 
-def test_a_post_to_the_read_only_collection_says_which_methods_are_allowed(taxii: Taxii) -> None:
+def test_a_post_to_the_read_only_collection_is_403_naming_the_write_collection(
+    taxii: Taxii,
+) -> None:
     response = httpx.post(
         taxii.collection(PARTNER) + "objects/",
         headers={**taxii.headers(PARTNER), "Content-Type": TAXII_JSON},
         content=b'{"objects": []}',
     )
+    body = _error(response, 403)  # TAXII 2.1, 5.4: no access to write to this collection
+    assert body["error_code"] == "taxii.not_writable"
+    assert write_collection_id(PARTNER) in body["description"]
+
+
+def test_a_delete_of_a_collection_says_which_methods_are_allowed(taxii: Taxii) -> None:
+    response = httpx.delete(taxii.collection(PARTNER) + "objects/", headers=taxii.headers(PARTNER))
     _error(response, 405)
     assert "GET" in response.headers["Allow"].replace(" ", "").split(",")
 

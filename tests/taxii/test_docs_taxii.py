@@ -2,10 +2,11 @@
 
 The page's setup is followed as it says: the demo replayed with ``--no-serve``, a partner token
 for the DEA, ``garante serve``. Then every ``$ `` line of its text blocks runs in document order
-in one working directory: ``python partner.py`` and ``python resume.py`` run the page's two
-Python programs (the first and second ```python blocks) with the real ``taxii2-client``;
-``garante`` and ``curl`` lines run with bash. Trace tokens are random (the page says so), so
-they are masked on both sides; the page's address stands for the test server's. For ``curl
+in one working directory: ``python partner.py``, ``python resume.py`` and ``python
+writeback.py`` run the page's three Python programs (its ```python blocks, in order) with the
+real ``taxii2-client``; ``garante`` and ``curl`` lines run with bash. Trace tokens are random
+(the page says so), so they are masked on both sides; the page's address stands for the test
+server's. For ``curl
 -si``, the status line and the body must match, and every header the page shows must be sent
 (the page leaves out ``date``, ``server`` and ``content-length``).
 """
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from garante.scenarios.keys import write_demo_keys
 from tests.support.docblocks import Command, fenced_blocks, text_commands
 from tests.support.servers import Server, running_server
 from tests.support.stores import GARANTE
@@ -28,7 +30,7 @@ from tests.support.stores import GARANTE
 DOC = Path(__file__).resolve().parents[2] / "docs" / "taxii.md"
 PAGE_URL = "http://127.0.0.1:8000"
 TRACE = re.compile(r"\btrace [0-9a-f]{32}\b")
-PROGRAMS = ("partner.py", "resume.py")  # the page's ```python blocks, in order
+PROGRAMS = ("partner.py", "resume.py", "writeback.py")  # the page's ```python blocks, in order
 
 
 def _masked(line: str, url: str) -> str:
@@ -40,6 +42,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, s
     """The demo served as the page sets it up, a DEA partner token, and a working directory."""
     directory = tmp_path_factory.mktemp("partner")
     with running_server(directory / "garante-demo.db", demo=True) as server:
+        # The page's `garante demo` writes the signers' demo keys beside the store; the
+        # replay here runs it with --json, which does not, so the DEA's is written as it would.
+        write_demo_keys(directory / "garante-demo.db.keys", ["dea"])
         yield server, server.token("partner", agency="dea"), directory
 
 
@@ -86,7 +91,7 @@ def _check_http(command: Command, printed: list[str], url: str) -> None:
 def test_every_example_of_the_page_runs_as_printed(served: tuple[Server, str, Path]) -> None:
     server, token, directory = served
     programs = [block for block in fenced_blocks(DOC) if block.language == "python"]
-    assert len(programs) == len(PROGRAMS), "docs/taxii.md's two programs were not found"
+    assert len(programs) == len(PROGRAMS), "docs/taxii.md's programs were not found"
     for name, block in zip(PROGRAMS, programs, strict=True):
         (directory / name).write_text("\n".join(block.lines) + "\n")
     tour = text_commands(DOC)

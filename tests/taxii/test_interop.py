@@ -26,7 +26,7 @@ from stix2validator import ValidationOptions, validate_instance, validate_parsed
 from taxii2client.v21 import ApiRoot, Collection, as_pages
 from taxii2client.v21 import Server as TaxiiServer
 
-from garante.taxii.app import collection_id
+from garante.taxii.app import collection_id, write_collection_id
 from tests.support.scenario import scenario_bundle
 from tests.taxii.client import Taxii
 
@@ -137,12 +137,12 @@ def test_the_api_root_speaks_taxii_2_1(api_root: ApiRoot) -> None:
     assert api_root.title == "Releases"
 
 
-def test_a_partner_sees_exactly_one_collection_readable_not_writable(api_root: ApiRoot) -> None:
+def test_a_partner_sees_its_read_collection_and_its_write_collection(api_root: ApiRoot) -> None:
     collections = api_root.collections
-    assert [c.id for c in collections] == [collection_id(PARTNER)]
-    assert collections[0].can_read is True
-    assert collections[0].can_write is False
-    assert collections[0].media_types == ["application/stix+json;version=2.1"]
+    assert [c.id for c in collections] == [collection_id(PARTNER), write_collection_id(PARTNER)]
+    assert (collections[0].can_read, collections[0].can_write) == (True, False)
+    assert (collections[1].can_read, collections[1].can_write) == (False, True)
+    assert {m for c in collections for m in c.media_types} == {"application/stix+json;version=2.1"}
 
 
 # -- objects -------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from garante.scenarios.keys import demo_key
 from garante.service.app import Garante
 from garante.signatures import private_key_pem
 from garante.stix.markings import TRACE_EXTENSION_ID, TRACE_PROPERTY
-from garante.taxii.app import collection_id
+from garante.taxii.app import collection_id, write_collection_id
 from garante.taxii.media import TAXII_JSON
 from tests.support.scenario import scenario_bundle
 from tests.taxii.client import Taxii
@@ -168,10 +168,10 @@ def test_another_partners_collection_looks_like_one_that_does_not_exist(taxii: T
     assert (theirs["title"], theirs["error_code"]) == (none["title"], none["error_code"])
 
 
-def test_a_collections_list_names_only_the_callers_own_collection(taxii: Taxii) -> None:
+def test_a_collections_list_names_only_the_callers_own_collections(taxii: Taxii) -> None:
     for agency in PARTNERS:
         listed = taxii.get(f"{taxii.api_root}collections/", agency).json()["collections"]
-        assert [c["id"] for c in listed] == [collection_id(agency)]
+        assert [c["id"] for c in listed] == [collection_id(agency), write_collection_id(agency)]
 
 
 def test_a_token_that_is_not_a_partners_gets_403(taxii: Taxii) -> None:

@@ -20,6 +20,7 @@ from garante.api.auth import principal
 from garante.api.clientcert import TrustedProxies
 from garante.api.dispatch import dispatch_by_prefix
 from garante.api.routes import (
+    acknowledgements,
     agreements,
     audit,
     certificates,
@@ -179,6 +180,7 @@ def create_app(
         app.include_router(module.router, prefix=PREFIX)
     app.include_router(certificates.router, prefix=PREFIX)  # partners' client certificates
     app.include_router(receipts.router, prefix=PREFIX)  # partners' proofs of delivery
+    app.include_router(acknowledgements.router, prefix=PREFIX)  # partners writing back
 
     @app.get(f"{PREFIX}/health", tags=["meta"], response_model=HealthOut)
     def health() -> HealthOut:

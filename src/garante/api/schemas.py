@@ -723,3 +723,18 @@ class CertificateRotationIn(Body):
     old: str = Field(min_length=1, max_length=20000, description="The certificate in use")
     new: str = Field(min_length=1, max_length=20000, description="Its replacement")
     label: str = Field("", max_length=200)
+
+
+# -- partners writing back -------------------------------------------------------------------
+
+
+class AcknowledgementIn(Body):
+    """A partner's signed acknowledgement: the fields of its ``garante.acknowledgement/v1``
+    statement and the base64 Ed25519 signature over that statement's RFC 8785 bytes."""
+
+    id: str = Field(min_length=1, max_length=128, description="yours to choose, e.g. note--<uuid4>")
+    of: Literal["delivery", "recall"]
+    release: Int64
+    agency: str
+    acknowledged_at: Instant
+    signature: str

@@ -11,6 +11,7 @@ from typer.core import TyperArgument, TyperGroup
 
 from garante import __version__
 from garante.cli import (
+    acknowledgements,
     agreements,
     audit,
     certificates,
@@ -229,6 +230,8 @@ app.add_typer(outcomes.reports, name="reports")
 app.add_typer(sources.app, name="sources")
 # -- client certificates of partners
 registry.agencies.add_typer(certificates.app, name="certificate")
+# -- partners writing back
+app.add_typer(acknowledgements.app, name="acknowledgements")
 app.command("request")(releases.request)
 app.command("held")(releases.held)
 app.command("demo")(demo.demo)

@@ -79,6 +79,9 @@ class EventKind(StrEnum):
     AGENCY_CERTIFICATE_REMOVED = "agency.certificate-removed"
     # -- passkeys of authorities (WebAuthn)
     AUTHORITY_PASSKEY_REGISTERED = "authority.passkey-registered"
+    # -- partners writing back
+    RELEASE_ACKNOWLEDGED = "release.acknowledged"
+    RECALL_ACKNOWLEDGED = "recall.acknowledged"
 
 
 # -- references to stored rows -------------------------------------------------------------
@@ -688,6 +691,30 @@ class AuthorityPasskeyRegistered(AuditEvent):
     assertion: Assertion | None
 
 
+# -- partners writing back -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReleaseAcknowledged(AuditEvent):
+    """A partner's signed acknowledgement that it received a release (``Acknowledgement.
+    statement``, of "delivery"), and its signature (base64) by the partner's registered key."""
+
+    entry_kind = EventKind.RELEASE_ACKNOWLEDGED
+    acknowledgement: str = field(metadata=ref("acknowledgements.id"))
+    statement: JsonObject = field(metadata=ref(release="release_requests.id", agency="agencies.id"))
+    signature: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RecallAcknowledged(AuditEvent):
+    """A partner's signed acknowledgement that it applied a recall (of "recall")."""
+
+    entry_kind = EventKind.RECALL_ACKNOWLEDGED
+    acknowledgement: str = field(metadata=ref("acknowledgements.id"))
+    statement: JsonObject = field(metadata=ref(release="release_requests.id", agency="agencies.id"))
+    signature: str
+
+
 EVENTS: dict[EventKind, type[AuditEvent]] = {
     cls.entry_kind: cls
     for cls in (
@@ -733,6 +760,8 @@ EVENTS: dict[EventKind, type[AuditEvent]] = {
         AgencyCertificateAdded,
         AgencyCertificateRemoved,
         AuthorityPasskeyRegistered,
+        ReleaseAcknowledged,
+        RecallAcknowledged,
     )
 }
 """The class of each kind of entry."""

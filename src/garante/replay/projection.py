@@ -49,6 +49,8 @@ from garante.domain.events import (
     OrderIssued,
     OrderLifted,
     OutcomeReported,
+    RecallAcknowledged,
+    ReleaseAcknowledged,
     ReleaseAvailable,
     ReleaseDecided,
     ReleaseDelivered,
@@ -117,6 +119,16 @@ class LoggedCertificate:
     fingerprint: str
     agency: str
     removed: bool = False
+
+
+@dataclass(kw_only=True)
+class LoggedAcknowledgement:
+    """A partner's acknowledgement of a delivery or a recall, as the log recorded it."""
+
+    id: str
+    kind: str
+    request: int
+    agency: str
 
 
 @dataclass(kw_only=True)
@@ -205,6 +217,7 @@ class Projection:
     certificates: dict[str, LoggedCertificate] = field(default_factory=dict)
     # Authorities' passkeys by credential id, each with the counter its latest assertion gave.
     passkeys: dict[str, Passkey] = field(default_factory=dict)
+    acknowledgements: dict[str, LoggedAcknowledgement] = field(default_factory=dict)
     settings: dict[str, str | None] = field(default_factory=dict)
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
     # Standing agreements at their latest version, and the (item, recipient, purpose) of every
@@ -781,4 +794,21 @@ def _passkey_registered(p: Projection, e: LoggedEntry, d: AuthorityPasskeyRegist
     return False
 
 
+# -- partners writing back -------------------------------------------------------------------
+
+
+def _acknowledged(
+    p: Projection, e: LoggedEntry, d: ReleaseAcknowledged | RecallAcknowledged
+) -> bool:
+    p.acknowledgements[d.acknowledgement] = LoggedAcknowledgement(
+        id=d.acknowledgement,
+        kind=text(d.statement, "of"),
+        request=whole(d.statement, "release"),
+        agency=text(d.statement, "agency"),
+    )
+    return False
+
+
 _apply(AuthorityPasskeyRegistered, _passkey_registered)
+_apply(ReleaseAcknowledged, _acknowledged)
+_apply(RecallAcknowledged, _acknowledged)

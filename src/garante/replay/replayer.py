@@ -61,6 +61,8 @@ from garante.domain.events import (
     OrderIssued,
     OrderLifted,
     OutcomeReported,
+    RecallAcknowledged,
+    ReleaseAcknowledged,
     ReleaseAvailable,
     ReleaseDecided,
     ReleaseDelivered,
@@ -192,6 +194,9 @@ _WRITERS: dict[str, frozenset[Role]] = {
     "source.version-seen": frozenset({Role.ANALYST}),
     "item.revised": frozenset({Role.ANALYST}),
     "item.revoked": frozenset({Role.ANALYST}),
+    # Partners write back their own acknowledgements.
+    "release.acknowledged": frozenset({Role.PARTNER}),
+    "recall.acknowledged": frozenset({Role.PARTNER}),
 }
 
 # A request an agreement started is written by whoever added the item (an analyst), or, for
@@ -1280,3 +1285,40 @@ def _passkey_registered(r: Replayer, e: LoggedEntry, d: AuthorityPasskeyRegister
 
 
 _check(AuthorityPasskeyRegistered, _passkey_registered)
+# -- partners writing back -------------------------------------------------------------------
+
+
+def _acknowledged(r: Replayer, e: LoggedEntry, d: ReleaseAcknowledged | RecallAcknowledged) -> None:
+    statement = d.statement
+    kind = "delivery" if isinstance(d, ReleaseAcknowledged) else "recall"
+    if text(statement, "type") != "garante.acknowledgement/v1" or text(statement, "of") != kind:
+        r._disagree(e, f"does not state an acknowledgement of {kind}")
+        return
+    if text(statement, "id") != d.acknowledgement:
+        r._disagree(e, f"names acknowledgement {d.acknowledgement}, but its statement another")
+    instant(text(statement, "acknowledged_at"))
+    request = _released(r, e, whole(statement, "release"), "acknowledges")
+    if request is None:
+        return
+    agency = r.state.agencies.get(text(statement, "agency"))
+    if agency is None or agency.id != request.recipient:
+        r._disagree(e, f"is acknowledged by {text(statement, 'agency')}, not its recipient")
+        return
+    r._acts_as(e, Role.PARTNER, agency.id, "but a partner acknowledges only its own releases")
+    if agency.public_key is None:
+        r._disagree(e, f"is acknowledged by {agency.id}, which had no key to sign it")
+    r._signed(
+        e, signer=agency.id, key=agency.public_key, statement=statement, signature=d.signature
+    )
+    if kind == "delivery" and not request.delivered:
+        r._disagree(e, f"acknowledges the delivery of request {request.id}, never delivered")
+    if kind == "recall" and not request.recalled:
+        r._disagree(e, f"acknowledges the recall of request {request.id}, never recalled")
+    if d.acknowledgement in r.state.acknowledgements:
+        r._disagree(e, f"records acknowledgement {d.acknowledgement} again")
+    elif any(a.request == request.id and a.kind == kind for a in r.state.acknowledgements.values()):
+        r._disagree(e, f"acknowledges the {kind} of request {request.id} a second time")
+
+
+_check(ReleaseAcknowledged, _acknowledged)
+_check(RecallAcknowledged, _acknowledged)

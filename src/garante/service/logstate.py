@@ -257,6 +257,7 @@ def _tables(
     )
     yield from _certificates(stored, log)
     yield from _passkeys(stored, log)
+    yield from _acknowledgements(stored, log)
 
 
 # -- client certificates of partners ---------------------------------------------------------
@@ -305,6 +306,25 @@ def _passkeys(
                 "sign_count": p.sign_count,
             }
             for p in log.passkeys.values()
+        },
+    )
+
+
+# -- partners writing back -------------------------------------------------------------------
+
+
+def _acknowledgements(
+    stored: StoredState, log: Projection
+) -> Iterable[tuple[str, Mapping[str, _Row], Mapping[str, _Row]]]:
+    yield (
+        "acknowledgements",
+        {
+            r.id: {"kind": r.kind, "request_id": r.request_id, "agency_id": r.agency_id}
+            for r in stored.acknowledgements
+        },
+        {
+            a.id: {"kind": a.kind, "request_id": a.request, "agency_id": a.agency}
+            for a in log.acknowledgements.values()
         },
     )
 

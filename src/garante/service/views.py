@@ -18,6 +18,7 @@ from garante.service.releases import DecidedRequest
 from garante.signatures import encode_public_key
 from garante.store import agreements as store_agreements
 from garante.store.schema import (
+    AcknowledgementRow,
     AgencyCertificateRow,
     AgencyRow,
     AgreementRow,
@@ -385,4 +386,29 @@ def passkey(row: AuthorityPasskeyRow) -> records.Passkey:
         origin=row.origin,
         sign_count=row.sign_count,
         created_at=iso(row.created_at),
+    )
+
+
+# -- partners writing back -------------------------------------------------------------------
+
+
+def acknowledgement(row: AcknowledgementRow) -> records.Acknowledgement:
+    return records.Acknowledgement(
+        id=row.id,
+        of=row.kind,
+        release=row.request_id,
+        agency=row.agency_id,
+        acknowledged_at=iso(row.acknowledged_at),
+        received_at=iso(row.received_at),
+        signature=row.signature,
+    )
+
+
+def unacknowledged_recall(row: FeedReleaseRow) -> records.UnacknowledgedRecall:
+    assert row.recalled_at is not None  # only recalled releases are listed
+    return records.UnacknowledgedRecall(
+        release=row.request_id,
+        agency=row.partner_id,
+        recalled_at=iso(row.recalled_at),
+        delivered=row.delivered_at is not None,
     )

@@ -72,6 +72,8 @@ from garante.domain.events import (
     OrderIssued,
     OrderLifted,
     OutcomeReported,
+    RecallAcknowledged,
+    ReleaseAcknowledged,
     ReleaseAvailable,
     ReleaseDecided,
     ReleaseDelivered,
@@ -94,6 +96,7 @@ from garante.domain.events import (
 from garante.domain.parties import SYSTEM_AUTHORITY
 from garante.store.database import alembic_config, reader
 from garante.store.schema import (
+    AcknowledgementRow,
     AgencyCertificateRow,
     AgencyRow,
     AgreementRow,
@@ -151,6 +154,9 @@ NOT_LINKED: tuple[str, ...] = (
     "delivered without a release.delivered entry, so only the other direction is checked",
     "sources' pull state (position, last attempt, success and error): how far pulls got, not "
     "a change of what is shared, so it is not logged; each item a pull made is",
+    "taxii_statuses: what became of each write to a partner's TAXII write collection, kept to "
+    "answer the partner; each acknowledgement or outcome a write recorded is logged and "
+    "checked, its failures changed nothing",
 )
 
 
@@ -487,6 +493,11 @@ def _links(data: Field) -> list[_Link]:
         # -- passkeys of authorities (WebAuthn)
         links("authority passkey registered", AuthorityPasskeyRow.credential_id,
               [AuthorityPasskeyRegistered]),
+        # -- partners writing back
+        links("delivery acknowledged", AcknowledgementRow.id, [ReleaseAcknowledged],
+              where=AcknowledgementRow.kind == "delivery"),
+        links("recall acknowledged", AcknowledgementRow.id, [RecallAcknowledged],
+              where=AcknowledgementRow.kind == "recall"),
     ]  # fmt: skip
 
 

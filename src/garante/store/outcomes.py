@@ -70,3 +70,13 @@ def page(
     if agency_id:
         query = query.where(OutcomeRow.agency_id == agency_id)
     return list(session.scalars(paged(query, OutcomeRow.id, page)))
+
+
+def with_statement(session: Session, agency_id: str, statement: str) -> OutcomeRow | None:
+    """An outcome the agency already reported with exactly this canonical statement."""
+    return session.scalar(
+        select(OutcomeRow)
+        .where(OutcomeRow.agency_id == agency_id, OutcomeRow.statement == statement)
+        .order_by(OutcomeRow.id)
+        .limit(1)
+    )

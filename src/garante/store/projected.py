@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from garante.store.schema import (
+    AcknowledgementRow,
     AgencyCertificateRow,
     AgencyRow,
     AuthorityPasskeyRow,
@@ -52,6 +53,7 @@ class StoredState:
     ingests: Sequence[SourceIngestRow] = ()
     certificates: Sequence[AgencyCertificateRow] = ()
     passkeys: Sequence[AuthorityPasskeyRow] = ()
+    acknowledgements: Sequence[AcknowledgementRow] = ()
 
 
 def stored_state(session: Session) -> StoredState:
@@ -75,4 +77,5 @@ def stored_state(session: Session) -> StoredState:
         ingests=list(session.scalars(select(SourceIngestRow))),
         certificates=list(session.scalars(select(AgencyCertificateRow))),
         passkeys=list(session.scalars(select(AuthorityPasskeyRow))),
+        acknowledgements=list(session.scalars(select(AcknowledgementRow))),
     )

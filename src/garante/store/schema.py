@@ -523,3 +523,34 @@ class AuthorityPasskeyRow(Base):
     origin: Mapped[str] = mapped_column(String(300))
     sign_count: Mapped[int] = mapped_column(Int64)
     created_at: Mapped[datetime]
+
+
+# -- partners writing back -------------------------------------------------------------------
+
+
+class AcknowledgementRow(Base):
+    """A partner's signed acknowledgement of a delivery or of a recall, by the STIX id of the
+    object that carried it; one of each kind per release."""
+
+    __tablename__ = "acknowledgements"
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    request_id: Mapped[int] = mapped_column(ForeignKey("release_requests.id"))
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    statement: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(String(128))
+    acknowledged_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_acknowledgements_release", "request_id", "kind", unique=True),)
+
+
+class TaxiiStatusRow(Base):
+    """The status resource (TAXII 2.1, 4.3) of one write to a partner's write collection, kept
+    so any server answers for it. Not a state change: nothing logged, nothing replayed."""
+
+    __tablename__ = "taxii_statuses"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    request_timestamp: Mapped[datetime]
+    body: Mapped[str] = mapped_column(Text)

@@ -1,5 +1,7 @@
 """The TAXII 2.1 server (OASIS, 2021) mounted at /taxii2/: discovery, one API root, a
-read-only collection per partner, objects, object versions and manifest.
+read-only collection per partner, objects, object versions and manifest; and a write
+collection per partner, where it writes back signed acknowledgements and outcome reports and
+reads the status of each write.
 
 The read path serves the canonical JSON stored at release time, joined as text into the
 envelope: the stix2 parser never runs per object on the way out.
@@ -15,14 +17,16 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
-from garante import __version__
+from garante import __version__, records
 from garante.api.clientcert import TrustedProxies, certificate_principal, peer_host
 from garante.canonical import Json
 from garante.domain.numbers import whole_number
 from garante.domain.roles import Principal, Role
 from garante.service.app import Garante
 from garante.service.tokens import Forbidden, Unauthenticated
+from garante.stix import writeback
 from garante.stix.markings import normalise_timestamp, taxii_time
 from garante.store.feed import FeedBodies, FeedQuery, FeedRow
 from garante.taxii import cursor, errors
@@ -31,12 +35,19 @@ from garante.taxii.media import STIX_JSON, TAXII_JSON, acceptable, dumps
 
 API_ROOT = "api"
 MAX_PAGE = 1000
+MAX_WRITE_BYTES = 1_048_576  # the API root's max_content_length
+MAX_WRITE_OBJECTS = 100
 _NAMESPACE = uuid.UUID("5f0c2d59-8c1a-5e0b-9d3e-7461786969a1")
 
 
 def collection_id(partner_id: str) -> str:
     """Each partner's collection has a stable id, the same on every server."""
     return str(uuid.uuid5(_NAMESPACE, f"releases:{partner_id}"))
+
+
+def write_collection_id(partner_id: str) -> str:
+    """Each partner's write collection (acknowledgements and outcome reports), as stable."""
+    return str(uuid.uuid5(_NAMESPACE, f"writeback:{partner_id}"))
 
 
 def create_taxii_app(garante: Garante, *, trusted_proxies: TrustedProxies | None = None) -> FastAPI:
@@ -71,6 +82,14 @@ def create_taxii_app(garante: Garante, *, trusted_proxies: TrustedProxies | None
 
     def own(request: Request, cid: str) -> Principal:
         who = partner(request)
+        if cid == write_collection_id(str(who.agency_id)):
+            raise TaxiiError(
+                403,
+                "Collection not readable",
+                "this collection takes what you write back (can_read is false); read your "
+                f"releases from collection {collection_id(str(who.agency_id))}",
+                code="taxii.not_readable",
+            )
         if cid != collection_id(str(who.agency_id)):
             # The same answer whether the collection is another partner's or does not exist.
             raise TaxiiError(
@@ -158,21 +177,80 @@ def create_taxii_app(garante: Garante, *, trusted_proxies: TrustedProxies | None
                 "title": "Releases",
                 "description": f"Garante {__version__}",
                 "versions": [TAXII_JSON],
-                "max_content_length": 0,
+                "max_content_length": MAX_WRITE_BYTES,
             }
         )
 
     @app.get(f"/{API_ROOT}/collections/")
     def collections(request: Request) -> Response:
-        return _json({"collections": [_collection(str(partner(request).agency_id))]})
+        agency = str(partner(request).agency_id)
+        return _json({"collections": [_collection(agency), _write_collection(agency)]})
 
     @app.get(f"/{API_ROOT}/collections/{{cid}}/")
     def collection(cid: str, request: Request) -> Response:
+        who = partner(request)
+        if cid == write_collection_id(str(who.agency_id)):
+            return _json(_write_collection(str(who.agency_id)))
         return _json(_collection(str(own(request, cid).agency_id)))
 
-    @app.get(f"/{API_ROOT}/collections/{{cid}}/objects/")
-    def objects(cid: str, request: Request) -> Response:
-        return delivered(cid, request, "objects")
+    def writer(request: Request, cid: str) -> Principal:
+        """The caller, writing to its own write collection."""
+        who = partner(request)
+        agency = str(who.agency_id)
+        if cid == collection_id(agency):
+            raise TaxiiError(
+                403,
+                "Collection not writable",
+                "this collection is what was released to you (can_write is false); write to "
+                f"collection {write_collection_id(agency)}",
+                code="taxii.not_writable",
+            )
+        if cid != write_collection_id(agency):
+            raise TaxiiError(
+                404,
+                "No such collection",
+                f"no collection {cid} for this caller",
+                code="taxii.collection_not_found",
+            )
+        media = (request.headers.get("content-type") or "").replace(" ", "").lower()
+        if media != TAXII_JSON.lower():
+            raise TaxiiError(
+                415,
+                "Unsupported media type",
+                f"send the envelope as Content-Type: {TAXII_JSON}",
+                code="taxii.unsupported_media_type",
+            )
+        length = whole_number(request.headers.get("content-length") or "0")
+        if length is not None and length > MAX_WRITE_BYTES:
+            raise _too_large()
+        return who
+
+    @app.api_route(f"/{API_ROOT}/collections/{{cid}}/objects/", methods=["GET", "POST"])
+    async def objects(cid: str, request: Request) -> Response:
+        """GET reads the read collection (5.3); POST writes to the write collection (5.4).
+        One route for both, so a method neither takes is told both in ``Allow``."""
+        if request.method == "GET":
+            return await run_in_threadpool(delivered, cid, request, "objects")
+        return await add_objects(cid, request)
+
+    async def add_objects(cid: str, request: Request) -> Response:
+        who = await run_in_threadpool(writer, request, cid)
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_WRITE_BYTES:
+                raise _too_large()
+        writes = [writeback.read(obj) for obj in _objects(bytes(body))]
+        status = await run_in_threadpool(garante.acting_as(who).write_back, writes)
+        return Response(dumps(_status(status)), status_code=202, media_type=TAXII_JSON)
+
+    def status(sid: str, request: Request) -> Response:
+        who = partner(request)
+        return _json(_status(garante.acting_as(who).write_status(sid)))
+
+    # taxii2-client asks for the status at the URL without the final slash.
+    app.get(f"/{API_ROOT}/status/{{sid}}/")(status)
+    app.get(f"/{API_ROOT}/status/{{sid}}")(status)
 
     @app.get(f"/{API_ROOT}/collections/{{cid}}/objects/{{oid}}/")
     def one_object(cid: str, oid: str, request: Request) -> Response:
@@ -243,6 +321,69 @@ def _collection(agency: str) -> dict[str, Json]:
         "can_write": False,
         "media_types": [STIX_JSON],
     }
+
+
+def _write_collection(agency: str) -> dict[str, Json]:
+    return {
+        "id": write_collection_id(agency),
+        "title": f"Write-back from {agency}",
+        "description": "Write your signed acknowledgements of deliveries and of recalls, and "
+        "your signed outcome reports, here: STIX 2.1 notes carrying the Garante write-back "
+        f"extension ({writeback.WRITEBACK_EXTENSION_ID}).",
+        "can_read": False,
+        "can_write": True,
+        "media_types": [STIX_JSON],
+    }
+
+
+def _too_large() -> TaxiiError:
+    return TaxiiError(
+        413,
+        "Envelope too large",
+        f"an envelope may be at most {MAX_WRITE_BYTES} bytes; send fewer objects at a time",
+        code="taxii.too_large",
+    )
+
+
+def _objects(body: bytes) -> list[object]:
+    """The objects of a TAXII envelope, at most ``MAX_WRITE_OBJECTS``."""
+    try:
+        envelope = json.loads(body)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        envelope = None
+    objects = envelope.get("objects") if isinstance(envelope, dict) else None
+    if not isinstance(objects, list) or not objects:
+        raise TaxiiError(
+            400,
+            "Invalid envelope",
+            'send a TAXII envelope: a JSON object whose "objects" lists the STIX objects',
+            code="taxii.bad_envelope",
+        )
+    if len(objects) > MAX_WRITE_OBJECTS:
+        raise TaxiiError(
+            413,
+            "Too many objects",
+            f"an envelope may hold at most {MAX_WRITE_OBJECTS} objects; send the rest in another",
+            code="taxii.too_many_objects",
+        )
+    return objects
+
+
+def _status(status: records.WriteStatus) -> dict[str, Json]:
+    """A status resource (TAXII 2.1, 4.3.1); empty lists are left out."""
+    body: dict[str, Json] = {
+        "id": status.id,
+        "status": status.status,
+        "request_timestamp": status.request_timestamp,
+        "total_count": status.total_count,
+        "success_count": status.success_count,
+        "failure_count": status.failure_count,
+        "pending_count": status.pending_count,
+    }
+    for name, results in (("successes", status.successes), ("failures", status.failures)):
+        if results:
+            body[name] = [{"id": r.id, "version": r.version, "message": r.message} for r in results]
+    return body
 
 
 def _values(request: Request, name: str) -> tuple[str, ...]:

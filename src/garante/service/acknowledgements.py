@@ -1,0 +1,107 @@
+"""Partners' signed acknowledgements of deliveries and of recalls, verified and logged."""
+
+from __future__ import annotations
+
+from garante.domain.acknowledgement import AckKind, Acknowledgement
+from garante.domain.errors import (
+    Conflict,
+    InvalidState,
+    NotFound,
+    SignatureRequired,
+    UnknownValue,
+    ValidationError,
+)
+from garante.domain.events import RecallAcknowledged, ReleaseAcknowledged
+from garante.domain.vocabulary import suggest
+from garante.service import lookup
+from garante.service.transaction import Transaction
+from garante.signatures import canonical, check_signature, encode_signature
+from garante.store import acknowledgements
+from garante.store import feed as stored
+from garante.store.schema import AcknowledgementRow
+
+
+class AcknowledgedReleaseNotFound(NotFound):
+    code = "acknowledgement.release_not_found"
+
+
+class NothingToAcknowledge(InvalidState):
+    code = "acknowledgement.nothing_to_acknowledge"
+
+
+class AcknowledgementIdTaken(Conflict):
+    code = "acknowledgement.id_taken"
+
+
+def acknowledge(
+    tx: Transaction, *, ack: Acknowledgement, signature: bytes | None
+) -> tuple[AcknowledgementRow, bool]:
+    """Record a partner's signed acknowledgement; the row, and whether it is new.
+
+    The same acknowledgement twice, or a second one of a release already acknowledged, is
+    accepted once: the first row comes back and nothing more is logged.
+    """
+    session = tx.session
+    if ack.kind not in set(AckKind):
+        raise UnknownValue(
+            f"unknown acknowledgement '{ack.kind}'",
+            field="of",
+            hint=suggest(ack.kind, list(AckKind)),
+        )
+    if not ack.id or len(ack.id) > 128:
+        raise ValidationError("an acknowledgement's id is 1 to 128 characters", field="id")
+    # The signature first: what no key of the partner's signed learns nothing of the state.
+    agency = lookup.agency(session, ack.agency_id)
+    if agency.public_key is None:
+        raise SignatureRequired(
+            f"{agency.id} has no registered public key, so its acknowledgement cannot be checked",
+            field="signature",
+            hint="ask the operator to register your Ed25519 public key first",
+        )
+    statement = ack.statement()
+    check_signature(
+        signer=agency.id, public_key=agency.public_key, statement=statement, signature=signature
+    )
+    release = stored.release(session, ack.request_id)
+    withdrawn = release is not None and release.delivered_at is None and release.recalled_at
+    if release is None or release.partner_id != ack.agency_id or withdrawn:
+        # A release withdrawn before delivery never reached the partner: nothing it knows of.
+        # One answer whether the release does not exist or went to another partner.
+        raise AcknowledgedReleaseNotFound(
+            f"release {ack.request_id} was not released to {ack.agency_id}, "
+            "so there is nothing of it to acknowledge",
+            field="release",
+            hint="acknowledge the releases your collection delivered to you",
+        )
+    if ack.kind == AckKind.DELIVERY and release.delivered_at is None:
+        raise NothingToAcknowledge(
+            f"release {ack.request_id} has not been delivered to you yet",
+            field="release",
+            hint="fetch your collection's objects first, then acknowledge them",
+        )
+    if ack.kind == AckKind.RECALL and release.recalled_at is None:
+        raise NothingToAcknowledge(
+            f"release {ack.request_id} has not been recalled", field="release"
+        )
+    if ack.acknowledged_at > tx.now:
+        raise ValidationError("the acknowledgement is dated in the future", field="acknowledged_at")
+    assert signature is not None  # check_signature refuses a missing one for a registered key
+    text = canonical(statement).decode()
+    same = acknowledgements.get(session, ack.id)
+    if same is not None:
+        if same.statement != text:
+            raise AcknowledgementIdTaken(
+                f"acknowledgement {ack.id} was received before with other content",
+                field="id",
+                hint="give each acknowledgement its own id",
+            )
+        return same, False
+    earlier = acknowledgements.of_release(session, ack.request_id, ack.kind)
+    if earlier is not None:
+        return earlier, False
+    row = acknowledgements.add(
+        session, ack, statement=text, signature=encode_signature(signature), at=tx.now
+    )
+    event = ReleaseAcknowledged if ack.kind == AckKind.DELIVERY else RecallAcknowledged
+    tx.audit(event(acknowledgement=row.id, statement=statement, signature=row.signature))
+    return row, True

@@ -1,0 +1,78 @@
+"""What partners write back: acknowledgements and signed outcome reports, each verified
+against the partner's registered key, accepted once, and the status of each TAXII write."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict
+
+from sqlalchemy.orm import Session
+
+from garante import records
+from garante.domain.errors import NotFound, SignatureRequired
+from garante.domain.outcome import OutcomeReport
+from garante.service import lookup, outcomes
+from garante.service.releases import DecidedRequest
+from garante.service.transaction import Transaction
+from garante.signatures import canonical, check_signature
+from garante.store import outcomes as store_outcomes
+from garante.store import taxii_statuses
+from garante.store.schema import OutcomeRow
+
+
+class StatusNotFound(NotFound):
+    code = "taxii.status_not_found"
+
+
+def report_signed_outcome(
+    tx: Transaction, *, report: OutcomeReport, signature: bytes | None
+) -> tuple[OutcomeRow, list[DecidedRequest], bool]:
+    """An outcome the partner signed, recorded once: the same signed statement again gives the
+    outcome recorded before (``False``: nothing new logged)."""
+    session = tx.session
+    agency = lookup.agency(session, report.agency_id)
+    if agency.public_key is None:
+        raise SignatureRequired(
+            f"{agency.id} has no registered public key, so its report cannot be checked",
+            field="signature",
+            hint="ask the operator to register your Ed25519 public key first",
+        )
+    statement = report.statement()
+    check_signature(
+        signer=agency.id, public_key=agency.public_key, statement=statement, signature=signature
+    )
+    earlier = store_outcomes.with_statement(session, agency.id, canonical(statement).decode())
+    if earlier is not None:
+        return earlier, [], False
+    row, moved = outcomes.report_outcome(tx, report=report, signed=True, signature=signature)
+    return row, moved, True
+
+
+def save_status(tx: Transaction, status: records.WriteStatus) -> None:
+    taxii_statuses.add(
+        tx.session,
+        status_id=status.id,
+        agency_id=status.agency,
+        at=tx.now,
+        body=json.dumps(asdict(status)),
+    )
+
+
+def status(session: Session, status_id: str, agency_id: str) -> records.WriteStatus:
+    """A write's status, to the partner that wrote it only: to anyone else it does not exist."""
+    row = taxii_statuses.get(session, status_id)
+    if row is None or row.agency_id != agency_id:
+        raise StatusNotFound(f"no status {status_id} for this caller", field="status")
+    body = json.loads(row.body)
+    return records.WriteStatus(
+        **{
+            **body,
+            "successes": _results(body["successes"]),
+            "failures": _results(body["failures"]),
+        }
+    )
+
+
+def _results(items: list[Mapping[str, str]]) -> tuple[records.WriteResult, ...]:
+    return tuple(records.WriteResult(**item) for item in items)
