@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from garante.api.clientcert import CERT_HEADER, VERIFIED, VERIFY_HEADER
 from garante.signatures import public_key_bytes
+from tests.support import reach
 from tests.support.pki import Pki
 from tests.support.scenario import scenario_bundle
 from tests.support.servers import Server, running_server
@@ -312,6 +313,7 @@ MUTATING = tuple(row for row in MATRIX if row.method in ("POST", "PUT"))
 def authz_server(request: pytest.FixtureRequest, server_backend: str) -> Iterator[Server]:
     store = new_store(request, server_backend, "authz")
     extra = ("--trusted-proxy", "127.0.0.1/32")  # the test stands in for nginx on loopback
+    extra += reach.serve_options()  # its source is a folder under the temporary directory
     with running_server(store, demo=True, extra=extra) as server:
         yield server
 

@@ -59,6 +59,21 @@ def serve(
         "anywhere else they are ignored.",
         metavar="CIDR",
     ),
+    source_root: list[str] | None = typer.Option(
+        None,
+        "--source-root",
+        help="A directory under which folder and MISP-feed directory sources may live (repeat "
+        "for several; added to GARANTE_SOURCE_ROOTS). None by default: no directory source.",
+        metavar="DIR",
+    ),
+    source_allow: list[str] | None = typer.Option(
+        None,
+        "--source-allow",
+        help="A host name, address or CIDR block that web sources may reach although it is "
+        "not public (loopback, private, link-local, metadata; repeat for several; added to "
+        "GARANTE_SOURCE_HOSTS). Public addresses need none.",
+        metavar="HOST|CIDR",
+    ),
     sources_check: float = typer.Option(
         5.0,
         "--sources-check",
@@ -77,6 +92,8 @@ def serve(
     trusted = TrustedProxies.parse(trusted_proxy or ())
 
     garante = service(ctx, create=init, log_key_uri=log_key_uri)
+    settings = garante.context.settings
+    settings.source_reach = settings.source_reach.extended(source_root or (), source_allow or ())
 
     def ready(url: str) -> None:
         output.console.print(f"Garante API listening on {url}/api/v1", markup=False)

@@ -19,7 +19,7 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
@@ -51,6 +51,7 @@ from garante.store.database import (
     shown,
     upgrade,
 )
+from garante.upstream.reach import Reach
 
 log = logging.getLogger("garante.service")
 
@@ -76,12 +77,16 @@ class Settings:
 
     checkpoint_every: int = 100
     release_batch: int = 32
+    # Where sources may point (GARANTE_SOURCE_ROOTS, GARANTE_SOURCE_HOSTS): no directory and
+    # no non-public address unless the operator says so.
+    source_reach: Reach = field(default_factory=Reach)
 
     @classmethod
     def from_environment(cls) -> Settings:
         return cls(
             checkpoint_every=_positive_setting("GARANTE_CHECKPOINT_EVERY", 100),
             release_batch=_positive_setting("GARANTE_RELEASE_BATCH", 32),
+            source_reach=Reach.from_environment(),
         )
 
 

@@ -25,6 +25,7 @@ from taxii2client.exceptions import TAXIIServiceException
 from taxii2client.v21 import Collection
 
 from garante.domain.errors import UpstreamFailed
+from garante.upstream.reach import Reach, check_session
 
 DATE_ADDED_LAST = "X-TAXII-Date-Added-Last"
 PAGE = 1000
@@ -66,6 +67,7 @@ class Upstream:
     username: str | None = None
     secret: str | None = None
     timeout: float = 30.0
+    reach: Reach = field(default_factory=Reach)  # where it may connect (checked on connecting)
 
     @property
     def collection_url(self) -> str:
@@ -168,6 +170,7 @@ def _collection(upstream: Upstream, seen: dict[str, str]) -> Collection:
     connection = _HTTPConnection(version="2.1", auth=auth)
     session = _Session(upstream.timeout)
     session.auth = auth
+    check_session(session, upstream.reach)
     connection.session.close()
     connection.session = session
 

@@ -80,6 +80,8 @@ class Sources(UseCases):
         grouping: str = "per-object",
         mapping: Mapping[str, Any] | None = None,
     ) -> records.Source:
+        # Where it points is checked before the transaction: resolving a name may take time.
+        sources.check_reach(self.context.settings.source_reach, kind, url)
         with self._tx() as tx:
             row = sources.add_source(
                 tx,
@@ -164,6 +166,9 @@ class Sources(UseCases):
         pulled = _Tally(source=terms.id, position=terms.position, next=terms.next_token)
         started: list[DecidedRequest] = []
         try:
+            sources.check_directory_at_pull(
+                self.context.settings.source_reach, terms.kind, terms.url
+            )
             if terms.kind == SourceKind.MISP_FEED:
                 self._pull_misp_feed(terms, pulled, started, progress, retry or taxii.Retry())
             elif terms.kind == SourceKind.FOLDER:
@@ -374,6 +379,7 @@ class Sources(UseCases):
                     auth=row.auth,
                     username=row.username,
                     secret=row.secret,
+                    reach=self.context.settings.source_reach,
                 ),
                 grouping=row.grouping,
                 tlp=row.tlp,
