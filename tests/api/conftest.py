@@ -25,7 +25,8 @@ def server_backend(request: pytest.FixtureRequest) -> str:
 def demo_server(request: pytest.FixtureRequest, server_backend: str) -> Iterator[Server]:
     # The sources tests add folders under the temporary directory and sources on loopback.
     store = new_store(request, server_backend, "api")
-    with running_server(store, demo=True, extra=reach.serve_options()) as server:
+    extra = ("--sources-check", "0.5", *reach.serve_options())
+    with running_server(store, demo=True, extra=extra) as server:
         yield server
 
 

@@ -282,6 +282,7 @@ MATRIX: tuple[Row, ...] = (
     Row("POST", "/sources/{source_id}/resume", _set(ANALYST), body={"reason": "matrix"}),
     Row("POST", "/sources/{source_id}/remove", _set(ANALYST), body={"reason": "matrix"}),
     Row("POST", "/sources/{source_id}/pull", _set(ANALYST)),
+    Row("POST", "/sources/{source_id}/misp-events", _set(ANALYST), body={"Event": {}}),
     # client certificates of partners
     Row("GET", "/agencies/{agency_id}/certificates", EVERYONE),
     Row(
@@ -312,7 +313,7 @@ MUTATING = tuple(row for row in MATRIX if row.method in ("POST", "PUT"))
 @pytest.fixture(scope="module")
 def authz_server(request: pytest.FixtureRequest, server_backend: str) -> Iterator[Server]:
     store = new_store(request, server_backend, "authz")
-    extra = ("--trusted-proxy", "127.0.0.1/32")  # the test stands in for nginx on loopback
+    extra: tuple[str, ...] = ("--trusted-proxy", "127.0.0.1/32")  # we stand in for nginx
     extra += reach.serve_options()  # its source is a folder under the temporary directory
     with running_server(store, demo=True, extra=extra) as server:
         yield server

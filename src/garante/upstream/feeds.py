@@ -60,6 +60,8 @@ def fetch_with_retry(client: httpx.Client, retry: Retry) -> Callable[[str], byte
                 response = client.get(url)
             except httpx.TimeoutException:
                 failure = f"{url} did not answer within {client.timeout.read or 0:g} s"
+                if not retry.timeouts:
+                    break
                 continue
             except httpx.HTTPError as exc:
                 failure = f"cannot reach {url}: {exc}"

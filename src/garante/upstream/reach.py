@@ -232,8 +232,8 @@ class Reach:
 # -- checking on connecting: requests (taxii2-client) and httpx (MISP feeds) ------------------
 
 
-def _checked_connection(base: type[HTTPConnection], reach: Reach) -> type[HTTPConnection]:
-    class Checked(base):  # type: ignore[valid-type, misc]
+def _checked_connection(base: type[Any], reach: Reach) -> type[HTTPConnection]:
+    class Checked(base):  # type: ignore[misc]
         def _new_conn(self) -> socket.socket:
             sock: socket.socket = super()._new_conn()
             refusal = reach.refused(str(self.host), str(sock.getpeername()[0]))

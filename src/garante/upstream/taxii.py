@@ -91,6 +91,10 @@ class Retry:
 
     attempts: int = 3
     backoff: float = 0.5  # seconds before the second attempt; doubled each time after
+    # Whether a request that timed out is tried again. The server's schedule does not: a
+    # hanging upstream holds the sources pulled after it for its timeout once, not once per
+    # attempt; the schedule tries it again at its next interval.
+    timeouts: bool = True
     sleep: Callable[[float], None] = field(default=time.sleep)
 
 
@@ -214,6 +218,8 @@ def _attempt(call: Callable[[], Any], upstream: Upstream, retry: Retry) -> Any:
                 break
         except requests.Timeout:
             failure = f"{where} did not answer within {upstream.timeout:g} s"
+            if not retry.timeouts:
+                break
         except requests.ConnectionError as exc:
             failure = f"cannot reach {where}: {_reason(exc)}"
         except (ValueError, TAXIIServiceException) as exc:  # a body that is not JSON, or TAXII

@@ -56,6 +56,7 @@ class _Terms:
     rules: tuple[MappingRule, ...]
     position: str | None
     next_token: str | None
+    started: datetime  # when the pull read its source: a pull asked for before is done by it
 
 
 class Sources(UseCases):
@@ -184,6 +185,7 @@ class Sources(UseCases):
                     position_added=pulled.position,
                     position_next=pulled.next,
                     error=exc.message,
+                    started=terms.started,
                 )
             raise
         with self._tx() as tx:
@@ -195,8 +197,22 @@ class Sources(UseCases):
                 position_next=pulled.next,
                 error=None,
                 refused=_refused(pulled.rejected),
+                started=terms.started,
             )
         return Change(value=pulled.record(), started=visibility.moved(self.principal, started))
+
+    @entitled(Role.ANALYST)
+    def request_pull(self, source_id: str) -> records.Source:
+        """Ask for a pull of the source, done next by ``garante serve``'s schedule, which
+        pulls one source after another (``pull_due_sources``): the API answers at once, and
+        the source's state says the pull is pending (``pull_requested_at``), then how it
+        went (``last_success_at``, ``last_error``)."""
+        self._terms(source_id)  # the same refusals as a pull: unknown, not its own, paused...
+        with self._tx() as tx:
+            row = sources.source(tx, source_id)
+            store.request_pull(tx.session, row.id, tx.now)
+            tx.session.refresh(row)
+            return self._shown(tx.session, row, tx.now)
 
     def _pull_taxii(
         self,
@@ -344,15 +360,21 @@ class Sources(UseCases):
         return Change(value=pulled.record(), started=visibility.moved(self.principal, started))
 
     @entitled()
-    def pull_due_sources(self) -> list[records.Pulled]:
-        """Pull every source whose interval has passed (``garante serve`` runs this); a
-        source that fails is recorded as failing, and the others are pulled all the same."""
+    def pull_due_sources(self, *, timeout: float | None = None) -> list[records.Pulled]:
+        """Pull every source whose pull was asked for or whose interval has passed, one
+        after another (``garante serve`` runs this); a source that fails is recorded as
+        failing, and the others are pulled all the same. A request that times out is not
+        tried again here (the next interval does): an upstream that hangs holds the others
+        for its ``timeout`` (default 30 s a request), not for each of a pull's attempts."""
         with self.context.reads() as read:
             due = [row.id for row in store.due(read.session, read.now)]
         done = []
         for source_id in due:
             try:
-                done.append(self.pull_source(source_id).value)
+                pulled = self.pull_source(
+                    source_id, retry=taxii.Retry(timeouts=False), timeout=timeout
+                )
+                done.append(pulled.value)
             except GaranteError:
                 continue  # recorded as the source's last error
         return done
@@ -388,6 +410,7 @@ class Sources(UseCases):
                 rules=tuple(sources.mapping_rules(row.mapping)),
                 position=row.position_added,
                 next_token=row.position_next,
+                started=read.now,
             )
 
     def _take(self, source_id: str, candidate: Candidate, pulled: _Tally) -> list[DecidedRequest]:
