@@ -27,7 +27,7 @@ from garante.service.releases import DecidedRequest
 from garante.service.results import Change, Page
 from garante.service.sources import Candidate, SourceKind
 from garante.service.usecases.base import UseCases
-from garante.sources import misp
+from garante.sources import misp, validation
 from garante.sources.grouping import Grouping, UpstreamItem, group_objects
 from garante.sources.mapping import MappingRule, map_item
 from garante.sources.markings import read_markings
@@ -503,6 +503,9 @@ def _candidate(
     objects' markings."""
     if len(group.upstream_id) > UPSTREAM_ID or len(group.version) > VERSION:
         return f"{group.upstream_id[:UPSTREAM_ID]}...: an id or version too long"
+    refused = validation.invalid(group.objects)
+    if refused is not None:
+        return refused if group.upstream_id in refused else f"{group.upstream_id}: {refused}"
     found = read_markings(group.objects, tags=marking_tags, default=Tlp(terms.tlp))
     review = tuple(found.review)
     tlp = found.tlp.value if found.tlp is not None and not review else Tlp.RED.value
