@@ -70,9 +70,7 @@ def test_pull_now_asks_the_server_and_shows_it_pending(console: Console, tmp_pat
     _add_sources(console, tmp_path)
     console.sign_in("analyst")
 
-    response = console.client.post(
-        "/sources/drop/pull", data={"csrf": console.csrf("/sources")}
-    )
+    response = console.client.post("/sources/drop/pull", data={"csrf": console.csrf("/sources")})
 
     assert response.status_code == 200
     assert "A pull of drop was asked for" in response.text
