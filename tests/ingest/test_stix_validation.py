@@ -53,7 +53,7 @@ def test_an_invalid_object_is_not_taken_and_says_the_validators_message(
     assert len(pulled.items) == 1
     (line,) = pulled.rejected
     assert broken(2)["id"] in line
-    assert "is not valid STIX 2.1: Pattern failed to validate" in line
+    assert f"a.json: {broken(2)['id']}: not valid STIX 2.1: Pattern failed to validate" in line
 
 
 def test_an_item_with_an_invalid_object_is_not_taken_in_part(

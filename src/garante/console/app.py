@@ -48,7 +48,18 @@ def static_file(path: str) -> Response:
 
 def create_console_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
-    for module in (auth, partners, agreements, items, orders, held, sources, releases, audit, charts):
+    for module in (
+        auth,
+        partners,
+        agreements,
+        items,
+        orders,
+        held,
+        sources,
+        releases,
+        audit,
+        charts,
+    ):
         router.include_router(module.router)
     router.add_api_route("/static/{path:path}", static_file, methods=["GET"])
     return router

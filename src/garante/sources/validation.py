@@ -17,16 +17,17 @@ from stix2validator.errors import ValidationError as ValidatorRefused
 OPTIONS = ValidationOptions(version="2.1")
 
 
-def invalid(objects: Sequence[dict[str, Any]]) -> str | None:
-    """Why the first invalid object of ``objects`` is invalid, or None if none is."""
+def invalid(objects: Sequence[dict[str, Any]]) -> tuple[str, str] | None:
+    """The first invalid object of ``objects`` (its id) and the validator's message, or None
+    if none is invalid."""
     for obj in objects:
         name = str(obj.get("id", "an object without an id"))
         try:
             result = validate_instance(obj, OPTIONS)
         except ValidatorRefused as exc:
-            return f"{name} is not valid STIX 2.1: {exc}"
+            return name, str(exc)
         if not result.is_valid:
             errors = [str(error).removeprefix(f"{name}: ") for error in result.errors]
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-            return f"{name} is not valid STIX 2.1: {errors[0] if errors else 'invalid'}{more}"
+            return name, f"{errors[0] if errors else 'invalid'}{more}"
     return None

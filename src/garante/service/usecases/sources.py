@@ -505,7 +505,9 @@ def _candidate(
         return f"{group.upstream_id[:UPSTREAM_ID]}...: an id or version too long"
     refused = validation.invalid(group.objects)
     if refused is not None:
-        return refused if group.upstream_id in refused else f"{group.upstream_id}: {refused}"
+        name, why = refused
+        which = "" if name == group.upstream_id else f"{name} is "
+        return f"{group.upstream_id}: {which}not valid STIX 2.1: {why}"
     found = read_markings(group.objects, tags=marking_tags, default=Tlp(terms.tlp))
     review = tuple(found.review)
     tlp = found.tlp.value if found.tlp is not None and not review else Tlp.RED.value
