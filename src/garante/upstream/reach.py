@@ -222,7 +222,7 @@ class Reach:
             self.check_address(host, address)
         except SourceNotAllowed as exc:
             return UpstreamFailed(
-                f"refused to connect to {exc.message} (checked on connecting)",
+                f"refused to connect to {host}: {exc.message} (checked on connecting)",
                 field="url",
                 hint=HOSTS_HINT,
             )
