@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import json
 from pathlib import Path
+from typing import Any
 
 from garante.domain.roles import Principal, Role
 from tests.console.pages import Console
@@ -41,7 +42,11 @@ def _add_sources(console: Console, tmp_path: Path) -> None:
         )
     )
     analyst = reach.allow(console.garante, roots=(str(tmp_path),)).acting_as(ANALYST)
-    terms = {"category": "maritime-interdiction", "region": "caribbean", "tlp": "amber"}
+    terms: dict[str, Any] = {
+        "category": "maritime-interdiction",
+        "region": "caribbean",
+        "tlp": "amber",
+    }
     analyst.add_source("drop", kind="folder", url=str(drop), collection=None, **terms)
     feed = "http://127.0.0.1:9/feed"
     analyst.add_source("gone", kind="misp-feed", url=feed, collection=None, **terms)

@@ -28,7 +28,7 @@ from playwright.sync_api import Browser, expect, sync_playwright  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 BUNDLE = "bundle--6c1b2c4e-0000-4000-8000-0000000000b1"
-TERMS = {"category": "maritime-interdiction", "region": "caribbean", "tlp": "amber"}
+TERMS: dict[str, Any] = {"category": "maritime-interdiction", "region": "caribbean", "tlp": "amber"}
 
 
 @pytest.fixture(scope="module")

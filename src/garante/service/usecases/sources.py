@@ -9,6 +9,7 @@ schedule) does all of it. A source's credentials are never shown to anyone.
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -36,6 +37,7 @@ from garante.store import sources as store
 from garante.store.schema import SourceRow
 from garante.upstream import feeds, taxii
 
+log = logging.getLogger(__name__)
 TITLE = 500  # an item title's length in the store
 UPSTREAM_ID, VERSION = 200, 64  # the lengths the store keeps of an upstream id and version
 POSITION_EVERY = 100  # MISP events between two records of a feed's position
@@ -377,6 +379,8 @@ class Sources(UseCases):
                 done.append(pulled.value)
             except GaranteError:
                 continue  # recorded as the source's last error
+            except Exception:  # a fault in one source's pull must not starve the others
+                log.exception("pulling source %s failed", source_id)
         return done
 
     def _terms(self, source_id: str) -> _Terms:
