@@ -6,6 +6,7 @@ Without Chromium or Playwright these tests skip, saying why, but never under CI.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -86,6 +87,9 @@ def test_an_analyst_sees_each_sources_health_and_pulls_one(
         expect(healthy.locator("td.items")).to_have_text("1")
         expect(failing).to_have_attribute("data-health", "failing")
         expect(failing.locator("td.last-error")).to_contain_text("127.0.0.1:9")
+        if os.environ.get("GARANTE_SCREENSHOTS"):
+            shot = Path(os.environ["GARANTE_SCREENSHOTS"]) / "sources.png"
+            page.screenshot(path=str(shot), full_page=True)
 
         healthy.get_by_role("button", name="Pull drop now").click()
 
