@@ -17,6 +17,9 @@ PAGES += [
 PAGES += ["/items", "/items/co-2025-0417", "/releases/11"]
 # Standing agreements: the test makes dea-ag-1, the DEA's (the partner signed in).
 PAGES += ["/agreements", "/agreements/new", "/agreements/dea-ag-1"]
+# Sources' health: the roles the service admits to sources (analysts and overseers).
+PAGES += ["/sources"]
+SOURCES = {"/sources"}
 INTERNAL = {"authority", "overseer", "analyst", "liaison"}
 # Pages every signed-in role sees (a partner sees its own part of them).
 EVERYONE = {"/partners", "/releases", "/audit", "/charts", "/agreements", "/agreements/dea-ag-1"}
@@ -33,6 +36,8 @@ def _allowed(role: str, path: str) -> bool:
         return role == "liaison"
     if path in ITEMS:
         return role in {"authority", "overseer", "analyst"}
+    if path in SOURCES:
+        return role in {"overseer", "analyst"}
     if path in EVERYONE:
         return True
     return role in INTERNAL
