@@ -4,6 +4,10 @@ The ``stix2`` library (``items.parse_bundle``) refuses what it cannot build; the
 checks the rest of the specification's MUSTs (the JSON schemas, patterns, vocabularies that
 are not open). An upstream item with an object it finds invalid is not taken, with a line
 naming the object and the validator's message; its warnings (SHOULDs) take nothing away.
+
+What is checked is STIX as an upstream sent it (a TAXII collection, a folder of bundles). A
+MISP event is checked by misp-stix, which refuses what it cannot convert, and the STIX it makes
+is not checked again: the validator takes some 20 ms an object, four times the conversion.
 """
 
 from __future__ import annotations

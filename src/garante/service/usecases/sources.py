@@ -501,13 +501,14 @@ def _candidate(
     marking_tags: Sequence[str] = (),
     tags: Sequence[str] = (),
     galaxies: Sequence[str] = (),
+    validate: bool = True,
 ) -> Candidate | str:
     """The candidate one upstream item makes, or why it is refused. ``tags`` and ``galaxies``
     are a MISP event's tags and galaxy tags, mapped; ``marking_tags`` the tags read with its
     objects' markings."""
     if len(group.upstream_id) > UPSTREAM_ID or len(group.version) > VERSION:
         return f"{group.upstream_id[:UPSTREAM_ID]}...: an id or version too long"
-    refused = validation.invalid(group.objects)
+    refused = validation.invalid(group.objects) if validate else None
     if refused is not None:
         name, why = refused
         which = "" if name == group.upstream_id else f"{name} is "
@@ -544,13 +545,16 @@ def _candidate(
 
 
 def _misp_candidate(terms: _Terms, event: misp.MispConverted) -> Candidate | str:
-    """One MISP event as one candidate: its tags and galaxy tags marked and mapped."""
+    """One MISP event as one candidate: its tags and galaxy tags marked and mapped. The
+    event was checked by misp-stix, which refuses what it cannot convert; the STIX it made is
+    not checked again by the validator (which would cost four times the conversion)."""
     return _candidate(
         terms,
         event.item(),
         marking_tags=event.marking_tags,
         tags=event.tags,
         galaxies=event.galaxy_tags,
+        validate=False,
     )
 
 
