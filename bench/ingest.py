@@ -51,7 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from garante.domain.roles import Principal, Role
 from garante.service.app import Garante
 from garante.service.clock import FixedClock
-from tests.support import peers
+from tests.support import peers, reach
 from tests.support.misp_feed import misp_event, write_feed
 
 SEED = 20251204
@@ -105,6 +105,7 @@ def indicators(count: int, rng: random.Random) -> list[dict[str, Any]]:
 
 def store(home: Path, name: str) -> Garante:
     garante = Garante.open(f"sqlite:///{home / name}.db", clock=FixedClock(AT), actor="bench")
+    reach.allow(garante)  # its upstreams listen on loopback, its folders in the temporary directory
     garante.register_agency("dipol", name="DIPOL", country="CO", domestic=True)
     return garante
 

@@ -1527,11 +1527,29 @@ class GaranteClient:
         path = f"/sources/{_segment(source_id)}/{act}"
         return self._as(records.Source, "POST", path, body={"reason": reason})
 
-    def pull_source(self, source_id: str) -> PullOut:
-        """Pull a source now; ``pulled`` says what it took, ``started`` the requests standing
-        agreements started. An upstream that cannot be read raises ``GaranteAPIError`` with
-        code ``source.upstream_failed`` (502)."""
-        return self._as(PullOut, "POST", f"/sources/{_segment(source_id)}/pull")
+    def pull_source(self, source_id: str) -> records.Source:
+        """Ask for a pull of the source: the server does it next (202). The source answered
+        has ``pull_requested_at`` set until then; ``last_success_at`` and ``last_error`` say
+        how it went (``get_source``)."""
+        return self._as(records.Source, "POST", f"/sources/{_segment(source_id)}/pull")
+
+    def ingest_misp_events(
+        self,
+        source_id: str,
+        events: str | bytes | Mapping[str, Any] | Sequence[Mapping[str, Any]],
+    ) -> PullOut:
+        """Take MISP JSON events (one, a list, or an export's ``{"response": [...]}``; as
+        parsed JSON or as its text) through a MISP feed source; ``pulled`` says what was
+        taken and what was not. A malformed event refuses them all (``validation.invalid``)."""
+        path = f"/sources/{_segment(source_id)}/misp-events"
+        if isinstance(events, str | bytes):
+            headers = {"Content-Type": "application/json"}
+            response = self._http.post(path, content=events, headers=headers)
+        else:
+            response = self._http.post(path, json=events)
+        if response.is_error:
+            raise GaranteAPIError.from_response(response)
+        return _read(PullOut, response.json())
 
     # -- client certificates of partners ----------------------------------------------------
 

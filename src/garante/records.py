@@ -664,6 +664,8 @@ class Source:
     lag_seconds: float | None  # since the last success; None if never pulled
     items: int
     versions_seen: int
+    # -- srcsec: a pull asked for through the API and not yet done (the server does it next) --
+    pull_requested_at: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support import reach
 from tests.support.servers import Server, running_server
 from tests.support.stores import BACKENDS, new_store
 
@@ -22,7 +23,10 @@ def server_backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="module")
 def demo_server(request: pytest.FixtureRequest, server_backend: str) -> Iterator[Server]:
-    with running_server(new_store(request, server_backend, "api"), demo=True) as server:
+    # The sources tests add folders under the temporary directory and sources on loopback.
+    store = new_store(request, server_backend, "api")
+    extra = ("--sources-check", "0.5", *reach.serve_options())
+    with running_server(store, demo=True, extra=extra) as server:
         yield server
 
 

@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from garante.api.clientcert import CERT_HEADER, VERIFIED, VERIFY_HEADER
 from garante.signatures import public_key_bytes
+from tests.support import reach
 from tests.support.pki import Pki
 from tests.support.scenario import scenario_bundle
 from tests.support.servers import Server, running_server
@@ -283,6 +284,7 @@ MATRIX: tuple[Row, ...] = (
     Row("POST", "/sources/{source_id}/resume", _set(ANALYST), body={"reason": "matrix"}),
     Row("POST", "/sources/{source_id}/remove", _set(ANALYST), body={"reason": "matrix"}),
     Row("POST", "/sources/{source_id}/pull", _set(ANALYST)),
+    Row("POST", "/sources/{source_id}/misp-events", _set(ANALYST), body={"Event": {}}),
     # client certificates of partners
     Row("GET", "/agencies/{agency_id}/certificates", EVERYONE),
     Row(
@@ -329,7 +331,8 @@ MUTATING = tuple(row for row in MATRIX if row.method in ("POST", "PUT"))
 @pytest.fixture(scope="module")
 def authz_server(request: pytest.FixtureRequest, server_backend: str) -> Iterator[Server]:
     store = new_store(request, server_backend, "authz")
-    extra = ("--trusted-proxy", "127.0.0.1/32")  # the test stands in for nginx on loopback
+    extra: tuple[str, ...] = ("--trusted-proxy", "127.0.0.1/32")  # we stand in for nginx
+    extra += reach.serve_options()  # its source is a folder under the temporary directory
     with running_server(store, demo=True, extra=extra) as server:
         yield server
 

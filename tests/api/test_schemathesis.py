@@ -50,6 +50,7 @@ from schemathesis.specs.openapi.checks import (
 from garante.api.app import PREFIX, create_app
 from garante.service.app import Garante
 from tests.api.test_authorization import MATRIX
+from tests.support import reach
 from tests.support.servers import Server, running_server
 from tests.support.stores import new_store
 
@@ -122,7 +123,10 @@ CHECKS = [
 def fuzzed_server(request: pytest.FixtureRequest, server_backend: str) -> Iterator[Server]:
     """The demo, served on each store: PostgreSQL refuses a NUL in any text, which the
     generated strings carry, so both must answer 4xx where SQLite alone would store it."""
-    with running_server(new_store(request, server_backend, "fuzz"), demo=True) as server:
+    # Sources it adds may be folders under the temporary directory and hosts on loopback, so
+    # that its state machine reaches a source's pause, resume, remove and pull.
+    store = new_store(request, server_backend, "fuzz")
+    with running_server(store, demo=True, extra=reach.serve_options()) as server:
         yield server
 
 

@@ -5,6 +5,7 @@ errors come in the one shape with their codes."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,11 @@ from typing import Any
 import httpx
 import pytest
 
+from garante import records
 from garante.client import GaranteAPIError, GaranteClient
 from tests.api.test_error_shape import assert_canonical_error
 from tests.ingest.conftest import indicator
+from tests.support.misp_feed import feed_json, misp_event, write_feed
 from tests.support.servers import Server
 
 SECRET = "a-token-that-must-never-come-back"
@@ -45,18 +48,49 @@ def add_folder(client: GaranteClient, source_id: str, folder: Path) -> None:
     )
 
 
-def test_an_analyst_adds_a_folder_source_and_pulls_it(demo_server: Server, tmp_path: Path) -> None:
+def pulled(client: GaranteClient, source_id: str, *, seconds: float = 60) -> records.Source:
+    """The source once the server has pulled it and done every pull asked for."""
+    deadline = time.monotonic() + seconds
+    while True:
+        source = client.get_source(source_id)
+        if source.last_attempt_at is not None and source.pull_requested_at is None:
+            return source
+        assert time.monotonic() < deadline, f"{source_id} was not pulled in {seconds} s"
+        time.sleep(0.1)
+
+
+def test_an_analyst_adds_a_folder_source_and_the_server_pulls_it(
+    demo_server: Server, tmp_path: Path
+) -> None:
     bundle_file(tmp_path, 1)
     bundle_file(tmp_path, 2)
     with analyst(demo_server) as client:
         add_folder(client, "drop-api", tmp_path)
 
-        pulled = client.pull_source("drop-api").pulled  # or the schedule took them first
+        source = pulled(client, "drop-api")
 
-        source = client.get_source("drop-api")
         assert (source.kind, source.originator, source.items) == ("folder", "dipol", 2)
-        assert len(pulled.items) + pulled.duplicates in (0, 2)
         assert "drop-api" in {s.id for s in client.iter_sources()}
+
+
+def test_a_pull_asked_for_answers_202_at_once_and_the_server_does_it(
+    demo_server: Server, tmp_path: Path
+) -> None:
+    bundle_file(tmp_path, 1)
+    with analyst(demo_server) as client:
+        add_folder(client, "drop-asked", tmp_path)
+        assert pulled(client, "drop-asked").items == 1
+        bundle_file(tmp_path, 2)
+        token = demo_server.token("analyst", agency="dipol")
+
+        answer = httpx.post(
+            f"{demo_server.api}/sources/drop-asked/pull",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+
+        assert answer.status_code == 202, answer.text
+        assert answer.json()["pull_requested_at"] is not None
+        assert pulled(client, "drop-asked").items == 2
 
 
 def test_a_source_secret_is_never_answered_back(demo_server: Server) -> None:
@@ -99,7 +133,7 @@ def test_pause_resume_and_remove_say_why_and_show_the_state(
         assert "drop-states" in {s.id for s in client.iter_sources(removed=True)}
 
 
-def test_an_unreachable_upstream_answers_502_and_is_recorded(demo_server: Server) -> None:
+def test_an_unreachable_upstream_is_recorded_as_the_last_error(demo_server: Server) -> None:
     with analyst(demo_server) as client:
         client.add_source(
             "feed-gone",
@@ -110,11 +144,96 @@ def test_an_unreachable_upstream_answers_502_and_is_recorded(demo_server: Server
             tlp="amber",
             interval=86400,
         )
-        with pytest.raises(GaranteAPIError) as raised:
-            client.pull_source("feed-gone")
+        pulled(client, "feed-gone")
 
-        assert (raised.value.status, raised.value.code) == (502, "source.upstream_failed")
-        assert "127.0.0.1:9" in (client.get_source("feed-gone").last_error or "")
+        asked = client.pull_source("feed-gone")
+
+        assert asked.pull_requested_at is not None
+        source = pulled(client, "feed-gone")
+        assert "127.0.0.1:9" in (source.last_error or "")
+        assert source.last_success_at is None
+
+
+def test_a_cloud_metadata_address_is_refused_with_the_setting_to_allow(
+    demo_server: Server,
+) -> None:
+    with analyst(demo_server) as client, pytest.raises(GaranteAPIError) as raised:
+        client.add_source(
+            "feed-metadata",
+            kind="misp-feed",
+            url="http://169.254.169.254/latest/meta-data/",
+            category="maritime-interdiction",
+            region="caribbean",
+            tlp="amber",
+        )
+    assert (raised.value.status, raised.value.code) == (422, "source.not_allowed")
+    assert raised.value.field == "url"
+    assert "GARANTE_SOURCE_HOSTS" in (raised.value.hint or "")
+
+
+def test_misp_events_posted_become_items(demo_server: Server, tmp_path: Path) -> None:
+    with analyst(demo_server) as client:
+        client.add_source(
+            "misp-posted",
+            kind="misp-feed",
+            url=str(write_feed(tmp_path / "feed", [])),
+            category="maritime-interdiction",
+            region="caribbean",
+            tlp="amber",
+            interval=86400,
+        )
+
+        taken = client.ingest_misp_events(
+            "misp-posted", [feed_json(misp_event(tags=("tlp:green",)))]
+        )
+
+        assert (len(taken.pulled.items), taken.pulled.rejected) == (1, ())
+        assert client.get_source("misp-posted").items == 1
+
+
+def test_a_malformed_misp_event_posted_is_refused_and_nothing_taken(
+    demo_server: Server, tmp_path: Path
+) -> None:
+    event = feed_json(misp_event())
+    event["Event"]["published"] = "perhaps"
+    with analyst(demo_server) as client:
+        client.add_source(
+            "misp-malformed",
+            kind="misp-feed",
+            url=str(write_feed(tmp_path / "feed", [])),
+            category="maritime-interdiction",
+            region="caribbean",
+            tlp="amber",
+            interval=86400,
+        )
+
+        with pytest.raises(GaranteAPIError) as raised:
+            client.ingest_misp_events("misp-malformed", json.dumps(event))
+
+        assert raised.value.status == 422
+        assert client.get_source("misp-malformed").items == 0
+
+
+def test_misp_events_that_are_not_json_are_refused_with_422(
+    demo_server: Server, tmp_path: Path
+) -> None:
+    with analyst(demo_server) as client:
+        client.add_source(
+            "misp-not-json",
+            kind="misp-feed",
+            url=str(write_feed(tmp_path / "feed", [])),
+            category="maritime-interdiction",
+            region="caribbean",
+            tlp="amber",
+            interval=86400,
+        )
+    token = demo_server.token("analyst", agency="dipol")
+    response = httpx.post(
+        f"{demo_server.api}/sources/misp-not-json/misp-events",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        content=b'{"Event": ',
+    )
+    assert_canonical_error(response, 422)
 
 
 def test_an_unknown_source_is_404_with_its_code(demo_server: Server) -> None:

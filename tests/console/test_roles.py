@@ -26,6 +26,9 @@ PAGES += ["/items", "/items/co-2025-0417", "/releases/11"]
 PAGES += ["/agreements", "/agreements/new", "/agreements/dea-ag-1"]
 # An authority's passkeys (WebAuthn).
 PAGES += ["/passkeys"]
+# Sources' health: the roles the service admits to sources (analysts and overseers).
+PAGES += ["/sources"]
+SOURCES = {"/sources"}
 
 
 @pytest.fixture(params=["token", "oidc"])
@@ -51,6 +54,8 @@ def _allowed(role: str, path: str) -> bool:
         return role == "liaison"
     if path in ITEMS:
         return role in {"authority", "overseer", "analyst"}
+    if path in SOURCES:
+        return role in {"overseer", "analyst"}
     if path in EVERYONE:
         return True
     return role in INTERNAL

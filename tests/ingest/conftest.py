@@ -13,7 +13,7 @@ import pytest
 
 from garante.domain.roles import Principal, Role
 from garante.service.app import Garante
-from tests.support import peers
+from tests.support import peers, reach
 
 ANALYST = Principal(token_id="t-an", role=Role.ANALYST, agency_id="dipol")
 USER, PASSWORD = "reader-of-the-upstream", "a-password-for-a-loopback-upstream"
@@ -102,6 +102,8 @@ def medallion(medallion_peer: peers.Peer, tmp_path: Path) -> Iterator[peers.Meda
 
 @pytest.fixture
 def world(garante: Garante) -> Garante:
+    # The upstreams listen on loopback; the folders and feeds are under the temporary directory.
+    reach.allow(garante)
     garante.register_agency("dipol", name="DIPOL", country="CO", domestic=True)
     garante.register_agency("dea", name="DEA", country="US")
     terms = garante.draft_undertaking("dea", permits=["seizure", "analysis"])

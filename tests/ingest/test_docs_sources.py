@@ -21,7 +21,7 @@ import pytest
 from garante.service.app import Garante
 from tests.cli.as_printed import run_as_printed
 from tests.ingest.conftest import GREEN, MAIN, PASSWORD, UNKNOWN, USER, indicator, upstream
-from tests.support import peers
+from tests.support import peers, reach
 from tests.support.docblocks import text_commands
 from tests.support.misp_feed import WHEN, feed_json, misp_event, write_feed
 
@@ -148,6 +148,8 @@ def test_every_command_of_the_page_prints_what_it_shows(
     page_versions(page_store.parent)
     here = str(page_store.parent)
     monkeypatch.setenv("GARANTE_DB", str(page_store))
+    for name, value in reach.environ().items():  # medallion on loopback, folders in the temp dir
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("UPSTREAM", page_upstream.api_root)
     monkeypatch.setenv("COLLECTION", MAIN)
     monkeypatch.setenv("UPSTREAM_USER", USER)

@@ -10,13 +10,19 @@ from typer.testing import CliRunner
 
 from garante.cli.main import app
 from garante.service.app import Garante
+from tests.support import reach
 from tests.support.misp_feed import feed_json, misp_event, write_feed
 
 runner = CliRunner()
 
 
 def cli(url: str, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
-    result = runner.invoke(app, ["--db", url, *args], input=stdin, env={"COLUMNS": "200"})
+    result = runner.invoke(
+        app,
+        ["--db", url, *args],
+        input=stdin,
+        env={"COLUMNS": "200", **reach.environ()},  # the feeds: under the temp dir
+    )
     return result.exit_code, result.stdout, result.stderr
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from garante.service.app import Garante
 from tests.ingest.conftest import ANALYST, MAIN, PASSWORD, USER
-from tests.support import peers
+from tests.support import peers, reach
 from tests.support.servers import running_server
 
 
@@ -16,7 +16,7 @@ def test_serve_pulls_a_due_source_and_stops_when_told(
     medallion: peers.Medallion, tmp_path: Path
 ) -> None:
     db = tmp_path / "garante.db"
-    garante = Garante.open(f"sqlite:///{db}", actor="cli")
+    garante = reach.allow(Garante.open(f"sqlite:///{db}", actor="cli"))  # medallion: loopback
     try:
         garante.register_agency("dipol", name="DIPOL", country="CO", domestic=True)
         garante.acting_as(ANALYST).add_source(
@@ -34,7 +34,8 @@ def test_serve_pulls_a_due_source_and_stops_when_told(
     finally:
         garante.close()
 
-    with running_server(db, extra=("--sources-check", "0.5")) as server:
+    extra = ("--sources-check", "0.5", *reach.serve_options())
+    with running_server(db, extra=extra) as server:
         deadline = time.monotonic() + 30
         items = 0
         while time.monotonic() < deadline and items < 5:

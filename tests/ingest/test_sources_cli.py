@@ -14,7 +14,7 @@ from garante.cli.main import app
 from garante.service.app import Garante
 from garante.store.feed import FeedQuery
 from tests.ingest.conftest import MAIN, PASSWORD, USER
-from tests.support import peers
+from tests.support import peers, reach
 from tests.support.agreements import make_agreement
 
 runner = CliRunner()
@@ -23,7 +23,13 @@ runner = CliRunner()
 def cli(url: str, *args: str, json_out: bool = False) -> tuple[int, str, str]:
     flags = ["--json"] if json_out else []
     result = runner.invoke(
-        app, [*flags, "--db", url, *args], env={"UPSTREAM_SECRET": PASSWORD, "COLUMNS": "200"}
+        app,
+        [*flags, "--db", url, *args],
+        env={
+            "UPSTREAM_SECRET": PASSWORD,
+            "COLUMNS": "200",
+            **reach.environ(),
+        },  # medallion: loopback
     )
     return result.exit_code, result.stdout, result.stderr
 

@@ -46,3 +46,9 @@ def test_the_installed_stix2_satisfies_garante() -> None:
 def test_the_installed_pymisp_satisfies_misp_stix() -> None:
     installed = Version(importlib.metadata.version("pymisp"))
     assert installed in requirement_on("misp-stix", "pymisp").specifier
+
+
+def test_the_installed_stix2_patterns_satisfies_stix2_and_the_validator() -> None:
+    installed = Version(importlib.metadata.version("stix2-patterns"))
+    assert installed in requirement_on("stix2", "stix2-patterns").specifier
+    assert installed in requirement_on("stix2-validator", "stix2-patterns").specifier

@@ -93,6 +93,21 @@ def serve(
         help="The WebAuthn relying party id: the origin's host (the default) or a domain above it.",
         metavar="DOMAIN",
     ),
+    source_root: list[str] | None = typer.Option(
+        None,
+        "--source-root",
+        help="A directory under which folder and MISP-feed directory sources may live (repeat "
+        "for several; added to GARANTE_SOURCE_ROOTS). None by default: no directory source.",
+        metavar="DIR",
+    ),
+    source_allow: list[str] | None = typer.Option(
+        None,
+        "--source-allow",
+        help="A host name, address or CIDR block that web sources may reach although it is "
+        "not public (loopback, private, link-local, metadata; repeat for several; added to "
+        "GARANTE_SOURCE_HOSTS). Public addresses need none.",
+        metavar="HOST|CIDR",
+    ),
     sources_check: float = typer.Option(
         5.0,
         "--sources-check",
@@ -130,6 +145,8 @@ def serve(
         garante.context.settings.integrate_interval_ms = integrate_interval
     if rp is not None:
         garante.context.settings.relying_party = rp
+    settings = garante.context.settings
+    settings.source_reach = settings.source_reach.extended(source_root or (), source_allow or ())
 
     def ready(url: str) -> None:
         output.console.print(f"Garante API listening on {url}/api/v1", markup=False)

@@ -23,6 +23,7 @@ from garante.console.pages import (
     partners,
     passkeys,
     releases,
+    sources,
 )
 from garante.console.render import STATIC
 
@@ -56,6 +57,7 @@ def create_console_router() -> APIRouter:
         orders,
         passkeys,
         held,
+        sources,
         releases,
         audit,
         charts,

@@ -648,6 +648,37 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "done.see_order": {"en": "See the order", "es": "Ver la orden"},
     # -- held queue --------------------------------------------------------------------
+    # -- sources (srcsec) --------------------------------------------------------------
+    "nav.sources": {"en": "Sources", "es": "Fuentes"},
+    "sources.title": {"en": "Sources", "es": "Fuentes"},
+    "sources.intro": {
+        "en": "Where items come from, and how their pulls go, as of {at}. The server pulls "
+        "each source on its schedule; a pull asked for here is done next, off this page.",
+        "es": "De dónde vienen los elementos y cómo van sus descargas, a {at}. El servidor "
+        "descarga cada fuente según su calendario; una descarga pedida aquí se hace a "
+        "continuación, fuera de esta página.",
+    },
+    "sources.caption": {"en": "Sources: {count}", "es": "Fuentes: {count}"},
+    "sources.empty": {"en": "No source has been added.", "es": "No se ha añadido ninguna fuente."},
+    "sources.collection": {"en": "collection {collection}", "es": "colección {collection}"},
+    "sources.state.active": {"en": "active", "es": "activa"},
+    "sources.state.paused": {"en": "paused", "es": "en pausa"},
+    "sources.pending": {"en": "pull asked for at {at}", "es": "descarga pedida a las {at}"},
+    "sources.never": {"en": "never", "es": "nunca"},
+    "sources.pull_button": {"en": "Pull now", "es": "Descargar ahora"},
+    "sources.pull_label": {"en": "Pull {source} now", "es": "Descargar {source} ahora"},
+    "sources.pull_asked": {
+        "en": "A pull of {source} was asked for: the server does it next. Reload this page to "
+        "see how it went.",
+        "es": "Se pidió una descarga de {source}: el servidor la hace a continuación. Recargue "
+        "esta página para ver cómo fue.",
+    },
+    "col.location": {"en": "Location", "es": "Ubicación"},
+    "col.last_success": {"en": "Last success", "es": "Último éxito"},
+    "col.last_error": {"en": "Last error", "es": "Último error"},
+    "col.lag": {"en": "Lag", "es": "Retraso"},
+    "col.items_taken": {"en": "Items taken", "es": "Elementos tomados"},
+    "col.action": {"en": "Action", "es": "Acción"},
     "held.title": {"en": "Held queue", "es": "Cola retenida"},
     "held.intro": {
         "en": "Requests held, oldest first, each with why and for how long (as of {at}). They "

@@ -110,6 +110,28 @@ class Viewer:
         if not self.makes_agreements:
             raise NotAllowed
 
+    # -- sources (srcsec) ---------------------------------------------------------------
+
+    @property
+    def reads_sources(self) -> bool:
+        """May read the sources' health: the roles the service admits to ``sources``
+        (analysts and overseers; never a partner)."""
+        return self.principal.role in roles_of(Garante.sources)
+
+    @property
+    def pulls_sources(self) -> bool:
+        """May ask for a pull (of its own agency's sources): the roles the service admits to
+        ``request_pull`` (an analyst)."""
+        return self.principal.role in roles_of(Garante.request_pull)
+
+    def require_sources(self) -> None:
+        if not self.reads_sources:
+            raise NotAllowed
+
+    def require_pulls(self) -> None:
+        if not self.pulls_sources:
+            raise NotAllowed
+
     def require_internal(self) -> None:
         if not self.internal:
             raise NotAllowed

@@ -207,6 +207,17 @@ class SourceNotFound(NotFound):
     code = "source.not_found"
 
 
+# -- where sources may point (issue 20) ------------------------------------------------------
+
+
+class SourceNotAllowed(ValidationError):
+    """A source pointing where the operator has not let sources point: a directory outside
+    ``GARANTE_SOURCE_ROOTS``, or a web address that is (or resolves to) a loopback, private,
+    link-local or metadata address not allowed by ``GARANTE_SOURCE_HOSTS``."""
+
+    code = "source.not_allowed"
+
+
 # -- the log's key in a hardware security module (PKCS#11) -----------------------------------
 
 

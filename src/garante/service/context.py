@@ -20,7 +20,7 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
@@ -56,6 +56,7 @@ from garante.store.database import (
     shown,
     upgrade,
 )
+from garante.upstream.reach import Reach
 
 log = logging.getLogger("garante.service")
 
@@ -87,6 +88,9 @@ class Settings:
     integrate_interval_ms: int = 50
     # Where the console runs, for passkeys (WebAuthn); None: no passkey can be registered.
     relying_party: RelyingParty | None = None
+    # Where sources may point (GARANTE_SOURCE_ROOTS, GARANTE_SOURCE_HOSTS): no directory and
+    # no non-public address unless the operator says so.
+    source_reach: Reach = field(default_factory=Reach)
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -98,6 +102,7 @@ class Settings:
             relying_party=relying_party_of(
                 os.environ.get("GARANTE_WEBAUTHN_ORIGIN"), os.environ.get("GARANTE_WEBAUTHN_RP_ID")
             ),
+            source_reach=Reach.from_environment(),
         )
 
 

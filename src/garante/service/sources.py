@@ -40,7 +40,9 @@ from garante.domain.errors import (
     AlreadyExists,
     InvalidState,
     NotEntitled,
+    SourceNotAllowed,
     SourceNotFound,
+    UpstreamFailed,
     ValidationError,
 )
 from garante.domain.events import (
@@ -70,6 +72,7 @@ from garante.store import requests as stored_requests
 from garante.store import sources as store
 from garante.store.schema import ItemRow, SourceIngestRow, SourceRow
 from garante.store.session import flush
+from garante.upstream.reach import Reach
 
 
 class SourceKind(StrEnum):
@@ -156,10 +159,7 @@ def add_source(
     auth = _member(SourceAuth, auth, "auth")
     grouping = _member(Grouping, grouping, "grouping")
     _check_location(kind, url, collection)
-    directory = kind == SourceKind.FOLDER or (
-        kind == SourceKind.MISP_FEED and not url.startswith(("http://", "https://"))
-    )
-    if directory and auth != SourceAuth.NONE:
+    if _is_directory(kind, url) and auth != SourceAuth.NONE:
         raise ValidationError(
             "a directory is read as files: it takes no authentication",
             field="auth",
@@ -275,6 +275,35 @@ def _check_location(kind: str, url: str, collection: str | None) -> None:
         )
     if not os.path.isdir(url):
         raise ValidationError(f"{url} is not a directory", field="url", hint=f"give {what}")
+
+
+def _is_directory(kind: str, url: str) -> bool:
+    return kind == SourceKind.FOLDER or (
+        kind == SourceKind.MISP_FEED and not url.startswith(("http://", "https://"))
+    )
+
+
+def check_reach(reach: Reach, kind: str, url: str) -> None:
+    """Refuse a source pointing where the operator has not let sources point (see
+    ``garante.upstream.reach``): a directory outside the roots, a web address that is or
+    resolves to a non-public address not allowed. What is malformed is left to
+    ``add_source`` to refuse."""
+    if url.startswith(("http://", "https://")):
+        if kind in set(SourceKind):
+            reach.check_url(url)
+    elif _is_directory(kind, url) and os.path.isabs(url):
+        reach.check_directory(url)
+
+
+def check_directory_at_pull(reach: Reach, kind: str, url: str) -> None:
+    """A directory source is checked again when pulled (the roots, or a symbolic link on the
+    way, may have changed since it was added): a failed pull, recorded, if it is refused."""
+    if not _is_directory(kind, url):
+        return
+    try:
+        reach.check_directory(url)
+    except SourceNotAllowed as exc:
+        raise UpstreamFailed(exc.message, field="url", hint=exc.hint) from None
 
 
 def mapping_rules(mapping: Mapping[str, Any]) -> list[MappingRule]:

@@ -342,6 +342,7 @@ def source(row: SourceRow, *, now: datetime, items: int, versions_seen: int) -> 
         lag_seconds=(now - row.last_success_at).total_seconds() if row.last_success_at else None,
         items=items,
         versions_seen=versions_seen,
+        pull_requested_at=iso(row.pull_requested_at) if row.pull_requested_at else None,
     )
 
 

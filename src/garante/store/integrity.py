@@ -152,8 +152,8 @@ NOT_LINKED: tuple[str, ...] = (
     MUTABLE_COLUMNS,
     "feed_releases.delivered_at: a release whose objects the partner already held is marked "
     "delivered without a release.delivered entry, so only the other direction is checked",
-    "sources' pull state (position, last attempt, success and error): how far pulls got, not "
-    "a change of what is shared, so it is not logged; each item a pull made is",
+    "sources' pull state (position, last attempt, success and error, a pull asked for): how far "
+    "pulls got, not a change of what is shared, so it is not logged; each item a pull made is",
     "taxii_statuses: what became of each write to a partner's TAXII write collection, kept to "
     "answer the partner; each acknowledgement or outcome a write recorded is logged and "
     "checked, its failures changed nothing",

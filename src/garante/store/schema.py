@@ -451,6 +451,8 @@ class SourceRow(Base):
     last_success_at: Mapped[datetime | None] = mapped_column(default=None)
     last_error_at: Mapped[datetime | None] = mapped_column(default=None)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
+    # -- srcsec: a pull asked for through the API, which the server's schedule does next --
+    pull_requested_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class SourceIngestRow(Base):

@@ -81,17 +81,21 @@ def page(session: Session, page: Keyset | None, *, removed: bool = False) -> lis
 
 def due(session: Session, now: datetime) -> list[SourceRow]:
     """Sources neither paused nor removed whose interval has passed since their last attempt
-    (or that were never pulled). The interval is compared here, not in SQL: there are few."""
+    (or that were never pulled), or whose pull was asked for (first). The interval is
+    compared here, not in SQL: there are few."""
     rows = session.scalars(
         select(SourceRow)
         .where(SourceRow.paused_at.is_(None), SourceRow.removed_at.is_(None))
         .order_by(SourceRow.id)
     )
-    return [
+    due = [
         r
         for r in rows
-        if r.last_attempt_at is None or (now - r.last_attempt_at).total_seconds() >= r.interval
+        if r.pull_requested_at is not None
+        or r.last_attempt_at is None
+        or (now - r.last_attempt_at).total_seconds() >= r.interval
     ]
+    return sorted(due, key=lambda r: r.pull_requested_at is None)
 
 
 def record_attempt(
@@ -103,9 +107,11 @@ def record_attempt(
     position_next: str | None,
     error: str | None,
     refused: str | None = None,
+    started: datetime | None = None,
 ) -> None:
     """Where a pull got to and how it ended: a success clears the last error, unless it
-    refused objects, which is then said (``refused``) as the last error, at the same time."""
+    refused objects, which is then said (``refused``) as the last error, at the same time.
+    A pull asked for before the pull ``started`` is done (one asked for during it is not)."""
     values: dict[str, Any] = {
         "last_attempt_at": at,
         "position_added": position_added,
@@ -116,6 +122,21 @@ def record_attempt(
     else:
         values.update(last_error=error, last_error_at=at)
     session.execute(update(SourceRow).where(SourceRow.id == source_id).values(**values))
+    if started is not None:
+        session.execute(
+            update(SourceRow)
+            .where(SourceRow.id == source_id, SourceRow.pull_requested_at <= started)
+            .values(pull_requested_at=None)
+        )
+
+
+def request_pull(session: Session, source_id: str, at: datetime) -> None:
+    """Ask the server's schedule to pull the source next (a request already waiting stays)."""
+    session.execute(
+        update(SourceRow)
+        .where(SourceRow.id == source_id, SourceRow.pull_requested_at.is_(None))
+        .values(pull_requested_at=at)
+    )
 
 
 def record_position(

@@ -20,6 +20,7 @@ import httpx
 from garante.domain.errors import UpstreamFailed, ValidationError
 from garante.sources import misp
 from garante.stix.markings import StixObject
+from garante.upstream.reach import CheckedTransport
 from garante.upstream.taxii import Retry, Upstream
 
 MAX_FILE = 64 * 1024 * 1024  # a bundle file larger than this is refused, not read
@@ -33,7 +34,12 @@ def client(upstream: Upstream) -> httpx.Client:
         auth = httpx.BasicAuth(upstream.username or "", upstream.secret or "")
     elif upstream.auth == "bearer":
         headers["Authorization"] = f"Bearer {upstream.secret or ''}"
-    return httpx.Client(auth=auth, headers=headers, timeout=upstream.timeout)
+    return httpx.Client(
+        auth=auth,
+        headers=headers,
+        timeout=upstream.timeout,
+        transport=CheckedTransport(upstream.reach),
+    )
 
 
 _FINAL = frozenset({400, 401, 403, 404, 406, 410})
@@ -54,6 +60,8 @@ def fetch_with_retry(client: httpx.Client, retry: Retry) -> Callable[[str], byte
                 response = client.get(url)
             except httpx.TimeoutException:
                 failure = f"{url} did not answer within {client.timeout.read or 0:g} s"
+                if not retry.timeouts:
+                    break
                 continue
             except httpx.HTTPError as exc:
                 failure = f"cannot reach {url}: {exc}"

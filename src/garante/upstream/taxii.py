@@ -25,6 +25,7 @@ from taxii2client.exceptions import TAXIIServiceException
 from taxii2client.v21 import Collection
 
 from garante.domain.errors import UpstreamFailed
+from garante.upstream.reach import Reach, check_session
 
 DATE_ADDED_LAST = "X-TAXII-Date-Added-Last"
 PAGE = 1000
@@ -66,6 +67,7 @@ class Upstream:
     username: str | None = None
     secret: str | None = None
     timeout: float = 30.0
+    reach: Reach = field(default_factory=Reach)  # where it may connect (checked on connecting)
 
     @property
     def collection_url(self) -> str:
@@ -89,6 +91,10 @@ class Retry:
 
     attempts: int = 3
     backoff: float = 0.5  # seconds before the second attempt; doubled each time after
+    # Whether a request that timed out is tried again. The server's schedule does not: a
+    # hanging upstream holds the sources pulled after it for its timeout once, not once per
+    # attempt; the schedule tries it again at its next interval.
+    timeouts: bool = True
     sleep: Callable[[float], None] = field(default=time.sleep)
 
 
@@ -168,6 +174,7 @@ def _collection(upstream: Upstream, seen: dict[str, str]) -> Collection:
     connection = _HTTPConnection(version="2.1", auth=auth)
     session = _Session(upstream.timeout)
     session.auth = auth
+    check_session(session, upstream.reach)
     connection.session.close()
     connection.session = session
 
@@ -211,6 +218,8 @@ def _attempt(call: Callable[[], Any], upstream: Upstream, retry: Retry) -> Any:
                 break
         except requests.Timeout:
             failure = f"{where} did not answer within {upstream.timeout:g} s"
+            if not retry.timeouts:
+                break
         except requests.ConnectionError as exc:
             failure = f"cannot reach {where}: {_reason(exc)}"
         except (ValueError, TAXIIServiceException) as exc:  # a body that is not JSON, or TAXII

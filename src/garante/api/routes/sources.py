@@ -4,7 +4,10 @@ it is added and never answered back."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+import json
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, Request
 
 from garante import records
 from garante.api.auth import acting, may
@@ -116,16 +119,38 @@ def remove_source(
 
 @router.post(
     "/sources/{source_id}/pull",
-    response_model=PullOut,
-    responses=responses(401, 403, 404, 409, 422, 502),
+    status_code=202,
+    response_model=records.Source,
+    responses=responses(401, 403, 404, 409, 422),
 )
 def pull_source(
     source_id: str,
     request: Request,
-    who: Principal = Depends(may(Garante.pull_source)),  # noqa: B008
+    who: Principal = Depends(may(Garante.request_pull)),  # noqa: B008
+) -> records.Source:
+    """Ask for a pull of the source: the server pulls it next, off the request (202). The
+    source answered has ``pull_requested_at`` set until the pull is done; then its
+    ``last_success_at`` or ``last_error`` say how it went."""
+    return acting(request, who).request_pull(source_id)
+
+
+@router.post(
+    "/sources/{source_id}/misp-events",
+    response_model=PullOut,
+    responses=responses(401, 403, 404, 409, 413, 422),
+)
+def ingest_misp_events(
+    source_id: str,
+    request: Request,
+    body: Any = Body(  # noqa: B008
+        ...,
+        description="MISP JSON: one event, a list of events, or an export's "
+        '{"response": [...]}; at most 2 MiB',
+    ),
+    who: Principal = Depends(may(Garante.ingest_misp)),  # noqa: B008
 ) -> PullOut:
-    """Pull a source now: what its upstream added since the last pull becomes items. An
-    upstream that cannot be read answers 502 (``source.upstream_failed``), recorded as the
-    source's last error."""
-    change = acting(request, who).pull_source(source_id)
+    """Take MISP events through a MISP feed source, as its pulls take them: one item per
+    event. Every event is converted before any is taken: a malformed one refuses the lot
+    (422, naming the event and why), and nothing is stored."""
+    change = acting(request, who).ingest_misp(source_id, json.dumps(body))
     return PullOut(pulled=change.value, started=list(change.started))

@@ -9,6 +9,7 @@ schedule) does all of it. A source's credentials are never shown to anyone.
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -27,7 +28,7 @@ from garante.service.releases import DecidedRequest
 from garante.service.results import Change, Page
 from garante.service.sources import Candidate, SourceKind
 from garante.service.usecases.base import UseCases
-from garante.sources import misp
+from garante.sources import misp, validation
 from garante.sources.grouping import Grouping, UpstreamItem, group_objects
 from garante.sources.mapping import MappingRule, map_item
 from garante.sources.markings import read_markings
@@ -36,6 +37,7 @@ from garante.store import sources as store
 from garante.store.schema import SourceRow
 from garante.upstream import feeds, taxii
 
+log = logging.getLogger(__name__)
 TITLE = 500  # an item title's length in the store
 UPSTREAM_ID, VERSION = 200, 64  # the lengths the store keeps of an upstream id and version
 POSITION_EVERY = 100  # MISP events between two records of a feed's position
@@ -56,6 +58,7 @@ class _Terms:
     rules: tuple[MappingRule, ...]
     position: str | None
     next_token: str | None
+    started: datetime  # when the pull read its source: a pull asked for before is done by it
 
 
 class Sources(UseCases):
@@ -80,6 +83,8 @@ class Sources(UseCases):
         grouping: str = "per-object",
         mapping: Mapping[str, Any] | None = None,
     ) -> records.Source:
+        # Where it points is checked before the transaction: resolving a name may take time.
+        sources.check_reach(self.context.settings.source_reach, kind, url)
         with self._tx() as tx:
             row = sources.add_source(
                 tx,
@@ -164,6 +169,9 @@ class Sources(UseCases):
         pulled = _Tally(source=terms.id, position=terms.position, next=terms.next_token)
         started: list[DecidedRequest] = []
         try:
+            sources.check_directory_at_pull(
+                self.context.settings.source_reach, terms.kind, terms.url
+            )
             if terms.kind == SourceKind.MISP_FEED:
                 self._pull_misp_feed(terms, pulled, started, progress, retry or taxii.Retry())
             elif terms.kind == SourceKind.FOLDER:
@@ -179,6 +187,7 @@ class Sources(UseCases):
                     position_added=pulled.position,
                     position_next=pulled.next,
                     error=exc.message,
+                    started=terms.started,
                 )
             raise
         with self._tx() as tx:
@@ -190,8 +199,22 @@ class Sources(UseCases):
                 position_next=pulled.next,
                 error=None,
                 refused=_refused(pulled.rejected),
+                started=terms.started,
             )
         return Change(value=pulled.record(), started=visibility.moved(self.principal, started))
+
+    @entitled(Role.ANALYST)
+    def request_pull(self, source_id: str) -> records.Source:
+        """Ask for a pull of the source, done next by ``garante serve``'s schedule, which
+        pulls one source after another (``pull_due_sources``): the API answers at once, and
+        the source's state says the pull is pending (``pull_requested_at``), then how it
+        went (``last_success_at``, ``last_error``)."""
+        self._terms(source_id)  # the same refusals as a pull: unknown, not its own, paused...
+        with self._tx() as tx:
+            row = sources.source(tx, source_id)
+            store.request_pull(tx.session, row.id, tx.now)
+            tx.session.refresh(row)
+            return self._shown(tx.session, row, tx.now)
 
     def _pull_taxii(
         self,
@@ -357,17 +380,25 @@ class Sources(UseCases):
         return Change(value=pulled.record(), started=visibility.moved(self.principal, started))
 
     @entitled()
-    def pull_due_sources(self) -> list[records.Pulled]:
-        """Pull every source whose interval has passed (``garante serve`` runs this); a
-        source that fails is recorded as failing, and the others are pulled all the same."""
+    def pull_due_sources(self, *, timeout: float | None = None) -> list[records.Pulled]:
+        """Pull every source whose pull was asked for or whose interval has passed, one
+        after another (``garante serve`` runs this); a source that fails is recorded as
+        failing, and the others are pulled all the same. A request that times out is not
+        tried again here (the next interval does): an upstream that hangs holds the others
+        for its ``timeout`` (default 30 s a request), not for each of a pull's attempts."""
         with self.context.reads() as read:
             due = [row.id for row in store.due(read.session, read.now)]
         done = []
         for source_id in due:
             try:
-                done.append(self.pull_source(source_id).value)
+                pulled = self.pull_source(
+                    source_id, retry=taxii.Retry(timeouts=False), timeout=timeout
+                )
+                done.append(pulled.value)
             except GaranteError:
                 continue  # recorded as the source's last error
+            except Exception:  # a fault in one source's pull must not starve the others
+                log.exception("pulling source %s failed", source_id)
         return done
 
     def _terms(self, source_id: str) -> _Terms:
@@ -392,6 +423,7 @@ class Sources(UseCases):
                     auth=row.auth,
                     username=row.username,
                     secret=row.secret,
+                    reach=self.context.settings.source_reach,
                 ),
                 grouping=row.grouping,
                 tlp=row.tlp,
@@ -400,6 +432,7 @@ class Sources(UseCases):
                 rules=tuple(sources.mapping_rules(row.mapping)),
                 position=row.position_added,
                 next_token=row.position_next,
+                started=read.now,
             )
 
     def _take(self, source_id: str, candidate: Candidate, pulled: _Tally) -> list[DecidedRequest]:
@@ -497,12 +530,18 @@ def _candidate(
     marking_tags: Sequence[str] = (),
     tags: Sequence[str] = (),
     galaxies: Sequence[str] = (),
+    validate: bool = True,
 ) -> Candidate | str:
     """The candidate one upstream item makes, or why it is refused. ``tags`` and ``galaxies``
     are a MISP event's tags and galaxy tags, mapped; ``marking_tags`` the tags read with its
     objects' markings."""
     if len(group.upstream_id) > UPSTREAM_ID or len(group.version) > VERSION:
         return f"{group.upstream_id[:UPSTREAM_ID]}...: an id or version too long"
+    refused = validation.invalid(group.objects) if validate else None
+    if refused is not None:
+        name, why = refused
+        which = "" if name == group.upstream_id else f"{name} is "
+        return f"{group.upstream_id}: {which}not valid STIX 2.1: {why}"
     found = read_markings(group.objects, tags=marking_tags, default=Tlp(terms.tlp))
     review = tuple(found.review)
     tlp = found.tlp.value if found.tlp is not None and not review else Tlp.RED.value
@@ -535,13 +574,16 @@ def _candidate(
 
 
 def _misp_candidate(terms: _Terms, event: misp.MispConverted) -> Candidate | str:
-    """One MISP event as one candidate: its tags and galaxy tags marked and mapped."""
+    """One MISP event as one candidate: its tags and galaxy tags marked and mapped. The
+    event was checked by misp-stix, which refuses what it cannot convert; the STIX it made is
+    not checked again by the validator (which would cost four times the conversion)."""
     return _candidate(
         terms,
         event.item(),
         marking_tags=event.marking_tags,
         tags=event.tags,
         galaxies=event.galaxy_tags,
+        validate=False,
     )
 
 
