@@ -22,6 +22,7 @@ from garante.console.pages import (
     orders,
     partners,
     passkeys,
+    recalls,
     releases,
 )
 from garante.console.render import STATIC
@@ -56,6 +57,7 @@ def create_console_router() -> APIRouter:
         orders,
         passkeys,
         held,
+        recalls,
         releases,
         audit,
         charts,
