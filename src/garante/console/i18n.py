@@ -436,6 +436,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Every recall has been acknowledged.",
         "es": "Todas las retiradas han sido acusadas.",
     },
+    "partners.automatic_recall": {
+        "en": "automatic, after a recall not acknowledged in time",
+        "es": "automática, tras una retirada no acusada a tiempo",
+    },
     "recalls.help": {
         "en": "An acknowledgement that comes after the hold does not lift it: an authority does.",
         "es": "Un acuse que llega después de la retención no la levanta: lo hace una autoridad.",
