@@ -440,6 +440,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "automatic, after a recall not acknowledged in time",
         "es": "automática, tras una retirada no acusada a tiempo",
     },
+    "recalls.ack_within": {
+        "en": "Recalls acknowledged within",
+        "es": "Acuse de retiradas en",
+    },
     "recalls.help": {
         "en": "An acknowledgement that comes after the hold does not lift it: an authority does.",
         "es": "Un acuse que llega después de la retención no la levanta: lo hace una autoridad.",
