@@ -1173,14 +1173,20 @@ class GaranteClient:
             list[records.Decision], "GET", f"/releases/{_segment(request_id)}/decisions"
         )
 
-    def recall_release(self, request_id: int, *, reason: str) -> records.Recall:
+    def recall_release(
+        self, request_id: int, *, reason: str, ack_within: str | None = None
+    ) -> records.Recall:
         """Recall a release (analyst): withdrawn if not yet delivered, else revoked in the
-        partner's feed. Returns ``request``, ``partner``, ``status`` and ``recalled_at``."""
+        partner's feed. ``ack_within`` (``48h``): how long the partner has to acknowledge it.
+        Returns ``request``, ``partner``, ``status``, ``recalled_at`` and ``ack_by``."""
+        body: dict[str, Json] = {"reason": reason}
+        if ack_within is not None:
+            body["ack_within"] = ack_within
         return self._as(
             records.Recall,
             "POST",
             f"/releases/{_segment(request_id)}/recall",
-            body={"reason": reason},
+            body=body,
         )
 
     def list_held(self, *, cursor: str | None = None, limit: int = 100) -> Page[records.Held]:

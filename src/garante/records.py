@@ -220,6 +220,7 @@ class Recall:
     partner: str
     status: Literal["recalled", "withdrawn"]
     recalled_at: str | None
+    ack_by: str | None = None  # by when the partner must acknowledge it (issue 21)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -612,6 +613,8 @@ class Agreement:
     suspended_at: str | None
     ended_at: str | None
     reason: str | None
+    # How long the partner has to acknowledge a recall of a release it started (``48h``).
+    recall_ack_within: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -784,6 +787,11 @@ class UnacknowledgedRecall:
     agency: str
     recalled_at: str
     delivered: bool
+    # Issue 21, recall deadlines: the item, by when the partner must acknowledge (if ever), and
+    # whether that has passed (the partner is then held by the system).
+    item: str = ""
+    ack_by: str | None = None
+    overdue: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -819,3 +827,16 @@ class Acknowledged:
 
     acknowledgement: Acknowledgement
     new: bool
+
+
+# -- recall acknowledgement deadlines (issue 21) -------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecallHold:
+    """A hold the system issued because a recall was not acknowledged by its deadline."""
+
+    order: str
+    agency: str
+    release: int
+    ack_by: str

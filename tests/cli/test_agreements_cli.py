@@ -201,3 +201,36 @@ def test_list_filters_by_partner(db: Path) -> None:
     assert _make(db)[0] == 0
     assert _json(db, "agreements", "list", "--partner", "dipol") == []
     assert len(_json(db, "agreements", "list", "--partner", "dea")) == 1
+
+
+# -- recall acknowledgement deadlines (issue 21) -------------------------------------------
+
+
+def test_an_agreements_recall_deadline_is_made_shown_and_amended(db: Path) -> None:
+    code, _out, err = _make(db, "--recall-ack-within", "48h")
+    assert code == 0, err
+    assert _json(db, "agreements", "show", "dea-ag-1")["recall_ack_within"] == "2d"
+    code, _out, err = _run(
+        db, "agreements", "amend", "dea-ag-1", "--reason", "faster", "--recall-ack-within", "6h"
+    )
+    assert code == 0, err
+    assert _json(db, "agreements", "show", "dea-ag-1")["recall_ack_within"] == "6h"
+
+
+def test_an_agreement_without_a_recall_deadline_shows_none(db: Path) -> None:
+    assert _make(db)[0] == 0
+    code, out, _err = _run(db, "agreements", "show", "dea-ag-1")
+    assert code == 0 and "recall ack within: no deadline" in out
+
+
+def test_a_recall_deadline_that_is_not_a_duration_is_refused(db: Path) -> None:
+    code, _out, err = _make(db, "--recall-ack-within", "tomorrow")
+    assert code == 2
+    assert "'tomorrow' is not a duration" in err and "field: recall_ack_within" in err
+    assert _json(db, "agreements", "list") == []
+
+
+def test_enforcing_recall_deadlines_with_none_due_holds_no_one(db: Path) -> None:
+    code, out, err = _run(db, "acknowledgements", "enforce")
+    assert code == 0, err
+    assert "No recall is past its acknowledgement deadline unheld." in out

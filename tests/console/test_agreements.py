@@ -311,3 +311,12 @@ def test_every_role_has_the_agreements_link(console: Console) -> None:
     for role in ("analyst", "liaison", "authority", "overseer", "partner"):
         console.sign_in(role)
         assert 'href="/agreements"' in console.client.get("/partners").text, role
+
+
+def test_an_agreement_shows_how_long_its_partner_has_to_acknowledge_a_recall(
+    console: Console,
+) -> None:
+    make_agreement(console.garante, recall_ack_within="48h")
+    console.sign_in("liaison")
+    page = html.unescape(console.client.get("/agreements/dea-ag-1").text)
+    assert '<dd id="recall-ack-within">2d</dd>' in page

@@ -64,7 +64,9 @@ LOGGED_KEYS: dict[EventKind, set[str]] = {
     EventKind.RELEASE_AVAILABLE: {"request", "partner", "trigger", "rules"},
     EventKind.RELEASE_MARKED: {"request", "partner", "trace", "objects"},
     EventKind.RELEASE_DELIVERED: {"request", "partner", "trace"},
-    EventKind.RELEASE_RECALLED: {"request", "partner", "delivered", "objects", "reason"},
+    EventKind.RELEASE_RECALLED: {
+        "request", "partner", "delivered", "objects", "reason", "ack_by",
+    },
     EventKind.SETTINGS_CHANGED: {"setting", "value"},
     EventKind.OUTCOME_REPORTED: {
         "outcome", "statement", "signature", "undertaking", "breach", "reasons",
@@ -266,3 +268,20 @@ def test_a_request_an_agreement_started_names_the_agreement() -> None:
         request=1, item="lead", recipient="dea", purpose="seizure", agreement="dea-ag-1"
     )
     assert event.data()["agreement"] == "dea-ag-1"
+
+
+def test_a_recall_without_a_deadline_is_logged_as_recalls_were_before_it() -> None:
+    recalled = ReleaseRecalled(
+        request=7, partner="nca", delivered=True, objects=("report--1",), reason="compromised"
+    )
+    assert "ack_by" not in recalled.data()
+    at = datetime(2025, 11, 20, tzinfo=UTC)
+    with_deadline = ReleaseRecalled(
+        request=7,
+        partner="nca",
+        delivered=True,
+        objects=("report--1",),
+        reason="compromised",
+        ack_by=at,
+    )
+    assert with_deadline.data()["ack_by"] == "2025-11-20T00:00:00Z"

@@ -178,6 +178,16 @@ class RevokeIn(Body):
     reason: str = Field(min_length=1, max_length=2000)
 
 
+class RecallIn(RevokeIn):
+    ack_within: str | None = Field(
+        None,
+        max_length=16,
+        description="How long the partner has to acknowledge the recall (30m, 48h, 7d); "
+        "else the agreement's that started the release, if any. Past it unacknowledged, the "
+        "partner is held",
+    )
+
+
 # -- orders ------------------------------------------------------------------------------------
 
 
@@ -609,6 +619,12 @@ class AgreementTerms(Body):
     )
     valid_from: Instant | None = None
     valid_until: Instant | None = None
+    recall_ack_within: str | None = Field(
+        None,
+        max_length=16,
+        description="How long the partner has to acknowledge a recall of a release it "
+        "started (30m, 48h, 7d); past it unacknowledged, the partner is held",
+    )
 
 
 class AgreementIn(AgreementTerms):
@@ -639,6 +655,12 @@ class AgreementAmendTerms(Body):
     valid_from: Instant | None = None
     valid_until: Instant | None = None
     clear_valid_until: bool = Field(False, description="Run until ended, with no end date")
+    recall_ack_within: str | None = Field(
+        None,
+        max_length=16,
+        description="How long the partner has to acknowledge a recall of a release it "
+        "started (30m, 48h, 7d); past it unacknowledged, the partner is held",
+    )
 
 
 class AgreementAmendIn(AgreementAmendTerms):

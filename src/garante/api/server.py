@@ -104,6 +104,10 @@ def serve(
         threading.Thread(target=_every, args=(1.0, stop, garante.refresh_conditions), daemon=True),
         threading.Thread(target=_every, args=(1.0, stop, garante.apply_order_periods), daemon=True),
         threading.Thread(target=_every, args=(1.0, stop, garante.apply_item_windows), daemon=True),
+        # Recalls past their acknowledgement deadline hold their partner (issue 21).
+        threading.Thread(
+            target=_every, args=(1.0, stop, garante.enforce_recall_deadlines), daemon=True
+        ),
         # Sources whose interval has passed, pulled in a thread of their own: a slow upstream
         # delays nothing else. Each item is its own transaction, so a pull stopped with the
         # server leaves no half-ingested item, and the next resumes from its position.

@@ -92,5 +92,24 @@ def unacknowledged(
             "agency": "agency",
             "recalled": "recalled_at",
             "delivered": "delivered",
+            "deadline": "ack_by",
+            "overdue": "overdue",
         },
     )
+
+
+@app.command("enforce")
+def enforce(ctx: typer.Context) -> None:
+    """Hold each partner with a recall past its acknowledgement deadline, once per recall
+    (``garante serve`` does this every second). The operator's."""
+    done = service(ctx).enforce_recall_deadlines()
+    if output.as_json(ctx, done.value):
+        return
+    if not done.value:
+        output.console.print("No recall is past its acknowledgement deadline unheld.")
+    for hold in done.value:
+        output.console.print(
+            f"Held {hold.agency} by order {hold.order}: the recall of release {hold.release} "
+            f"was not acknowledged by {hold.ack_by}.",
+            markup=False,
+        )

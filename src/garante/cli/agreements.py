@@ -130,6 +130,13 @@ def make(
     agreement_id: str | None = id_option("agreement"),
     valid_from: str | None = VALID_FROM_OPTION,
     valid_until: str | None = valid_until_option("ended"),
+    recall_ack_within: str | None = typer.Option(
+        None,
+        "--recall-ack-within",
+        metavar="DURATION",
+        help="How long the partner has to acknowledge a recall of a release it started "
+        "(30m, 48h, 7d); past it unacknowledged, the partner is held.",
+    ),
     backfill_from: str | None = typer.Option(
         None,
         "--backfill-from",
@@ -170,6 +177,7 @@ def make(
         agreement_id=agreement_id,
         valid_from=when(valid_from, field="valid_from"),
         valid_until=when(valid_until, field="valid_until"),
+        recall_ack_within=recall_ack_within,
     )
     if preview and since is not None:
         _preview(ctx, garante.simulate_agreement(terms, backfill_from=since))
@@ -240,6 +248,13 @@ def amend(
     valid_until: str | None = typer.Option(
         None, "--valid-until", metavar="TIME", help=f"In force until then instead. {_ISO}"
     ),
+    recall_ack_within: str | None = typer.Option(
+        None,
+        "--recall-ack-within",
+        metavar="DURATION",
+        help="How long the partner has to acknowledge a recall of a release it started "
+        "(30m, 48h, 7d); past it unacknowledged, the partner is held.",
+    ),
     *,
     scope: ScopeOptions,
     clearing: Clearing,
@@ -262,6 +277,7 @@ def amend(
         valid_from=when(valid_from, field="valid_from"),
         valid_until=when(valid_until, field="valid_until"),
         clear_valid_until=clearing.clear_valid_until,
+        recall_ack_within=recall_ack_within,
     )
     if signing.printed(terms.statement()):
         return
@@ -355,5 +371,6 @@ def show(
             "regions": agreement.regions or "any",
             "originators": agreement.originators or "any",
             "valid_until": agreement.valid_until or "until ended",
+            "recall_ack_within": agreement.recall_ack_within or "no deadline",
         },
     )

@@ -63,8 +63,18 @@ def recall(
     ctx: typer.Context,
     request_id: int = typer.Argument(..., metavar="REQUEST", help="The release request to recall."),
     reason: str = typer.Option(..., "--reason", metavar="TEXT", help="Why it is recalled."),
+    ack_within: str | None = typer.Option(
+        None,
+        "--ack-within",
+        metavar="DURATION",
+        help="How long the partner has to acknowledge it (30m, 48h, 7d); default: the "
+        "agreement's that started the release, if any.",
+    ),
 ) -> None:
     """Recall a release: if delivered, the partner's feed carries revoked versions."""
-    recalled = service(ctx).recall(request_id, reason=reason)
+    recalled = service(ctx).recall(request_id, reason=reason, ack_within=ack_within)
     how = "revoked versions sent" if recalled.status == "recalled" else "never delivered"
-    output.result(ctx, recalled, f"Recalled release {request_id} to {recalled.partner}: {how}.")
+    due = f" To be acknowledged by {recalled.ack_by}." if recalled.ack_by else ""
+    output.result(
+        ctx, recalled, f"Recalled release {request_id} to {recalled.partner}: {how}.{due}"
+    )

@@ -22,6 +22,7 @@ from garante.console.pages import (
     orders,
     partners,
     passkeys,
+    recalls,
     releases,
     sources,
 )
@@ -58,6 +59,7 @@ def create_console_router() -> APIRouter:
         passkeys,
         held,
         sources,
+        recalls,
         releases,
         audit,
         charts,

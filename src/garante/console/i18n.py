@@ -408,6 +408,46 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "partners.key": {"en": "Public key", "es": "Clave pública"},
     "partners.none": {"en": "None.", "es": "Ninguno."},
+    # -- recalls awaiting acknowledgement (issue 21) -------------------------------------
+    "recalls.title": {"en": "Unacknowledged recalls", "es": "Retiradas sin acuse"},
+    "recalls.link": {
+        "en": "Recalls awaiting acknowledgement",
+        "es": "Retiradas pendientes de acuse",
+    },
+    "recalls.intro": {
+        "en": "Recalled releases whose partner has not yet acknowledged the recall, oldest "
+        "first, at {at}. A partner past the deadline is held until an authority lifts it.",
+        "es": "Entregas retiradas cuyo socio aún no ha acusado la retirada, de la más antigua "
+        "a la más reciente, a las {at}. Un socio que pasa el plazo queda retenido hasta que "
+        "una autoridad lo levante.",
+    },
+    "recalls.caption": {"en": "Recalls awaiting acknowledgement", "es": "Retiradas sin acuse"},
+    "recalls.recalled_at": {"en": "Recalled", "es": "Retirada"},
+    "recalls.age": {"en": "Age", "es": "Antigüedad"},
+    "recalls.deadline": {"en": "Deadline", "es": "Plazo"},
+    "recalls.overdue": {"en": "overdue", "es": "vencido"},
+    "recalls.overdue_count": {
+        "en": "{count} past the deadline: the partner is held.",
+        "es": "{count} con el plazo vencido: el socio queda retenido.",
+    },
+    "recalls.no_deadline": {"en": "no deadline", "es": "sin plazo"},
+    "recalls.never_delivered": {"en": "never delivered", "es": "nunca entregada"},
+    "recalls.none": {
+        "en": "Every recall has been acknowledged.",
+        "es": "Todas las retiradas han sido acusadas.",
+    },
+    "partners.automatic_recall": {
+        "en": "automatic, after a recall not acknowledged in time",
+        "es": "automática, tras una retirada no acusada a tiempo",
+    },
+    "recalls.ack_within": {
+        "en": "Recalls acknowledged within",
+        "es": "Acuse de retiradas en",
+    },
+    "recalls.help": {
+        "en": "An acknowledgement that comes after the hold does not lift it: an authority does.",
+        "es": "Un acuse que llega después de la retención no la levanta: lo hace una autoridad.",
+    },
     # -- orders ------------------------------------------------------------------------
     "orders.title": {"en": "Orders", "es": "Órdenes"},
     "orders.intro": {

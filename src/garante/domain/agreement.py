@@ -7,8 +7,9 @@ scope matches it starts one release request per purpose, and each is decided by
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from garante.domain.item import Item
@@ -69,6 +70,8 @@ class Agreement:
     version: int = 1
     suspended_at: datetime | None = None
     ended_at: datetime | None = None
+    # How long its partner has to acknowledge a recall of a release it started (issue 21).
+    recall_ack_within: timedelta | None = None
 
     def in_force(self, at: datetime) -> bool:
         if at < self.valid_from:
@@ -96,8 +99,10 @@ class Agreement:
         return self.in_force(at) and self.scope.matches(item)
 
     def statement(self) -> dict[str, Json]:
-        """What the partner countersigns: every term, canonicalised by RFC 8785."""
-        return {
+        """What the partner countersigns: every term, canonicalised by RFC 8785. A recall
+        acknowledgement deadline is stated (in seconds) only when set, so the terms of the
+        agreements made before it existed read as they were signed."""
+        terms: dict[str, Json] = {
             "type": "garante.agreement/v1",
             "id": self.id,
             "partner": self.partner,
@@ -110,3 +115,16 @@ class Agreement:
             "valid_from": iso(self.valid_from),
             "valid_until": iso(self.valid_until) if self.valid_until else None,
         }
+        if self.recall_ack_within is not None:
+            terms["recall_ack_within"] = int(self.recall_ack_within.total_seconds())
+        return terms
+
+
+def statement_ack_within(statement: Mapping[str, Json]) -> timedelta | None:
+    """The recall acknowledgement deadline an agreement's statement states, if any."""
+    seconds = statement.get("recall_ack_within")
+    if seconds is None:
+        return None
+    if type(seconds) is not int:
+        raise ValueError("recall_ack_within is not a whole number of seconds")
+    return timedelta(seconds=seconds)

@@ -438,6 +438,8 @@ class ReleaseRecalled(AuditEvent):
     delivered: bool
     objects: tuple[str, ...]
     reason: str
+    # By when the partner must acknowledge the recall; logged only when there is a deadline.
+    ack_by: datetime | None = field(default=None, metadata=optional())
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
-from garante.domain.agreement import Agreement, AgreementScope
+from garante.domain.agreement import Agreement, AgreementScope, statement_ack_within
 from garante.domain.condition import Condition, Event, condition_active
 from garante.domain.decision import Outcome
 from garante.domain.events import (
@@ -110,6 +110,9 @@ class LoggedRequest:
     withheld: bool = False
     agreement: str | None = None
     trace: str | None = None  # the trace token its ``release.marked`` entry names, if any
+    # Issue 21: by when its recall must be acknowledged, and whether it was.
+    recall_ack_by: datetime | None = None
+    recall_acknowledged: bool = False
 
 
 @dataclass(kw_only=True)
@@ -279,6 +282,23 @@ class Projection:
     def superiors_of(self, authority: str) -> set[str]:
         """The authorities configured, at this point of the log, as superior to ``authority``."""
         return {s for s, over in self.superior_over.items() if authority in over}
+
+    def overdue_recall(self, request_id: int, at: datetime) -> LoggedRequest | None:
+        """The request, if its recall was past its acknowledgement deadline at ``at`` and
+        not acknowledged (issue 21)."""
+        request = self.requests.get(request_id)
+        if (
+            request is None
+            or not request.recalled
+            or request.recall_acknowledged
+            or request.recall_ack_by is None
+            or request.recall_ack_by > at
+        ):
+            return None
+        return request
+
+    def any_overdue_recall(self, at: datetime) -> bool:
+        return any(self.overdue_recall(r, at) is not None for r in self.requests)
 
     def conditions_at(self, at: datetime) -> dict[str, bool]:
         """Each condition's state at ``at``; kept until the time or the state moves, since
@@ -521,6 +541,7 @@ def _release_recalled(p: Projection, e: LoggedEntry, d: ReleaseRecalled) -> bool
     request = p.requests.get(d.request)
     if request is not None:
         request.recalled = True
+        request.recall_ack_by = d.ack_by
     return False
 
 
@@ -572,6 +593,7 @@ def agreement_of(statement: JsonObject) -> Agreement:
         valid_from=instant(text(statement, "valid_from")),
         valid_until=instant(until) if until else None,
         version=whole(statement, "version"),
+        recall_ack_within=statement_ack_within(statement),
     )
 
 
@@ -806,6 +828,10 @@ def _acknowledged(
         request=whole(d.statement, "release"),
         agency=text(d.statement, "agency"),
     )
+    if isinstance(d, RecallAcknowledged):
+        request = p.requests.get(whole(d.statement, "release"))
+        if request is not None:
+            request.recall_acknowledged = True
     return False
 
 

@@ -86,6 +86,7 @@ from garante.domain.events import (
 from garante.domain.outcome import OutcomeReport
 from garante.domain.parties import SYSTEM_AUTHORITY, authority_key_statement, key_statement
 from garante.domain.passkeys import Assertion, RelyingParty, passkey_statement
+from garante.domain.recalldeadline import HOLD_PREFIX as RECALL_HOLD
 from garante.domain.request import ReleaseRequest
 from garante.domain.roles import TOKEN_ROLES, Role
 from garante.domain.timeutil import iso
@@ -516,8 +517,16 @@ def _authority_superior_set(r: Replayer, e: LoggedEntry, d: AuthoritySuperiorSet
 def _authority_registered(r: Replayer, e: LoggedEntry, d: AuthorityRegistered) -> None:
     if d.authority in r.state.authorities:
         r._disagree(e, f"registers authority {d.authority} again")
-    if d.authority == SYSTEM_AUTHORITY and r._breach is None:
-        r._disagree(e, f"registers the reserved authority {SYSTEM_AUTHORITY} outside a breach")
+    if (
+        d.authority == SYSTEM_AUTHORITY
+        and r._breach is None
+        and not r.state.any_overdue_recall(e.at)
+    ):
+        r._disagree(
+            e,
+            f"registers the reserved authority {SYSTEM_AUTHORITY} outside a breach "
+            "or an overdue recall",
+        )
 
 
 def _item_added(r: Replayer, e: LoggedEntry, d: ItemAdded) -> None:
@@ -567,7 +576,11 @@ def _order_issued(r: Replayer, e: LoggedEntry, d: OrderIssued) -> None:
 
 
 def _breach_hold(r: Replayer, e: LoggedEntry, statement: JsonObject) -> None:
-    """The system authority's only order: the hold the breach just reported brings."""
+    """The system authority's orders: the hold the breach just reported brings, or the hold
+    a recall past its acknowledgement deadline brings."""
+    if r._breach is None and text(statement, "id").startswith(RECALL_HOLD):
+        _recall_hold(r, e, statement)
+        return
     if r._breach is None:
         r._disagree(e, f"is an order of {SYSTEM_AUTHORITY} that no breach brought")
         return
@@ -580,6 +593,28 @@ def _breach_hold(r: Replayer, e: LoggedEntry, statement: JsonObject) -> None:
         or statement.get("valid_until") is not None
     ):
         r._disagree(e, f"is not the hold of {agency} that outcome {outcome}'s breach brings")
+
+
+def _recall_hold(r: Replayer, e: LoggedEntry, statement: JsonObject) -> None:
+    """A hold ``recall-<partner>-<release>`` is entitled only if, at its time, that release's
+    recall was past its acknowledgement deadline and not acknowledged (issue 21)."""
+    order_id = text(statement, "id")
+    partner, _, number = order_id.removeprefix(RECALL_HOLD).rpartition("-")
+    request = r.state.overdue_recall(int(number), e.at) if number.isdigit() else None
+    if request is None or request.recipient != partner:
+        r._disagree(
+            e,
+            f"is an order of {SYSTEM_AUTHORITY} for a recall that was not past its "
+            "acknowledgement deadline unacknowledged then",
+        )
+        return
+    if (
+        statement.get("effect") != "hold"
+        or member(statement, "scope").get("agencies") != [partner]
+        or statement.get("while_condition") is not None
+        or statement.get("valid_until") is not None
+    ):
+        r._disagree(e, f"is not the hold of {partner} that the overdue recall brings")
 
 
 def _answering(
@@ -1089,6 +1124,9 @@ def _release_recalled(r: Replayer, e: LoggedEntry, d: ReleaseRecalled) -> None:
         # Not the other way: a partner that already held the objects is served them without
         # a ``release.delivered`` entry, and a recall then revokes what it holds.
         r._disagree(e, f"says request {request.id} was not delivered, but the log delivered it")
+    if d.ack_by is not None and (not d.delivered or d.ack_by <= e.at):
+        # A deadline only for what the partner received, and one still ahead when recalled.
+        r._disagree(e, f"sets an acknowledgement deadline {d.ack_by} it cannot hold to")
     item = r.state.items.get(request.item)
     if item is not None:
         r._acts_as(e, Role.ANALYST, item.originator, "but only the originator recalls")

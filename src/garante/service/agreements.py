@@ -9,7 +9,7 @@ key, as an undertaking's signature does.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from garante.domain.agreement import Agreement, AgreementScope
 from garante.domain.errors import AlreadyExists, InvalidState, ValidationError
@@ -21,6 +21,7 @@ from garante.domain.events import (
     AgreementSuspended,
     Json,
 )
+from garante.domain.recalldeadline import check_within
 from garante.domain.timeutil import iso, utc
 from garante.domain.vocabulary import Tlp, suggest
 from garante.service import fanout, lookup
@@ -56,6 +57,7 @@ def draft_agreement(
     originators: list[str],
     valid_from: datetime | None,
     valid_until: datetime | None,
+    recall_ack_within: timedelta | None = None,
 ) -> Agreement:
     """Validated terms at version 1, nothing stored: the partner may countersign
     ``statement()``. Without ``agreement_id`` the next free ``<partner>-ag-<n>`` is given."""
@@ -84,6 +86,7 @@ def draft_agreement(
         # Whole seconds: the statement signs the time as the log writes it.
         valid_from=start.replace(microsecond=0),
         valid_until=utc(valid_until).replace(microsecond=0) if valid_until else None,
+        recall_ack_within=recall_ack_within,
     )
     check_terms(tx, terms)
     return terms
@@ -112,6 +115,8 @@ def check_terms(tx: Reading, terms: Agreement) -> None:
             field="valid_until",
             hint="give a later end, or none",
         )
+    if terms.recall_ack_within is not None:
+        check_within(terms.recall_ack_within, field="recall_ack_within")
 
 
 def draft_amendment(
@@ -126,6 +131,7 @@ def draft_amendment(
     valid_from: datetime | None = None,
     valid_until: datetime | None = None,
     clear_valid_until: bool = False,
+    recall_ack_within: timedelta | None = None,
 ) -> Agreement:
     """The next version of an agreement: the terms given replace the current ones, the others
     stay. Its partner does not change. An ended agreement is not amended."""
@@ -146,6 +152,7 @@ def draft_amendment(
         ),
         valid_from=utc(valid_from).replace(microsecond=0) if valid_from else current.valid_from,
         valid_until=utc(until).replace(microsecond=0) if until else None,
+        recall_ack_within=recall_ack_within or current.recall_ack_within,
     )
     check_terms(tx, terms)
     return terms

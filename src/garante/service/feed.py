@@ -21,7 +21,7 @@ import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -38,6 +38,7 @@ from garante.domain.events import (
     ReleaseWithheld,
     RuleCited,
 )
+from garante.domain.recalldeadline import check_within
 from garante.domain.request import ReleaseRequest
 from garante.domain.undertaking import Undertaking
 from garante.domain.vocabulary import Tlp
@@ -48,6 +49,7 @@ from garante.policy.state import PolicyState
 from garante.service.transaction import Transaction
 from garante.stix import markings
 from garante.stix.markings import StixObject
+from garante.store import agreements as store_agreements
 from garante.store import convert, items, queries, requests, undertakings
 from garante.store import feed as stored
 from garante.store import sources as store_sources
@@ -388,8 +390,13 @@ def recall(
     *,
     by_agency: str | None = None,
     also: Sequence[str] = (),
+    ack_within: timedelta | None = None,
 ) -> FeedReleaseRow:
     """Withdraw a release: revoked versions if delivered, never delivered if not.
+
+    A delivered release's recall must be acknowledged by the partner within ``ack_within``, or
+    else within the ``recall_ack_within`` of the agreement that started the release; with
+    neither, it has no deadline. A release never delivered needs no acknowledgement.
 
     ``by_agency``: the agency recalling it, which must be the item's originator (the operator
     recalls any release, and passes None). ``also``: ids of objects withdrawn with the item's
@@ -420,6 +427,7 @@ def recall(
     delivered = feed.delivered_at is not None
     feed.status = RECALLED if delivered else WITHDRAWN
     feed.recalled_at = tx.now
+    feed.recall_ack_by = _ack_by(tx, request, ack_within) if delivered else None
     # By object, not by the release that first sent it: a later release of the same item
     # shares its objects, and recalling either withdraws them.
     object_ids = [markings.object_id(obj) for obj in json.loads(item.bundle)["objects"]]
@@ -444,10 +452,22 @@ def recall(
             delivered=delivered,
             objects=tuple(row.object_id for row in latest),
             reason=reason.strip(),
+            ack_by=feed.recall_ack_by,
         )
     )
     flush(session)
     return feed
+
+
+def _ack_by(tx: Transaction, request: RequestRow, ack_within: timedelta | None) -> datetime | None:
+    """The recall's acknowledgement deadline, in whole seconds as the log writes it."""
+    if ack_within is None and request.agreement_id is not None:
+        row = store_agreements.get(tx.session, request.agreement_id)
+        if row is not None:
+            ack_within = store_agreements.as_agreement(row).recall_ack_within
+    if ack_within is None:
+        return None
+    return (tx.now + check_within(ack_within)).replace(microsecond=0)
 
 
 def trace(session: Session, tokens: list[str]) -> list[records.Traced]:

@@ -10,6 +10,7 @@ from garante import records
 from garante.domain.condition import ConditionRule
 from garante.domain.decision import Outcome, RuleHit
 from garante.domain.outcome import OutcomeKind
+from garante.domain.recalldeadline import format_within
 from garante.domain.timeutil import iso
 from garante.domain.vocabulary import Tlp
 from garante.records import Decided
@@ -214,6 +215,7 @@ def recall(row: FeedReleaseRow) -> records.Recall:
         partner=row.partner_id,
         status=cast('Literal["recalled", "withdrawn"]', row.status),
         recalled_at=time(row.recalled_at),
+        ack_by=time(row.recall_ack_by),
     )
 
 
@@ -310,6 +312,7 @@ def agreement(row: AgreementRow, *, now: datetime) -> records.Agreement:
         suspended_at=time(row.suspended_at),
         ended_at=time(row.ended_at),
         reason=row.reason,
+        recall_ack_within=_ack_within(row),
     )
 
 
@@ -405,11 +408,25 @@ def acknowledgement(row: AcknowledgementRow) -> records.Acknowledgement:
     )
 
 
-def unacknowledged_recall(row: FeedReleaseRow) -> records.UnacknowledgedRecall:
+def unacknowledged_recall(
+    row: FeedReleaseRow, *, item: str = "", now: datetime | None = None
+) -> records.UnacknowledgedRecall:
     assert row.recalled_at is not None  # only recalled releases are listed
+    ack_by = row.recall_ack_by
     return records.UnacknowledgedRecall(
         release=row.request_id,
         agency=row.partner_id,
         recalled_at=iso(row.recalled_at),
         delivered=row.delivered_at is not None,
+        item=item,
+        ack_by=time(ack_by),
+        overdue=ack_by is not None and now is not None and ack_by <= now,
     )
+
+
+# -- recall acknowledgement deadlines (issue 21) -------------------------------------------
+
+
+def _ack_within(row: AgreementRow) -> str | None:
+    within = store_agreements.as_agreement(row).recall_ack_within
+    return format_within(within) if within is not None else None

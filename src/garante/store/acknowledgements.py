@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import Select, String, and_, cast, literal, select
 from sqlalchemy.orm import Session
 
 from garante.domain.acknowledgement import AckKind, Acknowledgement
-from garante.store.schema import AcknowledgementRow, FeedReleaseRow
+from garante.store.schema import AcknowledgementRow, FeedReleaseRow, OrderRow, RequestRow
 
 
 def get(session: Session, ack_id: str) -> AcknowledgementRow | None:
@@ -76,3 +77,50 @@ def unacknowledged_recalls(session: Session, partner_id: str | None) -> list[Fee
     return list(
         session.scalars(query.order_by(FeedReleaseRow.recalled_at, FeedReleaseRow.request_id))
     )
+
+
+# -- recall acknowledgement deadlines (issue 21) -------------------------------------------
+
+
+def _overdue(columns: Any, now: datetime) -> Select[Any]:
+    """Recalls past their deadline, with no acknowledgement and no hold for them yet."""
+    hold_id = (
+        literal("recall-")
+        + FeedReleaseRow.partner_id
+        + "-"
+        + cast(FeedReleaseRow.request_id, String)
+    )
+    return (
+        select(columns)
+        .outerjoin(
+            AcknowledgementRow,
+            and_(
+                AcknowledgementRow.request_id == FeedReleaseRow.request_id,
+                AcknowledgementRow.kind == AckKind.RECALL.value,
+            ),
+        )
+        .outerjoin(OrderRow, OrderRow.id == hold_id)
+        .where(
+            FeedReleaseRow.recall_ack_by <= now,
+            AcknowledgementRow.id.is_(None),
+            OrderRow.id.is_(None),
+        )
+    )
+
+
+def overdue_recalls(session: Session, now: datetime) -> list[FeedReleaseRow]:
+    """Recalls past their acknowledgement deadline with no acknowledgement and no hold yet,
+    the earliest deadline first."""
+    query = _overdue(FeedReleaseRow, now).order_by(
+        FeedReleaseRow.recall_ack_by, FeedReleaseRow.request_id
+    )
+    return list(session.scalars(query))
+
+
+def any_overdue(session: Session, now: datetime) -> bool:
+    """Whether ``overdue_recalls`` has any (read without the writer lock, every second)."""
+    return session.scalar(_overdue(FeedReleaseRow.request_id, now).limit(1)) is not None
+
+
+def item_of(session: Session, request_id: int) -> str:
+    return str(session.scalar(select(RequestRow.item_id).where(RequestRow.id == request_id)))

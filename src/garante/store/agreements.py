@@ -3,15 +3,16 @@ items added since a date."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
-from garante.domain.agreement import Agreement, AgreementScope
+from garante.domain.agreement import Agreement, AgreementScope, statement_ack_within
 from garante.domain.vocabulary import Tlp
 from garante.store import queries
 from garante.store.paging import Keyset, paged
@@ -125,7 +126,16 @@ def as_agreement(row: AgreementRow | Row[Any]) -> Agreement:
         version=row.version,
         suspended_at=row.suspended_at,
         ended_at=row.ended_at,
+        recall_ack_within=_ack_within(row),
     )
+
+
+def _ack_within(row: AgreementRow | Row[Any]) -> timedelta | None:
+    """The recall acknowledgement deadline of the terms in force, from their statement."""
+    statement = getattr(row, "statement", None)
+    if not statement:
+        return None
+    return statement_ack_within(json.loads(statement))
 
 
 def requested(session: Session, item_ids: Iterable[str]) -> set[tuple[str, str, str]]:

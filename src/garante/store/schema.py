@@ -358,6 +358,8 @@ class FeedReleaseRow(Base):
     available_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
     recalled_at: Mapped[datetime | None]
+    # By when the partner must acknowledge the recall (issue 21); past it, it is held.
+    recall_ack_by: Mapped[datetime | None]
 
 
 class FeedObjectRow(Base):

@@ -38,6 +38,7 @@ def _terms(garante: Garante, body: AgreementTerms) -> Agreement:
         agreement_id=body.id,
         valid_from=body.valid_from,
         valid_until=body.valid_until,
+        recall_ack_within=body.recall_ack_within,
     )
 
 
@@ -52,6 +53,7 @@ def _amendment(garante: Garante, agreement_id: str, body: AgreementAmendTerms) -
         valid_from=body.valid_from,
         valid_until=body.valid_until,
         clear_valid_until=body.clear_valid_until,
+        recall_ack_within=body.recall_ack_within,
     )
 
 

@@ -16,10 +16,10 @@ from garante.api.schemas import (
     INT_MAX,
     INT_MIN,
     PageOf,
+    RecallIn,
     ReleaseBatchIn,
     ReleaseBatchOut,
     ReleaseIn,
-    RevokeIn,
 )
 from garante.domain.request import ReleaseTriple
 from garante.domain.roles import Principal
@@ -136,9 +136,10 @@ def held_queue(
 )
 def recall_release(
     request_id: RequestId,
-    body: RevokeIn,
+    body: RecallIn,
     request: Request,
     who: Principal = Depends(may(Garante.recall)),  # noqa: B008
 ) -> records.Recall:
-    """Recall a release: a delivered one reaches the partner's feed as revoked versions."""
-    return acting(request, who).recall(request_id, reason=body.reason)
+    """Recall a release: a delivered one reaches the partner's feed as revoked versions,
+    and the partner must acknowledge it by ``ack_by`` if the recall has a deadline."""
+    return acting(request, who).recall(request_id, reason=body.reason, ack_within=body.ack_within)

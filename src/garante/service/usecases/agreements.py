@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from garante import records
 from garante.domain.agreement import Agreement
+from garante.domain.recalldeadline import parse_within
 from garante.domain.roles import Role
 from garante.service import agreements, fanout, lookup, views, visibility
 from garante.service.access import INTERNAL, entitled
@@ -32,8 +33,10 @@ class Agreements(UseCases):
         agreement_id: str | None = None,
         valid_from: datetime | None = None,
         valid_until: datetime | None = None,
+        recall_ack_within: str | None = None,
     ) -> Agreement:
-        """Validated terms, nothing stored: the partner may countersign ``statement()``."""
+        """Validated terms, nothing stored: the partner may countersign ``statement()``.
+        ``recall_ack_within`` (``48h``): how long the partner has to acknowledge a recall."""
         with self.context.reads() as tx:
             return agreements.draft_agreement(
                 tx,
@@ -46,6 +49,7 @@ class Agreements(UseCases):
                 originators=originators or [],
                 valid_from=valid_from,
                 valid_until=valid_until,
+                recall_ack_within=_within(recall_ack_within),
             )
 
     @entitled(Role.LIAISON)
@@ -91,6 +95,7 @@ class Agreements(UseCases):
         valid_from: datetime | None = None,
         valid_until: datetime | None = None,
         clear_valid_until: bool = False,
+        recall_ack_within: str | None = None,
     ) -> Agreement:
         """The next version, nothing stored: the terms given replace the current ones."""
         with self.context.reads() as tx:
@@ -105,6 +110,7 @@ class Agreements(UseCases):
                 valid_from=valid_from,
                 valid_until=valid_until,
                 clear_valid_until=clear_valid_until,
+                recall_ack_within=_within(recall_ack_within),
             )
 
     @entitled(Role.LIAISON)
@@ -171,3 +177,7 @@ class Agreements(UseCases):
             standing = store_requests.newest_decisions(tx.session, ids)
             delivery = store_feed.deliveries(tx.session, ids)
             return [views.standing(row, delivery.get(row.id), standing[row.id]) for row in rows]
+
+
+def _within(text: str | None) -> timedelta | None:
+    return parse_within(text, field="recall_ack_within") if text else None

@@ -8,6 +8,7 @@ from typing import TypeVar
 from sqlalchemy.orm import Session
 
 from garante import records
+from garante.domain.recalldeadline import parse_within
 from garante.domain.roles import Role
 from garante.service import (
     feed,
@@ -72,13 +73,17 @@ class Feeds(UseCases):
             return page
 
     @entitled(Role.ANALYST)
-    def recall(self, request_id: int, *, reason: str) -> records.Recall:
+    def recall(
+        self, request_id: int, *, reason: str, ack_within: str | None = None
+    ) -> records.Recall:
         """Withdraw a release: delivered objects come back as revoked versions. An analyst
-        recalls releases of items its own agency originated."""
+        recalls releases of items its own agency originated. ``ack_within`` (``48h``): how long
+        the partner has to acknowledge it; else the agreement's that started the release."""
         who = self.principal
         by_agency = who.agency_id if who.role == Role.ANALYST else None
+        within = parse_within(ack_within) if ack_within else None
         with self._tx() as tx:
-            row = feed.recall(tx, request_id, reason, by_agency=by_agency)
+            row = feed.recall(tx, request_id, reason, by_agency=by_agency, ack_within=within)
             return views.recall(row)
 
     @entitled()

@@ -11,8 +11,9 @@ from garante.domain.acknowledgement import Acknowledgement, SignedWrite
 from garante.domain.errors import GaranteError
 from garante.domain.roles import Role
 from garante.domain.timeutil import iso
-from garante.service import acknowledgements, views, visibility, writeback
+from garante.service import acknowledgements, recalldeadlines, views, visibility, writeback
 from garante.service.access import INTERNAL, entitled
+from garante.service.results import Change
 from garante.service.usecases.base import UseCases
 from garante.store import acknowledgements as store_acknowledgements
 
@@ -47,7 +48,33 @@ class WriteBack(UseCases):
             if visibility.partner(self.principal) is not None:
                 # A release withdrawn before it was delivered never reached the partner.
                 rows = [r for r in rows if r.delivered_at is not None]
-            return [views.unacknowledged_recall(r) for r in rows]
+            now = self.clock.now()
+            return [
+                views.unacknowledged_recall(
+                    r, item=store_acknowledgements.item_of(session, r.request_id), now=now
+                )
+                for r in rows
+            ]
+
+    @entitled()
+    def enforce_recall_deadlines(self) -> Change[tuple[records.RecallHold, ...]]:
+        """Hold each partner with a recall past its acknowledgement deadline and not
+        acknowledged: one system order per such recall, issued once (``serve`` runs this every
+        second). Which recalls are overdue is read first without the writer lock."""
+        with self._read() as session:
+            if not store_acknowledgements.any_overdue(session, self.clock.now()):
+                return Change(value=())
+        with self._tx() as tx:
+            held = recalldeadlines.enforce(tx)
+            return Change(
+                value=tuple(
+                    records.RecallHold(
+                        order=h.order_id, agency=h.partner, release=h.release, ack_by=h.ack_by
+                    )
+                    for h in held
+                ),
+                moved=visibility.moved(self.principal, [m for h in held for m in h.moved]),
+            )
 
     @entitled(Role.PARTNER)
     def write_back(self, writes: Sequence[SignedWrite]) -> records.WriteStatus:
