@@ -558,6 +558,8 @@ class SourceAdded(AuditEvent):
     region: str
     tlp: str
     mapping: JsonObject
+    # A Garante upstream (kind ``garante``): its log's verifier key, the trust anchor.
+    log_key: str | None = field(default=None, metadata=optional())
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

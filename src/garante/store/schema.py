@@ -451,6 +451,14 @@ class SourceRow(Base):
     last_success_at: Mapped[datetime | None] = mapped_column(default=None)
     last_error_at: Mapped[datetime | None] = mapped_column(default=None)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
+    # -- a Garante upstream (kind ``garante``) ---------------------------------------------
+    # The upstream log's verifier key (logged with the source), and the last upstream
+    # checkpoint a pull verified: ``{"size", "root_hash", "note", "cosignature"}`` (pull
+    # state: each later checkpoint must be consistent with it).
+    log_key: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
+    upstream_checkpoint: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON, nullable=True, default=None
+    )
 
 
 class SourceIngestRow(Base):

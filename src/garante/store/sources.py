@@ -258,3 +258,13 @@ def counts(session: Session, source_id: str) -> tuple[int, int]:
 
 def all_ingests(session: Session) -> list[SourceIngestRow]:
     return list(session.scalars(select(SourceIngestRow).order_by(SourceIngestRow.id)))
+
+
+# -- a Garante upstream ------------------------------------------------------------------------
+
+
+def record_checkpoint(session: Session, source_id: str, verified: dict[str, Any]) -> None:
+    """The last upstream checkpoint a pull verified and cosigned (pull state, not logged)."""
+    session.execute(
+        update(SourceRow).where(SourceRow.id == source_id).values(upstream_checkpoint=verified)
+    )

@@ -21,6 +21,7 @@ from garante import records
 from garante.domain.errors import GaranteError, InvalidState, UpstreamFailed, ValidationError
 from garante.domain.roles import Role
 from garante.domain.vocabulary import Tlp
+from garante.ledger.note import NoteSigner
 from garante.service import items, sources, views, visibility
 from garante.service.access import entitled
 from garante.service.releases import DecidedRequest
@@ -31,14 +32,20 @@ from garante.sources import misp
 from garante.sources.grouping import Grouping, UpstreamItem, group_objects
 from garante.sources.mapping import MappingRule, map_item
 from garante.sources.markings import read_markings
+from garante.stix import markings
 from garante.stix.markings import StixObject
 from garante.store import sources as store
 from garante.store.schema import SourceRow
 from garante.upstream import feeds, taxii
+from garante.upstream import garante as garante_upstream
 
 TITLE = 500  # an item title's length in the store
 UPSTREAM_ID, VERSION = 200, 64  # the lengths the store keeps of an upstream id and version
 POSITION_EVERY = 100  # MISP events between two records of a feed's position
+# What a Garante feed serves beside the releases, released by none: the originator's identity,
+# the marking definitions (TLP, the undertaking's statement) and the trace extension's
+# definition. Read with the objects that name them, never taken as items of their own.
+_CONTEXT = frozenset({"identity", "marking-definition", "extension-definition"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,6 +63,8 @@ class _Terms:
     rules: tuple[MappingRule, ...]
     position: str | None
     next_token: str | None
+    log_key: str | None = None
+    verified: garante_upstream.Verified | None = None
 
 
 class Sources(UseCases):
@@ -79,6 +88,7 @@ class Sources(UseCases):
         interval: int = 3600,
         grouping: str = "per-object",
         mapping: Mapping[str, Any] | None = None,
+        log_key: str | None = None,
     ) -> records.Source:
         with self._tx() as tx:
             row = sources.add_source(
@@ -98,6 +108,7 @@ class Sources(UseCases):
                 region=region,
                 tlp=tlp,
                 mapping=mapping,
+                log_key=log_key,
             )
             return views.source(row, now=tx.now, items=0, versions_seen=0)
 
@@ -168,6 +179,8 @@ class Sources(UseCases):
                 self._pull_misp_feed(terms, pulled, started, progress, retry or taxii.Retry())
             elif terms.kind == SourceKind.FOLDER:
                 self._pull_folder(terms, pulled, started, progress)
+            elif terms.kind == SourceKind.GARANTE:
+                self._pull_garante(terms, pulled, started, progress, retry, limit)
             else:
                 self._pull_taxii(terms, pulled, started, progress, retry, limit)
         except UpstreamFailed as exc:
@@ -222,6 +235,101 @@ class Sources(UseCases):
             if progress is not None:
                 progress(pulled.record())
         pulled.next = None  # every page taken: the next pull starts from the position
+
+    def _pull_garante(
+        self,
+        terms: _Terms,
+        pulled: _Tally,
+        started: list[DecidedRequest],
+        progress: Callable[[records.Pulled], None] | None,
+        retry: taxii.Retry | None,
+        limit: int,
+    ) -> None:
+        """A TAXII pull of the partner collection on another Garante, where each object is
+        taken only if its receipt verifies with the upstream's log key, and each checkpoint
+        seen must be consistent with the last one verified (a fork refuses the pull before
+        anything of it is taken). Each verified checkpoint is cosigned and kept."""
+        witness = self.context.log_signer
+        if witness is None or terms.log_key is None:
+            raise InvalidState(
+                f"source '{terms.id}' cannot be verified: this node has no log key to witness "
+                "with, or the source no upstream log key",
+                field="source",
+            )
+        with garante_upstream.Upstream(
+            terms.url, terms.upstream.secret, terms.log_key, timeout=terms.upstream.timeout
+        ) as upstream:
+            verified = self._witness(
+                terms, upstream, terms.verified, upstream.latest(), witness, latest=True
+            )
+            for page in taxii.pages(
+                terms.upstream,
+                added_after=terms.position,
+                next_token=terms.next_token,
+                limit=limit,
+                retry=retry,
+            ):
+                pulled.pages += 1
+                pulled.objects += len(page.objects)
+                proven: list[dict[str, Any]] = []
+                notes: dict[str, int] = {}
+                failed: dict[int, str] = {}  # a release is taken whole or not at all
+                for obj in page.objects:
+                    if obj.get("type") in _CONTEXT and markings.entry_of(obj) is None:
+                        if obj.get("type") != "identity":  # the upstream's operator: no item
+                            proven.append(obj)  # definitions the released objects name
+                        continue
+                    check, note = upstream.verify(obj)
+                    if not check.verified:
+                        if check.index is not None:
+                            failed.setdefault(check.index, check.object_id)
+                        pulled.rejected.append(
+                            f"{check.object_id}: not taken, its delivery does not verify: "
+                            f"{check.problem}"
+                        )
+                        continue
+                    proven.append(obj)
+                    if note is not None:
+                        notes[note] = check.checkpoint_size or 0
+                for obj in list(proven):
+                    index = _entry(obj)
+                    if index is not None and index in failed:
+                        proven.remove(obj)
+                        pulled.rejected.append(
+                            f"{obj['id']}: not taken, released with {failed[index]} (entry "
+                            f"{index}), whose delivery does not verify"
+                        )
+                for note in sorted(notes, key=notes.__getitem__):
+                    verified = self._witness(terms, upstream, verified, note, witness)
+                candidates, refused = _candidates(terms, proven)
+                pulled.rejected += refused
+                for candidate in candidates:
+                    started += self._take(terms.id, candidate, pulled)
+                    if progress is not None:
+                        progress(pulled.record())
+                pulled.position, pulled.next = page.added, page.next
+                self._record_position(terms.id, pulled)
+                if progress is not None:
+                    progress(pulled.record())
+        pulled.next = None
+
+    def _witness(
+        self,
+        terms: _Terms,
+        upstream: garante_upstream.Upstream,
+        last: garante_upstream.Verified | None,
+        note: str,
+        witness: NoteSigner,
+        *,
+        latest: bool = False,
+    ) -> garante_upstream.Verified:
+        """``note`` proven consistent with ``last`` and cosigned; kept as the source's state."""
+        if last is not None and last.note == note:
+            return last
+        verified = upstream.advance(last, note, witness, latest=latest)
+        with self._tx() as tx:
+            store.record_checkpoint(tx.session, terms.id, verified.to_dict())
+        return verified
 
     def _pull_misp_feed(
         self,
@@ -387,7 +495,11 @@ class Sources(UseCases):
                 kind=row.kind,
                 url=row.url,
                 upstream=taxii.Upstream(
-                    api_root=row.url,
+                    api_root=(
+                        garante_upstream.taxii_root(row.url)
+                        if row.kind == SourceKind.GARANTE
+                        else row.url
+                    ),
                     collection=row.collection or "",
                     auth=row.auth,
                     username=row.username,
@@ -400,6 +512,8 @@ class Sources(UseCases):
                 rules=tuple(sources.mapping_rules(row.mapping)),
                 position=row.position_added,
                 next_token=row.position_next,
+                log_key=row.log_key,
+                verified=garante_upstream.Verified.from_dict(row.upstream_checkpoint),
             )
 
     def _take(self, source_id: str, candidate: Candidate, pulled: _Tally) -> list[DecidedRequest]:
@@ -575,6 +689,12 @@ def _load_list(text: str | bytes) -> list[Any]:
     if not isinstance(loaded, list):
         raise ValidationError("the MISP events are not a JSON list", field="event")
     return loaded
+
+
+def _entry(obj: StixObject) -> int | None:
+    """The upstream log entry that released ``obj``, if it names one."""
+    entry = markings.entry_of(obj)
+    return entry.index if entry is not None else None
 
 
 def _refused(reasons: Sequence[str]) -> str | None:
