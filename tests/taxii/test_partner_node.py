@@ -160,6 +160,25 @@ def test_a_node_takes_each_delivered_release_whose_receipt_verifies(
     assert sorted(pulled["items"]) == sorted(federation.items())
 
 
+def test_each_item_taken_keeps_the_terms_it_was_released_under_upstream(
+    federation: Federation,
+) -> None:
+    with _serving(federation.origin, federation.port) as url:
+        federation.add_source(url)
+        pulled = json.loads(_ok(federation.pull()))["pulled"]
+        origin = httpx.get(f"{url}{API}/audit/checkpoint", timeout=10).json()["note"]
+    for item_id in pulled["items"]:
+        shown = json.loads(_ok(federation.node.cli("--json", "items", "show", item_id)))
+        terms = shown["released_under"]
+        assert terms["log_origin"] == origin.split("\n")[0]
+        assert terms["released_to"] == NODE_AGENCY and terms["purpose"]
+        assert terms["undertaking"] and terms["undertaking"] in terms["statement"]
+        assert terms["tlp"] == shown["tlp"]
+        entry = _ok(federation.origin.cli("audit", "entries", "--start",
+                                          str(terms["log_index"]), "--limit", "1"))  # fmt: skip
+        assert '"release.marked"' in entry and f'"request":{terms["request"]}' in entry
+
+
 def test_a_node_cosigns_the_upstream_checkpoint_it_verified_and_keeps_it(
     federation: Federation,
 ) -> None:

@@ -452,6 +452,8 @@ def recall(
 
 def trace(session: Session, tokens: list[str]) -> list[records.Traced]:
     """The releases the given trace tokens name."""
+    from garante.service.views import upstream_terms  # views reads this module's types
+
     out = []
     for token in tokens:
         feed = stored.release_by_token(session, token)
@@ -473,6 +475,7 @@ def trace(session: Session, tokens: list[str]) -> list[records.Traced]:
                 status=feed.status,
                 source=came.source_id if came is not None else None,
                 upstream_id=came.upstream_id if came is not None else None,
+                released_under=upstream_terms(came.terms) if came is not None else None,
             )
         )
     return out

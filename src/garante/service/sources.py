@@ -399,6 +399,7 @@ class Candidate:
     region: str
     review: tuple[str, ...] = ()
     revoked: bool = False
+    terms: Mapping[str, Any] | None = None  # from a Garante upstream: what it was released under
 
 
 @dataclass(kw_only=True)
@@ -470,6 +471,7 @@ def take(tx: Transaction, row: SourceRow, candidate: Candidate) -> Taken:
         commitment_salt=None,
         bundle=None,
         tlp=candidate.tlp,
+        terms=dict(candidate.terms) if candidate.terms is not None else None,
         ingested_by=tx.actor,
         at=tx.now,
     )
@@ -480,6 +482,7 @@ def take(tx: Transaction, row: SourceRow, candidate: Candidate) -> Taken:
             upstream_version=candidate.version,
             content_commitment=commitment,
             item=made.id,
+            terms=dict(candidate.terms) if candidate.terms is not None else None,
         )
     )
     started = fanout.fan_out(tx, made)

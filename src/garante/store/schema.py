@@ -485,6 +485,8 @@ class SourceIngestRow(Base):
     # -- versions: the item version a ``revised`` row made, and its TLP.
     item_version: Mapped[int | None] = mapped_column(nullable=True, default=None)
     tlp: Mapped[str | None] = mapped_column(String(16), nullable=True, default=None)
+    # From a Garante upstream: the terms the item was released under (``ItemIngested.terms``).
+    terms: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=None)
     ingested_by: Mapped[str] = mapped_column(String(128))
     ingested_at: Mapped[datetime]
 

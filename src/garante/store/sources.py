@@ -213,6 +213,7 @@ def add_ingest(
     title: str | None = None,
     item_version: int | None = None,
     tlp: str | None = None,
+    terms: dict[str, Any] | None = None,
 ) -> SourceIngestRow:
     row = SourceIngestRow(
         source_id=source_id,
@@ -226,6 +227,7 @@ def add_ingest(
         bundle=bundle,
         item_version=item_version,
         tlp=tlp,
+        terms=terms,
         ingested_by=ingested_by,
         ingested_at=at,
     )

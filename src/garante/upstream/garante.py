@@ -12,6 +12,7 @@ tlog-cosignature, ``ledger.witness``) and keeps the cosignature with the source'
 from __future__ import annotations
 
 import base64
+import json
 import time
 from dataclasses import dataclass
 from typing import Any, Self
@@ -30,7 +31,7 @@ from garante.ledger.witness import (
     WitnessState,
     witness_checkpoint,
 )
-from garante.records import DeliveryCheck
+from garante.records import DeliveryCheck, Request
 from garante.stix.markings import StixObject
 
 TAXII_ROOT = "/taxii2/api/"
@@ -101,22 +102,24 @@ class Upstream:
         except Exception as exc:  # httpx errors: unreachable, timed out
             raise self._failed(f"could not be read: {exc}") from None
 
-    def verify(self, obj: StixObject) -> tuple[DeliveryCheck, str | None]:
-        """``obj`` checked against its receipt, and the checkpoint note the receipt gave."""
+    def verify(self, obj: StixObject) -> tuple[DeliveryCheck, str | None, int | None]:
+        """``obj`` checked against its receipt, the checkpoint note the receipt gave and the
+        release request its entry names."""
         index = delivery.wanted_index(obj)
         if index is None:
-            return delivery.no_entry(obj), None
+            return delivery.no_entry(obj), None, None
         try:
             served = self._client.receipt(index)
         except GaranteAPIError as exc:
             return delivery.unproven(
                 obj, f"the upstream gives no receipt for entry {index}: {exc.message}",
                 "the object was not released to this node by this upstream",
-            ), None  # fmt: skip
+            ), None, None  # fmt: skip
         try:
             proof = tuple(base64.b64decode(h, validate=True) for h in served.proof)
         except ValueError:
-            return delivery.unproven(obj, f"the receipt for entry {index} is not base64", ""), None
+            problem = f"the receipt for entry {index} is not base64"
+            return delivery.unproven(obj, problem, ""), None, None
         receipt = delivery.ServedReceipt(
             index=served.index,
             size=served.size,
@@ -124,7 +127,14 @@ class Upstream:
             proof=proof,
             checkpoint=served.checkpoint,
         )
-        return delivery.verify(obj, receipt, self.key), served.checkpoint
+        return delivery.verify(obj, receipt, self.key), served.checkpoint, _request(served.entry)
+
+    def release(self, request: int) -> Request:
+        """The upstream's release request ``request`` (this node's own, as its partner)."""
+        try:
+            return self._client.get_release(request)
+        except GaranteAPIError as exc:
+            raise self._failed(f"gave no release {request}: {exc.message}") from None
 
     def advance(
         self, last: Verified | None, note: str, witness: NoteSigner, *, latest: bool = False
@@ -196,6 +206,15 @@ class Upstream:
 
     def _failed(self, what: str) -> UpstreamFailed:
         return UpstreamFailed(f"the upstream Garante at {self.url} {what}", field="url")
+
+
+def _request(entry: str) -> int | None:
+    """The release request a ``release.marked`` entry names."""
+    try:
+        request = json.loads(entry)["data"]["request"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return request if type(request) is int else None
 
 
 def _size(note: str) -> int:

@@ -46,6 +46,7 @@ POSITION_EVERY = 100  # MISP events between two records of a feed's position
 # the marking definitions (TLP, the undertaking's statement) and the trace extension's
 # definition. Read with the objects that name them, never taken as items of their own.
 _CONTEXT = frozenset({"identity", "marking-definition", "extension-definition"})
+_UNDERTAKING_NAME = "Use undertaking "  # an undertaking's statement marking's name, then its id
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -262,6 +263,7 @@ class Sources(UseCases):
             verified = self._witness(
                 terms, upstream, terms.verified, upstream.latest(), witness, latest=True
             )
+            requests: dict[int, records.Request] = {}
             for page in taxii.pages(
                 terms.upstream,
                 added_after=terms.position,
@@ -274,12 +276,13 @@ class Sources(UseCases):
                 proven: list[dict[str, Any]] = []
                 notes: dict[str, int] = {}
                 failed: dict[int, str] = {}  # a release is taken whole or not at all
+                released: dict[int, int] = {}  # an upstream entry: the request it released
                 for obj in page.objects:
                     if obj.get("type") in _CONTEXT and markings.entry_of(obj) is None:
                         if obj.get("type") != "identity":  # the upstream's operator: no item
                             proven.append(obj)  # definitions the released objects name
                         continue
-                    check, note = upstream.verify(obj)
+                    check, note, request = upstream.verify(obj)
                     if not check.verified:
                         if check.index is not None:
                             failed.setdefault(check.index, check.object_id)
@@ -291,6 +294,8 @@ class Sources(UseCases):
                     proven.append(obj)
                     if note is not None:
                         notes[note] = check.checkpoint_size or 0
+                    if check.index is not None and request is not None:
+                        released[check.index] = request
                 for obj in list(proven):
                     index = _entry(obj)
                     if index is not None and index in failed:
@@ -304,7 +309,8 @@ class Sources(UseCases):
                 candidates, refused = _candidates(terms, proven)
                 pulled.rejected += refused
                 for candidate in candidates:
-                    started += self._take(terms.id, candidate, pulled)
+                    found = _released_under(candidate, proven, released, upstream, requests)
+                    started += self._take(terms.id, replace(candidate, terms=found), pulled)
                     if progress is not None:
                         progress(pulled.record())
                 pulled.position, pulled.next = page.added, page.next
@@ -689,6 +695,61 @@ def _load_list(text: str | bytes) -> list[Any]:
     if not isinstance(loaded, list):
         raise ValidationError("the MISP events are not a JSON list", field="event")
     return loaded
+
+
+def _released_under(
+    candidate: Candidate,
+    page: Sequence[StixObject],
+    released: Mapping[int, int],
+    upstream: garante_upstream.Upstream,
+    requests: dict[int, records.Request],
+) -> dict[str, Any] | None:
+    """What an item from a Garante upstream was released to this node under: the upstream's
+    log origin and the entry that released it, the release request, its purpose and
+    undertaking, the undertaking's statement the objects carry, and their TLP."""
+    objects = candidate.content.get("objects")
+    marked = [o for o in objects if isinstance(o, dict)] if isinstance(objects, list) else []
+    for obj in marked:
+        entry = markings.entry_of(obj)
+        if entry is None or entry.index not in released:
+            continue
+        request = released[entry.index]
+        if request not in requests:
+            requests[request] = upstream.release(request)
+        found = requests[request]
+        definitions = {str(o.get("id")): o for o in page if o.get("type") == "marking-definition"}
+        listed = obj.get("object_marking_refs")
+        statements = [
+            marking
+            for ref in (listed if isinstance(listed, list) else [])
+            if isinstance(ref, str)
+            and (marking := definitions.get(ref)) is not None
+            and marking.get("definition_type") == "statement"
+            and isinstance(marking.get("definition"), dict)
+        ]
+        # The undertaking the delivered copy is marked with (a release restored under a later
+        # undertaking is marked again), else the one the request was decided under.
+        named = [
+            str(m.get("name", "")).removeprefix(_UNDERTAKING_NAME)
+            for m in statements
+            if str(m.get("name", "")).startswith(_UNDERTAKING_NAME)
+        ]
+        return {
+            "log_origin": entry.origin,
+            "log_index": entry.index,
+            "request": request,
+            "released_to": found.recipient,
+            "purpose": found.purpose,
+            "undertaking": named[0] if named else found.undertaking,
+            "statement": " ".join(_statement(m) for m in statements) or None,
+            "tlp": candidate.tlp,
+        }
+    return None
+
+
+def _statement(marking: StixObject) -> str:
+    definition = marking.get("definition")
+    return str(definition.get("statement", "")) if isinstance(definition, dict) else ""
 
 
 def _entry(obj: StixObject) -> int | None:
