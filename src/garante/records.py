@@ -240,6 +240,8 @@ class Traced:
     # Where the item came from, when a source gave it: the source and the upstream object.
     source: str | None = None
     upstream_id: str | None = None
+    # An item from a Garante upstream: what it was released to this node under.
+    released_under: UpstreamTerms | None = None
 
 
 # -- an item's requests, each with the decision that stands (the console's item page) ------
@@ -312,6 +314,28 @@ class Item:
     expires_at: str | None = None
     # Why an item a source gave is held for review; empty when it is not held.
     review: tuple[str, ...] = ()
+    # An item from a Garante upstream: what it was released to this node under.
+    released_under: UpstreamTerms | None = None
+
+
+# -- terms from a Garante upstream (a partner node) ------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpstreamTerms:
+    """What an item taken from a Garante upstream was released under there: the upstream log
+    (``log_origin``) and the entry that released it, the release request, to whom and for
+    which purpose, the undertaking and its statement (as the objects' marking carries it),
+    and the TLP."""
+
+    log_origin: str | None
+    log_index: int
+    request: int
+    released_to: str
+    purpose: str
+    undertaking: str | None
+    statement: str | None
+    tlp: str
 
 
 # -- item versions ---------------------------------------------------------------------------

@@ -260,7 +260,7 @@ MATRIX: tuple[Row, ...] = (
     Row("GET", "/audit/checkpoint", PUBLIC),
     Row("GET", "/audit/entries", INTERNAL, query={"start": 0, "end": 2}),
     Row("GET", "/audit/proof/inclusion", INTERNAL, query={"index": 0}),
-    Row("GET", "/audit/proof/consistency", INTERNAL, query={"old": 1}),
+    Row("GET", "/audit/proof/consistency", EVERYONE, query={"old": 1}),
     # receipts: a partner's own (another index is a 404, past the role check)
     Row("GET", "/receipts/{index}", EVERYONE, params={"index": "0"}),
     # sources

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from garante import records
 from garante.cli import output
 from garante.cli.context import service, split, when
 from garante.domain.errors import ValidationError
@@ -105,8 +106,22 @@ def list_items(ctx: typer.Context) -> None:
 def show(
     ctx: typer.Context, item_id: str = typer.Argument(..., metavar="ID", help="The item's id.")
 ) -> None:
-    """Show one item's marks (not its content)."""
-    output.record(ctx, service(ctx).item(item_id))
+    """Show one item's marks (not its content), and for an item from a Garante upstream the
+    terms it was released under there."""
+    item = service(ctx).item(item_id)
+    terms = item.released_under
+    shown = {"released_under": released_under(terms)} if terms is not None else None
+    output.record(ctx, item, shown)
+
+
+def released_under(terms: records.UpstreamTerms) -> str:
+    """The terms an item from a Garante upstream was released under, as a person reads them."""
+    said = (
+        f"entry {terms.log_index} of {terms.log_origin or 'the upstream log'} (request "
+        f"{terms.request} to {terms.released_to}), purpose {terms.purpose}, undertaking "
+        f"{terms.undertaking or '—'}, TLP {terms.tlp}"
+    )
+    return f"{said}: {terms.statement}" if terms.statement else said
 
 
 @app.command("open-commitment")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from garante.cli import output
+from garante.cli import logkeys, output
 from garante.cli.context import service, settings
 from garante.domain.errors import ValidationError
 
@@ -93,7 +93,11 @@ def add(
         None, "--collection", metavar="ID", help="The collection's id under that API root."
     ),
     kind: str = typer.Option(
-        "taxii", "--kind", metavar="KIND", help="taxii, misp-feed or folder (of bundle files)."
+        "taxii",
+        "--kind",
+        metavar="KIND",
+        help="taxii, misp-feed, folder (of bundle files) or garante (another Garante's "
+        "partner feed: --url its server, --collection this agency's collection there).",
     ),
     category: str = typer.Option(
         ..., "--category", metavar="CATEGORY", help="Its items' category, unless mapped."
@@ -144,9 +148,16 @@ def add(
         help='Category and region rules, in order, as JSON: {"rules": [{"on": "stix-label", '
         '"pattern": "drug*", "category": "drug-trafficking"}]} (see docs/sources.md).',
     ),
+    log_key: str | None = typer.Option(
+        None,
+        "--log-key",
+        metavar="KEY|@FILE",
+        help="A garante source: the upstream log's verifier key, got out of band; each "
+        "delivery and checkpoint is verified with it before anything is taken.",
+    ),
 ) -> None:
     """Add a TAXII 2.1 collection, a MISP feed or a folder of bundles as a source of items."""
-    if kind != "taxii" and not url.startswith(("http://", "https://")):
+    if kind not in ("taxii", "garante") and not url.startswith(("http://", "https://")):
         url = str(Path(url).expanduser().resolve())
     source = service(ctx).add_source(
         source_id,
@@ -163,6 +174,7 @@ def add(
         interval=interval,
         grouping=grouping,
         mapping=_mapping(mapping),
+        log_key=logkeys.key_text(log_key) if log_key is not None else None,
     )
     output.result(
         ctx,

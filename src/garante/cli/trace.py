@@ -51,6 +51,13 @@ def trace(
                     f"(upstream {release.upstream_id})",
                     markup=False,
                 )
+            if release.released_under is not None:
+                from garante.cli.items import released_under
+
+                output.console.print(
+                    f"  released to this node under {released_under(release.released_under)}",
+                    markup=False,
+                )
     unknown = sorted(set(tokens) - {r.trace_token for r in found})
     if unknown:
         raise TraceNotFound(

@@ -203,6 +203,13 @@ class UpstreamFailed(GaranteError):
     exit_code = 11
 
 
+class UpstreamForked(UpstreamFailed):
+    """An upstream Garante signed a checkpoint not consistent with one this node verified
+    before: its log forked (or rolled back). The pull took nothing and the source says so."""
+
+    code = "source.upstream_forked"
+
+
 class SourceNotFound(NotFound):
     code = "source.not_found"
 

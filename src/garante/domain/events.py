@@ -560,6 +560,8 @@ class SourceAdded(AuditEvent):
     region: str
     tlp: str
     mapping: JsonObject
+    # A Garante upstream (kind ``garante``): its log's verifier key, the trust anchor.
+    log_key: str | None = field(default=None, metadata=optional())
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -606,6 +608,10 @@ class ItemIngested(_Ingest):
     just before, in the same transaction)."""
 
     entry_kind = EventKind.ITEM_INGESTED
+    # From a Garante upstream: what the item was released to this node under (the upstream's
+    # log origin and release entry, the release request, its purpose, the undertaking and its
+    # statement, the TLP), read from the verified delivery.
+    terms: JsonObject | None = field(default=None, metadata=optional())
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -472,6 +472,8 @@ def _ack_by(tx: Transaction, request: RequestRow, ack_within: timedelta | None) 
 
 def trace(session: Session, tokens: list[str]) -> list[records.Traced]:
     """The releases the given trace tokens name."""
+    from garante.service.views import upstream_terms  # views reads this module's types
+
     out = []
     for token in tokens:
         feed = stored.release_by_token(session, token)
@@ -493,6 +495,7 @@ def trace(session: Session, tokens: list[str]) -> list[records.Traced]:
                 status=feed.status,
                 source=came.source_id if came is not None else None,
                 upstream_id=came.upstream_id if came is not None else None,
+                released_under=upstream_terms(came.terms) if came is not None else None,
             )
         )
     return out

@@ -58,6 +58,8 @@ from garante.domain.events import (
 from garante.domain.roles import Principal, Role
 from garante.domain.timeutil import utc
 from garante.domain.vocabulary import Tlp, suggest
+from garante.ledger.errors import LedgerError
+from garante.ledger.note import VerifierKey
 from garante.policy.decide import decide
 from garante.service import fanout, feed, items, lookup
 from garante.service.releases import DecidedRequest, as_request, redecide_held
@@ -79,6 +81,7 @@ class SourceKind(StrEnum):
     TAXII = "taxii"  # a TAXII 2.1 collection (url: its API root)
     MISP_FEED = "misp-feed"  # a MISP feed (url: its directory, or its http(s) URL)
     FOLDER = "folder"  # a directory of STIX 2.1 bundle files (url: the directory)
+    GARANTE = "garante"  # another Garante's partner feed (url: the server; log_key required)
 
 
 class SourceAuth(StrEnum):
@@ -142,6 +145,7 @@ def add_source(
     region: str,
     tlp: str,
     mapping: Mapping[str, Any] | None,
+    log_key: str | None = None,
 ) -> SourceRow:
     session = tx.session
     lookup.slug(source_id, field="id")
@@ -159,6 +163,7 @@ def add_source(
     auth = _member(SourceAuth, auth, "auth")
     grouping = _member(Grouping, grouping, "grouping")
     _check_location(kind, url, collection)
+    log_key = _check_log_key(kind, auth, log_key)
     if _is_directory(kind, url) and auth != SourceAuth.NONE:
         raise ValidationError(
             "a directory is read as files: it takes no authentication",
@@ -222,6 +227,7 @@ def add_source(
         added_by=tx.actor,
         at=tx.now,
     )
+    row.log_key = log_key
     tx.audit(
         SourceAdded(
             source=source_id,
@@ -237,16 +243,49 @@ def add_source(
             region=region,
             tlp=tlp,
             mapping=plain_mapping,
+            log_key=log_key,
         )
     )
     return row
+
+
+def _check_log_key(kind: str, auth: str, log_key: str | None) -> str | None:
+    """A Garante upstream is trusted through its log's verifier key, and read as a partner
+    with a bearer token; no other source takes a log key."""
+    if kind != SourceKind.GARANTE:
+        if log_key:
+            raise ValidationError(
+                f"a {kind} source takes no log key", field="log_key", hint="leave it out"
+            )
+        return None
+    if not log_key:
+        raise ValidationError(
+            "a Garante upstream is verified with its log's verifier key",
+            field="log_key",
+            hint="--log-key KEY (got from the upstream's operator out of band)",
+        )
+    try:
+        VerifierKey.parse(log_key.strip())
+    except LedgerError as exc:
+        raise ValidationError(
+            f"the log key is not a note verifier key: {exc.message}",
+            field="log_key",
+            hint="the verifier key line the upstream published (`garante audit key`)",
+        ) from None
+    if auth != SourceAuth.BEARER:
+        raise ValidationError(
+            "a Garante upstream is read with the partner token it issued this agency",
+            field="auth",
+            hint="--auth bearer --secret TOKEN",
+        )
+    return log_key.strip()
 
 
 def _check_location(kind: str, url: str, collection: str | None) -> None:
     """Where a source of ``kind`` is: a TAXII API root and collection, a MISP feed's URL or
     directory, or a folder of bundles (a directory on the machine that pulls)."""
     web = url.startswith(("http://", "https://"))
-    if kind == SourceKind.TAXII:
+    if kind in (SourceKind.TAXII, SourceKind.GARANTE):
         if not web:
             raise ValidationError(
                 f"'{url}' is not an http(s) URL", field="url", hint="give the TAXII API root's URL"
@@ -389,6 +428,7 @@ class Candidate:
     region: str
     review: tuple[str, ...] = ()
     revoked: bool = False
+    terms: Mapping[str, Any] | None = None  # from a Garante upstream: what it was released under
 
 
 @dataclass(kw_only=True)
@@ -460,6 +500,7 @@ def take(tx: Transaction, row: SourceRow, candidate: Candidate) -> Taken:
         commitment_salt=None,
         bundle=None,
         tlp=candidate.tlp,
+        terms=dict(candidate.terms) if candidate.terms is not None else None,
         ingested_by=tx.actor,
         at=tx.now,
     )
@@ -470,6 +511,7 @@ def take(tx: Transaction, row: SourceRow, candidate: Candidate) -> Taken:
             upstream_version=candidate.version,
             content_commitment=commitment,
             item=made.id,
+            terms=dict(candidate.terms) if candidate.terms is not None else None,
         )
     )
     started = fanout.fan_out(tx, made)

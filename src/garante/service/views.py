@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal, cast
 
@@ -66,7 +67,7 @@ def _key(public_key: bytes | None) -> str | None:
     return encode_public_key(public_key) if public_key else None
 
 
-def item(row: ItemRow) -> records.Item:
+def item(row: ItemRow, terms: Mapping[str, Any] | None = None) -> records.Item:
     return records.Item(
         id=row.id,
         title=row.title,
@@ -80,6 +81,26 @@ def item(row: ItemRow) -> records.Item:
         embargo_until=iso(row.embargo_until) if row.embargo_until else None,
         expires_at=iso(row.expires_at) if row.expires_at else None,
         review=tuple(row.review or ()),
+        released_under=upstream_terms(terms),
+    )
+
+
+# -- terms from a Garante upstream (a partner node) ------------------------------------------
+
+
+def upstream_terms(terms: Mapping[str, Any] | None) -> records.UpstreamTerms | None:
+    """The terms an ingest from a Garante upstream recorded (``source_ingests.terms``)."""
+    if not terms:
+        return None
+    return records.UpstreamTerms(
+        log_origin=terms.get("log_origin"),
+        log_index=int(terms["log_index"]),
+        request=int(terms["request"]),
+        released_to=str(terms["released_to"]),
+        purpose=str(terms["purpose"]),
+        undertaking=terms.get("undertaking"),
+        statement=terms.get("statement"),
+        tlp=str(terms["tlp"]),
     )
 
 

@@ -455,6 +455,14 @@ class SourceRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
     # -- srcsec: a pull asked for through the API, which the server's schedule does next --
     pull_requested_at: Mapped[datetime | None] = mapped_column(default=None)
+    # -- a Garante upstream (kind ``garante``) ---------------------------------------------
+    # The upstream log's verifier key (logged with the source), and the last upstream
+    # checkpoint a pull verified: ``{"size", "root_hash", "note", "cosignature"}`` (pull
+    # state: each later checkpoint must be consistent with it).
+    log_key: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
+    upstream_checkpoint: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON, nullable=True, default=None
+    )
 
 
 class SourceIngestRow(Base):
@@ -481,6 +489,8 @@ class SourceIngestRow(Base):
     # -- versions: the item version a ``revised`` row made, and its TLP.
     item_version: Mapped[int | None] = mapped_column(nullable=True, default=None)
     tlp: Mapped[str | None] = mapped_column(String(16), nullable=True, default=None)
+    # From a Garante upstream: the terms the item was released under (``ItemIngested.terms``).
+    terms: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=None)
     ingested_by: Mapped[str] = mapped_column(String(128))
     ingested_at: Mapped[datetime]
 

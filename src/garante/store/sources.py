@@ -234,6 +234,7 @@ def add_ingest(
     title: str | None = None,
     item_version: int | None = None,
     tlp: str | None = None,
+    terms: dict[str, Any] | None = None,
 ) -> SourceIngestRow:
     row = SourceIngestRow(
         source_id=source_id,
@@ -247,6 +248,7 @@ def add_ingest(
         bundle=bundle,
         item_version=item_version,
         tlp=tlp,
+        terms=terms,
         ingested_by=ingested_by,
         ingested_at=at,
     )
@@ -279,3 +281,13 @@ def counts(session: Session, source_id: str) -> tuple[int, int]:
 
 def all_ingests(session: Session) -> list[SourceIngestRow]:
     return list(session.scalars(select(SourceIngestRow).order_by(SourceIngestRow.id)))
+
+
+# -- a Garante upstream ------------------------------------------------------------------------
+
+
+def record_checkpoint(session: Session, source_id: str, verified: dict[str, Any]) -> None:
+    """The last upstream checkpoint a pull verified and cosigned (pull state, not logged)."""
+    session.execute(
+        update(SourceRow).where(SourceRow.id == source_id).values(upstream_checkpoint=verified)
+    )

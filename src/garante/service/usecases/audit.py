@@ -111,7 +111,7 @@ class AuditLog(UseCases):
                 index=index, size=size, leaf_hash=row.leaf_hash, entry=row.entry, proof=tuple(proof)
             )
 
-    @entitled(*INTERNAL)
+    @entitled(*INTERNAL, Role.PARTNER)  # hashes only: a partner node checks the log grew
     def consistency_proof(
         self, old_size: int, new_size: int | None = None
     ) -> records.ConsistencyProof:

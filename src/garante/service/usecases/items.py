@@ -90,7 +90,9 @@ class Items(UseCases):
     @entitled(Role.ANALYST, Role.AUTHORITY, Role.OVERSEER)
     def item(self, item_id: str) -> records.Item:
         with self._read() as session:
-            return views.item(lookup.item(session, item_id))
+            row = lookup.item(session, item_id)
+            came = store_sources.ingests_of_items(session, [row.id]).get(row.id)
+            return views.item(row, came.terms if came is not None else None)
 
     @entitled(Role.ANALYST, Role.AUTHORITY, Role.OVERSEER)
     def item_versions(self, item_id: str) -> list[records.ItemVersion]:

@@ -22,6 +22,7 @@ from garante import records
 from garante.domain.errors import GaranteError, InvalidState, UpstreamFailed, ValidationError
 from garante.domain.roles import Role
 from garante.domain.vocabulary import Tlp
+from garante.ledger.note import NoteSigner
 from garante.service import items, sources, views, visibility
 from garante.service.access import entitled
 from garante.service.releases import DecidedRequest
@@ -32,15 +33,22 @@ from garante.sources import misp, validation
 from garante.sources.grouping import Grouping, UpstreamItem, group_objects
 from garante.sources.mapping import MappingRule, map_item
 from garante.sources.markings import read_markings
+from garante.stix import markings
 from garante.stix.markings import StixObject
 from garante.store import sources as store
 from garante.store.schema import SourceRow
 from garante.upstream import feeds, taxii
+from garante.upstream import garante as garante_upstream
 
 log = logging.getLogger(__name__)
 TITLE = 500  # an item title's length in the store
 UPSTREAM_ID, VERSION = 200, 64  # the lengths the store keeps of an upstream id and version
 POSITION_EVERY = 100  # MISP events between two records of a feed's position
+# What a Garante feed serves beside the releases, released by none: the originator's identity,
+# the marking definitions (TLP, the undertaking's statement) and the trace extension's
+# definition. Read with the objects that name them, never taken as items of their own.
+_CONTEXT = frozenset({"identity", "marking-definition", "extension-definition"})
+_UNDERTAKING_NAME = "Use undertaking "  # an undertaking's statement marking's name, then its id
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,6 +67,8 @@ class _Terms:
     position: str | None
     next_token: str | None
     started: datetime  # when the pull read its source: a pull asked for before is done by it
+    log_key: str | None = None
+    verified: garante_upstream.Verified | None = None
 
 
 class Sources(UseCases):
@@ -82,6 +92,7 @@ class Sources(UseCases):
         interval: int = 3600,
         grouping: str = "per-object",
         mapping: Mapping[str, Any] | None = None,
+        log_key: str | None = None,
     ) -> records.Source:
         # Where it points is checked before the transaction: resolving a name may take time.
         sources.check_reach(self.context.settings.source_reach, kind, url)
@@ -103,6 +114,7 @@ class Sources(UseCases):
                 region=region,
                 tlp=tlp,
                 mapping=mapping,
+                log_key=log_key,
             )
             return views.source(row, now=tx.now, items=0, versions_seen=0)
 
@@ -176,6 +188,8 @@ class Sources(UseCases):
                 self._pull_misp_feed(terms, pulled, started, progress, retry or taxii.Retry())
             elif terms.kind == SourceKind.FOLDER:
                 self._pull_folder(terms, pulled, started, progress)
+            elif terms.kind == SourceKind.GARANTE:
+                self._pull_garante(terms, pulled, started, progress, retry, limit)
             else:
                 self._pull_taxii(terms, pulled, started, progress, retry, limit)
         except UpstreamFailed as exc:
@@ -245,6 +259,106 @@ class Sources(UseCases):
             if progress is not None:
                 progress(pulled.record())
         pulled.next = None  # every page taken: the next pull starts from the position
+
+    def _pull_garante(
+        self,
+        terms: _Terms,
+        pulled: _Tally,
+        started: list[DecidedRequest],
+        progress: Callable[[records.Pulled], None] | None,
+        retry: taxii.Retry | None,
+        limit: int,
+    ) -> None:
+        """A TAXII pull of the partner collection on another Garante, where each object is
+        taken only if its receipt verifies with the upstream's log key, and each checkpoint
+        seen must be consistent with the last one verified (a fork refuses the pull before
+        anything of it is taken). Each verified checkpoint is cosigned and kept."""
+        witness = self.context.log_signer
+        if witness is None or terms.log_key is None:
+            raise InvalidState(
+                f"source '{terms.id}' cannot be verified: this node has no log key to witness "
+                "with, or the source no upstream log key",
+                field="source",
+            )
+        with garante_upstream.Upstream(
+            terms.url, terms.upstream.secret, terms.log_key, timeout=terms.upstream.timeout
+        ) as upstream:
+            verified = self._witness(
+                terms, upstream, terms.verified, upstream.latest(), witness, latest=True
+            )
+            requests: dict[int, records.Request] = {}
+            for page in taxii.pages(
+                terms.upstream,
+                added_after=terms.position,
+                next_token=terms.next_token,
+                limit=limit,
+                retry=retry,
+            ):
+                pulled.pages += 1
+                pulled.objects += len(page.objects)
+                proven: list[dict[str, Any]] = []
+                notes: dict[str, int] = {}
+                failed: dict[int, str] = {}  # a release is taken whole or not at all
+                released: dict[int, int] = {}  # an upstream entry: the request it released
+                for obj in page.objects:
+                    if obj.get("type") in _CONTEXT and markings.entry_of(obj) is None:
+                        if obj.get("type") != "identity":  # the upstream's operator: no item
+                            proven.append(obj)  # definitions the released objects name
+                        continue
+                    check, note, request = upstream.verify(obj)
+                    if not check.verified:
+                        if check.index is not None:
+                            failed.setdefault(check.index, check.object_id)
+                        pulled.rejected.append(
+                            f"{check.object_id}: not taken, its delivery does not verify: "
+                            f"{check.problem}"
+                        )
+                        continue
+                    proven.append(obj)
+                    if note is not None:
+                        notes[note] = check.checkpoint_size or 0
+                    if check.index is not None and request is not None:
+                        released[check.index] = request
+                for obj in list(proven):
+                    index = _entry(obj)
+                    if index is not None and index in failed:
+                        proven.remove(obj)
+                        pulled.rejected.append(
+                            f"{obj['id']}: not taken, released with {failed[index]} (entry "
+                            f"{index}), whose delivery does not verify"
+                        )
+                for note in sorted(notes, key=notes.__getitem__):
+                    verified = self._witness(terms, upstream, verified, note, witness)
+                candidates, refused = _candidates(terms, proven)
+                pulled.rejected += refused
+                for candidate in candidates:
+                    found = _released_under(candidate, proven, released, upstream, requests)
+                    started += self._take(terms.id, replace(candidate, terms=found), pulled)
+                    if progress is not None:
+                        progress(pulled.record())
+                pulled.position, pulled.next = page.added, page.next
+                self._record_position(terms.id, pulled)
+                if progress is not None:
+                    progress(pulled.record())
+        pulled.next = None
+
+    def _witness(
+        self,
+        terms: _Terms,
+        upstream: garante_upstream.Upstream,
+        last: garante_upstream.Verified | None,
+        note: str,
+        witness: NoteSigner,
+        *,
+        latest: bool = False,
+    ) -> garante_upstream.Verified:
+        """``note`` proven consistent with ``last`` and cosigned; kept as the source's state."""
+        if last is not None and last.note == note:
+            return last
+        verified = upstream.advance(last, note, witness, latest=latest)
+        with self._tx() as tx:
+            store.record_checkpoint(tx.session, terms.id, verified.to_dict())
+        return verified
 
     def _pull_misp_feed(
         self,
@@ -418,7 +532,11 @@ class Sources(UseCases):
                 kind=row.kind,
                 url=row.url,
                 upstream=taxii.Upstream(
-                    api_root=row.url,
+                    api_root=(
+                        garante_upstream.taxii_root(row.url)
+                        if row.kind == SourceKind.GARANTE
+                        else row.url
+                    ),
                     collection=row.collection or "",
                     auth=row.auth,
                     username=row.username,
@@ -433,6 +551,8 @@ class Sources(UseCases):
                 position=row.position_added,
                 next_token=row.position_next,
                 started=read.now,
+                log_key=row.log_key,
+                verified=garante_upstream.Verified.from_dict(row.upstream_checkpoint),
             )
 
     def _take(self, source_id: str, candidate: Candidate, pulled: _Tally) -> list[DecidedRequest]:
@@ -617,6 +737,67 @@ def _load_list(text: str | bytes) -> list[Any]:
     if not isinstance(loaded, list):
         raise ValidationError("the MISP events are not a JSON list", field="event")
     return loaded
+
+
+def _released_under(
+    candidate: Candidate,
+    page: Sequence[StixObject],
+    released: Mapping[int, int],
+    upstream: garante_upstream.Upstream,
+    requests: dict[int, records.Request],
+) -> dict[str, Any] | None:
+    """What an item from a Garante upstream was released to this node under: the upstream's
+    log origin and the entry that released it, the release request, its purpose and
+    undertaking, the undertaking's statement the objects carry, and their TLP."""
+    objects = candidate.content.get("objects")
+    marked = [o for o in objects if isinstance(o, dict)] if isinstance(objects, list) else []
+    for obj in marked:
+        entry = markings.entry_of(obj)
+        if entry is None or entry.index not in released:
+            continue
+        request = released[entry.index]
+        if request not in requests:
+            requests[request] = upstream.release(request)
+        found = requests[request]
+        definitions = {str(o.get("id")): o for o in page if o.get("type") == "marking-definition"}
+        listed = obj.get("object_marking_refs")
+        statements = [
+            marking
+            for ref in (listed if isinstance(listed, list) else [])
+            if isinstance(ref, str)
+            and (marking := definitions.get(ref)) is not None
+            and marking.get("definition_type") == "statement"
+            and isinstance(marking.get("definition"), dict)
+        ]
+        # The undertaking the delivered copy is marked with (a release restored under a later
+        # undertaking is marked again), else the one the request was decided under.
+        named = [
+            str(m.get("name", "")).removeprefix(_UNDERTAKING_NAME)
+            for m in statements
+            if str(m.get("name", "")).startswith(_UNDERTAKING_NAME)
+        ]
+        return {
+            "log_origin": entry.origin,
+            "log_index": entry.index,
+            "request": request,
+            "released_to": found.recipient,
+            "purpose": found.purpose,
+            "undertaking": named[0] if named else found.undertaking,
+            "statement": " ".join(_statement(m) for m in statements) or None,
+            "tlp": candidate.tlp,
+        }
+    return None
+
+
+def _statement(marking: StixObject) -> str:
+    definition = marking.get("definition")
+    return str(definition.get("statement", "")) if isinstance(definition, dict) else ""
+
+
+def _entry(obj: StixObject) -> int | None:
+    """The upstream log entry that released ``obj``, if it names one."""
+    entry = markings.entry_of(obj)
+    return entry.index if entry is not None else None
 
 
 def _refused(reasons: Sequence[str]) -> str | None:
