@@ -20,6 +20,7 @@ from taxii2client.v21 import Server as TaxiiServer
 
 from garante.stix import markings
 from tests.cli.as_printed import run_as_printed
+from tests.support import reach
 from tests.support.docblocks import text_commands
 from tests.taxii.client import Taxii
 
@@ -43,6 +44,8 @@ def test_every_command_of_the_page_prints_what_it_shows(
     monkeypatch.setenv("SERVER", taxii.server.url)
     monkeypatch.setenv("LOG_KEY", key)
     monkeypatch.setenv("GARANTE_TOKEN", taxii.tokens[PARTNER])
+    for name, value in reach.environ().items():  # the origin listens on loopback
+        monkeypatch.setenv(name, value)
     monkeypatch.delenv("GARANTE_DB", raising=False)
     commands = text_commands(DOC)
     assert commands, "docs/federation.md shows no commands"

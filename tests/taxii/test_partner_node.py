@@ -27,6 +27,7 @@ import pytest
 
 from garante.ledger.checkpoint import Checkpoint, verify_cosignature
 from garante.ledger.note import SIG_COSIGNATURE_V1, VerifierKey, open_note
+from tests.support import reach
 from tests.support.servers import API, await_health, started
 from tests.support.stores import GARANTE, Store
 
@@ -130,7 +131,9 @@ class Federation:
 def federation(tmp_path: Path) -> Federation:
     origin = Store.sqlite(_directory(tmp_path, "origin") / "garante.db")
     origin.replay_demo()
-    node = Store.sqlite(_directory(tmp_path, "node") / "garante.db")
+    built = Store.sqlite(_directory(tmp_path, "node") / "garante.db")
+    # The node's operator lets its sources reach the origin, which listens on loopback.
+    node = Store(db=built.db, env={**built.env, **reach.environ()})
     node.replay_demo()
     created = _ok(origin.cli("--json", "tokens", "create", "--role", "partner",
                              "--agency", NODE_AGENCY))  # fmt: skip
