@@ -299,6 +299,19 @@ LINKS: tuple[tuple[str, str, str, dict[str, str]], ...] = (
         {},
     ),
     ("health_api_v1_health_get", "200", "add_source_api_v1_sources_post", {}),
+    # A receipt of the log's last entry, and the recalls no partner has acknowledged yet.
+    (
+        "latest_checkpoint_api_v1_audit_checkpoint_get",
+        "200",
+        "receipt_api_v1_receipts__index__get",
+        {"path.index": "$response.body#/size"},
+    ),
+    (
+        "health_api_v1_health_get",
+        "200",
+        "unacknowledged_recalls_api_v1_recalls_unacknowledged_get",
+        {},
+    ),
     ("add_source_api_v1_sources_post", "201", "list_sources_api_v1_sources_get", {}),
     *(
         (
