@@ -80,13 +80,13 @@ LOGGED_KEYS: dict[EventKind, set[str]] = {
     EventKind.AGREEMENT_ENDED: {"agreement", "reason"},
     EventKind.SOURCE_ADDED: {
         "source", "kind", "url", "collection", "auth", "credentials", "originator", "interval",
-        "grouping", "category", "region", "tlp", "mapping",
+        "grouping", "category", "region", "tlp", "mapping", "log_key",
     },
     EventKind.SOURCE_PAUSED: {"source", "reason"},
     EventKind.SOURCE_RESUMED: {"source", "reason"},
     EventKind.SOURCE_REMOVED: {"source", "reason"},
     EventKind.ITEM_INGESTED: {
-        "source", "upstream_id", "upstream_version", "content_commitment", "item",
+        "source", "upstream_id", "upstream_version", "content_commitment", "item", "terms",
     },
     EventKind.UPSTREAM_VERSION_SEEN: {
         "source", "upstream_id", "upstream_version", "content_commitment", "item",
