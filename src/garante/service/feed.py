@@ -136,12 +136,20 @@ def mark_release(
     """A new release's trace token, and the index of the ``release.marked`` entry, logged
     here, that names it and the item's ``objects``: the entry its delivered copies name."""
     token = secrets.token_hex(16)
-    entry = tx.audit(
+    return token, log_marked(tx, request_id, partner, token, objects)
+
+
+def log_marked(
+    tx: Transaction, request_id: int, partner: str, token: str, objects: list[StixObject]
+) -> int:
+    """Log the ``release.marked`` entry naming a release's ``objects`` under its trace
+    ``token``; its index. A release is marked when it is made, and again, with the same token,
+    each time its item takes a new version."""
+    return tx.audit(
         ReleaseMarked(
             request=request_id, partner=partner, trace=token, objects=delivered_objects(objects)
         )
     )
-    return token, entry
 
 
 def materialize(
@@ -326,13 +334,8 @@ def revise(tx: Transaction, feed: FeedReleaseRow, item: ItemRow, before: list[St
     partner = feed.partner_id
     # The new version's objects are named by an entry of their own (same release, same trace
     # token): a partner's receipt proves the version it holds, not the one before.
-    entry = tx.audit(
-        ReleaseMarked(
-            request=feed.request_id,
-            partner=partner,
-            trace=feed.trace_token,
-            objects=delivered_objects(json.loads(item.bundle)["objects"]),
-        )
+    entry = log_marked(
+        tx, feed.request_id, partner, feed.trace_token, json.loads(item.bundle)["objects"]
     )
     released_by = markings.LogEntryRef(entry, log_origin(session))
     support, objects = _marked(session, item, feed.undertaking_id, feed.trace_token, released_by)
