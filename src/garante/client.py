@@ -655,6 +655,7 @@ class GaranteClient:
         agreement_id: str | None = None,
         valid_from: datetime | str | None = None,
         valid_until: datetime | str | None = None,
+        recall_ack_within: str | None = None,
     ) -> Statement:
         """The validated terms as the statement the partner countersigns, with its id and
         start fixed (liaison); stores nothing."""
@@ -668,6 +669,7 @@ class GaranteClient:
             agreement_id,
             valid_from,
             valid_until,
+            recall_ack_within,
         )
         return self._statement("/agreements/draft", body)
 
@@ -683,6 +685,7 @@ class GaranteClient:
         agreement_id: str | None = None,
         valid_from: datetime | str | None = None,
         valid_until: datetime | str | None = None,
+        recall_ack_within: str | None = None,
         backfill_from: datetime | str | None = None,
         key: Ed25519PrivateKey | None = None,
         signature: str | None = None,
@@ -693,6 +696,8 @@ class GaranteClient:
         too, in the same transaction (``simulate_agreement`` previews them). With ``key`` (the
         partner's): draft, check the statement says these terms, countersign, submit; with
         ``signature``: a countersignature made elsewhere. Neither: not countersigned.
+        ``recall_ack_within`` (``48h``, ``7d``): how long the partner has to acknowledge a
+        recall of a release the agreement started; past it, the partner is held.
         """
         body = _agreement_terms(
             partner,
@@ -704,6 +709,7 @@ class GaranteClient:
             agreement_id,
             valid_from,
             valid_until,
+            recall_ack_within,
         )
         expected: dict[str, Json] = {
             "partner": partner,
@@ -732,6 +738,7 @@ class GaranteClient:
         agreement_id: str | None = None,
         valid_from: datetime | str | None = None,
         valid_until: datetime | str | None = None,
+        recall_ack_within: str | None = None,
     ) -> records.AgreementPreview:
         """What making these terms with ``backfill_from`` would start now: the items it covers,
         the requests, and how many would be released, held or denied. Stores nothing."""
@@ -745,6 +752,7 @@ class GaranteClient:
             agreement_id,
             valid_from,
             valid_until,
+            recall_ack_within,
         )
         body["backfill_from"] = _time(backfill_from)
         return self._as(records.AgreementPreview, "POST", "/agreements/simulate", body=body)
@@ -761,6 +769,7 @@ class GaranteClient:
         valid_from: datetime | str | None = None,
         valid_until: datetime | str | None = None,
         clear_valid_until: bool = False,
+        recall_ack_within: str | None = None,
     ) -> Statement:
         """The statement of the agreement's next version, for the partner to countersign."""
         body = _agreement_amendment(
@@ -772,6 +781,7 @@ class GaranteClient:
             valid_from,
             valid_until,
             clear_valid_until,
+            recall_ack_within,
         )
         return self._statement(f"/agreements/{_segment(agreement_id)}/amend/draft", body)
 
@@ -788,6 +798,7 @@ class GaranteClient:
         valid_from: datetime | str | None = None,
         valid_until: datetime | str | None = None,
         clear_valid_until: bool = False,
+        recall_ack_within: str | None = None,
         key: Ed25519PrivateKey | None = None,
         signature: str | None = None,
     ) -> AgreementChange:
@@ -802,6 +813,7 @@ class GaranteClient:
             valid_from,
             valid_until,
             clear_valid_until,
+            recall_ack_within,
         )
         expected: dict[str, Json] = {
             "id": agreement_id,
@@ -1861,6 +1873,7 @@ def _agreement_terms(
     agreement_id: str | None,
     valid_from: datetime | str | None,
     valid_until: datetime | str | None,
+    recall_ack_within: str | None,
 ) -> dict[str, Json]:
     return (
         _Terms(
@@ -1876,6 +1889,7 @@ def _agreement_terms(
         .put("id", agreement_id)
         .put("valid_from", _time(valid_from))
         .put("valid_until", _time(valid_until))
+        .put("recall_ack_within", recall_ack_within)
         .body
     )
 
@@ -1889,6 +1903,7 @@ def _agreement_amendment(
     valid_from: datetime | str | None,
     valid_until: datetime | str | None,
     clear_valid_until: bool,
+    recall_ack_within: str | None,
 ) -> dict[str, Json]:
     def listed(values: Sequence[str] | None) -> list[Json] | None:
         return None if values is None else list(values)
@@ -1902,5 +1917,6 @@ def _agreement_amendment(
         .put("originators", listed(originators))
         .put("valid_from", _time(valid_from))
         .put("valid_until", _time(valid_until))
+        .put("recall_ack_within", recall_ack_within)
         .body
     )

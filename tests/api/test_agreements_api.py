@@ -238,3 +238,32 @@ def test_an_item_added_answers_the_requests_its_agreements_started(
     assert {item for item, _recipient, _purpose in started} == {item_id}
     assert agreement.regions == (region,)
     assert analyst.get_item(item_id).id == item_id
+
+
+def test_a_recall_acknowledgement_deadline_is_part_of_what_the_partner_countersigns(
+    liaison: GaranteClient,
+) -> None:
+    drafted = liaison.draft_agreement(
+        "dea", purposes=["seizure"], tlp_ceiling="green", recall_ack_within="48h"
+    )
+    assert drafted.statement["recall_ack_within"] == 48 * 3600
+    made = liaison.make_agreement(
+        "dea",
+        purposes=["seizure"],
+        tlp_ceiling="green",
+        recall_ack_within="48h",
+        key=demo_key("dea"),
+    ).agreement
+    assert made.countersigned and made.recall_ack_within is not None
+
+
+def test_an_amendment_through_the_client_sets_the_recall_acknowledgement_deadline(
+    liaison: GaranteClient,
+) -> None:
+    made = liaison.make_agreement("nca", purposes=["analysis"], tlp_ceiling="green").agreement
+    assert made.recall_ack_within is None
+    amended = liaison.amend_agreement(
+        made.id, reason="recalls answered within a day", recall_ack_within="1d"
+    ).agreement
+    assert amended.recall_ack_within is not None and amended.version == 2
+    assert amended.recall_ack_within != made.recall_ack_within
