@@ -269,3 +269,29 @@ def test_both_logs_replay_with_no_disagreement_after_a_node_pulled(
         replay = store.cli("audit", "replay", "--export", str(export), "--log-key", f"@{key}")
         assert replay.returncode == 0, replay.stdout + replay.stderr
         assert replay.stdout.splitlines()[-1].endswith("0 disagreements."), replay.stdout
+
+
+def test_db_check_names_terms_and_a_log_key_edited_behind_the_nodes_log(
+    federation: Federation, tmp_path: Path
+) -> None:
+    with _serving(federation.origin, federation.port) as url:
+        federation.add_source(url)
+        _ok(federation.pull())
+    key = tmp_path / "node.vkey"
+    key.write_text(_ok(federation.node.cli("audit", "key")))
+    _ok(federation.node.cli("audit", "checkpoint"))
+    check = ("--json", "db", "check", "--log-key", f"@{key}")
+    untouched = federation.node.cli(*check)
+    assert untouched.returncode == 0, untouched.stdout + untouched.stderr
+    with sqlite3.connect(federation.node.db) as connection:
+        connection.execute(
+            "UPDATE source_ingests SET terms = json_set(terms, '$.purpose', 'onward-sharing') "
+            "WHERE terms IS NOT NULL"
+        )
+        connection.execute("UPDATE sources SET log_key = NULL WHERE id = ?", (SOURCE,))
+    connection.close()
+    edited = federation.node.cli(*check)
+    assert edited.returncode == 8, edited.stdout + edited.stderr
+    differences = json.loads(edited.stdout)["replay"]["differences"]
+    assert any(f"sources row {SOURCE}: log_key" in d for d in differences), differences
+    assert any("source_ingests row" in d and ": terms is" in d for d in differences), differences

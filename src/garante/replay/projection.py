@@ -178,6 +178,7 @@ class LoggedSource:
     category: str
     region: str
     tlp: str
+    log_key: str | None = None  # a Garante upstream's log key, the node's trust anchor
     paused: bool = False
     removed: bool = False
 
@@ -192,6 +193,7 @@ class LoggedIngest:
     item: str
     status: str  # "item", "revised", "revoked" or "version-seen", as ``store.sources`` names them
     content_commitment: str
+    terms: JsonObject | None = None  # from a Garante upstream: what it was released under
 
 
 @dataclass(kw_only=True)
@@ -651,6 +653,7 @@ def _source_added(p: Projection, e: LoggedEntry, d: SourceAdded) -> bool:
         category=d.category,
         region=d.region,
         tlp=d.tlp,
+        log_key=d.log_key,
     )
     return False
 
@@ -685,6 +688,7 @@ def _ingested(p: Projection, e: LoggedEntry, d: ItemIngested | UpstreamVersionSe
         item=d.item,
         status=status,
         content_commitment=d.content_commitment,
+        terms=d.terms if isinstance(d, ItemIngested) else None,
     )
     if status == "item":
         p._item_ingests[d.item] = ingest

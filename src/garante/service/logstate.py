@@ -16,6 +16,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
+from garante.canonical import canonical
 from garante.domain.timeutil import iso, utc
 from garante.replay.entries import instant
 from garante.replay.projection import Projection
@@ -423,6 +424,7 @@ def _sources(
                 "category": r.category,
                 "region": r.region,
                 "tlp": r.tlp,
+                "log_key": r.log_key,
                 "paused": r.paused_at is not None,
                 "removed": r.removed_at is not None,
             }
@@ -441,6 +443,7 @@ def _sources(
                 "category": s.category,
                 "region": s.region,
                 "tlp": s.tlp,
+                "log_key": s.log_key,
                 "paused": s.paused,
                 "removed": s.removed,
             }
@@ -454,6 +457,7 @@ def _sources(
                 "item_id": r.item_id,
                 "status": r.status,
                 "content": r.content_commitment,
+                "terms": _terms(r.terms),
             }
             for r in stored.ingests
         },
@@ -462,10 +466,17 @@ def _sources(
                 "item_id": i.item,
                 "status": i.status,
                 "content": i.content_commitment,
+                "terms": _terms(i.terms),
             }
             for i in log.ingests.values()
         },
     )
+
+
+def _terms(terms: Mapping[str, object] | None) -> str | None:
+    """What an item from a Garante upstream was released under, as canonical JSON, so the
+    store's and the log's compare whatever order their keys came in."""
+    return None if terms is None else canonical(terms).decode()
 
 
 def _undertaking(
