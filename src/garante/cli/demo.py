@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from garante.cli import output
+from garante.cli import demonode, output
 from garante.cli.context import settings
 from garante.domain.errors import ValidationError
 from garante.domain.timeutil import parse_time
@@ -40,6 +41,14 @@ def demo(
     port: int = typer.Option(
         8000, "--port", help="Port for the API (0 picks a free one).", metavar="PORT"
     ),
+    nodes: int = typer.Option(
+        1,
+        "--nodes",
+        help="2: also make and serve the DEA's own Garante (garante-demo-dea.db, on the next "
+        "port), a partner node that takes Colombia's releases to the DEA, verified against "
+        "Colombia's log, and shares onward with the NCA.",
+        metavar="N",
+    ),
 ) -> None:
     """Replay the November 2025 scenario on a clock and show every decision.
 
@@ -48,6 +57,7 @@ def demo(
     --live-clock lets it run from then on instead. Run
     again, it serves the store it made, as it is; --fresh starts a new history, which gets a
     new log key: a witness that cosigned the old one would otherwise see the log rewritten.
+    --nodes 2 serves the DEA's partner node beside it (garante-demo-dea.db, on the next port).
     """
     from garante.scenarios import runner
     from garante.service.app import Garante
@@ -55,13 +65,18 @@ def demo(
 
     current = settings(ctx)
     db = current.db or "garante-demo.db"
+    demonode.check_nodes(nodes, db)
+    if nodes == 2 and port == 0:
+        port = demonode.free_port()  # the node's source must name Colombia's address first
     if fresh:
         _remove(db)
+        if nodes == 2:
+            _remove(demonode.node_db(db))
     start = parse_time(runner.load(scenario).setup_at)
     clock = FixedClock(start)
     garante = Garante.open(db, clock=clock, actor="demo", create=True)
     if garante.ledger_size() > 0:
-        _existing(ctx, garante, db, no_serve=no_serve, port=port)
+        _existing(ctx, garante, db, no_serve=no_serve, port=port, nodes=nodes)
         return
     if not current.json:
         output.console.print(f"[bold]{runner.load(scenario).title}[/bold]")
@@ -107,10 +122,11 @@ def demo(
                 "scenario's orders stay in force until someone lifts them.",
                 markup=False,
             )
+    node = _node(garante, db, port) if nodes == 2 else None
     if no_serve:
         garante.close()
         return
-    _serve(garante, port)
+    _serve(garante, port, node)
 
 
 def _remove(db: str) -> None:
@@ -140,7 +156,9 @@ def _remove(db: str) -> None:
         )
 
 
-def _existing(ctx: typer.Context, garante: Garante, db: str, *, no_serve: bool, port: int) -> None:
+def _existing(
+    ctx: typer.Context, garante: Garante, db: str, *, no_serve: bool, port: int, nodes: int
+) -> None:
     """Serve a demo store made before, as it is: replaying over it would rewrite its log."""
     if not output.as_json(ctx, {"db": db, "replayed": False, "ledger_size": garante.ledger_size()}):
         output.console.print(
@@ -149,10 +167,27 @@ def _existing(ctx: typer.Context, garante: Garante, db: str, *, no_serve: bool, 
             "it and its log key.",
             markup=False,
         )
+    node = _node(garante, db, port) if nodes == 2 else None
     if no_serve:
         garante.close()
         return
-    _serve(garante, port)
+    _serve(garante, port, node)
+
+
+@dataclass(frozen=True)
+class _Node:
+    """The DEA's node to serve beside Colombia's: its store, port and demo tokens."""
+
+    db: str
+    port: int
+    tokens: demonode.NodeTokens
+
+
+def _node(garante: Garante, db: str, port: int) -> _Node:
+    """The DEA's node store, made (or kept) with Colombia's server at ``port`` as its source."""
+    tokens = demonode.prepare(garante, db, f"http://127.0.0.1:{port}")
+    node_port = demonode.free_port() if port == 0 else port + 1
+    return _Node(db=demonode.node_db(db), port=node_port, tokens=tokens)
 
 
 def _write_keys(garante: Garante, db: str) -> tuple[str, list[str]] | None:
@@ -182,8 +217,9 @@ DEMO_TOKENS = (
 )
 
 
-def _serve(garante: Garante, port: int) -> None:
-    """Serve the replayed store, with one token per role printed for the person trying it."""
+def _serve(garante: Garante, port: int, node: _Node | None = None) -> None:
+    """Serve the replayed store, with one token per role printed for the person trying it;
+    with ``node``, the DEA's node too, beside it in the same process."""
     from garante.api.server import serve
 
     output.console.print("\nDemo tokens (shown once; stored hashed):")
@@ -204,8 +240,26 @@ def _serve(garante: Garante, port: int) -> None:
             f"{url}/api/v1/held   (Ctrl-C to stop)",
             markup=False,
         )
+        if node is not None:
+            _start_node(node, url)
 
     serve(garante, port=port, on_ready=ready)
+
+
+def _start_node(node: _Node, colombia: str) -> None:
+    """The DEA's node, started once Colombia's server is bound, and what to do with it."""
+    demonode.start(node.db, node.port)
+    url = f"http://127.0.0.1:{node.port}"
+    output.console.print(
+        f"\nThe DEA's node on {url}/ (store {node.db}, signing keys in "
+        f"{node.db}.keys): it pulls what "
+        f"Colombia ({colombia}) releases to the DEA every {demonode.PULL_EVERY} s as source "
+        f"'{demonode.SOURCE}', verifies each delivery against Colombia's log, and shares "
+        "onward with the NCA under agreement 'nca-onward'. Its tokens (shown once):",
+        markup=False,
+    )
+    for role, party, secret in node.tokens.rows:
+        output.console.print(f"  {role:<9} {party:<11} {secret}", markup=False)
 
 
 def _print_step(step: StepResult) -> None:
