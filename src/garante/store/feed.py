@@ -26,7 +26,7 @@ from sqlalchemy import (
     type_coerce,
     update,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.sql.selectable import ScalarSelect
 
 from garante.domain.decision import Outcome
@@ -409,7 +409,9 @@ def last_dates(session: Session, partner_ids: Iterable[str]) -> dict[str, dateti
     return found
 
 
-def _last_dates_of(partner: ColumnElement[str]) -> list[ScalarSelect[datetime]]:
+def _last_dates_of(
+    partner: ColumnElement[str] | InstrumentedAttribute[str],
+) -> list[ScalarSelect[datetime]]:
     return [
         select(func.max(FeedObjectRow.date_added))
         .where(
