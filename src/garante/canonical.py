@@ -26,37 +26,47 @@ _MAX_SAFE = 2**53
 _ASTRAL = "\U00010000"
 
 
-def _simple(value: Any) -> bool:
+def _plain(value: Any) -> bool:
+    """Whether ``value`` holds only what the fast path encodes as RFC 8785 does: dicts with
+    string keys, lists, tuples, strings, booleans, None and integers within ±2^53 (exact types,
+    no subclasses). Characters beyond the BMP are checked on the encoded text instead, in one
+    pass in C (``canonical``), not string by string here."""
     stack = [value]
+    pop, extend = stack.pop, stack.extend
     while stack:
-        node = stack.pop()
-        if node is None or node is True or node is False:
-            continue
+        node = pop()
         kind = type(node)
-        if kind is str:
-            if not node.isascii() and max(node) >= _ASTRAL:
-                return False
+        if kind is str or node is None or kind is bool:
+            continue
+        if kind is dict:
+            for key in node:
+                if type(key) is not str:
+                    return False
+            extend(node.values())
         elif kind is int:
             if not -_MAX_SAFE < node < _MAX_SAFE:
                 return False
-        elif kind is dict:
-            for key, item in node.items():
-                if type(key) is not str or (not key.isascii() and max(key) >= _ASTRAL):
-                    return False
-                stack.append(item)
         elif kind is list or kind is tuple:
-            stack.extend(node)
+            extend(node)
         else:
             return False
     return True
 
 
+_ENCODE = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+).encode
+"""One encoder, made once: ``json.dumps`` with these options builds a new one per call."""
+
+
 def canonical(value: Any) -> bytes:
     """The RFC 8785 bytes of a JSON value."""
-    if _simple(value):
-        return json.dumps(
-            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-        ).encode()
+    if _plain(value):
+        text = _ENCODE(value)
+        # With ensure_ascii off, every character of every key and string is in the text as
+        # it is: none beyond the BMP means JCS's key order is Python's.
+        if text.isascii() or max(text) < _ASTRAL:
+            return text.encode()
     return bytes(rfc8785.dumps(value))
 
 

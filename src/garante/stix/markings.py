@@ -6,6 +6,7 @@ their item was added; here they are only copied and marked, never parsed again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 from dataclasses import dataclass
@@ -93,8 +94,11 @@ def trace_extension_definition(identity_id: str) -> StixObject:
     }
 
 
+@functools.lru_cache(maxsize=16_384)
 def statement_marking_id(undertaking_id: str) -> str:
-    """The id of an undertaking's statement marking (``statement_marking``), from its id alone."""
+    """The id of an undertaking's statement marking (``statement_marking``), from its id alone.
+
+    Kept per undertaking: a fan-out asks it twice per release, and a UUIDv5 is a SHA-1."""
     return f"marking-definition--{uuid.uuid5(_NAMESPACE, 'undertaking:' + undertaking_id)}"
 
 
