@@ -553,6 +553,10 @@ class GaranteClient:
     def get_item(self, item_id: str) -> records.Item:
         return self._as(records.Item, "GET", f"/items/{_segment(item_id)}")
 
+    def item_versions(self, item_id: str) -> list[records.ItemVersion]:
+        """An item's history: each upstream version its source gave, in the order taken."""
+        return self._as(list[records.ItemVersion], "GET", f"/items/{_segment(item_id)}/versions")
+
     # -- undertakings -----------------------------------------------------------------------
 
     def draft_undertaking(

@@ -140,6 +140,7 @@ MATRIX: tuple[Row, ...] = (
         },
     ),
     Row("GET", "/items/{item_id}", _set(ANALYST, AUTHORITY, OVERSEER)),
+    Row("GET", "/items/{item_id}/versions", _set(ANALYST, AUTHORITY, OVERSEER)),
     # undertakings
     Row("GET", "/undertakings", EVERYONE),
     Row(

@@ -211,6 +211,12 @@ LINKS: tuple[tuple[str, str, str, dict[str, str]], ...] = (
         "inclusion_api_v1_audit_proof_inclusion_get",
         {"query.size": "$response.body#/size"},
     ),
+    (
+        "add_item_api_v1_items_post",
+        "201",
+        "item_versions_api_v1_items__item_id__versions_get",
+        {"path.item_id": "$response.body#/id"},
+    ),
     ("record_event_api_v1_events_post", "201", "list_events_api_v1_events_get", {}),
     (
         "record_event_api_v1_events_post",

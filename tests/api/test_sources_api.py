@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from garante import records
 from garante.client import GaranteAPIError, GaranteClient
 from tests.api.test_error_shape import assert_canonical_error
 from tests.ingest.conftest import indicator
-from tests.support.misp_feed import feed_json, misp_event, write_feed
+from tests.support.misp_feed import WHEN, feed_json, misp_event, write_feed
 from tests.support.servers import Server
 
 SECRET = "a-token-that-must-never-come-back"
@@ -284,3 +285,60 @@ def test_an_analyst_of_another_agency_may_not_pull_a_source(
     with analyst(demo_server, "dijin") as other, pytest.raises(GaranteAPIError) as raised:
         other.pull_source("drop-owned")
     assert raised.value.status == 403
+
+
+def test_an_item_s_history_lists_each_upstream_version_its_source_gave(
+    demo_server: Server, tmp_path: Path
+) -> None:
+    first = misp_event(tags=("tlp:green",), event_uuid=HISTORY_EVENT)
+    later = misp_event(tags=("tlp:amber",), event_uuid=HISTORY_EVENT, timestamp=LATER)
+    with analyst(demo_server) as client:
+        add_misp(client, "misp-history", tmp_path)
+        (item,) = client.ingest_misp_events("misp-history", [feed_json(first)]).pulled.items
+        client.ingest_misp_events("misp-history", [feed_json(later)])
+
+        versions = client.item_versions(item)
+
+    assert [(v.version, v.status, v.tlp) for v in versions] == [
+        (1, "item", "green"),
+        (2, "revised", "amber"),
+    ]
+    assert {v.upstream_id for v in versions} == {HISTORY_EVENT}
+
+
+def test_a_partner_may_not_read_an_item_s_history(demo_server: Server, tmp_path: Path) -> None:
+    with analyst(demo_server) as client:
+        add_misp(client, "misp-history-partner", tmp_path)
+        (item,) = client.ingest_misp_events(
+            "misp-history-partner", [feed_json(misp_event(tags=("tlp:green",)))]
+        ).pulled.items
+    token = demo_server.token("partner", agency="dea")
+    response = httpx.get(
+        f"{demo_server.api}/items/{item}/versions", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert_canonical_error(response, 403)
+
+
+def test_the_history_of_an_unknown_item_is_404_with_its_code(demo_server: Server) -> None:
+    token = demo_server.token("analyst", agency="dipol")
+    response = httpx.get(
+        f"{demo_server.api}/items/nothing-here/versions",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert_canonical_error(response, 404, "item.not_found")
+
+
+HISTORY_EVENT = "5f1a2b3c-0000-4000-8000-0000000002aa"
+LATER = WHEN + timedelta(hours=1)
+
+
+def add_misp(client: GaranteClient, source_id: str, folder: Path) -> None:
+    client.add_source(
+        source_id,
+        kind="misp-feed",
+        url=str(write_feed(folder / source_id, [])),
+        category="maritime-interdiction",
+        region="caribbean",
+        tlp="amber",
+        interval=86400,
+    )

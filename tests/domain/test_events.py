@@ -94,7 +94,7 @@ LOGGED_KEYS: dict[EventKind, set[str]] = {
     # -- item versions and upstream revocations
     EventKind.ITEM_REVISED: {
         "source", "upstream_id", "upstream_version", "content_commitment", "item", "version",
-        "tlp", "review", "kept",
+        "tlp", "review", "kept", "category", "region",
     },
     EventKind.ITEM_REVOKED: {
         "source", "upstream_id", "upstream_version", "content_commitment", "item", "reason",

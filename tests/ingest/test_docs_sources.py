@@ -31,13 +31,16 @@ INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 
 
 LAG = re.compile(r"│ \d+ s +│")
+COMMITMENT = re.compile(r"[0-9a-f]{16}…")  # salted afresh each run
 
 
 def masked(line: str) -> str:
-    """Addresses, instants and the lag, which the clock moves, are masked; a lag of more than
-    99 seconds would widen its column and fail the table, as it should on a slow machine."""
+    """Addresses, instants, salted commitments and the lag, which the clock moves, are masked;
+    a lag of more than 99 seconds would widen its column and fail the table, as it should on a
+    slow machine."""
     line = ADDRESS.sub("http://127.0.0.1:<port>", line)
     line = INSTANT.sub("<instant>", line)
+    line = COMMITMENT.sub("<commitment>", line)
     return LAG.sub("│ <lag> │", line)
 
 

@@ -4,6 +4,7 @@ directory, MISP JSON events read from stdin, a malformed one refused with its fi
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -11,7 +12,7 @@ from typer.testing import CliRunner
 from garante.cli.main import app
 from garante.service.app import Garante
 from tests.support import reach
-from tests.support.misp_feed import feed_json, misp_event, write_feed
+from tests.support.misp_feed import WHEN, feed_json, misp_event, write_feed
 
 runner = CliRunner()
 
@@ -81,3 +82,25 @@ def test_a_malformed_event_is_refused_with_its_field_and_nothing_taken(
     assert code != 0
     assert "published 'perhaps', not true or false" in err and "Event.published" in err
     assert world.items() == []
+
+
+def test_an_item_s_history_is_listed_as_json_version_by_version(
+    world: Garante, db_url: str, tmp_path: Path
+) -> None:
+    add_feed(db_url, write_feed(tmp_path / "feed", []))
+    event = misp_event(tags=("tlp:green",))
+    later = misp_event(tags=("tlp:amber",), event_uuid=event.uuid, timestamp=WHEN + HOUR)
+    for taken in (event, later):
+        cli(db_url, "sources", "ingest-misp", "misp", "-", stdin=json.dumps(feed_json(taken)))
+    (item,) = [i.id for i in world.items()]
+
+    code, out, err = cli(db_url, "--json", "items", "history", item)
+
+    assert code == 0, err
+    assert [(v["version"], v["status"], v["tlp"]) for v in json.loads(out)] == [
+        (1, "item", "green"),
+        (2, "revised", "amber"),
+    ]
+
+
+HOUR = timedelta(hours=1)

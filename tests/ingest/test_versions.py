@@ -15,6 +15,7 @@ import httpx
 import pytest
 from taxii2client.v21 import Collection
 
+from garante.domain.order import Scope
 from garante.ledger import delivery
 from garante.ledger.logcheck import StoredEntry
 from garante.ledger.note import Signer, VerifierKey
@@ -26,6 +27,7 @@ from garante.taxii.app import collection_id
 from garante.upstream.taxii import Retry
 from tests.ingest.conftest import ANALYST, MAIN, PASSWORD, USER, add_source, indicator
 from tests.replay.conftest import Log
+from tests.service.orders import issue
 from tests.support import peers
 from tests.support.agreements import make_agreement
 from tests.support.misp_feed import WHEN, misp_event, write_feed
@@ -149,6 +151,113 @@ def test_a_new_version_no_longer_released_to_a_partner_is_recalled_from_it_with_
     assert recalled["request"] == request and recalled["delivered"] is True
     assert "2.tlp-red" not in recalled["reason"] and "TLP:RED" in recalled["reason"]
     assert served(world)[indicator(1)["id"]]["revoked"] is True
+    replays_and_checks(world)
+
+
+UNREAD = "marking-definition--00000000-0000-4000-8000-0000000000ff"  # defined nowhere
+LATEST = "2025-04-01T00:00:00.000Z"
+
+
+def test_a_new_version_held_keeps_a_delivered_release_withheld_never_recalled(
+    world: Garante, medallion: peers.Medallion
+) -> None:
+    """Held for review at the new version (a marking no one defined): the partner keeps the
+    version it fetched, the new one is withheld, and nothing is recalled."""
+    analyst = released_world(world, medallion)
+
+    post(medallion, [indicator(1, modified=LATER, marking=UNREAD)])
+    pulled = analyst.pull_source("upstream", retry=FAST).value
+
+    assert pulled.revised and pulled.recalled == ()
+    assert kinds(world, "release.recalled") == []
+    (withheld,) = kinds(world, "release.withheld")
+    assert [r["rule"] for r in withheld["rules"]] == ["2.review"]
+    assert served(world)[indicator(1)["id"]]["modified"] == "2025-01-01T00:00:00.000Z"
+    replays_and_checks(world)
+
+
+def test_a_release_held_at_a_new_version_is_released_under_a_later_one_that_lifts_the_hold(
+    world: Garante, medallion: peers.Medallion
+) -> None:
+    analyst = released_world(world, medallion)
+    post(medallion, [indicator(1, modified=LATER, marking=UNREAD)])
+    analyst.pull_source("upstream", retry=FAST)
+
+    post(medallion, [indicator(1, modified=LATEST)])
+    pulled = analyst.pull_source("upstream", retry=FAST).value
+
+    assert pulled.recalled == ()
+    (available,) = kinds(world, "release.available")
+    assert available["request"] == kinds(world, "release.withheld")[0]["request"]
+    now = served(world)[indicator(1)["id"]]
+    assert now["modified"] == LATEST and "revoked" not in now
+    replays_and_checks(world)
+
+
+def test_a_new_version_held_before_delivery_withholds_the_release_and_keeps_it(
+    world: Garante, medallion: peers.Medallion
+) -> None:
+    """Never fetched: the release stays, withheld, and its partner is served nothing of it
+    until a later version releases it again, as that version."""
+    make_agreement(world, "dea", purposes=["seizure"], tlp_ceiling="amber")
+    analyst = add_source(world, medallion.api_root)
+    analyst.pull_source("upstream", retry=FAST)
+
+    post(medallion, [indicator(1, modified=LATER, marking=UNREAD)])
+    held = analyst.pull_source("upstream", retry=FAST).value
+    hidden = served(world)
+    post(medallion, [indicator(1, modified=LATEST)])
+    analyst.pull_source("upstream", retry=FAST)
+
+    assert held.recalled == () and kinds(world, "release.recalled") == []
+    assert indicator(1)["id"] not in hidden
+    assert served(world)[indicator(1)["id"]]["modified"] == LATEST
+    replays_and_checks(world)
+
+
+RING = {"rules": [{"on": "stix-label", "pattern": "*-ring", "region": "andean"}]}
+
+
+def mapped_world(world: Garante, medallion: peers.Medallion) -> Garante:
+    """As ``released_world``, the source mapping a ``*-ring`` label to the Andean region."""
+    make_agreement(world, "dea", purposes=["seizure"], tlp_ceiling="amber")
+    analyst = add_source(world, medallion.api_root, mapping=RING)
+    analyst.pull_source("upstream", retry=FAST)
+    world.feed_page(FeedQuery(partner_id="dea"))  # delivered
+    return analyst
+
+
+def test_a_new_version_the_mapping_puts_in_another_region_moves_the_item_there(
+    world: Garante, medallion: peers.Medallion
+) -> None:
+    analyst = mapped_world(world, medallion)
+
+    post(medallion, [{**indicator(1, modified=LATER), "labels": ["smuggling-ring"]}])
+    (item,) = analyst.pull_source("upstream", retry=FAST).value.revised
+
+    (revised,) = kinds(world, "item.revised")
+    assert revised["region"] == "andean" and "category" not in revised
+    assert (analyst.item(item).category, analyst.item(item).region) == (
+        "maritime-interdiction",
+        "andean",
+    )
+    replays_and_checks(world)
+
+
+def test_an_order_on_the_region_a_new_version_maps_to_holds_its_standing_release(
+    world: Garante, medallion: peers.Medallion
+) -> None:
+    analyst = mapped_world(world, medallion)
+    world.register_authority("presidency", name="Presidency")
+    issue(world, scope=Scope(regions=frozenset({"andean"})))
+
+    post(medallion, [{**indicator(1, modified=LATER), "labels": ["smuggling-ring"]}])
+    pulled = analyst.pull_source("upstream", retry=FAST).value
+
+    assert pulled.recalled == ()
+    (withheld,) = kinds(world, "release.withheld")
+    assert [r["rule"] for r in withheld["rules"]] == ["3.order-hold"]
+    assert served(world)[indicator(1)["id"]]["modified"] == "2025-01-01T00:00:00.000Z"
     replays_and_checks(world)
 
 

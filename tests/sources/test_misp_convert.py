@@ -14,8 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from garante.domain.errors import ValidationError
+from garante.domain.errors import InvalidBundle, ValidationError
 from garante.domain.vocabulary import Tlp
+from garante.service.items import parse_bundle
 from garante.sources.markings import Pap, read_markings
 from garante.sources.misp import event_to_bundle, http_fetch, load_event, read_feed
 from garante.stix.markings import TLP2_MARKING_IDS
@@ -48,6 +49,22 @@ def test_an_event_is_one_item_named_by_its_uuid_and_versioned_by_its_timestamp()
     assert [r["name"] for r in report] == ["Go-fast boat sighted off Tumaco"]
     values = {o.get("value") for o in converted.objects}
     assert {"203.0.113.5", "evil.example"} <= values
+
+
+def test_an_event_misp_stix_built_of_stix2_objects_alone_is_not_parsed_again() -> None:
+    converted = event_to_bundle(exported(tags=("tlp:green",)))
+
+    assert converted.stix_built
+
+
+def test_an_event_converted_with_custom_content_is_parsed_in_full_and_refused() -> None:
+    """A custom object (an attribute STIX has no type for) is built with ``allow_custom``;
+    the full parse that follows refuses it, as it did before conversions were trusted."""
+    converted = event_to_bundle(exported(tags=("tlp:green",), attributes=(("text", "hello"),)))
+
+    assert not converted.stix_built
+    with pytest.raises(InvalidBundle, match="x-misp-attribute"):
+        parse_bundle(converted.bundle, stix_built=converted.stix_built)
 
 
 def test_a_published_event_is_a_report_an_unpublished_one_a_grouping() -> None:

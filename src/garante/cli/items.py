@@ -114,6 +114,30 @@ def show(
     output.record(ctx, item, shown)
 
 
+@app.command("history")
+def history(
+    ctx: typer.Context, item_id: str = typer.Argument(..., metavar="ID", help="The item's id.")
+) -> None:
+    """List the upstream versions an item's source gave, in the order taken: the item version
+    each became (none for one recorded, not applied), its status, TLP and the commitment to
+    its content that the log holds. An item added by hand has none."""
+    output.listing(
+        ctx,
+        f"Versions of {item_id}",
+        service(ctx).item_versions(item_id),
+        {
+            "version": "version",
+            "status": "status",
+            "upstream version": output.Col("upstream_version"),
+            "TLP": "tlp",
+            "taken at": output.Col("taken_at", drop=4),
+            "commitment": output.Col(lambda v: f"{v.content_commitment[:16]}…", drop=3),
+            "upstream id": output.Col("upstream_id", drop=2),
+            "source": output.Col("source", drop=1),
+        },
+    )
+
+
 def released_under(terms: records.UpstreamTerms) -> str:
     """The terms an item from a Garante upstream was released under, as a person reads them."""
     said = (

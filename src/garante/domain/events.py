@@ -632,14 +632,19 @@ class ItemRevised(_Ingest):
     """A later upstream version became the item's version ``version``: its content (committed
     to, salted), TLP and review reasons are the item's from this entry on. ``kept`` are the
     standing releases of the item decided again at this version and still released (their
-    partners get the new versions of the objects); the ones now not released follow as
-    ``release.recalled`` entries in the same transaction."""
+    partners get the new versions of the objects); the ones now held follow as
+    ``release.withheld`` entries, the ones now denied as ``release.recalled`` entries, in the
+    same transaction. ``category`` and ``region``: what the source's mapping gives the new
+    version, logged only when it moves the item to another one (every decision from this entry
+    on is made under it)."""
 
     entry_kind = EventKind.ITEM_REVISED
     version: int
     tlp: str
     review: tuple[str, ...] = ()
     kept: tuple[int, ...] = ()
+    category: str | None = field(default=None, metadata=optional())
+    region: str | None = field(default=None, metadata=optional())
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -709,7 +709,13 @@ def _revised(p: Projection, e: LoggedEntry, d: ItemRevised) -> bool:
     item = p.items.get(d.item)
     if item is None:
         return False
-    p.items[d.item] = replace(item, tlp=d.tlp, review=tuple(d.review))
+    p.items[d.item] = replace(
+        item,
+        tlp=d.tlp,
+        review=tuple(d.review),
+        category=item.category if d.category is None else d.category,
+        region=item.region if d.region is None else d.region,
+    )
     p.commitments[d.item] = d.content_commitment
     p.item_versions[d.item] = d.version
     p.current_versions[d.item] = d.upstream_version

@@ -261,13 +261,27 @@ def enforce(
     state: PolicyState,
     trigger: str,
 ) -> Enforcement | None:
-    """Withhold or restore one undelivered release, as ``decide`` now says; what changed, or
-    None if its place in the feed stands."""
+    """Withhold or restore one release under enforcement, as ``decide`` now says; what
+    changed, or None if its place in the feed stands.
+
+    A delivered release is withheld only by a new version of its item (``withhold_version``):
+    restored, its partner gets the item's version now, as a revision that stood would have
+    sent it; what it fetched before is never hidden."""
     decision = decide(request, state)
     wanted = AVAILABLE if decision.outcome == Outcome.RELEASED else WITHHELD
     if wanted == feed.status:
         return None
     session = tx.session
+    if feed.delivered_at is not None:
+        if wanted == WITHHELD:  # delivered and served: only a recall withdraws it
+            return None
+        feed.status, feed.available_at = AVAILABLE, tx.now
+        feed.undertaking_id = decision.undertaking_id
+        asked = requests.get(session, feed.request_id)
+        if asked is not None:
+            held = [json.loads(kept.body) for kept in stored.latest_objects_of(session, asked.id)]
+            revise(tx, feed, _item(session, asked), held)
+        return _enforced(tx, feed, request, decision, trigger)
     feed.status = wanted
     if wanted == WITHHELD:
         stored.hide_objects(session, feed.request_id)
@@ -281,7 +295,19 @@ def enforce(
         ):
             row.visible = True
             row.date_added = added
-    enforced = ReleaseWithheld if wanted == WITHHELD else ReleaseAvailable
+    return _enforced(tx, feed, request, decision, trigger)
+
+
+def _enforced(
+    tx: Transaction,
+    feed: FeedReleaseRow,
+    request: ReleaseRequest,
+    decision: Decision,
+    trigger: str,
+) -> Enforcement:
+    """Log the release's new place in its partner's feed (its status already set)."""
+    withheld = feed.status == WITHHELD
+    enforced = ReleaseWithheld if withheld else ReleaseAvailable
     tx.audit(
         enforced(
             request=feed.request_id,
@@ -291,8 +317,18 @@ def enforce(
         )
     )
     return Enforcement(
-        request=request, decision=decision, withheld=wanted == WITHHELD, trigger=trigger, at=tx.now
+        request=request, decision=decision, withheld=withheld, trigger=trigger, at=tx.now
     )
+
+
+def withhold_version(
+    tx: Transaction, feed: FeedReleaseRow, request: ReleaseRequest, decision: Decision, trigger: str
+) -> Enforcement:
+    """A delivered release whose item's new version ``decide`` holds (not denies): kept, not
+    recalled. Its partner keeps the version it fetched; the new one waits, withheld, until a
+    later change releases it (``enforce``) or denies it (a recall)."""
+    feed.status = WITHHELD
+    return _enforced(tx, feed, request, decision, trigger)
 
 
 def _remark(

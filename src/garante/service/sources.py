@@ -11,11 +11,13 @@ What an upstream version becomes:
   ``item.ingested``), held for review if its markings could not be read without loss;
 - the same (source, upstream id, version) again: nothing (a unique key says so);
 - a later version of an upstream id that already made an item: the item's next version
-  (``item.revised``, its content, TLP and review reasons the item's now, the version's
+  (``item.revised``, its content, TLP, review reasons, and the category and region the
+  source's mapping gives it the item's now, the version's
   opening kept as its history); each standing release of the item is decided again at it:
   still released, the partner's feed gets the new versions of the objects (and revoked
-  versions of those the new version dropped); not released now (held for review, TLP:RED),
-  it is recalled from that partner, with why;
+  versions of those the new version dropped); held now (held for review, an order), it is
+  kept, withheld: the partner keeps what it fetched, and gets the new version once a later
+  change releases it; denied now (TLP:RED), it is recalled from that partner, with why;
 - a revoked version (STIX ``revoked``, a MISP event's ``deleted`` flag): the item is revoked
   (``item.revoked``), recalled from every partner with the source as the reason, and denied
   from then on (rule ``2.revoked``);
@@ -558,6 +560,10 @@ def _revise(tx: Transaction, row: SourceRow, candidate: Candidate, item: ItemRow
     commitment = items.content_commitment(salt, title, body)
     item.version += 1
     item.title, item.bundle, item.tlp = title, body.decode(), candidate.tlp
+    # The source's mapping read the new version: another category or region is the item's now.
+    category = candidate.category if candidate.category != item.category else None
+    region = candidate.region if candidate.region != item.region else None
+    item.category, item.region = candidate.category, candidate.region
     item.content_sha256 = hashlib.sha256(body).hexdigest()
     item.commitment_salt = salt
     item.review = list(candidate.review) or None
@@ -600,13 +606,26 @@ def _revise(tx: Transaction, row: SourceRow, candidate: Candidate, item: ItemRow
             tlp=candidate.tlp,
             review=tuple(candidate.review),
             kept=tuple(r.request_id for r in kept),
+            category=category,
+            region=region,
         )
     )
     recalled = []
+    trigger = f"item {item.id} revised to version {item.version}"
     for release in standing:
         decision = decisions[release.request_id]
+        delivered = release.delivered_at is not None
+        waiting = delivered and release.status == stored_feed.WITHHELD
+        if waiting and decision.outcome != Outcome.DENIED:
+            continue  # its partner waits for a version it may hold: enforced below, at this one
         if decision.outcome == Outcome.RELEASED:
             feed.revise(tx, release, item, before)
+        elif decision.outcome == Outcome.HELD and delivered:
+            request = requests[release.request_id]
+            feed.withhold_version(tx, release, request, decision, trigger)
+        elif decision.outcome == Outcome.HELD:  # never fetched: its objects wait, withheld
+            feed.revise(tx, release, item, before)
+            feed.enforce(tx, release, requests[release.request_id], state, trigger)
         else:
             reason = (
                 f"item {item.id} version {item.version} from source {row.id} is not released "
@@ -614,7 +633,7 @@ def _revise(tx: Transaction, row: SourceRow, candidate: Candidate, item: ItemRow
             )
             feed.recall(tx, release.request_id, reason, also=[str(o["id"]) for o in before])
             recalled.append(release.request_id)
-    started = _after_change(tx, item, f"item {item.id} revised to version {item.version}")
+    started = _after_change(tx, item, trigger)
     return Taken(revised=item.id, held=bool(candidate.review), recalled=recalled, started=started)
 
 

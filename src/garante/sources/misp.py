@@ -52,6 +52,9 @@ class MispConverted:
     galaxy_tags: tuple[str, ...]
     bundle: StixObject
     warnings: tuple[str, ...] = ()
+    # Every object was built by the stix2 library (misp-stix builds them so), none with custom
+    # content: building them ran the checks ``stix2.parse`` would run on them again.
+    stix_built: bool = False
 
     @property
     def objects(self) -> tuple[StixObject, ...]:
@@ -137,7 +140,18 @@ def event_to_bundle(event_json: Mapping[str, Any]) -> MispConverted:
         galaxy_tags=_galaxy_tags(event.get("Galaxy"), _tag_names(event.get("Tag"))),
         bundle=bundle,
         warnings=warnings,
+        stix_built=_built_without_custom(parser.bundle),
     )
+
+
+def _built_without_custom(bundle: Any) -> bool:
+    """Whether misp-stix's bundle is stix2 objects all through, none with custom content (a
+    custom object or property, which ``stix2.parse`` without ``allow_custom`` refuses): then
+    constructing them was the validation. Anything else is validated again in full."""
+    objects = getattr(bundle, "objects", None)
+    if getattr(bundle, "has_custom", True) or not isinstance(objects, list):
+        return False
+    return all(getattr(obj, "has_custom", True) is False for obj in objects)
 
 
 def _check_event(event_json: Mapping[str, Any]) -> dict[str, Any]:

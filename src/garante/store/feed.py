@@ -550,13 +550,17 @@ def covering_delivery(session: Session, partner_id: str, object_ids: list[str]) 
 
 
 def undelivered(session: Session) -> list[tuple[FeedReleaseRow, RequestRow]]:
-    """Releases not yet delivered (available or withheld), with their requests."""
+    """Releases under enforcement, with their requests: those not yet delivered (available or
+    withheld), and delivered ones whose item's new version is withheld (the partner keeps the
+    version it fetched until what decides releases the new one)."""
     rows = session.execute(
         select(FeedReleaseRow, RequestRow)
         .join(RequestRow, RequestRow.id == FeedReleaseRow.request_id)
         .where(
-            FeedReleaseRow.status.in_((AVAILABLE, WITHHELD)),
-            FeedReleaseRow.delivered_at.is_(None),
+            or_(
+                FeedReleaseRow.status == WITHHELD,
+                and_(FeedReleaseRow.status == AVAILABLE, FeedReleaseRow.delivered_at.is_(None)),
+            )
         )
         .order_by(FeedReleaseRow.request_id)
     ).all()

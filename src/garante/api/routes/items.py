@@ -61,3 +61,19 @@ def get_item(
     who: Principal = Depends(may(Garante.item)),  # noqa: B008
 ) -> records.Item:
     return acting(request, who).item(item_id)
+
+
+@router.get(
+    "/items/{item_id}/versions",
+    response_model=list[records.ItemVersion],
+    responses=responses(401, 403, 404),
+)
+def item_versions(
+    item_id: str,
+    request: Request,
+    who: Principal = Depends(may(Garante.item_versions)),  # noqa: B008
+) -> list[records.ItemVersion]:
+    """An item's history: each upstream version its source gave, in the order taken (none
+    for an item added by hand), with the item version it became, its status, TLP and the
+    commitment the log holds. Read by those who may read the item; never by a partner."""
+    return acting(request, who).item_versions(item_id)

@@ -651,6 +651,7 @@ def _candidate(
     tags: Sequence[str] = (),
     galaxies: Sequence[str] = (),
     validate: bool = True,
+    stix_built: bool = False,
 ) -> Candidate | str:
     """The candidate one upstream item makes, or why it is refused. ``tags`` and ``galaxies``
     are a MISP event's tags and galaxy tags, mapped; ``marking_tags`` the tags read with its
@@ -667,7 +668,8 @@ def _candidate(
     tlp = found.tlp.value if found.tlp is not None and not review else Tlp.RED.value
     try:
         content = items.parse_bundle(
-            sources.bundle(terms.id, group.upstream_id, group.version, group.objects)
+            sources.bundle(terms.id, group.upstream_id, group.version, group.objects),
+            stix_built=stix_built,
         )
     except GaranteError as exc:
         return f"{group.upstream_id}: {exc.message}"
@@ -696,7 +698,9 @@ def _candidate(
 def _misp_candidate(terms: _Terms, event: misp.MispConverted) -> Candidate | str:
     """One MISP event as one candidate: its tags and galaxy tags marked and mapped. The
     event was checked by misp-stix, which refuses what it cannot convert; the STIX it made is
-    not checked again by the validator (which would cost four times the conversion)."""
+    not checked again by the validator (which would cost four times the conversion), nor
+    parsed again by stix2 when misp-stix built it all with stix2 and nothing custom (building
+    it was that check, and cost as much as the conversion)."""
     return _candidate(
         terms,
         event.item(),
@@ -704,6 +708,7 @@ def _misp_candidate(terms: _Terms, event: misp.MispConverted) -> Candidate | str
         tags=event.tags,
         galaxies=event.galaxy_tags,
         validate=False,
+        stix_built=event.stix_built,
     )
 
 
