@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from garante.domain.agreement import Agreement, AgreementScope, statement_ack_within
 from garante.domain.condition import Condition, Event, condition_active
+from garante.domain.consent import ConsentKey, Onward
 from garante.domain.decision import Outcome
 from garante.domain.events import (
     AgencyCertificateAdded,
@@ -236,6 +237,10 @@ class Projection:
     # -- versions: each item's current version number (1 unless a source revised it), and the
     # upstream version it is at, by item.
     item_versions: dict[str, int] = field(default_factory=dict)
+    # Items taken from a Garante upstream: the release they came under, as rule (2) reads it.
+    released_under: dict[str, Onward] = field(default_factory=dict)
+    # Consents the node holds, as ``PolicyState.consents``.
+    consents: dict[ConsentKey, str] = field(default_factory=dict)
     current_versions: dict[str, str] = field(default_factory=dict)
     size: int = 0
     # The size after the last entry that changed what ``decide`` reads: a decision citing an
@@ -273,6 +278,8 @@ class Projection:
             undertakings=self._by_agency,
             orders=self._index,
             conditions=self.conditions_at(at),
+            released_under=self.released_under,
+            consents=self.consents,
         )
 
     def ingest_of_item(self, item: str) -> LoggedIngest | None:
@@ -688,6 +695,9 @@ def _ingested(p: Projection, e: LoggedEntry, d: ItemIngested | UpstreamVersionSe
     )
     if status == "item":
         p._item_ingests[d.item] = ingest
+        onward = Onward.of_terms(d.terms) if isinstance(d, ItemIngested) else None
+        if onward is not None:
+            p.released_under[d.item] = onward
         p.upstream_items[(d.source, d.upstream_id)] = d.item
         p.current_versions[d.item] = d.upstream_version
     return False
