@@ -864,3 +864,36 @@ class RecallHold:
     agency: str
     release: int
     ack_by: str
+
+
+# -- consent to share onward (issue 21) -------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConsentRequest:
+    """A partner's signed request to share onward, with ``recipient`` (of ``country``) and for
+    ``purpose``, what release ``release`` gave it; ``status`` is ``pending``, ``granted`` or
+    ``refused``, answered by ``answered_by`` (a liaison, or ``rule:...``) for ``reason``."""
+
+    id: str
+    agency: str
+    release: int
+    recipient: str
+    country: str
+    purpose: str
+    requested_at: str
+    received_at: str
+    signature: str
+    status: str
+    answered_by: str | None = None
+    answered_at: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConsentRequested:
+    """A consent request as recorded; ``new`` is false when the same request came before and
+    nothing more was logged."""
+
+    consent: ConsentRequest
+    new: bool

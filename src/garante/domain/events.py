@@ -82,6 +82,10 @@ class EventKind(StrEnum):
     # -- partners writing back
     RELEASE_ACKNOWLEDGED = "release.acknowledged"
     RECALL_ACKNOWLEDGED = "recall.acknowledged"
+    # -- onward sharing: consent asked of the upstream, and its answer
+    CONSENT_REQUESTED = "consent.requested"
+    CONSENT_GRANTED = "consent.granted"
+    CONSENT_REFUSED = "consent.refused"
 
 
 # -- references to stored rows -------------------------------------------------------------
@@ -723,6 +727,38 @@ class RecallAcknowledged(AuditEvent):
     signature: str
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ConsentRequested(AuditEvent):
+    """A partner's signed request (``ConsentRequest.statement``) to share onward, with a
+    recipient and for a purpose, what one of its releases gave it; its signature (base64) by
+    the partner's registered key."""
+
+    entry_kind = EventKind.CONSENT_REQUESTED
+    consent: str = field(metadata=ref("consent_requests.id"))
+    statement: JsonObject = field(metadata=ref(release="release_requests.id", agency="agencies.id"))
+    signature: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ConsentGranted(AuditEvent):
+    """A consent request granted: by a liaison (the entry's actor), or by ``rule`` when a rule
+    answered it without one; ``reason`` says why."""
+
+    entry_kind = EventKind.CONSENT_GRANTED
+    consent: str = field(metadata=ref("consent_requests.id"))
+    reason: str
+    rule: str | None = field(default=None, metadata=optional())
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ConsentRefused(AuditEvent):
+    """A consent request refused by a liaison (the entry's actor); ``reason`` says why."""
+
+    entry_kind = EventKind.CONSENT_REFUSED
+    consent: str = field(metadata=ref("consent_requests.id"))
+    reason: str
+
+
 EVENTS: dict[EventKind, type[AuditEvent]] = {
     cls.entry_kind: cls
     for cls in (
@@ -770,6 +806,9 @@ EVENTS: dict[EventKind, type[AuditEvent]] = {
         AuthorityPasskeyRegistered,
         ReleaseAcknowledged,
         RecallAcknowledged,
+        ConsentRequested,
+        ConsentGranted,
+        ConsentRefused,
     )
 }
 """The class of each kind of entry."""

@@ -40,6 +40,9 @@ from garante.domain.events import (
     AuthoritySuperiorSet,
     ConditionChanged,
     ConditionDefined,
+    ConsentGranted,
+    ConsentRefused,
+    ConsentRequested,
     EventRecorded,
     ItemAdded,
     ItemIngested,
@@ -123,6 +126,18 @@ class LoggedCertificate:
     fingerprint: str
     agency: str
     removed: bool = False
+
+
+@dataclass(kw_only=True)
+class LoggedConsent:
+    """A partner's consent request as the log recorded it, and its answer so far."""
+
+    id: str
+    agency: str
+    request: int
+    recipient: str
+    purpose: str
+    status: str = "pending"
 
 
 @dataclass(kw_only=True)
@@ -222,6 +237,7 @@ class Projection:
     # Authorities' passkeys by credential id, each with the counter its latest assertion gave.
     passkeys: dict[str, Passkey] = field(default_factory=dict)
     acknowledgements: dict[str, LoggedAcknowledgement] = field(default_factory=dict)
+    consent_requests: dict[str, LoggedConsent] = field(default_factory=dict)
     settings: dict[str, str | None] = field(default_factory=dict)
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
     # Standing agreements at their latest version, and the (item, recipient, purpose) of every
@@ -848,3 +864,29 @@ def _acknowledged(
 _apply(AuthorityPasskeyRegistered, _passkey_registered)
 _apply(ReleaseAcknowledged, _acknowledged)
 _apply(RecallAcknowledged, _acknowledged)
+
+
+# -- consent to share onward -----------------------------------------------------------------
+
+
+def _consent_requested(p: Projection, e: LoggedEntry, d: ConsentRequested) -> bool:
+    p.consent_requests[d.consent] = LoggedConsent(
+        id=d.consent,
+        agency=text(d.statement, "agency"),
+        request=whole(d.statement, "release"),
+        recipient=text(d.statement, "recipient"),
+        purpose=text(d.statement, "purpose"),
+    )
+    return False
+
+
+def _consent_answered(p: Projection, e: LoggedEntry, d: ConsentGranted | ConsentRefused) -> bool:
+    found = p.consent_requests.get(d.consent)
+    if found is not None:
+        found.status = "granted" if isinstance(d, ConsentGranted) else "refused"
+    return False
+
+
+_apply(ConsentRequested, _consent_requested)
+_apply(ConsentGranted, _consent_answered)
+_apply(ConsentRefused, _consent_answered)

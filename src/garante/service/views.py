@@ -27,6 +27,7 @@ from garante.store.schema import (
     AuthorityPasskeyRow,
     AuthorityRow,
     ConditionRow,
+    ConsentRequestRow,
     DecisionRow,
     EventRow,
     FeedReleaseRow,
@@ -426,6 +427,24 @@ def acknowledgement(row: AcknowledgementRow) -> records.Acknowledgement:
         acknowledged_at=iso(row.acknowledged_at),
         received_at=iso(row.received_at),
         signature=row.signature,
+    )
+
+
+def consent(row: ConsentRequestRow) -> records.ConsentRequest:
+    return records.ConsentRequest(
+        id=row.id,
+        agency=row.agency_id,
+        release=row.request_id,
+        recipient=row.recipient,
+        country=row.country,
+        purpose=row.purpose,
+        requested_at=iso(row.requested_at),
+        received_at=iso(row.received_at),
+        signature=row.signature,
+        status=row.status,
+        answered_by=row.answered_by,
+        answered_at=iso(row.answered_at) if row.answered_at is not None else None,
+        reason=row.reason,
     )
 
 

@@ -559,6 +559,28 @@ class AcknowledgementRow(Base):
     __table_args__ = (Index("ix_acknowledgements_release", "request_id", "kind", unique=True),)
 
 
+class ConsentRequestRow(Base):
+    """A partner's signed request to share onward what one of its releases gave it, by the
+    partner's own id for it, and the answer given here (``status`` ``pending``, ``granted`` or
+    ``refused``; who answered, why, and the rule that answered when no liaison did)."""
+
+    __tablename__ = "consent_requests"
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("release_requests.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(8))
+    purpose: Mapped[str] = mapped_column(String(64))
+    statement: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(String(128))
+    requested_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    answered_by: Mapped[str | None] = mapped_column(String(128), nullable=True, default=None)
+    answered_at: Mapped[datetime | None] = mapped_column(nullable=True, default=None)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
+
+
 class TaxiiStatusRow(Base):
     """The status resource (TAXII 2.1, 4.3) of one write to a partner's write collection, kept
     so any server answers for it. Not a state change: nothing logged, nothing replayed."""
