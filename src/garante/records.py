@@ -888,6 +888,7 @@ class ConsentRequest:
     answered_by: str | None = None
     answered_at: str | None = None
     reason: str | None = None
+    answer_index: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -897,3 +898,25 @@ class ConsentRequested:
 
     consent: ConsentRequest
     new: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConsentAsked:
+    """A consent this node asked of the Garante upstream ``source`` its item ``item`` came
+    from (upstream release ``upstream_request``), to share it with ``recipient`` for
+    ``purpose``: ``asked`` until its answer is taken, proven, as ``granted`` or ``refused``
+    (the upstream's log entry ``answer_index``). ``moved``: the held requests taking it
+    decided again; ``problem``: why a fetched answer was not taken."""
+
+    id: str
+    source: str
+    item: str
+    upstream_request: int
+    recipient: str
+    purpose: str
+    status: str
+    asked_at: str
+    received_at: str | None = None
+    answer_index: int | None = None
+    moved: tuple[int, ...] = ()
+    problem: str | None = None

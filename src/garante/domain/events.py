@@ -86,6 +86,7 @@ class EventKind(StrEnum):
     CONSENT_REQUESTED = "consent.requested"
     CONSENT_GRANTED = "consent.granted"
     CONSENT_REFUSED = "consent.refused"
+    CONSENT_RECEIVED = "consent.received"
 
 
 # -- references to stored rows -------------------------------------------------------------
@@ -746,6 +747,8 @@ class ConsentGranted(AuditEvent):
 
     entry_kind = EventKind.CONSENT_GRANTED
     consent: str = field(metadata=ref("consent_requests.id"))
+    # The partner's signed statement answered: the node checks it is the one it sent.
+    statement: JsonObject
     reason: str
     rule: str | None = field(default=None, metadata=optional())
 
@@ -756,7 +759,30 @@ class ConsentRefused(AuditEvent):
 
     entry_kind = EventKind.CONSENT_REFUSED
     consent: str = field(metadata=ref("consent_requests.id"))
+    statement: JsonObject
     reason: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ConsentReceived(AuditEvent):
+    """On a node: the answer (``granted`` or ``refused``) to a consent it asked of the Garante
+    upstream ``source`` to share ``item`` onward with ``recipient`` for ``purpose``, taken
+    with the upstream's log entry of the answer (``upstream_entry``, at ``upstream_index``)
+    proven included in the upstream checkpoint ``checkpoint``, signed by the source's log key.
+    ``statement`` is what the node signed and sent."""
+
+    entry_kind = EventKind.CONSENT_RECEIVED
+    consent: str = field(metadata=ref("consents_asked.id"))
+    source: str = field(metadata=ref("sources.id"))
+    item: str = field(metadata=ref("items.id"))
+    recipient: str = field(metadata=ref("agencies.id"))
+    purpose: str
+    answer: str
+    statement: JsonObject
+    upstream_index: int
+    upstream_entry: str
+    proof: tuple[str, ...]
+    checkpoint: str
 
 
 EVENTS: dict[EventKind, type[AuditEvent]] = {
@@ -809,6 +835,7 @@ EVENTS: dict[EventKind, type[AuditEvent]] = {
         ConsentRequested,
         ConsentGranted,
         ConsentRefused,
+        ConsentReceived,
     )
 }
 """The class of each kind of entry."""

@@ -41,6 +41,7 @@ from garante.domain.events import (
     ConditionChanged,
     ConditionDefined,
     ConsentGranted,
+    ConsentReceived,
     ConsentRefused,
     ConsentRequested,
     EventRecorded,
@@ -257,6 +258,7 @@ class Projection:
     released_under: dict[str, Onward] = field(default_factory=dict)
     # Consents the node holds, as ``PolicyState.consents``.
     consents: dict[ConsentKey, str] = field(default_factory=dict)
+    consents_received: set[str] = field(default_factory=set)
     current_versions: dict[str, str] = field(default_factory=dict)
     size: int = 0
     # The size after the last entry that changed what ``decide`` reads: a decision citing an
@@ -890,3 +892,15 @@ def _consent_answered(p: Projection, e: LoggedEntry, d: ConsentGranted | Consent
 _apply(ConsentRequested, _consent_requested)
 _apply(ConsentGranted, _consent_answered)
 _apply(ConsentRefused, _consent_answered)
+
+
+def _consent_received(p: Projection, e: LoggedEntry, d: ConsentReceived) -> bool:
+    p.consents_received.add(d.consent)
+    taken = p.released_under.get(d.item)
+    if taken is None:
+        return False
+    p.consents[(taken.origin, taken.request, d.recipient, d.purpose)] = d.answer
+    return True
+
+
+_apply(ConsentReceived, _consent_received)

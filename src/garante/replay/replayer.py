@@ -22,6 +22,7 @@ entry's index; the first is where an inspector starts reading.
 from __future__ import annotations
 
 import base64
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -53,6 +54,7 @@ from garante.domain.events import (
     ConditionChanged,
     ConditionDefined,
     ConsentGranted,
+    ConsentReceived,
     ConsentRefused,
     ConsentRequested,
     EventRecorded,
@@ -206,6 +208,8 @@ _WRITERS: dict[str, frozenset[Role]] = {
     "consent.requested": frozenset({Role.PARTNER}),
     "consent.granted": frozenset({Role.LIAISON}),
     "consent.refused": frozenset({Role.LIAISON}),
+    # On a node, an analyst (who manages its sources) takes an upstream's answer.
+    "consent.received": frozenset({Role.ANALYST}),
 }
 
 # A request an agreement started is written by whoever added the item (an analyst), or, for
@@ -1409,3 +1413,39 @@ def _consent_answered(r: Replayer, e: LoggedEntry, d: ConsentGranted | ConsentRe
 _check(ConsentRequested, _consent_requested)
 _check(ConsentGranted, _consent_answered)
 _check(ConsentRefused, _consent_answered)
+
+
+def _consent_received(r: Replayer, e: LoggedEntry, d: ConsentReceived) -> None:
+    statement = d.statement
+    if text(statement, "type") != CONSENT_STATEMENT or text(statement, "id") != d.consent:
+        r._disagree(e, f"does not carry the consent request {d.consent} it takes")
+        return
+    if d.consent in r.state.consents_received:
+        r._disagree(e, f"takes the answer to consent {d.consent} a second time")
+    taken = r.state.released_under.get(d.item)
+    if taken is None:
+        r._disagree(e, f"takes a consent for item {d.item}, which no Garante upstream gave")
+        return
+    if whole(statement, "release") != taken.request:
+        r._disagree(e, f"takes a consent for release {whole(statement, 'release')}, not the "
+                    f"item's {taken.request}")  # fmt: skip
+    if text(statement, "recipient") != d.recipient or text(statement, "purpose") != d.purpose:
+        r._disagree(e, "takes a consent asked for another recipient or purpose")
+    if d.recipient not in r.state.agencies:
+        r._disagree(e, f"takes a consent for {d.recipient}, an agency never registered")
+    try:
+        upstream = json.loads(d.upstream_entry)
+        kind, data = upstream["kind"], upstream["data"]
+    except (ValueError, KeyError, TypeError):
+        r._disagree(e, "carries an upstream entry that is not an audit entry")
+        return
+    answer = {"consent.granted": "granted", "consent.refused": "refused"}.get(kind)
+    if answer is None or answer != d.answer:
+        r._disagree(e, f"says {d.answer}, but the upstream entry is a {kind}")
+    if not isinstance(data, dict) or data.get("consent") != d.consent:
+        r._disagree(e, "carries the upstream's answer to another consent request")
+    elif data.get("statement") != statement:
+        r._disagree(e, "carries an upstream answer to another statement")
+
+
+_check(ConsentReceived, _consent_received)

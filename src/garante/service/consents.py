@@ -4,6 +4,8 @@ logged. The node takes the answer back only with its log entry proven (``Consent
 
 from __future__ import annotations
 
+import json
+
 from garante.domain.consent import ConsentAnswer, ConsentRequest
 from garante.domain.errors import (
     Conflict,
@@ -136,9 +138,13 @@ def answer(
     row.answered_by = tx.actor
     row.answered_at = tx.now
     row.reason = reason
-    tx.session.flush()
+    statement = json.loads(row.statement)
     if granted:
-        tx.audit(ConsentGranted(consent=row.id, reason=reason, rule=rule))
+        index = tx.audit(
+            ConsentGranted(consent=row.id, statement=statement, reason=reason, rule=rule)
+        )
     else:
-        tx.audit(ConsentRefused(consent=row.id, reason=reason))
+        index = tx.audit(ConsentRefused(consent=row.id, statement=statement, reason=reason))
+    row.answer_index = index
+    tx.session.flush()
     return row

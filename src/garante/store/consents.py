@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from garante.domain.consent import ConsentRequest
-from garante.store.schema import ConsentRequestRow
+from garante.store.schema import ConsentAskedRow, ConsentRequestRow
 
 
 def get(session: Session, consent_id: str) -> ConsentRequestRow | None:
@@ -54,3 +54,38 @@ def listed(
     return list(
         session.scalars(query.order_by(ConsentRequestRow.received_at, ConsentRequestRow.id))
     )
+
+
+# -- on a node: the consents it asked of its upstreams ---------------------------------------
+
+
+def asked(session: Session, consent_id: str) -> ConsentAskedRow | None:
+    return session.get(ConsentAskedRow, consent_id)
+
+
+def add_asked(session: Session, row: ConsentAskedRow) -> ConsentAskedRow:
+    session.add(row)
+    session.flush()
+    return row
+
+
+def asked_list(session: Session, *, status: str | None = None) -> list[ConsentAskedRow]:
+    """The consents this node asked, in one status if given, oldest first."""
+    query = select(ConsentAskedRow)
+    if status is not None:
+        query = query.where(ConsentAskedRow.status == status)
+    return list(session.scalars(query.order_by(ConsentAskedRow.asked_at, ConsentAskedRow.id)))
+
+
+def held(session: Session) -> dict[tuple[str | None, int, str, str], str]:
+    """The answers this node took, as ``PolicyState.consents`` keys them."""
+    rows = session.execute(
+        select(
+            ConsentAskedRow.upstream_origin,
+            ConsentAskedRow.upstream_request,
+            ConsentAskedRow.recipient_id,
+            ConsentAskedRow.purpose,
+            ConsentAskedRow.status,
+        ).where(ConsentAskedRow.status.in_(("granted", "refused")))
+    )
+    return {(o, int(r), a, p): s for o, r, a, p, s in rows}

@@ -207,4 +207,6 @@ def released_under(session: Session, item_ids: Iterable[str] | None) -> dict[str
 
 def consents_held(session: Session) -> dict[ConsentKey, str]:
     """The consents this node received from its upstreams, answered there."""
-    return {}
+    from garante.store import consents  # it reads the schema this module's callers build
+
+    return consents.held(session)

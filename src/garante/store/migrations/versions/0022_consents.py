@@ -6,7 +6,9 @@ Create Date: 2026-12-04
 
 ``consent_requests``: a partner's signed request (its statement and signature, as logged with
 ``consent.requested``) to share onward what one of its releases gave it, with the answer given
-here (``consent.granted`` / ``consent.refused``).
+here (``consent.granted`` / ``consent.refused``) and the log entry of that answer.
+``consents_asked``: on a node, the consents it asked of its Garante upstreams, and each answer
+once taken with its upstream log entry proven (``consent.received``).
 """
 
 from collections.abc import Sequence
@@ -40,6 +42,7 @@ def upgrade() -> None:
         sa.Column("answered_by", sa.String(128), nullable=True),
         sa.Column("answered_at", _WHEN, nullable=True),
         sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("answer_index", _ID, nullable=True),
         sa.ForeignKeyConstraint(["agency_id"], ["agencies.id"]),
         sa.ForeignKeyConstraint(["request_id"], ["release_requests.id"]),
         sa.PrimaryKeyConstraint("id"),
@@ -50,9 +53,32 @@ def upgrade() -> None:
     op.create_index(
         "ix_consent_requests_request_id", "consent_requests", ["request_id"], unique=False
     )
+    op.create_table(
+        "consents_asked",
+        sa.Column("id", sa.String(128), nullable=False),
+        sa.Column("source_id", sa.String(128), nullable=False),
+        sa.Column("item_id", sa.String(128), nullable=False),
+        sa.Column("upstream_origin", sa.String(200), nullable=True),
+        sa.Column("upstream_request", _ID, nullable=False),
+        sa.Column("recipient_id", sa.String(64), nullable=False),
+        sa.Column("purpose", sa.String(64), nullable=False),
+        sa.Column("statement", sa.Text(), nullable=False),
+        sa.Column("asked_by", sa.String(128), nullable=False),
+        sa.Column("asked_at", _WHEN, nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("answer_index", _ID, nullable=True),
+        sa.Column("received_at", _WHEN, nullable=True),
+        sa.ForeignKeyConstraint(["source_id"], ["sources.id"]),
+        sa.ForeignKeyConstraint(["item_id"], ["items.id"]),
+        sa.ForeignKeyConstraint(["recipient_id"], ["agencies.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_consents_asked_item_id", "consents_asked", ["item_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_consents_asked_item_id", table_name="consents_asked")
+    op.drop_table("consents_asked")
     op.drop_index("ix_consent_requests_request_id", table_name="consent_requests")
     op.drop_index("ix_consent_requests_agency_id", table_name="consent_requests")
     op.drop_table("consent_requests")
