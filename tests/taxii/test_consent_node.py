@@ -122,7 +122,7 @@ def test_a_granted_consent_proven_at_the_node_releases_the_held_request(node: No
     fetched = {f["id"]: f for f in node.fetch()}
     assert fetched[asked["id"]]["status"] == "granted", fetched
     assert held["request"] in fetched[asked["id"]]["moved"]
-    shown = json.loads(_ok(node.cli("--json", "releases", "show", str(held["request"]))))
+    shown = json.loads(_ok(node.cli("--json", "releases", "show", str(held["request"]))))[-1]
     assert shown["outcome"] == "released", shown
 
 
@@ -133,7 +133,7 @@ def test_a_refused_consent_denies_the_onward_release(node: Node) -> None:
     node.answer(asked["id"], "refuse")
     fetched = {f["id"]: f for f in node.fetch()}
     assert fetched[asked["id"]]["status"] == "refused"
-    shown = json.loads(_ok(node.cli("--json", "releases", "show", str(held["request"]))))
+    shown = json.loads(_ok(node.cli("--json", "releases", "show", str(held["request"]))))[-1]
     assert shown["outcome"] == "denied", shown
 
 
