@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import inspect
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -49,6 +50,7 @@ from garante.api.schemas import (
     StandingOut,
     UndertakingChange,
 )
+from garante.domain.consent import ConsentRequest
 from garante.domain.events import Json
 from garante.ledger import delivery
 from garante.signatures import canonical, encode_public_key, public_key_bytes
@@ -1669,8 +1671,112 @@ class GaranteClient:
             params={"agency": agency},
         )
 
+    # -- consent to share onward (issue 21) ---------------------------------------------------
+
+    def request_consent(
+        self,
+        release: int,
+        *,
+        agency: str,
+        recipient: str,
+        country: str,
+        purpose: str,
+        key: Ed25519PrivateKey | None = None,
+        signature: str | None = None,
+        consent_id: str | None = None,
+        requested_at: datetime | str | None = None,
+    ) -> records.ConsentRequested:
+        """A partner asks consent to share onward what release ``release`` gave it, signed.
+
+        With ``key`` the client builds the statement (``garante.consent-request/v1``) and signs
+        it here; with ``signature``, one made elsewhere over that statement (then
+        ``consent_id`` and ``requested_at`` must be the ones signed).
+        """
+        consent_id = consent_id or f"consent--{uuid.uuid4()}"
+        when = _iso(_time(requested_at) or _iso_now())
+        statement = consent_statement(
+            consent_id=consent_id,
+            agency=agency,
+            release=release,
+            recipient=recipient,
+            country=country,
+            purpose=purpose,
+            requested_at=when,
+        )
+        if key is not None:
+            _only_one(signature)
+            signature = base64.b64encode(key.sign(canonical(statement))).decode()
+        if signature is None:
+            raise ValueError("a consent request is signed: pass key, or signature")
+        body: dict[str, Json] = {
+            "id": consent_id,
+            "agency": agency,
+            "release": release,
+            "recipient": recipient,
+            "country": country,
+            "purpose": purpose,
+            "requested_at": when,
+            "signature": signature,
+        }
+        return self._as(records.ConsentRequested, "POST", "/consents", body=body)
+
+    def list_consents(
+        self, *, agency: str | None = None, status: str | None = None
+    ) -> list[records.ConsentRequest]:
+        """Consent requests received, oldest first (a partner: its own)."""
+        return self._as(
+            list[records.ConsentRequest],
+            "GET",
+            "/consents",
+            params={"agency": agency, "status": status},
+        )
+
+    def get_consent(self, consent_id: str) -> records.ConsentRequest:
+        """One consent request and its answer (a partner: its own)."""
+        return self._as(records.ConsentRequest, "GET", f"/consents/{_segment(consent_id)}")
+
+    def grant_consent(self, consent_id: str, *, reason: str) -> records.ConsentRequest:
+        """A liaison grants a pending consent request."""
+        return self._as(
+            records.ConsentRequest,
+            "POST",
+            f"/consents/{_segment(consent_id)}/grant",
+            body={"reason": reason},
+        )
+
+    def refuse_consent(self, consent_id: str, *, reason: str) -> records.ConsentRequest:
+        """A liaison refuses a pending consent request."""
+        return self._as(
+            records.ConsentRequest,
+            "POST",
+            f"/consents/{_segment(consent_id)}/refuse",
+            body={"reason": reason},
+        )
+
 
 # -- partners writing back: statements and the STIX notes that carry them ---------------------
+
+
+def consent_statement(
+    *,
+    consent_id: str,
+    agency: str,
+    release: int,
+    recipient: str,
+    country: str,
+    purpose: str,
+    requested_at: str,
+) -> dict[str, Json]:
+    """The statement a partner signs to ask consent to share onward."""
+    return ConsentRequest(
+        id=consent_id,
+        agency_id=agency,
+        release=release,
+        recipient=recipient,
+        country=country,
+        purpose=purpose,
+        requested_at=_parsed(requested_at),
+    ).statement()
 
 
 def acknowledgement_statement(

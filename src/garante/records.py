@@ -864,3 +864,59 @@ class RecallHold:
     agency: str
     release: int
     ack_by: str
+
+
+# -- consent to share onward (issue 21) -------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConsentRequest:
+    """A partner's signed request to share onward, with ``recipient`` (of ``country``) and for
+    ``purpose``, what release ``release`` gave it; ``status`` is ``pending``, ``granted`` or
+    ``refused``, answered by ``answered_by`` (a liaison, or ``rule:...``) for ``reason``."""
+
+    id: str
+    agency: str
+    release: int
+    recipient: str
+    country: str
+    purpose: str
+    requested_at: str
+    received_at: str
+    signature: str
+    status: str
+    answered_by: str | None = None
+    answered_at: str | None = None
+    reason: str | None = None
+    answer_index: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConsentRequested:
+    """A consent request as recorded; ``new`` is false when the same request came before and
+    nothing more was logged."""
+
+    consent: ConsentRequest
+    new: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConsentAsked:
+    """A consent this node asked of the Garante upstream ``source`` its item ``item`` came
+    from (upstream release ``upstream_request``), to share it with ``recipient`` for
+    ``purpose``: ``asked`` until its answer is taken, proven, as ``granted`` or ``refused``
+    (the upstream's log entry ``answer_index``). ``moved``: the held requests taking it
+    decided again; ``problem``: why a fetched answer was not taken."""
+
+    id: str
+    source: str
+    item: str
+    upstream_request: int
+    recipient: str
+    purpose: str
+    status: str
+    asked_at: str
+    received_at: str | None = None
+    answer_index: int | None = None
+    moved: tuple[int, ...] = ()
+    problem: str | None = None

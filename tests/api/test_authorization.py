@@ -324,6 +324,38 @@ MATRIX: tuple[Row, ...] = (
     ),
     Row("GET", "/acknowledgements", EVERYONE),
     Row("GET", "/recalls/unacknowledged", EVERYONE),
+    # consent to share onward
+    Row(
+        "POST",
+        "/consents",
+        _set(PARTNER),
+        body={
+            "id": "consent--authz",
+            "agency": PARTNER_AGENCY,
+            "release": 1,
+            "recipient": "authz-onward",
+            "country": "GB",
+            "purpose": "analysis",
+            "requested_at": "2025-11-13T22:00:00Z",
+            "signature": base64.b64encode(bytes(64)).decode(),
+        },
+    ),
+    Row("GET", "/consents", EVERYONE),
+    Row("GET", "/consents/{consent_id}", EVERYONE, params={"consent_id": "consent--none"}),
+    Row(
+        "POST",
+        "/consents/{consent_id}/grant",
+        _set(LIAISON),
+        body={"reason": "authz"},
+        params={"consent_id": "consent--none"},
+    ),
+    Row(
+        "POST",
+        "/consents/{consent_id}/refuse",
+        _set(LIAISON),
+        body={"reason": "authz"},
+        params={"consent_id": "consent--none"},
+    ),
 )
 ROWS = {(row.method, row.path): row for row in MATRIX}
 MUTATING = tuple(row for row in MATRIX if row.method in ("POST", "PUT"))

@@ -163,6 +163,7 @@ PATH_VALUES = {
     "source_id": "no-such-source",
     "fingerprint": "12" * 32,
     "index": "0",
+    "consent_id": "consent--none",
 }
 
 

@@ -454,6 +454,25 @@ def _acknowledge(world: World, client: GaranteClient) -> Any:
     raise AssertionError("the DEA has no delivered release to acknowledge")
 
 
+def _request_consent(world: World, client: GaranteClient) -> Any:
+    """A consent to share onward asked of one of the DEA's delivered releases."""
+    listed = _ok(world.partner.get("/releases"))["items"]
+    for release in listed:
+        try:
+            return client.request_consent(
+                release["id"],
+                agency=PARTNER,
+                recipient="onward-recipient",
+                country="US",
+                purpose="analysis",
+                key=demo_key(PARTNER),
+                requested_at="2025-11-13T22:00:00Z",
+            )
+        except GaranteAPIError:
+            continue
+    raise AssertionError("the DEA has no delivered release to ask consent for")
+
+
 # The writes a partner may make, each made as a partner would (signed, with its typed client);
 # any other write must refuse a partner outright.
 PARTNER_WRITES: dict[tuple[str, str], Callable[[World, GaranteClient], Any]] = {
@@ -461,6 +480,7 @@ PARTNER_WRITES: dict[tuple[str, str], Callable[[World, GaranteClient], Any]] = {
     ("POST", "/api/v1/undertakings"): _record_undertaking,
     ("POST", "/api/v1/outcomes"): _report_outcome,
     ("POST", "/api/v1/acknowledgements"): _acknowledge,
+    ("POST", "/api/v1/consents"): _request_consent,
 }
 
 

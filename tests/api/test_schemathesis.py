@@ -318,6 +318,22 @@ LINKS: tuple[tuple[str, str, str, dict[str, str]], ...] = (
         "unacknowledged_recalls_api_v1_recalls_unacknowledged_get",
         {},
     ),
+    # Consent to share onward: asked, listed, read, granted or refused.
+    ("health_api_v1_health_get", "200", "request_consent_api_v1_consents_post", {}),
+    ("request_consent_api_v1_consents_post", "201", "list_consents_api_v1_consents_get", {}),
+    *(
+        (
+            "request_consent_api_v1_consents_post",
+            "201",
+            target,
+            {"path.consent_id": "$response.body#/consent/id"},
+        )
+        for target in (
+            "get_consent_api_v1_consents__consent_id__get",
+            "grant_consent_api_v1_consents__consent_id__grant_post",
+            "refuse_consent_api_v1_consents__consent_id__refuse_post",
+        )
+    ),
     ("add_source_api_v1_sources_post", "201", "list_sources_api_v1_sources_get", {}),
     *(
         (

@@ -110,6 +110,13 @@ LOGGED_KEYS: dict[EventKind, set[str]] = {
     # -- partners writing back
     EventKind.RELEASE_ACKNOWLEDGED: {"acknowledgement", "statement", "signature"},
     EventKind.RECALL_ACKNOWLEDGED: {"acknowledgement", "statement", "signature"},
+    EventKind.CONSENT_REQUESTED: {"consent", "statement", "signature"},
+    EventKind.CONSENT_GRANTED: {"consent", "statement", "reason", "rule"},
+    EventKind.CONSENT_REFUSED: {"consent", "statement", "reason"},
+    EventKind.CONSENT_RECEIVED: {
+        "consent", "source", "item", "recipient", "purpose", "answer", "statement",
+        "upstream_index", "upstream_entry", "proof", "checkpoint",
+    },
 }  # fmt: skip
 
 AT = datetime(2025, 11, 13, 9, 30, tzinfo=UTC)

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from taxii2client.v21 import Collection, Status
 
 from garante.canonical import Json
+from garante.domain.consent import ConsentRequest
 from garante.domain.outcome import OutcomeReport
 from garante.scenarios.keys import demo_key
 from garante.signatures import encode_signature, sign_statement
@@ -193,6 +194,31 @@ def test_a_malformed_object_is_a_failure_that_says_what_to_do(taxii: Taxii, rele
     missing, indicator = (f["message"] for f in status.failures)
     assert "object_refs" in missing
     assert writeback.WRITEBACK_EXTENSION_ID in indicator
+
+
+def test_a_consent_request_written_as_a_note_is_recorded_for_the_liaison(
+    taxii: Taxii, release: int
+) -> None:
+    consent = ConsentRequest(
+        id=writeback.note_id(), agency_id=PARTNER, release=release, recipient="onward-agency",
+        country="GB", purpose="analysis", requested_at=AT,
+    )  # fmt: skip
+    statement = consent.statement()
+    note = writeback.note(
+        statement=statement,
+        signature=encode_signature(sign_statement(demo_key(PARTNER), statement)),
+        object_refs=[CONTAINER_REPORT],
+        created=AT,
+    )
+    status = _write_collection(taxii).add_objects(_envelope(note))
+    assert status.success_count == 1, status.failures
+    assert f"consent request {consent.id}" in status.successes[0]["message"]
+    listed = httpx.get(
+        f"{taxii.server.api}/consents",
+        headers={"Authorization": f"Bearer {taxii.tokens[PARTNER]}"},
+        timeout=10,
+    ).json()
+    assert [c["id"] for c in listed] == [consent.id]
 
 
 def test_a_status_is_not_found_by_another_partner(taxii: Taxii, written: Status) -> None:

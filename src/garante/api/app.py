@@ -25,6 +25,7 @@ from garante.api.routes import (
     audit,
     certificates,
     conditions,
+    consents,
     items,
     orders,
     outcomes,
@@ -181,6 +182,7 @@ def create_app(
     app.include_router(certificates.router, prefix=PREFIX)  # partners' client certificates
     app.include_router(receipts.router, prefix=PREFIX)  # partners' proofs of delivery
     app.include_router(acknowledgements.router, prefix=PREFIX)  # partners writing back
+    app.include_router(consents.router, prefix=PREFIX)  # consent to share onward
 
     @app.get(f"{PREFIX}/health", tags=["meta"], response_model=HealthOut)
     def health() -> HealthOut:

@@ -760,3 +760,23 @@ class AcknowledgementIn(Body):
     agency: str
     acknowledged_at: Instant
     signature: str
+
+
+class ConsentRequestIn(Body):
+    """A partner's signed consent request: the fields of its ``garante.consent-request/v1``
+    statement and the base64 Ed25519 signature over that statement's RFC 8785 bytes."""
+
+    id: str = Field(min_length=1, max_length=128, description="yours to choose, unique")
+    agency: str
+    release: Int64 = Field(description="the release (request id) your collection delivered")
+    recipient: str = Field(min_length=1, max_length=200, description="the onward recipient")
+    country: str = Field(min_length=2, max_length=8, description="its ISO 3166 country code")
+    purpose: str
+    requested_at: Instant
+    signature: str
+
+
+class ConsentAnswerIn(Body):
+    """Why a consent request is granted or refused."""
+
+    reason: str = Field(min_length=1, max_length=2000)

@@ -16,6 +16,7 @@ from garante.cli import (
     audit,
     certificates,
     conditions,
+    consents,
     db,
     delivery,
     demo,
@@ -232,6 +233,7 @@ app.add_typer(sources.app, name="sources")
 registry.agencies.add_typer(certificates.app, name="certificate")
 # -- partners writing back
 app.add_typer(acknowledgements.app, name="acknowledgements")
+app.add_typer(consents.app, name="consents")
 app.command("request")(releases.request)
 app.command("held")(releases.held)
 app.command("demo")(demo.demo)

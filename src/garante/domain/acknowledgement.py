@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from garante.domain.consent import ConsentRequest
 from garante.domain.outcome import OutcomeReport
 from garante.domain.timeutil import iso
 
@@ -51,6 +52,6 @@ class SignedWrite:
 
     object_id: str
     version: str
-    content: Acknowledgement | OutcomeReport | None = None
+    content: Acknowledgement | OutcomeReport | ConsentRequest | None = None
     signature: bytes | None = None
     problem: str | None = None

@@ -22,6 +22,8 @@ class Rule(StrEnum):
     RECIPIENT_INACTIVE = "2.recipient-inactive"
     EMBARGO = "2.embargo"
     EXPIRED = "2.expired"
+    ONWARD_AWAITED = "2.onward-consent-awaited"
+    ONWARD_REFUSED = "2.onward-consent-refused"
     ORDER_DENY = "3.order-deny"
     ORDER_HOLD = "3.order-hold"
     ORDER_REQUIRE_UNMET = "3.order-require-unmet"

@@ -82,6 +82,11 @@ class EventKind(StrEnum):
     # -- partners writing back
     RELEASE_ACKNOWLEDGED = "release.acknowledged"
     RECALL_ACKNOWLEDGED = "recall.acknowledged"
+    # -- onward sharing: consent asked of the upstream, and its answer
+    CONSENT_REQUESTED = "consent.requested"
+    CONSENT_GRANTED = "consent.granted"
+    CONSENT_REFUSED = "consent.refused"
+    CONSENT_RECEIVED = "consent.received"
 
 
 # -- references to stored rows -------------------------------------------------------------
@@ -728,6 +733,63 @@ class RecallAcknowledged(AuditEvent):
     signature: str
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ConsentRequested(AuditEvent):
+    """A partner's signed request (``ConsentRequest.statement``) to share onward, with a
+    recipient and for a purpose, what one of its releases gave it; its signature (base64) by
+    the partner's registered key."""
+
+    entry_kind = EventKind.CONSENT_REQUESTED
+    consent: str = field(metadata=ref("consent_requests.id"))
+    statement: JsonObject = field(metadata=ref(release="release_requests.id", agency="agencies.id"))
+    signature: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ConsentGranted(AuditEvent):
+    """A consent request granted: by a liaison (the entry's actor), or by ``rule`` when a rule
+    answered it without one; ``reason`` says why."""
+
+    entry_kind = EventKind.CONSENT_GRANTED
+    consent: str = field(metadata=ref("consent_requests.id"))
+    # The partner's signed statement answered: the node checks it is the one it sent.
+    statement: JsonObject
+    reason: str
+    rule: str | None = field(default=None, metadata=optional())
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ConsentRefused(AuditEvent):
+    """A consent request refused by a liaison (the entry's actor); ``reason`` says why."""
+
+    entry_kind = EventKind.CONSENT_REFUSED
+    consent: str = field(metadata=ref("consent_requests.id"))
+    statement: JsonObject
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ConsentReceived(AuditEvent):
+    """On a node: the answer (``granted`` or ``refused``) to a consent it asked of the Garante
+    upstream ``source`` to share ``item`` onward with ``recipient`` for ``purpose``, taken
+    with the upstream's log entry of the answer (``upstream_entry``, at ``upstream_index``)
+    proven included in the upstream checkpoint ``checkpoint``, signed by the source's log key.
+    ``statement`` is what the node signed and sent."""
+
+    entry_kind = EventKind.CONSENT_RECEIVED
+    consent: str = field(metadata=ref("consents_asked.id"))
+    source: str = field(metadata=ref("sources.id"))
+    item: str = field(metadata=ref("items.id"))
+    recipient: str = field(metadata=ref("agencies.id"))
+    purpose: str
+    answer: str
+    statement: JsonObject
+    upstream_index: int
+    upstream_entry: str
+    proof: tuple[str, ...]
+    checkpoint: str
+
+
 EVENTS: dict[EventKind, type[AuditEvent]] = {
     cls.entry_kind: cls
     for cls in (
@@ -775,6 +837,10 @@ EVENTS: dict[EventKind, type[AuditEvent]] = {
         AuthorityPasskeyRegistered,
         ReleaseAcknowledged,
         RecallAcknowledged,
+        ConsentRequested,
+        ConsentGranted,
+        ConsentRefused,
+        ConsentReceived,
     )
 }
 """The class of each kind of entry."""

@@ -21,6 +21,7 @@ from operator import attrgetter
 from typing import Any
 
 from garante.domain.condition import Condition
+from garante.domain.consent import ConsentKey, Onward
 from garante.domain.item import Item
 from garante.domain.order import Effect, Order
 from garante.domain.parties import Agency
@@ -120,6 +121,11 @@ class PolicyState:
     undertakings: Mapping[str, tuple[Undertaking, ...]] = field(default_factory=dict)
     orders: OrderIndex = field(default_factory=lambda: OrderIndex(()))
     conditions: Mapping[str, bool] = field(default_factory=dict)
+    #: Items taken from a Garante upstream, by id: the upstream release they came under.
+    released_under: Mapping[str, Onward] = field(default_factory=dict)
+    #: Consents the node holds, answered upstream (``granted`` or ``refused``), by
+    #: (upstream origin, upstream request, recipient, purpose).
+    consents: Mapping[ConsentKey, str] = field(default_factory=dict)
     #: What ``decide`` works out from this snapshot once and reads again on later requests
     #: (the orders in force for a scope, an agency's undertakings for a purpose), filled as
     #: requests ask. Never part of the snapshot's value; a snapshot made with
@@ -141,6 +147,8 @@ class PolicyState:
         undertakings: Iterable[Undertaking] = (),
         orders: Iterable[Order] | OrderIndex = (),
         conditions: Mapping[str, bool] | Iterable[tuple[Condition, bool]] = (),
+        released_under: Mapping[str, Onward] | None = None,
+        consents: Mapping[ConsentKey, str] | None = None,
     ) -> PolicyState:
         """Assemble a snapshot from plain lists; ``conditions`` maps id to whether it is active.
 
@@ -165,4 +173,6 @@ class PolicyState:
             undertakings={k: tuple(sorted(v, key=lambda u: u.id)) for k, v in by_agency.items()},
             orders=orders if isinstance(orders, OrderIndex) else OrderIndex(orders, at=at),
             conditions=condition_map,
+            released_under=dict(released_under or {}),
+            consents=dict(consents or {}),
         )

@@ -10,6 +10,7 @@ from datetime import datetime
 from operator import attrgetter
 from typing import Any, TypeVar
 
+from garante.domain.consent import ConsentAnswer, Onward
 from garante.domain.decision import Decision, Outcome, Rule, RuleHit
 from garante.domain.errors import AgencyNotFound, ItemNotFound, UnknownValue
 from garante.domain.item import Item
@@ -160,6 +161,16 @@ def _decide(request: ReleaseRequest, item: Item, agency: Agency, state: PolicySt
             f"item {item.id} expired at {iso(item.expires_at)}",
             state,
         )
+
+    # (2) an item taken from a Garante upstream is shared onward only as its release there
+    # permits: released for onward sharing, or with a consent granted upstream for this
+    # recipient and purpose. Without one the request waits in the held queue (a consent
+    # received decides it again); a refused consent denies it.
+    onward = state.released_under.get(item.id)
+    if onward is not None and not onward.permits_onward():
+        withheld = _onward(onward, item, agency, request.purpose, state)
+        if withheld is not None:
+            return withheld
 
     memo: _Memo | None = state.memo.get(_Memo)
     if memo is None:
@@ -744,6 +755,35 @@ def _order_hit(order: Order, rule: Rule, outcome: Outcome, state: PolicyState) -
 
 def _sentence(outcome: Outcome, why: str) -> str:
     return f"{_OPENING[outcome]}: {why.rstrip('.')}."
+
+
+def _onward(
+    onward: Onward, item: Item, agency: Agency, purpose: str, state: PolicyState
+) -> Decision | None:
+    """Rule (2)'s onward-sharing check, None when a consent granted upstream lets it pass."""
+    answer = state.consents.get((onward.origin, onward.request, agency.id, purpose))
+    if answer == ConsentAnswer.GRANTED:
+        return None
+    upstream = onward.origin or "its upstream"
+    if answer == ConsentAnswer.REFUSED:
+        return _final(
+            Outcome.DENIED,
+            Rule.ONWARD_REFUSED,
+            f"item:{item.id}",
+            f"{upstream} refused consent to share item {item.id} (its release {onward.request}) "
+            f"onward with {agency.id} for {purpose}",
+            state,
+        )
+    return _final(
+        Outcome.HELD,
+        Rule.ONWARD_AWAITED,
+        f"item:{item.id}",
+        f"item {item.id} was released to this node by {upstream} (release {onward.request}) "
+        f"for {onward.purpose}, not for onward sharing: consent of {upstream} is awaited; ask "
+        f"for it with `garante consents request {item.id} --to {agency.id} --purpose {purpose} "
+        "--key FILE`",
+        state,
+    )
 
 
 def _final(outcome: Outcome, rule: Rule, cites: str, why: str, state: PolicyState) -> Decision:

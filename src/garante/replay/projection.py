@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from garante.domain.agreement import Agreement, AgreementScope, statement_ack_within
 from garante.domain.condition import Condition, Event, condition_active
+from garante.domain.consent import ConsentKey, Onward
 from garante.domain.decision import Outcome
 from garante.domain.events import (
     AgencyCertificateAdded,
@@ -39,6 +40,10 @@ from garante.domain.events import (
     AuthoritySuperiorSet,
     ConditionChanged,
     ConditionDefined,
+    ConsentGranted,
+    ConsentReceived,
+    ConsentRefused,
+    ConsentRequested,
     EventRecorded,
     ItemAdded,
     ItemIngested,
@@ -122,6 +127,18 @@ class LoggedCertificate:
     fingerprint: str
     agency: str
     removed: bool = False
+
+
+@dataclass(kw_only=True)
+class LoggedConsent:
+    """A partner's consent request as the log recorded it, and its answer so far."""
+
+    id: str
+    agency: str
+    request: int
+    recipient: str
+    purpose: str
+    status: str = "pending"
 
 
 @dataclass(kw_only=True)
@@ -223,6 +240,7 @@ class Projection:
     # Authorities' passkeys by credential id, each with the counter its latest assertion gave.
     passkeys: dict[str, Passkey] = field(default_factory=dict)
     acknowledgements: dict[str, LoggedAcknowledgement] = field(default_factory=dict)
+    consent_requests: dict[str, LoggedConsent] = field(default_factory=dict)
     settings: dict[str, str | None] = field(default_factory=dict)
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
     # Standing agreements at their latest version, and the (item, recipient, purpose) of every
@@ -238,6 +256,11 @@ class Projection:
     # -- versions: each item's current version number (1 unless a source revised it), and the
     # upstream version it is at, by item.
     item_versions: dict[str, int] = field(default_factory=dict)
+    # Items taken from a Garante upstream: the release they came under, as rule (2) reads it.
+    released_under: dict[str, Onward] = field(default_factory=dict)
+    # Consents the node holds, as ``PolicyState.consents``.
+    consents: dict[ConsentKey, str] = field(default_factory=dict)
+    consents_received: set[str] = field(default_factory=set)
     current_versions: dict[str, str] = field(default_factory=dict)
     size: int = 0
     # The size after the last entry that changed what ``decide`` reads: a decision citing an
@@ -275,6 +298,8 @@ class Projection:
             undertakings=self._by_agency,
             orders=self._index,
             conditions=self.conditions_at(at),
+            released_under=self.released_under,
+            consents=self.consents,
         )
 
     def ingest_of_item(self, item: str) -> LoggedIngest | None:
@@ -692,6 +717,9 @@ def _ingested(p: Projection, e: LoggedEntry, d: ItemIngested | UpstreamVersionSe
     )
     if status == "item":
         p._item_ingests[d.item] = ingest
+        onward = Onward.of_terms(d.terms) if isinstance(d, ItemIngested) else None
+        if onward is not None:
+            p.released_under[d.item] = onward
         p.upstream_items[(d.source, d.upstream_id)] = d.item
         p.current_versions[d.item] = d.upstream_version
     return False
@@ -848,3 +876,41 @@ def _acknowledged(
 _apply(AuthorityPasskeyRegistered, _passkey_registered)
 _apply(ReleaseAcknowledged, _acknowledged)
 _apply(RecallAcknowledged, _acknowledged)
+
+
+# -- consent to share onward -----------------------------------------------------------------
+
+
+def _consent_requested(p: Projection, e: LoggedEntry, d: ConsentRequested) -> bool:
+    p.consent_requests[d.consent] = LoggedConsent(
+        id=d.consent,
+        agency=text(d.statement, "agency"),
+        request=whole(d.statement, "release"),
+        recipient=text(d.statement, "recipient"),
+        purpose=text(d.statement, "purpose"),
+    )
+    return False
+
+
+def _consent_answered(p: Projection, e: LoggedEntry, d: ConsentGranted | ConsentRefused) -> bool:
+    found = p.consent_requests.get(d.consent)
+    if found is not None:
+        found.status = "granted" if isinstance(d, ConsentGranted) else "refused"
+    return False
+
+
+_apply(ConsentRequested, _consent_requested)
+_apply(ConsentGranted, _consent_answered)
+_apply(ConsentRefused, _consent_answered)
+
+
+def _consent_received(p: Projection, e: LoggedEntry, d: ConsentReceived) -> bool:
+    p.consents_received.add(d.consent)
+    taken = p.released_under.get(d.item)
+    if taken is None:
+        return False
+    p.consents[(taken.origin, taken.request, d.recipient, d.purpose)] = d.answer
+    return True
+
+
+_apply(ConsentReceived, _consent_received)

@@ -22,6 +22,7 @@ entry's index; the first is where an inspector starts reading.
 from __future__ import annotations
 
 import base64
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from garante.canonical import canonical
 from garante.domain.agreement import Agreement
+from garante.domain.consent import STATEMENT_TYPE as CONSENT_STATEMENT
 from garante.domain.decision import Decision, Outcome
 from garante.domain.errors import GaranteError
 from garante.domain.events import (
@@ -51,6 +53,10 @@ from garante.domain.events import (
     AuthoritySuperiorSet,
     ConditionChanged,
     ConditionDefined,
+    ConsentGranted,
+    ConsentReceived,
+    ConsentRefused,
+    ConsentRequested,
     EventRecorded,
     ItemAdded,
     ItemIngested,
@@ -198,6 +204,12 @@ _WRITERS: dict[str, frozenset[Role]] = {
     # Partners write back their own acknowledgements.
     "release.acknowledged": frozenset({Role.PARTNER}),
     "recall.acknowledged": frozenset({Role.PARTNER}),
+    # A partner asks consent to share onward; a liaison answers it.
+    "consent.requested": frozenset({Role.PARTNER}),
+    "consent.granted": frozenset({Role.LIAISON}),
+    "consent.refused": frozenset({Role.LIAISON}),
+    # On a node, an analyst (who manages its sources) takes an upstream's answer.
+    "consent.received": frozenset({Role.ANALYST}),
 }
 
 # A request an agreement started is written by whoever added the item (an analyst), or, for
@@ -1360,3 +1372,80 @@ def _acknowledged(r: Replayer, e: LoggedEntry, d: ReleaseAcknowledged | RecallAc
 
 _check(ReleaseAcknowledged, _acknowledged)
 _check(RecallAcknowledged, _acknowledged)
+
+
+# -- consent to share onward -----------------------------------------------------------------
+
+
+def _consent_requested(r: Replayer, e: LoggedEntry, d: ConsentRequested) -> None:
+    statement = d.statement
+    if text(statement, "type") != CONSENT_STATEMENT:
+        r._disagree(e, "does not state a consent request")
+        return
+    if text(statement, "id") != d.consent:
+        r._disagree(e, f"names consent request {d.consent}, but its statement another")
+    instant(text(statement, "requested_at"))
+    request = _released(r, e, whole(statement, "release"), "asks consent to share onward")
+    if request is None:
+        return
+    agency = r.state.agencies.get(text(statement, "agency"))
+    if agency is None or agency.id != request.recipient:
+        r._disagree(e, f"is asked by {text(statement, 'agency')}, not the release's recipient")
+        return
+    r._acts_as(e, Role.PARTNER, agency.id, "but a partner asks consent for its own releases")
+    if agency.public_key is None:
+        r._disagree(e, f"is asked by {agency.id}, which had no key to sign it")
+    r._signed(
+        e, signer=agency.id, key=agency.public_key, statement=statement, signature=d.signature
+    )
+    if d.consent in r.state.consent_requests:
+        r._disagree(e, f"records consent request {d.consent} again")
+
+
+def _consent_answered(r: Replayer, e: LoggedEntry, d: ConsentGranted | ConsentRefused) -> None:
+    found = r.state.consent_requests.get(d.consent)
+    if found is None:
+        r._disagree(e, f"answers consent request {d.consent}, which was never asked")
+    elif found.status != "pending":
+        r._disagree(e, f"answers consent request {d.consent}, already {found.status}")
+
+
+_check(ConsentRequested, _consent_requested)
+_check(ConsentGranted, _consent_answered)
+_check(ConsentRefused, _consent_answered)
+
+
+def _consent_received(r: Replayer, e: LoggedEntry, d: ConsentReceived) -> None:
+    statement = d.statement
+    if text(statement, "type") != CONSENT_STATEMENT or text(statement, "id") != d.consent:
+        r._disagree(e, f"does not carry the consent request {d.consent} it takes")
+        return
+    if d.consent in r.state.consents_received:
+        r._disagree(e, f"takes the answer to consent {d.consent} a second time")
+    taken = r.state.released_under.get(d.item)
+    if taken is None:
+        r._disagree(e, f"takes a consent for item {d.item}, which no Garante upstream gave")
+        return
+    if whole(statement, "release") != taken.request:
+        r._disagree(e, f"takes a consent for release {whole(statement, 'release')}, not the "
+                    f"item's {taken.request}")  # fmt: skip
+    if text(statement, "recipient") != d.recipient or text(statement, "purpose") != d.purpose:
+        r._disagree(e, "takes a consent asked for another recipient or purpose")
+    if d.recipient not in r.state.agencies:
+        r._disagree(e, f"takes a consent for {d.recipient}, an agency never registered")
+    try:
+        upstream = json.loads(d.upstream_entry)
+        kind, data = upstream["kind"], upstream["data"]
+    except (ValueError, KeyError, TypeError):
+        r._disagree(e, "carries an upstream entry that is not an audit entry")
+        return
+    answer = {"consent.granted": "granted", "consent.refused": "refused"}.get(kind)
+    if answer is None or answer != d.answer:
+        r._disagree(e, f"says {d.answer}, but the upstream entry is a {kind}")
+    if not isinstance(data, dict) or data.get("consent") != d.consent:
+        r._disagree(e, "carries the upstream's answer to another consent request")
+    elif data.get("statement") != statement:
+        r._disagree(e, "carries an upstream answer to another statement")
+
+
+_check(ConsentReceived, _consent_received)

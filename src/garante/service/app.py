@@ -30,6 +30,7 @@ from garante.service.usecases.agreements import Agreements
 from garante.service.usecases.audit import AuditLog
 from garante.service.usecases.certificates import Certificates
 from garante.service.usecases.conditions import Conditions
+from garante.service.usecases.consents import Consents
 from garante.service.usecases.feeds import Feeds
 from garante.service.usecases.items import Items
 from garante.service.usecases.orders import Orders
@@ -61,6 +62,7 @@ class Garante(
     Certificates,
     Passkeys,
     WriteBack,
+    Consents,
 ):
     """One store, one clock, one acting person or system."""
 

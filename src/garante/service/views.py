@@ -27,6 +27,8 @@ from garante.store.schema import (
     AuthorityPasskeyRow,
     AuthorityRow,
     ConditionRow,
+    ConsentAskedRow,
+    ConsentRequestRow,
     DecisionRow,
     EventRow,
     FeedReleaseRow,
@@ -426,6 +428,44 @@ def acknowledgement(row: AcknowledgementRow) -> records.Acknowledgement:
         acknowledged_at=iso(row.acknowledged_at),
         received_at=iso(row.received_at),
         signature=row.signature,
+    )
+
+
+def consent(row: ConsentRequestRow) -> records.ConsentRequest:
+    return records.ConsentRequest(
+        id=row.id,
+        agency=row.agency_id,
+        release=row.request_id,
+        recipient=row.recipient,
+        country=row.country,
+        purpose=row.purpose,
+        requested_at=iso(row.requested_at),
+        received_at=iso(row.received_at),
+        signature=row.signature,
+        status=row.status,
+        answered_by=row.answered_by,
+        answered_at=iso(row.answered_at) if row.answered_at is not None else None,
+        reason=row.reason,
+        answer_index=row.answer_index,
+    )
+
+
+def consent_asked(
+    row: ConsentAskedRow, *, moved: tuple[int, ...] = (), problem: str | None = None
+) -> records.ConsentAsked:
+    return records.ConsentAsked(
+        id=row.id,
+        source=row.source_id,
+        item=row.item_id,
+        upstream_request=row.upstream_request,
+        recipient=row.recipient_id,
+        purpose=row.purpose,
+        status=row.status,
+        asked_at=iso(row.asked_at),
+        received_at=iso(row.received_at) if row.received_at is not None else None,
+        answer_index=row.answer_index,
+        moved=moved,
+        problem=problem,
     )
 
 

@@ -21,6 +21,8 @@ from typing import Any
 from garante.canonical import Json
 from garante.domain.acknowledgement import STATEMENT_TYPE as ACK_TYPE
 from garante.domain.acknowledgement import Acknowledgement, SignedWrite
+from garante.domain.consent import STATEMENT_TYPE as CONSENT_TYPE
+from garante.domain.consent import ConsentRequest
 from garante.domain.errors import GaranteError
 from garante.domain.outcome import OutcomeReport
 from garante.domain.timeutil import parse_time
@@ -166,10 +168,15 @@ def _problem(obj: dict[str, Any]) -> str | None:
     return None
 
 
-def _content(statement: dict[str, Any], oid: str) -> Acknowledgement | OutcomeReport | str:
-    """The statement as an acknowledgement or outcome report, or what is wrong with it."""
+def _content(
+    statement: dict[str, Any], oid: str
+) -> Acknowledgement | OutcomeReport | ConsentRequest | str:
+    """The statement as an acknowledgement, outcome report or consent request, or what is
+    wrong with it."""
     kind = statement.get("type")
     fields: tuple[str, ...]
+    if kind == CONSENT_TYPE:
+        return _consent(statement)
     if kind == ACK_TYPE:
         fields = ("type", "id", "of", "release", "agency", "acknowledged_at")
     elif kind == OUTCOME_TYPE:
@@ -178,7 +185,7 @@ def _content(statement: dict[str, Any], oid: str) -> Acknowledgement | OutcomeRe
             "quantities", "place", "note",
         )  # fmt: skip
     else:
-        return f"statement type {kind!r} is neither {ACK_TYPE} nor {OUTCOME_TYPE}"
+        return f"statement type {kind!r} is none of {ACK_TYPE}, {OUTCOME_TYPE}, {CONSENT_TYPE}"
     if sorted(statement) != sorted(fields):
         return f"a {kind} statement has exactly the fields {', '.join(fields)}"
     release = statement["release"]
@@ -216,6 +223,33 @@ def _content(statement: dict[str, Any], oid: str) -> Acknowledgement | OutcomeRe
             place=statement["place"],
             note=statement["note"],
         )
+    if content.statement() != statement:
+        return (
+            "the statement is not in its one form (times as 2025-11-11T21:00:00Z, to the "
+            "second); sign the form docs/taxii.md shows"
+        )
+    return content
+
+
+def _consent(statement: dict[str, Any]) -> ConsentRequest | str:
+    """A consent request to share onward (issue 21), or what is wrong with it."""
+    fields = ("type", "id", "agency", "release", "recipient", "country", "purpose", "requested_at")
+    if sorted(statement) != sorted(fields):
+        return f"a {CONSENT_TYPE} statement has exactly the fields {', '.join(fields)}"
+    if type(statement["release"]) is not int:
+        return "the statement's release must be the release's number"
+    texts = [n for n in fields if n != "release" and not isinstance(statement[n], str)]
+    if texts:
+        return f"the statement's {texts[0]} must be text"
+    content = ConsentRequest(
+        id=statement["id"],
+        agency_id=statement["agency"],
+        release=statement["release"],
+        recipient=statement["recipient"],
+        country=statement["country"],
+        purpose=statement["purpose"],
+        requested_at=parse_time(statement["requested_at"], field="requested_at"),
+    )
     if content.statement() != statement:
         return (
             "the statement is not in its one form (times as 2025-11-11T21:00:00Z, to the "

@@ -11,6 +11,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from garante.domain.condition import Condition, ConditionRule, condition_active
+from garante.domain.consent import ConsentKey, Onward
 from garante.domain.snapshot import OrderIndex, PolicyState
 from garante.domain.timeutil import parse_time
 from garante.domain.vocabulary import Vocabulary
@@ -23,6 +24,7 @@ from garante.store.schema import (
     LedgerEntryRow,
     OrderRow,
     SettingRow,
+    SourceIngestRow,
     UndertakingRow,
 )
 
@@ -176,4 +178,35 @@ def policy_state(
         undertakings=[convert.undertaking(row) for row in undertaking_rows],
         orders=now_standing.orders,
         conditions=now_standing.conditions,
+        released_under=released_under(
+            session, None if item_ids is None else [row.id for row in item_rows]
+        ),
+        consents=consents_held(session),
     )
+
+
+def released_under(session: Session, item_ids: Iterable[str] | None) -> dict[str, Onward]:
+    """The upstream release each of these items (all when None) taken from a Garante upstream
+    came under."""
+    query = select(SourceIngestRow.item_id, SourceIngestRow.terms).where(
+        SourceIngestRow.status == "item"
+    )
+    if item_ids is not None:
+        wanted = list(item_ids)
+        if not wanted:
+            return {}
+        query = query.where(SourceIngestRow.item_id.in_(wanted))
+    found: dict[str, Onward] = {}
+    rows = session.execute(query)
+    for item_id, terms in rows:
+        onward = Onward.of_terms(terms)
+        if onward is not None:
+            found[item_id] = onward
+    return found
+
+
+def consents_held(session: Session) -> dict[ConsentKey, str]:
+    """The consents this node received from its upstreams, answered there."""
+    from garante.store import consents  # it reads the schema this module's callers build
+
+    return consents.held(session)

@@ -559,6 +559,54 @@ class AcknowledgementRow(Base):
     __table_args__ = (Index("ix_acknowledgements_release", "request_id", "kind", unique=True),)
 
 
+class ConsentRequestRow(Base):
+    """A partner's signed request to share onward what one of its releases gave it, by the
+    partner's own id for it, and the answer given here (``status`` ``pending``, ``granted`` or
+    ``refused``; who answered, why, and the rule that answered when no liaison did)."""
+
+    __tablename__ = "consent_requests"
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("release_requests.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(8))
+    purpose: Mapped[str] = mapped_column(String(64))
+    statement: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(String(128))
+    requested_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    answered_by: Mapped[str | None] = mapped_column(String(128), nullable=True, default=None)
+    answered_at: Mapped[datetime | None] = mapped_column(nullable=True, default=None)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
+    # The log entry of the answer (``consent.granted`` / ``consent.refused``): the partner
+    # takes the answer only with that entry proven (its receipt).
+    answer_index: Mapped[int | None] = mapped_column(Int64, nullable=True, default=None)
+
+
+class ConsentAskedRow(Base):
+    """A consent this node asked of the Garante upstream an item came from, to share the item
+    onward with ``recipient`` for ``purpose``: the signed statement sent (``status`` ``asked``),
+    and the answer once taken, proven by its upstream log entry (``granted`` or ``refused``,
+    logged here as ``consent.received``). Asking is not logged here (the upstream logs it);
+    only the answer changes what this node may release."""
+
+    __tablename__ = "consents_asked"
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"))
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id"), index=True)
+    upstream_origin: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    upstream_request: Mapped[int] = mapped_column(Int64)
+    recipient_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"))
+    purpose: Mapped[str] = mapped_column(String(64))
+    statement: Mapped[str] = mapped_column(Text)
+    asked_by: Mapped[str] = mapped_column(String(128))
+    asked_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="asked")
+    answer_index: Mapped[int | None] = mapped_column(Int64, nullable=True, default=None)
+    received_at: Mapped[datetime | None] = mapped_column(nullable=True, default=None)
+
+
 class TaxiiStatusRow(Base):
     """The status resource (TAXII 2.1, 4.3) of one write to a partner's write collection, kept
     so any server answers for it. Not a state change: nothing logged, nothing replayed."""

@@ -2,8 +2,9 @@
 
 A delivered object names, in its trace extension, the log entry that released it
 (``log_index``); its receipt is that entry, an RFC 9162 inclusion proof and the signed
-checkpoint it leads to. A partner gets only the receipts of its own releases: any other index
-is the same 404 as one beyond the log.
+checkpoint it leads to. A partner gets only the receipts of its own releases, and of the
+answers to its own consent requests (``consent.granted`` / ``consent.refused``, which a node
+takes only proven): any other index is the same 404 as one beyond the log.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from garante.service import (
 )
 from garante.service.access import INTERNAL, entitled
 from garante.service.usecases.base import UseCases
+from garante.store import consents as stored_consents
 from garante.store import feed as stored_feed
 from garante.store import ledger as store_ledger
 from garante.store import queries
@@ -46,6 +47,27 @@ def _delivered_to(session: Session, entry: bytes, who: Principal) -> bool:
     except (ValueError, KeyError, TypeError):
         return False
     return release is not None and release.delivered_at is not None
+
+
+def _partners_own(session: Session, entry: bytes, who: Principal) -> bool:
+    """Whether ``who`` may have the receipt of ``entry``: a delivery to it, or the answer to
+    one of its own consent requests (``consent.granted`` / ``consent.refused``), which it
+    takes only proven (issue 21)."""
+    return _delivered_to(session, entry, who) or _consent_answer_to(session, entry, who)
+
+
+def _consent_answer_to(session: Session, entry: bytes, who: Principal) -> bool:
+    try:
+        parsed = json.loads(entry)
+        if parsed["kind"] not in _CONSENT_ANSWERS:
+            return False
+        asked = stored_consents.get(session, str(parsed["data"]["consent"]))
+    except (ValueError, KeyError, TypeError):
+        return False
+    return asked is not None and asked.agency_id == who.agency_id
+
+
+_CONSENT_ANSWERS = frozenset({EventKind.CONSENT_GRANTED.value, EventKind.CONSENT_REFUSED.value})
 
 
 class AuditLog(UseCases):
@@ -149,7 +171,8 @@ class AuditLog(UseCases):
     @entitled(*INTERNAL, Role.PARTNER)
     def delivery_receipt(self, index: int) -> records.Receipt:
         """The receipt of entry ``index`` (``receipt``): for a partner, only of a
-        ``release.marked`` entry of its own, once delivered; any other index (another partner's
+        ``release.marked`` entry of its own, once delivered, or of the answer to one of its
+        own consent requests; any other index (another partner's
         release, an order, one beyond the log) is ``ReceiptNotFound``, said alike, so that
         nothing about the rest of the log shows. The checkpoint is the latest, published first
         if none covers the entry yet, so a receipt is there as soon as the object is."""
@@ -157,7 +180,7 @@ class AuditLog(UseCases):
         with self._read() as session:
             size = queries.ledger_size(session)
             found = store_ledger.entries(session, index, index + 1) if 0 <= index < size else []
-            if not found or (who.is_partner and not _delivered_to(session, found[0].entry, who)):
+            if not found or (who.is_partner and not _partners_own(session, found[0].entry, who)):
                 raise ReceiptNotFound(
                     "no such receipt",
                     field="index",

@@ -8,10 +8,18 @@ from collections.abc import Sequence
 
 from garante import records
 from garante.domain.acknowledgement import Acknowledgement, SignedWrite
+from garante.domain.consent import ConsentRequest
 from garante.domain.errors import GaranteError
 from garante.domain.roles import Role
 from garante.domain.timeutil import iso
-from garante.service import acknowledgements, recalldeadlines, views, visibility, writeback
+from garante.service import (
+    acknowledgements,
+    consents,
+    recalldeadlines,
+    views,
+    visibility,
+    writeback,
+)
 from garante.service.access import INTERNAL, entitled
 from garante.service.results import Change
 from garante.service.usecases.base import UseCases
@@ -121,6 +129,11 @@ class WriteBack(UseCases):
             if done.new:
                 return f"recorded the {what}"
             return f"already recorded the {what} ({done.acknowledgement.id})"
+        if isinstance(content, ConsentRequest):
+            with self._tx() as tx:
+                _, new = consents.request(tx, consent=content, signature=write.signature)
+            what = f"consent request {content.id} for release {content.release}"
+            return f"recorded the {what}" if new else f"already recorded the {what}"
         with self._tx() as tx:
             row, _, new = writeback.report_signed_outcome(
                 tx, report=content, signature=write.signature

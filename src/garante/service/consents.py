@@ -1,0 +1,150 @@
+"""Consent to share onward (issue 21), the upstream's side: a partner's signed request to share
+what a release gave it with another recipient, verified and logged, and the liaison's answer,
+logged. The node takes the answer back only with its log entry proven (``ConsentAnswered``)."""
+
+from __future__ import annotations
+
+import json
+
+from garante.domain.consent import ConsentAnswer, ConsentRequest
+from garante.domain.errors import (
+    Conflict,
+    InvalidState,
+    NotFound,
+    SignatureRequired,
+    UnknownValue,
+    ValidationError,
+)
+from garante.domain.events import ConsentGranted, ConsentRefused, ConsentRequested
+from garante.domain.vocabulary import suggest
+from garante.service import lookup
+from garante.service.transaction import Transaction
+from garante.signatures import canonical, check_signature, encode_signature
+from garante.store import consents
+from garante.store import feed as stored
+from garante.store.queries import vocabulary
+from garante.store.schema import ConsentRequestRow
+
+
+class ConsentReleaseNotFound(NotFound):
+    code = "consent.release_not_found"
+
+
+class ConsentNotFound(NotFound):
+    code = "consent.not_found"
+
+
+class ConsentIdTaken(Conflict):
+    code = "consent.id_taken"
+
+
+class ConsentAlreadyAnswered(InvalidState):
+    code = "consent.already_answered"
+
+
+def request(
+    tx: Transaction, *, consent: ConsentRequest, signature: bytes | None
+) -> tuple[ConsentRequestRow, bool]:
+    """Record a partner's signed consent request; the row, and whether it is new.
+
+    The signature is checked first, then that the release was made to that partner and not
+    withdrawn before it reached it. The same request twice is recorded once.
+    """
+    session = tx.session
+    if not consent.id or len(consent.id) > 128:
+        raise ValidationError("a consent request's id is 1 to 128 characters", field="id")
+    if not consent.recipient or len(consent.recipient) > 200:
+        raise ValidationError("name the onward recipient (1 to 200 characters)", field="recipient")
+    if not consent.country or len(consent.country) > 8:
+        raise ValidationError(
+            "give the onward recipient's country (ISO 3166 code)", field="country"
+        )
+    agency = lookup.agency(session, consent.agency_id)
+    if agency.public_key is None:
+        raise SignatureRequired(
+            f"{agency.id} has no registered public key, so its consent request cannot be checked",
+            field="signature",
+            hint="ask the operator to register your Ed25519 public key first",
+        )
+    statement = consent.statement()
+    check_signature(
+        signer=agency.id, public_key=agency.public_key, statement=statement, signature=signature
+    )
+    purposes = vocabulary(session).purposes
+    if consent.purpose not in purposes:
+        raise UnknownValue(
+            f"unknown purpose '{consent.purpose}'",
+            field="purpose",
+            hint=suggest(consent.purpose, purposes),
+        )
+    release = stored.release(session, consent.release)
+    withdrawn = release is not None and release.delivered_at is None and release.recalled_at
+    if release is None or release.partner_id != consent.agency_id or withdrawn:
+        raise ConsentReleaseNotFound(
+            f"release {consent.release} was not released to {consent.agency_id}, "
+            "so there is nothing of it to share onward",
+            field="release",
+            hint="ask consent for releases your collection delivered to you",
+        )
+    if release.recalled_at is not None:
+        raise ConsentReleaseNotFound(
+            f"release {consent.release} was recalled: nothing of it may be shared onward",
+            field="release",
+        )
+    if consent.requested_at > tx.now:
+        raise ValidationError("the consent request is dated in the future", field="requested_at")
+    assert signature is not None  # check_signature refuses a missing one for a registered key
+    text = canonical(statement).decode()
+    same = consents.get(session, consent.id)
+    if same is not None:
+        if same.statement != text:
+            raise ConsentIdTaken(
+                f"consent request {consent.id} was received before with other content",
+                field="id",
+                hint="give each consent request its own id",
+            )
+        return same, False
+    row = consents.add(
+        session, consent, statement=text, signature=encode_signature(signature), at=tx.now
+    )
+    tx.audit(ConsentRequested(consent=row.id, statement=statement, signature=row.signature))
+    return row, True
+
+
+def answer(
+    tx: Transaction,
+    consent_id: str,
+    *,
+    granted: bool,
+    reason: str,
+    rule: str | None = None,
+) -> ConsentRequestRow:
+    """Grant or refuse a pending consent request, with the reason; logged."""
+    if not reason.strip():
+        raise ValidationError("say why the consent is granted or refused", field="reason")
+    row = consents.get(tx.session, consent_id)
+    if row is None:
+        raise ConsentNotFound(
+            f"no consent request '{consent_id}'",
+            field="consent",
+            hint="list them with `garante consents list`",
+        )
+    if row.status != "pending":
+        raise ConsentAlreadyAnswered(
+            f"consent request {consent_id} was already {row.status}",
+            field="consent",
+        )
+    row.status = ConsentAnswer.GRANTED if granted else ConsentAnswer.REFUSED
+    row.answered_by = tx.actor
+    row.answered_at = tx.now
+    row.reason = reason
+    statement = json.loads(row.statement)
+    if granted:
+        index = tx.audit(
+            ConsentGranted(consent=row.id, statement=statement, reason=reason, rule=rule)
+        )
+    else:
+        index = tx.audit(ConsentRefused(consent=row.id, statement=statement, reason=reason))
+    row.answer_index = index
+    tx.session.flush()
+    return row

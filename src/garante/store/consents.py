@@ -1,0 +1,91 @@
+"""Partners' signed consent requests for onward sharing, and the answers given to them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from garante.domain.consent import ConsentRequest
+from garante.store.schema import ConsentAskedRow, ConsentRequestRow
+
+
+def get(session: Session, consent_id: str) -> ConsentRequestRow | None:
+    return session.get(ConsentRequestRow, consent_id)
+
+
+def add(
+    session: Session,
+    consent: ConsentRequest,
+    *,
+    statement: str,
+    signature: str,
+    at: datetime,
+) -> ConsentRequestRow:
+    """A consent request as received, pending, flushed."""
+    row = ConsentRequestRow(
+        id=consent.id,
+        agency_id=consent.agency_id,
+        request_id=consent.release,
+        recipient=consent.recipient,
+        country=consent.country,
+        purpose=consent.purpose,
+        statement=statement,
+        signature=signature,
+        requested_at=consent.requested_at,
+        received_at=at,
+        status="pending",
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def listed(
+    session: Session, *, agency_id: str | None, status: str | None
+) -> list[ConsentRequestRow]:
+    """Consent requests, of one agency and in one status if given, in the order received."""
+    query = select(ConsentRequestRow)
+    if agency_id is not None:
+        query = query.where(ConsentRequestRow.agency_id == agency_id)
+    if status is not None:
+        query = query.where(ConsentRequestRow.status == status)
+    return list(
+        session.scalars(query.order_by(ConsentRequestRow.received_at, ConsentRequestRow.id))
+    )
+
+
+# -- on a node: the consents it asked of its upstreams ---------------------------------------
+
+
+def asked(session: Session, consent_id: str) -> ConsentAskedRow | None:
+    return session.get(ConsentAskedRow, consent_id)
+
+
+def add_asked(session: Session, row: ConsentAskedRow) -> ConsentAskedRow:
+    session.add(row)
+    session.flush()
+    return row
+
+
+def asked_list(session: Session, *, status: str | None = None) -> list[ConsentAskedRow]:
+    """The consents this node asked, in one status if given, oldest first."""
+    query = select(ConsentAskedRow)
+    if status is not None:
+        query = query.where(ConsentAskedRow.status == status)
+    return list(session.scalars(query.order_by(ConsentAskedRow.asked_at, ConsentAskedRow.id)))
+
+
+def held(session: Session) -> dict[tuple[str | None, int, str, str], str]:
+    """The answers this node took, as ``PolicyState.consents`` keys them."""
+    rows = session.execute(
+        select(
+            ConsentAskedRow.upstream_origin,
+            ConsentAskedRow.upstream_request,
+            ConsentAskedRow.recipient_id,
+            ConsentAskedRow.purpose,
+            ConsentAskedRow.status,
+        ).where(ConsentAskedRow.status.in_(("granted", "refused")))
+    )
+    return {(o, int(r), a, p): s for o, r, a, p, s in rows}

@@ -1,0 +1,204 @@
+"""Onward sharing from a partner node: what a node took from a Garante upstream it releases
+onward only with the upstream's consent, asked signed, answered there, and taken at the node
+only with the answer's log entry proven; a replayed or re-targeted answer is refused.
+
+Two Garante stores, each the November 2025 demo replayed: Colombia's (the origin, served once
+for the module) and the DEA's node, which pulls through its CLI over real HTTP, as in
+test_partner_node.py.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from garante.client import GaranteClient
+from garante.domain.errors import GaranteError
+from garante.scenarios.keys import demo_key
+from garante.service.onward import ServedAnswer
+from tests.support import reach
+from tests.support.stores import Store
+from tests.taxii.test_partner_node import (
+    NODE_AGENCY,
+    Federation,
+    _free_port,
+    _ok,
+    _serving,
+)
+
+ONWARD = "dipol"  # a domestic agency at the node: nothing but onward sharing withholds it
+PURPOSE = "analysis"
+
+
+@dataclass
+class Node:
+    federation: Federation
+    url: str
+    items: list[str]
+    key: Path  # the DEA's private key, as the node's operator keeps it
+
+    def cli(self, *args: str) -> Any:
+        return self.federation.node.cli(*args)
+
+    def request(self, item: str, to: str = ONWARD) -> dict[str, Any]:
+        done: dict[str, Any] = json.loads(
+            _ok(self.cli("--json", "request", item, "--to", to, "--purpose", PURPOSE))
+        )
+        return done
+
+    def ask(self, item: str, to: str = ONWARD) -> dict[str, Any]:
+        asked: dict[str, Any] = json.loads(
+            _ok(self.cli("--json", "consents", "request", item, "--to", to,
+                         "--purpose", PURPOSE, "--key", str(self.key)))
+        )  # fmt: skip
+        return asked
+
+    def answer(self, consent: str, verb: str) -> None:
+        _ok(self.federation.origin.cli("consents", verb, consent, "--reason", "test"))
+
+    def fetch(self) -> list[dict[str, Any]]:
+        fetched: list[dict[str, Any]] = json.loads(_ok(self.cli("--json", "consents", "fetch")))
+        return fetched
+
+    def served(self, consent: str) -> ServedAnswer:
+        """The upstream's receipt of the answer to ``consent``, as the node fetches it."""
+        with GaranteClient(self.url, self.federation.token) as upstream:
+            answer = upstream.get_consent(consent)
+            assert answer.answer_index is not None
+            receipt = upstream.receipt(answer.answer_index)
+        return ServedAnswer(index=receipt.index, entry=receipt.entry,
+                            proof=tuple(receipt.proof), checkpoint=receipt.checkpoint)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
+    base = tmp_path_factory.mktemp("consent")
+    (base / "origin").mkdir()
+    (base / "node").mkdir()
+    origin = Store.sqlite(base / "origin" / "garante.db")
+    origin.replay_demo()
+    built = Store.sqlite(base / "node" / "garante.db")
+    node_store = Store(db=built.db, env={**built.env, **reach.environ()})
+    node_store.replay_demo()
+    created = _ok(origin.cli("--json", "tokens", "create", "--role", "partner",
+                             "--agency", NODE_AGENCY))  # fmt: skip
+    federation = Federation(
+        origin=origin, node=node_store, token=json.loads(created)["token"],
+        log_key=_ok(origin.cli("audit", "key")).strip(), port=_free_port(),
+    )  # fmt: skip
+    key = base / "dea.pem"
+    key.write_bytes(
+        demo_key(NODE_AGENCY).private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    with _serving(origin, federation.port) as url:
+        federation.add_source(url)
+        pulled = json.loads(_ok(federation.pull()))["pulled"]
+        assert len(pulled["items"]) == 2, pulled
+        yield Node(federation=federation, url=url, items=sorted(pulled["items"]), key=key)
+
+
+def test_an_item_taken_upstream_is_held_onward_until_consent(node: Node) -> None:
+    decided = node.request(node.items[0])
+    assert decided["outcome"] == "held"
+    assert [r["rule"] for r in decided["rules"]] == ["2.onward-consent-awaited"]
+
+
+def test_a_granted_consent_proven_at_the_node_releases_the_held_request(node: Node) -> None:
+    item = node.items[0]
+    held = node.request(item, to="cti")
+    asked = node.ask(item, to="cti")
+    node.answer(asked["id"], "grant")
+    fetched = {f["id"]: f for f in node.fetch()}
+    assert fetched[asked["id"]]["status"] == "granted", fetched
+    assert held["request"] in fetched[asked["id"]]["moved"]
+    shown = json.loads(_ok(node.cli("--json", "releases", "show", str(held["request"]))))[-1]
+    assert shown["outcome"] == "released", shown
+
+
+def test_a_refused_consent_denies_the_onward_release(node: Node) -> None:
+    item = node.items[1]
+    held = node.request(item, to="dijin")
+    asked = node.ask(item, to="dijin")
+    node.answer(asked["id"], "refuse")
+    fetched = {f["id"]: f for f in node.fetch()}
+    assert fetched[asked["id"]]["status"] == "refused"
+    shown = json.loads(_ok(node.cli("--json", "releases", "show", str(held["request"]))))[-1]
+    assert shown["outcome"] == "denied", shown
+
+
+def test_the_same_answer_taken_twice_is_refused(node: Node) -> None:
+    asked = node.ask(node.items[1], to="cti")
+    node.answer(asked["id"], "grant")
+    node.fetch()
+    served = node.served(asked["id"])
+    with (
+        node.federation.node.service("replay-attempt") as garante,
+        pytest.raises(GaranteError) as refused,
+    ):
+        garante.take_consent(asked["id"], served)
+    assert refused.value.code == "consent.already_taken"
+
+
+def test_the_answer_of_another_request_is_refused(node: Node) -> None:
+    granted = node.ask(node.items[0], to="dijin")
+    node.answer(granted["id"], "grant")
+    waiting = node.ask(node.items[0], to="dipol")
+    served = node.served(granted["id"])
+    with node.federation.node.service("replay-attempt") as garante:
+        with pytest.raises(GaranteError) as refused:
+            garante.take_consent(waiting["id"], served)
+        assert refused.value.code == "consent.not_proven"
+        assert [a.status for a in garante.asked_consents() if a.id == waiting["id"]] == ["asked"]
+
+
+def test_an_answer_altered_for_another_recipient_is_refused(node: Node) -> None:
+    asked = node.ask(node.items[1], to="dipol")
+    node.answer(asked["id"], "grant")
+    served = node.served(asked["id"])
+    entry = json.loads(served.entry)
+    entry["data"]["statement"]["recipient"] = "cti"
+    altered = ServedAnswer(index=served.index, entry=json.dumps(entry), proof=served.proof,
+                           checkpoint=served.checkpoint)  # fmt: skip
+    with (
+        node.federation.node.service("replay-attempt") as garante,
+        pytest.raises(GaranteError) as refused,
+    ):
+        garante.take_consent(asked["id"], altered)
+    assert refused.value.code == "consent.not_proven"
+    assert "not proven" in str(refused.value)
+
+
+def test_a_partner_cannot_read_the_receipt_of_anothers_consent_answer(node: Node) -> None:
+    asked = node.ask(node.items[0], to="fbi")
+    node.answer(asked["id"], "refuse")
+    index = node.served(asked["id"]).index
+    nca = _ok(node.federation.origin.cli("--json", "tokens", "create", "--role", "partner",
+                                         "--agency", "nca"))  # fmt: skip
+    got = httpx.get(
+        f"{node.url}/api/v1/receipts/{index}",
+        headers={"Authorization": f"Bearer {json.loads(nca)['token']}"},
+        timeout=10,
+    )
+    assert got.status_code == 404
+
+
+def test_both_logs_replay_with_no_disagreement(node: Node, tmp_path: Path) -> None:
+    for name, store in (("origin", node.federation.origin), ("node", node.federation.node)):
+        key = tmp_path / f"{name}.vkey"
+        key.write_text(_ok(store.cli("audit", "key")))
+        export = tmp_path / f"{name}-export"
+        _ok(store.cli("--json", "audit", "export", str(export)))
+        replay = store.cli("audit", "replay", "--export", str(export), "--log-key", f"@{key}")
+        assert replay.returncode == 0, replay.stdout + replay.stderr
+        assert replay.stdout.splitlines()[-1].endswith("0 disagreements."), replay.stdout
