@@ -693,6 +693,11 @@ class Source:
     versions_seen: int
     # -- srcsec: a pull asked for through the API and not yet done (the server does it next) --
     pull_requested_at: str | None = None
+    # -- a Garante upstream: whether the node signs its acknowledgements there by itself (its
+    # key is never shown), how many the upstream has not accepted yet, and why not, if it said.
+    acknowledges: bool = False
+    acks_waiting: int = 0
+    ack_error: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

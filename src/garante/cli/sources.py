@@ -40,6 +40,34 @@ def _secret(name: str | None) -> str | None:
     return value
 
 
+def _signing_key(path: Path | None, name: str | None) -> str | None:
+    """The node agency's private key (PEM), from a file or an environment variable."""
+    if path is not None and name is not None:
+        raise ValidationError(
+            "give the signing key once: --signing-key FILE or --signing-key-env VAR",
+            field="signing_key",
+        )
+    if name is not None:
+        value = os.environ.get(name)
+        if not value:
+            raise ValidationError(
+                f"the environment variable {name} is not set or empty",
+                field="signing_key",
+                hint=f'export {name}="$(cat agency.key)" before running this command',
+            )
+        return value
+    if path is None:
+        return None
+    try:
+        return path.expanduser().read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValidationError(
+            f"cannot read the signing key {path}: {exc}",
+            field="signing_key",
+            hint="the agency's Ed25519 private key, in PEM",
+        ) from None
+
+
 def _mapping(path: Path | None) -> dict[str, Any] | None:
     if path is None:
         return None
@@ -155,6 +183,20 @@ def add(
         help="A garante source: the upstream log's verifier key, got out of band; each "
         "delivery and checkpoint is verified with it before anything is taken.",
     ),
+    signing_key: Path | None = typer.Option(
+        None,
+        "--signing-key",
+        metavar="FILE",
+        help="A garante source: this agency's Ed25519 private key (PEM), with which the node "
+        "acknowledges upstream by itself: each release it took, and each recall once it has "
+        "withdrawn the item (kept in the store only: never logged, never shown).",
+    ),
+    signing_key_env: str | None = typer.Option(
+        None,
+        "--signing-key-env",
+        metavar="VAR",
+        help="The same key, from the environment variable VAR (its PEM text).",
+    ),
 ) -> None:
     """Add a TAXII 2.1 collection, a MISP feed or a folder of bundles as a source of items."""
     if kind not in ("taxii", "garante") and not url.startswith(("http://", "https://")):
@@ -175,6 +217,7 @@ def add(
         grouping=grouping,
         mapping=_mapping(mapping),
         log_key=logkeys.key_text(log_key) if log_key is not None else None,
+        signing_key=_signing_key(signing_key, signing_key_env),
     )
     output.result(
         ctx,

@@ -37,9 +37,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from garante.domain.decision import Outcome
 from garante.domain.errors import (
     AlreadyExists,
+    InvalidKey,
     InvalidState,
     NotEntitled,
     SourceNotAllowed,
@@ -148,7 +152,11 @@ def add_source(
     tlp: str,
     mapping: Mapping[str, Any] | None,
     log_key: str | None = None,
+    signing_key: str | None = None,
 ) -> SourceRow:
+    """A new source. ``signing_key`` (a ``garante`` source only): the node agency's Ed25519
+    private key in PEM, with which the node acknowledges its upstream by itself; kept in the
+    store as the secret is, never logged, never shown."""
     session = tx.session
     lookup.slug(source_id, field="id")
     if len(source_id) > MAX_ID:
@@ -166,6 +174,14 @@ def add_source(
     grouping = _member(Grouping, grouping, "grouping")
     _check_location(kind, url, collection)
     log_key = _check_log_key(kind, auth, log_key)
+    if signing_key is not None:
+        if kind != SourceKind.GARANTE:
+            raise ValidationError(
+                f"a {kind} source acknowledges nothing upstream: it takes no signing key",
+                field="signing_key",
+                hint="leave it out; only a garante source signs acknowledgements",
+            )
+        private_key(signing_key)
     if _is_directory(kind, url) and auth != SourceAuth.NONE:
         raise ValidationError(
             "a directory is read as files: it takes no authentication",
@@ -230,6 +246,7 @@ def add_source(
         at=tx.now,
     )
     row.log_key = log_key
+    row.signing_key = signing_key
     tx.audit(
         SourceAdded(
             source=source_id,
@@ -249,6 +266,25 @@ def add_source(
         )
     )
     return row
+
+
+def private_key(pem: str) -> Ed25519PrivateKey:
+    """A source's signing key (PEM) as a key, or why it is not one."""
+    try:
+        key = serialization.load_pem_private_key(pem.encode(), password=None)
+    except (ValueError, TypeError) as exc:
+        raise InvalidKey(
+            f"the signing key cannot be read: {exc}",
+            field="signing_key",
+            hint="give the agency's Ed25519 private key in PEM (as `garante keys generate` writes)",
+        ) from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise InvalidKey(
+            "the signing key is not an Ed25519 private key",
+            field="signing_key",
+            hint="give the agency's Ed25519 private key in PEM",
+        )
+    return key
 
 
 def _check_log_key(kind: str, auth: str, log_key: str | None) -> str | None:
@@ -655,6 +691,20 @@ def revoke_gone(tx: Transaction, row: SourceRow, upstream_id: str) -> Taken:
         return Taken()
     reason = f"source {row.id} no longer publishes {upstream_id} (deleted from the MISP feed)"
     version = f"deleted-{tx.now.strftime('%Y%m%dT%H%M%S.%fZ')}"
+    return _revoked(tx, row, item, upstream_id, version, item.title, {}, reason)
+
+
+def revoke_recalled(
+    tx: Transaction, row: SourceRow, item_id: str, upstream_id: str, request: int
+) -> Taken:
+    """A Garante upstream recalled the release this item came from: the node withdraws it as
+    a revocation does (revoked, recalled from each of its own partners, denied from then on).
+    An item revoked already is left as it is."""
+    item = stored_items.get(tx.session, item_id)
+    if item is None or item.revoked_at is not None:
+        return Taken()
+    reason = f"source {row.id}: the upstream recalled release {request}"
+    version = f"recalled-{request}"
     return _revoked(tx, row, item, upstream_id, version, item.title, {}, reason)
 
 

@@ -342,8 +342,16 @@ def agreement(row: AgreementRow, *, now: datetime) -> records.Agreement:
 # -- sources ---------------------------------------------------------------------------------
 
 
-def source(row: SourceRow, *, now: datetime, items: int, versions_seen: int) -> records.Source:
-    """A source as shown: never its username or secret."""
+def source(
+    row: SourceRow,
+    *,
+    now: datetime,
+    items: int,
+    versions_seen: int,
+    acks_waiting: int = 0,
+    ack_error: str | None = None,
+) -> records.Source:
+    """A source as shown: never its username, secret or signing key."""
     return records.Source(
         id=row.id,
         kind=row.kind,
@@ -369,6 +377,9 @@ def source(row: SourceRow, *, now: datetime, items: int, versions_seen: int) -> 
         items=items,
         versions_seen=versions_seen,
         pull_requested_at=iso(row.pull_requested_at) if row.pull_requested_at else None,
+        acknowledges=row.signing_key is not None,
+        acks_waiting=acks_waiting,
+        ack_error=ack_error,
     )
 
 

@@ -463,6 +463,33 @@ class SourceRow(Base):
     upstream_checkpoint: Mapped[dict[str, Any] | None] = mapped_column(
         JSON, nullable=True, default=None
     )
+    # The node agency's Ed25519 private key (PEM) its acknowledgements upstream are signed
+    # with: kept here only, as ``secret`` is (never logged, never shown).
+    signing_key: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
+
+
+class UpstreamAckRow(Base):
+    """An acknowledgement a partner node signed for its upstream (of a delivery, or of a
+    recall it applied), kept until the upstream accepts it: sent again at each pull until
+    then, always the same signed statement under the same id, so a retry after a lost answer
+    is accepted once. One of each kind per upstream release. Pull state, not logged."""
+
+    __tablename__ = "upstream_acks"
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    request_id: Mapped[int] = mapped_column(Int64)  # the upstream's release request
+    agency_id: Mapped[str] = mapped_column(String(128))  # this node's agency, upstream
+    acknowledged_at: Mapped[datetime]
+    signature: Mapped[str] = mapped_column(String(128))
+    queued_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None] = mapped_column(default=None)
+    attempts: Mapped[int] = mapped_column(Int64, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
+
+    __table_args__ = (
+        Index("ix_upstream_acks_release", "source_id", "request_id", "kind", unique=True),
+    )
 
 
 class SourceIngestRow(Base):

@@ -15,7 +15,7 @@ import base64
 import json
 import time
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from garante.client import GaranteAPIError, GaranteClient
 from garante.domain.errors import UpstreamFailed, UpstreamForked
@@ -31,7 +31,7 @@ from garante.ledger.witness import (
     WitnessState,
     witness_checkpoint,
 )
-from garante.records import DeliveryCheck, Request
+from garante.records import DeliveryCheck, Request, UnacknowledgedRecall
 from garante.stix.markings import StixObject
 
 TAXII_ROOT = "/taxii2/api/"
@@ -203,6 +203,34 @@ class Upstream:
                 "evidence and ask the upstream's operator",
             ) from None
         return last
+
+    def unacknowledged_recalls(self) -> list[UnacknowledgedRecall]:
+        """The upstream's recalls of releases it delivered to this node that the node has not
+        acknowledged yet (the partner's own: ``/api/v1/recalls/unacknowledged``)."""
+        try:
+            return self._client.unacknowledged_recalls()
+        except GaranteAPIError as exc:
+            raise self._failed(f"gave no list of recalls: {exc.message}") from None
+        except Exception as exc:  # httpx errors: unreachable, timed out
+            raise self._failed(f"gave no list of recalls: {exc}") from None
+
+    def acknowledge(
+        self, *, ack_id: str, of: str, release: int, agency: str, at: str, signature: str
+    ) -> str | None:
+        """Send one signed acknowledgement through the upstream's write path: None once it is
+        accepted (the same id and statement again is accepted once, so a retry after a lost
+        answer is harmless), else what went wrong, to keep it for the next pull."""
+        kind: Literal["delivery", "recall"] = "recall" if of == "recall" else "delivery"
+        try:
+            self._client.acknowledge(
+                release, of=kind, agency=agency, signature=signature, ack_id=ack_id,
+                acknowledged_at=at,
+            )  # fmt: skip
+        except GaranteAPIError as exc:
+            return f"the upstream refused it: {exc.status} {exc.code}: {exc.message}"
+        except Exception as exc:  # httpx errors: unreachable, timed out
+            return f"the upstream could not be reached: {exc}"
+        return None
 
     def _failed(self, what: str) -> UpstreamFailed:
         return UpstreamFailed(f"the upstream Garante at {self.url} {what}", field="url")

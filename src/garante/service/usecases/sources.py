@@ -23,7 +23,7 @@ from garante.domain.errors import GaranteError, InvalidState, UpstreamFailed, Va
 from garante.domain.roles import Role
 from garante.domain.vocabulary import Tlp
 from garante.ledger.note import NoteSigner
-from garante.service import items, sources, views, visibility
+from garante.service import items, sources, upstreamacks, views, visibility
 from garante.service.access import entitled
 from garante.service.releases import DecidedRequest
 from garante.service.results import Change, Page
@@ -36,6 +36,7 @@ from garante.sources.markings import read_markings
 from garante.stix import markings
 from garante.stix.markings import StixObject
 from garante.store import sources as store
+from garante.store import upstream_acks
 from garante.store.schema import SourceRow
 from garante.upstream import feeds, taxii
 from garante.upstream import garante as garante_upstream
@@ -93,6 +94,7 @@ class Sources(UseCases):
         grouping: str = "per-object",
         mapping: Mapping[str, Any] | None = None,
         log_key: str | None = None,
+        signing_key: str | None = None,
     ) -> records.Source:
         # Where it points is checked before the transaction: resolving a name may take time.
         sources.check_reach(self.context.settings.source_reach, kind, url)
@@ -115,6 +117,7 @@ class Sources(UseCases):
                 tlp=tlp,
                 mapping=mapping,
                 log_key=log_key,
+                signing_key=signing_key,
             )
             return views.source(row, now=tx.now, items=0, versions_seen=0)
 
@@ -152,7 +155,10 @@ class Sources(UseCases):
     @staticmethod
     def _shown(session: Session, row: SourceRow, now: datetime) -> records.Source:
         made, seen = store.counts(session, row.id)
-        return views.source(row, now=now, items=made, versions_seen=seen)
+        waiting, error = upstream_acks.outbox(session, row.id)
+        return views.source(
+            row, now=now, items=made, versions_seen=seen, acks_waiting=waiting, ack_error=error
+        )
 
     # -- pulling ---------------------------------------------------------------------------
 
@@ -305,6 +311,8 @@ class Sources(UseCases):
                         if obj.get("type") != "identity":  # the upstream's operator: no item
                             proven.append(obj)  # definitions the released objects name
                         continue
+                    if obj.get("revoked") is True:
+                        continue  # a recall: applied from the upstream's list of them, below
                     check, note, request = upstream.verify(obj)
                     if not check.verified:
                         if check.index is not None:
@@ -340,6 +348,9 @@ class Sources(UseCases):
                 self._record_position(terms.id, pulled)
                 if progress is not None:
                     progress(pulled.record())
+            settled = upstreamacks.settle(self._tx, terms.id, upstream)
+            pulled.revoked += settled.withdrawn
+            pulled.recalled += settled.recalled
         pulled.next = None
 
     def _witness(
