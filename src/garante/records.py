@@ -498,6 +498,27 @@ class Checkpoint:
 
 
 @dataclass(frozen=True, kw_only=True)
+class CosignedCheckpoint:
+    """A witness's cosignature of one of the log's checkpoints, as it posts it: the checkpoint
+    as the log signed it, with the witness's cosignature line (c2sp.org/tlog-cosignature, type
+    0x04) appended to the note's signatures."""
+
+    note: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Witness:
+    """A witness the log's operator trusts: the key name its cosignature lines carry and its
+    type 0x04 note verifier key."""
+
+    id: str
+    name: str
+    key: str
+    added_at: str
+    removed_at: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
 class LogEntry:
     """One audit entry: its index and kind, the RFC 8785 canonical JSON of the event, and its
     leaf hash (base64 of SHA-256(0x00 || entry)), as in the proofs."""

@@ -299,6 +299,13 @@ LINKS: tuple[tuple[str, str, str, dict[str, str]], ...] = (
         {},
     ),
     ("health_api_v1_health_get", "200", "add_source_api_v1_sources_post", {}),
+    # A witness's cosignature of one of the log's checkpoints.
+    (
+        "latest_checkpoint_api_v1_audit_checkpoint_get",
+        "200",
+        "take_cosignature_api_v1_audit_cosignatures_post",
+        {},
+    ),
     # A receipt of the log's last entry, and the recalls no partner has acknowledged yet.
     (
         "latest_checkpoint_api_v1_audit_checkpoint_get",

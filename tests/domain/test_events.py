@@ -110,6 +110,9 @@ LOGGED_KEYS: dict[EventKind, set[str]] = {
     # -- partners writing back
     EventKind.RELEASE_ACKNOWLEDGED: {"acknowledgement", "statement", "signature"},
     EventKind.RECALL_ACKNOWLEDGED: {"acknowledgement", "statement", "signature"},
+    # -- witnesses of the log
+    EventKind.WITNESS_ADDED: {"witness", "name", "key"},
+    EventKind.WITNESS_REMOVED: {"witness", "reason"},
 }  # fmt: skip
 
 AT = datetime(2025, 11, 13, 9, 30, tzinfo=UTC)

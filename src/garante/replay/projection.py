@@ -69,6 +69,8 @@ from garante.domain.events import (
     UndertakingRevoked,
     UndertakingSigned,
     UpstreamVersionSeen,
+    WitnessAdded,
+    WitnessRemoved,
 )
 from garante.domain.item import Item
 from garante.domain.order import Order, Requirement, Scope
@@ -132,6 +134,14 @@ class LoggedAcknowledgement:
     kind: str
     request: int
     agency: str
+
+
+@dataclass(kw_only=True)
+class LoggedWitness:
+    id: str
+    name: str
+    key: str
+    removed: bool = False
 
 
 @dataclass(kw_only=True)
@@ -221,6 +231,7 @@ class Projection:
     # Authorities' passkeys by credential id, each with the counter its latest assertion gave.
     passkeys: dict[str, Passkey] = field(default_factory=dict)
     acknowledgements: dict[str, LoggedAcknowledgement] = field(default_factory=dict)
+    witnesses: dict[str, LoggedWitness] = field(default_factory=dict)
     settings: dict[str, str | None] = field(default_factory=dict)
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
     # Standing agreements at their latest version, and the (item, recipient, purpose) of every
@@ -838,3 +849,22 @@ def _acknowledged(
 _apply(AuthorityPasskeyRegistered, _passkey_registered)
 _apply(ReleaseAcknowledged, _acknowledged)
 _apply(RecallAcknowledged, _acknowledged)
+
+
+# -- witnesses of the log --------------------------------------------------------------------
+
+
+def _witness_added(p: Projection, e: LoggedEntry, d: WitnessAdded) -> bool:
+    p.witnesses[d.witness] = LoggedWitness(id=d.witness, name=d.name, key=d.key)
+    return False
+
+
+def _witness_removed(p: Projection, e: LoggedEntry, d: WitnessRemoved) -> bool:
+    witness = p.witnesses.get(d.witness)
+    if witness is not None:
+        witness.removed = True
+    return False
+
+
+_apply(WitnessAdded, _witness_added)
+_apply(WitnessRemoved, _witness_removed)

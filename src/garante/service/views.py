@@ -37,6 +37,7 @@ from garante.store.schema import (
     SourceIngestRow,
     SourceRow,
     TokenRow,
+    LogWitnessRow,
     UndertakingRow,
 )
 
@@ -271,6 +272,16 @@ def token(row: TokenRow) -> records.Token:
         label=row.label,
         created_at=iso(row.created_at),
         revoked_at=time(row.revoked_at),
+    )
+
+
+def witness(row: LogWitnessRow) -> records.Witness:
+    return records.Witness(
+        id=row.id,
+        name=row.name,
+        key=row.verifier_key,
+        added_at=iso(row.added_at),
+        removed_at=time(row.removed_at),
     )
 
 

@@ -72,6 +72,8 @@ from garante.domain.events import (
     OrderIssued,
     OrderLifted,
     OutcomeReported,
+    WitnessAdded,
+    WitnessRemoved,
     RecallAcknowledged,
     ReleaseAcknowledged,
     ReleaseAvailable,
@@ -97,6 +99,7 @@ from garante.domain.parties import SYSTEM_AUTHORITY
 from garante.store.database import alembic_config, reader
 from garante.store.schema import (
     AcknowledgementRow,
+    LogWitnessRow,
     AgencyCertificateRow,
     AgencyRow,
     AgreementRow,
@@ -498,6 +501,10 @@ def _links(data: Field) -> list[_Link]:
               where=AcknowledgementRow.kind == "delivery"),
         links("recall acknowledged", AcknowledgementRow.id, [RecallAcknowledged],
               where=AcknowledgementRow.kind == "recall"),
+        # -- witnesses of the log
+        links("witness added", LogWitnessRow.id, [WitnessAdded]),
+        links("witness removed", LogWitnessRow.id, [WitnessRemoved],
+              where=LogWitnessRow.removed_at.is_not(None)),
     ]  # fmt: skip
 
 

@@ -31,6 +31,17 @@ def latest_checkpoint(request: Request) -> records.Checkpoint:
     return published.served()
 
 
+@router.post(
+    "/cosignatures", response_model=records.Checkpoint, responses=responses(413, 422)
+)
+def take_cosignature(request: Request, cosigned: records.CosignedCheckpoint) -> records.Checkpoint:
+    """A witness's cosignature of one of the log's checkpoints: the checkpoint's note as
+    served, with the witness's cosignature line (c2sp.org/tlog-cosignature) appended. No token:
+    it is taken only if it verifies with the key of a witness the operator registered, over a
+    checkpoint this log published; the answer is that checkpoint with every cosignature kept."""
+    return service(request).take_cosignature(cosigned.note).served()
+
+
 @router.get("/entries", response_model=list[records.LogEntry], responses=responses(401, 403, 422))
 def entries(
     request: Request,
