@@ -685,6 +685,18 @@ class AgreementPreview:
 
 
 @dataclass(frozen=True, kw_only=True)
+class UpstreamCheckpoint:
+    """The last checkpoint of a Garante upstream's log a pull verified (its size and root) and
+    whether the upstream took this node's cosignature of it: ``cosignature_error`` says why
+    not, while it has not; the next pull posts it again."""
+
+    size: int
+    root_hash: str
+    cosignature_accepted: bool
+    cosignature_error: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
 class Source:
     """A source of items and how its pulls go. Its credentials are never shown: only how it
     authenticates (``none``, ``basic``, ``bearer``)."""
@@ -714,6 +726,8 @@ class Source:
     versions_seen: int
     # -- srcsec: a pull asked for through the API and not yet done (the server does it next) --
     pull_requested_at: str | None = None
+    # -- a Garante upstream: how far its log was verified, and the cosignature posted to it --
+    upstream_checkpoint: UpstreamCheckpoint | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -328,9 +328,7 @@ MATRIX: tuple[Row, ...] = (
 )
 ROWS = {(row.method, row.path): row for row in MATRIX}
 # Writes that need a token (a public one, a witness's cosignature, authenticates itself).
-MUTATING = tuple(
-    row for row in MATRIX if row.method in ("POST", "PUT") and None not in row.allowed
-)
+MUTATING = tuple(row for row in MATRIX if row.method in ("POST", "PUT") and None not in row.allowed)
 
 
 @pytest.fixture(scope="module")

@@ -92,9 +92,9 @@ from garante.domain.recalldeadline import HOLD_PREFIX as RECALL_HOLD
 from garante.domain.request import ReleaseRequest
 from garante.domain.roles import TOKEN_ROLES, Role
 from garante.domain.timeutil import iso
-from garante.passkeys import verify_assertion, verify_attestation
 from garante.ledger.errors import LedgerError
 from garante.ledger.note import SIG_COSIGNATURE_V1, VerifierKey
+from garante.passkeys import verify_assertion, verify_attestation
 from garante.policy.compliance import judge
 from garante.policy.decide import decide
 from garante.replay.entries import (

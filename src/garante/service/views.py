@@ -31,13 +31,13 @@ from garante.store.schema import (
     EventRow,
     FeedReleaseRow,
     ItemRow,
+    LogWitnessRow,
     OrderRow,
     OutcomeRow,
     RequestRow,
     SourceIngestRow,
     SourceRow,
     TokenRow,
-    LogWitnessRow,
     UndertakingRow,
 )
 
@@ -378,6 +378,20 @@ def source(row: SourceRow, *, now: datetime, items: int, versions_seen: int) -> 
         items=items,
         versions_seen=versions_seen,
         pull_requested_at=iso(row.pull_requested_at) if row.pull_requested_at else None,
+        upstream_checkpoint=_upstream_checkpoint(row.upstream_checkpoint),
+    )
+
+
+def _upstream_checkpoint(state: dict[str, Any] | None) -> records.UpstreamCheckpoint | None:
+    """What a pull kept of a Garante upstream's log (``upstream.garante.Verified``)."""
+    if not state:
+        return None
+    error = state.get("post_error")
+    return records.UpstreamCheckpoint(
+        size=int(state["size"]),
+        root_hash=str(state["root_hash"]),
+        cosignature_accepted=bool(state.get("posted", False)),
+        cosignature_error=str(error) if error is not None else None,
     )
 
 

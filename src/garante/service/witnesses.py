@@ -34,7 +34,7 @@ from garante.store.schema import LogWitnessRow
 _REGISTER = "ask the log's operator to register it: garante witnesses add KEY"
 
 
-def cosigner_key(text: str) -> VerifierKey:
+def cosigner_key(text: str, *, field: str = "key") -> VerifierKey:
     """A witness's cosigner verifier key (type 0x04) from ``text``. A type 0x01 key (a log's
     own key: a partner node cosigns with it) stands for its cosigner key, same name and key."""
     try:
@@ -42,7 +42,7 @@ def cosigner_key(text: str) -> VerifierKey:
     except LedgerError as exc:
         raise ValidationError(
             f"not a note verifier key: {exc}",
-            field="key",
+            field=field,
             hint="give it as <name>+<hex key ID>+<base64 key>, e.g. witness.vkey of "
             "`garante witness init`, or a partner node's `garante audit key`",
         ) from None
@@ -123,9 +123,7 @@ def take_cosignature(session: Session, note: str, log_key: VerifierKey) -> Publi
     for signature in taken:
         signer = (signature.name, signature.key_id)
         older = kept.get(signer)
-        if older is None or _time(NoteSignature.parse_line(older.rstrip("\n"))) < _time(
-            signature
-        ):
+        if older is None or _time(NoteSignature.parse_line(older.rstrip("\n"))) < _time(signature):
             kept[signer] = signature.to_line()
     row.cosignatures = list(kept.values())
     return PublishedCheckpoint.from_row(row)

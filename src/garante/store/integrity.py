@@ -72,8 +72,6 @@ from garante.domain.events import (
     OrderIssued,
     OrderLifted,
     OutcomeReported,
-    WitnessAdded,
-    WitnessRemoved,
     RecallAcknowledged,
     ReleaseAcknowledged,
     ReleaseAvailable,
@@ -93,13 +91,14 @@ from garante.domain.events import (
     UndertakingRevoked,
     UndertakingSigned,
     UpstreamVersionSeen,
+    WitnessAdded,
+    WitnessRemoved,
     refs,
 )
 from garante.domain.parties import SYSTEM_AUTHORITY
 from garante.store.database import alembic_config, reader
 from garante.store.schema import (
     AcknowledgementRow,
-    LogWitnessRow,
     AgencyCertificateRow,
     AgencyRow,
     AgreementRow,
@@ -112,6 +111,7 @@ from garante.store.schema import (
     FeedReleaseRow,
     ItemRow,
     LedgerEntryRow,
+    LogWitnessRow,
     OrderRow,
     OrderVersionRow,
     OutcomeRow,

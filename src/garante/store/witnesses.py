@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 from garante.store.schema import LogWitnessRow
 
 
-def add(session: Session, *, witness_id: str, name: str, verifier_key: str, at: datetime) -> LogWitnessRow:
+def add(
+    session: Session, *, witness_id: str, name: str, verifier_key: str, at: datetime
+) -> LogWitnessRow:
     row = LogWitnessRow(id=witness_id, name=name, verifier_key=verifier_key, added_at=at)
     session.add(row)
     session.flush()
@@ -30,7 +32,5 @@ def active(session: Session) -> list[LogWitnessRow]:
 
 def active_named(session: Session, name: str) -> LogWitnessRow | None:
     return session.scalars(
-        select(LogWitnessRow).where(
-            LogWitnessRow.name == name, LogWitnessRow.removed_at.is_(None)
-        )
+        select(LogWitnessRow).where(LogWitnessRow.name == name, LogWitnessRow.removed_at.is_(None))
     ).first()

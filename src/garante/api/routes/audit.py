@@ -31,9 +31,7 @@ def latest_checkpoint(request: Request) -> records.Checkpoint:
     return published.served()
 
 
-@router.post(
-    "/cosignatures", response_model=records.Checkpoint, responses=responses(413, 422)
-)
+@router.post("/cosignatures", response_model=records.Checkpoint, responses=responses(413, 422))
 def take_cosignature(request: Request, cosigned: records.CosignedCheckpoint) -> records.Checkpoint:
     """A witness's cosignature of one of the log's checkpoints: the checkpoint's note as
     served, with the witness's cosignature line (c2sp.org/tlog-cosignature) appended. No token:
