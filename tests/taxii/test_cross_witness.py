@@ -196,13 +196,12 @@ def test_two_logs_witness_each_other(federation: Federation) -> None:
     _register(federation.origin, federation.node)
     _register(federation.node, federation.origin)
     origin = Store(db=federation.origin.db, env={**federation.origin.env, **reach.environ()})
+    partner = _ok(federation.node.cli("--json", "tokens", "create", "--role", "partner",
+                                      "--agency", NODE_AGENCY))  # fmt: skip
     back = Federation(
         origin=federation.node,
         node=origin,
-        token=json.loads(
-            _ok(federation.node.cli("--json", "tokens", "create", "--role", "partner",
-                                    "--agency", NODE_AGENCY))  # fmt: skip
-        )["token"],
+        token=json.loads(partner)["token"],
         log_key=_ok(federation.node.cli("audit", "key")).strip(),
         port=_free_port(),
     )
