@@ -1362,6 +1362,10 @@ class GaranteClient:
         """The latest signed checkpoint: ``size``, ``root_hash`` (base64) and the ``note``."""
         return self._as(records.Checkpoint, "GET", "/audit/checkpoint")
 
+    def witnesses(self) -> list[records.Witness]:
+        """The witnesses whose cosignatures the log takes: name and verifier key."""
+        return self._as(list[records.Witness], "GET", "/audit/witnesses")
+
     def add_cosignature(self, note: str) -> records.Checkpoint:
         """Post a witness's cosignature: the log's checkpoint ``note`` as served, with the
         witness's cosignature line appended. Answers the checkpoint with every cosignature the

@@ -258,6 +258,7 @@ MATRIX: tuple[Row, ...] = (
     # audit
     Row("GET", "/audit/key", PUBLIC),
     Row("GET", "/audit/checkpoint", PUBLIC),
+    Row("GET", "/audit/witnesses", PUBLIC),
     # Authenticated by the cosignature itself: a note that is none is refused (422) for all.
     Row("POST", "/audit/cosignatures", PUBLIC, body={"note": "not a signed checkpoint"}),
     Row("GET", "/audit/entries", INTERNAL, query={"start": 0, "end": 2}),

@@ -299,7 +299,8 @@ LINKS: tuple[tuple[str, str, str, dict[str, str]], ...] = (
         {},
     ),
     ("health_api_v1_health_get", "200", "add_source_api_v1_sources_post", {}),
-    # A witness's cosignature of one of the log's checkpoints.
+    # The witnesses the log takes cosignatures from, and a witness's cosignature.
+    ("health_api_v1_health_get", "200", "witnesses_api_v1_audit_witnesses_get", {}),
     (
         "latest_checkpoint_api_v1_audit_checkpoint_get",
         "200",

@@ -73,6 +73,7 @@ def _post(url: str, note: str) -> httpx.Response:
 def test_the_node_cosignature_lands_on_the_origin_checkpoint(federation: Federation) -> None:
     _register(federation.origin, federation.node)
     with _serving(federation.origin, federation.port) as url:
+        listed = httpx.get(f"{url}{API}/audit/witnesses", timeout=10).json()
         federation.add_source(url)
         _ok(federation.pull())
         state = federation.state()
@@ -81,6 +82,7 @@ def test_the_node_cosignature_lands_on_the_origin_checkpoint(federation: Federat
     assert state["cosignature"] in _kept(federation.origin, state["size"])
     if served["size"] == state["size"]:  # the log did not grow since: served with it
         assert cosigners(served["note"], [_cosigner(federation.node)])
+    assert [w["key"] for w in listed] == [_cosigner(federation.node).to_text()]
     shown = federation.source()["upstream_checkpoint"]
     assert shown["size"] == state["size"] and shown["cosignature_accepted"] is True
 

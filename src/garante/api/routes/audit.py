@@ -31,6 +31,13 @@ def latest_checkpoint(request: Request) -> records.Checkpoint:
     return published.served()
 
 
+@router.get("/witnesses", response_model=list[records.Witness])
+def witnesses(request: Request) -> list[records.Witness]:
+    """The witnesses whose cosignatures the log takes (registered by its operator with
+    ``garante witnesses add``). Public, like the checkpoint their cosignatures are served with."""
+    return service(request).witnesses()
+
+
 @router.post("/cosignatures", response_model=records.Checkpoint, responses=responses(413, 422))
 def take_cosignature(request: Request, cosigned: records.CosignedCheckpoint) -> records.Checkpoint:
     """A witness's cosignature of one of the log's checkpoints: the checkpoint's note as

@@ -27,8 +27,9 @@ class Witnesses(UseCases):
         with self._tx() as tx:
             return views.witness(witnesses.remove_witness(tx, name, reason))
 
-    @entitled()
     def witnesses(self) -> list[records.Witness]:
+        """The witnesses registered and not removed: public, as the cosignatures they make
+        are served to anyone with the checkpoint."""
         with self._read() as session:
             return [views.witness(row) for row in stored.active(session)]
 
