@@ -454,6 +454,16 @@ def _acknowledge(world: World, client: GaranteClient) -> Any:
     raise AssertionError("the DEA has no delivered release to acknowledge")
 
 
+def _cosign(world: World, client: GaranteClient) -> Any:
+    """A cosignature posted, as anyone may: a partner not registered as a witness is refused,
+    and the answer says so of the public checkpoint alone, nothing of anyone else."""
+    note = client.checkpoint().note
+    try:
+        return client.add_cosignature(note)
+    except GaranteAPIError as exc:
+        return {"code": exc.code, "message": exc.message}
+
+
 # The writes a partner may make, each made as a partner would (signed, with its typed client);
 # any other write must refuse a partner outright.
 PARTNER_WRITES: dict[tuple[str, str], Callable[[World, GaranteClient], Any]] = {
@@ -461,6 +471,7 @@ PARTNER_WRITES: dict[tuple[str, str], Callable[[World, GaranteClient], Any]] = {
     ("POST", "/api/v1/undertakings"): _record_undertaking,
     ("POST", "/api/v1/outcomes"): _report_outcome,
     ("POST", "/api/v1/acknowledgements"): _acknowledge,
+    ("POST", "/api/v1/audit/cosignatures"): _cosign,
 }
 
 
