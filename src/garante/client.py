@@ -1380,6 +1380,16 @@ class GaranteClient:
         """The latest signed checkpoint: ``size``, ``root_hash`` (base64) and the ``note``."""
         return self._as(records.Checkpoint, "GET", "/audit/checkpoint")
 
+    def witnesses(self) -> list[records.Witness]:
+        """The witnesses whose cosignatures the log takes: name and verifier key."""
+        return self._as(list[records.Witness], "GET", "/audit/witnesses")
+
+    def add_cosignature(self, note: str) -> records.Checkpoint:
+        """Post a witness's cosignature: the log's checkpoint ``note`` as served, with the
+        witness's cosignature line appended. Answers the checkpoint with every cosignature the
+        log keeps; ``ledger.cosignature_refused`` if the log does not take it."""
+        return self._as(records.Checkpoint, "POST", "/audit/cosignatures", body={"note": note})
+
     def audit_entries(self, start: int = 0, end: int | None = None) -> list[records.LogEntry]:
         """Entries ``[start, end)`` as canonical JSON with leaf hashes (at most 1000)."""
         return self._as(

@@ -31,6 +31,7 @@ PAGE = 1000
 @dataclass(kw_only=True)
 class Inspection:
     checkpoint: Checkpoint
+    note: str  # the checkpoint as served, with its witnesses' cosignatures
     previous_size: int | None = None
     sampled: list[int] = field(default_factory=list)
     entries_checked: int = 0
@@ -87,7 +88,7 @@ def inspect(
     ) as http:
         note = _get(http, "/audit/checkpoint")["note"]
         checkpoint, _ = open_checkpoint(note, [log_key])
-        result = Inspection(checkpoint=checkpoint)
+        result = Inspection(checkpoint=checkpoint, note=note)
         previous = Seen.load(state_file)
         if previous is not None:
             result.previous_size = previous.size

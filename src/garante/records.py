@@ -498,6 +498,27 @@ class Checkpoint:
 
 
 @dataclass(frozen=True, kw_only=True)
+class CosignedCheckpoint:
+    """A witness's cosignature of one of the log's checkpoints, as it posts it: the checkpoint
+    as the log signed it, with the witness's cosignature line (c2sp.org/tlog-cosignature, type
+    0x04) appended to the note's signatures."""
+
+    note: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Witness:
+    """A witness the log's operator trusts: the key name its cosignature lines carry and its
+    type 0x04 note verifier key."""
+
+    id: str
+    name: str
+    key: str
+    added_at: str
+    removed_at: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
 class LogEntry:
     """One audit entry: its index and kind, the RFC 8785 canonical JSON of the event, and its
     leaf hash (base64 of SHA-256(0x00 || entry)), as in the proofs."""
@@ -664,6 +685,18 @@ class AgreementPreview:
 
 
 @dataclass(frozen=True, kw_only=True)
+class UpstreamCheckpoint:
+    """The last checkpoint of a Garante upstream's log a pull verified (its size and root) and
+    whether the upstream took this node's cosignature of it: ``cosignature_error`` says why
+    not, while it has not; the next pull posts it again."""
+
+    size: int
+    root_hash: str
+    cosignature_accepted: bool
+    cosignature_error: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
 class Source:
     """A source of items and how its pulls go. Its credentials are never shown: only how it
     authenticates (``none``, ``basic``, ``bearer``)."""
@@ -698,6 +731,8 @@ class Source:
     acknowledges: bool = False
     acks_waiting: int = 0
     ack_error: str | None = None
+    # -- a Garante upstream: how far its log was verified, and the cosignature posted to it --
+    upstream_checkpoint: UpstreamCheckpoint | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -259,6 +259,9 @@ MATRIX: tuple[Row, ...] = (
     # audit
     Row("GET", "/audit/key", PUBLIC),
     Row("GET", "/audit/checkpoint", PUBLIC),
+    Row("GET", "/audit/witnesses", PUBLIC),
+    # Authenticated by the cosignature itself: a note that is none is refused (422) for all.
+    Row("POST", "/audit/cosignatures", PUBLIC, body={"note": "not a signed checkpoint"}),
     Row("GET", "/audit/entries", INTERNAL, query={"start": 0, "end": 2}),
     Row("GET", "/audit/proof/inclusion", INTERNAL, query={"index": 0}),
     Row("GET", "/audit/proof/consistency", EVERYONE, query={"old": 1}),
@@ -358,7 +361,8 @@ MATRIX: tuple[Row, ...] = (
     ),
 )
 ROWS = {(row.method, row.path): row for row in MATRIX}
-MUTATING = tuple(row for row in MATRIX if row.method in ("POST", "PUT"))
+# Writes that need a token (a public one, a witness's cosignature, authenticates itself).
+MUTATING = tuple(row for row in MATRIX if row.method in ("POST", "PUT") and None not in row.allowed)
 
 
 @pytest.fixture(scope="module")

@@ -471,6 +471,14 @@ def _request_consent(world: World, client: GaranteClient) -> Any:
         except GaranteAPIError:
             continue
     raise AssertionError("the DEA has no delivered release to ask consent for")
+def _cosign(world: World, client: GaranteClient) -> Any:
+    """A cosignature posted, as anyone may: a partner not registered as a witness is refused,
+    and the answer says so of the public checkpoint alone, nothing of anyone else."""
+    note = client.checkpoint().note
+    try:
+        return client.add_cosignature(note)
+    except GaranteAPIError as exc:
+        return {"code": exc.code, "message": exc.message}
 
 
 # The writes a partner may make, each made as a partner would (signed, with its typed client);
@@ -481,6 +489,7 @@ PARTNER_WRITES: dict[tuple[str, str], Callable[[World, GaranteClient], Any]] = {
     ("POST", "/api/v1/outcomes"): _report_outcome,
     ("POST", "/api/v1/acknowledgements"): _acknowledge,
     ("POST", "/api/v1/consents"): _request_consent,
+    ("POST", "/api/v1/audit/cosignatures"): _cosign,
 }
 
 

@@ -305,6 +305,14 @@ LINKS: tuple[tuple[str, str, str, dict[str, str]], ...] = (
         {},
     ),
     ("health_api_v1_health_get", "200", "add_source_api_v1_sources_post", {}),
+    # The witnesses the log takes cosignatures from, and a witness's cosignature.
+    ("health_api_v1_health_get", "200", "witnesses_api_v1_audit_witnesses_get", {}),
+    (
+        "latest_checkpoint_api_v1_audit_checkpoint_get",
+        "200",
+        "take_cosignature_api_v1_audit_cosignatures_post",
+        {},
+    ),
     # A receipt of the log's last entry, and the recalls no partner has acknowledged yet.
     (
         "latest_checkpoint_api_v1_audit_checkpoint_get",

@@ -117,6 +117,9 @@ LOGGED_KEYS: dict[EventKind, set[str]] = {
         "consent", "source", "item", "recipient", "purpose", "answer", "statement",
         "upstream_index", "upstream_entry", "proof", "checkpoint",
     },
+    # -- witnesses of the log
+    EventKind.WITNESS_ADDED: {"witness", "name", "key"},
+    EventKind.WITNESS_REMOVED: {"witness", "reason"},
 }  # fmt: skip
 
 AT = datetime(2025, 11, 13, 9, 30, tzinfo=UTC)

@@ -11,11 +11,12 @@ from rich.markup import escape
 
 from garante import records
 from garante.cli import logkeys, output
-from garante.cli.context import service
+from garante.cli.context import service, settings
 from garante.domain.errors import GaranteError, ValidationError
 
 if TYPE_CHECKING:
     from garante.ledger.logcheck import LogReport
+    from garante.ledger.note import VerifierKey
     from garante.replay.run import LogReplay
 
 # The ledger, httpx, the inspector and the replay are imported by the commands that use them,
@@ -220,6 +221,20 @@ def verify(
         "http://host:8000/log: every tile and entry bundle of its latest checkpoint.",
         metavar="URL",
     ),
+    witness_keys: list[str] = typer.Option(
+        [],
+        "--witness-key",
+        help="A witness's verifier key (type 0x04, or a partner node's log key; text or "
+        "@FILE) whose cosignature the latest checkpoint must carry; repeatable.",
+        metavar="KEY|@FILE",
+    ),
+    min_witnesses: int | None = typer.Option(
+        None,
+        "--min-witnesses",
+        help="With --witness-key: how many of those witnesses must have cosigned the latest "
+        "checkpoint (default: all given).",
+        metavar="N",
+    ),
 ) -> None:
     """Check every entry against every signed checkpoint; name the first index that fails.
 
@@ -227,19 +242,21 @@ def verify(
     which needs nothing but HTTP, the key and an overseer token (the signed checkpoint is
     public; the entries and proofs it checks are not): an inspector's check; or a tiled log
     (--tiles URL), whose every tile and entry bundle is checked against its latest checkpoint,
-    the requests it took counted.
+    the requests it took counted. With --witness-key, the latest checkpoint must also carry
+    valid cosignatures of --min-witnesses of those witnesses (exit code 7 if not).
     """
     key_text = logkeys.key_text(log_key) if log_key else None
+    required = _witnesses_required(witness_keys, min_witnesses)
     if tiles is not None:
         if server is not None or export_dir is not None:
             raise ValidationError(
                 "verify checks one copy of the log: give --tiles, --server or --export",
                 field="tiles",
             )
-        _verify_tiles(ctx, tiles, key_text, token)
+        _require_cosigned(ctx, _verify_tiles(ctx, tiles, key_text, token), required)
         return
     if server is not None:
-        _verify_server(ctx, server, key_text, token, state, full)
+        _require_cosigned(ctx, _verify_server(ctx, server, key_text, token, state, full), required)
         return
     if export_dir is not None:
         if key_text is None:
@@ -249,10 +266,73 @@ def verify(
                 hint="pass --log-key with the key the operator published (not log.vkey from "
                 "the export itself)",
             )
-        report = _verify_export(export_dir, key_text, forms=not tree_only)
+        report, latest = _verify_export(export_dir, key_text, forms=not tree_only)
     else:
-        report = service(ctx).verify_log(key_text, forms=not tree_only)
+        garante = service(ctx)
+        report = garante.verify_log(key_text, forms=not tree_only)
+        published = garante.latest_checkpoint()
+        latest = published.note if published is not None else None
     _report(ctx, report)
+    _require_cosigned(ctx, latest, required)
+
+
+Required = tuple[list["VerifierKey"], int]
+"""The witnesses whose cosignatures a reader requires, and how many of them."""
+
+
+def _witnesses_required(texts: list[str], minimum: int | None) -> Required | None:
+    """``--witness-key`` and ``--min-witnesses``, read and checked before anything is."""
+    from garante.service.witnesses import cosigner_key
+
+    if not texts:
+        if minimum is not None:
+            raise ValidationError(
+                "--min-witnesses counts the witnesses given with --witness-key, and none is",
+                field="min_witnesses",
+                hint="add --witness-key KEY for each witness you trust",
+            )
+        return None
+    keys = list(
+        dict.fromkeys(cosigner_key(logkeys.key_text(t), field="witness_key") for t in texts)
+    )
+    wanted = len(keys) if minimum is None else minimum
+    if not 1 <= wanted <= len(keys):
+        raise ValidationError(
+            f"--min-witnesses {wanted} is not between 1 and the {len(keys)} witness key(s) given",
+            field="min_witnesses",
+        )
+    return keys, wanted
+
+
+def _require_cosigned(ctx: typer.Context, note: str | None, required: Required | None) -> None:
+    """The latest checkpoint carries valid cosignatures of enough of the witnesses given."""
+    if required is None:
+        return
+    from garante.ledger.checkpoint import cosigners
+    from garante.ledger.errors import LedgerError
+
+    keys, wanted = required
+    try:
+        found = cosigners(note, keys) if note is not None else []
+        size = note.split("\n")[1] if note is not None else "-"
+    except (LedgerError, IndexError):
+        found, size = [], "-"
+    names = ", ".join(k.name for k in found) or "none"
+    if len(found) < wanted:
+        raise LogVerificationFailed(
+            f"the latest checkpoint (size {size}) carries valid cosignatures of {len(found)} of "
+            f"the {len(keys)} witness(es) given ({names}); at least {wanted} required",
+            field="witness_key",
+            hint="the witnesses may not have cosigned this checkpoint yet (each cosigns when "
+            "it next verifies the log): try again later, or ask the log's operator which "
+            "witnesses it registered (`garante witnesses list`)",
+        )
+    if not settings(ctx).json:
+        output.console.print(
+            f"[green]OK[/green] checkpoint of size {size} cosigned by {len(found)} of the "
+            f"{len(keys)} witness(es) given ({names}).",
+            highlight=False,
+        )
 
 
 @app.command("replay")
@@ -403,7 +483,7 @@ def _verify_server(
     token: str | None,
     state: Path | None,
     full: bool,
-) -> None:
+) -> str:
     import httpx
 
     from garante.inspector import inspect
@@ -448,6 +528,7 @@ def _verify_server(
             )
     if not result.ok:
         raise LogVerificationFailed("the server's log does not verify")
+    return result.note
 
 
 NEEDS_TOKEN = (
@@ -470,7 +551,7 @@ def _token_hint(exc: Exception, token: str | None) -> str | None:
     return None
 
 
-def _verify_tiles(ctx: typer.Context, url: str, key_text: str | None, token: str | None) -> None:
+def _verify_tiles(ctx: typer.Context, url: str, key_text: str | None, token: str | None) -> str:
     """Check a tiled log: its checkpoint with the key, then every tile and bundle against it."""
     import httpx
 
@@ -485,7 +566,8 @@ def _verify_tiles(ctx: typer.Context, url: str, key_text: str | None, token: str
     key = logkeys.verifier_key(key_text)  # a malformed key is bad input (exit 2), not a bad log
     with TiledLog(url, token=token) as log:
         try:
-            report = check_tiles(log.checkpoint(), key, log.fetch)
+            note = log.checkpoint()
+            report = check_tiles(note, key, log.fetch)
         except (httpx.HTTPError, LedgerError, UnicodeDecodeError) as exc:
             raise LogVerificationFailed(
                 f"the tiled log cannot be verified: {exc}",
@@ -493,9 +575,10 @@ def _verify_tiles(ctx: typer.Context, url: str, key_text: str | None, token: str
             ) from None
         requests = log.requests
     _report(ctx, report, requests=requests)
+    return note
 
 
-def _verify_export(directory: Path, key_text: str, *, forms: bool) -> LogReport:
+def _verify_export(directory: Path, key_text: str, *, forms: bool) -> tuple[LogReport, str | None]:
     from garante.ledger.errors import LedgerError
     from garante.ledger.logcheck import StoredEntry, check_log
 
@@ -508,7 +591,7 @@ def _verify_export(directory: Path, key_text: str, *, forms: bool) -> LogReport:
         raise ValidationError(
             f"cannot read the export in {directory}: {exc}", field="export"
         ) from None
-    return check_log(entries, notes, key, forms=forms)
+    return check_log(entries, notes, key, forms=forms), (notes[-1] if notes else None)
 
 
 def _report(ctx: typer.Context, report: LogReport, *, requests: int | None = None) -> None:

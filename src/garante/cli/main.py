@@ -32,6 +32,7 @@ from garante.cli import (
     trace,
     undertakings,
     witness,
+    witnesses,
 )
 from garante.cli.context import Settings, service, settings
 from garante.domain.errors import GaranteError, ValidationError
@@ -224,6 +225,7 @@ app.add_typer(conditions.events, name="events")
 app.add_typer(releases.app, name="releases")
 app.add_typer(audit.app, name="audit")
 app.add_typer(witness.app, name="witness")
+app.add_typer(witnesses.app, name="witnesses")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(db.app, name="db")
 app.add_typer(outcomes.app, name="outcomes")

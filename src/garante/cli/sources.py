@@ -260,7 +260,21 @@ def show(
 ) -> None:
     """Show one source: its terms, position, health and what it gave (never its secret)."""
     source = service(ctx).source(source_id)
-    output.record(ctx, source, {"state": _state(source), "lag": _lag(source.lag_seconds)})
+    shown = {"state": _state(source), "lag": _lag(source.lag_seconds)}
+    output.record(ctx, source, {**shown, "upstream_checkpoint": _witnessed(source)})
+
+
+def _witnessed(source: records.Source) -> str | None:
+    """A Garante upstream's checkpoint as verified, and whether it took the cosignature."""
+    verified = source.upstream_checkpoint
+    if verified is None:
+        return None
+    given = (
+        "cosignature accepted upstream"
+        if verified.cosignature_accepted
+        else f"cosignature not yet accepted upstream ({verified.cosignature_error})"
+    )
+    return f"size {verified.size}, root {verified.root_hash}; {given}"
 
 
 @app.command("pull")

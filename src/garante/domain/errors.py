@@ -194,6 +194,13 @@ class StoreMissing(StoreUnavailable):
 # -- sources ---------------------------------------------------------------------------------
 
 
+class CosignatureRefused(ValidationError):
+    """A witness's cosignature the log does not take: malformed, by a key the operator has not
+    registered as a witness, invalid, or over a checkpoint this log never published."""
+
+    code = "ledger.cosignature_refused"
+
+
 class UpstreamFailed(GaranteError):
     """A source's upstream could not be read: unreachable, refusing, failing, or answering
     what is not TAXII. The pull recorded it as the source's last error."""

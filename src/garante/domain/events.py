@@ -87,6 +87,9 @@ class EventKind(StrEnum):
     CONSENT_GRANTED = "consent.granted"
     CONSENT_REFUSED = "consent.refused"
     CONSENT_RECEIVED = "consent.received"
+    # -- witnesses of the log
+    WITNESS_ADDED = "witness.added"
+    WITNESS_REMOVED = "witness.removed"
 
 
 # -- references to stored rows -------------------------------------------------------------
@@ -790,6 +793,31 @@ class ConsentReceived(AuditEvent):
     checkpoint: str
 
 
+# -- witnesses of the log -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class WitnessAdded(AuditEvent):
+    """A witness the operator trusts: from this entry on, its cosignatures (c2sp.org/
+    tlog-cosignature) of the log's checkpoints are taken and served with them. ``key`` is its
+    type 0x04 note verifier key, ``name`` the key name its cosignature lines carry."""
+
+    entry_kind = EventKind.WITNESS_ADDED
+    witness: str = field(metadata=ref("log_witnesses.id"))
+    name: str
+    key: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class WitnessRemoved(AuditEvent):
+    """From this entry on the witness's cosignatures are no longer taken; those already
+    taken stay with their checkpoints, as a reader may still check them."""
+
+    entry_kind = EventKind.WITNESS_REMOVED
+    witness: str = field(metadata=ref("log_witnesses.id"))
+    reason: str
+
+
 EVENTS: dict[EventKind, type[AuditEvent]] = {
     cls.entry_kind: cls
     for cls in (
@@ -841,6 +869,8 @@ EVENTS: dict[EventKind, type[AuditEvent]] = {
         ConsentGranted,
         ConsentRefused,
         ConsentReceived,
+        WitnessAdded,
+        WitnessRemoved,
     )
 }
 """The class of each kind of entry."""

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from garante.ledger.errors import CheckpointError, NoteError, SignatureError
+from garante.ledger.errors import CheckpointError, LedgerError, NoteError, SignatureError
 from garante.ledger.note import (
     SIG_COSIGNATURE_V1,
     SIG_ED25519,
@@ -43,6 +43,7 @@ __all__ = [
     "VerifierKey",
     "cosign",
     "cosignature_message",
+    "cosigners",
     "key_id",
     "open_checkpoint",
     "open_note",
@@ -185,3 +186,22 @@ def verify_cosignature(checkpoint_text: str, line: str, verifier: VerifierKey) -
     if timestamp is None:  # pragma: no cover - type 0x04 always yields a timestamp
         raise NoteError("cosignature carried no timestamp")
     return timestamp
+
+
+def cosigners(note: str | bytes, witnesses: Iterable[VerifierKey]) -> list[VerifierKey]:
+    """The ``witnesses`` (type 0x04 keys) whose cosignature in the signed checkpoint ``note``
+    verifies over its text: what a reader that requires N witnesses counts. A line that fails
+    to verify counts for nobody; the note's other signatures are not looked at here."""
+    text, signatures = parse_note(note)
+    found: list[VerifierKey] = []
+    for key in dict.fromkeys(witnesses):
+        for sig in signatures:
+            if (sig.name, sig.key_id) != (key.name, key.key_id):
+                continue
+            try:
+                verify_cosignature(text, sig.to_line(), key)
+            except LedgerError:
+                continue
+            found.append(key)
+            break
+    return found

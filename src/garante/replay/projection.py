@@ -74,6 +74,8 @@ from garante.domain.events import (
     UndertakingRevoked,
     UndertakingSigned,
     UpstreamVersionSeen,
+    WitnessAdded,
+    WitnessRemoved,
 )
 from garante.domain.item import Item
 from garante.domain.order import Order, Requirement, Scope
@@ -149,6 +151,14 @@ class LoggedAcknowledgement:
     kind: str
     request: int
     agency: str
+
+
+@dataclass(kw_only=True)
+class LoggedWitness:
+    id: str
+    name: str
+    key: str
+    removed: bool = False
 
 
 @dataclass(kw_only=True)
@@ -241,6 +251,7 @@ class Projection:
     passkeys: dict[str, Passkey] = field(default_factory=dict)
     acknowledgements: dict[str, LoggedAcknowledgement] = field(default_factory=dict)
     consent_requests: dict[str, LoggedConsent] = field(default_factory=dict)
+    witnesses: dict[str, LoggedWitness] = field(default_factory=dict)
     settings: dict[str, str | None] = field(default_factory=dict)
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
     # Standing agreements at their latest version, and the (item, recipient, purpose) of every
@@ -914,3 +925,20 @@ def _consent_received(p: Projection, e: LoggedEntry, d: ConsentReceived) -> bool
 
 
 _apply(ConsentReceived, _consent_received)
+# -- witnesses of the log --------------------------------------------------------------------
+
+
+def _witness_added(p: Projection, e: LoggedEntry, d: WitnessAdded) -> bool:
+    p.witnesses[d.witness] = LoggedWitness(id=d.witness, name=d.name, key=d.key)
+    return False
+
+
+def _witness_removed(p: Projection, e: LoggedEntry, d: WitnessRemoved) -> bool:
+    witness = p.witnesses.get(d.witness)
+    if witness is not None:
+        witness.removed = True
+    return False
+
+
+_apply(WitnessAdded, _witness_added)
+_apply(WitnessRemoved, _witness_removed)

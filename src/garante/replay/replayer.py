@@ -88,6 +88,8 @@ from garante.domain.events import (
     UndertakingRevoked,
     UndertakingSigned,
     UpstreamVersionSeen,
+    WitnessAdded,
+    WitnessRemoved,
 )
 from garante.domain.outcome import OutcomeReport
 from garante.domain.parties import SYSTEM_AUTHORITY, authority_key_statement, key_statement
@@ -96,6 +98,8 @@ from garante.domain.recalldeadline import HOLD_PREFIX as RECALL_HOLD
 from garante.domain.request import ReleaseRequest
 from garante.domain.roles import TOKEN_ROLES, Role
 from garante.domain.timeutil import iso
+from garante.ledger.errors import LedgerError
+from garante.ledger.note import SIG_COSIGNATURE_V1, VerifierKey
 from garante.passkeys import verify_assertion, verify_attestation
 from garante.policy.compliance import judge
 from garante.policy.decide import decide
@@ -210,6 +214,9 @@ _WRITERS: dict[str, frozenset[Role]] = {
     "consent.refused": frozenset({Role.LIAISON}),
     # On a node, an analyst (who manages its sources) takes an upstream's answer.
     "consent.received": frozenset({Role.ANALYST}),
+    # The operator alone chooses the witnesses whose cosignatures the log takes.
+    "witness.added": frozenset(),
+    "witness.removed": frozenset(),
 }
 
 # A request an agreement started is written by whoever added the item (an analyst), or, for
@@ -1449,3 +1456,30 @@ def _consent_received(r: Replayer, e: LoggedEntry, d: ConsentReceived) -> None:
 
 
 _check(ConsentReceived, _consent_received)
+# -- witnesses of the log --------------------------------------------------------------------
+
+
+def _witness_added(r: Replayer, e: LoggedEntry, d: WitnessAdded) -> None:
+    try:
+        key = VerifierKey.parse(d.key)
+    except LedgerError as exc:
+        r._disagree(e, f"registers witness {d.name} with a key that cannot be read: {exc}")
+        return
+    if key.sig_type != SIG_COSIGNATURE_V1 or key.name != d.name:
+        r._disagree(e, f"registers witness {d.name} with a key that is not its cosigner key")
+    if d.witness in r.state.witnesses:
+        r._disagree(e, f"registers witness {d.witness} again")
+    elif any(w.name == d.name and not w.removed for w in r.state.witnesses.values()):
+        r._disagree(e, f"registers a second witness named {d.name}")
+
+
+def _witness_removed(r: Replayer, e: LoggedEntry, d: WitnessRemoved) -> None:
+    witness = r.state.witnesses.get(d.witness)
+    if witness is None:
+        r._disagree(e, f"removes witness {d.witness}, which was never registered")
+    elif witness.removed:
+        r._disagree(e, f"removes witness {d.witness} ({witness.name}) a second time")
+
+
+_check(WitnessAdded, _witness_added)
+_check(WitnessRemoved, _witness_removed)

@@ -41,6 +41,7 @@ from garante.service.usecases.sources import Sources
 from garante.service.usecases.tiles import LogTiles
 from garante.service.usecases.tokens import Tokens
 from garante.service.usecases.undertakings import Undertakings
+from garante.service.usecases.witnesses import Witnesses
 from garante.service.usecases.writeback import WriteBack
 from garante.store import queries
 
@@ -63,6 +64,7 @@ class Garante(
     Passkeys,
     WriteBack,
     Consents,
+    Witnesses,
 ):
     """One store, one clock, one acting person or system."""
 

@@ -33,6 +33,7 @@ from garante.store.schema import (
     EventRow,
     FeedReleaseRow,
     ItemRow,
+    LogWitnessRow,
     OrderRow,
     OutcomeRow,
     RequestRow,
@@ -276,6 +277,16 @@ def token(row: TokenRow) -> records.Token:
     )
 
 
+def witness(row: LogWitnessRow) -> records.Witness:
+    return records.Witness(
+        id=row.id,
+        name=row.name,
+        key=row.verifier_key,
+        added_at=iso(row.added_at),
+        removed_at=time(row.removed_at),
+    )
+
+
 def enforced(result: Enforcement) -> records.Enforced:
     req = result.request
     return records.Enforced(
@@ -380,6 +391,20 @@ def source(
         acknowledges=row.signing_key is not None,
         acks_waiting=acks_waiting,
         ack_error=ack_error,
+        upstream_checkpoint=_upstream_checkpoint(row.upstream_checkpoint),
+    )
+
+
+def _upstream_checkpoint(state: dict[str, Any] | None) -> records.UpstreamCheckpoint | None:
+    """What a pull kept of a Garante upstream's log (``upstream.garante.Verified``)."""
+    if not state:
+        return None
+    error = state.get("post_error")
+    return records.UpstreamCheckpoint(
+        size=int(state["size"]),
+        root_hash=str(state["root_hash"]),
+        cosignature_accepted=bool(state.get("posted", False)),
+        cosignature_error=str(error) if error is not None else None,
     )
 
 

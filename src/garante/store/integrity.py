@@ -91,6 +91,8 @@ from garante.domain.events import (
     UndertakingRevoked,
     UndertakingSigned,
     UpstreamVersionSeen,
+    WitnessAdded,
+    WitnessRemoved,
     refs,
 )
 from garante.domain.parties import SYSTEM_AUTHORITY
@@ -109,6 +111,7 @@ from garante.store.schema import (
     FeedReleaseRow,
     ItemRow,
     LedgerEntryRow,
+    LogWitnessRow,
     OrderRow,
     OrderVersionRow,
     OutcomeRow,
@@ -498,6 +501,10 @@ def _links(data: Field) -> list[_Link]:
               where=AcknowledgementRow.kind == "delivery"),
         links("recall acknowledged", AcknowledgementRow.id, [RecallAcknowledged],
               where=AcknowledgementRow.kind == "recall"),
+        # -- witnesses of the log
+        links("witness added", LogWitnessRow.id, [WitnessAdded]),
+        links("witness removed", LogWitnessRow.id, [WitnessRemoved],
+              where=LogWitnessRow.removed_at.is_not(None)),
     ]  # fmt: skip
 
 

@@ -332,6 +332,19 @@ class LedgerCheckpointRow(Base):
     published_at: Mapped[datetime]
 
 
+class LogWitnessRow(Base):
+    """A witness the log's operator trusts: its cosignatures (c2sp.org/tlog-cosignature) of the
+    log's checkpoints are taken and served with them. ``verifier_key`` is its type 0x04 note
+    verifier key; a removed witness keeps its row (``removed_at``), as its entries name it."""
+
+    __tablename__ = "log_witnesses"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    verifier_key: Mapped[str] = mapped_column(Text)
+    added_at: Mapped[datetime]
+    removed_at: Mapped[datetime | None]
+
+
 class TokenRow(Base):
     """An API token: only its SHA-256 is stored; the secret is shown once, at creation."""
 

@@ -6,7 +6,8 @@ entry that released it, proven included in a checkpoint signed by the upstream's
 the trust anchor the operator configured), and every checkpoint it sees must be consistent
 with the last one it verified (an RFC 9162 consistency proof from the upstream). The node
 witnesses what it verified: it cosigns each checkpoint with its own log key (C2SP
-tlog-cosignature, ``ledger.witness``) and keeps the cosignature with the source's state.
+tlog-cosignature, ``ledger.witness``), keeps the cosignature with the source's state and posts
+it to the upstream (``POST /api/v1/audit/cosignatures``), which serves it with its checkpoint.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from garante.domain.errors import UpstreamFailed, UpstreamForked
 from garante.ledger import delivery
 from garante.ledger.checkpoint import Checkpoint
 from garante.ledger.errors import LedgerError
-from garante.ledger.note import NoteSigner, VerifierKey, open_note
+from garante.ledger.note import NoteSigner, VerifierKey, open_note, parse_note
 from garante.ledger.verify import VerificationError, verify_consistency
 from garante.ledger.witness import (
     WitnessError,
@@ -44,13 +45,16 @@ def taxii_root(url: str) -> str:
 
 @dataclass(frozen=True, kw_only=True)
 class Verified:
-    """The last upstream checkpoint a node verified, and its cosignature of it."""
+    """The last upstream checkpoint a node verified, and its cosignature of it: ``posted``
+    once the upstream took it, ``post_error`` why it did not, while it has not."""
 
     size: int
     root_hash: str  # base64
     origin: str
     note: str
     cosignature: str
+    posted: bool = False
+    post_error: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -59,6 +63,8 @@ class Verified:
             "origin": self.origin,
             "note": self.note,
             "cosignature": self.cosignature,
+            "posted": self.posted,
+            "post_error": self.post_error,
         }
 
     @classmethod
@@ -71,6 +77,8 @@ class Verified:
             origin=str(data["origin"]),
             note=str(data["note"]),
             cosignature=str(data["cosignature"]),
+            posted=bool(data.get("posted", False)),
+            post_error=data.get("post_error"),
         )
 
     def state(self) -> WitnessState:
@@ -179,6 +187,26 @@ class Upstream:
             note=note,
             cosignature=line,
         )
+
+    def post_cosignature(self, verified: Verified) -> str | None:
+        """Give the upstream this node's cosignature of ``verified``: its checkpoint with the
+        log's own signature and the cosignature line. None once taken, else why not: a witness
+        whose cosignature the upstream does not take (yet) still verified what it took."""
+        try:
+            text, signatures = parse_note(verified.note)
+            own = "".join(
+                s.to_line()
+                for s in signatures
+                if (s.name, s.key_id) == (self.key.name, self.key.key_id)
+            )
+            self._client.add_cosignature(f"{text}\n{own}{verified.cosignature}")
+        except GaranteAPIError as exc:
+            return f"the upstream refused this node's cosignature: {exc.code}: {exc.message}"
+        except LedgerError as exc:
+            return f"the kept checkpoint cannot be read: {exc}"
+        except Exception as exc:  # httpx errors: unreachable, timed out
+            return f"the upstream could not be reached to give it this node's cosignature: {exc}"
+        return None
 
     def _older(self, last: Verified, note: str) -> Verified:
         """A checkpoint older than ``last`` (a receipt's, signed before): it must be signed

@@ -31,6 +31,22 @@ def latest_checkpoint(request: Request) -> records.Checkpoint:
     return published.served()
 
 
+@router.get("/witnesses", response_model=list[records.Witness])
+def witnesses(request: Request) -> list[records.Witness]:
+    """The witnesses whose cosignatures the log takes (registered by its operator with
+    ``garante witnesses add``). Public, like the checkpoint their cosignatures are served with."""
+    return service(request).witnesses()
+
+
+@router.post("/cosignatures", response_model=records.Checkpoint, responses=responses(413, 422))
+def take_cosignature(request: Request, cosigned: records.CosignedCheckpoint) -> records.Checkpoint:
+    """A witness's cosignature of one of the log's checkpoints: the checkpoint's note as
+    served, with the witness's cosignature line (c2sp.org/tlog-cosignature) appended. No token:
+    it is taken only if it verifies with the key of a witness the operator registered, over a
+    checkpoint this log published; the answer is that checkpoint with every cosignature kept."""
+    return service(request).take_cosignature(cosigned.note).served()
+
+
 @router.get("/entries", response_model=list[records.LogEntry], responses=responses(401, 403, 422))
 def entries(
     request: Request,

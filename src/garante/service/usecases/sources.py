@@ -351,7 +351,24 @@ class Sources(UseCases):
             settled = upstreamacks.settle(self._tx, terms.id, upstream)
             pulled.revoked += settled.withdrawn
             pulled.recalled += settled.recalled
+            self._give_cosignature(terms, upstream, verified)
         pulled.next = None
+
+    def _give_cosignature(
+        self,
+        terms: _Terms,
+        upstream: garante_upstream.Upstream,
+        verified: garante_upstream.Verified,
+    ) -> None:
+        """Post this node's cosignature of the last checkpoint it verified to the upstream,
+        unless it took it already; whether it did is kept with the source's state. A refusal
+        or an upstream out of reach never fails the pull: the next pull posts it again."""
+        if verified.posted:
+            return
+        problem = upstream.post_cosignature(verified)
+        given = replace(verified, posted=problem is None, post_error=problem)
+        with self._tx() as tx:
+            store.record_checkpoint(tx.session, terms.id, given.to_dict())
 
     def _witness(
         self,
