@@ -471,6 +471,8 @@ def _request_consent(world: World, client: GaranteClient) -> Any:
         except GaranteAPIError:
             continue
     raise AssertionError("the DEA has no delivered release to ask consent for")
+
+
 def _cosign(world: World, client: GaranteClient) -> Any:
     """A cosignature posted, as anyone may: a partner not registered as a witness is refused,
     and the answer says so of the public checkpoint alone, nothing of anyone else."""
