@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -221,47 +221,38 @@ def add_checkpoint(
 
 def entries_with_leaves(
     session: Session, *, chunk: int = 10_000
-) -> Iterator[list[tuple[int, bytes, bytes, bytes | None]]]:
-    """Each entry's index, text and stored leaf hash, with the level-0 subtree's copy of that
-    hash (None when missing), in index order, a list of up to ``chunk`` entries at a time (the
-    log may be large).
+) -> Iterator[list[tuple[int, bytes, bytes]]]:
+    """Each entry's index, text and stored leaf hash, in index order, a list of up to ``chunk``
+    entries at a time (the log may be large). Where the level-0 subtree's copy of the leaf
+    hash is present and differs from the entry's, an empty hash stands in: it never matches,
+    so a verifier reports the entry.
 
-    Read a range of indices at a time through the driver's own cursor: two range scans on the
-    primary keys (the entries, then their level-0 subtrees) and plain tuples, not a join and a
-    result row object per entry, which cost more than the verification itself.
+    One range read per chunk through the driver's own cursor: the entries by primary key,
+    each joined to its level-0 subtree by primary key, the two copies compared by the
+    database, and the rows handed on as the driver returns them (plain tuples, no result row
+    object or dataclass per entry, which cost more than the verification itself).
     """
     last = session.scalar(select(func.max(LedgerEntryRow.idx)))
     if last is None:
         return
     connection = session.connection()
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    entries_sql = (
-        f"SELECT idx, entry, leaf_hash FROM {_ENTRIES.name} "
-        f"WHERE idx >= {mark} AND idx < {mark} ORDER BY idx"
+    sql = (
+        f"SELECT e.idx, e.entry, CASE WHEN s.hash IS NULL OR s.hash = e.leaf_hash "
+        f"THEN e.leaf_hash ELSE {mark} END "
+        f"FROM {_ENTRIES.name} e LEFT JOIN {_SUBTREES.name} s "
+        f"ON s.level = 0 AND s.idx = e.idx "
+        f"WHERE e.idx >= {mark} AND e.idx < {mark} ORDER BY e.idx"
     )
-    leaves_sql = (
-        f"SELECT idx, hash FROM {_SUBTREES.name} "
-        f"WHERE level = 0 AND idx >= {mark} AND idx < {mark} ORDER BY idx"
-    )
+    as_bytes = connection.dialect.name != "sqlite"  # SQLite returns bytes already
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         for start in range(0, int(last) + 1, chunk):
-            bounds = (start, start + chunk)
-            cursor.execute(entries_sql, bounds)
-            rows = cursor.fetchall()
-            cursor.execute(leaves_sql, bounds)
-            leaves = cursor.fetchall()
-            if [row[0] for row in leaves] == [row[0] for row in rows]:
-                yield [
-                    (index, bytes(entry), bytes(leaf), bytes(copy))
-                    for (index, entry, leaf), (_, copy) in zip(rows, leaves, strict=True)
-                ]
-            else:
-                copies = {index: bytes(copy) for index, copy in leaves}
-                yield [
-                    (index, bytes(entry), bytes(leaf), copies.get(index))
-                    for index, entry, leaf in rows
-                ]
+            cursor.execute(sql, (b"", start, start + chunk))
+            rows = cast(list[tuple[int, bytes, bytes]], cursor.fetchall())
+            if as_bytes:
+                rows = [(index, bytes(entry), bytes(leaf)) for index, entry, leaf in rows]
+            yield rows
     finally:
         cursor.close()
 
