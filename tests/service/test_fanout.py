@@ -227,6 +227,39 @@ def test_a_second_backfill_starts_nothing_the_first_started(
     assert world.make_agreement(second, backfill_from=since).started == []
 
 
+# -- what another instance on the same store changed ----------------------------------------
+
+
+def test_a_fanout_decides_on_an_undertaking_another_instance_revoked(
+    world: Garante, db_url: str, clock: FixedClock
+) -> None:
+    agree(world)
+    assert started(add(world, "before")) == [("dea", "seizure", "released")]
+    [undertaking] = world.undertakings("dea")
+    other = Garante.open(db_url, clock=clock, actor="other")
+    try:
+        other.revoke_undertaking(undertaking.id, reason="breach")
+    finally:
+        other.close()
+    assert started(add(world, "after")) == [("dea", "seizure", "denied")]
+
+
+def test_a_fanout_decides_on_an_undertaking_another_instance_recorded(
+    world: Garante, db_url: str, clock: FixedClock
+) -> None:
+    world.register_agency("afp", name="AFP", country="AU")
+    agree(world, "afp")
+    assert started(add(world, "before")) == [("afp", "seizure", "denied")]
+    other = Garante.open(db_url, clock=clock, actor="other")
+    try:
+        other.record_undertaking(
+            other.draft_undertaking("afp", permits=["seizure"]), signature=None
+        )
+    finally:
+        other.close()
+    assert started(add(world, "after")) == [("afp", "seizure", "released")]
+
+
 # -- agreements not in force ---------------------------------------------------------------
 
 

@@ -38,6 +38,7 @@ from garante.domain.events import (
     ReleaseRequested,
     RuleCited,
 )
+from garante.domain.parties import Agency
 from garante.domain.request import ReleaseRequest, ReleaseTriple
 from garante.domain.undertaking import Undertaking
 from garante.domain.vocabulary import Tlp
@@ -48,11 +49,11 @@ from garante.service.releases import DecidedRequest
 from garante.service.transaction import Transaction
 from garante.stix import markings
 from garante.stix.markings import StixObject
-from garante.store import agencies, items, requests
 from garante.store import feed as stored_feed
+from garante.store import items, parties, requests
 from garante.store.feed import NewObject
 from garante.store.requests import NewRequest
-from garante.store.schema import AgencyRow, ItemRow
+from garante.store.schema import ItemRow
 
 _TOKEN = "0" * 32  # where the trace token goes in a marked template: never a real token's place
 
@@ -101,7 +102,7 @@ def request_many(
     """
     with _collector_paused():
         found_items = items.get_many(tx.session, (t.item_id for t in triples))
-        found_agencies = agencies.get_many(tx.session, (t.recipient_id for t in triples))
+        found_agencies, _ = parties.read(tx.session, (t.recipient_id for t in triples))
         for index, refused in enumerate(_refusals(tx, triples, found_items, found_agencies)):
             if refused is not None:
                 raise in_batch(index, refused) from None
@@ -117,7 +118,7 @@ def request_each(
     hear only their own fate; the items and agencies are read once for both."""
     with _collector_paused():
         found_items = items.get_many(tx.session, (t.item_id for t in triples))
-        found_agencies = agencies.get_many(tx.session, (t.recipient_id for t in triples))
+        found_agencies, _ = parties.read(tx.session, (t.recipient_id for t in triples))
         refused = _refusals(tx, triples, found_items, found_agencies)
         kept = [n for n, error in enumerate(refused) if error is None]
         if not kept:
@@ -139,7 +140,7 @@ def _refusals(
     tx: Transaction,
     triples: Sequence[ReleaseTriple],
     found_items: dict[str, ItemRow],
-    found_agencies: dict[str, AgencyRow],
+    found_agencies: dict[str, Agency],
 ) -> list[GaranteError | None]:
     session = tx.session
     purposes: set[str] = set()
@@ -166,10 +167,10 @@ def _request_many(
     agreement_ids: Sequence[str | None] | None,
     actors: Sequence[str] | None,
     found_items: dict[str, ItemRow],
-    found_agencies: dict[str, AgencyRow],
+    found_agencies: dict[str, Agency],
 ) -> list[DecidedRequest]:
     session = tx.session
-    tx.hold(*found_items.values(), *found_agencies.values())
+    tx.hold(*found_items.values())
     # Read and decided before the sequencer (``Transaction.sequence``): on PostgreSQL, under
     # the shared policy lock only, beside other servers' releases. Each decision's version is
     # cited once its entry's index is known.

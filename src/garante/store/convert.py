@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import Row
+
 from garante.domain.condition import Condition, ConditionRule, Event
 from garante.domain.item import Item
 from garante.domain.order import Order, Requirement, Scope
@@ -18,7 +22,7 @@ from garante.store.schema import (
 )
 
 
-def agency(row: AgencyRow) -> Agency:
+def agency(row: AgencyRow | Row[Any]) -> Agency:
     return Agency(
         id=row.id,
         name=row.name,
@@ -51,7 +55,7 @@ def item(row: ItemRow) -> Item:
     )
 
 
-def undertaking(row: UndertakingRow) -> Undertaking:
+def undertaking(row: UndertakingRow | Row[Any]) -> Undertaking:
     return Undertaking(
         id=row.id,
         agency_id=row.agency_id,

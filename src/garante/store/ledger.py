@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import TypeVar, cast
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from garante.ledger import merkle
@@ -47,15 +47,20 @@ def _fetched(session: Session, compute: Callable[[merkle.GetNode], T]) -> T:
         return compute(record)
     keys = sorted(set(wanted))
     # Pad to the next power of two by repeating the last key: a handful of statements serve
-    # every proof, each compiled once, instead of one per node count (a compilation costs
-    # more than the proof, and used to land in the slowest proofs).
+    # every proof, each built once, instead of one per node count.
     width = 1 << max(2, (len(keys) - 1).bit_length())
     keys += [keys[-1]] * (width - len(keys))
-    params: dict[str, int] = {}
-    for n, (level, index) in enumerate(keys):
-        params[f"l{n}"] = level
-        params[f"i{n}"] = index
-    rows = session.execute(_nodes_query(width), params).all()
+    # Through the driver's own cursor, in the session's transaction: a proof is one query of
+    # a few primary-key lookups, and SQLAlchemy's statement execution (parameters by name,
+    # result rows) cost more than the query and the hashing together.
+    connection = session.connection()
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(_nodes_sql(width, mark), [n for key in keys for n in key])
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
     nodes: dict[tuple[int, int], bytes] = {
         (int(level), int(index)): bytes(value) for level, index, value in rows
     }
@@ -70,24 +75,17 @@ def _fetched(session: Session, compute: Callable[[merkle.GetNode], T]) -> T:
 
 
 @lru_cache(maxsize=128)
-def _nodes_query(count: int) -> Any:
+def _nodes_sql(count: int, mark: str) -> str:
     """One statement per (padded) number of nodes: (level = ? AND idx = ?) OR ... on the
     primary key.
 
     Why not ``(level, idx) IN (VALUES ...)``: SQLite plans that as a scan of the whole table,
     which made every proof O(n). Each OR branch is a primary-key lookup on both backends, and
-    caching the statement by size keeps compilation off the hot path.
+    caching the statement by size keeps building it off the hot path.
     """
-    return select(LedgerSubtreeRow.level, LedgerSubtreeRow.idx, LedgerSubtreeRow.hash).where(
-        or_(
-            *(
-                and_(
-                    LedgerSubtreeRow.level == bindparam(f"l{n}"),
-                    LedgerSubtreeRow.idx == bindparam(f"i{n}"),
-                )
-                for n in range(count)
-            )
-        )
+    branch = f"(level = {mark} AND idx = {mark})"
+    return f"SELECT level, idx, hash FROM {_SUBTREES.name} WHERE " + " OR ".join(
+        branch for _ in range(count)
     )
 
 
@@ -221,47 +219,38 @@ def add_checkpoint(
 
 def entries_with_leaves(
     session: Session, *, chunk: int = 10_000
-) -> Iterator[list[tuple[int, bytes, bytes, bytes | None]]]:
-    """Each entry's index, text and stored leaf hash, with the level-0 subtree's copy of that
-    hash (None when missing), in index order, a list of up to ``chunk`` entries at a time (the
-    log may be large).
+) -> Iterator[list[tuple[int, bytes, bytes]]]:
+    """Each entry's index, text and stored leaf hash, in index order, a list of up to ``chunk``
+    entries at a time (the log may be large). Where the level-0 subtree's copy of the leaf
+    hash is present and differs from the entry's, an empty hash stands in: it never matches,
+    so a verifier reports the entry.
 
-    Read a range of indices at a time through the driver's own cursor: two range scans on the
-    primary keys (the entries, then their level-0 subtrees) and plain tuples, not a join and a
-    result row object per entry, which cost more than the verification itself.
+    One range read per chunk through the driver's own cursor: the entries by primary key,
+    each joined to its level-0 subtree by primary key, the two copies compared by the
+    database, and the rows handed on as the driver returns them (plain tuples, no result row
+    object or dataclass per entry, which cost more than the verification itself).
     """
     last = session.scalar(select(func.max(LedgerEntryRow.idx)))
     if last is None:
         return
     connection = session.connection()
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    entries_sql = (
-        f"SELECT idx, entry, leaf_hash FROM {_ENTRIES.name} "
-        f"WHERE idx >= {mark} AND idx < {mark} ORDER BY idx"
+    sql = (
+        f"SELECT e.idx, e.entry, CASE WHEN s.hash IS NULL OR s.hash = e.leaf_hash "
+        f"THEN e.leaf_hash ELSE {mark} END "
+        f"FROM {_ENTRIES.name} e LEFT JOIN {_SUBTREES.name} s "
+        f"ON s.level = 0 AND s.idx = e.idx "
+        f"WHERE e.idx >= {mark} AND e.idx < {mark} ORDER BY e.idx"
     )
-    leaves_sql = (
-        f"SELECT idx, hash FROM {_SUBTREES.name} "
-        f"WHERE level = 0 AND idx >= {mark} AND idx < {mark} ORDER BY idx"
-    )
+    as_bytes = connection.dialect.name != "sqlite"  # SQLite returns bytes already
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         for start in range(0, int(last) + 1, chunk):
-            bounds = (start, start + chunk)
-            cursor.execute(entries_sql, bounds)
-            rows = cursor.fetchall()
-            cursor.execute(leaves_sql, bounds)
-            leaves = cursor.fetchall()
-            if [row[0] for row in leaves] == [row[0] for row in rows]:
-                yield [
-                    (index, bytes(entry), bytes(leaf), bytes(copy))
-                    for (index, entry, leaf), (_, copy) in zip(rows, leaves, strict=True)
-                ]
-            else:
-                copies = {index: bytes(copy) for index, copy in leaves}
-                yield [
-                    (index, bytes(entry), bytes(leaf), copies.get(index))
-                    for index, entry, leaf in rows
-                ]
+            cursor.execute(sql, (b"", start, start + chunk))
+            rows = cast(list[tuple[int, bytes, bytes]], cursor.fetchall())
+            if as_bytes:
+                rows = [(index, bytes(entry), bytes(leaf)) for index, entry, leaf in rows]
+            yield rows
     finally:
         cursor.close()
 

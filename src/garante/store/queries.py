@@ -15,7 +15,7 @@ from garante.domain.consent import ConsentKey, Onward
 from garante.domain.snapshot import OrderIndex, PolicyState
 from garante.domain.timeutil import parse_time
 from garante.domain.vocabulary import Vocabulary
-from garante.store import convert
+from garante.store import convert, parties
 from garante.store.schema import (
     AgencyRow,
     ConditionRow,
@@ -150,32 +150,35 @@ def policy_state(
     """Load the snapshot ``decide`` reads; limited to some items and agencies when given.
 
     Orders are loaded whole (minus those lifted before ``at``): their index is what keeps the
-    cost of each decision independent of how many cannot apply. Rows loaded are appended to
-    ``keep`` when given: the session's identity map holds rows weakly, and a transaction that
-    goes on to read them again (the undertaking a release is marked with) then finds them
-    there instead of querying again. ``shared``, the orders and conditions standing at ``at``
+    cost of each decision independent of how many cannot apply. Agencies and undertakings,
+    when ``agency_ids`` limits them, come from ``parties.read``: kept per process while the
+    store's generation of them is the one this transaction reads. Item and order rows loaded
+    are appended to ``keep`` when given: the session's identity map holds rows weakly, and a
+    transaction that goes on to read them again then finds them there instead of querying
+    again. ``shared``, the orders and conditions standing at ``at``
     as read earlier in the same transaction, is used instead of reading them again: only a
     transaction that has not changed them since may pass it.
     """
     if shared is not None and shared.at != at:
         raise ValueError(f"orders and conditions read at {shared.at} cannot describe {at}")
-    undertakings = select(UndertakingRow)
     if agency_ids is not None:
-        agency_ids = set(agency_ids)
-        undertakings = undertakings.where(UndertakingRow.agency_id.in_(agency_ids))
-    agency_rows = _rows(session, AgencyRow, agency_ids)
+        # Kept per process while none changes (``parties``): a fan-out reads the same ones for
+        # every item it adds.
+        agencies, undertakings = parties.read(session, agency_ids)
+    else:
+        agencies = {row.id: convert.agency(row) for row in session.scalars(select(AgencyRow))}
+        undertakings = [convert.undertaking(row) for row in session.scalars(select(UndertakingRow))]
     item_rows = _rows(session, ItemRow, item_ids)
-    undertaking_rows = list(session.scalars(undertakings))
     if keep is not None:
-        keep.extend([*agency_rows, *item_rows, *undertaking_rows])
+        keep.extend(item_rows)
     now_standing = shared if shared is not None else standing(session, at, keep=keep)
     return PolicyState.build(
         at=at,
         version=ledger_size(session) if version is None else version,
         vocabulary=vocabulary(session) if known_vocabulary is None else known_vocabulary,
-        agencies=[convert.agency(row) for row in agency_rows],
+        agencies=agencies.values(),
         items=[convert.item(row) for row in item_rows],
-        undertakings=[convert.undertaking(row) for row in undertaking_rows],
+        undertakings=undertakings,
         orders=now_standing.orders,
         conditions=now_standing.conditions,
         released_under=released_under(
