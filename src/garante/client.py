@@ -662,6 +662,8 @@ class GaranteClient:
         valid_from: datetime | str | None = None,
         valid_until: datetime | str | None = None,
         recall_ack_within: str | None = None,
+        onward_to: Sequence[str] | None = None,
+        onward_purposes: Sequence[str] | None = None,
     ) -> Statement:
         """The validated terms as the statement the partner countersigns, with its id and
         start fixed (liaison); stores nothing."""
@@ -676,6 +678,8 @@ class GaranteClient:
             valid_from,
             valid_until,
             recall_ack_within,
+            onward_to,
+            onward_purposes,
         )
         return self._statement("/agreements/draft", body)
 
@@ -692,6 +696,8 @@ class GaranteClient:
         valid_from: datetime | str | None = None,
         valid_until: datetime | str | None = None,
         recall_ack_within: str | None = None,
+        onward_to: Sequence[str] | None = None,
+        onward_purposes: Sequence[str] | None = None,
         backfill_from: datetime | str | None = None,
         key: Ed25519PrivateKey | None = None,
         signature: str | None = None,
@@ -704,6 +710,9 @@ class GaranteClient:
         ``signature``: a countersignature made elsewhere. Neither: not countersigned.
         ``recall_ack_within`` (``48h``, ``7d``): how long the partner has to acknowledge a
         recall of a release the agreement started; past it, the partner is held.
+        ``onward_to`` (agency ids, ISO 3166 codes) and ``onward_purposes``: onward sharing the
+        originator consents to in advance; the partner's consent requests it covers are
+        granted at once (on an amendment, ``onward_to=[]`` ends it).
         """
         body = _agreement_terms(
             partner,
@@ -716,6 +725,8 @@ class GaranteClient:
             valid_from,
             valid_until,
             recall_ack_within,
+            onward_to,
+            onward_purposes,
         )
         expected: dict[str, Json] = {
             "partner": partner,
@@ -745,6 +756,8 @@ class GaranteClient:
         valid_from: datetime | str | None = None,
         valid_until: datetime | str | None = None,
         recall_ack_within: str | None = None,
+        onward_to: Sequence[str] | None = None,
+        onward_purposes: Sequence[str] | None = None,
     ) -> records.AgreementPreview:
         """What making these terms with ``backfill_from`` would start now: the items it covers,
         the requests, and how many would be released, held or denied. Stores nothing."""
@@ -759,6 +772,8 @@ class GaranteClient:
             valid_from,
             valid_until,
             recall_ack_within,
+            onward_to,
+            onward_purposes,
         )
         body["backfill_from"] = _time(backfill_from)
         return self._as(records.AgreementPreview, "POST", "/agreements/simulate", body=body)
@@ -776,6 +791,8 @@ class GaranteClient:
         valid_until: datetime | str | None = None,
         clear_valid_until: bool = False,
         recall_ack_within: str | None = None,
+        onward_to: Sequence[str] | None = None,
+        onward_purposes: Sequence[str] | None = None,
     ) -> Statement:
         """The statement of the agreement's next version, for the partner to countersign."""
         body = _agreement_amendment(
@@ -788,6 +805,8 @@ class GaranteClient:
             valid_until,
             clear_valid_until,
             recall_ack_within,
+            onward_to,
+            onward_purposes,
         )
         return self._statement(f"/agreements/{_segment(agreement_id)}/amend/draft", body)
 
@@ -805,6 +824,8 @@ class GaranteClient:
         valid_until: datetime | str | None = None,
         clear_valid_until: bool = False,
         recall_ack_within: str | None = None,
+        onward_to: Sequence[str] | None = None,
+        onward_purposes: Sequence[str] | None = None,
         key: Ed25519PrivateKey | None = None,
         signature: str | None = None,
     ) -> AgreementChange:
@@ -820,6 +841,8 @@ class GaranteClient:
             valid_until,
             clear_valid_until,
             recall_ack_within,
+            onward_to,
+            onward_purposes,
         )
         expected: dict[str, Json] = {
             "id": agreement_id,
@@ -1994,6 +2017,8 @@ def _agreement_terms(
     valid_from: datetime | str | None,
     valid_until: datetime | str | None,
     recall_ack_within: str | None,
+    onward_to: Sequence[str] | None = None,
+    onward_purposes: Sequence[str] | None = None,
 ) -> dict[str, Json]:
     return (
         _Terms(
@@ -2010,6 +2035,8 @@ def _agreement_terms(
         .put("valid_from", _time(valid_from))
         .put("valid_until", _time(valid_until))
         .put("recall_ack_within", recall_ack_within)
+        .put("onward_to", None if onward_to is None else list(onward_to))
+        .put("onward_purposes", None if onward_purposes is None else list(onward_purposes))
         .body
     )
 
@@ -2024,6 +2051,8 @@ def _agreement_amendment(
     valid_until: datetime | str | None,
     clear_valid_until: bool,
     recall_ack_within: str | None,
+    onward_to: Sequence[str] | None = None,
+    onward_purposes: Sequence[str] | None = None,
 ) -> dict[str, Json]:
     def listed(values: Sequence[str] | None) -> list[Json] | None:
         return None if values is None else list(values)
@@ -2038,5 +2067,7 @@ def _agreement_amendment(
         .put("valid_from", _time(valid_from))
         .put("valid_until", _time(valid_until))
         .put("recall_ack_within", recall_ack_within)
+        .put("onward_to", None if onward_to is None else list(onward_to))
+        .put("onward_purposes", None if onward_purposes is None else list(onward_purposes))
         .body
     )

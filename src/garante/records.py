@@ -660,6 +660,10 @@ class Agreement:
     reason: str | None
     # How long the partner has to acknowledge a recall of a release it started (``48h``).
     recall_ack_within: str | None = None
+    # Onward sharing the originator consents to in advance (issue 21): recipients (agency ids,
+    # ISO 3166 codes) and purposes; a consent request they cover is granted at once.
+    onward_to: tuple[str, ...] = ()
+    onward_purposes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

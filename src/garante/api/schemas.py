@@ -625,6 +625,16 @@ class AgreementTerms(Body):
         description="How long the partner has to acknowledge a recall of a release it "
         "started (30m, 48h, 7d); past it unacknowledged, the partner is held",
     )
+    onward_to: list[Annotated[str, Field(min_length=1, max_length=128)]] | None = Field(
+        None,
+        max_length=200,
+        description="Onward recipients the originator consents to in advance (agency ids or "
+        "ISO 3166 country codes): the partner's consent request to share with one of them "
+        "for one of onward_purposes is granted at once. On an amendment, [] ends it",
+    )
+    onward_purposes: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
+        None, max_length=50, description="The purposes onward_to is consented for"
+    )
 
 
 class AgreementIn(AgreementTerms):
@@ -660,6 +670,16 @@ class AgreementAmendTerms(Body):
         max_length=16,
         description="How long the partner has to acknowledge a recall of a release it "
         "started (30m, 48h, 7d); past it unacknowledged, the partner is held",
+    )
+    onward_to: list[Annotated[str, Field(min_length=1, max_length=128)]] | None = Field(
+        None,
+        max_length=200,
+        description="Onward recipients the originator consents to in advance (agency ids or "
+        "ISO 3166 country codes): the partner's consent request to share with one of them "
+        "for one of onward_purposes is granted at once. On an amendment, [] ends it",
+    )
+    onward_purposes: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
+        None, max_length=50, description="The purposes onward_to is consented for"
     )
 
 

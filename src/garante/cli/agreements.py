@@ -137,6 +137,20 @@ def make(
         help="How long the partner has to acknowledge a recall of a release it started "
         "(30m, 48h, 7d); past it unacknowledged, the partner is held.",
     ),
+    onward_to: list[str] | None = typer.Option(
+        None,
+        "--onward-to",
+        metavar="RECIPIENT[,RECIPIENT...]",
+        help="Onward recipients the originator consents to in advance (agency ids or ISO 3166 "
+        "country codes): the partner's consent request to share with one of them for an "
+        "--onward-purposes purpose is granted at once, without a liaison.",
+    ),
+    onward_purposes: list[str] | None = typer.Option(
+        None,
+        "--onward-purposes",
+        metavar="PURPOSE[,PURPOSE...]",
+        help="The purposes --onward-to is consented for.",
+    ),
     backfill_from: str | None = typer.Option(
         None,
         "--backfill-from",
@@ -178,6 +192,8 @@ def make(
         valid_from=when(valid_from, field="valid_from"),
         valid_until=when(valid_until, field="valid_until"),
         recall_ack_within=recall_ack_within,
+        onward_to=split(onward_to) if onward_to else None,
+        onward_purposes=split(onward_purposes) if onward_purposes else None,
     )
     if preview and since is not None:
         _preview(ctx, garante.simulate_agreement(terms, backfill_from=since))
@@ -255,6 +271,20 @@ def amend(
         help="How long the partner has to acknowledge a recall of a release it started "
         "(30m, 48h, 7d); past it unacknowledged, the partner is held.",
     ),
+    onward_to: list[str] | None = typer.Option(
+        None,
+        "--onward-to",
+        metavar="RECIPIENT[,RECIPIENT...]",
+        help="Onward recipients the originator consents to in advance (agency ids or ISO 3166 "
+        "country codes): the partner's consent request to share with one of them for an "
+        "--onward-purposes purpose is granted at once, without a liaison.",
+    ),
+    onward_purposes: list[str] | None = typer.Option(
+        None,
+        "--onward-purposes",
+        metavar="PURPOSE[,PURPOSE...]",
+        help="The purposes --onward-to is consented for.",
+    ),
     *,
     scope: ScopeOptions,
     clearing: Clearing,
@@ -278,6 +308,8 @@ def amend(
         valid_until=when(valid_until, field="valid_until"),
         clear_valid_until=clearing.clear_valid_until,
         recall_ack_within=recall_ack_within,
+        onward_to=split(onward_to) if onward_to else None,
+        onward_purposes=split(onward_purposes) if onward_purposes else None,
     )
     if signing.printed(terms.statement()):
         return
@@ -372,5 +404,7 @@ def show(
             "originators": agreement.originators or "any",
             "valid_until": agreement.valid_until or "until ended",
             "recall_ack_within": agreement.recall_ack_within or "no deadline",
+            "onward_to": agreement.onward_to or "none consented in advance",
+            "onward_purposes": agreement.onward_purposes or "-",
         },
     )

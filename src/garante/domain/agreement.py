@@ -72,6 +72,27 @@ class Agreement:
     ended_at: datetime | None = None
     # How long its partner has to acknowledge a recall of a release it started (issue 21).
     recall_ack_within: timedelta | None = None
+    # Onward sharing its originator consents to in advance (issue 21): the recipients (agency
+    # ids or ISO 3166 country codes) and purposes for which a partner's consent request to
+    # share onward what this agreement's scope covers is granted at once, without a liaison.
+    onward_to: frozenset[str] = frozenset()
+    onward_purposes: frozenset[str] = frozenset()
+
+    def consents_onward(
+        self, *, item: Item, recipient: str, country: str, purpose: str, at: datetime
+    ) -> bool:
+        """Whether the agreement, in force at ``at``, consents in advance to its partner
+        sharing ``item`` onward with ``recipient`` (of ``country``) for ``purpose``: the
+        recipient is named by its id, or its country by its ISO 3166 code in any case."""
+        return (
+            bool(self.onward_to)
+            and (
+                recipient in self.onward_to
+                or country.upper() in {name.upper() for name in self.onward_to}
+            )
+            and purpose in self.onward_purposes
+            and self.covers(item, at)
+        )
 
     def in_force(self, at: datetime) -> bool:
         if at < self.valid_from:
@@ -100,8 +121,9 @@ class Agreement:
 
     def statement(self) -> dict[str, Json]:
         """What the partner countersigns: every term, canonicalised by RFC 8785. A recall
-        acknowledgement deadline is stated (in seconds) only when set, so the terms of the
-        agreements made before it existed read as they were signed."""
+        acknowledgement deadline is stated (in seconds) only when set, and onward consent
+        only when given, so the terms of the agreements made before they existed read as
+        they were signed."""
         terms: dict[str, Json] = {
             "type": "garante.agreement/v1",
             "id": self.id,
@@ -117,7 +139,21 @@ class Agreement:
         }
         if self.recall_ack_within is not None:
             terms["recall_ack_within"] = int(self.recall_ack_within.total_seconds())
+        if self.onward_to:
+            terms["onward_to"] = sorted(self.onward_to)
+            terms["onward_purposes"] = sorted(self.onward_purposes)
         return terms
+
+
+def statement_onward(statement: Mapping[str, Json]) -> tuple[frozenset[str], frozenset[str]]:
+    """The onward recipients and purposes an agreement's statement consents to, if any."""
+    found: list[frozenset[str]] = []
+    for key in ("onward_to", "onward_purposes"):
+        values = statement.get(key) or []
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise ValueError(f"{key} is not a list of names")
+        found.append(frozenset(str(v) for v in values))
+    return found[0], found[1]
 
 
 def statement_ack_within(statement: Mapping[str, Json]) -> timedelta | None:

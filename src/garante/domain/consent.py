@@ -90,3 +90,14 @@ class ConsentRequest:
             "purpose": self.purpose,
             "requested_at": iso(self.requested_at),
         }
+
+
+AGREEMENT_RULE = "agreement:"
+"""The ``rule`` of a consent granted by an agreement's onward consent: ``agreement:<id>``."""
+
+
+def agreement_of_rule(rule: str | None) -> str | None:
+    """The agreement a grant's ``rule`` cites, if it cites one."""
+    if rule is None or not rule.startswith(AGREEMENT_RULE):
+        return None
+    return rule[len(AGREEMENT_RULE) :]

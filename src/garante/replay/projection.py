@@ -19,7 +19,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
-from garante.domain.agreement import Agreement, AgreementScope, statement_ack_within
+from garante.domain.agreement import (
+    Agreement,
+    AgreementScope,
+    statement_ack_within,
+    statement_onward,
+)
 from garante.domain.condition import Condition, Event, condition_active
 from garante.domain.consent import ConsentKey, Onward
 from garante.domain.decision import Outcome
@@ -618,6 +623,7 @@ def _token_revoked(p: Projection, e: LoggedEntry, d: TokenRevoked) -> bool:
 def agreement_of(statement: JsonObject) -> Agreement:
     """The agreement a statement (``garante.agreement/v1``) states."""
     until = maybe_text(statement, "valid_until")
+    onward_to, onward_purposes = statement_onward(statement)
     return Agreement(
         id=text(statement, "id"),
         partner=text(statement, "partner"),
@@ -632,6 +638,8 @@ def agreement_of(statement: JsonObject) -> Agreement:
         valid_until=instant(until) if until else None,
         version=whole(statement, "version"),
         recall_ack_within=statement_ack_within(statement),
+        onward_to=onward_to,
+        onward_purposes=onward_purposes,
     )
 
 

@@ -34,6 +34,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from garante.canonical import canonical
 from garante.domain.agreement import Agreement
 from garante.domain.consent import STATEMENT_TYPE as CONSENT_STATEMENT
+from garante.domain.consent import agreement_of_rule
 from garante.domain.decision import Decision, Outcome
 from garante.domain.errors import GaranteError
 from garante.domain.events import (
@@ -112,7 +113,7 @@ from garante.replay.entries import (
     text,
     whole,
 )
-from garante.replay.projection import LoggedRequest, Projection
+from garante.replay.projection import LoggedConsent, LoggedRequest, Projection
 
 _TOKEN_ROLES = frozenset(role.value for role in TOKEN_ROLES)
 
@@ -223,6 +224,10 @@ _WRITERS: dict[str, frozenset[Role]] = {
 # a new agreement's backfill, by the liaison who made the agreement.
 _STARTED_BY_AGREEMENT = frozenset({Role.ANALYST, Role.LIAISON})
 
+# A consent an agreement grants in advance is granted in the transaction of the partner's
+# request, so its entry is written by that partner.
+_GRANTED_BY_RULE = frozenset({Role.PARTNER})
+
 
 class Replayer:
     """Feed it the entries in order; read ``report`` and ``state`` at the end."""
@@ -253,6 +258,8 @@ class Replayer:
             writers = _WRITERS.get(entry.kind)
             if isinstance(event, ReleaseRequested) and event.agreement is not None:
                 writers = _STARTED_BY_AGREEMENT
+            if isinstance(event, ConsentGranted) and event.rule is not None:
+                writers = _GRANTED_BY_RULE
             if writers is not None:
                 self._entitled(entry, writers)
             if event is None:
@@ -1415,6 +1422,52 @@ def _consent_answered(r: Replayer, e: LoggedEntry, d: ConsentGranted | ConsentRe
         r._disagree(e, f"answers consent request {d.consent}, which was never asked")
     elif found.status != "pending":
         r._disagree(e, f"answers consent request {d.consent}, already {found.status}")
+    elif isinstance(d, ConsentGranted) and d.rule is not None:
+        _granted_by_rule(r, e, d, found)
+
+
+def _granted_by_rule(r: Replayer, e: LoggedEntry, d: ConsentGranted, found: LoggedConsent) -> None:
+    """A grant by rule cites an agreement that, at that moment, consented in advance to
+    exactly this: in force, the requesting partner's, naming the recipient or its country and
+    the purpose, its scope covering the released item."""
+    agreement_id = agreement_of_rule(d.rule)
+    if agreement_id is None:
+        r._disagree(e, f"is granted by rule {d.rule}, which is no rule of this Garante")
+        return
+    agreement = r.state.agreements.get(agreement_id)
+    if agreement is None:
+        r._disagree(e, f"is granted by agreement {agreement_id}, which was never made")
+        return
+    said = f"is granted by agreement {agreement_id}, but"
+    if agreement.partner != found.agency:
+        r._disagree(e, f"{said} it is {agreement.partner}'s, not {found.agency}'s")
+        return
+    statement = d.statement
+    if (
+        text(statement, "id") != found.id
+        or text(statement, "recipient") != found.recipient
+        or text(statement, "purpose") != found.purpose
+    ):
+        r._disagree(e, "answers another statement than the one requested")
+        return
+    request = r.state.requests.get(found.request)
+    item = r.state.items.get(request.item) if request is not None else None
+    if item is None:
+        r._disagree(e, f"{said} the item of release {found.request} is unknown")
+        return
+    if not agreement.consents_onward(
+        item=item,
+        recipient=found.recipient,
+        country=text(statement, "country"),
+        purpose=found.purpose,
+        at=e.at,
+    ):
+        r._disagree(
+            e,
+            f"{said} it does not consent in advance to sharing item {item.id} with "
+            f"{found.recipient} ({text(statement, 'country')}) for {found.purpose} "
+            f"(it was {agreement.status(e.at)})",
+        )
 
 
 _check(ConsentRequested, _consent_requested)

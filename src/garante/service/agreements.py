@@ -58,6 +58,8 @@ def draft_agreement(
     valid_from: datetime | None,
     valid_until: datetime | None,
     recall_ack_within: timedelta | None = None,
+    onward_to: list[str] | None = None,
+    onward_purposes: list[str] | None = None,
 ) -> Agreement:
     """Validated terms at version 1, nothing stored: the partner may countersign
     ``statement()``. Without ``agreement_id`` the next free ``<partner>-ag-<n>`` is given."""
@@ -87,9 +89,16 @@ def draft_agreement(
         valid_from=start.replace(microsecond=0),
         valid_until=utc(valid_until).replace(microsecond=0) if valid_until else None,
         recall_ack_within=recall_ack_within,
+        onward_to=_onward_names(onward_to or []),
+        onward_purposes=frozenset(onward_purposes or []),
     )
     check_terms(tx, terms)
     return terms
+
+
+def _onward_names(names: list[str]) -> frozenset[str]:
+    """Onward recipients as stated, each stripped of surrounding blanks."""
+    return frozenset(name.strip() for name in names)
 
 
 def check_terms(tx: Reading, terms: Agreement) -> None:
@@ -117,6 +126,32 @@ def check_terms(tx: Reading, terms: Agreement) -> None:
         )
     if terms.recall_ack_within is not None:
         check_within(terms.recall_ack_within, field="recall_ack_within")
+    _check_onward(tx, terms)
+
+
+def _check_onward(tx: Reading, terms: Agreement) -> None:
+    """Onward consent names recipients and purposes together, each known: a consent in
+    advance that said nothing of what for would consent to anything."""
+    for name in sorted(terms.onward_to):
+        if not name or len(name) > 128:
+            raise ValidationError(
+                "an onward recipient is an agency id or an ISO 3166 country code (1 to 128 "
+                "characters)",
+                field="onward_to",
+            )
+    if terms.onward_to and not terms.onward_purposes:
+        raise ValidationError(
+            "onward consent must name the purposes it consents to",
+            field="onward_purposes",
+            hint="accepted: " + ", ".join(sorted(tx.vocabulary.purposes)),
+        )
+    if terms.onward_purposes and not terms.onward_to:
+        raise ValidationError(
+            "onward purposes need the recipients they are consented for",
+            field="onward_to",
+            hint="name agency ids or ISO 3166 country codes",
+        )
+    tx.vocabulary.check("purposes", sorted(terms.onward_purposes), field_name="onward_purposes")
 
 
 def draft_amendment(
@@ -132,9 +167,12 @@ def draft_amendment(
     valid_until: datetime | None = None,
     clear_valid_until: bool = False,
     recall_ack_within: timedelta | None = None,
+    onward_to: list[str] | None = None,
+    onward_purposes: list[str] | None = None,
 ) -> Agreement:
     """The next version of an agreement: the terms given replace the current ones, the others
-    stay. Its partner does not change. An ended agreement is not amended."""
+    stay. Its partner does not change. An ended agreement is not amended. Onward recipients
+    given as an empty list end the onward consent (and its purposes with it)."""
     row = lookup.agreement(tx.session, agreement_id, field="id")
     current = agreements.as_agreement(row)
     _not_ended(row, "amended")
@@ -153,6 +191,14 @@ def draft_amendment(
         valid_from=utc(valid_from).replace(microsecond=0) if valid_from else current.valid_from,
         valid_until=utc(until).replace(microsecond=0) if until else None,
         recall_ack_within=recall_ack_within or current.recall_ack_within,
+        onward_to=_onward_names(onward_to) if onward_to is not None else current.onward_to,
+        onward_purposes=(
+            frozenset()
+            if onward_to == []
+            else frozenset(onward_purposes)
+            if onward_purposes is not None
+            else current.onward_purposes
+        ),
     )
     check_terms(tx, terms)
     return terms

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from garante.domain.consent import ConsentAnswer, ConsentRequest
+from garante.domain.consent import AGREEMENT_RULE, ConsentAnswer, ConsentRequest
 from garante.domain.errors import (
     Conflict,
     InvalidState,
@@ -20,8 +20,9 @@ from garante.domain.vocabulary import suggest
 from garante.service import lookup
 from garante.service.transaction import Transaction
 from garante.signatures import canonical, check_signature, encode_signature
-from garante.store import consents
+from garante.store import agreements, consents, convert
 from garante.store import feed as stored
+from garante.store.acknowledgements import item_of
 from garante.store.queries import vocabulary
 from garante.store.schema import ConsentRequestRow
 
@@ -108,7 +109,36 @@ def request(
         session, consent, statement=text, signature=encode_signature(signature), at=tx.now
     )
     tx.audit(ConsentRequested(consent=row.id, statement=statement, signature=row.signature))
+    _granted_by_agreement(tx, row, consent)
     return row, True
+
+
+def _granted_by_agreement(tx: Transaction, row: ConsentRequestRow, consent: ConsentRequest) -> None:
+    """Grant at once, in the transaction that records it, a request that an agreement in
+    force for the requesting partner consents to in advance (its ``onward_to`` names the
+    recipient or its country, its ``onward_purposes`` the purpose, its scope the item): the
+    originator said yes when the agreement was made, so no liaison is asked again. The
+    first such agreement by id is cited."""
+    session = tx.session
+    item = convert.item(lookup.item(session, item_of(session, consent.release)))
+    for agreement in agreements.of_partner_in_force(session, consent.agency_id, tx.now):
+        if agreement.consents_onward(
+            item=item,
+            recipient=consent.recipient,
+            country=consent.country,
+            purpose=consent.purpose,
+            at=tx.now,
+        ):
+            answer(
+                tx,
+                row.id,
+                granted=True,
+                reason=f"agreement {agreement.id} (version {agreement.version}) consents in "
+                f"advance to sharing onward with {consent.recipient} ({consent.country}) for "
+                f"{consent.purpose}",
+                rule=AGREEMENT_RULE + agreement.id,
+            )
+            return
 
 
 def answer(

@@ -326,7 +326,8 @@ def decided(result: DecidedRequest) -> Decided:
 
 def agreement(row: AgreementRow, *, now: datetime) -> records.Agreement:
     """An agreement as stored, with its status at ``now``."""
-    status = store_agreements.as_agreement(row).status(now)
+    terms = store_agreements.as_agreement(row)
+    status = terms.status(now)
     return records.Agreement(
         id=row.id,
         partner=row.partner_id,
@@ -347,6 +348,8 @@ def agreement(row: AgreementRow, *, now: datetime) -> records.Agreement:
         ended_at=time(row.ended_at),
         reason=row.reason,
         recall_ack_within=_ack_within(row),
+        onward_to=tuple(sorted(terms.onward_to)),
+        onward_purposes=tuple(sorted(terms.onward_purposes)),
     )
 
 

@@ -12,7 +12,12 @@ from typing import Any
 from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
-from garante.domain.agreement import Agreement, AgreementScope, statement_ack_within
+from garante.domain.agreement import (
+    Agreement,
+    AgreementScope,
+    statement_ack_within,
+    statement_onward,
+)
 from garante.domain.vocabulary import Tlp
 from garante.store import queries
 from garante.store.paging import Keyset, paged
@@ -111,6 +116,7 @@ def not_ended(session: Session) -> list[Agreement]:
 
 
 def as_agreement(row: AgreementRow | Row[Any]) -> Agreement:
+    onward_to, onward_purposes = _onward(row)
     return Agreement(
         id=row.id,
         partner=row.partner_id,
@@ -127,6 +133,8 @@ def as_agreement(row: AgreementRow | Row[Any]) -> Agreement:
         suspended_at=row.suspended_at,
         ended_at=row.ended_at,
         recall_ack_within=_ack_within(row),
+        onward_to=onward_to,
+        onward_purposes=onward_purposes,
     )
 
 
@@ -136,6 +144,25 @@ def _ack_within(row: AgreementRow | Row[Any]) -> timedelta | None:
     if not statement:
         return None
     return statement_ack_within(json.loads(statement))
+
+
+def _onward(row: AgreementRow | Row[Any]) -> tuple[frozenset[str], frozenset[str]]:
+    """The onward consent of the terms in force, from their statement."""
+    statement = getattr(row, "statement", None)
+    if not statement:
+        return frozenset(), frozenset()
+    return statement_onward(json.loads(statement))
+
+
+def of_partner_in_force(session: Session, partner_id: str, at: datetime) -> list[Agreement]:
+    """A partner's agreements in force at ``at``, by id."""
+    query = (
+        select(AgreementRow)
+        .where(AgreementRow.partner_id == partner_id, AgreementRow.ended_at.is_(None))
+        .order_by(AgreementRow.id)
+    )
+    found = (as_agreement(row) for row in session.scalars(query))
+    return [agreement for agreement in found if agreement.in_force(at)]
 
 
 def requested(session: Session, item_ids: Iterable[str]) -> set[tuple[str, str, str]]:

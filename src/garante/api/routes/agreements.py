@@ -39,6 +39,8 @@ def _terms(garante: Garante, body: AgreementTerms) -> Agreement:
         valid_from=body.valid_from,
         valid_until=body.valid_until,
         recall_ack_within=body.recall_ack_within,
+        onward_to=body.onward_to,
+        onward_purposes=body.onward_purposes,
     )
 
 
@@ -54,6 +56,8 @@ def _amendment(garante: Garante, agreement_id: str, body: AgreementAmendTerms) -
         valid_until=body.valid_until,
         clear_valid_until=body.clear_valid_until,
         recall_ack_within=body.recall_ack_within,
+        onward_to=body.onward_to,
+        onward_purposes=body.onward_purposes,
     )
 
 

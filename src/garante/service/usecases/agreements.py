@@ -34,9 +34,13 @@ class Agreements(UseCases):
         valid_from: datetime | None = None,
         valid_until: datetime | None = None,
         recall_ack_within: str | None = None,
+        onward_to: list[str] | None = None,
+        onward_purposes: list[str] | None = None,
     ) -> Agreement:
         """Validated terms, nothing stored: the partner may countersign ``statement()``.
-        ``recall_ack_within`` (``48h``): how long the partner has to acknowledge a recall."""
+        ``recall_ack_within`` (``48h``): how long the partner has to acknowledge a recall.
+        ``onward_to`` (agency ids, ISO 3166 codes) and ``onward_purposes``: the onward sharing
+        the originator consents to in advance, granted without a liaison when asked."""
         with self.context.reads() as tx:
             return agreements.draft_agreement(
                 tx,
@@ -50,6 +54,8 @@ class Agreements(UseCases):
                 valid_from=valid_from,
                 valid_until=valid_until,
                 recall_ack_within=_within(recall_ack_within),
+                onward_to=onward_to,
+                onward_purposes=onward_purposes,
             )
 
     @entitled(Role.LIAISON)
@@ -96,8 +102,11 @@ class Agreements(UseCases):
         valid_until: datetime | None = None,
         clear_valid_until: bool = False,
         recall_ack_within: str | None = None,
+        onward_to: list[str] | None = None,
+        onward_purposes: list[str] | None = None,
     ) -> Agreement:
-        """The next version, nothing stored: the terms given replace the current ones."""
+        """The next version, nothing stored: the terms given replace the current ones
+        (``onward_to=[]`` ends the onward consent)."""
         with self.context.reads() as tx:
             return agreements.draft_amendment(
                 tx,
@@ -111,6 +120,8 @@ class Agreements(UseCases):
                 valid_until=valid_until,
                 clear_valid_until=clear_valid_until,
                 recall_ack_within=_within(recall_ack_within),
+                onward_to=onward_to,
+                onward_purposes=onward_purposes,
             )
 
     @entitled(Role.LIAISON)
