@@ -7,7 +7,8 @@ source holds its agency's signing key. The scenario runs once (three servers are
 small machine) and each test checks one thing it left behind:
 
 1. the DEA's node pulls: it takes Colombia's releases and acknowledges each delivery;
-2. the DEA releases them onward to the NCA, whose node pulls and acknowledges in turn;
+2. the DEA releases them onward to the NCA once Colombia consented (asked, granted, fetched
+   proven), and the NCA's node pulls and acknowledges in turn;
 3. the DEA's node is stopped; Colombia recalls a release it delivered to the DEA: the recall
    stays unacknowledged while the node is down;
 4. the node comes back and pulls: it withdraws the item (revoked, its onward release to the NCA
@@ -26,7 +27,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from garante.signatures import private_key_pem
-from tests.support.cascade import Chain, serving
+from tests.support.cascade import Chain, serving, signing_key_pem
 
 FROM_ORIGIN = "from-colombia"
 FROM_NODE = "from-dea"
@@ -68,8 +69,18 @@ def observed(tmp_path_factory: pytest.TempPathFactory) -> Observed:
             if node.json("items", "show", item)["released_under"]["request"] == recalled
         )
         decided = node.json("request", withdrawn, "--to", "nca", "--purpose", "seizure")
-        assert decided["outcome"] == "released", decided
+        assert decided["outcome"] == "held", decided  # Colombia's consent is awaited
         onward: int = decided["request"]
+        key = directory / "dea.pem"
+        key.write_text(signing_key_pem("dea"))
+        asked = node.json(
+            "consents", "request", withdrawn, "--to", "nca", "--purpose", "seizure",
+            "--key", str(key),
+        )  # fmt: skip
+        origin.cli("consents", "grant", asked["id"], "--reason", "seizure by the NCA")
+        node.json("consents", "fetch")
+        shown = node.json("releases", "show", str(onward))[-1]
+        assert shown["outcome"] == "released", shown
         with serving(node):
             chain.add_source(downstream, node, FROM_NODE)
             downstream_pull = chain.pull(downstream, FROM_NODE)
