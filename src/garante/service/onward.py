@@ -6,15 +6,20 @@ transaction."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 
-from garante.domain.errors import Conflict, NotFound
+from garante.client import GaranteAPIError, GaranteClient
+from garante.domain.errors import Conflict, GaranteError, NotFound
 from garante.domain.events import ConsentReceived
 from garante.service.releases import DecidedRequest, redecide_held
 from garante.service.transaction import Transaction
 from garante.store import consents
 from garante.store.schema import ConsentAskedRow, SourceRow
 from garante.upstream.consent import ConsentNotProven, verify_answer
+
+Transactions = Callable[[], AbstractContextManager[Transaction]]
 
 
 class ConsentNotAsked(NotFound):
@@ -98,3 +103,60 @@ def take(
         affects=lambda agency, found: found.id == item and agency.id == recipient,
     )
     return row, moved
+
+
+def served_answer(upstream: GaranteClient, consent_id: str) -> ServedAnswer | None:
+    """The upstream's receipt of its answer to consent ``consent_id`` this node asked, or None
+    while it is pending there. The receipt is only what the upstream says: ``take`` proves it."""
+    answer = upstream.get_consent(consent_id)
+    if answer.status == "pending" or answer.answer_index is None:
+        return None
+    receipt = upstream.receipt(answer.answer_index)
+    return ServedAnswer(
+        index=receipt.index,
+        entry=receipt.entry,
+        proof=tuple(receipt.proof),
+        checkpoint=receipt.checkpoint,
+    )
+
+
+@dataclass(kw_only=True)
+class Fetched:
+    """What fetching a source's answers did: the consents taken, the held requests they
+    moved, and the answers not taken, each saying why (taken again at the next pull)."""
+
+    taken: list[str] = field(default_factory=list)
+    moved: list[DecidedRequest] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def fetch_answers(transactions: Transactions, source_id: str, upstream: GaranteClient) -> Fetched:
+    """Take the answers of ``upstream`` (source ``source_id``) to the consents this node asked
+    of it and still awaits, as ``garante consents fetch`` does, each in its own transaction.
+
+    A pull of a Garante source ends with this, so an answer given upstream is taken with no
+    one fetching it. Nothing here fails the pull: an upstream out of reach, a refusal, or an
+    answer that does not prove is said in ``problems``, and the consent stays asked."""
+    fetched = Fetched()
+    with transactions() as tx:
+        asked = consents.asked_list(tx.session, status="asked")
+        waiting = [r.id for r in asked if r.source_id == source_id]
+    for consent_id in waiting:
+        try:
+            served = served_answer(upstream, consent_id)
+            if served is None:
+                continue
+            with transactions() as tx:
+                _, moved = take(tx, consent_id, served)
+        except (GaranteError, GaranteAPIError) as exc:
+            message = getattr(exc, "message", str(exc))
+            fetched.problems.append(f"{consent_id}: its answer is not taken: {exc.code}: {message}")
+            continue
+        except Exception as exc:  # httpx errors: unreachable, timed out
+            fetched.problems.append(
+                f"{consent_id}: its answer could not be fetched from the upstream: {exc}"
+            )
+            continue
+        fetched.taken.append(consent_id)
+        fetched.moved += moved
+    return fetched

@@ -101,6 +101,12 @@ class Upstream:
     def __exit__(self, *_: object) -> None:
         self._client.close()
 
+    @property
+    def client(self) -> GaranteClient:
+        """The typed client this connection talks through, as the partner: what a pull does
+        beside the feed (fetching the answers to this node's consent requests) uses it."""
+        return self._client
+
     def latest(self) -> str:
         """The upstream's latest signed checkpoint (its note)."""
         try:

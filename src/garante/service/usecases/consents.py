@@ -178,16 +178,9 @@ class Consents(UseCases):
         for consent_id, url, secret in waiting:
             try:
                 with GaranteClient(url, secret, timeout=_TIMEOUT) as upstream:
-                    answer = upstream.get_consent(consent_id)
-                    if answer.status == "pending" or answer.answer_index is None:
-                        continue
-                    receipt = upstream.receipt(answer.answer_index)
-                served = onward.ServedAnswer(
-                    index=receipt.index,
-                    entry=receipt.entry,
-                    proof=tuple(receipt.proof),
-                    checkpoint=receipt.checkpoint,
-                )
+                    served = onward.served_answer(upstream, consent_id)
+                if served is None:
+                    continue
                 done.append(self.take_consent(consent_id, served))
             except (GaranteError, GaranteAPIError) as exc:
                 with self._read() as session:

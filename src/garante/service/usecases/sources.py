@@ -23,7 +23,7 @@ from garante.domain.errors import GaranteError, InvalidState, UpstreamFailed, Va
 from garante.domain.roles import Role
 from garante.domain.vocabulary import Tlp
 from garante.ledger.note import NoteSigner
-from garante.service import items, sources, upstreamacks, views, visibility
+from garante.service import items, onward, sources, upstreamacks, views, visibility
 from garante.service.access import entitled
 from garante.service.releases import DecidedRequest
 from garante.service.results import Change, Page
@@ -351,6 +351,9 @@ class Sources(UseCases):
             settled = upstreamacks.settle(self._tx, terms.id, upstream)
             pulled.revoked += settled.withdrawn
             pulled.recalled += settled.recalled
+            answered = onward.fetch_answers(self._tx, terms.id, upstream.client)
+            started += answered.moved
+            pulled.rejected += answered.problems
             self._give_cosignature(terms, upstream, verified)
         pulled.next = None
 
