@@ -58,7 +58,9 @@ def test_a_release_made_for_onward_sharing_is_shared_onward_with_no_consent(
 ) -> None:
     origin = node.federation.origin
     _ok(origin.cli("undertakings", "sign", NODE_AGENCY, "--permits",
-                   "analysis,seizure,onward-sharing", "--key", str(node.key)))  # fmt: skip
+                   "analysis,seizure,onward-sharing", "--prohibits", "lethal-force",
+                   "--protections", "human-rights,protection-of-life",
+                   "--key", str(node.key)))  # fmt: skip
     bundle = tmp_path / "onward.json"
     bundle.write_text(json.dumps(own_bundle("co-onward-1")))
     _ok(origin.cli(
@@ -68,7 +70,7 @@ def test_a_release_made_for_onward_sharing_is_shared_onward_with_no_consent(
     ))  # fmt: skip
     upstream = json.loads(_ok(origin.cli("--json", "request", "co-onward-1", "--to",
                                          NODE_AGENCY, "--purpose", "onward-sharing")))  # fmt: skip
-    assert upstream["outcome"] == "released", upstream
+    assert upstream["outcome"] == "released", upstream["rules"]
     pulled = _pull(node)
     items = pulled["items"]
     assert isinstance(items, list) and len(items) == 1, pulled
