@@ -46,6 +46,7 @@ from tests.support.stores import new_store
 
 STATIC = Path(garante.console.__file__).parent / "static"
 PARTNER = "dea"
+OTHER_PARTNER = "nca"  # has a key of its own in the demo; the DEA must not see its consents
 TAXII = "application/taxii+json;version=2.1"
 INTERNAL_READER = "overseer"
 
@@ -254,6 +255,27 @@ def _ids(server: Server, reader: httpx.Client) -> dict[str, set[str]]:
     }
 
 
+def _ask_consent(server: Server, agency: str) -> None:
+    """Another partner's consent request to share onward one of its delivered releases, so
+    that a partner's reads of consents meet one that is not its own."""
+    with GaranteClient(server.url, server.token("partner", agency=agency)) as client:
+        for release in client.iter_releases():
+            try:
+                client.request_consent(
+                    release.id,
+                    agency=agency,
+                    recipient="onward-recipient",
+                    country="GB",
+                    purpose="analysis",
+                    key=demo_key(agency),
+                    requested_at="2025-11-13T22:00:00Z",
+                )
+                return
+            except GaranteAPIError:
+                continue
+    raise AssertionError(f"{agency} has no delivered release to ask consent for")
+
+
 def _log_size(reader: httpx.Client) -> int:
     """How many entries the log holds (the receipts' indexes)."""
     size = 0
@@ -273,6 +295,10 @@ def world(request: pytest.FixtureRequest, server_backend: str) -> Iterator[World
         console = httpx.Client(base_url=server.url, cookies={"garante_session": token}, timeout=30)
         reader = _client(server.api, server.token(INTERNAL_READER, agency="dipol"))
         words, requests = _forbidden(server, reader)
+        ids = _ids(server, reader)  # reads every partner's feed: their releases are delivered
+        _ask_consent(server, OTHER_PARTNER)
+        consents: list[dict[str, Any]] = reader.get("/consents").json()
+        ids["consent_id"] = {c["id"] for c in consents} | {"no-such-consent"}
         yield World(
             server=server,
             token=token,
@@ -280,7 +306,7 @@ def world(request: pytest.FixtureRequest, server_backend: str) -> Iterator[World
             taxii=taxii,
             console=console,
             reader=reader,
-            ids=_ids(server, reader),
+            ids=ids,
             forbidden_words=words,
             forbidden_requests=requests,
         )
