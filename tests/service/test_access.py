@@ -31,6 +31,8 @@ UNDECLARED = {
     "vocabulary",
     "log_tile",  # the checkpoint's tiles of hashes (c2sp.org/tlog-tiles), public like it
     "authenticate_certificate",  # as authenticate: it makes the principal the roles are of
+    "witnesses",  # the log's registered witnesses, public like the cosignatures they make
+    "take_cosignature",  # a cosignature authenticates itself against the registered keys
 }
 
 

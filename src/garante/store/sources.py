@@ -191,6 +191,17 @@ def current_ingest(session: Session, source_id: str, upstream_id: str) -> Source
     ).first()
 
 
+def taken_from(session: Session, item_id: str) -> SourceIngestRow | None:
+    """The ingest that made ``item_id`` (its first upstream version), if a source gave it:
+    where it came from and, from a Garante upstream, the terms it was released under."""
+    found: SourceIngestRow | None = session.scalars(
+        select(SourceIngestRow).where(
+            SourceIngestRow.item_id == item_id, SourceIngestRow.status == "item"
+        )
+    ).first()
+    return found
+
+
 def versions_of(session: Session, item_id: str) -> list[SourceIngestRow]:
     """An item's history: every upstream version of it taken, in the order taken."""
     return list(

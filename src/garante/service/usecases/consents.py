@@ -6,8 +6,6 @@ import base64
 import uuid
 from collections.abc import Callable
 
-from sqlalchemy import select
-
 from garante import records
 from garante.client import GaranteAPIError, GaranteClient
 from garante.domain.consent import ConsentRequest, Onward
@@ -18,8 +16,9 @@ from garante.service.access import INTERNAL, entitled
 from garante.service.usecases.base import UseCases
 from garante.signatures import canonical
 from garante.store import consents as stored
+from garante.store import sources as stored_sources
 from garante.store.queries import vocabulary
-from garante.store.schema import ConsentAskedRow, SourceIngestRow, SourceRow
+from garante.store.schema import ConsentAskedRow, SourceRow
 
 #: How long a node waits on its upstream when it asks consent or fetches an answer.
 _TIMEOUT = 30.0
@@ -86,19 +85,15 @@ class Consents(UseCases):
             item = lookup.item(session, item_id)
             agency = lookup.agency(session, recipient, field="recipient")
             vocabulary(session).check("purposes", [purpose], field_name="purpose")
-            found = session.execute(
-                select(SourceIngestRow.source_id, SourceIngestRow.terms).where(
-                    SourceIngestRow.item_id == item.id, SourceIngestRow.status == "item"
-                )
-            ).first()
-            terms = found[1] if found is not None else None
+            found = stored_sources.taken_from(session, item.id)
+            terms = found.terms if found is not None else None
             taken = Onward.of_terms(terms)
             if found is None or taken is None or not isinstance(terms, dict):
                 raise InvalidState(
                     f"item {item.id} was not taken from a Garante upstream: no consent to ask",
                     field="item",
                 )
-            source = session.get(SourceRow, found[0])
+            source = stored_sources.get(session, found.source_id)
             assert source is not None  # an ingest names its source
             url, secret, source_id = source.url, source.secret, source.id
         now = self.clock.now().replace(microsecond=0)
