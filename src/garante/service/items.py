@@ -17,7 +17,7 @@ from garante.domain.vocabulary import Tlp, suggest
 from garante.service import lookup
 from garante.service.transaction import Transaction
 from garante.signatures import canonical
-from garante.stix.markings import StixObject
+from garante.stix.markings import StixObject, validation_view
 from garante.store import agencies, items
 from garante.store.schema import ItemRow
 
@@ -29,7 +29,10 @@ def parse_bundle(source: str | Mapping[str, object], *, stix_built: bool = False
     paid once when an item enters, never when a partner reads its feed. ``stix_built``: its
     objects are the serialized stix2 objects a converter built (misp-stix), none with custom
     content, so the library checked each as it built it (properties, patterns); they are not
-    parsed a second time, and every other check here still runs.
+    parsed a second time, and every other check here still runs. A marking definition the
+    library cannot build but Garante reads (a ``PAP`` one, a TLP one under another id) is
+    checked as a stand-in with all its other properties (``markings.validation_view``) and
+    kept as it came.
     """
     if isinstance(source, str):
         try:
@@ -54,7 +57,9 @@ def parse_bundle(source: str | Mapping[str, object], *, stix_built: bool = False
         raise InvalidBundle("the bundle has no objects; there is nothing to share", field="bundle")
     try:
         if not stix_built:
-            stix2.parse(data, allow_custom=False, version="2.1")
+            objects = data["objects"]
+            checked = validation_view(objects) if isinstance(objects, list) else objects
+            stix2.parse({**data, "objects": checked}, allow_custom=False, version="2.1")
     except Exception as exc:  # stix2 raises many types; all mean "not valid STIX 2.1"
         raise InvalidBundle(
             f"the bundle is not valid STIX 2.1: {exc}",

@@ -24,6 +24,7 @@ from typing import TypeVar
 from garante.canonical import Json
 from garante.domain.agreement import TLP_ORDER
 from garante.domain.vocabulary import Tlp
+from garante.stix.markings import TLP1_MARKING_IDS as TLP1_MARKING_IDS
 from garante.stix.markings import (
     TLP2_EXTENSION_ID,
     TLP2_MARKING_IDS,
@@ -33,13 +34,6 @@ from garante.stix.markings import (
 
 _E = TypeVar("_E", bound=StrEnum)
 
-# The four TLP 1.0 marking definitions of the STIX 2.1 specification (section 7.2.1.4).
-TLP1_MARKING_IDS: Mapping[str, Tlp] = {
-    "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9": Tlp.CLEAR,  # TLP:WHITE
-    "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da": Tlp.GREEN,
-    "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82": Tlp.AMBER,
-    "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": Tlp.RED,
-}
 _TLP2_BY_ID: Mapping[str, Tlp] = {marking: tlp for tlp, marking in TLP2_MARKING_IDS.items()}
 
 # The FIRST IEP 2.0 marking definition extension, "IEP Marking Definition Version 2.0 for

@@ -18,13 +18,17 @@ from typing import Any
 from stix2validator import ValidationOptions, validate_instance
 from stix2validator.errors import ValidationError as ValidatorRefused
 
+from garante.stix.markings import validation_view
+
 OPTIONS = ValidationOptions(version="2.1")
 
 
 def invalid(objects: Sequence[dict[str, Any]]) -> tuple[str, str] | None:
     """The first invalid object of ``objects`` (its id) and the validator's message, or None
-    if none is invalid."""
-    for obj in objects:
+    if none is invalid. A marking definition the validator refuses but Garante reads (a TLP one
+    under another id, see ``markings.needs_stand_in``) is checked as a stand-in with all its
+    other properties."""
+    for obj in validation_view(objects):
         name = str(obj.get("id", "an object without an id"))
         try:
             result = validate_instance(obj, OPTIONS)

@@ -9,9 +9,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 from garante.canonical import Json, canonical
 from garante.domain.undertaking import Undertaking
@@ -32,10 +33,21 @@ TLP2_MARKING_IDS = {
 }
 _TLP2_CREATED = "2022-10-01T00:00:00.000Z"
 
+# The four TLP 1.0 marking definitions of the STIX 2.1 specification (section 7.2.1.4).
+TLP1_MARKING_IDS: dict[str, Tlp] = {
+    "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9": Tlp.CLEAR,  # TLP:WHITE
+    "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da": Tlp.GREEN,
+    "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82": Tlp.AMBER,
+    "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": Tlp.RED,
+}
+# What a stand-in states in place of a definition the validators cannot read (see below).
+_STAND_IN = {"statement": "a marking definition that Garante reads itself"}
+
 # Garante's own names: a fixed namespace, so ids are the same on every server and replay.
 _NAMESPACE = uuid.UUID("8a5c1f0e-6a3b-5d8e-9b0c-67617261e7e1")
 TRACE_EXTENSION_ID = f"extension-definition--{uuid.uuid5(_NAMESPACE, 'trace-extension/v1')}"
 TRACE_PROPERTY = "trace_token"
+_O = TypeVar("_O")
 _NOT_MARKED = frozenset({"marking-definition", "extension-definition", "language-content"})
 
 
@@ -255,3 +267,38 @@ def find_trace_tokens(document: Any) -> list[str]:
         elif isinstance(node, list):
             stack.extend(node)
     return sorted(set(found))
+
+
+def needs_stand_in(obj: StixObject) -> bool:
+    """Whether ``obj`` is a marking definition the STIX validators refuse that Garante reads.
+
+    The ``stix2`` library builds only ``statement`` definitions and the four TLP 1.0 ones
+    under their own ids; the OASIS validator refuses a ``tlp`` definition under any other id.
+    Upstreams send others all the same (a ``PAP`` definition, a TLP definition under their
+    own id, ``{"TLP": "TLP:AMBER+STRICT"}``), and STIX 2.1 allows any ``definition_type``.
+    Refusing them would drop the item with its markings; taking them is what lets
+    ``sources.markings`` map them, or hold the item for review when it cannot.
+    """
+    return (
+        obj.get("type") == "marking-definition"
+        and isinstance(obj.get("definition_type"), str)
+        and isinstance(obj.get("definition"), dict)
+        and obj["definition_type"] != "statement"
+        and not (obj["definition_type"] == "tlp" and obj.get("id") in TLP1_MARKING_IDS)
+    )
+
+
+def validation_view(objects: Sequence[_O]) -> Sequence[_O | StixObject]:
+    """``objects`` as the validators are to check them: each marking definition that
+    ``needs_stand_in`` replaced by a stand-in, a ``statement`` definition with every other
+    property of it (its id, dates, name, references, extensions), so those are checked as
+    they would be. Only the check sees the stand-in: the item keeps the original, delivered
+    as it came. The list itself is returned when nothing needs standing in."""
+    if not any(isinstance(o, dict) and needs_stand_in(o) for o in objects):
+        return objects
+    return [
+        {**o, "definition_type": "statement", "definition": dict(_STAND_IN)}
+        if isinstance(o, dict) and needs_stand_in(o)
+        else o
+        for o in objects
+    ]
