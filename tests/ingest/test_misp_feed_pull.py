@@ -13,13 +13,24 @@ from typing import Any
 import pytest
 
 from garante.domain.errors import InvalidState, UpstreamFailed, ValidationError
+from garante.ledger.note import VerifierKey
 from garante.records import Pulled
 from garante.service.app import Garante
+from garante.service.dbcheck import check_store
+from garante.service.sources import item_id
 from garante.upstream.taxii import Retry
 from tests.ingest.conftest import ANALYST
 from tests.support.misp_feed import WHEN, feed_json, misp_event, served, write_feed
 
 FAST = Retry(attempts=2, backoff=0.01)
+IDENTITY = {
+    "type": "identity",
+    "spec_version": "2.1",
+    "id": "identity--5f1a2b3c-0000-4000-8000-0000000000aa",
+    "created": "2025-01-01T00:00:00.000Z",
+    "modified": "2025-01-01T00:00:00.000Z",
+    "name": "DIPOL",
+}
 UUIDS = [f"5f1a2b3c-0000-4000-8000-00000000000{n}" for n in range(4)]
 
 
@@ -148,6 +159,37 @@ def test_a_malformed_event_is_refused_with_why_and_the_others_are_taken(
     assert len(pulled.items) == 2
     assert len(pulled.rejected) == 1 and UUIDS[1] in pulled.rejected[0]
     assert "not a UUID" in (analyst.source("misp").last_error or "")
+
+
+def test_an_event_refused_while_taken_is_rolled_back_alone_and_the_log_replays(
+    world: Garante, feed: Path
+) -> None:
+    """The events of a batch share a transaction, each in its own savepoint: the second
+    event's item id is taken already (an analyst used it), so taking it is refused; the
+    events before and after it in the same transaction are taken, and the log holds exactly
+    their entries, dense, and replays with no disagreement."""
+    analyst = add_feed(world, str(feed))
+    clash = item_id("misp", UUIDS[1])
+    analyst.add_item(
+        clash,
+        title="Typed by hand",
+        category="maritime-interdiction",
+        region="caribbean",
+        tlp="amber",
+        originator="dipol",
+        bundle=json.dumps({"type": "bundle", "id": f"bundle--{UUIDS[3]}", "objects": [IDENTITY]}),
+    )
+
+    pulled = analyst.pull_source("misp").value
+
+    assert len(pulled.items) == 2 and clash not in pulled.items
+    assert len(pulled.rejected) == 1 and "already exists" in pulled.rejected[0]
+    ingested = kinds(world, "item.ingested")
+    assert [e["upstream_id"] for e in ingested] == [UUIDS[0], UUIDS[2]]
+    assert analyst.item(clash).title == "Typed by hand"
+    world.publish_checkpoint()
+    report = check_store(world.engine, log_key=VerifierKey.parse(world.log_verifier_key()))
+    assert report.failed == []
 
 
 def test_a_feed_whose_manifest_is_not_json_fails_the_pull_and_says_why(

@@ -150,6 +150,30 @@ class Transaction(Reading):
         self.entries.append(index)
         return index
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """One unit of several in this transaction: what it changes, and the audit entries it
+        appends, are rolled back alone if it raises (a SAVEPOINT), and the exception goes on.
+
+        Why: a use case that takes many independent things (the events of a MISP feed) takes
+        them in one transaction, so it pays one commit for many, yet one that fails leaves
+        nothing half-taken and the others stand. Entries appended before it are written
+        first, so that rolling it back drops only its own.
+        """
+        self.flush_ledger()
+        size, entries = self._size, len(self.entries)
+        nested = self.session.begin_nested()
+        try:
+            yield
+        except BaseException:
+            if nested.is_active:
+                nested.rollback()
+            self._size = size
+            self._pending_entries = []
+            del self.entries[entries:]
+            raise
+        nested.commit()
+
     def flush_ledger(self) -> None:
         """Write the entries appended in this transaction."""
         if self._pending_entries:

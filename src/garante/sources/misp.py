@@ -111,7 +111,8 @@ def event_to_bundle(event_json: Mapping[str, Any]) -> MispConverted:
     parser = MISPtoSTIX21Parser()
     try:
         parser.parse_misp_event({"Event": event})
-        bundle = json.loads(parser.bundle.serialize())
+        built = parser.bundle  # a property that builds a new Bundle each time it is read
+        bundle = json.loads(built.serialize())
     except Exception as exc:  # the converter's own failure, whatever its type: never a trace
         raise ValidationError(
             f"misp-stix could not convert event {event['uuid']}: {exc}",
@@ -140,7 +141,7 @@ def event_to_bundle(event_json: Mapping[str, Any]) -> MispConverted:
         galaxy_tags=_galaxy_tags(event.get("Galaxy"), _tag_names(event.get("Tag"))),
         bundle=bundle,
         warnings=warnings,
-        stix_built=_built_without_custom(parser.bundle),
+        stix_built=_built_without_custom(built),
     )
 
 

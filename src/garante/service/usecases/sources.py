@@ -45,6 +45,9 @@ log = logging.getLogger(__name__)
 TITLE = 500  # an item title's length in the store
 UPSTREAM_ID, VERSION = 200, 64  # the lengths the store keeps of an upstream id and version
 POSITION_EVERY = 100  # MISP events between two records of a feed's position
+# MISP events taken in one transaction, each in its own savepoint: one commit for them all,
+# and the writer lock held for some tens of milliseconds. A divisor of ``POSITION_EVERY``.
+TAKE_BATCH = 20
 # What a Garante feed serves beside the releases, released by none: the originator's identity,
 # the marking definitions (TLP, the undertaking's statement) and the trace extension's
 # definition. Read with the objects that name them, never taken as items of their own.
@@ -403,7 +406,10 @@ class Sources(UseCases):
         first, one item each. The position is the timestamp of the last event taken, recorded
         every ``POSITION_EVERY`` events and at the end: events from it on are read again next
         time and found taken (without converting them), so a restart after any event leaves
-        neither a gap nor a duplicate."""
+        neither a gap nor a duplicate.
+
+        They are taken ``TAKE_BATCH`` at a time: converted first, outside the writer lock,
+        then taken in one transaction, each event in its own savepoint (``_take_many``)."""
         upstream = terms.upstream
         with feeds.client(upstream) as client:
             feed = feeds.read_misp_feed(terms.url, client, retry)
@@ -413,25 +419,74 @@ class Sources(UseCases):
                 key=lambda e: (int(e.timestamp), e.uuid),
             )
             pulled.pages += 1
-            for entry in due:
-                pulled.objects += 1
-                if self._taken(terms.id, entry.uuid, entry.timestamp):
-                    pulled.duplicates += 1
-                else:
+            for start in range(0, len(due), TAKE_BATCH):
+                chunk = due[start : start + TAKE_BATCH]
+                taken = self._taken(terms.id, [(e.uuid, e.timestamp) for e in chunk])
+                made: list[tuple[str | None, Candidate | str | None]] = []
+                for entry in chunk:
+                    if (entry.uuid, entry.timestamp) in taken:
+                        made.append((entry.timestamp, None))
+                        continue
                     try:
-                        made = _misp_candidate(terms, feeds.misp_event(feed, entry.uuid))
+                        made.append(
+                            (
+                                entry.timestamp,
+                                _misp_candidate(terms, feeds.misp_event(feed, entry.uuid)),
+                            )
+                        )
                     except ValidationError as exc:
-                        made = f"event {entry.uuid}: {exc.message}"
-                    if isinstance(made, str):
-                        pulled.rejected.append(made)
-                    else:
-                        started += self._take(terms.id, made, pulled)
-                pulled.position = entry.timestamp
-                if pulled.objects % POSITION_EVERY == 0:
+                        made.append((entry.timestamp, f"event {entry.uuid}: {exc.message}"))
+                before = pulled.objects
+                started += self._take_many(terms.id, made, pulled, progress)
+                if pulled.objects // POSITION_EVERY > before // POSITION_EVERY:
                     self._record_position(terms.id, pulled)
-                if progress is not None:
-                    progress(pulled.record())
             self._revoke_gone(terms.id, {e.uuid for e in feed.entries}, pulled)
+
+    def _take_many(
+        self,
+        source_id: str,
+        made: Sequence[tuple[str | None, Candidate | str | None]],
+        pulled: _Tally,
+        progress: Callable[[records.Pulled], None] | None = None,
+    ) -> list[DecidedRequest]:
+        """Upstream versions taken in one transaction, in order, each in its own savepoint.
+
+        ``made`` is, for each one, its position (if it has one) and its candidate, or why it
+        was refused (a string), or None if it was found taken. One commit for them all, yet the rule
+        of one transaction each holds: a candidate refused (``GaranteError``) is rolled back
+        alone, with its log entries, and the others are taken; anything else that stops the
+        batch (the process asked to stop, a fault) commits what was taken before it, whole,
+        and goes on. ``progress`` is told after each one, as it would be after its commit.
+        """
+        started: list[DecidedRequest] = []
+        stopped: BaseException | None = None
+        with self._tx() as tx:
+            row = sources.source(tx, source_id)
+            for position, candidate in made:
+                try:
+                    pulled.objects += 1
+                    if candidate is None:
+                        pulled.duplicates += 1
+                    elif isinstance(candidate, str):
+                        pulled.rejected.append(candidate)
+                    else:
+                        try:
+                            with tx.savepoint():
+                                taken = sources.take(tx, row, candidate)
+                        except GaranteError as exc:  # this one is refused; the rest are taken
+                            pulled.rejected.append(f"{candidate.upstream_id}: {exc.message}")
+                        else:
+                            started += _tallied(taken, pulled)
+                    if position is not None:
+                        pulled.position = position
+                    if progress is not None:
+                        progress(pulled.record())
+                except BaseException as exc:  # what was taken before it stands
+                    stopped = exc
+                    break
+        if stopped is not None:
+            raise stopped
+        return started
 
     def _revoke_gone(self, source_id: str, listed: set[str], pulled: _Tally) -> None:
         """Each event the feed's manifest no longer lists was deleted in MISP: its item is
@@ -491,11 +546,15 @@ class Sources(UseCases):
                 tx.session, source_id, position_added=pulled.position, position_next=pulled.next
             )
 
-    def _taken(self, source_id: str, upstream_id: str, version: str) -> bool:
-        """Whether this upstream version was taken before: a MISP event is converted only
-        if it was not."""
+    def _taken(self, source_id: str, versions: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which of these upstream versions were taken before: a MISP event is converted
+        only if it was not."""
         with self.context.reads() as read:
-            return store.ingest(read.session, source_id, upstream_id, version) is not None
+            return {
+                (upstream_id, version)
+                for upstream_id, version in versions
+                if store.ingest(read.session, source_id, upstream_id, version) is not None
+            }
 
     @entitled(Role.ANALYST)
     def ingest_misp(self, source_id: str, text: str | bytes) -> Change[records.Pulled]:
@@ -518,10 +577,11 @@ class Sources(UseCases):
             if isinstance(made, str):
                 raise ValidationError(f"{where}: {made}", field="event")
             candidates.append(made)
-        pulled = _Tally(source=terms.id, position=None, objects=len(candidates))
+        pulled = _Tally(source=terms.id, position=None)
         started: list[DecidedRequest] = []
-        for candidate in candidates:
-            started += self._take(terms.id, candidate, pulled)
+        for start in range(0, len(candidates), TAKE_BATCH):
+            chunk = candidates[start : start + TAKE_BATCH]
+            started += self._take_many(terms.id, [(None, c) for c in chunk], pulled)
         return Change(value=pulled.record(), started=visibility.moved(self.principal, started))
 
     @entitled()
@@ -594,20 +654,25 @@ class Sources(UseCases):
         except GaranteError as exc:  # this one is refused; the rest of the page is taken
             pulled.rejected.append(f"{candidate.upstream_id}: {exc.message}")
             return []
-        if taken.item is not None:
-            pulled.items.append(taken.item)
-            if taken.held:
-                pulled.held.append(taken.item)
-        pulled.duplicates += taken.duplicate
-        pulled.versions_seen += taken.version_seen
-        if taken.revised is not None:
-            pulled.revised.append(taken.revised)
-        if taken.revoked is not None:
-            pulled.revoked.append(taken.revoked)
-        pulled.recalled += taken.recalled
-        if taken.skipped is not None:
-            pulled.rejected.append(taken.skipped)
-        return taken.started
+        return _tallied(taken, pulled)
+
+
+def _tallied(taken: sources.Taken, pulled: _Tally) -> list[DecidedRequest]:
+    """What taking one candidate did, counted in ``pulled``; the requests it started."""
+    if taken.item is not None:
+        pulled.items.append(taken.item)
+        if taken.held:
+            pulled.held.append(taken.item)
+    pulled.duplicates += taken.duplicate
+    pulled.versions_seen += taken.version_seen
+    if taken.revised is not None:
+        pulled.revised.append(taken.revised)
+    if taken.revoked is not None:
+        pulled.revoked.append(taken.revoked)
+    pulled.recalled += taken.recalled
+    if taken.skipped is not None:
+        pulled.rejected.append(taken.skipped)
+    return taken.started
 
 
 @dataclass(kw_only=True)
