@@ -452,11 +452,12 @@ class Sources(UseCases):
         """Upstream versions taken in one transaction, in order, each in its own savepoint.
 
         ``made`` is, for each one, its position (if it has one) and its candidate, or why it
-        was refused (a string), or None if it was found taken. One commit for them all, yet the rule
-        of one transaction each holds: a candidate refused (``GaranteError``) is rolled back
-        alone, with its log entries, and the others are taken; anything else that stops the
-        batch (the process asked to stop, a fault) commits what was taken before it, whole,
-        and goes on. ``progress`` is told after each one, as it would be after its commit.
+        was refused (a string), or None if it was found taken. One commit for them all, yet
+        what one transaction each guaranteed still holds: a candidate refused
+        (``GaranteError``) is rolled back alone, with its log entries, and the others are
+        taken; anything else that stops the batch (the process asked to stop, a fault, the
+        progress callback raising) commits what was taken before it, each whole, and is then
+        raised. ``progress`` is told after each one, and what it was told taken is committed.
         """
         started: list[DecidedRequest] = []
         stopped: BaseException | None = None
