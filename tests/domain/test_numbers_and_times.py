@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -28,3 +28,12 @@ def test_a_year_before_1000_is_written_with_four_digits_and_read_back() -> None:
     first = datetime(1, 1, 1, tzinfo=UTC)
     assert iso(first) == "0001-01-01T00:00:00Z"
     assert parse_time(iso(first)) == first
+
+
+def test_an_instant_with_an_offset_is_written_as_the_same_instant_in_utc() -> None:
+    bogota = timezone(timedelta(hours=-5))
+    assert iso(datetime(2025, 12, 31, 22, 30, 5, tzinfo=bogota)) == "2026-01-01T03:30:05Z"
+
+
+def test_an_instant_is_written_to_the_second_without_its_fraction() -> None:
+    assert iso(datetime(2025, 11, 15, 12, 0, 7, 999_999, tzinfo=UTC)) == "2025-11-15T12:00:07Z"

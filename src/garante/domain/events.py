@@ -918,13 +918,38 @@ def _json(value: Any) -> Json:
 
 
 def _object(value: Any) -> dict[str, Json]:
+    cls = type(value)
+    layout = _LAYOUT.get(cls)
+    if layout is None:
+        layout = _LAYOUT[cls] = (_names(cls), _optional(cls))
+    names, optional = layout
+    plain = _PLAIN
     out: dict[str, Json] = {}
-    for name in _names(type(value)):
+    for name in names:
         item = getattr(value, name)
-        if item is None and name in _optional(type(value)):
+        if item is None and name in optional:
             continue
-        out[name] = item if type(item) in _PLAIN else _json(item)
+        out[name] = item if type(item) in plain else _json(item)
     return out
+
+
+_LAYOUT: dict[type, tuple[tuple[str, ...], frozenset[str]]] = {}
+"""Each dataclass's field names and optional ones, looked up once per ``_object`` call."""
+
+
+def _mapping(value: Mapping[Any, Any]) -> dict[str, Json]:
+    """A mapping's items, keys as text; plain values are taken as they are, without a call."""
+    plain = _PLAIN
+    return {
+        key if type(key) is str else str(key): item if type(item) in plain else _json(item)
+        for key, item in value.items()
+    }
+
+
+def _sequence(value: Sequence[Any]) -> list[Json]:
+    """A list's or tuple's items; plain values are taken as they are, without a call."""
+    plain = _PLAIN
+    return [item if type(item) in plain else _json(item) for item in value]
 
 
 def _converter(kind: type) -> _Convert:
@@ -941,9 +966,9 @@ def _converter(kind: type) -> _Convert:
     if issubclass(kind, datetime):
         return iso
     if issubclass(kind, Mapping):
-        return lambda value: {str(key): _json(item) for key, item in value.items()}
+        return _mapping
     if issubclass(kind, list | tuple):
-        return lambda value: [_json(item) for item in value]
+        return _sequence
     if is_dataclass(kind):
         return _object
     raise TypeError(f"an audit event cannot log a {kind.__name__}")

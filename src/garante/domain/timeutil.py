@@ -13,8 +13,11 @@ def iso(value: datetime) -> str:
     The year has four digits whatever it is: ``strftime("%Y")`` writes year 1 as ``1``, which
     no ISO 8601 reader, ours included, takes back.
     """
-    at = value.astimezone(UTC)
-    return f"{at.year:04d}-{at:%m-%dT%H:%M:%S}Z"
+    at = value if value.tzinfo is UTC else value.astimezone(UTC)
+    # ``isoformat`` always writes the year in four digits; cut to seconds, it ends in the
+    # offset "+00:00", which the Z replaces. A few times quicker than ``strftime``, and every
+    # audit entry holds one or more instants.
+    return at.isoformat(timespec="seconds")[:-6] + "Z"
 
 
 def parse_time(text: str, *, field: str = "time") -> datetime:

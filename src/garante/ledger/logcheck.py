@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
+from operator import itemgetter
 from typing import NamedTuple, TypeVar
 
 from garante.canonical import read_canonical
@@ -83,6 +84,9 @@ EntryRow = tuple[int, bytes, bytes | None]
 
 E = TypeVar("E", bound=EntryRow)
 
+
+_INDEX, _ENTRY, _STORED_LEAF = itemgetter(0), itemgetter(1), itemgetter(2)
+"""A row's fields, taken from every row of a chunk by ``map`` in C, with no Python frame."""
 
 _CHUNK = 4096
 """Entries checked together: their leaf hashes in one comprehension, their subtrees level by
@@ -154,7 +158,7 @@ def check_log(
     state = _Progress()
     stream = iter(entries)
     while chunk := list(islice(stream, _CHUNK)):
-        leaves = leaf_hashes([stored[1] for stored in chunk])
+        leaves = leaf_hashes(list(map(_ENTRY, chunk)))
         report.findings.extend(_entry_findings(chunk, leaves, state, forms or then is not None))
         if then is not None:
             for stored, value in zip(chunk, state.values, strict=True):
@@ -222,9 +226,9 @@ def _entry_findings(
     """
     findings: list[Finding] = []
     first = state.expected
-    indices = [stored[0] for stored in chunk]
+    indices = list(map(_INDEX, chunk))
     dense = indices == list(range(first, first + len(chunk)))
-    stored_leaves = [stored[2] for stored in chunk]
+    stored_leaves = list(map(_STORED_LEAF, chunk))
     # Equal lists in one comparison made in C (the store gives every stored hash); entry by
     # entry only where some are missing or differ.
     leaves_agree = stored_leaves == leaves or all(

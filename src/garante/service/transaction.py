@@ -139,7 +139,7 @@ class Transaction(Reading):
         (``flush_ledger``): one insert, not one per entry.
         """
         index = self.ledger_size
-        kind = event.entry_kind.value
+        kind = event.entry_kind._value_  # ``value`` is a slower property
         if self._at is None or self._at[0] != self.now:
             self._at = (self.now, iso(self.now))  # one instant per transaction: format it once
         entry = canonical(

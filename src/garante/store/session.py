@@ -38,14 +38,12 @@ def insert_many(
         if (converter := _converter(table.c[name].type, dialect)) is not None
     ]
     if converting:
-        converted = []
-        for row in rows:
-            values = list(row)
-            for index, convert in converting:
-                if values[index] is not None:
-                    values[index] = convert(values[index])
-            converted.append(values)
-        rows = converted
+        # Column by column, not row by row: each converter takes a whole column, mostly in
+        # C (``map``, sets), and ``zip`` turns the columns back into rows.
+        values: list[Sequence[Any]] = list(zip(*rows, strict=True))
+        for index, convert in converting:
+            values[index] = convert(values[index])
+        rows = list(zip(*values, strict=True))
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     statement = (
         f"INSERT INTO {table.name} ({', '.join(columns)}) "
@@ -58,9 +56,11 @@ def insert_many(
         cursor.close()
 
 
-def _converter(column_type: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
-    """How ``insert_many`` stores a column's value on ``dialect``: its bind processor, less the
-    work that gives the same stored value every time.
+def _converter(
+    column_type: TypeEngine[Any], dialect: Dialect
+) -> Callable[[Sequence[Any]], Sequence[Any]] | None:
+    """How ``insert_many`` stores a column's values on ``dialect``: its bind processor applied
+    to each value but None, less the work that gives the same stored value every time.
 
     Bytes go to the driver as they are: both drivers store ``bytes`` as a blob (bytea), which
     SQLAlchemy's generic processor only wraps (in a ``memoryview`` on SQLite) first. A batch's
@@ -72,16 +72,26 @@ def _converter(column_type: TypeEngine[Any], dialect: Dialect) -> Callable[[Any]
     process = column_type._cached_bind_processor(dialect)
     if process is None:
         return None
+
+    def each(column: Sequence[Any]) -> Sequence[Any]:
+        return [None if value is None else process(value) for value in column]
+
     if isinstance(column_type, LargeBinary):
-        return lambda value: value if type(value) is bytes else process(value)
+
+        def blobs(column: Sequence[Any]) -> Sequence[Any]:
+            return column if set(map(type, column)) <= _BYTES else each(column)
+
+        return blobs
     if isinstance(getattr(column_type, "impl", column_type), DateTime):
-        seen: dict[Any, Any] = {}
 
-        def instant(value: Any) -> Any:
-            found = seen.get(value)
-            if found is None:
-                found = seen[value] = process(value)
-            return found
+        def instants(column: Sequence[Any]) -> Sequence[Any]:
+            stored = {value: process(value) for value in set(column) if value is not None}
+            stored[None] = None
+            return list(map(stored.__getitem__, column))
 
-        return instant
-    return process
+        return instants
+    return each
+
+
+_BYTES = frozenset({bytes, type(None)})
+"""What a blob column's values may be to go to the driver unconverted."""
