@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from garante.ledger import merkle
 from garante.ledger.verify import verify_inclusion
 from garante.service.app import Garante
-from garante.service.integrator import IntegrationLost, integrate_batch
+from garante.service.integrator import IntegrationLost, edge, integrate_batch
 from garante.store import ledger
 from garante.store.schema import LedgerSubtreeRow
 
@@ -135,3 +136,37 @@ def test_a_batch_that_finds_the_tree_moved_commits_nothing(
     assert _nodes(garante) == nodes_after_other  # the lost batch stored none of its nodes
     garante.publish_checkpoint()
     assert garante.verify_log().ok
+
+
+def test_a_write_s_own_batch_is_integrated_without_reading_its_leaves_back(
+    garante: Garante, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The write that publishes a due checkpoint integrates the entries it has just committed
+    from the leaf hashes it computed; the tree is the one the entries make."""
+    garante.context.settings.checkpoint_every = 10**6
+    garante.context.integrate()
+    read: list[int] = []
+    read_leaves = ledger.leaf_hashes
+
+    def counted(session: Session, begin: int, limit: int) -> list[bytes]:
+        read.append(begin)
+        return read_leaves(session, begin, limit)
+
+    monkeypatch.setattr(ledger, "leaf_hashes", counted)
+    garante.context.settings.checkpoint_every = 1
+    _agencies(garante, 1)
+    size = garante.ledger_size()
+    assert read == [] and _integrated(garante) == size
+    monkeypatch.setattr(ledger, "leaf_hashes", read_leaves)
+    with garante.context.readers() as session:
+        leaves = ledger.leaf_hashes(session, 0, size)
+        assert ledger.root(session, size) == merkle.root_from_leaf_hashes(leaves)
+    assert garante.verify_log().ok
+
+
+@pytest.mark.parametrize("size", range(1, 70))
+def test_the_edge_of_a_tree_is_its_complete_subtrees_covering_every_leaf_once(size: int) -> None:
+    covered = [
+        leaf for level, index in edge(size) for leaf in range(index << level, (index + 1) << level)
+    ]
+    assert sorted(covered) == list(range(size)) and len(covered) == size

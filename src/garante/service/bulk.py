@@ -285,6 +285,7 @@ class _Template:
 
     objects: list[_Marked]
     support: list[_Marked]
+    own: frozenset[str]  # the ids of ``objects``: a definition the item carries is not support
 
 
 def _template(
@@ -320,7 +321,11 @@ def _template(
                 templated=plain and not listed,
             )
         )
-    return _Template(objects=marked, support=[_support(obj) for obj in support])
+    return _Template(
+        objects=marked,
+        support=[_support(obj) for obj in support],
+        own=frozenset(m.object_id for m in marked),
+    )
 
 
 def _support(obj: StixObject) -> _Marked:
@@ -353,6 +358,9 @@ def _fill_feeds(
         item_id: json.loads(found_items[item_id].bundle)["objects"]
         for item_id in {d.request.item_id for d in released}
     }
+    tlp_ids = {
+        item_id: markings.TLP2_MARKING_IDS[Tlp(found_items[item_id].tlp)] for item_id in parsed
+    }
     item_objects = {
         item_id: {markings.object_id(obj) for obj in objects} for item_id, objects in parsed.items()
     }
@@ -362,12 +370,11 @@ def _fill_feeds(
     # What the partners' feeds hold already, of the items' objects and of the support objects
     # a release needs (the operator's identity, the trace extension, the TLP markings, each
     # undertaking's statement): one query.
-    identity = markings.object_id(markings.operator_identity(feed.OPERATOR))
+    identity = _IDENTITY_ID
     wanted: set[tuple[str, str]] = set()
     for d in released:
         partner, item_id = d.request.recipient_id, d.request.item_id
-        tlp_id = markings.TLP2_MARKING_IDS[Tlp(found_items[item_id].tlp)]
-        wanted |= {(partner, o) for o in (identity, markings.TRACE_EXTENSION_ID, tlp_id)}
+        wanted |= {(partner, o) for o in (identity, markings.TRACE_EXTENSION_ID, tlp_ids[item_id])}
         wanted |= {(partner, o) for o in item_objects[item_id]}
         if d.decision.undertaking_id is not None:
             wanted.add((partner, markings.statement_marking_id(d.decision.undertaking_id)))
@@ -395,21 +402,20 @@ def _fill_feeds(
         undertaking_id = d.decision.undertaking_id
         template = templates[(d.request.item_id, undertaking_id is not None)]
         support: list[_Marked] = template.support
-        tlp = Tlp(found_items[d.request.item_id].tlp)
-        marking_ids = [markings.TLP2_MARKING_IDS[tlp]]
+        marking_ids = [tlp_ids[d.request.item_id]]
         if undertaking_id is not None:
             statement_id = markings.statement_marking_id(undertaking_id)
             marking_ids.append(statement_id)
             if (partner, statement_id) not in held:  # built only for a partner that lacks it
                 if undertaking_id not in statements:
-                    statements[undertaking_id] = _statement(state, partner, undertaking_id, tlp)
+                    statements[undertaking_id] = _statement(state, partner, undertaking_id)
                 support = [*support, statements[undertaking_id]]
         token, entry = terms[d.request.id]
         releases.append((d.request.id, partner, token, undertaking_id))
         have = added.setdefault(partner, set())
         # A definition the item itself carries (an upstream's TLP 2.0 marking) goes as the item's
         # object, not a second time as support.
-        own = {o.object_id for o in template.objects}
+        own = template.own
         new = [
             (None, s)
             for s in support
@@ -444,12 +450,17 @@ def _fill_feeds(
             feed.materialize_marked(tx, row, d.decision, token=token, entry=entry)
 
 
-def _statement(state: PolicyState, partner: str, undertaking_id: str, tlp: Tlp) -> _Marked:
+_IDENTITY_ID = markings.object_id(markings.operator_identity(feed.OPERATOR))
+"""The operator's identity id, which every statement marking names as its creator: the same
+for every release, so computed once, not once per partner (``feed.release_markings`` builds
+the identity, the trace extension and the TLP marking each time, to keep only the last)."""
+
+
+def _statement(state: PolicyState, partner: str, undertaking_id: str) -> _Marked:
     """The statement marking of the undertaking a release to ``partner`` is made under, as
-    its feed will hold it."""
+    its feed will hold it: the very object ``feed.release_markings`` adds last."""
     undertaking = _undertaking(state, partner, undertaking_id)
-    needed, _ = feed.release_markings(tlp, undertaking)
-    return _support(needed[-1])
+    return _support(markings.statement_marking(undertaking, _IDENTITY_ID))
 
 
 def _undertaking(state: PolicyState, agency_id: str, undertaking_id: str) -> Undertaking:

@@ -40,7 +40,7 @@ from garante.ledger.note import SIG_ED25519, NoteSigner, VerifierKey
 from garante.service import audit
 from garante.service.batch import GroupCommit
 from garante.service.clock import Clock, FixedClock, SystemClock
-from garante.service.integrator import integrate_batch
+from garante.service.integrator import Known, integrate_batch
 from garante.service.logkey import create_log_key, load_log_signer
 from garante.service.transaction import Reading, Transaction, reading, transaction
 from garante.store import integrity, queries
@@ -192,6 +192,7 @@ class Context:
         self.integrators = sessionmaker(integrator(engine), expire_on_commit=False)
         # Likewise for the integrated size: a floor, so a proof within it reads nothing more.
         self._integrated = 0
+        self._known = Known()  # the leaf hashes of the last write: its batch need not read them
         self.releases = GroupCommit(limit=self.settings.release_batch)
 
     @classmethod
@@ -281,6 +282,8 @@ class Context:
         sessions = self.releasers if release else self.sessions
         with reachable(self.engine), transaction(sessions, self.clock.now, actor) as tx:
             yield tx
+        if tx.entries:
+            self._known.committed(tx.entries[0], tx.leaves)
         if tx.entries and self.log_signer is not None:
             try:
                 with reachable(self.engine):
@@ -332,7 +335,7 @@ class Context:
         with reachable(self.engine):
             while True:
                 with self.integrators() as session, session.begin():
-                    old, new = integrate_batch(session, limit)
+                    old, new = integrate_batch(session, limit, self._known)
                 self._integrated = max(self._integrated, new)
                 if new == old or (until is not None and new >= until):
                     return new

@@ -67,6 +67,8 @@ class Transaction(Reading):
     sequenced: bool = True
     _size: int | None = None
     entries: list[int] = field(default_factory=list)
+    leaves: list[bytes] = field(default_factory=list)
+    """The leaf hashes of ``entries``, in order: what the integrator would read back."""
     _pending_entries: list[ledger.Entry] = field(default_factory=list)
     _loaded: list[object] = field(default_factory=list)
     _standing: queries.Standing | None = None
@@ -145,9 +147,11 @@ class Transaction(Reading):
         entry = canonical(
             {"v": 1, "kind": kind, "at": self._at[1], "actor": self.actor, "data": event.data()}
         )
-        self._pending_entries.append((index, kind, entry, leaf_hash(entry), self.now))
+        leaf = leaf_hash(entry)
+        self._pending_entries.append((index, kind, entry, leaf, self.now))
         self._size = index + 1
         self.entries.append(index)
+        self.leaves.append(leaf)
         return index
 
     @contextmanager

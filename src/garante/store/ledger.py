@@ -89,6 +89,22 @@ def _nodes_sql(count: int, mark: str) -> str:
     )
 
 
+def subtrees(session: Session, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    """The stored complete subtrees among ``keys`` (level, index), in one query (``_nodes_sql``);
+    a missing one is absent from the answer."""
+    if not keys:
+        return {}
+    wanted = sorted(set(keys))
+    width = 1 << max(2, (len(wanted) - 1).bit_length())
+    wanted += [wanted[-1]] * (width - len(wanted))
+    connection = session.connection()
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    rows = connection.exec_driver_sql(
+        _nodes_sql(width, mark), tuple(n for key in wanted for n in key)
+    ).all()
+    return {(int(level), int(index)): bytes(value) for level, index, value in rows}
+
+
 def root(session: Session, size: int) -> bytes:
     return _fetched(session, lambda get: merkle.root(size, get))
 
@@ -186,18 +202,23 @@ def add_subtrees(session: Session, nodes: Sequence[Node]) -> None:
 
 def advance_integrated(session: Session, old: int, new: int) -> bool:
     """Record the tree integrated up to ``new``, only if it still stands at ``old``: False
-    tells an integrator that another one moved it meanwhile, so its batch must not commit."""
-    if session.get(LedgerIntegrationRow, 1) is None and old == integrated_size(session):
-        session.add(LedgerIntegrationRow(id=1, size=new))
-        session.flush()
-        return True
+    tells an integrator that another one moved it meanwhile, so its batch must not commit.
+
+    The update first: the row exists in every store but one made without migrations, and
+    looking it up before every batch cost a query for that one case."""
     result = session.execute(
         update(LedgerIntegrationRow)
         .where(LedgerIntegrationRow.id == 1, LedgerIntegrationRow.size == old)
         .values(size=new)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    if result.rowcount == 1:  # type: ignore[attr-defined]
+        return True
+    if session.get(LedgerIntegrationRow, 1) is None and old == integrated_size(session):
+        session.add(LedgerIntegrationRow(id=1, size=new))
+        session.flush()
+        return True
+    return False
 
 
 def checkpoint(session: Session, size: int) -> LedgerCheckpointRow | None:

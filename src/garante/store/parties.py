@@ -78,6 +78,39 @@ class _Kept:
 
 _KEPT: dict[str, _Kept] = {}
 
+_AGENCIES = AgencyRow.metadata.tables[AgencyRow.__tablename__]
+_UNDERTAKINGS = UndertakingRow.metadata.tables[UndertakingRow.__tablename__]
+# What ``convert.agency`` and ``convert.undertaking`` read, and nothing else: a fan-out reads
+# thousands of rows, and their statements' text, their creation and recording instants (each
+# parsed from text on SQLite) and who recorded them decide nothing.
+_AGENCY_COLUMNS = [
+    _AGENCIES.c[name]
+    for name in (
+        "id",
+        "name",
+        "country",
+        "domestic",
+        "requires_undertaking",
+        "public_key",
+        "active",
+    )
+]
+_UNDERTAKING_COLUMNS = [
+    _UNDERTAKINGS.c[name]
+    for name in (
+        "id",
+        "agency_id",
+        "permits",
+        "prohibits",
+        "protections",
+        "categories",
+        "valid_from",
+        "valid_until",
+        "revoked_at",
+        "signature",
+    )
+]
+
 
 def read(
     session: Session, agency_ids: Iterable[str]
@@ -97,12 +130,12 @@ def read(
     missing = wanted.difference(kept.agencies)
     if missing:
         found: dict[str, Agency | None] = dict.fromkeys(missing)
-        table = AgencyRow.metadata.tables[AgencyRow.__tablename__]
-        for row in session.execute(select(table).where(table.c.id.in_(missing))):
+        table = _AGENCIES
+        for row in session.execute(select(*_AGENCY_COLUMNS).where(table.c.id.in_(missing))):
             found[row.id] = convert.agency(row)
-        undertaking_table = UndertakingRow.metadata.tables[UndertakingRow.__tablename__]
+        undertaking_table = _UNDERTAKINGS
         by_agency: dict[str, list[Undertaking]] = {agency_id: [] for agency_id in missing}
-        query = select(undertaking_table).where(undertaking_table.c.agency_id.in_(missing))
+        query = select(*_UNDERTAKING_COLUMNS).where(undertaking_table.c.agency_id.in_(missing))
         for row in session.execute(query):
             by_agency[row.agency_id].append(convert.undertaking(row))
         kept.agencies.update(found)
