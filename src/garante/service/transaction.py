@@ -175,6 +175,7 @@ class Transaction(Reading):
             self._size = size
             self._pending_entries = []
             del self.entries[entries:]
+            del self.leaves[entries:]  # the integrator takes them as the committed leaves
             raise
         nested.commit()
 
