@@ -45,6 +45,25 @@ def fenced_blocks(page: Path) -> list[Fenced]:
     return found
 
 
+def section_lines(page: Path, heading: str) -> range:
+    """The line numbers (from 1) of the section under ``heading`` (a whole heading line, e.g.
+    ``## The whole chain, end to end``), up to the next heading of its level or above: for a
+    page whose sections are run by different tests."""
+    lines = page.read_text().splitlines()
+    start = lines.index(heading)
+    level = len(heading) - len(heading.lstrip("#"))
+    end = start + 1
+    fenced = False
+    while end < len(lines):
+        text = lines[end]
+        fenced = fenced != text.startswith("```")
+        marks = len(text) - len(text.lstrip("#"))
+        if not fenced and 0 < marks <= level and text[marks:].startswith(" "):
+            break
+        end += 1
+    return range(start + 1, end + 1)
+
+
 def text_commands(page: Path) -> list[Command]:
     """Every ``$ `` line of the page's ```text blocks, in document order."""
     return [
