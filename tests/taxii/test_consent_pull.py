@@ -2,21 +2,27 @@
 answers to the node's consent requests (no `consents fetch`), and what the upstream released
 for onward sharing is shared onward with no consent asked.
 
-The two real servers of test_consent_node.py (Colombia's store served, the DEA's node pulling
-through its CLI), set up once for this module.
+The two real servers test_consent_node.py uses (tests/support/consentnode.py: Colombia's store
+served, the DEA's node pulling through its CLI), set up once for this module.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
+from tests.support.consentnode import Node, serving_consent_node
 from tests.support.scenario import own_bundle
-from tests.taxii import test_consent_node
-from tests.taxii.test_consent_node import Node
 from tests.taxii.test_partner_node import NODE_AGENCY, _ok
 
-node = test_consent_node.node  # the two servers, set up once for this module
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
+    with serving_consent_node(tmp_path_factory.mktemp("consent")) as served:
+        yield served
 
 
 def _pull(node: Node) -> dict[str, object]:

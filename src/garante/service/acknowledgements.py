@@ -7,17 +7,15 @@ from garante.domain.errors import (
     Conflict,
     InvalidState,
     NotFound,
-    SignatureRequired,
     UnknownValue,
     ValidationError,
 )
 from garante.domain.events import RecallAcknowledged, ReleaseAcknowledged
 from garante.domain.vocabulary import suggest
-from garante.service import lookup
+from garante.service import partnerstatements
 from garante.service.transaction import Transaction
-from garante.signatures import canonical, check_signature, encode_signature
+from garante.signatures import canonical, encode_signature
 from garante.store import acknowledgements
-from garante.store import feed as stored
 from garante.store.schema import AcknowledgementRow
 
 
@@ -51,28 +49,25 @@ def acknowledge(
     if not ack.id or len(ack.id) > 128:
         raise ValidationError("an acknowledgement's id is 1 to 128 characters", field="id")
     # The signature first: what no key of the partner's signed learns nothing of the state.
-    agency = lookup.agency(session, ack.agency_id)
-    if agency.public_key is None:
-        raise SignatureRequired(
-            f"{agency.id} has no registered public key, so its acknowledgement cannot be checked",
-            field="signature",
-            hint="ask the operator to register your Ed25519 public key first",
-        )
     statement = ack.statement()
-    check_signature(
-        signer=agency.id, public_key=agency.public_key, statement=statement, signature=signature
+    partnerstatements.check_partner_signature(
+        session,
+        agency_id=ack.agency_id,
+        statement=statement,
+        signature=signature,
+        what="acknowledgement",
     )
-    release = stored.release(session, ack.request_id)
-    withdrawn = release is not None and release.delivered_at is None and release.recalled_at
-    if release is None or release.partner_id != ack.agency_id or withdrawn:
-        # A release withdrawn before delivery never reached the partner: nothing it knows of.
-        # One answer whether the release does not exist or went to another partner.
-        raise AcknowledgedReleaseNotFound(
+    release = partnerstatements.release_reached_partner(
+        session,
+        release_id=ack.request_id,
+        partner_id=ack.agency_id,
+        not_reached=lambda: AcknowledgedReleaseNotFound(
             f"release {ack.request_id} was not released to {ack.agency_id}, "
             "so there is nothing of it to acknowledge",
             field="release",
             hint="acknowledge the releases your collection delivered to you",
-        )
+        ),
+    )
     if ack.kind == AckKind.DELIVERY and release.delivered_at is None:
         raise NothingToAcknowledge(
             f"release {ack.request_id} has not been delivered to you yet",
@@ -87,14 +82,16 @@ def acknowledge(
         raise ValidationError("the acknowledgement is dated in the future", field="acknowledged_at")
     assert signature is not None  # check_signature refuses a missing one for a registered key
     text = canonical(statement).decode()
-    same = acknowledgements.get(session, ack.id)
+    same = partnerstatements.received_before(
+        acknowledgements.get(session, ack.id),
+        text,
+        id_taken=lambda: AcknowledgementIdTaken(
+            f"acknowledgement {ack.id} was received before with other content",
+            field="id",
+            hint="give each acknowledgement its own id",
+        ),
+    )
     if same is not None:
-        if same.statement != text:
-            raise AcknowledgementIdTaken(
-                f"acknowledgement {ack.id} was received before with other content",
-                field="id",
-                hint="give each acknowledgement its own id",
-            )
         return same, False
     earlier = acknowledgements.of_release(session, ack.request_id, ack.kind)
     if earlier is not None:

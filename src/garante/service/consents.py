@@ -11,17 +11,15 @@ from garante.domain.errors import (
     Conflict,
     InvalidState,
     NotFound,
-    SignatureRequired,
     UnknownValue,
     ValidationError,
 )
 from garante.domain.events import ConsentGranted, ConsentRefused, ConsentRequested
 from garante.domain.vocabulary import suggest
-from garante.service import lookup
+from garante.service import lookup, partnerstatements
 from garante.service.transaction import Transaction
-from garante.signatures import canonical, check_signature, encode_signature
+from garante.signatures import canonical, encode_signature
 from garante.store import agreements, consents, convert
-from garante.store import feed as stored
 from garante.store.acknowledgements import item_of
 from garante.store.queries import vocabulary
 from garante.store.schema import ConsentRequestRow
@@ -60,16 +58,13 @@ def request(
         raise ValidationError(
             "give the onward recipient's country (ISO 3166 code)", field="country"
         )
-    agency = lookup.agency(session, consent.agency_id)
-    if agency.public_key is None:
-        raise SignatureRequired(
-            f"{agency.id} has no registered public key, so its consent request cannot be checked",
-            field="signature",
-            hint="ask the operator to register your Ed25519 public key first",
-        )
     statement = consent.statement()
-    check_signature(
-        signer=agency.id, public_key=agency.public_key, statement=statement, signature=signature
+    partnerstatements.check_partner_signature(
+        session,
+        agency_id=consent.agency_id,
+        statement=statement,
+        signature=signature,
+        what="consent request",
     )
     purposes = vocabulary(session).purposes
     if consent.purpose not in purposes:
@@ -78,15 +73,17 @@ def request(
             field="purpose",
             hint=suggest(consent.purpose, purposes),
         )
-    release = stored.release(session, consent.release)
-    withdrawn = release is not None and release.delivered_at is None and release.recalled_at
-    if release is None or release.partner_id != consent.agency_id or withdrawn:
-        raise ConsentReleaseNotFound(
+    release = partnerstatements.release_reached_partner(
+        session,
+        release_id=consent.release,
+        partner_id=consent.agency_id,
+        not_reached=lambda: ConsentReleaseNotFound(
             f"release {consent.release} was not released to {consent.agency_id}, "
             "so there is nothing of it to share onward",
             field="release",
             hint="ask consent for releases your collection delivered to you",
-        )
+        ),
+    )
     if release.recalled_at is not None:
         raise ConsentReleaseNotFound(
             f"release {consent.release} was recalled: nothing of it may be shared onward",
@@ -96,14 +93,16 @@ def request(
         raise ValidationError("the consent request is dated in the future", field="requested_at")
     assert signature is not None  # check_signature refuses a missing one for a registered key
     text = canonical(statement).decode()
-    same = consents.get(session, consent.id)
+    same = partnerstatements.received_before(
+        consents.get(session, consent.id),
+        text,
+        id_taken=lambda: ConsentIdTaken(
+            f"consent request {consent.id} was received before with other content",
+            field="id",
+            hint="give each consent request its own id",
+        ),
+    )
     if same is not None:
-        if same.statement != text:
-            raise ConsentIdTaken(
-                f"consent request {consent.id} was received before with other content",
-                field="id",
-                hint="give each consent request its own id",
-            )
         return same, False
     row = consents.add(
         session, consent, statement=text, signature=encode_signature(signature), at=tx.now

@@ -9,6 +9,7 @@ from sqlalchemy import Select, String, and_, cast, literal, select
 from sqlalchemy.orm import Session
 
 from garante.domain.acknowledgement import AckKind, Acknowledgement
+from garante.store import signed
 from garante.store.schema import AcknowledgementRow, FeedReleaseRow, OrderRow, RequestRow
 
 
@@ -44,34 +45,28 @@ def add(
         acknowledged_at=ack.acknowledged_at,
         received_at=at,
     )
-    session.add(row)
-    session.flush()
-    return row
+    return signed.added(session, row)
 
 
 def of_agency(session: Session, agency_id: str | None) -> list[AcknowledgementRow]:
     """Acknowledgements, of one agency if given, in the order received."""
-    query = select(AcknowledgementRow)
-    if agency_id is not None:
-        query = query.where(AcknowledgementRow.agency_id == agency_id)
-    return list(
-        session.scalars(query.order_by(AcknowledgementRow.received_at, AcknowledgementRow.id))
-    )
+    return signed.received(session, AcknowledgementRow, agency_id=agency_id)
+
+
+def _unacknowledged(query: Select[Any]) -> Select[Any]:
+    """``query`` of releases narrowed to those no acknowledgement of recall has come for."""
+    return query.outerjoin(
+        AcknowledgementRow,
+        and_(
+            AcknowledgementRow.request_id == FeedReleaseRow.request_id,
+            AcknowledgementRow.kind == AckKind.RECALL.value,
+        ),
+    ).where(AcknowledgementRow.id.is_(None))
 
 
 def unacknowledged_recalls(session: Session, partner_id: str | None) -> list[FeedReleaseRow]:
     """Recalled releases no acknowledgement of recall has come for, the oldest recall first."""
-    query = (
-        select(FeedReleaseRow)
-        .outerjoin(
-            AcknowledgementRow,
-            and_(
-                AcknowledgementRow.request_id == FeedReleaseRow.request_id,
-                AcknowledgementRow.kind == AckKind.RECALL.value,
-            ),
-        )
-        .where(FeedReleaseRow.recalled_at.is_not(None), AcknowledgementRow.id.is_(None))
-    )
+    query = _unacknowledged(select(FeedReleaseRow)).where(FeedReleaseRow.recalled_at.is_not(None))
     if partner_id is not None:
         query = query.where(FeedReleaseRow.partner_id == partner_id)
     return list(
@@ -91,20 +86,9 @@ def _overdue(columns: Any, now: datetime) -> Select[Any]:
         + cast(FeedReleaseRow.request_id, String)
     )
     return (
-        select(columns)
-        .outerjoin(
-            AcknowledgementRow,
-            and_(
-                AcknowledgementRow.request_id == FeedReleaseRow.request_id,
-                AcknowledgementRow.kind == AckKind.RECALL.value,
-            ),
-        )
+        _unacknowledged(select(columns))
         .outerjoin(OrderRow, OrderRow.id == hold_id)
-        .where(
-            FeedReleaseRow.recall_ack_by <= now,
-            AcknowledgementRow.id.is_(None),
-            OrderRow.id.is_(None),
-        )
+        .where(FeedReleaseRow.recall_ack_by <= now, OrderRow.id.is_(None))
     )
 
 

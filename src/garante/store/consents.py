@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from garante.domain.consent import ConsentRequest
+from garante.store import signed
 from garante.store.schema import ConsentAskedRow, ConsentRequestRow
 
 
@@ -37,23 +38,15 @@ def add(
         received_at=at,
         status="pending",
     )
-    session.add(row)
-    session.flush()
-    return row
+    return signed.added(session, row)
 
 
 def listed(
     session: Session, *, agency_id: str | None, status: str | None
 ) -> list[ConsentRequestRow]:
     """Consent requests, of one agency and in one status if given, in the order received."""
-    query = select(ConsentRequestRow)
-    if agency_id is not None:
-        query = query.where(ConsentRequestRow.agency_id == agency_id)
-    if status is not None:
-        query = query.where(ConsentRequestRow.status == status)
-    return list(
-        session.scalars(query.order_by(ConsentRequestRow.received_at, ConsentRequestRow.id))
-    )
+    where = [] if status is None else [ConsentRequestRow.status == status]
+    return signed.received(session, ConsentRequestRow, agency_id=agency_id, where=where)
 
 
 # -- on a node: the consents it asked of its upstreams ---------------------------------------
@@ -64,9 +57,7 @@ def asked(session: Session, consent_id: str) -> ConsentAskedRow | None:
 
 
 def add_asked(session: Session, row: ConsentAskedRow) -> ConsentAskedRow:
-    session.add(row)
-    session.flush()
-    return row
+    return signed.added(session, row)
 
 
 def asked_list(session: Session, *, status: str | None = None) -> list[ConsentAskedRow]:

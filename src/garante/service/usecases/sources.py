@@ -248,6 +248,24 @@ class Sources(UseCases):
         retry: taxii.Retry | None,
         limit: int,
     ) -> None:
+        self._take_pages(terms, pulled, started, progress, retry, limit, _as_sent)
+        pulled.next = None  # every page taken: the next pull starts from the position
+
+    def _take_pages(
+        self,
+        terms: _Terms,
+        pulled: _Tally,
+        started: list[DecidedRequest],
+        progress: Callable[[records.Pulled], None] | None,
+        retry: taxii.Retry | None,
+        limit: int,
+        admit: Callable[[list[dict[str, Any]]], _Admitted],
+    ) -> None:
+        """The page loop of a TAXII pull (of a TAXII server or of another Garante): each page
+        from the position on, its objects ``admit`` lets in grouped into candidates and taken
+        one item a transaction, then the position after it recorded, so a pull stopped
+        anywhere resumes at the page it was in. ``admit`` sees each page before anything of
+        it is taken; what it gives back says what each candidate is taken with."""
         for page in taxii.pages(
             terms.upstream,
             added_after=terms.position,
@@ -257,17 +275,17 @@ class Sources(UseCases):
         ):
             pulled.pages += 1
             pulled.objects += len(page.objects)
-            candidates, refused = _candidates(terms, page.objects)
+            admitted = admit(page.objects)
+            candidates, refused = _candidates(terms, admitted.objects)
             pulled.rejected += refused
             for candidate in candidates:
-                started += self._take(terms.id, candidate, pulled)
+                started += self._take(terms.id, admitted.taken_as(candidate), pulled)
                 if progress is not None:
                     progress(pulled.record())
             pulled.position, pulled.next = page.added, page.next
             self._record_position(terms.id, pulled)
             if progress is not None:
                 progress(pulled.record())
-        pulled.next = None  # every page taken: the next pull starts from the position
 
     def _pull_garante(
         self,
@@ -296,20 +314,16 @@ class Sources(UseCases):
                 terms, upstream, terms.verified, upstream.latest(), witness, latest=True
             )
             requests: dict[int, records.Request] = {}
-            for page in taxii.pages(
-                terms.upstream,
-                added_after=terms.position,
-                next_token=terms.next_token,
-                limit=limit,
-                retry=retry,
-            ):
-                pulled.pages += 1
-                pulled.objects += len(page.objects)
+
+            def proven_only(objects: list[dict[str, Any]]) -> _Admitted:
+                """The page's objects whose delivery verifies (with the definitions they
+                name), its checkpoints witnessed; each taken under the terms released with."""
+                nonlocal verified
                 proven: list[dict[str, Any]] = []
                 notes: dict[str, int] = {}
                 failed: dict[int, str] = {}  # a release is taken whole or not at all
                 released: dict[int, int] = {}  # an upstream entry: the request it released
-                for obj in page.objects:
+                for obj in objects:
                     if obj.get("type") in _CONTEXT and markings.entry_of(obj) is None:
                         if obj.get("type") != "identity":  # the upstream's operator: no item
                             proven.append(obj)  # definitions the released objects name
@@ -340,17 +354,14 @@ class Sources(UseCases):
                         )
                 for note in sorted(notes, key=notes.__getitem__):
                     verified = self._witness(terms, upstream, verified, note, witness)
-                candidates, refused = _candidates(terms, proven)
-                pulled.rejected += refused
-                for candidate in candidates:
+
+                def under_its_terms(candidate: Candidate) -> Candidate:
                     found = _released_under(candidate, proven, released, upstream, requests)
-                    started += self._take(terms.id, replace(candidate, terms=found), pulled)
-                    if progress is not None:
-                        progress(pulled.record())
-                pulled.position, pulled.next = page.added, page.next
-                self._record_position(terms.id, pulled)
-                if progress is not None:
-                    progress(pulled.record())
+                    return replace(candidate, terms=found)
+
+                return _Admitted(proven, under_its_terms)
+
+            self._take_pages(terms, pulled, started, progress, retry, limit, proven_only)
             settled = upstreamacks.settle(self._tx, terms.id, upstream)
             pulled.revoked += settled.withdrawn
             pulled.recalled += settled.recalled
@@ -709,6 +720,21 @@ class _Tally:
             revoked=tuple(self.revoked),
             recalled=tuple(self.recalled),
         )
+
+
+@dataclass(frozen=True)
+class _Admitted:
+    """What a pull takes of one page: the objects let in, and what each candidate made of
+    them is taken as (a Garante upstream's candidates carry the terms they were released
+    under)."""
+
+    objects: list[dict[str, Any]]
+    taken_as: Callable[[Candidate], Candidate]
+
+
+def _as_sent(objects: list[dict[str, Any]]) -> _Admitted:
+    """A TAXII server's page: every object let in, each candidate taken as it is."""
+    return _Admitted(objects, lambda candidate: candidate)
 
 
 def _candidates(
