@@ -114,6 +114,7 @@ from garante.replay.entries import (
     whole,
 )
 from garante.replay.projection import LoggedConsent, LoggedRequest, Projection
+from garante.signatures import parse_public_key
 
 _TOKEN_ROLES = frozenset(role.value for role in TOKEN_ROLES)
 
@@ -928,6 +929,35 @@ def _source_added(r: Replayer, e: LoggedEntry, d: SourceAdded) -> None:
     r._acts_as(e, Role.ANALYST, d.originator, "not for its own agency")
     if (d.auth == "none") != (d.credentials is None):
         r._disagree(e, f"has auth {d.auth} but {'no' if d.credentials is None else 'a'} commitment")
+    _acknowledging(r, e, d)
+
+
+def _acknowledging(r: Replayer, e: LoggedEntry, d: SourceAdded) -> None:
+    """Only a Garante upstream is acknowledged; one that is names the public key it signs with,
+    and one that is not names none. An entry written before these fields has neither."""
+    if d.acknowledges is None:
+        if d.ack_key is not None:
+            r._disagree(
+                e, f"names source {d.source}'s acknowledgement key but not that it acknowledges"
+            )
+        return
+    if d.kind != "garante":
+        r._disagree(
+            e, f"says whether {d.kind} source {d.source} acknowledges: only a garante one does"
+        )
+    if d.acknowledges != (d.ack_key is not None):
+        r._disagree(
+            e,
+            f"says source {d.source} {'acknowledges' if d.acknowledges else 'does not acknowledge'}"
+            f" but names {'no' if d.ack_key is None else 'a'} acknowledgement key",
+        )
+    elif d.ack_key is not None:
+        try:
+            parse_public_key(d.ack_key, field="ack_key")
+        except GaranteError as exc:
+            r._disagree(
+                e, f"names an acknowledgement key for source {d.source} that is none: {exc.message}"
+            )
 
 
 def _source_of(r: Replayer, e: LoggedEntry, source_id: str, act: str) -> str | None:
