@@ -1407,6 +1407,20 @@ class GaranteClient:
         """The witnesses whose cosignatures the log takes: name and verifier key."""
         return self._as(list[records.Witness], "GET", "/audit/witnesses")
 
+    def add_witness(self, key: str) -> records.Witness:
+        """Register a witness (liaison) by its verifier key: its type 0x04 cosigner key, or a
+        partner node's log key. Its cosignatures are taken from then on; logged."""
+        return self._as(records.Witness, "POST", "/audit/witnesses", body={"key": key})
+
+    def remove_witness(self, witness_id: str, *, reason: str = "") -> records.Witness:
+        """Stop taking a witness's cosignatures (liaison), by its id; those taken stay."""
+        return self._as(
+            records.Witness,
+            "POST",
+            f"/audit/witnesses/{_segment(witness_id)}/remove",
+            body={"reason": reason},
+        )
+
     def add_cosignature(self, note: str) -> records.Checkpoint:
         """Post a witness's cosignature: the log's checkpoint ``note`` as served, with the
         witness's cosignature line appended. Answers the checkpoint with every cosignature the

@@ -755,6 +755,22 @@ class ReasonIn(Body):
     reason: str = Field(min_length=1, max_length=2000)
 
 
+class WitnessIn(Body):
+    """A witness to register: its verifier key, as `garante witnesses add` takes it."""
+
+    key: str = Field(
+        min_length=1,
+        max_length=2000,
+        description="The witness's note verifier key (<name>+<hex id>+<base64>): its type 0x04 "
+        "cosigner key, or a partner node's log key (type 0x01), which stands for the cosigner "
+        "key of the same name and key",
+    )
+
+
+class WitnessRemovalIn(Body):
+    reason: str = Field("", max_length=2000, description="Why, for the log")
+
+
 class PullOut(BaseModel):
     """What a pull took, with the requests the standing agreements started."""
 

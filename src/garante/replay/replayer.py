@@ -216,9 +216,10 @@ _WRITERS: dict[str, frozenset[Role]] = {
     "consent.refused": frozenset({Role.LIAISON}),
     # On a node, an analyst (who manages its sources) takes an upstream's answer.
     "consent.received": frozenset({Role.ANALYST}),
-    # The operator alone chooses the witnesses whose cosignatures the log takes.
-    "witness.added": frozenset(),
-    "witness.removed": frozenset(),
+    # The operator, or a liaison (who keeps the registry), chooses the witnesses whose
+    # cosignatures the log takes.
+    "witness.added": frozenset({Role.LIAISON}),
+    "witness.removed": frozenset({Role.LIAISON}),
 }
 
 # A request an agreement started is written by whoever added the item (an analyst), or, for
