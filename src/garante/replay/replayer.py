@@ -115,6 +115,7 @@ from garante.replay.entries import (
 )
 from garante.replay.projection import LoggedConsent, LoggedRequest, Projection
 from garante.signatures import parse_public_key
+from garante.upstream.consent import ConsentNotProven, verify_answer
 
 _TOKEN_ROLES = frozenset(role.value for role in TOKEN_ROLES)
 
@@ -1524,6 +1525,7 @@ def _consent_received(r: Replayer, e: LoggedEntry, d: ConsentReceived) -> None:
         r._disagree(e, "takes a consent asked for another recipient or purpose")
     if d.recipient not in r.state.agencies:
         r._disagree(e, f"takes a consent for {d.recipient}, an agency never registered")
+    _answer_proven(r, e, d)
     try:
         upstream = json.loads(d.upstream_entry)
         kind, data = upstream["kind"], upstream["data"]
@@ -1537,6 +1539,30 @@ def _consent_received(r: Replayer, e: LoggedEntry, d: ConsentReceived) -> None:
         r._disagree(e, "carries the upstream's answer to another consent request")
     elif data.get("statement") != statement:
         r._disagree(e, "carries an upstream answer to another statement")
+
+
+def _answer_proven(r: Replayer, e: LoggedEntry, d: ConsentReceived) -> None:
+    """The upstream's entry of the answer is proven, as the node proved it when it took it:
+    included at ``upstream_index`` in the tree of ``checkpoint``, that checkpoint signed by the
+    log key ``source.added`` logged for the source, the trust anchor (from this log alone)."""
+    source = r.state.sources.get(d.source)
+    if source is None or source.log_key is None:
+        r._disagree(e, f"takes a consent through source {d.source}, which logged no log key")
+        return
+    try:
+        verify_answer(
+            consent_id=d.consent,
+            statement=dict(d.statement),
+            index=d.upstream_index,
+            entry=d.upstream_entry,
+            proof=d.proof,
+            checkpoint=d.checkpoint,
+            log_key=source.log_key,
+            origin=None,
+        )
+    except ConsentNotProven as exc:
+        why = exc.message.removeprefix("the consent's answer is not taken: ")
+        r._disagree(e, f"carries an upstream answer the replay cannot prove: {why}")
 
 
 _check(ConsentReceived, _consent_received)
