@@ -1407,6 +1407,20 @@ class GaranteClient:
         """The witnesses whose cosignatures the log takes: name and verifier key."""
         return self._as(list[records.Witness], "GET", "/audit/witnesses")
 
+    def add_witness(self, key: str) -> records.Witness:
+        """Register a witness (liaison) by its verifier key: its type 0x04 cosigner key, or a
+        partner node's log key. Its cosignatures are taken from then on; logged."""
+        return self._as(records.Witness, "POST", "/audit/witnesses", body={"key": key})
+
+    def remove_witness(self, witness_id: str, *, reason: str = "") -> records.Witness:
+        """Stop taking a witness's cosignatures (liaison), by its id; those taken stay."""
+        return self._as(
+            records.Witness,
+            "POST",
+            f"/audit/witnesses/{_segment(witness_id)}/remove",
+            body={"reason": reason},
+        )
+
     def add_cosignature(self, note: str) -> records.Checkpoint:
         """Post a witness's cosignature: the log's checkpoint ``note`` as served, with the
         witness's cosignature line appended. Answers the checkpoint with every cosignature the
@@ -1521,7 +1535,7 @@ class GaranteClient:
         category: str,
         region: str,
         tlp: str,
-        kind: Literal["taxii", "misp-feed", "folder"] = "taxii",
+        kind: Literal["taxii", "misp-feed", "folder", "garante"] = "taxii",
         collection: str | None = None,
         auth: Literal["none", "basic", "bearer"] = "none",
         username: str | None = None,
@@ -1530,10 +1544,14 @@ class GaranteClient:
         interval: int = 3600,
         grouping: Literal["per-object", "per-bundle"] = "per-object",
         mapping: Mapping[str, Json] | None = None,
+        log_key: str | None = None,
+        signing_key: str | None = None,
     ) -> records.Source:
         """Add a source of items (analyst: of its own agency): a TAXII 2.1 collection, a MISP
-        feed (URL or server directory) or a folder of bundles. ``secret`` is sent once and
-        never answered back."""
+        feed (URL or server directory), a folder of bundles, or a Garante upstream (``kind``
+        ``garante``, verified with its ``log_key``). ``secret`` is sent once and never
+        answered back; so is ``signing_key``, a Garante upstream's: this agency's Ed25519
+        private key (PEM text), with which the node acknowledges upstream by itself."""
         body = (
             _Terms(
                 {
@@ -1553,6 +1571,8 @@ class GaranteClient:
             .put("secret", secret)
             .put("originator", originator)
             .put("mapping", dict(mapping) if mapping is not None else None)
+            .put("log_key", log_key)
+            .put("signing_key", signing_key)
             .body
         )
         return self._as(records.Source, "POST", "/sources", body=body)

@@ -260,6 +260,16 @@ MATRIX: tuple[Row, ...] = (
     Row("GET", "/audit/key", PUBLIC),
     Row("GET", "/audit/checkpoint", PUBLIC),
     Row("GET", "/audit/witnesses", PUBLIC),
+    # The liaison, who keeps the registry, registers and removes witnesses (a key that is none
+    # and a witness that is not registered are refused past the role check: 422, 404).
+    Row("POST", "/audit/witnesses", _set(LIAISON), body={"key": "not-a-verifier-key"}),
+    Row(
+        "POST",
+        "/audit/witnesses/{witness_id}/remove",
+        _set(LIAISON),
+        body={"reason": "authorization matrix"},
+        params={"witness_id": "no-such-witness"},
+    ),
     # Authenticated by the cosignature itself: a note that is none is refused (422) for all.
     Row("POST", "/audit/cosignatures", PUBLIC, body={"note": "not a signed checkpoint"}),
     Row("GET", "/audit/entries", INTERNAL, query={"start": 0, "end": 2}),

@@ -164,6 +164,7 @@ PATH_VALUES = {
     "fingerprint": "12" * 32,
     "index": "0",
     "consent_id": "consent--none",
+    "witness_id": "no-such-witness",
 }
 
 

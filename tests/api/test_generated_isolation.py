@@ -246,6 +246,9 @@ def _ids(server: Server, reader: httpx.Client) -> dict[str, set[str]]:
         # checks that a partner is refused before anything is looked up.
         "source_id": {s["id"] for s in _all(reader, "/sources")} | {"no-such-source"},
         "fingerprint": {"12" * 32},
+        # A witness is the log's, not a partner's: a partner may remove none, registered or not.
+        "witness_id": {w["id"] for w in reader.get("/audit/witnesses").json()}
+        | {"no-such-witness"},
         "index": {str(index) for index in range(_log_size(reader) + 1)},  # and one beyond
         "sid": {"no-such-status"},  # a TAXII write's status: another partner's answers the same
         "cid": {collection_id(agency) for agency in foreign},

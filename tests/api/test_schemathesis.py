@@ -307,6 +307,13 @@ LINKS: tuple[tuple[str, str, str, dict[str, str]], ...] = (
     ("health_api_v1_health_get", "200", "add_source_api_v1_sources_post", {}),
     # The witnesses the log takes cosignatures from, and a witness's cosignature.
     ("health_api_v1_health_get", "200", "witnesses_api_v1_audit_witnesses_get", {}),
+    ("health_api_v1_health_get", "200", "add_witness_api_v1_audit_witnesses_post", {}),
+    (
+        "add_witness_api_v1_audit_witnesses_post",
+        "201",
+        "remove_witness_api_v1_audit_witnesses__witness_id__remove_post",
+        {"path.witness_id": "$response.body#/id"},
+    ),
     (
         "latest_checkpoint_api_v1_audit_checkpoint_get",
         "200",

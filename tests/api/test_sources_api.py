@@ -13,9 +13,11 @@ from typing import Any
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from garante import records
 from garante.client import GaranteAPIError, GaranteClient
+from garante.signatures import private_key_pem
 from tests.api.test_error_shape import assert_canonical_error
 from tests.ingest.conftest import indicator
 from tests.support.misp_feed import WHEN, feed_json, misp_event, write_feed
@@ -342,3 +344,99 @@ def add_misp(client: GaranteClient, source_id: str, folder: Path) -> None:
         tlp="amber",
         interval=86400,
     )
+
+
+def _garante_source(server: Server, source_id: str, signing_key: str | None) -> dict[str, Any]:
+    """A Garante upstream as an analyst posts it: verified with a log key (this server's own
+    will do: the upstream at port 9 is never reached), read with a partner token."""
+    return {
+        "id": source_id,
+        "kind": "garante",
+        "url": "http://127.0.0.1:9/taxii2/garante/",
+        "collection": "dipol-feed",
+        "category": "maritime-interdiction",
+        "region": "caribbean",
+        "tlp": "amber",
+        "auth": "bearer",
+        "secret": SECRET,
+        "interval": 86400,
+        "log_key": httpx.get(f"{server.api}/audit/key").json()["log_key"],
+        **({"signing_key": signing_key} if signing_key is not None else {}),
+    }
+
+
+def test_a_garante_source_added_through_the_api_acknowledges_with_its_signing_key(
+    demo_server: Server,
+) -> None:
+    key = private_key_pem(Ed25519PrivateKey.generate()).decode()
+    body = _garante_source(demo_server, "node-acks", key)
+    with analyst(demo_server) as client:
+        source = client.add_source(
+            body["id"],
+            kind="garante",
+            url=body["url"],
+            collection=body["collection"],
+            category=body["category"],
+            region=body["region"],
+            tlp=body["tlp"],
+            auth="bearer",
+            secret=SECRET,
+            interval=86400,
+            log_key=body["log_key"],
+            signing_key=key,
+        )
+
+        assert (source.kind, source.acknowledges) == ("garante", True)
+        assert client.get_source("node-acks").acknowledges
+
+
+def test_a_source_s_signing_key_is_never_answered_nor_logged(demo_server: Server) -> None:
+    key = private_key_pem(Ed25519PrivateKey.generate()).decode()
+    token = demo_server.token("analyst", agency="dipol")
+    headers = {"Authorization": f"Bearer {token}"}
+    answer = httpx.post(
+        f"{demo_server.api}/sources",
+        headers=headers,
+        json=_garante_source(demo_server, "node-key-secret", key),
+    )
+    assert answer.status_code == 201, answer.text
+    shown = httpx.get(f"{demo_server.api}/sources/node-key-secret", headers=headers)
+    size = httpx.get(f"{demo_server.api}/audit/checkpoint").json()["size"]
+    logged = httpx.get(
+        f"{demo_server.api}/audit/entries",
+        headers=headers,
+        params={"start": max(0, size - 20), "end": size},
+    )
+    body = key.split("-----")[2].strip().splitlines()[0]  # the key's base64, not its armour
+    for response in (answer, shown, logged):
+        assert body not in response.text
+    assert shown.json()["acknowledges"] is True
+
+
+def test_a_signing_key_that_is_no_key_is_refused_with_key_invalid(demo_server: Server) -> None:
+    token = demo_server.token("analyst", agency="dipol")
+    response = httpx.post(
+        f"{demo_server.api}/sources",
+        headers={"Authorization": f"Bearer {token}"},
+        json=_garante_source(demo_server, "node-bad-key", "not a PEM key"),
+    )
+    assert_canonical_error(response, 422, "key.invalid")
+    assert response.json()["field"] == "signing_key"
+    with analyst(demo_server) as client, pytest.raises(GaranteAPIError) as raised:
+        client.get_source("node-bad-key")
+    assert raised.value.code == "source.not_found"
+
+
+def test_a_signing_key_on_a_source_that_is_not_garante_is_refused(demo_server: Server) -> None:
+    key = private_key_pem(Ed25519PrivateKey.generate()).decode()
+    with analyst(demo_server) as client, pytest.raises(GaranteAPIError) as raised:
+        client.add_source(
+            "feed-with-key",
+            kind="misp-feed",
+            url="http://127.0.0.1:9/feed",
+            category="maritime-interdiction",
+            region="caribbean",
+            tlp="amber",
+            signing_key=key,
+        )
+    assert (raised.value.status, raised.value.field) == (422, "signing_key")

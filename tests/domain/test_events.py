@@ -80,7 +80,7 @@ LOGGED_KEYS: dict[EventKind, set[str]] = {
     EventKind.AGREEMENT_ENDED: {"agreement", "reason"},
     EventKind.SOURCE_ADDED: {
         "source", "kind", "url", "collection", "auth", "credentials", "originator", "interval",
-        "grouping", "category", "region", "tlp", "mapping", "log_key",
+        "grouping", "category", "region", "tlp", "mapping", "log_key", "acknowledges", "ack_key",
     },
     EventKind.SOURCE_PAUSED: {"source", "reason"},
     EventKind.SOURCE_RESUMED: {"source", "reason"},

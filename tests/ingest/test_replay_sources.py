@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from garante.ledger.logcheck import StoredEntry
 from garante.ledger.note import Signer, VerifierKey
 from garante.service.app import Garante
+from garante.signatures import encode_public_key, private_key_pem, public_key_bytes
 from garante.upstream.taxii import Retry
 from tests.ingest.conftest import PASSWORD, add_source
 from tests.replay.conftest import Log
@@ -94,3 +96,92 @@ def test_an_entry_that_names_no_added_source_is_named(pulled_log: Log) -> None:
 
 def test_no_entry_of_a_pull_carries_the_upstream_credentials(pulled_log: Log) -> None:
     assert all(PASSWORD not in json.dumps(pulled_log.entry(e.index)) for e in pulled_log.entries)
+
+
+# -- a Garante upstream the node acknowledges by itself --------------------------------------
+
+SIGNING_KEY = Ed25519PrivateKey.generate()
+
+
+@pytest.fixture
+def acknowledging_log(world: Garante, log_key_file: Path) -> Log:
+    """A Garante source added with the agency's signing key (never pulled: its entry is all
+    this needs), and one added without."""
+    for source_id, key in (("node-acks", SIGNING_KEY), ("node-quiet", None)):
+        add_source(
+            world,
+            "http://127.0.0.1:9/taxii2/garante/",
+            source_id=source_id,
+            kind="garante",
+            auth="bearer",
+            secret="partner-token",
+            log_key=world.log_verifier_key(),
+            signing_key=private_key_pem(key).decode() if key is not None else None,
+        )
+    world.publish_checkpoint()
+    return Log(
+        entries=[
+            StoredEntry(index=r.index, entry=r.entry.encode())
+            for r in world.entries(0, world.ledger_size())
+        ],
+        checkpoints=[c.note for c in world.checkpoints()],
+        key=VerifierKey.parse(world.log_verifier_key()),
+        signer=Signer.from_private_key_string(log_key_file.read_text().strip()),
+    )
+
+
+def test_a_source_added_with_a_signing_key_logs_that_it_acknowledges_and_its_public_key(
+    acknowledging_log: Log,
+) -> None:
+    acks, quiet = (
+        acknowledging_log.entry(i)["data"] for i in acknowledging_log.indexes("source.added")
+    )
+
+    assert (acks["acknowledges"], acks["ack_key"]) == (
+        True,
+        encode_public_key(public_key_bytes(SIGNING_KEY.public_key())),
+    )
+    assert (quiet["acknowledges"], "ack_key" in quiet) == (False, False)
+    assert acknowledging_log.replayed().ok, messages(acknowledging_log)
+
+
+def test_the_signing_key_itself_is_never_logged(acknowledging_log: Log) -> None:
+    pem = private_key_pem(SIGNING_KEY).decode()
+    secret = pem.split("-----")[2].strip().splitlines()[0]
+    assert all(
+        secret not in json.dumps(acknowledging_log.entry(e.index))
+        for e in acknowledging_log.entries
+    )
+
+
+def test_a_source_said_to_acknowledge_without_a_key_is_named(acknowledging_log: Log) -> None:
+    (acks, _quiet) = acknowledging_log.indexes("source.added")
+
+    def keyless(entry: dict[str, Any]) -> None:
+        del entry["data"]["ack_key"]
+
+    forged = acknowledging_log.forged(acks, keyless)
+
+    assert any("names no acknowledgement key" in m for m in messages(forged)), messages(forged)
+
+
+def test_an_acknowledgement_key_that_is_no_key_is_named(acknowledging_log: Log) -> None:
+    (acks, _quiet) = acknowledging_log.indexes("source.added")
+
+    def garbled(entry: dict[str, Any]) -> None:
+        entry["data"]["ack_key"] = "not-a-key"
+
+    forged = acknowledging_log.forged(acks, garbled)
+
+    assert any("that is none" in m for m in messages(forged)), messages(forged)
+
+
+def test_an_entry_of_before_the_acknowledgement_fields_replays(acknowledging_log: Log) -> None:
+    (acks, _quiet) = acknowledging_log.indexes("source.added")
+
+    def older(entry: dict[str, Any]) -> None:
+        del entry["data"]["acknowledges"], entry["data"]["ack_key"]
+
+    forged = acknowledging_log.forged(acks, older)
+
+    assert not messages(forged)

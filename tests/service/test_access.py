@@ -7,8 +7,12 @@ import inspect
 import pytest
 from sqlalchemy import text
 
+from garante.domain.errors import NotFound
 from garante.domain.order import Scope
 from garante.domain.roles import Principal, Role
+from garante.ledger.logcheck import StoredEntry
+from garante.ledger.note import VerifierKey
+from garante.replay.run import replay_log
 from garante.service.access import roles_of
 from garante.service.app import Garante
 from garante.service.tokens import Forbidden, Unauthenticated
@@ -89,3 +93,40 @@ def test_a_token_whose_stored_role_was_edited_to_operator_is_refused(world: Gara
         )
     with pytest.raises(Unauthenticated):
         world.authenticate(secret)
+
+
+LIAISON = Principal(token_id="t-li", role=Role.LIAISON)
+
+
+def test_a_liaison_may_register_and_remove_a_witness_and_the_log_replays(world: Garante) -> None:
+    liaison = world.acting_as(LIAISON)
+
+    added = liaison.add_witness(world.log_verifier_key())
+    removed = liaison.remove_witness_with_id(added.id, "rotated")
+
+    assert removed.removed_at is not None and world.witnesses() == []
+    world.publish_checkpoint()
+    entries = (
+        StoredEntry(index=r.index, entry=r.entry.encode())
+        for r in world.entries(0, world.ledger_size())
+    )
+    replayed = replay_log(
+        entries, [c.note for c in world.checkpoints()], VerifierKey.parse(world.log_verifier_key())
+    )
+    assert replayed.ok, [str(d) for d in replayed.replay.disagreements]
+
+
+@pytest.mark.parametrize("who", [ANALYST, DEA, PRESIDENCY], ids=lambda p: p.role.value)
+def test_only_a_liaison_or_the_operator_may_register_a_witness(
+    world: Garante, who: Principal
+) -> None:
+    with pytest.raises(Forbidden) as refused:
+        world.acting_as(who).add_witness(world.log_verifier_key())
+    assert refused.value.hint == "allowed roles: liaison"
+    assert world.witnesses() == []
+
+
+def test_a_witness_not_registered_cannot_be_removed_by_its_id(world: Garante) -> None:
+    with pytest.raises(NotFound) as refused:
+        world.acting_as(LIAISON).remove_witness_with_id("no-such-witness", "")
+    assert refused.value.field == "witness_id"

@@ -9,15 +9,20 @@ test_partner_node.py (tests/support/consentnode.py starts them).
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from garante.domain.errors import GaranteError
+from garante.ledger.logcheck import StoredEntry
+from garante.ledger.note import Signer, VerifierKey
 from garante.service.onward import ServedAnswer
+from tests.replay.conftest import Log
 from tests.support.consentnode import Node, serving_consent_node
 from tests.taxii.test_partner_node import _ok
 
@@ -122,3 +127,54 @@ def test_both_logs_replay_with_no_disagreement(node: Node, tmp_path: Path) -> No
         replay = store.cli("audit", "replay", "--export", str(export), "--log-key", f"@{key}")
         assert replay.returncode == 0, replay.stdout + replay.stderr
         assert replay.stdout.splitlines()[-1].endswith("0 disagreements."), replay.stdout
+
+
+def _node_log(node: Node) -> Log:
+    """The node's log as it stands, with the key that signs its checkpoints, so that an entry
+    can be rewritten and re-signed: a rewrite no hash check sees, only a replay's own proof."""
+    with node.federation.node.service("replay-check") as garante:
+        garante.publish_checkpoint()
+        entries = [
+            StoredEntry(index=r.index, entry=r.entry.encode())
+            for r in garante.entries(0, garante.ledger_size())
+        ]
+        checkpoints = [c.note for c in garante.checkpoints()]
+        key = VerifierKey.parse(garante.log_verifier_key())
+    signer = Signer.from_private_key_string(
+        Path(f"{node.federation.node.db}.log-key").read_text().strip()
+    )
+    return Log(entries=entries, checkpoints=checkpoints, key=key, signer=signer)
+
+
+def test_replay_proves_each_consent_answer_the_node_took(node: Node) -> None:
+    log = _node_log(node)
+    assert log.indexes("consent.received"), "the tests above take answers"
+    replayed = log.replayed()
+    assert replayed.ok, [str(d) for d in replayed.replay.disagreements]
+
+
+def test_a_consent_answer_whose_proof_was_altered_is_named_by_replay(node: Node) -> None:
+    log = _node_log(node)
+    (taken, *_) = log.indexes("consent.received")
+
+    def other_proof(entry: dict[str, Any]) -> None:
+        proof = entry["data"]["proof"]
+        proof[0] = base64.b64encode(bytes(32)).decode()
+
+    forged = log.forged(taken, other_proof)
+
+    messages = [str(d) for d in forged.replayed().replay.disagreements]
+    assert any(f"entry {taken} " in m and "cannot prove" in m for m in messages), messages
+
+
+def test_a_consent_answer_moved_to_another_upstream_index_is_named_by_replay(node: Node) -> None:
+    log = _node_log(node)
+    (taken, *_) = log.indexes("consent.received")
+
+    def elsewhere(entry: dict[str, Any]) -> None:
+        entry["data"]["upstream_index"] += 1
+
+    forged = log.forged(taken, elsewhere)
+
+    messages = [str(d) for d in forged.replayed().replay.disagreements]
+    assert any(f"entry {taken} " in m and "not proven" in m for m in messages), messages

@@ -716,12 +716,12 @@ class SourceIn(Body):
     never logged, never answered."""
 
     id: str = Slug
-    kind: Literal["taxii", "misp-feed", "folder"] = "taxii"
+    kind: Literal["taxii", "misp-feed", "folder", "garante"] = "taxii"
     url: str = Field(
         min_length=1,
         max_length=2000,
-        description="The TAXII 2.1 API root, the MISP feed's URL or directory, or the folder "
-        "(an absolute path on the server)",
+        description="The TAXII 2.1 API root (of a Garante upstream too), the MISP feed's URL or "
+        "directory, or the folder (an absolute path on the server)",
     )
     collection: str | None = Field(None, max_length=200, description="TAXII: the collection id")
     category: str
@@ -736,10 +736,39 @@ class SourceIn(Body):
     mapping: dict[str, Any] | None = Field(
         None, description='Category and region rules: {"rules": [{"on": ..., "pattern": ...}]}'
     )
+    log_key: str | None = Field(
+        None,
+        max_length=2000,
+        description="A garante source: the upstream log's verifier key, got out of band; each "
+        "delivery and checkpoint is verified with it before anything is taken",
+    )
+    signing_key: str | None = Field(
+        None,
+        max_length=4000,
+        description="A garante source: this agency's Ed25519 private key (PEM), with which the "
+        "node acknowledges upstream by itself. A secret: kept in the store only, never logged, "
+        "never answered (the source shows `acknowledges`)",
+    )
 
 
 class ReasonIn(Body):
     reason: str = Field(min_length=1, max_length=2000)
+
+
+class WitnessIn(Body):
+    """A witness to register: its verifier key, as `garante witnesses add` takes it."""
+
+    key: str = Field(
+        min_length=1,
+        max_length=2000,
+        description="The witness's note verifier key (<name>+<hex id>+<base64>): its type 0x04 "
+        "cosigner key, or a partner node's log key (type 0x01), which stands for the cosigner "
+        "key of the same name and key",
+    )
+
+
+class WitnessRemovalIn(Body):
+    reason: str = Field("", max_length=2000, description="Why, for the log")
 
 
 class PullOut(BaseModel):

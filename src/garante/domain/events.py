@@ -570,6 +570,12 @@ class SourceAdded(AuditEvent):
     mapping: JsonObject
     # A Garante upstream (kind ``garante``): its log's verifier key, the trust anchor.
     log_key: str | None = field(default=None, metadata=optional())
+    # A Garante upstream: whether the node signs acknowledgements there by itself, and the
+    # public key (base64 of its 32 raw Ed25519 bytes) they verify with, so that the log says
+    # which key speaks for the agency upstream. The private key is never logged. Entries
+    # written before these fields, and those of other kinds, lack both (None).
+    acknowledges: bool | None = field(default=None, metadata=optional())
+    ack_key: str | None = field(default=None, metadata=optional())
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -114,6 +114,8 @@ from garante.replay.entries import (
     whole,
 )
 from garante.replay.projection import LoggedConsent, LoggedRequest, Projection
+from garante.signatures import parse_public_key
+from garante.upstream.consent import ConsentNotProven, verify_answer
 
 _TOKEN_ROLES = frozenset(role.value for role in TOKEN_ROLES)
 
@@ -215,9 +217,10 @@ _WRITERS: dict[str, frozenset[Role]] = {
     "consent.refused": frozenset({Role.LIAISON}),
     # On a node, an analyst (who manages its sources) takes an upstream's answer.
     "consent.received": frozenset({Role.ANALYST}),
-    # The operator alone chooses the witnesses whose cosignatures the log takes.
-    "witness.added": frozenset(),
-    "witness.removed": frozenset(),
+    # The operator, or a liaison (who keeps the registry), chooses the witnesses whose
+    # cosignatures the log takes.
+    "witness.added": frozenset({Role.LIAISON}),
+    "witness.removed": frozenset({Role.LIAISON}),
 }
 
 # A request an agreement started is written by whoever added the item (an analyst), or, for
@@ -928,6 +931,35 @@ def _source_added(r: Replayer, e: LoggedEntry, d: SourceAdded) -> None:
     r._acts_as(e, Role.ANALYST, d.originator, "not for its own agency")
     if (d.auth == "none") != (d.credentials is None):
         r._disagree(e, f"has auth {d.auth} but {'no' if d.credentials is None else 'a'} commitment")
+    _acknowledging(r, e, d)
+
+
+def _acknowledging(r: Replayer, e: LoggedEntry, d: SourceAdded) -> None:
+    """Only a Garante upstream is acknowledged; one that is names the public key it signs with,
+    and one that is not names none. An entry written before these fields has neither."""
+    if d.acknowledges is None:
+        if d.ack_key is not None:
+            r._disagree(
+                e, f"names source {d.source}'s acknowledgement key but not that it acknowledges"
+            )
+        return
+    if d.kind != "garante":
+        r._disagree(
+            e, f"says whether {d.kind} source {d.source} acknowledges: only a garante one does"
+        )
+    if d.acknowledges != (d.ack_key is not None):
+        r._disagree(
+            e,
+            f"says source {d.source} {'acknowledges' if d.acknowledges else 'does not acknowledge'}"
+            f" but names {'no' if d.ack_key is None else 'a'} acknowledgement key",
+        )
+    elif d.ack_key is not None:
+        try:
+            parse_public_key(d.ack_key, field="ack_key")
+        except GaranteError as exc:
+            r._disagree(
+                e, f"names an acknowledgement key for source {d.source} that is none: {exc.message}"
+            )
 
 
 def _source_of(r: Replayer, e: LoggedEntry, source_id: str, act: str) -> str | None:
@@ -1493,6 +1525,7 @@ def _consent_received(r: Replayer, e: LoggedEntry, d: ConsentReceived) -> None:
         r._disagree(e, "takes a consent asked for another recipient or purpose")
     if d.recipient not in r.state.agencies:
         r._disagree(e, f"takes a consent for {d.recipient}, an agency never registered")
+    _answer_proven(r, e, d)
     try:
         upstream = json.loads(d.upstream_entry)
         kind, data = upstream["kind"], upstream["data"]
@@ -1506,6 +1539,30 @@ def _consent_received(r: Replayer, e: LoggedEntry, d: ConsentReceived) -> None:
         r._disagree(e, "carries the upstream's answer to another consent request")
     elif data.get("statement") != statement:
         r._disagree(e, "carries an upstream answer to another statement")
+
+
+def _answer_proven(r: Replayer, e: LoggedEntry, d: ConsentReceived) -> None:
+    """The upstream's entry of the answer is proven, as the node proved it when it took it:
+    included at ``upstream_index`` in the tree of ``checkpoint``, that checkpoint signed by the
+    log key ``source.added`` logged for the source, the trust anchor (from this log alone)."""
+    source = r.state.sources.get(d.source)
+    if source is None or source.log_key is None:
+        r._disagree(e, f"takes a consent through source {d.source}, which logged no log key")
+        return
+    try:
+        verify_answer(
+            consent_id=d.consent,
+            statement=dict(d.statement),
+            index=d.upstream_index,
+            entry=d.upstream_entry,
+            proof=d.proof,
+            checkpoint=d.checkpoint,
+            log_key=source.log_key,
+            origin=None,
+        )
+    except ConsentNotProven as exc:
+        why = exc.message.removeprefix("the consent's answer is not taken: ")
+        r._disagree(e, f"carries an upstream answer the replay cannot prove: {why}")
 
 
 _check(ConsentReceived, _consent_received)

@@ -70,7 +70,7 @@ from garante.policy.decide import decide
 from garante.service import fanout, feed, items, lookup
 from garante.service.releases import DecidedRequest, as_request, redecide_held
 from garante.service.transaction import Reading, Transaction
-from garante.signatures import canonical
+from garante.signatures import canonical, encode_public_key, public_key_bytes
 from garante.sources.grouping import Grouping
 from garante.sources.mapping import MappingRule, check_rules
 from garante.stix.markings import StixObject
@@ -181,7 +181,11 @@ def add_source(
                 field="signing_key",
                 hint="leave it out; only a garante source signs acknowledgements",
             )
-        private_key(signing_key)
+        ack_key: str | None = encode_public_key(
+            public_key_bytes(private_key(signing_key).public_key())
+        )
+    else:
+        ack_key = None
     if _is_directory(kind, url) and auth != SourceAuth.NONE:
         raise ValidationError(
             "a directory is read as files: it takes no authentication",
@@ -263,6 +267,8 @@ def add_source(
             tlp=tlp,
             mapping=plain_mapping,
             log_key=log_key,
+            acknowledges=(signing_key is not None) if kind == SourceKind.GARANTE else None,
+            ack_key=ack_key,
         )
     )
     return row

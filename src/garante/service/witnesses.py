@@ -1,11 +1,13 @@
-"""Witnesses of the log: the operator registers those it trusts, and the log takes their
-cosignatures of its checkpoints (c2sp.org/tlog-cosignature) and serves them with each one.
+"""Witnesses of the log: the operator (or a liaison, who keeps the registry) registers those
+it trusts, and the log takes their cosignatures of its checkpoints (c2sp.org/tlog-cosignature)
+and serves them with each one.
 
 A cosignature authenticates itself: it is taken only if it verifies with the key of a witness
 registered (and not removed), over a checkpoint this log published, byte for byte. Taking one is
 not a policy act, so it is not logged: the cosignature is kept with its checkpoint, where any
 reader can check it; logging it would append an entry, hence a new checkpoint for witnesses to
-cosign, without end. Registering and removing a witness is the operator's act, and is logged.
+cosign, without end. Registering and removing a witness is the operator's or a liaison's act,
+and is logged.
 """
 
 from __future__ import annotations
@@ -80,6 +82,23 @@ def remove_witness(tx: Transaction, name: str, reason: str) -> LogWitnessRow:
             field="name",
             hint="see them with: garante witnesses list",
         )
+    return _removed(tx, row, reason)
+
+
+def remove_witness_with_id(tx: Transaction, witness_id: str, reason: str) -> LogWitnessRow:
+    """As ``remove_witness``, the witness named by its id: the API's path names it so, since
+    a key name may hold a slash (``garante.example/log-1``)."""
+    row = stored.active_with_id(tx.session, witness_id)
+    if row is None:
+        raise NotFound(
+            f"no witness with id {witness_id} is registered (or it was removed)",
+            field="witness_id",
+            hint="see the ids with GET /api/v1/audit/witnesses",
+        )
+    return _removed(tx, row, reason)
+
+
+def _removed(tx: Transaction, row: LogWitnessRow, reason: str) -> LogWitnessRow:
     row.removed_at = tx.now
     tx.audit(WitnessRemoved(witness=row.id, reason=reason))
     return row

@@ -30,6 +30,14 @@ def active(session: Session) -> list[LogWitnessRow]:
     )
 
 
+def active_with_id(session: Session, witness_id: str) -> LogWitnessRow | None:
+    return session.scalars(
+        select(LogWitnessRow).where(
+            LogWitnessRow.id == witness_id, LogWitnessRow.removed_at.is_(None)
+        )
+    ).first()
+
+
 def active_named(session: Session, name: str) -> LogWitnessRow | None:
     return session.scalars(
         select(LogWitnessRow).where(LogWitnessRow.name == name, LogWitnessRow.removed_at.is_(None))

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from garante import records
 from garante.api.auth import acting, may, service
 from garante.api.errors import responses
-from garante.api.schemas import INT_MAX
+from garante.api.schemas import INT_MAX, WitnessIn, WitnessRemovalIn
 from garante.domain.errors import NotFound, ValidationError
 from garante.domain.roles import Principal
 from garante.service.app import Garante
@@ -34,8 +34,42 @@ def latest_checkpoint(request: Request) -> records.Checkpoint:
 @router.get("/witnesses", response_model=list[records.Witness])
 def witnesses(request: Request) -> list[records.Witness]:
     """The witnesses whose cosignatures the log takes (registered by its operator with
-    ``garante witnesses add``). Public, like the checkpoint their cosignatures are served with."""
+    ``garante witnesses add``, or by a liaison with ``POST /audit/witnesses``). Public, like
+    the checkpoint their cosignatures are served with."""
     return service(request).witnesses()
+
+
+@router.post(
+    "/witnesses",
+    status_code=201,
+    response_model=records.Witness,
+    responses=responses(401, 403, 409, 422),
+)
+def add_witness(
+    body: WitnessIn,
+    request: Request,
+    who: Principal = Depends(may(Garante.add_witness)),  # noqa: B008
+) -> records.Witness:
+    """Register a witness: its cosignatures of the log's checkpoints are taken from then on.
+    A liaison's act (it keeps the registry), logged as ``witness.added``; a second witness of
+    the same key name is 409 (remove the first to change its key)."""
+    return acting(request, who).add_witness(body.key)
+
+
+@router.post(
+    "/witnesses/{witness_id}/remove",
+    response_model=records.Witness,
+    responses=responses(401, 403, 404, 422),
+)
+def remove_witness(
+    witness_id: str,
+    body: WitnessRemovalIn,
+    request: Request,
+    who: Principal = Depends(may(Garante.remove_witness_with_id)),  # noqa: B008
+) -> records.Witness:
+    """Stop taking a witness's cosignatures (by its id, as the list gives it); those taken
+    stay. Logged as ``witness.removed``."""
+    return acting(request, who).remove_witness_with_id(witness_id, body.reason)
 
 
 @router.post("/cosignatures", response_model=records.Checkpoint, responses=responses(413, 422))

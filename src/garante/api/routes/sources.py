@@ -42,7 +42,8 @@ def add_source(
     request: Request,
     who: Principal = Depends(may(Garante.add_source)),  # noqa: B008
 ) -> records.Source:
-    """Add a source; an analyst's are its own agency's. The answer never holds the secret."""
+    """Add a source; an analyst's are its own agency's. The answer never holds the secret, nor
+    a Garante upstream's signing key: only whether the source ``acknowledges`` with one."""
     return acting(request, who).add_source(
         body.id,
         kind=body.kind,
@@ -58,6 +59,8 @@ def add_source(
         interval=body.interval,
         grouping=body.grouping,
         mapping=body.mapping,
+        log_key=body.log_key,
+        signing_key=body.signing_key,
     )
 
 

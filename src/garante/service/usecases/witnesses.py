@@ -1,9 +1,11 @@
-"""Witnesses of the log: registered by the operator; their cosignatures taken and served."""
+"""Witnesses of the log: registered by the operator or a liaison; their cosignatures taken and
+served."""
 
 from __future__ import annotations
 
 from garante import records
 from garante.domain.errors import CosignatureRefused
+from garante.domain.roles import Role
 from garante.ledger.note import VerifierKey
 from garante.service import views, witnesses
 from garante.service.access import entitled
@@ -15,17 +17,26 @@ from garante.store.database import reachable
 
 
 class Witnesses(UseCases):
-    """Witnesses of the log: registered by the operator; their cosignatures taken and served."""
+    """Witnesses of the log: registered by the operator or a liaison, who keeps the registry
+    of the parties the node trusts (agencies, authorities, their keys and certificates); their
+    cosignatures taken and served."""
 
-    @entitled()
+    @entitled(Role.LIAISON)
     def add_witness(self, key: str) -> records.Witness:
         with self._tx() as tx:
             return views.witness(witnesses.add_witness(tx, key))
 
-    @entitled()
+    @entitled(Role.LIAISON)
     def remove_witness(self, name: str, reason: str = "") -> records.Witness:
+        """Remove the witness of key name ``name`` (as the CLI names it)."""
         with self._tx() as tx:
             return views.witness(witnesses.remove_witness(tx, name, reason))
+
+    @entitled(Role.LIAISON)
+    def remove_witness_with_id(self, witness_id: str, reason: str = "") -> records.Witness:
+        """Remove the witness of id ``witness_id`` (as the API names it)."""
+        with self._tx() as tx:
+            return views.witness(witnesses.remove_witness_with_id(tx, witness_id, reason))
 
     def witnesses(self) -> list[records.Witness]:
         """The witnesses registered and not removed: public, as the cosignatures they make
