@@ -1,6 +1,7 @@
 """The checks every statement a partner signs about one of its releases must pass before it is
 recorded (consent requests, acknowledgements): signed by the partner's registered key, about a
-release that reached that partner, and under an id not used before for other content.
+release that reached that partner, and under an id not used before for other content. A signed
+outcome report passes the first (``check_partner_signature``).
 
 Each check is its own step so a use case keeps its own order between them (what no key of the
 partner's signed learns nothing of the state, so the signature always comes first) and its own

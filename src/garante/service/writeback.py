@@ -10,12 +10,12 @@ from dataclasses import asdict
 from sqlalchemy.orm import Session
 
 from garante import records
-from garante.domain.errors import NotFound, SignatureRequired
+from garante.domain.errors import NotFound
 from garante.domain.outcome import OutcomeReport
-from garante.service import lookup, outcomes
+from garante.service import outcomes, partnerstatements
 from garante.service.releases import DecidedRequest
 from garante.service.transaction import Transaction
-from garante.signatures import canonical, check_signature
+from garante.signatures import canonical
 from garante.store import outcomes as store_outcomes
 from garante.store import taxii_statuses
 from garante.store.schema import OutcomeRow
@@ -31,18 +31,16 @@ def report_signed_outcome(
     """An outcome the partner signed, recorded once: the same signed statement again gives the
     outcome recorded before (``False``: nothing new logged)."""
     session = tx.session
-    agency = lookup.agency(session, report.agency_id)
-    if agency.public_key is None:
-        raise SignatureRequired(
-            f"{agency.id} has no registered public key, so its report cannot be checked",
-            field="signature",
-            hint="ask the operator to register your Ed25519 public key first",
-        )
     statement = report.statement()
-    check_signature(
-        signer=agency.id, public_key=agency.public_key, statement=statement, signature=signature
+    partnerstatements.check_partner_signature(
+        session,
+        agency_id=report.agency_id,
+        statement=statement,
+        signature=signature,
+        what="report",
     )
-    earlier = store_outcomes.with_statement(session, agency.id, canonical(statement).decode())
+    text = canonical(statement).decode()
+    earlier = store_outcomes.with_statement(session, report.agency_id, text)
     if earlier is not None:
         return earlier, [], False
     row, moved = outcomes.report_outcome(tx, report=report, signed=True, signature=signature)
