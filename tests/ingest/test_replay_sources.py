@@ -11,8 +11,6 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from garante.ledger.logcheck import StoredEntry
-from garante.ledger.note import Signer, VerifierKey
 from garante.service.app import Garante
 from garante.signatures import encode_public_key, private_key_pem, public_key_bytes
 from garante.upstream.taxii import Retry
@@ -26,16 +24,7 @@ def pulled_log(world: Garante, medallion: peers.Medallion, log_key_file: Path) -
     analyst = add_source(world, medallion.api_root)
     analyst.pull_source("upstream", retry=Retry(attempts=1))
     analyst.pause_source("upstream", reason="maintenance")
-    world.publish_checkpoint()
-    return Log(
-        entries=[
-            StoredEntry(index=r.index, entry=r.entry.encode())
-            for r in world.entries(0, world.ledger_size())
-        ],
-        checkpoints=[c.note for c in world.checkpoints()],
-        key=VerifierKey.parse(world.log_verifier_key()),
-        signer=Signer.from_private_key_string(log_key_file.read_text().strip()),
-    )
+    return Log.of(world, log_key_file)
 
 
 def messages(log: Log) -> list[str]:
@@ -118,16 +107,7 @@ def acknowledging_log(world: Garante, log_key_file: Path) -> Log:
             log_key=world.log_verifier_key(),
             signing_key=private_key_pem(key).decode() if key is not None else None,
         )
-    world.publish_checkpoint()
-    return Log(
-        entries=[
-            StoredEntry(index=r.index, entry=r.entry.encode())
-            for r in world.entries(0, world.ledger_size())
-        ],
-        checkpoints=[c.note for c in world.checkpoints()],
-        key=VerifierKey.parse(world.log_verifier_key()),
-        signer=Signer.from_private_key_string(log_key_file.read_text().strip()),
-    )
+    return Log.of(world, log_key_file)
 
 
 def test_a_source_added_with_a_signing_key_logs_that_it_acknowledges_and_its_public_key(

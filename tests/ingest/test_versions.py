@@ -17,8 +17,7 @@ from taxii2client.v21 import Collection
 
 from garante.domain.order import Scope
 from garante.ledger import delivery
-from garante.ledger.logcheck import StoredEntry
-from garante.ledger.note import Signer, VerifierKey
+from garante.ledger.note import VerifierKey
 from garante.service.app import Garante
 from garante.service.dbcheck import check_store
 from garante.stix import markings
@@ -471,16 +470,7 @@ def revised_log(world: Garante, medallion: peers.Medallion, log_key_file: Path) 
     analyst = released_world(world, medallion)
     post(medallion, [indicator(0, modified=LATER)])
     analyst.pull_source("upstream", retry=FAST)
-    world.publish_checkpoint()
-    return Log(
-        entries=[
-            StoredEntry(index=r.index, entry=r.entry.encode())
-            for r in world.entries(0, world.ledger_size())
-        ],
-        checkpoints=[c.note for c in world.checkpoints()],
-        key=VerifierKey.parse(world.log_verifier_key()),
-        signer=Signer.from_private_key_string(log_key_file.read_text().strip()),
-    )
+    return Log.of(world, log_key_file)
 
 
 def test_a_revision_that_keeps_a_release_the_new_version_does_not_allow_is_named(

@@ -36,6 +36,21 @@ class Log:
     key: VerifierKey
     signer: Signer
 
+    @classmethod
+    def of(cls, garante: Garante, key_file: Path) -> Log:
+        """``garante``'s log as it stands, a checkpoint published over all of it first, with
+        the signing key its operator keeps in ``key_file``."""
+        garante.publish_checkpoint()
+        return cls(
+            entries=[
+                StoredEntry(index=row.index, entry=row.entry.encode())
+                for row in garante.entries(0, garante.ledger_size())
+            ],
+            checkpoints=[c.note for c in garante.checkpoints()],
+            key=VerifierKey.parse(garante.log_verifier_key()),
+            signer=Signer.from_private_key_string(key_file.read_text().strip()),
+        )
+
     def replayed(self) -> LogReplay:
         return replay_log(iter(self.entries), self.checkpoints, self.key)
 
@@ -81,14 +96,7 @@ def scenario_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Log]:
     garante = Garante.open(f"sqlite:///{path}", clock=clock)
     try:
         runner.replay(garante, clock)
-        garante.publish_checkpoint()
-        entries = [
-            StoredEntry(index=row.index, entry=row.entry.encode())
-            for row in garante.entries(0, garante.ledger_size())
-        ]
-        notes = [c.note for c in garante.checkpoints()]
-        key = VerifierKey.parse(garante.log_verifier_key())
+        log = Log.of(garante, Path(f"{path}.log-key"))
     finally:
         garante.close()
-    signer = Signer.from_private_key_string(Path(f"{path}.log-key").read_text().strip())
-    yield Log(entries=entries, checkpoints=notes, key=key, signer=signer)
+    yield log

@@ -11,8 +11,6 @@ from typing import Any
 import pytest
 
 from garante.domain.roles import Principal, Role
-from garante.ledger.logcheck import StoredEntry
-from garante.ledger.note import Signer, VerifierKey
 from garante.scenarios.keys import demo_key
 from garante.service.app import Garante
 from garante.service.clock import FixedClock
@@ -77,17 +75,10 @@ def agreements_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Log]:
         liaison.amend_agreement(amended, reason="green only")
         _item(garante, "green-lead", tlp="green")
         liaison.end_agreement("nca-ag-1", reason="the operation closed")
-        garante.publish_checkpoint()
-        entries = [
-            StoredEntry(index=row.index, entry=row.entry.encode())
-            for row in garante.entries(0, garante.ledger_size())
-        ]
-        notes = [c.note for c in garante.checkpoints()]
-        key = VerifierKey.parse(garante.log_verifier_key())
+        log = Log.of(garante, Path(f"{path}.log-key"))
     finally:
         garante.close()
-    signer = Signer.from_private_key_string(Path(f"{path}.log-key").read_text().strip())
-    yield Log(entries=entries, checkpoints=notes, key=key, signer=signer)
+    yield log
 
 
 def _first(log: Log) -> str:

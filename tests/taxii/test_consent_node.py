@@ -19,8 +19,6 @@ import httpx
 import pytest
 
 from garante.domain.errors import GaranteError
-from garante.ledger.logcheck import StoredEntry
-from garante.ledger.note import Signer, VerifierKey
 from garante.service.onward import ServedAnswer
 from tests.replay.conftest import Log
 from tests.support.consentnode import Node, serving_consent_node
@@ -133,17 +131,7 @@ def _node_log(node: Node) -> Log:
     """The node's log as it stands, with the key that signs its checkpoints, so that an entry
     can be rewritten and re-signed: a rewrite no hash check sees, only a replay's own proof."""
     with node.federation.node.service("replay-check") as garante:
-        garante.publish_checkpoint()
-        entries = [
-            StoredEntry(index=r.index, entry=r.entry.encode())
-            for r in garante.entries(0, garante.ledger_size())
-        ]
-        checkpoints = [c.note for c in garante.checkpoints()]
-        key = VerifierKey.parse(garante.log_verifier_key())
-    signer = Signer.from_private_key_string(
-        Path(f"{node.federation.node.db}.log-key").read_text().strip()
-    )
-    return Log(entries=entries, checkpoints=checkpoints, key=key, signer=signer)
+        return Log.of(garante, Path(f"{node.federation.node.db}.log-key"))
 
 
 def test_replay_proves_each_consent_answer_the_node_took(node: Node) -> None:
