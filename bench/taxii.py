@@ -13,8 +13,8 @@ indicators (validated by the stix2 library on the way in) is released to the par
 through the service, which writes the release's feed rows (the operator identity, the trace
 extension definition, the TLP and undertaking markings, the 16 marked indicators). The rest of
 the partner's collection is written in bulk, straight into ``feed_objects``: each further
-indicator marked as the service marks it (same markings, same trace token, same release
-request), as canonical JSON, with the next microsecond ``date_added``, visible and latest,
+indicator marked as the service marks it (same markings, same trace token and log entry, same
+release request), as canonical JSON, with the next microsecond ``date_added``, visible and latest,
 executemany in large transactions. Before anything is timed, the bulk writer re-creates the
 service's rows and must match them byte for byte. The collection grows 1,000 -> 10,000 ->
 100,000 -> 1,000,000 objects; at each size ``garante serve --port 0`` runs on the store and a
@@ -224,7 +224,13 @@ class GaranteFeed:
             if release is None or not rows:
                 raise SystemExit("bench bug: the release put nothing in the feed")
             self.trace_token = release.trace_token
-            self.marking_ids = list(json.loads(rows[-1].body)["object_marking_refs"])
+            last = json.loads(rows[-1].body)
+            self.marking_ids = list(last["object_marking_refs"])
+            trace = last["extensions"][markings.TRACE_EXTENSION_ID]
+            # The log entry that released them, which the service writes into each object.
+            self.entry = markings.LogEntryRef(
+                trace[markings.LOG_INDEX], trace.get(markings.LOG_ORIGIN)
+            )
             self.last_added = rows[-1].date_added
             self.last_id = rows[-1].object_id
             self.size = len(rows)
@@ -247,7 +253,7 @@ class GaranteFeed:
         out = []
         added = after
         for obj in objects:
-            marked = markings.mark(obj, self.marking_ids, self.trace_token)
+            marked = markings.mark(obj, self.marking_ids, self.trace_token, self.entry)
             added += timedelta(microseconds=1)
             out.append(
                 {
