@@ -4,8 +4,12 @@ agreement in force that covers it, each decided and logged as a request made by 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import timedelta
 from itertools import count
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -98,6 +102,47 @@ def test_a_request_an_order_holds_joins_the_held_queue(world: Garante) -> None:
     [decided] = add(world)
     assert decided.outcome == "held"
     assert [h.id for h in world.held_queue()] == [decided.request]
+
+
+def test_an_order_another_service_object_commits_holds_the_next_fan_out(
+    world: Garante, db_url: str, clock: FixedClock
+) -> None:
+    agree(world)
+    assert started(add(world, "before")) == [("dea", "seizure", "released")]  # orders kept
+    other = Garante.open(db_url, clock=clock, actor="other")
+    try:
+        issue(other, "hold")
+    finally:
+        other.close()
+    assert started(add(world, "after")) == [("dea", "seizure", "held")]
+
+
+_ISSUE_ELSEWHERE = """
+import sys
+from datetime import datetime
+from garante.service.app import Garante
+from garante.service.clock import FixedClock
+from tests.service.orders import issue
+other = Garante.open(sys.argv[1], clock=FixedClock(datetime.fromisoformat(sys.argv[2])), actor="x")
+try:
+    issue(other, "hold")
+finally:
+    other.close()
+"""
+
+
+def test_an_order_another_process_commits_holds_the_next_fan_out_here(
+    world: Garante, db_url: str, clock: FixedClock
+) -> None:
+    """A process keeps the orders it read (``store.standing_orders``); an order committed by
+    another process (another server) is seen at this one's next decision all the same."""
+    agree(world)
+    assert started(add(world, "before")) == [("dea", "seizure", "released")]  # orders kept
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root / "src"), str(root)])}
+    command = [sys.executable, "-c", _ISSUE_ELSEWHERE, db_url, clock.now().isoformat()]
+    subprocess.run(command, check=True, env=env, cwd=root, capture_output=True)
+    assert started(add(world, "after")) == [("dea", "seizure", "held")]
 
 
 def test_a_held_request_started_by_an_agreement_moves_with_the_queue(world: Garante) -> None:

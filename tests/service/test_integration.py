@@ -170,3 +170,23 @@ def test_the_edge_of_a_tree_is_its_complete_subtrees_covering_every_leaf_once(si
         leaf for level, index in edge(size) for leaf in range(index << level, (index + 1) << level)
     ]
     assert sorted(covered) == list(range(size)) and len(covered) == size
+
+
+def test_a_due_checkpoint_behind_a_backlog_of_batches_is_signed_over_the_whole_tree(
+    garante: Garante,
+) -> None:
+    """A write that finds a checkpoint due integrates every batch before it (on SQLite the
+    last batch in the very transaction that signs), then signs at its size."""
+    garante.context.settings.checkpoint_every = 10**6
+    _agencies(garante, 7)  # a backlog: none of these is integrated yet
+    assert _integrated(garante) < garante.ledger_size()
+    garante.context.settings.integrate_batch = 2
+    garante.context.settings.checkpoint_every = 1
+    _agencies(garante, 1, prefix="b")
+    size = garante.ledger_size()
+    checkpoint = garante.latest_checkpoint()
+    assert checkpoint is not None and checkpoint.size == size == _integrated(garante)
+    with garante.context.readers() as session:
+        leaves = ledger.leaf_hashes(session, 0, size)
+        assert ledger.root(session, size) == merkle.root_from_leaf_hashes(leaves)
+    assert garante.verify_log().ok

@@ -313,10 +313,33 @@ class Context:
             published = store_ledger.published_size(session)
         self._published = max(self._published, published)
         if size - published >= every:
-            self.integrate(size)
-            with self.sessions() as session, session.begin():
-                checkpoint = audit.publish_checkpoint(session, signer, self.clock.now())
+            if self.engine.dialect.name == "sqlite":
+                checkpoint = self._integrate_and_publish(signer, size)
+            else:
+                self.integrate(size)
+                with self.sessions() as session, session.begin():
+                    checkpoint = audit.publish_checkpoint(session, signer, self.clock.now())
             self._published = max(self._published, checkpoint.size)
+
+    def _integrate_and_publish(self, signer: NoteSigner, size: int) -> audit.PublishedCheckpoint:
+        """On SQLite, the last batch a due checkpoint needs integrated and the checkpoint signed
+        in one transaction: there the integrator's election is the one writer too (``BEGIN
+        IMMEDIATE``), so a transaction of its own bought no concurrency and cost a second
+        commit per write that publishes. The batches before the last (a write of more entries
+        than ``integrate_batch``) are integrated first, each in its own short transaction as
+        ``integrate`` does; a checkpoint still commits to stored nodes only, and a batch that
+        finds the tree moved still commits nothing (``IntegrationLost``), checkpoint included.
+        """
+        limit = self.settings.integrate_batch
+        self.integrate(size - limit)
+        with self.sessions() as session, session.begin():
+            while True:
+                old, new = integrate_batch(session, limit, self._known)
+                if new == old or new >= size:
+                    break
+            checkpoint = audit.publish_checkpoint(session, signer, self.clock.now())
+        self._integrated = max(self._integrated, new)
+        return checkpoint
 
     # -- integration ----------------------------------------------------------------------------
 

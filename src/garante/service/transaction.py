@@ -117,7 +117,7 @@ class Transaction(Reading):
         shared = None
         if reuse_standing:
             if self._standing is None:
-                self._standing = queries.standing(self.session, self.now, keep=self._loaded)
+                self._standing = queries.standing(self.session, self.now)
             shared = self._standing
         return queries.policy_state(
             self.session,

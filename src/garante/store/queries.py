@@ -15,14 +15,13 @@ from garante.domain.consent import ConsentKey, Onward
 from garante.domain.snapshot import OrderIndex, PolicyState
 from garante.domain.timeutil import parse_time
 from garante.domain.vocabulary import Vocabulary
-from garante.store import convert, parties
+from garante.store import convert, parties, standing_orders
 from garante.store.schema import (
     AgencyRow,
     ConditionRow,
     EventRow,
     ItemRow,
     LedgerEntryRow,
-    OrderRow,
     SettingRow,
     SourceIngestRow,
     UndertakingRow,
@@ -120,19 +119,15 @@ class Standing:
     conditions: dict[str, bool]
 
 
-def standing(session: Session, at: datetime, *, keep: list[object] | None = None) -> Standing:
-    """Orders not lifted before ``at``, filed at ``at``, and each condition's state then."""
-    rows = list(
-        session.scalars(
-            select(OrderRow).where((OrderRow.lifted_at.is_(None)) | (OrderRow.lifted_at > at))
-        )
-    )
-    if keep is not None:
-        keep.extend(rows)
+def standing(session: Session, at: datetime) -> Standing:
+    """Orders not lifted before ``at``, filed at ``at``, and each condition's state then.
+
+    The orders come from ``standing_orders``: kept per process while the store's generation of
+    them is the one this transaction reads, so a fan-out of many items, each its own
+    transaction, reads and files them once, not once per item.
+    """
     return Standing(
-        at=at,
-        orders=OrderIndex([convert.order(row) for row in rows], at=at),
-        conditions=conditions_at(session, at),
+        at=at, orders=standing_orders.index_at(session, at), conditions=conditions_at(session, at)
     )
 
 
@@ -150,9 +145,10 @@ def policy_state(
     """Load the snapshot ``decide`` reads; limited to some items and agencies when given.
 
     Orders are loaded whole (minus those lifted before ``at``): their index is what keeps the
-    cost of each decision independent of how many cannot apply. Agencies and undertakings,
+    cost of each decision independent of how many cannot apply; it is kept per process while
+    no order changes (``standing_orders``). Agencies and undertakings,
     when ``agency_ids`` limits them, come from ``parties.read``: kept per process while the
-    store's generation of them is the one this transaction reads. Item and order rows loaded
+    store's generation of them is the one this transaction reads. Item rows loaded
     are appended to ``keep`` when given: the session's identity map holds rows weakly, and a
     transaction that goes on to read them again then finds them there instead of querying
     again. ``shared``, the orders and conditions standing at ``at``
@@ -171,7 +167,7 @@ def policy_state(
     item_rows = _rows(session, ItemRow, item_ids)
     if keep is not None:
         keep.extend(item_rows)
-    now_standing = shared if shared is not None else standing(session, at, keep=keep)
+    now_standing = shared if shared is not None else standing(session, at)
     return PolicyState.build(
         at=at,
         version=ledger_size(session) if version is None else version,
