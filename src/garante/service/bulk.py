@@ -11,10 +11,11 @@ policy snapshot (a release changes no order, condition or undertaking, so they a
 its request ids in one statement, and one insert per table for its requests, decisions,
 releases and feed objects. The objects a release puts in a feed are marked once per item and
 undertaking, as canonical JSON with a placeholder where the trace token goes, and each release
-writes its token in. A partner whose feed already holds some of the item's objects (an earlier
-release of the same item, withdrawn or withheld or not) takes the one-at-a-time path
-(``feed.materialize``), which knows how to share or restore them: that is rare, and correct
-first.
+writes its token in. A partner whose feed already holds all of the item's objects, none of them
+withdrawn or withheld (the same item released again, for another purpose), gets a release row
+that shares their delivery, in the same inserts. A partner whose feed holds only some of them,
+or holds some it is not served, takes the one-at-a-time path (``feed.materialize``), which
+knows how to share or restore them: that is rare, and correct first.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
 
 from garante.canonical import canonical
 from garante.domain.decision import Decision, Outcome
@@ -379,12 +382,15 @@ def _fill_feeds(
         if d.decision.undertaking_id is not None:
             wanted.add((partner, markings.statement_marking_id(d.decision.undertaking_id)))
     held = stored_feed.held_by(session, wanted)
-    # A partner whose feed holds any of a released item's objects goes one request at a time.
-    slow = {
+    holding = {
         partner
         for partner, object_id in held
         if any(object_id in item_objects[item] for item in released_to[partner])
     }
+    covered = _repeated(session, holding, released_to, item_objects, held)
+    # Any other partner whose feed holds some of a released item's objects goes one request
+    # at a time.
+    slow = holding - {partner for partner, _ in covered}
     fast = [d for d in released if d.request.recipient_id not in slow]
     partners = set(released_to) - slow
     templates: dict[tuple[str, bool], _Template] = {}
@@ -395,7 +401,7 @@ def _fill_feeds(
     statements: dict[str, _Marked] = {}
     last = stored_feed.last_dates(session, partners)
     added: dict[str, set[str]] = {}
-    releases: list[tuple[int, str, str, str | None]] = []
+    releases: list[tuple[int, str, str, str | None, datetime | None]] = []
     objects: list[NewObject] = []
     for d in fast:
         partner = d.request.recipient_id
@@ -411,7 +417,8 @@ def _fill_feeds(
                     statements[undertaking_id] = _statement(state, partner, undertaking_id)
                 support = [*support, statements[undertaking_id]]
         token, entry = terms[d.request.id]
-        releases.append((d.request.id, partner, token, undertaking_id))
+        delivered = covered.get((partner, d.request.item_id))
+        releases.append((d.request.id, partner, token, undertaking_id, delivered))
         have = added.setdefault(partner, set())
         # A definition the item itself carries (an upstream's TLP 2.0 marking) goes as the item's
         # object, not a second time as support.
@@ -422,7 +429,11 @@ def _fill_feeds(
             if s.object_id not in have
             and s.object_id not in own
             and (partner, s.object_id) not in held
-        ] + [(d.request.id, o) for o in template.objects if o.object_id not in have]
+        ] + [
+            (d.request.id, o)
+            for o in template.objects
+            if o.object_id not in have and (partner, o.object_id) not in held
+        ]
         if not new:
             continue
         previous = last.get(partner)
@@ -448,6 +459,49 @@ def _fill_feeds(
             assert row is not None  # stored above, in this transaction
             token, entry = terms[d.request.id]
             feed.materialize_marked(tx, row, d.decision, token=token, entry=entry)
+
+
+def _repeated(
+    session: Session,
+    holding: set[str],
+    released_to: dict[str, set[str]],
+    item_objects: dict[str, set[str]],
+    held: set[tuple[str, str]],
+) -> dict[tuple[str, str], datetime | None]:
+    """The partners among ``holding`` that are released again items whose objects they all
+    hold, none of them hidden (withdrawn before delivery, or withheld): for each (partner,
+    item), when the partner got those objects (``store.feed.covering_delivery``), if it has.
+
+    ``feed.materialize_marked`` adds no object of such an item again, restores nothing, and
+    gives the new release the delivery of the objects it shares (each later release of the
+    same item in the batch the same, as none adds an object a release names): the bulk path
+    writes that release row and whatever support objects it lacks, as for a first release. A
+    repeated release (the same item again, for another purpose) is the common case at a busy
+    server; any other partner that holds some of an item's objects goes one request at a time.
+    """
+    candidates = {
+        partner
+        for partner in holding
+        if all(
+            item_objects[item] and all((partner, o) in held for o in item_objects[item])
+            for item in released_to[partner]
+        )
+    }
+    hidden = stored_feed.hidden_of(
+        session,
+        (
+            (partner, object_id)
+            for partner in candidates
+            for item in released_to[partner]
+            for object_id in item_objects[item]
+        ),
+    )
+    candidates -= {partner for partner, _ in hidden}
+    return {
+        (partner, item): stored_feed.covering_delivery(session, partner, sorted(item_objects[item]))
+        for partner in sorted(candidates)
+        for item in sorted(released_to[partner])
+    }
 
 
 _IDENTITY_ID = markings.object_id(markings.operator_identity(feed.OPERATOR))
