@@ -292,8 +292,11 @@ class _Template:
 
 
 def _template(
-    item: ItemRow, objects: list[StixObject], bound: bool, origin: str | None
+    item: ItemRow, objects: list[StixObject], bound: bool, origin: str | None, *, marked: bool
 ) -> _Template:
+    """The item's objects and support objects, for a release with an undertaking (``bound``)
+    or without. Unless ``marked``, the item's objects are left out (not marked: costly), for
+    releases that add none of them; ``own`` still names them."""
     placeholder = Undertaking(
         id="", agency_id="", permits=frozenset(), valid_from=datetime.fromtimestamp(0, UTC)
     )
@@ -301,8 +304,8 @@ def _template(
     if bound:
         marking_ids[1] = _STATEMENT
         support = support[:-1]  # the statement is each undertaking's own
-    marked = []
-    for source in objects:
+    made = []
+    for source in objects if marked else []:
         at_entry = markings.LogEntryRef(_ENTRY, origin)
         body = canonical(markings.mark(source, marking_ids, _TOKEN, at_entry)).decode()
         listed = source.get("object_marking_refs")
@@ -313,7 +316,7 @@ def _template(
             and body.count(_INDEX) == 1
             and body.count(_STATEMENT) == (1 if bound else 0)
         )
-        marked.append(
+        made.append(
             _Marked(
                 object_id=markings.object_id(source),
                 kind=str(source["type"]),
@@ -325,9 +328,9 @@ def _template(
             )
         )
     return _Template(
-        objects=marked,
+        objects=made,
         support=[_support(obj) for obj in support],
-        own=frozenset(m.object_id for m in marked),
+        own=frozenset(markings.object_id(source) for source in objects),
     )
 
 
@@ -392,17 +395,25 @@ def _fill_feeds(
     # at a time.
     slow = holding - {partner for partner, _ in covered}
     fast = [d for d in released if d.request.recipient_id not in slow]
-    partners = set(released_to) - slow
+    repeating = {partner for partner, _ in covered}
+    # A repeated release adds none of its item's objects: they are marked only for the others.
+    marking = {
+        (d.request.item_id, d.decision.undertaking_id is not None)
+        for d in fast
+        if d.request.recipient_id not in repeating
+    }
     templates: dict[tuple[str, bool], _Template] = {}
     for d in fast:
         key = (d.request.item_id, d.decision.undertaking_id is not None)
         if key not in templates:
-            templates[key] = _template(found_items[key[0]], parsed[key[0]], key[1], origin)
+            item_id, bound = key
+            templates[key] = _template(
+                found_items[item_id], parsed[item_id], bound, origin, marked=key in marking
+            )
     statements: dict[str, _Marked] = {}
-    last = stored_feed.last_dates(session, partners)
     added: dict[str, set[str]] = {}
     releases: list[tuple[int, str, str, str | None, datetime | None]] = []
-    objects: list[NewObject] = []
+    adding: list[tuple[NewRequest, list[str], list[tuple[int | None, _Marked]]]] = []
     for d in fast:
         partner = d.request.recipient_id
         undertaking_id = d.decision.undertaking_id
@@ -416,14 +427,14 @@ def _fill_feeds(
                 if undertaking_id not in statements:
                     statements[undertaking_id] = _statement(state, partner, undertaking_id)
                 support = [*support, statements[undertaking_id]]
-        token, entry = terms[d.request.id]
+        token, _entry = terms[d.request.id]
         delivered = covered.get((partner, d.request.item_id))
         releases.append((d.request.id, partner, token, undertaking_id, delivered))
         have = added.setdefault(partner, set())
         # A definition the item itself carries (an upstream's TLP 2.0 marking) goes as the item's
         # object, not a second time as support.
         own = template.own
-        new = [
+        new: list[tuple[int | None, _Marked]] = [
             (None, s)
             for s in support
             if s.object_id not in have
@@ -434,8 +445,16 @@ def _fill_feeds(
             for o in template.objects
             if o.object_id not in have and (partner, o.object_id) not in held
         ]
-        if not new:
-            continue
+        if new:
+            adding.append((d, marking_ids, new))
+            have.update(marked.object_id for _, marked in new)
+    # Where each feed ends, read only for the partners that get objects (a repeated release
+    # usually adds none).
+    last = stored_feed.last_dates(session, {d.request.recipient_id for d, _, _ in adding})
+    objects: list[NewObject] = []
+    for d, marking_ids, new in adding:
+        partner = d.request.recipient_id
+        token, entry = terms[d.request.id]
         previous = last.get(partner)
         start = tx.now if previous is None or previous < tx.now else previous + stored_feed.TICK
         for offset, (request_id, marked) in enumerate(new):
@@ -450,7 +469,6 @@ def _fill_feeds(
                     body=marked.for_release(token, marking_ids, entry, origin),
                 )
             )
-            have.add(marked.object_id)
         last[partner] = start + stored_feed.TICK * (len(new) - 1)
     stored_feed.add_many(session, releases, objects, at=tx.now)
     for d in released:
