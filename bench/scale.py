@@ -30,9 +30,11 @@ SQLite store under the same requests: one transaction per release, and with grou
 (requests queued together are decided and stored as one bulk, ``service.bulk``).
 
 Under each throughput figure, where the box's cores went while it was measured: all of them
-(/proc/stat), and per group of processes (/proc/<pid>/stat): the ``garante serve`` processes,
-PostgreSQL's, nginx's, and this client's. When the box is already busy on all its cores with
-one server, more servers cannot add throughput, only share it.
+(/proc/stat), and per group of this bench's processes (/proc/<pid>/stat): the ``garante
+serve`` processes, PostgreSQL's, nginx's, and this client's; processes of the same names that
+are not this bench's (on a shared machine, other people's servers) are left out. When the box
+is already busy on all its cores with one server, more servers cannot add throughput, only
+share it.
 
 Targets (issues 9 and 19), each printed on its own ``target: ...; result: ... (met|MISSED)``
 line: release requests/s over HTTP with one server on SQLite >= 1,000/s (``--clients``, 8 by
@@ -116,9 +118,17 @@ _TICKS = os.sysconf("SC_CLK_TCK")
 GROUPS = {"garante": "servers", "postgres": "postgresql", "nginx": "nginx"}
 
 
+ROOTS: list[int] = []
+"""Processes whose descendants are this bench's: itself (its servers and nginx) and the
+PostgreSQL cluster's postmaster. Other processes of the same names on a shared machine (other
+people's servers and clusters) are not counted."""
+
+
 def _process_ticks() -> dict[str, int]:
-    """CPU ticks (user + system) so far of every process, grouped as GROUPS names them."""
+    """CPU ticks (user + system) so far of this bench's processes, grouped as GROUPS names
+    them: those descended from ROOTS."""
     totals = dict.fromkeys([*GROUPS.values(), "bench client"], 0)
+    seen: dict[int, tuple[int, str, int]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -129,9 +139,18 @@ def _process_ticks() -> dict[str, int]:
         comm = raw[raw.index("(") + 1 : raw.rindex(")")]
         fields = raw[raw.rindex(")") + 2 :].split()
         ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-        if int(entry.name) == os.getpid():
+        seen[int(entry.name)] = (int(fields[1]), comm, ticks)  # ppid is field 4
+    roots = {os.getpid(), *ROOTS}
+    for pid, (ppid, comm, ticks) in seen.items():
+        if pid == os.getpid():
             totals["bench client"] += ticks
-        elif comm in GROUPS:
+            continue
+        if comm not in GROUPS:
+            continue
+        ancestor, hops = ppid, 0
+        while ancestor not in roots and ancestor in seen and hops < 64:
+            ancestor, hops = seen[ancestor][0], hops + 1
+        if ancestor in roots or pid in roots:
             totals[GROUPS[comm]] += ticks
     return totals
 
@@ -382,6 +401,7 @@ def main() -> int:
         pg_template = sqlite_template
         if not args.sqlite_only:
             cluster.start()
+            ROOTS.append(cluster.postmaster_pid())
             (root / "pg").mkdir()
             pg_template = prepare(Store.postgresql(cluster, root / "pg"))
         for number, (backend, servers) in enumerate(configurations):
