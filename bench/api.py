@@ -88,7 +88,7 @@ from garante.scenarios import runner
 from garante.service.app import Garante, Page
 from garante.service.clock import FixedClock
 from garante.signatures import canonical
-from garante.store import queries
+from garante.store import ledger, queries
 from garante.store.schema import (
     Base,
     DecisionRow,
@@ -382,6 +382,9 @@ def build_store(directory: Path, count: int, seed: int) -> Store:
             analyst.request_release(triple.item, recipient=triple.recipient, purpose=triple.purpose)
         bulk = wanted[made:]
         last_at = end + timedelta(seconds=len(bulk))
+        # The log's tree is integrated after its entries commit (``service.integrator``); the
+        # bulk rows extend it from the nodes of all that came before.
+        garante.context.integrate()
         with garante.sessions() as session, session.begin():
             state = queries.policy_state(session, end)
             final = queries.policy_state(session, last_at)
@@ -429,8 +432,12 @@ def build_store(directory: Path, count: int, seed: int) -> Store:
 def write_bulk(
     session: Session, state: PolicyState, bulk: Sequence[Triple], first_id: int, end: datetime
 ) -> None:
-    """One request a second after ``end``: rows, decisions, entries, subtrees, by executemany."""
+    """One request a second after ``end``: rows, decisions, entries, subtrees, by executemany;
+    the tree integrated to the end of them, as the integrator leaves it."""
     size = queries.ledger_size(session)
+    if ledger.integrated_size(session) != size:
+        raise SystemExit("bench bug: the log's tree is not integrated before the bulk rows")
+    integrated = size
     nodes: dict[tuple[int, int], bytes] = {}
 
     def node(level: int, index: int) -> bytes:
@@ -473,6 +480,8 @@ def write_bulk(
         session.execute(insert(TABLES[DecisionRow.__tablename__]), decisions)
         session.execute(insert(TABLES[LedgerEntryRow.__tablename__]), entries)
         session.execute(insert(TABLES[LedgerSubtreeRow.__tablename__]), subtrees)
+    if not ledger.advance_integrated(session, integrated, size):
+        raise SystemExit("bench bug: the log's tree was integrated behind the bulk rows")
 
 
 # -- servers --------------------------------------------------------------------------------

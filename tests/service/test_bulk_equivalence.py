@@ -17,6 +17,7 @@ from garante.domain.request import ReleaseTriple
 from garante.service import feed, releases
 from garante.service.app import Garante
 from garante.service.clock import FixedClock
+from garante.store.feed import FeedQuery
 from garante.store.schema import DecisionRow, FeedObjectRow, FeedReleaseRow, RequestRow
 from tests.service.orders import issue
 from tests.support import postgres
@@ -35,6 +36,9 @@ TRIPLES = [
         ("lead", "p2", "seizure"),
         ("other", "p2", "seizure"),
         ("lead", "p0", "seizure"),  # no undertaking
+        ("other", "p3", "seizure"),  # p3 fetched the item before: shares that delivery
+        ("other", "p4", "seizure"),  # p4 holds the item, not yet fetched
+        ("other", "p4", "arrest"),  # and again, in the same batch
     )
 ]
 
@@ -42,11 +46,18 @@ TRIPLES = [
 def _world(url: str) -> Garante:
     g = Garante.open(url, clock=FixedClock(AT), actor="test")
     g.register_agency("dipol", name="DIPOL", country="CO", domestic=True)
-    for agency, country in (("dea", "US"), ("fbi", "US"), ("nca", "GB"), ("p1", "FR")):
+    for agency, country in (
+        ("dea", "US"),
+        ("fbi", "US"),
+        ("nca", "GB"),
+        ("p1", "FR"),
+        ("p3", "IT"),
+        ("p4", "PT"),
+    ):
         g.register_agency(agency, name=agency.upper(), country=country)
     g.register_agency("p0", name="P0", country="DE", requires_undertaking=True)
     g.register_agency("p2", name="P2", country="ES")
-    for agency in ("dea", "fbi", "p1", "p2"):
+    for agency in ("dea", "fbi", "p1", "p2", "p3", "p4"):
         g.record_undertaking(
             g.draft_undertaking(agency, permits=["seizure", "arrest"]), signature=None
         )
@@ -67,6 +78,9 @@ def _world(url: str) -> Garante:
             bundle=scenario_bundle(bundle),
         )
     g.request_release("other", recipient="p2", purpose="arrest")  # p2 holds the support objects
+    for repeated in ("p3", "p4"):  # each holds the item's objects and the support objects
+        g.request_release("other", recipient=repeated, purpose="arrest")
+    g.feed_page(FeedQuery(partner_id="p3"))
     first = g.request_release("lead", recipient="p1", purpose="seizure")
     g.recall(first.request, reason="sent too early")
     issue(g, "hold", scope=Scope(agencies=frozenset({"fbi"})))

@@ -11,10 +11,11 @@ policy snapshot (a release changes no order, condition or undertaking, so they a
 its request ids in one statement, and one insert per table for its requests, decisions,
 releases and feed objects. The objects a release puts in a feed are marked once per item and
 undertaking, as canonical JSON with a placeholder where the trace token goes, and each release
-writes its token in. A partner whose feed already holds some of the item's objects (an earlier
-release of the same item, withdrawn or withheld or not) takes the one-at-a-time path
-(``feed.materialize``), which knows how to share or restore them: that is rare, and correct
-first.
+writes its token in. A partner whose feed already holds all of the item's objects, none of them
+withdrawn or withheld (the same item released again, for another purpose), gets a release row
+that shares their delivery, in the same inserts. A partner whose feed holds only some of them,
+or holds some it is not served, takes the one-at-a-time path (``feed.materialize``), which
+knows how to share or restore them: that is rare, and correct first.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
 
 from garante.canonical import canonical
 from garante.domain.decision import Decision, Outcome
@@ -289,8 +292,11 @@ class _Template:
 
 
 def _template(
-    item: ItemRow, objects: list[StixObject], bound: bool, origin: str | None
+    item: ItemRow, objects: list[StixObject], bound: bool, origin: str | None, *, marked: bool
 ) -> _Template:
+    """The item's objects and support objects, for a release with an undertaking (``bound``)
+    or without. Unless ``marked``, the item's objects are left out (not marked: costly), for
+    releases that add none of them; ``own`` still names them."""
     placeholder = Undertaking(
         id="", agency_id="", permits=frozenset(), valid_from=datetime.fromtimestamp(0, UTC)
     )
@@ -298,8 +304,8 @@ def _template(
     if bound:
         marking_ids[1] = _STATEMENT
         support = support[:-1]  # the statement is each undertaking's own
-    marked = []
-    for source in objects:
+    made = []
+    for source in objects if marked else []:
         at_entry = markings.LogEntryRef(_ENTRY, origin)
         body = canonical(markings.mark(source, marking_ids, _TOKEN, at_entry)).decode()
         listed = source.get("object_marking_refs")
@@ -310,7 +316,7 @@ def _template(
             and body.count(_INDEX) == 1
             and body.count(_STATEMENT) == (1 if bound else 0)
         )
-        marked.append(
+        made.append(
             _Marked(
                 object_id=markings.object_id(source),
                 kind=str(source["type"]),
@@ -322,9 +328,9 @@ def _template(
             )
         )
     return _Template(
-        objects=marked,
+        objects=made,
         support=[_support(obj) for obj in support],
-        own=frozenset(m.object_id for m in marked),
+        own=frozenset(markings.object_id(source) for source in objects),
     )
 
 
@@ -379,24 +385,35 @@ def _fill_feeds(
         if d.decision.undertaking_id is not None:
             wanted.add((partner, markings.statement_marking_id(d.decision.undertaking_id)))
     held = stored_feed.held_by(session, wanted)
-    # A partner whose feed holds any of a released item's objects goes one request at a time.
-    slow = {
+    holding = {
         partner
         for partner, object_id in held
         if any(object_id in item_objects[item] for item in released_to[partner])
     }
+    covered = _repeated(session, holding, released_to, item_objects, held)
+    # Any other partner whose feed holds some of a released item's objects goes one request
+    # at a time.
+    slow = holding - {partner for partner, _ in covered}
     fast = [d for d in released if d.request.recipient_id not in slow]
-    partners = set(released_to) - slow
+    repeating = {partner for partner, _ in covered}
+    # A repeated release adds none of its item's objects: they are marked only for the others.
+    marking = {
+        (d.request.item_id, d.decision.undertaking_id is not None)
+        for d in fast
+        if d.request.recipient_id not in repeating
+    }
     templates: dict[tuple[str, bool], _Template] = {}
     for d in fast:
         key = (d.request.item_id, d.decision.undertaking_id is not None)
         if key not in templates:
-            templates[key] = _template(found_items[key[0]], parsed[key[0]], key[1], origin)
+            item_id, bound = key
+            templates[key] = _template(
+                found_items[item_id], parsed[item_id], bound, origin, marked=key in marking
+            )
     statements: dict[str, _Marked] = {}
-    last = stored_feed.last_dates(session, partners)
     added: dict[str, set[str]] = {}
-    releases: list[tuple[int, str, str, str | None]] = []
-    objects: list[NewObject] = []
+    releases: list[tuple[int, str, str, str | None, datetime | None]] = []
+    adding: list[tuple[NewRequest, list[str], list[tuple[int | None, _Marked]]]] = []
     for d in fast:
         partner = d.request.recipient_id
         undertaking_id = d.decision.undertaking_id
@@ -410,21 +427,34 @@ def _fill_feeds(
                 if undertaking_id not in statements:
                     statements[undertaking_id] = _statement(state, partner, undertaking_id)
                 support = [*support, statements[undertaking_id]]
-        token, entry = terms[d.request.id]
-        releases.append((d.request.id, partner, token, undertaking_id))
+        token, _entry = terms[d.request.id]
+        delivered = covered.get((partner, d.request.item_id))
+        releases.append((d.request.id, partner, token, undertaking_id, delivered))
         have = added.setdefault(partner, set())
         # A definition the item itself carries (an upstream's TLP 2.0 marking) goes as the item's
         # object, not a second time as support.
         own = template.own
-        new = [
+        new: list[tuple[int | None, _Marked]] = [
             (None, s)
             for s in support
             if s.object_id not in have
             and s.object_id not in own
             and (partner, s.object_id) not in held
-        ] + [(d.request.id, o) for o in template.objects if o.object_id not in have]
-        if not new:
-            continue
+        ] + [
+            (d.request.id, o)
+            for o in template.objects
+            if o.object_id not in have and (partner, o.object_id) not in held
+        ]
+        if new:
+            adding.append((d, marking_ids, new))
+            have.update(marked.object_id for _, marked in new)
+    # Where each feed ends, read only for the partners that get objects (a repeated release
+    # usually adds none).
+    last = stored_feed.last_dates(session, {d.request.recipient_id for d, _, _ in adding})
+    objects: list[NewObject] = []
+    for d, marking_ids, new in adding:
+        partner = d.request.recipient_id
+        token, entry = terms[d.request.id]
         previous = last.get(partner)
         start = tx.now if previous is None or previous < tx.now else previous + stored_feed.TICK
         for offset, (request_id, marked) in enumerate(new):
@@ -439,7 +469,6 @@ def _fill_feeds(
                     body=marked.for_release(token, marking_ids, entry, origin),
                 )
             )
-            have.add(marked.object_id)
         last[partner] = start + stored_feed.TICK * (len(new) - 1)
     stored_feed.add_many(session, releases, objects, at=tx.now)
     for d in released:
@@ -448,6 +477,49 @@ def _fill_feeds(
             assert row is not None  # stored above, in this transaction
             token, entry = terms[d.request.id]
             feed.materialize_marked(tx, row, d.decision, token=token, entry=entry)
+
+
+def _repeated(
+    session: Session,
+    holding: set[str],
+    released_to: dict[str, set[str]],
+    item_objects: dict[str, set[str]],
+    held: set[tuple[str, str]],
+) -> dict[tuple[str, str], datetime | None]:
+    """The partners among ``holding`` that are released again items whose objects they all
+    hold, none of them hidden (withdrawn before delivery, or withheld): for each (partner,
+    item), when the partner got those objects (``store.feed.covering_delivery``), if it has.
+
+    ``feed.materialize_marked`` adds no object of such an item again, restores nothing, and
+    gives the new release the delivery of the objects it shares (each later release of the
+    same item in the batch the same, as none adds an object a release names): the bulk path
+    writes that release row and whatever support objects it lacks, as for a first release. A
+    repeated release (the same item again, for another purpose) is the common case at a busy
+    server; any other partner that holds some of an item's objects goes one request at a time.
+    """
+    candidates = {
+        partner
+        for partner in holding
+        if all(
+            item_objects[item] and all((partner, o) in held for o in item_objects[item])
+            for item in released_to[partner]
+        )
+    }
+    hidden = stored_feed.hidden_of(
+        session,
+        (
+            (partner, object_id)
+            for partner in candidates
+            for item in released_to[partner]
+            for object_id in item_objects[item]
+        ),
+    )
+    candidates -= {partner for partner, _ in hidden}
+    return {
+        (partner, item): stored_feed.covering_delivery(session, partner, sorted(item_objects[item]))
+        for partner in sorted(candidates)
+        for item in sorted(released_to[partner])
+    }
 
 
 _IDENTITY_ID = markings.object_id(markings.operator_identity(feed.OPERATOR))

@@ -435,20 +435,36 @@ def held_by(session: Session, pairs: Iterable[tuple[str, str]]) -> set[tuple[str
     statement, would probe 10^8); and SQLAlchemy compiling a 250-term expression cost more than
     running it.
     """
+    return _pairs_found(session, pairs, "")
+
+
+def hidden_of(session: Session, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of the (partner, object) pairs have a latest version the partner is not served
+    (withdrawn before delivery, or withheld): ``hidden_latest`` for many partners at once, as
+    ``held_by`` seeks them."""
+    return _pairs_found(session, pairs, " AND is_latest AND NOT visible")
+
+
+def _pairs_found(
+    session: Session, pairs: Iterable[tuple[str, str]], condition: str
+) -> set[tuple[str, str]]:
     wanted = sorted(set(pairs))
-    held: set[tuple[str, str]] = set()
+    found: set[tuple[str, str]] = set()
     connection = session.connection()
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     term = f"(partner_id = {mark} AND object_id = {mark})"
     for start in range(0, len(wanted), 250):
         chunk = wanted[start : start + 250]
-        statement = "SELECT DISTINCT partner_id, object_id FROM feed_objects WHERE " + " OR ".join(
-            term for _ in chunk
+        statement = (
+            "SELECT DISTINCT partner_id, object_id FROM feed_objects WHERE ("
+            + " OR ".join(term for _ in chunk)
+            + ")"
+            + condition
         )
         values = tuple(value for pair in chunk for value in pair)
-        found = connection.exec_driver_sql(statement, values)
-        held.update((partner, obj) for partner, obj in found)
-    return held
+        rows = connection.exec_driver_sql(statement, values)
+        found.update((partner, obj) for partner, obj in rows)
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -466,20 +482,30 @@ class NewObject:
 
 def add_many(
     session: Session,
-    releases: Sequence[tuple[int, str, str, str | None]],
+    releases: Sequence[tuple[int, str, str, str | None, datetime | None]],
     objects: Sequence[NewObject],
     *,
     at: datetime,
 ) -> None:
-    """Releases, as (request id, partner, trace token, undertaking), available from ``at``,
-    and the objects they put in their partners' feeds: one insert per table."""
+    """Releases, as (request id, partner, trace token, undertaking, delivered at), available
+    from ``at``, and the objects they put in their partners' feeds: one insert per table. A
+    release is delivered from the start when its partner already fetched every object it
+    releases (``covering_delivery``)."""
     insert_many(
         session,
         _RELEASES,
-        ("request_id", "partner_id", "trace_token", "undertaking_id", "status", "available_at"),
+        (
+            "request_id",
+            "partner_id",
+            "trace_token",
+            "undertaking_id",
+            "status",
+            "available_at",
+            "delivered_at",
+        ),
         [
-            (request_id, partner_id, token, undertaking_id, AVAILABLE, at)
-            for request_id, partner_id, token, undertaking_id in releases
+            (request_id, partner_id, token, undertaking_id, AVAILABLE, at, delivered)
+            for request_id, partner_id, token, undertaking_id, delivered in releases
         ],
     )
     insert_many(
