@@ -24,7 +24,8 @@ Three measurements, each beside baselines measured in the same run on the same e
    through stdlib ``sqlite3`` with a query the primary key serves. Some proofs of each kind
    are verified against the stored roots, untimed.
    Target: both kinds under 1 ms at the largest size (p99, fresh session).
-3. Verification of the whole log: ``check_log`` over ``stored_entries`` against a checkpoint
+3. Verification of the whole log: ``check_log`` over the store's rows (``entry_rows``, what
+   ``verify_store`` and so ``garante audit verify`` read) against a checkpoint
    signed by ``publish_checkpoint``, at the largest size, beside the hashlib leaf-hash rate over
    the same entries and the ``rfc8785`` library's re-check alone. Timed twice: the tree (dense
    indices, each entry against its stored leaf hashes, the root against the signed checkpoint:
@@ -76,7 +77,7 @@ from garante.ledger.logcheck import check_log
 from garante.ledger.merkle import leaf_hash, subtrees_completed_by_leaf_hash
 from garante.ledger.note import Signer
 from garante.ledger.verify import verify_consistency, verify_inclusion
-from garante.service.audit import publish_checkpoint, stored_entries
+from garante.service.audit import entry_rows, publish_checkpoint
 from garante.service.integrator import integrate_batch
 from garante.service.transaction import transaction
 from garante.signatures import canonical
@@ -738,7 +739,7 @@ def measure_verification(
     with readers() as session:
         gc.collect()
         start = time.perf_counter()
-        stored = list(stored_entries(session))  # a generator: materialise to time the load
+        stored = list(entry_rows(session))  # an iterator: materialise to time the load
         loaded = time.perf_counter()
         tree = check_log(stored, [published.note], key, forms=False)
         checked = time.perf_counter()
@@ -747,7 +748,7 @@ def measure_verification(
         for report in (tree, full):
             if not report.ok or report.entries != size or report.checkpoints_verified != 1:
                 raise SystemExit(f"bench bug: the log does not verify: {report.findings[:3]}")
-        entries = [s.entry for s in stored]
+        entries = [entry for _, entry, _ in stored]
         del stored
     rss_after = peak_rss_mb()
     hash_rate = hashlib_rate(entries)
@@ -773,7 +774,7 @@ def report_verification(v: Verification) -> bool:
         "(one read session)"
     )
     rows = [
-        ("stored_entries (load)", v.load_seconds, v.size / v.load_seconds),
+        ("entry_rows (load)", v.load_seconds, v.size / v.load_seconds),
         (
             "check_log, the tree (audit verify --tree-only)",
             v.check_seconds,
@@ -855,8 +856,8 @@ def profile(directory: Path, factory: sessionmaker[Session], size: int) -> None:
         note = publish_checkpoint(session, signer, NOW).note
     profiler = cProfile.Profile()
     with factory() as session:
-        profiler.runcall(lambda: check_log(stored_entries(session), [note], signer.verifier_key()))
-    print_profile(profiler, f"stored_entries and check_log at {size:,} entries")
+        profiler.runcall(lambda: check_log(entry_rows(session), [note], signer.verifier_key()))
+    print_profile(profiler, f"entry_rows and check_log at {size:,} entries")
 
 
 # -- main ------------------------------------------------------------------------------------
