@@ -30,7 +30,9 @@ Three measurements, each beside baselines measured in the same run on the same e
    the same entries and the ``rfc8785`` library's re-check alone. Timed twice: the tree (dense
    indices, each entry against its stored leaf hashes, the root against the signed checkpoint:
    ``garante audit verify --tree-only``), and with the check that every entry is RFC 8785
-   canonical JSON (``garante audit verify``), which parses and re-encodes each entry. Target:
+   canonical JSON (``garante audit verify``), which parses and re-encodes each entry. The tree
+   verification (load and check) is the fastest of three runs, as the hashlib rate is: a burst
+   of load on a shared machine then lands on neither side of the ratio alone. Target:
    the tree verification at least a quarter of the hashlib rate; the form check is printed
    beside it with no target.
 
@@ -94,6 +96,7 @@ TARGET_VERIFY_VS_HASHLIB = 0.25
 MIN_PROOFS = 10  # timed per row even when the time budget runs out
 VERIFIED_PROOFS = 10  # checked per row, untimed
 DUMMY_HASH = bytes(32)
+VERIFY_REPEAT = 3  # the tree verification's runs, fastest kept, as ``hashlib_rate`` keeps its own
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -737,11 +740,16 @@ def measure_verification(
     key = signer.verifier_key()
     rss_before = peak_rss_mb()
     with readers() as session:
-        gc.collect()
-        start = time.perf_counter()
-        stored = list(entry_rows(session))  # an iterator: materialise to time the load
-        loaded = time.perf_counter()
-        tree = check_log(stored, [published.note], key, forms=False)
+        timings: list[tuple[float, float]] = []
+        for _ in range(VERIFY_REPEAT):
+            stored = []  # the previous copy goes before the next is loaded
+            gc.collect()
+            start = time.perf_counter()
+            stored = list(entry_rows(session))  # an iterator: materialise to time the load
+            loaded = time.perf_counter()
+            tree = check_log(stored, [published.note], key, forms=False)
+            timings.append((loaded - start, time.perf_counter() - loaded))
+        load_seconds, check_seconds = min(timings, key=sum)
         checked = time.perf_counter()
         full = check_log(stored, [published.note], key)
         with_forms = time.perf_counter()
@@ -756,8 +764,8 @@ def measure_verification(
     del entries
     return Verification(
         size=size,
-        load_seconds=loaded - start,
-        check_seconds=checked - loaded,
+        load_seconds=load_seconds,
+        check_seconds=check_seconds,
         forms_seconds=with_forms - checked,
         hash_rate=hash_rate,
         canonical_rate=canonical_rate(canonical_entries),
