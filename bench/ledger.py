@@ -24,12 +24,15 @@ Three measurements, each beside baselines measured in the same run on the same e
    through stdlib ``sqlite3`` with a query the primary key serves. Some proofs of each kind
    are verified against the stored roots, untimed.
    Target: both kinds under 1 ms at the largest size (p99, fresh session).
-3. Verification of the whole log: ``check_log`` over ``stored_entries`` against a checkpoint
+3. Verification of the whole log: ``check_log`` over the store's rows (``entry_rows``, what
+   ``verify_store`` and so ``garante audit verify`` read) against a checkpoint
    signed by ``publish_checkpoint``, at the largest size, beside the hashlib leaf-hash rate over
    the same entries and the ``rfc8785`` library's re-check alone. Timed twice: the tree (dense
    indices, each entry against its stored leaf hashes, the root against the signed checkpoint:
    ``garante audit verify --tree-only``), and with the check that every entry is RFC 8785
-   canonical JSON (``garante audit verify``), which parses and re-encodes each entry. Target:
+   canonical JSON (``garante audit verify``), which parses and re-encodes each entry. The tree
+   verification (load and check) is the fastest of three runs, as the hashlib rate is: a burst
+   of load on a shared machine then lands on neither side of the ratio alone. Target:
    the tree verification at least a quarter of the hashlib rate; the form check is printed
    beside it with no target.
 
@@ -76,7 +79,7 @@ from garante.ledger.logcheck import check_log
 from garante.ledger.merkle import leaf_hash, subtrees_completed_by_leaf_hash
 from garante.ledger.note import Signer
 from garante.ledger.verify import verify_consistency, verify_inclusion
-from garante.service.audit import publish_checkpoint, stored_entries
+from garante.service.audit import entry_rows, publish_checkpoint
 from garante.service.integrator import integrate_batch
 from garante.service.transaction import transaction
 from garante.signatures import canonical
@@ -93,6 +96,7 @@ TARGET_VERIFY_VS_HASHLIB = 0.25
 MIN_PROOFS = 10  # timed per row even when the time budget runs out
 VERIFIED_PROOFS = 10  # checked per row, untimed
 DUMMY_HASH = bytes(32)
+VERIFY_REPEAT = 3  # the tree verification's runs, fastest kept, as ``hashlib_rate`` keeps its own
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -736,18 +740,23 @@ def measure_verification(
     key = signer.verifier_key()
     rss_before = peak_rss_mb()
     with readers() as session:
-        gc.collect()
-        start = time.perf_counter()
-        stored = list(stored_entries(session))  # a generator: materialise to time the load
-        loaded = time.perf_counter()
-        tree = check_log(stored, [published.note], key, forms=False)
+        timings: list[tuple[float, float]] = []
+        for _ in range(VERIFY_REPEAT):
+            stored = []  # the previous copy goes before the next is loaded
+            gc.collect()
+            start = time.perf_counter()
+            stored = list(entry_rows(session))  # an iterator: materialise to time the load
+            loaded = time.perf_counter()
+            tree = check_log(stored, [published.note], key, forms=False)
+            timings.append((loaded - start, time.perf_counter() - loaded))
+        load_seconds, check_seconds = min(timings, key=sum)
         checked = time.perf_counter()
         full = check_log(stored, [published.note], key)
         with_forms = time.perf_counter()
         for report in (tree, full):
             if not report.ok or report.entries != size or report.checkpoints_verified != 1:
                 raise SystemExit(f"bench bug: the log does not verify: {report.findings[:3]}")
-        entries = [s.entry for s in stored]
+        entries = [entry for _, entry, _ in stored]
         del stored
     rss_after = peak_rss_mb()
     hash_rate = hashlib_rate(entries)
@@ -755,8 +764,8 @@ def measure_verification(
     del entries
     return Verification(
         size=size,
-        load_seconds=loaded - start,
-        check_seconds=checked - loaded,
+        load_seconds=load_seconds,
+        check_seconds=check_seconds,
         forms_seconds=with_forms - checked,
         hash_rate=hash_rate,
         canonical_rate=canonical_rate(canonical_entries),
@@ -773,7 +782,7 @@ def report_verification(v: Verification) -> bool:
         "(one read session)"
     )
     rows = [
-        ("stored_entries (load)", v.load_seconds, v.size / v.load_seconds),
+        ("entry_rows (load)", v.load_seconds, v.size / v.load_seconds),
         (
             "check_log, the tree (audit verify --tree-only)",
             v.check_seconds,
@@ -855,8 +864,8 @@ def profile(directory: Path, factory: sessionmaker[Session], size: int) -> None:
         note = publish_checkpoint(session, signer, NOW).note
     profiler = cProfile.Profile()
     with factory() as session:
-        profiler.runcall(lambda: check_log(stored_entries(session), [note], signer.verifier_key()))
-    print_profile(profiler, f"stored_entries and check_log at {size:,} entries")
+        profiler.runcall(lambda: check_log(entry_rows(session), [note], signer.verifier_key()))
+    print_profile(profiler, f"entry_rows and check_log at {size:,} entries")
 
 
 # -- main ------------------------------------------------------------------------------------
