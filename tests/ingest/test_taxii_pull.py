@@ -20,8 +20,8 @@ from garante.ledger.note import VerifierKey
 from garante.records import Pulled
 from garante.service.app import Garante
 from garante.service.clock import FixedClock
-from garante.service.sources import item_id
 from garante.service.dbcheck import check_store
+from garante.service.sources import item_id
 from garante.stix.markings import find_trace_tokens
 from garante.store.feed import FeedQuery
 from garante.upstream.taxii import Retry
@@ -209,7 +209,6 @@ def test_a_later_version_of_an_object_is_the_item_s_next_version_not_a_second_it
     ]
     assert (revised["item"], revised["version"]) == (first["item"], 2)
     assert revised["upstream_version"] == "2025-03-01T00:00:00.000Z"
-
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
