@@ -12,8 +12,11 @@ from typing import Any
 import pytest
 
 from garante.domain.errors import UpstreamFailed, ValidationError
+from garante.records import Pulled
 from garante.service.app import Garante
+from garante.service.sources import item_id
 from tests.ingest.conftest import ANALYST, indicator
+from tests.replay.conftest import Log
 
 
 def bundle(n: int, *objects: dict[str, Any]) -> dict[str, Any]:
@@ -150,3 +153,80 @@ def test_a_due_folder_is_pulled_on_its_schedule_like_the_other_sources(
 def _ingested(garante: Garante) -> list[dict[str, Any]]:
     found = [json.loads(e.entry) for e in garante.entries(0, garante.ledger_size())]
     return [e["data"] for e in found if e["kind"] == "item.ingested"]
+
+
+def typed_by_hand(analyst: Garante, item: str) -> None:
+    """An item an analyst added under the id an upstream object would make, so that taking
+    the object is refused (its id exists) inside the pull's batch."""
+    analyst.add_item(
+        item,
+        title="Typed by hand",
+        category="maritime-interdiction",
+        region="caribbean",
+        tlp="amber",
+        originator="dipol",
+        bundle=json.dumps(bundle(9, indicator(9))),
+    )
+
+
+def test_an_object_refused_inside_a_batch_is_rolled_back_alone_and_its_file_read_again(
+    world: Garante, folder: Path
+) -> None:
+    """The three objects of the two files are taken in one transaction, each in its own
+    savepoint: the second is refused as it is taken, and only it is rolled back, with its
+    log entries; its file is not recorded seen, so the next pull reads it again."""
+    analyst = add_folder(world, folder)
+    clash = item_id("drop", indicator(2)["id"])
+    typed_by_hand(analyst, clash)
+
+    pulled = analyst.pull_source("drop").value
+
+    assert len(pulled.items) == 2 and clash not in pulled.items
+    assert len(pulled.rejected) == 1 and "already exists" in pulled.rejected[0]
+    ingested = [e["upstream_id"] for e in _ingested(world)]
+    assert ingested == [indicator(1)["id"], indicator(3)["id"]]
+    assert analyst.source("drop").position == "1 files"  # b.json only
+    again = analyst.pull_source("drop").value
+    assert (again.pages, again.duplicates, len(again.rejected)) == (1, 1, 1)
+
+
+class Stop(Exception):
+    """The process stopping between two items of a batch."""
+
+
+def test_a_pull_stopped_inside_a_batch_keeps_what_it_took_and_resumes_without_doubles(
+    world: Garante, folder: Path
+) -> None:
+    """a.json's items and b.json's first are committed with a.json recorded seen; b.json is
+    read again, its first item found taken and its second taken."""
+    write(folder, "b.json", bundle(2, indicator(3), indicator(4)))
+    analyst = add_folder(world, folder)
+
+    def stop_after_three(now: Pulled) -> None:
+        if len(now.items) == 3:
+            raise Stop
+
+    with pytest.raises(Stop):
+        analyst.pull_source("drop", progress=stop_after_three)
+    assert len(_ingested(world)) == 3
+    assert analyst.source("drop").position == "1 files"
+    rest = analyst.pull_source("drop").value
+
+    assert (rest.pages, len(rest.items), rest.duplicates) == (1, 1, 1)
+    ingested = sorted(e["upstream_id"] for e in _ingested(world))
+    assert ingested == sorted(indicator(n)["id"] for n in range(1, 5))
+
+
+def test_a_log_of_batched_folder_pulls_with_a_refusal_replays_with_no_disagreement(
+    world: Garante, folder: Path, log_key_file: Path
+) -> None:
+    analyst = add_folder(world, folder)
+    typed_by_hand(analyst, item_id("drop", indicator(2)["id"]))
+    analyst.pull_source("drop")
+    write(folder, "c.json", bundle(3, indicator(5), indicator(6)))
+    analyst.pull_source("drop")
+
+    replayed = Log.of(world, log_key_file).replayed()
+
+    assert replayed.ok, [str(d) for d in replayed.replay.disagreements]
+    assert len(replayed.replayer.state.ingests) == 4

@@ -21,6 +21,7 @@ from garante.records import Pulled
 from garante.service.app import Garante
 from garante.service.clock import FixedClock
 from garante.service.dbcheck import check_store
+from garante.service.sources import item_id
 from garante.stix.markings import find_trace_tokens
 from garante.store.feed import FeedQuery
 from garante.upstream.taxii import Retry
@@ -31,14 +32,17 @@ from tests.ingest.conftest import (
     UNKNOWN,
     USER,
     add_source,
+    added,
     indicator,
     upstream,
 )
+from tests.replay.conftest import Log
 from tests.support import peers, reach
 from tests.support.agreements import make_agreement
 from tests.support.stores import BACKENDS
 
 FAST = Retry(attempts=3, backoff=0.01)
+BY_HAND = "bundle--6b1c2d3e-0000-4000-8000-000000000009"  # an item an analyst typed
 
 
 def kinds(garante: Garante, kind: str) -> list[dict[str, Any]]:
@@ -205,6 +209,37 @@ def test_a_later_version_of_an_object_is_the_item_s_next_version_not_a_second_it
     ]
     assert (revised["item"], revised["version"]) == (first["item"], 2)
     assert revised["upstream_version"] == "2025-03-01T00:00:00.000Z"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_object_refused_inside_a_batch_is_rolled_back_alone_and_the_others_are_taken(
+    world: Garante, medallion: peers.Medallion, log_key_file: Path
+) -> None:
+    """The page's five objects are taken in one transaction, each in its own savepoint: the
+    third one's item id is taken already (an analyst used it), so taking it is refused and
+    rolled back alone, with its log entries; the others are taken, the page's position is
+    recorded with them, and the log replays with no disagreement."""
+    analyst = add_source(world, medallion.api_root)
+    clash = item_id("upstream", indicator(2)["id"])
+    analyst.add_item(
+        clash,
+        title="Typed by hand",
+        category="maritime-interdiction",
+        region="caribbean",
+        tlp="amber",
+        originator="dipol",
+        bundle=json.dumps({"type": "bundle", "id": BY_HAND, "objects": [indicator(9)]}),
+    )
+
+    pulled = analyst.pull_source("upstream", retry=FAST).value
+
+    assert len(pulled.items) == 4 and clash not in pulled.items
+    assert len(pulled.rejected) == 1 and "already exists" in pulled.rejected[0]
+    ingested = sorted(e["upstream_id"] for e in kinds(world, "item.ingested"))
+    assert ingested == sorted(indicator(n)["id"] for n in (0, 1, 3, 4))
+    assert analyst.source("upstream").position == added(4)
+    replayed = Log.of(world, log_key_file).replayed()
+    assert replayed.ok, [str(d) for d in replayed.replay.disagreements]
 
 
 # -- mapping ---------------------------------------------------------------------------------

@@ -49,10 +49,11 @@ class Node:
         )
         return done
 
-    def ask(self, item: str, to: str = ONWARD) -> dict[str, Any]:
+    def ask(self, item: str, to: str = ONWARD, consent_id: str | None = None) -> dict[str, Any]:
+        chosen = ("--id", consent_id) if consent_id is not None else ()
         asked: dict[str, Any] = json.loads(
             _ok(self.cli("--json", "consents", "request", item, "--to", to,
-                         "--purpose", PURPOSE, "--key", str(self.key)))
+                         "--purpose", PURPOSE, "--key", str(self.key), *chosen))
         )  # fmt: skip
         return asked
 

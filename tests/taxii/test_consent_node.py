@@ -21,7 +21,7 @@ import pytest
 from garante.domain.errors import GaranteError
 from garante.service.onward import ServedAnswer
 from tests.replay.conftest import Log
-from tests.support.consentnode import Node, serving_consent_node
+from tests.support.consentnode import PURPOSE, Node, serving_consent_node
 from tests.taxii.test_partner_node import _ok
 
 
@@ -114,6 +114,29 @@ def test_a_partner_cannot_read_the_receipt_of_anothers_consent_answer(node: Node
         timeout=10,
     )
     assert got.status_code == 404
+
+
+def test_a_consent_asked_with_an_id_of_the_callers_is_asked_and_answered_under_it(
+    node: Node,
+) -> None:
+    asked = node.ask(node.items[1], to="dijin", consent_id="consent--dea-onward-7")
+    node.answer("consent--dea-onward-7", "grant")
+    fetched = {f["id"]: f for f in node.fetch()}
+    assert asked["id"] == "consent--dea-onward-7"
+    assert fetched["consent--dea-onward-7"]["status"] == "granted", fetched
+
+
+def test_a_consent_id_the_node_asked_before_is_refused_as_taken_and_nothing_is_sent(
+    node: Node,
+) -> None:
+    node.ask(node.items[0], to="cti", consent_id="consent--dea-onward-8")
+    again = node.cli("consents", "request", node.items[1], "--to", "cti",
+                     "--purpose", PURPOSE, "--key", str(node.key),
+                     "--id", "consent--dea-onward-8")  # fmt: skip
+    assert again.returncode == 4, again.stdout + again.stderr
+    assert "consent.id_taken" in again.stderr and "asked before" in again.stderr
+    origin = json.loads(_ok(node.federation.origin.cli("--json", "consents", "list")))
+    assert [c["id"] for c in origin].count("consent--dea-onward-8") == 1
 
 
 def test_both_logs_replay_with_no_disagreement(node: Node, tmp_path: Path) -> None:

@@ -91,13 +91,21 @@ def request(
         help="PEM Ed25519 private key of the agency this node is at the upstream.",
         metavar="FILE",
     ),
+    consent_id: str | None = typer.Option(
+        None,
+        "--id",
+        metavar="ID",
+        help="The consent request's id, unique (default: a new consent--UUID).",
+    ),
 ) -> None:
     """Ask the upstream ITEM came from for consent to share it with --to for --purpose,
     signed with --key and sent with the source's credentials."""
     from garante.signatures import load_private_key
 
     private = load_private_key(key)
-    done = service(ctx).ask_consent(item, recipient=to, purpose=purpose, sign=private.sign)
+    done = service(ctx).ask_consent(
+        item, recipient=to, purpose=purpose, sign=private.sign, consent_id=consent_id
+    )
     if output.as_json(ctx, done):
         return
     output.console.print(

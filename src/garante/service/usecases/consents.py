@@ -9,7 +9,7 @@ from collections.abc import Callable
 from garante import records
 from garante.client import GaranteAPIError, GaranteClient
 from garante.domain.consent import ConsentRequest, Onward
-from garante.domain.errors import GaranteError, InvalidState, UpstreamFailed
+from garante.domain.errors import GaranteError, InvalidState, UpstreamFailed, ValidationError
 from garante.domain.roles import Role
 from garante.service import consents, lookup, onward, views, visibility
 from garante.service.access import INTERNAL, entitled
@@ -22,6 +22,8 @@ from garante.store.schema import ConsentAskedRow, SourceRow
 
 #: How long a node waits on its upstream when it asks consent or fetches an answer.
 _TIMEOUT = 30.0
+#: The longest consent request id, as the upstream and this node's store keep it.
+ID_LENGTH = 128
 
 
 class Consents(UseCases):
@@ -75,13 +77,34 @@ class Consents(UseCases):
 
     @entitled(Role.ANALYST)
     def ask_consent(
-        self, item_id: str, *, recipient: str, purpose: str, sign: Callable[[bytes], bytes]
+        self,
+        item_id: str,
+        *,
+        recipient: str,
+        purpose: str,
+        sign: Callable[[bytes], bytes],
+        consent_id: str | None = None,
     ) -> records.ConsentAsked:
         """Ask the Garante upstream ``item_id`` came from for consent to share it with
         ``recipient`` (an agency this node knows) for ``purpose``: the request, signed with
         ``sign`` (the key of the agency this node is at the upstream), is sent with the
-        source's credentials and recorded here as asked."""
+        source's credentials and recorded here as asked.
+
+        ``consent_id`` is the request's id, as the caller chose it (the upstream's answer
+        names it), else a new ``consent--UUID``; an id this node asked before is refused
+        before anything is sent (``consent.id_taken``), as is one the upstream holds for
+        other content."""
+        if consent_id is not None and not 1 <= len(consent_id) <= ID_LENGTH:
+            raise ValidationError(
+                f"a consent request's id is 1 to {ID_LENGTH} characters", field="id"
+            )
         with self._read() as session:
+            if consent_id is not None and stored.asked(session, consent_id) is not None:
+                raise consents.ConsentIdTaken(
+                    f"consent {consent_id} was asked before on this node",
+                    field="id",
+                    hint="give each consent request its own id, or leave --id out",
+                )
             item = lookup.item(session, item_id)
             agency = lookup.agency(session, recipient, field="recipient")
             vocabulary(session).check("purposes", [purpose], field_name="purpose")
@@ -98,7 +121,7 @@ class Consents(UseCases):
             url, secret, source_id = source.url, source.secret, source.id
         now = self.clock.now().replace(microsecond=0)
         consent = ConsentRequest(
-            id=f"consent--{uuid.uuid4()}",
+            id=consent_id or f"consent--{uuid.uuid4()}",
             agency_id=str(terms["released_to"]),
             release=taken.request,
             recipient=agency.id,
@@ -121,6 +144,13 @@ class Consents(UseCases):
                     requested_at=now,
                 )
         except GaranteAPIError as exc:
+            if exc.code == consents.ConsentIdTaken.code:
+                raise consents.ConsentIdTaken(
+                    f"the upstream Garante at {url} holds consent request {consent.id} with "
+                    "other content",
+                    field="id",
+                    hint="give each consent request its own id, or leave --id out",
+                ) from None
             raise UpstreamFailed(
                 f"the upstream Garante at {url} refused the consent request: {exc.code}: "
                 f"{exc.message}",

@@ -45,8 +45,9 @@ log = logging.getLogger(__name__)
 TITLE = 500  # an item title's length in the store
 UPSTREAM_ID, VERSION = 200, 64  # the lengths the store keeps of an upstream id and version
 POSITION_EVERY = 100  # MISP events between two records of a feed's position
-# MISP events taken in one transaction, each in its own savepoint: one commit for them all,
-# and the writer lock held for some tens of milliseconds. A divisor of ``POSITION_EVERY``.
+# Upstream versions taken in one transaction (a MISP feed's events, a TAXII page's or a
+# folder's items), each in its own savepoint: one commit for them all, and the writer lock
+# held for some tens of milliseconds. A divisor of ``POSITION_EVERY``.
 TAKE_BATCH = 20
 # What a Garante feed serves beside the releases, released by none: the originator's identity,
 # the marking definitions (TLP, the undertaking's statement) and the trace extension's
@@ -175,11 +176,13 @@ class Sources(UseCases):
         limit: int = taxii.PAGE,
         timeout: float | None = None,
     ) -> Change[records.Pulled]:
-        """Take what the source's upstream added since the last pull, one item a transaction.
+        """Take what the source's upstream added since the last pull, ``TAKE_BATCH`` items a
+        transaction, each in its own savepoint (``_take_many``).
 
-        The position is recorded after each page, so a pull stopped anywhere (the process
-        killed, the upstream gone) resumes where it stopped: the page in progress is read
-        again, and what of it was taken is found taken (one item per upstream version).
+        The position is recorded with the batch that took the last item of a page (or of a
+        folder's file), so a pull stopped anywhere (the process killed, the upstream gone)
+        resumes where it stopped: the page in progress is read again, and what of it was
+        taken is found taken (one item per upstream version).
         A failing upstream is retried with backoff; if it still fails, the failure is
         recorded as the source's last error and raised (``UpstreamFailed``). ``progress`` is
         told what the pull has taken so far after each item and after each page.
@@ -263,9 +266,10 @@ class Sources(UseCases):
     ) -> None:
         """The page loop of a TAXII pull (of a TAXII server or of another Garante): each page
         from the position on, its objects ``admit`` lets in grouped into candidates and taken
-        one item a transaction, then the position after it recorded, so a pull stopped
-        anywhere resumes at the page it was in. ``admit`` sees each page before anything of
-        it is taken; what it gives back says what each candidate is taken with."""
+        ``TAKE_BATCH`` a transaction, the position after the page recorded in the
+        transaction that takes its last one, so a pull stopped anywhere resumes at the page
+        it was in. ``admit`` sees each page before anything of it is taken; what it gives
+        back says what each candidate is taken with."""
         for page in taxii.pages(
             terms.upstream,
             added_after=terms.position,
@@ -278,14 +282,11 @@ class Sources(UseCases):
             admitted = admit(page.objects)
             candidates, refused = _candidates(terms, admitted.objects)
             pulled.rejected += refused
-            for candidate in candidates:
-                started += self._take(terms.id, admitted.taken_as(candidate), pulled)
-                if progress is not None:
-                    progress(pulled.record())
-            pulled.position, pulled.next = page.added, page.next
-            self._record_position(terms.id, pulled)
-            if progress is not None:
-                progress(pulled.record())
+            steps = [_Step(admitted.taken_as(candidate)) for candidate in candidates]
+            steps.append(_Step(moved=_moves(pulled, page.added, page.next)))
+            for start in range(0, len(steps), TAKE_BATCH):
+                chunk = steps[start : start + TAKE_BATCH]
+                started += self._take_many(terms.id, chunk, pulled, progress, record=True)
 
     def _pull_garante(
         self,
@@ -433,20 +434,19 @@ class Sources(UseCases):
             for start in range(0, len(due), TAKE_BATCH):
                 chunk = due[start : start + TAKE_BATCH]
                 taken = self._taken(terms.id, [(e.uuid, e.timestamp) for e in chunk])
-                made: list[tuple[str | None, Candidate | str | None]] = []
+                made: list[_Step] = []
                 for entry in chunk:
+                    moved = _moves(pulled, entry.timestamp, pulled.next)
                     if (entry.uuid, entry.timestamp) in taken:
-                        made.append((entry.timestamp, None))
+                        made.append(_Step(found_taken=True, an_object=True, moved=moved))
                         continue
                     try:
-                        made.append(
-                            (
-                                entry.timestamp,
-                                _misp_candidate(terms, feeds.misp_event(feed, entry.uuid)),
-                            )
+                        candidate: Candidate | str = _misp_candidate(
+                            terms, feeds.misp_event(feed, entry.uuid)
                         )
                     except ValidationError as exc:
-                        made.append((entry.timestamp, f"event {entry.uuid}: {exc.message}"))
+                        candidate = f"event {entry.uuid}: {exc.message}"
+                    made.append(_Step(candidate, an_object=True, moved=moved))
                 before = pulled.objects
                 started += self._take_many(terms.id, made, pulled, progress)
                 if pulled.objects // POSITION_EVERY > before // POSITION_EVERY:
@@ -456,46 +456,63 @@ class Sources(UseCases):
     def _take_many(
         self,
         source_id: str,
-        made: Sequence[tuple[str | None, Candidate | str | None]],
+        made: Sequence[_Step],
         pulled: _Tally,
         progress: Callable[[records.Pulled], None] | None = None,
+        *,
+        record: bool = False,
     ) -> list[DecidedRequest]:
         """Upstream versions taken in one transaction, in order, each in its own savepoint.
 
-        ``made`` is, for each one, its position (if it has one) and its candidate, or why it
-        was refused (a string), or None if it was found taken. One commit for them all, yet
-        what one transaction each guaranteed still holds: a candidate refused
-        (``GaranteError``) is rolled back alone, with its log entries, and the others are
-        taken; anything else that stops the batch (the process asked to stop, a fault, the
-        progress callback raising) commits what was taken before it, each whole, and is then
-        raised. ``progress`` is told after each one, and what it was told taken is committed.
+        ``made`` says, for each one, its candidate, or why it was refused (a string), or that
+        it was found taken, and where the pull's position moves once it is done (``_Step``).
+        One commit for them all, yet what one transaction each guaranteed still holds: a
+        candidate refused (``GaranteError``) is rolled back alone, with its log entries, and
+        the others are taken; anything else that stops the batch (the process asked to stop,
+        a fault, the progress callback raising) commits what was taken before it, each
+        whole, and is then raised. ``progress`` is told after each one, and what it was told
+        taken is committed. With ``record``, the position the batch moved to is recorded in
+        the same transaction: never ahead of what is taken, nor behind it.
         """
         started: list[DecidedRequest] = []
         stopped: BaseException | None = None
+        was = (pulled.position, pulled.next)
         with self._tx() as tx:
             row = sources.source(tx, source_id)
-            for position, candidate in made:
+            clean = True  # nothing refused since the position last moved
+            for step in made:
                 try:
-                    pulled.objects += 1
-                    if candidate is None:
+                    candidate = step.candidate
+                    pulled.objects += step.an_object
+                    if step.found_taken:
                         pulled.duplicates += 1
                     elif isinstance(candidate, str):
                         pulled.rejected.append(candidate)
-                    else:
+                        clean = False
+                    elif candidate is not None:
                         try:
                             with tx.savepoint():
                                 taken = sources.take(tx, row, candidate)
                         except GaranteError as exc:  # this one is refused; the rest are taken
                             pulled.rejected.append(f"{candidate.upstream_id}: {exc.message}")
+                            clean = False
                         else:
                             started += _tallied(taken, pulled)
-                    if position is not None:
-                        pulled.position = position
+                    if step.moved is not None:
+                        step.moved(clean)
+                        clean = True
                     if progress is not None:
                         progress(pulled.record())
                 except BaseException as exc:  # what was taken before it stands
                     stopped = exc
                     break
+            if record and (pulled.position, pulled.next) != was:
+                store.record_position(
+                    tx.session,
+                    source_id,
+                    position_added=pulled.position,
+                    position_next=pulled.next,
+                )
         if stopped is not None:
             raise stopped
         return started
@@ -527,8 +544,13 @@ class Sources(UseCases):
         """Each bundle file new or changed since it was last taken (its SHA-256 is the
         position), by the source's grouping rule; per bundle, an item is the bundle. A file
         that cannot be read as a bundle, or of which an object was refused, is said in the
-        source's state and read again next time (what of it was taken is found taken)."""
+        source's state and read again next time (what of it was taken is found taken).
+
+        The files' items are taken ``TAKE_BATCH`` a transaction (``_take_many``), a batch
+        running on from one file into the next; a file is recorded seen in the transaction
+        that takes its last item, so a pull stopped mid-batch reads it again."""
         seen = feeds.seen_files(pulled.next)
+        steps: list[_Step] = []
         for bundle_file in feeds.bundle_files(terms.url):
             if seen.get(bundle_file.name) == bundle_file.sha256:
                 continue
@@ -536,21 +558,18 @@ class Sources(UseCases):
             try:
                 bundle_id, objects = feeds.read_bundle(bundle_file)
             except ValidationError as exc:
-                pulled.rejected.append(f"{bundle_file.name}: {exc.message}")
-                continue
-            pulled.objects += len(objects)
-            candidates, refused = _candidates(terms, objects, bundle_id=bundle_id)
-            before = len(pulled.rejected)
-            pulled.rejected += [f"{bundle_file.name}: {why}" for why in refused]
-            for candidate in candidates:
-                started += self._take(terms.id, candidate, pulled)
-            if len(pulled.rejected) == before:
-                seen[bundle_file.name] = bundle_file.sha256
-                pulled.position = f"{len(seen)} files"
-                pulled.next = feeds.seen_position(seen)
-                self._record_position(terms.id, pulled)
-            if progress is not None:
-                progress(pulled.record())
+                steps.append(_Step(f"{bundle_file.name}: {exc.message}", moved=_stays))
+            else:
+                pulled.objects += len(objects)
+                candidates, refused = _candidates(terms, objects, bundle_id=bundle_id)
+                steps += [_Step(f"{bundle_file.name}: {why}") for why in refused]
+                steps += [_Step(candidate) for candidate in candidates]
+                steps.append(_Step(moved=_file_seen(pulled, seen, bundle_file)))
+            while len(steps) >= TAKE_BATCH:
+                chunk, steps = steps[:TAKE_BATCH], steps[TAKE_BATCH:]
+                started += self._take_many(terms.id, chunk, pulled, progress, record=True)
+        if steps:
+            started += self._take_many(terms.id, steps, pulled, progress, record=True)
 
     def _record_position(self, source_id: str, pulled: _Tally) -> None:
         with self._tx() as tx:
@@ -593,7 +612,8 @@ class Sources(UseCases):
         started: list[DecidedRequest] = []
         for start in range(0, len(candidates), TAKE_BATCH):
             chunk = candidates[start : start + TAKE_BATCH]
-            started += self._take_many(terms.id, [(None, c) for c in chunk], pulled)
+            steps = [_Step(c, an_object=True) for c in chunk]
+            started += self._take_many(terms.id, steps, pulled)
         return Change(value=pulled.record(), started=visibility.moved(self.principal, started))
 
     @entitled()
@@ -658,16 +678,6 @@ class Sources(UseCases):
                 verified=garante_upstream.Verified.from_dict(row.upstream_checkpoint),
             )
 
-    def _take(self, source_id: str, candidate: Candidate, pulled: _Tally) -> list[DecidedRequest]:
-        try:
-            with self._tx() as tx:
-                row = sources.source(tx, source_id)
-                taken = sources.take(tx, row, candidate)
-        except GaranteError as exc:  # this one is refused; the rest of the page is taken
-            pulled.rejected.append(f"{candidate.upstream_id}: {exc.message}")
-            return []
-        return _tallied(taken, pulled)
-
 
 def _tallied(taken: sources.Taken, pulled: _Tally) -> list[DecidedRequest]:
     """What taking one candidate did, counted in ``pulled``; the requests it started."""
@@ -720,6 +730,48 @@ class _Tally:
             revoked=tuple(self.revoked),
             recalled=tuple(self.recalled),
         )
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One thing a batch (``Sources._take_many``) does, in order: take a candidate, say why
+    one was refused (a string), count one found taken, or none of these; then, if ``moved``
+    is given, move the pull's position past it, told whether nothing since the position
+    last moved was refused (a folder's file is seen only if all of it was taken)."""
+
+    candidate: Candidate | str | None = None
+    found_taken: bool = False
+    an_object: bool = False  # counted as an upstream object read (a MISP event), not per page
+    moved: Callable[[bool], None] | None = None
+
+
+def _moves(pulled: _Tally, position: str | None, next_token: str | None) -> Callable[[bool], None]:
+    """A step's move of the position: to ``position`` and ``next_token``, refusals or not
+    (what was refused is said, and a later version of it is read from the upstream again)."""
+
+    def move(clean: bool) -> None:
+        pulled.position, pulled.next = position, next_token
+
+    return move
+
+
+def _stays(clean: bool) -> None:
+    """A step that moves no position, yet ends what a refusal before it is counted against."""
+
+
+def _file_seen(
+    pulled: _Tally, seen: dict[str, str], bundle_file: feeds.BundleFile
+) -> Callable[[bool], None]:
+    """A folder's file recorded seen (the position) once all of it was taken, else left to
+    be read again next time."""
+
+    def move(clean: bool) -> None:
+        if clean:
+            seen[bundle_file.name] = bundle_file.sha256
+            pulled.position = f"{len(seen)} files"
+            pulled.next = feeds.seen_position(seen)
+
+    return move
 
 
 @dataclass(frozen=True)
