@@ -45,6 +45,9 @@ unit: $(STAMP)
 	$(BIN)/python bench/cli.py --quick
 	$(BIN)/python bench/fanout.py --quick
 	$(BIN)/python bench/ingest.py --quick
+	$(BIN)/python bench/api.py --quick
+	$(BIN)/python bench/taxii.py --quick
+	$(BIN)/python bench/scale.py --quick --check
 
 ## Benchmarks at full size (not part of `make test`: timing stays out of tests).
 bench: $(STAMP)
