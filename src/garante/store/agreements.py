@@ -4,7 +4,6 @@ items added since a date."""
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +18,7 @@ from garante.domain.agreement import (
     statement_onward,
 )
 from garante.domain.vocabulary import Tlp
-from garante.store import queries
+from garante.store.generation import Generation
 from garante.store.paging import Keyset, paged
 from garante.store.schema import AgreementRow, ItemRow, RequestRow
 
@@ -93,18 +92,19 @@ def page(
     return list(session.scalars(paged(query, AgreementRow.id, page)))
 
 
-GENERATION = "agreements_generation"
+GENERATION = Generation("agreements_generation")
+"""Marked by the use cases that change an agreement (``changed``): readers that keep the
+agreements in memory (``service.fanout.standing``) read them again."""
 
 
 def changed(session: Session) -> None:
-    """Mark that an agreement changed, in the transaction that changes it: readers that keep
-    the agreements in memory (``standing``) read them again."""
-    queries.put_setting(session, GENERATION, uuid.uuid4().hex)
+    """Mark that an agreement changed, in the transaction that changes it."""
+    GENERATION.changed(session)
 
 
 def generation(session: Session) -> str:
     """What ``changed`` last wrote: equal while no agreement has changed since."""
-    return str(queries.setting(session, GENERATION) or "")
+    return GENERATION.current(session)
 
 
 def not_ended(session: Session) -> list[Agreement]:

@@ -12,58 +12,26 @@ changed: the generation it reads is the one its transaction sees, and on Postgre
 reads it under the policy lock that every change to agencies and undertakings holds
 exclusively, so none can commit between the read and the decision.
 
-This is the pattern of the agreements' ``store.agreements.changed`` / ``generation``, with the
-mark made by the flush itself rather than by each use case.
+The generation is a ``store.generation.Generation``, as the agreements' is, with the mark
+made by the flush itself rather than by each use case.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from garante.domain.parties import Agency
 from garante.domain.undertaking import Undertaking
 from garante.store import convert
-from garante.store.schema import AgencyRow, SettingRow, UndertakingRow
+from garante.store.generation import Generation
+from garante.store.schema import AgencyRow, UndertakingRow
 
-GENERATION = "parties_generation"
-
-
-def changed(session: Session) -> None:
-    """Mark that an agency or an undertaking changed, in the transaction that changes it:
-    readers that keep them (``read``) read them again."""
-    value = uuid.uuid4().hex
-    row = session.get(SettingRow, GENERATION)
-    if row is None:
-        session.add(SettingRow(key=GENERATION, value=value))
-    else:
-        row.value = value
-
-
-def generation(session: Session) -> str:
-    """What ``changed`` last wrote: equal while no agency or undertaking has changed since.
-
-    Flushed first: a change this very transaction has made but not yet written must not be
-    answered from what was kept before it (the flush marks it, ``_mark_on_flush``).
-    """
-    session.flush()
-    row = session.get(SettingRow, GENERATION)
-    return "" if row is None or row.value is None else str(row.value)
-
-
-@event.listens_for(Session, "before_flush")
-def _mark_on_flush(session: Session, _context: Any, _instances: Any) -> None:
-    """Every flush that adds, changes or deletes an agency or an undertaking marks them
-    changed in the same flush, so in the same transaction: no use case can forget to."""
-    for states in (session.new, session.dirty, session.deleted):
-        if any(isinstance(row, AgencyRow | UndertakingRow) for row in states):
-            changed(session)
-            return
+GENERATION = Generation("parties_generation", watching=(AgencyRow, UndertakingRow))
+"""Marked by every flush that adds, changes or deletes an agency or an undertaking."""
 
 
 @dataclass
@@ -120,7 +88,7 @@ def read(
     them in ``session``'s transaction; only the ones not kept under the current generation
     are read, in one query each for agencies and undertakings."""
     key = str(session.connection().engine.url)
-    current = generation(session)
+    current = GENERATION.current(session)
     kept = _KEPT.get(key)
     if kept is None or kept.generation != current:
         kept = _Kept(generation=current)

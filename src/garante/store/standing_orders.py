@@ -18,52 +18,20 @@ cannot commit until it has. The pattern of ``store.parties`` for agencies and un
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from garante.domain.order import Order
 from garante.domain.snapshot import OrderIndex
 from garante.store import convert
-from garante.store.schema import OrderRow, SettingRow
+from garante.store.generation import Generation
+from garante.store.schema import OrderRow
 
-GENERATION = "orders_generation"
-
-
-def changed(session: Session) -> None:
-    """Mark that an order changed, in the transaction that changes it: readers that keep the
-    orders (``index_at``) read them again."""
-    value = uuid.uuid4().hex
-    row = session.get(SettingRow, GENERATION)
-    if row is None:
-        session.add(SettingRow(key=GENERATION, value=value))
-    else:
-        row.value = value
-
-
-def generation(session: Session) -> str:
-    """What ``changed`` last wrote: equal while no order has changed since.
-
-    Flushed first: an order this very transaction has changed but not yet written must not be
-    answered from what was kept before it (the flush marks it, ``_mark_on_flush``).
-    """
-    session.flush()
-    row = session.get(SettingRow, GENERATION)
-    return "" if row is None or row.value is None else str(row.value)
-
-
-@event.listens_for(Session, "before_flush")
-def _mark_on_flush(session: Session, _context: Any, _instances: Any) -> None:
-    """Every flush that adds, changes or deletes an order marks the orders changed in the same
-    flush, so in the same transaction."""
-    for states in (session.new, session.dirty, session.deleted):
-        if any(isinstance(row, OrderRow) for row in states):
-            changed(session)
-            return
+GENERATION = Generation("orders_generation", watching=(OrderRow,))
+"""Marked by every flush that adds, changes or deletes an order."""
 
 
 @dataclass(frozen=True)
@@ -91,7 +59,7 @@ def index_at(session: Session, at: datetime) -> OrderIndex:
     is given again where it was filed at ``at``.
     """
     key = str(session.connection().engine.url)
-    current = generation(session)
+    current = GENERATION.current(session)
     kept = _KEPT.get(key)
     if kept is not None and kept.generation == current and kept.read_at <= at:
         if kept.index_at == at:
@@ -106,5 +74,6 @@ def index_at(session: Session, at: datetime) -> OrderIndex:
     )
     orders = tuple(convert.order(row) for row in rows)
     index = OrderIndex(orders, at=at)
-    _KEPT[key] = _Kept(current, at, orders, at, index)
+    if current:  # never marked (a store upgraded as it was): nothing names its content
+        _KEPT[key] = _Kept(current, at, orders, at, index)
     return index
