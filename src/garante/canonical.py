@@ -59,11 +59,12 @@ def _plain(value: Any) -> bool:
     return True
 
 
-_LEAVES = frozenset({str, int, bool, type(None)})
+PLAIN_LEAVES = frozenset({str, int, bool, type(None)})
+"""The types of a plain value's leaves, exactly (no subclasses)."""
 _CONTAINERS = frozenset({dict, list, tuple})
 
 
-def _orjson_shape(value: Any) -> bool:
+def plain_shape(value: Any) -> bool:
     """Whether every value in ``value`` is exactly a dict, list, tuple, str, int, bool or None.
 
     Only the types of values: ``orjson`` with ``_ORJSON_OPTIONS`` refuses what else the
@@ -74,10 +75,10 @@ def _orjson_shape(value: Any) -> bool:
     over each container's items, a set lookup per item.
     """
     if type(value) not in _CONTAINERS:
-        return type(value) in _LEAVES
+        return type(value) in PLAIN_LEAVES
     stack = [value]
     pop, append = stack.pop, stack.append
-    leaves = _LEAVES
+    leaves = PLAIN_LEAVES
     while stack:
         node = pop()
         for item in node.values() if type(node) is dict else node:
@@ -90,10 +91,6 @@ def _orjson_shape(value: Any) -> bool:
                 return False
     return True
 
-
-plain_shape = _orjson_shape
-"""Whether every value in a value is exactly a dict, list, tuple, str, int, bool or None: what
-``canonical_plain``'s caller vouches for."""
 
 _ENCODE = json.JSONEncoder(
     sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
@@ -114,16 +111,12 @@ _FOUR_BYTE_UTF8 = re.compile(b"[\xf0-\xff]")
 
 def canonical(value: Any) -> bytes:
     """The RFC 8785 bytes of a JSON value."""
-    if _orjson_shape(value):
-        try:
-            encoded = _DUMPS(value, option=_ORJSON_OPTIONS)
-        except orjson.JSONEncodeError:
-            pass  # the stdlib path or the library decides, and raises as it always did
-        else:
-            # orjson writes every character of every key and string as UTF-8: no 4-byte
-            # sequence means no character beyond the BMP, so JCS's key order is orjson's.
-            if encoded.isascii() or _FOUR_BYTE_UTF8.search(encoded) is None:
-                return encoded
+    if plain_shape(value):
+        encoded = canonical_plain(value)
+        if encoded is not None:
+            return encoded
+    # What orjson cannot give exactly: the stdlib path or the library decides, and raises as
+    # it always did.
     return _canonical_stdlib(value)
 
 
@@ -144,6 +137,8 @@ def canonical_plain(value: Any) -> bytes | None:
         encoded = _DUMPS(value, option=_ORJSON_OPTIONS)
     except orjson.JSONEncodeError:
         return None
+    # orjson writes every character of every key and string as UTF-8: no 4-byte sequence
+    # means no character beyond the BMP, so JCS's key order is orjson's.
     if encoded.isascii() or _FOUR_BYTE_UTF8.search(encoded) is None:
         return encoded
     return None

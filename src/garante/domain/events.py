@@ -18,9 +18,9 @@ from datetime import datetime
 from enum import Enum, StrEnum
 from typing import Any, ClassVar, cast
 
+from garante.canonical import PLAIN_LEAVES, plain_shape
 from garante.canonical import Json as Json
 from garante.canonical import JsonObject as JsonObject
-from garante.canonical import plain_shape
 from garante.domain.condition import ConditionRule
 from garante.domain.decision import Outcome, RuleHit
 from garante.domain.order import Acting
@@ -1006,7 +1006,6 @@ def _converter(kind: type) -> _Convert:
 # plain then (a float, a subclass, a key that is not text) makes it give None, and the append
 # takes the reference path, ``canonical(data())``.
 
-_LEAF_TYPES = frozenset({str, int, bool, type(None)})
 _NOT_PLAIN = object()
 _PlainBuild = Callable[[Any], "dict[str, Json] | None"]
 _PLAIN_BUILDERS: dict[type, _PlainBuild] = {}
@@ -1020,7 +1019,7 @@ def _plain_value(value: Any) -> Any:
     if kind is dict or kind is tuple or kind is list:
         # Most are flat (a signed statement): their items' types checked in one C loop.
         items = value.values() if kind is dict else value
-        if _LEAF_TYPES.issuperset(map(type, items)) or plain_shape(value):
+        if PLAIN_LEAVES.issuperset(map(type, items)) or plain_shape(value):
             return value
     converted = _json(value)
     return converted if plain_shape(converted) else _NOT_PLAIN
@@ -1048,7 +1047,7 @@ def _plain_builder(cls: type) -> _PlainBuild:
             lines += [f"    if v{number} is not None:", f"        out[{name!r}] = v{number}"]
     lines.append("    return out")
     scope: dict[str, Any] = {
-        "leaves": _LEAF_TYPES,
+        "leaves": PLAIN_LEAVES,
         "convert": _plain_value,
         "not_plain": _NOT_PLAIN,
     }
