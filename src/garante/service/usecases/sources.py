@@ -507,12 +507,7 @@ class Sources(UseCases):
                     stopped = exc
                     break
             if record and (pulled.position, pulled.next) != was:
-                store.record_position(
-                    tx.session,
-                    source_id,
-                    position_added=pulled.position,
-                    position_next=pulled.next,
-                )
+                _write_position(tx.session, source_id, pulled)
         if stopped is not None:
             raise stopped
         return started
@@ -573,9 +568,7 @@ class Sources(UseCases):
 
     def _record_position(self, source_id: str, pulled: _Tally) -> None:
         with self._tx() as tx:
-            store.record_position(
-                tx.session, source_id, position_added=pulled.position, position_next=pulled.next
-            )
+            _write_position(tx.session, source_id, pulled)
 
     def _taken(self, source_id: str, versions: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
         """Which of these upstream versions were taken before: a MISP event is converted
@@ -677,6 +670,13 @@ class Sources(UseCases):
                 log_key=row.log_key,
                 verified=garante_upstream.Verified.from_dict(row.upstream_checkpoint),
             )
+
+
+def _write_position(session: Session, source_id: str, pulled: _Tally) -> None:
+    """The pull's position as the source's, in ``session``'s transaction."""
+    store.record_position(
+        session, source_id, position_added=pulled.position, position_next=pulled.next
+    )
 
 
 def _tallied(taken: sources.Taken, pulled: _Tally) -> list[DecidedRequest]:
