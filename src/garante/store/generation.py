@@ -1,11 +1,19 @@
 """A mark of change kept in the store, so a process may keep what it read while the mark holds.
 
-Agreements, agencies and undertakings, and orders are read by every decision and change
-rarely; a process keeps them (``store.agreements``, ``store.parties``, ``store.standing_orders``)
-as of one *generation*: a value in the store's settings that every change replaces, in the
-transaction that makes the change. A reader reads the generation in its own transaction and
-uses what it kept only while it is the one the kept values were read under. The value is a
-fresh uuid each time, so two stores, or a change rolled back, never share one.
+Agreements, agencies and undertakings, orders, and conditions with the events they count are
+read by every decision and change rarely; a process keeps them (``store.agreements``,
+``store.parties``, ``store.standing_orders``, ``store.standing_conditions``) as of one
+*generation*: a value in the store's settings that every change replaces, in the transaction
+that makes the change. A reader reads the generation in its own transaction and uses what it
+kept only while it is the one the kept values were read under. The value is a fresh uuid each
+time, so two stores, or a change rolled back, never share one.
+
+A transaction reads every generation it may need in one statement, at the first it asks for,
+and answers the others from what that statement read (``marks``): a release asks for three or
+four, which were as many reads of a settings row. What the transaction marks itself
+(``changed``) replaces what it read; a savepoint's end, or the transaction's, forgets them, so
+a mark rolled back is never answered, and the next transaction reads them again: a change
+committed by another process is seen by the next transaction that begins after it.
 
 A generation that names row types (``watching``) is marked by a flush hook, so no use case can
 forget to mark it; one that names none is marked by its use cases (``changed``).
@@ -16,10 +24,16 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from garante.store.schema import SettingRow
+
+_KEYS: list[str] = []
+"""Every generation's key, in the order they were made: what ``marks`` reads at once."""
+
+_MARKS = "garante.generation.marks"
+"""Where a session keeps the marks its current transaction read: ``session.info[_MARKS]``."""
 
 
 class Generation:
@@ -29,6 +43,8 @@ class Generation:
     def __init__(self, key: str, *, watching: tuple[type, ...] = ()) -> None:
         self.key = key
         self._watching = watching
+        if key not in _KEYS:
+            _KEYS.append(key)
         if watching:
             event.listen(Session, "before_flush", self._mark_on_flush)
 
@@ -41,6 +57,9 @@ class Generation:
             session.add(SettingRow(key=self.key, value=value))
         else:
             row.value = value
+        read = session.info.get(_MARKS)
+        if read is not None:
+            read[self.key] = value
 
     def current(self, session: Session) -> str:
         """What ``changed`` last wrote, or "" if nothing ever did: equal while nothing has
@@ -51,11 +70,36 @@ class Generation:
         """
         if self._watching:
             session.flush()
-        row = session.get(SettingRow, self.key)
-        return "" if row is None or row.value is None else str(row.value)
+        read = marks(session)
+        if self.key not in read:  # made after this transaction read the others
+            row = session.get(SettingRow, self.key)
+            read[self.key] = "" if row is None or row.value is None else str(row.value)
+        return read[self.key]
 
     def _mark_on_flush(self, session: Session, _context: Any, _instances: Any) -> None:
         for states in (session.new, session.dirty, session.deleted):
             if any(isinstance(row, self._watching) for row in states):
                 self.changed(session)
                 return
+
+
+def marks(session: Session) -> dict[str, str]:
+    """Every generation as ``session``'s transaction holds it ("" where never marked): read in
+    one statement at the first call of the transaction, and given again until it ends."""
+    read: dict[str, str] | None = session.info.get(_MARKS)
+    if read is None:
+        stored = session.execute(
+            select(SettingRow.key, SettingRow.value).where(SettingRow.key.in_(_KEYS))
+        )
+        found = {key: "" if value is None else str(value) for key, value in stored}
+        read = {key: found.get(key, "") for key in _KEYS}
+        session.info[_MARKS] = read
+    return read
+
+
+def _forget(session: Session, _transaction: SessionTransaction) -> None:
+    """A transaction or savepoint ended: what it read or marked may no longer hold."""
+    session.info.pop(_MARKS, None)
+
+
+event.listen(Session, "after_transaction_end", _forget)

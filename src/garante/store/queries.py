@@ -15,10 +15,9 @@ from garante.domain.consent import ConsentKey, Onward
 from garante.domain.snapshot import OrderIndex, PolicyState
 from garante.domain.timeutil import parse_time
 from garante.domain.vocabulary import Vocabulary
-from garante.store import convert, parties, standing_orders
+from garante.store import convert, parties, standing_conditions, standing_orders
 from garante.store.schema import (
     AgencyRow,
-    ConditionRow,
     EventRow,
     ItemRow,
     LedgerEntryRow,
@@ -86,10 +85,10 @@ def condition_is_active(session: Session, condition: Condition, at: datetime) ->
 
 
 def conditions_at(session: Session, at: datetime) -> dict[str, bool]:
-    return {
-        row.id: condition_is_active(session, convert.condition(row), at)
-        for row in session.scalars(select(ConditionRow))
-    }
+    """Whether each condition holds at ``at``, by id: kept per process while the store's
+    generation of conditions and events is the one this transaction reads
+    (``standing_conditions``)."""
+    return standing_conditions.states_at(session, at)
 
 
 def _rows(session: Session, model: type[T], ids: Iterable[str] | None) -> list[T]:
