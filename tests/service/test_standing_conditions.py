@@ -74,9 +74,7 @@ def test_an_event_leaving_the_window_stops_counting_though_nothing_changed(
     assert _release(world) == "released"
 
 
-def test_an_instant_before_the_kept_one_is_read_again(
-    world: Garante, clock: FixedClock
-) -> None:
+def test_an_instant_before_the_kept_one_is_read_again(world: Garante, clock: FixedClock) -> None:
     """What is kept answers instants from the one it was read at on; an earlier one (a
     snapshot of the past) is read from the store."""
     start = clock.now()
