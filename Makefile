@@ -37,7 +37,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy --strict src tests bench
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=30
 	$(BIN)/python bench/decide.py --quick
 	$(BIN)/python bench/ledger.py --quick
 	$(BIN)/python bench/simulate.py --quick

@@ -127,6 +127,29 @@ def test_a_pull_stopped_after_an_event_takes_the_rest_after_a_restart_and_nothin
     assert sorted(e["upstream_id"] for e in kinds(world, "item.ingested")) == UUIDS[:3]
 
 
+def test_a_pull_stopped_inside_a_batch_records_the_position_it_took_and_resumes_without_doubles(
+    world: Garante, served_feed: str
+) -> None:
+    """The three events, over HTTP, share a batch; stopped after the second, the two taken
+    are committed with the position at the second's timestamp, in the same transaction. The
+    next pull reads the second again (the position's second), finds it taken and takes the
+    third: nothing is taken twice and nothing is missed."""
+    analyst = add_feed(world, served_feed)
+
+    def stop_after_two(now: Pulled) -> None:
+        if len(now.items) == 2:
+            raise Stop
+
+    with pytest.raises(Stop):
+        analyst.pull_source("misp", retry=FAST, progress=stop_after_two)
+    assert len(kinds(world, "item.ingested")) == 2
+    assert analyst.source("misp").position == str(int((WHEN + timedelta(minutes=1)).timestamp()))
+    rest = analyst.pull_source("misp", retry=FAST).value
+
+    assert (rest.objects, len(rest.items), rest.duplicates) == (2, 1, 1)
+    assert [e["upstream_id"] for e in kinds(world, "item.ingested")] == UUIDS[:3]
+
+
 def test_an_event_whose_timestamp_moved_is_the_item_s_next_version(
     world: Garante, tmp_path: Path
 ) -> None:

@@ -44,10 +44,9 @@ from garante.upstream import garante as garante_upstream
 log = logging.getLogger(__name__)
 TITLE = 500  # an item title's length in the store
 UPSTREAM_ID, VERSION = 200, 64  # the lengths the store keeps of an upstream id and version
-POSITION_EVERY = 100  # MISP events between two records of a feed's position
 # Upstream versions taken in one transaction (a MISP feed's events, a TAXII page's or a
 # folder's items), each in its own savepoint: one commit for them all, and the writer lock
-# held for some tens of milliseconds. A divisor of ``POSITION_EVERY``.
+# held for some tens of milliseconds.
 TAKE_BATCH = 20
 # What a Garante feed serves beside the releases, released by none: the originator's identity,
 # the marking definitions (TLP, the undertaking's statement) and the trace extension's
@@ -180,9 +179,9 @@ class Sources(UseCases):
         transaction, each in its own savepoint (``_take_many``).
 
         The position is recorded with the batch that took the last item of a page (or of a
-        folder's file), so a pull stopped anywhere (the process killed, the upstream gone)
-        resumes where it stopped: the page in progress is read again, and what of it was
-        taken is found taken (one item per upstream version).
+        folder's file, or the last MISP event it took), so a pull stopped anywhere (the
+        process killed, the upstream gone) resumes where it stopped: the page in progress is
+        read again, and what of it was taken is found taken (one item per upstream version).
         A failing upstream is retried with backoff; if it still fails, the failure is
         recorded as the source's last error and raised (``UpstreamFailed``). ``progress`` is
         told what the pull has taken so far after each item and after each page.
@@ -416,12 +415,13 @@ class Sources(UseCases):
     ) -> None:
         """The feed's events whose manifest timestamp is not older than the position, oldest
         first, one item each. The position is the timestamp of the last event taken, recorded
-        every ``POSITION_EVERY`` events and at the end: events from it on are read again next
-        time and found taken (without converting them), so a restart after any event leaves
-        neither a gap nor a duplicate.
+        in the transaction that takes it: events from it on are read again next time and found
+        taken (without converting them), so a stop after any event leaves neither a gap nor a
+        duplicate.
 
         They are taken ``TAKE_BATCH`` at a time: converted first, outside the writer lock,
-        then taken in one transaction, each event in its own savepoint (``_take_many``)."""
+        then taken in one transaction, each event in its own savepoint, with the position
+        they moved to (``_take_many(record=True)``)."""
         upstream = terms.upstream
         with feeds.client(upstream) as client:
             feed = feeds.read_misp_feed(terms.url, client, retry)
@@ -447,10 +447,7 @@ class Sources(UseCases):
                     except ValidationError as exc:
                         candidate = f"event {entry.uuid}: {exc.message}"
                     made.append(_Step(candidate, an_object=True, moved=moved))
-                before = pulled.objects
-                started += self._take_many(terms.id, made, pulled, progress)
-                if pulled.objects // POSITION_EVERY > before // POSITION_EVERY:
-                    self._record_position(terms.id, pulled)
+                started += self._take_many(terms.id, made, pulled, progress, record=True)
             self._revoke_gone(terms.id, {e.uuid for e in feed.entries}, pulled)
 
     def _take_many(
@@ -565,10 +562,6 @@ class Sources(UseCases):
                 started += self._take_many(terms.id, chunk, pulled, progress, record=True)
         if steps:
             started += self._take_many(terms.id, steps, pulled, progress, record=True)
-
-    def _record_position(self, source_id: str, pulled: _Tally) -> None:
-        with self._tx() as tx:
-            _write_position(tx.session, source_id, pulled)
 
     def _taken(self, source_id: str, versions: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
         """Which of these upstream versions were taken before: a MISP event is converted
