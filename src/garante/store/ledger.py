@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from functools import lru_cache
+from itertools import count, repeat
 from typing import TypeVar, cast
 
 from sqlalchemy import func, select, update
@@ -23,7 +24,7 @@ from garante.store.schema import (
     LedgerIntegrationRow,
     LedgerSubtreeRow,
 )
-from garante.store.session import insert_many
+from garante.store.session import insert_many, stored_value
 
 T = TypeVar("T")
 _DUMMY = bytes(32)
@@ -152,16 +153,32 @@ def subtree(session: Session, level: int, index: int) -> bytes | None:
     )
 
 
-Entry = tuple[int, str, bytes, bytes, datetime]
-"""An entry's row: index, kind, canonical entry, leaf hash, when it was appended."""
 Node = tuple[int, int, bytes]
 """A complete subtree's row: level, index at that level, hash."""
 
 
-def append(session: Session, entries: Sequence[Entry]) -> None:
-    """Write entries: one insert through the driver's executemany (``insert_many``), since it
-    runs while the sequencer is held. Their subtrees are the integrator's (``add_subtrees``)."""
-    insert_many(session, _ENTRIES, ("idx", "kind", "entry", "leaf_hash", "created_at"), entries)
+_ENTRY_COLUMNS = ("idx", "kind", "entry", "leaf_hash", "created_at")
+
+
+def append(
+    session: Session,
+    first: int,
+    kinds: Sequence[str],
+    texts: Sequence[bytes],
+    leaves: Sequence[bytes],
+    at: datetime,
+) -> None:
+    """Write entries ``first``, ``first + 1``, ... appended at one instant ``at``: one insert
+    through the driver's executemany (``insert_many``), since it runs while the sequencer is
+    held. Given column by column, as a transaction gathers them: the instant is converted for
+    the store once, and the rows go to the driver as they are zipped (no other column needs
+    converting on either store), not turned into columns and back. Their subtrees are the
+    integrator's (``add_subtrees``)."""
+    if not len(kinds) == len(texts) == len(leaves):
+        raise ValueError("every entry needs its kind, its text and its leaf hash")
+    stored_at = stored_value(session, _ENTRIES, "created_at", at)
+    rows = list(zip(count(first), kinds, texts, leaves, repeat(stored_at), strict=False))
+    insert_many(session, _ENTRIES, _ENTRY_COLUMNS, rows, stored=True)
 
 
 # -- integration ------------------------------------------------------------------------------

@@ -16,8 +16,20 @@ def flush(session: Session) -> None:
     session.flush()
 
 
+def stored_value(session: Session, table: Table, column: str, value: Any) -> Any:
+    """``value`` as ``insert_many`` hands it to the driver for ``column``: for a caller that
+    writes one value in every row, converted once (``insert_many(..., stored=True)``)."""
+    convert = _converter(table.c[column].type, session.connection().dialect)
+    return value if convert is None else convert([value])[0]
+
+
 def insert_many(
-    session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    session: Session,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    stored: bool = False,
 ) -> None:
     """Insert ``rows`` (values in ``columns``' order) in the session's transaction, through the
     driver's own ``executemany``.
@@ -27,16 +39,22 @@ def insert_many(
     each row, which cost more than the insert itself. Here each column's bind processor (how
     the column's type stores a value on this dialect: a UTC instant, JSON, a boolean) is looked
     up once and applied to the values only, and the rows go to the driver as tuples.
+    ``stored``: the values are as the driver takes them already (bytes, text, integers, or
+    ``stored_value``'s), and go to it unconverted, the rows not even turned into columns.
     """
     if not rows:
         return
     connection = session.connection()
     dialect = connection.dialect
-    converting = [
-        (index, converter)
-        for index, name in enumerate(columns)
-        if (converter := _converter(table.c[name].type, dialect)) is not None
-    ]
+    converting = (
+        []
+        if stored
+        else [
+            (index, converter)
+            for index, name in enumerate(columns)
+            if (converter := _converter(table.c[name].type, dialect)) is not None
+        ]
+    )
     if converting:
         # Column by column, not row by row: each converter takes a whole column, mostly in
         # C (``map``, sets), and ``zip`` turns the columns back into rows.
