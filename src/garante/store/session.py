@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import DateTime, LargeBinary, Table
@@ -74,6 +75,7 @@ def insert_many(
         cursor.close()
 
 
+@lru_cache(maxsize=512)
 def _converter(
     column_type: TypeEngine[Any], dialect: Dialect
 ) -> Callable[[Sequence[Any]], Sequence[Any]] | None:
@@ -85,7 +87,8 @@ def _converter(
     instants are mostly one (the transaction's ``now``), so each distinct instant is converted
     once per batch: the conversion depends on the value alone. Leaf hashes and entries, and the
     instants of every row of a fan-out, were converted one by one before, which cost more than
-    inserting them.
+    inserting them. Made once per column type and dialect (both live as long as the process's
+    tables and engines): looking the processor up again cost more than a small batch's insert.
     """
     process = column_type._cached_bind_processor(dialect)
     if process is None:
