@@ -160,3 +160,22 @@ def test_an_integer_beyond_what_a_double_holds_is_refused_as_before() -> None:
     assert plain(event) is None
     with pytest.raises(rfc8785.IntegerDomainError):
         entry_bytes(EventKind.EVENT_RECORDED.value, NOW, ACTOR, event)
+
+
+@pytest.mark.parametrize(
+    "at",
+    [AT.replace(microsecond=999_999), datetime(7, 1, 2, 3, 4, 5, tzinfo=UTC)],
+    ids=["fraction-of-a-second", "year-of-one-digit"],
+)
+def test_an_instant_in_utc_is_written_as_iso_writes_it_on_the_plain_path(at: datetime) -> None:
+    event = recorded(occurred_at=at)
+    assert plain(event) == reference(event)
+
+
+def test_an_actor_beyond_the_bmp_takes_the_reference_path() -> None:
+    event = recorded()
+    actor = "operator \U0001f600"
+    expected = canonical(
+        {"v": 1, "kind": event.entry_kind.value, "at": NOW, "actor": actor, "data": event.data()}
+    )
+    assert entry_bytes(EventKind.EVENT_RECORDED.value, NOW, actor, event) == expected

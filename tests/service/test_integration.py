@@ -6,12 +6,13 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from garante.ledger import merkle
 from garante.ledger.verify import verify_inclusion
 from garante.service.app import Garante
+from garante.service.audit import entry_rows
 from garante.service.integrator import IntegrationLost, edge, integrate_batch
 from garante.store import ledger
 from garante.store.schema import LedgerSubtreeRow
@@ -190,3 +191,32 @@ def test_a_due_checkpoint_behind_a_backlog_of_batches_is_signed_over_the_whole_t
         leaves = ledger.leaf_hashes(session, 0, size)
         assert ledger.root(session, size) == merkle.root_from_leaf_hashes(leaves)
     assert garante.verify_log().ok
+
+
+def _rows(garante: Garante) -> list[tuple[int, bytes, bytes | None]]:
+    with garante.context.readers() as session:
+        return list(entry_rows(session))
+
+
+def test_an_entry_whose_level_0_copy_differs_reads_with_an_empty_leaf_hash(
+    garante: Garante,
+) -> None:
+    _agencies(garante, 3)
+    garante.context.integrate()
+    with garante.engine.begin() as connection:
+        connection.execute(
+            update(LedgerSubtreeRow)
+            .where(LedgerSubtreeRow.level == 0, LedgerSubtreeRow.idx == 1)
+            .values(hash=bytes(32))
+        )
+    rows = _rows(garante)
+    assert [index for index, _, leaf in rows if leaf == b""] == [1]
+    assert all(leaf == merkle.leaf_hash(entry) for index, entry, leaf in rows if index != 1)
+
+
+def test_an_entry_not_yet_integrated_reads_with_its_own_leaf_hash(garante: Garante) -> None:
+    garante.context.integrate()
+    _agencies(garante, 3)
+    rows = _rows(garante)
+    assert len(rows) > _integrated(garante)
+    assert all(leaf == merkle.leaf_hash(entry) for _, entry, leaf in rows)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import Field, dataclass, field, fields, is_dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum, StrEnum
 from typing import Any, ClassVar, cast
 
@@ -148,9 +148,11 @@ class AuditEvent:
         """The entry's ``data``: each field by name, as JSON."""
         return _object(self)
 
-    def plain_data(self) -> dict[str, Json] | None:
+    def plain_data(self) -> dict[str, Json | datetime] | None:
         """``data()``, when every value in it is plain (``canonical.plain_shape``: exactly a
-        dict, list, tuple, str, int, bool or None), else None.
+        dict, list, tuple, str, int, bool or None) or is a field's instant in UTC (exactly a
+        ``datetime`` whose ``tzinfo`` is ``UTC``, which ``canonical_plain`` writes as ``iso``
+        does), else None.
 
         Why: the audit append writes its entry with ``canonical_plain``, which skips the walk
         ``canonical`` makes over every value, because this builds the data checking each value
@@ -1001,13 +1003,15 @@ def _converter(kind: type) -> _Convert:
 #
 # ``plain_data()`` runs on every append. Each class gets a function, generated once from its
 # fields (as ``dataclasses`` generates ``__init__``), that reads each field by attribute, keeps
-# a value that is exactly str, int, bool or None, writes an instant with ``iso``, takes a plain
-# mapping or array as it is, and converts anything else as ``data()`` does; whatever is not
-# plain then (a float, a subclass, a key that is not text) makes it give None, and the append
-# takes the reference path, ``canonical(data())``.
+# a value that is exactly str, int, bool or None, keeps an instant in UTC as it is (the
+# writer, ``canonical_plain``, writes it as ``iso`` does, about ten times quicker), writes
+# any other instant with ``iso``, takes a plain mapping or array as it is, and converts
+# anything else as ``data()`` does; whatever is not plain then (a float, a subclass, a key
+# that is not text) makes it give None, and the append takes the reference path,
+# ``canonical(data())``.
 
 _NOT_PLAIN = object()
-_PlainBuild = Callable[[Any], "dict[str, Json] | None"]
+_PlainBuild = Callable[[Any], "dict[str, Json | datetime] | None"]
 _PLAIN_BUILDERS: dict[type, _PlainBuild] = {}
 
 
@@ -1034,7 +1038,9 @@ def _plain_builder(cls: type) -> _PlainBuild:
         local = f"v{number}"
         lines += [
             f"    {local} = self.{name}",
-            f"    if type({local}) not in leaves:",
+            f"    if type({local}) not in leaves and (",
+            f"        type({local}) is not instant or {local}.tzinfo is not utc",
+            "    ):",
             f"        {local} = convert({local})",
             f"        if {local} is not_plain:",
             "            return None",
@@ -1050,6 +1056,8 @@ def _plain_builder(cls: type) -> _PlainBuild:
         "leaves": PLAIN_LEAVES,
         "convert": _plain_value,
         "not_plain": _NOT_PLAIN,
+        "instant": datetime,
+        "utc": UTC,
     }
     exec("\n".join(lines), scope)  # the source is made here, from the field names alone
     return cast(_PlainBuild, scope["build"])

@@ -33,7 +33,7 @@ from garante.canonical import canonical_plain
 from garante.domain.events import AuditEvent
 from garante.domain.timeutil import iso
 from garante.domain.vocabulary import Vocabulary
-from garante.ledger.merkle import leaf_hash
+from garante.ledger.merkle import leaf_hashes
 from garante.policy.state import PolicyState
 from garante.signatures import canonical
 from garante.store import ledger, queries
@@ -69,11 +69,13 @@ class Transaction(Reading):
     _size: int | None = None
     entries: list[int] = field(default_factory=list)
     leaves: list[bytes] = field(default_factory=list)
-    """The leaf hashes of ``entries``, in order: what the integrator would read back."""
-    _pending_entries: list[ledger.Entry] = field(default_factory=list)
+    """The leaf hashes of ``entries``, in order: what the integrator would read back. Those
+    of the entries written so far (``flush_ledger``): all of them once the transaction ends."""
+    _pending_kinds: list[str] = field(default_factory=list)
+    _pending_texts: list[bytes] = field(default_factory=list)
     _loaded: list[object] = field(default_factory=list)
     _standing: queries.Standing | None = None
-    _at: tuple[datetime, str] | None = None
+    _envelope: _Envelope | None = None
 
     def sequence(self) -> None:
         """Hold the sequencer from now on: call it before reading anything whose result a
@@ -141,16 +143,22 @@ class Transaction(Reading):
         integrates first. The rows are written together when the transaction commits
         (``flush_ledger``): one insert, not one per entry.
         """
-        index = self.ledger_size
+        index = self._size
+        if index is None:
+            index = self.ledger_size
         kind = event.entry_kind._value_  # ``value`` is a slower property
-        if self._at is None or self._at[0] != self.now:
-            self._at = (self.now, iso(self.now))  # one instant per transaction: format it once
-        entry = entry_bytes(kind, self._at[1], self.actor, event)
-        leaf = leaf_hash(entry)
-        self._pending_entries.append((index, kind, entry, leaf, self.now))
+        envelope = self._envelope
+        if envelope is None or envelope.now is not self.now or envelope.actor is not self.actor:
+            # One instant and one actor for most transactions: their part of every entry's
+            # envelope is written once, not per entry (compared by identity: another object
+            # equal to them only costs writing it again). The entries pending are written
+            # first: those written together share their instant.
+            self.flush_ledger()
+            envelope = self._envelope = _Envelope(self.now, self.actor)
+        self._pending_texts.append(envelope.entry(kind, event))
+        self._pending_kinds.append(kind)
         self._size = index + 1
         self.entries.append(index)
-        self.leaves.append(leaf)
         return index
 
     @contextmanager
@@ -172,33 +180,91 @@ class Transaction(Reading):
             if nested.is_active:
                 nested.rollback()
             self._size = size
-            self._pending_entries = []
+            self._pending_kinds = []
+            self._pending_texts = []
             del self.entries[entries:]
             del self.leaves[entries:]  # the integrator takes them as the committed leaves
             raise
         nested.commit()
 
     def flush_ledger(self) -> None:
-        """Write the entries appended in this transaction."""
-        if self._pending_entries:
-            ledger.append(self.session, self._pending_entries)
-            self._pending_entries = []
+        """Write the entries appended in this transaction since the last flush: their leaf
+        hashes in one pass (``leaf_hashes``, no Python call per entry), their rows in one
+        insert (``ledger.append``)."""
+        texts = self._pending_texts
+        if texts:
+            assert self._envelope is not None  # every entry pending was appended through it
+            leaves = leaf_hashes(texts)
+            first = self.entries[len(self.leaves)]
+            ledger.append(
+                self.session, first, self._pending_kinds, texts, leaves, self._envelope.now
+            )
+            self.leaves.extend(leaves)
+            self._pending_kinds = []
+            self._pending_texts = []
+
+
+Frame = tuple[bytes, bytes]
+"""An entry's bytes before and after its ``data``: the rest of its envelope, written once."""
+
+
+def entry_frame(kind: str, at: str, actor: str) -> Frame | None:
+    """The envelope around an entry's data, or None where it cannot be written apart from it.
+
+    RFC 8785 sorts the envelope's keys ``actor``, ``at``, ``data``, ``kind``, ``v`` (plain
+    ASCII, one order in UTF-16 and in code points), so an entry is the text before its data,
+    the data's own canonical JSON, and the text after. ``canonical_plain`` writes both parts as
+    it writes them inside the whole envelope, or refuses (None) what it would refuse there: an
+    actor or a kind that is not exactly ``str``, or holds a character beyond the BMP.
+    """
+    head = canonical_plain({"actor": actor, "at": at})
+    tail = canonical_plain({"kind": kind, "v": 1})
+    if head is None or tail is None:
+        return None
+    return head[:-1] + b',"data":', b"," + tail[1:]
 
 
 def entry_bytes(kind: str, at: str, actor: str, event: AuditEvent) -> bytes:
-    """An audit entry's bytes: the RFC 8785 JSON of its envelope and the event's data.
+    """An audit entry's bytes: the RFC 8785 JSON of its envelope and the event's data."""
+    return framed_entry(entry_frame(kind, at, actor), kind, at, actor, event)
+
+
+def framed_entry(frame: Frame | None, kind: str, at: str, actor: str, event: AuditEvent) -> bytes:
+    """``entry_bytes`` with the envelope's ``frame`` (``entry_frame``) written already.
 
     The plain path first: the event's data checked as it is built (``plain_data``), so its
-    JSON is written without a second walk over every value (``canonical_plain``); the
-    reference path, ``canonical`` of ``data()``, for anything else. The same bytes either
-    way, checked for every kind of event by ``tests/service/test_entry_bytes.py``.
+    JSON is written without a second walk over every value (``canonical_plain``), between the
+    frame's two parts; the reference path, ``canonical`` of the whole envelope with
+    ``data()``, for anything else. The same bytes either way, checked for every kind of event
+    by ``tests/service/test_entry_bytes.py``.
     """
-    data = event.plain_data() if type(actor) is str and type(kind) is str else None
-    if data is not None:
-        entry = canonical_plain({"v": 1, "kind": kind, "at": at, "actor": actor, "data": data})
-        if entry is not None:
-            return entry
+    if frame is not None:
+        data = event.plain_data()
+        if data is not None:
+            body = canonical_plain(data)
+            if body is not None:
+                return frame[0] + body + frame[1]
     return canonical({"v": 1, "kind": kind, "at": at, "actor": actor, "data": event.data()})
+
+
+class _Envelope:
+    """One transaction's envelope of its entries: its instant as text, its actor, the frame
+    (``entry_frame``) for each kind of entry it has appended."""
+
+    __slots__ = ("actor", "at", "frames", "now")
+
+    def __init__(self, now: datetime, actor: str) -> None:
+        self.now = now
+        self.actor = actor
+        self.at = iso(now)
+        self.frames: dict[str, Frame | None] = {}
+
+    def entry(self, kind: str, event: AuditEvent) -> bytes:
+        try:
+            frame = self.frames[kind]
+        except KeyError:
+            frame = self.frames[kind] = entry_frame(kind, self.at, self.actor)
+        return framed_entry(frame, kind, self.at, self.actor, event)
 
 
 @contextmanager

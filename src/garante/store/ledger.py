@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from functools import lru_cache
+from itertools import count, repeat
 from typing import TypeVar, cast
 
 from sqlalchemy import func, select, update
@@ -23,7 +24,7 @@ from garante.store.schema import (
     LedgerIntegrationRow,
     LedgerSubtreeRow,
 )
-from garante.store.session import insert_many
+from garante.store.session import insert_many, stored_value
 
 T = TypeVar("T")
 _DUMMY = bytes(32)
@@ -152,16 +153,32 @@ def subtree(session: Session, level: int, index: int) -> bytes | None:
     )
 
 
-Entry = tuple[int, str, bytes, bytes, datetime]
-"""An entry's row: index, kind, canonical entry, leaf hash, when it was appended."""
 Node = tuple[int, int, bytes]
 """A complete subtree's row: level, index at that level, hash."""
 
 
-def append(session: Session, entries: Sequence[Entry]) -> None:
-    """Write entries: one insert through the driver's executemany (``insert_many``), since it
-    runs while the sequencer is held. Their subtrees are the integrator's (``add_subtrees``)."""
-    insert_many(session, _ENTRIES, ("idx", "kind", "entry", "leaf_hash", "created_at"), entries)
+_ENTRY_COLUMNS = ("idx", "kind", "entry", "leaf_hash", "created_at")
+
+
+def append(
+    session: Session,
+    first: int,
+    kinds: Sequence[str],
+    texts: Sequence[bytes],
+    leaves: Sequence[bytes],
+    at: datetime,
+) -> None:
+    """Write entries ``first``, ``first + 1``, ... appended at one instant ``at``: one insert
+    through the driver's executemany (``insert_many``), since it runs while the sequencer is
+    held. Given column by column, as a transaction gathers them: the instant is converted for
+    the store once, and the rows go to the driver as they are zipped (no other column needs
+    converting on either store), not turned into columns and back. Their subtrees are the
+    integrator's (``add_subtrees``)."""
+    if not len(kinds) == len(texts) == len(leaves):
+        raise ValueError("every entry needs its kind, its text and its leaf hash")
+    stored_at = stored_value(session, _ENTRIES, "created_at", at)
+    rows = list(zip(count(first), kinds, texts, leaves, repeat(stored_at), strict=False))
+    insert_many(session, _ENTRIES, _ENTRY_COLUMNS, rows, stored=True)
 
 
 # -- integration ------------------------------------------------------------------------------
@@ -246,31 +263,43 @@ def entries_with_leaves(
     hash is present and differs from the entry's, an empty hash stands in: it never matches,
     so a verifier reports the entry.
 
-    One range read per chunk through the driver's own cursor: the entries by primary key,
-    each joined to its level-0 subtree by primary key, the two copies compared by the
-    database, and the rows handed on as the driver returns them (plain tuples, no result row
-    object or dataclass per entry, which cost more than the verification itself).
+    Two reads per chunk through the driver's own cursor: the entries, one range of their
+    primary key, handed on as the driver returns them (plain tuples, no result row object or
+    dataclass per entry, which cost more than the verification itself); and the indices
+    whose two copies differ, which the database finds by scanning the level-0 subtrees in
+    their key's order (clustered on it, migration 0025) and looking each entry up by its
+    primary key, handing back nothing when all agree. Joined the other way, each entry to its
+    subtree, with the comparison in the rows, every entry searched the subtrees' composite
+    key and the read cost half as much again.
     """
     last = session.scalar(select(func.max(LedgerEntryRow.idx)))
     if last is None:
         return
     connection = session.connection()
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    sql = (
-        f"SELECT e.idx, e.entry, CASE WHEN s.hash IS NULL OR s.hash = e.leaf_hash "
-        f"THEN e.leaf_hash ELSE {mark} END "
-        f"FROM {_ENTRIES.name} e LEFT JOIN {_SUBTREES.name} s "
-        f"ON s.level = 0 AND s.idx = e.idx "
-        f"WHERE e.idx >= {mark} AND e.idx < {mark} ORDER BY e.idx"
+    entries_sql = (
+        f"SELECT idx, entry, leaf_hash FROM {_ENTRIES.name} "
+        f"WHERE idx >= {mark} AND idx < {mark} ORDER BY idx"
+    )
+    differing_sql = (
+        f"SELECT s.idx FROM {_SUBTREES.name} s JOIN {_ENTRIES.name} e ON e.idx = s.idx "
+        f"WHERE s.level = 0 AND s.idx >= {mark} AND s.idx < {mark} AND s.hash <> e.leaf_hash"
     )
     as_bytes = connection.dialect.name != "sqlite"  # SQLite returns bytes already
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         for start in range(0, int(last) + 1, chunk):
-            cursor.execute(sql, (b"", start, start + chunk))
+            cursor.execute(entries_sql, (start, start + chunk))
             rows = cast(list[tuple[int, bytes, bytes]], cursor.fetchall())
             if as_bytes:
                 rows = [(index, bytes(entry), bytes(leaf)) for index, entry, leaf in rows]
+            cursor.execute(differing_sql, (start, start + chunk))
+            differing = {int(index) for (index,) in cursor.fetchall()}
+            if differing:
+                rows = [
+                    (index, entry, b"" if index in differing else leaf)
+                    for index, entry, leaf in rows
+                ]
             yield rows
     finally:
         cursor.close()

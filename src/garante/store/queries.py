@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from garante.domain.condition import Condition, ConditionRule, condition_active
@@ -53,9 +53,19 @@ def vocabulary(session: Session) -> Vocabulary:
     return Vocabulary.from_dict(stored) if stored else Vocabulary()
 
 
+_LEDGER_SIZE = f"SELECT max(idx) FROM {LedgerEntryRow.__tablename__}"
+
+
 def ledger_size(session: Session) -> int:
-    """The number of audit entries: also the version of the state they describe."""
-    last = session.scalar(select(func.max(LedgerEntryRow.idx)))
+    """The number of audit entries: also the version of the state they describe.
+
+    A statement of the driver's own (the same on every store): every write transaction that
+    appends asks this first, and the ORM's select cost several times the lookup itself. What
+    the session holds is written first, as the ORM's select would have (autoflush).
+    """
+    if session.autoflush:
+        session.flush()
+    last = session.connection().exec_driver_sql(_LEDGER_SIZE).scalar()
     return 0 if last is None else int(last) + 1
 
 

@@ -299,9 +299,20 @@ class LedgerEntryRow(Base):
 
 
 class LedgerSubtreeRow(Base):
-    """Hashes of complete subtrees (level, index), so proofs read O(log n) rows."""
+    """Hashes of complete subtrees (level, index), so proofs read O(log n) rows.
+
+    Each read of one, by ``(level, idx)`` (a proof's nodes, an entry's level-0 copy of its leaf
+    hash in a full verification), is answered by one index: on SQLite the table is clustered on
+    its primary key (``WITHOUT ROWID``), on PostgreSQL an index on it includes the hash.
+    """
 
     __tablename__ = "ledger_subtrees"
+    __table_args__ = (
+        Index("ix_ledger_subtrees_covering", "level", "idx", postgresql_include=["hash"]).ddl_if(
+            dialect="postgresql"
+        ),
+        {"sqlite_with_rowid": False},
+    )
     level: Mapped[int] = mapped_column(Int64, primary_key=True, autoincrement=False)
     idx: Mapped[int] = mapped_column(Int64, primary_key=True, autoincrement=False)
     hash: Mapped[bytes] = mapped_column(LargeBinary(32))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import DateTime, LargeBinary, Table
@@ -16,8 +17,20 @@ def flush(session: Session) -> None:
     session.flush()
 
 
+def stored_value(session: Session, table: Table, column: str, value: Any) -> Any:
+    """``value`` as ``insert_many`` hands it to the driver for ``column``: for a caller that
+    writes one value in every row, converted once (``insert_many(..., stored=True)``)."""
+    convert = _converter(table.c[column].type, session.connection().dialect)
+    return value if convert is None else convert([value])[0]
+
+
 def insert_many(
-    session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    session: Session,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    stored: bool = False,
 ) -> None:
     """Insert ``rows`` (values in ``columns``' order) in the session's transaction, through the
     driver's own ``executemany``.
@@ -27,16 +40,22 @@ def insert_many(
     each row, which cost more than the insert itself. Here each column's bind processor (how
     the column's type stores a value on this dialect: a UTC instant, JSON, a boolean) is looked
     up once and applied to the values only, and the rows go to the driver as tuples.
+    ``stored``: the values are as the driver takes them already (bytes, text, integers, or
+    ``stored_value``'s), and go to it unconverted, the rows not even turned into columns.
     """
     if not rows:
         return
     connection = session.connection()
     dialect = connection.dialect
-    converting = [
-        (index, converter)
-        for index, name in enumerate(columns)
-        if (converter := _converter(table.c[name].type, dialect)) is not None
-    ]
+    converting = (
+        []
+        if stored
+        else [
+            (index, converter)
+            for index, name in enumerate(columns)
+            if (converter := _converter(table.c[name].type, dialect)) is not None
+        ]
+    )
     if converting:
         # Column by column, not row by row: each converter takes a whole column, mostly in
         # C (``map``, sets), and ``zip`` turns the columns back into rows.
@@ -56,6 +75,7 @@ def insert_many(
         cursor.close()
 
 
+@lru_cache(maxsize=512)
 def _converter(
     column_type: TypeEngine[Any], dialect: Dialect
 ) -> Callable[[Sequence[Any]], Sequence[Any]] | None:
@@ -67,7 +87,8 @@ def _converter(
     instants are mostly one (the transaction's ``now``), so each distinct instant is converted
     once per batch: the conversion depends on the value alone. Leaf hashes and entries, and the
     instants of every row of a fan-out, were converted one by one before, which cost more than
-    inserting them.
+    inserting them. Made once per column type and dialect (both live as long as the process's
+    tables and engines): looking the processor up again cost more than a small batch's insert.
     """
     process = column_type._cached_bind_processor(dialect)
     if process is None:
