@@ -1025,8 +1025,36 @@ def _plain_value(value: Any) -> Any:
         items = value.values() if kind is dict else value
         if PLAIN_LEAVES.issuperset(map(type, items)) or plain_shape(value):
             return value
+        if kind is tuple and value and _TEXT_RECORDS.issuperset(map(type, value)):
+            return _text_records(value)
     converted = _json(value)
     return converted if plain_shape(converted) else _NOT_PLAIN
+
+
+_KEPT_RECORDS: dict[tuple[Any, ...], list[Json]] = {}
+
+
+def _text_records(value: tuple[Any, ...]) -> Any:
+    """A tuple of ``_TEXT_RECORDS`` as plain JSON, kept by value: the same few tuples recur
+    entry after entry (a fan-out logs one item's delivered objects, and the same cited rules,
+    for each of its partners), and converting them again was most of such an entry's cost.
+
+    Kept only where every field is exactly ``str``: records of these frozen classes compare
+    equal only to records of the same class with equal fields, and a ``str`` equals only an
+    equal ``str``, so an equal tuple is logged as the same JSON. The list is shared by the
+    entries that log it and never changed (``canonical_plain`` only reads it)."""
+    kept = _KEPT_RECORDS.get(value)
+    if kept is not None:
+        return kept
+    converted = _sequence(value)
+    if not all(
+        type(v) is str for record in converted for v in cast(dict[str, Any], record).values()
+    ):
+        return converted if plain_shape(converted) else _NOT_PLAIN
+    if len(_KEPT_RECORDS) >= 4096:
+        _KEPT_RECORDS.clear()
+    _KEPT_RECORDS[value] = converted
+    return converted
 
 
 def _plain_builder(cls: type) -> _PlainBuild:
@@ -1061,3 +1089,7 @@ def _plain_builder(cls: type) -> _PlainBuild:
     }
     exec("\n".join(lines), scope)  # the source is made here, from the field names alone
     return cast(_PlainBuild, scope["build"])
+
+
+_TEXT_RECORDS: frozenset[type] = frozenset(cast(list[type], [DeliveredObject, RuleCited]))
+"""Frozen records of text fields only, logged in tuples many entries repeat (``_text_records``)."""
