@@ -293,8 +293,13 @@ def _stated_version(row: FeedRow) -> str:
     """The version as the object states it (its ``modified``), not the normalised sort key.
 
     The stored body is the only place the stated form is kept, so it is parsed here, once per
-    row of a manifest or versions page, by orjson (several times quicker than ``json``)."""
-    obj = orjson.loads(row.body)
+    row of a manifest or versions page, by orjson (several times quicker than ``json``); a body
+    orjson refuses (a number beyond a double, which ``json`` reads as infinity) by ``json``.
+    """
+    try:
+        obj = orjson.loads(row.body)
+    except orjson.JSONDecodeError:
+        obj = json.loads(row.body)
     return str(obj.get("modified") or obj.get("created") or row.version)
 
 
