@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
@@ -289,8 +290,16 @@ def create_taxii_app(garante: Garante, *, trusted_proxies: TrustedProxies | None
 
 
 def _stated_version(row: FeedRow) -> str:
-    """The version as the object states it (its ``modified``), not the normalised sort key."""
-    obj = json.loads(row.body)
+    """The version as the object states it (its ``modified``), not the normalised sort key.
+
+    The stored body is the only place the stated form is kept, so it is parsed here, once per
+    row of a manifest or versions page, by orjson (several times quicker than ``json``); a body
+    orjson refuses (a number beyond a double, which ``json`` reads as infinity) by ``json``.
+    """
+    try:
+        obj = orjson.loads(row.body)
+    except orjson.JSONDecodeError:
+        obj = json.loads(row.body)
     return str(obj.get("modified") or obj.get("created") or row.version)
 
 
@@ -505,8 +514,11 @@ def _headers(first: datetime | None, last: datetime | None) -> dict[str, str]:
 
 
 def _json(body: dict[str, Json], rows: list[FeedRow] | None = None) -> Response:
+    """A TAXII resource as compact UTF-8 JSON, written once as bytes by orjson (the same
+    text ``dumps`` writes: compact, keys in insertion order, nothing escaped to ASCII); a
+    manifest or versions page carries its first and last ``date_added`` in the headers."""
     headers = _headers(rows[0].date_added, rows[-1].date_added) if rows else {}
-    return Response(dumps(body), media_type=TAXII_JSON, headers=headers)
+    return Response(orjson.dumps(body), media_type=TAXII_JSON, headers=headers)
 
 
 def _envelope(page: FeedBodies, token: str | None) -> Response:
