@@ -263,20 +263,24 @@ def entries_with_leaves(
     hash is present and differs from the entry's, an empty hash stands in: it never matches,
     so a verifier reports the entry.
 
-    Two reads per chunk through the driver's own cursor: the entries, one range of their
-    primary key, handed on as the driver returns them (plain tuples, no result row object or
-    dataclass per entry, which cost more than the verification itself); and the indices
-    whose two copies differ, which the database finds by scanning the level-0 subtrees in
-    their key's order (clustered on it, migration 0025) and looking each entry up by its
-    primary key, handing back nothing when all agree. Joined the other way, each entry to its
-    subtree, with the comparison in the rows, every entry searched the subtrees' composite
-    key and the read cost half as much again.
+    Read through the driver's own cursor, the rows handed on as the driver returns them
+    (plain tuples, no result row object or dataclass per entry, which cost more than the
+    verification itself). A chunk of the integrated log is one statement: its level-0
+    subtrees scanned in their key's order (clustered on it, migration 0025), each entry
+    looked up by its primary key, and the two copies compared in the row. That statement
+    gives only the entries that have a level-0 subtree, so its rows are taken only where
+    there is one per index of the chunk (the primary key makes the indices distinct); a
+    chunk short of that (not yet integrated, or damaged) is read the other way: its entries,
+    one range of their key, then the indices whose two copies differ. The same rows either
+    way; one statement instead of two reads each integrated entry's page once, not twice.
     """
-    last = session.scalar(select(func.max(LedgerEntryRow.idx)))
-    if last is None:
-        return
     connection = session.connection()
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    joined_sql = (
+        f"SELECT e.idx, e.entry, CASE WHEN s.hash = e.leaf_hash THEN e.leaf_hash ELSE {mark} END "
+        f"FROM {_SUBTREES.name} s JOIN {_ENTRIES.name} e ON e.idx = s.idx "
+        f"WHERE s.level = 0 AND s.idx >= {mark} AND s.idx < {mark} ORDER BY s.idx"
+    )
     entries_sql = (
         f"SELECT idx, entry, leaf_hash FROM {_ENTRIES.name} "
         f"WHERE idx >= {mark} AND idx < {mark} ORDER BY idx"
@@ -288,18 +292,27 @@ def entries_with_leaves(
     as_bytes = connection.dialect.name != "sqlite"  # SQLite returns bytes already
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        for start in range(0, int(last) + 1, chunk):
-            cursor.execute(entries_sql, (start, start + chunk))
+        cursor.execute(f"SELECT max(idx) FROM {_ENTRIES.name}")
+        (last,) = cursor.fetchone()
+        if last is None:
+            return
+        last = int(last)
+        for start in range(0, last + 1, chunk):
+            end = min(start + chunk, last + 1)
+            cursor.execute(joined_sql, (b"", start, end))
             rows = cast(list[tuple[int, bytes, bytes]], cursor.fetchall())
+            if len(rows) != end - start:
+                cursor.execute(entries_sql, (start, end))
+                rows = cast(list[tuple[int, bytes, bytes]], cursor.fetchall())
+                cursor.execute(differing_sql, (start, end))
+                differing = {int(index) for (index,) in cursor.fetchall()}
+                if differing:
+                    rows = [
+                        (index, entry, b"" if index in differing else leaf)
+                        for index, entry, leaf in rows
+                    ]
             if as_bytes:
                 rows = [(index, bytes(entry), bytes(leaf)) for index, entry, leaf in rows]
-            cursor.execute(differing_sql, (start, start + chunk))
-            differing = {int(index) for (index,) in cursor.fetchall()}
-            if differing:
-                rows = [
-                    (index, entry, b"" if index in differing else leaf)
-                    for index, entry, leaf in rows
-                ]
             yield rows
     finally:
         cursor.close()
