@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from garante.ledger import merkle
@@ -15,7 +15,7 @@ from garante.service.app import Garante
 from garante.service.audit import entry_rows
 from garante.service.integrator import IntegrationLost, edge, integrate_batch
 from garante.store import ledger
-from garante.store.schema import LedgerSubtreeRow
+from garante.store.schema import LedgerEntryRow, LedgerSubtreeRow
 
 
 def _agencies(garante: Garante, count: int, prefix: str = "a") -> None:
@@ -220,3 +220,41 @@ def test_an_entry_not_yet_integrated_reads_with_its_own_leaf_hash(garante: Garan
     rows = _rows(garante)
     assert len(rows) > _integrated(garante)
     assert all(leaf == merkle.leaf_hash(entry) for _, entry, leaf in rows)
+
+
+def test_every_chunk_reads_the_same_rows_whether_it_is_integrated_or_not(
+    garante: Garante,
+) -> None:
+    _agencies(garante, 4)
+    garante.context.integrate()
+    _agencies(garante, 3, prefix="b")  # not integrated: no level-0 copy
+    with garante.engine.begin() as connection:
+        connection.execute(
+            update(LedgerSubtreeRow)
+            .where(LedgerSubtreeRow.level == 0, LedgerSubtreeRow.idx == 1)
+            .values(hash=bytes(32))
+        )
+        connection.execute(
+            delete(LedgerSubtreeRow).where(LedgerSubtreeRow.level == 0, LedgerSubtreeRow.idx == 2)
+        )
+    with garante.context.readers() as session:
+        level_0 = select(LedgerSubtreeRow.idx, LedgerSubtreeRow.hash).where(
+            LedgerSubtreeRow.level == 0
+        )
+        copies = {int(index): bytes(value) for index, value in session.execute(level_0)}
+        expected = [
+            (
+                row.idx,
+                row.entry,
+                b"" if copies.get(row.idx, row.leaf_hash) != row.leaf_hash else row.leaf_hash,
+            )
+            for row in session.scalars(select(LedgerEntryRow).order_by(LedgerEntryRow.idx))
+        ]
+        assert [index for index, _, leaf in expected if leaf == b""] == [1]
+        for chunk in range(1, len(expected) + 2):
+            read = [
+                (int(index), bytes(entry), bytes(leaf))
+                for rows in ledger.entries_with_leaves(session, chunk=chunk)
+                for index, entry, leaf in rows
+            ]
+            assert read == expected, chunk
