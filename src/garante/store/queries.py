@@ -65,8 +65,15 @@ def ledger_size(session: Session) -> int:
     """
     if session.autoflush:
         session.flush()
-    last = session.connection().exec_driver_sql(_LEDGER_SIZE).scalar()
-    return 0 if last is None else int(last) + 1
+    # On the driver's cursor: SQLAlchemy's statement execution and result cost several times
+    # the query, once per write transaction.
+    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(_LEDGER_SIZE)
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    return 0 if row is None or row[0] is None else int(row[0]) + 1
 
 
 def counted_events(session: Session, rule: ConditionRule, at: datetime) -> list[EventRow]:
