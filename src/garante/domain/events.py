@@ -160,11 +160,7 @@ class AuditEvent:
         (``_plain_builder``). The same JSON as ``data()``, not always the same objects: a
         mapping or an array that is plain already is taken as it is, not copied.
         """
-        cls = type(self)
-        build = _PLAIN_BUILDERS.get(cls)
-        if build is None:
-            build = _PLAIN_BUILDERS[cls] = _plain_builder(cls)
-        return build(self)
+        return plain_builder(type(self))(self)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -1057,8 +1053,23 @@ def _text_records(value: tuple[Any, ...]) -> Any:
     return converted
 
 
+def plain_builder(cls: type[AuditEvent]) -> _PlainBuild:
+    """The function giving ``plain_data()`` for instances of exactly ``cls``, made once: for
+    the audit append, which keeps it per class and calls it without ``plain_data``'s look-up.
+    """
+    build = _PLAIN_BUILDERS.get(cls)
+    if build is None:
+        build = _PLAIN_BUILDERS[cls] = _plain_builder(cls)
+    return build
+
+
 def _plain_builder(cls: type) -> _PlainBuild:
-    """The function giving ``plain_data()`` for instances of ``cls``."""
+    """The function giving ``plain_data()`` for instances of ``cls``.
+
+    Each field's type is read once; a JSON leaf, an instant in UTC, and a mapping whose
+    values are all leaves (a signed statement, the commonest value that is not a leaf) are
+    taken as they are in the function itself, with no call: ``_plain_value`` takes the same
+    mapping as it is too, after the same check."""
     optional = _optional(cls)
     lines = ["def build(self):"]
     items = []
@@ -1066,8 +1077,9 @@ def _plain_builder(cls: type) -> _PlainBuild:
         local = f"v{number}"
         lines += [
             f"    {local} = self.{name}",
-            f"    if type({local}) not in leaves and (",
-            f"        type({local}) is not instant or {local}.tzinfo is not utc",
+            f"    t = type({local})",
+            f"    if t not in leaves and (t is not instant or {local}.tzinfo is not utc) and (",
+            f"        t is not mapping or not issuperset(map(type, {local}.values()))",
             "    ):",
             f"        {local} = convert({local})",
             f"        if {local} is not_plain:",
@@ -1086,6 +1098,8 @@ def _plain_builder(cls: type) -> _PlainBuild:
         "not_plain": _NOT_PLAIN,
         "instant": datetime,
         "utc": UTC,
+        "mapping": dict,
+        "issuperset": PLAIN_LEAVES.issuperset,
     }
     exec("\n".join(lines), scope)  # the source is made here, from the field names alone
     return cast(_PlainBuild, scope["build"])
