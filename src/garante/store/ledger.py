@@ -293,10 +293,10 @@ def entries_with_leaves(
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(f"SELECT max(idx) FROM {_ENTRIES.name}")
-        (last,) = cursor.fetchone()
-        if last is None:
+        row = cursor.fetchone()
+        if row is None or row[0] is None:
             return
-        last = int(last)
+        last = int(row[0])
         for start in range(0, last + 1, chunk):
             end = min(start + chunk, last + 1)
             cursor.execute(joined_sql, (b"", start, end))
