@@ -32,7 +32,7 @@ from sqlalchemy.sql.selectable import ScalarSelect
 from garante.domain.decision import Outcome
 from garante.store.paging import Keyset, paged
 from garante.store.schema import AgencyRow, FeedObjectRow, FeedReleaseRow, RequestRow
-from garante.store.session import insert_many
+from garante.store.session import driver_cursor, insert_many
 
 AVAILABLE = "available"  # released, not yet fetched, and an order may still withhold it
 WITHHELD = "withheld"  # released once, but what decides now would not release it
@@ -467,12 +467,9 @@ def _pairs_found(
         # The driver's own cursor: text in, text out, nothing for SQLAlchemy to convert, and
         # its result object cost more per row than the seek (a fan-out reads a row for every
         # support object each partner already holds).
-        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
+        with driver_cursor(connection) as cursor:
             cursor.execute(statement, values)
             found.update(map(tuple, cursor.fetchall()))
-        finally:
-            cursor.close()
     return found
 
 

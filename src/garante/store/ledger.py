@@ -24,7 +24,7 @@ from garante.store.schema import (
     LedgerIntegrationRow,
     LedgerSubtreeRow,
 )
-from garante.store.session import insert_many, stored_value
+from garante.store.session import driver_cursor, insert_many, stored_value
 
 T = TypeVar("T")
 _DUMMY = bytes(32)
@@ -56,12 +56,9 @@ def _fetched(session: Session, compute: Callable[[merkle.GetNode], T]) -> T:
     # result rows) cost more than the query and the hashing together.
     connection = session.connection()
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
+    with driver_cursor(connection) as cursor:
         cursor.execute(_nodes_sql(width, mark), [n for key in keys for n in key])
         rows = cursor.fetchall()
-    finally:
-        cursor.close()
     nodes: dict[tuple[int, int], bytes] = {
         (int(level), int(index)): bytes(value) for level, index, value in rows
     }
@@ -290,8 +287,7 @@ def entries_with_leaves(
         f"WHERE s.level = 0 AND s.idx >= {mark} AND s.idx < {mark} AND s.hash <> e.leaf_hash"
     )
     as_bytes = connection.dialect.name != "sqlite"  # SQLite returns bytes already
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
+    with driver_cursor(connection) as cursor:
         cursor.execute(f"SELECT max(idx) FROM {_ENTRIES.name}")
         row = cursor.fetchone()
         if row is None or row[0] is None:
@@ -314,8 +310,6 @@ def entries_with_leaves(
             if as_bytes:
                 rows = [(index, bytes(entry), bytes(leaf)) for index, entry, leaf in rows]
             yield rows
-    finally:
-        cursor.close()
 
 
 # -- tiles (c2sp.org/tlog-tiles) ---------------------------------------------------------------

@@ -25,6 +25,7 @@ from garante.store.schema import (
     SourceIngestRow,
     UndertakingRow,
 )
+from garante.store.session import driver_cursor
 
 T = TypeVar("T")
 
@@ -67,12 +68,9 @@ def ledger_size(session: Session) -> int:
         session.flush()
     # On the driver's cursor: SQLAlchemy's statement execution and result cost several times
     # the query, once per write transaction.
-    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
+    with driver_cursor(session.connection()) as cursor:
         cursor.execute(_LEDGER_SIZE)
         row = cursor.fetchone()
-    finally:
-        cursor.close()
     return 0 if row is None or row[0] is None else int(row[0]) + 1
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import DateTime, LargeBinary, Table
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
@@ -15,6 +17,45 @@ from sqlalchemy.types import TypeEngine
 def flush(session: Session) -> None:
     """Write what the session holds now (ids assigned, constraints checked), still uncommitted."""
     session.flush()
+
+
+@contextmanager
+def driver_cursor(connection: Connection) -> Iterator[Any]:
+    """A cursor of the driver's own, in ``connection``'s transaction, closed after use.
+
+    For the few hot statements (the log's size, its entries and proofs, bulk inserts, the
+    feed's seeks) where SQLAlchemy's execution and result objects cost more than the query.
+    The driver's errors are raised as SQLAlchemy raises them for any other statement (a
+    dropped connection is ``sqlalchemy.exc.OperationalError``, and the connection is
+    invalidated so the pool never hands it out again), so ``database.reachable`` still turns
+    them into ``StoreUnavailable``, not a 500 with the driver's message.
+    """
+    base = connection.dialect.loaded_dbapi.Error
+    cursor = None
+    try:
+        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        yield cursor
+    except base as exc:
+        raise _as_sqlalchemy(connection, exc, cursor) from exc
+    finally:
+        if cursor is not None:
+            with suppress(base):  # a lost connection's cursor: the error above says it all
+                cursor.close()
+
+
+def _as_sqlalchemy(connection: Connection, exc: Any, cursor: Any) -> StatementError:
+    """``exc`` as SQLAlchemy wraps a driver's error, invalidating a lost connection as it
+    would (``Connection._handle_dbapi_exception``). ``exc`` is an instance of the driver's
+    ``Error``, a class only known at run time (``dialect.loaded_dbapi``)."""
+    dialect = connection.dialect
+    raw = connection.connection.dbapi_connection
+    lost = dialect.is_disconnect(exc, raw, cursor)
+    if lost:
+        connection.invalidate(exc)
+    error: StatementError = DBAPIError.instance(
+        None, None, exc, dialect.loaded_dbapi.Error, connection_invalidated=lost, dialect=dialect
+    )
+    return error
 
 
 def stored_value(session: Session, table: Table, column: str, value: Any) -> Any:
@@ -68,11 +109,8 @@ def insert_many(
         f"INSERT INTO {table.name} ({', '.join(columns)}) "
         f"VALUES ({', '.join(mark for _ in columns)})"
     )
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
+    with driver_cursor(connection) as cursor:
         cursor.executemany(statement, rows)
-    finally:
-        cursor.close()
 
 
 @lru_cache(maxsize=512)
