@@ -109,11 +109,8 @@ _ORJSON_OPTIONS = (
     | orjson.OPT_UTC_Z
     | orjson.OPT_OMIT_MICROSECONDS
 )
-_FOUR_BYTE_UTF8 = FOUR_BYTE_UTF8 = re.compile(b"[\xf0-\xff]")
+_FOUR_BYTE_UTF8 = re.compile(b"[\xf0-\xff]")
 """The lead byte of a character beyond the BMP: the only bytes of valid UTF-8 this high."""
-PLAIN_OPTIONS = _ORJSON_OPTIONS
-"""``orjson``'s options for plain values, and ``FOUR_BYTE_UTF8``, for a caller that inlines
-``canonical_plain`` on a hot path (``Transaction.audit``): the same two steps."""
 
 
 def canonical(value: Any) -> bytes:
@@ -144,7 +141,6 @@ def canonical_plain(value: Any) -> bytes | None:
     walk leaves to ``orjson`` it still refuses here (big integers, keys that are not exactly
     ``str``), and text beyond the BMP is checked on the bytes, as in ``canonical``.
     """
-    # ``Transaction.audit`` inlines these steps: keep the two alike.
     try:
         encoded = _DUMPS(value, option=_ORJSON_OPTIONS)
     except orjson.JSONEncodeError:

@@ -27,11 +27,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from orjson import JSONEncodeError
-from orjson import dumps as _dumps
 from sqlalchemy.orm import Session, sessionmaker
 
-from garante.canonical import FOUR_BYTE_UTF8, PLAIN_OPTIONS, Json, canonical_plain
+from garante.canonical import Json, canonical_plain
 from garante.domain.events import AuditEvent, plain_builder
 from garante.domain.timeutil import iso
 from garante.domain.vocabulary import Vocabulary
@@ -157,27 +155,13 @@ class Transaction(Reading):
             self.flush_ledger()
             envelope = self._envelope = _Envelope(self.now, self.actor)
         # What each kind of event needs, found once per transaction by its class: the entry's
-        # kind, the envelope's frame, the data's builder. Then ``_Envelope.entry`` inlined, with
-        # ``canonical_plain`` inlined in it: this runs for every entry, and each Python call
-        # saved is a few per cent of an append.
+        # kind, the envelope's frame, the data's builder.
         try:
-            kind, head, tail, build = envelope.writers[type(event)]
+            writer = envelope.writers[type(event)]
         except KeyError:
-            kind, head, tail, build = envelope.writer(type(event))
-        data = build(event) if head else None
-        if data is not None:
-            try:
-                body = _dumps(data, option=PLAIN_OPTIONS)
-            except JSONEncodeError:
-                data = None
-            else:
-                if body.isascii() or _beyond_bmp(body) is None:
-                    self._pending_texts.append(head + body + tail)
-                else:
-                    data = None
-        if data is None:
-            self._pending_texts.append(reference_entry(kind, envelope.at, self.actor, event))
-        self._pending_kinds.append(kind)
+            writer = envelope.writer(type(event))
+        self._pending_texts.append(envelope.write(writer, event))
+        self._pending_kinds.append(writer[0])
         self._size = index + 1
         self.entries.append(index)
         return index
@@ -224,8 +208,6 @@ class Transaction(Reading):
             self._pending_kinds = []
             self._pending_texts = []
 
-
-_beyond_bmp = FOUR_BYTE_UTF8.search
 
 Frame = tuple[bytes, bytes]
 """An entry's bytes before and after its ``data``: the rest of its envelope, written once."""
@@ -293,15 +275,20 @@ class _Envelope:
         return writer
 
     def entry(self, kind: str, event: AuditEvent) -> bytes:
-        """An entry's bytes, as ``Transaction.audit`` writes them: the plain path first, the
-        event's data checked as it is built (``plain_data``), so its JSON is written without
-        a second walk over every value (``canonical_plain``), between the frame's two parts;
-        the reference path (``reference_entry``) for anything else. The same bytes either
-        way, checked for every kind of event by ``tests/service/test_entry_bytes.py``."""
+        """An entry's bytes under ``kind`` (``write`` with the writer for it)."""
         writer = self.writers.get(type(event))
         if writer is None or writer[0] != kind:
             writer = self.writer(type(event), kind)
-        _, head, tail, build = writer
+        return self.write(writer, event)
+
+    def write(self, writer: _Writer, event: AuditEvent) -> bytes:
+        """An entry's bytes, as ``Transaction.audit`` and ``entry_bytes`` write them: the
+        plain path first, the event's data checked as it is built (``plain_data``), so its
+        JSON is written without a second walk over every value (``canonical_plain``), between
+        the frame's two parts; the reference path (``reference_entry``) for anything else.
+        The same bytes either way, checked for every kind of event by
+        ``tests/service/test_entry_bytes.py``, through this same code."""
+        kind, head, tail, build = writer
         if head:
             data = build(event)
             if data is not None:
