@@ -268,8 +268,8 @@ def entries_with_leaves(
     gives only the entries that have a level-0 subtree, so its rows are taken only where
     there is one per index of the chunk (the primary key makes the indices distinct); a
     chunk short of that (not yet integrated, or damaged) is read the other way: its entries,
-    one range of their key, then the indices whose two copies differ. The same rows either
-    way; one statement instead of two reads each integrated entry's page once, not twice.
+    one range of their key, each joined to its level-0 subtree if there is one. The same rows
+    either way; scanning the subtrees reads each integrated entry's page once, not twice.
     """
     connection = session.connection()
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
@@ -279,12 +279,11 @@ def entries_with_leaves(
         f"WHERE s.level = 0 AND s.idx >= {mark} AND s.idx < {mark} ORDER BY s.idx"
     )
     entries_sql = (
-        f"SELECT idx, entry, leaf_hash FROM {_ENTRIES.name} "
-        f"WHERE idx >= {mark} AND idx < {mark} ORDER BY idx"
-    )
-    differing_sql = (
-        f"SELECT s.idx FROM {_SUBTREES.name} s JOIN {_ENTRIES.name} e ON e.idx = s.idx "
-        f"WHERE s.level = 0 AND s.idx >= {mark} AND s.idx < {mark} AND s.hash <> e.leaf_hash"
+        f"SELECT e.idx, e.entry, CASE WHEN s.hash IS NULL OR s.hash = e.leaf_hash "
+        f"THEN e.leaf_hash ELSE {mark} END "
+        f"FROM {_ENTRIES.name} e LEFT JOIN {_SUBTREES.name} s "
+        f"ON s.level = 0 AND s.idx = e.idx "
+        f"WHERE e.idx >= {mark} AND e.idx < {mark} ORDER BY e.idx"
     )
     as_bytes = connection.dialect.name != "sqlite"  # SQLite returns bytes already
     with driver_cursor(connection) as cursor:
@@ -298,15 +297,8 @@ def entries_with_leaves(
             cursor.execute(joined_sql, (b"", start, end))
             rows = cast(list[tuple[int, bytes, bytes]], cursor.fetchall())
             if len(rows) != end - start:
-                cursor.execute(entries_sql, (start, end))
+                cursor.execute(entries_sql, (b"", start, end))
                 rows = cast(list[tuple[int, bytes, bytes]], cursor.fetchall())
-                cursor.execute(differing_sql, (start, end))
-                differing = {int(index) for (index,) in cursor.fetchall()}
-                if differing:
-                    rows = [
-                        (index, entry, b"" if index in differing else leaf)
-                        for index, entry, leaf in rows
-                    ]
             if as_bytes:
                 rows = [(index, bytes(entry), bytes(leaf)) for index, entry, leaf in rows]
             yield rows
