@@ -32,7 +32,7 @@ from garante.stix.markings import normalise_timestamp, taxii_time
 from garante.store.feed import FeedBodies, FeedQuery, FeedRow
 from garante.taxii import cursor, errors
 from garante.taxii.errors import TaxiiError
-from garante.taxii.media import STIX_JSON, TAXII_JSON, acceptable, dumps
+from garante.taxii.media import STIX_JSON, TAXII_JSON, acceptable, dumps, encoded
 
 API_ROOT = "api"
 MAX_PAGE = 1000
@@ -514,11 +514,10 @@ def _headers(first: datetime | None, last: datetime | None) -> dict[str, str]:
 
 
 def _json(body: dict[str, Json], rows: list[FeedRow] | None = None) -> Response:
-    """A TAXII resource as compact UTF-8 JSON, written once as bytes by orjson (the same
-    text ``dumps`` writes: compact, keys in insertion order, nothing escaped to ASCII); a
-    manifest or versions page carries its first and last ``date_added`` in the headers."""
+    """A TAXII resource as compact UTF-8 JSON (``media.encoded``); a manifest or versions
+    page carries its first and last ``date_added`` in the headers."""
     headers = _headers(rows[0].date_added, rows[-1].date_added) if rows else {}
-    return Response(orjson.dumps(body), media_type=TAXII_JSON, headers=headers)
+    return Response(encoded(body), media_type=TAXII_JSON, headers=headers)
 
 
 def _envelope(page: FeedBodies, token: str | None) -> Response:
