@@ -7,10 +7,9 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from garante.scenarios.keys import demo_key
 from garante.service.app import Garante
 from garante.service.clock import FixedClock
-from garante.signatures import sign_statement
+from tests.service.conditions import set_signed
 from tests.service.orders import issue
 
 
@@ -58,17 +57,8 @@ def test_a_derived_lapse_names_the_orders_it_stops_and_counts_no_events(
 def test_a_hand_set_change_names_the_orders_it_stops(world: Garante) -> None:
     world.define_condition("talks", description="talks go on", active=True, evidence="opened")
     hold = issue(world, "hold", while_condition="talks").value.id
-    statement = world.condition_statement(
-        "talks", active=False, evidence="ended", authority_id="mininterior"
-    )
     before = world.ledger_size()
-    world.set_condition(
-        "talks",
-        active=False,
-        evidence="ended",
-        authority_id="mininterior",
-        signature=sign_statement(demo_key("mininterior"), statement),
-    )
+    statement = set_signed(world, "talks", active=False, evidence="ended")
     [change] = _changes(world, before)
     assert (change["active"], change["events"], change["orders"]) == (False, [], [hold])
     assert change["statement"] == statement
@@ -77,16 +67,7 @@ def test_a_hand_set_change_names_the_orders_it_stops(world: Garante) -> None:
 def test_a_hand_set_that_changes_nothing_starts_or_stops_no_order(world: Garante) -> None:
     world.define_condition("talks", description="talks go on", active=True, evidence="opened")
     issue(world, "hold", while_condition="talks")
-    statement = world.condition_statement(
-        "talks", active=True, evidence="still on", authority_id="mininterior"
-    )
     before = world.ledger_size()
-    world.set_condition(
-        "talks",
-        active=True,
-        evidence="still on",
-        authority_id="mininterior",
-        signature=sign_statement(demo_key("mininterior"), statement),
-    )
+    set_signed(world, "talks", active=True, evidence="still on")
     [change] = _changes(world, before)
     assert (change["events"], change["orders"]) == ([], [])

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from garante.scenarios.keys import demo_key
 from garante.service.app import Garante
 from garante.service.clock import FixedClock
-from garante.signatures import sign_statement
 from garante.store import queries
+from tests.service.conditions import set_signed
 from tests.service.orders import issue
 
 
@@ -49,16 +48,7 @@ def test_a_condition_another_instance_sets_holds_the_next_release_here(
     assert _release(world) == "released"  # talks not on: conditions kept as of now
     other = Garante.open(db_url, clock=clock, actor="other")
     try:
-        statement = other.condition_statement(
-            "talks", active=True, evidence="opened", authority_id="mininterior"
-        )
-        other.set_condition(
-            "talks",
-            active=True,
-            evidence="opened",
-            authority_id="mininterior",
-            signature=sign_statement(demo_key("mininterior"), statement),
-        )
+        set_signed(other, "talks", active=True, evidence="opened")
     finally:
         other.close()
     assert _release(world) == "held"

@@ -8,9 +8,26 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from garante.domain.condition import Event
+from garante.domain.condition import ConditionRule, Event
 from garante.store.paging import Keyset, paged
 from garante.store.schema import ConditionRow, EventRow
+
+
+def counted_events(
+    session: Session, rule: ConditionRule, after: datetime, until: datetime | None = None
+) -> list[EventRow]:
+    """The events of ``rule``'s kind and region that occurred after ``after`` (and at or
+    before ``until``, if given), by id: those its window can count. One query for both
+    readers: the count at one instant (``queries``) and the events kept per process for
+    every instant from one on (``standing_conditions``)."""
+    query = select(EventRow).where(
+        EventRow.kind == rule.kind,
+        EventRow.region == rule.region,
+        EventRow.occurred_at > after,
+    )
+    if until is not None:
+        query = query.where(EventRow.occurred_at <= until)
+    return list(session.scalars(query.order_by(EventRow.id)))
 
 
 def get(session: Session, condition_id: str) -> ConditionRow | None:

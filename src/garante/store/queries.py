@@ -15,7 +15,7 @@ from garante.domain.consent import ConsentKey, Onward
 from garante.domain.snapshot import OrderIndex, PolicyState
 from garante.domain.timeutil import parse_time
 from garante.domain.vocabulary import Vocabulary
-from garante.store import convert, parties, standing_conditions, standing_orders
+from garante.store import conditions, convert, parties, standing_conditions, standing_orders
 from garante.store.schema import (
     AgencyRow,
     EventRow,
@@ -76,18 +76,7 @@ def ledger_size(session: Session) -> int:
 
 def counted_events(session: Session, rule: ConditionRule, at: datetime) -> list[EventRow]:
     """The events ``rule`` counts at ``at``, by id: those of its kind and region in its window."""
-    return list(
-        session.scalars(
-            select(EventRow)
-            .where(
-                EventRow.kind == rule.kind,
-                EventRow.region == rule.region,
-                EventRow.occurred_at > at - rule.window,
-                EventRow.occurred_at <= at,
-            )
-            .order_by(EventRow.id)
-        ).all()
-    )
+    return conditions.counted_events(session, rule, at - rule.window, until=at)
 
 
 def condition_is_active(session: Session, condition: Condition, at: datetime) -> bool:

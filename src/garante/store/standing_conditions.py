@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from garante.domain.condition import Condition, Event, condition_active
-from garante.store import convert
+from garante.store import conditions, convert
 from garante.store.generation import Generation
 from garante.store.schema import ConditionRow, EventRow
 
@@ -82,16 +82,8 @@ def _read(session: Session, at: datetime) -> tuple[tuple[Condition, tuple[Event,
         rule = condition.rule
         events: tuple[Event, ...] = ()
         if rule is not None:
-            query = (
-                select(EventRow)
-                .where(
-                    EventRow.kind == rule.kind,
-                    EventRow.region == rule.region,
-                    EventRow.occurred_at > at - rule.window,
-                )
-                .order_by(EventRow.id)
-            )
-            events = tuple(convert.event(event) for event in session.scalars(query))
+            counted = conditions.counted_events(session, rule, at - rule.window)
+            events = tuple(convert.event(event) for event in counted)
         out.append((condition, events))
     return tuple(out)
 
