@@ -28,9 +28,10 @@ and only while the value read is the same (``store.queries``).
 from __future__ import annotations
 
 import uuid
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import Select, event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from garante.store.schema import SettingRow
@@ -100,14 +101,19 @@ def marks(session: Session) -> dict[str, str]:
     one statement at the first call of the transaction, and given again until it ends."""
     read: dict[str, str] | None = session.info.get(_MARKS)
     if read is None:
-        stored = session.execute(
-            select(SettingRow.key, SettingRow.value).where(SettingRow.key.in_(_KEYS + _CARRIED))
-        )
+        stored = session.execute(_statement(len(_KEYS), len(_CARRIED)))
         found: dict[str, Any] = {key: value for key, value in stored}
         read = {key: "" if found.get(key) is None else str(found[key]) for key in _KEYS}
         session.info[_MARKS] = read
         session.info[_VALUES] = {key: found.get(key) for key in _CARRIED}
     return read
+
+
+@lru_cache(maxsize=8)
+def _statement(_keys: int, _carried: int) -> Select[tuple[str, Any]]:
+    """The marks' one statement, built once for as many keys as there are (a key is only ever
+    added): building a select cost more, per transaction, than running it."""
+    return select(SettingRow.key, SettingRow.value).where(SettingRow.key.in_(_KEYS + _CARRIED))
 
 
 def carry(key: str) -> None:
