@@ -22,6 +22,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
@@ -114,11 +115,17 @@ def delivered_objects(objects: list[StixObject]) -> tuple[DeliveredObject, ...]:
 
 def log_origin(session: Session) -> str | None:
     """The origin line of the log's checkpoints (its key's name), if the store has a key."""
-    stored_key = queries.setting(session, "log_verifier_key")
+    stored_key = queries.setting(session, queries.LOG_VERIFIER_KEY)
     if stored_key is None:
         return None
+    return _origin(str(stored_key))
+
+
+@lru_cache(maxsize=8)
+def _origin(stored_key: str) -> str | None:
+    """The name of a stored verifier key: parsed once per key, not once per release."""
     try:
-        return VerifierKey.parse(str(stored_key)).name
+        return VerifierKey.parse(stored_key).name
     except LedgerError:
         return None
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from garante.domain.consent import ConsentRequest
 from garante.store import signed
 from garante.store.schema import ConsentAskedRow, ConsentRequestRow
+from garante.store.session import driver_cursor
 
 
 def get(session: Session, consent_id: str) -> ConsentRequestRow | None:
@@ -68,15 +69,21 @@ def asked_list(session: Session, *, status: str | None = None) -> list[ConsentAs
     return list(session.scalars(query.order_by(ConsentAskedRow.asked_at, ConsentAskedRow.id)))
 
 
+_HELD = (
+    "SELECT upstream_origin, upstream_request, recipient_id, purpose, status"
+    f" FROM {ConsentAskedRow.__tablename__} WHERE status IN ('granted', 'refused')"
+)
+
+
 def held(session: Session) -> dict[tuple[str | None, int, str, str], str]:
-    """The answers this node took, as ``PolicyState.consents`` keys them."""
-    rows = session.execute(
-        select(
-            ConsentAskedRow.upstream_origin,
-            ConsentAskedRow.upstream_request,
-            ConsentAskedRow.recipient_id,
-            ConsentAskedRow.purpose,
-            ConsentAskedRow.status,
-        ).where(ConsentAskedRow.status.in_(("granted", "refused")))
-    )
+    """The answers this node took, as ``PolicyState.consents`` keys them.
+
+    Every release reads them: a statement of the driver's own (plain text and integers, the
+    same on every store), after writing what the session holds, as the ORM's select would.
+    """
+    if session.autoflush:
+        session.flush()
+    with driver_cursor(session.connection()) as cursor:
+        cursor.execute(_HELD)
+        rows = cursor.fetchall()
     return {(o, int(r), a, p): s for o, r, a, p, s in rows}

@@ -18,6 +18,7 @@ from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from garante.domain.errors import StoreUnavailable, ValidationError
+from garante.store.session import driver_cursor
 
 DEFAULT_URL = "sqlite:///garante.db"
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -235,10 +236,16 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        if connection.get_execution_options().get(READ_OPTION):
-            connection.exec_driver_sql("BEGIN")
-        else:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # On the driver's cursor: SQLAlchemy's statement execution cost more than the BEGIN,
+        # once per transaction; a locked file past the busy timeout is still SQLAlchemy's
+        # OperationalError, so ``reachable`` still turns it into StoreUnavailable.
+        begin = "BEGIN" if connection.get_execution_options().get(READ_OPTION) else _IMMEDIATE
+        with driver_cursor(connection) as cursor:
+            cursor.execute(begin)
+
+
+_IMMEDIATE = "BEGIN IMMEDIATE"
+"""A write transaction takes the one writer at its start (``create_store_engine``)."""
 
 
 def alembic_config(engine: Engine) -> Config:

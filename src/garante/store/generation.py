@@ -17,14 +17,21 @@ committed by another process is seen by the next transaction that begins after i
 
 A generation that names row types (``watching``) is marked by a flush hook, so no use case can
 forget to mark it; one that names none is marked by its use cases (``changed``).
+
+A few settings every release reads (the vocabulary, the log's verifier key, whose name is the
+origin its entries cite) ride on the same statement (``carry``, ``carried``): each was a read
+of its own per release. They are read, not kept: a value edited in the store is seen by the
+next transaction, as before; what is kept per process is only what is parsed from a value,
+and only while the value read is the same (``store.queries``).
 """
 
 from __future__ import annotations
 
 import uuid
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import Select, event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from garante.store.schema import SettingRow
@@ -34,6 +41,12 @@ _KEYS: list[str] = []
 
 _MARKS = "garante.generation.marks"
 """Where a session keeps the marks its current transaction read: ``session.info[_MARKS]``."""
+
+_CARRIED: list[str] = []
+"""Settings read by the marks' statement too (``carry``)."""
+
+_VALUES = "garante.generation.values"
+"""Where a session keeps the carried settings its current transaction read."""
 
 
 class Generation:
@@ -88,18 +101,51 @@ def marks(session: Session) -> dict[str, str]:
     one statement at the first call of the transaction, and given again until it ends."""
     read: dict[str, str] | None = session.info.get(_MARKS)
     if read is None:
-        stored = session.execute(
-            select(SettingRow.key, SettingRow.value).where(SettingRow.key.in_(_KEYS))
-        )
-        found = {key: "" if value is None else str(value) for key, value in stored}
-        read = {key: found.get(key, "") for key in _KEYS}
+        stored = session.execute(_statement(len(_KEYS), len(_CARRIED)))
+        found: dict[str, Any] = {key: value for key, value in stored}
+        read = {key: "" if found.get(key) is None else str(found[key]) for key in _KEYS}
         session.info[_MARKS] = read
+        session.info[_VALUES] = {key: found.get(key) for key in _CARRIED}
     return read
+
+
+@lru_cache(maxsize=8)
+def _statement(_keys: int, _carried: int) -> Select[tuple[str, Any]]:
+    """The marks' one statement, built once for as many keys as there are (a key is only ever
+    added): building a select cost more, per transaction, than running it."""
+    return select(SettingRow.key, SettingRow.value).where(SettingRow.key.in_(_KEYS + _CARRIED))
+
+
+def carry(key: str) -> None:
+    """Read the setting ``key`` with the marks, in their one statement (``carried``)."""
+    if key not in _CARRIED:
+        _CARRIED.append(key)
+
+
+def carried(session: Session, key: str) -> Any:
+    """The value of the carried setting ``key`` in ``session``'s transaction (None if unset):
+    read with the marks, or as written since by ``carried_changed``."""
+    values: dict[str, Any] | None = session.info.get(_VALUES)
+    if values is None:
+        marks(session)
+        values = session.info[_VALUES]
+    if key not in values:  # carried after this transaction read the others
+        row = session.get(SettingRow, key)
+        values[key] = None if row is None else row.value
+    return values[key]
+
+
+def carried_changed(session: Session, key: str, value: Any) -> None:
+    """The transaction wrote ``value`` to the carried setting ``key``: answer it from now on."""
+    values: dict[str, Any] | None = session.info.get(_VALUES)
+    if values is not None and key in _CARRIED:
+        values[key] = value
 
 
 def _forget(session: Session, _transaction: SessionTransaction) -> None:
     """A transaction or savepoint ended: what it read or marked may no longer hold."""
     session.info.pop(_MARKS, None)
+    session.info.pop(_VALUES, None)
 
 
 event.listen(Session, "after_transaction_end", _forget)

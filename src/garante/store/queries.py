@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,7 +16,14 @@ from garante.domain.consent import ConsentKey, Onward
 from garante.domain.snapshot import OrderIndex, PolicyState
 from garante.domain.timeutil import parse_time
 from garante.domain.vocabulary import Vocabulary
-from garante.store import conditions, convert, parties, standing_conditions, standing_orders
+from garante.store import (
+    conditions,
+    convert,
+    generation,
+    parties,
+    standing_conditions,
+    standing_orders,
+)
 from garante.store.schema import (
     AgencyRow,
     EventRow,
@@ -31,6 +39,10 @@ T = TypeVar("T")
 
 
 def setting(session: Session, key: str) -> Any:
+    """The value stored under ``key``, or None. A carried one (``CARRIED``) comes from the
+    statement that reads the transaction's generation marks, not from a read of its own."""
+    if key in CARRIED:
+        return generation.carried(session, key)
     row = session.get(SettingRow, key)
     return None if row is None else row.value
 
@@ -47,11 +59,31 @@ def put_setting(session: Session, key: str, value: Any) -> None:
         session.add(SettingRow(key=key, value=value))
     else:
         row.value = value
+    generation.carried_changed(session, key, value)
+
+
+VOCABULARY = "vocabulary"
+LOG_VERIFIER_KEY = "log_verifier_key"
+CARRIED = frozenset({VOCABULARY, LOG_VERIFIER_KEY})
+"""Settings every release reads (the vocabulary it checks terms against, the log's key whose
+name its marked releases cite), read with the generation marks in one statement."""
+for _key in sorted(CARRIED):
+    generation.carry(_key)
+
+_parsed_vocabulary: tuple[Any, Vocabulary] = (None, Vocabulary())
+"""The vocabulary last parsed, with the stored value it was parsed from: given again while the
+store holds an equal value (a ``Vocabulary`` is immutable), not parsed once per release."""
 
 
 def vocabulary(session: Session) -> Vocabulary:
-    stored = setting(session, "vocabulary")
-    return Vocabulary.from_dict(stored) if stored else Vocabulary()
+    global _parsed_vocabulary
+    stored = setting(session, VOCABULARY)
+    kept, parsed = _parsed_vocabulary
+    if type(stored) is type(kept) and stored == kept:
+        return parsed
+    parsed = Vocabulary.from_dict(stored) if stored else Vocabulary()
+    _parsed_vocabulary = (copy.deepcopy(stored), parsed)
+    return parsed
 
 
 _LEDGER_SIZE = f"SELECT max(idx) FROM {LedgerEntryRow.__tablename__}"

@@ -15,7 +15,7 @@ from garante.domain.order import Scope
 from garante.domain.request import ReleaseRequest
 from garante.store.paging import Keyset, paged
 from garante.store.schema import AgencyRow, DecisionRow, ItemRow, RequestRow
-from garante.store.session import insert_many
+from garante.store.session import driver_cursor, insert_many
 
 
 def get(session: Session, request_id: int) -> RequestRow | None:
@@ -71,8 +71,17 @@ def next_ids(session: Session, count: int) -> list[int]:
             {"count": count},
         )
         return sorted(int(value) for (value,) in drawn)
-    last = session.scalar(select(func.max(RequestRow.id))) or 0
+    # On the driver's cursor, as the log's size is read: once per write transaction.
+    if session.autoflush:
+        session.flush()
+    with driver_cursor(session.connection()) as cursor:
+        cursor.execute(_LAST_ID)
+        row = cursor.fetchone()
+    last = 0 if row is None or row[0] is None else int(row[0])
     return list(range(last + 1, last + 1 + count))
+
+
+_LAST_ID = f"SELECT max(id) FROM {RequestRow.__tablename__}"
 
 
 @dataclass(frozen=True, slots=True)
