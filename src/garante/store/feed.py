@@ -32,7 +32,7 @@ from sqlalchemy.sql.selectable import ScalarSelect
 from garante.domain.decision import Outcome
 from garante.store.paging import Keyset, paged
 from garante.store.schema import AgencyRow, FeedObjectRow, FeedReleaseRow, RequestRow
-from garante.store.session import driver_cursor, insert_many
+from garante.store.session import driver_cursor, insert_many, stored_value, stored_values
 
 AVAILABLE = "available"  # released, not yet fetched, and an order may still withhold it
 WITHHELD = "withheld"  # released once, but what decides now would not release it
@@ -497,6 +497,13 @@ def add_many(
     from ``at``, and the objects they put in their partners' feeds: one insert per table. A
     release is delivered from the start when its partner already fetched every object it
     releases (``covering_delivery``)."""
+    # The rows go to the driver as built here (``stored=True``): the one instant, the one
+    # boolean and the column of dates converted once each, not every value of every column
+    # turned into columns and back again by ``insert_many``.
+    available = stored_value(session, _RELEASES, "available_at", at)
+    delivered_at = stored_values(
+        session, _RELEASES, "delivered_at", [delivered for *_, delivered in releases]
+    )
     insert_many(
         session,
         _RELEASES,
@@ -510,10 +517,15 @@ def add_many(
             "delivered_at",
         ),
         [
-            (request_id, partner_id, token, undertaking_id, AVAILABLE, at, delivered)
-            for request_id, partner_id, token, undertaking_id, delivered in releases
+            (request_id, partner_id, token, undertaking_id, AVAILABLE, available, delivered)
+            for (request_id, partner_id, token, undertaking_id, _), delivered in zip(
+                releases, delivered_at, strict=True
+            )
         ],
+        stored=True,
     )
+    true = stored_value(session, _OBJECTS, "visible", True)
+    dates = stored_values(session, _OBJECTS, "date_added", [o.date_added for o in objects])
     insert_many(
         session,
         _OBJECTS,
@@ -535,13 +547,14 @@ def add_many(
                 o.object_id,
                 o.object_type,
                 o.version,
-                o.date_added,
+                date,
                 o.body,
-                True,
-                True,
+                true,
+                true,
             )
-            for o in objects
+            for o, date in zip(objects, dates, strict=True)
         ],
+        stored=True,
     )
 
 

@@ -65,6 +65,15 @@ def stored_value(session: Session, table: Table, column: str, value: Any) -> Any
     return value if convert is None else convert([value])[0]
 
 
+def stored_values(
+    session: Session, table: Table, column: str, values: Sequence[Any]
+) -> Sequence[Any]:
+    """``values`` as ``insert_many`` hands them to the driver for ``column``, converted as one
+    column (``insert_many(..., stored=True)``)."""
+    convert = _converter(table.c[column].type, session.connection().dialect)
+    return values if convert is None else convert(values)
+
+
 def insert_many(
     session: Session,
     table: Table,
