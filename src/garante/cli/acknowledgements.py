@@ -61,7 +61,7 @@ def list_acknowledgements(
     ctx: typer.Context,
     agency: str | None = typer.Option(None, "--agency", metavar="ID", help="Only this partner's."),
 ) -> None:
-    """List the acknowledgements received."""
+    """List the acknowledgements received, in the order received."""
     output.listing(
         ctx,
         "Acknowledgements",

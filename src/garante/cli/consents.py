@@ -28,7 +28,7 @@ def list_consents(
         None, "--status", metavar="STATUS", help="Only pending, granted or refused ones."
     ),
 ) -> None:
-    """List the consent requests received, oldest first."""
+    """List the consent requests received, in the order received."""
     output.listing(
         ctx,
         "Consent requests",

@@ -96,9 +96,11 @@ def acknowledge(
     earlier = acknowledgements.of_release(session, ack.request_id, ack.kind)
     if earlier is not None:
         return earlier, False
-    row = acknowledgements.add(
-        session, ack, statement=text, signature=encode_signature(signature), at=tx.now
-    )
+    # The entry first: its index is the row's place in the order received.
+    encoded = encode_signature(signature)
     event = ReleaseAcknowledged if ack.kind == AckKind.DELIVERY else RecallAcknowledged
-    tx.audit(event(acknowledgement=row.id, statement=statement, signature=row.signature))
+    index = tx.audit(event(acknowledgement=ack.id, statement=statement, signature=encoded))
+    row = acknowledgements.add(
+        session, ack, statement=text, signature=encoded, at=tx.now, index=index
+    )
     return row, True

@@ -104,10 +104,10 @@ def request(
     )
     if same is not None:
         return same, False
-    row = consents.add(
-        session, consent, statement=text, signature=encode_signature(signature), at=tx.now
-    )
-    tx.audit(ConsentRequested(consent=row.id, statement=statement, signature=row.signature))
+    # The entry first: its index is the row's place in the order received.
+    encoded = encode_signature(signature)
+    index = tx.audit(ConsentRequested(consent=consent.id, statement=statement, signature=encoded))
+    row = consents.add(session, consent, statement=text, signature=encoded, at=tx.now, index=index)
     _granted_by_agreement(tx, row, consent)
     return row, True
 

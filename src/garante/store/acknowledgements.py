@@ -33,8 +33,9 @@ def add(
     statement: str,
     signature: str,
     at: datetime,
+    index: int,
 ) -> AcknowledgementRow:
-    """An acknowledgement as received, flushed."""
+    """An acknowledgement as received at ``at``, recorded by log entry ``index``, flushed."""
     row = AcknowledgementRow(
         id=ack.id,
         kind=ack.kind,
@@ -44,6 +45,7 @@ def add(
         signature=signature,
         acknowledged_at=ack.acknowledged_at,
         received_at=at,
+        received_index=index,
     )
     return signed.added(session, row)
 

@@ -24,8 +24,10 @@ def add(
     statement: str,
     signature: str,
     at: datetime,
+    index: int,
 ) -> ConsentRequestRow:
-    """A consent request as received, pending, flushed."""
+    """A consent request as received at ``at``, recorded by log entry ``index``, pending,
+    flushed."""
     row = ConsentRequestRow(
         id=consent.id,
         agency_id=consent.agency_id,
@@ -37,6 +39,7 @@ def add(
         signature=signature,
         requested_at=consent.requested_at,
         received_at=at,
+        received_index=index,
         status="pending",
     )
     return signed.added(session, row)

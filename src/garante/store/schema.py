@@ -606,6 +606,10 @@ class AcknowledgementRow(Base):
     signature: Mapped[str] = mapped_column(String(128))
     acknowledged_at: Mapped[datetime]
     received_at: Mapped[datetime]
+    # The log entry that recorded its receipt (``release.acknowledged`` /
+    # ``recall.acknowledged``): the order received, which ``received_at`` alone does not give
+    # (statements taken in one transaction share its instant).
+    received_index: Mapped[int] = mapped_column(Int64)
 
     __table_args__ = (Index("ix_acknowledgements_release", "request_id", "kind", unique=True),)
 
@@ -626,6 +630,8 @@ class ConsentRequestRow(Base):
     signature: Mapped[str] = mapped_column(String(128))
     requested_at: Mapped[datetime]
     received_at: Mapped[datetime]
+    # The log entry that recorded its receipt (``consent.requested``): the order received.
+    received_index: Mapped[int] = mapped_column(Int64)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     answered_by: Mapped[str | None] = mapped_column(String(128), nullable=True, default=None)
     answered_at: Mapped[datetime | None] = mapped_column(nullable=True, default=None)

@@ -1,6 +1,7 @@
 """What the tables of partners' signed statements about their releases share (acknowledgements,
 consent requests): each row is one statement as received, under the partner's own id for it,
-with the agency that signed it and when it came; they are listed the same way."""
+with the agency that signed it, when it came, and the index of the log entry that recorded its
+receipt; they are listed the same way, in that entry's order."""
 
 from __future__ import annotations
 
@@ -31,8 +32,10 @@ def received(
     where: Sequence[ColumnElement[bool]] = (),
 ) -> list[SignedRowT]:
     """The statements of one table, of one agency if given and meeting ``where``, in the order
-    received (by id among those received at the same instant)."""
+    received: by the log entry that recorded each. Not by ``received_at``: those taken in one
+    transaction share its instant, and their ids, the partner's own, say nothing of order. (Two
+    rows share an entry only if revision 0026 found none for them; their ids then decide.)"""
     query = select(row).where(*where)
     if agency_id is not None:
         query = query.where(row.agency_id == agency_id)
-    return list(session.scalars(query.order_by(row.received_at, row.id)))
+    return list(session.scalars(query.order_by(row.received_index, row.id)))

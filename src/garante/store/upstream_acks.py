@@ -29,12 +29,14 @@ def add(session: Session, row: UpstreamAckRow) -> UpstreamAckRow:
 
 
 def pending(session: Session, source_id: str) -> list[UpstreamAckRow]:
-    """What the upstream has not accepted yet, oldest first."""
+    """What the upstream has not accepted yet, oldest first; those queued at one instant (one
+    pull's) by release, the delivery before the recall. Not by id: ids are random, and the
+    upstream lists what it received in the order it came."""
     return list(
         session.scalars(
             select(UpstreamAckRow)
             .where(UpstreamAckRow.source_id == source_id, UpstreamAckRow.accepted_at.is_(None))
-            .order_by(UpstreamAckRow.queued_at, UpstreamAckRow.id)
+            .order_by(UpstreamAckRow.queued_at, UpstreamAckRow.request_id, UpstreamAckRow.kind)
         )
     )
 
