@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from garante.service.app import Garante
+from garante.store import feed as store_feed
 from garante.store.feed import FeedQuery
+from garante.store.schema import FeedReleaseRow
 from tests.service.orders import issue
 
 
@@ -42,3 +46,26 @@ def test_a_request_that_never_reached_the_feed_has_no_delivery(world: Garante) -
     held = world.request_release("lead", recipient="dea", purpose="seizure")
     assert world.request(held.request).delivery is None
     assert [r.delivery for r in world.held_queue()] == [None]
+
+
+def test_the_delivery_column_of_a_joined_query_says_what_deliveries_says(world: Garante) -> None:
+    # Releases fetched, recalled before and after a fetch, caught by a hold, and to a partner
+    # outside the hold's scope, left unfetched.
+    ids = [_released(world), _released(world)]
+    world.feed_page(FeedQuery(partner_id="dea"))
+    world.recall(ids[1], reason="wrong desk")
+    ids += [_released(world), _released(world)]
+    world.recall(ids[2], reason="wrong desk")
+    issue(world, "hold")
+    ids.append(world.request_release("lead", recipient="nca", purpose="seizure").request)
+    with world.sessions() as session:
+        joined = dict(
+            session.execute(
+                select(FeedReleaseRow.request_id, store_feed.delivery()).where(
+                    FeedReleaseRow.request_id.in_(ids)
+                )
+            ).all()
+        )
+        assert joined == store_feed.deliveries(session, ids)
+    assert len(joined) == len(ids)
+    assert {"available", "delivered"} <= set(joined.values())  # both branches of the column

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -196,6 +197,16 @@ def test_held_queue_gives_each_request_the_reason_of_its_newest_decision(world: 
         newest = world.decisions(entry.id)[-1]
         assert entry.reason == newest.explanation
         assert "requires an undertaking" in entry.reason
+
+
+def test_held_queue_shows_each_request_as_the_request_itself_is_shown(world: Garante) -> None:
+    issue(world, "hold")
+    held = world.request_release("lead", recipient="dea", purpose="seizure")
+    [entry] = world.held_queue()
+    shown = world.request(held.request)
+    assert {
+        f.name: getattr(entry, f.name) for f in dataclasses.fields(shown)
+    } == dataclasses.asdict(shown)
 
 
 def _clauses() -> Requirement:

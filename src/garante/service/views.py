@@ -179,7 +179,7 @@ def request(row: RequestRow, delivery: str | None = None) -> records.Request:
         purpose=row.purpose,
         requested_by=row.requested_by,
         requested_at=iso(row.requested_at),
-        outcome=Outcome(row.outcome),
+        outcome=_outcome(row.outcome),
         undertaking=row.undertaking_id,
         decided_at=iso(row.decided_at),
         delivery=_delivery(delivery),
@@ -187,13 +187,35 @@ def request(row: RequestRow, delivery: str | None = None) -> records.Request:
 
 
 def held(row: RequestRow, delivery: str | None, *, reason: str, now: datetime) -> records.Held:
-    """A held request (as ``request`` shows it), why it is held and how long it has waited."""
-    shown = request(row, delivery)
+    """A held request (as ``request`` shows it), why it is held and how long it has waited.
+
+    Built from the row in one step, not by copying ``request``'s fields into a dict: the held
+    queue shows a page of these each time a liaison officer's screen refreshes.
+    """
+    requested_at = row.requested_at
     return records.Held(
-        **{f.name: getattr(shown, f.name) for f in dataclasses.fields(shown)},
+        id=row.id,
+        item=row.item_id,
+        recipient=row.recipient_id,
+        purpose=row.purpose,
+        requested_by=row.requested_by,
+        requested_at=iso(requested_at),
+        outcome=_outcome(row.outcome),
+        undertaking=row.undertaking_id,
+        decided_at=iso(row.decided_at),
+        delivery=_delivery(delivery),
         reason=reason,
-        held_for_seconds=int((now - row.requested_at).total_seconds()),
+        held_for_seconds=int((now - requested_at).total_seconds()),
     )
+
+
+_OUTCOMES: dict[str, Outcome] = {outcome.value: outcome for outcome in Outcome}
+
+
+def _outcome(value: str) -> Outcome:
+    """``Outcome(value)`` by a dict lookup, a few times quicker than the enum's call, for
+    pages of requests; a value no outcome has still raises the enum's ``ValueError``."""
+    return _OUTCOMES.get(value) or Outcome(value)
 
 
 # -- an item's requests, each with the decision that stands (the console's item page) --

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    case,
     func,
     or_,
     select,
@@ -678,6 +679,19 @@ def _latest(
 def latest(session: Session, partner_id: str, object_ids: list[str]) -> list[FeedObjectRow]:
     """The partner's latest versions of the given objects, served or not, in feed order."""
     return _latest(session, partner_id, object_ids, visible=None)
+
+
+def delivery() -> ColumnElement[str]:
+    """What ``deliveries`` says of a request, as a column of a query that outer-joins
+    ``feed_releases`` to its requests (``store.requests.held_reasons``): null where the
+    request never reached the feed."""
+    return case(
+        (
+            and_(FeedReleaseRow.status == AVAILABLE, FeedReleaseRow.delivered_at.is_not(None)),
+            DELIVERED,
+        ),
+        else_=FeedReleaseRow.status,
+    )
 
 
 def deliveries(session: Session, request_ids: Sequence[int]) -> dict[int, str]:

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 from garante.domain.decision import Decision, Outcome
 from garante.domain.order import Scope
 from garante.domain.request import ReleaseRequest
+from garante.store import feed
 from garante.store.paging import Keyset, paged
-from garante.store.schema import AgencyRow, DecisionRow, ItemRow, RequestRow
+from garante.store.schema import AgencyRow, DecisionRow, FeedReleaseRow, ItemRow, RequestRow
 from garante.store.session import driver_cursor, insert_many
 
 
@@ -299,20 +300,24 @@ def held_page(session: Session, page: Keyset | None) -> list[RequestRow]:
     return list(session.scalars(paged(query, RequestRow.id, page)).all())
 
 
-def newest_explanations(session: Session, request_ids: list[int]) -> dict[int, str]:
-    """Each request's newest decision's explanation, in one query for them all."""
+def held_reasons(session: Session, request_ids: list[int]) -> dict[int, tuple[str, str | None]]:
+    """Why each request is held (its newest decision's explanation) and where its release
+    stands in the feed (``feed.delivery``, null if it never got there), in one query for them
+    all: the held queue's page reads these two in one trip rather than two."""
+    if not request_ids:
+        return {}
     newest = (
         select(func.max(DecisionRow.id))
         .where(DecisionRow.request_id.in_(request_ids))
         .group_by(DecisionRow.request_id)
     )
+    query = (
+        select(DecisionRow.request_id, DecisionRow.explanation, feed.delivery())
+        .outerjoin(FeedReleaseRow, FeedReleaseRow.request_id == DecisionRow.request_id)
+        .where(DecisionRow.id.in_(newest))
+    )
     return {
-        request_id: explanation
-        for request_id, explanation in session.execute(
-            select(DecisionRow.request_id, DecisionRow.explanation).where(
-                DecisionRow.id.in_(newest)
-            )
-        )
+        request_id: (reason, delivery) for request_id, reason, delivery in session.execute(query)
     }
 
 

@@ -9,9 +9,9 @@ from starlette.responses import Response
 
 from garante import records
 from garante.api.auth import acting, may
-from garante.api.direct import Answer
+from garante.api.direct import Answer, Pages
 from garante.api.errors import responses
-from garante.api.paging import Paged, keyset, paged
+from garante.api.paging import keyset, paged
 from garante.api.schemas import (
     INT_MAX,
     INT_MIN,
@@ -28,6 +28,8 @@ from garante.service.app import Garante, Page
 
 router = APIRouter(tags=["releases"])
 _decided = Answer(Decided)
+_requests = Pages(records.Request)
+_held = Pages(records.Held)
 RequestId = Annotated[int, Path(ge=INT_MIN, le=INT_MAX)]
 
 
@@ -81,7 +83,7 @@ def list_releases(
     item: str | None = Query(None, description="only the requests for this item"),
     current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.requests)),  # noqa: B008
-) -> Paged[records.Request]:
+) -> Response:
     """Release requests and the decision that stands for each.
 
     A partner sees only what was released to it: never another partner's, never its own
@@ -90,7 +92,7 @@ def list_releases(
     rows = acting(request, who).requests(
         outcome=outcome, recipient=recipient, item=item, page=current
     )
-    return paged(rows, current, "id")
+    return _requests(paged(rows, current, "id"))  # written once, here (``Pages``)
 
 
 @router.get(
@@ -124,9 +126,9 @@ def held_queue(
     request: Request,
     current: Page = Depends(keyset),  # noqa: B008
     who: Principal = Depends(may(Garante.held_queue)),  # noqa: B008
-) -> Paged[records.Held]:
+) -> Response:
     """The held queue: what waits, for whom, why, and for how long."""
-    return paged(acting(request, who).held_queue(current), current, "id")
+    return _held(paged(acting(request, who).held_queue(current), current, "id"))
 
 
 @router.post(

@@ -118,18 +118,19 @@ class Releases(UseCases):
     def held_queue(self, page: Page | None = None) -> list[records.Held]:
         """Held requests, oldest first, each with the reason it is held and since when.
 
-        The reasons of a whole page are read in one query (each request's newest decision),
-        not one query a row: this is the page a liaison officer keeps open.
+        A page is read in two queries however long: the requests, then each one's reason (its
+        newest decision) with where its release stands in the feed; not one query a row: this
+        is the page a liaison officer keeps open.
         """
         now = self.clock.now()
         with self._read() as session:
             rows = store_requests.held_page(session, page)
-            reasons = store_requests.newest_explanations(session, [row.id for row in rows])
-            delivery = store_feed.deliveries(session, [row.id for row in rows])
-            return [
-                views.held(row, delivery.get(row.id), reason=reasons[row.id], now=now)
-                for row in rows
-            ]
+            why = store_requests.held_reasons(session, [row.id for row in rows])
+            shown = []
+            for row in rows:
+                reason, delivery = why[row.id]
+                shown.append(views.held(row, delivery, reason=reason, now=now))
+            return shown
 
     @entitled(*INTERNAL, Role.PARTNER)
     def request(self, request_id: int) -> records.Request:
