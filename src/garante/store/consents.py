@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from garante.domain.consent import ConsentRequest
 from garante.store import signed
 from garante.store.schema import ConsentAskedRow, ConsentRequestRow
-from garante.store.session import driver_cursor
+from garante.store.session import driver_rows
 
 
 def get(session: Session, consent_id: str) -> ConsentRequestRow | None:
@@ -84,9 +84,5 @@ def held(session: Session) -> dict[tuple[str | None, int, str, str], str]:
     Every release reads them: a statement of the driver's own (plain text and integers, the
     same on every store), after writing what the session holds, as the ORM's select would.
     """
-    if session.autoflush:
-        session.flush()
-    with driver_cursor(session.connection()) as cursor:
-        cursor.execute(_HELD)
-        rows = cursor.fetchall()
+    rows = driver_rows(session, _HELD)
     return {(o, int(r), a, p): s for o, r, a, p, s in rows}

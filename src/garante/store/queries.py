@@ -33,7 +33,7 @@ from garante.store.schema import (
     SourceIngestRow,
     UndertakingRow,
 )
-from garante.store.session import driver_cursor
+from garante.store.session import driver_rows
 
 T = TypeVar("T")
 
@@ -96,14 +96,8 @@ def ledger_size(session: Session) -> int:
     appends asks this first, and the ORM's select cost several times the lookup itself. What
     the session holds is written first, as the ORM's select would have (autoflush).
     """
-    if session.autoflush:
-        session.flush()
-    # On the driver's cursor: SQLAlchemy's statement execution and result cost several times
-    # the query, once per write transaction.
-    with driver_cursor(session.connection()) as cursor:
-        cursor.execute(_LEDGER_SIZE)
-        row = cursor.fetchone()
-    return 0 if row is None or row[0] is None else int(row[0]) + 1
+    [(last,)] = driver_rows(session, _LEDGER_SIZE)
+    return 0 if last is None else int(last) + 1
 
 
 def counted_events(session: Session, rule: ConditionRule, at: datetime) -> list[EventRow]:

@@ -16,7 +16,7 @@ from garante.domain.request import ReleaseRequest
 from garante.store import feed
 from garante.store.paging import Keyset, paged
 from garante.store.schema import AgencyRow, DecisionRow, FeedReleaseRow, ItemRow, RequestRow
-from garante.store.session import driver_cursor, insert_many
+from garante.store.session import driver_rows, insert_many
 
 
 def get(session: Session, request_id: int) -> RequestRow | None:
@@ -73,12 +73,8 @@ def next_ids(session: Session, count: int) -> list[int]:
         )
         return sorted(int(value) for (value,) in drawn)
     # On the driver's cursor, as the log's size is read: once per write transaction.
-    if session.autoflush:
-        session.flush()
-    with driver_cursor(session.connection()) as cursor:
-        cursor.execute(_LAST_ID)
-        row = cursor.fetchone()
-    last = 0 if row is None or row[0] is None else int(row[0])
+    [(last,)] = driver_rows(session, _LAST_ID)
+    last = 0 if last is None else int(last)
     return list(range(last + 1, last + 1 + count))
 
 

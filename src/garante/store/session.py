@@ -43,6 +43,21 @@ def driver_cursor(connection: Connection) -> Iterator[Any]:
                 cursor.close()
 
 
+def driver_rows(session: Session, sql: str, parameters: Sequence[Any] | None = None) -> list[Any]:
+    """The rows of ``sql``, run on the driver's own cursor (``driver_cursor``) in ``session``'s
+    transaction, after writing what the session holds, as the ORM's select would (autoflush):
+    for a read every release or write transaction makes, whose SQLAlchemy execution and result
+    cost several times the query."""
+    if session.autoflush:
+        session.flush()
+    with driver_cursor(session.connection()) as cursor:
+        if parameters is None:
+            cursor.execute(sql)
+        else:
+            cursor.execute(sql, parameters)
+        return list(cursor.fetchall())
+
+
 def _as_sqlalchemy(connection: Connection, exc: Any, cursor: Any) -> StatementError:
     """``exc`` as SQLAlchemy wraps a driver's error, invalidating a lost connection as it
     would (``Connection._handle_dbapi_exception``). ``exc`` is an instance of the driver's
