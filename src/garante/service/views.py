@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal, cast
 
@@ -19,6 +19,7 @@ from garante.service.feed import Enforcement
 from garante.service.releases import DecidedRequest
 from garante.signatures import encode_public_key
 from garante.store import agreements as store_agreements
+from garante.store import requests as store_requests
 from garante.store.schema import (
     AcknowledgementRow,
     AgencyCertificateRow,
@@ -207,6 +208,87 @@ def held(row: RequestRow, delivery: str | None, *, reason: str, now: datetime) -
         reason=reason,
         held_for_seconds=int((now - requested_at).total_seconds()),
     )
+
+
+def shown_requests(rows: Sequence[store_requests.Shown]) -> list[records.Request]:
+    """Requests as ``request`` shows them, from a list's rows (``store.requests.shown_page``):
+    the same records, without an ORM object per row between the driver and them."""
+    when = _formatted()
+    return [
+        records.Request(
+            id=id_,
+            item=item_id,
+            recipient=recipient,
+            purpose=purpose,
+            requested_by=requested_by,
+            requested_at=when(requested_at),
+            outcome=_outcome(outcome),
+            undertaking=undertaking,
+            decided_at=when(decided_at),
+            delivery=_delivery(delivery),
+        )
+        for (
+            id_,
+            item_id,
+            recipient,
+            purpose,
+            requested_by,
+            requested_at,
+            outcome,
+            undertaking,
+            decided_at,
+            delivery,
+        ) in rows
+    ]
+
+
+def shown_held(rows: Sequence[store_requests.HeldShown], *, now: datetime) -> list[records.Held]:
+    """Held requests as ``held`` shows them, from the held queue's rows
+    (``store.requests.held_shown_page``)."""
+    when = _formatted()
+    return [
+        records.Held(
+            id=id_,
+            item=item_id,
+            recipient=recipient,
+            purpose=purpose,
+            requested_by=requested_by,
+            requested_at=when(requested_at),
+            outcome=_outcome(outcome),
+            undertaking=undertaking,
+            decided_at=when(decided_at),
+            delivery=_delivery(delivery),
+            reason=reason,
+            held_for_seconds=int((now - requested_at).total_seconds()),
+        )
+        for (
+            id_,
+            item_id,
+            recipient,
+            purpose,
+            requested_by,
+            requested_at,
+            outcome,
+            undertaking,
+            decided_at,
+            delivery,
+            reason,
+        ) in rows
+    ]
+
+
+def _formatted() -> Callable[[datetime], str]:
+    """``iso``, each instant written once: a request's times are often one instant (decided
+    as it was requested), and a page's requests often share theirs."""
+    written: dict[datetime, str] = {}
+
+    def when(at: datetime) -> str:
+        text = written.get(at)
+        if text is None:
+            text = written[at] = iso(at)
+        return text
+
+    return when
 
 
 _OUTCOMES: dict[str, Outcome] = {outcome.value: outcome for outcome in Outcome}

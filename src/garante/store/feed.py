@@ -709,6 +709,13 @@ def deliveries(session: Session, request_ids: Sequence[int]) -> dict[int, str]:
         )
     )
     return {
-        request_id: DELIVERED if status == AVAILABLE and delivered_at is not None else status
+        request_id: shown_delivery(status, delivered_at)
         for request_id, status, delivered_at in rows
     }
+
+
+def shown_delivery(status: str, delivered_at: object) -> str:
+    """What ``deliveries`` says of a release of ``status`` delivered at ``delivered_at``
+    (stored, None if never fetched): ``DELIVERED`` for an available one fetched, else its
+    status."""
+    return DELIVERED if status == AVAILABLE and delivered_at is not None else status

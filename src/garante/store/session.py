@@ -58,6 +58,27 @@ def driver_rows(session: Session, sql: str, parameters: Sequence[Any] | None = N
         return list(cursor.fetchall())
 
 
+def loaded_instants(session: Session, table: Table, column: str) -> Callable[[Any], Any]:
+    """How the ORM loads ``column``'s stored value on ``session``'s dialect (its result
+    processor: SQLite's text, or PostgreSQL's aware datetime, as an aware UTC instant), for
+    rows read with ``driver_rows``: the same instants the ORM's select gives."""
+    dialect = session.connection().dialect
+    return _loader(table.c[column].type, dialect)
+
+
+@lru_cache(maxsize=512)
+def _loader(column_type: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any]:
+    """``loaded_instants``'s processor, looked up once per column type and dialect."""
+    process = column_type._cached_result_processor(dialect, None)
+    if process is None:
+        return _unchanged
+    return process
+
+
+def _unchanged(value: Any) -> Any:
+    return value
+
+
 def _as_sqlalchemy(connection: Connection, exc: Any, cursor: Any) -> StatementError:
     """``exc`` as SQLAlchemy wraps a driver's error, invalidating a lost connection as it
     would (``Connection._handle_dbapi_exception``). ``exc`` is an instance of the driver's

@@ -91,6 +91,11 @@ class Releases(UseCases):
                     field="outcome",
                     hint=suggest(outcome, list(Outcome)),
                 )
+            shown = store_requests.shown_page(
+                session, page, outcome=outcome, recipient=recipient, item=item
+            )
+            if shown is not None:
+                return views.shown_requests(shown)
             rows = store_requests.page(
                 session, page, outcome=outcome, recipient=recipient, item=item
             )
@@ -118,12 +123,16 @@ class Releases(UseCases):
     def held_queue(self, page: Page | None = None) -> list[records.Held]:
         """Held requests, oldest first, each with the reason it is held and since when.
 
-        A page is read in two queries however long: the requests, then each one's reason (its
-        newest decision) with where its release stands in the feed; not one query a row: this
-        is the page a liaison officer keeps open.
+        A page is read in one statement however long: the requests, each one's reason (its
+        newest decision) and where its release stands in the feed, straight into records
+        (``store.requests.held_shown_page``); not one query a row: this is the page a liaison
+        officer keeps open.
         """
         now = self.clock.now()
         with self._read() as session:
+            held = store_requests.held_shown_page(session, page)
+            if held is not None:
+                return views.shown_held(held, now=now)
             rows = store_requests.held_page(session, page)
             why = store_requests.held_reasons(session, [row.id for row in rows])
             shown = []
