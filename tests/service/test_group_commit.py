@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -218,3 +219,38 @@ def test_orders_and_conditions_read_at_one_instant_are_never_shared_with_another
         standing = queries.standing(session, now)
         with pytest.raises(ValueError, match="cannot describe"):
             queries.policy_state(session, now + timedelta(seconds=1), shared=standing)
+
+
+def test_a_group_is_answered_before_the_checkpoint_it_makes_due_is_signed(
+    world: Garante,
+) -> None:
+    world.checkpoint_every = 1  # every commit makes one due
+    group = world.context.releases
+    settle = group.settle
+    assert settle is not None
+    signing, may_sign = threading.Event(), threading.Event()
+
+    def held_settle(tx: Transaction) -> None:
+        signing.set()
+        may_sign.wait(30)
+        settle(tx)
+
+    group.settle = held_settle
+    with ThreadPoolExecutor(5) as pool:
+        with world.sessions() as session, session.begin():
+            session.connection()  # the writer lock: the five queue into one transaction
+            leader = pool.submit(release(world))
+            deadline = time.monotonic() + 10
+            while not group.busy and time.monotonic() < deadline:
+                time.sleep(0.005)
+            others = [pool.submit(release(world)) for _ in range(4)]
+            while group.waiting < 5 and time.monotonic() < deadline:
+                time.sleep(0.005)
+            assert group.waiting == 5, "the calls never queued"
+        assert signing.wait(30), "the leader never came to sign"
+        assert [f.result(timeout=30).outcome for f in others] == ["released"] * 4
+        assert not leader.done()  # the leader's own answer waits for the signing
+        may_sign.set()
+        assert leader.result(timeout=30).outcome == "released"
+    checkpoint = world.latest_checkpoint()
+    assert checkpoint is not None and checkpoint.size == world.ledger_size()

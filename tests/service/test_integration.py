@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.orm import Session
 
 from garante.ledger import merkle
@@ -53,6 +53,32 @@ def test_the_integrator_takes_a_batch_of_at_most_n_entries_per_transaction(
         assert integrate_batch(session, 3) == (start, start + 3)
     assert _integrated(garante) == start + 3
     assert garante.context.integrate() == garante.ledger_size()
+
+
+def _commits(garante: Garante) -> list[object]:
+    commits: list[object] = []
+    event.listen(garante.engine, "commit", commits.append)
+    return commits
+
+
+def test_an_integrator_with_nothing_to_integrate_takes_no_write_transaction(
+    garante: Garante,
+) -> None:
+    garante.context.integrate()
+    commits = _commits(garante)
+    assert garante.context.integrate() == garante.ledger_size()
+    assert commits == []
+
+
+def test_the_integrator_stops_after_a_batch_that_took_every_entry_committed(
+    garante: Garante,
+) -> None:
+    garante.context.settings.checkpoint_every = 10**6  # no publication integrating meanwhile
+    garante.context.integrate()
+    _agencies(garante, 3)
+    commits = _commits(garante)
+    assert garante.context.integrate() == garante.ledger_size()
+    assert len(commits) == 1  # one batch, not one more to find nothing left
 
 
 def test_a_proof_of_a_just_written_entry_integrates_its_batch_first(garante: Garante) -> None:

@@ -14,6 +14,10 @@ Work of one kind can also be done for the whole group at once (``run_many``): re
 queued together are decided and stored by ``service.bulk`` with one insert per table, not one
 request after another.
 
+What must follow a commit but changes no one's answer (signing the checkpoint its entries make
+due) is ``settle``'s, run by the leader once it has answered everyone in its transaction and
+passed the lead on: the callers it answered do not wait for it, only the leader's own.
+
 Each request keeps its own fate. One refused before it wrote anything (an unknown item, agency
 or purpose) gets its error, and the others go on. Anything else that fails before the commit
 aborts the whole transaction, and its requests run again one transaction each, so one
@@ -69,8 +73,11 @@ class _Waiting(Generic[T]):
 class GroupCommit:
     """Runs each piece of work in a write transaction it may share with others queued."""
 
-    def __init__(self, *, limit: int = 32) -> None:
+    def __init__(
+        self, *, limit: int = 32, settle: Callable[[Transaction], None] | None = None
+    ) -> None:
         self.limit = limit
+        self.settle = settle
         self._lock = threading.Lock()
         self._queue: list[_Waiting[Any]] = []
         self._busy = False
@@ -124,8 +131,9 @@ class GroupCommit:
     def _lead(self, leader: _Waiting[Any]) -> None:
         """Commit what is queued (this thread's own work first), then pass the lead on."""
         taken: list[_Waiting[Any]] = []
+        committed: list[Transaction] = []
         try:
-            self._commit(leader, taken)
+            self._commit(leader, taken, committed)
         finally:
             with self._lock:
                 if not taken and leader in self._queue:  # interrupted before taking its batch
@@ -140,6 +148,8 @@ class GroupCommit:
                     successor.wake.set()
                 else:
                     self._busy = False
+        if self.settle is not None and committed:
+            self.settle(committed[-1])  # the last commit's size covers the ones before it
 
     def _take(self, taken: list[_Waiting[Any]]) -> list[_Waiting[Any]]:
         """Move up to ``limit`` less what ``taken`` holds from the queue to ``taken``; what
@@ -151,7 +161,9 @@ class GroupCommit:
         taken.extend(moved)
         return moved
 
-    def _commit(self, leader: _Waiting[Any], taken: list[_Waiting[Any]]) -> None:
+    def _commit(
+        self, leader: _Waiting[Any], taken: list[_Waiting[Any]], committed: list[Transaction]
+    ) -> None:
         """Take the writer lock, then the batch: what arrived while waiting for it joins.
 
         A release transaction on PostgreSQL begins with the shared policy lock, granted at
@@ -161,7 +173,7 @@ class GroupCommit:
         the one writer lock.
 
         The batch taken is appended to ``taken``, so that the caller can answer everyone in
-        it whatever happens here.
+        it whatever happens here; each transaction that committed, to ``committed``.
         """
         outcomes: list[tuple[Any, BaseException | None]] = []
         worked = False
@@ -172,6 +184,7 @@ class GroupCommit:
                 if late and tx.sequenced:
                     outcomes += self._work_through(tx, self._take(taken))
                 worked = True
+            committed.append(tx)
             batch = taken
         except Exception as failed:
             if not taken:
@@ -185,7 +198,7 @@ class GroupCommit:
                     waiting.finish(None, heard)
             else:
                 for waiting in batch:
-                    self._alone(waiting)
+                    self._alone(waiting, committed)
             return
         for waiting, (result, error) in zip(batch, outcomes, strict=True):
             waiting.finish(result, error)
@@ -224,7 +237,7 @@ class GroupCommit:
         return outcomes
 
     @staticmethod
-    def _alone(waiting: _Waiting[Any]) -> None:
+    def _alone(waiting: _Waiting[Any], committed: list[Transaction]) -> None:
         try:
             with waiting.begin() as tx:
                 tx.actor = waiting.actor
@@ -232,4 +245,5 @@ class GroupCommit:
         except Exception as error:
             waiting.finish(None, error)
         else:
+            committed.append(tx)
             waiting.finish(result, None)

@@ -193,7 +193,7 @@ class Context:
         # Likewise for the integrated size: a floor, so a proof within it reads nothing more.
         self._integrated = 0
         self._known = Known()  # the leaf hashes of the last write: its batch need not read them
-        self.releases = GroupCommit(limit=self.settings.release_batch)
+        self.releases = GroupCommit(limit=self.settings.release_batch, settle=self.publish_due)
 
     @classmethod
     def open(
@@ -271,32 +271,45 @@ class Context:
             yield read
 
     @contextmanager
-    def writes(self, actor: str, *, release: bool = False) -> Iterator[Transaction]:
+    def writes(
+        self, actor: str, *, release: bool = False, publish: bool = True
+    ) -> Iterator[Transaction]:
         """The one write transaction, naming ``actor`` in the audit entries it appends.
 
         ``release``: a transaction that only requests releases (no order, condition,
         undertaking, key, agreement or item changes in it), which on PostgreSQL holds the
         policy lock shared and decides concurrently with other releases (``store.database``).
         Only release paths ask for it; every other write holds the policy lock exclusively.
+
+        ``publish``: once committed, sign the checkpoint its entries make due
+        (``publish_due``). The group commit (``service.batch``) says False and publishes after
+        it has answered the transaction's callers, so that a checkpoint's signing delays one
+        of them, not all.
         """
         sessions = self.releasers if release else self.sessions
         with reachable(self.engine), transaction(sessions, self.clock.now, actor) as tx:
             yield tx
         if tx.entries:
             self._known.committed(tx.entries[0], tx.leaves)
-        if tx.entries and self.log_signer is not None:
-            try:
-                with reachable(self.engine):
-                    self._publish_if_due(self.log_signer, tx.ledger_size)
-            except StoreUnavailable:
-                # The change has committed, so its caller must hear that it succeeded, not
-                # that the store is away. The batch's checkpoint is signed by the next write
-                # that finds one due, or by the server's publisher within a second.
-                log.warning("checkpoint not published after a commit", exc_info=True)
-            except LogKeyUnavailable as exc:
-                # Likewise committed; the checkpoint waits for the HSM to answer again, and
-                # says so loudly (the server's publisher retries each interval).
-                log.error("checkpoint not published: %s (%s)", exc.message, exc.code)
+        if publish:
+            self.publish_due(tx)
+
+    def publish_due(self, tx: Transaction) -> None:
+        """After ``tx`` has committed: sign the checkpoint its entries make due, if any."""
+        if not tx.entries or self.log_signer is None:
+            return
+        try:
+            with reachable(self.engine):
+                self._publish_if_due(self.log_signer, tx.ledger_size)
+        except StoreUnavailable:
+            # The change has committed, so its caller must hear that it succeeded, not
+            # that the store is away. The batch's checkpoint is signed by the next write
+            # that finds one due, or by the server's publisher within a second.
+            log.warning("checkpoint not published after a commit", exc_info=True)
+        except LogKeyUnavailable as exc:
+            # Likewise committed; the checkpoint waits for the HSM to answer again, and
+            # says so loudly (the server's publisher retries each interval).
+            log.error("checkpoint not published: %s (%s)", exc.message, exc.code)
 
     def _publish_if_due(self, signer: NoteSigner, size: int) -> None:
         """Sequencing and publication are separate: sign a checkpoint once a batch is in.
@@ -356,12 +369,25 @@ class Context:
             return self._integrated
         limit = self.settings.integrate_batch
         with reachable(self.engine):
+            if until is None and not self._behind():
+                return self._integrated
             while True:
                 with self.integrators() as session, session.begin():
                     old, new = integrate_batch(session, limit, self._known)
                 self._integrated = max(self._integrated, new)
                 if new == old or (until is not None and new >= until):
                     return new
+                if until is None and new - old < limit:
+                    # It took every entry visible when it read: what committed since waits
+                    # for the next call, rather than for one more transaction now.
+                    return new
+
+    def _behind(self) -> bool:
+        """Whether committed entries wait for integration, read without the writer lock: on
+        SQLite the integrator's transaction is the one writer, and an idle server's integrator
+        took it every interval to find nothing to do."""
+        with self.readers() as session:
+            return store_ledger.integrated_size(session) < queries.ledger_size(session)
 
     def signer(self) -> NoteSigner:
         """The log's signer, or a clear error where the store was opened without one."""

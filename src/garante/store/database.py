@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from garante.domain.errors import StoreUnavailable, ValidationError
 from garante.store.session import driver_cursor
+from garante.store.sqlite_writer import BUSY_TIMEOUT_MS, WriterConnection, writer_lock
 
 DEFAULT_URL = "sqlite:///garante.db"
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -145,8 +147,9 @@ def create_store_engine(url: str) -> Engine:
             pool_size=SQLITE_POOL_SIZE,
             max_overflow=SQLITE_MAX_OVERFLOW,
             pool_use_lifo=True,
+            connect_args={"factory": WriterConnection},
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, writer=writer_lock(sqlite_file(url) or ""))
     else:  # an in-memory SQLite store: one connection per thread, nothing to pool
         engine = create_engine(url, future=True)
         if engine.dialect.name == "sqlite":
@@ -256,16 +259,22 @@ def _configure_postgresql(engine: Engine) -> None:
         connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SEQUENCER_LOCK})")
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, *, writer: threading.Lock | None = None) -> None:
+    """SQLite's settings on each new connection, and ``BEGIN IMMEDIATE`` for every write
+    transaction; with ``writer``, a file store's writers in this process queue on that lock
+    first (``store.sqlite_writer``)."""
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control from the sqlite3 module, so BEGIN IMMEDIATE is ours.
         dbapi_connection.isolation_level = None
+        if isinstance(dbapi_connection, WriterConnection):
+            dbapi_connection.writer = writer
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_WAL_AUTOCHECKPOINT}")
         cursor.close()
@@ -275,9 +284,21 @@ def _configure_sqlite(engine: Engine) -> None:
         # On the driver's cursor: SQLAlchemy's statement execution cost more than the BEGIN,
         # once per transaction; a locked file past the busy timeout is still SQLAlchemy's
         # OperationalError, so ``reachable`` still turns it into StoreUnavailable.
-        begin = "BEGIN" if connection.get_execution_options().get(READ_OPTION) else _IMMEDIATE
-        with driver_cursor(connection) as cursor:
-            cursor.execute(begin)
+        if connection.get_execution_options().get(READ_OPTION):
+            with driver_cursor(connection) as cursor:
+                cursor.execute("BEGIN")
+            return
+        dbapi_connection = connection.connection.dbapi_connection
+        queued = isinstance(dbapi_connection, WriterConnection)
+        if queued:
+            dbapi_connection.take_writer()
+        try:
+            with driver_cursor(connection) as cursor:
+                cursor.execute(_IMMEDIATE)
+        except BaseException:
+            if queued:
+                dbapi_connection.let_go()
+            raise
 
 
 _IMMEDIATE = "BEGIN IMMEDIATE"

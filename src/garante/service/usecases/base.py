@@ -37,6 +37,11 @@ class UseCases:
         shared policy lock, concurrently with other releases (``Context.writes``)."""
         return self.context.writes(self.actor, release=True)
 
+    def _grouped_release_tx(self) -> AbstractContextManager[Transaction]:
+        """``_release_tx`` for the group commit, which signs a checkpoint due after it has
+        answered the group (``GroupCommit``'s ``settle``), not before."""
+        return self.context.writes(self.actor, release=True, publish=False)
+
     @contextmanager
     def _read(self) -> Iterator[Session]:
         with self.context.reads() as read:

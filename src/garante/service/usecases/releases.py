@@ -44,7 +44,9 @@ class Releases(UseCases):
         """Record and decide a release request, in a transaction it may share (``batch``):
         the requests queued together are decided and stored as one bulk (``bulk``)."""
         triple = ReleaseTriple(item_id=item_id, recipient_id=recipient, purpose=purpose)
-        return self.context.releases.run_many(self._release_tx, self.actor, triple, _request_group)
+        return self.context.releases.run_many(
+            self._grouped_release_tx, self.actor, triple, _request_group
+        )
 
     @entitled(Role.ANALYST)
     def request_releases(self, triples: Sequence[ReleaseTriple]) -> list[Decided]:
