@@ -19,9 +19,12 @@ from sqlalchemy import Engine, create_engine, delete, insert, select, text, upda
 from typer.testing import CliRunner
 
 from garante.cli.main import app
+from garante.domain.acknowledgement import Acknowledgement
 from garante.domain.condition import ConditionRule
+from garante.domain.consent import ConsentRequest
 from garante.domain.order import Scope
 from garante.domain.outcome import OutcomeReport
+from garante.domain.roles import Principal, Role
 from garante.ledger.note import Signer
 from garante.scenarios.keys import demo_key
 from garante.service.app import Garante
@@ -30,8 +33,10 @@ from garante.signatures import public_key_bytes, sign_statement
 from garante.store.database import alembic_config
 from garante.store.feed import FeedQuery
 from garante.store.schema import (
+    AcknowledgementRow,
     AgencyRow,
     AgreementRow,
+    ConsentRequestRow,
     DecisionRow,
     EventRow,
     LedgerEntryRow,
@@ -139,7 +144,31 @@ def populate(
         _agreements(garante, clock)
         _certificates(garante)
         _passkeys(garante)
+        _statements(garante, kept.request, recalled.request)
     garante.publish_checkpoint()
+
+
+def _statements(garante: Garante, delivered: int, recalled: int) -> None:
+    """The DEA's signed statements: a delivery and a recall acknowledged, and consent asked."""
+    key = demo_key("dea")
+    garante.set_agency_key("dea", public_key_bytes(key.public_key()))
+    dea = garante.acting_as(Principal(token_id="t-dea", role=Role.PARTNER, agency_id="dea"))
+    now = garante.clock.now()
+    for ack_id, kind, release in (("ack-1", "delivery", delivered), ("ack-2", "recall", recalled)):
+        ack = Acknowledgement(
+            id=ack_id, kind=kind, request_id=release, agency_id="dea", acknowledged_at=now
+        )
+        assert dea.acknowledge(ack, signature=sign_statement(key, ack.statement())).new
+    consent = ConsentRequest(
+        id="consent-1",
+        agency_id="dea",
+        release=delivered,
+        recipient="local-police",
+        country="US",
+        purpose="seizure",
+        requested_at=now,
+    )
+    assert dea.request_consent(consent, signature=sign_statement(key, consent.statement())).new
 
 
 def _certificates(garante: Garante) -> None:
@@ -466,3 +495,52 @@ def test_check_never_creates_a_sqlite_file(tmp_path: Path) -> None:
     assert result.exit_code == 8
     assert "no SQLite store" in result.stderr
     assert not missing.exists()
+
+
+def received_index(
+    engine: Engine, table: type[AcknowledgementRow | ConsentRequestRow], row: str
+) -> int:
+    with engine.connect() as connection:
+        index = connection.scalar(select(table.received_index).where(table.id == row))
+    assert index is not None
+    return int(index)
+
+
+def test_every_statement_names_the_entry_that_recorded_its_receipt(
+    store: Engine, db_url: str
+) -> None:
+    code, report, err = db(db_url, "check")
+    assert code == 0, (err, report)
+    checked = report["links"]["checked"]
+    assert "recall acknowledgement received index" in checked
+    assert "consent request received index" in checked
+
+
+@pytest.mark.tampers
+def test_a_statement_whose_received_index_names_another_entry_is_found(
+    store: Engine, db_url: str
+) -> None:
+    recorded = received_index(store, AcknowledgementRow, "ack-1")
+    other = received_index(store, ConsentRequestRow, "consent-1")
+    with store.begin() as connection:
+        connection.execute(
+            update(AcknowledgementRow)
+            .where(AcknowledgementRow.id == "ack-1")
+            .values(received_index=other)
+        )
+    code, report, _ = db(db_url, "check")
+    assert code == 8
+    assert report["failed"] == ["state and log"]  # the log and every id link still hold
+    [orphan] = report["links"]["orphans"]
+    assert (orphan["side"], orphan["link"], orphan["key"], orphan["index"]) == (
+        "state",
+        "delivery acknowledgement received index",
+        "ack-1",
+        other,
+    )
+    assert orphan["message"] == (
+        f"acknowledgements ack-1: received_index names entry {other} (consent.requested), "
+        f"not the release.acknowledged entry naming it; its receipt is entry {recorded}: it "
+        f"is listed out of the order received until its received_index is {recorded} again "
+        "(restore the row from a backup, or set it)"
+    )

@@ -7,7 +7,7 @@ nobody needs to trust (restored from a backup, migrated, or edited by hand). It 
 and it never migrates: a store at an old revision is reported as such, not silently upgraded.
 ``service/dbcheck.py`` runs these checks with the log's own verification in one snapshot.
 
-State rows hold no ledger index. What ties a row to its entry is the id the entry's JSON
+Most state rows hold no ledger index. What ties a row to its entry is the id the entry's JSON
 carries (``data.agency``, ``data.request``, an order statement's ``id`` and ``version``...).
 Which field carries which column is declared once, on the event classes
 (``domain/events.py``, ``ref``); each link below names the row's key columns and the events
@@ -15,7 +15,8 @@ that record them, and the paths inside the JSON are derived from those declarati
 compares a key computed from rows with a key extracted from entries, in both directions, and,
 where each change is logged exactly once, compares the counts too. The JSON is read in SQL
 (``json_extract`` on SQLite, ``jsonb_extract_path_text`` on PostgreSQL) so a large log is never
-loaded into memory.
+loaded into memory. The rows that do hold one, partners' statements keeping the entry that
+recorded their receipt (``received_index``), are checked to hold that entry's index.
 """
 
 from __future__ import annotations
@@ -522,6 +523,38 @@ def _links(data: Field) -> list[_Link]:
     ]  # fmt: skip
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Receipt:
+    """A partner's statement and the entry that recorded its receipt, which its row names.
+
+    ``received_index`` (revision 0026) is the row's place in the order received: the index of
+    the ``event`` entry naming its id. A row pointing anywhere else is listed out of its place,
+    though the links above (which match rows to entries by id) still hold.
+    """
+
+    name: str
+    table: str
+    id: Mapped
+    index: Mapped
+    where: ColumnElement[bool]
+    event: type[AuditEvent]
+
+
+def _receipts() -> list[_Receipt]:
+    """The rows that keep the index of their receipt, and the entries that record it."""
+    return [
+        _Receipt(name="delivery acknowledgement received index", table="acknowledgements",
+                 id=AcknowledgementRow.id, index=AcknowledgementRow.received_index,
+                 where=AcknowledgementRow.kind == "delivery", event=ReleaseAcknowledged),
+        _Receipt(name="recall acknowledgement received index", table="acknowledgements",
+                 id=AcknowledgementRow.id, index=AcknowledgementRow.received_index,
+                 where=AcknowledgementRow.kind == "recall", event=RecallAcknowledged),
+        _Receipt(name="consent request received index", table="consent_requests",
+                 id=ConsentRequestRow.id, index=ConsentRequestRow.received_index,
+                 where=true(), event=ConsentRequested),
+    ]  # fmt: skip
+
+
 def check_links(session: Session) -> LinkCheck:
     """Every link in both directions; a query the entries break is reported, not raised."""
     data = _entry_field(session.get_bind().dialect.name)
@@ -531,6 +564,9 @@ def check_links(session: Session) -> LinkCheck:
         for link in _links(data):
             result.links.append(link.name)
             _check_link(session, link, result)
+        for receipt in _receipts():
+            result.links.append(receipt.name)
+            _check_receipt(session, data, receipt, result)
     except DBAPIError as exc:
         # An entry that is not UTF-8 JSON stops the database's JSON functions; the log check
         # has already named it (it cannot match its leaf hash or be canonical JSON).
@@ -625,6 +661,62 @@ def _check_link(session: Session, link: _Link, result: LinkCheck) -> None:
     if link.counted:
         orphans += _count_mismatches(session, link, of_kind, kind_text)
     _record(result, link.name, orphans)
+
+
+def _check_receipt(session: Session, data: Field, receipt: _Receipt, result: LinkCheck) -> None:
+    """Each row's ``received_index`` is the entry of its kind that names it."""
+    kind = receipt.event.entry_kind.value
+    named = _Values(data, [receipt.event])(receipt.id)
+    wrong = session.execute(
+        select(receipt.id, receipt.index, LedgerEntryRow.kind)
+        .select_from(_column(receipt.id).table)
+        .outerjoin(LedgerEntryRow, LedgerEntryRow.idx == receipt.index)
+        .where(
+            receipt.where,
+            or_(
+                LedgerEntryRow.idx.is_(None),
+                LedgerEntryRow.kind != kind,
+                named.is_(None),
+                named != receipt.id,
+            ),
+        )
+        .order_by(receipt.index, receipt.id)
+        .limit(SCAN)
+    ).all()
+    if not wrong:
+        return
+    # Where each was recorded: the first entry naming it (as revision 0026 found it).
+    recorded: dict[str, int] = {}
+    for name, idx in session.execute(
+        select(named, LedgerEntryRow.idx)
+        .where(LedgerEntryRow.kind == kind, named.in_([row_id for row_id, _, _ in wrong]))
+        .order_by(LedgerEntryRow.idx)
+    ):
+        recorded.setdefault(name, idx)
+    orphans = []
+    for row_id, index, at in wrong:
+        pointed = (
+            f"entry {index}, which the log does not hold"
+            if at is None
+            else f"entry {index} ({at}), not the {kind} entry naming it"
+        )
+        found = recorded.get(row_id)
+        fix = (
+            f"its receipt is entry {found}: it is listed out of the order received until its "
+            f"received_index is {found} again (restore the row from a backup, or set it)"
+            if found is not None
+            else f"no {kind} entry records its receipt (see the state and log finding for it)"
+        )
+        orphans.append(
+            Orphan(
+                side="state",
+                link=receipt.name,
+                key=row_id,
+                index=index,
+                message=f"{receipt.table} {row_id}: received_index names {pointed}; {fix}",
+            )
+        )
+    _record(result, receipt.name, orphans)
 
 
 def _count_mismatches(
