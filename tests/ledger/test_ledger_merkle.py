@@ -67,6 +67,35 @@ def test_append_by_leaf_hash_equals_append_by_entry() -> None:
     assert by_entry == by_hash
 
 
+@pytest.mark.parametrize(("before", "count"), [(0, 1), (0, 16), (5, 11), (7, 1), (13, 50)])
+def test_batch_of_leaf_hashes_completes_what_each_leaf_in_turn_completes(
+    before: int, count: int
+) -> None:
+    log = MemoryLog(_entries(before))
+    leaves = [merkle.leaf_hash(e) for e in _entries(before + count)[before:]]
+    batch = merkle.subtrees_completed_by_leaf_hashes(before, leaves, log.get)
+    one_by_one = MemoryLog(_entries(before))
+    expected = []
+    for offset, leaf in enumerate(leaves):
+        made = merkle.subtrees_completed_by_leaf_hash(before + offset, leaf, one_by_one.get)
+        one_by_one.nodes.update({(level, index): h for level, index, h in made})
+        expected += made
+    assert batch == expected
+
+
+def test_batch_of_leaf_hashes_reads_only_nodes_left_of_it() -> None:
+    log = MemoryLog(_entries(7))
+    reads = log.reads
+    leaves = [merkle.leaf_hash(e) for e in _entries(16)[7:]]
+    merkle.subtrees_completed_by_leaf_hashes(7, leaves, log.get)
+    assert log.reads - reads == 3  # (0, 6), (1, 2), (2, 0): the left siblings of leaf 7
+
+
+def test_batch_of_leaf_hashes_rejects_wrong_length_hash() -> None:
+    with pytest.raises(LedgerError, match="32 bytes"):
+        merkle.subtrees_completed_by_leaf_hashes(0, [bytes(32), b"abc"], MemoryLog().get)
+
+
 def test_append_rejects_negative_size() -> None:
     with pytest.raises(BadSizeError, match="size_before must be >= 0"):
         merkle.subtrees_completed_by_append(-1, b"x", MemoryLog().get)

@@ -158,6 +158,43 @@ def subtrees_completed_by_leaf_hash(
     return out
 
 
+def subtrees_completed_by_leaf_hashes(
+    size_before: int, leaf_hash_values: Sequence[bytes], get: GetNode
+) -> list[tuple[int, int, bytes]]:
+    """Complete subtrees created by appending leaves whose hashes are known, in order: the
+    triples ``subtrees_completed_by_leaf_hash`` gives for each leaf in turn, concatenated.
+
+    For an integrator's batch. A left sibling the batch itself completed is taken from what
+    it made (the last node it made at each level), not asked of ``get``, which is asked only
+    for the nodes left of the batch; and the loop runs in one call, not one per leaf, with
+    its list of triples per leaf, which cost more than hashing the batch.
+    """
+    if size_before < 0:
+        raise BadSizeError(
+            f"size_before must be >= 0, got {size_before}",
+            hint="pass the number of leaves already in the log",
+        )
+    sha256 = hashlib.sha256
+    out: list[tuple[int, int, bytes]] = []
+    append = out.append
+    # Per level, the last node made at an even index: the only nodes a later one of the
+    # batch needs as its left sibling.
+    made: dict[int, tuple[int, bytes]] = {}
+    for index, acc in enumerate(leaf_hash_values, start=size_before):
+        if len(acc) != HASH_SIZE:
+            _check_hash(acc, "leaf hash")
+        level = 0
+        append((0, index, acc))
+        while index & 1:
+            last = made.get(level)
+            left = last[1] if last is not None and last[0] == index - 1 else get(level, index - 1)
+            acc = sha256(b"\x01" + left + acc).digest()
+            level, index = level + 1, index >> 1
+            append((level, index, acc))
+        made[level] = (index, acc)
+    return out
+
+
 def _check_hash(value: bytes, what: str) -> None:
     if len(value) != HASH_SIZE:
         raise LedgerError(

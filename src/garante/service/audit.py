@@ -54,18 +54,18 @@ def publish_checkpoint(session: Session, signer: NoteSigner, now: datetime) -> P
     """Sign the tree head at the integrated size, unless that size is already published: a
     checkpoint commits to stored nodes only (``Context.publish_checkpoint`` integrates first)."""
     size = ledger.integrated_size(session)
-    latest = ledger.latest_checkpoint(session)
-    if latest is not None and latest.size >= size:
-        return PublishedCheckpoint.from_row(latest)
+    # The newest size first (one cheap statement): its row is read only where it is returned.
+    if ledger.published_size(session) >= size:
+        latest = ledger.latest_checkpoint(session)
+        if latest is not None and latest.size >= size:
+            return PublishedCheckpoint.from_row(latest)
     checkpoint = Checkpoint(signer.name, size, ledger.root(session, size))
-    row = ledger.add_checkpoint(
-        session,
-        size=size,
-        root_hash=checkpoint.root_hash,
-        note=sign_checkpoint(checkpoint, signer),
-        at=now,
+    note = sign_checkpoint(checkpoint, signer)
+    ledger.add_checkpoint(session, size=size, root_hash=checkpoint.root_hash, note=note, at=now)
+    # As ``from_row`` reads the row just written: no cosignature yet.
+    return PublishedCheckpoint(
+        size=size, root_hash=checkpoint.root_hash, note=note, published_at=now
     )
-    return PublishedCheckpoint.from_row(row)
 
 
 def add_cosignature(session: Session, size: int, line: str) -> PublishedCheckpoint:

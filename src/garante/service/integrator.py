@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from garante.ledger.merkle import subtrees_completed_by_leaf_hash
+from garante.ledger.merkle import subtrees_completed_by_leaf_hashes
 from garante.store import ledger
 
 
@@ -87,11 +87,9 @@ def integrate_batch(session: Session, limit: int, known: Known | None = None) ->
             cache[(level, index)] = found
         return found
 
-    nodes: list[ledger.Node] = []
-    for offset, leaf in enumerate(leaves):
-        for level, index, value in subtrees_completed_by_leaf_hash(start + offset, leaf, node):
-            cache[(level, index)] = value
-            nodes.append((level, index, value))
+    # The batch's own nodes are its left siblings from within it: only those left of the
+    # batch are asked of ``node``.
+    nodes = subtrees_completed_by_leaf_hashes(start, leaves, node)
     end = start + len(leaves)
     if not ledger.advance_integrated(session, start, end):
         raise IntegrationLost(f"the tree moved past {start} while this batch was computed")

@@ -14,7 +14,7 @@ from functools import lru_cache
 from itertools import count, repeat
 from typing import TypeVar, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from garante.ledger import merkle
@@ -24,12 +24,16 @@ from garante.store.schema import (
     LedgerIntegrationRow,
     LedgerSubtreeRow,
 )
-from garante.store.session import driver_cursor, insert_many, stored_value
+from garante.store.session import driver_cursor, driver_rows, insert_many, stored_value
 
 T = TypeVar("T")
 _DUMMY = bytes(32)
 _ENTRIES = LedgerEntryRow.metadata.tables[LedgerEntryRow.__tablename__]
 _SUBTREES = LedgerSubtreeRow.metadata.tables[LedgerSubtreeRow.__tablename__]
+_INTEGRATION = LedgerIntegrationRow.metadata.tables[LedgerIntegrationRow.__tablename__]
+_INTEGRATED_SIZE = f"SELECT size FROM {_INTEGRATION.name} WHERE id = 1"
+_CHECKPOINTS = LedgerCheckpointRow.metadata.tables[LedgerCheckpointRow.__tablename__]
+_PUBLISHED_SIZE = f"SELECT max(size) FROM {_CHECKPOINTS.name}"
 
 
 class LedgerDamaged(RuntimeError):
@@ -132,8 +136,9 @@ def latest_checkpoint(session: Session) -> LedgerCheckpointRow | None:
 
 
 def published_size(session: Session) -> int:
-    """The size of the newest checkpoint, 0 before the first: what publication compares."""
-    size = session.scalar(select(func.max(LedgerCheckpointRow.size)))
+    """The size of the newest checkpoint, 0 before the first: what publication compares.
+    The driver's own statement (``driver_rows``): a write that publishes asks it twice."""
+    [(size,)] = driver_rows(session, _PUBLISHED_SIZE)
     return int(size) if size is not None else 0
 
 
@@ -184,9 +189,11 @@ def append(
 def integrated_size(session: Session) -> int:
     """How many entries have their subtrees stored. Where the row is missing (a store made
     without migrations), the level-0 nodes say: every one was stored with its entry then."""
-    size = session.scalar(select(LedgerIntegrationRow.size).where(LedgerIntegrationRow.id == 1))
-    if size is not None:
-        return int(size)
+    # The driver's own statement (``driver_rows``): every write that publishes reads it twice,
+    # and the ORM's select cost several times the primary-key lookup.
+    found = driver_rows(session, _INTEGRATED_SIZE)
+    if found and found[0][0] is not None:
+        return int(found[0][0])
     leaves = session.scalar(
         select(func.max(LedgerSubtreeRow.idx)).where(LedgerSubtreeRow.level == 0)
     )
@@ -219,14 +226,20 @@ def advance_integrated(session: Session, old: int, new: int) -> bool:
     tells an integrator that another one moved it meanwhile, so its batch must not commit.
 
     The update first: the row exists in every store but one made without migrations, and
-    looking it up before every batch cost a query for that one case."""
-    result = session.execute(
-        update(LedgerIntegrationRow)
-        .where(LedgerIntegrationRow.id == 1, LedgerIntegrationRow.size == old)
-        .values(size=new)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount == 1:  # type: ignore[attr-defined]
+    looking it up before every batch cost a query for that one case. Through the driver's
+    own cursor, after writing what the session holds (as the ORM's update would): the ORM's
+    statement cost several times the update."""
+    if session.autoflush:
+        session.flush()
+    connection = session.connection()
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    with driver_cursor(connection) as cursor:
+        cursor.execute(
+            f"UPDATE {_INTEGRATION.name} SET size = {mark} WHERE id = 1 AND size = {mark}",
+            (new, old),
+        )
+        advanced = cursor.rowcount == 1
+    if advanced:
         return True
     if session.get(LedgerIntegrationRow, 1) is None and old == integrated_size(session):
         session.add(LedgerIntegrationRow(id=1, size=new))
@@ -242,14 +255,16 @@ def checkpoint(session: Session, size: int) -> LedgerCheckpointRow | None:
 
 def add_checkpoint(
     session: Session, *, size: int, root_hash: bytes, note: str, at: datetime
-) -> LedgerCheckpointRow:
-    """A signed tree head, not yet cosigned, flushed."""
-    row = LedgerCheckpointRow(
-        size=size, root_hash=root_hash, note=note, cosignatures=[], published_at=at
+) -> None:
+    """A signed tree head, not yet cosigned, written now: through the driver's executemany
+    (``insert_many``), as every write that publishes adds one, and the ORM's unit of work
+    (a row object, its flush) cost more than the insert."""
+    insert_many(
+        session,
+        _CHECKPOINTS,
+        ("size", "root_hash", "note", "cosignatures", "published_at"),
+        [(size, root_hash, note, [], at)],
     )
-    session.add(row)
-    session.flush()
-    return row
 
 
 def entries_with_leaves(
