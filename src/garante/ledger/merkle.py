@@ -143,19 +143,7 @@ def subtrees_completed_by_leaf_hash(
     averages below one), and it is what makes the stored nodes sufficient for
     RFC 9162 s2.1.3 and s2.1.4 proofs.
     """
-    if size_before < 0:
-        raise BadSizeError(
-            f"size_before must be >= 0, got {size_before}",
-            hint="pass the number of leaves already in the log",
-        )
-    _check_hash(leaf_hash_value, "leaf hash")
-    out = [(0, size_before, leaf_hash_value)]
-    level, index, acc = 0, size_before, leaf_hash_value
-    while index & 1:
-        acc = node_hash(get(level, index - 1), acc)
-        level, index = level + 1, index >> 1
-        out.append((level, index, acc))
-    return out
+    return subtrees_completed_by_leaf_hashes(size_before, (leaf_hash_value,), get)
 
 
 def subtrees_completed_by_leaf_hashes(
