@@ -4,8 +4,9 @@ An item added fans out in its own transaction (``service/fanout.py``): the item,
 request its agreements start and each one's decision and log entries commit together, or
 nothing does. One store per backend, with PARTNERS agreements that each take the item for
 six purposes; an analyst adds an item through the API and, once the server holds the item's
-write transaction open (SQLite's write lock taken, a PostgreSQL transaction id assigned), the
-server is killed with SIGKILL at an instant drawn from a fixed-seed generator, RUNS times.
+write transaction open (SQLite's write lock taken, PostgreSQL's policy lock held exclusively),
+the server is killed with SIGKILL at an instant drawn from a fixed-seed generator across the
+length of that transaction as an unkilled fan-out's measured it, RUNS times.
 After each restart the item is there with all its requests or not at all, and added again
 through the restarted server it fans out whole; at the end the log verifies against the
 published key and replays with no disagreement, every row as the replay says (the engine of
@@ -24,13 +25,13 @@ from dataclasses import dataclass, field
 
 import httpx
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Connection, Engine, func, select, text
 
 from garante.client import GaranteAPIError, GaranteClient
 from garante.ledger.note import VerifierKey
 from garante.service.app import Garante
 from garante.service.dbcheck import check_store
-from garante.store.database import create_store_engine, database_url
+from garante.store.database import POLICY_LOCK, create_store_engine, database_url
 from garante.store.schema import DecisionRow, ItemRow, LedgerEntryRow, RequestRow
 from tests.crash.harness import ForkedServer, ServerProcess, Zygote, store_environment
 from tests.support.postgres import Cluster
@@ -44,7 +45,7 @@ PURPOSES = ("interdiction", "seizure", "arrest", "prosecution", "analysis", "onw
 FANNED = PARTNERS * len(PURPOSES)  # the requests one item starts
 RUNS = 3
 SEED = 21
-WITHIN = (0.0, 0.03)  # seconds after the server began writing the item, the kill
+WITHIN = (0.05, 0.9)  # the kill, as a share of an unkilled fan-out's transaction after it began
 
 
 @dataclass
@@ -60,7 +61,7 @@ class Run:
 class Observed:
     store: Store
     log_key: str
-    one_fan_out: float  # seconds an unkilled fan-out took
+    one_fan_out: float  # seconds an unkilled fan-out's transaction took, from its start
     runs: list[Run] = field(default_factory=list)
     report_ok: bool = False
     disagreements: list[str] = field(default_factory=list)
@@ -130,8 +131,10 @@ def _published(url: str, engine: Engine, seconds: float = 30) -> None:
 
 
 def _writing(store: Store, engine: Engine) -> bool:
-    """Whether a transaction of the server's has written and not yet committed: SQLite's write
-    lock is held, or a PostgreSQL backend other than ours has a transaction id."""
+    """Whether a write transaction of the server's is open: SQLite's write lock is held (from
+    ``BEGIN IMMEDIATE``), or a PostgreSQL backend other than ours holds the policy lock
+    exclusively (taken when a write begins, ``store.database``). A fan-out decides for a while
+    before its first row goes out; from here the kill is drawn across the whole transaction."""
     if store.backend == "sqlite":
         probe = sqlite3.connect(store.db, timeout=0, isolation_level=None)
         try:
@@ -139,40 +142,62 @@ def _writing(store: Store, engine: Engine) -> bool:
             probe.execute("ROLLBACK")
             return False
         except sqlite3.OperationalError:
-            return True  # locked: a writer is between its first write and its commit
+            return True  # locked: a writer is between its BEGIN and its commit
         finally:
             probe.close()
-    with engine.connect() as watcher:
-        found = watcher.scalar(
-            text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()"
-            )
-        )
+    found = _watcher(engine).scalar(_POLICY_HELD, _POLICY_KEY)
     return bool(found)
 
 
-def _kill_during(
-    server: ForkedServer, store: Store, engine: Engine, token: str, item: str, within: float
-) -> Run:
-    """Send the item; once the server is writing, SIGKILL it up to ``within`` seconds later."""
-    answered = threading.Event()
+_POLICY_HELD = text(
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+    "AND mode = 'ExclusiveLock' AND classid = :high AND objid = :low AND pid <> pg_backend_pid()"
+)
+_POLICY_KEY = {"high": POLICY_LOCK >> 32, "low": POLICY_LOCK & 0xFFFF_FFFF}
+_watchers: dict[int, Connection] = {}
+
+
+def _watcher(engine: Engine) -> Connection:
+    """One connection kept open for the probe (autocommit): a fresh connection per look took
+    longer than a fan-out's transaction on PostgreSQL, which its looks must see."""
+    if id(engine) not in _watchers:
+        _watchers[id(engine)] = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    return _watchers[id(engine)]
+
+
+def _began_writing(store: Store, engine: Engine, answered: threading.Event) -> float:
+    """When the server began writing (or answered first): a monotonic instant."""
+    deadline = time.monotonic() + 30
+    while not _writing(store, engine) and not answered.is_set():
+        assert time.monotonic() < deadline, "the server never started writing the item"
+        time.sleep(0.001)
+    return time.monotonic()
+
+
+def _sent(url: str, token: str, item: str, answered: threading.Event) -> threading.Thread:
+    """The item sent in a thread of its own; ``answered`` is set if the server said it was added."""
 
     def send() -> None:
         try:
-            _add(server.url, token, item)
+            _add(url, token, item)
             answered.set()
         except (httpx.TransportError, GaranteAPIError):
             pass  # the server died under it
 
     sender = threading.Thread(target=send)
-    began = time.monotonic()
     sender.start()
-    deadline = began + 30
-    while not _writing(store, engine) and not answered.is_set():
-        assert time.monotonic() < deadline, "the server never started writing the item"
-        time.sleep(0.001)
-    time.sleep(within)
+    return sender
+
+
+def _kill_during(
+    server: ForkedServer, store: Store, engine: Engine, token: str, item: str, within: float
+) -> Run:
+    """Send the item; once the server is writing, SIGKILL it ``within`` seconds later."""
+    answered = threading.Event()
+    began = time.monotonic()
+    sender = _sent(server.url, token, item, answered)
+    writing = _began_writing(store, engine, answered)
+    time.sleep(max(0.0, writing + within - time.monotonic()))
     killed_after = time.monotonic() - began
     server.kill()
     sender.join(60)
@@ -197,16 +222,21 @@ def observed(
     try:
         server = ForkedServer(zygote, store, directory / "server-0.log")
         try:
-            began = time.monotonic()
-            _add(server.url, token, "warm-up")
-            one = time.monotonic() - began
+            answered = threading.Event()
+            sender = _sent(server.url, token, "warm-up", answered)
+            writing = _began_writing(store, engine, answered)
+            while _writing(store, engine) and not answered.is_set():
+                time.sleep(0.001)
+            one = time.monotonic() - writing
+            sender.join(120)
+            assert answered.is_set(), "the unkilled fan-out failed"
         finally:
             server.kill()
         seen = Observed(store=store, log_key=log_key, one_fan_out=one)
         for run in range(1, RUNS + 1):
             server = ForkedServer(zygote, store, directory / f"server-{run}.log")
             try:
-                within = rng.uniform(*WITHIN)
+                within = rng.uniform(*WITHIN) * one
                 seen.runs.append(_kill_during(server, store, engine, token, f"fan-{run}", within))
             finally:
                 server.kill()
@@ -233,6 +263,9 @@ def observed(
         )
         yield seen
     finally:
+        watcher = _watchers.pop(id(engine), None)
+        if watcher is not None:
+            watcher.close()
         engine.dispose()
 
 
