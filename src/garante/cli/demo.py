@@ -14,6 +14,7 @@ from garante.cli.context import settings
 from garante.domain.errors import ValidationError
 from garante.domain.timeutil import parse_time
 from garante.scenarios import NOVEMBER_2025
+from garante.store.sqlite_writer import LOCK_SUFFIX
 
 if TYPE_CHECKING:
     from garante.scenarios.runner import StepResult
@@ -139,7 +140,7 @@ def _remove(db: str) -> None:
         )
     removed = [
         path
-        for path in (Path(db + suffix) for suffix in ("", "-wal", "-shm", ".log-key"))
+        for path in (Path(db + suffix) for suffix in ("", "-wal", "-shm", LOCK_SUFFIX, ".log-key"))
         if path.exists()
     ]
     for path in removed:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from garante.domain.errors import StoreUnavailable, ValidationError
 from garante.store.session import driver_cursor
-from garante.store.sqlite_writer import BUSY_TIMEOUT_MS, WriterConnection, writer_lock
+from garante.store.sqlite_writer import BUSY_TIMEOUT_MS, WriterConnection, WriterLock, writer_lock
 
 DEFAULT_URL = "sqlite:///garante.db"
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -259,10 +258,10 @@ def _configure_postgresql(engine: Engine) -> None:
         connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SEQUENCER_LOCK})")
 
 
-def _configure_sqlite(engine: Engine, *, writer: threading.Lock | None = None) -> None:
+def _configure_sqlite(engine: Engine, *, writer: WriterLock | None = None) -> None:
     """SQLite's settings on each new connection, and ``BEGIN IMMEDIATE`` for every write
-    transaction; with ``writer``, a file store's writers in this process queue on that lock
-    first (``store.sqlite_writer``)."""
+    transaction; with ``writer``, a file store's writers (of this process, then of every
+    process) queue on that lock first (``store.sqlite_writer``)."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
