@@ -24,7 +24,13 @@ from garante.store.schema import (
     LedgerIntegrationRow,
     LedgerSubtreeRow,
 )
-from garante.store.session import driver_cursor, driver_rows, insert_many, stored_value
+from garante.store.session import (
+    driver_cursor,
+    driver_rows,
+    insert_many,
+    parameter_mark,
+    stored_value,
+)
 
 T = TypeVar("T")
 _DUMMY = bytes(32)
@@ -59,7 +65,7 @@ def _fetched(session: Session, compute: Callable[[merkle.GetNode], T]) -> T:
     # a few primary-key lookups, and SQLAlchemy's statement execution (parameters by name,
     # result rows) cost more than the query and the hashing together.
     connection = session.connection()
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    mark = parameter_mark(connection.dialect)
     with driver_cursor(connection) as cursor:
         cursor.execute(_nodes_sql(width, mark), [n for key in keys for n in key])
         rows = cursor.fetchall()
@@ -100,7 +106,7 @@ def subtrees(session: Session, keys: Sequence[tuple[int, int]]) -> dict[tuple[in
     width = 1 << max(2, (len(wanted) - 1).bit_length())
     wanted += [wanted[-1]] * (width - len(wanted))
     connection = session.connection()
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    mark = parameter_mark(connection.dialect)
     rows = connection.exec_driver_sql(
         _nodes_sql(width, mark), tuple(n for key in wanted for n in key)
     ).all()
@@ -232,7 +238,7 @@ def advance_integrated(session: Session, old: int, new: int) -> bool:
     if session.autoflush:
         session.flush()
     connection = session.connection()
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    mark = parameter_mark(connection.dialect)
     with driver_cursor(connection) as cursor:
         cursor.execute(
             f"UPDATE {_INTEGRATION.name} SET size = {mark} WHERE id = 1 AND size = {mark}",
@@ -287,7 +293,7 @@ def entries_with_leaves(
     either way; scanning the subtrees reads each integrated entry's page once, not twice.
     """
     connection = session.connection()
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    mark = parameter_mark(connection.dialect)
     joined_sql = (
         f"SELECT e.idx, e.entry, CASE WHEN s.hash = e.leaf_hash THEN e.leaf_hash ELSE {mark} END "
         f"FROM {_SUBTREES.name} s JOIN {_ENTRIES.name} e ON e.idx = s.idx "

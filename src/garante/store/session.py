@@ -19,6 +19,13 @@ def flush(session: Session) -> None:
     session.flush()
 
 
+def parameter_mark(dialect: Dialect) -> str:
+    """The driver's mark for a positional parameter, in SQL that goes to the driver as written
+    (``driver_cursor``, ``driver_rows``, ``exec_driver_sql``): sqlite3's ``?``, psycopg's
+    ``%s``. One place to say it, for the statements built per dialect."""
+    return "?" if dialect.paramstyle == "qmark" else "%s"
+
+
 @contextmanager
 def driver_cursor(connection: Connection) -> Iterator[Any]:
     """A cursor of the driver's own, in ``connection``'s transaction, closed after use.
@@ -149,7 +156,7 @@ def insert_many(
         for index, convert in converting:
             values[index] = convert(values[index])
         rows = list(zip(*values, strict=True))
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    mark = parameter_mark(dialect)
     statement = (
         f"INSERT INTO {table.name} ({', '.join(columns)}) "
         f"VALUES ({', '.join(mark for _ in columns)})"
