@@ -26,6 +26,7 @@ from garante.store.schema import (
 )
 from garante.store.session import (
     driver_cursor,
+    driver_execute,
     driver_rows,
     insert_many,
     parameter_mark,
@@ -234,18 +235,14 @@ def advance_integrated(session: Session, old: int, new: int) -> bool:
     The update first: the row exists in every store but one made without migrations, and
     looking it up before every batch cost a query for that one case. Through the driver's
     own cursor, after writing what the session holds (as the ORM's update would): the ORM's
-    statement cost several times the update."""
-    if session.autoflush:
-        session.flush()
-    connection = session.connection()
-    mark = parameter_mark(connection.dialect)
-    with driver_cursor(connection) as cursor:
-        cursor.execute(
-            f"UPDATE {_INTEGRATION.name} SET size = {mark} WHERE id = 1 AND size = {mark}",
-            (new, old),
-        )
-        advanced = cursor.rowcount == 1
-    if advanced:
+    statement cost several times the update (``driver_execute``)."""
+    mark = parameter_mark(session.connection().dialect)
+    changed = driver_execute(
+        session,
+        f"UPDATE {_INTEGRATION.name} SET size = {mark} WHERE id = 1 AND size = {mark}",
+        (new, old),
+    )
+    if changed == 1:
         return True
     if session.get(LedgerIntegrationRow, 1) is None and old == integrated_size(session):
         session.add(LedgerIntegrationRow(id=1, size=new))
