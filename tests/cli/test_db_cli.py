@@ -32,6 +32,7 @@ from garante.service.clock import FixedClock
 from garante.signatures import public_key_bytes, sign_statement
 from garante.store.database import alembic_config
 from garante.store.feed import FeedQuery
+from garante.store.queries import LOG_VERIFIER_KEY
 from garante.store.schema import (
     AcknowledgementRow,
     AgencyRow,
@@ -41,6 +42,7 @@ from garante.store.schema import (
     EventRow,
     LedgerEntryRow,
     RequestRow,
+    SettingRow,
 )
 from tests.support import passkey, postgres
 from tests.support.scenario import START, scenario_bundle
@@ -592,4 +594,60 @@ def test_a_consent_whose_answer_index_names_another_entry_is_found(
         f"not the consent.granted entry naming it; its answer is entry {answered}: the "
         "partner cannot prove the answer (it is served the entry answer_index names) until "
         f"its answer_index is {answered} again (restore the row from a backup, or set it)"
+    )
+
+
+def replay_differences(store: Engine, db_url: str) -> tuple[int, list[str]]:
+    """``db check --log-key`` with the key the store's log is signed with: its exit code and
+    the rows that differ from the replayed log."""
+    with store.connect() as connection:
+        key = connection.scalar(select(SettingRow.value).where(SettingRow.key == LOG_VERIFIER_KEY))
+    code, report, err = db(db_url, "check", "--log-key", str(key))
+    assert report["replay"] is not None, err
+    differences: list[str] = report["replay"]["differences"]
+    return code, differences
+
+
+def test_statements_and_their_answers_match_the_replayed_log(store: Engine, db_url: str) -> None:
+    assert replay_differences(store, db_url) == (0, [])
+
+
+@pytest.mark.tampers
+def test_a_received_index_altered_behind_the_service_differs_from_the_replayed_log(
+    store: Engine, db_url: str
+) -> None:
+    recorded = received_index(store, AcknowledgementRow, "ack-2")
+    other = received_index(store, AcknowledgementRow, "ack-1")
+    with store.begin() as connection:
+        connection.execute(
+            update(AcknowledgementRow)
+            .where(AcknowledgementRow.id == "ack-2")
+            .values(received_index=other)
+        )
+    assert replay_differences(store, db_url) == (
+        8,
+        [
+            f"acknowledgements row ack-2: received_index is {other} in the store but "
+            f"{recorded} in the log"
+        ],
+    )
+
+
+@pytest.mark.tampers
+def test_an_answer_index_altered_behind_the_service_differs_from_the_replayed_log(
+    store: Engine, db_url: str
+) -> None:
+    answered = answer_index(store, "consent-1")
+    with store.begin() as connection:
+        connection.execute(
+            update(ConsentRequestRow)
+            .where(ConsentRequestRow.id == "consent-1")
+            .values(answer_index=None)
+        )
+    assert replay_differences(store, db_url) == (
+        8,
+        [
+            "consent_requests row consent-1: answer_index is null in the store but "
+            f"{answered} in the log"
+        ],
     )
