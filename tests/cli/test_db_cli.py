@@ -32,6 +32,7 @@ from garante.service.clock import FixedClock
 from garante.signatures import public_key_bytes, sign_statement
 from garante.store.database import alembic_config
 from garante.store.feed import FeedQuery
+from garante.store.queries import LOG_VERIFIER_KEY
 from garante.store.schema import (
     AcknowledgementRow,
     AgencyRow,
@@ -41,6 +42,7 @@ from garante.store.schema import (
     EventRow,
     LedgerEntryRow,
     RequestRow,
+    SettingRow,
 )
 from tests.support import passkey, postgres
 from tests.support.scenario import START, scenario_bundle
@@ -149,7 +151,8 @@ def populate(
 
 
 def _statements(garante: Garante, delivered: int, recalled: int) -> None:
-    """The DEA's signed statements: a delivery and a recall acknowledged, and consent asked."""
+    """The DEA's signed statements: a delivery and a recall acknowledged, and consent asked
+    and granted."""
     key = demo_key("dea")
     garante.set_agency_key("dea", public_key_bytes(key.public_key()))
     dea = garante.acting_as(Principal(token_id="t-dea", role=Role.PARTNER, agency_id="dea"))
@@ -169,6 +172,7 @@ def _statements(garante: Garante, delivered: int, recalled: int) -> None:
         requested_at=now,
     )
     assert dea.request_consent(consent, signature=sign_statement(key, consent.statement())).new
+    garante.grant_consent("consent-1", reason="the originator agrees")
 
 
 def _certificates(garante: Garante) -> None:
@@ -506,6 +510,15 @@ def received_index(
     return int(index)
 
 
+def answer_index(engine: Engine, consent: str) -> int:
+    with engine.connect() as connection:
+        index = connection.scalar(
+            select(ConsentRequestRow.answer_index).where(ConsentRequestRow.id == consent)
+        )
+    assert index is not None
+    return int(index)
+
+
 def test_every_statement_names_the_entry_that_recorded_its_receipt(
     store: Engine, db_url: str
 ) -> None:
@@ -543,4 +556,98 @@ def test_a_statement_whose_received_index_names_another_entry_is_found(
         f"not the release.acknowledged entry naming it; its receipt is entry {recorded}: it "
         f"is listed out of the order received until its received_index is {recorded} again "
         "(restore the row from a backup, or set it)"
+    )
+
+
+def test_every_answered_consent_names_the_entry_of_its_answer(store: Engine, db_url: str) -> None:
+    code, report, err = db(db_url, "check")
+    assert code == 0, (err, report)
+    checked = report["links"]["checked"]
+    assert "consent granted answer index" in checked
+    assert "consent refused answer index" in checked
+
+
+@pytest.mark.tampers
+def test_a_consent_whose_answer_index_names_another_entry_is_found(
+    store: Engine, db_url: str
+) -> None:
+    answered = answer_index(store, "consent-1")
+    asked = received_index(store, ConsentRequestRow, "consent-1")
+    with store.begin() as connection:
+        connection.execute(
+            update(ConsentRequestRow)
+            .where(ConsentRequestRow.id == "consent-1")
+            .values(answer_index=asked)
+        )
+    code, report, _ = db(db_url, "check")
+    assert code == 8
+    assert report["failed"] == ["state and log"]  # the log and every id link still hold
+    [orphan] = report["links"]["orphans"]
+    assert (orphan["side"], orphan["link"], orphan["key"], orphan["index"]) == (
+        "state",
+        "consent granted answer index",
+        "consent-1",
+        asked,
+    )
+    assert orphan["message"] == (
+        f"consent_requests consent-1: answer_index names entry {asked} (consent.requested), "
+        f"not the consent.granted entry naming it; its answer is entry {answered}: the "
+        "partner cannot prove the answer (it is served the entry answer_index names) until "
+        f"its answer_index is {answered} again (restore the row from a backup, or set it)"
+    )
+
+
+def replay_differences(store: Engine, db_url: str) -> tuple[int, list[str]]:
+    """``db check --log-key`` with the key the store's log is signed with: its exit code and
+    the rows that differ from the replayed log."""
+    with store.connect() as connection:
+        key = connection.scalar(select(SettingRow.value).where(SettingRow.key == LOG_VERIFIER_KEY))
+    code, report, err = db(db_url, "check", "--log-key", str(key))
+    assert report["replay"] is not None, err
+    differences: list[str] = report["replay"]["differences"]
+    return code, differences
+
+
+def test_statements_and_their_answers_match_the_replayed_log(store: Engine, db_url: str) -> None:
+    assert replay_differences(store, db_url) == (0, [])
+
+
+@pytest.mark.tampers
+def test_a_received_index_altered_behind_the_service_differs_from_the_replayed_log(
+    store: Engine, db_url: str
+) -> None:
+    recorded = received_index(store, AcknowledgementRow, "ack-2")
+    other = received_index(store, AcknowledgementRow, "ack-1")
+    with store.begin() as connection:
+        connection.execute(
+            update(AcknowledgementRow)
+            .where(AcknowledgementRow.id == "ack-2")
+            .values(received_index=other)
+        )
+    assert replay_differences(store, db_url) == (
+        8,
+        [
+            f"acknowledgements row ack-2: received_index is {other} in the store but "
+            f"{recorded} in the log"
+        ],
+    )
+
+
+@pytest.mark.tampers
+def test_an_answer_index_altered_behind_the_service_differs_from_the_replayed_log(
+    store: Engine, db_url: str
+) -> None:
+    answered = answer_index(store, "consent-1")
+    with store.begin() as connection:
+        connection.execute(
+            update(ConsentRequestRow)
+            .where(ConsentRequestRow.id == "consent-1")
+            .values(answer_index=None)
+        )
+    assert replay_differences(store, db_url) == (
+        8,
+        [
+            "consent_requests row consent-1: answer_index is null in the store but "
+            f"{answered} in the log"
+        ],
     )

@@ -138,24 +138,30 @@ class LoggedCertificate:
 
 @dataclass(kw_only=True)
 class LoggedConsent:
-    """A partner's consent request as the log recorded it, and its answer so far."""
+    """A partner's consent request as the log recorded it, and its answer so far:
+    ``received_index`` the entry that recorded its receipt, ``answer_index`` that of its
+    answer (the store keeps both on the row)."""
 
     id: str
     agency: str
     request: int
     recipient: str
     purpose: str
+    received_index: int
     status: str = "pending"
+    answer_index: int | None = None
 
 
 @dataclass(kw_only=True)
 class LoggedAcknowledgement:
-    """A partner's acknowledgement of a delivery or a recall, as the log recorded it."""
+    """A partner's acknowledgement of a delivery or a recall, as the log recorded it, and the
+    entry that recorded its receipt (its place in the order received, kept on the row)."""
 
     id: str
     kind: str
     request: int
     agency: str
+    received_index: int
 
 
 @dataclass(kw_only=True)
@@ -884,6 +890,7 @@ def _acknowledged(
         kind=text(d.statement, "of"),
         request=whole(d.statement, "release"),
         agency=text(d.statement, "agency"),
+        received_index=e.index,
     )
     if isinstance(d, RecallAcknowledged):
         request = p.requests.get(whole(d.statement, "release"))
@@ -907,6 +914,7 @@ def _consent_requested(p: Projection, e: LoggedEntry, d: ConsentRequested) -> bo
         request=whole(d.statement, "release"),
         recipient=text(d.statement, "recipient"),
         purpose=text(d.statement, "purpose"),
+        received_index=e.index,
     )
     return False
 
@@ -915,6 +923,7 @@ def _consent_answered(p: Projection, e: LoggedEntry, d: ConsentGranted | Consent
     found = p.consent_requests.get(d.consent)
     if found is not None:
         found.status = "granted" if isinstance(d, ConsentGranted) else "refused"
+        found.answer_index = e.index
     return False
 
 

@@ -1,9 +1,10 @@
 """The store's state against the state its log records (``garante db check --log-key``).
 
 The log is the record and the store its projection. A row edited behind the log (an order's
-scope, a request's outcome, an undertaking's clauses, an agency's key, a token's role), a row
-with no entry or an entry whose row was deleted: each is a difference between the store and
-the log replayed from its entries alone, named by table, key and column.
+scope, a request's outcome, an undertaking's clauses, an agency's key, a token's role, the
+entry a partner's statement or a consent's answer was recorded at), a row with no entry or an
+entry whose row was deleted: each is a difference between the store and the log replayed from
+its entries alone, named by table, key and column.
 """
 
 from __future__ import annotations
@@ -320,12 +321,49 @@ def _acknowledgements(
     yield (
         "acknowledgements",
         {
-            r.id: {"kind": r.kind, "request_id": r.request_id, "agency_id": r.agency_id}
+            r.id: {
+                "kind": r.kind,
+                "request_id": r.request_id,
+                "agency_id": r.agency_id,
+                "received_index": r.received_index,
+            }
             for r in stored.acknowledgements
         },
         {
-            a.id: {"kind": a.kind, "request_id": a.request, "agency_id": a.agency}
+            a.id: {
+                "kind": a.kind,
+                "request_id": a.request,
+                "agency_id": a.agency,
+                "received_index": a.received_index,
+            }
             for a in log.acknowledgements.values()
+        },
+    )
+    yield (
+        "consent_requests",
+        {
+            r.id: {
+                "agency_id": r.agency_id,
+                "request_id": r.request_id,
+                "recipient": r.recipient,
+                "purpose": r.purpose,
+                "status": r.status,
+                "received_index": r.received_index,
+                "answer_index": r.answer_index,
+            }
+            for r in stored.consent_requests
+        },
+        {
+            c.id: {
+                "agency_id": c.agency,
+                "request_id": c.request,
+                "recipient": c.recipient,
+                "purpose": c.purpose,
+                "status": c.status,
+                "received_index": c.received_index,
+                "answer_index": c.answer_index,
+            }
+            for c in log.consent_requests.values()
         },
     )
 

@@ -31,7 +31,13 @@ from sqlalchemy.orm import Session, aliased
 from garante.domain.decision import Outcome
 from garante.store.paging import Keyset, paged
 from garante.store.schema import AgencyRow, FeedObjectRow, FeedReleaseRow, RequestRow
-from garante.store.session import driver_cursor, insert_many, stored_value, stored_values
+from garante.store.session import (
+    driver_cursor,
+    insert_many,
+    parameter_mark,
+    stored_value,
+    stored_values,
+)
 
 AVAILABLE = "available"  # released, not yet fetched, and an order may still withhold it
 WITHHELD = "withheld"  # released once, but what decides now would not release it
@@ -406,7 +412,7 @@ def last_dates(session: Session, partner_ids: Iterable[str]) -> dict[str, dateti
     """
     found: dict[str, datetime] = {}
     connection = session.connection()
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    mark = parameter_mark(connection.dialect)
     instant = _added_processor(session)
     with driver_cursor(connection) as cursor:
         for chunk in _chunks(sorted(set(partner_ids))):
@@ -461,7 +467,7 @@ def _pairs_found(
     wanted = sorted(set(pairs))
     found: set[tuple[str, str]] = set()
     connection = session.connection()
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    mark = parameter_mark(connection.dialect)
     term = f"(partner_id = {mark} AND object_id = {mark})"
     for start in range(0, len(wanted), 250):
         chunk = wanted[start : start + 250]

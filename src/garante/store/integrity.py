@@ -15,8 +15,9 @@ that record them, and the paths inside the JSON are derived from those declarati
 compares a key computed from rows with a key extracted from entries, in both directions, and,
 where each change is logged exactly once, compares the counts too. The JSON is read in SQL
 (``json_extract`` on SQLite, ``jsonb_extract_path_text`` on PostgreSQL) so a large log is never
-loaded into memory. The rows that do hold one, partners' statements keeping the entry that
-recorded their receipt (``received_index``), are checked to hold that entry's index.
+loaded into memory. The rows that do hold one are checked to hold that entry's index:
+partners' statements keeping the entry that recorded their receipt (``received_index``), and
+consent requests answered here keeping the entry of the answer (``answer_index``).
 """
 
 from __future__ import annotations
@@ -525,11 +526,13 @@ def _links(data: Field) -> list[_Link]:
 
 @dataclass(frozen=True, kw_only=True)
 class _Receipt:
-    """A partner's statement and the entry that recorded its receipt, which its row names.
+    """A row that names the entry of this log recording a change of it: the ``event`` entry
+    naming its id. The links above (which match rows to entries by id) still hold when the
+    index points anywhere else; what goes wrong then is ``harm``.
 
-    ``received_index`` (revision 0026) is the row's place in the order received: the index of
-    the ``event`` entry naming its id. A row pointing anywhere else is listed out of its place,
-    though the links above (which match rows to entries by id) still hold.
+    ``received_index`` (revision 0026) is a partner's statement's place in the order received.
+    ``answer_index`` of a consent request answered here is the entry the partner is served as
+    the proof of the answer (``service.onward.served_answer`` asks for it and proves it).
     """
 
     name: str
@@ -538,20 +541,44 @@ class _Receipt:
     index: Mapped
     where: ColumnElement[bool]
     event: type[AuditEvent]
+    recorded: str
+    """What the entry records, in "its {recorded} is entry N"."""
+    harm: str
+    """What a row pointing elsewhere does until it is set right."""
+
+
+_LISTED_OUT = "it is listed out of the order received"
+_UNPROVEN = "the partner cannot prove the answer (it is served the entry answer_index names)"
 
 
 def _receipts() -> list[_Receipt]:
-    """The rows that keep the index of their receipt, and the entries that record it."""
+    """The rows that keep the index of an entry of this log, and the entries that record it.
+
+    ``consents_asked.answer_index`` is not among them: it names the entry of the answer in the
+    upstream's log, not this one. This log records it (``consent.received``'s
+    ``upstream_index``, with the entry and its proof, which ``audit replay`` verifies), and
+    that entry is tied to the row by the "consent received" link.
+    """
     return [
         _Receipt(name="delivery acknowledgement received index", table="acknowledgements",
                  id=AcknowledgementRow.id, index=AcknowledgementRow.received_index,
-                 where=AcknowledgementRow.kind == "delivery", event=ReleaseAcknowledged),
+                 where=AcknowledgementRow.kind == "delivery", event=ReleaseAcknowledged,
+                 recorded="receipt", harm=_LISTED_OUT),
         _Receipt(name="recall acknowledgement received index", table="acknowledgements",
                  id=AcknowledgementRow.id, index=AcknowledgementRow.received_index,
-                 where=AcknowledgementRow.kind == "recall", event=RecallAcknowledged),
+                 where=AcknowledgementRow.kind == "recall", event=RecallAcknowledged,
+                 recorded="receipt", harm=_LISTED_OUT),
         _Receipt(name="consent request received index", table="consent_requests",
                  id=ConsentRequestRow.id, index=ConsentRequestRow.received_index,
-                 where=true(), event=ConsentRequested),
+                 where=true(), event=ConsentRequested, recorded="receipt", harm=_LISTED_OUT),
+        _Receipt(name="consent granted answer index", table="consent_requests",
+                 id=ConsentRequestRow.id, index=ConsentRequestRow.answer_index,
+                 where=ConsentRequestRow.status == "granted", event=ConsentGranted,
+                 recorded="answer", harm=_UNPROVEN),
+        _Receipt(name="consent refused answer index", table="consent_requests",
+                 id=ConsentRequestRow.id, index=ConsentRequestRow.answer_index,
+                 where=ConsentRequestRow.status == "refused", event=ConsentRefused,
+                 recorded="answer", harm=_UNPROVEN),
     ]  # fmt: skip
 
 
@@ -664,7 +691,9 @@ def _check_link(session: Session, link: _Link, result: LinkCheck) -> None:
 
 
 def _check_receipt(session: Session, data: Field, receipt: _Receipt, result: LinkCheck) -> None:
-    """Each row's ``received_index`` is the entry of its kind that names it."""
+    """Each row's index (``received_index``, ``answer_index``) is the entry of its kind that
+    names it."""
+    column = _column(receipt.index).name
     kind = receipt.event.entry_kind.value
     named = _Values(data, [receipt.event])(receipt.id)
     wrong = session.execute(
@@ -696,16 +725,19 @@ def _check_receipt(session: Session, data: Field, receipt: _Receipt, result: Lin
     orphans = []
     for row_id, index, at in wrong:
         pointed = (
-            f"entry {index}, which the log does not hold"
+            "names no entry"
+            if index is None
+            else f"names entry {index}, which the log does not hold"
             if at is None
-            else f"entry {index} ({at}), not the {kind} entry naming it"
+            else f"names entry {index} ({at}), not the {kind} entry naming it"
         )
         found = recorded.get(row_id)
         fix = (
-            f"its receipt is entry {found}: it is listed out of the order received until its "
-            f"received_index is {found} again (restore the row from a backup, or set it)"
+            f"its {receipt.recorded} is entry {found}: {receipt.harm} until its {column} is "
+            f"{found} again (restore the row from a backup, or set it)"
             if found is not None
-            else f"no {kind} entry records its receipt (see the state and log finding for it)"
+            else f"no {kind} entry records its {receipt.recorded} (see the state and log "
+            "finding for it)"
         )
         orphans.append(
             Orphan(
@@ -713,7 +745,7 @@ def _check_receipt(session: Session, data: Field, receipt: _Receipt, result: Lin
                 link=receipt.name,
                 key=row_id,
                 index=index,
-                message=f"{receipt.table} {row_id}: received_index names {pointed}; {fix}",
+                message=f"{receipt.table} {row_id}: {column} {pointed}; {fix}",
             )
         )
     _record(result, receipt.name, orphans)

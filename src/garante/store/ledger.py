@@ -24,7 +24,14 @@ from garante.store.schema import (
     LedgerIntegrationRow,
     LedgerSubtreeRow,
 )
-from garante.store.session import driver_cursor, driver_rows, insert_many, stored_value
+from garante.store.session import (
+    driver_cursor,
+    driver_execute,
+    driver_rows,
+    insert_many,
+    parameter_mark,
+    stored_value,
+)
 
 T = TypeVar("T")
 _DUMMY = bytes(32)
@@ -59,7 +66,7 @@ def _fetched(session: Session, compute: Callable[[merkle.GetNode], T]) -> T:
     # a few primary-key lookups, and SQLAlchemy's statement execution (parameters by name,
     # result rows) cost more than the query and the hashing together.
     connection = session.connection()
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    mark = parameter_mark(connection.dialect)
     with driver_cursor(connection) as cursor:
         cursor.execute(_nodes_sql(width, mark), [n for key in keys for n in key])
         rows = cursor.fetchall()
@@ -100,7 +107,7 @@ def subtrees(session: Session, keys: Sequence[tuple[int, int]]) -> dict[tuple[in
     width = 1 << max(2, (len(wanted) - 1).bit_length())
     wanted += [wanted[-1]] * (width - len(wanted))
     connection = session.connection()
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    mark = parameter_mark(connection.dialect)
     rows = connection.exec_driver_sql(
         _nodes_sql(width, mark), tuple(n for key in wanted for n in key)
     ).all()
@@ -228,18 +235,14 @@ def advance_integrated(session: Session, old: int, new: int) -> bool:
     The update first: the row exists in every store but one made without migrations, and
     looking it up before every batch cost a query for that one case. Through the driver's
     own cursor, after writing what the session holds (as the ORM's update would): the ORM's
-    statement cost several times the update."""
-    if session.autoflush:
-        session.flush()
-    connection = session.connection()
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    with driver_cursor(connection) as cursor:
-        cursor.execute(
-            f"UPDATE {_INTEGRATION.name} SET size = {mark} WHERE id = 1 AND size = {mark}",
-            (new, old),
-        )
-        advanced = cursor.rowcount == 1
-    if advanced:
+    statement cost several times the update (``driver_execute``)."""
+    mark = parameter_mark(session.connection().dialect)
+    changed = driver_execute(
+        session,
+        f"UPDATE {_INTEGRATION.name} SET size = {mark} WHERE id = 1 AND size = {mark}",
+        (new, old),
+    )
+    if changed == 1:
         return True
     if session.get(LedgerIntegrationRow, 1) is None and old == integrated_size(session):
         session.add(LedgerIntegrationRow(id=1, size=new))
@@ -287,7 +290,7 @@ def entries_with_leaves(
     either way; scanning the subtrees reads each integrated entry's page once, not twice.
     """
     connection = session.connection()
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    mark = parameter_mark(connection.dialect)
     joined_sql = (
         f"SELECT e.idx, e.entry, CASE WHEN s.hash = e.leaf_hash THEN e.leaf_hash ELSE {mark} END "
         f"FROM {_SUBTREES.name} s JOIN {_ENTRIES.name} e ON e.idx = s.idx "

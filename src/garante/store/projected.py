@@ -21,6 +21,7 @@ from garante.store.schema import (
     AuthorityPasskeyRow,
     AuthorityRow,
     ConditionRow,
+    ConsentRequestRow,
     DecisionRow,
     EventRow,
     ItemRow,
@@ -54,6 +55,7 @@ class StoredState:
     certificates: Sequence[AgencyCertificateRow] = ()
     passkeys: Sequence[AuthorityPasskeyRow] = ()
     acknowledgements: Sequence[AcknowledgementRow] = ()
+    consent_requests: Sequence[ConsentRequestRow] = ()
 
 
 def stored_state(session: Session) -> StoredState:
@@ -78,4 +80,5 @@ def stored_state(session: Session) -> StoredState:
         certificates=list(session.scalars(select(AgencyCertificateRow))),
         passkeys=list(session.scalars(select(AuthorityPasskeyRow))),
         acknowledgements=list(session.scalars(select(AcknowledgementRow))),
+        consent_requests=list(session.scalars(select(ConsentRequestRow))),
     )

@@ -16,7 +16,7 @@ from garante.domain.request import ReleaseRequest
 from garante.store import feed
 from garante.store.paging import Keyset, paged
 from garante.store.schema import AgencyRow, DecisionRow, FeedReleaseRow, ItemRow, RequestRow
-from garante.store.session import driver_rows, insert_many, loaded_instants
+from garante.store.session import driver_rows, insert_many, loaded_instants, parameter_mark
 
 
 def get(session: Session, request_id: int) -> RequestRow | None:
@@ -375,7 +375,7 @@ def _shown_rows(
     extra: str,
     join: str,
 ) -> list[Any]:
-    mark = "?" if session.connection().dialect.paramstyle == "qmark" else "%s"
+    mark = parameter_mark(session.connection().dialect)
     if page is not None and page.after is not None:
         conditions = [*conditions, ("r.id >", page.after)]
     where = " AND ".join(

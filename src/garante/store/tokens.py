@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from garante.store.schema import TokenRow
-from garante.store.session import driver_cursor
+from garante.store.session import driver_cursor, parameter_mark
 
 
 def get(session: Session, token_id: str) -> TokenRow | None:
@@ -41,7 +41,7 @@ def by_hash(session: Session, token_hash: bytes) -> Holder | None:
     execution and result cost several times the lookup by the unique index.
     """
     connection = session.connection()
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    mark = parameter_mark(connection.dialect)
     with driver_cursor(connection) as cursor:
         cursor.execute(_BY_HASH + mark, (token_hash,))
         row = cursor.fetchone()
