@@ -475,7 +475,11 @@ def _fill_feeds(
                     object_type=marked.kind,
                     version=marked.version,
                     date_added=start + stored_feed.TICK * offset,
-                    body=marked.for_release(token, marking_ids, entry, origin),
+                    # Most objects a release adds are support objects, the same for every
+                    # partner (``for_release`` gives their body as it is): no call for them.
+                    body=marked.for_release(token, marking_ids, entry, origin)
+                    if marked.traced
+                    else marked.body,
                 )
             )
         last[partner] = start + stored_feed.TICK * (len(new) - 1)

@@ -86,6 +86,13 @@ def loaded_instants(session: Session, table: Table, column: str) -> Callable[[An
     return _loader(table.c[column].type, dialect)
 
 
+def loaded_values(session: Session, table: Table, column: str) -> Callable[[Any], Any]:
+    """How the ORM loads ``column``'s stored value on ``session``'s dialect, whatever its type
+    (JSON text as a value, SQLite's integers as booleans, instants as ``loaded_instants``),
+    for rows read with ``driver_rows``. It takes no None: the caller keeps those."""
+    return _loader(table.c[column].type, session.connection().dialect)
+
+
 @lru_cache(maxsize=512)
 def _loader(column_type: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any]:
     """``loaded_instants``'s processor, looked up once per column type and dialect."""
