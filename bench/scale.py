@@ -106,9 +106,11 @@ def prepare(store: Store) -> Template:
 
 
 @contextmanager
-def deployment(store: Store, servers: int) -> Iterator[tuple[str, list[str]]]:
+def deployment(
+    store: Store, servers: int, extra: tuple[str, ...] = ()
+) -> Iterator[tuple[str, list[str]]]:
     with ExitStack() as stack:
-        running = [stack.enter_context(running_server(store)) for _ in range(servers)]
+        running = [stack.enter_context(running_server(store, extra=extra)) for _ in range(servers)]
         urls = [s.url for s in running]
         front = stack.enter_context(nginx.running_nginx(urls))
         yield front, urls
@@ -384,6 +386,12 @@ def main() -> int:
     parser.add_argument(
         "--sqlite-only", action="store_true", help="one server on SQLite only, no PostgreSQL"
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes of the SQLite server (garante serve --workers)",
+    )
     args = parser.parse_args()
     seconds = args.seconds or (2.0 if args.quick else 10.0)
     rounds = args.rounds or (5 if args.quick else 40)
@@ -413,7 +421,8 @@ def main() -> int:
                     template, root / "baseline", cluster, seconds, args.clients
                 )
             store = template.store.copy(directory, lambda: cluster)
-            with deployment(store, servers) as (front, urls):
+            extra = ("--workers", str(args.workers)) if backend == "sqlite" else ()
+            with deployment(store, servers, extra) as (front, urls):
                 with cpu_use() as write_cpu:
                     writes = rate(
                         seconds, args.clients, releases(front, template.tokens["analyst"])
@@ -423,7 +432,9 @@ def main() -> int:
                 latency = order_latency(front, urls, template.tokens, rounds, seconds)
             results.append((backend, servers, writes, reads, latency))
             print(
-                f"{backend:<10} {servers} server(s): {writes:8.1f} releases/s "
+                f"{backend:<10} {servers} server(s)"
+                f"{f' x {args.workers} workers' if backend == 'sqlite' else ''}: "
+                f"{writes:8.1f} releases/s "
                 f"{reads:8.1f} TAXII pages/s  order holds everywhere in "
                 f"p50 {statistics.median(latency.samples):6.1f} ms, "
                 f"p99 {p99(latency.samples):6.1f} ms, violations {latency.violations}\n"

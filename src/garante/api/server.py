@@ -44,6 +44,12 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def url_of(host: str, sock: socket.socket) -> str:
+    """The base URL a bound socket answers on (its port, whatever ``bind`` was asked for)."""
+    port = sock.getsockname()[1]
+    return f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+
+
 def _every(seconds: float, stop: threading.Event, task: Callable[[], None]) -> None:
     while not stop.wait(seconds):
         try:
@@ -78,10 +84,13 @@ def serve(
     sources_interval: float = 5.0,
     trusted_proxies: TrustedProxies | None = None,
     oidc: OidcSettings | None = None,
+    sock: socket.socket | None = None,
 ) -> None:
-    sock = bind(host, port)
-    actual = sock.getsockname()[1]
-    url = f"http://{host if ':' not in host else f'[{host}]'}:{actual}"
+    """Serve until SIGTERM or SIGINT: on ``sock`` if given (a worker's, bound by the process
+    that forked it: ``api.workers``), else on a socket bound here to ``host`` and ``port``."""
+    if sock is None:
+        sock = bind(host, port)
+    url = url_of(host, sock)
     stop = threading.Event()
 
     failing: list[str] = []  # the HSM's last failure, while checkpoints cannot be signed

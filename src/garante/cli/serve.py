@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import typer
 
 from garante.cli import output
-from garante.cli.context import service
+from garante.cli.context import service, settings
+from garante.domain.errors import GaranteError
 
 
 def serve(
@@ -115,6 +118,16 @@ def serve(
         help="Seconds between looks for sources due a pull (each is pulled on its own --interval).",
         metavar="SECONDS",
     ),
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        min=1,
+        envvar="GARANTE_WORKERS",
+        help="Worker processes serving the one port, each with its own memory and store "
+        "connections: a process uses one core for HTTP, JSON and deciding, so more than 1 uses "
+        "more cores (on SQLite, writes still go one at a time). 1 serves in this process.",
+        metavar="N",
+    ),
     oidc_config: Path | None = typer.Option(
         None,
         "--oidc-config",
@@ -130,23 +143,28 @@ def serve(
     The store must exist (create it with `garante init`), unless --init is given.
     """
     from garante.api.clientcert import TrustedProxies
+    from garante.api.server import bind, settle_heap, url_of
     from garante.api.server import serve as run
+    from garante.api.workers import supervise
     from garante.console.oidc import OidcSettings
-    from garante.service.context import relying_party_of
+    from garante.service.app import Garante
+    from garante.service.context import Context, relying_party_of
+    from garante.service.logkey import configured_uri
 
     trusted = TrustedProxies.parse(trusted_proxy or ())
     oidc = OidcSettings.load(oidc_config) if oidc_config is not None else None
     rp = relying_party_of(webauthn_origin, webauthn_rp_id)
 
-    garante = service(ctx, create=init, log_key_uri=log_key_uri)
-    if integrate_batch is not None:
-        garante.context.settings.integrate_batch = integrate_batch
-    if integrate_interval is not None:
-        garante.context.settings.integrate_interval_ms = integrate_interval
-    if rp is not None:
-        garante.context.settings.relying_party = rp
-    settings = garante.context.settings
-    settings.source_reach = settings.source_reach.extended(source_root or (), source_allow or ())
+    def configured(garante: Garante) -> Garante:
+        if integrate_batch is not None:
+            garante.context.settings.integrate_batch = integrate_batch
+        if integrate_interval is not None:
+            garante.context.settings.integrate_interval_ms = integrate_interval
+        if rp is not None:
+            garante.context.settings.relying_party = rp
+        current = garante.context.settings
+        current.source_reach = current.source_reach.extended(source_root or (), source_allow or ())
+        return garante
 
     def ready(url: str) -> None:
         output.console.print(f"Garante API listening on {url}/api/v1", markup=False)
@@ -156,15 +174,40 @@ def serve(
             output.console.print(f"Console sign-in also with {oidc.issuer}", markup=False)
         sys.stdout.flush()
 
-    run(
-        garante,
-        host=host,
-        port=port,
+    serving = partial(
+        run,
         checkpoint_interval=checkpoint_interval,
         header_timeout=header_timeout,
         body_timeout=body_timeout,
-        on_ready=ready,
         sources_interval=sources_check,
         trusted_proxies=trusted,
         oidc=oidc,
     )
+    if workers == 1:
+        garante = configured(service(ctx, create=init, log_key_uri=log_key_uri))
+        serving(garante, host=host, port=port, on_ready=ready)
+        return
+
+    # Several workers: create or migrate the store once, here, then bind the port once (so
+    # --port 0 names one port), and fork the workers holding nothing they cannot share.
+    if configured_uri(log_key_uri) is None:
+        service(ctx, create=init).close()  # a new store's key file made once, not raced for
+    else:
+        Context.prepare(settings(ctx).db, create=init)  # the HSM is opened by each worker
+    sock = bind(host, port)
+    url = url_of(host, sock)
+    settle_heap()  # what the workers inherit, kept out of their collections (and copies)
+
+    def work(worker_ready: Callable[[], None]) -> int:
+        try:
+            garante = configured(service(ctx, log_key_uri=log_key_uri))
+        except GaranteError as exc:
+            output.error(exc, as_json=settings(ctx).json)
+            return exc.exit_code
+        serving(garante, host=host, sock=sock, on_ready=lambda _url: worker_ready())
+        return 0
+
+    status = supervise(workers, work, on_ready=lambda: ready(url))
+    sock.close()
+    if status != 0:
+        raise typer.Exit(status)

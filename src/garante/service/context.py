@@ -233,6 +233,27 @@ class Context:
             raise
         return context
 
+    @staticmethod
+    def prepare(url: str | None = None, *, create: bool = True) -> None:
+        """Create (with ``create``) and migrate the store, and open nothing else: no log key,
+        no token session, no connection left open.
+
+        What a server that forks worker processes does once before they start
+        (``api.workers``): each worker then opens the store itself, and none of them races
+        another to create or migrate it; a PKCS#11 session opened before a fork would be
+        shared with children that may not use it, so the key is left to the workers.
+        """
+        db_url = database_url(url)
+        if not create:
+            require_store(db_url)
+        engine = create_store_engine(db_url)
+        try:
+            if not create and integrity.schema_revision(engine) is None:
+                raise missing_store(db_url)
+            upgrade(engine)
+        finally:
+            engine.dispose()
+
     def close(self) -> None:
         self.engine.dispose()
 
