@@ -127,6 +127,24 @@ def test_every_worker_answers_connections(two_workers: Server) -> None:
     assert served == workers
 
 
+def test_connections_opened_together_are_spread_among_the_workers(two_workers: Server) -> None:
+    """A proxy opens its keep-alive connections at once: each worker must get some (with one
+    socket for all, the first worker to wake accepted every one waiting). 16 connections all
+    on one of two workers by chance: about 3 in 100,000."""
+    workers = children(two_workers.process.pid)
+    port = int(two_workers.url.rsplit(":", 1)[1])
+    held = [socket.create_connection(("127.0.0.1", port)) for _ in range(16)]
+    try:
+        served = set()
+        for client in held:
+            assert health_over(client).startswith(b"HTTP/1.1 200")
+            served.add(serving_pid(port, client, workers))
+    finally:
+        for client in held:
+            client.close()
+    assert served == workers
+
+
 def test_releases_on_every_worker_are_in_the_one_log(two_workers: Server, tmp_path: Path) -> None:
     token = two_workers.token("analyst", agency="dipol")
     before = httpx.get(f"{two_workers.api}/health").json()["ledger_size"]

@@ -33,13 +33,24 @@ from garante.service.integrator import IntegrationLost
 log = logging.getLogger("garante.server")
 
 
-def bind(host: str, port: int) -> socket.socket:
+def bind(host: str, port: int, *, shared: bool = False, listen: bool = True) -> socket.socket:
+    """A TCP socket bound to ``host`` and ``port`` (0: a free one), listening unless told not to.
+
+    ``shared``: with ``SO_REUSEPORT``, so that each of a server's workers listens on a socket of
+    its own on the one port (``api.workers``), and the kernel spreads new connections evenly
+    among them. One socket accepted by all of them would not: asyncio accepts every connection
+    waiting at each wake-up, so the first worker to wake took all of a proxy's keep-alive
+    connections and the others sat idle.
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP so asyncio sets TCP_NODELAY: without it small answers wait ~40 ms (Nagle).
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if shared:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
-    sock.listen(2048)
+    if listen:
+        sock.listen(2048)
     sock.set_inheritable(True)
     return sock
 

@@ -1,9 +1,10 @@
-"""Several worker processes on one listening socket: ``garante serve --workers N``.
+"""Several worker processes on one port: ``garante serve --workers N``.
 
 One process runs Python under one interpreter lock, so one server's CPU-bound work (HTTP,
-JSON, authentication, deciding) tops out at one core. Here the process that bound the socket
-forks ``N`` workers; each opens the store itself, starts its own background loops and serves
-the inherited socket, the kernel handing each new connection to one of them. Nothing new is
+JSON, authentication, deciding) tops out at one core. Here the process that holds the port
+forks ``N`` workers; each opens the store itself, starts its own background loops and listens
+on a socket of its own on that port (``SO_REUSEPORT``, ``api.server.bind``), the kernel
+spreading new connections evenly among them. Nothing new is
 shared between them: several servers on one store are already supported (the integrator is
 elected through the database, every transaction reads the generation of what a process
 keeps, ``store.generation``), and a worker is one more such server.

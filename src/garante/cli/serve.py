@@ -194,8 +194,10 @@ def serve(
         service(ctx, create=init).close()  # a new store's key file made once, not raced for
     else:
         Context.prepare(settings(ctx).db, create=init)  # the HSM is opened by each worker
-    sock = bind(host, port)
-    url = url_of(host, sock)
+    # The port is held by a socket that never listens; each worker listens on one of its own
+    # on the same port (SO_REUSEPORT), and the kernel spreads connections among them.
+    held = bind(host, port, shared=True, listen=False)
+    url = url_of(host, held)
     settle_heap()  # what the workers inherit, kept out of their collections (and copies)
 
     def work(worker_ready: Callable[[], None]) -> int:
@@ -204,10 +206,11 @@ def serve(
         except GaranteError as exc:
             output.error(exc, as_json=settings(ctx).json)
             return exc.exit_code
-        serving(garante, host=host, sock=sock, on_ready=lambda _url: worker_ready())
+        own = bind(host, held.getsockname()[1], shared=True)
+        serving(garante, host=host, sock=own, on_ready=lambda _url: worker_ready())
         return 0
 
     status = supervise(workers, work, on_ready=lambda: ready(url))
-    sock.close()
+    held.close()
     if status != 0:
         raise typer.Exit(status)
