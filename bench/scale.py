@@ -38,8 +38,9 @@ share it.
 
 Targets (issues 9 and 19), each printed on its own ``target: ...; result: ... (met|MISSED)``
 line: release requests/s over HTTP with one server on SQLite >= 1,000/s (``--clients``, 8 by
-default); on PostgreSQL, 2 servers >= 1.5x one server's releases/s, same run; an order holds
-everywhere within 100 ms p99 of its commit, with zero releases after it. ``--sqlite-only``
+default; the server runs ``--workers`` processes, one per core by default); on PostgreSQL, 2
+servers >= 1.5x one server's releases/s, same run; an order holds everywhere within 100 ms p99
+of its commit, with zero releases after it. ``--sqlite-only``
 runs the SQLite configuration alone (no PostgreSQL cluster; the PostgreSQL target is then not
 measured). Nothing is asserted; ``--check`` turns a violation (never a timing) into exit status
 1. The client threads share the machine's two cores with the servers and PostgreSQL, so the
@@ -389,8 +390,9 @@ def main() -> int:
     parser.add_argument(
         "--workers",
         type=int,
-        default=1,
-        help="worker processes of the SQLite server (garante serve --workers)",
+        default=os.cpu_count() or 1,
+        help="worker processes of the SQLite server (garante serve --workers; default: one "
+        "per core)",
     )
     args = parser.parse_args()
     seconds = args.seconds or (2.0 if args.quick else 10.0)
