@@ -168,6 +168,23 @@ def require_store(url: str) -> None:
         raise missing_store(url)
 
 
+def _migrated(db_url: str, *, create: bool) -> Engine:
+    """An engine on the store at ``db_url``, migrated to the current schema; without
+    ``create`` there must be a store already (a mistyped path is refused, nothing created).
+    A store that cannot be opened keeps no connection open."""
+    if not create:
+        require_store(db_url)
+    engine = create_store_engine(db_url)
+    try:
+        if not create and integrity.schema_revision(engine) is None:
+            raise missing_store(db_url)
+        upgrade(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
 class Context:
     """One store, its clock, its log signer and its settings; ``reads()`` and ``writes()``."""
 
@@ -212,13 +229,8 @@ class Context:
         the log key in an HSM; a token that cannot be used then refuses the open.
         """
         db_url = database_url(url)
-        if not create:
-            require_store(db_url)
-        engine = create_store_engine(db_url)
+        engine = _migrated(db_url, create=create)
         try:
-            if not create and integrity.schema_revision(engine) is None:
-                raise missing_store(db_url)
-            upgrade(engine)
             signer = load_log_signer(db_url, key_uri=log_key_uri)
             if signer is None:
                 created = create_log_key(db_url)
@@ -243,16 +255,7 @@ class Context:
         another to create or migrate it; a PKCS#11 session opened before a fork would be
         shared with children that may not use it, so the key is left to the workers.
         """
-        db_url = database_url(url)
-        if not create:
-            require_store(db_url)
-        engine = create_store_engine(db_url)
-        try:
-            if not create and integrity.schema_revision(engine) is None:
-                raise missing_store(db_url)
-            upgrade(engine)
-        finally:
-            engine.dispose()
+        _migrated(database_url(url), create=create).dispose()
 
     def close(self) -> None:
         self.engine.dispose()
