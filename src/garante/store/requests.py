@@ -16,7 +16,7 @@ from garante.domain.request import ReleaseRequest
 from garante.store import feed
 from garante.store.paging import Keyset, paged
 from garante.store.schema import AgencyRow, DecisionRow, FeedReleaseRow, ItemRow, RequestRow
-from garante.store.session import driver_rows, insert_many, loaded_instants, parameter_mark
+from garante.store.session import driver_rows, insert_many, loaded_values, parameter_mark
 
 
 def get(session: Session, request_id: int) -> RequestRow | None:
@@ -394,7 +394,7 @@ def _shown_rows(
 def _instants(session: Session) -> Callable[[Any], datetime]:
     """Stored instants of ``release_requests`` as the ORM loads them, each stored value
     loaded once a page: a request's two instants are often one (decided as requested)."""
-    process = loaded_instants(session, _REQUESTS, "requested_at")
+    process = loaded_values(session, _REQUESTS, "requested_at")
     loaded: dict[Any, datetime] = {}
 
     def load(value: Any) -> datetime:

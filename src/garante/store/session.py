@@ -78,24 +78,17 @@ def driver_execute(session: Session, sql: str, parameters: Sequence[Any]) -> int
         return int(cursor.rowcount)
 
 
-def loaded_instants(session: Session, table: Table, column: str) -> Callable[[Any], Any]:
-    """How the ORM loads ``column``'s stored value on ``session``'s dialect (its result
-    processor: SQLite's text, or PostgreSQL's aware datetime, as an aware UTC instant), for
-    rows read with ``driver_rows``: the same instants the ORM's select gives."""
-    dialect = session.connection().dialect
-    return _loader(table.c[column].type, dialect)
-
-
 def loaded_values(session: Session, table: Table, column: str) -> Callable[[Any], Any]:
-    """How the ORM loads ``column``'s stored value on ``session``'s dialect, whatever its type
-    (JSON text as a value, SQLite's integers as booleans, instants as ``loaded_instants``),
-    for rows read with ``driver_rows``. It takes no None: the caller keeps those."""
+    """How the ORM loads ``column``'s stored value on ``session``'s dialect (its type's result
+    processor: SQLite's text, or PostgreSQL's aware datetime, as an aware UTC instant; JSON text
+    as a value; SQLite's integers as booleans), for rows read with ``driver_rows``: the same
+    values the ORM's select gives. It takes no None: the caller keeps those."""
     return _loader(table.c[column].type, session.connection().dialect)
 
 
 @lru_cache(maxsize=512)
 def _loader(column_type: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any]:
-    """``loaded_instants``'s processor, looked up once per column type and dialect."""
+    """``loaded_values``' processor, looked up once per column type and dialect."""
     process = column_type._cached_result_processor(dialect, None)
     if process is None:
         return _unchanged
