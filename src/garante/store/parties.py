@@ -31,7 +31,7 @@ from garante.domain.undertaking import Undertaking
 from garante.store import convert
 from garante.store.generation import Generation
 from garante.store.schema import AgencyRow, UndertakingRow
-from garante.store.session import driver_rows, loaded_values
+from garante.store.session import driver_rows, loaded_values, parameter_mark
 
 GENERATION = Generation("parties_generation", watching=(AgencyRow, UndertakingRow))
 """Marked by every flush that adds, changes or deletes an agency or an undertaking."""
@@ -131,7 +131,7 @@ def _loaded(
     agencies and undertakings through SQLAlchemy's select and result rows, which cost more
     than the rest of deciding their releases."""
     table = columns[0].table
-    mark = "?" if session.connection().dialect.paramstyle == "qmark" else "%s"
+    mark = parameter_mark(session.connection().dialect)
     rows: list[Any] = []
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
