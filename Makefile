@@ -44,6 +44,7 @@ unit: $(STAMP)
 	$(BIN)/python bench/replay.py --quick
 	$(BIN)/python bench/cli.py --quick
 	$(BIN)/python bench/fanout.py --quick
+	$(BIN)/python bench/orders.py --quick
 	$(BIN)/python bench/ingest.py --quick
 	$(BIN)/python bench/api.py --quick
 	$(BIN)/python bench/taxii.py --quick
@@ -57,6 +58,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/replay.py
 	$(BIN)/python bench/cli.py
 	$(BIN)/python bench/fanout.py
+	$(BIN)/python bench/orders.py
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/taxii.py
 	$(BIN)/python bench/ingest.py
