@@ -22,9 +22,9 @@ thread pool as Garante's routes are) under the same uvicorn settings, in a secon
 ``garante.api.server.bind``. The client, in this process, drives each endpoint over the same
 number of concurrent keep-alive connections (8 by default), each sending its next request as
 soon as it has read the previous answer (a closed loop): a minimal HTTP/1.1 client on asyncio
-streams, one thread, so that the client is not what limits the ceiling on a small machine
-(``--client httpx`` uses ``httpx.AsyncClient`` instead). Latency runs from writing a request to
-reading the whole answer; the servers' CPU time comes from /proc.
+streams, one thread (``bench/rawhttp.py``), so that the client is not what limits the ceiling on
+a small machine (``--client httpx`` uses ``httpx.AsyncClient`` instead). Latency runs from
+writing a request to reading the whole answer; the servers' CPU time comes from /proc.
 
 In this order: the list endpoints on the seeded store (first page of ``/releases?limit=100``,
 a page 90% deep through the cursor, first page of ``/held?limit=100``), ``POST /releases`` as
@@ -70,6 +70,7 @@ from types import FrameType, SimpleNamespace
 from typing import Any
 
 import httpx
+from rawhttp import drive
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 from world import PURPOSE_WEIGHTS
@@ -618,66 +619,14 @@ class Result:
         return None if self.others_cpu is None else self.others_cpu / self.seconds
 
 
-class RawConnection:
-    """HTTP/1.1 keep-alive over asyncio streams; enough for uvicorn's Content-Length answers."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader = reader
-        self.writer = writer
-
-    @classmethod
-    async def open(cls, port: int) -> RawConnection:
-        reader, writer = await asyncio.open_connection(HOST, port)
-        return cls(reader, writer)
-
-    async def send(self, raw: bytes) -> tuple[int, int]:
-        self.writer.write(raw)
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        status = int(head[9:12])
-        length = None
-        for line in head.split(b"\r\n")[1:]:
-            name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
-                length = int(value)
-        if length is None:
-            raise RuntimeError("the bench client needs a Content-Length: " + head.decode())
-        await self.reader.readexactly(length)
-        return status, length
-
-    async def close(self) -> None:
-        self.writer.close()
-        await self.writer.wait_closed()
-
-
 async def _drive_raw(
     server: Running, load: Load, concurrency: int, seconds: float
 ) -> tuple[list[float], int, int, float]:
-    port = server.port
-    payloads = [call.raw(port) for call in load.calls]
-    connections = [await RawConnection.open(port) for _ in range(concurrency)]
-    picks = itertools.count()
-    latencies: list[float] = []
-    errors = 0
-    size = 0
-    started = time.perf_counter()
-    deadline = started + seconds
-
-    async def worker(connection: RawConnection) -> None:
-        nonlocal errors, size
-        while time.perf_counter() < deadline:
-            raw = payloads[next(picks) % len(payloads)]
-            begun = time.perf_counter()
-            status, length = await connection.send(raw)
-            latencies.append(time.perf_counter() - begun)
-            size = length
-            errors += status != load.expect
-
-    try:
-        await asyncio.gather(*(worker(c) for c in connections))
-    finally:
-        for connection in connections:
-            await connection.close()
-    return latencies, errors, size, time.perf_counter() - started
+    payloads = [call.raw(server.port) for call in load.calls]
+    driven = await drive(
+        HOST, server.port, payloads, concurrency=concurrency, seconds=seconds, expect=load.expect
+    )
+    return driven.latencies, driven.errors, driven.size, driven.seconds
 
 
 async def _drive_httpx(

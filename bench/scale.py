@@ -8,17 +8,17 @@ replayed November 2025 store, its clock unpinned.
 
 For each configuration, in one run:
 
-1. release requests/s: ``--clients`` threads POST /api/v1/releases through nginx for
-   ``--seconds``; every request is a write transaction (a decision and its audit entry). On
-   PostgreSQL releases decide under the policy lock held shared and serialise only to append
-   (the sequencer, ``store.database``); on SQLite every write holds the one writer lock. What
-   grows with processes is the work around the serial part (HTTP, JSON, authentication,
-   reading the state and deciding). Requests queued in one server share a
-   transaction (group commit, ``service.batch``); before PostgreSQL x1, the same load runs
-   once on a server with it off (``GARANTE_RELEASE_BATCH=1``), the baseline it is measured
-   against;
-2. TAXII pages/s: the same threads GET the first page (50 objects) of a partner's collection,
-   already delivered, so plain lock-free reads;
+1. release requests/s: ``--clients`` keep-alive connections POST /api/v1/releases through nginx
+   for ``--seconds`` (``bench/rawhttp.py``: one thread; an httpx client in threads took 0.4 of
+   the box's 2 cores from the servers); every request is a write transaction (a decision and its
+   audit entry). On PostgreSQL releases decide under the policy lock held shared and serialise
+   only to append (the sequencer, ``store.database``); on SQLite every write holds the one
+   writer lock. What grows with processes is the work around the serial part (HTTP, JSON,
+   authentication, reading the state and deciding). Requests queued in one server share a
+   transaction (group commit, ``service.batch``); before PostgreSQL x1, the same load runs once
+   on a server with it off (``GARANTE_RELEASE_BATCH=1``), the baseline it is measured against;
+2. TAXII pages/s: the same connections GET the first page (50 objects) of a partner's
+   collection, already delivered, so plain lock-free reads;
 3. order latency: while (1)'s load runs, an authority issues a ``hold`` order covering one
    partner; as soon as the issuing request returns (the order has committed), every server is
    probed directly with a release request the order covers. The latency is how long until
@@ -43,7 +43,7 @@ servers >= 1.5x one server's releases/s, same run; an order holds everywhere wit
 of its commit, with zero releases after it. ``--sqlite-only``
 runs the SQLite configuration alone (no PostgreSQL cluster; the PostgreSQL target is then not
 measured). Nothing is asserted; ``--check`` turns a violation (never a timing) into exit status
-1. The client threads share the machine's two cores with the servers and PostgreSQL, so the
+1. The client shares the machine's two cores with the servers and PostgreSQL, so the
 figures are for this whole box, not one server; the servers' CPU per release (ms of a core)
 is printed beside, as the figure a busy shared box moves least.
 """
@@ -51,6 +51,8 @@ is printed beside, as the figure a busy shared box moves least.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import os
 import shutil
 import statistics
@@ -63,11 +65,13 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from rawhttp import drive, request_bytes
 from sqlalchemy import event
 
 from garante.client import GaranteClient, Scope
@@ -197,24 +201,48 @@ def cpu_use() -> Iterator[list[CpuUse]]:
     result.append(CpuUse(busy=busy, by_group=groups))
 
 
-def rate(seconds: float, clients: int, call: Callable[[httpx.Client], bool]) -> float:
-    """Calls per second that succeeded, ``clients`` threads calling for ``seconds``."""
-    stop = time.monotonic() + seconds
-    counts = [0] * clients
+def rate(seconds: float, clients: int, front: str, payloads: list[bytes], expect: int) -> float:
+    """Answers of status ``expect`` per second, ``clients`` keep-alive connections sending
+    ``payloads`` in turn for ``seconds`` (``bench/rawhttp.py``: one thread, little CPU, so the
+    servers get the cores)."""
+    address = urlsplit(front)
+    assert address.hostname is not None and address.port is not None
+    driven = asyncio.run(
+        drive(
+            address.hostname,
+            address.port,
+            payloads,
+            concurrency=clients,
+            seconds=seconds,
+            expect=expect,
+        )
+    )
+    return driven.succeeded / driven.seconds
 
-    def worker(n: int) -> None:
-        with httpx.Client(timeout=30) as http:
-            while time.monotonic() < stop:
-                if call(http):
-                    counts[n] += 1
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sum(counts) / (time.monotonic() - started)
+def release_requests(front: str, token: str) -> list[bytes]:
+    """A release request to each partner, in turn, as the analyst: each one a write."""
+    return [
+        request_bytes(
+            "POST",
+            f"{front}/api/v1/releases",
+            [("Authorization", f"Bearer {token}"), ("Content-Type", "application/json")],
+            json.dumps({"item": ITEM, "recipient": partner, "purpose": "seizure"}).encode(),
+        )
+        for partner in PARTNERS
+    ]
+
+
+def first_pages(front: str, tokens: dict[str, str]) -> list[bytes]:
+    """The first TAXII page (50 objects) of each partner's collection, as that partner."""
+    return [
+        request_bytes(
+            "GET",
+            f"{front}/taxii2/api/collections/{collection_id(partner)}/objects/?limit=50",
+            [("Authorization", f"Bearer {tokens[partner]}"), ("Accept", TAXII_JSON)],
+        )
+        for partner in PARTNERS
+    ]
 
 
 def releases(front: str, token: str) -> Callable[[httpx.Client], bool]:
@@ -228,21 +256,6 @@ def releases(front: str, token: str) -> Callable[[httpx.Client], bool]:
             json={"item": ITEM, "recipient": partner, "purpose": "seizure"},
         )
         return response.status_code == 201
-
-    return call
-
-
-def pages(front: str, tokens: dict[str, str]) -> Callable[[httpx.Client], bool]:
-    counter = iter(range(10**9))
-
-    def call(http: httpx.Client) -> bool:
-        partner = PARTNERS[next(counter) % len(PARTNERS)]
-        response = http.get(
-            f"{front}/taxii2/api/collections/{collection_id(partner)}/objects/",
-            headers={"Authorization": f"Bearer {tokens[partner]}", "Accept": TAXII_JSON},
-            params={"limit": 50},
-        )
-        return response.status_code == 200
 
     return call
 
@@ -318,7 +331,9 @@ def one_transaction_each(
     store = template.store.copy(directory, lambda: cluster)
     store.env["GARANTE_RELEASE_BATCH"] = "1"
     with deployment(store, 1) as (front, _urls), cpu_use() as cpu:
-        writes = rate(seconds, clients, releases(front, template.tokens["analyst"]))
+        writes = rate(
+            seconds, clients, front, release_requests(front, template.tokens["analyst"]), 201
+        )
     print(
         f"{'postgresql':<10} 1 server(s): {writes:8.1f} releases/s, one transaction per release "
         f"(GARANTE_RELEASE_BATCH=1, the baseline)\n{'':<10}   releases: {cpu[0].describe()}; "
@@ -381,7 +396,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a short smoke run")
     parser.add_argument("--seconds", type=float, help="seconds per throughput measurement")
-    parser.add_argument("--clients", type=int, default=8, help="client threads")
+    parser.add_argument("--clients", type=int, default=8, help="client connections")
     parser.add_argument("--rounds", type=int, help="order latency rounds per configuration")
     parser.add_argument("--check", action="store_true", help="exit 1 on any violation")
     parser.add_argument(
@@ -427,10 +442,16 @@ def main() -> int:
             with deployment(store, servers, extra) as (front, urls):
                 with cpu_use() as write_cpu:
                     writes = rate(
-                        seconds, args.clients, releases(front, template.tokens["analyst"])
+                        seconds,
+                        args.clients,
+                        front,
+                        release_requests(front, template.tokens["analyst"]),
+                        201,
                     )
                 with cpu_use() as read_cpu:
-                    reads = rate(seconds, args.clients, pages(front, template.tokens))
+                    reads = rate(
+                        seconds, args.clients, front, first_pages(front, template.tokens), 200
+                    )
                 latency = order_latency(front, urls, template.tokens, rounds, seconds)
             results.append((backend, servers, writes, reads, latency))
             print(
