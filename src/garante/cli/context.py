@@ -38,11 +38,16 @@ def settings(ctx: typer.Context) -> Settings:
 
 def service(ctx: typer.Context, *, create: bool = False, log_key_uri: str | None = None) -> Garante:
     """The store ``--db`` names, which must exist: only the commands that create a store
-    (``init``, ``demo``, ``serve --init``) pass ``create``, so a mistyped path creates nothing."""
+    (``init``, ``demo``, ``serve --init``) pass ``create``, so a mistyped path creates nothing.
+    Its connections are closed when the command ends."""
     from garante.service.app import Garante
 
     current = settings(ctx)
-    return Garante.open(current.db, actor=current.actor, create=create, log_key_uri=log_key_uri)
+    garante = Garante.open(current.db, actor=current.actor, create=create, log_key_uri=log_key_uri)
+    # Closed with the command, on error too: its connections go with it rather than waiting
+    # for the process to exit (the CLI also runs inside other programs, tests among them).
+    ctx.call_on_close(garante.close)
+    return garante
 
 
 def split(values: list[str] | None) -> list[str]:
