@@ -501,7 +501,8 @@ def _repeated(
 ) -> dict[tuple[str, str], datetime | None]:
     """The partners among ``holding`` that are released again items whose objects they all
     hold, none of them hidden (withdrawn before delivery, or withheld): for each (partner,
-    item), when the partner got those objects (``store.feed.covering_delivery``), if it has.
+    item), when the partner got those objects (``store.feed.covering_deliveries``, all in one
+    read), if it has.
 
     ``feed.materialize_marked`` adds no object of such an item again, restores nothing, and
     gives the new release the delivery of the objects it shares (each later release of the
@@ -528,10 +529,13 @@ def _repeated(
         ),
     )
     candidates -= {partner for partner, _ in hidden}
+    pairs = [(partner, item) for partner in candidates for item in released_to[partner]]
+    covering = stored_feed.covering_deliveries(
+        session, ((partner, item_objects[item]) for partner, item in pairs)
+    )
     return {
-        (partner, item): stored_feed.covering_delivery(session, partner, sorted(item_objects[item]))
-        for partner in sorted(candidates)
-        for item in sorted(released_to[partner])
+        (partner, item): covering[(partner, frozenset(item_objects[item]))]
+        for partner, item in pairs
     }
 
 
