@@ -155,14 +155,6 @@ def get(session: Session, item_id: str) -> ItemRow | None:
     return session.get(ItemRow, item_id)
 
 
-def get_many(session: Session, ids: Iterable[str]) -> dict[str, ItemRow]:
-    """The items with these ids that exist, by id: one query for them all."""
-    wanted = set(ids)
-    if not wanted:
-        return {}
-    return {r.id: r for r in session.scalars(select(ItemRow).where(ItemRow.id.in_(wanted)))}
-
-
 def ids(session: Session) -> list[str]:
     """Every id, for the hint that names the ones that exist."""
     return list(session.scalars(select(ItemRow.id)).all())
