@@ -28,6 +28,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
@@ -56,7 +57,6 @@ from garante.store import feed as stored_feed
 from garante.store import items, parties, requests
 from garante.store.feed import NewObject
 from garante.store.requests import NewRequest
-from garante.store.schema import ItemRow
 
 _TOKEN = "0" * 32  # where the trace token goes in a marked template: never a real token's place
 
@@ -104,7 +104,7 @@ def request_many(
     several callers), else the transaction's actor for all.
     """
     with _collector_paused():
-        found_items = items.get_many(tx.session, (t.item_id for t in triples))
+        found_items = items.kept(tx.session, (t.item_id for t in triples))
         found_agencies, _ = parties.read(tx.session, (t.recipient_id for t in triples))
         for index, refused in enumerate(_refusals(tx, triples, found_items, found_agencies)):
             if refused is not None:
@@ -120,7 +120,7 @@ def request_each(
     does; each in the name of its caller in ``actors``. For group commit, whose callers each
     hear only their own fate; the items and agencies are read once for both."""
     with _collector_paused():
-        found_items = items.get_many(tx.session, (t.item_id for t in triples))
+        found_items = items.kept(tx.session, (t.item_id for t in triples))
         found_agencies, _ = parties.read(tx.session, (t.recipient_id for t in triples))
         refused = _refusals(tx, triples, found_items, found_agencies)
         kept = [n for n, error in enumerate(refused) if error is None]
@@ -142,7 +142,7 @@ def request_each(
 def _refusals(
     tx: Transaction,
     triples: Sequence[ReleaseTriple],
-    found_items: dict[str, ItemRow],
+    found_items: dict[str, items.Kept],
     found_agencies: dict[str, Agency],
 ) -> list[GaranteError | None]:
     session = tx.session
@@ -169,16 +169,19 @@ def _request_many(
     triples: Sequence[ReleaseTriple],
     agreement_ids: Sequence[str | None] | None,
     actors: Sequence[str] | None,
-    found_items: dict[str, ItemRow],
+    found_items: dict[str, items.Kept],
     found_agencies: dict[str, Agency],
 ) -> list[DecidedRequest]:
     session = tx.session
-    tx.hold(*found_items.values())
     # Read and decided before the sequencer (``Transaction.sequence``): on PostgreSQL, under
     # the shared policy lock only, beside other servers' releases. Each decision's version is
     # cited once its entry's index is known.
     state = tx.policy_state(
-        item_ids=found_items, agency_ids=found_agencies, reuse_standing=True, version=0
+        item_ids=found_items,
+        agency_ids=found_agencies,
+        reuse_standing=True,
+        version=0,
+        kept_items=found_items,
     )
     ids = requests.next_ids(session, len(triples))
     agreements = agreement_ids or [None] * len(triples)
@@ -231,8 +234,7 @@ def _request_many(
         if decision.outcome == Outcome.RELEASED:  # as ``feed.mark_release`` logs it
             objects = named.get(request.item_id)
             if objects is None:
-                bundle = json.loads(found_items[request.item_id].bundle)["objects"]
-                objects = named[request.item_id] = feed.delivered_objects(bundle)
+                objects = named[request.item_id] = _delivered(found_items[request.item_id].bundle)
             token = tokens[32 * number : 32 * number + 32]
             marked = ReleaseMarked(
                 request=request.id, partner=request.recipient_id, trace=token, objects=objects
@@ -252,6 +254,14 @@ def _request_many(
         )
         for d in decided
     ]
+
+
+@lru_cache(maxsize=1024)
+def _delivered(bundle: str) -> tuple[DeliveredObject, ...]:
+    """What a release entry says of the objects of an item whose bundle is ``bundle``
+    (``feed.delivered_objects``): their digests, each a canonical JSON and a hash, depend on
+    the bundle alone, so each bundle's are computed once per process, not once per release."""
+    return feed.delivered_objects(json.loads(bundle)["objects"])
 
 
 _TRACE = f'"{markings.TRACE_PROPERTY}":"{_TOKEN}"'
@@ -297,18 +307,13 @@ class _Template:
 
 
 def _template(
-    item: ItemRow, objects: list[StixObject], bound: bool, origin: str | None, *, marked: bool
+    item: items.Kept, objects: list[StixObject], bound: bool, origin: str | None, *, marked: bool
 ) -> _Template:
     """The item's objects and support objects, for a release with an undertaking (``bound``)
     or without. Unless ``marked``, the item's objects are left out (not marked: costly), for
     releases that add none of them; ``own`` still names them."""
-    placeholder = Undertaking(
-        id="", agency_id="", permits=frozenset(), valid_from=datetime.fromtimestamp(0, UTC)
-    )
-    support, marking_ids = feed.release_markings(Tlp(item.tlp), placeholder if bound else None)
-    if bound:
-        marking_ids[1] = _STATEMENT
-        support = support[:-1]  # the statement is each undertaking's own
+    support, ids = _support_of(Tlp(item.tlp), bound)
+    marking_ids = list(ids)
     made = []
     for source in objects if marked else []:
         at_entry = markings.LogEntryRef(_ENTRY, origin)
@@ -334,9 +339,25 @@ def _template(
         )
     return _Template(
         objects=made,
-        support=[_support(obj) for obj in support],
+        support=support,
         own=frozenset(markings.object_id(source) for source in objects),
     )
+
+
+@lru_cache(maxsize=64)
+def _support_of(tlp: Tlp, bound: bool) -> tuple[list[_Marked], tuple[str, ...]]:
+    """The support objects common to every release of an item of ``tlp`` with an undertaking
+    (``bound``) or without, as ``_support`` gives them, and the ids of the markings its
+    objects carry (``_STATEMENT`` in the undertaking's place). The same every time: built once
+    per process, not once per release (each is canonical JSON). Read only, never changed."""
+    placeholder = Undertaking(
+        id="", agency_id="", permits=frozenset(), valid_from=datetime.fromtimestamp(0, UTC)
+    )
+    support, marking_ids = feed.release_markings(tlp, placeholder if bound else None)
+    if bound:
+        marking_ids[1] = _STATEMENT
+        support = support[:-1]  # the statement is each undertaking's own
+    return [_support(obj) for obj in support], tuple(marking_ids)
 
 
 def _support(obj: StixObject) -> _Marked:
@@ -354,7 +375,7 @@ def _support(obj: StixObject) -> _Marked:
 def _fill_feeds(
     tx: Transaction,
     released: Sequence[NewRequest],
-    found_items: dict[str, ItemRow],
+    found_items: dict[str, items.Kept],
     state: PolicyState,
     terms: dict[int, tuple[str, int]],
 ) -> None:
@@ -501,7 +522,8 @@ def _repeated(
 ) -> dict[tuple[str, str], datetime | None]:
     """The partners among ``holding`` that are released again items whose objects they all
     hold, none of them hidden (withdrawn before delivery, or withheld): for each (partner,
-    item), when the partner got those objects (``store.feed.covering_delivery``), if it has.
+    item), when the partner got those objects (``store.feed.covering_deliveries``, all in one
+    read), if it has.
 
     ``feed.materialize_marked`` adds no object of such an item again, restores nothing, and
     gives the new release the delivery of the objects it shares (each later release of the
@@ -528,10 +550,13 @@ def _repeated(
         ),
     )
     candidates -= {partner for partner, _ in hidden}
+    pairs = [(partner, item) for partner in candidates for item in released_to[partner]]
+    covering = stored_feed.covering_deliveries(
+        session, ((partner, item_objects[item]) for partner, item in pairs)
+    )
     return {
-        (partner, item): stored_feed.covering_delivery(session, partner, sorted(item_objects[item]))
-        for partner in sorted(candidates)
-        for item in sorted(released_to[partner])
+        (partner, item): covering[(partner, frozenset(item_objects[item]))]
+        for partner, item in pairs
     }
 
 

@@ -22,7 +22,7 @@ same request, and never gives it two outcomes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -36,7 +36,7 @@ from garante.domain.vocabulary import Vocabulary
 from garante.ledger.merkle import leaf_hashes
 from garante.policy.state import PolicyState
 from garante.signatures import canonical
-from garante.store import ledger, queries
+from garante.store import items, ledger, queries
 from garante.store.database import sequencer_taken, take_sequencer
 
 
@@ -107,6 +107,7 @@ class Transaction(Reading):
         agency_ids: Iterable[str] | None = None,
         reuse_standing: bool = False,
         version: int | None = None,
+        kept_items: Mapping[str, items.Kept] | None = None,
     ) -> PolicyState:
         """The snapshot ``decide`` reads now, citing the version this transaction has reached
         (or ``version``, for a caller that cites its own and must not take the sequencer yet).
@@ -116,6 +117,7 @@ class Transaction(Reading):
         ``reuse_standing``, the orders and conditions are read once per transaction and
         shared by every snapshot that asks so: for use cases that never change orders,
         conditions or events (release requests, many of which share one transaction).
+        ``kept_items``: the items as ``store.items.kept`` gave them in this transaction.
         """
         shared = None
         if reuse_standing:
@@ -131,6 +133,7 @@ class Transaction(Reading):
             known_vocabulary=self.vocabulary,
             keep=self._loaded,
             shared=shared,
+            kept_items=kept_items,
         )
 
     def audit(self, event: AuditEvent) -> int:

@@ -31,10 +31,13 @@ import uuid
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, event, select
+from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from garante.store.schema import SettingRow
+from garante.store.session import driver_rows, loaded_values, parameter_mark
+
+_SETTINGS = SettingRow.metadata.tables[SettingRow.__tablename__]
 
 _KEYS: list[str] = []
 """Every generation's key, in the order they were made: what ``marks`` reads at once."""
@@ -78,10 +81,12 @@ class Generation:
         """What ``changed`` last wrote, or "" if nothing ever did: equal while nothing has
         changed since.
 
-        Flushed first where rows are watched: a change this very transaction has made but not
-        yet written must not be answered from what was kept before it (the flush marks it).
+        Flushed first where a row of a watched type waits to be written: a change this very
+        transaction has made but not yet written must not be answered from what was kept
+        before it (the flush marks it). Only then: a release asks for four generations, and a
+        flush of nothing, each time, was a share of its cost.
         """
-        if self._watching:
+        if self._watching and self._pending(session):
             session.flush()
         read = marks(session)
         if self.key not in read:  # made after this transaction read the others
@@ -89,11 +94,16 @@ class Generation:
             read[self.key] = "" if row is None or row.value is None else str(row.value)
         return read[self.key]
 
+    def _pending(self, session: Session) -> bool:
+        """Whether the session holds a row of a watched type that its next flush writes."""
+        return any(
+            any(isinstance(row, self._watching) for row in states)
+            for states in (session.new, session.dirty, session.deleted)
+        )
+
     def _mark_on_flush(self, session: Session, _context: Any, _instances: Any) -> None:
-        for states in (session.new, session.dirty, session.deleted):
-            if any(isinstance(row, self._watching) for row in states):
-                self.changed(session)
-                return
+        if self._pending(session):
+            self.changed(session)
 
 
 def marks(session: Session) -> dict[str, str]:
@@ -101,19 +111,31 @@ def marks(session: Session) -> dict[str, str]:
     one statement at the first call of the transaction, and given again until it ends."""
     read: dict[str, str] | None = session.info.get(_MARKS)
     if read is None:
-        stored = session.execute(_statement(len(_KEYS), len(_CARRIED)))
-        found: dict[str, Any] = {key: value for key, value in stored}
+        keys = _KEYS + _CARRIED
+        stored = driver_rows(session, _statement(len(keys), session), keys)
+        load = loaded_values(session, _SETTINGS, "value")
+        found: dict[str, Any] = {
+            key: None if value is None else load(value) for key, value in stored
+        }
         read = {key: "" if found.get(key) is None else str(found[key]) for key in _KEYS}
         session.info[_MARKS] = read
         session.info[_VALUES] = {key: found.get(key) for key in _CARRIED}
     return read
 
 
-@lru_cache(maxsize=8)
-def _statement(_keys: int, _carried: int) -> Select[tuple[str, Any]]:
-    """The marks' one statement, built once for as many keys as there are (a key is only ever
-    added): building a select cost more, per transaction, than running it."""
-    return select(SettingRow.key, SettingRow.value).where(SettingRow.key.in_(_KEYS + _CARRIED))
+def _statement(count: int, session: Session) -> str:
+    """The marks' one statement for ``count`` keys, as the driver's SQL: SQLAlchemy's select
+    (its coercions, cache key and result object) cost more, per transaction, than running it.
+    The values are loaded as the ORM loads the column (``loaded_values``)."""
+    return _sql(count, parameter_mark(session.connection().dialect))
+
+
+@lru_cache(maxsize=16)
+def _sql(count: int, mark: str) -> str:
+    return (
+        f"SELECT key, value FROM {_SETTINGS.name} "
+        f"WHERE key IN ({', '.join(mark for _ in range(count))})"
+    )
 
 
 def carry(key: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -20,6 +20,7 @@ from garante.store import (
     conditions,
     convert,
     generation,
+    items,
     parties,
     standing_conditions,
     standing_orders,
@@ -170,6 +171,7 @@ def policy_state(
     known_vocabulary: Vocabulary | None = None,
     keep: list[object] | None = None,
     shared: Standing | None = None,
+    kept_items: Mapping[str, items.Kept] | None = None,
 ) -> PolicyState:
     """Load the snapshot ``decide`` reads; limited to some items and agencies when given.
 
@@ -182,7 +184,9 @@ def policy_state(
     transaction that goes on to read them again then finds them there instead of querying
     again. ``shared``, the orders and conditions standing at ``at``
     as read earlier in the same transaction, is used instead of reading them again: only a
-    transaction that has not changed them since may pass it.
+    transaction that has not changed them since may pass it. ``kept_items``, the items as
+    ``items.kept`` gave them earlier in the same transaction, are the snapshot's items (and
+    their upstream releases) instead of ``item_ids``' rows: a release reads them once.
     """
     if shared is not None and shared.at != at:
         raise ValueError(f"orders and conditions read at {shared.at} cannot describe {at}")
@@ -193,22 +197,30 @@ def policy_state(
     else:
         agencies = {row.id: convert.agency(row) for row in session.scalars(select(AgencyRow))}
         undertakings = [convert.undertaking(row) for row in session.scalars(select(UndertakingRow))]
-    item_rows = _rows(session, ItemRow, item_ids)
-    if keep is not None:
-        keep.extend(item_rows)
+    if kept_items is not None:
+        snapshot_items = [kept.item for kept in kept_items.values()]
+        upstream = {
+            item_id: kept.onward for item_id, kept in kept_items.items() if kept.onward is not None
+        }
+    else:
+        item_rows = _rows(session, ItemRow, item_ids)
+        if keep is not None:
+            keep.extend(item_rows)
+        snapshot_items = [convert.item(row) for row in item_rows]
+        upstream = released_under(
+            session, None if item_ids is None else [row.id for row in item_rows]
+        )
     now_standing = shared if shared is not None else standing(session, at)
     return PolicyState.build(
         at=at,
         version=ledger_size(session) if version is None else version,
         vocabulary=vocabulary(session) if known_vocabulary is None else known_vocabulary,
         agencies=agencies.values(),
-        items=[convert.item(row) for row in item_rows],
+        items=snapshot_items,
         undertakings=undertakings,
         orders=now_standing.orders,
         conditions=now_standing.conditions,
-        released_under=released_under(
-            session, None if item_ids is None else [row.id for row in item_rows]
-        ),
+        released_under=upstream,
         consents=consents_held(session),
     )
 
