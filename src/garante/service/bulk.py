@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import gc
+import hashlib
 import json
 import secrets
 from collections.abc import Iterator, Sequence
@@ -256,12 +257,23 @@ def _request_many(
     ]
 
 
-@lru_cache(maxsize=1024)
+_DELIVERED: dict[bytes, tuple[DeliveredObject, ...]] = {}
+_DELIVERED_KEPT = 4_096
+"""Bundles whose digests a process keeps at most: each is a few hundred bytes (ids and hashes),
+keyed by the bundle's SHA-256, never by the bundle itself (it may be megabytes)."""
+
+
 def _delivered(bundle: str) -> tuple[DeliveredObject, ...]:
     """What a release entry says of the objects of an item whose bundle is ``bundle``
     (``feed.delivered_objects``): their digests, each a canonical JSON and a hash, depend on
     the bundle alone, so each bundle's are computed once per process, not once per release."""
-    return feed.delivered_objects(json.loads(bundle)["objects"])
+    key = hashlib.sha256(bundle.encode()).digest()
+    found = _DELIVERED.get(key)
+    if found is None:
+        if len(_DELIVERED) >= _DELIVERED_KEPT:
+            _DELIVERED.clear()  # kept for the bundles released now, not every one ever
+        found = _DELIVERED[key] = feed.delivered_objects(json.loads(bundle)["objects"])
+    return found
 
 
 _TRACE = f'"{markings.TRACE_PROPERTY}":"{_TOKEN}"'
