@@ -9,10 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session
 
 from garante.domain.errors import ItemNotFound
 from garante.domain.request import ReleaseTriple
 from garante.service.app import Garante
+from garante.store import items
 
 _REVIEW_ELSEWHERE = """
 import sys
@@ -61,3 +63,16 @@ def test_an_item_asked_for_before_it_was_added_is_found_once_added(world: Garant
     )
     [decided] = world.request_releases([later])
     assert decided.outcome == "released"
+
+
+def test_a_process_keeps_at_most_its_bound_of_items_and_starts_again_past_it(
+    world: Garante, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(items, "_KEPT_AT_MOST", 1)
+    with world.engine.connect() as connection, Session(bind=connection) as session:
+        first = items.kept(session, ["lead"])
+        assert list(first) == ["lead"]
+        held = items._KEPT[world.engine.url]
+        items.kept(session, ["lead"])  # at the bound: a fresh one, read again
+        assert items._KEPT[world.engine.url] is not held
+        assert list(items._KEPT[world.engine.url].items) == ["lead"]

@@ -91,7 +91,8 @@ def kept(session: Session, item_ids: Iterable[str]) -> dict[str, Kept]:
     key = session.connection().engine.url
     current = GENERATION.current(session)
     held = _KEPT.get(key)
-    if held is None or held.generation != current:
+    if held is None or held.generation != current or len(held.items) >= _KEPT_AT_MOST:
+        # A fresh one, not the old one emptied: another thread may be reading that one.
         held = _Kept(generation=current)
         if current:  # never marked (a store upgraded as it was): nothing names its content
             _KEPT[key] = held
@@ -146,6 +147,11 @@ def _read(session: Session, ids: list[str]) -> dict[str, Kept | None]:
         found[row.id] = Kept(item=item, bundle=row.bundle, onward=onward.get(row.id))
     return found
 
+
+_KEPT_AT_MOST = 10_000
+"""Items a process keeps per store at most (with their bundles): past it, it starts again
+with the items released from then on, so a hub releasing from a million items between two
+changes keeps only those it is releasing now, not all it ever read."""
 
 _CHUNK = 5_000
 """Ids per statement: well under SQLite's 32,766 parameters, and PostgreSQL's 65,535."""
