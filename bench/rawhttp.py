@@ -6,7 +6,10 @@ busy 0.4 of 2 cores at 470 requests/s), CPU the servers under test then lacked. 
 sends requests already encoded as bytes and reads each answer by its Content-Length (uvicorn
 and nginx give one for every answer the benches ask for), about a quarter of that, so what
 the figures show is the servers. Each connection sends its next request as soon as it has
-read the whole answer to the previous one (a closed loop).
+read the whole answer to the previous one (a closed loop). An answer that says
+``Connection: close`` (nginx says it on the 1,000th request of a keep-alive connection, its
+``keepalive_requests``) is read whole, then that connection is replaced with a new one, as any
+HTTP/1.1 client does.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ class RawConnection:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader = reader
         self.writer = writer
+        self.closing = False
+        """The last answer said ``Connection: close``: the server closes this connection."""
 
     @classmethod
     async def open(cls, host: str, port: int) -> RawConnection:
@@ -52,8 +57,11 @@ class RawConnection:
         length = None
         for line in head.split(b"\r\n")[1:]:
             name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
+            name = name.strip().lower()
+            if name == b"content-length":
                 length = int(value)
+            elif name == b"connection" and value.strip().lower() == b"close":
+                self.closing = True
         if length is None:
             raise RuntimeError("the bench client needs a Content-Length: " + head.decode())
         await self.reader.readexactly(length)
@@ -87,8 +95,10 @@ async def drive(
     concurrency: int,
     seconds: float,
     expect: int,
+    at_most: int | None = None,
 ) -> Driven:
-    """``concurrency`` connections sending ``payloads`` in turn for ``seconds``."""
+    """``concurrency`` connections sending ``payloads`` in turn for ``seconds``, or until
+    ``at_most`` requests have been sent."""
     connections = [await RawConnection.open(host, port) for _ in range(concurrency)]
     picks = itertools.count()
     latencies: list[float] = []
@@ -97,18 +107,25 @@ async def drive(
     started = time.perf_counter()
     deadline = started + seconds
 
-    async def worker(connection: RawConnection) -> None:
+    async def worker(slot: int) -> None:
         nonlocal errors, size
         while time.perf_counter() < deadline:
-            raw = payloads[next(picks) % len(payloads)]
+            connection = connections[slot]
+            pick = next(picks)
+            if at_most is not None and pick >= at_most:
+                break
+            raw = payloads[pick % len(payloads)]
             begun = time.perf_counter()
             status, length = await connection.send(raw)
             latencies.append(time.perf_counter() - begun)
             size = length
             errors += status != expect
+            if connection.closing:
+                await connection.close()
+                connections[slot] = await RawConnection.open(host, port)
 
     try:
-        await asyncio.gather(*(worker(c) for c in connections))
+        await asyncio.gather(*(worker(slot) for slot in range(concurrency)))
     finally:
         for connection in connections:
             await connection.close()
