@@ -600,18 +600,16 @@ def present(session: Session, partner_id: str, object_ids: list[str]) -> set[str
 
 
 def covering_delivery(session: Session, partner_id: str, object_ids: list[str]) -> datetime | None:
-    """When the partner got the objects an earlier release already put in its feed."""
-    covering = session.scalars(
-        select(FeedReleaseRow.delivered_at)
-        .join(FeedObjectRow, FeedObjectRow.request_id == FeedReleaseRow.request_id)
-        .where(
-            FeedObjectRow.partner_id == partner_id,
-            FeedObjectRow.object_id.in_(object_ids),
-        )
-    ).all()
-    if covering and all(value is not None for value in covering):
-        return max(value for value in covering if value is not None)
-    return None
+    """When the partner got the objects an earlier release already put in its feed: the
+    latest delivery if every release holding them was delivered, else None.
+
+    The session is flushed first: ``covering_deliveries`` reads through the driver, and the
+    caller's pending changes count (``feed.materialize`` has just moved hidden objects to the
+    new release, which is not delivered)."""
+    session.flush()
+    return covering_deliveries(session, [(partner_id, object_ids)])[
+        (partner_id, frozenset(object_ids))
+    ]
 
 
 def covering_deliveries(
@@ -622,7 +620,7 @@ def covering_deliveries(
 
     A release transaction asks it for every partner the same item goes to again (a repeated
     release, the common case at a busy server): one ORM select each cost more, per release,
-    than deciding it."""
+    than deciding it. Read through the driver, it sees only what the session has flushed."""
     asked = {(partner, frozenset(object_ids)) for partner, object_ids in wanted}
     pairs = sorted({(partner, o) for partner, object_ids in asked for o in object_ids})
     found: dict[tuple[str, str], list[Any]] = {}
