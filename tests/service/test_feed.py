@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from garante.domain.order import Scope
 from garante.domain.vocabulary import Tlp
+from garante.service import orders as service_orders
 from garante.service.app import Garante
 from garante.service.clock import FixedClock
 from garante.stix.markings import TLP2_MARKING_IDS, TRACE_EXTENSION_ID, find_trace_tokens
@@ -282,3 +283,24 @@ def test_lifting_an_order_serves_each_of_many_releases_again_in_date_order(
         restored = [row.date_added for row in rows if row.date_added >= clock.now()]
         assert len(restored) == (11 if partner == "dea" else 12)
         assert restored == sorted(set(restored))  # strictly increasing, none shared
+
+
+def test_objects_the_transaction_holds_learn_that_an_order_hid_them(world: Garante) -> None:
+    """What the order's transaction already loaded of the feed is hidden there too, not left
+    as it was read: what it reads next must not serve a withheld object."""
+    _, undelivered = _many_releases(world)
+    order = world.draft_order(
+        authority_id="presidency",
+        effect="hold",
+        scope=Scope(countries=frozenset({"US"})),
+        reason="issued over rows the transaction holds",
+    ).order
+    with world.context.writes("test") as tx:
+        held = list(
+            tx.session.scalars(
+                select(FeedObjectRow).where(FeedObjectRow.request_id.in_(undelivered))
+            )
+        )
+        assert held and all(row.visible for row in held)
+        service_orders.issue_order(tx, order=order, signature=None)  # as issue_order does
+        assert not any(row.visible for row in held)
