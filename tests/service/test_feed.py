@@ -11,12 +11,14 @@ from sqlalchemy import select
 
 from garante.domain.order import Scope
 from garante.domain.vocabulary import Tlp
+from garante.service import orders as service_orders
 from garante.service.app import Garante
 from garante.service.clock import FixedClock
 from garante.stix.markings import TLP2_MARKING_IDS, TRACE_EXTENSION_ID, find_trace_tokens
 from garante.store.feed import FeedQuery
 from garante.store.schema import FeedObjectRow
 from tests.service.orders import issue
+from tests.support.scenario import own_bundle
 
 
 def _objects(garante: Garante, partner: str, **query: object) -> list[dict[str, Any]]:
@@ -216,3 +218,89 @@ def test_the_first_fetch_through_feed_bodies_records_the_delivery(world: Garante
     world.feed_bodies(FeedQuery(partner_id="dea"))
     kinds = [e.kind for e in world.entries(before, world.ledger_size())]
     assert page.bodies and kinds == ["release.delivered"]
+
+
+def _many_releases(world: Garante) -> tuple[int, set[int]]:
+    """Twelve items of their own released to the DEA and the FBI, the DEA's first fetched
+    before the others: that delivered release's id, and the 23 undelivered ones'."""
+    for number in range(12):
+        world.add_item(
+            f"lead-{number}",
+            title=f"Lead {number}",
+            category="maritime-interdiction",
+            region="caribbean",
+            tlp="amber",
+            originator="dipol",
+            bundle=own_bundle(f"lead-{number}"),
+        )
+    delivered = world.request_release("lead-0", recipient="dea", purpose="seizure").request
+    _objects(world, "dea")  # fetched: delivered
+    undelivered = {
+        world.request_release(f"lead-{number}", recipient=partner, purpose="seizure").request
+        for number in range(12)
+        for partner in ("dea", "fbi")
+        if (number, partner) != (0, "dea")
+    }
+    return delivered, undelivered
+
+
+def _logged(world: Garante, start: int, kind: str) -> list[int]:
+    """The request each entry of ``kind`` logged from ``start`` names, in log order."""
+    return [
+        json.loads(entry.entry)["data"]["request"]
+        for entry in world.entries(start, world.ledger_size())
+        if entry.kind == kind
+    ]
+
+
+def test_an_order_withholds_each_of_many_undelivered_releases_and_logs_each(
+    world: Garante,
+) -> None:
+    delivered, undelivered = _many_releases(world)
+    start = world.ledger_size()
+    change = issue(world, "hold")
+    assert {enforced.request for enforced in change.withheld} == undelivered
+    assert sorted(_logged(world, start, "release.withheld")) == sorted(undelivered)
+    assert _reports(world, "fbi") == []
+    [kept] = _reports(world, "dea")  # the delivered release is never hidden
+    assert kept["id"] in {str(o["id"]) for o in own_bundle("lead-0")["objects"]}
+    assert delivered not in undelivered
+
+
+def test_lifting_an_order_serves_each_of_many_releases_again_in_date_order(
+    world: Garante, clock: FixedClock
+) -> None:
+    _, undelivered = _many_releases(world)
+    order = issue(world, "hold").value
+    clock.set(clock.now() + timedelta(hours=1))
+    start = world.ledger_size()
+    change = world.lift_order(order.id, authority_id="presidency", reason="over", signature=None)
+    assert {enforced.request for enforced in change.available} == undelivered
+    assert sorted(_logged(world, start, "release.available")) == sorted(undelivered)
+    for partner in ("dea", "fbi"):
+        rows, _ = world.feed_page(FeedQuery(partner_id=partner, types=("report",)))
+        assert len(rows) == 12
+        restored = [row.date_added for row in rows if row.date_added >= clock.now()]
+        assert len(restored) == (11 if partner == "dea" else 12)
+        assert restored == sorted(set(restored))  # strictly increasing, none shared
+
+
+def test_objects_the_transaction_holds_learn_that_an_order_hid_them(world: Garante) -> None:
+    """What the order's transaction already loaded of the feed is hidden there too, not left
+    as it was read: what it reads next must not serve a withheld object."""
+    _, undelivered = _many_releases(world)
+    order = world.draft_order(
+        authority_id="presidency",
+        effect="hold",
+        scope=Scope(countries=frozenset({"US"})),
+        reason="issued over rows the transaction holds",
+    ).order
+    with world.context.writes("test") as tx:
+        held = list(
+            tx.session.scalars(
+                select(FeedObjectRow).where(FeedObjectRow.request_id.in_(undelivered))
+            )
+        )
+        assert held and all(row.visible for row in held)
+        service_orders.issue_order(tx, order=order, signature=None)  # as issue_order does
+        assert not any(row.visible for row in held)

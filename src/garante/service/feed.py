@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -54,7 +54,7 @@ from garante.store import agreements as store_agreements
 from garante.store import convert, items, queries, requests, undertakings
 from garante.store import feed as stored
 from garante.store import sources as store_sources
-from garante.store.feed import AVAILABLE, RECALLED, WITHDRAWN, WITHHELD
+from garante.store.feed import AVAILABLE, RECALLED, TICK, WITHDRAWN, WITHHELD
 from garante.store.schema import FeedObjectRow, FeedReleaseRow, ItemRow, RequestRow
 from garante.store.session import flush
 
@@ -269,40 +269,91 @@ def enforce(
     trigger: str,
 ) -> Enforcement | None:
     """Withhold or restore one release under enforcement, as ``decide`` now says; what
-    changed, or None if its place in the feed stands.
+    changed, or None if its place in the feed stands (``enforce_many`` for one release)."""
+    enforced = enforce_many(tx, [(feed, request)], state, trigger)
+    return enforced[0] if enforced else None
+
+
+def enforce_many(
+    tx: Transaction,
+    releases: Iterable[tuple[FeedReleaseRow, ReleaseRequest]],
+    state: PolicyState,
+    trigger: str,
+) -> list[Enforcement]:
+    """Withhold or restore releases under enforcement, as ``decide`` now says of each: what
+    changed, in the order given, each logged in that order.
 
     A delivered release is withheld only by a new version of its item (``withhold_version``):
     restored, its partner gets the item's version now, as a revision that stood would have
-    sent it; what it fetched before is never hidden."""
-    decision = decide(request, state)
-    wanted = AVAILABLE if decision.outcome == Outcome.RELEASED else WITHHELD
-    if wanted == feed.status:
-        return None
+    sent it; what it fetched before is never hidden.
+
+    An undelivered release's objects are hidden or shown again together with the others'
+    (``_Pending``): an order withholding thousands of releases sent two statements for each,
+    its status flushed before the next one's objects were read. What reads the feed for one
+    release (a revision, new terms) first writes what the releases before it changed, so each
+    sees the feed as the one-by-one pass left it, and dates come out in the same order.
+    """
     session = tx.session
-    if feed.delivered_at is not None:
-        if wanted == WITHHELD:  # delivered and served: only a recall withdraws it
-            return None
-        feed.status, feed.available_at = AVAILABLE, tx.now
-        feed.undertaking_id = decision.undertaking_id
-        asked = requests.get(session, feed.request_id)
-        if asked is not None:
-            held = [json.loads(kept.body) for kept in stored.latest_objects_of(session, asked.id)]
-            revise(tx, feed, _item(session, asked), held)
-        return _enforced(tx, feed, request, decision, trigger)
-    feed.status = wanted
-    if wanted == WITHHELD:
-        stored.hide_objects(session, feed.request_id)
-    else:
-        feed.available_at = tx.now
-        if decision.undertaking_id != feed.undertaking_id:
-            _remark(tx, feed, request, decision.undertaking_id)
-        rows = stored.objects_of(session, feed.request_id)
-        for row, added in zip(
-            rows, stored.next_dates(session, feed.partner_id, len(rows), tx.now), strict=True
-        ):
-            row.visible = True
-            row.date_added = added
-    return _enforced(tx, feed, request, decision, trigger)
+    pending = _Pending()
+    done: list[Enforcement] = []
+    for feed, request in releases:
+        decision = decide(request, state)
+        wanted = AVAILABLE if decision.outcome == Outcome.RELEASED else WITHHELD
+        if wanted == feed.status:
+            continue
+        if feed.delivered_at is not None:
+            if wanted == WITHHELD:  # delivered and served: only a recall withdraws it
+                continue
+            pending.write(tx)
+            feed.status, feed.available_at = AVAILABLE, tx.now
+            feed.undertaking_id = decision.undertaking_id
+            asked = requests.get(session, feed.request_id)
+            if asked is not None:
+                held = [
+                    json.loads(kept.body) for kept in stored.latest_objects_of(session, asked.id)
+                ]
+                revise(tx, feed, _item(session, asked), held)
+        elif wanted == WITHHELD:
+            feed.status = WITHHELD
+            pending.hidden.append(feed.request_id)
+        else:
+            feed.status, feed.available_at = AVAILABLE, tx.now
+            if decision.undertaking_id != feed.undertaking_id:
+                pending.write(tx)
+                _remark(tx, feed, request, decision.undertaking_id)
+            pending.shown.append(feed)
+        done.append(_enforced(tx, feed, request, decision, trigger))
+    pending.write(tx)
+    return done
+
+
+@dataclass
+class _Pending:
+    """Undelivered releases whose objects are still to be hidden (by request id) or shown
+    again, in the order they were enforced."""
+
+    hidden: list[int] = field(default_factory=list)
+    shown: list[FeedReleaseRow] = field(default_factory=list)
+
+    def write(self, tx: Transaction) -> None:
+        """Hide and show what is pending: shown objects take the next dates of their
+        partner's feed, release after release in the order given, each release's in feed
+        order, as ``next_dates`` called once per release gave them."""
+        session = tx.session
+        if self.hidden:
+            stored.hide_objects_of(session, self.hidden)
+        if self.shown:
+            rows = stored.objects_of_many(session, [feed.request_id for feed in self.shown])
+            starts = stored.first_dates(
+                session, {feed.partner_id for feed in self.shown if feed.request_id in rows}, tx.now
+            )
+            taken = dict.fromkeys(starts, 0)
+            for feed in self.shown:
+                for row in rows.get(feed.request_id, ()):
+                    row.visible = True
+                    row.date_added = starts[feed.partner_id] + TICK * taken[feed.partner_id]
+                    taken[feed.partner_id] += 1
+        self.hidden, self.shown = [], []
 
 
 def _enforced(

@@ -111,13 +111,16 @@ def redecide(
         item_ids={row.item_id for row in involved},
         agency_ids={row.recipient_id for row in involved},
     )
-    enforced = [
-        enforcement
-        for release, request in pending
-        if _in_scope(state, request, affects)
-        and (enforcement := feed.enforce(tx, release, as_request(request), state, trigger))
-        is not None
-    ]
+    enforced = feed.enforce_many(
+        tx,
+        [
+            (release, as_request(request))
+            for release, request in pending
+            if _in_scope(state, request, affects)
+        ],
+        state,
+        trigger,
+    )
     moved = [
         redecided
         for row in rows

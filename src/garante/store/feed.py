@@ -386,9 +386,19 @@ def next_dates(session: Session, partner_id: str, count: int, now: datetime) -> 
     """Strictly increasing date_added per partner: resuming from one never skips another."""
     if count == 0:
         return []  # nothing to date: no need to read where the feed ends
-    last = last_dates(session, [partner_id]).get(partner_id)
-    start = now if last is None or last < now else last + TICK
+    start = first_dates(session, [partner_id], now)[partner_id]
     return [start + TICK * i for i in range(count)]
+
+
+def first_dates(session: Session, partner_ids: Iterable[str], now: datetime) -> dict[str, datetime]:
+    """The date_added each partner's next object takes (``next_dates``' first), for many
+    partners in one query per 500: what follows it in one feed adds a ``TICK`` each."""
+    wanted = set(partner_ids)
+    found = last_dates(session, wanted)
+    return {
+        partner: now if (last := found.get(partner)) is None or last < now else last + TICK
+        for partner in wanted
+    }
 
 
 _RELEASES = FeedReleaseRow.metadata.tables[FeedReleaseRow.__tablename__]
@@ -690,6 +700,37 @@ def hide_objects(session: Session, request_id: int) -> None:
         update(FeedObjectRow).where(FeedObjectRow.request_id == request_id).values(visible=False),
         execution_options={"synchronize_session": "fetch"},
     )
+
+
+def hide_objects_of(session: Session, request_ids: Sequence[int]) -> None:
+    """``hide_objects`` for many releases: one UPDATE per 500 of them, not one each (an order
+    withholding 10,000 undelivered releases sent 10,000), objects of this session that it
+    matched told so as ``hide_objects`` tells them."""
+    wanted = sorted(set(request_ids))
+    for start in range(0, len(wanted), 500):
+        session.execute(
+            update(FeedObjectRow)
+            .where(FeedObjectRow.request_id.in_(wanted[start : start + 500]))
+            .values(visible=False),
+            execution_options={"synchronize_session": "fetch"},
+        )
+
+
+def objects_of_many(session: Session, request_ids: Sequence[int]) -> dict[int, list[FeedObjectRow]]:
+    """``objects_of`` for many releases, by request id (those with none absent): one query
+    per 500 of them."""
+    wanted = sorted(set(request_ids))
+    found: dict[int, list[FeedObjectRow]] = {}
+    for start in range(0, len(wanted), 500):
+        rows = session.scalars(
+            select(FeedObjectRow)
+            .where(FeedObjectRow.request_id.in_(wanted[start : start + 500]))
+            .order_by(FeedObjectRow.seq)
+        )
+        for row in rows:
+            assert row.request_id is not None  # selected by it
+            found.setdefault(row.request_id, []).append(row)
+    return found
 
 
 def objects_of(session: Session, request_id: int) -> list[FeedObjectRow]:
