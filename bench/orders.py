@@ -19,8 +19,8 @@ The baseline is the smaller store, in the same run: the cost per withheld releas
 grow with how many there are. Target: at the larger size, the per-release time within 1.5x
 of the smaller size's (each withholding writes its own audit entry, so the order's time grows
 with the releases it stops; what must not grow is the cost of each). It was not: every
-withheld release made SQLAlchemy test every object the session held (``store.feed.
-hide_objects``), and 8,000 undelivered releases took an order 20-27 s here. Then each
+withheld release made SQLAlchemy test every object the session held (hiding a release's
+objects in ``store.feed``), and 8,000 undelivered releases took an order 20-27 s here. Then each
 withheld release still cost two statements of its own (about 0.45 ms here); they are hidden
 and restored together now (``service.feed.enforce_many``). Nothing is asserted; ``--check``
 turns a missed target into exit status 1.

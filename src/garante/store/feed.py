@@ -11,7 +11,7 @@ import functools
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -588,7 +588,10 @@ def add_many(
     )
 
 
-def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
+_V = TypeVar("_V")
+
+
+def _chunks(values: list[_V], size: int = 500) -> Iterator[list[_V]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
 
@@ -689,59 +692,35 @@ def undelivered_of(session: Session, request_ids: set[int]) -> Iterable[FeedRele
     )
 
 
-def hide_objects(session: Session, request_id: int) -> None:
-    """Withhold the objects a release put in its partner's feed.
-
-    Objects of this session that the update matched learn of it from the ids it returns
-    (``fetch``): the default (``evaluate``) tests every object the session holds, once per
-    release, so withholding thousands of releases in one order grew with their square.
-    """
-    session.execute(
-        update(FeedObjectRow).where(FeedObjectRow.request_id == request_id).values(visible=False),
-        execution_options={"synchronize_session": "fetch"},
-    )
-
-
 def hide_objects_of(session: Session, request_ids: Sequence[int]) -> None:
-    """``hide_objects`` for many releases: one UPDATE per 500 of them, not one each (an order
-    withholding 10,000 undelivered releases sent 10,000), objects of this session that it
-    matched told so as ``hide_objects`` tells them."""
-    wanted = sorted(set(request_ids))
-    for start in range(0, len(wanted), 500):
+    """Withhold the objects the releases put in their partners' feeds: one UPDATE per 500
+    releases (an order withholding 10,000 undelivered releases sent 10,000).
+
+    Objects of this session that an update matched learn of it from the ids it returns
+    (``fetch``): the default (``evaluate``) tests every object the session holds, once per
+    statement, so withholding thousands of releases one by one grew with their square.
+    """
+    for chunk in _chunks(sorted(set(request_ids))):
         session.execute(
-            update(FeedObjectRow)
-            .where(FeedObjectRow.request_id.in_(wanted[start : start + 500]))
-            .values(visible=False),
+            update(FeedObjectRow).where(FeedObjectRow.request_id.in_(chunk)).values(visible=False),
             execution_options={"synchronize_session": "fetch"},
         )
 
 
 def objects_of_many(session: Session, request_ids: Sequence[int]) -> dict[int, list[FeedObjectRow]]:
-    """``objects_of`` for many releases, by request id (those with none absent): one query
-    per 500 of them."""
-    wanted = sorted(set(request_ids))
+    """Every object version each release put in its partner's feed, in feed order, by request
+    id (releases with none absent): one query per 500 releases."""
     found: dict[int, list[FeedObjectRow]] = {}
-    for start in range(0, len(wanted), 500):
+    for chunk in _chunks(sorted(set(request_ids))):
         rows = session.scalars(
             select(FeedObjectRow)
-            .where(FeedObjectRow.request_id.in_(wanted[start : start + 500]))
+            .where(FeedObjectRow.request_id.in_(chunk))
             .order_by(FeedObjectRow.seq)
         )
         for row in rows:
             assert row.request_id is not None  # selected by it
             found.setdefault(row.request_id, []).append(row)
     return found
-
-
-def objects_of(session: Session, request_id: int) -> list[FeedObjectRow]:
-    """Every object version a release put in its partner's feed, in feed order."""
-    return list(
-        session.scalars(
-            select(FeedObjectRow)
-            .where(FeedObjectRow.request_id == request_id)
-            .order_by(FeedObjectRow.seq)
-        ).all()
-    )
 
 
 def latest_objects_of(session: Session, request_id: int) -> Iterable[FeedObjectRow]:
