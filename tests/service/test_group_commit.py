@@ -6,7 +6,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
@@ -18,7 +18,9 @@ from sqlalchemy.exc import OperationalError
 from garante.domain.errors import InvalidState, ItemNotFound, StoreUnavailable
 from garante.domain.events import SettingsChanged
 from garante.domain.roles import Principal, Role
+from garante.records import Decided
 from garante.service.app import Garante
+from garante.service.tokens import Forbidden
 from garante.service.transaction import Transaction
 from garante.store import queries
 
@@ -254,3 +256,162 @@ def test_a_group_is_answered_before_the_checkpoint_it_makes_due_is_signed(
         assert leader.result(timeout=30).outcome == "released"
     checkpoint = world.latest_checkpoint()
     assert checkpoint is not None and checkpoint.size == world.ledger_size()
+
+
+# -- callers that wait through a future (an event loop's) ---------------------------------------
+
+
+def soon(world: Garante, item: str = "lead", recipient: str = "dea") -> Future[Decided]:
+    return world.request_release_soon(item, recipient=recipient, purpose="seizure")
+
+
+def wait_until(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + 10
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.005)
+
+
+def test_a_request_queued_through_a_future_is_answered_once_its_transaction_commits(
+    world: Garante,
+) -> None:
+    with world.sessions() as session, session.begin():
+        session.connection()  # the writer lock, held until this block ends
+        future = soon(world)
+        wait_until(lambda: world.context.releases.busy, "the request never queued")
+        time.sleep(0.05)
+        assert not future.done()  # its transaction waits for the lock
+    decided = future.result(timeout=30)
+    assert decided.outcome == "released"
+    assert [r.id for r in world.requests()] == [decided.request]
+
+
+def test_requests_queued_through_futures_behind_a_writer_commit_in_one_transaction(
+    world: Garante,
+) -> None:
+    before = world.ledger_size()
+    with counting_commits(world) as commits:
+        with world.sessions() as session, session.begin():
+            session.connection()
+            futures = [soon(world, recipient=r) for r in ("dea", "nca", "fbi", "dea")]
+            wait_until(lambda: world.context.releases.waiting == 4, "the requests never queued")
+        decided = [future.result(timeout=30) for future in futures]
+    # the writer that held the lock, then the four that queued meanwhile
+    assert len(commits) == 2
+    assert [d.recipient for d in decided] == ["dea", "nca", "fbi", "dea"]
+    assert len({d.request for d in decided}) == 4
+    assert world.ledger_size() == before + RELEASED_ENTRIES * 4
+
+
+def test_a_refused_request_queued_through_a_future_hears_its_own_error_alone(
+    world: Garante,
+) -> None:
+    with world.sessions() as session, session.begin():
+        session.connection()
+        futures = [soon(world), soon(world, item="no-such-item"), soon(world)]
+        wait_until(lambda: world.context.releases.waiting == 3, "the requests never queued")
+    assert isinstance(futures[1].exception(timeout=30), ItemNotFound)
+    assert [futures[i].result(timeout=30).outcome for i in (0, 2)] == ["released"] * 2
+    assert len(world.requests()) == 2
+
+
+def test_a_future_can_only_be_refused_by_the_role_check_before_it_queues(
+    world: Garante,
+) -> None:
+    partner = world.acting_as(Principal(token_id="p", role=Role.PARTNER, agency_id="dea"))
+    with pytest.raises(Forbidden):
+        soon(partner)
+    assert world.context.releases.waiting == 0
+    assert world.requests() == []
+
+
+@contextmanager
+def held_commits(world: Garante, count: int) -> Iterator[tuple[list[threading.Event], ...]]:
+    """The first ``count`` commits each wait, their batch taken, until their gate opens:
+    (reached, gates), one event each per commit."""
+    reached = [threading.Event() for _ in range(count)]
+    gates = [threading.Event() for _ in range(count)]
+    seen = 0
+
+    def hold(_connection: object) -> None:
+        nonlocal seen
+        index, seen = seen, seen + 1
+        if index < count:
+            reached[index].set()
+            gates[index].wait(30)
+
+    world.checkpoint_every = 10**9  # no signing's commit among them
+    event.listen(world.engine, "commit", hold)
+    try:
+        yield reached, gates
+    finally:
+        for gate in gates:
+            gate.set()
+        event.remove(world.engine, "commit", hold)
+
+
+def test_the_lead_passes_between_futures_and_threads_and_each_is_answered(
+    world: Garante,
+) -> None:
+    """A thread of the group's own leads the future's transaction; the caller's thread next in
+    line takes the lead back from it, and a thread of the group's own takes it again for the
+    future queued behind that."""
+    group = world.context.releases
+    with ThreadPoolExecutor(1) as pool, held_commits(world, 2) as (reached, gates):
+        first = soon(world)
+        assert reached[0].wait(30), "the first transaction never came to commit"
+        threaded = pool.submit(release(world, recipient="nca"))
+        wait_until(lambda: group.waiting == 1, "the thread never queued")
+        gates[0].set()
+        assert reached[1].wait(30), "the thread never led its own transaction"
+        last = soon(world, recipient="fbi")
+        wait_until(lambda: group.waiting == 1, "the last request never queued")
+        gates[1].set()
+        outcomes = [first.result(30), threaded.result(timeout=30), last.result(30)]
+    assert [o.recipient for o in outcomes] == ["dea", "nca", "fbi"]
+    assert [o.outcome for o in outcomes] == ["released"] * 3
+    wait_until(lambda: not group.busy, "the group never went idle")
+    assert group.waiting == 0
+
+
+def test_a_future_queued_behind_a_settling_leader_is_led_beside_it(world: Garante) -> None:
+    """A caller's thread that led, and then signs what its commit made due, hands the next
+    transaction to a thread of the group's own: that one does not wait for the signing."""
+    group = world.context.releases
+    settle = group.settle
+    assert settle is not None
+    signing, may_sign = threading.Event(), threading.Event()
+
+    def held_settle(tx: Transaction) -> None:
+        if threading.current_thread().name != "group-commit":  # the caller's thread's
+            signing.set()
+            may_sign.wait(30)
+        settle(tx)
+
+    group.settle = held_settle
+    with ThreadPoolExecutor(1) as pool, held_commits(world, 1) as (reached, gates):
+        leader = pool.submit(release(world))
+        assert reached[0].wait(30), "the leader never came to commit"
+        queued = soon(world, recipient="nca")
+        wait_until(lambda: group.waiting == 1, "the request never queued")
+        gates[0].set()
+        assert signing.wait(30), "the leader never came to sign"
+        assert queued.result(timeout=30).outcome == "released"
+        assert not leader.done()  # still signing
+        may_sign.set()
+        assert leader.result(timeout=30).outcome == "released"
+
+
+@pytest.mark.parametrize("callers", [40])
+def test_many_futures_and_threads_at_once_each_get_one_decision(
+    world: Garante, callers: int
+) -> None:
+    before = world.ledger_size()
+    with ThreadPoolExecutor(4) as pool:
+        threaded = [pool.submit(release(world)) for _ in range(callers)]
+        futures = [soon(world) for _ in range(callers)]
+        outcomes = [f.result(timeout=60) for f in threaded + futures]
+    assert len({o.request for o in outcomes}) == 2 * callers
+    assert world.ledger_size() == before + RELEASED_ENTRIES * 2 * callers
+    wait_until(lambda: not world.context.releases.busy, "the group never went idle")
+    assert world.context.releases.waiting == 0

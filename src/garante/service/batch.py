@@ -18,6 +18,12 @@ What must follow a commit but changes no one's answer (signing the checkpoint it
 due) is ``settle``'s, run by the leader once it has answered everyone in its transaction and
 passed the lead on: the callers it answered do not wait for it, only the leader's own.
 
+A caller need not block a thread to wait (``submit_many``): an event loop queues its request
+and awaits a future. When such a caller is first in line, a thread of the group's own leads
+(the ``group-commit`` thread), and goes on leading while the next in line waits the same way;
+a caller with a thread of its own takes the lead back when its turn comes. So a server's many
+waiting requests hold no thread of its pool each, and are not each woken in turn.
+
 Each request keeps its own fate. One refused before it wrote anything (an unknown item, agency
 or purpose) gets its error, and the others go on. Anything else that fails before the commit
 aborts the whole transaction, and its requests run again one transaction each, so one
@@ -28,14 +34,18 @@ transaction holding it commits.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from garante.domain.errors import GaranteError
 from garante.service.transaction import Transaction
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 P = TypeVar("P")
@@ -64,10 +74,16 @@ class _Waiting(Generic[T]):
     finished: bool = False
     result: T | None = None
     error: BaseException | None = None
+    future: Future[T] | None = None  # answered here, for a caller without a thread waiting
 
     def finish(self, result: T | None, error: BaseException | None) -> None:
         self.result, self.error, self.finished = result, error, True
-        self.wake.set()
+        if self.future is None:
+            self.wake.set()
+        elif error is not None:
+            self.future.set_exception(error)
+        else:
+            self.future.set_result(result)  # type: ignore[arg-type]  # no error: it is set
 
 
 class GroupCommit:
@@ -105,14 +121,30 @@ class GroupCommit:
     def run_many(self, begin: Begin, actor: str, payload: P, many: Many[P, T]) -> T:
         """``payload``'s result in a committed transaction, done by ``many`` together with
         the payloads of the same ``many`` queued beside it; alone, a group of one."""
+        work = _alone(many, actor, payload)
+        return self._run(_Waiting(begin=begin, actor=actor, work=work, many=many, payload=payload))
 
-        def alone(tx: Transaction) -> T:
-            [(result, error)] = many(tx, [(actor, payload)])
-            if error is not None:
-                raise error
-            return result  # type: ignore[return-value]  # no error: the result is set
-
-        return self._run(_Waiting(begin=begin, actor=actor, work=alone, many=many, payload=payload))
+    def submit_many(self, begin: Begin, actor: str, payload: P, many: Many[P, T]) -> Future[T]:
+        """As ``run_many``, without waiting: the future holds ``payload``'s result or refusal
+        once the transaction holding it has committed. For a caller that must not block a
+        thread while it waits (an event loop, through ``asyncio.wrap_future``)."""
+        future: Future[T] = Future()
+        future.set_running_or_notify_cancel()  # it cannot be cancelled: it may be stored
+        waiting = _Waiting(
+            begin=begin,
+            actor=actor,
+            work=_alone(many, actor, payload),
+            many=many,
+            payload=payload,
+            future=future,
+        )
+        with self._lock:
+            self._queue.append(waiting)
+            if not self._busy:
+                self._busy = waiting.lead = True
+        if waiting.lead:
+            self._lead_in_thread(waiting)
+        return future
 
     def _run(self, waiting: _Waiting[T]) -> T:
         with self._lock:
@@ -123,17 +155,50 @@ class GroupCommit:
             waiting.wake.wait()
             waiting.wake.clear()
         if not waiting.finished:
-            self._lead(waiting)
+            successor, last = self._lead(waiting)
+            if successor is not None:  # it leads beside this thread's settling
+                self._lead_in_thread(successor)
+            self._settle(last)
         if waiting.error is not None:
             raise waiting.error
         return waiting.result  # type: ignore[return-value]  # set with finished, no error
 
-    def _lead(self, leader: _Waiting[Any]) -> None:
-        """Commit what is queued (this thread's own work first), then pass the lead on."""
+    def _lead_in_thread(self, first: _Waiting[Any]) -> None:
+        threading.Thread(
+            target=self._lead_queued, args=(first,), name="group-commit", daemon=True
+        ).start()
+
+    def _lead_queued(self, first: _Waiting[Any]) -> None:
+        """The group's own leader: ``first``'s transaction, then each next one whose first
+        caller waits through a future, until the queue is empty or a caller's thread leads.
+
+        It settles each commit before leading the next: on SQLite, signing a checkpoint
+        takes the one writer the next transaction needs anyway."""
+        leader: _Waiting[Any] | None = first
+        while leader is not None:
+            leader, last = self._lead(leader)
+            try:
+                self._settle(last)
+            except Exception:  # committed and answered: what failed is the settling alone
+                log.exception("settling a group commit failed")
+
+    def _settle(self, last: Transaction | None) -> None:
+        if self.settle is not None and last is not None:
+            self.settle(last)  # the last commit's size covers the ones before it
+
+    def _lead(self, leader: _Waiting[Any]) -> tuple[_Waiting[Any] | None, Transaction | None]:
+        """Commit what is queued (this thread's own work first), then pass the lead on.
+
+        To a caller that waits with a thread of its own, by waking it; one that waits through a
+        future is returned, for this thread or a new one to lead. With it, the last
+        transaction committed, if any, to settle."""
         taken: list[_Waiting[Any]] = []
         committed: list[Transaction] = []
+        successor: _Waiting[Any] | None = None
+        done = False
         try:
             self._commit(leader, taken, committed)
+            done = True
         finally:
             with self._lock:
                 if not taken and leader in self._queue:  # interrupted before taking its batch
@@ -145,11 +210,14 @@ class GroupCommit:
                 if self._queue:
                     successor = self._queue[0]
                     successor.lead = True
-                    successor.wake.set()
+                    if successor.future is None:
+                        successor.wake.set()
+                        successor = None
                 else:
                     self._busy = False
-        if self.settle is not None and committed:
-            self.settle(committed[-1])  # the last commit's size covers the ones before it
+            if successor is not None and not done:  # interrupted: no one else would lead it
+                self._lead_in_thread(successor)
+        return successor, committed[-1] if committed else None
 
     def _take(self, taken: list[_Waiting[Any]]) -> list[_Waiting[Any]]:
         """Move up to ``limit`` less what ``taken`` holds from the queue to ``taken``; what
@@ -247,3 +315,15 @@ class GroupCommit:
         else:
             committed.append(tx)
             waiting.finish(result, None)
+
+
+def _alone(many: Many[P, T], actor: str, payload: P) -> Work[T]:
+    """``many`` for one caller: its result, or its refusal raised (a group of one)."""
+
+    def alone(tx: Transaction) -> T:
+        [(result, error)] = many(tx, [(actor, payload)])
+        if error is not None:
+            raise error
+        return result  # type: ignore[return-value]  # no error: the result is set
+
+    return alone

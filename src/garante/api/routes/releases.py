@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -39,16 +40,19 @@ RequestId = Annotated[int, Path(ge=INT_MIN, le=INT_MAX)]
     response_model=Decided,
     responses=responses(401, 403, 404, 422),
 )
-def request_release(
+async def request_release(
     body: ReleaseIn,
     request: Request,
     who: Principal = Depends(may(Garante.request_release)),  # noqa: B008
 ) -> Response:
     """Request the release of an item to an agency for a purpose; returns the decision."""
-    decided = acting(request, who).request_release(
-        body.item, recipient=body.recipient, purpose=body.purpose
+    # Queued for the group commit without holding a thread of the pool while it waits.
+    decided = await asyncio.wrap_future(
+        acting(request, who).request_release_soon(
+            body.item, recipient=body.recipient, purpose=body.purpose
+        )
     )
-    return _decided(decided, status_code=201)  # serialized here, in the route's own thread
+    return _decided(decided, status_code=201)
 
 
 @router.post(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future
 
 from sqlalchemy.orm import Session
 
@@ -45,6 +46,18 @@ class Releases(UseCases):
         the requests queued together are decided and stored as one bulk (``bulk``)."""
         triple = ReleaseTriple(item_id=item_id, recipient_id=recipient, purpose=purpose)
         return self.context.releases.run_many(
+            self._grouped_release_tx, self.actor, triple, _request_group
+        )
+
+    @entitled(Role.ANALYST)
+    def request_release_soon(
+        self, item_id: str, *, recipient: str, purpose: str
+    ) -> Future[Decided]:
+        """``request_release``, queued without waiting: the future holds its decision (or
+        refusal) once the transaction it shares has committed. For a caller that must not
+        block a thread while it waits (the API's event loop)."""
+        triple = ReleaseTriple(item_id=item_id, recipient_id=recipient, purpose=purpose)
+        return self.context.releases.submit_many(
             self._grouped_release_tx, self.actor, triple, _request_group
         )
 
