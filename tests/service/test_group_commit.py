@@ -19,6 +19,7 @@ from garante.domain.errors import InvalidState, ItemNotFound, StoreUnavailable
 from garante.domain.events import SettingsChanged
 from garante.domain.roles import Principal, Role
 from garante.records import Decided
+from garante.service import batch
 from garante.service.app import Garante
 from garante.service.tokens import Forbidden
 from garante.service.transaction import Transaction
@@ -415,3 +416,42 @@ def test_many_futures_and_threads_at_once_each_get_one_decision(
     assert world.ledger_size() == before + RELEASED_ENTRIES * 2 * callers
     wait_until(lambda: not world.context.releases.busy, "the group never went idle")
     assert world.context.releases.waiting == 0
+
+
+def committing_threads(world: Garante) -> tuple[list[int], Call]:
+    """The threads that commit, in order, from now on; and how to stop recording them."""
+    threads: list[int] = []
+
+    def record(_connection: object) -> None:
+        threads.append(threading.get_ident())
+
+    event.listen(world.engine, "commit", record)
+    return threads, lambda: event.remove(world.engine, "commit", record)
+
+
+def group_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "group-commit"]
+
+
+def test_the_group_s_own_thread_waits_parked_and_leads_the_next_transaction(
+    world: Garante,
+) -> None:
+    world.checkpoint_every = 10**9  # no signing's commit among them
+    threads, stop = committing_threads(world)
+    try:
+        assert soon(world).result(timeout=30).outcome == "released"
+        wait_until(lambda: not world.context.releases.busy, "the group never went idle")
+        assert soon(world, recipient="nca").result(timeout=30).outcome == "released"
+    finally:
+        stop()
+    assert len(threads) == 2
+    assert threads[0] == threads[1] != threading.get_ident()
+
+
+def test_the_group_s_parked_thread_ends_once_it_has_waited_in_vain(
+    world: Garante, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(batch, "PARKED_SECONDS", 0.1)
+    assert soon(world).result(timeout=30).outcome == "released"
+    wait_until(lambda: not group_threads(), "the group's thread never ended")
+    assert soon(world, recipient="nca").result(timeout=30).outcome == "released"
