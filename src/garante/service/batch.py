@@ -147,19 +147,20 @@ class GroupCommit:
             payload=payload,
             future=future,
         )
-        with self._lock:
-            self._queue.append(waiting)
-            if not self._busy:
-                self._busy = waiting.lead = True
-        if waiting.lead:
+        if self._queued(waiting):
             self._lead_in_thread(waiting)
         return future
 
-    def _run(self, waiting: _Waiting[T]) -> T:
+    def _queued(self, waiting: _Waiting[Any]) -> bool:
+        """Queue ``waiting``; whether it leads (no transaction was running)."""
         with self._lock:
             self._queue.append(waiting)
             if not self._busy:
                 self._busy = waiting.lead = True
+            return waiting.lead
+
+    def _run(self, waiting: _Waiting[T]) -> T:
+        self._queued(waiting)
         while not (waiting.lead or waiting.finished):
             waiting.wake.wait()
             waiting.wake.clear()
