@@ -10,6 +10,7 @@ collections given, and stop it afterwards, whatever happens.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -96,8 +97,17 @@ class Peer:
         """Install into the peer's own venv; None when it worked, else why not."""
         if self.installed():
             return None
-        shutil.rmtree(self.venv, ignore_errors=True)
         self.venv.parent.mkdir(parents=True, exist_ok=True)
+        # The suite runs in several worker processes (pytest-xdist): one installs at a time; the
+        # others wait, then find it installed.
+        with open(self.venv.with_name(self.venv.name + ".lock"), "w") as held:
+            fcntl.flock(held, fcntl.LOCK_EX)
+            if self.installed():
+                return None
+            return self._install()
+
+    def _install(self) -> str | None:
+        shutil.rmtree(self.venv, ignore_errors=True)
         steps = [
             [sys.executable, "-m", "venv", str(self.venv)],
             [str(self.python), "-m", "pip", "install", "--quiet", self.requirement or self.name],

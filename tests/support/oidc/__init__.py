@@ -12,6 +12,7 @@ then): ``running_provider`` yields it, and ``OidcProvider.register`` tells it th
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import re
@@ -53,15 +54,23 @@ def installed() -> Path:
     base = Path(os.environ.get("GARANTE_OIDC_CACHE", default))
     target = base / f"oidc-provider-{hashlib.sha256(lock).hexdigest()[:12]}"
     target.mkdir(parents=True, exist_ok=True)
-    for name in ("package.json", "package-lock.json", "provider.mjs"):
-        shutil.copyfile(HERE / name, target / name)
-    if not (target / "node_modules" / "oidc-provider").is_dir():
-        subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=target,
-            check=True,
-            timeout=600,
-        )
+    # The suite runs in several worker processes (pytest-xdist): one installs at a time, and no
+    # worker reads provider.mjs while another rewrites it.
+    with open(target.with_name(target.name + ".lock"), "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        for name in ("package.json", "package-lock.json", "provider.mjs"):
+            if (
+                not (target / name).is_file()
+                or (target / name).read_bytes() != (HERE / name).read_bytes()
+            ):
+                shutil.copyfile(HERE / name, target / name)
+        if not (target / "node_modules" / "oidc-provider").is_dir():
+            subprocess.run(
+                ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+                cwd=target,
+                check=True,
+                timeout=600,
+            )
     return target
 
 
