@@ -37,11 +37,12 @@ typecheck: $(STAMP)
 	$(BIN)/mypy --strict src tests bench
 
 # Most tests wait on a server, a browser or a subprocess, so two worker processes (pytest-xdist)
-# keep two cores busy; each test file runs whole in one worker, in its order.
+# keep two cores busy; each test file runs whole in one worker, in its order, the longest
+# files handed out first (tests/conftest.py, LONGEST_FIRST).
 WORKERS ?= 2
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadfile --durations=30
+	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadfile --no-loadscope-reorder --durations=30
 	$(BIN)/python bench/decide.py --quick
 	$(BIN)/python bench/ledger.py --quick
 	$(BIN)/python bench/simulate.py --quick

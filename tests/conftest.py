@@ -10,6 +10,7 @@ Helpers shared by more than one suite are in ``tests/support/``; conftest files 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,14 @@ from garante.service.clock import FixedClock
 from tests.support import postgres
 from tests.support.scenario import START
 from tests.support.unavailable import unavailable
+
+# pytest-xdist's workers start with COLUMNS=80 and LINES=24 in their environment. The CLI's Rich
+# console, made when ``garante.cli.output`` is first imported, keeps a width it finds there for
+# good, so a test that invokes the CLI with ``env={"COLUMNS": ...}`` would get 80 columns or
+# not depending on which test imported it first. Without them, the console reads the width
+# each time it prints, as it does in a one-process run on CI.
+for _name in ("COLUMNS", "LINES"):
+    os.environ.pop(_name, None)
 
 
 @pytest.fixture
@@ -80,3 +89,38 @@ def garante(
             assert report.disagreements == [], [str(d) for d in report.disagreements[:5]]
     finally:
         service.close()
+
+
+# The files whose set-up alone runs for a minute or more (several servers, nodes, a crash
+# cycle), then the directories whose tests start servers, browsers and subprocesses: ``make
+# unit`` runs the suite in two worker processes handing out whole files in this order
+# (``--dist loadfile --no-loadscope-reorder``), so a long file never starts last while the
+# other worker sits idle. Order within a file is kept; the rest follows in its usual order.
+LONGEST_FIRST = (
+    "tests/taxii/test_cascade.py",
+    "tests/taxii/test_docs_three_nodes.py",
+    "tests/crash/test_server_crash.py",
+    "tests/taxii/test_three_nodes.py",
+    "tests/taxii/test_partner_node.py",
+    "tests/taxii/test_cross_witness.py",
+    "tests/taxii/test_upstream_ack_order.py",
+    "tests/api/test_generated_isolation.py",
+    "tests/api/test_partner_isolation.py",
+    "tests/ingest/test_docs_sources.py",
+    "tests/cli/test_readme_tour.py",
+)
+SLOW_DIRECTORIES = ("taxii", "crash", "race", "console", "ingest", "api", "sources", "cli")
+
+
+def _weight(path: str) -> tuple[int, int]:
+    if path in LONGEST_FIRST:
+        return (0, LONGEST_FIRST.index(path))
+    parts = path.split("/")
+    directory = parts[1] if len(parts) > 2 else ""
+    if directory in SLOW_DIRECTORIES:
+        return (1, SLOW_DIRECTORIES.index(directory))
+    return (2, 0)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: _weight(item.nodeid.split("::", 1)[0]))
