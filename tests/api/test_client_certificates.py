@@ -178,6 +178,28 @@ def test_the_certificate_wins_over_a_token_sent_with_it(deployment: Deployment) 
     assert me.json()["agency"] == PARTNER
 
 
+def test_the_certificate_wins_over_a_token_the_server_already_knows(
+    deployment: Deployment,
+) -> None:
+    """The release route answers known tokens from a cache (``api.auth.TokenCache``): a
+    certificate sent with one still decides who asks."""
+    analyst = deployment.server.token("analyst", agency="dipol")
+    bearer = {"Authorization": f"Bearer {analyst}"}
+    body = {"item": "co-2025-0417", "recipient": "dea", "purpose": "analysis"}
+    direct = httpx.post(f"{deployment.server.api}/releases", json=body, headers=bearer)
+    assert direct.status_code == 201, direct.text  # the token is known to the server now
+    proxied = requests.post(
+        f"{deployment.url}/api/v1/releases",
+        json=body,
+        cert=deployment.partner.pair,
+        verify=str(deployment.ca),
+        headers=bearer,
+        timeout=30,
+    )
+    assert proxied.status_code == 403, proxied.text
+    assert proxied.json()["code"] == "auth.forbidden"
+
+
 def test_forged_headers_from_an_untrusted_address_are_ignored(deployment: Deployment) -> None:
     """Straight to a server that trusts another proxy: the headers count for nothing."""
     forged = {VERIFY_HEADER: VERIFIED, CERT_HEADER: deployment.partner.escaped()}

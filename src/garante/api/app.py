@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from garante import __version__
 from garante.api import errors
-from garante.api.auth import principal
+from garante.api.auth import TokenCache, principal
 from garante.api.clientcert import TrustedProxies
 from garante.api.dispatch import dispatch_by_prefix
 from garante.api.routes import (
@@ -162,6 +162,7 @@ def create_app(
     )
     app.state.garante = garante
     app.state.trusted_proxies = trusted_proxies or TrustedProxies()
+    app.state.token_cache = TokenCache()
     # The console's sign-in through an OpenID provider, if the operator named one.
     app.state.oidc = Provider(oidc) if oidc is not None else None
     app.add_middleware(BodyLimit)

@@ -3,12 +3,20 @@ checks every route declares."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
-from garante.api.clientcert import TrustedProxies, certificate_principal, peer_host
+from garante.api.clientcert import (
+    TrustedProxies,
+    certificate_principal,
+    peer_host,
+    presents_certificate,
+)
 from garante.domain.roles import Principal, Role
 from garante.service import access
 from garante.service.access import roles_of
@@ -60,6 +68,74 @@ def allow(*roles: Role) -> Callable[..., Principal]:
         # in the same trip to the thread pool.
         who = principal(request, credentials)
         access.check(who, allowed)  # the service's own check: the same refusal, word for word
+        return who
+
+    return check
+
+
+class TokenCache:
+    """The principals of API tokens this process authenticated, by the SHA-256 of the token.
+
+    Only for a route whose use case re-checks the token in the transaction that writes
+    (``service.tokens.revoked_among``; ``Garante.request_release_soon``): a token revoked
+    since it was cached is still refused, with the same 401, before anything is stored. Such a
+    route then authenticates a known token on the event loop, with no trip to the thread pool.
+    Bounded: the least recently used token goes first.
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._principals: OrderedDict[bytes, Principal] = OrderedDict()
+
+    @staticmethod
+    def _key(secret: str) -> bytes:
+        return hashlib.sha256(secret.encode()).digest()
+
+    def get(self, secret: str) -> Principal | None:
+        key = self._key(secret)
+        who = self._principals.get(key)
+        if who is not None:
+            self._principals.move_to_end(key)
+        return who
+
+    def put(self, secret: str, who: Principal) -> None:
+        key = self._key(secret)
+        self._principals[key] = who
+        self._principals.move_to_end(key)
+        while len(self._principals) > self.size:
+            self._principals.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._principals)
+
+
+def token_cache(request: Request) -> TokenCache:
+    cache: TokenCache = request.app.state.token_cache
+    return cache
+
+
+def may_rechecked(use_case: Callable[..., object]) -> Callable[..., Awaitable[Principal]]:
+    """``may`` for a route whose use case re-checks the caller's token where it writes: a
+    token this process authenticated before is taken from its ``TokenCache`` on the event
+    loop; any other (a new token, a client certificate, none) goes the way ``may`` goes, in the
+    thread pool. The same refusals, in the same order (401 or 403 before the body's 422)."""
+    allowed = frozenset(roles_of(use_case))
+
+    async def check(
+        request: Request,
+        credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),  # noqa: B008
+    ) -> Principal:
+        cache = token_cache(request)
+        bearer = credentials is not None and credentials.scheme.lower() == "bearer"
+        certified = presents_certificate(
+            trusted_proxies(request), peer_host(request), request.headers
+        )
+        who = cache.get(credentials.credentials) if credentials and bearer else None
+        if who is None or certified:
+            who = await run_in_threadpool(principal, request, credentials)
+            if credentials is not None and bearer and who.by_token and not certified:
+                cache.put(credentials.credentials, who)
+        access.check(who, allowed)
         return who
 
     return check

@@ -96,6 +96,17 @@ def peer_host(connection: HTTPConnection) -> str | None:
     return connection.client.host if connection.client else None
 
 
+def presents_certificate(
+    trusted: TrustedProxies, client_host: str | None, headers: Mapping[str, str]
+) -> bool:
+    """Whether a trusted proxy says something of a client certificate (then the certificate,
+    not a token, decides who the caller is)."""
+    if not trusted.trusts(client_host):
+        return False
+    verify = (headers.get(VERIFY_HEADER) or "").strip()
+    return bool(verify) and verify.upper() != "NONE"
+
+
 def certificate_principal(
     garante: Garante,
     trusted: TrustedProxies,

@@ -32,6 +32,10 @@ class Principal:
     agency_id: str | None = None
     authority_id: str | None = None
     actor: str | None = None  # the operator's own name for the audit log ("cli", "demo")
+    # An API token stands behind this principal (``token_id`` names its row): a release
+    # re-checks in its own transaction that the token is not revoked, so an interface may
+    # answer from principals it authenticated earlier (``api.auth.TokenCache``).
+    by_token: bool = False
 
     @classmethod
     def operator(cls, name: str) -> Principal:

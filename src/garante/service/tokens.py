@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
@@ -107,6 +108,25 @@ def revoke_token(tx: Transaction, token_id: str) -> TokenRow:
     return row
 
 
+def revoked_among(session: Session, principals: Iterable[Principal]) -> set[str]:
+    """The token ids of those ``principals`` an API token stands behind whose token is revoked
+    (or gone) now, in the caller's transaction.
+
+    A principal is authenticated before its request is queued, and an interface may answer
+    from principals it authenticated earlier (``api.auth.TokenCache``): the write itself
+    re-checks, so no write commits after its token's revocation did.
+    """
+    return tokens.unusable(session, {p.token_id for p in principals if p.by_token})
+
+
+def refused_token() -> Unauthenticated:
+    """What a request whose token was revoked since it was authenticated hears."""
+    return Unauthenticated(
+        "the token is unknown or revoked",
+        hint="ask for a token: garante tokens create --role ROLE --agency ID",
+    )
+
+
 def authenticate(session: Session, secret: str) -> Principal:
     """The principal behind a bearer token, or ``Unauthenticated``."""
     if not secret.startswith(PREFIX):
@@ -115,10 +135,7 @@ def authenticate(session: Session, secret: str) -> Principal:
     row = tokens.by_hash(session, digest)
     # compare_digest keeps the final check constant-time, though the lookup is by hash.
     if row is None or not hmac.compare_digest(row.token_hash, digest) or row.revoked:
-        raise Unauthenticated(
-            "the token is unknown or revoked",
-            hint="ask for a token: garante tokens create --role ROLE --agency ID",
-        )
+        raise refused_token()
     if row.role not in set(TOKEN_ROLES):
         # Only a store edited behind the service holds one: never let a token be the operator,
         # who may do everything, nor a role the service does not know.
@@ -131,4 +148,5 @@ def authenticate(session: Session, secret: str) -> Principal:
         role=Role(row.role),
         agency_id=row.agency_id,
         authority_id=row.authority_id,
+        by_token=True,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -49,6 +50,17 @@ def by_hash(session: Session, token_hash: bytes) -> Holder | None:
         return None
     token_id, stored_hash, role, agency_id, authority_id, revoked = row
     return Holder(token_id, bytes(stored_hash), role, agency_id, authority_id, bool(revoked))
+
+
+def unusable(session: Session, token_ids: Collection[str]) -> set[str]:
+    """Those of ``token_ids`` that are revoked, or name no token: read in the caller's
+    transaction, so a write it guards cannot commit after the token's revocation did."""
+    if not token_ids:
+        return set()
+    valid = session.scalars(
+        select(TokenRow.id).where(TokenRow.id.in_(token_ids), TokenRow.revoked_at.is_(None))
+    )
+    return set(token_ids) - set(valid)
 
 
 def add(

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response
 
 from garante import records
-from garante.api.auth import acting, may
+from garante.api.auth import acting, may, may_rechecked
 from garante.api.direct import Answer, Pages
 from garante.api.errors import responses
 from garante.api.paging import keyset, paged
@@ -43,7 +43,7 @@ RequestId = Annotated[int, Path(ge=INT_MIN, le=INT_MAX)]
 async def request_release(
     body: ReleaseIn,
     request: Request,
-    who: Principal = Depends(may(Garante.request_release)),  # noqa: B008
+    who: Principal = Depends(may_rechecked(Garante.request_release_soon)),  # noqa: B008
 ) -> Response:
     """Request the release of an item to an agency for a purpose; returns the decision."""
     # Queued for the group commit without holding a thread of the pool while it waits.

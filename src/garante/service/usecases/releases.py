@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import Future
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
@@ -16,7 +17,7 @@ from garante.domain.errors import (
     ValidationError,
 )
 from garante.domain.request import ReleaseTriple
-from garante.domain.roles import Role
+from garante.domain.roles import Principal, Role
 from garante.domain.vocabulary import suggest
 from garante.policy.decide import decide
 from garante.records import Decided
@@ -24,6 +25,7 @@ from garante.service import (
     bulk,
     lookup,
     releases,
+    tokens,
     views,
     visibility,
 )
@@ -44,9 +46,12 @@ class Releases(UseCases):
     def request_release(self, item_id: str, *, recipient: str, purpose: str) -> Decided:
         """Record and decide a release request, in a transaction it may share (``batch``):
         the requests queued together are decided and stored as one bulk (``bulk``)."""
-        triple = ReleaseTriple(item_id=item_id, recipient_id=recipient, purpose=purpose)
+        asked = _Asked(
+            ReleaseTriple(item_id=item_id, recipient_id=recipient, purpose=purpose),
+            self.principal,
+        )
         return self.context.releases.run_many(
-            self._grouped_release_tx, self.actor, triple, _request_group
+            self._grouped_release_tx, self.actor, asked, _request_group
         )
 
     @entitled(Role.ANALYST)
@@ -56,9 +61,12 @@ class Releases(UseCases):
         """``request_release``, queued without waiting: the future holds its decision (or
         refusal) once the transaction it shares has committed. For a caller that must not
         block a thread while it waits (the API's event loop)."""
-        triple = ReleaseTriple(item_id=item_id, recipient_id=recipient, purpose=purpose)
+        asked = _Asked(
+            ReleaseTriple(item_id=item_id, recipient_id=recipient, purpose=purpose),
+            self.principal,
+        )
         return self.context.releases.submit_many(
-            self._grouped_release_tx, self.actor, triple, _request_group
+            self._grouped_release_tx, self.actor, asked, _request_group
         )
 
     @entitled(Role.ANALYST)
@@ -187,21 +195,42 @@ class Releases(UseCases):
             return decide(releases.as_request(row), state)
 
 
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """One caller's release request in a group commit, and who asks."""
+
+    triple: ReleaseTriple
+    principal: Principal
+
+
 def _request_group(
-    tx: Transaction, asked: list[tuple[str, ReleaseTriple]]
+    tx: Transaction, asked: list[tuple[str, _Asked]]
 ) -> list[tuple[Decided | None, BaseException | None]]:
     """The release requests of a group commit: each refused on its own (an unknown item,
-    agency or purpose), the others decided and stored together, each in its caller's name.
+    agency or purpose; a token revoked since its caller was authenticated), the others decided
+    and stored together, each in its caller's name.
 
     What is stored and logged is what the same requests made one by one store and log
     (``bulk``; a test holds the two to the same log)."""
-    answers = bulk.request_each(
-        tx, [triple for _, triple in asked], actors=[actor for actor, _ in asked]
-    )
-    return [
-        (None, answer) if isinstance(answer, GaranteError) else (views.decided(answer), None)
-        for answer in answers
+    revoked = tokens.revoked_among(tx.session, (a.principal for _, a in asked))
+    going = [
+        (actor, a.triple)
+        for actor, a in asked
+        if not (a.principal.by_token and a.principal.token_id in revoked)
     ]
+    answers = iter(
+        bulk.request_each(tx, [triple for _, triple in going], actors=[actor for actor, _ in going])
+    )
+    results: list[tuple[Decided | None, BaseException | None]] = []
+    for _, a in asked:
+        if a.principal.by_token and a.principal.token_id in revoked:
+            results.append((None, tokens.refused_token()))
+            continue
+        answer = next(answers)
+        results.append(
+            (None, answer) if isinstance(answer, GaranteError) else (views.decided(answer), None)
+        )
+    return results
 
 
 def _shown(session: Session, rows: Sequence[RequestRow]) -> list[records.Request]:
