@@ -154,11 +154,11 @@ def test_an_authority_is_not_its_own_superior(world: Garante) -> None:
 
 
 def test_only_the_operator_configures_a_superior(world: Garante) -> None:
-    for role, extra in (
-        (Role.AUTHORITY, {"authority_id": "mininterior"}),
-        (Role.LIAISON, {"agency_id": "dipol"}),
+    for who in (
+        Principal(token_id="t", role=Role.AUTHORITY, authority_id="mininterior"),
+        Principal(token_id="t", role=Role.LIAISON, agency_id="dipol"),
     ):
-        token = world.acting_as(Principal(token_id="t", role=role, **extra))
+        token = world.acting_as(who)
         with pytest.raises(Forbidden):
             token.set_superior("mininterior", over=["presidency"])
     assert world.superiors() == {}
