@@ -118,12 +118,10 @@ def certificate_principal(
 
     ``headers`` is a Starlette ``Headers``, whose ``get`` ignores case.
     """
-    if not trusted.trusts(client_host):
+    if not presents_certificate(trusted, client_host, headers):
         return None
     verify = (headers.get(VERIFY_HEADER) or "").strip()
     escaped = (headers.get(CERT_HEADER) or "").strip()
-    if not verify or verify.upper() == "NONE":
-        return None
     if verify != VERIFIED or not escaped:
         raise Unauthenticated(
             "the proxy did not verify the client certificate",

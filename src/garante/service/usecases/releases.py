@@ -213,17 +213,14 @@ def _request_group(
     What is stored and logged is what the same requests made one by one store and log
     (``bulk``; a test holds the two to the same log)."""
     revoked = tokens.revoked_among(tx.session, (a.principal for _, a in asked))
-    going = [
-        (actor, a.triple)
-        for actor, a in asked
-        if not (a.principal.by_token and a.principal.token_id in revoked)
-    ]
+    refused = [a.principal.by_token and a.principal.token_id in revoked for _, a in asked]
+    going = [(actor, a.triple) for (actor, a), no in zip(asked, refused, strict=True) if not no]
     answers = iter(
         bulk.request_each(tx, [triple for _, triple in going], actors=[actor for actor, _ in going])
     )
     results: list[tuple[Decided | None, BaseException | None]] = []
-    for _, a in asked:
-        if a.principal.by_token and a.principal.token_id in revoked:
+    for no in refused:
+        if no:
             results.append((None, tokens.refused_token()))
             continue
         answer = next(answers)
