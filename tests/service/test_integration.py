@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import delete, event, func, select, update
+from sqlalchemy import create_engine, delete, event, func, select, text, update
 from sqlalchemy.orm import Session
 
 from garante.ledger import merkle
@@ -15,7 +15,8 @@ from garante.service.app import Garante
 from garante.service.audit import entry_rows
 from garante.service.integrator import IntegrationLost, edge, integrate_batch
 from garante.store import ledger
-from garante.store.schema import LedgerEntryRow, LedgerSubtreeRow
+from garante.store.database import POLICY_LOCK, SEQUENCER_LOCK
+from garante.store.schema import LedgerCheckpointRow, LedgerEntryRow, LedgerSubtreeRow
 
 
 def _agencies(garante: Garante, count: int, prefix: str = "a") -> None:
@@ -123,6 +124,62 @@ def test_two_integrators_racing_store_each_node_once(db_url: str, garante: Garan
     size = garante.ledger_size()
     assert _integrated(garante) == size
     garante.publish_checkpoint()
+    assert garante.verify_log().ok
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_checkpoint_is_signed_while_a_writer_holds_the_policy_lock_and_the_sequencer(
+    db_url: str, garante: Garante
+) -> None:
+    """Signing a checkpoint takes the integrator's election only: it never waits for the
+    releases and changes in flight, nor holds them back (a checkpoint falls due every
+    ``checkpoint_every`` entries, on every server)."""
+    garante.context.settings.checkpoint_every = 10**6
+    _agencies(garante, 4)
+    holder = create_engine(db_url)
+    signed: list[int] = []
+    try:
+        with holder.connect() as connection, connection.begin():
+            connection.execute(text(f"SELECT pg_advisory_xact_lock({POLICY_LOCK})"))
+            connection.execute(text(f"SELECT pg_advisory_xact_lock({SEQUENCER_LOCK})"))
+            signing = threading.Thread(
+                target=lambda: signed.append(garante.publish_checkpoint().size), daemon=True
+            )
+            signing.start()
+            signing.join(timeout=60)
+            assert not signing.is_alive(), "the checkpoint waited for the writer's locks"
+    finally:
+        holder.dispose()
+    assert signed == [garante.ledger_size()]
+
+
+def test_two_servers_signing_at_once_sign_each_size_once(db_url: str, garante: Garante) -> None:
+    garante.context.settings.checkpoint_every = 10**6
+    other = Garante.open(db_url)
+    errors: list[BaseException] = []
+
+    def sign(service: Garante) -> None:
+        try:
+            for _ in range(5):
+                service.publish_checkpoint()
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    try:
+        for round_ in range(3):
+            _agencies(garante, 3, prefix=f"r{round_}-")
+            threads = [threading.Thread(target=sign, args=(s,)) for s in (garante, other)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+    finally:
+        other.close()
+    assert errors == []
+    with garante.context.readers() as session:
+        sizes = list(session.scalars(select(LedgerCheckpointRow.size)))
+    assert len(sizes) == len(set(sizes))
+    assert max(sizes) == garante.ledger_size()
     assert garante.verify_log().ok
 
 

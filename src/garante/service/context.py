@@ -350,26 +350,27 @@ class Context:
             published = store_ledger.published_size(session)
         self._published = max(self._published, published)
         if size - published >= every:
-            if self.engine.dialect.name == "sqlite":
-                checkpoint = self._integrate_and_publish(signer, size)
-            else:
-                self.integrate(size)
-                with self.sessions() as session, session.begin():
-                    checkpoint = audit.publish_checkpoint(session, signer, self.clock.now())
+            checkpoint = self._integrate_and_publish(signer, size)
             self._published = max(self._published, checkpoint.size)
 
     def _integrate_and_publish(self, signer: NoteSigner, size: int) -> audit.PublishedCheckpoint:
-        """On SQLite, the last batch a due checkpoint needs integrated and the checkpoint signed
-        in one transaction: there the integrator's election is the one writer too (``BEGIN
-        IMMEDIATE``), so a transaction of its own bought no concurrency and cost a second
-        commit per write that publishes. The batches before the last (a write of more entries
-        than ``integrate_batch``) are integrated first, each in its own short transaction as
-        ``integrate`` does; a checkpoint still commits to stored nodes only, and a batch that
-        finds the tree moved still commits nothing (``IntegrationLost``), checkpoint included.
+        """The last batch a due checkpoint needs integrated and the checkpoint signed in one
+        transaction of the integrator's election: a checkpoint commits to stored nodes only,
+        which only the integrator writes, and only publishers write checkpoints, so holding the
+        election orders publications (sizes only grow) and needs neither the policy lock nor
+        the sequencer. On PostgreSQL that matters: a checkpoint due every ``checkpoint_every``
+        entries took the policy lock exclusively, so each one waited for every release in
+        flight on every server and held back every release behind it. On SQLite the election
+        is the one writer (``BEGIN IMMEDIATE``), and one transaction saves a second commit.
+
+        The batches before the last (a write of more entries than ``integrate_batch``) are
+        integrated first, each in its own short transaction as ``integrate`` does; a batch
+        that finds the tree moved still commits nothing (``IntegrationLost``), checkpoint
+        included.
         """
         limit = self.settings.integrate_batch
         self.integrate(size - limit)
-        with self.sessions() as session, session.begin():
+        with self.integrators() as session, session.begin():
             while True:
                 old, new = integrate_batch(session, limit, self._known)
                 if new == old or new >= size:
@@ -423,8 +424,9 @@ class Context:
         return self.log_signer
 
     def publish_checkpoint(self) -> audit.PublishedCheckpoint:
-        """Sign a checkpoint of the log as it is now (under the writer lock: sizes only grow)."""
+        """Sign a checkpoint of the log as it is now, in the integrator's election (sizes only
+        grow; see ``_integrate_and_publish``)."""
         signer = self.signer()
         self.integrate()
-        with reachable(self.engine), self.sessions() as session, session.begin():
+        with reachable(self.engine), self.integrators() as session, session.begin():
             return audit.publish_checkpoint(session, signer, self.clock.now())
