@@ -23,7 +23,11 @@ from garante.service import batch
 from garante.service.app import Garante
 from garante.service.tokens import Forbidden
 from garante.service.transaction import Transaction
+from garante.store import feed as store_feed
+from garante.store import ledger as store_ledger
 from garante.store import queries
+from garante.store import requests as store_requests
+from garante.store import session as session_helpers
 
 Call = Callable[[], Any]
 
@@ -98,24 +102,48 @@ def test_each_request_in_a_shared_transaction_gets_its_own_decision(world: Garan
     assert [o.recipient for o in outcomes] == ["dea", "dea", "nca", "fbi"]
 
 
-def test_requests_queued_together_are_stored_with_one_insert_per_table(world: Garante) -> None:
-    inserts: list[str] = []
+@contextmanager
+def bulk_inserts(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, int]]]:
+    """Each bulk insert the release path sends (``store.session.insert_many``, the driver's
+    executemany, which SQLAlchemy's statement events never see): its table and row count."""
+    seen: list[tuple[str, int]] = []
+    real = session_helpers.insert_many
 
-    def seen(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
-        if statement.startswith("INSERT INTO release_requests"):
-            inserts.append(statement)
+    def counted(session: Any, table: Any, columns: Any, rows: Any, **options: Any) -> None:
+        seen.append((table.name, len(rows)))
+        real(session, table, columns, rows, **options)
 
-    event.listen(world.engine, "before_cursor_execute", seen)
-    try:
+    for module in (store_requests, store_ledger, store_feed):
+        monkeypatch.setattr(module, "insert_many", counted)
+    yield seen
+
+
+def test_requests_queued_together_are_stored_with_one_insert_per_table(
+    world: Garante, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with bulk_inserts(monkeypatch) as seen:
         outcomes = queued_behind_a_writer(
             world, release(world), [release(world, recipient=r) for r in ("dea", "nca", "fbi")]
         )
-    finally:
-        event.remove(world.engine, "before_cursor_execute", seen)
     assert len({o.request for o in outcomes}) == 4
     assert len(world.requests()) == 4
-    # The leader's group of one, then the three that queued behind it, as one bulk.
-    assert len(inserts) <= 2
+    # The leader takes what queued while it waited for the lock: one group of four.
+    for table in ("release_requests", "decisions", "feed_releases", "ledger_entries"):
+        assert [rows for name, rows in seen if name == table] == [
+            4 * (RELEASED_ENTRIES if table == "ledger_entries" else 1)
+        ], table
+
+
+def test_the_entries_of_a_group_s_callers_each_in_their_own_name_go_in_one_insert(
+    world: Garante, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    callers = [
+        world.acting_as(Principal(token_id=name, role=Role.ANALYST, agency_id="dipol"))
+        for name in ("an-1", "an-2", "an-3")
+    ]
+    with bulk_inserts(monkeypatch) as seen:
+        queued_behind_a_writer(world, release(world), [release(caller) for caller in callers])
+    assert [rows for name, rows in seen if name == "ledger_entries"] == [4 * RELEASED_ENTRIES]
 
 
 def test_each_request_of_a_group_is_logged_in_its_callers_name(world: Garante) -> None:

@@ -31,8 +31,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from sqlalchemy.orm import Session
-
 from garante.canonical import canonical
 from garante.domain.decision import Decision, Outcome
 from garante.domain.errors import GaranteError, InvalidState
@@ -198,6 +196,15 @@ def _request_many(
             requested_at=tx.now,
         )
         made.append((request, decide(request, state)))
+    # The requests' rows name no log entry: written before the sequencer, so a release on
+    # PostgreSQL holds it for one insert fewer.
+    requests.add_requests(
+        session,
+        [
+            NewRequest(request=request, decision=decision, agreement_id=agreement_id)
+            for (request, decision), agreement_id in zip(made, agreements, strict=True)
+        ],
+    )
     tx.sequence()
     decided: list[NewRequest] = []
     # What each release's entry names: its trace token and the item's objects (once per item).
@@ -242,7 +249,7 @@ def _request_many(
             )
             terms[request.id] = (token, tx.audit(marked))
         decided.append(NewRequest(request=request, decision=decision, agreement_id=agreement_id))
-    requests.add_decided(session, decided, trigger="request")
+    requests.add_decisions(session, decided, trigger="request")
     released = [d for d in decided if d.decision.outcome == Outcome.RELEASED]
     _fill_feeds(tx, released, found_items, state, terms)
     return [
@@ -422,7 +429,8 @@ def _fill_feeds(
         wanted |= {(partner, o) for o in item_objects[item_id]}
         if d.decision.undertaking_id is not None:
             wanted.add((partner, markings.statement_marking_id(d.decision.undertaking_id)))
-    held = stored_feed.held_by(session, wanted)
+    found = stored_feed.holdings(session, wanted)
+    held = found.held
     # Most of what is held are support objects (every partner's identity, extension, TLP
     # marking and statement): one set look-up leaves them out before the per-item test.
     any_item_object = set().union(*item_objects.values())
@@ -432,7 +440,7 @@ def _fill_feeds(
         if object_id in any_item_object
         and any(object_id in item_objects[item] for item in released_to[partner])
     }
-    covered = _repeated(session, holding, released_to, item_objects, held)
+    covered = _repeated(holding, released_to, item_objects, found)
     # Any other partner whose feed holds some of a released item's objects goes one request
     # at a time.
     slow = holding - {partner for partner, _ in covered}
@@ -526,16 +534,15 @@ def _fill_feeds(
 
 
 def _repeated(
-    session: Session,
     holding: set[str],
     released_to: dict[str, set[str]],
     item_objects: dict[str, set[str]],
-    held: set[tuple[str, str]],
+    found: stored_feed.Holdings,
 ) -> dict[tuple[str, str], datetime | None]:
     """The partners among ``holding`` that are released again items whose objects they all
     hold, none of them hidden (withdrawn before delivery, or withheld): for each (partner,
-    item), when the partner got those objects (``store.feed.covering_deliveries``, all in one
-    read), if it has.
+    item), when the partner got those objects (``Holdings.covering``), if it has. ``found``
+    holds every pair this asks about: the items' objects, for every partner released them.
 
     ``feed.materialize_marked`` adds no object of such an item again, restores nothing, and
     gives the new release the delivery of the objects it shares (each later release of the
@@ -544,31 +551,20 @@ def _repeated(
     repeated release (the same item again, for another purpose) is the common case at a busy
     server; any other partner that holds some of an item's objects goes one request at a time.
     """
+    held, hidden = found.held, found.hidden
     candidates = {
         partner
         for partner in holding
         if all(
-            item_objects[item] and all((partner, o) in held for o in item_objects[item])
+            item_objects[item]
+            and all((partner, o) in held and (partner, o) not in hidden for o in item_objects[item])
             for item in released_to[partner]
         )
     }
-    hidden = stored_feed.hidden_of(
-        session,
-        (
-            (partner, object_id)
-            for partner in candidates
-            for item in released_to[partner]
-            for object_id in item_objects[item]
-        ),
-    )
-    candidates -= {partner for partner, _ in hidden}
-    pairs = [(partner, item) for partner in candidates for item in released_to[partner]]
-    covering = stored_feed.covering_deliveries(
-        session, ((partner, item_objects[item]) for partner, item in pairs)
-    )
     return {
-        (partner, item): covering[(partner, frozenset(item_objects[item]))]
-        for partner, item in pairs
+        (partner, item): found.covering(partner, item_objects[item])
+        for partner in candidates
+        for item in released_to[partner]
     }
 
 

@@ -453,50 +453,70 @@ def _last_dates_sql(count: int, mark: str) -> str:
     )
 
 
-def held_by(session: Session, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Which of the (partner, object) pairs any feed row holds, served or not.
+@dataclass(frozen=True)
+class Holdings:
+    """What the feeds hold of some (partner, object) pairs, read in one statement per 250
+    pairs (``holdings``): which pairs any feed row holds, served or not (``held``); which have
+    a latest version the partner is not served, withdrawn before delivery or withheld
+    (``hidden``, as ``hidden_latest`` says for one); and when the releases holding each were
+    delivered (``covering``, as ``covering_delivery`` says for one)."""
 
-    ``(partner_id = ? AND object_id = ?) OR ...``, 250 pairs a statement, sent as the driver's
-    SQL: both stores seek the (partner, object) index once per pair. A row-value ``IN (VALUES
-    ...)`` made SQLite scan the whole index; ``partner IN (...) AND object IN (...)`` probes
-    every combination (a fan-out to 10,000 partners, each with its own undertaking's
-    statement, would probe 10^8); and SQLAlchemy compiling a 250-term expression cost more than
-    running it.
+    held: frozenset[tuple[str, str]]
+    hidden: frozenset[tuple[str, str]]
+    deliveries: dict[tuple[str, str], list[Any]]
+    """Each pair's releases' ``delivered_at`` as stored (None: not delivered)."""
+    instant: Callable[[Any], Any]
+
+    def covering(self, partner_id: str, object_ids: Collection[str]) -> datetime | None:
+        """When the partner got ``object_ids``, all read here: the latest delivery if every
+        release holding them was delivered, else None (``covering_deliveries``' answer)."""
+        values = [v for o in object_ids for v in self.deliveries.get((partner_id, o), ())]
+        if values and all(v is not None for v in values):
+            return cast(datetime, max(self.instant(v) for v in values))
+        return None
+
+
+def holdings(session: Session, pairs: Iterable[tuple[str, str]]) -> Holdings:
+    """``Holdings`` of the (partner, object) pairs, in one read: a release transaction reads
+    them after it takes the sequencer, where each round trip holds back every other server's
+    releases (held, hidden and delivered were three reads).
+
+    ``(o.partner_id = ? AND o.object_id = ?) OR ...``, 250 pairs a statement, sent as the
+    driver's SQL: both stores seek the (partner, object) index once per pair. A row-value
+    ``IN (VALUES ...)`` made SQLite scan the whole index; ``partner IN (...) AND object IN
+    (...)`` probes every combination (a fan-out to 10,000 partners, each with its own
+    undertaking's statement, would probe 10^8); and SQLAlchemy compiling a 250-term
+    expression cost more than running it. Read through the driver (``driver_rows``), after
+    writing what the session holds.
     """
-    return _pairs_found(session, pairs, "")
-
-
-def hidden_of(session: Session, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Which of the (partner, object) pairs have a latest version the partner is not served
-    (withdrawn before delivery, or withheld): ``hidden_latest`` for many partners at once, as
-    ``held_by`` seeks them."""
-    return _pairs_found(session, pairs, " AND is_latest AND NOT visible")
-
-
-def _pairs_found(
-    session: Session, pairs: Iterable[tuple[str, str]], condition: str
-) -> set[tuple[str, str]]:
     wanted = sorted(set(pairs))
-    found: set[tuple[str, str]] = set()
-    connection = session.connection()
-    mark = parameter_mark(connection.dialect)
-    term = f"(partner_id = {mark} AND object_id = {mark})"
-    for start in range(0, len(wanted), 250):
-        chunk = wanted[start : start + 250]
-        statement = (
-            "SELECT DISTINCT partner_id, object_id FROM feed_objects WHERE ("
-            + " OR ".join(term for _ in chunk)
-            + ")"
-            + condition
-        )
-        values = tuple(value for pair in chunk for value in pair)
-        # The driver's own cursor: text in, text out, nothing for SQLAlchemy to convert, and
-        # its result object cost more per row than the seek (a fan-out reads a row for every
-        # support object each partner already holds).
-        with driver_cursor(connection) as cursor:
-            cursor.execute(statement, values)
-            found.update(map(tuple, cursor.fetchall()))
-    return found
+    held: set[tuple[str, str]] = set()
+    hidden: set[tuple[str, str]] = set()
+    deliveries: dict[tuple[str, str], list[Any]] = {}
+    if wanted:
+        mark = parameter_mark(session.connection().dialect)
+        term = f"(o.partner_id = {mark} AND o.object_id = {mark})"
+        for start in range(0, len(wanted), 250):
+            chunk = wanted[start : start + 250]
+            statement = (
+                "SELECT o.partner_id, o.object_id, o.is_latest, o.visible, r.request_id, "
+                f"r.delivered_at FROM {_OBJECTS.name} o LEFT JOIN {_RELEASES.name} r "
+                "ON r.request_id = o.request_id WHERE " + " OR ".join(term for _ in chunk)
+            )
+            rows = driver_rows(session, statement, [value for pair in chunk for value in pair])
+            for partner, object_id, latest, visible, release, delivered in rows:
+                pair = (partner, object_id)
+                held.add(pair)
+                if latest and not visible:
+                    hidden.add(pair)
+                if release is not None:
+                    deliveries.setdefault(pair, []).append(delivered)
+    return Holdings(
+        held=frozenset(held),
+        hidden=frozenset(hidden),
+        deliveries=deliveries,
+        instant=loaded_values(session, _RELEASES, "delivered_at"),
+    )
 
 
 class NewObject(NamedTuple):

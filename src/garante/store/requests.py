@@ -90,9 +90,10 @@ class NewRequest:
     agreement_id: str | None = None
 
 
-def add_decided(session: Session, decided: Sequence[NewRequest], *, trigger: str) -> None:
-    """Store requests decided at once (``next_ids`` gave their ids) and their decisions: one
-    insert per table for the whole batch."""
+def add_requests(session: Session, decided: Sequence[NewRequest]) -> None:
+    """Store the rows of requests decided at once (``next_ids`` gave their ids), without their
+    decisions (``add_decisions``): one insert. A request's row names no log entry, so a
+    release writes it before it takes the sequencer (``Transaction.sequence``)."""
     if not decided:
         return
     insert_many(
@@ -126,6 +127,13 @@ def add_decided(session: Session, decided: Sequence[NewRequest], *, trigger: str
             for d in decided
         ],
     )
+
+
+def add_decisions(session: Session, decided: Sequence[NewRequest], *, trigger: str) -> None:
+    """Store the decisions of requests ``add_requests`` stored: one insert. Each cites the
+    state version its request's log entry gives it."""
+    if not decided:
+        return
     insert_many(
         session,
         _DECISIONS,
