@@ -459,7 +459,7 @@ class Holdings:
     pairs (``holdings``): which pairs any feed row holds, served or not (``held``); which have
     a latest version the partner is not served, withdrawn before delivery or withheld
     (``hidden``, as ``hidden_latest`` says for one); and when the releases holding each were
-    delivered (``covering``, as ``covering_delivery`` says for one)."""
+    delivered (``covering``)."""
 
     held: frozenset[tuple[str, str]]
     hidden: frozenset[tuple[str, str]]
@@ -469,7 +469,7 @@ class Holdings:
 
     def covering(self, partner_id: str, object_ids: Collection[str]) -> datetime | None:
         """When the partner got ``object_ids``, all read here: the latest delivery if every
-        release holding them was delivered, else None (``covering_deliveries``' answer)."""
+        release holding them was delivered, else None."""
         values = [v for o in object_ids for v in self.deliveries.get((partner_id, o), ())]
         if values and all(v is not None for v in values):
             return cast(datetime, max(self.instant(v) for v in values))
@@ -636,50 +636,12 @@ def covering_delivery(session: Session, partner_id: str, object_ids: list[str]) 
     """When the partner got the objects an earlier release already put in its feed: the
     latest delivery if every release holding them was delivered, else None.
 
-    The session is flushed first: ``covering_deliveries`` reads through the driver, and the
-    caller's pending changes count (``feed.materialize`` has just moved hidden objects to the
-    new release, which is not delivered)."""
+    The session is flushed first (``holdings`` reads through the driver): the caller's pending
+    changes count (``feed.materialize`` has just moved hidden objects to the new release,
+    which is not delivered)."""
     session.flush()
-    return covering_deliveries(session, [(partner_id, object_ids)])[
-        (partner_id, frozenset(object_ids))
-    ]
-
-
-def covering_deliveries(
-    session: Session, wanted: Iterable[tuple[str, Collection[str]]]
-) -> dict[tuple[str, frozenset[str]], datetime | None]:
-    """``covering_delivery`` for many (partner, object ids) at once, keyed by the partner and
-    the ids as a frozenset: one statement per 250 (partner, object) pairs, as the driver's SQL.
-
-    A release transaction asks it for every partner the same item goes to again (a repeated
-    release, the common case at a busy server): one ORM select each cost more, per release,
-    than deciding it. Read through the driver, it sees only what the session has flushed."""
-    asked = {(partner, frozenset(object_ids)) for partner, object_ids in wanted}
-    pairs = sorted({(partner, o) for partner, object_ids in asked for o in object_ids})
-    found: dict[tuple[str, str], list[Any]] = {}
-    if pairs:
-        mark = parameter_mark(session.connection().dialect)
-        term = f"(o.partner_id = {mark} AND o.object_id = {mark})"
-        for start in range(0, len(pairs), 250):
-            chunk = pairs[start : start + 250]
-            statement = (
-                f"SELECT o.partner_id, o.object_id, r.delivered_at FROM {_OBJECTS.name} o "
-                f"JOIN {_RELEASES.name} r ON r.request_id = o.request_id WHERE "
-                + " OR ".join(term for _ in chunk)
-            )
-            rows = driver_rows(session, statement, [value for pair in chunk for value in pair])
-            for partner, object_id, delivered in rows:
-                found.setdefault((partner, object_id), []).append(delivered)
-    instant = loaded_values(session, _RELEASES, "delivered_at")
-    covering: dict[tuple[str, frozenset[str]], datetime | None] = {}
-    for partner, object_ids in asked:
-        values = [v for o in object_ids for v in found.get((partner, o), ())]
-        covering[(partner, object_ids)] = (
-            max(instant(v) for v in values)
-            if values and all(v is not None for v in values)
-            else None
-        )
-    return covering
+    found = holdings(session, ((partner_id, object_id) for object_id in object_ids))
+    return found.covering(partner_id, object_ids)
 
 
 def undelivered(session: Session) -> list[tuple[FeedReleaseRow, RequestRow]]:
