@@ -3,7 +3,6 @@ checks every route declares."""
 
 from __future__ import annotations
 
-import hashlib
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
@@ -21,7 +20,7 @@ from garante.domain.roles import Principal, Role
 from garante.service import access
 from garante.service.access import roles_of
 from garante.service.app import Garante
-from garante.service.tokens import Unauthenticated
+from garante.service.tokens import Unauthenticated, token_digest
 
 _bearer = HTTPBearer(auto_error=False, description="A Garante API token (gar_...).")
 
@@ -87,19 +86,15 @@ class TokenCache:
         self.size = size
         self._principals: OrderedDict[bytes, Principal] = OrderedDict()
 
-    @staticmethod
-    def _key(secret: str) -> bytes:
-        return hashlib.sha256(secret.encode()).digest()
-
     def get(self, secret: str) -> Principal | None:
-        key = self._key(secret)
+        key = token_digest(secret)
         who = self._principals.get(key)
         if who is not None:
             self._principals.move_to_end(key)
         return who
 
     def put(self, secret: str, who: Principal) -> None:
-        key = self._key(secret)
+        key = token_digest(secret)
         self._principals[key] = who
         self._principals.move_to_end(key)
         while len(self._principals) > self.size:

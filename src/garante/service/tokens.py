@@ -31,8 +31,10 @@ class Forbidden(GaranteError):
     http_status = 403
 
 
-def _hash(secret: str) -> bytes:
-    # Tokens carry 256 random bits, so a fast hash is enough: nothing to brute-force.
+def token_digest(secret: str) -> bytes:
+    """The SHA-256 of a token's secret: what the store keeps of it, and what anything that
+    keys tokens by (``api.auth.TokenCache``) holds instead of the secret. Tokens carry 256
+    random bits, so a fast hash is enough: nothing to brute-force."""
     return hashlib.sha256(secret.encode()).digest()
 
 
@@ -87,7 +89,7 @@ def create_token(
     row = tokens.add(
         tx.session,
         token_id=secrets.token_hex(8),
-        token_hash=_hash(secret),
+        token_hash=token_digest(secret),
         role=role,
         agency_id=agency_id,
         authority_id=authority_id,
@@ -131,7 +133,7 @@ def authenticate(session: Session, secret: str) -> Principal:
     """The principal behind a bearer token, or ``Unauthenticated``."""
     if not secret.startswith(PREFIX):
         raise Unauthenticated("the token is not a Garante token", hint="tokens start with gar_")
-    digest = _hash(secret)
+    digest = token_digest(secret)
     row = tokens.by_hash(session, digest)
     # compare_digest keeps the final check constant-time, though the lookup is by hash.
     if row is None or not hmac.compare_digest(row.token_hash, digest) or row.revoked:
