@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from garante.domain.errors import StoreUnavailable, ValidationError
@@ -56,6 +57,12 @@ RELEASE_OPTION = "garante_release"
 # neither the policy lock nor the sequencer, so integrating never makes a writer wait.
 INTEGRATOR_LOCK = 0x6761_7261_6E74_67
 INTEGRATE_OPTION = "garante_integrate"
+
+# -- PostgreSQL's pooled connections ------------------------------------------------------------
+# A pooled connection idle at least this long is pinged before it is handed out, and replaced
+# if the server dropped it (``_ping_idle_connections``); one reused sooner is not.
+PING_AFTER_IDLE_SECONDS = 1.0
+_IDLE_SINCE = "garante_idle_since"
 
 
 # -- SQLite's page cache and its write-ahead log ----------------------------------------------
@@ -133,7 +140,8 @@ def create_store_engine(url: str) -> Engine:
     gives it a snapshot), ``REPEATABLE READ`` on PostgreSQL, so a read sees one instant.
     """
     if make_url(url).get_backend_name() == "postgresql":
-        engine = create_engine(url, future=True, pool_pre_ping=True, pool_size=10)
+        engine = create_engine(url, future=True, pool_size=10)
+        _ping_idle_connections(engine)
         _configure_postgresql(engine)
     elif sqlite_file(url) is not None:
         # Last in, first out: a process that runs one transaction after another (a fan-out's
@@ -236,6 +244,37 @@ def take_sequencer(session: Session) -> None:
     what a partner already holds) is what the releases before it left.
     """
     session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SEQUENCER_LOCK})
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """Ping a pooled connection before handing it out only if it sat idle a while.
+
+    SQLAlchemy's ``pool_pre_ping`` pings at every checkout: a round trip before every
+    transaction, a release's included, though under load a connection comes back within
+    milliseconds of its last use, when the server has had no time to drop it. Here only a
+    connection idle ``PING_AFTER_IDLE_SECONDS`` or more is pinged (the dialect's own ping);
+    one the server dropped (a restart, an idle timeout, a terminated backend) is replaced
+    before anyone uses it (``DisconnectionError``: the pool discards it and connects anew).
+    A connection dropped less than that after its last use fails its transaction instead,
+    which rolls back whole and is reported as ``StoreUnavailable`` (503, "nothing was
+    changed"); SQLAlchemy then recycles every connection the pool held at that moment
+    (``pool._invalidate``), so the next transaction connects afresh.
+    """
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop(_IDLE_SINCE, None)
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(f"a pooled connection was dropped: {exc}") from exc
 
 
 def _configure_postgresql(engine: Engine) -> None:
