@@ -597,6 +597,30 @@ def test_a_consent_whose_answer_index_names_another_entry_is_found(
     )
 
 
+@pytest.mark.tampers
+def test_a_pending_consent_that_names_an_answer_entry_is_found(store: Engine, db_url: str) -> None:
+    answered = answer_index(store, "consent-1")
+    with store.begin() as connection:  # its answer undone behind the service, the index left
+        connection.execute(
+            update(ConsentRequestRow)
+            .where(ConsentRequestRow.id == "consent-1")
+            .values(status="pending", answered_by=None, answered_at=None)
+        )
+    code, report, _ = db(db_url, "check")
+    assert code == 8
+    assert "consent pending answer index" in report["links"]["checked"]
+    [pending] = [
+        o for o in report["links"]["orphans"] if o["link"] == "consent pending answer index"
+    ]
+    assert (pending["side"], pending["key"], pending["index"]) == ("state", "consent-1", answered)
+    assert pending["message"] == (
+        f"consent_requests consent-1: answer_index names entry {answered}, but the request is "
+        "pending, not answered: the partner is served that entry as the proof of an answer "
+        "never given until its answer_index is null again (restore the row from a backup, or "
+        "set it)"
+    )
+
+
 def replay_differences(store: Engine, db_url: str) -> tuple[int, list[str]]:
     """``db check --log-key`` with the key the store's log is signed with: its exit code and
     the rows that differ from the replayed log."""

@@ -594,6 +594,8 @@ def check_links(session: Session) -> LinkCheck:
         for receipt in _receipts():
             result.links.append(receipt.name)
             _check_receipt(session, data, receipt, result)
+        result.links.append(_PENDING)
+        _check_pending_answers(session, result)
     except DBAPIError as exc:
         # An entry that is not UTF-8 JSON stops the database's JSON functions; the log check
         # has already named it (it cannot match its leaf hash or be canonical JSON).
@@ -688,6 +690,41 @@ def _check_link(session: Session, link: _Link, result: LinkCheck) -> None:
     if link.counted:
         orphans += _count_mismatches(session, link, of_kind, kind_text)
     _record(result, link.name, orphans)
+
+
+_PENDING = "consent pending answer index"
+
+
+def _check_pending_answers(session: Session, result: LinkCheck) -> None:
+    """A consent request not answered names no answer entry: the receipts above check the
+    answer index of granted and refused requests only, so a pending one that names an entry
+    (set behind the service, or left by a half-restored backup) would be served to the
+    partner with that entry as the proof of an answer never given."""
+    rows = session.execute(
+        select(ConsentRequestRow.id, ConsentRequestRow.answer_index, ConsentRequestRow.status)
+        .where(
+            ConsentRequestRow.status.not_in(["granted", "refused"]),
+            ConsentRequestRow.answer_index.is_not(None),
+        )
+        .order_by(ConsentRequestRow.answer_index, ConsentRequestRow.id)
+        .limit(SCAN)
+    ).all()
+    orphans = [
+        Orphan(
+            side="state",
+            link=_PENDING,
+            key=row_id,
+            index=index,
+            message=(
+                f"consent_requests {row_id}: answer_index names entry {index}, but the request "
+                f"is {status}, not answered: the partner is served that entry as the proof of "
+                "an answer never given until its answer_index is null again (restore the row "
+                "from a backup, or set it)"
+            ),
+        )
+        for row_id, index, status in rows
+    ]
+    _record(result, _PENDING, orphans)
 
 
 def _check_receipt(session: Session, data: Field, receipt: _Receipt, result: LinkCheck) -> None:
