@@ -240,6 +240,11 @@ def test_the_log_replays_every_certificate_change_and_the_store_matches_it(
     deployment: Deployment, tmp_path: Path
 ) -> None:
     server = deployment.server
+    # A certificate added and removed here: the log holds both changes whatever ran before.
+    added = deployment.pki.issue("hsi-replayed")
+    with GaranteClient(server.url, server.token("liaison", agency="dipol")) as client:
+        client.add_certificate(OTHER_PARTNER, added.cert.read_text())
+        client.remove_certificate(OTHER_PARTNER, added.fingerprint)
     key = tmp_path / "log.vkey"
     key.write_text(_cli(server, "audit", "key"))
     deadline = time.monotonic() + 30
