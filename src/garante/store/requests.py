@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from garante.domain.decision import Decision, Outcome
@@ -64,13 +64,7 @@ def next_ids(session: Session, count: int) -> list[int]:
     if count <= 0:
         return []
     if session.get_bind().dialect.name == "postgresql":
-        drawn = session.execute(
-            text(
-                "SELECT nextval(pg_get_serial_sequence('release_requests', 'id')) "
-                "FROM generate_series(1, :count)"
-            ),
-            {"count": count},
-        )
+        drawn = driver_rows(session, _NEXT_IDS, [count])  # the driver's cursor, as below
         return sorted(int(value) for (value,) in drawn)
     # On the driver's cursor, as the log's size is read: once per write transaction.
     [(last,)] = driver_rows(session, _LAST_ID)
@@ -79,6 +73,10 @@ def next_ids(session: Session, count: int) -> list[int]:
 
 
 _LAST_ID = f"SELECT max(id) FROM {RequestRow.__tablename__}"
+_NEXT_IDS = (
+    f"SELECT nextval(pg_get_serial_sequence('{RequestRow.__tablename__}', 'id')) "
+    "FROM generate_series(1, %s)"
+)
 
 
 @dataclass(frozen=True, slots=True)
