@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from garante.store.schema import UTCDateTime
 from garante.store.session import PG_ONE_STATEMENT_ROWS, insert_many
+from tests.support.stores import BACKENDS
 
 METADATA = MetaData()
 THINGS = Table(
@@ -28,11 +29,7 @@ THINGS = Table(
 )
 AT = datetime(2025, 11, 11, 9, tzinfo=UTC)
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def backend(request: pytest.FixtureRequest) -> str:
-    value: str = request.param
-    return value
+pytestmark = pytest.mark.parametrize("backend", BACKENDS)
 
 
 @pytest.fixture

@@ -47,6 +47,7 @@ def database_url(explicit: str | None = None) -> str:
 # queue); every write transaction holds it until it ends, from its start or, in a release,
 # from its first entry (``take_sequencer``).
 SEQUENCER_LOCK = 0x6761_7261_6E74_65  # "garante"
+_TAKE_SEQUENCER = f"SELECT pg_advisory_xact_lock({SEQUENCER_LOCK})"
 # The policy lock: releases hold it shared, every other write exclusively, until they end.
 POLICY_LOCK = 0x6761_7261_6E74_66
 READ_OPTION = "garante_read"
@@ -250,9 +251,6 @@ def take_sequencer(session: Session) -> None:
         cursor.execute(_TAKE_SEQUENCER)
 
 
-_TAKE_SEQUENCER = f"SELECT pg_advisory_xact_lock({SEQUENCER_LOCK})"
-
-
 def _ping_idle_connections(engine: Engine) -> None:
     """Ping a pooled connection before handing it out only if it sat idle a while.
 
@@ -301,7 +299,7 @@ def _configure_postgresql(engine: Engine) -> None:
         # READ COMMITTED (the default): every statement after the locks sees every write
         # committed before they were granted, so the serial order is the locks' order.
         connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({POLICY_LOCK})")
-        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SEQUENCER_LOCK})")
+        connection.exec_driver_sql(_TAKE_SEQUENCER)
 
 
 def _configure_sqlite(engine: Engine, *, writer: WriterLock | None = None) -> None:
