@@ -13,14 +13,25 @@ is not checked again: the validator takes some 20 ms an object, four times the c
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
-
-from stix2validator import ValidationOptions, validate_instance
-from stix2validator.errors import ValidationError as ValidatorRefused
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from garante.stix.markings import validation_view
 
-OPTIONS = ValidationOptions(version="2.1")
+if TYPE_CHECKING:
+    from stix2validator import ValidationOptions
+
+
+@cache
+def options() -> ValidationOptions:
+    """The validator's options (STIX 2.1), made on first use.
+
+    The validator is imported here, not with this module: its import (``jsonschema``'s format
+    checkers compile an RFC 3987 grammar) took 1.6 s and some 40 MB, paid by every command and
+    server that imports the service, when only taking STIX from an upstream needs it."""
+    from stix2validator import ValidationOptions
+
+    return ValidationOptions(version="2.1")
 
 
 def invalid(objects: Sequence[dict[str, Any]]) -> tuple[str, str] | None:
@@ -28,10 +39,14 @@ def invalid(objects: Sequence[dict[str, Any]]) -> tuple[str, str] | None:
     if none is invalid. A marking definition the validator refuses but Garante reads (a TLP one
     under another id, see ``markings.needs_stand_in``) is checked as a stand-in with all its
     other properties."""
+    from stix2validator import validate_instance
+    from stix2validator.errors import ValidationError as ValidatorRefused
+
+    checked = options()
     for obj in validation_view(objects):
         name = str(obj.get("id", "an object without an id"))
         try:
-            result = validate_instance(obj, OPTIONS)
+            result = validate_instance(obj, checked)
         except ValidatorRefused as exc:
             return name, str(exc)
         if not result.is_valid:
