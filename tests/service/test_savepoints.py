@@ -75,3 +75,27 @@ def test_a_unit_rolled_back_in_its_savepoint_leaves_the_others_and_a_dense_log(
     world.publish_checkpoint()
     report = check_store(world.engine, log_key=VerifierKey.parse(world.log_verifier_key()))
     assert report.failed == []
+
+
+def test_what_waits_for_the_commit_runs_after_it_except_in_a_savepoint_rolled_back(
+    world: Garante,
+) -> None:
+    ran: list[str] = []
+    with world.context.writes("test") as tx:
+        with tx.savepoint():
+            tx.on_commit(lambda: ran.append("kept"))
+        with pytest.raises(Failed), tx.savepoint():
+            tx.on_commit(lambda: ran.append("rolled back"))
+            raise Failed
+        assert ran == [], "nothing runs before the commit"
+    assert ran == ["kept"]
+
+
+def test_nothing_waiting_for_the_commit_runs_when_the_transaction_rolls_back(
+    world: Garante,
+) -> None:
+    ran: list[str] = []
+    with pytest.raises(Failed), world.context.writes("test") as tx:
+        tx.on_commit(lambda: ran.append("never"))
+        raise Failed
+    assert ran == []

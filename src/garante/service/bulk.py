@@ -30,6 +30,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from garante.canonical import canonical
 from garante.domain.decision import Decision, Outcome
@@ -420,23 +424,28 @@ def _fill_feeds(
         released_to.setdefault(d.request.recipient_id, set()).add(d.request.item_id)
     # What the partners' feeds hold already, of the items' objects and of the support objects
     # a release needs (the operator's identity, the trace extension, the TLP markings, each
-    # undertaking's statement): one query.
-    identity = _IDENTITY_ID
+    # undertaking's statement): one query, which leaves out the support objects this process
+    # saw held or added before (``_support_held``).
+    any_item_object = set().union(*item_objects.values())
     wanted: set[tuple[str, str]] = set()
     for d in released:
-        partner, item_id = d.request.recipient_id, d.request.item_id
-        wanted |= {(partner, o) for o in (identity, markings.TRACE_EXTENSION_ID, tlp_ids[item_id])}
-        wanted |= {(partner, o) for o in item_objects[item_id]}
-        if d.decision.undertaking_id is not None:
-            wanted.add((partner, markings.statement_marking_id(d.decision.undertaking_id)))
+        wanted |= {(d.request.recipient_id, o) for o in item_objects[d.request.item_id]}
+    known = _known_support(session)
+    skipped: set[tuple[str, str]] = set()
+    for pair in _support_pairs(released, tlp_ids):
+        # An item may carry a support object as its own (an upstream's TLP marking): asked.
+        if pair[1] not in any_item_object and known.holds(*pair):
+            skipped.add(pair)
+        else:
+            wanted.add(pair)
     found = stored_feed.holdings(session, wanted)
-    held = found.held
+    del wanted  # thousands of pairs in a wide fan-out, not needed past the query
+    held = _Held(found.held, skipped)
     # Most of what is held are support objects (every partner's identity, extension, TLP
     # marking and statement): one set look-up leaves them out before the per-item test.
-    any_item_object = set().union(*item_objects.values())
     holding = {
         partner
-        for partner, object_id in held
+        for partner, object_id in found.held
         if object_id in any_item_object
         and any(object_id in item_objects[item] for item in released_to[partner])
     }
@@ -525,6 +534,11 @@ def _fill_feeds(
             )
         last[partner] = start + stored_feed.TICK * (len(new) - 1)
     stored_feed.add_many(session, releases, objects, at=tx.now)
+    # Once committed, every released partner's feed holds the support objects its releases
+    # need (held before, or added here or by ``materialize_marked``), for good: feed rows are
+    # never deleted.
+    engine = _engine(session)
+    tx.on_commit(lambda: _remember_support(engine, released, tlp_ids))
     for d in released:
         if d.request.recipient_id in slow:
             row = requests.get(session, d.request.id)
@@ -568,10 +582,112 @@ def _repeated(
     }
 
 
+def _support_pairs(
+    released: Sequence[NewRequest], tlp_ids: dict[str, str]
+) -> Iterator[tuple[str, str]]:
+    """(partner, support object) of every release in ``released``, some more than once: the
+    operator's identity, the trace extension, the item's TLP marking, and the undertaking's
+    statement, if any."""
+    identity, extension = _IDENTITY_ID, markings.TRACE_EXTENSION_ID
+    for d in released:
+        partner = d.request.recipient_id
+        yield partner, identity
+        yield partner, extension
+        yield partner, tlp_ids[d.request.item_id]
+        if d.decision.undertaking_id is not None:
+            yield partner, markings.statement_marking_id(d.decision.undertaking_id)
+
+
+@dataclass(frozen=True, slots=True)
+class _Held:
+    """What a fan-out knows its partners' feeds hold: what the store said (``found``), and
+    the support objects known held (``skipped``), which it did not ask about."""
+
+    found: frozenset[tuple[str, str]]
+    skipped: set[tuple[str, str]]
+
+    def __contains__(self, pair: tuple[str, str]) -> bool:
+        return pair in self.found or pair in self.skipped
+
+
 _IDENTITY_ID = markings.object_id(markings.operator_identity(feed.OPERATOR))
 """The operator's identity id, which every statement marking names as its creator: the same
 for every release, so computed once, not once per partner (``feed.release_markings`` builds
 the identity, the trace extension and the TLP marking each time, to keep only the last)."""
+
+
+_GENERIC = (_IDENTITY_ID, markings.TRACE_EXTENSION_ID, *markings.TLP2_MARKING_IDS.values())
+_GENERIC_BIT = {object_id: 1 << n for n, object_id in enumerate(_GENERIC)}
+"""The support objects every partner may be sent, whatever its undertaking, each a bit."""
+
+
+@dataclass(slots=True)
+class _KnownSupport:
+    """The support objects this process knows a store's feeds hold, from fan-outs that
+    committed: the operator's identity, the trace extension, a TLP marking and an
+    undertaking's statement are the same in every release to a partner, and a feed row is
+    never deleted, so once held, always held. Asking again cost a fan-out to 100 partners 400
+    of its 650 index seeks, every item. Another process's fan-outs are found by the query.
+
+    Kept small, as it is made after the commit of a fan-out to 10,000 partners, at its peak
+    (a set of 40,000 (partner, object) pairs added 4.5 MB there): a bit per generic support
+    object for each partner, and the ids of the statements held, each by the feed of its own
+    undertaking's agency, the only one it is ever sent to (``_undertaking``); those ids are
+    kept by ``markings.statement_marking_id`` already."""
+
+    generic: dict[str, int]
+    statements: set[str]
+    """The statement markings' ids."""
+
+    def holds(self, partner: str, object_id: str) -> bool:
+        bit = _GENERIC_BIT.get(object_id)
+        if bit is not None:
+            return bool(self.generic.get(partner, 0) & bit)
+        return object_id in self.statements
+
+    def size(self) -> int:
+        return len(self.generic) + len(self.statements)
+
+
+_KNOWN: WeakKeyDictionary[Engine, _KnownSupport] = WeakKeyDictionary()
+_KNOWN_KEPT = 100_000
+"""At most this many partners and statements known per store, a few MB; past it, the store's
+``_KnownSupport`` starts again."""
+
+
+def _known_support(session: Session) -> _KnownSupport:
+    engine = _engine(session)
+    found = _KNOWN.get(engine)
+    if found is None:
+        found = _KNOWN.setdefault(engine, _KnownSupport(generic={}, statements=set()))
+    return found
+
+
+def _remember_support(
+    engine: Engine, released: Sequence[NewRequest], tlp_ids: dict[str, str]
+) -> None:
+    """Add the support objects of the committed ``released`` to the store's
+    ``_KnownSupport``, or, past the bound, start a new one: never emptied in place, as a
+    fan-out in another thread may be relying on what it said was held when it left those
+    objects out of its query. Only ever adds what is committed: two threads racing on one
+    partner's bits may lose one's, never claim more."""
+    known = _KNOWN.get(engine)
+    if known is None or known.size() + len(released) > _KNOWN_KEPT:
+        known = _KNOWN[engine] = _KnownSupport(generic={}, statements=set())
+    generic, statements = known.generic, known.statements
+    common = _GENERIC_BIT[_IDENTITY_ID] | _GENERIC_BIT[markings.TRACE_EXTENSION_ID]
+    for d in released:
+        partner = d.request.recipient_id
+        generic[partner] = (
+            generic.get(partner, 0) | common | _GENERIC_BIT[tlp_ids[d.request.item_id]]
+        )
+        if d.decision.undertaking_id is not None:
+            statements.add(markings.statement_marking_id(d.decision.undertaking_id))
+
+
+def _engine(session: Session) -> Engine:
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
 
 
 def _statement(state: PolicyState, partner: str, undertaking_id: str) -> _Marked:

@@ -79,6 +79,13 @@ class Transaction(Reading):
     _envelopes: dict[str, _Envelope] = field(default_factory=dict)
     """The envelopes of the pending entries' instant, by actor: a group commit's callers each
     act in their own name in one transaction, and their entries are still written together."""
+    _on_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once this transaction has committed, and never if it (or the
+        savepoint it is made in) rolls back: for what a process may only learn from what is
+        durably stored, such as a cache of rows that are never deleted."""
+        self._on_commit.append(callback)
 
     def sequence(self) -> None:
         """Hold the sequencer from now on: call it before reading anything whose result a
@@ -198,7 +205,7 @@ class Transaction(Reading):
         first, so that rolling it back drops only its own.
         """
         self.flush_ledger()
-        size, entries = self._size, len(self.entries)
+        size, entries, callbacks = self._size, len(self.entries), len(self._on_commit)
         nested = self.session.begin_nested()
         try:
             yield
@@ -210,6 +217,7 @@ class Transaction(Reading):
             self._pending_texts = []
             del self.entries[entries:]
             del self.leaves[entries:]  # the integrator takes them as the committed leaves
+            del self._on_commit[callbacks:]
             raise
         nested.commit()
 
@@ -338,6 +346,8 @@ def transaction(
         )
         yield tx
         tx.flush_ledger()
+    for callback in tx._on_commit:
+        callback()
 
 
 @contextmanager
