@@ -84,7 +84,8 @@ class Transaction(Reading):
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once this transaction has committed, and never if it (or the
         savepoint it is made in) rolls back: for what a process may only learn from what is
-        durably stored, such as a cache of rows that are never deleted."""
+        durably stored, such as a cache of rows that are never deleted. A callback must not
+        raise: the change is committed by then, and its caller would hear of a failure."""
         self._on_commit.append(callback)
 
     def sequence(self) -> None:
