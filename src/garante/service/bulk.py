@@ -425,22 +425,20 @@ def _fill_feeds(
     # What the partners' feeds hold already, of the items' objects and of the support objects
     # a release needs (the operator's identity, the trace extension, the TLP markings, each
     # undertaking's statement): one query, which leaves out the support objects this process
-    # saw held or added before (``_support_held``).
+    # saw held or added before (``_KnownSupport``).
     any_item_object = set().union(*item_objects.values())
     wanted: set[tuple[str, str]] = set()
     for d in released:
         wanted |= {(d.request.recipient_id, o) for o in item_objects[d.request.item_id]}
     known = _known_support(session)
-    skipped: set[tuple[str, str]] = set()
     for pair in _support_pairs(released, tlp_ids):
-        # An item may carry a support object as its own (an upstream's TLP marking): asked.
-        if pair[1] not in any_item_object and known.holds(*pair):
-            skipped.add(pair)
-        else:
+        # An item may carry a support object as its own (an upstream's TLP marking): asked,
+        # as ``holding`` below reads the items' objects from what the store said.
+        if pair[1] in any_item_object or not known.holds(*pair):
             wanted.add(pair)
     found = stored_feed.holdings(session, wanted)
     del wanted  # thousands of pairs in a wide fan-out, not needed past the query
-    held = _Held(found.held, skipped)
+    held = _Held(found.held, known)
     # Most of what is held are support objects (every partner's identity, extension, TLP
     # marking and statement): one set look-up leaves them out before the per-item test.
     holding = {
@@ -601,13 +599,13 @@ def _support_pairs(
 @dataclass(frozen=True, slots=True)
 class _Held:
     """What a fan-out knows its partners' feeds hold: what the store said (``found``), and
-    the support objects known held (``skipped``), which it did not ask about."""
+    the support objects known held (``known``, which only ever says what is committed)."""
 
     found: frozenset[tuple[str, str]]
-    skipped: set[tuple[str, str]]
+    known: _KnownSupport
 
     def __contains__(self, pair: tuple[str, str]) -> bool:
-        return pair in self.found or pair in self.skipped
+        return pair in self.found or self.known.holds(*pair)
 
 
 _IDENTITY_ID = markings.object_id(markings.operator_identity(feed.OPERATOR))
@@ -645,6 +643,13 @@ class _KnownSupport:
             return bool(self.generic.get(partner, 0) & bit)
         return object_id in self.statements
 
+    def add(self, partner: str, object_id: str) -> None:
+        bit = _GENERIC_BIT.get(object_id)
+        if bit is not None:
+            self.generic[partner] = self.generic.get(partner, 0) | bit
+        else:
+            self.statements.add(object_id)
+
     def size(self) -> int:
         return len(self.generic) + len(self.statements)
 
@@ -674,15 +679,8 @@ def _remember_support(
     known = _KNOWN.get(engine)
     if known is None or known.size() + len(released) > _KNOWN_KEPT:
         known = _KNOWN[engine] = _KnownSupport(generic={}, statements=set())
-    generic, statements = known.generic, known.statements
-    common = _GENERIC_BIT[_IDENTITY_ID] | _GENERIC_BIT[markings.TRACE_EXTENSION_ID]
-    for d in released:
-        partner = d.request.recipient_id
-        generic[partner] = (
-            generic.get(partner, 0) | common | _GENERIC_BIT[tlp_ids[d.request.item_id]]
-        )
-        if d.decision.undertaking_id is not None:
-            statements.add(markings.statement_marking_id(d.decision.undertaking_id))
+    for partner, object_id in _support_pairs(released, tlp_ids):
+        known.add(partner, object_id)
 
 
 def _engine(session: Session) -> Engine:

@@ -27,7 +27,7 @@ def options() -> ValidationOptions:
     """The validator's options (STIX 2.1), made on first use.
 
     The validator is imported here, not with this module: its import (``jsonschema``'s format
-    checkers compile an RFC 3987 grammar) took 1.6 s and some 40 MB, paid by every command and
+    checkers compile an RFC 3987 grammar) took 1.6 s and about 21 MB, paid by every command and
     server that imports the service, when only taking STIX from an upstream needs it."""
     from stix2validator import ValidationOptions
 
