@@ -24,7 +24,6 @@ import copy
 import gc
 import hashlib
 import json
-import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -53,6 +52,7 @@ from garante.policy.decide import decide
 from garante.policy.state import PolicyState
 from garante.service import feed, lookup
 from garante.service.releases import DecidedRequest
+from garante.service.trace_tokens import new_trace_tokens
 from garante.service.transaction import Transaction
 from garante.stix import markings
 from garante.stix.markings import StixObject
@@ -214,9 +214,8 @@ def _request_many(
     # What each release's entry names: its trace token and the item's objects (once per item).
     terms: dict[int, tuple[str, int]] = {}
     named: dict[str, tuple[DeliveredObject, ...]] = {}
-    # Each request's would-be trace token, drawn for the batch at once: 16 random bytes each,
-    # in hex (``secrets.token_hex(16)``), without a call to the system's source per release.
-    tokens = secrets.token_bytes(16 * len(made)).hex()
+    # Each request's would-be trace token, drawn for the batch at once (``trace_tokens``).
+    tokens = new_trace_tokens(len(made))
     for number, ((request, decided_on), agreement_id, actor) in enumerate(
         zip(made, agreements, asked, strict=True)
     ):
@@ -247,7 +246,7 @@ def _request_many(
             objects = named.get(request.item_id)
             if objects is None:
                 objects = named[request.item_id] = _delivered(found_items[request.item_id].bundle)
-            token = tokens[32 * number : 32 * number + 32]
+            token = tokens[number]
             marked = ReleaseMarked(
                 request=request.id, partner=request.recipient_id, trace=token, objects=objects
             )

@@ -18,7 +18,6 @@ route gives the latest one, published then if none covers the entry yet (``ledge
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -47,6 +46,7 @@ from garante.ledger.errors import LedgerError
 from garante.ledger.note import VerifierKey
 from garante.policy.decide import decide
 from garante.policy.state import PolicyState
+from garante.service.trace_tokens import new_trace_tokens
 from garante.service.transaction import Transaction
 from garante.stix import markings
 from garante.stix.markings import StixObject
@@ -142,7 +142,7 @@ def mark_release(
 ) -> tuple[str, int]:
     """A new release's trace token, and the index of the ``release.marked`` entry, logged
     here, that names it and the item's ``objects``: the entry its delivered copies name."""
-    token = secrets.token_hex(16)
+    [token] = new_trace_tokens(1)
     return token, log_marked(tx, request_id, partner, token, objects)
 
 
