@@ -255,7 +255,7 @@ def test_a_fresh_store_checks_clean(garante: Garante, db_url: str) -> None:
     code, report, err = db(db_url, "check")
     assert code == 0, err
     assert report["ok"] is True
-    assert report["schema"] == {"ok": True, "revision": "0026", "head": "0026"}
+    assert report["schema"] == {"ok": True, "revision": "0027", "head": "0027"}
     assert report["log"]["entries"] == 0
 
 
@@ -291,7 +291,7 @@ def test_an_empty_database_is_not_current_and_only_init_creates_the_schema(
         create_engine(url).connect().close()  # an empty file
     code, report, _ = db(url, "check")
     assert code == 8
-    assert report["schema"] == {"ok": False, "revision": None, "head": "0026"}
+    assert report["schema"] == {"ok": False, "revision": None, "head": "0027"}
     assert report["log"] is None and report["links"] is None
     result = runner.invoke(app, ["--db", url, "db", "check"])
     assert "FAIL schema: no schema yet" in result.stdout
@@ -307,7 +307,7 @@ def test_an_empty_database_is_not_current_and_only_init_creates_the_schema(
     )
     assert init.returncode == 0, init.stderr
     code, again, _ = db(url, "upgrade")
-    assert code == 0 and again["upgraded"] is False and again["before"] == "0026"
+    assert code == 0 and again["upgraded"] is False and again["before"] == "0027"
     assert db(url, "check")[0] == 0
 
 
@@ -322,7 +322,7 @@ def test_an_old_revision_is_reported_and_upgrade_brings_it_to_head(
     assert report["schema"]["revision"] == "0005"
     assert "garante db upgrade" in json.loads(err)["error"]["hint"]
     text = runner.invoke(app, ["--db", db_url, "db", "upgrade"]).stdout
-    assert "Schema upgraded from 0005 to revision 0026." in text
+    assert "Schema upgraded from 0005 to revision 0027." in text
     code, report, err = db(db_url, "check")
     assert code == 0, (err, report)
 

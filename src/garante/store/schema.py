@@ -405,7 +405,8 @@ class FeedObjectRow(Base):
 
     __table_args__ = (
         Index("ix_feed_objects_page", "partner_id", "visible", "is_latest", "date_added", "seq"),
-        Index("ix_feed_objects_object", "partner_id", "object_id", "version", unique=True),
+        # Led by the object: a fan-out's keys for all its partners share pages (revision 0027).
+        Index("ix_feed_objects_object", "object_id", "partner_id", "version", unique=True),
     )
 
 
