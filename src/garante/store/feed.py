@@ -268,9 +268,12 @@ def _visible_to(partner_id: str) -> ColumnElement[bool]:
     """A partner's own release, standing released, that it may be delivered now or has been.
 
     A release an order now withholds, or one recalled before delivery, is not the partner's
-    to know of: it never received it, and may never. (Joined with ``release_requests``.)
+    to know of: it never received it, and may never. (Joined with ``release_requests``, whose
+    ``ix_release_requests_recipient`` finds the partner's: ``feed_releases.partner_id`` is not
+    indexed, see revision 0027.)
     """
     return and_(
+        RequestRow.recipient_id == partner_id,
         FeedReleaseRow.partner_id == partner_id,
         or_(FeedReleaseRow.status == AVAILABLE, FeedReleaseRow.delivered_at.is_not(None)),
         RequestRow.outcome == Outcome.RELEASED.value,

@@ -22,6 +22,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -375,7 +376,9 @@ class FeedReleaseRow(Base):
 
     __tablename__ = "feed_releases"
     request_id: Mapped[int] = mapped_column(ForeignKey("release_requests.id"), primary_key=True)
-    partner_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    # Not indexed: a fan-out would rewrite a page of it per partner; a partner's releases are
+    # found through ``ix_release_requests_recipient`` (revision 0027).
+    partner_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"))
     trace_token: Mapped[str] = mapped_column(String(64), unique=True)
     undertaking_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     status: Mapped[str] = mapped_column(String(16))
@@ -384,6 +387,24 @@ class FeedReleaseRow(Base):
     recalled_at: Mapped[datetime | None]
     # By when the partner must acknowledge the recall (issue 21); past it, it is held.
     recall_ack_by: Mapped[datetime | None]
+
+    # Recalled releases only (rare): found without reading every release (revision 0027).
+    __table_args__ = (
+        Index(
+            "ix_feed_releases_recalled",
+            "recalled_at",
+            "request_id",
+            sqlite_where=text("recalled_at IS NOT NULL"),
+            postgresql_where=text("recalled_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_feed_releases_recall_due",
+            "recall_ack_by",
+            "request_id",
+            sqlite_where=text("recall_ack_by IS NOT NULL"),
+            postgresql_where=text("recall_ack_by IS NOT NULL"),
+        ),
+    )
 
 
 class FeedObjectRow(Base):
