@@ -7,9 +7,10 @@ is a person's wait at the prompt: interpreter start, imports, parsing, printing.
 machine slows every figure alike; the median of the runs is printed for each.
 
 Target: both commands under 0.3 s of wall time. They import neither SQLAlchemy nor stix2 nor
-FastAPI (``tests/cli/test_cli_startup.py`` holds them to it); what is left is Python, Typer, Rich
-and Garante's domain types. No timing is asserted: ``--check`` only turns a missed target into
-exit status 1.
+FastAPI, nor Garante's records and concepts, which its commands name in annotations only
+(``tests/cli/test_cli_startup.py`` holds them to it); what is left is Python, Typer, Rich and the
+commands' own modules. No timing is asserted: ``--check`` only turns a missed target into exit
+status 1.
 """
 
 from __future__ import annotations

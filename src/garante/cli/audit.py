@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 import typer
 from rich.markup import escape
 
-from garante import records
 from garante.cli import logkeys, output
 from garante.cli.context import service, settings
 from garante.domain.errors import GaranteError, ValidationError
@@ -19,8 +18,8 @@ if TYPE_CHECKING:
     from garante.ledger.note import VerifierKey
     from garante.replay.run import LogReplay
 
-# The ledger, httpx, the inspector and the replay are imported by the commands that use them,
-# so that the CLI starts without them.
+# The records, the ledger, httpx, the inspector and the replay are imported by the commands
+# that use them, so that the CLI starts without them.
 
 app = typer.Typer(help="The verifiable audit log.", no_args_is_help=True)
 
@@ -50,6 +49,8 @@ def key(
     ),
 ) -> None:
     """Print the log's public verifier key (give it to inspectors out of band)."""
+    from garante import records
+
     if generate_in is not None:
         from garante.service.hsm import generate_key
 

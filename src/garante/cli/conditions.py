@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from garante import records
 from garante.cli import output
 from garante.cli.context import service, when
 from garante.cli.options import Signing, option_groups
@@ -14,6 +13,7 @@ from garante.domain.condition import ConditionRule
 from garante.domain.errors import ValidationError
 
 if TYPE_CHECKING:
+    from garante import records
     from garante.service.usecases.conditions import EventTerms
 
 app = typer.Typer(help="Conditions: named states orders can depend on.", no_args_is_help=True)

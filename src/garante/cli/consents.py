@@ -4,12 +4,15 @@ them, listed for the liaison and answered (issue 21)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from garante import records
 from garante.cli import output
 from garante.cli.context import service
+
+if TYPE_CHECKING:
+    from garante import records
 
 app = typer.Typer(
     help="Consent to share onward: partners' signed requests and their answers (upstream); "

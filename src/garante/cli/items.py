@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from garante import records
 from garante.cli import output
 from garante.cli.context import service, split, when
 from garante.domain.errors import ValidationError
+
+if TYPE_CHECKING:
+    from garante import records
 
 app = typer.Typer(help="Items: communications to share, as STIX 2.1 bundles.", no_args_is_help=True)
 

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from garante import records
 from garante.cli import output
 from garante.cli.context import period, service, settings, split, when
 from garante.cli.options import (
@@ -25,6 +24,7 @@ from garante.domain.order import Requirement, Scope
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from garante import records
     from garante.domain.events import Json
     from garante.service.app import Change, Garante
     from garante.service.results import Draft, Reach

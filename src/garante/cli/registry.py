@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from garante import records
 from garante.cli import output
 from garante.cli.context import service
 from garante.cli.options import Signing, option_groups
 from garante.domain.errors import ValidationError
 
 if TYPE_CHECKING:
+    from garante import records
     from garante.service.usecases.agencies import KeyStatementOf, SetsKey
 
 keys = typer.Typer(help="Ed25519 key pairs for agencies and authorities.", no_args_is_help=True)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
-from garante import records
 from garante.cli import output
 from garante.cli.context import service
 from garante.domain.errors import GaranteError, ValidationError
 from garante.domain.request import ReleaseTriple
+
+if TYPE_CHECKING:
+    from garante import records
 
 app = typer.Typer(help="Release requests and their decisions.", no_args_is_help=True)
 

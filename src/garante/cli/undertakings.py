@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
-from garante import records
 from garante.cli import output
 from garante.cli.context import service, split, when
 from garante.cli.options import (
@@ -15,6 +16,9 @@ from garante.cli.options import (
     valid_until_option,
 )
 from garante.domain.errors import UndertakingNotFound
+
+if TYPE_CHECKING:
+    from garante import records
 
 app = typer.Typer(help="Use undertakings that partners sign.", no_args_is_help=True)
 
