@@ -215,7 +215,7 @@ def _request_many(
     terms: dict[int, tuple[str, int]] = {}
     named: dict[str, tuple[DeliveredObject, ...]] = {}
     # Each request's would-be trace token, drawn for the batch at once (``trace_tokens``).
-    tokens = new_trace_tokens(len(made))
+    tokens = new_trace_tokens(len(made), tx.now, tx.tokens)
     for number, ((request, decided_on), agreement_id, actor) in enumerate(
         zip(made, agreements, asked, strict=True)
     ):

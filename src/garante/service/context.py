@@ -42,6 +42,7 @@ from garante.service.batch import GroupCommit
 from garante.service.clock import Clock, FixedClock, SystemClock
 from garante.service.integrator import Known, integrate_batch
 from garante.service.logkey import create_log_key, load_log_signer
+from garante.service.trace_tokens import TokenClock
 from garante.service.transaction import Reading, Transaction, reading, transaction
 from garante.store import integrity, queries
 from garante.store import ledger as store_ledger
@@ -203,6 +204,9 @@ class Context:
         self.log_signer = log_signer
         self.settings = settings or Settings()
         self.clock: Clock = clock or self._stored_clock() or SystemClock()
+        # Where the last trace token stood: each release's sorts after the one before, even
+        # where the clock stands still (a pinned one) or steps back (``trace_tokens``).
+        self.tokens = TokenClock()
         # Published sizes only grow: the largest seen is a floor (``_publish_if_due``). A
         # lost update between threads costs one extra read, nothing more.
         self._published = 0
@@ -311,7 +315,10 @@ class Context:
         of them, not all.
         """
         sessions = self.releasers if release else self.sessions
-        with reachable(self.engine), transaction(sessions, self.clock.now, actor) as tx:
+        with (
+            reachable(self.engine),
+            transaction(sessions, self.clock.now, actor, self.tokens) as tx,
+        ):
             yield tx
         if tx.entries:
             self._known.committed(tx.entries[0], tx.leaves)

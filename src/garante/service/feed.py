@@ -142,7 +142,7 @@ def mark_release(
 ) -> tuple[str, int]:
     """A new release's trace token, and the index of the ``release.marked`` entry, logged
     here, that names it and the item's ``objects``: the entry its delivered copies name."""
-    [token] = new_trace_tokens(1)
+    [token] = new_trace_tokens(1, tx.now, tx.tokens)
     return token, log_marked(tx, request_id, partner, token, objects)
 
 

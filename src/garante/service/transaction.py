@@ -35,6 +35,7 @@ from garante.domain.timeutil import iso
 from garante.domain.vocabulary import Vocabulary
 from garante.ledger.merkle import leaf_hashes
 from garante.policy.state import PolicyState
+from garante.service.trace_tokens import TokenClock
 from garante.signatures import canonical
 from garante.store import items, ledger, queries
 from garante.store.database import sequencer_taken, take_sequencer
@@ -80,6 +81,9 @@ class Transaction(Reading):
     """The envelopes of the pending entries' instant, by actor: a group commit's callers each
     act in their own name in one transaction, and their entries are still written together."""
     _on_commit: list[Callable[[], None]] = field(default_factory=list)
+    tokens: TokenClock = field(default_factory=TokenClock)
+    """Where the store's last trace token stood: the open store's, shared by its transactions
+    (``trace_tokens``), so that each release's token sorts after the one before."""
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once this transaction has committed, and never if it (or the
@@ -330,7 +334,10 @@ class _Envelope:
 
 @contextmanager
 def transaction(
-    factory: sessionmaker[Session], clock: Callable[[], datetime], actor: str
+    factory: sessionmaker[Session],
+    clock: Callable[[], datetime],
+    actor: str,
+    tokens: TokenClock | None = None,
 ) -> Iterator[Transaction]:
     """Commit everything or nothing: an error anywhere rolls back the change and its entries.
 
@@ -343,7 +350,11 @@ def transaction(
     with factory() as session, session.begin():
         connection = session.connection()  # begins the transaction, which takes its lock
         tx = Transaction(
-            session=session, now=clock(), actor=actor, sequenced=sequencer_taken(connection)
+            session=session,
+            now=clock(),
+            actor=actor,
+            sequenced=sequencer_taken(connection),
+            tokens=tokens if tokens is not None else TokenClock(),
         )
         yield tx
         tx.flush_ledger()
