@@ -13,13 +13,15 @@ Measured, one after another on the same store:
 
 1. one item to 100, 1,000 and 10,000 partners: ``add_item`` end to end (the bundle validated,
    the item stored, every agreement's request decided, the releases put in the partners' feeds,
-   two log entries per request, one commit), each in a process of its own that opens the store,
+   three log entries per release, one commit), each in a process of its own that opens the store,
    adds an item no agreement takes (untimed: a running server has read the agreements
    already), then the item, and reports its time and its peak resident memory (``ru_maxrss``);
    three such items per width, the median of their times printed (with the slowest and the
    fastest), and the highest of their peaks;
 2. 10,000 items to 100 partners (10^6 decisions; ``--quick``: 50 items), one ``add_item`` after
-   another in one process.
+   another in one process;
+3. 10 more items to 100 partners on SQLite, the pages of write-ahead log they wrote counted, in
+   all and by table or index (``wal_pages``): not a timing, the same on every machine.
 
 Figures: release decisions committed and logged per second (requests started / wall time).
 Beside each, in the same run, the plain-insert baseline: the very rows the fan-out wrote
@@ -75,6 +77,7 @@ QUICK_ITEMS = 50
 # Each one-item figure is the median of this many items, each in a process of its own: one
 # timing of a fifth of a second moved by half between runs on a shared 2-core box.
 ONE_ITEM_RUNS = 3
+WAL_ITEMS = 10  # items whose write-ahead log pages are counted (``wal_pages``)
 TARGET_RATE = 5_000.0  # decisions committed and logged per second, SQLite, one core
 TARGET_SHARE = 0.2  # of the plain-insert rate of the same rows
 TARGET_ONE_TO_1000 = 1.0  # seconds, one item to 1,000 partners, end to end
@@ -299,6 +302,72 @@ def one_item(
     return result
 
 
+# -- what a fan-out writes to SQLite's write-ahead log -------------------------------------------
+
+
+@dataclass(frozen=True)
+class WalPages:
+    """Pages of write-ahead log per item, in all and by the table or index each page is of."""
+
+    items: int
+    per_item: float
+    by_btree: list[tuple[str, float]]
+
+
+def wal_pages(url: str, items: int) -> WalPages | None:
+    """Add ``items`` items to 100 partners after emptying the write-ahead log, then read which
+    pages the log holds (each frame names its page: https://sqlite.org/fileformat.html, "The
+    WAL File Format") and whose b-tree each is (SQLite's ``dbstat`` table).
+
+    What a fan-out costs SQLite is mostly pages written, not rows or statements: every index
+    led by the partner gets a page per partner rewritten. Unlike a timing, the count is the
+    same on every machine, so a change to what a fan-out writes shows here first. None where
+    the log could not be emptied first (a reader held it).
+    """
+    database = url.removeprefix("sqlite:///")
+    garante = Garante.open(url, clock=FixedClock(AT), actor="bench")
+    watcher = sqlite3.connect(database)
+    try:
+        add_item(garante, "wal-warm", "o100")
+        [(busy, _, _)] = watcher.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        if busy:
+            return None
+        for n in range(items):
+            add_item(garante, f"wal-{n:03d}", "o100")
+        pages = _wal_frames(Path(database + "-wal").read_bytes())
+        watcher.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        try:
+            owner = dict(watcher.execute("SELECT pageno, name FROM dbstat").fetchall())
+        except sqlite3.OperationalError:  # a SQLite built without the dbstat table
+            owner = {}
+    finally:
+        watcher.close()
+        garante.close()
+    counted: dict[str, int] = {}
+    for page in pages:
+        name = str(owner.get(page, "(unknown)"))
+        counted[name] = counted.get(name, 0) + 1
+    by_btree = sorted(((name, n / items) for name, n in counted.items()), key=lambda x: -x[1])
+    return WalPages(items, len(pages) / items, by_btree)
+
+
+def _wal_frames(wal: bytes) -> list[int]:
+    """The page number of each valid frame of a write-ahead log file: its header is 32 bytes
+    (the page size at 8, the salts at 16), each frame a 24-byte header (page number first,
+    the salts at 8) and a page; a frame whose salts differ from the header's is left over
+    from before the log was last reset, and ends the valid ones."""
+    if len(wal) < 32:
+        return []
+    page_size = int.from_bytes(wal[8:12], "big")
+    salts = wal[16:24]
+    pages: list[int] = []
+    offset = 32
+    while offset + 24 + page_size <= len(wal) and wal[offset + 8 : offset + 16] == salts:
+        pages.append(int.from_bytes(wal[offset : offset + 4], "big"))
+        offset += 24 + page_size
+    return pages
+
+
 # -- a whole run on one store --------------------------------------------------------------------
 
 
@@ -462,7 +531,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     ):
         for store, url, empty, env in found:
             figures += run_store(store, url, empty, env, tiers, items, args.profile)
+        wal = wal_pages(found[0][1], WAL_ITEMS)
     met = report(figures)
+    if wal is None:
+        print("write-ahead log per item: not measured (a reader held the log)")
+    else:
+        largest = ", ".join(f"{name} {n:,.0f}" for name, n in wal.by_btree[:6])
+        print(
+            f"SQLite write-ahead log per item to 100 partners ({wal.items} items): "
+            f"{wal.per_item:,.0f} pages; largest: {largest}"
+        )
     return 1 if args.check and not met else 0
 
 
