@@ -529,9 +529,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         tempfile.TemporaryDirectory(prefix="garante-fanout-") as name,
         stores(Path(name), postgres) as found,
     ):
+        wal: WalPages | None = None
         for store, url, empty, env in found:
             figures += run_store(store, url, empty, env, tiers, items, args.profile)
-        wal = wal_pages(found[0][1], WAL_ITEMS)
+            if store == "SQLite":  # before PostgreSQL's run sets its log key in the environment
+                wal = wal_pages(url, WAL_ITEMS)
     met = report(figures)
     if wal is None:
         print("write-ahead log per item: not measured (a reader held the log)")
