@@ -53,6 +53,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -343,11 +344,8 @@ def wal_pages(url: str, items: int) -> WalPages | None:
     finally:
         watcher.close()
         garante.close()
-    counted: dict[str, int] = {}
-    for page in pages:
-        name = str(owner.get(page, "(unknown)"))
-        counted[name] = counted.get(name, 0) + 1
-    by_btree = sorted(((name, n / items) for name, n in counted.items()), key=lambda x: -x[1])
+    counted = Counter(str(owner.get(page, "(unknown)")) for page in pages)
+    by_btree = [(name, n / items) for name, n in counted.most_common()]
     return WalPages(items, len(pages) / items, by_btree)
 
 
