@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 from garante.domain.consent import ConsentRequest
 from garante.store import signed
 from garante.store.schema import ConsentAskedRow, ConsentRequestRow
-from garante.store.session import driver_rows
+from garante.store.session import driver_rows, parameter_mark
 
 
 def get(session: Session, consent_id: str) -> ConsentRequestRow | None:
@@ -78,11 +79,33 @@ _HELD = (
 )
 
 
-def held(session: Session) -> dict[tuple[str | None, int, str, str], str]:
-    """The answers this node took, as ``PolicyState.consents`` keys them.
+_NAMED_AT_MOST = 500
+"""More upstream requests than this (a snapshot of every item) are read as all the answers,
+not named one by one in a statement."""
 
-    Every release reads them: a statement of the driver's own (plain text and integers, the
-    same on every store), after writing what the session holds, as the ORM's select would.
+
+def held(
+    session: Session, requests: Collection[int] | None = None
+) -> dict[tuple[str | None, int, str, str], str]:
+    """The answers this node took, as ``PolicyState.consents`` keys them: all of them, or
+    those for the upstream release requests ``requests`` (none asked, no query).
+
+    A release decides on the consents for the upstream releases of the items it releases,
+    and most items came from no upstream: read whole, the answers of every onward release
+    the node ever asked about were read by every release. A statement of the driver's own
+    (plain text and integers, the same on every store), after writing what the session holds,
+    as the ORM's select would.
     """
-    rows = driver_rows(session, _HELD)
+    wanted = sorted(set(requests)) if requests is not None else None
+    if wanted is None or len(wanted) > _NAMED_AT_MOST:
+        rows = driver_rows(session, _HELD)
+    elif not wanted:
+        return {}
+    else:
+        mark = parameter_mark(session.connection().dialect)
+        rows = driver_rows(
+            session,
+            f"{_HELD} AND upstream_request IN ({', '.join([mark] * len(wanted))})",
+            tuple(wanted),
+        )
     return {(o, int(r), a, p): s for o, r, a, p, s in rows}

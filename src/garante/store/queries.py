@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -221,7 +221,8 @@ def policy_state(
         orders=now_standing.orders,
         conditions=now_standing.conditions,
         released_under=upstream,
-        consents=consents_held(session),
+        # Only the answers about these items' upstream releases: decide asks no other.
+        consents=consents_held(session, [onward.request for onward in upstream.values()]),
     )
 
 
@@ -245,8 +246,11 @@ def released_under(session: Session, item_ids: Iterable[str] | None) -> dict[str
     return found
 
 
-def consents_held(session: Session) -> dict[ConsentKey, str]:
-    """The consents this node received from its upstreams, answered there."""
+def consents_held(
+    session: Session, requests: Collection[int] | None = None
+) -> dict[ConsentKey, str]:
+    """The consents this node received from its upstreams, answered there: all, or those
+    about the upstream release requests ``requests``."""
     from garante.store import consents  # it reads the schema this module's callers build
 
-    return consents.held(session)
+    return consents.held(session, requests)
