@@ -370,22 +370,22 @@ def plain_inserts(
 
 
 class PlainFile:
-    """The ceiling's store: a fresh file with the ledger's tables, into which precomputed
-    rows are inserted, singles first, then batches of ``BATCH``."""
+    """The ceiling's store: a fresh file with the ledger's tables (``ddls``), into which rows
+    are inserted, singles first, then batches of ``BATCH``. Each insert's rows are computed
+    just before it, untimed, continuing the tree where the last left it (``audit_rows``)."""
 
-    def __init__(self, directory: Path, plan: Plan, *, subtrees: bool) -> None:
-        ddls, created_at = stored_shape(directory / "appends.db")
-        self.warm = 20
-        count = self.warm + plan.plain_singles + ROUNDS * plan.plain_batches * BATCH
-        self.rows = audit_rows(0, count, created_at, {})
+    def __init__(
+        self, path: Path, plan: Plan, ddls: Sequence[str], created_at: str, *, subtrees: bool
+    ) -> None:
         self.plan = plan
+        self.created_at = created_at
         self.subtrees = subtrees
-        path = directory / ("plain-audit-rows.db" if subtrees else "plain.db")
+        self.frontier: dict[tuple[int, int], bytes] = {}
+        self.next = 0
         self.connection = connect_plain(path)
         for ddl in ddls:
             self.connection.execute(ddl)
-        plain_inserts(self.connection, self.rows[: self.warm], 1, subtrees=subtrees)
-        self.next = self.warm
+        self._insert(20, 1)  # warm-up
 
     def singles(self) -> float:
         """Seconds for ``plain_singles`` rows, one per transaction."""
@@ -396,7 +396,7 @@ class PlainFile:
         return self._insert(self.plan.plain_batches * BATCH, BATCH)
 
     def _insert(self, count: int, per_tx: int) -> float:
-        rows = self.rows[self.next : self.next + count]
+        rows = audit_rows(self.next, self.next + count, self.created_at, self.frontier)
         self.next += count
         return plain_inserts(self.connection, rows, per_tx, subtrees=self.subtrees)
 
@@ -419,8 +419,9 @@ def measure_appends(directory: Path, plan: Plan) -> tuple[list[Rate], float]:
     index = 6 * warm
     single = service_appends(factory, index, plan.single_appends, 1)
     index += plan.single_appends
-    plain = PlainFile(directory, plan, subtrees=False)
-    with_rows = PlainFile(directory, plan, subtrees=True)
+    ddls, created_at = stored_shape(directory / "appends.db")
+    plain = PlainFile(directory / "plain.db", plan, ddls, created_at, subtrees=False)
+    with_rows = PlainFile(directory / "plain-audit-rows.db", plan, ddls, created_at, subtrees=True)
     try:
         plain_single, rows_single = plain.singles(), with_rows.singles()
         batched_count = plan.append_batches * BATCH
