@@ -8,8 +8,9 @@ from sqlalchemy.orm import Session
 
 from garante.service.app import Garante
 from garante.store import consents
-from garante.store.schema import ConsentAskedRow, SourceRow
+from garante.store.schema import ConsentAskedRow
 from tests.support.scenario import START
+from tests.support.sources import add_garante_source
 
 SOURCE = "from-colombia"
 
@@ -34,24 +35,7 @@ def _asked(session: Session, consent_id: str, request: int, status: str) -> None
 
 def _answers(world: Garante) -> None:
     with Session(world.engine) as session, session.begin():
-        session.add(
-            SourceRow(
-                id=SOURCE,
-                kind="garante",
-                url="http://127.0.0.1:9",
-                auth="none",
-                originator="dipol",
-                interval=3600,
-                grouping="report",
-                category="maritime-interdiction",
-                region="caribbean",
-                tlp="amber",
-                mapping={},
-                added_by="test",
-                added_at=START,
-            )
-        )
-        session.flush()
+        add_garante_source(session, SOURCE, originator="dipol")
         _asked(session, "consent--granted-7", 7, "granted")
         _asked(session, "consent--refused-8", 8, "refused")
         _asked(session, "consent--asked-9", 9, "asked")

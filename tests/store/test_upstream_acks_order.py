@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from garante.service.app import Garante
 from garante.store import upstream_acks
-from garante.store.schema import SourceRow, UpstreamAckRow
+from garante.store.schema import UpstreamAckRow
 from tests.support.scenario import START
+from tests.support.sources import add_garante_source
 
 SOURCE = "from-colombia"
 
@@ -21,27 +22,6 @@ SOURCE = "from-colombia"
 def backend(request: pytest.FixtureRequest) -> str:
     value: str = request.param
     return value
-
-
-def _source(session: Session) -> None:
-    session.add(
-        SourceRow(
-            id=SOURCE,
-            kind="garante",
-            url="http://127.0.0.1:9",
-            auth="none",
-            originator="dijin",
-            interval=3600,
-            grouping="report",
-            category="drug-trafficking",
-            region="andean",
-            tlp="amber",
-            mapping={},
-            added_by="test",
-            added_at=START,
-        )
-    )
-    session.flush()
 
 
 def _queued(
@@ -69,7 +49,7 @@ def test_the_outbox_is_sent_by_when_queued_then_release_then_delivery_before_rec
 ) -> None:
     garante.register_agency("dijin", name="DIJIN", country="CO", domestic=True)
     with Session(garante.engine) as session, session.begin():
-        _source(session)
+        add_garante_source(session, SOURCE, originator="dijin")
         # Ids that sort against the order wanted: an outbox sent by id would reverse it.
         _queued(session, "note--a", "recall", 9)
         _queued(session, "note--b", "delivery", 9)
