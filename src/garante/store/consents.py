@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 from garante.domain.consent import ConsentRequest
 from garante.store import signed
 from garante.store.schema import ConsentAskedRow, ConsentRequestRow
-from garante.store.session import driver_rows, parameter_mark
+from garante.store.session import driver_rows, padded, parameter_mark
 
 
 def get(session: Session, consent_id: str) -> ConsentRequestRow | None:
@@ -79,6 +80,12 @@ _HELD = (
 )
 
 
+@lru_cache(maxsize=16)
+def _held_of(count: int, mark: str) -> str:
+    """``_HELD`` for ``count`` upstream requests, each named (``padded``: a few counts)."""
+    return f"{_HELD} AND upstream_request IN ({', '.join([mark] * count)})"
+
+
 _NAMED_AT_MOST = 500
 """More upstream requests than this (a snapshot of every item) are read as all the answers,
 not named one by one in a statement."""
@@ -102,10 +109,7 @@ def held(
     elif not wanted:
         return {}
     else:
+        named = padded(wanted)
         mark = parameter_mark(session.connection().dialect)
-        rows = driver_rows(
-            session,
-            f"{_HELD} AND upstream_request IN ({', '.join([mark] * len(wanted))})",
-            tuple(wanted),
-        )
+        rows = driver_rows(session, _held_of(len(named), mark), tuple(named))
     return {(o, int(r), a, p): s for o, r, a, p, s in rows}

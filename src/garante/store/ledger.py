@@ -29,6 +29,7 @@ from garante.store.session import (
     driver_execute,
     driver_rows,
     insert_many,
+    padded,
     parameter_mark,
     stored_value,
 )
@@ -103,13 +104,11 @@ def subtrees(session: Session, keys: Sequence[tuple[int, int]]) -> dict[tuple[in
     a missing one is absent from the answer."""
     if not keys:
         return {}
-    wanted = sorted(set(keys))
-    width = 1 << max(2, (len(wanted) - 1).bit_length())
-    wanted += [wanted[-1]] * (width - len(wanted))
+    wanted = padded(sorted(set(keys)))
     connection = session.connection()
     mark = parameter_mark(connection.dialect)
     rows = connection.exec_driver_sql(
-        _nodes_sql(width, mark), tuple(n for key in wanted for n in key)
+        _nodes_sql(len(wanted), mark), tuple(n for key in wanted for n in key)
     ).all()
     return {(int(level), int(index)): bytes(value) for level, index, value in rows}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, LargeBinary, Table
 from sqlalchemy.engine import Connection, Dialect
@@ -24,6 +24,17 @@ def parameter_mark(dialect: Dialect) -> str:
     (``driver_cursor``, ``driver_rows``, ``exec_driver_sql``): sqlite3's ``?``, psycopg's
     ``%s``. One place to say it, for the statements built per dialect."""
     return "?" if dialect.paramstyle == "qmark" else "%s"
+
+
+_T = TypeVar("_T")
+
+
+def padded(values: Sequence[_T]) -> list[_T]:
+    """``values`` (at least one) with the last repeated up to the next power of two, 4 at
+    least: a statement that names them one by one then takes one of a few shapes, each built
+    and prepared once, rather than one per count."""
+    width = 1 << max(2, (len(values) - 1).bit_length())
+    return [*values, *[values[-1]] * (width - len(values))]
 
 
 @contextmanager
