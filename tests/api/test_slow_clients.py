@@ -80,6 +80,44 @@ def test_a_connection_that_sends_nothing_is_closed(server: Server) -> None:
         assert sock.recv(4096).startswith(b"HTTP/1.1 408 ")
 
 
+def test_a_kept_alive_connection_dribbling_its_next_request_is_answered_408(
+    server: Server,
+) -> None:
+    with _connect(server) as sock:
+        sock.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        first = _response(sock)
+        answer = _dribble(sock, b"GET /api/v1/health HTTP/1.1\r\n", b"Host: x\r\n")
+    assert first.startswith(b"HTTP/1.1 200 ")
+    assert answer.startswith(b"HTTP/1.1 408 ")
+
+
+def test_pipelined_requests_are_each_answered_in_order(server: Server) -> None:
+    one = b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n"
+    missing = b"GET /api/v1/no-such-route HTTP/1.1\r\nHost: x\r\n\r\n"
+    with _connect(server) as sock:
+        sock.sendall(one + missing + one)
+        answers = [_response(sock) for _ in range(3)]
+    assert [a.split(b" ", 2)[1] for a in answers] == [b"200", b"404", b"200"]
+
+
+def _response(sock: socket.socket) -> bytes:
+    """One whole response read from ``sock`` (its headers, and the body their
+    ``content-length`` says), leaving what follows it unread."""
+    received = b""
+    while b"\r\n\r\n" not in received:
+        received += sock.recv(1)
+    head = received
+    length = next(
+        int(line.split(b":", 1)[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
+    body = b""
+    while len(body) < length:
+        body += sock.recv(length - len(body))
+    return head + body
+
+
 def test_a_prompt_client_is_unaffected_even_idle_between_requests(server: Server) -> None:
     with httpx.Client(base_url=server.api, timeout=GIVE_UP) as client:
         assert client.get("/health").status_code == 200

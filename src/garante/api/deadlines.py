@@ -9,8 +9,10 @@ deadline for its whole body from the moment its headers arrived. A client past e
 ``408 Request Timeout`` and the connection is closed; the application, if it was already
 reading, sees the client disconnect.
 
-The states are h11's (``their_state``): IDLE while headers are awaited, SEND_BODY while the body
-is, DONE once the request is whole.
+The parser is httptools (uvicorn's ``httptools`` protocol, the one its ``standard`` install
+picks): a request through it cost the server about 0.3 ms of CPU less than through h11, a sixth
+of a release's (``bench/scale.py``). Its callbacks say where a request stands: a message begun
+(headers awaited), headers complete (the body awaited), message complete (nothing awaited).
 """
 
 from __future__ import annotations
@@ -18,8 +20,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import h11
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 TIMED_OUT = (
     b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
@@ -27,9 +28,12 @@ TIMED_OUT = (
     b"the request was not sent in time; send again"
 )
 
+_HEADERS = "headers"
+_BODY = "body"
 
-class DeadlineProtocol(H11Protocol):
-    """uvicorn's h11 protocol with a deadline for headers and one for the body."""
+
+class DeadlineProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with a deadline for headers and one for the body."""
 
     header_timeout: float = 10.0
     body_timeout: float = 60.0
@@ -37,41 +41,50 @@ class DeadlineProtocol(H11Protocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._deadline: asyncio.TimerHandle | None = None
-        self._waiting_for: object = None  # the h11 state the deadline is for
+        self._waiting_for: str | None = None  # what the deadline is for: _HEADERS or _BODY
+        self._parsing = False  # between a message's first byte and its end
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._arm(h11.IDLE, self.header_timeout)
+        self._arm(_HEADERS, self.header_timeout)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        # The first byte of the next request on a kept-alive connection starts its headers'
+        # deadline, before the parser sees it (it calls back only once a method is whole).
+        if not self._parsing and self._waiting_for is None:
+            self._arm(_HEADERS, self.header_timeout)
         super().data_received(data)
-        self._follow()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._parsing = True
+        if self._waiting_for != _HEADERS:
+            self._arm(_HEADERS, self.header_timeout)
+
+    def on_headers_complete(self) -> None:
+        super().on_headers_complete()
+        self._arm(_BODY, self.body_timeout)
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._parsing = False
+        self._disarm()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
         # Kept alive: uvicorn's keep-alive timeout now bounds the wait for the next request's
-        # first byte; its headers get their own deadline from then (``data_received``).
-        self._disarm()
-
-    def _follow(self) -> None:
-        """Move the deadline with the request: headers, then body, then none."""
-        state = self.conn.their_state
-        if state is h11.IDLE:
-            if self._waiting_for is not h11.IDLE:
-                self._arm(h11.IDLE, self.header_timeout)
-        elif state is h11.SEND_BODY:
-            if self._waiting_for is not h11.SEND_BODY:
-                self._arm(h11.SEND_BODY, self.body_timeout)
-        else:
+        # first byte; its headers get their own deadline from then (``data_received``). A
+        # pipelined request already begun keeps its own.
+        if not self._parsing:
             self._disarm()
 
-    def _arm(self, state: object, seconds: float) -> None:
+    def _arm(self, waiting_for: str, seconds: float) -> None:
         self._disarm()
-        self._waiting_for = state
+        self._waiting_for = waiting_for
         self._deadline = self.loop.call_later(seconds, self._expire)
 
     def _disarm(self) -> None:
@@ -81,13 +94,19 @@ class DeadlineProtocol(H11Protocol):
         self._waiting_for = None
 
     def _expire(self) -> None:
+        waiting_for = self._waiting_for
         self._deadline = None
+        self._waiting_for = None
         if self.transport.is_closing():
             return
-        if self.conn.their_state is not self._waiting_for:
-            self._follow()  # it moved on without data arriving here (a pipelined request)
-            return
-        if self.cycle is None or not self.cycle.response_started:
+        # The 408 goes where a response to the late request would: not into the middle of
+        # another response. Awaiting headers, ``cycle`` is the previous request's, if any.
+        cycle = self.cycle
+        if waiting_for == _HEADERS:
+            answer = cycle is None or cycle.response_complete
+        else:
+            answer = not cycle.response_started
+        if answer:
             self.transport.write(TIMED_OUT)
         self.transport.close()
 
