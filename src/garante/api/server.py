@@ -37,10 +37,11 @@ def bind(host: str, port: int, *, shared: bool = False, listen: bool = True) -> 
     """A TCP socket bound to ``host`` and ``port`` (0: a free one), listening unless told not to.
 
     ``shared``: with ``SO_REUSEPORT``, so that each of a server's workers listens on a socket of
-    its own on the one port (``api.workers``), and the kernel spreads new connections evenly
-    among them. One socket accepted by all of them would not: asyncio accepts every connection
-    waiting at each wake-up, so the first worker to wake took all of a proxy's keep-alive
-    connections and the others sat idle.
+    its own on the one port (``api.workers``), and the kernel spreads new connections among them
+    (by a hash of their addresses: evenly over many connections, not by load). One socket
+    accepted by all of them would not: asyncio accepts every connection waiting at each
+    wake-up, so the first worker to wake took all of a proxy's keep-alive connections and the
+    others sat idle.
     """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP so asyncio sets TCP_NODELAY: without it small answers wait ~40 ms (Nagle).

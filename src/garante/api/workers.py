@@ -4,7 +4,8 @@ One process runs Python under one interpreter lock, so one server's CPU-bound wo
 JSON, authentication, deciding) tops out at one core. Here the process that holds the port
 forks ``N`` workers; each opens the store itself, starts its own background loops and listens
 on a socket of its own on that port (``SO_REUSEPORT``, ``api.server.bind``), the kernel
-spreading new connections evenly among them. Nothing new is
+spreading new connections among them by a hash of their addresses (not by load: a proxy's few
+kept-alive connections may land unevenly; docs/deploy.md says what to do). Nothing new is
 shared between them: several servers on one store are already supported (the integrator is
 elected through the database, every transaction reads the generation of what a process
 keeps, ``store.generation``), and a worker is one more such server.
