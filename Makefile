@@ -51,6 +51,7 @@ unit: $(STAMP)
 	$(BIN)/python bench/fanout.py --quick
 	$(BIN)/python bench/orders.py --quick
 	$(BIN)/python bench/ingest.py --quick
+	$(BIN)/python bench/http_protocol.py --quick
 	$(BIN)/python bench/api.py --quick
 	$(BIN)/python bench/taxii.py --quick
 	$(BIN)/python bench/scale.py --quick --check
@@ -64,6 +65,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/cli.py
 	$(BIN)/python bench/fanout.py
 	$(BIN)/python bench/orders.py
+	$(BIN)/python bench/http_protocol.py
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/taxii.py
 	$(BIN)/python bench/ingest.py

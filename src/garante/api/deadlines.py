@@ -10,8 +10,9 @@ deadline for its whole body from the moment its headers arrived. A client past e
 reading, sees the client disconnect.
 
 The parser is httptools (uvicorn's ``httptools`` protocol, the one its ``standard`` install
-picks): a request through it cost the server about 0.3 ms of CPU less than through h11, a sixth
-of a release's (``bench/scale.py``). Its callbacks say where a request stands: a message begun
+picks): a kept-alive request through it, deadlines included, costs the server about 26 us of
+CPU against 87 us through h11, pure Python (``bench/http_protocol.py``), a few percent of a
+release's. Its callbacks say where a request stands: a message begun
 (headers awaited), headers complete (the body awaited), message complete (nothing awaited).
 """
 
