@@ -43,7 +43,6 @@ class DeadlineProtocol(HttpToolsProtocol):
         super().__init__(*args, **kwargs)
         self._deadline: asyncio.TimerHandle | None = None
         self._waiting_for: str | None = None  # what the deadline is for: _HEADERS or _BODY
-        self._parsing = False  # between a message's first byte and its end
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -53,16 +52,11 @@ class DeadlineProtocol(HttpToolsProtocol):
         self._disarm()
         super().connection_lost(exc)
 
-    def data_received(self, data: bytes) -> None:
-        # The first byte of the next request on a kept-alive connection starts its headers'
-        # deadline, before the parser sees it (it calls back only once a method is whole).
-        if not self._parsing and self._waiting_for is None:
-            self._arm(_HEADERS, self.header_timeout)
-        super().data_received(data)
-
     def on_message_begin(self) -> None:
+        # At a request's first byte (httptools calls back on it): on a kept-alive connection
+        # the next request's headers are due from then. A first request's deadline runs from
+        # the connection's opening (``connection_made``).
         super().on_message_begin()
-        self._parsing = True
         if self._waiting_for != _HEADERS:
             self._arm(_HEADERS, self.header_timeout)
 
@@ -71,17 +65,11 @@ class DeadlineProtocol(HttpToolsProtocol):
         self._arm(_BODY, self.body_timeout)
 
     def on_message_complete(self) -> None:
+        # Nothing awaited until the next request's first byte: meanwhile uvicorn's keep-alive
+        # timeout bounds an idle connection. A response that completes before its request's
+        # body did (a refusal) leaves the body's deadline running.
         super().on_message_complete()
-        self._parsing = False
         self._disarm()
-
-    def on_response_complete(self) -> None:
-        super().on_response_complete()
-        # Kept alive: uvicorn's keep-alive timeout now bounds the wait for the next request's
-        # first byte; its headers get their own deadline from then (``data_received``). A
-        # pipelined request already begun keeps its own.
-        if not self._parsing:
-            self._disarm()
 
     def _arm(self, waiting_for: str, seconds: float) -> None:
         self._disarm()
