@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from garante.domain.agreement import Agreement
 from garante.domain.errors import (
     AgencyNotFound,
     AgreementNotFound,
@@ -24,6 +25,7 @@ from garante.service.app import Garante
 from garante.service.clock import FixedClock
 from garante.service.tokens import Forbidden
 from garante.signatures import sign_statement
+from garante.store import agreements as store_agreements
 from tests.support.scenario import scenario_bundle
 
 LIAISON = Principal(token_id="t-li", role=Role.LIAISON, agency_id="dipol")
@@ -378,3 +380,31 @@ def test_a_backfill_by_a_liaison_replays_as_entitled(world: Garante, clock: Fixe
     started = world.acting_as(LIAISON).make_agreement(terms, backfill_from=since).started
     assert [(d.item, d.outcome) for d in started] == [("lead", "released")]
     # The log is replayed after the test (conftest): the liaison's requests must be entitled.
+
+
+# -- kept in memory ------------------------------------------------------------------------
+
+
+def test_agreements_read_at_once_share_their_equal_sets(world: Garante) -> None:
+    first_id = make(world, "dea", categories=["maritime-interdiction"], originators=["dipol"])
+    second_id = make(world, "nca", categories=["maritime-interdiction"], originators=["dipol"])
+    first, second = _read_at_once(world, first_id, second_id)
+    assert first.purposes is second.purposes
+    assert first.scope.categories is second.scope.categories
+    assert first.scope.originators is second.scope.originators
+    assert first.scope.regions is second.scope.regions == frozenset()
+
+
+def test_agreements_read_at_once_keep_their_own_terms(world: Garante) -> None:
+    first_id = make(world, "dea", purposes=["seizure"], regions=["caribbean"])
+    second_id = make(world, "nca", purposes=["seizure", "prosecution"], regions=["pacific"])
+    first, second = _read_at_once(world, first_id, second_id)
+    assert first.purposes == {"seizure"} and second.purposes == {"seizure", "prosecution"}
+    assert first.scope.regions == {"caribbean"} and second.scope.regions == {"pacific"}
+
+
+def _read_at_once(world: Garante, *ids: str) -> list[Agreement]:
+    """The agreements ``ids``, as a process keeps them (``store.agreements.not_ended``)."""
+    with world.context.reads() as reading:
+        found = {a.id: a for a in store_agreements.not_ended(reading.session)}
+    return [found[agreement_id] for agreement_id in ids]

@@ -4,7 +4,7 @@ items added since a date."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -109,23 +109,44 @@ def generation(session: Session) -> str:
 
 def not_ended(session: Session) -> list[Agreement]:
     """Every agreement not ended, by id: those that are, or may yet be, in force. Read as
-    plain rows, not ORM objects: a process reads thousands at once (``fanout.standing``)."""
+    plain rows, not ORM objects: a process reads thousands at once (``fanout.standing``).
+
+    Equal sets are made once and shared (``_Sets``): thousands of agreements name the same
+    few purposes, categories, regions and originators, and a process keeps them all. Six
+    sets each made 60,000 objects for 10,000 agreements, 12 MB, and every full pass of the
+    garbage collector walked them (150 ms after a fan-out had read them)."""
     table = AgreementRow.metadata.tables[AgreementRow.__tablename__]
     query = select(table).where(table.c.ended_at.is_(None)).order_by(table.c.id)
-    return [as_agreement(row) for row in session.execute(query)]
+    sets = _Sets()
+    return [as_agreement(row, sets) for row in session.execute(query)]
 
 
-def as_agreement(row: AgreementRow | Row[Any]) -> Agreement:
+class _Sets(dict[tuple[str, ...], frozenset[str]]):
+    """Frozen sets made once per distinct content, for one read of many agreements."""
+
+    def __call__(self, values: Iterable[str]) -> frozenset[str]:
+        key = tuple(values)
+        found = self.get(key)
+        if found is None:
+            found = self[key] = frozenset(key)
+        return found
+
+
+def as_agreement(row: AgreementRow | Row[Any], sets: _Sets | None = None) -> Agreement:
+    """The agreement a row holds. ``sets``: shares equal sets among the agreements it makes."""
+    made: Callable[[Iterable[str]], frozenset[str]] = sets if sets is not None else frozenset
     onward_to, onward_purposes = _onward(row)
+    if sets is not None:
+        onward_to, onward_purposes = sets(sorted(onward_to)), sets(sorted(onward_purposes))
     return Agreement(
         id=row.id,
         partner=row.partner_id,
-        purposes=frozenset(row.purposes),
+        purposes=made(row.purposes),
         scope=AgreementScope(
-            categories=frozenset(row.categories),
-            regions=frozenset(row.regions),
+            categories=made(row.categories),
+            regions=made(row.regions),
             tlp_ceiling=Tlp(row.tlp_ceiling),
-            originators=frozenset(row.originators),
+            originators=made(row.originators),
         ),
         valid_from=row.valid_from,
         valid_until=row.valid_until,
