@@ -403,6 +403,26 @@ def test_agreements_read_at_once_keep_their_own_terms(world: Garante) -> None:
     assert first.scope.regions == {"caribbean"} and second.scope.regions == {"pacific"}
 
 
+def test_agreements_read_at_once_are_those_their_rows_hold(world: Garante) -> None:
+    ids = [
+        make(world, "dea", purposes=["seizure", "prosecution"], regions=["caribbean"]),
+        make(
+            world,
+            "nca",
+            originators=["dipol"],
+            recall_ack_within="4h",
+            onward_to=["GB", "dea"],
+            onward_purposes=["seizure"],
+        ),
+    ]
+    kept = _read_at_once(world, *ids)
+    with world.context.reads() as reading:
+        rows = [store_agreements.get(reading.session, agreement_id) for agreement_id in ids]
+        assert kept == [store_agreements.as_agreement(row) for row in rows if row is not None]
+    assert kept[1].recall_ack_within == timedelta(hours=4)
+    assert kept[1].onward_to == {"GB", "dea"}
+
+
 def _read_at_once(world: Garante, *ids: str) -> list[Agreement]:
     """The agreements ``ids``, as a process keeps them (``store.agreements.not_ended``)."""
     with world.context.reads() as reading:
