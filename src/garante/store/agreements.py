@@ -4,14 +4,15 @@ items added since a date."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 import orjson
 from sqlalchemy import Row, Text, cast, func, select
 from sqlalchemy.orm import Session
 
+from garante.canonical import Json
 from garante.domain.agreement import (
     Agreement,
     AgreementScope,
@@ -159,18 +160,36 @@ class _Sets:
 
 def _kept_agreement(row: Row[Any], sets: _Sets) -> Agreement:
     """The agreement a row of ``not_ended`` holds (its set columns as JSON text), its sets
-    shared through ``sets``; otherwise as ``as_agreement`` makes it."""
+    shared through ``sets``."""
     statement = orjson.loads(row.statement) if row.statement else {}
+    return _agreement(row, statement, sets.stored, sets.named)
+
+
+def as_agreement(row: AgreementRow | Row[Any]) -> Agreement:
+    """The agreement a row holds."""
+    text = getattr(row, "statement", None)
+    return _agreement(row, json.loads(text) if text else {}, frozenset, frozenset)
+
+
+def _agreement(
+    row: AgreementRow | Row[Any],
+    statement: Mapping[str, Json],
+    column_set: Callable[[Any], frozenset[str]],
+    named_set: Callable[[Iterable[str]], frozenset[str]],
+) -> Agreement:
+    """The agreement of ``row`` and its decoded ``statement`` (the terms in force, which say
+    its onward consent and recall deadline): ``column_set`` makes a set column's value into
+    its set, ``named_set`` the onward names."""
     onward_to, onward_purposes = statement_onward(statement)
     return Agreement(
         id=row.id,
         partner=row.partner_id,
-        purposes=sets.stored(row.purposes),
+        purposes=column_set(row.purposes),
         scope=AgreementScope(
-            categories=sets.stored(row.categories),
-            regions=sets.stored(row.regions),
+            categories=column_set(row.categories),
+            regions=column_set(row.regions),
             tlp_ceiling=Tlp(row.tlp_ceiling),
-            originators=sets.stored(row.originators),
+            originators=column_set(row.originators),
         ),
         valid_from=row.valid_from,
         valid_until=row.valid_until,
@@ -178,49 +197,9 @@ def _kept_agreement(row: Row[Any], sets: _Sets) -> Agreement:
         suspended_at=row.suspended_at,
         ended_at=row.ended_at,
         recall_ack_within=statement_ack_within(statement),
-        onward_to=sets.named(onward_to),
-        onward_purposes=sets.named(onward_purposes),
+        onward_to=named_set(onward_to),
+        onward_purposes=named_set(onward_purposes),
     )
-
-
-def as_agreement(row: AgreementRow | Row[Any]) -> Agreement:
-    """The agreement a row holds."""
-    onward_to, onward_purposes = _onward(row)
-    return Agreement(
-        id=row.id,
-        partner=row.partner_id,
-        purposes=frozenset(row.purposes),
-        scope=AgreementScope(
-            categories=frozenset(row.categories),
-            regions=frozenset(row.regions),
-            tlp_ceiling=Tlp(row.tlp_ceiling),
-            originators=frozenset(row.originators),
-        ),
-        valid_from=row.valid_from,
-        valid_until=row.valid_until,
-        version=row.version,
-        suspended_at=row.suspended_at,
-        ended_at=row.ended_at,
-        recall_ack_within=_ack_within(row),
-        onward_to=onward_to,
-        onward_purposes=onward_purposes,
-    )
-
-
-def _ack_within(row: AgreementRow | Row[Any]) -> timedelta | None:
-    """The recall acknowledgement deadline of the terms in force, from their statement."""
-    statement = getattr(row, "statement", None)
-    if not statement:
-        return None
-    return statement_ack_within(json.loads(statement))
-
-
-def _onward(row: AgreementRow | Row[Any]) -> tuple[frozenset[str], frozenset[str]]:
-    """The onward consent of the terms in force, from their statement."""
-    statement = getattr(row, "statement", None)
-    if not statement:
-        return frozenset(), frozenset()
-    return statement_onward(json.loads(statement))
 
 
 def of_partner_in_force(session: Session, partner_id: str, at: datetime) -> list[Agreement]:
