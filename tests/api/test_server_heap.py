@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from garante.api.server import settle_heap
+from garante.heap import settle_heap
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ its request's headers and one for its body (``api/deadlines.py``): a slow client
 
 from __future__ import annotations
 
-import gc
 import logging
 import socket
 import threading
@@ -27,6 +26,7 @@ from garante.api.clientcert import RecordPeer, TrustedProxies
 from garante.api.deadlines import deadline_protocol
 from garante.console.oidc import OidcSettings
 from garante.domain.errors import LogKeyUnavailable
+from garante.heap import settle_heap
 from garante.service.app import Garante
 from garante.service.integrator import IntegrationLost
 
@@ -68,20 +68,6 @@ def _every(seconds: float, stop: threading.Event, task: Callable[[], None]) -> N
             task()
         except Exception:  # a failed tick must not stop the next one
             log.exception("background task failed")
-
-
-def settle_heap() -> None:
-    """Collect once, then keep what is left (modules, the app, the open store: some 350,000
-    objects, all living as long as the server) out of every later collection.
-
-    CPython's full collections walk every tracked object. Without this each one took 200-400 ms
-    on a 2-core machine, every request waiting behind it (one interpreter lock); they come
-    whenever the objects that requests leave behind have grown by a quarter, so a few
-    requests in a thousand paid for them. Frozen (``gc.freeze``), the startup objects are never
-    walked again, and a full collection walks only what was made since: under a millisecond.
-    """
-    gc.collect()
-    gc.freeze()
 
 
 def serve(

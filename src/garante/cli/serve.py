@@ -143,10 +143,11 @@ def serve(
     The store must exist (create it with `garante init`), unless --init is given.
     """
     from garante.api.clientcert import TrustedProxies
-    from garante.api.server import bind, settle_heap, url_of
+    from garante.api.server import bind, url_of
     from garante.api.server import serve as run
     from garante.api.workers import supervise
     from garante.console.oidc import OidcSettings
+    from garante.heap import settle_heap
     from garante.service.app import Garante
     from garante.service.context import Context, relying_party_of
     from garante.service.logkey import configured_uri
