@@ -227,7 +227,8 @@ def test_releases_and_charts(
     _shoot(page, shots, "releases")
     page.get_by_role("link", name="Charts").click()
     expect(page.locator("canvas[data-partner]")).to_have_count(4)
-    page.wait_for_function("() => Chart.instances && Object.keys(Chart.instances).length === 4")
+    # chart.umd.min.js is deferred: the canvases parse before `Chart` exists
+    page.wait_for_function("() => window.Chart && Object.keys(Chart.instances).length === 4")
     _shoot(page, shots, "charts")
     page.context.close()
 
