@@ -70,6 +70,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from garante.heap import settle_heap
 from garante.service.app import Garante
 from garante.service.clock import FixedClock
+from garante.store.sqlite_checkpointer import checkpointer
 from tests.support.postgres import Cluster, available
 from tests.support.scenario import own_bundle
 
@@ -372,12 +373,16 @@ def wal_pages(url: str, items: int) -> WalPages | None:
     watcher = sqlite3.connect(database)
     try:
         add_item(garante, "wal-warm", "o100")
-        [(busy, _, _)] = watcher.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-        if busy:
-            return None
-        for n in range(items):
-            add_item(garante, f"wal-{n:03d}", "o100")
-        pages = _wal_frames(Path(database + "-wal").read_bytes())
+        # The store's checkpointer would copy the log and let the next commit start it again
+        # over the frames being counted; held, the log keeps every frame (10 items are far
+        # from the autocheckpoint's 10,000 pages).
+        with checkpointer(database).held():
+            [(busy, _, _)] = watcher.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            if busy:
+                return None
+            for n in range(items):
+                add_item(garante, f"wal-{n:03d}", "o100")
+            pages = _wal_frames(Path(database + "-wal").read_bytes())
         watcher.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         try:
             owner = dict(watcher.execute("SELECT pageno, name FROM dbstat").fetchall())

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from garante.domain.errors import StoreUnavailable, ValidationError
 from garante.store.session import driver_cursor
+from garante.store.sqlite_checkpointer import Checkpointer, checkpointer
 from garante.store.sqlite_writer import BUSY_TIMEOUT_MS, WriterConnection, WriterLock, writer_lock
 
 DEFAULT_URL = "sqlite:///garante.db"
@@ -84,7 +85,8 @@ SQLITE_MAX_OVERFLOW = 10
 # fan-outs of 100 partners: each of them re-dirtied the same index leaves (one per partner and
 # index), so the commits that checkpointed wrote those pages again and again, and the commit
 # grew with the indexes. At 10,000 pages (about 40 MiB of log) a checkpoint writes each page
-# once for many commits.
+# once for many commits. It is the backstop: each process's checkpointer thread copies the log
+# first, beside the writers (``store.sqlite_checkpointer``).
 SQLITE_WAL_AUTOCHECKPOINT = 10_000
 
 
@@ -158,7 +160,8 @@ def create_store_engine(url: str) -> Engine:
             pool_use_lifo=True,
             connect_args={"factory": WriterConnection},
         )
-        _configure_sqlite(engine, writer=writer_lock(sqlite_file(url) or ""))
+        path = sqlite_file(url) or ""
+        _configure_sqlite(engine, writer=writer_lock(path), copier=checkpointer(path))
     else:  # an in-memory SQLite store: one connection per thread, nothing to pool
         engine = create_engine(url, future=True)
         if engine.dialect.name == "sqlite":
@@ -303,10 +306,14 @@ def _configure_postgresql(engine: Engine) -> None:
         connection.exec_driver_sql(_TAKE_SEQUENCER)
 
 
-def _configure_sqlite(engine: Engine, *, writer: WriterLock | None = None) -> None:
+def _configure_sqlite(
+    engine: Engine, *, writer: WriterLock | None = None, copier: Checkpointer | None = None
+) -> None:
     """SQLite's settings on each new connection, and ``BEGIN IMMEDIATE`` for every write
     transaction; with ``writer``, a file store's writers (of this process, then of every
-    process) queue on that lock first (``store.sqlite_writer``)."""
+    process) queue on that lock first (``store.sqlite_writer``); with ``copier``, each write
+    leaves the copy of the write-ahead log into the file to its thread
+    (``store.sqlite_checkpointer``)."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -314,6 +321,7 @@ def _configure_sqlite(engine: Engine, *, writer: WriterLock | None = None) -> No
         dbapi_connection.isolation_level = None
         if isinstance(dbapi_connection, WriterConnection):
             dbapi_connection.writer = writer
+            dbapi_connection.checkpointer = copier
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")

@@ -40,6 +40,8 @@ import os
 import sqlite3
 import threading
 
+from garante.store.sqlite_checkpointer import Checkpointer
+
 BUSY_TIMEOUT_MS = 30_000
 """How long a writer waits for another (SQLite's ``busy_timeout``, and this lock's)."""
 
@@ -130,6 +132,7 @@ class WriterConnection(sqlite3.Connection):
     of that transaction (``sqlite3.connect(..., factory=WriterConnection)``)."""
 
     writer: WriterLock | None = None
+    checkpointer: Checkpointer | None = None
     holding: bool = False
 
     def take_writer(self) -> None:
@@ -139,11 +142,14 @@ class WriterConnection(sqlite3.Connection):
             self.holding = self.writer.acquire(timeout=BUSY_TIMEOUT_MS / 1000)
 
     def commit(self) -> None:
+        wrote = self.holding
         try:
             super().commit()
         finally:
             if not self.in_transaction:
                 self.let_go()
+        if wrote and self.checkpointer is not None:
+            self.checkpointer.wrote()
 
     def rollback(self) -> None:
         try:
