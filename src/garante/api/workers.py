@@ -10,9 +10,11 @@ shared between them: several servers on one store are already supported (the int
 elected through the database, every transaction reads the generation of what a process
 keeps, ``store.generation``), and a worker is one more such server.
 
-The parent forks before it holds anything a child could not use: no thread, no store
-connection (it disposes the engine it created or migrated the store with), no PKCS#11 session
-(the workers open the log key). It then supervises: it announces the server once every worker
+The parent forks before it holds anything a child could not use: no thread of its own (on
+SQLite, the thread that copies the write-ahead log of the store it just wrote may still run;
+a fork waits for the copy under way, ``store.sqlite_checkpointer``), no store connection (it
+disposes the engine it created or migrated the store with), no PKCS#11 session (the workers
+open the log key). It then supervises: it announces the server once every worker
 has said it is ready (a byte on a pipe, sent just before the worker serves); SIGTERM or SIGINT
 is passed to every worker, and the parent returns once they have all stopped. A worker that
 dies is replaced, with a warning naming it and its exit status; one that dies before the
