@@ -72,11 +72,11 @@ _IDLE_SINCE = "garante_idle_since"
 # ``SQLITE_CACHE_KIB``: at most ``SQLITE_POOL_SIZE + SQLITE_MAX_OVERFLOW`` connections, so at
 # most 15 x 2 MiB = 30 MiB of page cache in a server under a load that holds every connection
 # at once; a process that runs one transaction at a time holds one (docs/deploy.md). This is
-# SQLite's default, kept on purpose: a fan-out to 10,000 partners peaked at 200 MB resident
-# with it, 206 MB with 8 MiB and 215 MB with 16 MiB (its cache fills while the fan-out's rows
+# SQLite's default, kept on purpose: a fan-out to 10,000 partners, in a process of its own
+# (``bench/fanout.py``'s child, its peak as ``VmHWM``), peaked at 165 MB resident with it, 171
+# MB with 8 MiB and 180 MB with 16 MiB (two runs each; its cache fills while the fan-out's rows
 # are in memory), for a gain in a fan-out to 100 partners that the measurements could not tell
-# from the machine's noise (measured before the STIX validator was imported on first use,
-# which took 21 MB off every figure).
+# from the machine's noise.
 SQLITE_CACHE_KIB = 2_000
 SQLITE_POOL_SIZE = 5  # SQLAlchemy's defaults, spelled out: the cache bound above depends on them
 SQLITE_MAX_OVERFLOW = 10
