@@ -216,8 +216,9 @@ def test_two_logs_witness_each_other(federation: Federation) -> None:
         back.add_source(node_url)
         _ok(back.pull())
         node_state, origin_state = federation.state(), back.state()
-    assert node_state is not None and node_state["posted"] is True
-    assert origin_state is not None and origin_state["posted"] is True
+    # the whole state on failure: its post_error says why a cosignature was not taken
+    assert node_state is not None and node_state["posted"] is True, node_state
+    assert origin_state is not None and origin_state["posted"] is True, origin_state
     assert node_state["cosignature"] in _kept(federation.origin, node_state["size"])
     assert origin_state["cosignature"] in _kept(federation.node, origin_state["size"])
     assert SOURCE in federation.source()["id"] and back.source()["upstream_checkpoint"]
