@@ -14,7 +14,7 @@ import signal
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,20 +24,6 @@ from sqlalchemy.orm import Session
 from garante.store import sqlite_checkpointer
 from garante.store.database import SQLITE_WAL_AUTOCHECKPOINT, create_store_engine, reader
 from garante.store.sqlite_checkpointer import checkpointer
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Path:
-    return tmp_path / "store.db"
-
-
-@pytest.fixture
-def engine(store: Path) -> Iterator[Engine]:
-    engine = create_store_engine(f"sqlite:///{store}")
-    with Session(engine) as session, session.begin():
-        session.execute(text("CREATE TABLE t (x INTEGER)"))
-    yield engine
-    engine.dispose()
 
 
 def _write(engine: Engine, *values: int) -> None:

@@ -12,24 +12,14 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from garante.store.database import create_store_engine, reader
+from garante.store.database import reader
 from garante.store.sqlite_writer import LOCK_SUFFIX, WriterLock, writer_lock
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = create_store_engine(f"sqlite:///{tmp_path / 'store.db'}")
-    with Session(engine) as session, session.begin():
-        session.execute(text("CREATE TABLE t (x INTEGER)"))
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
