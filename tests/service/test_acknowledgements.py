@@ -7,6 +7,7 @@ import pytest
 
 from garante.domain.acknowledgement import Acknowledgement, SignedWrite
 from garante.domain.errors import SignatureError, SignatureRequired
+from garante.domain.order import Scope
 from garante.domain.outcome import OutcomeReport
 from garante.domain.roles import Principal, Role
 from garante.scenarios.keys import demo_key
@@ -15,6 +16,7 @@ from garante.service.app import Garante
 from garante.service.writeback import StatusNotFound
 from garante.signatures import sign_statement
 from garante.store.feed import FeedQuery
+from tests.service.orders import issue
 
 
 def _partner(world: Garante, agency: str) -> Garante:
@@ -101,6 +103,24 @@ def test_another_partners_release_is_refused_as_one_that_does_not_exist(world: G
         nca.acknowledge(ack, signature=_signed(ack))
     assert "dea" not in raised.value.message
     assert raised.value.message.replace(str(theirs), "N") == absent.value.message.replace(
+        str(10**6), "N"
+    )
+
+
+def test_a_release_an_order_withholds_before_delivery_is_refused_as_one_that_does_not_exist(
+    world: Garante,
+) -> None:
+    release = _released(world, fetch=False)
+    issue(world, scope=Scope(countries=frozenset({"GB"})))  # withholds it: never fetched
+    nca = _partner(world, "nca")
+    with pytest.raises(AcknowledgedReleaseNotFound) as withheld:
+        ack = _ack(world, release)
+        nca.acknowledge(ack, signature=_signed(ack))
+    with pytest.raises(AcknowledgedReleaseNotFound) as absent:
+        ack = _ack(world, 10**6)
+        nca.acknowledge(ack, signature=_signed(ack))
+    # Not "not delivered yet": that the release exists, withheld, is not the partner's to know.
+    assert withheld.value.message.replace(str(release), "N") == absent.value.message.replace(
         str(10**6), "N"
     )
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from garante.domain.errors import SignatureRequired
+from garante.domain.errors import InvalidState, SignatureRequired, ValidationError
 from garante.domain.order import Scope
 from garante.domain.outcome import OutcomeReport
 from garante.scenarios.keys import demo_key
@@ -108,6 +108,91 @@ def test_an_outcome_reported_for_another_agency_is_refused_as_for_no_release(
     assert raised.value.message.replace(str(release.request), "N") == absent.value.message.replace(
         str(10**6), "N"
     )
+
+
+def test_a_partner_cannot_report_on_a_release_an_order_withholds_from_it(
+    world: Garante,
+) -> None:
+    release = world.request_release("lead", recipient="dea", purpose="seizure")
+    issue(world)  # holds the US agencies: the release, never fetched, is withheld
+    with pytest.raises(ReleaseNotFound) as withheld:
+        world.report_outcome(_report(world, release.request, "dea", "seizure"), signed=True)
+    with pytest.raises(ReleaseNotFound) as absent:
+        world.report_outcome(_report(world, 10**6, "dea", "seizure"), signed=True)
+    # That a release of its own is withheld is not the partner's to know: no release at all.
+    assert withheld.value.message.replace(
+        str(release.request), "N"
+    ) == absent.value.message.replace(str(10**6), "N")
+
+
+def test_the_originator_reports_on_a_withheld_release_it_knows_was_acted_on(
+    world: Garante,
+) -> None:
+    # As the demo's DIPOL links HSI's lead to a strike from press reports: the feed recorded
+    # no delivery, but the partner had the lead.
+    release = world.request_release("lead", recipient="dea", purpose="seizure")
+    issue(world)
+    change = world.report_outcome(_report(world, release.request, "dea", "seizure"), signed=False)
+    assert change.value.release == release.request
+
+
+def test_an_outcome_of_a_release_recalled_before_delivery_is_refused(world: Garante) -> None:
+    release = world.request_release("lead", recipient="dea", purpose="seizure")
+    world.recall(release.request, reason="sent in error")
+    before = world.ledger_size()
+    with pytest.raises(InvalidState, match="recalled before delivery"):
+        world.report_outcome(_report(world, release.request, "dea", "lethal-force"), signed=False)
+    with pytest.raises(ReleaseNotFound):
+        world.report_outcome(_report(world, release.request, "dea", "lethal-force"), signed=True)
+    assert world.ledger_size() == before
+    assert world.orders() == []
+
+
+def test_an_outcome_dated_before_its_release_was_decided_is_refused(
+    world: Garante, clock: FixedClock
+) -> None:
+    release = world.request_release("lead", recipient="dea", purpose="seizure")
+    report = OutcomeReport(
+        request_id=release.request,
+        agency_id="dea",
+        kind="lethal-force",
+        occurred_at=clock.now() - timedelta(days=1),
+    )
+    with pytest.raises(ValidationError, match="before release") as raised:
+        world.report_outcome(report, signed=False)
+    assert raised.value.field == "occurred_at"
+    assert world.orders() == []
+
+
+def test_the_same_report_twice_is_recorded_once_and_suspends_once(world: Garante) -> None:
+    release = world.request_release("lead", recipient="dea", purpose="seizure")
+    report = _report(world, release.request, "dea", "lethal-force", casualties=1)
+    first = world.report_outcome(report, signed=False)
+    size = world.ledger_size()
+    again = world.report_outcome(report, signed=False)
+    assert (first.new, again.new) == (True, False)
+    assert again.value.id == first.value.id and again.value.order == first.value.order
+    assert world.ledger_size() == size
+    assert [order.id for order in world.orders()] == [first.value.order]
+    assert [outcome.id for outcome in world.outcomes()] == [first.value.id]
+
+
+def test_a_report_that_differs_is_another_outcome(world: Garante) -> None:
+    release = world.request_release("lead", recipient="dea", purpose="seizure")
+    first = world.report_outcome(_report(world, release.request, "dea", "seizure"), signed=False)
+    second = world.report_outcome(
+        _report(world, release.request, "dea", "seizure", persons=2), signed=False
+    )
+    assert second.new is True and second.value.id != first.value.id
+
+
+@pytest.mark.parametrize("amount", [-5.0, float("inf"), float("nan")])
+def test_a_quantity_below_zero_or_not_finite_is_refused(world: Garante, amount: float) -> None:
+    release = world.request_release("lead", recipient="dea", purpose="seizure")
+    report = _report(world, release.request, "dea", "seizure", quantities={"cocaine_kg": amount})
+    with pytest.raises(ValidationError, match="cocaine_kg") as raised:
+        world.report_outcome(report, signed=False)
+    assert raised.value.field == "quantities"
 
 
 def test_simulating_a_draft_order_predicts_what_issuing_it_produces(

@@ -500,6 +500,11 @@ class OutcomeIn(Body):
 class OutcomeChange(BaseModel):
     outcome: records.ReportedOutcome
     moved: list[Decided]
+    new: bool = Field(
+        default=True,
+        description="False when the same report had been recorded before: `outcome` is that "
+        "one, and nothing more was logged (a report sent again after a lost answer).",
+    )
 
 
 # -- partner standing --------------------------------------------------------------------

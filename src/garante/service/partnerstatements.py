@@ -16,7 +16,7 @@ from typing import Protocol, TypeVar
 from sqlalchemy.orm import Session
 
 from garante.canonical import Json
-from garante.domain.errors import Conflict, NotFound, SignatureRequired
+from garante.domain.errors import Conflict, GaranteError, SignatureRequired
 from garante.service import lookup
 from garante.signatures import check_signature
 from garante.store import feed as stored
@@ -63,17 +63,22 @@ def release_reached_partner(
     *,
     release_id: int,
     partner_id: str,
-    not_reached: Callable[[], NotFound],
+    not_reached: Callable[[], GaranteError],
 ) -> FeedReleaseRow:
     """The release, if it was made to ``partner_id`` and reached it; else ``not_reached()``.
 
-    A release withdrawn before delivery never reached the partner: nothing it knows of. One
-    answer whether the release does not exist or went to another partner, so a partner learns
-    nothing of others' releases.
+    It reached the partner if its feed offers it now or delivered it once: what a partner may
+    know of (``service.visibility``). One withdrawn before delivery, or one an order withholds
+    that was never delivered, did not, and is nothing it knows of. One answer whether the
+    release does not exist, went to another partner or never reached this one, so a partner
+    learns nothing of others' releases, nor that one of its own is withheld.
     """
     release = stored.release(session, release_id)
-    withdrawn = release is not None and release.delivered_at is None and release.recalled_at
-    if release is None or release.partner_id != partner_id or withdrawn:
+    if (
+        release is None
+        or release.partner_id != partner_id
+        or (release.status != stored.AVAILABLE and release.delivered_at is None)
+    ):
         raise not_reached()
     return release
 

@@ -22,6 +22,9 @@ class Change(Generic[V]):
 
     ``started``: the release requests standing agreements started in the same transaction
     (an item added, an agreement made with a backfill), each with its first decision.
+
+    ``new``: False when the same statement had been recorded before (an outcome reported
+    again): ``value`` is what was recorded then, and nothing more was changed or logged.
     """
 
     value: V
@@ -29,6 +32,7 @@ class Change(Generic[V]):
     withheld: tuple[Enforced, ...] = ()
     available: tuple[Enforced, ...] = ()
     started: list[Decided] = field(default_factory=list)
+    new: bool = True
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,12 +13,8 @@ from garante import records
 from garante.domain.errors import NotFound
 from garante.domain.outcome import OutcomeReport
 from garante.service import outcomes, partnerstatements
-from garante.service.releases import DecidedRequest
 from garante.service.transaction import Transaction
-from garante.signatures import canonical
-from garante.store import outcomes as store_outcomes
 from garante.store import taxii_statuses
-from garante.store.schema import OutcomeRow
 
 
 class StatusNotFound(NotFound):
@@ -27,9 +23,10 @@ class StatusNotFound(NotFound):
 
 def report_signed_outcome(
     tx: Transaction, *, report: OutcomeReport, signature: bytes | None
-) -> tuple[OutcomeRow, list[DecidedRequest], bool]:
-    """An outcome the partner signed, recorded once: the same signed statement again gives the
-    outcome recorded before (``False``: nothing new logged)."""
+) -> outcomes.Reported:
+    """An outcome the partner signed by its registered key (a TAXII write carries no unsigned
+    statement), recorded once: the same statement again gives the outcome recorded before
+    (``new`` False: nothing more logged)."""
     session = tx.session
     statement = report.statement()
     partnerstatements.check_partner_signature(
@@ -39,12 +36,7 @@ def report_signed_outcome(
         signature=signature,
         what="report",
     )
-    text = canonical(statement).decode()
-    earlier = store_outcomes.with_statement(session, report.agency_id, text)
-    if earlier is not None:
-        return earlier, [], False
-    row, moved = outcomes.report_outcome(tx, report=report, signed=True, signature=signature)
-    return row, moved, True
+    return outcomes.report_outcome(tx, report=report, signed=True, signature=signature)
 
 
 def save_status(tx: Transaction, status: records.WriteStatus) -> None:

@@ -50,7 +50,12 @@ def report_outcome(
     who: Principal = Depends(may(Garante.report_outcome)),  # noqa: B008
 ) -> OutcomeChange:
     """Report what was done with a release. A partner reports its own (signed when it has a
-    key); an analyst reports for the originator. A breach suspends the partner at once."""
+    key); an analyst reports for the originator. A breach suspends the partner at once.
+
+    The release must have reached the partner (its feed offers it or delivered it), and the
+    outcome not be dated before the release's decision. The same report sent again (the same
+    release, kind, date, figures, place and note) is recorded once: ``new`` is false and the
+    outcome is the one recorded before."""
     garante = acting(request, who)
     report = OutcomeReport(
         request_id=body.release,
@@ -65,7 +70,7 @@ def report_outcome(
     )
     signature = decode_signature(body.signature) if body.signature else None
     change = garante.report_outcome(report, signature=signature)
-    return OutcomeChange(outcome=change.value, moved=change.moved)
+    return OutcomeChange(outcome=change.value, moved=change.moved, new=change.new)
 
 
 @router.get(

@@ -29,17 +29,19 @@ class Outcomes(UseCases):
         """Record an outcome; a breach suspends the partner at once (``moved`` shows it).
 
         ``signed``: the partner reports it itself, so its key signs it; always so for a
-        partner, which reports outcomes of its own releases only.
+        partner, which reports outcomes of its own releases only. The same report again is
+        recorded once (``new`` False, the outcome recorded before).
         """
         who = self.principal
         visibility.acts_for(who, report.agency_id, what="reports outcomes")
         with self._tx() as tx:
-            row, moved = outcomes.report_outcome(
+            reported = outcomes.report_outcome(
                 tx, report=report, signed=signed or who.is_partner, signature=signature
             )
             return Change(
-                value=visibility.outcome(who, views.outcome(row)),
-                moved=visibility.moved(who, moved),
+                value=visibility.outcome(who, views.outcome(reported.row)),
+                moved=visibility.moved(who, reported.moved),
+                new=reported.new,
             )
 
     @entitled(*INTERNAL, Role.PARTNER)
