@@ -6,9 +6,12 @@ the store and its log as they were.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from garante.domain.errors import NotEntitled
+from garante.domain.order import Scope
 from garante.domain.outcome import OutcomeReport
 from garante.domain.parties import SYSTEM_AUTHORITY
 from garante.domain.roles import Principal, Role
@@ -82,6 +85,88 @@ def test_no_one_registers_the_system_authority(world: Garante) -> None:
 def test_the_breach_rule_still_registers_the_system_authority(world: Garante) -> None:
     _breach(world)
     assert SYSTEM_AUTHORITY in {a.id for a in world.authorities()}
+
+
+def test_no_one_issues_an_order_as_the_system_authority(world: Garante) -> None:
+    _breach(world)  # the system authority is registered, with no key: unsigned would pass
+    drafted = world.draft_order(
+        authority_id="presidency",
+        effect="hold",
+        scope=Scope(agencies=frozenset({"nca"})),
+        reason="posing as the breach rule",
+    ).order
+    before, orders = world.ledger_size(), world.orders()
+    with pytest.raises(NotEntitled, match="no one may issue an order as") as refused:
+        world.draft_order(
+            authority_id=SYSTEM_AUTHORITY,
+            effect="hold",
+            scope=Scope(agencies=frozenset({"nca"})),
+            reason="posing as the breach rule",
+        )
+    assert refused.value.field == "authority"
+    with pytest.raises(NotEntitled, match="no one may issue an order as"):
+        world.issue_order(replace(drafted, authority_id=SYSTEM_AUTHORITY), signature=None)
+    assert world.orders() == orders
+    assert world.ledger_size() == before
+
+
+def test_no_one_amends_an_order_as_the_system_authority(world: Garante) -> None:
+    order = _breach(world)
+    before = world.ledger_size()
+    with pytest.raises(NotEntitled, match="no one may amend an order as") as refused:
+        world.draft_amendment(order, authority_id=SYSTEM_AUTHORITY, reason="widened")
+    assert refused.value.field == "authority"
+    # The next version of the hold, built as a draft would be: refused when it is signed too.
+    amended = replace(
+        world.draft_order(
+            authority_id="presidency",
+            effect="hold",
+            scope=Scope(agencies=frozenset({"dea", "fbi"})),
+            reason="widened",
+        ).order,
+        id=order,
+        authority_id=SYSTEM_AUTHORITY,
+        version=2,
+    )
+    with pytest.raises(NotEntitled, match="no one may amend an order as"):
+        world.amend_order(amended, authority_id=SYSTEM_AUTHORITY, signature=None)
+    assert world.order(order).version == 1
+    assert world.ledger_size() == before
+
+
+def test_no_one_lifts_an_order_as_the_system_authority(world: Garante) -> None:
+    order = _breach(world)
+    before = world.ledger_size()
+    with pytest.raises(NotEntitled, match="no one may lift an order as") as refused:
+        world.lift_statement(order, authority_id=SYSTEM_AUTHORITY, reason="self-lifted")
+    assert refused.value.field == "authority"
+    assert refused.value.hint == "lift it as an authority of your own, signed"
+    with pytest.raises(NotEntitled, match="no one may lift an order as"):
+        world.lift_order(order, authority_id=SYSTEM_AUTHORITY, reason="self-lifted", signature=None)
+    assert world.order(order).lifted_at is None
+    assert world.ledger_size() == before
+    # Any authority of its own still lifts it.
+    world.lift_order(order, authority_id="presidency", reason="reviewed", signature=None)
+    assert world.order(order).lifted_at is not None
+
+
+def test_no_token_acts_for_the_system_authority(world: Garante) -> None:
+    _breach(world)
+    before = world.ledger_size()
+    with pytest.raises(NotEntitled, match="no token acts for") as refused:
+        world.create_token(role="authority", authority_id=SYSTEM_AUTHORITY)
+    assert refused.value.field == "authority"
+    assert world.tokens() == []
+    assert world.ledger_size() == before
+
+
+def test_no_one_registers_an_agency_with_the_system_authoritys_id(world: Garante) -> None:
+    before = world.ledger_size()
+    with pytest.raises(NotEntitled, match="reserved") as refused:
+        world.register_agency(SYSTEM_AUTHORITY, name="Impostor", country="CO", domestic=True)
+    assert refused.value.field == "id"
+    assert SYSTEM_AUTHORITY not in {a.id for a in world.agencies()}
+    assert world.ledger_size() == before
 
 
 def test_an_authority_token_signs_for_its_own_authority_only(world: Garante) -> None:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Concatenate, ParamSpec, Protocol, TypeVar
+from typing import Concatenate, Literal, ParamSpec, Protocol, TypeVar
 
 from garante.domain.errors import NotEntitled, ValidationError
+from garante.domain.parties import SYSTEM_AUTHORITY
 from garante.domain.roles import Principal, Role
 from garante.service.tokens import Forbidden
 
@@ -68,6 +69,29 @@ def acts_as(who: Principal, authority_id: str) -> None:
         raise NotEntitled(
             f"this token acts for authority '{who.authority_id}', not '{authority_id}'",
             field="authority",
+        )
+
+
+_AS_THE_SYSTEM = {
+    "issue": "issue the order as an authority of your own, signed",
+    "amend": "the breach rule's holds are amended by none: lift it as an authority of your "
+    "own, signed, and issue a new order instead",
+    "lift": "lift it as an authority of your own, signed",
+}
+
+
+def not_as_the_system(authority_id: str, *, act: Literal["issue", "amend", "lift"]) -> None:
+    """No one issues, amends or lifts an order as the system authority, the operator included
+    (DESIGN.md, "Who may do what"): its orders come only from the breach rule, which issues
+    them below the use cases (``outcomes``, ``recalldeadlines``), and any authority lifts
+    them, signed as itself. The system authority has no key, so an order "signed" as it would
+    be taken unsigned."""
+    if authority_id == SYSTEM_AUTHORITY:
+        raise NotEntitled(
+            f"no one may {act} an order as '{SYSTEM_AUTHORITY}': that authority is Garante's "
+            "breach rule, which alone acts as it",
+            field="authority",
+            hint=_AS_THE_SYSTEM[act],
         )
 
 

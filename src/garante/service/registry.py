@@ -35,6 +35,13 @@ def register_agency(
     public_key: bytes | None = None,
 ) -> AgencyRow:
     lookup.slug(agency_id, field="id")
+    if agency_id == SYSTEM_AUTHORITY:
+        raise NotEntitled(
+            f"the id '{SYSTEM_AUTHORITY}' is reserved for Garante's automatic suspensions; no "
+            "agency takes it",
+            field="id",
+            hint="choose another id",
+        )
     lookup.country(country)
     if not name.strip():
         raise ValidationError("an agency needs a name", field="name")

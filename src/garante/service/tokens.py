@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from garante.domain.errors import GaranteError, NotEntitled, UnknownValue, ValidationError
 from garante.domain.events import TokenCreated, TokenRevoked
+from garante.domain.parties import SYSTEM_AUTHORITY
 from garante.domain.roles import TOKEN_ROLES, Principal, Role
 from garante.domain.vocabulary import suggest
 from garante.service import lookup
@@ -74,6 +75,14 @@ def create_token(
                 "an authority token acts for an authority",
                 field="authority",
                 hint="pass --authority ID (and no --agency)",
+            )
+        if authority_id == SYSTEM_AUTHORITY:
+            # Reserved (DESIGN.md, "Who may do what"): no one acts as it, so no token does.
+            raise NotEntitled(
+                f"no token acts for '{SYSTEM_AUTHORITY}': that authority is Garante's breach "
+                "rule, which alone acts as it",
+                field="authority",
+                hint="create the token for an authority of your own",
             )
         lookup.authority(tx.session, authority_id)
     else:

@@ -20,7 +20,7 @@ from garante.service import (
     views,
     visibility,
 )
-from garante.service.access import INTERNAL, acts_as, entitled
+from garante.service.access import INTERNAL, acts_as, entitled, not_as_the_system
 from garante.service.releases import Redecided
 from garante.service.results import Change, Draft, Page
 from garante.service.usecases.base import UseCases
@@ -53,6 +53,7 @@ class Orders(UseCases):
         An empty scope matches every request: it is taken only with ``everything``.
         """
         acts_as(self.principal, authority_id)
+        not_as_the_system(authority_id, act="issue")
         with self.context.reads() as tx:
             order = orders.draft_order(
                 tx,
@@ -77,6 +78,7 @@ class Orders(UseCases):
         """Issue a drafted order, signed with the authority's Ed25519 key (``signature``) or
         one of its passkeys (``assertion`` over SHA-256 of the statement)."""
         acts_as(self.principal, order.authority_id)
+        not_as_the_system(order.authority_id, act="issue")
         with self._tx() as tx:
             row, redecided = orders.issue_order(
                 tx, order=order, signature=signature, assertion=assertion
@@ -99,6 +101,7 @@ class Orders(UseCases):
         """The next version of an order; the amending authority signs its statement with
         ``amended_by``. A scope that clears every dimension needs ``everything=True``."""
         acts_as(self.principal, authority_id)
+        not_as_the_system(authority_id, act="amend")
         with self.context.reads() as tx:
             amended = orders.draft_amendment(
                 tx, order_id=order_id, authority_id=authority_id, **changes
@@ -115,6 +118,7 @@ class Orders(UseCases):
         assertion: Assertion | None = None,
     ) -> Change[records.Order]:
         acts_as(self.principal, authority_id)
+        not_as_the_system(authority_id, act="amend")
         with self._tx() as tx:
             row, redecided = orders.amend_order(
                 tx,
@@ -129,6 +133,7 @@ class Orders(UseCases):
     def lift_statement(self, order_id: str, *, authority_id: str, reason: str) -> dict[str, Json]:
         """What ``authority_id`` must sign to lift the order now."""
         acts_as(self.principal, authority_id)
+        not_as_the_system(authority_id, act="lift")
         with self.context.reads() as tx:
             lookup.authority(tx.session, authority_id)
             statement = orders.lift_draft(
@@ -147,6 +152,7 @@ class Orders(UseCases):
         assertion: Assertion | None = None,
     ) -> Change[records.Order]:
         acts_as(self.principal, authority_id)
+        not_as_the_system(authority_id, act="lift")
         with self._tx() as tx:
             row, redecided = orders.lift_order(
                 tx,
