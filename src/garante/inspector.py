@@ -19,11 +19,13 @@ from typing import Any
 
 import httpx
 
+from garante.domain.errors import ValidationError
 from garante.ledger.checkpoint import Checkpoint, open_checkpoint
 from garante.ledger.logcheck import StoredEntry, check_log
 from garante.ledger.merkle import leaf_hash
 from garante.ledger.note import VerifierKey
 from garante.ledger.verify import VerificationError, verify_consistency, verify_inclusion
+from garante.textfile import read_json
 
 PAGE = 1000
 
@@ -55,13 +57,22 @@ class Seen:
     def load(cls, state_file: Path | None) -> Seen | None:
         if state_file is None or not state_file.exists():
             return None
-        data = json.loads(state_file.read_text())
-        note = data.get("note")
-        return cls(
-            size=int(data["size"]),
-            root=_b64(data["root"]),
-            note=note if isinstance(note, str) else None,
-        )
+        data = read_json(state_file, field="state", what="inspector's state file")
+        try:
+            note = data.get("note")
+            return cls(
+                size=int(data["size"]),
+                root=_b64(data["root"]),
+                note=note if isinstance(note, str) else None,
+            )
+        except (AttributeError, KeyError, TypeError, ValueError):
+            raise ValidationError(
+                f"{state_file} is not an inspector's state file: it holds "
+                '{"size": N, "root": BASE64, "note": TEXT}, as `garante audit verify --state` '
+                "writes it",
+                field="state",
+                hint="name another file, or remove this one to start again from trust on first use",
+            ) from None
 
     def save(self, state_file: Path) -> None:
         state = {"size": self.size, "root": base64.b64encode(self.root).decode(), "note": self.note}

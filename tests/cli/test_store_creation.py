@@ -57,6 +57,27 @@ def test_the_refusal_has_the_one_error_shape_in_json(tmp_path: Path) -> None:
     assert "garante init" in error["hint"]
 
 
+@pytest.mark.parametrize("command", [("agencies", "list"), ("init",), ("db", "check")])
+def test_a_file_that_is_not_a_sqlite_database_is_refused_and_left_as_it_is(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    notes = tmp_path / "notes.db"
+    notes.write_text("not a database\n")
+    code, out, err = _run(notes, *command)
+    assert code == 9, out + err
+    assert "[store.unavailable]" in err and "file is not a database" in err
+    assert "not a SQLite database" in err and "Traceback" not in out + err
+    assert notes.read_text() == "not a database\n"
+
+
+@pytest.mark.parametrize("url", ["mysql://u@h/x", "foo://x", "postgresql+asyncpg://u@h/x"])
+def test_a_database_garante_cannot_keep_its_store_in_is_refused(url: str) -> None:
+    code, out, err = _run(url, "agencies", "list")
+    assert code == 2, out + err
+    assert f"'{url}' is not a store Garante can open" in err
+    assert "postgresql+psycopg://" in err and "Traceback" not in out + err
+
+
 def test_init_creates_the_store_and_then_commands_use_it(tmp_path: Path) -> None:
     store = tmp_path / "garante.db"
     code, out, err = _run(store, "init")

@@ -8,7 +8,7 @@ import typer
 
 from garante.cli import output
 from garante.cli.context import service
-from garante.domain.errors import ValidationError
+from garante.textfile import read_text
 
 app = typer.Typer(
     help="Client certificates that authenticate a partner behind a trusted proxy (nginx).",
@@ -26,12 +26,7 @@ def read_certificate(value: str, *, field: str = "certificate") -> str:
     from garante.certificates import read_fingerprint
 
     if value.startswith("@"):
-        path = Path(value[1:])
-        try:
-            value = path.read_text()
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) else "not a text file"
-            raise ValidationError(f"cannot read {path}: {reason}", field=field) from None
+        value = read_text(Path(value[1:]), field=field, what="certificate")
     return read_fingerprint(value)
 
 

@@ -12,6 +12,7 @@ import typer
 from garante.cli import output
 from garante.cli.context import service, split, when
 from garante.domain.errors import ValidationError
+from garante.textfile import read_text
 
 if TYPE_CHECKING:
     from garante import records
@@ -61,10 +62,7 @@ def add(
     ),
 ) -> None:
     """Add an item; the bundle is validated with the stix2 library."""
-    try:
-        text = bundle.read_text()
-    except OSError as exc:
-        raise ValidationError(f"cannot read {bundle}: {exc.strerror}", field="bundle") from None
+    text = read_text(bundle, field="bundle", what="bundle")
     change = service(ctx).add_item(
         item_id,
         title=title,

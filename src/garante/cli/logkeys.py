@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from garante.domain.errors import ValidationError
+from garante.textfile import read_text
 
 if TYPE_CHECKING:
     from garante.ledger.note import VerifierKey
@@ -18,12 +19,7 @@ if TYPE_CHECKING:
 def key_text(value: str) -> str:
     """The key's text: ``value`` itself, or the contents of the file ``@FILE`` names."""
     if value.startswith("@"):
-        try:
-            return Path(value[1:]).read_text().strip()
-        except OSError as exc:
-            raise ValidationError(
-                f"cannot read {value[1:]}: {exc.strerror}", field="log_key"
-            ) from None
+        return read_text(Path(value[1:]), field="log_key", what="log key").strip()
     return value.strip()
 
 

@@ -14,6 +14,7 @@ from garante.cli import output
 from garante.cli.context import service
 from garante.cli.options import Signing, option_groups
 from garante.domain.errors import ValidationError
+from garante.textfile import read_text
 
 if TYPE_CHECKING:
     from garante import records
@@ -46,13 +47,7 @@ def read_key(value: str | None) -> bytes | None:
 def read_required_key(value: str) -> bytes:
     """A public key given inline (base64 or PEM) or as @FILE."""
     if value.startswith("@"):
-        path = Path(value[1:])
-        try:
-            value = path.read_text()
-        except OSError as exc:
-            raise ValidationError(
-                f"cannot read {path}: {exc.strerror}", field="public_key"
-            ) from None
+        value = read_text(Path(value[1:]), field="public_key", what="public key")
     from garante.signatures import parse_public_key
 
     return parse_public_key(value)

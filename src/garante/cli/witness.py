@@ -29,6 +29,7 @@ import typer
 
 from garante.cli import output
 from garante.domain.errors import AlreadyExists, GaranteError, InvalidKey, ValidationError
+from garante.textfile import read_text
 
 if TYPE_CHECKING:
     from garante.ledger.note import Signer, VerifierKey
@@ -180,7 +181,9 @@ def cosign(
         )
     signer = _load_signer(directory)
     key = _read_log_key(log_key)
-    note = None if checkpoint is None else _read_text(checkpoint, "checkpoint")
+    note = (
+        None if checkpoint is None else read_text(checkpoint, field="checkpoint", what="checkpoint")
+    )
     claim = None if proof is None else _read_proof(proof)
     expected = origin if origin is not None else key.name
     path = state_path(directory, expected)
@@ -236,7 +239,7 @@ def show(ctx: typer.Context, directory: Path = DIR_OPTION) -> None:
         saved = _read_state_file(path)
         rows.append({**saved.state.to_dict(), "file": str(path)})
     vkey_path = directory / VKEY_FILE
-    vkey = vkey_path.read_text().strip() if vkey_path.exists() else None
+    vkey = read_text(vkey_path, field="dir").strip() if vkey_path.exists() else None
     if output.as_json(ctx, {"verifier_key": vkey, "logs": rows}):
         return
     if vkey is not None:
@@ -299,7 +302,7 @@ def _load_signer(directory: Path) -> Signer:
             hint="create a witness first: garante witness init NAME --dir DIR",
         )
     try:
-        return Signer.from_private_key_string(path.read_text().strip())
+        return Signer.from_private_key_string(read_text(path, field="dir").strip())
     except KeyFormatError as exc:
         raise InvalidKey(f"{path}: {exc.message}", field="dir", hint=exc.hint) from None
 
@@ -308,25 +311,20 @@ def _read_log_key(value: str) -> VerifierKey:
     from garante.ledger.errors import KeyFormatError
     from garante.ledger.note import VerifierKey
 
-    text = _read_text(Path(value[1:]), "log_key") if value.startswith("@") else value
+    text = (
+        read_text(Path(value[1:]), field="log_key", what="log key")
+        if value.startswith("@")
+        else value
+    )
     try:
         return VerifierKey.parse(text.strip())
     except KeyFormatError as exc:
         raise InvalidKey(exc.message, field="log_key", hint=exc.hint) from None
 
 
-def _read_text(path: Path, field: str) -> str:
-    try:
-        return path.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise ValidationError(f"cannot read {path}: {exc.strerror}", field=field) from None
-    except UnicodeDecodeError:
-        raise ValidationError(f"{path} is not UTF-8 text", field=field) from None
-
-
 def _read_proof(path: Path) -> ProofFile:
     try:
-        data = json.loads(_read_text(path, "proof"))
+        data = json.loads(read_text(path, field="proof", what="proof"))
     except json.JSONDecodeError as exc:
         raise ValidationError(f"{path} is not JSON: {exc.msg}", field="proof") from None
     shape = 'expected {"old_size": int, "new_size": int, "proof": [base64 hashes]}'

@@ -38,6 +38,7 @@ from joserfc.jwk import KeySet
 
 from garante.domain.errors import ValidationError
 from garante.domain.roles import Principal, Role
+from garante.textfile import read_text
 
 if TYPE_CHECKING:
     from joserfc.jwk import KeySetSerialization
@@ -90,10 +91,13 @@ class OidcSettings:
         """Read ``path`` (TOML); the secrets may come from the environment instead:
         ``GARANTE_OIDC_CLIENT_SECRET`` and ``GARANTE_OIDC_SESSION_KEY``."""
         env = os.environ if env is None else env
+        text = read_text(path, field="oidc_config", what="OpenID configuration")
         try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ValidationError(f"cannot read the OpenID configuration {path}: {exc}") from None
+            raw = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ValidationError(
+                f"the OpenID configuration {path} is not TOML: {exc}", field="oidc_config"
+            ) from None
         return cls.parse(raw, env)
 
     @classmethod

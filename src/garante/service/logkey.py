@@ -22,6 +22,7 @@ from garante.domain.errors import InvalidKey, ValidationError
 from garante.ledger.errors import LedgerError
 from garante.ledger.note import NoteSigner, Signer
 from garante.store.database import sqlite_file
+from garante.textfile import read_text
 
 
 def default_key_path(db_url: str) -> Path | None:
@@ -61,7 +62,7 @@ def load_log_signer(db_url: str, *, key_uri: str | None = None) -> NoteSigner | 
         if path is None or not path.exists():
             return None
         source = str(path)
-        text = path.read_text()
+        text = read_text(path, field="log_key", what="log key")
     try:
         return Signer.from_private_key_string(text.strip())
     except LedgerError as exc:

@@ -15,7 +15,13 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DatabaseError,
+    DisconnectionError,
+    InterfaceError,
+    OperationalError,
+)
 from sqlalchemy.orm import Session
 
 from garante.domain.errors import StoreUnavailable, ValidationError
@@ -33,14 +39,30 @@ def database_url(explicit: str | None = None) -> str:
     if "://" not in url:
         url = f"sqlite:///{url}"
     try:
-        make_url(url)
+        parsed = make_url(url)
     except ArgumentError:
         raise ValidationError(
             f"'{url}' is not a database URL",
             field="db",
-            hint="use a file path, sqlite:///path.db or postgresql+psycopg://user@host/db",
+            hint=_URL_FORMS,
         ) from None
+    backend = parsed.get_backend_name()
+    # The driver after the backend: naming the default driver loads the backend's dialect.
+    if backend not in _STORES or parsed.get_driver_name() != _STORES[backend]:
+        shown = parsed.render_as_string(hide_password=True)
+        raise ValidationError(
+            f"'{shown}' is not a store Garante can open: it keeps its store in SQLite "
+            "(through Python's sqlite3) or PostgreSQL (through psycopg)",
+            field="db",
+            hint=_URL_FORMS,
+        )
     return url
+
+
+_STORES = {"sqlite": "pysqlite", "postgresql": "psycopg"}
+"""The databases and drivers a store may be on: what Garante installs and is tested with."""
+
+_URL_FORMS = "use a file path, sqlite:///path.db or postgresql+psycopg://user@host/db"
 
 
 # -- the two locks on PostgreSQL ---------------------------------------------------------------
@@ -170,7 +192,7 @@ def create_store_engine(url: str) -> Engine:
     return engine
 
 
-def _reason(exc: OperationalError | InterfaceError) -> str:
+def _reason(exc: DatabaseError | InterfaceError) -> str:
     """The driver's own first line: what a person can act on, without SQLAlchemy's wrapping."""
     return str(getattr(exc, "orig", exc)).strip().splitlines()[0]
 
@@ -209,6 +231,15 @@ def _ensure_reachable(engine: Engine, url: str) -> None:
             hint = "check that the server is running, the host, port, user and password"
         raise StoreUnavailable(
             f"cannot open the store at {shown}: {_reason(exc)}", field="db", hint=hint
+        ) from None
+    except DatabaseError as exc:  # SQLite's "file is not a database": something else is there
+        engine.dispose()
+        shown = make_url(url).render_as_string(hide_password=True)
+        raise StoreUnavailable(
+            f"cannot open the store at {shown}: {_reason(exc)}",
+            field="db",
+            hint="the file there is not a SQLite database (nor a Garante store): check --db "
+            "(and GARANTE_DB); a new store needs a path where there is no file yet",
         ) from None
 
 
