@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import typer
 
 from garante.cli import demonode, output
 from garante.cli.context import settings
-from garante.domain.errors import ValidationError
+from garante.domain.errors import Conflict, ValidationError
 from garante.domain.timeutil import parse_time
 from garante.scenarios import NOVEMBER_2025
 from garante.store.sqlite_writer import LOCK_SUFFIX
@@ -20,6 +21,16 @@ if TYPE_CHECKING:
     from garante.scenarios.runner import StepResult
     from garante.service.app import Garante
 
+DEMO_ACTOR = "demo"
+"""Who acts in every entry the demo logs, its first among them: how a demo store is known."""
+
+
+class NotADemoStore(Conflict):
+    """``garante demo`` pointed at a store it did not make: it neither replays into it, nor
+    serves it, nor (``--fresh``) deletes it."""
+
+    code = "demo.not_a_demo_store"
+
 
 def demo(
     ctx: typer.Context,
@@ -27,7 +38,8 @@ def demo(
         False,
         "--fresh",
         help="Delete the demo store, its log key and its signing keys, and replay a new "
-        "history under a new log key. Without it, an existing demo store is served as it is.",
+        "history under a new log key. Without it, an existing demo store is served as it is. "
+        "A store the demo did not make is never deleted (exit 4, demo.not_a_demo_store).",
     ),
     scenario: Path = typer.Option(
         NOVEMBER_2025, "--scenario", help="Scenario file.", metavar="FILE"
@@ -59,6 +71,9 @@ def demo(
     again, it serves the store it made, as it is; --fresh starts a new history, which gets a
     new log key: a witness that cosigned the old one would otherwise see the log rewritten.
     --nodes 2 serves the DEA's partner node beside it (garante-demo-dea.db, on the next port).
+    A --db holding a store whose log the demo did not begin is refused and left as it is, with
+    or without --fresh: the demo replays into, serves and deletes only its own stores (and
+    replays into one with nothing logged yet, deleting nothing there).
     """
     from garante.scenarios import runner
     from garante.service.app import Garante
@@ -67,15 +82,17 @@ def demo(
     current = settings(ctx)
     db = current.db or "garante-demo.db"
     demonode.check_nodes(nodes, db)
+    stores = [db, demonode.node_db(db)] if nodes == 2 else [db]
+    kinds = {path: _demo_store(path) for path in stores}  # all refused before any is removed
     if nodes == 2 and port == 0:
         port = demonode.free_port()  # the node's source must name Colombia's address first
     if fresh:
-        _remove(db)
-        if nodes == 2:
-            _remove(demonode.node_db(db))
+        for path, kind in kinds.items():
+            if kind != "empty":  # nothing logged: nothing to start over from, its key kept
+                _remove(path)
     start = parse_time(runner.load(scenario).setup_at)
     clock = FixedClock(start)
-    garante = Garante.open(db, clock=clock, actor="demo", create=True)
+    garante = Garante.open(db, clock=clock, actor=DEMO_ACTOR, create=True)
     if garante.ledger_size() > 0:
         _existing(ctx, garante, db, no_serve=no_serve, port=port, nodes=nodes)
         return
@@ -128,6 +145,70 @@ def demo(
         garante.close()
         return
     _serve(garante, port, node)
+
+
+StoreKind = Literal["none", "empty", "demo", "other"]
+
+
+def _demo_store(db: str) -> StoreKind:
+    """What is at ``db``, refused unless the demo may make, replay into or delete it: before
+    anything is read into, served from or removed, since an operator's store named by a
+    mistyped or reused --db is not the demo's to replay over or delete."""
+    from garante.store.database import database_url, shown
+
+    url = database_url(db)
+    kind = _store_kind(url)
+    if kind != "other":
+        return kind
+    where = shown(url)
+    raise NotADemoStore(
+        f"the store at {where} is not a demo store: `garante demo` replays into, serves and "
+        "(--fresh) deletes only a store it made itself; nothing was changed",
+        field="db",
+        hint="give the demo a --db path of its own, or none for the default garante-demo.db; "
+        f"serve the store at {where} with `garante --db {where} serve`",
+    )
+
+
+def _store_kind(url: str) -> StoreKind:
+    """What is at ``url``: no store (no file, or a database with no table), a store with
+    nothing logged yet (just created, or migrated), one the demo made, or anything else.
+
+    A demo store is one whose first log entry the demo logged (its actor is ``demo``): every
+    demo store ever made has it, the DEA's node's too, and keeps it whatever is done with the
+    store afterwards. A store whose log begins otherwise is another's, and so is a file that is
+    no database, or a database whose tables are not Garante's. Read without migrating or
+    setting anything, so a store refused is left as it was.
+    """
+    from sqlalchemy import create_engine, inspect, text
+    from sqlalchemy.exc import DatabaseError
+
+    from garante.store.database import file_missing, reachable
+
+    if file_missing(url):
+        return "none"
+    engine = create_engine(url)
+    try:
+        with reachable(engine), engine.connect() as connection:
+            tables = inspect(connection).get_table_names()
+            if not tables:
+                return "none"
+            if "ledger_entries" not in tables:
+                return "other"
+            first = connection.execute(
+                text("SELECT entry FROM ledger_entries WHERE idx = 0")
+            ).scalar()
+    except DatabaseError:  # a file that is not a database (reachable() took the rest)
+        return "other"
+    finally:
+        engine.dispose()
+    if first is None:
+        return "empty"
+    try:
+        entry = json.loads(bytes(first))
+    except (ValueError, TypeError):
+        return "other"
+    return "demo" if isinstance(entry, dict) and entry.get("actor") == DEMO_ACTOR else "other"
 
 
 def _remove(db: str) -> None:
