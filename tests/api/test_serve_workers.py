@@ -7,6 +7,7 @@ socket table (/proc/net/tcp: the connection's inode, held open by exactly one wo
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -17,8 +18,20 @@ from pathlib import Path
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
+from garante.api.workers import (
+    PER_CPU,
+    _Supervisor,
+    _Worker,
+    check_count,
+    most_workers,
+    supervise,
+    usable_cpus,
+)
+from garante.cli.main import app
 from garante.client import GaranteClient, Scope
+from garante.domain.errors import ValidationError
 from garante.scenarios.keys import demo_key
 from tests.support.postgres import Cluster
 from tests.support.servers import API, Running, Server, launch, running_server, serve_command
@@ -279,3 +292,78 @@ def test_workers_need_at_least_one() -> None:
     )
     assert result.returncode == 2
     assert "--workers" in result.stderr
+
+
+def test_more_workers_than_the_bound_are_refused_before_anything_starts(tmp_path: Path) -> None:
+    """One over the bound: refused at once with the typed error, no store made, no port held."""
+    db = tmp_path / "garante.db"
+    too_many = most_workers() + 1
+    started = time.monotonic()
+    command = [GARANTE, "--db", str(db), "--json", "serve", "--init", "--port", "0"]
+    result = subprocess.run(
+        [*command, "--workers", str(too_many)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert time.monotonic() - started < 30
+    assert result.stdout == ""  # nothing listening
+    error = json.loads(result.stderr)["error"]
+    assert error["code"] == "validation.invalid"
+    assert error["field"] == "workers"
+    assert f"--workers {too_many}" in error["message"]
+    assert f"1 to {too_many - 1}" in error["message"]
+    assert not db.exists()  # refused before --init made the store
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_more_workers_than_the_bound_fork_nothing(
+    how: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In this process, with fork made to fail the test: the count is refused before it."""
+
+    def fork() -> int:
+        raise AssertionError("forked")
+
+    monkeypatch.setattr(os, "fork", fork)
+    too_many = str(most_workers() + 1)
+    args = ["--db", str(tmp_path / "garante.db"), "serve", "--init", "--port", "0"]
+    if how == "option":
+        result = CliRunner().invoke(app, [*args, "--workers", too_many])
+    else:
+        result = CliRunner().invoke(app, args, env={"GARANTE_WORKERS": too_many})
+    assert result.exit_code == 2, result.output
+    assert "validation.invalid" in result.stderr
+    assert not (tmp_path / "garante.db").exists()
+
+
+def test_the_bound_is_eight_workers_per_cpu_and_takes_its_own_value() -> None:
+    cpus = usable_cpus()
+    assert cpus >= 1
+    assert most_workers() == PER_CPU * cpus == 8 * cpus
+    check_count(1)
+    check_count(most_workers())
+    for count in (0, -1, most_workers() + 1):
+        with pytest.raises(ValidationError) as refused:
+            check_count(count)
+        assert refused.value.field == "workers"
+    with pytest.raises(ValidationError):
+        supervise(most_workers() + 1, lambda _ready: 0)  # refused before any fork
+
+
+def test_a_signal_while_the_workers_are_forked_stops_the_forking() -> None:
+    """SIGTERM or SIGINT arriving as the server starts its workers: it forks no more, rather
+    than starting every one before it looks."""
+    supervisor = _Supervisor(lambda _ready: 0)
+    spawned: list[int] = []
+
+    def spawn() -> _Worker:
+        spawned.append(len(spawned))
+        supervisor.signals.append(signal.SIGTERM)  # as the handler does, mid-start
+        return _Worker(pid=-1, ready_fd=None)
+
+    supervisor.spawn = spawn  # type: ignore[method-assign]
+    assert supervisor._supervise(4, None) == 0
+    assert spawned == [0]

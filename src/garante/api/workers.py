@@ -25,6 +25,12 @@ Linux, a watching thread elsewhere), so a parent killed with SIGKILL leaves no o
 
 uvicorn's own supervisor (``uvicorn.supervisors.Multiprocess``) does much of this, but starts
 each worker from an import string; our app is built around an open store, so we fork.
+
+How many: at least 1 and at most ``PER_CPU`` per CPU the process may run on
+(``most_workers``), refused before anything is opened or forked (``check_count``). A worker
+uses one core at most, so workers beyond the cores add memory (a server's each), store
+connections and contention, not throughput; a mistyped count (``--workers 99999``) would fork
+processes until the machine stalls, SIGTERM waiting behind the forks.
 """
 
 from __future__ import annotations
@@ -43,6 +49,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType
 
+from garante.domain.errors import ValidationError
+
 log = logging.getLogger("garante.server")
 
 READY = b"r"
@@ -52,6 +60,10 @@ loop."""
 CRASH_LOOP = 5
 """Workers in a row that died unsettled, after which the server stops."""
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+PER_CPU = 8
+"""Most workers per CPU. One per core uses every core (``bench/scale.py`` runs so); a few per
+core leave room for workers waiting on the database. Eight is well past any use, and still
+stops a mistyped count before it forks hundreds of processes."""
 
 Work = Callable[[Callable[[], None]], int]
 """What a worker runs: given the function that says it is ready, serve until stopped, and
@@ -163,6 +175,8 @@ class _Supervisor:
 
     def _supervise(self, count: int, on_ready: Callable[[], None] | None) -> int:
         for _ in range(count):
+            if self.signals:  # stopped while starting: fork no more
+                return 0
             self.spawn()
         announced = False
         unsettled_deaths = 0
@@ -203,14 +217,45 @@ class _Supervisor:
         return 0
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity: ``taskset``, a container's cpuset), or
+    the machine's where the platform does not say."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def most_workers() -> int:
+    """The most workers ``check_count`` takes on this machine: ``PER_CPU`` per usable CPU."""
+    return PER_CPU * usable_cpus()
+
+
+def check_count(count: int) -> None:
+    """Refuse a worker count below 1 or above ``most_workers()`` (``ValidationError``, exit
+    code 2), before a store is opened or a process forked."""
+    most = most_workers()
+    if 1 <= count <= most:
+        return
+    cpus = usable_cpus()
+    raise ValidationError(
+        f"--workers {count}: a server runs 1 to {most} worker processes here "
+        f"({PER_CPU} per CPU, {cpus} CPU{'s' if cpus != 1 else ''})",
+        field="workers",
+        hint=f"a worker uses one core at most, so --workers {cpus} (one per CPU) uses them all; "
+        "more add memory and store connections, not throughput",
+    )
+
+
 def supervise(count: int, work: Work, *, on_ready: Callable[[], None] | None = None) -> int:
     """Run ``count`` forked workers, each running ``work``, until SIGTERM or SIGINT; the exit
-    status for the server: 0 after a clean stop, else why it stopped (see the module).
+    status for the server: 0 after a clean stop, else why it stopped (see the module). A count
+    ``check_count`` refuses is refused here too, before any fork.
 
     Call it with no thread running and no store, HSM session or other connection open: each
     worker is a fork of this process and opens its own. ``on_ready`` runs once, in this
     process, when every worker has said it is ready.
     """
+    check_count(count)
     return _Supervisor(work).run(count, on_ready)
 
 

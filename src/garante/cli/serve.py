@@ -125,7 +125,8 @@ def serve(
         envvar="GARANTE_WORKERS",
         help="Worker processes serving the one port, each with its own memory and store "
         "connections: a process uses one core for HTTP, JSON and deciding, so more than 1 uses "
-        "more cores (on SQLite, writes still go one at a time). 1 serves in this process.",
+        "more cores (on SQLite, writes still go one at a time). 1 serves in this process. At "
+        "most 8 per CPU the server may run on; more is refused (exit 2) before anything starts.",
         metavar="N",
     ),
     oidc_config: Path | None = typer.Option(
@@ -145,13 +146,14 @@ def serve(
     from garante.api.clientcert import TrustedProxies
     from garante.api.server import bind, url_of
     from garante.api.server import serve as run
-    from garante.api.workers import supervise
+    from garante.api.workers import check_count, supervise
     from garante.console.oidc import OidcSettings
     from garante.heap import settle_heap
     from garante.service.app import Garante
     from garante.service.context import Context, relying_party_of
     from garante.service.logkey import configured_uri
 
+    check_count(workers)  # before a store is opened or created, a port bound, a process forked
     trusted = TrustedProxies.parse(trusted_proxy or ())
     oidc = OidcSettings.load(oidc_config) if oidc_config is not None else None
     rp = relying_party_of(webauthn_origin, webauthn_rp_id)
