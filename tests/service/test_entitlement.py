@@ -150,6 +150,20 @@ def test_no_one_lifts_an_order_as_the_system_authority(world: Garante) -> None:
     assert world.order(order).lifted_at is not None
 
 
+def test_no_one_sets_a_condition_as_the_system_authority(world: Garante) -> None:
+    _breach(world)  # the system authority is registered, with no key: unsigned would pass
+    world.define_condition("talks", description="talks go on", active=True, evidence="opened")
+    before = world.ledger_size()
+    with pytest.raises(NotEntitled, match="no one may set a condition as") as refused:
+        world.condition_statement(
+            "talks", active=False, evidence="ended", authority_id=SYSTEM_AUTHORITY
+        )
+    assert refused.value.field == "authority"
+    with pytest.raises(NotEntitled, match="no one may set a condition as"):
+        world.set_condition("talks", active=False, evidence="ended", authority_id=SYSTEM_AUTHORITY)
+    assert world.ledger_size() == before
+
+
 def test_no_token_acts_for_the_system_authority(world: Garante) -> None:
     _breach(world)
     before = world.ledger_size()

@@ -73,25 +73,30 @@ def acts_as(who: Principal, authority_id: str) -> None:
 
 
 _AS_THE_SYSTEM = {
-    "issue": "issue the order as an authority of your own, signed",
-    "amend": "the breach rule's holds are amended by none: lift it as an authority of your "
-    "own, signed, and issue a new order instead",
-    "lift": "lift it as an authority of your own, signed",
+    "issue": ("issue an order", "issue the order as an authority of your own, signed"),
+    "amend": (
+        "amend an order",
+        "the breach rule's holds are amended by none: lift it as an authority of your own, "
+        "signed, and issue a new order instead",
+    ),
+    "lift": ("lift an order", "lift it as an authority of your own, signed"),
+    "set": ("set a condition", "set it as an authority of your own, signed"),
 }
 
 
-def not_as_the_system(authority_id: str, *, act: Literal["issue", "amend", "lift"]) -> None:
-    """No one issues, amends or lifts an order as the system authority, the operator included
-    (DESIGN.md, "Who may do what"): its orders come only from the breach rule, which issues
-    them below the use cases (``outcomes``, ``recalldeadlines``), and any authority lifts
-    them, signed as itself. The system authority has no key, so an order "signed" as it would
-    be taken unsigned."""
+def not_as_the_system(authority_id: str, *, act: Literal["issue", "amend", "lift", "set"]) -> None:
+    """No one issues, amends or lifts an order, or sets a condition, as the system authority,
+    the operator included (DESIGN.md, "Who may do what"): its orders come only from the
+    breach rule, which issues them below the use cases (``outcomes``, ``recalldeadlines``),
+    and any authority lifts them, signed as itself. The system authority has no key, so a
+    statement "signed" as it would be taken unsigned."""
     if authority_id == SYSTEM_AUTHORITY:
+        what, hint = _AS_THE_SYSTEM[act]
         raise NotEntitled(
-            f"no one may {act} an order as '{SYSTEM_AUTHORITY}': that authority is Garante's "
+            f"no one may {what} as '{SYSTEM_AUTHORITY}': that authority is Garante's "
             "breach rule, which alone acts as it",
             field="authority",
-            hint=_AS_THE_SYSTEM[act],
+            hint=hint,
         )
 
 

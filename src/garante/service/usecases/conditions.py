@@ -13,7 +13,13 @@ from garante.service import (
     views,
     visibility,
 )
-from garante.service.access import INTERNAL, acts_as, entitled, reporting_agency
+from garante.service.access import (
+    INTERNAL,
+    acts_as,
+    entitled,
+    not_as_the_system,
+    reporting_agency,
+)
 from garante.service.results import Change, Page
 from garante.service.usecases.base import UseCases
 from garante.store import conditions as store_conditions
@@ -60,6 +66,7 @@ class Conditions(UseCases):
     ) -> dict[str, str | bool]:
         """What ``authority_id`` signs to set a hand-kept condition; nothing stored."""
         acts_as(self.principal, authority_id)
+        not_as_the_system(authority_id, act="set")
         with self.context.reads() as read:
             return conditions.set_statement(
                 read,
@@ -82,6 +89,7 @@ class Conditions(UseCases):
         """Set a hand-kept condition on an authority's word, signed with its key if it has
         one: orders in force while it holds start or stop at once."""
         acts_as(self.principal, authority_id)
+        not_as_the_system(authority_id, act="set")
         with self._tx() as tx:
             row, moved = conditions.set_condition(
                 tx,
