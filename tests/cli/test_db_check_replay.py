@@ -72,6 +72,17 @@ def test_an_edited_request_outcome_is_named(demo_db: Path, published: str) -> No
     ]
 
 
+def test_a_difference_is_printed_as_a_plain_fail_line(demo_db: Path, published: str) -> None:
+    """The mark is rendered (coloured on a terminal, bare text here), never its markup, and
+    the store's own text is printed as it is, whatever brackets it holds."""
+    _sql(demo_db, "UPDATE release_requests SET outcome = '[red]x[/red]' WHERE id = 4")
+    result = runner.invoke(app, ["--db", str(demo_db), "db", "check", "--log-key", published])
+    assert result.exit_code == 8
+    line = "FAIL state against the replayed log: release_requests row 4: outcome is [red]x[/red]"
+    assert line in result.stdout
+    assert "[red]FAIL[/red]" not in result.stdout
+
+
 def test_edited_undertaking_clauses_are_named(demo_db: Path, published: str) -> None:
     _sql(
         demo_db,

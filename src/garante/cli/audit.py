@@ -441,7 +441,7 @@ def _replayed(ctx: typer.Context, result: LogReplay) -> None:
     ):
         say = output.console.print
         for finding in log.findings:
-            say(f"[red]FAIL[/red] log: {finding}", highlight=False)
+            say(f"[red]FAIL[/red] log: {escape(str(finding))}", highlight=False)
         if log.ok:
             tail = (
                 f"; {result.unsigned} newer entries are not yet under a signed checkpoint"
@@ -514,7 +514,7 @@ def _verify_server(
         },
     ):
         for problem in result.problems:
-            output.console.print(f"[red]FAIL[/red] {problem}", highlight=False)
+            output.console.print(f"[red]FAIL[/red] {escape(str(problem))}", highlight=False)
         if result.ok:
             since = (
                 f"; consistent with size {result.previous_size} seen before"
@@ -610,7 +610,7 @@ def _report(ctx: typer.Context, report: LogReport, *, requests: int | None = Non
         },
     ):
         for finding in report.findings:
-            output.console.print(f"[red]FAIL[/red] {finding}", highlight=False)
+            output.console.print(f"[red]FAIL[/red] {escape(str(finding))}", highlight=False)
         if report.ok:
             took = f" in {requests} requests" if requests is not None else ""
             output.console.print(

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 
 from garante.cli import logkeys, output
 from garante.cli.context import settings
@@ -191,7 +192,7 @@ def _print(report: StoreReport) -> None:
         say(f"{_ok(False)} audit log: not checked (the schema is not current).")
     else:
         for finding in log.findings:
-            say(f"{_ok(False)} audit log: {finding}", markup=False)
+            say(f"{_ok(False)} " + escape(f"audit log: {finding}"))
         if log.ok and log.entries == 0:
             say(f"{_ok(True)} audit log: empty, nothing to verify yet.")
         elif log.ok:
@@ -206,11 +207,11 @@ def _print(report: StoreReport) -> None:
         say(f"{_ok(False)} state and log: not checked (the schema is not current).")
     else:
         for orphan in links.orphans:
-            say(f"{_ok(False)} state and log: {orphan.message}", markup=False)
+            say(f"{_ok(False)} " + escape(f"state and log: {orphan.message}"))
         for link, more in links.truncated.items():
-            say(f"{_ok(False)} state and log: {more} more for {link!r} not listed", markup=False)
+            say(f"{_ok(False)} " + escape(f"state and log: {more} more for {link!r} not listed"))
         if links.error is not None:
-            say(f"{_ok(False)} state and log: {links.error}", markup=False)
+            say(f"{_ok(False)} " + escape(f"state and log: {links.error}"))
         if links.ok:
             say(
                 f"{_ok(True)} state and log: every state change has its entry and every entry "
@@ -225,7 +226,7 @@ def _print(report: StoreReport) -> None:
         )
     else:
         for problem in [*replay.disagreements, *replay.differences]:
-            say(f"{_ok(False)} state against the replayed log: {problem}", markup=False)
+            say(f"{_ok(False)} " + escape(f"state against the replayed log: {problem}"))
         if replay.ok:
             say(
                 f"{_ok(True)} state against the replayed log: {replay.entries} entries replayed "
