@@ -90,7 +90,8 @@ def test_the_plain_report_ends_with_the_request_count(server: Server, overseer: 
 
 def test_without_a_token_the_bundles_are_refused_with_a_hint(server: Server) -> None:
     ran = _verify(server)
-    assert ran.returncode == 7
+    assert ran.returncode == 11  # not read: nothing found wrong with the log
+    assert "ledger.not_read" in ran.stderr
     assert "tile/entries/000 answered 401" in ran.stderr
     assert "--token" in ran.stderr
 
@@ -99,6 +100,15 @@ def test_without_the_logs_key_nothing_is_fetched(server: Server) -> None:
     ran = _run(server, "audit", "verify", "--tiles", "http://127.0.0.1:9/log")
     assert ran.returncode == 2
     assert "needs the log's key" in ran.stderr
+
+
+@pytest.mark.parametrize("flag", ["--tiles", "--server"])
+def test_a_log_that_cannot_be_reached_is_not_read_not_failed(server: Server, flag: str) -> None:
+    """Nothing listens on port 9: an inspector's script must not take that for tampering."""
+    ran = _run(server, "audit", "verify", flag, "http://127.0.0.1:9", "--log-key", _key(server))
+    assert ran.returncode == 11, ran.stderr
+    assert "[ledger.not_read]" in ran.stderr and "nothing was verified" in ran.stderr
+    assert "ledger.verification_failed" not in ran.stderr
 
 
 def test_tiles_are_one_copy_of_the_log_to_verify_not_one_more(server: Server) -> None:

@@ -29,6 +29,17 @@ class LogVerificationFailed(GaranteError):
     exit_code = 7
 
 
+class LogNotRead(GaranteError):
+    """The log's server could not be read (unreachable, timed out, refusing or failing):
+    nothing was verified, and nothing was found wrong with the log either. Apart from
+    ``ledger.verification_failed`` so that an inspector's script never takes a network
+    failure, or a token that may not read the log, for a log that does not verify."""
+
+    code = "ledger.not_read"
+    http_status = 502
+    exit_code = 11
+
+
 @app.command("key")
 def key(
     ctx: typer.Context,
@@ -497,11 +508,10 @@ def _verify_server(
     key = logkeys.verifier_key(key_text)  # a malformed key is bad input (exit 2), not a bad log
     try:
         result = inspect(server, key, token=token, state_file=state, full=full)
-    except (httpx.HTTPError, LedgerError) as exc:
-        raise LogVerificationFailed(
-            f"the server's log cannot be verified: {exc}",
-            hint=_token_hint(exc, token),
-        ) from None
+    except httpx.HTTPError as exc:
+        raise _not_read(f"the server's log at {server}", exc, token) from None
+    except LedgerError as exc:
+        raise LogVerificationFailed(f"the server's log cannot be verified: {exc}") from None
     if not output.as_json(
         ctx,
         {
@@ -539,6 +549,16 @@ NEEDS_TOKEN = (
 )
 
 
+def _not_read(what: str, exc: Exception, token: str | None) -> LogNotRead:
+    """The log could not be read: say why, and what to check, never that it does not verify."""
+    return LogNotRead(
+        f"{what} could not be read, so nothing was verified: {exc}",
+        field="server",
+        hint=_token_hint(exc, token)
+        or "check the URL and that the server is up, then run the check again",
+    )
+
+
 def _token_hint(exc: Exception, token: str | None) -> str | None:
     """Say what token is needed when the server refused to show entries or proofs."""
     import httpx
@@ -569,10 +589,12 @@ def _verify_tiles(ctx: typer.Context, url: str, key_text: str | None, token: str
         try:
             note = log.checkpoint()
             report = check_tiles(note, key, log.fetch)
-        except (httpx.HTTPError, LedgerError, UnicodeDecodeError) as exc:
+        except httpx.HTTPError as exc:
+            raise _not_read(f"the tiled log at {url}", exc, token) from None
+        except (LedgerError, UnicodeDecodeError) as exc:
             raise LogVerificationFailed(
                 f"the tiled log cannot be verified: {exc}",
-                hint=_token_hint(exc, token) or f"{log.requests} requests made",
+                hint=f"{log.requests} requests made",
             ) from None
         requests = log.requests
     _report(ctx, report, requests=requests)
