@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -143,6 +145,28 @@ def test_an_order_shows_its_scope_and_clauses_as_sentences(
     assert "requires: prohibits lethal-force and guarantees human-rights," in printed
     assert "  lifted at: —" in printed
     assert "valid from: 2025-11-11T21:00:00Z" in printed
+
+
+def test_control_characters_in_stored_text_are_printed_as_escapes(
+    store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An item's title comes from whoever wrote it (an upstream's STIX, say): an escape
+    sequence in it would retitle or clear the reader's terminal if printed as it is."""
+    db = tmp_path / "demo.db"
+    for suffix in ("", "-wal", ".log-key"):
+        if Path(f"{store}{suffix}").exists():
+            shutil.copyfile(f"{store}{suffix}", f"{db}{suffix}")
+    with sqlite3.connect(db) as connection:
+        connection.execute(
+            "UPDATE items SET title = ? WHERE id = 'co-2025-0417'", ("Go-fast\x1b]0;x\x07\x1b[2J",)
+        )
+    connection.close()
+    for args in (("items", "show", "co-2025-0417"), ("items", "list")):
+        printed = _printed(db, args, 250, monkeypatch)
+        assert "\x1b" not in printed and "\x07" not in printed
+        assert "Go-fast\\x1b]0;x\\x07\\x1b[2J" in printed
+    kept = _rows(db, ("items", "list"))  # JSON, for programs, keeps every character
+    assert "Go-fast\x1b]0;x\x07\x1b[2J" in [row["title"] for row in kept]
 
 
 def test_an_unknown_undertaking_is_not_found(store: Path) -> None:

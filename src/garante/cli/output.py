@@ -126,7 +126,19 @@ def human(value: Any) -> str:
         )
     if isinstance(value, Mapping):
         return "; ".join(f"{k.replace('_', ' ')} {human(v)}" for k, v in value.items() if v)
-    return str(value)
+    return visible(str(value))
+
+
+_CONTROLS = {code: f"\\x{code:02x}" for code in [*range(0x20), *range(0x7F, 0xA0)] if code != 0x0A}
+"""Every C0 and C1 control character but the newline, and DEL, as the escape that names it."""
+
+
+def visible(text: str) -> str:
+    """``text`` with its control characters written out (ESC as ``\\x1b``): what a store
+    holds was written by others (an item's title, an upstream's STIX), and printed as it is
+    an escape sequence would move the cursor, recolour or retitle the terminal, or hide the
+    text around it. JSON output keeps every character: it is for programs."""
+    return text.translate(_CONTROLS)
 
 
 @dataclass(frozen=True)
@@ -278,8 +290,8 @@ def cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list | tuple | set | frozenset):
-        return ", ".join(str(v) for v in value) or "-"
-    return str(value)
+        return ", ".join(visible(str(v)) for v in value) or "-"
+    return visible(str(value))
 
 
 def outcome(value: str) -> str:
@@ -311,8 +323,9 @@ def error(exc: GaranteError, *, as_json: bool) -> None:
     if as_json:
         sys.stderr.write(json.dumps({"error": exc.to_dict()}, ensure_ascii=False) + "\n")
         return
-    errors.print(f"[red]error[/red] {escape(f'[{exc.code}]')}: {escape(exc.message)}")
+    message = escape(visible(exc.message))
+    errors.print(f"[red]error[/red] {escape(f'[{exc.code}]')}: {message}")
     if exc.field:
-        errors.print(f"  field: {exc.field}", markup=False)
+        errors.print(f"  field: {visible(exc.field)}", markup=False)
     if exc.hint:
-        errors.print(f"  hint: {exc.hint}", markup=False)
+        errors.print(f"  hint: {visible(exc.hint)}", markup=False)
