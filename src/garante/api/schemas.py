@@ -20,6 +20,15 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from garante import records
+from garante.domain.numbers import (
+    INT64_MAX,
+    INT64_MIN,
+    MAX_COUNT,
+    MAX_EVENTS,
+    MAX_INTERVAL,
+    MAX_WINDOW_DAYS,
+    MIN_INTERVAL,
+)
 from garante.domain.passkeys import Assertion
 from garante.domain.timeutil import iso, utc
 from garante.policy.standing import PartnerStanding, Reason
@@ -30,7 +39,7 @@ Slug = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$"
 
 # The stores keep integers in 64 bits (SQLite INTEGER, PostgreSQL BIGINT at most): a number
 # outside that range names nothing stored, and is refused as input before it reaches a query.
-INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+INT_MIN, INT_MAX = INT64_MIN, INT64_MAX
 Int64 = Annotated[int, Field(ge=INT_MIN, le=INT_MAX)]
 
 
@@ -392,8 +401,8 @@ class ReleaseBatchOut(BaseModel):
 class RuleModel(Body):
     kind: str = Field(min_length=1, max_length=64)
     region: str
-    min_events: int = Field(1, ge=1, le=100_000)
-    window_days: int = Field(30, ge=1, le=3650)
+    min_events: int = Field(1, ge=1, le=MAX_EVENTS)
+    window_days: int = Field(30, ge=1, le=MAX_WINDOW_DAYS)
 
 
 class ConditionIn(Body):
@@ -489,8 +498,8 @@ class OutcomeIn(Body):
     agency: str
     kind: str = Field(description="seizure, arrest, interdiction, no-action, lethal-force, other")
     occurred_at: Instant | None = None
-    casualties: int = Field(0, ge=0, le=100_000)
-    persons: int = Field(0, ge=0, le=100_000)
+    casualties: int = Field(0, ge=0, le=MAX_COUNT)
+    persons: int = Field(0, ge=0, le=MAX_COUNT)
     quantities: dict[str, FiniteFloat] = Field(default_factory=dict, max_length=50)
     place: str = Field("", max_length=500)
     note: str = Field("", max_length=4000)
@@ -736,7 +745,9 @@ class SourceIn(Body):
     username: str | None = Field(None, max_length=200)
     secret: str | None = Field(None, max_length=4000, description="Never answered back")
     originator: str | None = Field(None, description="An analyst's own agency, the default")
-    interval: int = Field(3600, ge=10, le=366 * 86400, description="Seconds between pulls")
+    interval: int = Field(
+        3600, ge=MIN_INTERVAL, le=MAX_INTERVAL, description="Seconds between pulls"
+    )
     grouping: Literal["per-object", "per-bundle"] = "per-object"
     mapping: dict[str, Any] | None = Field(
         None, description='Category and region rules: {"rules": [{"on": ..., "pattern": ...}]}'

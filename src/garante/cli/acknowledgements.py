@@ -9,8 +9,9 @@ from pathlib import Path
 import typer
 
 from garante.cli import output
-from garante.cli.context import KEY_OPTION, SIGNATURE_OPTION, service, signature, when
+from garante.cli.context import KEY_OPTION, SIGNATURE_OPTION, bounded, service, signature, when
 from garante.domain.acknowledgement import Acknowledgement
+from garante.domain.numbers import INT64_MAX, INT64_MIN
 
 app = typer.Typer(
     help="Partners' signed acknowledgements of deliveries and of recalls.", no_args_is_help=True
@@ -20,7 +21,12 @@ app = typer.Typer(
 @app.command("add")
 def add(
     ctx: typer.Context,
-    release: int = typer.Argument(..., help="The release acknowledged.", metavar="RELEASE"),
+    release: int = typer.Argument(
+        ...,
+        help="The release acknowledged.",
+        metavar="RELEASE",
+        callback=bounded(INT64_MIN, INT64_MAX),
+    ),
     of: str = typer.Option(
         ..., "--of", help="delivery (received it) or recall (withdrew it).", metavar="KIND"
     ),

@@ -10,8 +10,9 @@ import typer
 from rich.markup import escape
 
 from garante.cli import logkeys, output
-from garante.cli.context import service, settings
+from garante.cli.context import bounded, service, settings
 from garante.domain.errors import GaranteError, ValidationError
+from garante.domain.numbers import INT64_MAX
 
 if TYPE_CHECKING:
     from garante.ledger.logcheck import LogReport
@@ -94,7 +95,13 @@ def checkpoint(
 @app.command("add-cosignature")
 def add_cosignature(
     ctx: typer.Context,
-    size: int = typer.Option(..., "--size", help="The checkpoint's tree size.", metavar="N"),
+    size: int = typer.Option(
+        ...,
+        "--size",
+        help="The checkpoint's tree size.",
+        metavar="N",
+        callback=bounded(1, INT64_MAX),
+    ),
     line: str = typer.Argument(
         ..., help="The cosignature line a witness returned.", metavar="LINE"
     ),
@@ -156,11 +163,19 @@ def receipt(
 @app.command("entries")
 def entries(
     ctx: typer.Context,
-    start: int = typer.Option(0, "--start", metavar="N", help="The first entry's index."),
-    limit: int = typer.Option(20, "--limit", metavar="N", help="How many entries to print."),
+    start: int = typer.Option(
+        0, "--start", metavar="N", help="The first entry's index.", callback=bounded(0, INT64_MAX)
+    ),
+    limit: int = typer.Option(
+        20,
+        "--limit",
+        metavar="N",
+        help="How many entries to print.",
+        callback=bounded(1, INT64_MAX),
+    ),
 ) -> None:
     """Print audit entries (canonical JSON) from START."""
-    rows = service(ctx).entries(start, start + limit)
+    rows = service(ctx).entries(start, min(start + limit, INT64_MAX))
     if output.as_json(ctx, rows):
         return
     for row in rows:

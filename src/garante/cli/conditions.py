@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 import typer
 
 from garante.cli import output
-from garante.cli.context import service, when
+from garante.cli.context import bounded, service, when
 from garante.cli.options import Signing, option_groups
 from garante.domain.condition import ConditionRule
 from garante.domain.errors import ValidationError
+from garante.domain.numbers import MAX_EVENTS, MAX_WINDOW_DAYS
 
 if TYPE_CHECKING:
     from garante import records
@@ -36,10 +37,18 @@ def add(
         None, "--region", help="Derived: the region counted.", metavar="REGION"
     ),
     min_events: int = typer.Option(
-        1, "--min-events", help="Derived: at least this many...", metavar="N"
+        1,
+        "--min-events",
+        help="Derived: at least this many...",
+        metavar="N",
+        callback=bounded(1, MAX_EVENTS),
     ),
     window_days: int = typer.Option(
-        30, "--window-days", help="...within this many days.", metavar="DAYS"
+        30,
+        "--window-days",
+        help="...within this many days.",
+        metavar="DAYS",
+        callback=bounded(1, MAX_WINDOW_DAYS),
     ),
     active: bool = typer.Option(False, "--active", help="Hand-kept: start active."),
     evidence: str = typer.Option(

@@ -13,7 +13,7 @@ from garante.domain.errors import ValidationError
 from garante.domain.timeutil import parse_time
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from garante.canonical import Json
     from garante.service.app import Garante
@@ -56,6 +56,27 @@ def split(values: list[str] | None) -> list[str]:
     for value in values or []:
         out.extend(part.strip() for part in value.split(",") if part.strip())
     return out
+
+
+def bounded(low: int, high: int) -> Callable[[typer.CallbackParam, int | None], int | None]:
+    """An integer option's (or argument's) callback: a value outside ``low`` to ``high`` is
+    refused as it is parsed, naming the option and its range.
+
+    Click parses any number of digits; a value past what a 64-bit column, an RFC 8785
+    statement, a date or a port holds used to fail deep inside as a traceback. Each option
+    gives the range that makes sense for it (``garante.domain.numbers``, as the API's do).
+    """
+
+    def check(param: typer.CallbackParam, value: int | None) -> int | None:
+        if value is not None and not low <= value <= high:
+            long = [o for o in param.opts if o.startswith("--")]
+            named = long[0] if long else (param.metavar or str(param.name)).upper()
+            raise ValidationError(
+                f"{named} must be from {low} to {high}, not {value}", field=param.name
+            )
+        return value
+
+    return check
 
 
 def when(value: str | None, *, field: str) -> datetime | None:

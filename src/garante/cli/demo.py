@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Literal
 import typer
 
 from garante.cli import demonode, output
-from garante.cli.context import settings
+from garante.cli.context import bounded, settings
 from garante.domain.errors import Conflict, ValidationError
+from garante.domain.numbers import MAX_PORT
 from garante.domain.timeutil import parse_time
 from garante.scenarios import NOVEMBER_2025
 from garante.store.sqlite_writer import LOCK_SUFFIX
@@ -52,7 +53,11 @@ def demo(
         "the scenario's end, so what you do next happens now; logged as a settings change.",
     ),
     port: int = typer.Option(
-        8000, "--port", help="Port for the API (0 picks a free one).", metavar="PORT"
+        8000,
+        "--port",
+        help="Port for the API (0 picks a free one).",
+        metavar="PORT",
+        callback=bounded(0, MAX_PORT),
     ),
     nodes: int = typer.Option(
         1,

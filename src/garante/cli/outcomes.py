@@ -9,8 +9,17 @@ from pathlib import Path
 import typer
 
 from garante.cli import output
-from garante.cli.context import KEY_OPTION, SIGNATURE_OPTION, period, service, signature, when
+from garante.cli.context import (
+    KEY_OPTION,
+    SIGNATURE_OPTION,
+    bounded,
+    period,
+    service,
+    signature,
+    when,
+)
 from garante.domain.errors import ValidationError
+from garante.domain.numbers import INT64_MAX, INT64_MIN, MAX_COUNT
 from garante.domain.outcome import OutcomeReport
 
 app = typer.Typer(help="Outcomes: what partners did with what they received.", no_args_is_help=True)
@@ -34,7 +43,10 @@ def _quantities(values: list[str] | None) -> dict[str, float]:
 def report(
     ctx: typer.Context,
     release: int = typer.Argument(
-        ..., help="The release request the outcome follows from.", metavar="RELEASE"
+        ...,
+        help="The release request the outcome follows from.",
+        metavar="RELEASE",
+        callback=bounded(INT64_MIN, INT64_MAX),
     ),
     agency: str = typer.Option(..., "--agency", help="The partner that acted.", metavar="ID"),
     kind: str = typer.Option(
@@ -44,9 +56,19 @@ def report(
         metavar="KIND",
     ),
     casualties: int = typer.Option(
-        0, "--casualties", metavar="N", help="People killed or injured."
+        0,
+        "--casualties",
+        metavar="N",
+        help="People killed or injured.",
+        callback=bounded(0, MAX_COUNT),
     ),
-    persons: int = typer.Option(0, "--persons", help="Persons arrested or detained.", metavar="N"),
+    persons: int = typer.Option(
+        0,
+        "--persons",
+        help="Persons arrested or detained.",
+        metavar="N",
+        callback=bounded(0, MAX_COUNT),
+    ),
     quantity: list[str] | None = typer.Option(
         None, "--quantity", help="NAME=NUMBER, repeatable.", metavar="NAME=NUMBER"
     ),

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 import typer
 
 from garante.cli import output
-from garante.cli.context import service
+from garante.cli.context import bounded, service
 from garante.domain.errors import GaranteError, ValidationError
+from garante.domain.numbers import INT64_MAX, INT64_MIN
 from garante.domain.request import ReleaseTriple
 
 if TYPE_CHECKING:
@@ -214,7 +215,12 @@ DELIVERY = {
 @app.command("show")
 def show(
     ctx: typer.Context,
-    request_id: int = typer.Argument(..., metavar="ID", help="The release request's number."),
+    request_id: int = typer.Argument(
+        ...,
+        metavar="ID",
+        help="The release request's number.",
+        callback=bounded(INT64_MIN, INT64_MAX),
+    ),
 ) -> None:
     """Every decision taken on one request, with the rules that spoke and what triggered it,
     and where its release stands in the partner's feed (delivered, recalled, ...)."""

@@ -10,15 +10,20 @@ from pathlib import Path
 import typer
 
 from garante.cli import output
-from garante.cli.context import service, settings
+from garante.cli.context import bounded, service, settings
 from garante.domain.errors import GaranteError
+from garante.domain.numbers import MAX_PORT
 
 
 def serve(
     ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on.", metavar="HOST"),
     port: int = typer.Option(
-        8000, "--port", help="Port; 0 picks a free one and prints it.", metavar="PORT"
+        8000,
+        "--port",
+        help="Port; 0 picks a free one and prints it.",
+        metavar="PORT",
+        callback=bounded(0, MAX_PORT),
     ),
     checkpoint_interval: float = typer.Option(
         1.0,

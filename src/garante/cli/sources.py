@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from garante.cli import logkeys, output
-from garante.cli.context import service, settings
+from garante.cli.context import bounded, service, settings
 from garante.domain.errors import ValidationError
+from garante.domain.numbers import MAX_INTERVAL, MIN_INTERVAL
 
 if TYPE_CHECKING:
     from garante import records
@@ -160,7 +161,11 @@ def add(
         "only: never logged, never shown).",
     ),
     interval: int = typer.Option(
-        3600, "--interval", metavar="SECONDS", help="How often `garante serve` pulls it."
+        3600,
+        "--interval",
+        metavar="SECONDS",
+        help="How often `garante serve` pulls it.",
+        callback=bounded(MIN_INTERVAL, MAX_INTERVAL),
     ),
     grouping: str = typer.Option(
         "per-object",

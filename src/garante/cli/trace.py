@@ -8,8 +8,9 @@ from pathlib import Path
 import typer
 
 from garante.cli import output
-from garante.cli.context import service
+from garante.cli.context import bounded, service
 from garante.domain.errors import NotFound, ValidationError
+from garante.domain.numbers import INT64_MAX, INT64_MIN
 
 
 class TraceNotFound(NotFound):
@@ -68,7 +69,12 @@ def trace(
 
 def recall(
     ctx: typer.Context,
-    request_id: int = typer.Argument(..., metavar="REQUEST", help="The release request to recall."),
+    request_id: int = typer.Argument(
+        ...,
+        metavar="REQUEST",
+        help="The release request to recall.",
+        callback=bounded(INT64_MIN, INT64_MAX),
+    ),
     reason: str = typer.Option(..., "--reason", metavar="TEXT", help="Why it is recalled."),
     ack_within: str | None = typer.Option(
         None,

@@ -12,6 +12,7 @@ from garante.domain.condition import ConditionRule, Event, condition_statement
 from garante.domain.condition import event_statement as event_statement_of
 from garante.domain.errors import AlreadyExists, InvalidState, ValidationError
 from garante.domain.events import ConditionChanged, ConditionDefined, EventRecorded
+from garante.domain.numbers import MAX_EVENTS, MAX_WINDOW_DAYS
 from garante.domain.order import Scope
 from garante.domain.timeutil import iso
 from garante.service import lookup
@@ -40,10 +41,14 @@ def define_condition(
         raise AlreadyExists(f"condition '{condition_id}' already exists", field="id")
     if rule is not None:
         tx.vocabulary.check("regions", [rule.region], field_name="rule.region")
-        if rule.min_events < 1:
-            raise ValidationError("min_events must be at least 1", field="rule.min_events")
-        if rule.window_days < 1:
-            raise ValidationError("window_days must be at least 1", field="rule.window_days")
+        if not 1 <= rule.min_events <= MAX_EVENTS:
+            raise ValidationError(
+                f"min_events must be from 1 to {MAX_EVENTS}", field="rule.min_events"
+            )
+        if not 1 <= rule.window_days <= MAX_WINDOW_DAYS:
+            raise ValidationError(
+                f"window_days must be from 1 to {MAX_WINDOW_DAYS}", field="rule.window_days"
+            )
         lookup.slug(rule.kind, field="rule.kind")
     row = conditions.add(
         session,

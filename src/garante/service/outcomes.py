@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from garante.domain.decision import Outcome
 from garante.domain.errors import InvalidState, UnknownValue, ValidationError
 from garante.domain.events import OutcomeReported
+from garante.domain.numbers import MAX_COUNT
 from garante.domain.order import Effect, Scope
 from garante.domain.outcome import OutcomeKind, OutcomeReport
 from garante.domain.parties import SYSTEM_AUTHORITY as SYSTEM_AUTHORITY  # read here by others
@@ -139,8 +140,11 @@ def _check_figures(report: OutcomeReport) -> None:
             field="kind",
             hint=suggest(report.kind, list(OutcomeKind)),
         )
-    if report.casualties < 0 or report.persons < 0:
-        raise ValidationError("casualties and persons cannot be negative", field="casualties")
+    for name, count in (("casualties", report.casualties), ("persons", report.persons)):
+        if count < 0:
+            raise ValidationError("casualties and persons cannot be negative", field=name)
+        if count > MAX_COUNT:
+            raise ValidationError(f"{name} must be at most {MAX_COUNT}", field=name)
     for name, amount in report.quantities.items():
         if not math.isfinite(amount) or amount < 0:
             raise ValidationError(

@@ -61,6 +61,7 @@ from garante.domain.events import (
     SourceResumed,
     UpstreamVersionSeen,
 )
+from garante.domain.numbers import MAX_INTERVAL, MIN_INTERVAL
 from garante.domain.roles import Principal, Role
 from garante.domain.timeutil import utc
 from garante.domain.vocabulary import Tlp, suggest
@@ -218,8 +219,12 @@ def add_source(
             hint="--originator ID",
         )
     lookup.agency(session, originator, field="originator")
-    if interval < 10:
-        raise ValidationError("pull at most every 10 seconds", field="interval")
+    if interval < MIN_INTERVAL:
+        raise ValidationError(f"pull at most every {MIN_INTERVAL} seconds", field="interval")
+    if interval > MAX_INTERVAL:
+        raise ValidationError(
+            f"pull at least every {MAX_INTERVAL} seconds (366 days)", field="interval"
+        )
     tx.vocabulary.check("categories", [category], field_name="category")
     tx.vocabulary.check("regions", [region], field_name="region")
     if tlp not in set(Tlp):

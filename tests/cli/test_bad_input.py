@@ -1,0 +1,98 @@
+"""Bad input to the real `garante` command: a typed error that says what is wrong and what is
+accepted, with its exit code and, with --json, the one error shape; never a Python traceback,
+and nothing stored."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+GARANTE = str(Path(sys.executable).parent / "garante")
+BEYOND_64_BITS = "9223372036854775808"  # 2**63: no 64-bit column holds it
+INT64_MAX = "9223372036854775807"
+
+
+def _garante(db: Path, *args: str, timeout: float = 60) -> tuple[int, str, str]:
+    done = subprocess.run(
+        [GARANTE, "--db", str(db), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+def _refusal(db: Path, *args: str) -> tuple[int, dict[str, Any]]:
+    """The exit code and the JSON error of a command that must be refused."""
+    code, out, err = _garante(db, "--json", *args)
+    assert "Traceback" not in err, err
+    assert out == "", out
+    body: dict[str, Any] = json.loads(err)["error"]
+    return code, body
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("bad-input") / "demo.db"
+    code, _out, err = _garante(db, "demo", "--no-serve")
+    assert code == 0, err
+    return db
+
+
+def _log_size(db: Path) -> int:
+    code, out, err = _garante(db, "--json", "audit", "entries", "--limit", "100000")
+    assert code == 0, err
+    return len(json.loads(out))
+
+
+# -- integers: each option takes the range it can hold ------------------------------------------
+
+OUT_OF_RANGE = [
+    (("audit", "entries", "--start", BEYOND_64_BITS), "start", "0 to 9223372036854775807"),
+    (("audit", "entries", "--start", "0", "--limit", "-1"), "limit", "1 to 9223372036854775807"),
+    (("releases", "show", BEYOND_64_BITS), "request_id", "9223372036854775807"),
+    (("releases", "recall", BEYOND_64_BITS, "--reason", "r"), "request_id", "9223372036854775807"),
+    (("audit", "add-cosignature", "L", "--size", "1" + "0" * 23), "size",
+     "1 to 9223372036854775807"),
+    (("sources", "add", "s", "--url", "https://cti.example/taxii2/", "--category",
+      "maritime-interdiction", "--region", "caribbean", "--tlp", "amber", "--originator",
+      "dipol", "--interval", "1" + "0" * 23), "interval", "10 to 31622400"),
+    (("conditions", "add", "c", "--description", "d", "--kind", "strike", "--region",
+      "caribbean", "--window-days", "2000000"), "window_days", "1 to 3650"),
+    (("conditions", "add", "c", "--description", "d", "--kind", "strike", "--region",
+      "caribbean", "--min-events", "9" * 20), "min_events", "1 to 100000"),
+    (("outcomes", "report", "1", "--agency", "dea", "--kind", "seizure", "--casualties",
+      "9" * 20), "casualties", "0 to 100000"),
+    (("outcomes", "report", "1", "--agency", "dea", "--kind", "seizure", "--persons",
+      "9007199254740993"), "persons", "0 to 100000"),
+    (("outcomes", "report", BEYOND_64_BITS, "--agency", "dea", "--kind", "seizure"),
+     "release", "9223372036854775807"),
+    (("acknowledgements", "add", "9" * 23, "--of", "delivery", "--agency", "dea"), "release",
+     "9223372036854775807"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("command", "field", "bound"),
+    OUT_OF_RANGE,
+    ids=[f"{c[0]} {c[1]} {f}" for c, f, _ in OUT_OF_RANGE],
+)
+def test_an_integer_outside_what_its_option_holds_is_refused_naming_the_range(
+    demo: Path, command: tuple[str, ...], field: str, bound: str
+) -> None:
+    before = _log_size(demo)
+    code, error = _refusal(demo, *command)
+    assert (code, error["code"], error["field"]) == (2, "validation.invalid", field)
+    assert bound in error["message"]
+    assert _log_size(demo) == before
+
+
+def test_entries_from_the_last_64_bit_index_on_are_none(demo: Path) -> None:
+    code, out, err = _garante(demo, "--json", "audit", "entries", "--start", INT64_MAX)
+    assert (code, json.loads(out)) == (0, []), err
