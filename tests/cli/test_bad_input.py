@@ -5,6 +5,7 @@ and nothing stored."""
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -96,3 +97,33 @@ def test_an_integer_outside_what_its_option_holds_is_refused_naming_the_range(
 def test_entries_from_the_last_64_bit_index_on_are_none(demo: Path) -> None:
     code, out, err = _garante(demo, "--json", "audit", "entries", "--start", INT64_MAX)
     assert (code, json.loads(out)) == (0, []), err
+
+
+# -- garante serve: where it listens ------------------------------------------------------------
+
+
+def test_serve_on_a_port_outside_0_to_65535_is_refused(demo: Path) -> None:
+    for port in ("-1", "70000"):
+        code, error = _refusal(demo, "serve", "--port", port)
+        assert (code, error["code"], error["field"]) == (2, "validation.invalid", "port")
+        assert "0 to 65535" in error["message"]
+
+
+def test_serve_on_a_host_that_is_no_address_is_refused_naming_it(demo: Path) -> None:
+    code, error = _refusal(demo, "serve", "--host", "999.1.1.1", "--port", "0")
+    assert (code, error["code"], error["field"]) == (2, "validation.invalid", "host")
+    assert "999.1.1.1" in error["message"]
+    assert "127.0.0.1" in error["hint"]
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_on_a_port_in_use_is_refused_naming_it(demo: Path, workers: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        code, error = _refusal(demo, "serve", "--port", port, "--workers", workers)
+    assert (code, error["code"], error["field"]) == (14, "serve.address_unavailable", "port")
+    assert f"127.0.0.1:{port}" in error["message"]
+    assert "in use" in error["message"]
+    assert "another --port" in error["hint"]

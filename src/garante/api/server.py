@@ -12,6 +12,7 @@ its request's headers and one for its body (``api/deadlines.py``): a slow client
 
 from __future__ import annotations
 
+import errno
 import logging
 import socket
 import threading
@@ -25,12 +26,20 @@ from garante.api.app import create_app
 from garante.api.clientcert import RecordPeer, TrustedProxies
 from garante.api.deadlines import deadline_protocol
 from garante.console.oidc import OidcSettings
-from garante.domain.errors import LogKeyUnavailable
+from garante.domain.errors import GaranteError, LogKeyUnavailable, ValidationError
 from garante.heap import settle_heap
 from garante.service.app import Garante
 from garante.service.integrator import IntegrationLost
 
 log = logging.getLogger("garante.server")
+
+
+class AddressUnavailable(GaranteError):
+    """The server cannot listen where it was told: the port is taken, needs privileges, or the
+    address is not one of this machine's. Nothing was served; the store was not changed."""
+
+    code = "serve.address_unavailable"
+    exit_code = 14
 
 
 def bind(host: str, port: int, *, shared: bool = False, listen: bool = True) -> socket.socket:
@@ -49,11 +58,46 @@ def bind(host: str, port: int, *, shared: bool = False, listen: bool = True) -> 
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if shared:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind((host, port))
-    if listen:
-        sock.listen(2048)
+    try:
+        sock.bind((host, port))
+        if listen:
+            sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise _unavailable(host, port, exc) from None
     sock.set_inheritable(True)
     return sock
+
+
+def _unavailable(host: str, port: int, exc: OSError) -> GaranteError:
+    """Why a socket could not be bound to ``host`` and ``port``, as --host or --port says it."""
+    where = f"{host if ':' not in host else f'[{host}]'}:{port}"
+    reason = exc.strerror or str(exc)
+    if isinstance(exc, socket.gaierror):  # a name that does not resolve, or no address at all
+        return ValidationError(
+            f"cannot listen on {where}: '{host}' is not an address or a known host name ({reason})",
+            field="host",
+            hint="give an address of this machine, such as 127.0.0.1, 0.0.0.0 or ::1",
+        )
+    if exc.errno == errno.EADDRINUSE:
+        return AddressUnavailable(
+            f"cannot listen on {where}: the port is in use ({reason})",
+            field="port",
+            hint=f"another program, or another garante serve, listens on port {port} "
+            f"(`ss -ltnp 'sport = :{port}'` names it): stop it, or give another --port "
+            "(0 picks a free one)",
+        )
+    if exc.errno == errno.EACCES:
+        return AddressUnavailable(
+            f"cannot listen on {where}: not permitted ({reason})",
+            field="port",
+            hint="ports below 1024 need privileges: give a --port from 1024, or 0 for a free one",
+        )
+    return AddressUnavailable(
+        f"cannot listen on {where}: {reason}",
+        field="host",
+        hint="give an address of this machine, such as 127.0.0.1, 0.0.0.0 or ::1",
+    )
 
 
 def url_of(host: str, sock: socket.socket) -> str:
