@@ -127,3 +127,33 @@ def test_serve_on_a_port_in_use_is_refused_naming_it(demo: Path, workers: str) -
     assert f"127.0.0.1:{port}" in error["message"]
     assert "in use" in error["message"]
     assert "another --port" in error["hint"]
+
+
+# -- garante demo --scenario FILE ---------------------------------------------------------------
+
+SCENARIOS = {
+    "empty": ("", "title: Field required"),
+    "not-toml": ("steps = [", "is not TOML"),
+    "wrong-shape": ("title = 3\n", "title: Input should be a valid string"),
+    "missing": (None, "No such file or directory"),
+    "directory": ("/", "Is a directory"),
+}
+
+
+@pytest.mark.parametrize("case", SCENARIOS)
+def test_a_scenario_file_that_is_not_one_is_refused_naming_the_file_and_its_first_problem(
+    tmp_path: Path, case: str
+) -> None:
+    text, problem = SCENARIOS[case]
+    scenario = tmp_path / f"{case}.toml"
+    if text == "/":
+        scenario.mkdir()
+    elif text is not None:
+        scenario.write_text(text)
+    db = tmp_path / "demo.db"
+    code, error = _refusal(db, "demo", "--no-serve", "--scenario", str(scenario))
+    assert (code, error["code"], error["field"]) == (2, "validation.invalid", "scenario")
+    assert str(scenario) in error["message"]
+    assert problem in error["message"]
+    assert "\n" not in error["message"]  # the first problem, not pydantic's whole report
+    assert not db.exists()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from garante.domain.errors import ValidationError
 from garante.scenarios import NOVEMBER_2025
 from garante.scenarios.spec import load
 
@@ -32,7 +33,7 @@ def test_a_misspelt_key_is_refused_naming_it(tmp_path: Path) -> None:
     text = NOVEMBER_2025.read_text().replace("expect_moved", "expect_moves", 1)
     broken = tmp_path / "broken.toml"
     broken.write_text(text)
-    with pytest.raises(ValueError, match="expect_moves"):
+    with pytest.raises(ValidationError, match="expect_moves"):
         load(broken)
 
 
@@ -40,7 +41,7 @@ def test_an_unknown_action_is_refused(tmp_path: Path) -> None:
     text = NOVEMBER_2025.read_text().replace('action = "amend"', 'action = "ammend"', 1)
     broken = tmp_path / "broken.toml"
     broken.write_text(text)
-    with pytest.raises(ValueError, match="action"):
+    with pytest.raises(ValidationError, match="action"):
         load(broken)
 
 
@@ -50,7 +51,7 @@ def test_an_item_step_naming_no_item_of_the_file_is_refused(tmp_path: Path) -> N
     )
     broken = tmp_path / "broken.toml"
     broken.write_text(text)
-    with pytest.raises(ValueError, match="co-2025-9999"):
+    with pytest.raises(ValidationError, match="co-2025-9999"):
         load(broken)
 
 
@@ -58,5 +59,5 @@ def test_a_started_request_without_its_expectation_is_refused(tmp_path: Path) ->
     text = NOVEMBER_2025.read_text().replace(', expect = "released" }]', " }]", 1)
     broken = tmp_path / "broken.toml"
     broken.write_text(text)
-    with pytest.raises(ValueError, match="expect"):
+    with pytest.raises(ValidationError, match="expect"):
         load(broken)

@@ -87,6 +87,9 @@ def demo(
     current = settings(ctx)
     db = current.db or "garante-demo.db"
     demonode.check_nodes(nodes, db)
+    # Read and checked before anything is removed or created: a bad file changes nothing.
+    replayed = runner.load(scenario)
+    start = parse_time(replayed.setup_at)
     stores = [db, demonode.node_db(db)] if nodes == 2 else [db]
     kinds = {path: _demo_store(path) for path in stores}  # all refused before any is removed
     if nodes == 2 and port == 0:
@@ -95,14 +98,13 @@ def demo(
         for path, kind in kinds.items():
             if kind != "empty":  # nothing logged: nothing to start over from, its key kept
                 _remove(path)
-    start = parse_time(runner.load(scenario).setup_at)
     clock = FixedClock(start)
     garante = Garante.open(db, clock=clock, actor=DEMO_ACTOR, create=True)
     if garante.ledger_size() > 0:
         _existing(ctx, garante, db, no_serve=no_serve, port=port, nodes=nodes)
         return
     if not current.json:
-        output.console.print(f"[bold]{runner.load(scenario).title}[/bold]")
+        output.console.print(f"[bold]{replayed.title}[/bold]")
         output.console.print(f"Store: {db}. Clock replayed from {start:%d %B %Y}.\n")
     run = runner.replay(garante, clock, scenario, on_step=None if current.json else _print_step)
     if current.json:

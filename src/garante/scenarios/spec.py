@@ -9,6 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from garante.domain.errors import ValidationError as Invalid
+
 
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -181,10 +183,34 @@ class Scenario(_Spec):
 
 
 def load(path: Path) -> Scenario:
-    """The scenario in ``path``; a file that says something else is refused, naming where."""
-    with path.open("rb") as handle:
-        data = tomllib.load(handle)
+    """The scenario in ``path``; a file that says something else is refused, naming the file
+    and its first problem (where in the file, for a key or a value)."""
+    hint = "a scenario is TOML in the shape of the demo's own, garante/scenarios/november_2025.toml"
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as exc:
+        raise Invalid(
+            f"cannot read the scenario {path}: {exc.strerror or exc}", field="scenario", hint=hint
+        ) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise Invalid(
+            f"the scenario {path} is not TOML: {exc}", field="scenario", hint=hint
+        ) from None
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ValueError(f"{path} is not a scenario file: {exc}") from None
+        raise Invalid(
+            f"{path} is not a scenario file: {_first(exc)}", field="scenario", hint=hint
+        ) from None
+
+
+def _first(exc: ValidationError) -> str:
+    """A pydantic error's first problem, short: where in the file, what is wrong, and how many
+    more there are."""
+    problems = exc.errors(include_url=False, include_input=False)
+    first = problems[0]
+    where = ".".join(str(part) for part in first["loc"]) or "the file"
+    message = str(first["msg"]).removeprefix("Value error, ")
+    more = len(problems) - 1
+    return f"{where}: {message}" + (f" (and {more} more)" if more else "")
