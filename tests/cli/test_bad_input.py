@@ -157,3 +157,41 @@ def test_a_scenario_file_that_is_not_one_is_refused_naming_the_file_and_its_firs
     assert problem in error["message"]
     assert "\n" not in error["message"]  # the first problem, not pydantic's whole report
     assert not db.exists()
+
+
+# -- garante items check-commitment FILE --------------------------------------------------------
+
+OPENINGS: dict[str, tuple[Any, str]] = {
+    "title-null": ({"title": None}, 'its "title" is not a string'),
+    "no-salt": ({"salt": ...}, 'it has no "salt"'),
+    "salt-not-hex": ({"salt": "zz"}, 'its "salt" is not hexadecimal'),
+    "a-list": ([], "it is a JSON list, not an object"),
+    "not-json": ("{", "it is not JSON"),
+}
+
+
+@pytest.mark.parametrize("case", OPENINGS)
+def test_an_opening_file_that_is_not_one_is_refused_saying_what_is_wrong(
+    demo: Path, tmp_path: Path, case: str
+) -> None:
+    good = tmp_path / "good.json"
+    code, _out, err = _garante(demo, "items", "open-commitment", "co-2025-0417", "--out", str(good))
+    assert code == 0, err
+    opening = json.loads(good.read_text())
+    change, problem = OPENINGS[case]
+    bad = tmp_path / "bad.json"
+    if isinstance(change, dict):
+        for key, value in change.items():
+            opening[key] = value
+            if value is ...:
+                del opening[key]
+        bad.write_text(json.dumps(opening))
+    elif isinstance(change, list):
+        bad.write_text(json.dumps([opening]))
+    else:
+        bad.write_text(change)
+    code, error = _refusal(
+        demo, "items", "check-commitment", str(bad), "--commitment", opening.get("commitment", "")
+    )
+    assert (code, error["code"], error["field"]) == (2, "validation.invalid", "opening")
+    assert error["message"].startswith(f"{bad} is not an opening: {problem}")

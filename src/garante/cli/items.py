@@ -180,21 +180,53 @@ def check_commitment(
     """Check an opening against the commitment read from the audit log (no database needed)."""
     from garante.service.items import content_commitment
 
-    try:
-        opening = json.loads(opening_file.read_text())
-        computed = content_commitment(
-            bytes.fromhex(opening["salt"]), opening["title"], opening["bundle"].encode()
-        )
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ValidationError(
-            f"cannot read the opening {opening_file}: {exc}", field="opening"
-        ) from None
+    salt, title, bundle = _opening(opening_file)
+    computed = content_commitment(salt, title, bundle)
     if computed != commitment:
         raise CommitmentMismatch(
             f"the opening gives commitment {computed}, not {commitment}",
             hint="the content or the salt differs from what was logged",
         )
     output.console.print(f"OK: the content matches commitment {commitment}.")
+
+
+def _opening(path: Path) -> tuple[bytes, str, bytes]:
+    """The salt, title and canonical bundle an opening file holds; a file that is not one is
+    refused, saying what is wrong with it."""
+
+    def refused(problem: str) -> ValidationError:
+        return ValidationError(
+            f"{path} is not an opening: {problem}",
+            field="opening",
+            hint="give the file `garante items open-commitment ID --out FILE` wrote",
+        )
+
+    try:
+        opening = json.loads(path.read_bytes())
+    except OSError as exc:
+        raise ValidationError(
+            f"cannot read the opening {path}: {exc.strerror or exc}", field="opening"
+        ) from None
+    except ValueError as exc:  # not UTF-8, or not JSON
+        raise refused(f"it is not JSON ({exc})") from None
+    if not isinstance(opening, dict):
+        raise refused(f"it is a JSON {type(opening).__name__}, not an object")
+    texts: dict[str, str] = {}
+    for name in ("salt", "title", "bundle"):
+        if name not in opening:
+            raise refused(f'it has no "{name}"')
+        if not isinstance(opening[name], str):
+            raise refused(f'its "{name}" is not a string')
+        try:
+            opening[name].encode()
+        except UnicodeEncodeError:  # a lone surrogate, from a \ud800 escape
+            raise refused(f'its "{name}" is not Unicode text') from None
+        texts[name] = opening[name]
+    try:
+        salt = bytes.fromhex(texts["salt"])
+    except ValueError:
+        raise refused('its "salt" is not hexadecimal') from None
+    return salt, texts["title"], texts["bundle"].encode()
 
 
 class CommitmentMismatch(ValidationError):
