@@ -78,6 +78,19 @@ def test_a_database_garante_cannot_keep_its_store_in_is_refused(url: str) -> Non
     assert "postgresql+psycopg://" in err and "Traceback" not in out + err
 
 
+def test_a_store_without_its_log_key_is_refused_and_no_new_key_is_made(tmp_path: Path) -> None:
+    store = tmp_path / "copy.db"
+    assert _run(store, "init")[0] == 0
+    key = Path(f"{store}.log-key")
+    verifier = _run(store, "audit", "key")[1].strip()
+    key.unlink()  # a copy made without its key file
+    code, out, err = _run(store, "orders", "list")
+    assert code == 5, out + err
+    assert "[ledger.no_log_key]" in err and f"{key} is not there" in err
+    assert verifier in err and "restore the key file" in err
+    assert not key.exists()
+
+
 def test_init_creates_the_store_and_then_commands_use_it(tmp_path: Path) -> None:
     store = tmp_path / "garante.db"
     code, out, err = _run(store, "init")

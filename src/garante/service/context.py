@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from garante.domain.errors import (
     InvalidKey,
@@ -41,7 +41,7 @@ from garante.service import audit
 from garante.service.batch import GroupCommit
 from garante.service.clock import Clock, FixedClock, SystemClock
 from garante.service.integrator import Known, integrate_batch
-from garante.service.logkey import create_log_key, load_log_signer
+from garante.service.logkey import create_log_key, default_key_path, load_log_signer
 from garante.service.trace_tokens import TokenClock
 from garante.service.transaction import Reading, Transaction, reading, transaction
 from garante.store import integrity, queries
@@ -186,6 +186,30 @@ def _migrated(db_url: str, *, create: bool) -> Engine:
     return engine
 
 
+def _refuse_a_new_key_for_an_old_log(engine: Engine, db_url: str) -> None:
+    """A store whose log already has a key, opened where a new key file would be made (a copy
+    made without its ``.log-key`` file, a ``GARANTE_LOG_KEY_FILE`` that names nothing yet):
+    refused, naming the key it needs. Making a new key there, as for a new store, would leave
+    a key that can never sign this log's checkpoints beside it, and every later command
+    refused for it. Where no key file is named (PostgreSQL without ``GARANTE_LOG_KEY_FILE``,
+    a restore being checked), the store opens without a signer, as before."""
+    path = os.environ.get("GARANTE_LOG_KEY_FILE") or default_key_path(db_url)
+    if path is None or "GARANTE_LOG_KEY" in os.environ:
+        return  # no key file would be made (PostgreSQL without one): read-only, as before
+    with Session(engine) as session:
+        recorded = queries.setting(session, "log_verifier_key")
+    if recorded is None:
+        return
+    raise audit.LogKeyMissing(
+        f"this store's log key is missing: {path} is not there, and the log is signed by "
+        f"{str(recorded).split('+', 1)[0]} (verifier key {recorded})",
+        field="log_key",
+        hint="restore the key file the store was made with beside it, or name it with "
+        "GARANTE_LOG_KEY_FILE (GARANTE_LOG_KEY, GARANTE_LOG_KEY_URI); a new key cannot sign "
+        "this log",
+    )
+
+
 class Context:
     """One store, its clock, its log signer and its settings; ``reads()`` and ``writes()``."""
 
@@ -237,6 +261,7 @@ class Context:
         try:
             signer = load_log_signer(db_url, key_uri=log_key_uri)
             if signer is None:
+                _refuse_a_new_key_for_an_old_log(engine, db_url)
                 created = create_log_key(db_url)
                 signer = created[0] if created else load_log_signer(db_url)
             context = cls(
