@@ -6,7 +6,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from garante.cli.main import app
 
@@ -34,23 +34,16 @@ def test_the_demo_writes_each_signers_key_readable_by_its_owner_only(demo_db: Pa
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in keys.iterdir())
 
 
+def _lift_breach_hold(demo_db: Path, authority: str, *more: str) -> Result:
+    """``garante orders lift breach-hsi-2`` as ``authority``: the demo's breach hold on HSI."""
+    lift = ["orders", "lift", "breach-hsi-2", "--authority", authority, "--reason", "reviewed"]
+    return runner.invoke(app, ["--db", str(demo_db), *lift, *more])
+
+
 def test_no_one_lifts_the_breach_hold_as_the_system_authority(demo_db: Path) -> None:
     """DESIGN.md, "Who may do what": any authority lifts it, signed; never garante-system."""
     entries = runner.invoke(app, ["--db", str(demo_db), "audit", "entries", "0"]).stdout
-    result = runner.invoke(
-        app,
-        [
-            "--db",
-            str(demo_db),
-            "orders",
-            "lift",
-            "breach-hsi-2",
-            "--authority",
-            "garante-system",
-            "--reason",
-            "self-lifted",
-        ],
-    )
+    result = _lift_breach_hold(demo_db, "garante-system")
     assert result.exit_code == 10, result.stderr
     assert "auth.not_entitled" in result.stderr
     assert "lift it as an authority of your own, signed" in result.stderr
@@ -60,21 +53,6 @@ def test_no_one_lifts_the_breach_hold_as_the_system_authority(demo_db: Path) -> 
 
 def test_an_authority_acts_in_the_demo_with_the_key_it_wrote(demo_db: Path) -> None:
     """docs/outcomes.md: the presidency lifts the breach hold on HSI, signed."""
-    result = runner.invoke(
-        app,
-        [
-            "--db",
-            str(demo_db),
-            "orders",
-            "lift",
-            "breach-hsi-2",
-            "--authority",
-            "presidency",
-            "--reason",
-            "reviewed",
-            "--key",
-            f"{demo_db}.keys/presidency.key",
-        ],
-    )
+    result = _lift_breach_hold(demo_db, "presidency", "--key", f"{demo_db}.keys/presidency.key")
     assert result.exit_code == 0, result.stderr
     assert "Lifted order breach-hsi-2" in result.stdout
