@@ -79,3 +79,29 @@ def test_an_openid_configuration_that_is_not_text_is_refused_before_serving(
     served = Store.sqlite(store).cli("serve", "--oidc-config", str(binary), timeout=60)
     assert served.returncode == 2, served.stdout + served.stderr
     assert f"the OpenID configuration {binary} is not UTF-8 text" in served.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "shown"),
+    [
+        (("reports", "partners", "--from", "2025-01-01", "--to", "2026-01-01", "--csv", "{dir}"),
+         "{dir}: Is a directory"),
+        (("reports", "partners", "--from", "2025-01-01", "--to", "2026-01-01", "--csv",
+          "{dir}/missing/r.csv"), "{dir}/missing/r.csv: No such file or directory"),
+        (("audit", "export", "{file}"), "{file}: File exists"),
+        (("keys", "generate", "k", "--dir", "{file}"), "{file}: File exists"),
+        (("witness", "init", "w.example/w", "--dir", "{file}"), "{file}: File exists"),
+    ],
+    ids=["csv to a directory", "csv to a missing folder", "export to a file",
+         "keys to a file", "witness to a file"],
+)  # fmt: skip
+def test_a_path_to_write_that_cannot_be_used_is_refused_by_name(
+    store: Path, tmp_path: Path, command: tuple[str, ...], shown: str
+) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("kept\n")
+    named = {"dir": str(tmp_path), "file": str(a_file)}
+    code, out = _run(store, *(part.format(**named) for part in command))
+    assert code == 2, out
+    assert f"[validation.invalid]: cannot use {shown.format(**named)}" in out
+    assert "Traceback" not in out and a_file.read_text() == "kept\n"

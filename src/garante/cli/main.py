@@ -89,11 +89,33 @@ class _Root(TyperGroup):
         try:
             return super().invoke(ctx)
         except GaranteError as exc:
-            current = ctx.obj if isinstance(ctx.obj, Settings) else Settings()
-            output.error(exc, as_json=current.json)
-            if os.environ.get("GARANTE_DEBUG"):
+            self._refuse(ctx, exc)
+        except OSError as exc:
+            if exc.filename is None:  # not about a path a person named: a fault, not input
                 raise
-            ctx.exit(exc.exit_code)
+            self._refuse(ctx, unusable_path(exc))
+
+    @staticmethod
+    def _refuse(ctx: Any, exc: GaranteError) -> None:
+        current = ctx.obj if isinstance(ctx.obj, Settings) else Settings()
+        output.error(exc, as_json=current.json)
+        if os.environ.get("GARANTE_DEBUG"):
+            raise exc
+        ctx.exit(exc.exit_code)
+
+
+def unusable_path(exc: OSError) -> ValidationError:
+    """A file or directory the command was told to read or write, which the system refused
+    (a directory where a file goes, a file where a directory goes, a folder not there, no
+    permission): the path and the system's reason, as bad input. Commands that read named
+    files check them themselves (``garante.textfile``); this catches the paths they write."""
+    where = f"{exc.filename}" + (f" -> {exc.filename2}" if exc.filename2 else "")
+    return ValidationError(
+        f"cannot use {where}: {exc.strerror or exc}",
+        field="path",
+        hint="check the path given: a file's folder must exist, and a file and a directory "
+        "cannot stand in for each other",
+    )
 
 
 class _Verbatim:
