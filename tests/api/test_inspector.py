@@ -116,5 +116,6 @@ def test_checking_a_server_without_a_token_says_which_token_it_needs(demo_server
             ["audit", command, "--server", demo_server.url, "--log-key", key],
             env={"GARANTE_TOKEN": ""},
         )
-        assert result.exit_code != 0, command
+        assert result.exit_code == 11, (command, result.stderr)  # not read, not failed
+        assert "[ledger.not_read]" in result.stderr, (command, result.stderr)
         assert "overseer token" in result.stderr, (command, result.stderr)

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from garante.cli.main import app
+from garante.ledger.note import Signer
 
 runner = CliRunner()
 
@@ -181,3 +182,12 @@ def test_a_bad_key_for_a_server_is_bad_input_before_any_request() -> None:
     assert code == 2
     assert "[validation.invalid]" in err and "field: log_key" in err
     assert "server" not in err.splitlines()[0]
+
+
+def test_replaying_a_server_that_cannot_be_reached_is_not_read_not_failed() -> None:
+    """Nothing listens on port 9: nothing replayed, and nothing said against the log."""
+    key = Signer.generate("log.example/l").verifier_key().to_text()
+    code, _, err = _run("audit", "replay", "--server", "http://127.0.0.1:9/", "--log-key", key)
+    assert code == 11, err
+    assert "[ledger.not_read]" in err and "nothing was replayed" in err
+    assert "http://127.0.0.1:9/api/v1/audit/checkpoint" in err  # one slash before audit

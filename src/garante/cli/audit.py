@@ -418,6 +418,12 @@ def replay(
         result = replay_log(copy.entries, copy.checkpoints, key)
     except UnreadableLog as exc:
         hint = NEEDS_TOKEN if server is not None and exc.refused else None
+        if exc.not_read:  # the server could not be read: nothing replayed, nothing found
+            raise LogNotRead(
+                f"the server's log at {server} could not be read, so nothing was replayed: {exc}",
+                field="server",
+                hint=hint or "check the URL and that the server is up, then run it again",
+            ) from None
         raise ValidationError(
             str(exc), field="export" if export_dir else "server", hint=hint
         ) from None

@@ -25,11 +25,14 @@ PAGE = 1000
 
 class UnreadableLog(ValueError):
     """The export or server does not give a log this replay can read; ``refused`` when the
-    server would not show the entries to this caller (no token, or one that may not)."""
+    server would not show the entries to this caller (no token, or one that may not);
+    ``not_read`` when the server could not be read at all (unreachable, refusing, failing),
+    which says nothing of the log."""
 
-    def __init__(self, message: str, *, refused: bool = False) -> None:
+    def __init__(self, message: str, *, refused: bool = False, not_read: bool = False) -> None:
         super().__init__(message)
         self.refused = refused
+        self.not_read = not_read or refused
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,17 +103,19 @@ def from_server(
 
 
 def _get(http: httpx.Client, path: str, params: dict[str, int] | None = None) -> Any:
+    shown = str(http.base_url).rstrip("/") + path  # httpx ends a base URL with "/"
     try:
         response = http.get(path, params=params)
     except httpx.HTTPError as exc:
-        raise UnreadableLog(f"{http.base_url}{path}: {exc}") from None
+        raise UnreadableLog(f"{shown}: {exc}", not_read=True) from None
     if response.status_code != 200:
         try:
             detail = response.json()["error"]["message"]
         except (ValueError, KeyError, TypeError):
             detail = response.text[:200]
         raise UnreadableLog(
-            f"{http.base_url}{path} answered {response.status_code}: {detail}",
+            f"{shown} answered {response.status_code}: {detail}",
             refused=response.status_code in (401, 403),
+            not_read=True,
         )
     return response.json()
