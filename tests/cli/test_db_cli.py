@@ -496,8 +496,8 @@ def test_upgrade_never_creates_a_sqlite_file(tmp_path: Path) -> None:
 def test_check_never_creates_a_sqlite_file(tmp_path: Path) -> None:
     missing = tmp_path / "missing.db"
     result = runner.invoke(app, ["--db", str(missing), "db", "check"])
-    assert result.exit_code == 8
-    assert "no SQLite store" in result.stderr
+    assert result.exit_code == 9  # store.missing, as for every other command
+    assert f"[store.missing]: no store at {missing}" in result.stderr
     assert not missing.exists()
 
 

@@ -46,22 +46,13 @@ def _shown(url: str) -> str:
 
 def _engine(url: str, *, must_exist: bool) -> Engine:
     """The store's engine; a SQLite file that is not there is refused rather than created."""
-    from sqlalchemy.engine import make_url
 
     from garante.store.database import create_store_engine
 
-    parsed = make_url(url)
-    if (
-        must_exist
-        and parsed.get_backend_name() == "sqlite"
-        and parsed.database not in (None, "", ":memory:")
-        and not Path(str(parsed.database)).exists()
-    ):
-        raise StoreCheckFailed(
-            f"there is no SQLite store at {parsed.database}",
-            field="db",
-            hint="create it with `garante init`, or pass --db",
-        )
+    if must_exist:
+        from garante.service.context import require_store
+
+        require_store(url)  # store.missing (exit 9), as every other command says it
     return create_store_engine(url)
 
 
