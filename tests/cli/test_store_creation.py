@@ -143,3 +143,17 @@ def test_a_postgresql_database_without_the_schema_is_refused(
             [GARANTE, "--db", url, *command], capture_output=True, text=True, timeout=60
         )
         assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("actor", ["", "   ", "two\nlines", "x" * 129])
+def test_an_actor_the_log_cannot_name_is_refused_before_anything_is_done(
+    tmp_path: Path, actor: str
+) -> None:
+    store = tmp_path / "store.db"
+    assert _run(store, "init")[0] == 0
+    before = _run(store, "audit", "entries", "0")[1]
+    code, out, err = _run(store, "--as", actor, "agencies", "add", "afp", "--name", "AFP",
+                          "--country", "AU")  # fmt: skip
+    assert code == 2, out + err
+    assert "[validation.invalid]: --as (or GARANTE_ACTOR) names who acts" in err
+    assert _run(store, "audit", "entries", "0")[1] == before

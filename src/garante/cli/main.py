@@ -211,7 +211,23 @@ def root(
         metavar="NAME",
     ),
 ) -> None:
-    ctx.obj = Settings(db=db, json=as_json, actor=actor)
+    ctx.obj = Settings(db=db, json=as_json, actor=_actor(actor))
+
+
+ACTOR_LENGTH = 128
+"""The most characters an actor's name has: what the store keeps of who requested a release."""
+
+
+def _actor(name: str) -> str:
+    """Who acts, as the log will name them: some text, on one line, that the store can keep."""
+    if not name.strip() or len(name) > ACTOR_LENGTH or not name.isprintable():
+        raise ValidationError(
+            f"--as (or GARANTE_ACTOR) names who acts in the audit log: {name!r} is "
+            + ("empty" if not name.strip() else "not one printable line of at most 128 characters"),
+            field="as",
+            hint="give a name or an id such as --as j.perez, or leave --as out (it is 'cli')",
+        )
+    return name
 
 
 @app.command()
