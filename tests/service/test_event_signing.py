@@ -13,6 +13,7 @@ from garante.domain.errors import (
     NotEntitled,
     SignatureError,
     SignatureRequired,
+    UnknownValue,
     ValidationError,
 )
 from garante.domain.roles import Principal, Role
@@ -128,4 +129,18 @@ def test_the_reporting_agency_must_be_registered(world: Garante) -> None:
     before = _state(world)
     with pytest.raises(AgencyNotFound):
         world.record_event(**_terms(world, agency_id="ghost"))
+    assert _state(world) == before
+
+
+def test_an_event_of_a_kind_no_condition_counts_is_refused_with_the_kind_meant(
+    world: Garante,
+) -> None:
+    before = _state(world)
+    with pytest.raises(
+        UnknownValue, match="no condition counts events of kind 'vesel-strike'"
+    ) as x:
+        world.record_event(**_terms(world, kind="vesel-strike"))
+    assert x.value.field == "kind" and "did you mean 'vessel-strike'" in (x.value.hint or "")
+    with pytest.raises(UnknownValue):
+        world.event_statement(**_terms(world, kind="vesel-strike"))
     assert _state(world) == before

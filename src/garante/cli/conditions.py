@@ -147,7 +147,10 @@ def _rule(row: records.Condition) -> str:
 def record(
     ctx: typer.Context,
     kind: str = typer.Option(
-        ..., "--kind", metavar="KIND", help="The event's kind, e.g. vessel-strike."
+        ...,
+        "--kind",
+        metavar="KIND",
+        help="The event's kind, one a derived condition counts, e.g. vessel-strike.",
     ),
     region: str = typer.Option(
         ..., "--region", metavar="REGION", help="Where it happened, e.g. caribbean."

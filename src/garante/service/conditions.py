@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session
 
 from garante.domain.condition import ConditionRule, Event, condition_statement
 from garante.domain.condition import event_statement as event_statement_of
-from garante.domain.errors import AlreadyExists, InvalidState, ValidationError
+from garante.domain.errors import AlreadyExists, InvalidState, UnknownValue, ValidationError
 from garante.domain.events import ConditionChanged, ConditionDefined, EventRecorded
 from garante.domain.numbers import MAX_EVENTS, MAX_WINDOW_DAYS
 from garante.domain.order import Scope
 from garante.domain.timeutil import iso
+from garante.domain.vocabulary import suggest
 from garante.service import lookup
 from garante.service.passkeys import check_signed
 from garante.service.releases import DecidedRequest, in_scopes, redecide_held
@@ -129,6 +130,7 @@ def event_statement(tx: Reading, event: Event, *, agency_id: str) -> dict[str, s
     The time is signed to the second, as ``iso`` writes it.
     """
     lookup.slug(event.kind, field="kind")
+    _check_counted(tx, event.kind)
     tx.vocabulary.check("regions", [event.region], field_name="region")
     if event.occurred_at > tx.now:
         raise ValidationError(
@@ -145,6 +147,26 @@ def event_statement(tx: Reading, event: Event, *, agency_id: str) -> dict[str, s
         note=event.note,
         agency_id=agency_id,
     )
+
+
+def _check_counted(tx: Reading, kind: str) -> None:
+    """An event is recorded for the derived conditions that count its kind: one of a kind no
+    condition counts changes nothing, and is most often a typo ('vesel-strike') of a kind
+    that one does, which would then be missing from its count without anyone knowing."""
+    counted = {
+        str(row.rule["kind"])
+        for row in conditions.all_by_id(tx.session)
+        if row.rule and "kind" in row.rule
+    }
+    if kind not in counted:
+        raise UnknownValue(
+            f"no condition counts events of kind '{kind}'",
+            field="kind",
+            hint=suggest(kind, counted)
+            if counted
+            else "define a condition that counts this kind first (garante conditions add "
+            "ID --kind KIND --region REGION)",
+        )
 
 
 def record_event(
