@@ -121,8 +121,10 @@ def test_an_agency_with_a_key_signs_the_events_it_reports(db: Path, tmp_path: Pa
     assert code == 0, err
     code, _, err = _run(db, "agencies", "set-key", "dipol", f"@{tmp_path / 'dipol.pub'}")
     assert code == 0, err
-    event = ["events", "record", "--kind", "vessel-strike", "--region", "caribbean"]
-    event += ["--at", "2025-11-10T06:00:00Z", "--agency", "dipol"]
+    counted = ["--kind", "vessel-strike", "--region", "caribbean"]  # events are counted
+    code, _, err = _run(db, "conditions", "add", "strikes", "--description", "strikes", *counted)
+    assert code == 0, err
+    event = ["events", "record", *counted, "--at", "2025-11-10T06:00:00Z", "--agency", "dipol"]
     code, _, err = _run(db, *event)
     assert code == 5
     assert "[signature.required]" in err
