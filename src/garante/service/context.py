@@ -41,7 +41,7 @@ from garante.service import audit
 from garante.service.batch import GroupCommit
 from garante.service.clock import Clock, FixedClock, SystemClock
 from garante.service.integrator import Known, integrate_batch
-from garante.service.logkey import create_log_key, default_key_path, load_log_signer
+from garante.service.logkey import create_log_key, key_file_to_make, load_log_signer
 from garante.service.trace_tokens import TokenClock
 from garante.service.transaction import Reading, Transaction, reading, transaction
 from garante.store import integrity, queries
@@ -193,8 +193,8 @@ def _refuse_a_new_key_for_an_old_log(engine: Engine, db_url: str) -> None:
     a key that can never sign this log's checkpoints beside it, and every later command
     refused for it. Where no key file is named (PostgreSQL without ``GARANTE_LOG_KEY_FILE``,
     a restore being checked), the store opens without a signer, as before."""
-    path = os.environ.get("GARANTE_LOG_KEY_FILE") or default_key_path(db_url)
-    if path is None or "GARANTE_LOG_KEY" in os.environ:
+    path = key_file_to_make(db_url)
+    if path is None:
         return  # no key file would be made (PostgreSQL without one): read-only, as before
     with Session(engine) as session:
         recorded = queries.setting(session, "log_verifier_key")

@@ -30,6 +30,22 @@ def default_key_path(db_url: str) -> Path | None:
     return None if database is None else Path(f"{database}.log-key")
 
 
+def key_file(db_url: str) -> Path | None:
+    """The log key's file: ``GARANTE_LOG_KEY_FILE``, else the one beside a SQLite store; None
+    for a database server's store without ``GARANTE_LOG_KEY_FILE``."""
+    path_text = os.environ.get("GARANTE_LOG_KEY_FILE")
+    return Path(path_text) if path_text else default_key_path(db_url)
+
+
+def key_file_to_make(db_url: str) -> Path | None:
+    """The file ``create_log_key`` would make: the key's file when it is not there yet and no
+    key is given in the environment instead; else None."""
+    if "GARANTE_LOG_KEY" in os.environ:
+        return None
+    path = key_file(db_url)
+    return None if path is None or path.exists() else path
+
+
 def configured_uri(key_uri: str | None = None) -> str | None:
     """The PKCS#11 URI of the log key: ``key_uri`` (``--log-key-uri``), else the environment's."""
     uri = key_uri or os.environ.get("GARANTE_LOG_KEY_URI", "").strip()
@@ -57,8 +73,7 @@ def load_log_signer(db_url: str, *, key_uri: str | None = None) -> NoteSigner | 
     text = os.environ.get("GARANTE_LOG_KEY")
     source = "GARANTE_LOG_KEY"
     if text is None:
-        path_text = os.environ.get("GARANTE_LOG_KEY_FILE")
-        path = Path(path_text) if path_text else default_key_path(db_url)
+        path = key_file(db_url)
         if path is None or not path.exists():
             return None
         source = str(path)
@@ -79,11 +94,8 @@ def create_log_key(db_url: str, origin: str | None = None) -> tuple[Signer, Path
     ``O_EXCL`` means two servers starting at once never overwrite each other's key: the loser
     fails, and the store's recorded verifier key catches any mismatch.
     """
-    if "GARANTE_LOG_KEY" in os.environ:
-        return None
-    path_text = os.environ.get("GARANTE_LOG_KEY_FILE")
-    path = Path(path_text) if path_text else default_key_path(db_url)
-    if path is None or path.exists():
+    path = key_file_to_make(db_url)
+    if path is None:
         return None
     name = origin or f"garante.local/log-{secrets.token_hex(4)}"
     signer = Signer.generate(name)
