@@ -177,6 +177,17 @@ def test_the_same_report_twice_is_recorded_once_and_suspends_once(world: Garante
     assert [outcome.id for outcome in world.outcomes()] == [first.value.id]
 
 
+def test_a_report_sent_again_after_its_release_was_recalled_is_still_the_one_recorded(
+    world: Garante,
+) -> None:
+    release = world.request_release("lead", recipient="dea", purpose="seizure")
+    report = _report(world, release.request, "dea", "seizure")
+    first = world.report_outcome(report, signed=False)
+    world.recall(release.request, reason="sent in error")  # a new report would be refused
+    again = world.report_outcome(report, signed=False)
+    assert (again.new, again.value.id) == (False, first.value.id)
+
+
 def test_a_report_that_differs_is_another_outcome(world: Garante) -> None:
     release = world.request_release("lead", recipient="dea", purpose="seizure")
     first = world.report_outcome(_report(world, release.request, "dea", "seizure"), signed=False)

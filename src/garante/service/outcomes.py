@@ -67,6 +67,12 @@ def report_outcome(
             statement=statement,
             signature=signature,
         )
+    # A report sent again is the one recorded then, whatever has changed since (its release
+    # recalled, say): it passed every check below when it was recorded.
+    text = canonical(statement).decode()
+    earlier = outcomes.with_statement(session, report.agency_id, text)
+    if earlier is not None:
+        return Reported(earlier, [], False)
     request = requests.get(session, report.request_id)
     if (
         request is None
@@ -96,10 +102,6 @@ def report_outcome(
             hint="an outcome follows the release it reports on: check the date and its time "
             "zone (a time without one is read as UTC)",
         )
-    text = canonical(statement).decode()
-    earlier = outcomes.with_statement(session, report.agency_id, text)
-    if earlier is not None and earlier.request_id == report.request_id:
-        return Reported(earlier, [], False)
     undertaking_row = (
         undertakings.get(session, request.undertaking_id) if request.undertaking_id else None
     )
