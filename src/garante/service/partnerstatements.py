@@ -74,11 +74,7 @@ def release_reached_partner(
     learns nothing of others' releases, nor that one of its own is withheld.
     """
     release = stored.release(session, release_id)
-    if (
-        release is None
-        or release.partner_id != partner_id
-        or (release.status != stored.AVAILABLE and release.delivered_at is None)
-    ):
+    if release is None or release.partner_id != partner_id or not stored.reached(release):
         raise not_reached()
     return release
 

@@ -275,9 +275,16 @@ def _visible_to(partner_id: str) -> ColumnElement[bool]:
     return and_(
         RequestRow.recipient_id == partner_id,
         FeedReleaseRow.partner_id == partner_id,
+        # ``reached``'s rule, in SQL:
         or_(FeedReleaseRow.status == AVAILABLE, FeedReleaseRow.delivered_at.is_not(None)),
         RequestRow.outcome == Outcome.RELEASED.value,
     )
+
+
+def reached(release: FeedReleaseRow) -> bool:
+    """Whether a release reached its partner: its feed offers it now, or delivered it once.
+    ``_visible_to``'s rule, for a row already loaded."""
+    return release.status == AVAILABLE or release.delivered_at is not None
 
 
 def partner_requests(
