@@ -11,7 +11,7 @@ from dataclasses import replace
 import pytest
 
 from garante.domain.errors import NotEntitled
-from garante.domain.order import Scope
+from garante.domain.order import Order, Scope
 from garante.domain.outcome import OutcomeReport
 from garante.domain.parties import SYSTEM_AUTHORITY
 from garante.domain.roles import Principal, Role
@@ -87,22 +87,20 @@ def test_the_breach_rule_still_registers_the_system_authority(world: Garante) ->
     assert SYSTEM_AUTHORITY in {a.id for a in world.authorities()}
 
 
+def _hold(world: Garante, authority_id: str, *agencies: str, reason: str) -> Order:
+    """A hold on ``agencies`` drafted as ``authority_id``, nothing stored."""
+    scope = Scope(agencies=frozenset(agencies))
+    return world.draft_order(
+        authority_id=authority_id, effect="hold", scope=scope, reason=reason
+    ).order
+
+
 def test_no_one_issues_an_order_as_the_system_authority(world: Garante) -> None:
     _breach(world)  # the system authority is registered, with no key: unsigned would pass
-    drafted = world.draft_order(
-        authority_id="presidency",
-        effect="hold",
-        scope=Scope(agencies=frozenset({"nca"})),
-        reason="posing as the breach rule",
-    ).order
+    drafted = _hold(world, "presidency", "nca", reason="posing as the breach rule")
     before, orders = world.ledger_size(), world.orders()
     with pytest.raises(NotEntitled, match="no one may issue an order as") as refused:
-        world.draft_order(
-            authority_id=SYSTEM_AUTHORITY,
-            effect="hold",
-            scope=Scope(agencies=frozenset({"nca"})),
-            reason="posing as the breach rule",
-        )
+        _hold(world, SYSTEM_AUTHORITY, "nca", reason="posing as the breach rule")
     assert refused.value.field == "authority"
     with pytest.raises(NotEntitled, match="no one may issue an order as"):
         world.issue_order(replace(drafted, authority_id=SYSTEM_AUTHORITY), signature=None)
@@ -118,12 +116,7 @@ def test_no_one_amends_an_order_as_the_system_authority(world: Garante) -> None:
     assert refused.value.field == "authority"
     # The next version of the hold, built as a draft would be: refused when it is signed too.
     amended = replace(
-        world.draft_order(
-            authority_id="presidency",
-            effect="hold",
-            scope=Scope(agencies=frozenset({"dea", "fbi"})),
-            reason="widened",
-        ).order,
+        _hold(world, "presidency", "dea", "fbi", reason="widened"),
         id=order,
         authority_id=SYSTEM_AUTHORITY,
         version=2,
